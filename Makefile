@@ -1,0 +1,90 @@
+# tocsin — escalation daemon.  GNU make; libraries through pkg-config.
+#
+#   make            build build/tocsind and build/tocsinctl
+#   make run        install missing build dependencies, build, run the daemon
+#   make check      unit and end-to-end tests, then again under ASan+UBSan
+#   make install    PREFIX, DESTDIR honoured
+
+PREFIX	?= /usr/local
+SYSCONFDIR ?= /etc
+DESTDIR	?=
+CC	?= cc
+PKGS	 = libevent sqlite3 libcurl lua5.4 jansson libcrypto
+DEFAULT_SITE ?= rules/example/example-site.lua
+
+CFLAGS	?= -O2 -g
+CFLAGS	+= -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow \
+	   -Wmissing-prototypes -Wno-unused-parameter -Iinclude \
+	   -DTOCSIN_DEFAULT_SITE='"$(DEFAULT_SITE)"' \
+	   $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LDLIBS	+= $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
+
+BUILD	?= build
+
+# The engine and everything both binaries share.
+CORE	 = xmalloc log clock calendar record store store-schema sandbox \
+	   rules rules-api org timer timeline engine
+# Channel drivers: the daemon sends with them, tocsinctl checks them.
+CHANNELS = httpc channel channel-log channel-webhook
+# The daemon's edges: network, group commit, delivery, signals.
+DAEMON	 = daemon http ingest api-events api-incidents api-misc outbox
+CTL	 = ctl-api ctl-simulate
+
+CORE_OBJS   = $(CORE:%=$(BUILD)/%.o) $(CHANNELS:%=$(BUILD)/%.o)
+DAEMON_OBJS = $(DAEMON:%=$(BUILD)/%.o)
+CTL_OBJS    = $(CTL:%=$(BUILD)/%.o)
+
+UNIT_TESTS = test_calendar test_event test_engine test_timer test_sandbox
+UNIT_BINS  = $(UNIT_TESTS:%=$(BUILD)/tests/%)
+
+.PHONY: all run check check-plain check-asan unit e2e deps clean install
+
+all: $(BUILD)/tocsind $(BUILD)/tocsinctl
+
+$(BUILD)/%.o: src/%.c $(wildcard include/*.h) | $(BUILD)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BUILD):
+	mkdir -p $(BUILD)/tests
+
+$(BUILD)/tocsind: $(BUILD)/tocsind.o $(CORE_OBJS) $(DAEMON_OBJS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) \
+	    $(shell pkg-config --libs libsystemd 2>/dev/null)
+
+$(BUILD)/tocsinctl: $(BUILD)/tocsinctl.o $(CORE_OBJS) $(CTL_OBJS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c $(CORE_OBJS) | $(BUILD)
+	$(CC) $(CFLAGS) $(shell pkg-config --cflags cmocka) -o $@ $^ \
+	    $(LDLIBS) $(shell pkg-config --libs cmocka)
+
+deps:
+	@sh .ci/deps
+
+run: deps all
+	mkdir -p var
+	$(BUILD)/tocsind
+
+unit: $(UNIT_BINS)
+	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; \
+	    (cd tests/unit && ../../$$t); done
+
+e2e: all
+	python3 tests/e2e/run.py --build $(BUILD)
+
+check-plain:
+	$(MAKE) unit e2e
+
+check-asan:
+	$(MAKE) BUILD=build/asan CFLAGS="-O1 -g -fsanitize=address,undefined \
+	    -fno-omit-frame-pointer -fno-sanitize-recover=all" \
+	    LDFLAGS="-fsanitize=address,undefined" unit e2e
+
+check: check-plain check-asan
+
+clean:
+	rm -rf build
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 755 $(BUILD)/tocsind $(BUILD)/tocsinctl $(DESTDIR)$(PREFIX)/bin

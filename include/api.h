@@ -1,0 +1,30 @@
+/*
+ * The HTTP resources of SPEC §3, one file each: api-events.c (ingest),
+ * api-incidents.c (incidents, ack, resolve, notifications), api-misc.c
+ * (health, metrics).  Each handler gets the request and, for
+ * /v1/incidents/{key}, the decoded key.
+ */
+#ifndef API_H
+#define API_H
+
+struct daemon;
+struct evhttp_request;
+
+typedef void (*api_handler)(struct evhttp_request *, struct daemon *,
+    const char *);
+
+void	api_events_post(struct evhttp_request *, struct daemon *, const char *);
+void	api_incidents_list(struct evhttp_request *, struct daemon *,
+	    const char *);
+void	api_incident_get(struct evhttp_request *, struct daemon *,
+	    const char *);
+void	api_incident_ack(struct evhttp_request *, struct daemon *,
+	    const char *);
+void	api_incident_resolve(struct evhttp_request *, struct daemon *,
+	    const char *);
+void	api_notifications_list(struct evhttp_request *, struct daemon *,
+	    const char *);
+void	api_healthz(struct evhttp_request *, struct daemon *, const char *);
+void	api_metrics(struct evhttp_request *, struct daemon *, const char *);
+
+#endif

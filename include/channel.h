@@ -1,0 +1,65 @@
+/*
+ * Channels: how a notification leaves tocsin.  Each kind is a driver, a
+ * struct of functions looked up by name; the log channel is just the
+ * simplest driver.  A driver checks its options when the rules load and
+ * sends one delivery at a time, reporting back through channel_done.
+ */
+#ifndef CHANNEL_H
+#define CHANNEL_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+struct channel_def;
+struct httpc;
+struct rules;
+struct rules_problems;
+
+enum delivery_result {
+	DELIVERY_OK,
+	DELIVERY_RETRY,		/* try again later */
+	DELIVERY_PERMANENT,	/* never going to work */
+};
+
+struct delivery;
+typedef void (*delivery_done_cb)(struct delivery *, enum delivery_result,
+    const char *, long);
+
+/* One attempt at one outbox row; owned by the outbox. */
+struct delivery {
+	int64_t				 id;
+	char				*key;
+	char				*channel;
+	json_t				*body;	/* the outbox row's message */
+	int				 attempt;
+	int64_t				 started_us;
+	const struct channel_def	*def;
+	struct httpc			*httpc;
+	delivery_done_cb		 done;
+	void				*arg;
+
+	/* Filled by done, for the outbox to record. */
+	enum delivery_result		 result;
+	char				*detail;
+	long				 retry_after;
+	int64_t				 deadline_at;
+};
+
+struct channel_driver {
+	const char	*kind;
+	int		(*check)(const struct channel_def *, char **);
+	void		(*send)(struct delivery *);
+};
+
+const struct channel_driver	*channel_driver_find(const char *);
+void	channel_check_all(const struct rules *, struct rules_problems *);
+
+extern const struct channel_driver channel_log_driver;
+extern const struct channel_driver channel_webhook_driver;
+
+const char	*channel_option_string(const struct channel_def *,
+		    const char *);
+long		 channel_option_int(const struct channel_def *, const char *,
+		    long);
+
+#endif

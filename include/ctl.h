@@ -1,0 +1,22 @@
+/*
+ * tocsinctl's subcommands, one function each: ctl-api.c talks to a running
+ * daemon over HTTP; ctl-simulate.c runs the engine itself on a virtual
+ * clock.  Each returns the process exit status.
+ */
+#ifndef CTL_H
+#define CTL_H
+
+struct ctl_env {
+	const char	*url;		/* the daemon, e.g. http://127.0.0.1:8470 */
+	const char	*token;		/* bearer token for writes, or NULL */
+};
+
+int	ctl_post(const struct ctl_env *, int, char **);
+int	ctl_incidents(const struct ctl_env *, int, char **);
+int	ctl_show(const struct ctl_env *, int, char **);
+int	ctl_ack(const struct ctl_env *, int, char **);
+int	ctl_resolve(const struct ctl_env *, int, char **);
+int	ctl_simulate(const struct ctl_env *, int, char **);
+int	ctl_check(const struct ctl_env *, int, char **);
+
+#endif

@@ -1,0 +1,74 @@
+/*
+ * The engine: the procedures applied to events and to the passing of time.
+ * It reads the time only from clock_now() and touches the world only
+ * through the store, so the daemon and `tocsinctl simulate` run the same
+ * decisions.  Every decision is written, with the timeline action and any
+ * outbox rows it makes, inside the caller's transaction:
+ *
+ *	engine_begin()
+ *	    engine_request_begin(); engine_submit() ...; engine_request_end()
+ *	    engine_fire_due()
+ *	engine_commit()		actions reach the sink only after this
+ */
+#ifndef ENGINE_H
+#define ENGINE_H
+
+#include <stdint.h>
+
+#include "record.h"
+#include "tocsin.h"
+
+struct engine;
+struct rules;
+struct store;
+
+/* Timer kinds, as stored in the timers table: never renumber. */
+enum engine_timer {
+	TIMER_OBLIGATION_DUE = 1,
+	TIMER_OBLIGATION_REMIND = 2,
+	TIMER_OBLIGATION_CLOSE = 3,
+	TIMER_ESCALATION_STEP = 4,
+	TIMER_RECURRING_OPEN = 5,
+};
+
+struct engine_result {
+	int64_t		 seq;		/* the stored event */
+	int		 duplicate;
+	char		 incident[KEY_MAX + 1];
+	char		 id[KEY_MAX + 1];
+};
+
+struct engine_stats {
+	uint64_t	 events;
+	uint64_t	 duplicates;
+	uint64_t	 rejected;	/* rule errors */
+	uint64_t	 actions;
+	uint64_t	 notifications;
+	uint64_t	 timers_fired;
+	uint64_t	 breaches;
+};
+
+typedef void (*engine_sink)(const char *, void *);
+
+struct engine	*engine_new(struct store *, struct rules *);
+void		 engine_free(struct engine *);
+void		 engine_set_rules(struct engine *, struct rules *);
+struct rules	*engine_rules(struct engine *);
+struct store	*engine_store(struct engine *);
+void		 engine_set_sink(struct engine *, engine_sink, void *);
+int		 engine_recover(struct engine *);
+
+int		 engine_begin(struct engine *);
+int		 engine_commit(struct engine *);
+void		 engine_rollback(struct engine *);
+int		 engine_request_begin(struct engine *);
+void		 engine_request_end(struct engine *, int);
+
+int		 engine_submit(struct engine *, struct record *,
+		     struct engine_result *, struct record_error *);
+int		 engine_fire_due(struct engine *, int64_t, int);
+int64_t		 engine_next_due(struct engine *);
+const struct engine_stats *engine_stats(struct engine *);
+uint64_t	 engine_notifications_committed(struct engine *);
+
+#endif

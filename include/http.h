@@ -1,0 +1,30 @@
+/*
+ * The HTTP listener: limits, authentication, the route table, and the
+ * reply helpers every api-*.c handler uses.  A handler ends in exactly one
+ * reply, now or (for writes) after the commit.
+ */
+#ifndef HTTP_H
+#define HTTP_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+struct daemon;
+struct evhttp_request;
+struct event_base;
+struct record_error;
+struct http;
+
+struct http	*http_new(struct event_base *, struct daemon *, const char *,
+		     size_t, char **);
+void		 http_free(struct http *);
+void		 http_set_body_limit(struct http *, size_t);
+
+void	 http_reply_json(struct evhttp_request *, int, json_t *);
+void	 http_reply_error(struct evhttp_request *, int, const char *,
+	    const char *, const char *, ...)
+	    __attribute__((format(printf, 5, 6)));
+json_t	*http_read_json(struct evhttp_request *, struct record_error *, int *);
+char	*http_query(struct evhttp_request *, const char *);
+
+#endif

@@ -1,0 +1,29 @@
+/*
+ * Group commit.  Requests that carry events (HTTP bodies, ack and resolve)
+ * queue here; once per loop turn they are all written in one transaction,
+ * each in its own savepoint, and only after the commit is each request
+ * told how it went.  One fsync answers many requests.
+ */
+#ifndef INGEST_H
+#define INGEST_H
+
+#include <stddef.h>
+
+#include "engine.h"
+#include "record.h"
+
+struct event_base;
+struct ingest;
+
+/* status: 202 stored, 400 refused (err says why), 503 not stored. */
+typedef void (*ingest_cb)(int, const struct engine_result *, size_t,
+    const struct record_error *, void *);
+
+struct ingest	*ingest_new(struct event_base *, struct engine *,
+		     void (*)(void *), void *);
+void		 ingest_free(struct ingest *);
+void		 ingest_submit(struct ingest *, struct record **, size_t,
+		     ingest_cb, void *);
+size_t		 ingest_batches(struct ingest *);
+
+#endif

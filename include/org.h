@@ -1,0 +1,23 @@
+/*
+ * The organisation: who a role means at a given moment, and on which
+ * channels they are told.  SPEC §5: telling a role notifies every member on
+ * their channels; a group's own channel (its webhook robot) once.
+ */
+#ifndef ORG_H
+#define ORG_H
+
+struct rules;
+
+struct recipient {
+	const char	*id;		/* person or group id */
+	const char	*name;		/* display name */
+	const char	*phone;		/* NULL for a group */
+	const char	*channel;
+};
+
+typedef void (*org_cb)(const struct recipient *, void *);
+
+int	org_resolve(const struct rules *, const char *, const char *, org_cb,
+	    void *);
+
+#endif

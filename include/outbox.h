@@ -1,0 +1,32 @@
+/*
+ * The outbox: notifications the engine committed, delivered at least once.
+ * queued -> sending -> delivered | failed (retried with backoff) -> dead
+ * once its usefulness deadline passes or the gateway refuses it for good.
+ */
+#ifndef OUTBOX_H
+#define OUTBOX_H
+
+#include <stdint.h>
+
+struct event_base;
+struct httpc;
+struct outbox;
+struct rules;
+struct store;
+
+struct outbox_stats {
+	uint64_t	attempts;
+	uint64_t	delivered;
+	uint64_t	retried;
+	uint64_t	dead;
+};
+
+struct outbox	*outbox_new(struct event_base *, struct store *,
+		     struct httpc *, struct rules *);
+void		 outbox_free(struct outbox *);
+void		 outbox_set_rules(struct outbox *, struct rules *);
+int		 outbox_recover(struct outbox *);
+void		 outbox_kick(struct outbox *);
+const struct outbox_stats *outbox_stats(struct outbox *);
+
+#endif

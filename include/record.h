@@ -1,0 +1,46 @@
+/*
+ * Event records (SPEC §2): validation and normalisation of one JSON object.
+ * Pure: no I/O, no store, no clock, so it can be fuzzed on its own.
+ */
+#ifndef RECORD_H
+#define RECORD_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+struct record_error {
+	const char	*code;		/* stable machine-readable code */
+	char		 field[64];	/* the offending field, or "" */
+	char		 message[256];
+};
+
+/*
+ * A validated event.  The string fields point into json, which the event
+ * owns; they stay valid until record_free.
+ */
+struct record {
+	json_t		*json;		/* normalised record */
+	const char	*id;		/* NULL when the client gave none */
+	const char	*type;
+	const char	*incident;	/* NULL for unit-level events */
+	const char	*category;
+	const char	*unit;
+	const char	*by;
+	int		 grade;		/* GRADE_NONE when absent */
+	int		 zero;
+	int64_t		 occurred_at;
+	int64_t		 received_at;
+};
+
+struct record	*record_parse(json_t *, int64_t, struct record_error *);
+struct record	*record_new(const char *, const char *, const char *,
+		     const char *, int64_t);
+void		 record_free(struct record *);
+int		 record_type_needs_incident(const char *);
+int		 record_grade_parse(json_t *);
+void		 record_error_set(struct record_error *, const char *,
+		     const char *, const char *, ...)
+		     __attribute__((format(printf, 4, 5)));
+int		 record_valid_utf8(const char *, size_t);
+
+#endif

@@ -1,0 +1,42 @@
+/*
+ * Inside the rules subsystem: the loaded rule set, shared by rules.c (load,
+ * look-ups, cross-checks) and rules-api.c (the Lua vocabulary that fills
+ * it).  Nothing outside those two files includes this.
+ */
+#ifndef RULES_INT_H
+#define RULES_INT_H
+
+#include <lua.h>
+
+#include "rules.h"
+
+struct rules {
+	char			*site_path;
+	char			*site_dir;
+	struct sandbox		*sandbox;
+	struct calendar		*calendar;
+	struct site		 site;
+	int			 site_declared;
+
+	struct procedure	**procedures;
+	size_t			  nprocedures;
+	struct policy		**policies;
+	size_t			  npolicies;
+	struct person		**persons;
+	size_t			  npersons;
+	struct group		**groups;
+	size_t			  ngroups;
+	struct role		**roles;
+	size_t			  nroles;
+	struct channel_def	**channels;
+	size_t			  nchannels;
+	struct token_def	**tokens;
+	size_t			  ntokens;
+
+	struct rules_problems	*problems;
+};
+
+void	rules_api_open(lua_State *, struct rules *);
+char	*rules_path_resolve(const struct rules *, const char *);
+
+#endif

@@ -1,0 +1,163 @@
+/*
+ * Rules: the site file and the rule packs, loaded into one sandbox and
+ * turned into the declarations below.  A struct rules is immutable once
+ * loaded; a reload builds a new one and swaps it in only when it is valid.
+ *
+ * The declaration types are plain data, so they are visible here; the
+ * struct rules that holds them is not.
+ */
+#ifndef RULES_H
+#define RULES_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "calendar.h"
+#include "tocsin.h"
+
+struct sandbox;
+
+struct names {
+	char		**v;
+	size_t		  n;
+};
+
+/* A key = value(s) test on an event, or a Lua function (ref != LUA_NOREF). */
+struct match_term {
+	char		*key;
+	struct names	 values;	/* any of; numbers as their text */
+};
+struct match {
+	struct match_term	*terms;
+	size_t			 nterms;
+	int			 ref;
+};
+
+struct obligation_def {
+	char		*id;
+	char		*title;
+	struct duration	 due;
+	int		 from_occurred;
+	struct match	 met_by;
+	struct duration	*remind;	/* lead times before due */
+	size_t		 nremind;
+	char		*owner;		/* a role */
+	char		*on_breach;	/* a policy, or NULL: tell the owner */
+};
+
+struct procedure {
+	char			*name;
+	char			*title;
+	struct match		 match;
+	struct names		 on_open;
+	struct obligation_def	*obligations;
+	size_t			 nobligations;
+	struct names		 grades[GRADE_MAX + 1];
+	int			 classify;	/* function ref or LUA_NOREF */
+	char			*where;		/* file:line */
+};
+
+struct policy_step {
+	int64_t		 after;		/* from the start of the escalation */
+	struct names	 notify;
+};
+
+struct policy {
+	char			*name;
+	struct policy_step	*steps;
+	size_t			 nsteps;
+	int64_t			 repeat_every;	/* 0: no repeats */
+	int			 max_repeats;	/* 0: until acknowledged */
+	char			*where;
+};
+
+struct person {
+	char		*id;
+	char		*name;
+	char		*phone;
+	struct names	 roles;
+	struct names	 channels;
+};
+
+struct group {
+	char		*id;
+	char		*name;
+	struct names	 members;
+	struct names	 roles;
+	struct names	 channels;
+};
+
+/* role "x" { default = target, category = target, ... } */
+struct role {
+	char		*name;
+	struct names	 keys;		/* "default" or a category */
+	struct names	 targets;	/* a person, group or role each */
+};
+
+struct channel_def {
+	char		*name;
+	char		*kind;
+	json_t		*options;	/* every key but kind; may hold secrets */
+	char		*where;
+};
+
+struct token_def {
+	char		*name;
+	char		*secret;
+	struct names	 units;		/* empty: every unit */
+};
+
+struct site {
+	char		*listen;
+	char		*database;
+	char		*synchronous;
+	char		*timezone;
+	struct names	 rules;		/* rule pack directories */
+	size_t		 body_limit;
+	int64_t		 notify_deadline;	/* usefulness of a message */
+	long		 rule_instructions;
+	size_t		 rule_memory;
+};
+
+struct rules;
+
+struct rules_problems {
+	char		**v;
+	size_t		  n;
+};
+
+struct rules	*rules_load(const char *, const struct names *,
+		     struct rules_problems *);
+void		 rules_free(struct rules *);
+void		 rules_problems_add(struct rules_problems *, const char *,
+		     ...) __attribute__((format(printf, 2, 3)));
+void		 rules_problems_clear(struct rules_problems *);
+
+const struct site	*rules_site(const struct rules *);
+const char		*rules_site_path(const struct rules *);
+struct sandbox		*rules_sandbox(const struct rules *);
+const struct calendar	*rules_calendar(const struct rules *);
+size_t			 rules_procedure_count(const struct rules *);
+const struct procedure	*rules_procedure(const struct rules *, size_t);
+const struct procedure	*rules_procedure_find(const struct rules *,
+			     const char *);
+const struct policy	*rules_policy_find(const struct rules *, const char *);
+const struct person	*rules_person_find(const struct rules *, const char *);
+const struct group	*rules_group_find(const struct rules *, const char *);
+const struct role	*rules_role_find(const struct rules *, const char *);
+size_t			 rules_person_count(const struct rules *);
+const struct person	*rules_person(const struct rules *, size_t);
+size_t			 rules_group_count(const struct rules *);
+const struct group	*rules_group(const struct rules *, size_t);
+size_t			 rules_channel_count(const struct rules *);
+const struct channel_def *rules_channel(const struct rules *, size_t);
+const struct channel_def *rules_channel_find(const struct rules *,
+			     const char *);
+size_t			 rules_token_count(const struct rules *);
+const struct token_def	*rules_token(const struct rules *, size_t);
+
+int	names_has(const struct names *, const char *);
+void	names_add(struct names *, const char *);
+void	names_free(struct names *);
+
+#endif

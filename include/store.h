@@ -1,0 +1,98 @@
+/*
+ * The store: the one SQLite connection, its schema, its statements and its
+ * transactions.  Every SQL text lives in store.c; callers pick a statement
+ * by name, bind with a format string and read columns themselves.
+ *
+ * Bind formats: 'i' int64_t, 'd' int, 't' text (NULL binds NULL), 'n' NULL.
+ */
+#ifndef STORE_H
+#define STORE_H
+
+#include <sqlite3.h>
+#include <stdint.h>
+
+enum store_stmt {
+	STMT_EVENT_FIND_ID,
+	STMT_EVENT_INSERT,
+	STMT_EVENTS_BY_INCIDENT,
+	STMT_EVENT_COUNT,
+	STMT_INCIDENT_GET,
+	STMT_INCIDENT_INSERT,
+	STMT_INCIDENT_SET_GRADE,
+	STMT_INCIDENT_TOUCH,
+	STMT_INCIDENT_ACK,
+	STMT_INCIDENT_RESOLVE,
+	STMT_INCIDENT_LIST,
+	STMT_INCIDENT_COUNT_OPEN,
+	STMT_OBLIGATION_INSERT,
+	STMT_OBLIGATION_GET,
+	STMT_OBLIGATION_SET_STATUS,
+	STMT_OBLIGATIONS_OPEN_BY_INCIDENT,
+	STMT_OBLIGATIONS_BY_INCIDENT,
+	STMT_ESCALATION_INSERT,
+	STMT_ESCALATION_GET,
+	STMT_ESCALATION_UPDATE,
+	STMT_ESCALATIONS_ACTIVE_BY_INCIDENT,
+	STMT_ESCALATIONS_ACTIVE_BY_OBLIGATION,
+	STMT_ESCALATIONS_BY_INCIDENT,
+	STMT_TIMER_INSERT,
+	STMT_TIMER_GET,
+	STMT_TIMER_DELETE,
+	STMT_TIMER_DELETE_REF,
+	STMT_TIMERS_ALL,
+	STMT_TIMELINE_INSERT,
+	STMT_TIMELINE_BY_INCIDENT,
+	STMT_OUTBOX_INSERT,
+	STMT_OUTBOX_DUE,
+	STMT_OUTBOX_SET_SENDING,
+	STMT_OUTBOX_SET_RESULT,
+	STMT_OUTBOX_RESET_SENDING,
+	STMT_OUTBOX_NEXT_AT,
+	STMT_OUTBOX_LIST,
+	STMT_OUTBOX_GET,
+	STMT_ATTEMPT_INSERT,
+	STMT__COUNT
+};
+
+/* Column positions of the rows the *_GET and list statements return. */
+enum incident_col {
+	INC_KEY, INC_UNIT, INC_CATEGORY, INC_PROCEDURES, INC_GRADE,
+	INC_WORST_GRADE, INC_STATE, INC_TITLE, INC_OPENED_AT, INC_OCCURRED_AT,
+	INC_ACKED_AT, INC_ACKED_BY, INC_RESOLVED_AT, INC_UPDATED_AT,
+};
+enum obligation_col {
+	OBL_ID, OBL_INCIDENT, OBL_RECURRING, OBL_UNIT, OBL_PROCEDURE, OBL_NAME,
+	OBL_TITLE, OBL_OWNER, OBL_ON_BREACH, OBL_SET_AT, OBL_DUE_AT,
+	OBL_CLOSE_AT, OBL_MET_AT, OBL_MET_EVENT, OBL_STATUS,
+};
+enum escalation_col {
+	ESC_ID, ESC_INCIDENT, ESC_OBLIGATION, ESC_POLICY, ESC_STARTED_AT,
+	ESC_STEP, ESC_REPEATS, ESC_STATE,
+};
+enum outbox_col {
+	OUT_ID, OUT_KEY, OUT_CREATED_AT, OUT_INCIDENT, OUT_OBLIGATION,
+	OUT_CHANNEL, OUT_RECIPIENT, OUT_ROLE, OUT_BODY, OUT_STATUS,
+	OUT_ATTEMPTS, OUT_NEXT_AT, OUT_DEADLINE_AT, OUT_DELIVERED_AT,
+	OUT_LAST_ERROR,
+};
+
+struct store;
+
+struct store	*store_open(const char *, const char *, char **);
+void		 store_close(struct store *);
+int		 store_begin(struct store *);
+int		 store_commit(struct store *);
+void		 store_rollback(struct store *);
+int		 store_savepoint(struct store *);
+int		 store_release(struct store *);
+void		 store_rollback_savepoint(struct store *);
+sqlite3_stmt	*store_stmt(struct store *, enum store_stmt, const char *, ...);
+int		 store_step(struct store *, sqlite3_stmt *);
+int		 store_run(struct store *, enum store_stmt, const char *, ...);
+int64_t		 store_last_id(struct store *);
+int		 store_changes(struct store *);
+const char	*store_errmsg(struct store *);
+const char	*store_column_text(sqlite3_stmt *, int);
+int		 store_schema_version(struct store *);
+
+#endif

@@ -1,0 +1,322 @@
+/*
+ * Incidents and their outbox: GET /v1/incidents, GET /v1/incidents/{key},
+ * POST /v1/incidents/{key}/ack and /resolve, GET /v1/notifications.
+ * Reads come straight from the store; ack and resolve are events like any
+ * other and go through the group commit, so they are in the audit trail.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/buffer.h>
+#include <event2/http.h>
+
+#include "api.h"
+#include "calendar.h"
+#include "clock.h"
+#include "daemon.h"
+#include "http.h"
+#include "ingest.h"
+#include "record.h"
+#include "store.h"
+#include "xmalloc.h"
+
+#define API_LIST_MAX	1000
+
+static json_t *
+col_time(sqlite3_stmt *st, int col)
+{
+	char	buf[CALENDAR_TIME_MAX];
+
+	if (sqlite3_column_type(st, col) == SQLITE_NULL)
+		return (json_null());
+	calendar_format(sqlite3_column_int64(st, col), buf, sizeof(buf));
+	return (json_string(buf));
+}
+
+static json_t *
+col_text(sqlite3_stmt *st, int col)
+{
+	const char	*s = store_column_text(st, col);
+
+	return (s != NULL ? json_string(s) : json_null());
+}
+
+static json_t *
+col_json(sqlite3_stmt *st, int col)
+{
+	const char	*s = store_column_text(st, col);
+	json_t		*v = s != NULL ? json_loads(s, 0, NULL) : NULL;
+
+	return (v != NULL ? v : json_null());
+}
+
+static json_t *
+incident_json(sqlite3_stmt *st)
+{
+	json_t	*o = json_object();
+
+	json_object_set_new(o, "key", col_text(st, INC_KEY));
+	json_object_set_new(o, "unit", col_text(st, INC_UNIT));
+	json_object_set_new(o, "category", col_text(st, INC_CATEGORY));
+	json_object_set_new(o, "title", col_text(st, INC_TITLE));
+	json_object_set_new(o, "grade", sqlite3_column_int(st, INC_GRADE) ?
+	    json_integer(sqlite3_column_int(st, INC_GRADE)) : json_null());
+	json_object_set_new(o, "state", col_text(st, INC_STATE));
+	json_object_set_new(o, "procedures", col_json(st, INC_PROCEDURES));
+	json_object_set_new(o, "opened_at", col_time(st, INC_OPENED_AT));
+	json_object_set_new(o, "occurred_at", col_time(st, INC_OCCURRED_AT));
+	json_object_set_new(o, "acknowledged_at", col_time(st, INC_ACKED_AT));
+	json_object_set_new(o, "acknowledged_by", col_text(st, INC_ACKED_BY));
+	json_object_set_new(o, "resolved_at", col_time(st, INC_RESOLVED_AT));
+	json_object_set_new(o, "updated_at", col_time(st, INC_UPDATED_AT));
+	return (o);
+}
+
+static json_t *
+obligation_json(sqlite3_stmt *st)
+{
+	return (json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
+	    "id", col_text(st, OBL_NAME),
+	    "procedure", col_text(st, OBL_PROCEDURE),
+	    "title", col_text(st, OBL_TITLE),
+	    "owner", col_text(st, OBL_OWNER),
+	    "set_at", col_time(st, OBL_SET_AT),
+	    "due_at", col_time(st, OBL_DUE_AT),
+	    "met_at", col_time(st, OBL_MET_AT),
+	    "status", col_text(st, OBL_STATUS)));
+}
+
+static json_t *
+notification_json(sqlite3_stmt *st)
+{
+	return (json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:i, s:o, s:o, "
+	    "s:o, s:o}",
+	    "key", col_text(st, OUT_KEY),
+	    "incident", col_text(st, OUT_INCIDENT),
+	    "channel", col_text(st, OUT_CHANNEL),
+	    "recipient", col_text(st, OUT_RECIPIENT),
+	    "role", col_text(st, OUT_ROLE),
+	    "status", col_text(st, OUT_STATUS),
+	    "attempts", sqlite3_column_int(st, OUT_ATTEMPTS),
+	    "created_at", col_time(st, OUT_CREATED_AT),
+	    "next_at", col_time(st, OUT_NEXT_AT),
+	    "delivered_at", col_time(st, OUT_DELIVERED_AT),
+	    "last_error", col_text(st, OUT_LAST_ERROR)));
+}
+
+/* Append every row of the bound statement, rendered by fn, to a new array. */
+static json_t *
+rows_json(struct store *s, sqlite3_stmt *st, json_t *(*fn)(sqlite3_stmt *))
+{
+	json_t	*a = json_array();
+
+	while (store_step(s, st) == SQLITE_ROW)
+		json_array_append_new(a, fn(st));
+	if (st != NULL)
+		sqlite3_reset(st);
+	return (a);
+}
+
+static json_t *
+event_row_json(sqlite3_stmt *st)
+{
+	json_t	*o = col_json(st, 1);
+
+	if (json_is_object(o))
+		json_object_set_new(o, "seq", json_integer(
+		    sqlite3_column_int64(st, 0)));
+	return (o);
+}
+
+static json_t *
+timeline_row_json(sqlite3_stmt *st)
+{
+	return (col_json(st, 0));
+}
+
+static json_t *
+escalation_json(sqlite3_stmt *st)
+{
+	return (json_pack("{s:o, s:I, s:o, s:i, s:i, s:o}",
+	    "policy", col_text(st, ESC_POLICY),
+	    "obligation", (json_int_t)sqlite3_column_int64(st, ESC_OBLIGATION),
+	    "started_at", col_time(st, ESC_STARTED_AT),
+	    "step", sqlite3_column_int(st, ESC_STEP),
+	    "repeats", sqlite3_column_int(st, ESC_REPEATS),
+	    "state", col_text(st, ESC_STATE)));
+}
+
+/* The whole incident, or NULL when there is none with that key. */
+static json_t *
+api_incident_load(struct store *s, const char *key, int full)
+{
+	sqlite3_stmt	*st;
+	json_t		*o;
+
+	st = store_stmt(s, STMT_INCIDENT_GET, "t", key);
+	if (store_step(s, st) != SQLITE_ROW) {
+		if (st != NULL)
+			sqlite3_reset(st);
+		return (NULL);
+	}
+	o = incident_json(st);
+	sqlite3_reset(st);
+	if (!full)
+		return (o);
+	json_object_set_new(o, "obligations", rows_json(s, store_stmt(s,
+	    STMT_OBLIGATIONS_BY_INCIDENT, "t", key), obligation_json));
+	json_object_set_new(o, "escalations", rows_json(s, store_stmt(s,
+	    STMT_ESCALATIONS_BY_INCIDENT, "t", key), escalation_json));
+	json_object_set_new(o, "notifications", rows_json(s, store_stmt(s,
+	    STMT_OUTBOX_LIST, "tti", key, NULL, (int64_t)API_LIST_MAX),
+	    notification_json));
+	json_object_set_new(o, "events", rows_json(s, store_stmt(s,
+	    STMT_EVENTS_BY_INCIDENT, "t", key), event_row_json));
+	json_object_set_new(o, "timeline", rows_json(s, store_stmt(s,
+	    STMT_TIMELINE_BY_INCIDENT, "t", key), timeline_row_json));
+	return (o);
+}
+
+void
+api_incidents_list(struct evhttp_request *req, struct daemon *d,
+    const char *key)
+{
+	struct store	*s = daemon_store(d);
+	char		*state = http_query(req, "state");
+	char		*unit = http_query(req, "unit");
+	char		*category = http_query(req, "category");
+	json_t		*list;
+
+	if (state == NULL)
+		state = xstrdup("open");
+	if (strcmp(state, "open") != 0 && strcmp(state, "closed") != 0 &&
+	    strcmp(state, "all") != 0) {
+		http_reply_error(req, 400, "invalid_value", "state",
+		    "state must be open, closed or all");
+		goto out;
+	}
+	list = rows_json(s, store_stmt(s, STMT_INCIDENT_LIST, "ttti", state,
+	    unit, category, (int64_t)API_LIST_MAX), incident_json);
+	http_reply_json(req, 200, json_pack("{s:o}", "incidents", list));
+out:
+	free(state);
+	free(unit);
+	free(category);
+}
+
+void
+api_incident_get(struct evhttp_request *req, struct daemon *d,
+    const char *key)
+{
+	json_t	*o;
+
+	if ((o = api_incident_load(daemon_store(d), key, 1)) == NULL) {
+		http_reply_error(req, 404, "not_found", NULL,
+		    "no incident \"%s\"", key);
+		return;
+	}
+	http_reply_json(req, 200, o);
+}
+
+struct api_change {
+	struct evhttp_request	*req;
+	struct daemon		*daemon;
+	char			*key;
+};
+
+static void
+api_change_done(int status, const struct engine_result *results, size_t n,
+    const struct record_error *err, void *arg)
+{
+	struct api_change	*c = arg;
+	json_t			*o;
+
+	if (status != 202)
+		http_reply_error(c->req, status, err->code, err->field, "%s",
+		    err->message);
+	else if ((o = api_incident_load(daemon_store(c->daemon), c->key, 0)) ==
+	    NULL)
+		http_reply_error(c->req, 404, "not_found", NULL,
+		    "no incident \"%s\"", c->key);
+	else
+		http_reply_json(c->req, 200, o);
+	free(c->key);
+	free(c);
+}
+
+/* ack and resolve: an event of that type, by whoever the body names. */
+static void
+api_incident_change(struct evhttp_request *req, struct daemon *d,
+    const char *key, const char *type)
+{
+	struct evbuffer		*in = evhttp_request_get_input_buffer(req);
+	struct record_error	 err;
+	struct api_change	*c;
+	struct record		**records;
+	json_t			*body = NULL, *inc, *by;
+	int			 status;
+
+	if ((inc = api_incident_load(daemon_store(d), key, 0)) == NULL) {
+		http_reply_error(req, 404, "not_found", NULL,
+		    "no incident \"%s\"", key);
+		return;
+	}
+	if (evbuffer_get_length(in) > 0) {
+		if ((body = http_read_json(req, &err, &status)) == NULL) {
+			json_decref(inc);
+			http_reply_error(req, status, err.code, err.field, "%s",
+			    err.message);
+			return;
+		}
+		by = json_object_get(body, "by");
+		if (!json_is_object(body) || (by != NULL && !json_is_string(by)
+		    && !json_is_null(by))) {
+			json_decref(inc);
+			json_decref(body);
+			http_reply_error(req, 400, "wrong_type", "by", "send "
+			    "{\"by\": \"who\"} or an empty body");
+			return;
+		}
+	}
+	records = xcalloc(1, sizeof(*records));
+	records[0] = record_new(type, key, json_string_value(json_object_get(
+	    inc, "unit")), json_string_value(json_object_get(body, "by")),
+	    clock_now());
+	json_decref(body);
+	json_decref(inc);
+	c = xcalloc(1, sizeof(*c));
+	c->req = req;
+	c->daemon = d;
+	c->key = xstrdup(key);
+	ingest_submit(daemon_ingest(d), records, 1, api_change_done, c);
+}
+
+void
+api_incident_ack(struct evhttp_request *req, struct daemon *d,
+    const char *key)
+{
+	api_incident_change(req, d, key, "ack");
+}
+
+void
+api_incident_resolve(struct evhttp_request *req, struct daemon *d,
+    const char *key)
+{
+	api_incident_change(req, d, key, "resolve");
+}
+
+void
+api_notifications_list(struct evhttp_request *req, struct daemon *d,
+    const char *key)
+{
+	struct store	*s = daemon_store(d);
+	char		*incident = http_query(req, "incident");
+	char		*status = http_query(req, "status");
+	json_t		*list;
+
+	list = rows_json(s, store_stmt(s, STMT_OUTBOX_LIST, "tti", incident,
+	    status, (int64_t)API_LIST_MAX), notification_json);
+	http_reply_json(req, 200, json_pack("{s:o}", "notifications", list));
+	free(incident);
+	free(status);
+}

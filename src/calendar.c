@@ -1,0 +1,411 @@
+/*
+ * Durations, law-grade periods and local time text.
+ *
+ * A period of N calendar or working days follows 民法典 art. 201 and 203:
+ * the start day is not counted, the period ends at 24:00 local time of its
+ * last day, and a last day that is not a working day (weekend or statutory
+ * holiday) moves to the next working day.  Working days come from the
+ * site's holiday calendar: a listed holiday is off, a listed adjusted
+ * working day (调休) is on, otherwise Monday to Friday are on.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "calendar.h"
+#include "tocsin.h"
+#include "xmalloc.h"
+
+struct calendar {
+	int	*off;		/* sorted yyyymmdd holidays */
+	size_t	 noff;
+	int	*on;		/* sorted yyyymmdd adjusted working days */
+	size_t	 non;
+	int	 years[64];	/* years with a schedule */
+	size_t	 nyears;
+};
+
+int
+calendar_set_zone(const char *zone, char **cause)
+{
+	char		 path[512];
+	struct stat	 sb;
+
+	if (*zone == '\0' || strstr(zone, "..") != NULL || zone[0] == '/') {
+		xasprintf(cause, "bad time zone \"%s\"", zone);
+		return (-1);
+	}
+	snprintf(path, sizeof(path), "/usr/share/zoneinfo/%s", zone);
+	if (strcmp(zone, "UTC") != 0 && stat(path, &sb) != 0) {
+		xasprintf(cause, "unknown time zone \"%s\"", zone);
+		return (-1);
+	}
+	setenv("TZ", zone, 1);
+	tzset();
+	return (0);
+}
+
+int
+calendar_parse_duration(const char *s, struct duration *d, char **cause)
+{
+	char		*end;
+	long long	 n;
+
+	errno = 0;
+	if (!isdigit((unsigned char)*s))
+		goto bad;
+	n = strtoll(s, &end, 10);
+	if (errno != 0 || n < 0 || n > 100000)
+		goto bad;
+	d->kind = DURATION_ELAPSED;
+	if (strcmp(end, "s") == 0)
+		d->value = n * MSEC_PER_SEC;
+	else if (strcmp(end, "m") == 0)
+		d->value = n * MSEC_PER_MIN;
+	else if (strcmp(end, "h") == 0)
+		d->value = n * MSEC_PER_HOUR;
+	else if (strcmp(end, "d") == 0)
+		d->value = n * MSEC_PER_DAY;
+	else if (strcmp(end, "cd") == 0) {
+		d->kind = DURATION_CALENDAR_DAYS;
+		d->value = n;
+	} else if (strcmp(end, "wd") == 0) {
+		d->kind = DURATION_WORKING_DAYS;
+		d->value = n;
+	} else
+		goto bad;
+	return (0);
+bad:
+	xasprintf(cause, "bad duration \"%s\" (want e.g. 90s, 15m, 2h, 3d, "
+	    "5cd, 10wd)", s);
+	return (-1);
+}
+
+char *
+calendar_duration_text(const struct duration *d)
+{
+	char	*s;
+
+	switch (d->kind) {
+	case DURATION_CALENDAR_DAYS:
+		xasprintf(&s, "%lldcd", (long long)d->value);
+		break;
+	case DURATION_WORKING_DAYS:
+		xasprintf(&s, "%lldwd", (long long)d->value);
+		break;
+	default:
+		if (d->value % MSEC_PER_HOUR == 0)
+			xasprintf(&s, "%lldh", (long long)(d->value /
+			    MSEC_PER_HOUR));
+		else if (d->value % MSEC_PER_MIN == 0)
+			xasprintf(&s, "%lldm", (long long)(d->value /
+			    MSEC_PER_MIN));
+		else
+			xasprintf(&s, "%llds", (long long)(d->value /
+			    MSEC_PER_SEC));
+		break;
+	}
+	return (s);
+}
+
+struct calendar *
+calendar_new(void)
+{
+	return (xcalloc(1, sizeof(struct calendar)));
+}
+
+void
+calendar_free(struct calendar *cal)
+{
+	if (cal == NULL)
+		return;
+	free(cal->off);
+	free(cal->on);
+	free(cal);
+}
+
+static int
+calendar_cmp_int(const void *a, const void *b)
+{
+	int	x = *(const int *)a, y = *(const int *)b;
+
+	return ((x > y) - (x < y));
+}
+
+/* Add one date, "YYYY-MM-DD", as a holiday (working == 0) or 调休 day. */
+int
+calendar_add_day(struct calendar *cal, const char *date, int working,
+    char **cause)
+{
+	int	 y, m, d, key;
+	int	**list;
+	size_t	*n, i;
+
+	if (calendar_parse_date(date, &y, &m, &d) != 0) {
+		xasprintf(cause, "bad date \"%s\" (want YYYY-MM-DD)", date);
+		return (-1);
+	}
+	key = y * 10000 + m * 100 + d;
+	list = working ? &cal->on : &cal->off;
+	n = working ? &cal->non : &cal->noff;
+	*list = xreallocarray(*list, *n + 1, sizeof(int));
+	(*list)[(*n)++] = key;
+	qsort(*list, *n, sizeof(int), calendar_cmp_int);
+	for (i = 0; i < cal->nyears; i++) {
+		if (cal->years[i] == y)
+			return (0);
+	}
+	if (cal->nyears < nitems(cal->years))
+		cal->years[cal->nyears++] = y;
+	return (0);
+}
+
+int
+calendar_has_year(const struct calendar *cal, int year)
+{
+	size_t	i;
+
+	for (i = 0; cal != NULL && i < cal->nyears; i++) {
+		if (cal->years[i] == year)
+			return (1);
+	}
+	return (0);
+}
+
+/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant). */
+static int64_t
+days_from_civil(int64_t y, int m, int d)
+{
+	int64_t		era, yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return (era * 146097 + doe - 719468);
+}
+
+static void
+civil_from_days(int64_t z, int *y, int *m, int *d)
+{
+	int64_t		era, doe, yoe, doy, mp;
+
+	z += 719468;
+	era = (z >= 0 ? z : z - 146096) / 146097;
+	doe = z - era * 146097;
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	*d = (int)(doy - (153 * mp + 2) / 5 + 1);
+	*m = (int)(mp < 10 ? mp + 3 : mp - 9);
+	*y = (int)(yoe + era * 400 + (*m <= 2));
+}
+
+static int
+calendar_find(const int *list, size_t n, int key)
+{
+	return (list != NULL &&
+	    bsearch(&key, list, n, sizeof(int), calendar_cmp_int) != NULL);
+}
+
+int
+calendar_is_working_day(const struct calendar *cal, int y, int m, int d)
+{
+	int	key = y * 10000 + m * 100 + d;
+	int64_t	wday;
+
+	if (cal != NULL && calendar_find(cal->on, cal->non, key))
+		return (1);
+	if (cal != NULL && calendar_find(cal->off, cal->noff, key))
+		return (0);
+	wday = (days_from_civil(y, m, d) + 4) % 7;	/* 1970-01-01: Thu */
+	if (wday < 0)
+		wday += 7;
+	return (wday != 0 && wday != 6);
+}
+
+int64_t
+calendar_local_midnight(int y, int m, int d)
+{
+	struct tm	tm;
+
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = y - 1900;
+	tm.tm_mon = m - 1;
+	tm.tm_mday = d;
+	tm.tm_isdst = -1;
+	return ((int64_t)mktime(&tm) * MSEC_PER_SEC);
+}
+
+static int64_t
+calendar_local_day(int64_t t)
+{
+	struct tm	tm;
+	time_t		secs = (time_t)(t / MSEC_PER_SEC);
+
+	if (t < 0 && t % MSEC_PER_SEC != 0)
+		secs--;
+	localtime_r(&secs, &tm);
+	return (days_from_civil(tm.tm_year + 1900, tm.tm_mon + 1,
+	    tm.tm_mday));
+}
+
+static int
+calendar_working_dayno(const struct calendar *cal, int64_t day)
+{
+	int	y, m, d;
+
+	civil_from_days(day, &y, &m, &d);
+	return (calendar_is_working_day(cal, y, m, d));
+}
+
+/* The instant a period starting at t ends: elapsed, or 24:00 of a day. */
+int64_t
+calendar_add(const struct calendar *cal, int64_t t, const struct duration *dur)
+{
+	int64_t	day, left;
+	int	y, m, d;
+
+	if (dur->kind == DURATION_ELAPSED)
+		return (t + dur->value);
+	day = calendar_local_day(t);
+	if (dur->kind == DURATION_CALENDAR_DAYS) {
+		day += dur->value;
+		while (!calendar_working_dayno(cal, day))
+			day++;
+	} else {
+		for (left = dur->value; left > 0; left--) {
+			day++;
+			while (!calendar_working_dayno(cal, day))
+				day++;
+		}
+	}
+	civil_from_days(day + 1, &y, &m, &d);
+	return (calendar_local_midnight(y, m, d));
+}
+
+size_t
+calendar_format(int64_t t, char *buf, size_t len)
+{
+	struct tm	tm;
+	time_t		secs = (time_t)(t / MSEC_PER_SEC);
+	long		off;
+	size_t		n;
+
+	if (t < 0 && t % MSEC_PER_SEC != 0)
+		secs--;
+	localtime_r(&secs, &tm);
+	n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
+	if (n == 0)
+		return (0);
+	off = tm.tm_gmtoff / 60;
+	if (off == 0)
+		n += (size_t)snprintf(buf + n, len - n, "Z");
+	else
+		n += (size_t)snprintf(buf + n, len - n, "%c%02ld:%02ld",
+		    off < 0 ? '-' : '+', labs(off) / 60, labs(off) % 60);
+	return (n);
+}
+
+static int
+parse_digits(const char **p, int n, int *out)
+{
+	int	v = 0;
+
+	while (n-- > 0) {
+		if (!isdigit((unsigned char)**p))
+			return (-1);
+		v = v * 10 + (*(*p)++ - '0');
+	}
+	*out = v;
+	return (0);
+}
+
+static int
+days_in_month(int y, int m)
+{
+	static const int mdays[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31,
+	    30, 31 };
+
+	if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
+		return (29);
+	return (mdays[m - 1]);
+}
+
+static int
+parse_date_part(const char **p, int *y, int *m, int *d)
+{
+	if (parse_digits(p, 4, y) != 0 || *(*p)++ != '-' ||
+	    parse_digits(p, 2, m) != 0 || *(*p)++ != '-' ||
+	    parse_digits(p, 2, d) != 0)
+		return (-1);
+	if (*y < 1970 || *y > 9999 || *m < 1 || *m > 12 || *d < 1 ||
+	    *d > days_in_month(*y, *m))
+		return (-1);
+	return (0);
+}
+
+int
+calendar_parse_date(const char *s, int *y, int *m, int *d)
+{
+	const char	*p = s;
+
+	if (parse_date_part(&p, y, m, d) != 0 || *p != '\0')
+		return (-1);
+	return (0);
+}
+
+/* RFC 3339: YYYY-MM-DDTHH:MM:SS[.frac](Z|+HH:MM|-HH:MM). */
+int
+calendar_parse_time(const char *s, int64_t *out)
+{
+	const char	*p = s;
+	int		 y, mo, d, h, mi, sec, oh, om, ms = 0, scale = 100;
+	int64_t		 t;
+	int		 sign;
+
+	if (parse_date_part(&p, &y, &mo, &d) != 0)
+		return (-1);
+	if (*p != 'T' && *p != 't' && *p != ' ')
+		return (-1);
+	p++;
+	if (parse_digits(&p, 2, &h) != 0 || *p++ != ':' ||
+	    parse_digits(&p, 2, &mi) != 0 || *p++ != ':' ||
+	    parse_digits(&p, 2, &sec) != 0)
+		return (-1);
+	if (h > 23 || mi > 59 || sec > 60)
+		return (-1);
+	if (*p == '.') {
+		p++;
+		if (!isdigit((unsigned char)*p))
+			return (-1);
+		for (; isdigit((unsigned char)*p); p++) {
+			ms += (*p - '0') * scale;
+			scale /= 10;
+		}
+	}
+	if (*p == 'Z' || *p == 'z') {
+		sign = 0;
+		oh = om = 0;
+		p++;
+	} else if (*p == '+' || *p == '-') {
+		sign = *p++ == '+' ? 1 : -1;
+		if (parse_digits(&p, 2, &oh) != 0 || *p++ != ':' ||
+		    parse_digits(&p, 2, &om) != 0 || oh > 23 || om > 59)
+			return (-1);
+	} else
+		return (-1);
+	if (*p != '\0')
+		return (-1);
+	if (sec == 60)
+		sec = 59;
+	t = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec;
+	t -= sign * (oh * 3600 + om * 60);
+	*out = t * MSEC_PER_SEC + ms;
+	return (0);
+}

@@ -1,0 +1,245 @@
+/*
+ * tocsinctl subcommands that talk to the daemon's HTTP API.  Output is the
+ * API's JSON (pretty-printed), or a table for `incidents`; failures print
+ * the server's error message and exit non-zero.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <curl/curl.h>
+#include <jansson.h>
+
+#include "ctl.h"
+#include "xmalloc.h"
+
+#define CTL_BODY_MAX	(64 * 1024 * 1024)
+
+struct ctl_buf {
+	char	*data;
+	size_t	 len;
+};
+
+static size_t
+ctl_write_cb(char *data, size_t size, size_t n, void *arg)
+{
+	struct ctl_buf	*b = arg;
+	size_t		 len = size * n;
+
+	if (b->len + len > CTL_BODY_MAX)
+		return (0);
+	b->data = realloc(b->data, b->len + len + 1);
+	if (b->data == NULL)
+		return (0);
+	memcpy(b->data + b->len, data, len);
+	b->len += len;
+	b->data[b->len] = '\0';
+	return (len);
+}
+
+/* One request; the parsed JSON answer, or NULL after printing why. */
+static json_t *
+ctl_request(const struct ctl_env *env, const char *method, const char *path,
+    const char *body, size_t len, long *status)
+{
+	CURL			*c;
+	struct curl_slist	*h = NULL;
+	struct ctl_buf		 b = { NULL, 0 };
+	char			*url, *auth, err[CURL_ERROR_SIZE] = "";
+	json_t			*json = NULL;
+	json_error_t		 jerr;
+	CURLcode		 rc;
+
+	if ((c = curl_easy_init()) == NULL) {
+		fprintf(stderr, "tocsinctl: cannot start libcurl\n");
+		return (NULL);
+	}
+	xasprintf(&url, "%s%s", env->url, path);
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, ctl_write_cb);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, err);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
+	if (body != NULL) {
+		h = curl_slist_append(h, "Content-Type: application/json");
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)len);
+	}
+	if (env->token != NULL) {
+		xasprintf(&auth, "Authorization: Bearer %s", env->token);
+		h = curl_slist_append(h, auth);
+		free(auth);
+	}
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+	rc = curl_easy_perform(c);
+	*status = 0;
+	if (rc != CURLE_OK)
+		fprintf(stderr, "tocsinctl: %s: %s\n", url, err[0] ? err :
+		    curl_easy_strerror(rc));
+	else {
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
+		json = b.data != NULL ? json_loads(b.data, 0, &jerr) : NULL;
+		if (json == NULL)
+			fprintf(stderr, "tocsinctl: %s: HTTP %ld, not JSON\n",
+			    url, *status);
+	}
+	if (json != NULL && *status >= 400) {
+		fprintf(stderr, "tocsinctl: HTTP %ld: %s\n", *status,
+		    json_string_value(json_object_get(json_object_get(json,
+		    "error"), "message")));
+		json_decref(json);
+		json = NULL;
+	}
+	curl_slist_free_all(h);
+	curl_easy_cleanup(c);
+	free(url);
+	free(b.data);
+	return (json);
+}
+
+static int
+ctl_print(json_t *json)
+{
+	if (json == NULL)
+		return (1);
+	json_dumpf(json, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	putchar('\n');
+	json_decref(json);
+	return (0);
+}
+
+static char *
+ctl_read_file(const char *path, size_t *len)
+{
+	FILE	*f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
+	char	*data = NULL;
+	size_t	 cap = 0, n;
+
+	if (f == NULL) {
+		fprintf(stderr, "tocsinctl: %s: %s\n", path, strerror(errno));
+		return (NULL);
+	}
+	*len = 0;
+	for (;;) {
+		if (*len + 65536 > cap) {
+			cap = cap ? cap * 2 : 65536;
+			data = xreallocarray(data, cap + 1, 1);
+		}
+		n = fread(data + *len, 1, cap - *len, f);
+		if (n == 0)
+			break;
+		*len += n;
+	}
+	if (f != stdin)
+		fclose(f);
+	data[*len] = '\0';
+	return (data);
+}
+
+/* post FILE|-: send the JSON in FILE (an event or an array of them). */
+int
+ctl_post(const struct ctl_env *env, int argc, char **argv)
+{
+	char	*data;
+	size_t	 len;
+	long	 status;
+	int	 rc;
+
+	if (argc != 2) {
+		fprintf(stderr, "usage: tocsinctl post FILE|-\n");
+		return (2);
+	}
+	if ((data = ctl_read_file(argv[1], &len)) == NULL)
+		return (1);
+	rc = ctl_print(ctl_request(env, "POST", "/v1/events", data, len,
+	    &status));
+	free(data);
+	return (rc);
+}
+
+int
+ctl_incidents(const struct ctl_env *env, int argc, char **argv)
+{
+	json_t		*json, *inc;
+	long		 status;
+	size_t		 i;
+	char		 path[256];
+
+	snprintf(path, sizeof(path), "/v1/incidents?state=%s",
+	    argc > 1 ? argv[1] : "open");
+	if ((json = ctl_request(env, "GET", path, NULL, 0, &status)) == NULL)
+		return (1);
+	printf("%-24s %-16s %-5s %-7s %s\n", "INCIDENT", "UNIT", "GRADE",
+	    "STATE", "TITLE");
+	json_array_foreach(json_object_get(json, "incidents"), i, inc) {
+		printf("%-24s %-16s %-5lld %-7s %s\n",
+		    json_string_value(json_object_get(inc, "key")),
+		    json_string_value(json_object_get(inc, "unit")),
+		    (long long)json_integer_value(json_object_get(inc,
+		    "grade")),
+		    json_string_value(json_object_get(inc, "state")),
+		    json_string_value(json_object_get(inc, "title")) ?
+		    json_string_value(json_object_get(inc, "title")) : "");
+	}
+	json_decref(json);
+	return (0);
+}
+
+static char *
+ctl_incident_path(const char *key, const char *suffix)
+{
+	char	*esc, *path;
+
+	esc = curl_easy_escape(NULL, key, 0);
+	xasprintf(&path, "/v1/incidents/%s%s", esc, suffix);
+	curl_free(esc);
+	return (path);
+}
+
+static int
+ctl_incident(const struct ctl_env *env, int argc, char **argv,
+    const char *method, const char *suffix)
+{
+	char	*path, *body = NULL;
+	long	 status;
+	int	 rc;
+	json_t	*by;
+
+	if (argc < 2 || argc > 3) {
+		fprintf(stderr, "usage: tocsinctl %s KEY%s\n", argv[0],
+		    *suffix ? " [BY]" : "");
+		return (2);
+	}
+	if (*suffix) {
+		by = json_pack("{s:s}", "by", argc == 3 ? argv[2] :
+		    (getenv("USER") ? getenv("USER") : "tocsinctl"));
+		body = json_dumps(by, JSON_COMPACT);
+		json_decref(by);
+	}
+	path = ctl_incident_path(argv[1], suffix);
+	rc = ctl_print(ctl_request(env, method, path, body, body ?
+	    strlen(body) : 0, &status));
+	free(path);
+	free(body);
+	return (rc);
+}
+
+int
+ctl_show(const struct ctl_env *env, int argc, char **argv)
+{
+	return (ctl_incident(env, argc, argv, "GET", ""));
+}
+
+int
+ctl_ack(const struct ctl_env *env, int argc, char **argv)
+{
+	return (ctl_incident(env, argc, argv, "POST", "/ack"));
+}
+
+int
+ctl_resolve(const struct ctl_env *env, int argc, char **argv)
+{
+	return (ctl_incident(env, argc, argv, "POST", "/resolve"));
+}

@@ -1,0 +1,284 @@
+/*
+ * The daemon's life: load and check the rules, open the store, rebuild the
+ * timers and the outbox from it, bind the listener, tell systemd we are
+ * ready, run the loop; on the way out, the same in reverse.
+ *
+ * Deadlines: one evtimer, always armed for the engine's earliest timer.
+ * When it fires, the due timers are applied in one transaction of bounded
+ * size, and the timer is armed again.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <event2/event.h>
+#include <systemd/sd-daemon.h>
+
+#include "channel.h"
+#include "clock.h"
+#include "daemon.h"
+#include "engine.h"
+#include "http.h"
+#include "httpc.h"
+#include "ingest.h"
+#include "log.h"
+#include "outbox.h"
+#include "rules.h"
+#include "store.h"
+#include "tocsin.h"
+#include "xmalloc.h"
+
+#define DAEMON_DEFAULT_DB	"var/tocsin.db"
+#define DAEMON_FIRE_BATCH	500	/* timers per transaction */
+
+struct daemon {
+	const struct daemon_options	*opts;
+	struct event_base		*base;
+	struct rules			*rules;
+	struct store			*store;
+	struct engine			*engine;
+	struct httpc			*httpc;
+	struct outbox			*outbox;
+	struct ingest			*ingest;
+	struct http			*http;
+	struct event			*timer_ev;
+	struct event			*sig_ev[3];
+	int64_t				 started_at;
+};
+
+struct engine *daemon_engine(struct daemon *d) { return (d->engine); }
+struct store *daemon_store(struct daemon *d) { return (d->store); }
+struct ingest *daemon_ingest(struct daemon *d) { return (d->ingest); }
+struct outbox *daemon_outbox(struct daemon *d) { return (d->outbox); }
+struct rules *daemon_rules(struct daemon *d) { return (d->rules); }
+int64_t daemon_started_at(struct daemon *d) { return (d->started_at); }
+
+/* Load and check a rule set; NULL after logging every problem. */
+static struct rules *
+daemon_load_rules(const struct daemon_options *opts)
+{
+	struct rules_problems	 problems = { NULL, 0 };
+	struct rules		*r;
+	size_t			 i;
+
+	r = rules_load(opts->site, &opts->rules, &problems);
+	if (r != NULL) {
+		channel_check_all(r, &problems);
+		if (problems.n > 0) {
+			rules_free(r);
+			r = NULL;
+		}
+	}
+	for (i = 0; i < problems.n; i++)
+		log_warnx("rules: %s", problems.v[i]);
+	rules_problems_clear(&problems);
+	return (r);
+}
+
+static void
+daemon_arm(struct daemon *d)
+{
+	int64_t		next = engine_next_due(d->engine), delay;
+	struct timeval	tv;
+
+	if (next == INT64_MAX) {
+		evtimer_del(d->timer_ev);
+		return;
+	}
+	delay = next - clock_now();
+	if (delay < 0)
+		delay = 0;
+	tv.tv_sec = delay / 1000;
+	tv.tv_usec = (delay % 1000) * 1000;
+	evtimer_add(d->timer_ev, &tv);
+}
+
+/* New rows may be due sooner than the armed timer; new mail may wait. */
+void
+daemon_after_commit(struct daemon *d)
+{
+	daemon_arm(d);
+	outbox_kick(d->outbox);
+}
+
+static void
+daemon_after_commit_cb(void *arg)
+{
+	daemon_after_commit(arg);
+}
+
+static void
+daemon_timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct daemon	*d = arg;
+	int		 fired;
+
+	if (engine_begin(d->engine) != 0) {
+		log_warnx("daemon: cannot begin a transaction for timers");
+		goto rearm;
+	}
+	fired = engine_fire_due(d->engine, clock_now(), DAEMON_FIRE_BATCH);
+	if (fired < 0 || engine_commit(d->engine) != 0) {
+		log_warnx("daemon: timers could not be applied; retrying");
+		engine_rollback(d->engine);
+		goto rearm;
+	}
+	if (fired > 0)
+		log_debug("daemon: fired=%d timers", fired);
+rearm:
+	daemon_after_commit(d);
+}
+
+static void
+daemon_action_cb(const char *json, void *arg)
+{
+	log_info("action %s", json);
+}
+
+static void
+daemon_reload(struct daemon *d)
+{
+	struct rules	*r;
+
+	sd_notify(0, "RELOADING=1");
+	log_info("daemon: reloading site=%s", d->opts->site);
+	if ((r = daemon_load_rules(d->opts)) == NULL)
+		log_warnx("daemon: reload failed; the old rules keep running");
+	else {
+		engine_set_rules(d->engine, r);
+		outbox_set_rules(d->outbox, r);
+		rules_free(d->rules);
+		d->rules = r;
+		log_info("daemon: reloaded procedures=%zu",
+		    rules_procedure_count(r));
+	}
+	sd_notify(0, "READY=1");
+}
+
+static void
+daemon_signal_cb(evutil_socket_t sig, short what, void *arg)
+{
+	struct daemon	*d = arg;
+
+	switch (sig) {
+	case SIGHUP:
+		daemon_reload(d);
+		break;
+	case SIGINT:
+	case SIGTERM:
+		log_info("daemon: stopping signal=%d", (int)sig);
+		sd_notify(0, "STOPPING=1");
+		event_base_loopbreak(d->base);
+		break;
+	}
+}
+
+static char *
+daemon_db_path(const struct daemon_options *opts, const struct rules *r)
+{
+	if (opts->db != NULL)
+		return (xstrdup(opts->db));
+	if (rules_site(r)->database != NULL)
+		return (xstrdup(rules_site(r)->database));
+	mkdir("var", 0750);
+	return (xstrdup(DAEMON_DEFAULT_DB));
+}
+
+static void
+daemon_teardown(struct daemon *d)
+{
+	size_t	i;
+
+	http_free(d->http);
+	for (i = 0; i < nitems(d->sig_ev); i++) {
+		if (d->sig_ev[i] != NULL)
+			event_free(d->sig_ev[i]);
+	}
+	if (d->timer_ev != NULL)
+		event_free(d->timer_ev);
+	ingest_free(d->ingest);
+	outbox_free(d->outbox);
+	httpc_free(d->httpc);
+	engine_free(d->engine);
+	store_close(d->store);
+	rules_free(d->rules);
+	if (d->base != NULL)
+		event_base_free(d->base);
+}
+
+int
+daemon_run(const struct daemon_options *opts)
+{
+	struct daemon	 d;
+	static const int signals[] = { SIGHUP, SIGINT, SIGTERM };
+	char		*path, *cause;
+	const char	*listen;
+	size_t		 i;
+	int		 rc = 1;
+
+	memset(&d, 0, sizeof(d));
+	d.opts = opts;
+	d.started_at = clock_now();
+	signal(SIGPIPE, SIG_IGN);
+	if ((d.rules = daemon_load_rules(opts)) == NULL) {
+		log_warnx("daemon: the site or rules have problems; not "
+		    "starting");
+		return (1);
+	}
+	path = daemon_db_path(opts, d.rules);
+	d.store = store_open(path, rules_site(d.rules)->synchronous, &cause);
+	if (d.store == NULL) {
+		log_warnx("daemon: store: %s", cause);
+		free(cause);
+		free(path);
+		goto out;
+	}
+	d.engine = engine_new(d.store, d.rules);
+	engine_set_sink(d.engine, daemon_action_cb, &d);
+	if (engine_recover(d.engine) != 0) {
+		log_warnx("daemon: cannot rebuild the timers from %s", path);
+		free(path);
+		goto out;
+	}
+
+	if ((d.base = event_base_new()) == NULL)
+		fatalx("daemon: event_base_new failed");
+	d.httpc = httpc_new(d.base);
+	d.outbox = outbox_new(d.base, d.store, d.httpc, d.rules);
+	if (outbox_recover(d.outbox) != 0) {
+		free(path);
+		goto out;
+	}
+	d.ingest = ingest_new(d.base, d.engine, daemon_after_commit_cb, &d);
+	listen = opts->listen != NULL ? opts->listen :
+	    rules_site(d.rules)->listen;
+	d.http = http_new(d.base, &d, listen, rules_site(d.rules)->body_limit,
+	    &cause);
+	if (d.http == NULL) {
+		log_warnx("daemon: %s", cause);
+		free(cause);
+		free(path);
+		goto out;
+	}
+	for (i = 0; i < nitems(signals); i++) {
+		d.sig_ev[i] = evsignal_new(d.base, signals[i],
+		    daemon_signal_cb, &d);
+		evsignal_add(d.sig_ev[i], NULL);
+	}
+	d.timer_ev = evtimer_new(d.base, daemon_timer_cb, &d);
+	daemon_after_commit(&d);
+
+	log_info("daemon: started version=%s listen=%s db=%s site=%s "
+	    "procedures=%zu timers=%s", TOCSIN_VERSION, listen, path,
+	    opts->site, rules_procedure_count(d.rules),
+	    engine_next_due(d.engine) == INT64_MAX ? "none" : "pending");
+	free(path);
+	sd_notify(0, "READY=1");
+	event_base_dispatch(d.base);
+	rc = 0;
+out:
+	daemon_teardown(&d);
+	return (rc);
+}

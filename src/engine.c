@@ -1,0 +1,1392 @@
+/*
+ * The engine applies the procedures.  An event may open an incident, grade
+ * it, meet obligations, acknowledge or resolve it; the passing of time
+ * (timers from the store) breaches obligations, sends reminders and climbs
+ * escalation policies.  Each of these decisions is one timeline action,
+ * and a notification is an outbox row written beside the action that made
+ * it, in the same transaction.
+ *
+ * Obligation states: pending -> met | breached; breached -> late (met after
+ * its due time) | missed (never met before the incident closed); pending ->
+ * cancelled when the incident is resolved.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <lauxlib.h>
+#include <openssl/rand.h>
+
+#include "calendar.h"
+#include "clock.h"
+#include "engine.h"
+#include "log.h"
+#include "org.h"
+#include "rules.h"
+#include "sandbox.h"
+#include "store.h"
+#include "timeline.h"
+#include "timer.h"
+#include "tocsin.h"
+#include "xmalloc.h"
+
+#define ENGINE_JSON_DEPTH	16
+
+struct engine {
+	struct store		*store;
+	struct rules		*rules;
+	struct timer_heap	*timers;
+	engine_sink		 sink;
+	void			*sink_arg;
+
+	char			**pending;	/* actions awaiting commit */
+	size_t			  npending;
+	size_t			  request_mark;
+	uint64_t		  notified;	/* outbox rows this transaction */
+	uint64_t		  notified_committed;
+
+	struct engine_stats	  stats;
+};
+
+struct incident {
+	char		*key;
+	char		*unit;
+	char		*category;
+	char		*title;
+	json_t		*procedures;
+	int		 grade;
+	int		 worst_grade;
+	int		 closed;
+	int64_t		 opened_at;
+	int64_t		 occurred_at;
+	int64_t		 acked_at;
+};
+
+struct obligation {
+	int64_t		 id;
+	char		*incident;
+	char		*unit;
+	char		*procedure;
+	char		*name;
+	char		*title;
+	char		*owner;
+	char		*on_breach;
+	char		*status;
+	int64_t		 due_at;
+};
+
+/* What an action concerns; filled as far as it is known. */
+struct scope {
+	const struct incident	*inc;
+	const char		*unit;
+	const char		*procedure;
+	const char		*obligation;
+	const char		*obligation_title;
+	int64_t			 obligation_id;
+	int64_t			 due_at;
+	const char		*policy;
+	int			 step;
+};
+
+static const char *engine_grade_names[] = {
+	"未定级", "特别重大", "重大", "较大", "一般",
+};
+
+static char *
+dup_col(sqlite3_stmt *st, int col)
+{
+	const char	*s = store_column_text(st, col);
+
+	return (s != NULL ? xstrdup(s) : NULL);
+}
+
+struct engine *
+engine_new(struct store *store, struct rules *rules)
+{
+	struct engine	*e;
+
+	e = xcalloc(1, sizeof(*e));
+	e->store = store;
+	e->rules = rules;
+	e->timers = timer_heap_new();
+	return (e);
+}
+
+static void
+engine_pending_clear(struct engine *e, size_t keep)
+{
+	while (e->npending > keep)
+		free(e->pending[--e->npending]);
+}
+
+void
+engine_free(struct engine *e)
+{
+	if (e == NULL)
+		return;
+	engine_pending_clear(e, 0);
+	free(e->pending);
+	timer_heap_free(e->timers);
+	free(e);
+}
+
+void
+engine_set_rules(struct engine *e, struct rules *rules)
+{
+	e->rules = rules;
+}
+
+struct rules *
+engine_rules(struct engine *e)
+{
+	return (e->rules);
+}
+
+struct store *
+engine_store(struct engine *e)
+{
+	return (e->store);
+}
+
+void
+engine_set_sink(struct engine *e, engine_sink sink, void *arg)
+{
+	e->sink = sink;
+	e->sink_arg = arg;
+}
+
+const struct engine_stats *
+engine_stats(struct engine *e)
+{
+	return (&e->stats);
+}
+
+uint64_t
+engine_notifications_committed(struct engine *e)
+{
+	return (e->notified_committed);
+}
+
+/* Rebuild the timer heap from the store: the start-up half of durability. */
+int
+engine_recover(struct engine *e)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	timer_heap_clear(e->timers);
+	st = store_stmt(e->store, STMT_TIMERS_ALL, NULL);
+	while ((rc = store_step(e->store, st)) == SQLITE_ROW)
+		timer_heap_push(e->timers, sqlite3_column_int64(st, 1),
+		    sqlite3_column_int64(st, 0));
+	if (st != NULL)
+		sqlite3_reset(st);
+	return (rc == SQLITE_DONE ? 0 : -1);
+}
+
+int
+engine_begin(struct engine *e)
+{
+	e->notified = 0;
+	return (store_begin(e->store));
+}
+
+/* Commit, then hand the committed actions to the sink. */
+int
+engine_commit(struct engine *e)
+{
+	size_t	i;
+
+	if (store_commit(e->store) != 0) {
+		engine_pending_clear(e, 0);
+		return (-1);
+	}
+	for (i = 0; i < e->npending; i++) {
+		if (e->sink != NULL)
+			e->sink(e->pending[i], e->sink_arg);
+	}
+	e->stats.actions += e->npending;
+	e->notified_committed += e->notified;
+	e->stats.notifications += e->notified;
+	engine_pending_clear(e, 0);
+	return (0);
+}
+
+/* Undo the transaction; the heap may hold popped timers, so rebuild it. */
+void
+engine_rollback(struct engine *e)
+{
+	store_rollback(e->store);
+	engine_pending_clear(e, 0);
+	if (engine_recover(e) != 0)
+		log_warnx("engine: cannot rebuild timers after a rollback");
+}
+
+/* A request (one HTTP body, one spool file) is all or nothing. */
+int
+engine_request_begin(struct engine *e)
+{
+	e->request_mark = e->npending;
+	return (store_savepoint(e->store));
+}
+
+void
+engine_request_end(struct engine *e, int ok)
+{
+	if (ok)
+		store_release(e->store);
+	else {
+		store_rollback_savepoint(e->store);
+		engine_pending_clear(e, e->request_mark);
+	}
+}
+
+static int
+engine_timer_add(struct engine *e, int64_t at, enum engine_timer kind,
+    int64_t ref)
+{
+	if (store_run(e->store, STMT_TIMER_INSERT, "idi", at, (int)kind, ref)
+	    != 0)
+		return (-1);
+	timer_heap_push(e->timers, at, store_last_id(e->store));
+	return (0);
+}
+
+int64_t
+engine_next_due(struct engine *e)
+{
+	int64_t	at, id;
+
+	if (!timer_heap_peek(e->timers, &at, &id))
+		return (INT64_MAX);
+	return (at);
+}
+
+static void
+incident_free(struct incident *inc)
+{
+	if (inc == NULL)
+		return;
+	free(inc->key);
+	free(inc->unit);
+	free(inc->category);
+	free(inc->title);
+	json_decref(inc->procedures);
+	free(inc);
+}
+
+static struct incident *
+incident_load(struct engine *e, const char *key)
+{
+	sqlite3_stmt	*st;
+	struct incident	*inc;
+	const char	*procs;
+
+	st = store_stmt(e->store, STMT_INCIDENT_GET, "t", key);
+	if (store_step(e->store, st) != SQLITE_ROW) {
+		if (st != NULL)
+			sqlite3_reset(st);
+		return (NULL);
+	}
+	inc = xcalloc(1, sizeof(*inc));
+	inc->key = dup_col(st, INC_KEY);
+	inc->unit = dup_col(st, INC_UNIT);
+	inc->category = dup_col(st, INC_CATEGORY);
+	inc->title = dup_col(st, INC_TITLE);
+	procs = store_column_text(st, INC_PROCEDURES);
+	inc->procedures = json_loads(procs != NULL ? procs : "[]", 0, NULL);
+	if (inc->procedures == NULL)
+		inc->procedures = json_array();
+	inc->grade = sqlite3_column_int(st, INC_GRADE);
+	inc->worst_grade = sqlite3_column_int(st, INC_WORST_GRADE);
+	inc->closed = strcmp(store_column_text(st, INC_STATE), "closed") == 0;
+	inc->opened_at = sqlite3_column_int64(st, INC_OPENED_AT);
+	inc->occurred_at = sqlite3_column_int64(st, INC_OCCURRED_AT);
+	inc->acked_at = sqlite3_column_type(st, INC_ACKED_AT) == SQLITE_NULL ?
+	    0 : sqlite3_column_int64(st, INC_ACKED_AT);
+	sqlite3_reset(st);
+	return (inc);
+}
+
+static void
+obligation_free(struct obligation *o)
+{
+	if (o == NULL)
+		return;
+	free(o->incident);
+	free(o->unit);
+	free(o->procedure);
+	free(o->name);
+	free(o->title);
+	free(o->owner);
+	free(o->on_breach);
+	free(o->status);
+	free(o);
+}
+
+static struct obligation *
+obligation_from_row(sqlite3_stmt *st)
+{
+	struct obligation	*o;
+
+	o = xcalloc(1, sizeof(*o));
+	o->id = sqlite3_column_int64(st, OBL_ID);
+	o->incident = dup_col(st, OBL_INCIDENT);
+	o->unit = dup_col(st, OBL_UNIT);
+	o->procedure = dup_col(st, OBL_PROCEDURE);
+	o->name = dup_col(st, OBL_NAME);
+	o->title = dup_col(st, OBL_TITLE);
+	o->owner = dup_col(st, OBL_OWNER);
+	o->on_breach = dup_col(st, OBL_ON_BREACH);
+	o->status = dup_col(st, OBL_STATUS);
+	o->due_at = sqlite3_column_int64(st, OBL_DUE_AT);
+	return (o);
+}
+
+static struct obligation *
+obligation_load(struct engine *e, int64_t id)
+{
+	sqlite3_stmt		*st;
+	struct obligation	*o = NULL;
+
+	st = store_stmt(e->store, STMT_OBLIGATION_GET, "i", id);
+	if (store_step(e->store, st) == SQLITE_ROW)
+		o = obligation_from_row(st);
+	if (st != NULL)
+		sqlite3_reset(st);
+	return (o);
+}
+
+/* All open obligations of an incident, read out before any is changed. */
+static struct obligation **
+obligations_open(struct engine *e, const char *incident, size_t *n)
+{
+	sqlite3_stmt		 *st;
+	struct obligation	**v = NULL;
+
+	*n = 0;
+	st = store_stmt(e->store, STMT_OBLIGATIONS_OPEN_BY_INCIDENT, "t",
+	    incident);
+	while (store_step(e->store, st) == SQLITE_ROW) {
+		v = xreallocarray(v, *n + 1, sizeof(*v));
+		v[(*n)++] = obligation_from_row(st);
+	}
+	if (st != NULL)
+		sqlite3_reset(st);
+	return (v);
+}
+
+static void
+obligations_free(struct obligation **v, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		obligation_free(v[i]);
+	free(v);
+}
+
+static void
+scope_incident(struct scope *s, const struct incident *inc)
+{
+	memset(s, 0, sizeof(*s));
+	s->inc = inc;
+	s->unit = inc->unit;
+}
+
+static void
+scope_obligation(struct scope *s, const struct incident *inc,
+    const struct obligation *o)
+{
+	scope_incident(s, inc);
+	s->procedure = o->procedure;
+	s->obligation = o->name;
+	s->obligation_title = o->title;
+	s->obligation_id = o->id;
+	s->due_at = o->due_at;
+}
+
+/* Record one action: audit row now, sink after commit.  Takes extra. */
+static int
+engine_emit(struct engine *e, const struct scope *s, const char *kind,
+    const char *role, const char *recipient, const char *channel,
+    json_t *extra)
+{
+	struct action	 a;
+	char		*json;
+	int		 rc;
+
+	memset(&a, 0, sizeof(a));
+	a.at = clock_now();
+	a.kind = kind;
+	a.incident = s->inc != NULL ? s->inc->key : NULL;
+	a.unit = s->unit;
+	a.grade = s->inc != NULL ? s->inc->grade : 0;
+	a.procedure = s->procedure;
+	a.obligation = s->obligation;
+	a.policy = s->policy;
+	a.step = s->step;
+	a.role = role;
+	a.recipient = recipient;
+	a.channel = channel;
+	a.extra = extra;
+	json = timeline_json(&a);
+	json_decref(extra);
+	rc = store_run(e->store, STMT_TIMELINE_INSERT, "itt" "it", a.at, kind,
+	    a.incident, s->obligation_id, json);
+	if (rc != 0) {
+		free(json);
+		return (-1);
+	}
+	e->pending = xreallocarray(e->pending, e->npending + 1,
+	    sizeof(*e->pending));
+	e->pending[e->npending++] = json;
+	return (0);
+}
+
+static json_t *
+extra_time(const char *key, int64_t t)
+{
+	char	buf[CALENDAR_TIME_MAX];
+
+	calendar_format(t, buf, sizeof(buf));
+	return (json_pack("{s:s}", key, buf));
+}
+
+static const char *
+engine_procedure_title(struct engine *e, const char *name)
+{
+	const struct procedure	*p;
+
+	if (name == NULL || (p = rules_procedure_find(e->rules, name)) == NULL)
+		return (NULL);
+	return (p->title != NULL ? p->title : p->name);
+}
+
+/* The message a duty officer reads; templates come with issue 4. */
+static char *
+engine_message(struct engine *e, const struct scope *s, const char *reason)
+{
+	const char	*title, *proc, *grade, *what;
+	char		 due[CALENDAR_TIME_MAX] = "", *text, *step = NULL;
+
+	title = s->inc != NULL && s->inc->title != NULL ? s->inc->title :
+	    (s->inc != NULL ? s->inc->key : "");
+	proc = engine_procedure_title(e, s->procedure);
+	grade = engine_grade_names[s->inc != NULL ? s->inc->grade : 0];
+	what = s->obligation_title != NULL ? s->obligation_title :
+	    s->obligation;
+	if (s->due_at != 0)
+		calendar_format(s->due_at, due, sizeof(due));
+	if (s->step > 0)
+		xasprintf(&step, "（第%d级升级）", s->step);
+	if (strcmp(reason, "breach") == 0 || strcmp(reason, "escalation") == 0)
+		xasprintf(&text, "【超时未报】%s：“%s”已超过时限（应于%s前"
+		    "完成）。报告单位：%s，事件等级：%s。请立即督办。%s",
+		    title, what != NULL ? what : "", due, s->unit, grade,
+		    step != NULL ? step : "");
+	else if (strcmp(reason, "remind") == 0)
+		xasprintf(&text, "【时限提醒】%s：“%s”将于%s到期。报告单位："
+		    "%s，事件等级：%s。", title, what != NULL ? what : "", due,
+		    s->unit, grade);
+	else if (strcmp(reason, "graded") == 0)
+		xasprintf(&text, "【事件定级】%s 定为%s事件（%s）。报告单位：%s。"
+		    "请按预案处置。", title, grade, proc != NULL ? proc : "",
+		    s->unit);
+	else if (strcmp(reason, "rejected") == 0)
+		xasprintf(&text, "【规则错误】事件 %s 的处置规则执行失败，"
+		    "请值班人员人工处理。报告单位：%s。", title, s->unit);
+	else
+		xasprintf(&text, "【事件报告】%s（%s，%s）。报告单位：%s。"
+		    "请按预案处置。", title, proc != NULL ? proc : "未匹配预案",
+		    grade, s->unit);
+	free(step);
+	return (text);
+}
+
+struct notify_ctx {
+	struct engine		*e;
+	const struct scope	*s;
+	const char		*role;
+	const char		*reason;
+	char			*text;
+	int			 failed;
+};
+
+static void
+engine_notify_one(const struct recipient *r, void *arg)
+{
+	struct notify_ctx	*n = arg;
+	struct engine		*e = n->e;
+	const struct scope	*s = n->s;
+	unsigned char		 raw[16];
+	char			 key[40], at[CALENDAR_TIME_MAX], *body;
+	json_t			*o;
+	int64_t			 now = clock_now();
+	size_t			 i;
+
+	if (RAND_bytes(raw, sizeof(raw)) != 1)
+		fatalx("engine: no random bytes for an idempotency key");
+	memcpy(key, "tn_", 3);
+	for (i = 0; i < sizeof(raw); i++)
+		snprintf(key + 3 + 2 * i, 3, "%02x", raw[i]);
+	calendar_format(now, at, sizeof(at));
+	o = json_pack("{s:s, s:s, s:s, s:s?, s:s?, s:i, s:s?, s:s?, s:s?, "
+	    "s:i, s:s, s:s, s:s, s:s?, s:s, s:s?, s:s}",
+	    "key", key, "reason", n->reason, "at", at,
+	    "incident", s->inc != NULL ? s->inc->key : NULL,
+	    "unit", s->unit, "grade", s->inc != NULL ? s->inc->grade : 0,
+	    "procedure", s->procedure, "obligation", s->obligation,
+	    "policy", s->policy, "step", s->step, "role", n->role,
+	    "recipient", r->id, "recipient_name", r->name, "phone", r->phone,
+	    "channel", r->channel,
+	    "title", s->inc != NULL ? s->inc->title : NULL,
+	    "text", n->text);
+	body = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(o);
+	if (store_run(e->store, STMT_OUTBOX_INSERT, "titi" "tttt" "ii",
+	    key, now, s->inc != NULL ? s->inc->key : NULL, s->obligation_id,
+	    r->channel, r->id, n->role, body, now,
+	    now + rules_site(e->rules)->notify_deadline) != 0)
+		n->failed = 1;
+	free(body);
+	if (n->failed)
+		return;
+	e->notified++;
+	if (engine_emit(e, s, "notify", n->role, r->id, r->channel,
+	    json_pack("{s:s}", "reason", n->reason)) != 0)
+		n->failed = 1;
+}
+
+static int
+engine_notify(struct engine *e, const struct scope *s, const char *role,
+    const char *reason)
+{
+	struct notify_ctx	n;
+
+	memset(&n, 0, sizeof(n));
+	n.e = e;
+	n.s = s;
+	n.role = role;
+	n.reason = reason;
+	n.text = engine_message(e, s, reason);
+	if (org_resolve(e->rules, role, s->inc != NULL ? s->inc->category :
+	    NULL, engine_notify_one, &n) == 0)
+		log_warnx("engine: role=%s reaches nobody incident=%s", role,
+		    s->inc != NULL ? s->inc->key : "-");
+	free(n.text);
+	return (n.failed ? -1 : 0);
+}
+
+static int
+engine_notify_all(struct engine *e, const struct scope *s,
+    const struct names *roles, const char *reason)
+{
+	size_t	i;
+
+	for (i = 0; i < roles->n; i++) {
+		if (engine_notify(e, s, roles->v[i], reason) != 0)
+			return (-1);
+	}
+	return (0);
+}
+
+/* The event as a Lua table, for match, met_by and classify functions. */
+static void
+engine_push_json(lua_State *L, json_t *v, int depth)
+{
+	const char	*key;
+	json_t		*item;
+	size_t		 i;
+
+	if (depth > ENGINE_JSON_DEPTH) {
+		lua_pushnil(L);
+		return;
+	}
+	switch (json_typeof(v)) {
+	case JSON_OBJECT:
+		lua_createtable(L, 0, (int)json_object_size(v));
+		json_object_foreach(v, key, item) {
+			engine_push_json(L, item, depth + 1);
+			lua_setfield(L, -2, key);
+		}
+		break;
+	case JSON_ARRAY:
+		lua_createtable(L, (int)json_array_size(v), 0);
+		json_array_foreach(v, i, item) {
+			engine_push_json(L, item, depth + 1);
+			lua_rawseti(L, -2, (lua_Integer)i + 1);
+		}
+		break;
+	case JSON_STRING:
+		lua_pushlstring(L, json_string_value(v), json_string_length(v));
+		break;
+	case JSON_INTEGER:
+		lua_pushinteger(L, (lua_Integer)json_integer_value(v));
+		break;
+	case JSON_REAL:
+		lua_pushnumber(L, json_real_value(v));
+		break;
+	case JSON_TRUE:
+	case JSON_FALSE:
+		lua_pushboolean(L, json_is_true(v));
+		break;
+	default:
+		lua_pushnil(L);
+		break;
+	}
+}
+
+/*
+ * Call the rule function ref with the event; leaves one result on the
+ * stack.  On error the cause is returned and nothing is left.
+ */
+static int
+engine_call(struct engine *e, int ref, const struct record *ev, char **cause)
+{
+	lua_State	*L = sandbox_state(rules_sandbox(e->rules));
+
+	lua_rawgeti(L, LUA_REGISTRYINDEX, ref);
+	engine_push_json(L, ev->json, 0);
+	return (sandbox_pcall(rules_sandbox(e->rules), 1, 1, cause));
+}
+
+static const char *
+match_value(const struct record *ev, const char *key, char *buf, size_t len)
+{
+	json_t	*v;
+
+	v = json_object_get(ev->json, key);
+	if (v == NULL)
+		v = json_object_get(json_object_get(ev->json, "attrs"), key);
+	if (json_is_string(v))
+		return (json_string_value(v));
+	if (json_is_integer(v)) {
+		snprintf(buf, len, "%lld", (long long)json_integer_value(v));
+		return (buf);
+	}
+	if (json_is_boolean(v))
+		return (json_is_true(v) ? "true" : "false");
+	return (NULL);
+}
+
+/* 1 if the event matches, 0 if not, -1 with cause when the rule failed. */
+static int
+engine_match(struct engine *e, const struct match *m, const struct record *ev,
+    char **cause)
+{
+	lua_State	*L;
+	const char	*v;
+	char		 buf[64];
+	size_t		 i;
+	int		 yes;
+
+	if (m->ref != LUA_NOREF) {
+		if (engine_call(e, m->ref, ev, cause) != 0)
+			return (-1);
+		L = sandbox_state(rules_sandbox(e->rules));
+		yes = lua_toboolean(L, -1);
+		lua_pop(L, 1);
+		return (yes);
+	}
+	for (i = 0; i < m->nterms; i++) {
+		v = match_value(ev, m->terms[i].key, buf, sizeof(buf));
+		if (v == NULL || !names_has(&m->terms[i].values, v))
+			return (0);
+	}
+	return (m->nterms > 0);
+}
+
+/* A rule failed on this event: keep the event, say so, tell the office. */
+static int
+engine_reject(struct engine *e, const struct scope *s, const char *procedure,
+    const struct record *ev, const char *cause)
+{
+	struct scope	r = *s;
+
+	e->stats.rejected++;
+	log_warnx("engine: rule failed procedure=%s incident=%s reason=\"%s\"",
+	    procedure, ev->incident != NULL ? ev->incident : "-", cause);
+	r.procedure = procedure;
+	if (engine_emit(e, &r, "event.rejected", NULL, NULL, NULL,
+	    json_pack("{s:s, s:s?}", "reason", cause, "event", ev->id)) != 0)
+		return (-1);
+	return (engine_notify(e, &r, "office", "rejected"));
+}
+
+/* The grade the procedures' classify functions give, or GRADE_NONE. */
+static int
+engine_classify(struct engine *e, const struct scope *s, json_t *procs,
+    const struct record *ev, int *failed)
+{
+	const struct procedure	*p;
+	lua_State		*L = sandbox_state(rules_sandbox(e->rules));
+	size_t			 i;
+	json_t			*name;
+	lua_Integer		 g;
+	int			 isint;
+	char			*cause;
+
+	json_array_foreach(procs, i, name) {
+		p = rules_procedure_find(e->rules, json_string_value(name));
+		if (p == NULL || p->classify == LUA_NOREF)
+			continue;
+		if (engine_call(e, p->classify, ev, &cause) != 0) {
+			if (engine_reject(e, s, p->name, ev, cause) != 0)
+				*failed = 1;
+			free(cause);
+			continue;
+		}
+		g = lua_tointegerx(L, -1, &isint);
+		lua_pop(L, 1);
+		if (isint && g >= GRADE_MIN && g <= GRADE_MAX)
+			return ((int)g);
+	}
+	return (GRADE_NONE);
+}
+
+static int
+engine_set_obligation(struct engine *e, struct incident *inc,
+    const struct procedure *p, const struct obligation_def *d)
+{
+	struct scope	s;
+	int64_t		base, due, now = clock_now(), id, at;
+	size_t		i;
+
+	base = d->from_occurred ? inc->occurred_at : inc->opened_at;
+	due = calendar_add(rules_calendar(e->rules), base, &d->due);
+	if (store_run(e->store, STMT_OBLIGATION_INSERT, "tnttt" "ttt" "iin",
+	    inc->key, inc->unit, p->name, d->id, d->title, d->owner,
+	    d->on_breach, now, due) != 0)
+		return (-1);
+	id = store_last_id(e->store);
+	scope_incident(&s, inc);
+	s.procedure = p->name;
+	s.obligation = d->id;
+	s.obligation_id = id;
+	if (engine_emit(e, &s, "obligation.set", NULL, NULL, NULL,
+	    extra_time("due_at", due)) != 0)
+		return (-1);
+	if (engine_timer_add(e, due, TIMER_OBLIGATION_DUE, id) != 0)
+		return (-1);
+	for (i = 0; i < d->nremind; i++) {
+		at = due - d->remind[i].value;
+		if (at > now && engine_timer_add(e, at,
+		    TIMER_OBLIGATION_REMIND, id) != 0)
+			return (-1);
+	}
+	return (0);
+}
+
+static int
+engine_grade_notify(struct engine *e, struct incident *inc, int grade)
+{
+	const struct procedure	*p;
+	struct scope		 s;
+	json_t			*name;
+	size_t			 i;
+
+	json_array_foreach(inc->procedures, i, name) {
+		p = rules_procedure_find(e->rules, json_string_value(name));
+		if (p == NULL || p->grades[grade].n == 0)
+			continue;
+		scope_incident(&s, inc);
+		s.procedure = p->name;
+		if (engine_notify_all(e, &s, &p->grades[grade], "graded") != 0)
+			return (-1);
+	}
+	return (0);
+}
+
+static int
+engine_open(struct engine *e, struct record *ev, struct incident **incp)
+{
+	const struct procedure	*p;
+	struct incident		*inc;
+	struct scope		 s;
+	json_t			*procs, *extra;
+	size_t			 i, j, n = rules_procedure_count(e->rules);
+	char			*cause, *text;
+	int			 failed = 0;
+
+	inc = xcalloc(1, sizeof(*inc));
+	inc->key = xstrdup(ev->incident);
+	inc->unit = xstrdup(ev->unit);
+	inc->category = ev->category != NULL ? xstrdup(ev->category) : NULL;
+	text = (char *)json_string_value(json_object_get(ev->json, "title"));
+	inc->title = text != NULL ? xstrdup(text) : NULL;
+	inc->opened_at = ev->received_at;
+	inc->occurred_at = ev->occurred_at;
+	inc->procedures = procs = json_array();
+	*incp = inc;
+	scope_incident(&s, inc);
+
+	for (i = 0; i < n; i++) {
+		p = rules_procedure(e->rules, i);
+		switch (engine_match(e, &p->match, ev, &cause)) {
+		case 1:
+			json_array_append_new(procs, json_string(p->name));
+			break;
+		case -1:
+			failed |= engine_reject(e, &s, p->name, ev, cause);
+			free(cause);
+			break;
+		}
+	}
+	inc->grade = ev->grade;
+	if (inc->grade == GRADE_NONE)
+		inc->grade = engine_classify(e, &s, procs, ev, &failed);
+	inc->worst_grade = inc->grade;
+	text = json_dumps(procs, JSON_COMPACT);
+	if (store_run(e->store, STMT_INCIDENT_INSERT, "ttttdd" "tiii", inc->key,
+	    inc->unit, inc->category, text, inc->grade, inc->worst_grade,
+	    inc->title, inc->opened_at, inc->occurred_at, inc->opened_at)
+	    != 0)
+		failed = 1;
+	free(text);
+	if (failed)
+		return (-1);
+
+	extra = json_object();
+	if (json_array_size(procs) != 1)
+		json_object_set(extra, "procedures", procs);
+	if (json_array_size(procs) == 0)
+		log_warnx("engine: no procedure matches incident=%s "
+		    "category=%s", inc->key, inc->category ? inc->category :
+		    "-");
+	s.procedure = json_array_size(procs) == 1 ?
+	    json_string_value(json_array_get(procs, 0)) : NULL;
+	if (engine_emit(e, &s, "incident.opened", NULL, NULL, NULL, extra) != 0)
+		return (-1);
+
+	json_array_foreach(procs, i, extra) {
+		p = rules_procedure_find(e->rules, json_string_value(extra));
+		scope_incident(&s, inc);
+		s.procedure = p->name;
+		if (engine_notify_all(e, &s, &p->on_open, "opened") != 0)
+			return (-1);
+		for (j = 0; j < p->nobligations; j++) {
+			if (engine_set_obligation(e, inc, p,
+			    &p->obligations[j]) != 0)
+				return (-1);
+		}
+	}
+	if (inc->grade != GRADE_NONE &&
+	    engine_grade_notify(e, inc, inc->grade) != 0)
+		return (-1);
+	return (0);
+}
+
+static int
+engine_timers_cancel(struct engine *e, enum engine_timer kind, int64_t ref)
+{
+	return (store_run(e->store, STMT_TIMER_DELETE_REF, "di", (int)kind,
+	    ref));
+}
+
+/* Stop the active escalations of one obligation (ref > 0) or incident. */
+static int
+engine_escalations_stop(struct engine *e, const char *incident,
+    int64_t obligation)
+{
+	sqlite3_stmt	*st;
+	int64_t		*ids = NULL;
+	size_t		 n = 0, i;
+	int		 rc = 0;
+
+	if (obligation > 0)
+		st = store_stmt(e->store, STMT_ESCALATIONS_ACTIVE_BY_OBLIGATION,
+		    "i", obligation);
+	else
+		st = store_stmt(e->store, STMT_ESCALATIONS_ACTIVE_BY_INCIDENT,
+		    "t", incident);
+	while (store_step(e->store, st) == SQLITE_ROW) {
+		ids = xreallocarray(ids, n + 1, sizeof(*ids));
+		ids[n++] = sqlite3_column_int64(st, ESC_ID);
+	}
+	if (st != NULL)
+		sqlite3_reset(st);
+	for (i = 0; i < n && rc == 0; i++) {
+		rc = store_run(e->store, STMT_ESCALATION_UPDATE, "ddti",
+		    -1, -1, "stopped", ids[i]);
+		if (rc == 0)
+			rc = engine_timers_cancel(e, TIMER_ESCALATION_STEP,
+			    ids[i]);
+	}
+	free(ids);
+	return (rc);
+}
+
+static int
+engine_obligation_close(struct engine *e, const struct obligation *o,
+    const char *status, int64_t met_at, int64_t met_event)
+{
+	if (met_at != 0) {
+		if (store_run(e->store, STMT_OBLIGATION_SET_STATUS, "tiii",
+		    status, met_at, met_event, o->id) != 0)
+			return (-1);
+	} else if (store_run(e->store, STMT_OBLIGATION_SET_STATUS, "tnni",
+	    status, o->id) != 0)
+		return (-1);
+	if (engine_timers_cancel(e, TIMER_OBLIGATION_DUE, o->id) != 0 ||
+	    engine_timers_cancel(e, TIMER_OBLIGATION_REMIND, o->id) != 0 ||
+	    engine_timers_cancel(e, TIMER_OBLIGATION_CLOSE, o->id) != 0)
+		return (-1);
+	return (engine_escalations_stop(e, NULL, o->id));
+}
+
+static const struct obligation_def *
+engine_obligation_def(struct engine *e, const struct obligation *o)
+{
+	const struct procedure	*p;
+	size_t			 i;
+
+	if (o->procedure == NULL ||
+	    (p = rules_procedure_find(e->rules, o->procedure)) == NULL)
+		return (NULL);
+	for (i = 0; i < p->nobligations; i++) {
+		if (strcmp(p->obligations[i].id, o->name) == 0)
+			return (&p->obligations[i]);
+	}
+	return (NULL);
+}
+
+/* Does this event meet any of the incident's open obligations? */
+static int
+engine_meet(struct engine *e, struct incident *inc, struct record *ev,
+    int64_t seq)
+{
+	const struct obligation_def	 *d;
+	struct obligation		**v;
+	struct scope			  s;
+	size_t				  n, i;
+	int64_t				  now = clock_now();
+	char				 *cause;
+	int				  rc = 0, late;
+	json_t				 *extra;
+
+	v = obligations_open(e, inc->key, &n);
+	for (i = 0; i < n && rc == 0; i++) {
+		if ((d = engine_obligation_def(e, v[i])) == NULL)
+			continue;
+		scope_obligation(&s, inc, v[i]);
+		switch (engine_match(e, &d->met_by, ev, &cause)) {
+		case 0:
+			continue;
+		case -1:
+			rc = engine_reject(e, &s, v[i]->procedure, ev, cause);
+			free(cause);
+			continue;
+		}
+		late = now > v[i]->due_at;
+		rc = engine_obligation_close(e, v[i], late ? "late" : "met",
+		    now, seq);
+		extra = extra_time("due_at", v[i]->due_at);
+		if (late)
+			json_object_set_new(extra, "late_s",
+			    json_integer((now - v[i]->due_at) / MSEC_PER_SEC));
+		if (rc == 0)
+			rc = engine_emit(e, &s, late ? "obligation.late" :
+			    "obligation.met", NULL, NULL, NULL, extra);
+		else
+			json_decref(extra);
+	}
+	obligations_free(v, n);
+	return (rc);
+}
+
+static int
+engine_acknowledge(struct engine *e, struct incident *inc, const char *by)
+{
+	struct scope	s;
+	int64_t		now = clock_now();
+
+	if (store_run(e->store, STMT_INCIDENT_ACK, "itit", now, by, now,
+	    inc->key) != 0)
+		return (-1);
+	inc->acked_at = now;
+	if (engine_escalations_stop(e, inc->key, 0) != 0)
+		return (-1);
+	scope_incident(&s, inc);
+	return (engine_emit(e, &s, "incident.acknowledged", NULL, NULL, NULL,
+	    json_pack("{s:s?}", "by", by)));
+}
+
+static int
+engine_resolve(struct engine *e, struct incident *inc, const char *by)
+{
+	struct obligation	**v;
+	struct scope		  s;
+	size_t			  n, i;
+	int64_t			  now = clock_now();
+	int			  rc = 0, missed;
+
+	if (inc->closed)
+		return (0);
+	v = obligations_open(e, inc->key, &n);
+	for (i = 0; i < n && rc == 0; i++) {
+		missed = strcmp(v[i]->status, "breached") == 0;
+		rc = engine_obligation_close(e, v[i], missed ? "missed" :
+		    "cancelled", 0, 0);
+		scope_obligation(&s, inc, v[i]);
+		if (rc == 0)
+			rc = engine_emit(e, &s, missed ? "obligation.missed" :
+			    "obligation.cancelled", NULL, NULL, NULL,
+			    json_pack("{s:s}", "reason", "resolved"));
+	}
+	obligations_free(v, n);
+	if (rc != 0 || engine_escalations_stop(e, inc->key, 0) != 0 ||
+	    store_run(e->store, STMT_INCIDENT_RESOLVE, "iit", now, now,
+	    inc->key) != 0)
+		return (-1);
+	inc->closed = 1;
+	scope_incident(&s, inc);
+	return (engine_emit(e, &s, "incident.resolved", NULL, NULL, NULL,
+	    json_pack("{s:s?}", "by", by)));
+}
+
+static int
+engine_regrade(struct engine *e, struct incident *inc, struct record *ev)
+{
+	struct scope	s;
+	int		grade = ev->grade, failed = 0, old = inc->grade;
+
+	scope_incident(&s, inc);
+	if (grade == GRADE_NONE)
+		grade = engine_classify(e, &s, inc->procedures, ev, &failed);
+	if (failed)
+		return (-1);
+	if (grade == GRADE_NONE || grade == inc->grade)
+		return (0);
+	inc->grade = grade;
+	/* A raised grade notifies; a lowered one never un-sends anything. */
+	if (inc->worst_grade == GRADE_NONE || grade < inc->worst_grade)
+		inc->worst_grade = grade;
+	if (store_run(e->store, STMT_INCIDENT_SET_GRADE, "ddit", inc->grade,
+	    inc->worst_grade, clock_now(), inc->key) != 0)
+		return (-1);
+	if (engine_emit(e, &s, "incident.graded", NULL, NULL, NULL,
+	    json_pack("{s:i}", "from", old)) != 0)
+		return (-1);
+	if (inc->worst_grade == grade && (old == GRADE_NONE || grade < old))
+		return (engine_grade_notify(e, inc, grade));
+	return (0);
+}
+
+static int
+engine_apply(struct engine *e, struct incident *inc, struct record *ev,
+    int64_t seq)
+{
+	if (inc->closed)
+		return (store_run(e->store, STMT_INCIDENT_TOUCH, "it",
+		    clock_now(), inc->key));
+	if (engine_regrade(e, inc, ev) != 0)
+		return (-1);
+	if (engine_meet(e, inc, ev, seq) != 0)
+		return (-1);
+	if (strcmp(ev->type, "ack") == 0)
+		return (engine_acknowledge(e, inc, ev->by));
+	if (strcmp(ev->type, "resolve") == 0)
+		return (engine_resolve(e, inc, ev->by));
+	return (store_run(e->store, STMT_INCIDENT_TOUCH, "it", clock_now(),
+	    inc->key));
+}
+
+static int
+engine_find_duplicate(struct engine *e, struct record *ev,
+    struct engine_result *res)
+{
+	sqlite3_stmt	*st;
+	const char	*inc;
+	int		 rc;
+
+	st = store_stmt(e->store, STMT_EVENT_FIND_ID, "t", ev->id);
+	rc = store_step(e->store, st);
+	if (rc == SQLITE_ROW) {
+		res->duplicate = 1;
+		res->seq = sqlite3_column_int64(st, 0);
+		inc = store_column_text(st, 1);
+		snprintf(res->incident, sizeof(res->incident), "%s",
+		    inc != NULL ? inc : "");
+	}
+	if (st != NULL)
+		sqlite3_reset(st);
+	return (rc == SQLITE_ROW ? 1 : (rc == SQLITE_DONE ? 0 : -1));
+}
+
+/*
+ * Store one validated event and apply the procedures to it.  Returns 0
+ * (res filled; res->duplicate for a repeated id), 1 for input the engine
+ * refuses (err filled, the caller must undo the request), or -1 when the
+ * store failed.
+ */
+int
+engine_submit(struct engine *e, struct record *ev, struct engine_result *res,
+    struct record_error *err)
+{
+	struct incident	*inc = NULL;
+	char		*body;
+	int		 rc;
+
+	memset(res, 0, sizeof(*res));
+	snprintf(res->id, sizeof(res->id), "%s", ev->id != NULL ? ev->id : "");
+	if (ev->id != NULL) {
+		if ((rc = engine_find_duplicate(e, ev, res)) != 0) {
+			e->stats.duplicates += rc == 1;
+			return (rc == 1 ? 0 : -1);
+		}
+	}
+	if (ev->incident != NULL) {
+		snprintf(res->incident, sizeof(res->incident), "%s",
+		    ev->incident);
+		inc = incident_load(e, ev->incident);
+		if (inc == NULL && strcmp(ev->type, "report") != 0) {
+			record_error_set(err, "unknown_incident", "incident",
+			    "no incident \"%s\": open it with a report first",
+			    ev->incident);
+			return (1);
+		}
+	}
+	body = json_dumps(ev->json, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	rc = store_run(e->store, STMT_EVENT_INSERT, "ttttiit", ev->id,
+	    ev->type, ev->incident, ev->unit, ev->received_at,
+	    ev->occurred_at, body);
+	free(body);
+	if (rc != 0) {
+		incident_free(inc);
+		return (-1);
+	}
+	res->seq = store_last_id(e->store);
+	if (ev->id == NULL)
+		snprintf(res->id, sizeof(res->id), "seq-%lld",
+		    (long long)res->seq);
+	e->stats.events++;
+	if (ev->incident == NULL)
+		rc = 0;
+	else if (inc == NULL) {
+		rc = engine_open(e, ev, &inc);
+		if (rc == 0)
+			rc = engine_meet(e, inc, ev, res->seq);
+	} else
+		rc = engine_apply(e, inc, ev, res->seq);
+	incident_free(inc);
+	return (rc == 0 ? 0 : -1);
+}
+
+/* Take one step of escalation esc, or as many as are already due. */
+static int
+engine_escalate(struct engine *e, int64_t esc_id)
+{
+	sqlite3_stmt		*st;
+	const struct policy	*pol;
+	struct obligation	*o = NULL;
+	struct incident		*inc = NULL;
+	struct scope		 s;
+	char			*policy = NULL, *incident = NULL, *state = NULL;
+	int64_t			 started, obl, now = clock_now(), at;
+	int			 step, repeats, rc = 0;
+	json_t			*extra;
+
+	st = store_stmt(e->store, STMT_ESCALATION_GET, "i", esc_id);
+	if (store_step(e->store, st) != SQLITE_ROW) {
+		if (st != NULL)
+			sqlite3_reset(st);
+		return (0);
+	}
+	incident = dup_col(st, ESC_INCIDENT);
+	obl = sqlite3_column_int64(st, ESC_OBLIGATION);
+	policy = dup_col(st, ESC_POLICY);
+	started = sqlite3_column_int64(st, ESC_STARTED_AT);
+	step = sqlite3_column_int(st, ESC_STEP);
+	repeats = sqlite3_column_int(st, ESC_REPEATS);
+	state = dup_col(st, ESC_STATE);
+	sqlite3_reset(st);
+
+	if (strcmp(state, "active") != 0)
+		goto out;
+	if ((pol = rules_policy_find(e->rules, policy)) == NULL) {
+		log_warnx("engine: policy=%s is gone; escalation %lld stops",
+		    policy, (long long)esc_id);
+		rc = store_run(e->store, STMT_ESCALATION_UPDATE, "ddti", step,
+		    repeats, "stopped", esc_id);
+		goto out;
+	}
+	inc = incident_load(e, incident);
+	o = obligation_load(e, obl);
+	if (inc == NULL || o == NULL)
+		goto out;
+	scope_obligation(&s, inc, o);
+	s.policy = pol->name;
+
+	for (;;) {
+		if ((size_t)step < pol->nsteps) {
+			at = started + pol->steps[step].after;
+			extra = NULL;
+		} else if (pol->repeat_every > 0 && (pol->max_repeats == 0 ||
+		    repeats < pol->max_repeats)) {
+			at = started + pol->steps[pol->nsteps - 1].after +
+			    (int64_t)(repeats + 1) * pol->repeat_every;
+			extra = json_pack("{s:i}", "repeat", repeats + 1);
+		} else {
+			rc = store_run(e->store, STMT_ESCALATION_UPDATE,
+			    "ddti", step, repeats, "done", esc_id);
+			break;
+		}
+		if (at > now) {
+			json_decref(extra);
+			rc = engine_timer_add(e, at, TIMER_ESCALATION_STEP,
+			    esc_id);
+			if (rc == 0)
+				rc = store_run(e->store, STMT_ESCALATION_UPDATE,
+				    "ddti", step, repeats, "active", esc_id);
+			break;
+		}
+		s.step = (size_t)step < pol->nsteps ? step + 1 :
+		    (int)pol->nsteps;
+		rc = engine_emit(e, &s, "escalation.step", NULL, NULL, NULL,
+		    extra);
+		if (rc == 0)
+			rc = engine_notify_all(e, &s,
+			    &pol->steps[s.step - 1].notify, "escalation");
+		if (rc != 0)
+			break;
+		if ((size_t)step < pol->nsteps)
+			step++;
+		else {
+			repeats++;
+			/* After an outage, repeat from now, not in a burst. */
+			if (started + pol->steps[pol->nsteps - 1].after +
+			    (int64_t)(repeats + 1) * pol->repeat_every <= now)
+				started = now - pol->steps[pol->nsteps - 1].after
+				    - (int64_t)repeats * pol->repeat_every;
+		}
+	}
+out:
+	incident_free(inc);
+	obligation_free(o);
+	free(policy);
+	free(incident);
+	free(state);
+	return (rc);
+}
+
+static int
+engine_breach(struct engine *e, struct obligation *o, int64_t due)
+{
+	struct incident	*inc;
+	struct scope	 s;
+	json_t		*extra;
+	int64_t		 now = clock_now();
+	int		 rc;
+
+	if (strcmp(o->status, "pending") != 0 || o->incident == NULL)
+		return (0);
+	if ((inc = incident_load(e, o->incident)) == NULL)
+		return (0);
+	e->stats.breaches++;
+	scope_obligation(&s, inc, o);
+	rc = store_run(e->store, STMT_OBLIGATION_SET_STATUS, "tnni",
+	    "breached", o->id);
+	extra = extra_time("due_at", o->due_at);
+	/* Fired well after its time: the daemon was down when it came due. */
+	if (now - due > 5 * MSEC_PER_SEC) {
+		json_object_set_new(extra, "late", json_true());
+		json_object_set_new(extra, "delayed_s",
+		    json_integer((now - due) / MSEC_PER_SEC));
+	}
+	if (rc == 0)
+		rc = engine_emit(e, &s, "obligation.breached", NULL, NULL,
+		    NULL, extra);
+	else
+		json_decref(extra);
+	if (rc == 0 && o->on_breach != NULL) {
+		rc = store_run(e->store, STMT_ESCALATION_INSERT, "titi",
+		    inc->key, o->id, o->on_breach, now);
+		if (rc == 0)
+			rc = engine_escalate(e, store_last_id(e->store));
+	} else if (rc == 0 && o->owner != NULL)
+		rc = engine_notify(e, &s, o->owner, "breach");
+	incident_free(inc);
+	return (rc);
+}
+
+static int
+engine_remind(struct engine *e, struct obligation *o)
+{
+	struct incident	*inc;
+	struct scope	 s;
+	int		 rc;
+
+	if (strcmp(o->status, "pending") != 0 || o->owner == NULL ||
+	    o->incident == NULL || (inc = incident_load(e, o->incident)) ==
+	    NULL)
+		return (0);
+	scope_obligation(&s, inc, o);
+	rc = engine_emit(e, &s, "obligation.reminded", NULL, NULL, NULL,
+	    extra_time("due_at", o->due_at));
+	if (rc == 0)
+		rc = engine_notify(e, &s, o->owner, "remind");
+	incident_free(inc);
+	return (rc);
+}
+
+static int
+engine_fire(struct engine *e, int64_t id)
+{
+	sqlite3_stmt		*st;
+	struct obligation	*o;
+	int64_t			 at, ref;
+	int			 kind, rc = 0;
+
+	st = store_stmt(e->store, STMT_TIMER_GET, "i", id);
+	if (store_step(e->store, st) != SQLITE_ROW) {
+		if (st != NULL)
+			sqlite3_reset(st);
+		return (0);		/* cancelled: a stale heap entry */
+	}
+	at = sqlite3_column_int64(st, 0);
+	kind = sqlite3_column_int(st, 1);
+	ref = sqlite3_column_int64(st, 2);
+	sqlite3_reset(st);
+	if (store_run(e->store, STMT_TIMER_DELETE, "i", id) != 0)
+		return (-1);
+	e->stats.timers_fired++;
+	switch (kind) {
+	case TIMER_OBLIGATION_DUE:
+	case TIMER_OBLIGATION_REMIND:
+		if ((o = obligation_load(e, ref)) == NULL)
+			break;
+		rc = kind == TIMER_OBLIGATION_DUE ? engine_breach(e, o, at) :
+		    engine_remind(e, o);
+		obligation_free(o);
+		break;
+	case TIMER_ESCALATION_STEP:
+		rc = engine_escalate(e, ref);
+		break;
+	default:
+		log_warnx("engine: timer %lld has unknown kind %d",
+		    (long long)id, kind);
+		break;
+	}
+	return (rc);
+}
+
+/*
+ * Fire up to max timers due at or before now, inside the caller's
+ * transaction.  Returns the number fired, or -1 when the store failed.
+ */
+int
+engine_fire_due(struct engine *e, int64_t now, int max)
+{
+	int64_t	at, id;
+	int	fired = 0;
+
+	while (fired < max && timer_heap_peek(e->timers, &at, &id) &&
+	    at <= now) {
+		timer_heap_pop(e->timers);
+		if (engine_fire(e, id) != 0)
+			return (-1);
+		fired++;
+	}
+	return (fired);
+}

@@ -1,0 +1,163 @@
+/*
+ * Group commit of incoming events.  A request is all or nothing: its
+ * events share a savepoint, so one refused event undoes the others of the
+ * same request and no request sees a half-stored batch.  If the commit
+ * itself fails, every request of the batch is answered 503 — never 202.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/event.h>
+
+#include "engine.h"
+#include "ingest.h"
+#include "log.h"
+#include "xmalloc.h"
+
+struct ingest_request {
+	struct record		**records;
+	size_t			  n;
+	struct engine_result	 *results;
+	struct record_error	  err;
+	int			  status;
+	ingest_cb		  cb;
+	void			 *arg;
+};
+
+struct ingest {
+	struct engine		 *engine;
+	struct event		 *flush_ev;
+	struct ingest_request	**queue;
+	size_t			  nqueue;
+	void			(*after_commit)(void *);
+	void			 *after_arg;
+	size_t			  batches;
+};
+
+static void	ingest_flush_cb(evutil_socket_t, short, void *);
+
+struct ingest *
+ingest_new(struct event_base *base, struct engine *engine,
+    void (*after_commit)(void *), void *arg)
+{
+	struct ingest	*in;
+
+	in = xcalloc(1, sizeof(*in));
+	in->engine = engine;
+	in->flush_ev = evtimer_new(base, ingest_flush_cb, in);
+	in->after_commit = after_commit;
+	in->after_arg = arg;
+	return (in);
+}
+
+void
+ingest_free(struct ingest *in)
+{
+	if (in == NULL)
+		return;
+	event_free(in->flush_ev);
+	free(in->queue);
+	free(in);
+}
+
+size_t
+ingest_batches(struct ingest *in)
+{
+	return (in->batches);
+}
+
+/* Queue records (taken) for the next commit; cb runs after it. */
+void
+ingest_submit(struct ingest *in, struct record **records, size_t n,
+    ingest_cb cb, void *arg)
+{
+	struct ingest_request	*r;
+	struct timeval		 now = { 0, 0 };
+
+	r = xcalloc(1, sizeof(*r));
+	r->records = records;
+	r->n = n;
+	r->results = xcalloc(n > 0 ? n : 1, sizeof(*r->results));
+	r->cb = cb;
+	r->arg = arg;
+	in->queue = xreallocarray(in->queue, in->nqueue + 1,
+	    sizeof(*in->queue));
+	in->queue[in->nqueue++] = r;
+	if (!evtimer_pending(in->flush_ev, NULL))
+		evtimer_add(in->flush_ev, &now);
+}
+
+static void
+ingest_apply(struct ingest *in, struct ingest_request *r)
+{
+	size_t	i;
+	int	rc = 0;
+
+	if (engine_request_begin(in->engine) != 0) {
+		r->status = 503;
+		return;
+	}
+	for (i = 0; i < r->n && rc == 0; i++)
+		rc = engine_submit(in->engine, r->records[i], &r->results[i],
+		    &r->err);
+	if (rc == 0)
+		r->status = 202;
+	else if (rc == 1) {
+		r->status = 400;
+		/* Say which element of an array was refused. */
+		if (r->n > 1) {
+			char	msg[sizeof(r->err.message)];
+
+			memcpy(msg, r->err.message, sizeof(msg));
+			snprintf(r->err.message, sizeof(r->err.message),
+			    "event %zu: %.200s", i - 1, msg);
+		}
+	} else {
+		r->status = 503;
+		record_error_set(&r->err, "store_failed", "",
+		    "the event could not be stored; nothing was kept");
+	}
+	engine_request_end(in->engine, rc == 0);
+}
+
+static void
+ingest_flush_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct ingest		 *in = arg;
+	struct ingest_request	**queue = in->queue;
+	size_t			  n = in->nqueue, i, j;
+	int			  committed;
+
+	in->queue = NULL;
+	in->nqueue = 0;
+	in->batches++;
+	committed = engine_begin(in->engine) == 0;
+	for (i = 0; i < n && committed; i++)
+		ingest_apply(in, queue[i]);
+	if (committed && engine_commit(in->engine) != 0)
+		committed = 0;
+	if (!committed) {
+		log_warnx("ingest: commit failed; %zu requests answered 503",
+		    n);
+		engine_rollback(in->engine);
+	}
+	for (i = 0; i < n; i++) {
+		if (!committed && queue[i]->status != 400) {
+			queue[i]->status = 503;
+			record_error_set(&queue[i]->err, "store_failed", "",
+			    "the events could not be stored; nothing was "
+			    "kept, send them again");
+		}
+		queue[i]->cb(queue[i]->status, queue[i]->results, queue[i]->n,
+		    &queue[i]->err, queue[i]->arg);
+		for (j = 0; j < queue[i]->n; j++)
+			record_free(queue[i]->records[j]);
+		free(queue[i]->records);
+		free(queue[i]->results);
+		free(queue[i]);
+	}
+	free(queue);
+	if (committed && in->after_commit != NULL)
+		in->after_commit(in->after_arg);
+}

@@ -1,0 +1,135 @@
+/*
+ * Role resolution.  A name in a notify list may be a declared role (which
+ * maps a category, or "default", to a person, group or further role), a
+ * person, a group, or a role that people and groups hold.  All that apply
+ * are told, each (recipient, channel) pair once, in declaration order so
+ * that the timeline is the same on every run.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "org.h"
+#include "rules.h"
+#include "xmalloc.h"
+
+#define ORG_DEPTH_MAX	8
+#define ORG_SEEN_MAX	256
+
+struct org_walk {
+	const struct rules	*rules;
+	const char		*category;
+	org_cb			 cb;
+	void			*arg;
+	const char		*seen[ORG_SEEN_MAX][2];	/* id, channel */
+	size_t			 nseen;
+	int			 told;
+};
+
+static void
+org_tell(struct org_walk *w, const char *id, const char *name,
+    const char *phone, const char *channel)
+{
+	struct recipient	r;
+	size_t			i;
+
+	for (i = 0; i < w->nseen; i++) {
+		if (strcmp(w->seen[i][0], id) == 0 &&
+		    strcmp(w->seen[i][1], channel) == 0)
+			return;
+	}
+	if (w->nseen < ORG_SEEN_MAX) {
+		w->seen[w->nseen][0] = id;
+		w->seen[w->nseen][1] = channel;
+		w->nseen++;
+	}
+	r.id = id;
+	r.name = name != NULL ? name : id;
+	r.phone = phone;
+	r.channel = channel;
+	w->cb(&r, w->arg);
+	w->told++;
+}
+
+static void
+org_person(struct org_walk *w, const struct person *p)
+{
+	size_t	i;
+
+	for (i = 0; i < p->channels.n; i++)
+		org_tell(w, p->id, p->name, p->phone, p->channels.v[i]);
+}
+
+static void
+org_group(struct org_walk *w, const struct group *g)
+{
+	const struct person	*p;
+	size_t			 i;
+
+	for (i = 0; i < g->channels.n; i++)
+		org_tell(w, g->id, g->name, NULL, g->channels.v[i]);
+	for (i = 0; i < g->members.n; i++) {
+		if ((p = rules_person_find(w->rules, g->members.v[i])) != NULL)
+			org_person(w, p);
+	}
+}
+
+static void
+org_walk(struct org_walk *w, const char *name, int depth)
+{
+	const struct role	*role;
+	const struct person	*p;
+	const struct group	*g;
+	const char		*target = NULL;
+	size_t			 i, n;
+
+	if (depth > ORG_DEPTH_MAX)
+		return;
+	if ((role = rules_role_find(w->rules, name)) != NULL) {
+		for (i = 0; i < role->keys.n; i++) {
+			if (w->category != NULL &&
+			    strcmp(role->keys.v[i], w->category) == 0)
+				target = role->targets.v[i];
+		}
+		for (i = 0; target == NULL && i < role->keys.n; i++) {
+			if (strcmp(role->keys.v[i], "default") == 0)
+				target = role->targets.v[i];
+		}
+		if (target != NULL && strcmp(target, name) != 0)
+			org_walk(w, target, depth + 1);
+	}
+	if ((p = rules_person_find(w->rules, name)) != NULL)
+		org_person(w, p);
+	if ((g = rules_group_find(w->rules, name)) != NULL)
+		org_group(w, g);
+	n = rules_person_count(w->rules);
+	for (i = 0; i < n; i++) {
+		p = rules_person(w->rules, i);
+		if (names_has(&p->roles, name))
+			org_person(w, p);
+	}
+	n = rules_group_count(w->rules);
+	for (i = 0; i < n; i++) {
+		g = rules_group(w->rules, i);
+		if (names_has(&g->roles, name))
+			org_group(w, g);
+	}
+}
+
+/* Call cb for each (recipient, channel) the role reaches; returns the count. */
+int
+org_resolve(const struct rules *rules, const char *role, const char *category,
+    org_cb cb, void *arg)
+{
+	struct org_walk	*w;
+	int		 told;
+
+	w = xcalloc(1, sizeof(*w));
+	w->rules = rules;
+	w->category = category;
+	w->cb = cb;
+	w->arg = arg;
+	org_walk(w, role, 0);
+	told = w->told;
+	free(w);
+	return (told);
+}

@@ -1,0 +1,421 @@
+/*
+ * Validate and normalise one event record.  The normalised record has its
+ * known fields in a fixed order with canonical types (grade as 1..4, times
+ * as RFC 3339 in the site zone) and every unknown top-level field moved
+ * into "attrs", so the store, the rules and the API all see one shape.
+ */
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "calendar.h"
+#include "record.h"
+#include "tocsin.h"
+#include "xmalloc.h"
+
+#define RECORD_TEXT_MAX	16384
+
+/* Types whose events belong to an incident and so need its key. */
+static const char *record_incident_types[] = {
+	"report", "update", "final", "assessment", "ack", "resolve", "feedback",
+};
+
+static const struct {
+	const char	*name;
+	size_t		 max;
+} record_text_fields[] = {
+	{ "title", 512 },
+	{ "summary", RECORD_TEXT_MAX },
+	{ "location", 1024 },
+	{ "by", 256 },
+};
+
+static const char *record_grade_names[][3] = {
+	{ "I", "特别重大", "1" },
+	{ "II", "重大", "2" },
+	{ "III", "较大", "3" },
+	{ "IV", "一般", "4" },
+};
+
+void
+record_error_set(struct record_error *err, const char *code, const char *field,
+    const char *fmt, ...)
+{
+	va_list	ap;
+
+	err->code = code;
+	snprintf(err->field, sizeof(err->field), "%s", field);
+	va_start(ap, fmt);
+	vsnprintf(err->message, sizeof(err->message), fmt, ap);
+	va_end(ap);
+}
+
+int
+record_type_needs_incident(const char *type)
+{
+	size_t	i;
+
+	for (i = 0; i < nitems(record_incident_types); i++) {
+		if (strcmp(type, record_incident_types[i]) == 0)
+			return (1);
+	}
+	return (0);
+}
+
+/* Strict UTF-8: no overlongs, no surrogates, nothing above U+10FFFF. */
+int
+record_valid_utf8(const char *s, size_t len)
+{
+	const unsigned char	*p = (const unsigned char *)s;
+	const unsigned char	*end = p + len;
+	unsigned int		 c, n, i;
+
+	while (p < end) {
+		c = *p++;
+		if (c < 0x80)
+			continue;
+		if (c >= 0xc2 && c <= 0xdf)
+			n = 1;
+		else if (c >= 0xe0 && c <= 0xef)
+			n = 2;
+		else if (c >= 0xf0 && c <= 0xf4)
+			n = 3;
+		else
+			return (0);
+		if ((size_t)(end - p) < n)
+			return (0);
+		if ((c == 0xe0 && p[0] < 0xa0) || (c == 0xed && p[0] > 0x9f) ||
+		    (c == 0xf0 && p[0] < 0x90) || (c == 0xf4 && p[0] > 0x8f))
+			return (0);
+		for (i = 0; i < n; i++) {
+			if ((p[i] & 0xc0) != 0x80)
+				return (0);
+		}
+		p += n;
+	}
+	return (1);
+}
+
+/* Returns 1..4, or -1 when the value is not a grade. */
+int
+record_grade_parse(json_t *v)
+{
+	json_int_t	n;
+	const char	*s;
+	size_t		 i, j;
+
+	if (json_is_integer(v)) {
+		n = json_integer_value(v);
+		return (n >= GRADE_MIN && n <= GRADE_MAX ? (int)n : -1);
+	}
+	if (!json_is_string(v))
+		return (-1);
+	s = json_string_value(v);
+	for (i = 0; i < nitems(record_grade_names); i++) {
+		for (j = 0; j < nitems(record_grade_names[i]); j++) {
+			if (strcmp(s, record_grade_names[i][j]) == 0)
+				return ((int)i + 1);
+		}
+	}
+	return (-1);
+}
+
+static int
+record_key_ok(const char *s)
+{
+	size_t	len = strlen(s);
+
+	if (len == 0 || len > KEY_MAX)
+		return (0);
+	for (; *s != '\0'; s++) {
+		if ((unsigned char)*s < 0x20 || *s == 0x7f || *s == '/')
+			return (0);
+	}
+	return (1);
+}
+
+static int
+record_type_ok(const char *s)
+{
+	size_t	len = strlen(s);
+
+	if (len == 0 || len > 64)
+		return (0);
+	for (; *s != '\0'; s++) {
+		if (!islower((unsigned char)*s) && !isdigit((unsigned char)*s)
+		    && *s != '_' && *s != '-' && *s != '.')
+			return (0);
+	}
+	return (1);
+}
+
+static json_t *
+record_get_string(json_t *in, const char *name, int required,
+    struct record_error *err, int *failed)
+{
+	json_t	*v = json_object_get(in, name);
+
+	if (v == NULL || json_is_null(v)) {
+		if (required) {
+			record_error_set(err, "missing_field", name,
+			    "field \"%s\" is required", name);
+			*failed = 1;
+		}
+		return (NULL);
+	}
+	if (!json_is_string(v)) {
+		record_error_set(err, "wrong_type", name,
+		    "field \"%s\" must be a string", name);
+		*failed = 1;
+		return (NULL);
+	}
+	return (v);
+}
+
+static int
+record_copy_known(json_t *in, json_t *out, struct record_error *err)
+{
+	json_t		*v;
+	const char	*type;
+	int		 failed = 0, grade;
+	size_t		 i;
+
+	if ((v = record_get_string(in, "id", 0, err, &failed)) != NULL) {
+		if (!record_key_ok(json_string_value(v))) {
+			record_error_set(err, "invalid_value", "id", "field "
+			    "\"id\" must be 1 to %d characters, no control "
+			    "characters or '/'", KEY_MAX);
+			return (-1);
+		}
+		json_object_set(out, "id", v);
+	}
+	if (failed)
+		return (-1);
+
+	if ((v = record_get_string(in, "type", 1, err, &failed)) == NULL)
+		return (-1);
+	type = json_string_value(v);
+	if (!record_type_ok(type)) {
+		record_error_set(err, "invalid_value", "type", "field \"type\" "
+		    "must be a lower-case name such as report or assessment");
+		return (-1);
+	}
+	json_object_set(out, "type", v);
+
+	v = record_get_string(in, "incident", record_type_needs_incident(type),
+	    err, &failed);
+	if (failed)
+		return (-1);
+	if (v != NULL) {
+		if (!record_key_ok(json_string_value(v))) {
+			record_error_set(err, "invalid_value", "incident", "field "
+			    "\"incident\" must be 1 to %d characters, no control "
+			    "characters or '/'", KEY_MAX);
+			return (-1);
+		}
+		json_object_set(out, "incident", v);
+	}
+
+	v = record_get_string(in, "category", strcmp(type, "report") == 0, err,
+	    &failed);
+	if (failed)
+		return (-1);
+	if (v != NULL) {
+		if (!record_type_ok(json_string_value(v))) {
+			record_error_set(err, "invalid_value", "category",
+			    "field \"category\" must be a lower-case name such "
+			    "as network_security");
+			return (-1);
+		}
+		json_object_set(out, "category", v);
+	}
+
+	if ((v = json_object_get(in, "grade")) != NULL && !json_is_null(v)) {
+		if ((grade = record_grade_parse(v)) < 0) {
+			record_error_set(err, "invalid_value", "grade", "field "
+			    "\"grade\" must be 1..4, \"I\"..\"IV\" or "
+			    "特别重大/重大/较大/一般");
+			return (-1);
+		}
+		json_object_set_new(out, "grade", json_integer(grade));
+	}
+
+	if ((v = record_get_string(in, "unit", 1, err, &failed)) == NULL)
+		return (-1);
+	if (!record_key_ok(json_string_value(v))) {
+		record_error_set(err, "invalid_value", "unit", "field \"unit\" "
+		    "must be 1 to %d characters, no control characters or '/'",
+		    KEY_MAX);
+		return (-1);
+	}
+	json_object_set(out, "unit", v);
+
+	for (i = 0; i < nitems(record_text_fields); i++) {
+		v = record_get_string(in, record_text_fields[i].name, 0, err,
+		    &failed);
+		if (failed)
+			return (-1);
+		if (v == NULL)
+			continue;
+		if (json_string_length(v) > record_text_fields[i].max) {
+			record_error_set(err, "too_long",
+			    record_text_fields[i].name, "field \"%s\" is longer "
+			    "than %zu bytes", record_text_fields[i].name,
+			    record_text_fields[i].max);
+			return (-1);
+		}
+		json_object_set(out, record_text_fields[i].name, v);
+	}
+
+	v = json_object_get(in, "zero");
+	if (v != NULL && !json_is_null(v) && !json_is_boolean(v)) {
+		record_error_set(err, "wrong_type", "zero",
+		    "field \"zero\" must be true or false");
+		return (-1);
+	}
+	if (strcmp(type, "daily") == 0 && (v == NULL || json_is_null(v))) {
+		record_error_set(err, "missing_field", "zero", "a daily report "
+		    "needs \"zero\": true for a zero report, false otherwise");
+		return (-1);
+	}
+	if (v != NULL && json_is_boolean(v))
+		json_object_set(out, "zero", v);
+	return (0);
+}
+
+static const char *record_known_fields[] = {
+	"id", "type", "incident", "category", "grade", "unit", "occurred_at",
+	"received_at", "title", "summary", "location", "by", "zero", "attrs",
+};
+
+static int
+record_known(const char *key)
+{
+	size_t	i;
+
+	for (i = 0; i < nitems(record_known_fields); i++) {
+		if (strcmp(key, record_known_fields[i]) == 0)
+			return (1);
+	}
+	return (0);
+}
+
+/* attrs, plus every unknown top-level field (attrs wins on a clash). */
+static int
+record_copy_attrs(json_t *in, json_t *out, struct record_error *err)
+{
+	json_t		*attrs, *v;
+	const char	*key;
+
+	v = json_object_get(in, "attrs");
+	if (v != NULL && !json_is_null(v) && !json_is_object(v)) {
+		record_error_set(err, "wrong_type", "attrs",
+		    "field \"attrs\" must be an object");
+		return (-1);
+	}
+	attrs = (v != NULL && json_is_object(v)) ? json_deep_copy(v) :
+	    json_object();
+	json_object_foreach(in, key, v) {
+		if (!record_known(key) && json_object_get(attrs, key) == NULL)
+			json_object_set(attrs, key, v);
+	}
+	if (json_object_size(attrs) > 0)
+		json_object_set(out, "attrs", attrs);
+	json_decref(attrs);
+	return (0);
+}
+
+static struct record *
+record_from_normalised(json_t *json)
+{
+	struct record	*ev;
+
+	ev = xcalloc(1, sizeof(*ev));
+	ev->json = json;
+	ev->id = json_string_value(json_object_get(json, "id"));
+	ev->type = json_string_value(json_object_get(json, "type"));
+	ev->incident = json_string_value(json_object_get(json, "incident"));
+	ev->category = json_string_value(json_object_get(json, "category"));
+	ev->unit = json_string_value(json_object_get(json, "unit"));
+	ev->by = json_string_value(json_object_get(json, "by"));
+	ev->grade = (int)json_integer_value(json_object_get(json, "grade"));
+	ev->zero = json_is_true(json_object_get(json, "zero"));
+	return (ev);
+}
+
+struct record *
+record_parse(json_t *in, int64_t now, struct record_error *err)
+{
+	json_t		*out, *v;
+	struct record	*ev;
+	int64_t		 occurred = now;
+	char		 buf[CALENDAR_TIME_MAX];
+
+	if (!json_is_object(in)) {
+		record_error_set(err, "not_an_object", "",
+		    "an event must be a JSON object");
+		return (NULL);
+	}
+	out = json_object();
+	if (record_copy_known(in, out, err) != 0)
+		goto fail;
+	v = json_object_get(in, "occurred_at");
+	if (v != NULL && !json_is_null(v)) {
+		if (!json_is_string(v) ||
+		    calendar_parse_time(json_string_value(v), &occurred) != 0) {
+			record_error_set(err, "invalid_value", "occurred_at",
+			    "field \"occurred_at\" must be an RFC 3339 time "
+			    "such as 2026-03-02T09:00:00+08:00");
+			goto fail;
+		}
+	}
+	calendar_format(occurred, buf, sizeof(buf));
+	json_object_set_new(out, "occurred_at", json_string(buf));
+	calendar_format(now, buf, sizeof(buf));
+	json_object_set_new(out, "received_at", json_string(buf));
+	if (record_copy_attrs(in, out, err) != 0)
+		goto fail;
+
+	ev = record_from_normalised(out);
+	ev->occurred_at = occurred;
+	ev->received_at = now;
+	return (ev);
+fail:
+	json_decref(out);
+	return (NULL);
+}
+
+/* An event the daemon makes itself, e.g. for POST /v1/incidents/K/ack. */
+struct record *
+record_new(const char *type, const char *incident, const char *unit,
+    const char *by, int64_t now)
+{
+	json_t		*out;
+	struct record	*ev;
+	char		 buf[CALENDAR_TIME_MAX];
+
+	out = json_object();
+	json_object_set_new(out, "type", json_string(type));
+	if (incident != NULL)
+		json_object_set_new(out, "incident", json_string(incident));
+	json_object_set_new(out, "unit", json_string(unit));
+	calendar_format(now, buf, sizeof(buf));
+	json_object_set_new(out, "occurred_at", json_string(buf));
+	json_object_set_new(out, "received_at", json_string(buf));
+	if (by != NULL)
+		json_object_set_new(out, "by", json_string(by));
+	ev = record_from_normalised(out);
+	ev->occurred_at = ev->received_at = now;
+	return (ev);
+}
+
+void
+record_free(struct record *ev)
+{
+	if (ev == NULL)
+		return;
+	json_decref(ev->json);
+	free(ev);
+}

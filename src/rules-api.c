@@ -1,0 +1,806 @@
+/*
+ * The Lua vocabulary of site files and rule packs (SPEC §4, §5).  Each
+ * declaration reads like the paper it encodes:
+ *
+ *	procedure "network-security" { title = "...", obligations = { ... } }
+ *
+ * `procedure "name"` records where it was called and returns a function
+ * that takes the body table and turns it into a C declaration.  Unknown
+ * keys, wrong types and bad durations become problems with file:line; they
+ * never stop the load early, so --check reports every problem at once.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <lauxlib.h>
+
+#include "rules-int.h"
+#include "xmalloc.h"
+
+struct parse {
+	lua_State	*L;
+	struct rules	*rules;
+	const char	*what;		/* "procedure \"x\"" */
+	const char	*where;		/* file:line */
+	int		 failed;
+};
+
+static void
+parse_problem(struct parse *p, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+parse_problem(struct parse *p, const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*msg;
+
+	va_start(ap, fmt);
+	xvasprintf(&msg, fmt, ap);
+	va_end(ap);
+	rules_problems_add(p->rules->problems, "%s: %s: %s", p->where, p->what,
+	    msg);
+	free(msg);
+	p->failed = 1;
+}
+
+/* Every key of the table at t must be one of allowed (NULL-terminated). */
+static void
+parse_keys(struct parse *p, int t, const char *const *allowed)
+{
+	const char *const	*a;
+	lua_State		*L = p->L;
+
+	lua_pushnil(L);
+	while (lua_next(L, t) != 0) {
+		lua_pop(L, 1);
+		if (lua_type(L, -1) != LUA_TSTRING) {
+			if (lua_type(L, -1) != LUA_TNUMBER || allowed[0] == NULL
+			    || strcmp(allowed[0], "[grade]") != 0)
+				parse_problem(p, "keys must be names");
+			continue;
+		}
+		for (a = allowed; *a != NULL; a++) {
+			if (strcmp(*a, lua_tostring(L, -1)) == 0)
+				break;
+		}
+		if (*a == NULL)
+			parse_problem(p, "unknown key \"%s\"",
+			    lua_tostring(L, -1));
+	}
+}
+
+static char *
+parse_string(struct parse *p, int t, const char *key, int required)
+{
+	lua_State	*L = p->L;
+	char		*s = NULL;
+
+	lua_getfield(L, t, key);
+	if (lua_type(L, -1) == LUA_TSTRING)
+		s = xstrdup(lua_tostring(L, -1));
+	else if (!lua_isnil(L, -1))
+		parse_problem(p, "\"%s\" must be a string", key);
+	else if (required)
+		parse_problem(p, "\"%s\" is required", key);
+	lua_pop(L, 1);
+	return (s);
+}
+
+static int
+parse_integer(struct parse *p, int t, const char *key, long long min,
+    long long max, long long def, long long *out)
+{
+	lua_State	*L = p->L;
+	int		 isint;
+	long long	 v;
+
+	*out = def;
+	lua_getfield(L, t, key);
+	if (lua_isnil(L, -1)) {
+		lua_pop(L, 1);
+		return (0);
+	}
+	v = (long long)lua_tointegerx(L, -1, &isint);
+	lua_pop(L, 1);
+	if (!isint || v < min || v > max) {
+		parse_problem(p, "\"%s\" must be a whole number from %lld to "
+		    "%lld", key, min, max);
+		return (-1);
+	}
+	*out = v;
+	return (0);
+}
+
+/* A string, or a list of strings, at the top of the stack. */
+static void
+parse_names_top(struct parse *p, const char *key, struct names *out)
+{
+	lua_State	*L = p->L;
+	lua_Integer	 i, n;
+
+	if (lua_isnil(L, -1))
+		return;
+	if (lua_type(L, -1) == LUA_TSTRING) {
+		names_add(out, lua_tostring(L, -1));
+		return;
+	}
+	if (!lua_istable(L, -1)) {
+		parse_problem(p, "\"%s\" must be a name or a list of names",
+		    key);
+		return;
+	}
+	n = (lua_Integer)lua_rawlen(L, -1);
+	for (i = 1; i <= n; i++) {
+		lua_rawgeti(L, -1, i);
+		if (lua_type(L, -1) == LUA_TSTRING)
+			names_add(out, lua_tostring(L, -1));
+		else
+			parse_problem(p, "\"%s\" must list names only", key);
+		lua_pop(L, 1);
+	}
+}
+
+static void
+parse_names(struct parse *p, int t, const char *key, struct names *out)
+{
+	lua_getfield(p->L, t, key);
+	parse_names_top(p, key, out);
+	lua_pop(p->L, 1);
+}
+
+static int
+parse_duration(struct parse *p, int t, const char *key, int required,
+    struct duration *out)
+{
+	lua_State	*L = p->L;
+	char		*cause;
+	int		 rc = -1;
+
+	lua_getfield(L, t, key);
+	if (lua_isnil(L, -1)) {
+		if (required)
+			parse_problem(p, "\"%s\" is required", key);
+	} else if (lua_type(L, -1) != LUA_TSTRING)
+		parse_problem(p, "\"%s\" must be a duration such as \"2h\"",
+		    key);
+	else if (calendar_parse_duration(lua_tostring(L, -1), out, &cause)
+	    != 0) {
+		parse_problem(p, "\"%s\": %s", key, cause);
+		free(cause);
+	} else
+		rc = 0;
+	lua_pop(L, 1);
+	return (rc);
+}
+
+static int
+parse_elapsed(struct parse *p, int t, const char *key, int64_t *out)
+{
+	struct duration	d;
+
+	*out = 0;
+	if (parse_duration(p, t, key, 0, &d) != 0)
+		return (-1);
+	if (d.kind != DURATION_ELAPSED) {
+		parse_problem(p, "\"%s\" must be elapsed time (s, m, h, d)",
+		    key);
+		return (-1);
+	}
+	*out = d.value;
+	return (0);
+}
+
+/* A match: a table of key = value(s), or a function(event). */
+static void
+parse_match(struct parse *p, int t, const char *key, struct match *m)
+{
+	lua_State		*L = p->L;
+	struct match_term	*term;
+	char			 num[64];
+	lua_Integer		 i, n;
+
+	m->ref = LUA_NOREF;
+	lua_getfield(L, t, key);
+	if (lua_isfunction(L, -1)) {
+		m->ref = luaL_ref(L, LUA_REGISTRYINDEX);
+		return;
+	}
+	if (lua_isnil(L, -1)) {
+		lua_pop(L, 1);
+		return;
+	}
+	if (!lua_istable(L, -1)) {
+		parse_problem(p, "\"%s\" must be a table or a function", key);
+		lua_pop(L, 1);
+		return;
+	}
+	lua_pushnil(L);
+	while (lua_next(L, -2) != 0) {
+		if (lua_type(L, -2) != LUA_TSTRING) {
+			parse_problem(p, "\"%s\" keys must be field names",
+			    key);
+			lua_pop(L, 1);
+			continue;
+		}
+		m->terms = xreallocarray(m->terms, m->nterms + 1,
+		    sizeof(*m->terms));
+		term = &m->terms[m->nterms++];
+		memset(term, 0, sizeof(*term));
+		term->key = xstrdup(lua_tostring(L, -2));
+		n = lua_istable(L, -1) ? (lua_Integer)lua_rawlen(L, -1) : 0;
+		for (i = lua_istable(L, -1) ? 1 : 0; i <= n; i++) {
+			if (i > 0)
+				lua_rawgeti(L, -1, i);
+			if (lua_type(L, -1) == LUA_TSTRING)
+				names_add(&term->values, lua_tostring(L, -1));
+			else if (lua_isinteger(L, -1)) {
+				snprintf(num, sizeof(num), "%lld",
+				    (long long)lua_tointeger(L, -1));
+				names_add(&term->values, num);
+			} else if (lua_isboolean(L, -1))
+				names_add(&term->values, lua_toboolean(L, -1) ?
+				    "true" : "false");
+			else
+				parse_problem(p, "\"%s.%s\" must be a string, "
+				    "number, boolean or a list of them", key,
+				    term->key);
+			if (i > 0)
+				lua_pop(L, 1);
+		}
+		lua_pop(L, 1);
+	}
+	lua_pop(L, 1);
+}
+
+/* The body table must be argument 1 of the closure. */
+static int
+parse_begin(lua_State *L, struct parse *p, const char *kind)
+{
+	static char	 what[256];
+
+	p->L = L;
+	p->rules = lua_touserdata(L, lua_upvalueindex(1));
+	p->where = lua_tostring(L, lua_upvalueindex(3));
+	p->failed = 0;
+	snprintf(what, sizeof(what), "%s \"%s\"", kind,
+	    lua_tostring(L, lua_upvalueindex(2)));
+	p->what = what;
+	if (!lua_istable(L, 1)) {
+		parse_problem(p, "expects a table: %s \"name\" { ... }", kind);
+		return (-1);
+	}
+	return (0);
+}
+
+#define APPEND(array, count, item) do {					\
+	(array) = xreallocarray((array), (count) + 1, sizeof(*(array)));\
+	(array)[(count)++] = (item);					\
+} while (0)
+
+static void
+parse_obligation(struct parse *p, int t, struct obligation_def *o)
+{
+	static const char *const keys[] = { "id", "title", "due", "from",
+	    "met_by", "remind", "owner", "on_breach", NULL };
+	struct names	 remind = { NULL, 0 };
+	char		*from, *cause;
+	size_t		 i;
+
+	parse_keys(p, t, keys);
+	o->id = parse_string(p, t, "id", 1);
+	o->title = parse_string(p, t, "title", 0);
+	parse_duration(p, t, "due", 1, &o->due);
+	if ((from = parse_string(p, t, "from", 0)) != NULL) {
+		if (strcmp(from, "occurred") == 0)
+			o->from_occurred = 1;
+		else if (strcmp(from, "opened") != 0)
+			parse_problem(p, "obligation \"%s\": \"from\" must be "
+			    "\"opened\" or \"occurred\"", o->id ? o->id : "?");
+		free(from);
+	}
+	parse_match(p, t, "met_by", &o->met_by);
+	if (o->met_by.ref == LUA_NOREF && o->met_by.nterms == 0)
+		parse_problem(p, "obligation \"%s\": \"met_by\" is required",
+		    o->id ? o->id : "?");
+	parse_names(p, t, "remind", &remind);
+	o->remind = remind.n ? xcalloc(remind.n, sizeof(*o->remind)) : NULL;
+	for (i = 0; i < remind.n; i++) {
+		if (calendar_parse_duration(remind.v[i], &o->remind[i],
+		    &cause) != 0 || o->remind[i].kind != DURATION_ELAPSED) {
+			if (cause != NULL)
+				free(cause);
+			parse_problem(p, "obligation \"%s\": bad remind lead "
+			    "time \"%s\"", o->id ? o->id : "?", remind.v[i]);
+			continue;
+		}
+		o->nremind++;
+	}
+	names_free(&remind);
+	o->owner = parse_string(p, t, "owner", 0);
+	o->on_breach = parse_string(p, t, "on_breach", 0);
+}
+
+static void
+parse_notify_field(struct parse *p, int t, const char *key, struct names *out)
+{
+	static const char *const keys[] = { "notify", NULL };
+	int			 top;
+
+	lua_getfield(p->L, t, key);
+	top = lua_gettop(p->L);
+	if (lua_istable(p->L, top)) {
+		parse_keys(p, top, keys);
+		parse_names(p, top, "notify", out);
+	} else if (!lua_isnil(p->L, top))
+		parse_problem(p, "\"%s\" must be a table { notify = ... }",
+		    key);
+	lua_pop(p->L, 1);
+}
+
+static int
+rules_api_procedure_body(lua_State *L)
+{
+	static const char *const keys[] = { "title", "match", "on_open",
+	    "obligations", "grades", "classify", NULL };
+	struct parse		 p;
+	struct procedure	*proc;
+	lua_Integer		 i, n;
+	int			 g;
+
+	if (parse_begin(L, &p, "procedure") != 0)
+		return (0);
+	proc = xcalloc(1, sizeof(*proc));
+	proc->name = xstrdup(lua_tostring(L, lua_upvalueindex(2)));
+	proc->where = xstrdup(p.where);
+	proc->classify = LUA_NOREF;
+	APPEND(p.rules->procedures, p.rules->nprocedures, proc);
+
+	parse_keys(&p, 1, keys);
+	proc->title = parse_string(&p, 1, "title", 0);
+	parse_match(&p, 1, "match", &proc->match);
+	if (proc->match.ref == LUA_NOREF && proc->match.nterms == 0)
+		parse_problem(&p, "\"match\" is required");
+	parse_notify_field(&p, 1, "on_open", &proc->on_open);
+
+	lua_getfield(L, 1, "obligations");
+	if (lua_istable(L, -1)) {
+		n = (lua_Integer)lua_rawlen(L, -1);
+		proc->obligations = n ? xcalloc((size_t)n,
+		    sizeof(*proc->obligations)) : NULL;
+		for (i = 1; i <= n; i++) {
+			lua_rawgeti(L, -1, i);
+			if (lua_istable(L, -1))
+				parse_obligation(&p, lua_gettop(L),
+				    &proc->obligations[proc->nobligations++]);
+			else
+				parse_problem(&p, "obligations must be tables");
+			lua_pop(L, 1);
+		}
+	} else if (!lua_isnil(L, -1))
+		parse_problem(&p, "\"obligations\" must be a list");
+	lua_pop(L, 1);
+
+	lua_getfield(L, 1, "grades");
+	if (lua_istable(L, -1)) {
+		lua_pushnil(L);
+		while (lua_next(L, -2) != 0) {
+			g = lua_isinteger(L, -2) ? (int)lua_tointeger(L, -2) :
+			    0;
+			if (g < GRADE_MIN || g > GRADE_MAX ||
+			    !lua_istable(L, -1)) {
+				parse_problem(&p, "\"grades\" must map grades "
+				    "1..4 to { notify = ... }");
+				lua_pop(L, 1);
+				continue;
+			}
+			parse_names(&p, lua_gettop(L), "notify",
+			    &proc->grades[g]);
+			lua_pop(L, 1);
+		}
+	} else if (!lua_isnil(L, -1))
+		parse_problem(&p, "\"grades\" must be a table");
+	lua_pop(L, 1);
+
+	lua_getfield(L, 1, "classify");
+	if (lua_isfunction(L, -1))
+		proc->classify = luaL_ref(L, LUA_REGISTRYINDEX);
+	else {
+		if (!lua_isnil(L, -1))
+			parse_problem(&p, "\"classify\" must be a function");
+		lua_pop(L, 1);
+	}
+	return (0);
+}
+
+static int
+rules_api_policy_body(lua_State *L)
+{
+	static const char *const keys[] = { "repeat_every", "max_repeats",
+	    NULL };
+	struct parse		 p;
+	struct policy		*pol;
+	struct policy_step	*step;
+	lua_Integer		 i, n;
+	long long		 max;
+	int			 top;
+
+	if (parse_begin(L, &p, "policy") != 0)
+		return (0);
+	pol = xcalloc(1, sizeof(*pol));
+	pol->name = xstrdup(lua_tostring(L, lua_upvalueindex(2)));
+	pol->where = xstrdup(p.where);
+	APPEND(p.rules->policies, p.rules->npolicies, pol);
+
+	/* Named keys are settings; the array part holds the steps. */
+	lua_pushnil(L);
+	while (lua_next(L, 1) != 0) {
+		lua_pop(L, 1);
+		if (lua_type(L, -1) == LUA_TSTRING) {
+			if (strcmp(lua_tostring(L, -1), "repeat_every") != 0 &&
+			    strcmp(lua_tostring(L, -1), "max_repeats") != 0)
+				parse_problem(&p, "unknown key \"%s\"",
+				    lua_tostring(L, -1));
+		}
+	}
+	(void)keys;
+	parse_elapsed(&p, 1, "repeat_every", &pol->repeat_every);
+	parse_integer(&p, 1, "max_repeats", 0, 1000, 0, &max);
+	pol->max_repeats = (int)max;
+	n = (lua_Integer)lua_rawlen(L, 1);
+	if (n == 0)
+		parse_problem(&p, "a policy needs at least one step");
+	pol->steps = n ? xcalloc((size_t)n, sizeof(*pol->steps)) : NULL;
+	for (i = 1; i <= n; i++) {
+		static const char *const step_keys[] = { "after", "notify",
+		    NULL };
+
+		lua_rawgeti(L, 1, i);
+		top = lua_gettop(L);
+		if (!lua_istable(L, top)) {
+			parse_problem(&p, "step %lld must be a table",
+			    (long long)i);
+			lua_pop(L, 1);
+			continue;
+		}
+		step = &pol->steps[pol->nsteps++];
+		parse_keys(&p, top, step_keys);
+		parse_elapsed(&p, top, "after", &step->after);
+		parse_names(&p, top, "notify", &step->notify);
+		if (step->notify.n == 0)
+			parse_problem(&p, "step %lld notifies nobody",
+			    (long long)i);
+		if (pol->nsteps > 1 &&
+		    step->after < pol->steps[pol->nsteps - 2].after)
+			parse_problem(&p, "step %lld comes before the step "
+			    "above it (\"after\" counts from the start)",
+			    (long long)i);
+		lua_pop(L, 1);
+	}
+	return (0);
+}
+
+static int
+rules_api_person_body(lua_State *L)
+{
+	static const char *const keys[] = { "name", "phone", "roles",
+	    "channels", NULL };
+	struct parse	 p;
+	struct person	*pe;
+
+	if (parse_begin(L, &p, "person") != 0)
+		return (0);
+	pe = xcalloc(1, sizeof(*pe));
+	pe->id = xstrdup(lua_tostring(L, lua_upvalueindex(2)));
+	APPEND(p.rules->persons, p.rules->npersons, pe);
+	parse_keys(&p, 1, keys);
+	pe->name = parse_string(&p, 1, "name", 0);
+	pe->phone = parse_string(&p, 1, "phone", 0);
+	parse_names(&p, 1, "roles", &pe->roles);
+	parse_names(&p, 1, "channels", &pe->channels);
+	return (0);
+}
+
+static int
+rules_api_group_body(lua_State *L)
+{
+	static const char *const keys[] = { "name", "members", "roles",
+	    "channels", NULL };
+	struct parse	 p;
+	struct group	*gr;
+
+	if (parse_begin(L, &p, "group") != 0)
+		return (0);
+	gr = xcalloc(1, sizeof(*gr));
+	gr->id = xstrdup(lua_tostring(L, lua_upvalueindex(2)));
+	APPEND(p.rules->groups, p.rules->ngroups, gr);
+	parse_keys(&p, 1, keys);
+	gr->name = parse_string(&p, 1, "name", 0);
+	parse_names(&p, 1, "members", &gr->members);
+	parse_names(&p, 1, "roles", &gr->roles);
+	parse_names(&p, 1, "channels", &gr->channels);
+	return (0);
+}
+
+static int
+rules_api_role_body(lua_State *L)
+{
+	struct parse	 p;
+	struct role	*ro;
+
+	if (parse_begin(L, &p, "role") != 0)
+		return (0);
+	ro = xcalloc(1, sizeof(*ro));
+	ro->name = xstrdup(lua_tostring(L, lua_upvalueindex(2)));
+	APPEND(p.rules->roles, p.rules->nroles, ro);
+	lua_pushnil(L);
+	while (lua_next(L, 1) != 0) {
+		if (lua_type(L, -2) != LUA_TSTRING ||
+		    lua_type(L, -1) != LUA_TSTRING)
+			parse_problem(&p, "maps \"default\" or a category to "
+			    "a person, group or role name");
+		else {
+			names_add(&ro->keys, lua_tostring(L, -2));
+			names_add(&ro->targets, lua_tostring(L, -1));
+		}
+		lua_pop(L, 1);
+	}
+	return (0);
+}
+
+/* Channel options are kept as JSON for the driver to read. */
+static int
+rules_api_channel_body(lua_State *L)
+{
+	struct parse		 p;
+	struct channel_def	*ch;
+	const char		*key;
+	json_t			*v;
+
+	if (parse_begin(L, &p, "channel") != 0)
+		return (0);
+	ch = xcalloc(1, sizeof(*ch));
+	ch->name = xstrdup(lua_tostring(L, lua_upvalueindex(2)));
+	ch->where = xstrdup(p.where);
+	ch->options = json_object();
+	APPEND(p.rules->channels, p.rules->nchannels, ch);
+	ch->kind = parse_string(&p, 1, "kind", 1);
+	lua_pushnil(L);
+	while (lua_next(L, 1) != 0) {
+		if (lua_type(L, -2) != LUA_TSTRING) {
+			parse_problem(&p, "keys must be names");
+			lua_pop(L, 1);
+			continue;
+		}
+		key = lua_tostring(L, -2);
+		v = NULL;
+		if (lua_isinteger(L, -1))
+			v = json_integer(lua_tointeger(L, -1));
+		else if (lua_type(L, -1) == LUA_TNUMBER)
+			v = json_real(lua_tonumber(L, -1));
+		else if (lua_isboolean(L, -1))
+			v = json_boolean(lua_toboolean(L, -1));
+		else if (lua_type(L, -1) == LUA_TSTRING)
+			v = json_string(lua_tostring(L, -1));
+		else if (lua_istable(L, -1)) {
+			struct names	 list = { NULL, 0 };
+			size_t		 i;
+
+			parse_names_top(&p, key, &list);
+			v = json_array();
+			for (i = 0; i < list.n; i++)
+				json_array_append_new(v,
+				    json_string(list.v[i]));
+			names_free(&list);
+		} else
+			parse_problem(&p, "\"%s\" has an unsupported type",
+			    key);
+		if (v != NULL && strcmp(key, "kind") != 0)
+			json_object_set_new(ch->options, key, v);
+		else
+			json_decref(v);
+		lua_pop(L, 1);
+	}
+	return (0);
+}
+
+static int
+rules_api_token_body(lua_State *L)
+{
+	static const char *const keys[] = { "secret", "units", NULL };
+	struct parse		 p;
+	struct token_def	*tok;
+
+	if (parse_begin(L, &p, "token") != 0)
+		return (0);
+	tok = xcalloc(1, sizeof(*tok));
+	tok->name = xstrdup(lua_tostring(L, lua_upvalueindex(2)));
+	APPEND(p.rules->tokens, p.rules->ntokens, tok);
+	parse_keys(&p, 1, keys);
+	tok->secret = parse_string(&p, 1, "secret", 1);
+	parse_names(&p, 1, "units", &tok->units);
+	if (tok->secret != NULL && strlen(tok->secret) < 16)
+		parse_problem(&p, "the secret must be at least 16 characters");
+	return (0);
+}
+
+/* site { ... }: the daemon's own settings. */
+static int
+rules_api_site(lua_State *L)
+{
+	static const char *const keys[] = { "listen", "database",
+	    "synchronous", "timezone", "rules", "body_limit",
+	    "notify_deadline", "rule_instructions", "rule_memory", NULL };
+	struct parse	 p;
+	struct site	*s;
+	long long	 v;
+
+	p.L = L;
+	p.rules = lua_touserdata(L, lua_upvalueindex(1));
+	p.what = "site";
+	p.failed = 0;
+	{
+		lua_Debug	 ar;
+		static char	 where[512];
+
+		snprintf(where, sizeof(where), "?");
+		if (lua_getstack(L, 1, &ar) && lua_getinfo(L, "Sl", &ar))
+			snprintf(where, sizeof(where), "%s:%d", ar.short_src,
+			    ar.currentline);
+		p.where = where;
+	}
+	if (!lua_istable(L, 1)) {
+		parse_problem(&p, "expects a table: site { ... }");
+		return (0);
+	}
+	if (p.rules->site_declared++)
+		parse_problem(&p, "declared more than once");
+	s = &p.rules->site;
+	parse_keys(&p, 1, keys);
+#define SITE_STRING(field, key) do {					\
+	char *tmp_ = parse_string(&p, 1, key, 0);			\
+	if (tmp_ != NULL) { free(s->field); s->field = tmp_; }		\
+} while (0)
+	SITE_STRING(listen, "listen");
+	SITE_STRING(database, "database");
+	SITE_STRING(synchronous, "synchronous");
+	SITE_STRING(timezone, "timezone");
+#undef SITE_STRING
+	parse_names(&p, 1, "rules", &s->rules);
+	if (parse_integer(&p, 1, "body_limit", 1024, 64 << 20, 0, &v) == 0 &&
+	    v != 0)
+		s->body_limit = (size_t)v;
+	if (parse_integer(&p, 1, "rule_instructions", 1000, 1000000000, 0,
+	    &v) == 0 && v != 0)
+		s->rule_instructions = (long)v;
+	if (parse_integer(&p, 1, "rule_memory", 1 << 20, 1LL << 32, 0, &v)
+	    == 0 && v != 0)
+		s->rule_memory = (size_t)v;
+	{
+		int64_t	d;
+
+		if (parse_elapsed(&p, 1, "notify_deadline", &d) == 0 && d > 0)
+			s->notify_deadline = d;
+	}
+	return (0);
+}
+
+static int
+secret_name_ok(const char *s)
+{
+	if (*s == '\0' || *s == '.')
+		return (0);
+	for (; *s != '\0'; s++) {
+		if (!isalnum((unsigned char)*s) && *s != '_' && *s != '-' &&
+		    *s != '.')
+			return (0);
+	}
+	return (1);
+}
+
+/*
+ * secret("name"): the contents of $CREDENTIALS_DIRECTORY/name (systemd's
+ * LoadCredential=), else of secrets/name beside the site file.  A trailing
+ * newline is dropped.  The value is never logged.
+ */
+static int
+rules_api_secret(lua_State *L)
+{
+	struct rules	*r = lua_touserdata(L, lua_upvalueindex(1));
+	const char	*name = luaL_checkstring(L, 1);
+	const char	*dir = getenv("CREDENTIALS_DIRECTORY");
+	char		 path[4096], buf[4096];
+	FILE		*f;
+	size_t		 len;
+	lua_Debug	 ar;
+	char		 where[512] = "?";
+
+	if (lua_getstack(L, 1, &ar) && lua_getinfo(L, "Sl", &ar))
+		snprintf(where, sizeof(where), "%s:%d", ar.short_src,
+		    ar.currentline);
+	if (!secret_name_ok(name)) {
+		rules_problems_add(r->problems, "%s: bad secret name \"%s\"",
+		    where, name);
+		lua_pushstring(L, "");
+		return (1);
+	}
+	if (dir != NULL && *dir != '\0')
+		snprintf(path, sizeof(path), "%s/%s", dir, name);
+	else
+		snprintf(path, sizeof(path), "%s/secrets/%s", r->site_dir,
+		    name);
+	if ((f = fopen(path, "r")) == NULL) {
+		rules_problems_add(r->problems, "%s: secret \"%s\": %s: %s",
+		    where, name, path, strerror(errno));
+		lua_pushstring(L, "");
+		return (1);
+	}
+	len = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
+		len--;
+	lua_pushlstring(L, buf, len);
+	explicit_bzero(buf, sizeof(buf));
+	return (1);
+}
+
+/* `kind "name"`: remember where, return the body parser as a closure. */
+static int
+rules_api_declare(lua_State *L)
+{
+	lua_Debug	 ar;
+	char		 where[512] = "?";
+	const char	*name;
+
+	if (lua_type(L, 1) != LUA_TSTRING || lua_rawlen(L, 1) == 0)
+		return (luaL_error(L, "a declaration needs a name: kind "
+		    "\"name\" { ... }"));
+	name = lua_tostring(L, 1);
+	if (lua_getstack(L, 1, &ar) && lua_getinfo(L, "Sl", &ar))
+		snprintf(where, sizeof(where), "%s:%d", ar.short_src,
+		    ar.currentline);
+	lua_pushvalue(L, lua_upvalueindex(1));	/* rules */
+	lua_pushstring(L, name);
+	lua_pushstring(L, where);
+	lua_pushcclosure(L, lua_tocfunction(L, lua_upvalueindex(2)), 3);
+	return (1);
+}
+
+static const struct {
+	const char	*name;
+	lua_CFunction	 body;
+} rules_api_declarations[] = {
+	{ "procedure", rules_api_procedure_body },
+	{ "policy", rules_api_policy_body },
+	{ "person", rules_api_person_body },
+	{ "group", rules_api_group_body },
+	{ "role", rules_api_role_body },
+	{ "channel", rules_api_channel_body },
+	{ "token", rules_api_token_body },
+};
+
+/* Put the vocabulary into the sandbox's global table. */
+void
+rules_api_open(lua_State *L, struct rules *r)
+{
+	size_t	i;
+
+	lua_rawgeti(L, LUA_REGISTRYINDEX, LUA_RIDX_GLOBALS);
+	for (i = 0; i < sizeof(rules_api_declarations) /
+	    sizeof(*rules_api_declarations); i++) {
+		lua_pushlightuserdata(L, r);
+		lua_pushcfunction(L, rules_api_declarations[i].body);
+		lua_pushcclosure(L, rules_api_declare, 2);
+		lua_setfield(L, -2, rules_api_declarations[i].name);
+	}
+	lua_pushlightuserdata(L, r);
+	lua_pushcclosure(L, rules_api_site, 1);
+	lua_setfield(L, -2, "site");
+	lua_pushlightuserdata(L, r);
+	lua_pushcclosure(L, rules_api_secret, 1);
+	lua_setfield(L, -2, "secret");
+	lua_pop(L, 1);
+}

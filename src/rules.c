@@ -1,0 +1,609 @@
+/*
+ * Loading a rule set: the site file first, then every rule pack directory
+ * it names (or the ones given with --rules), each file in name order, all
+ * in one fresh sandbox.  After loading, the cross-references are checked:
+ * every policy, role and channel a declaration names must exist.  A rule
+ * set with any problem is not returned; the caller keeps what it had.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <lauxlib.h>
+
+#include "log.h"
+#include "rules-int.h"
+#include "sandbox.h"
+#include "xmalloc.h"
+
+#define RULES_DEFAULT_LISTEN		"127.0.0.1:8470"
+#define RULES_DEFAULT_TIMEZONE		"Asia/Shanghai"
+#define RULES_DEFAULT_BODY_LIMIT	(1024 * 1024)
+#define RULES_DEFAULT_INSTRUCTIONS	1000000L
+#define RULES_DEFAULT_MEMORY		(64 * 1024 * 1024)
+#define RULES_DEFAULT_NOTIFY_DEADLINE	(24 * MSEC_PER_HOUR)
+
+void
+names_add(struct names *n, const char *s)
+{
+	n->v = xreallocarray(n->v, n->n + 1, sizeof(*n->v));
+	n->v[n->n++] = xstrdup(s);
+}
+
+int
+names_has(const struct names *n, const char *s)
+{
+	size_t	i;
+
+	for (i = 0; i < n->n; i++) {
+		if (strcmp(n->v[i], s) == 0)
+			return (1);
+	}
+	return (0);
+}
+
+void
+names_free(struct names *n)
+{
+	size_t	i;
+
+	for (i = 0; i < n->n; i++)
+		free(n->v[i]);
+	free(n->v);
+	n->v = NULL;
+	n->n = 0;
+}
+
+void
+rules_problems_add(struct rules_problems *p, const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*s;
+
+	va_start(ap, fmt);
+	xvasprintf(&s, fmt, ap);
+	va_end(ap);
+	p->v = xreallocarray(p->v, p->n + 1, sizeof(*p->v));
+	p->v[p->n++] = s;
+}
+
+void
+rules_problems_clear(struct rules_problems *p)
+{
+	size_t	i;
+
+	for (i = 0; i < p->n; i++)
+		free(p->v[i]);
+	free(p->v);
+	p->v = NULL;
+	p->n = 0;
+}
+
+/* A path from the site file, relative to the site file's directory. */
+char *
+rules_path_resolve(const struct rules *r, const char *path)
+{
+	char	*s;
+
+	if (path[0] == '/')
+		return (xstrdup(path));
+	xasprintf(&s, "%s/%s", r->site_dir, path);
+	return (s);
+}
+
+static int
+rules_name_cmp(const void *a, const void *b)
+{
+	return (strcmp(*(char *const *)a, *(char *const *)b));
+}
+
+static int
+rules_is_site_file(const char *name)
+{
+	size_t	len = strlen(name);
+
+	return (len >= 8 && strcmp(name + len - 8, "site.lua") == 0);
+}
+
+/* Every *.lua in dir, in name order; site files (*site.lua) are skipped. */
+static void
+rules_load_dir(struct rules *r, const char *dir)
+{
+	DIR		*d;
+	struct dirent	*de;
+	struct names	 files = { NULL, 0 };
+	size_t		 i, len;
+	char		*path, *cause;
+
+	if ((d = opendir(dir)) == NULL) {
+		rules_problems_add(r->problems, "%s: %s", dir,
+		    strerror(errno));
+		return;
+	}
+	while ((de = readdir(d)) != NULL) {
+		len = strlen(de->d_name);
+		if (len < 5 || strcmp(de->d_name + len - 4, ".lua") != 0 ||
+		    de->d_name[0] == '.' || rules_is_site_file(de->d_name))
+			continue;
+		names_add(&files, de->d_name);
+	}
+	closedir(d);
+	if (files.n > 0)
+		qsort(files.v, files.n, sizeof(*files.v), rules_name_cmp);
+	for (i = 0; i < files.n; i++) {
+		xasprintf(&path, "%s/%s", dir, files.v[i]);
+		if (sandbox_load_file(r->sandbox, path, &cause) != 0) {
+			rules_problems_add(r->problems, "%s", cause);
+			free(cause);
+		}
+		free(path);
+	}
+	names_free(&files);
+}
+
+/* Is name something a notification can reach: a role, person or group? */
+static int
+rules_target_known(const struct rules *r, const char *name)
+{
+	size_t	i;
+
+	if (rules_role_find(r, name) != NULL ||
+	    rules_person_find(r, name) != NULL ||
+	    rules_group_find(r, name) != NULL)
+		return (1);
+	for (i = 0; i < r->npersons; i++) {
+		if (names_has(&r->persons[i]->roles, name))
+			return (1);
+	}
+	for (i = 0; i < r->ngroups; i++) {
+		if (names_has(&r->groups[i]->roles, name))
+			return (1);
+	}
+	return (0);
+}
+
+static void
+rules_check_targets(struct rules *r, const char *where, const char *what,
+    const struct names *n)
+{
+	size_t	i;
+
+	for (i = 0; i < n->n; i++) {
+		if (!rules_target_known(r, n->v[i]))
+			rules_problems_add(r->problems, "%s: %s: unknown role "
+			    "\"%s\" (no role, person or group of that name, "
+			    "and nobody holds it)", where, what, n->v[i]);
+	}
+}
+
+static void
+rules_check_duplicates(struct rules *r)
+{
+	size_t	i, j;
+
+	for (i = 0; i < r->nprocedures; i++) {
+		for (j = 0; j < i; j++) {
+			if (strcmp(r->procedures[i]->name,
+			    r->procedures[j]->name) == 0)
+				rules_problems_add(r->problems, "%s: procedure "
+				    "\"%s\" is already declared at %s",
+				    r->procedures[i]->where,
+				    r->procedures[i]->name,
+				    r->procedures[j]->where);
+		}
+	}
+	for (i = 0; i < r->npolicies; i++) {
+		for (j = 0; j < i; j++) {
+			if (strcmp(r->policies[i]->name,
+			    r->policies[j]->name) == 0)
+				rules_problems_add(r->problems, "%s: policy "
+				    "\"%s\" is already declared at %s",
+				    r->policies[i]->where,
+				    r->policies[i]->name,
+				    r->policies[j]->where);
+		}
+	}
+	for (i = 0; i < r->nchannels; i++) {
+		for (j = 0; j < i; j++) {
+			if (strcmp(r->channels[i]->name,
+			    r->channels[j]->name) == 0)
+				rules_problems_add(r->problems, "%s: channel "
+				    "\"%s\" is already declared at %s",
+				    r->channels[i]->where,
+				    r->channels[i]->name,
+				    r->channels[j]->where);
+		}
+	}
+}
+
+static void
+rules_check_channels(struct rules *r, const char *what, const char *id,
+    const struct names *n)
+{
+	size_t	i;
+
+	for (i = 0; i < n->n; i++) {
+		if (rules_channel_find(r, n->v[i]) == NULL)
+			rules_problems_add(r->problems, "%s: %s \"%s\": "
+			    "unknown channel \"%s\"", r->site_path, what, id,
+			    n->v[i]);
+	}
+}
+
+static void
+rules_check(struct rules *r)
+{
+	const struct procedure		*proc;
+	const struct obligation_def	*o;
+	size_t				 i, j;
+	int				 g;
+	char				 what[256];
+
+	rules_check_duplicates(r);
+	for (i = 0; i < r->nprocedures; i++) {
+		proc = r->procedures[i];
+		snprintf(what, sizeof(what), "procedure \"%s\"", proc->name);
+		rules_check_targets(r, proc->where, what, &proc->on_open);
+		for (g = GRADE_MIN; g <= GRADE_MAX; g++)
+			rules_check_targets(r, proc->where, what,
+			    &proc->grades[g]);
+		for (j = 0; j < proc->nobligations; j++) {
+			o = &proc->obligations[j];
+			if (o->on_breach != NULL &&
+			    rules_policy_find(r, o->on_breach) == NULL)
+				rules_problems_add(r->problems, "%s: %s: "
+				    "obligation \"%s\": unknown policy \"%s\"",
+				    proc->where, what, o->id, o->on_breach);
+			if (o->owner != NULL &&
+			    !rules_target_known(r, o->owner))
+				rules_problems_add(r->problems, "%s: %s: "
+				    "obligation \"%s\": unknown owner role "
+				    "\"%s\"", proc->where, what, o->id,
+				    o->owner);
+			if (o->on_breach == NULL && o->owner == NULL)
+				rules_problems_add(r->problems, "%s: %s: "
+				    "obligation \"%s\" tells nobody when it is "
+				    "breached: give it an owner or on_breach",
+				    proc->where, what, o->id);
+		}
+	}
+	for (i = 0; i < r->npolicies; i++) {
+		snprintf(what, sizeof(what), "policy \"%s\"",
+		    r->policies[i]->name);
+		for (j = 0; j < r->policies[i]->nsteps; j++)
+			rules_check_targets(r, r->policies[i]->where, what,
+			    &r->policies[i]->steps[j].notify);
+	}
+	for (i = 0; i < r->nroles; i++) {
+		for (j = 0; j < r->roles[i]->targets.n; j++) {
+			if (!rules_target_known(r, r->roles[i]->targets.v[j]))
+				rules_problems_add(r->problems, "%s: role "
+				    "\"%s\": unknown target \"%s\"",
+				    r->site_path, r->roles[i]->name,
+				    r->roles[i]->targets.v[j]);
+		}
+	}
+	for (i = 0; i < r->npersons; i++)
+		rules_check_channels(r, "person", r->persons[i]->id,
+		    &r->persons[i]->channels);
+	for (i = 0; i < r->ngroups; i++) {
+		rules_check_channels(r, "group", r->groups[i]->id,
+		    &r->groups[i]->channels);
+		for (j = 0; j < r->groups[i]->members.n; j++) {
+			if (rules_person_find(r, r->groups[i]->members.v[j]) ==
+			    NULL)
+				rules_problems_add(r->problems, "%s: group "
+				    "\"%s\": unknown member \"%s\"",
+				    r->site_path, r->groups[i]->id,
+				    r->groups[i]->members.v[j]);
+		}
+	}
+}
+
+static void
+rules_site_defaults(struct rules *r)
+{
+	struct site	*s = &r->site;
+
+	if (s->listen == NULL)
+		s->listen = xstrdup(RULES_DEFAULT_LISTEN);
+	if (s->timezone == NULL)
+		s->timezone = xstrdup(RULES_DEFAULT_TIMEZONE);
+	if (s->synchronous == NULL)
+		s->synchronous = xstrdup("FULL");
+	if (s->body_limit == 0)
+		s->body_limit = RULES_DEFAULT_BODY_LIMIT;
+	if (s->rule_instructions == 0)
+		s->rule_instructions = RULES_DEFAULT_INSTRUCTIONS;
+	if (s->rule_memory == 0)
+		s->rule_memory = RULES_DEFAULT_MEMORY;
+	if (s->notify_deadline == 0)
+		s->notify_deadline = RULES_DEFAULT_NOTIFY_DEADLINE;
+}
+
+/*
+ * Load the site file at site_path and its rule packs; rule_dirs, when not
+ * NULL and not empty, replaces the site's own list (as --rules does).
+ * Returns NULL and fills problems when anything is wrong.
+ */
+struct rules *
+rules_load(const char *site_path, const struct names *rule_dirs,
+    struct rules_problems *problems)
+{
+	struct rules		*r;
+	struct sandbox_limits	 limits;
+	char			 real[PATH_MAX], *copy, *cause, *dir;
+	size_t			 i;
+
+	r = xcalloc(1, sizeof(*r));
+	r->problems = problems;
+	if (realpath(site_path, real) == NULL) {
+		rules_problems_add(problems, "%s: %s", site_path,
+		    strerror(errno));
+		rules_free(r);
+		return (NULL);
+	}
+	r->site_path = xstrdup(site_path);
+	copy = xstrdup(real);
+	r->site_dir = xstrdup(dirname(copy));
+	free(copy);
+	r->calendar = calendar_new();
+
+	limits.memory = RULES_DEFAULT_MEMORY;
+	limits.instructions = RULES_DEFAULT_INSTRUCTIONS * 10;
+	if ((r->sandbox = sandbox_new(&limits)) == NULL)
+		fatalx("rules: cannot create a Lua state");
+	rules_api_open(sandbox_state(r->sandbox), r);
+
+	if (sandbox_load_file(r->sandbox, site_path, &cause) != 0) {
+		rules_problems_add(problems, "%s", cause);
+		free(cause);
+	}
+	rules_site_defaults(r);
+	if (r->site.database != NULL) {
+		dir = rules_path_resolve(r, r->site.database);
+		free(r->site.database);
+		r->site.database = dir;
+	}
+	if (rule_dirs != NULL && rule_dirs->n > 0) {
+		for (i = 0; i < rule_dirs->n; i++)
+			rules_load_dir(r, rule_dirs->v[i]);
+	} else {
+		for (i = 0; i < r->site.rules.n; i++) {
+			dir = rules_path_resolve(r, r->site.rules.v[i]);
+			rules_load_dir(r, dir);
+			free(dir);
+		}
+	}
+	if (calendar_set_zone(r->site.timezone, &cause) != 0) {
+		rules_problems_add(problems, "%s: site: %s", site_path, cause);
+		free(cause);
+	}
+	rules_check(r);
+	if (problems->n > 0) {
+		rules_free(r);
+		return (NULL);
+	}
+	r->problems = NULL;
+	return (r);
+}
+
+static void
+match_free(struct match *m)
+{
+	size_t	i;
+
+	for (i = 0; i < m->nterms; i++) {
+		free(m->terms[i].key);
+		names_free(&m->terms[i].values);
+	}
+	free(m->terms);
+}
+
+static void
+procedure_free(struct procedure *p)
+{
+	size_t	i;
+	int	g;
+
+	free(p->name);
+	free(p->title);
+	free(p->where);
+	match_free(&p->match);
+	names_free(&p->on_open);
+	for (g = 0; g <= GRADE_MAX; g++)
+		names_free(&p->grades[g]);
+	for (i = 0; i < p->nobligations; i++) {
+		free(p->obligations[i].id);
+		free(p->obligations[i].title);
+		free(p->obligations[i].owner);
+		free(p->obligations[i].on_breach);
+		free(p->obligations[i].remind);
+		match_free(&p->obligations[i].met_by);
+	}
+	free(p->obligations);
+	free(p);
+}
+
+void
+rules_free(struct rules *r)
+{
+	size_t	i, j;
+
+	if (r == NULL)
+		return;
+	for (i = 0; i < r->nprocedures; i++)
+		procedure_free(r->procedures[i]);
+	free(r->procedures);
+	for (i = 0; i < r->npolicies; i++) {
+		for (j = 0; j < r->policies[i]->nsteps; j++)
+			names_free(&r->policies[i]->steps[j].notify);
+		free(r->policies[i]->steps);
+		free(r->policies[i]->name);
+		free(r->policies[i]->where);
+		free(r->policies[i]);
+	}
+	free(r->policies);
+	for (i = 0; i < r->npersons; i++) {
+		free(r->persons[i]->id);
+		free(r->persons[i]->name);
+		free(r->persons[i]->phone);
+		names_free(&r->persons[i]->roles);
+		names_free(&r->persons[i]->channels);
+		free(r->persons[i]);
+	}
+	free(r->persons);
+	for (i = 0; i < r->ngroups; i++) {
+		free(r->groups[i]->id);
+		free(r->groups[i]->name);
+		names_free(&r->groups[i]->members);
+		names_free(&r->groups[i]->roles);
+		names_free(&r->groups[i]->channels);
+		free(r->groups[i]);
+	}
+	free(r->groups);
+	for (i = 0; i < r->nroles; i++) {
+		free(r->roles[i]->name);
+		names_free(&r->roles[i]->keys);
+		names_free(&r->roles[i]->targets);
+		free(r->roles[i]);
+	}
+	free(r->roles);
+	for (i = 0; i < r->nchannels; i++) {
+		free(r->channels[i]->name);
+		free(r->channels[i]->kind);
+		free(r->channels[i]->where);
+		json_decref(r->channels[i]->options);
+		free(r->channels[i]);
+	}
+	free(r->channels);
+	for (i = 0; i < r->ntokens; i++) {
+		free(r->tokens[i]->name);
+		if (r->tokens[i]->secret != NULL)
+			explicit_bzero(r->tokens[i]->secret,
+			    strlen(r->tokens[i]->secret));
+		free(r->tokens[i]->secret);
+		names_free(&r->tokens[i]->units);
+		free(r->tokens[i]);
+	}
+	free(r->tokens);
+	free(r->site.listen);
+	free(r->site.database);
+	free(r->site.synchronous);
+	free(r->site.timezone);
+	names_free(&r->site.rules);
+	sandbox_free(r->sandbox);
+	calendar_free(r->calendar);
+	free(r->site_path);
+	free(r->site_dir);
+	free(r);
+}
+
+const struct site *
+rules_site(const struct rules *r)
+{
+	return (&r->site);
+}
+
+const char *
+rules_site_path(const struct rules *r)
+{
+	return (r->site_path);
+}
+
+struct sandbox *
+rules_sandbox(const struct rules *r)
+{
+	return (r->sandbox);
+}
+
+const struct calendar *
+rules_calendar(const struct rules *r)
+{
+	return (r->calendar);
+}
+
+size_t
+rules_procedure_count(const struct rules *r)
+{
+	return (r->nprocedures);
+}
+
+const struct procedure *
+rules_procedure(const struct rules *r, size_t i)
+{
+	return (r->procedures[i]);
+}
+
+#define RULES_FIND(fn, type, array, count, field)			\
+const struct type *							\
+fn(const struct rules *r, const char *name)				\
+{									\
+	size_t	i;							\
+									\
+	for (i = 0; i < r->count; i++) {				\
+		if (strcmp(r->array[i]->field, name) == 0)		\
+			return (r->array[i]);				\
+	}								\
+	return (NULL);							\
+}
+RULES_FIND(rules_procedure_find, procedure, procedures, nprocedures, name)
+RULES_FIND(rules_policy_find, policy, policies, npolicies, name)
+RULES_FIND(rules_person_find, person, persons, npersons, id)
+RULES_FIND(rules_group_find, group, groups, ngroups, id)
+RULES_FIND(rules_role_find, role, roles, nroles, name)
+RULES_FIND(rules_channel_find, channel_def, channels, nchannels, name)
+#undef RULES_FIND
+
+size_t
+rules_person_count(const struct rules *r)
+{
+	return (r->npersons);
+}
+
+const struct person *
+rules_person(const struct rules *r, size_t i)
+{
+	return (r->persons[i]);
+}
+
+size_t
+rules_group_count(const struct rules *r)
+{
+	return (r->ngroups);
+}
+
+const struct group *
+rules_group(const struct rules *r, size_t i)
+{
+	return (r->groups[i]);
+}
+
+size_t
+rules_channel_count(const struct rules *r)
+{
+	return (r->nchannels);
+}
+
+const struct channel_def *
+rules_channel(const struct rules *r, size_t i)
+{
+	return (r->channels[i]);
+}
+
+size_t
+rules_token_count(const struct rules *r)
+{
+	return (r->ntokens);
+}
+
+const struct token_def *
+rules_token(const struct rules *r, size_t i)
+{
+	return (r->tokens[i]);
+}

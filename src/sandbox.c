@@ -1,0 +1,318 @@
+/*
+ * The rule sandbox.  The state gets only the libraries and functions on the
+ * allow-list below, a counting allocator that refuses to grow past the cap,
+ * and a count hook that stops a call after its instruction budget.  Once a
+ * budget is spent the hook fires on every instruction, so a rule that
+ * catches the error with pcall and loops on is stopped again at once, and
+ * the error reaches C from the outermost frame.
+ *
+ * Rule text is loaded as text only ("t" mode) with the sandbox's own
+ * environment table: no bytecode, no access to the real globals.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <lauxlib.h>
+#include <lualib.h>
+
+#include "sandbox.h"
+#include "xmalloc.h"
+
+#define SANDBOX_HOOK_EVERY	1000
+#define SANDBOX_FILE_MAX	(1024 * 1024)
+
+struct sandbox {
+	lua_State	*L;
+	size_t		 used;
+	size_t		 cap;
+	long		 budget;	/* instructions per call */
+	long		 left;
+	int		 spent;
+};
+
+/* Globals a rule may see; everything else is left out of the environment. */
+static const char *sandbox_base_allow[] = {
+	"assert", "error", "ipairs", "next", "pairs", "pcall", "rawequal",
+	"rawget", "rawlen", "rawset", "select", "setmetatable", "tonumber",
+	"tostring", "type", "xpcall", "_VERSION",
+};
+static const char *sandbox_libs_allow[] = {
+	"string", "table", "math", "utf8",
+};
+static const char *sandbox_string_deny[] = { "dump" };
+
+static void *
+sandbox_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
+{
+	struct sandbox	*sb = ud;
+	void		*p;
+
+	if (ptr == NULL)
+		osize = 0;
+	if (nsize == 0) {
+		free(ptr);
+		sb->used -= osize;
+		return (NULL);
+	}
+	if (nsize > osize && sb->used + (nsize - osize) > sb->cap)
+		return (NULL);
+	if ((p = realloc(ptr, nsize)) == NULL)
+		return (NULL);
+	sb->used = sb->used - osize + nsize;
+	return (p);
+}
+
+static void
+sandbox_hook(lua_State *L, lua_Debug *ar)
+{
+	struct sandbox	*sb;
+
+	(void)ar;
+	lua_getallocf(L, (void **)&sb);
+	if (sb->spent) {
+		luaL_error(L, "instruction limit exceeded");
+		return;
+	}
+	sb->left -= SANDBOX_HOOK_EVERY;
+	if (sb->left <= 0) {
+		sb->spent = 1;
+		lua_sethook(L, sandbox_hook, LUA_MASKCOUNT, 1);
+		luaL_error(L, "instruction limit exceeded");
+	}
+}
+
+static void
+sandbox_arm(struct sandbox *sb)
+{
+	sb->left = sb->budget;
+	sb->spent = 0;
+	lua_sethook(sb->L, sandbox_hook, LUA_MASKCOUNT, SANDBOX_HOOK_EVERY);
+}
+
+/* getmetatable for tables only: the string metatable stays out of reach. */
+static int
+sandbox_getmetatable(lua_State *L)
+{
+	luaL_checkany(L, 1);
+	if (!lua_istable(L, 1) || !lua_getmetatable(L, 1)) {
+		lua_pushnil(L);
+		return (1);
+	}
+	if (lua_getfield(L, -1, "__metatable") != LUA_TNIL)
+		return (1);
+	lua_pop(L, 1);
+	return (1);
+}
+
+/* load(text [, name [, "t" [, env]]]): text only, the sandbox env by default. */
+static int
+sandbox_load(lua_State *L)
+{
+	size_t		 len;
+	const char	*text = luaL_checklstring(L, 1, &len);
+	const char	*name = luaL_optstring(L, 2, "=(load)");
+	const char	*mode = luaL_optstring(L, 3, "t");
+	int		 env = !lua_isnone(L, 4);
+
+	if (strcmp(mode, "t") != 0)
+		return (luaL_error(L, "load: only text chunks are allowed"));
+	if (luaL_loadbufferx(L, text, len, name, "t") != LUA_OK) {
+		lua_pushnil(L);
+		lua_insert(L, -2);
+		return (2);
+	}
+	if (env)
+		lua_pushvalue(L, 4);
+	else
+		lua_rawgeti(L, LUA_REGISTRYINDEX, LUA_RIDX_GLOBALS);
+	if (lua_setupvalue(L, -2, 1) == NULL)
+		lua_pop(L, 1);
+	return (1);
+}
+
+static void
+sandbox_copy_fields(lua_State *L, int from, int to, const char **names,
+    size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++) {
+		lua_getfield(L, from, names[i]);
+		lua_setfield(L, to, names[i]);
+	}
+}
+
+/* Replace the global table with one holding only what the allow-list names. */
+static void
+sandbox_build_env(lua_State *L)
+{
+	int	real, env, t;
+	size_t	i;
+
+	luaL_requiref(L, "_G", luaopen_base, 1);
+	luaL_requiref(L, "string", luaopen_string, 1);
+	luaL_requiref(L, "table", luaopen_table, 1);
+	luaL_requiref(L, "math", luaopen_math, 1);
+	luaL_requiref(L, "utf8", luaopen_utf8, 1);
+	luaL_requiref(L, "os", luaopen_os, 1);
+	lua_settop(L, 0);
+
+	lua_rawgeti(L, LUA_REGISTRYINDEX, LUA_RIDX_GLOBALS);
+	real = lua_gettop(L);
+	lua_newtable(L);
+	env = lua_gettop(L);
+	sandbox_copy_fields(L, real, env, sandbox_base_allow,
+	    sizeof(sandbox_base_allow) / sizeof(*sandbox_base_allow));
+	for (i = 0; i < sizeof(sandbox_libs_allow) /
+	    sizeof(*sandbox_libs_allow); i++) {
+		/* A copy, so a rule cannot reach the string metatable's table. */
+		lua_newtable(L);
+		t = lua_gettop(L);
+		lua_getfield(L, real, sandbox_libs_allow[i]);
+		lua_pushnil(L);
+		while (lua_next(L, -2) != 0) {
+			lua_pushvalue(L, -2);
+			lua_insert(L, -2);
+			lua_settable(L, t);
+		}
+		lua_pop(L, 1);
+		lua_setfield(L, env, sandbox_libs_allow[i]);
+	}
+	lua_getfield(L, env, "string");
+	for (i = 0; i < sizeof(sandbox_string_deny) /
+	    sizeof(*sandbox_string_deny); i++) {
+		lua_pushnil(L);
+		lua_setfield(L, -2, sandbox_string_deny[i]);
+	}
+	lua_pop(L, 1);
+	/* The real string metatable must not offer dump either. */
+	lua_getfield(L, real, "string");
+	lua_pushnil(L);
+	lua_setfield(L, -2, "dump");
+	lua_pop(L, 1);
+
+	lua_newtable(L);
+	lua_getfield(L, real, "os");
+	lua_getfield(L, -1, "time");
+	lua_setfield(L, -3, "time");
+	lua_getfield(L, -1, "date");
+	lua_setfield(L, -3, "date");
+	lua_pop(L, 1);
+	lua_setfield(L, env, "os");
+
+	lua_pushcfunction(L, sandbox_getmetatable);
+	lua_setfield(L, env, "getmetatable");
+	lua_pushcfunction(L, sandbox_load);
+	lua_setfield(L, env, "load");
+	lua_pushvalue(L, env);
+	lua_setfield(L, env, "_G");
+
+	lua_pushvalue(L, env);
+	lua_rawseti(L, LUA_REGISTRYINDEX, LUA_RIDX_GLOBALS);
+	lua_settop(L, 0);
+}
+
+struct sandbox *
+sandbox_new(const struct sandbox_limits *limits)
+{
+	struct sandbox	*sb;
+
+	sb = xcalloc(1, sizeof(*sb));
+	sb->cap = limits->memory;
+	sb->budget = limits->instructions;
+	if ((sb->L = lua_newstate(sandbox_alloc, sb)) == NULL) {
+		free(sb);
+		return (NULL);
+	}
+	sandbox_build_env(sb->L);
+	return (sb);
+}
+
+void
+sandbox_free(struct sandbox *sb)
+{
+	if (sb == NULL)
+		return;
+	/* Finalizers run at close: give them a budget too. */
+	sandbox_arm(sb);
+	lua_close(sb->L);
+	free(sb);
+}
+
+lua_State *
+sandbox_state(struct sandbox *sb)
+{
+	return (sb->L);
+}
+
+size_t
+sandbox_memory(struct sandbox *sb)
+{
+	return (sb->used);
+}
+
+static char *
+sandbox_error_text(lua_State *L)
+{
+	const char	*msg = lua_tostring(L, -1);
+	char		*s;
+
+	s = xstrdup(msg != NULL ? msg : "error object is not a string");
+	lua_pop(L, 1);
+	return (s);
+}
+
+/* Call the function below nargs arguments, under budget; 0 or -1 and cause. */
+int
+sandbox_pcall(struct sandbox *sb, int nargs, int nresults, char **cause)
+{
+	int	rc;
+
+	sandbox_arm(sb);
+	rc = lua_pcall(sb->L, nargs, nresults, 0);
+	lua_sethook(sb->L, NULL, 0, 0);
+	if (rc == LUA_OK)
+		return (0);
+	if (rc == LUA_ERRMEM) {
+		lua_pop(sb->L, 1);
+		*cause = xstrdup("memory limit exceeded");
+	} else
+		*cause = sandbox_error_text(sb->L);
+	lua_gc(sb->L, LUA_GCCOLLECT);
+	return (-1);
+}
+
+/* Load and run one file of declarations. */
+int
+sandbox_load_file(struct sandbox *sb, const char *path, char **cause)
+{
+	FILE	*f;
+	char	*text, *chunkname;
+	size_t	 len;
+	int	 rc;
+
+	if ((f = fopen(path, "r")) == NULL) {
+		xasprintf(cause, "%s: %s", path, strerror(errno));
+		return (-1);
+	}
+	text = xmalloc(SANDBOX_FILE_MAX + 1);
+	len = fread(text, 1, SANDBOX_FILE_MAX + 1, f);
+	fclose(f);
+	if (len > SANDBOX_FILE_MAX) {
+		free(text);
+		xasprintf(cause, "%s: file larger than %d bytes", path,
+		    SANDBOX_FILE_MAX);
+		return (-1);
+	}
+	xasprintf(&chunkname, "@%s", path);
+	rc = luaL_loadbufferx(sb->L, text, len, chunkname, "t");
+	free(chunkname);
+	free(text);
+	if (rc != LUA_OK) {
+		*cause = sandbox_error_text(sb->L);
+		return (-1);
+	}
+	return (sandbox_pcall(sb, 0, 0, cause));
+}

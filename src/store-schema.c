@@ -1,0 +1,164 @@
+/*
+ * Schema migrations, in the FreeBSD pkg shape: an array of {version, sql};
+ * each step and its PRAGMA user_version commit together, and a database
+ * written by a newer tocsin is refused rather than guessed at.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "store-schema.h"
+#include "tocsin.h"
+#include "xmalloc.h"
+
+static const struct {
+	int		 version;
+	const char	*sql;
+} store_migrations[] = {
+	{ 1,
+	"CREATE TABLE events ("
+	"  seq INTEGER PRIMARY KEY,"
+	"  id TEXT UNIQUE,"
+	"  type TEXT NOT NULL,"
+	"  incident TEXT,"
+	"  unit TEXT NOT NULL,"
+	"  received_at INTEGER NOT NULL,"
+	"  occurred_at INTEGER NOT NULL,"
+	"  body TEXT NOT NULL);"
+	"CREATE INDEX events_incident ON events(incident, seq);"
+	"CREATE TABLE incidents ("
+	"  key TEXT PRIMARY KEY,"
+	"  unit TEXT NOT NULL,"
+	"  category TEXT,"
+	"  procedures TEXT NOT NULL DEFAULT '[]',"
+	"  grade INTEGER NOT NULL DEFAULT 0,"
+	"  worst_grade INTEGER NOT NULL DEFAULT 0,"
+	"  state TEXT NOT NULL DEFAULT 'open',"
+	"  title TEXT,"
+	"  opened_at INTEGER NOT NULL,"
+	"  occurred_at INTEGER NOT NULL,"
+	"  acked_at INTEGER,"
+	"  acked_by TEXT,"
+	"  resolved_at INTEGER,"
+	"  updated_at INTEGER NOT NULL);"
+	"CREATE INDEX incidents_state ON incidents(state, unit);"
+	"CREATE TABLE obligations ("
+	"  id INTEGER PRIMARY KEY,"
+	"  incident TEXT,"
+	"  recurring TEXT,"
+	"  unit TEXT NOT NULL,"
+	"  procedure TEXT,"
+	"  name TEXT NOT NULL,"
+	"  title TEXT,"
+	"  owner TEXT,"
+	"  on_breach TEXT,"
+	"  set_at INTEGER NOT NULL,"
+	"  due_at INTEGER NOT NULL,"
+	"  close_at INTEGER,"
+	"  met_at INTEGER,"
+	"  met_event INTEGER,"
+	"  status TEXT NOT NULL DEFAULT 'pending');"
+	"CREATE INDEX obligations_incident ON obligations(incident);"
+	"CREATE INDEX obligations_unit ON obligations(unit, status);"
+	"CREATE INDEX obligations_due ON obligations(due_at);"
+	"CREATE TABLE escalations ("
+	"  id INTEGER PRIMARY KEY,"
+	"  incident TEXT,"
+	"  obligation INTEGER,"
+	"  policy TEXT NOT NULL,"
+	"  started_at INTEGER NOT NULL,"
+	"  step INTEGER NOT NULL DEFAULT 0,"
+	"  repeats INTEGER NOT NULL DEFAULT 0,"
+	"  state TEXT NOT NULL DEFAULT 'active');"
+	"CREATE INDEX escalations_incident ON escalations(incident);"
+	"CREATE INDEX escalations_obligation ON escalations(obligation);"
+	"CREATE TABLE timers ("
+	"  id INTEGER PRIMARY KEY,"
+	"  at INTEGER NOT NULL,"
+	"  kind INTEGER NOT NULL,"
+	"  ref INTEGER NOT NULL);"
+	"CREATE INDEX timers_ref ON timers(kind, ref);"
+	"CREATE TABLE timeline ("
+	"  seq INTEGER PRIMARY KEY,"
+	"  at INTEGER NOT NULL,"
+	"  kind TEXT NOT NULL,"
+	"  incident TEXT,"
+	"  obligation INTEGER,"
+	"  body TEXT NOT NULL);"
+	"CREATE INDEX timeline_incident ON timeline(incident, seq);"
+	"CREATE TRIGGER timeline_no_update BEFORE UPDATE ON timeline"
+	"  BEGIN SELECT RAISE(ABORT, 'the timeline is append-only'); END;"
+	"CREATE TABLE outbox ("
+	"  id INTEGER PRIMARY KEY,"
+	"  key TEXT NOT NULL UNIQUE,"
+	"  created_at INTEGER NOT NULL,"
+	"  incident TEXT,"
+	"  obligation INTEGER,"
+	"  channel TEXT NOT NULL,"
+	"  recipient TEXT NOT NULL,"
+	"  role TEXT,"
+	"  body TEXT NOT NULL,"
+	"  status TEXT NOT NULL DEFAULT 'queued',"
+	"  attempts INTEGER NOT NULL DEFAULT 0,"
+	"  next_at INTEGER NOT NULL,"
+	"  deadline_at INTEGER NOT NULL,"
+	"  delivered_at INTEGER,"
+	"  last_error TEXT);"
+	"CREATE INDEX outbox_due ON outbox(status, next_at);"
+	"CREATE INDEX outbox_incident ON outbox(incident);"
+	"CREATE TABLE attempts ("
+	"  outbox INTEGER NOT NULL,"
+	"  at INTEGER NOT NULL,"
+	"  result TEXT NOT NULL,"
+	"  detail TEXT);"
+	"CREATE INDEX attempts_outbox ON attempts(outbox);"
+	},
+};
+
+int
+store_schema_latest(void)
+{
+	return (store_migrations[nitems(store_migrations) - 1].version);
+}
+
+/* Bring db from its user_version up to the latest, one committed step each. */
+int
+store_schema_migrate(sqlite3 *db, char **cause)
+{
+	sqlite3_stmt	*st;
+	int		 current;
+	size_t		 i;
+	char		*sql, *err = NULL;
+
+	if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) !=
+	    SQLITE_OK || sqlite3_step(st) != SQLITE_ROW) {
+		xasprintf(cause, "reading schema version: %s",
+		    sqlite3_errmsg(db));
+		sqlite3_finalize(st);
+		return (-1);
+	}
+	current = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	if (current > store_schema_latest()) {
+		xasprintf(cause, "database schema version %d is newer than "
+		    "this tocsin understands (%d); refusing to touch it",
+		    current, store_schema_latest());
+		return (-1);
+	}
+	for (i = 0; i < nitems(store_migrations); i++) {
+		if (store_migrations[i].version <= current)
+			continue;
+		xasprintf(&sql, "BEGIN IMMEDIATE; %s; PRAGMA user_version = %d;"
+		    " COMMIT;", store_migrations[i].sql,
+		    store_migrations[i].version);
+		if (sqlite3_exec(db, sql, NULL, NULL, &err) != SQLITE_OK) {
+			xasprintf(cause, "migrating schema to version %d: %s",
+			    store_migrations[i].version, err);
+			sqlite3_free(err);
+			sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+			free(sql);
+			return (-1);
+		}
+		free(sql);
+	}
+	return (0);
+}

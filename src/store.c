@@ -1,0 +1,396 @@
+/*
+ * The store owns the only SQLite connection.  It sets the pragmas that make
+ * the durability promise of SPEC §8 hold (WAL, synchronous=FULL by default,
+ * foreign keys, a busy timeout), runs the migrations, and keeps every
+ * statement prepared once for the life of the connection.
+ *
+ * Transactions are BEGIN IMMEDIATE: a decision and the outbox rows it makes
+ * commit together or not at all.  Savepoints let one batch hold several
+ * requests and undo one without losing the others.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "log.h"
+#include "store-schema.h"
+#include "store.h"
+#include "tocsin.h"
+#include "xmalloc.h"
+
+#define INCIDENT_COLS "key, unit, category, procedures, grade, worst_grade, " \
+	"state, title, opened_at, occurred_at, acked_at, acked_by, " \
+	"resolved_at, updated_at"
+#define OBLIGATION_COLS "id, incident, recurring, unit, procedure, name, " \
+	"title, owner, on_breach, set_at, due_at, close_at, met_at, " \
+	"met_event, status"
+#define ESCALATION_COLS "id, incident, obligation, policy, started_at, " \
+	"step, repeats, state"
+#define OUTBOX_COLS "id, key, created_at, incident, obligation, channel, " \
+	"recipient, role, body, status, attempts, next_at, deadline_at, " \
+	"delivered_at, last_error"
+
+static const char *store_sql[STMT__COUNT] = {
+	[STMT_EVENT_FIND_ID] =
+	    "SELECT seq, incident FROM events WHERE id = ?",
+	[STMT_EVENT_INSERT] =
+	    "INSERT INTO events (id, type, incident, unit, received_at, "
+	    "occurred_at, body) VALUES (?, ?, ?, ?, ?, ?, ?)",
+	[STMT_EVENTS_BY_INCIDENT] =
+	    "SELECT seq, body FROM events WHERE incident = ? ORDER BY seq",
+	[STMT_EVENT_COUNT] =
+	    "SELECT count(*) FROM events",
+	[STMT_INCIDENT_GET] =
+	    "SELECT " INCIDENT_COLS " FROM incidents WHERE key = ?",
+	[STMT_INCIDENT_INSERT] =
+	    "INSERT INTO incidents (key, unit, category, procedures, grade, "
+	    "worst_grade, title, opened_at, occurred_at, updated_at) "
+	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	[STMT_INCIDENT_SET_GRADE] =
+	    "UPDATE incidents SET grade = ?, worst_grade = ?, updated_at = ? "
+	    "WHERE key = ?",
+	[STMT_INCIDENT_TOUCH] =
+	    "UPDATE incidents SET updated_at = ? WHERE key = ?",
+	[STMT_INCIDENT_ACK] =
+	    "UPDATE incidents SET acked_at = ?, acked_by = ?, updated_at = ? "
+	    "WHERE key = ?",
+	[STMT_INCIDENT_RESOLVE] =
+	    "UPDATE incidents SET state = 'closed', resolved_at = ?, "
+	    "updated_at = ? WHERE key = ?",
+	[STMT_INCIDENT_LIST] =
+	    "SELECT " INCIDENT_COLS " FROM incidents "
+	    "WHERE (?1 = 'all' OR state = ?1) AND (?2 IS NULL OR unit = ?2) "
+	    "AND (?3 IS NULL OR category = ?3) ORDER BY opened_at DESC, key "
+	    "LIMIT ?4",
+	[STMT_INCIDENT_COUNT_OPEN] =
+	    "SELECT count(*) FROM incidents WHERE state = 'open'",
+	[STMT_OBLIGATION_INSERT] =
+	    "INSERT INTO obligations (incident, recurring, unit, procedure, "
+	    "name, title, owner, on_breach, set_at, due_at, close_at) "
+	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	[STMT_OBLIGATION_GET] =
+	    "SELECT " OBLIGATION_COLS " FROM obligations WHERE id = ?",
+	[STMT_OBLIGATION_SET_STATUS] =
+	    "UPDATE obligations SET status = ?, met_at = ?, met_event = ? "
+	    "WHERE id = ?",
+	[STMT_OBLIGATIONS_OPEN_BY_INCIDENT] =
+	    "SELECT " OBLIGATION_COLS " FROM obligations WHERE incident = ? "
+	    "AND status IN ('pending', 'breached') ORDER BY id",
+	[STMT_OBLIGATIONS_BY_INCIDENT] =
+	    "SELECT " OBLIGATION_COLS " FROM obligations WHERE incident = ? "
+	    "ORDER BY id",
+	[STMT_ESCALATION_INSERT] =
+	    "INSERT INTO escalations (incident, obligation, policy, "
+	    "started_at) VALUES (?, ?, ?, ?)",
+	[STMT_ESCALATION_GET] =
+	    "SELECT " ESCALATION_COLS " FROM escalations WHERE id = ?",
+	[STMT_ESCALATION_UPDATE] =
+	    "UPDATE escalations SET step = ?, repeats = ?, state = ? "
+	    "WHERE id = ?",
+	[STMT_ESCALATIONS_ACTIVE_BY_INCIDENT] =
+	    "SELECT " ESCALATION_COLS " FROM escalations WHERE incident = ? "
+	    "AND state = 'active' ORDER BY id",
+	[STMT_ESCALATIONS_ACTIVE_BY_OBLIGATION] =
+	    "SELECT " ESCALATION_COLS " FROM escalations WHERE obligation = ? "
+	    "AND state = 'active' ORDER BY id",
+	[STMT_ESCALATIONS_BY_INCIDENT] =
+	    "SELECT " ESCALATION_COLS " FROM escalations WHERE incident = ? "
+	    "ORDER BY id",
+	[STMT_TIMER_INSERT] =
+	    "INSERT INTO timers (at, kind, ref) VALUES (?, ?, ?)",
+	[STMT_TIMER_GET] =
+	    "SELECT at, kind, ref FROM timers WHERE id = ?",
+	[STMT_TIMER_DELETE] =
+	    "DELETE FROM timers WHERE id = ?",
+	[STMT_TIMER_DELETE_REF] =
+	    "DELETE FROM timers WHERE kind = ? AND ref = ?",
+	[STMT_TIMERS_ALL] =
+	    "SELECT id, at FROM timers",
+	[STMT_TIMELINE_INSERT] =
+	    "INSERT INTO timeline (at, kind, incident, obligation, body) "
+	    "VALUES (?, ?, ?, ?, ?)",
+	[STMT_TIMELINE_BY_INCIDENT] =
+	    "SELECT body FROM timeline WHERE incident = ? ORDER BY seq",
+	[STMT_OUTBOX_INSERT] =
+	    "INSERT INTO outbox (key, created_at, incident, obligation, "
+	    "channel, recipient, role, body, next_at, deadline_at) "
+	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	[STMT_OUTBOX_DUE] =
+	    "SELECT " OUTBOX_COLS " FROM outbox WHERE status IN ('queued', "
+	    "'failed') AND next_at <= ? ORDER BY next_at, id LIMIT ?",
+	[STMT_OUTBOX_SET_SENDING] =
+	    "UPDATE outbox SET status = 'sending', attempts = attempts + 1 "
+	    "WHERE id = ?",
+	[STMT_OUTBOX_SET_RESULT] =
+	    "UPDATE outbox SET status = ?, next_at = ?, delivered_at = ?, "
+	    "last_error = ? WHERE id = ?",
+	[STMT_OUTBOX_RESET_SENDING] =
+	    "UPDATE outbox SET status = 'queued' WHERE status = 'sending'",
+	[STMT_OUTBOX_NEXT_AT] =
+	    "SELECT min(next_at) FROM outbox WHERE status IN ('queued', "
+	    "'failed')",
+	[STMT_OUTBOX_LIST] =
+	    "SELECT " OUTBOX_COLS " FROM outbox WHERE (?1 IS NULL OR "
+	    "incident = ?1) AND (?2 IS NULL OR status = ?2) ORDER BY id DESC "
+	    "LIMIT ?3",
+	[STMT_OUTBOX_GET] =
+	    "SELECT " OUTBOX_COLS " FROM outbox WHERE id = ?",
+	[STMT_ATTEMPT_INSERT] =
+	    "INSERT INTO attempts (outbox, at, result, detail) "
+	    "VALUES (?, ?, ?, ?)",
+};
+
+struct store {
+	sqlite3		*db;
+	sqlite3_stmt	*stmts[STMT__COUNT];
+	int		 in_savepoint;
+};
+
+static const char *store_sync_modes[] = { "OFF", "NORMAL", "FULL", "EXTRA" };
+
+static int
+store_exec(struct store *s, const char *sql)
+{
+	char	*err = NULL;
+
+	if (sqlite3_exec(s->db, sql, NULL, NULL, &err) != SQLITE_OK) {
+		log_warnx("store: sql=\"%s\" error=\"%s\"", sql, err);
+		sqlite3_free(err);
+		return (-1);
+	}
+	return (0);
+}
+
+/*
+ * Open (creating if need be) the database at path; ":memory:" gives the
+ * private store simulate and the unit tests use.  sync is the SQLite
+ * synchronous mode, FULL when NULL.
+ */
+struct store *
+store_open(const char *path, const char *sync, char **cause)
+{
+	struct store	*s;
+	char		*sql;
+	size_t		 i;
+	int		 ok = 0;
+
+	if (sync == NULL)
+		sync = "FULL";
+	for (i = 0; i < nitems(store_sync_modes); i++)
+		ok |= strcasecmp(sync, store_sync_modes[i]) == 0;
+	if (!ok) {
+		xasprintf(cause, "bad synchronous mode \"%s\"", sync);
+		return (NULL);
+	}
+	s = xcalloc(1, sizeof(*s));
+	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		xasprintf(cause, "%s: %s", path, s->db != NULL ?
+		    sqlite3_errmsg(s->db) : "out of memory");
+		goto fail;
+	}
+	sqlite3_extended_result_codes(s->db, 1);
+	sqlite3_busy_timeout(s->db, 5000);
+	xasprintf(&sql, "PRAGMA journal_mode = WAL; PRAGMA synchronous = %s; "
+	    "PRAGMA foreign_keys = ON;", sync);
+	if (store_exec(s, sql) != 0) {
+		free(sql);
+		xasprintf(cause, "%s: %s", path, sqlite3_errmsg(s->db));
+		goto fail;
+	}
+	free(sql);
+	if (store_schema_migrate(s->db, cause) != 0)
+		goto fail;
+	for (i = 0; i < STMT__COUNT; i++) {
+		if (sqlite3_prepare_v3(s->db, store_sql[i], -1,
+		    SQLITE_PREPARE_PERSISTENT, &s->stmts[i], NULL) !=
+		    SQLITE_OK) {
+			xasprintf(cause, "preparing statement %zu: %s", i,
+			    sqlite3_errmsg(s->db));
+			goto fail;
+		}
+	}
+	return (s);
+fail:
+	store_close(s);
+	return (NULL);
+}
+
+void
+store_close(struct store *s)
+{
+	size_t	i;
+
+	if (s == NULL)
+		return;
+	for (i = 0; i < STMT__COUNT; i++)
+		sqlite3_finalize(s->stmts[i]);
+	sqlite3_close(s->db);
+	free(s);
+}
+
+int
+store_begin(struct store *s)
+{
+	return (store_exec(s, "BEGIN IMMEDIATE"));
+}
+
+int
+store_commit(struct store *s)
+{
+	if (store_exec(s, "COMMIT") != 0) {
+		store_rollback(s);
+		return (-1);
+	}
+	return (0);
+}
+
+void
+store_rollback(struct store *s)
+{
+	if (!sqlite3_get_autocommit(s->db))
+		store_exec(s, "ROLLBACK");
+}
+
+int
+store_savepoint(struct store *s)
+{
+	return (store_exec(s, "SAVEPOINT request"));
+}
+
+int
+store_release(struct store *s)
+{
+	return (store_exec(s, "RELEASE request"));
+}
+
+void
+store_rollback_savepoint(struct store *s)
+{
+	store_exec(s, "ROLLBACK TO request");
+	store_exec(s, "RELEASE request");
+}
+
+static int
+store_bind(struct store *s, sqlite3_stmt *st, const char *fmt, va_list ap)
+{
+	const char	*text;
+	int		 i, rc = SQLITE_OK;
+
+	for (i = 1; fmt != NULL && *fmt != '\0' && rc == SQLITE_OK; fmt++,
+	    i++) {
+		switch (*fmt) {
+		case 'i':
+			rc = sqlite3_bind_int64(st, i, va_arg(ap, int64_t));
+			break;
+		case 'd':
+			rc = sqlite3_bind_int(st, i, va_arg(ap, int));
+			break;
+		case 't':
+			text = va_arg(ap, const char *);
+			rc = text == NULL ? sqlite3_bind_null(st, i) :
+			    sqlite3_bind_text(st, i, text, -1, SQLITE_STATIC);
+			break;
+		case 'n':
+			rc = sqlite3_bind_null(st, i);
+			break;
+		default:
+			fatalx("store_bind: bad format character '%c'", *fmt);
+		}
+	}
+	if (rc != SQLITE_OK) {
+		log_warnx("store: binding parameter %d: %s", i - 1,
+		    sqlite3_errmsg(s->db));
+		return (-1);
+	}
+	return (0);
+}
+
+/*
+ * The statement, reset and bound, ready to step.  Text is bound without a
+ * copy: it must outlive the statement's use.
+ */
+sqlite3_stmt *
+store_stmt(struct store *s, enum store_stmt which, const char *fmt, ...)
+{
+	sqlite3_stmt	*st = s->stmts[which];
+	va_list		 ap;
+	int		 rc;
+
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	va_start(ap, fmt);
+	rc = store_bind(s, st, fmt, ap);
+	va_end(ap);
+	return (rc == 0 ? st : NULL);
+}
+
+/* SQLITE_ROW, SQLITE_DONE, or -1 after logging the error. */
+int
+store_step(struct store *s, sqlite3_stmt *st)
+{
+	int	rc;
+
+	if (st == NULL)
+		return (-1);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+		return (rc);
+	log_warnx("store: sql=\"%s\" error=\"%s\"", sqlite3_sql(st),
+	    sqlite3_errmsg(s->db));
+	sqlite3_reset(st);
+	return (-1);
+}
+
+int
+store_run(struct store *s, enum store_stmt which, const char *fmt, ...)
+{
+	sqlite3_stmt	*st = s->stmts[which];
+	va_list		 ap;
+	int		 rc;
+
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	va_start(ap, fmt);
+	rc = store_bind(s, st, fmt, ap);
+	va_end(ap);
+	if (rc != 0)
+		return (-1);
+	while ((rc = store_step(s, st)) == SQLITE_ROW)
+		;
+	sqlite3_reset(st);
+	return (rc == SQLITE_DONE ? 0 : -1);
+}
+
+int64_t
+store_last_id(struct store *s)
+{
+	return (sqlite3_last_insert_rowid(s->db));
+}
+
+int
+store_changes(struct store *s)
+{
+	return (sqlite3_changes(s->db));
+}
+
+const char *
+store_errmsg(struct store *s)
+{
+	return (sqlite3_errmsg(s->db));
+}
+
+const char *
+store_column_text(sqlite3_stmt *st, int col)
+{
+	return ((const char *)sqlite3_column_text(st, col));
+}
+
+int
+store_schema_version(struct store *s)
+{
+	(void)s;
+	return (store_schema_latest());
+}

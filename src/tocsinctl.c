@@ -1,0 +1,101 @@
+/*
+ * tocsinctl: the operator's and rule author's command.  Subcommands live
+ * in one table; each is a function in a ctl-*.c file.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <curl/curl.h>
+
+#include "ctl.h"
+#include "log.h"
+#include "tocsin.h"
+
+static const struct ctl_command {
+	const char	*name;
+	const char	*args;
+	const char	*help;
+	int		(*fn)(const struct ctl_env *, int, char **);
+} ctl_commands[] = {
+	{ "post", "FILE|-", "send events (a JSON object or array)", ctl_post },
+	{ "incidents", "[open|closed|all]", "list incidents", ctl_incidents },
+	{ "show", "KEY", "show an incident with its obligations and timeline",
+	    ctl_show },
+	{ "ack", "KEY [BY]", "acknowledge: stops further escalation steps",
+	    ctl_ack },
+	{ "resolve", "KEY [BY]", "close; pending obligations are cancelled",
+	    ctl_resolve },
+	{ "simulate", "-c SITE [--rules DIR]... --events FILE.jsonl "
+	    "[--until D]", "run the engine on a virtual clock", ctl_simulate },
+	{ "check", "-c SITE [--rules DIR]...", "check a site and its rules",
+	    ctl_check },
+};
+
+static void
+ctl_usage(FILE *f)
+{
+	size_t	i;
+
+	fprintf(f, "usage: tocsinctl [--url URL] [--token TOKEN] COMMAND "
+	    "[ARGS]\n\n");
+	for (i = 0; i < nitems(ctl_commands); i++)
+		fprintf(f, "  %-10s %s\n  %-10s   %s\n", ctl_commands[i].name,
+		    ctl_commands[i].args, "", ctl_commands[i].help);
+	fprintf(f, "\n  --url URL      the daemon (default $TOCSIN_URL or "
+	    "http://127.0.0.1:8470)\n"
+	    "  --token TOKEN  bearer token for writes (default $TOCSIN_TOKEN)"
+	    "\n");
+}
+
+int
+main(int argc, char **argv)
+{
+	struct ctl_env	 env;
+	size_t		 i;
+	int		 rc;
+
+	log_init("tocsinctl", LOG_LEVEL_WARN);
+	env.url = getenv("TOCSIN_URL") ? getenv("TOCSIN_URL") :
+	    "http://127.0.0.1:8470";
+	env.token = getenv("TOCSIN_TOKEN");
+	argc--;
+	argv++;
+	while (argc > 0 && argv[0][0] == '-') {
+		if (strcmp(argv[0], "--url") == 0 && argc > 1) {
+			env.url = argv[1];
+			argc -= 2;
+			argv += 2;
+		} else if (strcmp(argv[0], "--token") == 0 && argc > 1) {
+			env.token = argv[1];
+			argc -= 2;
+			argv += 2;
+		} else if (strcmp(argv[0], "--version") == 0) {
+			printf("tocsinctl %s\n", TOCSIN_VERSION);
+			return (0);
+		} else if (strcmp(argv[0], "--help") == 0 ||
+		    strcmp(argv[0], "-h") == 0) {
+			ctl_usage(stdout);
+			return (0);
+		} else {
+			ctl_usage(stderr);
+			return (2);
+		}
+	}
+	if (argc == 0) {
+		ctl_usage(stderr);
+		return (2);
+	}
+	for (i = 0; i < nitems(ctl_commands); i++) {
+		if (strcmp(argv[0], ctl_commands[i].name) != 0)
+			continue;
+		curl_global_init(CURL_GLOBAL_DEFAULT);
+		rc = ctl_commands[i].fn(&env, argc, argv);
+		curl_global_cleanup();
+		return (rc);
+	}
+	fprintf(stderr, "tocsinctl: unknown command \"%s\"\n", argv[0]);
+	ctl_usage(stderr);
+	return (2);
+}

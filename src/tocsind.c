@@ -1,0 +1,134 @@
+/*
+ * tocsind: parse the options, then hand over to daemon_run.  --check loads
+ * and validates everything and reports each problem as file:line: message.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "channel.h"
+#include "daemon.h"
+#include "log.h"
+#include "rules.h"
+#include "tocsin.h"
+
+#ifndef TOCSIN_DEFAULT_SITE
+#define TOCSIN_DEFAULT_SITE "rules/example/example-site.lua"
+#endif
+
+static const struct option tocsind_options[] = {
+	{ "config", required_argument, NULL, 'c' },
+	{ "listen", required_argument, NULL, 'l' },
+	{ "db", required_argument, NULL, 'd' },
+	{ "rules", required_argument, NULL, 'r' },
+	{ "check", no_argument, NULL, 'n' },
+	{ "log-level", required_argument, NULL, 'L' },
+	{ "version", no_argument, NULL, 'V' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static void
+tocsind_usage(FILE *f)
+{
+	fprintf(f,
+"usage: tocsind [-n] [-c SITE] [--listen ADDR:PORT] [--db PATH]\n"
+"               [--rules DIR]... [--log-level LEVEL]\n"
+"\n"
+"tocsin keeps the reporting deadlines of emergency procedures and tells\n"
+"the right people when one is about to pass or has passed.\n"
+"\n"
+"  -c, --config SITE     site file (default: %s)\n"
+"      --listen ADDR:PORT  HTTP listen address (default: the site's, or\n"
+"                        127.0.0.1:8470)\n"
+"      --db PATH         SQLite database (default: the site's, or\n"
+"                        ./var/tocsin.db)\n"
+"      --rules DIR       rule pack directory; repeat for several; replaces\n"
+"                        the site's own list\n"
+"  -n, --check           load and check the site and rules, print every\n"
+"                        problem as file:line: message, exit 0 or 1\n"
+"      --log-level L     error, warn, info (default) or debug\n"
+"  -V, --version         print the version\n"
+"  -h, --help            this text\n"
+"\n"
+"Signals: SIGHUP reloads the site and rules (a broken set is refused and\n"
+"the old one keeps running); SIGTERM and SIGINT stop.\n",
+	    TOCSIN_DEFAULT_SITE);
+}
+
+static int
+tocsind_check(const struct daemon_options *opts)
+{
+	struct rules_problems	 problems = { NULL, 0 };
+	struct rules		*r;
+	size_t			 i;
+
+	r = rules_load(opts->site, &opts->rules, &problems);
+	if (r != NULL)
+		channel_check_all(r, &problems);
+	for (i = 0; i < problems.n; i++)
+		printf("%s\n", problems.v[i]);
+	if (problems.n == 0)
+		printf("%s: ok, %zu procedures\n", opts->site,
+		    rules_procedure_count(r));
+	rules_free(r);
+	i = problems.n;
+	rules_problems_clear(&problems);
+	return (i == 0 ? 0 : 1);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct daemon_options	opts;
+	int			ch, check = 0, rc;
+
+	memset(&opts, 0, sizeof(opts));
+	opts.site = TOCSIN_DEFAULT_SITE;
+	opts.log_level = LOG_LEVEL_INFO;
+	while ((ch = getopt_long(argc, argv, "c:nVh", tocsind_options,
+	    NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			opts.site = optarg;
+			break;
+		case 'l':
+			opts.listen = optarg;
+			break;
+		case 'd':
+			opts.db = optarg;
+			break;
+		case 'r':
+			names_add(&opts.rules, optarg);
+			break;
+		case 'n':
+			check = 1;
+			break;
+		case 'L':
+			if (log_level_parse(optarg, &opts.log_level) != 0) {
+				fprintf(stderr, "tocsind: bad log level \"%s\"\n",
+				    optarg);
+				return (2);
+			}
+			break;
+		case 'V':
+			printf("tocsind %s\n", TOCSIN_VERSION);
+			return (0);
+		case 'h':
+			tocsind_usage(stdout);
+			return (0);
+		default:
+			tocsind_usage(stderr);
+			return (2);
+		}
+	}
+	if (optind != argc) {
+		tocsind_usage(stderr);
+		return (2);
+	}
+	log_init("tocsind", opts.log_level);
+	rc = check ? tocsind_check(&opts) : daemon_run(&opts);
+	names_free(&opts.rules);
+	return (rc);
+}
