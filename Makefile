@@ -34,7 +34,7 @@ CORE_OBJS   = $(CORE:%=$(BUILD)/%.o) $(CHANNELS:%=$(BUILD)/%.o)
 DAEMON_OBJS = $(DAEMON:%=$(BUILD)/%.o)
 CTL_OBJS    = $(CTL:%=$(BUILD)/%.o)
 
-UNIT_TESTS = test_calendar test_event test_engine test_timer test_sandbox
+UNIT_TESTS = test_calendar test_record test_timer test_sandbox test_store test_engine
 UNIT_BINS  = $(UNIT_TESTS:%=$(BUILD)/tests/%)
 
 .PHONY: all run check check-plain check-asan unit e2e deps clean install
@@ -44,8 +44,8 @@ all: $(BUILD)/tocsind $(BUILD)/tocsinctl
 $(BUILD)/%.o: src/%.c $(wildcard include/*.h) | $(BUILD)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
-$(BUILD):
-	mkdir -p $(BUILD)/tests
+$(BUILD) $(BUILD)/tests:
+	mkdir -p $@
 
 $(BUILD)/tocsind: $(BUILD)/tocsind.o $(CORE_OBJS) $(DAEMON_OBJS)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) \
@@ -54,7 +54,7 @@ $(BUILD)/tocsind: $(BUILD)/tocsind.o $(CORE_OBJS) $(DAEMON_OBJS)
 $(BUILD)/tocsinctl: $(BUILD)/tocsinctl.o $(CORE_OBJS) $(CTL_OBJS)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/tests/%: tests/unit/%.c $(CORE_OBJS) | $(BUILD)
+$(BUILD)/tests/%: tests/unit/%.c $(CORE_OBJS) | $(BUILD)/tests
 	$(CC) $(CFLAGS) $(shell pkg-config --cflags cmocka) -o $@ $^ \
 	    $(LDLIBS) $(shell pkg-config --libs cmocka)
 

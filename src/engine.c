@@ -198,7 +198,11 @@ engine_commit(struct engine *e)
 	size_t	i;
 
 	if (store_commit(e->store) != 0) {
+		/* Rolled back: forget the actions, rebuild popped timers. */
 		engine_pending_clear(e, 0);
+		if (engine_recover(e) != 0)
+			log_warnx("engine: cannot rebuild timers after a "
+			    "failed commit");
 		return (-1);
 	}
 	for (i = 0; i < e->npending; i++) {
@@ -1049,7 +1053,7 @@ static int
 engine_regrade(struct engine *e, struct incident *inc, struct record *ev)
 {
 	struct scope	s;
-	int		grade = ev->grade, failed = 0, old = inc->grade;
+	int		grade = ev->grade, failed = 0, old = inc->grade, raised;
 
 	scope_incident(&s, inc);
 	if (grade == GRADE_NONE)
@@ -1059,8 +1063,13 @@ engine_regrade(struct engine *e, struct incident *inc, struct record *ev)
 	if (grade == GRADE_NONE || grade == inc->grade)
 		return (0);
 	inc->grade = grade;
-	/* A raised grade notifies; a lowered one never un-sends anything. */
-	if (inc->worst_grade == GRADE_NONE || grade < inc->worst_grade)
+	/*
+	 * A grade more severe than any before notifies; a lowered one never
+	 * un-sends anything, and going back up to a grade already reached
+	 * tells nobody twice.
+	 */
+	raised = inc->worst_grade == GRADE_NONE || grade < inc->worst_grade;
+	if (raised)
 		inc->worst_grade = grade;
 	if (store_run(e->store, STMT_INCIDENT_SET_GRADE, "ddit", inc->grade,
 	    inc->worst_grade, clock_now(), inc->key) != 0)
@@ -1068,7 +1077,7 @@ engine_regrade(struct engine *e, struct incident *inc, struct record *ev)
 	if (engine_emit(e, &s, "incident.graded", NULL, NULL, NULL,
 	    json_pack("{s:i}", "from", old)) != 0)
 		return (-1);
-	if (inc->worst_grade == grade && (old == GRADE_NONE || grade < old))
+	if (raised)
 		return (engine_grade_notify(e, inc, grade));
 	return (0);
 }
@@ -1300,8 +1309,12 @@ engine_breach(struct engine *e, struct obligation *o, int64_t due)
 	else
 		json_decref(extra);
 	if (rc == 0 && o->on_breach != NULL) {
+		/*
+		 * The escalation runs from the due time, so after an outage
+		 * every step that should have been taken is taken now.
+		 */
 		rc = store_run(e->store, STMT_ESCALATION_INSERT, "titi",
-		    inc->key, o->id, o->on_breach, now);
+		    inc->key, o->id, o->on_breach, o->due_at);
 		if (rc == 0)
 			rc = engine_escalate(e, store_last_id(e->store));
 	} else if (rc == 0 && o->owner != NULL)
@@ -1317,9 +1330,10 @@ engine_remind(struct engine *e, struct obligation *o)
 	struct scope	 s;
 	int		 rc;
 
+	/* Past the due time (the daemon was down), the breach says it all. */
 	if (strcmp(o->status, "pending") != 0 || o->owner == NULL ||
-	    o->incident == NULL || (inc = incident_load(e, o->incident)) ==
-	    NULL)
+	    o->incident == NULL || clock_now() >= o->due_at ||
+	    (inc = incident_load(e, o->incident)) == NULL)
 		return (0);
 	scope_obligation(&s, inc, o);
 	rc = engine_emit(e, &s, "obligation.reminded", NULL, NULL, NULL,

@@ -94,6 +94,15 @@ def free_port():
         return s.getsockname()[1]
 
 
+def describe_exit(rc):
+    if rc is not None and rc < 0:
+        try:
+            return f"killed by {signal.Signals(-rc).name}"
+        except ValueError:
+            return f"killed by signal {-rc}"
+    return f"status {rc}"
+
+
 def parse_time(text):
     """RFC 3339 text -> Unix seconds (float)."""
     expect(isinstance(text, str), f"expected an RFC 3339 time, got {text!r}")
@@ -143,7 +152,7 @@ class Context:
         for d in self.daemons:
             rc = d.proc.poll() if d.proc else None
             if d.proc and rc is not None and not d.expected_exit:
-                problems.append(f"tocsind exited on its own with status {rc}")
+                problems.append(f"tocsind exited on its own ({describe_exit(rc)})")
             d.kill9()
         for s in self.sinks:
             s.close()
@@ -234,7 +243,7 @@ class Daemon:
         rc = self.proc.poll()
         if rc is not None:
             self.expected_exit = True
-            raise TestFailure(f"tocsind exited with status {rc} during start-up")
+            raise TestFailure(f"tocsind exited during start-up ({describe_exit(rc)})")
         try:
             return http_request("GET", self.base + "/healthz", timeout=2).status == 200
         except OSError:
@@ -251,7 +260,7 @@ class Daemon:
         except subprocess.TimeoutExpired:
             self.kill9()
             raise TestFailure(f"tocsind did not exit within {timeout}s of SIGTERM")
-        expect(rc == 0, f"tocsind exited with status {rc} after SIGTERM (want 0)")
+        expect(rc == 0, f"tocsind exited after SIGTERM with {describe_exit(rc)} (want status 0)")
 
     def kill9(self):
         if self.proc is not None and self.proc.poll() is None:
@@ -872,14 +881,14 @@ def test_check_config():
         return r.returncode, r.stdout + r.stderr
 
     rc, out = check("bad.lua")
-    expect(rc == 1, f"--check of bad.lua: want exit 1, got {rc}: {out.strip()!r}")
+    expect(rc == 1, f"--check of bad.lua: want exit 1, got {describe_exit(rc)}: {out.strip()!r}")
     lines = [m for m in re.finditer(r"bad\.lua:(\d+):.*unknown policy", out, re.I)]
     expect(lines, f"--check of bad.lua: no 'bad.lua:LINE: ...unknown policy' line in {out.strip()!r}")
     expect(any(first <= int(m.group(1)) <= last for m in lines),
            f"--check of bad.lua: line number not within the procedure (lines {first}-{last}): {out.strip()!r}")
 
     rc, out = check("good.lua")
-    expect(rc == 0, f"--check of good.lua: want exit 0, got {rc}: {out.strip()!r}")
+    expect(rc == 0, f"--check of good.lua: want exit 0, got {describe_exit(rc)}: {out.strip()!r}")
 
 
 TESTS = [

@@ -1,0 +1,424 @@
+/*
+ * engine.c on a virtual clock over an in-memory store: the decisions of
+ * SPEC §4 and §6, checked action by action.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "calendar.h"
+#include "clock.h"
+#include "engine.h"
+#include "record.h"
+#include "rules.h"
+#include "store.h"
+#include "tocsin.h"
+#include "xmalloc.h"
+
+#define T0	1772413200000LL		/* 2026-03-02T09:00:00+08:00 */
+
+static const char *site_text =
+"site { timezone = 'Asia/Shanghai' }\n"
+"channel 'log' { kind = 'log' }\n"
+"person 'zhao' { name = '赵一', roles = { 'duty' }, channels = { 'log' } }\n"
+"person 'sun'  { roles = { 'deputy' }, channels = { 'log' } }\n"
+"person 'li'   { roles = { 'principal' }, channels = { 'log' } }\n"
+"group 'office' { members = { 'zhao' } }\n"
+"procedure 'netsec' {\n"
+"  match = { category = 'network_security' },\n"
+"  on_open = { notify = { 'office' } },\n"
+"  obligations = {\n"
+"    { id = 'assessment', due = '2h', met_by = { type = 'assessment' },\n"
+"      remind = { '30m' }, owner = 'office', on_breach = 'standard' },\n"
+"  },\n"
+"  grades = { [1] = { notify = { 'principal' } } },\n"
+"}\n"
+"procedure 'opinion' {\n"
+"  match = function(ev) return ev.category == 'public_opinion' end,\n"
+"  obligations = { { id = 'follow-up', due = '1h', met_by = function(ev)\n"
+"    return ev.type == 'update' and ev.attrs and ev.attrs.ok end,\n"
+"    owner = 'duty' } },\n"
+"  classify = function(ev)\n"
+"    local n = ev.attrs and ev.attrs.reposts\n"
+"    if n == nil then return nil end\n"
+"    if n >= 10000 then return 2 elseif n >= 1000 then return 3 end\n"
+"    return 4 end,\n"
+"}\n"
+"procedure 'broken' {\n"
+"  match = function(ev) if ev.category == 'boom' then error('kaput') end\n"
+"    return false end,\n"
+"}\n"
+"policy 'standard' {\n"
+"  { notify = { 'office', 'deputy' } },\n"
+"  { after = '15m', notify = { 'principal' } },\n"
+"  repeat_every = '1h', max_repeats = 1,\n"
+"}\n";
+
+static char		 dir[] = "/tmp/tocsin-engine-XXXXXX";
+static char		 site[256];
+static struct names	 actions;
+
+static void
+sink(const char *json, void *arg)
+{
+	names_add(&actions, json);
+}
+
+/* How many recorded actions contain every one of the NULL-ended parts. */
+static int
+count(const char *first, ...)
+{
+	va_list		 ap;
+	const char	*p;
+	size_t		 i;
+	int		 n = 0, all;
+
+	for (i = 0; i < actions.n; i++) {
+		all = strstr(actions.v[i], first) != NULL;
+		va_start(ap, first);
+		while ((p = va_arg(ap, const char *)) != NULL)
+			all = all && strstr(actions.v[i], p) != NULL;
+		va_end(ap);
+		n += all;
+	}
+	return (n);
+}
+
+struct fixture {
+	struct rules	*rules;
+	struct store	*store;
+	struct engine	*engine;
+};
+
+static int
+setup(void **state)
+{
+	struct fixture		*f = xcalloc(1, sizeof(*f));
+	struct rules_problems	 problems = { NULL, 0 };
+	char			*cause;
+	size_t			 i;
+
+	f->rules = rules_load(site, NULL, &problems);
+	for (i = 0; i < problems.n; i++)
+		fprintf(stderr, "%s\n", problems.v[i]);
+	assert_non_null(f->rules);
+	f->store = store_open(":memory:", "OFF", &cause);
+	assert_non_null(f->store);
+	f->engine = engine_new(f->store, f->rules);
+	engine_set_sink(f->engine, sink, NULL);
+	names_free(&actions);
+	clock_set_virtual(T0);
+	*state = f;
+	return (0);
+}
+
+static int
+teardown(void **state)
+{
+	struct fixture	*f = *state;
+
+	engine_free(f->engine);
+	store_close(f->store);
+	rules_free(f->rules);
+	free(f);
+	names_free(&actions);
+	return (0);
+}
+
+/* Submit one event at the current virtual time; the engine's verdict. */
+static int
+submit(struct fixture *f, const char *text, struct engine_result *res)
+{
+	struct record_error	 err;
+	struct record		*rec;
+	struct engine_result	 dummy;
+	json_t			*json;
+	int			 rc;
+
+	json = json_loads(text, 0, NULL);
+	assert_non_null(json);
+	rec = record_parse(json, clock_now(), &err);
+	json_decref(json);
+	assert_non_null(rec);
+	assert_int_equal(engine_begin(f->engine), 0);
+	assert_int_equal(engine_request_begin(f->engine), 0);
+	rc = engine_submit(f->engine, rec, res != NULL ? res : &dummy, &err);
+	engine_request_end(f->engine, rc == 0);
+	assert_int_equal(engine_commit(f->engine), 0);
+	record_free(rec);
+	return (rc);
+}
+
+/* Let virtual time run to t, firing each timer at its own instant. */
+static void
+run_until(struct fixture *f, int64_t t)
+{
+	int64_t	next;
+
+	while ((next = engine_next_due(f->engine)) <= t) {
+		clock_set_virtual(next);
+		assert_int_equal(engine_begin(f->engine), 0);
+		assert_true(engine_fire_due(f->engine, next, 1) >= 0);
+		assert_int_equal(engine_commit(f->engine), 0);
+	}
+	clock_set_virtual(t);
+}
+
+static const char *report =
+    "{\"type\":\"report\",\"incident\":\"inc-1\",\"unit\":\"h-a\","
+    "\"category\":\"network_security\",\"grade\":3}";
+
+static void
+test_breach_escalates(void **state)
+{
+	struct fixture	*f = *state;
+
+	assert_int_equal(submit(f, report, NULL), 0);
+	assert_int_equal(count("\"incident.opened\"", "\"procedure\":\"netsec\"",
+	    NULL), 1);
+	assert_int_equal(count("\"notify\"", "\"recipient\":\"zhao\"",
+	    "\"reason\":\"opened\"", NULL), 1);
+	assert_int_equal(count("\"obligation.set\"",
+	    "\"due_at\":\"2026-03-02T11:00:00+08:00\"", NULL), 1);
+
+	run_until(f, T0 + 90 * MSEC_PER_MIN);
+	assert_int_equal(count("\"obligation.reminded\"", NULL), 1);
+	assert_int_equal(count("\"obligation.breached\"", NULL), 0);
+
+	run_until(f, T0 + 2 * MSEC_PER_HOUR);
+	assert_int_equal(count("\"obligation.breached\"",
+	    "\"at\":\"2026-03-02T11:00:00+08:00\"", NULL), 1);
+	assert_int_equal(count("\"escalation.step\"", "\"step\":1", NULL), 1);
+	assert_int_equal(count("\"notify\"", "\"step\":1",
+	    "\"recipient\":\"sun\"", NULL), 1);
+	assert_int_equal(count("\"notify\"", "\"step\":2", NULL), 0);
+
+	run_until(f, T0 + 2 * MSEC_PER_HOUR + 15 * MSEC_PER_MIN);
+	assert_int_equal(count("\"escalation.step\"", "\"step\":2",
+	    "\"at\":\"2026-03-02T11:15:00+08:00\"", NULL), 1);
+	assert_int_equal(count("\"notify\"", "\"step\":2",
+	    "\"recipient\":\"li\"", NULL), 1);
+
+	/* One repeat of the last step an hour later, then no more. */
+	run_until(f, T0 + 10 * MSEC_PER_HOUR);
+	assert_int_equal(count("\"escalation.step\"", "\"repeat\":1",
+	    "\"at\":\"2026-03-02T12:15:00+08:00\"", NULL), 1);
+	assert_int_equal(count("\"escalation.step\"", NULL), 3);
+	assert_int_equal(count("\"obligation.breached\"", NULL), 1);
+	assert_int_equal(engine_next_due(f->engine), INT64_MAX);
+}
+
+static void
+test_met_in_time(void **state)
+{
+	struct fixture	*f = *state;
+
+	assert_int_equal(submit(f, report, NULL), 0);
+	clock_set_virtual(T0 + MSEC_PER_HOUR);
+	assert_int_equal(submit(f, "{\"type\":\"assessment\",\"incident\":"
+	    "\"inc-1\",\"unit\":\"h-a\"}", NULL), 0);
+	assert_int_equal(count("\"obligation.met\"", NULL), 1);
+	run_until(f, T0 + 5 * MSEC_PER_HOUR);
+	assert_int_equal(count("\"obligation.breached\"", NULL), 0);
+	assert_int_equal(count("\"obligation.reminded\"", NULL), 0);
+	assert_int_equal(count("\"escalation.step\"", NULL), 0);
+}
+
+static void
+test_late_then_ack(void **state)
+{
+	struct fixture	*f = *state;
+
+	assert_int_equal(submit(f, report, NULL), 0);
+	run_until(f, T0 + 2 * MSEC_PER_HOUR + 5 * MSEC_PER_MIN);
+	assert_int_equal(count("\"escalation.step\"", NULL), 1);
+	assert_int_equal(submit(f, "{\"type\":\"ack\",\"incident\":\"inc-1\","
+	    "\"unit\":\"h-a\",\"by\":\"sun\"}", NULL), 0);
+	assert_int_equal(count("\"incident.acknowledged\"", "\"by\":\"sun\"",
+	    NULL), 1);
+	run_until(f, T0 + 5 * MSEC_PER_HOUR);
+	assert_int_equal(count("\"escalation.step\"", NULL), 1);
+
+	/* The assessment comes, late: 迟报, 10 minutes. */
+	assert_int_equal(submit(f, "{\"type\":\"assessment\",\"incident\":"
+	    "\"inc-1\",\"unit\":\"h-a\"}", NULL), 0);
+	assert_int_equal(count("\"obligation.late\"", "\"late_s\":10800",
+	    NULL), 1);
+}
+
+static void
+test_resolve(void **state)
+{
+	struct fixture	*f = *state;
+
+	assert_int_equal(submit(f, report, NULL), 0);
+	assert_int_equal(submit(f, "{\"type\":\"report\",\"incident\":"
+	    "\"inc-2\",\"unit\":\"h-b\",\"category\":\"network_security\"}",
+	    NULL), 0);
+	run_until(f, T0 + 3 * MSEC_PER_HOUR);
+	clock_set_virtual(T0 + 3 * MSEC_PER_HOUR);
+	assert_int_equal(submit(f, "{\"type\":\"resolve\",\"incident\":"
+	    "\"inc-2\",\"unit\":\"h-b\"}", NULL), 0);
+	/* Breached and never met: 漏报. */
+	assert_int_equal(count("\"obligation.missed\"", "\"inc-2\"", NULL), 1);
+	assert_int_equal(count("\"incident.resolved\"", "\"inc-2\"", NULL), 1);
+
+	/* A fresh incident resolved before its due time: cancelled. */
+	assert_int_equal(submit(f, "{\"type\":\"report\",\"incident\":"
+	    "\"inc-3\",\"unit\":\"h-c\",\"category\":\"network_security\"}",
+	    NULL), 0);
+	assert_int_equal(submit(f, "{\"type\":\"resolve\",\"incident\":"
+	    "\"inc-3\",\"unit\":\"h-c\"}", NULL), 0);
+	assert_int_equal(count("\"obligation.cancelled\"", "\"inc-3\"", NULL),
+	    1);
+	run_until(f, T0 + 10 * MSEC_PER_HOUR);
+	assert_int_equal(count("\"obligation.breached\"", "\"inc-3\"", NULL),
+	    0);
+}
+
+static void
+test_duplicate_and_unknown(void **state)
+{
+	struct fixture		*f = *state;
+	struct engine_result	 res;
+
+	assert_int_equal(submit(f, "{\"id\":\"e-1\",\"type\":\"report\","
+	    "\"incident\":\"inc-1\",\"unit\":\"h-a\",\"category\":"
+	    "\"network_security\"}", &res), 0);
+	assert_false(res.duplicate);
+	assert_int_equal(submit(f, "{\"id\":\"e-1\",\"type\":\"report\","
+	    "\"incident\":\"inc-1\",\"unit\":\"h-a\",\"category\":"
+	    "\"network_security\"}", &res), 0);
+	assert_true(res.duplicate);
+	assert_string_equal(res.incident, "inc-1");
+	assert_int_equal(count("\"incident.opened\"", NULL), 1);
+	assert_int_equal(submit(f, "{\"type\":\"update\",\"incident\":"
+	    "\"nope\",\"unit\":\"h-a\"}", NULL), 1);
+}
+
+static void
+test_grades_and_functions(void **state)
+{
+	struct fixture	*f = *state;
+
+	/* classify from attrs: 1500 reposts -> 较大 (3). */
+	assert_int_equal(submit(f, "{\"type\":\"report\",\"incident\":\"op-1\","
+	    "\"unit\":\"u\",\"category\":\"public_opinion\",\"attrs\":"
+	    "{\"reposts\":1500}}", NULL), 0);
+	assert_int_equal(count("\"incident.opened\"", "\"grade\":3",
+	    "\"procedure\":\"opinion\"", NULL), 1);
+	/* met_by function: an update without ok does not meet it. */
+	assert_int_equal(submit(f, "{\"type\":\"update\",\"incident\":\"op-1\","
+	    "\"unit\":\"u\"}", NULL), 0);
+	assert_int_equal(count("\"obligation.met\"", NULL), 0);
+	assert_int_equal(submit(f, "{\"type\":\"update\",\"incident\":\"op-1\","
+	    "\"unit\":\"u\",\"ok\":true}", NULL), 0);
+	assert_int_equal(count("\"obligation.met\"", "\"follow-up\"", NULL), 1);
+
+	/* netsec raised to 特别重大 tells the principal; lowered tells nobody. */
+	assert_int_equal(submit(f, report, NULL), 0);
+	assert_int_equal(submit(f, "{\"type\":\"update\",\"incident\":"
+	    "\"inc-1\",\"unit\":\"h-a\",\"grade\":1}", NULL), 0);
+	assert_int_equal(count("\"incident.graded\"", "\"grade\":1",
+	    "\"from\":3", NULL), 1);
+	assert_int_equal(count("\"notify\"", "\"reason\":\"graded\"",
+	    "\"recipient\":\"li\"", NULL), 1);
+	assert_int_equal(submit(f, "{\"type\":\"update\",\"incident\":"
+	    "\"inc-1\",\"unit\":\"h-a\",\"grade\":4}", NULL), 0);
+	assert_int_equal(submit(f, "{\"type\":\"update\",\"incident\":"
+	    "\"inc-1\",\"unit\":\"h-a\",\"grade\":1}", NULL), 0);
+	assert_int_equal(count("\"incident.graded\"", NULL), 3);
+	assert_int_equal(count("\"notify\"", "\"reason\":\"graded\"", NULL), 1);
+}
+
+static void
+test_rule_error_rejects(void **state)
+{
+	struct fixture		*f = *state;
+	struct engine_result	 res;
+
+	assert_int_equal(submit(f, "{\"type\":\"report\",\"incident\":\"b-1\","
+	    "\"unit\":\"u\",\"category\":\"boom\"}", &res), 0);
+	assert_true(res.seq > 0);
+	assert_int_equal(count("\"event.rejected\"", "\"procedure\":\"broken\"",
+	    "kaput", NULL), 1);
+	/* The office is told a rule failed. */
+	assert_int_equal(count("\"notify\"", "\"reason\":\"rejected\"",
+	    "\"recipient\":\"zhao\"", NULL), 1);
+}
+
+/* Timers live in the store: a new engine on it picks them up, late. */
+static void
+test_recover_after_downtime(void **state)
+{
+	struct fixture	*f = *state;
+	struct engine	*e2;
+
+	assert_int_equal(submit(f, report, NULL), 0);
+	engine_free(f->engine);
+	f->engine = NULL;
+	names_free(&actions);
+
+	clock_set_virtual(T0 + 5 * MSEC_PER_HOUR);
+	e2 = engine_new(f->store, f->rules);
+	engine_set_sink(e2, sink, NULL);
+	assert_int_equal(engine_recover(e2), 0);
+	f->engine = e2;
+	assert_true(engine_next_due(e2) < clock_now());
+	assert_int_equal(engine_begin(e2), 0);
+	assert_true(engine_fire_due(e2, clock_now(), 100) >= 2);
+	assert_int_equal(engine_commit(e2), 0);
+	assert_int_equal(count("\"obligation.breached\"", "\"late\":true",
+	    "\"delayed_s\":10800", NULL), 1);
+	/*
+	 * Every step that fell due while down fires at once: steps 1 and 2
+	 * and the one repeat (12:15); the reminder was past its use.
+	 */
+	assert_int_equal(count("\"escalation.step\"", NULL), 3);
+	assert_int_equal(count("\"escalation.step\"", "\"repeat\":1", NULL),
+	    1);
+	assert_int_equal(count("\"obligation.reminded\"", NULL), 0);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_breach_escalates, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_met_in_time, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_late_then_ack, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_resolve, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_duplicate_and_unknown,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_grades_and_functions,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rule_error_rejects, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_recover_after_downtime,
+		    setup, teardown),
+	};
+	FILE	*f;
+	int	 rc;
+
+	if (mkdtemp(dir) == NULL)
+		return (1);
+	snprintf(site, sizeof(site), "%s/site.lua", dir);
+	if ((f = fopen(site, "w")) == NULL)
+		return (1);
+	fputs(site_text, f);
+	fclose(f);
+	rc = cmocka_run_group_tests(tests, NULL, NULL);
+	unlink(site);
+	rmdir(dir);
+	return (rc);
+}

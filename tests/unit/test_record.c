@@ -1,0 +1,169 @@
+/* record.c: validation and normalisation of event records (SPEC §2). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "calendar.h"
+#include "record.h"
+#include "tocsin.h"
+
+#define NOW	1772413200000LL		/* 2026-03-02T09:00:00+08:00 */
+
+static struct record *
+parse(const char *text, struct record_error *err)
+{
+	json_t		*in;
+	struct record	*rec;
+
+	in = json_loads(text, 0, NULL);
+	assert_non_null(in);
+	memset(err, 0, sizeof(*err));
+	rec = record_parse(in, NOW, err);
+	json_decref(in);
+	return (rec);
+}
+
+static void
+expect_error(const char *text, const char *code, const char *field)
+{
+	struct record_error	 err;
+	struct record		*rec = parse(text, &err);
+
+	assert_null(rec);
+	assert_string_equal(err.code, code);
+	assert_string_equal(err.field, field);
+	assert_true(strlen(err.message) > 0);
+}
+
+static void
+test_valid_report(void **state)
+{
+	struct record_error	 err;
+	struct record		*rec;
+	char			*out;
+
+	rec = parse("{\"id\":\"e1\",\"type\":\"report\",\"incident\":\"inc-1\","
+	    "\"category\":\"network_security\",\"grade\":\"较大\",\"unit\":"
+	    "\"hospital-a\",\"deaths\":2,\"attrs\":{\"injured\":5},"
+	    "\"occurred_at\":\"2026-03-02T08:30:00+08:00\"}", &err);
+	assert_non_null(rec);
+	assert_string_equal(rec->id, "e1");
+	assert_string_equal(rec->type, "report");
+	assert_string_equal(rec->incident, "inc-1");
+	assert_string_equal(rec->unit, "hospital-a");
+	assert_int_equal(rec->grade, 3);
+	assert_int_equal(rec->received_at, NOW);
+	assert_int_equal(rec->occurred_at, NOW - 30 * MSEC_PER_MIN);
+	/* Unknown fields move into attrs; known attrs are kept. */
+	out = json_dumps(rec->json, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	assert_non_null(strstr(out, "\"attrs\":{\"injured\":5,\"deaths\":2}"));
+	assert_non_null(strstr(out, "\"grade\":3"));
+	free(out);
+	record_free(rec);
+}
+
+static void
+test_grades(void **state)
+{
+	static const char *forms[][2] = {
+		{ "1", "1" }, { "\"I\"", "1" }, { "\"特别重大\"", "1" },
+		{ "\"II\"", "2" }, { "\"重大\"", "2" }, { "\"III\"", "3" },
+		{ "\"IV\"", "4" }, { "\"一般\"", "4" }, { "4", "4" },
+	};
+	struct record_error	 err;
+	struct record		*rec;
+	char			 text[256];
+	size_t			 i;
+
+	for (i = 0; i < nitems(forms); i++) {
+		snprintf(text, sizeof(text), "{\"type\":\"update\",\"incident\":"
+		    "\"k\",\"unit\":\"u\",\"grade\":%s}", forms[i][0]);
+		rec = parse(text, &err);
+		assert_non_null(rec);
+		assert_int_equal(rec->grade, atoi(forms[i][1]));
+		record_free(rec);
+	}
+	expect_error("{\"type\":\"update\",\"incident\":\"k\",\"unit\":\"u\","
+	    "\"grade\":5}", "invalid_value", "grade");
+	expect_error("{\"type\":\"update\",\"incident\":\"k\",\"unit\":\"u\","
+	    "\"grade\":\"X\"}", "invalid_value", "grade");
+	expect_error("{\"type\":\"update\",\"incident\":\"k\",\"unit\":\"u\","
+	    "\"grade\":2.5}", "invalid_value", "grade");
+}
+
+static void
+test_bad_records(void **state)
+{
+	expect_error("[]", "not_an_object", "");
+	expect_error("{\"unit\":\"u\"}", "missing_field", "type");
+	expect_error("{\"type\":5,\"unit\":\"u\"}", "wrong_type", "type");
+	expect_error("{\"type\":\"Report!\",\"unit\":\"u\"}", "invalid_value",
+	    "type");
+	expect_error("{\"type\":\"report\",\"incident\":\"k\",\"unit\":\"u\"}",
+	    "missing_field", "category");
+	expect_error("{\"type\":\"report\",\"category\":\"x\",\"unit\":\"u\"}",
+	    "missing_field", "incident");
+	expect_error("{\"type\":\"update\",\"incident\":\"k\"}",
+	    "missing_field", "unit");
+	expect_error("{\"type\":\"update\",\"incident\":\"k\",\"unit\":5}",
+	    "wrong_type", "unit");
+	expect_error("{\"type\":\"update\",\"incident\":\"a/b\",\"unit\":\"u\"}",
+	    "invalid_value", "incident");
+	expect_error("{\"type\":\"update\",\"incident\":\"k\",\"unit\":\"u\","
+	    "\"occurred_at\":\"yesterday\"}", "invalid_value", "occurred_at");
+	expect_error("{\"type\":\"update\",\"incident\":\"k\",\"unit\":\"u\","
+	    "\"attrs\":[1]}", "wrong_type", "attrs");
+	expect_error("{\"type\":\"update\",\"incident\":\"k\",\"unit\":\"u\","
+	    "\"title\":7}", "wrong_type", "title");
+	expect_error("{\"type\":\"daily\",\"unit\":\"u\"}", "missing_field",
+	    "zero");
+	expect_error("{\"type\":\"daily\",\"unit\":\"u\",\"zero\":\"yes\"}",
+	    "wrong_type", "zero");
+}
+
+static void
+test_long_key(void **state)
+{
+	char	text[512], key[KEY_MAX + 2];
+
+	memset(key, 'k', sizeof(key) - 1);
+	key[sizeof(key) - 1] = '\0';
+	snprintf(text, sizeof(text), "{\"type\":\"update\",\"incident\":\"%s\","
+	    "\"unit\":\"u\"}", key);
+	expect_error(text, "invalid_value", "incident");
+}
+
+static void
+test_utf8(void **state)
+{
+	assert_true(record_valid_utf8("abc", 3));
+	assert_true(record_valid_utf8("网络安全", strlen("网络安全")));
+	assert_false(record_valid_utf8("\xff", 1));
+	assert_false(record_valid_utf8("\xc0\xaf", 2));		/* overlong */
+	assert_false(record_valid_utf8("\xed\xa0\x80", 3));	/* surrogate */
+	assert_false(record_valid_utf8("\xe7\xbd", 2));		/* truncated */
+	assert_false(record_valid_utf8("\xf4\x90\x80\x80", 4));	/* > U+10FFFF */
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_valid_report),
+		cmocka_unit_test(test_grades),
+		cmocka_unit_test(test_bad_records),
+		cmocka_unit_test(test_long_key),
+		cmocka_unit_test(test_utf8),
+	};
+	char	*cause = NULL;
+
+	if (calendar_set_zone("Asia/Shanghai", &cause) != 0)
+		return (1);
+	return (cmocka_run_group_tests(tests, NULL, NULL));
+}
