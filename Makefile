@@ -12,11 +12,13 @@ CC	?= cc
 PKGS	 = libevent sqlite3 libcurl lua5.4 jansson libcrypto
 DEFAULT_SITE ?= rules/example/example-site.lua
 
-CFLAGS	?= -O2 -g
-CFLAGS	+= -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow \
+OPTFLAGS ?= -O2 -g
+SANFLAGS ?=
+CFLAGS	+= $(OPTFLAGS) $(SANFLAGS) -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow \
 	   -Wmissing-prototypes -Wno-unused-parameter -Iinclude \
 	   -DTOCSIN_DEFAULT_SITE='"$(DEFAULT_SITE)"' \
 	   $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LDFLAGS	+= $(SANFLAGS)
 LDLIBS	+= $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
 
 BUILD	?= build
@@ -76,9 +78,9 @@ check-plain:
 	$(MAKE) unit e2e
 
 check-asan:
-	$(MAKE) BUILD=build/asan CFLAGS="-O1 -g -fsanitize=address,undefined \
-	    -fno-omit-frame-pointer -fno-sanitize-recover=all" \
-	    LDFLAGS="-fsanitize=address,undefined" unit e2e
+	$(MAKE) BUILD=build/asan OPTFLAGS="-O1 -g -fno-omit-frame-pointer" \
+	    SANFLAGS="-fsanitize=address,undefined -fno-sanitize-recover=all" \
+	    unit e2e
 
 check: check-plain check-asan
 

@@ -123,7 +123,7 @@ static struct calendar *
 spring_festival_2026(void)
 {
 	struct calendar	*cal = calendar_new();
-	char		*cause = NULL, date[16];
+	char		*cause = NULL, date[32];
 	int		 day;
 
 	for (day = 15; day <= 23; day++) {
