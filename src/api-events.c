@@ -67,6 +67,12 @@ api_events_post(struct evhttp_request *req, struct daemon *d, const char *key)
 		    err.message);
 		return;
 	}
+	if (!json_is_array(body) && !json_is_object(body)) {
+		json_decref(body);
+		http_reply_error(req, 400, "not_an_object", NULL, "send an "
+		    "event object or an array of event objects");
+		return;
+	}
 	is_array = json_is_array(body);
 	n = is_array ? json_array_size(body) : 1;
 	if (n == 0 || n > API_EVENTS_MAX) {

@@ -125,7 +125,8 @@ http_read_json(struct evhttp_request *req, struct record_error *err,
 		    "the body is not valid UTF-8");
 		return (NULL);
 	}
-	json = json_loadb(data, len, JSON_REJECT_DUPLICATES, &jerr);
+	json = json_loadb(data, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY,
+	    &jerr);
 	if (json == NULL) {
 		*status = 400;
 		record_error_set(err, "invalid_json", "", "line %d column %d: %s",
