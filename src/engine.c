@@ -42,6 +42,7 @@ struct engine {
 	char			**pending;	/* actions awaiting commit */
 	size_t			  npending;
 	size_t			  request_mark;
+	int64_t			  recovered_at;	/* start-up: earlier is late */
 	uint64_t		  notified;	/* outbox rows this transaction */
 	uint64_t		  notified_committed;
 
@@ -175,6 +176,8 @@ engine_recover(struct engine *e)
 	int		 rc;
 
 	timer_heap_clear(e->timers);
+	if (e->recovered_at == 0)
+		e->recovered_at = clock_now();
 	st = store_stmt(e->store, STMT_TIMERS_ALL, NULL);
 	while ((rc = store_step(e->store, st)) == SQLITE_ROW)
 		timer_heap_push(e->timers, sqlite3_column_int64(st, 1),
@@ -1297,8 +1300,8 @@ engine_breach(struct engine *e, struct obligation *o, int64_t due)
 	rc = store_run(e->store, STMT_OBLIGATION_SET_STATUS, "tnni",
 	    "breached", o->id);
 	extra = extra_time("due_at", o->due_at);
-	/* Fired well after its time: the daemon was down when it came due. */
-	if (now - due > 5 * MSEC_PER_SEC) {
+	/* Due before the daemon started: it passed while we were down. */
+	if (due < e->recovered_at) {
 		json_object_set_new(extra, "late", json_true());
 		json_object_set_new(extra, "delayed_s",
 		    json_integer((now - due) / MSEC_PER_SEC));
