@@ -22,6 +22,8 @@ LDFLAGS	+= $(SANFLAGS)
 LDLIBS	+= $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
 
 BUILD	?= build
+V	?= 0
+Q	 = $(if $(filter 0,$(V)),@,)	# make V=1 shows the commands
 
 # The engine and everything both binaries share.
 CORE	 = xmalloc log clock calendar record store store-schema sandbox \
@@ -44,26 +46,32 @@ UNIT_BINS  = $(UNIT_TESTS:%=$(BUILD)/tests/%)
 all: $(BUILD)/tocsind $(BUILD)/tocsinctl
 
 $(BUILD)/%.o: src/%.c $(wildcard include/*.h) | $(BUILD)
-	$(CC) $(CFLAGS) -c -o $@ $<
+	@printf '  CC    %s\n' $@
+	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
 
 $(BUILD) $(BUILD)/tests:
 	mkdir -p $@
 
 $(BUILD)/tocsind: $(BUILD)/tocsind.o $(CORE_OBJS) $(DAEMON_OBJS)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) \
+	@printf '  LD    %s\n' $@
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) \
 	    $(shell pkg-config --libs libsystemd 2>/dev/null)
 
 $(BUILD)/tocsinctl: $(BUILD)/tocsinctl.o $(CORE_OBJS) $(CTL_OBJS)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	@printf '  LD    %s\n' $@
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c $(CORE_OBJS) | $(BUILD)/tests
-	$(CC) $(CFLAGS) $(shell pkg-config --cflags cmocka) -o $@ $^ \
+	@printf '  TEST  %s\n' $@
+	$(Q)$(CC) $(CFLAGS) $(shell pkg-config --cflags cmocka) -o $@ $^ \
 	    $(LDLIBS) $(shell pkg-config --libs cmocka)
 
 deps:
 	@sh .ci/deps
 
-run: deps all
+# Sub-makes, so that pkg-config is asked again once .ci/deps has run.
+run: deps
+	$(MAKE) all
 	mkdir -p var
 	$(BUILD)/tocsind
 
@@ -82,7 +90,9 @@ check-asan:
 	    SANFLAGS="-fsanitize=address,undefined -fno-sanitize-recover=all" \
 	    unit e2e
 
-check: check-plain check-asan
+check: deps
+	$(MAKE) check-plain
+	$(MAKE) check-asan
 
 clean:
 	rm -rf build

@@ -14,6 +14,8 @@ struct evhttp_request;
 struct event_base;
 struct record_error;
 struct http;
+struct rules;
+struct token_def;
 
 struct http	*http_new(struct event_base *, struct daemon *, const char *,
 		     size_t, char **);
@@ -26,5 +28,7 @@ void	 http_reply_error(struct evhttp_request *, int, const char *,
 	    __attribute__((format(printf, 5, 6)));
 json_t	*http_read_json(struct evhttp_request *, struct record_error *, int *);
 char	*http_query(struct evhttp_request *, const char *);
+const struct token_def *http_token(struct evhttp_request *,
+	    const struct rules *);
 
 #endif

@@ -15,6 +15,7 @@
 #include "http.h"
 #include "ingest.h"
 #include "record.h"
+#include "rules.h"
 #include "xmalloc.h"
 
 #define API_EVENTS_MAX	1000	/* records in one request */
@@ -49,6 +50,29 @@ api_records_free(struct record **records, size_t n)
 	for (i = 0; i < n; i++)
 		record_free(records[i]);
 	free(records);
+}
+
+/* A token limited to some units may post only for those (403 otherwise). */
+static int
+api_events_allowed(struct evhttp_request *req, struct daemon *d,
+    struct record **records, size_t n)
+{
+	const struct token_def	*tok;
+	size_t			 i;
+
+	tok = http_token(req, daemon_rules(d));
+	if (tok == NULL || tok->units.n == 0)
+		return (1);
+	for (i = 0; i < n; i++) {
+		if (names_has(&tok->units, records[i]->unit))
+			continue;
+		http_reply_error(req, 403, "forbidden", "unit", "token \"%s\" "
+		    "may not report for unit \"%s\"", tok->name,
+		    records[i]->unit);
+		api_records_free(records, n);
+		return (0);
+	}
+	return (1);
 }
 
 void
@@ -97,5 +121,7 @@ api_events_post(struct evhttp_request *req, struct daemon *d, const char *key)
 		return;
 	}
 	json_decref(body);
+	if (!api_events_allowed(req, d, records, n))
+		return;
 	ingest_submit(daemon_ingest(d), records, n, api_events_done, req);
 }

@@ -187,28 +187,37 @@ http_match(const char *pattern, const char *path, char **key)
 	return (1);
 }
 
-/* Writes need "Authorization: Bearer T" for a configured token T. */
-static int
-http_authorized(struct evhttp_request *req, const struct rules *r)
+/*
+ * The token the request's "Authorization: Bearer T" names, compared in
+ * constant time; NULL when there is none or it matches no token.
+ */
+const struct token_def *
+http_token(struct evhttp_request *req, const struct rules *r)
 {
-	const char	*h;
-	size_t		 i, n = rules_token_count(r), len;
-	const char	*secret;
+	const struct token_def	*tok, *found = NULL;
+	const char		*h;
+	size_t			 i, n = rules_token_count(r), len;
 
-	if (n == 0)
-		return (1);
 	h = evhttp_find_header(evhttp_request_get_input_headers(req),
 	    "Authorization");
 	if (h == NULL || strncasecmp(h, "Bearer ", 7) != 0)
-		return (0);
+		return (NULL);
 	h += 7;
 	len = strlen(h);
 	for (i = 0; i < n; i++) {
-		secret = rules_token(r, i)->secret;
-		if (strlen(secret) == len && CRYPTO_memcmp(secret, h, len) == 0)
-			return (1);
+		tok = rules_token(r, i);
+		if (strlen(tok->secret) == len &&
+		    CRYPTO_memcmp(tok->secret, h, len) == 0)
+			found = tok;
 	}
-	return (0);
+	return (found);
+}
+
+/* Writes need a valid token once the site declares any. */
+static int
+http_authorized(struct evhttp_request *req, const struct rules *r)
+{
+	return (rules_token_count(r) == 0 || http_token(req, r) != NULL);
 }
 
 static void

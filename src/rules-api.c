@@ -419,8 +419,6 @@ rules_api_procedure_body(lua_State *L)
 static int
 rules_api_policy_body(lua_State *L)
 {
-	static const char *const keys[] = { "repeat_every", "max_repeats",
-	    NULL };
 	struct parse		 p;
 	struct policy		*pol;
 	struct policy_step	*step;
@@ -439,14 +437,12 @@ rules_api_policy_body(lua_State *L)
 	lua_pushnil(L);
 	while (lua_next(L, 1) != 0) {
 		lua_pop(L, 1);
-		if (lua_type(L, -1) == LUA_TSTRING) {
-			if (strcmp(lua_tostring(L, -1), "repeat_every") != 0 &&
-			    strcmp(lua_tostring(L, -1), "max_repeats") != 0)
-				parse_problem(&p, "unknown key \"%s\"",
-				    lua_tostring(L, -1));
-		}
+		if (lua_type(L, -1) == LUA_TSTRING &&
+		    strcmp(lua_tostring(L, -1), "repeat_every") != 0 &&
+		    strcmp(lua_tostring(L, -1), "max_repeats") != 0)
+			parse_problem(&p, "unknown key \"%s\"",
+			    lua_tostring(L, -1));
 	}
-	(void)keys;
 	parse_elapsed(&p, 1, "repeat_every", &pol->repeat_every);
 	parse_integer(&p, 1, "max_repeats", 0, 1000, 0, &max);
 	pol->max_repeats = (int)max;
