@@ -26,7 +26,8 @@ void	 http_reply_json(struct evhttp_request *, int, json_t *);
 void	 http_reply_error(struct evhttp_request *, int, const char *,
 	    const char *, const char *, ...)
 	    __attribute__((format(printf, 5, 6)));
-json_t	*http_read_json(struct evhttp_request *, struct record_error *, int *);
+json_t	*http_read_json(struct evhttp_request *, size_t, struct record_error *,
+	    int *);
 char	*http_query(struct evhttp_request *, const char *);
 const struct token_def *http_token(struct evhttp_request *,
 	    const struct rules *);

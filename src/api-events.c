@@ -86,7 +86,9 @@ api_events_post(struct evhttp_request *req, struct daemon *d, const char *key)
 	int64_t			  now = clock_now();
 
 	memset(&err, 0, sizeof(err));
-	if ((body = http_read_json(req, &err, &status)) == NULL) {
+	body = http_read_json(req, rules_site(daemon_rules(d))->body_limit, &err,
+	    &status);
+	if (body == NULL) {
 		http_reply_error(req, status, err.code, err.field, "%s",
 		    err.message);
 		return;

@@ -17,6 +17,7 @@
 #include "http.h"
 #include "ingest.h"
 #include "record.h"
+#include "rules.h"
 #include "store.h"
 #include "xmalloc.h"
 
@@ -254,6 +255,7 @@ api_incident_change(struct evhttp_request *req, struct daemon *d,
 	struct api_change	*c;
 	struct record		**records;
 	json_t			*body = NULL, *inc, *by;
+	size_t			 limit;
 	int			 status;
 
 	if ((inc = api_incident_load(daemon_store(d), key, 0)) == NULL) {
@@ -261,8 +263,10 @@ api_incident_change(struct evhttp_request *req, struct daemon *d,
 		    "no incident \"%s\"", key);
 		return;
 	}
+	limit = rules_site(daemon_rules(d))->body_limit;
 	if (evbuffer_get_length(in) > 0) {
-		if ((body = http_read_json(req, &err, &status)) == NULL) {
+		if ((body = http_read_json(req, limit, &err, &status)) ==
+		    NULL) {
 			json_decref(inc);
 			http_reply_error(req, status, err.code, err.field, "%s",
 			    err.message);

@@ -149,6 +149,7 @@ daemon_reload(struct daemon *d)
 	else {
 		engine_set_rules(d->engine, r);
 		outbox_set_rules(d->outbox, r);
+		http_set_body_limit(d->http, rules_site(r)->body_limit);
 		rules_free(d->rules);
 		d->rules = r;
 		log_info("daemon: reloaded procedures=%zu",

@@ -95,8 +95,8 @@ http_reply_error(struct evhttp_request *req, int code, const char *ecode,
  * not UTF-8 or not JSON.
  */
 json_t *
-http_read_json(struct evhttp_request *req, struct record_error *err,
-    int *status)
+http_read_json(struct evhttp_request *req, size_t limit,
+    struct record_error *err, int *status)
 {
 	struct evbuffer	*in = evhttp_request_get_input_buffer(req);
 	const char	*ctype;
@@ -111,6 +111,12 @@ http_read_json(struct evhttp_request *req, struct record_error *err,
 		*status = 415;
 		record_error_set(err, "unsupported_media_type", "", "send "
 		    "Content-Type: application/json, not %.64s", ctype);
+		return (NULL);
+	}
+	if (len > limit) {
+		*status = 413;
+		record_error_set(err, "body_too_large", "", "the body is %zu "
+		    "bytes; the limit is %zu", len, limit);
 		return (NULL);
 	}
 	data = (char *)evbuffer_pullup(in, -1);
@@ -312,11 +318,19 @@ http_new(struct event_base *base, struct daemon *d, const char *listen,
 	return (h);
 }
 
+/*
+ * libevent answers a body over its own limit with a bare HTML 413 that we
+ * cannot shape, so its limit sits well above ours: a body just over the
+ * site's limit gets our JSON 413, a flood is still cut off early.
+ */
 void
 http_set_body_limit(struct http *h, size_t limit)
 {
+	size_t	ceiling = limit * 4 > limit + (1 << 20) ? limit * 4 :
+		    limit + (1 << 20);
+
 	h->body_limit = limit;
-	evhttp_set_max_body_size(h->evh, (ev_ssize_t)limit);
+	evhttp_set_max_body_size(h->evh, (ev_ssize_t)ceiling);
 }
 
 void

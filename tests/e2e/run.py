@@ -395,7 +395,12 @@ class Sink:
             def log_message(self, *args):
                 pass
 
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        class Server(http.server.ThreadingHTTPServer):
+            def handle_error(self, request, client_address):
+                if not isinstance(sys.exc_info()[1], ConnectionError):
+                    super().handle_error(request, client_address)   # a harness bug: show it
+
+        self.server = Server(("127.0.0.1", 0), Handler)
         self.port = self.server.server_address[1]
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
@@ -726,7 +731,8 @@ def test_bad_input():
         ("incident key too long", dict(ok, incident="k" * 129), J, 400, None, "incident"),
         ("invalid utf-8", b'{"type":"report","incident":"inc-bad","category":"network_security",'
                           b'"unit":"hosp-a","title":"\xe5\x9b\xff\xfe"}', J, 400, {"invalid_utf8"}, None),
-        ("over body_limit", dict(ok, summary="x" * 5000), J, 413, None, None),
+        ("over body_limit", dict(ok, summary="x" * 5000), J, 413, {"body_too_large"}, None),
+
         ("text/plain", ok, "text/plain", 415, None, None),
         ("form-urlencoded", ok, "application/x-www-form-urlencoded", 415, None, None),
         ("array, second bad", [dict(ok, id="arr-first"), without("unit", dict(ok, id="arr-2"))],
@@ -738,6 +744,15 @@ def test_bad_input():
          J, 400, {"unknown_incident"}, None),
     ]
     problems = []
+    # A flood far past the limit is refused from its Content-Length alone,
+    # before the body is read: the status is all there is to check.
+    with socket.create_connection(("127.0.0.1", d.port), timeout=10) as c:
+        c.sendall(b"POST /v1/events HTTP/1.1\r\nHost: x\r\n"
+                  b"Content-Type: application/json\r\n"
+                  b"Content-Length: 100000000\r\n\r\n{")
+        line = c.recv(256).split(b"\r\n", 1)[0]
+    if b" 413 " not in line + b" ":
+        problems.append(f"flood past the limit: want 413, got {line!r}")
     for name, body, ctype, status, codes, field in cases:
         try:
             r = d.post_events(body, ctype)
@@ -754,18 +769,22 @@ def test_bad_input():
             problems.append(f"{name}: want code {sorted(codes)}, got {err['code']!r}")
         elif field is not None and err.get("field") != field:
             problems.append(f"{name}: want field {field!r}, got {err.get('field')!r}")
-    expect(not problems, "; ".join(problems))
 
-    expect(d.request("GET", "/healthz").status == 200, "/healthz is not 200 after bad input")
+    # Whatever the answers were, the daemon must be alive and have stored nothing.
+    if d.request("GET", "/healthz").status != 200:
+        problems.append("/healthz is not 200 after bad input")
     r = d.request("GET", "/v1/incidents/inc-bad")
-    expect(r.status == 404, f"GET of an incident only bad events named: want 404, got {r!r}")
+    if r.status != 404:
+        problems.append(f"GET of an incident only bad events named: want 404, got {r!r}")
     r = d.request("GET", "/v1/incidents?state=all")
-    expect(r.status == 200 and (r.data or {}).get("incidents") == [],
-           f"incident list after bad input: want empty, got {r!r}")
+    if r.status != 200 or (r.data or {}).get("incidents") != []:
+        problems.append(f"incident list after bad input: want empty, got {r!r}")
     d.stop()
     for table in ("events", "incidents", "outbox", "timeline"):
         n = d.query_db(f"SELECT count(*) FROM {table}")[0][0]
-        expect(n == 0, f"bad input stored {n} rows in {table}")
+        if n:
+            problems.append(f"bad input stored {n} rows in {table}")
+    expect(not problems, "; ".join(problems))
 
 
 def test_gateway_down_then_back():
@@ -804,7 +823,8 @@ def test_gateway_down_then_back():
     for wid, times in attempts.items():
         gaps = [b - a for a, b in zip(times, times[1:])]
         expect(all(g >= 0.4 for g in gaps), f"{wid}: retries too close together: {gaps}")
-        expect(not gaps or gaps[0] <= 1.6, f"{wid}: first retry after {gaps[0]:.2f}s (want 0.5..1s)")
+        if gaps:
+            expect(gaps[0] <= 1.6, f"{wid}: first retry after {gaps[0]:.2f}s (want 0.5..1s)")
     for p in sink.webhooks(incident=key):
         problem = signature_problem(p)
         expect(problem is None, f"webhook {p.id}: {problem}")
