@@ -113,6 +113,7 @@ static void
 daemon_timer_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct daemon	*d = arg;
+	int64_t		 due = engine_next_due(d->engine);
 	int		 fired;
 
 	if (engine_begin(d->engine) != 0) {
@@ -126,7 +127,8 @@ daemon_timer_cb(evutil_socket_t fd, short what, void *arg)
 		goto rearm;
 	}
 	if (fired > 0)
-		log_debug("daemon: fired=%d timers", fired);
+		log_debug("daemon: fired=%d timers lateness_ms=%lld", fired,
+		    (long long)(clock_now() - due));
 rearm:
 	daemon_after_commit(d);
 }
