@@ -19,6 +19,8 @@ struct sandbox;
 
 struct sandbox	*sandbox_new(const struct sandbox_limits *);
 void		 sandbox_free(struct sandbox *);
+void		 sandbox_set_limits(struct sandbox *,
+		     const struct sandbox_limits *);
 lua_State	*sandbox_state(struct sandbox *);
 int		 sandbox_load_file(struct sandbox *, const char *, char **);
 int		 sandbox_pcall(struct sandbox *, int, int, char **);

@@ -385,6 +385,9 @@ rules_load(const char *site_path, const struct names *rule_dirs,
 		free(cause);
 	}
 	rules_check(r);
+	limits.memory = r->site.rule_memory;
+	limits.instructions = r->site.rule_instructions;
+	sandbox_set_limits(r->sandbox, &limits);
 	if (problems->n > 0) {
 		rules_free(r);
 		return (NULL);

@@ -230,6 +230,15 @@ sandbox_new(const struct sandbox_limits *limits)
 	return (sb);
 }
 
+/* Loading gets a generous budget; evaluation gets the site's. */
+void
+sandbox_set_limits(struct sandbox *sb, const struct sandbox_limits *limits)
+{
+	sb->budget = limits->instructions;
+	if (limits->memory > sb->used)
+		sb->cap = limits->memory;
+}
+
 void
 sandbox_free(struct sandbox *sb)
 {

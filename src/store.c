@@ -308,23 +308,31 @@ store_bind(struct store *s, sqlite3_stmt *st, const char *fmt, va_list ap)
 	return (0);
 }
 
+static sqlite3_stmt *
+store_vstmt(struct store *s, enum store_stmt which, const char *fmt,
+    va_list ap)
+{
+	sqlite3_stmt	*st = s->stmts[which];
+
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return (store_bind(s, st, fmt, ap) == 0 ? st : NULL);
+}
+
 /*
- * The statement, reset and bound, ready to step.  Text is bound without a
- * copy: it must outlive the statement's use.
+ * The statement, reset and bound, ready to step; NULL if binding failed.
+ * Text is bound without a copy: it must outlive the statement's use.
  */
 sqlite3_stmt *
 store_stmt(struct store *s, enum store_stmt which, const char *fmt, ...)
 {
-	sqlite3_stmt	*st = s->stmts[which];
+	sqlite3_stmt	*st;
 	va_list		 ap;
-	int		 rc;
 
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
 	va_start(ap, fmt);
-	rc = store_bind(s, st, fmt, ap);
+	st = store_vstmt(s, which, fmt, ap);
 	va_end(ap);
-	return (rc == 0 ? st : NULL);
+	return (st);
 }
 
 /* SQLITE_ROW, SQLITE_DONE, or -1 after logging the error. */
@@ -344,19 +352,18 @@ store_step(struct store *s, sqlite3_stmt *st)
 	return (-1);
 }
 
+/* Run a statement that returns no rows we want: 0, or -1 logged. */
 int
 store_run(struct store *s, enum store_stmt which, const char *fmt, ...)
 {
-	sqlite3_stmt	*st = s->stmts[which];
+	sqlite3_stmt	*st;
 	va_list		 ap;
 	int		 rc;
 
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
 	va_start(ap, fmt);
-	rc = store_bind(s, st, fmt, ap);
+	st = store_vstmt(s, which, fmt, ap);
 	va_end(ap);
-	if (rc != 0)
+	if (st == NULL)
 		return (-1);
 	while ((rc = store_step(s, st)) == SQLITE_ROW)
 		;
