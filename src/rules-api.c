@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <lauxlib.h>
 
@@ -623,6 +624,87 @@ rules_api_token_body(lua_State *L)
 	return (0);
 }
 
+/* Add "YYYY-MM-DD" or "YYYY-MM-DD..YYYY-MM-DD" to the calendar. */
+static void
+parse_holiday_dates(struct parse *p, const char *key, int year, int working)
+{
+	struct names	 dates = { NULL, 0 };
+	char		 from[32], *dots, *cause;
+	int		 y1, m1, d1, y2, m2, d2, n;
+	int64_t		 t, end;
+	size_t		 i;
+	struct tm	 tm;
+	time_t		 secs;
+
+	parse_names(p, 1, key, &dates);
+	for (i = 0; i < dates.n; i++) {
+		dots = strstr(dates.v[i], "..");
+		snprintf(from, sizeof(from), "%.*s", dots != NULL ?
+		    (int)(dots - dates.v[i]) : (int)strlen(dates.v[i]),
+		    dates.v[i]);
+		if (calendar_parse_date(from, &y1, &m1, &d1) != 0 ||
+		    (dots != NULL && calendar_parse_date(dots + 2, &y2, &m2,
+		    &d2) != 0)) {
+			parse_problem(p, "%s: bad date \"%s\" (want YYYY-MM-DD "
+			    "or YYYY-MM-DD..YYYY-MM-DD)", key, dates.v[i]);
+			continue;
+		}
+		if (dots == NULL) {
+			y2 = y1;
+			m2 = m1;
+			d2 = d1;
+		}
+		if (y1 != year || y2 != year) {
+			parse_problem(p, "%s: \"%s\" is not in %d", key,
+			    dates.v[i], year);
+			continue;
+		}
+		/* Walk the range a day at a time, at local noon. */
+		t = calendar_local_midnight(y1, m1, d1) + 12 * MSEC_PER_HOUR;
+		end = calendar_local_midnight(y2, m2, d2) + 12 * MSEC_PER_HOUR;
+		for (n = 0; t <= end && n < 366; t += MSEC_PER_DAY, n++) {
+			secs = (time_t)(t / MSEC_PER_SEC);
+			localtime_r(&secs, &tm);
+			snprintf(from, sizeof(from), "%04d-%02d-%02d",
+			    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+			if (calendar_add_day(p->rules->calendar, from, working,
+			    &cause) != 0) {
+				parse_problem(p, "%s", cause);
+				free(cause);
+			}
+		}
+	}
+	names_free(&dates);
+}
+
+/*
+ * holidays "2026" { source = "国办发明电〔2025〕7号", off = { ... },
+ * on = { ... } }: one year of the State Council schedule, or a region's.
+ */
+static int
+rules_api_holidays_body(lua_State *L)
+{
+	static const char *const keys[] = { "source", "off", "on", NULL };
+	struct parse	 p;
+	char		*source, *end;
+	long		 year;
+
+	if (parse_begin(L, &p, "holidays") != 0)
+		return (0);
+	year = strtol(lua_tostring(L, lua_upvalueindex(2)), &end, 10);
+	if (*end != '\0' || year < 1970 || year > 9999) {
+		parse_problem(&p, "the name must be a year, e.g. holidays "
+		    "\"2026\" { ... }");
+		return (0);
+	}
+	parse_keys(&p, 1, keys);
+	source = parse_string(&p, 1, "source", 1);
+	free(source);
+	parse_holiday_dates(&p, "off", (int)year, 0);
+	parse_holiday_dates(&p, "on", (int)year, 1);
+	return (0);
+}
+
 /* site { ... }: the daemon's own settings. */
 static int
 rules_api_site(lua_State *L)
@@ -776,6 +858,7 @@ static const struct {
 	{ "role", rules_api_role_body },
 	{ "channel", rules_api_channel_body },
 	{ "token", rules_api_token_body },
+	{ "holidays", rules_api_holidays_body },
 };
 
 /* Put the vocabulary into the sandbox's global table. */

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <lauxlib.h>
 
@@ -305,6 +306,20 @@ rules_check(struct rules *r)
 	}
 }
 
+/* Without this year's schedule, working days are Monday to Friday. */
+static void
+rules_warn_calendar(const struct rules *r)
+{
+	time_t		now = time(NULL);
+	struct tm	tm;
+
+	localtime_r(&now, &tm);
+	if (!calendar_has_year(r->calendar, tm.tm_year + 1900))
+		log_warnx("rules: no holiday schedule for %d; working days "
+		    "fall back to Monday-Friday (add holidays \"%d\" { ... })",
+		    tm.tm_year + 1900, tm.tm_year + 1900);
+}
+
 static void
 rules_site_defaults(struct rules *r)
 {
@@ -384,6 +399,7 @@ rules_load(const char *site_path, const struct names *rule_dirs,
 		rules_problems_add(problems, "%s: site: %s", site_path, cause);
 		free(cause);
 	}
+	rules_warn_calendar(r);
 	rules_check(r);
 	limits.memory = r->site.rule_memory;
 	limits.instructions = r->site.rule_instructions;

@@ -5,7 +5,7 @@
 site {
   listen = "127.0.0.1:8470",
   timezone = "Asia/Shanghai",
-  rules = { "." },            -- rule packs, relative to this file
+  rules = { ".", "../holidays" },  -- rule packs, relative to this file
 }
 
 channel "log" { kind = "log" }

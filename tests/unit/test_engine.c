@@ -387,6 +387,77 @@ test_recover_after_downtime(void **state)
 	assert_int_equal(count("\"obligation.reminded\"", NULL), 0);
 }
 
+/*
+ * Working days across National Day 2026, with the shipped holiday data:
+ * Tue 09-29 + 10wd = 09-30, (10-01..07 off), 10-08, 10-09, Sat 10-10
+ * (调休), 10-12..16, 10-19: due at 24:00 of Mon 10-19.
+ */
+static void
+test_working_days_shipped_calendar(void **state)
+{
+	struct rules_problems	 problems = { NULL, 0 };
+	struct rules		*r;
+	struct store		*s;
+	struct engine		*e;
+	struct record_error	 err;
+	struct record		*rec;
+	struct engine_result	 res;
+	char			 path[512], dirpath[512];
+	FILE			*f;
+	json_t			*json;
+	size_t			 i;
+
+	if (realpath("../../rules/holidays", dirpath) == NULL)
+		fail_msg("run from tests/unit: rules/holidays not found");
+	snprintf(path, sizeof(path), "%s/wd-site.lua", dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fprintf(f, "site { rules = { '%s' } }\n"
+	    "channel 'log' { kind = 'log' }\n"
+	    "person 'a' { roles = { 'office' }, channels = { 'log' } }\n"
+	    "procedure 'complaint' { match = { category = 'medical_dispute' },"
+	    "  obligations = { { id = 'answer', due = '10wd',"
+	    "  met_by = { type = 'feedback' }, owner = 'office' },"
+	    "  { id = 'quick', due = '5cd', met_by = { type = 'feedback' },"
+	    "  owner = 'office' } } }\n", dirpath);
+	fclose(f);
+	r = rules_load(path, NULL, &problems);
+	for (i = 0; i < problems.n; i++)
+		fprintf(stderr, "%s\n", problems.v[i]);
+	assert_non_null(r);
+	assert_true(calendar_has_year(rules_calendar(r), 2025));
+	assert_true(calendar_has_year(rules_calendar(r), 2026));
+	{
+		char	*cause = NULL;
+
+		s = store_open(":memory:", "OFF", &cause);
+	}
+	assert_non_null(s);
+	e = engine_new(s, r);
+	engine_set_sink(e, sink, NULL);
+	names_free(&actions);
+	assert_int_equal(calendar_parse_time("2026-09-29T10:00:00+08:00",
+	    &res.seq), 0);
+	clock_set_virtual(res.seq);
+	json = json_loads("{\"type\":\"report\",\"incident\":\"c-1\","
+	    "\"unit\":\"h\",\"category\":\"medical_dispute\"}", 0, NULL);
+	rec = record_parse(json, clock_now(), &err);
+	json_decref(json);
+	assert_int_equal(engine_begin(e), 0);
+	assert_int_equal(engine_submit(e, rec, &res, &err), 0);
+	assert_int_equal(engine_commit(e), 0);
+	record_free(rec);
+	assert_int_equal(count("\"obligation.set\"", "\"answer\"",
+	    "\"due_at\":\"2026-10-20T00:00:00+08:00\"", NULL), 1);
+	/* 5cd: last day Sun 10-04 is a holiday: moves to Thu 10-08. */
+	assert_int_equal(count("\"obligation.set\"", "\"quick\"",
+	    "\"due_at\":\"2026-10-09T00:00:00+08:00\"", NULL), 1);
+	engine_free(e);
+	store_close(s);
+	rules_free(r);
+	unlink(path);
+}
+
 int
 main(void)
 {
@@ -406,6 +477,7 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_recover_after_downtime,
 		    setup, teardown),
+		cmocka_unit_test(test_working_days_shipped_calendar),
 	};
 	FILE	*f;
 	int	 rc;
