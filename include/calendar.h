@@ -40,5 +40,8 @@ size_t	 calendar_format(int64_t, char *, size_t);
 int	 calendar_parse_time(const char *, int64_t *);
 int	 calendar_parse_date(const char *, int *, int *, int *);
 int64_t	 calendar_local_midnight(int, int, int);
+int64_t	 calendar_day_start(int64_t);
+int64_t	 calendar_next_day_start(int64_t);
+int	 calendar_weekday(int64_t);
 
 #endif

@@ -57,6 +57,7 @@ struct rules	*engine_rules(struct engine *);
 struct store	*engine_store(struct engine *);
 void		 engine_set_sink(struct engine *, engine_sink, void *);
 int		 engine_recover(struct engine *);
+int		 engine_sync_recurring(struct engine *);
 
 int		 engine_begin(struct engine *);
 int		 engine_commit(struct engine *);

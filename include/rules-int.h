@@ -22,6 +22,8 @@ struct rules {
 	size_t			  nprocedures;
 	struct policy		**policies;
 	size_t			  npolicies;
+	struct recurring	**recurrings;
+	size_t			  nrecurrings;
 	struct person		**persons;
 	size_t			  npersons;
 	struct group		**groups;

@@ -71,6 +71,21 @@ struct policy {
 	char			*where;
 };
 
+/* A recurring obligation per unit: the daily report and its zero report. */
+struct recurring {
+	char		*name;
+	char		*title;
+	int64_t		 at;		/* due: ms after local midnight */
+	int64_t		 close;		/* unmet by then: missed (漏报) */
+	int		 weekday;	/* 0: every day; 1..7: Monday..Sunday */
+	struct names	 units;
+	int		 units_ref;	/* function returning units, or NOREF */
+	struct match	 met_by;
+	char		*owner;
+	char		*on_breach;
+	char		*where;
+};
+
 struct person {
 	char		*id;
 	char		*name;
@@ -142,6 +157,10 @@ const struct procedure	*rules_procedure(const struct rules *, size_t);
 const struct procedure	*rules_procedure_find(const struct rules *,
 			     const char *);
 const struct policy	*rules_policy_find(const struct rules *, const char *);
+size_t			 rules_recurring_count(const struct rules *);
+const struct recurring	*rules_recurring(const struct rules *, size_t);
+const struct recurring	*rules_recurring_find(const struct rules *,
+			     const char *);
 const struct person	*rules_person_find(const struct rules *, const char *);
 const struct group	*rules_group_find(const struct rules *, const char *);
 const struct role	*rules_role_find(const struct rules *, const char *);

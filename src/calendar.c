@@ -289,6 +289,37 @@ calendar_add(const struct calendar *cal, int64_t t, const struct duration *dur)
 	return (calendar_local_midnight(y, m, d));
 }
 
+/* Local midnight at the start of the day holding t. */
+int64_t
+calendar_day_start(int64_t t)
+{
+	int	y, m, d;
+
+	civil_from_days(calendar_local_day(t), &y, &m, &d);
+	return (calendar_local_midnight(y, m, d));
+}
+
+/* Local midnight at the start of the day after the one holding t. */
+int64_t
+calendar_next_day_start(int64_t t)
+{
+	int	y, m, d;
+
+	civil_from_days(calendar_local_day(t) + 1, &y, &m, &d);
+	return (calendar_local_midnight(y, m, d));
+}
+
+/* The local weekday of t: 1 Monday .. 7 Sunday. */
+int
+calendar_weekday(int64_t t)
+{
+	int64_t	wday = (calendar_local_day(t) + 4) % 7;	/* 1970-01-01: Thu */
+
+	if (wday < 0)
+		wday += 7;
+	return (wday == 0 ? 7 : (int)wday);
+}
+
 size_t
 calendar_format(int64_t t, char *buf, size_t len)
 {

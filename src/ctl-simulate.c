@@ -98,6 +98,15 @@ simulate_line(struct engine *e, const char *text, size_t lineno,
 		return (0);
 	}
 	json_object_del(json, "at");
+	/* Recurring reports start on the day of the first event. */
+	if (*last == 0) {
+		clock_set_virtual(t);
+		if (engine_begin(e) != 0 || engine_sync_recurring(e) != 0 ||
+		    engine_commit(e) != 0) {
+			json_decref(json);
+			return (-1);
+		}
+	}
 	if (simulate_run_until(e, t - 1) != 0) {
 		json_decref(json);
 		return (-1);

@@ -139,6 +139,18 @@ daemon_action_cb(const char *json, void *arg)
 	log_info("action %s", json);
 }
 
+/* New recurring reports get their first period; each commit stands alone. */
+static void
+daemon_sync_recurring(struct daemon *d)
+{
+	if (engine_begin(d->engine) != 0 ||
+	    engine_sync_recurring(d->engine) != 0 ||
+	    engine_commit(d->engine) != 0) {
+		engine_rollback(d->engine);
+		log_warnx("daemon: cannot schedule the recurring reports");
+	}
+}
+
 static void
 daemon_reload(struct daemon *d)
 {
@@ -154,6 +166,8 @@ daemon_reload(struct daemon *d)
 		http_set_body_limit(d->http, rules_site(r)->body_limit);
 		rules_free(d->rules);
 		d->rules = r;
+		daemon_sync_recurring(d);
+		daemon_arm(d);
 		log_info("daemon: reloaded procedures=%zu",
 		    rules_procedure_count(r));
 	}
@@ -245,6 +259,7 @@ daemon_run(const struct daemon_options *opts)
 		free(path);
 		goto out;
 	}
+	daemon_sync_recurring(&d);
 
 	if ((d.base = event_base_new()) == NULL)
 		fatalx("daemon: event_base_new failed");

@@ -65,7 +65,8 @@ struct incident {
 
 struct obligation {
 	int64_t		 id;
-	char		*incident;
+	char		*incident;	/* NULL for a recurring report */
+	char		*recurring;
 	char		*unit;
 	char		*procedure;
 	char		*name;
@@ -79,6 +80,7 @@ struct obligation {
 /* What an action concerns; filled as far as it is known. */
 struct scope {
 	const struct incident	*inc;
+	const char		*recurring;
 	const char		*unit;
 	const char		*procedure;
 	const char		*obligation;
@@ -321,6 +323,7 @@ obligation_free(struct obligation *o)
 	if (o == NULL)
 		return;
 	free(o->incident);
+	free(o->recurring);
 	free(o->unit);
 	free(o->procedure);
 	free(o->name);
@@ -339,6 +342,7 @@ obligation_from_row(sqlite3_stmt *st)
 	o = xcalloc(1, sizeof(*o));
 	o->id = sqlite3_column_int64(st, OBL_ID);
 	o->incident = dup_col(st, OBL_INCIDENT);
+	o->recurring = dup_col(st, OBL_RECURRING);
 	o->unit = dup_col(st, OBL_UNIT);
 	o->procedure = dup_col(st, OBL_PROCEDURE);
 	o->name = dup_col(st, OBL_NAME);
@@ -364,16 +368,19 @@ obligation_load(struct engine *e, int64_t id)
 	return (o);
 }
 
-/* All open obligations of an incident, read out before any is changed. */
+/*
+ * The open obligations of an incident (or, for which = BY_UNIT, a unit's
+ * recurring ones), read out before any is changed.
+ */
 static struct obligation **
-obligations_open(struct engine *e, const char *incident, size_t *n)
+obligations_open(struct engine *e, enum store_stmt which, const char *key,
+    size_t *n)
 {
 	sqlite3_stmt		 *st;
 	struct obligation	**v = NULL;
 
 	*n = 0;
-	st = store_stmt(e->store, STMT_OBLIGATIONS_OPEN_BY_INCIDENT, "t",
-	    incident);
+	st = store_stmt(e->store, which, "t", key);
 	while (store_step(e->store, st) == SQLITE_ROW) {
 		v = xreallocarray(v, *n + 1, sizeof(*v));
 		v[(*n)++] = obligation_from_row(st);
@@ -401,11 +408,18 @@ scope_incident(struct scope *s, const struct incident *inc)
 	s->unit = inc->unit;
 }
 
+/* An obligation of an incident, or (inc NULL) a unit's recurring report. */
 static void
 scope_obligation(struct scope *s, const struct incident *inc,
     const struct obligation *o)
 {
-	scope_incident(s, inc);
+	if (inc != NULL)
+		scope_incident(s, inc);
+	else {
+		memset(s, 0, sizeof(*s));
+		s->unit = o->unit;
+		s->recurring = o->recurring;
+	}
 	s->procedure = o->procedure;
 	s->obligation = o->name;
 	s->obligation_title = o->title;
@@ -427,6 +441,7 @@ engine_emit(struct engine *e, const struct scope *s, const char *kind,
 	a.at = clock_now();
 	a.kind = kind;
 	a.incident = s->inc != NULL ? s->inc->key : NULL;
+	a.recurring = s->recurring;
 	a.unit = s->unit;
 	a.grade = s->inc != NULL ? s->inc->grade : 0;
 	a.procedure = s->procedure;
@@ -478,7 +493,8 @@ engine_message(struct engine *e, const struct scope *s, const char *reason)
 	char		 due[CALENDAR_TIME_MAX] = "", *text, *step = NULL;
 
 	title = s->inc != NULL && s->inc->title != NULL ? s->inc->title :
-	    (s->inc != NULL ? s->inc->key : "");
+	    (s->inc != NULL ? s->inc->key : (s->recurring != NULL ?
+	    s->recurring : ""));
 	proc = engine_procedure_title(e, s->procedure);
 	grade = engine_grade_names[s->inc != NULL ? s->inc->grade : 0];
 	what = s->obligation_title != NULL ? s->obligation_title :
@@ -958,12 +974,28 @@ engine_obligation_def(struct engine *e, const struct obligation *o)
 	return (NULL);
 }
 
-/* Does this event meet any of the incident's open obligations? */
+/* What meets o: its procedure obligation's or its recurring's met_by. */
+static const struct match *
+engine_met_by(struct engine *e, const struct obligation *o)
+{
+	const struct obligation_def	*d;
+	const struct recurring		*rc;
+
+	if (o->recurring != NULL)
+		return ((rc = rules_recurring_find(e->rules, o->recurring)) !=
+		    NULL ? &rc->met_by : NULL);
+	return ((d = engine_obligation_def(e, o)) != NULL ? &d->met_by : NULL);
+}
+
+/*
+ * Does this event meet any open obligation: the incident's, or with inc
+ * NULL, the recurring reports its unit owes (a zero report meets them too).
+ */
 static int
 engine_meet(struct engine *e, struct incident *inc, struct record *ev,
     int64_t seq)
 {
-	const struct obligation_def	 *d;
+	const struct match		 *m;
 	struct obligation		**v;
 	struct scope			  s;
 	size_t				  n, i;
@@ -972,16 +1004,19 @@ engine_meet(struct engine *e, struct incident *inc, struct record *ev,
 	int				  rc = 0, late;
 	json_t				 *extra;
 
-	v = obligations_open(e, inc->key, &n);
+	v = inc != NULL ? obligations_open(e, STMT_OBLIGATIONS_OPEN_BY_INCIDENT,
+	    inc->key, &n) : obligations_open(e, STMT_OBLIGATIONS_OPEN_BY_UNIT,
+	    ev->unit, &n);
 	for (i = 0; i < n && rc == 0; i++) {
-		if ((d = engine_obligation_def(e, v[i])) == NULL)
+		if ((m = engine_met_by(e, v[i])) == NULL)
 			continue;
 		scope_obligation(&s, inc, v[i]);
-		switch (engine_match(e, &d->met_by, ev, &cause)) {
+		switch (engine_match(e, m, ev, &cause)) {
 		case 0:
 			continue;
 		case -1:
-			rc = engine_reject(e, &s, v[i]->procedure, ev, cause);
+			rc = engine_reject(e, &s, v[i]->procedure != NULL ?
+			    v[i]->procedure : v[i]->recurring, ev, cause);
 			free(cause);
 			continue;
 		}
@@ -1030,7 +1065,8 @@ engine_resolve(struct engine *e, struct incident *inc, const char *by)
 
 	if (inc->closed)
 		return (0);
-	v = obligations_open(e, inc->key, &n);
+	v = obligations_open(e, STMT_OBLIGATIONS_OPEN_BY_INCIDENT, inc->key,
+	    &n);
 	for (i = 0; i < n && rc == 0; i++) {
 		missed = strcmp(v[i]->status, "breached") == 0;
 		rc = engine_obligation_close(e, v[i], missed ? "missed" :
@@ -1174,7 +1210,7 @@ engine_submit(struct engine *e, struct record *ev, struct engine_result *res,
 		    (long long)res->seq);
 	e->stats.events++;
 	if (ev->incident == NULL)
-		rc = 0;
+		rc = engine_meet(e, NULL, ev, res->seq);
 	else if (inc == NULL) {
 		rc = engine_open(e, ev, &inc);
 		if (rc == 0)
@@ -1223,9 +1259,9 @@ engine_escalate(struct engine *e, int64_t esc_id)
 		    repeats, "stopped", esc_id);
 		goto out;
 	}
-	inc = incident_load(e, incident);
+	inc = incident != NULL ? incident_load(e, incident) : NULL;
 	o = obligation_load(e, obl);
-	if (inc == NULL || o == NULL)
+	if ((incident != NULL && inc == NULL) || o == NULL)
 		goto out;
 	scope_obligation(&s, inc, o);
 	s.policy = pol->name;
@@ -1285,15 +1321,16 @@ out:
 static int
 engine_breach(struct engine *e, struct obligation *o, int64_t due)
 {
-	struct incident	*inc;
+	struct incident	*inc = NULL;
 	struct scope	 s;
 	json_t		*extra;
 	int64_t		 now = clock_now();
 	int		 rc;
 
-	if (strcmp(o->status, "pending") != 0 || o->incident == NULL)
+	if (strcmp(o->status, "pending") != 0)
 		return (0);
-	if ((inc = incident_load(e, o->incident)) == NULL)
+	if (o->incident != NULL &&
+	    (inc = incident_load(e, o->incident)) == NULL)
 		return (0);
 	e->stats.breaches++;
 	scope_obligation(&s, inc, o);
@@ -1317,7 +1354,7 @@ engine_breach(struct engine *e, struct obligation *o, int64_t due)
 		 * every step that should have been taken is taken now.
 		 */
 		rc = store_run(e->store, STMT_ESCALATION_INSERT, "titi",
-		    inc->key, o->id, o->on_breach, o->due_at);
+		    o->incident, o->id, o->on_breach, o->due_at);
 		if (rc == 0)
 			rc = engine_escalate(e, store_last_id(e->store));
 	} else if (rc == 0 && o->owner != NULL)
@@ -1345,6 +1382,170 @@ engine_remind(struct engine *e, struct obligation *o)
 		rc = engine_notify(e, &s, o->owner, "remind");
 	incident_free(inc);
 	return (rc);
+}
+
+/* Closing time of a recurring report: unmet is missed (漏报). */
+static int
+engine_close(struct engine *e, struct obligation *o)
+{
+	struct scope	s;
+
+	if (strcmp(o->status, "pending") != 0 &&
+	    strcmp(o->status, "breached") != 0)
+		return (0);
+	scope_obligation(&s, NULL, o);
+	if (engine_obligation_close(e, o, "missed", 0, 0) != 0)
+		return (-1);
+	return (engine_emit(e, &s, "obligation.missed", NULL, NULL, NULL,
+	    json_pack("{s:s}", "reason", "closed")));
+}
+
+/* The units a recurring report is owed by: a list, or a rule's answer. */
+static int
+engine_recurring_units(struct engine *e, const struct recurring *rc,
+    struct names *units)
+{
+	lua_State	*L = sandbox_state(rules_sandbox(e->rules));
+	char		*cause;
+	lua_Integer	 i, n;
+
+	if (rc->units_ref == LUA_NOREF) {
+		for (i = 0; i < (lua_Integer)rc->units.n; i++)
+			names_add(units, rc->units.v[i]);
+		return (0);
+	}
+	lua_rawgeti(L, LUA_REGISTRYINDEX, rc->units_ref);
+	if (sandbox_pcall(rules_sandbox(e->rules), 0, 1, &cause) != 0) {
+		log_warnx("engine: recurring=%s units failed: %s", rc->name,
+		    cause);
+		free(cause);
+		return (-1);
+	}
+	n = lua_istable(L, -1) ? (lua_Integer)lua_rawlen(L, -1) : 0;
+	for (i = 1; i <= n; i++) {
+		lua_rawgeti(L, -1, i);
+		if (lua_type(L, -1) == LUA_TSTRING)
+			names_add(units, lua_tostring(L, -1));
+		lua_pop(L, 1);
+	}
+	lua_pop(L, 1);
+	return (0);
+}
+
+/* One period of a recurring report opens: an obligation per unit. */
+static int
+engine_recurring_instances(struct engine *e, const struct recurring *rc,
+    int64_t day)
+{
+	struct names	units = { NULL, 0 };
+	struct scope	s;
+	int64_t		due = day + rc->at, close = day + rc->close, id;
+	size_t		i;
+	int		rc_ = 0;
+
+	if (engine_recurring_units(e, rc, &units) != 0)
+		return (0);
+	for (i = 0; i < units.n && rc_ == 0; i++) {
+		rc_ = store_run(e->store, STMT_OBLIGATION_INSERT, "ntt" "nt"
+		    "ttt" "iii", rc->name, units.v[i], rc->name, rc->title,
+		    rc->owner, rc->on_breach, clock_now(), due, close);
+		if (rc_ != 0)
+			break;
+		id = store_last_id(e->store);
+		memset(&s, 0, sizeof(s));
+		s.recurring = rc->name;
+		s.unit = units.v[i];
+		s.obligation = rc->name;
+		s.obligation_id = id;
+		rc_ = engine_emit(e, &s, "obligation.set", NULL, NULL, NULL,
+		    extra_time("due_at", due));
+		if (rc_ == 0)
+			rc_ = engine_timer_add(e, due, TIMER_OBLIGATION_DUE, id);
+		if (rc_ == 0)
+			rc_ = engine_timer_add(e, close, TIMER_OBLIGATION_CLOSE,
+			    id);
+	}
+	names_free(&units);
+	return (rc_);
+}
+
+static int
+engine_recurring_open(struct engine *e, int64_t id)
+{
+	const struct recurring	*rc;
+	sqlite3_stmt		*st;
+	char			*name;
+	int64_t			 day, next;
+	int			 rc_ = 0;
+
+	st = store_stmt(e->store, STMT_RECURRING_GET, "i", id);
+	if (store_step(e->store, st) != SQLITE_ROW) {
+		if (st != NULL)
+			sqlite3_reset(st);
+		return (0);
+	}
+	name = dup_col(st, 0);
+	day = sqlite3_column_int64(st, 1);
+	sqlite3_reset(st);
+	/* Gone from the rules: it sleeps until a reload brings it back. */
+	if ((rc = rules_recurring_find(e->rules, name)) != NULL) {
+		if (rc->weekday == 0 || calendar_weekday(day) == rc->weekday)
+			rc_ = engine_recurring_instances(e, rc, day);
+		next = calendar_next_day_start(day);
+		if (rc_ == 0)
+			rc_ = store_run(e->store, STMT_RECURRING_SET_NEXT, "ii",
+			    next, id);
+		if (rc_ == 0)
+			rc_ = engine_timer_add(e, next, TIMER_RECURRING_OPEN, id);
+	}
+	free(name);
+	return (rc_);
+}
+
+/*
+ * Make sure every recurring report of the rules has its next period
+ * scheduled.  A new one starts today if today's due time is still ahead,
+ * else tomorrow.  Runs inside the caller's transaction.
+ */
+int
+engine_sync_recurring(struct engine *e)
+{
+	const struct recurring	*rc;
+	sqlite3_stmt		*st;
+	int64_t			 now = clock_now(), first, id, next;
+	size_t			 i, n = rules_recurring_count(e->rules);
+	int			 found, rc_;
+
+	for (i = 0; i < n; i++) {
+		rc = rules_recurring(e->rules, i);
+		st = store_stmt(e->store, STMT_RECURRING_FIND, "t", rc->name);
+		found = store_step(e->store, st) == SQLITE_ROW;
+		id = found ? sqlite3_column_int64(st, 0) : 0;
+		next = found ? sqlite3_column_int64(st, 1) : 0;
+		if (st != NULL)
+			sqlite3_reset(st);
+		if (!found) {
+			first = calendar_day_start(now);
+			if (now >= first + rc->at)
+				first = calendar_next_day_start(now);
+			if (store_run(e->store, STMT_RECURRING_INSERT, "ti",
+			    rc->name, first) != 0)
+				return (-1);
+			if (engine_timer_add(e, first, TIMER_RECURRING_OPEN,
+			    store_last_id(e->store)) != 0)
+				return (-1);
+			continue;
+		}
+		st = store_stmt(e->store, STMT_TIMER_FIND_REF, "di",
+		    (int)TIMER_RECURRING_OPEN, id);
+		rc_ = store_step(e->store, st);
+		if (st != NULL)
+			sqlite3_reset(st);
+		if (rc_ == SQLITE_DONE && engine_timer_add(e, next,
+		    TIMER_RECURRING_OPEN, id) != 0)
+			return (-1);
+	}
+	return (0);
 }
 
 static int
@@ -1377,8 +1578,17 @@ engine_fire(struct engine *e, int64_t id)
 		    engine_remind(e, o);
 		obligation_free(o);
 		break;
+	case TIMER_OBLIGATION_CLOSE:
+		if ((o = obligation_load(e, ref)) == NULL)
+			break;
+		rc = engine_close(e, o);
+		obligation_free(o);
+		break;
 	case TIMER_ESCALATION_STEP:
 		rc = engine_escalate(e, ref);
+		break;
+	case TIMER_RECURRING_OPEN:
+		rc = engine_recurring_open(e, ref);
 		break;
 	default:
 		log_warnx("engine: timer %lld has unknown kind %d",

@@ -624,6 +624,89 @@ rules_api_token_body(lua_State *L)
 	return (0);
 }
 
+/* "HH:MM" (up to "24:00") as ms after midnight, or -1. */
+static int64_t
+parse_clock_time(const char *s)
+{
+	int	h, m;
+	char	end;
+
+	if (sscanf(s, "%d:%d%c", &h, &m, &end) != 2 || h < 0 || h > 24 ||
+	    m < 0 || m > 59 || (h == 24 && m != 0) || strlen(s) != 5)
+		return (-1);
+	return (h * MSEC_PER_HOUR + m * MSEC_PER_MIN);
+}
+
+/*
+ * recurring "daily-report" { at = "17:00", units = { ... }, met_by = ...,
+ * close = "24:00", every = "day"|"week", weekday = 1..7, owner, on_breach }
+ */
+static int
+rules_api_recurring_body(lua_State *L)
+{
+	static const char *const keys[] = { "title", "at", "close", "every",
+	    "weekday", "units", "met_by", "owner", "on_breach", NULL };
+	struct parse		 p;
+	struct recurring	*rc;
+	char			*text;
+	long long		 weekday;
+
+	if (parse_begin(L, &p, "recurring") != 0)
+		return (0);
+	rc = xcalloc(1, sizeof(*rc));
+	rc->name = xstrdup(lua_tostring(L, lua_upvalueindex(2)));
+	rc->where = xstrdup(p.where);
+	rc->units_ref = LUA_NOREF;
+	APPEND(p.rules->recurrings, p.rules->nrecurrings, rc);
+	parse_keys(&p, 1, keys);
+	rc->title = parse_string(&p, 1, "title", 0);
+	if ((text = parse_string(&p, 1, "at", 1)) != NULL &&
+	    (rc->at = parse_clock_time(text)) < 0)
+		parse_problem(&p, "\"at\" must be a time of day such as "
+		    "\"17:00\"");
+	free(text);
+	rc->close = 24 * MSEC_PER_HOUR;
+	if ((text = parse_string(&p, 1, "close", 0)) != NULL &&
+	    (rc->close = parse_clock_time(text)) < 0)
+		parse_problem(&p, "\"close\" must be a time of day such as "
+		    "\"24:00\"");
+	free(text);
+	if (rc->close >= 0 && rc->close < rc->at)
+		parse_problem(&p, "\"close\" comes before \"at\"");
+	text = parse_string(&p, 1, "every", 0);
+	parse_integer(&p, 1, "weekday", 1, 7, 0, &weekday);
+	if (text == NULL || strcmp(text, "day") == 0) {
+		if (weekday != 0)
+			parse_problem(&p, "\"weekday\" needs every = "
+			    "\"week\"");
+	} else if (strcmp(text, "week") == 0) {
+		rc->weekday = (int)weekday;
+		if (weekday == 0)
+			parse_problem(&p, "every = \"week\" needs a weekday, "
+			    "1 (Monday) to 7 (Sunday)");
+	} else
+		parse_problem(&p, "\"every\" must be \"day\" or \"week\"");
+	free(text);
+	lua_getfield(L, 1, "units");
+	if (lua_isfunction(L, -1))
+		rc->units_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+	else {
+		parse_names_top(&p, "units", &rc->units);
+		lua_pop(L, 1);
+		if (rc->units.n == 0)
+			parse_problem(&p, "no units: nobody owes this report");
+	}
+	parse_match(&p, 1, "met_by", &rc->met_by);
+	if (rc->met_by.ref == LUA_NOREF && rc->met_by.nterms == 0)
+		parse_problem(&p, "\"met_by\" is required");
+	rc->owner = parse_string(&p, 1, "owner", 0);
+	rc->on_breach = parse_string(&p, 1, "on_breach", 0);
+	if (rc->owner == NULL && rc->on_breach == NULL)
+		parse_problem(&p, "tells nobody when it is breached: give it "
+		    "an owner or on_breach");
+	return (0);
+}
+
 /* Add "YYYY-MM-DD" or "YYYY-MM-DD..YYYY-MM-DD" to the calendar. */
 static void
 parse_holiday_dates(struct parse *p, const char *key, int year, int working)
@@ -859,6 +942,7 @@ static const struct {
 	{ "channel", rules_api_channel_body },
 	{ "token", rules_api_token_body },
 	{ "holidays", rules_api_holidays_body },
+	{ "recurring", rules_api_recurring_body },
 };
 
 /* Put the vocabulary into the sandbox's global table. */

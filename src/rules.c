@@ -273,6 +273,24 @@ rules_check(struct rules *r)
 				    proc->where, what, o->id);
 		}
 	}
+	for (i = 0; i < r->nrecurrings; i++) {
+		const struct recurring	*rc = r->recurrings[i];
+
+		snprintf(what, sizeof(what), "recurring \"%s\"", rc->name);
+		if (rc->on_breach != NULL &&
+		    rules_policy_find(r, rc->on_breach) == NULL)
+			rules_problems_add(r->problems, "%s: %s: unknown policy "
+			    "\"%s\"", rc->where, what, rc->on_breach);
+		if (rc->owner != NULL && !rules_target_known(r, rc->owner))
+			rules_problems_add(r->problems, "%s: %s: unknown owner "
+			    "role \"%s\"", rc->where, what, rc->owner);
+		for (j = 0; j < i; j++) {
+			if (strcmp(r->recurrings[j]->name, rc->name) == 0)
+				rules_problems_add(r->problems, "%s: %s is "
+				    "already declared at %s", rc->where, what,
+				    r->recurrings[j]->where);
+		}
+	}
 	for (i = 0; i < r->npolicies; i++) {
 		snprintf(what, sizeof(what), "policy \"%s\"",
 		    r->policies[i]->name);
@@ -468,6 +486,17 @@ rules_free(struct rules *r)
 		free(r->policies[i]);
 	}
 	free(r->policies);
+	for (i = 0; i < r->nrecurrings; i++) {
+		free(r->recurrings[i]->name);
+		free(r->recurrings[i]->title);
+		free(r->recurrings[i]->owner);
+		free(r->recurrings[i]->on_breach);
+		free(r->recurrings[i]->where);
+		names_free(&r->recurrings[i]->units);
+		match_free(&r->recurrings[i]->met_by);
+		free(r->recurrings[i]);
+	}
+	free(r->recurrings);
 	for (i = 0; i < r->npersons; i++) {
 		free(r->persons[i]->id);
 		free(r->persons[i]->name);
@@ -573,11 +602,24 @@ fn(const struct rules *r, const char *name)				\
 }
 RULES_FIND(rules_procedure_find, procedure, procedures, nprocedures, name)
 RULES_FIND(rules_policy_find, policy, policies, npolicies, name)
+RULES_FIND(rules_recurring_find, recurring, recurrings, nrecurrings, name)
 RULES_FIND(rules_person_find, person, persons, npersons, id)
 RULES_FIND(rules_group_find, group, groups, ngroups, id)
 RULES_FIND(rules_role_find, role, roles, nroles, name)
 RULES_FIND(rules_channel_find, channel_def, channels, nchannels, name)
 #undef RULES_FIND
+
+size_t
+rules_recurring_count(const struct rules *r)
+{
+	return (r->nrecurrings);
+}
+
+const struct recurring *
+rules_recurring(const struct rules *r, size_t i)
+{
+	return (r->recurrings[i]);
+}
 
 size_t
 rules_person_count(const struct rules *r)

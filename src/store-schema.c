@@ -112,6 +112,14 @@ static const struct {
 	"  detail TEXT);"
 	"CREATE INDEX attempts_outbox ON attempts(outbox);"
 	},
+	{ 2,
+	/* Each recurring obligation and when its next period opens. */
+	"CREATE TABLE recurrings ("
+	"  id INTEGER PRIMARY KEY,"
+	"  name TEXT NOT NULL UNIQUE,"
+	"  next_at INTEGER NOT NULL);"
+	"CREATE INDEX obligations_recurring ON obligations(recurring, status);"
+	},
 };
 
 int

@@ -81,6 +81,18 @@ static const char *store_sql[STMT__COUNT] = {
 	[STMT_OBLIGATIONS_BY_INCIDENT] =
 	    "SELECT " OBLIGATION_COLS " FROM obligations WHERE incident = ? "
 	    "ORDER BY id",
+	[STMT_OBLIGATIONS_OPEN_BY_UNIT] =
+	    "SELECT " OBLIGATION_COLS " FROM obligations WHERE unit = ? "
+	    "AND incident IS NULL AND status IN ('pending', 'breached') "
+	    "ORDER BY id",
+	[STMT_RECURRING_FIND] =
+	    "SELECT id, next_at FROM recurrings WHERE name = ?",
+	[STMT_RECURRING_GET] =
+	    "SELECT name, next_at FROM recurrings WHERE id = ?",
+	[STMT_RECURRING_INSERT] =
+	    "INSERT INTO recurrings (name, next_at) VALUES (?, ?)",
+	[STMT_RECURRING_SET_NEXT] =
+	    "UPDATE recurrings SET next_at = ? WHERE id = ?",
 	[STMT_ESCALATION_INSERT] =
 	    "INSERT INTO escalations (incident, obligation, policy, "
 	    "started_at) VALUES (?, ?, ?, ?)",
@@ -106,6 +118,8 @@ static const char *store_sql[STMT__COUNT] = {
 	    "DELETE FROM timers WHERE id = ?",
 	[STMT_TIMER_DELETE_REF] =
 	    "DELETE FROM timers WHERE kind = ? AND ref = ?",
+	[STMT_TIMER_FIND_REF] =
+	    "SELECT id FROM timers WHERE kind = ? AND ref = ?",
 	[STMT_TIMERS_ALL] =
 	    "SELECT id, at FROM timers",
 	[STMT_TIMELINE_INSERT] =

@@ -55,6 +55,11 @@ static const char *site_text =
 "  match = function(ev) if ev.category == 'boom' then error('kaput') end\n"
 "    return false end,\n"
 "}\n"
+"recurring 'daily' { at = '17:00', units = { 'u1', 'u2' },\n"
+"  met_by = { type = 'daily' }, owner = 'duty' }\n"
+"recurring 'weekly' { at = '12:00', close = '18:00', every = 'week',\n"
+"  weekday = 5, units = function() return { 'w1' } end,\n"
+"  met_by = { type = 'selfcheck' }, owner = 'duty' }\n"
 "policy 'standard' {\n"
 "  { notify = { 'office', 'deputy' } },\n"
 "  { after = '15m', notify = { 'principal' } },\n"
@@ -388,6 +393,55 @@ test_recover_after_downtime(void **state)
 }
 
 /*
+ * Daily reports: T0 is Monday 09:00, so today's period opens at once.
+ * u1 files a zero report in time (met); u2 files at 18:30 (late, 迟报);
+ * on Tuesday nobody files: breached at 17:00, missed (漏报) at 24:00.  The
+ * weekly self-check is owed on Fridays only, 12:00, closing at 18:00.
+ */
+static void
+test_recurring(void **state)
+{
+	struct fixture	*f = *state;
+
+	assert_int_equal(engine_begin(f->engine), 0);
+	assert_int_equal(engine_sync_recurring(f->engine), 0);
+	assert_int_equal(engine_commit(f->engine), 0);
+	run_until(f, T0);
+	assert_int_equal(count("\"obligation.set\"", "\"recurring\":\"daily\"",
+	    NULL), 2);
+	assert_int_equal(submit(f, "{\"type\":\"daily\",\"unit\":\"u1\","
+	    "\"zero\":true}", NULL), 0);
+	assert_int_equal(count("\"obligation.met\"", "\"unit\":\"u1\"", NULL),
+	    1);
+	run_until(f, T0 + 9 * MSEC_PER_HOUR + 30 * MSEC_PER_MIN);
+	assert_int_equal(count("\"obligation.breached\"", "\"unit\":\"u2\"",
+	    NULL), 1);
+	assert_int_equal(count("\"notify\"", "\"recurring\":\"daily\"",
+	    "\"recipient\":\"zhao\"", "\"reason\":\"breach\"", NULL), 1);
+	assert_int_equal(submit(f, "{\"type\":\"daily\",\"unit\":\"u2\","
+	    "\"zero\":false}", NULL), 0);
+	assert_int_equal(count("\"obligation.late\"", "\"unit\":\"u2\"",
+	    "\"late_s\":5400", NULL), 1);
+
+	/* Tuesday: nothing filed. */
+	run_until(f, T0 + 39 * MSEC_PER_HOUR + 1);
+	assert_int_equal(count("\"obligation.missed\"",
+	    "\"at\":\"2026-03-04T00:00:00+08:00\"", NULL), 2);
+	/* A report after the close is too late to meet anything. */
+	assert_int_equal(submit(f, "{\"type\":\"daily\",\"unit\":\"u1\","
+	    "\"zero\":true}", NULL), 0);
+	assert_int_equal(count("\"obligation.met\"", NULL), 2);
+
+	/* The weekly self-check: only Friday 2026-03-06. */
+	run_until(f, T0 + 6 * MSEC_PER_DAY);
+	assert_int_equal(count("\"obligation.set\"", "\"weekly\"", NULL), 1);
+	assert_int_equal(count("\"obligation.set\"", "\"weekly\"",
+	    "\"due_at\":\"2026-03-06T12:00:00+08:00\"", NULL), 1);
+	assert_int_equal(count("\"obligation.missed\"", "\"weekly\"",
+	    "\"at\":\"2026-03-06T18:00:00+08:00\"", NULL), 1);
+}
+
+/*
  * Working days across National Day 2026, with the shipped holiday data:
  * Tue 09-29 + 10wd = 09-30, (10-01..07 off), 10-08, 10-09, Sat 10-10
  * (调休), 10-12..16, 10-19: due at 24:00 of Mon 10-19.
@@ -477,6 +531,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_recover_after_downtime,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_recurring, setup,
+		    teardown),
 		cmocka_unit_test(test_working_days_shipped_calendar),
 	};
 	FILE	*f;
