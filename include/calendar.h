@@ -43,5 +43,7 @@ int64_t	 calendar_local_midnight(int, int, int);
 int64_t	 calendar_day_start(int64_t);
 int64_t	 calendar_next_day_start(int64_t);
 int	 calendar_weekday(int64_t);
+int64_t	 calendar_day_number(int64_t);
+int64_t	 calendar_date_number(int, int, int);
 
 #endif

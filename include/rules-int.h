@@ -24,6 +24,8 @@ struct rules {
 	size_t			  npolicies;
 	struct recurring	**recurrings;
 	size_t			  nrecurrings;
+	struct period		**periods;
+	size_t			  nperiods;
 	struct person		**persons;
 	size_t			  npersons;
 	struct group		**groups;

@@ -33,10 +33,21 @@ struct match {
 	int			 ref;
 };
 
+/* A dated special period (特防期): 两会, 国庆 ... with tags rules test. */
+struct period {
+	char		*name;
+	int64_t		 from_day;	/* calendar_date_number, inclusive */
+	int64_t		 to_day;
+	struct names	 tags;
+	char		*where;
+};
+
 struct obligation_def {
 	char		*id;
 	char		*title;
 	struct duration	 due;
+	struct names	 due_in_tags;	/* during a period with this tag ... */
+	struct duration	*due_in;	/* ... this tighter due applies */
 	int		 from_occurred;
 	struct match	 met_by;
 	struct duration	*remind;	/* lead times before due */
@@ -53,6 +64,8 @@ struct procedure {
 	struct obligation_def	*obligations;
 	size_t			 nobligations;
 	struct names		 grades[GRADE_MAX + 1];
+	struct names		 period_tags;	/* during a period tagged ... */
+	struct names		*period_notify;	/* ... also tell these */
 	int			 classify;	/* function ref or LUA_NOREF */
 	char			*where;		/* file:line */
 };
@@ -157,6 +170,8 @@ const struct procedure	*rules_procedure(const struct rules *, size_t);
 const struct procedure	*rules_procedure_find(const struct rules *,
 			     const char *);
 const struct policy	*rules_policy_find(const struct rules *, const char *);
+size_t			 rules_period_count(const struct rules *);
+const struct period	*rules_period(const struct rules *, size_t);
 size_t			 rules_recurring_count(const struct rules *);
 const struct recurring	*rules_recurring(const struct rules *, size_t);
 const struct recurring	*rules_recurring_find(const struct rules *,

@@ -289,6 +289,20 @@ calendar_add(const struct calendar *cal, int64_t t, const struct duration *dur)
 	return (calendar_local_midnight(y, m, d));
 }
 
+/* Days since 1970-01-01 of the local date holding t. */
+int64_t
+calendar_day_number(int64_t t)
+{
+	return (calendar_local_day(t));
+}
+
+/* Days since 1970-01-01 of a date. */
+int64_t
+calendar_date_number(int y, int m, int d)
+{
+	return (days_from_civil(y, m, d));
+}
+
 /* Local midnight at the start of the day holding t. */
 int64_t
 calendar_day_start(int64_t t)

@@ -614,6 +614,46 @@ engine_notify_all(struct engine *e, const struct scope *s,
 	return (0);
 }
 
+/* The period carrying tag that is on at time t, or NULL. */
+static const char *
+engine_period_active(struct engine *e, const char *tag, int64_t t)
+{
+	const struct period	*pe;
+	int64_t			 day = calendar_day_number(t);
+	size_t			 i, n = rules_period_count(e->rules);
+
+	for (i = 0; i < n; i++) {
+		pe = rules_period(e->rules, i);
+		if (day >= pe->from_day && day <= pe->to_day &&
+		    names_has(&pe->tags, tag))
+			return (pe->name);
+	}
+	return (NULL);
+}
+
+/* ev.periods: the names and tags of the special periods on now. */
+static void
+engine_push_periods(struct engine *e, lua_State *L)
+{
+	const struct period	*pe;
+	int64_t			 day = calendar_day_number(clock_now());
+	size_t			 i, j, n = rules_period_count(e->rules);
+
+	lua_newtable(L);
+	for (i = 0; i < n; i++) {
+		pe = rules_period(e->rules, i);
+		if (day < pe->from_day || day > pe->to_day)
+			continue;
+		lua_pushboolean(L, 1);
+		lua_setfield(L, -2, pe->name);
+		for (j = 0; j < pe->tags.n; j++) {
+			lua_pushboolean(L, 1);
+			lua_setfield(L, -2, pe->tags.v[j]);
+		}
+	}
+	lua_setfield(L, -2, "periods");
+}
+
 /* The event as a Lua table, for match, met_by and classify functions. */
 static void
 engine_push_json(lua_State *L, json_t *v, int depth)
@@ -671,6 +711,7 @@ engine_call(struct engine *e, int ref, const struct record *ev, char **cause)
 
 	lua_rawgeti(L, LUA_REGISTRYINDEX, ref);
 	engine_push_json(L, ev->json, 0);
+	engine_push_periods(e, L);
 	return (sandbox_pcall(rules_sandbox(e->rules), 1, 1, cause));
 }
 
@@ -772,12 +813,26 @@ static int
 engine_set_obligation(struct engine *e, struct incident *inc,
     const struct procedure *p, const struct obligation_def *d)
 {
-	struct scope	s;
-	int64_t		base, due, now = clock_now(), id, at;
-	size_t		i;
+	struct scope	 s;
+	int64_t		 base, due, now = clock_now(), id, at, alt;
+	size_t		 i;
+	const char	*period = NULL, *name;
+	json_t		*extra;
 
 	base = d->from_occurred ? inc->occurred_at : inc->opened_at;
 	due = calendar_add(rules_calendar(e->rules), base, &d->due);
+	/* A special period may tighten the deadline (特防期). */
+	for (i = 0; i < d->due_in_tags.n; i++) {
+		if ((name = engine_period_active(e, d->due_in_tags.v[i],
+		    now)) == NULL)
+			continue;
+		alt = calendar_add(rules_calendar(e->rules), base,
+		    &d->due_in[i]);
+		if (alt < due) {
+			due = alt;
+			period = name;
+		}
+	}
 	if (store_run(e->store, STMT_OBLIGATION_INSERT, "tnttt" "ttt" "iin",
 	    inc->key, inc->unit, p->name, d->id, d->title, d->owner,
 	    d->on_breach, now, due) != 0)
@@ -787,8 +842,10 @@ engine_set_obligation(struct engine *e, struct incident *inc,
 	s.procedure = p->name;
 	s.obligation = d->id;
 	s.obligation_id = id;
-	if (engine_emit(e, &s, "obligation.set", NULL, NULL, NULL,
-	    extra_time("due_at", due)) != 0)
+	extra = extra_time("due_at", due);
+	if (period != NULL)
+		json_object_set_new(extra, "period", json_string(period));
+	if (engine_emit(e, &s, "obligation.set", NULL, NULL, NULL, extra) != 0)
 		return (-1);
 	if (engine_timer_add(e, due, TIMER_OBLIGATION_DUE, id) != 0)
 		return (-1);
@@ -888,6 +945,12 @@ engine_open(struct engine *e, struct record *ev, struct incident **incp)
 		s.procedure = p->name;
 		if (engine_notify_all(e, &s, &p->on_open, "opened") != 0)
 			return (-1);
+		for (j = 0; j < p->period_tags.n; j++) {
+			if (engine_period_active(e, p->period_tags.v[j],
+			    clock_now()) != NULL && engine_notify_all(e, &s,
+			    &p->period_notify[j], "period") != 0)
+				return (-1);
+		}
 		for (j = 0; j < p->nobligations; j++) {
 			if (engine_set_obligation(e, inc, p,
 			    &p->obligations[j]) != 0)

@@ -282,11 +282,44 @@ parse_begin(lua_State *L, struct parse *p, const char *kind)
 	(array)[(count)++] = (item);					\
 } while (0)
 
+/* due_in = { heightened = "1h" }: tighter deadlines in special periods. */
+static void
+parse_due_in(struct parse *p, int t, struct obligation_def *o)
+{
+	lua_State	*L = p->L;
+	char		*cause;
+
+	lua_getfield(L, t, "due_in");
+	if (lua_istable(L, -1)) {
+		lua_pushnil(L);
+		while (lua_next(L, -2) != 0) {
+			if (lua_type(L, -2) != LUA_TSTRING ||
+			    lua_type(L, -1) != LUA_TSTRING) {
+				parse_problem(p, "\"due_in\" maps period tags "
+				    "to durations");
+				lua_pop(L, 1);
+				continue;
+			}
+			o->due_in = xreallocarray(o->due_in,
+			    o->due_in_tags.n + 1, sizeof(*o->due_in));
+			if (calendar_parse_duration(lua_tostring(L, -1),
+			    &o->due_in[o->due_in_tags.n], &cause) != 0) {
+				parse_problem(p, "\"due_in\": %s", cause);
+				free(cause);
+			} else
+				names_add(&o->due_in_tags, lua_tostring(L, -2));
+			lua_pop(L, 1);
+		}
+	} else if (!lua_isnil(L, -1))
+		parse_problem(p, "\"due_in\" must be a table");
+	lua_pop(L, 1);
+}
+
 static void
 parse_obligation(struct parse *p, int t, struct obligation_def *o)
 {
-	static const char *const keys[] = { "id", "title", "due", "from",
-	    "met_by", "remind", "owner", "on_breach", NULL };
+	static const char *const keys[] = { "id", "title", "due", "due_in",
+	    "from", "met_by", "remind", "owner", "on_breach", NULL };
 	struct names	 remind = { NULL, 0 };
 	char		*from, *cause;
 	size_t		 i;
@@ -295,6 +328,7 @@ parse_obligation(struct parse *p, int t, struct obligation_def *o)
 	o->id = parse_string(p, t, "id", 1);
 	o->title = parse_string(p, t, "title", 0);
 	parse_duration(p, t, "due", 1, &o->due);
+	parse_due_in(p, t, o);
 	if ((from = parse_string(p, t, "from", 0)) != NULL) {
 		if (strcmp(from, "occurred") == 0)
 			o->from_occurred = 1;
@@ -346,7 +380,7 @@ static int
 rules_api_procedure_body(lua_State *L)
 {
 	static const char *const keys[] = { "title", "match", "on_open",
-	    "obligations", "grades", "classify", NULL };
+	    "obligations", "grades", "periods", "classify", NULL };
 	struct parse		 p;
 	struct procedure	*proc;
 	lua_Integer		 i, n;
@@ -404,6 +438,31 @@ rules_api_procedure_body(lua_State *L)
 		}
 	} else if (!lua_isnil(L, -1))
 		parse_problem(&p, "\"grades\" must be a table");
+	lua_pop(L, 1);
+
+	lua_getfield(L, 1, "periods");
+	if (lua_istable(L, -1)) {
+		lua_pushnil(L);
+		while (lua_next(L, -2) != 0) {
+			if (lua_type(L, -2) != LUA_TSTRING ||
+			    !lua_istable(L, -1)) {
+				parse_problem(&p, "\"periods\" maps period tags "
+				    "to { notify = ... }");
+				lua_pop(L, 1);
+				continue;
+			}
+			proc->period_notify = xreallocarray(proc->period_notify,
+			    proc->period_tags.n + 1,
+			    sizeof(*proc->period_notify));
+			memset(&proc->period_notify[proc->period_tags.n], 0,
+			    sizeof(*proc->period_notify));
+			parse_names(&p, lua_gettop(L), "notify",
+			    &proc->period_notify[proc->period_tags.n]);
+			names_add(&proc->period_tags, lua_tostring(L, -2));
+			lua_pop(L, 1);
+		}
+	} else if (!lua_isnil(L, -1))
+		parse_problem(&p, "\"periods\" must be a table");
 	lua_pop(L, 1);
 
 	lua_getfield(L, 1, "classify");
@@ -621,6 +680,43 @@ rules_api_token_body(lua_State *L)
 	parse_names(&p, 1, "units", &tok->units);
 	if (tok->secret != NULL && strlen(tok->secret) < 16)
 		parse_problem(&p, "the secret must be at least 16 characters");
+	return (0);
+}
+
+/* period "two-sessions" { from = "2027-03-03", to = "2027-03-15", tags } */
+static int
+rules_api_period_body(lua_State *L)
+{
+	static const char *const keys[] = { "from", "to", "tags", NULL };
+	struct parse	 p;
+	struct period	*pe;
+	char		*from, *to;
+	int		 y, m, d;
+
+	if (parse_begin(L, &p, "period") != 0)
+		return (0);
+	pe = xcalloc(1, sizeof(*pe));
+	pe->name = xstrdup(lua_tostring(L, lua_upvalueindex(2)));
+	pe->where = xstrdup(p.where);
+	APPEND(p.rules->periods, p.rules->nperiods, pe);
+	parse_keys(&p, 1, keys);
+	from = parse_string(&p, 1, "from", 1);
+	to = parse_string(&p, 1, "to", 1);
+	if (from != NULL && calendar_parse_date(from, &y, &m, &d) == 0)
+		pe->from_day = calendar_date_number(y, m, d);
+	else if (from != NULL)
+		parse_problem(&p, "\"from\" must be a date YYYY-MM-DD");
+	if (to != NULL && calendar_parse_date(to, &y, &m, &d) == 0)
+		pe->to_day = calendar_date_number(y, m, d);
+	else if (to != NULL)
+		parse_problem(&p, "\"to\" must be a date YYYY-MM-DD");
+	if (from != NULL && to != NULL && pe->to_day < pe->from_day)
+		parse_problem(&p, "\"to\" comes before \"from\"");
+	free(from);
+	free(to);
+	parse_names(&p, 1, "tags", &pe->tags);
+	if (pe->tags.n == 0)
+		names_add(&pe->tags, pe->name);
 	return (0);
 }
 
@@ -943,6 +1039,7 @@ static const struct {
 	{ "token", rules_api_token_body },
 	{ "holidays", rules_api_holidays_body },
 	{ "recurring", rules_api_recurring_body },
+	{ "period", rules_api_period_body },
 };
 
 /* Put the vocabulary into the sandbox's global table. */

@@ -253,6 +253,9 @@ rules_check(struct rules *r)
 		for (g = GRADE_MIN; g <= GRADE_MAX; g++)
 			rules_check_targets(r, proc->where, what,
 			    &proc->grades[g]);
+		for (j = 0; j < proc->period_tags.n; j++)
+			rules_check_targets(r, proc->where, what,
+			    &proc->period_notify[j]);
 		for (j = 0; j < proc->nobligations; j++) {
 			o = &proc->obligations[j];
 			if (o->on_breach != NULL &&
@@ -455,12 +458,18 @@ procedure_free(struct procedure *p)
 	names_free(&p->on_open);
 	for (g = 0; g <= GRADE_MAX; g++)
 		names_free(&p->grades[g]);
+	for (i = 0; i < p->period_tags.n; i++)
+		names_free(&p->period_notify[i]);
+	free(p->period_notify);
+	names_free(&p->period_tags);
 	for (i = 0; i < p->nobligations; i++) {
 		free(p->obligations[i].id);
 		free(p->obligations[i].title);
 		free(p->obligations[i].owner);
 		free(p->obligations[i].on_breach);
 		free(p->obligations[i].remind);
+		free(p->obligations[i].due_in);
+		names_free(&p->obligations[i].due_in_tags);
 		match_free(&p->obligations[i].met_by);
 	}
 	free(p->obligations);
@@ -497,6 +506,13 @@ rules_free(struct rules *r)
 		free(r->recurrings[i]);
 	}
 	free(r->recurrings);
+	for (i = 0; i < r->nperiods; i++) {
+		free(r->periods[i]->name);
+		free(r->periods[i]->where);
+		names_free(&r->periods[i]->tags);
+		free(r->periods[i]);
+	}
+	free(r->periods);
 	for (i = 0; i < r->npersons; i++) {
 		free(r->persons[i]->id);
 		free(r->persons[i]->name);
@@ -608,6 +624,18 @@ RULES_FIND(rules_group_find, group, groups, ngroups, id)
 RULES_FIND(rules_role_find, role, roles, nroles, name)
 RULES_FIND(rules_channel_find, channel_def, channels, nchannels, name)
 #undef RULES_FIND
+
+size_t
+rules_period_count(const struct rules *r)
+{
+	return (r->nperiods);
+}
+
+const struct period *
+rules_period(const struct rules *r, size_t i)
+{
+	return (r->periods[i]);
+}
 
 size_t
 rules_recurring_count(const struct rules *r)

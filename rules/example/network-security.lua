@@ -11,6 +11,7 @@ procedure "network-security" {
     { id = "assessment",
       title = "2小时内完成风险评估、判定等级并发布预警",
       due = "2h", from = "opened",
+      due_in = { heightened = "1h" },               -- 特防期: within 1 hour
       met_by = { type = "assessment" },
       remind = { "30m" },
       owner = "responsible",
@@ -20,6 +21,7 @@ procedure "network-security" {
     [1] = { notify = { "principal", "superior" } },
     [2] = { notify = { "principal", "superior" } },
   },
+  periods = { heightened = { notify = { "principal" } } },
 }
 
 -- 先报分管副局长和办公室，必要时报主要负责人，处置不了的报市应急管理局

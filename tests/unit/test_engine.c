@@ -35,11 +35,19 @@ static const char *site_text =
 "  match = { category = 'network_security' },\n"
 "  on_open = { notify = { 'office' } },\n"
 "  obligations = {\n"
-"    { id = 'assessment', due = '2h', met_by = { type = 'assessment' },\n"
+"    { id = 'assessment', due = '2h', due_in = { heightened = '1h' },\n"
+"      met_by = { type = 'assessment' },\n"
 "      remind = { '30m' }, owner = 'office', on_breach = 'standard' },\n"
 "  },\n"
 "  grades = { [1] = { notify = { 'principal' } } },\n"
+"  periods = { heightened = { notify = { 'principal' } } },\n"
 "}\n"
+"period 'two-sessions' { from = '2026-03-05', to = '2026-03-11',\n"
+"  tags = { 'heightened' } }\n"
+"procedure 'drill' { match = function(ev)\n"
+"  return ev.category == 'drill' and ev.periods.heightened == true end,\n"
+"  obligations = { { id = 'd', due = '1h', met_by = { type = 'final' },\n"
+"  owner = 'duty' } } }\n"
 "procedure 'opinion' {\n"
 "  match = function(ev) return ev.category == 'public_opinion' end,\n"
 "  obligations = { { id = 'follow-up', due = '1h', met_by = function(ev)\n"
@@ -393,6 +401,43 @@ test_recover_after_downtime(void **state)
 }
 
 /*
+ * 两会 (03-05..03-11) is tagged heightened: the assessment is due in 1 h
+ * instead of 2, the principal hears of every report, and rule functions
+ * see ev.periods.  Outside the period, none of that.
+ */
+static void
+test_special_period(void **state)
+{
+	struct fixture	*f = *state;
+
+	assert_int_equal(submit(f, "{\"type\":\"report\",\"incident\":"
+	    "\"before\",\"unit\":\"u\",\"category\":\"drill\"}", NULL), 0);
+	assert_int_equal(count("\"incident.opened\"", "\"before\"",
+	    "\"procedures\":[]", NULL), 1);
+
+	clock_set_virtual(T0 + 4 * MSEC_PER_DAY);	/* Fri 03-06 09:00 */
+	assert_int_equal(submit(f, report, NULL), 0);
+	assert_int_equal(count("\"obligation.set\"",
+	    "\"due_at\":\"2026-03-06T10:00:00+08:00\"",
+	    "\"period\":\"two-sessions\"", NULL), 1);
+	assert_int_equal(count("\"notify\"", "\"reason\":\"period\"",
+	    "\"recipient\":\"li\"", NULL), 1);
+	assert_int_equal(submit(f, "{\"type\":\"report\",\"incident\":"
+	    "\"during\",\"unit\":\"u\",\"category\":\"drill\"}", NULL), 0);
+	assert_int_equal(count("\"incident.opened\"", "\"during\"",
+	    "\"procedure\":\"drill\"", NULL), 1);
+
+	clock_set_virtual(T0 + 10 * MSEC_PER_DAY);	/* Thu 03-12 */
+	assert_int_equal(submit(f, "{\"type\":\"report\",\"incident\":"
+	    "\"after\",\"unit\":\"u\",\"category\":\"network_security\"}",
+	    NULL), 0);
+	assert_int_equal(count("\"obligation.set\"", "\"after\"",
+	    "\"due_at\":\"2026-03-12T11:00:00+08:00\"", NULL), 1);
+	assert_int_equal(count("\"notify\"", "\"reason\":\"period\"", NULL),
+	    1);
+}
+
+/*
  * Daily reports: T0 is Monday 09:00, so today's period opens at once.
  * u1 files a zero report in time (met); u2 files at 18:30 (late, 迟报);
  * on Tuesday nobody files: breached at 17:00, missed (漏报) at 24:00.  The
@@ -532,6 +577,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_recover_after_downtime,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_recurring, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_special_period, setup,
 		    teardown),
 		cmocka_unit_test(test_working_days_shipped_calendar),
 	};
