@@ -41,7 +41,8 @@ CTL_OBJS    = $(CTL:%=$(BUILD)/%.o)
 UNIT_TESTS = test_calendar test_record test_timer test_sandbox test_store test_engine
 UNIT_BINS  = $(UNIT_TESTS:%=$(BUILD)/tests/%)
 
-.PHONY: all run check check-plain check-asan unit e2e deps clean install
+.PHONY: all run check check-plain check-asan unit e2e rules-test deps clean \
+	install
 
 all: $(BUILD)/tocsind $(BUILD)/tocsinctl
 
@@ -82,13 +83,19 @@ unit: $(UNIT_BINS)
 e2e: all
 	python3 tests/e2e/run.py --build $(BUILD)
 
+# Every pack's example site passes --check and its rule tests pass.
+rules-test: all
+	@set -e; for site in rules/*/*site.lua; do \
+	    $(BUILD)/tocsind -c $$site --check; done
+	$(BUILD)/tocsinctl test $(wildcard rules/*/tests/*.json)
+
 check-plain:
-	$(MAKE) unit e2e
+	$(MAKE) unit rules-test e2e
 
 check-asan:
 	$(MAKE) BUILD=build/asan OPTFLAGS="-O1 -g -fno-omit-frame-pointer" \
 	    SANFLAGS="-fsanitize=address,undefined -fno-sanitize-recover=all" \
-	    unit e2e
+	    unit rules-test e2e
 
 check: deps
 	$(MAKE) check-plain

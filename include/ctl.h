@@ -17,6 +17,7 @@ int	ctl_show(const struct ctl_env *, int, char **);
 int	ctl_ack(const struct ctl_env *, int, char **);
 int	ctl_resolve(const struct ctl_env *, int, char **);
 int	ctl_simulate(const struct ctl_env *, int, char **);
+int	ctl_test(const struct ctl_env *, int, char **);
 int	ctl_check(const struct ctl_env *, int, char **);
 
 #endif

@@ -6,9 +6,13 @@
  * comes first, so a report filed exactly at its deadline is on time.
  * The output is the timeline, one JSON action per line, byte-for-byte the
  * same for the same input.
+ *
+ * tocsinctl test runs rule tests through the same simulation: events in,
+ * actions that must (and must not) come out.
  */
 #include <errno.h>
 #include <getopt.h>
+#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,17 +30,68 @@
 
 #define SIMULATE_DEFAULT_TAIL	(30 * MSEC_PER_DAY)
 
+/* One run of the engine on a virtual clock, over a private store. */
+struct simulation {
+	struct rules	*rules;
+	struct store	*store;
+	struct engine	*engine;
+	engine_sink	 out;
+	void		*arg;
+	int64_t		 last;		/* the latest event's receipt time */
+};
+
 static void
-simulate_print(const char *json, void *arg)
+simulation_free(struct simulation *sim)
 {
-	printf("%s\n", json);
+	if (sim == NULL)
+		return;
+	engine_free(sim->engine);
+	store_close(sim->store);
+	rules_free(sim->rules);
+	free(sim);
+}
+
+/* NULL, with every problem printed to stderr, when the rules are bad. */
+static struct simulation *
+simulation_new(const char *site, const struct names *dirs, engine_sink out,
+    void *arg)
+{
+	struct rules_problems	 problems = { NULL, 0 };
+	struct simulation	*sim;
+	char			*cause;
+	size_t			 i;
+
+	sim = xcalloc(1, sizeof(*sim));
+	sim->out = out;
+	sim->arg = arg;
+	clock_set_virtual(0);
+	sim->rules = rules_load(site, dirs, &problems);
+	if (sim->rules != NULL)
+		channel_check_all(sim->rules, &problems);
+	if (problems.n > 0) {
+		for (i = 0; i < problems.n; i++)
+			fprintf(stderr, "%s\n", problems.v[i]);
+		rules_problems_clear(&problems);
+		simulation_free(sim);
+		return (NULL);
+	}
+	if ((sim->store = store_open(":memory:", "OFF", &cause)) == NULL) {
+		fprintf(stderr, "tocsinctl: %s\n", cause);
+		free(cause);
+		simulation_free(sim);
+		return (NULL);
+	}
+	sim->engine = engine_new(sim->store, sim->rules);
+	engine_set_sink(sim->engine, out, arg);
+	return (sim);
 }
 
 /* Fire every timer due up to limit, each at its own time. */
 static int
-simulate_run_until(struct engine *e, int64_t limit)
+simulation_run_until(struct simulation *sim, int64_t limit)
 {
-	int64_t	next;
+	struct engine	*e = sim->engine;
+	int64_t		 next;
 
 	while ((next = engine_next_due(e)) <= limit) {
 		clock_set_virtual(next);
@@ -50,30 +105,29 @@ simulate_run_until(struct engine *e, int64_t limit)
 	return (0);
 }
 
+/* A line the engine never saw is an event.rejected action of its own. */
 static void
-simulate_reject(int64_t at, size_t line, const char *reason)
+simulation_reject(struct simulation *sim, size_t line, const char *reason)
 {
 	struct action	 a;
 	char		*json;
 
 	memset(&a, 0, sizeof(a));
-	a.at = at;
+	a.at = sim->last;
 	a.kind = "event.rejected";
 	a.extra = json_pack("{s:I, s:s}", "line", (json_int_t)line, "reason",
 	    reason);
 	json = timeline_json(&a);
 	json_decref(a.extra);
-	printf("%s\n", json);
+	sim->out(json, sim->arg);
 	free(json);
 }
 
-/* One input line: 0 done, -1 fatal. */
+/* One event with its "at": 0 done (perhaps rejected), -1 fatal. */
 static int
-simulate_line(struct engine *e, const char *text, size_t lineno,
-    int64_t *last)
+simulation_event(struct simulation *sim, json_t *json, size_t lineno)
 {
-	json_t			*json;
-	json_error_t		 jerr;
+	struct engine		*e = sim->engine;
 	struct record		*rec;
 	struct record_error	 err;
 	struct engine_result	 res;
@@ -81,25 +135,20 @@ simulate_line(struct engine *e, const char *text, size_t lineno,
 	int64_t			 t;
 	int			 rc;
 
-	if ((json = json_loads(text, 0, &jerr)) == NULL) {
-		simulate_reject(*last, lineno, jerr.text);
-		return (0);
-	}
 	at = json_string_value(json_object_get(json, "at"));
 	if (at == NULL || calendar_parse_time(at, &t) != 0) {
-		simulate_reject(*last, lineno, "each line needs \"at\": an "
+		simulation_reject(sim, lineno, "each event needs \"at\": an "
 		    "RFC 3339 receipt time");
-		json_decref(json);
 		return (0);
 	}
-	if (t < *last) {
-		simulate_reject(*last, lineno, "lines must be in time order");
-		json_decref(json);
+	if (t < sim->last) {
+		simulation_reject(sim, lineno, "events must be in time order");
 		return (0);
 	}
+	json = json_deep_copy(json);
 	json_object_del(json, "at");
 	/* Recurring reports start on the day of the first event. */
-	if (*last == 0) {
+	if (sim->last == 0) {
 		clock_set_virtual(t);
 		if (engine_begin(e) != 0 || engine_sync_recurring(e) != 0 ||
 		    engine_commit(e) != 0) {
@@ -107,66 +156,83 @@ simulate_line(struct engine *e, const char *text, size_t lineno,
 			return (-1);
 		}
 	}
-	if (simulate_run_until(e, t - 1) != 0) {
+	if (simulation_run_until(sim, t - 1) != 0) {
 		json_decref(json);
 		return (-1);
 	}
-	*last = t;
+	sim->last = t;
 	clock_set_virtual(t);
 	rec = record_parse(json, t, &err);
 	json_decref(json);
 	if (rec == NULL) {
-		simulate_reject(t, lineno, err.message);
+		simulation_reject(sim, lineno, err.message);
 		return (0);
 	}
-	if (engine_begin(e) != 0 || engine_request_begin(e) != 0)
+	if (engine_begin(e) != 0 || engine_request_begin(e) != 0) {
+		record_free(rec);
 		return (-1);
+	}
 	rc = engine_submit(e, rec, &res, &err);
 	engine_request_end(e, rc == 0);
 	record_free(rec);
 	if (engine_commit(e) != 0)
 		return (-1);
 	if (rc == 1)
-		simulate_reject(t, lineno, err.message);
+		simulation_reject(sim, lineno, err.message);
 	return (rc < 0 ? -1 : 0);
 }
 
+/* After the last event, time runs on until (a duration or a time). */
 static int
-simulate_events(struct engine *e, FILE *f, const char *until)
+simulation_finish(struct simulation *sim, const char *until)
 {
-	char	*line = NULL;
-	size_t	 cap = 0, lineno = 0;
-	ssize_t	 len;
-	int64_t	 last = 0, limit;
 	struct duration	 d;
-	char	*cause;
+	int64_t		 limit = sim->last + SIMULATE_DEFAULT_TAIL;
+	char		*cause;
 
-	while ((len = getline(&line, &cap, f)) != -1) {
+	if (until != NULL && calendar_parse_time(until, &limit) != 0) {
+		if (calendar_parse_duration(until, &d, &cause) != 0) {
+			fprintf(stderr, "tocsinctl: until: %s\n", cause);
+			free(cause);
+			return (-1);
+		}
+		limit = calendar_add(rules_calendar(sim->rules), sim->last, &d);
+	}
+	return (simulation_run_until(sim, limit));
+}
+
+static void
+simulate_print(const char *json, void *arg)
+{
+	printf("%s\n", json);
+}
+
+static int
+simulate_file(struct simulation *sim, FILE *f, const char *until)
+{
+	char		*line = NULL;
+	size_t		 cap = 0, lineno = 0;
+	ssize_t		 len;
+	json_t		*json;
+	json_error_t	 jerr;
+	int		 rc = 0;
+
+	while (rc == 0 && (len = getline(&line, &cap, f)) != -1) {
 		lineno++;
 		while (len > 0 && (line[len - 1] == '\n' ||
 		    line[len - 1] == '\r'))
 			line[--len] = '\0';
 		if (len == 0 || line[0] == '#')
 			continue;
-		if (simulate_line(e, line, lineno, &last) != 0) {
-			free(line);
-			return (-1);
+		if ((json = json_loads(line, 0, &jerr)) == NULL) {
+			simulation_reject(sim, lineno, jerr.text);
+			continue;
 		}
+		rc = simulation_event(sim, json, lineno);
+		json_decref(json);
 	}
 	free(line);
-	limit = last + SIMULATE_DEFAULT_TAIL;
-	if (until != NULL) {
-		if (calendar_parse_time(until, &limit) != 0) {
-			if (calendar_parse_duration(until, &d, &cause) != 0) {
-				fprintf(stderr, "tocsinctl: --until: %s\n",
-				    cause);
-				free(cause);
-				return (-1);
-			}
-			limit = calendar_add(NULL, last, &d);
-		}
-	}
-	return (simulate_run_until(e, limit));
+	return (rc == 0 ? simulation_finish(sim, until) : -1);
 }
 
 int
@@ -179,15 +245,10 @@ ctl_simulate(const struct ctl_env *env, int argc, char **argv)
 		{ "until", required_argument, NULL, 'u' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct rules_problems	 problems = { NULL, 0 };
 	struct names		 dirs = { NULL, 0 };
 	const char		*site = NULL, *events = NULL, *until = NULL;
-	struct rules		*r = NULL;
-	struct store		*s = NULL;
-	struct engine		*e = NULL;
+	struct simulation	*sim = NULL;
 	FILE			*f = NULL;
-	char			*cause;
-	size_t			 i;
 	int			 ch, rc = 1;
 
 	optind = 1;
@@ -202,35 +263,17 @@ ctl_simulate(const struct ctl_env *env, int argc, char **argv)
 	}
 	if (site == NULL || events == NULL || optind != argc)
 		goto usage;
-	clock_set_virtual(0);
-	r = rules_load(site, &dirs, &problems);
-	if (r != NULL)
-		channel_check_all(r, &problems);
-	if (problems.n > 0) {
-		for (i = 0; i < problems.n; i++)
-			fprintf(stderr, "%s\n", problems.v[i]);
-		goto out;
-	}
-	if ((s = store_open(":memory:", "OFF", &cause)) == NULL) {
-		fprintf(stderr, "tocsinctl: %s\n", cause);
-		free(cause);
-		goto out;
-	}
 	if ((f = strcmp(events, "-") == 0 ? stdin : fopen(events, "r")) ==
 	    NULL) {
 		fprintf(stderr, "tocsinctl: %s: %s\n", events, strerror(errno));
 		goto out;
 	}
-	e = engine_new(s, r);
-	engine_set_sink(e, simulate_print, NULL);
-	rc = simulate_events(e, f, until) == 0 ? 0 : 1;
+	if ((sim = simulation_new(site, &dirs, simulate_print, NULL)) != NULL)
+		rc = simulate_file(sim, f, until) == 0 ? 0 : 1;
 out:
 	if (f != NULL && f != stdin)
 		fclose(f);
-	engine_free(e);
-	store_close(s);
-	rules_free(r);
-	rules_problems_clear(&problems);
+	simulation_free(sim);
 	names_free(&dirs);
 	return (rc);
 usage:
@@ -238,6 +281,163 @@ usage:
 	    "--events FILE.jsonl [--until DURATION|RFC3339]\n");
 	names_free(&dirs);
 	return (2);
+}
+
+static void
+test_collect(const char *json, void *arg)
+{
+	json_array_append_new(arg, json_loads(json, 0, NULL));
+}
+
+/* Does action have every key of want with an equal value? */
+static int
+test_matches(json_t *action, json_t *want)
+{
+	const char	*key;
+	json_t		*v;
+
+	json_object_foreach(want, key, v) {
+		if (!json_equal(json_object_get(action, key), v))
+			return (0);
+	}
+	return (1);
+}
+
+static void
+test_say(const char *name, const char *what, json_t *item)
+{
+	char	*text = json_dumps(item, JSON_COMPACT | JSON_PRESERVE_ORDER);
+
+	printf("FAIL %s: %s %s\n", name, what, text);
+	free(text);
+}
+
+/*
+ * One test: its events through a fresh engine, then every "expect" must be
+ * found in order and no "absent" anywhere.  Returns 0 pass, 1 fail, -1 error.
+ */
+static int
+test_one(const char *site, const struct names *dirs, json_t *t, size_t idx)
+{
+	struct simulation	*sim;
+	json_t			*actions = json_array(), *ev, *want;
+	const char		*name = json_string_value(json_object_get(t,
+				    "name"));
+	char			 fallback[32];
+	size_t			 i, j = 0, failed = 0;
+	int			 rc = 0;
+
+	if (name == NULL) {
+		snprintf(fallback, sizeof(fallback), "test %zu", idx + 1);
+		name = fallback;
+	}
+	if ((sim = simulation_new(site, dirs, test_collect, actions)) ==
+	    NULL) {
+		json_decref(actions);
+		return (-1);
+	}
+	json_array_foreach(json_object_get(t, "events"), i, ev) {
+		if ((rc = simulation_event(sim, ev, i + 1)) != 0)
+			break;
+	}
+	if (rc == 0)
+		rc = simulation_finish(sim, json_string_value(json_object_get(t,
+		    "until")));
+	simulation_free(sim);
+	if (rc != 0) {
+		json_decref(actions);
+		return (-1);
+	}
+	json_array_foreach(json_object_get(t, "expect"), i, want) {
+		while (j < json_array_size(actions) &&
+		    !test_matches(json_array_get(actions, j), want))
+			j++;
+		if (j == json_array_size(actions)) {
+			test_say(name, "expected, not found (in this order):",
+			    want);
+			failed++;
+			break;
+		}
+		j++;
+	}
+	json_array_foreach(json_object_get(t, "absent"), i, want) {
+		json_array_foreach(actions, j, ev) {
+			if (test_matches(ev, want)) {
+				test_say(name, "must not happen, but did:", ev);
+				failed++;
+				break;
+			}
+		}
+	}
+	if (failed > 0) {
+		printf("  timeline of %s:\n", name);
+		json_array_foreach(actions, i, ev) {
+			char *text = json_dumps(ev, JSON_COMPACT |
+			    JSON_PRESERVE_ORDER);
+
+			printf("    %s\n", text);
+			free(text);
+		}
+	} else
+		printf("ok %s\n", name);
+	json_decref(actions);
+	return (failed > 0);
+}
+
+/*
+ * test FILE...: each file is JSON { "site": path relative to the file,
+ * "rules": [dirs], "tests": [ { "name", "events": [...], "until",
+ * "expect": [partial actions, in order], "absent": [...] } ] }.
+ */
+int
+ctl_test(const struct ctl_env *env, int argc, char **argv)
+{
+	json_t		*doc, *t, *dir;
+	json_error_t	 jerr;
+	struct names	 dirs;
+	char		*copy, *base, *site;
+	size_t		 i, j, passed = 0, failed = 0;
+	int		 f, rc;
+
+	if (argc < 2) {
+		fprintf(stderr, "usage: tocsinctl test FILE...\n");
+		return (2);
+	}
+	for (f = 1; f < argc; f++) {
+		if ((doc = json_load_file(argv[f], 0, &jerr)) == NULL ||
+		    !json_is_string(json_object_get(doc, "site"))) {
+			fprintf(stderr, "%s:%d: %s\n", argv[f], jerr.line,
+			    doc == NULL ? jerr.text : "needs \"site\"");
+			json_decref(doc);
+			failed++;
+			continue;
+		}
+		copy = xstrdup(argv[f]);
+		base = dirname(copy);
+		xasprintf(&site, "%s/%s", base, json_string_value(
+		    json_object_get(doc, "site")));
+		memset(&dirs, 0, sizeof(dirs));
+		json_array_foreach(json_object_get(doc, "rules"), i, dir) {
+			char	*path;
+
+			xasprintf(&path, "%s/%s", base, json_string_value(dir));
+			names_add(&dirs, path);
+			free(path);
+		}
+		json_array_foreach(json_object_get(doc, "tests"), j, t) {
+			rc = test_one(site, &dirs, t, j);
+			if (rc == 0)
+				passed++;
+			else
+				failed++;
+		}
+		names_free(&dirs);
+		free(site);
+		free(copy);
+		json_decref(doc);
+	}
+	printf("%zu passed, %zu failed\n", passed, failed);
+	return (failed == 0 ? 0 : 1);
 }
 
 /* check -c SITE [--rules DIR]...: what tocsind --check does. */

@@ -29,6 +29,8 @@ static const struct ctl_command {
 	    ctl_resolve },
 	{ "simulate", "-c SITE [--rules DIR]... --events FILE.jsonl "
 	    "[--until D]", "run the engine on a virtual clock", ctl_simulate },
+	{ "test", "FILE...", "run rule tests: events in, expected actions out",
+	    ctl_test },
 	{ "check", "-c SITE [--rules DIR]...", "check a site and its rules",
 	    ctl_check },
 };
