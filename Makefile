@@ -31,7 +31,8 @@ CORE	 = xmalloc log clock calendar record store store-schema sandbox \
 # Channel drivers: the daemon sends with them, tocsinctl checks them.
 CHANNELS = httpc channel channel-log channel-webhook
 # The daemon's edges: network, group commit, delivery, signals.
-DAEMON	 = daemon http ingest api-events api-incidents api-misc outbox
+DAEMON	 = daemon http ingest api-events api-incidents api-compliance api-misc \
+	   outbox
 CTL	 = ctl-api ctl-simulate
 
 CORE_OBJS   = $(CORE:%=$(BUILD)/%.o) $(CHANNELS:%=$(BUILD)/%.o)

@@ -24,6 +24,8 @@ void	api_incident_resolve(struct evhttp_request *, struct daemon *,
 	    const char *);
 void	api_notifications_list(struct evhttp_request *, struct daemon *,
 	    const char *);
+void	api_compliance(struct evhttp_request *, struct daemon *,
+	    const char *);
 void	api_healthz(struct evhttp_request *, struct daemon *, const char *);
 void	api_metrics(struct evhttp_request *, struct daemon *, const char *);
 

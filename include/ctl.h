@@ -16,6 +16,7 @@ int	ctl_incidents(const struct ctl_env *, int, char **);
 int	ctl_show(const struct ctl_env *, int, char **);
 int	ctl_ack(const struct ctl_env *, int, char **);
 int	ctl_resolve(const struct ctl_env *, int, char **);
+int	ctl_compliance(const struct ctl_env *, int, char **);
 int	ctl_simulate(const struct ctl_env *, int, char **);
 int	ctl_test(const struct ctl_env *, int, char **);
 int	ctl_check(const struct ctl_env *, int, char **);

@@ -12,6 +12,7 @@
 #include <jansson.h>
 
 #include "ctl.h"
+#include "tocsin.h"
 #include "xmalloc.h"
 
 #define CTL_BODY_MAX	(64 * 1024 * 1024)
@@ -242,4 +243,89 @@ int
 ctl_resolve(const struct ctl_env *env, int argc, char **argv)
 {
 	return (ctl_incident(env, argc, argv, "POST", "/resolve"));
+}
+
+static void
+ctl_csv_field(const char *s)
+{
+	const char	*p;
+
+	if (s == NULL)
+		return;
+	if (strpbrk(s, ",\"\r\n") == NULL) {
+		fputs(s, stdout);
+		return;
+	}
+	putchar('"');
+	for (p = s; *p != '\0'; p++) {
+		if (*p == '"')
+			putchar('"');
+		putchar(*p);
+	}
+	putchar('"');
+}
+
+/* compliance [--from T] [--to T] [--unit U] [--format csv|json] */
+int
+ctl_compliance(const struct ctl_env *env, int argc, char **argv)
+{
+	static const char *cols[] = { "incident", "recurring", "unit",
+	    "procedure", "obligation", "title", "due_at", "met_at", "status",
+	    "late_s" };
+	const char	*format = "csv", *key;
+	char		*path, *esc, *next;
+	json_t		*json, *row, *v;
+	long		 status;
+	size_t		 i, c;
+	int		 a;
+
+	path = xstrdup("/v1/compliance?");
+	for (a = 1; a < argc; a++) {
+		if (strcmp(argv[a], "--format") == 0 && a + 1 < argc) {
+			format = argv[++a];
+			continue;
+		}
+		if ((strcmp(argv[a], "--from") != 0 && strcmp(argv[a], "--to")
+		    != 0 && strcmp(argv[a], "--unit") != 0) || a + 1 >= argc) {
+			fprintf(stderr, "usage: tocsinctl compliance [--from T] "
+			    "[--to T] [--unit U] [--format csv|json]\n");
+			free(path);
+			return (2);
+		}
+		esc = curl_easy_escape(NULL, argv[a + 1], 0);
+		xasprintf(&next, "%s%s=%s&", path, argv[a] + 2, esc);
+		curl_free(esc);
+		free(path);
+		path = next;
+		a++;
+	}
+	if (strcmp(format, "csv") != 0 && strcmp(format, "json") != 0) {
+		fprintf(stderr, "tocsinctl: --format is csv or json\n");
+		free(path);
+		return (2);
+	}
+	json = ctl_request(env, "GET", path, NULL, 0, &status);
+	free(path);
+	if (json == NULL)
+		return (1);
+	if (strcmp(format, "json") == 0)
+		return (ctl_print(json));
+	for (c = 0; c < nitems(cols); c++)
+		printf("%s%s", c ? "," : "", cols[c]);
+	putchar('\n');
+	json_array_foreach(json_object_get(json, "obligations"), i, row) {
+		for (c = 0; c < nitems(cols); c++) {
+			key = cols[c];
+			v = json_object_get(row, key);
+			if (c > 0)
+				putchar(',');
+			if (json_is_integer(v))
+				printf("%lld", (long long)json_integer_value(v));
+			else
+				ctl_csv_field(json_string_value(v));
+		}
+		putchar('\n');
+	}
+	json_decref(json);
+	return (0);
 }

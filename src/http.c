@@ -51,6 +51,7 @@ static const struct http_route {
 	{ EVHTTP_REQ_POST, "/v1/incidents/*/ack", 1, api_incident_ack },
 	{ EVHTTP_REQ_POST, "/v1/incidents/*/resolve", 1, api_incident_resolve },
 	{ EVHTTP_REQ_GET, "/v1/notifications", 0, api_notifications_list },
+	{ EVHTTP_REQ_GET, "/v1/compliance", 0, api_compliance },
 	{ EVHTTP_REQ_GET, "/healthz", 0, api_healthz },
 	{ EVHTTP_REQ_GET, "/metrics", 0, api_metrics },
 };

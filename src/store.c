@@ -85,6 +85,10 @@ static const char *store_sql[STMT__COUNT] = {
 	    "SELECT " OBLIGATION_COLS " FROM obligations WHERE unit = ? "
 	    "AND incident IS NULL AND status IN ('pending', 'breached') "
 	    "ORDER BY id",
+	[STMT_COMPLIANCE] =
+	    "SELECT " OBLIGATION_COLS " FROM obligations WHERE due_at >= ?1 "
+	    "AND due_at < ?2 AND (?3 IS NULL OR unit = ?3) "
+	    "ORDER BY due_at, id LIMIT ?4",
 	[STMT_RECURRING_FIND] =
 	    "SELECT id, next_at FROM recurrings WHERE name = ?",
 	[STMT_RECURRING_GET] =

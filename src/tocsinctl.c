@@ -27,6 +27,8 @@ static const struct ctl_command {
 	    ctl_ack },
 	{ "resolve", "KEY [BY]", "close; pending obligations are cancelled",
 	    ctl_resolve },
+	{ "compliance", "[--from T] [--to T] [--unit U] [--format csv|json]",
+	    "the 迟报/漏报 ledger: one row per obligation", ctl_compliance },
 	{ "simulate", "-c SITE [--rules DIR]... --events FILE.jsonl "
 	    "[--until D]", "run the engine on a virtual clock", ctl_simulate },
 	{ "test", "FILE...", "run rule tests: events in, expected actions out",

@@ -845,6 +845,38 @@ def ctl(d, *args):
     return r
 
 
+def test_compliance_ledger():
+    """A breached assessment filed late shows in the ledger as late, by how much."""
+    sink = Sink()
+    d = Daemon(site_files(sink)).start()
+    d.accept(report("inc-late"))
+    d.accept(report("inc-cancel", unit="hosp-b"))
+    d.request("POST", "/v1/incidents/inc-cancel/resolve", {"by": "zhao"})
+    wait_until(lambda: timeline(d.incident("inc-late"), "obligation.breached"), 6,
+               "the breach of inc-late")
+    d.accept({"type": "assessment", "incident": "inc-late", "unit": "hosp-a"})
+    r = d.request("GET", "/v1/compliance")
+    expect(r.status == 200, f"compliance: want 200, got {r!r}")
+    rows = {row["incident"]: row for row in r.data.get("obligations", [])}
+    late = rows.get("inc-late") or {}
+    expect(late.get("status") == "late" and isinstance(late.get("late_s"), int)
+           and late["late_s"] >= 0 and late.get("met_at"), f"inc-late row: {short(late)}")
+    expect((rows.get("inc-cancel") or {}).get("status") == "cancelled",
+           f"inc-cancel row: {short(rows.get('inc-cancel'))}")
+    r = d.request("GET", "/v1/compliance?unit=hosp-b")
+    expect([row["incident"] for row in r.data.get("obligations", [])] == ["inc-cancel"],
+           f"unit filter: {short(r.data)}")
+    r = d.request("GET", "/v1/compliance?from=yesterday")
+    expect(r.status == 400, f"a bad from: want 400, got {r!r}")
+    out = ctl(d, "compliance", "--format", "csv")
+    lines = out.stdout.splitlines()
+    expect(out.returncode == 0 and lines and lines[0].startswith("incident,recurring,unit"),
+           f"csv header: {out.stdout[:200]!r} {out.stderr!r}")
+    expect(any(l.startswith("inc-late,") and ",late," in l for l in lines),
+           f"csv rows: {lines}")
+    d.stop()
+
+
 def test_tocsinctl():
     expect(os.access(TOCSINCTL, os.X_OK), f"{TOCSINCTL} is not built")
     sink = Sink()
@@ -921,6 +953,7 @@ TESTS = [
     test_deadline_passes_while_down,
     test_bad_input,
     test_gateway_down_then_back,
+    test_compliance_ledger,
     test_tocsinctl,
     test_check_config,
 ]
