@@ -877,6 +877,41 @@ def test_compliance_ledger():
     d.stop()
 
 
+def test_reload():
+    """SIGHUP: broken rules are refused and the old ones run on; good ones swap in."""
+    sink = Sink()
+    d = Daemon(site_files(sink, due="1h")).start()
+    d.accept(report("inc-before"))
+    extra = os.path.join(d.dir, "extra.lua")
+    with open(extra, "w", encoding="utf-8") as f:
+        f.write('procedure "drill" { match = { category = "drill" }, '
+                'on_open = { notify = { "office" } }, bogus = 1 }\n')
+    d.proc.send_signal(signal.SIGHUP)
+    wait_until(lambda: "reload failed" in open(d.log_path, encoding="utf-8").read(), 5,
+               "the failed reload in the log")
+    log = open(d.log_path, encoding="utf-8").read()
+    expect('extra.lua:1: procedure "drill": unknown key "bogus"' in log,
+           "the log does not say where the broken rule is")
+    d.accept(report("inc-old-rules"))
+    expect(d.incident("inc-old-rules").get("procedures") == ["netsec"],
+           "the old rules stopped working after a failed reload")
+    d.accept({"type": "report", "incident": "drill-1", "category": "drill", "unit": "hosp-a"})
+    expect(d.incident("drill-1").get("procedures") == [], "a refused rule was loaded")
+
+    with open(extra, "w", encoding="utf-8") as f:
+        f.write('procedure "drill" { match = { category = "drill" }, '
+                'on_open = { notify = { "office" } } }\n')
+    d.proc.send_signal(signal.SIGHUP)
+    wait_until(lambda: "reloaded procedures=2" in open(d.log_path, encoding="utf-8").read(),
+               5, "the good reload in the log")
+    d.accept({"type": "report", "incident": "drill-2", "category": "drill", "unit": "hosp-a"})
+    expect(d.incident("drill-2").get("procedures") == ["drill"], "the new rule is not in use")
+    # The obligation set before the reloads is still pending.
+    ob = obligation(d.incident("inc-before"), "assessment")
+    expect(ob.get("status") == "pending", f"obligation across reloads: {short(ob)}")
+    d.stop()
+
+
 def test_tocsinctl():
     expect(os.access(TOCSINCTL, os.X_OK), f"{TOCSINCTL} is not built")
     sink = Sink()
@@ -954,6 +989,7 @@ TESTS = [
     test_bad_input,
     test_gateway_down_then_back,
     test_compliance_ledger,
+    test_reload,
     test_tocsinctl,
     test_check_config,
 ]
