@@ -42,7 +42,8 @@ CTL_OBJS    = $(CTL:%=$(BUILD)/%.o)
 UNIT_TESTS = test_calendar test_record test_timer test_sandbox test_store test_engine
 UNIT_BINS  = $(UNIT_TESTS:%=$(BUILD)/tests/%)
 
-.PHONY: all run check check-plain check-asan unit e2e rules-test deps clean \
+.PHONY: all run check check-plain check-asan unit e2e rules-test bench deps \
+	clean \
 	install
 
 all: $(BUILD)/tocsind $(BUILD)/tocsinctl
@@ -101,6 +102,14 @@ check-asan:
 check: deps
 	$(MAKE) check-plain
 	$(MAKE) check-asan
+
+# Benchmarks print one figure a line with the method beside it.
+bench: all $(BUILD)/tests/bench_rules
+	$(BUILD)/tests/bench_rules
+
+$(BUILD)/tests/bench_rules: tests/bench/bench_rules.c $(CORE_OBJS) | $(BUILD)/tests
+	@printf '  BENCH %s\n' $@
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
 clean:
 	rm -rf build
