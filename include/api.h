@@ -7,6 +7,9 @@
 #ifndef API_H
 #define API_H
 
+#include <jansson.h>
+#include <sqlite3.h>
+
 struct daemon;
 struct evhttp_request;
 
@@ -26,6 +29,9 @@ void	api_notifications_list(struct evhttp_request *, struct daemon *,
 	    const char *);
 void	api_compliance(struct evhttp_request *, struct daemon *,
 	    const char *);
+json_t	*api_json_time(sqlite3_stmt *, int);
+json_t	*api_json_text(sqlite3_stmt *, int);
+
 void	api_healthz(struct evhttp_request *, struct daemon *, const char *);
 void	api_metrics(struct evhttp_request *, struct daemon *, const char *);
 

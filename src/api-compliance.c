@@ -36,25 +36,6 @@ api_time_param(const char *s, int64_t *t)
 }
 
 static json_t *
-api_time_json(sqlite3_stmt *st, int col)
-{
-	char	buf[CALENDAR_TIME_MAX];
-
-	if (sqlite3_column_type(st, col) == SQLITE_NULL)
-		return (json_null());
-	calendar_format(sqlite3_column_int64(st, col), buf, sizeof(buf));
-	return (json_string(buf));
-}
-
-static json_t *
-api_text_json(sqlite3_stmt *st, int col)
-{
-	const char	*s = store_column_text(st, col);
-
-	return (s != NULL ? json_string(s) : json_null());
-}
-
-static json_t *
 api_compliance_row(sqlite3_stmt *st, int64_t now)
 {
 	const char	*status = store_column_text(st, OBL_STATUS);
@@ -69,14 +50,14 @@ api_compliance_row(sqlite3_stmt *st, int64_t now)
 		late = json_integer((now - due) / MSEC_PER_SEC);
 	return (json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, "
 	    "s:o}",
-	    "incident", api_text_json(st, OBL_INCIDENT),
-	    "recurring", api_text_json(st, OBL_RECURRING),
-	    "unit", api_text_json(st, OBL_UNIT),
-	    "procedure", api_text_json(st, OBL_PROCEDURE),
-	    "obligation", api_text_json(st, OBL_NAME),
-	    "title", api_text_json(st, OBL_TITLE),
-	    "due_at", api_time_json(st, OBL_DUE_AT),
-	    "met_at", api_time_json(st, OBL_MET_AT),
+	    "incident", api_json_text(st, OBL_INCIDENT),
+	    "recurring", api_json_text(st, OBL_RECURRING),
+	    "unit", api_json_text(st, OBL_UNIT),
+	    "procedure", api_json_text(st, OBL_PROCEDURE),
+	    "obligation", api_json_text(st, OBL_NAME),
+	    "title", api_json_text(st, OBL_TITLE),
+	    "due_at", api_json_time(st, OBL_DUE_AT),
+	    "met_at", api_json_time(st, OBL_MET_AT),
 	    "status", json_string(status),
 	    "late_s", late));
 }
@@ -88,16 +69,19 @@ api_compliance(struct evhttp_request *req, struct daemon *d, const char *key)
 	char		*from_s = http_query(req, "from");
 	char		*to_s = http_query(req, "to");
 	char		*unit = http_query(req, "unit");
+	const char	*bad = NULL;
 	int64_t		 now = clock_now(), from = now - 30 * MSEC_PER_DAY;
 	int64_t		 to = now + MSEC_PER_DAY;
 	sqlite3_stmt	*st;
 	json_t		*rows;
 
-	if ((from_s != NULL && api_time_param(from_s, &from) != 0) ||
-	    (to_s != NULL && api_time_param(to_s, &to) != 0)) {
-		http_reply_error(req, 400, "invalid_value", from_s != NULL &&
-		    api_time_param(from_s, &from) != 0 ? "from" : "to",
-		    "from and to are RFC 3339 times or dates YYYY-MM-DD");
+	if (from_s != NULL && api_time_param(from_s, &from) != 0)
+		bad = "from";
+	else if (to_s != NULL && api_time_param(to_s, &to) != 0)
+		bad = "to";
+	if (bad != NULL) {
+		http_reply_error(req, 400, "invalid_value", bad, "from and to "
+		    "are RFC 3339 times or dates YYYY-MM-DD");
 		goto out;
 	}
 	rows = json_array();

@@ -23,8 +23,9 @@
 
 #define API_LIST_MAX	1000
 
-static json_t *
-col_time(sqlite3_stmt *st, int col)
+/* A time column as RFC 3339 text in the site zone, or null. */
+json_t *
+api_json_time(sqlite3_stmt *st, int col)
 {
 	char	buf[CALENDAR_TIME_MAX];
 
@@ -34,8 +35,9 @@ col_time(sqlite3_stmt *st, int col)
 	return (json_string(buf));
 }
 
-static json_t *
-col_text(sqlite3_stmt *st, int col)
+/* A text column as a JSON string, or null. */
+json_t *
+api_json_text(sqlite3_stmt *st, int col)
 {
 	const char	*s = store_column_text(st, col);
 
@@ -56,20 +58,20 @@ incident_json(sqlite3_stmt *st)
 {
 	json_t	*o = json_object();
 
-	json_object_set_new(o, "key", col_text(st, INC_KEY));
-	json_object_set_new(o, "unit", col_text(st, INC_UNIT));
-	json_object_set_new(o, "category", col_text(st, INC_CATEGORY));
-	json_object_set_new(o, "title", col_text(st, INC_TITLE));
+	json_object_set_new(o, "key", api_json_text(st, INC_KEY));
+	json_object_set_new(o, "unit", api_json_text(st, INC_UNIT));
+	json_object_set_new(o, "category", api_json_text(st, INC_CATEGORY));
+	json_object_set_new(o, "title", api_json_text(st, INC_TITLE));
 	json_object_set_new(o, "grade", sqlite3_column_int(st, INC_GRADE) ?
 	    json_integer(sqlite3_column_int(st, INC_GRADE)) : json_null());
-	json_object_set_new(o, "state", col_text(st, INC_STATE));
+	json_object_set_new(o, "state", api_json_text(st, INC_STATE));
 	json_object_set_new(o, "procedures", col_json(st, INC_PROCEDURES));
-	json_object_set_new(o, "opened_at", col_time(st, INC_OPENED_AT));
-	json_object_set_new(o, "occurred_at", col_time(st, INC_OCCURRED_AT));
-	json_object_set_new(o, "acknowledged_at", col_time(st, INC_ACKED_AT));
-	json_object_set_new(o, "acknowledged_by", col_text(st, INC_ACKED_BY));
-	json_object_set_new(o, "resolved_at", col_time(st, INC_RESOLVED_AT));
-	json_object_set_new(o, "updated_at", col_time(st, INC_UPDATED_AT));
+	json_object_set_new(o, "opened_at", api_json_time(st, INC_OPENED_AT));
+	json_object_set_new(o, "occurred_at", api_json_time(st, INC_OCCURRED_AT));
+	json_object_set_new(o, "acknowledged_at", api_json_time(st, INC_ACKED_AT));
+	json_object_set_new(o, "acknowledged_by", api_json_text(st, INC_ACKED_BY));
+	json_object_set_new(o, "resolved_at", api_json_time(st, INC_RESOLVED_AT));
+	json_object_set_new(o, "updated_at", api_json_time(st, INC_UPDATED_AT));
 	return (o);
 }
 
@@ -77,14 +79,14 @@ static json_t *
 obligation_json(sqlite3_stmt *st)
 {
 	return (json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
-	    "id", col_text(st, OBL_NAME),
-	    "procedure", col_text(st, OBL_PROCEDURE),
-	    "title", col_text(st, OBL_TITLE),
-	    "owner", col_text(st, OBL_OWNER),
-	    "set_at", col_time(st, OBL_SET_AT),
-	    "due_at", col_time(st, OBL_DUE_AT),
-	    "met_at", col_time(st, OBL_MET_AT),
-	    "status", col_text(st, OBL_STATUS)));
+	    "id", api_json_text(st, OBL_NAME),
+	    "procedure", api_json_text(st, OBL_PROCEDURE),
+	    "title", api_json_text(st, OBL_TITLE),
+	    "owner", api_json_text(st, OBL_OWNER),
+	    "set_at", api_json_time(st, OBL_SET_AT),
+	    "due_at", api_json_time(st, OBL_DUE_AT),
+	    "met_at", api_json_time(st, OBL_MET_AT),
+	    "status", api_json_text(st, OBL_STATUS)));
 }
 
 static json_t *
@@ -92,17 +94,17 @@ notification_json(sqlite3_stmt *st)
 {
 	return (json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:i, s:o, s:o, "
 	    "s:o, s:o}",
-	    "key", col_text(st, OUT_KEY),
-	    "incident", col_text(st, OUT_INCIDENT),
-	    "channel", col_text(st, OUT_CHANNEL),
-	    "recipient", col_text(st, OUT_RECIPIENT),
-	    "role", col_text(st, OUT_ROLE),
-	    "status", col_text(st, OUT_STATUS),
+	    "key", api_json_text(st, OUT_KEY),
+	    "incident", api_json_text(st, OUT_INCIDENT),
+	    "channel", api_json_text(st, OUT_CHANNEL),
+	    "recipient", api_json_text(st, OUT_RECIPIENT),
+	    "role", api_json_text(st, OUT_ROLE),
+	    "status", api_json_text(st, OUT_STATUS),
 	    "attempts", sqlite3_column_int(st, OUT_ATTEMPTS),
-	    "created_at", col_time(st, OUT_CREATED_AT),
-	    "next_at", col_time(st, OUT_NEXT_AT),
-	    "delivered_at", col_time(st, OUT_DELIVERED_AT),
-	    "last_error", col_text(st, OUT_LAST_ERROR)));
+	    "created_at", api_json_time(st, OUT_CREATED_AT),
+	    "next_at", api_json_time(st, OUT_NEXT_AT),
+	    "delivered_at", api_json_time(st, OUT_DELIVERED_AT),
+	    "last_error", api_json_text(st, OUT_LAST_ERROR)));
 }
 
 /* Append every row of the bound statement, rendered by fn, to a new array. */
@@ -139,12 +141,12 @@ static json_t *
 escalation_json(sqlite3_stmt *st)
 {
 	return (json_pack("{s:o, s:I, s:o, s:i, s:i, s:o}",
-	    "policy", col_text(st, ESC_POLICY),
+	    "policy", api_json_text(st, ESC_POLICY),
 	    "obligation", (json_int_t)sqlite3_column_int64(st, ESC_OBLIGATION),
-	    "started_at", col_time(st, ESC_STARTED_AT),
+	    "started_at", api_json_time(st, ESC_STARTED_AT),
 	    "step", sqlite3_column_int(st, ESC_STEP),
 	    "repeats", sqlite3_column_int(st, ESC_REPEATS),
-	    "state", col_text(st, ESC_STATE)));
+	    "state", api_json_text(st, ESC_STATE)));
 }
 
 /* The whole incident, or NULL when there is none with that key. */
