@@ -404,10 +404,15 @@ ctl_test(const struct ctl_env *env, int argc, char **argv)
 		return (2);
 	}
 	for (f = 1; f < argc; f++) {
-		if ((doc = json_load_file(argv[f], 0, &jerr)) == NULL ||
-		    !json_is_string(json_object_get(doc, "site"))) {
+		if ((doc = json_load_file(argv[f], 0, &jerr)) == NULL) {
 			fprintf(stderr, "%s:%d: %s\n", argv[f], jerr.line,
-			    doc == NULL ? jerr.text : "needs \"site\"");
+			    jerr.text);
+			failed++;
+			continue;
+		}
+		if (!json_is_string(json_object_get(doc, "site"))) {
+			fprintf(stderr, "%s: needs \"site\": the site file, "
+			    "relative to the test file\n", argv[f]);
 			json_decref(doc);
 			failed++;
 			continue;
