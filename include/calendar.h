@@ -25,7 +25,6 @@ struct calendar;
 
 int	 calendar_set_zone(const char *, char **);
 int	 calendar_parse_duration(const char *, struct duration *, char **);
-char	*calendar_duration_text(const struct duration *);
 
 struct calendar	*calendar_new(void);
 void	 calendar_free(struct calendar *);

@@ -10,8 +10,6 @@
 
 int64_t	clock_now(void);
 void	clock_set_virtual(int64_t);
-void	clock_use_real(void);
-int	clock_is_virtual(void);
 int64_t	clock_monotonic_us(void);	/* for measuring, never deciding */
 
 #endif

@@ -53,8 +53,6 @@ typedef void (*engine_sink)(const char *, void *);
 struct engine	*engine_new(struct store *, struct rules *);
 void		 engine_free(struct engine *);
 void		 engine_set_rules(struct engine *, struct rules *);
-struct rules	*engine_rules(struct engine *);
-struct store	*engine_store(struct engine *);
 void		 engine_set_sink(struct engine *, engine_sink, void *);
 int		 engine_recover(struct engine *);
 int		 engine_sync_recurring(struct engine *);
@@ -70,6 +68,5 @@ int		 engine_submit(struct engine *, struct record *,
 int		 engine_fire_due(struct engine *, int64_t, int);
 int64_t		 engine_next_due(struct engine *);
 const struct engine_stats *engine_stats(struct engine *);
-uint64_t	 engine_notifications_committed(struct engine *);
 
 #endif

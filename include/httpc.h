@@ -26,6 +26,5 @@ struct httpc	*httpc_new(struct event_base *);
 void		 httpc_free(struct httpc *);
 int		 httpc_post(struct httpc *, const char *, struct curl_slist *,
 		     const char *, size_t, long, httpc_cb, void *);
-size_t		 httpc_in_flight(struct httpc *);
 
 #endif

@@ -24,6 +24,5 @@ struct ingest	*ingest_new(struct event_base *, struct engine *,
 void		 ingest_free(struct ingest *);
 void		 ingest_submit(struct ingest *, struct record **, size_t,
 		     ingest_cb, void *);
-size_t		 ingest_batches(struct ingest *);
 
 #endif

@@ -36,7 +36,6 @@ struct record	*record_parse(json_t *, int64_t, struct record_error *);
 struct record	*record_new(const char *, const char *, const char *,
 		     const char *, int64_t);
 void		 record_free(struct record *);
-int		 record_type_needs_incident(const char *);
 int		 record_grade_parse(json_t *);
 void		 record_error_set(struct record_error *, const char *,
 		     const char *, const char *, ...)

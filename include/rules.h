@@ -162,7 +162,6 @@ void		 rules_problems_add(struct rules_problems *, const char *,
 void		 rules_problems_clear(struct rules_problems *);
 
 const struct site	*rules_site(const struct rules *);
-const char		*rules_site_path(const struct rules *);
 struct sandbox		*rules_sandbox(const struct rules *);
 const struct calendar	*rules_calendar(const struct rules *);
 size_t			 rules_procedure_count(const struct rules *);

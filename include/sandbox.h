@@ -24,6 +24,5 @@ void		 sandbox_set_limits(struct sandbox *,
 lua_State	*sandbox_state(struct sandbox *);
 int		 sandbox_load_file(struct sandbox *, const char *, char **);
 int		 sandbox_pcall(struct sandbox *, int, int, char **);
-size_t		 sandbox_memory(struct sandbox *);
 
 #endif

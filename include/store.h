@@ -98,8 +98,6 @@ int		 store_step(struct store *, sqlite3_stmt *);
 int		 store_run(struct store *, enum store_stmt, const char *, ...);
 int64_t		 store_last_id(struct store *);
 int		 store_changes(struct store *);
-const char	*store_errmsg(struct store *);
 const char	*store_column_text(sqlite3_stmt *, int);
-int		 store_schema_version(struct store *);
 
 #endif

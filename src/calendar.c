@@ -85,33 +85,6 @@ bad:
 	return (-1);
 }
 
-char *
-calendar_duration_text(const struct duration *d)
-{
-	char	*s;
-
-	switch (d->kind) {
-	case DURATION_CALENDAR_DAYS:
-		xasprintf(&s, "%lldcd", (long long)d->value);
-		break;
-	case DURATION_WORKING_DAYS:
-		xasprintf(&s, "%lldwd", (long long)d->value);
-		break;
-	default:
-		if (d->value % MSEC_PER_HOUR == 0)
-			xasprintf(&s, "%lldh", (long long)(d->value /
-			    MSEC_PER_HOUR));
-		else if (d->value % MSEC_PER_MIN == 0)
-			xasprintf(&s, "%lldm", (long long)(d->value /
-			    MSEC_PER_MIN));
-		else
-			xasprintf(&s, "%llds", (long long)(d->value /
-			    MSEC_PER_SEC));
-		break;
-	}
-	return (s);
-}
-
 struct calendar *
 calendar_new(void)
 {

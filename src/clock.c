@@ -28,18 +28,6 @@ clock_set_virtual(int64_t now)
 	clock_virtual_now = now;
 }
 
-void
-clock_use_real(void)
-{
-	clock_virtual = 0;
-}
-
-int
-clock_is_virtual(void)
-{
-	return (clock_virtual);
-}
-
 int64_t
 clock_monotonic_us(void)
 {

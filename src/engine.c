@@ -44,7 +44,6 @@ struct engine {
 	size_t			  request_mark;
 	int64_t			  recovered_at;	/* start-up: earlier is late */
 	uint64_t		  notified;	/* outbox rows this transaction */
-	uint64_t		  notified_committed;
 
 	struct engine_stats	  stats;
 };
@@ -139,18 +138,6 @@ engine_set_rules(struct engine *e, struct rules *rules)
 	e->rules = rules;
 }
 
-struct rules *
-engine_rules(struct engine *e)
-{
-	return (e->rules);
-}
-
-struct store *
-engine_store(struct engine *e)
-{
-	return (e->store);
-}
-
 void
 engine_set_sink(struct engine *e, engine_sink sink, void *arg)
 {
@@ -162,12 +149,6 @@ const struct engine_stats *
 engine_stats(struct engine *e)
 {
 	return (&e->stats);
-}
-
-uint64_t
-engine_notifications_committed(struct engine *e)
-{
-	return (e->notified_committed);
 }
 
 /* Rebuild the timer heap from the store: the start-up half of durability. */
@@ -215,7 +196,6 @@ engine_commit(struct engine *e)
 			e->sink(e->pending[i], e->sink_arg);
 	}
 	e->stats.actions += e->npending;
-	e->notified_committed += e->notified;
 	e->stats.notifications += e->notified;
 	engine_pending_clear(e, 0);
 	return (0);
@@ -887,14 +867,15 @@ engine_open(struct engine *e, struct record *ev, struct incident **incp)
 	json_t			*procs, *extra;
 	size_t			 i, j, n = rules_procedure_count(e->rules);
 	char			*cause, *text;
+	const char		*title;
 	int			 failed = 0;
 
 	inc = xcalloc(1, sizeof(*inc));
 	inc->key = xstrdup(ev->incident);
 	inc->unit = xstrdup(ev->unit);
 	inc->category = ev->category != NULL ? xstrdup(ev->category) : NULL;
-	text = (char *)json_string_value(json_object_get(ev->json, "title"));
-	inc->title = text != NULL ? xstrdup(text) : NULL;
+	title = json_string_value(json_object_get(ev->json, "title"));
+	inc->title = title != NULL ? xstrdup(title) : NULL;
 	inc->opened_at = ev->received_at;
 	inc->occurred_at = ev->occurred_at;
 	inc->procedures = procs = json_array();

@@ -32,7 +32,6 @@ struct ingest {
 	size_t			  nqueue;
 	void			(*after_commit)(void *);
 	void			 *after_arg;
-	size_t			  batches;
 };
 
 static void	ingest_flush_cb(evutil_socket_t, short, void *);
@@ -59,12 +58,6 @@ ingest_free(struct ingest *in)
 	event_free(in->flush_ev);
 	free(in->queue);
 	free(in);
-}
-
-size_t
-ingest_batches(struct ingest *in)
-{
-	return (in->batches);
 }
 
 /* Queue records (taken) for the next commit; cb runs after it. */
@@ -131,7 +124,6 @@ ingest_flush_cb(evutil_socket_t fd, short what, void *arg)
 
 	in->queue = NULL;
 	in->nqueue = 0;
-	in->batches++;
 	committed = engine_begin(in->engine) == 0;
 	for (i = 0; i < n && committed; i++)
 		ingest_apply(in, queue[i]);

@@ -52,7 +52,7 @@ record_error_set(struct record_error *err, const char *code, const char *field,
 	va_end(ap);
 }
 
-int
+static int
 record_type_needs_incident(const char *type)
 {
 	size_t	i;

@@ -574,12 +574,6 @@ rules_site(const struct rules *r)
 	return (&r->site);
 }
 
-const char *
-rules_site_path(const struct rules *r)
-{
-	return (r->site_path);
-}
-
 struct sandbox *
 rules_sandbox(const struct rules *r)
 {

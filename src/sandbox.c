@@ -256,12 +256,6 @@ sandbox_state(struct sandbox *sb)
 	return (sb->L);
 }
 
-size_t
-sandbox_memory(struct sandbox *sb)
-{
-	return (sb->used);
-}
-
 static char *
 sandbox_error_text(lua_State *L)
 {

@@ -402,20 +402,8 @@ store_changes(struct store *s)
 }
 
 const char *
-store_errmsg(struct store *s)
-{
-	return (sqlite3_errmsg(s->db));
-}
-
-const char *
 store_column_text(sqlite3_stmt *st, int col)
 {
 	return ((const char *)sqlite3_column_text(st, col));
 }
 
-int
-store_schema_version(struct store *s)
-{
-	(void)s;
-	return (store_schema_latest());
-}
