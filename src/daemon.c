@@ -46,6 +46,7 @@ struct daemon {
 	struct event			*timer_ev;
 	struct event			*sig_ev[3];
 	int64_t				 started_at;
+	uint64_t			 notified;	/* seen by the outbox */
 };
 
 struct engine *daemon_engine(struct daemon *d) { return (d->engine); }
@@ -95,12 +96,20 @@ daemon_arm(struct daemon *d)
 	evtimer_add(d->timer_ev, &tv);
 }
 
-/* New rows may be due sooner than the armed timer; new mail may wait. */
+/*
+ * After a commit: new timers may be due sooner than the armed one, and the
+ * outbox is woken only if the commit wrote notifications.
+ */
 void
 daemon_after_commit(struct daemon *d)
 {
+	uint64_t	notified = engine_stats(d->engine)->notifications;
+
 	daemon_arm(d);
-	outbox_kick(d->outbox);
+	if (notified != d->notified) {
+		d->notified = notified;
+		outbox_kick(d->outbox);
+	}
 }
 
 static void
@@ -216,8 +225,8 @@ daemon_teardown(struct daemon *d)
 	if (d->timer_ev != NULL)
 		event_free(d->timer_ev);
 	ingest_free(d->ingest);
+	httpc_free(d->httpc);		/* ends transfers into the outbox */
 	outbox_free(d->outbox);
-	httpc_free(d->httpc);
 	engine_free(d->engine);
 	store_close(d->store);
 	rules_free(d->rules);
@@ -286,7 +295,8 @@ daemon_run(const struct daemon_options *opts)
 		evsignal_add(d.sig_ev[i], NULL);
 	}
 	d.timer_ev = evtimer_new(d.base, daemon_timer_cb, &d);
-	daemon_after_commit(&d);
+	daemon_arm(&d);
+	outbox_kick(d.outbox);		/* what was queued before we stopped */
 
 	log_info("daemon: started version=%s listen=%s db=%s site=%s "
 	    "procedures=%zu timers=%s", TOCSIN_VERSION, listen, path,

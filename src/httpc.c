@@ -7,6 +7,8 @@
  * Ownership: a struct httpc_transfer owns its easy handle, header list,
  * body copy and response buffer, and is freed after its callback runs.
  */
+#include <sys/queue.h>
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,12 +20,14 @@
 
 #define HTTPC_RESPONSE_MAX	(64 * 1024)
 
+struct httpc_transfer;
+
 struct httpc {
 	struct event_base	*base;
 	CURLM			*multi;
 	struct event		*timer;
 	int			 running;
-	size_t			 in_flight;
+	TAILQ_HEAD(, httpc_transfer) transfers;
 };
 
 struct httpc_socket {
@@ -43,7 +47,23 @@ struct httpc_transfer {
 	char			 error[CURL_ERROR_SIZE];
 	httpc_cb		 cb;
 	void			*arg;
+	TAILQ_ENTRY(httpc_transfer) entry;
 };
+
+/* Detach t, tell its owner how it ended, free it. */
+static void
+httpc_transfer_end(struct httpc *h, struct httpc_transfer *t,
+    const struct httpc_response *r)
+{
+	curl_multi_remove_handle(h->multi, t->easy);
+	TAILQ_REMOVE(&h->transfers, t, entry);
+	t->cb(r, t->arg);
+	curl_easy_cleanup(t->easy);
+	curl_slist_free_all(t->headers);
+	free(t->body);
+	free(t->resp);
+	free(t);
+}
 
 static void
 httpc_check_multi(struct httpc *h)
@@ -69,14 +89,7 @@ httpc_check_multi(struct httpc *h)
 			    curl_easy_strerror(msg->data.result);
 		r.body = t->resp != NULL ? t->resp : "";
 		r.len = t->resp_len;
-		curl_multi_remove_handle(h->multi, easy);
-		h->in_flight--;
-		t->cb(&r, t->arg);
-		curl_easy_cleanup(easy);
-		curl_slist_free_all(t->headers);
-		free(t->body);
-		free(t->resp);
-		free(t);
+		httpc_transfer_end(h, t, &r);
 	}
 }
 
@@ -198,6 +211,7 @@ httpc_new(struct event_base *base)
 	if ((h->multi = curl_multi_init()) == NULL)
 		fatalx("httpc: curl_multi_init failed");
 	h->timer = evtimer_new(base, httpc_timeout_cb, h);
+	TAILQ_INIT(&h->transfers);
 	curl_multi_setopt(h->multi, CURLMOPT_SOCKETFUNCTION, httpc_socket_cb);
 	curl_multi_setopt(h->multi, CURLMOPT_SOCKETDATA, h);
 	curl_multi_setopt(h->multi, CURLMOPT_TIMERFUNCTION, httpc_timer_cb);
@@ -209,17 +223,21 @@ httpc_new(struct event_base *base)
 void
 httpc_free(struct httpc *h)
 {
+	struct httpc_transfer	*t;
+	struct httpc_response	 r;
+
 	if (h == NULL)
 		return;
+	/* Transfers still under way end now; their owners hear so. */
+	memset(&r, 0, sizeof(r));
+	r.error = "shutting down";
+	r.body = "";
+	r.retry_after = -1;
+	while ((t = TAILQ_FIRST(&h->transfers)) != NULL)
+		httpc_transfer_end(h, t, &r);
 	curl_multi_cleanup(h->multi);
 	event_free(h->timer);
 	free(h);
-}
-
-size_t
-httpc_in_flight(struct httpc *h)
-{
-	return (h->in_flight);
 }
 
 /* POST body to url; headers is taken.  The callback runs exactly once. */
@@ -265,6 +283,6 @@ httpc_post(struct httpc *h, const char *url, struct curl_slist *headers,
 		free(t);
 		return (-1);
 	}
-	h->in_flight++;
+	TAILQ_INSERT_TAIL(&h->transfers, t, entry);
 	return (0);
 }

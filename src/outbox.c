@@ -39,6 +39,7 @@ struct outbox {
 };
 
 static void	outbox_scan_cb(evutil_socket_t, short, void *);
+static void	delivery_free(struct delivery *);
 static void	outbox_flush_cb(evutil_socket_t, short, void *);
 
 struct outbox *
@@ -60,8 +61,13 @@ outbox_new(struct event_base *base, struct store *store, struct httpc *httpc,
 void
 outbox_free(struct outbox *o)
 {
+	size_t	i;
+
 	if (o == NULL)
 		return;
+	/* Unrecorded results stay "sending" and are queued again at start. */
+	for (i = 0; i < o->ndone; i++)
+		delivery_free(o->done[i]);
 	event_free(o->scan_ev);
 	event_free(o->flush_ev);
 	free(o->done);

@@ -374,6 +374,8 @@ class Sink:
         self.posts = []
         self.fail_status = 503
         self.fail_until = 0.0
+        self.hold_until = 0.0     # a slow gateway: answers wait until then
+        self.arrived = 0
         sink = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -381,6 +383,10 @@ class Sink:
 
             def do_POST(self):
                 raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                with sink.lock:
+                    sink.arrived += 1
+                while time.monotonic() < sink.held_until():
+                    time.sleep(0.02)   # the gateway being slow, not the test waiting
                 status = sink.current_status()
                 with sink.lock:
                     sink.posts.append(Post(self.path, {k.lower(): v for k, v in self.headers.items()},
@@ -413,6 +419,18 @@ class Sink:
         with self.lock:
             self.fail_status = status
             self.fail_until = time.monotonic() + seconds
+
+    def hold(self, seconds):
+        with self.lock:
+            self.hold_until = time.monotonic() + seconds
+
+    def release(self):
+        with self.lock:
+            self.hold_until = 0.0
+
+    def held_until(self):
+        with self.lock:
+            return self.hold_until
 
     def current_status(self):
         with self.lock:
@@ -912,6 +930,26 @@ def test_reload():
     d.stop()
 
 
+def test_stop_during_delivery():
+    """SIGTERM with a webhook in flight: a clean exit, and it is sent after restart."""
+    sink = Sink()
+    sink.hold(30)
+    d = Daemon(site_files(sink, due="1h")).start()
+    d.accept(report("inc-slow"))
+    wait_until(lambda: sink.arrived >= 1, 5, "the open notification reaching the gateway")
+    d.stop()        # fails the test unless the exit is clean (sanitizers included)
+    rows = d.query_db("SELECT status FROM outbox")
+    expect(rows == [("sending",)], f"outbox after a stop mid-delivery: {rows}")
+    sink.release()
+    d.start()
+    wait_until(lambda: [n.get("status") for n in
+                        d.request("GET", "/v1/notifications").data["notifications"]]
+               == ["delivered"], 10, "the interrupted delivery sent after the restart")
+    keys = {p.headers.get("webhook-id") for p in sink.webhooks(incident="inc-slow")}
+    expect(len(keys) == 1, f"one notification, one idempotency key on every attempt: {keys}")
+    d.stop()
+
+
 def test_tocsinctl():
     expect(os.access(TOCSINCTL, os.X_OK), f"{TOCSINCTL} is not built")
     sink = Sink()
@@ -990,6 +1028,7 @@ TESTS = [
     test_gateway_down_then_back,
     test_compliance_ledger,
     test_reload,
+    test_stop_during_delivery,
     test_tocsinctl,
     test_check_config,
 ]
