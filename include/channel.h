@@ -45,11 +45,25 @@ struct delivery {
 	int64_t				 deadline_at;
 };
 
+/*
+ * A driver names the options it reads; channel_check_all refuses any other
+ * key (beside the ones every channel has, CHANNEL_COMMON_OPTIONS) so a typo
+ * in a site file is a load-time error, not a silent default.  check() then
+ * looks at the values.  rate_per_minute is the provider's own limit (a
+ * DingTalk robot takes 20 a minute); a site may set a lower one.
+ */
 struct channel_driver {
-	const char	*kind;
-	int		(*check)(const struct channel_def *, char **);
-	void		(*send)(struct delivery *);
+	const char		 *kind;
+	const char *const	 *options;	/* NULL-terminated */
+	int			  rate_per_minute;	/* 0: no limit */
+	int			(*check)(const struct channel_def *, char **);
+	void			(*send)(struct delivery *);
 };
+
+/* Options the outbox reads for every channel. */
+#define CHANNEL_COMMON_OPTIONS \
+	"rate_per_minute", "concurrency", "fallback", "timeout_ms"
+
 
 const struct channel_driver	*channel_driver_find(const char *);
 void	channel_check_all(const struct rules *, struct rules_problems *);

@@ -8,11 +8,17 @@
 
 struct rules;
 
+#define ORG_MOBILES_MAX	32
+
+/* mobiles: the person's phone, or the phones of a group's members, for
+ * robots that @-mention the people a message concerns. */
 struct recipient {
 	const char	*id;		/* person or group id */
 	const char	*name;		/* display name */
 	const char	*phone;		/* NULL for a group */
 	const char	*channel;
+	const char	*mobiles[ORG_MOBILES_MAX];
+	size_t		 nmobiles;
 };
 
 typedef void (*org_cb)(const struct recipient *, void *);

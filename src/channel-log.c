@@ -22,6 +22,7 @@ channel_log_send(struct delivery *d)
 
 const struct channel_driver channel_log_driver = {
 	.kind = "log",
+	.options = NULL,
 	.check = NULL,
 	.send = channel_log_send,
 };

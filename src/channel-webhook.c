@@ -150,8 +150,13 @@ channel_webhook_send(struct delivery *d)
 	free(body);
 }
 
+static const char *const channel_webhook_options[] = {
+	"url", "secret", NULL
+};
+
 const struct channel_driver channel_webhook_driver = {
 	.kind = "webhook",
+	.options = channel_webhook_options,
 	.check = channel_webhook_check,
 	.send = channel_webhook_send,
 };

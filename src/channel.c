@@ -26,13 +26,63 @@ channel_driver_find(const char *kind)
 	return (NULL);
 }
 
+static const char *const channel_common_options[] = {
+	CHANNEL_COMMON_OPTIONS, NULL
+};
+
+static int
+channel_option_known(const char *const *list, const char *key)
+{
+	for (; list != NULL && *list != NULL; list++) {
+		if (strcmp(*list, key) == 0)
+			return (1);
+	}
+	return (0);
+}
+
+/* Unknown keys, then the common options' values, then the driver's check. */
+static void
+channel_check_one(const struct rules *r, const struct channel_def *def,
+    const struct channel_driver *drv, struct rules_problems *problems)
+{
+	const char	*key, *fallback;
+	json_t		*v;
+	char		*cause;
+
+	json_object_foreach(def->options, key, v) {
+		if (!channel_option_known(channel_common_options, key) &&
+		    !channel_option_known(drv->options, key))
+			rules_problems_add(problems, "%s: channel \"%s\": "
+			    "unknown option \"%s\" for kind \"%s\"", def->where,
+			    def->name, key, drv->kind);
+	}
+	if (channel_option_int(def, "rate_per_minute", 1) < 1 ||
+	    channel_option_int(def, "concurrency", 1) < 1 ||
+	    channel_option_int(def, "timeout_ms", 1) < 1)
+		rules_problems_add(problems, "%s: channel \"%s\": "
+		    "rate_per_minute, concurrency and timeout_ms must be "
+		    "positive whole numbers", def->where, def->name);
+	if ((v = json_object_get(def->options, "fallback")) != NULL) {
+		fallback = json_string_value(v);
+		if (fallback == NULL || rules_channel_find(r, fallback) == NULL ||
+		    strcmp(fallback, def->name) == 0)
+			rules_problems_add(problems, "%s: channel \"%s\": "
+			    "fallback must name another declared channel",
+			    def->where, def->name);
+	}
+	if (drv->check != NULL && drv->check(def, &cause) != 0) {
+		rules_problems_add(problems, "%s: channel \"%s\": %s",
+		    def->where, def->name, cause);
+		free(cause);
+	}
+}
+
 void
 channel_check_all(const struct rules *r, struct rules_problems *problems)
 {
 	const struct channel_def	*def;
 	const struct channel_driver	*drv;
 	size_t				 i, n = rules_channel_count(r);
-	char				*cause;
 
 	for (i = 0; i < n; i++) {
 		def = rules_channel(r, i);
@@ -44,11 +94,7 @@ channel_check_all(const struct rules *r, struct rules_problems *problems)
 			    def->kind);
 			continue;
 		}
-		if (drv->check != NULL && drv->check(def, &cause) != 0) {
-			rules_problems_add(problems, "%s: channel \"%s\": %s",
-			    def->where, def->name, cause);
-			free(cause);
-		}
+		channel_check_one(r, def, drv, problems);
 	}
 }
 

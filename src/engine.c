@@ -524,7 +524,7 @@ engine_notify_one(const struct recipient *r, void *arg)
 	const struct scope	*s = n->s;
 	unsigned char		 raw[16];
 	char			 key[40], at[CALENDAR_TIME_MAX], *body;
-	json_t			*o;
+	json_t			*o, *mobiles;
 	int64_t			 now = clock_now();
 	size_t			 i;
 
@@ -545,6 +545,12 @@ engine_notify_one(const struct recipient *r, void *arg)
 	    "channel", r->channel,
 	    "title", s->inc != NULL ? s->inc->title : NULL,
 	    "text", n->text);
+	if (r->nmobiles > 0) {
+		mobiles = json_array();
+		for (i = 0; i < r->nmobiles; i++)
+			json_array_append_new(mobiles, json_string(r->mobiles[i]));
+		json_object_set_new(o, "mobiles", mobiles);
+	}
 	body = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	json_decref(o);
 	if (store_run(e->store, STMT_OUTBOX_INSERT, "titi" "tttt" "ii",

@@ -26,47 +26,58 @@ struct org_walk {
 };
 
 static void
-org_tell(struct org_walk *w, const char *id, const char *name,
-    const char *phone, const char *channel)
+org_tell(struct org_walk *w, struct recipient *r, const char *channel)
 {
-	struct recipient	r;
-	size_t			i;
+	size_t	i;
 
 	for (i = 0; i < w->nseen; i++) {
-		if (strcmp(w->seen[i][0], id) == 0 &&
+		if (strcmp(w->seen[i][0], r->id) == 0 &&
 		    strcmp(w->seen[i][1], channel) == 0)
 			return;
 	}
 	if (w->nseen < ORG_SEEN_MAX) {
-		w->seen[w->nseen][0] = id;
+		w->seen[w->nseen][0] = r->id;
 		w->seen[w->nseen][1] = channel;
 		w->nseen++;
 	}
-	r.id = id;
-	r.name = name != NULL ? name : id;
-	r.phone = phone;
-	r.channel = channel;
-	w->cb(&r, w->arg);
+	r->channel = channel;
+	w->cb(r, w->arg);
 	w->told++;
 }
 
 static void
 org_person(struct org_walk *w, const struct person *p)
 {
-	size_t	i;
+	struct recipient	r;
+	size_t			i;
 
+	memset(&r, 0, sizeof(r));
+	r.id = p->id;
+	r.name = p->name != NULL ? p->name : p->id;
+	r.phone = p->phone;
+	if (p->phone != NULL)
+		r.mobiles[r.nmobiles++] = p->phone;
 	for (i = 0; i < p->channels.n; i++)
-		org_tell(w, p->id, p->name, p->phone, p->channels.v[i]);
+		org_tell(w, &r, p->channels.v[i]);
 }
 
 static void
 org_group(struct org_walk *w, const struct group *g)
 {
+	struct recipient	 r;
 	const struct person	*p;
 	size_t			 i;
 
+	memset(&r, 0, sizeof(r));
+	r.id = g->id;
+	r.name = g->name != NULL ? g->name : g->id;
+	for (i = 0; i < g->members.n && r.nmobiles < ORG_MOBILES_MAX; i++) {
+		p = rules_person_find(w->rules, g->members.v[i]);
+		if (p != NULL && p->phone != NULL)
+			r.mobiles[r.nmobiles++] = p->phone;
+	}
 	for (i = 0; i < g->channels.n; i++)
-		org_tell(w, g->id, g->name, NULL, g->channels.v[i]);
+		org_tell(w, &r, g->channels.v[i]);
 	for (i = 0; i < g->members.n; i++) {
 		if ((p = rules_person_find(w->rules, g->members.v[i])) != NULL)
 			org_person(w, p);
