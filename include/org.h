@@ -6,6 +6,9 @@
 #ifndef ORG_H
 #define ORG_H
 
+#include <stddef.h>
+#include <stdint.h>
+
 struct rules;
 
 #define ORG_MOBILES_MAX	32
@@ -21,9 +24,12 @@ struct recipient {
 	size_t		 nmobiles;
 };
 
+struct roster;
+
 typedef void (*org_cb)(const struct recipient *, void *);
 
-int	org_resolve(const struct rules *, const char *, const char *, org_cb,
-	    void *);
+int		 org_resolve(const struct rules *, const char *, const char *,
+		     int64_t, org_cb, void *);
+const char	*org_on_duty(const struct roster *, int64_t);
 
 #endif

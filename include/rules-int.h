@@ -32,6 +32,8 @@ struct rules {
 	size_t			  ngroups;
 	struct role		**roles;
 	size_t			  nroles;
+	struct roster		**rosters;
+	size_t			  nrosters;
 	struct channel_def	**channels;
 	size_t			  nchannels;
 	struct token_def	**tokens;

@@ -122,6 +122,23 @@ struct role {
 	struct names	 targets;	/* a person, group or role each */
 };
 
+/*
+ * roster "duty" { handover = "08:30", start = "2026-01-05", every = "1d",
+ *   rotation = { ... }, on = { ["2026-10-01"] = "li" } }: who is on duty
+ * (值班, 领导带班) at a moment.  A shift runs from handover on its day to
+ * handover on the next; the dated list (节假日值班表) wins over the turn.
+ */
+struct roster {
+	char		*name;
+	int64_t		 handover;	/* ms after local midnight */
+	int64_t		 start_day;	/* calendar_date_number */
+	int		 every;		/* days per shift */
+	struct names	 rotation;	/* a person, group or role each */
+	int64_t		*on_days;	/* dated duties ... */
+	struct names	 on_targets;	/* ... and who has them */
+	char		*where;
+};
+
 struct channel_def {
 	char		*name;
 	char		*kind;
@@ -178,6 +195,8 @@ const struct recurring	*rules_recurring_find(const struct rules *,
 const struct person	*rules_person_find(const struct rules *, const char *);
 const struct group	*rules_group_find(const struct rules *, const char *);
 const struct role	*rules_role_find(const struct rules *, const char *);
+const struct roster	*rules_roster_find(const struct rules *,
+			     const char *);
 size_t			 rules_person_count(const struct rules *);
 const struct person	*rules_person(const struct rules *, size_t);
 size_t			 rules_group_count(const struct rules *);

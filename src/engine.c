@@ -580,7 +580,7 @@ engine_notify(struct engine *e, const struct scope *s, const char *role,
 	n.reason = reason;
 	n.text = engine_message(e, s, reason);
 	if (org_resolve(e->rules, role, s->inc != NULL ? s->inc->category :
-	    NULL, engine_notify_one, &n) == 0)
+	    NULL, clock_now(), engine_notify_one, &n) == 0)
 		log_warnx("engine: role=%s reaches nobody incident=%s", role,
 		    s->inc != NULL ? s->inc->key : "-");
 	free(n.text);

@@ -1,13 +1,15 @@
 /*
  * Role resolution.  A name in a notify list may be a declared role (which
  * maps a category, or "default", to a person, group or further role), a
- * person, a group, or a role that people and groups hold.  All that apply
+ * roster (whoever is on duty at the moment of the notification), a person,
+ * a group, or a role that people and groups hold.  All that apply
  * are told, each (recipient, channel) pair once, in declaration order so
  * that the timeline is the same on every run.
  */
 #include <stdlib.h>
 #include <string.h>
 
+#include "calendar.h"
 #include "org.h"
 #include "rules.h"
 #include "xmalloc.h"
@@ -18,6 +20,7 @@
 struct org_walk {
 	const struct rules	*rules;
 	const char		*category;
+	int64_t			 at;
 	org_cb			 cb;
 	void			*arg;
 	const char		*seen[ORG_SEEN_MAX][2];	/* id, channel */
@@ -84,9 +87,35 @@ org_group(struct org_walk *w, const struct group *g)
 	}
 }
 
+/*
+ * Who a roster has on duty at `at`: the shift's day is the local date of
+ * at - handover, so a 08:30 handover keeps last night's officer until
+ * 08:30.  A dated entry wins; otherwise turns run from start, `every` days
+ * each, and wrap (before start they count backwards the same way).
+ */
+const char *
+org_on_duty(const struct roster *ro, int64_t at)
+{
+	int64_t	day, turn, n = (int64_t)ro->rotation.n;
+	size_t	i;
+
+	day = calendar_day_number(at - ro->handover);
+	for (i = 0; i < ro->on_targets.n; i++) {
+		if (ro->on_days[i] == day)
+			return (ro->on_targets.v[i]);
+	}
+	if (n == 0)
+		return (NULL);
+	turn = (day - ro->start_day) / ro->every;
+	if ((day - ro->start_day) % ro->every < 0)
+		turn--;		/* floor, not truncation, before start */
+	return (ro->rotation.v[((turn % n) + n) % n]);
+}
+
 static void
 org_walk(struct org_walk *w, const char *name, int depth)
 {
+	const struct roster	*ro;
 	const struct role	*role;
 	const struct person	*p;
 	const struct group	*g;
@@ -108,6 +137,10 @@ org_walk(struct org_walk *w, const char *name, int depth)
 		if (target != NULL && strcmp(target, name) != 0)
 			org_walk(w, target, depth + 1);
 	}
+	if ((ro = rules_roster_find(w->rules, name)) != NULL &&
+	    (target = org_on_duty(ro, w->at)) != NULL &&
+	    strcmp(target, name) != 0)
+		org_walk(w, target, depth + 1);
 	if ((p = rules_person_find(w->rules, name)) != NULL)
 		org_person(w, p);
 	if ((g = rules_group_find(w->rules, name)) != NULL)
@@ -126,10 +159,11 @@ org_walk(struct org_walk *w, const char *name, int depth)
 	}
 }
 
-/* Call cb for each (recipient, channel) the role reaches; returns the count. */
+/* Call cb for each (recipient, channel) the role reaches at `at`; returns
+ * the count. */
 int
 org_resolve(const struct rules *rules, const char *role, const char *category,
-    org_cb cb, void *arg)
+    int64_t at, org_cb cb, void *arg)
 {
 	struct org_walk	*w;
 	int		 told;
@@ -137,6 +171,7 @@ org_resolve(const struct rules *rules, const char *role, const char *category,
 	w = xcalloc(1, sizeof(*w));
 	w->rules = rules;
 	w->category = category;
+	w->at = at;
 	w->cb = cb;
 	w->arg = arg;
 	org_walk(w, role, 0);

@@ -803,6 +803,89 @@ rules_api_recurring_body(lua_State *L)
 	return (0);
 }
 
+/* on = { ["2026-10-01"] = "li", ... }: the dated duty list. */
+static void
+parse_roster_on(struct parse *p, int t, struct roster *ro)
+{
+	lua_State	*L = p->L;
+	int		 y, m, d;
+
+	lua_getfield(L, t, "on");
+	if (lua_isnil(L, -1)) {
+		lua_pop(L, 1);
+		return;
+	}
+	if (!lua_istable(L, -1)) {
+		parse_problem(p, "\"on\" maps dates to who is on duty");
+		lua_pop(L, 1);
+		return;
+	}
+	lua_pushnil(L);
+	while (lua_next(L, -2) != 0) {
+		if (lua_type(L, -2) != LUA_TSTRING ||
+		    lua_type(L, -1) != LUA_TSTRING ||
+		    calendar_parse_date(lua_tostring(L, -2), &y, &m, &d) != 0)
+			parse_problem(p, "\"on\" maps dates YYYY-MM-DD to a "
+			    "person, group or role name");
+		else {
+			ro->on_days = xreallocarray(ro->on_days,
+			    ro->on_targets.n + 1, sizeof(*ro->on_days));
+			ro->on_days[ro->on_targets.n] =
+			    calendar_date_number(y, m, d);
+			names_add(&ro->on_targets, lua_tostring(L, -1));
+		}
+		lua_pop(L, 1);
+	}
+	lua_pop(L, 1);
+}
+
+static int
+rules_api_roster_body(lua_State *L)
+{
+	static const char *const keys[] = { "handover", "start", "every",
+	    "rotation", "on", NULL };
+	struct parse	 p;
+	struct roster	*ro;
+	char		*text;
+	int64_t		 every;
+	int		 y, m, d;
+
+	if (parse_begin(L, &p, "roster") != 0)
+		return (0);
+	ro = xcalloc(1, sizeof(*ro));
+	ro->name = xstrdup(lua_tostring(L, lua_upvalueindex(2)));
+	ro->where = xstrdup(p.where);
+	ro->every = 1;
+	APPEND(p.rules->rosters, p.rules->nrosters, ro);
+	parse_keys(&p, 1, keys);
+	if ((text = parse_string(&p, 1, "handover", 0)) != NULL &&
+	    ((ro->handover = parse_clock_time(text)) < 0 ||
+	    ro->handover >= 24 * MSEC_PER_HOUR))
+		parse_problem(&p, "\"handover\" must be a time of day such "
+		    "as \"08:30\"");
+	free(text);
+	if ((text = parse_string(&p, 1, "start", 1)) != NULL) {
+		if (calendar_parse_date(text, &y, &m, &d) == 0)
+			ro->start_day = calendar_date_number(y, m, d);
+		else
+			parse_problem(&p, "\"start\" must be a date "
+			    "YYYY-MM-DD");
+	}
+	free(text);
+	if (parse_elapsed(&p, 1, "every", &every) == 0 && every != 0) {
+		if (every % MSEC_PER_DAY != 0)
+			parse_problem(&p, "\"every\" must be whole days, "
+			    "such as \"1d\" or \"7d\"");
+		else
+			ro->every = (int)(every / MSEC_PER_DAY);
+	}
+	parse_names(&p, 1, "rotation", &ro->rotation);
+	parse_roster_on(&p, 1, ro);
+	if (ro->rotation.n == 0)
+		parse_problem(&p, "\"rotation\" must name who takes turns");
+	return (0);
+}
+
 /* Add "YYYY-MM-DD" or "YYYY-MM-DD..YYYY-MM-DD" to the calendar. */
 static void
 parse_holiday_dates(struct parse *p, const char *key, int year, int working)
@@ -1040,6 +1123,7 @@ static const struct {
 	{ "holidays", rules_api_holidays_body },
 	{ "recurring", rules_api_recurring_body },
 	{ "period", rules_api_period_body },
+	{ "roster", rules_api_roster_body },
 };
 
 /* Put the vocabulary into the sandbox's global table. */

@@ -154,6 +154,7 @@ rules_target_known(const struct rules *r, const char *name)
 	size_t	i;
 
 	if (rules_role_find(r, name) != NULL ||
+	    rules_roster_find(r, name) != NULL ||
 	    rules_person_find(r, name) != NULL ||
 	    rules_group_find(r, name) != NULL)
 		return (1);
@@ -236,6 +237,31 @@ rules_check_channels(struct rules *r, const char *what, const char *id,
 	}
 }
 
+/* A roster names people, groups or roles, and no name twice. */
+static void
+rules_check_rosters(struct rules *r)
+{
+	const struct roster	*ro;
+	char			 what[256];
+	size_t			 i, j;
+
+	for (i = 0; i < r->nrosters; i++) {
+		ro = r->rosters[i];
+		snprintf(what, sizeof(what), "roster \"%s\"", ro->name);
+		rules_check_targets(r, ro->where, what, &ro->rotation);
+		rules_check_targets(r, ro->where, what, &ro->on_targets);
+		if (rules_role_find(r, ro->name) != NULL)
+			rules_problems_add(r->problems, "%s: %s: a role of "
+			    "the same name is declared too", ro->where, what);
+		for (j = 0; j < i; j++) {
+			if (strcmp(r->rosters[j]->name, ro->name) == 0)
+				rules_problems_add(r->problems, "%s: %s is "
+				    "already declared at %s", ro->where, what,
+				    r->rosters[j]->where);
+		}
+	}
+}
+
 static void
 rules_check(struct rules *r)
 {
@@ -310,6 +336,7 @@ rules_check(struct rules *r)
 				    r->roles[i]->targets.v[j]);
 		}
 	}
+	rules_check_rosters(r);
 	for (i = 0; i < r->npersons; i++)
 		rules_check_channels(r, "person", r->persons[i]->id,
 		    &r->persons[i]->channels);
@@ -538,6 +565,15 @@ rules_free(struct rules *r)
 		free(r->roles[i]);
 	}
 	free(r->roles);
+	for (i = 0; i < r->nrosters; i++) {
+		free(r->rosters[i]->name);
+		free(r->rosters[i]->where);
+		free(r->rosters[i]->on_days);
+		names_free(&r->rosters[i]->rotation);
+		names_free(&r->rosters[i]->on_targets);
+		free(r->rosters[i]);
+	}
+	free(r->rosters);
 	for (i = 0; i < r->nchannels; i++) {
 		free(r->channels[i]->name);
 		free(r->channels[i]->kind);
@@ -616,6 +652,7 @@ RULES_FIND(rules_recurring_find, recurring, recurrings, nrecurrings, name)
 RULES_FIND(rules_person_find, person, persons, npersons, id)
 RULES_FIND(rules_group_find, group, groups, ngroups, id)
 RULES_FIND(rules_role_find, role, roles, nroles, name)
+RULES_FIND(rules_roster_find, roster, rosters, nrosters, name)
 RULES_FIND(rules_channel_find, channel_def, channels, nchannels, name)
 #undef RULES_FIND
 

@@ -26,7 +26,7 @@ procedure "network-security" {
 
 -- 先报分管副局长和办公室，必要时报主要负责人，处置不了的报市应急管理局
 policy "standard" {
-  { notify = { "office", "deputy" } },
+  { notify = { "office", "deputy", "duty" } },
   { after = "15m", notify = { "principal" } },
   { after = "30m", notify = { "superior" } },
   repeat_every = "1h",
