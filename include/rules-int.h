@@ -40,6 +40,7 @@ struct rules {
 	size_t			  ntokens;
 
 	struct rules_problems	*problems;
+	struct rules_problems	 warnings;	/* loadable, but likely wrong */
 };
 
 void	rules_api_open(lua_State *, struct rules *);

@@ -178,6 +178,7 @@ void		 rules_problems_add(struct rules_problems *, const char *,
 		     ...) __attribute__((format(printf, 2, 3)));
 void		 rules_problems_clear(struct rules_problems *);
 
+const struct rules_problems *rules_warnings(const struct rules *);
 const struct site	*rules_site(const struct rules *);
 struct sandbox		*rules_sandbox(const struct rules *);
 const struct calendar	*rules_calendar(const struct rules *);

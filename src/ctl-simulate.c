@@ -18,7 +18,7 @@
 #include <string.h>
 
 #include "calendar.h"
-#include "channel.h"
+#include "check.h"
 #include "clock.h"
 #include "ctl.h"
 #include "engine.h"
@@ -65,10 +65,8 @@ simulation_new(const char *site, const struct names *dirs, engine_sink out,
 	sim->out = out;
 	sim->arg = arg;
 	clock_set_virtual(0);
-	sim->rules = rules_load(site, dirs, &problems);
-	if (sim->rules != NULL)
-		channel_check_all(sim->rules, &problems);
-	if (problems.n > 0) {
+	sim->rules = check_load(site, dirs, &problems);
+	if (sim->rules == NULL) {
 		for (i = 0; i < problems.n; i++)
 			fprintf(stderr, "%s\n", problems.v[i]);
 		rules_problems_clear(&problems);
@@ -454,11 +452,8 @@ ctl_check(const struct ctl_env *env, int argc, char **argv)
 		{ "rules", required_argument, NULL, 'r' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct rules_problems	 problems = { NULL, 0 };
 	struct names		 dirs = { NULL, 0 };
 	const char		*site = NULL;
-	struct rules		*r;
-	size_t			 i;
 	int			 ch, rc;
 
 	optind = 1;
@@ -477,17 +472,7 @@ ctl_check(const struct ctl_env *env, int argc, char **argv)
 		names_free(&dirs);
 		return (2);
 	}
-	r = rules_load(site, &dirs, &problems);
-	if (r != NULL)
-		channel_check_all(r, &problems);
-	for (i = 0; i < problems.n; i++)
-		printf("%s\n", problems.v[i]);
-	rc = problems.n == 0 ? 0 : 1;
-	if (rc == 0)
-		printf("%s: ok, %zu procedures\n", site,
-		    rules_procedure_count(r));
-	rules_free(r);
-	rules_problems_clear(&problems);
+	rc = check_report(site, &dirs, stdout);
 	names_free(&dirs);
 	return (rc);
 }

@@ -16,7 +16,7 @@
 #include <event2/event.h>
 #include <systemd/sd-daemon.h>
 
-#include "channel.h"
+#include "check.h"
 #include "clock.h"
 #include "daemon.h"
 #include "engine.h"
@@ -60,21 +60,20 @@ int64_t daemon_started_at(struct daemon *d) { return (d->started_at); }
 static struct rules *
 daemon_load_rules(const struct daemon_options *opts)
 {
-	struct rules_problems	 problems = { NULL, 0 };
-	struct rules		*r;
-	size_t			 i;
+	struct rules_problems		 problems = { NULL, 0 };
+	const struct rules_problems	*warnings;
+	struct rules			*r;
+	size_t				 i;
 
-	r = rules_load(opts->site, &opts->rules, &problems);
-	if (r != NULL) {
-		channel_check_all(r, &problems);
-		if (problems.n > 0) {
-			rules_free(r);
-			r = NULL;
-		}
-	}
+	r = check_load(opts->site, &opts->rules, &problems);
 	for (i = 0; i < problems.n; i++)
 		log_warnx("rules: %s", problems.v[i]);
 	rules_problems_clear(&problems);
+	if (r == NULL)
+		return (NULL);
+	warnings = rules_warnings(r);
+	for (i = 0; i < warnings->n; i++)
+		log_warnx("rules: %s", warnings->v[i]);
 	return (r);
 }
 

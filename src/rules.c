@@ -354,6 +354,132 @@ rules_check(struct rules *r)
 	}
 }
 
+/* The values a table match term allows an event to have, or NULL: any. */
+static const struct names *
+match_allows(const struct match *m, const char *key)
+{
+	size_t	i;
+
+	for (i = 0; i < m->nterms; i++) {
+		if (strcmp(m->terms[i].key, key) == 0)
+			return (&m->terms[i].values);
+	}
+	return (NULL);
+}
+
+static int
+names_meet(const struct names *a, const struct names *b)
+{
+	size_t	i;
+
+	for (i = 0; i < a->n; i++) {
+		if (names_has(b, a->v[i]))
+			return (1);
+	}
+	return (0);
+}
+
+/*
+ * Why a procedure's match can never be true, or NULL.  Procedures are
+ * matched when a report opens an incident, with the grade as 1..4; a
+ * function is opaque.
+ */
+static const char *
+rules_never_matches(const struct procedure *p)
+{
+	static const char *const grades[] = { "1", "2", "3", "4" };
+	const struct names	*v;
+	size_t			 i, j;
+
+	if (p->match.ref != LUA_NOREF)
+		return (NULL);
+	for (i = 0; i < p->match.nterms; i++) {
+		if (p->match.terms[i].values.n == 0)
+			return ("a match term lists no values");
+	}
+	if ((v = match_allows(&p->match, "type")) != NULL &&
+	    !names_has(v, "report"))
+		return ("only a \"report\" opens an incident, and its match "
+		    "wants another type");
+	if ((v = match_allows(&p->match, "grade")) != NULL) {
+		for (i = j = 0; i < nitems(grades); i++)
+			j += names_has(v, grades[i]);
+		if (j == 0)
+			return ("it matches no grade from 1 to 4");
+	}
+	return (NULL);
+}
+
+/* Could one event match both table matches?  Functions: unknown, no. */
+static int
+rules_matches_overlap(const struct match *a, const struct match *b)
+{
+	const struct names	*other;
+	size_t			 i;
+
+	if (a->ref != LUA_NOREF || b->ref != LUA_NOREF)
+		return (0);
+	for (i = 0; i < a->nterms; i++) {
+		other = match_allows(b, a->terms[i].key);
+		if (other != NULL && !names_meet(&a->terms[i].values, other))
+			return (0);
+	}
+	return (1);
+}
+
+/* The first role both procedures tell on opening or grading, or NULL. */
+static const char *
+rules_shared_notify(const struct procedure *a, const struct procedure *b)
+{
+	size_t	i;
+	int	g;
+
+	for (i = 0; i < a->on_open.n; i++) {
+		if (names_has(&b->on_open, a->on_open.v[i]))
+			return (a->on_open.v[i]);
+	}
+	for (g = GRADE_MIN; g <= GRADE_MAX; g++) {
+		for (i = 0; i < a->grades[g].n; i++) {
+			if (names_has(&b->grades[g], a->grades[g].v[i]))
+				return (a->grades[g].v[i]);
+		}
+	}
+	return (NULL);
+}
+
+/* Loadable but likely wrong: dead procedures, double notification. */
+static void
+rules_lint(struct rules *r)
+{
+	const struct procedure	*p, *q;
+	const char		*why, *role;
+	size_t			 i, j;
+
+	for (i = 0; i < r->nprocedures; i++) {
+		p = r->procedures[i];
+		if ((why = rules_never_matches(p)) != NULL)
+			rules_problems_add(&r->warnings, "%s: warning: "
+			    "procedure \"%s\" can never match: %s", p->where,
+			    p->name, why);
+	}
+	for (i = 0; i < r->nprocedures; i++) {
+		p = r->procedures[i];
+		for (j = i + 1; j < r->nprocedures; j++) {
+			q = r->procedures[j];
+			if (rules_never_matches(p) != NULL ||
+			    rules_never_matches(q) != NULL ||
+			    !rules_matches_overlap(&p->match, &q->match) ||
+			    (role = rules_shared_notify(p, q)) == NULL)
+				continue;
+			rules_problems_add(&r->warnings, "%s: warning: "
+			    "procedures \"%s\" and \"%s\" (%s) can match the "
+			    "same report and both tell \"%s\": it would be "
+			    "told twice", q->where, p->name, q->name,
+			    p->where, role);
+		}
+	}
+}
+
 /* Without this year's schedule, working days are Monday to Friday. */
 static void
 rules_warn_calendar(const struct rules *r)
@@ -449,6 +575,7 @@ rules_load(const char *site_path, const struct names *rule_dirs,
 	}
 	rules_warn_calendar(r);
 	rules_check(r);
+	rules_lint(r);
 	limits.memory = r->site.rule_memory;
 	limits.instructions = r->site.rule_instructions;
 	sandbox_set_limits(r->sandbox, &limits);
@@ -510,6 +637,7 @@ rules_free(struct rules *r)
 
 	if (r == NULL)
 		return;
+	rules_problems_clear(&r->warnings);
 	for (i = 0; i < r->nprocedures; i++)
 		procedure_free(r->procedures[i]);
 	free(r->procedures);
@@ -602,6 +730,12 @@ rules_free(struct rules *r)
 	free(r->site_path);
 	free(r->site_dir);
 	free(r);
+}
+
+const struct rules_problems *
+rules_warnings(const struct rules *r)
+{
+	return (&r->warnings);
 }
 
 const struct site *

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "channel.h"
+#include "check.h"
 #include "daemon.h"
 #include "log.h"
 #include "rules.h"
@@ -60,22 +60,7 @@ tocsind_usage(FILE *f)
 static int
 tocsind_check(const struct daemon_options *opts)
 {
-	struct rules_problems	 problems = { NULL, 0 };
-	struct rules		*r;
-	size_t			 i;
-
-	r = rules_load(opts->site, &opts->rules, &problems);
-	if (r != NULL)
-		channel_check_all(r, &problems);
-	for (i = 0; i < problems.n; i++)
-		printf("%s\n", problems.v[i]);
-	if (problems.n == 0)
-		printf("%s: ok, %zu procedures\n", opts->site,
-		    rules_procedure_count(r));
-	rules_free(r);
-	i = problems.n;
-	rules_problems_clear(&problems);
-	return (i == 0 ? 0 : 1);
+	return (check_report(opts->site, &opts->rules, stdout));
 }
 
 int

@@ -1,0 +1,144 @@
+/*
+ * rules.c's load-time warnings: procedures that can never match, and
+ * procedures that would tell the same role twice about one report.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "rules.h"
+
+static char	dir[] = "/tmp/tocsin-rules-XXXXXX";
+
+static const char *site_text =
+"channel 'log' { kind = 'log' }\n"
+"person 'a' { roles = { 'office', 'principal' }, channels = { 'log' } }\n"
+"procedure 'p1' { match = { category = 'network_security' },\n"
+"  on_open = { notify = { 'office' } } }\n"
+"procedure 'p2' { match = { category = { 'network_security', 'epidemic' },\n"
+"  unit = 'h1' }, on_open = { notify = { 'principal', 'office' } } }\n"
+"procedure 'p3' { match = { category = 'epidemic', unit = 'h2' },\n"
+"  on_open = { notify = { 'office' } } }\n"
+"procedure 'p4' { match = { category = 'network_security' },\n"
+"  on_open = { notify = { 'principal' } } }\n"
+"procedure 'p5' { match = function(ev) return true end,\n"
+"  on_open = { notify = { 'office' } } }\n"
+"procedure 'p6' { match = { category = 'fire' },\n"
+"  grades = { [1] = { notify = { 'principal' } } } }\n"
+"procedure 'p7' { match = { category = 'fire', grade = { 1, 2 } },\n"
+"  grades = { [1] = { notify = { 'principal' } } } }\n"
+"procedure 'dead1' { match = { category = 'x', type = 'update' } }\n"
+"procedure 'dead2' { match = { grade = 7 } }\n"
+"procedure 'dead3' { match = { category = {} } }\n"
+"procedure 'alive' { match = { type = { 'report', 'update' } } }\n";
+
+static struct rules *
+load(const char *text)
+{
+	struct rules_problems	 problems = { NULL, 0 };
+	struct rules		*r;
+	char			 path[512];
+	FILE			*f;
+	size_t			 i;
+
+	snprintf(path, sizeof(path), "%s/site.lua", dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+	r = rules_load(path, NULL, &problems);
+	for (i = 0; i < problems.n; i++)
+		fprintf(stderr, "%s\n", problems.v[i]);
+	rules_problems_clear(&problems);
+	assert_non_null(r);
+	return (r);
+}
+
+/* How many warnings hold every needle. */
+static int
+warned(const struct rules *r, const char *a, const char *b)
+{
+	const struct rules_problems	*w = rules_warnings(r);
+	size_t				 i;
+	int				 n = 0;
+
+	for (i = 0; i < w->n; i++) {
+		if (strstr(w->v[i], a) != NULL &&
+		    (b == NULL || strstr(w->v[i], b) != NULL))
+			n++;
+	}
+	return (n);
+}
+
+static void
+test_never_matches(void **state)
+{
+	struct rules	*r = load(site_text);
+
+	assert_int_equal(warned(r, "site.lua:17: warning: procedure "
+	    "\"dead1\" can never match", "only a \"report\""), 1);
+	assert_int_equal(warned(r, "\"dead2\" can never match", "no grade"),
+	    1);
+	assert_int_equal(warned(r, "\"dead3\" can never match", "no values"),
+	    1);
+	assert_int_equal(warned(r, "\"alive\"", NULL), 0);
+	assert_int_equal(warned(r, "\"p5\" can never", NULL), 0);
+	rules_free(r);
+}
+
+static void
+test_double_notify(void **state)
+{
+	struct rules	*r = load(site_text);
+
+	/* Same category, both tell the office on opening. */
+	assert_int_equal(warned(r, "procedures \"p1\" and \"p2\"",
+	    "both tell \"office\""), 1);
+	/* p2 is for h1 only, p3 for h2 only: never the same report. */
+	assert_int_equal(warned(r, "\"p2\" and \"p3\"", NULL), 0);
+	/* Overlapping but telling different roles: no warning. */
+	assert_int_equal(warned(r, "\"p1\" and \"p4\"", NULL), 0);
+	assert_int_equal(warned(r, "\"p2\" and \"p4\"",
+	    "both tell \"principal\""), 1);
+	/* Grade notifications count too. */
+	assert_int_equal(warned(r, "\"p6\" and \"p7\"",
+	    "both tell \"principal\""), 1);
+	/* A match function cannot be compared. */
+	assert_int_equal(warned(r, "\"p5\"", NULL), 0);
+	rules_free(r);
+}
+
+static int
+setup(void **state)
+{
+	return (mkdtemp(dir) == NULL ? -1 : 0);
+}
+
+static int
+teardown(void **state)
+{
+	char	path[512];
+
+	snprintf(path, sizeof(path), "%s/site.lua", dir);
+	unlink(path);
+	rmdir(dir);
+	return (0);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_never_matches),
+		cmocka_unit_test(test_double_notify),
+	};
+
+	return (cmocka_run_group_tests(tests, setup, teardown));
+}
