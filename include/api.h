@@ -12,6 +12,7 @@
 
 struct daemon;
 struct evhttp_request;
+struct store;
 
 typedef void (*api_handler)(struct evhttp_request *, struct daemon *,
     const char *);
@@ -29,6 +30,10 @@ void	api_notifications_list(struct evhttp_request *, struct daemon *,
 	    const char *);
 void	api_compliance(struct evhttp_request *, struct daemon *,
 	    const char *);
+void	api_ack_page(struct evhttp_request *, struct daemon *, const char *);
+void	api_ack_confirm(struct evhttp_request *, struct daemon *,
+	    const char *);
+json_t	*api_incident_load(struct store *, const char *, int);
 json_t	*api_json_time(sqlite3_stmt *, int);
 json_t	*api_json_text(sqlite3_stmt *, int);
 

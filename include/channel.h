@@ -31,6 +31,8 @@ struct delivery {
 	char				*key;
 	char				*channel;
 	json_t				*body;	/* the outbox row's message */
+	char				*raw_body;	/* ... as stored */
+	int64_t				 obligation;
 	int				 attempt;
 	int64_t				 started_us;
 	const struct channel_def	*def;
@@ -62,7 +64,8 @@ struct channel_driver {
 
 /* Options the outbox reads for every channel. */
 #define CHANNEL_COMMON_OPTIONS \
-	"rate_per_minute", "concurrency", "fallback", "timeout_ms"
+	"rate_per_minute", "concurrency", "fallback", "fallback_after", \
+	"timeout_ms"
 
 
 const struct channel_driver	*channel_driver_find(const char *);

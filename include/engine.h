@@ -48,6 +48,16 @@ struct engine_stats {
 	uint64_t	 breaches;
 };
 
+/* What the outbox says of a notification it gave up on. */
+struct engine_undelivered {
+	const char	*body;		/* the outbox row's body */
+	const char	*channel;	/* where it failed */
+	const char	*detail;	/* the last error */
+	const char	*fallback;	/* a channel to hand it to, or NULL */
+	int64_t		 obligation;	/* the row's obligation, or 0 */
+	int64_t		 deadline;	/* the row's usefulness deadline */
+};
+
 typedef void (*engine_sink)(const char *, void *);
 
 struct engine	*engine_new(struct store *, struct rules *);
@@ -66,6 +76,8 @@ void		 engine_request_end(struct engine *, int);
 int		 engine_submit(struct engine *, struct record *,
 		     struct engine_result *, struct record_error *);
 int		 engine_fire_due(struct engine *, int64_t, int);
+int		 engine_undelivered(struct engine *,
+		     const struct engine_undelivered *);
 int64_t		 engine_next_due(struct engine *);
 const struct engine_stats *engine_stats(struct engine *);
 

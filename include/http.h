@@ -23,6 +23,7 @@ void		 http_free(struct http *);
 void		 http_set_body_limit(struct http *, size_t);
 
 void	 http_reply_json(struct evhttp_request *, int, json_t *);
+void	 http_reply_html(struct evhttp_request *, int, const char *);
 void	 http_reply_error(struct evhttp_request *, int, const char *,
 	    const char *, const char *, ...)
 	    __attribute__((format(printf, 5, 6)));

@@ -8,6 +8,7 @@
 
 #include <stdint.h>
 
+struct engine;
 struct event_base;
 struct httpc;
 struct outbox;
@@ -22,7 +23,7 @@ struct outbox_stats {
 };
 
 struct outbox	*outbox_new(struct event_base *, struct store *,
-		     struct httpc *, struct rules *);
+		     struct httpc *, struct engine *, struct rules *);
 void		 outbox_free(struct outbox *);
 void		 outbox_set_rules(struct outbox *, struct rules *);
 int		 outbox_recover(struct outbox *);

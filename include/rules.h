@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "calendar.h"
+#include "message.h"
 #include "tocsin.h"
 
 struct sandbox;
@@ -54,6 +55,7 @@ struct obligation_def {
 	size_t		 nremind;
 	char		*owner;		/* a role */
 	char		*on_breach;	/* a policy, or NULL: tell the owner */
+	struct messages	 messages;
 };
 
 struct procedure {
@@ -67,12 +69,14 @@ struct procedure {
 	struct names		 period_tags;	/* during a period tagged ... */
 	struct names		*period_notify;	/* ... also tell these */
 	int			 classify;	/* function ref or LUA_NOREF */
+	struct messages		 messages;
 	char			*where;		/* file:line */
 };
 
 struct policy_step {
 	int64_t		 after;		/* from the start of the escalation */
 	struct names	 notify;
+	char		*message;	/* template, or NULL */
 };
 
 struct policy {
@@ -96,6 +100,7 @@ struct recurring {
 	struct match	 met_by;
 	char		*owner;
 	char		*on_breach;
+	struct messages	 messages;
 	char		*where;
 };
 
@@ -160,6 +165,9 @@ struct site {
 	struct names	 rules;		/* rule pack directories */
 	size_t		 body_limit;
 	int64_t		 notify_deadline;	/* usefulness of a message */
+	char		*undelivered_notify;	/* told of dead messages */
+	char		*public_url;	/* base of acknowledgement links */
+	struct messages	 messages;	/* the site's own defaults */
 	long		 rule_instructions;
 	size_t		 rule_memory;
 };

@@ -150,7 +150,7 @@ escalation_json(sqlite3_stmt *st)
 }
 
 /* The whole incident, or NULL when there is none with that key. */
-static json_t *
+json_t *
 api_incident_load(struct store *s, const char *key, int full)
 {
 	sqlite3_stmt	*st;

@@ -58,10 +58,12 @@ channel_check_one(const struct rules *r, const struct channel_def *def,
 	}
 	if (channel_option_int(def, "rate_per_minute", 1) < 1 ||
 	    channel_option_int(def, "concurrency", 1) < 1 ||
+	    channel_option_int(def, "fallback_after", 1) < 1 ||
 	    channel_option_int(def, "timeout_ms", 1) < 1)
 		rules_problems_add(problems, "%s: channel \"%s\": "
-		    "rate_per_minute, concurrency and timeout_ms must be "
-		    "positive whole numbers", def->where, def->name);
+		    "rate_per_minute, concurrency, fallback_after and "
+		    "timeout_ms must be positive whole numbers", def->where,
+		    def->name);
 	if ((v = json_object_get(def->options, "fallback")) != NULL) {
 		fallback = json_string_value(v);
 		if (fallback == NULL || rules_channel_find(r, fallback) == NULL ||

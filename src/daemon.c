@@ -272,7 +272,7 @@ daemon_run(const struct daemon_options *opts)
 	if ((d.base = event_base_new()) == NULL)
 		fatalx("daemon: event_base_new failed");
 	d.httpc = httpc_new(d.base);
-	d.outbox = outbox_new(d.base, d.store, d.httpc, d.rules);
+	d.outbox = outbox_new(d.base, d.store, d.httpc, d.engine, d.rules);
 	if (outbox_recover(d.outbox) != 0) {
 		free(path);
 		goto out;

@@ -21,6 +21,7 @@
 #include "clock.h"
 #include "engine.h"
 #include "log.h"
+#include "message.h"
 #include "org.h"
 #include "rules.h"
 #include "sandbox.h"
@@ -88,6 +89,9 @@ struct scope {
 	int64_t			 due_at;
 	const char		*policy;
 	int			 step;
+	const char		*period;	/* the special period, if any */
+	const json_t		*undelivered;	/* the dead message's body */
+	const char		*undelivered_detail;
 };
 
 static const char *engine_grade_names[] = {
@@ -465,46 +469,166 @@ engine_procedure_title(struct engine *e, const char *name)
 	return (p->title != NULL ? p->title : p->name);
 }
 
-/* The message a duty officer reads; templates come with issue 4. */
-static char *
-engine_message(struct engine *e, const struct scope *s, const char *reason)
+static const char *
+engine_json_text(const json_t *o, const char *key)
 {
-	const char	*title, *proc, *grade, *what;
-	char		 due[CALENDAR_TIME_MAX] = "", *text, *step = NULL;
+	const char	*v = json_string_value(json_object_get(o, key));
 
-	title = s->inc != NULL && s->inc->title != NULL ? s->inc->title :
-	    (s->inc != NULL ? s->inc->key : (s->recurring != NULL ?
-	    s->recurring : ""));
-	proc = engine_procedure_title(e, s->procedure);
-	grade = engine_grade_names[s->inc != NULL ? s->inc->grade : 0];
-	what = s->obligation_title != NULL ? s->obligation_title :
-	    s->obligation;
-	if (s->due_at != 0)
-		calendar_format(s->due_at, due, sizeof(due));
-	if (s->step > 0)
-		xasprintf(&step, "（第%d级升级）", s->step);
-	if (strcmp(reason, "breach") == 0 || strcmp(reason, "escalation") == 0)
-		xasprintf(&text, "【超时未报】%s：“%s”已超过时限（应于%s前"
-		    "完成）。报告单位：%s，事件等级：%s。请立即督办。%s",
-		    title, what != NULL ? what : "", due, s->unit, grade,
-		    step != NULL ? step : "");
-	else if (strcmp(reason, "remind") == 0)
-		xasprintf(&text, "【时限提醒】%s：“%s”将于%s到期。报告单位："
-		    "%s，事件等级：%s。", title, what != NULL ? what : "", due,
-		    s->unit, grade);
-	else if (strcmp(reason, "graded") == 0)
-		xasprintf(&text, "【事件定级】%s 定为%s事件（%s）。报告单位：%s。"
-		    "请按预案处置。", title, grade, proc != NULL ? proc : "",
-		    s->unit);
-	else if (strcmp(reason, "rejected") == 0)
-		xasprintf(&text, "【规则错误】事件 %s 的处置规则执行失败，"
-		    "请值班人员人工处理。报告单位：%s。", title, s->unit);
+	return (v != NULL ? v : "");
+}
+
+/* The nearest template for reason: step, obligation, procedure, site. */
+static const char *
+engine_template(struct engine *e, const struct scope *s,
+    enum message_reason reason)
+{
+	const struct policy		*pol;
+	const struct procedure		*p = NULL;
+	const struct recurring		*rc = NULL;
+	const struct messages		*m;
+	size_t				 i;
+
+	if (s->policy != NULL && s->step > 0 && reason == MESSAGE_ESCALATION &&
+	    (pol = rules_policy_find(e->rules, s->policy)) != NULL &&
+	    (size_t)s->step <= pol->nsteps &&
+	    pol->steps[s->step - 1].message != NULL)
+		return (pol->steps[s->step - 1].message);
+	if (s->procedure != NULL)
+		p = rules_procedure_find(e->rules, s->procedure);
+	for (i = 0; p != NULL && s->obligation != NULL &&
+	    i < p->nobligations; i++) {
+		m = &p->obligations[i].messages;
+		if (strcmp(p->obligations[i].id, s->obligation) == 0 &&
+		    m->v[reason] != NULL)
+			return (m->v[reason]);
+	}
+	if (p != NULL && p->messages.v[reason] != NULL)
+		return (p->messages.v[reason]);
+	if (s->recurring != NULL &&
+	    (rc = rules_recurring_find(e->rules, s->recurring)) != NULL &&
+	    rc->messages.v[reason] != NULL)
+		return (rc->messages.v[reason]);
+	m = &rules_site(e->rules)->messages;
+	if (m->v[reason] != NULL)
+		return (m->v[reason]);
+	return (message_default(reason));
+}
+
+/* What a template's placeholders stand for in one message. */
+struct message_ctx {
+	struct engine		*e;
+	const struct scope	*s;
+	const struct recipient	*r;
+	const char		*link;
+	char			 buf[CALENDAR_TIME_MAX + 32];
+};
+
+/* "1小时20分钟": how long ago t was, for a duty officer. */
+static void
+engine_format_late(int64_t ms, char *buf, size_t len)
+{
+	int64_t	m = ms / MSEC_PER_MIN, d = m / (24 * 60), h = m / 60 % 24;
+
+	m %= 60;
+	if (ms < MSEC_PER_MIN)
+		snprintf(buf, len, "不足1分钟");
+	else if (d > 0)
+		snprintf(buf, len, "%lld天%lld小时", (long long)d, (long long)h);
+	else if (h > 0)
+		snprintf(buf, len, "%lld小时%lld分钟", (long long)h,
+		    (long long)m);
 	else
-		xasprintf(&text, "【事件报告】%s（%s，%s）。报告单位：%s。"
-		    "请按预案处置。", title, proc != NULL ? proc : "未匹配预案",
-		    grade, s->unit);
-	free(step);
-	return (text);
+		snprintf(buf, len, "%lld分钟", (long long)m);
+}
+
+static const char *
+engine_message_value(const char *name, void *arg)
+{
+	static const char *colors[] = { "", "红色", "橙色", "黄色", "蓝色" };
+	struct message_ctx	*c = arg;
+	const struct scope	*s = c->s;
+	const struct incident	*inc = s->inc;
+	const struct recurring	*rc;
+	char			 t[CALENDAR_TIME_MAX];
+
+	if (strcmp(name, "title") == 0) {
+		if (inc != NULL)
+			return (inc->title != NULL ? inc->title : inc->key);
+		if (s->recurring != NULL && (rc = rules_recurring_find(
+		    c->e->rules, s->recurring)) != NULL && rc->title != NULL)
+			return (rc->title);
+		return (s->recurring);
+	}
+	if (strcmp(name, "incident") == 0)
+		return (inc != NULL ? inc->key : NULL);
+	if (strcmp(name, "unit") == 0)
+		return (s->unit);
+	if (strcmp(name, "grade") == 0)
+		return (engine_grade_names[inc != NULL ? inc->grade : 0]);
+	if (strcmp(name, "color") == 0)
+		return (colors[inc != NULL ? inc->grade : 0]);
+	if (strcmp(name, "procedure") == 0) {
+		name = engine_procedure_title(c->e, s->procedure);
+		return (name != NULL ? name : "未匹配预案");
+	}
+	if (strcmp(name, "obligation") == 0)
+		return (s->obligation_title != NULL ? s->obligation_title :
+		    s->obligation);
+	if (strcmp(name, "due") == 0 && s->due_at != 0) {
+		/* "2026-03-02T11:00:00+08:00" -> "2026-03-02 11:00" */
+		calendar_format(s->due_at, t, sizeof(t));
+		snprintf(c->buf, sizeof(c->buf), "%.10s %.5s", t, t + 11);
+		return (c->buf);
+	}
+	if (strcmp(name, "late") == 0 && s->due_at != 0) {
+		engine_format_late(clock_now() - s->due_at, c->buf,
+		    sizeof(c->buf));
+		return (c->buf);
+	}
+	if (strcmp(name, "step") == 0 && s->step > 0) {
+		snprintf(c->buf, sizeof(c->buf), "%d", s->step);
+		return (c->buf);
+	}
+	if (strcmp(name, "period") == 0)
+		return (s->period);
+	if (strcmp(name, "recipient") == 0)
+		return (c->r->name);
+	if (strcmp(name, "ack_url") == 0)
+		return (c->link);
+	if (strcmp(name, "to") == 0)
+		return (engine_json_text(s->undelivered, "recipient_name"));
+	if (strcmp(name, "channel") == 0)
+		return (engine_json_text(s->undelivered, "channel"));
+	if (strcmp(name, "error") == 0)
+		return (s->undelivered_detail);
+	if (strcmp(name, "text") == 0)
+		return (engine_json_text(s->undelivered, "text"));
+	return (NULL);
+}
+
+/*
+ * The text one recipient reads.  A link to acknowledge goes where the
+ * template puts {ack_url}, or at the end when it does not say.
+ */
+static char *
+engine_message(struct engine *e, const struct scope *s,
+    enum message_reason reason, const struct recipient *r, const char *link)
+{
+	struct message_ctx	 c;
+	const char		*tmpl = engine_template(e, s, reason);
+	char			*text, *with_link;
+
+	memset(&c, 0, sizeof(c));
+	c.e = e;
+	c.s = s;
+	c.r = r;
+	c.link = link;
+	text = message_render(tmpl, engine_message_value, &c);
+	if (link == NULL || strstr(tmpl, "{ack_url}") != NULL)
+		return (text);
+	xasprintf(&with_link, "%s 收到请点击确认：%s", text, link);
+	free(text);
+	return (with_link);
 }
 
 struct notify_ctx {
@@ -512,9 +636,65 @@ struct notify_ctx {
 	const struct scope	*s;
 	const char		*role;
 	const char		*reason;
-	char			*text;
+	enum message_reason	 why;
+	const char		*skip_channel;	/* where a dead message died */
 	int			 failed;
 };
+
+/* n random bytes as 2n hex digits: idempotency keys and link tokens. */
+static void
+engine_random_hex(char *buf, size_t n)
+{
+	unsigned char	raw[32];
+	size_t		i;
+
+	if (n > sizeof(raw) || RAND_bytes(raw, (int)n) != 1)
+		fatalx("engine: no random bytes");
+	for (i = 0; i < n; i++)
+		snprintf(buf + 2 * i, 3, "%02x", raw[i]);
+}
+
+static int
+engine_outbox_insert(struct engine *e, const char *key, const char *incident,
+    int64_t obligation, const char *channel, const char *recipient,
+    const char *role, json_t *body, int64_t deadline)
+{
+	char	*text;
+	int	 rc;
+
+	text = json_dumps(body, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	rc = store_run(e->store, STMT_OUTBOX_INSERT, "titi" "tttt" "ii", key,
+	    clock_now(), incident, obligation, channel, recipient, role, text,
+	    clock_now(), deadline);
+	free(text);
+	if (rc == 0)
+		e->notified++;
+	return (rc);
+}
+
+/*
+ * A link that acknowledges the incident for this recipient: an unguessable
+ * token bound to one incident, stored so the daemon can check it.  NULL
+ * when the site has no public_url or the message is not about an incident.
+ */
+static char *
+engine_ack_link(struct engine *e, const struct scope *s, const char *who)
+{
+	const char	*base = rules_site(e->rules)->public_url;
+	char		 token[33], *url;
+	size_t		 len;
+
+	if (base == NULL || s->inc == NULL)
+		return (NULL);
+	engine_random_hex(token, 16);
+	if (store_run(e->store, STMT_ACK_LINK_INSERT, "ttti", token,
+	    s->inc->key, who, clock_now()) != 0)
+		return (NULL);
+	len = strlen(base);
+	xasprintf(&url, "%.*s/ack/%s", (int)(len > 0 && base[len - 1] == '/' ?
+	    len - 1 : len), base, token);
+	return (url);
+}
 
 static void
 engine_notify_one(const struct recipient *r, void *arg)
@@ -522,48 +702,47 @@ engine_notify_one(const struct recipient *r, void *arg)
 	struct notify_ctx	*n = arg;
 	struct engine		*e = n->e;
 	const struct scope	*s = n->s;
-	unsigned char		 raw[16];
-	char			 key[40], at[CALENDAR_TIME_MAX], *body;
+	char			 key[36], at[CALENDAR_TIME_MAX], *link, *text;
 	json_t			*o, *mobiles;
 	int64_t			 now = clock_now();
 	size_t			 i;
 
-	if (RAND_bytes(raw, sizeof(raw)) != 1)
-		fatalx("engine: no random bytes for an idempotency key");
+	if (n->failed || (n->skip_channel != NULL &&
+	    strcmp(r->channel, n->skip_channel) == 0))
+		return;
 	memcpy(key, "tn_", 3);
-	for (i = 0; i < sizeof(raw); i++)
-		snprintf(key + 3 + 2 * i, 3, "%02x", raw[i]);
+	engine_random_hex(key + 3, 16);
 	calendar_format(now, at, sizeof(at));
-	o = json_pack("{s:s, s:s, s:s, s:s?, s:s?, s:i, s:s?, s:s?, s:s?, "
-	    "s:i, s:s, s:s, s:s, s:s?, s:s, s:s?, s:s}",
+	link = n->why != MESSAGE_UNDELIVERED ? engine_ack_link(e, s, r->id) :
+	    NULL;
+	text = engine_message(e, s, n->why, r, link);
+	o = json_pack("{s:s, s:s, s:s, s:s?, s:s?, s:s?, s:i, s:s?, s:s?, "
+	    "s:s?, s:i, s:s, s:s, s:s, s:s?, s:s, s:s?, s:s, s:s?}",
 	    "key", key, "reason", n->reason, "at", at,
 	    "incident", s->inc != NULL ? s->inc->key : NULL,
+	    "recurring", s->recurring,
 	    "unit", s->unit, "grade", s->inc != NULL ? s->inc->grade : 0,
 	    "procedure", s->procedure, "obligation", s->obligation,
 	    "policy", s->policy, "step", s->step, "role", n->role,
 	    "recipient", r->id, "recipient_name", r->name, "phone", r->phone,
 	    "channel", r->channel,
 	    "title", s->inc != NULL ? s->inc->title : NULL,
-	    "text", n->text);
+	    "text", text, "ack_url", link);
+	free(text);
+	free(link);
 	if (r->nmobiles > 0) {
 		mobiles = json_array();
 		for (i = 0; i < r->nmobiles; i++)
 			json_array_append_new(mobiles, json_string(r->mobiles[i]));
 		json_object_set_new(o, "mobiles", mobiles);
 	}
-	body = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	json_decref(o);
-	if (store_run(e->store, STMT_OUTBOX_INSERT, "titi" "tttt" "ii",
-	    key, now, s->inc != NULL ? s->inc->key : NULL, s->obligation_id,
-	    r->channel, r->id, n->role, body, now,
-	    now + rules_site(e->rules)->notify_deadline) != 0)
+	if (engine_outbox_insert(e, key, s->inc != NULL ? s->inc->key : NULL,
+	    s->obligation_id, r->channel, r->id, n->role, o, now +
+	    rules_site(e->rules)->notify_deadline) != 0)
 		n->failed = 1;
-	free(body);
-	if (n->failed)
-		return;
-	e->notified++;
-	if (engine_emit(e, s, "notify", n->role, r->id, r->channel,
-	    json_pack("{s:s}", "reason", n->reason)) != 0)
+	json_decref(o);
+	if (!n->failed && engine_emit(e, s, "notify", n->role, r->id,
+	    r->channel, json_pack("{s:s}", "reason", n->reason)) != 0)
 		n->failed = 1;
 }
 
@@ -572,18 +751,23 @@ engine_notify(struct engine *e, const struct scope *s, const char *role,
     const char *reason)
 {
 	struct notify_ctx	n;
+	int			why;
 
 	memset(&n, 0, sizeof(n));
 	n.e = e;
 	n.s = s;
 	n.role = role;
 	n.reason = reason;
-	n.text = engine_message(e, s, reason);
+	if ((why = message_reason(reason)) < 0)
+		fatalx("engine: no message for reason \"%s\"", reason);
+	n.why = (enum message_reason)why;
+	if (s->undelivered != NULL)	/* tell of it some other way */
+		n.skip_channel = json_string_value(json_object_get(
+		    s->undelivered, "channel"));
 	if (org_resolve(e->rules, role, s->inc != NULL ? s->inc->category :
 	    NULL, clock_now(), engine_notify_one, &n) == 0)
 		log_warnx("engine: role=%s reaches nobody incident=%s", role,
 		    s->inc != NULL ? s->inc->key : "-");
-	free(n.text);
 	return (n.failed ? -1 : 0);
 }
 
@@ -933,11 +1117,13 @@ engine_open(struct engine *e, struct record *ev, struct incident **incp)
 		if (engine_notify_all(e, &s, &p->on_open, "opened") != 0)
 			return (-1);
 		for (j = 0; j < p->period_tags.n; j++) {
-			if (engine_period_active(e, p->period_tags.v[j],
-			    clock_now()) != NULL && engine_notify_all(e, &s,
+			s.period = engine_period_active(e, p->period_tags.v[j],
+			    clock_now());
+			if (s.period != NULL && engine_notify_all(e, &s,
 			    &p->period_notify[j], "period") != 0)
 				return (-1);
 		}
+		s.period = NULL;
 		for (j = 0; j < p->nobligations; j++) {
 			if (engine_set_obligation(e, inc, p,
 			    &p->obligations[j]) != 0)
@@ -1666,4 +1852,69 @@ engine_fire_due(struct engine *e, int64_t now, int max)
 		fired++;
 	}
 	return (fired);
+}
+
+/*
+ * The outbox gave up on a notification on its channel (inside the
+ * outbox's transaction).  With a fallback channel the same message goes
+ * there, as a new row with its own key; without one the site's
+ * undelivered_notify role hears of it on any other channel.  A message
+ * about an undelivered message is never itself reported, so a dead
+ * channel cannot start a loop.
+ */
+int
+engine_undelivered(struct engine *e, const struct engine_undelivered *u)
+{
+	struct incident	*inc = NULL;
+	struct scope	 s;
+	json_t		*body, *copy, *via;
+	const char	*incident, *role, *recipient, *reason;
+	char		 key[36];
+	int		 rc;
+
+	if ((body = json_loads(u->body, 0, NULL)) == NULL)
+		body = json_object();
+	incident = json_string_value(json_object_get(body, "incident"));
+	memset(&s, 0, sizeof(s));
+	if (incident != NULL && (inc = incident_load(e, incident)) != NULL)
+		scope_incident(&s, inc);
+	s.unit = json_string_value(json_object_get(body, "unit"));
+	s.recurring = json_string_value(json_object_get(body, "recurring"));
+	s.procedure = json_string_value(json_object_get(body, "procedure"));
+	s.obligation = json_string_value(json_object_get(body, "obligation"));
+	s.obligation_id = u->obligation;
+	s.undelivered = body;
+	s.undelivered_detail = u->detail;
+	role = json_string_value(json_object_get(body, "role"));
+	recipient = json_string_value(json_object_get(body, "recipient"));
+	reason = engine_json_text(body, "reason");
+	rc = engine_emit(e, &s, u->fallback != NULL ? "notification.fallback" :
+	    "notification.dead", role, recipient, u->channel, json_pack(
+	    "{s:s, s:s?, s:s?}", "key", engine_json_text(body, "key"),
+	    "error", u->detail, "fallback", u->fallback));
+	if (rc == 0 && u->fallback != NULL) {
+		copy = json_deep_copy(body);
+		memcpy(key, "tn_", 3);
+		engine_random_hex(key + 3, 16);
+		json_object_set_new(copy, "key", json_string(key));
+		json_object_set_new(copy, "channel", json_string(u->fallback));
+		if ((via = json_object_get(copy, "via")) == NULL) {
+			via = json_array();
+			json_object_set_new(copy, "via", via);
+		}
+		json_array_append_new(via, json_string(u->channel));
+		rc = engine_outbox_insert(e, key, incident, u->obligation,
+		    u->fallback, recipient != NULL ? recipient : "", role,
+		    copy, u->deadline);
+		json_decref(copy);
+		if (rc == 0)
+			rc = engine_emit(e, &s, "notify", role, recipient,
+			    u->fallback, json_pack("{s:s}", "reason",
+			    "fallback"));
+	} else if (rc == 0 && strcmp(reason, "undelivered") != 0)
+		rc = engine_notify(e, &s, rules_site(e->rules)->
+		    undelivered_notify, "undelivered");
+	json_decref(body);
+	incident_free(inc);
+	return (rc);
 }

@@ -46,6 +46,9 @@ static const struct http_route {
 	api_handler		 handler;
 } http_routes[] = {
 	{ EVHTTP_REQ_POST, "/v1/events", 1, api_events_post },
+	/* The link's token is its credential: no bearer token. */
+	{ EVHTTP_REQ_GET, "/ack/*", 0, api_ack_page },
+	{ EVHTTP_REQ_POST, "/ack/*", 0, api_ack_confirm },
 	{ EVHTTP_REQ_GET, "/v1/incidents", 0, api_incidents_list },
 	{ EVHTTP_REQ_GET, "/v1/incidents/*", 0, api_incident_get },
 	{ EVHTTP_REQ_POST, "/v1/incidents/*/ack", 1, api_incident_ack },
@@ -71,6 +74,22 @@ http_reply_json(struct evhttp_request *req, int code, json_t *body)
 	free(text);
 	evhttp_add_header(evhttp_request_get_output_headers(req),
 	    "Content-Type", "application/json; charset=utf-8");
+	evhttp_send_reply(req, code, NULL, buf);
+	evbuffer_free(buf);
+}
+
+void
+http_reply_html(struct evhttp_request *req, int code, const char *html)
+{
+	struct evbuffer		*buf = evbuffer_new();
+	struct evkeyvalq	*h = evhttp_request_get_output_headers(req);
+
+	evbuffer_add(buf, html, strlen(html));
+	evhttp_add_header(h, "Content-Type", "text/html; charset=utf-8");
+	evhttp_add_header(h, "Cache-Control", "no-store");
+	evhttp_add_header(h, "Referrer-Policy", "no-referrer");
+	evhttp_add_header(h, "Content-Security-Policy", "default-src 'none'; "
+	    "style-src 'unsafe-inline'; form-action 'self'");
 	evhttp_send_reply(req, code, NULL, buf);
 	evbuffer_free(buf);
 }

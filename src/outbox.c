@@ -5,6 +5,17 @@
  * per loop turn.  A crash between "sending" and the result makes the row
  * queued again at start-up: that attempt may reach the gateway twice, which
  * is why every attempt carries the same idempotency key.
+ *
+ *	queued -> sending -> delivered
+ *	                  -> failed (retried with backoff) -> sending ...
+ *	                  -> dead (refused for good, or useless by now)
+ *
+ * Each channel has a rate limit (the provider's, or the site's lower one)
+ * kept exactly over a sliding minute, and a cap on transfers in flight; a
+ * row whose channel is at either limit stays queued and the scan moves
+ * on.  A row that dies, or fails fallback_after times, on a channel with a
+ * fallback is handed to that channel; otherwise the engine tells the
+ * office of it on another channel (engine_undelivered).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +25,7 @@
 
 #include "channel.h"
 #include "clock.h"
+#include "engine.h"
 #include "log.h"
 #include "outbox.h"
 #include "rules.h"
@@ -22,29 +34,44 @@
 #include "xmalloc.h"
 
 #define OUTBOX_IN_FLIGHT_MAX	64
+#define OUTBOX_SCAN_MAX		1024	/* rows a scan may pass over */
 #define OUTBOX_BACKOFF_BASE	(1 * MSEC_PER_SEC)
 #define OUTBOX_BACKOFF_MAX	(5 * MSEC_PER_MIN)
+#define OUTBOX_FALLBACK_AFTER	3	/* failed attempts, by default */
+
+/* A channel's limits and what it has in flight, by name. */
+struct outbox_channel {
+	char			*name;
+	int			 rate;		/* per minute; 0: none */
+	int64_t			*sent;		/* ring: the last `rate` sends */
+	int			 next;		/* the oldest in the ring */
+	int			 concurrency;	/* 0: only the global cap */
+	int			 in_flight;
+	struct outbox_channel	*link;
+};
 
 struct outbox {
 	struct event_base	 *base;
 	struct store		 *store;
 	struct httpc		 *httpc;
+	struct engine		 *engine;
 	struct rules		 *rules;
 	struct event		 *scan_ev;
 	struct event		 *flush_ev;
 	size_t			  in_flight;
+	struct outbox_channel	 *channels;
 	struct delivery		**done;
 	size_t			  ndone;
 	struct outbox_stats	  stats;
 };
 
 static void	outbox_scan_cb(evutil_socket_t, short, void *);
-static void	delivery_free(struct delivery *);
 static void	outbox_flush_cb(evutil_socket_t, short, void *);
+static void	delivery_free(struct delivery *);
 
 struct outbox *
 outbox_new(struct event_base *base, struct store *store, struct httpc *httpc,
-    struct rules *rules)
+    struct engine *engine, struct rules *rules)
 {
 	struct outbox	*o;
 
@@ -52,6 +79,7 @@ outbox_new(struct event_base *base, struct store *store, struct httpc *httpc,
 	o->base = base;
 	o->store = store;
 	o->httpc = httpc;
+	o->engine = engine;
 	o->rules = rules;
 	o->scan_ev = evtimer_new(base, outbox_scan_cb, o);
 	o->flush_ev = evtimer_new(base, outbox_flush_cb, o);
@@ -61,13 +89,20 @@ outbox_new(struct event_base *base, struct store *store, struct httpc *httpc,
 void
 outbox_free(struct outbox *o)
 {
-	size_t	i;
+	struct outbox_channel	*c, *next;
+	size_t			 i;
 
 	if (o == NULL)
 		return;
 	/* Unrecorded results stay "sending" and are queued again at start. */
 	for (i = 0; i < o->ndone; i++)
 		delivery_free(o->done[i]);
+	for (c = o->channels; c != NULL; c = next) {
+		next = c->link;
+		free(c->name);
+		free(c->sent);
+		free(c);
+	}
 	event_free(o->scan_ev);
 	event_free(o->flush_ev);
 	free(o->done);
@@ -116,12 +151,90 @@ outbox_kick(struct outbox *o)
 	outbox_schedule(o, 0);
 }
 
+/*
+ * The state of a channel, its limits read from the current rules: the
+ * lower of the driver's own rate and the site's, and the site's cap on
+ * transfers at once.  Rules may change between calls, so limits are
+ * refreshed each time; a changed rate starts a fresh window.
+ */
+static struct outbox_channel *
+outbox_channel(struct outbox *o, const char *name)
+{
+	const struct channel_def	*def;
+	const struct channel_driver	*drv;
+	struct outbox_channel		*c;
+	int				 rate = 0, site;
+
+	for (c = o->channels; c != NULL; c = c->link) {
+		if (strcmp(c->name, name) == 0)
+			break;
+	}
+	if (c == NULL) {
+		c = xcalloc(1, sizeof(*c));
+		c->name = xstrdup(name);
+		c->link = o->channels;
+		o->channels = c;
+	}
+	c->concurrency = 0;
+	if ((def = rules_channel_find(o->rules, name)) != NULL) {
+		if ((drv = channel_driver_find(def->kind)) != NULL)
+			rate = drv->rate_per_minute;
+		site = (int)channel_option_int(def, "rate_per_minute", 0);
+		if (site > 0 && (rate == 0 || site < rate))
+			rate = site;
+		c->concurrency = (int)channel_option_int(def, "concurrency",
+		    0);
+	}
+	if (rate != c->rate) {
+		free(c->sent);
+		c->sent = rate > 0 ? xcalloc((size_t)rate, sizeof(*c->sent)) :
+		    NULL;
+		c->next = 0;
+		c->rate = rate;
+	}
+	return (c);
+}
+
+/*
+ * May c send now?  If not and only its rate stands in the way, *wake is
+ * lowered to when the oldest send in the window leaves it; a channel at
+ * its concurrency cap is woken by a finishing transfer instead.
+ */
+static int
+outbox_channel_ready(const struct outbox_channel *c, int64_t now,
+    int64_t *wake)
+{
+	int64_t	free_at;
+
+	if (c->concurrency > 0 && c->in_flight >= c->concurrency)
+		return (0);
+	if (c->rate == 0 || c->sent[c->next] == 0)
+		return (1);
+	free_at = c->sent[c->next] + MSEC_PER_MIN;
+	if (free_at <= now)
+		return (1);
+	if (free_at < *wake)
+		*wake = free_at;
+	return (0);
+}
+
+static void
+outbox_channel_take(struct outbox_channel *c, int64_t now)
+{
+	c->in_flight++;
+	if (c->rate > 0) {
+		c->sent[c->next] = now;
+		c->next = (c->next + 1) % c->rate;
+	}
+}
+
 static void
 delivery_free(struct delivery *d)
 {
 	free(d->detail);
 	free(d->key);
 	free(d->channel);
+	free(d->raw_body);
 	json_decref(d->body);
 	free(d);
 }
@@ -159,73 +272,130 @@ outbox_backoff(int attempt)
 	return (delay / 2 + (int64_t)(r % (uint32_t)(delay / 2 + 1)));
 }
 
+/* The channel a failing row on d's channel goes to next, or NULL. */
+static const char *
+outbox_fallback(struct outbox *o, const struct delivery *d, int giving_up)
+{
+	const struct channel_def	*def;
+	const char			*to;
+	json_t				*via, *v;
+	size_t				 i;
+
+	if ((def = rules_channel_find(o->rules, d->channel)) == NULL ||
+	    (to = channel_option_string(def, "fallback")) == NULL)
+		return (NULL);
+	if (!giving_up && d->attempt < channel_option_int(def,
+	    "fallback_after", OUTBOX_FALLBACK_AFTER))
+		return (NULL);
+	/* Never back to a channel this message already went through. */
+	via = json_object_get(d->body, "via");
+	json_array_foreach(via, i, v) {
+		if (json_is_string(v) && strcmp(json_string_value(v), to) == 0)
+			return (NULL);
+	}
+	return (to);
+}
+
+/* The row is done with on its channel: hand it over or report it. */
+static int
+outbox_give_up(struct outbox *o, struct delivery *d, const char *fallback)
+{
+	struct engine_undelivered	u;
+
+	memset(&u, 0, sizeof(u));
+	u.body = d->raw_body;
+	u.channel = d->channel;
+	u.detail = d->detail;
+	u.fallback = fallback;
+	u.obligation = d->obligation;
+	u.deadline = d->deadline_at;
+	if (fallback != NULL)
+		log_info("outbox: notification handed to fallback key=%s "
+		    "channel=%s fallback=%s", d->key, d->channel, fallback);
+	else
+		log_warnx("outbox: notification dead key=%s channel=%s "
+		    "attempts=%d error=\"%s\"", d->key, d->channel, d->attempt,
+		    d->detail != NULL ? d->detail : "");
+	return (engine_undelivered(o->engine, &u));
+}
+
 static int
 outbox_record(struct outbox *o, struct delivery *d, int64_t now)
 {
-	const char	*status, *result;
+	const char	*status = "failed", *result, *fallback = NULL;
 	int64_t		 next = now;
 
 	switch (d->result) {
 	case DELIVERY_OK:
-		status = result = "delivered";
 		o->stats.delivered++;
-		break;
+		if (store_run(o->store, STMT_ATTEMPT_INSERT, "iitt", d->id, now,
+		    "delivered", NULL) != 0)
+			return (-1);
+		return (store_run(o->store, STMT_OUTBOX_SET_RESULT, "tiiti",
+		    "delivered", now, now, NULL, d->id));
 	case DELIVERY_RETRY:
 		result = "retry";
 		next = now + outbox_backoff(d->attempt);
 		if (d->retry_after > 0 && now + d->retry_after * MSEC_PER_SEC >
 		    next)
 			next = now + d->retry_after * MSEC_PER_SEC;
-		status = next > d->deadline_at ? "dead" : "failed";
+		if (next > d->deadline_at)
+			status = "dead";
+		fallback = outbox_fallback(o, d, next > d->deadline_at);
 		break;
 	default:
-		status = "dead";
 		result = "permanent";
+		status = "dead";
+		fallback = outbox_fallback(o, d, 1);
 		break;
 	}
-	if (strcmp(status, "dead") == 0) {
+	if (fallback != NULL)
+		status = "dead";	/* on this channel; the fallback goes on */
+	if (strcmp(status, "dead") == 0)
 		o->stats.dead++;
-		log_warnx("outbox: notification dead key=%s channel=%s "
-		    "attempts=%d error=\"%s\"", d->key, d->channel, d->attempt, d->detail ? d->detail : "");
-	} else if (strcmp(status, "failed") == 0) {
+	else {
 		o->stats.retried++;
 		log_info("outbox: delivery failed key=%s attempt=%d "
 		    "error=\"%s\" retry_in_ms=%lld", d->key, d->attempt,
 		    d->detail ? d->detail : "", (long long)(next - now));
 	}
 	if (store_run(o->store, STMT_ATTEMPT_INSERT, "iitt", d->id, now,
-	    result, d->detail) != 0)
+	    result, d->detail) != 0 ||
+	    store_run(o->store, STMT_OUTBOX_SET_RESULT, "tinti", status, next,
+	    d->detail, d->id) != 0)
 		return (-1);
-	if (d->result == DELIVERY_OK)
-		return (store_run(o->store, STMT_OUTBOX_SET_RESULT, "tiiti",
-		    status, next, now, NULL, d->id));
-	return (store_run(o->store, STMT_OUTBOX_SET_RESULT, "tinti", status,
-	    next, d->detail, d->id));
+	if (strcmp(status, "dead") == 0)
+		return (outbox_give_up(o, d, fallback));
+	return (0);
 }
 
 /* Write every finished attempt in one transaction, then look for more. */
 static void
 outbox_flush_cb(evutil_socket_t fd, short what, void *arg)
 {
-	struct outbox	*o = arg;
-	int64_t		 now = clock_now();
-	size_t		 i;
-	int		 rc;
+	struct outbox		*o = arg;
+	struct outbox_channel	*c;
+	int64_t			 now = clock_now();
+	size_t			 i;
+	int			 rc;
 
 	if (o->ndone == 0)
 		return;
-	rc = store_begin(o->store);
+	rc = engine_begin(o->engine);
 	for (i = 0; i < o->ndone && rc == 0; i++)
 		rc = outbox_record(o, o->done[i], now);
 	if (rc == 0)
-		rc = store_commit(o->store);
+		rc = engine_commit(o->engine);
 	else
-		store_rollback(o->store);
+		engine_rollback(o->engine);
 	if (rc != 0)
 		log_warnx("outbox: cannot record %zu results; they will be "
 		    "sent again after a restart", o->ndone);
-	for (i = 0; i < o->ndone; i++)
+	for (i = 0; i < o->ndone; i++) {
+		c = outbox_channel(o, o->done[i]->channel);
+		c->in_flight--;
 		delivery_free(o->done[i]);
+	}
 	o->in_flight -= o->ndone;
 	o->ndone = 0;
 	outbox_kick(o);
@@ -240,11 +410,13 @@ outbox_delivery(struct outbox *o, sqlite3_stmt *st)
 	d = xcalloc(1, sizeof(*d));
 	d->id = sqlite3_column_int64(st, OUT_ID);
 	d->key = xstrdup(store_column_text(st, OUT_KEY));
-	d->body = json_loads(body != NULL ? body : "{}", 0, NULL);
+	d->raw_body = xstrdup(body != NULL ? body : "{}");
+	d->body = json_loads(d->raw_body, 0, NULL);
 	if (d->body == NULL)
 		d->body = json_object();
 	d->attempt = sqlite3_column_int(st, OUT_ATTEMPTS) + 1;
 	d->deadline_at = sqlite3_column_int64(st, OUT_DEADLINE_AT);
+	d->obligation = sqlite3_column_int64(st, OUT_OBLIGATION);
 	d->channel = xstrdup(store_column_text(st, OUT_CHANNEL));
 	d->def = rules_channel_find(o->rules, d->channel);
 	d->httpc = o->httpc;
@@ -253,43 +425,77 @@ outbox_delivery(struct outbox *o, sqlite3_stmt *st)
 	return (d);
 }
 
-static void
-outbox_scan_cb(evutil_socket_t fd, short what, void *arg)
+/*
+ * The due rows whose channels may send now, up to room; *wake is lowered
+ * to when a rate-limited channel passed over may send again.
+ */
+static size_t
+outbox_take_due(struct outbox *o, int64_t now, size_t room,
+    struct delivery ***batchp, int64_t *wake)
 {
-	struct outbox		 *o = arg;
 	struct delivery		**batch = NULL;
-	const struct channel_driver *drv;
+	struct outbox_channel	 *c;
 	sqlite3_stmt		 *st;
-	size_t			  n = 0, i, room;
-	int64_t			  now = clock_now(), next;
-	int			  rc;
+	size_t			  n = 0;
 
-	if (o->in_flight >= OUTBOX_IN_FLIGHT_MAX)
-		return;		/* a finishing delivery kicks us again */
-	room = OUTBOX_IN_FLIGHT_MAX - o->in_flight;
-	st = store_stmt(o->store, STMT_OUTBOX_DUE, "ii", now, (int64_t)room);
-	while (store_step(o->store, st) == SQLITE_ROW) {
+	st = store_stmt(o->store, STMT_OUTBOX_DUE, "ii", now,
+	    (int64_t)(room + OUTBOX_SCAN_MAX));
+	while (n < room && store_step(o->store, st) == SQLITE_ROW) {
+		c = outbox_channel(o, store_column_text(st, OUT_CHANNEL));
+		if (!outbox_channel_ready(c, now, wake))
+			continue;
+		outbox_channel_take(c, now);
 		batch = xreallocarray(batch, n + 1, sizeof(*batch));
 		batch[n++] = outbox_delivery(o, st);
 	}
 	if (st != NULL)
 		sqlite3_reset(st);
-	if (n > 0) {
-		rc = store_begin(o->store);
-		for (i = 0; i < n && rc == 0; i++)
-			rc = store_run(o->store, STMT_OUTBOX_SET_SENDING, "i",
-			    batch[i]->id);
-		if (rc == 0)
-			rc = store_commit(o->store);
-		else
-			store_rollback(o->store);
-		if (rc != 0) {
-			for (i = 0; i < n; i++)
-				delivery_free(batch[i]);
-			free(batch);
-			outbox_schedule(o, MSEC_PER_SEC);
-			return;
-		}
+	*batchp = batch;
+	return (n);
+}
+
+/* Mark the batch sending in one transaction; on failure give it back. */
+static int
+outbox_mark_sending(struct outbox *o, struct delivery **batch, size_t n)
+{
+	size_t	i;
+	int	rc;
+
+	rc = store_begin(o->store);
+	for (i = 0; i < n && rc == 0; i++)
+		rc = store_run(o->store, STMT_OUTBOX_SET_SENDING, "i",
+		    batch[i]->id);
+	if (rc == 0)
+		rc = store_commit(o->store);
+	else
+		store_rollback(o->store);
+	if (rc == 0)
+		return (0);
+	for (i = 0; i < n; i++) {
+		outbox_channel(o, batch[i]->channel)->in_flight--;
+		delivery_free(batch[i]);
+	}
+	return (-1);
+}
+
+static void
+outbox_scan_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct outbox		 *o = arg;
+	struct delivery		**batch;
+	const struct channel_driver *drv;
+	sqlite3_stmt		 *st;
+	size_t			  n, i;
+	int64_t			  now = clock_now(), next, wake = INT64_MAX;
+
+	if (o->in_flight >= OUTBOX_IN_FLIGHT_MAX)
+		return;		/* a finishing delivery kicks us again */
+	n = outbox_take_due(o, now, OUTBOX_IN_FLIGHT_MAX - o->in_flight,
+	    &batch, &wake);
+	if (n > 0 && outbox_mark_sending(o, batch, n) != 0) {
+		free(batch);
+		outbox_schedule(o, MSEC_PER_SEC);
+		return;
 	}
 	o->in_flight += n;
 	for (i = 0; i < n; i++) {
@@ -307,14 +513,20 @@ outbox_scan_cb(evutil_socket_t fd, short what, void *arg)
 	}
 	free(batch);
 
-	/* Sleep until the next row is due (finished deliveries kick too). */
+	/*
+	 * Sleep until the next row is due or a rate-limited channel may send
+	 * again, whichever is first; finishing deliveries kick us too.  Due
+	 * rows held back by a limit are not "next": they wait for the wake.
+	 */
 	st = store_stmt(o->store, STMT_OUTBOX_NEXT_AT, NULL);
 	if (store_step(o->store, st) == SQLITE_ROW &&
 	    sqlite3_column_type(st, 0) != SQLITE_NULL) {
 		next = sqlite3_column_int64(st, 0);
-		if (o->in_flight < OUTBOX_IN_FLIGHT_MAX)
-			outbox_schedule(o, next - now);
+		if (next > now && next < wake)
+			wake = next;
 	}
 	if (st != NULL)
 		sqlite3_reset(st);
+	if (wake != INT64_MAX && o->in_flight < OUTBOX_IN_FLIGHT_MAX)
+		outbox_schedule(o, wake - now);
 }

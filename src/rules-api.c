@@ -282,6 +282,61 @@ parse_begin(lua_State *L, struct parse *p, const char *kind)
 	(array)[(count)++] = (item);					\
 } while (0)
 
+static void
+parse_template(struct parse *p, const char *what, const char *text,
+    char **out)
+{
+	char	*cause;
+
+	if (message_check(text, &cause) != 0) {
+		parse_problem(p, "%s: %s", what, cause);
+		free(cause);
+		return;
+	}
+	free(*out);
+	*out = xstrdup(text);
+}
+
+/* messages = { breach = "...", remind = "..." }: templates by reason. */
+static void
+parse_messages(struct parse *p, int t, struct messages *m)
+{
+	lua_State	*L = p->L;
+	int		 r;
+	char		 what[64];
+
+	lua_getfield(L, t, "messages");
+	if (lua_isnil(L, -1)) {
+		lua_pop(L, 1);
+		return;
+	}
+	if (!lua_istable(L, -1)) {
+		parse_problem(p, "\"messages\" maps reasons to templates");
+		lua_pop(L, 1);
+		return;
+	}
+	lua_pushnil(L);
+	while (lua_next(L, -2) != 0) {
+		if (lua_type(L, -2) != LUA_TSTRING ||
+		    (r = message_reason(lua_tostring(L, -2))) < 0)
+			parse_problem(p, "\"messages\": unknown reason \"%s\" "
+			    "(opened, period, graded, remind, breach, escalation, "
+			    "rejected, undelivered)", lua_type(L, -2) ==
+			    LUA_TSTRING ? lua_tostring(L, -2) : "?");
+		else if (lua_type(L, -1) != LUA_TSTRING)
+			parse_problem(p, "\"messages.%s\" must be a string",
+			    lua_tostring(L, -2));
+		else {
+			snprintf(what, sizeof(what), "messages.%s",
+			    lua_tostring(L, -2));
+			parse_template(p, what, lua_tostring(L, -1),
+			    &m->v[r]);
+		}
+		lua_pop(L, 1);
+	}
+	lua_pop(L, 1);
+}
+
 /* due_in = { heightened = "1h" }: tighter deadlines in special periods. */
 static void
 parse_due_in(struct parse *p, int t, struct obligation_def *o)
@@ -319,7 +374,8 @@ static void
 parse_obligation(struct parse *p, int t, struct obligation_def *o)
 {
 	static const char *const keys[] = { "id", "title", "due", "due_in",
-	    "from", "met_by", "remind", "owner", "on_breach", NULL };
+	    "from", "met_by", "remind", "owner", "on_breach", "messages",
+	    NULL };
 	struct names	 remind = { NULL, 0 };
 	char		*from, *cause;
 	size_t		 i;
@@ -357,6 +413,7 @@ parse_obligation(struct parse *p, int t, struct obligation_def *o)
 	names_free(&remind);
 	o->owner = parse_string(p, t, "owner", 0);
 	o->on_breach = parse_string(p, t, "on_breach", 0);
+	parse_messages(p, t, &o->messages);
 }
 
 static void
@@ -380,7 +437,7 @@ static int
 rules_api_procedure_body(lua_State *L)
 {
 	static const char *const keys[] = { "title", "match", "on_open",
-	    "obligations", "grades", "periods", "classify", NULL };
+	    "obligations", "grades", "periods", "classify", "messages", NULL };
 	struct parse		 p;
 	struct procedure	*proc;
 	lua_Integer		 i, n;
@@ -396,6 +453,7 @@ rules_api_procedure_body(lua_State *L)
 
 	parse_keys(&p, 1, keys);
 	proc->title = parse_string(&p, 1, "title", 0);
+	parse_messages(&p, 1, &proc->messages);
 	parse_match(&p, 1, "match", &proc->match);
 	if (proc->match.ref == LUA_NOREF && proc->match.nterms == 0)
 		parse_problem(&p, "\"match\" is required");
@@ -512,7 +570,8 @@ rules_api_policy_body(lua_State *L)
 	pol->steps = n ? xcalloc((size_t)n, sizeof(*pol->steps)) : NULL;
 	for (i = 1; i <= n; i++) {
 		static const char *const step_keys[] = { "after", "notify",
-		    NULL };
+		    "message", NULL };
+		char	*text;
 
 		lua_rawgeti(L, 1, i);
 		top = lua_gettop(L);
@@ -526,6 +585,10 @@ rules_api_policy_body(lua_State *L)
 		parse_keys(&p, top, step_keys);
 		parse_elapsed(&p, top, "after", &step->after);
 		parse_names(&p, top, "notify", &step->notify);
+		if ((text = parse_string(&p, top, "message", 0)) != NULL) {
+			parse_template(&p, "message", text, &step->message);
+			free(text);
+		}
 		if (step->notify.n == 0)
 			parse_problem(&p, "step %lld notifies nobody",
 			    (long long)i);
@@ -741,7 +804,8 @@ static int
 rules_api_recurring_body(lua_State *L)
 {
 	static const char *const keys[] = { "title", "at", "close", "every",
-	    "weekday", "units", "met_by", "owner", "on_breach", NULL };
+	    "weekday", "units", "met_by", "owner", "on_breach", "messages",
+	    NULL };
 	struct parse		 p;
 	struct recurring	*rc;
 	char			*text;
@@ -797,6 +861,7 @@ rules_api_recurring_body(lua_State *L)
 		parse_problem(&p, "\"met_by\" is required");
 	rc->owner = parse_string(&p, 1, "owner", 0);
 	rc->on_breach = parse_string(&p, 1, "on_breach", 0);
+	parse_messages(&p, 1, &rc->messages);
 	if (rc->owner == NULL && rc->on_breach == NULL)
 		parse_problem(&p, "tells nobody when it is breached: give it "
 		    "an owner or on_breach");
@@ -973,7 +1038,8 @@ rules_api_site(lua_State *L)
 {
 	static const char *const keys[] = { "listen", "database",
 	    "synchronous", "timezone", "rules", "body_limit",
-	    "notify_deadline", "rule_instructions", "rule_memory", NULL };
+	    "notify_deadline", "rule_instructions", "rule_memory",
+	    "undelivered_notify", "public_url", "messages", NULL };
 	struct parse	 p;
 	struct site	*s;
 	long long	 v;
@@ -1008,8 +1074,15 @@ rules_api_site(lua_State *L)
 	SITE_STRING(database, "database");
 	SITE_STRING(synchronous, "synchronous");
 	SITE_STRING(timezone, "timezone");
+	SITE_STRING(undelivered_notify, "undelivered_notify");
+	SITE_STRING(public_url, "public_url");
 #undef SITE_STRING
+	if (s->public_url != NULL && strncmp(s->public_url, "http://", 7) != 0
+	    && strncmp(s->public_url, "https://", 8) != 0)
+		parse_problem(&p, "\"public_url\" must start with http:// or "
+		    "https://");
 	parse_names(&p, 1, "rules", &s->rules);
+	parse_messages(&p, 1, &s->messages);
 	if (parse_integer(&p, 1, "body_limit", 1024, 64 << 20, 0, &v) == 0 &&
 	    v != 0)
 		s->body_limit = (size_t)v;

@@ -455,6 +455,11 @@ rules_lint(struct rules *r)
 	const char		*why, *role;
 	size_t			 i, j;
 
+	if (!rules_target_known(r, r->site.undelivered_notify))
+		rules_problems_add(&r->warnings, "%s: warning: site: nobody is "
+		    "told when a notification cannot be delivered: no role "
+		    "\"%s\" (set undelivered_notify)", r->site_path,
+		    r->site.undelivered_notify);
 	for (i = 0; i < r->nprocedures; i++) {
 		p = r->procedures[i];
 		if ((why = rules_never_matches(p)) != NULL)
@@ -513,6 +518,8 @@ rules_site_defaults(struct rules *r)
 		s->rule_memory = RULES_DEFAULT_MEMORY;
 	if (s->notify_deadline == 0)
 		s->notify_deadline = RULES_DEFAULT_NOTIFY_DEADLINE;
+	if (s->undelivered_notify == NULL)
+		s->undelivered_notify = xstrdup("office");
 }
 
 /*
@@ -616,6 +623,7 @@ procedure_free(struct procedure *p)
 		names_free(&p->period_notify[i]);
 	free(p->period_notify);
 	names_free(&p->period_tags);
+	messages_free(&p->messages);
 	for (i = 0; i < p->nobligations; i++) {
 		free(p->obligations[i].id);
 		free(p->obligations[i].title);
@@ -625,6 +633,7 @@ procedure_free(struct procedure *p)
 		free(p->obligations[i].due_in);
 		names_free(&p->obligations[i].due_in_tags);
 		match_free(&p->obligations[i].met_by);
+		messages_free(&p->obligations[i].messages);
 	}
 	free(p->obligations);
 	free(p);
@@ -642,8 +651,10 @@ rules_free(struct rules *r)
 		procedure_free(r->procedures[i]);
 	free(r->procedures);
 	for (i = 0; i < r->npolicies; i++) {
-		for (j = 0; j < r->policies[i]->nsteps; j++)
+		for (j = 0; j < r->policies[i]->nsteps; j++) {
 			names_free(&r->policies[i]->steps[j].notify);
+			free(r->policies[i]->steps[j].message);
+		}
 		free(r->policies[i]->steps);
 		free(r->policies[i]->name);
 		free(r->policies[i]->where);
@@ -658,6 +669,7 @@ rules_free(struct rules *r)
 		free(r->recurrings[i]->where);
 		names_free(&r->recurrings[i]->units);
 		match_free(&r->recurrings[i]->met_by);
+		messages_free(&r->recurrings[i]->messages);
 		free(r->recurrings[i]);
 	}
 	free(r->recurrings);
@@ -724,6 +736,9 @@ rules_free(struct rules *r)
 	free(r->site.database);
 	free(r->site.synchronous);
 	free(r->site.timezone);
+	free(r->site.undelivered_notify);
+	free(r->site.public_url);
+	messages_free(&r->site.messages);
 	names_free(&r->site.rules);
 	sandbox_free(r->sandbox);
 	calendar_free(r->calendar);

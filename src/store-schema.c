@@ -120,6 +120,14 @@ static const struct {
 	"  next_at INTEGER NOT NULL);"
 	"CREATE INDEX obligations_recurring ON obligations(recurring, status);"
 	},
+	{ 3,
+	/* Acknowledgement links: one unguessable token per message sent. */
+	"CREATE TABLE ack_links ("
+	"  token TEXT PRIMARY KEY,"
+	"  incident TEXT NOT NULL,"
+	"  recipient TEXT NOT NULL,"
+	"  created_at INTEGER NOT NULL);"
+	},
 };
 
 int

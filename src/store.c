@@ -158,6 +158,11 @@ static const char *store_sql[STMT__COUNT] = {
 	[STMT_ATTEMPT_INSERT] =
 	    "INSERT INTO attempts (outbox, at, result, detail) "
 	    "VALUES (?, ?, ?, ?)",
+	[STMT_ACK_LINK_INSERT] =
+	    "INSERT INTO ack_links (token, incident, recipient, created_at) "
+	    "VALUES (?, ?, ?, ?)",
+	[STMT_ACK_LINK_GET] =
+	    "SELECT incident, recipient FROM ack_links WHERE token = ?",
 };
 
 struct store {

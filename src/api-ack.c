@@ -1,0 +1,222 @@
+/*
+ * Acknowledgement links: GET /ack/{token} shows what the message was about
+ * and a button; POST /ack/{token} acknowledges the incident for the person
+ * the link was sent to, which stops its escalation.  The token (128 random
+ * bits, made with the message in engine.c) is the only credential and is
+ * good for one incident.  Pages are plain HTML with every stored text
+ * escaped, since titles come from whoever reported the incident.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/buffer.h>
+#include <event2/http.h>
+#include <jansson.h>
+
+#include "api.h"
+#include "clock.h"
+#include "daemon.h"
+#include "http.h"
+#include "ingest.h"
+#include "record.h"
+#include "store.h"
+#include "xmalloc.h"
+
+#define ACK_TOKEN_LEN	32
+
+static const char *api_ack_grades[] = {
+	"未定级", "特别重大（I级）", "重大（II级）", "较大（III级）", "一般（IV级）",
+};
+
+struct ack_link {
+	char	*incident;
+	char	*recipient;
+};
+
+/* HTML-escape s onto buf. */
+static void
+api_ack_escape(struct evbuffer *buf, const char *s)
+{
+	for (; s != NULL && *s != '\0'; s++) {
+		switch (*s) {
+		case '<': evbuffer_add_printf(buf, "&lt;"); break;
+		case '>': evbuffer_add_printf(buf, "&gt;"); break;
+		case '&': evbuffer_add_printf(buf, "&amp;"); break;
+		case '"': evbuffer_add_printf(buf, "&quot;"); break;
+		case '\'': evbuffer_add_printf(buf, "&#39;"); break;
+		default: evbuffer_add(buf, s, 1); break;
+		}
+	}
+}
+
+/* The incident and recipient a well-formed, known token is for. */
+static int
+api_ack_find(struct daemon *d, const char *token, struct ack_link *link)
+{
+	struct store	*s = daemon_store(d);
+	sqlite3_stmt	*st;
+	size_t		 i;
+	int		 found = 0;
+
+	memset(link, 0, sizeof(*link));
+	if (token == NULL || strlen(token) != ACK_TOKEN_LEN)
+		return (0);
+	for (i = 0; i < ACK_TOKEN_LEN; i++) {
+		if (strchr("0123456789abcdef", token[i]) == NULL)
+			return (0);
+	}
+	st = store_stmt(s, STMT_ACK_LINK_GET, "t", token);
+	if (store_step(s, st) == SQLITE_ROW) {
+		link->incident = xstrdup(store_column_text(st, 0));
+		link->recipient = xstrdup(store_column_text(st, 1));
+		found = 1;
+	}
+	if (st != NULL)
+		sqlite3_reset(st);
+	return (found);
+}
+
+static void
+api_ack_link_free(struct ack_link *link)
+{
+	free(link->incident);
+	free(link->recipient);
+}
+
+static const char *
+api_ack_text(json_t *o, const char *key)
+{
+	const char	*v = json_string_value(json_object_get(o, key));
+
+	return (v != NULL ? v : "");
+}
+
+/* The whole page: the incident, its state, and the button if it is open. */
+static void
+api_ack_reply(struct evhttp_request *req, int code, json_t *inc,
+    const char *token, const char *note)
+{
+	struct evbuffer	*buf = evbuffer_new();
+	json_int_t	 grade = json_integer_value(json_object_get(inc,
+			    "grade"));
+	const char	*by = api_ack_text(inc, "acknowledged_by");
+	char		*html;
+	size_t		 len;
+
+	evbuffer_add_printf(buf, "<!doctype html><html lang=\"zh-CN\"><head>"
+	    "<meta charset=\"utf-8\"><meta name=\"viewport\" content=\""
+	    "width=device-width,initial-scale=1\"><title>确认收到 — tocsin"
+	    "</title><style>body{font:18px/1.6 sans-serif;max-width:32em;"
+	    "margin:2em auto;padding:0 1em}button{font-size:1.2em;padding:"
+	    ".6em 2em}dt{color:#555}</style></head><body><h1>");
+	api_ack_escape(buf, api_ack_text(inc, "title")[0] != '\0' ?
+	    api_ack_text(inc, "title") : api_ack_text(inc, "key"));
+	evbuffer_add_printf(buf, "</h1><dl><dt>事件编号</dt><dd>");
+	api_ack_escape(buf, api_ack_text(inc, "key"));
+	evbuffer_add_printf(buf, "</dd><dt>报告单位</dt><dd>");
+	api_ack_escape(buf, api_ack_text(inc, "unit"));
+	evbuffer_add_printf(buf, "</dd><dt>事件等级</dt><dd>%s</dd><dt>状态"
+	    "</dt><dd>", api_ack_grades[grade >= 1 && grade <= 4 ? grade : 0]);
+	if (strcmp(api_ack_text(inc, "state"), "closed") == 0)
+		evbuffer_add_printf(buf, "已办结");
+	else if (*by != '\0') {
+		evbuffer_add_printf(buf, "已确认（");
+		api_ack_escape(buf, by);
+		evbuffer_add_printf(buf, "）");
+	} else
+		evbuffer_add_printf(buf, "待确认");
+	evbuffer_add_printf(buf, "</dd></dl>");
+	if (note != NULL)
+		evbuffer_add_printf(buf, "<p><strong>%s</strong></p>", note);
+	if (token != NULL && *by == '\0' &&
+	    strcmp(api_ack_text(inc, "state"), "closed") != 0)
+		evbuffer_add_printf(buf, "<form method=\"post\" action=\"/ack/"
+		    "%s\"><button type=\"submit\">确认收到，停止催报</button>"
+		    "</form>", token);
+	evbuffer_add_printf(buf, "</body></html>\n");
+	len = evbuffer_get_length(buf);
+	html = xmalloc(len + 1);
+	evbuffer_remove(buf, html, len);
+	html[len] = '\0';
+	evbuffer_free(buf);
+	http_reply_html(req, code, html);
+	free(html);
+}
+
+static void
+api_ack_not_found(struct evhttp_request *req)
+{
+	http_reply_html(req, 404, "<!doctype html><html lang=\"zh-CN\"><head>"
+	    "<meta charset=\"utf-8\"><title>链接无效</title></head><body>"
+	    "<h1>链接无效或已失效</h1><p>请联系值班室。</p></body></html>\n");
+}
+
+void
+api_ack_page(struct evhttp_request *req, struct daemon *d, const char *token)
+{
+	struct ack_link	 link;
+	json_t		*inc;
+
+	if (!api_ack_find(d, token, &link) || (inc = api_incident_load(
+	    daemon_store(d), link.incident, 0)) == NULL) {
+		api_ack_link_free(&link);
+		api_ack_not_found(req);
+		return;
+	}
+	api_ack_reply(req, 200, inc, token, NULL);
+	json_decref(inc);
+	api_ack_link_free(&link);
+}
+
+struct ack_change {
+	struct evhttp_request	*req;
+	struct daemon		*daemon;
+	char			*incident;
+};
+
+static void
+api_ack_done(int status, const struct engine_result *results, size_t n,
+    const struct record_error *err, void *arg)
+{
+	struct ack_change	*c = arg;
+	json_t			*inc;
+
+	inc = api_incident_load(daemon_store(c->daemon), c->incident, 0);
+	if (inc == NULL)
+		api_ack_not_found(c->req);
+	else if (status != 202)
+		api_ack_reply(c->req, status == 503 ? 503 : 400, inc, NULL,
+		    "未能确认，请稍后再试或联系值班室。");
+	else
+		api_ack_reply(c->req, 200, inc, NULL, "已确认收到，谢谢。");
+	json_decref(inc);
+	free(c->incident);
+	free(c);
+}
+
+void
+api_ack_confirm(struct evhttp_request *req, struct daemon *d,
+    const char *token)
+{
+	struct ack_link	  link;
+	struct ack_change *c;
+	struct record	**records;
+	json_t		 *inc;
+
+	if (!api_ack_find(d, token, &link) || (inc = api_incident_load(
+	    daemon_store(d), link.incident, 0)) == NULL) {
+		api_ack_link_free(&link);
+		api_ack_not_found(req);
+		return;
+	}
+	records = xcalloc(1, sizeof(*records));
+	records[0] = record_new("ack", link.incident, api_ack_text(inc, "unit"),
+	    link.recipient, clock_now());
+	json_decref(inc);
+	c = xcalloc(1, sizeof(*c));
+	c->req = req;
+	c->daemon = d;
+	c->incident = link.incident;	/* taken */
+	free(link.recipient);
+	ingest_submit(daemon_ingest(d), records, 1, api_ack_done, c);
+}

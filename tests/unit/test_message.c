@@ -1,0 +1,315 @@
+/*
+ * Message templates: message.c on its own, then the engine choosing the
+ * nearest template (policy step, obligation, procedure, site, default) and
+ * putting the acknowledgement link in, read back from the outbox rows.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "calendar.h"
+#include "clock.h"
+#include "engine.h"
+#include "message.h"
+#include "record.h"
+#include "rules.h"
+#include "store.h"
+#include "tocsin.h"
+#include "xmalloc.h"
+
+#define T0	1772413200000LL		/* 2026-03-02T09:00:00+08:00 */
+#define LINK	"https://tocsin.example.org/ack/"
+
+static char	dir[] = "/tmp/tocsin-message-XXXXXX";
+
+static const char *site_text =
+"site { public_url = 'https://tocsin.example.org/',\n"
+"  messages = { opened = '站点：{title}/{unit}/{grade}/{color}/{recipient}' } }\n"
+"channel 'log' { kind = 'log' }\n"
+"person 'zhao' { name = '赵一', roles = { 'office' }, channels = { 'log' } }\n"
+"person 'li' { name = '李四', roles = { 'principal' }, channels = { 'log' } }\n"
+"procedure 'netsec' { match = { category = 'network_security' },\n"
+"  on_open = { notify = { 'office' } },\n"
+"  obligations = { { id = 'a', title = '研判', due = '2h',\n"
+"    met_by = { type = 'assessment' }, owner = 'office', on_breach = 'p',\n"
+"    remind = { '30m' },\n"
+"    messages = { remind = '义务：{obligation}于{due}到期，{ack_url}' } } } }\n"
+"procedure 'opinion' { title = '网络舆情',\n"
+"  match = { category = 'public_opinion' }, on_open = { notify = { 'office' } },\n"
+"  messages = { opened = '预案：{procedure}，{{原样}}' } }\n"
+"policy 'p' { { notify = { 'office' } },\n"
+"  { after = '15m', notify = { 'principal' },\n"
+"    message = '步骤：第{step}级，超时{late}' } }\n";
+
+static const char *
+value_cb(const char *name, void *arg)
+{
+	if (strcmp(name, "title") == 0)
+		return ("网站被篡改");
+	if (strcmp(name, "unit") == 0)
+		return ("hospital-a");
+	return (NULL);
+}
+
+static void
+test_render_and_check(void **state)
+{
+	char	*text, *cause = NULL;
+
+	text = message_render("【{title}】{unit}{late}，{{字面}}", value_cb, NULL);
+	assert_string_equal(text, "【网站被篡改】hospital-a，{字面}");
+	free(text);
+	assert_int_equal(message_check("{title} {due} {ack_url} {{x}}",
+	    &cause), 0);
+	assert_int_equal(message_check("{titel}", &cause), -1);
+	assert_string_equal(cause, "unknown placeholder \"{titel}\"");
+	free(cause);
+	assert_int_equal(message_check("{title", &cause), -1);
+	assert_non_null(strstr(cause, "never closed"));
+	free(cause);
+	assert_int_equal(message_check("a } b", &cause), -1);
+	free(cause);
+	assert_int_equal(message_reason("escalation"), MESSAGE_ESCALATION);
+	assert_int_equal(message_reason("nonsense"), -1);
+	/* Every default passes its own check. */
+	{
+		int	r;
+
+		for (r = 0; r < MESSAGE__COUNT; r++)
+			assert_int_equal(message_check(message_default(r),
+			    &cause), 0);
+	}
+}
+
+static struct rules *
+load(const char *text, struct rules_problems *problems)
+{
+	char	 path[512];
+	FILE	*f;
+
+	snprintf(path, sizeof(path), "%s/site.lua", dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+	return (rules_load(path, NULL, problems));
+}
+
+static void
+test_bad_templates_refused(void **state)
+{
+	struct rules_problems	 problems = { NULL, 0 };
+	const char		*want[] = {
+		"site.lua:2: procedure \"x\": messages.opened: unknown "
+		    "placeholder \"{titel}\"",
+		"\"messages\": unknown reason \"openned\"",
+		"policy \"p\": message: a \"{\" is never closed",
+	};
+	size_t			 i, j;
+	int			 found;
+
+	assert_null(load("channel 'log' { kind = 'log' }\n"
+	    "procedure 'x' { match = { category = 'c' }, messages = {\n"
+	    "  opened = '{titel}', openned = 'x' } }\n"
+	    "policy 'p' { { notify = { 'x' }, message = '{step' } }\n",
+	    &problems));
+	for (i = 0; i < nitems(want); i++) {
+		for (j = 0, found = 0; j < problems.n; j++)
+			found |= strstr(problems.v[j], want[i]) != NULL;
+		if (!found)
+			fail_msg("no problem says: %s", want[i]);
+	}
+	rules_problems_clear(&problems);
+}
+
+struct world {
+	struct rules	*rules;
+	struct store	*store;
+	struct engine	*engine;
+};
+
+static void
+submit(struct world *w, const char *text)
+{
+	struct record_error	 err;
+	struct record		*rec;
+	struct engine_result	 res;
+	json_t			*json = json_loads(text, 0, NULL);
+
+	rec = record_parse(json, clock_now(), &err);
+	json_decref(json);
+	assert_non_null(rec);
+	assert_int_equal(engine_begin(w->engine), 0);
+	assert_int_equal(engine_submit(w->engine, rec, &res, &err), 0);
+	assert_int_equal(engine_commit(w->engine), 0);
+	record_free(rec);
+}
+
+static void
+run_until(struct world *w, int64_t t)
+{
+	int64_t	next;
+
+	while ((next = engine_next_due(w->engine)) <= t) {
+		clock_set_virtual(next);
+		assert_int_equal(engine_begin(w->engine), 0);
+		assert_true(engine_fire_due(w->engine, next, 1) >= 0);
+		assert_int_equal(engine_commit(w->engine), 0);
+	}
+	clock_set_virtual(t);
+}
+
+/* The texts of an incident's outbox rows, oldest first, into texts. */
+static size_t
+outbox_texts(struct world *w, const char *incident, char **texts, size_t max)
+{
+	sqlite3_stmt	*st;
+	json_t		*body;
+	size_t		 n = 0, i;
+	char		*tmp;
+
+	st = store_stmt(w->store, STMT_OUTBOX_LIST, "tni", incident, 100);
+	while (n < max && store_step(w->store, st) == SQLITE_ROW) {
+		body = json_loads(store_column_text(st, OUT_BODY), 0, NULL);
+		texts[n++] = xstrdup(json_string_value(json_object_get(body,
+		    "text")));
+		json_decref(body);
+	}
+	sqlite3_reset(st);
+	for (i = 0; i < n / 2; i++) {	/* the list is newest first */
+		tmp = texts[i];
+		texts[i] = texts[n - 1 - i];
+		texts[n - 1 - i] = tmp;
+	}
+	return (n);
+}
+
+/* text is prefix + LINK + 32 hex digits + suffix; returns the token. */
+static void
+assert_linked(const char *text, const char *prefix, const char *suffix,
+    char *token)
+{
+	const char	*p;
+	size_t		 i;
+
+	if (strncmp(text, prefix, strlen(prefix)) != 0)
+		fail_msg("\"%s\" does not start with \"%s\"", text, prefix);
+	p = text + strlen(prefix);
+	if (strncmp(p, LINK, strlen(LINK)) != 0)
+		fail_msg("no link where expected in \"%s\"", text);
+	p += strlen(LINK);
+	for (i = 0; i < 32; i++)
+		assert_non_null(strchr("0123456789abcdef", p[i]));
+	memcpy(token, p, 32);
+	token[32] = '\0';
+	assert_string_equal(p + 32, suffix);
+}
+
+static void
+assert_token_for(struct world *w, const char *token, const char *incident,
+    const char *recipient)
+{
+	sqlite3_stmt	*st;
+
+	st = store_stmt(w->store, STMT_ACK_LINK_GET, "t", token);
+	assert_int_equal(store_step(w->store, st), SQLITE_ROW);
+	assert_string_equal(store_column_text(st, 0), incident);
+	assert_string_equal(store_column_text(st, 1), recipient);
+	sqlite3_reset(st);
+}
+
+static void
+test_nearest_template_wins(void **state)
+{
+	struct rules_problems	 problems = { NULL, 0 };
+	struct world		 w;
+	char			*cause = NULL, *t[8], token[33], first[33];
+	size_t			 n, i;
+
+	w.rules = load(site_text, &problems);
+	for (i = 0; i < problems.n; i++)
+		fprintf(stderr, "%s\n", problems.v[i]);
+	assert_non_null(w.rules);
+	w.store = store_open(":memory:", "OFF", &cause);
+	assert_non_null(w.store);
+	w.engine = engine_new(w.store, w.rules);
+	clock_set_virtual(T0);
+	submit(&w, "{\"type\":\"report\",\"incident\":\"inc-1\",\"unit\":"
+	    "\"hospital-a\",\"category\":\"network_security\",\"grade\":3,"
+	    "\"title\":\"网站被篡改\"}");
+	submit(&w, "{\"type\":\"report\",\"incident\":\"inc-2\",\"unit\":"
+	    "\"hospital-b\",\"category\":\"public_opinion\"}");
+	run_until(&w, T0 + 2 * MSEC_PER_HOUR + 20 * MSEC_PER_MIN);
+
+	n = outbox_texts(&w, "inc-1", t, nitems(t));
+	assert_int_equal(n, 4);
+	/* Site template; no {ack_url} in it, so the link goes at the end. */
+	assert_linked(t[0], "站点：网站被篡改/hospital-a/较大/黄色/赵一 "
+	    "收到请点击确认：", "", first);
+	assert_token_for(&w, first, "inc-1", "zhao");
+	/* The obligation's own template, with the link where it says. */
+	assert_linked(t[1], "义务：研判于2026-03-02 11:00到期，", "", token);
+	assert_string_not_equal(token, first);	/* one token per message */
+	/* Step 1 has no template: the built-in default. */
+	assert_linked(t[2], "【超时未报】网站被篡改：“研判”已超过时限（应于"
+	    "2026-03-02 11:00前完成，已超时不足1分钟）。报告单位：hospital-a，"
+	    "事件等级：较大。请立即督办。（第1级升级） 收到请点击确认：", "",
+	    token);
+	/* Step 2's own template, to the principal. */
+	assert_linked(t[3], "步骤：第2级，超时15分钟 收到请点击确认：", "",
+	    token);
+	assert_token_for(&w, token, "inc-1", "li");
+	for (i = 0; i < n; i++)
+		free(t[i]);
+
+	/* A procedure's template beats the site's; "{{" is a brace. */
+	n = outbox_texts(&w, "inc-2", t, nitems(t));
+	assert_int_equal(n, 1);
+	assert_linked(t[0], "预案：网络舆情，{原样} 收到请点击确认：", "",
+	    token);
+	free(t[0]);
+
+	engine_free(w.engine);
+	store_close(w.store);
+	rules_free(w.rules);
+}
+
+static int
+setup(void **state)
+{
+	char	*cause = NULL;
+
+	if (calendar_set_zone("Asia/Shanghai", &cause) != 0)
+		return (-1);
+	return (mkdtemp(dir) == NULL ? -1 : 0);
+}
+
+static int
+teardown(void **state)
+{
+	char	path[512];
+
+	snprintf(path, sizeof(path), "%s/site.lua", dir);
+	unlink(path);
+	rmdir(dir);
+	return (0);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_render_and_check),
+		cmocka_unit_test(test_bad_templates_refused),
+		cmocka_unit_test(test_nearest_template_wins),
+	};
+
+	return (cmocka_run_group_tests(tests, setup, teardown));
+}
