@@ -52,7 +52,8 @@ struct delivery {
  * key (beside the ones every channel has, CHANNEL_COMMON_OPTIONS) so a typo
  * in a site file is a load-time error, not a silent default.  check() then
  * looks at the values.  rate_per_minute is the provider's own limit (a
- * DingTalk robot takes 20 a minute); a site may set a lower one.
+ * DingTalk robot takes 20 a minute); a site's `rate = "N/DURATION"`
+ * replaces it.
  */
 struct channel_driver {
 	const char		 *kind;
@@ -64,7 +65,7 @@ struct channel_driver {
 
 /* Options the outbox reads for every channel. */
 #define CHANNEL_COMMON_OPTIONS \
-	"rate_per_minute", "concurrency", "fallback", "fallback_after", \
+	"rate", "concurrency", "fallback", "fallback_after", \
 	"timeout_ms"
 
 
@@ -76,6 +77,8 @@ extern const struct channel_driver channel_webhook_driver;
 
 const char	*channel_option_string(const struct channel_def *,
 		    const char *);
+int		 channel_rate(const struct channel_def *, int *, int64_t *,
+		    char **);
 long		 channel_option_int(const struct channel_def *, const char *,
 		    long);
 

@@ -10,8 +10,8 @@
  *	                  -> failed (retried with backoff) -> sending ...
  *	                  -> dead (refused for good, or useless by now)
  *
- * Each channel has a rate limit (the provider's, or the site's lower one)
- * kept exactly over a sliding minute, and a cap on transfers in flight; a
+ * Each channel has a rate limit (the provider's, or the site's own) kept
+ * exactly over a sliding window, and a cap on transfers in flight; a
  * row whose channel is at either limit stays queued and the scan moves
  * on.  A row that dies, or fails fallback_after times, on a channel with a
  * fallback is handed to that channel; otherwise the engine tells the
@@ -42,7 +42,8 @@
 /* A channel's limits and what it has in flight, by name. */
 struct outbox_channel {
 	char			*name;
-	int			 rate;		/* per minute; 0: none */
+	int			 rate;		/* per window; 0: none */
+	int64_t			 window;	/* ms */
 	int64_t			*sent;		/* ring: the last `rate` sends */
 	int			 next;		/* the oldest in the ring */
 	int			 concurrency;	/* 0: only the global cap */
@@ -152,18 +153,18 @@ outbox_kick(struct outbox *o)
 }
 
 /*
- * The state of a channel, its limits read from the current rules: the
- * lower of the driver's own rate and the site's, and the site's cap on
- * transfers at once.  Rules may change between calls, so limits are
+ * The state of a channel, its limits read from the current rules: its
+ * rate (channel_rate) and the site's cap on transfers at once.  Rules may change between calls, so limits are
  * refreshed each time; a changed rate starts a fresh window.
  */
 static struct outbox_channel *
 outbox_channel(struct outbox *o, const char *name)
 {
 	const struct channel_def	*def;
-	const struct channel_driver	*drv;
 	struct outbox_channel		*c;
-	int				 rate = 0, site;
+	int64_t				 window = MSEC_PER_MIN;
+	int				 rate = 0;
+	char				*cause = NULL;
 
 	for (c = o->channels; c != NULL; c = c->link) {
 		if (strcmp(c->name, name) == 0)
@@ -177,14 +178,14 @@ outbox_channel(struct outbox *o, const char *name)
 	}
 	c->concurrency = 0;
 	if ((def = rules_channel_find(o->rules, name)) != NULL) {
-		if ((drv = channel_driver_find(def->kind)) != NULL)
-			rate = drv->rate_per_minute;
-		site = (int)channel_option_int(def, "rate_per_minute", 0);
-		if (site > 0 && (rate == 0 || site < rate))
-			rate = site;
+		if (channel_rate(def, &rate, &window, &cause) != 0) {
+			free(cause);	/* checked at load: cannot happen */
+			rate = 0;
+		}
 		c->concurrency = (int)channel_option_int(def, "concurrency",
 		    0);
 	}
+	c->window = window;
 	if (rate != c->rate) {
 		free(c->sent);
 		c->sent = rate > 0 ? xcalloc((size_t)rate, sizeof(*c->sent)) :
@@ -210,7 +211,7 @@ outbox_channel_ready(const struct outbox_channel *c, int64_t now,
 		return (0);
 	if (c->rate == 0 || c->sent[c->next] == 0)
 		return (1);
-	free_at = c->sent[c->next] + MSEC_PER_MIN;
+	free_at = c->sent[c->next] + c->window;
 	if (free_at <= now)
 		return (1);
 	if (free_at < *wake)

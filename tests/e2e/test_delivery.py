@@ -1,0 +1,224 @@
+"""Delivery end to end: rate limits, concurrency caps, fallback channels,
+dead letters told to the office, acknowledgement links, kill -9 mid-delivery."""
+
+import re
+
+import harness
+from harness import *
+
+
+def delivery_site(sink, channels, people, public_url=False, extra_site=""):
+    """A site whose procedure tells `office` on opening, 1 h to assess.
+
+    channels: Lua channel declarations; people: person/group declarations.
+    """
+    url = ', public_url = "http://127.0.0.1:@PORT@/"' if public_url else ""
+    site = (f'site {{ listen = "127.0.0.1:@PORT@", rules = {{ "." }}{url}{extra_site} }}\n'
+            + channels + people
+            + 'channel "log" { kind = "log" }\n'
+            + 'group "leaders" { name = "局领导", members = {}, roles = { "principal" }, '
+              'channels = { "log" } }\n')
+    rules = """\
+procedure "netsec" {
+  title = "网络安全突发事件",
+  match = { category = "network_security" },
+  on_open = { notify = { "office" } },
+  obligations = {
+    { id = "assessment", title = "风险评估", due = "@DUE@", met_by = { type = "assessment" },
+      owner = "office", on_breach = "standard" },
+  },
+}
+policy "standard" {
+  { notify = { "office" } },
+  { after = "2s", notify = { "principal" } },
+}
+"""
+    return {"site.lua": site, "rules.lua": rules}
+
+
+def hook(name, sink, extra=""):
+    return f'channel "{name}" {{ kind = "webhook", url = "{sink.url()}", secret = "{SECRET}"{extra} }}\n'
+
+
+def people(n, channel, role="office"):
+    return "".join(
+        f'person "p{i}" {{ name = "值班员{i}", phone = "+86138000001{i:02d}", '
+        f'roles = {{ "{role}" }}, channels = {{ "{channel}" }} }}\n' for i in range(n))
+
+
+def with_due(files, due):
+    files["rules.lua"] = files["rules.lua"].replace("@DUE@", due)
+    return files
+
+
+def test_rate_limit_spaces_deliveries():
+    """rate = "2/3s": four messages at once, two now and two 3 s later."""
+    sink = Sink()
+    files = with_due(delivery_site(sink, hook("hook", sink, ', rate = "2/3s"'),
+                                   people(4, "hook")), "1h")
+    d = Daemon(files).start()
+    d.accept(report("inc-rate"))
+    posts = wait_until(lambda: at_least(4, sorted(sink.webhooks(incident="inc-rate"),
+                                                  key=lambda p: p.mono)),
+                       15, "four deliveries")
+    first = posts[0].mono
+    gaps = [round(p.mono - first, 2) for p in posts]
+    expect(gaps[1] < 1.0, f"the first two go at once: {gaps}")
+    expect(gaps[2] >= 2.9 and gaps[3] >= 2.9,
+           f"the third and fourth wait for the 3 s window: {gaps}")
+    expect(gaps[3] < 6.0, f"and are not held longer than needed: {gaps}")
+    expect(len(by_id(posts)) == 4, "four notifications, none sent twice")
+    d.stop()
+
+
+def test_concurrency_cap():
+    """concurrency = 1 against a slow gateway: one transfer at a time."""
+    sink = Sink()
+    sink.hold(1.5)
+    files = with_due(delivery_site(sink, hook("hook", sink, ", concurrency = 1"),
+                                   people(3, "hook")), "1h")
+    d = Daemon(files).start()
+    d.accept(report("inc-conc"))
+    wait_until(lambda: sink.arrived >= 1, 5, "the first delivery")
+    stays_false(lambda: sink.arrived > 1 and f"{sink.arrived} requests in flight",
+                time.monotonic() + 1.0, "a second transfer started while one was in flight")
+    sink.release()
+    wait_until(lambda: at_least(3, sink.webhooks(incident="inc-conc")), 10, "all three delivered")
+    d.stop()
+
+
+def test_permanent_error_falls_back():
+    """A gateway that refuses for good: the message goes out on the fallback."""
+    bad, good = Sink(), Sink()
+    bad.fail_for(3600, status=400)
+    channels = (hook("robot", bad, ', fallback = "backup"') + hook("backup", good))
+    files = with_due(delivery_site(bad, channels, people(1, "robot")), "1h")
+    d = Daemon(files).start()
+    d.accept(report("inc-fb", title="服务器被入侵"))
+    got = wait_until(lambda: good.webhooks(incident="inc-fb"), 10, "the message on the fallback")
+    expect(len(bad.webhooks(incident="inc-fb")) == 1,
+           f"a permanent error is not retried: {bad.webhooks(incident='inc-fb')}")
+    first = bad.webhooks(incident="inc-fb")[0].body
+    body = got[0].body
+    expect(body.get("channel") == "backup" and body.get("via") == ["robot"],
+           f"fallback body names its channel and where it came from: {short(body)}")
+    expect(body.get("text") == first.get("text") and body.get("recipient") == "p0",
+           "the fallback carries the same message to the same person")
+    expect(body.get("key") != first.get("key"), "the fallback is a notification of its own")
+    expect(signature_problem(got[0]) is None, signature_problem(got[0]))
+    inc = d.incident("inc-fb")
+    fb = timeline(inc, "notification.fallback", channel="robot", recipient="p0")
+    expect(len(fb) == 1 and fb[0].get("fallback") == "backup",
+           f"the timeline records the hand-over: {short(timeline(inc))}")
+    statuses = sorted((n["channel"], n["status"]) for n in d.notifications("inc-fb"))
+    expect(statuses == [("backup", "delivered"), ("robot", "dead")], f"outbox: {statuses}")
+    d.stop()
+
+
+def test_dead_letter_tells_the_office_elsewhere():
+    """No fallback and a refusing gateway: the office hears on another channel."""
+    bad, office = Sink(), Sink()
+    bad.fail_for(3600, status=403)
+    channels = hook("robot", bad) + hook("office-robot", office)
+    folks = (people(1, "robot", role="watch")
+             + 'group "office" { name = "办公室", members = {}, channels = { "office-robot" } }\n')
+    files = with_due(delivery_site(bad, channels, folks), "1h")
+    files["rules.lua"] = files["rules.lua"].replace('on_open = { notify = { "office" } }',
+                                                    'on_open = { notify = { "watch" } }')
+    d = Daemon(files).start()
+    d.accept(report("inc-dead", title="机房断电"))
+    alert = wait_until(lambda: office.webhooks(incident="inc-dead", reason="undelivered"),
+                       10, "the office told of the dead message")[0].body
+    expect(alert.get("text", "").startswith("【通知未送达】发给值班员0的通知未能经“robot”送达（HTTP 403）"),
+           f"the alert says who was not reached, where, and why: {alert.get('text')!r}")
+    expect("机房断电" in alert.get("text", ""), "and quotes the message")
+    inc = d.incident("inc-dead")
+    dead = timeline(inc, "notification.dead", channel="robot", recipient="p0")
+    expect(len(dead) == 1 and dead[0].get("error") == "HTTP 403", f"timeline: {short(dead)}")
+    expect(len(bad.webhooks(incident="inc-dead")) == 1, "a permanent error is tried once")
+    stays_false(lambda: len(office.webhooks(incident="inc-dead")) > 1 and office.webhooks(),
+                time.monotonic() + 1.0, "one alert, no loop of alerts")
+    d.stop()
+
+
+def test_usefulness_deadline_kills_and_alerts():
+    """A gateway down for longer than notify_deadline: dead, with the office told."""
+    bad, office = Sink(), Sink()
+    bad.fail_for(3600, status=503)
+    channels = hook("robot", bad) + hook("office-robot", office)
+    folks = (people(1, "robot", role="watch")
+             + 'group "office" { name = "办公室", members = {}, channels = { "office-robot" } }\n')
+    files = with_due(delivery_site(bad, channels, folks, extra_site=', notify_deadline = "4s"'),
+                     "1h")
+    files["rules.lua"] = files["rules.lua"].replace('on_open = { notify = { "office" } }',
+                                                    'on_open = { notify = { "watch" } }')
+    d = Daemon(files).start()
+    d.accept(report("inc-late"))
+    wait_until(lambda: office.webhooks(incident="inc-late", reason="undelivered"),
+               15, "the office told once the message is useless")
+    tries = sorted(p.mono for p in bad.webhooks(incident="inc-late"))
+    expect(len(tries) >= 2, f"it was retried before giving up: {len(tries)} attempts")
+    gaps = [b - a for a, b in zip(tries, tries[1:])]
+    expect(all(g >= 0.4 for g in gaps), f"with backoff between attempts: {gaps}")
+    rows = [n for n in d.notifications("inc-late") if n["channel"] == "robot"]
+    expect(len(rows) == 1 and rows[0]["status"] == "dead", f"outbox: {short(rows)}")
+    d.stop()
+
+
+def test_ack_link_stops_escalation():
+    """The link in a step-1 message: GET shows the incident, POST stops step 2."""
+    sink = Sink()
+    folks = (people(1, "hook", role="office")
+             + 'person "li" { name = "李四", roles = { "principal" }, channels = { "hook" } }\n')
+    files = with_due(delivery_site(sink, hook("hook", sink), folks, public_url=True), "2s")
+    d = Daemon(files).start()
+    d.accept(report("inc-ack", title="<b>门户</b>网站被篡改"))
+    step1 = wait_until(lambda: sink.webhooks(incident="inc-ack", reason="escalation", step=1),
+                       8, "the step-1 message")[0].body
+    link = step1.get("ack_url") or ""
+    expect(re.fullmatch(rf"http://127\.0\.0\.1:{d.port}/ack/[0-9a-f]{{32}}", link),
+           f"the message carries a link: {link!r}")
+    expect(step1.get("text", "").endswith("收到请点击确认：" + link), f"text: {step1.get('text')!r}")
+    page = http_request("GET", link)
+    html = page.raw.decode()
+    expect(page.status == 200 and "text/html" in page.headers.get("Content-Type", ""),
+           f"GET the link: {page!r}")
+    expect("&lt;b&gt;门户&lt;/b&gt;网站被篡改" in html and "<b>门户" not in html,
+           "the page shows the title, escaped")
+    expect("确认收到" in html and 'method="post"' in html, "with a button to acknowledge")
+    r = http_request("POST", link, b"", content_type="application/x-www-form-urlencoded")
+    expect(r.status == 200 and "已确认收到" in r.raw.decode(), f"POST the link: {r!r}")
+    inc = d.incident("inc-ack")
+    expect(inc.get("acknowledged_by") == "p0", f"acknowledged by the link's recipient: {short(inc)}")
+    expect(len(timeline(inc, "incident.acknowledged")) == 1, "one acknowledgement in the timeline")
+    stays_false(lambda: sink.webhooks(incident="inc-ack", step=2),
+                time.monotonic() + 3.5, "step 2 went out after the acknowledgement")
+    # A token that does not exist, or is malformed, finds nothing.
+    for bad in (link[:-1] + ("0" if link[-1] != "0" else "1"), link + "00", link.rsplit("/", 1)[0] + "/x"):
+        r = http_request("GET", bad)
+        expect(r.status == 404, f"GET {bad}: want 404, got {r!r}")
+    d.stop()
+
+
+def test_kill9_during_delivery():
+    """kill -9 with deliveries in flight: all delivered after restart, same keys."""
+    sink = Sink()
+    sink.hold(30)
+    files = with_due(delivery_site(sink, hook("hook", sink), people(3, "hook")), "1h")
+    d = Daemon(files).start()
+    d.accept(report("inc-k9"))
+    wait_until(lambda: sink.arrived >= 3, 5, "three deliveries reaching the gateway")
+    d.kill9()
+    in_flight = sink.arrived
+    sink.release()
+    d.start()
+    wait_until(lambda: [n["status"] for n in d.notifications("inc-k9")] == ["delivered"] * 3,
+               15, "all three delivered after the restart")
+    posts = sink.webhooks(incident="inc-k9")
+    ids = by_id(posts)
+    expect(len(ids) == 3, f"three notifications: {sorted(ids)}")
+    expect(len(posts) - 3 <= in_flight,
+           f"repeats only for what was in flight at the kill: {len(posts)} posts, {in_flight} in flight")
+    for p in posts:
+        expect(signature_problem(p) is None, signature_problem(p))
+    d.stop()
