@@ -26,6 +26,7 @@ static const struct channel_driver *channel_drivers[] = {
 	&channel_log_driver,
 	&channel_webhook_driver,
 	&channel_dingtalk_driver,
+	&channel_wecom_driver,
 };
 
 const struct channel_driver *
