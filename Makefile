@@ -30,7 +30,7 @@ CORE	 = xmalloc log clock calendar record store store-schema sandbox \
 	   rules rules-api org timer timeline engine
 # Channel drivers: the daemon sends with them, tocsinctl checks them.
 CHANNELS = httpc channel channel-log channel-webhook channel-dingtalk \
-	   channel-wecom
+	   channel-wecom channel-feishu
 # The daemon's edges: network, group commit, delivery, signals.
 DAEMON	 = daemon http ingest api-events api-incidents api-compliance api-misc \
 	   outbox

@@ -72,6 +72,7 @@ extern const struct channel_driver channel_log_driver;
 extern const struct channel_driver channel_webhook_driver;
 extern const struct channel_driver channel_dingtalk_driver;
 extern const struct channel_driver channel_wecom_driver;
+extern const struct channel_driver channel_feishu_driver;
 
 const char	*channel_option_string(const struct channel_def *,
 		    const char *);

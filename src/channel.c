@@ -27,6 +27,7 @@ static const struct channel_driver *channel_drivers[] = {
 	&channel_webhook_driver,
 	&channel_dingtalk_driver,
 	&channel_wecom_driver,
+	&channel_feishu_driver,
 };
 
 const struct channel_driver *
