@@ -74,6 +74,9 @@ void	channel_check_all(const struct rules *, struct rules_problems *);
 
 extern const struct channel_driver channel_log_driver;
 extern const struct channel_driver channel_webhook_driver;
+extern const struct channel_driver channel_dingtalk_driver;
+extern const struct channel_driver channel_wecom_driver;
+extern const struct channel_driver channel_feishu_driver;
 
 const char	*channel_option_string(const struct channel_def *,
 		    const char *);
@@ -81,5 +84,35 @@ int		 channel_rate(const struct channel_def *, int *, int64_t *,
 		    char **);
 long		 channel_option_int(const struct channel_def *, const char *,
 		    long);
+int		 channel_check_url(const struct channel_def *, char **);
+
+/* Pieces the signing drivers share. */
+char		*channel_hmac_base64(const void *, size_t, const void *,
+		    size_t);
+char		*channel_urlencode(const char *);
+size_t		 channel_utf8_cut(const char *, size_t);
+char		*channel_utf8_fit(const char *, size_t);
+
+/*
+ * Chat robots (DingTalk, WeCom, Feishu) answer HTTP 200 with a JSON code:
+ * 0 is sent, a few codes mean "too fast, later", any other is refused for
+ * good.  A driver describes its answers and hands them to
+ * channel_robot_done.
+ */
+struct channel_robot {
+	const char		*name;		/* in failure details */
+	const char *const	*code_keys;	/* the first present counts */
+	const char *const	*msg_keys;
+	const long		*retry_codes;	/* ends with 0 */
+};
+
+struct httpc_response;
+
+int	 channel_robot_check(const struct channel_def *, char **);
+json_t	*channel_robot_mobiles(const json_t *);
+void	 channel_robot_post(struct delivery *, const char *, json_t *,
+	     void (*)(const struct httpc_response *, void *));
+void	 channel_robot_done(struct delivery *, const struct httpc_response *,
+	     const struct channel_robot *);
 
 #endif

@@ -15,7 +15,6 @@
 #include <string.h>
 
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
 
 #include "channel.h"
 #include "clock.h"
@@ -29,18 +28,10 @@
 static int
 channel_webhook_check(const struct channel_def *def, char **cause)
 {
-	const char	*url = channel_option_string(def, "url");
-	json_t		*secret = json_object_get(def->options, "secret");
+	json_t	*secret = json_object_get(def->options, "secret");
 
-	if (url == NULL) {
-		*cause = xstrdup("\"url\" is required");
+	if (channel_check_url(def, cause) != 0)
 		return (-1);
-	}
-	if (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) !=
-	    0) {
-		*cause = xstrdup("\"url\" must be http:// or https://");
-		return (-1);
-	}
 	if (secret != NULL && !json_is_string(secret) &&
 	    !json_is_array(secret)) {
 		*cause = xstrdup("\"secret\" must be a string or a list");
@@ -54,11 +45,9 @@ static void
 channel_webhook_sign(const char *secret, const char *signed_text,
     char **sigs)
 {
-	unsigned char	 key[256], mac[EVP_MAX_MD_SIZE];
-	unsigned char	 b64[2 * EVP_MAX_MD_SIZE];
-	unsigned int	 maclen = 0;
+	unsigned char	 key[256];
 	int		 keylen;
-	char		*next;
+	char		*b64, *next;
 
 	if (strncmp(secret, "whsec_", 6) == 0 && strlen(secret + 6) <
 	    sizeof(key) * 4 / 3) {
@@ -75,10 +64,10 @@ channel_webhook_sign(const char *secret, const char *signed_text,
 	}
 	if (keylen < 0)
 		keylen = 0;
-	HMAC(EVP_sha256(), key, keylen, (const unsigned char *)signed_text,
-	    strlen(signed_text), mac, &maclen);
-	EVP_EncodeBlock(b64, mac, (int)maclen);
+	b64 = channel_hmac_base64(key, (size_t)keylen, signed_text,
+	    strlen(signed_text));
 	xasprintf(&next, "%s%sv1,%s", *sigs, **sigs ? " " : "", b64);
+	free(b64);
 	free(*sigs);
 	*sigs = next;
 }

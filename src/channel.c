@@ -1,19 +1,34 @@
 /*
  * The channel driver registry, and the load-time check that every channel
  * a site declares names a known kind with options that driver accepts.
+ * Below those, the pieces the drivers share: HMAC signing, URL text,
+ * cutting UTF-8 to a provider's limit, and the chat robots' common way of
+ * posting JSON and reading the answer.
  */
+#include <stdio.h>
 #include <string.h>
 #include <stdlib.h>
 
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
 #include "calendar.h"
 #include "channel.h"
+#include "httpc.h"
+#include "log.h"
 #include "rules.h"
 #include "tocsin.h"
 #include "xmalloc.h"
 
+#define CHANNEL_TIMEOUT_MS	10000
+#define CHANNEL_DETAIL_MAX	200	/* bytes of a provider's words kept */
+
 static const struct channel_driver *channel_drivers[] = {
 	&channel_log_driver,
 	&channel_webhook_driver,
+	&channel_dingtalk_driver,
+	&channel_wecom_driver,
+	&channel_feishu_driver,
 };
 
 const struct channel_driver *
@@ -160,4 +175,256 @@ channel_option_int(const struct channel_def *def, const char *key, long dflt)
 	json_t	*v = json_object_get(def->options, key);
 
 	return (json_is_integer(v) ? (long)json_integer_value(v) : dflt);
+}
+
+int
+channel_check_url(const struct channel_def *def, char **cause)
+{
+	const char	*url = channel_option_string(def, "url");
+
+	if (url == NULL) {
+		*cause = xstrdup("\"url\" is required");
+		return (-1);
+	}
+	if (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) !=
+	    0) {
+		*cause = xstrdup("\"url\" must be http:// or https://");
+		return (-1);
+	}
+	return (0);
+}
+
+/* base64(HMAC-SHA256(key, msg)), allocated. */
+char *
+channel_hmac_base64(const void *key, size_t keylen, const void *msg,
+    size_t msglen)
+{
+	unsigned char	 mac[EVP_MAX_MD_SIZE];
+	unsigned int	 maclen = 0;
+	char		*b64;
+
+	if (HMAC(EVP_sha256(), key, (int)keylen, msg != NULL ? msg : "",
+	    msglen, mac, &maclen) == NULL)
+		fatalx("HMAC-SHA256 failed");
+	b64 = xmalloc(4 * ((maclen + 2) / 3) + 1);
+	EVP_EncodeBlock((unsigned char *)b64, mac, (int)maclen);
+	return (b64);
+}
+
+/* RFC 3986 percent-encoding: all but the unreserved characters. */
+char *
+channel_urlencode(const char *s)
+{
+	static const char	 hex[] = "0123456789ABCDEF";
+	unsigned char		 c;
+	char			*out, *p;
+
+	p = out = xmalloc(3 * strlen(s) + 1);
+	for (; *s != '\0'; s++) {
+		c = (unsigned char)*s;
+		if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+		    (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+		    c == '_' || c == '~')
+			*p++ = (char)c;
+		else {
+			*p++ = '%';
+			*p++ = hex[c >> 4];
+			*p++ = hex[c & 0xf];
+		}
+	}
+	*p = '\0';
+	return (out);
+}
+
+/* How many bytes of s fit in max without splitting a UTF-8 character. */
+size_t
+channel_utf8_cut(const char *s, size_t max)
+{
+	if (strlen(s) <= max)
+		return (strlen(s));
+	while (max > 0 && ((unsigned char)s[max] & 0xc0) == 0x80)
+		max--;
+	return (max);
+}
+
+/*
+ * s in at most max bytes: a provider that counts bytes refuses a long
+ * message outright, and most of a message is better than none.  A cut
+ * message ends with "…" so the reader knows.
+ */
+char *
+channel_utf8_fit(const char *s, size_t max)
+{
+	static const char	 ellipsis[] = "\xe2\x80\xa6";
+	size_t			 room, keep;
+	char			*out;
+
+	if (strlen(s) <= max)
+		return (xstrdup(s));
+	if (max < sizeof(ellipsis) - 1)
+		return (xstrdup(""));
+	room = max - (sizeof(ellipsis) - 1);
+	keep = channel_utf8_cut(s, room);
+	out = xmalloc(keep + sizeof(ellipsis));
+	memcpy(out, s, keep);
+	memcpy(out + keep, ellipsis, sizeof(ellipsis));
+	return (out);
+}
+
+/* url as every channel has it; secret and format, when set, sane. */
+int
+channel_robot_check(const struct channel_def *def, char **cause)
+{
+	json_t		*secret = json_object_get(def->options, "secret");
+	const char	*format = channel_option_string(def, "format");
+
+	if (channel_check_url(def, cause) != 0)
+		return (-1);
+	if (secret != NULL && (!json_is_string(secret) ||
+	    *json_string_value(secret) == '\0')) {
+		*cause = xstrdup("\"secret\" must be a non-empty string");
+		return (-1);
+	}
+	if (json_object_get(def->options, "format") != NULL &&
+	    (format == NULL || (strcmp(format, "text") != 0 &&
+	    strcmp(format, "markdown") != 0))) {
+		*cause = xstrdup("\"format\" must be \"text\" or \"markdown\"");
+		return (-1);
+	}
+	return (0);
+}
+
+/*
+ * The body's "mobiles" as robots match them: a mainland number is
+ * registered as its 11 digits, so "+86" goes.
+ */
+json_t *
+channel_robot_mobiles(const json_t *body)
+{
+	json_t		*list = json_array(), *v;
+	const char	*m;
+	size_t		 i;
+
+	json_array_foreach(json_object_get(body, "mobiles"), i, v) {
+		if ((m = json_string_value(v)) == NULL || *m == '\0')
+			continue;
+		if (strncmp(m, "+86", 3) == 0 && strlen(m + 3) == 11 &&
+		    strspn(m + 3, "0123456789") == 11)
+			m += 3;
+		json_array_append_new(list, json_string(m));
+	}
+	return (list);
+}
+
+/*
+ * POST msg (taken) as JSON.  Robots have no idempotency header; the key
+ * goes along anyway for whatever sits in between, and nothing secret does.
+ */
+void
+channel_robot_post(struct delivery *d, const char *url, json_t *msg,
+    void (*cb)(const struct httpc_response *, void *))
+{
+	struct curl_slist	*h = NULL;
+	char			*body, *line;
+
+	/* json_pack refuses what it cannot encode; no retry changes that. */
+	if (msg == NULL || (body = json_dumps(msg, JSON_COMPACT |
+	    JSON_PRESERVE_ORDER)) == NULL) {
+		json_decref(msg);
+		d->done(d, DELIVERY_PERMANENT, "cannot build the message", -1);
+		return;
+	}
+	json_decref(msg);
+	h = curl_slist_append(h, "Content-Type: application/json");
+	xasprintf(&line, "Idempotency-Key: %s", d->key);
+	h = curl_slist_append(h, line);
+	free(line);
+	if (httpc_post(d->httpc, url, h, body, strlen(body),
+	    channel_option_int(d->def, "timeout_ms", CHANNEL_TIMEOUT_MS), cb,
+	    d) != 0)
+		d->done(d, DELIVERY_RETRY, "cannot start the request", -1);
+	free(body);
+}
+
+static json_t *
+channel_robot_field(json_t *answer, const char *const *keys)
+{
+	json_t	*v;
+
+	for (; keys != NULL && *keys != NULL; keys++) {
+		if ((v = json_object_get(answer, *keys)) != NULL)
+			return (v);
+	}
+	return (NULL);
+}
+
+static int
+channel_robot_retry_code(const struct channel_robot *robot, long code)
+{
+	const long	*c;
+
+	for (c = robot->retry_codes; c != NULL && *c != 0; c++) {
+		if (*c == code)
+			return (1);
+	}
+	return (0);
+}
+
+/* What the robot said, for the outbox's last_error: never the URL. */
+static void
+channel_robot_detail(char *buf, size_t size, const struct channel_robot *robot,
+    long status, json_t *answer, json_t *code)
+{
+	const char	*msg;
+	char		*words;
+
+	if (!json_is_integer(code)) {
+		snprintf(buf, size, "%s: HTTP %ld, no %s in the answer",
+		    robot->name, status, robot->code_keys[0]);
+		return;
+	}
+	msg = json_string_value(channel_robot_field(answer, robot->msg_keys));
+	words = channel_utf8_fit(msg != NULL ? msg : "", CHANNEL_DETAIL_MAX);
+	snprintf(buf, size, "%s: HTTP %ld, %s %lld: %s", robot->name, status,
+	    robot->code_keys[0], (long long)json_integer_value(code), words);
+	free(words);
+}
+
+/*
+ * HTTP trouble first: no answer, 408, 429 and 5xx are worth another try
+ * whatever the body says.  Then the robot's code.  A 2xx without one did
+ * not come from the robot (a proxy's page, say), so whether the message
+ * went is unknown: try again rather than lose it.
+ */
+void
+channel_robot_done(struct delivery *d, const struct httpc_response *r,
+    const struct channel_robot *robot)
+{
+	json_t			*answer, *code;
+	enum delivery_result	 result;
+	char			 detail[CHANNEL_DETAIL_MAX + 128];
+	long			 s = r->status;
+	int			 ok = s >= 200 && s < 300;
+
+	if (s == 0) {
+		d->done(d, DELIVERY_RETRY, r->error, -1);
+		return;
+	}
+	answer = json_loadb(r->body, r->len, 0, NULL);
+	code = channel_robot_field(answer, robot->code_keys);
+	channel_robot_detail(detail, sizeof(detail), robot, s, answer, code);
+	if (s == 408 || s == 429 || s >= 500)
+		result = DELIVERY_RETRY;
+	else if (!json_is_integer(code))
+		result = ok ? DELIVERY_RETRY : DELIVERY_PERMANENT;
+	else if (json_integer_value(code) == 0)
+		result = ok ? DELIVERY_OK : DELIVERY_PERMANENT;
+	else if (channel_robot_retry_code(robot,
+	    (long)json_integer_value(code)))
+		result = DELIVERY_RETRY;
+	else
+		result = DELIVERY_PERMANENT;
+	json_decref(answer);
+	d->done(d, result, result == DELIVERY_OK ? NULL : detail,
+	    result == DELIVERY_RETRY ? r->retry_after : -1);
 }

@@ -1,0 +1,108 @@
+/*
+ * WeCom (企业微信) group robots: the webhook URL's key is the only
+ * credential; there is no signing.  A text message mentions the people a
+ * notification concerns through text.mentioned_mobile_list.  Markdown
+ * messages cannot mention anyone by mobile number (only <@userid>, which
+ * tocsin does not know), which is why text is the default here.
+ *
+ * WeCom counts bytes: text content at most 2048, markdown at most 4096.
+ * A longer message would be refused, so it is cut on a character boundary
+ * and ends with "…".  A robot takes 20 messages a minute; 45009 (API
+ * frequency limit) and -1 (system busy) are tried again.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "channel.h"
+#include "rules.h"
+#include "xmalloc.h"
+
+#define WECOM_TEXT_MAX		2048
+#define WECOM_MARKDOWN_MAX	4096
+
+static const char *const channel_wecom_code_keys[] = { "errcode", NULL };
+static const char *const channel_wecom_msg_keys[] = { "errmsg", NULL };
+static const long channel_wecom_retry_codes[] = { 45009, -1, 0 };
+
+static const struct channel_robot channel_wecom_robot = {
+	.name = "wecom",
+	.code_keys = channel_wecom_code_keys,
+	.msg_keys = channel_wecom_msg_keys,
+	.retry_codes = channel_wecom_retry_codes,
+};
+
+static json_t *
+channel_wecom_text(const char *text, json_t *mobiles)
+{
+	json_t	*msg;
+	char	*content;
+
+	content = channel_utf8_fit(text, WECOM_TEXT_MAX);
+	msg = json_pack("{s:s, s:{s:s}}", "msgtype", "text", "text",
+	    "content", content);
+	if (json_array_size(mobiles) > 0)
+		json_object_set(json_object_get(msg, "text"),
+		    "mentioned_mobile_list", mobiles);
+	free(content);
+	return (msg);
+}
+
+static json_t *
+channel_wecom_markdown(const char *title, const char *text)
+{
+	json_t	*msg;
+	char	*md, *content;
+
+	if (title != NULL && *title != '\0')
+		xasprintf(&md, "**%s**\n%s", title, text);
+	else
+		md = xstrdup(text);
+	content = channel_utf8_fit(md, WECOM_MARKDOWN_MAX);
+	msg = json_pack("{s:s, s:{s:s}}", "msgtype", "markdown", "markdown",
+	    "content", content);
+	free(content);
+	free(md);
+	return (msg);
+}
+
+static void
+channel_wecom_done(const struct httpc_response *r, void *arg)
+{
+	channel_robot_done(arg, r, &channel_wecom_robot);
+}
+
+static void
+channel_wecom_send(struct delivery *d)
+{
+	const char	*format = channel_option_string(d->def, "format");
+	const char	*text = json_string_value(json_object_get(d->body,
+			    "text"));
+	json_t		*mobiles, *msg;
+
+	if (text == NULL)
+		text = "";
+	if (format != NULL && strcmp(format, "markdown") == 0)
+		msg = channel_wecom_markdown(json_string_value(
+		    json_object_get(d->body, "title")), text);
+	else {
+		mobiles = channel_robot_mobiles(d->body);
+		msg = channel_wecom_text(text, mobiles);
+		json_decref(mobiles);
+	}
+	channel_robot_post(d, channel_option_string(d->def, "url"), msg,
+	    channel_wecom_done);
+}
+
+static const char *const channel_wecom_options[] = {
+	"url", "format", NULL
+};
+
+const struct channel_driver channel_wecom_driver = {
+	.kind = "wecom",
+	.options = channel_wecom_options,
+	.rate_per_minute = 20,
+	.check = channel_robot_check,
+	.send = channel_wecom_send,
+};

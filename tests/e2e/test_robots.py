@@ -1,0 +1,610 @@
+"""Chat robot channels: DingTalk, WeCom and Feishu custom robots.
+
+Each provider is played by a small server on 127.0.0.1 that checks a request
+the way the provider does -- path and token, Content-Type, the JSON shape,
+the signature recomputed here -- and answers with the provider's own success
+or error JSON.  Every request it sees is recorded with what was wrong with it
+(None when nothing was), so a test can insist that nothing was.
+"""
+
+import harness
+from harness import *
+import urllib.parse
+
+DING_TOKEN = "ding-e2e-token-0123456789"
+DING_SECRET = "SECe2e0123456789abcdef0123456789abcdef0123456789abcdef01234567"
+WECOM_KEY = "693a91f6-7e2e-4bc4-97a0-0ec2e2e2e2e2"
+FEISHU_HOOK = "3f0e2e2e-1b38-4d1b-a994-790f21fc8d30"
+FEISHU_SECRET = "feishu-e2e-secret-0123456789"
+
+# Group "office" holds zhao and sun: its robot mentions both.
+MOBILES = ["13800000001", "13800000003"]
+
+ELLIPSIS = "\u2026"
+
+
+class Request:
+    def __init__(self, path, query, headers, raw):
+        self.path = path
+        self.query = query                # raw query string
+        self.headers = headers            # lower-case names
+        self.raw = raw
+        self.wall = time.time()
+        self.mono = time.monotonic()
+        self.body = None
+        self.problem = None               # what the provider would object to
+        self.answer = None                # the JSON we answered
+
+    @property
+    def key(self):
+        return self.headers.get("idempotency-key")
+
+    def __repr__(self):
+        return f"<{self.path}?{self.query} {self.problem or 'ok'} {self.raw[:200]!r}>"
+
+
+class Robot:
+    """A fake provider.  Subclasses check a request and say how to answer."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.requests = []
+        self.forced = []                  # answers for the next good requests
+        robot = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_POST(self):
+                raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                path, _, query = self.path.partition("?")
+                req = Request(path, query, {k.lower(): v for k, v in self.headers.items()}, raw)
+                status, answer = robot.handle(req)
+                req.answer = answer
+                with robot.lock:
+                    robot.requests.append(req)
+                reply = json.dumps(answer, ensure_ascii=False).encode("utf-8")
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json;charset=utf-8")
+                self.send_header("Content-Length", str(len(reply)))
+                self.end_headers()
+                self.wfile.write(reply)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        harness.CTX.sinks.append(self)
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+    def force(self, *answers):
+        """Answer the next well-formed requests with these (status, json)."""
+        with self.lock:
+            self.forced.extend(answers)
+
+    def handle(self, req):
+        """Check req; return (HTTP status, answer JSON)."""
+        if not req.headers.get("content-type", "").startswith("application/json"):
+            return self.refuse(req, f"Content-Type is {req.headers.get('content-type')!r}")
+        try:
+            req.body = json.loads(req.raw.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError) as e:
+            return self.refuse(req, f"body is not UTF-8 JSON: {e}")
+        if not isinstance(req.body, dict):
+            return self.refuse(req, "body is not a JSON object")
+        problem = self.check(req)
+        if problem is not None:
+            return self.refuse(req, problem)
+        with self.lock:
+            if self.forced:
+                return self.forced.pop(0)
+        return 200, self.OK
+
+    def refuse(self, req, problem):
+        req.problem = problem
+        return 200, self.error_for(problem)
+
+    def seen(self, pred=lambda r: True):
+        with self.lock:
+            return [r for r in self.requests if pred(r)]
+
+    def all_good(self):
+        bad = [r for r in self.seen() if r.problem is not None]
+        expect(not bad, f"{type(self).__name__} objected: {short([r.problem for r in bad])}")
+
+
+def text_problem(text, where):
+    if not isinstance(text, str) or not text:
+        return f"{where} is {text!r}, want non-empty text"
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return f"{where} is not valid Unicode (a lone surrogate)"
+    return None
+
+
+class DingTalk(Robot):
+    """oapi.dingtalk.com/robot/send as a custom robot with 加签."""
+
+    OK = {"errcode": 0, "errmsg": "ok"}
+    TOO_FAST = {"errcode": 130101, "errmsg": "send too fast, exceed 20 times per minute"}
+
+    def __init__(self, tokens):
+        self.tokens = tokens            # access_token -> secret or None
+        super().__init__()
+
+    def url(self, token=DING_TOKEN):
+        return f"http://127.0.0.1:{self.port}/robot/send?access_token={token}"
+
+    def error_for(self, problem):
+        if problem.startswith("sign"):
+            return {"errcode": 310000, "errmsg": "sign not match, more: [https://open.dingtalk.com/document/robots/customize-robot-security-settings]"}
+        if problem.startswith("token"):
+            return {"errcode": 300001, "errmsg": "token is not exist"}
+        return {"errcode": 40035, "errmsg": f"缺少参数 json: {problem}"}
+
+    def check(self, req):
+        if req.path != "/robot/send":
+            return f"token: path {req.path!r}"
+        q = urllib.parse.parse_qs(req.query, keep_blank_values=True, strict_parsing=False)
+        token = (q.get("access_token") or [None])[0]
+        if token not in self.tokens:
+            return f"token: access_token {token!r} unknown"
+        secret = self.tokens[token]
+        if secret is not None:
+            ts, sign = (q.get("timestamp") or [None])[0], (q.get("sign") or [None])[0]
+            if ts is None or sign is None:
+                return f"sign: timestamp or sign missing from {req.query!r}"
+            if not ts.isdigit() or abs(int(ts) - req.wall * 1000) > 3600 * 1000:
+                return f"sign: timestamp {ts!r} is not within an hour of now"
+            mac = hmac.new(secret.encode(), f"{ts}\n{secret}".encode(), hashlib.sha256).digest()
+            want = base64.b64encode(mac).decode()
+            if sign != want:
+                return f"sign: {sign!r} (decoded from the query) is not {want!r}"
+        b = req.body
+        kind = b.get("msgtype")
+        if kind == "text":
+            problem = text_problem((b.get("text") or {}).get("content"), "text.content")
+            content = (b.get("text") or {}).get("content")
+        elif kind == "markdown":
+            md = b.get("markdown") or {}
+            problem = text_problem(md.get("title"), "markdown.title") or \
+                text_problem(md.get("text"), "markdown.text")
+            content = md.get("text")
+        else:
+            return f"msgtype {kind!r}"
+        if problem:
+            return problem
+        at = b.get("at")
+        if not isinstance(at, dict) or not isinstance(at.get("atMobiles"), list) \
+                or not all(isinstance(m, str) for m in at["atMobiles"]) \
+                or at.get("isAtAll") is not False:
+            return f"at is {at!r}, want atMobiles strings and isAtAll false"
+        for m in at["atMobiles"]:
+            if f"@{m}" not in content:
+                return f"@{m} is in atMobiles but not in the text, so DingTalk would not mention"
+        return None
+
+
+class WeCom(Robot):
+    """qyapi.weixin.qq.com/cgi-bin/webhook/send."""
+
+    OK = {"errcode": 0, "errmsg": "ok"}
+    TOO_FAST = {"errcode": 45009, "errmsg": "api freq out of limit, hint: [1767225600_e2e]"}
+    LIMITS = {"text": 2048, "markdown": 4096}
+
+    def __init__(self, keys):
+        self.keys = keys
+        super().__init__()
+
+    def url(self, key=WECOM_KEY):
+        return f"http://127.0.0.1:{self.port}/cgi-bin/webhook/send?key={key}"
+
+    def error_for(self, problem):
+        if problem.startswith("key"):
+            return {"errcode": 93000, "errmsg": "invalid webhook url, hint: [1767225600_e2e]"}
+        if "exceeds" in problem:
+            return {"errcode": 40058, "errmsg": problem}
+        return {"errcode": 40008, "errmsg": f"invalid message type: {problem}"}
+
+    def check(self, req):
+        if req.path != "/cgi-bin/webhook/send":
+            return f"key: path {req.path!r}"
+        q = urllib.parse.parse_qs(req.query)
+        if (q.get("key") or [None])[0] not in self.keys:
+            return f"key: {q.get('key')!r} unknown"
+        b = req.body
+        kind = b.get("msgtype")
+        if kind not in self.LIMITS:
+            return f"msgtype {kind!r}"
+        part = b.get(kind) or {}
+        content = part.get("content")
+        problem = text_problem(content, f"{kind}.content")
+        if problem:
+            return problem
+        size = len(content.encode("utf-8"))
+        if size > self.LIMITS[kind]:
+            return f"{kind}.content is {size} bytes: exceeds {self.LIMITS[kind]}"
+        mentions = part.get("mentioned_mobile_list")
+        if mentions is not None:
+            if kind != "text":
+                return "mentioned_mobile_list is for text messages only"
+            if not isinstance(mentions, list) or not all(isinstance(m, str) for m in mentions):
+                return f"mentioned_mobile_list is {mentions!r}"
+        return None
+
+
+class Feishu(Robot):
+    """open.feishu.cn/open-apis/bot/v2/hook/... with 签名校验."""
+
+    OK = {"StatusCode": 0, "StatusMessage": "success", "code": 0, "data": {}, "msg": "success"}
+    TOO_FAST = {"code": 11232, "msg": "frequency limited psm[lark.oapi.app_platform_runtime]appID[1]",
+                "data": {}}
+
+    def __init__(self, hooks):
+        self.hooks = hooks              # hook id -> secret or None
+        super().__init__()
+
+    def url(self, hook=FEISHU_HOOK):
+        return f"http://127.0.0.1:{self.port}/open-apis/bot/v2/hook/{hook}"
+
+    def error_for(self, problem):
+        if problem.startswith("sign"):
+            return {"code": 19021, "data": {},
+                    "msg": "sign match fail or timestamp is not within one hour from current time"}
+        if problem.startswith("hook"):
+            return {"code": 19001, "data": {},
+                    "msg": "param invalid: incoming webhook access token invalid"}
+        return {"code": 9499, "data": {}, "msg": f"Bad Request: {problem}"}
+
+    def check(self, req):
+        prefix = "/open-apis/bot/v2/hook/"
+        hook = req.path[len(prefix):] if req.path.startswith(prefix) else None
+        if hook not in self.hooks or req.query:
+            return f"hook: {req.path}?{req.query} unknown"
+        if len(req.raw) > 20 * 1024:
+            return f"body is {len(req.raw)} bytes, over 20 KB"
+        b = req.body
+        secret = self.hooks[hook]
+        if secret is not None:
+            ts, sign = b.get("timestamp"), b.get("sign")
+            if not isinstance(ts, str) or not ts.isdigit() or not isinstance(sign, str):
+                return f"sign: timestamp {ts!r} (want a string of seconds) or sign {sign!r}"
+            if abs(int(ts) - req.wall) > 3600:
+                return f"sign: timestamp {ts!r} is not within an hour of now"
+            mac = hmac.new(f"{ts}\n{secret}".encode(), b"", hashlib.sha256).digest()
+            want = base64.b64encode(mac).decode()
+            if sign != want:
+                return f"sign: {sign!r} is not {want!r}"
+        if b.get("msg_type") != "text":
+            return f"msg_type {b.get('msg_type')!r}"
+        return text_problem((b.get("content") or {}).get("text"), "content.text")
+
+
+# ---------------------------------------------------------------- site files
+
+ROBOT_SITE = """\
+site {{ listen = "127.0.0.1:@PORT@", timezone = "Asia/Shanghai", rules = {{ "." }} }}
+{channels}
+channel "log" {{ kind = "log" }}
+person "zhao" {{ name = "赵一", phone = "+8613800000001", roles = {{ "duty" }}, channels = {{ "log" }} }}
+person "sun"  {{ name = "孙三", phone = "+8613800000003", roles = {{ "deputy" }}, channels = {{ "log" }} }}
+group "office" {{ name = "办公室", members = {{ "zhao", "sun" }}, channels = {{ {robots} }} }}
+"""
+
+ROBOT_RULES = """\
+procedure "netsec" {{
+  title = "{title}",
+  match = {{ category = "network_security" }},
+  on_open = {{ notify = {{ "office" }} }},
+  obligations = {{
+    {{ id = "assessment", title = "评估", due = "{due}", met_by = {{ type = "assessment" }},
+      owner = "office", on_breach = "robots" }},
+  }},
+}}
+policy "robots" {{ {{ notify = {{ "office" }} }} }}
+"""
+
+
+def robot_daemon(channels, secrets=None, due="1h", title="网络安全突发事件"):
+    """A daemon whose group "office" is told through the given channels.
+
+    channels maps a channel name to the inside of its declaration.
+    """
+    decl = "\n".join(f'channel "{name}" {{ {body} }}' for name, body in channels.items())
+    files = {"site.lua": ROBOT_SITE.format(channels=decl,
+                                           robots=", ".join(f'"{n}"' for n in channels)),
+             "rules.lua": ROBOT_RULES.format(title=title, due=due)}
+    for name, value in (secrets or {}).items():
+        files[f"secrets/{name}"] = value + "\n"
+    return Daemon(files).start()
+
+
+def robot_notifications(d, key, channel):
+    return [n for n in d.notifications(key) if n.get("channel") == channel]
+
+
+def settled(d, key, channel, n, status):
+    """The channel's notifications once n of them have the status, else None."""
+    ns = robot_notifications(d, key, channel)
+    return ns if len([x for x in ns if x.get("status") == status]) >= n else None
+
+
+def same_keys(d, key, channel, robot, pred=lambda r: True):
+    """Every request carried its notification's idempotency key."""
+    keys = {n["key"] for n in robot_notifications(d, key, channel)}
+    sent = {r.key for r in robot.seen(pred)}
+    expect(sent == keys, f"Idempotency-Key headers {sorted(map(str, sent))} vs "
+                         f"the outbox keys {sorted(keys)}")
+
+
+def message_json(r):
+    """A request's JSON as text, to look for words whatever the shape."""
+    return json.dumps(r.body or {}, ensure_ascii=False)
+
+
+def dead_at_once(d, robot, key, channel, refused_for, words):
+    """The provider refused the one request (for its sign or its token):
+    the notification is dead after that attempt, and says why."""
+    d.accept(report(key))
+    ns = wait_until(lambda: settled(d, key, channel, 1, "dead"), 10, f"the {channel} notification dead")
+    reqs = robot.seen()
+    expect(len(reqs) == 1 and (reqs[0].problem or "").startswith(refused_for),
+           f"want one request refused for its {refused_for}, got {reqs}")
+    expect(len(ns) == 1 and ns[0].get("attempts") == 1,
+           f"a refused notification was tried again: {short(ns)}")
+    err = ns[0].get("last_error") or ""
+    expect(words in err, f"last_error {err!r} does not say {words!r}")
+
+
+def retried_then_delivered(d, robot, key, channel):
+    """The first attempt was told "too fast"; the second, same key, went."""
+    d.accept(report(key))
+    ns = wait_until(lambda: settled(d, key, channel, 1, "delivered"), 15,
+                    f"the {channel} notification delivered after the rate limit")
+    expect(len(ns) == 1 and ns[0].get("attempts") == 2,
+           f"want one notification delivered at attempt 2, got {short(ns)}")
+    reqs = robot.seen()
+    expect(len(reqs) == 2, f"want 2 requests (too fast, then ok), got {reqs}")
+    expect(reqs[0].answer == robot.TOO_FAST and reqs[1].answer == robot.OK,
+           f"answers: {[r.answer for r in reqs]}")
+    expect(reqs[0].key == reqs[1].key == ns[0]["key"],
+           f"the retry changed the idempotency key: {[r.key for r in reqs]} vs {ns[0]['key']}")
+    gap = reqs[1].mono - reqs[0].mono
+    expect(gap >= 0.4, f"retried {gap:.2f}s after the rate limit answer (want a backoff)")
+    robot.all_good()
+
+
+# ---------------------------------------------------------------- DingTalk
+
+def test_robot_dingtalk_breach_signed_and_mentions():
+    """A breach reaches a signed markdown robot and an unsigned text robot,
+    both mentioning the group's members."""
+    ding = DingTalk({DING_TOKEN: DING_SECRET, "ding-plain": None})
+    d = robot_daemon({
+        "ding": f'kind = "dingtalk", url = "{ding.url()}", secret = secret("dingtalk_office")',
+        "ding_text": f'kind = "dingtalk", url = "{ding.url("ding-plain")}", format = "text"',
+    }, secrets={"dingtalk_office": DING_SECRET}, due="1s")
+    key = "inc-ding"
+    d.accept(report(key))
+
+    def breach(token):
+        return [r for r in ding.seen(lambda r: f"access_token={token}" in r.query)
+                if "超时未报" in message_json(r)]
+    signed = wait_until(lambda: breach(DING_TOKEN), 10, "the breach on the signed robot")[0]
+    plain = wait_until(lambda: breach("ding-plain"), 10, "the breach on the text robot")[0]
+    ding.all_good()
+
+    expect("sign=" in signed.query and "timestamp=" in signed.query,
+           f"the signed robot's request carries no signature: {signed.query}")
+    expect(signed.body.get("msgtype") == "markdown", f"default format: {short(signed.body)}")
+    md = signed.body["markdown"]
+    expect(md.get("title") == "核心交换机遭受网络攻击", f"markdown title: {md.get('title')!r}")
+    expect(signed.body["at"]["atMobiles"] == MOBILES, f"atMobiles: {signed.body['at']}")
+    for m in MOBILES:
+        expect(f"@{m}" in md["text"], f"@{m} missing from the markdown text: {md['text']!r}")
+
+    expect("sign=" not in plain.query, f"an unsigned robot got a signature: {plain.query}")
+    expect(plain.body.get("msgtype") == "text", f"format text: {short(plain.body)}")
+    content = plain.body["text"]["content"]
+    expect(content.startswith("【超时未报】") and content.endswith("@13800000001 @13800000003"),
+           f"text content: {content!r}")
+    expect(plain.body["at"]["atMobiles"] == MOBILES, f"atMobiles: {plain.body['at']}")
+
+    # on_open and the breach, on each robot, each delivered once.
+    for ch in ("ding", "ding_text"):
+        ns = wait_until(lambda: settled(d, key, ch, 2, "delivered"), 10,
+                        f"both {ch} notifications delivered")
+        expect(all(n.get("attempts") == 1 for n in ns), f"{ch}: {short(ns)}")
+    same_keys(d, key, "ding", ding, lambda r: f"access_token={DING_TOKEN}" in r.query)
+    log = open(d.log_path, encoding="utf-8").read()
+    expect(DING_SECRET not in log and DING_TOKEN not in log, "the log holds the secret or token")
+    d.stop()
+
+
+def test_robot_dingtalk_wrong_secret_dead():
+    """DingTalk answers 310000 to a bad sign: the notification is dead at once."""
+    ding = DingTalk({DING_TOKEN: DING_SECRET})
+    d = robot_daemon({"ding": f'kind = "dingtalk", url = "{ding.url()}", '
+                              f'secret = secret("dingtalk_office")'},
+                     secrets={"dingtalk_office": "SECnot-the-robots-secret"})
+    dead_at_once(d, ding, "inc-ding-badsign", "ding", "sign", "errcode 310000: sign not match")
+    d.stop()
+
+
+def test_robot_dingtalk_too_fast_retried():
+    ding = DingTalk({DING_TOKEN: DING_SECRET})
+    ding.force((200, DingTalk.TOO_FAST))
+    d = robot_daemon({"ding": f'kind = "dingtalk", url = "{ding.url()}", '
+                              f'secret = "{DING_SECRET}", format = "text"'})
+    retried_then_delivered(d, ding, "inc-ding-fast", "ding")
+    d.stop()
+
+
+# ---------------------------------------------------------------- WeCom
+
+def test_robot_wecom_breach_mentions():
+    wecom = WeCom({WECOM_KEY})
+    d = robot_daemon({"wecom": f'kind = "wecom", url = "{wecom.url()}"'}, due="1s")
+    key = "inc-wecom"
+    d.accept(report(key))
+    breach = wait_until(lambda: [r for r in wecom.seen() if "超时未报" in message_json(r)], 10,
+                        "the breach on the WeCom robot")[0]
+    wecom.all_good()
+    expect(breach.body.get("msgtype") == "text", f"default format: {short(breach.body)}")
+    text = breach.body["text"]
+    expect(text.get("mentioned_mobile_list") == MOBILES, f"mentions: {short(text)}")
+    expect(text["content"].startswith("【超时未报】核心交换机遭受网络攻击"), f"content: {text['content']!r}")
+    wait_until(lambda: settled(d, key, "wecom", 2, "delivered"), 10, "both notifications delivered")
+    same_keys(d, key, "wecom", wecom)
+    d.stop()
+
+
+def test_robot_wecom_bad_key_dead():
+    """A key WeCom does not know (93000) is not worth another try."""
+    wecom = WeCom({WECOM_KEY})
+    d = robot_daemon({"wecom": f'kind = "wecom", url = "{wecom.url("no-such-key")}"'})
+    dead_at_once(d, wecom, "inc-wecom-badkey", "wecom", "key", "errcode 93000: invalid webhook url")
+    d.stop()
+
+
+def test_robot_wecom_freq_limit_retried():
+    wecom = WeCom({WECOM_KEY})
+    wecom.force((200, WeCom.TOO_FAST))
+    d = robot_daemon({"wecom": f'kind = "wecom", url = "{wecom.url()}"'})
+    retried_then_delivered(d, wecom, "inc-wecom-fast", "wecom")
+    d.stop()
+
+
+def test_robot_wecom_truncates_utf8():
+    """An overlong message is cut to WeCom's byte limits on a character
+    boundary and ends with an ellipsis, in text and in markdown."""
+    # 3- and 4-byte characters, so a cut can fall inside either; incident
+    # titles of 10 lengths put the cut at every offset of the 10-byte unit.
+    ptitle = "值班" * 3 + "".join("应急😀" for _ in range(700))      # 7018 bytes
+    wecom = WeCom({WECOM_KEY})
+    d = robot_daemon({"wecom": f'kind = "wecom", url = "{wecom.url()}"',
+                      "wecom_md": f'kind = "wecom", url = "{wecom.url()}", format = "markdown"'},
+                     title=ptitle)
+    keys = [f"inc-wecom-long-{i}" for i in range(10)]
+    for i, key in enumerate(keys):
+        d.accept(report(key, title="核心交换机遭受网络攻击" + "x" * i))
+    for key in keys:
+        for ch in ("wecom", "wecom_md"):
+            ns = wait_until(lambda: settled(d, key, ch, 1, "delivered")
+                            or settled(d, key, ch, 1, "dead"), 10, f"{key} on {ch} settled")
+            wecom.all_good()            # the fake refuses > limit and bad UTF-8
+            expect(ns[0].get("status") == "delivered", f"{key} on {ch}: {short(ns)}")
+    for kind, limit in WeCom.LIMITS.items():
+        reqs = [r for r in wecom.seen() if r.body.get("msgtype") == kind]
+        expect(len(reqs) == len(keys), f"want {len(keys)} {kind} messages, got {len(reqs)}")
+        sizes = set()
+        for r in reqs:
+            content = r.body[kind]["content"]
+            size = len(content.encode("utf-8"))
+            sizes.add(size)
+            expect(content.endswith(ELLIPSIS),
+                   f"{kind}: a cut message must end with …: {content[-20:]!r}")
+            # The cut keeps limit - 3 bytes for "…", less what would split a character.
+            expect(limit - 3 <= size <= limit, f"{kind}: {size} bytes (limit {limit})")
+            kept = content[:-1]
+            cut = kept[kept.index("（") + 1:]
+            expect(len(cut) > 100 and ptitle.startswith(cut),
+                   f"{kind}: the kept text is not a prefix of the procedure title: ...{cut[-20:]!r}")
+            if kind == "markdown":
+                expect(content.startswith("**核心交换机遭受网络攻击"),
+                       f"markdown starts with the title in bold: {content[:40]!r}")
+            else:
+                expect(r.body["text"].get("mentioned_mobile_list") == MOBILES,
+                       f"a cut text message lost its mentions: {short(r.body['text'])}")
+        expect(min(sizes) < limit, f"{kind}: no cut fell inside a character (sizes {sorted(sizes)}): "
+                                   "the test did not exercise the boundary")
+    d.stop()
+
+
+# ---------------------------------------------------------------- Feishu
+
+def test_robot_feishu_breach_signed():
+    feishu = Feishu({FEISHU_HOOK: FEISHU_SECRET})
+    d = robot_daemon({"feishu": f'kind = "feishu", url = "{feishu.url()}", '
+                                f'secret = secret("feishu_office")'},
+                     secrets={"feishu_office": FEISHU_SECRET}, due="1s")
+    key = "inc-feishu"
+    d.accept(report(key))
+    breach = wait_until(lambda: [r for r in feishu.seen() if "超时未报" in message_json(r)], 10,
+                        "the breach on the Feishu bot")[0]
+    feishu.all_good()
+    expect("sign" in breach.body and "timestamp" in breach.body, f"unsigned: {short(breach.body)}")
+    expect(breach.body["content"]["text"].startswith("【超时未报】核心交换机遭受网络攻击"),
+           f"text: {short(breach.body)}")
+    wait_until(lambda: settled(d, key, "feishu", 2, "delivered"), 10, "both notifications delivered")
+    same_keys(d, key, "feishu", feishu)
+    log = open(d.log_path, encoding="utf-8").read()
+    expect(FEISHU_SECRET not in log and FEISHU_HOOK not in log, "the log holds the secret or hook")
+    d.stop()
+
+
+def test_robot_feishu_wrong_secret_dead():
+    feishu = Feishu({FEISHU_HOOK: FEISHU_SECRET})
+    d = robot_daemon({"feishu": f'kind = "feishu", url = "{feishu.url()}", '
+                                f'secret = "not-the-bots-secret"'})
+    dead_at_once(d, feishu, "inc-feishu-badsign", "feishu", "sign", "code 19021: sign match fail")
+    d.stop()
+
+
+def test_robot_feishu_rate_limit_retried():
+    feishu = Feishu({FEISHU_HOOK: FEISHU_SECRET})
+    feishu.force((200, Feishu.TOO_FAST))
+    d = robot_daemon({"feishu": f'kind = "feishu", url = "{feishu.url()}", '
+                                f'secret = "{FEISHU_SECRET}"'})
+    retried_then_delivered(d, feishu, "inc-feishu-fast", "feishu")
+    d.stop()
+
+
+# ---------------------------------------------------------------- configuration
+
+def test_check_robot_options():
+    """tocsind --check refuses bad robot options, each with its channel."""
+    base = harness.CTX.subdir("check")
+    head = 'site { listen = "127.0.0.1:8470", timezone = "Asia/Shanghai", rules = {} }\n'
+    good = head + "\n".join([
+        'channel "a" { kind = "dingtalk", url = "https://oapi.dingtalk.com/robot/send?access_token=x", '
+        'secret = "SECx", format = "text", rate = "10/1m" }',
+        'channel "b" { kind = "wecom", url = "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=x", '
+        'format = "markdown" }',
+        'channel "c" { kind = "feishu", url = "https://open.feishu.cn/open-apis/bot/v2/hook/x", '
+        'secret = "s", timeout_ms = 5000 }',
+    ]) + "\n"
+    bad = head + "\n".join([
+        'channel "d1" { kind = "dingtalk", url = "ftp://oapi.dingtalk.com/robot/send" }',
+        'channel "d2" { kind = "dingtalk", url = "https://x/robot/send", format = "html" }',
+        'channel "d3" { kind = "dingtalk", secret = "SECx" }',
+        'channel "w1" { kind = "wecom", url = "https://x/send?key=x", secret = "s" }',
+        'channel "f1" { kind = "feishu", url = "https://x/hook/x", secret = 5 }',
+    ]) + "\n"
+    want = [('"d1"', '"url" must be http:// or https://'),
+            ('"d2"', '"format" must be "text" or "markdown"'),
+            ('"d3"', '"url" is required'),
+            ('"w1"', 'unknown option "secret" for kind "wecom"'),
+            ('"f1"', '"secret" must be a non-empty string')]
+    for name, text in (("good.lua", good), ("bad.lua", bad)):
+        with open(os.path.join(base, name), "w", encoding="utf-8") as f:
+            f.write(text)
+
+    def check(name):
+        r = subprocess.run([harness.TOCSIND, "-c", name, "--check"], cwd=base, capture_output=True,
+                           text=True, timeout=30, env=CLEAN_ENV)
+        return r.returncode, r.stdout + r.stderr
+
+    rc, out = check("good.lua")
+    expect(rc == 0, f"--check of good robot channels: exit {describe_exit(rc)}: {out.strip()!r}")
+    rc, out = check("bad.lua")
+    expect(rc == 1, f"--check of bad robot channels: exit {describe_exit(rc)}: {out.strip()!r}")
+    for channel, message in want:
+        lines = [l for l in out.splitlines() if f"channel {channel}" in l and message in l]
+        expect(lines, f"--check says nothing like 'channel {channel}: {message}' in {out.strip()!r}")

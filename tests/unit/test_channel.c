@@ -1,0 +1,133 @@
+/*
+ * channel.c's shared pieces: HMAC-SHA256 in base64 as DingTalk and Feishu
+ * sign (expected values computed apart, with Python's hmac module), URL
+ * encoding, cutting UTF-8 to a byte limit, robot mobile numbers.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "channel.h"
+
+static void
+test_hmac(void **state)
+{
+	const char	*secret = "SECtocsin-unit-0123456789abcdef";
+	const char	*ding =
+			    "1767225600000\nSECtocsin-unit-0123456789abcdef";
+	const char	*fkey = "1767225600\nfeishu-unit-secret";
+	char		*b64, *enc;
+
+	/* DingTalk: key = secret, message = timestamp "\n" secret. */
+	b64 = channel_hmac_base64(secret, strlen(secret), ding, strlen(ding));
+	assert_string_equal(b64,
+	    "O9HVAK83/YnTpsWb+g3ATRBUkDCobcvSWrq4Yxgv2Ig=");
+	enc = channel_urlencode(b64);
+	assert_string_equal(enc,
+	    "O9HVAK83%2FYnTpsWb%2Bg3ATRBUkDCobcvSWrq4Yxgv2Ig%3D");
+	free(enc);
+	free(b64);
+
+	/* Feishu: key = timestamp "\n" secret, message empty. */
+	b64 = channel_hmac_base64(fkey, strlen(fkey), "", 0);
+	assert_string_equal(b64,
+	    "7LPqWAeXdhwjsI+Q4aq7xxa4PtUf7ljcNA21md9ad0M=");
+	free(b64);
+
+	/* An empty key is still a key (a webhook "whsec_" secret). */
+	b64 = channel_hmac_base64("", 0, "abc", 3);
+	assert_string_equal(b64,
+	    "/XrbFSwF74Dcz1Ch+kwF1aPsbalVdfwxKufF0JGDY1E=");
+	free(b64);
+}
+
+static void
+test_urlencode(void **state)
+{
+	char	*enc;
+
+	enc = channel_urlencode("a+b/c=d \xe5\x80\xbc~-._");
+	assert_string_equal(enc, "a%2Bb%2Fc%3Dd%20%E5%80%BC~-._");
+	free(enc);
+	enc = channel_urlencode("");
+	assert_string_equal(enc, "");
+	free(enc);
+}
+
+static void
+test_utf8_fit(void **state)
+{
+	/* "值班" is 6 bytes, "😀" 4, "…" 3. */
+	const char	*s = "ab\xe5\x80\xbc\xe7\x8f\xad\xf0\x9f\x98\x80";
+	char		*out;
+
+	assert_int_equal(channel_utf8_cut(s, 100), strlen(s));
+	assert_int_equal(channel_utf8_cut(s, 2), 2);
+	assert_int_equal(channel_utf8_cut(s, 4), 2);	/* not half of 值 */
+	assert_int_equal(channel_utf8_cut(s, 5), 5);
+	assert_int_equal(channel_utf8_cut(s, 10), 8);	/* not 3/4 of 😀 */
+	assert_int_equal(channel_utf8_cut(s, 0), 0);
+
+	out = channel_utf8_fit(s, strlen(s));
+	assert_string_equal(out, s);
+	free(out);
+	/* 11 bytes: 8 fit, but 😀 does not, so "ab值班…" (11 bytes). */
+	out = channel_utf8_fit(s, 11);
+	assert_string_equal(out, "ab\xe5\x80\xbc\xe7\x8f\xad\xe2\x80\xa6");
+	free(out);
+	/* 7 bytes: room for 4, "ab" and the ellipsis. */
+	out = channel_utf8_fit(s, 7);
+	assert_string_equal(out, "ab\xe2\x80\xa6");
+	free(out);
+	out = channel_utf8_fit(s, 3);
+	assert_string_equal(out, "\xe2\x80\xa6");
+	free(out);
+	out = channel_utf8_fit(s, 2);
+	assert_string_equal(out, "");
+	free(out);
+}
+
+static void
+test_mobiles(void **state)
+{
+	json_t	*body, *list;
+
+	body = json_pack("{s:[s, s, s, i, s]}", "mobiles", "+8613800000001",
+	    "13800000002", "+85291234567", 7, "+86138000000011");
+	list = channel_robot_mobiles(body);
+	assert_int_equal(json_array_size(list), 4);
+	assert_string_equal(json_string_value(json_array_get(list, 0)),
+	    "13800000001");
+	assert_string_equal(json_string_value(json_array_get(list, 1)),
+	    "13800000002");
+	assert_string_equal(json_string_value(json_array_get(list, 2)),
+	    "+85291234567");
+	assert_string_equal(json_string_value(json_array_get(list, 3)),
+	    "+86138000000011");
+	json_decref(list);
+	json_decref(body);
+
+	body = json_object();
+	list = channel_robot_mobiles(body);
+	assert_int_equal(json_array_size(list), 0);
+	json_decref(list);
+	json_decref(body);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_hmac),
+		cmocka_unit_test(test_urlencode),
+		cmocka_unit_test(test_utf8_fit),
+		cmocka_unit_test(test_mobiles),
+	};
+
+	return (cmocka_run_group_tests(tests, NULL, NULL));
+}
