@@ -8,6 +8,7 @@
 #define CHANNEL_H
 
 #include <jansson.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct channel_def;
@@ -75,5 +76,19 @@ const char	*channel_option_string(const struct channel_def *,
 		    const char *);
 long		 channel_option_int(const struct channel_def *, const char *,
 		    long);
+
+/* Signing helpers that gateways want; OpenSSL libcrypto underneath. */
+#define CHANNEL_SHA1_LEN	20
+#define CHANNEL_SHA256_LEN	32
+
+void	 channel_hmac_sha1(const void *, size_t, const void *, size_t,
+	     unsigned char [CHANNEL_SHA1_LEN]);
+void	 channel_hmac_sha256(const void *, size_t, const void *, size_t,
+	     unsigned char [CHANNEL_SHA256_LEN]);
+void	 channel_sha256_hex(const void *, size_t,
+	     char [2 * CHANNEL_SHA256_LEN + 1]);
+void	 channel_hex(const unsigned char *, size_t, char *);
+char	*channel_base64(const void *, size_t);
+char	*channel_url_encode(const char *);
 
 #endif

@@ -1,13 +1,19 @@
 /*
  * The channel driver registry, and the load-time check that every channel
  * a site declares names a known kind with options that driver accepts.
+ * Also the hashing and encoding helpers that more than one gateway's
+ * signing scheme wants.
  */
 #include <string.h>
 #include <stdlib.h>
 
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
 #include "channel.h"
 #include "rules.h"
 #include "tocsin.h"
+#include "xmalloc.h"
 
 static const struct channel_driver *channel_drivers[] = {
 	&channel_log_driver,
@@ -110,4 +116,86 @@ channel_option_int(const struct channel_def *def, const char *key, long dflt)
 	json_t	*v = json_object_get(def->options, key);
 
 	return (json_is_integer(v) ? (long)json_integer_value(v) : dflt);
+}
+
+void
+channel_hmac_sha1(const void *key, size_t keylen, const void *msg, size_t len,
+    unsigned char out[CHANNEL_SHA1_LEN])
+{
+	unsigned int	outlen = CHANNEL_SHA1_LEN;
+
+	HMAC(EVP_sha1(), key, (int)keylen, msg, len, out, &outlen);
+}
+
+void
+channel_hmac_sha256(const void *key, size_t keylen, const void *msg,
+    size_t len, unsigned char out[CHANNEL_SHA256_LEN])
+{
+	unsigned int	outlen = CHANNEL_SHA256_LEN;
+
+	HMAC(EVP_sha256(), key, (int)keylen, msg, len, out, &outlen);
+}
+
+void
+channel_sha256_hex(const void *msg, size_t len,
+    char out[2 * CHANNEL_SHA256_LEN + 1])
+{
+	unsigned char	md[CHANNEL_SHA256_LEN];
+	unsigned int	mdlen = sizeof(md);
+
+	EVP_Digest(msg, len, md, &mdlen, EVP_sha256(), NULL);
+	channel_hex(md, sizeof(md), out);
+}
+
+/* Lower-case hex of n bytes into out, which holds 2n + 1. */
+void
+channel_hex(const unsigned char *p, size_t n, char *out)
+{
+	static const char	digits[] = "0123456789abcdef";
+	size_t			i;
+
+	for (i = 0; i < n; i++) {
+		out[2 * i] = digits[p[i] >> 4];
+		out[2 * i + 1] = digits[p[i] & 0xf];
+	}
+	out[2 * n] = '\0';
+}
+
+/* Standard base64 with padding, as a new string. */
+char *
+channel_base64(const void *p, size_t n)
+{
+	char	*out;
+
+	out = xmalloc(4 * ((n + 2) / 3) + 1);
+	EVP_EncodeBlock((unsigned char *)out, p, (int)n);
+	return (out);
+}
+
+/*
+ * RFC 3986 percent-encoding: everything but A-Z a-z 0-9 - _ . ~ becomes
+ * %XY (upper-case hex), so a space is %20 and '*' is %2A.  This is exactly
+ * what Aliyun's signature asks for, and a form decoder reads it too.
+ */
+char *
+channel_url_encode(const char *s)
+{
+	static const char	 digits[] = "0123456789ABCDEF";
+	const unsigned char	*p;
+	char			*out, *o;
+
+	out = o = xmalloc(3 * strlen(s) + 1);
+	for (p = (const unsigned char *)s; *p != '\0'; p++) {
+		if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
+		    (*p >= '0' && *p <= '9') || *p == '-' || *p == '_' ||
+		    *p == '.' || *p == '~')
+			*o++ = (char)*p;
+		else {
+			*o++ = '%';
+			*o++ = digits[*p >> 4];
+			*o++ = digits[*p & 0xf];
+		}
+	}
+	*o = '\0';
+	return (out);
 }
