@@ -29,7 +29,9 @@ Q	 = $(if $(filter 0,$(V)),@,)	# make V=1 shows the commands
 CORE	 = xmalloc log clock calendar record store store-schema sandbox \
 	   rules rules-api org timer timeline engine
 # Channel drivers: the daemon sends with them, tocsinctl checks them.
-CHANNELS = httpc channel channel-log channel-webhook
+CHANNELS = httpc channel channel-log channel-webhook \
+	   channel-sms channel-sms-aliyun channel-sms-tencent channel-sms-twilio \
+	   channel-sms-http
 # The daemon's edges: network, group commit, delivery, signals.
 DAEMON	 = daemon http ingest api-events api-incidents api-compliance api-misc \
 	   outbox
@@ -39,7 +41,8 @@ CORE_OBJS   = $(CORE:%=$(BUILD)/%.o) $(CHANNELS:%=$(BUILD)/%.o)
 DAEMON_OBJS = $(DAEMON:%=$(BUILD)/%.o)
 CTL_OBJS    = $(CTL:%=$(BUILD)/%.o)
 
-UNIT_TESTS = test_calendar test_record test_timer test_sandbox test_store test_engine
+UNIT_TESTS = test_calendar test_record test_timer test_sandbox test_store test_engine \
+	     test_sms
 UNIT_BINS  = $(UNIT_TESTS:%=$(BUILD)/tests/%)
 
 .PHONY: all run check check-plain check-asan unit e2e rules-test bench deps \

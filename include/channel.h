@@ -71,6 +71,7 @@ void	channel_check_all(const struct rules *, struct rules_problems *);
 
 extern const struct channel_driver channel_log_driver;
 extern const struct channel_driver channel_webhook_driver;
+extern const struct channel_driver channel_sms_driver;
 
 const char	*channel_option_string(const struct channel_def *,
 		    const char *);

@@ -18,6 +18,7 @@
 static const struct channel_driver *channel_drivers[] = {
 	&channel_log_driver,
 	&channel_webhook_driver,
+	&channel_sms_driver,
 };
 
 const struct channel_driver *
