@@ -30,7 +30,8 @@ CORE	 = xmalloc log clock calendar message record store store-schema sandbox \
 	   rules rules-api org timer timeline engine
 # Channel drivers: the daemon sends with them, tocsinctl checks them.
 CHANNELS = httpc channel channel-log channel-webhook channel-dingtalk \
-	   channel-wecom channel-feishu check
+	   channel-wecom channel-feishu channel-sms channel-sms-aliyun \
+	   channel-sms-tencent channel-sms-twilio channel-sms-http check
 # The daemon's edges: network, group commit, delivery, signals.
 DAEMON	 = daemon http ingest api-events api-incidents api-compliance api-misc api-ack \
 	   outbox
@@ -41,7 +42,7 @@ DAEMON_OBJS = $(DAEMON:%=$(BUILD)/%.o)
 CTL_OBJS    = $(CTL:%=$(BUILD)/%.o)
 
 UNIT_TESTS = test_calendar test_record test_timer test_sandbox test_store test_engine \
-	     test_org test_rules test_message test_channel
+	     test_org test_rules test_message test_channel test_sms
 UNIT_BINS  = $(UNIT_TESTS:%=$(BUILD)/tests/%)
 
 .PHONY: all run check check-plain check-asan unit e2e rules-test bench deps \

@@ -8,6 +8,7 @@
 #define CHANNEL_H
 
 #include <jansson.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct channel_def;
@@ -77,6 +78,7 @@ extern const struct channel_driver channel_webhook_driver;
 extern const struct channel_driver channel_dingtalk_driver;
 extern const struct channel_driver channel_wecom_driver;
 extern const struct channel_driver channel_feishu_driver;
+extern const struct channel_driver channel_sms_driver;
 
 const char	*channel_option_string(const struct channel_def *,
 		    const char *);
@@ -89,7 +91,6 @@ int		 channel_check_url(const struct channel_def *, char **);
 /* Pieces the signing drivers share. */
 char		*channel_hmac_base64(const void *, size_t, const void *,
 		    size_t);
-char		*channel_urlencode(const char *);
 size_t		 channel_utf8_cut(const char *, size_t);
 char		*channel_utf8_fit(const char *, size_t);
 
@@ -114,5 +115,19 @@ void	 channel_robot_post(struct delivery *, const char *, json_t *,
 	     void (*)(const struct httpc_response *, void *));
 void	 channel_robot_done(struct delivery *, const struct httpc_response *,
 	     const struct channel_robot *);
+
+/* Signing helpers that gateways want; OpenSSL libcrypto underneath. */
+#define CHANNEL_SHA1_LEN	20
+#define CHANNEL_SHA256_LEN	32
+
+void	 channel_hmac_sha1(const void *, size_t, const void *, size_t,
+	     unsigned char [CHANNEL_SHA1_LEN]);
+void	 channel_hmac_sha256(const void *, size_t, const void *, size_t,
+	     unsigned char [CHANNEL_SHA256_LEN]);
+void	 channel_sha256_hex(const void *, size_t,
+	     char [2 * CHANNEL_SHA256_LEN + 1]);
+void	 channel_hex(const unsigned char *, size_t, char *);
+char	*channel_base64(const void *, size_t);
+char	*channel_url_encode(const char *);
 
 #endif

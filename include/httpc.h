@@ -26,5 +26,8 @@ struct httpc	*httpc_new(struct event_base *);
 void		 httpc_free(struct httpc *);
 int		 httpc_post(struct httpc *, const char *, struct curl_slist *,
 		     const char *, size_t, long, httpc_cb, void *);
+int		 httpc_request(struct httpc *, const char *, const char *,
+		     struct curl_slist *, const char *, size_t, long, httpc_cb,
+		     void *);
 
 #endif

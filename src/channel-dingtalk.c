@@ -44,7 +44,7 @@ channel_dingtalk_sign(const char *url, const char *secret, long long ts)
 
 	xasprintf(&text, "%lld\n%s", ts, secret);
 	b64 = channel_hmac_base64(secret, strlen(secret), text, strlen(text));
-	sign = channel_urlencode(b64);
+	sign = channel_url_encode(b64);
 	xasprintf(&signed_url, "%s%ctimestamp=%lld&sign=%s", url,
 	    strchr(url, '?') != NULL ? '&' : '?', ts, sign);
 	free(sign);

@@ -3,7 +3,8 @@
  * a site declares names a known kind with options that driver accepts.
  * Below those, the pieces the drivers share: HMAC signing, URL text,
  * cutting UTF-8 to a provider's limit, and the chat robots' common way of
- * posting JSON and reading the answer.
+ * posting JSON and reading the answer; the hashing and encoding the
+ * gateways' signing schemes want.
  */
 #include <stdio.h>
 #include <string.h>
@@ -29,6 +30,7 @@ static const struct channel_driver *channel_drivers[] = {
 	&channel_dingtalk_driver,
 	&channel_wecom_driver,
 	&channel_feishu_driver,
+	&channel_sms_driver,
 };
 
 const struct channel_driver *
@@ -199,41 +201,10 @@ char *
 channel_hmac_base64(const void *key, size_t keylen, const void *msg,
     size_t msglen)
 {
-	unsigned char	 mac[EVP_MAX_MD_SIZE];
-	unsigned int	 maclen = 0;
-	char		*b64;
+	unsigned char	mac[CHANNEL_SHA256_LEN];
 
-	if (HMAC(EVP_sha256(), key, (int)keylen, msg != NULL ? msg : "",
-	    msglen, mac, &maclen) == NULL)
-		fatalx("HMAC-SHA256 failed");
-	b64 = xmalloc(4 * ((maclen + 2) / 3) + 1);
-	EVP_EncodeBlock((unsigned char *)b64, mac, (int)maclen);
-	return (b64);
-}
-
-/* RFC 3986 percent-encoding: all but the unreserved characters. */
-char *
-channel_urlencode(const char *s)
-{
-	static const char	 hex[] = "0123456789ABCDEF";
-	unsigned char		 c;
-	char			*out, *p;
-
-	p = out = xmalloc(3 * strlen(s) + 1);
-	for (; *s != '\0'; s++) {
-		c = (unsigned char)*s;
-		if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-		    (c >= '0' && c <= '9') || c == '-' || c == '.' ||
-		    c == '_' || c == '~')
-			*p++ = (char)c;
-		else {
-			*p++ = '%';
-			*p++ = hex[c >> 4];
-			*p++ = hex[c & 0xf];
-		}
-	}
-	*p = '\0';
-	return (out);
+	channel_hmac_sha256(key, keylen, msg != NULL ? msg : "", msglen, mac);
+	return (channel_base64(mac, sizeof(mac)));
 }
 
 /* How many bytes of s fit in max without splitting a UTF-8 character. */
@@ -427,4 +398,85 @@ channel_robot_done(struct delivery *d, const struct httpc_response *r,
 	json_decref(answer);
 	d->done(d, result, result == DELIVERY_OK ? NULL : detail,
 	    result == DELIVERY_RETRY ? r->retry_after : -1);
+}
+void
+channel_hmac_sha1(const void *key, size_t keylen, const void *msg, size_t len,
+    unsigned char out[CHANNEL_SHA1_LEN])
+{
+	unsigned int	outlen = CHANNEL_SHA1_LEN;
+
+	HMAC(EVP_sha1(), key, (int)keylen, msg, len, out, &outlen);
+}
+
+void
+channel_hmac_sha256(const void *key, size_t keylen, const void *msg,
+    size_t len, unsigned char out[CHANNEL_SHA256_LEN])
+{
+	unsigned int	outlen = CHANNEL_SHA256_LEN;
+
+	HMAC(EVP_sha256(), key, (int)keylen, msg, len, out, &outlen);
+}
+
+void
+channel_sha256_hex(const void *msg, size_t len,
+    char out[2 * CHANNEL_SHA256_LEN + 1])
+{
+	unsigned char	md[CHANNEL_SHA256_LEN];
+	unsigned int	mdlen = sizeof(md);
+
+	EVP_Digest(msg, len, md, &mdlen, EVP_sha256(), NULL);
+	channel_hex(md, sizeof(md), out);
+}
+
+/* Lower-case hex of n bytes into out, which holds 2n + 1. */
+void
+channel_hex(const unsigned char *p, size_t n, char *out)
+{
+	static const char	digits[] = "0123456789abcdef";
+	size_t			i;
+
+	for (i = 0; i < n; i++) {
+		out[2 * i] = digits[p[i] >> 4];
+		out[2 * i + 1] = digits[p[i] & 0xf];
+	}
+	out[2 * n] = '\0';
+}
+
+/* Standard base64 with padding, as a new string. */
+char *
+channel_base64(const void *p, size_t n)
+{
+	char	*out;
+
+	out = xmalloc(4 * ((n + 2) / 3) + 1);
+	EVP_EncodeBlock((unsigned char *)out, p, (int)n);
+	return (out);
+}
+
+/*
+ * RFC 3986 percent-encoding: everything but A-Z a-z 0-9 - _ . ~ becomes
+ * %XY (upper-case hex), so a space is %20 and '*' is %2A.  This is exactly
+ * what Aliyun's signature asks for, and a form decoder reads it too.
+ */
+char *
+channel_url_encode(const char *s)
+{
+	static const char	 digits[] = "0123456789ABCDEF";
+	const unsigned char	*p;
+	char			*out, *o;
+
+	out = o = xmalloc(3 * strlen(s) + 1);
+	for (p = (const unsigned char *)s; *p != '\0'; p++) {
+		if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
+		    (*p >= '0' && *p <= '9') || *p == '-' || *p == '_' ||
+		    *p == '.' || *p == '~')
+			*o++ = (char)*p;
+		else {
+			*o++ = '%';
+			*o++ = digits[*p >> 4];
+			*o++ = digits[*p & 0xf];
+		}
+	}
+	*o = '\0';
+	return (out);
 }

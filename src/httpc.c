@@ -245,6 +245,19 @@ int
 httpc_post(struct httpc *h, const char *url, struct curl_slist *headers,
     const char *body, size_t len, long timeout_ms, httpc_cb cb, void *arg)
 {
+	return (httpc_request(h, "POST", url, headers, body, len, timeout_ms,
+	    cb, arg));
+}
+
+/*
+ * The same with another method (NULL is POST): GET sends no body, any
+ * other method sends it the way POST does.
+ */
+int
+httpc_request(struct httpc *h, const char *method, const char *url,
+    struct curl_slist *headers, const char *body, size_t len,
+    long timeout_ms, httpc_cb cb, void *arg)
+{
 	struct httpc_transfer	*t;
 	CURLMcode		 rc;
 
@@ -260,9 +273,16 @@ httpc_post(struct httpc *h, const char *url, struct curl_slist *headers,
 	if ((t->easy = curl_easy_init()) == NULL)
 		fatalx("httpc: curl_easy_init failed");
 	curl_easy_setopt(t->easy, CURLOPT_URL, url);
-	curl_easy_setopt(t->easy, CURLOPT_POST, 1L);
-	curl_easy_setopt(t->easy, CURLOPT_POSTFIELDS, t->body);
-	curl_easy_setopt(t->easy, CURLOPT_POSTFIELDSIZE, (long)len);
+	if (method != NULL && strcmp(method, "GET") == 0)
+		curl_easy_setopt(t->easy, CURLOPT_HTTPGET, 1L);
+	else {
+		curl_easy_setopt(t->easy, CURLOPT_POST, 1L);
+		curl_easy_setopt(t->easy, CURLOPT_POSTFIELDS, t->body);
+		curl_easy_setopt(t->easy, CURLOPT_POSTFIELDSIZE, (long)len);
+		if (method != NULL && strcmp(method, "POST") != 0)
+			curl_easy_setopt(t->easy, CURLOPT_CUSTOMREQUEST,
+			    method);
+	}
 	curl_easy_setopt(t->easy, CURLOPT_HTTPHEADER, t->headers);
 	curl_easy_setopt(t->easy, CURLOPT_WRITEFUNCTION, httpc_write_cb);
 	curl_easy_setopt(t->easy, CURLOPT_WRITEDATA, t);

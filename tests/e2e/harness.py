@@ -208,11 +208,13 @@ class Daemon:
     """One tocsind in its own directory, on its own port and database.
 
     files maps names to text; "@PORT@" in them becomes the listen port.
+    args are more command-line arguments (e.g. --log-level debug).
     restart() keeps the directory, port and database.
     """
 
-    def __init__(self, files, site="site.lua"):
+    def __init__(self, files, site="site.lua", args=()):
         self.dir = CTX.subdir("daemon")
+        self.args = list(args)
         self.port = free_port()
         self.db = os.path.join(self.dir, "tocsin.db")
         self.log_path = os.path.join(self.dir, "tocsind.log")
@@ -235,7 +237,8 @@ class Daemon:
             log.write(f"=== harness: starting tocsind at {time.strftime('%H:%M:%S')}\n".encode())
             log.flush()
             self.proc = subprocess.Popen(
-                [TOCSIND, "-c", self.site, "--listen", f"127.0.0.1:{self.port}", "--db", self.db],
+                [TOCSIND, "-c", self.site, "--listen", f"127.0.0.1:{self.port}", "--db", self.db,
+                 *self.args],
                 cwd=self.dir, stdin=subprocess.DEVNULL, stdout=log, stderr=log, env=CLEAN_ENV)
         self.expected_exit = False
         wait_until(self._healthy, STARTUP_TIMEOUT, "tocsind to answer GET /healthz")

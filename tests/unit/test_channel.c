@@ -27,7 +27,7 @@ test_hmac(void **state)
 	b64 = channel_hmac_base64(secret, strlen(secret), ding, strlen(ding));
 	assert_string_equal(b64,
 	    "O9HVAK83/YnTpsWb+g3ATRBUkDCobcvSWrq4Yxgv2Ig=");
-	enc = channel_urlencode(b64);
+	enc = channel_url_encode(b64);
 	assert_string_equal(enc,
 	    "O9HVAK83%2FYnTpsWb%2Bg3ATRBUkDCobcvSWrq4Yxgv2Ig%3D");
 	free(enc);
@@ -51,10 +51,10 @@ test_urlencode(void **state)
 {
 	char	*enc;
 
-	enc = channel_urlencode("a+b/c=d \xe5\x80\xbc~-._");
+	enc = channel_url_encode("a+b/c=d \xe5\x80\xbc~-._");
 	assert_string_equal(enc, "a%2Bb%2Fc%3Dd%20%E5%80%BC~-._");
 	free(enc);
-	enc = channel_urlencode("");
+	enc = channel_url_encode("");
 	assert_string_equal(enc, "");
 	free(enc);
 }
