@@ -27,7 +27,7 @@ Q	 = $(if $(filter 0,$(V)),@,)	# make V=1 shows the commands
 
 # The engine and everything both binaries share.
 CORE	 = xmalloc log clock calendar record store store-schema sandbox \
-	   rules rules-api org timer timeline engine
+	   rules rules-api match org timer timeline engine
 # Channel drivers: the daemon sends with them, tocsinctl checks them.
 CHANNELS = httpc channel channel-log channel-webhook
 # The daemon's edges: network, group commit, delivery, signals.
