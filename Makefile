@@ -39,7 +39,8 @@ CORE_OBJS   = $(CORE:%=$(BUILD)/%.o) $(CHANNELS:%=$(BUILD)/%.o)
 DAEMON_OBJS = $(DAEMON:%=$(BUILD)/%.o)
 CTL_OBJS    = $(CTL:%=$(BUILD)/%.o)
 
-UNIT_TESTS = test_calendar test_record test_timer test_sandbox test_store test_engine
+UNIT_TESTS = test_calendar test_record test_timer test_sandbox test_store test_engine \
+	     test_match
 UNIT_BINS  = $(UNIT_TESTS:%=$(BUILD)/tests/%)
 
 .PHONY: all run check check-plain check-asan unit e2e rules-test bench deps \

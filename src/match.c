@@ -187,16 +187,26 @@ match_failed(struct match_set *set, const struct procedure *p, char *cause)
 	set->failed[set->nfailed++].cause = cause;
 }
 
-/* The procedures that take the event, and the rules that failed on it. */
+/*
+ * The procedures that take the event, in declaration order, and the rules
+ * that failed on it.  Only the candidates the rules' index gives for the
+ * event's category and type are tried; the others cannot match it.
+ */
 void
 match_procedures(struct match_event *mev, struct match_set *set)
 {
 	const struct procedure	*p;
-	size_t			 i, n = rules_procedure_count(mev->rules);
-	char			*cause;
+	const char		*category, *type;
+	char			 cbuf[64], tbuf[64], *cause;
+	size_t			*cand, i, n;
 
+	cand = xreallocarray(NULL, rules_procedure_count(mev->rules) + 1,
+	    sizeof(*cand));
+	category = match_value(mev->ev, "category", cbuf, sizeof(cbuf));
+	type = match_value(mev->ev, "type", tbuf, sizeof(tbuf));
+	n = rules_candidates(mev->rules, category, type, cand);
 	for (i = 0; i < n; i++) {
-		p = rules_procedure(mev->rules, i);
+		p = rules_procedure(mev->rules, cand[i]);
 		switch (match_test(mev, &p->match, &cause)) {
 		case 1:
 			set->v = xreallocarray(set->v, set->n + 1,
@@ -208,6 +218,7 @@ match_procedures(struct match_event *mev, struct match_set *set)
 			break;
 		}
 	}
+	free(cand);
 }
 
 /*
