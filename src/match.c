@@ -5,7 +5,12 @@
  * back with its cause and the caller decides what that means.
  *
  * Rule functions see the event as a Lua table with the normalised record's
- * fields and ev.periods, the special periods on now.
+ * fields and ev.periods, the special periods on now.  The table is built
+ * once per event, when the first rule function needs it, and every rule
+ * function called for the event gets the same one.  So that no rule sees
+ * what another wrote into it, the rules get sandbox views of its tables: a
+ * write through one spoils the event's table, and the next call gets a
+ * fresh one.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +33,7 @@
 struct match_event {
 	struct rules		*rules;
 	const struct record	*ev;
+	int			 view;	/* { spoilt, event view }, or NOREF */
 };
 
 struct match_event *
@@ -38,47 +44,30 @@ match_event_new(struct rules *rules, const struct record *ev)
 	mev = xcalloc(1, sizeof(*mev));
 	mev->rules = rules;
 	mev->ev = ev;
+	mev->view = LUA_NOREF;
 	return (mev);
 }
 
 void
 match_event_free(struct match_event *mev)
 {
+	if (mev == NULL)
+		return;
+	luaL_unref(sandbox_state(rules_sandbox(mev->rules)),
+	    LUA_REGISTRYINDEX, mev->view);
 	free(mev);
 }
 
-/* ev.periods: the names and tags of the special periods on now. */
+/* A JSON value for the rules: objects and arrays as views. */
 static void
-match_push_periods(struct match_event *mev, lua_State *L)
-{
-	const struct period	*pe;
-	int64_t			 day = calendar_day_number(clock_now());
-	size_t			 i, j, n = rules_period_count(mev->rules);
-
-	lua_newtable(L);
-	for (i = 0; i < n; i++) {
-		pe = rules_period(mev->rules, i);
-		if (day < pe->from_day || day > pe->to_day)
-			continue;
-		lua_pushboolean(L, 1);
-		lua_setfield(L, -2, pe->name);
-		for (j = 0; j < pe->tags.n; j++) {
-			lua_pushboolean(L, 1);
-			lua_setfield(L, -2, pe->tags.v[j]);
-		}
-	}
-	lua_setfield(L, -2, "periods");
-}
-
-/* The event as a Lua table, for match, met_by and classify functions. */
-static void
-match_push_json(lua_State *L, json_t *v, int depth)
+match_push_json(lua_State *L, json_t *v, int depth, int state)
 {
 	const char	*key;
 	json_t		*item;
 	size_t		 i;
 
-	if (depth > MATCH_JSON_DEPTH) {
+	if (depth > MATCH_JSON_DEPTH || ((json_is_object(v) ||
+	    json_is_array(v)) && !lua_checkstack(L, 8))) {
 		lua_pushnil(L);
 		return;
 	}
@@ -86,16 +75,18 @@ match_push_json(lua_State *L, json_t *v, int depth)
 	case JSON_OBJECT:
 		lua_createtable(L, 0, (int)json_object_size(v));
 		json_object_foreach(v, key, item) {
-			match_push_json(L, item, depth + 1);
+			match_push_json(L, item, depth + 1, state);
 			lua_setfield(L, -2, key);
 		}
+		sandbox_view(L, state);
 		break;
 	case JSON_ARRAY:
 		lua_createtable(L, (int)json_array_size(v), 0);
 		json_array_foreach(v, i, item) {
-			match_push_json(L, item, depth + 1);
+			match_push_json(L, item, depth + 1, state);
 			lua_rawseti(L, -2, (lua_Integer)i + 1);
 		}
+		sandbox_view(L, state);
 		break;
 	case JSON_STRING:
 		lua_pushlstring(L, json_string_value(v), json_string_length(v));
@@ -116,20 +107,95 @@ match_push_json(lua_State *L, json_t *v, int depth)
 	}
 }
 
+/* ev.periods: the names and tags of the special periods on now. */
+static void
+match_push_periods(struct match_event *mev, lua_State *L, int state)
+{
+	const struct period	*pe;
+	int64_t			 day = calendar_day_number(clock_now());
+	size_t			 i, j, n = rules_period_count(mev->rules);
+
+	lua_newtable(L);
+	for (i = 0; i < n; i++) {
+		pe = rules_period(mev->rules, i);
+		if (day < pe->from_day || day > pe->to_day)
+			continue;
+		lua_pushboolean(L, 1);
+		lua_setfield(L, -2, pe->name);
+		for (j = 0; j < pe->tags.n; j++) {
+			lua_pushboolean(L, 1);
+			lua_setfield(L, -2, pe->tags.v[j]);
+		}
+	}
+	sandbox_view(L, state);
+}
+
 /*
- * Call the rule function ref with the event; leaves one result on the
- * stack.  On error the cause is returned and nothing is left.
+ * Build the event's view, kept in the registry as { spoilt, view }: a write
+ * through any view of the event sets spoilt (see sandbox_view).  Called
+ * through sandbox_pcall with the match_event, so that running out of the
+ * rules' memory is an error for this event, not the end of the daemon.
+ */
+static int
+match_view_new(lua_State *L)
+{
+	struct match_event	*mev = lua_touserdata(L, 1);
+	const char		*key;
+	json_t			*json = mev->ev->json, *item;
+	int			 state;
+
+	lua_createtable(L, 2, 0);
+	state = lua_gettop(L);
+	lua_createtable(L, 0, (int)json_object_size(json) + 1);
+	json_object_foreach(json, key, item) {
+		match_push_json(L, item, 1, state);
+		lua_setfield(L, -2, key);
+	}
+	match_push_periods(mev, L, state);
+	lua_setfield(L, -2, "periods");
+	sandbox_view(L, state);
+	lua_rawseti(L, state, 2);
+	mev->view = luaL_ref(L, LUA_REGISTRYINDEX);
+	return (0);
+}
+
+/* A rule wrote into the event: the next one must not see that. */
+static void
+match_view_check(struct match_event *mev, lua_State *L)
+{
+	lua_rawgeti(L, LUA_REGISTRYINDEX, mev->view);
+	if (lua_rawgeti(L, -1, 1) != LUA_TNIL) {
+		luaL_unref(L, LUA_REGISTRYINDEX, mev->view);
+		mev->view = LUA_NOREF;
+	}
+	lua_pop(L, 2);
+}
+
+/*
+ * Call the rule function ref with the event, under the sandbox's budget for
+ * one call; leaves one result on the stack.  On error the cause is returned
+ * and nothing is left.
  */
 static int
 match_call(struct match_event *mev, int ref, char **cause)
 {
 	struct sandbox	*sb = rules_sandbox(mev->rules);
 	lua_State	*L = sandbox_state(sb);
+	int		 rc;
 
+	if (mev->view == LUA_NOREF) {
+		lua_pushcfunction(L, match_view_new);
+		lua_pushlightuserdata(L, mev);
+		if (sandbox_pcall(sb, 1, 0, cause) != 0)
+			return (-1);
+	}
 	lua_rawgeti(L, LUA_REGISTRYINDEX, ref);
-	match_push_json(L, mev->ev->json, 0);
-	match_push_periods(mev, L);
-	return (sandbox_pcall(sb, 1, 1, cause));
+	lua_rawgeti(L, LUA_REGISTRYINDEX, mev->view);
+	lua_rawgeti(L, -1, 2);
+	lua_remove(L, -2);
+	rc = sandbox_pcall(sb, 1, 1, cause);
+	match_view_check(mev, L);
+	return (rc);
 }
 
 /* The event's value for a match term's key, as text; attrs as a fallback. */

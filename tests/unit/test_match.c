@@ -38,7 +38,25 @@ static const char *site_text =
 "procedure 'number' { match = { category = 7 } }\n"
 "procedure 'c-final' { match = { category = 'c', type = 'final' } }\n"
 "procedure 'boom' { match = function(ev)\n"
-"  if ev.category == 'b' then error('boom') end return false end }\n";
+"  if ev.category == 'b' then error('boom') end return false end }\n"
+"procedure 'writer' { match = function(ev)\n"
+"  if ev.category ~= 'w' then return false end\n"
+"  ev.category = nil\n"
+"  local it, state = pairs(ev)\n"
+"  state.unit = 'spoilt'\n"
+"  ev.attrs.level = 9\n"
+"  table.insert(ev.attrs.list, 3)\n"
+"  return ev.category == nil and ev.attrs.level == 9 and\n"
+"    #ev.attrs.list == 3 and ev.unit == 'spoilt' and\n"
+"    getmetatable(ev) == nil end }\n"
+"procedure 'reader' { match = function(ev)\n"
+"  if ev.category ~= 'w' then return false end\n"
+"  local n, sum = 0, 0\n"
+"  for k, v in pairs(ev) do n = n + 1 end\n"
+"  for _, x in ipairs(ev.attrs.list) do sum = sum + x end\n"
+"  return n == 8 and ev.unit == 'u1' and ev.attrs.level == 1 and\n"
+"    #ev.attrs.list == 2 and\n"
+"    sum == 3 and type(ev.periods) == 'table' end }\n";
 
 static char		 dir[] = "/tmp/tocsin-match-XXXXXX";
 static char		 site[256];
@@ -126,7 +144,8 @@ test_index_same_matches(void **state)
 {
 	static const char	*types[] = { "report", "update", "final",
 				    "assessment" };
-	static const char	*categories[] = { "a", "b", "c", "d", NULL };
+	static const char	*categories[] = { "a", "b", "c", "d", "w",
+				    NULL };
 	static const char	*units[] = { "u1", "u2" };
 	struct record		*ev;
 	size_t			 t, c, u, a;
@@ -150,12 +169,12 @@ static void
 test_candidates(void **state)
 {
 	size_t	v[16], n, i;
-	static const size_t	a_report[] = { 0, 1, 2, 3, 4, 7 };
-	static const size_t	none_final[] = { 3, 4, 7 };
-	static const size_t	num_update[] = { 2, 3, 4, 5, 7 };
-	static const size_t	c_final[] = { 3, 4, 6, 7 };
+	static const size_t	a_report[] = { 0, 1, 2, 3, 4, 7, 8, 9 };
+	static const size_t	none_final[] = { 3, 4, 7, 8, 9 };
+	static const size_t	num_update[] = { 2, 3, 4, 5, 7, 8, 9 };
+	static const size_t	c_final[] = { 3, 4, 6, 7, 8, 9 };
 
-	assert_int_equal(rules_procedure_count(rules), 8);
+	assert_int_equal(rules_procedure_count(rules), 10);
 	n = rules_candidates(rules, "a", "report", v);
 	assert_int_equal(n, nitems(a_report));
 	for (i = 0; i < n; i++)
@@ -174,12 +193,42 @@ test_candidates(void **state)
 		assert_int_equal(v[i], c_final[i]);
 }
 
+/*
+ * Every rule function of an event shares its table, yet one that writes
+ * into it sees its writes and the next one does not.
+ */
+static void
+test_shared_event(void **state)
+{
+	struct match_event	*mev;
+	struct match_set	 set;
+	struct record		*ev;
+
+	ev = event("report", "w", "u1", json_pack("{s:i, s:[i, i]}", "level",
+	    1, "list", 1, 2));
+	mev = match_event_new(rules, ev);
+	memset(&set, 0, sizeof(set));
+	match_procedures(mev, &set);
+	assert_int_equal(set.nfailed, 0);
+	assert_int_equal(set.n, 2);
+	assert_string_equal(set.v[0]->name, "writer");
+	assert_string_equal(set.v[1]->name, "reader");
+	/* Again on the same event: the writer spoilt nothing for anyone. */
+	match_set_clear(&set);
+	match_procedures(mev, &set);
+	assert_int_equal(set.n, 2);
+	match_set_clear(&set);
+	match_event_free(mev);
+	record_free(ev);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_candidates),
 		cmocka_unit_test(test_index_same_matches),
+		cmocka_unit_test(test_shared_event),
 	};
 	struct rules_problems	 problems = { NULL, 0 };
 	FILE			*f;
