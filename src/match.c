@@ -112,9 +112,12 @@ static void
 match_push_periods(struct match_event *mev, lua_State *L, int state)
 {
 	const struct period	*pe;
-	int64_t			 day = calendar_day_number(clock_now());
+	int64_t			 day = 0;
 	size_t			 i, j, n = rules_period_count(mev->rules);
 
+	/* The local day costs a time zone conversion: only when needed. */
+	if (n > 0)
+		day = calendar_day_number(clock_now());
 	lua_newtable(L);
 	for (i = 0; i < n; i++) {
 		pe = rules_period(mev->rules, i);
