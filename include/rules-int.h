@@ -10,6 +10,18 @@
 
 #include "rules.h"
 
+/*
+ * Procedures by the value of one match key: procs[start[i]] up to
+ * procs[start[i + 1]] are the procedures, in declaration order, whose
+ * table matches that key against keys[i].  keys are sorted.
+ */
+struct rules_index {
+	const char	**keys;
+	size_t		 *start;
+	size_t		 *procs;
+	size_t		  nkeys;
+};
+
 struct rules {
 	char			*site_path;
 	char			*site_dir;
@@ -38,6 +50,12 @@ struct rules {
 	size_t			  nchannels;
 	struct token_def	**tokens;
 	size_t			  ntokens;
+
+	/* Which procedures an event could match: see rules_candidates. */
+	struct rules_index	  by_category;
+	struct rules_index	  by_type;
+	size_t			 *unindexed;	/* functions, other keys */
+	size_t			  nunindexed;
 
 	struct rules_problems	*problems;
 	struct rules_problems	 warnings;	/* loadable, but likely wrong */

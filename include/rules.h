@@ -194,6 +194,8 @@ size_t			 rules_procedure_count(const struct rules *);
 const struct procedure	*rules_procedure(const struct rules *, size_t);
 const struct procedure	*rules_procedure_find(const struct rules *,
 			     const char *);
+size_t			 rules_candidates(const struct rules *, const char *,
+			     const char *, size_t *);
 const struct policy	*rules_policy_find(const struct rules *, const char *);
 size_t			 rules_period_count(const struct rules *);
 const struct period	*rules_period(const struct rules *, size_t);

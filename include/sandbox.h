@@ -2,7 +2,7 @@
  * A Lua 5.4 state built from an allow-list, with a memory cap and an
  * instruction budget per call.  Everything tocsin runs in Lua goes through
  * sandbox_load (a file, text only) or sandbox_pcall (a function already on
- * the stack).
+ * the stack).  sandbox_view shares one table between calls.
  */
 #ifndef SANDBOX_H
 #define SANDBOX_H
@@ -24,5 +24,6 @@ void		 sandbox_set_limits(struct sandbox *,
 lua_State	*sandbox_state(struct sandbox *);
 int		 sandbox_load_file(struct sandbox *, const char *, char **);
 int		 sandbox_pcall(struct sandbox *, int, int, char **);
+void		 sandbox_view(lua_State *, int);
 
 #endif

@@ -21,6 +21,7 @@
 #include "clock.h"
 #include "engine.h"
 #include "log.h"
+#include "match.h"
 #include "message.h"
 #include "org.h"
 #include "rules.h"
@@ -30,8 +31,6 @@
 #include "timer.h"
 #include "tocsin.h"
 #include "xmalloc.h"
-
-#define ENGINE_JSON_DEPTH	16
 
 struct engine {
 	struct store		*store;
@@ -801,136 +800,6 @@ engine_period_active(struct engine *e, const char *tag, int64_t t)
 	return (NULL);
 }
 
-/* ev.periods: the names and tags of the special periods on now. */
-static void
-engine_push_periods(struct engine *e, lua_State *L)
-{
-	const struct period	*pe;
-	int64_t			 day = calendar_day_number(clock_now());
-	size_t			 i, j, n = rules_period_count(e->rules);
-
-	lua_newtable(L);
-	for (i = 0; i < n; i++) {
-		pe = rules_period(e->rules, i);
-		if (day < pe->from_day || day > pe->to_day)
-			continue;
-		lua_pushboolean(L, 1);
-		lua_setfield(L, -2, pe->name);
-		for (j = 0; j < pe->tags.n; j++) {
-			lua_pushboolean(L, 1);
-			lua_setfield(L, -2, pe->tags.v[j]);
-		}
-	}
-	lua_setfield(L, -2, "periods");
-}
-
-/* The event as a Lua table, for match, met_by and classify functions. */
-static void
-engine_push_json(lua_State *L, json_t *v, int depth)
-{
-	const char	*key;
-	json_t		*item;
-	size_t		 i;
-
-	if (depth > ENGINE_JSON_DEPTH) {
-		lua_pushnil(L);
-		return;
-	}
-	switch (json_typeof(v)) {
-	case JSON_OBJECT:
-		lua_createtable(L, 0, (int)json_object_size(v));
-		json_object_foreach(v, key, item) {
-			engine_push_json(L, item, depth + 1);
-			lua_setfield(L, -2, key);
-		}
-		break;
-	case JSON_ARRAY:
-		lua_createtable(L, (int)json_array_size(v), 0);
-		json_array_foreach(v, i, item) {
-			engine_push_json(L, item, depth + 1);
-			lua_rawseti(L, -2, (lua_Integer)i + 1);
-		}
-		break;
-	case JSON_STRING:
-		lua_pushlstring(L, json_string_value(v), json_string_length(v));
-		break;
-	case JSON_INTEGER:
-		lua_pushinteger(L, (lua_Integer)json_integer_value(v));
-		break;
-	case JSON_REAL:
-		lua_pushnumber(L, json_real_value(v));
-		break;
-	case JSON_TRUE:
-	case JSON_FALSE:
-		lua_pushboolean(L, json_is_true(v));
-		break;
-	default:
-		lua_pushnil(L);
-		break;
-	}
-}
-
-/*
- * Call the rule function ref with the event; leaves one result on the
- * stack.  On error the cause is returned and nothing is left.
- */
-static int
-engine_call(struct engine *e, int ref, const struct record *ev, char **cause)
-{
-	lua_State	*L = sandbox_state(rules_sandbox(e->rules));
-
-	lua_rawgeti(L, LUA_REGISTRYINDEX, ref);
-	engine_push_json(L, ev->json, 0);
-	engine_push_periods(e, L);
-	return (sandbox_pcall(rules_sandbox(e->rules), 1, 1, cause));
-}
-
-static const char *
-match_value(const struct record *ev, const char *key, char *buf, size_t len)
-{
-	json_t	*v;
-
-	v = json_object_get(ev->json, key);
-	if (v == NULL)
-		v = json_object_get(json_object_get(ev->json, "attrs"), key);
-	if (json_is_string(v))
-		return (json_string_value(v));
-	if (json_is_integer(v)) {
-		snprintf(buf, len, "%lld", (long long)json_integer_value(v));
-		return (buf);
-	}
-	if (json_is_boolean(v))
-		return (json_is_true(v) ? "true" : "false");
-	return (NULL);
-}
-
-/* 1 if the event matches, 0 if not, -1 with cause when the rule failed. */
-static int
-engine_match(struct engine *e, const struct match *m, const struct record *ev,
-    char **cause)
-{
-	lua_State	*L;
-	const char	*v;
-	char		 buf[64];
-	size_t		 i;
-	int		 yes;
-
-	if (m->ref != LUA_NOREF) {
-		if (engine_call(e, m->ref, ev, cause) != 0)
-			return (-1);
-		L = sandbox_state(rules_sandbox(e->rules));
-		yes = lua_toboolean(L, -1);
-		lua_pop(L, 1);
-		return (yes);
-	}
-	for (i = 0; i < m->nterms; i++) {
-		v = match_value(ev, m->terms[i].key, buf, sizeof(buf));
-		if (v == NULL || !names_has(&m->terms[i].values, v))
-			return (0);
-	}
-	return (m->nterms > 0);
-}
-
 /* A rule failed on this event: keep the event, say so, tell the office. */
 static int
 engine_reject(struct engine *e, const struct scope *s, const char *procedure,
@@ -948,35 +817,46 @@ engine_reject(struct engine *e, const struct scope *s, const char *procedure,
 	return (engine_notify(e, &r, "office", "rejected"));
 }
 
-/* The grade the procedures' classify functions give, or GRADE_NONE. */
+/* An event.rejected for each rule that failed on the event, in order. */
+static int
+engine_rejects(struct engine *e, const struct scope *s,
+    const struct record *ev, const struct match_set *set)
+{
+	size_t	i;
+	int	failed = 0;
+
+	for (i = 0; i < set->nfailed; i++) {
+		if (engine_reject(e, s, set->failed[i].procedure->name, ev,
+		    set->failed[i].cause) != 0)
+			failed = 1;
+	}
+	return (failed ? -1 : 0);
+}
+
+/* The grade the classify functions of procs give, or GRADE_NONE. */
 static int
 engine_classify(struct engine *e, const struct scope *s, json_t *procs,
-    const struct record *ev, int *failed)
+    struct match_event *mev, const struct record *ev, int *failed)
 {
-	const struct procedure	*p;
-	lua_State		*L = sandbox_state(rules_sandbox(e->rules));
-	size_t			 i;
-	json_t			*name;
-	lua_Integer		 g;
-	int			 isint;
-	char			*cause;
+	const struct procedure	**v;
+	struct match_set	  set;
+	json_t			 *name;
+	size_t			  i, n = 0;
+	int			  grade;
 
+	memset(&set, 0, sizeof(set));
+	v = xreallocarray(NULL, json_array_size(procs) + 1, sizeof(*v));
 	json_array_foreach(procs, i, name) {
-		p = rules_procedure_find(e->rules, json_string_value(name));
-		if (p == NULL || p->classify == LUA_NOREF)
-			continue;
-		if (engine_call(e, p->classify, ev, &cause) != 0) {
-			if (engine_reject(e, s, p->name, ev, cause) != 0)
-				*failed = 1;
-			free(cause);
-			continue;
-		}
-		g = lua_tointegerx(L, -1, &isint);
-		lua_pop(L, 1);
-		if (isint && g >= GRADE_MIN && g <= GRADE_MAX)
-			return ((int)g);
+		v[n] = rules_procedure_find(e->rules, json_string_value(name));
+		if (v[n] != NULL)
+			n++;
 	}
-	return (GRADE_NONE);
+	grade = match_classify(mev, v, n, &set);
+	if (engine_rejects(e, s, ev, &set) != 0)
+		*failed = 1;
+	match_set_clear(&set);
+	free(v);
+	return (grade);
 }
 
 static int
@@ -1049,16 +929,18 @@ engine_grade_notify(struct engine *e, struct incident *inc, int grade)
 }
 
 static int
-engine_open(struct engine *e, struct record *ev, struct incident **incp)
+engine_open(struct engine *e, struct record *ev, struct match_event *mev,
+    struct incident **incp)
 {
 	const struct procedure	*p;
 	struct incident		*inc;
 	struct scope		 s;
+	struct match_set	 set;
 	json_t			*procs, *extra;
-	size_t			 i, j, n = rules_procedure_count(e->rules);
-	char			*cause, *text;
+	size_t			 i, j;
+	char			*text;
 	const char		*title;
-	int			 failed = 0;
+	int			 grade, failed = 0;
 
 	inc = xcalloc(1, sizeof(*inc));
 	inc->key = xstrdup(ev->incident);
@@ -1072,22 +954,18 @@ engine_open(struct engine *e, struct record *ev, struct incident **incp)
 	*incp = inc;
 	scope_incident(&s, inc);
 
-	for (i = 0; i < n; i++) {
-		p = rules_procedure(e->rules, i);
-		switch (engine_match(e, &p->match, ev, &cause)) {
-		case 1:
-			json_array_append_new(procs, json_string(p->name));
-			break;
-		case -1:
-			failed |= engine_reject(e, &s, p->name, ev, cause);
-			free(cause);
-			break;
-		}
-	}
-	inc->grade = ev->grade;
-	if (inc->grade == GRADE_NONE)
-		inc->grade = engine_classify(e, &s, procs, ev, &failed);
-	inc->worst_grade = inc->grade;
+	memset(&set, 0, sizeof(set));
+	match_procedures(mev, &set);
+	for (i = 0; i < set.n; i++)
+		json_array_append_new(procs, json_string(set.v[i]->name));
+	grade = ev->grade;
+	if (grade == GRADE_NONE)
+		grade = match_classify(mev, set.v, set.n, &set);
+	/* Rules that failed are rejected in call order, before any grade. */
+	if (engine_rejects(e, &s, ev, &set) != 0)
+		failed = 1;
+	match_set_clear(&set);
+	inc->grade = inc->worst_grade = grade;
 	text = json_dumps(procs, JSON_COMPACT);
 	if (store_run(e->store, STMT_INCIDENT_INSERT, "ttttdd" "tiii", inc->key,
 	    inc->unit, inc->category, text, inc->grade, inc->worst_grade,
@@ -1229,7 +1107,7 @@ engine_met_by(struct engine *e, const struct obligation *o)
  */
 static int
 engine_meet(struct engine *e, struct incident *inc, struct record *ev,
-    int64_t seq)
+    struct match_event *mev, int64_t seq)
 {
 	const struct match		 *m;
 	struct obligation		**v;
@@ -1247,7 +1125,7 @@ engine_meet(struct engine *e, struct incident *inc, struct record *ev,
 		if ((m = engine_met_by(e, v[i])) == NULL)
 			continue;
 		scope_obligation(&s, inc, v[i]);
-		switch (engine_match(e, m, ev, &cause)) {
+		switch (match_test(mev, m, &cause)) {
 		case 0:
 			continue;
 		case -1:
@@ -1325,14 +1203,16 @@ engine_resolve(struct engine *e, struct incident *inc, const char *by)
 }
 
 static int
-engine_regrade(struct engine *e, struct incident *inc, struct record *ev)
+engine_regrade(struct engine *e, struct incident *inc, struct record *ev,
+    struct match_event *mev)
 {
 	struct scope	s;
 	int		grade = ev->grade, failed = 0, old = inc->grade, raised;
 
 	scope_incident(&s, inc);
 	if (grade == GRADE_NONE)
-		grade = engine_classify(e, &s, inc->procedures, ev, &failed);
+		grade = engine_classify(e, &s, inc->procedures, mev, ev,
+		    &failed);
 	if (failed)
 		return (-1);
 	if (grade == GRADE_NONE || grade == inc->grade)
@@ -1359,14 +1239,14 @@ engine_regrade(struct engine *e, struct incident *inc, struct record *ev)
 
 static int
 engine_apply(struct engine *e, struct incident *inc, struct record *ev,
-    int64_t seq)
+    struct match_event *mev, int64_t seq)
 {
 	if (inc->closed)
 		return (store_run(e->store, STMT_INCIDENT_TOUCH, "it",
 		    clock_now(), inc->key));
-	if (engine_regrade(e, inc, ev) != 0)
+	if (engine_regrade(e, inc, ev, mev) != 0)
 		return (-1);
-	if (engine_meet(e, inc, ev, seq) != 0)
+	if (engine_meet(e, inc, ev, mev, seq) != 0)
 		return (-1);
 	if (strcmp(ev->type, "ack") == 0)
 		return (engine_acknowledge(e, inc, ev->by));
@@ -1408,9 +1288,10 @@ int
 engine_submit(struct engine *e, struct record *ev, struct engine_result *res,
     struct record_error *err)
 {
-	struct incident	*inc = NULL;
-	char		*body;
-	int		 rc;
+	struct incident		*inc = NULL;
+	struct match_event	*mev;
+	char			*body;
+	int			 rc;
 
 	memset(res, 0, sizeof(*res));
 	snprintf(res->id, sizeof(res->id), "%s", ev->id != NULL ? ev->id : "");
@@ -1445,14 +1326,16 @@ engine_submit(struct engine *e, struct record *ev, struct engine_result *res,
 		snprintf(res->id, sizeof(res->id), "seq-%lld",
 		    (long long)res->seq);
 	e->stats.events++;
+	mev = match_event_new(e->rules, ev);
 	if (ev->incident == NULL)
-		rc = engine_meet(e, NULL, ev, res->seq);
+		rc = engine_meet(e, NULL, ev, mev, res->seq);
 	else if (inc == NULL) {
-		rc = engine_open(e, ev, &inc);
+		rc = engine_open(e, ev, mev, &inc);
 		if (rc == 0)
-			rc = engine_meet(e, inc, ev, res->seq);
+			rc = engine_meet(e, inc, ev, mev, res->seq);
 	} else
-		rc = engine_apply(e, inc, ev, res->seq);
+		rc = engine_apply(e, inc, ev, mev, res->seq);
+	match_event_free(mev);
 	incident_free(inc);
 	return (rc == 0 ? 0 : -1);
 }

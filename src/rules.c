@@ -354,15 +354,17 @@ rules_check(struct rules *r)
 	}
 }
 
-/* The values a table match term allows an event to have, or NULL: any. */
-static const struct names *
-match_allows(const struct match *m, const char *key)
+/* A procedure's table match term for key, or NULL (also for a function). */
+static const struct match_term *
+rules_match_term(const struct match *m, const char *key)
 {
 	size_t	i;
 
+	if (m->ref != LUA_NOREF)
+		return (NULL);
 	for (i = 0; i < m->nterms; i++) {
 		if (strcmp(m->terms[i].key, key) == 0)
-			return (&m->terms[i].values);
+			return (&m->terms[i]);
 	}
 	return (NULL);
 }
@@ -388,7 +390,7 @@ static const char *
 rules_never_matches(const struct procedure *p)
 {
 	static const char *const grades[] = { "1", "2", "3", "4" };
-	const struct names	*v;
+	const struct match_term	*t;
 	size_t			 i, j;
 
 	if (p->match.ref != LUA_NOREF)
@@ -397,13 +399,13 @@ rules_never_matches(const struct procedure *p)
 		if (p->match.terms[i].values.n == 0)
 			return ("a match term lists no values");
 	}
-	if ((v = match_allows(&p->match, "type")) != NULL &&
-	    !names_has(v, "report"))
+	if ((t = rules_match_term(&p->match, "type")) != NULL &&
+	    !names_has(&t->values, "report"))
 		return ("only a \"report\" opens an incident, and its match "
 		    "wants another type");
-	if ((v = match_allows(&p->match, "grade")) != NULL) {
+	if ((t = rules_match_term(&p->match, "grade")) != NULL) {
 		for (i = j = 0; i < nitems(grades); i++)
-			j += names_has(v, grades[i]);
+			j += names_has(&t->values, grades[i]);
 		if (j == 0)
 			return ("it matches no grade from 1 to 4");
 	}
@@ -414,14 +416,15 @@ rules_never_matches(const struct procedure *p)
 static int
 rules_matches_overlap(const struct match *a, const struct match *b)
 {
-	const struct names	*other;
+	const struct match_term	*other;
 	size_t			 i;
 
 	if (a->ref != LUA_NOREF || b->ref != LUA_NOREF)
 		return (0);
 	for (i = 0; i < a->nterms; i++) {
-		other = match_allows(b, a->terms[i].key);
-		if (other != NULL && !names_meet(&a->terms[i].values, other))
+		other = rules_match_term(b, a->terms[i].key);
+		if (other != NULL && !names_meet(&a->terms[i].values,
+		    &other->values))
 			return (0);
 	}
 	return (1);
@@ -483,6 +486,103 @@ rules_lint(struct rules *r)
 			    p->where, role);
 		}
 	}
+}
+
+struct rules_index_pair {
+	const char	*key;
+	size_t		 proc;
+};
+
+static void
+rules_index_add(struct rules_index_pair **v, size_t *n,
+    const struct match_term *t, size_t proc)
+{
+	size_t	i;
+
+	for (i = 0; i < t->values.n; i++) {
+		*v = xreallocarray(*v, *n + 1, sizeof(**v));
+		(*v)[*n].key = t->values.v[i];
+		(*v)[(*n)++].proc = proc;
+	}
+}
+
+static int
+rules_index_pair_cmp(const void *a, const void *b)
+{
+	const struct rules_index_pair	*x = a, *y = b;
+	int				 c;
+
+	if ((c = strcmp(x->key, y->key)) != 0)
+		return (c);
+	return (x->proc < y->proc ? -1 : x->proc > y->proc);
+}
+
+/* Sort the pairs into idx: each key once, its procedures in order. */
+static void
+rules_index_fill(struct rules_index *idx, struct rules_index_pair *v,
+    size_t n)
+{
+	size_t	i, np = 0;
+
+	if (n == 0)
+		return;
+	qsort(v, n, sizeof(*v), rules_index_pair_cmp);
+	idx->keys = xreallocarray(NULL, n, sizeof(*idx->keys));
+	idx->start = xreallocarray(NULL, n + 1, sizeof(*idx->start));
+	idx->procs = xreallocarray(NULL, n, sizeof(*idx->procs));
+	for (i = 0; i < n; i++) {
+		if (i == 0 || strcmp(v[i].key, v[i - 1].key) != 0) {
+			idx->keys[idx->nkeys] = v[i].key;
+			idx->start[idx->nkeys++] = np;
+		} else if (v[i].proc == v[i - 1].proc)
+			continue;	/* the same value listed twice */
+		idx->procs[np++] = v[i].proc;
+	}
+	idx->start[idx->nkeys] = np;
+}
+
+static void
+rules_index_free(struct rules_index *idx)
+{
+	free(idx->keys);
+	free(idx->start);
+	free(idx->procs);
+	memset(idx, 0, sizeof(*idx));
+}
+
+/*
+ * Index the procedures whose match is a table by the values of its category
+ * term or, without one, its type term: an event can match only those listed
+ * under its own category or type.  Match functions and tables on other keys
+ * are tried on every event.
+ */
+static void
+rules_index_build(struct rules *r)
+{
+	struct rules_index_pair		*cat = NULL, *type = NULL;
+	const struct match_term		*t;
+	size_t				 ncat = 0, ntype = 0, i;
+
+	for (i = 0; i < r->nprocedures; i++) {
+		if ((t = rules_match_term(&r->procedures[i]->match,
+		    "category")) != NULL)
+			rules_index_add(&cat, &ncat, t, i);
+		else if ((t = rules_match_term(&r->procedures[i]->match,
+		    "type")) != NULL)
+			rules_index_add(&type, &ntype, t, i);
+		else {
+			r->unindexed = xreallocarray(r->unindexed,
+			    r->nunindexed + 1, sizeof(*r->unindexed));
+			r->unindexed[r->nunindexed++] = i;
+		}
+	}
+	rules_index_fill(&r->by_category, cat, ncat);
+	rules_index_fill(&r->by_type, type, ntype);
+	free(cat);
+	free(type);
+	log_debug("rules: %zu procedures, %zu categories and %zu types "
+	    "indexed, %zu tried on every event", r->nprocedures,
+	    r->by_category.nkeys, r->by_type.nkeys, r->nunindexed);
 }
 
 /* Without this year's schedule, working days are Monday to Friday. */
@@ -590,6 +690,7 @@ rules_load(const char *site_path, const struct names *rule_dirs,
 		rules_free(r);
 		return (NULL);
 	}
+	rules_index_build(r);
 	r->problems = NULL;
 	return (r);
 }
@@ -647,6 +748,9 @@ rules_free(struct rules *r)
 	if (r == NULL)
 		return;
 	rules_problems_clear(&r->warnings);
+	rules_index_free(&r->by_category);
+	rules_index_free(&r->by_type);
+	free(r->unindexed);
 	for (i = 0; i < r->nprocedures; i++)
 		procedure_free(r->procedures[i]);
 	free(r->procedures);
@@ -781,6 +885,65 @@ const struct procedure *
 rules_procedure(const struct rules *r, size_t i)
 {
 	return (r->procedures[i]);
+}
+
+/* The procedures listed under key in idx, or none. */
+static const size_t *
+rules_index_find(const struct rules_index *idx, const char *key, size_t *n)
+{
+	size_t	lo = 0, hi = idx->nkeys, mid;
+	int	c;
+
+	*n = 0;
+	while (key != NULL && lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if ((c = strcmp(key, idx->keys[mid])) == 0) {
+			*n = idx->start[mid + 1] - idx->start[mid];
+			return (idx->procs + idx->start[mid]);
+		}
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return (NULL);
+}
+
+struct rules_run {
+	const size_t	*v;
+	size_t		 n;
+};
+
+/*
+ * The procedures an event could match, as indices in declaration order,
+ * given its values for the category and type match keys (NULL: it has
+ * none).  v has room for every procedure.  Each candidate must still be
+ * tested; the index only leaves out the procedures that cannot match.
+ */
+size_t
+rules_candidates(const struct rules *r, const char *category,
+    const char *type, size_t *v)
+{
+	struct rules_run	run[3];
+	size_t			i, best, n = 0;
+
+	run[0].v = rules_index_find(&r->by_category, category, &run[0].n);
+	run[1].v = rules_index_find(&r->by_type, type, &run[1].n);
+	run[2].v = r->unindexed;
+	run[2].n = r->nunindexed;
+	for (;;) {
+		best = nitems(run);
+		for (i = 0; i < nitems(run); i++) {
+			if (run[i].n > 0 && (best == nitems(run) ||
+			    run[i].v[0] < run[best].v[0]))
+				best = i;
+		}
+		if (best == nitems(run))
+			return (n);
+		v[n++] = run[best].v[0];
+		run[best].v++;
+		run[best].n--;
+	}
 }
 
 #define RULES_FIND(fn, type, array, count, field)			\

@@ -8,6 +8,15 @@
  *
  * Rule text is loaded as text only ("t" mode) with the sandbox's own
  * environment table: no bytecode, no access to the real globals.
+ *
+ * A view lets the caller hand one table to many calls and still know
+ * whether any of them changed it: it is an empty table whose metatable
+ * leads to the table behind.  Reads, #, pairs and ipairs go through the
+ * metamethods; the sandbox's next, rawget, rawlen, rawset and getmetatable
+ * treat a view as the table behind it, so to a rule the view is that table,
+ * except that setmetatable on it is refused.  A write goes through to the
+ * table and also sets [1] = true in the caller's table (upvalue 1 of
+ * __newindex).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -32,11 +41,13 @@ struct sandbox {
 	int		 spent;
 };
 
-/* Globals a rule may see; everything else is left out of the environment. */
+/*
+ * Globals a rule may see from the base library (sandbox_own adds ours);
+ * everything else is left out of the environment.
+ */
 static const char *sandbox_base_allow[] = {
-	"assert", "error", "ipairs", "next", "pairs", "pcall", "rawequal",
-	"rawget", "rawlen", "rawset", "select", "setmetatable", "tonumber",
-	"tostring", "type", "xpcall", "_VERSION",
+	"assert", "error", "ipairs", "pairs", "pcall", "rawequal", "select",
+	"setmetatable", "tonumber", "tostring", "type", "xpcall", "_VERSION",
 };
 static const char *sandbox_libs_allow[] = {
 	"string", "table", "math", "utf8",
@@ -91,11 +102,149 @@ sandbox_arm(struct sandbox *sb)
 	lua_sethook(sb->L, sandbox_hook, LUA_MASKCOUNT, SANDBOX_HOOK_EVERY);
 }
 
-/* getmetatable for tables only: the string metatable stays out of reach. */
+static int	sandbox_view_pairs(lua_State *);
+
+/* If the value at idx is a view, push the table behind it and say so. */
+static int
+sandbox_behind(lua_State *L, int idx)
+{
+	if (!lua_istable(L, idx) || !lua_getmetatable(L, idx))
+		return (0);
+	lua_pushliteral(L, "__pairs");
+	if (lua_rawget(L, -2) != LUA_TFUNCTION ||
+	    lua_tocfunction(L, -1) != sandbox_view_pairs) {
+		lua_pop(L, 2);
+		return (0);
+	}
+	lua_pop(L, 1);
+	lua_pushliteral(L, "__index");
+	lua_rawget(L, -2);
+	lua_remove(L, -2);
+	return (1);
+}
+
+/* view[key] = value when the view has no such key, which is always. */
+static int
+sandbox_view_newindex(lua_State *L)
+{
+	if (!sandbox_behind(L, 1))
+		return (luaL_error(L, "not a view"));
+	lua_pushvalue(L, 2);
+	lua_pushvalue(L, 3);
+	lua_rawset(L, -3);
+	lua_pushboolean(L, 1);
+	lua_rawseti(L, lua_upvalueindex(1), 1);
+	return (0);
+}
+
+static int
+sandbox_view_len(lua_State *L)
+{
+	if (!sandbox_behind(L, 1))
+		return (luaL_error(L, "not a view"));
+	lua_pushinteger(L, (lua_Integer)lua_rawlen(L, -1));
+	return (1);
+}
+
+/* next, also over the table behind a view. */
+static int
+sandbox_next(lua_State *L)
+{
+	luaL_checktype(L, 1, LUA_TTABLE);
+	lua_settop(L, 2);
+	if (sandbox_behind(L, 1))
+		lua_replace(L, 1);
+	if (lua_next(L, 1))
+		return (2);
+	lua_pushnil(L);
+	return (1);
+}
+
+/* pairs(view): the view itself is the state, never the table behind. */
+static int
+sandbox_view_pairs(lua_State *L)
+{
+	lua_pushcfunction(L, sandbox_next);
+	lua_pushvalue(L, 1);
+	lua_pushnil(L);
+	return (3);
+}
+
+static int
+sandbox_rawget(lua_State *L)
+{
+	luaL_checktype(L, 1, LUA_TTABLE);
+	luaL_checkany(L, 2);
+	lua_settop(L, 2);
+	if (sandbox_behind(L, 1))
+		lua_replace(L, 1);
+	lua_rawget(L, 1);
+	return (1);
+}
+
+/* On a view, the write goes through __newindex, so it is seen. */
+static int
+sandbox_rawset(lua_State *L)
+{
+	luaL_checktype(L, 1, LUA_TTABLE);
+	luaL_checkany(L, 2);
+	luaL_checkany(L, 3);
+	lua_settop(L, 3);
+	if (sandbox_behind(L, 1)) {
+		lua_pop(L, 1);
+		lua_settable(L, 1);
+	} else
+		lua_rawset(L, 1);
+	return (1);
+}
+
+static int
+sandbox_rawlen(lua_State *L)
+{
+	int	t = lua_type(L, 1);
+
+	luaL_argexpected(L, t == LUA_TTABLE || t == LUA_TSTRING, 1,
+	    "table or string");
+	if (sandbox_behind(L, 1))
+		lua_replace(L, 1);
+	lua_pushinteger(L, (lua_Integer)lua_rawlen(L, 1));
+	return (1);
+}
+
+/* Replace the table on top of the stack by a view of it (see above). */
+void
+sandbox_view(lua_State *L, int written)
+{
+	written = lua_absindex(L, written);
+	lua_createtable(L, 0, 0);
+	lua_createtable(L, 0, 5);
+	lua_pushvalue(L, -3);
+	lua_setfield(L, -2, "__index");
+	lua_pushvalue(L, written);
+	lua_pushcclosure(L, sandbox_view_newindex, 1);
+	lua_setfield(L, -2, "__newindex");
+	lua_pushcfunction(L, sandbox_view_len);
+	lua_setfield(L, -2, "__len");
+	lua_pushcfunction(L, sandbox_view_pairs);
+	lua_setfield(L, -2, "__pairs");
+	lua_pushboolean(L, 0);		/* setmetatable refuses */
+	lua_setfield(L, -2, "__metatable");
+	lua_setmetatable(L, -2);
+	lua_replace(L, -2);
+}
+
+/*
+ * getmetatable for tables only: the string metatable stays out of reach,
+ * and a view has none, as the table behind it has none.
+ */
 static int
 sandbox_getmetatable(lua_State *L)
 {
 	luaL_checkany(L, 1);
+	if (sandbox_behind(L, 1)) {
+		lua_pushnil(L);
+		return (1);
+	}
 	if (!lua_istable(L, 1) || !lua_getmetatable(L, 1)) {
 		lua_pushnil(L);
 		return (1);
@@ -143,6 +292,17 @@ sandbox_copy_fields(lua_State *L, int from, int to, const char **names,
 		lua_setfield(L, to, names[i]);
 	}
 }
+
+/* Our own versions of base functions, in place of the library's. */
+static const luaL_Reg sandbox_own[] = {
+	{ "getmetatable", sandbox_getmetatable },
+	{ "load", sandbox_load },
+	{ "next", sandbox_next },
+	{ "rawget", sandbox_rawget },
+	{ "rawlen", sandbox_rawlen },
+	{ "rawset", sandbox_rawset },
+	{ NULL, NULL },
+};
 
 /* Replace the global table with one holding only what the allow-list names. */
 static void
@@ -202,10 +362,9 @@ sandbox_build_env(lua_State *L)
 	lua_pop(L, 1);
 	lua_setfield(L, env, "os");
 
-	lua_pushcfunction(L, sandbox_getmetatable);
-	lua_setfield(L, env, "getmetatable");
-	lua_pushcfunction(L, sandbox_load);
-	lua_setfield(L, env, "load");
+	lua_pushvalue(L, env);
+	luaL_setfuncs(L, sandbox_own, 0);
+	lua_pop(L, 1);
 	lua_pushvalue(L, env);
 	lua_setfield(L, env, "_G");
 

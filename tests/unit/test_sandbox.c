@@ -1,8 +1,8 @@
 /*
- * sandbox.c: what a rule cannot reach, and a rule that runs away is
- * stopped within its budget.  Each case is a file loaded into a fresh
- * sandbox; the expectation is written in the Lua itself (error() when an
- * escape hatch is open) or checked from the cause.
+ * sandbox.c: what a rule cannot reach, a rule that runs away is stopped
+ * within its budget, and a view is its table to a rule.  Each case is a
+ * file loaded into a fresh sandbox; the expectation is written in the Lua
+ * itself (error() when an escape hatch is open) or checked from the cause.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <lauxlib.h>
 
 #include "sandbox.h"
 
@@ -109,6 +110,98 @@ test_runaway(void **state)
 	    "limit");
 }
 
+/*
+ * Run text with t, a view of { a = 1, list = { 10, 20 }, sub = { x = "y" } }
+ * and its tables; *written says whether a write went through.
+ */
+static int
+run_view(const char *text, int *written, char **cause)
+{
+	struct sandbox_limits	 limits = { 8 << 20, 1000000 };
+	struct sandbox		*sb = sandbox_new(&limits);
+	lua_State		*L = sandbox_state(sb);
+	char			 path[256];
+	FILE			*f;
+	int			 rc, w;
+
+	snprintf(path, sizeof(path), "%s/case.lua", dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+	lua_newtable(L);
+	w = lua_gettop(L);
+	lua_rawgeti(L, LUA_REGISTRYINDEX, LUA_RIDX_GLOBALS);
+	lua_newtable(L);
+	lua_pushinteger(L, 1);
+	lua_setfield(L, -2, "a");
+	lua_newtable(L);
+	lua_pushinteger(L, 10);
+	lua_rawseti(L, -2, 1);
+	lua_pushinteger(L, 20);
+	lua_rawseti(L, -2, 2);
+	sandbox_view(L, w);
+	lua_setfield(L, -2, "list");
+	lua_newtable(L);
+	lua_pushliteral(L, "y");
+	lua_setfield(L, -2, "x");
+	sandbox_view(L, w);
+	lua_setfield(L, -2, "sub");
+	sandbox_view(L, w);
+	lua_setfield(L, -2, "t");
+	lua_pop(L, 1);
+	*cause = NULL;
+	rc = sandbox_load_file(sb, path, cause);
+	*written = lua_rawgeti(L, w, 1) != LUA_TNIL;
+	sandbox_free(sb);
+	return (rc);
+}
+
+static void
+expect_view(const char *text, int written)
+{
+	char	*cause;
+	int	 w;
+
+	if (run_view(text, &w, &cause) != 0)
+		fail_msg("unexpected error: %s", cause);
+	free(cause);
+	assert_int_equal(w, written);
+}
+
+/* A view reads, iterates and writes as its table; writes are seen. */
+static void
+test_views(void **state)
+{
+	char	*cause;
+	int	 w;
+
+	expect_view("assert(t.a == 1 and t.sub.x == 'y' and t.b == nil)", 0);
+	expect_view("assert(#t.list == 2 and t.list[2] == 20 and "
+	    "table.concat(t.list, ',') == '10,20')", 0);
+	expect_view("local n, s = 0, 0\n"
+	    "for k, v in pairs(t) do n = n + 1 end\n"
+	    "for _, v in ipairs(t.list) do s = s + v end\n"
+	    "assert(n == 3 and s == 30)", 0);
+	expect_view("assert(next(t) ~= nil and next(t.list, 2) == nil and "
+	    "next({}) == nil)", 0);
+	expect_view("assert(rawget(t, 'a') == 1 and rawlen(t.list) == 2 and "
+	    "rawlen('abc') == 3 and rawget({ 5 }, 1) == 5)", 0);
+	expect_view("assert(getmetatable(t) == nil and "
+	    "getmetatable(setmetatable({}, { x = 1 })).x == 1)", 0);
+	/* pairs hands out the view, never the table behind it. */
+	expect_view("local f, s = pairs(t) assert(s == t)", 0);
+	expect_view("t.a = 2 assert(t.a == 2)", 1);
+	expect_view("rawset(t, 'b', 3) assert(rawget(t, 'b') == 3)",
+	    1);
+	expect_view("t.sub.x = nil assert(t.sub.x == nil)", 1);
+	expect_view("table.insert(t.list, 30) assert(#t.list == 3)", 1);
+	expect_view("local t2 = { 1 } rawset(t2, 2, 2) assert(#t2 == 2)", 0);
+	assert_int_equal(run_view("setmetatable(t, {})", &w, &cause), -1);
+	assert_non_null(strstr(cause, "protected metatable"));
+	free(cause);
+}
+
 int
 main(void)
 {
@@ -116,6 +209,7 @@ main(void)
 		cmocka_unit_test(test_missing_functions),
 		cmocka_unit_test(test_binary_chunks),
 		cmocka_unit_test(test_runaway),
+		cmocka_unit_test(test_views),
 	};
 	char	path[256];
 	int	rc;
