@@ -52,7 +52,15 @@ static const char *sandbox_base_allow[] = {
 static const char *sandbox_libs_allow[] = {
 	"string", "table", "math", "utf8",
 };
-static const char *sandbox_string_deny[] = { "dump" };
+/*
+ * Pattern matching runs in C, where the instruction hook never fires: a
+ * pattern like string.rep("a*", 30) .. "b" backtracks for minutes, and
+ * nothing could stop it short of killing the daemon.  So rules get
+ * plain-text string.find and no match, gmatch or gsub; dump would hand out
+ * bytecode.
+ */
+static const char *sandbox_string_deny[] = { "dump", "match", "gmatch",
+    "gsub" };
 
 static void *
 sandbox_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
@@ -103,6 +111,90 @@ sandbox_arm(struct sandbox *sb)
 }
 
 static int	sandbox_view_pairs(lua_State *);
+
+/* string.find(s, text [, init]): always plain text, never a pattern. */
+static int
+sandbox_string_find(lua_State *L)
+{
+	luaL_checkstring(L, 1);
+	luaL_checkstring(L, 2);
+	lua_settop(L, 3);
+	lua_pushboolean(L, 1);
+	lua_pushvalue(L, lua_upvalueindex(1));
+	lua_insert(L, 1);
+	lua_call(L, 4, LUA_MULTRET);
+	return (lua_gettop(L));
+}
+
+/*
+ * setmetatable without finalizers: Lua turns hooks off while a __gc runs,
+ * and runs the rest at lua_close, so a looping finalizer would hang the
+ * daemon where no limit reaches.  A metatable that gains __gc later marks
+ * nothing (Lua decides at setmetatable), so refusing it here is enough.
+ */
+static int
+sandbox_setmetatable(lua_State *L)
+{
+	if (lua_istable(L, 2)) {
+		lua_pushliteral(L, "__gc");
+		if (lua_rawget(L, 2) != LUA_TNIL)
+			return (luaL_error(L, "setmetatable: __gc finalizers are "
+			    "not allowed in rules"));
+		lua_pop(L, 1);
+	}
+	lua_pushvalue(L, lua_upvalueindex(1));
+	lua_insert(L, 1);
+	lua_call(L, lua_gettop(L) - 1, 1);
+	return (1);
+}
+
+/*
+ * xpcall(f, handler, ...) with the handler run after f's frames are gone.
+ * Lua calls a message handler while it is still raising the error, and
+ * when the error came from our hook, Lua has not yet turned hooks back on
+ * (the hook's longjmp skipped that): a looping handler would run for ever.
+ * Here it runs as an ordinary call, with the hook and the spent budget.
+ */
+static int
+sandbox_xpcall(lua_State *L)
+{
+	int	n = lua_gettop(L), i;
+
+	luaL_checkany(L, 1);
+	luaL_checktype(L, 2, LUA_TFUNCTION);
+	lua_pushvalue(L, 1);
+	for (i = 3; i <= n; i++)
+		lua_pushvalue(L, i);
+	if (lua_pcall(L, n - 2, LUA_MULTRET, 0) == LUA_OK) {
+		lua_pushboolean(L, 1);
+		lua_insert(L, n + 1);
+		return (lua_gettop(L) - n);
+	}
+	lua_pushvalue(L, 2);
+	lua_insert(L, -2);
+	lua_call(L, 1, 1);
+	lua_pushboolean(L, 0);
+	lua_insert(L, -2);
+	return (2);
+}
+
+/* Change the real string table: s:find() reaches it via the metatable. */
+static void
+sandbox_harden_string(lua_State *L, int real)
+{
+	size_t	i;
+
+	lua_getfield(L, real, "string");
+	for (i = 0; i < sizeof(sandbox_string_deny) /
+	    sizeof(*sandbox_string_deny); i++) {
+		lua_pushnil(L);
+		lua_setfield(L, -2, sandbox_string_deny[i]);
+	}
+	lua_getfield(L, -1, "find");
+	lua_pushcclosure(L, sandbox_string_find, 1);
+	lua_setfield(L, -2, "find");
+	lua_pop(L, 1);
+}
 
 /* If the value at idx is a view, push the table behind it and say so. */
 static int
@@ -301,6 +393,7 @@ static const luaL_Reg sandbox_own[] = {
 	{ "rawget", sandbox_rawget },
 	{ "rawlen", sandbox_rawlen },
 	{ "rawset", sandbox_rawset },
+	{ "xpcall", sandbox_xpcall },
 	{ NULL, NULL },
 };
 
@@ -325,6 +418,10 @@ sandbox_build_env(lua_State *L)
 	env = lua_gettop(L);
 	sandbox_copy_fields(L, real, env, sandbox_base_allow,
 	    sizeof(sandbox_base_allow) / sizeof(*sandbox_base_allow));
+	lua_getfield(L, real, "setmetatable");
+	lua_pushcclosure(L, sandbox_setmetatable, 1);
+	lua_setfield(L, env, "setmetatable");
+	sandbox_harden_string(L, real);
 	for (i = 0; i < sizeof(sandbox_libs_allow) /
 	    sizeof(*sandbox_libs_allow); i++) {
 		/* A copy, so a rule cannot reach the string metatable's table. */
@@ -340,18 +437,6 @@ sandbox_build_env(lua_State *L)
 		lua_pop(L, 1);
 		lua_setfield(L, env, sandbox_libs_allow[i]);
 	}
-	lua_getfield(L, env, "string");
-	for (i = 0; i < sizeof(sandbox_string_deny) /
-	    sizeof(*sandbox_string_deny); i++) {
-		lua_pushnil(L);
-		lua_setfield(L, -2, sandbox_string_deny[i]);
-	}
-	lua_pop(L, 1);
-	/* The real string metatable must not offer dump either. */
-	lua_getfield(L, real, "string");
-	lua_pushnil(L);
-	lua_setfield(L, -2, "dump");
-	lua_pop(L, 1);
 
 	lua_newtable(L);
 	lua_getfield(L, real, "os");

@@ -111,6 +111,49 @@ test_runaway(void **state)
 }
 
 /*
+ * What an instruction hook alone does not stop in Lua 5.4: loops inside
+ * pcall and xpcall's message handler (caught by the every-instruction hook
+ * once the budget is spent), finalizers (hooks are off while __gc runs,
+ * and lua_close runs them: refused at setmetatable), and pattern matching
+ * (C code, no hook: absent).  Each case must end, and fast.
+ */
+static void
+test_what_a_hook_misses(void **state)
+{
+	expect_stopped("while true do pcall(error, 'x') end", "instruction limit");
+	expect_stopped("xpcall(function() error('x') end, function() "
+	    "while true do end end)", "instruction limit");
+	expect_stopped("local ok = xpcall(function() while true do end end, "
+	    "function(m) while true do end end) assert(ok)",
+	    "instruction limit");
+	/* ... and xpcall still does what it says. */
+	expect_ok("local ok, m = xpcall(function(a, b) error(a .. b, 0) end, "
+	    "function(m) return 'handled: ' .. m end, 'x', 'y') "
+	    "assert(not ok and m == 'handled: xy') "
+	    "local ok2, r = xpcall(function(a) return a * 2 end, error, 21) "
+	    "assert(ok2 and r == 42)");
+	expect_stopped("setmetatable({}, { __gc = function() while true do "
+	    "end end })", "__gc finalizers are not allowed");
+	expect_stopped("setmetatable({}, { __gc = true })",
+	    "__gc finalizers are not allowed");
+	/* Adding __gc afterwards marks nothing, so nothing runs at close. */
+	expect_ok("local mt = {} setmetatable({}, mt) mt.__gc = function() "
+	    "while true do end end");
+	/* Patterns: find is plain text; match, gmatch and gsub are gone. */
+	expect_ok("assert(string.find('a.b', '.', 1) == 2)");
+	expect_ok("assert(('死亡3人'):find('死亡') == 1)");
+	expect_ok("assert(string.find(string.rep('a', 100000), "
+	    "string.rep('a*', 30) .. 'b') == nil)");
+	expect_stopped("string.match('aaa', 'a*')", "match");
+	expect_stopped("('aaa'):gsub('a', 'b')", "gsub");
+	expect_stopped("for w in ('a b'):gmatch('%a') do end", "gmatch");
+	expect_ok("assert(string.match == nil and string.gmatch == nil and "
+	    "string.gsub == nil and string.dump == nil)");
+	/* No coroutines to hide a loop in. */
+	expect_ok("assert(coroutine == nil)");
+}
+
+/*
  * Run text with t, a view of { a = 1, list = { 10, 20 }, sub = { x = "y" } }
  * and its tables; *written says whether a write went through.
  */
@@ -209,6 +252,7 @@ main(void)
 		cmocka_unit_test(test_missing_functions),
 		cmocka_unit_test(test_binary_chunks),
 		cmocka_unit_test(test_runaway),
+		cmocka_unit_test(test_what_a_hook_misses),
 		cmocka_unit_test(test_views),
 	};
 	char	path[256];
