@@ -1668,7 +1668,7 @@ engine_sync_recurring(struct engine *e)
 }
 
 static int
-engine_fire(struct engine *e, int64_t id)
+engine_fire(struct engine *e, int64_t id, int64_t due)
 {
 	sqlite3_stmt		*st;
 	struct obligation	*o;
@@ -1685,6 +1685,13 @@ engine_fire(struct engine *e, int64_t id)
 	kind = sqlite3_column_int(st, 1);
 	ref = sqlite3_column_int64(st, 2);
 	sqlite3_reset(st);
+	/*
+	 * SQLite hands a deleted timer's id to the next one, so a stale heap
+	 * entry may find a newer timer under its id: that one fires at its
+	 * own time, from its own entry.
+	 */
+	if (at != due)
+		return (0);
 	if (store_run(e->store, STMT_TIMER_DELETE, "i", id) != 0)
 		return (-1);
 	e->stats.timers_fired++;
@@ -1730,7 +1737,7 @@ engine_fire_due(struct engine *e, int64_t now, int max)
 	while (fired < max && timer_heap_peek(e->timers, &at, &id) &&
 	    at <= now) {
 		timer_heap_pop(e->timers);
-		if (engine_fire(e, id) != 0)
+		if (engine_fire(e, id, at) != 0)
 			return (-1);
 		fired++;
 	}

@@ -557,6 +557,37 @@ test_working_days_shipped_calendar(void **state)
 	unlink(path);
 }
 
+/*
+ * SQLite reuses the id of the highest timer row once it is deleted: the
+ * first incident's timers go when its obligation is met, the second's
+ * take their ids, and the first's heap entries must not fire them early.
+ */
+static void
+test_timer_id_reuse(void **state)
+{
+	struct fixture	*f = *state;
+
+	assert_int_equal(submit(f, report, NULL), 0);
+	clock_set_virtual(T0 + 10 * MSEC_PER_MIN);
+	assert_int_equal(submit(f, "{\"type\":\"assessment\",\"incident\":"
+	    "\"inc-1\",\"unit\":\"h-a\"}", NULL), 0);
+	clock_set_virtual(T0 + 20 * MSEC_PER_MIN);
+	assert_int_equal(submit(f, "{\"type\":\"report\",\"incident\":"
+	    "\"inc-2\",\"unit\":\"h-a\",\"category\":\"network_security\"}",
+	    NULL), 0);
+	/* inc-1's old entries come up at 10:30 and 11:00: nothing happens. */
+	run_until(f, T0 + 2 * MSEC_PER_HOUR + 10 * MSEC_PER_MIN);
+	assert_int_equal(count("\"obligation.reminded\"", "\"inc-2\"", NULL),
+	    1);
+	assert_int_equal(count("\"obligation.reminded\"", "\"inc-2\"",
+	    "\"at\":\"2026-03-02T10:50:00+08:00\"", NULL), 1);
+	assert_int_equal(count("\"obligation.breached\"", NULL), 0);
+	run_until(f, T0 + 3 * MSEC_PER_HOUR);
+	assert_int_equal(count("\"obligation.breached\"", "\"inc-2\"",
+	    "\"at\":\"2026-03-02T11:20:00+08:00\"", NULL), 1);
+	assert_int_equal(count("\"obligation.breached\"", NULL), 1);
+}
+
 int
 main(void)
 {
@@ -579,6 +610,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_recurring, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_special_period, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_timer_id_reuse, setup,
 		    teardown),
 		cmocka_unit_test(test_working_days_shipped_calendar),
 	};
