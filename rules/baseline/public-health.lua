@@ -19,10 +19,13 @@
 --   "government" a county or city government (its emergency office) → the
 --                next government up, 2 hours;
 --   "province"   a provincial government → the State health authority,
---                1 hour.
+--                1 hour;
+--   "none"       not a reporting body under 第二十条 (e.g. a medical-security
+--                bureau, which learns of an epidemic from the health system):
+--                the procedure is left out.
 
 local hop = bl.setting("bl_public_health_hop", "unit",
-  { "unit", "authority", "government", "province" })
+  { "unit", "authority", "government", "province", "none" })
 
 local function hop_report(id, title, due, to)
   return { id = id, title = title, due = due, from = "opened",
@@ -44,7 +47,7 @@ elseif hop == "authority" then
 elseif hop == "government" then
   obligations[#obligations + 1] = hop_report("to-superior",
     "2小时内向上一级人民政府报告（条例第二十条）", "2h", "superior")
-else
+elseif hop == "province" then
   obligations[#obligations + 1] = hop_report("to-state",
     "1小时内向国务院卫生健康行政部门报告（条例第十九条）", "1h", "state")
 end
@@ -57,6 +60,7 @@ obligations[#obligations + 1] = bl.final {
   title = "结案报告：2周内总结报告（信息报告管理工作规范）",
   due = "14cd", owner = "responsible", on_breach = "bl-days" }
 
+if hop ~= "none" then
 procedure "bl-public-health" {
   title = "突发公共卫生事件",
   match = { category = { "public_health", "epidemic" } },
@@ -66,3 +70,4 @@ procedure "bl-public-health" {
     [2] = { notify = { "principal" } },
   },
 }
+end
