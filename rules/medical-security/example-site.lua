@@ -36,6 +36,8 @@ settings = {
   ms_verify_due            = "2h",     -- 核实并报告 (seed: 及时)
   ms_review_due            = "30cd",   -- 专题报告 (seed: no time)
   ms_prefund_due           = "24h",    -- 预拨资金 (seed: 急时)
+  ms_monitor_at            = "17:00",  -- 舆情日常监测记录 (seed: 每天, no hour)
+  ms_monitor_units         = { "general-office", "medical-services", "center" },
 }
 
 -- 2026年全国两会: set the dates each year as announced.  With the
