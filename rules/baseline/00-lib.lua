@@ -42,6 +42,17 @@ function bl.setting(key, default, allowed)
   return v
 end
 
+-- A list the site must give (the units that owe a recurring report); {}
+-- leaves the report out.  Missing, it stops the load with file:line.
+function bl.units(key, what)
+  local v = S[key]
+  if type(v) ~= "table" then
+    error(string.format("settings.%s: list the units that owe %s " ..
+      "(or {} for none)", key, what), 2)
+  end
+  return v
+end
+
 -- Figures for words without a figure.  A seed that says "立即", "迅速" or
 -- "第一时间" without a time gets AT_ONCE; one that says "及时" gets PROMPT;
 -- 续报 without a time gets FOLLOW_UP.  Each is the national figure named.

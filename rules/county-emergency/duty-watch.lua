@@ -14,14 +14,18 @@
 -- after 30 minutes; not by midnight: missed.  The roll call runs every day,
 -- holidays included (节假日值守).
 
+local rooms = bl.units("ce_duty_rooms", "the daily duty roll call")
+
+if #rooms > 0 then
 recurring "ce-duty-check" {
   title = "值守在岗核查（每日在岗确认）（004 规范值守应急工作 1）",
   at = bl.setting("ce_duty_check_at", "09:00"), close = "24:00",
-  units = bl.setting("ce_duty_rooms", { "township-1" }),
+  units = rooms,
   met_by = { type = "duty" },
   owner = "duty",
   on_breach = "ce-duty-missing",
 }
+end
 
 policy "ce-duty-missing" {
   { notify = { "duty" } },

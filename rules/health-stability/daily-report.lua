@@ -10,14 +10,18 @@
 -- (missed).  A late unit is chased by the duty officer, then the office
 -- circulates it (通报).
 
+local units = bl.units("hs_units", "the daily report")
+
+if #units > 0 then
 recurring "hs-daily" {
   title = "维护稳定及信访工作日报告（零报告）（003 二(五)、二(六)）",
   at = bl.setting("hs_daily_at", "17:00"), close = "24:00",
-  units = bl.setting("hs_units", { "unit-1" }),
+  units = units,
   met_by = { type = "daily" },
   owner = "duty",
   on_breach = "hs-daily-late",
 }
+end
 
 policy "hs-daily-late" {
   { notify = { "duty" } },

@@ -9,10 +9,14 @@
 -- none by midnight 漏报; the office hears of a unit that has not filed.
 -- What the record finds is reported as a public_opinion incident.
 
+local units = bl.units("ms_monitor_units", "the daily opinion-monitoring record")
+
+if #units > 0 then
 recurring "ms-opinion-monitoring" {
   title = "网络舆情日常监测记录（001 三(四)）",
   at = bl.setting("ms_monitor_at", "17:00"), close = "24:00",
-  units = bl.setting("ms_monitor_units", { "office" }),
+  units = units,
   met_by = { type = "monitor" },
   owner = "office",
 }
+end

@@ -13,7 +13,7 @@
 
 -- A site without villages or departments to check (a hospital using only
 -- the medical-dispute procedures) sets ss_check_units = {}.
-local check_units = bl.setting("ss_check_units", { "village-1" })
+local check_units = bl.units("ss_check_units", "the weekly self-check")
 
 if #check_units > 0 then
 recurring "ss-weekly-selfcheck" {
