@@ -1,0 +1,15 @@
+-- Test site for the baseline as a body of another level: 某县人民政府应急办（县级政府）.
+site { timezone = "Asia/Shanghai", rules = { "../../holidays", ".." } }
+
+settings = {
+  bl_production_safety_hop = "authority",
+  bl_public_health_hop     = "government",
+  bl_network_operator      = "central",
+}
+
+channel "log" { kind = "log" }
+person "t-duty"      { name = "值班员", phone = "+8613800000191", roles = { "duty" },      channels = { "log" } }
+person "t-office"    { name = "办公室", phone = "+8613800000192", roles = { "office", "responsible" }, channels = { "log" } }
+person "t-deputy"    { name = "分管领导", phone = "+8613800000193", roles = { "deputy" },  channels = { "log" } }
+person "t-principal" { name = "主要负责人", phone = "+8613800000194", roles = { "principal" }, channels = { "log" } }
+group "t-superior" { name = "上级", members = {}, channels = { "log" }, roles = { "superior" } }
