@@ -28,8 +28,10 @@ channel "log" { kind = "log" }
 -- 院领导: the principal leader (院长) and the deputies in charge (分管副院长).
 person "bl-wang"  { name = "王一（院长）",       phone = "+8613800000101", roles = { "principal", "leadership" }, channels = { "log" } }
 person "bl-li"    { name = "李二（分管副院长）", phone = "+8613800000102", roles = { "deputy", "leadership" },    channels = { "log" } }
--- 总值班 (24小时值班): a roster will replace this fixed role (docs/procedures.md).
-person "bl-zhang" { name = "张三（总值班）",     phone = "+8613800000103", roles = { "duty" },                    channels = { "log" } }
+person "bl-zhang" { name = "张三（总值班）",     phone = "+8613800000103",                                          channels = { "log" } }
+person "bl-chen"  { name = "陈八（总值班）",     phone = "+8613800000108",                                          channels = { "log" } }
+-- 总值班 (24小时值班): a day each, handing over at 08:00.
+roster "duty" { handover = "08:00", start = "2026-01-05", rotation = { "bl-zhang", "bl-chen" } }
 person "bl-zhao"  { name = "赵四（院办主任）",   phone = "+8613800000104",                                          channels = { "log" } }
 person "bl-qian"  { name = "钱五（保卫科长）",   phone = "+8613800000105",                                          channels = { "log" } }
 person "bl-sun"   { name = "孙六（医务科长）",   phone = "+8613800000106",                                          channels = { "log" } }

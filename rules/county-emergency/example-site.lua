@@ -51,16 +51,15 @@ person "ce-kong"  { name = "孔六（城关镇应急办）",     phone = "+86138
 person "ce-cao"   { name = "曹七（山河镇应急办）",     phone = "+8613800000507", channels = { "log" } }
 person "ce-yan"   { name = "严八（北岭镇应急办）",     phone = "+8613800000508", channels = { "log" } }
 person "ce-hua"   { name = "华九（县水利局）",         phone = "+8613800000509", channels = { "log" } }
+person "ce-jin"   { name = "金十（总值班室值班员）",   phone = "+8613800000510", channels = { "log" } }
 
--- 24小时值班 and 领导带班: fixed here; rosters will replace them
--- (docs/procedures.md), e.g.
---   roster "duty" { handover = "08:30", start = "2026-01-05", every = "1d",
---                   rotation = { "ce-zhang", "ce-shi" } }
---   roster "leader-on-duty" { handover = "08:30", start = "2026-01-05", every = "7d",
---                   rotation = { "ce-he", "ce-shi" },
---                   on = { ["2026-10-01"] = "ce-xu" } }      -- 节假日值班表
-group "ce-duty-room" { name = "县政府总值班室", members = { "ce-zhang" }, roles = { "duty" } }
-group "ce-leader"    { name = "带班领导", members = { "ce-shi" }, roles = { "leader-on-duty" } }
+-- 24小时值班: the duty officers take a day each, handing over at 08:30.
+-- 领导带班: a leader a week; the 节假日值班表 names who leads on holidays.
+roster "duty" { handover = "08:30", start = "2026-01-05", every = "1d",
+                rotation = { "ce-zhang", "ce-jin" } }
+roster "leader-on-duty" { handover = "08:30", start = "2026-01-05", every = "7d",
+                rotation = { "ce-shi", "ce-he" },
+                on = { ["2026-10-01"] = "ce-xu", ["2026-10-02"] = "ce-he" } }
 group "ce-office"    { name = "县应急管理办公室", members = { "ce-lv" }, roles = { "office" } }
 group "ce-committee" { name = "县应急委员会", members = { "ce-xu", "ce-he", "ce-lv" }, roles = { "leadership" } }
 group "ce-townships" { name = "乡镇、部门应急办", members = { "ce-kong", "ce-cao", "ce-yan", "ce-hua" } }

@@ -41,20 +41,22 @@ channel "log" { kind = "log" }
 
 -- 战时状态指挥调度专班 (003 附件1), fictional names
 person "hs-gao"   { name = "高一（党组书记、主任，指挥长）",     phone = "+8613800000401", roles = { "principal", "commander" }, channels = { "log" } }
-person "hs-shi"   { name = "石二（党组副书记、副主任，副指挥长）", phone = "+8613800000402", roles = { "vice-commander", "leader-on-duty" }, channels = { "log" } }
+person "hs-shi"   { name = "石二（党组副书记、副主任，副指挥长）", phone = "+8613800000402", roles = { "vice-commander" }, channels = { "log" } }
 person "hs-ma"    { name = "马三（副主任，副指挥长）",           phone = "+8613800000403", roles = { "vice-commander" }, channels = { "log" } }
 person "hs-si"    { name = "司四（副主任，副指挥长）",           phone = "+8613800000404", roles = { "vice-commander" }, channels = { "log" } }
 person "hs-wang"  { name = "王五（办公室主任）",                 phone = "+8613800000405", roles = { "command-member" }, channels = { "log" } }
 person "hs-zhao"  { name = "赵六（应急办主任）",                 phone = "+8613800000406", roles = { "command-member" }, channels = { "log" } }
 person "hs-liu"   { name = "刘七（信访办主任）",                 phone = "+8613800000407", roles = { "command-member" }, channels = { "log" } }
 person "hs-hou"   { name = "侯八（疾控股负责人）",               phone = "+8613800000408", roles = { "command-member" }, channels = { "log" } }
--- 24小时专人值班 and 领导在岗带班 (石二 holds leader-on-duty above): rosters
--- will replace these fixed roles (docs/procedures.md), e.g.
---   roster "duty" { handover = "08:30", start = "2026-01-05", every = "1d",
---                   rotation = { "hs-yu", "hs-wang", "hs-zhao" } }
---   roster "leader-on-duty" { start = "2026-01-05", every = "7d",
---                   rotation = { "hs-shi", "hs-ma", "hs-si" } }
-person "hs-yu"    { name = "于九（委值班员）",                   phone = "+8613800000409", roles = { "duty" }, channels = { "log" } }
+person "hs-yu"    { name = "于九（委值班员）",                   phone = "+8613800000409", channels = { "log" } }
+person "hs-tan"   { name = "谭十（委值班员）",                   phone = "+8613800000410", channels = { "log" } }
+
+-- 24小时专人值班: two duty officers, a day each, handing over at 08:30.
+-- 领导在岗带班: the vice-commanders a week each, from Monday.
+roster "duty" { handover = "08:30", start = "2026-01-05", every = "1d",
+                rotation = { "hs-yu", "hs-tan" } }
+roster "leader-on-duty" { start = "2026-01-05", every = "7d",
+                rotation = { "hs-shi", "hs-ma", "hs-si" } }
 
 group "hs-leading" { name = "战时状态突发事件应急处置领导小组", members = { "hs-gao", "hs-shi", "hs-wang", "hs-zhao", "hs-liu", "hs-hou" }, roles = { "leadership" } }
 group "hs-office"  { name = "领导小组办公室（应急办）", members = { "hs-zhao" }, roles = { "office" } }

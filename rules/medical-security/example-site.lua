@@ -53,11 +53,20 @@ person "ms-li"    { name = "李三（副局长，分管医药服务）", phone =
 person "ms-zhao"  { name = "赵四（副局长，分管宣传）",   phone = "+8613800000204", channels = { "log" } }
 -- 科室、中心
 person "ms-qian"  { name = "钱五（综合办公室主任）", phone = "+8613800000205", channels = { "log" } }
-person "ms-sun"   { name = "孙六（综合办公室，值班）", phone = "+8613800000206", roles = { "duty" }, channels = { "log" } }
+person "ms-sun"   { name = "孙六（综合办公室，值班）", phone = "+8613800000206", channels = { "log" } }
 person "ms-zhou"  { name = "周七（医药服务处处长）", phone = "+8613800000207", channels = { "log" } }
 person "ms-wu"    { name = "吴八（医保中心主任）",   phone = "+8613800000208", channels = { "log" } }
 person "ms-zheng" { name = "郑九（第一分局局长）",   phone = "+8613800000209", channels = { "log" } }
-person "ms-feng"  { name = "冯十（综合办公室，舆情值班）", phone = "+8613800000210", roles = { "opinion-watch" }, channels = { "log" } }
+person "ms-feng"  { name = "冯十（综合办公室，舆情值班）", phone = "+8613800000210", channels = { "log" } }
+person "ms-chu"   { name = "褚十一（综合办公室，值班）", phone = "+8613800000211", channels = { "log" } }
+
+-- 24小时值班 (000 三(二)1): a day each, handing over at 08:30.
+roster "duty" { handover = "08:30", start = "2026-01-05", rotation = { "ms-sun", "ms-chu" } }
+-- 舆情24小时值班 in 两会 and 国庆 (001 三(四)): 冯十 keeps it, and the
+-- holiday duty list (节假日值班表) names who stands in on the later days.
+roster "opinion-watch" { handover = "08:30", start = "2026-01-05", rotation = { "ms-feng" },
+  on = { ["2026-10-04"] = "ms-chu", ["2026-10-05"] = "ms-chu", ["2026-10-06"] = "ms-sun",
+         ["2026-10-07"] = "ms-sun" } }
 
 group "ms-leadership" { name = "局应急管理领导小组", members = { "ms-zhang", "ms-wang", "ms-li", "ms-zhao" }, roles = { "leadership" } }
 group "ms-office"     { name = "局应急管理办公室（综合办公室）", members = { "ms-qian" }, roles = { "office" } }

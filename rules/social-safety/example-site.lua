@@ -56,8 +56,10 @@ person "ss-chen"  { name = "陈一（镇党委书记）",   phone = "+8613800000
 person "ss-lin"   { name = "林二（镇长）",         phone = "+8613800000302", channels = { "log" } }
 person "ss-huang" { name = "黄三（政法副书记）",   phone = "+8613800000303", channels = { "log" } }
 person "ss-he"    { name = "何四（应急办主任）",   phone = "+8613800000304", channels = { "log" } }
--- 镇政府总值班: a roster will replace this fixed role (docs/procedures.md).
-person "ss-luo"   { name = "罗五（镇政府值班员）", phone = "+8613800000305", roles = { "duty" }, channels = { "log" } }
+person "ss-luo"   { name = "罗五（镇政府值班员）", phone = "+8613800000305", channels = { "log" } }
+person "ss-bai"   { name = "白十四（镇政府值班员）", phone = "+8613800000314", channels = { "log" } }
+-- 镇政府总值班: a day each, handing over at 08:30.
+roster "duty" { handover = "08:30", start = "2026-01-05", rotation = { "ss-luo", "ss-bai" } }
 person "ss-guo"   { name = "郭六（镇纪委书记）",   phone = "+8613800000306", channels = { "log" } }
 person "ss-ma"    { name = "马七（东村党支部书记）", phone = "+8613800000307", channels = { "log" } }
 -- 镇卫生院

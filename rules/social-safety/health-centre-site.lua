@@ -30,7 +30,10 @@ person "ss-song"  { name = "宋九（主管副院长）",   phone = "+8613800000
 person "ss-tang"  { name = "唐十（医患关系办公室）", phone = "+8613800000310", channels = { "log" } }
 person "ss-han"   { name = "韩十一（内科主任）",   phone = "+8613800000311", channels = { "log" } }
 person "ss-feng"  { name = "冯十二（外科护士长）", phone = "+8613800000312", channels = { "log" } }
-person "ss-xu"    { name = "徐十三（院办、总值班）", phone = "+8613800000313", roles = { "duty" }, channels = { "log" } }
+person "ss-xu"    { name = "徐十三（院办、总值班）", phone = "+8613800000313", channels = { "log" } }
+person "ss-qin"   { name = "秦十五（总值班）", phone = "+8613800000315", channels = { "log" } }
+-- 总值班: a day each, handing over at 08:00.
+roster "duty" { handover = "08:00", start = "2026-01-05", rotation = { "ss-xu", "ss-qin" } }
 
 group "ss-mr-office"  { name = "医患关系办公室", members = { "ss-tang" }, roles = { "patient-relations", "office" } }
 group "ss-dept-heads" { name = "科室主任、护士长", members = { "ss-han", "ss-feng" }, roles = { "department-head", "responsible" } }
