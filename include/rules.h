@@ -49,6 +49,11 @@ struct obligation_def {
 	struct duration	 due;
 	struct names	 due_in_tags;	/* during a period with this tag ... */
 	struct duration	*due_in;	/* ... this tighter due applies */
+	/* At grade g or worse, due_by_grade[g] applies if tighter. */
+	struct duration	 due_by_grade[GRADE_MAX + 1];
+	unsigned	 due_by_grade_set;	/* bit g: [g] was given */
+	int		 grade;		/* 0: set at opening; else set once
+					   the incident reaches this grade */
 	int		 from_occurred;
 	struct match	 met_by;
 	struct duration	*remind;	/* lead times before due */

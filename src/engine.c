@@ -859,33 +859,80 @@ engine_classify(struct engine *e, const struct scope *s, json_t *procs,
 	return (grade);
 }
 
+/*
+ * When an obligation of inc falls due: its own duration from its base,
+ * or a tighter one for a special period now on (特防期, *period says
+ * which) or for the worst grade the incident has reached (*grade).
+ */
+static int64_t
+engine_obligation_due(struct engine *e, const struct incident *inc,
+    const struct obligation_def *d, const char **period, int *grade)
+{
+	const struct calendar	*cal = rules_calendar(e->rules);
+	const char		*name;
+	int64_t			 base, due, alt;
+	size_t			 i;
+	int			 g;
+
+	*period = NULL;
+	*grade = GRADE_NONE;
+	base = d->from_occurred ? inc->occurred_at : inc->opened_at;
+	due = calendar_add(cal, base, &d->due);
+	for (i = 0; i < d->due_in_tags.n; i++) {
+		if ((name = engine_period_active(e, d->due_in_tags.v[i],
+		    clock_now())) == NULL)
+			continue;
+		if ((alt = calendar_add(cal, base, &d->due_in[i])) < due) {
+			due = alt;
+			*period = name;
+		}
+	}
+	for (g = inc->worst_grade; g != GRADE_NONE && g <= GRADE_MAX; g++) {
+		if ((d->due_by_grade_set & (1U << g)) == 0)
+			continue;
+		if ((alt = calendar_add(cal, base, &d->due_by_grade[g])) <
+		    due) {
+			due = alt;
+			*period = NULL;
+			*grade = g;
+		}
+	}
+	return (due);
+}
+
+/* The due timer and the reminders of obligation id, due at due. */
+static int
+engine_obligation_timers(struct engine *e, const struct obligation_def *d,
+    int64_t id, int64_t due)
+{
+	int64_t	at;
+	size_t	i;
+
+	if (engine_timer_add(e, due, TIMER_OBLIGATION_DUE, id) != 0)
+		return (-1);
+	for (i = 0; i < d->nremind; i++) {
+		at = due - d->remind[i].value;
+		if (at > clock_now() && engine_timer_add(e, at,
+		    TIMER_OBLIGATION_REMIND, id) != 0)
+			return (-1);
+	}
+	return (0);
+}
+
 static int
 engine_set_obligation(struct engine *e, struct incident *inc,
     const struct procedure *p, const struct obligation_def *d)
 {
 	struct scope	 s;
-	int64_t		 base, due, now = clock_now(), id, at, alt;
-	size_t		 i;
-	const char	*period = NULL, *name;
+	int64_t		 due, id;
+	const char	*period;
 	json_t		*extra;
+	int		 grade;
 
-	base = d->from_occurred ? inc->occurred_at : inc->opened_at;
-	due = calendar_add(rules_calendar(e->rules), base, &d->due);
-	/* A special period may tighten the deadline (特防期). */
-	for (i = 0; i < d->due_in_tags.n; i++) {
-		if ((name = engine_period_active(e, d->due_in_tags.v[i],
-		    now)) == NULL)
-			continue;
-		alt = calendar_add(rules_calendar(e->rules), base,
-		    &d->due_in[i]);
-		if (alt < due) {
-			due = alt;
-			period = name;
-		}
-	}
+	due = engine_obligation_due(e, inc, d, &period, &grade);
 	if (store_run(e->store, STMT_OBLIGATION_INSERT, "tnttt" "ttt" "iin",
 	    inc->key, inc->unit, p->name, d->id, d->title, d->owner,
-	    d->on_breach, now, due) != 0)
+	    d->on_breach, clock_now(), due) != 0)
 		return (-1);
 	id = store_last_id(e->store);
 	scope_incident(&s, inc);
@@ -895,14 +942,40 @@ engine_set_obligation(struct engine *e, struct incident *inc,
 	extra = extra_time("due_at", due);
 	if (period != NULL)
 		json_object_set_new(extra, "period", json_string(period));
+	if (grade != GRADE_NONE)
+		json_object_set_new(extra, "due_grade", json_integer(grade));
 	if (engine_emit(e, &s, "obligation.set", NULL, NULL, NULL, extra) != 0)
 		return (-1);
-	if (engine_timer_add(e, due, TIMER_OBLIGATION_DUE, id) != 0)
-		return (-1);
-	for (i = 0; i < d->nremind; i++) {
-		at = due - d->remind[i].value;
-		if (at > now && engine_timer_add(e, at,
-		    TIMER_OBLIGATION_REMIND, id) != 0)
+	return (engine_obligation_timers(e, d, id, due));
+}
+
+/*
+ * Does d begin now?  An obligation of grade 0 begins when the incident
+ * opens; one of grade g when the incident's worst grade first becomes g or
+ * worse: `from` is the worst grade before (GRADE_NONE if none), `to` now.
+ */
+static int
+engine_obligation_begins(const struct obligation_def *d, int opening,
+    int from, int to)
+{
+	if (d->grade == 0)
+		return (opening);
+	if (to == GRADE_NONE || to > d->grade)
+		return (0);		/* not that grave (yet) */
+	return (from == GRADE_NONE || from > d->grade);
+}
+
+static int
+engine_set_obligations(struct engine *e, struct incident *inc,
+    const struct procedure *p, int opening, int from)
+{
+	size_t	i;
+
+	for (i = 0; i < p->nobligations; i++) {
+		if (!engine_obligation_begins(&p->obligations[i], opening, from,
+		    inc->worst_grade))
+			continue;
+		if (engine_set_obligation(e, inc, p, &p->obligations[i]) != 0)
 			return (-1);
 	}
 	return (0);
@@ -1002,11 +1075,8 @@ engine_open(struct engine *e, struct record *ev, struct match_event *mev,
 				return (-1);
 		}
 		s.period = NULL;
-		for (j = 0; j < p->nobligations; j++) {
-			if (engine_set_obligation(e, inc, p,
-			    &p->obligations[j]) != 0)
-				return (-1);
-		}
+		if (engine_set_obligations(e, inc, p, 1, GRADE_NONE) != 0)
+			return (-1);
 	}
 	if (inc->grade != GRADE_NONE &&
 	    engine_grade_notify(e, inc, inc->grade) != 0)
@@ -1202,12 +1272,72 @@ engine_resolve(struct engine *e, struct incident *inc, const char *by)
 	    json_pack("{s:s?}", "by", by)));
 }
 
+/* A pending obligation whose grade now asks for less time falls due sooner. */
+static int
+engine_tighten(struct engine *e, struct incident *inc, struct obligation *o)
+{
+	const struct obligation_def	*d = engine_obligation_def(e, o);
+	struct scope			 s;
+	const char			*period;
+	int64_t				 due;
+	json_t				*extra;
+	char				 was[CALENDAR_TIME_MAX];
+	int				 grade;
+
+	if (d == NULL || d->due_by_grade_set == 0 ||
+	    strcmp(o->status, "pending") != 0)
+		return (0);
+	due = engine_obligation_due(e, inc, d, &period, &grade);
+	if (due >= o->due_at)
+		return (0);
+	if (store_run(e->store, STMT_OBLIGATION_SET_DUE, "ii", due, o->id) != 0
+	    || engine_timers_cancel(e, TIMER_OBLIGATION_DUE, o->id) != 0 ||
+	    engine_timers_cancel(e, TIMER_OBLIGATION_REMIND, o->id) != 0 ||
+	    engine_obligation_timers(e, d, o->id, due) != 0)
+		return (-1);
+	scope_obligation(&s, inc, o);
+	s.due_at = due;
+	calendar_format(o->due_at, was, sizeof(was));
+	extra = extra_time("due_at", due);
+	json_object_set_new(extra, "was_due_at", json_string(was));
+	json_object_set_new(extra, "due_grade", json_integer(grade));
+	return (engine_emit(e, &s, "obligation.tightened", NULL, NULL, NULL,
+	    extra));
+}
+
+/*
+ * The incident's worst grade went from `from` to inc->worst_grade: the
+ * obligations of the grades newly reached begin, and pending ones with a
+ * tighter deadline at this grade are brought forward.  Never loosened.
+ */
+static int
+engine_grade_obligations(struct engine *e, struct incident *inc, int from)
+{
+	const struct procedure	 *p;
+	struct obligation	**v;
+	json_t			 *name;
+	size_t			  i, n;
+	int			  rc = 0;
+
+	v = obligations_open(e, STMT_OBLIGATIONS_OPEN_BY_INCIDENT, inc->key, &n);
+	for (i = 0; i < n && rc == 0; i++)
+		rc = engine_tighten(e, inc, v[i]);
+	obligations_free(v, n);
+	json_array_foreach(inc->procedures, i, name) {
+		p = rules_procedure_find(e->rules, json_string_value(name));
+		if (rc == 0 && p != NULL)
+			rc = engine_set_obligations(e, inc, p, 0, from);
+	}
+	return (rc);
+}
+
 static int
 engine_regrade(struct engine *e, struct incident *inc, struct record *ev,
     struct match_event *mev)
 {
 	struct scope	s;
 	int		grade = ev->grade, failed = 0, old = inc->grade, raised;
+	int		worst = inc->worst_grade;
 
 	scope_incident(&s, inc);
 	if (grade == GRADE_NONE)
@@ -1232,9 +1362,11 @@ engine_regrade(struct engine *e, struct incident *inc, struct record *ev,
 	if (engine_emit(e, &s, "incident.graded", NULL, NULL, NULL,
 	    json_pack("{s:i}", "from", old)) != 0)
 		return (-1);
-	if (raised)
-		return (engine_grade_notify(e, inc, grade));
-	return (0);
+	if (!raised)
+		return (0);
+	if (engine_grade_notify(e, inc, grade) != 0)
+		return (-1);
+	return (engine_grade_obligations(e, inc, worst));
 }
 
 static int

@@ -370,12 +370,43 @@ parse_due_in(struct parse *p, int t, struct obligation_def *o)
 	lua_pop(L, 1);
 }
 
+/* due_by_grade = { [2] = "1h" }: at 重大 or worse, within the hour. */
+static void
+parse_due_by_grade(struct parse *p, int t, struct obligation_def *o)
+{
+	lua_State	*L = p->L;
+	char		*cause;
+	int		 g;
+
+	lua_getfield(L, t, "due_by_grade");
+	if (lua_istable(L, -1)) {
+		lua_pushnil(L);
+		while (lua_next(L, -2) != 0) {
+			g = lua_isinteger(L, -2) ? (int)lua_tointeger(L, -2) :
+			    0;
+			if (g < GRADE_MIN || g > GRADE_MAX ||
+			    lua_type(L, -1) != LUA_TSTRING)
+				parse_problem(p, "\"due_by_grade\" maps grades "
+				    "1..4 to durations");
+			else if (calendar_parse_duration(lua_tostring(L, -1),
+			    &o->due_by_grade[g], &cause) != 0) {
+				parse_problem(p, "\"due_by_grade\": %s", cause);
+				free(cause);
+			} else
+				o->due_by_grade_set |= 1U << g;
+			lua_pop(L, 1);
+		}
+	} else if (!lua_isnil(L, -1))
+		parse_problem(p, "\"due_by_grade\" must be a table");
+	lua_pop(L, 1);
+}
+
 static void
 parse_obligation(struct parse *p, int t, struct obligation_def *o)
 {
 	static const char *const keys[] = { "id", "title", "due", "due_in",
-	    "from", "met_by", "remind", "owner", "on_breach", "messages",
-	    NULL };
+	    "due_by_grade", "from", "met_by", "remind", "owner", "on_breach",
+	    "messages", NULL };
 	struct names	 remind = { NULL, 0 };
 	char		*from, *cause;
 	size_t		 i;
@@ -385,6 +416,7 @@ parse_obligation(struct parse *p, int t, struct obligation_def *o)
 	o->title = parse_string(p, t, "title", 0);
 	parse_duration(p, t, "due", 1, &o->due);
 	parse_due_in(p, t, o);
+	parse_due_by_grade(p, t, o);
 	if ((from = parse_string(p, t, "from", 0)) != NULL) {
 		if (strcmp(from, "occurred") == 0)
 			o->from_occurred = 1;
@@ -416,6 +448,37 @@ parse_obligation(struct parse *p, int t, struct obligation_def *o)
 	parse_messages(p, t, &o->messages);
 }
 
+/* The list at t[key]: obligations set at opening (grade 0) or at grade. */
+static void
+parse_obligations(struct parse *p, int t, struct procedure *proc, int grade)
+{
+	lua_State		*L = p->L;
+	struct obligation_def	*o;
+	lua_Integer		 i, n;
+
+	lua_getfield(L, t, "obligations");
+	if (lua_istable(L, -1)) {
+		n = (lua_Integer)lua_rawlen(L, -1);
+		for (i = 1; i <= n; i++) {
+			lua_rawgeti(L, -1, i);
+			if (!lua_istable(L, -1)) {
+				parse_problem(p, "obligations must be tables");
+				lua_pop(L, 1);
+				continue;
+			}
+			proc->obligations = xreallocarray(proc->obligations,
+			    proc->nobligations + 1, sizeof(*proc->obligations));
+			o = &proc->obligations[proc->nobligations++];
+			memset(o, 0, sizeof(*o));
+			o->grade = grade;
+			parse_obligation(p, lua_gettop(L), o);
+			lua_pop(L, 1);
+		}
+	} else if (!lua_isnil(L, -1))
+		parse_problem(p, "\"obligations\" must be a list");
+	lua_pop(L, 1);
+}
+
 static void
 parse_notify_field(struct parse *p, int t, const char *key, struct names *out)
 {
@@ -438,9 +501,10 @@ rules_api_procedure_body(lua_State *L)
 {
 	static const char *const keys[] = { "title", "match", "on_open",
 	    "obligations", "grades", "periods", "classify", "messages", NULL };
+	static const char *const grade_keys[] = { "notify", "obligations",
+	    NULL };
 	struct parse		 p;
 	struct procedure	*proc;
-	lua_Integer		 i, n;
 	int			 g;
 
 	if (parse_begin(L, &p, "procedure") != 0)
@@ -459,23 +523,7 @@ rules_api_procedure_body(lua_State *L)
 		parse_problem(&p, "\"match\" is required");
 	parse_notify_field(&p, 1, "on_open", &proc->on_open);
 
-	lua_getfield(L, 1, "obligations");
-	if (lua_istable(L, -1)) {
-		n = (lua_Integer)lua_rawlen(L, -1);
-		proc->obligations = n ? xcalloc((size_t)n,
-		    sizeof(*proc->obligations)) : NULL;
-		for (i = 1; i <= n; i++) {
-			lua_rawgeti(L, -1, i);
-			if (lua_istable(L, -1))
-				parse_obligation(&p, lua_gettop(L),
-				    &proc->obligations[proc->nobligations++]);
-			else
-				parse_problem(&p, "obligations must be tables");
-			lua_pop(L, 1);
-		}
-	} else if (!lua_isnil(L, -1))
-		parse_problem(&p, "\"obligations\" must be a list");
-	lua_pop(L, 1);
+	parse_obligations(&p, 1, proc, 0);
 
 	lua_getfield(L, 1, "grades");
 	if (lua_istable(L, -1)) {
@@ -486,12 +534,14 @@ rules_api_procedure_body(lua_State *L)
 			if (g < GRADE_MIN || g > GRADE_MAX ||
 			    !lua_istable(L, -1)) {
 				parse_problem(&p, "\"grades\" must map grades "
-				    "1..4 to { notify = ... }");
+				    "1..4 to { notify = ..., obligations = ... }");
 				lua_pop(L, 1);
 				continue;
 			}
+			parse_keys(&p, lua_gettop(L), grade_keys);
 			parse_names(&p, lua_gettop(L), "notify",
 			    &proc->grades[g]);
+			parse_obligations(&p, lua_gettop(L), proc, g);
 			lua_pop(L, 1);
 		}
 	} else if (!lua_isnil(L, -1))

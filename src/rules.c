@@ -267,7 +267,7 @@ rules_check(struct rules *r)
 {
 	const struct procedure		*proc;
 	const struct obligation_def	*o;
-	size_t				 i, j;
+	size_t				 i, j, k;
 	int				 g;
 	char				 what[256];
 
@@ -284,6 +284,14 @@ rules_check(struct rules *r)
 			    &proc->period_notify[j]);
 		for (j = 0; j < proc->nobligations; j++) {
 			o = &proc->obligations[j];
+			for (k = 0; k < j; k++) {
+				if (o->id != NULL && proc->obligations[k].id !=
+				    NULL && strcmp(o->id,
+				    proc->obligations[k].id) == 0)
+					rules_problems_add(r->problems, "%s: %s: "
+					    "obligation \"%s\" is declared twice",
+					    proc->where, what, o->id);
+			}
 			if (o->on_breach != NULL &&
 			    rules_policy_find(r, o->on_breach) == NULL)
 				rules_problems_add(r->problems, "%s: %s: "

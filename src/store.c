@@ -75,6 +75,8 @@ static const char *store_sql[STMT__COUNT] = {
 	[STMT_OBLIGATION_SET_STATUS] =
 	    "UPDATE obligations SET status = ?, met_at = ?, met_event = ? "
 	    "WHERE id = ?",
+	[STMT_OBLIGATION_SET_DUE] =
+	    "UPDATE obligations SET due_at = ? WHERE id = ?",
 	[STMT_OBLIGATIONS_OPEN_BY_INCIDENT] =
 	    "SELECT " OBLIGATION_COLS " FROM obligations WHERE incident = ? "
 	    "AND status IN ('pending', 'breached') ORDER BY id",

@@ -12,6 +12,7 @@ procedure "network-security" {
       title = "2小时内完成风险评估、判定等级并发布预警",
       due = "2h", from = "opened",
       due_in = { heightened = "1h" },               -- 特防期: within 1 hour
+      due_by_grade = { [2] = "1h" },                -- 重大及以上: within 1 hour
       met_by = { type = "assessment" },
       remind = { "30m" },
       owner = "responsible",
@@ -19,7 +20,13 @@ procedure "network-security" {
   },
   grades = {
     [1] = { notify = { "principal", "superior" } },
-    [2] = { notify = { "principal", "superior" } },
+    -- 重大及以上: the principal and the city hear, and a special report
+    -- (专题报告) is owed within a day of the incident opening.
+    [2] = { notify = { "principal", "superior" },
+            obligations = {
+              { id = "special-report", title = "报送专题报告", due = "24h",
+                met_by = { type = "final" }, owner = "office" },
+            } },
   },
   periods = { heightened = { notify = { "principal" } } },
 }
