@@ -247,6 +247,9 @@ daemon_run(const struct daemon_options *opts)
 	d.opts = opts;
 	d.started_at = clock_now();
 	signal(SIGPIPE, SIG_IGN);
+	/* Past a file size limit, a write should fail (SQLite then reports
+	 * a full disk and ingest answers 503), not kill the daemon. */
+	signal(SIGXFSZ, SIG_IGN);
 	if ((d.rules = daemon_load_rules(opts)) == NULL) {
 		log_warnx("daemon: the site or rules have problems; not "
 		    "starting");
