@@ -33,6 +33,8 @@
 #define DAEMON_DEFAULT_DB	"var/tocsin.db"
 #define DAEMON_FIRE_BATCH	500	/* timers per transaction */
 
+#define DAEMON_WAKE_MAX_MS	1000	/* see daemon_arm */
+
 struct daemon {
 	const struct daemon_options	*opts;
 	struct event_base		*base;
@@ -87,9 +89,18 @@ daemon_arm(struct daemon *d)
 		evtimer_del(d->timer_ev);
 		return;
 	}
+	/*
+	 * Deadlines are wall-clock times, but the loop sleeps on the
+	 * monotonic clock: wake at least every second so that a wall clock
+	 * stepped forward (NTP, a resumed VM) is noticed at once.  Stepped
+	 * back, deadlines simply come later; fired timers are gone, so
+	 * nothing fires twice.
+	 */
 	delay = next - clock_now();
 	if (delay < 0)
 		delay = 0;
+	if (delay > DAEMON_WAKE_MAX_MS)
+		delay = DAEMON_WAKE_MAX_MS;
 	tv.tv_sec = delay / 1000;
 	tv.tv_usec = (delay % 1000) * 1000;
 	evtimer_add(d->timer_ev, &tv);
@@ -124,6 +135,8 @@ daemon_timer_cb(evutil_socket_t fd, short what, void *arg)
 	int64_t		 due = engine_next_due(d->engine);
 	int		 fired;
 
+	if (due > clock_now())
+		goto rearm;		/* a wake-up with nothing due yet */
 	if (engine_begin(d->engine) != 0) {
 		log_warnx("daemon: cannot begin a transaction for timers");
 		goto rearm;

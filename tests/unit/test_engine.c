@@ -486,24 +486,14 @@ test_recurring(void **state)
 	    "\"at\":\"2026-03-06T18:00:00+08:00\"", NULL), 1);
 }
 
-/*
- * Working days across National Day 2026, with the shipped holiday data:
- * Tue 09-29 + 10wd = 09-30, (10-01..07 off), 10-08, 10-09, Sat 10-10
- * (调休), 10-12..16, 10-19: due at 24:00 of Mon 10-19.
- */
-static void
-test_working_days_shipped_calendar(void **state)
+/* A site with a 10wd and a 5cd obligation and the shipped holiday data. */
+static struct rules *
+load_wd_site(void)
 {
 	struct rules_problems	 problems = { NULL, 0 };
 	struct rules		*r;
-	struct store		*s;
-	struct engine		*e;
-	struct record_error	 err;
-	struct record		*rec;
-	struct engine_result	 res;
 	char			 path[512], dirpath[512];
 	FILE			*f;
-	json_t			*json;
 	size_t			 i;
 
 	if (realpath("../../rules/holidays", dirpath) == NULL)
@@ -523,15 +513,40 @@ test_working_days_shipped_calendar(void **state)
 	r = rules_load(path, NULL, &problems);
 	for (i = 0; i < problems.n; i++)
 		fprintf(stderr, "%s\n", problems.v[i]);
+	unlink(path);
 	assert_non_null(r);
+	return (r);
+}
+
+static struct store *
+wd_store(void)
+{
+	struct store	*s;
+	char		*cause = NULL;
+
+	s = store_open(":memory:", "OFF", &cause);
+	assert_non_null(s);
+	return (s);
+}
+
+/*
+ * Working days across National Day 2026, with the shipped holiday data:
+ * Tue 09-29 + 10wd = 09-30, (10-01..07 off), 10-08, 10-09, Sat 10-10
+ * (调休), 10-12..16, 10-19: due at 24:00 of Mon 10-19.
+ */
+static void
+test_working_days_shipped_calendar(void **state)
+{
+	struct rules		*r = load_wd_site();
+	struct store		*s = wd_store();
+	struct engine		*e;
+	struct record_error	 err;
+	struct record		*rec;
+	struct engine_result	 res;
+	json_t			*json;
+
 	assert_true(calendar_has_year(rules_calendar(r), 2025));
 	assert_true(calendar_has_year(rules_calendar(r), 2026));
-	{
-		char	*cause = NULL;
-
-		s = store_open(":memory:", "OFF", &cause);
-	}
-	assert_non_null(s);
 	e = engine_new(s, r);
 	engine_set_sink(e, sink, NULL);
 	names_free(&actions);
@@ -554,7 +569,144 @@ test_working_days_shipped_calendar(void **state)
 	engine_free(e);
 	store_close(s);
 	rules_free(r);
-	unlink(path);
+}
+
+/* The wall clock jumps to t: everything due by then fires, in one go. */
+static void
+jump_to(struct fixture *f, int64_t t)
+{
+	clock_set_virtual(t);
+	assert_int_equal(engine_begin(f->engine), 0);
+	assert_true(engine_fire_due(f->engine, t, 10000) >= 0);
+	assert_int_equal(engine_commit(f->engine), 0);
+}
+
+/* The daemon stops and starts again at t: a new engine on the same store. */
+static void
+restart_at(struct fixture *f, int64_t t)
+{
+	engine_free(f->engine);
+	clock_set_virtual(t);
+	f->engine = engine_new(f->store, f->rules);
+	engine_set_sink(f->engine, sink, NULL);
+	assert_int_equal(engine_recover(f->engine), 0);
+	jump_to(f, t);
+}
+
+/*
+ * The wall clock stepped forward past a deadline, back before it, and
+ * forward again: each timer fires once, when its time has come.
+ */
+static void
+test_clock_jumps(void **state)
+{
+	struct fixture	*f = *state;
+	size_t		 n;
+
+	assert_int_equal(submit(f, report, NULL), 0);
+	jump_to(f, T0 + 3 * MSEC_PER_HOUR);		/* 12:00 */
+	assert_int_equal(count("\"obligation.breached\"", NULL), 1);
+	assert_int_equal(count("\"escalation.step\"", NULL), 2);
+	assert_int_equal(count("\"obligation.reminded\"", NULL), 0);
+	n = actions.n;
+	jump_to(f, T0 - MSEC_PER_HOUR);			/* back to 08:00 */
+	jump_to(f, T0 + MSEC_PER_HOUR);			/* 10:00 */
+	assert_int_equal(actions.n, n);
+	jump_to(f, T0 + 3 * MSEC_PER_HOUR + 30 * MSEC_PER_MIN);
+	/* Only the repeat due at 12:15 is new. */
+	assert_int_equal(count("\"escalation.step\"", NULL), 3);
+	assert_int_equal(count("\"escalation.step\"", "\"repeat\":1", NULL),
+	    1);
+	assert_int_equal(count("\"obligation.breached\"", NULL), 1);
+
+	/* Stepped back before a new deadline: it waits for its time. */
+	clock_set_virtual(T0 + 4 * MSEC_PER_HOUR);
+	assert_int_equal(submit(f, "{\"type\":\"report\",\"incident\":"
+	    "\"inc-2\",\"unit\":\"h-a\",\"category\":"
+	    "\"network_security\"}", NULL), 0);
+	jump_to(f, T0 + 2 * MSEC_PER_HOUR);
+	jump_to(f, T0 + 5 * MSEC_PER_HOUR + 59 * MSEC_PER_MIN);
+	assert_int_equal(count("\"obligation.breached\"", "\"inc-2\"", NULL),
+	    0);
+	jump_to(f, T0 + 6 * MSEC_PER_HOUR);
+	assert_int_equal(count("\"obligation.breached\"", "\"inc-2\"", NULL),
+	    1);
+}
+
+/*
+ * Down from Monday 16:00 to Wednesday 10:00: Monday's and Tuesday's daily
+ * reports breach, close as missed, and Tuesday's and Wednesday's open,
+ * each exactly once, however often the daemon starts again.
+ */
+static void
+test_down_across_recurring_close(void **state)
+{
+	struct fixture	*f = *state;
+	size_t		 n;
+
+	assert_int_equal(engine_begin(f->engine), 0);
+	assert_int_equal(engine_sync_recurring(f->engine), 0);
+	assert_int_equal(engine_commit(f->engine), 0);
+	run_until(f, T0 + 7 * MSEC_PER_HOUR);		/* Mon 16:00 */
+	assert_int_equal(count("\"obligation.set\"", "\"daily\"", NULL), 2);
+	restart_at(f, T0 + 49 * MSEC_PER_HOUR);		/* Wed 10:00 */
+	assert_int_equal(count("\"obligation.breached\"", "\"daily\"",
+	    "\"late\":true", NULL), 4);
+	assert_int_equal(count("\"obligation.missed\"", "\"daily\"", NULL), 4);
+	assert_int_equal(count("\"obligation.missed\"",
+	    "\"at\":\"2026-03-04T10:00:00+08:00\"", NULL), 4);
+	assert_int_equal(count("\"obligation.set\"", "\"daily\"", NULL), 6);
+	assert_int_equal(count("\"obligation.set\"", "\"daily\"",
+	    "\"due_at\":\"2026-03-04T17:00:00+08:00\"", NULL), 2);
+	n = actions.n;
+	restart_at(f, T0 + 49 * MSEC_PER_HOUR + MSEC_PER_MIN);
+	assert_int_equal(actions.n, n);
+}
+
+/*
+ * Down across National Day 2026: a 5cd deadline whose last day fell in
+ * the holiday (due 24:00 Thu 10-08) and a 10wd one (24:00 Mon 10-19) are
+ * not recomputed at start-up, and each breaches once, late.
+ */
+static void
+test_down_across_holiday(void **state)
+{
+	struct rules	*r = load_wd_site();
+	struct fixture	 f;
+	int64_t		 t;
+	size_t		 n;
+
+	memset(&f, 0, sizeof(f));
+	f.rules = r;
+	f.store = wd_store();
+	assert_int_equal(calendar_parse_time("2026-09-29T10:00:00+08:00", &t),
+	    0);
+	clock_set_virtual(t);
+	f.engine = engine_new(f.store, r);
+	engine_set_sink(f.engine, sink, NULL);
+	names_free(&actions);
+	assert_int_equal(submit(&f, "{\"type\":\"report\",\"incident\":"
+	    "\"c-1\",\"unit\":\"h\",\"category\":\"medical_dispute\"}",
+	    NULL), 0);
+	assert_int_equal(calendar_parse_time("2026-10-08T12:00:00+08:00", &t),
+	    0);
+	restart_at(&f, t);
+	assert_int_equal(count("\"obligation.breached\"", NULL), 0);
+	assert_int_equal(calendar_parse_time("2026-10-21T09:00:00+08:00", &t),
+	    0);
+	restart_at(&f, t);
+	assert_int_equal(count("\"obligation.breached\"", "\"quick\"",
+	    "\"due_at\":\"2026-10-09T00:00:00+08:00\"", "\"late\":true", NULL),
+	    1);
+	assert_int_equal(count("\"obligation.breached\"", "\"answer\"",
+	    "\"due_at\":\"2026-10-20T00:00:00+08:00\"", "\"late\":true", NULL),
+	    1);
+	n = actions.n;
+	restart_at(&f, t + MSEC_PER_HOUR);
+	assert_int_equal(actions.n, n);
+	engine_free(f.engine);
+	store_close(f.store);
+	rules_free(r);
 }
 
 /*
@@ -613,6 +765,11 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_timer_id_reuse, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_clock_jumps, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_down_across_recurring_close,
+		    setup, teardown),
+		cmocka_unit_test(test_down_across_holiday),
 		cmocka_unit_test(test_working_days_shipped_calendar),
 	};
 	FILE	*f;
