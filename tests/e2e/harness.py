@@ -40,6 +40,7 @@ STARTUP_TIMEOUT = 15.0              # raised for sanitizer builds
 SECRET_BYTES = b"tocsin-e2e-signing-key-0123456789"
 SECRET = "whsec_" + base64.b64encode(SECRET_BYTES).decode()
 POLL = 0.05                         # poll interval inside wait loops
+LONG = os.environ.get("TOCSIN_LONG") == "1"   # make check LONG=1: the long forms
 
 # Proxies must never see loopback traffic (urllib and libcurl both honour these).
 PROXY_VARS = ("http_proxy", "https_proxy", "all_proxy", "no_proxy",
@@ -326,6 +327,41 @@ class Daemon:
             con.close()
 
 
+class HealthProbe:
+    """GET /healthz every 5 ms from a thread; keeps the slowest answer."""
+
+    def __init__(self, d):
+        self.d = d
+        self.worst = 0.0
+        self.failures = []
+        self.count = 0
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self.run, daemon=True)
+        self.thread.start()
+
+    def run(self):
+        while not self.stop.is_set():
+            t = time.monotonic()
+            try:
+                r = http_request("GET", self.d.base + "/healthz", timeout=5)
+                if r.status != 200:
+                    self.failures.append(f"HTTP {r.status}")
+            except OSError as e:
+                self.failures.append(str(e))
+            self.worst = max(self.worst, time.monotonic() - t)
+            self.count += 1
+            self.stop.wait(0.005)
+
+    def finish(self, limit=1.0):
+        """Stop; fail unless every answer was 200 within limit seconds."""
+        self.stop.set()
+        self.thread.join(10)
+        expect(self.count >= 5, f"the probe ran only {self.count} times")
+        expect(not self.failures, f"/healthz failed: {self.failures[:3]}")
+        expect(self.worst < limit, f"/healthz took {self.worst:.3f}s at worst (limit {limit}s)")
+        return self.worst
+
+
 def timeline(inc, kind=None, **match):
     """Actions of an incident, optionally of one kind and with given fields."""
     acts = inc.get("timeline")
@@ -372,9 +408,13 @@ class Post:
 
 
 class Sink:
-    """A webhook receiver on 127.0.0.1 that records every POST."""
+    """A webhook receiver on 127.0.0.1 that records every POST.
 
-    def __init__(self):
+    port: 0 for any free port, or the port a gateway that was down comes
+    back on.
+    """
+
+    def __init__(self, port=0):
         self.lock = threading.Lock()
         self.posts = []
         self.fail_status = 503
@@ -411,7 +451,7 @@ class Sink:
                 if not isinstance(sys.exc_info()[1], ConnectionError):
                     super().handle_error(request, client_address)   # a harness bug: show it
 
-        self.server = Server(("127.0.0.1", 0), Handler)
+        self.server = Server(("127.0.0.1", port), Handler)
         self.port = self.server.server_address[1]
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()

@@ -38,39 +38,6 @@ ATTACKS = {
 }
 
 
-class HealthProbe:
-    """GET /healthz every 5 ms from a thread; keeps the slowest answer."""
-
-    def __init__(self, d):
-        self.d = d
-        self.worst = 0.0
-        self.failures = []
-        self.count = 0
-        self.stop = threading.Event()
-        self.thread = threading.Thread(target=self.run, daemon=True)
-        self.thread.start()
-
-    def run(self):
-        while not self.stop.is_set():
-            t = time.monotonic()
-            try:
-                r = http_request("GET", self.d.base + "/healthz", timeout=5)
-                if r.status != 200:
-                    self.failures.append(f"HTTP {r.status}")
-            except OSError as e:
-                self.failures.append(str(e))
-            self.worst = max(self.worst, time.monotonic() - t)
-            self.count += 1
-            self.stop.wait(0.005)
-
-    def finish(self):
-        self.stop.set()
-        self.thread.join(10)
-        expect(self.count >= 5, f"the probe ran only {self.count} times")
-        expect(not self.failures, f"/healthz failed: {self.failures[:3]}")
-        expect(self.worst < 1.0, f"/healthz took {self.worst:.3f}s at worst (limit 1s)")
-
-
 def hostile_site():
     files = {"site.lua": 'site { listen = "127.0.0.1:@PORT@", rules = { "rules" } }\n'
                          'channel "log" { kind = "log" }\n'
