@@ -72,6 +72,10 @@ incident_json(sqlite3_stmt *st)
 	json_object_set_new(o, "acknowledged_by", api_json_text(st, INC_ACKED_BY));
 	json_object_set_new(o, "resolved_at", api_json_time(st, INC_RESOLVED_AT));
 	json_object_set_new(o, "updated_at", api_json_time(st, INC_UPDATED_AT));
+	/* Set once retention removed its events, timeline and messages. */
+	if (sqlite3_column_type(st, INC_PRUNED_AT) != SQLITE_NULL)
+		json_object_set_new(o, "pruned_at", api_json_time(st,
+		    INC_PRUNED_AT));
 	return (o);
 }
 

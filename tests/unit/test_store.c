@@ -1,4 +1,7 @@
-/* store.c: migrations, refusal of newer schemas, savepoints. */
+/*
+ * store.c: migrations, refusal of newer schemas, savepoints, the timeline
+ * that only a prune may shorten.
+ */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -96,6 +99,55 @@ test_newer_schema_refused(void **state)
 	unlink(newer);
 }
 
+static int64_t
+count_rows(const char *db_path, const char *sql)
+{
+	sqlite3		*db;
+	sqlite3_stmt	*st;
+	int64_t		 n;
+
+	assert_int_equal(sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READONLY,
+	    NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL),
+	    SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return (n);
+}
+
+/* Updates never; deletes only inside a prune, and only this connection. */
+static void
+test_timeline_prune_only(void **state)
+{
+	struct store	*s;
+	sqlite3		*db;
+	char		*cause = NULL, *err = NULL, tl[300];
+
+	snprintf(tl, sizeof(tl), "%s/timeline.db", dir);
+	s = store_open(tl, NULL, &cause);
+	assert_non_null(s);
+	assert_int_equal(store_run(s, STMT_TIMELINE_INSERT, "ittit",
+	    (int64_t)1, "incident.opened", "k", (int64_t)0, "{}"), 0);
+	assert_int_equal(store_run(s, STMT_PRUNE_TIMELINE, "t", "k"), -1);
+	assert_int_equal(count_rows(tl, "SELECT count(*) FROM timeline"), 1);
+
+	/* Another program cannot delete at all: it lacks the function. */
+	assert_int_equal(sqlite3_open(tl, &db), SQLITE_OK);
+	assert_int_not_equal(sqlite3_exec(db, "DELETE FROM timeline", NULL,
+	    NULL, &err), SQLITE_OK);
+	sqlite3_free(err);
+	sqlite3_close(db);
+
+	store_set_pruning(s, 1);
+	assert_int_equal(store_run(s, STMT_PRUNE_TIMELINE, "t", "k"), 0);
+	assert_int_equal(store_changes(s), 1);
+	store_set_pruning(s, 0);
+	store_close(s);
+	unlink(tl);
+}
+
 int
 main(void)
 {
@@ -103,6 +155,7 @@ main(void)
 		cmocka_unit_test(test_migrate_and_reopen),
 		cmocka_unit_test(test_savepoint),
 		cmocka_unit_test(test_newer_schema_refused),
+		cmocka_unit_test(test_timeline_prune_only),
 	};
 	char	cmd[512];
 	int	rc;
