@@ -26,7 +26,8 @@ V	?= 0
 Q	 = $(if $(filter 0,$(V)),@,)	# make V=1 shows the commands
 
 # The engine and everything both binaries share.
-CORE	 = xmalloc log clock calendar message record store store-schema sandbox \
+CORE	 = xmalloc log clock calendar message record store store-schema \
+	   store-backup sandbox \
 	   rules rules-api match org timer timeline engine
 # Channel drivers: the daemon sends with them, tocsinctl checks them.
 CHANNELS = httpc channel channel-log channel-webhook channel-dingtalk \

@@ -1,6 +1,6 @@
 /*
  * store.c: migrations, refusal of newer schemas, savepoints, the timeline
- * that only a prune may shorten.
+ * that only a prune may shorten; store-backup.c: an online copy.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,6 +14,7 @@
 #include <cmocka.h>
 #include <sqlite3.h>
 
+#include "store-backup.h"
 #include "store.h"
 
 static char	dir[] = "/tmp/tocsin-store-XXXXXX";
@@ -148,6 +149,53 @@ test_timeline_prune_only(void **state)
 	unlink(tl);
 }
 
+/* A copy of a store still open for writing, its WAL not checkpointed. */
+static void
+test_backup(void **state)
+{
+	struct store_backup_result	 res;
+	struct store			*s;
+	char				*cause = NULL, src[300], dst[300];
+	char				 tmp[310], id[32], body[1100];
+	int				 i;
+
+	snprintf(src, sizeof(src), "%s/live.db", dir);
+	snprintf(dst, sizeof(dst), "%s/copy.db", dir);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", dst);
+	s = store_open(src, NULL, &cause);
+	assert_non_null(s);
+	memset(body, 'x', sizeof(body) - 1);
+	body[sizeof(body) - 1] = '\0';
+	assert_int_equal(store_begin(s), 0);
+	for (i = 0; i < 2000; i++) {
+		snprintf(id, sizeof(id), "e%d", i);
+		assert_int_equal(store_run(s, STMT_EVENT_INSERT, "ttttiit", id,
+		    "report", "k", "u", (int64_t)1, (int64_t)1, body), 0);
+	}
+	assert_int_equal(store_commit(s), 0);
+
+	assert_int_equal(store_backup(src, dst, 0, &res, &cause), 0);
+	assert_true(res.pages > 256);		/* more than one step */
+	assert_int_equal(count_rows(dst, "SELECT count(*) FROM events"), 2000);
+	assert_int_equal(access(tmp, F_OK), -1);
+
+	/* Again over the old copy; never onto the database itself. */
+	assert_int_equal(store_backup(src, dst, 1, &res, &cause), 0);
+	assert_int_equal(store_backup(src, src, 0, &res, &cause), -1);
+	assert_non_null(strstr(cause, "database itself"));
+	free(cause);
+	store_close(s);
+	assert_int_equal(count_rows(src, "SELECT count(*) FROM events"), 2000);
+
+	/* A failed copy leaves nothing under either name. */
+	unlink(dst);
+	assert_int_equal(store_backup("/nonexistent/x.db", dst, 0, &res,
+	    &cause), -1);
+	free(cause);
+	assert_int_equal(access(dst, F_OK), -1);
+	assert_int_equal(access(tmp, F_OK), -1);
+}
+
 int
 main(void)
 {
@@ -156,6 +204,7 @@ main(void)
 		cmocka_unit_test(test_savepoint),
 		cmocka_unit_test(test_newer_schema_refused),
 		cmocka_unit_test(test_timeline_prune_only),
+		cmocka_unit_test(test_backup),
 	};
 	char	cmd[512];
 	int	rc;
