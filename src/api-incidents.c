@@ -35,6 +35,18 @@ api_json_time(sqlite3_stmt *st, int col)
 	return (json_string(buf));
 }
 
+/* A time as RFC 3339 text in the site zone; null for 0 (never). */
+json_t *
+api_time(int64_t t)
+{
+	char	buf[CALENDAR_TIME_MAX];
+
+	if (t == 0)
+		return (json_null());
+	calendar_format(t, buf, sizeof(buf));
+	return (json_string(buf));
+}
+
 /* A text column as a JSON string, or null. */
 json_t *
 api_json_text(sqlite3_stmt *st, int col)
