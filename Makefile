@@ -36,7 +36,7 @@ CHANNELS = httpc channel channel-log channel-webhook channel-dingtalk \
 # The daemon's edges: network, group commit, delivery, signals.
 DAEMON	 = daemon http ingest api-events api-incidents api-compliance api-misc api-ack \
 	   api-status api-admin outbox prune
-CTL	 = ctl-api ctl-simulate
+CTL	 = ctl-api ctl-backup ctl-simulate
 
 CORE_OBJS   = $(CORE:%=$(BUILD)/%.o) $(CHANNELS:%=$(BUILD)/%.o)
 DAEMON_OBJS = $(DAEMON:%=$(BUILD)/%.o)
