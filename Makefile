@@ -26,7 +26,8 @@ V	?= 0
 Q	 = $(if $(filter 0,$(V)),@,)	# make V=1 shows the commands
 
 # The engine and everything both binaries share.
-CORE	 = xmalloc log clock calendar message record store store-schema sandbox \
+CORE	 = xmalloc log clock calendar message record store store-schema \
+	   store-backup sandbox \
 	   rules rules-api match org timer timeline engine
 # Channel drivers: the daemon sends with them, tocsinctl checks them.
 CHANNELS = httpc channel channel-log channel-webhook channel-dingtalk \
@@ -34,8 +35,8 @@ CHANNELS = httpc channel channel-log channel-webhook channel-dingtalk \
 	   channel-sms-tencent channel-sms-twilio channel-sms-http check
 # The daemon's edges: network, group commit, delivery, signals.
 DAEMON	 = daemon http ingest api-events api-incidents api-compliance api-misc api-ack \
-	   outbox
-CTL	 = ctl-api ctl-simulate
+	   api-status api-admin outbox prune
+CTL	 = ctl-api ctl-backup ctl-simulate
 
 CORE_OBJS   = $(CORE:%=$(BUILD)/%.o) $(CHANNELS:%=$(BUILD)/%.o)
 DAEMON_OBJS = $(DAEMON:%=$(BUILD)/%.o)

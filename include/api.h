@@ -1,7 +1,8 @@
 /*
  * The HTTP resources of SPEC §3, one file each: api-events.c (ingest),
  * api-incidents.c (incidents, ack, resolve, notifications), api-misc.c
- * (health, metrics).  Each handler gets the request and, for
+ * (health, metrics), api-status.c (the operator's summary), api-admin.c
+ * (retention).  Each handler gets the request and, for
  * /v1/incidents/{key}, the decoded key.
  */
 #ifndef API_H
@@ -36,8 +37,13 @@ void	api_ack_confirm(struct evhttp_request *, struct daemon *,
 json_t	*api_incident_load(struct store *, const char *, int);
 json_t	*api_json_time(sqlite3_stmt *, int);
 json_t	*api_json_text(sqlite3_stmt *, int);
+json_t	*api_time(int64_t);
+int	 api_time_param(const char *, int64_t *);
 
 void	api_healthz(struct evhttp_request *, struct daemon *, const char *);
 void	api_metrics(struct evhttp_request *, struct daemon *, const char *);
+void	api_status(struct evhttp_request *, struct daemon *, const char *);
+void	api_admin_prune(struct evhttp_request *, struct daemon *,
+	    const char *);
 
 #endif

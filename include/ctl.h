@@ -1,10 +1,14 @@
 /*
  * tocsinctl's subcommands, one function each: ctl-api.c talks to a running
  * daemon over HTTP; ctl-simulate.c runs the engine itself on a virtual
- * clock.  Each returns the process exit status.
+ * clock; ctl-backup.c copies a live database as a reader.  Each returns
+ * the process exit status.
  */
 #ifndef CTL_H
 #define CTL_H
+
+#include <jansson.h>
+#include <stddef.h>
 
 struct ctl_env {
 	const char	*url;		/* the daemon, e.g. http://127.0.0.1:8470 */
@@ -17,8 +21,14 @@ int	ctl_show(const struct ctl_env *, int, char **);
 int	ctl_ack(const struct ctl_env *, int, char **);
 int	ctl_resolve(const struct ctl_env *, int, char **);
 int	ctl_compliance(const struct ctl_env *, int, char **);
+int	ctl_status(const struct ctl_env *, int, char **);
+int	ctl_prune(const struct ctl_env *, int, char **);
+int	ctl_backup(const struct ctl_env *, int, char **);
 int	ctl_simulate(const struct ctl_env *, int, char **);
 int	ctl_test(const struct ctl_env *, int, char **);
 int	ctl_check(const struct ctl_env *, int, char **);
+
+json_t	*ctl_request(const struct ctl_env *, const char *, const char *,
+	    const char *, size_t, long *);
 
 #endif

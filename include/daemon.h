@@ -16,6 +16,7 @@ struct daemon;
 struct engine;
 struct ingest;
 struct outbox;
+struct prune;
 struct store;
 
 struct daemon_options {
@@ -26,13 +27,24 @@ struct daemon_options {
 	enum log_level	 log_level;
 };
 
+/* What GET /v1/status says of the daemon itself. */
+struct daemon_info {
+	const char	*site;
+	int64_t		 started_at;
+	int64_t		 rules_loaded_at;	/* start-up or last good reload */
+	uint64_t	 reloads_ok;
+	uint64_t	 reloads_failed;
+};
+
 int		 daemon_run(const struct daemon_options *);
 struct engine	*daemon_engine(struct daemon *);
 struct store	*daemon_store(struct daemon *);
 struct ingest	*daemon_ingest(struct daemon *);
 struct outbox	*daemon_outbox(struct daemon *);
 struct rules	*daemon_rules(struct daemon *);
+struct prune	*daemon_prune(struct daemon *);
 int64_t		 daemon_started_at(struct daemon *);
+const struct daemon_info *daemon_info(struct daemon *);
 void		 daemon_after_commit(struct daemon *);
 
 #endif

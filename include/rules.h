@@ -202,6 +202,7 @@ const struct procedure	*rules_procedure_find(const struct rules *,
 size_t			 rules_candidates(const struct rules *, const char *,
 			     const char *, size_t *);
 const struct policy	*rules_policy_find(const struct rules *, const char *);
+size_t			 rules_policy_count(const struct rules *);
 size_t			 rules_period_count(const struct rules *);
 const struct period	*rules_period(const struct rules *, size_t);
 size_t			 rules_recurring_count(const struct rules *);

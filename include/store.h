@@ -24,6 +24,7 @@ enum store_stmt {
 	STMT_INCIDENT_RESOLVE,
 	STMT_INCIDENT_LIST,
 	STMT_INCIDENT_COUNT_OPEN,
+	STMT_INCIDENT_COUNT_BY_GRADE,
 	STMT_OBLIGATION_INSERT,
 	STMT_OBLIGATION_GET,
 	STMT_OBLIGATION_SET_STATUS,
@@ -31,6 +32,7 @@ enum store_stmt {
 	STMT_OBLIGATIONS_OPEN_BY_INCIDENT,
 	STMT_OBLIGATIONS_BY_INCIDENT,
 	STMT_OBLIGATIONS_OPEN_BY_UNIT,
+	STMT_OBLIGATION_COUNT_BY_STATUS,
 	STMT_COMPLIANCE,
 	STMT_RECURRING_FIND,
 	STMT_RECURRING_GET,
@@ -48,6 +50,7 @@ enum store_stmt {
 	STMT_TIMER_DELETE_REF,
 	STMT_TIMER_FIND_REF,
 	STMT_TIMERS_ALL,
+	STMT_TIMER_NEXT,
 	STMT_TIMELINE_INSERT,
 	STMT_TIMELINE_BY_INCIDENT,
 	STMT_OUTBOX_INSERT,
@@ -58,9 +61,23 @@ enum store_stmt {
 	STMT_OUTBOX_NEXT_AT,
 	STMT_OUTBOX_LIST,
 	STMT_OUTBOX_GET,
+	STMT_OUTBOX_COUNT_BY_STATUS,
 	STMT_ATTEMPT_INSERT,
 	STMT_ACK_LINK_INSERT,
 	STMT_ACK_LINK_GET,
+	STMT_DB_PAGES,
+	STMT_PRUNE_CANDIDATES,
+	STMT_PRUNE_BUSY,
+	STMT_PRUNE_ATTEMPTS,
+	STMT_PRUNE_OUTBOX,
+	STMT_PRUNE_TIMERS,
+	STMT_PRUNE_ESCALATIONS,
+	STMT_PRUNE_ACK_LINKS,
+	STMT_PRUNE_EVENTS,
+	STMT_PRUNE_TIMELINE,
+	STMT_PRUNE_OBLIGATIONS,
+	STMT_PRUNE_INCIDENT,
+	STMT_PRUNE_MARK,
 	STMT__COUNT
 };
 
@@ -69,6 +86,7 @@ enum incident_col {
 	INC_KEY, INC_UNIT, INC_CATEGORY, INC_PROCEDURES, INC_GRADE,
 	INC_WORST_GRADE, INC_STATE, INC_TITLE, INC_OPENED_AT, INC_OCCURRED_AT,
 	INC_ACKED_AT, INC_ACKED_BY, INC_RESOLVED_AT, INC_UPDATED_AT,
+	INC_PRUNED_AT,
 };
 enum obligation_col {
 	OBL_ID, OBL_INCIDENT, OBL_RECURRING, OBL_UNIT, OBL_PROCEDURE, OBL_NAME,
@@ -88,6 +106,14 @@ enum outbox_col {
 
 struct store;
 
+/* What GET /v1/status says of the database. */
+struct store_info {
+	const char	*path;		/* absolute; the store's own string */
+	int64_t		 page_size;
+	int64_t		 pages;
+	int64_t		 free_pages;	/* reused before the file grows */
+};
+
 struct store	*store_open(const char *, const char *, char **);
 void		 store_close(struct store *);
 int		 store_begin(struct store *);
@@ -102,5 +128,7 @@ int		 store_run(struct store *, enum store_stmt, const char *, ...);
 int64_t		 store_last_id(struct store *);
 int		 store_changes(struct store *);
 const char	*store_column_text(sqlite3_stmt *, int);
+void		 store_set_pruning(struct store *, int);
+int		 store_info(struct store *, struct store_info *);
 
 #endif

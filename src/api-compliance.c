@@ -21,7 +21,7 @@
 #define API_COMPLIANCE_MAX	100000
 
 /* A time or a date (its local midnight); 0 on success. */
-static int
+int
 api_time_param(const char *s, int64_t *t)
 {
 	int	y, m, d;

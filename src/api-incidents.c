@@ -35,6 +35,18 @@ api_json_time(sqlite3_stmt *st, int col)
 	return (json_string(buf));
 }
 
+/* A time as RFC 3339 text in the site zone; null for 0 (never). */
+json_t *
+api_time(int64_t t)
+{
+	char	buf[CALENDAR_TIME_MAX];
+
+	if (t == 0)
+		return (json_null());
+	calendar_format(t, buf, sizeof(buf));
+	return (json_string(buf));
+}
+
 /* A text column as a JSON string, or null. */
 json_t *
 api_json_text(sqlite3_stmt *st, int col)
@@ -72,6 +84,10 @@ incident_json(sqlite3_stmt *st)
 	json_object_set_new(o, "acknowledged_by", api_json_text(st, INC_ACKED_BY));
 	json_object_set_new(o, "resolved_at", api_json_time(st, INC_RESOLVED_AT));
 	json_object_set_new(o, "updated_at", api_json_time(st, INC_UPDATED_AT));
+	/* Set once retention removed its events, timeline and messages. */
+	if (sqlite3_column_type(st, INC_PRUNED_AT) != SQLITE_NULL)
+		json_object_set_new(o, "pruned_at", api_json_time(st,
+		    INC_PRUNED_AT));
 	return (o);
 }
 

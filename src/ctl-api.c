@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <curl/curl.h>
 #include <jansson.h>
@@ -40,7 +41,7 @@ ctl_write_cb(char *data, size_t size, size_t n, void *arg)
 }
 
 /* One request; the parsed JSON answer, or NULL after printing why. */
-static json_t *
+json_t *
 ctl_request(const struct ctl_env *env, const char *method, const char *path,
     const char *body, size_t len, long *status)
 {
@@ -328,4 +329,262 @@ ctl_compliance(const struct ctl_env *env, int argc, char **argv)
 	}
 	json_decref(json);
 	return (0);
+}
+
+/* A duration, coarsely: "3d04h", "2h05m", "4m10s", "12s". */
+static const char *
+ctl_duration(int64_t s, char *buf, size_t len)
+{
+	const char	*sign = s < 0 ? "-" : "";
+
+	if (s < 0)
+		s = -s;
+	if (s >= 86400)
+		snprintf(buf, len, "%s%lldd%02lldh", sign, (long long)(s / 86400),
+		    (long long)(s % 86400 / 3600));
+	else if (s >= 3600)
+		snprintf(buf, len, "%s%lldh%02lldm", sign, (long long)(s / 3600),
+		    (long long)(s % 3600 / 60));
+	else if (s >= 60)
+		snprintf(buf, len, "%s%lldm%02llds", sign, (long long)(s / 60),
+		    (long long)(s % 60));
+	else
+		snprintf(buf, len, "%s%llds", sign, (long long)s);
+	return (buf);
+}
+
+static const char *
+ctl_bytes(int64_t n, char *buf, size_t len)
+{
+	if (n >= 1024 * 1024 * 1024)
+		snprintf(buf, len, "%.1f GiB", (double)n / (1 << 30));
+	else if (n >= 1024 * 1024)
+		snprintf(buf, len, "%.1f MiB", (double)n / (1 << 20));
+	else if (n >= 1024)
+		snprintf(buf, len, "%.1f KiB", (double)n / (1 << 10));
+	else
+		snprintf(buf, len, "%lld bytes", (long long)n);
+	return (buf);
+}
+
+static long long
+ctl_int(const json_t *o, const char *key)
+{
+	return ((long long)json_integer_value(json_object_get(o, key)));
+}
+
+static const char *
+ctl_str(const json_t *o, const char *key)
+{
+	const char	*s = json_string_value(json_object_get(o, key));
+
+	return (s != NULL ? s : "-");
+}
+
+/* "k1 v1, k2 v2, ..." of an object of counts, in its order. */
+static void
+ctl_counts(const json_t *o, int value_first)
+{
+	const char	*key;
+	json_t		*v;
+	int		 first = 1;
+
+	json_object_foreach((json_t *)o, key, v) {
+		if (value_first)
+			printf("%s%lld %s", first ? "" : ", ",
+			    (long long)json_integer_value(v), key);
+		else
+			printf("%s%s %lld", first ? "" : ", ", key,
+			    (long long)json_integer_value(v));
+		first = 0;
+	}
+}
+
+#define CTL_KEY(k)	printf("%-16s ", k ":")
+
+static void
+ctl_status_next(const json_t *next)
+{
+	static const char *fields[] = { "incident", "recurring", "unit",
+	    "procedure", "obligation", "policy", "step", "repeat" };
+	const json_t	*v;
+	char		 buf[32];
+	size_t		 i;
+
+	CTL_KEY("next deadline");
+	if (!json_is_object(next)) {
+		printf("none\n");
+		return;
+	}
+	printf("%s (in %s) %s", ctl_str(next, "at"),
+	    ctl_duration(ctl_int(next, "in_s"), buf, sizeof(buf)),
+	    ctl_str(next, "kind"));
+	for (i = 0; i < nitems(fields); i++) {
+		v = json_object_get(next, fields[i]);
+		if (json_is_string(v))
+			printf(", %s %s", fields[i], json_string_value(v));
+		else if (json_is_integer(v))
+			printf(", %s %lld", fields[i],
+			    (long long)json_integer_value(v));
+	}
+	putchar('\n');
+}
+
+static void
+ctl_prune_print(const json_t *job)
+{
+	const json_t	*rows = json_object_get(job, "rows");
+	const char	*key;
+	json_t		*v;
+
+	printf("%s%lld incidents resolved before %s (ledger %s)%s\n",
+	    json_is_true(json_object_get(job, "dry_run")) ?
+	    "would prune " : "pruned ", ctl_int(job, "incidents"),
+	    ctl_str(job, "before"), ctl_str(job, "ledger"),
+	    json_is_true(json_object_get(job, "dry_run")) ?
+	    "; dry run, nothing was deleted" : "");
+	json_object_foreach((json_t *)rows, key, v)
+		printf("  %-12s %lld\n", key, (long long)json_integer_value(v));
+	if (ctl_int(job, "skipped") > 0)
+		printf("  %-12s %lld (their messages are still being "
+		    "delivered)\n", "skipped", ctl_int(job, "skipped"));
+}
+
+/* status [--json]: what the daemon is doing, in aligned key: value lines. */
+int
+ctl_status(const struct ctl_env *env, int argc, char **argv)
+{
+	json_t		*json, *o, *prune;
+	long		 status;
+	char		 b1[32], b2[32];
+
+	if (argc > 2 || (argc == 2 && strcmp(argv[1], "--json") != 0)) {
+		fprintf(stderr, "usage: tocsinctl status [--json]\n");
+		return (2);
+	}
+	if ((json = ctl_request(env, "GET", "/v1/status", NULL, 0, &status)) ==
+	    NULL)
+		return (1);
+	if (argc == 2)
+		return (ctl_print(json));
+	CTL_KEY("version");
+	printf("%s\n", ctl_str(json, "version"));
+	CTL_KEY("started");
+	printf("%s (up %s)\n", ctl_str(json, "started_at"),
+	    ctl_duration(ctl_int(json, "uptime_s"), b1, sizeof(b1)));
+	CTL_KEY("site");
+	printf("%s\n", ctl_str(json, "site"));
+	o = json_object_get(json, "rules");
+	CTL_KEY("rules");
+	printf("loaded %s: %lld procedures, %lld policies, %lld recurring, "
+	    "%lld channels\n", ctl_str(o, "loaded_at"),
+	    ctl_int(o, "procedures"), ctl_int(o, "policies"),
+	    ctl_int(o, "recurring"), ctl_int(o, "channels"));
+	CTL_KEY("reloads");
+	printf("%lld ok, %lld failed\n", ctl_int(o, "reloads_ok"),
+	    ctl_int(o, "reloads_failed"));
+	o = json_object_get(json, "incidents");
+	CTL_KEY("open incidents");
+	printf("%lld (", ctl_int(o, "open"));
+	ctl_counts(json_object_get(o, "open_by_grade"), 0);
+	printf(")\n");
+	CTL_KEY("obligations");
+	ctl_counts(json_object_get(json, "obligations"), 1);
+	putchar('\n');
+	CTL_KEY("outbox");
+	ctl_counts(json_object_get(json, "outbox"), 1);
+	putchar('\n');
+	ctl_status_next(json_object_get(json, "next_deadline"));
+	o = json_object_get(json, "database");
+	CTL_KEY("database");
+	printf("%s\n", ctl_str(o, "path"));
+	CTL_KEY("database size");
+	printf("%s, WAL %s; %lld pages of %lld bytes, %lld free\n",
+	    ctl_bytes(ctl_int(o, "size_bytes"), b1, sizeof(b1)),
+	    ctl_bytes(ctl_int(o, "wal_bytes"), b2, sizeof(b2)),
+	    ctl_int(o, "pages"), ctl_int(o, "page_size"),
+	    ctl_int(o, "free_pages"));
+	prune = json_object_get(json, "prune");
+	CTL_KEY("last prune");
+	if (!json_is_object(prune))
+		printf("none\n");
+	else
+		printf("%s%s, started %s: %lld incidents resolved before %s\n",
+		    ctl_str(prune, "state"), json_is_true(json_object_get(prune,
+		    "dry_run")) ? " (dry run)" : "", ctl_str(prune,
+		    "started_at"), ctl_int(prune, "incidents"),
+		    ctl_str(prune, "before"));
+	json_decref(json);
+	return (0);
+}
+
+/*
+ * prune --before DATE [--dry-run] [--drop-ledger] [--json]: through the
+ * daemon, the only writer.  A long prune answers 202; then we follow its
+ * progress on /v1/status until it ends.
+ */
+int
+ctl_prune(const struct ctl_env *env, int argc, char **argv)
+{
+	const char	*before = NULL, *state;
+	json_t		*req, *json, *job, *st;
+	char		*body;
+	long		 status;
+	int		 a, dry = 0, drop = 0, as_json = 0, rc = 0;
+
+	for (a = 1; a < argc; a++) {
+		if (strcmp(argv[a], "--before") == 0 && a + 1 < argc)
+			before = argv[++a];
+		else if (strcmp(argv[a], "--dry-run") == 0)
+			dry = 1;
+		else if (strcmp(argv[a], "--drop-ledger") == 0)
+			drop = 1;
+		else if (strcmp(argv[a], "--json") == 0)
+			as_json = 1;
+		else
+			break;
+	}
+	if (before == NULL || a != argc) {
+		fprintf(stderr, "usage: tocsinctl prune --before DATE "
+		    "[--dry-run] [--drop-ledger] [--json]\n");
+		return (2);
+	}
+	req = json_pack("{s:s, s:b, s:s, s:s}", "before", before, "dry_run",
+	    dry, "ledger", drop ? "drop" : "keep", "by", getenv("USER") ?
+	    getenv("USER") : "tocsinctl");
+	body = json_dumps(req, JSON_COMPACT);
+	json_decref(req);
+	json = ctl_request(env, "POST", "/v1/admin/prune", body, strlen(body),
+	    &status);
+	free(body);
+	if (json == NULL)
+		return (1);
+	job = json_incref(json_object_get(json, "prune"));
+	json_decref(json);
+	while ((state = json_string_value(json_object_get(job, "state"))) !=
+	    NULL && strcmp(state, "running") == 0) {
+		fprintf(stderr, "tocsinctl: pruning: %lld incidents so far\n",
+		    ctl_int(job, "incidents"));
+		sleep(1);
+		if ((st = ctl_request(env, "GET", "/v1/status", NULL, 0,
+		    &status)) == NULL) {
+			json_decref(job);
+			return (1);
+		}
+		json_decref(job);
+		job = json_incref(json_object_get(st, "prune"));
+		json_decref(st);
+	}
+	state = json_string_value(json_object_get(job, "state"));
+	if (state == NULL || strcmp(state, "done") != 0) {
+		fprintf(stderr, "tocsinctl: the prune %s: %s\n", state != NULL ?
+		    state : "vanished", ctl_str(job, "error"));
+		rc = 1;
+	}
+	if (as_json)
+		ctl_print(json_incref(job));
+	else if (rc == 0)
+		ctl_prune_print(job);
+	json_decref(job);
+	return (rc);
 }

@@ -25,6 +25,7 @@
 #include "ingest.h"
 #include "log.h"
 #include "outbox.h"
+#include "prune.h"
 #include "rules.h"
 #include "store.h"
 #include "tocsin.h"
@@ -45,9 +46,10 @@ struct daemon {
 	struct outbox			*outbox;
 	struct ingest			*ingest;
 	struct http			*http;
+	struct prune			*prune;
 	struct event			*timer_ev;
 	struct event			*sig_ev[3];
-	int64_t				 started_at;
+	struct daemon_info		 info;
 	uint64_t			 notified;	/* seen by the outbox */
 };
 
@@ -56,7 +58,9 @@ struct store *daemon_store(struct daemon *d) { return (d->store); }
 struct ingest *daemon_ingest(struct daemon *d) { return (d->ingest); }
 struct outbox *daemon_outbox(struct daemon *d) { return (d->outbox); }
 struct rules *daemon_rules(struct daemon *d) { return (d->rules); }
-int64_t daemon_started_at(struct daemon *d) { return (d->started_at); }
+struct prune *daemon_prune(struct daemon *d) { return (d->prune); }
+int64_t daemon_started_at(struct daemon *d) { return (d->info.started_at); }
+const struct daemon_info *daemon_info(struct daemon *d) { return (&d->info); }
 
 /* Load and check a rule set; NULL after logging every problem. */
 static struct rules *
@@ -179,14 +183,17 @@ daemon_reload(struct daemon *d)
 
 	sd_notify(0, "RELOADING=1");
 	log_info("daemon: reloading site=%s", d->opts->site);
-	if ((r = daemon_load_rules(d->opts)) == NULL)
+	if ((r = daemon_load_rules(d->opts)) == NULL) {
+		d->info.reloads_failed++;
 		log_warnx("daemon: reload failed; the old rules keep running");
-	else {
+	} else {
 		engine_set_rules(d->engine, r);
 		outbox_set_rules(d->outbox, r);
 		http_set_body_limit(d->http, rules_site(r)->body_limit);
 		rules_free(d->rules);
 		d->rules = r;
+		d->info.rules_loaded_at = clock_now();
+		d->info.reloads_ok++;
 		daemon_sync_recurring(d);
 		daemon_arm(d);
 		log_info("daemon: reloaded procedures=%zu",
@@ -229,6 +236,7 @@ daemon_teardown(struct daemon *d)
 {
 	size_t	i;
 
+	prune_free(d->prune);		/* answers a request still waiting */
 	http_free(d->http);
 	for (i = 0; i < nitems(d->sig_ev); i++) {
 		if (d->sig_ev[i] != NULL)
@@ -258,7 +266,8 @@ daemon_run(const struct daemon_options *opts)
 
 	memset(&d, 0, sizeof(d));
 	d.opts = opts;
-	d.started_at = clock_now();
+	d.info.site = opts->site;
+	d.info.started_at = clock_now();
 	signal(SIGPIPE, SIG_IGN);
 	/* Past a file size limit, a write should fail (SQLite then reports
 	 * a full disk and ingest answers 503), not kill the daemon. */
@@ -268,6 +277,7 @@ daemon_run(const struct daemon_options *opts)
 		    "starting");
 		return (1);
 	}
+	d.info.rules_loaded_at = clock_now();
 	path = daemon_db_path(opts, d.rules);
 	d.store = store_open(path, rules_site(d.rules)->synchronous, &cause);
 	if (d.store == NULL) {
@@ -294,6 +304,7 @@ daemon_run(const struct daemon_options *opts)
 		goto out;
 	}
 	d.ingest = ingest_new(d.base, d.engine, daemon_after_commit_cb, &d);
+	d.prune = prune_new(d.base, d.store);
 	listen = opts->listen != NULL ? opts->listen :
 	    rules_site(d.rules)->listen;
 	d.http = http_new(d.base, &d, listen, rules_site(d.rules)->body_limit,

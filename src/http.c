@@ -55,6 +55,8 @@ static const struct http_route {
 	{ EVHTTP_REQ_POST, "/v1/incidents/*/resolve", 1, api_incident_resolve },
 	{ EVHTTP_REQ_GET, "/v1/notifications", 0, api_notifications_list },
 	{ EVHTTP_REQ_GET, "/v1/compliance", 0, api_compliance },
+	{ EVHTTP_REQ_GET, "/v1/status", 0, api_status },
+	{ EVHTTP_REQ_POST, "/v1/admin/prune", 1, api_admin_prune },
 	{ EVHTTP_REQ_GET, "/healthz", 0, api_healthz },
 	{ EVHTTP_REQ_GET, "/metrics", 0, api_metrics },
 };

@@ -977,6 +977,12 @@ RULES_FIND(rules_channel_find, channel_def, channels, nchannels, name)
 #undef RULES_FIND
 
 size_t
+rules_policy_count(const struct rules *r)
+{
+	return (r->npolicies);
+}
+
+size_t
 rules_period_count(const struct rules *r)
 {
 	return (r->nperiods);

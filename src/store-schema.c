@@ -128,6 +128,23 @@ static const struct {
 	"  recipient TEXT NOT NULL,"
 	"  created_at INTEGER NOT NULL);"
 	},
+	{ 4,
+	/*
+	 * Retention (tocsinctl prune): closed incidents by resolution time,
+	 * an incident's ack links, obligations by status for GET /v1/status,
+	 * and a mark on an incident whose detail was pruned.  The timeline
+	 * refuses deletes unless the store says a prune is running: the
+	 * function is the daemon's, so no other program deletes from it.
+	 */
+	"ALTER TABLE incidents ADD COLUMN pruned_at INTEGER;"
+	"CREATE INDEX incidents_resolved ON incidents(state, resolved_at, key);"
+	"CREATE INDEX ack_links_incident ON ack_links(incident);"
+	"CREATE INDEX obligations_status ON obligations(status);"
+	"CREATE TRIGGER timeline_no_delete BEFORE DELETE ON timeline"
+	"  WHEN NOT tocsin_pruning()"
+	"  BEGIN SELECT RAISE(ABORT, 'the timeline is append-only; only "
+	"a prune deletes from it'); END;"
+	},
 };
 
 int

@@ -22,7 +22,7 @@
 
 #define INCIDENT_COLS "key, unit, category, procedures, grade, worst_grade, " \
 	"state, title, opened_at, occurred_at, acked_at, acked_by, " \
-	"resolved_at, updated_at"
+	"resolved_at, updated_at, pruned_at"
 #define OBLIGATION_COLS "id, incident, recurring, unit, procedure, name, " \
 	"title, owner, on_breach, set_at, due_at, close_at, met_at, " \
 	"met_event, status"
@@ -66,6 +66,9 @@ static const char *store_sql[STMT__COUNT] = {
 	    "LIMIT ?4",
 	[STMT_INCIDENT_COUNT_OPEN] =
 	    "SELECT count(*) FROM incidents WHERE state = 'open'",
+	[STMT_INCIDENT_COUNT_BY_GRADE] =
+	    "SELECT grade, count(*) FROM incidents WHERE state = 'open' "
+	    "GROUP BY grade",
 	[STMT_OBLIGATION_INSERT] =
 	    "INSERT INTO obligations (incident, recurring, unit, procedure, "
 	    "name, title, owner, on_breach, set_at, due_at, close_at) "
@@ -87,6 +90,9 @@ static const char *store_sql[STMT__COUNT] = {
 	    "SELECT " OBLIGATION_COLS " FROM obligations WHERE unit = ? "
 	    "AND incident IS NULL AND status IN ('pending', 'breached') "
 	    "ORDER BY id",
+	[STMT_OBLIGATION_COUNT_BY_STATUS] =
+	    "SELECT status, count(*) FROM obligations WHERE status IN "
+	    "('pending', 'breached') GROUP BY status",
 	[STMT_COMPLIANCE] =
 	    "SELECT " OBLIGATION_COLS " FROM obligations WHERE due_at >= ?1 "
 	    "AND due_at < ?2 AND (?3 IS NULL OR unit = ?3) "
@@ -128,6 +134,8 @@ static const char *store_sql[STMT__COUNT] = {
 	    "SELECT id FROM timers WHERE kind = ? AND ref = ?",
 	[STMT_TIMERS_ALL] =
 	    "SELECT id, at FROM timers",
+	[STMT_TIMER_NEXT] =
+	    "SELECT id, at, kind, ref FROM timers ORDER BY at, id LIMIT 1",
 	[STMT_TIMELINE_INSERT] =
 	    "INSERT INTO timeline (at, kind, incident, obligation, body) "
 	    "VALUES (?, ?, ?, ?, ?)",
@@ -157,6 +165,8 @@ static const char *store_sql[STMT__COUNT] = {
 	    "LIMIT ?3",
 	[STMT_OUTBOX_GET] =
 	    "SELECT " OUTBOX_COLS " FROM outbox WHERE id = ?",
+	[STMT_OUTBOX_COUNT_BY_STATUS] =
+	    "SELECT status, count(*) FROM outbox GROUP BY status",
 	[STMT_ATTEMPT_INSERT] =
 	    "INSERT INTO attempts (outbox, at, result, detail) "
 	    "VALUES (?, ?, ?, ?)",
@@ -165,12 +175,55 @@ static const char *store_sql[STMT__COUNT] = {
 	    "VALUES (?, ?, ?, ?)",
 	[STMT_ACK_LINK_GET] =
 	    "SELECT incident, recipient FROM ack_links WHERE token = ?",
+	[STMT_DB_PAGES] =
+	    "SELECT page_count, freelist_count, page_size FROM "
+	    "pragma_page_count(), pragma_freelist_count(), pragma_page_size()",
+	/*
+	 * Retention.  Candidates are closed incidents resolved before ?1,
+	 * after the cursor (?2 resolved_at, ?3 key); ?4 = 1 takes those
+	 * already pruned too (their ledger is being dropped).  The rest
+	 * delete one incident's rows; timer kinds are engine.h's (1..3 an
+	 * obligation's, 4 an escalation's).
+	 */
+	[STMT_PRUNE_CANDIDATES] =
+	    "SELECT key, resolved_at FROM incidents WHERE state = 'closed' "
+	    "AND resolved_at < ?1 AND (resolved_at > ?2 OR (resolved_at = ?2 "
+	    "AND key > ?3)) AND (?4 = 1 OR pruned_at IS NULL) "
+	    "ORDER BY resolved_at, key LIMIT ?5",
+	[STMT_PRUNE_BUSY] =
+	    "SELECT EXISTS (SELECT 1 FROM outbox WHERE incident = ? AND "
+	    "status IN ('queued', 'sending', 'failed'))",
+	[STMT_PRUNE_ATTEMPTS] =
+	    "DELETE FROM attempts WHERE outbox IN (SELECT id FROM outbox "
+	    "WHERE incident = ?)",
+	[STMT_PRUNE_OUTBOX] =
+	    "DELETE FROM outbox WHERE incident = ?",
+	[STMT_PRUNE_TIMERS] =
+	    "DELETE FROM timers WHERE (kind IN (1, 2, 3) AND ref IN (SELECT id "
+	    "FROM obligations WHERE incident = ?1)) OR (kind = 4 AND ref IN "
+	    "(SELECT id FROM escalations WHERE incident = ?1))",
+	[STMT_PRUNE_ESCALATIONS] =
+	    "DELETE FROM escalations WHERE incident = ?",
+	[STMT_PRUNE_ACK_LINKS] =
+	    "DELETE FROM ack_links WHERE incident = ?",
+	[STMT_PRUNE_EVENTS] =
+	    "DELETE FROM events WHERE incident = ?",
+	[STMT_PRUNE_TIMELINE] =
+	    "DELETE FROM timeline WHERE incident = ?",
+	[STMT_PRUNE_OBLIGATIONS] =
+	    "DELETE FROM obligations WHERE incident = ?",
+	[STMT_PRUNE_INCIDENT] =
+	    "DELETE FROM incidents WHERE key = ?",
+	[STMT_PRUNE_MARK] =
+	    "UPDATE incidents SET pruned_at = ?2 WHERE key = ?1 AND "
+	    "pruned_at IS NULL",
 };
 
 struct store {
 	sqlite3		*db;
 	sqlite3_stmt	*stmts[STMT__COUNT];
 	int		 in_savepoint;
+	int		 pruning;	/* the timeline may lose rows */
 };
 
 static const char *store_sync_modes[] = { "OFF", "NORMAL", "FULL", "EXTRA" };
@@ -186,6 +239,20 @@ store_exec(struct store *s, const char *sql)
 		return (-1);
 	}
 	return (0);
+}
+
+/*
+ * tocsin_pruning(): true only while this connection runs a prune.  The
+ * timeline's delete trigger asks it, so the audit log loses rows through
+ * retention and nothing else (and not at all on any other connection,
+ * which lacks the function).
+ */
+static void
+store_pruning_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	struct store	*s = sqlite3_user_data(ctx);
+
+	sqlite3_result_int(ctx, s->pruning);
 }
 
 /*
@@ -218,6 +285,11 @@ store_open(const char *path, const char *sync, char **cause)
 	}
 	sqlite3_extended_result_codes(s->db, 1);
 	sqlite3_busy_timeout(s->db, 5000);
+	if (sqlite3_create_function(s->db, "tocsin_pruning", 0, SQLITE_UTF8 |
+	    SQLITE_INNOCUOUS, s, store_pruning_fn, NULL, NULL) != SQLITE_OK) {
+		xasprintf(cause, "%s: %s", path, sqlite3_errmsg(s->db));
+		goto fail;
+	}
 	xasprintf(&sql, "PRAGMA journal_mode = WAL; PRAGMA synchronous = %s; "
 	    "PRAGMA foreign_keys = ON;", sync);
 	if (store_exec(s, sql) != 0) {
@@ -412,5 +484,32 @@ const char *
 store_column_text(sqlite3_stmt *st, int col)
 {
 	return ((const char *)sqlite3_column_text(st, col));
+}
+
+/* Let the timeline lose rows (a prune's transaction) or not. */
+void
+store_set_pruning(struct store *s, int on)
+{
+	s->pruning = on != 0;
+}
+
+/* The database file, its pages and free pages: 0, or -1 logged. */
+int
+store_info(struct store *s, struct store_info *info)
+{
+	sqlite3_stmt	*st = store_stmt(s, STMT_DB_PAGES, NULL);
+	const char	*path = sqlite3_db_filename(s->db, "main");
+	int		 rc;
+
+	memset(info, 0, sizeof(*info));
+	info->path = path != NULL ? path : "";
+	if ((rc = store_step(s, st)) == SQLITE_ROW) {
+		info->pages = sqlite3_column_int64(st, 0);
+		info->free_pages = sqlite3_column_int64(st, 1);
+		info->page_size = sqlite3_column_int64(st, 2);
+	}
+	if (st != NULL)
+		sqlite3_reset(st);
+	return (rc == SQLITE_ROW ? 0 : -1);
 }
 

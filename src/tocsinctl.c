@@ -29,6 +29,13 @@ static const struct ctl_command {
 	    ctl_resolve },
 	{ "compliance", "[--from T] [--to T] [--unit U] [--format csv|json]",
 	    "the 迟报/漏报 ledger: one row per obligation", ctl_compliance },
+	{ "status", "[--json]", "the daemon at a glance: rules, incidents, "
+	    "outbox, next deadline", ctl_status },
+	{ "backup", "[--db PATH] [--quick] FILE", "copy the live database "
+	    "to FILE, as a reader", ctl_backup },
+	{ "prune", "--before DATE [--dry-run] [--drop-ledger] [--json]",
+	    "remove incidents closed before DATE; the ledger stays",
+	    ctl_prune },
 	{ "simulate", "-c SITE [--rules DIR]... --events FILE.jsonl "
 	    "[--until D]", "run the engine on a virtual clock", ctl_simulate },
 	{ "test", "FILE...", "run rule tests: events in, expected actions out",

@@ -1,4 +1,7 @@
-/* store.c: migrations, refusal of newer schemas, savepoints. */
+/*
+ * store.c: migrations, refusal of newer schemas, savepoints, the timeline
+ * that only a prune may shorten; store-backup.c: an online copy.
+ */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,6 +14,7 @@
 #include <cmocka.h>
 #include <sqlite3.h>
 
+#include "store-backup.h"
 #include "store.h"
 
 static char	dir[] = "/tmp/tocsin-store-XXXXXX";
@@ -96,6 +100,102 @@ test_newer_schema_refused(void **state)
 	unlink(newer);
 }
 
+static int64_t
+count_rows(const char *db_path, const char *sql)
+{
+	sqlite3		*db;
+	sqlite3_stmt	*st;
+	int64_t		 n;
+
+	assert_int_equal(sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READONLY,
+	    NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL),
+	    SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return (n);
+}
+
+/* Updates never; deletes only inside a prune, and only this connection. */
+static void
+test_timeline_prune_only(void **state)
+{
+	struct store	*s;
+	sqlite3		*db;
+	char		*cause = NULL, *err = NULL, tl[300];
+
+	snprintf(tl, sizeof(tl), "%s/timeline.db", dir);
+	s = store_open(tl, NULL, &cause);
+	assert_non_null(s);
+	assert_int_equal(store_run(s, STMT_TIMELINE_INSERT, "ittit",
+	    (int64_t)1, "incident.opened", "k", (int64_t)0, "{}"), 0);
+	assert_int_equal(store_run(s, STMT_PRUNE_TIMELINE, "t", "k"), -1);
+	assert_int_equal(count_rows(tl, "SELECT count(*) FROM timeline"), 1);
+
+	/* Another program cannot delete at all: it lacks the function. */
+	assert_int_equal(sqlite3_open(tl, &db), SQLITE_OK);
+	assert_int_not_equal(sqlite3_exec(db, "DELETE FROM timeline", NULL,
+	    NULL, &err), SQLITE_OK);
+	sqlite3_free(err);
+	sqlite3_close(db);
+
+	store_set_pruning(s, 1);
+	assert_int_equal(store_run(s, STMT_PRUNE_TIMELINE, "t", "k"), 0);
+	assert_int_equal(store_changes(s), 1);
+	store_set_pruning(s, 0);
+	store_close(s);
+	unlink(tl);
+}
+
+/* A copy of a store still open for writing, its WAL not checkpointed. */
+static void
+test_backup(void **state)
+{
+	struct store_backup_result	 res;
+	struct store			*s;
+	char				*cause = NULL, src[300], dst[300];
+	char				 tmp[310], id[32], body[1100];
+	int				 i;
+
+	snprintf(src, sizeof(src), "%s/live.db", dir);
+	snprintf(dst, sizeof(dst), "%s/copy.db", dir);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", dst);
+	s = store_open(src, NULL, &cause);
+	assert_non_null(s);
+	memset(body, 'x', sizeof(body) - 1);
+	body[sizeof(body) - 1] = '\0';
+	assert_int_equal(store_begin(s), 0);
+	for (i = 0; i < 2000; i++) {
+		snprintf(id, sizeof(id), "e%d", i);
+		assert_int_equal(store_run(s, STMT_EVENT_INSERT, "ttttiit", id,
+		    "report", "k", "u", (int64_t)1, (int64_t)1, body), 0);
+	}
+	assert_int_equal(store_commit(s), 0);
+
+	assert_int_equal(store_backup(src, dst, 0, &res, &cause), 0);
+	assert_true(res.pages > 256);		/* more than one step */
+	assert_int_equal(count_rows(dst, "SELECT count(*) FROM events"), 2000);
+	assert_int_equal(access(tmp, F_OK), -1);
+
+	/* Again over the old copy; never onto the database itself. */
+	assert_int_equal(store_backup(src, dst, 1, &res, &cause), 0);
+	assert_int_equal(store_backup(src, src, 0, &res, &cause), -1);
+	assert_non_null(strstr(cause, "database itself"));
+	free(cause);
+	store_close(s);
+	assert_int_equal(count_rows(src, "SELECT count(*) FROM events"), 2000);
+
+	/* A failed copy leaves nothing under either name. */
+	unlink(dst);
+	assert_int_equal(store_backup("/nonexistent/x.db", dst, 0, &res,
+	    &cause), -1);
+	free(cause);
+	assert_int_equal(access(dst, F_OK), -1);
+	assert_int_equal(access(tmp, F_OK), -1);
+}
+
 int
 main(void)
 {
@@ -103,6 +203,8 @@ main(void)
 		cmocka_unit_test(test_migrate_and_reopen),
 		cmocka_unit_test(test_savepoint),
 		cmocka_unit_test(test_newer_schema_refused),
+		cmocka_unit_test(test_timeline_prune_only),
+		cmocka_unit_test(test_backup),
 	};
 	char	cmd[512];
 	int	rc;
