@@ -14,6 +14,7 @@
 #include "daemon.h"
 #include "http.h"
 #include "ingest.h"
+#include "metrics.h"
 #include "record.h"
 #include "rules.h"
 
@@ -68,7 +69,7 @@ api_events_post(struct evhttp_request *req, struct daemon *d, const char *key)
 	struct record_error	  err;
 	struct record		**records;
 	const char		 *body;
-	size_t			  len, n;
+	size_t			  len, n = 0;
 	int			  status;
 
 	memset(&err, 0, sizeof(err));
@@ -76,11 +77,14 @@ api_events_post(struct evhttp_request *req, struct daemon *d, const char *key)
 	    (records = record_parse_body(body, len,
 	    rules_site(daemon_rules(d))->body_limit, clock_now(), NULL, &n,
 	    &err, &status)) == NULL) {
+		metrics_events(METRICS_REJECTED, n > 0 ? n : 1);
 		http_reply_error(req, status, err.code, err.field, "%s",
 		    err.message);
 		return;
 	}
-	if (!api_events_allowed(req, d, records, n))
+	if (!api_events_allowed(req, d, records, n)) {
+		metrics_events(METRICS_REJECTED, n);
 		return;
+	}
 	ingest_submit(daemon_ingest(d), records, n, api_events_done, req);
 }

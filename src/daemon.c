@@ -24,6 +24,7 @@
 #include "httpc.h"
 #include "ingest.h"
 #include "log.h"
+#include "metrics.h"
 #include "outbox.h"
 #include "rules.h"
 #include "store.h"
@@ -166,7 +167,9 @@ daemon_reload(struct daemon *d)
 
 	sd_notify(0, "RELOADING=1");
 	log_info("daemon: reloading site=%s", d->opts->site);
-	if ((r = daemon_load_rules(d->opts)) == NULL)
+	r = daemon_load_rules(d->opts);
+	metrics_reload(r != NULL);
+	if (r == NULL)
 		log_warnx("daemon: reload failed; the old rules keep running");
 	else {
 		engine_set_rules(d->engine, r);
@@ -231,6 +234,7 @@ daemon_teardown(struct daemon *d)
 	rules_free(d->rules);
 	if (d->base != NULL)
 		event_base_free(d->base);
+	metrics_reset();
 }
 
 int

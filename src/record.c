@@ -430,6 +430,7 @@ record_parse_json(const char *text, size_t len, size_t limit,
  * A body's JSON, one event object or an array of them, as validated
  * records.  An element without an id gets "id_prefix:N" (N its index) when
  * id_prefix is not NULL, so that the same body read twice is stored once.
+ * *np is the number of elements, also when one is refused.
  */
 static struct record **
 record_parse_batch(json_t *body, int64_t now, const char *id_prefix,
@@ -445,7 +446,7 @@ record_parse_batch(json_t *body, int64_t now, const char *id_prefix,
 		    "object or an array of event objects");
 		return (NULL);
 	}
-	n = is_array ? json_array_size(body) : 1;
+	*np = n = is_array ? json_array_size(body) : 1;
 	if (n == 0 || n > RECORD_BATCH_MAX) {
 		record_error_set(err, "invalid_value", "", "send 1 to %d "
 		    "events at once", RECORD_BATCH_MAX);
@@ -473,7 +474,6 @@ record_parse_batch(json_t *body, int64_t now, const char *id_prefix,
 		free(records);
 		return (NULL);
 	}
-	*np = n;
 	return (records);
 }
 
@@ -481,7 +481,7 @@ record_parse_batch(json_t *body, int64_t now, const char *id_prefix,
  * The text of a POST /v1/events body or a spool file as validated records:
  * every check an event passes before it may be stored, in one place.
  * Returns the records (*np of them), or NULL with err set and *status 400
- * or 413.
+ * or 413; then *np is how many events the body held, 0 if it is not JSON.
  */
 struct record **
 record_parse_body(const char *text, size_t len, size_t limit, int64_t now,
