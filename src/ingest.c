@@ -51,12 +51,23 @@ ingest_new(struct event_base *base, struct engine *engine,
 	return (in);
 }
 
+/*
+ * Requests still queued were never committed and are never answered: an
+ * HTTP client sees its connection close, a spool file stays in the spool.
+ */
 void
 ingest_free(struct ingest *in)
 {
+	size_t	i;
+
 	if (in == NULL)
 		return;
 	event_free(in->flush_ev);
+	for (i = 0; i < in->nqueue; i++) {
+		record_batch_free(in->queue[i]->records, in->queue[i]->n);
+		free(in->queue[i]->results);
+		free(in->queue[i]);
+	}
 	free(in->queue);
 	free(in);
 }
