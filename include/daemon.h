@@ -16,12 +16,14 @@ struct daemon;
 struct engine;
 struct ingest;
 struct outbox;
+struct spool;
 struct store;
 
 struct daemon_options {
 	const char	*site;
 	const char	*listen;
 	const char	*db;
+	const char	*spool;
 	struct names	 rules;
 	enum log_level	 log_level;
 };
@@ -32,6 +34,7 @@ struct store	*daemon_store(struct daemon *);
 struct ingest	*daemon_ingest(struct daemon *);
 struct outbox	*daemon_outbox(struct daemon *);
 struct rules	*daemon_rules(struct daemon *);
+struct spool	*daemon_spool(struct daemon *);
 int64_t		 daemon_started_at(struct daemon *);
 void		 daemon_after_commit(struct daemon *);
 

@@ -19,6 +19,7 @@
 #include "http.h"
 #include "metrics.h"
 #include "outbox.h"
+#include "spool.h"
 #include "store.h"
 #include "tocsin.h"
 
@@ -134,6 +135,9 @@ api_metrics(struct evhttp_request *req, struct daemon *d, const char *key)
 		metrics_sample(buf, "tocsin_timers_pending", timers, NULL);
 
 	metrics_write(buf);
+	metrics_family(buf, "tocsin_spool_pending");
+	metrics_sample(buf, "tocsin_spool_pending", daemon_spool(d) != NULL ?
+	    (int64_t)spool_pending(daemon_spool(d)) : 0, NULL);
 
 	metrics_family(buf, "tocsin_actions_total");
 	metrics_sample(buf, "tocsin_actions_total", (int64_t)es->actions, NULL);

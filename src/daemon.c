@@ -27,6 +27,7 @@
 #include "metrics.h"
 #include "outbox.h"
 #include "rules.h"
+#include "spool.h"
 #include "store.h"
 #include "tocsin.h"
 #include "xmalloc.h"
@@ -44,6 +45,7 @@ struct daemon {
 	struct outbox			*outbox;
 	struct ingest			*ingest;
 	struct http			*http;
+	struct spool			*spool;		/* NULL: none */
 	struct event			*timer_ev;
 	struct event			*sig_ev[3];
 	int64_t				 started_at;
@@ -55,6 +57,7 @@ struct store *daemon_store(struct daemon *d) { return (d->store); }
 struct ingest *daemon_ingest(struct daemon *d) { return (d->ingest); }
 struct outbox *daemon_outbox(struct daemon *d) { return (d->outbox); }
 struct rules *daemon_rules(struct daemon *d) { return (d->rules); }
+struct spool *daemon_spool(struct daemon *d) { return (d->spool); }
 int64_t daemon_started_at(struct daemon *d) { return (d->started_at); }
 
 /* Load and check a rule set; NULL after logging every problem. */
@@ -160,6 +163,20 @@ daemon_sync_recurring(struct daemon *d)
 	}
 }
 
+/* Like the listen address, the spool directory is fixed at start-up. */
+static void
+daemon_reload_spool(struct daemon *d, const struct rules *r)
+{
+	const char	*was = rules_site(d->rules)->spool;
+	const char	*now = rules_site(r)->spool;
+
+	if (d->opts->spool != NULL || (was == NULL && now == NULL) ||
+	    (was != NULL && now != NULL && strcmp(was, now) == 0))
+		return;
+	log_warnx("daemon: the site's spool is now %s; it takes effect at "
+	    "the next start", now != NULL ? now : "none");
+}
+
 static void
 daemon_reload(struct daemon *d)
 {
@@ -175,6 +192,7 @@ daemon_reload(struct daemon *d)
 		engine_set_rules(d->engine, r);
 		outbox_set_rules(d->outbox, r);
 		http_set_body_limit(d->http, rules_site(r)->body_limit);
+		daemon_reload_spool(d, r);
 		rules_free(d->rules);
 		d->rules = r;
 		daemon_sync_recurring(d);
@@ -226,6 +244,7 @@ daemon_teardown(struct daemon *d)
 	}
 	if (d->timer_ev != NULL)
 		event_free(d->timer_ev);
+	spool_free(d->spool);		/* before the ingest its files are in */
 	ingest_free(d->ingest);
 	httpc_free(d->httpc);		/* ends transfers into the outbox */
 	outbox_free(d->outbox);
@@ -243,7 +262,7 @@ daemon_run(const struct daemon_options *opts)
 	struct daemon	 d;
 	static const int signals[] = { SIGHUP, SIGINT, SIGTERM };
 	char		*path, *cause;
-	const char	*listen;
+	const char	*listen, *spool;
 	size_t		 i;
 	int		 rc = 1;
 
@@ -296,6 +315,14 @@ daemon_run(const struct daemon_options *opts)
 		d.sig_ev[i] = evsignal_new(d.base, signals[i],
 		    daemon_signal_cb, &d);
 		evsignal_add(d.sig_ev[i], NULL);
+	}
+	spool = opts->spool != NULL ? opts->spool : rules_site(d.rules)->spool;
+	if (spool != NULL &&
+	    (d.spool = spool_new(d.base, &d, spool, &cause)) == NULL) {
+		log_warnx("daemon: spool: %s", cause);
+		free(cause);
+		free(path);
+		goto out;
 	}
 	d.timer_ev = evtimer_new(d.base, daemon_timer_cb, &d);
 	daemon_arm(&d);
