@@ -344,6 +344,19 @@ spool_move(struct spool *sp, const char *name, const char *dir,
 	return (-1);
 }
 
+/* Has name left the spool behind our back?  errno is kept. */
+static int
+spool_gone(struct spool *sp, const char *name)
+{
+	struct stat	st;
+	int		saved = errno, gone;
+
+	gone = fstatat(sp->dirfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0 &&
+	    errno == ENOENT;
+	errno = saved;
+	return (gone);
+}
+
 /* A name in rejected/ that is free, and its .error name too. */
 static void
 spool_rejected_name(struct spool *sp, const char *name, char *out,
@@ -481,14 +494,19 @@ spool_done_cb(int status, const struct engine_result *results, size_t n,
 		for (i = 0; i < n; i++)
 			dup += results[i].duplicate != 0;
 		if (spool_move(sp, f->name, SPOOL_DONE, f->name, final,
-		    sizeof(final)) != 0) {
+		    sizeof(final)) == 0)
+			log_info("spool: %s stored events=%zu duplicates=%zu; "
+			    "moved to %s/%s", f->name, n, dup, SPOOL_DONE,
+			    final);
+		else if (spool_gone(sp, f->name))
+			log_info("spool: %s stored events=%zu duplicates=%zu; "
+			    "someone took it away already", f->name, n, dup);
+		else {
 			log_warn("spool: %s stored, but cannot move it to %s/",
 			    f->name, SPOOL_DONE);
 			spool_retry(sp, f);
 			return;
 		}
-		log_info("spool: %s stored events=%zu duplicates=%zu; moved to "
-		    "%s/%s", f->name, n, dup, SPOOL_DONE, final);
 		metrics_spool(METRICS_SPOOL_DONE);
 		break;
 	case 400:
