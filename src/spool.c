@@ -393,7 +393,7 @@ spool_write_error(struct spool *sp, const char *name,
 	json_t	*body;
 	size_t	 len, off = 0;
 	ssize_t	 n;
-	int	 fd, rc = -1;
+	int	 fd, ok, rc = -1;
 
 	body = json_pack("{s:{s:s, s:s, s:s?}}", "error", "code", err->code,
 	    "message", err->message, "field", err->field[0] != '\0' ?
@@ -417,12 +417,11 @@ spool_write_error(struct spool *sp, const char *name,
 		}
 		off += (size_t)n;
 	}
-	if (off == len && fsync(fd) == 0 && close(fd) == 0) {
-		fd = -1;
+	ok = off == len && fsync(fd) == 0;
+	if (close(fd) != 0)
+		ok = 0;
+	if (ok)
 		rc = renameat(sp->dirfd, tmp, sp->dirfd, path);
-	}
-	if (fd != -1)
-		close(fd);
 	if (rc != 0)
 		unlinkat(sp->dirfd, tmp, 0);
 out:
