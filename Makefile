@@ -27,15 +27,15 @@ Q	 = $(if $(filter 0,$(V)),@,)	# make V=1 shows the commands
 
 # The engine and everything both binaries share.
 CORE	 = xmalloc log clock calendar message record store store-schema \
-	   store-backup sandbox \
-	   rules rules-api match org timer timeline engine
+	   store-backup sandbox rules rules-api match org timer timeline engine \
+	   metrics
 # Channel drivers: the daemon sends with them, tocsinctl checks them.
 CHANNELS = httpc channel channel-log channel-webhook channel-dingtalk \
 	   channel-wecom channel-feishu channel-sms channel-sms-aliyun \
 	   channel-sms-tencent channel-sms-twilio channel-sms-http check
 # The daemon's edges: network, group commit, delivery, signals.
 DAEMON	 = daemon http ingest api-events api-incidents api-compliance api-misc api-ack \
-	   api-status api-admin outbox prune
+	   api-status api-admin outbox prune spool
 CTL	 = ctl-api ctl-backup ctl-simulate
 
 CORE_OBJS   = $(CORE:%=$(BUILD)/%.o) $(CHANNELS:%=$(BUILD)/%.o)
@@ -43,7 +43,8 @@ DAEMON_OBJS = $(DAEMON:%=$(BUILD)/%.o)
 CTL_OBJS    = $(CTL:%=$(BUILD)/%.o)
 
 UNIT_TESTS = test_calendar test_record test_timer test_sandbox test_store test_engine \
-	     test_org test_rules test_message test_channel test_sms test_match
+	     test_org test_rules test_message test_channel test_sms test_match \
+	     test_metrics
 UNIT_BINS  = $(UNIT_TESTS:%=$(BUILD)/tests/%)
 
 .PHONY: all run check check-plain check-asan unit e2e rules-test bench deps \

@@ -17,12 +17,14 @@ struct engine;
 struct ingest;
 struct outbox;
 struct prune;
+struct spool;
 struct store;
 
 struct daemon_options {
 	const char	*site;
 	const char	*listen;
 	const char	*db;
+	const char	*spool;
 	struct names	 rules;
 	enum log_level	 log_level;
 };
@@ -32,8 +34,6 @@ struct daemon_info {
 	const char	*site;
 	int64_t		 started_at;
 	int64_t		 rules_loaded_at;	/* start-up or last good reload */
-	uint64_t	 reloads_ok;
-	uint64_t	 reloads_failed;
 };
 
 int		 daemon_run(const struct daemon_options *);
@@ -43,6 +43,7 @@ struct ingest	*daemon_ingest(struct daemon *);
 struct outbox	*daemon_outbox(struct daemon *);
 struct rules	*daemon_rules(struct daemon *);
 struct prune	*daemon_prune(struct daemon *);
+struct spool	*daemon_spool(struct daemon *);
 int64_t		 daemon_started_at(struct daemon *);
 const struct daemon_info *daemon_info(struct daemon *);
 void		 daemon_after_commit(struct daemon *);

@@ -8,6 +8,8 @@
 #include <jansson.h>
 #include <stdint.h>
 
+#define RECORD_BATCH_MAX	1000	/* events in one body or spool file */
+
 struct record_error {
 	const char	*code;		/* stable machine-readable code */
 	char		 field[64];	/* the offending field, or "" */
@@ -33,6 +35,11 @@ struct record {
 };
 
 struct record	*record_parse(json_t *, int64_t, struct record_error *);
+struct record	**record_parse_body(const char *, size_t, size_t, int64_t,
+		     const char *, size_t *, struct record_error *, int *);
+json_t		*record_parse_json(const char *, size_t, size_t,
+		     struct record_error *, int *);
+void		 record_batch_free(struct record **, size_t);
 struct record	*record_new(const char *, const char *, const char *,
 		     const char *, int64_t);
 void		 record_free(struct record *);

@@ -1,12 +1,15 @@
 /*
  * GET /healthz and GET /metrics.  Health means the loop answers, the store
- * answers a query and a rule set is loaded.  Metrics are Prometheus text;
- * issue 6 widens them.
+ * answers a query and a rule set is loaded.  Metrics are Prometheus text:
+ * the counters and histograms metrics.c keeps, and the gauges the store
+ * answers at each scrape.
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <event2/buffer.h>
+#include <event2/event.h>
 #include <event2/http.h>
 
 #include "api.h"
@@ -14,7 +17,9 @@
 #include "daemon.h"
 #include "engine.h"
 #include "http.h"
+#include "metrics.h"
 #include "outbox.h"
+#include "spool.h"
 #include "store.h"
 #include "tocsin.h"
 
@@ -47,42 +52,110 @@ api_healthz(struct evhttp_request *req, struct daemon *d, const char *key)
 	    daemon_started_at(d)) / MSEC_PER_SEC)));
 }
 
+/*
+ * Gauges the store answers at each scrape, one GROUP BY each: every key is
+ * shown, 0 when no row has it, so a series never vanishes.
+ */
+static const char *const api_grades[] = { "0", "1", "2", "3", "4" };
+static const char *const api_obligation_statuses[] = {
+	"pending", "breached", "late", "missed", "met", "cancelled",
+};
+static const char *const api_outbox_statuses[] = {
+	"queued", "sending", "failed",
+};
+
+static const struct api_metrics_group {
+	const char		 *family;
+	const char		 *label;
+	enum store_stmt		  stmt;
+	const char *const	 *keys;
+	size_t			  nkeys;
+} api_metrics_groups[] = {
+	{ "tocsin_incidents_open", "grade", STMT_INCIDENTS_OPEN_BY_GRADE,
+	    api_grades, nitems(api_grades) },
+	{ "tocsin_obligations", "status", STMT_OBLIGATIONS_BY_STATUS,
+	    api_obligation_statuses, nitems(api_obligation_statuses) },
+	{ "tocsin_outbox_depth", "status", STMT_OUTBOX_DEPTH,
+	    api_outbox_statuses, nitems(api_outbox_statuses) },
+};
+
+/* A family counted by the store; no samples if the store cannot say. */
+static void
+api_metrics_group(struct evbuffer *buf, struct store *s,
+    const struct api_metrics_group *g)
+{
+	sqlite3_stmt	*st = store_stmt(s, g->stmt, NULL);
+	int64_t		 counts[8] = { 0 };
+	const char	*key;
+	size_t		 i;
+	int		 rc;
+
+	metrics_family(buf, g->family);
+	while ((rc = store_step(s, st)) == SQLITE_ROW) {
+		key = store_column_text(st, 0);
+		for (i = 0; i < g->nkeys && i < nitems(counts); i++) {
+			if (key != NULL && strcmp(key, g->keys[i]) == 0)
+				counts[i] += sqlite3_column_int64(st, 1);
+		}
+	}
+	if (st != NULL)
+		sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return;
+	for (i = 0; i < g->nkeys && i < nitems(counts); i++)
+		metrics_sample(buf, g->family, counts[i], g->label, g->keys[i],
+		    NULL);
+}
+
+/* Prometheus text format 0.0.4; docs/api.md lists the families. */
 void
 api_metrics(struct evhttp_request *req, struct daemon *d, const char *key)
 {
 	const struct engine_stats	*es = engine_stats(daemon_engine(d));
 	const struct outbox_stats	*os = outbox_stats(daemon_outbox(d));
+	struct store			*s = daemon_store(d);
 	struct evbuffer			*buf = evbuffer_new();
+	int64_t				 timers;
+	size_t				 i;
 
-	evbuffer_add_printf(buf,
-	    "# TYPE tocsin_events_total counter\n"
-	    "tocsin_events_total{result=\"stored\"} %llu\n"
-	    "tocsin_events_total{result=\"duplicate\"} %llu\n"
-	    "tocsin_events_total{result=\"rule_error\"} %llu\n"
-	    "# TYPE tocsin_actions_total counter\n"
-	    "tocsin_actions_total %llu\n"
-	    "# TYPE tocsin_breaches_total counter\n"
-	    "tocsin_breaches_total %llu\n"
-	    "# TYPE tocsin_open_incidents gauge\n"
-	    "tocsin_open_incidents %lld\n"
-	    "# TYPE tocsin_delivery_attempts_total counter\n"
-	    "tocsin_delivery_attempts_total %llu\n"
-	    "# TYPE tocsin_notifications_total counter\n"
-	    "tocsin_notifications_total{status=\"delivered\"} %llu\n"
-	    "tocsin_notifications_total{status=\"retried\"} %llu\n"
-	    "tocsin_notifications_total{status=\"dead\"} %llu\n",
-	    (unsigned long long)es->events,
-	    (unsigned long long)es->duplicates,
-	    (unsigned long long)es->rejected,
-	    (unsigned long long)es->actions,
-	    (unsigned long long)es->breaches,
-	    (long long)api_count(daemon_store(d), STMT_INCIDENT_COUNT_OPEN),
-	    (unsigned long long)os->attempts,
-	    (unsigned long long)os->delivered,
-	    (unsigned long long)os->retried,
-	    (unsigned long long)os->dead);
+	metrics_family(buf, "tocsin_up");
+	metrics_sample(buf, "tocsin_up", 1, NULL);
+	metrics_family(buf, "tocsin_build_info");
+	metrics_sample(buf, "tocsin_build_info", 1, "version", TOCSIN_VERSION,
+	    "sqlite", sqlite3_libversion(), "libevent", event_get_version(),
+	    "jansson", JANSSON_VERSION, NULL);
+	metrics_family(buf, "tocsin_start_time_seconds");
+	metrics_sample(buf, "tocsin_start_time_seconds",
+	    daemon_started_at(d) / MSEC_PER_SEC, NULL);
+
+	for (i = 0; i < nitems(api_metrics_groups); i++)
+		api_metrics_group(buf, s, &api_metrics_groups[i]);
+	metrics_family(buf, "tocsin_timers_pending");
+	if ((timers = api_count(s, STMT_TIMER_COUNT)) >= 0)
+		metrics_sample(buf, "tocsin_timers_pending", timers, NULL);
+
+	metrics_write(buf);
+	metrics_family(buf, "tocsin_spool_pending");
+	metrics_sample(buf, "tocsin_spool_pending", daemon_spool(d) != NULL ?
+	    (int64_t)spool_pending(daemon_spool(d)) : 0, NULL);
+
+	metrics_family(buf, "tocsin_actions_total");
+	metrics_sample(buf, "tocsin_actions_total", (int64_t)es->actions, NULL);
+	metrics_family(buf, "tocsin_breaches_total");
+	metrics_sample(buf, "tocsin_breaches_total", (int64_t)es->breaches,
+	    NULL);
+	metrics_family(buf, "tocsin_rule_errors_total");
+	metrics_sample(buf, "tocsin_rule_errors_total", (int64_t)es->rejected,
+	    NULL);
+	metrics_family(buf, "tocsin_timers_fired_total");
+	metrics_sample(buf, "tocsin_timers_fired_total",
+	    (int64_t)es->timers_fired, NULL);
+	metrics_family(buf, "tocsin_delivery_attempts_total");
+	metrics_sample(buf, "tocsin_delivery_attempts_total",
+	    (int64_t)os->attempts, NULL);
+
 	evhttp_add_header(evhttp_request_get_output_headers(req),
-	    "Content-Type", "text/plain; version=0.0.4");
+	    "Content-Type", "text/plain; version=0.0.4; charset=utf-8");
 	evhttp_send_reply(req, 200, "OK", buf);
 	evbuffer_free(buf);
 }

@@ -17,6 +17,7 @@
 #include "api.h"
 #include "clock.h"
 #include "daemon.h"
+#include "metrics.h"
 #include "engine.h"
 #include "http.h"
 #include "prune.h"
@@ -225,15 +226,17 @@ api_status_rules(struct daemon *d)
 {
 	const struct daemon_info	*di = daemon_info(d);
 	const struct rules		*r = daemon_rules(d);
+	uint64_t			 ok, failed;
 
+	metrics_reloads_get(&ok, &failed);
 	return (json_pack("{s:o, s:I, s:I, s:I, s:I, s:I, s:I}",
 	    "loaded_at", api_time(di->rules_loaded_at),
 	    "procedures", (json_int_t)rules_procedure_count(r),
 	    "policies", (json_int_t)rules_policy_count(r),
 	    "recurring", (json_int_t)rules_recurring_count(r),
 	    "channels", (json_int_t)rules_channel_count(r),
-	    "reloads_ok", (json_int_t)di->reloads_ok,
-	    "reloads_failed", (json_int_t)di->reloads_failed));
+	    "reloads_ok", (json_int_t)ok,
+	    "reloads_failed", (json_int_t)failed));
 }
 
 void
@@ -251,7 +254,7 @@ api_status(struct evhttp_request *req, struct daemon *d, const char *key)
 	    GRADE_NONE);
 	obligations = json_pack("{s:i, s:i}", "pending", 0, "breached", 0);
 	outbox = api_zeroes(api_outbox_states, nitems(api_outbox_states), -1);
-	failed |= api_status_counts(s, STMT_INCIDENT_COUNT_BY_GRADE, grades,
+	failed |= api_status_counts(s, STMT_INCIDENTS_OPEN_BY_GRADE, grades,
 	    1);
 	failed |= api_status_counts(s, STMT_OBLIGATION_COUNT_BY_STATUS,
 	    obligations, 0);

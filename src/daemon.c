@@ -24,9 +24,11 @@
 #include "httpc.h"
 #include "ingest.h"
 #include "log.h"
+#include "metrics.h"
 #include "outbox.h"
 #include "prune.h"
 #include "rules.h"
+#include "spool.h"
 #include "store.h"
 #include "tocsin.h"
 #include "xmalloc.h"
@@ -47,6 +49,7 @@ struct daemon {
 	struct ingest			*ingest;
 	struct http			*http;
 	struct prune			*prune;
+	struct spool			*spool;		/* NULL: none */
 	struct event			*timer_ev;
 	struct event			*sig_ev[3];
 	struct daemon_info		 info;
@@ -61,6 +64,7 @@ struct rules *daemon_rules(struct daemon *d) { return (d->rules); }
 struct prune *daemon_prune(struct daemon *d) { return (d->prune); }
 int64_t daemon_started_at(struct daemon *d) { return (d->info.started_at); }
 const struct daemon_info *daemon_info(struct daemon *d) { return (&d->info); }
+struct spool *daemon_spool(struct daemon *d) { return (d->spool); }
 
 /* Load and check a rule set; NULL after logging every problem. */
 static struct rules *
@@ -176,6 +180,20 @@ daemon_sync_recurring(struct daemon *d)
 	}
 }
 
+/* Like the listen address, the spool directory is fixed at start-up. */
+static void
+daemon_reload_spool(struct daemon *d, const struct rules *r)
+{
+	const char	*was = rules_site(d->rules)->spool;
+	const char	*now = rules_site(r)->spool;
+
+	if (d->opts->spool != NULL || (was == NULL && now == NULL) ||
+	    (was != NULL && now != NULL && strcmp(was, now) == 0))
+		return;
+	log_warnx("daemon: the site's spool is now %s; it takes effect at "
+	    "the next start", now != NULL ? now : "none");
+}
+
 static void
 daemon_reload(struct daemon *d)
 {
@@ -183,17 +201,18 @@ daemon_reload(struct daemon *d)
 
 	sd_notify(0, "RELOADING=1");
 	log_info("daemon: reloading site=%s", d->opts->site);
-	if ((r = daemon_load_rules(d->opts)) == NULL) {
-		d->info.reloads_failed++;
+	r = daemon_load_rules(d->opts);
+	metrics_reload(r != NULL);
+	if (r == NULL) {
 		log_warnx("daemon: reload failed; the old rules keep running");
 	} else {
 		engine_set_rules(d->engine, r);
 		outbox_set_rules(d->outbox, r);
 		http_set_body_limit(d->http, rules_site(r)->body_limit);
+		daemon_reload_spool(d, r);
 		rules_free(d->rules);
 		d->rules = r;
 		d->info.rules_loaded_at = clock_now();
-		d->info.reloads_ok++;
 		daemon_sync_recurring(d);
 		daemon_arm(d);
 		log_info("daemon: reloaded procedures=%zu",
@@ -244,6 +263,7 @@ daemon_teardown(struct daemon *d)
 	}
 	if (d->timer_ev != NULL)
 		event_free(d->timer_ev);
+	spool_free(d->spool);		/* before the ingest its files are in */
 	ingest_free(d->ingest);
 	httpc_free(d->httpc);		/* ends transfers into the outbox */
 	outbox_free(d->outbox);
@@ -252,6 +272,7 @@ daemon_teardown(struct daemon *d)
 	rules_free(d->rules);
 	if (d->base != NULL)
 		event_base_free(d->base);
+	metrics_reset();
 }
 
 int
@@ -260,7 +281,7 @@ daemon_run(const struct daemon_options *opts)
 	struct daemon	 d;
 	static const int signals[] = { SIGHUP, SIGINT, SIGTERM };
 	char		*path, *cause;
-	const char	*listen;
+	const char	*listen, *spool;
 	size_t		 i;
 	int		 rc = 1;
 
@@ -319,6 +340,14 @@ daemon_run(const struct daemon_options *opts)
 		d.sig_ev[i] = evsignal_new(d.base, signals[i],
 		    daemon_signal_cb, &d);
 		evsignal_add(d.sig_ev[i], NULL);
+	}
+	spool = opts->spool != NULL ? opts->spool : rules_site(d.rules)->spool;
+	if (spool != NULL &&
+	    (d.spool = spool_new(d.base, &d, spool, &cause)) == NULL) {
+		log_warnx("daemon: spool: %s", cause);
+		free(cause);
+		free(path);
+		goto out;
 	}
 	d.timer_ev = evtimer_new(d.base, daemon_timer_cb, &d);
 	daemon_arm(&d);

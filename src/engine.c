@@ -23,6 +23,7 @@
 #include "log.h"
 #include "match.h"
 #include "message.h"
+#include "metrics.h"
 #include "org.h"
 #include "rules.h"
 #include "sandbox.h"
@@ -1467,6 +1468,7 @@ engine_submit(struct engine *e, struct record *ev, struct engine_result *res,
 			rc = engine_meet(e, inc, ev, mev, res->seq);
 	} else
 		rc = engine_apply(e, inc, ev, mev, res->seq);
+	metrics_observe(METRICS_RULES, match_event_usec(mev));
 	match_event_free(mev);
 	incident_free(inc);
 	return (rc == 0 ? 0 : -1);

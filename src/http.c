@@ -112,20 +112,15 @@ http_reply_error(struct evhttp_request *req, int code, const char *ecode,
 }
 
 /*
- * The request body as JSON, or NULL with *status and err set: 415 for a
- * content type that is not JSON, 413 over the limit, 400 for text that is
- * not UTF-8 or not JSON.
+ * The request body, or NULL with *status and err set: 415 for a content
+ * type that is not JSON.  The bytes stay the request's; *len may be 0.
  */
-json_t *
-http_read_json(struct evhttp_request *req, size_t limit,
+const char *
+http_read_body(struct evhttp_request *req, size_t *len,
     struct record_error *err, int *status)
 {
 	struct evbuffer	*in = evhttp_request_get_input_buffer(req);
-	const char	*ctype;
-	size_t		 len = evbuffer_get_length(in);
-	char		*data;
-	json_t		*json;
-	json_error_t	 jerr;
+	const char	*ctype, *data;
 
 	ctype = evhttp_find_header(evhttp_request_get_input_headers(req),
 	    "Content-Type");
@@ -135,33 +130,26 @@ http_read_json(struct evhttp_request *req, size_t limit,
 		    "Content-Type: application/json, not %.64s", ctype);
 		return (NULL);
 	}
-	if (len > limit) {
-		*status = 413;
-		record_error_set(err, "body_too_large", "", "the body is %zu "
-		    "bytes; the limit is %zu", len, limit);
+	*len = evbuffer_get_length(in);
+	data = (const char *)evbuffer_pullup(in, -1);
+	return (data != NULL ? data : "");
+}
+
+/*
+ * The request body as JSON, or NULL with *status and err set: 415 for a
+ * content type that is not JSON, 413 over the limit, 400 for text that is
+ * not UTF-8 or not JSON.
+ */
+json_t *
+http_read_json(struct evhttp_request *req, size_t limit,
+    struct record_error *err, int *status)
+{
+	const char	*data;
+	size_t		 len;
+
+	if ((data = http_read_body(req, &len, err, status)) == NULL)
 		return (NULL);
-	}
-	data = (char *)evbuffer_pullup(in, -1);
-	if (len == 0 || data == NULL) {
-		*status = 400;
-		record_error_set(err, "invalid_json", "", "the body is empty");
-		return (NULL);
-	}
-	if (!record_valid_utf8(data, len)) {
-		*status = 400;
-		record_error_set(err, "invalid_utf8", "",
-		    "the body is not valid UTF-8");
-		return (NULL);
-	}
-	json = json_loadb(data, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY,
-	    &jerr);
-	if (json == NULL) {
-		*status = 400;
-		record_error_set(err, "invalid_json", "", "line %d column %d: %s",
-		    jerr.line, jerr.column, jerr.text);
-		return (NULL);
-	}
-	return (json);
+	return (record_parse_json(data, len, limit, err, status));
 }
 
 /* A query parameter, decoded; the caller frees it.  NULL when absent. */

@@ -13,6 +13,7 @@
 #include "engine.h"
 #include "ingest.h"
 #include "log.h"
+#include "metrics.h"
 #include "xmalloc.h"
 
 struct ingest_request {
@@ -50,12 +51,23 @@ ingest_new(struct event_base *base, struct engine *engine,
 	return (in);
 }
 
+/*
+ * Requests still queued were never committed and are never answered: an
+ * HTTP client sees its connection close, a spool file stays in the spool.
+ */
 void
 ingest_free(struct ingest *in)
 {
+	size_t	i;
+
 	if (in == NULL)
 		return;
 	event_free(in->flush_ev);
+	for (i = 0; i < in->nqueue; i++) {
+		record_batch_free(in->queue[i]->records, in->queue[i]->n);
+		free(in->queue[i]->results);
+		free(in->queue[i]);
+	}
 	free(in->queue);
 	free(in);
 }
@@ -114,6 +126,27 @@ ingest_apply(struct ingest *in, struct ingest_request *r)
 	engine_request_end(in->engine, rc == 0);
 }
 
+/* What became of each event of a request, once its fate is known. */
+static void
+ingest_count(const struct ingest_request *r)
+{
+	size_t	i;
+
+	switch (r->status) {
+	case 202:
+		for (i = 0; i < r->n; i++)
+			metrics_events(r->results[i].duplicate ?
+			    METRICS_DUPLICATE : METRICS_ACCEPTED, 1);
+		break;
+	case 400:
+		metrics_events(METRICS_REJECTED, r->n);
+		break;
+	default:
+		metrics_events(METRICS_FAILED, r->n);
+		break;
+	}
+}
+
 static void
 ingest_flush_cb(evutil_socket_t fd, short what, void *arg)
 {
@@ -141,6 +174,7 @@ ingest_flush_cb(evutil_socket_t fd, short what, void *arg)
 			    "the events could not be stored; nothing was "
 			    "kept, send them again");
 		}
+		ingest_count(queue[i]);
 		queue[i]->cb(queue[i]->status, queue[i]->results, queue[i]->n,
 		    &queue[i]->err, queue[i]->arg);
 		for (j = 0; j < queue[i]->n; j++)

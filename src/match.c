@@ -34,6 +34,7 @@ struct match_event {
 	struct rules		*rules;
 	const struct record	*ev;
 	int			 view;	/* { spoilt, event view }, or NOREF */
+	int64_t			 usec;	/* spent in the rules so far */
 };
 
 struct match_event *
@@ -221,9 +222,15 @@ match_value(const struct record *ev, const char *key, char *buf, size_t len)
 	return (NULL);
 }
 
-/* 1 if the event matches m, 0 if not, -1 with cause when the rule failed. */
-int
-match_test(struct match_event *mev, const struct match *m, char **cause)
+/* The time the rules have taken on the event, for GET /metrics. */
+int64_t
+match_event_usec(const struct match_event *mev)
+{
+	return (mev->usec);
+}
+
+static int
+match_eval(struct match_event *mev, const struct match *m, char **cause)
 {
 	lua_State	*L;
 	const char	*v;
@@ -247,6 +254,18 @@ match_test(struct match_event *mev, const struct match *m, char **cause)
 	return (m->nterms > 0);
 }
 
+/* 1 if the event matches m, 0 if not, -1 with cause when the rule failed. */
+int
+match_test(struct match_event *mev, const struct match *m, char **cause)
+{
+	int64_t	start = clock_monotonic_us();
+	int	rc;
+
+	rc = match_eval(mev, m, cause);
+	mev->usec += clock_monotonic_us() - start;
+	return (rc);
+}
+
 static void
 match_failed(struct match_set *set, const struct procedure *p, char *cause)
 {
@@ -268,6 +287,7 @@ match_procedures(struct match_event *mev, struct match_set *set)
 	const char		*category, *type;
 	char			 cbuf[64], tbuf[64], *cause;
 	size_t			*cand, i, n;
+	int64_t			 start = clock_monotonic_us();
 
 	cand = xreallocarray(NULL, rules_procedure_count(mev->rules) + 1,
 	    sizeof(*cand));
@@ -276,7 +296,7 @@ match_procedures(struct match_event *mev, struct match_set *set)
 	n = rules_candidates(mev->rules, category, type, cand);
 	for (i = 0; i < n; i++) {
 		p = rules_procedure(mev->rules, cand[i]);
-		switch (match_test(mev, &p->match, &cause)) {
+		switch (match_eval(mev, &p->match, &cause)) {
 		case 1:
 			set->v = xreallocarray(set->v, set->n + 1,
 			    sizeof(*set->v));
@@ -288,6 +308,7 @@ match_procedures(struct match_event *mev, struct match_set *set)
 		}
 	}
 	free(cand);
+	mev->usec += clock_monotonic_us() - start;
 }
 
 /*
@@ -301,8 +322,9 @@ match_classify(struct match_event *mev, const struct procedure *const *procs,
 	lua_State	*L = sandbox_state(rules_sandbox(mev->rules));
 	lua_Integer	 g;
 	size_t		 i;
-	int		 isint;
+	int		 isint, grade = GRADE_NONE;
 	char		*cause;
+	int64_t		 start = clock_monotonic_us();
 
 	for (i = 0; i < n; i++) {
 		if (procs[i]->classify == LUA_NOREF)
@@ -313,10 +335,13 @@ match_classify(struct match_event *mev, const struct procedure *const *procs,
 		}
 		g = lua_tointegerx(L, -1, &isint);
 		lua_pop(L, 1);
-		if (isint && g >= GRADE_MIN && g <= GRADE_MAX)
-			return ((int)g);
+		if (isint && g >= GRADE_MIN && g <= GRADE_MAX) {
+			grade = (int)g;
+			break;
+		}
 	}
-	return (GRADE_NONE);
+	mev->usec += clock_monotonic_us() - start;
+	return (grade);
 }
 
 void

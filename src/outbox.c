@@ -27,6 +27,7 @@
 #include "clock.h"
 #include "engine.h"
 #include "log.h"
+#include "metrics.h"
 #include "outbox.h"
 #include "rules.h"
 #include "store.h"
@@ -248,6 +249,8 @@ outbox_done(struct delivery *d, enum delivery_result result,
 	struct outbox	*o = d->arg;
 	struct timeval	 now = { 0, 0 };
 
+	metrics_delivery_time(d->channel, clock_monotonic_us() -
+	    d->started_us);
 	d->result = result;
 	d->detail = detail != NULL ? xstrdup(detail) : NULL;
 	d->retry_after = retry_after;
@@ -329,6 +332,7 @@ outbox_record(struct outbox *o, struct delivery *d, int64_t now)
 	switch (d->result) {
 	case DELIVERY_OK:
 		o->stats.delivered++;
+		metrics_delivery(d->channel, METRICS_DELIVERED);
 		if (store_run(o->store, STMT_ATTEMPT_INSERT, "iitt", d->id, now,
 		    "delivered", NULL) != 0)
 			return (-1);
@@ -352,10 +356,12 @@ outbox_record(struct outbox *o, struct delivery *d, int64_t now)
 	}
 	if (fallback != NULL)
 		status = "dead";	/* on this channel; the fallback goes on */
-	if (strcmp(status, "dead") == 0)
+	if (strcmp(status, "dead") == 0) {
 		o->stats.dead++;
-	else {
+		metrics_delivery(d->channel, METRICS_DEAD);
+	} else {
 		o->stats.retried++;
+		metrics_delivery(d->channel, METRICS_RETRIED);
 		log_info("outbox: delivery failed key=%s attempt=%d "
 		    "error=\"%s\" retry_in_ms=%lld", d->key, d->attempt,
 		    d->detail ? d->detail : "", (long long)(next - now));

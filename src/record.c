@@ -387,6 +387,129 @@ fail:
 	return (NULL);
 }
 
+/*
+ * The text of a body as JSON: within limit (else *status 413), UTF-8 and
+ * JSON (else 400).  NULL with err and *status set when it is not.
+ */
+json_t *
+record_parse_json(const char *text, size_t len, size_t limit,
+    struct record_error *err, int *status)
+{
+	json_t		*json;
+	json_error_t	 jerr;
+
+	if (len > limit) {
+		*status = 413;
+		record_error_set(err, "body_too_large", "", "the body is %zu "
+		    "bytes; the limit is %zu", len, limit);
+		return (NULL);
+	}
+	if (len == 0 || text == NULL) {
+		*status = 400;
+		record_error_set(err, "invalid_json", "", "the body is empty");
+		return (NULL);
+	}
+	if (!record_valid_utf8(text, len)) {
+		*status = 400;
+		record_error_set(err, "invalid_utf8", "",
+		    "the body is not valid UTF-8");
+		return (NULL);
+	}
+	json = json_loadb(text, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY,
+	    &jerr);
+	if (json == NULL) {
+		*status = 400;
+		record_error_set(err, "invalid_json", "", "line %d column %d: %s",
+		    jerr.line, jerr.column, jerr.text);
+		return (NULL);
+	}
+	return (json);
+}
+
+/*
+ * A body's JSON, one event object or an array of them, as validated
+ * records.  An element without an id gets "id_prefix:N" (N its index) when
+ * id_prefix is not NULL, so that the same body read twice is stored once.
+ * *np is the number of elements, also when one is refused.
+ */
+static struct record **
+record_parse_batch(json_t *body, int64_t now, const char *id_prefix,
+    size_t *np, struct record_error *err)
+{
+	struct record	**records;
+	json_t		 *item, *id;
+	size_t		  n, i, j;
+	int		  is_array = json_is_array(body);
+
+	if (!is_array && !json_is_object(body)) {
+		record_error_set(err, "not_an_object", "", "send an event "
+		    "object or an array of event objects");
+		return (NULL);
+	}
+	*np = n = is_array ? json_array_size(body) : 1;
+	if (n == 0 || n > RECORD_BATCH_MAX) {
+		record_error_set(err, "invalid_value", "", "send 1 to %d "
+		    "events at once", RECORD_BATCH_MAX);
+		return (NULL);
+	}
+	records = xcalloc(n, sizeof(*records));
+	for (i = 0; i < n; i++) {
+		item = is_array ? json_array_get(body, i) : body;
+		id = json_object_get(item, "id");
+		if (id_prefix != NULL && json_is_object(item) &&
+		    (id == NULL || json_is_null(id)))
+			json_object_set_new(item, "id", json_sprintf("%s:%zu",
+			    id_prefix, i));
+		if ((records[i] = record_parse(item, now, err)) != NULL)
+			continue;
+		if (is_array) {
+			char	msg[sizeof(err->message)];
+
+			memcpy(msg, err->message, sizeof(msg));
+			snprintf(err->message, sizeof(err->message),
+			    "event %zu: %.200s", i, msg);
+		}
+		for (j = 0; j < i; j++)
+			record_free(records[j]);
+		free(records);
+		return (NULL);
+	}
+	return (records);
+}
+
+/*
+ * The text of a POST /v1/events body or a spool file as validated records:
+ * every check an event passes before it may be stored, in one place.
+ * Returns the records (*np of them), or NULL with err set and *status 400
+ * or 413; then *np is how many events the body held, 0 if it is not JSON.
+ */
+struct record **
+record_parse_body(const char *text, size_t len, size_t limit, int64_t now,
+    const char *id_prefix, size_t *np, struct record_error *err, int *status)
+{
+	struct record	**records;
+	json_t		 *body;
+
+	*np = 0;
+	if ((body = record_parse_json(text, len, limit, err, status)) == NULL)
+		return (NULL);
+	records = record_parse_batch(body, now, id_prefix, np, err);
+	json_decref(body);
+	if (records == NULL)
+		*status = 400;
+	return (records);
+}
+
+void
+record_batch_free(struct record **records, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		record_free(records[i]);
+	free(records);
+}
+
 /* An event the daemon makes itself, e.g. for POST /v1/incidents/K/ack. */
 struct record *
 record_new(const char *type, const char *incident, const char *unit,

@@ -1089,7 +1089,7 @@ rules_api_site(lua_State *L)
 	static const char *const keys[] = { "listen", "database",
 	    "synchronous", "timezone", "rules", "body_limit",
 	    "notify_deadline", "rule_instructions", "rule_memory",
-	    "undelivered_notify", "public_url", "messages", NULL };
+	    "undelivered_notify", "public_url", "messages", "spool", NULL };
 	struct parse	 p;
 	struct site	*s;
 	long long	 v;
@@ -1126,6 +1126,7 @@ rules_api_site(lua_State *L)
 	SITE_STRING(timezone, "timezone");
 	SITE_STRING(undelivered_notify, "undelivered_notify");
 	SITE_STRING(public_url, "public_url");
+	SITE_STRING(spool, "spool");
 #undef SITE_STRING
 	if (s->public_url != NULL && strncmp(s->public_url, "http://", 7) != 0
 	    && strncmp(s->public_url, "https://", 8) != 0)

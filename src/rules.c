@@ -674,6 +674,11 @@ rules_load(const char *site_path, const struct names *rule_dirs,
 		free(r->site.database);
 		r->site.database = dir;
 	}
+	if (r->site.spool != NULL) {
+		dir = rules_path_resolve(r, r->site.spool);
+		free(r->site.spool);
+		r->site.spool = dir;
+	}
 	if (rule_dirs != NULL && rule_dirs->n > 0) {
 		for (i = 0; i < rule_dirs->n; i++)
 			rules_load_dir(r, rule_dirs->v[i]);
@@ -850,6 +855,7 @@ rules_free(struct rules *r)
 	free(r->site.timezone);
 	free(r->site.undelivered_notify);
 	free(r->site.public_url);
+	free(r->site.spool);
 	messages_free(&r->site.messages);
 	names_free(&r->site.rules);
 	sandbox_free(r->sandbox);

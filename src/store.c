@@ -14,7 +14,9 @@
 #include <string.h>
 #include <strings.h>
 
+#include "clock.h"
 #include "log.h"
+#include "metrics.h"
 #include "store-schema.h"
 #include "store.h"
 #include "tocsin.h"
@@ -66,7 +68,7 @@ static const char *store_sql[STMT__COUNT] = {
 	    "LIMIT ?4",
 	[STMT_INCIDENT_COUNT_OPEN] =
 	    "SELECT count(*) FROM incidents WHERE state = 'open'",
-	[STMT_INCIDENT_COUNT_BY_GRADE] =
+	[STMT_INCIDENTS_OPEN_BY_GRADE] =
 	    "SELECT grade, count(*) FROM incidents WHERE state = 'open' "
 	    "GROUP BY grade",
 	[STMT_OBLIGATION_INSERT] =
@@ -97,6 +99,8 @@ static const char *store_sql[STMT__COUNT] = {
 	    "SELECT " OBLIGATION_COLS " FROM obligations WHERE due_at >= ?1 "
 	    "AND due_at < ?2 AND (?3 IS NULL OR unit = ?3) "
 	    "ORDER BY due_at, id LIMIT ?4",
+	[STMT_OBLIGATIONS_BY_STATUS] =
+	    "SELECT status, count(*) FROM obligations GROUP BY status",
 	[STMT_RECURRING_FIND] =
 	    "SELECT id, next_at FROM recurrings WHERE name = ?",
 	[STMT_RECURRING_GET] =
@@ -136,6 +140,8 @@ static const char *store_sql[STMT__COUNT] = {
 	    "SELECT id, at FROM timers",
 	[STMT_TIMER_NEXT] =
 	    "SELECT id, at, kind, ref FROM timers ORDER BY at, id LIMIT 1",
+	[STMT_TIMER_COUNT] =
+	    "SELECT count(*) FROM timers",
 	[STMT_TIMELINE_INSERT] =
 	    "INSERT INTO timeline (at, kind, incident, obligation, body) "
 	    "VALUES (?, ?, ?, ?, ?)",
@@ -167,6 +173,9 @@ static const char *store_sql[STMT__COUNT] = {
 	    "SELECT " OUTBOX_COLS " FROM outbox WHERE id = ?",
 	[STMT_OUTBOX_COUNT_BY_STATUS] =
 	    "SELECT status, count(*) FROM outbox GROUP BY status",
+	[STMT_OUTBOX_DEPTH] =
+	    "SELECT status, count(*) FROM outbox WHERE status IN ('queued', "
+	    "'sending', 'failed') GROUP BY status",
 	[STMT_ATTEMPT_INSERT] =
 	    "INSERT INTO attempts (outbox, at, result, detail) "
 	    "VALUES (?, ?, ?, ?)",
@@ -334,10 +343,16 @@ store_begin(struct store *s)
 	return (store_exec(s, "BEGIN IMMEDIATE"));
 }
 
+/* The time a COMMIT takes is mostly its fsync: GET /metrics shows it. */
 int
 store_commit(struct store *s)
 {
-	if (store_exec(s, "COMMIT") != 0) {
+	int64_t	start = clock_monotonic_us();
+	int	rc;
+
+	rc = store_exec(s, "COMMIT");
+	metrics_observe(METRICS_COMMIT, clock_monotonic_us() - start);
+	if (rc != 0) {
 		store_rollback(s);
 		return (-1);
 	}

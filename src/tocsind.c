@@ -21,6 +21,7 @@ static const struct option tocsind_options[] = {
 	{ "config", required_argument, NULL, 'c' },
 	{ "listen", required_argument, NULL, 'l' },
 	{ "db", required_argument, NULL, 'd' },
+	{ "spool", required_argument, NULL, 'S' },
 	{ "rules", required_argument, NULL, 'r' },
 	{ "check", no_argument, NULL, 'n' },
 	{ "log-level", required_argument, NULL, 'L' },
@@ -34,7 +35,7 @@ tocsind_usage(FILE *f)
 {
 	fprintf(f,
 "usage: tocsind [-n] [-c SITE] [--listen ADDR:PORT] [--db PATH]\n"
-"               [--rules DIR]... [--log-level LEVEL]\n"
+"               [--spool DIR] [--rules DIR]... [--log-level LEVEL]\n"
 "\n"
 "tocsin keeps the reporting deadlines of emergency procedures and tells\n"
 "the right people when one is about to pass or has passed.\n"
@@ -44,6 +45,8 @@ tocsind_usage(FILE *f)
 "                        127.0.0.1:8470)\n"
 "      --db PATH         SQLite database (default: the site's, or\n"
 "                        ./var/tocsin.db)\n"
+"      --spool DIR       ingest NAME.json files renamed into DIR (default:\n"
+"                        the site's spool, or none)\n"
 "      --rules DIR       rule pack directory; repeat for several; replaces\n"
 "                        the site's own list\n"
 "  -n, --check           load and check the site and rules, print every\n"
@@ -83,6 +86,9 @@ main(int argc, char **argv)
 			break;
 		case 'd':
 			opts.db = optarg;
+			break;
+		case 'S':
+			opts.spool = optarg;
 			break;
 		case 'r':
 			names_add(&opts.rules, optarg);

@@ -151,6 +151,71 @@ test_utf8(void **state)
 	assert_false(record_valid_utf8("\xf4\x90\x80\x80", 4));	/* > U+10FFFF */
 }
 
+static struct record **
+body(const char *text, size_t limit, const char *prefix, size_t *n,
+    struct record_error *err, int *status)
+{
+	memset(err, 0, sizeof(*err));
+	*status = 0;
+	return (record_parse_body(text, strlen(text), limit, NOW, prefix, n,
+	    err, status));
+}
+
+/* The one path from a body's text to records, for POST and the spool. */
+static void
+test_body(void **state)
+{
+	struct record_error	  err;
+	struct record		**recs;
+	size_t			  n = 99;
+	int			  status;
+
+	recs = body("{\"type\":\"daily\",\"unit\":\"a\",\"zero\":true}",
+	    1024, NULL, &n, &err, &status);
+	assert_non_null(recs);
+	assert_int_equal(n, 1);
+	assert_null(recs[0]->id);
+	record_batch_free(recs, n);
+
+	/* An id is given where there is none, in its usual place. */
+	recs = body("[{\"type\":\"daily\",\"unit\":\"a\",\"zero\":true},"
+	    "{\"id\":\"own\",\"type\":\"daily\",\"unit\":\"b\","
+	    "\"zero\":true},{\"id\":null,\"type\":\"daily\",\"unit\":"
+	    "\"c\",\"zero\":false}]", 1024, "spool:ab", &n, &err, &status);
+	assert_non_null(recs);
+	assert_int_equal(n, 3);
+	assert_string_equal(recs[0]->id, "spool:ab:0");
+	assert_string_equal(recs[1]->id, "own");
+	assert_string_equal(recs[2]->id, "spool:ab:2");
+	assert_string_equal(json_string_value(json_object_iter_value(
+	    json_object_iter(recs[0]->json))), "spool:ab:0");
+	record_batch_free(recs, n);
+
+	assert_null(body("{\"type\":", 1024, NULL, &n, &err, &status));
+	assert_int_equal(status, 400);
+	assert_string_equal(err.code, "invalid_json");
+	assert_null(body("", 1024, NULL, &n, &err, &status));
+	assert_string_equal(err.code, "invalid_json");
+	assert_null(body("{\"title\":\"\xff\"}", 1024, NULL, &n, &err,
+	    &status));
+	assert_string_equal(err.code, "invalid_utf8");
+	assert_null(body("{\"type\":\"daily\",\"unit\":\"a\",\"zero\":"
+	    "true}", 10, NULL, &n, &err, &status));
+	assert_int_equal(status, 413);
+	assert_string_equal(err.code, "body_too_large");
+	assert_null(body("42", 1024, NULL, &n, &err, &status));
+	assert_string_equal(err.code, "not_an_object");
+	assert_null(body("[]", 1024, NULL, &n, &err, &status));
+	assert_string_equal(err.code, "invalid_value");
+	assert_null(body("[{\"type\":\"daily\",\"unit\":\"a\",\"zero\":"
+	    "true},{\"type\":\"daily\",\"zero\":true}]", 1024, "p", &n,
+	    &err, &status));
+	assert_int_equal(status, 400);
+	assert_string_equal(err.code, "missing_field");
+	assert_string_equal(err.field, "unit");
+	assert_true(strncmp(err.message, "event 1: ", 9) == 0);
+}
+
 int
 main(void)
 {
@@ -160,6 +225,7 @@ main(void)
 		cmocka_unit_test(test_bad_records),
 		cmocka_unit_test(test_long_key),
 		cmocka_unit_test(test_utf8),
+		cmocka_unit_test(test_body),
 	};
 	char	*cause = NULL;
 

@@ -1,0 +1,61 @@
+/*
+ * What GET /metrics shows, kept in memory: counters of events, deliveries,
+ * reloads and spool files, and histograms of rule evaluation, commit and
+ * delivery times.  One process keeps one set, so they are file-scope state
+ * in metrics.c, like the log's: a hot path (a commit, a rule call, a
+ * delivery) pays a clock read and an array increment and passes nothing
+ * around.  What the store already knows (incidents, obligations, the
+ * outbox) is read when the page is asked for, not counted here.
+ */
+#ifndef METRICS_H
+#define METRICS_H
+
+#include <stdint.h>
+
+struct evbuffer;
+
+/* What became of a received event (HTTP body, spool file, ack, resolve). */
+enum metrics_result {
+	METRICS_ACCEPTED,	/* stored */
+	METRICS_DUPLICATE,	/* a known id: nothing stored */
+	METRICS_REJECTED,	/* bad input: 4xx, or a spool file rejected */
+	METRICS_FAILED,		/* the store failed: 503, nothing stored */
+	METRICS__RESULTS
+};
+
+enum metrics_histogram {
+	METRICS_RULES,		/* rule evaluation, per event */
+	METRICS_COMMIT,		/* one COMMIT of the store */
+	METRICS__HISTOGRAMS
+};
+
+/* A delivery attempt's result on its channel. */
+enum metrics_delivery {
+	METRICS_DELIVERED,
+	METRICS_RETRIED,	/* failed; tried again later */
+	METRICS_DEAD,		/* given up on this channel */
+	METRICS__DELIVERY
+};
+
+enum metrics_spool {
+	METRICS_SPOOL_DONE,
+	METRICS_SPOOL_REJECTED,
+	METRICS_SPOOL_RETRIED,	/* left in place for now; tried again */
+	METRICS__SPOOL
+};
+
+void	metrics_events(enum metrics_result, uint64_t);
+void	metrics_observe(enum metrics_histogram, int64_t);
+void	metrics_delivery_time(const char *, int64_t);
+void	metrics_delivery(const char *, enum metrics_delivery);
+void	metrics_reload(int);
+void	metrics_reloads_get(uint64_t *, uint64_t *);
+void	metrics_spool(enum metrics_spool);
+void	metrics_reset(void);
+
+void	metrics_write(struct evbuffer *);
+void	metrics_family(struct evbuffer *, const char *);
+void	metrics_sample(struct evbuffer *, const char *, int64_t, ...)
+	    __attribute__((sentinel));
+
+#endif

@@ -1,0 +1,22 @@
+/*
+ * The spool directory: a local producer renames NAME.json in; each file is
+ * ingested as a POST /v1/events body would be, then moved to done/, or to
+ * rejected/ with NAME.json.error beside it.  A file leaves the spool only
+ * after the commit that stored its events, and its events carry ids made
+ * from the file, so a file ingested again after a crash is stored once.
+ */
+#ifndef SPOOL_H
+#define SPOOL_H
+
+#include <stddef.h>
+
+struct daemon;
+struct event_base;
+struct spool;
+
+struct spool	*spool_new(struct event_base *, struct daemon *, const char *,
+		     char **);
+void		 spool_free(struct spool *);
+size_t		 spool_pending(const struct spool *);
+
+#endif

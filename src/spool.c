@@ -1,0 +1,767 @@
+/*
+ * The spool directory, for producers on the same machine that would rather
+ * drop a file than speak HTTP.  A producer writes NAME.json under another
+ * name (a dotfile, or anything not ending in .json) and renames it in; an
+ * inotify watch on the event loop hears of it (IN_MOVED_TO, IN_CLOSE_WRITE),
+ * and a scan of the directory at start-up, or when the kernel's queue of
+ * inotify events overflowed, finds what was missed.
+ *
+ * A file is read and checked by record_parse_body, exactly as a POST body,
+ * then joins the group commit as one request.  Only after that commit is
+ * it moved to done/; a refused file goes to rejected/ with NAME.json.error
+ * beside it, holding the error object a POST would have been answered
+ * with, and the store is unchanged.  A daemon killed between the commit and
+ * the move finds the file again at start-up and ingests it again, which
+ * stores nothing new: each event without an id gets one made from the
+ * file (its name, identity, change time and content), the same each time
+ * the same file is read, and a known id is a duplicate.  When the store
+ * fails, or a file cannot be moved, the file stays where it is and the
+ * spool pauses, longer each time, before trying again.
+ *
+ * The spool is trusted as the local file system is: no bearer token, no
+ * limit on units.  Work per loop turn is bounded: a scan reads a slice of
+ * the directory a turn, and a batch of files is read and submitted a turn,
+ * with a cap on files awaiting their commit.
+ */
+#include <sys/inotify.h>
+#include <sys/queue.h>
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <jansson.h>
+#include <openssl/evp.h>
+
+#include "channel.h"
+#include "clock.h"
+#include "daemon.h"
+#include "ingest.h"
+#include "log.h"
+#include "metrics.h"
+#include "record.h"
+#include "rules.h"
+#include "spool.h"
+#include "tocsin.h"
+#include "xmalloc.h"
+
+#define SPOOL_BATCH		64	/* files read and submitted per turn */
+#define SPOOL_IN_FLIGHT_MAX	256	/* files awaiting their commit */
+#define SPOOL_SCAN_SLICE	1024	/* directory entries read per turn */
+#define SPOOL_QUEUE_MAX		65536	/* names queued; past it, rescan */
+#define SPOOL_BACKOFF_MIN	(1 * MSEC_PER_SEC)
+#define SPOOL_BACKOFF_MAX	(5 * MSEC_PER_MIN)
+#define SPOOL_RENAME_TRIES	1000	/* NAME, NAME.1, ... in done/ */
+#define SPOOL_NAME_MAX		200	/* room for .N and .error after it */
+#define SPOOL_DONE		"done"
+#define SPOOL_REJECTED		"rejected"
+
+struct spool_file {
+	struct spool		*spool;
+	char			*name;
+	struct timespec		 ctime;		/* for a scan's order */
+	TAILQ_ENTRY(spool_file)	 entry;
+};
+TAILQ_HEAD(spool_files, spool_file);
+
+struct spool {
+	struct daemon		*daemon;
+	char			*path;
+	int			 dirfd;
+	int			 inotify_fd;
+	struct event		*inotify_ev;
+	struct event		*work_ev;	/* the next batch, or a pause */
+	struct event		*scan_ev;	/* the next slice of a scan */
+	DIR			*scan;		/* a scan's cursor, or NULL */
+	int			 rescan;	/* again once this scan ends */
+	struct spool_files	 scanned;	/* found by the scan so far */
+	struct spool_files	 queue;		/* to read, in order */
+	size_t			 nqueue;
+	struct spool_files	 retry;		/* to read again after a pause */
+	size_t			 nretry;
+	struct spool_files	 in_flight;	/* awaiting their commit */
+	size_t			 nin_flight;
+	int			 paused;
+	int64_t			 backoff;	/* ms; 0 while all goes well */
+};
+
+static void	spool_work_cb(evutil_socket_t, short, void *);
+static void	spool_scan_cb(evutil_socket_t, short, void *);
+static void	spool_inotify_cb(evutil_socket_t, short, void *);
+
+/*
+ * NAME.json, not a dotfile: what a producer renames in when it is done.
+ * A longer name than SPOOL_NAME_MAX is left alone, and said so.
+ */
+static int
+spool_name_ok(const char *name)
+{
+	size_t	len = strlen(name);
+
+	if (name[0] == '.' || len <= 5 || strcmp(name + len - 5, ".json") != 0)
+		return (0);
+	if (len > SPOOL_NAME_MAX) {
+		log_warnx("spool: ignoring a file whose name is longer than "
+		    "%d bytes: %.64s...", SPOOL_NAME_MAX, name);
+		return (0);
+	}
+	return (1);
+}
+
+static struct spool_file *
+spool_file_new(struct spool *sp, const char *name)
+{
+	struct spool_file	*f;
+
+	f = xcalloc(1, sizeof(*f));
+	f->spool = sp;
+	f->name = xstrdup(name);
+	return (f);
+}
+
+static void
+spool_file_free(struct spool_file *f)
+{
+	free(f->name);
+	free(f);
+}
+
+static void
+spool_files_clear(struct spool_files *list)
+{
+	struct spool_file	*f;
+
+	while ((f = TAILQ_FIRST(list)) != NULL) {
+		TAILQ_REMOVE(list, f, entry);
+		spool_file_free(f);
+	}
+}
+
+/* done/ and rejected/, made again if someone took them away. */
+static int
+spool_subdirs(struct spool *sp)
+{
+	if ((mkdirat(sp->dirfd, SPOOL_DONE, 0750) != 0 && errno != EEXIST) ||
+	    (mkdirat(sp->dirfd, SPOOL_REJECTED, 0750) != 0 &&
+	    errno != EEXIST))
+		return (-1);
+	return (0);
+}
+
+static void
+spool_kick(struct spool *sp)
+{
+	struct timeval	now = { 0, 0 };
+
+	if (!sp->paused && !evtimer_pending(sp->work_ev, NULL))
+		evtimer_add(sp->work_ev, &now);
+}
+
+static void
+spool_enqueue(struct spool *sp, const char *name)
+{
+	struct spool_file	*f;
+
+	if (sp->nqueue >= SPOOL_QUEUE_MAX) {
+		sp->rescan = 1;		/* the directory still has them */
+		return;
+	}
+	f = spool_file_new(sp, name);	/* the macro names elm 4 times */
+	TAILQ_INSERT_TAIL(&sp->queue, f, entry);
+	sp->nqueue++;
+}
+
+/* Read the directory again, a slice a turn; one scan at a time. */
+static void
+spool_rescan(struct spool *sp)
+{
+	struct timeval	now = { 0, 0 };
+	int		fd;
+
+	if (sp->scan != NULL) {
+		sp->rescan = 1;
+		return;
+	}
+	sp->rescan = 0;
+	if ((fd = openat(sp->dirfd, ".", O_RDONLY | O_DIRECTORY |
+	    O_CLOEXEC)) == -1 || (sp->scan = fdopendir(fd)) == NULL) {
+		log_warn("spool: cannot read %s", sp->path);
+		if (fd != -1)
+			close(fd);
+		return;
+	}
+	evtimer_add(sp->scan_ev, &now);
+}
+
+static int
+spool_file_cmp(const void *a, const void *b)
+{
+	const struct spool_file	*fa = *(struct spool_file *const *)a;
+	const struct spool_file	*fb = *(struct spool_file *const *)b;
+
+	if (fa->ctime.tv_sec != fb->ctime.tv_sec)
+		return (fa->ctime.tv_sec < fb->ctime.tv_sec ? -1 : 1);
+	if (fa->ctime.tv_nsec != fb->ctime.tv_nsec)
+		return (fa->ctime.tv_nsec < fb->ctime.tv_nsec ? -1 : 1);
+	return (strcmp(fa->name, fb->name));
+}
+
+/*
+ * A scan is done: its files go first, in the order they arrived (their
+ * change time is when they were renamed in), so that a report left in the
+ * spool while the daemon was down is read before the update that follows
+ * it.
+ */
+static void
+spool_scan_end(struct spool *sp)
+{
+	struct spool_file	**v, *f;
+	size_t			  n = 0, i;
+
+	closedir(sp->scan);
+	sp->scan = NULL;
+	TAILQ_FOREACH(f, &sp->scanned, entry)
+		n++;
+	v = xreallocarray(NULL, n + 1, sizeof(*v));
+	n = 0;
+	while ((f = TAILQ_FIRST(&sp->scanned)) != NULL) {
+		TAILQ_REMOVE(&sp->scanned, f, entry);
+		v[n++] = f;
+	}
+	qsort(v, n, sizeof(*v), spool_file_cmp);
+	for (i = n; i > 0; i--)
+		TAILQ_INSERT_HEAD(&sp->queue, v[i - 1], entry);
+	sp->nqueue += n;
+	free(v);
+	if (n > 0)
+		log_info("spool: found %zu files in %s", n, sp->path);
+	if (sp->rescan)
+		spool_rescan(sp);
+	else
+		spool_kick(sp);
+}
+
+static void
+spool_scan_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct spool		*sp = arg;
+	struct spool_file	*f;
+	struct dirent		*de;
+	struct stat		 st;
+	struct timeval		 now = { 0, 0 };
+	int			 i;
+
+	for (i = 0; i < SPOOL_SCAN_SLICE; i++) {
+		errno = 0;
+		if ((de = readdir(sp->scan)) == NULL) {
+			if (errno != 0)
+				log_warn("spool: reading %s", sp->path);
+			spool_scan_end(sp);
+			return;
+		}
+		if (!spool_name_ok(de->d_name) || fstatat(sp->dirfd,
+		    de->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+			continue;
+		f = spool_file_new(sp, de->d_name);
+		f->ctime = st.st_ctim;
+		TAILQ_INSERT_TAIL(&sp->scanned, f, entry);
+	}
+	evtimer_add(sp->scan_ev, &now);
+}
+
+static void
+spool_inotify_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct spool			*sp = arg;
+	char				 buf[65536]
+	    __attribute__((aligned(__alignof__(struct inotify_event))));
+	const struct inotify_event	*ie;
+	ssize_t				 n;
+	char				*p;
+
+	while ((n = read(fd, buf, sizeof(buf))) > 0) {
+		for (p = buf; p < buf + n; p += sizeof(*ie) + ie->len) {
+			ie = (const struct inotify_event *)p;
+			if (ie->mask & IN_Q_OVERFLOW) {
+				log_info("spool: too many files at once; "
+				    "reading %s again", sp->path);
+				spool_rescan(sp);
+			}
+			if (ie->mask & (IN_DELETE_SELF | IN_MOVE_SELF))
+				log_warnx("spool: %s was removed or moved; "
+				    "nothing more is read from it until a "
+				    "restart", sp->path);
+			if ((ie->mask & (IN_MOVED_TO | IN_CLOSE_WRITE)) &&
+			    ie->len > 0 && spool_name_ok(ie->name))
+				spool_enqueue(sp, ie->name);
+		}
+	}
+	if (n == -1 && errno != EAGAIN && errno != EINTR)
+		log_warn("spool: inotify");
+	if (sp->rescan && sp->scan == NULL)
+		spool_rescan(sp);
+	spool_kick(sp);
+}
+
+/*
+ * Move name to dir/name, or dir/name.1 and so on when a file of that name
+ * is there already: done/ is an archive, and producers reuse names.  The
+ * final name goes to final.  errno is set when it fails.
+ */
+static int
+spool_move(struct spool *sp, const char *name, const char *dir,
+    const char *want, char *final, size_t len)
+{
+	char	target[PATH_MAX], base[NAME_MAX + 1];
+	int	i;
+
+	snprintf(base, sizeof(base), "%s", want);
+	for (i = 0; i < SPOOL_RENAME_TRIES; i++) {
+		if (i == 0)
+			snprintf(final, len, "%s", base);
+		else
+			snprintf(final, len, "%s.%d", base, i);
+		snprintf(target, sizeof(target), "%s/%s", dir, final);
+		if (renameat2(sp->dirfd, name, sp->dirfd, target,
+		    RENAME_NOREPLACE) == 0)
+			return (0);
+		if (errno == EINVAL || errno == ENOSYS) {
+			/* No RENAME_NOREPLACE here: a link fails alike. */
+			if (linkat(sp->dirfd, name, sp->dirfd, target, 0) == 0)
+				return (unlinkat(sp->dirfd, name, 0));
+		}
+		if (errno != EEXIST)
+			return (-1);
+	}
+	errno = EEXIST;
+	return (-1);
+}
+
+/* Has name left the spool behind our back?  errno is kept. */
+static int
+spool_gone(struct spool *sp, const char *name)
+{
+	struct stat	st;
+	int		saved = errno, gone;
+
+	gone = fstatat(sp->dirfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0 &&
+	    errno == ENOENT;
+	errno = saved;
+	return (gone);
+}
+
+/* A name in rejected/ that is free, and its .error name too. */
+static void
+spool_rejected_name(struct spool *sp, const char *name, char *out,
+    size_t len)
+{
+	char		path[PATH_MAX];
+	struct stat	st;
+	int		i;
+
+	for (i = 0; i < SPOOL_RENAME_TRIES; i++) {
+		if (i == 0)
+			snprintf(out, len, "%s", name);
+		else
+			snprintf(out, len, "%s.%d", name, i);
+		snprintf(path, sizeof(path), SPOOL_REJECTED "/%s", out);
+		if (fstatat(sp->dirfd, path, &st, AT_SYMLINK_NOFOLLOW) == 0)
+			continue;
+		snprintf(path, sizeof(path), SPOOL_REJECTED "/%s.error", out);
+		if (fstatat(sp->dirfd, path, &st, AT_SYMLINK_NOFOLLOW) != 0)
+			return;
+	}
+}
+
+/*
+ * rejected/NAME.error, written under a temporary name and renamed, so
+ * that it is whole whenever it is there; it is written before the file is
+ * moved, so a rejected file never lacks it.
+ */
+static int
+spool_write_error(struct spool *sp, const char *name,
+    const struct record_error *err)
+{
+	char	 tmp[PATH_MAX], path[PATH_MAX], *text;
+	json_t	*body;
+	size_t	 len, off = 0;
+	ssize_t	 n;
+	int	 fd, ok, rc = -1;
+
+	body = json_pack("{s:{s:s, s:s, s:s?}}", "error", "code", err->code,
+	    "message", err->message, "field", err->field[0] != '\0' ?
+	    err->field : NULL);
+	text = json_dumps(body, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(body);
+	if (text == NULL)
+		fatalx("spool: cannot encode an error");
+	snprintf(tmp, sizeof(tmp), SPOOL_REJECTED "/.error.tmp");
+	snprintf(path, sizeof(path), SPOOL_REJECTED "/%s.error", name);
+	if ((fd = openat(sp->dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC |
+	    O_CLOEXEC | O_NOFOLLOW, 0640)) == -1)
+		goto out;
+	len = strlen(text);
+	text[len++] = '\n';		/* over the NUL: written by length */
+	while (off < len) {
+		if ((n = write(fd, text + off, len - off)) == -1) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		off += (size_t)n;
+	}
+	ok = off == len && fsync(fd) == 0;
+	if (close(fd) != 0)
+		ok = 0;
+	if (ok)
+		rc = renameat(sp->dirfd, tmp, sp->dirfd, path);
+	if (rc != 0)
+		unlinkat(sp->dirfd, tmp, 0);
+out:
+	free(text);
+	return (rc);
+}
+
+/* A file refused: rejected/ with its .error; -1 if it could not be done. */
+static int
+spool_reject(struct spool *sp, struct spool_file *f,
+    const struct record_error *err)
+{
+	char	final[NAME_MAX + 16];
+
+	spool_rejected_name(sp, f->name, final, sizeof(final));
+	if (spool_write_error(sp, final, err) != 0 ||
+	    spool_move(sp, f->name, SPOOL_REJECTED, final, final,
+	    sizeof(final)) != 0) {
+		log_warn("spool: %s refused (%s: %s), but cannot move it to "
+		    "%s/", f->name, err->code, err->message, SPOOL_REJECTED);
+		return (-1);
+	}
+	log_warnx("spool: %s rejected code=%s field=%s: %s; moved to %s/%s",
+	    f->name, err->code, err->field[0] != '\0' ? err->field : "-",
+	    err->message, SPOOL_REJECTED, final);
+	metrics_spool(METRICS_SPOOL_REJECTED);
+	return (0);
+}
+
+/*
+ * Leave the file where it is and try it again after a pause, twice as
+ * long each time things keep failing.  The files of one batch that fail
+ * together share one pause, and keep their order.
+ */
+static void
+spool_retry(struct spool *sp, struct spool_file *f)
+{
+	struct timeval	tv;
+
+	metrics_spool(METRICS_SPOOL_RETRIED);
+	TAILQ_INSERT_TAIL(&sp->retry, f, entry);
+	sp->nretry++;
+	if (sp->paused)
+		return;
+	sp->backoff = sp->backoff == 0 ? SPOOL_BACKOFF_MIN :
+	    sp->backoff * 2 > SPOOL_BACKOFF_MAX ? SPOOL_BACKOFF_MAX :
+	    sp->backoff * 2;
+	sp->paused = 1;
+	tv.tv_sec = sp->backoff / MSEC_PER_SEC;
+	tv.tv_usec = (sp->backoff % MSEC_PER_SEC) * 1000;
+	evtimer_add(sp->work_ev, &tv);
+	log_warnx("spool: pausing for %lld ms", (long long)sp->backoff);
+}
+
+/* The commit that held a file's events is over: move the file on. */
+static void
+spool_done_cb(int status, const struct engine_result *results, size_t n,
+    const struct record_error *err, void *arg)
+{
+	struct spool_file	*f = arg;
+	struct spool		*sp = f->spool;
+	char			 final[NAME_MAX + 16];
+	size_t			 i, dup = 0;
+
+	TAILQ_REMOVE(&sp->in_flight, f, entry);
+	sp->nin_flight--;
+	switch (status) {
+	case 202:
+		for (i = 0; i < n; i++)
+			dup += results[i].duplicate != 0;
+		if (spool_move(sp, f->name, SPOOL_DONE, f->name, final,
+		    sizeof(final)) == 0)
+			log_info("spool: %s stored events=%zu duplicates=%zu; "
+			    "moved to %s/%s", f->name, n, dup, SPOOL_DONE,
+			    final);
+		else if (spool_gone(sp, f->name))
+			log_info("spool: %s stored events=%zu duplicates=%zu; "
+			    "someone took it away already", f->name, n, dup);
+		else {
+			log_warn("spool: %s stored, but cannot move it to %s/",
+			    f->name, SPOOL_DONE);
+			spool_retry(sp, f);
+			return;
+		}
+		metrics_spool(METRICS_SPOOL_DONE);
+		break;
+	case 400:
+		if (spool_reject(sp, f, err) != 0) {
+			spool_retry(sp, f);
+			return;
+		}
+		break;
+	default:
+		log_warnx("spool: %s not stored: %s", f->name, err->message);
+		spool_retry(sp, f);
+		return;
+	}
+	sp->backoff = 0;
+	spool_file_free(f);
+	spool_kick(sp);
+}
+
+/*
+ * The id prefix of a file's events: a hash of its name, its identity and
+ * change time, and its content.  The same file read again (after a crash
+ * between its commit and its move) gives the same ids; a new file of the
+ * same name and content, renamed in later, gives new ones.
+ */
+static void
+spool_id_prefix(const char *name, const struct stat *st, const char *text,
+    size_t len, char *out, size_t outlen)
+{
+	EVP_MD_CTX	*ctx;
+	unsigned char	 md[EVP_MAX_MD_SIZE];
+	unsigned int	 mdlen = 0;
+	char		 hex[2 * 16 + 1];
+	long long	 ident[5];
+
+	ident[0] = (long long)st->st_dev;
+	ident[1] = (long long)st->st_ino;
+	ident[2] = (long long)st->st_ctim.tv_sec;
+	ident[3] = (long long)st->st_ctim.tv_nsec;
+	ident[4] = (long long)st->st_size;
+	if ((ctx = EVP_MD_CTX_new()) == NULL ||
+	    EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1 ||
+	    EVP_DigestUpdate(ctx, name, strlen(name) + 1) != 1 ||
+	    EVP_DigestUpdate(ctx, ident, sizeof(ident)) != 1 ||
+	    EVP_DigestUpdate(ctx, text, len) != 1 ||
+	    EVP_DigestFinal_ex(ctx, md, &mdlen) != 1 || mdlen < 16)
+		fatalx("spool: SHA-256 failed");
+	EVP_MD_CTX_free(ctx);
+	channel_hex(md, 16, hex);
+	snprintf(out, outlen, "spool:%s", hex);
+}
+
+/* The whole file, up to limit + 1 bytes; NULL with errno set. */
+static char *
+spool_read(int fd, size_t size, size_t limit, size_t *lenp)
+{
+	char	*buf;
+	size_t	 cap = (size < limit ? size : limit) + 1, len = 0;
+	ssize_t	 n;
+
+	buf = xmalloc(cap);
+	while (len < cap) {
+		if ((n = read(fd, buf + len, cap - len)) == -1) {
+			if (errno == EINTR)
+				continue;
+			free(buf);
+			return (NULL);
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	*lenp = len;
+	return (buf);
+}
+
+/* Read one file and submit its events, or reject it. */
+static void
+spool_take(struct spool *sp, struct spool_file *f)
+{
+	struct record_error	  err;
+	struct record		**records;
+	struct spool_file	 *g;
+	struct stat		  st;
+	size_t			  limit, len, n = 0;
+	char			 *text, prefix[64];
+	int			  fd, status;
+
+	TAILQ_FOREACH(g, &sp->in_flight, entry) {
+		if (strcmp(g->name, f->name) == 0) {
+			spool_file_free(f);	/* that one will see to it */
+			return;
+		}
+	}
+	memset(&err, 0, sizeof(err));
+	limit = rules_site(daemon_rules(sp->daemon))->body_limit;
+	fd = openat(sp->dirfd, f->name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+	    O_CLOEXEC);
+	if (fd == -1 && errno == ENOENT) {
+		spool_file_free(f);	/* moved already, or taken back */
+		return;
+	}
+	if (fd == -1 || fstat(fd, &st) != 0) {
+		record_error_set(&err, "unreadable", "", "cannot read the "
+		    "file: %s", strerror(errno));
+		goto reject;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		record_error_set(&err, "unreadable", "", "not a regular file");
+		goto reject;
+	}
+	if ((size_t)st.st_size > limit) {
+		record_error_set(&err, "body_too_large", "", "the file is "
+		    "%lld bytes; the limit is %zu", (long long)st.st_size,
+		    limit);
+		goto reject;
+	}
+	if ((text = spool_read(fd, (size_t)st.st_size, limit, &len)) == NULL) {
+		record_error_set(&err, "unreadable", "", "cannot read the "
+		    "file: %s", strerror(errno));
+		goto reject;
+	}
+	close(fd);
+	fd = -1;
+	spool_id_prefix(f->name, &st, text, len, prefix, sizeof(prefix));
+	records = record_parse_body(text, len, limit, clock_now(), prefix, &n,
+	    &err, &status);
+	free(text);
+	if (records == NULL)
+		goto reject;
+	TAILQ_INSERT_TAIL(&sp->in_flight, f, entry);
+	sp->nin_flight++;
+	ingest_submit(daemon_ingest(sp->daemon), records, n, spool_done_cb, f);
+	return;
+
+reject:
+	if (fd != -1)
+		close(fd);
+	metrics_events(METRICS_REJECTED, n > 0 ? n : 1);
+	if (spool_reject(sp, f, &err) != 0)
+		spool_retry(sp, f);
+	else
+		spool_file_free(f);
+}
+
+/* A batch of files a turn; again next turn while there is more. */
+static void
+spool_work_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct spool		*sp = arg;
+	struct spool_file	*f;
+	int			 i;
+
+	if (sp->paused) {
+		sp->paused = 0;
+		if (spool_subdirs(sp) != 0)
+			log_warn("spool: cannot make %s/%s and %s/", sp->path,
+			    SPOOL_DONE, SPOOL_REJECTED);
+	}
+	if (!TAILQ_EMPTY(&sp->retry)) {
+		TAILQ_CONCAT(&sp->retry, &sp->queue, entry);
+		TAILQ_CONCAT(&sp->queue, &sp->retry, entry);
+		sp->nqueue += sp->nretry;
+		sp->nretry = 0;
+	}
+	if (sp->scan != NULL)
+		return;		/* its end kicks us, its files first */
+	for (i = 0; i < SPOOL_BATCH && sp->nin_flight < SPOOL_IN_FLIGHT_MAX &&
+	    !sp->paused && (f = TAILQ_FIRST(&sp->queue)) != NULL; i++) {
+		TAILQ_REMOVE(&sp->queue, f, entry);
+		sp->nqueue--;
+		spool_take(sp, f);
+	}
+	if (!TAILQ_EMPTY(&sp->queue) && sp->nin_flight < SPOOL_IN_FLIGHT_MAX)
+		spool_kick(sp);
+}
+
+struct spool *
+spool_new(struct event_base *base, struct daemon *d, const char *path,
+    char **cause)
+{
+	struct spool	*sp;
+
+	sp = xcalloc(1, sizeof(*sp));
+	sp->daemon = d;
+	sp->path = xstrdup(path);
+	sp->dirfd = sp->inotify_fd = -1;
+	TAILQ_INIT(&sp->scanned);
+	TAILQ_INIT(&sp->queue);
+	TAILQ_INIT(&sp->retry);
+	TAILQ_INIT(&sp->in_flight);
+	if (mkdir(path, 0750) != 0 && errno != EEXIST) {
+		xasprintf(cause, "cannot make %s: %s", path, strerror(errno));
+		goto fail;
+	}
+	if ((sp->dirfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) ==
+	    -1) {
+		xasprintf(cause, "%s: %s", path, strerror(errno));
+		goto fail;
+	}
+	if (spool_subdirs(sp) != 0) {
+		xasprintf(cause, "cannot make %s/%s and %s/: %s", path,
+		    SPOOL_DONE, SPOOL_REJECTED, strerror(errno));
+		goto fail;
+	}
+	if ((sp->inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) == -1 ||
+	    inotify_add_watch(sp->inotify_fd, path, IN_MOVED_TO |
+	    IN_CLOSE_WRITE | IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR) ==
+	    -1) {
+		xasprintf(cause, "cannot watch %s: %s", path, strerror(errno));
+		goto fail;
+	}
+	sp->inotify_ev = event_new(base, sp->inotify_fd, EV_READ | EV_PERSIST,
+	    spool_inotify_cb, sp);
+	event_add(sp->inotify_ev, NULL);
+	sp->work_ev = evtimer_new(base, spool_work_cb, sp);
+	sp->scan_ev = evtimer_new(base, spool_scan_cb, sp);
+	spool_rescan(sp);	/* what came while we were down */
+	log_info("spool: watching %s", path);
+	return (sp);
+fail:
+	spool_free(sp);
+	return (NULL);
+}
+
+/*
+ * Files awaiting their commit are forgotten, not lost: they are still in
+ * the directory, and the next start reads them again.
+ */
+void
+spool_free(struct spool *sp)
+{
+	if (sp == NULL)
+		return;
+	if (sp->inotify_ev != NULL)
+		event_free(sp->inotify_ev);
+	if (sp->work_ev != NULL)
+		event_free(sp->work_ev);
+	if (sp->scan_ev != NULL)
+		event_free(sp->scan_ev);
+	if (sp->scan != NULL)
+		closedir(sp->scan);
+	spool_files_clear(&sp->scanned);
+	spool_files_clear(&sp->queue);
+	spool_files_clear(&sp->retry);
+	spool_files_clear(&sp->in_flight);
+	if (sp->inotify_fd != -1)
+		close(sp->inotify_fd);
+	if (sp->dirfd != -1)
+		close(sp->dirfd);
+	free(sp->path);
+	free(sp);
+}
+
+/* Files seen and not yet moved on: queued, awaiting a commit or a retry. */
+size_t
+spool_pending(const struct spool *sp)
+{
+	return (sp->nqueue + sp->nretry + sp->nin_flight);
+}

@@ -1,0 +1,229 @@
+"""The spool directory end to end: files renamed in are ingested and moved to
+done/, bad ones to rejected/ with a .error, files present at start-up are read
+in the order they came, a kill -9 between the commit and the move stores
+nothing twice, and hundreds of files at once are taken in bounded batches."""
+
+import harness
+from harness import *
+
+
+def spool_daemon(site_spool=True, body_limit=None, args=()):
+    """A daemon whose site says spool = "spool" (relative to the site file)."""
+    sink = Sink()
+    files = site_files(sink, due="1h", body_limit=body_limit)
+    if site_spool:
+        files["site.lua"] = files["site.lua"].replace(
+            'rules = { "." }', 'rules = { "." }, spool = "spool"', 1)
+    d = Daemon(files, args=args)
+    return d, os.path.join(d.dir, "spool")
+
+
+def drop(spool, name, body):
+    """As a producer does: write under a dot name, then rename it in."""
+    if not isinstance(body, bytes):
+        body = json.dumps(body, ensure_ascii=False).encode("utf-8")
+    tmp = os.path.join(spool, f".{name}.tmp")
+    with open(tmp, "wb") as f:
+        f.write(body)
+    os.rename(tmp, os.path.join(spool, name))
+    return os.path.join(spool, name)
+
+
+def in_dir(spool, sub, name):
+    return os.path.exists(os.path.join(spool, sub, name))
+
+
+def log_text(d):
+    with open(d.log_path, encoding="utf-8", errors="replace") as f:
+        return f.read()
+
+
+def test_spool_file_ingested():
+    d, spool = spool_daemon()
+    d.start()
+    expect(os.path.isdir(os.path.join(spool, "done")) and
+           os.path.isdir(os.path.join(spool, "rejected")),
+           "done/ and rejected/ were not made")
+    drop(spool, "first.json", report("inc-spool-1", id="sp-1"))
+    wait_until(lambda: in_dir(spool, "done", "first.json"), 5, "first.json in done/")
+    expect(not os.path.exists(os.path.join(spool, "first.json")), "first.json is still in the spool")
+    inc = d.incident("inc-spool-1")
+    expect(len(inc.get("events") or []) == 1, f"want one stored event, got {short(inc.get('events'))}")
+    expect(timeline(inc, "obligation.set", obligation="assessment"),
+           "the procedure did not apply to a spooled report")
+
+    # Same name again, new content: done/ keeps both.
+    drop(spool, "first.json", {"type": "update", "incident": "inc-spool-1", "unit": "hosp-a",
+                               "summary": "续报"})
+    wait_until(lambda: in_dir(spool, "done", "first.json.1"), 5, "the second first.json in done/")
+    expect(len(d.incident("inc-spool-1").get("events") or []) == 2, "the update was not stored")
+    d.stop()
+
+
+def test_spool_array():
+    d, spool = spool_daemon()
+    d.start()
+    drop(spool, "batch.json", [
+        report("inc-spool-arr"),
+        {"type": "update", "incident": "inc-spool-arr", "unit": "hosp-a", "summary": "续报一"},
+        {"id": "own-id", "type": "assessment", "incident": "inc-spool-arr", "unit": "hosp-a",
+         "grade": 2},
+    ])
+    wait_until(lambda: in_dir(spool, "done", "batch.json"), 5, "batch.json in done/")
+    inc = d.incident("inc-spool-arr")
+    expect(len(inc.get("events") or []) == 3, f"want 3 events, got {short(inc.get('events'))}")
+    expect(inc.get("grade") == 2, f"the assessment's grade was not applied: {inc.get('grade')!r}")
+    expect(obligation(inc, "assessment").get("status") == "met", "the assessment did not meet it")
+    d.stop()
+    ids = sorted(r[0] for r in d.query_db("SELECT id FROM events"))
+    made = [i for i in ids if i.startswith("spool:")]
+    expect("own-id" in ids and len(made) == 2 and {i.rsplit(":", 1)[1] for i in made} == {"0", "1"},
+           f"event ids: want own-id and two spool:…:0/1, got {ids}")
+
+
+def test_spool_rejected():
+    d, spool = spool_daemon(body_limit=4096)
+    d.start()
+    cases = {
+        # name: (body, code, field)
+        "malformed.json": (b'{"type": "report", "unit": ', "invalid_json", None),
+        "utf8.json": (b'{"type":"report","incident":"inc-x","category":"network_security",'
+                      b'"unit":"hosp-a","title":"\xe5\x9b\xff\xfe"}', "invalid_utf8", None),
+        "array.json": ([report("inc-x", id="never-1"), {"type": "report", "incident": "inc-x",
+                                                        "category": "network_security"}],
+                       "missing_field", "unit"),
+        "unknown.json": ({"type": "update", "incident": "inc-never", "unit": "hosp-a"},
+                         "unknown_incident", "incident"),
+        "huge.json": (report("inc-x", summary="x" * 5000), "body_too_large", None),
+        "number.json": (b"42", "not_an_object", None),
+    }
+    # Names the spool must leave alone.
+    with open(os.path.join(spool, ".hidden.json"), "w") as f:
+        f.write("{}")
+    with open(os.path.join(spool, "notes.txt"), "w") as f:
+        f.write("{}")
+    for name, (body, _, _) in cases.items():
+        drop(spool, name, body)
+    drop(spool, "last.json", report("inc-spool-ok"))
+    wait_until(lambda: in_dir(spool, "done", "last.json"), 5, "the good file after the bad ones")
+
+    problems = []
+    for name, (_, code, field) in cases.items():
+        if not in_dir(spool, "rejected", name):
+            problems.append(f"{name} is not in rejected/")
+            continue
+        try:
+            with open(os.path.join(spool, "rejected", name + ".error"), encoding="utf-8") as f:
+                err = json.load(f).get("error")
+        except (OSError, ValueError) as e:
+            problems.append(f"{name}.error: {e}")
+            continue
+        if not isinstance(err, dict) or err.get("code") != code or not err.get("message"):
+            problems.append(f"{name}.error: want code {code} and a message, got {err!r}")
+        elif field is not None and err.get("field") != field:
+            problems.append(f"{name}.error: want field {field}, got {err.get('field')!r}")
+        if os.path.exists(os.path.join(spool, name)):
+            problems.append(f"{name} is still in the spool")
+    for name in (".hidden.json", "notes.txt"):
+        if not os.path.exists(os.path.join(spool, name)):
+            problems.append(f"{name} was taken, though it is not NAME.json")
+    if d.request("GET", "/v1/incidents/inc-x").status != 404:
+        problems.append("a refused file left an incident behind")
+    d.stop()
+    n = d.query_db("SELECT count(*) FROM events WHERE incident != 'inc-spool-ok'")[0][0]
+    if n:
+        problems.append(f"refused files stored {n} events")
+    expect(not problems, "; ".join(problems))
+
+
+def test_spool_files_at_startup():
+    """Files left while the daemon was down are read in the order they came."""
+    d, spool = spool_daemon()
+    os.makedirs(spool)
+    # The update's name sorts first; it came second and must be read second.
+    first = drop(spool, "b-report.json", report("inc-spool-start"))
+    second = drop(spool, "a-update.json", {"type": "update", "incident": "inc-spool-start",
+                                          "unit": "hosp-a", "summary": "续报"})
+
+    def renamed_later():
+        if os.stat(second).st_ctime_ns > os.stat(first).st_ctime_ns:
+            return True
+        os.rename(second, second + ".x")        # a rename sets the change time again
+        os.rename(second + ".x", second)
+        return False
+    wait_until(renamed_later, 5, "the second file to carry a later change time")
+    drop(spool, "c-array.json", [{"type": "update", "incident": "inc-spool-start", "unit": "hosp-a"},
+                                 report("inc-spool-start-2")])
+    d.start()
+    wait_until(lambda: all(in_dir(spool, "done", n) for n in
+                           ("b-report.json", "a-update.json", "c-array.json")),
+               5, "the three files in done/")
+    expect(len(d.incident("inc-spool-start").get("events") or []) == 3,
+           "the start-up files' events are not all stored")
+    d.incident("inc-spool-start-2")
+    d.stop()
+
+
+def test_spool_kill9_between_commit_and_move():
+    """Stored, not yet moved, killed: after a restart the file is in done/, stored once."""
+    d, spool = spool_daemon(site_spool=False, args=["--spool", "inbox"])
+    spool = os.path.join(d.dir, "inbox")
+    d.start()
+    done = os.path.join(spool, "done")
+    # done/ cannot take the file: the commit happens, the move fails.
+    os.rename(done, done + ".away")
+    with open(done, "w") as f:
+        f.write("not a directory\n")
+    drop(spool, "crash.json", [report("inc-spool-crash"),
+                               {"type": "update", "incident": "inc-spool-crash", "unit": "hosp-a"},
+                               {"id": "crash-own", "type": "update", "incident": "inc-spool-crash",
+                                "unit": "hosp-a"}])
+    wait_until(lambda: "crash.json stored, but cannot move it to done/" in log_text(d), 5,
+               "the failed move in the log")
+    expect(len(d.incident("inc-spool-crash").get("events") or []) == 3,
+           "the file's events were not committed before the move")
+    expect(os.path.exists(os.path.join(spool, "crash.json")), "the file left the spool")
+    d.kill9()
+
+    os.remove(done)
+    os.rename(done + ".away", done)
+    d.start()
+    wait_until(lambda: in_dir(spool, "done", "crash.json"), 5, "crash.json in done/ after the restart")
+    expect("crash.json stored events=3 duplicates=3" in log_text(d),
+           "the second reading of the file was not all duplicates")
+    d.stop()
+    n = d.query_db("SELECT count(*) FROM events WHERE incident = 'inc-spool-crash'")[0][0]
+    expect(n == 3, f"want the file's 3 events stored once, found {n} rows")
+    n = d.query_db("SELECT count(*) FROM incidents WHERE key = 'inc-spool-crash'")[0][0]
+    expect(n == 1, f"want one incident, found {n}")
+
+
+def test_spool_many_files():
+    """Hundreds of files at once: all ingested, in many small commits."""
+    count = 400
+    d, spool = spool_daemon()
+    d.start()
+    for i in range(count):
+        with open(os.path.join(spool, f".f{i:04d}.tmp"), "w", encoding="utf-8") as f:
+            json.dump({"type": "daily", "unit": f"unit-{i}", "zero": True}, f)
+    commits0 = commit_count(d)
+    for i in range(count):
+        os.rename(os.path.join(spool, f".f{i:04d}.tmp"), os.path.join(spool, f"f{i:04d}.json"))
+    wait_until(lambda: len(os.listdir(os.path.join(spool, "done"))) == count, 60,
+               f"{count} files in done/")
+    commits = commit_count(d) - commits0
+    expect(commits >= count // 64,
+           f"{count} files went in {commits} commits: the batches are not bounded")
+    left = [n for n in os.listdir(spool) if n not in ("done", "rejected")]
+    expect(not left and not os.listdir(os.path.join(spool, "rejected")),
+           f"left behind: {left[:5]}, rejected: {os.listdir(os.path.join(spool, 'rejected'))[:5]}")
+    d.stop()
+    n = d.query_db("SELECT count(*) FROM events WHERE type = 'daily'")[0][0]
+    expect(n == count, f"want {count} events, found {n}")
+
+
+def commit_count(d):
+    r = d.request("GET", "/metrics")
+    m = re.search(r"^tocsin_commit_seconds_count (\d+)$", r.raw.decode(), re.M)
+    expect(m is not None, "no tocsin_commit_seconds_count in /metrics")
+    return int(m.group(1))
