@@ -56,6 +56,16 @@ struct outbox *daemon_outbox(struct daemon *d) { return (d->outbox); }
 struct rules *daemon_rules(struct daemon *d) { return (d->rules); }
 int64_t daemon_started_at(struct daemon *d) { return (d->started_at); }
 
+/* One problem of a site as "rules: problem=\"file:line: message\"". */
+static void
+daemon_log_problem(const char *what, const char *text)
+{
+	char	*q = log_quote(text);
+
+	log_warnx("rules: %s=%s", what, q);
+	free(q);
+}
+
 /* Load and check a rule set; NULL after logging every problem. */
 static struct rules *
 daemon_load_rules(const struct daemon_options *opts)
@@ -67,13 +77,13 @@ daemon_load_rules(const struct daemon_options *opts)
 
 	r = check_load(opts->site, &opts->rules, &problems);
 	for (i = 0; i < problems.n; i++)
-		log_warnx("rules: %s", problems.v[i]);
+		daemon_log_problem("problem", problems.v[i]);
 	rules_problems_clear(&problems);
 	if (r == NULL)
 		return (NULL);
 	warnings = rules_warnings(r);
 	for (i = 0; i < warnings->n; i++)
-		log_warnx("rules: %s", warnings->v[i]);
+		daemon_log_problem("warning", warnings->v[i]);
 	return (r);
 }
 
@@ -135,7 +145,7 @@ daemon_timer_cb(evutil_socket_t fd, short what, void *arg)
 		goto rearm;
 	}
 	if (fired > 0)
-		log_debug("daemon: fired=%d timers lateness_ms=%lld", fired,
+		log_debug("daemon: timers fired=%d lateness_ms=%lld", fired,
 		    (long long)(clock_now() - due));
 rearm:
 	daemon_after_commit(d);
@@ -193,7 +203,8 @@ daemon_signal_cb(evutil_socket_t sig, short what, void *arg)
 		break;
 	case SIGINT:
 	case SIGTERM:
-		log_info("daemon: stopping signal=%d", (int)sig);
+		log_info("daemon: stopping signal=%s",
+		    sig == SIGTERM ? "TERM" : "INT");
 		sd_notify(0, "STOPPING=1");
 		event_base_loopbreak(d->base);
 		break;
@@ -238,7 +249,7 @@ daemon_run(const struct daemon_options *opts)
 {
 	struct daemon	 d;
 	static const int signals[] = { SIGHUP, SIGINT, SIGTERM };
-	char		*path, *cause;
+	char		*path, *cause, *q;
 	const char	*listen;
 	size_t		 i;
 	int		 rc = 1;
@@ -255,7 +266,10 @@ daemon_run(const struct daemon_options *opts)
 	path = daemon_db_path(opts, d.rules);
 	d.store = store_open(path, rules_site(d.rules)->synchronous, &cause);
 	if (d.store == NULL) {
-		log_warnx("daemon: store: %s", cause);
+		q = log_quote(cause);
+		log_warnx("daemon: cannot open the store db=%s error=%s", path,
+		    q);
+		free(q);
 		free(cause);
 		free(path);
 		goto out;
@@ -263,7 +277,7 @@ daemon_run(const struct daemon_options *opts)
 	d.engine = engine_new(d.store, d.rules);
 	engine_set_sink(d.engine, daemon_action_cb, &d);
 	if (engine_recover(d.engine) != 0) {
-		log_warnx("daemon: cannot rebuild the timers from %s", path);
+		log_warnx("daemon: cannot rebuild the timers db=%s", path);
 		free(path);
 		goto out;
 	}
@@ -283,7 +297,9 @@ daemon_run(const struct daemon_options *opts)
 	d.http = http_new(d.base, &d, listen, rules_site(d.rules)->body_limit,
 	    &cause);
 	if (d.http == NULL) {
-		log_warnx("daemon: %s", cause);
+		q = log_quote(cause);
+		log_warnx("daemon: cannot listen error=%s", q);
+		free(q);
 		free(cause);
 		free(path);
 		goto out;
