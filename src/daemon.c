@@ -6,12 +6,21 @@
  * Deadlines: one evtimer, always armed for the engine's earliest timer.
  * When it fires, the due timers are applied in one transaction of bounded
  * size, and the timer is armed again.
+ *
+ * systemd (Type=notify): READY=1 once the listener is bound, RELOADING=1
+ * and READY=1 again around a SIGHUP reload, STOPPING=1 on the way out, each
+ * with a STATUS= line for `systemctl status`.  With WatchdogSec= set, a
+ * timer on the loop itself sends WATCHDOG=1 at half the interval, so a
+ * loop stuck anywhere stops feeding it and systemd restarts us.  Without
+ * $NOTIFY_SOCKET all of this is a no-op.
  */
+#include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include <event2/event.h>
 #include <systemd/sd-daemon.h>
@@ -44,6 +53,7 @@ struct daemon {
 	struct ingest			*ingest;
 	struct http			*http;
 	struct event			*timer_ev;
+	struct event			*watchdog_ev;
 	struct event			*sig_ev[3];
 	int64_t				 started_at;
 	uint64_t			 notified;	/* seen by the outbox */
@@ -169,27 +179,73 @@ daemon_sync_recurring(struct daemon *d)
 	}
 }
 
+/* CLOCK_MONOTONIC in microseconds, as RELOADING=1 wants it. */
+static uint64_t
+daemon_monotonic_usec(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000);
+}
+
+/* READY=1 with what `systemctl status` should say. */
+static void
+daemon_notify_ready(struct daemon *d, const char *how)
+{
+	sd_notifyf(0, "READY=1\nSTATUS=%s: %zu procedures, site %s", how,
+	    rules_procedure_count(d->rules), d->opts->site);
+}
+
+static void
+daemon_watchdog_cb(evutil_socket_t fd, short what, void *arg)
+{
+	sd_notify(0, "WATCHDOG=1");
+}
+
+/*
+ * With WatchdogSec= (systemd passes $WATCHDOG_USEC), feed the watchdog from
+ * the loop at half the interval.  Returns the interval in ms, or 0.
+ */
+static int64_t
+daemon_watchdog_start(struct daemon *d)
+{
+	uint64_t	usec, half;
+	struct timeval	tv;
+
+	if (sd_watchdog_enabled(0, &usec) <= 0 || usec == 0)
+		return (0);
+	half = usec / 2;
+	tv.tv_sec = half / 1000000;
+	tv.tv_usec = half % 1000000;
+	d->watchdog_ev = event_new(d->base, -1, EV_PERSIST, daemon_watchdog_cb,
+	    d);
+	event_add(d->watchdog_ev, &tv);
+	return ((int64_t)(usec / 1000));
+}
+
 static void
 daemon_reload(struct daemon *d)
 {
 	struct rules	*r;
 
-	sd_notify(0, "RELOADING=1");
+	sd_notifyf(0, "RELOADING=1\nSTATUS=reloading %s\nMONOTONIC_USEC=%"
+	    PRIu64, d->opts->site, daemon_monotonic_usec());
 	log_info("daemon: reloading site=%s", d->opts->site);
-	if ((r = daemon_load_rules(d->opts)) == NULL)
+	if ((r = daemon_load_rules(d->opts)) == NULL) {
 		log_warnx("daemon: reload failed; the old rules keep running");
-	else {
-		engine_set_rules(d->engine, r);
-		outbox_set_rules(d->outbox, r);
-		http_set_body_limit(d->http, rules_site(r)->body_limit);
-		rules_free(d->rules);
-		d->rules = r;
-		daemon_sync_recurring(d);
-		daemon_arm(d);
-		log_info("daemon: reloaded procedures=%zu",
-		    rules_procedure_count(r));
+		daemon_notify_ready(d, "reload failed, old rules running");
+		return;
 	}
-	sd_notify(0, "READY=1");
+	engine_set_rules(d->engine, r);
+	outbox_set_rules(d->outbox, r);
+	http_set_body_limit(d->http, rules_site(r)->body_limit);
+	rules_free(d->rules);
+	d->rules = r;
+	daemon_sync_recurring(d);
+	daemon_arm(d);
+	log_info("daemon: reloaded procedures=%zu", rules_procedure_count(r));
+	daemon_notify_ready(d, "reloaded");
 }
 
 static void
@@ -205,7 +261,7 @@ daemon_signal_cb(evutil_socket_t sig, short what, void *arg)
 	case SIGTERM:
 		log_info("daemon: stopping signal=%s",
 		    sig == SIGTERM ? "TERM" : "INT");
-		sd_notify(0, "STOPPING=1");
+		sd_notify(0, "STOPPING=1\nSTATUS=stopping");
 		event_base_loopbreak(d->base);
 		break;
 	}
@@ -234,6 +290,8 @@ daemon_teardown(struct daemon *d)
 	}
 	if (d->timer_ev != NULL)
 		event_free(d->timer_ev);
+	if (d->watchdog_ev != NULL)
+		event_free(d->watchdog_ev);
 	ingest_free(d->ingest);
 	httpc_free(d->httpc);		/* ends transfers into the outbox */
 	outbox_free(d->outbox);
@@ -252,6 +310,7 @@ daemon_run(const struct daemon_options *opts)
 	char		*path, *cause, *q;
 	const char	*listen;
 	size_t		 i;
+	int64_t		 watchdog_ms;
 	int		 rc = 1;
 
 	memset(&d, 0, sizeof(d));
@@ -312,13 +371,15 @@ daemon_run(const struct daemon_options *opts)
 	d.timer_ev = evtimer_new(d.base, daemon_timer_cb, &d);
 	daemon_arm(&d);
 	outbox_kick(d.outbox);		/* what was queued before we stopped */
+	watchdog_ms = daemon_watchdog_start(&d);
 
 	log_info("daemon: started version=%s listen=%s db=%s site=%s "
-	    "procedures=%zu timers=%s", TOCSIN_VERSION, listen, path,
-	    opts->site, rules_procedure_count(d.rules),
-	    engine_next_due(d.engine) == INT64_MAX ? "none" : "pending");
+	    "procedures=%zu timers=%s watchdog_ms=%lld", TOCSIN_VERSION, listen,
+	    path, opts->site, rules_procedure_count(d.rules),
+	    engine_next_due(d.engine) == INT64_MAX ? "none" : "pending",
+	    (long long)watchdog_ms);
 	free(path);
-	sd_notify(0, "READY=1");
+	daemon_notify_ready(&d, "running");
 	event_base_dispatch(d.base);
 	rc = 0;
 out:
