@@ -163,3 +163,128 @@ def test_service_watchdog_other_pid():
         d.stop()
     finally:
         ns.close()
+
+
+# ---------------------------------------------------------------- secrets and the log
+
+SECRETS = {
+    "hook_url_token": "hooktok-5c1e7d0a93b24f6e",
+    "hook_secret": "whsec_" + base64.b64encode(b"ops-e2e-hook-signing-key-0123456789").decode(),
+    "sms_key": "smskey-9f8e7d6c5b4a39281706",
+    "ingest_token": "ingest-token-a1b2c3d4e5f60718",
+}
+URL_SECRETS = {                     # held in channel URLs written in the site itself
+    "dead_token": "deadtok-7a6b5c4d3e2f1a0b",
+    "down_token": "downtok-0f1e2d3c4b5a6978",
+    "down_key": "downkey-1234567890abcdef",
+    "sms_url_key": "smsurlkey-fedcba0987654321",
+}
+WRONG_TOKEN = "wrong-token-0011223344556677"
+
+SECRET_SITE = """\
+site {{ listen = "127.0.0.1:@PORT@", timezone = "Asia/Shanghai", rules = {{ "." }},
+       public_url = "http://127.0.0.1:@PORT@/" }}
+token "ingest" {{ secret = secret("ingest_token") }}
+channel "hook" {{ kind = "webhook", url = secret("hook_url"), secret = secret("hook_secret") }}
+channel "dead" {{ kind = "webhook", url = "{dead_url}", secret = secret("hook_secret") }}
+channel "down" {{ kind = "webhook", url = "{down_url}", secret = secret("hook_secret") }}
+channel "sms" {{ kind = "sms", provider = "http", url = "{sms_url}",
+                headers = {{ "X-Api-Key: " .. secret("sms_key") }} }}
+channel "log" {{ kind = "log" }}
+person "zhao" {{ name = "赵一", phone = "+8613800000001", roles = {{ "duty" }},
+                channels = {{ "hook", "sms", "down" }} }}
+person "sun"  {{ name = "孙三", phone = "+8613800000003", roles = {{ "deputy" }},
+                channels = {{ "dead" }} }}
+group "office" {{ name = "办公室", members = {{}}, channels = {{ "log" }} }}
+"""
+
+SECRET_RULES = """\
+procedure "netsec" {
+  title = "网络安全突发事件",
+  match = { category = "network_security" },
+  on_open = { notify = { "office", "duty", "deputy" } },
+  obligations = {
+    { id = "assessment", title = "评估", due = "1s", met_by = { type = "assessment" },
+      owner = "office", on_breach = "standard" },
+  },
+}
+policy "standard" { { notify = { "office", "duty" } } }
+"""
+
+
+def post_with_token(d, body, token):
+    req = urllib.request.Request(d.base + "/v1/events", method="POST",
+                                 data=json.dumps(body, ensure_ascii=False).encode(),
+                                 headers={"Content-Type": "application/json",
+                                          "Authorization": f"Bearer {token}"})
+    try:
+        with URLOPEN(req, timeout=10) as r:
+            return r.status
+    except urllib.error.HTTPError as e:
+        return e.code
+
+
+def test_service_no_secrets_in_log():
+    """Channel secrets, gateway keys in URLs, ingest tokens and ack tokens never reach the log."""
+    sink, dead = Sink(), Sink()
+    dead.fail_for(600, status=400)              # refused for good: the message dies
+    closed = free_port()                        # nothing listens: delivery keeps failing
+    sites = SECRET_SITE.format(
+        dead_url=dead.url(f"/hook?access_token={URL_SECRETS['dead_token']}"),
+        down_url=(f"http://127.0.0.1:{closed}/hook?access_token={URL_SECRETS['down_token']}"
+                  f"&key={URL_SECRETS['down_key']}"),
+        sms_url=sink.url(f"/sms?apikey={URL_SECRETS['sms_url_key']}&to={{phone}}"))
+    files = {"site.lua": sites, "rules.lua": SECRET_RULES,
+             "secrets/hook_url": sink.url(f"/hook?access_token={SECRETS['hook_url_token']}") + "\n"}
+    for name in ("hook_secret", "sms_key", "ingest_token"):
+        files[f"secrets/{name}"] = SECRETS[name] + "\n"
+    d = Daemon(files, args=("--log-level", "debug")).start()
+
+    key = "inc-secret"
+    expect(post_with_token(d, report(key), WRONG_TOKEN) == 401, "a wrong bearer token was taken")
+    expect(post_with_token(d, report(key), SECRETS["ingest_token"]) == 202,
+           "the configured bearer token was refused")
+
+    # The webhook and the SMS go out, signed and keyed; the dead channel dies and
+    # the office hears of it on the log; the closed port fails and is retried.
+    hooks = wait_until(lambda: at_least(2, [p for p in sink.webhooks(incident=key)
+                                            if p.path.startswith("/hook")]),
+                       10, "the opened and breach webhooks")
+    expect(all(signature_problem(p, SECRETS["hook_secret"]) is None for p in hooks),
+           "webhooks not signed with the secret from secrets/hook_secret")
+    expect(all(f"access_token={SECRETS['hook_url_token']}" in p.path for p in hooks),
+           f"the webhook URL from secrets/hook_url was not used: {[p.path for p in hooks]}")
+    wait_until(lambda: [p for p in sink.posts if p.path.startswith("/sms")], 10, "the SMS")
+    wait_until(lambda: "【通知未送达】" in open(d.log_path, encoding="utf-8").read(), 10,
+               "the undelivered notice on the log channel")
+    wait_until(lambda: "outbox: delivery failed" in open(d.log_path, encoding="utf-8").read(), 10,
+               "a failed delivery to the closed port in the log")
+
+    # Use one link, as a person would.
+    link = hooks[0].body.get("ack_url") or ""
+    expect("/ack/" in link, f"no ack_url in the webhook body: {short(hooks[0].body)}")
+    path = link[link.index("/ack/"):]
+    expect(d.request("GET", path).status == 200, "the ack page")
+    expect(d.request("POST", path, b"", content_type="application/x-www-form-urlencoded").status
+           in (200, 303), "pressing the ack button")
+    d.stop()
+
+    tokens = [t for (t,) in d.query_db("SELECT token FROM ack_links")]
+    expect(len(tokens) >= 4, f"want ack links for every message, got {len(tokens)}")
+    with open(d.log_path, encoding="utf-8") as f:
+        text = f.read()
+    for name, value in list(SECRETS.items()) + list(URL_SECRETS.items()) + [("wrong", WRONG_TOKEN)]:
+        expect(value not in text, f"the log holds the secret {name}")
+    hook_key = base64.b64decode(SECRETS["hook_secret"][len("whsec_"):]).decode()
+    expect(hook_key not in text, "the log holds the decoded webhook signing key")
+    for t in tokens:
+        expect(t not in text, f"the log holds the acknowledgement token {t}")
+    expect("access_token=" not in text and "apikey=" not in text, "the log holds a gateway URL")
+    expect("/ack/<token>" in text, "the log channel does not show its links with the token cut")
+
+    # One event, one line: every daemon line has the prefix and a level.
+    for line in text.splitlines():
+        if line.startswith("=== harness"):
+            continue
+        expect(re.match(r"tocsind: level=(error|warn|info|debug) \S", line),
+               f"a log line not in the form 'tocsind: level=LEVEL ...': {line!r}")
