@@ -7,10 +7,14 @@ hands it to tocsind as $NOTIFY_SOCKET (with $WATCHDOG_USEC), and reads what
 the daemon says, as the service manager would.
 """
 
+import glob
+import itertools
+
 import harness
 from harness import *
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+NOTIFY_SOCKETS = itertools.count()
 
 
 # ---------------------------------------------------------------- sd_notify
@@ -19,7 +23,7 @@ class NotifySocket:
     """$NOTIFY_SOCKET: every datagram, parsed into a dict, with its arrival time."""
 
     def __init__(self):
-        self.path = tempfile.mktemp(prefix="notify-", suffix=".sock", dir=harness.CTX.dir)
+        self.path = os.path.join(harness.CTX.dir, f"notify-{next(NOTIFY_SOCKETS)}.sock")
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
         self.sock.bind(self.path)
         self.sock.settimeout(0.2)
@@ -55,19 +59,23 @@ class NotifySocket:
         self.sock.close()
 
 
-class NotifiedDaemon(Daemon):
-    """A tocsind started as systemd would start a Type=notify service."""
+class ServiceDaemon(Daemon):
+    """A tocsind started the way a service manager starts one: a given
+    binary and site (by default the build's and the test's own), extra
+    environment such as $NOTIFY_SOCKET, and optionally $WATCHDOG_PID set to
+    the daemon's own pid, as systemd does for the main process."""
 
-    def __init__(self, files, notify, env):
+    def __init__(self, files, env=None, binary=None, site=None):
         super().__init__(files)
-        self.notify = notify
-        self.env = dict(CLEAN_ENV, NOTIFY_SOCKET=notify.path, **env)
+        self.binary = binary
+        if site is not None:
+            self.site = site
+        self.env = dict(CLEAN_ENV, **(env or {}))
 
     def start(self, watchdog_pid_is_self=False):
-        cmd = [harness.TOCSIND, "-c", self.site, "--listen", f"127.0.0.1:{self.port}",
-               "--db", self.db, *self.args]
+        cmd = [self.binary or harness.TOCSIND, "-c", self.site,
+               "--listen", f"127.0.0.1:{self.port}", "--db", self.db, *self.args]
         if watchdog_pid_is_self:
-            # systemd sets WATCHDOG_PID to the main process; so does this exec.
             cmd = ["/bin/sh", "-c", 'WATCHDOG_PID=$$; export WATCHDOG_PID; exec "$@"',
                    "sh", *cmd]
         with open(self.log_path, "ab") as log:
@@ -93,7 +101,7 @@ def test_service_notify():
     """READY=1, WATCHDOG=1 every half interval, RELOADING=1/READY=1, STOPPING=1."""
     ns = NotifySocket()
     try:
-        d = NotifiedDaemon(quiet_site(), ns, {"WATCHDOG_USEC": "1000000"})
+        d = ServiceDaemon(quiet_site(), {"NOTIFY_SOCKET": ns.path, "WATCHDOG_USEC": "1000000"})
         d.start(watchdog_pid_is_self=True)
         ready = wait_until(lambda: ns.with_key("READY", "1"), 2, "READY=1 on $NOTIFY_SOCKET")
         expect(len(ready) == 1, f"want one READY=1 at start-up, got {len(ready)}")
@@ -141,8 +149,8 @@ def test_service_notify():
 
         mark = time.monotonic()
         d.stop()
-        stopping = ns.with_key("STOPPING", "1", mark)
-        expect(len(stopping) == 1, f"want one STOPPING=1 on SIGTERM, got {ns.seen()[-3:]}")
+        # The daemon has exited, so all it sent is queued; STOPPING=1 comes last.
+        wait_until(lambda: ns.with_key("STOPPING", "1", mark), 2, "STOPPING=1 on SIGTERM")
         order = [k for _, m, _ in ns.seen() for k in ("READY", "RELOADING", "STOPPING") if k in m]
         expect(order == ["READY", "RELOADING", "READY", "RELOADING", "READY", "STOPPING"],
                f"the order of the state messages: {order}")
@@ -154,8 +162,8 @@ def test_service_watchdog_other_pid():
     """$WATCHDOG_PID names another process: the watchdog is not ours to feed."""
     ns = NotifySocket()
     try:
-        d = NotifiedDaemon(quiet_site(), ns, {"WATCHDOG_USEC": "400000",
-                                             "WATCHDOG_PID": str(os.getpid())})
+        d = ServiceDaemon(quiet_site(), {"NOTIFY_SOCKET": ns.path, "WATCHDOG_USEC": "400000",
+                                         "WATCHDOG_PID": str(os.getpid())})
         d.start()
         wait_until(lambda: ns.with_key("READY", "1"), 2, "READY=1 on $NOTIFY_SOCKET")
         stays_false(lambda: ns.with_key("WATCHDOG"), time.monotonic() + 1.2,
@@ -288,3 +296,199 @@ def test_service_no_secrets_in_log():
             continue
         expect(re.match(r"tocsind: level=(error|warn|info|debug) \S", line),
                f"a log line not in the form 'tocsind: level=LEVEL ...': {line!r}")
+
+
+# ---------------------------------------------------------------- make install
+
+def tool(name, package):
+    """The path of a tool the test needs; a clear failure when it is missing."""
+    path = shutil.which(name)
+    expect(path is not None, f"{name} is not installed: this test needs it "
+                             f"(Debian package {package}; .ci/deps installs it)")
+    return path
+
+
+def make(*args):
+    """make in the source tree with the build directory under test.
+
+    The variables of an outer `make check` (MAKEFLAGS carries BUILD=,
+    SANFLAGS= and the jobserver) are not passed on: BUILD is given here."""
+    env = {k: v for k, v in CLEAN_ENV.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
+    build = os.path.dirname(harness.TOCSIND)
+    r = subprocess.run(["make", "-C", REPO, "--no-print-directory", f"BUILD={build}", *args],
+                       env=env, capture_output=True, text=True, timeout=300)
+    expect(r.returncode == 0, f"make {' '.join(args)} failed ({r.returncode}):\n"
+                              f"{r.stdout[-2000:]}{r.stderr[-2000:]}")
+    return r.stdout
+
+
+def mode(path):
+    expect(os.path.isfile(path), f"not installed: {path}")
+    return stat_mode(path)
+
+
+def stat_mode(path):
+    return os.stat(path).st_mode & 0o7777
+
+
+def installed_files(root):
+    return sorted(os.path.relpath(os.path.join(d, f), root)
+                  for d, _, files in os.walk(root) for f in files)
+
+
+def run_tool(args, env=None, timeout=60):
+    return subprocess.run(args, capture_output=True, text=True, timeout=timeout,
+                          env=dict(CLEAN_ENV, **(env or {})), stdin=subprocess.DEVNULL)
+
+
+def test_service_install_tree():
+    """make install DESTDIR=... PREFIX=/usr: the tree a package ships."""
+    dest = os.path.join(harness.CTX.dir, "dest")
+    make("install", f"DESTDIR={dest}", "PREFIX=/usr")
+    want = {
+        "usr/bin/tocsind": 0o755, "usr/bin/tocsinctl": 0o755,
+        "usr/lib/systemd/system/tocsin.service": 0o644,
+        "usr/lib/sysusers.d/tocsin.conf": 0o644,
+        "etc/tocsin/site.lua": 0o644,
+        "usr/share/man/man1/tocsinctl.1": 0o644,
+        "usr/share/man/man5/tocsin-rules.5": 0o644,
+        "usr/share/man/man8/tocsind.8": 0o644,
+        "usr/share/doc/tocsin/rules.md": 0o644,
+        "usr/share/doc/tocsin/api.md": 0o644,
+    }
+    for pack in sorted(os.listdir(os.path.join(REPO, "rules"))):
+        src = os.path.join(REPO, "rules", pack)
+        for name in os.listdir(src):
+            if name.endswith(".lua"):
+                want[f"usr/share/tocsin/rules/{pack}/{name}"] = 0o644
+        if os.path.isdir(os.path.join(src, "tests")):
+            for name in os.listdir(os.path.join(src, "tests")):
+                want[f"usr/share/tocsin/rules/{pack}/tests/{name}"] = 0o644
+    got = installed_files(dest)
+    expect(got == sorted(want), f"installed tree: missing {sorted(set(want) - set(got))}, "
+                                f"unexpected {sorted(set(got) - set(want))}")
+    for rel, m in want.items():
+        expect(mode(os.path.join(dest, rel)) == m,
+               f"{rel}: mode {stat_mode(os.path.join(dest, rel)):o}, want {m:o}")
+
+    unit = open(os.path.join(dest, "usr/lib/systemd/system/tocsin.service")).read()
+    site = open(os.path.join(dest, "etc/tocsin/site.lua"), encoding="utf-8").read()
+    for name, text in (("tocsin.service", unit), ("site.lua", site)):
+        left = re.findall(r"@[A-Z]+@", text)
+        expect(not left, f"{name}: placeholders left unsubstituted: {left}")
+    expect(re.search(r"^ExecStart=/usr/bin/tocsind -c /etc/tocsin/site\.lua$", unit, re.M),
+           "the unit's ExecStart does not run /usr/bin/tocsind -c /etc/tocsin/site.lua")
+    for line in ("Type=notify", "ExecReload=/bin/kill -HUP $MAINPID", "WatchdogSec=30s",
+                 "StateDirectory=tocsin", "User=tocsin"):
+        expect(re.search("^" + re.escape(line) + "$", unit, re.M), f"the unit lacks {line}")
+    expect('database = "/var/lib/tocsin/tocsin.db"' in site,
+           "the installed site does not keep its database in StateDirectory=tocsin")
+    for pack in ("example", "holidays"):
+        expect(f'"/usr/share/tocsin/rules/{pack}"' in site,
+               f"the installed site does not name the installed pack {pack}")
+
+    # The DESTDIR tree is not at its final place, so the site's absolute pack
+    # paths are given again under DESTDIR; everything else is as installed.
+    bindir = os.path.join(dest, "usr/bin")
+    packs = os.path.join(dest, "usr/share/tocsin/rules")
+    r = run_tool([os.path.join(bindir, "tocsind"), "-c", os.path.join(dest, "etc/tocsin/site.lua"),
+                  "--rules", os.path.join(packs, "example"),
+                  "--rules", os.path.join(packs, "holidays"), "--check"])
+    expect(r.returncode == 0 and ": ok, " in r.stdout,
+           f"the installed site fails --check with the installed packs: {r.stdout}{r.stderr}")
+    # The packs' own example sites and tests are relative, so they run in place.
+    tests = sorted(glob.glob(os.path.join(packs, "*", "tests", "*.json")))
+    r = run_tool([os.path.join(bindir, "tocsinctl"), "test", *tests])
+    expect(r.returncode == 0 and re.search(r"^\d+ passed, 0 failed$", r.stdout, re.M),
+           f"the installed rule tests: {r.stdout[-1500:]}{r.stderr[-500:]}")
+
+    # A site the operator edited survives the next install; uninstall keeps it.
+    with open(os.path.join(dest, "etc/tocsin/site.lua"), "a", encoding="utf-8") as f:
+        f.write("-- edited by the operator\n")
+    make("install", f"DESTDIR={dest}", "PREFIX=/usr")
+    expect(open(os.path.join(dest, "etc/tocsin/site.lua"), encoding="utf-8").read().endswith(
+        "-- edited by the operator\n"), "make install overwrote an existing site")
+    make("uninstall", f"DESTDIR={dest}", "PREFIX=/usr")
+    left = installed_files(dest)
+    expect(left == ["etc/tocsin/site.lua"], f"after make uninstall, left: {left}")
+
+
+def test_service_unit_systemd_analyze():
+    """The installed unit passes systemd-analyze verify; its exposure is at most 2.0."""
+    analyze = tool("systemd-analyze", "systemd")
+    sysusers = tool("systemd-sysusers", "systemd")
+    tool("man", "man-db")
+    # Installed in place under a temporary PREFIX (no DESTDIR), so the
+    # unit's ExecStart and the site's pack paths name files that exist.
+    prefix = os.path.join(harness.CTX.dir, "usr")
+    etc = os.path.join(harness.CTX.dir, "etc")
+    make("install", f"PREFIX={prefix}", f"SYSCONFDIR={etc}")
+    unit = os.path.join(prefix, "lib/systemd/system/tocsin.service")
+
+    # verify loads the unit as systemd would, checks that ExecStart is an
+    # executable, and runs man(1) for each Documentation=man: page, which
+    # MANPATH lets it find among the installed ones.
+    r = run_tool([analyze, "verify", unit], env={"MANPATH": os.path.join(prefix, "share/man")})
+    expect(r.returncode == 0 and not r.stdout.strip() and not r.stderr.strip(),
+           f"systemd-analyze verify: status {r.returncode}: {r.stdout}{r.stderr}")
+
+    r = run_tool([analyze, "security", "--offline=true", "--threshold=20", unit])
+    score = re.search(r"Overall exposure level for tocsin\.service: (\d+\.\d)", r.stdout)
+    expect(score, f"no exposure level in systemd-analyze security: {r.stdout[-800:]}{r.stderr}")
+    expect(r.returncode == 0 and float(score.group(1)) <= 2.0,
+           f"systemd-analyze security: exposure {score.group(1)}, want 2.0 or lower; "
+           f"the ✗ lines: {[l for l in r.stdout.splitlines() if l.startswith('✗')]}")
+    print(f"  systemd-analyze security: tocsin.service exposure {score.group(1)}", flush=True)
+
+    root = os.path.join(harness.CTX.dir, "empty-root")
+    os.makedirs(root)
+    r = run_tool([sysusers, "--dry-run", f"--root={root}",
+                  os.path.join(prefix, "lib/sysusers.d/tocsin.conf")])
+    expect(r.returncode == 0 and "Creating user 'tocsin'" in r.stdout + r.stderr,
+           f"systemd-sysusers --dry-run: {r.returncode}: {r.stdout}{r.stderr}")
+
+    # The installed site, as installed: its packs resolve, and it runs.
+    site = os.path.join(etc, "tocsin/site.lua")
+    tocsind = os.path.join(prefix, "bin/tocsind")
+    r = run_tool([tocsind, "-c", site, "--check"])
+    expect(r.returncode == 0 and ": ok, " in r.stdout, f"installed site --check: {r.stdout}{r.stderr}")
+    d = ServiceDaemon({}, binary=tocsind, site=site).start()   # --db: /var/lib is not ours here
+    d.accept({"type": "report", "incident": "inc-installed", "category": "network_security",
+              "unit": "hospital-a", "grade": 3, "title": "门户网站被篡改"})
+    wait_until(lambda: "notify channel=log" in open(d.log_path, encoding="utf-8").read(), 5,
+               "the installed site's log channel to tell someone")
+    d.stop()
+
+
+# ---------------------------------------------------------------- man pages
+
+def test_service_man_pages():
+    """The man pages format without a warning and name every option and command."""
+    groff = tool("groff", "groff-base")
+    man = tool("man", "man-db")
+    pages = {p: os.path.join(REPO, "man", p) for p in ("tocsind.8", "tocsinctl.1", "tocsin-rules.5")}
+    for name, path in pages.items():
+        r = run_tool([groff, "-k", "-Tutf8", "-man", "-ww", "-z", path])
+        expect(r.returncode == 0 and not r.stderr.strip(), f"groff -ww on {name}: {r.stderr}")
+        r = run_tool([man, "--warnings", "-l", path], env={"LC_ALL": "C.UTF-8", "MANWIDTH": "80"})
+        expect(r.returncode == 0 and not r.stderr.strip(), f"man --warnings on {name}: {r.stderr}")
+        expect(r.stdout.count("\n") > 40, f"{name} renders to almost nothing")
+
+    # Every option of --help is in the page, and every tocsinctl command.
+    def text(p):
+        return open(pages[p], encoding="utf-8").read().replace("\\-", "-")
+    r = run_tool([harness.TOCSIND, "--help"])
+    for opt in sorted(set(re.findall(r"--[a-z][a-z-]+", r.stdout))):
+        expect(opt in text("tocsind.8"), f"tocsind.8 does not document {opt}")
+    r = run_tool([harness.TOCSINCTL, "--help"])
+    commands = re.findall(r"^  ([a-z]+) ", r.stdout, re.M)
+    expect(len(commands) >= 9, f"tocsinctl --help lists {commands}")
+    for cmd in commands:
+        expect(re.search(r"^\.B[IR]? " + cmd + r"\b", text("tocsinctl.1"), re.M),
+               f"tocsinctl.1 does not document the command {cmd}")
+    for opt in sorted(set(re.findall(r"--[a-z][a-z-]+", r.stdout))):
+        expect(opt in text("tocsinctl.1"), f"tocsinctl.1 does not document {opt}")
+    for word in ("site", "person", "group", "role", "roster", "channel", "token", "procedure",
+                 "policy", "recurring", "period", "holidays", "secret", "messages"):
+        expect(re.search(r"^\.B[IR]? " + word + r"\b", text("tocsin-rules.5"), re.M),
+               f"tocsin-rules.5 has no entry for {word}")
