@@ -228,24 +228,26 @@ static void
 daemon_reload(struct daemon *d)
 {
 	struct rules	*r;
+	const char	*how = "reloaded";
 
 	sd_notifyf(0, "RELOADING=1\nSTATUS=reloading %s\nMONOTONIC_USEC=%"
 	    PRIu64, d->opts->site, daemon_monotonic_usec());
 	log_info("daemon: reloading site=%s", d->opts->site);
 	if ((r = daemon_load_rules(d->opts)) == NULL) {
 		log_warnx("daemon: reload failed; the old rules keep running");
-		daemon_notify_ready(d, "reload failed, old rules running");
-		return;
+		how = "reload failed, old rules running";
+	} else {
+		engine_set_rules(d->engine, r);
+		outbox_set_rules(d->outbox, r);
+		http_set_body_limit(d->http, rules_site(r)->body_limit);
+		rules_free(d->rules);
+		d->rules = r;
+		daemon_sync_recurring(d);
+		daemon_arm(d);
+		log_info("daemon: reloaded procedures=%zu",
+		    rules_procedure_count(r));
 	}
-	engine_set_rules(d->engine, r);
-	outbox_set_rules(d->outbox, r);
-	http_set_body_limit(d->http, rules_site(r)->body_limit);
-	rules_free(d->rules);
-	d->rules = r;
-	daemon_sync_recurring(d);
-	daemon_arm(d);
-	log_info("daemon: reloaded procedures=%zu", rules_procedure_count(r));
-	daemon_notify_ready(d, "reloaded");
+	daemon_notify_ready(d, how);
 }
 
 static void
