@@ -173,6 +173,36 @@ def test_service_watchdog_other_pid():
         ns.close()
 
 
+def test_service_journal_priorities():
+    """Under systemd ($JOURNAL_STREAM is stderr) each line starts with its syslog priority."""
+    d = ServiceDaemon(quiet_site())
+    open(d.log_path, "ab").close()
+    st = os.stat(d.log_path)        # the harness sends stderr to this file
+    d.env["JOURNAL_STREAM"] = f"{st.st_dev}:{st.st_ino}"
+    d.start()
+    with open(os.path.join(d.dir, "broken.lua"), "w", encoding="utf-8") as f:
+        f.write('procedure "x" { bogus = 1 }\n')
+    d.proc.send_signal(signal.SIGHUP)
+    wait_until(lambda: "reload failed" in open(d.log_path, encoding="utf-8").read(), 5,
+               "the refused reload in the log")
+    d.stop()
+    lines = [l for l in d.log_tail(1000) if not l.startswith("=== harness")]
+    expect(any(l.startswith("<6>level=info daemon: started ") for l in lines),
+           f"no '<6>level=info daemon: started' line: {lines[:3]}")
+    expect(any(l.startswith("<4>level=warn rules: problem=") for l in lines),
+           f"no '<4>level=warn rules: problem=' line: {lines}")
+    bad = [l for l in lines if not re.match(r"<[3467]>level=(error|warn|info|debug) ", l)]
+    expect(not bad, f"lines without a journal priority: {bad[:3]}")
+
+    # A $JOURNAL_STREAM that is not our stderr (a child of a service whose
+    # stderr went elsewhere) leaves the lines plain.
+    d2 = ServiceDaemon(quiet_site(), {"JOURNAL_STREAM": f"{st.st_dev}:{st.st_ino + 1}"}).start()
+    d2.stop()
+    lines = [l for l in d2.log_tail(1000) if not l.startswith("=== harness")]
+    expect(lines and all(l.startswith("tocsind: level=") for l in lines),
+           f"lines with a priority although stderr is not the journal: {lines[:3]}")
+
+
 # ---------------------------------------------------------------- secrets and the log
 
 SECRETS = {
@@ -312,10 +342,12 @@ def make(*args):
     """make in the source tree with the build directory under test.
 
     The variables of an outer `make check` (MAKEFLAGS carries BUILD=,
-    SANFLAGS= and the jobserver) are not passed on: BUILD is given here."""
+    SANFLAGS= and the jobserver) are not passed on: BUILD is given here,
+    and -o keeps make from rebuilding the binaries under test."""
     env = {k: v for k, v in CLEAN_ENV.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
     build = os.path.dirname(harness.TOCSIND)
-    r = subprocess.run(["make", "-C", REPO, "--no-print-directory", f"BUILD={build}", *args],
+    r = subprocess.run(["make", "-C", REPO, "--no-print-directory", f"BUILD={build}",
+                        "-o", harness.TOCSIND, "-o", harness.TOCSINCTL, *args],
                        env=env, capture_output=True, text=True, timeout=300)
     expect(r.returncode == 0, f"make {' '.join(args)} failed ({r.returncode}):\n"
                               f"{r.stdout[-2000:]}{r.stderr[-2000:]}")
