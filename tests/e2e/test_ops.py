@@ -173,6 +173,43 @@ def test_service_watchdog_other_pid():
         ns.close()
 
 
+def test_service_watchdog_hung_loop():
+    """A loop held up stops feeding the watchdog: the pings come from the loop itself."""
+    files = quiet_site()
+    files["site.lua"] = files["site.lua"].replace('rules = { "." }',
+                                                  'rules = { "." }, rule_instructions = 1000000000')
+    files["slow.lua"] = (
+        'procedure "slow" {\n'
+        '  -- holds the event loop for 1 to 2 s: a hung loop, as far as systemd can tell\n'
+        '  match = function(ev)\n'
+        '    if ev.category ~= "slow" then return false end\n'
+        '    local t = os.time()\n'
+        '    while os.time() < t + 2 do end\n'
+        '    return false\n'
+        '  end,\n'
+        '}\n')
+    ns = NotifySocket()
+    try:
+        d = ServiceDaemon(files, {"NOTIFY_SOCKET": ns.path, "WATCHDOG_USEC": "1000000"})
+        d.start()
+        wait_until(lambda: at_least(3, ns.with_key("WATCHDOG", "1")), 5, "the first pings")
+        before = time.monotonic()
+        d.accept({"type": "report", "incident": "slow-1", "category": "slow", "unit": "hosp-a"})
+        after = time.monotonic()
+        expect(after - before >= 0.9, f"the slow rule held the loop only {after - before:.2f}s")
+        wait_until(lambda: at_least(3, ns.with_key("WATCHDOG", "1", after)), 5,
+                   "the pings again once the loop turns")
+        pings = [t for t, _ in ns.with_key("WATCHDOG", "1")]
+        held = [b - a for a, b in zip(pings, pings[1:]) if b > before and a < after]
+        expect(held and max(held) >= 0.9,
+               f"pings went on while the loop was held for {after - before:.2f}s "
+               f"(gaps {[round(g, 2) for g in held]}): something other than the loop feeds "
+               f"the watchdog")
+        d.stop()
+    finally:
+        ns.close()
+
+
 def test_service_journal_priorities():
     """Under systemd ($JOURNAL_STREAM is stderr) each line starts with its syslog priority."""
     d = ServiceDaemon(quiet_site())
