@@ -3,10 +3,18 @@
 #   make            build build/tocsind and build/tocsinctl
 #   make run        install missing build dependencies, build, run the daemon
 #   make check      unit and end-to-end tests, then again under ASan+UBSan
-#   make install    PREFIX, DESTDIR honoured
+#   make install    binaries, systemd unit, sysusers.d entry, rule packs,
+#                   man pages and an example site; PREFIX, DESTDIR honoured
+#   make uninstall  all of that but the site (SYSCONFDIR/tocsin is kept)
 
 PREFIX	?= /usr/local
 SYSCONFDIR ?= /etc
+BINDIR	?= $(PREFIX)/bin
+DATADIR	?= $(PREFIX)/share
+MANDIR	?= $(DATADIR)/man
+DOCDIR	?= $(DATADIR)/doc/tocsin
+UNITDIR	?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
 DESTDIR	?=
 CC	?= cc
 PKGS	 = libevent sqlite3 libcurl lua5.4 jansson libcrypto
@@ -49,7 +57,7 @@ UNIT_BINS  = $(UNIT_TESTS:%=$(BUILD)/tests/%)
 
 .PHONY: all run check check-plain check-asan unit e2e rules-test bench deps \
 	clean \
-	install
+	install uninstall
 
 all: $(BUILD)/tocsind $(BUILD)/tocsinctl
 
@@ -119,6 +127,52 @@ $(BUILD)/tests/bench_rules: tests/bench/bench_rules.c $(CORE_OBJS) | $(BUILD)/te
 clean:
 	rm -rf build
 
+# What a package ships.  The unit and the site are written with the
+# installed paths; every pack under rules/ goes to DATADIR/tocsin/rules
+# with its example site and tests, so `tocsinctl test` runs there too.  An
+# existing SYSCONFDIR/tocsin/site.lua is never overwritten.
+PACKS	 = $(notdir $(wildcard rules/*))
+MANPAGES = man/tocsinctl.1 man/tocsin-rules.5 man/tocsind.8
+SUBST	 = sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+	       -e 's|@DATADIR@|$(DATADIR)|g'
+
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin
-	install -m 755 $(BUILD)/tocsind $(BUILD)/tocsinctl $(DESTDIR)$(PREFIX)/bin
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(UNITDIR) \
+	    $(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(SYSCONFDIR)/tocsin \
+	    $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
+	    $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(DOCDIR)
+	install -m 755 $(BUILD)/tocsind $(BUILD)/tocsinctl $(DESTDIR)$(BINDIR)
+	$(SUBST) systemd/tocsin.service.in > $(BUILD)/tocsin.service
+	install -m 644 $(BUILD)/tocsin.service $(DESTDIR)$(UNITDIR)/tocsin.service
+	install -m 644 systemd/tocsin.sysusers $(DESTDIR)$(SYSUSERSDIR)/tocsin.conf
+	set -e; for p in $(PACKS); do \
+	    install -d $(DESTDIR)$(DATADIR)/tocsin/rules/$$p; \
+	    install -m 644 rules/$$p/*.lua $(DESTDIR)$(DATADIR)/tocsin/rules/$$p; \
+	    for sub in tests examples; do \
+	        [ -d rules/$$p/$$sub ] || continue; \
+	        install -d $(DESTDIR)$(DATADIR)/tocsin/rules/$$p/$$sub; \
+	        install -m 644 rules/$$p/$$sub/* \
+	            $(DESTDIR)$(DATADIR)/tocsin/rules/$$p/$$sub; \
+	    done; \
+	done
+	install -m 644 man/tocsinctl.1 $(DESTDIR)$(MANDIR)/man1
+	install -m 644 man/tocsin-rules.5 $(DESTDIR)$(MANDIR)/man5
+	install -m 644 man/tocsind.8 $(DESTDIR)$(MANDIR)/man8
+	install -m 644 docs/rules.md docs/api.md $(DESTDIR)$(DOCDIR)
+	$(SUBST) systemd/site.lua.in > $(BUILD)/site.lua
+	@if [ -e $(DESTDIR)$(SYSCONFDIR)/tocsin/site.lua ]; then \
+	    echo "keeping $(DESTDIR)$(SYSCONFDIR)/tocsin/site.lua"; \
+	else \
+	    echo "install -m 644 $(BUILD)/site.lua $(DESTDIR)$(SYSCONFDIR)/tocsin/site.lua"; \
+	    install -m 644 $(BUILD)/site.lua $(DESTDIR)$(SYSCONFDIR)/tocsin/site.lua; \
+	fi
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/tocsind $(DESTDIR)$(BINDIR)/tocsinctl \
+	    $(DESTDIR)$(UNITDIR)/tocsin.service \
+	    $(DESTDIR)$(SYSUSERSDIR)/tocsin.conf \
+	    $(DESTDIR)$(MANDIR)/man1/tocsinctl.1 \
+	    $(DESTDIR)$(MANDIR)/man5/tocsin-rules.5 \
+	    $(DESTDIR)$(MANDIR)/man8/tocsind.8
+	rm -rf $(DESTDIR)$(DATADIR)/tocsin $(DESTDIR)$(DOCDIR)
+	@echo "kept $(DESTDIR)$(SYSCONFDIR)/tocsin and the database"

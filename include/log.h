@@ -1,7 +1,9 @@
 /*
  * Logging in the OpenBSD daemon shape.  Lines go to stderr (journald keeps
- * them) as "level=LEVEL msg..." where callers write key=value pairs.
- * Secrets must never be passed here.
+ * them) as "level=LEVEL subsystem: what happened key=value ...".  A value
+ * that may hold spaces or quotes goes through log_quote.  Secrets — channel
+ * secrets, tokens, gateway URLs, acknowledgement links — must never be
+ * passed here.
  */
 #ifndef LOG_H
 #define LOG_H
@@ -17,6 +19,7 @@ enum log_level {
 
 void	log_init(const char *, enum log_level);
 int	log_level_parse(const char *, enum log_level *);
+char   *log_quote(const char *);
 void	log_warn(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_warnx(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_info(const char *, ...) __attribute__((format(printf, 1, 2)));

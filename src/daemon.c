@@ -6,12 +6,21 @@
  * Deadlines: one evtimer, always armed for the engine's earliest timer.
  * When it fires, the due timers are applied in one transaction of bounded
  * size, and the timer is armed again.
+ *
+ * systemd (Type=notify): READY=1 once the listener is bound, RELOADING=1
+ * and READY=1 again around a SIGHUP reload, STOPPING=1 on the way out, each
+ * with a STATUS= line for `systemctl status`.  With WatchdogSec= set, a
+ * timer on the loop itself sends WATCHDOG=1 at half the interval, so a
+ * loop stuck anywhere stops feeding it and systemd restarts us.  Without
+ * $NOTIFY_SOCKET all of this is a no-op.
  */
+#include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include <event2/event.h>
 #include <systemd/sd-daemon.h>
@@ -51,6 +60,7 @@ struct daemon {
 	struct prune			*prune;
 	struct spool			*spool;		/* NULL: none */
 	struct event			*timer_ev;
+	struct event			*watchdog_ev;
 	struct event			*sig_ev[3];
 	struct daemon_info		 info;
 	uint64_t			 notified;	/* seen by the outbox */
@@ -66,6 +76,16 @@ int64_t daemon_started_at(struct daemon *d) { return (d->info.started_at); }
 const struct daemon_info *daemon_info(struct daemon *d) { return (&d->info); }
 struct spool *daemon_spool(struct daemon *d) { return (d->spool); }
 
+/* One problem of a site as "rules: problem=\"file:line: message\"". */
+static void
+daemon_log_problem(const char *what, const char *text)
+{
+	char	*q = log_quote(text);
+
+	log_warnx("rules: %s=%s", what, q);
+	free(q);
+}
+
 /* Load and check a rule set; NULL after logging every problem. */
 static struct rules *
 daemon_load_rules(const struct daemon_options *opts)
@@ -77,13 +97,13 @@ daemon_load_rules(const struct daemon_options *opts)
 
 	r = check_load(opts->site, &opts->rules, &problems);
 	for (i = 0; i < problems.n; i++)
-		log_warnx("rules: %s", problems.v[i]);
+		daemon_log_problem("problem", problems.v[i]);
 	rules_problems_clear(&problems);
 	if (r == NULL)
 		return (NULL);
 	warnings = rules_warnings(r);
 	for (i = 0; i < warnings->n; i++)
-		log_warnx("rules: %s", warnings->v[i]);
+		daemon_log_problem("warning", warnings->v[i]);
 	return (r);
 }
 
@@ -156,7 +176,7 @@ daemon_timer_cb(evutil_socket_t fd, short what, void *arg)
 		goto rearm;
 	}
 	if (fired > 0)
-		log_debug("daemon: fired=%d timers lateness_ms=%lld", fired,
+		log_debug("daemon: timers fired=%d lateness_ms=%lld", fired,
 		    (long long)(clock_now() - due));
 rearm:
 	daemon_after_commit(d);
@@ -194,17 +214,65 @@ daemon_reload_spool(struct daemon *d, const struct rules *r)
 	    "the next start", now != NULL ? now : "none");
 }
 
+/* CLOCK_MONOTONIC in microseconds, as RELOADING=1 wants it. */
+static uint64_t
+daemon_monotonic_usec(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000);
+}
+
+/* READY=1 with what `systemctl status` should say. */
+static void
+daemon_notify_ready(struct daemon *d, const char *how)
+{
+	sd_notifyf(0, "READY=1\nSTATUS=%s: %zu procedures, site %s", how,
+	    rules_procedure_count(d->rules), d->opts->site);
+}
+
+static void
+daemon_watchdog_cb(evutil_socket_t fd, short what, void *arg)
+{
+	sd_notify(0, "WATCHDOG=1");
+}
+
+/*
+ * With WatchdogSec= (systemd passes $WATCHDOG_USEC), feed the watchdog from
+ * the loop at half the interval.  Returns the interval in ms, or 0.
+ */
+static int64_t
+daemon_watchdog_start(struct daemon *d)
+{
+	uint64_t	usec, half;
+	struct timeval	tv;
+
+	if (sd_watchdog_enabled(0, &usec) <= 0 || usec == 0)
+		return (0);
+	half = usec / 2;
+	tv.tv_sec = half / 1000000;
+	tv.tv_usec = half % 1000000;
+	d->watchdog_ev = event_new(d->base, -1, EV_PERSIST, daemon_watchdog_cb,
+	    d);
+	event_add(d->watchdog_ev, &tv);
+	return ((int64_t)(usec / 1000));
+}
+
 static void
 daemon_reload(struct daemon *d)
 {
 	struct rules	*r;
+	const char	*how = "reloaded";
 
-	sd_notify(0, "RELOADING=1");
+	sd_notifyf(0, "RELOADING=1\nSTATUS=reloading %s\nMONOTONIC_USEC=%"
+	    PRIu64, d->opts->site, daemon_monotonic_usec());
 	log_info("daemon: reloading site=%s", d->opts->site);
 	r = daemon_load_rules(d->opts);
 	metrics_reload(r != NULL);
 	if (r == NULL) {
 		log_warnx("daemon: reload failed; the old rules keep running");
+		how = "reload failed, old rules running";
 	} else {
 		engine_set_rules(d->engine, r);
 		outbox_set_rules(d->outbox, r);
@@ -218,7 +286,7 @@ daemon_reload(struct daemon *d)
 		log_info("daemon: reloaded procedures=%zu",
 		    rules_procedure_count(r));
 	}
-	sd_notify(0, "READY=1");
+	daemon_notify_ready(d, how);
 }
 
 static void
@@ -232,8 +300,9 @@ daemon_signal_cb(evutil_socket_t sig, short what, void *arg)
 		break;
 	case SIGINT:
 	case SIGTERM:
-		log_info("daemon: stopping signal=%d", (int)sig);
-		sd_notify(0, "STOPPING=1");
+		log_info("daemon: stopping signal=%s",
+		    sig == SIGTERM ? "TERM" : "INT");
+		sd_notify(0, "STOPPING=1\nSTATUS=stopping");
 		event_base_loopbreak(d->base);
 		break;
 	}
@@ -264,6 +333,8 @@ daemon_teardown(struct daemon *d)
 	if (d->timer_ev != NULL)
 		event_free(d->timer_ev);
 	spool_free(d->spool);		/* before the ingest its files are in */
+	if (d->watchdog_ev != NULL)
+		event_free(d->watchdog_ev);
 	ingest_free(d->ingest);
 	httpc_free(d->httpc);		/* ends transfers into the outbox */
 	outbox_free(d->outbox);
@@ -280,9 +351,10 @@ daemon_run(const struct daemon_options *opts)
 {
 	struct daemon	 d;
 	static const int signals[] = { SIGHUP, SIGINT, SIGTERM };
-	char		*path, *cause;
+	char		*path, *cause, *q;
 	const char	*listen, *spool;
 	size_t		 i;
+	int64_t		 watchdog_ms;
 	int		 rc = 1;
 
 	memset(&d, 0, sizeof(d));
@@ -302,7 +374,10 @@ daemon_run(const struct daemon_options *opts)
 	path = daemon_db_path(opts, d.rules);
 	d.store = store_open(path, rules_site(d.rules)->synchronous, &cause);
 	if (d.store == NULL) {
-		log_warnx("daemon: store: %s", cause);
+		q = log_quote(cause);
+		log_warnx("daemon: cannot open the store db=%s error=%s", path,
+		    q);
+		free(q);
 		free(cause);
 		free(path);
 		goto out;
@@ -310,7 +385,7 @@ daemon_run(const struct daemon_options *opts)
 	d.engine = engine_new(d.store, d.rules);
 	engine_set_sink(d.engine, daemon_action_cb, &d);
 	if (engine_recover(d.engine) != 0) {
-		log_warnx("daemon: cannot rebuild the timers from %s", path);
+		log_warnx("daemon: cannot rebuild the timers db=%s", path);
 		free(path);
 		goto out;
 	}
@@ -331,7 +406,9 @@ daemon_run(const struct daemon_options *opts)
 	d.http = http_new(d.base, &d, listen, rules_site(d.rules)->body_limit,
 	    &cause);
 	if (d.http == NULL) {
-		log_warnx("daemon: %s", cause);
+		q = log_quote(cause);
+		log_warnx("daemon: cannot listen error=%s", q);
+		free(q);
 		free(cause);
 		free(path);
 		goto out;
@@ -352,13 +429,15 @@ daemon_run(const struct daemon_options *opts)
 	d.timer_ev = evtimer_new(d.base, daemon_timer_cb, &d);
 	daemon_arm(&d);
 	outbox_kick(d.outbox);		/* what was queued before we stopped */
+	watchdog_ms = daemon_watchdog_start(&d);
 
 	log_info("daemon: started version=%s listen=%s db=%s site=%s "
-	    "procedures=%zu timers=%s", TOCSIN_VERSION, listen, path,
-	    opts->site, rules_procedure_count(d.rules),
-	    engine_next_due(d.engine) == INT64_MAX ? "none" : "pending");
+	    "procedures=%zu timers=%s watchdog_ms=%lld", TOCSIN_VERSION, listen,
+	    path, opts->site, rules_procedure_count(d.rules),
+	    engine_next_due(d.engine) == INT64_MAX ? "none" : "pending",
+	    (long long)watchdog_ms);
 	free(path);
-	sd_notify(0, "READY=1");
+	daemon_notify_ready(&d, "running");
 	event_base_dispatch(d.base);
 	rc = 0;
 out:

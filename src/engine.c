@@ -766,7 +766,7 @@ engine_notify(struct engine *e, const struct scope *s, const char *role,
 		    s->undelivered, "channel"));
 	if (org_resolve(e->rules, role, s->inc != NULL ? s->inc->category :
 	    NULL, clock_now(), engine_notify_one, &n) == 0)
-		log_warnx("engine: role=%s reaches nobody incident=%s", role,
+		log_warnx("engine: nobody to tell role=%s incident=%s", role,
 		    s->inc != NULL ? s->inc->key : "-");
 	return (n.failed ? -1 : 0);
 }
@@ -806,11 +806,14 @@ static int
 engine_reject(struct engine *e, const struct scope *s, const char *procedure,
     const struct record *ev, const char *cause)
 {
-	struct scope	r = *s;
+	struct scope	 r = *s;
+	char		*q;
 
 	e->stats.rejected++;
-	log_warnx("engine: rule failed procedure=%s incident=%s reason=\"%s\"",
-	    procedure, ev->incident != NULL ? ev->incident : "-", cause);
+	q = log_quote(cause);
+	log_warnx("engine: rule failed procedure=%s incident=%s reason=%s",
+	    procedure, ev->incident != NULL ? ev->incident : "-", q);
+	free(q);
 	r.procedure = procedure;
 	if (engine_emit(e, &r, "event.rejected", NULL, NULL, NULL,
 	    json_pack("{s:s, s:s?}", "reason", cause, "event", ev->id)) != 0)
@@ -1506,8 +1509,8 @@ engine_escalate(struct engine *e, int64_t esc_id)
 	if (strcmp(state, "active") != 0)
 		goto out;
 	if ((pol = rules_policy_find(e->rules, policy)) == NULL) {
-		log_warnx("engine: policy=%s is gone; escalation %lld stops",
-		    policy, (long long)esc_id);
+		log_warnx("engine: escalation stops, its policy is gone "
+		    "escalation=%lld policy=%s", (long long)esc_id, policy);
 		rc = store_run(e->store, STMT_ESCALATION_UPDATE, "ddti", step,
 		    repeats, "stopped", esc_id);
 		goto out;
@@ -1659,7 +1662,7 @@ engine_recurring_units(struct engine *e, const struct recurring *rc,
     struct names *units)
 {
 	lua_State	*L = sandbox_state(rules_sandbox(e->rules));
-	char		*cause;
+	char		*cause, *q;
 	lua_Integer	 i, n;
 
 	if (rc->units_ref == LUA_NOREF) {
@@ -1669,8 +1672,10 @@ engine_recurring_units(struct engine *e, const struct recurring *rc,
 	}
 	lua_rawgeti(L, LUA_REGISTRYINDEX, rc->units_ref);
 	if (sandbox_pcall(rules_sandbox(e->rules), 0, 1, &cause) != 0) {
-		log_warnx("engine: recurring=%s units failed: %s", rc->name,
-		    cause);
+		q = log_quote(cause);
+		log_warnx("engine: recurring units failed recurring=%s "
+		    "reason=%s", rc->name, q);
+		free(q);
 		free(cause);
 		return (-1);
 	}
@@ -1851,7 +1856,7 @@ engine_fire(struct engine *e, int64_t id, int64_t due)
 		rc = engine_recurring_open(e, ref);
 		break;
 	default:
-		log_warnx("engine: timer %lld has unknown kind %d",
+		log_warnx("engine: timer of unknown kind timer=%lld kind=%d",
 		    (long long)id, kind);
 		break;
 	}

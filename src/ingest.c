@@ -163,7 +163,7 @@ ingest_flush_cb(evutil_socket_t fd, short what, void *arg)
 	if (committed && engine_commit(in->engine) != 0)
 		committed = 0;
 	if (!committed) {
-		log_warnx("ingest: commit failed; %zu requests answered 503",
+		log_warnx("ingest: commit failed, answered 503 requests=%zu",
 		    n);
 		engine_rollback(in->engine);
 	}

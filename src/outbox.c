@@ -130,8 +130,8 @@ outbox_recover(struct outbox *o)
 	if (store_run(o->store, STMT_OUTBOX_RESET_SENDING, NULL) != 0)
 		return (-1);
 	if (store_changes(o->store) > 0)
-		log_info("outbox: %d interrupted deliveries queued again",
-		    store_changes(o->store));
+		log_info("outbox: interrupted deliveries queued again "
+		    "count=%d", store_changes(o->store));
 	return (0);
 }
 
@@ -304,7 +304,8 @@ outbox_fallback(struct outbox *o, const struct delivery *d, int giving_up)
 static int
 outbox_give_up(struct outbox *o, struct delivery *d, const char *fallback)
 {
-	struct engine_undelivered	u;
+	struct engine_undelivered	 u;
+	char				*q;
 
 	memset(&u, 0, sizeof(u));
 	u.body = d->raw_body;
@@ -316,10 +317,12 @@ outbox_give_up(struct outbox *o, struct delivery *d, const char *fallback)
 	if (fallback != NULL)
 		log_info("outbox: notification handed to fallback key=%s "
 		    "channel=%s fallback=%s", d->key, d->channel, fallback);
-	else
+	else {
+		q = log_quote(d->detail);
 		log_warnx("outbox: notification dead key=%s channel=%s "
-		    "attempts=%d error=\"%s\"", d->key, d->channel, d->attempt,
-		    d->detail != NULL ? d->detail : "");
+		    "attempts=%d error=%s", d->key, d->channel, d->attempt, q);
+		free(q);
+	}
 	return (engine_undelivered(o->engine, &u));
 }
 
@@ -327,6 +330,7 @@ static int
 outbox_record(struct outbox *o, struct delivery *d, int64_t now)
 {
 	const char	*status = "failed", *result, *fallback = NULL;
+	char		*q;
 	int64_t		 next = now;
 
 	switch (d->result) {
@@ -362,9 +366,11 @@ outbox_record(struct outbox *o, struct delivery *d, int64_t now)
 	} else {
 		o->stats.retried++;
 		metrics_delivery(d->channel, METRICS_RETRIED);
-		log_info("outbox: delivery failed key=%s attempt=%d "
-		    "error=\"%s\" retry_in_ms=%lld", d->key, d->attempt,
-		    d->detail ? d->detail : "", (long long)(next - now));
+		q = log_quote(d->detail);
+		log_info("outbox: delivery failed key=%s channel=%s attempt=%d "
+		    "error=%s retry_in_ms=%lld", d->key, d->channel, d->attempt,
+		    q, (long long)(next - now));
+		free(q);
 	}
 	if (store_run(o->store, STMT_ATTEMPT_INSERT, "iitt", d->id, now,
 	    result, d->detail) != 0 ||
@@ -396,8 +402,8 @@ outbox_flush_cb(evutil_socket_t fd, short what, void *arg)
 	else
 		engine_rollback(o->engine);
 	if (rc != 0)
-		log_warnx("outbox: cannot record %zu results; they will be "
-		    "sent again after a restart", o->ndone);
+		log_warnx("outbox: cannot record the results, they will be "
+		    "sent again after a restart count=%zu", o->ndone);
 	for (i = 0; i < o->ndone; i++) {
 		c = outbox_channel(o, o->done[i]->channel);
 		c->in_flight--;

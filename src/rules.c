@@ -588,9 +588,9 @@ rules_index_build(struct rules *r)
 	rules_index_fill(&r->by_type, type, ntype);
 	free(cat);
 	free(type);
-	log_debug("rules: %zu procedures, %zu categories and %zu types "
-	    "indexed, %zu tried on every event", r->nprocedures,
-	    r->by_category.nkeys, r->by_type.nkeys, r->nunindexed);
+	log_debug("rules: match index built procedures=%zu categories=%zu "
+	    "types=%zu unindexed=%zu", r->nprocedures, r->by_category.nkeys,
+	    r->by_type.nkeys, r->nunindexed);
 }
 
 /* Without this year's schedule, working days are Monday to Friday. */
@@ -602,9 +602,9 @@ rules_warn_calendar(const struct rules *r)
 
 	localtime_r(&now, &tm);
 	if (!calendar_has_year(r->calendar, tm.tm_year + 1900))
-		log_warnx("rules: no holiday schedule for %d; working days "
-		    "fall back to Monday-Friday (add holidays \"%d\" { ... })",
-		    tm.tm_year + 1900, tm.tm_year + 1900);
+		log_warnx("rules: no holiday schedule, working days fall back "
+		    "to Monday-Friday until its holidays block is added year=%d",
+		    tm.tm_year + 1900);
 }
 
 static void

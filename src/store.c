@@ -237,13 +237,24 @@ struct store {
 
 static const char *store_sync_modes[] = { "OFF", "NORMAL", "FULL", "EXTRA" };
 
+/* The statement's text, never its parameters: they may hold anything. */
+static void
+store_log_error(const char *sql, const char *err)
+{
+	char	*qs = log_quote(sql), *qe = log_quote(err);
+
+	log_warnx("store: statement failed sql=%s error=%s", qs, qe);
+	free(qs);
+	free(qe);
+}
+
 static int
 store_exec(struct store *s, const char *sql)
 {
 	char	*err = NULL;
 
 	if (sqlite3_exec(s->db, sql, NULL, NULL, &err) != SQLITE_OK) {
-		log_warnx("store: sql=\"%s\" error=\"%s\"", sql, err);
+		store_log_error(sql, err);
 		sqlite3_free(err);
 		return (-1);
 	}
@@ -389,6 +400,7 @@ static int
 store_bind(struct store *s, sqlite3_stmt *st, const char *fmt, va_list ap)
 {
 	const char	*text;
+	char		*q;
 	int		 i, rc = SQLITE_OK;
 
 	for (i = 1; fmt != NULL && *fmt != '\0' && rc == SQLITE_OK; fmt++,
@@ -413,8 +425,9 @@ store_bind(struct store *s, sqlite3_stmt *st, const char *fmt, va_list ap)
 		}
 	}
 	if (rc != SQLITE_OK) {
-		log_warnx("store: binding parameter %d: %s", i - 1,
-		    sqlite3_errmsg(s->db));
+		q = log_quote(sqlite3_errmsg(s->db));
+		log_warnx("store: cannot bind parameter=%d error=%s", i - 1, q);
+		free(q);
 		return (-1);
 	}
 	return (0);
@@ -458,8 +471,7 @@ store_step(struct store *s, sqlite3_stmt *st)
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW || rc == SQLITE_DONE)
 		return (rc);
-	log_warnx("store: sql=\"%s\" error=\"%s\"", sqlite3_sql(st),
-	    sqlite3_errmsg(s->db));
+	store_log_error(sqlite3_sql(st), sqlite3_errmsg(s->db));
 	sqlite3_reset(st);
 	return (-1);
 }

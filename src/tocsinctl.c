@@ -49,25 +49,27 @@ ctl_usage(FILE *f)
 {
 	size_t	i;
 
-	fprintf(f, "usage: tocsinctl [--url URL] [--token TOKEN] COMMAND "
-	    "[ARGS]\n\n");
+	fprintf(f, "usage: tocsinctl [--url URL] [--token TOKEN] "
+	    "[--log-level L] COMMAND [ARGS]\n\n");
 	for (i = 0; i < nitems(ctl_commands); i++)
 		fprintf(f, "  %-10s %s\n  %-10s   %s\n", ctl_commands[i].name,
 		    ctl_commands[i].args, "", ctl_commands[i].help);
 	fprintf(f, "\n  --url URL      the daemon (default $TOCSIN_URL or "
 	    "http://127.0.0.1:8470)\n"
 	    "  --token TOKEN  bearer token for writes (default $TOCSIN_TOKEN)"
-	    "\n");
+	    "\n"
+	    "  --log-level L  error, warn (default), info or debug: what the\n"
+	    "                 engine logs to stderr during simulate and test\n");
 }
 
 int
 main(int argc, char **argv)
 {
 	struct ctl_env	 env;
+	enum log_level	 level = LOG_LEVEL_WARN;
 	size_t		 i;
 	int		 rc;
 
-	log_init("tocsinctl", LOG_LEVEL_WARN);
 	env.url = getenv("TOCSIN_URL") ? getenv("TOCSIN_URL") :
 	    "http://127.0.0.1:8470";
 	env.token = getenv("TOCSIN_TOKEN");
@@ -80,6 +82,14 @@ main(int argc, char **argv)
 			argv += 2;
 		} else if (strcmp(argv[0], "--token") == 0 && argc > 1) {
 			env.token = argv[1];
+			argc -= 2;
+			argv += 2;
+		} else if (strcmp(argv[0], "--log-level") == 0 && argc > 1) {
+			if (log_level_parse(argv[1], &level) != 0) {
+				fprintf(stderr, "tocsinctl: bad log level "
+				    "\"%s\"\n", argv[1]);
+				return (2);
+			}
 			argc -= 2;
 			argv += 2;
 		} else if (strcmp(argv[0], "--version") == 0) {
@@ -98,6 +108,7 @@ main(int argc, char **argv)
 		ctl_usage(stderr);
 		return (2);
 	}
+	log_init("tocsinctl", level);
 	for (i = 0; i < nitems(ctl_commands); i++) {
 		if (strcmp(argv[0], ctl_commands[i].name) != 0)
 			continue;

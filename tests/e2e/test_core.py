@@ -394,8 +394,9 @@ def test_reload():
     wait_until(lambda: "reload failed" in open(d.log_path, encoding="utf-8").read(), 5,
                "the failed reload in the log")
     log = open(d.log_path, encoding="utf-8").read()
-    expect('extra.lua:1: procedure "drill": unknown key "bogus"' in log,
-           "the log does not say where the broken rule is")
+    expect(re.search(r'level=warn rules: problem="[^"\n]*extra\.lua:1: '
+                     r'procedure \\"drill\\": unknown key \\"bogus\\""\n', log),
+           "the log does not say where the broken rule is, as one quoted problem= value")
     d.accept(report("inc-old-rules"))
     expect(d.incident("inc-old-rules").get("procedures") == ["netsec"],
            "the old rules stopped working after a failed reload")
