@@ -105,6 +105,8 @@ static const char *store_sql[STMT__COUNT] = {
 	[STMT_ESCALATION_UPDATE] =
 	    "UPDATE escalations SET step = ?, repeats = ?, state = ? "
 	    "WHERE id = ?",
+	[STMT_ESCALATION_STOP] =
+	    "UPDATE escalations SET state = 'stopped' WHERE id = ?",
 	[STMT_ESCALATIONS_ACTIVE_BY_INCIDENT] =
 	    "SELECT " ESCALATION_COLS " FROM escalations WHERE incident = ? "
 	    "AND state = 'active' ORDER BY id",
