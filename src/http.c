@@ -265,7 +265,10 @@ http_request_cb(struct evhttp_request *req, void *arg)
 		if (!http_match(http_routes[i].pattern, path, &key))
 			continue;
 		path_known = 1;
-		if (http_routes[i].method == method)
+		/* HEAD is GET without the body; evhttp leaves the body out. */
+		if (http_routes[i].method == method ||
+		    (method == EVHTTP_REQ_HEAD &&
+		    http_routes[i].method == EVHTTP_REQ_GET))
 			route = &http_routes[i];
 		else {
 			free(key);
