@@ -34,7 +34,7 @@ CHANNELS = httpc channel channel-log channel-webhook channel-dingtalk \
 	   channel-sms-tencent channel-sms-twilio channel-sms-http check
 # The daemon's edges: network, group commit, delivery, signals.
 DAEMON	 = daemon http ingest api-events api-incidents api-compliance api-misc api-ack \
-	   outbox
+	   api-board outbox
 CTL	 = ctl-api ctl-simulate
 
 CORE_OBJS   = $(CORE:%=$(BUILD)/%.o) $(CHANNELS:%=$(BUILD)/%.o)
