@@ -35,10 +35,12 @@ CHANNELS = httpc channel channel-log channel-webhook channel-dingtalk \
 # The daemon's edges: network, group commit, delivery, signals.
 DAEMON	 = daemon http ingest api-events api-incidents api-compliance api-misc api-ack \
 	   api-board outbox
+# The duty-room board's files, compiled into tocsind by web/embed.sh.
+WEB	 = web/board.html web/board.css web/board.js
 CTL	 = ctl-api ctl-simulate
 
 CORE_OBJS   = $(CORE:%=$(BUILD)/%.o) $(CHANNELS:%=$(BUILD)/%.o)
-DAEMON_OBJS = $(DAEMON:%=$(BUILD)/%.o)
+DAEMON_OBJS = $(DAEMON:%=$(BUILD)/%.o) $(BUILD)/web-assets.o
 CTL_OBJS    = $(CTL:%=$(BUILD)/%.o)
 
 UNIT_TESTS = test_calendar test_record test_timer test_sandbox test_store test_engine \
@@ -52,6 +54,14 @@ UNIT_BINS  = $(UNIT_TESTS:%=$(BUILD)/tests/%)
 all: $(BUILD)/tocsind $(BUILD)/tocsinctl
 
 $(BUILD)/%.o: src/%.c $(wildcard include/*.h) | $(BUILD)
+	@printf '  CC    %s\n' $@
+	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/web-assets.c: web/embed.sh $(WEB) | $(BUILD)
+	@printf '  GEN   %s\n' $@
+	$(Q)sh web/embed.sh $(WEB) > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/web-assets.o: $(BUILD)/web-assets.c include/web-assets.h
 	@printf '  CC    %s\n' $@
 	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
 

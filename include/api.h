@@ -2,7 +2,7 @@
  * The HTTP resources of SPEC §3, one file each: api-events.c (ingest),
  * api-incidents.c (incidents, ack, resolve, notifications), api-misc.c
  * (health, metrics), api-ack.c (acknowledgement links), api-board.c (the
- * duty-room board's data).  Each handler gets the request and, for
+ * duty-room board and its data).  Each handler gets the request and, for
  * /v1/incidents/{key}, the decoded key.
  */
 #ifndef API_H
@@ -35,6 +35,8 @@ void	api_ack_page(struct evhttp_request *, struct daemon *, const char *);
 void	api_ack_confirm(struct evhttp_request *, struct daemon *,
 	    const char *);
 void	api_board(struct evhttp_request *, struct daemon *, const char *);
+void	api_board_file(struct evhttp_request *, struct daemon *,
+	    const char *);
 json_t	*api_incident_load(struct store *, const char *, int);
 json_t	*api_json_time(sqlite3_stmt *, int);
 json_t	*api_json_text(sqlite3_stmt *, int);

@@ -1,13 +1,20 @@
 /*
- * The duty-room board's data: GET /v1/board, the open incidents, the most
- * urgent first, each with its nearest deadline and how far its escalation
- * has climbed, and the server's time, so that a wall screen with a wrong
- * clock still counts down right.
+ * The duty-room board.  GET / and the files it loads are web/board.*,
+ * compiled into the daemon by web/embed.sh, so there is no install path to
+ * find at run time.  GET /v1/board gives the page its data: the open
+ * incidents, the most urgent first, each with its nearest deadline and
+ * how far its escalation has climbed, and the server's time, so that a
+ * wall screen with a wrong clock still counts down right.
+ *
+ * The page loads nothing from elsewhere and runs no inline script; the
+ * Content-Security-Policy below holds it to that.
  */
 #include <stdlib.h>
 #include <string.h>
 
+#include <event2/buffer.h>
 #include <event2/http.h>
+#include <event2/keyvalq_struct.h>
 
 #include "api.h"
 #include "calendar.h"
@@ -17,8 +24,91 @@
 #include "rules.h"
 #include "store.h"
 #include "tocsin.h"
+#include "web-assets.h"
 
 #define API_BOARD_MAX	500	/* rows: more than any wall can show */
+
+#define API_BOARD_CSP	"default-src 'none'; script-src 'self'; " \
+	"style-src 'self'; connect-src 'self'; img-src 'self' data:; " \
+	"base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+
+static const struct {
+	const char	*suffix;
+	const char	*type;
+} api_board_types[] = {
+	{ ".html", "text/html; charset=utf-8" },
+	{ ".css", "text/css; charset=utf-8" },
+	{ ".js", "text/javascript; charset=utf-8" },
+	{ ".svg", "image/svg+xml" },
+	{ ".png", "image/png" },
+};
+
+static const char *
+api_board_type(const char *name)
+{
+	size_t	i, n = strlen(name), len;
+
+	for (i = 0; i < nitems(api_board_types); i++) {
+		len = strlen(api_board_types[i].suffix);
+		if (n > len && strcmp(name + n - len,
+		    api_board_types[i].suffix) == 0)
+			return (api_board_types[i].type);
+	}
+	return ("application/octet-stream");
+}
+
+/* The compiled-in file a path names: "/" is the board itself. */
+static const struct web_asset *
+api_board_find(const char *path)
+{
+	size_t	i;
+
+	if (path == NULL || strcmp(path, "/") == 0)
+		path = "/board.html";
+	for (i = 0; i < web_assets_count; i++) {
+		if (strcmp(path + 1, web_assets[i].name) == 0)
+			return (&web_assets[i]);
+	}
+	return (NULL);
+}
+
+/*
+ * GET / and /board.*.  Browsers revalidate every time (no-cache) and get
+ * 304 while the file is the one they hold, so a new daemon's page is
+ * picked up at the next load.
+ */
+void
+api_board_file(struct evhttp_request *req, struct daemon *d, const char *key)
+{
+	const struct evhttp_uri	*uri = evhttp_request_get_evhttp_uri(req);
+	const struct web_asset	*a = api_board_find(uri != NULL ?
+				    evhttp_uri_get_path(uri) : NULL);
+	struct evkeyvalq	*out = evhttp_request_get_output_headers(req);
+	struct evbuffer		*buf;
+	const char		*inm;
+
+	inm = evhttp_find_header(evhttp_request_get_input_headers(req),
+	    "If-None-Match");
+	if (a == NULL)
+		http_reply_error(req, 404, "not_found", NULL, "no such file");
+	else if (inm != NULL && strstr(inm, a->etag) != NULL) {
+		evhttp_add_header(out, "Cache-Control", "no-cache");
+		evhttp_add_header(out, "ETag", a->etag);
+		evhttp_send_reply(req, 304, "Not Modified", NULL);
+	} else {
+		evhttp_add_header(out, "Content-Type", api_board_type(a->name));
+		evhttp_add_header(out, "Cache-Control", "no-cache");
+		evhttp_add_header(out, "ETag", a->etag);
+		evhttp_add_header(out, "Content-Security-Policy",
+		    API_BOARD_CSP);
+		evhttp_add_header(out, "X-Content-Type-Options", "nosniff");
+		evhttp_add_header(out, "Referrer-Policy", "no-referrer");
+		buf = evbuffer_new();
+		evbuffer_add_reference(buf, a->data, a->len, NULL, NULL);
+		evhttp_send_reply(req, 200, "OK", buf);
+		evbuffer_free(buf);
+	}
+}
 
 /* Whole seconds from now to t, rounded down: negative once t has passed. */
 static json_int_t

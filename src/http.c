@@ -55,7 +55,10 @@ static const struct http_route {
 	{ EVHTTP_REQ_POST, "/v1/incidents/*/resolve", 1, api_incident_resolve },
 	{ EVHTTP_REQ_GET, "/v1/notifications", 0, api_notifications_list },
 	{ EVHTTP_REQ_GET, "/v1/compliance", 0, api_compliance },
-	/* What the duty-room board shows. */
+	/* The duty-room board and the data it shows. */
+	{ EVHTTP_REQ_GET, "/", 0, api_board_file },
+	{ EVHTTP_REQ_GET, "/board.css", 0, api_board_file },
+	{ EVHTTP_REQ_GET, "/board.js", 0, api_board_file },
 	{ EVHTTP_REQ_GET, "/v1/board", 0, api_board },
 	{ EVHTTP_REQ_GET, "/healthz", 0, api_healthz },
 	{ EVHTTP_REQ_GET, "/metrics", 0, api_metrics },
