@@ -47,7 +47,7 @@ UNIT_TESTS = test_calendar test_record test_timer test_sandbox test_store test_e
 	     test_org test_rules test_message test_channel test_sms test_match
 UNIT_BINS  = $(UNIT_TESTS:%=$(BUILD)/tests/%)
 
-.PHONY: all run check check-plain check-asan unit e2e rules-test bench deps \
+.PHONY: all run check check-plain check-asan unit e2e rules-test bench deps deps-build \
 	clean \
 	install
 
@@ -85,8 +85,12 @@ $(BUILD)/tests/%: tests/unit/%.c $(CORE_OBJS) | $(BUILD)/tests
 deps:
 	@sh .ci/deps
 
+# Running needs no browser; the board's test does.
+deps-build:
+	@sh .ci/deps build
+
 # Sub-makes, so that pkg-config is asked again once .ci/deps has run.
-run: deps
+run: deps-build
 	$(MAKE) all
 	mkdir -p var
 	$(BUILD)/tocsind
