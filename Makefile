@@ -43,11 +43,13 @@ CHANNELS = httpc channel channel-log channel-webhook channel-dingtalk \
 	   channel-sms-tencent channel-sms-twilio channel-sms-http check
 # The daemon's edges: network, group commit, delivery, signals.
 DAEMON	 = daemon http ingest api-events api-incidents api-compliance api-misc api-ack \
-	   api-status api-admin outbox prune spool
+	   api-status api-admin api-board outbox prune spool
+# The duty-room board's files, compiled into tocsind by web/embed.sh.
+WEB	 = web/board.html web/board.css web/board.js
 CTL	 = ctl-api ctl-backup ctl-simulate
 
 CORE_OBJS   = $(CORE:%=$(BUILD)/%.o) $(CHANNELS:%=$(BUILD)/%.o)
-DAEMON_OBJS = $(DAEMON:%=$(BUILD)/%.o)
+DAEMON_OBJS = $(DAEMON:%=$(BUILD)/%.o) $(BUILD)/web-assets.o
 CTL_OBJS    = $(CTL:%=$(BUILD)/%.o)
 
 UNIT_TESTS = test_calendar test_record test_timer test_sandbox test_store test_engine \
@@ -55,13 +57,21 @@ UNIT_TESTS = test_calendar test_record test_timer test_sandbox test_store test_e
 	     test_metrics
 UNIT_BINS  = $(UNIT_TESTS:%=$(BUILD)/tests/%)
 
-.PHONY: all run check check-plain check-asan unit e2e rules-test bench deps \
+.PHONY: all run check check-plain check-asan unit e2e rules-test bench deps deps-build \
 	clean \
 	install uninstall
 
 all: $(BUILD)/tocsind $(BUILD)/tocsinctl
 
 $(BUILD)/%.o: src/%.c $(wildcard include/*.h) | $(BUILD)
+	@printf '  CC    %s\n' $@
+	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/web-assets.c: web/embed.sh $(WEB) | $(BUILD)
+	@printf '  GEN   %s\n' $@
+	$(Q)sh web/embed.sh $(WEB) > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/web-assets.o: $(BUILD)/web-assets.c include/web-assets.h
 	@printf '  CC    %s\n' $@
 	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
 
@@ -85,8 +95,12 @@ $(BUILD)/tests/%: tests/unit/%.c $(CORE_OBJS) | $(BUILD)/tests
 deps:
 	@sh .ci/deps
 
+# Running needs no browser; the board's test does.
+deps-build:
+	@sh .ci/deps build
+
 # Sub-makes, so that pkg-config is asked again once .ci/deps has run.
-run: deps
+run: deps-build
 	$(MAKE) all
 	mkdir -p var
 	$(BUILD)/tocsind

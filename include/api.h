@@ -2,7 +2,8 @@
  * The HTTP resources of SPEC §3, one file each: api-events.c (ingest),
  * api-incidents.c (incidents, ack, resolve, notifications), api-misc.c
  * (health, metrics), api-status.c (the operator's summary), api-admin.c
- * (retention).  Each handler gets the request and, for
+ * (retention), api-ack.c (acknowledgement links), api-board.c (the
+ * duty-room board and its data).  Each handler gets the request and, for
  * /v1/incidents/{key}, the decoded key.
  */
 #ifndef API_H
@@ -33,6 +34,9 @@ void	api_compliance(struct evhttp_request *, struct daemon *,
 	    const char *);
 void	api_ack_page(struct evhttp_request *, struct daemon *, const char *);
 void	api_ack_confirm(struct evhttp_request *, struct daemon *,
+	    const char *);
+void	api_board(struct evhttp_request *, struct daemon *, const char *);
+void	api_board_file(struct evhttp_request *, struct daemon *,
 	    const char *);
 json_t	*api_incident_load(struct store *, const char *, int);
 json_t	*api_json_time(sqlite3_stmt *, int);

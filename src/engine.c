@@ -1095,7 +1095,10 @@ engine_timers_cancel(struct engine *e, enum engine_timer kind, int64_t ref)
 	    ref));
 }
 
-/* Stop the active escalations of one obligation (ref > 0) or incident. */
+/*
+ * Stop the active escalations of one obligation (ref > 0) or incident.
+ * Each keeps the step it reached: the board and the incident show it.
+ */
 static int
 engine_escalations_stop(struct engine *e, const char *incident,
     int64_t obligation)
@@ -1118,8 +1121,7 @@ engine_escalations_stop(struct engine *e, const char *incident,
 	if (st != NULL)
 		sqlite3_reset(st);
 	for (i = 0; i < n && rc == 0; i++) {
-		rc = store_run(e->store, STMT_ESCALATION_UPDATE, "ddti",
-		    -1, -1, "stopped", ids[i]);
+		rc = store_run(e->store, STMT_ESCALATION_STOP, "i", ids[i]);
 		if (rc == 0)
 			rc = engine_timers_cancel(e, TIMER_ESCALATION_STEP,
 			    ids[i]);

@@ -57,6 +57,11 @@ static const struct http_route {
 	{ EVHTTP_REQ_GET, "/v1/compliance", 0, api_compliance },
 	{ EVHTTP_REQ_GET, "/v1/status", 0, api_status },
 	{ EVHTTP_REQ_POST, "/v1/admin/prune", 1, api_admin_prune },
+	/* The duty-room board and the data it shows. */
+	{ EVHTTP_REQ_GET, "/", 0, api_board_file },
+	{ EVHTTP_REQ_GET, "/board.css", 0, api_board_file },
+	{ EVHTTP_REQ_GET, "/board.js", 0, api_board_file },
+	{ EVHTTP_REQ_GET, "/v1/board", 0, api_board },
 	{ EVHTTP_REQ_GET, "/healthz", 0, api_healthz },
 	{ EVHTTP_REQ_GET, "/metrics", 0, api_metrics },
 };
@@ -255,7 +260,10 @@ http_request_cb(struct evhttp_request *req, void *arg)
 		if (!http_match(http_routes[i].pattern, path, &key))
 			continue;
 		path_known = 1;
-		if (http_routes[i].method == method)
+		/* HEAD is GET without the body; evhttp leaves the body out. */
+		if (http_routes[i].method == method ||
+		    (method == EVHTTP_REQ_HEAD &&
+		    http_routes[i].method == EVHTTP_REQ_GET))
 			route = &http_routes[i];
 		else {
 			free(key);

@@ -117,6 +117,8 @@ static const char *store_sql[STMT__COUNT] = {
 	[STMT_ESCALATION_UPDATE] =
 	    "UPDATE escalations SET step = ?, repeats = ?, state = ? "
 	    "WHERE id = ?",
+	[STMT_ESCALATION_STOP] =
+	    "UPDATE escalations SET state = 'stopped' WHERE id = ?",
 	[STMT_ESCALATIONS_ACTIVE_BY_INCIDENT] =
 	    "SELECT " ESCALATION_COLS " FROM escalations WHERE incident = ? "
 	    "AND state = 'active' ORDER BY id",
@@ -226,6 +228,33 @@ static const char *store_sql[STMT__COUNT] = {
 	[STMT_PRUNE_MARK] =
 	    "UPDATE incidents SET pruned_at = ?2 WHERE key = ?1 AND "
 	    "pruned_at IS NULL",
+	/*
+	 * The duty-room board: each open incident with its nearest open
+	 * obligation (breached ones first, then by due time) and the
+	 * escalation that climbed highest, the running one before a stopped
+	 * one.  Incidents with nothing pending follow, the gravest first.
+	 */
+	[STMT_BOARD] =
+	    "SELECT i.key, i.unit, i.category, i.title, i.grade, i.opened_at, "
+	    "i.occurred_at, i.acked_at, i.acked_by, o.name, o.title, o.due_at, "
+	    "o.status, (SELECT count(*) FROM obligations WHERE incident = i.key "
+	    "AND status IN ('pending', 'breached')), (SELECT count(*) FROM "
+	    "obligations WHERE incident = i.key AND status = 'breached'), "
+	    "e.policy, e.step, e.repeats, e.state FROM incidents i "
+	    "LEFT JOIN obligations o ON o.id = (SELECT id FROM obligations "
+	    "WHERE incident = i.key AND status IN ('pending', 'breached') "
+	    "ORDER BY status = 'breached' DESC, due_at, id LIMIT 1) "
+	    "LEFT JOIN escalations e ON e.id = (SELECT id FROM escalations "
+	    "WHERE incident = i.key AND step > 0 ORDER BY state = 'active' "
+	    "DESC, step DESC, repeats DESC, id DESC LIMIT 1) "
+	    "WHERE i.state = 'open' ORDER BY o.id IS NULL, "
+	    "o.status = 'breached' DESC, o.due_at, i.grade = 0, i.grade, "
+	    "i.opened_at, i.key LIMIT ?1",
+	[STMT_BOARD_COUNTS] =
+	    "SELECT count(*), coalesce(sum(acked_at IS NULL), 0), "
+	    "coalesce(sum(EXISTS (SELECT 1 FROM obligations o WHERE "
+	    "o.incident = i.key AND o.status = 'breached')), 0) "
+	    "FROM incidents i WHERE state = 'open'",
 };
 
 struct store {
