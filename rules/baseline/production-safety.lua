@@ -6,19 +6,36 @@
 --   第九条   the unit's head reports to the safety authority (县级以上人民政府
 --            安全生产监督管理部门和负有安全生产监督管理职责的有关部门)
 --            within 1 hour of being told.
---   第十条、第十一条  the authorities report level by level, each level
---            within 2 hours.
+--   第十条   the authorities report level by level, as far up as the grade
+--            says: 一般 to the city (设区的市级), 较大 to the province, 重大
+--            and 特别重大 to the State (国务院安全生产监督管理部门).
+--   第十一条 each level within 2 hours.
 --   第十三条 casualty numbers that change within 30 days of the accident are
 --            reported again (补报).
 --
--- Site setting bl_production_safety_hop: "unit" (default: an organisation
--- where an accident happens — a bureau, a hospital, a town's own premises)
--- or "authority" (the site is a safety authority, e.g. 县应急管理局).
+-- Site settings:
+--   bl_production_safety_hop   "unit" (default: an organisation where an
+--       accident happens — a bureau, a hospital, a town's own premises) or
+--       "authority" (the site is a safety authority, e.g. 县应急管理局).
+--   bl_production_safety_level  for an authority, its level (第十条):
+--       "county" (default: every accident goes up to the city), "city"
+--       (较大 and above go up to the province) or "province" (重大 and above
+--       go up to the State).  A city's or a province's report is the
+--       obligation of that grade: owed from the opening when the report
+--       gives the grade, and from the event that first raises it there
+--       otherwise, due 2 hours from the opening either way.  A grade lowered
+--       afterwards loosens nothing.
 -- Event attrs: deaths, injured (serious injuries), loss_yuan.
 
 local hop = bl.setting("bl_production_safety_hop", "unit", { "unit", "authority" })
+local level = bl.setting("bl_production_safety_level", "county",
+  { "county", "city", "province" })
 
 local obligations = {}
+-- 第十条: the grade from which an authority of this level reports upward
+-- (nil: every accident; a unit's level plays no part).
+local up_from = hop == "authority" and ({ city = 3, province = 2 })[level] or nil
+local next_level
 if hop == "unit" then
   obligations[#obligations + 1] = {
     id = "to-safety-authority",
@@ -28,13 +45,16 @@ if hop == "unit" then
     remind = { "20m" },
     owner = "principal", on_breach = "bl-standard" }
 else
-  obligations[#obligations + 1] = {
+  next_level = {
     id = "to-next-level",
     title = "逐级上报，每级上报不超过2小时（条例第十条、第十一条）",
     due = "2h", from = "opened",
     met_by = bl.forwarded("superior"),
     remind = { "30m" },
     owner = "responsible", on_breach = "bl-standard" }
+  if up_from == nil then
+    obligations[#obligations + 1] = next_level
+  end
 end
 -- 第十三条: 自事故发生之日起30日内伤亡人数发生变化的及时补报.  The engine
 -- cannot see a change nobody reports, so the duty is encoded as a
@@ -64,12 +84,14 @@ procedure "bl-production-safety" {
     if d >= 3 or i >= 10 or l >= 10000000 then return 3 end
     return 4
   end,
-  -- The grade sets how far up the report goes (第十条): the principal
-  -- leader hears of every accident of 较大 and above (重大 and above also
-  -- reach the superior through bl-general).
+  -- The principal leader hears of every accident of 较大 and above (重大
+  -- and above also reach the superior through bl-general); a city or a
+  -- province authority's report upward begins at its grade (第十条).
   grades = {
     [1] = { notify = { "principal" } },
-    [2] = { notify = { "principal" } },
-    [3] = { notify = { "principal" } },
+    [2] = { notify = { "principal" },
+            obligations = up_from == 2 and { next_level } or nil },
+    [3] = { notify = { "principal" },
+            obligations = up_from == 3 and { next_level } or nil },
   },
 }

@@ -5,9 +5,12 @@
 -- 舆情，要在48小时内予以回应.
 --
 -- Events: respond (回应), release (发布权威信息), press (新闻发布会).
--- The 5-hour and 24-hour duties bind opinion about 重大 and 特别重大 events:
--- bl-public-opinion-major governs every opinion incident not reported as
--- 较大 or 一般, and an assessment of 较大 or 一般 lifts them.
+-- Every opinion is answered within 48 hours.  The 5-hour and 24-hour duties
+-- bind opinion about 重大 and 特别重大 events: they are the obligations of
+-- grade 2, owed from the opening when the report says 重大 or worse and
+-- from the event that first raises it to 重大 otherwise, due within 5 and
+-- 24 hours of the opening either way.  An opinion never graded 重大 owes
+-- neither; one lowered from 重大 afterwards still owes both.
 
 procedure "bl-public-opinion" {
   title = "政务舆情回应",
@@ -17,27 +20,17 @@ procedure "bl-public-opinion" {
       due = "48h", met_by = { type = { "respond", "release", "press" } },
       owner = "responsible", on_breach = "bl-standard" },
   },
-}
-
-local function lifted(ev)
-  return ev.type == "assessment" and ev.grade ~= nil and ev.grade >= 3
-end
-
-procedure "bl-public-opinion-major" {
-  title = "涉重大突发事件政务舆情",
-  match = function(ev)
-    local g = bl.grade(ev)
-    return ev.category == "public_opinion" and (g == nil or g <= 2)
-  end,
-  obligations = {
-    { id = "release", title = "最迟5小时内发布权威信息（国办发〔2016〕61号）",
-      due = "5h",
-      met_by = function(ev) return ev.type == "release" or lifted(ev) end,
-      remind = { "1h" },
-      owner = "responsible", on_breach = "bl-standard" },
-    { id = "press", title = "24小时内举行新闻发布会（国办发〔2016〕61号）",
-      due = "24h",
-      met_by = function(ev) return ev.type == "press" or lifted(ev) end,
-      owner = "responsible", on_breach = "bl-standard" },
+  grades = {
+    [2] = {   -- 涉及特别重大、重大突发事件的政务舆情
+      obligations = {
+        { id = "release", title = "最迟5小时内发布权威信息（国办发〔2016〕61号）",
+          due = "5h", met_by = { type = "release" },
+          remind = { "1h" },
+          owner = "responsible", on_breach = "bl-standard" },
+        { id = "press", title = "24小时内举行新闻发布会（国办发〔2016〕61号）",
+          due = "24h", met_by = { type = "press" },
+          owner = "responsible", on_breach = "bl-standard" },
+      },
+    },
   },
 }

@@ -13,6 +13,15 @@
 -- Each step up tells more of the wartime command roster (003 附件1); 赴省 and
 -- 进京 also reach the county through the baseline (bl-general).  A later
 -- event with a new destination raises the grade the same way.
+-- 立即做好接访劝返工作: once a petitioner heads for the city or further
+-- (grade 较大 or worse) the receiving team must be under way within
+-- bl.AT_ONCE (1 hour: "立即" has no figure); an event of type "dispatch"
+-- meets it.  It is the obligation of grade 3: owed from the opening when
+-- the report names the destination, and from the event that first names
+-- one otherwise — counted from the opening either way, so a destination
+-- learnt after the first hour makes the dispatch due at once.  A later
+-- destination nearer home (进京 → 赴省) loosens nothing; one further away
+-- owes no second dispatch.
 -- The baseline's bl-petition adds the 15/60/90-day handling limits.
 
 local DESTINATION = {
@@ -38,29 +47,17 @@ procedure "hs-petition" {
   },
   classify = destination_grade,
   grades = {
-    [3] = { notify = { "vice-commander" } },                              -- 到市
+    [3] = { notify = { "vice-commander" },                                -- 到市
+            obligations = {
+              { id = "dispatch",
+                title = "立即派员接访劝返（主要负责人及有关责任人、县卫健委责任领导）（003 二(五)）",
+                due = bl.AT_ONCE, met_by = { type = "dispatch" },
+                remind = { "20m" }, owner = "petition-office", on_breach = "hs-chain" },
+            } },
     [2] = { notify = { "commander", "vice-commander" } },                 -- 赴省
     [1] = { notify = { "commander", "vice-commander", "command-member" } }, -- 进京
   },
   -- 战时状态 (a window the county declares: 两会, 国庆 …): the command roster
   -- hears of every petition.
   periods = { wartime = { notify = { "commander", "vice-commander" } } },
-}
-
--- 立即做好接访劝返工作: with a destination known when it is reported, the
--- receiving team must be under way within bl.AT_ONCE (1 hour: "立即" has no
--- figure) — an event of type "dispatch" meets it.  A destination learnt
--- later raises the grade and tells the roster, but sets no new deadline
--- (the engine cannot add obligations on a regrade: docs/procedures.md).
-procedure "hs-petition-away" {
-  title = "到市赴省进京上访接访劝返",
-  match = function(ev)
-    return ev.category == "petition" and destination_grade(ev) ~= nil
-  end,
-  obligations = {
-    { id = "dispatch",
-      title = "立即派员接访劝返（主要负责人及有关责任人、县卫健委责任领导）（003 二(五)）",
-      due = bl.AT_ONCE, met_by = { type = "dispatch" },
-      remind = { "20m" }, owner = "petition-office", on_breach = "hs-chain" },
-  },
 }

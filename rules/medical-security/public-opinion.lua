@@ -8,7 +8,19 @@
 --   设专人24小时值班，密切关注网络舆情.  责任部门：综合办公室、医药服务处、
 --   医保中心.
 -- "迅速" has no figure: bl.AT_ONCE (1 hour) for the assessment.  The
--- baseline's bl-public-opinion adds the national 5 h / 24 h / 48 h response.
+-- baseline's bl-public-opinion adds the national 48 h response, and for
+-- 重大 the 5 h release and 24 h press conference.
+--
+-- 重大舆情务必立即上报，较大和一般舆情酌情适时上报: the department's report to
+-- the office is the report that opens the incident (on_open: office).  A
+-- 重大 opinion goes further at once: the leading group, the principal and
+-- 市委网信办 are told at the grade, and the office's own report to 市委网信办,
+-- under whose guidance 重大 opinion is handled (四(一)3), is the obligation
+-- of grade 2, due within bl.AT_ONCE ("立即": 1 hour) — owed from the
+-- opening when the report says 重大, from the event that raises it to 重大
+-- otherwise, counted from the opening either way (a grade found after the
+-- hour makes it due at once).  较大 and 一般 go to the responsible
+-- departments; "酌情适时" sets no time, so they carry no such obligation.
 
 procedure "ms-public-opinion" {
   title = "网络舆情突发事件",
@@ -24,7 +36,13 @@ procedure "ms-public-opinion" {
   grades = {
     -- 重大舆情务必立即上报: the leading group, the principal, 市委网信办
     [1] = { notify = { "leadership", "principal", "netinfo" } },
-    [2] = { notify = { "leadership", "principal", "netinfo" } },
+    [2] = { notify = { "leadership", "principal", "netinfo" },
+            obligations = {
+              { id = "report-up",
+                title = "重大舆情务必立即上报市委网信办（000 四(一)2、3）",
+                due = bl.AT_ONCE, met_by = bl.forwarded("netinfo"),
+                remind = { "30m" }, owner = "office", on_breach = "ms-chain" },
+            } },
     -- 较大、一般: to the responsible department
     [3] = { notify = { "responsible" } },
     [4] = { notify = { "responsible" } },

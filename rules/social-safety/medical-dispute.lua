@@ -19,6 +19,33 @@
 -- multi_department = true on any event) moves to the 10-working-day limit,
 -- which every complaint must meet in any case.
 -- 其他: 封存证据 (三), 核实写出调查报告 (四, 必要时) carry no time.
+--
+-- 必要时按规定程序上报卫生厅: the 规定程序 is the health authority's report
+-- of a medical quality and safety event, 医疗质量安全事件报告暂行规定
+-- (卫医管发〔2011〕4号) 第八条 — 一般 within 15 days of its discovery, 重大
+-- within 12 hours, 特大 within 2 hours — and 医疗事故处理条例 第十四条 (a
+-- major medical fault: a death, a possible grade-II-or-worse accident, or 3
+-- or more people harmed, within 12 hours).  The grade of the dispute is the
+-- grade of the harm (attrs deaths, harmed, or the event's own grade):
+--   特大 → 特别重大 (1): 3 or more deaths;
+--   重大 → 重大 (2): 1 or 2 deaths, or 3 or more people harmed;
+--   一般 → 一般 (4): 1 or 2 people harmed.
+-- A harm the counts do not show (a 重度残疾 is 特大) is given as the event's
+-- grade, which wins.  A dispute that reports no harm is not graded and owes
+-- no report.  The report is the obligation of grade 4 (owed once any harm
+-- is known), with a deadline that tightens at 重大 and 特大 (due_by_grade),
+-- all counted from the opening: harm found later tightens a pending report,
+-- and one whose tighter time has already passed breaches at once.  A lower
+-- grade afterwards loosens nothing.
+
+local function harm_grade(ev)
+  local a = ev.attrs or {}
+  local d, h = tonumber(a.deaths) or 0, tonumber(a.harmed) or 0
+  if d >= 3 then return 1 end
+  if d >= 1 or h >= 3 then return 2 end
+  if h >= 1 then return 4 end
+  return nil
+end
 
 procedure "ss-medical-dispute" {
   title = "重大医疗纠纷",
@@ -42,40 +69,20 @@ procedure "ss-medical-dispute" {
       due = "10wd", met_by = { type = "feedback" },
       owner = "patient-relations", on_breach = "ss-md-chain" },
   },
-  -- 重大医疗过失 (医疗事故处理条例 第十四条: a death, or 3 or more people
-  -- harmed) grades 重大.
-  classify = function(ev)
-    local a = ev.attrs or {}
-    if (tonumber(a.deaths) or 0) >= 1 or (tonumber(a.harmed) or 0) >= 3 then
-      return 2
-    end
-    return nil
-  end,
+  classify = harm_grade,
   grades = {
     [1] = { notify = { "deputy", "principal" } },
     [2] = { notify = { "deputy", "principal" } },
-  },
-}
-
--- 必要时按规定程序上报卫生厅: the rule is 医疗事故处理条例 第十四条 — a major
--- medical fault (a death or a possible grade-II-or-worse accident, or 3 or
--- more people harmed) is reported to the local health authority within 12
--- hours.  Governs disputes reported as such; one found later is a gap
--- (docs/procedures.md).
-local function major(ev)
-  local a = ev.attrs or {}
-  return (ev.grade ~= nil and ev.grade <= 2) or (tonumber(a.deaths) or 0) >= 1
-    or (tonumber(a.harmed) or 0) >= 3
-end
-
-procedure "ss-medical-dispute-major" {
-  title = "重大医疗过失行为报告",
-  match = function(ev) return ev.category == "medical_dispute" and major(ev) end,
-  obligations = {
-    { id = "to-health-authority",
-      title = "12小时内向所在地卫生健康行政部门报告（医疗事故处理条例第十四条）",
-      due = "12h", met_by = bl.forwarded("health-authority"),
-      remind = { "2h" }, owner = "deputy", on_breach = "ss-md-major" },
+    -- 必要时按规定程序上报卫生厅: owed once any harm is known.
+    [4] = {
+      obligations = {
+        { id = "to-health-authority",
+          title = "按规定时限向所在地卫生健康行政部门报告（一般15日、重大12小时、特大2小时；医疗质量安全事件报告暂行规定第八条、医疗事故处理条例第十四条）",
+          due = "15cd", due_by_grade = { [2] = "12h", [1] = "2h" },
+          met_by = bl.forwarded("health-authority"),
+          remind = { "2h" }, owner = "deputy", on_breach = "ss-md-major" },
+      },
+    },
   },
 }
 

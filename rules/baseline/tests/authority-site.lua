@@ -2,9 +2,10 @@
 site { timezone = "Asia/Shanghai", rules = { "../../holidays", ".." } }
 
 settings = {
-  bl_production_safety_hop = "authority",
-  bl_public_health_hop     = "authority",
-  bl_network_operator      = "cii",
+  bl_production_safety_hop   = "authority",
+  bl_production_safety_level = "county",     -- every accident goes up to the city
+  bl_public_health_hop       = "authority",
+  bl_network_operator        = "cii",
 }
 
 channel "log" { kind = "log" }

@@ -2,9 +2,10 @@
 site { timezone = "Asia/Shanghai", rules = { "../../holidays", ".." } }
 
 settings = {
-  bl_production_safety_hop = "authority",
-  bl_public_health_hop     = "province",
-  bl_network_operator      = "central",
+  bl_production_safety_hop   = "authority",
+  bl_production_safety_level = "province",   -- 重大 and above go up to the State
+  bl_public_health_hop       = "province",
+  bl_network_operator        = "central",
 }
 
 channel "log" { kind = "log" }
