@@ -54,7 +54,7 @@ struct obligation_def {
 	unsigned	 due_by_grade_set;	/* bit g: [g] was given */
 	int		 grade;		/* 0: set at opening; else set once
 					   the incident reaches this grade */
-	int		 from_occurred;
+	enum { FROM_OPENED, FROM_OCCURRED, FROM_GRADED } from;
 	struct match	 met_by;
 	struct duration	*remind;	/* lead times before due */
 	size_t		 nremind;

@@ -74,6 +74,7 @@ struct obligation {
 	char		*owner;
 	char		*on_breach;
 	char		*status;
+	int64_t		 set_at;
 	int64_t		 due_at;
 };
 
@@ -334,6 +335,7 @@ obligation_from_row(sqlite3_stmt *st)
 	o->owner = dup_col(st, OBL_OWNER);
 	o->on_breach = dup_col(st, OBL_ON_BREACH);
 	o->status = dup_col(st, OBL_STATUS);
+	o->set_at = sqlite3_column_int64(st, OBL_SET_AT);
 	o->due_at = sqlite3_column_int64(st, OBL_DUE_AT);
 	return (o);
 }
@@ -866,11 +868,14 @@ engine_classify(struct engine *e, const struct scope *s, json_t *procs,
 /*
  * When an obligation of inc falls due: its own duration from its base,
  * or a tighter one for a special period now on (特防期, *period says
- * which) or for the worst grade the incident has reached (*grade).
+ * which) or for the worst grade the incident has reached (*grade).  The
+ * base is the incident's opening or occurrence, or for from = "graded"
+ * the moment the obligation began: when the incident reached its grade.
  */
 static int64_t
 engine_obligation_due(struct engine *e, const struct incident *inc,
-    const struct obligation_def *d, const char **period, int *grade)
+    const struct obligation_def *d, int64_t began, const char **period,
+    int *grade)
 {
 	const struct calendar	*cal = rules_calendar(e->rules);
 	const char		*name;
@@ -880,7 +885,17 @@ engine_obligation_due(struct engine *e, const struct incident *inc,
 
 	*period = NULL;
 	*grade = GRADE_NONE;
-	base = d->from_occurred ? inc->occurred_at : inc->opened_at;
+	switch (d->from) {
+	case FROM_OCCURRED:
+		base = inc->occurred_at;
+		break;
+	case FROM_GRADED:
+		base = began;
+		break;
+	default:
+		base = inc->opened_at;
+		break;
+	}
 	due = calendar_add(cal, base, &d->due);
 	for (i = 0; i < d->due_in_tags.n; i++) {
 		if ((name = engine_period_active(e, d->due_in_tags.v[i],
@@ -933,7 +948,7 @@ engine_set_obligation(struct engine *e, struct incident *inc,
 	json_t		*extra;
 	int		 grade;
 
-	due = engine_obligation_due(e, inc, d, &period, &grade);
+	due = engine_obligation_due(e, inc, d, clock_now(), &period, &grade);
 	if (store_run(e->store, STMT_OBLIGATION_INSERT, "tnttt" "ttt" "iin",
 	    inc->key, inc->unit, p->name, d->id, d->title, d->owner,
 	    d->on_breach, clock_now(), due) != 0)
@@ -1293,7 +1308,7 @@ engine_tighten(struct engine *e, struct incident *inc, struct obligation *o)
 	if (d == NULL || d->due_by_grade_set == 0 ||
 	    strcmp(o->status, "pending") != 0)
 		return (0);
-	due = engine_obligation_due(e, inc, d, &period, &grade);
+	due = engine_obligation_due(e, inc, d, o->set_at, &period, &grade);
 	if (due >= o->due_at)
 		return (0);
 	if (store_run(e->store, STMT_OBLIGATION_SET_DUE, "ii", due, o->id) != 0

@@ -419,10 +419,13 @@ parse_obligation(struct parse *p, int t, struct obligation_def *o)
 	parse_due_by_grade(p, t, o);
 	if ((from = parse_string(p, t, "from", 0)) != NULL) {
 		if (strcmp(from, "occurred") == 0)
-			o->from_occurred = 1;
+			o->from = FROM_OCCURRED;
+		else if (strcmp(from, "graded") == 0)
+			o->from = FROM_GRADED;
 		else if (strcmp(from, "opened") != 0)
 			parse_problem(p, "obligation \"%s\": \"from\" must be "
-			    "\"opened\" or \"occurred\"", o->id ? o->id : "?");
+			    "\"opened\", \"occurred\" or \"graded\"",
+			    o->id ? o->id : "?");
 		free(from);
 	}
 	parse_match(p, t, "met_by", &o->met_by);

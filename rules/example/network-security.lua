@@ -21,11 +21,11 @@ procedure "network-security" {
   grades = {
     [1] = { notify = { "principal", "superior" } },
     -- 重大及以上: the principal and the city hear, and a special report
-    -- (专题报告) is owed within a day of the incident opening.
+    -- (专题报告) is owed within a day of the incident reaching 重大.
     [2] = { notify = { "principal", "superior" },
             obligations = {
               { id = "special-report", title = "报送专题报告", due = "24h",
-                met_by = { type = "final" }, owner = "office" },
+                from = "graded", met_by = { type = "final" }, owner = "office" },
             } },
   },
   periods = { heightened = { notify = { "principal" } } },
