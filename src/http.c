@@ -65,10 +65,16 @@ http_reply_json(struct evhttp_request *req, int code, json_t *body)
 	struct evbuffer	*buf = evbuffer_new();
 	char		*text;
 
-	text = json_dumps(body, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	text = body != NULL ? json_dumps(body, JSON_COMPACT |
+	    JSON_PRESERVE_ORDER) : NULL;
 	json_decref(body);
-	if (text == NULL)
-		fatalx("http: cannot encode a reply");
+	if (text == NULL) {
+		/* A bug, not the client's doing: answer, and go on. */
+		log_warnx("http: cannot encode a %d reply", code);
+		code = 500;
+		text = xstrdup("{\"error\":{\"code\":\"internal\",\"message\":"
+		    "\"the answer could not be encoded\"}}");
+	}
 	evbuffer_add(buf, text, strlen(text));
 	evbuffer_add(buf, "\n", 1);
 	free(text);
@@ -94,6 +100,28 @@ http_reply_html(struct evhttp_request *req, int code, const char *html)
 	evbuffer_free(buf);
 }
 
+/*
+ * Make s valid UTF-8 by turning every byte that does not begin a valid
+ * sequence into '?'.  Messages quote what the client sent (a path, a
+ * header) and may cut it short; JSON text must be UTF-8 all the same.
+ */
+static void
+http_scrub_utf8(char *s)
+{
+	unsigned char	*p = (unsigned char *)s;
+	size_t		 left = strlen(s), n;
+
+	while (left > 0) {
+		n = *p < 0x80 ? 1 : *p < 0xe0 ? 2 : *p < 0xf0 ? 3 : 4;
+		if (n > left || !record_valid_utf8((const char *)p, n)) {
+			*p = '?';
+			n = 1;
+		}
+		p += n;
+		left -= n;
+	}
+}
+
 void
 http_reply_error(struct evhttp_request *req, int code, const char *ecode,
     const char *field, const char *fmt, ...)
@@ -104,6 +132,7 @@ http_reply_error(struct evhttp_request *req, int code, const char *ecode,
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	http_scrub_utf8(msg);
 	http_reply_json(req, code, json_pack("{s:{s:s, s:s, s:s?}}", "error",
 	    "code", ecode, "message", msg, "field",
 	    field != NULL && *field != '\0' ? field : NULL));
@@ -183,12 +212,32 @@ http_query(struct evhttp_request *req, const char *key)
 	return (s);
 }
 
+/*
+ * Could a decoded path segment be a key?  A "%00" must not cut it short
+ * ("a%00b" would name "a"), and no key holds a control character or text
+ * that is not UTF-8.
+ */
+static int
+http_key_ok(const char *key, size_t len)
+{
+	size_t	i;
+
+	if (len == 0 || len > KEY_MAX || strlen(key) != len ||
+	    !record_valid_utf8(key, len))
+		return (0);
+	for (i = 0; i < len; i++) {
+		if ((unsigned char)key[i] < 0x20 || key[i] == 0x7f)
+			return (0);
+	}
+	return (1);
+}
+
 /* Does path match pattern?  The "*" segment is copied, decoded, to key. */
 static int
 http_match(const char *pattern, const char *path, char **key)
 {
 	const char	*star = strchr(pattern, '*'), *end;
-	size_t		 plen;
+	size_t		 plen, len;
 	char		*raw;
 
 	*key = NULL;
@@ -203,9 +252,9 @@ http_match(const char *pattern, const char *path, char **key)
 	if (end == path || strcmp(end, star + 1) != 0)
 		return (0);
 	raw = xstrndup(path, (size_t)(end - path));
-	*key = evhttp_uridecode(raw, 0, NULL);
+	*key = evhttp_uridecode(raw, 0, &len);
 	free(raw);
-	if (*key == NULL || **key == '\0' || strlen(*key) > KEY_MAX) {
+	if (*key == NULL || !http_key_ok(*key, len)) {
 		free(*key);
 		*key = NULL;
 		return (0);
