@@ -15,7 +15,6 @@
 #include <event2/http.h>
 #include <sys/queue.h>
 #include <event2/keyvalq_struct.h>
-#include <openssl/crypto.h>
 
 #include "api.h"
 #include "daemon.h"
@@ -264,28 +263,19 @@ http_match(const char *pattern, const char *path, char **key)
 
 /*
  * The token the request's "Authorization: Bearer T" names, compared in
- * constant time; NULL when there is none or it matches no token.
+ * constant time (rules_token_find); NULL when there is none or it matches
+ * no token.
  */
 const struct token_def *
 http_token(struct evhttp_request *req, const struct rules *r)
 {
-	const struct token_def	*tok, *found = NULL;
-	const char		*h;
-	size_t			 i, n = rules_token_count(r), len;
+	const char	*h;
 
 	h = evhttp_find_header(evhttp_request_get_input_headers(req),
 	    "Authorization");
 	if (h == NULL || strncasecmp(h, "Bearer ", 7) != 0)
 		return (NULL);
-	h += 7;
-	len = strlen(h);
-	for (i = 0; i < n; i++) {
-		tok = rules_token(r, i);
-		if (strlen(tok->secret) == len &&
-		    CRYPTO_memcmp(tok->secret, h, len) == 0)
-			found = tok;
-	}
-	return (found);
+	return (rules_token_find(r, h + 7));
 }
 
 /* Writes need a valid token once the site declares any. */
