@@ -8,6 +8,8 @@
 #include <jansson.h>
 #include <stdint.h>
 
+#define RECORD_BY_MAX	256	/* bytes in "by", also for ack and resolve */
+
 struct record_error {
 	const char	*code;		/* stable machine-readable code */
 	char		 field[64];	/* the offending field, or "" */

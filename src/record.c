@@ -29,7 +29,7 @@ static const struct {
 	{ "title", 512 },
 	{ "summary", RECORD_TEXT_MAX },
 	{ "location", 1024 },
-	{ "by", 256 },
+	{ "by", RECORD_BY_MAX },
 };
 
 static const char *record_grade_names[][3] = {
