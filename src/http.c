@@ -13,6 +13,7 @@
 #include <event2/buffer.h>
 #include <event2/event.h>
 #include <event2/http.h>
+#include <event2/http_struct.h>		/* the request's HTTP version */
 #include <sys/queue.h>
 #include <event2/keyvalq_struct.h>
 
@@ -58,6 +59,25 @@ static const struct http_route {
 	{ EVHTTP_REQ_GET, "/metrics", 0, api_metrics },
 };
 
+/*
+ * Send a reply with buf as its body.  libevent 2.1 would send the body
+ * after the headers of a HEAD reply too, which the client takes for the
+ * start of the next reply: a HEAD reply gets the length alone.
+ */
+void
+http_send_reply(struct evhttp_request *req, int code, struct evbuffer *buf)
+{
+	char	len[32];
+
+	if (evhttp_request_get_command(req) == EVHTTP_REQ_HEAD) {
+		snprintf(len, sizeof(len), "%zu", evbuffer_get_length(buf));
+		evhttp_add_header(evhttp_request_get_output_headers(req),
+		    "Content-Length", len);
+		evbuffer_drain(buf, evbuffer_get_length(buf));
+	}
+	evhttp_send_reply(req, code, NULL, buf);
+}
+
 void
 http_reply_json(struct evhttp_request *req, int code, json_t *body)
 {
@@ -79,7 +99,7 @@ http_reply_json(struct evhttp_request *req, int code, json_t *body)
 	free(text);
 	evhttp_add_header(evhttp_request_get_output_headers(req),
 	    "Content-Type", "application/json; charset=utf-8");
-	evhttp_send_reply(req, code, NULL, buf);
+	http_send_reply(req, code, buf);
 	evbuffer_free(buf);
 }
 
@@ -95,7 +115,7 @@ http_reply_html(struct evhttp_request *req, int code, const char *html)
 	evhttp_add_header(h, "Referrer-Policy", "no-referrer");
 	evhttp_add_header(h, "Content-Security-Policy", "default-src 'none'; "
 	    "style-src 'unsafe-inline'; form-action 'self'");
-	evhttp_send_reply(req, code, NULL, buf);
+	http_send_reply(req, code, buf);
 	evbuffer_free(buf);
 }
 
@@ -138,27 +158,73 @@ http_reply_error(struct evhttp_request *req, int code, const char *ecode,
 }
 
 /*
+ * Is this Content-Type JSON as we read it: "application/json" in any case,
+ * with no charset or charset=utf-8?  JSON is UTF-8 (RFC 8259); a client
+ * that names another charset means other bytes, which we do not convert.
+ * Other parameters are ignored.
+ */
+static int
+http_json_type(const char *ctype)
+{
+	const char	*p = ctype;
+	size_t		 n;
+
+	if (strncasecmp(p, "application/json", 16) != 0)
+		return (0);
+	for (p += 16;; p += strcspn(p, ";")) {
+		p += strspn(p, " \t");
+		if (*p == '\0')
+			return (1);
+		if (*p++ != ';')
+			return (0);
+		p += strspn(p, " \t");
+		if (strncasecmp(p, "charset=", 8) != 0)
+			continue;
+		p += 8;
+		n = *p == '"' ? 1 : 0;
+		if (strncasecmp(p + n, "utf-8", 5) == 0)
+			p += n + 5;
+		else if (strncasecmp(p + n, "utf8", 4) == 0)
+			p += n + 4;
+		else
+			return (0);
+		if (n == 1 && *p++ != '"')
+			return (0);
+		p += strspn(p, " \t");
+		if (*p != '\0' && *p != ';')
+			return (0);
+	}
+}
+
+/*
  * The request body as JSON, or NULL with *status and err set: 415 for a
- * content type that is not JSON, 413 over the limit, 400 for text that is
- * not UTF-8 or not JSON.
+ * content type that is not JSON or a content coding we do not undo, 413
+ * over the limit, 400 for text that is not UTF-8 or not JSON.
  */
 json_t *
 http_read_json(struct evhttp_request *req, size_t limit,
     struct record_error *err, int *status)
 {
 	struct evbuffer	*in = evhttp_request_get_input_buffer(req);
-	const char	*ctype;
+	struct evkeyvalq *headers = evhttp_request_get_input_headers(req);
+	const char	*ctype, *coding;
 	size_t		 len = evbuffer_get_length(in);
 	char		*data;
 	json_t		*json;
 	json_error_t	 jerr;
 
-	ctype = evhttp_find_header(evhttp_request_get_input_headers(req),
-	    "Content-Type");
-	if (ctype != NULL && strncasecmp(ctype, "application/json", 16) != 0) {
+	ctype = evhttp_find_header(headers, "Content-Type");
+	if (ctype != NULL && !http_json_type(ctype)) {
 		*status = 415;
 		record_error_set(err, "unsupported_media_type", "", "send "
-		    "Content-Type: application/json, not %.64s", ctype);
+		    "Content-Type: application/json (UTF-8), not %.64s", ctype);
+		return (NULL);
+	}
+	coding = evhttp_find_header(headers, "Content-Encoding");
+	if (coding != NULL && strcasecmp(coding, "identity") != 0) {
+		*status = 415;
+		record_error_set(err, "unsupported_media_type", "", "send the "
+		    "body as it is, without Content-Encoding %.64s", coding);
 		return (NULL);
 	}
 	if (len > limit) {
@@ -285,26 +351,103 @@ http_authorized(struct evhttp_request *req, const struct rules *r)
 	return (rules_token_count(r) == 0 || http_token(req, r) != NULL);
 }
 
+/*
+ * What HTTP/1.1 (RFC 9112) says a server refuses whatever the resource: a
+ * 1.1 request without exactly one Host (400), Content-Length headers that
+ * disagree (400), a transfer coding other than chunked (501).  In the last
+ * two libevent has guessed where the body ends (at the first length, or
+ * with no body at all), so what follows is no request of ours: the
+ * connection is closed after the answer.  libevent refuses other framing
+ * faults itself.
+ */
+static const char *
+http_framing_problem(struct evhttp_request *req, int *status)
+{
+	struct evkeyval	*kv;
+	const char	*length = NULL;
+	int		 hosts = 0;
+
+	*status = 400;
+	TAILQ_FOREACH(kv, evhttp_request_get_input_headers(req), next) {
+		if (strcasecmp(kv->key, "Host") == 0)
+			hosts++;
+		else if (strcasecmp(kv->key, "Content-Length") == 0) {
+			if (length != NULL && strcmp(length, kv->value) != 0)
+				return ("the Content-Length headers disagree");
+			length = kv->value;
+		} else if (strcasecmp(kv->key, "Transfer-Encoding") == 0 &&
+		    strcasecmp(kv->value, "chunked") != 0) {
+			*status = 501;
+			return ("the only transfer coding taken is chunked");
+		}
+	}
+	if (hosts > 1)
+		return ("send one Host header, not several");
+	if (hosts == 0 && (req->major > 1 || (req->major == 1 &&
+	    req->minor >= 1)))
+		return ("an HTTP/1.1 request needs a Host header");
+	return (NULL);
+}
+
+/* The Allow header of a 405: the methods the path does take. */
+static void
+http_allow(struct evhttp_request *req, int methods)
+{
+	static const struct {
+		int		 method;
+		const char	*name;
+	} names[] = {
+		{ EVHTTP_REQ_GET, "GET" },
+		{ EVHTTP_REQ_HEAD, "HEAD" },
+		{ EVHTTP_REQ_POST, "POST" },
+	};
+	char	allow[64] = "";
+	size_t	i, len = 0;
+
+	if (methods & EVHTTP_REQ_GET)
+		methods |= EVHTTP_REQ_HEAD;
+	for (i = 0; i < nitems(names); i++) {
+		if ((methods & names[i].method) != 0)
+			len += snprintf(allow + len, sizeof(allow) - len,
+			    "%s%s", len > 0 ? ", " : "", names[i].name);
+	}
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Allow",
+	    allow);
+}
+
 static void
 http_request_cb(struct evhttp_request *req, void *arg)
 {
 	struct http		*h = arg;
 	const struct evhttp_uri	*uri = evhttp_request_get_evhttp_uri(req);
 	const char		*path = uri != NULL ? evhttp_uri_get_path(uri) :
-				    NULL;
+				    NULL, *problem;
 	enum evhttp_cmd_type	 method = evhttp_request_get_command(req);
 	const struct http_route	*route = NULL;
 	char			*key = NULL;
-	int			 path_known = 0;
+	int			 methods = 0, status;
 	size_t			 i;
 
+	/* We speak HTTP/1.1 to a client of any later 1.x. */
+	if (req->major == 1 && req->minor > 1)
+		req->minor = 1;
+	if ((problem = http_framing_problem(req, &status)) != NULL) {
+		evhttp_add_header(evhttp_request_get_output_headers(req),
+		    "Connection", "close");
+		http_reply_error(req, status, status == 501 ? "not_implemented" :
+		    "bad_request", NULL, "%s", problem);
+		return;
+	}
 	if (path == NULL || *path == '\0')
 		path = "/";
 	for (i = 0; i < nitems(http_routes) && route == NULL; i++) {
 		if (!http_match(http_routes[i].pattern, path, &key))
 			continue;
-		path_known = 1;
-		if (http_routes[i].method == method)
+		methods |= http_routes[i].method;
+		/* HEAD is GET without the body; evhttp leaves the body out. */
+		if (http_routes[i].method == method ||
+		    (method == EVHTTP_REQ_HEAD &&
+		    http_routes[i].method == EVHTTP_REQ_GET))
 			route = &http_routes[i];
 		else {
 			free(key);
@@ -312,12 +455,14 @@ http_request_cb(struct evhttp_request *req, void *arg)
 		}
 	}
 	if (route == NULL) {
-		if (path_known)
+		if (methods != 0) {
+			http_allow(req, methods);
 			http_reply_error(req, 405, "method_not_allowed", NULL,
-			    "%s does not take this method", path);
-		else
+			    "%.200s does not take this method", path);
+		} else
 			http_reply_error(req, 404, "not_found", NULL,
-			    "no such resource: %.200s", path);
+			    "no such resource: %.200s",
+			    evhttp_request_get_uri(req));
 		return;
 	}
 	if (route->write && !http_authorized(req, daemon_rules(h->daemon))) {
@@ -356,9 +501,10 @@ http_new(struct event_base *base, struct daemon *d, const char *listen,
 	h = xcalloc(1, sizeof(*h));
 	h->daemon = d;
 	h->evh = evhttp_new(base);
+	/* Methods we take nowhere pass too, for a JSON 405 with Allow. */
 	evhttp_set_allowed_methods(h->evh, EVHTTP_REQ_GET | EVHTTP_REQ_POST |
 	    EVHTTP_REQ_HEAD | EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
-	    EVHTTP_REQ_PATCH | EVHTTP_REQ_OPTIONS);
+	    EVHTTP_REQ_PATCH | EVHTTP_REQ_OPTIONS | EVHTTP_REQ_TRACE);
 	evhttp_set_max_headers_size(h->evh, HTTP_HEADERS_MAX);
 	evhttp_set_timeout(h->evh, HTTP_TIMEOUT_SECS);
 	http_set_body_limit(h, body_limit);
