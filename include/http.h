@@ -10,6 +10,7 @@
 #include <stddef.h>
 
 struct daemon;
+struct evbuffer;
 struct evhttp_request;
 struct event_base;
 struct record_error;
@@ -22,6 +23,7 @@ struct http	*http_new(struct event_base *, struct daemon *, const char *,
 void		 http_free(struct http *);
 void		 http_set_body_limit(struct http *, size_t);
 
+void	 http_send_reply(struct evhttp_request *, int, struct evbuffer *);
 void	 http_reply_json(struct evhttp_request *, int, json_t *);
 void	 http_reply_html(struct evhttp_request *, int, const char *);
 void	 http_reply_error(struct evhttp_request *, int, const char *,

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #define RECORD_BATCH_MAX	1000	/* events in one body or spool file */
+#define RECORD_BY_MAX	256	/* bytes in "by", also for ack and resolve */
 
 struct record_error {
 	const char	*code;		/* stable machine-readable code */

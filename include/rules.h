@@ -225,6 +225,7 @@ const struct channel_def *rules_channel_find(const struct rules *,
 			     const char *);
 size_t			 rules_token_count(const struct rules *);
 const struct token_def	*rules_token(const struct rules *, size_t);
+const struct token_def	*rules_token_find(const struct rules *, const char *);
 
 int	names_has(const struct names *, const char *);
 void	names_add(struct names *, const char *);

@@ -209,6 +209,13 @@ api_ack_confirm(struct evhttp_request *req, struct daemon *d,
 		api_ack_not_found(req);
 		return;
 	}
+	/* Closed: nothing to stop, so nothing to store. */
+	if (strcmp(api_ack_text(inc, "state"), "closed") == 0) {
+		api_ack_reply(req, 409, inc, NULL, "此事件已办结，无需确认。");
+		json_decref(inc);
+		api_ack_link_free(&link);
+		return;
+	}
 	records = xcalloc(1, sizeof(*records));
 	records[0] = record_new("ack", link.incident, api_ack_text(inc, "unit"),
 	    link.recipient, clock_now());

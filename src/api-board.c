@@ -105,7 +105,7 @@ api_board_file(struct evhttp_request *req, struct daemon *d, const char *key)
 		evhttp_add_header(out, "Referrer-Policy", "no-referrer");
 		buf = evbuffer_new();
 		evbuffer_add_reference(buf, a->data, a->len, NULL, NULL);
-		evhttp_send_reply(req, 200, "OK", buf);
+		http_send_reply(req, 200, buf);
 		evbuffer_free(buf);
 	}
 }

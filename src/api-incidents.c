@@ -263,7 +263,10 @@ api_change_done(int status, const struct engine_result *results, size_t n,
 	free(c);
 }
 
-/* ack and resolve: an event of that type, by whoever the body names. */
+/*
+ * ack and resolve: an event of that type, by whoever the body names.  A
+ * token limited to some units acts only on their incidents (403).
+ */
 static void
 api_incident_change(struct evhttp_request *req, struct daemon *d,
     const char *key, const char *type)
@@ -272,6 +275,8 @@ api_incident_change(struct evhttp_request *req, struct daemon *d,
 	struct record_error	 err;
 	struct api_change	*c;
 	struct record		**records;
+	const struct token_def	*tok;
+	const char		*unit;
 	json_t			*body = NULL, *inc, *by;
 	size_t			 limit;
 	int			 status;
@@ -279,6 +284,16 @@ api_incident_change(struct evhttp_request *req, struct daemon *d,
 	if ((inc = api_incident_load(daemon_store(d), key, 0)) == NULL) {
 		http_reply_error(req, 404, "not_found", NULL,
 		    "no incident \"%s\"", key);
+		return;
+	}
+	unit = json_string_value(json_object_get(inc, "unit"));
+	tok = http_token(req, daemon_rules(d));
+	if (tok != NULL && tok->units.n > 0 && (unit == NULL ||
+	    !names_has(&tok->units, unit))) {
+		http_reply_error(req, 403, "forbidden", NULL, "token \"%s\" "
+		    "may not act on incidents of unit \"%s\"", tok->name,
+		    unit != NULL ? unit : "");
+		json_decref(inc);
 		return;
 	}
 	limit = rules_site(daemon_rules(d))->body_limit;
@@ -290,13 +305,26 @@ api_incident_change(struct evhttp_request *req, struct daemon *d,
 			    err.message);
 			return;
 		}
+		if (!json_is_object(body)) {
+			json_decref(inc);
+			json_decref(body);
+			http_reply_error(req, 400, "not_an_object", NULL, "send "
+			    "{\"by\": \"who\"} or an empty body");
+			return;
+		}
 		by = json_object_get(body, "by");
-		if (!json_is_object(body) || (by != NULL && !json_is_string(by)
-		    && !json_is_null(by))) {
+		if (by != NULL && !json_is_string(by) && !json_is_null(by)) {
 			json_decref(inc);
 			json_decref(body);
 			http_reply_error(req, 400, "wrong_type", "by", "send "
 			    "{\"by\": \"who\"} or an empty body");
+			return;
+		}
+		if (json_string_length(by) > RECORD_BY_MAX) {
+			json_decref(inc);
+			json_decref(body);
+			http_reply_error(req, 400, "too_long", "by", "field "
+			    "\"by\" is longer than %d bytes", RECORD_BY_MAX);
 			return;
 		}
 	}

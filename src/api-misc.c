@@ -156,6 +156,6 @@ api_metrics(struct evhttp_request *req, struct daemon *d, const char *key)
 
 	evhttp_add_header(evhttp_request_get_output_headers(req),
 	    "Content-Type", "text/plain; version=0.0.4; charset=utf-8");
-	evhttp_send_reply(req, 200, "OK", buf);
+	http_send_reply(req, 200, buf);
 	evbuffer_free(buf);
 }

@@ -13,9 +13,9 @@
 #include <event2/buffer.h>
 #include <event2/event.h>
 #include <event2/http.h>
+#include <event2/http_struct.h>		/* the request's HTTP version */
 #include <sys/queue.h>
 #include <event2/keyvalq_struct.h>
-#include <openssl/crypto.h>
 
 #include "api.h"
 #include "daemon.h"
@@ -66,22 +66,47 @@ static const struct http_route {
 	{ EVHTTP_REQ_GET, "/metrics", 0, api_metrics },
 };
 
+/*
+ * Send a reply with buf as its body.  libevent 2.1 would send the body
+ * after the headers of a HEAD reply too, which the client takes for the
+ * start of the next reply: a HEAD reply gets the length alone.
+ */
+void
+http_send_reply(struct evhttp_request *req, int code, struct evbuffer *buf)
+{
+	char	len[32];
+
+	if (evhttp_request_get_command(req) == EVHTTP_REQ_HEAD) {
+		snprintf(len, sizeof(len), "%zu", evbuffer_get_length(buf));
+		evhttp_add_header(evhttp_request_get_output_headers(req),
+		    "Content-Length", len);
+		evbuffer_drain(buf, evbuffer_get_length(buf));
+	}
+	evhttp_send_reply(req, code, NULL, buf);
+}
+
 void
 http_reply_json(struct evhttp_request *req, int code, json_t *body)
 {
 	struct evbuffer	*buf = evbuffer_new();
 	char		*text;
 
-	text = json_dumps(body, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	text = body != NULL ? json_dumps(body, JSON_COMPACT |
+	    JSON_PRESERVE_ORDER) : NULL;
 	json_decref(body);
-	if (text == NULL)
-		fatalx("http: cannot encode a reply");
+	if (text == NULL) {
+		/* A bug, not the client's doing: answer, and go on. */
+		log_warnx("http: cannot encode a %d reply", code);
+		code = 500;
+		text = xstrdup("{\"error\":{\"code\":\"internal\",\"message\":"
+		    "\"the answer could not be encoded\"}}");
+	}
 	evbuffer_add(buf, text, strlen(text));
 	evbuffer_add(buf, "\n", 1);
 	free(text);
 	evhttp_add_header(evhttp_request_get_output_headers(req),
 	    "Content-Type", "application/json; charset=utf-8");
-	evhttp_send_reply(req, code, NULL, buf);
+	http_send_reply(req, code, buf);
 	evbuffer_free(buf);
 }
 
@@ -97,8 +122,30 @@ http_reply_html(struct evhttp_request *req, int code, const char *html)
 	evhttp_add_header(h, "Referrer-Policy", "no-referrer");
 	evhttp_add_header(h, "Content-Security-Policy", "default-src 'none'; "
 	    "style-src 'unsafe-inline'; form-action 'self'");
-	evhttp_send_reply(req, code, NULL, buf);
+	http_send_reply(req, code, buf);
 	evbuffer_free(buf);
+}
+
+/*
+ * Make s valid UTF-8 by turning every byte that does not begin a valid
+ * sequence into '?'.  Messages quote what the client sent (a path, a
+ * header) and may cut it short; JSON text must be UTF-8 all the same.
+ */
+static void
+http_scrub_utf8(char *s)
+{
+	unsigned char	*p = (unsigned char *)s;
+	size_t		 left = strlen(s), n;
+
+	while (left > 0) {
+		n = *p < 0x80 ? 1 : *p < 0xe0 ? 2 : *p < 0xf0 ? 3 : 4;
+		if (n > left || !record_valid_utf8((const char *)p, n)) {
+			*p = '?';
+			n = 1;
+		}
+		p += n;
+		left -= n;
+	}
 }
 
 void
@@ -111,28 +158,76 @@ http_reply_error(struct evhttp_request *req, int code, const char *ecode,
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	http_scrub_utf8(msg);
 	http_reply_json(req, code, json_pack("{s:{s:s, s:s, s:s?}}", "error",
 	    "code", ecode, "message", msg, "field",
 	    field != NULL && *field != '\0' ? field : NULL));
 }
 
 /*
+ * Is this Content-Type JSON as we read it: "application/json" in any case,
+ * with no charset or charset=utf-8?  JSON is UTF-8 (RFC 8259); a client
+ * that names another charset means other bytes, which we do not convert.
+ * Other parameters are ignored.
+ */
+static int
+http_json_type(const char *ctype)
+{
+	const char	*p = ctype;
+	size_t		 n;
+
+	if (strncasecmp(p, "application/json", 16) != 0)
+		return (0);
+	for (p += 16;; p += strcspn(p, ";")) {
+		p += strspn(p, " \t");
+		if (*p == '\0')
+			return (1);
+		if (*p++ != ';')
+			return (0);
+		p += strspn(p, " \t");
+		if (strncasecmp(p, "charset=", 8) != 0)
+			continue;
+		p += 8;
+		n = *p == '"' ? 1 : 0;
+		if (strncasecmp(p + n, "utf-8", 5) == 0)
+			p += n + 5;
+		else if (strncasecmp(p + n, "utf8", 4) == 0)
+			p += n + 4;
+		else
+			return (0);
+		if (n == 1 && *p++ != '"')
+			return (0);
+		p += strspn(p, " \t");
+		if (*p != '\0' && *p != ';')
+			return (0);
+	}
+}
+
+/*
  * The request body, or NULL with *status and err set: 415 for a content
- * type that is not JSON.  The bytes stay the request's; *len may be 0.
+ * type that is not JSON or a content coding we do not undo.  The bytes
+ * stay the request's; *len may be 0.
  */
 const char *
 http_read_body(struct evhttp_request *req, size_t *len,
     struct record_error *err, int *status)
 {
 	struct evbuffer	*in = evhttp_request_get_input_buffer(req);
-	const char	*ctype, *data;
+	struct evkeyvalq *headers = evhttp_request_get_input_headers(req);
+	const char	*ctype, *coding, *data;
 
-	ctype = evhttp_find_header(evhttp_request_get_input_headers(req),
-	    "Content-Type");
-	if (ctype != NULL && strncasecmp(ctype, "application/json", 16) != 0) {
+	ctype = evhttp_find_header(headers, "Content-Type");
+	if (ctype != NULL && !http_json_type(ctype)) {
 		*status = 415;
 		record_error_set(err, "unsupported_media_type", "", "send "
-		    "Content-Type: application/json, not %.64s", ctype);
+		    "Content-Type: application/json (UTF-8), not %.64s", ctype);
+		return (NULL);
+	}
+	coding = evhttp_find_header(headers, "Content-Encoding");
+	if (coding != NULL && strcasecmp(coding, "identity") != 0) {
+		*status = 415;
+		record_error_set(err, "unsupported_media_type", "", "send the "
+		    "body as it is, without Content-Encoding %.64s", coding);
 		return (NULL);
 	}
 	*len = evbuffer_get_length(in);
@@ -178,12 +273,32 @@ http_query(struct evhttp_request *req, const char *key)
 	return (s);
 }
 
+/*
+ * Could a decoded path segment be a key?  A "%00" must not cut it short
+ * ("a%00b" would name "a"), and no key holds a control character or text
+ * that is not UTF-8.
+ */
+static int
+http_key_ok(const char *key, size_t len)
+{
+	size_t	i;
+
+	if (len == 0 || len > KEY_MAX || strlen(key) != len ||
+	    !record_valid_utf8(key, len))
+		return (0);
+	for (i = 0; i < len; i++) {
+		if ((unsigned char)key[i] < 0x20 || key[i] == 0x7f)
+			return (0);
+	}
+	return (1);
+}
+
 /* Does path match pattern?  The "*" segment is copied, decoded, to key. */
 static int
 http_match(const char *pattern, const char *path, char **key)
 {
 	const char	*star = strchr(pattern, '*'), *end;
-	size_t		 plen;
+	size_t		 plen, len;
 	char		*raw;
 
 	*key = NULL;
@@ -198,9 +313,9 @@ http_match(const char *pattern, const char *path, char **key)
 	if (end == path || strcmp(end, star + 1) != 0)
 		return (0);
 	raw = xstrndup(path, (size_t)(end - path));
-	*key = evhttp_uridecode(raw, 0, NULL);
+	*key = evhttp_uridecode(raw, 0, &len);
 	free(raw);
-	if (*key == NULL || **key == '\0' || strlen(*key) > KEY_MAX) {
+	if (*key == NULL || !http_key_ok(*key, len)) {
 		free(*key);
 		*key = NULL;
 		return (0);
@@ -210,28 +325,19 @@ http_match(const char *pattern, const char *path, char **key)
 
 /*
  * The token the request's "Authorization: Bearer T" names, compared in
- * constant time; NULL when there is none or it matches no token.
+ * constant time (rules_token_find); NULL when there is none or it matches
+ * no token.
  */
 const struct token_def *
 http_token(struct evhttp_request *req, const struct rules *r)
 {
-	const struct token_def	*tok, *found = NULL;
-	const char		*h;
-	size_t			 i, n = rules_token_count(r), len;
+	const char	*h;
 
 	h = evhttp_find_header(evhttp_request_get_input_headers(req),
 	    "Authorization");
 	if (h == NULL || strncasecmp(h, "Bearer ", 7) != 0)
 		return (NULL);
-	h += 7;
-	len = strlen(h);
-	for (i = 0; i < n; i++) {
-		tok = rules_token(r, i);
-		if (strlen(tok->secret) == len &&
-		    CRYPTO_memcmp(tok->secret, h, len) == 0)
-			found = tok;
-	}
-	return (found);
+	return (rules_token_find(r, h + 7));
 }
 
 /* Writes need a valid token once the site declares any. */
@@ -241,25 +347,99 @@ http_authorized(struct evhttp_request *req, const struct rules *r)
 	return (rules_token_count(r) == 0 || http_token(req, r) != NULL);
 }
 
+/*
+ * What HTTP/1.1 (RFC 9112) says a server refuses whatever the resource: a
+ * 1.1 request without exactly one Host (400), Content-Length headers that
+ * disagree (400), a transfer coding other than chunked (501).  In the last
+ * two libevent has guessed where the body ends (at the first length, or
+ * with no body at all), so what follows is no request of ours: the
+ * connection is closed after the answer.  libevent refuses other framing
+ * faults itself.
+ */
+static const char *
+http_framing_problem(struct evhttp_request *req, int *status)
+{
+	struct evkeyval	*kv;
+	const char	*length = NULL;
+	int		 hosts = 0;
+
+	*status = 400;
+	TAILQ_FOREACH(kv, evhttp_request_get_input_headers(req), next) {
+		if (strcasecmp(kv->key, "Host") == 0)
+			hosts++;
+		else if (strcasecmp(kv->key, "Content-Length") == 0) {
+			if (length != NULL && strcmp(length, kv->value) != 0)
+				return ("the Content-Length headers disagree");
+			length = kv->value;
+		} else if (strcasecmp(kv->key, "Transfer-Encoding") == 0 &&
+		    strcasecmp(kv->value, "chunked") != 0) {
+			*status = 501;
+			return ("the only transfer coding taken is chunked");
+		}
+	}
+	if (hosts > 1)
+		return ("send one Host header, not several");
+	if (hosts == 0 && (req->major > 1 || (req->major == 1 &&
+	    req->minor >= 1)))
+		return ("an HTTP/1.1 request needs a Host header");
+	return (NULL);
+}
+
+/* The Allow header of a 405: the methods the path does take. */
+static void
+http_allow(struct evhttp_request *req, int methods)
+{
+	static const struct {
+		int		 method;
+		const char	*name;
+	} names[] = {
+		{ EVHTTP_REQ_GET, "GET" },
+		{ EVHTTP_REQ_HEAD, "HEAD" },
+		{ EVHTTP_REQ_POST, "POST" },
+	};
+	char	allow[64] = "";
+	size_t	i, len = 0;
+
+	if (methods & EVHTTP_REQ_GET)
+		methods |= EVHTTP_REQ_HEAD;
+	for (i = 0; i < nitems(names); i++) {
+		if ((methods & names[i].method) != 0)
+			len += snprintf(allow + len, sizeof(allow) - len,
+			    "%s%s", len > 0 ? ", " : "", names[i].name);
+	}
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Allow",
+	    allow);
+}
+
 static void
 http_request_cb(struct evhttp_request *req, void *arg)
 {
 	struct http		*h = arg;
 	const struct evhttp_uri	*uri = evhttp_request_get_evhttp_uri(req);
 	const char		*path = uri != NULL ? evhttp_uri_get_path(uri) :
-				    NULL;
+				    NULL, *problem;
 	enum evhttp_cmd_type	 method = evhttp_request_get_command(req);
 	const struct http_route	*route = NULL;
 	char			*key = NULL;
-	int			 path_known = 0;
+	int			 methods = 0, status;
 	size_t			 i;
 
+	/* We speak HTTP/1.1 to a client of any later 1.x. */
+	if (req->major == 1 && req->minor > 1)
+		req->minor = 1;
+	if ((problem = http_framing_problem(req, &status)) != NULL) {
+		evhttp_add_header(evhttp_request_get_output_headers(req),
+		    "Connection", "close");
+		http_reply_error(req, status, status == 501 ? "not_implemented" :
+		    "bad_request", NULL, "%s", problem);
+		return;
+	}
 	if (path == NULL || *path == '\0')
 		path = "/";
 	for (i = 0; i < nitems(http_routes) && route == NULL; i++) {
 		if (!http_match(http_routes[i].pattern, path, &key))
 			continue;
-		path_known = 1;
+		methods |= http_routes[i].method;
 		/* HEAD is GET without the body; evhttp leaves the body out. */
 		if (http_routes[i].method == method ||
 		    (method == EVHTTP_REQ_HEAD &&
@@ -271,12 +451,14 @@ http_request_cb(struct evhttp_request *req, void *arg)
 		}
 	}
 	if (route == NULL) {
-		if (path_known)
+		if (methods != 0) {
+			http_allow(req, methods);
 			http_reply_error(req, 405, "method_not_allowed", NULL,
-			    "%s does not take this method", path);
-		else
+			    "%.200s does not take this method", path);
+		} else
 			http_reply_error(req, 404, "not_found", NULL,
-			    "no such resource: %.200s", path);
+			    "no such resource: %.200s",
+			    evhttp_request_get_uri(req));
 		return;
 	}
 	if (route->write && !http_authorized(req, daemon_rules(h->daemon))) {
@@ -315,9 +497,10 @@ http_new(struct event_base *base, struct daemon *d, const char *listen,
 	h = xcalloc(1, sizeof(*h));
 	h->daemon = d;
 	h->evh = evhttp_new(base);
+	/* Methods we take nowhere pass too, for a JSON 405 with Allow. */
 	evhttp_set_allowed_methods(h->evh, EVHTTP_REQ_GET | EVHTTP_REQ_POST |
 	    EVHTTP_REQ_HEAD | EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
-	    EVHTTP_REQ_PATCH | EVHTTP_REQ_OPTIONS);
+	    EVHTTP_REQ_PATCH | EVHTTP_REQ_OPTIONS | EVHTTP_REQ_TRACE);
 	evhttp_set_max_headers_size(h->evh, HTTP_HEADERS_MAX);
 	evhttp_set_timeout(h->evh, HTTP_TIMEOUT_SECS);
 	http_set_body_limit(h, body_limit);

@@ -29,7 +29,7 @@ static const struct {
 	{ "title", 512 },
 	{ "summary", RECORD_TEXT_MAX },
 	{ "location", 1024 },
-	{ "by", 256 },
+	{ "by", RECORD_BY_MAX },
 };
 
 static const char *record_grade_names[][3] = {
@@ -136,6 +136,19 @@ record_key_ok(const char *s)
 	return (1);
 }
 
+/*
+ * An incident key also names the incident in URLs (/v1/incidents/KEY),
+ * so it must be a path segment that means the same to every client and
+ * proxy: no '\\', '%', '?' or '#' besides what record_key_ok refuses,
+ * and not "." or "..", which clients resolve away.
+ */
+static int
+record_incident_key_ok(const char *s)
+{
+	return (record_key_ok(s) && strpbrk(s, "\\%?#") == NULL &&
+	    strcmp(s, ".") != 0 && strcmp(s, "..") != 0);
+}
+
 static int
 record_type_ok(const char *s)
 {
@@ -209,10 +222,11 @@ record_copy_known(json_t *in, json_t *out, struct record_error *err)
 	if (failed)
 		return (-1);
 	if (v != NULL) {
-		if (!record_key_ok(json_string_value(v))) {
+		if (!record_incident_key_ok(json_string_value(v))) {
 			record_error_set(err, "invalid_value", "incident", "field "
-			    "\"incident\" must be 1 to %d characters, no control "
-			    "characters or '/'", KEY_MAX);
+			    "\"incident\" must be 1 to %d bytes, not \".\" or "
+			    "\"..\", with no control characters, '/', '\\', '%%', "
+			    "'?' or '#'", KEY_MAX);
 			return (-1);
 		}
 		json_object_set(out, "incident", v);

@@ -16,6 +16,8 @@
 #include <time.h>
 
 #include <lauxlib.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
 
 #include "log.h"
 #include "rules-int.h"
@@ -1058,4 +1060,39 @@ const struct token_def *
 rules_token(const struct rules *r, size_t i)
 {
 	return (r->tokens[i]);
+}
+
+/*
+ * The token whose secret is the one presented, or NULL.  Both sides are
+ * compared as SHA-256 digests with CRYPTO_memcmp and every token is looked
+ * at, so the time taken does not depend on how much of a secret a guess
+ * got right, nor on whether its length was right: a byte-by-byte compare
+ * would answer a wrong length early and a wrong byte late.
+ */
+const struct token_def *
+rules_token_find(const struct rules *r, const char *presented)
+{
+	const struct token_def	*found = NULL;
+	unsigned char		 have[EVP_MAX_MD_SIZE], want[EVP_MAX_MD_SIZE];
+	unsigned int		 len = 0;
+	size_t			 i;
+	int			 same;
+
+	if (presented == NULL || r->ntokens == 0)
+		return (NULL);
+	if (EVP_Digest(presented, strlen(presented), have, &len, EVP_sha256(),
+	    NULL) != 1)
+		return (NULL);
+	for (i = 0; i < r->ntokens; i++) {
+		if (r->tokens[i]->secret == NULL ||
+		    EVP_Digest(r->tokens[i]->secret,
+		    strlen(r->tokens[i]->secret), want, NULL, EVP_sha256(),
+		    NULL) != 1)
+			continue;
+		same = CRYPTO_memcmp(have, want, len) == 0;
+		if (same && found == NULL)
+			found = r->tokens[i];
+	}
+	OPENSSL_cleanse(want, sizeof(want));
+	return (found);
 }

@@ -68,6 +68,28 @@ test_valid_report(void **state)
 	record_free(rec);
 }
 
+/* Keys with dots, CJK and spaces are fine where they are not "." or "..". */
+static void
+test_incident_keys(void **state)
+{
+	static const char *keys[] = {
+		"...", ".a", "a..b", "2026-网安-001", "inc 1", "a:b", "a+b",
+	};
+	struct record_error	 err;
+	struct record		*rec;
+	char			 text[256];
+	size_t			 i;
+
+	for (i = 0; i < nitems(keys); i++) {
+		snprintf(text, sizeof(text), "{\"type\":\"update\",\"incident\":"
+		    "\"%s\",\"unit\":\"u\"}", keys[i]);
+		rec = parse(text, &err);
+		assert_non_null(rec);
+		assert_string_equal(rec->incident, keys[i]);
+		record_free(rec);
+	}
+}
+
 static void
 test_grades(void **state)
 {
@@ -114,6 +136,19 @@ test_bad_records(void **state)
 	expect_error("{\"type\":\"update\",\"incident\":\"k\",\"unit\":5}",
 	    "wrong_type", "unit");
 	expect_error("{\"type\":\"update\",\"incident\":\"a/b\",\"unit\":\"u\"}",
+	    "invalid_value", "incident");
+	/* An incident key is a path segment: nothing a URL would read otherwise. */
+	expect_error("{\"type\":\"update\",\"incident\":\"..\",\"unit\":\"u\"}",
+	    "invalid_value", "incident");
+	expect_error("{\"type\":\"update\",\"incident\":\".\",\"unit\":\"u\"}",
+	    "invalid_value", "incident");
+	expect_error("{\"type\":\"update\",\"incident\":\"a%2Fb\",\"unit\":"
+	    "\"u\"}", "invalid_value", "incident");
+	expect_error("{\"type\":\"update\",\"incident\":\"a\\\\b\",\"unit\":"
+	    "\"u\"}", "invalid_value", "incident");
+	expect_error("{\"type\":\"update\",\"incident\":\"a?b\",\"unit\":\"u\"}",
+	    "invalid_value", "incident");
+	expect_error("{\"type\":\"update\",\"incident\":\"a#b\",\"unit\":\"u\"}",
 	    "invalid_value", "incident");
 	expect_error("{\"type\":\"update\",\"incident\":\"k\",\"unit\":\"u\","
 	    "\"occurred_at\":\"yesterday\"}", "invalid_value", "occurred_at");
@@ -222,6 +257,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_valid_report),
 		cmocka_unit_test(test_grades),
+		cmocka_unit_test(test_incident_keys),
 		cmocka_unit_test(test_bad_records),
 		cmocka_unit_test(test_long_key),
 		cmocka_unit_test(test_utf8),

@@ -1,6 +1,7 @@
 /*
  * rules.c's load-time warnings: procedures that can never match, and
- * procedures that would tell the same role twice about one report.
+ * procedures that would tell the same role twice about one report; and
+ * finding the ingest token a request presents.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -115,6 +116,44 @@ test_double_notify(void **state)
 	rules_free(r);
 }
 
+static const char *token_text =
+"token 'a' { secret = 'unit-a-secret-0123456789abcdef', units = { 'hosp-a' } }\n"
+"token 'ops' { secret = 'ops-secret-fedcba9876543210abcd' }\n"
+"token 'short' { secret = '0123456789abcdef' }\n";
+
+static void
+test_token_find(void **state)
+{
+	struct rules		*r = load(token_text);
+	const struct token_def	*t;
+
+	t = rules_token_find(r, "unit-a-secret-0123456789abcdef");
+	assert_non_null(t);
+	assert_string_equal(t->name, "a");
+	t = rules_token_find(r, "ops-secret-fedcba9876543210abcd");
+	assert_non_null(t);
+	assert_string_equal(t->name, "ops");
+	assert_string_equal(rules_token_find(r, "0123456789abcdef")->name,
+	    "short");
+	/* One byte off, at either end, and the same length. */
+	assert_null(rules_token_find(r, "ops-secret-fedcba9876543210abce"));
+	assert_null(rules_token_find(r, "Ops-secret-fedcba9876543210abcd"));
+	/* A prefix, a longer text, another token's prefix. */
+	assert_null(rules_token_find(r, "ops-secret-fedcba9876543210abc"));
+	assert_null(rules_token_find(r, "ops-secret-fedcba9876543210abcdx"));
+	assert_null(rules_token_find(r, "0123456789abcdef0"));
+	assert_null(rules_token_find(r, "0123456789abcde"));
+	assert_null(rules_token_find(r, ""));
+	assert_null(rules_token_find(r, NULL));
+	rules_free(r);
+
+	/* No tokens: nothing matches, not even the empty text. */
+	r = load(site_text);
+	assert_null(rules_token_find(r, ""));
+	assert_null(rules_token_find(r, "ops-secret-fedcba9876543210abcd"));
+	rules_free(r);
+}
+
 static int
 setup(void **state)
 {
@@ -138,6 +177,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_never_matches),
 		cmocka_unit_test(test_double_notify),
+		cmocka_unit_test(test_token_find),
 	};
 
 	return (cmocka_run_group_tests(tests, setup, teardown));
