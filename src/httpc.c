@@ -19,6 +19,7 @@
 #include "xmalloc.h"
 
 #define HTTPC_RESPONSE_MAX	(64 * 1024)
+#define HTTPC_CONNECTIONS_MAX	64	/* the outbox's transfers in flight */
 
 struct httpc_transfer;
 
@@ -216,7 +217,15 @@ httpc_new(struct event_base *base)
 	curl_multi_setopt(h->multi, CURLMOPT_SOCKETDATA, h);
 	curl_multi_setopt(h->multi, CURLMOPT_TIMERFUNCTION, httpc_timer_cb);
 	curl_multi_setopt(h->multi, CURLMOPT_TIMERDATA, h);
-	curl_multi_setopt(h->multi, CURLMOPT_MAX_HOST_CONNECTIONS, 64L);
+	curl_multi_setopt(h->multi, CURLMOPT_MAX_HOST_CONNECTIONS,
+	    (long)HTTPC_CONNECTIONS_MAX);
+	/*
+	 * Keep that many idle connections too.  By default curl keeps four
+	 * per easy handle in the multi; ours come and go with each transfer,
+	 * so the cache shrank and connections were closed and opened again.
+	 */
+	curl_multi_setopt(h->multi, CURLMOPT_MAXCONNECTS,
+	    (long)HTTPC_CONNECTIONS_MAX);
 	return (h);
 }
 
