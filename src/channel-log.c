@@ -11,12 +11,14 @@
 static void
 channel_log_send(struct delivery *d)
 {
+	json_t	*body = channel_delivery_body(d);
+
 	log_info("notify channel=%s key=%s recipient=%s incident=%s text=\"%s\"",
 	    d->def->name, d->key,
-	    json_string_value(json_object_get(d->body, "recipient")),
-	    json_string_value(json_object_get(d->body, "incident")) ?
-	    json_string_value(json_object_get(d->body, "incident")) : "-",
-	    json_string_value(json_object_get(d->body, "text")));
+	    json_string_value(json_object_get(body, "recipient")),
+	    json_string_value(json_object_get(body, "incident")) ?
+	    json_string_value(json_object_get(body, "incident")) : "-",
+	    json_string_value(json_object_get(body, "text")));
 	d->done(d, DELIVERY_OK, NULL, -1);
 }
 

@@ -275,7 +275,7 @@ outbox_backoff(int attempt)
 
 /* The channel a failing row on d's channel goes to next, or NULL. */
 static const char *
-outbox_fallback(struct outbox *o, const struct delivery *d, int giving_up)
+outbox_fallback(struct outbox *o, struct delivery *d, int giving_up)
 {
 	const struct channel_def	*def;
 	const char			*to;
@@ -289,7 +289,7 @@ outbox_fallback(struct outbox *o, const struct delivery *d, int giving_up)
 	    "fallback_after", OUTBOX_FALLBACK_AFTER))
 		return (NULL);
 	/* Never back to a channel this message already went through. */
-	via = json_object_get(d->body, "via");
+	via = json_object_get(channel_delivery_body(d), "via");
 	json_array_foreach(via, i, v) {
 		if (json_is_string(v) && strcmp(json_string_value(v), to) == 0)
 			return (NULL);
@@ -412,9 +412,6 @@ outbox_delivery(struct outbox *o, sqlite3_stmt *st)
 	d->id = sqlite3_column_int64(st, OUT_ID);
 	d->key = xstrdup(store_column_text(st, OUT_KEY));
 	d->raw_body = xstrdup(body != NULL ? body : "{}");
-	d->body = json_loads(d->raw_body, 0, NULL);
-	if (d->body == NULL)
-		d->body = json_object();
 	d->attempt = sqlite3_column_int(st, OUT_ATTEMPTS) + 1;
 	d->deadline_at = sqlite3_column_int64(st, OUT_DEADLINE_AT);
 	d->obligation = sqlite3_column_int64(st, OUT_OBLIGATION);
