@@ -274,7 +274,12 @@ httpc_request(struct httpc *h, const char *method, const char *url,
 	t->h = h;
 	t->cb = cb;
 	t->arg = arg;
-	t->headers = headers;
+	/*
+	 * No "Expect: 100-continue": curl would add it to any body over 1 KiB
+	 * and then wait for a 100 Continue, a round trip more per request,
+	 * or a whole second against a gateway that never sends one.
+	 */
+	t->headers = curl_slist_append(headers, "Expect:");
 	t->retry_after = -1;
 	t->body = xmalloc(len + 1);
 	memcpy(t->body, body, len);
