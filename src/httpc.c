@@ -16,6 +16,7 @@
 
 #include "httpc.h"
 #include "log.h"
+#include "tocsin.h"
 #include "xmalloc.h"
 
 #define HTTPC_RESPONSE_MAX	(64 * 1024)
@@ -168,6 +169,7 @@ httpc_socket_cb(CURL *easy, curl_socket_t fd, int what, void *arg,
 	} else
 		event_free(s->ev);
 	s->ev = event_new(h->base, fd, kind, httpc_event_cb, h);
+	event_priority_set(s->ev, EVENT_PRIORITY_DELIVERY);
 	event_add(s->ev, NULL);
 	return (0);
 }
@@ -212,6 +214,7 @@ httpc_new(struct event_base *base)
 	if ((h->multi = curl_multi_init()) == NULL)
 		fatalx("httpc: curl_multi_init failed");
 	h->timer = evtimer_new(base, httpc_timeout_cb, h);
+	event_priority_set(h->timer, EVENT_PRIORITY_DELIVERY);
 	TAILQ_INIT(&h->transfers);
 	curl_multi_setopt(h->multi, CURLMOPT_SOCKETFUNCTION, httpc_socket_cb);
 	curl_multi_setopt(h->multi, CURLMOPT_SOCKETDATA, h);

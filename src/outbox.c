@@ -85,6 +85,8 @@ outbox_new(struct event_base *base, struct store *store, struct httpc *httpc,
 	o->rules = rules;
 	o->scan_ev = evtimer_new(base, outbox_scan_cb, o);
 	o->flush_ev = evtimer_new(base, outbox_flush_cb, o);
+	event_priority_set(o->scan_ev, EVENT_PRIORITY_DELIVERY);
+	event_priority_set(o->flush_ev, EVENT_PRIORITY_DELIVERY);
 	return (o);
 }
 
