@@ -126,14 +126,17 @@ class Health(threading.Thread):
 
 
 def stop_process(proc, timeout=10):
-    if proc is None or proc.poll() is not None:
-        return
-    proc.send_signal(signal.SIGTERM)
-    try:
-        proc.wait(timeout)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
+    """SIGTERM, then SIGKILL if need be; the exit status."""
+    if proc is None:
+        return None
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    return proc.returncode
 
 
 def wait_healthy(port, proc, timeout=15):
@@ -308,6 +311,10 @@ def main():
         if health.errors:
             print(f"bench_delivery: {health.errors} /healthz requests failed or not 200",
                   file=sys.stderr)
+            return 1
+        rc = stop_process(daemon)
+        if rc != 0:
+            print(f"bench_delivery: tocsind exited with {rc} after SIGTERM", file=sys.stderr)
             return 1
         ok = True
         return 0
