@@ -278,11 +278,13 @@ httpc_request(struct httpc *h, const char *method, const char *url,
 	t->cb = cb;
 	t->arg = arg;
 	/*
-	 * No "Expect: 100-continue": curl would add it to any body over 1 KiB
-	 * and then wait for a 100 Continue, a round trip more per request,
-	 * or a whole second against a gateway that never sends one.
+	 * No "Expect: 100-continue": curl adds it to large bodies (over 1 MiB
+	 * in 7.88, over 1 KiB in older releases) and then waits for a 100
+	 * Continue, a round trip more per request, or a whole second against
+	 * a gateway that never sends one.
 	 */
-	t->headers = curl_slist_append(headers, "Expect:");
+	if ((t->headers = curl_slist_append(headers, "Expect:")) == NULL)
+		fatalx("httpc: curl_slist_append failed");
 	t->retry_after = -1;
 	t->body = xmalloc(len + 1);
 	memcpy(t->body, body, len);
