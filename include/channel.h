@@ -31,8 +31,8 @@ struct delivery {
 	int64_t				 id;
 	char				*key;
 	char				*channel;
-	json_t				*body;	/* the outbox row's message */
-	char				*raw_body;	/* ... as stored */
+	char				*raw_body;	/* the message, as stored */
+	json_t				*body;	/* parsed: channel_delivery_body */
 	int64_t				 obligation;
 	int				 attempt;
 	int64_t				 started_us;
@@ -71,6 +71,7 @@ struct channel_driver {
 
 
 const struct channel_driver	*channel_driver_find(const char *);
+json_t				*channel_delivery_body(struct delivery *);
 void	channel_check_all(const struct rules *, struct rules_problems *);
 
 extern const struct channel_driver channel_log_driver;

@@ -23,6 +23,15 @@
 
 #define KEY_MAX		128	/* event id and incident key length */
 
+/*
+ * Event priorities: the daemon's loop has EVENT_PRIORITIES queues, and
+ * whatever does not choose (the HTTP server, ingest, the deadline timer,
+ * signals) runs at the middle one.  Delivery's sockets and timers run
+ * after those, so that a busy outbox never holds up an answer.
+ */
+#define EVENT_PRIORITIES	3
+#define EVENT_PRIORITY_DELIVERY	2
+
 #ifndef nitems
 #define nitems(a) (sizeof(a) / sizeof((a)[0]))
 #endif

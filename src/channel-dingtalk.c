@@ -111,10 +111,10 @@ channel_dingtalk_send(struct delivery *d)
 	const char	*url = channel_option_string(d->def, "url");
 	const char	*secret = channel_option_string(d->def, "secret");
 	const char	*format = channel_option_string(d->def, "format");
+	json_t		*body = channel_delivery_body(d), *msg;
 	char		*target;
-	json_t		*msg;
 
-	msg = channel_dingtalk_message(d->body, format != NULL ? format :
+	msg = channel_dingtalk_message(body, format != NULL ? format :
 	    "markdown");
 	if (secret != NULL)
 		target = channel_dingtalk_sign(url, secret,

@@ -69,8 +69,8 @@ static void
 channel_feishu_send(struct delivery *d)
 {
 	const char	*secret = channel_option_string(d->def, "secret");
-	const char	*text = json_string_value(json_object_get(d->body,
-			    "text"));
+	const char	*text = json_string_value(json_object_get(
+			    channel_delivery_body(d), "text"));
 	json_t		*msg;
 	char		*content;
 

@@ -51,16 +51,17 @@ channel_log_redact(const char *text)
 static void
 channel_log_send(struct delivery *d)
 {
+	json_t		*body = channel_delivery_body(d);
 	const char	*incident, *text;
 	char		*redacted, *q;
 
-	incident = json_string_value(json_object_get(d->body, "incident"));
-	text = json_string_value(json_object_get(d->body, "text"));
+	incident = json_string_value(json_object_get(body, "incident"));
+	text = json_string_value(json_object_get(body, "text"));
 	redacted = channel_log_redact(text != NULL ? text : "");
 	q = log_quote(redacted);
 	log_info("notify channel=%s key=%s recipient=%s incident=%s text=%s",
 	    d->def->name, d->key,
-	    json_string_value(json_object_get(d->body, "recipient")),
+	    json_string_value(json_object_get(body, "recipient")),
 	    incident != NULL ? incident : "-", q);
 	free(q);
 	free(redacted);

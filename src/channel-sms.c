@@ -475,12 +475,14 @@ channel_sms_send(struct delivery *d)
 	struct channel_sms_call			*call;
 	struct channel_sms_msg			 msg;
 	struct channel_sms_request		 req;
+	json_t					*body;
 	const char				*phone, *text;
 	char					*fitted, masked[32];
 	int					 segments;
 
-	phone = json_string_value(json_object_get(d->body, "phone"));
-	text = json_string_value(json_object_get(d->body, "text"));
+	body = channel_delivery_body(d);
+	phone = json_string_value(json_object_get(body, "phone"));
+	text = json_string_value(json_object_get(body, "text"));
 	if (phone == NULL || *phone == '\0') {
 		d->done(d, DELIVERY_PERMANENT, "recipient has no phone", -1);
 		return;

@@ -77,17 +77,17 @@ static void
 channel_wecom_send(struct delivery *d)
 {
 	const char	*format = channel_option_string(d->def, "format");
-	const char	*text = json_string_value(json_object_get(d->body,
+	json_t		*body = channel_delivery_body(d), *mobiles, *msg;
+	const char	*text = json_string_value(json_object_get(body,
 			    "text"));
-	json_t		*mobiles, *msg;
 
 	if (text == NULL)
 		text = "";
 	if (format != NULL && strcmp(format, "markdown") == 0)
 		msg = channel_wecom_markdown(json_string_value(
-		    json_object_get(d->body, "title")), text);
+		    json_object_get(body, "title")), text);
 	else {
-		mobiles = channel_robot_mobiles(d->body);
+		mobiles = channel_robot_mobiles(body);
 		msg = channel_wecom_text(text, mobiles);
 		json_decref(mobiles);
 	}

@@ -45,6 +45,19 @@ channel_driver_find(const char *kind)
 	return (NULL);
 }
 
+/*
+ * The message as JSON, parsed on first use: the webhook sends the stored
+ * text as it is and never needs it.
+ */
+json_t *
+channel_delivery_body(struct delivery *d)
+{
+	if (d->body == NULL && (d->body = json_loads(d->raw_body, 0,
+	    NULL)) == NULL)
+		d->body = json_object();
+	return (d->body);
+}
+
 static int
 channel_rate_bad(char **cause)
 {

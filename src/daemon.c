@@ -391,7 +391,8 @@ daemon_run(const struct daemon_options *opts)
 	}
 	daemon_sync_recurring(&d);
 
-	if ((d.base = event_base_new()) == NULL)
+	if ((d.base = event_base_new()) == NULL ||
+	    event_base_priority_init(d.base, EVENT_PRIORITIES) != 0)
 		fatalx("daemon: event_base_new failed");
 	d.httpc = httpc_new(d.base);
 	d.outbox = outbox_new(d.base, d.store, d.httpc, d.engine, d.rules);

@@ -16,9 +16,11 @@
 
 #include "httpc.h"
 #include "log.h"
+#include "tocsin.h"
 #include "xmalloc.h"
 
 #define HTTPC_RESPONSE_MAX	(64 * 1024)
+#define HTTPC_CONNECTIONS_MAX	64	/* the outbox's transfers in flight */
 
 struct httpc_transfer;
 
@@ -169,6 +171,7 @@ httpc_socket_cb(CURL *easy, curl_socket_t fd, int what, void *arg,
 	} else
 		event_free(s->ev);
 	s->ev = event_new(h->base, fd, kind, httpc_event_cb, h);
+	event_priority_set(s->ev, EVENT_PRIORITY_DELIVERY);
 	event_add(s->ev, NULL);
 	return (0);
 }
@@ -213,12 +216,21 @@ httpc_new(struct event_base *base)
 	if ((h->multi = curl_multi_init()) == NULL)
 		fatalx("httpc: curl_multi_init failed");
 	h->timer = evtimer_new(base, httpc_timeout_cb, h);
+	event_priority_set(h->timer, EVENT_PRIORITY_DELIVERY);
 	TAILQ_INIT(&h->transfers);
 	curl_multi_setopt(h->multi, CURLMOPT_SOCKETFUNCTION, httpc_socket_cb);
 	curl_multi_setopt(h->multi, CURLMOPT_SOCKETDATA, h);
 	curl_multi_setopt(h->multi, CURLMOPT_TIMERFUNCTION, httpc_timer_cb);
 	curl_multi_setopt(h->multi, CURLMOPT_TIMERDATA, h);
-	curl_multi_setopt(h->multi, CURLMOPT_MAX_HOST_CONNECTIONS, 64L);
+	curl_multi_setopt(h->multi, CURLMOPT_MAX_HOST_CONNECTIONS,
+	    (long)HTTPC_CONNECTIONS_MAX);
+	/*
+	 * Keep that many idle connections too.  By default curl keeps four
+	 * per easy handle in the multi; ours come and go with each transfer,
+	 * so the cache shrank and connections were closed and opened again.
+	 */
+	curl_multi_setopt(h->multi, CURLMOPT_MAXCONNECTS,
+	    (long)HTTPC_CONNECTIONS_MAX);
 	return (h);
 }
 
@@ -267,7 +279,14 @@ httpc_request(struct httpc *h, const char *method, const char *url,
 	t->h = h;
 	t->cb = cb;
 	t->arg = arg;
-	t->headers = headers;
+	/*
+	 * No "Expect: 100-continue": curl adds it to large bodies (over 1 MiB
+	 * in 7.88, over 1 KiB in older releases) and then waits for a 100
+	 * Continue, a round trip more per request, or a whole second against
+	 * a gateway that never sends one.
+	 */
+	if ((t->headers = curl_slist_append(headers, "Expect:")) == NULL)
+		fatalx("httpc: curl_slist_append failed");
 	t->retry_after = -1;
 	t->body = xmalloc(len + 1);
 	memcpy(t->body, body, len);

@@ -2,7 +2,8 @@
  * Delivery of committed notifications.  A scan takes the rows that are due,
  * marks them sending in one transaction and hands each to its channel's
  * driver; results come back one by one and are written in one transaction
- * per loop turn.  A crash between "sending" and the result makes the row
+ * per loop turn, the same one that marks the next batch sending, so that a
+ * busy outbox commits once a turn.  A crash between "sending" and the result makes the row
  * queued again at start-up: that attempt may reach the gateway twice, which
  * is why every attempt carries the same idempotency key.
  *
@@ -85,6 +86,8 @@ outbox_new(struct event_base *base, struct store *store, struct httpc *httpc,
 	o->rules = rules;
 	o->scan_ev = evtimer_new(base, outbox_scan_cb, o);
 	o->flush_ev = evtimer_new(base, outbox_flush_cb, o);
+	event_priority_set(o->scan_ev, EVENT_PRIORITY_DELIVERY);
+	event_priority_set(o->flush_ev, EVENT_PRIORITY_DELIVERY);
 	return (o);
 }
 
@@ -278,7 +281,7 @@ outbox_backoff(int attempt)
 
 /* The channel a failing row on d's channel goes to next, or NULL. */
 static const char *
-outbox_fallback(struct outbox *o, const struct delivery *d, int giving_up)
+outbox_fallback(struct outbox *o, struct delivery *d, int giving_up)
 {
 	const struct channel_def	*def;
 	const char			*to;
@@ -292,7 +295,7 @@ outbox_fallback(struct outbox *o, const struct delivery *d, int giving_up)
 	    "fallback_after", OUTBOX_FALLBACK_AFTER))
 		return (NULL);
 	/* Never back to a channel this message already went through. */
-	via = json_object_get(d->body, "via");
+	via = json_object_get(channel_delivery_body(d), "via");
 	json_array_foreach(via, i, v) {
 		if (json_is_string(v) && strcmp(json_string_value(v), to) == 0)
 			return (NULL);
@@ -382,36 +385,18 @@ outbox_record(struct outbox *o, struct delivery *d, int64_t now)
 	return (0);
 }
 
-/* Write every finished attempt in one transaction, then look for more. */
+/* Forget the finished attempts: their channels may send again. */
 static void
-outbox_flush_cb(evutil_socket_t fd, short what, void *arg)
+outbox_release(struct outbox *o)
 {
-	struct outbox		*o = arg;
-	struct outbox_channel	*c;
-	int64_t			 now = clock_now();
-	size_t			 i;
-	int			 rc;
+	size_t	i;
 
-	if (o->ndone == 0)
-		return;
-	rc = engine_begin(o->engine);
-	for (i = 0; i < o->ndone && rc == 0; i++)
-		rc = outbox_record(o, o->done[i], now);
-	if (rc == 0)
-		rc = engine_commit(o->engine);
-	else
-		engine_rollback(o->engine);
-	if (rc != 0)
-		log_warnx("outbox: cannot record the results, they will be "
-		    "sent again after a restart count=%zu", o->ndone);
 	for (i = 0; i < o->ndone; i++) {
-		c = outbox_channel(o, o->done[i]->channel);
-		c->in_flight--;
+		outbox_channel(o, o->done[i]->channel)->in_flight--;
 		delivery_free(o->done[i]);
 	}
 	o->in_flight -= o->ndone;
 	o->ndone = 0;
-	outbox_kick(o);
 }
 
 static struct delivery *
@@ -424,9 +409,6 @@ outbox_delivery(struct outbox *o, sqlite3_stmt *st)
 	d->id = sqlite3_column_int64(st, OUT_ID);
 	d->key = xstrdup(store_column_text(st, OUT_KEY));
 	d->raw_body = xstrdup(body != NULL ? body : "{}");
-	d->body = json_loads(d->raw_body, 0, NULL);
-	if (d->body == NULL)
-		d->body = json_object();
 	d->attempt = sqlite3_column_int(st, OUT_ATTEMPTS) + 1;
 	d->deadline_at = sqlite3_column_int64(st, OUT_DEADLINE_AT);
 	d->obligation = sqlite3_column_int64(st, OUT_OBLIGATION);
@@ -467,49 +449,40 @@ outbox_take_due(struct outbox *o, int64_t now, size_t room,
 	return (n);
 }
 
-/* Mark the batch sending in one transaction; on failure give it back. */
+/* Mark the batch sending, inside the caller's transaction. */
 static int
 outbox_mark_sending(struct outbox *o, struct delivery **batch, size_t n)
 {
 	size_t	i;
-	int	rc;
 
-	rc = store_begin(o->store);
-	for (i = 0; i < n && rc == 0; i++)
-		rc = store_run(o->store, STMT_OUTBOX_SET_SENDING, "i",
-		    batch[i]->id);
-	if (rc == 0)
-		rc = store_commit(o->store);
-	else
-		store_rollback(o->store);
-	if (rc == 0)
-		return (0);
+	for (i = 0; i < n; i++) {
+		if (store_run(o->store, STMT_OUTBOX_SET_SENDING, "i",
+		    batch[i]->id) != 0)
+			return (-1);
+	}
+	return (0);
+}
+
+/* The batch was not marked after all: it stays queued. */
+static void
+outbox_give_back(struct outbox *o, struct delivery **batch, size_t n)
+{
+	size_t	i;
+
 	for (i = 0; i < n; i++) {
 		outbox_channel(o, batch[i]->channel)->in_flight--;
 		delivery_free(batch[i]);
 	}
-	return (-1);
+	free(batch);
 }
 
+/* Hand each row of a committed batch to its channel's driver. */
 static void
-outbox_scan_cb(evutil_socket_t fd, short what, void *arg)
+outbox_start(struct outbox *o, struct delivery **batch, size_t n)
 {
-	struct outbox		 *o = arg;
-	struct delivery		**batch;
-	const struct channel_driver *drv;
-	sqlite3_stmt		 *st;
-	size_t			  n, i;
-	int64_t			  now = clock_now(), next, wake = INT64_MAX;
+	const struct channel_driver	*drv;
+	size_t				 i;
 
-	if (o->in_flight >= OUTBOX_IN_FLIGHT_MAX)
-		return;		/* a finishing delivery kicks us again */
-	n = outbox_take_due(o, now, OUTBOX_IN_FLIGHT_MAX - o->in_flight,
-	    &batch, &wake);
-	if (n > 0 && outbox_mark_sending(o, batch, n) != 0) {
-		free(batch);
-		outbox_schedule(o, MSEC_PER_SEC);
-		return;
-	}
 	o->in_flight += n;
 	for (i = 0; i < n; i++) {
 		o->stats.attempts++;
@@ -525,12 +498,19 @@ outbox_scan_cb(evutil_socket_t fd, short what, void *arg)
 		}
 	}
 	free(batch);
+}
 
-	/*
-	 * Sleep until the next row is due or a rate-limited channel may send
-	 * again, whichever is first; finishing deliveries kick us too.  Due
-	 * rows held back by a limit are not "next": they wait for the wake.
-	 */
+/*
+ * Sleep until the next row is due or a rate-limited channel may send
+ * again, whichever is first; finishing deliveries wake us too.  Due rows
+ * held back by a limit are not "next": they wait for the wake.
+ */
+static void
+outbox_sleep(struct outbox *o, int64_t now, int64_t wake)
+{
+	sqlite3_stmt	*st;
+	int64_t		 next;
+
 	st = store_stmt(o->store, STMT_OUTBOX_NEXT_AT, NULL);
 	if (store_step(o->store, st) == SQLITE_ROW &&
 	    sqlite3_column_type(st, 0) != SQLITE_NULL) {
@@ -542,4 +522,77 @@ outbox_scan_cb(evutil_socket_t fd, short what, void *arg)
 		sqlite3_reset(st);
 	if (wake != INT64_MAX && o->in_flight < OUTBOX_IN_FLIGHT_MAX)
 		outbox_schedule(o, wake - now);
+}
+
+/*
+ * Write every finished attempt, and mark the next batch sending in the
+ * same transaction: one commit, and one sync, per loop turn.  Should the
+ * commit fail, the results are lost (those rows stay "sending" and go
+ * again after a restart) and the batch stays queued for a later scan.
+ */
+static void
+outbox_flush_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct outbox	 *o = arg;
+	struct delivery	**batch = NULL;
+	int64_t		  now = clock_now(), wake = INT64_MAX;
+	size_t		  i, ndone = o->ndone, n = 0;
+	int		  rc;
+
+	if (ndone == 0)
+		return;
+	rc = engine_begin(o->engine);
+	for (i = 0; i < ndone && rc == 0; i++)
+		rc = outbox_record(o, o->done[i], now);
+	outbox_release(o);
+	if (rc == 0) {
+		n = outbox_take_due(o, now, OUTBOX_IN_FLIGHT_MAX -
+		    o->in_flight, &batch, &wake);
+		rc = outbox_mark_sending(o, batch, n);
+	}
+	if (rc == 0)
+		rc = engine_commit(o->engine);
+	else
+		engine_rollback(o->engine);
+	if (rc != 0) {
+		log_warnx("outbox: cannot record the results, they will be "
+		    "sent again after a restart count=%zu", ndone);
+		outbox_give_back(o, batch, n);
+		outbox_schedule(o, MSEC_PER_SEC);
+		return;
+	}
+	outbox_start(o, batch, n);
+	outbox_sleep(o, now, wake);
+}
+
+/* Look for due rows when nothing is finishing: after a commit, a wake. */
+static void
+outbox_scan_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct outbox	 *o = arg;
+	struct delivery	**batch;
+	size_t		  n;
+	int64_t		  now = clock_now(), wake = INT64_MAX;
+	int		  rc;
+
+	if (o->in_flight >= OUTBOX_IN_FLIGHT_MAX)
+		return;		/* a finishing delivery kicks us again */
+	n = outbox_take_due(o, now, OUTBOX_IN_FLIGHT_MAX - o->in_flight,
+	    &batch, &wake);
+	if (n > 0) {
+		rc = store_begin(o->store);
+		if (rc == 0)
+			rc = outbox_mark_sending(o, batch, n);
+		if (rc == 0)
+			rc = store_commit(o->store);
+		else
+			store_rollback(o->store);
+		if (rc != 0) {
+			outbox_give_back(o, batch, n);
+			outbox_schedule(o, MSEC_PER_SEC);
+			return;
+		}
+	}
+	outbox_start(o, batch, n);
+	outbox_sleep(o, now, wake);
 }

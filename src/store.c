@@ -153,9 +153,14 @@ static const char *store_sql[STMT__COUNT] = {
 	    "INSERT INTO outbox (key, created_at, incident, obligation, "
 	    "channel, recipient, role, body, next_at, deadline_at) "
 	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	/*
+	 * One arm per status, so that each walks outbox_due in order and the
+	 * two are merged: with IN, SQLite sorted every due row on each scan.
+	 */
 	[STMT_OUTBOX_DUE] =
-	    "SELECT " OUTBOX_COLS " FROM outbox WHERE status IN ('queued', "
-	    "'failed') AND next_at <= ? ORDER BY next_at, id LIMIT ?",
+	    "SELECT " OUTBOX_COLS " FROM outbox WHERE status = 'queued' AND "
+	    "next_at <= ?1 UNION ALL SELECT " OUTBOX_COLS " FROM outbox WHERE "
+	    "status = 'failed' AND next_at <= ?1 ORDER BY next_at, id LIMIT ?2",
 	[STMT_OUTBOX_SET_SENDING] =
 	    "UPDATE outbox SET status = 'sending', attempts = attempts + 1 "
 	    "WHERE id = ?",
