@@ -2,7 +2,8 @@
 #
 #   make            build build/tocsind and build/tocsinctl
 #   make run        install missing build dependencies, build, run the daemon
-#   make check      unit and end-to-end tests, then again under ASan+UBSan
+#   make check      unit and end-to-end tests, then again under ASan+UBSan;
+#                   LONG=1 runs the long forms of the end-to-end tests
 #   make install    binaries, systemd unit, sysusers.d entry, rule packs,
 #                   man pages and an example site; PREFIX, DESTDIR honoured
 #   make uninstall  all of that but the site (SYSCONFDIR/tocsin is kept)
@@ -31,6 +32,7 @@ LDLIBS	+= $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
 
 BUILD	?= build
 V	?= 0
+LONG	?= 0		# make check LONG=1: e2e long forms (crash loop, outage)
 Q	 = $(if $(filter 0,$(V)),@,)	# make V=1 shows the commands
 
 # The engine and everything both binaries share.
@@ -109,8 +111,9 @@ unit: $(UNIT_BINS)
 	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; \
 	    (cd tests/unit && ../../$$t); done
 
+# LONG reaches the sub-makes of check through MAKEFLAGS.
 e2e: all
-	python3 tests/e2e/run.py --build $(BUILD)
+	$(if $(filter-out 0,$(LONG)),TOCSIN_LONG=1 )python3 tests/e2e/run.py --build $(BUILD)
 
 # Every pack's example site passes --check and its rule tests pass.
 rules-test: all
