@@ -89,7 +89,7 @@ $(BUILD)/tocsinctl: $(BUILD)/tocsinctl.o $(CORE_OBJS) $(CTL_OBJS)
 	@printf '  LD    %s\n' $@
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/tests/%: tests/unit/%.c $(CORE_OBJS) | $(BUILD)/tests
+$(BUILD)/tests/%: tests/unit/%.c tests/unit/unit.c $(CORE_OBJS) | $(BUILD)/tests
 	@printf '  TEST  %s\n' $@
 	$(Q)$(CC) $(CFLAGS) $(shell pkg-config --cflags cmocka) -o $@ $^ \
 	    $(LDLIBS) $(shell pkg-config --libs cmocka)

@@ -22,12 +22,11 @@
 #include "rules.h"
 #include "store.h"
 #include "tocsin.h"
+#include "unit.h"
 #include "xmalloc.h"
 
 #define T0	1772413200000LL		/* 2026-03-02T09:00:00+08:00 */
 #define LINK	"https://tocsin.example.org/ack/"
-
-static char	dir[] = "/tmp/tocsin-message-XXXXXX";
 
 static const char *site_text =
 "site { public_url = 'https://tocsin.example.org/',\n"
@@ -88,20 +87,6 @@ test_render_and_check(void **state)
 	}
 }
 
-static struct rules *
-load(const char *text, struct rules_problems *problems)
-{
-	char	 path[512];
-	FILE	*f;
-
-	snprintf(path, sizeof(path), "%s/site.lua", dir);
-	f = fopen(path, "w");
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
-	return (rules_load(path, NULL, problems));
-}
-
 static void
 test_bad_templates_refused(void **state)
 {
@@ -115,7 +100,7 @@ test_bad_templates_refused(void **state)
 	size_t			 i, j;
 	int			 found;
 
-	assert_null(load("channel 'log' { kind = 'log' }\n"
+	assert_null(unit_load("channel 'log' { kind = 'log' }\n"
 	    "procedure 'x' { match = { category = 'c' }, messages = {\n"
 	    "  opened = '{titel}', openned = 'x' } }\n"
 	    "policy 'p' { { notify = { 'x' }, message = '{step' } }\n",
@@ -228,15 +213,11 @@ assert_token_for(struct world *w, const char *token, const char *incident,
 static void
 test_nearest_template_wins(void **state)
 {
-	struct rules_problems	 problems = { NULL, 0 };
 	struct world		 w;
 	char			*cause = NULL, *t[8], token[33], first[33];
 	size_t			 n, i;
 
-	w.rules = load(site_text, &problems);
-	for (i = 0; i < problems.n; i++)
-		fprintf(stderr, "%s\n", problems.v[i]);
-	assert_non_null(w.rules);
+	w.rules = unit_load_ok(site_text);
 	w.store = store_open(":memory:", "OFF", &cause);
 	assert_non_null(w.store);
 	w.engine = engine_new(w.store, w.rules);
@@ -281,27 +262,6 @@ test_nearest_template_wins(void **state)
 	rules_free(w.rules);
 }
 
-static int
-setup(void **state)
-{
-	char	*cause = NULL;
-
-	if (calendar_set_zone("Asia/Shanghai", &cause) != 0)
-		return (-1);
-	return (mkdtemp(dir) == NULL ? -1 : 0);
-}
-
-static int
-teardown(void **state)
-{
-	char	path[512];
-
-	snprintf(path, sizeof(path), "%s/site.lua", dir);
-	unlink(path);
-	rmdir(dir);
-	return (0);
-}
-
 int
 main(void)
 {
@@ -311,5 +271,5 @@ main(void)
 		cmocka_unit_test(test_nearest_template_wins),
 	};
 
-	return (cmocka_run_group_tests(tests, setup, teardown));
+	return (cmocka_run_group_tests(tests, unit_setup, unit_teardown));
 }

@@ -18,8 +18,7 @@
 #include "org.h"
 #include "rules.h"
 #include "tocsin.h"
-
-static char	dir[] = "/tmp/tocsin-org-XXXXXX";
+#include "unit.h"
 
 static const char *site_text =
 "channel 'log' { kind = 'log' }\n"
@@ -34,20 +33,6 @@ static const char *site_text =
 "roster 'leader' { start = '2026-03-02', every = '7d',\n"
 "  rotation = { 'sun', 'li' } }\n"
 "roster 'watch' { start = '2026-03-02', rotation = { 'office', 'li' } }\n";
-
-static struct rules *
-load(const char *text, struct rules_problems *problems)
-{
-	char	 path[512];
-	FILE	*f;
-
-	snprintf(path, sizeof(path), "%s/site.lua", dir);
-	f = fopen(path, "w");
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
-	return (rules_load(path, NULL, problems));
-}
 
 static int64_t
 at(const char *text)
@@ -68,7 +53,7 @@ static void
 test_roster_turns(void **state)
 {
 	struct rules_problems	 problems = { NULL, 0 };
-	struct rules		*r = load(site_text, &problems);
+	struct rules		*r = unit_load(site_text, &problems);
 
 	assert_int_equal(problems.n, 0);
 	assert_non_null(r);
@@ -128,7 +113,7 @@ static void
 test_roster_resolves_at_the_moment(void **state)
 {
 	struct rules_problems	 problems = { NULL, 0 };
-	struct rules		*r = load(site_text, &problems);
+	struct rules		*r = unit_load(site_text, &problems);
 	struct told		 t;
 
 	assert_non_null(r);
@@ -154,7 +139,7 @@ expect_problem(const char *text, const char *needle)
 	size_t			 i;
 	int			 found = 0;
 
-	r = load(text, &problems);
+	r = unit_load(text, &problems);
 	assert_null(r);
 	for (i = 0; i < problems.n; i++)
 		found |= strstr(problems.v[i], needle) != NULL;
@@ -195,27 +180,6 @@ test_roster_problems(void **state)
 	expect_problem(text, "unknown key \"shift\"");
 }
 
-static int
-setup(void **state)
-{
-	char	*cause = NULL;
-
-	if (calendar_set_zone("Asia/Shanghai", &cause) != 0)
-		return (-1);
-	return (mkdtemp(dir) == NULL ? -1 : 0);
-}
-
-static int
-teardown(void **state)
-{
-	char	path[512];
-
-	snprintf(path, sizeof(path), "%s/site.lua", dir);
-	unlink(path);
-	rmdir(dir);
-	return (0);
-}
-
 int
 main(void)
 {
@@ -225,5 +189,5 @@ main(void)
 		cmocka_unit_test(test_roster_problems),
 	};
 
-	return (cmocka_run_group_tests(tests, setup, teardown));
+	return (cmocka_run_group_tests(tests, unit_setup, unit_teardown));
 }

@@ -15,8 +15,7 @@
 #include <cmocka.h>
 
 #include "rules.h"
-
-static char	dir[] = "/tmp/tocsin-rules-XXXXXX";
+#include "unit.h"
 
 static const char *site_text =
 "channel 'log' { kind = 'log' }\n"
@@ -40,28 +39,6 @@ static const char *site_text =
 "procedure 'dead3' { match = { category = {} } }\n"
 "procedure 'alive' { match = { type = { 'report', 'update' } } }\n";
 
-static struct rules *
-load(const char *text)
-{
-	struct rules_problems	 problems = { NULL, 0 };
-	struct rules		*r;
-	char			 path[512];
-	FILE			*f;
-	size_t			 i;
-
-	snprintf(path, sizeof(path), "%s/site.lua", dir);
-	f = fopen(path, "w");
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
-	r = rules_load(path, NULL, &problems);
-	for (i = 0; i < problems.n; i++)
-		fprintf(stderr, "%s\n", problems.v[i]);
-	rules_problems_clear(&problems);
-	assert_non_null(r);
-	return (r);
-}
-
 /* How many warnings hold every needle. */
 static int
 warned(const struct rules *r, const char *a, const char *b)
@@ -81,7 +58,7 @@ warned(const struct rules *r, const char *a, const char *b)
 static void
 test_never_matches(void **state)
 {
-	struct rules	*r = load(site_text);
+	struct rules	*r = unit_load_ok(site_text);
 
 	assert_int_equal(warned(r, "site.lua:17: warning: procedure "
 	    "\"dead1\" can never match", "only a \"report\""), 1);
@@ -97,7 +74,7 @@ test_never_matches(void **state)
 static void
 test_double_notify(void **state)
 {
-	struct rules	*r = load(site_text);
+	struct rules	*r = unit_load_ok(site_text);
 
 	/* Same category, both tell the office on opening. */
 	assert_int_equal(warned(r, "procedures \"p1\" and \"p2\"",
@@ -124,7 +101,7 @@ static const char *token_text =
 static void
 test_token_find(void **state)
 {
-	struct rules		*r = load(token_text);
+	struct rules		*r = unit_load_ok(token_text);
 	const struct token_def	*t;
 
 	t = rules_token_find(r, "unit-a-secret-0123456789abcdef");
@@ -148,27 +125,10 @@ test_token_find(void **state)
 	rules_free(r);
 
 	/* No tokens: nothing matches, not even the empty text. */
-	r = load(site_text);
+	r = unit_load_ok(site_text);
 	assert_null(rules_token_find(r, ""));
 	assert_null(rules_token_find(r, "ops-secret-fedcba9876543210abcd"));
 	rules_free(r);
-}
-
-static int
-setup(void **state)
-{
-	return (mkdtemp(dir) == NULL ? -1 : 0);
-}
-
-static int
-teardown(void **state)
-{
-	char	path[512];
-
-	snprintf(path, sizeof(path), "%s/site.lua", dir);
-	unlink(path);
-	rmdir(dir);
-	return (0);
 }
 
 int
@@ -180,5 +140,5 @@ main(void)
 		cmocka_unit_test(test_token_find),
 	};
 
-	return (cmocka_run_group_tests(tests, setup, teardown));
+	return (cmocka_run_group_tests(tests, unit_setup, unit_teardown));
 }

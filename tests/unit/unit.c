@@ -1,0 +1,73 @@
+/*
+ * Shared by the unit tests that load sites from text (see unit.h).  The
+ * site goes to DIR/site.lua, so problems read "site.lua:LINE: ...".
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "calendar.h"
+#include "rules.h"
+#include "unit.h"
+
+static char	unit_dir[] = "/tmp/tocsin-unit-XXXXXX";
+static char	unit_site[sizeof(unit_dir) + 16];
+
+int
+unit_setup(void **state)
+{
+	char	*cause = NULL;
+
+	if (calendar_set_zone("Asia/Shanghai", &cause) != 0) {
+		free(cause);
+		return (-1);
+	}
+	if (mkdtemp(unit_dir) == NULL)
+		return (-1);
+	snprintf(unit_site, sizeof(unit_site), "%s/site.lua", unit_dir);
+	return (0);
+}
+
+int
+unit_teardown(void **state)
+{
+	unlink(unit_site);
+	rmdir(unit_dir);
+	return (0);
+}
+
+/* The rules of a site written as text, or NULL with problems filled. */
+struct rules *
+unit_load(const char *text, struct rules_problems *problems)
+{
+	FILE	*f;
+
+	f = fopen(unit_site, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+	return (rules_load(unit_site, NULL, problems));
+}
+
+/* The same, for a site that must load: any problem fails the test. */
+struct rules *
+unit_load_ok(const char *text)
+{
+	struct rules_problems	 problems = { NULL, 0 };
+	struct rules		*r;
+	size_t			 i;
+
+	r = unit_load(text, &problems);
+	for (i = 0; i < problems.n; i++)
+		fprintf(stderr, "%s\n", problems.v[i]);
+	rules_problems_clear(&problems);
+	assert_non_null(r);
+	return (r);
+}

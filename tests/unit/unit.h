@@ -1,0 +1,17 @@
+/*
+ * What several unit tests share: a temporary directory for site files,
+ * made by the group setup and removed by its teardown, and loading a site
+ * from text.
+ */
+#ifndef UNIT_H
+#define UNIT_H
+
+struct rules;
+struct rules_problems;
+
+int		 unit_setup(void **);
+int		 unit_teardown(void **);
+struct rules	*unit_load(const char *, struct rules_problems *);
+struct rules	*unit_load_ok(const char *);
+
+#endif
