@@ -65,10 +65,17 @@ http_reply_json(struct evhttp_request *req, int code, json_t *body)
 	struct evbuffer	*buf = evbuffer_new();
 	char		*text;
 
-	text = json_dumps(body, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	/* NULL when json_pack refused a value: a bug, but not the client's
+	 * to pay for by the daemon going away. */
+	text = body != NULL ? json_dumps(body, JSON_COMPACT |
+	    JSON_PRESERVE_ORDER) : NULL;
 	json_decref(body);
-	if (text == NULL)
-		fatalx("http: cannot encode a reply");
+	if (text == NULL) {
+		log_warnx("http: cannot encode a reply; answering 500");
+		code = 500;
+		text = xstrdup("{\"error\":{\"code\":\"internal\",\"message\":"
+		    "\"the reply could not be encoded\"}}");
+	}
 	evbuffer_add(buf, text, strlen(text));
 	evbuffer_add(buf, "\n", 1);
 	free(text);
@@ -94,6 +101,27 @@ http_reply_html(struct evhttp_request *req, int code, const char *html)
 	evbuffer_free(buf);
 }
 
+/*
+ * Replace each byte that does not begin a valid UTF-8 sequence with '?'.
+ * Error messages quote what the client sent (a path, a key, a header),
+ * and a truncated message may end inside a character; JSON takes neither.
+ */
+static void
+http_utf8_scrub(char *s)
+{
+	size_t		len = strlen(s), i = 0, n;
+	unsigned char	c;
+
+	while (i < len) {
+		c = (unsigned char)s[i];
+		n = c < 0x80 ? 1 : c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4;
+		if (n <= len - i && record_valid_utf8(s + i, n))
+			i += n;
+		else
+			s[i++] = '?';
+	}
+}
+
 void
 http_reply_error(struct evhttp_request *req, int code, const char *ecode,
     const char *field, const char *fmt, ...)
@@ -104,6 +132,7 @@ http_reply_error(struct evhttp_request *req, int code, const char *ecode,
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	http_utf8_scrub(msg);
 	http_reply_json(req, code, json_pack("{s:{s:s, s:s, s:s?}}", "error",
 	    "code", ecode, "message", msg, "field",
 	    field != NULL && *field != '\0' ? field : NULL));
