@@ -178,6 +178,88 @@ sandbox_xpcall(lua_State *L)
 	return (2);
 }
 
+/*
+ * The table library walks tables in C, where the instruction hook never
+ * fires either, and the length it walks to may come from a __len that is
+ * itself a C function (rawget: t[t] = 1 << 50) and so be anything:
+ * table.remove(t, 1) on such a table ran for days.  These wrappers hand a
+ * call on only when its walk is at most SANDBOX_TABLE_MAX elements; rules
+ * keep lists of units and roles, not of millions.  Upvalue 1 is the
+ * library's function, upvalue 2 its name.
+ */
+#define SANDBOX_TABLE_MAX	100000
+
+static int
+sandbox_table_walk(lua_State *L, lua_Integer first, lua_Integer last)
+{
+	if (last >= first && (lua_Unsigned)last - (lua_Unsigned)first >=
+	    SANDBOX_TABLE_MAX)
+		return (luaL_error(L, "table.%s: more than %d elements",
+		    lua_tostring(L, lua_upvalueindex(2)), SANDBOX_TABLE_MAX));
+	lua_pushvalue(L, lua_upvalueindex(1));
+	lua_insert(L, 1);
+	lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
+	return (lua_gettop(L));
+}
+
+/* table.insert, table.remove, table.sort: up to the length. */
+static int
+sandbox_table_len(lua_State *L)
+{
+	lua_Integer	n = 0;
+
+	if (lua_type(L, 1) == LUA_TTABLE)
+		n = luaL_len(L, 1);
+	return (sandbox_table_walk(L, 1, n));
+}
+
+/* table.concat(t, sep, i, j): from i to j, #t by default. */
+static int
+sandbox_table_concat(lua_State *L)
+{
+	lua_Integer	i = 1, j = 0;
+
+	if (lua_type(L, 1) == LUA_TTABLE) {
+		i = luaL_optinteger(L, 3, 1);
+		j = lua_isnoneornil(L, 4) ? luaL_len(L, 1) :
+		    luaL_checkinteger(L, 4);
+	}
+	return (sandbox_table_walk(L, i, j));
+}
+
+/* table.move(a1, f, e, t [, a2]): from f to e. */
+static int
+sandbox_table_move(lua_State *L)
+{
+	return (sandbox_table_walk(L, luaL_checkinteger(L, 2),
+	    luaL_checkinteger(L, 3)));
+}
+
+static const luaL_Reg sandbox_table_wrap[] = {
+	{ "insert", sandbox_table_len },
+	{ "remove", sandbox_table_len },
+	{ "sort", sandbox_table_len },
+	{ "concat", sandbox_table_concat },
+	{ "move", sandbox_table_move },
+};
+
+/* Wrap the walking functions of the sandbox's own copy of table. */
+static void
+sandbox_harden_table(lua_State *L, int env)
+{
+	size_t	i;
+
+	lua_getfield(L, env, "table");
+	for (i = 0; i < sizeof(sandbox_table_wrap) /
+	    sizeof(*sandbox_table_wrap); i++) {
+		lua_getfield(L, -1, sandbox_table_wrap[i].name);
+		lua_pushstring(L, sandbox_table_wrap[i].name);
+		lua_pushcclosure(L, sandbox_table_wrap[i].func, 2);
+		lua_setfield(L, -2, sandbox_table_wrap[i].name);
+	}
+	lua_pop(L, 1);
+}
+
 /* Change the real string table: s:find() reaches it via the metatable. */
 static void
 sandbox_harden_string(lua_State *L, int real)
@@ -437,6 +519,7 @@ sandbox_build_env(lua_State *L)
 		lua_pop(L, 1);
 		lua_setfield(L, env, sandbox_libs_allow[i]);
 	}
+	sandbox_harden_table(L, env);
 
 	lua_newtable(L);
 	lua_getfield(L, real, "os");

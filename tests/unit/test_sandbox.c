@@ -151,6 +151,29 @@ test_what_a_hook_misses(void **state)
 	    "string.gsub == nil and string.dump == nil)");
 	/* No coroutines to hide a loop in. */
 	expect_ok("assert(coroutine == nil)");
+	/*
+	 * The table library loops in C to a length a C __len can make up
+	 * (found by fuzz_rules): walks over 100000 elements are refused.
+	 */
+	expect_stopped("table.move({}, 1, 1 << 50, 2)", "more than 100000");
+	expect_stopped("local t = {} t[t] = 1 << 50 setmetatable(t, "
+	    "{ __len = rawget }) table.remove(t, 1)", "more than 100000");
+	expect_stopped("local t = {} t[t] = 1 << 50 setmetatable(t, "
+	    "{ __len = rawget }) table.insert(t, 1, 0)", "more than 100000");
+	expect_stopped("local t = {} t[t] = (1 << 31) - 2 setmetatable(t, "
+	    "{ __len = rawget, __index = rawlen }) table.sort(t)",
+	    "more than 100000");
+	expect_stopped("table.concat(setmetatable({}, { __index = tostring }), "
+	    "'', 1, 1 << 40)", "more than 100000");
+	/* ... and the library still does what it says. */
+	expect_ok("local t = { 3, 1, 2 } table.sort(t) table.insert(t, 4) "
+	    "table.insert(t, 1, 0) assert(table.remove(t) == 4) "
+	    "assert(table.remove(t, 1) == 0) "
+	    "assert(table.concat(t, ',') == '1,2,3') "
+	    "assert(table.concat(t, '', 2, 3) == '23') "
+	    "assert(table.concat(table.move(t, 1, 3, 2, {}), ',', 2) == "
+	    "'1,2,3') assert(select('#', table.unpack(t)) == 3)");
+	expect_stopped("table.insert('x', 1)", "table expected");
 }
 
 /*
