@@ -112,18 +112,35 @@ sandbox_arm(struct sandbox *sb)
 
 static int	sandbox_view_pairs(lua_State *);
 
-/* string.find(s, text [, init]): always plain text, never a pattern. */
+/*
+ * string.find(s, text [, init]): always plain text, never a pattern, and
+ * found with memmem, in time linear in the lengths.  Lua's own plain
+ * search compares the whole text at each place the first byte matches,
+ * so a 500 KB text looked for in a 1.5 MB string ran for minutes.
+ */
 static int
 sandbox_string_find(lua_State *L)
 {
-	luaL_checkstring(L, 1);
-	luaL_checkstring(L, 2);
-	lua_settop(L, 3);
-	lua_pushboolean(L, 1);
-	lua_pushvalue(L, lua_upvalueindex(1));
-	lua_insert(L, 1);
-	lua_call(L, 4, LUA_MULTRET);
-	return (lua_gettop(L));
+	size_t		 ls, lt;
+	const char	*s = luaL_checklstring(L, 1, &ls);
+	const char	*text = luaL_checklstring(L, 2, &lt);
+	lua_Integer	 init = luaL_optinteger(L, 3, 1);
+	const char	*at;
+
+	/* Lua's rules: 0 is 1, negative counts from the end. */
+	if (init == 0 || init < -(lua_Integer)ls)
+		init = 1;
+	else if (init < 0)
+		init = (lua_Integer)ls + init + 1;
+	if ((lua_Unsigned)init - 1 > ls ||
+	    (at = memmem(s + init - 1, ls - (size_t)(init - 1), text, lt)) ==
+	    NULL) {
+		luaL_pushfail(L);
+		return (1);
+	}
+	lua_pushinteger(L, (lua_Integer)(at - s) + 1);
+	lua_pushinteger(L, (lua_Integer)(at - s) + (lua_Integer)lt);
+	return (2);
 }
 
 /*
@@ -272,8 +289,7 @@ sandbox_harden_string(lua_State *L, int real)
 		lua_pushnil(L);
 		lua_setfield(L, -2, sandbox_string_deny[i]);
 	}
-	lua_getfield(L, -1, "find");
-	lua_pushcclosure(L, sandbox_string_find, 1);
+	lua_pushcfunction(L, sandbox_string_find);
 	lua_setfield(L, -2, "find");
 	lua_pop(L, 1);
 }

@@ -144,6 +144,22 @@ test_what_a_hook_misses(void **state)
 	expect_ok("assert(('死亡3人'):find('死亡') == 1)");
 	expect_ok("assert(string.find(string.rep('a', 100000), "
 	    "string.rep('a*', 30) .. 'b') == nil)");
+	/* Plain find keeps Lua's positions, and takes linear time. */
+	expect_ok("local function f(a, b) return tostring(a) .. ',' .. "
+	    "tostring(b) end "
+	    "assert(f(('abc'):find('b')) == '2,2') "
+	    "assert(f(('abc'):find('')) == '1,0') "
+	    "assert(f(('abc'):find('', 4)) == '4,3') "
+	    "assert(f(('abc'):find('', 5)) == 'nil,nil') "
+	    "assert(f(('abcabc'):find('c', -2)) == '6,6') "
+	    "assert(f(('abc'):find('a', -10)) == '1,1') "
+	    "assert(f(('abc'):find('a', 0)) == '1,1') "
+	    "assert(f(('abc'):find('x')) == 'nil,nil') "
+	    "assert(f(('abc'):find('c', math.mininteger)) == '3,3') "
+	    "assert(f(('abc'):find('a', math.maxinteger)) == 'nil,nil') "
+	    "assert(f(string.find('a%b', '%b', 1, false)) == '2,3')");
+	expect_ok("local s = ('x'):rep(1500000) "
+	    "assert(s:find(('x'):rep(500000) .. 'y') == nil)");
 	expect_stopped("string.match('aaa', 'a*')", "match");
 	expect_stopped("('aaa'):gsub('a', 'b')", "gsub");
 	expect_stopped("for w in ('a b'):gmatch('%a') do end", "gmatch");
