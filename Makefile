@@ -165,10 +165,11 @@ $(FUZZ_BUILD)/libtocsin.a: $(FUZZ_LIBOBJS)
 	@printf '  AR    %s\n' $@
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-$(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_BUILD)/libtocsin.a
+$(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_BUILD)/libtocsin.a \
+    $(wildcard include/*.h)
 	@printf '  FUZZ  %s\n' $@
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -DFUZZ_SRCDIR='"$(CURDIR)"' \
-	    -o $@ $^ $(LDLIBS)
+	    -o $@ $< $(FUZZ_BUILD)/libtocsin.a $(LDLIBS)
 
 $(FUZZ_BUILD):
 	mkdir -p $@
