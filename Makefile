@@ -2,8 +2,10 @@
 #
 #   make            build build/tocsind and build/tocsinctl
 #   make run        install missing build dependencies, build, run the daemon
-#   make check      unit and end-to-end tests, then again under ASan+UBSan;
+#   make check      unit and end-to-end tests, then again under ASan+UBSan,
+#                   then the fuzz harnesses briefly (make fuzz-check);
 #                   LONG=1 runs the long forms of the end-to-end tests
+#   make fuzz       run each fuzz harness for FUZZ_SECONDS (tests/fuzz)
 #   make install    binaries, systemd unit, sysusers.d entry, rule packs,
 #                   man pages and an example site; PREFIX, DESTDIR honoured
 #   make uninstall  all of that but the site (SYSCONFDIR/tocsin is kept)
@@ -23,10 +25,12 @@ DEFAULT_SITE ?= rules/example/example-site.lua
 
 OPTFLAGS ?= -O2 -g
 SANFLAGS ?=
-CFLAGS	+= $(OPTFLAGS) $(SANFLAGS) -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow \
+# Language, warnings and includes, for the cc build and the clang fuzz build.
+CBASE	 = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow \
 	   -Wmissing-prototypes -Wno-unused-parameter -Iinclude \
 	   -DTOCSIN_DEFAULT_SITE='"$(DEFAULT_SITE)"' \
 	   $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+CFLAGS	+= $(OPTFLAGS) $(SANFLAGS) $(CBASE)
 LDFLAGS	+= $(SANFLAGS)
 LDLIBS	+= $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
 
@@ -60,7 +64,7 @@ UNIT_TESTS = test_calendar test_record test_timer test_sandbox test_store test_e
 UNIT_BINS  = $(UNIT_TESTS:%=$(BUILD)/tests/%)
 
 .PHONY: all run check check-plain check-asan unit e2e rules-test bench deps deps-build \
-	clean \
+	fuzz fuzz-build fuzz-check clean \
 	install uninstall
 
 all: $(BUILD)/tocsind $(BUILD)/tocsinctl
@@ -132,6 +136,8 @@ check-asan:
 check: deps
 	$(MAKE) check-plain
 	$(MAKE) check-asan
+	$(MAKE) fuzz-check
+	$(MAKE) fuzz-check
 
 # Benchmarks print one figure a line with the method beside it; a run that
 # succeeds leaves the same lines in tests/bench/results/bench.txt.
@@ -151,6 +157,92 @@ $(BUILD)/tests/bench_rules: tests/bench/bench_rules.c $(CORE_OBJS) | $(BUILD)/te
 $(BUILD)/tests/sink: tests/bench/sink.c | $(BUILD)/tests
 	@printf '  BENCH %s\n' $@
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+# Fuzzing: libFuzzer harnesses (tests/fuzz/fuzz_*.c), built with clang under
+# ASan+UBSan in their own directory.  Each target gets its seed corpus
+# (tests/fuzz/corpus/T, read only), its dictionary and options if there
+# are any (tests/fuzz/dict/T.dict, tests/fuzz/T.options), and a working
+# corpus under $(FUZZ_BUILD) where new inputs are kept.
+#
+#   make fuzz               each target for FUZZ_SECONDS, one after another
+#   make fuzz-check         replay every seed and found input once, then
+#                           fuzz each target for FUZZ_CHECK_SECONDS; part
+#                           of make check (FUZZ_CHECK_SECONDS=600 for the
+#                           long form)
+#
+# Inputs that once failed live in tests/fuzz/regressions/T and are replayed
+# by fuzz-check.  A crash lands in $(FUZZ_BUILD)/artifacts/T/.
+FUZZ_CC		?= clang
+FUZZ_BUILD	?= build/fuzz
+FUZZ_TARGETS	 = fuzz_record fuzz_calendar fuzz_message fuzz_rules fuzz_http
+FUZZ_SECONDS	?= 60
+FUZZ_CHECK_SECONDS ?= 4
+FUZZ_TIMEOUT	?= 25
+FUZZ_OPTS	?=
+# Small sandbox limits for loading rules, so a looping or greedy rule file
+# costs the fuzzer milliseconds, not seconds (src/rules.c).
+FUZZ_CFLAGS	 = -O1 -g -fno-omit-frame-pointer \
+		   -fsanitize=address,undefined -fno-sanitize-recover=all \
+		   -DRULES_LOAD_INSTRUCTIONS=200000 \
+		   -DRULES_LOAD_MEMORY='(4 * 1024 * 1024)' $(CBASE)
+# Everything but the daemon's main loop; fuzz_http brings its own.
+FUZZ_LIBOBJS	 = $(filter-out $(FUZZ_BUILD)/daemon.o, \
+		   $(CORE:%=$(FUZZ_BUILD)/%.o) $(CHANNELS:%=$(FUZZ_BUILD)/%.o) \
+		   $(DAEMON:%=$(FUZZ_BUILD)/%.o)) $(FUZZ_BUILD)/web-assets.o
+FUZZ_BINS	 = $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/%)
+FUZZ_RUN	 = -timeout=$(FUZZ_TIMEOUT) -print_final_stats=1 \
+		   -artifact_prefix=$(FUZZ_BUILD)/artifacts/$$t/ \
+		   $$(test -f tests/fuzz/dict/$$t.dict && \
+		   echo -dict=tests/fuzz/dict/$$t.dict) \
+		   $$(cat tests/fuzz/$$t.options 2>/dev/null) $(FUZZ_OPTS)
+
+$(FUZZ_BUILD)/%.o: src/%.c $(wildcard include/*.h) | $(FUZZ_BUILD)
+	@printf '  FCC   %s\n' $@
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+$(FUZZ_BUILD)/web-assets.o: $(BUILD)/web-assets.c include/web-assets.h | $(FUZZ_BUILD)
+	@printf '  FCC   %s\n' $@
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+$(FUZZ_BUILD)/libtocsin.a: $(FUZZ_LIBOBJS)
+	@printf '  AR    %s\n' $@
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_BUILD)/libtocsin.a \
+    $(wildcard include/*.h)
+	@printf '  FUZZ  %s\n' $@
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -DFUZZ_SRCDIR='"$(CURDIR)"' \
+	    -o $@ $< $(FUZZ_BUILD)/libtocsin.a $(LDLIBS)
+
+$(FUZZ_BUILD):
+	mkdir -p $@
+
+fuzz-build: $(FUZZ_BINS)
+
+fuzz: fuzz-build
+	@set -e; for t in $(FUZZ_TARGETS); do \
+	    echo "== $$t for $(FUZZ_SECONDS)s"; \
+	    mkdir -p $(FUZZ_BUILD)/corpus/$$t $(FUZZ_BUILD)/artifacts/$$t; \
+	    $(FUZZ_BUILD)/$$t $(FUZZ_RUN) -max_total_time=$(FUZZ_SECONDS) \
+		$(FUZZ_BUILD)/corpus/$$t tests/fuzz/corpus/$$t; done
+
+fuzz-check: fuzz-build
+	@set -e; for t in $(FUZZ_TARGETS); do \
+	    echo "== $$t: seeds and regressions"; \
+	    mkdir -p $(FUZZ_BUILD)/artifacts/$$t; \
+	    $(FUZZ_BUILD)/$$t $(FUZZ_RUN) \
+		$$(find tests/fuzz/corpus/$$t tests/fuzz/regressions/$$t \
+		-type f 2>/dev/null | sort) >$(FUZZ_BUILD)/$$t.replay.log 2>&1 || \
+		{ tail -40 $(FUZZ_BUILD)/$$t.replay.log; exit 1; }; \
+	    echo "== $$t for $(FUZZ_CHECK_SECONDS)s"; \
+	    rm -rf $(FUZZ_BUILD)/check/$$t; mkdir -p $(FUZZ_BUILD)/check/$$t; \
+	    $(FUZZ_BUILD)/$$t $(FUZZ_RUN) \
+		-max_total_time=$(FUZZ_CHECK_SECONDS) \
+		$(FUZZ_BUILD)/check/$$t tests/fuzz/corpus/$$t \
+		>$(FUZZ_BUILD)/$$t.check.log 2>&1 || \
+		{ tail -40 $(FUZZ_BUILD)/$$t.check.log; exit 1; }; \
+	    grep -h '^stat::number_of_executed_units' \
+		$(FUZZ_BUILD)/$$t.check.log; done
 
 clean:
 	rm -rf build

@@ -20,6 +20,8 @@ struct token_def;
 
 struct http	*http_new(struct event_base *, struct daemon *, const char *,
 		     size_t, char **);
+struct http	*http_new_fd(struct event_base *, struct daemon *, int,
+		     size_t, char **);
 void		 http_free(struct http *);
 void		 http_set_body_limit(struct http *, size_t);
 

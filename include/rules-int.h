@@ -27,6 +27,7 @@ struct rules {
 	char			*site_dir;
 	struct sandbox		*sandbox;
 	struct calendar		*calendar;
+	size_t			 holiday_days;	/* dates listed, in all */
 	struct site		 site;
 	int			 site_declared;
 

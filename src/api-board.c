@@ -63,7 +63,8 @@ api_board_find(const char *path)
 {
 	size_t	i;
 
-	if (path == NULL || strcmp(path, "/") == 0)
+	/* An empty path ("GET ?x") was routed as "/": so is it here. */
+	if (path == NULL || path[0] != '/' || path[1] == '\0')
 		path = "/board.html";
 	for (i = 0; i < web_assets_count; i++) {
 		if (strcmp(path + 1, web_assets[i].name) == 0)

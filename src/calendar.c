@@ -109,31 +109,48 @@ calendar_cmp_int(const void *a, const void *b)
 	return ((x > y) - (x < y));
 }
 
-/* Add one date, "YYYY-MM-DD", as a holiday (working == 0) or 调休 day. */
+/*
+ * Add one date, "YYYY-MM-DD", as a holiday (working == 0) or 调休 day.
+ * The lists stay sorted with each day once, so ranges that overlap or are
+ * listed again cost a look-up, not a longer list.
+ */
 int
 calendar_add_day(struct calendar *cal, const char *date, int working,
     char **cause)
 {
 	int	 y, m, d, key;
 	int	**list;
-	size_t	*n, i;
+	size_t	*n, lo, hi, mid;
 
 	if (calendar_parse_date(date, &y, &m, &d) != 0) {
 		xasprintf(cause, "bad date \"%s\" (want YYYY-MM-DD)", date);
 		return (-1);
 	}
+	if (!calendar_has_year(cal, y)) {
+		if (cal->nyears == nitems(cal->years)) {
+			xasprintf(cause, "holidays for more than %zu years",
+			    nitems(cal->years));
+			return (-1);
+		}
+		cal->years[cal->nyears++] = y;
+	}
 	key = y * 10000 + m * 100 + d;
 	list = working ? &cal->on : &cal->off;
 	n = working ? &cal->non : &cal->noff;
-	*list = xreallocarray(*list, *n + 1, sizeof(int));
-	(*list)[(*n)++] = key;
-	qsort(*list, *n, sizeof(int), calendar_cmp_int);
-	for (i = 0; i < cal->nyears; i++) {
-		if (cal->years[i] == y)
-			return (0);
+	for (lo = 0, hi = *n; lo < hi; ) {
+		mid = lo + (hi - lo) / 2;
+		if ((*list)[mid] < key)
+			lo = mid + 1;
+		else
+			hi = mid;
 	}
-	if (cal->nyears < nitems(cal->years))
-		cal->years[cal->nyears++] = y;
+	if (lo < *n && (*list)[lo] == key)
+		return (0);
+	if (*n % 256 == 0)
+		*list = xreallocarray(*list, *n + 256, sizeof(int));
+	memmove(*list + lo + 1, *list + lo, (*n - lo) * sizeof(int));
+	(*list)[lo] = key;
+	(*n)++;
 	return (0);
 }
 
@@ -424,6 +441,14 @@ calendar_parse_time(const char *s, int64_t *out)
 		sec = 59;
 	t = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec;
 	t -= sign * (oh * 3600 + om * 60);
+	/*
+	 * The offset may carry the instant out of the years we write:
+	 * 9999-12-31T23:59:59-12:00 is in 10000 here, and calendar_format
+	 * would give it back as text no parser takes.
+	 */
+	civil_from_days(calendar_local_day(t * MSEC_PER_SEC), &y, &mo, &d);
+	if (y < 1970 || y > 9999)
+		return (-1);
 	*out = t * MSEC_PER_SEC + ms;
 	return (0);
 }

@@ -473,6 +473,26 @@ http_request_cb(struct evhttp_request *req, void *arg)
 	free(key);
 }
 
+/* The listener's settings and routes, before it has a socket. */
+static struct http *
+http_setup(struct event_base *base, struct daemon *d, size_t body_limit)
+{
+	struct http	*h;
+
+	h = xcalloc(1, sizeof(*h));
+	h->daemon = d;
+	h->evh = evhttp_new(base);
+	/* Methods we take nowhere pass too, for a JSON 405 with Allow. */
+	evhttp_set_allowed_methods(h->evh, EVHTTP_REQ_GET | EVHTTP_REQ_POST |
+	    EVHTTP_REQ_HEAD | EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
+	    EVHTTP_REQ_PATCH | EVHTTP_REQ_OPTIONS | EVHTTP_REQ_TRACE);
+	evhttp_set_max_headers_size(h->evh, HTTP_HEADERS_MAX);
+	evhttp_set_timeout(h->evh, HTTP_TIMEOUT_SECS);
+	http_set_body_limit(h, body_limit);
+	evhttp_set_gencb(h->evh, http_request_cb, h);
+	return (h);
+}
+
 struct http *
 http_new(struct event_base *base, struct daemon *d, const char *listen,
     size_t body_limit, char **cause)
@@ -494,17 +514,7 @@ http_new(struct event_base *base, struct daemon *d, const char *listen,
 		free(host);
 		return (NULL);
 	}
-	h = xcalloc(1, sizeof(*h));
-	h->daemon = d;
-	h->evh = evhttp_new(base);
-	/* Methods we take nowhere pass too, for a JSON 405 with Allow. */
-	evhttp_set_allowed_methods(h->evh, EVHTTP_REQ_GET | EVHTTP_REQ_POST |
-	    EVHTTP_REQ_HEAD | EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
-	    EVHTTP_REQ_PATCH | EVHTTP_REQ_OPTIONS | EVHTTP_REQ_TRACE);
-	evhttp_set_max_headers_size(h->evh, HTTP_HEADERS_MAX);
-	evhttp_set_timeout(h->evh, HTTP_TIMEOUT_SECS);
-	http_set_body_limit(h, body_limit);
-	evhttp_set_gencb(h->evh, http_request_cb, h);
+	h = http_setup(base, d, body_limit);
 	if (host[0] == '[' && colon[-1] == ']') {
 		colon[-1] = '\0';
 		memmove(host, host + 1, strlen(host));
@@ -516,6 +526,26 @@ http_new(struct event_base *base, struct daemon *d, const char *listen,
 		return (NULL);
 	}
 	free(host);
+	return (h);
+}
+
+/*
+ * The same on a socket the caller has made and set listening: a Unix
+ * socket, as the fuzz harness (tests/fuzz/fuzz_http.c) uses.  The socket
+ * is the listener's from now on.
+ */
+struct http *
+http_new_fd(struct event_base *base, struct daemon *d, int fd,
+    size_t body_limit, char **cause)
+{
+	struct http	*h;
+
+	h = http_setup(base, d, body_limit);
+	if (evhttp_accept_socket(h->evh, fd) != 0) {
+		xasprintf(cause, "cannot accept on socket %d", fd);
+		http_free(h);
+		return (NULL);
+	}
 	return (h);
 }
 

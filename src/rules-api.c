@@ -799,6 +799,29 @@ rules_api_token_body(lua_State *L)
 	return (0);
 }
 
+/*
+ * t[key], a date "YYYY-MM-DD", as a day number.  The text is freed before
+ * the next read of the body: a read runs Lua (a metamethod, or an
+ * allocation over the cap) and may raise, and whatever C memory is held
+ * then is lost.
+ */
+static int
+parse_date(struct parse *p, int t, const char *key, int64_t *day)
+{
+	char	*s;
+	int	 y, m, d, rc = -1;
+
+	if ((s = parse_string(p, t, key, 1)) == NULL)
+		return (-1);
+	if (calendar_parse_date(s, &y, &m, &d) == 0) {
+		*day = calendar_date_number(y, m, d);
+		rc = 0;
+	} else
+		parse_problem(p, "\"%s\" must be a date YYYY-MM-DD", key);
+	free(s);
+	return (rc);
+}
+
 /* period "two-sessions" { from = "2027-03-03", to = "2027-03-15", tags } */
 static int
 rules_api_period_body(lua_State *L)
@@ -806,8 +829,7 @@ rules_api_period_body(lua_State *L)
 	static const char *const keys[] = { "from", "to", "tags", NULL };
 	struct parse	 p;
 	struct period	*pe;
-	char		*from, *to;
-	int		 y, m, d;
+	int		 from, to;
 
 	if (parse_begin(L, &p, "period") != 0)
 		return (0);
@@ -816,20 +838,10 @@ rules_api_period_body(lua_State *L)
 	pe->where = xstrdup(p.where);
 	APPEND(p.rules->periods, p.rules->nperiods, pe);
 	parse_keys(&p, 1, keys);
-	from = parse_string(&p, 1, "from", 1);
-	to = parse_string(&p, 1, "to", 1);
-	if (from != NULL && calendar_parse_date(from, &y, &m, &d) == 0)
-		pe->from_day = calendar_date_number(y, m, d);
-	else if (from != NULL)
-		parse_problem(&p, "\"from\" must be a date YYYY-MM-DD");
-	if (to != NULL && calendar_parse_date(to, &y, &m, &d) == 0)
-		pe->to_day = calendar_date_number(y, m, d);
-	else if (to != NULL)
-		parse_problem(&p, "\"to\" must be a date YYYY-MM-DD");
-	if (from != NULL && to != NULL && pe->to_day < pe->from_day)
+	from = parse_date(&p, 1, "from", &pe->from_day);
+	to = parse_date(&p, 1, "to", &pe->to_day);
+	if (from == 0 && to == 0 && pe->to_day < pe->from_day)
 		parse_problem(&p, "\"to\" comes before \"from\"");
-	free(from);
-	free(to);
 	parse_names(&p, 1, "tags", &pe->tags);
 	if (pe->tags.n == 0)
 		names_add(&pe->tags, pe->name);
@@ -886,8 +898,8 @@ rules_api_recurring_body(lua_State *L)
 	free(text);
 	if (rc->close >= 0 && rc->close < rc->at)
 		parse_problem(&p, "\"close\" comes before \"at\"");
-	text = parse_string(&p, 1, "every", 0);
 	parse_integer(&p, 1, "weekday", 1, 7, 0, &weekday);
+	text = parse_string(&p, 1, "every", 0);	/* held: no Lua till free */
 	if (text == NULL || strcmp(text, "day") == 0) {
 		if (weekday != 0)
 			parse_problem(&p, "\"weekday\" needs every = "
@@ -966,7 +978,6 @@ rules_api_roster_body(lua_State *L)
 	struct roster	*ro;
 	char		*text;
 	int64_t		 every;
-	int		 y, m, d;
 
 	if (parse_begin(L, &p, "roster") != 0)
 		return (0);
@@ -982,14 +993,7 @@ rules_api_roster_body(lua_State *L)
 		parse_problem(&p, "\"handover\" must be a time of day such "
 		    "as \"08:30\"");
 	free(text);
-	if ((text = parse_string(&p, 1, "start", 1)) != NULL) {
-		if (calendar_parse_date(text, &y, &m, &d) == 0)
-			ro->start_day = calendar_date_number(y, m, d);
-		else
-			parse_problem(&p, "\"start\" must be a date "
-			    "YYYY-MM-DD");
-	}
-	free(text);
+	parse_date(&p, 1, "start", &ro->start_day);
 	if (parse_elapsed(&p, 1, "every", &every) == 0 && every != 0) {
 		if (every % MSEC_PER_DAY != 0)
 			parse_problem(&p, "\"every\" must be whole days, "
@@ -1003,6 +1007,12 @@ rules_api_roster_body(lua_State *L)
 		parse_problem(&p, "\"rotation\" must name who takes turns");
 	return (0);
 }
+
+/*
+ * Every date a rule set lists, ranges counted day by day: a loop that
+ * lists a year's range ten thousand times is refused, not walked.
+ */
+#define RULES_HOLIDAY_DAYS_MAX	(64 * 366)
 
 /* Add "YYYY-MM-DD" or "YYYY-MM-DD..YYYY-MM-DD" to the calendar. */
 static void
@@ -1047,10 +1057,17 @@ parse_holiday_dates(struct parse *p, const char *key, int year, int working)
 			localtime_r(&secs, &tm);
 			snprintf(from, sizeof(from), "%04d-%02d-%02d",
 			    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+			if (p->rules->holiday_days++ >= RULES_HOLIDAY_DAYS_MAX) {
+				parse_problem(p, "%s: more than %d holiday "
+				    "dates in all", key, RULES_HOLIDAY_DAYS_MAX);
+				names_free(&dates);
+				return;
+			}
 			if (calendar_add_day(p->rules->calendar, from, working,
 			    &cause) != 0) {
 				parse_problem(p, "%s", cause);
 				free(cause);
+				break;
 			}
 		}
 	}
@@ -1115,8 +1132,14 @@ rules_api_site(lua_State *L)
 		parse_problem(&p, "expects a table: site { ... }");
 		return (0);
 	}
-	if (p.rules->site_declared++)
+	/*
+	 * Only the first counts: a second from a rule pack could list its
+	 * own directory in rules, and rules_load would read it for ever.
+	 */
+	if (p.rules->site_declared++) {
 		parse_problem(&p, "declared more than once");
+		return (0);
+	}
 	s = &p.rules->site;
 	parse_keys(&p, 1, keys);
 #define SITE_STRING(field, key) do {					\

@@ -31,6 +31,14 @@
 #define RULES_DEFAULT_MEMORY		(64 * 1024 * 1024)
 #define RULES_DEFAULT_NOTIFY_DEADLINE	(24 * MSEC_PER_HOUR)
 
+/* What loading the files may spend; the fuzz build sets small limits. */
+#ifndef RULES_LOAD_INSTRUCTIONS
+#define RULES_LOAD_INSTRUCTIONS		(RULES_DEFAULT_INSTRUCTIONS * 10)
+#endif
+#ifndef RULES_LOAD_MEMORY
+#define RULES_LOAD_MEMORY		RULES_DEFAULT_MEMORY
+#endif
+
 void
 names_add(struct names *n, const char *s)
 {
@@ -660,8 +668,8 @@ rules_load(const char *site_path, const struct names *rule_dirs,
 	free(copy);
 	r->calendar = calendar_new();
 
-	limits.memory = RULES_DEFAULT_MEMORY;
-	limits.instructions = RULES_DEFAULT_INSTRUCTIONS * 10;
+	limits.memory = RULES_LOAD_MEMORY;
+	limits.instructions = RULES_LOAD_INSTRUCTIONS;
 	if ((r->sandbox = sandbox_new(&limits)) == NULL)
 		fatalx("rules: cannot create a Lua state");
 	rules_api_open(sandbox_state(r->sandbox), r);

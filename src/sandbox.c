@@ -112,18 +112,35 @@ sandbox_arm(struct sandbox *sb)
 
 static int	sandbox_view_pairs(lua_State *);
 
-/* string.find(s, text [, init]): always plain text, never a pattern. */
+/*
+ * string.find(s, text [, init]): always plain text, never a pattern, and
+ * found with memmem, in time linear in the lengths.  Lua's own plain
+ * search compares the whole text at each place the first byte matches,
+ * so a 500 KB text looked for in a 1.5 MB string ran for minutes.
+ */
 static int
 sandbox_string_find(lua_State *L)
 {
-	luaL_checkstring(L, 1);
-	luaL_checkstring(L, 2);
-	lua_settop(L, 3);
-	lua_pushboolean(L, 1);
-	lua_pushvalue(L, lua_upvalueindex(1));
-	lua_insert(L, 1);
-	lua_call(L, 4, LUA_MULTRET);
-	return (lua_gettop(L));
+	size_t		 ls, lt;
+	const char	*s = luaL_checklstring(L, 1, &ls);
+	const char	*text = luaL_checklstring(L, 2, &lt);
+	lua_Integer	 init = luaL_optinteger(L, 3, 1);
+	const char	*at;
+
+	/* Lua's rules: 0 is 1, negative counts from the end. */
+	if (init == 0 || init < -(lua_Integer)ls)
+		init = 1;
+	else if (init < 0)
+		init = (lua_Integer)ls + init + 1;
+	if ((lua_Unsigned)init - 1 > ls ||
+	    (at = memmem(s + init - 1, ls - (size_t)(init - 1), text, lt)) ==
+	    NULL) {
+		luaL_pushfail(L);
+		return (1);
+	}
+	lua_pushinteger(L, (lua_Integer)(at - s) + 1);
+	lua_pushinteger(L, (lua_Integer)(at - s) + (lua_Integer)lt);
+	return (2);
 }
 
 /*
@@ -178,6 +195,88 @@ sandbox_xpcall(lua_State *L)
 	return (2);
 }
 
+/*
+ * The table library walks tables in C, where the instruction hook never
+ * fires either, and the length it walks to may come from a __len that is
+ * itself a C function (rawget: t[t] = 1 << 50) and so be anything:
+ * table.remove(t, 1) on such a table ran for days.  These wrappers hand a
+ * call on only when its walk is at most SANDBOX_TABLE_MAX elements; rules
+ * keep lists of units and roles, not of millions.  Upvalue 1 is the
+ * library's function, upvalue 2 its name.
+ */
+#define SANDBOX_TABLE_MAX	100000
+
+static int
+sandbox_table_walk(lua_State *L, lua_Integer first, lua_Integer last)
+{
+	if (last >= first && (lua_Unsigned)last - (lua_Unsigned)first >=
+	    SANDBOX_TABLE_MAX)
+		return (luaL_error(L, "table.%s: more than %d elements",
+		    lua_tostring(L, lua_upvalueindex(2)), SANDBOX_TABLE_MAX));
+	lua_pushvalue(L, lua_upvalueindex(1));
+	lua_insert(L, 1);
+	lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
+	return (lua_gettop(L));
+}
+
+/* table.insert, table.remove, table.sort: up to the length. */
+static int
+sandbox_table_len(lua_State *L)
+{
+	lua_Integer	n = 0;
+
+	if (lua_type(L, 1) == LUA_TTABLE)
+		n = luaL_len(L, 1);
+	return (sandbox_table_walk(L, 1, n));
+}
+
+/* table.concat(t, sep, i, j): from i to j, #t by default. */
+static int
+sandbox_table_concat(lua_State *L)
+{
+	lua_Integer	i = 1, j = 0;
+
+	if (lua_type(L, 1) == LUA_TTABLE) {
+		i = luaL_optinteger(L, 3, 1);
+		j = lua_isnoneornil(L, 4) ? luaL_len(L, 1) :
+		    luaL_checkinteger(L, 4);
+	}
+	return (sandbox_table_walk(L, i, j));
+}
+
+/* table.move(a1, f, e, t [, a2]): from f to e. */
+static int
+sandbox_table_move(lua_State *L)
+{
+	return (sandbox_table_walk(L, luaL_checkinteger(L, 2),
+	    luaL_checkinteger(L, 3)));
+}
+
+static const luaL_Reg sandbox_table_wrap[] = {
+	{ "insert", sandbox_table_len },
+	{ "remove", sandbox_table_len },
+	{ "sort", sandbox_table_len },
+	{ "concat", sandbox_table_concat },
+	{ "move", sandbox_table_move },
+};
+
+/* Wrap the walking functions of the sandbox's own copy of table. */
+static void
+sandbox_harden_table(lua_State *L, int env)
+{
+	size_t	i;
+
+	lua_getfield(L, env, "table");
+	for (i = 0; i < sizeof(sandbox_table_wrap) /
+	    sizeof(*sandbox_table_wrap); i++) {
+		lua_getfield(L, -1, sandbox_table_wrap[i].name);
+		lua_pushstring(L, sandbox_table_wrap[i].name);
+		lua_pushcclosure(L, sandbox_table_wrap[i].func, 2);
+		lua_setfield(L, -2, sandbox_table_wrap[i].name);
+	}
+	lua_pop(L, 1);
+}
+
 /* Change the real string table: s:find() reaches it via the metatable. */
 static void
 sandbox_harden_string(lua_State *L, int real)
@@ -190,8 +289,7 @@ sandbox_harden_string(lua_State *L, int real)
 		lua_pushnil(L);
 		lua_setfield(L, -2, sandbox_string_deny[i]);
 	}
-	lua_getfield(L, -1, "find");
-	lua_pushcclosure(L, sandbox_string_find, 1);
+	lua_pushcfunction(L, sandbox_string_find);
 	lua_setfield(L, -2, "find");
 	lua_pop(L, 1);
 }
@@ -437,6 +535,7 @@ sandbox_build_env(lua_State *L)
 		lua_pop(L, 1);
 		lua_setfield(L, env, sandbox_libs_allow[i]);
 	}
+	sandbox_harden_table(L, env);
 
 	lua_newtable(L);
 	lua_getfield(L, real, "os");

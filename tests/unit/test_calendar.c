@@ -86,6 +86,15 @@ test_rfc3339(void **state)
 	assert_int_equal(calendar_parse_time("2026-03-02T24:00:00Z", &v), -1);
 	assert_int_equal(calendar_parse_time("2026-03-02T09:00:00+08:00x",
 	    &v), -1);
+	/* Only instants whose local date has four digits (fuzz_record). */
+	assert_int_equal(calendar_parse_time("9999-12-31T15:59:59Z", &v), 0);
+	assert_string_equal(fmt(v), "9999-12-31T23:59:59+08:00");
+	assert_int_equal(calendar_parse_time("9999-12-31T23:59:60-23:59",
+	    &v), -1);
+	assert_int_equal(calendar_parse_time("1970-01-01T00:00:00+08:01",
+	    &v), -1);
+	assert_int_equal(calendar_parse_time("1970-01-01T00:00:00+08:00",
+	    &v), 0);
 }
 
 /* Elapsed durations are exact, whatever the calendar says. */
@@ -163,6 +172,35 @@ test_holidays(void **state)
 	calendar_free(cal);
 }
 
+/* Lists stay sorted, each day once, and hold at most 64 years. */
+static void
+test_holiday_lists(void **state)
+{
+	struct calendar	*cal = calendar_new();
+	char		*cause = NULL, date[32];
+	int		 y, i;
+
+	for (i = 0; i < 1000; i++) {
+		assert_int_equal(calendar_add_day(cal, i % 2 ? "2026-10-01" :
+		    "2026-01-01", 0, &cause), 0);
+	}
+	assert_int_equal(calendar_add_day(cal, "2026-05-01", 0, &cause), 0);
+	assert_false(calendar_is_working_day(cal, 2026, 1, 1));
+	assert_false(calendar_is_working_day(cal, 2026, 5, 1));
+	assert_false(calendar_is_working_day(cal, 2026, 10, 1));
+	assert_true(calendar_is_working_day(cal, 2026, 10, 9));
+	for (y = 2090; y > 2090 - 63; y--) {
+		snprintf(date, sizeof(date), "%d-03-02", y);
+		assert_int_equal(calendar_add_day(cal, date, 0, &cause), 0);
+	}
+	assert_int_equal(calendar_add_day(cal, "2100-03-02", 1, &cause), -1);
+	assert_non_null(strstr(cause, "more than 64 years"));
+	free(cause);
+	assert_false(calendar_is_working_day(cal, 2030, 3, 2));
+	assert_true(calendar_is_working_day(cal, 2026, 3, 2));
+	calendar_free(cal);
+}
+
 int
 main(void)
 {
@@ -172,6 +210,7 @@ main(void)
 		cmocka_unit_test(test_add_elapsed),
 		cmocka_unit_test(test_add_calendar_days),
 		cmocka_unit_test(test_holidays),
+		cmocka_unit_test(test_holiday_lists),
 	};
 	char	*cause = NULL;
 

@@ -144,6 +144,22 @@ test_what_a_hook_misses(void **state)
 	expect_ok("assert(('死亡3人'):find('死亡') == 1)");
 	expect_ok("assert(string.find(string.rep('a', 100000), "
 	    "string.rep('a*', 30) .. 'b') == nil)");
+	/* Plain find keeps Lua's positions, and takes linear time. */
+	expect_ok("local function f(a, b) return tostring(a) .. ',' .. "
+	    "tostring(b) end "
+	    "assert(f(('abc'):find('b')) == '2,2') "
+	    "assert(f(('abc'):find('')) == '1,0') "
+	    "assert(f(('abc'):find('', 4)) == '4,3') "
+	    "assert(f(('abc'):find('', 5)) == 'nil,nil') "
+	    "assert(f(('abcabc'):find('c', -2)) == '6,6') "
+	    "assert(f(('abc'):find('a', -10)) == '1,1') "
+	    "assert(f(('abc'):find('a', 0)) == '1,1') "
+	    "assert(f(('abc'):find('x')) == 'nil,nil') "
+	    "assert(f(('abc'):find('c', math.mininteger)) == '3,3') "
+	    "assert(f(('abc'):find('a', math.maxinteger)) == 'nil,nil') "
+	    "assert(f(string.find('a%b', '%b', 1, false)) == '2,3')");
+	expect_ok("local s = ('x'):rep(1500000) "
+	    "assert(s:find(('x'):rep(500000) .. 'y') == nil)");
 	expect_stopped("string.match('aaa', 'a*')", "match");
 	expect_stopped("('aaa'):gsub('a', 'b')", "gsub");
 	expect_stopped("for w in ('a b'):gmatch('%a') do end", "gmatch");
@@ -151,6 +167,29 @@ test_what_a_hook_misses(void **state)
 	    "string.gsub == nil and string.dump == nil)");
 	/* No coroutines to hide a loop in. */
 	expect_ok("assert(coroutine == nil)");
+	/*
+	 * The table library loops in C to a length a C __len can make up
+	 * (found by fuzz_rules): walks over 100000 elements are refused.
+	 */
+	expect_stopped("table.move({}, 1, 1 << 50, 2)", "more than 100000");
+	expect_stopped("local t = {} t[t] = 1 << 50 setmetatable(t, "
+	    "{ __len = rawget }) table.remove(t, 1)", "more than 100000");
+	expect_stopped("local t = {} t[t] = 1 << 50 setmetatable(t, "
+	    "{ __len = rawget }) table.insert(t, 1, 0)", "more than 100000");
+	expect_stopped("local t = {} t[t] = (1 << 31) - 2 setmetatable(t, "
+	    "{ __len = rawget, __index = rawlen }) table.sort(t)",
+	    "more than 100000");
+	expect_stopped("table.concat(setmetatable({}, { __index = tostring }), "
+	    "'', 1, 1 << 40)", "more than 100000");
+	/* ... and the library still does what it says. */
+	expect_ok("local t = { 3, 1, 2 } table.sort(t) table.insert(t, 4) "
+	    "table.insert(t, 1, 0) assert(table.remove(t) == 4) "
+	    "assert(table.remove(t, 1) == 0) "
+	    "assert(table.concat(t, ',') == '1,2,3') "
+	    "assert(table.concat(t, '', 2, 3) == '23') "
+	    "assert(table.concat(table.move(t, 1, 3, 2, {}), ',', 2) == "
+	    "'1,2,3') assert(select('#', table.unpack(t)) == 3)");
+	expect_stopped("table.insert('x', 1)", "table expected");
 }
 
 /*

@@ -1,0 +1,33 @@
+-- 值守应急 (the duty watch).
+-- 004 规范值守应急工作 1: 抓好《县人民政府办公室关于进一步加强值守应急和突发
+--   事件信息报送工作的通知》的落实…强化节假日和特防期值守工作，随机抽查值守情况.
+-- 004 全面加强应急管理机制建设: 各乡镇场、街道…切实承担值守应急、信息汇总、综合
+--   协调、指导督促职责.
+-- 004 健全常备不懈的应急机制 一: 建立…日常值守制度…确保24小时通信的畅通…设立
+--   专门的应急值班室和值班专线电话，实行人员24小时值班.
+--
+-- A random spot check cannot be scheduled; its everyday form is a roll
+-- call: every township and department duty room (settings.ce_duty_rooms)
+-- confirms it is manned (an event of type "duty", no incident) each day by
+-- 09:00, after the 08:30 handover (site setting ce_duty_check_at).  Not
+-- confirmed by then: the county duty officer calls it (the 抽查), the office
+-- after 30 minutes; not by midnight: missed.  The roll call runs every day,
+-- holidays included (节假日值守).
+
+local rooms = bl.units("ce_duty_rooms", "the daily duty roll call")
+
+if #rooms > 0 then
+recurring "ce-duty-check" {
+  title = "值守在岗核查（每日在岗确认）（004 规范值守应急工作 1）",
+  at = bl.setting("ce_duty_check_at", "09:00"), close = "24:00",
+  units = rooms,
+  met_by = { type = "duty" },
+  owner = "duty",
+  on_breach = "ce-duty-missing",
+}
+end
+
+policy "ce-duty-missing" {
+  { notify = { "duty" } },
+  { after = "30m", notify = { "office" } },
+}

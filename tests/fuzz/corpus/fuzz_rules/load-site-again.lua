@@ -1,0 +1,2 @@
+-- A pack that declares the site again.
+site { rules = { "." }, body_limit = 2048 }

@@ -1,0 +1,47 @@
+-- 风险隐患排查 (002-1 三(五): 坚持每周自查，每月县集中排查).
+--
+-- 每周自查: every village and department files its self-check (an event of
+-- type "selfcheck", no incident) each week by 17:00 on the set weekday;
+-- unfiled then it is late, unfiled by midnight missed.  The seed names no
+-- day: Friday (5), site setting ss_selfcheck_weekday; the units are the
+-- site's (settings.ss_check_units).
+-- 每月县集中排查: the vocabulary has no monthly recurring report.  The
+-- county's monthly notice opens an incident of category "hazard_check" and
+-- the town's findings (final) are due within 5 working days — the seed
+-- gives no time and no national figure exists: this pack's choice, site
+-- setting ss_county_check_due.
+
+-- A site without villages or departments to check (a hospital using only
+-- the medical-dispute procedures) sets ss_check_units = {}.
+local check_units = bl.units("ss_check_units", "the weekly self-check")
+
+if #check_units > 0 then
+recurring "ss-weekly-selfcheck" {
+  title = "每周风险隐患自查（002-1 三(五)）",
+  every = "week",
+  weekday = bl.setting("ss_selfcheck_weekday", 5),
+  at = bl.setting("ss_selfcheck_at", "17:00"), close = "24:00",
+  units = check_units,
+  met_by = { type = "selfcheck" },
+  owner = "office",
+  on_breach = "ss-selfcheck-late",
+}
+end
+
+policy "ss-selfcheck-late" {
+  { notify = { "office" } },
+  { after = "2h", notify = { "deputy" } },
+}
+
+procedure "ss-county-check" {
+  title = "每月县集中排查（002-1 三(五)）",
+  match = { category = "hazard_check" },
+  on_open = { notify = { "office", "deputy" } },
+  obligations = {
+    { id = "findings",
+      title = "上报本月集中排查情况（隐患清单、整改措施）",
+      due = bl.setting("ss_county_check_due", "5wd"),
+      met_by = { type = "final" },
+      owner = "office", on_breach = "ss-days" },
+  },
+}
