@@ -69,6 +69,8 @@ def main():
     harness.TOCSINCTL = os.path.join(build, "tocsinctl")
     if "asan" in build:
         harness.STARTUP_TIMEOUT = 60.0
+        harness.SANITIZED = True
+        harness.SLOWDOWN = 3.0
 
     selected = [t for t in discover() if args.k in t.__name__[len("test_"):]]
     base = tempfile.mkdtemp(prefix="tocsin-e2e-")

@@ -101,5 +101,7 @@ def test_hostile_rules_at_load_are_refused():
         d.accept({"type": "report", "incident": key, "category": "h-harmless", "unit": "u"})
         expect(d.incident(key).get("procedures") == ["hostile"], "the old rules keep running")
     os.unlink(evil)
-    probe.finish()
+    # A load runs on the loop: a looping rule file holds it for the whole
+    # load budget (about 0.1 s as built, 1 s under the sanitizers).
+    probe.finish(limit=1.0 * harness.SLOWDOWN)
     d.stop()       # closes the rule state: nothing left to run at lua_close
