@@ -46,6 +46,15 @@ struct engine {
 	int64_t			  recovered_at;	/* start-up: earlier is late */
 	uint64_t		  notified;	/* outbox rows this transaction */
 
+	/*
+	 * Open incidents, counted once at start-up and then kept: committed,
+	 * this transaction's change, and that change when the request under
+	 * way began (a refused request undoes its part).
+	 */
+	int64_t			  open;
+	int64_t			  open_delta;
+	int64_t			  open_mark;
+
 	struct engine_stats	  stats;
 };
 
@@ -116,6 +125,7 @@ engine_new(struct store *store, struct rules *rules)
 	e->store = store;
 	e->rules = rules;
 	e->timers = timer_heap_new();
+	e->open = -1;
 	return (e);
 }
 
@@ -156,6 +166,28 @@ engine_stats(struct engine *e)
 	return (&e->stats);
 }
 
+/* Count the open incidents, once: after that the engine keeps the count. */
+static int
+engine_count_open(struct engine *e)
+{
+	sqlite3_stmt	*st = store_stmt(e->store, STMT_INCIDENT_COUNT_OPEN, NULL);
+
+	if (store_step(e->store, st) == SQLITE_ROW)
+		e->open = sqlite3_column_int64(st, 0);
+	if (st != NULL)
+		sqlite3_reset(st);
+	return (e->open >= 0 ? 0 : -1);
+}
+
+/* The open incidents as of the last commit, without asking the store. */
+int64_t
+engine_open_incidents(struct engine *e)
+{
+	if (e->open < 0 && engine_count_open(e) != 0)
+		return (-1);
+	return (e->open);
+}
+
 /* Rebuild the timer heap from the store: the start-up half of durability. */
 int
 engine_recover(struct engine *e)
@@ -166,6 +198,8 @@ engine_recover(struct engine *e)
 	timer_heap_clear(e->timers);
 	if (e->recovered_at == 0)
 		e->recovered_at = clock_now();
+	if (e->open < 0 && engine_count_open(e) != 0)
+		return (-1);
 	st = store_stmt(e->store, STMT_TIMERS_ALL, NULL);
 	while ((rc = store_step(e->store, st)) == SQLITE_ROW)
 		timer_heap_push(e->timers, sqlite3_column_int64(st, 1),
@@ -179,6 +213,7 @@ int
 engine_begin(struct engine *e)
 {
 	e->notified = 0;
+	e->open_delta = 0;
 	return (store_begin(e->store));
 }
 
@@ -191,6 +226,7 @@ engine_commit(struct engine *e)
 	if (store_commit(e->store) != 0) {
 		/* Rolled back: forget the actions, rebuild popped timers. */
 		engine_pending_clear(e, 0);
+		e->open_delta = 0;
 		if (engine_recover(e) != 0)
 			log_warnx("engine: cannot rebuild timers after a "
 			    "failed commit");
@@ -202,6 +238,9 @@ engine_commit(struct engine *e)
 	}
 	e->stats.actions += e->npending;
 	e->stats.notifications += e->notified;
+	if (e->open >= 0)
+		e->open += e->open_delta;
+	e->open_delta = 0;
 	engine_pending_clear(e, 0);
 	return (0);
 }
@@ -212,6 +251,7 @@ engine_rollback(struct engine *e)
 {
 	store_rollback(e->store);
 	engine_pending_clear(e, 0);
+	e->open_delta = 0;
 	if (engine_recover(e) != 0)
 		log_warnx("engine: cannot rebuild timers after a rollback");
 }
@@ -221,6 +261,7 @@ int
 engine_request_begin(struct engine *e)
 {
 	e->request_mark = e->npending;
+	e->open_mark = e->open_delta;
 	return (store_savepoint(e->store));
 }
 
@@ -232,6 +273,7 @@ engine_request_end(struct engine *e, int ok)
 	else {
 		store_rollback_savepoint(e->store);
 		engine_pending_clear(e, e->request_mark);
+		e->open_delta = e->open_mark;
 	}
 }
 
@@ -1067,6 +1109,7 @@ engine_open(struct engine *e, struct record *ev, struct match_event *mev,
 	free(text);
 	if (failed)
 		return (-1);
+	e->open_delta++;
 
 	extra = json_object();
 	if (json_array_size(procs) != 1)
@@ -1288,6 +1331,7 @@ engine_resolve(struct engine *e, struct incident *inc, const char *by)
 	    inc->key) != 0)
 		return (-1);
 	inc->closed = 1;
+	e->open_delta--;
 	scope_incident(&s, inc);
 	return (engine_emit(e, &s, "incident.resolved", NULL, NULL, NULL,
 	    json_pack("{s:s?}", "by", by)));

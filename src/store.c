@@ -68,6 +68,10 @@ static const char *store_sql[STMT__COUNT] = {
 	    "LIMIT ?4",
 	[STMT_INCIDENT_COUNT_OPEN] =
 	    "SELECT count(*) FROM incidents WHERE state = 'open'",
+	/* Reads a page of the database and no more: /healthz asks it. */
+	[STMT_STORE_PING] =
+	    "SELECT count(*) FROM (SELECT seq FROM events ORDER BY seq DESC "
+	    "LIMIT 1)",
 	[STMT_INCIDENTS_OPEN_BY_GRADE] =
 	    "SELECT grade, count(*) FROM incidents WHERE state = 'open' "
 	    "GROUP BY grade",
