@@ -354,7 +354,7 @@ daemon_run(const struct daemon_options *opts)
 	char		*path, *cause, *q;
 	const char	*listen, *spool;
 	size_t		 i;
-	int64_t		 watchdog_ms;
+	int64_t		 watchdog_ms, rebuild_us;
 	int		 rc = 1;
 
 	memset(&d, 0, sizeof(d));
@@ -384,11 +384,15 @@ daemon_run(const struct daemon_options *opts)
 	}
 	d.engine = engine_new(d.store, d.rules);
 	engine_set_sink(d.engine, daemon_action_cb, &d);
+	rebuild_us = clock_monotonic_us();
 	if (engine_recover(d.engine) != 0) {
 		log_warnx("daemon: cannot rebuild the timers db=%s", path);
 		free(path);
 		goto out;
 	}
+	log_info("daemon: timers rebuilt timers=%zu ms=%.1f",
+	    engine_timer_count(d.engine),
+	    (double)(clock_monotonic_us() - rebuild_us) / 1000);
 	daemon_sync_recurring(&d);
 
 	if ((d.base = event_base_new()) == NULL ||

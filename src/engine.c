@@ -288,6 +288,12 @@ engine_timer_add(struct engine *e, int64_t at, enum engine_timer kind,
 	return (0);
 }
 
+size_t
+engine_timer_count(struct engine *e)
+{
+	return (timer_heap_size(e->timers));
+}
+
 int64_t
 engine_next_due(struct engine *e)
 {
