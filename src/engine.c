@@ -704,6 +704,21 @@ engine_random_hex(char *buf, size_t n)
 		snprintf(buf + 2 * i, 3, "%02x", raw[i]);
 }
 
+/*
+ * A message's idempotency key, "tn_" and 32 hex digits: the time in ms
+ * (12 digits), then 80 random bits.  Keys made later sort later, so the
+ * outbox's unique index on them grows at its end: a random key would
+ * dirty a page anywhere in it at every insert, and a large outbox would
+ * make each commit write many pages for a few rows.
+ */
+static void
+engine_message_key(char key[36])
+{
+	snprintf(key, 16, "tn_%012llx",
+	    (unsigned long long)clock_now() & 0xffffffffffffULL);
+	engine_random_hex(key + 15, 10);
+}
+
 static int
 engine_outbox_insert(struct engine *e, const char *key, const char *incident,
     int64_t obligation, const char *channel, const char *recipient,
@@ -760,8 +775,7 @@ engine_notify_one(const struct recipient *r, void *arg)
 	if (n->failed || (n->skip_channel != NULL &&
 	    strcmp(r->channel, n->skip_channel) == 0))
 		return;
-	memcpy(key, "tn_", 3);
-	engine_random_hex(key + 3, 16);
+	engine_message_key(key);
 	calendar_format(now, at, sizeof(at));
 	link = n->why != MESSAGE_UNDELIVERED ? engine_ack_link(e, s, r->id) :
 	    NULL;
@@ -1990,8 +2004,7 @@ engine_undelivered(struct engine *e, const struct engine_undelivered *u)
 	    "error", u->detail, "fallback", u->fallback));
 	if (rc == 0 && u->fallback != NULL) {
 		copy = json_deep_copy(body);
-		memcpy(key, "tn_", 3);
-		engine_random_hex(key + 3, 16);
+		engine_message_key(key);
 		json_object_set_new(copy, "key", json_string(key));
 		json_object_set_new(copy, "channel", json_string(u->fallback));
 		if ((via = json_object_get(copy, "via")) == NULL) {
