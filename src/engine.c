@@ -1558,48 +1558,28 @@ engine_submit(struct engine *e, struct record *ev, struct engine_result *res,
 	return (rc == 0 ? 0 : -1);
 }
 
-/* Take one step of escalation esc, or as many as are already due. */
+/*
+ * Take the steps of escalation esc_id of obligation o (of incident inc, or
+ * NULL for a recurring report) that are due, from step and repeats, and
+ * set a timer for the next one.
+ */
 static int
-engine_escalate(struct engine *e, int64_t esc_id)
+engine_escalation_run(struct engine *e, int64_t esc_id, const char *policy,
+    int64_t started, int step, int repeats, const struct incident *inc,
+    const struct obligation *o)
 {
-	sqlite3_stmt		*st;
 	const struct policy	*pol;
-	struct obligation	*o = NULL;
-	struct incident		*inc = NULL;
 	struct scope		 s;
-	char			*policy = NULL, *incident = NULL, *state = NULL;
-	int64_t			 started, obl, now = clock_now(), at;
-	int			 step, repeats, rc = 0;
+	int64_t			 now = clock_now(), at;
+	int			 rc = 0;
 	json_t			*extra;
 
-	st = store_stmt(e->store, STMT_ESCALATION_GET, "i", esc_id);
-	if (store_step(e->store, st) != SQLITE_ROW) {
-		if (st != NULL)
-			sqlite3_reset(st);
-		return (0);
-	}
-	incident = dup_col(st, ESC_INCIDENT);
-	obl = sqlite3_column_int64(st, ESC_OBLIGATION);
-	policy = dup_col(st, ESC_POLICY);
-	started = sqlite3_column_int64(st, ESC_STARTED_AT);
-	step = sqlite3_column_int(st, ESC_STEP);
-	repeats = sqlite3_column_int(st, ESC_REPEATS);
-	state = dup_col(st, ESC_STATE);
-	sqlite3_reset(st);
-
-	if (strcmp(state, "active") != 0)
-		goto out;
 	if ((pol = rules_policy_find(e->rules, policy)) == NULL) {
 		log_warnx("engine: escalation stops, its policy is gone "
 		    "escalation=%lld policy=%s", (long long)esc_id, policy);
-		rc = store_run(e->store, STMT_ESCALATION_UPDATE, "ddti", step,
-		    repeats, "stopped", esc_id);
-		goto out;
+		return (store_run(e->store, STMT_ESCALATION_UPDATE, "ddti", step,
+		    repeats, "stopped", esc_id));
 	}
-	inc = incident != NULL ? incident_load(e, incident) : NULL;
-	o = obligation_load(e, obl);
-	if ((incident != NULL && inc == NULL) || o == NULL)
-		goto out;
 	scope_obligation(&s, inc, o);
 	s.policy = pol->name;
 
@@ -1646,6 +1626,45 @@ engine_escalate(struct engine *e, int64_t esc_id)
 				    - (int64_t)repeats * pol->repeat_every;
 		}
 	}
+	return (rc);
+}
+
+/* Take one step of escalation esc, or as many as are already due. */
+static int
+engine_escalate(struct engine *e, int64_t esc_id)
+{
+	sqlite3_stmt		*st;
+	struct obligation	*o = NULL;
+	struct incident		*inc = NULL;
+	char			*policy = NULL, *incident = NULL, *state = NULL;
+	int64_t			 started, obl;
+	int			 step, repeats, rc = 0;
+
+	st = store_stmt(e->store, STMT_ESCALATION_GET, "i", esc_id);
+	if (store_step(e->store, st) != SQLITE_ROW) {
+		if (st != NULL)
+			sqlite3_reset(st);
+		return (0);
+	}
+	incident = dup_col(st, ESC_INCIDENT);
+	obl = sqlite3_column_int64(st, ESC_OBLIGATION);
+	policy = dup_col(st, ESC_POLICY);
+	started = sqlite3_column_int64(st, ESC_STARTED_AT);
+	step = sqlite3_column_int(st, ESC_STEP);
+	repeats = sqlite3_column_int(st, ESC_REPEATS);
+	state = dup_col(st, ESC_STATE);
+	sqlite3_reset(st);
+
+	if (strcmp(state, "active") != 0)
+		goto out;
+	if (rules_policy_find(e->rules, policy) != NULL) {
+		inc = incident != NULL ? incident_load(e, incident) : NULL;
+		o = obligation_load(e, obl);
+		if ((incident != NULL && inc == NULL) || o == NULL)
+			goto out;
+	}
+	rc = engine_escalation_run(e, esc_id, policy, started, step, repeats,
+	    inc, o);
 out:
 	incident_free(inc);
 	obligation_free(o);
@@ -1693,7 +1712,8 @@ engine_breach(struct engine *e, struct obligation *o, int64_t due)
 		rc = store_run(e->store, STMT_ESCALATION_INSERT, "titi",
 		    o->incident, o->id, o->on_breach, o->due_at);
 		if (rc == 0)
-			rc = engine_escalate(e, store_last_id(e->store));
+			rc = engine_escalation_run(e, store_last_id(e->store),
+			    o->on_breach, o->due_at, 0, 0, inc, o);
 	} else if (rc == 0 && o->owner != NULL)
 		rc = engine_notify(e, &s, o->owner, "breach");
 	incident_free(inc);
