@@ -266,9 +266,34 @@ static const char *store_sql[STMT__COUNT] = {
 	    "FROM incidents i WHERE state = 'open'",
 };
 
+/*
+ * Transaction control, prepared once like every other statement: a group
+ * commit runs two of them per request and two per batch, and
+ * sqlite3_exec() would compile each one again every time.
+ */
+enum store_txn {
+	TXN_BEGIN,
+	TXN_COMMIT,
+	TXN_ROLLBACK,
+	TXN_SAVEPOINT,
+	TXN_RELEASE,
+	TXN_ROLLBACK_TO,
+	TXN__COUNT
+};
+
+static const char *store_txn_sql[TXN__COUNT] = {
+	[TXN_BEGIN] = "BEGIN IMMEDIATE",
+	[TXN_COMMIT] = "COMMIT",
+	[TXN_ROLLBACK] = "ROLLBACK",
+	[TXN_SAVEPOINT] = "SAVEPOINT request",
+	[TXN_RELEASE] = "RELEASE request",
+	[TXN_ROLLBACK_TO] = "ROLLBACK TO request",
+};
+
 struct store {
 	sqlite3		*db;
 	sqlite3_stmt	*stmts[STMT__COUNT];
+	sqlite3_stmt	*txn[TXN__COUNT];
 	int		 in_savepoint;
 	int		 pruning;	/* the timeline may lose rows */
 };
@@ -367,6 +392,14 @@ store_open(const char *path, const char *sync, char **cause)
 			goto fail;
 		}
 	}
+	for (i = 0; i < TXN__COUNT; i++) {
+		if (sqlite3_prepare_v3(s->db, store_txn_sql[i], -1,
+		    SQLITE_PREPARE_PERSISTENT, &s->txn[i], NULL) != SQLITE_OK) {
+			xasprintf(cause, "preparing %s: %s", store_txn_sql[i],
+			    sqlite3_errmsg(s->db));
+			goto fail;
+		}
+	}
 	return (s);
 fail:
 	store_close(s);
@@ -382,14 +415,30 @@ store_close(struct store *s)
 		return;
 	for (i = 0; i < STMT__COUNT; i++)
 		sqlite3_finalize(s->stmts[i]);
+	for (i = 0; i < TXN__COUNT; i++)
+		sqlite3_finalize(s->txn[i]);
 	sqlite3_close(s->db);
 	free(s);
+}
+
+/* Run a transaction statement: 0, or -1 logged. */
+static int
+store_txn(struct store *s, enum store_txn which)
+{
+	sqlite3_stmt	*st = s->txn[which];
+	int		 rc;
+
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_DONE)
+		store_log_error(store_txn_sql[which], sqlite3_errmsg(s->db));
+	sqlite3_reset(st);
+	return (rc == SQLITE_DONE ? 0 : -1);
 }
 
 int
 store_begin(struct store *s)
 {
-	return (store_exec(s, "BEGIN IMMEDIATE"));
+	return (store_txn(s, TXN_BEGIN));
 }
 
 /* The time a COMMIT takes is mostly its fsync: GET /metrics shows it. */
@@ -399,7 +448,7 @@ store_commit(struct store *s)
 	int64_t	start = clock_monotonic_us();
 	int	rc;
 
-	rc = store_exec(s, "COMMIT");
+	rc = store_txn(s, TXN_COMMIT);
 	metrics_observe(METRICS_COMMIT, clock_monotonic_us() - start);
 	if (rc != 0) {
 		store_rollback(s);
@@ -412,26 +461,26 @@ void
 store_rollback(struct store *s)
 {
 	if (!sqlite3_get_autocommit(s->db))
-		store_exec(s, "ROLLBACK");
+		store_txn(s, TXN_ROLLBACK);
 }
 
 int
 store_savepoint(struct store *s)
 {
-	return (store_exec(s, "SAVEPOINT request"));
+	return (store_txn(s, TXN_SAVEPOINT));
 }
 
 int
 store_release(struct store *s)
 {
-	return (store_exec(s, "RELEASE request"));
+	return (store_txn(s, TXN_RELEASE));
 }
 
 void
 store_rollback_savepoint(struct store *s)
 {
-	store_exec(s, "ROLLBACK TO request");
-	store_exec(s, "RELEASE request");
+	store_txn(s, TXN_ROLLBACK_TO);
+	store_txn(s, TXN_RELEASE);
 }
 
 static int
