@@ -152,12 +152,17 @@ static const struct {
 	 * have no incident, so only those are indexed by unit; nothing looks
 	 * obligations up by recurring name.  An incident's obligation is
 	 * then in three indexes instead of five, and a breach, changing its
-	 * status, rewrites one index entry instead of three.
+	 * status, rewrites one index entry instead of three.  Likewise an
+	 * open incident has no resolution time to index.
 	 */
 	"DROP INDEX obligations_recurring;"
 	"DROP INDEX obligations_unit;"
 	"CREATE INDEX obligations_unit ON obligations(unit, status)"
 	"  WHERE incident IS NULL;"
+	/* Only a prune asks for incidents by resolution time: closed ones. */
+	"DROP INDEX incidents_resolved;"
+	"CREATE INDEX incidents_resolved ON incidents(state, resolved_at, key)"
+	"  WHERE state = 'closed';"
 	},
 };
 

@@ -92,8 +92,10 @@ static const char *store_sql[STMT__COUNT] = {
 	[STMT_OBLIGATIONS_BY_INCIDENT] =
 	    "SELECT " OBLIGATION_COLS " FROM obligations WHERE incident = ? "
 	    "ORDER BY id",
+	/* The planner would rather walk every recurring report's row. */
 	[STMT_OBLIGATIONS_OPEN_BY_UNIT] =
-	    "SELECT " OBLIGATION_COLS " FROM obligations WHERE unit = ? "
+	    "SELECT " OBLIGATION_COLS " FROM obligations INDEXED BY "
+	    "obligations_unit WHERE unit = ? "
 	    "AND incident IS NULL AND status IN ('pending', 'breached') "
 	    "ORDER BY id",
 	[STMT_OBLIGATION_COUNT_BY_STATUS] =
