@@ -52,7 +52,7 @@ CORE_OBJS   = $(CORE:%=$(BUILD)/%.o) $(CHANNELS:%=$(BUILD)/%.o)
 DAEMON_OBJS = $(DAEMON:%=$(BUILD)/%.o) $(BUILD)/web-assets.o
 CTL_OBJS    = $(CTL:%=$(BUILD)/%.o)
 
-UNIT_TESTS = test_calendar test_record test_timer test_sandbox test_store test_engine \
+UNIT_TESTS = test_calendar test_record test_timer test_timeline test_sandbox test_store test_engine \
 	     test_org test_rules test_message test_channel test_sms test_match \
 	     test_metrics
 UNIT_BINS  = $(UNIT_TESTS:%=$(BUILD)/tests/%)
