@@ -691,17 +691,36 @@ struct notify_ctx {
 	int			 failed;
 };
 
-/* n random bytes as 2n hex digits: idempotency keys and link tokens. */
+/*
+ * n random bytes as 2n hex digits (and a NUL): idempotency keys and link
+ * tokens.  The bytes come from OpenSSL's generator a kilobyte at a time,
+ * each used once and wiped as it is taken: one RAND_bytes call per
+ * message cost more than the hex.
+ */
 static void
 engine_random_hex(char *buf, size_t n)
 {
-	unsigned char	raw[32];
-	size_t		i;
+	static unsigned char	 pool[1024];
+	static size_t		 left;
+	static const char	 hex[] = "0123456789abcdef";
+	unsigned char		*raw;
+	size_t			 i;
 
-	if (n > sizeof(raw) || RAND_bytes(raw, (int)n) != 1)
-		fatalx("engine: no random bytes");
-	for (i = 0; i < n; i++)
-		snprintf(buf + 2 * i, 3, "%02x", raw[i]);
+	if (n > sizeof(pool))
+		fatalx("engine: %zu random bytes asked for", n);
+	if (left < n) {
+		if (RAND_bytes(pool, (int)sizeof(pool)) != 1)
+			fatalx("engine: no random bytes");
+		left = sizeof(pool);
+	}
+	raw = pool + sizeof(pool) - left;
+	for (i = 0; i < n; i++) {
+		buf[2 * i] = hex[raw[i] >> 4];
+		buf[2 * i + 1] = hex[raw[i] & 0xf];
+	}
+	buf[2 * n] = '\0';
+	explicit_bzero(raw, n);
+	left -= n;
 }
 
 /*
