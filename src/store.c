@@ -361,6 +361,12 @@ store_open(const char *path, const char *sync, char **cause)
 		xasprintf(cause, "bad synchronous mode \"%s\"", sync);
 		return (NULL);
 	}
+	/*
+	 * No memory statistics: SQLite would count every allocation under a
+	 * global mutex.  Only possible before the library initialises, so
+	 * the first store_open decides; later calls answer SQLITE_MISUSE.
+	 */
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 	s = xcalloc(1, sizeof(*s));
 	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
