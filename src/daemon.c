@@ -442,6 +442,7 @@ daemon_run(const struct daemon_options *opts)
 		goto out;
 	}
 	d.timer_ev = evtimer_new(d.base, daemon_timer_cb, &d);
+	event_priority_set(d.timer_ev, EVENT_PRIORITY_WORK);
 	daemon_arm(&d);
 	outbox_kick(d.outbox);		/* what was queued before we stopped */
 	watchdog_ms = daemon_watchdog_start(&d);
