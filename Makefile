@@ -58,7 +58,7 @@ CORE_OBJS   = $(CORE:%=$(BUILD)/%.o) $(CHANNELS:%=$(BUILD)/%.o)
 DAEMON_OBJS = $(DAEMON:%=$(BUILD)/%.o) $(BUILD)/web-assets.o
 CTL_OBJS    = $(CTL:%=$(BUILD)/%.o)
 
-UNIT_TESTS = test_calendar test_record test_timer test_sandbox test_store test_engine \
+UNIT_TESTS = test_calendar test_record test_timer test_timeline test_sandbox test_store test_engine \
 	     test_org test_rules test_message test_channel test_sms test_match \
 	     test_metrics
 UNIT_BINS  = $(UNIT_TESTS:%=$(BUILD)/tests/%)
@@ -139,17 +139,37 @@ check: deps
 	$(MAKE) fuzz-check
 	$(MAKE) fuzz-check
 
-# Benchmarks print one figure a line with the method beside it; a run that
-# succeeds leaves the same lines in tests/bench/results/bench.txt.
-bench: all $(BUILD)/tests/bench_rules $(BUILD)/tests/sink
+# Benchmarks print one figure a line with the method beside it (progress
+# goes to stderr); a run that succeeds leaves the same lines in
+# tests/bench/results/bench.txt, and ingest.png beside it.  They need wrk,
+# Alertmanager and gnuplot, which `sh .ci/deps bench` installs; `make
+# check` needs none of them.  About 8 minutes.
+BENCH_BINS = $(BUILD)/tests/bench_rules $(BUILD)/tests/bench_scale \
+	     $(BUILD)/tests/sink
+
+bench: all $(BENCH_BINS)
+	@sh .ci/deps bench
 	@mkdir -p tests/bench/results
-	@{ $(BUILD)/tests/bench_rules && \
+	@{ ( set -e; echo "# make bench, $$(date -u +%Y-%m-%dT%H:%MZ), $$(nproc) cores," \
+	    "load average $$(cut -d' ' -f1-3 /proc/loadavg) at the start"; \
+	    echo "== rule evaluation" >&2; $(BUILD)/tests/bench_rules; \
+	    echo "== durable ingest beside Alertmanager" >&2; \
+	    python3 tests/bench/bench_ingest.py --build $(BUILD); \
+	    echo "== a million obligations; memory per incident" >&2; \
+	    python3 tests/bench/bench_scale.py --build $(BUILD); \
+	    echo "== delivery" >&2; \
 	    python3 tests/bench/bench_delivery.py --build $(BUILD); \
-	    echo $$? >$(BUILD)/bench.rc; } | tee $(BUILD)/bench.txt
+	    echo "# load average $$(cut -d' ' -f1-3 /proc/loadavg) at the end" \
+	    ); echo $$? >$(BUILD)/bench.rc; } | tee $(BUILD)/bench.txt
 	@test "$$(cat $(BUILD)/bench.rc)" = 0
 	@mv $(BUILD)/bench.txt tests/bench/results/bench.txt
 
 $(BUILD)/tests/bench_rules: tests/bench/bench_rules.c $(CORE_OBJS) | $(BUILD)/tests
+	@printf '  BENCH %s\n' $@
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+# Builds the database of open incidents bench_scale.py starts tocsind on.
+$(BUILD)/tests/bench_scale: tests/bench/bench_scale.c $(CORE_OBJS) | $(BUILD)/tests
 	@printf '  BENCH %s\n' $@
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 

@@ -79,6 +79,8 @@ int		 engine_fire_due(struct engine *, int64_t, int);
 int		 engine_undelivered(struct engine *,
 		     const struct engine_undelivered *);
 int64_t		 engine_next_due(struct engine *);
+size_t		 engine_timer_count(struct engine *);
+int64_t		 engine_open_incidents(struct engine *);
 const struct engine_stats *engine_stats(struct engine *);
 
 #endif

@@ -27,5 +27,6 @@ struct action {
 };
 
 char	*timeline_json(const struct action *);
+char	*timeline_json_jansson(const struct action *);
 
 #endif

@@ -25,12 +25,17 @@
 
 /*
  * Event priorities: the daemon's loop has EVENT_PRIORITIES queues, and
- * whatever does not choose (the HTTP server, ingest, the deadline timer,
- * signals) runs at the middle one.  Delivery's sockets and timers run
- * after those, so that a busy outbox never holds up an answer.
+ * whatever does not choose (the HTTP server, signals) runs at the middle
+ * one, so that a request is read and an answer written before any work
+ * waits its turn.  The work shares the last queue: the group commit, the
+ * deadline timer, delivery's sockets and timers, the spool, prunes.  A
+ * flood of events and a busy outbox therefore take turns -- neither
+ * holds the other back until it is over -- and neither holds up an
+ * answer for longer than the callback under way.
  */
 #define EVENT_PRIORITIES	3
-#define EVENT_PRIORITY_DELIVERY	2
+#define EVENT_PRIORITY_WORK	2
+#define EVENT_PRIORITY_DELIVERY	EVENT_PRIORITY_WORK
 
 #ifndef nitems
 #define nitems(a) (sizeof(a) / sizeof((a)[0]))

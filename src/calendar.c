@@ -29,6 +29,18 @@ struct calendar {
 	size_t	 nyears;
 };
 
+/*
+ * The last second calendar_format() wrote: the engine formats the same
+ * second over and over (each action's time, each message's), and
+ * localtime_r and strftime are most of it.  A new zone forgets it.
+ */
+static struct {
+	int	 valid;
+	time_t	 secs;
+	size_t	 len;
+	char	 text[CALENDAR_TIME_MAX];
+} calendar_last;
+
 int
 calendar_set_zone(const char *zone, char **cause)
 {
@@ -46,6 +58,7 @@ calendar_set_zone(const char *zone, char **cause)
 	}
 	setenv("TZ", zone, 1);
 	tzset();
+	calendar_last.valid = 0;
 	return (0);
 }
 
@@ -334,6 +347,11 @@ calendar_format(int64_t t, char *buf, size_t len)
 
 	if (t < 0 && t % MSEC_PER_SEC != 0)
 		secs--;
+	if (calendar_last.valid && calendar_last.secs == secs &&
+	    calendar_last.len < len) {
+		memcpy(buf, calendar_last.text, calendar_last.len + 1);
+		return (calendar_last.len);
+	}
 	localtime_r(&secs, &tm);
 	n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
 	if (n == 0)
@@ -344,6 +362,12 @@ calendar_format(int64_t t, char *buf, size_t len)
 	else
 		n += (size_t)snprintf(buf + n, len - n, "%c%02ld:%02ld",
 		    off < 0 ? '-' : '+', labs(off) / 60, labs(off) % 60);
+	if (n < len && n < sizeof(calendar_last.text)) {
+		memcpy(calendar_last.text, buf, n + 1);
+		calendar_last.len = n;
+		calendar_last.secs = secs;
+		calendar_last.valid = 1;
+	}
 	return (n);
 }
 

@@ -5,7 +5,8 @@
  *
  * Deadlines: one evtimer, always armed for the engine's earliest timer.
  * When it fires, the due timers are applied in one transaction of bounded
- * size, and the timer is armed again.
+ * size and time (DAEMON_FIRE_BUDGET_US: a burst of deadlines must not keep
+ * /healthz or a request waiting long), and the timer is armed again.
  *
  * systemd (Type=notify): READY=1 once the listener is bound, RELOADING=1
  * and READY=1 again around a SIGHUP reload, STOPPING=1 on the way out, each
@@ -43,7 +44,9 @@
 #include "xmalloc.h"
 
 #define DAEMON_DEFAULT_DB	"var/tocsin.db"
-#define DAEMON_FIRE_BATCH	500	/* timers per transaction */
+#define DAEMON_FIRE_BATCH	500	/* timers per transaction, at most */
+#define DAEMON_FIRE_CHUNK	16
+#define DAEMON_FIRE_BUDGET_US	10000	/* then commit, let the rest in */
 
 #define DAEMON_WAKE_MAX_MS	1000	/* see daemon_arm */
 
@@ -160,8 +163,8 @@ static void
 daemon_timer_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct daemon	*d = arg;
-	int64_t		 due = engine_next_due(d->engine);
-	int		 fired;
+	int64_t		 due = engine_next_due(d->engine), start;
+	int		 fired = 0, n;
 
 	if (due > clock_now())
 		goto rearm;		/* a wake-up with nothing due yet */
@@ -169,8 +172,15 @@ daemon_timer_cb(evutil_socket_t fd, short what, void *arg)
 		log_warnx("daemon: cannot begin a transaction for timers");
 		goto rearm;
 	}
-	fired = engine_fire_due(d->engine, clock_now(), DAEMON_FIRE_BATCH);
-	if (fired < 0 || engine_commit(d->engine) != 0) {
+	start = clock_monotonic_us();
+	do {
+		if ((n = engine_fire_due(d->engine, clock_now(),
+		    DAEMON_FIRE_CHUNK)) < 0)
+			break;
+		fired += n;
+	} while (n == DAEMON_FIRE_CHUNK && fired < DAEMON_FIRE_BATCH &&
+	    clock_monotonic_us() - start < DAEMON_FIRE_BUDGET_US);
+	if (n < 0 || engine_commit(d->engine) != 0) {
 		log_warnx("daemon: timers could not be applied; retrying");
 		engine_rollback(d->engine);
 		goto rearm;
@@ -354,7 +364,7 @@ daemon_run(const struct daemon_options *opts)
 	char		*path, *cause, *q;
 	const char	*listen, *spool;
 	size_t		 i;
-	int64_t		 watchdog_ms;
+	int64_t		 watchdog_ms, rebuild_us;
 	int		 rc = 1;
 
 	memset(&d, 0, sizeof(d));
@@ -384,11 +394,15 @@ daemon_run(const struct daemon_options *opts)
 	}
 	d.engine = engine_new(d.store, d.rules);
 	engine_set_sink(d.engine, daemon_action_cb, &d);
+	rebuild_us = clock_monotonic_us();
 	if (engine_recover(d.engine) != 0) {
 		log_warnx("daemon: cannot rebuild the timers db=%s", path);
 		free(path);
 		goto out;
 	}
+	log_info("daemon: timers rebuilt timers=%zu ms=%.1f",
+	    engine_timer_count(d.engine),
+	    (double)(clock_monotonic_us() - rebuild_us) / 1000);
 	daemon_sync_recurring(&d);
 
 	if ((d.base = event_base_new()) == NULL ||
@@ -428,6 +442,7 @@ daemon_run(const struct daemon_options *opts)
 		goto out;
 	}
 	d.timer_ev = evtimer_new(d.base, daemon_timer_cb, &d);
+	event_priority_set(d.timer_ev, EVENT_PRIORITY_WORK);
 	daemon_arm(&d);
 	outbox_kick(d.outbox);		/* what was queued before we stopped */
 	watchdog_ms = daemon_watchdog_start(&d);

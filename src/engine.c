@@ -46,6 +46,15 @@ struct engine {
 	int64_t			  recovered_at;	/* start-up: earlier is late */
 	uint64_t		  notified;	/* outbox rows this transaction */
 
+	/*
+	 * Open incidents, counted once at start-up and then kept: committed,
+	 * this transaction's change, and that change when the request under
+	 * way began (a refused request undoes its part).
+	 */
+	int64_t			  open;
+	int64_t			  open_delta;
+	int64_t			  open_mark;
+
 	struct engine_stats	  stats;
 };
 
@@ -116,6 +125,7 @@ engine_new(struct store *store, struct rules *rules)
 	e->store = store;
 	e->rules = rules;
 	e->timers = timer_heap_new();
+	e->open = -1;
 	return (e);
 }
 
@@ -156,6 +166,28 @@ engine_stats(struct engine *e)
 	return (&e->stats);
 }
 
+/* Count the open incidents, once: after that the engine keeps the count. */
+static int
+engine_count_open(struct engine *e)
+{
+	sqlite3_stmt	*st = store_stmt(e->store, STMT_INCIDENT_COUNT_OPEN, NULL);
+
+	if (store_step(e->store, st) == SQLITE_ROW)
+		e->open = sqlite3_column_int64(st, 0);
+	if (st != NULL)
+		sqlite3_reset(st);
+	return (e->open >= 0 ? 0 : -1);
+}
+
+/* The open incidents as of the last commit, without asking the store. */
+int64_t
+engine_open_incidents(struct engine *e)
+{
+	if (e->open < 0 && engine_count_open(e) != 0)
+		return (-1);
+	return (e->open);
+}
+
 /* Rebuild the timer heap from the store: the start-up half of durability. */
 int
 engine_recover(struct engine *e)
@@ -166,6 +198,8 @@ engine_recover(struct engine *e)
 	timer_heap_clear(e->timers);
 	if (e->recovered_at == 0)
 		e->recovered_at = clock_now();
+	if (e->open < 0 && engine_count_open(e) != 0)
+		return (-1);
 	st = store_stmt(e->store, STMT_TIMERS_ALL, NULL);
 	while ((rc = store_step(e->store, st)) == SQLITE_ROW)
 		timer_heap_push(e->timers, sqlite3_column_int64(st, 1),
@@ -179,6 +213,7 @@ int
 engine_begin(struct engine *e)
 {
 	e->notified = 0;
+	e->open_delta = 0;
 	return (store_begin(e->store));
 }
 
@@ -191,6 +226,7 @@ engine_commit(struct engine *e)
 	if (store_commit(e->store) != 0) {
 		/* Rolled back: forget the actions, rebuild popped timers. */
 		engine_pending_clear(e, 0);
+		e->open_delta = 0;
 		if (engine_recover(e) != 0)
 			log_warnx("engine: cannot rebuild timers after a "
 			    "failed commit");
@@ -202,6 +238,9 @@ engine_commit(struct engine *e)
 	}
 	e->stats.actions += e->npending;
 	e->stats.notifications += e->notified;
+	if (e->open >= 0)
+		e->open += e->open_delta;
+	e->open_delta = 0;
 	engine_pending_clear(e, 0);
 	return (0);
 }
@@ -212,6 +251,7 @@ engine_rollback(struct engine *e)
 {
 	store_rollback(e->store);
 	engine_pending_clear(e, 0);
+	e->open_delta = 0;
 	if (engine_recover(e) != 0)
 		log_warnx("engine: cannot rebuild timers after a rollback");
 }
@@ -221,6 +261,7 @@ int
 engine_request_begin(struct engine *e)
 {
 	e->request_mark = e->npending;
+	e->open_mark = e->open_delta;
 	return (store_savepoint(e->store));
 }
 
@@ -232,6 +273,7 @@ engine_request_end(struct engine *e, int ok)
 	else {
 		store_rollback_savepoint(e->store);
 		engine_pending_clear(e, e->request_mark);
+		e->open_delta = e->open_mark;
 	}
 }
 
@@ -244,6 +286,12 @@ engine_timer_add(struct engine *e, int64_t at, enum engine_timer kind,
 		return (-1);
 	timer_heap_push(e->timers, at, store_last_id(e->store));
 	return (0);
+}
+
+size_t
+engine_timer_count(struct engine *e)
+{
+	return (timer_heap_size(e->timers));
 }
 
 int64_t
@@ -643,17 +691,51 @@ struct notify_ctx {
 	int			 failed;
 };
 
-/* n random bytes as 2n hex digits: idempotency keys and link tokens. */
+/*
+ * n random bytes as 2n hex digits (and a NUL): idempotency keys and link
+ * tokens.  The bytes come from OpenSSL's generator a kilobyte at a time,
+ * each used once and wiped as it is taken: one RAND_bytes call per
+ * message cost more than the hex.
+ */
 static void
 engine_random_hex(char *buf, size_t n)
 {
-	unsigned char	raw[32];
-	size_t		i;
+	static unsigned char	 pool[1024];
+	static size_t		 left;
+	static const char	 hex[] = "0123456789abcdef";
+	unsigned char		*raw;
+	size_t			 i;
 
-	if (n > sizeof(raw) || RAND_bytes(raw, (int)n) != 1)
-		fatalx("engine: no random bytes");
-	for (i = 0; i < n; i++)
-		snprintf(buf + 2 * i, 3, "%02x", raw[i]);
+	if (n > sizeof(pool))
+		fatalx("engine: %zu random bytes asked for", n);
+	if (left < n) {
+		if (RAND_bytes(pool, (int)sizeof(pool)) != 1)
+			fatalx("engine: no random bytes");
+		left = sizeof(pool);
+	}
+	raw = pool + sizeof(pool) - left;
+	for (i = 0; i < n; i++) {
+		buf[2 * i] = hex[raw[i] >> 4];
+		buf[2 * i + 1] = hex[raw[i] & 0xf];
+	}
+	buf[2 * n] = '\0';
+	explicit_bzero(raw, n);
+	left -= n;
+}
+
+/*
+ * A message's idempotency key, "tn_" and 32 hex digits: the time in ms
+ * (12 digits), then 80 random bits.  Keys made later sort later, so the
+ * outbox's unique index on them grows at its end: a random key would
+ * dirty a page anywhere in it at every insert, and a large outbox would
+ * make each commit write many pages for a few rows.
+ */
+static void
+engine_message_key(char key[36])
+{
+	snprintf(key, 16, "tn_%012llx",
+	    (unsigned long long)clock_now() & 0xffffffffffffULL);
+	engine_random_hex(key + 15, 10);
 }
 
 static int
@@ -712,8 +794,7 @@ engine_notify_one(const struct recipient *r, void *arg)
 	if (n->failed || (n->skip_channel != NULL &&
 	    strcmp(r->channel, n->skip_channel) == 0))
 		return;
-	memcpy(key, "tn_", 3);
-	engine_random_hex(key + 3, 16);
+	engine_message_key(key);
 	calendar_format(now, at, sizeof(at));
 	link = n->why != MESSAGE_UNDELIVERED ? engine_ack_link(e, s, r->id) :
 	    NULL;
@@ -1067,6 +1148,7 @@ engine_open(struct engine *e, struct record *ev, struct match_event *mev,
 	free(text);
 	if (failed)
 		return (-1);
+	e->open_delta++;
 
 	extra = json_object();
 	if (json_array_size(procs) != 1)
@@ -1288,6 +1370,7 @@ engine_resolve(struct engine *e, struct incident *inc, const char *by)
 	    inc->key) != 0)
 		return (-1);
 	inc->closed = 1;
+	e->open_delta--;
 	scope_incident(&s, inc);
 	return (engine_emit(e, &s, "incident.resolved", NULL, NULL, NULL,
 	    json_pack("{s:s?}", "by", by)));
@@ -1494,48 +1577,28 @@ engine_submit(struct engine *e, struct record *ev, struct engine_result *res,
 	return (rc == 0 ? 0 : -1);
 }
 
-/* Take one step of escalation esc, or as many as are already due. */
+/*
+ * Take the steps of escalation esc_id of obligation o (of incident inc, or
+ * NULL for a recurring report) that are due, from step and repeats, and
+ * set a timer for the next one.
+ */
 static int
-engine_escalate(struct engine *e, int64_t esc_id)
+engine_escalation_run(struct engine *e, int64_t esc_id, const char *policy,
+    int64_t started, int step, int repeats, const struct incident *inc,
+    const struct obligation *o)
 {
-	sqlite3_stmt		*st;
 	const struct policy	*pol;
-	struct obligation	*o = NULL;
-	struct incident		*inc = NULL;
 	struct scope		 s;
-	char			*policy = NULL, *incident = NULL, *state = NULL;
-	int64_t			 started, obl, now = clock_now(), at;
-	int			 step, repeats, rc = 0;
+	int64_t			 now = clock_now(), at;
+	int			 rc = 0;
 	json_t			*extra;
 
-	st = store_stmt(e->store, STMT_ESCALATION_GET, "i", esc_id);
-	if (store_step(e->store, st) != SQLITE_ROW) {
-		if (st != NULL)
-			sqlite3_reset(st);
-		return (0);
-	}
-	incident = dup_col(st, ESC_INCIDENT);
-	obl = sqlite3_column_int64(st, ESC_OBLIGATION);
-	policy = dup_col(st, ESC_POLICY);
-	started = sqlite3_column_int64(st, ESC_STARTED_AT);
-	step = sqlite3_column_int(st, ESC_STEP);
-	repeats = sqlite3_column_int(st, ESC_REPEATS);
-	state = dup_col(st, ESC_STATE);
-	sqlite3_reset(st);
-
-	if (strcmp(state, "active") != 0)
-		goto out;
 	if ((pol = rules_policy_find(e->rules, policy)) == NULL) {
 		log_warnx("engine: escalation stops, its policy is gone "
 		    "escalation=%lld policy=%s", (long long)esc_id, policy);
-		rc = store_run(e->store, STMT_ESCALATION_UPDATE, "ddti", step,
-		    repeats, "stopped", esc_id);
-		goto out;
+		return (store_run(e->store, STMT_ESCALATION_UPDATE, "ddti", step,
+		    repeats, "stopped", esc_id));
 	}
-	inc = incident != NULL ? incident_load(e, incident) : NULL;
-	o = obligation_load(e, obl);
-	if ((incident != NULL && inc == NULL) || o == NULL)
-		goto out;
 	scope_obligation(&s, inc, o);
 	s.policy = pol->name;
 
@@ -1582,6 +1645,45 @@ engine_escalate(struct engine *e, int64_t esc_id)
 				    - (int64_t)repeats * pol->repeat_every;
 		}
 	}
+	return (rc);
+}
+
+/* Take one step of escalation esc, or as many as are already due. */
+static int
+engine_escalate(struct engine *e, int64_t esc_id)
+{
+	sqlite3_stmt		*st;
+	struct obligation	*o = NULL;
+	struct incident		*inc = NULL;
+	char			*policy = NULL, *incident = NULL, *state = NULL;
+	int64_t			 started, obl;
+	int			 step, repeats, rc = 0;
+
+	st = store_stmt(e->store, STMT_ESCALATION_GET, "i", esc_id);
+	if (store_step(e->store, st) != SQLITE_ROW) {
+		if (st != NULL)
+			sqlite3_reset(st);
+		return (0);
+	}
+	incident = dup_col(st, ESC_INCIDENT);
+	obl = sqlite3_column_int64(st, ESC_OBLIGATION);
+	policy = dup_col(st, ESC_POLICY);
+	started = sqlite3_column_int64(st, ESC_STARTED_AT);
+	step = sqlite3_column_int(st, ESC_STEP);
+	repeats = sqlite3_column_int(st, ESC_REPEATS);
+	state = dup_col(st, ESC_STATE);
+	sqlite3_reset(st);
+
+	if (strcmp(state, "active") != 0)
+		goto out;
+	if (rules_policy_find(e->rules, policy) != NULL) {
+		inc = incident != NULL ? incident_load(e, incident) : NULL;
+		o = obligation_load(e, obl);
+		if ((incident != NULL && inc == NULL) || o == NULL)
+			goto out;
+	}
+	rc = engine_escalation_run(e, esc_id, policy, started, step, repeats,
+	    inc, o);
 out:
 	incident_free(inc);
 	obligation_free(o);
@@ -1629,7 +1731,8 @@ engine_breach(struct engine *e, struct obligation *o, int64_t due)
 		rc = store_run(e->store, STMT_ESCALATION_INSERT, "titi",
 		    o->incident, o->id, o->on_breach, o->due_at);
 		if (rc == 0)
-			rc = engine_escalate(e, store_last_id(e->store));
+			rc = engine_escalation_run(e, store_last_id(e->store),
+			    o->on_breach, o->due_at, 0, 0, inc, o);
 	} else if (rc == 0 && o->owner != NULL)
 		rc = engine_notify(e, &s, o->owner, "breach");
 	incident_free(inc);
@@ -1940,8 +2043,7 @@ engine_undelivered(struct engine *e, const struct engine_undelivered *u)
 	    "error", u->detail, "fallback", u->fallback));
 	if (rc == 0 && u->fallback != NULL) {
 		copy = json_deep_copy(body);
-		memcpy(key, "tn_", 3);
-		engine_random_hex(key + 3, 16);
+		engine_message_key(key);
 		json_object_set_new(copy, "key", json_string(key));
 		json_object_set_new(copy, "channel", json_string(u->fallback));
 		if ((via = json_object_get(copy, "via")) == NULL) {

@@ -14,7 +14,16 @@
 #include "ingest.h"
 #include "log.h"
 #include "metrics.h"
+#include "tocsin.h"
 #include "xmalloc.h"
+
+/*
+ * A batch commits once the loop has read what there was to read (the
+ * flush is work: it runs after the HTTP server's events), or, when this
+ * many requests wait, at the HTTP server's priority: a steady stream of
+ * reads must not hold commits back.
+ */
+#define INGEST_BATCH_MAX	256
 
 struct ingest_request {
 	struct record		**records;
@@ -29,6 +38,7 @@ struct ingest_request {
 struct ingest {
 	struct engine		 *engine;
 	struct event		 *flush_ev;
+	struct event		 *full_ev;	/* INGEST_BATCH_MAX reached */
 	struct ingest_request	**queue;
 	size_t			  nqueue;
 	void			(*after_commit)(void *);
@@ -46,6 +56,8 @@ ingest_new(struct event_base *base, struct engine *engine,
 	in = xcalloc(1, sizeof(*in));
 	in->engine = engine;
 	in->flush_ev = evtimer_new(base, ingest_flush_cb, in);
+	event_priority_set(in->flush_ev, EVENT_PRIORITY_WORK);
+	in->full_ev = evtimer_new(base, ingest_flush_cb, in);
 	in->after_commit = after_commit;
 	in->after_arg = arg;
 	return (in);
@@ -63,6 +75,7 @@ ingest_free(struct ingest *in)
 	if (in == NULL)
 		return;
 	event_free(in->flush_ev);
+	event_free(in->full_ev);
 	for (i = 0; i < in->nqueue; i++) {
 		record_batch_free(in->queue[i]->records, in->queue[i]->n);
 		free(in->queue[i]->results);
@@ -91,6 +104,9 @@ ingest_submit(struct ingest *in, struct record **records, size_t n,
 	in->queue[in->nqueue++] = r;
 	if (!evtimer_pending(in->flush_ev, NULL))
 		evtimer_add(in->flush_ev, &now);
+	if (in->nqueue >= INGEST_BATCH_MAX &&
+	    !event_pending(in->full_ev, EV_TIMEOUT, NULL))
+		event_active(in->full_ev, EV_TIMEOUT, 1);
 }
 
 static void
@@ -155,6 +171,10 @@ ingest_flush_cb(evutil_socket_t fd, short what, void *arg)
 	size_t			  n = in->nqueue, i, j;
 	int			  committed;
 
+	evtimer_del(in->flush_ev);
+	event_del(in->full_ev);
+	if (n == 0)
+		return;
 	in->queue = NULL;
 	in->nqueue = 0;
 	committed = engine_begin(in->engine) == 0;

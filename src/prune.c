@@ -88,6 +88,7 @@ prune_new(struct event_base *base, struct store *store)
 	p = xcalloc(1, sizeof(*p));
 	p->store = store;
 	p->ev = evtimer_new(base, prune_batch_cb, p);
+	event_priority_set(p->ev, EVENT_PRIORITY_WORK);
 	return (p);
 }
 

@@ -719,9 +719,14 @@ spool_new(struct event_base *base, struct daemon *d, const char *path,
 	}
 	sp->inotify_ev = event_new(base, sp->inotify_fd, EV_READ | EV_PERSIST,
 	    spool_inotify_cb, sp);
-	event_add(sp->inotify_ev, NULL);
 	sp->work_ev = evtimer_new(base, spool_work_cb, sp);
 	sp->scan_ev = evtimer_new(base, spool_scan_cb, sp);
+	/* Work, like the group commit its files go to: each turn's batch
+	 * commits before the next turn reads more. */
+	event_priority_set(sp->inotify_ev, EVENT_PRIORITY_WORK);
+	event_priority_set(sp->work_ev, EVENT_PRIORITY_WORK);
+	event_priority_set(sp->scan_ev, EVENT_PRIORITY_WORK);
+	event_add(sp->inotify_ev, NULL);
 	spool_rescan(sp);	/* what came while we were down */
 	log_info("spool: watching %s", path);
 	return (sp);
