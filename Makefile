@@ -26,12 +26,12 @@ DEFAULT_SITE ?= rules/example/example-site.lua
 OPTFLAGS ?= -O2 -g
 SANFLAGS ?=
 # Language, warnings and includes, for the cc build and the clang fuzz build.
-CBASE	 = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow \
+CBASE	 = -std=c11 -pthread -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow \
 	   -Wmissing-prototypes -Wno-unused-parameter -Iinclude \
 	   -DTOCSIN_DEFAULT_SITE='"$(DEFAULT_SITE)"' \
 	   $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 CFLAGS	+= $(OPTFLAGS) $(SANFLAGS) $(CBASE)
-LDFLAGS	+= $(SANFLAGS)
+LDFLAGS	+= $(SANFLAGS) -pthread
 LDLIBS	+= $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
 
 BUILD	?= build
@@ -41,8 +41,8 @@ Q	 = $(if $(filter 0,$(V)),@,)	# make V=1 shows the commands
 
 # The engine and everything both binaries share.
 CORE	 = xmalloc log clock calendar message record store store-schema \
-	   store-backup sandbox rules rules-api match org timer timeline engine \
-	   metrics
+	   store-checkpoint store-backup sandbox rules rules-api match org \
+	   timer timeline engine metrics
 # Channel drivers: the daemon sends with them, tocsinctl checks them.
 CHANNELS = httpc channel channel-log channel-webhook channel-dingtalk \
 	   channel-wecom channel-feishu channel-sms channel-sms-aliyun \
@@ -58,7 +58,8 @@ CORE_OBJS   = $(CORE:%=$(BUILD)/%.o) $(CHANNELS:%=$(BUILD)/%.o)
 DAEMON_OBJS = $(DAEMON:%=$(BUILD)/%.o) $(BUILD)/web-assets.o
 CTL_OBJS    = $(CTL:%=$(BUILD)/%.o)
 
-UNIT_TESTS = test_calendar test_record test_timer test_timeline test_sandbox test_store test_engine \
+UNIT_TESTS = test_calendar test_record test_timer test_timeline test_sandbox test_store \
+	     test_store_checkpoint test_engine \
 	     test_org test_rules test_message test_channel test_sms test_match \
 	     test_metrics
 UNIT_BINS  = $(UNIT_TESTS:%=$(BUILD)/tests/%)

@@ -120,6 +120,7 @@ enum outbox_col {
 };
 
 struct store;
+struct store_checkpoint_info;
 
 /* What GET /v1/status says of the database. */
 struct store_info {
@@ -145,5 +146,7 @@ int		 store_changes(struct store *);
 const char	*store_column_text(sqlite3_stmt *, int);
 void		 store_set_pruning(struct store *, int);
 int		 store_info(struct store *, struct store_info *);
+void		 store_checkpoints(struct store *,
+		     struct store_checkpoint_info *);
 
 #endif

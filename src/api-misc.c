@@ -20,6 +20,7 @@
 #include "metrics.h"
 #include "outbox.h"
 #include "spool.h"
+#include "store-checkpoint.h"
 #include "store.h"
 #include "tocsin.h"
 
@@ -118,6 +119,7 @@ api_metrics(struct evhttp_request *req, struct daemon *d, const char *key)
 	const struct outbox_stats	*os = outbox_stats(daemon_outbox(d));
 	struct store			*s = daemon_store(d);
 	struct evbuffer			*buf = evbuffer_new();
+	struct store_checkpoint_info	 ci;
 	int64_t				 timers;
 	size_t				 i;
 
@@ -156,6 +158,17 @@ api_metrics(struct evhttp_request *req, struct daemon *d, const char *key)
 	metrics_family(buf, "tocsin_delivery_attempts_total");
 	metrics_sample(buf, "tocsin_delivery_attempts_total",
 	    (int64_t)os->attempts, NULL);
+
+	store_checkpoints(s, &ci);
+	metrics_family(buf, "tocsin_wal_pages");
+	metrics_sample(buf, "tocsin_wal_pages", ci.wal_pages, NULL);
+	metrics_family(buf, "tocsin_checkpoints_total");
+	metrics_sample(buf, "tocsin_checkpoints_total", (int64_t)ci.by_thread,
+	    "by", "thread", NULL);
+	metrics_sample(buf, "tocsin_checkpoints_total", (int64_t)ci.by_writer,
+	    "by", "writer", NULL);
+	metrics_sample(buf, "tocsin_checkpoints_total", (int64_t)ci.failed,
+	    "by", "failed", NULL);
 
 	evhttp_add_header(evhttp_request_get_output_headers(req),
 	    "Content-Type", "text/plain; version=0.0.4; charset=utf-8");

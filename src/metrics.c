@@ -71,6 +71,12 @@ static const struct metrics_def {
 	{ "tocsin_timers_fired_total", "counter", "Deadlines that fired." },
 	{ "tocsin_delivery_attempts_total", "counter",
 	    "Notifications handed to their channels." },
+	{ "tocsin_wal_pages", "gauge",
+	    "Pages in the WAL after the last commit, copied back into the "
+	    "database or not yet." },
+	{ "tocsin_checkpoints_total", "counter",
+	    "WAL checkpoints by who made them: the checkpointer thread, the "
+	    "writer (when the WAL passed 16384 pages), or failed." },
 };
 
 static const char *metrics_result_names[METRICS__RESULTS] = {

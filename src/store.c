@@ -1,12 +1,17 @@
 /*
- * The store owns the only SQLite connection.  It sets the pragmas that make
- * the durability promise of SPEC §8 hold (WAL, synchronous=FULL by default,
- * foreign keys, a busy timeout), runs the migrations, and keeps every
- * statement prepared once for the life of the connection.
+ * The store owns the only SQLite connection that writes.  It sets the
+ * pragmas that make the durability promise of SPEC §8 hold (WAL,
+ * synchronous=FULL by default, foreign keys, a busy timeout), runs the
+ * migrations, and keeps every statement prepared once for the life of the
+ * connection.
  *
  * Transactions are BEGIN IMMEDIATE: a decision and the outbox rows it makes
  * commit together or not at all.  Savepoints let one batch hold several
  * requests and undo one without losing the others.
+ *
+ * A file store also runs the checkpointer (store-checkpoint.c), a thread
+ * with a second connection that copies the WAL back into the database off
+ * the event loop.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -17,6 +22,7 @@
 #include "clock.h"
 #include "log.h"
 #include "metrics.h"
+#include "store-checkpoint.h"
 #include "store-schema.h"
 #include "store.h"
 #include "tocsin.h"
@@ -298,6 +304,7 @@ struct store {
 	sqlite3_stmt	*txn[TXN__COUNT];
 	int		 in_savepoint;
 	int		 pruning;	/* the timeline may lose rows */
+	struct store_checkpoint	*checkpointer;	/* NULL in memory */
 };
 
 static const char *store_sync_modes[] = { "OFF", "NORMAL", "FULL", "EXTRA" };
@@ -349,6 +356,7 @@ struct store *
 store_open(const char *path, const char *sync, char **cause)
 {
 	struct store	*s;
+	const char	*file;
 	char		*sql;
 	size_t		 i;
 	int		 ok = 0;
@@ -387,9 +395,13 @@ store_open(const char *path, const char *sync, char **cause)
 	 * had already changed -- the tails of the events, timeline and
 	 * outbox tables, every request.  In a temporary file that was a
 	 * 4 KiB write(2) each; in memory it is a copy.
+	 *
+	 * journal_size_limit: the checkpointer lets a burst grow the WAL to
+	 * hundreds of MiB; when the WAL starts again, the file is cut back.
 	 */
 	xasprintf(&sql, "PRAGMA journal_mode = WAL; PRAGMA synchronous = %s; "
-	    "PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY;", sync);
+	    "PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY; "
+	    "PRAGMA journal_size_limit = %d;", sync, 64 << 20);
 	if (store_exec(s, sql) != 0) {
 		free(sql);
 		xasprintf(cause, "%s: %s", path, sqlite3_errmsg(s->db));
@@ -415,6 +427,10 @@ store_open(const char *path, const char *sync, char **cause)
 			goto fail;
 		}
 	}
+	file = sqlite3_db_filename(s->db, "main");
+	if (file != NULL && *file != '\0' && (s->checkpointer =
+	    store_checkpoint_start(s->db, file, sync, cause)) == NULL)
+		goto fail;
 	return (s);
 fail:
 	store_close(s);
@@ -428,6 +444,10 @@ store_close(struct store *s)
 
 	if (s == NULL)
 		return;
+	if (s->checkpointer != NULL) {
+		sqlite3_wal_hook(s->db, NULL, NULL);
+		store_checkpoint_stop(s->checkpointer);
+	}
 	for (i = 0; i < STMT__COUNT; i++)
 		sqlite3_finalize(s->stmts[i]);
 	for (i = 0; i < TXN__COUNT; i++)
@@ -642,3 +662,10 @@ store_info(struct store *s, struct store_info *info)
 	return (rc == SQLITE_ROW ? 0 : -1);
 }
 
+
+/* The WAL and its checkpoints, for GET /metrics; zeros in memory. */
+void
+store_checkpoints(struct store *s, struct store_checkpoint_info *info)
+{
+	store_checkpoint_info(s->checkpointer, info);
+}

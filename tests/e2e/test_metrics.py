@@ -124,6 +124,7 @@ FAMILIES = {
     "tocsin_outbox_depth": "gauge", "tocsin_delivery_seconds": "histogram",
     "tocsin_rule_evaluation_seconds": "histogram", "tocsin_commit_seconds": "histogram",
     "tocsin_reloads_total": "counter", "tocsin_timers_pending": "gauge",
+    "tocsin_wal_pages": "gauge", "tocsin_checkpoints_total": "counter",
 }
 
 
@@ -206,4 +207,29 @@ def test_metrics_move():
            f"notifications_total for hook {got}; the gateway saw {ok} ok and {failed} refused")
     expect(m.get("tocsin_delivery_seconds_count", channel="hook") == ok + failed,
            "one delivery time per attempt")
+    d.stop()
+
+
+def test_wal_checkpointed_by_the_thread():
+    """Some 1,200 pages of reports: the checkpointer thread copies them back
+    into the database, the writer never does, and the WAL starts again
+    from its beginning instead of growing."""
+    sink = Sink()
+    d = Daemon(site_files(sink)).start()
+    m = scrape(d)
+    expect(m.get("tocsin_checkpoints_total", by="thread") == 0, "a checkpoint before any write")
+    note = "巡查记录" * 1000                  # 12 KB of UTF-8: a page or more each
+    for batch in range(8):                  # 50 a POST: under the 1 MiB body limit
+        evs = [report("inc-wal", id=f"wal-{batch}-{i}", summary=note) for i in range(50)]
+        r = d.post_events(evs)
+        expect(r.status == 202, f"batch {batch}: {r!r}")
+    m = wait_until(lambda: (lambda x: x if x.get("tocsin_checkpoints_total", by="thread") >= 1
+                            else None)(scrape(d)), 10, "the thread's checkpoint")
+    expect(m.get("tocsin_checkpoints_total", by="writer") == 0, "the writer checkpointed")
+    expect(m.get("tocsin_checkpoints_total", by="failed") == 0, "a checkpoint failed")
+    d.accept(report("inc-wal", id="wal-last"))
+    m = scrape(d)
+    # Without a restart the WAL would hold every page written: 1,200 and more.
+    expect(m.get("tocsin_wal_pages") < 1000,
+           f"the WAL did not start again: {m.get('tocsin_wal_pages')} pages")
     d.stop()
