@@ -20,6 +20,7 @@
 #include "calendar.h"
 #include "clock.h"
 #include "engine.h"
+#include "jsonw.h"
 #include "log.h"
 #include "match.h"
 #include "message.h"
@@ -1139,7 +1140,7 @@ engine_open(struct engine *e, struct record *ev, struct match_event *mev,
 		failed = 1;
 	match_set_clear(&set);
 	inc->grade = inc->worst_grade = grade;
-	text = json_dumps(procs, JSON_COMPACT);
+	text = jsonw_dumps(procs);
 	if (store_run(e->store, STMT_INCIDENT_INSERT, "ttttdd" "tiii", inc->key,
 	    inc->unit, inc->category, text, inc->grade, inc->worst_grade,
 	    inc->title, inc->opened_at, inc->occurred_at, inc->opened_at)
@@ -1548,7 +1549,7 @@ engine_submit(struct engine *e, struct record *ev, struct engine_result *res,
 			return (1);
 		}
 	}
-	body = json_dumps(ev->json, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	body = jsonw_dumps(ev->json);
 	rc = store_run(e->store, STMT_EVENT_INSERT, "ttttiit", ev->id,
 	    ev->type, ev->incident, ev->unit, ev->received_at,
 	    ev->occurred_at, body);

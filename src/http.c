@@ -21,6 +21,7 @@
 #include "daemon.h"
 #include "record.h"
 #include "http.h"
+#include "jsonw.h"
 #include "log.h"
 #include "rules.h"
 #include "tocsin.h"
@@ -91,8 +92,7 @@ http_reply_json(struct evhttp_request *req, int code, json_t *body)
 	struct evbuffer	*buf = evbuffer_new();
 	char		*text;
 
-	text = body != NULL ? json_dumps(body, JSON_COMPACT |
-	    JSON_PRESERVE_ORDER) : NULL;
+	text = body != NULL ? jsonw_dumps(body) : NULL;
 	json_decref(body);
 	if (text == NULL) {
 		/* A bug, not the client's doing: answer, and go on. */
