@@ -40,9 +40,9 @@ LONG	?= 0		# make check LONG=1: e2e long forms (crash loop, outage)
 Q	 = $(if $(filter 0,$(V)),@,)	# make V=1 shows the commands
 
 # The engine and everything both binaries share.
-CORE	 = xmalloc log clock calendar message record store store-schema \
-	   store-checkpoint store-backup sandbox rules rules-api match org \
-	   timer timeline engine metrics
+CORE	 = xmalloc log clock calendar jsonw message record store \
+	   store-schema store-checkpoint store-backup sandbox rules rules-api \
+	   match org timer timeline engine metrics
 # Channel drivers: the daemon sends with them, tocsinctl checks them.
 CHANNELS = httpc channel channel-log channel-webhook channel-dingtalk \
 	   channel-wecom channel-feishu channel-sms channel-sms-aliyun \
@@ -58,8 +58,8 @@ CORE_OBJS   = $(CORE:%=$(BUILD)/%.o) $(CHANNELS:%=$(BUILD)/%.o)
 DAEMON_OBJS = $(DAEMON:%=$(BUILD)/%.o) $(BUILD)/web-assets.o
 CTL_OBJS    = $(CTL:%=$(BUILD)/%.o)
 
-UNIT_TESTS = test_calendar test_record test_timer test_timeline test_sandbox test_store \
-	     test_store_checkpoint test_engine \
+UNIT_TESTS = test_calendar test_record test_jsonw test_timer test_timeline \
+	     test_sandbox test_store test_store_checkpoint test_engine \
 	     test_org test_rules test_message test_channel test_sms test_match \
 	     test_metrics
 UNIT_BINS  = $(UNIT_TESTS:%=$(BUILD)/tests/%)

@@ -27,6 +27,7 @@ void		 http_set_body_limit(struct http *, size_t);
 
 void	 http_send_reply(struct evhttp_request *, int, struct evbuffer *);
 void	 http_reply_json(struct evhttp_request *, int, json_t *);
+void	 http_reply_json_take(struct evhttp_request *, int, char *);
 void	 http_reply_html(struct evhttp_request *, int, const char *);
 void	 http_reply_error(struct evhttp_request *, int, const char *,
 	    const char *, const char *, ...)

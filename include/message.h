@@ -4,6 +4,8 @@
  * per policy step, obligation, procedure (or recurring report) and site,
  * the nearest winning; without one the built-in Chinese default for the
  * message's reason is used.  Pure functions: the engine supplies values.
+ * The notification that carries a message to one recipient, as the outbox
+ * stores it, is written here too.
  */
 #ifndef MESSAGE_H
 #define MESSAGE_H
@@ -27,6 +29,35 @@ struct messages {
 	char	*v[MESSAGE__COUNT];
 };
 
+/*
+ * One notification as the outbox stores it and the channels read it: a
+ * JSON object with these fields in this order, NULL ones as null (the
+ * mobiles left out when there are none).
+ */
+struct message_note {
+	const char		*key;
+	const char		*reason;
+	const char		*at;
+	const char		*incident;
+	const char		*recurring;
+	const char		*unit;
+	int			 grade;
+	const char		*procedure;
+	const char		*obligation;
+	const char		*policy;
+	int			 step;
+	const char		*role;
+	const char		*recipient;
+	const char		*recipient_name;
+	const char		*phone;
+	const char		*channel;
+	const char		*title;
+	const char		*text;
+	const char		*ack_url;
+	const char *const	*mobiles;
+	size_t			 nmobiles;
+};
+
 /* Gives the value of a placeholder, or NULL when it has none here. */
 typedef const char *(*message_value_cb)(const char *, void *);
 
@@ -36,5 +67,7 @@ const char	*message_default(enum message_reason);
 int		 message_check(const char *, char **);
 char		*message_render(const char *, message_value_cb, void *);
 void		 messages_free(struct messages *);
+char		*message_note_json(const struct message_note *);
+char		*message_note_json_jansson(const struct message_note *);
 
 #endif

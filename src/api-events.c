@@ -14,30 +14,86 @@
 #include "daemon.h"
 #include "http.h"
 #include "ingest.h"
+#include "jsonw.h"
 #include "metrics.h"
 #include "record.h"
 #include "rules.h"
 
-static void
-api_events_done(int status, const struct engine_result *results, size_t n,
-    const struct record_error *err, void *arg)
+/* The 202's body through jansson: where api_events_accepted() defers. */
+static char *
+api_events_accepted_jansson(const struct engine_result *results, size_t n)
 {
-	struct evhttp_request	*req = arg;
-	json_t			*accepted;
-	size_t			 i;
+	json_t	*accepted, *o;
+	char	*text;
+	size_t	 i;
 
-	if (status != 202) {
-		http_reply_error(req, status, err->code, err->field, "%s",
-		    err->message);
-		return;
-	}
 	accepted = json_array();
 	for (i = 0; i < n; i++)
 		json_array_append_new(accepted, json_pack("{s:s, s:s?, s:b}",
 		    "id", results[i].id, "incident", results[i].incident[0] ?
 		    results[i].incident : NULL, "duplicate",
 		    results[i].duplicate));
-	http_reply_json(req, 202, json_pack("{s:o}", "accepted", accepted));
+	o = json_pack("{s:o}", "accepted", accepted);
+	text = o != NULL ? jsonw_dumps(o) : NULL;
+	json_decref(o);
+	return (text);
+}
+
+/*
+ * {"accepted":[{"id":...,"incident":...,"duplicate":false}]}, written
+ * directly: every request is answered with one.  An id or key that is not
+ * UTF-8 (the engine cut one?) goes the jansson way, which leaves out the
+ * element, so both give the same text.
+ */
+static char *
+api_events_accepted(const struct engine_result *results, size_t n)
+{
+	struct jsonw	b;
+	size_t		i;
+	int		bad = 0;
+
+	jsonw_init(&b, 64 + n * 96);
+	jsonw_raw(&b, "{\"accepted\":[", 13);
+	for (i = 0; i < n && !bad; i++) {
+		if (i > 0)
+			jsonw_raw(&b, ",", 1);
+		jsonw_open(&b, '{');
+		jsonw_key(&b, "id");
+		bad |= jsonw_string(&b, results[i].id,
+		    strlen(results[i].id)) != 0;
+		jsonw_key(&b, "incident");
+		if (results[i].incident[0] == '\0')
+			jsonw_raw(&b, "null", 4);
+		else
+			bad |= jsonw_string(&b, results[i].incident,
+			    strlen(results[i].incident)) != 0;
+		jsonw_key(&b, "duplicate");
+		if (results[i].duplicate)
+			jsonw_raw(&b, "true", 4);
+		else
+			jsonw_raw(&b, "false", 5);
+		jsonw_close(&b, '}');
+	}
+	jsonw_raw(&b, "]}", 2);
+	if (bad) {
+		jsonw_free(&b);
+		return (api_events_accepted_jansson(results, n));
+	}
+	return (jsonw_take(&b));
+}
+
+static void
+api_events_done(int status, const struct engine_result *results, size_t n,
+    const struct record_error *err, void *arg)
+{
+	struct evhttp_request	*req = arg;
+
+	if (status != 202) {
+		http_reply_error(req, status, err->code, err->field, "%s",
+		    err->message);
+		return;
+	}
+	http_reply_json_take(req, 202, api_events_accepted(results, n));
 }
 
 /* A token limited to some units may post only for those (403 otherwise). */

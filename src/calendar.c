@@ -30,16 +30,21 @@ struct calendar {
 };
 
 /*
- * The last second calendar_format() wrote: the engine formats the same
+ * The last seconds calendar_format() wrote: the engine formats the same
  * second over and over (each action's time, each message's), and
- * localtime_r and strftime are most of it.  A new zone forgets it.
+ * localtime_r and strftime are most of it.  Several, because an event
+ * that sets an obligation formats its due time between two of now: with
+ * one, each took the other's place.  A new zone forgets them.
  */
-static struct {
+#define CALENDAR_FORMATS	4
+
+static struct calendar_formatted {
 	int	 valid;
 	time_t	 secs;
 	size_t	 len;
 	char	 text[CALENDAR_TIME_MAX];
-} calendar_last;
+} calendar_last[CALENDAR_FORMATS];
+static size_t	calendar_last_next;
 
 int
 calendar_set_zone(const char *zone, char **cause)
@@ -58,7 +63,7 @@ calendar_set_zone(const char *zone, char **cause)
 	}
 	setenv("TZ", zone, 1);
 	tzset();
-	calendar_last.valid = 0;
+	memset(calendar_last, 0, sizeof(calendar_last));
 	return (0);
 }
 
@@ -337,20 +342,33 @@ calendar_weekday(int64_t t)
 	return (wday == 0 ? 7 : (int)wday);
 }
 
+static const struct calendar_formatted *
+calendar_format_find(time_t secs)
+{
+	size_t	i;
+
+	for (i = 0; i < CALENDAR_FORMATS; i++) {
+		if (calendar_last[i].valid && calendar_last[i].secs == secs)
+			return (&calendar_last[i]);
+	}
+	return (NULL);
+}
+
 size_t
 calendar_format(int64_t t, char *buf, size_t len)
 {
-	struct tm	tm;
-	time_t		secs = (time_t)(t / MSEC_PER_SEC);
-	long		off;
-	size_t		n;
+	const struct calendar_formatted	*f;
+	struct calendar_formatted	*slot;
+	struct tm			 tm;
+	time_t				 secs = (time_t)(t / MSEC_PER_SEC);
+	long				 off;
+	size_t				 n;
 
 	if (t < 0 && t % MSEC_PER_SEC != 0)
 		secs--;
-	if (calendar_last.valid && calendar_last.secs == secs &&
-	    calendar_last.len < len) {
-		memcpy(buf, calendar_last.text, calendar_last.len + 1);
-		return (calendar_last.len);
+	if ((f = calendar_format_find(secs)) != NULL && f->len < len) {
+		memcpy(buf, f->text, f->len + 1);
+		return (f->len);
 	}
 	localtime_r(&secs, &tm);
 	n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
@@ -362,11 +380,12 @@ calendar_format(int64_t t, char *buf, size_t len)
 	else
 		n += (size_t)snprintf(buf + n, len - n, "%c%02ld:%02ld",
 		    off < 0 ? '-' : '+', labs(off) / 60, labs(off) % 60);
-	if (n < len && n < sizeof(calendar_last.text)) {
-		memcpy(calendar_last.text, buf, n + 1);
-		calendar_last.len = n;
-		calendar_last.secs = secs;
-		calendar_last.valid = 1;
+	if (n < len && n < sizeof(slot->text) && f == NULL) {
+		slot = &calendar_last[calendar_last_next++ % CALENDAR_FORMATS];
+		memcpy(slot->text, buf, n + 1);
+		slot->len = n;
+		slot->secs = secs;
+		slot->valid = 1;
 	}
 	return (n);
 }

@@ -12,6 +12,7 @@
 
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <openssl/params.h>
 
 #include "calendar.h"
 #include "channel.h"
@@ -421,12 +422,74 @@ channel_hmac_sha1(const void *key, size_t keylen, const void *msg, size_t len,
 	HMAC(EVP_sha1(), key, (int)keylen, msg, len, out, &outlen);
 }
 
+/*
+ * HMAC-SHA256 contexts keyed once and kept, for the last few keys: HMAC()
+ * fetched the algorithm, set its digest and hashed the key into its pads
+ * again for every message, which cost more than hashing a webhook's body.
+ * A site signs with a handful of secrets; a key made per message (Feishu's
+ * has the time in it) just takes a slot in turn.
+ */
+#define CHANNEL_HMAC_KEYS	8
+#define CHANNEL_HMAC_KEY_MAX	256
+
+static struct channel_hmac {
+	unsigned char	 key[CHANNEL_HMAC_KEY_MAX];
+	size_t		 keylen;
+	EVP_MAC_CTX	*ctx;
+} channel_hmacs[CHANNEL_HMAC_KEYS];
+static size_t	 channel_hmac_next;
+static EVP_MAC	*channel_hmac_mac;
+
+static EVP_MAC_CTX *
+channel_hmac_ctx(const void *key, size_t keylen)
+{
+	struct channel_hmac	*h;
+	OSSL_PARAM		 params[2];
+	size_t			 i;
+
+	for (i = 0; i < CHANNEL_HMAC_KEYS; i++) {
+		h = &channel_hmacs[i];
+		if (h->ctx != NULL && h->keylen == keylen &&
+		    memcmp(h->key, key, keylen) == 0)
+			return (h->ctx);
+	}
+	if (keylen > CHANNEL_HMAC_KEY_MAX)
+		return (NULL);
+	if (channel_hmac_mac == NULL &&
+	    (channel_hmac_mac = EVP_MAC_fetch(NULL, "HMAC", NULL)) == NULL)
+		return (NULL);
+	h = &channel_hmacs[channel_hmac_next++ % CHANNEL_HMAC_KEYS];
+	EVP_MAC_CTX_free(h->ctx);
+	explicit_bzero(h->key, sizeof(h->key));
+	h->keylen = 0;
+	params[0] = OSSL_PARAM_construct_utf8_string("digest", "SHA256", 0);
+	params[1] = OSSL_PARAM_construct_end();
+	if ((h->ctx = EVP_MAC_CTX_new(channel_hmac_mac)) == NULL ||
+	    EVP_MAC_init(h->ctx, key, keylen, params) != 1) {
+		EVP_MAC_CTX_free(h->ctx);
+		h->ctx = NULL;
+		return (NULL);
+	}
+	memcpy(h->key, key, keylen);
+	h->keylen = keylen;
+	return (h->ctx);
+}
+
 void
 channel_hmac_sha256(const void *key, size_t keylen, const void *msg,
     size_t len, unsigned char out[CHANNEL_SHA256_LEN])
 {
-	unsigned int	outlen = CHANNEL_SHA256_LEN;
+	EVP_MAC_CTX	*ctx;
+	unsigned int	 outlen = CHANNEL_SHA256_LEN;
+	size_t		 n;
 
+	/* A NULL key starts again from the pads the key left. */
+	if ((ctx = channel_hmac_ctx(key, keylen)) != NULL &&
+	    EVP_MAC_init(ctx, NULL, 0, NULL) == 1 &&
+	    EVP_MAC_update(ctx, msg, len) == 1 &&
+	    EVP_MAC_final(ctx, out, &n, CHANNEL_SHA256_LEN) == 1 &&
+	    n == CHANNEL_SHA256_LEN)
+		return;
 	HMAC(EVP_sha256(), key, (int)keylen, msg, len, out, &outlen);
 }
 

@@ -20,6 +20,7 @@
 #include "calendar.h"
 #include "clock.h"
 #include "engine.h"
+#include "jsonw.h"
 #include "log.h"
 #include "match.h"
 #include "message.h"
@@ -741,16 +742,13 @@ engine_message_key(char key[36])
 static int
 engine_outbox_insert(struct engine *e, const char *key, const char *incident,
     int64_t obligation, const char *channel, const char *recipient,
-    const char *role, json_t *body, int64_t deadline)
+    const char *role, const char *body, int64_t deadline)
 {
-	char	*text;
-	int	 rc;
+	int	rc;
 
-	text = json_dumps(body, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	rc = store_run(e->store, STMT_OUTBOX_INSERT, "titi" "tttt" "ii", key,
-	    clock_now(), incident, obligation, channel, recipient, role, text,
+	    clock_now(), incident, obligation, channel, recipient, role, body,
 	    clock_now(), deadline);
-	free(text);
 	if (rc == 0)
 		e->notified++;
 	return (rc);
@@ -786,10 +784,10 @@ engine_notify_one(const struct recipient *r, void *arg)
 	struct notify_ctx	*n = arg;
 	struct engine		*e = n->e;
 	const struct scope	*s = n->s;
+	struct message_note	 note;
 	char			 key[36], at[CALENDAR_TIME_MAX], *link, *text;
-	json_t			*o, *mobiles;
+	char			*body;
 	int64_t			 now = clock_now();
-	size_t			 i;
 
 	if (n->failed || (n->skip_channel != NULL &&
 	    strcmp(r->channel, n->skip_channel) == 0))
@@ -799,31 +797,36 @@ engine_notify_one(const struct recipient *r, void *arg)
 	link = n->why != MESSAGE_UNDELIVERED ? engine_ack_link(e, s, r->id) :
 	    NULL;
 	text = engine_message(e, s, n->why, r, link);
-	o = json_pack("{s:s, s:s, s:s, s:s?, s:s?, s:s?, s:i, s:s?, s:s?, "
-	    "s:s?, s:i, s:s, s:s, s:s, s:s?, s:s, s:s?, s:s, s:s?}",
-	    "key", key, "reason", n->reason, "at", at,
-	    "incident", s->inc != NULL ? s->inc->key : NULL,
-	    "recurring", s->recurring,
-	    "unit", s->unit, "grade", s->inc != NULL ? s->inc->grade : 0,
-	    "procedure", s->procedure, "obligation", s->obligation,
-	    "policy", s->policy, "step", s->step, "role", n->role,
-	    "recipient", r->id, "recipient_name", r->name, "phone", r->phone,
-	    "channel", r->channel,
-	    "title", s->inc != NULL ? s->inc->title : NULL,
-	    "text", text, "ack_url", link);
+	memset(&note, 0, sizeof(note));
+	note.key = key;
+	note.reason = n->reason;
+	note.at = at;
+	note.incident = s->inc != NULL ? s->inc->key : NULL;
+	note.recurring = s->recurring;
+	note.unit = s->unit;
+	note.grade = s->inc != NULL ? s->inc->grade : 0;
+	note.procedure = s->procedure;
+	note.obligation = s->obligation;
+	note.policy = s->policy;
+	note.step = s->step;
+	note.role = n->role;
+	note.recipient = r->id;
+	note.recipient_name = r->name;
+	note.phone = r->phone;
+	note.channel = r->channel;
+	note.title = s->inc != NULL ? s->inc->title : NULL;
+	note.text = text;
+	note.ack_url = link;
+	note.mobiles = r->mobiles;
+	note.nmobiles = r->nmobiles;
+	body = message_note_json(&note);
 	free(text);
 	free(link);
-	if (r->nmobiles > 0) {
-		mobiles = json_array();
-		for (i = 0; i < r->nmobiles; i++)
-			json_array_append_new(mobiles, json_string(r->mobiles[i]));
-		json_object_set_new(o, "mobiles", mobiles);
-	}
 	if (engine_outbox_insert(e, key, s->inc != NULL ? s->inc->key : NULL,
-	    s->obligation_id, r->channel, r->id, n->role, o, now +
+	    s->obligation_id, r->channel, r->id, n->role, body, now +
 	    rules_site(e->rules)->notify_deadline) != 0)
 		n->failed = 1;
-	json_decref(o);
+	free(body);
 	if (!n->failed && engine_emit(e, s, "notify", n->role, r->id,
 	    r->channel, json_pack("{s:s}", "reason", n->reason)) != 0)
 		n->failed = 1;
@@ -1139,7 +1142,7 @@ engine_open(struct engine *e, struct record *ev, struct match_event *mev,
 		failed = 1;
 	match_set_clear(&set);
 	inc->grade = inc->worst_grade = grade;
-	text = json_dumps(procs, JSON_COMPACT);
+	text = jsonw_dumps(procs);
 	if (store_run(e->store, STMT_INCIDENT_INSERT, "ttttdd" "tiii", inc->key,
 	    inc->unit, inc->category, text, inc->grade, inc->worst_grade,
 	    inc->title, inc->opened_at, inc->occurred_at, inc->opened_at)
@@ -1548,7 +1551,7 @@ engine_submit(struct engine *e, struct record *ev, struct engine_result *res,
 			return (1);
 		}
 	}
-	body = json_dumps(ev->json, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	body = jsonw_dumps(ev->json);
 	rc = store_run(e->store, STMT_EVENT_INSERT, "ttttiit", ev->id,
 	    ev->type, ev->incident, ev->unit, ev->received_at,
 	    ev->occurred_at, body);
@@ -2018,7 +2021,7 @@ engine_undelivered(struct engine *e, const struct engine_undelivered *u)
 	struct scope	 s;
 	json_t		*body, *copy, *via;
 	const char	*incident, *role, *recipient, *reason;
-	char		 key[36];
+	char		 key[36], *text;
 	int		 rc;
 
 	if ((body = json_loads(u->body, 0, NULL)) == NULL)
@@ -2051,10 +2054,12 @@ engine_undelivered(struct engine *e, const struct engine_undelivered *u)
 			json_object_set_new(copy, "via", via);
 		}
 		json_array_append_new(via, json_string(u->channel));
+		text = jsonw_dumps(copy);
+		json_decref(copy);
 		rc = engine_outbox_insert(e, key, incident, u->obligation,
 		    u->fallback, recipient != NULL ? recipient : "", role,
-		    copy, u->deadline);
-		json_decref(copy);
+		    text, u->deadline);
+		free(text);
 		if (rc == 0)
 			rc = engine_emit(e, &s, "notify", role, recipient,
 			    u->fallback, json_pack("{s:s}", "reason",

@@ -21,6 +21,7 @@
 #include "daemon.h"
 #include "record.h"
 #include "http.h"
+#include "jsonw.h"
 #include "log.h"
 #include "rules.h"
 #include "tocsin.h"
@@ -85,15 +86,12 @@ http_send_reply(struct evhttp_request *req, int code, struct evbuffer *buf)
 	evhttp_send_reply(req, code, NULL, buf);
 }
 
+/* Answer with JSON text already written, which this takes and frees. */
 void
-http_reply_json(struct evhttp_request *req, int code, json_t *body)
+http_reply_json_take(struct evhttp_request *req, int code, char *text)
 {
 	struct evbuffer	*buf = evbuffer_new();
-	char		*text;
 
-	text = body != NULL ? json_dumps(body, JSON_COMPACT |
-	    JSON_PRESERVE_ORDER) : NULL;
-	json_decref(body);
 	if (text == NULL) {
 		/* A bug, not the client's doing: answer, and go on. */
 		log_warnx("http: cannot encode a %d reply", code);
@@ -108,6 +106,16 @@ http_reply_json(struct evhttp_request *req, int code, json_t *body)
 	    "Content-Type", "application/json; charset=utf-8");
 	http_send_reply(req, code, buf);
 	evbuffer_free(buf);
+}
+
+void
+http_reply_json(struct evhttp_request *req, int code, json_t *body)
+{
+	char	*text;
+
+	text = body != NULL ? jsonw_dumps(body) : NULL;
+	json_decref(body);
+	http_reply_json_take(req, code, text);
 }
 
 void

@@ -5,7 +5,8 @@
  * curl_multi_socket_action, then collect finished transfers.
  *
  * Ownership: a struct httpc_transfer owns its easy handle, header list,
- * body copy and response buffer, and is freed after its callback runs.
+ * body copy and response buffer, and is freed after its callback runs;
+ * its easy handle, reset, waits in httpc's idle list for the next one.
  */
 #include <sys/queue.h>
 
@@ -30,6 +31,8 @@ struct httpc {
 	struct event		*timer;
 	int			 running;
 	TAILQ_HEAD(, httpc_transfer) transfers;
+	CURL			*idle[HTTPC_CONNECTIONS_MAX];
+	size_t			 nidle;
 };
 
 struct httpc_socket {
@@ -52,6 +55,36 @@ struct httpc_transfer {
 	TAILQ_ENTRY(httpc_transfer) entry;
 };
 
+/*
+ * An easy handle: one a finished transfer left, or a new one.  Making one
+ * (curl_easy_init, and curl_easy_cleanup after) cost about a tenth of
+ * delivering a webhook; one that curl_easy_reset() has put back to its
+ * defaults is the same to every option we set, and holds no cookies, as
+ * none are turned on.
+ */
+static CURL *
+httpc_easy_get(struct httpc *h)
+{
+	CURL	*easy;
+
+	if (h->nidle > 0)
+		return (h->idle[--h->nidle]);
+	if ((easy = curl_easy_init()) == NULL)
+		fatalx("httpc: curl_easy_init failed");
+	return (easy);
+}
+
+static void
+httpc_easy_put(struct httpc *h, CURL *easy)
+{
+	if (h->nidle == nitems(h->idle)) {
+		curl_easy_cleanup(easy);
+		return;
+	}
+	curl_easy_reset(easy);
+	h->idle[h->nidle++] = easy;
+}
+
 /* Detach t, tell its owner how it ended, free it. */
 static void
 httpc_transfer_end(struct httpc *h, struct httpc_transfer *t,
@@ -60,7 +93,7 @@ httpc_transfer_end(struct httpc *h, struct httpc_transfer *t,
 	curl_multi_remove_handle(h->multi, t->easy);
 	TAILQ_REMOVE(&h->transfers, t, entry);
 	t->cb(r, t->arg);
-	curl_easy_cleanup(t->easy);
+	httpc_easy_put(h, t->easy);
 	curl_slist_free_all(t->headers);
 	free(t->body);
 	free(t->resp);
@@ -249,6 +282,8 @@ httpc_free(struct httpc *h)
 	r.retry_after = -1;
 	while ((t = TAILQ_FIRST(&h->transfers)) != NULL)
 		httpc_transfer_end(h, t, &r);
+	while (h->nidle > 0)
+		curl_easy_cleanup(h->idle[--h->nidle]);
 	curl_multi_cleanup(h->multi);
 	event_free(h->timer);
 	free(h);
@@ -291,8 +326,7 @@ httpc_request(struct httpc *h, const char *method, const char *url,
 	t->body = xmalloc(len + 1);
 	memcpy(t->body, body, len);
 	t->body[len] = '\0';
-	if ((t->easy = curl_easy_init()) == NULL)
-		fatalx("httpc: curl_easy_init failed");
+	t->easy = httpc_easy_get(h);
 	curl_easy_setopt(t->easy, CURLOPT_URL, url);
 	if (method != NULL && strcmp(method, "GET") == 0)
 		curl_easy_setopt(t->easy, CURLOPT_HTTPGET, 1L);
@@ -319,7 +353,7 @@ httpc_request(struct httpc *h, const char *method, const char *url,
 	if ((rc = curl_multi_add_handle(h->multi, t->easy)) != CURLM_OK) {
 		log_warnx("httpc: add_handle failed error=\"%s\"",
 		    curl_multi_strerror(rc));
-		curl_easy_cleanup(t->easy);
+		httpc_easy_put(h, t->easy);
 		curl_slist_free_all(t->headers);
 		free(t->body);
 		free(t);

@@ -2,11 +2,15 @@
  * Message templates (see message.h).  The defaults read like a duty
  * officer's call: what happened, to whom, what is due, what to do.  A
  * placeholder is checked when the rules load, so a typo is a load error
- * and never a "{titel}" in a leader's phone.
+ * and never a "{titel}" in a leader's phone.  A notification's JSON is
+ * written here as well, directly, with jansson's text as its reference.
  */
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
+#include "jsonw.h"
 #include "message.h"
 #include "xmalloc.h"
 
@@ -167,4 +171,104 @@ messages_free(struct messages *m)
 		free(m->v[i]);
 		m->v[i] = NULL;
 	}
+}
+
+/* Through jansson: the reference for what message_note_json() writes. */
+char *
+message_note_json_jansson(const struct message_note *n)
+{
+	json_t	*o, *mobiles;
+	char	*text;
+	size_t	 i;
+
+	o = json_pack("{s:s, s:s, s:s, s:s?, s:s?, s:s?, s:i, s:s?, s:s?, "
+	    "s:s?, s:i, s:s, s:s, s:s, s:s?, s:s, s:s?, s:s, s:s?}",
+	    "key", n->key, "reason", n->reason, "at", n->at,
+	    "incident", n->incident, "recurring", n->recurring,
+	    "unit", n->unit, "grade", n->grade,
+	    "procedure", n->procedure, "obligation", n->obligation,
+	    "policy", n->policy, "step", n->step, "role", n->role,
+	    "recipient", n->recipient, "recipient_name", n->recipient_name,
+	    "phone", n->phone, "channel", n->channel, "title", n->title,
+	    "text", n->text, "ack_url", n->ack_url);
+	if (n->nmobiles > 0) {
+		mobiles = json_array();
+		for (i = 0; i < n->nmobiles; i++)
+			json_array_append_new(mobiles,
+			    json_string(n->mobiles[i]));
+		json_object_set_new(o, "mobiles", mobiles);
+	}
+	text = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(o);
+	return (text);
+}
+
+/* One field as json_pack's "s" (may_be_null 0) or "s?" (1) packs it. */
+static int
+message_note_field(struct jsonw *b, const char *key, const char *value,
+    int may_be_null)
+{
+	if (value == NULL && !may_be_null)
+		return (-1);
+	jsonw_key(b, key);
+	if (value == NULL) {
+		jsonw_raw(b, "null", 4);
+		return (0);
+	}
+	return (jsonw_string(b, value, strlen(value)));
+}
+
+/*
+ * The caller frees the text, which is message_note_json_jansson()'s byte
+ * for byte (tests/unit/test_message.c): written directly because every
+ * notification makes one, and packing an object to write it cost as much
+ * as the row it goes into.  Where a field is not UTF-8 or is missing, the
+ * reference decides, as rarely as that happens.
+ */
+char *
+message_note_json(const struct message_note *n)
+{
+	struct jsonw	b;
+	size_t		i;
+	int		bad = 0;
+
+	jsonw_init(&b, 1024);
+	jsonw_open(&b, '{');
+	bad |= message_note_field(&b, "key", n->key, 0);
+	bad |= message_note_field(&b, "reason", n->reason, 0);
+	bad |= message_note_field(&b, "at", n->at, 0);
+	bad |= message_note_field(&b, "incident", n->incident, 1);
+	bad |= message_note_field(&b, "recurring", n->recurring, 1);
+	bad |= message_note_field(&b, "unit", n->unit, 1);
+	jsonw_int(&b, "grade", n->grade);
+	bad |= message_note_field(&b, "procedure", n->procedure, 1);
+	bad |= message_note_field(&b, "obligation", n->obligation, 1);
+	bad |= message_note_field(&b, "policy", n->policy, 1);
+	jsonw_int(&b, "step", n->step);
+	bad |= message_note_field(&b, "role", n->role, 0);
+	bad |= message_note_field(&b, "recipient", n->recipient, 0);
+	bad |= message_note_field(&b, "recipient_name", n->recipient_name, 0);
+	bad |= message_note_field(&b, "phone", n->phone, 1);
+	bad |= message_note_field(&b, "channel", n->channel, 0);
+	bad |= message_note_field(&b, "title", n->title, 1);
+	bad |= message_note_field(&b, "text", n->text, 0);
+	bad |= message_note_field(&b, "ack_url", n->ack_url, 1);
+	if (n->nmobiles > 0) {
+		jsonw_key(&b, "mobiles");
+		jsonw_open(&b, '[');
+		for (i = 0; i < n->nmobiles; i++) {
+			if (i > 0)
+				jsonw_raw(&b, ",", 1);
+			bad |= n->mobiles[i] == NULL ||
+			    jsonw_string(&b, n->mobiles[i],
+			    strlen(n->mobiles[i])) != 0;
+		}
+		jsonw_close(&b, ']');
+	}
+	jsonw_close(&b, '}');
+	if (bad || b.bad) {
+		jsonw_free(&b);
+		return (message_note_json_jansson(n));
+	}
+	return (jsonw_take(&b));
 }

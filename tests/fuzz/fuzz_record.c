@@ -6,7 +6,8 @@
  * Checked besides the sanitizers: a refused record says why; an accepted
  * one has its required fields, a grade of 0..4 and valid UTF-8, encodes
  * back to JSON, and normalising it again changes nothing.  The UTF-8
- * check that guards the body is compared with a decoder written here.
+ * check that guards the body is compared with a decoder written here,
+ * and jsonw's text of the body and of each record with jansson's.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -16,6 +17,7 @@
 #include <jansson.h>
 
 #include "calendar.h"
+#include "jsonw.h"
 #include "log.h"
 #include "record.h"
 #include "tocsin.h"
@@ -75,6 +77,18 @@ reference_utf8(const uint8_t *p, size_t len)
 	return (1);
 }
 
+/* jsonw writes what json_dumps() writes, or refuses what it refuses. */
+static void
+check_jsonw(const json_t *v)
+{
+	char	*fast = jsonw_dumps(v), *ref = json_dumps(v, JSON_COMPACT);
+
+	FUZZ_CHECK((fast == NULL) == (ref == NULL));
+	FUZZ_CHECK(fast == NULL || strcmp(fast, ref) == 0);
+	free(fast);
+	free(ref);
+}
+
 static int
 text_ok(json_t *v)
 {
@@ -113,6 +127,7 @@ check_record(json_t *in)
 	text = json_dumps(ev->json, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	FUZZ_CHECK(text != NULL);
 	free(text);
+	check_jsonw(ev->json);
 
 	/* Normalising is idempotent (times are kept to the second). */
 	again = record_parse(ev->json, FUZZ_NOW, &err);
@@ -154,6 +169,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    JSON_DECODE_ANY, &jerr);
 	if (body == NULL)
 		return (0);
+	check_jsonw(body);
 	if (json_is_array(body)) {
 		for (i = 0; i < json_array_size(body) && i < 1000; i++)
 			check_record(json_array_get(body, i));

@@ -30,6 +30,36 @@ fmt(int64_t v)
 	return (buf);
 }
 
+/* Remembered seconds give what was formatted, in any order, any zone. */
+static void
+test_format_remembered(void **state)
+{
+	static const char *times[] = {
+		"2026-03-02T09:00:00+08:00", "2026-03-02T11:00:00+08:00",
+		"2026-03-02T09:00:01+08:00", "2026-03-02T01:00:05Z",
+		"2026-10-01T00:00:00+08:00", "2027-01-01T08:00:00+08:00",
+	};
+	char	*cause = NULL;
+	size_t	 i, j;
+
+	for (j = 0; j < 5; j++) {
+		for (i = 0; i < nitems(times); i++) {
+			if ((i + j) % 3 == 0)
+				continue;
+			assert_string_equal(fmt(t(times[i])), i == 3 ?
+			    "2026-03-02T09:00:05+08:00" : times[i]);
+			/* The same second, with its milliseconds. */
+			assert_string_equal(fmt(t(times[i]) + 999),
+			    i == 3 ? "2026-03-02T09:00:05+08:00" : times[i]);
+		}
+	}
+	assert_string_equal(fmt(-1500), "1970-01-01T07:59:58+08:00");
+	assert_int_equal(calendar_set_zone("UTC", &cause), 0);
+	assert_string_equal(fmt(t(times[0])), "2026-03-02T01:00:00Z");
+	assert_int_equal(calendar_set_zone("Asia/Shanghai", &cause), 0);
+	assert_string_equal(fmt(t(times[0])), times[0]);
+}
+
 static void
 test_durations(void **state)
 {
@@ -206,6 +236,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_durations),
+		cmocka_unit_test(test_format_remembered),
 		cmocka_unit_test(test_rfc3339),
 		cmocka_unit_test(test_add_elapsed),
 		cmocka_unit_test(test_add_calendar_days),

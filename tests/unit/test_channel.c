@@ -11,6 +11,8 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 
 #include "channel.h"
 
@@ -44,6 +46,35 @@ test_hmac(void **state)
 	assert_string_equal(b64,
 	    "/XrbFSwF74Dcz1Ch+kwF1aPsbalVdfwxKufF0JGDY1E=");
 	free(b64);
+}
+
+/* Kept keyed contexts give HMAC()'s answer, old keys, new and evicted. */
+static void
+test_hmac_keys(void **state)
+{
+	unsigned char	key[300], msg[2000], fast[CHANNEL_SHA256_LEN];
+	unsigned char	ref[CHANNEL_SHA256_LEN];
+	unsigned int	len;
+	size_t		i, round, keylen, msglen;
+
+	for (i = 0; i < sizeof(key); i++)
+		key[i] = (unsigned char)(i * 7 + 1);
+	for (i = 0; i < sizeof(msg); i++)
+		msg[i] = (unsigned char)(i * 13 + 5);
+	for (round = 0; round < 3; round++) {
+		for (i = 0; i < 20; i++) {
+			/* 0, 1, 64 (a block), 65 (hashed first), 300. */
+			keylen = (size_t[]){ 0, 1, 31, 64, 65, 256, 257,
+			    300 }[i % 8];
+			msglen = (i * 97 + round * 31) % sizeof(msg);
+			key[0] = (unsigned char)(i % 12);
+			channel_hmac_sha256(key, keylen, msg, msglen, fast);
+			len = sizeof(ref);
+			HMAC(EVP_sha256(), key, (int)keylen, msg, msglen, ref,
+			    &len);
+			assert_memory_equal(fast, ref, sizeof(ref));
+		}
+	}
 }
 
 static void
@@ -124,6 +155,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_hmac),
+		cmocka_unit_test(test_hmac_keys),
 		cmocka_unit_test(test_urlencode),
 		cmocka_unit_test(test_utf8_fit),
 		cmocka_unit_test(test_mobiles),

@@ -262,6 +262,71 @@ test_nearest_template_wins(void **state)
 	rules_free(w.rules);
 }
 
+static void
+same_note(const struct message_note *n)
+{
+	char	*fast = message_note_json(n);
+	char	*ref = message_note_json_jansson(n);
+
+	if (ref == NULL)
+		assert_null(fast);
+	else {
+		assert_non_null(fast);
+		assert_string_equal(fast, ref);
+	}
+	free(fast);
+	free(ref);
+}
+
+/* The outbox body written directly is jansson's, field for field. */
+static void
+test_note_json(void **state)
+{
+	static const char *const mobiles[] = { "+8613800000000", "1390000" };
+	static const char *const bad_mobiles[] = { "ok", "\xff", NULL };
+	struct message_note	 n;
+
+	memset(&n, 0, sizeof(n));
+	n.key = "tn_019c8f0e1a2b3c4d5e6f7a8b9c0d1e2f";
+	n.reason = "opened";
+	n.at = "2026-03-02T09:00:00+08:00";
+	n.role = "office";
+	n.recipient = "duty";
+	n.recipient_name = "值班员";
+	n.channel = "hook";
+	n.text = "【较大】bench incident 1：请于 2026-03-02 11:00 前研判定级";
+	same_note(&n);		/* the optional ones as null */
+	n.incident = "inc-1";
+	n.unit = "hospital-a";
+	n.grade = 3;
+	n.procedure = "bench";
+	n.obligation = "assessment";
+	n.policy = "standard";
+	n.step = 2;
+	n.phone = "+8613800000000";
+	n.title = "a \"quoted\" title\n\t\x01 / 门户 🚨";
+	n.ack_url = "https://duty.example/ack/0123";
+	same_note(&n);
+	n.mobiles = mobiles;
+	n.nmobiles = 2;
+	same_note(&n);
+	n.recurring = "daily";
+	n.incident = NULL;
+	n.grade = -1;
+	same_note(&n);
+
+	/* Where jansson refuses, or leaves out, it decides. */
+	n.mobiles = bad_mobiles;
+	n.nmobiles = 3;
+	same_note(&n);
+	n.nmobiles = 0;
+	n.title = "bad \xc0\x80 utf-8";
+	same_note(&n);
+	n.title = NULL;
+	n.text = NULL;
+	same_note(&n);
+}
+
 int
 main(void)
 {
@@ -269,6 +334,7 @@ main(void)
 		cmocka_unit_test(test_render_and_check),
 		cmocka_unit_test(test_bad_templates_refused),
 		cmocka_unit_test(test_nearest_template_wins),
+		cmocka_unit_test(test_note_json),
 	};
 
 	return (cmocka_run_group_tests(tests, unit_setup, unit_teardown));
