@@ -238,14 +238,23 @@ $(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_BUILD)/libtocsin.a \
 $(FUZZ_BUILD):
 	mkdir -p $@
 
-fuzz-build: $(FUZZ_BINS)
+# fuzz_rules starts from the packs and the hostile rules as they are now,
+# copied here at each build, besides its own seeds in tests/fuzz/corpus.
+FUZZ_RULE_SEEDS	 = $(wildcard rules/*/*.lua) $(wildcard tests/e2e/hostile/*.lua)
+$(FUZZ_BUILD)/seeds/fuzz_rules: $(FUZZ_RULE_SEEDS) | $(FUZZ_BUILD)
+	$(Q)rm -rf $@ && mkdir -p $@
+	$(Q)for f in $(FUZZ_RULE_SEEDS); do \
+	    cp "$$f" "$@/$$(echo "$$f" | tr / -)"; done
+
+fuzz-build: $(FUZZ_BINS) $(FUZZ_BUILD)/seeds/fuzz_rules
 
 fuzz: fuzz-build
 	@set -e; for t in $(FUZZ_TARGETS); do \
 	    echo "== $$t for $(FUZZ_SECONDS)s"; \
 	    mkdir -p $(FUZZ_BUILD)/corpus/$$t $(FUZZ_BUILD)/artifacts/$$t; \
 	    $(FUZZ_BUILD)/$$t $(FUZZ_RUN) -max_total_time=$(FUZZ_SECONDS) \
-		$(FUZZ_BUILD)/corpus/$$t tests/fuzz/corpus/$$t; done
+		$(FUZZ_BUILD)/corpus/$$t tests/fuzz/corpus/$$t \
+		$$(ls -d $(FUZZ_BUILD)/seeds/$$t 2>/dev/null); done
 
 fuzz-check: fuzz-build
 	@set -e; for t in $(FUZZ_TARGETS); do \
@@ -253,13 +262,15 @@ fuzz-check: fuzz-build
 	    mkdir -p $(FUZZ_BUILD)/artifacts/$$t; \
 	    $(FUZZ_BUILD)/$$t $(FUZZ_RUN) \
 		$$(find tests/fuzz/corpus/$$t tests/fuzz/regressions/$$t \
-		-type f 2>/dev/null | sort) >$(FUZZ_BUILD)/$$t.replay.log 2>&1 || \
+		$(FUZZ_BUILD)/seeds/$$t -type f 2>/dev/null | sort) \
+		>$(FUZZ_BUILD)/$$t.replay.log 2>&1 || \
 		{ tail -40 $(FUZZ_BUILD)/$$t.replay.log; exit 1; }; \
 	    echo "== $$t for $(FUZZ_CHECK_SECONDS)s"; \
 	    rm -rf $(FUZZ_BUILD)/check/$$t; mkdir -p $(FUZZ_BUILD)/check/$$t; \
 	    $(FUZZ_BUILD)/$$t $(FUZZ_RUN) \
 		-max_total_time=$(FUZZ_CHECK_SECONDS) \
 		$(FUZZ_BUILD)/check/$$t tests/fuzz/corpus/$$t \
+		$$(ls -d $(FUZZ_BUILD)/seeds/$$t 2>/dev/null) \
 		>$(FUZZ_BUILD)/$$t.check.log 2>&1 || \
 		{ tail -40 $(FUZZ_BUILD)/$$t.check.log; exit 1; }; \
 	    grep -h '^stat::number_of_executed_units' \
