@@ -152,8 +152,7 @@ store_checkpoint_hook(void *arg, sqlite3 *db, const char *name, int pages)
 
 /*
  * Start checkpointing the database writer has open at path, with the same
- * synchronous mode.  NULL and *cause set on failure; the writer is left
- * checkpointing for itself.
+ * synchronous mode.  NULL and *cause set on failure.
  */
 struct store_checkpoint *
 store_checkpoint_start(sqlite3 *writer, const char *path, const char *sync,

@@ -396,8 +396,9 @@ store_open(const char *path, const char *sync, char **cause)
 	 * outbox tables, every request.  In a temporary file that was a
 	 * 4 KiB write(2) each; in memory it is a copy.
 	 *
-	 * journal_size_limit: the checkpointer lets a burst grow the WAL to
-	 * hundreds of MiB; when the WAL starts again, the file is cut back.
+	 * journal_size_limit: while the checkpointer chases a writer that
+	 * never pauses, the WAL grows to its 64 MiB backstop and a little
+	 * past it; when the WAL starts again, the file is cut back.
 	 */
 	xasprintf(&sql, "PRAGMA journal_mode = WAL; PRAGMA synchronous = %s; "
 	    "PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY; "
@@ -661,7 +662,6 @@ store_info(struct store *s, struct store_info *info)
 		sqlite3_reset(st);
 	return (rc == SQLITE_ROW ? 0 : -1);
 }
-
 
 /* The WAL and its checkpoints, for GET /metrics; zeros in memory. */
 void
