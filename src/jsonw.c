@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "jsonw.h"
+#include "record.h"
 #include "xmalloc.h"
 
 /* Deeper than any body jansson parses (2048): a loop, or not ours. */
@@ -94,36 +95,6 @@ jsonw_close(struct jsonw *b, char c)
 	jsonw_char(b, c);
 }
 
-/*
- * The length of the UTF-8 sequence at p, or 0 if it is not strict UTF-8
- * (the rules of record_valid_utf8 and of jansson).
- */
-static size_t
-jsonw_utf8(const unsigned char *p, const unsigned char *end)
-{
-	unsigned int	c = p[0];
-	size_t		n, i;
-
-	if (c >= 0xc2 && c <= 0xdf)
-		n = 1;
-	else if (c >= 0xe0 && c <= 0xef)
-		n = 2;
-	else if (c >= 0xf0 && c <= 0xf4)
-		n = 3;
-	else
-		return (0);
-	if ((size_t)(end - p - 1) < n)
-		return (0);
-	if ((c == 0xe0 && p[1] < 0xa0) || (c == 0xed && p[1] > 0x9f) ||
-	    (c == 0xf0 && p[1] < 0x90) || (c == 0xf4 && p[1] > 0x8f))
-		return (0);
-	for (i = 1; i <= n; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return (0);
-	}
-	return (n + 1);
-}
-
 /* A quoted string; -1 (and b->bad) when s is not UTF-8. */
 int
 jsonw_string(struct jsonw *b, const char *s, size_t len)
@@ -144,7 +115,7 @@ jsonw_string(struct jsonw *b, const char *s, size_t len)
 			continue;
 		}
 		if (c >= 0x80) {
-			if ((n = jsonw_utf8(p, end)) == 0) {
+			if ((n = record_utf8_len(p, end)) == 0) {
 				b->p[b->len] = '\0';
 				b->bad = 1;
 				return (-1);

@@ -64,36 +64,49 @@ record_type_needs_incident(const char *type)
 	return (0);
 }
 
-/* Strict UTF-8: no overlongs, no surrogates, nothing above U+10FFFF. */
+/*
+ * The length of the UTF-8 sequence at p (1 for ASCII), or 0 if it is not
+ * strict UTF-8: no overlongs, no surrogates, nothing above U+10FFFF.
+ * jansson's rules too, so jsonw.c writes what json_string() accepts.
+ */
+size_t
+record_utf8_len(const unsigned char *p, const unsigned char *end)
+{
+	unsigned int	c = p[0];
+	size_t		n, i;
+
+	if (c < 0x80)
+		return (1);
+	if (c >= 0xc2 && c <= 0xdf)
+		n = 1;
+	else if (c >= 0xe0 && c <= 0xef)
+		n = 2;
+	else if (c >= 0xf0 && c <= 0xf4)
+		n = 3;
+	else
+		return (0);
+	if ((size_t)(end - p - 1) < n)
+		return (0);
+	if ((c == 0xe0 && p[1] < 0xa0) || (c == 0xed && p[1] > 0x9f) ||
+	    (c == 0xf0 && p[1] < 0x90) || (c == 0xf4 && p[1] > 0x8f))
+		return (0);
+	for (i = 1; i <= n; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return (0);
+	}
+	return (n + 1);
+}
+
 int
 record_valid_utf8(const char *s, size_t len)
 {
 	const unsigned char	*p = (const unsigned char *)s;
 	const unsigned char	*end = p + len;
-	unsigned int		 c, n, i;
+	size_t			 n;
 
-	while (p < end) {
-		c = *p++;
-		if (c < 0x80)
-			continue;
-		if (c >= 0xc2 && c <= 0xdf)
-			n = 1;
-		else if (c >= 0xe0 && c <= 0xef)
-			n = 2;
-		else if (c >= 0xf0 && c <= 0xf4)
-			n = 3;
-		else
+	for (; p < end; p += n) {
+		if ((n = record_utf8_len(p, end)) == 0)
 			return (0);
-		if ((size_t)(end - p) < n)
-			return (0);
-		if ((c == 0xe0 && p[0] < 0xa0) || (c == 0xed && p[0] > 0x9f) ||
-		    (c == 0xf0 && p[0] < 0x90) || (c == 0xf4 && p[0] > 0x8f))
-			return (0);
-		for (i = 0; i < n; i++) {
-			if ((p[i] & 0xc0) != 0x80)
-				return (0);
-		}
-		p += n;
 	}
 	return (1);
 }
