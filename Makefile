@@ -64,7 +64,7 @@ UNIT_TESTS = test_calendar test_record test_jsonw test_timer test_timeline \
 	     test_metrics
 UNIT_BINS  = $(UNIT_TESTS:%=$(BUILD)/tests/%)
 
-.PHONY: all run check check-plain check-asan unit e2e rules-test bench deps deps-build \
+.PHONY: all run check check-plain check-asan unit e2e rules-test bench bench-bins deps deps-build \
 	fuzz fuzz-build fuzz-check clean \
 	install uninstall
 
@@ -126,8 +126,9 @@ rules-test: all
 	    $(BUILD)/tocsind -c $$site --check; done
 	$(BUILD)/tocsinctl test $(wildcard rules/*/tests/*.json)
 
+# The benchmarks' programs are built too, so that they keep compiling.
 check-plain:
-	$(MAKE) unit rules-test e2e
+	$(MAKE) unit rules-test e2e bench-bins
 
 check-asan:
 	$(MAKE) BUILD=build/asan OPTFLAGS="-O1 -g -fno-omit-frame-pointer" \
@@ -146,7 +147,9 @@ check: deps
 # Alertmanager and gnuplot, which `sh .ci/deps bench` installs; `make
 # check` needs none of them.  About 8 minutes.
 BENCH_BINS = $(BUILD)/tests/bench_rules $(BUILD)/tests/bench_scale \
-	     $(BUILD)/tests/sink
+	     $(BUILD)/tests/sink $(BUILD)/tests/ceiling
+
+bench-bins: $(BENCH_BINS)
 
 bench: all $(BENCH_BINS)
 	@sh .ci/deps bench
@@ -176,6 +179,13 @@ $(BUILD)/tests/bench_scale: tests/bench/bench_scale.c $(CORE_OBJS) | $(BUILD)/te
 
 # The loopback webhook sink bench_delivery.py sends to.
 $(BUILD)/tests/sink: tests/bench/sink.c | $(BUILD)/tests
+	@printf '  BENCH %s\n' $@
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+# tocsin's front door and curl client with nothing between, for the ceiling
+# bench_ingest.py measures beside tocsind and Alertmanager.
+$(BUILD)/tests/ceiling: tests/bench/ceiling.c $(BUILD)/httpc.o $(BUILD)/log.o \
+	    $(BUILD)/xmalloc.o | $(BUILD)/tests
 	@printf '  BENCH %s\n' $@
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 

@@ -2,7 +2,8 @@
 """Durable ingest of the real daemon beside Prometheus Alertmanager.
 
     python3 tests/bench/bench_ingest.py [--build build] [--seconds 10]
-        [--repeat 3] [--connections 2,64] [--results DIR] [--no-alertmanager]
+        [--repeat 3] [--connections 2,64] [--results DIR]
+        [--products tocsin,alertmanager,ceiling,ceiling-bare]
 
 Both products take the same load from the same load generator, Debian's
 wrk with tests/bench/wrk_events.lua: every request POSTs one new event
@@ -20,9 +21,16 @@ one webhook per new incident or alert to the same loopback C sink
   group_wait 0s, group_interval 1h, repeat_interval 24h, and a webhook
   receiver at the sink: so each new alert makes its own webhook.  Alerts
   are POSTed to /api/v2/alerts, one a request.  It keeps them in memory.
+- the ceiling (build/tests/ceiling, tests/bench/ceiling.c): tocsin's I/O
+  at the edges and nothing between.  The same evhttp front door parses
+  each event with jansson and answers 202; "ceiling" also sends one
+  webhook per event to the sink through tocsin's own curl-multi client,
+  "ceiling-bare" sends none.  Nothing stored, no rules: what this machine
+  allows any server of tocsin's shape, so a target above it cannot be met
+  by tuning what lies between.
 
 Runs are interleaved (tocsin 2, tocsin 64, Alertmanager 2, Alertmanager
-64, then again) with a fresh process of each product per round; after
+64, the ceilings, then again) with a fresh process of each product per round; after
 each run the bench waits until the sink has had every webhook, and says
 how long that took.  Figures are medians over --repeat rounds.  Prints one
 figure a line with its method beside it; writes ingest.dat and, when
@@ -46,6 +54,7 @@ import bench_delivery as bd
 HERE = os.path.dirname(os.path.abspath(__file__))
 ALERTMANAGER = "/usr/bin/prometheus-alertmanager"
 WRK_THREADS = 2
+NCPU = os.cpu_count()
 DRAIN_TIMEOUT = 180.0
 
 
@@ -139,6 +148,11 @@ class Product:
             cmd = [args.tocsind, "-c", os.path.join(self.dir, "site.lua"),
                    "--db", os.path.join(self.dir, "tocsin.db"), "--log-level", "warn"]
             self.path, self.ready = "/v1/events", "/healthz"
+        elif name.startswith("ceiling"):
+            cmd = [os.path.join(args.build, "tests", "ceiling"), str(self.port)]
+            if name == "ceiling":
+                cmd[1:1] = ["-w", f"http://127.0.0.1:{sink_port}/hook"]
+            self.path, self.ready = "/v1/events", "/healthz"
         else:
             with open(os.path.join(self.dir, "am.yml"), "w") as f:
                 f.write(alertmanager_config(sink_port))
@@ -161,6 +175,14 @@ class Product:
         return rc
 
 
+def machine_cpu():
+    """(busy, total) jiffies of all cores so far, from /proc/stat."""
+    with open("/proc/stat") as f:
+        fields = [int(x) for x in f.readline().split()[1:]]
+    idle = fields[3] + fields[4]            # idle, iowait
+    return sum(fields) - idle, sum(fields)
+
+
 def run_wrk(product, conns, seconds, tag):
     url = f"http://127.0.0.1:{product.port}{product.path}"
     cmd = ["wrk", f"-t{WRK_THREADS}", f"-c{conns}", f"-d{seconds}s", "--timeout", "10s",
@@ -179,7 +201,7 @@ def drain(sink_port, target, timeout=DRAIN_TIMEOUT):
     return time.monotonic() - start
 
 
-def one_round(args, rnd, sink_port, tmp):
+def one_round(args, rnd, sink, sink_port, tmp):
     results = []
     for name in args.products:
         product = Product(name, args, sink_port, tmp)
@@ -189,30 +211,39 @@ def one_round(args, rnd, sink_port, tmp):
             for conns in args.conns:
                 before = bd.sink_requests(sink_port)
                 cpu0 = bd.cpu_seconds(product.proc.pid)
+                sink0 = bd.cpu_seconds(sink.pid)
+                busy0, all0 = machine_cpu()
                 w = run_wrk(product, conns, args.seconds, f"r{rnd}c{conns}")
                 cpu = bd.cpu_seconds(product.proc.pid) - cpu0
+                sink_cpu = bd.cpu_seconds(sink.pid) - sink0
+                busy1, all1 = machine_cpu()
                 ok = w["requests"] - w["status"]
                 total += ok
+                hooks = 0 if name == "ceiling-bare" else ok
                 at_end = bd.sink_requests(sink_port) - before
-                took = drain(sink_port, before + ok)
+                took = drain(sink_port, before + hooks)
                 rss, hwm = rss_kib(product.proc.pid)
                 r = dict(w, product=name, conns=conns, round=rnd, ok=ok,
                          rate=w["requests"] / w["seconds"], cpu=cpu / w["seconds"],
+                         sink_cpu=sink_cpu / w["seconds"],
+                         busy=(busy1 - busy0) / max(1, all1 - all0),
+                         machine_us=1e6 * (busy1 - busy0) / bd.CLK_TCK / max(1, w["requests"]),
                          e2e=ok / (w["seconds"] + (took or 0)),
-                         hooks_during=at_end, drain_s=took, rss_kib=rss, hwm_kib=hwm,
+                         hooks_during=at_end, hooks=hooks, drain_s=took, rss_kib=rss, hwm_kib=hwm,
                          rss0_kib=rss0, held=total)
                 results.append(r)
                 progress(f"round {rnd} {name:12s} {conns:3d} conns: {r['rate']:8.0f}/s "
                          f"p50 {w['p50_us'] / 1000:.2f} ms p99 {w['p99_us'] / 1000:.2f} ms "
                          f"non-2xx {w['status']} errors {w['connect'] + w['read'] + w['write'] + w['timeout']} "
-                         f"cpu {100 * r['cpu']:.0f}% webhooks during {at_end} drain "
+                         f"cpu {100 * r['cpu']:.0f}% sink {100 * r['sink_cpu']:.0f}% "
+                         f"machine {100 * r['busy']:.0f}% webhooks during {at_end} drain "
                          f"{'-' if took is None else f'{took:.1f} s'} rss {rss // 1024} MiB")
                 if took is None:
                     raise RuntimeError(f"{name}: the sink had not had every webhook "
                                        f"{DRAIN_TIMEOUT:.0f} s after the run")
         finally:
-            if product.stop() not in (0, None) and name == "tocsin":
-                raise RuntimeError("tocsind did not exit 0 after SIGTERM")
+            if product.stop() not in (0, None) and name != "alertmanager":
+                raise RuntimeError(f"{name} did not exit 0 after SIGTERM")
     return results
 
 
@@ -228,15 +259,20 @@ def report(args, results):
     what = {"tocsin": "tocsin durable ingest (synchronous=FULL, each event opens an "
                       "incident: 1 signed webhook, 1 obligation, every 202 after its commit)",
             "alertmanager": "Alertmanager 0.25 POST /api/v2/alerts (one webhook per new alert, "
-                            "memory only)"}
+                            "memory only)",
+            "ceiling": "ceiling: tocsin's evhttp front door and curl client alone (parse, 202, "
+                       "1 webhook an event; nothing stored, no rules)",
+            "ceiling-bare": "ceiling-bare: tocsin's evhttp front door alone (parse, 202; "
+                            "no webhook, nothing stored)"}
     for name in args.products:
         for conns in args.conns:
             rs = [r for r in results if r["product"] == name and r["conns"] == conns]
             m = {k: med([r[k] for r in rs]) for k in
-                 ("rate", "p50_us", "p99_us", "max_us", "cpu", "drain_s", "e2e")}
+                 ("rate", "p50_us", "p99_us", "max_us", "cpu", "sink_cpu", "busy",
+                  "machine_us", "drain_s", "e2e")}
             m["non2xx"] = sum(r["status"] for r in rs)
             m["errors"] = sum(r["connect"] + r["read"] + r["write"] + r["timeout"] for r in rs)
-            m["hooks_frac"] = med([r["hooks_during"] / max(1, r["ok"]) for r in rs])
+            m["hooks_frac"] = med([r["hooks_during"] / max(1, r["hooks"]) for r in rs])
             table[(name, conns)] = m
             label = f"{what[name]}, {conns} connections, {method}"
             print(f"{m['rate']:8.0f} events/s  {label}")
@@ -246,6 +282,17 @@ def report(args, results):
                   f"({m['errors']} socket errors or time-outs)")
             print(f"{100 * m['cpu']:8.0f} % CPU  {name}, {conns} connections, user+system "
                   f"during the run (2 cores; wrk has the rest)")
+            print(f"{100 * m['busy']:8.0f} % busy  the whole machine during the run, {name}, "
+                  f"{conns} connections (all cores, /proc/stat; the sink took "
+                  f"{100 * m['sink_cpu']:.0f} % of a core)")
+            m["bound"] = NCPU * 1e6 / m["machine_us"]
+            print(f"{m['machine_us']:8.1f} us CPU/event  the whole machine, {name} with wrk and "
+                  f"the sink, {conns} connections (busy time / requests)")
+            print(f"{m['bound']:8.0f} events/s  {name}, {conns} connections, if all {NCPU} cores "
+                  f"were busy with the same work (cores / CPU per event): the most any split "
+                  f"among threads could give")
+            if name == "ceiling-bare":
+                continue
             print(f"{100 * m['hooks_frac']:8.0f} %  of the webhooks at the sink by the end of "
                   f"the run, {name}, {conns} connections; all of them {m['drain_s']:.1f} s later")
             print(f"{m['e2e']:8.0f} events/s  {name}, {conns} connections, counted until the "
@@ -258,7 +305,27 @@ def report(args, results):
                   f"{a['p99_us'] / 1000:.1f} ms)")
             print(f"{t['e2e'] / a['e2e']:8.2f} x  tocsin / Alertmanager events/s counted until "
                   f"the last webhook, {conns} connections")
+            print(f"{t['bound'] / a['rate']:8.2f} x  tocsin / Alertmanager events/s, {conns} "
+                  f"connections, tocsin on all {NCPU} cores (its CPU per event), "
+                  f"Alertmanager as measured")
+        for name in ("ceiling", "ceiling-bare"):
+            if (name, conns) in table and ("alertmanager", conns) in table:
+                c, a = table[(name, conns)], table[("alertmanager", conns)]
+                print(f"{c['rate'] / a['rate']:8.2f} x  {name} / Alertmanager events/s, "
+                      f"{conns} connections: the most any server of tocsin's shape gets here"
+                      f"{'' if name == 'ceiling' else ' without sending a webhook'}")
+            if (name, conns) in table and ("alertmanager", conns) in table:
+                c, a = table[(name, conns)], table[("alertmanager", conns)]
+                print(f"{c['bound'] / a['rate']:8.2f} x  {name} / Alertmanager events/s, "
+                      f"{conns} connections, {name} on all {NCPU} cores (its CPU per event), "
+                      f"Alertmanager as measured")
+            if (name, conns) in table and ("tocsin", conns) in table:
+                t, c = table[("tocsin", conns)], table[(name, conns)]
+                print(f"{t['rate'] / c['rate']:8.2f} x  tocsin / {name} events/s, {conns} "
+                      f"connections: the share of the ceiling tocsin reaches")
     for name in args.products:
+        if name.startswith("ceiling"):
+            continue
         rs = [r for r in results if r["product"] == name and r["conns"] == args.conns[-1]]
         per = med([1024 * (r["rss_kib"] - r["rss0_kib"]) / max(1, r["held"]) for r in rs])
         rss = med([r["rss_kib"] for r in rs]) / 1024
@@ -273,14 +340,18 @@ def write_plot(args, table):
     with open(dat, "w") as f:
         f.write("# connections  tocsin_events_s  alertmanager_events_s  "
                 "tocsin_p50_ms  alertmanager_p50_ms  tocsin_p99_ms  alertmanager_p99_ms  "
-                "tocsin_until_last_webhook_s  alertmanager_until_last_webhook_s\n")
+                "tocsin_until_last_webhook_s  alertmanager_until_last_webhook_s  "
+                "ceiling_events_s  ceiling_bare_events_s\n")
         for conns in args.conns:
             t = table.get(("tocsin", conns), {})
             a = table.get(("alertmanager", conns), {})
+            c = table.get(("ceiling", conns), {})
+            b = table.get(("ceiling-bare", conns), {})
             f.write(f"{conns} {t.get('rate', 0):.0f} {a.get('rate', 0):.0f} "
                     f"{t.get('p50_us', 0) / 1000:.3f} {a.get('p50_us', 0) / 1000:.3f} "
                     f"{t.get('p99_us', 0) / 1000:.3f} {a.get('p99_us', 0) / 1000:.3f} "
-                    f"{t.get('e2e', 0):.0f} {a.get('e2e', 0):.0f}\n")
+                    f"{t.get('e2e', 0):.0f} {a.get('e2e', 0):.0f} "
+                    f"{c.get('rate', 0):.0f} {b.get('rate', 0):.0f}\n")
     draw_plot(dat, os.path.join(args.results, "ingest.png"))
 
 
@@ -290,28 +361,45 @@ def draw_plot(dat, png):
         progress("no gnuplot: ingest.png not drawn")
         return
     # Clustered histograms: with n columns and a gap of 1, bar i of the
-    # cluster at x is centred at x + (i - (n - 1) / 2) / (n + 1).
+    # cluster at x is centred at x + (i - (n - 1) / 2) / (n + 1).  Files
+    # written before the ceilings were measured have 9 columns.
+    with open(dat) as f:
+        ncols = max(len(l.split()) for l in f if not l.startswith("#"))
+    if ncols >= 11:
+        events_plot = f"""plot "{dat}" using 2:xtic(1) title "tocsin, 202s a second" lc rgb "#c0392b", \\
+     "" using 8 title "tocsin, counted until its last webhook" lc rgb "#e6a09a", \\
+     "" using 3 title "Alertmanager" lc rgb "#7f8c8d", \\
+     "" using 10 title "ceiling: front door + 1 webhook, nothing stored" lc rgb "#2e86c1", \\
+     "" using 11 title "ceiling: front door alone" lc rgb "#aed6f1", \\
+     "" using ($0-2.0/6):2:(sprintf("%d", $2)) with labels offset 0,0.7 font ",8" notitle, \\
+     "" using ($0-1.0/6):8:(sprintf("%d", $8)) with labels offset 0,0.7 font ",8" notitle, \\
+     "" using ($0):3:(sprintf("%d", $3)) with labels offset 0,0.7 font ",8" notitle, \\
+     "" using ($0+1.0/6):10:(sprintf("%d", $10)) with labels offset 0,0.7 font ",8" notitle, \\
+     "" using ($0+2.0/6):11:(sprintf("%d", $11)) with labels offset 0,0.7 font ",8" notitle"""
+    else:
+        events_plot = f"""plot "{dat}" using 2:xtic(1) title "tocsin, 202s a second" lc rgb "#c0392b", \\
+     "" using 8 title "tocsin, counted until its last webhook" lc rgb "#e6a09a", \\
+     "" using 3 title "Alertmanager" lc rgb "#7f8c8d", \\
+     "" using ($0-0.25):2:(sprintf("%d", $2)) with labels offset 0,0.7 font ",9" notitle, \\
+     "" using ($0):8:(sprintf("%d", $8)) with labels offset 0,0.7 font ",9" notitle, \\
+     "" using ($0+0.25):3:(sprintf("%d", $3)) with labels offset 0,0.7 font ",9" notitle"""
     script = f"""
-set terminal pngcairo size 1200,560 font "sans,11"
+set terminal pngcairo size 1200,640 font "sans,11"
 set output "{png}"
-set multiplot layout 1,2 title "Durable ingest: tocsin (synchronous=FULL, every 202 after its commit) beside Alertmanager 0.25 (memory only)\\nsame machine, same run, same load generator (wrk), same webhook sink; median of the rounds"
+set multiplot layout 1,2 title "Durable ingest: tocsin (synchronous=FULL, every 202 after its commit) beside Alertmanager 0.25 (memory only) and the ceiling (tests/bench/ceiling.c)\\nsame machine, same run, same load generator (wrk), same webhook sink; median of the rounds"
 set style data histograms
 set style histogram clustered gap 1
 set style fill solid 0.85 border -1
 set boxwidth 0.9
 set grid ytics
-set key top left samplen 2
+set key below samplen 2 maxrows 3
 set xlabel "connections"
 set title "events/s (higher is better)"
 set yrange [0:*]
 set offsets 0, 0, graph 0.22, 0
-plot "{dat}" using 2:xtic(1) title "tocsin, 202s a second" lc rgb "#c0392b", \\
-     "" using 8 title "tocsin, counted until its last webhook" lc rgb "#e6a09a", \\
-     "" using 3 title "Alertmanager" lc rgb "#7f8c8d", \\
-     "" using ($0-0.25):2:(sprintf("%d", $2)) with labels offset 0,0.7 font ",9" notitle, \\
-     "" using ($0):8:(sprintf("%d", $8)) with labels offset 0,0.7 font ",9" notitle, \\
-     "" using ($0+0.25):3:(sprintf("%d", $3)) with labels offset 0,0.7 font ",9" notitle
+{events_plot}
 set title "p99 latency, ms (log scale, lower is better)"
+set key inside top left
 set logscale y
 set yrange [0.1:*]
 set offsets 0, 0, 0, 0
@@ -332,6 +420,8 @@ def main():
     ap.add_argument("--repeat", type=int, default=int(os.environ.get("BENCH_REPEAT", 3)))
     ap.add_argument("--connections", default="2,64")
     ap.add_argument("--results", default=os.path.join(HERE, "results"))
+    ap.add_argument("--products", default="tocsin,alertmanager,ceiling,ceiling-bare",
+                    help="which to run, in this order each round")
     ap.add_argument("--no-alertmanager", action="store_true")
     ap.add_argument("--only-alertmanager", action="store_true")
     ap.add_argument("--replot", action="store_true",
@@ -342,11 +432,15 @@ def main():
                   os.path.join(args.results, "ingest.png"))
         return 0
     build = os.path.abspath(args.build)
+    args.build = build
     args.tocsind = os.path.abspath(args.tocsind or os.path.join(build, "tocsind"))
     args.conns = [int(c) for c in args.connections.split(",")]
-    args.products = ["tocsin", "alertmanager"]
+    args.products = args.products.split(",")
+    for name in args.products:
+        if name not in ("tocsin", "alertmanager", "ceiling", "ceiling-bare"):
+            ap.error(f"unknown product {name!r}")
     if args.no_alertmanager:
-        args.products = ["tocsin"]
+        args.products = [p for p in args.products if p != "alertmanager"]
     if args.only_alertmanager:
         args.products = ["alertmanager"]
     for tool in ["wrk"] + ([ALERTMANAGER] if "alertmanager" in args.products else []):
@@ -362,7 +456,7 @@ def main():
         sink_port = int(sink.stdout.readline())
         results = []
         for rnd in range(1, args.repeat + 1):
-            results += one_round(args, rnd, sink_port, tmp)
+            results += one_round(args, rnd, sink, sink_port, tmp)
         with open(os.path.join(args.results, "ingest-runs.json"), "w") as f:
             json.dump(results, f, indent=1)
         table = report(args, results)
