@@ -399,7 +399,7 @@ set yrange [0:*]
 set offsets 0, 0, graph 0.22, 0
 {events_plot}
 set title "p99 latency, ms (log scale, lower is better)"
-set key inside top left
+set key inside top left vertical maxrows auto
 set logscale y
 set yrange [0.1:*]
 set offsets 0, 0, 0, 0
