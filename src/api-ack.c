@@ -172,6 +172,7 @@ struct ack_change {
 	struct evhttp_request	*req;
 	struct daemon		*daemon;
 	char			*incident;
+	char			*recipient;
 };
 
 static void
@@ -187,10 +188,20 @@ api_ack_done(int status, const struct engine_result *results, size_t n,
 	else if (status != 202)
 		api_ack_reply(c->req, status == 503 ? 503 : 400, inc, NULL,
 		    "未能确认，请稍后再试或联系值班室。");
-	else
+	else if (strcmp(api_ack_text(inc, "state"), "closed") == 0 &&
+	    strcmp(api_ack_text(inc, "acknowledged_by"), c->recipient) != 0) {
+		/*
+		 * A resolve committed just before the ack, in the same group
+		 * commit: the engine kept the ack as an event about a closed
+		 * incident and acknowledged nothing, so say what a later
+		 * click would be told.
+		 */
+		api_ack_reply(c->req, 409, inc, NULL, "此事件已办结，无需确认。");
+	} else
 		api_ack_reply(c->req, 200, inc, NULL, "已确认收到，谢谢。");
 	json_decref(inc);
 	free(c->incident);
+	free(c->recipient);
 	free(c);
 }
 
@@ -224,6 +235,6 @@ api_ack_confirm(struct evhttp_request *req, struct daemon *d,
 	c->req = req;
 	c->daemon = d;
 	c->incident = link.incident;	/* taken */
-	free(link.recipient);
+	c->recipient = link.recipient;	/* taken */
 	ingest_submit(daemon_ingest(d), records, 1, api_ack_done, c);
 }
