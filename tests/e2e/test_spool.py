@@ -1,7 +1,12 @@
 """The spool directory end to end: files renamed in are ingested and moved to
 done/, bad ones to rejected/ with a .error, files present at start-up are read
 in the order they came, a kill -9 between the commit and the move stores
-nothing twice, and hundreds of files at once are taken in bounded batches."""
+nothing twice, hundreds of files at once are taken in bounded batches, more
+than the kernel's inotify queue holds are found by reading the directory
+again, and a file whose commit fails waits in the spool and goes in later."""
+
+import resource
+import signal
 
 import harness
 from harness import *
@@ -227,3 +232,75 @@ def commit_count(d):
     m = re.search(r"^tocsin_commit_seconds_count (\d+)$", r.raw.decode(), re.M)
     expect(m is not None, "no tocsin_commit_seconds_count in /metrics")
     return int(m.group(1))
+
+
+def spool_metric(d, result):
+    r = d.request("GET", "/metrics")
+    m = re.search(rf'^tocsin_spool_files_total{{result="{result}"}} (\d+)$', r.raw.decode(), re.M)
+    expect(m is not None, f"no tocsin_spool_files_total{{result={result}}} in /metrics")
+    return int(m.group(1))
+
+
+def test_spool_waits_while_the_store_fails():
+    """A file whose commit fails (a full disk) stays in the spool, neither
+    done nor rejected, and is tried again after a pause, longer each time;
+    once the disk has room it is stored once and moved to done/."""
+    d, spool = spool_daemon(args=("--log-level", "info"))
+    d.start()
+    # Fill the "disk": the soft file size limit, as test_durability does.
+    resource.prlimit(d.proc.pid, resource.RLIMIT_FSIZE, (1 << 20, resource.RLIM_INFINITY))
+    for i in range(3000):
+        if d.post_events(report(f"fill-{i}", summary="x" * 2000)).status == 503:
+            break
+    else:
+        expect(False, "the disk never filled")
+    drop(spool, "held.json", report("inc-held"))
+    wait_until(lambda: log_text(d).count("spool: pausing for") >= 2, 20,
+               "the spool to pause, try again, and pause longer")
+    expect("pausing for 1000 ms" in log_text(d) and "pausing for 2000 ms" in log_text(d),
+           "the pause doubles")
+    expect(os.path.exists(os.path.join(spool, "held.json")),
+           "the file stays in the spool while its commit fails")
+    expect(not os.listdir(os.path.join(spool, "done")) and
+           not os.listdir(os.path.join(spool, "rejected")),
+           "a failed commit is neither done nor rejected")
+    expect(spool_metric(d, "retried") >= 2, "retries are counted")
+    expect(d.request("GET", "/v1/incidents/inc-held").status == 404, "nothing half-stored")
+    resource.prlimit(d.proc.pid, resource.RLIMIT_FSIZE,
+                     (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
+    wait_until(lambda: in_dir(spool, "done", "held.json"), 20,
+               "the file to go in once the disk has room")
+    expect(d.incident("inc-held").get("state") == "open", "the held file's incident is open")
+    expect(spool_metric(d, "done") == 1, "one file done")
+    d.stop()
+    n = d.query_db("SELECT count(*) FROM events WHERE incident = 'inc-held'")[0][0]
+    expect(n == 1, f"want the held file's event stored once, found {n}")
+
+
+def test_spool_more_files_than_inotify_holds():
+    """More files arrive while the loop is stopped than the kernel queues
+    inotify events for: the overflow makes the spool read the directory
+    again, and every file is stored once."""
+    with open("/proc/sys/fs/inotify/max_queued_events") as f:
+        count = int(f.read()) + 200
+    d, spool = spool_daemon(args=("--log-level", "info"))
+    d.start()
+    for i in range(count):
+        with open(os.path.join(spool, f".f{i:05d}.tmp"), "w", encoding="utf-8") as f:
+            json.dump({"id": f"ov-{i}", "type": "daily", "unit": "unit-ov", "zero": True}, f)
+    d.proc.send_signal(signal.SIGSTOP)
+    try:
+        for i in range(count):
+            os.rename(os.path.join(spool, f".f{i:05d}.tmp"), os.path.join(spool, f"f{i:05d}.json"))
+    finally:
+        d.proc.send_signal(signal.SIGCONT)
+    wait_until(lambda: len(os.listdir(os.path.join(spool, "done"))) == count, 240,
+               f"{count} files in done/")
+    expect("spool: too many files at once" in log_text(d),
+           "the kernel's queue overflowed and the spool read the directory again")
+    left = [n for n in os.listdir(spool) if n not in ("done", "rejected")]
+    expect(not left and not os.listdir(os.path.join(spool, "rejected")),
+           f"left behind: {left[:5]}")
+    d.stop()
+    n = d.query_db("SELECT count(DISTINCT id), count(*) FROM events WHERE unit = 'unit-ov'")[0]
+    expect(n == (count, count), f"want {count} events stored once each, found {n}")
