@@ -145,7 +145,7 @@ check: deps
 # goes to stderr); a run that succeeds leaves the same lines in
 # tests/bench/results/bench.txt, and ingest.png beside it.  They need wrk,
 # Alertmanager and gnuplot, which `sh .ci/deps bench` installs; `make
-# check` needs none of them.  About 8 minutes.
+# check` needs none of them.  About 11 minutes.
 BENCH_BINS = $(BUILD)/tests/bench_rules $(BUILD)/tests/bench_scale \
 	     $(BUILD)/tests/sink $(BUILD)/tests/ceiling
 
