@@ -254,7 +254,16 @@ def test_spool_waits_while_the_store_fails():
             break
     else:
         expect(False, "the disk never filled")
-    drop(spool, "held.json", report("inc-held"))
+    # A smaller commit may still fit where a larger one failed: fill on
+    # with small reports until one is refused, and spool that very one.
+    for i in range(3000):
+        held = report(f"held-{i}")
+        if d.post_events(held).status == 503:
+            break
+    else:
+        expect(False, "small reports never filled the disk")
+    key = held["incident"]
+    drop(spool, "held.json", held)
     wait_until(lambda: log_text(d).count("spool: pausing for") >= 2, 20,
                "the spool to pause, try again, and pause longer")
     expect("pausing for 1000 ms" in log_text(d) and "pausing for 2000 ms" in log_text(d),
@@ -265,15 +274,15 @@ def test_spool_waits_while_the_store_fails():
            not os.listdir(os.path.join(spool, "rejected")),
            "a failed commit is neither done nor rejected")
     expect(spool_metric(d, "retried") >= 2, "retries are counted")
-    expect(d.request("GET", "/v1/incidents/inc-held").status == 404, "nothing half-stored")
+    expect(d.request("GET", f"/v1/incidents/{key}").status == 404, "nothing half-stored")
     resource.prlimit(d.proc.pid, resource.RLIMIT_FSIZE,
                      (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
     wait_until(lambda: in_dir(spool, "done", "held.json"), 20,
                "the file to go in once the disk has room")
-    expect(d.incident("inc-held").get("state") == "open", "the held file's incident is open")
+    expect(d.incident(key).get("state") == "open", "the held file's incident is open")
     expect(spool_metric(d, "done") == 1, "one file done")
     d.stop()
-    n = d.query_db("SELECT count(*) FROM events WHERE incident = 'inc-held'")[0][0]
+    n = d.query_db("SELECT count(*) FROM events WHERE incident = ?", key)[0][0]
     expect(n == 1, f"want the held file's event stored once, found {n}")
 
 
