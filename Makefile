@@ -239,7 +239,7 @@ $(FUZZ_BUILD)/libtocsin.a: $(FUZZ_LIBOBJS)
 	@printf '  AR    %s\n' $@
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-$(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_BUILD)/libtocsin.a \
+$(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FUZZ_BUILD)/libtocsin.a \
     $(wildcard include/*.h)
 	@printf '  FUZZ  %s\n' $@
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -DFUZZ_SRCDIR='"$(CURDIR)"' \

@@ -139,14 +139,15 @@ def stop_process(proc, timeout=10):
     return proc.returncode
 
 
-def wait_healthy(port, proc, timeout=15):
+def wait_http(port, path, proc, what, timeout=30):
+    """Until GET path answers 200; raise if proc exits first or time runs out."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"tocsind exited during start-up with {proc.returncode}")
+            raise RuntimeError(f"{what} exited during start-up with {proc.returncode}")
         try:
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", "/healthz")
+            conn.request("GET", path)
             if conn.getresponse().status == 200:
                 conn.close()
                 return
@@ -154,7 +155,7 @@ def wait_healthy(port, proc, timeout=15):
         except OSError:
             pass
         time.sleep(0.05)
-    raise RuntimeError("tocsind did not answer /healthz in time")
+    raise RuntimeError(f"{what} did not answer {path} in time")
 
 
 def sink_requests(port):
@@ -269,7 +270,7 @@ def main():
              "--db", os.path.join(tmp, "tocsin.db"), "--log-level", "warn"],
             cwd=tmp, stdin=subprocess.DEVNULL, stdout=log, stderr=log)
         log.close()
-        wait_healthy(port, daemon)
+        wait_http(port, "/healthz", daemon, "tocsind")
 
         health = Health(port)
         health.start()

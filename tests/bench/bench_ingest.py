@@ -39,7 +39,6 @@ Everything started is stopped, whatever happens.
 """
 
 import argparse
-import http.client
 import json
 import os
 import shutil
@@ -115,24 +114,6 @@ receivers:
 """
 
 
-def wait_http(port, path, proc, what, timeout=30):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"{what} exited during start-up with {proc.returncode}")
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", path)
-            if conn.getresponse().status == 200:
-                conn.close()
-                return
-            conn.close()
-        except OSError:
-            pass
-        time.sleep(0.05)
-    raise RuntimeError(f"{what} did not answer {path} in time")
-
-
 class Product:
     """One fresh process of tocsind or Alertmanager in its own temp dir."""
 
@@ -164,7 +145,7 @@ class Product:
         with open(self.log, "wb") as log:
             self.proc = subprocess.Popen(cmd, cwd=self.dir, stdin=subprocess.DEVNULL,
                                          stdout=log, stderr=log)
-        wait_http(self.port, self.ready, self.proc, name)
+        bd.wait_http(self.port, self.ready, self.proc, name)
 
     def stop(self):
         rc = bd.stop_process(self.proc)

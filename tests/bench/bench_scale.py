@@ -253,7 +253,7 @@ def part_memory(args, build, tmp, sink_port):
                                  os.path.join(d, "tocsin.db"), "--log-level", "warn"],
                                 cwd=d, stdin=subprocess.DEVNULL, stdout=log, stderr=log)
     try:
-        bd.wait_healthy(port, proc)
+        bd.wait_http(port, "/healthz", proc, "tocsind")
         rss = [status_kib(proc.pid)[0]]
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
         n = 0

@@ -115,8 +115,7 @@ ceiling_reply(struct evhttp_request *req, int code, const char *json)
 	evhttp_add_header(evhttp_request_get_output_headers(req),
 	    "Content-Type", "application/json");
 	evbuffer_add(out, json, strlen(json));
-	evhttp_send_reply(req, code, code == 202 ? "Accepted" : "Bad Request",
-	    NULL);
+	evhttp_send_reply(req, code, NULL, NULL);	/* the standard phrase */
 }
 
 /* Queue the webhook tocsin would send for a new incident. */

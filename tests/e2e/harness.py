@@ -208,6 +208,78 @@ def http_request(method, url, body=None, content_type="application/json", timeou
         return Response(e.code, e.read(), dict(e.headers))
 
 
+# ---------------------------------------------------------------- raw HTTP answers
+
+OK, HTML = "(ok)", "(html)"             # Answer.code for a non-error and a page
+
+
+class Answer:
+    def __init__(self, status, headers, body):
+        self.status = status
+        self.headers = headers           # lower-case name -> last value
+        self.body = body
+        try:
+            self.data = json.loads(body.decode("utf-8")) if body else None
+        except (UnicodeDecodeError, ValueError):
+            self.data = None
+
+    @property
+    def code(self):
+        """The error code of a JSON error; HTML for a page; OK for anything else."""
+        if "text/html" in self.headers.get("content-type", ""):
+            return HTML
+        err = self.data.get("error") if isinstance(self.data, dict) else None
+        return err.get("code") if isinstance(err, dict) else OK
+
+    def __repr__(self):
+        return f"HTTP {self.status} {self.body[:200]!r}"
+
+
+def parse_answers(buf, heads, closed):
+    """The complete answers at the front of buf.  heads: indexes of answers to
+    HEAD requests (no body); interim 1xx answers are kept and count."""
+    answers = []
+    while True:
+        end = buf.find(b"\r\n\r\n")
+        if end < 0:
+            return answers, buf
+        lines = buf[:end].split(b"\r\n")
+        m = re.match(rb"HTTP/1\.[01] (\d{3}) ", lines[0])
+        if not m:
+            raise TestFailure(f"not an HTTP answer: {buf[:120]!r}")
+        status = int(m.group(1))
+        headers = {}
+        for line in lines[1:]:
+            k, _, v = line.partition(b":")
+            headers[k.strip().lower().decode("latin-1")] = v.strip().decode("latin-1")
+        rest = buf[end + 4:]
+        if status < 200 or len(answers) in heads or status in (204, 304):
+            n = 0
+        elif "content-length" in headers:
+            n = int(headers["content-length"])
+        elif closed:
+            n = len(rest)
+        else:
+            return answers, buf
+        if len(rest) < n:
+            return answers, buf
+        answers.append(Answer(status, headers, rest[:n]))
+        buf = rest[n:]
+
+
+def read_answer(sock):
+    """The next whole answer on an open connection, one a request sent."""
+    buf = b""
+    while True:
+        answers, _ = parse_answers(buf, (), False)
+        if answers:
+            return answers[0]
+        chunk = sock.recv(65536)
+        if not chunk:
+            raise TestFailure(f"the daemon closed the connection: {buf[:200]!r}")
+        buf += chunk
+
+
 # ---------------------------------------------------------------- the daemon
 
 class Daemon:

@@ -19,7 +19,7 @@ A_SECRET = "unit-a-secret-0123456789abcdef"      # token "a": hosp-a only
 OPS_SECRET = "ops-secret-fedcba9876543210abcd"   # token "ops": every unit
 HERE = os.path.dirname(os.path.abspath(__file__))
 
-OK, HTML, NONE = "(ok)", "(html)", "(no answer)"
+NONE = "(no answer)"                   # OK and HTML: harness.Answer.code
 
 
 def off_by_one(secret):
@@ -103,62 +103,6 @@ def chunked_post(raw):
     head = request("POST", "/v1/events", headers=[("Content-Type", "application/json"),
                                                   ("Transfer-Encoding", "chunked")], length=False)
     return head + raw
-
-
-# ---------------------------------------------------------------- answers
-
-class Answer:
-    def __init__(self, status, headers, body):
-        self.status = status
-        self.headers = headers           # lower-case name -> last value
-        self.body = body
-        try:
-            self.data = json.loads(body.decode("utf-8")) if body else None
-        except (UnicodeDecodeError, ValueError):
-            self.data = None
-
-    @property
-    def code(self):
-        """The error code of a JSON error; HTML for a page; OK for anything else."""
-        if "text/html" in self.headers.get("content-type", ""):
-            return HTML
-        err = self.data.get("error") if isinstance(self.data, dict) else None
-        return err.get("code") if isinstance(err, dict) else OK
-
-    def __repr__(self):
-        return f"HTTP {self.status} {self.body[:200]!r}"
-
-
-def parse_answers(buf, heads, closed):
-    """The complete answers at the front of buf.  heads: indexes of answers to
-    HEAD requests (no body); interim 1xx answers are kept and count."""
-    answers = []
-    while True:
-        end = buf.find(b"\r\n\r\n")
-        if end < 0:
-            return answers, buf
-        lines = buf[:end].split(b"\r\n")
-        m = re.match(rb"HTTP/1\.[01] (\d{3}) ", lines[0])
-        if not m:
-            raise TestFailure(f"not an HTTP answer: {buf[:120]!r}")
-        status = int(m.group(1))
-        headers = {}
-        for line in lines[1:]:
-            k, _, v = line.partition(b":")
-            headers[k.strip().lower().decode("latin-1")] = v.strip().decode("latin-1")
-        rest = buf[end + 4:]
-        if status < 200 or len(answers) in heads or status in (204, 304):
-            n = 0
-        elif "content-length" in headers:
-            n = int(headers["content-length"])
-        elif closed:
-            n = len(rest)
-        else:
-            return answers, buf
-        if len(rest) < n:
-            return answers, buf
-        answers.append(Answer(status, headers, rest[:n]))
-        buf = rest[n:]
 
 
 def exchange(port, data, n=1, heads=(), half_close=True, timeout=5.0):

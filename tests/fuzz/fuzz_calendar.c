@@ -23,20 +23,7 @@
 #include "rules.h"
 #include "tocsin.h"
 
-int	LLVMFuzzerInitialize(int *, char ***);
-int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
-
-#ifndef FUZZ_SRCDIR
-#define FUZZ_SRCDIR "."
-#endif
-
-#define FUZZ_CHECK(c) do {						\
-	if (!(c)) {							\
-		fprintf(stderr, "fuzz_calendar: %s:%d: %s\n", __FILE__,	\
-		    __LINE__, #c);					\
-		abort();						\
-	}								\
-} while (0)
+#include "fuzz.h"
 
 /* The site zone first; then zones with DST, odd offsets, midnight jumps. */
 static const char *zones[] = {

@@ -50,20 +50,7 @@
 #include "tocsin.h"
 #include "xmalloc.h"
 
-int	LLVMFuzzerInitialize(int *, char ***);
-int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
-
-#ifndef FUZZ_SRCDIR
-#define FUZZ_SRCDIR "."
-#endif
-
-#define FUZZ_CHECK(c) do {						\
-	if (!(c)) {							\
-		fprintf(stderr, "fuzz_http: %s:%d: %s\n", __FILE__,	\
-		    __LINE__, #c);					\
-		abort();						\
-	}								\
-} while (0)
+#include "fuzz.h"
 
 /* 2026-03-02T09:00:00+08:00, a Monday morning. */
 #define FUZZ_NOW	1772413200000LL

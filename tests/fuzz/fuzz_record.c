@@ -22,19 +22,10 @@
 #include "record.h"
 #include "tocsin.h"
 
-int	LLVMFuzzerInitialize(int *, char ***);
-int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
+#include "fuzz.h"
 
 /* 2026-03-02T09:00:00.250+08:00, a Monday morning. */
 #define FUZZ_NOW	1772413200250LL
-
-#define FUZZ_CHECK(c) do {						\
-	if (!(c)) {							\
-		fprintf(stderr, "fuzz_record: %s:%d: %s\n", __FILE__,	\
-		    __LINE__, #c);					\
-		abort();						\
-	}								\
-} while (0)
 
 /* Strict UTF-8 the long way: decode each sequence, then judge the value. */
 static int
