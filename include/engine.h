@@ -19,6 +19,7 @@
 #include "tocsin.h"
 
 struct engine;
+struct names;
 struct rules;
 struct store;
 
@@ -74,7 +75,8 @@ int		 engine_request_begin(struct engine *);
 void		 engine_request_end(struct engine *, int);
 
 int		 engine_submit(struct engine *, struct record *,
-		     struct engine_result *, struct record_error *);
+		     const struct names *, struct engine_result *,
+		     struct record_error *);
 int		 engine_fire_due(struct engine *, int64_t, int);
 int		 engine_undelivered(struct engine *,
 		     const struct engine_undelivered *);

@@ -14,8 +14,11 @@
 
 struct event_base;
 struct ingest;
+struct names;
 
-/* status: 202 stored, 400 refused (err says why), 503 not stored. */
+/*
+ * status: 202 stored, 400, 403 or 409 refused (err says why), 503 not stored.
+ */
 typedef void (*ingest_cb)(int, const struct engine_result *, size_t,
     const struct record_error *, void *);
 
@@ -23,6 +26,6 @@ struct ingest	*ingest_new(struct event_base *, struct engine *,
 		     void (*)(void *), void *);
 void		 ingest_free(struct ingest *);
 void		 ingest_submit(struct ingest *, struct record **, size_t,
-		     ingest_cb, void *);
+		     const struct names *, ingest_cb, void *);
 
 #endif

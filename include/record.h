@@ -13,6 +13,7 @@
 
 struct record_error {
 	const char	*code;		/* stable machine-readable code */
+	int		 status;	/* HTTP status of a refusal; 0: 400 */
 	char		 field[64];	/* the offending field, or "" */
 	char		 message[256];
 };

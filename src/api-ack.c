@@ -236,5 +236,5 @@ api_ack_confirm(struct evhttp_request *req, struct daemon *d,
 	c->daemon = d;
 	c->incident = link.incident;	/* taken */
 	c->recipient = link.recipient;	/* taken */
-	ingest_submit(daemon_ingest(d), records, 1, api_ack_done, c);
+	ingest_submit(daemon_ingest(d), records, 1, NULL, api_ack_done, c);
 }

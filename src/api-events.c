@@ -96,15 +96,16 @@ api_events_done(int status, const struct engine_result *results, size_t n,
 	http_reply_json_take(req, 202, api_events_accepted(results, n));
 }
 
-/* A token limited to some units may post only for those (403 otherwise). */
+/*
+ * A token limited to some units may post only for those (403 otherwise);
+ * the engine holds it to their incidents as well.
+ */
 static int
-api_events_allowed(struct evhttp_request *req, struct daemon *d,
+api_events_allowed(struct evhttp_request *req, const struct token_def *tok,
     struct record **records, size_t n)
 {
-	const struct token_def	*tok;
 	size_t			 i;
 
-	tok = http_token(req, daemon_rules(d));
 	if (tok == NULL || tok->units.n == 0)
 		return (1);
 	for (i = 0; i < n; i++) {
@@ -124,6 +125,7 @@ api_events_post(struct evhttp_request *req, struct daemon *d, const char *key)
 {
 	struct record_error	  err;
 	struct record		**records;
+	const struct token_def	 *tok;
 	const char		 *body;
 	size_t			  len, n = 0;
 	int			  status;
@@ -138,9 +140,11 @@ api_events_post(struct evhttp_request *req, struct daemon *d, const char *key)
 		    err.message);
 		return;
 	}
-	if (!api_events_allowed(req, d, records, n)) {
+	tok = http_token(req, daemon_rules(d));
+	if (!api_events_allowed(req, tok, records, n)) {
 		metrics_events(METRICS_REJECTED, n);
 		return;
 	}
-	ingest_submit(daemon_ingest(d), records, n, api_events_done, req);
+	ingest_submit(daemon_ingest(d), records, n, tok != NULL &&
+	    tok->units.n > 0 ? &tok->units : NULL, api_events_done, req);
 }

@@ -338,7 +338,8 @@ api_incident_change(struct evhttp_request *req, struct daemon *d,
 	c->req = req;
 	c->daemon = d;
 	c->key = xstrdup(key);
-	ingest_submit(daemon_ingest(d), records, 1, api_change_done, c);
+	ingest_submit(daemon_ingest(d), records, 1, tok != NULL &&
+	    tok->units.n > 0 ? &tok->units : NULL, api_change_done, c);
 }
 
 void

@@ -174,7 +174,7 @@ simulation_event(struct simulation *sim, json_t *json, size_t lineno)
 		record_free(rec);
 		return (-1);
 	}
-	rc = engine_submit(e, rec, &res, &err);
+	rc = engine_submit(e, rec, NULL, &res, &err);
 	engine_request_end(e, rc == 0);
 	record_free(rec);
 	if (engine_commit(e) != 0)

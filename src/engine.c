@@ -46,6 +46,8 @@ struct engine {
 	size_t			  request_mark;
 	int64_t			  recovered_at;	/* start-up: earlier is late */
 	uint64_t		  notified;	/* outbox rows this transaction */
+	struct names		  told;		/* "recipient\036channel" pairs
+						   this decision told */
 
 	/*
 	 * Open incidents, counted once at start-up and then kept: committed,
@@ -144,6 +146,7 @@ engine_free(struct engine *e)
 		return;
 	engine_pending_clear(e, 0);
 	free(e->pending);
+	names_free(&e->told);
 	timer_heap_free(e->timers);
 	free(e);
 }
@@ -303,6 +306,13 @@ engine_next_due(struct engine *e)
 	if (!timer_heap_peek(e->timers, &at, &id))
 		return (INT64_MAX);
 	return (at);
+}
+
+/* A decision starts: an event submitted, a timer fired, a message dead. */
+static void
+engine_decision_begin(struct engine *e)
+{
+	names_free(&e->told);
 }
 
 static void
@@ -778,6 +788,24 @@ engine_ack_link(struct engine *e, const struct scope *s, const char *who)
 	return (url);
 }
 
+/*
+ * One decision never tells the same recipient twice on the same channel
+ * (SPEC §6), however many of its roles, grades or special periods name
+ * them: the first message stands.  Returns 0 for a pair told already.
+ */
+static int
+engine_tell_once(struct engine *e, const char *recipient, const char *channel)
+{
+	char	*pair;
+	int	 fresh;
+
+	xasprintf(&pair, "%s\036%s", recipient, channel);
+	if ((fresh = !names_has(&e->told, pair)))
+		names_add(&e->told, pair);
+	free(pair);
+	return (fresh);
+}
+
 static void
 engine_notify_one(const struct recipient *r, void *arg)
 {
@@ -791,6 +819,8 @@ engine_notify_one(const struct recipient *r, void *arg)
 
 	if (n->failed || (n->skip_channel != NULL &&
 	    strcmp(r->channel, n->skip_channel) == 0))
+		return;
+	if (!engine_tell_once(e, r->id, r->channel))
 		return;
 	engine_message_key(key);
 	calendar_format(now, at, sizeof(at));
@@ -1503,7 +1533,7 @@ engine_find_duplicate(struct engine *e, struct record *ev,
 	const char	*inc;
 	int		 rc;
 
-	st = store_stmt(e->store, STMT_EVENT_FIND_ID, "t", ev->id);
+	st = store_stmt(e->store, STMT_EVENT_FIND_ID, "tt", ev->unit, ev->id);
 	rc = store_step(e->store, st);
 	if (rc == SQLITE_ROW) {
 		res->duplicate = 1;
@@ -1518,20 +1548,52 @@ engine_find_duplicate(struct engine *e, struct record *ev,
 }
 
 /*
- * Store one validated event and apply the procedures to it.  Returns 0
- * (res filled; res->duplicate for a repeated id), 1 for input the engine
- * refuses (err filled, the caller must undo the request), or -1 when the
- * store failed.
+ * An incident belongs to the unit whose report opened it: a submitter
+ * limited to some units (units non-NULL) touches no other unit's
+ * incident, by any event type (SPEC §3).  And a first report (type
+ * "report") from another unit is a second incident that happens to
+ * carry the same key, never a follow-up of the first: it is refused
+ * loudly, so that no unit's report is silently merged into another's.
+ */
+static int
+engine_may_touch(const struct names *units, const struct incident *inc,
+    const struct record *ev, struct record_error *err)
+{
+	if (units != NULL && !names_has(units, inc->unit)) {
+		record_error_set(err, "forbidden", "incident", "incident "
+		    "\"%s\" belongs to another unit: this token may act only "
+		    "on its own units' incidents", inc->key);
+		err->status = 403;
+		return (0);
+	}
+	if (strcmp(ev->type, "report") == 0 &&
+	    strcmp(ev->unit, inc->unit) != 0) {
+		record_error_set(err, "incident_exists", "incident", "another "
+		    "unit's incident has the key \"%s\": report under a key "
+		    "of your own", inc->key);
+		err->status = 409;
+		return (0);
+	}
+	return (1);
+}
+
+/*
+ * Store one validated event and apply the procedures to it, for a
+ * submitter that may act only for units (NULL: for any).  An event id is
+ * an idempotency key within its unit.  Returns 0 (res filled;
+ * res->duplicate for a repeated id), 1 for input the engine refuses (err
+ * filled, the caller must undo the request), or -1 when the store failed.
  */
 int
-engine_submit(struct engine *e, struct record *ev, struct engine_result *res,
-    struct record_error *err)
+engine_submit(struct engine *e, struct record *ev, const struct names *units,
+    struct engine_result *res, struct record_error *err)
 {
 	struct incident		*inc = NULL;
 	struct match_event	*mev;
 	char			*body;
 	int			 rc;
 
+	engine_decision_begin(e);
 	memset(res, 0, sizeof(*res));
 	snprintf(res->id, sizeof(res->id), "%s", ev->id != NULL ? ev->id : "");
 	if (ev->id != NULL) {
@@ -1544,6 +1606,10 @@ engine_submit(struct engine *e, struct record *ev, struct engine_result *res,
 		snprintf(res->incident, sizeof(res->incident), "%s",
 		    ev->incident);
 		inc = incident_load(e, ev->incident);
+		if (inc != NULL && !engine_may_touch(units, inc, ev, err)) {
+			incident_free(inc);
+			return (1);
+		}
 		if (inc == NULL && strcmp(ev->type, "report") != 0) {
 			record_error_set(err, "unknown_incident", "incident",
 			    "no incident \"%s\": open it with a report first",
@@ -1937,6 +2003,7 @@ engine_fire(struct engine *e, int64_t id, int64_t due)
 	int64_t			 at, ref;
 	int			 kind, rc = 0;
 
+	engine_decision_begin(e);
 	st = store_stmt(e->store, STMT_TIMER_GET, "i", id);
 	if (store_step(e->store, st) != SQLITE_ROW) {
 		if (st != NULL)
@@ -2024,6 +2091,7 @@ engine_undelivered(struct engine *e, const struct engine_undelivered *u)
 	char		 key[36], *text;
 	int		 rc;
 
+	engine_decision_begin(e);
 	if ((body = json_loads(u->body, 0, NULL)) == NULL)
 		body = json_object();
 	incident = json_string_value(json_object_get(body, "incident"));

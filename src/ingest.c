@@ -14,6 +14,7 @@
 #include "ingest.h"
 #include "log.h"
 #include "metrics.h"
+#include "rules.h"
 #include "tocsin.h"
 #include "xmalloc.h"
 
@@ -28,6 +29,8 @@
 struct ingest_request {
 	struct record		**records;
 	size_t			  n;
+	struct names		  units;	/* may act for; empty: any */
+	int			  limited;
 	struct engine_result	 *results;
 	struct record_error	  err;
 	int			  status;
@@ -78,6 +81,7 @@ ingest_free(struct ingest *in)
 	event_free(in->full_ev);
 	for (i = 0; i < in->nqueue; i++) {
 		record_batch_free(in->queue[i]->records, in->queue[i]->n);
+		names_free(&in->queue[i]->units);
 		free(in->queue[i]->results);
 		free(in->queue[i]);
 	}
@@ -85,17 +89,26 @@ ingest_free(struct ingest *in)
 	free(in);
 }
 
-/* Queue records (taken) for the next commit; cb runs after it. */
+/*
+ * Queue records (taken) for the next commit, from a submitter that may act
+ * only for units (copied; NULL: for any); cb runs after the commit.
+ */
 void
 ingest_submit(struct ingest *in, struct record **records, size_t n,
-    ingest_cb cb, void *arg)
+    const struct names *units, ingest_cb cb, void *arg)
 {
 	struct ingest_request	*r;
 	struct timeval		 now = { 0, 0 };
+	size_t			 i;
 
 	r = xcalloc(1, sizeof(*r));
 	r->records = records;
 	r->n = n;
+	if (units != NULL) {
+		r->limited = 1;
+		for (i = 0; i < units->n; i++)
+			names_add(&r->units, units->v[i]);
+	}
 	r->results = xcalloc(n > 0 ? n : 1, sizeof(*r->results));
 	r->cb = cb;
 	r->arg = arg;
@@ -120,12 +133,12 @@ ingest_apply(struct ingest *in, struct ingest_request *r)
 		return;
 	}
 	for (i = 0; i < r->n && rc == 0; i++)
-		rc = engine_submit(in->engine, r->records[i], &r->results[i],
-		    &r->err);
+		rc = engine_submit(in->engine, r->records[i], r->limited ?
+		    &r->units : NULL, &r->results[i], &r->err);
 	if (rc == 0)
 		r->status = 202;
 	else if (rc == 1) {
-		r->status = 400;
+		r->status = r->err.status != 0 ? r->err.status : 400;
 		/* Say which element of an array was refused. */
 		if (r->n > 1) {
 			char	msg[sizeof(r->err.message)];
@@ -155,6 +168,8 @@ ingest_count(const struct ingest_request *r)
 			    METRICS_DUPLICATE : METRICS_ACCEPTED, 1);
 		break;
 	case 400:
+	case 403:
+	case 409:
 		metrics_events(METRICS_REJECTED, r->n);
 		break;
 	default:
@@ -188,7 +203,7 @@ ingest_flush_cb(evutil_socket_t fd, short what, void *arg)
 		engine_rollback(in->engine);
 	}
 	for (i = 0; i < n; i++) {
-		if (!committed && queue[i]->status != 400) {
+		if (!committed && queue[i]->status / 100 != 4) {
 			queue[i]->status = 503;
 			record_error_set(&queue[i]->err, "store_failed", "",
 			    "the events could not be stored; nothing was "
@@ -200,6 +215,7 @@ ingest_flush_cb(evutil_socket_t fd, short what, void *arg)
 		for (j = 0; j < queue[i]->n; j++)
 			record_free(queue[i]->records[j]);
 		free(queue[i]->records);
+		names_free(&queue[i]->units);
 		free(queue[i]->results);
 		free(queue[i]);
 	}

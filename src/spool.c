@@ -637,7 +637,8 @@ spool_take(struct spool *sp, struct spool_file *f)
 		goto reject;
 	TAILQ_INSERT_TAIL(&sp->in_flight, f, entry);
 	sp->nin_flight++;
-	ingest_submit(daemon_ingest(sp->daemon), records, n, spool_done_cb, f);
+	ingest_submit(daemon_ingest(sp->daemon), records, n, NULL,
+	    spool_done_cb, f);
 	return;
 
 reject:

@@ -164,6 +164,30 @@ static const struct {
 	"CREATE INDEX incidents_resolved ON incidents(state, resolved_at, key)"
 	"  WHERE state = 'closed';"
 	},
+	{ 6,
+	/*
+	 * An event id is an idempotency key within its unit (SPEC §3): two
+	 * units that both number their reports 0001 must not lose one as a
+	 * duplicate of the other.  SQLite cannot drop a column's UNIQUE, so
+	 * the table is rebuilt with the same rows, seq numbers included.
+	 */
+	"CREATE TABLE events_v6 ("
+	"  seq INTEGER PRIMARY KEY,"
+	"  id TEXT,"
+	"  type TEXT NOT NULL,"
+	"  incident TEXT,"
+	"  unit TEXT NOT NULL,"
+	"  received_at INTEGER NOT NULL,"
+	"  occurred_at INTEGER NOT NULL,"
+	"  body TEXT NOT NULL,"
+	"  UNIQUE (unit, id));"
+	"INSERT INTO events_v6 (seq, id, type, incident, unit, received_at,"
+	"  occurred_at, body) SELECT seq, id, type, incident, unit,"
+	"  received_at, occurred_at, body FROM events ORDER BY seq;"
+	"DROP TABLE events;"
+	"ALTER TABLE events_v6 RENAME TO events;"
+	"CREATE INDEX events_incident ON events(incident, seq);"
+	},
 };
 
 int

@@ -13,11 +13,14 @@
  * with a second connection that copies the WAL back into the database off
  * the event loop.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "clock.h"
 #include "log.h"
@@ -42,7 +45,7 @@
 
 static const char *store_sql[STMT__COUNT] = {
 	[STMT_EVENT_FIND_ID] =
-	    "SELECT seq, incident FROM events WHERE id = ?",
+	    "SELECT seq, incident FROM events WHERE unit = ? AND id = ?",
 	[STMT_EVENT_INSERT] =
 	    "INSERT INTO events (id, type, incident, unit, received_at, "
 	    "occurred_at, body) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -305,6 +308,7 @@ struct store {
 	int		 in_savepoint;
 	int		 pruning;	/* the timeline may lose rows */
 	struct store_checkpoint	*checkpointer;	/* NULL in memory */
+	int		 lock_fd;	/* holds DB.lock; -1 in memory */
 };
 
 static const char *store_sync_modes[] = { "OFF", "NORMAL", "FULL", "EXTRA" };
@@ -352,6 +356,64 @@ store_pruning_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
  * private store simulate and the unit tests use.  sync is the SQLite
  * synchronous mode, FULL when NULL.
  */
+/* A file on disk, not one of SQLite's in-memory or temporary names. */
+static int
+store_is_file(const char *path)
+{
+	return (*path != '\0' && strcmp(path, ":memory:") != 0 &&
+	    strncmp(path, "file::memory:", 13) != 0);
+}
+
+/*
+ * Only one daemon writes a database (SPEC §8).  SQLite's own locks let a
+ * second writer in between the first one's transactions, so the store
+ * holds a lock of its own on PATH.lock for as long as it is open: an
+ * open-file-description lock, which no other descriptor of this process
+ * can drop (a POSIX lock ends when any descriptor of the file closes,
+ * and SQLite opens and closes several).  The holder writes its pid into
+ * the file so that a second daemon can say who holds the database.
+ * Returns the descriptor, or -1 with cause set.
+ */
+static int
+store_lock(const char *path, char **cause)
+{
+	struct flock	 fl;
+	char		*lock, buf[32];
+	ssize_t		 n;
+	int		 fd;
+
+	xasprintf(&lock, "%s.lock", path);
+	if ((fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0640)) == -1) {
+		xasprintf(cause, "%s: %s", lock, strerror(errno));
+		free(lock);
+		return (-1);
+	}
+	memset(&fl, 0, sizeof(fl));
+	fl.l_type = F_WRLCK;
+	fl.l_whence = SEEK_SET;
+	if (fcntl(fd, F_OFD_SETLK, &fl) == -1) {
+		if (errno == EAGAIN || errno == EACCES) {
+			n = pread(fd, buf, sizeof(buf) - 1, 0);
+			buf[n > 0 ? n : 0] = '\0';
+			buf[strcspn(buf, "\n")] = '\0';
+			xasprintf(cause, "%s is in use by another tocsind "
+			    "(pid %s, holding %s); only one daemon may write "
+			    "a database", path, *buf != '\0' ? buf : "unknown",
+			    lock);
+		} else
+			xasprintf(cause, "%s: locking: %s", lock,
+			    strerror(errno));
+		close(fd);
+		free(lock);
+		return (-1);
+	}
+	n = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
+	if (ftruncate(fd, 0) == -1 || pwrite(fd, buf, (size_t)n, 0) != n)
+		log_warn("store: writing the pid into %s", lock);
+	free(lock);
+	return (fd);
+}
+
 struct store *
 store_open(const char *path, const char *sync, char **cause)
 {
@@ -376,6 +438,9 @@ store_open(const char *path, const char *sync, char **cause)
 	 */
 	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 	s = xcalloc(1, sizeof(*s));
+	s->lock_fd = -1;
+	if (store_is_file(path) && (s->lock_fd = store_lock(path, cause)) == -1)
+		goto fail;
 	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
 		xasprintf(cause, "%s: %s", path, s->db != NULL ?
@@ -454,6 +519,8 @@ store_close(struct store *s)
 	for (i = 0; i < TXN__COUNT; i++)
 		sqlite3_finalize(s->txn[i]);
 	sqlite3_close(s->db);
+	if (s->lock_fd != -1)
+		close(s->lock_fd);
 	free(s);
 }
 

@@ -94,7 +94,7 @@ main(int argc, char **argv)
 			errx(1, "record: %s", rerr.message);
 		json_decref(json);
 		if (engine_request_begin(e) != 0 ||
-		    engine_submit(e, ev, &res, &rerr) != 0)
+		    engine_submit(e, ev, NULL, &res, &rerr) != 0)
 			errx(1, "engine_submit failed at %ld", i);
 		engine_request_end(e, 1);
 		record_free(ev);

@@ -193,9 +193,10 @@ class Response:
         return f"HTTP {self.status} {self.raw[:300]!r}"
 
 
-def http_request(method, url, body=None, content_type="application/json", timeout=10):
-    """body: None, bytes (sent as is) or any JSON value."""
-    headers = {}
+def http_request(method, url, body=None, content_type="application/json", timeout=10,
+                 token=None):
+    """body: None, bytes (sent as is) or any JSON value; token: a bearer token."""
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
     if body is not None:
         if not isinstance(body, bytes):
             body = json.dumps(body, ensure_ascii=False).encode("utf-8")
@@ -366,11 +367,11 @@ class Daemon:
 
     # -- API
 
-    def request(self, method, path, body=None, content_type="application/json"):
-        return http_request(method, self.base + path, body, content_type)
+    def request(self, method, path, body=None, content_type="application/json", token=None):
+        return http_request(method, self.base + path, body, content_type, token=token)
 
-    def post_events(self, body, content_type="application/json"):
-        return self.request("POST", "/v1/events", body, content_type)
+    def post_events(self, body, content_type="application/json", token=None):
+        return self.request("POST", "/v1/events", body, content_type, token=token)
 
     def accept(self, body):
         """POST events that must be accepted; return the accepted list."""

@@ -145,11 +145,14 @@ teardown(void **state)
 	return (0);
 }
 
-/* Submit one event at the current virtual time; the engine's verdict. */
+/*
+ * Submit one event at the current virtual time for a submitter limited to
+ * units (NULL: any); the engine's verdict, and its refusal in err.
+ */
 static int
-submit(struct fixture *f, const char *text, struct engine_result *res)
+submit_as(struct fixture *f, const char *text, const struct names *units,
+    struct engine_result *res, struct record_error *err)
 {
-	struct record_error	 err;
 	struct record		*rec;
 	struct engine_result	 dummy;
 	json_t			*json;
@@ -157,16 +160,27 @@ submit(struct fixture *f, const char *text, struct engine_result *res)
 
 	json = json_loads(text, 0, NULL);
 	assert_non_null(json);
-	rec = record_parse(json, clock_now(), &err);
+	memset(err, 0, sizeof(*err));
+	rec = record_parse(json, clock_now(), err);
 	json_decref(json);
 	assert_non_null(rec);
 	assert_int_equal(engine_begin(f->engine), 0);
 	assert_int_equal(engine_request_begin(f->engine), 0);
-	rc = engine_submit(f->engine, rec, res != NULL ? res : &dummy, &err);
+	rc = engine_submit(f->engine, rec, units, res != NULL ? res : &dummy,
+	    err);
 	engine_request_end(f->engine, rc == 0);
 	assert_int_equal(engine_commit(f->engine), 0);
 	record_free(rec);
 	return (rc);
+}
+
+/* Submit one event at the current virtual time; the engine's verdict. */
+static int
+submit(struct fixture *f, const char *text, struct engine_result *res)
+{
+	struct record_error	err;
+
+	return (submit_as(f, text, NULL, res, &err));
 }
 
 /* Let virtual time run to t, firing each timer at its own instant. */
@@ -314,6 +328,87 @@ test_duplicate_and_unknown(void **state)
 	assert_int_equal(count("\"incident.opened\"", NULL), 1);
 	assert_int_equal(submit(f, "{\"type\":\"update\",\"incident\":"
 	    "\"nope\",\"unit\":\"h-a\"}", NULL), 1);
+
+	/* Ids are idempotency keys within their unit: h-b's e-1 is new. */
+	assert_int_equal(submit(f, "{\"id\":\"e-1\",\"type\":\"report\","
+	    "\"incident\":\"inc-2\",\"unit\":\"h-b\",\"category\":"
+	    "\"network_security\"}", &res), 0);
+	assert_false(res.duplicate);
+	assert_string_equal(res.incident, "inc-2");
+	assert_int_equal(count("\"incident.opened\"", "\"inc-2\"", NULL), 1);
+}
+
+/*
+ * An incident belongs to the unit whose report opened it: a submitter
+ * limited to another unit touches it by no event type, and a first
+ * report from another unit under its key is refused, not merged.
+ */
+static void
+test_incident_owned_by_its_unit(void **state)
+{
+	struct fixture		*f = *state;
+	struct record_error	 err;
+	struct names		 hb = { NULL, 0 }, ha = { NULL, 0 };
+	const char		*types[] = { "resolve", "ack", "assessment",
+				    "update", "final", "report" };
+	char			 text[256];
+	size_t			 i, before;
+
+	names_add(&hb, "h-b");
+	names_add(&ha, "h-a");
+	assert_int_equal(submit_as(f, report, &ha, NULL, &err), 0);
+	before = actions.n;
+	for (i = 0; i < nitems(types); i++) {
+		snprintf(text, sizeof(text), "{\"type\":\"%s\",\"incident\":"
+		    "\"inc-1\",\"unit\":\"h-b\",\"grade\":1,\"category\":"
+		    "\"network_security\"}", types[i]);
+		assert_int_equal(submit_as(f, text, &hb, NULL, &err), 1);
+		assert_string_equal(err.code, "forbidden");
+		assert_int_equal(err.status, 403);
+	}
+	assert_int_equal(actions.n, before);	/* nothing decided */
+
+	/* Unlimited, h-b's first report under h-a's key is still refused. */
+	assert_int_equal(submit_as(f, "{\"type\":\"report\",\"incident\":"
+	    "\"inc-1\",\"unit\":\"h-b\",\"category\":"
+	    "\"network_security\"}", NULL, NULL, &err), 1);
+	assert_string_equal(err.code, "incident_exists");
+	assert_int_equal(err.status, 409);
+	assert_int_equal(actions.n, before);
+
+	/* Its own unit's token, and an unlimited one, may act on it. */
+	assert_int_equal(submit_as(f, "{\"type\":\"ack\",\"incident\":"
+	    "\"inc-1\",\"unit\":\"h-a\",\"by\":\"zhao\"}", &ha, NULL,
+	    &err), 0);
+	assert_int_equal(submit_as(f, "{\"type\":\"resolve\",\"incident\":"
+	    "\"inc-1\",\"unit\":\"office\"}", NULL, NULL, &err), 0);
+	assert_int_equal(count("\"incident.resolved\"", NULL), 1);
+	names_free(&hb);
+	names_free(&ha);
+}
+
+/*
+ * One decision tells a recipient once per channel: li is the principal
+ * whom both grade 1 and the heightened period name when a 特别重大
+ * incident opens during 两会.  A later decision (the escalation) tells
+ * li again.
+ */
+static void
+test_told_once_per_decision(void **state)
+{
+	struct fixture	*f = *state;
+
+	clock_set_virtual(T0 + 4 * MSEC_PER_DAY);	/* Fri 03-06 09:00 */
+	assert_int_equal(submit(f, "{\"type\":\"report\",\"incident\":"
+	    "\"big\",\"unit\":\"h-a\",\"category\":\"network_security\","
+	    "\"grade\":1}", NULL), 0);
+	assert_int_equal(count("\"notify\"", "\"recipient\":\"li\"", NULL),
+	    1);
+	assert_int_equal(count("\"notify\"", "\"reason\":\"period\"",
+	    "\"recipient\":\"li\"", NULL), 1);
+	run_until(f, T0 + 4 * MSEC_PER_DAY + MSEC_PER_HOUR + 15 * 60000);
+	assert_int_equal(count("\"notify\"", "\"recipient\":\"li\"",
+	    "\"reason\":\"escalation\"", NULL), 1);
 }
 
 static void
@@ -558,7 +653,7 @@ test_working_days_shipped_calendar(void **state)
 	rec = record_parse(json, clock_now(), &err);
 	json_decref(json);
 	assert_int_equal(engine_begin(e), 0);
-	assert_int_equal(engine_submit(e, rec, &res, &err), 0);
+	assert_int_equal(engine_submit(e, rec, NULL, &res, &err), 0);
 	assert_int_equal(engine_commit(e), 0);
 	record_free(rec);
 	assert_int_equal(count("\"obligation.set\"", "\"answer\"",
@@ -752,6 +847,10 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_resolve, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_duplicate_and_unknown,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_incident_owned_by_its_unit,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_told_once_per_decision,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_grades_and_functions,
 		    setup, teardown),

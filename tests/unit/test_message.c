@@ -132,7 +132,8 @@ submit(struct world *w, const char *text)
 	json_decref(json);
 	assert_non_null(rec);
 	assert_int_equal(engine_begin(w->engine), 0);
-	assert_int_equal(engine_submit(w->engine, rec, &res, &err), 0);
+	assert_int_equal(engine_submit(w->engine, rec, NULL, &res, &err),
+	    0);
 	assert_int_equal(engine_commit(w->engine), 0);
 	record_free(rec);
 }
