@@ -50,14 +50,41 @@ test_migrate_and_reopen(void **state)
 	s = store_open(path, "NORMAL", &cause);
 	assert_non_null(s);
 	assert_int_equal(count_events(s), 1);
-	/* The id is unique: the same id twice is refused by the schema. */
+	/* The id is unique within its unit, refused by the schema. */
 	assert_int_equal(store_run(s, STMT_EVENT_INSERT, "ttttiit", "e1",
 	    "report", "k", "u", (int64_t)1, (int64_t)1, "{}"), -1);
+	assert_int_equal(store_run(s, STMT_EVENT_INSERT, "ttttiit", "e1",
+	    "report", "k2", "v", (int64_t)1, (int64_t)1, "{}"), 0);
 	store_close(s);
 
 	assert_null(store_open(path, "SOMETIMES", &cause));
 	assert_non_null(strstr(cause, "synchronous"));
 	free(cause);
+}
+
+/*
+ * One writer per database: while a store is open, opening the same file
+ * again -- even in this process -- is refused with the holder's pid.
+ */
+static void
+test_one_writer(void **state)
+{
+	struct store	*s, *again;
+	char		*cause = NULL, want[64], db[300];
+
+	snprintf(db, sizeof(db), "%s/locked.db", dir);
+	s = store_open(db, NULL, &cause);
+	assert_non_null(s);
+	again = store_open(db, NULL, &cause);
+	assert_null(again);
+	snprintf(want, sizeof(want), "(pid %ld,", (long)getpid());
+	assert_non_null(strstr(cause, "in use by another tocsind"));
+	assert_non_null(strstr(cause, want));
+	free(cause);
+	store_close(s);
+	again = store_open(db, NULL, &cause);	/* released on close */
+	assert_non_null(again);
+	store_close(again);
 }
 
 static void
@@ -201,6 +228,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_migrate_and_reopen),
+		cmocka_unit_test(test_one_writer),
 		cmocka_unit_test(test_savepoint),
 		cmocka_unit_test(test_newer_schema_refused),
 		cmocka_unit_test(test_timeline_prune_only),
