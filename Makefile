@@ -21,14 +21,16 @@ SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
 DESTDIR	?=
 CC	?= cc
 PKGS	 = libevent sqlite3 libcurl lua5.4 jansson libcrypto
-DEFAULT_SITE ?= rules/example/example-site.lua
+# The site tocsind reads without -c: the installed one.  `make run` names
+# the bundled example instead.
+DEFAULT_SITE ?= $(SYSCONFDIR)/tocsin/site.lua
+RUN_SITE ?= rules/example/example-site.lua
 
 OPTFLAGS ?= -O2 -g
 SANFLAGS ?=
 # Language, warnings and includes, for the cc build and the clang fuzz build.
 CBASE	 = -std=c11 -pthread -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow \
 	   -Wmissing-prototypes -Wno-unused-parameter -Iinclude \
-	   -DTOCSIN_DEFAULT_SITE='"$(DEFAULT_SITE)"' \
 	   $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 CFLAGS	+= $(OPTFLAGS) $(SANFLAGS) $(CBASE)
 LDFLAGS	+= $(SANFLAGS) -pthread
@@ -64,7 +66,7 @@ UNIT_TESTS = test_calendar test_record test_jsonw test_timer test_timeline \
 	     test_metrics
 UNIT_BINS  = $(UNIT_TESTS:%=$(BUILD)/tests/%)
 
-.PHONY: all run check check-plain check-asan unit e2e rules-test bench bench-bins deps deps-build \
+.PHONY: FORCE all run check check-plain check-asan unit e2e rules-test bench bench-bins deps deps-build \
 	fuzz fuzz-build fuzz-check clean \
 	install uninstall
 
@@ -73,6 +75,15 @@ all: $(BUILD)/tocsind $(BUILD)/tocsinctl
 $(BUILD)/%.o: src/%.c $(wildcard include/*.h) | $(BUILD)
 	@printf '  CC    %s\n' $@
 	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
+
+# The default site is compiled into tocsind.o; the stamp changes (and so
+# rebuilds it) only when the path does, e.g. `make install SYSCONFDIR=...`.
+$(BUILD)/tocsind.o: CFLAGS += -DTOCSIN_DEFAULT_SITE='"$(DEFAULT_SITE)"'
+$(BUILD)/tocsind.o: $(BUILD)/default-site
+$(BUILD)/default-site: FORCE | $(BUILD)
+	$(Q)echo '$(DEFAULT_SITE)' | cmp -s - $@ || echo '$(DEFAULT_SITE)' > $@
+
+FORCE:
 
 $(BUILD)/web-assets.c: web/embed.sh $(WEB) | $(BUILD)
 	@printf '  GEN   %s\n' $@
@@ -110,7 +121,7 @@ deps-build:
 run: deps-build
 	$(MAKE) all
 	mkdir -p var
-	$(BUILD)/tocsind
+	$(BUILD)/tocsind -c $(RUN_SITE)
 
 unit: $(UNIT_BINS)
 	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; \

@@ -22,6 +22,7 @@
 #include "clock.h"
 #include "ctl.h"
 #include "engine.h"
+#include "log.h"
 #include "record.h"
 #include "rules.h"
 #include "store.h"
@@ -29,6 +30,17 @@
 #include "xmalloc.h"
 
 #define SIMULATE_DEFAULT_TAIL	(30 * MSEC_PER_DAY)
+
+/*
+ * --credentials DIR: secret() reads $CREDENTIALS_DIRECTORY, which systemd
+ * sets for the service; a check by hand sets it to the same directory.
+ */
+static void
+ctl_credentials(const char *dir)
+{
+	if (setenv("CREDENTIALS_DIRECTORY", dir, 1) != 0)
+		fatal("setenv");
+}
 
 /* One run of the engine on a virtual clock, over a private store. */
 struct simulation {
@@ -245,6 +257,7 @@ ctl_simulate(const struct ctl_env *env, int argc, char **argv)
 		{ "rules", required_argument, NULL, 'r' },
 		{ "events", required_argument, NULL, 'e' },
 		{ "until", required_argument, NULL, 'u' },
+		{ "credentials", required_argument, NULL, 'C' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct names		 dirs = { NULL, 0 };
@@ -260,6 +273,7 @@ ctl_simulate(const struct ctl_env *env, int argc, char **argv)
 		case 'r': names_add(&dirs, optarg); break;
 		case 'e': events = optarg; break;
 		case 'u': until = optarg; break;
+		case 'C': ctl_credentials(optarg); break;
 		default: goto usage;
 		}
 	}
@@ -280,7 +294,8 @@ out:
 	return (rc);
 usage:
 	fprintf(stderr, "usage: tocsinctl simulate -c SITE [--rules DIR]... "
-	    "--events FILE.jsonl [--until DURATION|RFC3339]\n");
+	    "[--credentials DIR] --events FILE.jsonl "
+	    "[--until DURATION|RFC3339]\n");
 	names_free(&dirs);
 	return (2);
 }
@@ -454,6 +469,7 @@ ctl_check(const struct ctl_env *env, int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "rules", required_argument, NULL, 'r' },
+		{ "credentials", required_argument, NULL, 'C' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct names		 dirs = { NULL, 0 };
@@ -465,6 +481,7 @@ ctl_check(const struct ctl_env *env, int argc, char **argv)
 		switch (ch) {
 		case 'c': site = optarg; break;
 		case 'r': names_add(&dirs, optarg); break;
+		case 'C': ctl_credentials(optarg); break;
 		default:
 			names_free(&dirs);
 			return (2);
@@ -472,7 +489,7 @@ ctl_check(const struct ctl_env *env, int argc, char **argv)
 	}
 	if (site == NULL) {
 		fprintf(stderr, "usage: tocsinctl check -c SITE [--rules "
-		    "DIR]...\n");
+		    "DIR]... [--credentials DIR]\n");
 		names_free(&dirs);
 		return (2);
 	}

@@ -428,3 +428,43 @@ def test_ctl_prune_batches():
     expect(left == [(0,)] and marked == [(450,)], f"after the prune: events {left}, pruned {marked}")
     expect(d.query_db("SELECT count(*) FROM events WHERE incident = 'drill-open'") == [(2,)],
            "the open incident lost events")
+
+
+def test_ctl_every_command_answers_help():
+    """COMMAND --help and -h print the command's usage, exit 0 and do nothing:
+    no incident "--help" is asked for, no ack or resolve is sent, no test runs."""
+    sink = Sink()
+    d = Daemon(ctl_site(sink)).start()
+    key = "inc-help"
+    accept(d, ev("report", key, "network_security", title="门户网站被篡改"))
+    before = send(d, "GET", f"/v1/incidents/{key}")
+    expect(before.status == 200, f"GET the incident: {before!r}")
+
+    r = run_ctl(d, "--help")
+    commands = re.findall(r"^  ([a-z]+) ", r.stdout, re.M)
+    expect(len(commands) >= 12, f"tocsinctl --help lists {commands}")
+    runs = [(c, flag) for c in commands for flag in ("--help", "-h")]
+    # Where a command takes a key or a file, help wins wherever it stands.
+    runs += [("ack", key, "--help"), ("ack", "--help", key), ("resolve", key, "-h"),
+             ("show", key, "--help"), ("post", "-", "--help"), ("test", "no-such.json", "-h"),
+             ("backup", os.path.join(d.dir, "copy.db"), "--help"),
+             ("prune", "--before", "2099-01-01", "--help")]
+    for args in runs:
+        r = run_ctl(d, *args)
+        expect(r.returncode == 0, f"tocsinctl {' '.join(args)}: exit {r.returncode}, want 0: "
+                                  f"{r.stdout[-300:]}{r.stderr[-300:]}")
+        expect(r.stdout.startswith("usage: tocsinctl ") and f" {args[0]} " in r.stdout.split("\n")[0],
+               f"tocsinctl {' '.join(args)} does not print its usage: {r.stdout[:300]!r}")
+        expect(not r.stderr.strip(), f"tocsinctl {' '.join(args)} said on stderr: {r.stderr[:300]}")
+
+    after = send(d, "GET", f"/v1/incidents/{key}")
+    for field in ("state", "acknowledged_at", "acknowledged_by", "resolved_at", "events",
+                  "timeline", "obligations"):
+        expect(after.data.get(field) == before.data.get(field),
+               f"--help changed the incident's {field}: {short(before.data.get(field))} -> "
+               f"{short(after.data.get(field))}")
+    expect(not os.path.exists(os.path.join(d.dir, "copy.db")), "backup --help made a backup")
+    # "--" ends the options: after it, --help is an argument like any other.
+    r = run_ctl(d, "show", "--", "--help")
+    expect(r.returncode != 0, f"show -- --help answered as help: {r.stdout[:200]}")
+    d.stop()

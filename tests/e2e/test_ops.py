@@ -383,8 +383,11 @@ def make(*args):
     and -o keeps make from rebuilding the binaries under test."""
     env = {k: v for k, v in CLEAN_ENV.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
     build = os.path.dirname(harness.TOCSIND)
+    # The default-site stamp too: an install under another SYSCONFDIR must
+    # not recompile the build's tocsind.o without the build's flags.
     r = subprocess.run(["make", "-C", REPO, "--no-print-directory", f"BUILD={build}",
-                        "-o", harness.TOCSIND, "-o", harness.TOCSINCTL, *args],
+                        "-o", harness.TOCSIND, "-o", harness.TOCSINCTL,
+                        "-o", os.path.join(build, "default-site"), *args],
                        env=env, capture_output=True, text=True, timeout=300)
     expect(r.returncode == 0, f"make {' '.join(args)} failed ({r.returncode}):\n"
                               f"{r.stdout[-2000:]}{r.stderr[-2000:]}")
@@ -481,6 +484,103 @@ def test_service_install_tree():
     make("uninstall", f"DESTDIR={dest}", "PREFIX=/usr")
     left = installed_files(dest)
     expect(left == ["etc/tocsin/site.lua"], f"after make uninstall, left: {left}")
+
+
+def test_service_installed_default_site():
+    """The installed tocsind reads the installed site without -c; make run
+    from the tree names the bundled example."""
+    dest = os.path.join(harness.CTX.dir, "dest")
+    make("install", f"DESTDIR={dest}", "PREFIX=/usr")
+    tocsind = os.path.join(dest, "usr/bin/tocsind")
+    r = run_tool([tocsind, "--help"])
+    expect(r.returncode == 0 and "(default: /etc/tocsin/site.lua)" in r.stdout,
+           f"the installed tocsind --help does not name the installed site: {r.stdout[:600]}")
+    # Run from elsewhere, so a relative default could not be found by luck.
+    r = subprocess.run([tocsind, "--check"], capture_output=True, text=True, timeout=60,
+                       env=CLEAN_ENV, cwd=harness.CTX.dir, stdin=subprocess.DEVNULL)
+    out = r.stdout + r.stderr
+    expect(out.startswith("/etc/tocsin/site.lua"),
+           f"the installed tocsind --check does not check /etc/tocsin/site.lua: {out[:600]}")
+    r = run_tool(["make", "-C", REPO, "--no-print-directory", "-n", "run"])
+    expect(re.search(r"tocsind -c rules/example/example-site\.lua$", r.stdout, re.M),
+           f"make run does not start the bundled example site: {r.stdout[-600:]}")
+
+
+CREDENTIAL_SITE = """
+channel "office-robot" {
+  kind = "dingtalk",
+  url = secret("office_robot_url"),
+  secret = secret("office_robot_sign"),
+}
+"""
+
+
+def test_service_check_finds_credentials():
+    """README's reload recipe with secrets: `tocsind -c /etc/tocsin/site.lua --check`
+    reads what the unit's LoadCredential= lines read (/etc/tocsin/credentials),
+    --credentials DIR names another directory, and $CREDENTIALS_DIRECTORY wins
+    over the default as under systemd."""
+    dest = os.path.join(harness.CTX.dir, "dest")
+    make("install", f"DESTDIR={dest}", "PREFIX=/usr")
+    etc = os.path.join(dest, "etc/tocsin")
+    site = os.path.join(etc, "site.lua")
+    with open(site, "a", encoding="utf-8") as f:
+        f.write(CREDENTIAL_SITE)
+    unit = open(os.path.join(dest, "usr/lib/systemd/system/tocsin.service")).read()
+    expect("/etc/tocsin/credentials/office_robot_url" in unit,
+           "the unit's LoadCredential= example does not read from /etc/tocsin/credentials")
+    # README: install -d -m 700 /etc/tocsin/credentials; install -m 600 ... NAME
+    creds = os.path.join(etc, "credentials")
+    os.makedirs(creds, mode=0o700)
+    values = {"office_robot_url": "https://oapi.dingtalk.com/robot/send?access_token=cafe0123",
+              "office_robot_sign": "SECf00dfeedbeef0123456789"}
+    for name, value in values.items():
+        with open(os.path.join(creds, name), "w") as f:
+            f.write(value + "\n")
+        os.chmod(os.path.join(creds, name), 0o600)
+    packs = os.path.join(dest, "usr/share/tocsin/rules")
+    tocsind = os.path.join(dest, "usr/bin/tocsind")
+    check = [tocsind, "-c", site, "--rules", os.path.join(packs, "example"),
+             "--rules", os.path.join(packs, "holidays"), "--check"]
+
+    r = run_tool(check)
+    expect(r.returncode == 0 and ": ok, " in r.stdout,
+           f"--check does not find the credentials the unit loads: {r.stdout}{r.stderr}")
+    for value in values.values():
+        expect(value not in r.stdout + r.stderr, "--check printed a secret")
+
+    # --credentials DIR: another directory, e.g. where a package keeps them.
+    other = os.path.join(harness.CTX.dir, "other-creds")
+    os.makedirs(other)
+    r = run_tool(check + ["--credentials", other])
+    expect(r.returncode == 1 and f"{other}/office_robot_url" in r.stdout,
+           f"--credentials with an empty directory: want a problem naming "
+           f"{other}/office_robot_url: {r.stdout}{r.stderr}")
+    for name, value in values.items():
+        with open(os.path.join(other, name), "w") as f:
+            f.write(value + "\n")
+    r = run_tool(check + ["--credentials", other])
+    expect(r.returncode == 0 and ": ok, " in r.stdout, f"--credentials DIR: {r.stdout}{r.stderr}")
+    r = run_tool([os.path.join(dest, "usr/bin/tocsinctl"), "check", *check[1:-1],
+                  "--credentials", other])
+    expect(r.returncode == 0 and ": ok, " in r.stdout,
+           f"tocsinctl check --credentials DIR: {r.stdout}{r.stderr}")
+
+    # Under systemd $CREDENTIALS_DIRECTORY is what counts.
+    empty = os.path.join(harness.CTX.dir, "empty-creds")
+    os.makedirs(empty)
+    r = run_tool(check, env={"CREDENTIALS_DIRECTORY": empty})
+    expect(r.returncode == 1 and f"{empty}/office_robot_url" in r.stdout,
+           f"$CREDENTIALS_DIRECTORY was not used: {r.stdout}{r.stderr}")
+    r = run_tool(check + ["--credentials", creds], env={"CREDENTIALS_DIRECTORY": empty})
+    expect(r.returncode == 0, f"--credentials does not override the variable: {r.stdout}{r.stderr}")
+
+    # The daemon itself takes the option too, and runs on those secrets.
+    d = ServiceDaemon({}, binary=tocsind, site=site)
+    d.args = ["--rules", os.path.join(packs, "example"), "--rules", os.path.join(packs, "holidays"),
+              "--credentials", other]
+    d.start()
+    d.stop()
 
 
 def test_service_unit_systemd_analyze():
