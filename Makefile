@@ -6,7 +6,8 @@
 #                   then the fuzz harnesses briefly (make fuzz-check);
 #                   LONG=1 runs the long forms of the end-to-end tests
 #   make fuzz       run each fuzz harness for FUZZ_SECONDS (tests/fuzz)
-#   make install    binaries, systemd unit, sysusers.d entry, rule packs,
+#   make install    binaries, systemd unit, sysusers.d and tmpfiles.d
+#                   entries (the user, the spool directory), rule packs,
 #                   man pages and an example site; PREFIX, DESTDIR honoured
 #   make uninstall  all of that but the site (SYSCONFDIR/tocsin is kept)
 
@@ -18,6 +19,7 @@ MANDIR	?= $(DATADIR)/man
 DOCDIR	?= $(DATADIR)/doc/tocsin
 UNITDIR	?= $(PREFIX)/lib/systemd/system
 SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
+TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
 DESTDIR	?=
 CC	?= cc
 PKGS	 = libevent sqlite3 libcurl lua5.4 jansson libcrypto
@@ -311,13 +313,15 @@ SUBST	 = sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(UNITDIR) \
-	    $(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(SYSCONFDIR)/tocsin \
+	    $(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(TMPFILESDIR) \
+	    $(DESTDIR)$(SYSCONFDIR)/tocsin \
 	    $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
 	    $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(DOCDIR)
 	install -m 755 $(BUILD)/tocsind $(BUILD)/tocsinctl $(DESTDIR)$(BINDIR)
 	$(SUBST) systemd/tocsin.service.in > $(BUILD)/tocsin.service
 	install -m 644 $(BUILD)/tocsin.service $(DESTDIR)$(UNITDIR)/tocsin.service
 	install -m 644 systemd/tocsin.sysusers $(DESTDIR)$(SYSUSERSDIR)/tocsin.conf
+	install -m 644 systemd/tocsin.tmpfiles $(DESTDIR)$(TMPFILESDIR)/tocsin.conf
 	set -e; for p in $(PACKS); do \
 	    install -d $(DESTDIR)$(DATADIR)/tocsin/rules/$$p; \
 	    install -m 644 rules/$$p/*.lua $(DESTDIR)$(DATADIR)/tocsin/rules/$$p; \
@@ -344,6 +348,7 @@ uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/tocsind $(DESTDIR)$(BINDIR)/tocsinctl \
 	    $(DESTDIR)$(UNITDIR)/tocsin.service \
 	    $(DESTDIR)$(SYSUSERSDIR)/tocsin.conf \
+	    $(DESTDIR)$(TMPFILESDIR)/tocsin.conf \
 	    $(DESTDIR)$(MANDIR)/man1/tocsinctl.1 \
 	    $(DESTDIR)$(MANDIR)/man5/tocsin-rules.5 \
 	    $(DESTDIR)$(MANDIR)/man8/tocsind.8

@@ -421,6 +421,7 @@ def test_service_install_tree():
         "usr/bin/tocsind": 0o755, "usr/bin/tocsinctl": 0o755,
         "usr/lib/systemd/system/tocsin.service": 0o644,
         "usr/lib/sysusers.d/tocsin.conf": 0o644,
+        "usr/lib/tmpfiles.d/tocsin.conf": 0o644,
         "etc/tocsin/site.lua": 0o644,
         "usr/share/man/man1/tocsinctl.1": 0o644,
         "usr/share/man/man5/tocsin-rules.5": 0o644,
@@ -628,6 +629,113 @@ def test_service_unit_systemd_analyze():
     wait_until(lambda: "notify channel=log" in open(d.log_path, encoding="utf-8").read(), 5,
                "the installed site's log channel to tell someone")
     d.stop()
+
+
+# What ProtectSystem=strict leaves writable besides what the unit opens: the
+# API file systems; PrivateTmp= gives a /tmp of its own.
+UNIT_API_PATHS = ("/proc", "/sys", "/dev", "/run", "/tmp", "/var/tmp")
+
+
+def unit_writable(unit):
+    """The paths a unit with ProtectSystem=strict may write."""
+    paths = []
+    for key, value in re.findall(r"^(StateDirectory|ReadWritePaths|LogsDirectory|"
+                                 r"CacheDirectory|RuntimeDirectory)=(.*)$", unit, re.M):
+        base = {"StateDirectory": "/var/lib", "LogsDirectory": "/var/log",
+                "CacheDirectory": "/var/cache", "RuntimeDirectory": "/run"}.get(key)
+        for word in value.split():
+            word = word.lstrip("-+")
+            paths.append(f"{base}/{word}" if base else word)
+    return paths
+
+
+def under(path, roots):
+    return any(path == r or path.startswith(r.rstrip("/") + "/") for r in roots)
+
+
+SANDBOX_SCRIPT = r"""
+set -u
+# What systemd would do for the unit, emulated in a mount namespace of our
+# own: the host's /var/lib and /var/spool are hidden under empty tmpfs, the
+# unit's directories are made (StateDirectory=, tmpfiles.d), every mount
+# turns read-only (ProtectSystem=strict), and the unit's writable paths
+# are bound read-write again.
+mount -t tmpfs tmpfs /var/lib && mount -t tmpfs tmpfs /var/spool || exit 90
+for d in $MAKE_DIRS; do mkdir -p "$d" || exit 91; done
+for mp in $(awk '{print $5}' /proc/self/mountinfo | sort -u); do
+    case "$mp" in /proc|/proc/*|/sys|/sys/*|/dev|/dev/*) continue ;; esac
+    mount -o remount,bind,ro "$mp" 2>/dev/null
+done
+for p in $WRITABLE; do
+    [ -e "$p" ] || continue
+    mount --bind "$p" "$p" && mount -o remount,bind,rw "$p" || exit 92
+done
+touch /etc/.tocsin-probe 2>/dev/null && { echo "SANDBOX-NOT-READ-ONLY"; exit 93; }
+"$TOCSIND" "$@" &
+pid=$!
+deadline=$(( $(date +%s) + 10 ))
+while [ ! -d /var/spool/tocsin/done ]; do
+    kill -0 $pid 2>/dev/null || { wait $pid; echo "EXITED $?"; exit 0; }
+    [ $(date +%s) -lt $deadline ] || { echo "NO-SPOOL"; kill $pid; exit 0; }
+    sleep 0.05
+done
+printf '%s' "$EVENT" > /var/spool/tocsin/.report.tmp && mv /var/spool/tocsin/.report.tmp /var/spool/tocsin/report.json
+while [ ! -e /var/spool/tocsin/done/report.json ]; do
+    kill -0 $pid 2>/dev/null || { wait $pid; echo "EXITED $?"; exit 0; }
+    [ $(date +%s) -lt $deadline ] || { echo "NOT-DONE"; kill $pid; exit 0; }
+    sleep 0.05
+done
+[ -s /var/lib/tocsin/tocsin.db ] && echo "DATABASE-WRITTEN"
+echo "SPOOL-DONE"
+kill $pid; wait $pid
+"""
+
+
+def test_service_unit_writes_its_paths():
+    """The unit may write every path the docs have tocsind write: the database
+    under StateDirectory= and the spool /var/spool/tocsin (ReadWritePaths=,
+    made by tmpfiles.d) under ProtectSystem=strict; and, where the machine
+    lets the test make a mount namespace, the installed daemon really
+    stores a spooled report there with everything else read-only."""
+    dest = os.path.join(harness.CTX.dir, "dest")
+    make("install", f"DESTDIR={dest}", "PREFIX=/usr")
+    unit = open(os.path.join(dest, "usr/lib/systemd/system/tocsin.service")).read()
+    site = os.path.join(dest, "etc/tocsin/site.lua")
+    expect(re.search(r"^ProtectSystem=strict$", unit, re.M), "the unit is not ProtectSystem=strict")
+    writable = unit_writable(unit)
+    database = re.search(r'database = "([^"]+)"', open(site, encoding="utf-8").read()).group(1)
+    spools = set(re.findall(r'spool = "(/[^"]+)"', open(os.path.join(REPO, "README.md"),
+                                                         encoding="utf-8").read() +
+                            open(os.path.join(REPO, "docs/api.md"), encoding="utf-8").read() +
+                            open(os.path.join(REPO, "docs/rules.md"), encoding="utf-8").read()))
+    expect(spools == {"/var/spool/tocsin"}, f"the docs name these spools: {spools}")
+    for path in [os.path.dirname(database), *spools]:
+        expect(under(path, writable) and not under(path, UNIT_API_PATHS),
+               f"{path}, which the docs have tocsind write, is read-only under the unit "
+               f"(writable: {writable})")
+    tmpfiles = open(os.path.join(dest, "usr/lib/tmpfiles.d/tocsin.conf")).read()
+    expect(re.search(r"^d /var/spool/tocsin 2770 tocsin tocsin -$", tmpfiles, re.M),
+           f"tmpfiles.d does not make the spool for the tocsin user: {tmpfiles}")
+
+    if os.geteuid() != 0 or shutil.which("unshare") is None:
+        print("  unit sandbox not emulated: needs root and unshare(1)", flush=True)
+        return
+    packs = os.path.join(dest, "usr/share/tocsin/rules")
+    port = free_port()
+    event = json.dumps(report("inc-unit-spool"), ensure_ascii=False)
+    r = run_tool(["unshare", "-m", "--propagation", "private", "sh", "-c", SANDBOX_SCRIPT, "sh",
+                  "-c", site, "--listen", f"127.0.0.1:{port}", "--spool", "/var/spool/tocsin",
+                  "--rules", os.path.join(packs, "example"),
+                  "--rules", os.path.join(packs, "holidays")],
+                 env={"TOCSIND": os.path.join(dest, "usr/bin/tocsind"), "EVENT": event,
+                      "MAKE_DIRS": "/var/lib/tocsin /var/spool/tocsin",
+                      "WRITABLE": " ".join(writable)}, timeout=60)
+    if r.returncode == 90 or "unshare: " in r.stderr:
+        print(f"  unit sandbox not emulated: {r.stderr.strip()[:200]}", flush=True)
+        return
+    expect(r.returncode == 0 and "SPOOL-DONE" in r.stdout and "DATABASE-WRITTEN" in r.stdout,
+           f"under the unit's file-system sandbox tocsind did not store a spooled report "
+           f"({r.returncode}): {r.stdout[-1500:]}{r.stderr[-1500:]}")
 
 
 # ---------------------------------------------------------------- man pages
