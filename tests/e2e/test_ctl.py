@@ -468,3 +468,81 @@ def test_ctl_every_command_answers_help():
     r = run_ctl(d, "show", "--", "--help")
     expect(r.returncode != 0, f"show -- --help answered as help: {r.stdout[:200]}")
     d.stop()
+
+
+TYPO_SITE = """\
+site { timezone = "Asia/Shanghai", rules = { "." } }
+channel "log" { kind = "log" }
+group "office" { name = "办公室", members = {}, channels = { "log" } }
+person "sun" { name = "孙三", roles = { "deputy" }, channels = { "log" } }
+person "wu" { name = "吴五", roles = { "stuck" }, channels = { "log" } }
+"""
+
+
+def test_ctl_test_refuses_typos():
+    """tocsinctl test: a misspelt key, action kind or action field is an error
+    naming the file and the word, with the word it was likely meant to be;
+    the same file spelt right passes."""
+    base = harness.CTX.subdir("typos")
+    with open(os.path.join(base, "site.lua"), "w", encoding="utf-8") as f:
+        f.write(TYPO_SITE)
+    with open(os.path.join(base, "rules.lua"), "w", encoding="utf-8") as f:
+        f.write(RULES)
+    good = {
+        "name": "fast breaches and climbs",
+        "events": [{"at": "2026-03-02T09:00:00+08:00", "type": "report", "incident": "inc-t",
+                    "category": "public_opinion", "unit": "hosp-a"}],
+        "until": "10m",
+        "expect": [{"kind": "obligation.breached", "obligation": "verify"},
+                   {"kind": "escalation.step", "policy": "once", "step": 1}],
+        "absent": [{"kind": "notify", "recipient": "nobody"}],
+    }
+
+    def write(name, doc):
+        path = os.path.join(base, name)
+        with open(path, "w", encoding="utf-8") as f:
+            json.dump(doc, f, ensure_ascii=False)
+        return path
+
+    def ctl_test(path):
+        return subprocess.run([harness.TOCSINCTL, "test", path], capture_output=True, text=True,
+                              timeout=60, env=CLEAN_ENV, stdin=subprocess.DEVNULL)
+
+    r = ctl_test(write("good.json", {"site": "site.lua", "tests": [good]}))
+    expect(r.returncode == 0 and "1 passed, 0 failed" in r.stdout,
+           f"the test spelt right: {r.stdout}{r.stderr}")
+
+    def typo(**change):
+        t = json.loads(json.dumps(good))
+        for k, v in change.items():
+            if v is None:
+                t.pop(k)
+            else:
+                t[k] = v
+        return t
+    cases = {
+        # file: (document, the word, the suggestion or None)
+        "expcet.json": ({"site": "site.lua", "tests": [typo(expect=None, expcet=good["expect"])]},
+                        'unknown key "expcet"', '"expect"'),
+        "kind.json": ({"site": "site.lua", "tests": [typo(absent=[{"kind": "escalation.setp"}])]},
+                      'unknown action kind "escalation.setp"', '"escalation.step"'),
+        "field.json": ({"site": "site.lua",
+                        "tests": [typo(absent=[{"kind": "notify", "reciepient": "sun"}])]},
+                       'unknown action field "reciepient"', '"recipient"'),
+        "expect-field.json": ({"site": "site.lua",
+                               "tests": [typo(expect=[{"kind": "obligation.breached",
+                                                       "obligaton": "verify"}])]},
+                              'unknown action field "obligaton"', '"obligation"'),
+        "top.json": ({"site": "site.lua", "tests": [good], "rulse": ["."]},
+                     'unknown key "rulse"', '"rules"'),
+        "odd.json": ({"site": "site.lua", "tests": [typo(zzz=1)]}, 'unknown key "zzz"', None),
+    }
+    for name, (doc, word, near) in cases.items():
+        r = ctl_test(write(name, doc))
+        out = r.stdout + r.stderr
+        expect(r.returncode == 1, f"{name}: tocsinctl test exit {r.returncode}, want 1: {out}")
+        line = next((l for l in out.splitlines() if word in l), None)
+        expect(line is not None and line.startswith(os.path.join(base, name) + ":"),
+               f"{name}: no error naming the file and {word}: {out}")
+        if near:
+            expect(f"did you mean {near}?" in line, f"{name}: no suggestion of {near}: {line}")
