@@ -850,6 +850,30 @@ rules_api_period_body(lua_State *L)
 	return (0);
 }
 
+/*
+ * event_type "accepted" { title = "受理告知" }: a type of event a pack's
+ * procedures expect beyond the built-in ones (SPEC §2), so that --check can
+ * tell a met_by type nobody will ever send from a typo.
+ */
+static int
+rules_api_event_type_body(lua_State *L)
+{
+	static const char *const keys[] = { "title", NULL };
+	struct parse	 p;
+	char		*title;
+
+	if (parse_begin(L, &p, "event_type") != 0)
+		return (0);
+	parse_keys(&p, 1, keys);
+	title = parse_string(&p, 1, "title", 0);
+	free(title);
+	if (!names_has(&p.rules->event_types, lua_tostring(L,
+	    lua_upvalueindex(2))))
+		names_add(&p.rules->event_types, lua_tostring(L,
+		    lua_upvalueindex(2)));
+	return (0);
+}
+
 /* "HH:MM" (up to "24:00") as ms after midnight, or -1. */
 static int64_t
 parse_clock_time(const char *s)
@@ -1296,6 +1320,7 @@ static const struct {
 	{ "holidays", rules_api_holidays_body },
 	{ "recurring", rules_api_recurring_body },
 	{ "period", rules_api_period_body },
+	{ "event_type", rules_api_event_type_body },
 	{ "roster", rules_api_roster_body },
 };
 

@@ -770,3 +770,63 @@ def test_service_man_pages():
                  "policy", "recurring", "period", "holidays", "secret", "messages"):
         expect(re.search(r"^\.B[IR]? " + word + r"\b", text("tocsin-rules.5"), re.M),
                f"tocsin-rules.5 has no entry for {word}")
+
+
+# ---------------------------------------------------------------- --check warnings
+
+CHECK_WARN_RULES = """\
+event_type "accepted" { title = "受理告知" }
+procedure "netsec" {
+  title = "网络安全突发事件",
+  match = { category = "network_security" },
+  obligations = {
+    { id = "assess", due = "2h", remind = { "30m", "3h" }, met_by = { type = "asessment" },
+      owner = "office" },
+    { id = "accept", due = "1cd", remind = { "2d" }, met_by = { type = "accepted" },
+      owner = "office" },
+    { id = "final", due = "15cd", due_by_grade = { [1] = "2h" }, remind = { "2h" },
+      met_by = { type = { "final", "resolve" } }, owner = "office" },
+    { id = "fine", due = "2h", remind = { "1h" }, met_by = { type = "assessment" },
+      owner = "office" },
+  },
+}
+recurring "daily" { at = "17:00", units = { "hosp-a" }, met_by = { type = "dailly" },
+                    owner = "office" }
+"""
+
+
+def test_service_check_warns_reminder_and_met_by_type():
+    """--check warns of a reminder no shorter than its deadline (which would
+    never be sent) and of a met_by type that is neither built in nor
+    declared with event_type; declared and built-in types pass quietly."""
+    files = quiet_site()
+    files["rules.lua"] = CHECK_WARN_RULES
+    d = Daemon(files)
+    r = run_tool([harness.TOCSIND, "-c", d.site, "--check"])
+    out = r.stdout
+    expect(r.returncode == 0 and ": ok, " in out and "with warnings" in out,
+           f"--check: want ok with warnings: {r.returncode}: {out}{r.stderr}")
+    warnings = [l for l in out.splitlines() if ": warning: " in l]
+
+    def warned(*words):
+        return [l for l in warnings if all(w in l for w in words)]
+    expect(warned('obligation "assess"', 'remind "3h"', 'due "2h"'),
+           f"no warning for remind 3h before a 2h deadline: {warnings}")
+    expect(not warned('obligation "assess"', 'remind "30m"'), f"30m before 2h is fine: {warnings}")
+    expect(warned('obligation "accept"', 'remind "2d"', 'due "1cd"'),
+           f"no warning for remind 2d before a 1cd deadline: {warnings}")
+    expect(warned('obligation "final"', 'remind "2h"', 'due "2h" at grade 1'),
+           f"no warning for remind 2h where grade 1 is due in 2h: {warnings}")
+    expect(warned('obligation "assess"', 'met_by type "asessment"', 'event_type "asessment"'),
+           f"no warning for the undeclared met_by type asessment: {warnings}")
+    expect(warned('recurring "daily"', 'met_by type "dailly"'),
+           f"no warning for the recurring report's met_by type dailly: {warnings}")
+    for quiet in ('type "accepted"', 'type "final"', 'type "resolve"', 'obligation "fine"'):
+        expect(not warned(quiet), f"a warning for {quiet}, which is fine: {warned(quiet)}")
+    expect(all(re.match(r"\S*rules\.lua:\d+: warning: ", l) for l in warnings),
+           f"warnings without the rule file and line: {warnings}")
+    # event_type takes a title only.
+    files["rules.lua"] = 'event_type "x" { titel = "x" }\n'
+    d2 = Daemon(files)
+    r = run_tool([harness.TOCSIND, "-c", d2.site, "--check"])
+    expect(r.returncode == 1 and '"titel"' in r.stdout, f"event_type with a bad key: {r.stdout}")
