@@ -458,6 +458,43 @@ spool_rejected_name(struct spool *sp, const char *name, char *out,
 }
 
 /*
+ * What a refused file's .error and log line say: the error without the
+ * file's content.  A POST's answer may quote the body back to its sender,
+ * but here the quote would copy what the producer wrote (personal data,
+ * say) beside the file and into the journal, where other readers are.
+ * The producer has the file itself in rejected/; the code, the field, the
+ * event's place in an array and, for JSON, the line and column say where.
+ * Each message that quotes input is cut where the quote starts: jansson's
+ * "... near '<text>'", the engine's unknown incident key.  A new message
+ * that quotes input is one more line here.
+ */
+static const struct {
+	const char	*code;
+	const char	*quote;		/* where the quoted input begins */
+	const char	*instead;	/* what stands in its place */
+} spool_error_quotes[] = {
+	{ "invalid_json", " near '", "" },
+	{ "unknown_incident", "no incident \"",
+	    "no such incident: open it with a report first" },
+};
+
+static void
+spool_error_text(const struct record_error *err, char *buf, size_t len)
+{
+	const char	*at;
+	size_t		 i;
+
+	snprintf(buf, len, "%s", err->message);
+	for (i = 0; i < nitems(spool_error_quotes); i++) {
+		if (strcmp(err->code, spool_error_quotes[i].code) != 0 ||
+		    (at = strstr(buf, spool_error_quotes[i].quote)) == NULL)
+			continue;
+		snprintf(buf + (at - buf), len - (size_t)(at - buf), "%s",
+		    spool_error_quotes[i].instead);
+	}
+}
+
+/*
  * rejected/NAME.error, written under a temporary name and renamed, so
  * that it is whole whenever it is there; it is written before the file is
  * moved, so a rejected file never lacks it.
@@ -467,13 +504,15 @@ spool_write_error(struct spool *sp, const char *name,
     const struct record_error *err)
 {
 	char	 tmp[PATH_MAX], path[PATH_MAX], *text;
+	char	 message[sizeof(err->message)];
 	json_t	*body;
 	size_t	 len, off = 0;
 	ssize_t	 n;
 	int	 fd, ok, rc = -1;
 
+	spool_error_text(err, message, sizeof(message));
 	body = json_pack("{s:{s:s, s:s, s:s?}}", "error", "code", err->code,
-	    "message", err->message, "field", err->field[0] != '\0' ?
+	    "message", message, "field", err->field[0] != '\0' ?
 	    err->field : NULL);
 	text = json_dumps(body, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	json_decref(body);
@@ -511,28 +550,28 @@ static int
 spool_reject(struct spool *sp, struct spool_file *f,
     const struct record_error *err)
 {
-	char	final[NAME_MAX + 16];
-
+	char	final[NAME_MAX + 16], message[sizeof(err->message)];
 	int	rc;
 
+	spool_error_text(err, message, sizeof(message));
 	spool_rejected_name(sp, f->name, final, sizeof(final));
 	if (spool_write_error(sp, final, err) != 0 ||
 	    (rc = spool_move_read(sp, f, SPOOL_REJECTED, final, final,
 	    sizeof(final))) < 0) {
 		log_warn("spool: %s refused (%s: %s), but cannot move it to "
-		    "%s/", f->name, err->code, err->message, SPOOL_REJECTED);
+		    "%s/", f->name, err->code, message, SPOOL_REJECTED);
 		return (-1);
 	}
 	if (rc == 1) {
 		log_warnx("spool: %s rejected code=%s field=%s: %s; the file "
 		    "itself was replaced", f->name, err->code,
-		    err->field[0] != '\0' ? err->field : "-", err->message);
+		    err->field[0] != '\0' ? err->field : "-", message);
 		metrics_spool(METRICS_SPOOL_REJECTED);
 		return (0);
 	}
 	log_warnx("spool: %s rejected code=%s field=%s: %s; moved to %s/%s",
 	    f->name, err->code, err->field[0] != '\0' ? err->field : "-",
-	    err->message, SPOOL_REJECTED, final);
+	    message, SPOOL_REJECTED, final);
 	metrics_spool(METRICS_SPOOL_REJECTED);
 	return (0);
 }

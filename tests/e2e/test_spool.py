@@ -360,3 +360,37 @@ def test_spool_file_renamed_over_one_being_read():
            f"done/ should hold the second files, read: {dict(zip(done, bodies))}")
     expect("replaced after it was read" in log_text(d), "the log does not say what happened")
     d.stop()
+
+
+def test_spool_error_does_not_quote_the_file():
+    """A rejected file's .error (and the log line) say what is wrong, and
+    where, without copying the file's content: not the text jansson saw
+    near the error, not the unknown incident's key."""
+    d, spool = spool_daemon()
+    d.start()
+    secret = "Zhangsan110101"  # jansson quotes a token of up to 20 bytes
+    cases = {
+        "broken.json": (('{"type": "report", "unit": "hosp-a",\n  "title": "x" "'
+                         + secret + '"}').encode(), "invalid_json", None),
+        "orphan.json": ([report("inc-orphan-ok"),
+                         {"type": "update", "incident": "inc-" + secret, "unit": "hosp-a"}],
+                        "unknown_incident", "incident"),
+    }
+    for name, (body, _, _) in cases.items():
+        drop(spool, name, body)
+    for name, (_, code, field) in cases.items():
+        wait_until(lambda: in_dir(spool, "rejected", name + ".error"), 5, f"{name}.error")
+        with open(os.path.join(spool, "rejected", name + ".error"), encoding="utf-8") as f:
+            text = f.read()
+        err = json.loads(text)["error"]
+        expect(err.get("code") == code and err.get("message"), f"{name}.error: {text}")
+        if field:
+            expect(err.get("field") == field, f"{name}.error: want field {field}: {text}")
+        expect(secret not in text, f"{name}.error quotes the file: {text}")
+    err = json.load(open(os.path.join(spool, "rejected", "broken.json.error")))["error"]
+    expect(re.match(r"line 2 column \d+: ", err["message"]),
+           f"the JSON error does not say where: {err['message']}")
+    err = json.load(open(os.path.join(spool, "rejected", "orphan.json.error")))["error"]
+    expect(err["message"].startswith("event 1: "), f"which event of the array: {err['message']}")
+    expect(secret not in log_text(d), "the log quotes a rejected file")
+    d.stop()
