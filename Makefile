@@ -6,7 +6,8 @@
 #                   then the fuzz harnesses briefly (make fuzz-check);
 #                   LONG=1 runs the long forms of the end-to-end tests
 #   make fuzz       run each fuzz harness for FUZZ_SECONDS (tests/fuzz)
-#   make install    binaries, systemd unit, sysusers.d entry, rule packs,
+#   make install    binaries, systemd unit, sysusers.d and tmpfiles.d
+#                   entries (the user, the spool directory), rule packs,
 #                   man pages and an example site; PREFIX, DESTDIR honoured
 #   make uninstall  all of that but the site (SYSCONFDIR/tocsin is kept)
 
@@ -18,17 +19,20 @@ MANDIR	?= $(DATADIR)/man
 DOCDIR	?= $(DATADIR)/doc/tocsin
 UNITDIR	?= $(PREFIX)/lib/systemd/system
 SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
+TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
 DESTDIR	?=
 CC	?= cc
 PKGS	 = libevent sqlite3 libcurl lua5.4 jansson libcrypto
-DEFAULT_SITE ?= rules/example/example-site.lua
+# The site tocsind reads without -c: the installed one.  `make run` names
+# the bundled example instead.
+DEFAULT_SITE ?= $(SYSCONFDIR)/tocsin/site.lua
+RUN_SITE ?= rules/example/example-site.lua
 
 OPTFLAGS ?= -O2 -g
 SANFLAGS ?=
 # Language, warnings and includes, for the cc build and the clang fuzz build.
 CBASE	 = -std=c11 -pthread -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow \
 	   -Wmissing-prototypes -Wno-unused-parameter -Iinclude \
-	   -DTOCSIN_DEFAULT_SITE='"$(DEFAULT_SITE)"' \
 	   $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 CFLAGS	+= $(OPTFLAGS) $(SANFLAGS) $(CBASE)
 LDFLAGS	+= $(SANFLAGS) -pthread
@@ -64,7 +68,7 @@ UNIT_TESTS = test_calendar test_record test_jsonw test_timer test_timeline \
 	     test_metrics
 UNIT_BINS  = $(UNIT_TESTS:%=$(BUILD)/tests/%)
 
-.PHONY: all run check check-plain check-asan unit e2e rules-test bench bench-bins deps deps-build \
+.PHONY: FORCE all run check check-plain check-asan unit e2e rules-test bench bench-bins deps deps-build \
 	fuzz fuzz-build fuzz-check clean \
 	install uninstall
 
@@ -73,6 +77,15 @@ all: $(BUILD)/tocsind $(BUILD)/tocsinctl
 $(BUILD)/%.o: src/%.c $(wildcard include/*.h) | $(BUILD)
 	@printf '  CC    %s\n' $@
 	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
+
+# The default site is compiled into tocsind.o; the stamp changes (and so
+# rebuilds it) only when the path does, e.g. `make install SYSCONFDIR=...`.
+$(BUILD)/tocsind.o: CFLAGS += -DTOCSIN_DEFAULT_SITE='"$(DEFAULT_SITE)"'
+$(BUILD)/tocsind.o: $(BUILD)/default-site
+$(BUILD)/default-site: FORCE | $(BUILD)
+	$(Q)echo '$(DEFAULT_SITE)' | cmp -s - $@ || echo '$(DEFAULT_SITE)' > $@
+
+FORCE:
 
 $(BUILD)/web-assets.c: web/embed.sh $(WEB) | $(BUILD)
 	@printf '  GEN   %s\n' $@
@@ -110,7 +123,7 @@ deps-build:
 run: deps-build
 	$(MAKE) all
 	mkdir -p var
-	$(BUILD)/tocsind
+	$(BUILD)/tocsind -c $(RUN_SITE)
 
 unit: $(UNIT_BINS)
 	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; \
@@ -300,13 +313,15 @@ SUBST	 = sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(UNITDIR) \
-	    $(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(SYSCONFDIR)/tocsin \
+	    $(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(TMPFILESDIR) \
+	    $(DESTDIR)$(SYSCONFDIR)/tocsin \
 	    $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
 	    $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(DOCDIR)
 	install -m 755 $(BUILD)/tocsind $(BUILD)/tocsinctl $(DESTDIR)$(BINDIR)
 	$(SUBST) systemd/tocsin.service.in > $(BUILD)/tocsin.service
 	install -m 644 $(BUILD)/tocsin.service $(DESTDIR)$(UNITDIR)/tocsin.service
 	install -m 644 systemd/tocsin.sysusers $(DESTDIR)$(SYSUSERSDIR)/tocsin.conf
+	install -m 644 systemd/tocsin.tmpfiles $(DESTDIR)$(TMPFILESDIR)/tocsin.conf
 	set -e; for p in $(PACKS); do \
 	    install -d $(DESTDIR)$(DATADIR)/tocsin/rules/$$p; \
 	    install -m 644 rules/$$p/*.lua $(DESTDIR)$(DATADIR)/tocsin/rules/$$p; \
@@ -333,6 +348,7 @@ uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/tocsind $(DESTDIR)$(BINDIR)/tocsinctl \
 	    $(DESTDIR)$(UNITDIR)/tocsin.service \
 	    $(DESTDIR)$(SYSUSERSDIR)/tocsin.conf \
+	    $(DESTDIR)$(TMPFILESDIR)/tocsin.conf \
 	    $(DESTDIR)$(MANDIR)/man1/tocsinctl.1 \
 	    $(DESTDIR)$(MANDIR)/man5/tocsin-rules.5 \
 	    $(DESTDIR)$(MANDIR)/man8/tocsind.8

@@ -46,6 +46,7 @@ struct record	*record_new(const char *, const char *, const char *,
 		     const char *, int64_t);
 void		 record_free(struct record *);
 int		 record_grade_parse(json_t *);
+int		 record_type_builtin(const char *);
 void		 record_error_set(struct record_error *, const char *,
 		     const char *, const char *, ...)
 		     __attribute__((format(printf, 4, 5)));

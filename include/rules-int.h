@@ -51,6 +51,7 @@ struct rules {
 	size_t			  nchannels;
 	struct token_def	**tokens;
 	size_t			  ntokens;
+	struct names		  event_types;	/* declared beyond the built-in */
 
 	/* Which procedures an event could match: see rules_candidates. */
 	struct rules_index	  by_category;

@@ -7,6 +7,7 @@
 #define TIMELINE_H
 
 #include <jansson.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct action {
@@ -28,5 +29,9 @@ struct action {
 
 char	*timeline_json(const struct action *);
 char	*timeline_json_jansson(const struct action *);
+
+/* What a rule test may name: every kind, every field (NULL past the end). */
+const char *const	*timeline_kind_names(size_t *);
+const char		*timeline_field_name(size_t);
 
 #endif

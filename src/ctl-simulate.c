@@ -22,6 +22,7 @@
 #include "clock.h"
 #include "ctl.h"
 #include "engine.h"
+#include "log.h"
 #include "record.h"
 #include "rules.h"
 #include "store.h"
@@ -29,6 +30,17 @@
 #include "xmalloc.h"
 
 #define SIMULATE_DEFAULT_TAIL	(30 * MSEC_PER_DAY)
+
+/*
+ * --credentials DIR: secret() reads $CREDENTIALS_DIRECTORY, which systemd
+ * sets for the service; a check by hand sets it to the same directory.
+ */
+static void
+ctl_credentials(const char *dir)
+{
+	if (setenv("CREDENTIALS_DIRECTORY", dir, 1) != 0)
+		fatal("setenv");
+}
 
 /* One run of the engine on a virtual clock, over a private store. */
 struct simulation {
@@ -245,6 +257,7 @@ ctl_simulate(const struct ctl_env *env, int argc, char **argv)
 		{ "rules", required_argument, NULL, 'r' },
 		{ "events", required_argument, NULL, 'e' },
 		{ "until", required_argument, NULL, 'u' },
+		{ "credentials", required_argument, NULL, 'C' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct names		 dirs = { NULL, 0 };
@@ -260,6 +273,7 @@ ctl_simulate(const struct ctl_env *env, int argc, char **argv)
 		case 'r': names_add(&dirs, optarg); break;
 		case 'e': events = optarg; break;
 		case 'u': until = optarg; break;
+		case 'C': ctl_credentials(optarg); break;
 		default: goto usage;
 		}
 	}
@@ -280,9 +294,216 @@ out:
 	return (rc);
 usage:
 	fprintf(stderr, "usage: tocsinctl simulate -c SITE [--rules DIR]... "
-	    "--events FILE.jsonl [--until DURATION|RFC3339]\n");
+	    "[--credentials DIR] --events FILE.jsonl "
+	    "[--until DURATION|RFC3339]\n");
 	names_free(&dirs);
 	return (2);
+}
+
+/*
+ * A rule test file is checked before it runs: a misspelt key ("expcet"),
+ * action kind ("escalation.setp") or field ("reciepient") would otherwise
+ * make a test that cannot fail.  Each is an error naming the file and the
+ * key, with the nearest known word when one is close.
+ */
+static const char *const test_file_keys[] = { "site", "rules", "tests" };
+static const char *const test_case_keys[] = {
+	"name", "events", "until", "expect", "absent",
+};
+
+/* Edit distance, an adjacent swap counting one (optimal string alignment). */
+static size_t
+test_distance(const char *a, const char *b)
+{
+	size_t	la = strlen(a), lb = strlen(b), i, j, c, best;
+	size_t	d[3][65];	/* rows i-2, i-1, i of the table */
+
+	if (la > 64 || lb > 64)
+		return ((size_t)-1);
+	for (j = 0; j <= lb; j++)
+		d[0][j] = d[1][j] = j;
+	for (i = 1; i <= la; i++) {
+		size_t	*prev2 = d[(i + 1) % 3], *prev = d[(i + 2) % 3],
+			*cur = d[i % 3];
+
+		cur[0] = i;
+		for (j = 1; j <= lb; j++) {
+			c = a[i - 1] != b[j - 1];
+			best = prev[j - 1] + c;
+			if (prev[j] + 1 < best)
+				best = prev[j] + 1;
+			if (cur[j - 1] + 1 < best)
+				best = cur[j - 1] + 1;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] &&
+			    a[i - 2] == b[j - 1] && prev2[j - 2] + 1 < best)
+				best = prev2[j - 2] + 1;
+			cur[j] = best;
+		}
+	}
+	return (d[la % 3][lb]);
+}
+
+/* The known word nearest to word, if it is near enough to be a typo. */
+static const char *
+test_closest(const char *word, const char *const *v, size_t n)
+{
+	const char	*best = NULL;
+	size_t		 i, d, bestd = (size_t)-1, limit;
+
+	limit = strlen(word) / 3 > 1 ? strlen(word) / 3 : 1;
+	for (i = 0; i < n; i++) {
+		if ((d = test_distance(word, v[i])) < bestd) {
+			bestd = d;
+			best = v[i];
+		}
+	}
+	return (bestd <= limit ? best : NULL);
+}
+
+static void
+test_unknown(const char *file, const char *where, const char *what,
+    const char *word, const char *const *v, size_t n)
+{
+	const char	*near = test_closest(word, v, n);
+
+	fprintf(stderr, "%s: %s%sunknown %s \"%s\"", file, where,
+	    *where ? ": " : "", what, word);
+	if (near != NULL)
+		fprintf(stderr, " (did you mean \"%s\"?)", near);
+	fputc('\n', stderr);
+}
+
+static int
+test_known(const char *word, const char *const *v, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++) {
+		if (strcmp(word, v[i]) == 0)
+			return (1);
+	}
+	return (0);
+}
+
+/* Each key of o must be one of v: the number of problems. */
+static size_t
+test_check_keys(const char *file, const char *where, json_t *o,
+    const char *const *v, size_t n)
+{
+	const char	*key;
+	json_t		*val;
+	size_t		 bad = 0;
+
+	json_object_foreach(o, key, val) {
+		if (!test_known(key, v, n)) {
+			test_unknown(file, where, "key", key, v, n);
+			bad++;
+		}
+	}
+	return (bad);
+}
+
+/*
+ * The kinds and fields a test may name: every one the timeline knows, and
+ * every one this run's actions have (so a field added to the engine and
+ * not yet to timeline.c's table is no false alarm where it shows).
+ */
+struct test_words {
+	const char	**v;
+	size_t		  n;
+};
+
+static void
+test_words_add(struct test_words *w, const char *word)
+{
+	if (test_known(word, w->v, w->n))
+		return;
+	w->v = xreallocarray(w->v, w->n + 1, sizeof(*w->v));
+	w->v[w->n++] = word;
+}
+
+/* Partial actions in expect or absent: known fields, known kinds. */
+static size_t
+test_check_actions(const char *file, const char *name, const char *list,
+    json_t *wants, const struct test_words *fields,
+    const struct test_words *kinds)
+{
+	json_t		*want, *v;
+	const char	*key;
+	char		 where[256];
+	size_t		 i, bad = 0;
+
+	json_array_foreach(wants, i, want) {
+		snprintf(where, sizeof(where), "test \"%s\": %s[%zu]", name,
+		    list, i);
+		if (!json_is_object(want)) {
+			fprintf(stderr, "%s: %s: not an object\n", file, where);
+			bad++;
+			continue;
+		}
+		json_object_foreach(want, key, v) {
+			if (!test_known(key, fields->v, fields->n)) {
+				test_unknown(file, where, "action field", key,
+				    fields->v, fields->n);
+				bad++;
+			}
+		}
+		v = json_object_get(want, "kind");
+		if (v != NULL && (!json_is_string(v) || !test_known(
+		    json_string_value(v), kinds->v, kinds->n))) {
+			test_unknown(file, where, "action kind",
+			    json_is_string(v) ? json_string_value(v) : "?",
+			    kinds->v, kinds->n);
+			bad++;
+		}
+	}
+	return (bad);
+}
+
+/* The shape of a test file: the number of problems, each printed. */
+static size_t
+test_check_file(const char *file, json_t *doc)
+{
+	json_t		*t, *v;
+	char		 where[256];
+	size_t		 i, bad;
+	const char	*lists[] = { "events", "expect", "absent" }, *name;
+	size_t		 l;
+
+	bad = test_check_keys(file, "", doc, test_file_keys,
+	    nitems(test_file_keys));
+	if ((v = json_object_get(doc, "rules")) != NULL && !json_is_array(v)) {
+		fprintf(stderr, "%s: \"rules\" must be a list\n", file);
+		bad++;
+	}
+	if (!json_is_array(json_object_get(doc, "tests"))) {
+		fprintf(stderr, "%s: needs \"tests\": a list of tests\n", file);
+		return (bad + 1);
+	}
+	json_array_foreach(json_object_get(doc, "tests"), i, t) {
+		if (!json_is_object(t)) {
+			fprintf(stderr, "%s: test %zu: not an object\n", file,
+			    i + 1);
+			bad++;
+			continue;
+		}
+		name = json_string_value(json_object_get(t, "name"));
+		if (name != NULL)
+			snprintf(where, sizeof(where), "test \"%s\"", name);
+		else
+			snprintf(where, sizeof(where), "test %zu", i + 1);
+		bad += test_check_keys(file, where, t, test_case_keys,
+		    nitems(test_case_keys));
+		for (l = 0; l < nitems(lists); l++) {
+			v = json_object_get(t, lists[l]);
+			if (v != NULL && !json_is_array(v)) {
+				fprintf(stderr, "%s: %s: \"%s\" must be a "
+				    "list\n", file, where, lists[l]);
+				bad++;
+			}
+		}
+	}
+	return (bad);
 }
 
 static void
@@ -319,14 +540,16 @@ test_say(const char *name, const char *what, json_t *item)
  * found in order and no "absent" anywhere.  Returns 0 pass, 1 fail, -1 error.
  */
 static int
-test_one(const char *site, const struct names *dirs, json_t *t, size_t idx)
+test_one(const char *file, const char *site, const struct names *dirs,
+    json_t *t, size_t idx)
 {
 	struct simulation	*sim;
-	json_t			*actions = json_array(), *ev, *want;
+	json_t			*actions = json_array(), *ev, *want, *v;
 	const char		*name = json_string_value(json_object_get(t,
-				    "name"));
+				    "name")), *key, *const *kv;
+	struct test_words	 fields = { NULL, 0 }, kinds = { NULL, 0 };
 	char			 fallback[32];
-	size_t			 i, j = 0, failed = 0;
+	size_t			 i, j = 0, failed = 0, nk;
 	int			 rc = 0;
 
 	if (name == NULL) {
@@ -349,6 +572,29 @@ test_one(const char *site, const struct names *dirs, json_t *t, size_t idx)
 	if (rc != 0) {
 		json_decref(actions);
 		return (-1);
+	}
+	for (i = 0; timeline_field_name(i) != NULL; i++)
+		test_words_add(&fields, timeline_field_name(i));
+	kv = timeline_kind_names(&nk);
+	for (i = 0; i < nk; i++)
+		test_words_add(&kinds, kv[i]);
+	json_array_foreach(actions, i, ev) {
+		json_object_foreach(ev, key, v)
+			test_words_add(&fields, key);
+		if (json_is_string(json_object_get(ev, "kind")))
+			test_words_add(&kinds, json_string_value(
+			    json_object_get(ev, "kind")));
+	}
+	j = test_check_actions(file, name, "expect", json_object_get(t,
+	    "expect"), &fields, &kinds) + test_check_actions(file, name,
+	    "absent", json_object_get(t, "absent"), &fields, &kinds);
+	free(fields.v);
+	free(kinds.v);
+	if (j > 0) {
+		printf("FAIL %s: the test names what no action has (above)\n",
+		    name);
+		json_decref(actions);
+		return (1);
 	}
 	json_array_foreach(json_object_get(t, "expect"), i, want) {
 		while (j < json_array_size(actions) &&
@@ -419,6 +665,13 @@ ctl_test(const struct ctl_env *env, int argc, char **argv)
 			failed++;
 			continue;
 		}
+		if (test_check_file(argv[f], doc) > 0) {
+			printf("FAIL %s: not a valid rule test file (above)\n",
+			    argv[f]);
+			json_decref(doc);
+			failed++;
+			continue;
+		}
 		copy = xstrdup(argv[f]);
 		base = dirname(copy);
 		xasprintf(&site, "%s/%s", base, json_string_value(
@@ -432,7 +685,7 @@ ctl_test(const struct ctl_env *env, int argc, char **argv)
 			free(path);
 		}
 		json_array_foreach(json_object_get(doc, "tests"), j, t) {
-			rc = test_one(site, &dirs, t, j);
+			rc = test_one(argv[f], site, &dirs, t, j);
 			if (rc == 0)
 				passed++;
 			else
@@ -454,6 +707,7 @@ ctl_check(const struct ctl_env *env, int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "rules", required_argument, NULL, 'r' },
+		{ "credentials", required_argument, NULL, 'C' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct names		 dirs = { NULL, 0 };
@@ -465,6 +719,7 @@ ctl_check(const struct ctl_env *env, int argc, char **argv)
 		switch (ch) {
 		case 'c': site = optarg; break;
 		case 'r': names_add(&dirs, optarg); break;
+		case 'C': ctl_credentials(optarg); break;
 		default:
 			names_free(&dirs);
 			return (2);
@@ -472,7 +727,7 @@ ctl_check(const struct ctl_env *env, int argc, char **argv)
 	}
 	if (site == NULL) {
 		fprintf(stderr, "usage: tocsinctl check -c SITE [--rules "
-		    "DIR]...\n");
+		    "DIR]... [--credentials DIR]\n");
 		names_free(&dirs);
 		return (2);
 	}

@@ -22,6 +22,12 @@ static const char *record_incident_types[] = {
 	"report", "update", "final", "assessment", "ack", "resolve", "feedback",
 };
 
+/* The types SPEC §2 names; packs declare their own with event_type. */
+static const char *record_builtin_types[] = {
+	"report", "update", "final", "assessment", "ack", "resolve", "daily",
+	"feedback",
+};
+
 static const struct {
 	const char	*name;
 	size_t		 max;
@@ -50,6 +56,18 @@ record_error_set(struct record_error *err, const char *code, const char *field,
 	va_start(ap, fmt);
 	vsnprintf(err->message, sizeof(err->message), fmt, ap);
 	va_end(ap);
+}
+
+int
+record_type_builtin(const char *type)
+{
+	size_t	i;
+
+	for (i = 0; i < nitems(record_builtin_types); i++) {
+		if (strcmp(type, record_builtin_types[i]) == 0)
+			return (1);
+	}
+	return (0);
 }
 
 static int

@@ -9,6 +9,8 @@
  * keys, wrong types and bad durations become problems with file:line; they
  * never stop the load early, so --check reports every problem at once.
  */
+#include <sys/stat.h>
+
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
@@ -848,6 +850,30 @@ rules_api_period_body(lua_State *L)
 	return (0);
 }
 
+/*
+ * event_type "accepted" { title = "受理告知" }: a type of event a pack's
+ * procedures expect beyond the built-in ones (SPEC §2), so that --check can
+ * tell a met_by type nobody will ever send from a typo.
+ */
+static int
+rules_api_event_type_body(lua_State *L)
+{
+	static const char *const keys[] = { "title", NULL };
+	struct parse	 p;
+	char		*title;
+
+	if (parse_begin(L, &p, "event_type") != 0)
+		return (0);
+	parse_keys(&p, 1, keys);
+	title = parse_string(&p, 1, "title", 0);
+	free(title);
+	if (!names_has(&p.rules->event_types, lua_tostring(L,
+	    lua_upvalueindex(2))))
+		names_add(&p.rules->event_types, lua_tostring(L,
+		    lua_upvalueindex(2)));
+	return (0);
+}
+
 /* "HH:MM" (up to "24:00") as ms after midnight, or -1. */
 static int64_t
 parse_clock_time(const char *s)
@@ -1192,9 +1218,28 @@ secret_name_ok(const char *s)
 }
 
 /*
+ * Where secret() looks when no service manager set $CREDENTIALS_DIRECTORY:
+ * credentials/ beside the site file, the directory the shipped unit's
+ * LoadCredential= lines read from (/etc/tocsin/credentials), so a
+ * `tocsind --check` run by hand finds what the service will be given;
+ * else secrets/ beside it, as before.
+ */
+static void
+secret_default_dir(const char *site_dir, char *buf, size_t len)
+{
+	struct stat	st;
+
+	snprintf(buf, len, "%s/credentials", site_dir);
+	if (stat(buf, &st) == 0 && S_ISDIR(st.st_mode))
+		return;
+	snprintf(buf, len, "%s/secrets", site_dir);
+}
+
+/*
  * secret("name"): the contents of $CREDENTIALS_DIRECTORY/name (systemd's
- * LoadCredential=), else of secrets/name beside the site file.  A trailing
- * newline is dropped.  The value is never logged.
+ * LoadCredential=; `--credentials DIR` sets it for a run by hand), else
+ * of name in the directory above.  A trailing newline is dropped.  The
+ * value is never logged.
  */
 static int
 rules_api_secret(lua_State *L)
@@ -1202,7 +1247,7 @@ rules_api_secret(lua_State *L)
 	struct rules	*r = lua_touserdata(L, lua_upvalueindex(1));
 	const char	*name = luaL_checkstring(L, 1);
 	const char	*dir = getenv("CREDENTIALS_DIRECTORY");
-	char		 path[4096], buf[4096];
+	char		*path, buf[4096], dbuf[4096];
 	FILE		*f;
 	size_t		 len;
 	lua_Debug	 ar;
@@ -1217,17 +1262,19 @@ rules_api_secret(lua_State *L)
 		lua_pushstring(L, "");
 		return (1);
 	}
-	if (dir != NULL && *dir != '\0')
-		snprintf(path, sizeof(path), "%s/%s", dir, name);
-	else
-		snprintf(path, sizeof(path), "%s/secrets/%s", r->site_dir,
-		    name);
+	if (dir == NULL || *dir == '\0') {
+		secret_default_dir(r->site_dir, dbuf, sizeof(dbuf));
+		dir = dbuf;
+	}
+	xasprintf(&path, "%s/%s", dir, name);
 	if ((f = fopen(path, "r")) == NULL) {
 		rules_problems_add(r->problems, "%s: secret \"%s\": %s: %s",
 		    where, name, path, strerror(errno));
+		free(path);
 		lua_pushstring(L, "");
 		return (1);
 	}
+	free(path);
 	len = fread(buf, 1, sizeof(buf) - 1, f);
 	fclose(f);
 	while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
@@ -1273,6 +1320,7 @@ static const struct {
 	{ "holidays", rules_api_holidays_body },
 	{ "recurring", rules_api_recurring_body },
 	{ "period", rules_api_period_body },
+	{ "event_type", rules_api_event_type_body },
 	{ "roster", rules_api_roster_body },
 };
 

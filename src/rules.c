@@ -20,6 +20,7 @@
 #include <openssl/evp.h>
 
 #include "log.h"
+#include "record.h"
 #include "rules-int.h"
 #include "sandbox.h"
 #include "xmalloc.h"
@@ -468,6 +469,151 @@ rules_shared_notify(const struct procedure *a, const struct procedure *b)
 	return (NULL);
 }
 
+/* A duration as it is written: "90s", "30m", "2h", "3d", "5cd", "10wd". */
+static void
+rules_duration_text(const struct duration *d, char *buf, size_t len)
+{
+	static const struct {
+		int64_t		 ms;
+		const char	*unit;
+	} units[] = {
+		{ MSEC_PER_DAY, "d" }, { MSEC_PER_HOUR, "h" },
+		{ MSEC_PER_MIN, "m" }, { MSEC_PER_SEC, "s" },
+	};
+	size_t	i;
+
+	if (d->kind != DURATION_ELAPSED) {
+		snprintf(buf, len, "%lld%s", (long long)d->value,
+		    d->kind == DURATION_CALENDAR_DAYS ? "cd" : "wd");
+		return;
+	}
+	for (i = 0; i < nitems(units) - 1; i++) {
+		if (d->value % units[i].ms == 0)
+			break;
+	}
+	snprintf(buf, len, "%lld%s", (long long)(d->value / units[i].ms),
+	    units[i].unit);
+}
+
+/*
+ * The least time a due can give, in ms: n calendar or working days end at
+ * 24:00 of the last one, so they last at least n whole days.
+ */
+static int64_t
+rules_due_least(const struct duration *d)
+{
+	return (d->kind == DURATION_ELAPSED ? d->value : d->value *
+	    MSEC_PER_DAY);
+}
+
+/*
+ * The tightest of an obligation's dues (by grade, in a period), or NULL;
+ * when it is not the plain due, when says where it applies.
+ */
+static const struct duration *
+rules_due_tightest(const struct obligation_def *o, char *when, size_t len)
+{
+	const struct duration	*best = NULL;
+	size_t			 i;
+	int			 g;
+
+	*when = '\0';
+	if (o->due.value > 0)
+		best = &o->due;
+	for (g = GRADE_MIN; g <= GRADE_MAX; g++) {
+		if ((o->due_by_grade_set & (1u << g)) && (best == NULL ||
+		    rules_due_least(&o->due_by_grade[g]) <
+		    rules_due_least(best))) {
+			best = &o->due_by_grade[g];
+			snprintf(when, len, " at grade %d", g);
+		}
+	}
+	for (i = 0; o->due_in != NULL && i < o->due_in_tags.n; i++) {
+		if (best == NULL || rules_due_least(&o->due_in[i]) <
+		    rules_due_least(best)) {
+			best = &o->due_in[i];
+			snprintf(when, len, " in a period tagged \"%s\"",
+			    o->due_in_tags.v[i]);
+		}
+	}
+	return (best);
+}
+
+/*
+ * A reminder as long as its deadline or longer would fall before the
+ * obligation is set: engine_obligation_timers() drops it, so no one is
+ * ever reminded.
+ */
+static void
+rules_lint_remind(struct rules *r, const struct procedure *p,
+    const struct obligation_def *o)
+{
+	const struct duration	*due;
+	char			 lead[32], limit[32], when[128];
+	size_t			 i;
+
+	due = rules_due_tightest(o, when, sizeof(when));
+	for (i = 0; due != NULL && i < o->nremind; i++) {
+		if (o->remind[i].value < rules_due_least(due))
+			continue;
+		rules_duration_text(&o->remind[i], lead, sizeof(lead));
+		rules_duration_text(due, limit, sizeof(limit));
+		rules_problems_add(&r->warnings, "%s: warning: procedure "
+		    "\"%s\" obligation \"%s\": remind \"%s\" is not shorter "
+		    "than its deadline can be (due \"%s\"%s): it would fall "
+		    "before the obligation is set, and is never sent",
+		    p->where, p->name, o->id, lead, limit, when);
+	}
+}
+
+/* A met_by type no event will carry: neither built in nor declared. */
+static void
+rules_lint_met_by(struct rules *r, const char *where, const char *what,
+    const struct match *met_by)
+{
+	const struct match_term	*t;
+	size_t			 i;
+
+	if ((t = rules_match_term(met_by, "type")) == NULL)
+		return;
+	for (i = 0; i < t->values.n; i++) {
+		if (record_type_builtin(t->values.v[i]) ||
+		    names_has(&r->event_types, t->values.v[i]))
+			continue;
+		rules_problems_add(&r->warnings, "%s: warning: %s: met_by type "
+		    "\"%s\" is not built in and no pack or site declares it "
+		    "(event_type \"%s\" { title = \"...\" }): a typo?",
+		    where, what, t->values.v[i], t->values.v[i]);
+	}
+}
+
+/* Obligations: reminders and met_by types. */
+static void
+rules_lint_obligations(struct rules *r)
+{
+	const struct procedure		*p;
+	const struct obligation_def	*o;
+	char				 what[512];
+	size_t				 i, j;
+
+	for (i = 0; i < r->nprocedures; i++) {
+		p = r->procedures[i];
+		for (j = 0; j < p->nobligations; j++) {
+			o = &p->obligations[j];
+			rules_lint_remind(r, p, o);
+			snprintf(what, sizeof(what), "procedure \"%s\" "
+			    "obligation \"%s\"", p->name, o->id);
+			rules_lint_met_by(r, p->where, what, &o->met_by);
+		}
+	}
+	for (i = 0; i < r->nrecurrings; i++) {
+		snprintf(what, sizeof(what), "recurring \"%s\"",
+		    r->recurrings[i]->name);
+		rules_lint_met_by(r, r->recurrings[i]->where, what,
+		    &r->recurrings[i]->met_by);
+	}
+}
+
 /* Loadable but likely wrong: dead procedures, double notification. */
 static void
 rules_lint(struct rules *r)
@@ -475,6 +621,8 @@ rules_lint(struct rules *r)
 	const struct procedure	*p, *q;
 	const char		*why, *role;
 	size_t			 i, j;
+
+	rules_lint_obligations(r);
 
 	if (!rules_target_known(r, r->site.undelivered_notify))
 		rules_problems_add(&r->warnings, "%s: warning: site: nobody is "
@@ -868,6 +1016,7 @@ rules_free(struct rules *r)
 	free(r->site.spool);
 	messages_free(&r->site.messages);
 	names_free(&r->site.rules);
+	names_free(&r->event_types);
 	sandbox_free(r->sandbox);
 	calendar_free(r->calendar);
 	free(r->site_path);

@@ -8,9 +8,10 @@
  *
  * A file is read and checked by record_parse_body, exactly as a POST body,
  * then joins the group commit as one request.  Only after that commit is
- * it moved to done/; a refused file goes to rejected/ with NAME.json.error
- * beside it, holding the error object a POST would have been answered
- * with, and the store is unchanged.  A daemon killed between the commit and
+ * it moved to done/: the very file that was read, checked by identity, as
+ * a producer may rename a new file over the name meanwhile.  A refused
+ * file goes to rejected/ with NAME.json.error beside it, saying why
+ * (without the file's content), and the store is unchanged.  A daemon killed between the commit and
  * the move finds the file again at start-up and ingests it again, which
  * stores nothing new: each event without an id gets one made from the
  * file (its name, identity, change time and content), the same each time
@@ -67,6 +68,9 @@ struct spool_file {
 	struct spool		*spool;
 	char			*name;
 	struct timespec		 ctime;		/* for a scan's order */
+	int			 fd;		/* open from its read to its move */
+	dev_t			 dev;		/* what was read: the file to move */
+	ino_t			 ino;
 	TAILQ_ENTRY(spool_file)	 entry;
 };
 TAILQ_HEAD(spool_files, spool_file);
@@ -123,12 +127,22 @@ spool_file_new(struct spool *sp, const char *name)
 	f = xcalloc(1, sizeof(*f));
 	f->spool = sp;
 	f->name = xstrdup(name);
+	f->fd = -1;
 	return (f);
+}
+
+static void
+spool_file_close(struct spool_file *f)
+{
+	if (f->fd != -1)
+		close(f->fd);
+	f->fd = -1;
 }
 
 static void
 spool_file_free(struct spool_file *f)
 {
+	spool_file_close(f);
 	free(f->name);
 	free(f);
 }
@@ -344,6 +358,69 @@ spool_move(struct spool *sp, const char *name, const char *dir,
 	return (-1);
 }
 
+/*
+ * Put back in the spool a file that a producer renamed over the one we
+ * read: as NAME, or NAME-N.json if NAME came again meanwhile, so inotify
+ * (IN_MOVED_TO) queues it to be read like any other.
+ */
+static int
+spool_put_back(struct spool *sp, const char *from, const char *name)
+{
+	char	target[NAME_MAX + 16];
+	int	i, stem = (int)strlen(name) - 5;	/* without ".json" */
+
+	for (i = 0; i < SPOOL_RENAME_TRIES; i++) {
+		if (i == 0)
+			snprintf(target, sizeof(target), "%s", name);
+		else
+			snprintf(target, sizeof(target), "%.*s-%d.json", stem,
+			    name, i);
+		if (renameat2(sp->dirfd, from, sp->dirfd, target,
+		    RENAME_NOREPLACE) == 0) {
+			log_warnx("spool: %s was replaced after it was read; "
+			    "the new file is read as %s", name, target);
+			return (0);
+		}
+		if (errno != EEXIST)
+			break;
+	}
+	log_warn("spool: %s was replaced after it was read, and the new "
+	    "file is left in %s", name, from);
+	return (-1);
+}
+
+/*
+ * Move exactly the file that was read, not whatever now has its name.  A
+ * producer may rename a new NAME.json over the one we read while its
+ * commit is under way; moving by name would archive the new one unread.
+ * So the move is checked after it is done, by identity: what now sits in
+ * dir/final is either ours (dev, ino as read; the open fd keeps the inode
+ * number from being reused) or the newcomer, which goes straight back.
+ * Checking before the rename would leave a window between check and
+ * rename; checking what the atomic rename actually moved leaves none, as
+ * no producer writes into done/ or rejected/.  Returns 0 moved, 1 ours
+ * was replaced (its events are stored or refused; the file itself is
+ * gone), -1 with errno set.
+ */
+static int
+spool_move_read(struct spool *sp, struct spool_file *f, const char *dir,
+    const char *want, char *final, size_t len)
+{
+	char		path[PATH_MAX];
+	struct stat	st;
+
+	if (spool_move(sp, f->name, dir, want, final, len) != 0)
+		return (-1);
+	if (f->fd == -1)
+		return (0);		/* nothing was read: by name */
+	snprintf(path, sizeof(path), "%s/%s", dir, final);
+	if (fstatat(sp->dirfd, path, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+	    (st.st_dev == f->dev && st.st_ino == f->ino))
+		return (0);
+	spool_put_back(sp, path, f->name);
+	return (1);
+}
+
 /* Has name left the spool behind our back?  errno is kept. */
 static int
 spool_gone(struct spool *sp, const char *name)
@@ -381,6 +458,43 @@ spool_rejected_name(struct spool *sp, const char *name, char *out,
 }
 
 /*
+ * What a refused file's .error and log line say: the error without the
+ * file's content.  A POST's answer may quote the body back to its sender,
+ * but here the quote would copy what the producer wrote (personal data,
+ * say) beside the file and into the journal, where other readers are.
+ * The producer has the file itself in rejected/; the code, the field, the
+ * event's place in an array and, for JSON, the line and column say where.
+ * Each message that quotes input is cut where the quote starts: jansson's
+ * "... near '<text>'", the engine's unknown incident key.  A new message
+ * that quotes input is one more line here.
+ */
+static const struct {
+	const char	*code;
+	const char	*quote;		/* where the quoted input begins */
+	const char	*instead;	/* what stands in its place */
+} spool_error_quotes[] = {
+	{ "invalid_json", " near '", "" },
+	{ "unknown_incident", "no incident \"",
+	    "no such incident: open it with a report first" },
+};
+
+static void
+spool_error_text(const struct record_error *err, char *buf, size_t len)
+{
+	const char	*at;
+	size_t		 i;
+
+	snprintf(buf, len, "%s", err->message);
+	for (i = 0; i < nitems(spool_error_quotes); i++) {
+		if (strcmp(err->code, spool_error_quotes[i].code) != 0 ||
+		    (at = strstr(buf, spool_error_quotes[i].quote)) == NULL)
+			continue;
+		snprintf(buf + (at - buf), len - (size_t)(at - buf), "%s",
+		    spool_error_quotes[i].instead);
+	}
+}
+
+/*
  * rejected/NAME.error, written under a temporary name and renamed, so
  * that it is whole whenever it is there; it is written before the file is
  * moved, so a rejected file never lacks it.
@@ -390,13 +504,15 @@ spool_write_error(struct spool *sp, const char *name,
     const struct record_error *err)
 {
 	char	 tmp[PATH_MAX], path[PATH_MAX], *text;
+	char	 message[sizeof(err->message)];
 	json_t	*body;
 	size_t	 len, off = 0;
 	ssize_t	 n;
 	int	 fd, ok, rc = -1;
 
+	spool_error_text(err, message, sizeof(message));
 	body = json_pack("{s:{s:s, s:s, s:s?}}", "error", "code", err->code,
-	    "message", err->message, "field", err->field[0] != '\0' ?
+	    "message", message, "field", err->field[0] != '\0' ?
 	    err->field : NULL);
 	text = json_dumps(body, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	json_decref(body);
@@ -434,19 +550,28 @@ static int
 spool_reject(struct spool *sp, struct spool_file *f,
     const struct record_error *err)
 {
-	char	final[NAME_MAX + 16];
+	char	final[NAME_MAX + 16], message[sizeof(err->message)];
+	int	rc;
 
+	spool_error_text(err, message, sizeof(message));
 	spool_rejected_name(sp, f->name, final, sizeof(final));
 	if (spool_write_error(sp, final, err) != 0 ||
-	    spool_move(sp, f->name, SPOOL_REJECTED, final, final,
-	    sizeof(final)) != 0) {
+	    (rc = spool_move_read(sp, f, SPOOL_REJECTED, final, final,
+	    sizeof(final))) < 0) {
 		log_warn("spool: %s refused (%s: %s), but cannot move it to "
-		    "%s/", f->name, err->code, err->message, SPOOL_REJECTED);
+		    "%s/", f->name, err->code, message, SPOOL_REJECTED);
 		return (-1);
+	}
+	if (rc == 1) {
+		log_warnx("spool: %s rejected code=%s field=%s: %s; the file "
+		    "itself was replaced", f->name, err->code,
+		    err->field[0] != '\0' ? err->field : "-", message);
+		metrics_spool(METRICS_SPOOL_REJECTED);
+		return (0);
 	}
 	log_warnx("spool: %s rejected code=%s field=%s: %s; moved to %s/%s",
 	    f->name, err->code, err->field[0] != '\0' ? err->field : "-",
-	    err->message, SPOOL_REJECTED, final);
+	    message, SPOOL_REJECTED, final);
 	metrics_spool(METRICS_SPOOL_REJECTED);
 	return (0);
 }
@@ -486,23 +611,29 @@ spool_done_cb(int status, const struct engine_result *results, size_t n,
 	char			 final[NAME_MAX + 16];
 	size_t			 i, dup = 0;
 
+	int			 rc;
+
 	TAILQ_REMOVE(&sp->in_flight, f, entry);
 	sp->nin_flight--;
 	switch (status) {
 	case 202:
 		for (i = 0; i < n; i++)
 			dup += results[i].duplicate != 0;
-		if (spool_move(sp, f->name, SPOOL_DONE, f->name, final,
-		    sizeof(final)) == 0)
+		if ((rc = spool_move_read(sp, f, SPOOL_DONE, f->name, final,
+		    sizeof(final))) == 0)
 			log_info("spool: %s stored events=%zu duplicates=%zu; "
 			    "moved to %s/%s", f->name, n, dup, SPOOL_DONE,
 			    final);
+		else if (rc == 1)
+			log_info("spool: %s stored events=%zu duplicates=%zu; "
+			    "the file itself was replaced", f->name, n, dup);
 		else if (spool_gone(sp, f->name))
 			log_info("spool: %s stored events=%zu duplicates=%zu; "
 			    "someone took it away already", f->name, n, dup);
 		else {
 			log_warn("spool: %s stored, but cannot move it to %s/",
 			    f->name, SPOOL_DONE);
+			spool_file_close(f);
 			spool_retry(sp, f);
 			return;
 		}
@@ -510,12 +641,14 @@ spool_done_cb(int status, const struct engine_result *results, size_t n,
 		break;
 	case 400:
 		if (spool_reject(sp, f, err) != 0) {
+			spool_file_close(f);
 			spool_retry(sp, f);
 			return;
 		}
 		break;
 	default:
 		log_warnx("spool: %s not stored: %s", f->name, err->message);
+		spool_file_close(f);	/* read afresh after the pause */
 		spool_retry(sp, f);
 		return;
 	}
@@ -595,11 +728,14 @@ spool_take(struct spool *sp, struct spool_file *f)
 
 	TAILQ_FOREACH(g, &sp->in_flight, entry) {
 		if (strcmp(g->name, f->name) == 0) {
-			spool_file_free(f);	/* that one will see to it */
+			/* A newcomer under a name in flight: that one's
+			 * move finds it and puts it back to be read. */
+			spool_file_free(f);
 			return;
 		}
 	}
 	memset(&err, 0, sizeof(err));
+	spool_file_close(f);
 	limit = rules_site(daemon_rules(sp->daemon))->body_limit;
 	fd = openat(sp->dirfd, f->name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
 	    O_CLOEXEC);
@@ -612,6 +748,11 @@ spool_take(struct spool *sp, struct spool_file *f)
 		    "file: %s", strerror(errno));
 		goto reject;
 	}
+	/* From here on, the file to move is this one (spool_move_read). */
+	f->fd = fd;
+	f->dev = st.st_dev;
+	f->ino = st.st_ino;
+	fd = -1;
 	if (!S_ISREG(st.st_mode)) {
 		record_error_set(&err, "unreadable", "", "not a regular file");
 		goto reject;
@@ -622,13 +763,12 @@ spool_take(struct spool *sp, struct spool_file *f)
 		    limit);
 		goto reject;
 	}
-	if ((text = spool_read(fd, (size_t)st.st_size, limit, &len)) == NULL) {
+	if ((text = spool_read(f->fd, (size_t)st.st_size, limit, &len)) ==
+	    NULL) {
 		record_error_set(&err, "unreadable", "", "cannot read the "
 		    "file: %s", strerror(errno));
 		goto reject;
 	}
-	close(fd);
-	fd = -1;
 	spool_id_prefix(f->name, &st, text, len, prefix, sizeof(prefix));
 	records = record_parse_body(text, len, limit, clock_now(), prefix, &n,
 	    &err, &status);
@@ -645,9 +785,10 @@ reject:
 	if (fd != -1)
 		close(fd);
 	metrics_events(METRICS_REJECTED, n > 0 ? n : 1);
-	if (spool_reject(sp, f, &err) != 0)
+	if (spool_reject(sp, f, &err) != 0) {
+		spool_file_close(f);
 		spool_retry(sp, f);
-	else
+	} else
 		spool_file_free(f);
 }
 

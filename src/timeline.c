@@ -61,6 +61,46 @@ static const char *timeline_keys[] = {
 };
 
 /*
+ * Every kind of action, and every field one may carry beyond the fixed
+ * ones above (the extras engine.c, prune.c and simulate add), so that a
+ * rule test naming one that does not exist is an error rather than a
+ * test that cannot fail (tocsinctl test).  A new kind or extra field is
+ * one more line here.
+ */
+static const char *const timeline_kinds[] = {
+	"incident.opened", "incident.graded", "incident.acknowledged",
+	"incident.resolved", "obligation.set", "obligation.reminded",
+	"obligation.met", "obligation.late", "obligation.breached",
+	"obligation.missed", "obligation.cancelled", "obligation.tightened",
+	"escalation.step", "notify", "notification.dead",
+	"notification.fallback", "event.rejected", "event.unmatched",
+	"prune.started", "prune.finished",
+};
+static const char *const timeline_extras[] = {
+	"due_at", "was_due_at", "due_grade", "period", "procedures", "late",
+	"late_s", "delayed_s", "reason", "by", "from", "repeat", "event",
+	"line", "key", "error", "fallback", "before", "ledger", "token",
+	"incidents", "skipped", "rows", "instance",
+};
+
+const char *const *
+timeline_kind_names(size_t *n)
+{
+	*n = nitems(timeline_kinds);
+	return (timeline_kinds);
+}
+
+/* The fixed fields, then the extras. */
+const char *
+timeline_field_name(size_t i)
+{
+	if (i < nitems(timeline_keys))
+		return (timeline_keys[i]);
+	i -= nitems(timeline_keys);
+	return (i < nitems(timeline_extras) ? timeline_extras[i] : NULL);
+}
+
+/*
  * The caller frees the returned text.  Written directly, not through a
  * jansson object and json_dumps(): the engine writes two or three actions
  * for each event and each breach, and building the object was a tenth of

@@ -1,6 +1,8 @@
 /*
  * tocsinctl: the operator's and rule author's command.  Subcommands live
- * in one table; each is a function in a ctl-*.c file.
+ * in one table; each is a function in a ctl-*.c file.  `COMMAND --help`
+ * (or -h) is answered here from the same table, before the command runs,
+ * so no command can take it for an incident key or a file and act.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -36,12 +38,13 @@ static const struct ctl_command {
 	{ "prune", "--before DATE [--dry-run] [--drop-ledger] [--json]",
 	    "remove incidents closed before DATE; the ledger stays",
 	    ctl_prune },
-	{ "simulate", "-c SITE [--rules DIR]... --events FILE.jsonl "
-	    "[--until D]", "run the engine on a virtual clock", ctl_simulate },
+	{ "simulate", "-c SITE [--rules DIR]... [--credentials DIR] "
+	    "--events FILE.jsonl [--until D]",
+	    "run the engine on a virtual clock", ctl_simulate },
 	{ "test", "FILE...", "run rule tests: events in, expected actions out",
 	    ctl_test },
-	{ "check", "-c SITE [--rules DIR]...", "check a site and its rules",
-	    ctl_check },
+	{ "check", "-c SITE [--rules DIR]... [--credentials DIR]",
+	    "check a site and its rules", ctl_check },
 };
 
 static void
@@ -60,6 +63,27 @@ ctl_usage(FILE *f)
 	    "\n"
 	    "  --log-level L  error, warn (default), info or debug: what the\n"
 	    "                 engine logs to stderr during simulate and test\n");
+}
+
+/* Does a command's argument list ask for help?  "--" ends the options. */
+static int
+ctl_wants_help(int argc, char **argv)
+{
+	int	a;
+
+	for (a = 1; a < argc && strcmp(argv[a], "--") != 0; a++) {
+		if (strcmp(argv[a], "--help") == 0 ||
+		    strcmp(argv[a], "-h") == 0)
+			return (1);
+	}
+	return (0);
+}
+
+static void
+ctl_command_usage(const struct ctl_command *c, FILE *f)
+{
+	fprintf(f, "usage: tocsinctl [--url URL] [--token TOKEN] %s %s\n\n"
+	    "%s\n", c->name, c->args, c->help);
 }
 
 int
@@ -112,6 +136,10 @@ main(int argc, char **argv)
 	for (i = 0; i < nitems(ctl_commands); i++) {
 		if (strcmp(argv[0], ctl_commands[i].name) != 0)
 			continue;
+		if (ctl_wants_help(argc, argv)) {
+			ctl_command_usage(&ctl_commands[i], stdout);
+			return (0);
+		}
 		curl_global_init(CURL_GLOBAL_DEFAULT);
 		rc = ctl_commands[i].fn(&env, argc, argv);
 		curl_global_cleanup();

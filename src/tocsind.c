@@ -13,8 +13,9 @@
 #include "rules.h"
 #include "tocsin.h"
 
+/* The installed site; the Makefile gives SYSCONFDIR's, `make run` -c. */
 #ifndef TOCSIN_DEFAULT_SITE
-#define TOCSIN_DEFAULT_SITE "rules/example/example-site.lua"
+#define TOCSIN_DEFAULT_SITE "/etc/tocsin/site.lua"
 #endif
 
 static const struct option tocsind_options[] = {
@@ -23,6 +24,7 @@ static const struct option tocsind_options[] = {
 	{ "db", required_argument, NULL, 'd' },
 	{ "spool", required_argument, NULL, 'S' },
 	{ "rules", required_argument, NULL, 'r' },
+	{ "credentials", required_argument, NULL, 'C' },
 	{ "check", no_argument, NULL, 'n' },
 	{ "log-level", required_argument, NULL, 'L' },
 	{ "version", no_argument, NULL, 'V' },
@@ -35,7 +37,8 @@ tocsind_usage(FILE *f)
 {
 	fprintf(f,
 "usage: tocsind [-n] [-c SITE] [--listen ADDR:PORT] [--db PATH]\n"
-"               [--spool DIR] [--rules DIR]... [--log-level LEVEL]\n"
+"               [--spool DIR] [--rules DIR]... [--credentials DIR]\n"
+"               [--log-level LEVEL]\n"
 "\n"
 "tocsin keeps the reporting deadlines of emergency procedures and tells\n"
 "the right people when one is about to pass or has passed.\n"
@@ -49,6 +52,10 @@ tocsind_usage(FILE *f)
 "                        the site's spool, or none)\n"
 "      --rules DIR       rule pack directory; repeat for several; replaces\n"
 "                        the site's own list\n"
+"      --credentials DIR secret(\"NAME\") reads DIR/NAME, as under systemd\n"
+"                        it reads $CREDENTIALS_DIRECTORY/NAME (default: that\n"
+"                        variable, else credentials/ beside the site, else\n"
+"                        secrets/ beside it)\n"
 "  -n, --check           load and check the site and rules, print every\n"
 "                        problem as file:line: message, exit 0 or 1\n"
 "      --log-level L     error, warn, info (default) or debug\n"
@@ -92,6 +99,14 @@ main(int argc, char **argv)
 			break;
 		case 'r':
 			names_add(&opts.rules, optarg);
+			break;
+		case 'C':
+			/* secret() reads what the service manager sets, so
+			 * a run by hand finds secrets the same way. */
+			if (setenv("CREDENTIALS_DIRECTORY", optarg, 1) != 0) {
+				perror("tocsind: setenv");
+				return (2);
+			}
 			break;
 		case 'n':
 			check = 1;

@@ -428,3 +428,121 @@ def test_ctl_prune_batches():
     expect(left == [(0,)] and marked == [(450,)], f"after the prune: events {left}, pruned {marked}")
     expect(d.query_db("SELECT count(*) FROM events WHERE incident = 'drill-open'") == [(2,)],
            "the open incident lost events")
+
+
+def test_ctl_every_command_answers_help():
+    """COMMAND --help and -h print the command's usage, exit 0 and do nothing:
+    no incident "--help" is asked for, no ack or resolve is sent, no test runs."""
+    sink = Sink()
+    d = Daemon(ctl_site(sink)).start()
+    key = "inc-help"
+    accept(d, ev("report", key, "network_security", title="门户网站被篡改"))
+    before = send(d, "GET", f"/v1/incidents/{key}")
+    expect(before.status == 200, f"GET the incident: {before!r}")
+
+    r = run_ctl(d, "--help")
+    commands = re.findall(r"^  ([a-z]+) ", r.stdout, re.M)
+    expect(len(commands) >= 12, f"tocsinctl --help lists {commands}")
+    runs = [(c, flag) for c in commands for flag in ("--help", "-h")]
+    # Where a command takes a key or a file, help wins wherever it stands.
+    runs += [("ack", key, "--help"), ("ack", "--help", key), ("resolve", key, "-h"),
+             ("show", key, "--help"), ("post", "-", "--help"), ("test", "no-such.json", "-h"),
+             ("backup", os.path.join(d.dir, "copy.db"), "--help"),
+             ("prune", "--before", "2099-01-01", "--help")]
+    for args in runs:
+        r = run_ctl(d, *args)
+        expect(r.returncode == 0, f"tocsinctl {' '.join(args)}: exit {r.returncode}, want 0: "
+                                  f"{r.stdout[-300:]}{r.stderr[-300:]}")
+        expect(r.stdout.startswith("usage: tocsinctl ") and f" {args[0]} " in r.stdout.split("\n")[0],
+               f"tocsinctl {' '.join(args)} does not print its usage: {r.stdout[:300]!r}")
+        expect(not r.stderr.strip(), f"tocsinctl {' '.join(args)} said on stderr: {r.stderr[:300]}")
+
+    after = send(d, "GET", f"/v1/incidents/{key}")
+    for field in ("state", "acknowledged_at", "acknowledged_by", "resolved_at", "events",
+                  "timeline", "obligations"):
+        expect(after.data.get(field) == before.data.get(field),
+               f"--help changed the incident's {field}: {short(before.data.get(field))} -> "
+               f"{short(after.data.get(field))}")
+    expect(not os.path.exists(os.path.join(d.dir, "copy.db")), "backup --help made a backup")
+    # "--" ends the options: after it, --help is an argument like any other.
+    r = run_ctl(d, "show", "--", "--help")
+    expect(r.returncode != 0, f"show -- --help answered as help: {r.stdout[:200]}")
+    d.stop()
+
+
+TYPO_SITE = """\
+site { timezone = "Asia/Shanghai", rules = { "." } }
+channel "log" { kind = "log" }
+group "office" { name = "办公室", members = {}, channels = { "log" } }
+person "sun" { name = "孙三", roles = { "deputy" }, channels = { "log" } }
+person "wu" { name = "吴五", roles = { "stuck" }, channels = { "log" } }
+"""
+
+
+def test_ctl_test_refuses_typos():
+    """tocsinctl test: a misspelt key, action kind or action field is an error
+    naming the file and the word, with the word it was likely meant to be;
+    the same file spelt right passes."""
+    base = harness.CTX.subdir("typos")
+    with open(os.path.join(base, "site.lua"), "w", encoding="utf-8") as f:
+        f.write(TYPO_SITE)
+    with open(os.path.join(base, "rules.lua"), "w", encoding="utf-8") as f:
+        f.write(RULES)
+    good = {
+        "name": "fast breaches and climbs",
+        "events": [{"at": "2026-03-02T09:00:00+08:00", "type": "report", "incident": "inc-t",
+                    "category": "public_opinion", "unit": "hosp-a"}],
+        "until": "10m",
+        "expect": [{"kind": "obligation.breached", "obligation": "verify"},
+                   {"kind": "escalation.step", "policy": "once", "step": 1}],
+        "absent": [{"kind": "notify", "recipient": "nobody"}],
+    }
+
+    def write(name, doc):
+        path = os.path.join(base, name)
+        with open(path, "w", encoding="utf-8") as f:
+            json.dump(doc, f, ensure_ascii=False)
+        return path
+
+    def ctl_test(path):
+        return subprocess.run([harness.TOCSINCTL, "test", path], capture_output=True, text=True,
+                              timeout=60, env=CLEAN_ENV, stdin=subprocess.DEVNULL)
+
+    r = ctl_test(write("good.json", {"site": "site.lua", "tests": [good]}))
+    expect(r.returncode == 0 and "1 passed, 0 failed" in r.stdout,
+           f"the test spelt right: {r.stdout}{r.stderr}")
+
+    def typo(**change):
+        t = json.loads(json.dumps(good))
+        for k, v in change.items():
+            if v is None:
+                t.pop(k)
+            else:
+                t[k] = v
+        return t
+    cases = {
+        # file: (document, the word, the suggestion or None)
+        "expcet.json": ({"site": "site.lua", "tests": [typo(expect=None, expcet=good["expect"])]},
+                        'unknown key "expcet"', '"expect"'),
+        "kind.json": ({"site": "site.lua", "tests": [typo(absent=[{"kind": "escalation.setp"}])]},
+                      'unknown action kind "escalation.setp"', '"escalation.step"'),
+        "field.json": ({"site": "site.lua",
+                        "tests": [typo(absent=[{"kind": "notify", "reciepient": "sun"}])]},
+                       'unknown action field "reciepient"', '"recipient"'),
+        "expect-field.json": ({"site": "site.lua",
+                               "tests": [typo(expect=[{"kind": "obligation.breached",
+                                                       "obligaton": "verify"}])]},
+                              'unknown action field "obligaton"', '"obligation"'),
+        "top.json": ({"site": "site.lua", "tests": [good], "rulse": ["."]},
+                     'unknown key "rulse"', '"rules"'),
+        "odd.json": ({"site": "site.lua", "tests": [typo(zzz=1)]}, 'unknown key "zzz"', None),
+    }
+    for name, (doc, word, near) in cases.items():
+        r = ctl_test(write(name, doc))
+        out = r.stdout + r.stderr
+        expect(r.returncode == 1, f"{name}: tocsinctl test exit {r.returncode}, want 1: {out}")
+        line = next((l for l in out.splitlines() if word in l), None)
+        expect(line is not None and line.startswith(os.path.join(base, name) + ":"),
+               f"{name}: no error naming the file and {word}: {out}")
+        if near:
+            expect(f"did you mean {near}?" in line, f"{name}: no suggestion of {near}: {line}")

@@ -383,8 +383,11 @@ def make(*args):
     and -o keeps make from rebuilding the binaries under test."""
     env = {k: v for k, v in CLEAN_ENV.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
     build = os.path.dirname(harness.TOCSIND)
+    # The default-site stamp too: an install under another SYSCONFDIR must
+    # not recompile the build's tocsind.o without the build's flags.
     r = subprocess.run(["make", "-C", REPO, "--no-print-directory", f"BUILD={build}",
-                        "-o", harness.TOCSIND, "-o", harness.TOCSINCTL, *args],
+                        "-o", harness.TOCSIND, "-o", harness.TOCSINCTL,
+                        "-o", os.path.join(build, "default-site"), *args],
                        env=env, capture_output=True, text=True, timeout=300)
     expect(r.returncode == 0, f"make {' '.join(args)} failed ({r.returncode}):\n"
                               f"{r.stdout[-2000:]}{r.stderr[-2000:]}")
@@ -418,6 +421,7 @@ def test_service_install_tree():
         "usr/bin/tocsind": 0o755, "usr/bin/tocsinctl": 0o755,
         "usr/lib/systemd/system/tocsin.service": 0o644,
         "usr/lib/sysusers.d/tocsin.conf": 0o644,
+        "usr/lib/tmpfiles.d/tocsin.conf": 0o644,
         "etc/tocsin/site.lua": 0o644,
         "usr/share/man/man1/tocsinctl.1": 0o644,
         "usr/share/man/man5/tocsin-rules.5": 0o644,
@@ -483,6 +487,103 @@ def test_service_install_tree():
     expect(left == ["etc/tocsin/site.lua"], f"after make uninstall, left: {left}")
 
 
+def test_service_installed_default_site():
+    """The installed tocsind reads the installed site without -c; make run
+    from the tree names the bundled example."""
+    dest = os.path.join(harness.CTX.dir, "dest")
+    make("install", f"DESTDIR={dest}", "PREFIX=/usr")
+    tocsind = os.path.join(dest, "usr/bin/tocsind")
+    r = run_tool([tocsind, "--help"])
+    expect(r.returncode == 0 and "(default: /etc/tocsin/site.lua)" in r.stdout,
+           f"the installed tocsind --help does not name the installed site: {r.stdout[:600]}")
+    # Run from elsewhere, so a relative default could not be found by luck.
+    r = subprocess.run([tocsind, "--check"], capture_output=True, text=True, timeout=60,
+                       env=CLEAN_ENV, cwd=harness.CTX.dir, stdin=subprocess.DEVNULL)
+    out = r.stdout + r.stderr
+    expect(out.startswith("/etc/tocsin/site.lua"),
+           f"the installed tocsind --check does not check /etc/tocsin/site.lua: {out[:600]}")
+    r = run_tool(["make", "-C", REPO, "--no-print-directory", "-n", "run"])
+    expect(re.search(r"tocsind -c rules/example/example-site\.lua$", r.stdout, re.M),
+           f"make run does not start the bundled example site: {r.stdout[-600:]}")
+
+
+CREDENTIAL_SITE = """
+channel "office-robot" {
+  kind = "dingtalk",
+  url = secret("office_robot_url"),
+  secret = secret("office_robot_sign"),
+}
+"""
+
+
+def test_service_check_finds_credentials():
+    """README's reload recipe with secrets: `tocsind -c /etc/tocsin/site.lua --check`
+    reads what the unit's LoadCredential= lines read (/etc/tocsin/credentials),
+    --credentials DIR names another directory, and $CREDENTIALS_DIRECTORY wins
+    over the default as under systemd."""
+    dest = os.path.join(harness.CTX.dir, "dest")
+    make("install", f"DESTDIR={dest}", "PREFIX=/usr")
+    etc = os.path.join(dest, "etc/tocsin")
+    site = os.path.join(etc, "site.lua")
+    with open(site, "a", encoding="utf-8") as f:
+        f.write(CREDENTIAL_SITE)
+    unit = open(os.path.join(dest, "usr/lib/systemd/system/tocsin.service")).read()
+    expect("/etc/tocsin/credentials/office_robot_url" in unit,
+           "the unit's LoadCredential= example does not read from /etc/tocsin/credentials")
+    # README: install -d -m 700 /etc/tocsin/credentials; install -m 600 ... NAME
+    creds = os.path.join(etc, "credentials")
+    os.makedirs(creds, mode=0o700)
+    values = {"office_robot_url": "https://oapi.dingtalk.com/robot/send?access_token=cafe0123",
+              "office_robot_sign": "SECf00dfeedbeef0123456789"}
+    for name, value in values.items():
+        with open(os.path.join(creds, name), "w") as f:
+            f.write(value + "\n")
+        os.chmod(os.path.join(creds, name), 0o600)
+    packs = os.path.join(dest, "usr/share/tocsin/rules")
+    tocsind = os.path.join(dest, "usr/bin/tocsind")
+    check = [tocsind, "-c", site, "--rules", os.path.join(packs, "example"),
+             "--rules", os.path.join(packs, "holidays"), "--check"]
+
+    r = run_tool(check)
+    expect(r.returncode == 0 and ": ok, " in r.stdout,
+           f"--check does not find the credentials the unit loads: {r.stdout}{r.stderr}")
+    for value in values.values():
+        expect(value not in r.stdout + r.stderr, "--check printed a secret")
+
+    # --credentials DIR: another directory, e.g. where a package keeps them.
+    other = os.path.join(harness.CTX.dir, "other-creds")
+    os.makedirs(other)
+    r = run_tool(check + ["--credentials", other])
+    expect(r.returncode == 1 and f"{other}/office_robot_url" in r.stdout,
+           f"--credentials with an empty directory: want a problem naming "
+           f"{other}/office_robot_url: {r.stdout}{r.stderr}")
+    for name, value in values.items():
+        with open(os.path.join(other, name), "w") as f:
+            f.write(value + "\n")
+    r = run_tool(check + ["--credentials", other])
+    expect(r.returncode == 0 and ": ok, " in r.stdout, f"--credentials DIR: {r.stdout}{r.stderr}")
+    r = run_tool([os.path.join(dest, "usr/bin/tocsinctl"), "check", *check[1:-1],
+                  "--credentials", other])
+    expect(r.returncode == 0 and ": ok, " in r.stdout,
+           f"tocsinctl check --credentials DIR: {r.stdout}{r.stderr}")
+
+    # Under systemd $CREDENTIALS_DIRECTORY is what counts.
+    empty = os.path.join(harness.CTX.dir, "empty-creds")
+    os.makedirs(empty)
+    r = run_tool(check, env={"CREDENTIALS_DIRECTORY": empty})
+    expect(r.returncode == 1 and f"{empty}/office_robot_url" in r.stdout,
+           f"$CREDENTIALS_DIRECTORY was not used: {r.stdout}{r.stderr}")
+    r = run_tool(check + ["--credentials", creds], env={"CREDENTIALS_DIRECTORY": empty})
+    expect(r.returncode == 0, f"--credentials does not override the variable: {r.stdout}{r.stderr}")
+
+    # The daemon itself takes the option too, and runs on those secrets.
+    d = ServiceDaemon({}, binary=tocsind, site=site)
+    d.args = ["--rules", os.path.join(packs, "example"), "--rules", os.path.join(packs, "holidays"),
+              "--credentials", other]
+    d.start()
+    d.stop()
+
+
 def test_service_unit_systemd_analyze():
     """The installed unit passes systemd-analyze verify; its exposure is at most 2.0."""
     analyze = tool("systemd-analyze", "systemd")
@@ -530,6 +631,113 @@ def test_service_unit_systemd_analyze():
     d.stop()
 
 
+# What ProtectSystem=strict leaves writable besides what the unit opens: the
+# API file systems; PrivateTmp= gives a /tmp of its own.
+UNIT_API_PATHS = ("/proc", "/sys", "/dev", "/run", "/tmp", "/var/tmp")
+
+
+def unit_writable(unit):
+    """The paths a unit with ProtectSystem=strict may write."""
+    paths = []
+    for key, value in re.findall(r"^(StateDirectory|ReadWritePaths|LogsDirectory|"
+                                 r"CacheDirectory|RuntimeDirectory)=(.*)$", unit, re.M):
+        base = {"StateDirectory": "/var/lib", "LogsDirectory": "/var/log",
+                "CacheDirectory": "/var/cache", "RuntimeDirectory": "/run"}.get(key)
+        for word in value.split():
+            word = word.lstrip("-+")
+            paths.append(f"{base}/{word}" if base else word)
+    return paths
+
+
+def under(path, roots):
+    return any(path == r or path.startswith(r.rstrip("/") + "/") for r in roots)
+
+
+SANDBOX_SCRIPT = r"""
+set -u
+# What systemd would do for the unit, emulated in a mount namespace of our
+# own: the host's /var/lib and /var/spool are hidden under empty tmpfs, the
+# unit's directories are made (StateDirectory=, tmpfiles.d), every mount
+# turns read-only (ProtectSystem=strict), and the unit's writable paths
+# are bound read-write again.
+mount -t tmpfs tmpfs /var/lib && mount -t tmpfs tmpfs /var/spool || exit 90
+for d in $MAKE_DIRS; do mkdir -p "$d" || exit 91; done
+for mp in $(awk '{print $5}' /proc/self/mountinfo | sort -u); do
+    case "$mp" in /proc|/proc/*|/sys|/sys/*|/dev|/dev/*) continue ;; esac
+    mount -o remount,bind,ro "$mp" 2>/dev/null
+done
+for p in $WRITABLE; do
+    [ -e "$p" ] || continue
+    mount --bind "$p" "$p" && mount -o remount,bind,rw "$p" || exit 92
+done
+touch /etc/.tocsin-probe 2>/dev/null && { echo "SANDBOX-NOT-READ-ONLY"; exit 93; }
+"$TOCSIND" "$@" &
+pid=$!
+deadline=$(( $(date +%s) + 10 ))
+while [ ! -d /var/spool/tocsin/done ]; do
+    kill -0 $pid 2>/dev/null || { wait $pid; echo "EXITED $?"; exit 0; }
+    [ $(date +%s) -lt $deadline ] || { echo "NO-SPOOL"; kill $pid; exit 0; }
+    sleep 0.05
+done
+printf '%s' "$EVENT" > /var/spool/tocsin/.report.tmp && mv /var/spool/tocsin/.report.tmp /var/spool/tocsin/report.json
+while [ ! -e /var/spool/tocsin/done/report.json ]; do
+    kill -0 $pid 2>/dev/null || { wait $pid; echo "EXITED $?"; exit 0; }
+    [ $(date +%s) -lt $deadline ] || { echo "NOT-DONE"; kill $pid; exit 0; }
+    sleep 0.05
+done
+[ -s /var/lib/tocsin/tocsin.db ] && echo "DATABASE-WRITTEN"
+echo "SPOOL-DONE"
+kill $pid; wait $pid
+"""
+
+
+def test_service_unit_writes_its_paths():
+    """The unit may write every path the docs have tocsind write: the database
+    under StateDirectory= and the spool /var/spool/tocsin (ReadWritePaths=,
+    made by tmpfiles.d) under ProtectSystem=strict; and, where the machine
+    lets the test make a mount namespace, the installed daemon really
+    stores a spooled report there with everything else read-only."""
+    dest = os.path.join(harness.CTX.dir, "dest")
+    make("install", f"DESTDIR={dest}", "PREFIX=/usr")
+    unit = open(os.path.join(dest, "usr/lib/systemd/system/tocsin.service")).read()
+    site = os.path.join(dest, "etc/tocsin/site.lua")
+    expect(re.search(r"^ProtectSystem=strict$", unit, re.M), "the unit is not ProtectSystem=strict")
+    writable = unit_writable(unit)
+    database = re.search(r'database = "([^"]+)"', open(site, encoding="utf-8").read()).group(1)
+    spools = set(re.findall(r'spool = "(/[^"]+)"', open(os.path.join(REPO, "README.md"),
+                                                         encoding="utf-8").read() +
+                            open(os.path.join(REPO, "docs/api.md"), encoding="utf-8").read() +
+                            open(os.path.join(REPO, "docs/rules.md"), encoding="utf-8").read()))
+    expect(spools == {"/var/spool/tocsin"}, f"the docs name these spools: {spools}")
+    for path in [os.path.dirname(database), *spools]:
+        expect(under(path, writable) and not under(path, UNIT_API_PATHS),
+               f"{path}, which the docs have tocsind write, is read-only under the unit "
+               f"(writable: {writable})")
+    tmpfiles = open(os.path.join(dest, "usr/lib/tmpfiles.d/tocsin.conf")).read()
+    expect(re.search(r"^d /var/spool/tocsin 2770 tocsin tocsin -$", tmpfiles, re.M),
+           f"tmpfiles.d does not make the spool for the tocsin user: {tmpfiles}")
+
+    if os.geteuid() != 0 or shutil.which("unshare") is None:
+        print("  unit sandbox not emulated: needs root and unshare(1)", flush=True)
+        return
+    packs = os.path.join(dest, "usr/share/tocsin/rules")
+    port = free_port()
+    event = json.dumps(report("inc-unit-spool"), ensure_ascii=False)
+    r = run_tool(["unshare", "-m", "--propagation", "private", "sh", "-c", SANDBOX_SCRIPT, "sh",
+                  "-c", site, "--listen", f"127.0.0.1:{port}", "--spool", "/var/spool/tocsin",
+                  "--rules", os.path.join(packs, "example"),
+                  "--rules", os.path.join(packs, "holidays")],
+                 env={"TOCSIND": os.path.join(dest, "usr/bin/tocsind"), "EVENT": event,
+                      "MAKE_DIRS": "/var/lib/tocsin /var/spool/tocsin",
+                      "WRITABLE": " ".join(writable)}, timeout=60)
+    if r.returncode == 90 or "unshare: " in r.stderr:
+        print(f"  unit sandbox not emulated: {r.stderr.strip()[:200]}", flush=True)
+        return
+    expect(r.returncode == 0 and "SPOOL-DONE" in r.stdout and "DATABASE-WRITTEN" in r.stdout,
+           f"under the unit's file-system sandbox tocsind did not store a spooled report "
+           f"({r.returncode}): {r.stdout[-1500:]}{r.stderr[-1500:]}")
+
+
 # ---------------------------------------------------------------- man pages
 
 def test_service_man_pages():
@@ -562,3 +770,63 @@ def test_service_man_pages():
                  "policy", "recurring", "period", "holidays", "secret", "messages"):
         expect(re.search(r"^\.B[IR]? " + word + r"\b", text("tocsin-rules.5"), re.M),
                f"tocsin-rules.5 has no entry for {word}")
+
+
+# ---------------------------------------------------------------- --check warnings
+
+CHECK_WARN_RULES = """\
+event_type "accepted" { title = "受理告知" }
+procedure "netsec" {
+  title = "网络安全突发事件",
+  match = { category = "network_security" },
+  obligations = {
+    { id = "assess", due = "2h", remind = { "30m", "3h" }, met_by = { type = "asessment" },
+      owner = "office" },
+    { id = "accept", due = "1cd", remind = { "2d" }, met_by = { type = "accepted" },
+      owner = "office" },
+    { id = "final", due = "15cd", due_by_grade = { [1] = "2h" }, remind = { "2h" },
+      met_by = { type = { "final", "resolve" } }, owner = "office" },
+    { id = "fine", due = "2h", remind = { "1h" }, met_by = { type = "assessment" },
+      owner = "office" },
+  },
+}
+recurring "daily" { at = "17:00", units = { "hosp-a" }, met_by = { type = "dailly" },
+                    owner = "office" }
+"""
+
+
+def test_service_check_warns_reminder_and_met_by_type():
+    """--check warns of a reminder no shorter than its deadline (which would
+    never be sent) and of a met_by type that is neither built in nor
+    declared with event_type; declared and built-in types pass quietly."""
+    files = quiet_site()
+    files["rules.lua"] = CHECK_WARN_RULES
+    d = Daemon(files)
+    r = run_tool([harness.TOCSIND, "-c", d.site, "--check"])
+    out = r.stdout
+    expect(r.returncode == 0 and ": ok, " in out and "with warnings" in out,
+           f"--check: want ok with warnings: {r.returncode}: {out}{r.stderr}")
+    warnings = [l for l in out.splitlines() if ": warning: " in l]
+
+    def warned(*words):
+        return [l for l in warnings if all(w in l for w in words)]
+    expect(warned('obligation "assess"', 'remind "3h"', 'due "2h"'),
+           f"no warning for remind 3h before a 2h deadline: {warnings}")
+    expect(not warned('obligation "assess"', 'remind "30m"'), f"30m before 2h is fine: {warnings}")
+    expect(warned('obligation "accept"', 'remind "2d"', 'due "1cd"'),
+           f"no warning for remind 2d before a 1cd deadline: {warnings}")
+    expect(warned('obligation "final"', 'remind "2h"', 'due "2h" at grade 1'),
+           f"no warning for remind 2h where grade 1 is due in 2h: {warnings}")
+    expect(warned('obligation "assess"', 'met_by type "asessment"', 'event_type "asessment"'),
+           f"no warning for the undeclared met_by type asessment: {warnings}")
+    expect(warned('recurring "daily"', 'met_by type "dailly"'),
+           f"no warning for the recurring report's met_by type dailly: {warnings}")
+    for quiet in ('type "accepted"', 'type "final"', 'type "resolve"', 'obligation "fine"'):
+        expect(not warned(quiet), f"a warning for {quiet}, which is fine: {warned(quiet)}")
+    expect(all(re.match(r"\S*rules\.lua:\d+: warning: ", l) for l in warnings),
+           f"warnings without the rule file and line: {warnings}")
+    # event_type takes a title only.
+    files["rules.lua"] = 'event_type "x" { titel = "x" }\n'
+    d2 = Daemon(files)
+    r = run_tool([harness.TOCSIND, "-c", d2.site, "--check"])
+    expect(r.returncode == 1 and '"titel"' in r.stdout, f"event_type with a bad key: {r.stdout}")

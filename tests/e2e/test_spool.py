@@ -313,3 +313,84 @@ def test_spool_more_files_than_inotify_holds():
     d.stop()
     n = d.query_db("SELECT count(DISTINCT id), count(*) FROM events WHERE unit = 'unit-ov'")[0]
     expect(n == (count, count), f"want {count} events stored once each, found {n}")
+
+
+def test_spool_file_renamed_over_one_being_read():
+    """A producer renames a new NAME.json over the one tocsind has read and is
+    committing: the new file is read too, not archived in done/ unread.
+
+    Deterministic: the test holds SQLite's write lock, so the daemon, having
+    read the first file, waits in its commit (the loop stops answering);
+    the second file is renamed over the first then, and the lock let go."""
+    import sqlite3
+    d, spool = spool_daemon(args=("--log-level", "info"))
+    d.start()
+    rounds = 3
+    for i in range(rounds):
+        first, second = report(f"inc-race-a{i}"), report(f"inc-race-b{i}")
+        db = sqlite3.connect(d.db, timeout=10, isolation_level=None)
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            drop(spool, "race.json", first)
+
+            def stuck():
+                try:
+                    http_request("GET", d.base + "/healthz", timeout=0.3)
+                    return False
+                except OSError:
+                    return True      # the loop waits in the commit: first is read
+            wait_until(stuck, 4, "the daemon to read race.json and wait for the lock")
+            drop(spool, "race.json", second)
+        finally:
+            db.execute("ROLLBACK")
+            db.close()
+        for key in (first["incident"], second["incident"]):
+            wait_until(lambda: d.request("GET", f"/v1/incidents/{key}").status == 200, 10,
+                       f"{key} stored (round {i + 1})")
+        wait_until(lambda: not os.path.exists(os.path.join(spool, "race.json")), 10,
+                   "race.json to leave the spool")
+    # done/ holds what replaced each first file, read and stored; the
+    # first, unlinked by the rename over it, has no name left to archive.
+    done = sorted(os.listdir(os.path.join(spool, "done")))
+    bodies = []
+    for name in done:
+        with open(os.path.join(spool, "done", name), encoding="utf-8") as f:
+            bodies.append(json.load(f)["incident"])
+    expect(sorted(bodies) == sorted(f"inc-race-b{i}" for i in range(rounds)),
+           f"done/ should hold the second files, read: {dict(zip(done, bodies))}")
+    expect("replaced after it was read" in log_text(d), "the log does not say what happened")
+    d.stop()
+
+
+def test_spool_error_does_not_quote_the_file():
+    """A rejected file's .error (and the log line) say what is wrong, and
+    where, without copying the file's content: not the text jansson saw
+    near the error, not the unknown incident's key."""
+    d, spool = spool_daemon()
+    d.start()
+    secret = "Zhangsan110101"  # jansson quotes a token of up to 20 bytes
+    cases = {
+        "broken.json": (('{"type": "report", "unit": "hosp-a",\n  "title": "x" "'
+                         + secret + '"}').encode(), "invalid_json", None),
+        "orphan.json": ([report("inc-orphan-ok"),
+                         {"type": "update", "incident": "inc-" + secret, "unit": "hosp-a"}],
+                        "unknown_incident", "incident"),
+    }
+    for name, (body, _, _) in cases.items():
+        drop(spool, name, body)
+    for name, (_, code, field) in cases.items():
+        wait_until(lambda: in_dir(spool, "rejected", name + ".error"), 5, f"{name}.error")
+        with open(os.path.join(spool, "rejected", name + ".error"), encoding="utf-8") as f:
+            text = f.read()
+        err = json.loads(text)["error"]
+        expect(err.get("code") == code and err.get("message"), f"{name}.error: {text}")
+        if field:
+            expect(err.get("field") == field, f"{name}.error: want field {field}: {text}")
+        expect(secret not in text, f"{name}.error quotes the file: {text}")
+    err = json.load(open(os.path.join(spool, "rejected", "broken.json.error")))["error"]
+    expect(re.match(r"line 2 column \d+: ", err["message"]),
+           f"the JSON error does not say where: {err['message']}")
+    err = json.load(open(os.path.join(spool, "rejected", "orphan.json.error")))["error"]
+    expect(err["message"].startswith("event 1: "), f"which event of the array: {err['message']}")
+    expect(secret not in log_text(d), "the log quotes a rejected file")
+    d.stop()
