@@ -476,6 +476,8 @@ static const struct {
 	{ "invalid_json", " near '", "" },
 	{ "unknown_incident", "no incident \"",
 	    "no such incident: open it with a report first" },
+	{ "incident_exists", "has the key \"",
+	    "has this key: report under a key of your own" },
 };
 
 static void
@@ -640,6 +642,8 @@ spool_done_cb(int status, const struct engine_result *results, size_t n,
 		metrics_spool(METRICS_SPOOL_DONE);
 		break;
 	case 400:
+	case 403:
+	case 409:		/* refused for good: sending it again won't help */
 		if (spool_reject(sp, f, err) != 0) {
 			spool_file_close(f);
 			spool_retry(sp, f);

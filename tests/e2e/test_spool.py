@@ -369,12 +369,16 @@ def test_spool_error_does_not_quote_the_file():
     d, spool = spool_daemon()
     d.start()
     secret = "Zhangsan110101"  # jansson quotes a token of up to 20 bytes
+    d.accept(report("inc-b-" + secret, unit="hosp-b"))   # logged as it opens
+    logged = log_text(d).count(secret)
     cases = {
         "broken.json": (('{"type": "report", "unit": "hosp-a",\n  "title": "x" "'
                          + secret + '"}').encode(), "invalid_json", None),
         "orphan.json": ([report("inc-orphan-ok"),
                          {"type": "update", "incident": "inc-" + secret, "unit": "hosp-a"}],
                         "unknown_incident", "incident"),
+        # Another unit's key: refused for good (409), not retried forever.
+        "taken.json": (report("inc-b-" + secret, unit="hosp-a"), "incident_exists", "incident"),
     }
     for name, (body, _, _) in cases.items():
         drop(spool, name, body)
@@ -392,5 +396,6 @@ def test_spool_error_does_not_quote_the_file():
            f"the JSON error does not say where: {err['message']}")
     err = json.load(open(os.path.join(spool, "rejected", "orphan.json.error")))["error"]
     expect(err["message"].startswith("event 1: "), f"which event of the array: {err['message']}")
-    expect(secret not in log_text(d), "the log quotes a rejected file")
+    expect(not in_dir(spool, "", "taken.json"), "a refused file stays in the spool")
+    expect(log_text(d).count(secret) == logged, "the log quotes a rejected file")
     d.stop()
