@@ -301,3 +301,60 @@ def test_kill9_during_delivery():
     for p in posts:
         expect(signature_problem(p) is None, signature_problem(p))
     d.stop()
+
+
+BODY_FIELDS = ("key", "reason", "at", "incident", "recurring", "unit", "grade", "procedure",
+               "obligation", "policy", "step", "role", "recipient", "recipient_name", "phone",
+               "channel", "title", "text", "ack_url", "mobiles", "via")
+
+
+def absent_problem(body):
+    """None if the body leaves out what it does not have, as docs/rules.md says:
+    no null, no grade or step of 0, only the documented fields, in their order."""
+    if not isinstance(body, dict):
+        return f"not an object: {body!r}"
+    for k, v in body.items():
+        if v is None or (k in ("grade", "step") and v == 0):
+            return f"{k} is {v!r} instead of left out: {short(body)}"
+    keys = list(body)
+    if any(k not in BODY_FIELDS for k in keys) or keys != sorted(keys, key=BODY_FIELDS.index):
+        return f"fields {keys} are not the documented ones in order"
+    return None
+
+
+def test_webhook_bodies_leave_out_absent_fields():
+    """Every body shape -- opened, escalation step, fallback copy, undelivered
+    alert -- leaves a field out when there is nothing in it."""
+    good, bad, backup = Sink(), Sink(), Sink()
+    bad.fail_for(3600, status=403)
+    channels = (hook("hook", good) + hook("robot", bad) + hook("robot-fb", bad, ', fallback = "backup"')
+                + hook("backup", backup))
+    folks = (people(1, "hook")
+             + 'person "w" { name = "值班员W", roles = { "office" }, channels = { "robot" } }\n'
+             + 'person "f" { name = "值班员F", roles = { "office" }, channels = { "robot-fb" } }\n')
+    files = with_due(delivery_site(good, channels, folks), "1s")
+    d = Daemon(files).start()
+    d.accept(report("inc-absent"))
+    opened = wait_until(lambda: good.webhooks(incident="inc-absent", reason="opened"), 10,
+                        "the opening message")[0].body
+    step = wait_until(lambda: good.webhooks(incident="inc-absent", reason="escalation"), 10,
+                      "the step-1 message")[0].body
+    fb = wait_until(lambda: backup.webhooks(incident="inc-absent", reason="opened"), 10,
+                    "the message on the fallback")[0].body
+    alert = wait_until(lambda: good.webhooks(incident="inc-absent", reason="undelivered"), 10,
+                       "the office told of the dead message")[0].body
+    for name, body in (("opened", opened), ("escalation", step), ("fallback", fb),
+                       ("undelivered", alert)):
+        expect(absent_problem(body) is None, f"{name}: {absent_problem(body)}")
+    for name, body in (("opened", opened), ("fallback", fb)):
+        gone = [k for k in ("recurring", "obligation", "policy", "step", "ack_url") if k in body]
+        expect(not gone, f"{name}: {gone} present with nothing in them: {short(body)}")
+    expect(opened.get("grade") == 3 and opened.get("phone") == "+8613800000100",
+           f"present fields stay: {short(opened)}")
+    expect(fb.get("via") == ["robot-fb"], f"the fallback names its way: {short(fb)}")
+    expect(step.get("step") == 1 and step.get("obligation") == "assessment"
+           and step.get("policy") == "standard", f"a step message has its step: {short(step)}")
+    expect("ack_url" not in alert and "step" not in alert, f"undelivered: {short(alert)}")
+    for p in good.posts + backup.posts:
+        expect(signature_problem(p) is None, signature_problem(p))
+    d.stop()
