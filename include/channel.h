@@ -129,6 +129,7 @@ void	 channel_sha256_hex(const void *, size_t,
 	     char [2 * CHANNEL_SHA256_LEN + 1]);
 void	 channel_hex(const unsigned char *, size_t, char *);
 char	*channel_base64(const void *, size_t);
+unsigned char	*channel_base64_decode(const char *, size_t *, char **);
 char	*channel_url_encode(const char *);
 
 #endif

@@ -529,6 +529,72 @@ channel_base64(const void *p, size_t n)
 	return (out);
 }
 
+/* A standard base64 character's value, or -1. */
+static int
+channel_base64_value(unsigned char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return (c - 'A');
+	if (c >= 'a' && c <= 'z')
+		return (c - 'a' + 26);
+	if (c >= '0' && c <= '9')
+		return (c - '0' + 52);
+	if (c == '+')
+		return (62);
+	if (c == '/')
+		return (63);
+	return (-1);
+}
+
+/*
+ * Standard base64 (RFC 4648 section 4) as the Standard Webhooks libraries
+ * read a secret: with its "=" padding or without (theirs add it back).
+ * Anything else is refused, never guessed at: the URL-safe "-" and "_",
+ * white space, an "=" inside, a length no encoding has.  The bytes are a
+ * new buffer of *len bytes; NULL with a cause (which never quotes s).
+ */
+unsigned char *
+channel_base64_decode(const char *s, size_t *len, char **cause)
+{
+	unsigned char	*out;
+	size_t		 n = strlen(s), pad = 0, i;
+	uint32_t	 bits = 0;
+	int		 v, nbits = 0;
+
+	while (n > 0 && s[n - 1] == '=' && pad < 2) {
+		n--;
+		pad++;
+	}
+	for (i = 0; i < n; i++) {
+		if (channel_base64_value((unsigned char)s[i]) >= 0)
+			continue;
+		if (s[i] == '-' || s[i] == '_')
+			*cause = xstrdup("it is URL-safe base64 (\"-\" or \"_\"), "
+			    "which Standard Webhooks libraries do not decode: "
+			    "write it with \"+\" and \"/\"");
+		else
+			xasprintf(cause, "character %zu is not standard "
+			    "base64 (A-Z a-z 0-9 + / and \"=\" at the end)",
+			    i + 1);
+		return (NULL);
+	}
+	if ((pad > 0 && (n + pad) % 4 != 0) || n % 4 == 1) {
+		*cause = xstrdup("its length is not one a base64 encoding has");
+		return (NULL);
+	}
+	out = xmalloc(n * 3 / 4 + 1);
+	*len = 0;
+	for (i = 0; i < n; i++) {
+		v = channel_base64_value((unsigned char)s[i]);
+		bits = bits << 6 | (uint32_t)v;
+		if ((nbits += 6) >= 8) {
+			nbits -= 8;
+			out[(*len)++] = (unsigned char)(bits >> nbits);
+		}
+	}
+	return (out);
+}
+
 /*
  * RFC 3986 percent-encoding: everything but A-Z a-z 0-9 - _ . ~ becomes
  * %XY (upper-case hex), so a space is %20 and '*' is %2A.  This is exactly

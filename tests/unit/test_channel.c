@@ -123,6 +123,53 @@ test_utf8_fit(void **state)
 	free(out);
 }
 
+/*
+ * A "whsec_" secret's base64, read as the Standard Webhooks libraries read
+ * it: OpenSSL's encoder makes the text, padded and unpadded, every length
+ * up to past the 256 bytes the old decoder cut at; the rest is refused.
+ */
+static void
+test_base64_decode(void **state)
+{
+	static const char *const refused[] = {
+		"dG9jc2lu-2V5", "dG9jc2lu_2V5",	/* URL-safe */
+		"dG9j c2lu", "dG9jc2lu\n",		/* white space */
+		"dG9j=c2lu", "dG9jc2l==", "dG9jc2===",	/* "=" misplaced */
+		"dG9jc", "dG9jc2lua2V5c",		/* no encoding is 4n + 1 */
+		"dG9jc2lu\xc3\xa9",			/* not ASCII */
+	};
+	unsigned char	 raw[400], text[600], *out;
+	size_t		 n, len, i;
+	char		*cause = NULL;
+
+	(void)state;
+	for (i = 0; i < sizeof(raw); i++)
+		raw[i] = (unsigned char)(i * 37 + 11);
+	for (n = 0; n <= sizeof(raw); n++) {
+		EVP_EncodeBlock(text, raw, (int)n);
+		out = channel_base64_decode((char *)text, &len, &cause);
+		assert_non_null(out);
+		assert_int_equal(len, n);
+		assert_memory_equal(out, raw, n);
+		free(out);
+		while (n > 0 && text[strlen((char *)text) - 1] == '=')
+			text[strlen((char *)text) - 1] = '\0';
+		out = channel_base64_decode((char *)text, &len, &cause);
+		assert_non_null(out);
+		assert_int_equal(len, n);
+		assert_memory_equal(out, raw, n);
+		free(out);
+	}
+	for (i = 0; i < sizeof(refused) / sizeof(*refused); i++) {
+		cause = NULL;
+		assert_null(channel_base64_decode(refused[i], &len, &cause));
+		assert_non_null(cause);
+		/* The cause never repeats the secret's text. */
+		assert_null(strstr(cause, refused[i]));
+		free(cause);
+	}
+}
+
 static void
 test_mobiles(void **state)
 {
@@ -158,6 +205,7 @@ main(void)
 		cmocka_unit_test(test_hmac_keys),
 		cmocka_unit_test(test_urlencode),
 		cmocka_unit_test(test_utf8_fit),
+		cmocka_unit_test(test_base64_decode),
 		cmocka_unit_test(test_mobiles),
 	};
 
