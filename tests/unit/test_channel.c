@@ -170,6 +170,58 @@ test_base64_decode(void **state)
 	}
 }
 
+/* Bytes s takes between its quotes as jansson writes it. */
+static size_t
+jansson_len(const char *s)
+{
+	json_t	*v = json_string(s);
+	char	*text = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+	size_t	 n = strlen(text) - 2;
+
+	free(text);
+	json_decref(v);
+	return (n);
+}
+
+/*
+ * A text cut for a provider's body limit is measured as jansson writes it,
+ * escapes and all: every ASCII byte alone, then Chinese text with quotes,
+ * newlines and control characters, cut at every limit from 0 up.
+ */
+static void
+test_json_fit(void **state)
+{
+	static const char	 ellipsis[] = "\xe2\x80\xa6";
+	static const char	 unit[] = "应急\"值班\"\n\t\x01\\/😀\x1f";
+	char			 one[2] = { 0, 0 }, text[2048], *fit;
+	size_t			 max, keep, i;
+
+	(void)state;
+	for (i = 1; i < 0x80; i++) {
+		one[0] = (char)i;
+		assert_int_equal(channel_json_len(one), jansson_len(one));
+	}
+	text[0] = '\0';
+	while (strlen(text) + sizeof(unit) < sizeof(text))
+		strcat(text, unit);
+	assert_int_equal(channel_json_len(text), jansson_len(text));
+	for (max = 0; max <= channel_json_len(text) + 1; max++) {
+		fit = channel_json_fit(text, max);
+		assert_true(jansson_len(fit) <= max);
+		if (channel_json_len(text) <= max)
+			assert_string_equal(fit, text);
+		else if (max >= 3) {
+			/* A prefix of whole characters, then "…", as long as fits. */
+			keep = strlen(fit) - 3;
+			assert_string_equal(fit + keep, ellipsis);
+			assert_memory_equal(fit, text, keep);
+			assert_true(((unsigned char)text[keep] & 0xc0) != 0x80);
+			assert_true(jansson_len(fit) + 6 > max);
+		}
+		free(fit);
+	}
+}
+
 static void
 test_mobiles(void **state)
 {
@@ -206,6 +258,7 @@ main(void)
 		cmocka_unit_test(test_urlencode),
 		cmocka_unit_test(test_utf8_fit),
 		cmocka_unit_test(test_base64_decode),
+		cmocka_unit_test(test_json_fit),
 		cmocka_unit_test(test_mobiles),
 	};
 
