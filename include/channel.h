@@ -94,18 +94,28 @@ char		*channel_hmac_base64(const void *, size_t, const void *,
 		    size_t);
 size_t		 channel_utf8_cut(const char *, size_t);
 char		*channel_utf8_fit(const char *, size_t);
+size_t		 channel_json_len(const char *);
+char		*channel_json_fit(const char *, size_t);
+int		 channel_json_fit_body(json_t *, json_t *, const char *,
+		    const char *, const char *, const char *, size_t);
 
 /*
  * Chat robots (DingTalk, WeCom, Feishu) answer HTTP 200 with a JSON code:
  * 0 is sent, a few codes mean "too fast, later", any other is refused for
- * good.  A driver describes its answers and hands them to
- * channel_robot_done.
+ * good.  A driver describes its answers, in a table of the codes its
+ * provider documents, and hands them to channel_robot_done.
  */
+struct channel_robot_code {
+	long			 code;
+	int			 retry;		/* too fast or busy: later */
+	const char		*means;		/* NULL ends the table */
+};
+
 struct channel_robot {
-	const char		*name;		/* in failure details */
-	const char *const	*code_keys;	/* the first present counts */
-	const char *const	*msg_keys;
-	const long		*retry_codes;	/* ends with 0 */
+	const char			*name;		/* in failure details */
+	const char *const		*code_keys;	/* the first present */
+	const char *const		*msg_keys;
+	const struct channel_robot_code	*codes;	/* any other: for good */
 };
 
 struct httpc_response;
@@ -129,6 +139,7 @@ void	 channel_sha256_hex(const void *, size_t,
 	     char [2 * CHANNEL_SHA256_LEN + 1]);
 void	 channel_hex(const unsigned char *, size_t, char *);
 char	*channel_base64(const void *, size_t);
+unsigned char	*channel_base64_decode(const char *, size_t *, char **);
 char	*channel_url_encode(const char *);
 
 #endif

@@ -31,8 +31,9 @@ struct messages {
 
 /*
  * One notification as the outbox stores it and the channels read it: a
- * JSON object with these fields in this order, NULL ones as null (the
- * mobiles left out when there are none).
+ * JSON object with these fields in this order.  What a note does not
+ * have is left out, not written as null: a NULL field, a grade or step of
+ * 0, the mobiles when there are none (docs/rules.md says so to receivers).
  */
 struct message_note {
 	const char		*key;

@@ -12,6 +12,8 @@
  * and DingTalk refuses a timestamp more than an hour off.  A robot takes
  * 20 messages a minute and is throttled for ten minutes beyond that, so
  * the outbox keeps under the limit and 130101 (too fast) is tried again.
+ * A message over 20 000 bytes is refused (460101): the text is cut so the
+ * body as sent fits, the mentions kept whole at its end.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -26,14 +28,22 @@
 
 static const char *const channel_dingtalk_code_keys[] = { "errcode", NULL };
 static const char *const channel_dingtalk_msg_keys[] = { "errmsg", NULL };
-/* 130101: sending too fast; -1: system busy. */
-static const long channel_dingtalk_retry_codes[] = { 130101, -1, 0 };
+#define DINGTALK_BODY_MAX	20000
+
+static const struct channel_robot_code channel_dingtalk_codes[] = {
+	{ 130101, 1, "send too fast, exceed 20 times per minute" },
+	{ -1, 1, "system busy" },
+	{ 310000, 0, "sign, keyword or IP security setting not met" },
+	{ 300001, 0, "the robot's token is invalid" },
+	{ 460101, 0, "message too long, exceed 20000 bytes" },
+	{ 0, 0, NULL }
+};
 
 static const struct channel_robot channel_dingtalk_robot = {
 	.name = "dingtalk",
 	.code_keys = channel_dingtalk_code_keys,
 	.msg_keys = channel_dingtalk_msg_keys,
-	.retry_codes = channel_dingtalk_retry_codes,
+	.codes = channel_dingtalk_codes,
 };
 
 /* The webhook URL with timestamp and sign added to its query. */
@@ -53,15 +63,15 @@ channel_dingtalk_sign(const char *url, const char *secret, long long ts)
 	return (signed_url);
 }
 
-/* text followed by "@number" for each number in mobiles. */
+/* "\n\n@number @number" for the numbers in mobiles, or "". */
 static char *
-channel_dingtalk_mention(const char *text, json_t *mobiles)
+channel_dingtalk_mentions(json_t *mobiles)
 {
 	json_t	*v;
 	size_t	 i;
 	char	*out, *next;
 
-	out = xstrdup(text);
+	out = xstrdup("");
 	json_array_foreach(mobiles, i, v) {
 		xasprintf(&next, "%s%s@%s", out, i == 0 ? "\n\n" : " ",
 		    json_string_value(v));
@@ -71,6 +81,7 @@ channel_dingtalk_mention(const char *text, json_t *mobiles)
 	return (out);
 }
 
+/* The message, its text cut to keep the body within DingTalk's limit. */
 static json_t *
 channel_dingtalk_message(const json_t *body, const char *format)
 {
@@ -79,23 +90,33 @@ channel_dingtalk_message(const json_t *body, const char *format)
 	const char	*title = json_string_value(json_object_get(body,
 			    "title"));
 	json_t		*mobiles = channel_robot_mobiles(body), *msg;
-	char		*content, *md;
+	char		*mentions, *head;
+	int		 rc;
 
 	if (title == NULL || *title == '\0')
 		title = "tocsin";
-	content = channel_dingtalk_mention(text != NULL ? text : "", mobiles);
-	if (strcmp(format, "text") == 0)
-		msg = json_pack("{s:s, s:{s:s}}", "msgtype", "text", "text",
-		    "content", content);
-	else {
-		xasprintf(&md, "#### %s\n\n%s", title, content);
-		msg = json_pack("{s:s, s:{s:s, s:s}}", "msgtype", "markdown",
-		    "markdown", "title", title, "text", md);
-		free(md);
+	if (text == NULL)
+		text = "";
+	mentions = channel_dingtalk_mentions(mobiles);
+	if (strcmp(format, "text") == 0) {
+		msg = json_pack("{s:s, s:{}}", "msgtype", "text", "text");
+		head = xstrdup("");
+	} else {
+		msg = json_pack("{s:s, s:{s:s}}", "msgtype", "markdown",
+		    "markdown", "title", title);
+		xasprintf(&head, "#### %s\n\n", title);
 	}
 	json_object_set_new(msg, "at", json_pack("{s:o, s:b}", "atMobiles",
 	    mobiles, "isAtAll", 0));
-	free(content);
+	rc = channel_json_fit_body(msg, json_object_get(msg, format),
+	    strcmp(format, "text") == 0 ? "content" : "text", head, text,
+	    mentions, DINGTALK_BODY_MAX);
+	free(head);
+	free(mentions);
+	if (rc != 0) {
+		json_decref(msg);
+		return (NULL);
+	}
 	return (msg);
 }
 

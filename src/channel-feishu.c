@@ -11,9 +11,11 @@
  *
  * Custom bots can @-mention people only by open_id or user_id, which a
  * site file does not hold, so nobody is mentioned.  A request body may
- * not pass 20 KB: the text is cut well below that.  A bot takes 100
- * messages a minute and 5 a second; 9499, 11232 and 99991400 (rate
- * limits) are tried again.
+ * not pass 20 KB (自定义机器人使用指南): the text is cut so that the
+ * body, as sent, escaped, signed, fits in 20 000 bytes.  A bot takes 100
+ * messages a minute and 5 a second; only the rate limits (11232, and the
+ * open platform's 99991400) are tried again.  9499 "Bad Request" is a
+ * request Feishu will never take, whatever the hour.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -26,7 +28,7 @@
 #include "tocsin.h"
 #include "xmalloc.h"
 
-#define FEISHU_TEXT_MAX	(16 * 1024)
+#define FEISHU_BODY_MAX	20000	/* "20 KB", read as the smaller */
 
 /* Older answers carry StatusCode/StatusMessage instead of code/msg. */
 static const char *const channel_feishu_code_keys[] = {
@@ -35,15 +37,23 @@ static const char *const channel_feishu_code_keys[] = {
 static const char *const channel_feishu_msg_keys[] = {
 	"msg", "StatusMessage", NULL
 };
-static const long channel_feishu_retry_codes[] = {
-	9499, 11232, 99991400, 0
+/* The custom bot guide's codes, and the open platform's rate limit. */
+static const struct channel_robot_code channel_feishu_codes[] = {
+	{ 9499, 0, "Bad Request: the message is not one Feishu takes" },
+	{ 11232, 1, "frequency limited" },
+	{ 99991400, 1, "request trigger frequency limit" },
+	{ 19001, 0, "the webhook's token is invalid (bot removed?)" },
+	{ 19021, 0, "sign match fail or timestamp over an hour off" },
+	{ 19022, 0, "IP not allowed by the bot's security setting" },
+	{ 19024, 0, "Key Words Not Found: no keyword of the bot's in it" },
+	{ 0, 0, NULL }
 };
 
 static const struct channel_robot channel_feishu_robot = {
 	.name = "feishu",
 	.code_keys = channel_feishu_code_keys,
 	.msg_keys = channel_feishu_msg_keys,
-	.retry_codes = channel_feishu_retry_codes,
+	.codes = channel_feishu_codes,
 };
 
 static void
@@ -71,16 +81,18 @@ channel_feishu_send(struct delivery *d)
 	const char	*secret = channel_option_string(d->def, "secret");
 	const char	*text = json_string_value(json_object_get(
 			    channel_delivery_body(d), "text"));
-	json_t		*msg;
-	char		*content;
+	json_t		*msg, *content;
 
-	content = channel_utf8_fit(text != NULL ? text : "", FEISHU_TEXT_MAX);
-	msg = json_pack("{s:s, s:{s:s}}", "msg_type", "text", "content",
-	    "text", content);
-	free(content);
+	msg = json_pack("{s:s, s:{}}", "msg_type", "text", "content");
 	if (secret != NULL)
 		channel_feishu_sign(msg, secret,
 		    (long long)(clock_now() / MSEC_PER_SEC));
+	content = json_object_get(msg, "content");
+	if (channel_json_fit_body(msg, content, "text", "", text != NULL ?
+	    text : "", "", FEISHU_BODY_MAX) != 0) {
+		json_decref(msg);
+		msg = NULL;	/* channel_robot_post says it cannot be built */
+	}
 	channel_robot_post(d, channel_option_string(d->def, "url"), msg,
 	    channel_feishu_done);
 }

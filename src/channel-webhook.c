@@ -7,8 +7,11 @@
  *	webhook-timestamp: seconds since the epoch
  *	webhook-signature: "v1,<base64 HMAC-SHA256(secret, id.timestamp.body)>"
  *
- * A secret "whsec_<base64>" is used as the decoded bytes, any other text
- * as is.  Several secrets (a list) give several signatures, for rotation.
+ * A secret "whsec_<base64>" is used as the decoded bytes, decoded as the
+ * Standard Webhooks libraries decode it (standard base64, padded or not,
+ * any length); a secret they could not decode is refused when the rules
+ * load.  Any other text is used as it is.  Several secrets (a list) give
+ * several signatures, for rotation.
  *
  * The body is the outbox row's text as stored: the engine wrote it as
  * compact JSON in key order, so it needs neither parsing nor writing
@@ -29,51 +32,118 @@
 
 #define WEBHOOK_TIMEOUT_MS	10000
 
-static int
-channel_webhook_check(const struct channel_def *def, char **cause)
+/*
+ * The HMAC key of one secret, as a new buffer of *len bytes: "whsec_"
+ * and standard base64 decoded as the Standard Webhooks libraries decode
+ * it, whatever its length; any other text as it is.  NULL with a cause
+ * when a receiver's library could not have the same key.
+ */
+static unsigned char *
+channel_webhook_key(const char *secret, size_t *len, char **cause)
 {
-	json_t	*secret = json_object_get(def->options, "secret");
+	unsigned char	*key;
+	char		*why = NULL;
 
-	if (channel_check_url(def, cause) != 0)
-		return (-1);
-	if (secret != NULL && !json_is_string(secret) &&
-	    !json_is_array(secret)) {
-		*cause = xstrdup("\"secret\" must be a string or a list");
+	if (strncmp(secret, "whsec_", 6) != 0) {
+		*len = strlen(secret);
+		if (*len == 0) {
+			*cause = xstrdup("is empty");
+			return (NULL);
+		}
+		key = xmalloc(*len);
+		memcpy(key, secret, *len);
+		return (key);
+	}
+	if ((key = channel_base64_decode(secret + 6, len, &why)) == NULL) {
+		xasprintf(cause, "is a \"whsec_\" secret that cannot be "
+		    "decoded: %s", why);
+		free(why);
+		return (NULL);
+	}
+	if (*len == 0) {
+		free(key);
+		*cause = xstrdup("is a \"whsec_\" secret of no bytes");
+		return (NULL);
+	}
+	return (key);
+}
+
+/* 0 if secret (the n-th of a list, or n = 0) gives a key. */
+static int
+channel_webhook_check_secret(json_t *secret, size_t n, char **cause)
+{
+	unsigned char	*key = NULL;
+	size_t		 len;
+	char		*why = NULL;
+
+	if (!json_is_string(secret))
+		why = xstrdup("is not a string");
+	else
+		key = channel_webhook_key(json_string_value(secret), &len, &why);
+	if (key == NULL) {
+		if (n > 0)
+			xasprintf(cause, "\"secret\" (item %zu of the list) %s",
+			    n, why);
+		else
+			xasprintf(cause, "\"secret\" %s", why);
+		free(why);
 		return (-1);
 	}
+	explicit_bzero(key, len);
+	free(key);
 	return (0);
 }
 
-/* Append " v1,<sig>" for one secret to sigs. */
-static void
+static int
+channel_webhook_check(const struct channel_def *def, char **cause)
+{
+	json_t	*secret = json_object_get(def->options, "secret"), *s;
+	size_t	 i;
+
+	if (channel_check_url(def, cause) != 0)
+		return (-1);
+	if (secret == NULL)
+		return (0);
+	if (json_is_array(secret)) {
+		if (json_array_size(secret) == 0) {
+			*cause = xstrdup("\"secret\" is an empty list");
+			return (-1);
+		}
+		json_array_foreach(secret, i, s) {
+			if (channel_webhook_check_secret(s, i + 1, cause) != 0)
+				return (-1);
+		}
+		return (0);
+	}
+	if (!json_is_string(secret)) {
+		*cause = xstrdup("\"secret\" must be a string or a list");
+		return (-1);
+	}
+	return (channel_webhook_check_secret(secret, 0, cause));
+}
+
+/* Append " v1,<sig>" for one secret to sigs; -1 if it gives no key. */
+static int
 channel_webhook_sign(const char *secret, const char *signed_text,
     char **sigs)
 {
-	unsigned char	 key[256];
-	int		 keylen;
-	char		*b64, *next;
+	unsigned char	*key;
+	size_t		 keylen;
+	char		*b64, *next, *why = NULL;
 
-	if (strncmp(secret, "whsec_", 6) == 0 && strlen(secret + 6) <
-	    sizeof(key) * 4 / 3) {
-		keylen = EVP_DecodeBlock(key, (const unsigned char *)secret + 6,
-		    (int)strlen(secret + 6));
-		/* EVP_DecodeBlock counts padding as zero bytes: drop them. */
-		if (keylen > 0 && secret[strlen(secret) - 1] == '=')
-			keylen -= secret[strlen(secret) - 2] == '=' ? 2 : 1;
-	} else {
-		keylen = (int)strlen(secret);
-		if ((size_t)keylen > sizeof(key))
-			keylen = sizeof(key);
-		memcpy(key, secret, (size_t)keylen);
+	if ((key = channel_webhook_key(secret, &keylen, &why)) == NULL) {
+		free(why);
+		return (-1);
 	}
-	if (keylen < 0)
-		keylen = 0;
-	b64 = channel_hmac_base64(key, (size_t)keylen, signed_text,
+	b64 = channel_hmac_base64(key, keylen, signed_text,
 	    strlen(signed_text));
+	explicit_bzero(key, keylen);
+	free(key);
 	xasprintf(&next, "%s%sv1,%s", *sigs, **sigs ? " " : "", b64);
 	free(b64);
 	free(*sigs);
 	*sigs = next;
+	return (0);
 }
 
 static void
@@ -107,6 +177,7 @@ channel_webhook_send(struct delivery *d)
 	char				*signed_text, *sigs, *line;
 	long long			 ts = clock_now() / MSEC_PER_SEC;
 	size_t				 i;
+	int				 bad = 0;
 
 	h = curl_slist_append(h, "Content-Type: application/json");
 	xasprintf(&line, "webhook-id: %s", d->key);
@@ -123,18 +194,24 @@ channel_webhook_send(struct delivery *d)
 		xasprintf(&signed_text, "%s.%lld.%s", d->key, ts, body);
 		sigs = xstrdup("");
 		if (json_is_string(secret))
-			channel_webhook_sign(json_string_value(secret),
+			bad |= channel_webhook_sign(json_string_value(secret),
 			    signed_text, &sigs);
 		json_array_foreach(secret, i, s) {
-			if (json_is_string(s))
-				channel_webhook_sign(json_string_value(s),
-				    signed_text, &sigs);
+			bad |= !json_is_string(s) || channel_webhook_sign(
+			    json_string_value(s), signed_text, &sigs) != 0;
 		}
 		xasprintf(&line, "webhook-signature: %s", sigs);
 		h = curl_slist_append(h, line);
 		free(line);
 		free(sigs);
 		free(signed_text);
+	}
+	/* The load-time check refuses such a secret; never sign with less. */
+	if (bad) {
+		curl_slist_free_all(h);
+		d->done(d, DELIVERY_PERMANENT, "a secret gives no signing key",
+		    -1);
+		return;
 	}
 	if (httpc_post(d->httpc, channel_option_string(def, "url"), h, body,
 	    strlen(body), channel_option_int(def, "timeout_ms",

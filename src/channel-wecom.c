@@ -24,13 +24,18 @@
 
 static const char *const channel_wecom_code_keys[] = { "errcode", NULL };
 static const char *const channel_wecom_msg_keys[] = { "errmsg", NULL };
-static const long channel_wecom_retry_codes[] = { 45009, -1, 0 };
+static const struct channel_robot_code channel_wecom_codes[] = {
+	{ 45009, 1, "API frequency limit" },
+	{ -1, 1, "system busy" },
+	{ 93000, 0, "invalid webhook key" },
+	{ 0, 0, NULL }
+};
 
 static const struct channel_robot channel_wecom_robot = {
 	.name = "wecom",
 	.code_keys = channel_wecom_code_keys,
 	.msg_keys = channel_wecom_msg_keys,
-	.retry_codes = channel_wecom_retry_codes,
+	.codes = channel_wecom_codes,
 };
 
 static json_t *

@@ -256,6 +256,88 @@ channel_utf8_fit(const char *s, size_t max)
 	return (out);
 }
 
+/*
+ * Bytes s takes inside a JSON string as json_dumps() writes it (without
+ * JSON_ENSURE_ASCII): '"' and '\\' and \b \f \n \r \t take two, the
+ * other control characters six (\u00XX), every other byte itself.
+ */
+static size_t
+channel_json_byte_len(unsigned char c)
+{
+	if (c == '"' || c == '\\' || c == '\b' || c == '\f' || c == '\n' ||
+	    c == '\r' || c == '\t')
+		return (2);
+	return (c < 0x20 ? 6 : 1);
+}
+
+size_t
+channel_json_len(const char *s)
+{
+	size_t	n = 0;
+
+	for (; *s != '\0'; s++)
+		n += channel_json_byte_len((unsigned char)*s);
+	return (n);
+}
+
+/*
+ * s cut so that, written as a JSON string, what is between its quotes
+ * takes at most max bytes: a provider's limit is on the request it reads,
+ * and a quote or a newline takes two bytes there, a control character
+ * six.  Cut on a character boundary, ending with "…" when cut.
+ */
+char *
+channel_json_fit(const char *s, size_t max)
+{
+	static const char	 ellipsis[] = "\xe2\x80\xa6";
+	size_t			 room, used = 0, keep = 0, i;
+	char			*out;
+
+	if (channel_json_len(s) <= max)
+		return (xstrdup(s));
+	if (max < sizeof(ellipsis) - 1)
+		return (xstrdup(""));
+	room = max - (sizeof(ellipsis) - 1);
+	for (i = 0; s[i] != '\0' && used <= room; i++) {
+		if (((unsigned char)s[i] & 0xc0) != 0x80)
+			keep = i;	/* a character starts here; all before fit */
+		used += channel_json_byte_len((unsigned char)s[i]);
+	}
+	out = xmalloc(keep + sizeof(ellipsis));
+	memcpy(out, s, keep);
+	memcpy(out + keep, ellipsis, sizeof(ellipsis));
+	return (out);
+}
+
+/*
+ * Set holder's key (holder is msg or inside it) to prefix, as much of text
+ * as fits, and suffix, so that msg as channel_robot_post() sends it takes
+ * at most max bytes: what else the message holds is measured first, then
+ * the text is cut to the room left.  The prefix and suffix (a title, the
+ * @-mentions a robot needs in the text) are kept whole.
+ */
+int
+channel_json_fit_body(json_t *msg, json_t *holder, const char *key,
+    const char *prefix, const char *text, const char *suffix, size_t max)
+{
+	char	*dump, *fitted, *value;
+	size_t	 used;
+	int	 rc;
+
+	if (json_object_set_new(holder, key, json_pack("s+", prefix,
+	    suffix)) != 0 || (dump = json_dumps(msg, JSON_COMPACT |
+	    JSON_PRESERVE_ORDER)) == NULL)
+		return (-1);
+	used = strlen(dump);
+	free(dump);
+	fitted = channel_json_fit(text, used < max ? max - used : 0);
+	xasprintf(&value, "%s%s%s", prefix, fitted, suffix);
+	rc = json_object_set_new(holder, key, json_string(value));
+	free(value);
+	free(fitted);
+	return (rc);
+}
+
 /* url as every channel has it; secret and format, when set, sane. */
 int
 channel_robot_check(const struct channel_def *def, char **cause)
@@ -343,16 +425,17 @@ channel_robot_field(json_t *answer, const char *const *keys)
 	return (NULL);
 }
 
-static int
-channel_robot_retry_code(const struct channel_robot *robot, long code)
+/* What the provider documents code to mean, or NULL. */
+static const struct channel_robot_code *
+channel_robot_code(const struct channel_robot *robot, long code)
 {
-	const long	*c;
+	const struct channel_robot_code	*c;
 
-	for (c = robot->retry_codes; c != NULL && *c != 0; c++) {
-		if (*c == code)
-			return (1);
+	for (c = robot->codes; c != NULL && c->means != NULL; c++) {
+		if (c->code == code)
+			return (c);
 	}
-	return (0);
+	return (NULL);
 }
 
 /* What the robot said, for the outbox's last_error: never the URL. */
@@ -360,8 +443,9 @@ static void
 channel_robot_detail(char *buf, size_t size, const struct channel_robot *robot,
     long status, json_t *answer, json_t *code)
 {
-	const char	*msg;
-	char		*words;
+	const struct channel_robot_code	*known;
+	const char			*msg;
+	char				*words;
 
 	if (!json_is_integer(code)) {
 		snprintf(buf, size, "%s: HTTP %ld, no %s in the answer",
@@ -369,6 +453,9 @@ channel_robot_detail(char *buf, size_t size, const struct channel_robot *robot,
 		return;
 	}
 	msg = json_string_value(channel_robot_field(answer, robot->msg_keys));
+	known = channel_robot_code(robot, (long)json_integer_value(code));
+	if ((msg == NULL || *msg == '\0') && known != NULL)
+		msg = known->means;
 	words = channel_utf8_fit(msg != NULL ? msg : "", CHANNEL_DETAIL_MAX);
 	snprintf(buf, size, "%s: HTTP %ld, %s %lld: %s", robot->name, status,
 	    robot->code_keys[0], (long long)json_integer_value(code), words);
@@ -385,6 +472,7 @@ void
 channel_robot_done(struct delivery *d, const struct httpc_response *r,
     const struct channel_robot *robot)
 {
+	const struct channel_robot_code	*known;
 	json_t			*answer, *code;
 	enum delivery_result	 result;
 	char			 detail[CHANNEL_DETAIL_MAX + 128];
@@ -404,8 +492,8 @@ channel_robot_done(struct delivery *d, const struct httpc_response *r,
 		result = ok ? DELIVERY_RETRY : DELIVERY_PERMANENT;
 	else if (json_integer_value(code) == 0)
 		result = ok ? DELIVERY_OK : DELIVERY_PERMANENT;
-	else if (channel_robot_retry_code(robot,
-	    (long)json_integer_value(code)))
+	else if ((known = channel_robot_code(robot,
+	    (long)json_integer_value(code))) != NULL && known->retry)
 		result = DELIVERY_RETRY;
 	else
 		result = DELIVERY_PERMANENT;
@@ -526,6 +614,72 @@ channel_base64(const void *p, size_t n)
 
 	out = xmalloc(4 * ((n + 2) / 3) + 1);
 	EVP_EncodeBlock((unsigned char *)out, p, (int)n);
+	return (out);
+}
+
+/* A standard base64 character's value, or -1. */
+static int
+channel_base64_value(unsigned char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return (c - 'A');
+	if (c >= 'a' && c <= 'z')
+		return (c - 'a' + 26);
+	if (c >= '0' && c <= '9')
+		return (c - '0' + 52);
+	if (c == '+')
+		return (62);
+	if (c == '/')
+		return (63);
+	return (-1);
+}
+
+/*
+ * Standard base64 (RFC 4648 section 4) as the Standard Webhooks libraries
+ * read a secret: with its "=" padding or without (theirs add it back).
+ * Anything else is refused, never guessed at: the URL-safe "-" and "_",
+ * white space, an "=" inside, a length no encoding has.  The bytes are a
+ * new buffer of *len bytes; NULL with a cause (which never quotes s).
+ */
+unsigned char *
+channel_base64_decode(const char *s, size_t *len, char **cause)
+{
+	unsigned char	*out;
+	size_t		 n = strlen(s), pad = 0, i;
+	uint32_t	 bits = 0;
+	int		 v, nbits = 0;
+
+	while (n > 0 && s[n - 1] == '=' && pad < 2) {
+		n--;
+		pad++;
+	}
+	for (i = 0; i < n; i++) {
+		if (channel_base64_value((unsigned char)s[i]) >= 0)
+			continue;
+		if (s[i] == '-' || s[i] == '_')
+			*cause = xstrdup("it is URL-safe base64 (\"-\" or \"_\"), "
+			    "which Standard Webhooks libraries do not decode: "
+			    "write it with \"+\" and \"/\"");
+		else
+			xasprintf(cause, "character %zu is not standard "
+			    "base64 (A-Z a-z 0-9 + / and \"=\" at the end)",
+			    i + 1);
+		return (NULL);
+	}
+	if ((pad > 0 && (n + pad) % 4 != 0) || n % 4 == 1) {
+		*cause = xstrdup("its length is not one a base64 encoding has");
+		return (NULL);
+	}
+	out = xmalloc(n * 3 / 4 + 1);
+	*len = 0;
+	for (i = 0; i < n; i++) {
+		v = channel_base64_value((unsigned char)s[i]);
+		bits = bits << 6 | (uint32_t)v;
+		if ((nbits += 6) >= 8) {
+			nbits -= 8;
+			out[(*len)++] = (unsigned char)(bits >> nbits);
+		}
+	}
 	return (out);
 }
 

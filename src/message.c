@@ -173,7 +173,11 @@ messages_free(struct messages *m)
 	}
 }
 
-/* Through jansson: the reference for what message_note_json() writes. */
+/*
+ * Through jansson: the reference for what message_note_json() writes.
+ * What a note does not have is left out, never null: "s*" and "o*" skip a
+ * NULL value, and a grade or step of 0 (none) is no value.
+ */
 char *
 message_note_json_jansson(const struct message_note *n)
 {
@@ -181,16 +185,21 @@ message_note_json_jansson(const struct message_note *n)
 	char	*text;
 	size_t	 i;
 
-	o = json_pack("{s:s, s:s, s:s, s:s?, s:s?, s:s?, s:i, s:s?, s:s?, "
-	    "s:s?, s:i, s:s, s:s, s:s, s:s?, s:s, s:s?, s:s, s:s?}",
+	o = json_pack("{s:s, s:s, s:s, s:s*, s:s*, s:s*, s:o*, s:s*, s:s*, "
+	    "s:s*, s:o*, s:s, s:s, s:s, s:s*, s:s, s:s*, s:s, s:s*}",
 	    "key", n->key, "reason", n->reason, "at", n->at,
 	    "incident", n->incident, "recurring", n->recurring,
-	    "unit", n->unit, "grade", n->grade,
+	    "unit", n->unit,
+	    "grade", n->grade > 0 ? json_integer(n->grade) : NULL,
 	    "procedure", n->procedure, "obligation", n->obligation,
-	    "policy", n->policy, "step", n->step, "role", n->role,
+	    "policy", n->policy,
+	    "step", n->step > 0 ? json_integer(n->step) : NULL,
+	    "role", n->role,
 	    "recipient", n->recipient, "recipient_name", n->recipient_name,
 	    "phone", n->phone, "channel", n->channel, "title", n->title,
 	    "text", n->text, "ack_url", n->ack_url);
+	if (o == NULL)
+		return (NULL);
 	if (n->nmobiles > 0) {
 		mobiles = json_array();
 		for (i = 0; i < n->nmobiles; i++)
@@ -203,18 +212,14 @@ message_note_json_jansson(const struct message_note *n)
 	return (text);
 }
 
-/* One field as json_pack's "s" (may_be_null 0) or "s?" (1) packs it. */
+/* One field as json_pack's "s" (may_be_absent 0) or "s*" (1) packs it. */
 static int
 message_note_field(struct jsonw *b, const char *key, const char *value,
-    int may_be_null)
+    int may_be_absent)
 {
-	if (value == NULL && !may_be_null)
-		return (-1);
+	if (value == NULL)
+		return (may_be_absent ? 0 : -1);
 	jsonw_key(b, key);
-	if (value == NULL) {
-		jsonw_raw(b, "null", 4);
-		return (0);
-	}
 	return (jsonw_string(b, value, strlen(value)));
 }
 
@@ -240,11 +245,13 @@ message_note_json(const struct message_note *n)
 	bad |= message_note_field(&b, "incident", n->incident, 1);
 	bad |= message_note_field(&b, "recurring", n->recurring, 1);
 	bad |= message_note_field(&b, "unit", n->unit, 1);
-	jsonw_int(&b, "grade", n->grade);
+	if (n->grade > 0)
+		jsonw_int(&b, "grade", n->grade);
 	bad |= message_note_field(&b, "procedure", n->procedure, 1);
 	bad |= message_note_field(&b, "obligation", n->obligation, 1);
 	bad |= message_note_field(&b, "policy", n->policy, 1);
-	jsonw_int(&b, "step", n->step);
+	if (n->step > 0)
+		jsonw_int(&b, "step", n->step);
 	bad |= message_note_field(&b, "role", n->role, 0);
 	bad |= message_note_field(&b, "recipient", n->recipient, 0);
 	bad |= message_note_field(&b, "recipient_name", n->recipient_name, 0);

@@ -301,3 +301,142 @@ def test_kill9_during_delivery():
     for p in posts:
         expect(signature_problem(p) is None, signature_problem(p))
     d.stop()
+
+
+BODY_FIELDS = ("key", "reason", "at", "incident", "recurring", "unit", "grade", "procedure",
+               "obligation", "policy", "step", "role", "recipient", "recipient_name", "phone",
+               "channel", "title", "text", "ack_url", "mobiles", "via")
+
+
+def absent_problem(body):
+    """None if the body leaves out what it does not have, as docs/rules.md says:
+    no null, no grade or step of 0, only the documented fields, in their order."""
+    if not isinstance(body, dict):
+        return f"not an object: {body!r}"
+    for k, v in body.items():
+        if v is None or (k in ("grade", "step") and v == 0):
+            return f"{k} is {v!r} instead of left out: {short(body)}"
+    keys = list(body)
+    if any(k not in BODY_FIELDS for k in keys) or keys != sorted(keys, key=BODY_FIELDS.index):
+        return f"fields {keys} are not the documented ones in order"
+    return None
+
+
+def test_webhook_bodies_leave_out_absent_fields():
+    """Every body shape -- opened, escalation step, fallback copy, undelivered
+    alert -- leaves a field out when there is nothing in it."""
+    good, bad, backup = Sink(), Sink(), Sink()
+    bad.fail_for(3600, status=403)
+    channels = (hook("hook", good) + hook("robot", bad) + hook("robot-fb", bad, ', fallback = "backup"')
+                + hook("backup", backup))
+    folks = (people(1, "hook")
+             + 'person "w" { name = "值班员W", roles = { "office" }, channels = { "robot" } }\n'
+             + 'person "f" { name = "值班员F", roles = { "office" }, channels = { "robot-fb" } }\n')
+    files = with_due(delivery_site(good, channels, folks), "1s")
+    d = Daemon(files).start()
+    d.accept(report("inc-absent"))
+    opened = wait_until(lambda: good.webhooks(incident="inc-absent", reason="opened"), 10,
+                        "the opening message")[0].body
+    step = wait_until(lambda: good.webhooks(incident="inc-absent", reason="escalation"), 10,
+                      "the step-1 message")[0].body
+    fb = wait_until(lambda: backup.webhooks(incident="inc-absent", reason="opened"), 10,
+                    "the message on the fallback")[0].body
+    alert = wait_until(lambda: good.webhooks(incident="inc-absent", reason="undelivered"), 10,
+                       "the office told of the dead message")[0].body
+    for name, body in (("opened", opened), ("escalation", step), ("fallback", fb),
+                       ("undelivered", alert)):
+        expect(absent_problem(body) is None, f"{name}: {absent_problem(body)}")
+    for name, body in (("opened", opened), ("fallback", fb)):
+        gone = [k for k in ("recurring", "obligation", "policy", "step", "ack_url") if k in body]
+        expect(not gone, f"{name}: {gone} present with nothing in them: {short(body)}")
+    expect(opened.get("grade") == 3 and opened.get("phone") == "+8613800000100",
+           f"present fields stay: {short(opened)}")
+    expect(fb.get("via") == ["robot-fb"], f"the fallback names its way: {short(fb)}")
+    expect(step.get("step") == 1 and step.get("obligation") == "assessment"
+           and step.get("policy") == "standard", f"a step message has its step: {short(step)}")
+    expect("ack_url" not in alert and "step" not in alert, f"undelivered: {short(alert)}")
+    for p in good.posts + backup.posts:
+        expect(signature_problem(p) is None, signature_problem(p))
+    d.stop()
+
+
+# Keys whose base64 has "+" and "/" (and so "-" and "_" in URL-safe form).
+KEY_SHORT = bytes(range(0xf0, 0xff)) + bytes(range(0xfb, 0xff)) * 4   # 31 bytes: "==" padding
+KEY_LONG = bytes((i * 151 + 7) % 256 for i in range(300))              # past the old 256-byte cut
+
+
+def standard_webhooks_verify(secret, post):
+    """The Standard Webhooks reference algorithm, as its spec and its Python
+    library put it (not as tocsin does): strip "whsec_", base64-decode with
+    padding added back, HMAC-SHA256 over "id.timestamp.body", and any one of
+    the space-separated "v1,<base64>" signatures must match."""
+    if secret.startswith("whsec_"):
+        secret = secret[len("whsec_"):]
+    key = base64.b64decode(secret + "==")
+    h = post.headers
+    to_sign = f"{h['webhook-id']}.{h['webhook-timestamp']}.".encode() + post.raw
+    expected = base64.b64decode(base64.b64encode(hmac.new(key, to_sign, hashlib.sha256).digest()))
+    for versioned in h.get("webhook-signature", "").split(" "):
+        version, _, sig = versioned.partition(",")
+        if version == "v1" and hmac.compare_digest(expected, base64.b64decode(sig)):
+            return True
+    return False
+
+
+def test_webhook_secret_decoded_as_standard_webhooks():
+    """An unpadded whsec_ secret and one of 300 bytes sign with their whole
+    decoded key: a receiver's Standard Webhooks library verifies both."""
+    unpadded = "whsec_" + base64.b64encode(KEY_SHORT).decode().rstrip("=")
+    long = "whsec_" + base64.b64encode(KEY_LONG).decode()
+    expect(not unpadded.endswith("=") and len(long) > 6 + 4 * 256 // 3, "the test's secrets")
+    sink = Sink()
+    channels = f'channel "hook" {{ kind = "webhook", url = "{sink.url()}", secret = {{ "{unpadded}", "{long}" }} }}\n'
+    files = with_due(delivery_site(sink, channels, people(1, "hook")), "1h")
+    d = Daemon(files).start()
+    d.accept(report("inc-whsec"))
+    post = wait_until(lambda: sink.webhooks(incident="inc-whsec"), 10, "the signed message")[0]
+    sigs = post.headers.get("webhook-signature", "").split(" ")
+    expect(len(sigs) == 2, f"one signature per secret: {sigs}")
+    expect(signature_problem(post, "whsec_" + base64.b64encode(KEY_SHORT).decode()) is None,
+           "the request is signed as the harness checks it")
+    for name, secret, key in (("unpadded", unpadded, KEY_SHORT), ("300-byte", long, KEY_LONG)):
+        # Python's own strict decoder, given the padding a strict decoder wants.
+        text = secret[len("whsec_"):]
+        strict = base64.b64decode(text + "=" * (-len(text) % 4), validate=True)
+        expect(strict == key, f"{name}: the test's secret is not the key")
+        h = post.headers
+        mac = hmac.new(strict, f"{h['webhook-id']}.{h['webhook-timestamp']}.".encode() + post.raw,
+                       hashlib.sha256).digest()
+        expect("v1," + base64.b64encode(mac).decode() in sigs,
+               f"{name} secret: no signature with its whole decoded key in {sigs}")
+        expect(standard_webhooks_verify(secret, post),
+               f"{name} secret: the Standard Webhooks algorithm does not verify {sigs}")
+    d.stop()
+
+
+def test_check_refuses_undecodable_whsec():
+    """--check refuses a whsec_ secret no Standard Webhooks library decodes,
+    naming the channel and never the secret."""
+    urlsafe = "whsec_" + base64.urlsafe_b64encode(KEY_SHORT).decode().rstrip("=")
+    expect("-" in urlsafe or "_" in urlsafe[6:], "the URL-safe secret has - or _")
+    good = "whsec_" + base64.b64encode(KEY_SHORT).decode().rstrip("=")
+    base = harness.CTX.subdir("check")
+    site = ('site { listen = "127.0.0.1:8470", timezone = "Asia/Shanghai", rules = {} }\n'
+            f'channel "ok" {{ kind = "webhook", url = "http://127.0.0.1:9/", secret = "{good}" }}\n'
+            f'channel "urlsafe" {{ kind = "webhook", url = "http://127.0.0.1:9/", secret = "{urlsafe}" }}\n'
+            'channel "spaced" { kind = "webhook", url = "http://127.0.0.1:9/", secret = "whsec_dG9j c2lu" }\n'
+            'channel "short" { kind = "webhook", url = "http://127.0.0.1:9/", secret = "whsec_dG9jc" }\n'
+            'channel "empty" { kind = "webhook", url = "http://127.0.0.1:9/", secret = "whsec_" }\n'
+            f'channel "list" {{ kind = "webhook", url = "http://127.0.0.1:9/", secret = {{ "{good}", "{urlsafe}" }} }}\n')
+    with open(os.path.join(base, "site.lua"), "w", encoding="utf-8") as f:
+        f.write(site)
+    r = subprocess.run([harness.TOCSIND, "-c", "site.lua", "--check"], cwd=base, capture_output=True,
+                       text=True, timeout=30, env=CLEAN_ENV)
+    out = r.stdout + r.stderr
+    expect(r.returncode == 1, f"--check: exit {describe_exit(r.returncode)}: {out.strip()!r}")
+    for channel, words in (("urlsafe", "URL-safe"), ("spaced", "not standard base64"),
+                           ("short", "length"), ("empty", "no bytes"), ("list", "item 2")):
+        lines = [l for l in out.splitlines() if f'channel "{channel}"' in l and words in l]
+        expect(lines, f"--check says nothing like 'channel \"{channel}\": ...{words}' in {out.strip()!r}")
+    expect('channel "ok"' not in out, f"a good unpadded secret was refused: {out.strip()!r}")
+    expect(urlsafe[6:] not in out and good[6:] not in out, f"--check printed a secret: {out.strip()!r}")

@@ -146,6 +146,8 @@ class DingTalk(Robot):
             return {"errcode": 310000, "errmsg": "sign not match, more: [https://open.dingtalk.com/document/robots/customize-robot-security-settings]"}
         if problem.startswith("token"):
             return {"errcode": 300001, "errmsg": "token is not exist"}
+        if problem.startswith("too long"):
+            return {"errcode": 460101, "errmsg": "message too long, exceed 20000 bytes"}
         return {"errcode": 40035, "errmsg": f"缺少参数 json: {problem}"}
 
     def check(self, req):
@@ -166,6 +168,8 @@ class DingTalk(Robot):
             want = base64.b64encode(mac).decode()
             if sign != want:
                 return f"sign: {sign!r} (decoded from the query) is not {want!r}"
+        if len(req.raw) > 20000:
+            return f"too long: body is {len(req.raw)} bytes, over 20000"
         b = req.body
         kind = b.get("msgtype")
         if kind == "text":
@@ -245,6 +249,7 @@ class Feishu(Robot):
     OK = {"StatusCode": 0, "StatusMessage": "success", "code": 0, "data": {}, "msg": "success"}
     TOO_FAST = {"code": 11232, "msg": "frequency limited psm[lark.oapi.app_platform_runtime]appID[1]",
                 "data": {}}
+    BAD_REQUEST = {"code": 9499, "msg": "Bad Request", "data": {}}
 
     def __init__(self, hooks):
         self.hooks = hooks              # hook id -> secret or None
@@ -267,7 +272,7 @@ class Feishu(Robot):
         hook = req.path[len(prefix):] if req.path.startswith(prefix) else None
         if hook not in self.hooks or req.query:
             return f"hook: {req.path}?{req.query} unknown"
-        if len(req.raw) > 20 * 1024:
+        if len(req.raw) > 20000:        # "20 KB": the stricter reading
             return f"body is {len(req.raw)} bytes, over 20 KB"
         b = req.body
         secret = self.hooks[hook]
@@ -563,6 +568,75 @@ def test_robot_feishu_rate_limit_retried():
     d = robot_daemon({"feishu": f'kind = "feishu", url = "{feishu.url()}", '
                                 f'secret = "{FEISHU_SECRET}"'})
     retried_then_delivered(d, feishu, "inc-feishu-fast", "feishu")
+    d.stop()
+
+
+def test_robot_feishu_bad_request_is_permanent():
+    """9499 "Bad Request" is not a rate limit: dead after one attempt, and the
+    message goes on by the channel's fallback at once."""
+    feishu, backup = Feishu({FEISHU_HOOK: FEISHU_SECRET}), Sink()
+    feishu.force((200, Feishu.BAD_REQUEST))
+    d = robot_daemon({"feishu": f'kind = "feishu", url = "{feishu.url()}", '
+                                f'secret = "{FEISHU_SECRET}", fallback = "backup"',
+                      "backup": f'kind = "webhook", url = "{backup.url()}", secret = "{SECRET}"'})
+    key = "inc-feishu-9499"
+    d.accept(report(key))
+    ns = wait_until(lambda: settled(d, key, "feishu", 1, "dead"), 10, "the Feishu notification dead")
+    expect(len(ns) == 1 and ns[0].get("attempts") == 1, f"9499 was tried again: {short(ns)}")
+    expect("code 9499: Bad Request" in (ns[0].get("last_error") or ""), f"last_error: {short(ns)}")
+    # (The group is on the backup channel too: its own copy has no "via".)
+    wait_until(lambda: backup.webhooks(incident=key, via=["feishu"]), 10,
+               "the message on the fallback")
+    stays_false(lambda: len(feishu.seen()) > 1 and feishu.seen(), time.monotonic() + 1.5,
+                "Feishu was asked again after 9499")
+    d.stop()
+
+
+# A title that is longer escaped than as it is: Chinese (three bytes each,
+# sent as they are), quotes, a newline and a backslash (two bytes escaped),
+# a control character (six: \u0001).  Lua source; the decoded unit is 17
+# bytes, 26 escaped.
+ESCAPING_TITLE_LUA = '应急\\"值班\\"\\n\\1\\\\' * 2000
+ESCAPING_UNIT = '应急"值班"\n\x01\\'
+
+
+def test_robot_body_limit_counts_escapes():
+    """A message over the body limit once JSON-escaped is cut after escaping:
+    Feishu's and DingTalk's requests stay within 20 000 bytes, are valid JSON,
+    end the text with "…" (DingTalk's mentions after it), in text and markdown."""
+    feishu = Feishu({FEISHU_HOOK: None})
+    ding = DingTalk({DING_TOKEN: None})
+    d = robot_daemon({"feishu": f'kind = "feishu", url = "{feishu.url()}"',
+                      "ding_md": f'kind = "dingtalk", url = "{ding.url()}"',
+                      "ding_text": f'kind = "dingtalk", url = "{ding.url()}", format = "text"'},
+                     title=ESCAPING_TITLE_LUA)
+    keys = [f"inc-escape-{i}" for i in range(3)]
+    for i, key in enumerate(keys):
+        d.accept(report(key, title="核心交换机遭受网络攻击" + "x" * i))
+    for key in keys:
+        for ch in ("feishu", "ding_md", "ding_text"):
+            ns = wait_until(lambda: settled(d, key, ch, 1, "delivered")
+                            or settled(d, key, ch, 1, "dead"), 10, f"{key} on {ch} settled")
+            expect(ns[0].get("status") == "delivered", f"{key} on {ch}: {short(ns)}")
+    feishu.all_good()           # the fakes refuse > 20 000 bytes and bad JSON
+    ding.all_good()
+    texts = [(r, r.body["content"]["text"]) for r in feishu.seen()]
+    texts += [(r, (r.body.get("markdown") or r.body.get("text"))["text" if "markdown" in r.body
+                                                                else "content"]) for r in ding.seen()]
+    expect(len(texts) == 3 * len(keys), f"want {3 * len(keys)} requests, got {len(texts)}")
+    mentions = "\n\n" + " ".join("@" + m for m in MOBILES)
+    for r, text in texts:
+        expect(len(r.raw) <= 20000, f"{len(r.raw)} bytes sent")
+        expect(len(r.raw) > 19900, f"only {len(r.raw)} bytes: the cut wastes room")
+        if "msgtype" in r.body:
+            expect(text.endswith(ELLIPSIS + mentions), f"DingTalk text ends {text[-40:]!r}")
+            text = text[:-len(mentions)]
+        expect(text.endswith(ELLIPSIS), f"a cut text ends with …: {text[-20:]!r}")
+        kept = text[:-1]
+        start = kept.index("（") + 1
+        expect(kept.startswith("【事件报告】") or kept.startswith("#### "), f"text starts {kept[:30]!r}")
+        expect((ESCAPING_UNIT * 2000).startswith(kept[start:]) and len(kept) - start > 1000,
+               f"the kept text is not a prefix of the procedure title: ...{kept[-20:]!r}")
     d.stop()
 
 

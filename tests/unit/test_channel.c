@@ -123,6 +123,105 @@ test_utf8_fit(void **state)
 	free(out);
 }
 
+/*
+ * A "whsec_" secret's base64, read as the Standard Webhooks libraries read
+ * it: OpenSSL's encoder makes the text, padded and unpadded, every length
+ * up to past the 256 bytes the old decoder cut at; the rest is refused.
+ */
+static void
+test_base64_decode(void **state)
+{
+	static const char *const refused[] = {
+		"dG9jc2lu-2V5", "dG9jc2lu_2V5",	/* URL-safe */
+		"dG9j c2lu", "dG9jc2lu\n",		/* white space */
+		"dG9j=c2lu", "dG9jc2l==", "dG9jc2===",	/* "=" misplaced */
+		"dG9jc", "dG9jc2lua2V5c",		/* no encoding is 4n + 1 */
+		"dG9jc2lu\xc3\xa9",			/* not ASCII */
+	};
+	unsigned char	 raw[400], text[600], *out;
+	size_t		 n, len, i;
+	char		*cause = NULL;
+
+	(void)state;
+	for (i = 0; i < sizeof(raw); i++)
+		raw[i] = (unsigned char)(i * 37 + 11);
+	for (n = 0; n <= sizeof(raw); n++) {
+		EVP_EncodeBlock(text, raw, (int)n);
+		out = channel_base64_decode((char *)text, &len, &cause);
+		assert_non_null(out);
+		assert_int_equal(len, n);
+		assert_memory_equal(out, raw, n);
+		free(out);
+		while (n > 0 && text[strlen((char *)text) - 1] == '=')
+			text[strlen((char *)text) - 1] = '\0';
+		out = channel_base64_decode((char *)text, &len, &cause);
+		assert_non_null(out);
+		assert_int_equal(len, n);
+		assert_memory_equal(out, raw, n);
+		free(out);
+	}
+	for (i = 0; i < sizeof(refused) / sizeof(*refused); i++) {
+		cause = NULL;
+		assert_null(channel_base64_decode(refused[i], &len, &cause));
+		assert_non_null(cause);
+		/* The cause never repeats the secret's text. */
+		assert_null(strstr(cause, refused[i]));
+		free(cause);
+	}
+}
+
+/* Bytes s takes between its quotes as jansson writes it. */
+static size_t
+jansson_len(const char *s)
+{
+	json_t	*v = json_string(s);
+	char	*text = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+	size_t	 n = strlen(text) - 2;
+
+	free(text);
+	json_decref(v);
+	return (n);
+}
+
+/*
+ * A text cut for a provider's body limit is measured as jansson writes it,
+ * escapes and all: every ASCII byte alone, then Chinese text with quotes,
+ * newlines and control characters, cut at every limit from 0 up.
+ */
+static void
+test_json_fit(void **state)
+{
+	static const char	 ellipsis[] = "\xe2\x80\xa6";
+	static const char	 unit[] = "应急\"值班\"\n\t\x01\\/😀\x1f";
+	char			 one[2] = { 0, 0 }, text[2048], *fit;
+	size_t			 max, keep, i;
+
+	(void)state;
+	for (i = 1; i < 0x80; i++) {
+		one[0] = (char)i;
+		assert_int_equal(channel_json_len(one), jansson_len(one));
+	}
+	text[0] = '\0';
+	while (strlen(text) + sizeof(unit) < sizeof(text))
+		strcat(text, unit);
+	assert_int_equal(channel_json_len(text), jansson_len(text));
+	for (max = 0; max <= channel_json_len(text) + 1; max++) {
+		fit = channel_json_fit(text, max);
+		assert_true(jansson_len(fit) <= max);
+		if (channel_json_len(text) <= max)
+			assert_string_equal(fit, text);
+		else if (max >= 3) {
+			/* A prefix of whole characters, then "…", as long as fits. */
+			keep = strlen(fit) - 3;
+			assert_string_equal(fit + keep, ellipsis);
+			assert_memory_equal(fit, text, keep);
+			assert_true(((unsigned char)text[keep] & 0xc0) != 0x80);
+			assert_true(jansson_len(fit) + 6 > max);
+		}
+		free(fit);
+	}
+}
+
 static void
 test_mobiles(void **state)
 {
@@ -158,6 +257,8 @@ main(void)
 		cmocka_unit_test(test_hmac_keys),
 		cmocka_unit_test(test_urlencode),
 		cmocka_unit_test(test_utf8_fit),
+		cmocka_unit_test(test_base64_decode),
+		cmocka_unit_test(test_json_fit),
 		cmocka_unit_test(test_mobiles),
 	};
 

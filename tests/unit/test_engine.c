@@ -533,6 +533,40 @@ test_special_period(void **state)
 }
 
 /*
+ * Every notification body leaves out what it does not have (docs/rules.md):
+ * no null, no grade or step of 0; a recurring report's has no incident and
+ * no grade at all.  Returns how many recurring bodies it saw.
+ */
+static int
+assert_bodies_leave_out(struct fixture *f)
+{
+	sqlite3_stmt	*st;
+	json_t		*body, *v;
+	const char	*key;
+	int		 recurring = 0;
+
+	st = store_stmt(f->store, STMT_OUTBOX_LIST, "tni", NULL, 1000);
+	while (store_step(f->store, st) == SQLITE_ROW) {
+		body = json_loads(store_column_text(st, OUT_BODY), 0, NULL);
+		assert_non_null(body);
+		json_object_foreach(body, key, v) {
+			if (json_is_null(v) || (json_is_integer(v) &&
+			    json_integer_value(v) == 0))
+				fail_msg("%s is %s in %s", key, json_is_null(v) ?
+				    "null" : "0", store_column_text(st, OUT_BODY));
+		}
+		if (json_object_get(body, "recurring") != NULL) {
+			recurring++;
+			assert_null(json_object_get(body, "incident"));
+			assert_null(json_object_get(body, "grade"));
+		}
+		json_decref(body);
+	}
+	sqlite3_reset(st);
+	return (recurring);
+}
+
+/*
  * Daily reports: T0 is Monday 09:00, so today's period opens at once.
  * u1 files a zero report in time (met); u2 files at 18:30 (late, 迟报);
  * on Tuesday nobody files: breached at 17:00, missed (漏报) at 24:00.  The
@@ -579,6 +613,7 @@ test_recurring(void **state)
 	    "\"due_at\":\"2026-03-06T12:00:00+08:00\"", NULL), 1);
 	assert_int_equal(count("\"obligation.missed\"", "\"weekly\"",
 	    "\"at\":\"2026-03-06T18:00:00+08:00\"", NULL), 1);
+	assert_true(assert_bodies_leave_out(f) > 0);
 }
 
 /* A site with a 10wd and a 5cd obligation and the shipped holiday data. */

@@ -286,6 +286,7 @@ test_note_json(void **state)
 	static const char *const mobiles[] = { "+8613800000000", "1390000" };
 	static const char *const bad_mobiles[] = { "ok", "\xff", NULL };
 	struct message_note	 n;
+	char			*text;
 
 	memset(&n, 0, sizeof(n));
 	n.key = "tn_019c8f0e1a2b3c4d5e6f7a8b9c0d1e2f";
@@ -296,7 +297,16 @@ test_note_json(void **state)
 	n.recipient_name = "值班员";
 	n.channel = "hook";
 	n.text = "【较大】bench incident 1：请于 2026-03-02 11:00 前研判定级";
-	same_note(&n);		/* the optional ones as null */
+	same_note(&n);
+	/* What a note does not have is left out, never null or 0. */
+	text = message_note_json(&n);
+	assert_non_null(text);
+	assert_null(strstr(text, "null"));
+	assert_null(strstr(text, "\"grade\""));
+	assert_null(strstr(text, "\"step\""));
+	assert_null(strstr(text, "\"obligation\""));
+	assert_null(strstr(text, "\"ack_url\""));
+	free(text);
 	n.incident = "inc-1";
 	n.unit = "hospital-a";
 	n.grade = 3;
