@@ -45,9 +45,9 @@ json_t	*api_incident_load(struct store *, const char *, int);
  * read and bytes, so that one answer holds the loop a few milliseconds.
  */
 #define API_PAGE_DEFAULT	100		/* rows when no limit is asked */
-#define API_PAGE_MAX		500		/* the largest limit taken */
+#define API_PAGE_MAX		200		/* the largest limit taken */
 #define API_PAGE_SCAN		2000		/* rows a page reads at most */
-#define API_PAGE_BYTES		(256 * 1024)	/* text a page stops after */
+#define API_PAGE_BYTES		(64 * 1024)	/* text a page stops after */
 
 struct api_page {
 	int	 limit;
@@ -65,6 +65,7 @@ struct api_list {
 
 int	api_page_start(struct evhttp_request *, struct api_page *,
 	    const char *, const char *, ...);
+void	api_page_defer(struct evhttp_request *, struct daemon *, api_handler);
 void	api_page_end(struct api_page *);
 void	api_page_param(char **, const char *, const char *);
 void	api_page_reply(struct evhttp_request *, struct store *,

@@ -87,8 +87,9 @@ static const struct api_list api_compliance_list = {
  * A page of the ledger.  The cursor carries the range of the first page
  * (whose default moves with the clock), so every page reads the same one.
  */
-void
-api_compliance(struct evhttp_request *req, struct daemon *d, const char *key)
+static void
+api_compliance_page(struct evhttp_request *req, struct daemon *d,
+    const char *key)
 {
 	struct store	*s = daemon_store(d);
 	struct api_page	 pg;
@@ -131,4 +132,10 @@ out:
 	free(from_s);
 	free(to_s);
 	free(unit);
+}
+
+void
+api_compliance(struct evhttp_request *req, struct daemon *d, const char *key)
+{
+	api_page_defer(req, d, api_compliance_page);
 }

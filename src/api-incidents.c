@@ -216,8 +216,8 @@ static const struct api_list api_incident_list = {
 	incident_row_cb, incident_cursor_cb,
 };
 
-void
-api_incidents_list(struct evhttp_request *req, struct daemon *d,
+static void
+api_incidents_page(struct evhttp_request *req, struct daemon *d,
     const char *key)
 {
 	struct store	*s = daemon_store(d);
@@ -251,6 +251,13 @@ out:
 	free(state);
 	free(unit);
 	free(category);
+}
+
+void
+api_incidents_list(struct evhttp_request *req, struct daemon *d,
+    const char *key)
+{
+	api_page_defer(req, d, api_incidents_page);
 }
 
 void
@@ -404,8 +411,8 @@ static const struct api_list api_notification_list = {
 };
 
 /* One incident's notifications are read on its index, not the outbox's. */
-void
-api_notifications_list(struct evhttp_request *req, struct daemon *d,
+static void
+api_notifications_page(struct evhttp_request *req, struct daemon *d,
     const char *key)
 {
 	struct store	*s = daemon_store(d);
@@ -429,4 +436,11 @@ out:
 	free(query);
 	free(incident);
 	free(status);
+}
+
+void
+api_notifications_list(struct evhttp_request *req, struct daemon *d,
+    const char *key)
+{
+	api_page_defer(req, d, api_notifications_page);
 }

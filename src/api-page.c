@@ -11,6 +11,11 @@
  * there), at most API_PAGE_BYTES of text.  A page may therefore be short,
  * or empty, and still have a `next`; a client reads until `next` is null.
  *
+ * Pages are made one a loop turn: a list request waits in a queue, and a
+ * zero timer makes the first page in it, then re-arms itself; the loop
+ * polls between two pages, so /healthz, ingest and the timers wait for
+ * one page at most, not for every puller's (OpenSMTPD's offline scan).
+ *
  * The cursor is opaque to clients: the hex digits of a small JSON array,
  * [kind, ...] where kind names the list, so one list's cursor is refused
  * by another (400).
@@ -21,8 +26,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+
 #include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
 #include <event2/http.h>
+#include <sys/queue.h>
 
 #include "api.h"
 #include "http.h"
@@ -32,6 +44,60 @@
 #include "xmalloc.h"
 
 #define API_CURSOR_MAX	1024		/* hex digits */
+
+struct api_page_job {
+	TAILQ_ENTRY(api_page_job)	 entry;
+	struct evhttp_request		*req;
+	struct daemon			*daemon;
+	api_handler			 handler;
+};
+
+/*
+ * One queue for the process, as there is one loop: the timer is made on
+ * the first list request's event base and lives as long as the process.
+ */
+static TAILQ_HEAD(, api_page_job) api_page_jobs =
+    TAILQ_HEAD_INITIALIZER(api_page_jobs);
+static struct event		*api_page_ev;
+static const struct timeval	 api_page_now = { 0, 0 };
+
+static void
+api_page_run_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct api_page_job	*job = TAILQ_FIRST(&api_page_jobs);
+
+	if (job == NULL)
+		return;
+	TAILQ_REMOVE(&api_page_jobs, job, entry);
+	/* A client gone meanwhile: libevent kept the request for the reply. */
+	job->handler(job->req, job->daemon, NULL);
+	free(job);
+	if (!TAILQ_EMPTY(&api_page_jobs))
+		evtimer_add(api_page_ev, &api_page_now);
+}
+
+/* Answer req with fn at a later loop turn, after the pages queued before. */
+void
+api_page_defer(struct evhttp_request *req, struct daemon *d, api_handler fn)
+{
+	struct evhttp_connection	*evcon = evhttp_request_get_connection(req);
+	struct api_page_job		*job;
+
+	if (evcon == NULL) {
+		fn(req, d, NULL);
+		return;
+	}
+	if (api_page_ev == NULL)
+		api_page_ev = evtimer_new(evhttp_connection_get_base(evcon),
+		    api_page_run_cb, NULL);
+	job = xcalloc(1, sizeof(*job));
+	job->req = req;
+	job->daemon = d;
+	job->handler = fn;
+	TAILQ_INSERT_TAIL(&api_page_jobs, job, entry);
+	if (!evtimer_pending(api_page_ev, NULL))
+		evtimer_add(api_page_ev, &api_page_now);
+}
 
 static char *
 api_page_hex(const char *s)
@@ -168,6 +234,25 @@ api_page_param(char **q, const char *name, const char *value)
 	*q = next;
 }
 
+/*
+ * A page is many segments, and its client asks for the next one only
+ * when it has the last: with Nagle's algorithm, the last small segment
+ * waits for the client's delayed ACK (40 ms on Linux) on every page.
+ */
+static void
+api_page_nodelay(struct evhttp_request *req)
+{
+	struct evhttp_connection	*evcon;
+	evutil_socket_t			 fd;
+	int				 on = 1;
+
+	if ((evcon = evhttp_request_get_connection(req)) == NULL)
+		return;
+	fd = bufferevent_getfd(evhttp_connection_get_bufferevent(evcon));
+	if (fd >= 0)
+		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
+}
+
 static void
 api_page_reply_text(struct evhttp_request *req, struct evbuffer *buf,
     const char *next)
@@ -175,6 +260,7 @@ api_page_reply_text(struct evhttp_request *req, struct evbuffer *buf,
 	struct evkeyvalq	*h = evhttp_request_get_output_headers(req);
 	char			*link;
 
+	api_page_nodelay(req);
 	evhttp_add_header(h, "Content-Type", "application/json; charset=utf-8");
 	if (next != NULL) {
 		xasprintf(&link, "<%s>; rel=\"next\"", next);

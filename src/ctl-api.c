@@ -17,7 +17,7 @@
 #include "xmalloc.h"
 
 #define CTL_BODY_MAX	(64 * 1024 * 1024)
-#define CTL_PAGE_LIMIT	500	/* rows a page: the daemon's largest */
+#define CTL_PAGE_LIMIT	200	/* rows a page: the daemon's largest */
 /* Excel and WPS read a CSV file as UTF-8 only when it starts with one. */
 #define CTL_UTF8_BOM	"\xef\xbb\xbf"
 

@@ -390,7 +390,7 @@ class Daemon:
 
     def notifications(self, incident):
         """Every page of the incident's notifications, newest first."""
-        path, found = f"/v1/notifications?incident={incident}&limit=500", []
+        path, found = f"/v1/notifications?incident={incident}&limit=200", []
         while path is not None:
             r = self.request("GET", path)
             expect(r.status == 200 and isinstance((r.data or {}).get("notifications"), list),

@@ -26,7 +26,7 @@ channel "log" { kind = "log" }
 person "zhao" { name = "赵一", phone = "+8613800000001", roles = { "office" }, channels = { "log" } }
 """
 
-PAGE_MAX = 500      # API_PAGE_MAX in include/api.h
+PAGE_MAX = 200      # API_PAGE_MAX in include/api.h
 PAGE_SCAN = 2000    # API_PAGE_SCAN: rows one page reads at most
 
 
@@ -164,7 +164,7 @@ def test_filtered_pages_read_a_bounded_stretch():
     got = once(rows, lambda i: i["key"], "incidents of one unit")
     expect(got == set(rare) and pages >= 2,
            f"incidents of hosp-rare: {sorted(got)} in {pages} pages, want {rare} in 2 or more")
-    rows, pages = pull(d, "/v1/compliance?unit=hosp-rare&limit=500", "obligations")
+    rows, pages = pull(d, f"/v1/compliance?unit=hosp-rare&limit={PAGE_MAX}", "obligations")
     got = once(rows, lambda o: (o["incident"], o["obligation"]), "ledger of one unit")
     expect(len(got) == 6 and pages >= 2, f"ledger of hosp-rare: {len(got)} rows in {pages} pages")
     d.stop()
