@@ -175,6 +175,13 @@ api_page_limit(const char *s, int *limit)
 	return (0);
 }
 
+void
+api_page_end(struct api_page *pg)
+{
+	json_decref(pg->cursor);
+	pg->cursor = NULL;
+}
+
 /*
  * Read limit and cursor from the query.  0, or -1 after answering 400.
  * The cursor's array is checked against fmt (json_unpack, strict) with
@@ -203,6 +210,7 @@ api_page_start(struct evhttp_request *req, struct api_page *pg,
 			http_reply_error(req, 400, "invalid_value", "cursor",
 			    "not a cursor of this list: follow the \"next\" "
 			    "link of the page before");
+			api_page_end(pg);
 			rc = -1;
 		}
 		va_end(ap);
@@ -210,13 +218,6 @@ api_page_start(struct evhttp_request *req, struct api_page *pg,
 	free(limit);
 	free(cursor);
 	return (rc);
-}
-
-void
-api_page_end(struct api_page *pg)
-{
-	json_decref(pg->cursor);
-	pg->cursor = NULL;
 }
 
 /* Append "name=value&" to *q, value URL-encoded; a NULL value adds nothing. */
