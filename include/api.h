@@ -39,6 +39,38 @@ void	api_board(struct evhttp_request *, struct daemon *, const char *);
 void	api_board_file(struct evhttp_request *, struct daemon *,
 	    const char *);
 json_t	*api_incident_load(struct store *, const char *, int);
+
+/*
+ * api-page.c: the lists come in pages, each bounded in rows shown, rows
+ * read and bytes, so that one answer holds the loop a few milliseconds.
+ */
+#define API_PAGE_DEFAULT	100		/* rows when no limit is asked */
+#define API_PAGE_MAX		200		/* the largest limit taken */
+#define API_PAGE_SCAN		2000		/* rows a page reads at most */
+#define API_PAGE_BYTES		(64 * 1024)	/* text a page stops after */
+
+struct api_page {
+	int	 limit;
+	json_t	*cursor;	/* the decoded cursor, or NULL: from the start */
+};
+
+/* A list: its array's name, its path, and how to show and resume a row. */
+struct api_list {
+	const char	*name;
+	const char	*path;
+	int		 keep_col;	/* 1 if the filters keep the row */
+	json_t		*(*row)(sqlite3_stmt *, void *);
+	json_t		*(*cursor)(sqlite3_stmt *, void *);
+};
+
+int	api_page_start(struct evhttp_request *, struct api_page *,
+	    const char *, const char *, ...);
+void	api_page_defer(struct evhttp_request *, struct daemon *, api_handler);
+void	api_page_end(struct api_page *);
+void	api_page_param(char **, const char *, const char *);
+void	api_page_reply(struct evhttp_request *, struct store *,
+	    const struct api_list *, sqlite3_stmt *, const struct api_page *,
+	    const char *, void *);
 json_t	*api_json_time(sqlite3_stmt *, int);
 json_t	*api_json_text(sqlite3_stmt *, int);
 json_t	*api_time(int64_t);

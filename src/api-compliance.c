@@ -1,8 +1,9 @@
 /*
- * GET /v1/compliance?from=&to=&unit=: the 迟报/漏报 ledger, one row per
- * obligation due in [from, to): whose it was, when it was due and met, its
- * status and how late.  from and to are RFC 3339 times or local dates;
- * the default is the last 30 days.
+ * GET /v1/compliance?from=&to=&unit=&limit=&cursor=: the 迟报/漏报
+ * ledger, one row per obligation due in [from, to): whose it was, when it
+ * was due and met, its status and how late.  from and to are RFC 3339
+ * times or local dates; the default is the last 30 days.  It comes in
+ * pages (api-page.c), in order of due time.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -17,8 +18,6 @@
 #include "store.h"
 #include "tocsin.h"
 #include "xmalloc.h"
-
-#define API_COMPLIANCE_MAX	100000
 
 /* A time or a date (its local midnight); 0 on success. */
 int
@@ -62,38 +61,81 @@ api_compliance_row(sqlite3_stmt *st, int64_t now)
 	    "late_s", late));
 }
 
-void
-api_compliance(struct evhttp_request *req, struct daemon *d, const char *key)
+/* Where the next page starts: the range it keeps, and this row's key. */
+static json_t *
+api_compliance_cursor(sqlite3_stmt *st, void *arg)
+{
+	const int64_t	*range = arg;
+
+	return (json_pack("[s, I, I, I, I]", "c", (json_int_t)range[0],
+	    (json_int_t)range[1], (json_int_t)sqlite3_column_int64(st,
+	    OBL_DUE_AT), (json_int_t)sqlite3_column_int64(st, OBL_ID)));
+}
+
+static json_t *
+api_compliance_row_cb(sqlite3_stmt *st, void *arg)
+{
+	return (api_compliance_row(st, clock_now()));
+}
+
+static const struct api_list api_compliance_list = {
+	"obligations", "/v1/compliance", OBL_STATUS + 1,
+	api_compliance_row_cb, api_compliance_cursor,
+};
+
+/*
+ * A page of the ledger.  The cursor carries the range of the first page
+ * (whose default moves with the clock), so every page reads the same one.
+ */
+static void
+api_compliance_page(struct evhttp_request *req, struct daemon *d,
+    const char *key)
 {
 	struct store	*s = daemon_store(d);
+	struct api_page	 pg;
 	char		*from_s = http_query(req, "from");
 	char		*to_s = http_query(req, "to");
 	char		*unit = http_query(req, "unit");
-	const char	*bad = NULL;
-	int64_t		 now = clock_now(), from = now - 30 * MSEC_PER_DAY;
-	int64_t		 to = now + MSEC_PER_DAY;
-	sqlite3_stmt	*st;
-	json_t		*rows;
+	char		*query = NULL;
+	const char	*bad = NULL, *kind;
+	int64_t		 now = clock_now(), range[2];
+	json_int_t	 from = now - 30 * MSEC_PER_DAY, to = now + MSEC_PER_DAY;
+	json_int_t	 due = INT64_MIN, id = INT64_MIN;
+	int64_t		 t;
 
-	if (from_s != NULL && api_time_param(from_s, &from) != 0)
+	if (from_s != NULL && api_time_param(from_s, &t) == 0)
+		from = t;
+	else if (from_s != NULL)
 		bad = "from";
-	else if (to_s != NULL && api_time_param(to_s, &to) != 0)
+	if (to_s != NULL && api_time_param(to_s, &t) == 0)
+		to = t;
+	else if (to_s != NULL && bad == NULL)
 		bad = "to";
 	if (bad != NULL) {
 		http_reply_error(req, 400, "invalid_value", bad, "from and to "
 		    "are RFC 3339 times or dates YYYY-MM-DD");
 		goto out;
 	}
-	rows = json_array();
-	st = store_stmt(s, STMT_COMPLIANCE, "iiti", from, to, unit,
-	    (int64_t)API_COMPLIANCE_MAX);
-	while (store_step(s, st) == SQLITE_ROW)
-		json_array_append_new(rows, api_compliance_row(st, now));
-	if (st != NULL)
-		sqlite3_reset(st);
-	http_reply_json(req, 200, json_pack("{s:o}", "obligations", rows));
+	if (api_page_start(req, &pg, "c", "[s, I, I, I, I]", &kind, &from, &to,
+	    &due, &id) != 0)
+		goto out;
+	range[0] = from;
+	range[1] = to;
+	api_page_param(&query, "unit", unit);
+	api_page_reply(req, s, &api_compliance_list, store_stmt(s,
+	    STMT_COMPLIANCE, "iitiii", (int64_t)(due > from ? due : from),
+	    (int64_t)to, unit, (int64_t)due, (int64_t)id,
+	    (int64_t)API_PAGE_SCAN), &pg, query, range);
+	api_page_end(&pg);
 out:
+	free(query);
 	free(from_s);
 	free(to_s);
 	free(unit);
+}
+
+void
+api_compliance(struct evhttp_request *req, struct daemon *d, const char *key)
+{
+	api_page_defer(req, d, api_compliance_page);
 }

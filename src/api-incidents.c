@@ -1,6 +1,7 @@
 /*
  * Incidents and their outbox: GET /v1/incidents, GET /v1/incidents/{key},
- * POST /v1/incidents/{key}/ack and /resolve, GET /v1/notifications.
+ * POST /v1/incidents/{key}/ack and /resolve, GET /v1/notifications.  The
+ * two lists come in pages (api-page.c), newest first.
  * Reads come straight from the store; ack and resolve are events like any
  * other and go through the group commit, so they are in the audit trail.
  */
@@ -187,8 +188,8 @@ api_incident_load(struct store *s, const char *key, int full)
 	json_object_set_new(o, "escalations", rows_json(s, store_stmt(s,
 	    STMT_ESCALATIONS_BY_INCIDENT, "t", key), escalation_json));
 	json_object_set_new(o, "notifications", rows_json(s, store_stmt(s,
-	    STMT_OUTBOX_LIST, "tti", key, NULL, (int64_t)API_LIST_MAX),
-	    notification_json));
+	    STMT_OUTBOX_LIST_BY_INCIDENT, "ttii", key, NULL, INT64_MAX,
+	    (int64_t)API_LIST_MAX), notification_json));
 	json_object_set_new(o, "events", rows_json(s, store_stmt(s,
 	    STMT_EVENTS_BY_INCIDENT, "t", key), event_row_json));
 	json_object_set_new(o, "timeline", rows_json(s, store_stmt(s,
@@ -196,15 +197,37 @@ api_incident_load(struct store *s, const char *key, int full)
 	return (o);
 }
 
-void
-api_incidents_list(struct evhttp_request *req, struct daemon *d,
+static json_t *
+incident_row_cb(sqlite3_stmt *st, void *arg)
+{
+	return (incident_json(st));
+}
+
+/* The column after the filters' is the rowid the list is ordered by. */
+static json_t *
+incident_cursor_cb(sqlite3_stmt *st, void *arg)
+{
+	return (json_pack("[s, I]", "i", (json_int_t)sqlite3_column_int64(st,
+	    INC_PRUNED_AT + 2)));
+}
+
+static const struct api_list api_incident_list = {
+	"incidents", "/v1/incidents", INC_PRUNED_AT + 1,
+	incident_row_cb, incident_cursor_cb,
+};
+
+static void
+api_incidents_page(struct evhttp_request *req, struct daemon *d,
     const char *key)
 {
 	struct store	*s = daemon_store(d);
+	struct api_page	 pg;
 	char		*state = http_query(req, "state");
 	char		*unit = http_query(req, "unit");
 	char		*category = http_query(req, "category");
-	json_t		*list;
+	char		*query = NULL;
+	const char	*kind;
+	json_int_t	 before = INT64_MAX;
 
 	if (state == NULL)
 		state = xstrdup("open");
@@ -214,13 +237,27 @@ api_incidents_list(struct evhttp_request *req, struct daemon *d,
 		    "state must be open, closed or all");
 		goto out;
 	}
-	list = rows_json(s, store_stmt(s, STMT_INCIDENT_LIST, "ttti", state,
-	    unit, category, (int64_t)API_LIST_MAX), incident_json);
-	http_reply_json(req, 200, json_pack("{s:o}", "incidents", list));
+	if (api_page_start(req, &pg, "i", "[s, I]", &kind, &before) != 0)
+		goto out;
+	api_page_param(&query, "state", state);
+	api_page_param(&query, "unit", unit);
+	api_page_param(&query, "category", category);
+	api_page_reply(req, s, &api_incident_list, store_stmt(s,
+	    STMT_INCIDENT_LIST, "tttii", state, unit, category,
+	    (int64_t)before, (int64_t)API_PAGE_SCAN), &pg, query, NULL);
+	api_page_end(&pg);
 out:
+	free(query);
 	free(state);
 	free(unit);
 	free(category);
+}
+
+void
+api_incidents_list(struct evhttp_request *req, struct daemon *d,
+    const char *key)
+{
+	api_page_defer(req, d, api_incidents_page);
 }
 
 void
@@ -356,18 +393,55 @@ api_incident_resolve(struct evhttp_request *req, struct daemon *d,
 	api_incident_change(req, d, key, "resolve");
 }
 
+static json_t *
+notification_row_cb(sqlite3_stmt *st, void *arg)
+{
+	return (notification_json(st));
+}
+
+static json_t *
+notification_cursor_cb(sqlite3_stmt *st, void *arg)
+{
+	return (json_pack("[s, I]", "n", (json_int_t)sqlite3_column_int64(st,
+	    OUT_ID)));
+}
+
+static const struct api_list api_notification_list = {
+	"notifications", "/v1/notifications", OUT_LAST_ERROR + 1,
+	notification_row_cb, notification_cursor_cb,
+};
+
+/* One incident's notifications are read on its index, not the outbox's. */
+static void
+api_notifications_page(struct evhttp_request *req, struct daemon *d,
+    const char *key)
+{
+	struct store	*s = daemon_store(d);
+	struct api_page	 pg;
+	char		*incident = http_query(req, "incident");
+	char		*status = http_query(req, "status");
+	char		*query = NULL;
+	const char	*kind;
+	json_int_t	 before = INT64_MAX;
+
+	if (api_page_start(req, &pg, "n", "[s, I]", &kind, &before) != 0)
+		goto out;
+	api_page_param(&query, "incident", incident);
+	api_page_param(&query, "status", status);
+	api_page_reply(req, s, &api_notification_list, store_stmt(s,
+	    incident != NULL ? STMT_OUTBOX_LIST_BY_INCIDENT : STMT_OUTBOX_LIST,
+	    "ttii", incident, status, (int64_t)before,
+	    (int64_t)API_PAGE_SCAN), &pg, query, NULL);
+	api_page_end(&pg);
+out:
+	free(query);
+	free(incident);
+	free(status);
+}
+
 void
 api_notifications_list(struct evhttp_request *req, struct daemon *d,
     const char *key)
 {
-	struct store	*s = daemon_store(d);
-	char		*incident = http_query(req, "incident");
-	char		*status = http_query(req, "status");
-	json_t		*list;
-
-	list = rows_json(s, store_stmt(s, STMT_OUTBOX_LIST, "tti", incident,
-	    status, (int64_t)API_LIST_MAX), notification_json);
-	http_reply_json(req, 200, json_pack("{s:o}", "notifications", list));
-	free(incident);
-	free(status);
+	api_page_defer(req, d, api_notifications_page);
 }

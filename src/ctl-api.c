@@ -17,6 +17,9 @@
 #include "xmalloc.h"
 
 #define CTL_BODY_MAX	(64 * 1024 * 1024)
+#define CTL_PAGE_LIMIT	200	/* rows a page: the daemon's largest */
+/* Excel and WPS read a CSV file as UTF-8 only when it starts with one. */
+#define CTL_UTF8_BOM	"\xef\xbb\xbf"
 
 struct ctl_buf {
 	char	*data;
@@ -161,21 +164,50 @@ ctl_post(const struct ctl_env *env, int argc, char **argv)
 	return (rc);
 }
 
-int
-ctl_incidents(const struct ctl_env *env, int argc, char **argv)
+/*
+ * GET path and each page its "next" link names, handing fn every page's
+ * array called name: the user gets the whole list whatever the page size.
+ * 0, or 1 after printing why (what fn printed before stays printed).
+ */
+static int
+ctl_pages(const struct ctl_env *env, const char *path, const char *name,
+    void (*fn)(json_t *, void *), void *arg)
 {
-	json_t		*json, *inc;
+	char		*p = xstrdup(path);
+	const char	*next;
+	json_t		*json;
 	long		 status;
-	size_t		 i;
-	char		 path[256];
 
-	snprintf(path, sizeof(path), "/v1/incidents?state=%s",
-	    argc > 1 ? argv[1] : "open");
-	if ((json = ctl_request(env, "GET", path, NULL, 0, &status)) == NULL)
-		return (1);
-	printf("%-24s %-16s %-5s %-7s %s\n", "INCIDENT", "UNIT", "GRADE",
-	    "STATE", "TITLE");
-	json_array_foreach(json_object_get(json, "incidents"), i, inc) {
+	while (p != NULL) {
+		json = ctl_request(env, "GET", p, NULL, 0, &status);
+		if (json == NULL) {
+			free(p);
+			return (1);
+		}
+		fn(json_object_get(json, name), arg);
+		next = json_string_value(json_object_get(json, "next"));
+		/* A page that names itself would never end. */
+		if (next != NULL && strcmp(next, p) == 0) {
+			fprintf(stderr, "tocsinctl: %s names itself as the next "
+			    "page\n", p);
+			json_decref(json);
+			free(p);
+			return (1);
+		}
+		free(p);
+		p = next != NULL ? xstrdup(next) : NULL;
+		json_decref(json);
+	}
+	return (0);
+}
+
+static void
+ctl_incidents_page(json_t *rows, void *arg)
+{
+	json_t	*inc;
+	size_t	 i;
+
+	json_array_foreach(rows, i, inc) {
 		printf("%-24s %-16s %-5lld %-7s %s\n",
 		    json_string_value(json_object_get(inc, "key")),
 		    json_string_value(json_object_get(inc, "unit")),
@@ -185,8 +217,23 @@ ctl_incidents(const struct ctl_env *env, int argc, char **argv)
 		    json_string_value(json_object_get(inc, "title")) ?
 		    json_string_value(json_object_get(inc, "title")) : "");
 	}
-	json_decref(json);
-	return (0);
+}
+
+int
+ctl_incidents(const struct ctl_env *env, int argc, char **argv)
+{
+	char	*esc, *path;
+	int	 rc;
+
+	esc = curl_easy_escape(NULL, argc > 1 ? argv[1] : "open", 0);
+	xasprintf(&path, "/v1/incidents?state=%s&limit=%d", esc,
+	    CTL_PAGE_LIMIT);
+	curl_free(esc);
+	printf("%-24s %-16s %-5s %-7s %s\n", "INCIDENT", "UNIT", "GRADE",
+	    "STATE", "TITLE");
+	rc = ctl_pages(env, path, "incidents", ctl_incidents_page, NULL);
+	free(path);
+	return (rc);
 }
 
 static char *
@@ -266,19 +313,49 @@ ctl_csv_field(const char *s)
 	putchar('"');
 }
 
-/* compliance [--from T] [--to T] [--unit U] [--format csv|json] */
+static const char *ctl_compliance_cols[] = { "incident", "recurring",
+    "unit", "procedure", "obligation", "title", "due_at", "met_at",
+    "status", "late_s" };
+
+static void
+ctl_compliance_csv(json_t *rows, void *arg)
+{
+	json_t		*row, *v;
+	size_t		 i, c;
+
+	json_array_foreach(rows, i, row) {
+		for (c = 0; c < nitems(ctl_compliance_cols); c++) {
+			v = json_object_get(row, ctl_compliance_cols[c]);
+			if (c > 0)
+				putchar(',');
+			if (json_is_integer(v))
+				printf("%lld", (long long)json_integer_value(v));
+			else
+				ctl_csv_field(json_string_value(v));
+		}
+		putchar('\n');
+	}
+}
+
+static void
+ctl_compliance_json(json_t *rows, void *arg)
+{
+	json_array_extend(arg, rows);
+}
+
+/*
+ * compliance [--from T] [--to T] [--unit U] [--format csv|json]: every
+ * page of the ledger, as one CSV file (with a BOM, for Excel and WPS) or
+ * one JSON object.
+ */
 int
 ctl_compliance(const struct ctl_env *env, int argc, char **argv)
 {
-	static const char *cols[] = { "incident", "recurring", "unit",
-	    "procedure", "obligation", "title", "due_at", "met_at", "status",
-	    "late_s" };
-	const char	*format = "csv", *key;
+	const char	*format = "csv";
 	char		*path, *esc, *next;
-	json_t		*json, *row, *v;
-	long		 status;
-	size_t		 i, c;
-	int		 a;
+	json_t		*all;
+	size_t		 c;
+	int		 a, rc;
 
 	path = xstrdup("/v1/compliance?");
 	for (a = 1; a < argc; a++) {
@@ -305,30 +382,27 @@ ctl_compliance(const struct ctl_env *env, int argc, char **argv)
 		free(path);
 		return (2);
 	}
-	json = ctl_request(env, "GET", path, NULL, 0, &status);
+	xasprintf(&next, "%slimit=%d", path, CTL_PAGE_LIMIT);
 	free(path);
-	if (json == NULL)
-		return (1);
-	if (strcmp(format, "json") == 0)
-		return (ctl_print(json));
-	for (c = 0; c < nitems(cols); c++)
-		printf("%s%s", c ? "," : "", cols[c]);
-	putchar('\n');
-	json_array_foreach(json_object_get(json, "obligations"), i, row) {
-		for (c = 0; c < nitems(cols); c++) {
-			key = cols[c];
-			v = json_object_get(row, key);
-			if (c > 0)
-				putchar(',');
-			if (json_is_integer(v))
-				printf("%lld", (long long)json_integer_value(v));
-			else
-				ctl_csv_field(json_string_value(v));
+	path = next;
+	if (strcmp(format, "json") == 0) {
+		all = json_array();
+		rc = ctl_pages(env, path, "obligations", ctl_compliance_json,
+		    all);
+		free(path);
+		if (rc != 0) {
+			json_decref(all);
+			return (rc);
 		}
-		putchar('\n');
+		return (ctl_print(json_pack("{s:o}", "obligations", all)));
 	}
-	json_decref(json);
-	return (0);
+	fputs(CTL_UTF8_BOM, stdout);
+	for (c = 0; c < nitems(ctl_compliance_cols); c++)
+		printf("%s%s", c ? "," : "", ctl_compliance_cols[c]);
+	putchar('\n');
+	rc = ctl_pages(env, path, "obligations", ctl_compliance_csv, NULL);
+	free(path);
+	return (rc);
 }
 
 /* A duration, coarsely: "3d04h", "2h05m", "4m10s", "12s". */

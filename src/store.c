@@ -70,11 +70,17 @@ static const char *store_sql[STMT__COUNT] = {
 	[STMT_INCIDENT_RESOLVE] =
 	    "UPDATE incidents SET state = 'closed', resolved_at = ?, "
 	    "updated_at = ? WHERE key = ?",
+	/*
+	 * A page of incidents, newest first: in the order they were stored,
+	 * which is the order they were opened, on the rowid so that a page
+	 * resumes after ?4 without a sort.  The filters are a column, so a
+	 * page can stop reading at a row it does not show (api-page.c).
+	 */
 	[STMT_INCIDENT_LIST] =
-	    "SELECT " INCIDENT_COLS " FROM incidents "
-	    "WHERE (?1 = 'all' OR state = ?1) AND (?2 IS NULL OR unit = ?2) "
-	    "AND (?3 IS NULL OR category = ?3) ORDER BY opened_at DESC, key "
-	    "LIMIT ?4",
+	    "SELECT " INCIDENT_COLS ", ((?1 = 'all' OR state = ?1) AND "
+	    "(?2 IS NULL OR unit = ?2) AND (?3 IS NULL OR category = ?3)), "
+	    "rowid FROM incidents WHERE rowid < ?4 ORDER BY rowid DESC "
+	    "LIMIT ?5",
 	[STMT_INCIDENT_COUNT_OPEN] =
 	    "SELECT count(*) FROM incidents WHERE state = 'open'",
 	/* Reads a page of the database and no more: /healthz asks it. */
@@ -110,10 +116,15 @@ static const char *store_sql[STMT__COUNT] = {
 	[STMT_OBLIGATION_COUNT_BY_STATUS] =
 	    "SELECT status, count(*) FROM obligations WHERE status IN "
 	    "('pending', 'breached') GROUP BY status",
+	/*
+	 * A page of the ledger on obligations_due (due_at, then the id the
+	 * index carries): from ?1 (the range's start or the cursor's due
+	 * time, whichever is later) past the cursor (?4, ?5), before ?2.
+	 */
 	[STMT_COMPLIANCE] =
-	    "SELECT " OBLIGATION_COLS " FROM obligations WHERE due_at >= ?1 "
-	    "AND due_at < ?2 AND (?3 IS NULL OR unit = ?3) "
-	    "ORDER BY due_at, id LIMIT ?4",
+	    "SELECT " OBLIGATION_COLS ", (?3 IS NULL OR unit = ?3) "
+	    "FROM obligations WHERE due_at >= ?1 AND due_at < ?2 "
+	    "AND (due_at > ?4 OR id > ?5) ORDER BY due_at, id LIMIT ?6",
 	[STMT_OBLIGATIONS_BY_STATUS] =
 	    "SELECT status, count(*) FROM obligations GROUP BY status",
 	[STMT_RECURRING_FIND] =
@@ -187,10 +198,14 @@ static const char *store_sql[STMT__COUNT] = {
 	[STMT_OUTBOX_NEXT_AT] =
 	    "SELECT min(next_at) FROM outbox WHERE status IN ('queued', "
 	    "'failed')",
+	/* A page of the outbox, newest first, before id ?3 (?1 unused). */
 	[STMT_OUTBOX_LIST] =
-	    "SELECT " OUTBOX_COLS " FROM outbox WHERE (?1 IS NULL OR "
-	    "incident = ?1) AND (?2 IS NULL OR status = ?2) ORDER BY id DESC "
-	    "LIMIT ?3",
+	    "SELECT " OUTBOX_COLS ", (?2 IS NULL OR status = ?2) FROM outbox "
+	    "WHERE id < ?3 ORDER BY id DESC LIMIT ?4",
+	/* The same for one incident, on outbox_incident (incident, id). */
+	[STMT_OUTBOX_LIST_BY_INCIDENT] =
+	    "SELECT " OUTBOX_COLS ", (?2 IS NULL OR status = ?2) FROM outbox "
+	    "WHERE incident = ?1 AND id < ?3 ORDER BY id DESC LIMIT ?4",
 	[STMT_OUTBOX_GET] =
 	    "SELECT " OUTBOX_COLS " FROM outbox WHERE id = ?",
 	[STMT_OUTBOX_COUNT_BY_STATUS] =

@@ -390,10 +390,15 @@ class Daemon:
         return r.data
 
     def notifications(self, incident):
-        r = self.request("GET", f"/v1/notifications?incident={incident}")
-        expect(r.status == 200 and isinstance((r.data or {}).get("notifications"), list),
-               f"GET /v1/notifications: want 200 with a list, got {r!r}")
-        return r.data["notifications"]
+        """Every page of the incident's notifications, newest first."""
+        path, found = f"/v1/notifications?incident={incident}&limit=200", []
+        while path is not None:
+            r = self.request("GET", path)
+            expect(r.status == 200 and isinstance((r.data or {}).get("notifications"), list),
+                   f"GET {path}: want 200 with a list, got {r!r}")
+            found.extend(r.data["notifications"])
+            path = r.data.get("next")
+        return found
 
     def snapshot(self):
         """Every table's row count and a hash of its rows, safe while the

@@ -374,7 +374,8 @@ def test_compliance_ledger():
     expect(r.status == 400, f"a bad from: want 400, got {r!r}")
     out = ctl(d, "compliance", "--format", "csv")
     lines = out.stdout.splitlines()
-    expect(out.returncode == 0 and lines and lines[0].startswith("incident,recurring,unit"),
+    # A UTF-8 BOM first, so that Excel and WPS read the Chinese as UTF-8.
+    expect(out.returncode == 0 and lines and lines[0].startswith("\ufeffincident,recurring,unit"),
            f"csv header: {out.stdout[:200]!r} {out.stderr!r}")
     expect(any(l.startswith("inc-late,") and ",late," in l for l in lines),
            f"csv rows: {lines}")

@@ -161,7 +161,8 @@ outbox_texts(struct world *w, const char *incident, char **texts, size_t max)
 	size_t		 n = 0, i;
 	char		*tmp;
 
-	st = store_stmt(w->store, STMT_OUTBOX_LIST, "tni", incident, 100);
+	st = store_stmt(w->store, STMT_OUTBOX_LIST_BY_INCIDENT, "tnii",
+	    incident, INT64_MAX, (int64_t)100);
 	while (n < max && store_step(w->store, st) == SQLITE_ROW) {
 		body = json_loads(store_column_text(st, OUT_BODY), 0, NULL);
 		texts[n++] = xstrdup(json_string_value(json_object_get(body,

@@ -1,0 +1,344 @@
+/*
+ * Pages of the list resources (/v1/incidents, /v1/notifications,
+ * /v1/compliance).  A list is read in the order of a key the store has
+ * indexed, and a page starts after the last row of the page before it
+ * (keyset paging): rows added meanwhile land before the cursor or after
+ * it, never shift a page.  A page is bounded three ways so that one
+ * answer holds the loop for a few milliseconds whatever the table holds
+ * and whatever the filter keeps: at most `limit` rows, at most
+ * API_PAGE_SCAN rows read (the filters are evaluated in the statement as
+ * a column, so the scan can stop at a row it does not show and resume
+ * there), at most API_PAGE_BYTES of text.  A page may therefore be short,
+ * or empty, and still have a `next`; a client reads until `next` is null.
+ *
+ * Pages are made one a loop turn: a list request waits in a queue, and a
+ * zero timer makes the first page in it, then re-arms itself; the loop
+ * polls between two pages, so /healthz, ingest and the timers wait for
+ * one page at most, not for every puller's (OpenSMTPD's offline scan).
+ *
+ * The cursor is opaque to clients: the hex digits of a small JSON array,
+ * [kind, ...] where kind names the list, so one list's cursor is refused
+ * by another (400).
+ */
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <sys/queue.h>
+
+#include "api.h"
+#include "http.h"
+#include "jsonw.h"
+#include "log.h"
+#include "store.h"
+#include "xmalloc.h"
+
+#define API_CURSOR_MAX	1024		/* hex digits */
+
+struct api_page_job {
+	TAILQ_ENTRY(api_page_job)	 entry;
+	struct evhttp_request		*req;
+	struct daemon			*daemon;
+	api_handler			 handler;
+};
+
+/*
+ * One queue for the process, as there is one loop: the timer is made on
+ * the first list request's event base and lives as long as the process.
+ */
+static TAILQ_HEAD(, api_page_job) api_page_jobs =
+    TAILQ_HEAD_INITIALIZER(api_page_jobs);
+static struct event		*api_page_ev;
+static const struct timeval	 api_page_now = { 0, 0 };
+
+static void
+api_page_run_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct api_page_job	*job = TAILQ_FIRST(&api_page_jobs);
+
+	if (job == NULL)
+		return;
+	TAILQ_REMOVE(&api_page_jobs, job, entry);
+	/* A client gone meanwhile: libevent kept the request for the reply. */
+	job->handler(job->req, job->daemon, NULL);
+	free(job);
+	if (!TAILQ_EMPTY(&api_page_jobs))
+		evtimer_add(api_page_ev, &api_page_now);
+}
+
+/* Answer req with fn at a later loop turn, after the pages queued before. */
+void
+api_page_defer(struct evhttp_request *req, struct daemon *d, api_handler fn)
+{
+	struct evhttp_connection	*evcon = evhttp_request_get_connection(req);
+	struct api_page_job		*job;
+
+	if (evcon == NULL) {
+		fn(req, d, NULL);
+		return;
+	}
+	if (api_page_ev == NULL)
+		api_page_ev = evtimer_new(evhttp_connection_get_base(evcon),
+		    api_page_run_cb, NULL);
+	job = xcalloc(1, sizeof(*job));
+	job->req = req;
+	job->daemon = d;
+	job->handler = fn;
+	TAILQ_INSERT_TAIL(&api_page_jobs, job, entry);
+	if (!evtimer_pending(api_page_ev, NULL))
+		evtimer_add(api_page_ev, &api_page_now);
+}
+
+static char *
+api_page_hex(const char *s)
+{
+	static const char	 digits[] = "0123456789abcdef";
+	size_t			 i, n = strlen(s);
+	char			*h = xmalloc(2 * n + 1);
+
+	for (i = 0; i < n; i++) {
+		h[2 * i] = digits[(unsigned char)s[i] >> 4];
+		h[2 * i + 1] = digits[(unsigned char)s[i] & 0xf];
+	}
+	h[2 * n] = '\0';
+	return (h);
+}
+
+static int
+api_page_nibble(char c)
+{
+	if (c >= '0' && c <= '9')
+		return (c - '0');
+	if (c >= 'a' && c <= 'f')
+		return (c - 'a' + 10);
+	return (-1);
+}
+
+/* The cursor's array if it is one of this list's, else NULL. */
+static json_t *
+api_page_cursor_decode(const char *hex, const char *kind)
+{
+	size_t	 i, n = strlen(hex);
+	char	*text;
+	int	 hi, lo;
+	json_t	*a;
+
+	if (n == 0 || n % 2 != 0 || n > API_CURSOR_MAX)
+		return (NULL);
+	text = xmalloc(n / 2 + 1);
+	for (i = 0; i < n / 2; i++) {
+		if ((hi = api_page_nibble(hex[2 * i])) < 0 ||
+		    (lo = api_page_nibble(hex[2 * i + 1])) < 0) {
+			free(text);
+			return (NULL);
+		}
+		text[i] = (char)(hi << 4 | lo);
+	}
+	text[n / 2] = '\0';
+	a = json_loadb(text, n / 2, JSON_REJECT_DUPLICATES, NULL);
+	free(text);
+	if (!json_is_array(a) || json_array_size(a) < 2 ||
+	    !json_is_string(json_array_get(a, 0)) ||
+	    strcmp(json_string_value(json_array_get(a, 0)), kind) != 0) {
+		json_decref(a);
+		return (NULL);
+	}
+	return (a);
+}
+
+/* Is s a decimal number, digits only, in [1, API_PAGE_MAX]? */
+static int
+api_page_limit(const char *s, int *limit)
+{
+	long	v = 0;
+
+	if (*s == '\0' || strlen(s) > 6)
+		return (-1);
+	for (; *s != '\0'; s++) {
+		if (!isdigit((unsigned char)*s))
+			return (-1);
+		v = v * 10 + (*s - '0');
+	}
+	if (v < 1 || v > API_PAGE_MAX)
+		return (-1);
+	*limit = (int)v;
+	return (0);
+}
+
+void
+api_page_end(struct api_page *pg)
+{
+	json_decref(pg->cursor);
+	pg->cursor = NULL;
+}
+
+/*
+ * Read limit and cursor from the query.  0, or -1 after answering 400.
+ * The cursor's array is checked against fmt (json_unpack, strict) with
+ * the values it unpacks to; the caller's pg->cursor then holds it.
+ */
+int
+api_page_start(struct evhttp_request *req, struct api_page *pg,
+    const char *kind, const char *fmt, ...)
+{
+	char	*limit = http_query(req, "limit");
+	char	*cursor = http_query(req, "cursor");
+	va_list	 ap;
+	int	 rc = 0;
+
+	memset(pg, 0, sizeof(*pg));
+	pg->limit = API_PAGE_DEFAULT;
+	if (limit != NULL && api_page_limit(limit, &pg->limit) != 0) {
+		http_reply_error(req, 400, "invalid_value", "limit", "limit is "
+		    "a number of rows from 1 to %d", API_PAGE_MAX);
+		rc = -1;
+	} else if (cursor != NULL) {
+		pg->cursor = api_page_cursor_decode(cursor, kind);
+		va_start(ap, fmt);
+		if (pg->cursor == NULL || json_vunpack_ex(pg->cursor, NULL,
+		    JSON_STRICT, fmt, ap) != 0) {
+			http_reply_error(req, 400, "invalid_value", "cursor",
+			    "not a cursor of this list: follow the \"next\" "
+			    "link of the page before");
+			api_page_end(pg);
+			rc = -1;
+		}
+		va_end(ap);
+	}
+	free(limit);
+	free(cursor);
+	return (rc);
+}
+
+/* Append "name=value&" to *q, value URL-encoded; a NULL value adds nothing. */
+void
+api_page_param(char **q, const char *name, const char *value)
+{
+	char	*enc, *next;
+
+	if (value == NULL)
+		return;
+	enc = evhttp_encode_uri(value);
+	xasprintf(&next, "%s%s=%s&", *q != NULL ? *q : "", name, enc);
+	free(enc);
+	free(*q);
+	*q = next;
+}
+
+/*
+ * A page is many segments, and its client asks for the next one only
+ * when it has the last: with Nagle's algorithm, the last small segment
+ * waits for the client's delayed ACK (40 ms on Linux) on every page.
+ */
+static void
+api_page_nodelay(struct evhttp_request *req)
+{
+	struct evhttp_connection	*evcon;
+	evutil_socket_t			 fd;
+	int				 on = 1;
+
+	if ((evcon = evhttp_request_get_connection(req)) == NULL)
+		return;
+	fd = bufferevent_getfd(evhttp_connection_get_bufferevent(evcon));
+	if (fd >= 0)
+		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
+}
+
+static void
+api_page_reply_text(struct evhttp_request *req, struct evbuffer *buf,
+    const char *next)
+{
+	struct evkeyvalq	*h = evhttp_request_get_output_headers(req);
+	char			*link;
+
+	api_page_nodelay(req);
+	evhttp_add_header(h, "Content-Type", "application/json; charset=utf-8");
+	if (next != NULL) {
+		xasprintf(&link, "<%s>; rel=\"next\"", next);
+		evhttp_add_header(h, "Link", link);
+		free(link);
+	}
+	http_send_reply(req, 200, buf);
+}
+
+/*
+ * Step through the bound statement (ordered by the list's key, LIMIT
+ * API_PAGE_SCAN) and answer the page: {"<name>": [...], "next": link}.
+ * query is the canonical filter part of the next link ("a=b&"), or NULL.
+ */
+void
+api_page_reply(struct evhttp_request *req, struct store *s,
+    const struct api_list *l, sqlite3_stmt *st, const struct api_page *pg,
+    const char *query, void *arg)
+{
+	struct evbuffer	*buf;
+	json_t		*row, *last = NULL;
+	char		*text, *hex, *next = NULL, *cjson;
+	int		 rc, n = 0, scanned = 0, more = 0, keep;
+
+	if (st == NULL) {
+		http_reply_error(req, 503, "store_failed", NULL, "the store "
+		    "did not answer");
+		return;
+	}
+	buf = evbuffer_new();
+	evbuffer_add_printf(buf, "{\"%s\":[", l->name);
+	while ((rc = store_step(s, st)) == SQLITE_ROW) {
+		if (n == pg->limit) {
+			more = 1;	/* one more row: the page is full */
+			break;
+		}
+		scanned++;
+		keep = sqlite3_column_int(st, l->keep_col);
+		if (keep && (row = l->row(st, arg)) != NULL) {
+			if ((text = jsonw_dumps(row)) != NULL) {
+				evbuffer_add_printf(buf, "%s%s", n ? "," : "",
+				    text);
+				n++;
+			}
+			free(text);
+			json_decref(row);
+		}
+		if (keep || scanned == API_PAGE_SCAN) {
+			json_decref(last);
+			last = l->cursor(st, arg);
+		}
+		if (scanned == API_PAGE_SCAN ||
+		    evbuffer_get_length(buf) >= API_PAGE_BYTES) {
+			more = 1;
+			break;
+		}
+	}
+	sqlite3_reset(st);
+	if (rc < 0) {
+		evbuffer_free(buf);
+		json_decref(last);
+		http_reply_error(req, 503, "store_failed", NULL, "the store "
+		    "did not answer");
+		return;
+	}
+	if (more && last != NULL) {
+		cjson = jsonw_dumps(last);
+		hex = api_page_hex(cjson);
+		xasprintf(&next, "%s?%slimit=%d&cursor=%s", l->path,
+		    query != NULL ? query : "", pg->limit, hex);
+		free(hex);
+		free(cjson);
+		evbuffer_add_printf(buf, "],\"next\":\"%s\"}\n", next);
+	} else
+		evbuffer_add_printf(buf, "],\"next\":null}\n");
+	api_page_reply_text(req, buf, next);
+	evbuffer_free(buf);
+	json_decref(last);
+	free(next);
+}
