@@ -545,7 +545,8 @@ assert_bodies_leave_out(struct fixture *f)
 	const char	*key;
 	int		 recurring = 0;
 
-	st = store_stmt(f->store, STMT_OUTBOX_LIST, "tni", NULL, 1000);
+	st = store_stmt(f->store, STMT_OUTBOX_LIST, "tnii", NULL, INT64_MAX,
+	    (int64_t)1000);
 	while (store_step(f->store, st) == SQLITE_ROW) {
 		body = json_loads(store_column_text(st, OUT_BODY), 0, NULL);
 		assert_non_null(body);
