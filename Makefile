@@ -139,7 +139,6 @@ check: deps
 	$(MAKE) check-plain
 	$(MAKE) check-asan
 	$(MAKE) fuzz-check
-	$(MAKE) fuzz-check
 
 # Benchmarks print one figure a line with the method beside it (progress
 # goes to stderr); a run that succeeds leaves the same lines in

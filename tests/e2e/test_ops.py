@@ -410,6 +410,18 @@ def run_tool(args, env=None, timeout=60):
                           env=dict(CLEAN_ENV, **(env or {})), stdin=subprocess.DEVNULL)
 
 
+def test_make_check_fuzzes_once():
+    """`make check` runs each stage once: the fuzz seeds are not replayed twice.
+
+    MAKE=echo makes each sub-make print the target it would run, and -n
+    keeps make check from running anything else."""
+    out = make("-n", "check", "MAKE=echo")
+    stages = [line for line in out.splitlines()
+              if line in ("check-plain", "check-asan", "fuzz-check")]
+    expect(stages == ["check-plain", "check-asan", "fuzz-check"],
+           f"make check runs the stages {stages}")
+
+
 def test_service_install_tree():
     """make install DESTDIR=... PREFIX=/usr: the tree a package ships."""
     dest = os.path.join(harness.CTX.dir, "dest")
