@@ -1327,19 +1327,31 @@ engine_meet(struct engine *e, struct incident *inc, struct record *ev,
 	return (rc);
 }
 
+/*
+ * The first acknowledgement stands: who and when are what the duty room
+ * and the ledger go by, so a later one (a second person, a link clicked
+ * again) is recorded in the timeline and changes neither.
+ */
 static int
 engine_acknowledge(struct engine *e, struct incident *inc, const char *by)
 {
 	struct scope	s;
 	int64_t		now = clock_now();
 
+	scope_incident(&s, inc);
+	if (inc->acked_at != 0) {
+		if (store_run(e->store, STMT_INCIDENT_TOUCH, "it", now,
+		    inc->key) != 0)
+			return (-1);
+		return (engine_emit(e, &s, "incident.acknowledged", NULL, NULL,
+		    NULL, json_pack("{s:s?, s:b}", "by", by, "again", 1)));
+	}
 	if (store_run(e->store, STMT_INCIDENT_ACK, "itit", now, by, now,
 	    inc->key) != 0)
 		return (-1);
 	inc->acked_at = now;
 	if (engine_escalations_stop(e, inc->key, 0) != 0)
 		return (-1);
-	scope_incident(&s, inc);
 	return (engine_emit(e, &s, "incident.acknowledged", NULL, NULL, NULL,
 	    json_pack("{s:s?}", "by", by)));
 }
@@ -1572,8 +1584,10 @@ engine_submit(struct engine *e, struct record *ev, struct engine_result *res,
 		rc = engine_open(e, ev, mev, &inc);
 		if (rc == 0)
 			rc = engine_meet(e, inc, ev, mev, res->seq);
-	} else
+	} else {
+		res->closed = inc->closed;
 		rc = engine_apply(e, inc, ev, mev, res->seq);
+	}
 	metrics_observe(METRICS_RULES, match_event_usec(mev));
 	match_event_free(mev);
 	incident_free(inc);
