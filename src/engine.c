@@ -893,13 +893,10 @@ engine_reject(struct engine *e, const struct scope *s, const char *procedure,
     const struct record *ev, const char *cause)
 {
 	struct scope	 r = *s;
-	char		*q;
 
 	e->stats.rejected++;
-	q = log_quote(cause);
 	log_warnx("engine: rule failed procedure=%s incident=%s reason=%s",
-	    procedure, ev->incident != NULL ? ev->incident : "-", q);
-	free(q);
+	    procedure, ev->incident != NULL ? ev->incident : "-", cause);
 	r.procedure = procedure;
 	if (engine_emit(e, &r, "event.rejected", NULL, NULL, NULL,
 	    json_pack("{s:s, s:s?}", "reason", cause, "event", ev->id)) != 0)
@@ -1799,7 +1796,7 @@ engine_recurring_units(struct engine *e, const struct recurring *rc,
     struct names *units)
 {
 	lua_State	*L = sandbox_state(rules_sandbox(e->rules));
-	char		*cause, *q;
+	char		*cause;
 	lua_Integer	 i, n;
 
 	if (rc->units_ref == LUA_NOREF) {
@@ -1809,10 +1806,8 @@ engine_recurring_units(struct engine *e, const struct recurring *rc,
 	}
 	lua_rawgeti(L, LUA_REGISTRYINDEX, rc->units_ref);
 	if (sandbox_pcall(rules_sandbox(e->rules), 0, 1, &cause) != 0) {
-		q = log_quote(cause);
 		log_warnx("engine: recurring units failed recurring=%s "
-		    "reason=%s", rc->name, q);
-		free(q);
+		    "reason=%s", rc->name, cause);
 		free(cause);
 		return (-1);
 	}
