@@ -290,6 +290,7 @@ api_incident_change(struct evhttp_request *req, struct daemon *d,
 	const char		*unit, *state;
 	json_t			*body = NULL, *inc, *by;
 	size_t			 limit;
+	unsigned int		 bidi;
 	int			 status;
 
 	if ((inc = api_incident_load(daemon_store(d), key, 0)) == NULL) {
@@ -344,6 +345,16 @@ api_incident_change(struct evhttp_request *req, struct daemon *d,
 			json_decref(body);
 			http_reply_error(req, 400, "too_long", "by", "field "
 			    "\"by\" is longer than %d bytes", RECORD_BY_MAX);
+			return;
+		}
+		bidi = json_is_string(by) ? record_bidi_control(
+		    json_string_value(by)) : 0;
+		if (bidi != 0) {
+			json_decref(inc);
+			json_decref(body);
+			http_reply_error(req, 400, "invalid_value", "by", "field "
+			    "\"by\" holds U+%04X, a bidirectional control "
+			    "character", bidi);
 			return;
 		}
 	}
