@@ -46,7 +46,7 @@ Q	 = $(if $(filter 0,$(V)),@,)	# make V=1 shows the commands
 # The engine and everything both binaries share.
 CORE	 = xmalloc log clock calendar jsonw message record store \
 	   store-schema store-checkpoint store-backup sandbox rules rules-api \
-	   match org timer timeline engine metrics
+	   match org timer timeline engine metrics metrics-process
 # Channel drivers: the daemon sends with them, tocsinctl checks them.
 CHANNELS = httpc channel channel-log channel-webhook channel-dingtalk \
 	   channel-wecom channel-feishu channel-sms channel-sms-aliyun \
@@ -65,7 +65,7 @@ CTL_OBJS    = $(CTL:%=$(BUILD)/%.o)
 UNIT_TESTS = test_calendar test_record test_jsonw test_timer test_timeline \
 	     test_sandbox test_store test_store_checkpoint test_engine \
 	     test_org test_rules test_message test_channel test_sms test_match \
-	     test_metrics
+	     test_metrics test_log
 UNIT_BINS  = $(UNIT_TESTS:%=$(BUILD)/tests/%)
 
 .PHONY: FORCE all run check check-plain check-asan unit e2e rules-test bench bench-bins deps deps-build \
@@ -151,7 +151,6 @@ check-asan:
 check: deps
 	$(MAKE) check-plain
 	$(MAKE) check-asan
-	$(MAKE) fuzz-check
 	$(MAKE) fuzz-check
 
 # Benchmarks print one figure a line with the method beside it (progress

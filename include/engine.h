@@ -35,6 +35,7 @@ enum engine_timer {
 struct engine_result {
 	int64_t		 seq;		/* the stored event */
 	int		 duplicate;
+	int		 closed;	/* its incident was closed already */
 	char		 incident[KEY_MAX + 1];
 	char		 id[KEY_MAX + 1];
 };

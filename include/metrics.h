@@ -50,6 +50,7 @@ void	metrics_delivery_time(const char *, int64_t);
 void	metrics_delivery(const char *, enum metrics_delivery);
 void	metrics_reload(int);
 void	metrics_reloads_get(uint64_t *, uint64_t *);
+int	metrics_reload_ok(void);
 void	metrics_spool(enum metrics_spool);
 void	metrics_reset(void);
 
@@ -57,5 +58,17 @@ void	metrics_write(struct evbuffer *);
 void	metrics_family(struct evbuffer *, const char *);
 void	metrics_sample(struct evbuffer *, const char *, int64_t, ...)
 	    __attribute__((sentinel));
+
+/* metrics-process.c: the process_* families, read from /proc. */
+struct metrics_process {
+	double		cpu_seconds;	/* user and system */
+	double		start_time;	/* seconds since the epoch */
+	uint64_t	virtual_bytes;
+	uint64_t	resident_bytes;
+};
+
+int	metrics_process_parse(const char *, long long, long, long,
+	    struct metrics_process *);
+void	metrics_process_write(struct evbuffer *);
 
 #endif

@@ -51,6 +51,7 @@ void		 record_error_set(struct record_error *, const char *,
 		     const char *, const char *, ...)
 		     __attribute__((format(printf, 4, 5)));
 int		 record_valid_utf8(const char *, size_t);
+unsigned int	 record_bidi_control(const char *);
 size_t		 record_utf8_len(const unsigned char *,
 		     const unsigned char *);
 

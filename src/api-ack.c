@@ -188,8 +188,7 @@ api_ack_done(int status, const struct engine_result *results, size_t n,
 	else if (status != 202)
 		api_ack_reply(c->req, status == 503 ? 503 : 400, inc, NULL,
 		    "未能确认，请稍后再试或联系值班室。");
-	else if (strcmp(api_ack_text(inc, "state"), "closed") == 0 &&
-	    strcmp(api_ack_text(inc, "acknowledged_by"), c->recipient) != 0) {
+	else if (n == 1 && results[0].closed) {
 		/*
 		 * A resolve committed just before the ack, in the same group
 		 * commit: the engine kept the ack as an event about a closed
@@ -197,7 +196,12 @@ api_ack_done(int status, const struct engine_result *results, size_t n,
 		 * click would be told.
 		 */
 		api_ack_reply(c->req, 409, inc, NULL, "此事件已办结，无需确认。");
-	} else
+	} else if (strcmp(api_ack_text(inc, "acknowledged_by"),
+	    c->recipient) != 0)
+		/* Someone was first: theirs stands, this one is recorded. */
+		api_ack_reply(c->req, 200, inc, NULL, "此事件已有人先行确认；"
+		    "您的确认也已记录，谢谢。");
+	else
 		api_ack_reply(c->req, 200, inc, NULL, "已确认收到，谢谢。");
 	json_decref(inc);
 	free(c->incident);

@@ -278,7 +278,16 @@ struct api_change {
 	struct evhttp_request	*req;
 	struct daemon		*daemon;
 	char			*key;
+	int			 ack;
 };
+
+/* An ack of a closed incident acknowledges nothing: 409, as the link says. */
+static void
+api_incident_closed(struct evhttp_request *req, const char *key)
+{
+	http_reply_error(req, 409, "incident_closed", "incident", "incident "
+	    "\"%s\" is closed: there is nothing to acknowledge", key);
+}
 
 static void
 api_change_done(int status, const struct engine_result *results, size_t n,
@@ -290,6 +299,8 @@ api_change_done(int status, const struct engine_result *results, size_t n,
 	if (status != 202)
 		http_reply_error(c->req, status, err->code, err->field, "%s",
 		    err->message);
+	else if (c->ack && n == 1 && results[0].closed)
+		api_incident_closed(c->req, c->key);	/* resolved just before */
 	else if ((o = api_incident_load(daemon_store(c->daemon), c->key, 0)) ==
 	    NULL)
 		http_reply_error(c->req, 404, "not_found", NULL,
@@ -313,9 +324,10 @@ api_incident_change(struct evhttp_request *req, struct daemon *d,
 	struct api_change	*c;
 	struct record		**records;
 	const struct token_def	*tok;
-	const char		*unit;
+	const char		*unit, *state;
 	json_t			*body = NULL, *inc, *by;
 	size_t			 limit;
+	unsigned int		 bidi;
 	int			 status;
 
 	if ((inc = api_incident_load(daemon_store(d), key, 0)) == NULL) {
@@ -330,6 +342,14 @@ api_incident_change(struct evhttp_request *req, struct daemon *d,
 		http_reply_error(req, 403, "forbidden", NULL, "token \"%s\" "
 		    "may not act on incidents of unit \"%s\"", tok->name,
 		    unit != NULL ? unit : "");
+		json_decref(inc);
+		return;
+	}
+	/* Closed: nothing to stop, so nothing to store. */
+	state = json_string_value(json_object_get(inc, "state"));
+	if (strcmp(type, "ack") == 0 && state != NULL &&
+	    strcmp(state, "closed") == 0) {
+		api_incident_closed(req, key);
 		json_decref(inc);
 		return;
 	}
@@ -364,6 +384,16 @@ api_incident_change(struct evhttp_request *req, struct daemon *d,
 			    "\"by\" is longer than %d bytes", RECORD_BY_MAX);
 			return;
 		}
+		bidi = json_is_string(by) ? record_bidi_control(
+		    json_string_value(by)) : 0;
+		if (bidi != 0) {
+			json_decref(inc);
+			json_decref(body);
+			http_reply_error(req, 400, "invalid_value", "by", "field "
+			    "\"by\" holds U+%04X, a bidirectional control "
+			    "character", bidi);
+			return;
+		}
 	}
 	records = xcalloc(1, sizeof(*records));
 	records[0] = record_new(type, key, json_string_value(json_object_get(
@@ -375,6 +405,7 @@ api_incident_change(struct evhttp_request *req, struct daemon *d,
 	c->req = req;
 	c->daemon = d;
 	c->key = xstrdup(key);
+	c->ack = strcmp(type, "ack") == 0;
 	ingest_submit(daemon_ingest(d), records, 1, tok != NULL &&
 	    tok->units.n > 0 ? &tok->units : NULL, api_change_done, c);
 }

@@ -18,7 +18,6 @@
 #include "engine.h"
 #include "http.h"
 #include "metrics.h"
-#include "outbox.h"
 #include "spool.h"
 #include "store-checkpoint.h"
 #include "store.h"
@@ -111,12 +110,26 @@ api_metrics_group(struct evbuffer *buf, struct store *s,
 		    NULL);
 }
 
+/* As Prometheus and Alertmanager say it of their own configuration. */
+static void
+api_metrics_reload(struct evbuffer *buf, struct daemon *d)
+{
+	const char	*ok = "tocsin_config_last_reload_successful";
+	const char	*at =
+	    "tocsin_config_last_reload_success_timestamp_seconds";
+
+	metrics_family(buf, ok);
+	metrics_sample(buf, ok, metrics_reload_ok(), NULL);
+	metrics_family(buf, at);
+	metrics_sample(buf, at, daemon_info(d)->rules_loaded_at /
+	    MSEC_PER_SEC, NULL);
+}
+
 /* Prometheus text format 0.0.4; docs/api.md lists the families. */
 void
 api_metrics(struct evhttp_request *req, struct daemon *d, const char *key)
 {
 	const struct engine_stats	*es = engine_stats(daemon_engine(d));
-	const struct outbox_stats	*os = outbox_stats(daemon_outbox(d));
 	struct store			*s = daemon_store(d);
 	struct evbuffer			*buf = evbuffer_new();
 	struct store_checkpoint_info	 ci;
@@ -132,6 +145,8 @@ api_metrics(struct evhttp_request *req, struct daemon *d, const char *key)
 	metrics_family(buf, "tocsin_start_time_seconds");
 	metrics_sample(buf, "tocsin_start_time_seconds",
 	    daemon_started_at(d) / MSEC_PER_SEC, NULL);
+	api_metrics_reload(buf, d);
+	metrics_process_write(buf);
 
 	for (i = 0; i < nitems(api_metrics_groups); i++)
 		api_metrics_group(buf, s, &api_metrics_groups[i]);
@@ -155,9 +170,9 @@ api_metrics(struct evhttp_request *req, struct daemon *d, const char *key)
 	metrics_family(buf, "tocsin_timers_fired_total");
 	metrics_sample(buf, "tocsin_timers_fired_total",
 	    (int64_t)es->timers_fired, NULL);
-	metrics_family(buf, "tocsin_delivery_attempts_total");
-	metrics_sample(buf, "tocsin_delivery_attempts_total",
-	    (int64_t)os->attempts, NULL);
+	metrics_family(buf, "tocsin_notifications_total");
+	metrics_sample(buf, "tocsin_notifications_total",
+	    (int64_t)es->notifications, NULL);
 
 	store_checkpoints(s, &ci);
 	metrics_family(buf, "tocsin_wal_pages");

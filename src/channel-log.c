@@ -53,17 +53,15 @@ channel_log_send(struct delivery *d)
 {
 	json_t		*body = channel_delivery_body(d);
 	const char	*incident, *text;
-	char		*redacted, *q;
+	char		*redacted;
 
 	incident = json_string_value(json_object_get(body, "incident"));
 	text = json_string_value(json_object_get(body, "text"));
 	redacted = channel_log_redact(text != NULL ? text : "");
-	q = log_quote(redacted);
 	log_info("notify channel=%s key=%s recipient=%s incident=%s text=%s",
 	    d->def->name, d->key,
 	    json_string_value(json_object_get(body, "recipient")),
-	    incident != NULL ? incident : "-", q);
-	free(q);
+	    incident != NULL ? incident : "-", redacted);
 	free(redacted);
 	d->done(d, DELIVERY_OK, NULL, -1);
 }

@@ -83,10 +83,7 @@ struct spool *daemon_spool(struct daemon *d) { return (d->spool); }
 static void
 daemon_log_problem(const char *what, const char *text)
 {
-	char	*q = log_quote(text);
-
-	log_warnx("rules: %s=%s", what, q);
-	free(q);
+	log_warnx("rules: %s=%s", what, text);
 }
 
 /* Load and check a rule set; NULL after logging every problem. */
@@ -220,8 +217,8 @@ daemon_reload_spool(struct daemon *d, const struct rules *r)
 	if (d->opts->spool != NULL || (was == NULL && now == NULL) ||
 	    (was != NULL && now != NULL && strcmp(was, now) == 0))
 		return;
-	log_warnx("daemon: the site's spool is now %s; it takes effect at "
-	    "the next start", now != NULL ? now : "none");
+	log_warnx("daemon: the site's spool changed; it takes effect at the "
+	    "next start spool=%s", now != NULL ? now : "none");
 }
 
 /* CLOCK_MONOTONIC in microseconds, as RELOADING=1 wants it. */
@@ -361,7 +358,7 @@ daemon_run(const struct daemon_options *opts)
 {
 	struct daemon	 d;
 	static const int signals[] = { SIGHUP, SIGINT, SIGTERM };
-	char		*path, *cause, *q;
+	char		*path, *cause;
 	const char	*listen, *spool;
 	size_t		 i;
 	int64_t		 watchdog_ms, rebuild_us;
@@ -384,10 +381,8 @@ daemon_run(const struct daemon_options *opts)
 	path = daemon_db_path(opts, d.rules);
 	d.store = store_open(path, rules_site(d.rules)->synchronous, &cause);
 	if (d.store == NULL) {
-		q = log_quote(cause);
 		log_warnx("daemon: cannot open the store db=%s error=%s", path,
-		    q);
-		free(q);
+		    cause);
 		free(cause);
 		free(path);
 		goto out;
@@ -421,9 +416,7 @@ daemon_run(const struct daemon_options *opts)
 	d.http = http_new(d.base, &d, listen, rules_site(d.rules)->body_limit,
 	    &cause);
 	if (d.http == NULL) {
-		q = log_quote(cause);
-		log_warnx("daemon: cannot listen error=%s", q);
-		free(q);
+		log_warnx("daemon: cannot listen error=%s", cause);
 		free(cause);
 		free(path);
 		goto out;
@@ -436,7 +429,7 @@ daemon_run(const struct daemon_options *opts)
 	spool = opts->spool != NULL ? opts->spool : rules_site(d.rules)->spool;
 	if (spool != NULL &&
 	    (d.spool = spool_new(d.base, &d, spool, &cause)) == NULL) {
-		log_warnx("daemon: spool: %s", cause);
+		log_warnx("daemon: cannot watch the spool error=%s", cause);
 		free(cause);
 		free(path);
 		goto out;

@@ -923,13 +923,10 @@ engine_reject(struct engine *e, const struct scope *s, const char *procedure,
     const struct record *ev, const char *cause)
 {
 	struct scope	 r = *s;
-	char		*q;
 
 	e->stats.rejected++;
-	q = log_quote(cause);
 	log_warnx("engine: rule failed procedure=%s incident=%s reason=%s",
-	    procedure, ev->incident != NULL ? ev->incident : "-", q);
-	free(q);
+	    procedure, ev->incident != NULL ? ev->incident : "-", cause);
 	r.procedure = procedure;
 	if (engine_emit(e, &r, "event.rejected", NULL, NULL, NULL,
 	    json_pack("{s:s, s:s?}", "reason", cause, "event", ev->id)) != 0)
@@ -1357,19 +1354,31 @@ engine_meet(struct engine *e, struct incident *inc, struct record *ev,
 	return (rc);
 }
 
+/*
+ * The first acknowledgement stands: who and when are what the duty room
+ * and the ledger go by, so a later one (a second person, a link clicked
+ * again) is recorded in the timeline and changes neither.
+ */
 static int
 engine_acknowledge(struct engine *e, struct incident *inc, const char *by)
 {
 	struct scope	s;
 	int64_t		now = clock_now();
 
+	scope_incident(&s, inc);
+	if (inc->acked_at != 0) {
+		if (store_run(e->store, STMT_INCIDENT_TOUCH, "it", now,
+		    inc->key) != 0)
+			return (-1);
+		return (engine_emit(e, &s, "incident.acknowledged", NULL, NULL,
+		    NULL, json_pack("{s:s?, s:b}", "by", by, "again", 1)));
+	}
 	if (store_run(e->store, STMT_INCIDENT_ACK, "itit", now, by, now,
 	    inc->key) != 0)
 		return (-1);
 	inc->acked_at = now;
 	if (engine_escalations_stop(e, inc->key, 0) != 0)
 		return (-1);
-	scope_incident(&s, inc);
 	return (engine_emit(e, &s, "incident.acknowledged", NULL, NULL, NULL,
 	    json_pack("{s:s?}", "by", by)));
 }
@@ -1638,8 +1647,10 @@ engine_submit(struct engine *e, struct record *ev, const struct names *units,
 		rc = engine_open(e, ev, mev, &inc);
 		if (rc == 0)
 			rc = engine_meet(e, inc, ev, mev, res->seq);
-	} else
+	} else {
+		res->closed = inc->closed;
 		rc = engine_apply(e, inc, ev, mev, res->seq);
+	}
 	metrics_observe(METRICS_RULES, match_event_usec(mev));
 	match_event_free(mev);
 	incident_free(inc);
@@ -1851,7 +1862,7 @@ engine_recurring_units(struct engine *e, const struct recurring *rc,
     struct names *units)
 {
 	lua_State	*L = sandbox_state(rules_sandbox(e->rules));
-	char		*cause, *q;
+	char		*cause;
 	lua_Integer	 i, n;
 
 	if (rc->units_ref == LUA_NOREF) {
@@ -1861,10 +1872,8 @@ engine_recurring_units(struct engine *e, const struct recurring *rc,
 	}
 	lua_rawgeti(L, LUA_REGISTRYINDEX, rc->units_ref);
 	if (sandbox_pcall(rules_sandbox(e->rules), 0, 1, &cause) != 0) {
-		q = log_quote(cause);
 		log_warnx("engine: recurring units failed recurring=%s "
-		    "reason=%s", rc->name, q);
-		free(q);
+		    "reason=%s", rc->name, cause);
 		free(cause);
 		return (-1);
 	}

@@ -141,7 +141,7 @@ httpc_event_cb(evutil_socket_t fd, short what, void *arg)
 		action |= CURL_CSELECT_OUT;
 	rc = curl_multi_socket_action(h->multi, fd, action, &h->running);
 	if (rc != CURLM_OK)
-		log_warnx("httpc: socket_action failed error=\"%s\"",
+		log_warnx("httpc: socket_action failed error=%s",
 		    curl_multi_strerror(rc));
 	httpc_check_multi(h);
 	if (h->running <= 0 && evtimer_pending(h->timer, NULL))
@@ -157,7 +157,7 @@ httpc_timeout_cb(evutil_socket_t fd, short what, void *arg)
 	rc = curl_multi_socket_action(h->multi, CURL_SOCKET_TIMEOUT, 0,
 	    &h->running);
 	if (rc != CURLM_OK)
-		log_warnx("httpc: socket_action failed error=\"%s\"",
+		log_warnx("httpc: socket_action failed error=%s",
 		    curl_multi_strerror(rc));
 	httpc_check_multi(h);
 }
@@ -351,7 +351,7 @@ httpc_request(struct httpc *h, const char *method, const char *url,
 	curl_easy_setopt(t->easy, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(t->easy, CURLOPT_USERAGENT, "tocsin");
 	if ((rc = curl_multi_add_handle(h->multi, t->easy)) != CURLM_OK) {
-		log_warnx("httpc: add_handle failed error=\"%s\"",
+		log_warnx("httpc: add_handle failed error=%s",
 		    curl_multi_strerror(rc));
 		httpc_easy_put(h, t->easy);
 		curl_slist_free_all(t->headers);

@@ -8,6 +8,12 @@
  * the cumulative _bucket lines, with le in seconds, are made when written.
  * Delivery results and times are kept per channel: channels come from the
  * site, so they are few, and a channel a reload removed keeps its counts.
+ *
+ * Names follow Prometheus' conventions: a counter ends in _total and counts
+ * what its name says (tocsin_notifications_total notifications made,
+ * tocsin_delivery_attempts_total attempts to deliver them), units are
+ * base units in the name, and what became of something is its `result`
+ * label wherever it is counted; `status` is a state a gauge counts rows in.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -33,6 +39,23 @@ static const struct metrics_def {
 	    "Always 1; the labels name the versions tocsin was built with." },
 	{ "tocsin_start_time_seconds", "gauge",
 	    "When the daemon started, in seconds since the Unix epoch." },
+	{ "tocsin_config_last_reload_successful", "gauge",
+	    "Whether the last load of the site and rules (at start-up or on "
+	    "SIGHUP) succeeded: 1, or 0 while the old rules run on." },
+	{ "tocsin_config_last_reload_success_timestamp_seconds", "gauge",
+	    "When the site and rules running now were loaded, in seconds "
+	    "since the Unix epoch." },
+	{ "process_cpu_seconds_total", "counter",
+	    "Total user and system CPU time spent in seconds." },
+	{ "process_open_fds", "gauge", "Number of open file descriptors." },
+	{ "process_max_fds", "gauge",
+	    "Maximum number of open file descriptors." },
+	{ "process_virtual_memory_bytes", "gauge",
+	    "Virtual memory size in bytes." },
+	{ "process_resident_memory_bytes", "gauge",
+	    "Resident memory size in bytes." },
+	{ "process_start_time_seconds", "gauge",
+	    "Start time of the process since unix epoch in seconds." },
 	{ "tocsin_events_received_total", "counter",
 	    "Events received (HTTP, spool, ack, resolve) by what became of "
 	    "them: accepted, duplicate, rejected (bad input) or failed (the "
@@ -43,9 +66,12 @@ static const struct metrics_def {
 	{ "tocsin_outbox_depth", "gauge",
 	    "Notifications not yet delivered, by status." },
 	{ "tocsin_notifications_total", "counter",
-	    "Delivery attempts by channel and result: delivered, retried "
-	    "(failed and tried again later) or dead (given up on that "
-	    "channel)." },
+	    "Notifications made: outbox rows committed, one per recipient "
+	    "and channel, a fallback channel's copy included." },
+	{ "tocsin_delivery_attempts_total", "counter",
+	    "Delivery attempts finished, by channel and result: delivered, "
+	    "retried (failed and tried again later) or dead (failed and "
+	    "given up on that channel)." },
 	{ "tocsin_delivery_seconds", "histogram",
 	    "Time from handing a notification to its channel to the "
 	    "attempt's result, by channel." },
@@ -69,8 +95,6 @@ static const struct metrics_def {
 	{ "tocsin_rule_errors_total", "counter",
 	    "Rule calls that failed (each an event.rejected action)." },
 	{ "tocsin_timers_fired_total", "counter", "Deadlines that fired." },
-	{ "tocsin_delivery_attempts_total", "counter",
-	    "Notifications handed to their channels." },
 	{ "tocsin_wal_pages", "gauge",
 	    "Pages in the WAL after the last commit, copied back into the "
 	    "database or not yet." },
@@ -125,6 +149,7 @@ struct metrics_channel {
 
 static uint64_t				 metrics_results[METRICS__RESULTS];
 static uint64_t				 metrics_reloads[2];	/* ok, failed */
+static int				 metrics_reload_failed;	/* the last */
 static uint64_t				 metrics_spool_files[METRICS__SPOOL];
 static struct metrics_histogram_data	 metrics_histograms[METRICS__HISTOGRAMS];
 static struct metrics_channel		*metrics_channels;
@@ -208,6 +233,14 @@ void
 metrics_reload(int ok)
 {
 	metrics_reloads[ok ? 0 : 1]++;
+	metrics_reload_failed = !ok;
+}
+
+/* Did the last reload succeed (1 before any: the start-up load did)? */
+int
+metrics_reload_ok(void)
+{
+	return (!metrics_reload_failed);
 }
 
 /* Good and failed reloads since start-up, for GET /v1/status too. */
@@ -237,6 +270,7 @@ metrics_reset(void)
 	}
 	memset(metrics_results, 0, sizeof(metrics_results));
 	memset(metrics_reloads, 0, sizeof(metrics_reloads));
+	metrics_reload_failed = 0;
 	memset(metrics_spool_files, 0, sizeof(metrics_spool_files));
 	memset(metrics_histograms, 0, sizeof(metrics_histograms));
 }
@@ -390,12 +424,12 @@ metrics_write(struct evbuffer *buf)
 		    (int64_t)metrics_results[i], "result",
 		    metrics_result_names[i], NULL);
 
-	metrics_family(buf, "tocsin_notifications_total");
+	metrics_family(buf, "tocsin_delivery_attempts_total");
 	for (c = metrics_channels; c != NULL; c = c->link) {
 		for (j = 0; j < METRICS__DELIVERY; j++)
-			metrics_sample(buf, "tocsin_notifications_total",
+			metrics_sample(buf, "tocsin_delivery_attempts_total",
 			    (int64_t)c->results[j], "channel", c->name,
-			    "status", metrics_delivery_names[j], NULL);
+			    "result", metrics_delivery_names[j], NULL);
 	}
 	metrics_family(buf, "tocsin_delivery_seconds");
 	for (c = metrics_channels; c != NULL; c = c->link)

@@ -308,7 +308,6 @@ static int
 outbox_give_up(struct outbox *o, struct delivery *d, const char *fallback)
 {
 	struct engine_undelivered	 u;
-	char				*q;
 
 	memset(&u, 0, sizeof(u));
 	u.body = d->raw_body;
@@ -321,10 +320,9 @@ outbox_give_up(struct outbox *o, struct delivery *d, const char *fallback)
 		log_info("outbox: notification handed to fallback key=%s "
 		    "channel=%s fallback=%s", d->key, d->channel, fallback);
 	else {
-		q = log_quote(d->detail);
 		log_warnx("outbox: notification dead key=%s channel=%s "
-		    "attempts=%d error=%s", d->key, d->channel, d->attempt, q);
-		free(q);
+		    "attempts=%d error=%s", d->key, d->channel, d->attempt,
+		    d->detail);
 	}
 	return (engine_undelivered(o->engine, &u));
 }
@@ -333,7 +331,6 @@ static int
 outbox_record(struct outbox *o, struct delivery *d, int64_t now)
 {
 	const char	*status = "failed", *result, *fallback = NULL;
-	char		*q;
 	int64_t		 next = now;
 
 	switch (d->result) {
@@ -369,11 +366,9 @@ outbox_record(struct outbox *o, struct delivery *d, int64_t now)
 	} else {
 		o->stats.retried++;
 		metrics_delivery(d->channel, METRICS_RETRIED);
-		q = log_quote(d->detail);
 		log_info("outbox: delivery failed key=%s channel=%s attempt=%d "
 		    "error=%s retry_in_ms=%lld", d->key, d->channel, d->attempt,
-		    q, (long long)(next - now));
-		free(q);
+		    d->detail, (long long)(next - now));
 	}
 	if (store_run(o->store, STMT_ATTEMPT_INSERT, "iitt", d->id, now,
 	    result, d->detail) != 0 ||

@@ -329,7 +329,7 @@ prune_end(struct prune *p, enum prune_state state, const char *error)
 		    (unsigned long long)p->total.skipped,
 		    (unsigned long long)p->batches);
 	else
-		log_warnx("prune: failed after incidents=%llu: %s",
+		log_warnx("prune: failed incidents=%llu error=%s",
 		    (unsigned long long)p->total.incidents, error);
 	p->done = NULL;
 	if (cb != NULL)

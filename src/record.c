@@ -153,6 +153,47 @@ record_grade_parse(json_t *v)
 	return (-1);
 }
 
+/*
+ * The first bidirectional control character in the UTF-8 text s, or 0:
+ * U+061C, U+200E, U+200F, U+202A-U+202E, U+2066-U+2069.  Each can make a
+ * line on the board or a page read in an order other than the bytes'
+ * (an override before "CBA-1" shows "1-ABC").  Refused in what people read
+ * (docs/api.md says why refused rather than cleaned).  Lead bytes 0xd8
+ * and 0xe2 never continue a sequence, so any position may be tested.
+ */
+unsigned int
+record_bidi_control(const char *s)
+{
+	const unsigned char	*p = (const unsigned char *)s;
+
+	for (; *p != '\0'; p++) {
+		if (p[0] == 0xd8 && p[1] == 0x9c)
+			return (0x061c);
+		if (p[0] != 0xe2 || p[1] == '\0' || p[2] == '\0')
+			continue;
+		if (p[1] == 0x80 && (p[2] == 0x8e || p[2] == 0x8f ||
+		    (p[2] >= 0xaa && p[2] <= 0xae)))
+			return (0x2000 + (p[2] & 0x3fu));
+		if (p[1] == 0x81 && p[2] >= 0xa6 && p[2] <= 0xa9)
+			return (0x2040 + (p[2] & 0x3fu));
+	}
+	return (0);
+}
+
+/* -1 with err set if the text of field `name` holds a bidi control. */
+static int
+record_bidi_refuse(const char *s, const char *name, struct record_error *err)
+{
+	unsigned int	c = record_bidi_control(s);
+
+	if (c == 0)
+		return (0);
+	record_error_set(err, "invalid_value", name, "field \"%s\" holds "
+	    "U+%04X, a bidirectional control character, which would show the "
+	    "text in another order than it was written", name, c);
+	return (-1);
+}
+
 static int
 record_key_ok(const char *s)
 {
@@ -233,6 +274,8 @@ record_copy_known(json_t *in, json_t *out, struct record_error *err)
 			    "characters or '/'", KEY_MAX);
 			return (-1);
 		}
+		if (record_bidi_refuse(json_string_value(v), "id", err) != 0)
+			return (-1);
 		json_object_set(out, "id", v);
 	}
 	if (failed)
@@ -260,6 +303,9 @@ record_copy_known(json_t *in, json_t *out, struct record_error *err)
 			    "'?' or '#'", KEY_MAX);
 			return (-1);
 		}
+		if (record_bidi_refuse(json_string_value(v), "incident", err) !=
+		    0)
+			return (-1);
 		json_object_set(out, "incident", v);
 	}
 
@@ -295,6 +341,8 @@ record_copy_known(json_t *in, json_t *out, struct record_error *err)
 		    KEY_MAX);
 		return (-1);
 	}
+	if (record_bidi_refuse(json_string_value(v), "unit", err) != 0)
+		return (-1);
 	json_object_set(out, "unit", v);
 
 	for (i = 0; i < nitems(record_text_fields); i++) {
@@ -311,6 +359,9 @@ record_copy_known(json_t *in, json_t *out, struct record_error *err)
 			    record_text_fields[i].max);
 			return (-1);
 		}
+		if (record_bidi_refuse(json_string_value(v),
+		    record_text_fields[i].name, err) != 0)
+			return (-1);
 		json_object_set(out, record_text_fields[i].name, v);
 	}
 

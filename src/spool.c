@@ -113,7 +113,7 @@ spool_name_ok(const char *name)
 		return (0);
 	if (len > SPOOL_NAME_MAX) {
 		log_warnx("spool: ignoring a file whose name is longer than "
-		    "%d bytes: %.64s...", SPOOL_NAME_MAX, name);
+		    "%d bytes file=%.64s", SPOOL_NAME_MAX, name);
 		return (0);
 	}
 	return (1);
@@ -206,7 +206,7 @@ spool_rescan(struct spool *sp)
 	sp->rescan = 0;
 	if ((fd = openat(sp->dirfd, ".", O_RDONLY | O_DIRECTORY |
 	    O_CLOEXEC)) == -1 || (sp->scan = fdopendir(fd)) == NULL) {
-		log_warn("spool: cannot read %s", sp->path);
+		log_warn("spool: cannot read dir=%s", sp->path);
 		if (fd != -1)
 			close(fd);
 		return;
@@ -255,7 +255,7 @@ spool_scan_end(struct spool *sp)
 	sp->nqueue += n;
 	free(v);
 	if (n > 0)
-		log_info("spool: found %zu files in %s", n, sp->path);
+		log_info("spool: found files=%zu dir=%s", n, sp->path);
 	if (sp->rescan)
 		spool_rescan(sp);
 	else
@@ -276,7 +276,7 @@ spool_scan_cb(evutil_socket_t fd, short what, void *arg)
 		errno = 0;
 		if ((de = readdir(sp->scan)) == NULL) {
 			if (errno != 0)
-				log_warn("spool: reading %s", sp->path);
+				log_warn("spool: reading dir=%s", sp->path);
 			spool_scan_end(sp);
 			return;
 		}
@@ -305,13 +305,13 @@ spool_inotify_cb(evutil_socket_t fd, short what, void *arg)
 			ie = (const struct inotify_event *)p;
 			if (ie->mask & IN_Q_OVERFLOW) {
 				log_info("spool: too many files at once; "
-				    "reading %s again", sp->path);
+				    "reading again dir=%s", sp->path);
 				spool_rescan(sp);
 			}
 			if (ie->mask & (IN_DELETE_SELF | IN_MOVE_SELF))
-				log_warnx("spool: %s was removed or moved; "
-				    "nothing more is read from it until a "
-				    "restart", sp->path);
+				log_warnx("spool: the directory was removed or "
+				    "moved; nothing more is read from it until "
+				    "a restart dir=%s", sp->path);
 			if ((ie->mask & (IN_MOVED_TO | IN_CLOSE_WRITE)) &&
 			    ie->len > 0 && spool_name_ok(ie->name))
 				spool_enqueue(sp, ie->name);
@@ -377,15 +377,16 @@ spool_put_back(struct spool *sp, const char *from, const char *name)
 			    name, i);
 		if (renameat2(sp->dirfd, from, sp->dirfd, target,
 		    RENAME_NOREPLACE) == 0) {
-			log_warnx("spool: %s was replaced after it was read; "
-			    "the new file is read as %s", name, target);
+			log_warnx("spool: replaced after it was read; the new "
+			    "file is read under another name file=%s as=%s",
+			    name, target);
 			return (0);
 		}
 		if (errno != EEXIST)
 			break;
 	}
-	log_warn("spool: %s was replaced after it was read, and the new "
-	    "file is left in %s", name, from);
+	log_warn("spool: replaced after it was read, and the new file is "
+	    "left under a temporary name file=%s as=%s", name, from);
 	return (-1);
 }
 
@@ -560,20 +561,21 @@ spool_reject(struct spool *sp, struct spool_file *f,
 	if (spool_write_error(sp, final, err) != 0 ||
 	    (rc = spool_move_read(sp, f, SPOOL_REJECTED, final, final,
 	    sizeof(final))) < 0) {
-		log_warn("spool: %s refused (%s: %s), but cannot move it to "
-		    "%s/", f->name, err->code, message, SPOOL_REJECTED);
+		log_warn("spool: refused, but cannot move it to "
+		    SPOOL_REJECTED "/ file=%s code=%s reason=%s", f->name,
+		    err->code, message);
 		return (-1);
 	}
 	if (rc == 1) {
-		log_warnx("spool: %s rejected code=%s field=%s: %s; the file "
-		    "itself was replaced", f->name, err->code,
+		log_warnx("spool: rejected; the file itself was replaced "
+		    "file=%s code=%s field=%s reason=%s", f->name, err->code,
 		    err->field[0] != '\0' ? err->field : "-", message);
 		metrics_spool(METRICS_SPOOL_REJECTED);
 		return (0);
 	}
-	log_warnx("spool: %s rejected code=%s field=%s: %s; moved to %s/%s",
-	    f->name, err->code, err->field[0] != '\0' ? err->field : "-",
-	    message, SPOOL_REJECTED, final);
+	log_warnx("spool: rejected, moved to " SPOOL_REJECTED "/ file=%s "
+	    "as=%s code=%s field=%s reason=%s", f->name, final, err->code,
+	    err->field[0] != '\0' ? err->field : "-", message);
 	metrics_spool(METRICS_SPOOL_REJECTED);
 	return (0);
 }
@@ -623,18 +625,20 @@ spool_done_cb(int status, const struct engine_result *results, size_t n,
 			dup += results[i].duplicate != 0;
 		if ((rc = spool_move_read(sp, f, SPOOL_DONE, f->name, final,
 		    sizeof(final))) == 0)
-			log_info("spool: %s stored events=%zu duplicates=%zu; "
-			    "moved to %s/%s", f->name, n, dup, SPOOL_DONE,
-			    final);
+			log_info("spool: stored, moved to " SPOOL_DONE "/ "
+			    "file=%s as=%s events=%zu duplicates=%zu", f->name,
+			    final, n, dup);
 		else if (rc == 1)
-			log_info("spool: %s stored events=%zu duplicates=%zu; "
-			    "the file itself was replaced", f->name, n, dup);
+			log_info("spool: stored; the file itself was replaced "
+			    "file=%s events=%zu duplicates=%zu", f->name, n,
+			    dup);
 		else if (spool_gone(sp, f->name))
-			log_info("spool: %s stored events=%zu duplicates=%zu; "
-			    "someone took it away already", f->name, n, dup);
+			log_info("spool: stored; someone took it away already "
+			    "file=%s events=%zu duplicates=%zu", f->name, n,
+			    dup);
 		else {
-			log_warn("spool: %s stored, but cannot move it to %s/",
-			    f->name, SPOOL_DONE);
+			log_warn("spool: stored, but cannot move it to "
+			    SPOOL_DONE "/ file=%s", f->name);
 			spool_file_close(f);
 			spool_retry(sp, f);
 			return;
@@ -651,7 +655,8 @@ spool_done_cb(int status, const struct engine_result *results, size_t n,
 		}
 		break;
 	default:
-		log_warnx("spool: %s not stored: %s", f->name, err->message);
+		log_warnx("spool: not stored file=%s reason=%s", f->name,
+		    err->message);
 		spool_file_close(f);	/* read afresh after the pause */
 		spool_retry(sp, f);
 		return;
@@ -807,8 +812,8 @@ spool_work_cb(evutil_socket_t fd, short what, void *arg)
 	if (sp->paused) {
 		sp->paused = 0;
 		if (spool_subdirs(sp) != 0)
-			log_warn("spool: cannot make %s/%s and %s/", sp->path,
-			    SPOOL_DONE, SPOOL_REJECTED);
+			log_warn("spool: cannot make " SPOOL_DONE "/ and "
+			    SPOOL_REJECTED "/ dir=%s", sp->path);
 	}
 	if (!TAILQ_EMPTY(&sp->retry)) {
 		TAILQ_CONCAT(&sp->retry, &sp->queue, entry);
@@ -874,7 +879,7 @@ spool_new(struct event_base *base, struct daemon *d, const char *path,
 	event_priority_set(sp->scan_ev, EVENT_PRIORITY_WORK);
 	event_add(sp->inotify_ev, NULL);
 	spool_rescan(sp);	/* what came while we were down */
-	log_info("spool: watching %s", path);
+	log_info("spool: watching dir=%s", path);
 	return (sp);
 fail:
 	spool_free(sp);

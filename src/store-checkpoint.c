@@ -74,7 +74,7 @@ store_checkpoint_run(sqlite3 *db, const char *who)
 	if (rc == SQLITE_BUSY)
 		return (CHECKPOINT_BUSY);
 	if (rc != SQLITE_OK) {
-		log_warnx("store: checkpoint failed by=%s error=\"%s\"", who,
+		log_warnx("store: checkpoint failed by=%s error=%s", who,
 		    sqlite3_errmsg(db));
 		return (CHECKPOINT_FAILED);
 	}

@@ -332,11 +332,7 @@ static const char *store_sync_modes[] = { "OFF", "NORMAL", "FULL", "EXTRA" };
 static void
 store_log_error(const char *sql, const char *err)
 {
-	char	*qs = log_quote(sql), *qe = log_quote(err);
-
-	log_warnx("store: statement failed sql=%s error=%s", qs, qe);
-	free(qs);
-	free(qe);
+	log_warnx("store: statement failed sql=%s error=%s", sql, err);
 }
 
 static int
@@ -605,7 +601,6 @@ static int
 store_bind(struct store *s, sqlite3_stmt *st, const char *fmt, va_list ap)
 {
 	const char	*text;
-	char		*q;
 	int		 i, rc = SQLITE_OK;
 
 	for (i = 1; fmt != NULL && *fmt != '\0' && rc == SQLITE_OK; fmt++,
@@ -630,9 +625,8 @@ store_bind(struct store *s, sqlite3_stmt *st, const char *fmt, va_list ap)
 		}
 	}
 	if (rc != SQLITE_OK) {
-		q = log_quote(sqlite3_errmsg(s->db));
-		log_warnx("store: cannot bind parameter=%d error=%s", i - 1, q);
-		free(q);
+		log_warnx("store: cannot bind parameter=%d error=%s", i - 1,
+		    sqlite3_errmsg(s->db));
 		return (-1);
 	}
 	return (0);

@@ -132,6 +132,36 @@ def test_resolve_cancels():
     d.stop()
 
 
+BIDI_CONTROLS = ["\u061c", "\u200e", "\u200f", "\u202a", "\u202b", "\u202c", "\u202d",
+                 "\u202e", "\u2066", "\u2067", "\u2068", "\u2069"]
+
+
+def test_bidi_controls_refused_at_ingest():
+    """A bidi control in any field the duty room reads (title, summary,
+    location, by, unit, incident, id) is refused, 400 invalid_value with
+    the field named, on /v1/events and in the body of a REST ack; nothing
+    reaches the board."""
+    sink = Sink()
+    d = Daemon(site_files(sink, due="1h")).start()
+    d.accept(report("inc-bidi-ok"))
+    for c in BIDI_CONTROLS:
+        for field in ("title", "summary", "location", "by", "unit", "incident", "id"):
+            r = d.post_events(report("inc-bidi", **{field: f"门户网站{c}被篡改"}))
+            err = (r.data or {}).get("error") or {}
+            expect(r.status == 400 and err.get("code") == "invalid_value"
+                   and err.get("field") == field,
+                   f"U+{ord(c):04X} in {field}: want 400 invalid_value {field}, got {r!r}")
+        r = d.request("POST", "/v1/incidents/inc-bidi-ok/ack", {"by": f"赵{c}一"})
+        err = (r.data or {}).get("error") or {}
+        expect(r.status == 400 and err.get("code") == "invalid_value" and err.get("field") == "by",
+               f"U+{ord(c):04X} in a REST ack's by: {r!r}")
+    board = d.request("GET", "/v1/board").data
+    keys = [i.get("key") for i in board.get("incidents", [])]
+    expect(keys == ["inc-bidi-ok"], f"the board shows only the clean report: {keys}")
+    expect(d.incident("inc-bidi-ok").get("acknowledged_by") is None, "an ack got through")
+    d.stop()
+
+
 def test_idempotent_id():
     sink = Sink()
     d = Daemon(site_files(sink)).start()

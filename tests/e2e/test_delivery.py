@@ -202,6 +202,72 @@ def test_ack_link_stops_escalation():
     d.stop()
 
 
+def test_first_acknowledgement_stands():
+    """Three acks by three paths: an ack event, the REST ack, a link.  The
+    first says who acknowledged and when; the later ones are recorded in
+    the events and the timeline and change neither."""
+    sink = Sink()
+    files = with_due(delivery_site(sink, hook("hook", sink), people(2, "hook"),
+                                   public_url=True), "1h")
+    d = Daemon(files).start()
+    key = "inc-first-ack"
+    d.accept(report(key))
+    links = wait_until(lambda: (lambda posts: posts if len(posts) == 2 else None)(
+        {p.body["recipient"]: p.body.get("ack_url") for p in sink.webhooks(incident=key)}),
+        8, "the opening message to p0 and p1")
+    d.accept({"type": "ack", "incident": key, "unit": "hosp-a", "by": "赵一"})
+    first = d.incident(key)
+    expect(first.get("acknowledged_by") == "赵一" and first.get("acknowledged_at"),
+           f"the ack event acknowledges: {short(first)}")
+
+    r = d.request("POST", f"/v1/incidents/{key}/ack", {"by": "钱二"})
+    expect(r.status == 200, f"a second ack, by REST: want 200, got {r!r}")
+    expect(r.data.get("acknowledged_by") == "赵一", f"the REST ack took over: {short(r.data)}")
+    page = http_request("POST", links["p1"], b"", content_type="application/x-www-form-urlencoded")
+    html = page.raw.decode()
+    expect(page.status == 200 and "已有人先行确认" in html and "赵一" in html,
+           f"a third ack, by p1's link, is told who was first: {page!r}")
+
+    inc = d.incident(key)
+    for field in ("acknowledged_by", "acknowledged_at"):
+        expect(inc.get(field) == first.get(field),
+               f"{field}: {inc.get(field)!r} after the later acks, {first.get(field)!r} first")
+    acks = timeline(inc, "incident.acknowledged")
+    got = [(a.get("by"), a.get("again")) for a in acks]
+    expect(got == [("赵一", None), ("钱二", True), ("p1", True)],
+           f"the timeline records each ack, the later ones as again: {got}")
+    stored = [e.get("by") for e in inc.get("events", []) if e.get("type") == "ack"]
+    expect(stored == ["赵一", "钱二", "p1"], f"the events keep each ack: {stored}")
+    d.stop()
+
+
+def test_rest_ack_of_a_closed_incident_is_409():
+    """POST /v1/incidents/{key}/ack after the incident closed answers 409
+    incident_closed, as the link does, and stores nothing."""
+    sink = Sink()
+    files = with_due(delivery_site(sink, hook("hook", sink), people(1, "hook"),
+                                   public_url=True), "1h")
+    d = Daemon(files).start()
+    key = "inc-closed-ack"
+    d.accept(report(key))
+    link = wait_until(lambda: sink.webhooks(incident=key), 8, "the opening message")[0].body["ack_url"]
+    r = d.request("POST", f"/v1/incidents/{key}/resolve", {"by": "赵一"})
+    expect(r.status == 200, f"resolve: {r!r}")
+    events = len(d.incident(key).get("events", []))
+    r = d.request("POST", f"/v1/incidents/{key}/ack", {"by": "钱二"})
+    err = (r.data or {}).get("error") or {}
+    expect(r.status == 409 and err.get("code") == "incident_closed"
+           and err.get("field") == "incident", f"REST ack of a closed incident: {r!r}")
+    r = d.request("POST", f"/v1/incidents/{key}/ack")
+    expect(r.status == 409, f"REST ack of a closed incident, empty body: {r!r}")
+    page = http_request("POST", link, b"", content_type="application/x-www-form-urlencoded")
+    expect(page.status == 409, f"the link says the same: {page!r}")
+    inc = d.incident(key)
+    expect(len(inc.get("events", [])) == events and inc.get("acknowledged_by") is None,
+           f"nothing stored: {short(inc)}")
+    d.stop()
+
+
 def kept_alive(port, n):
     """n connections the daemon has accepted and keeps open: requests sent
     on them while it is stopped are all read in one loop turn when it goes

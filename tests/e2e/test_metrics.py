@@ -121,10 +121,17 @@ FAMILIES = {
     "tocsin_up": "gauge", "tocsin_build_info": "gauge",
     "tocsin_events_received_total": "counter", "tocsin_incidents_open": "gauge",
     "tocsin_obligations": "gauge", "tocsin_notifications_total": "counter",
+    "tocsin_delivery_attempts_total": "counter",
     "tocsin_outbox_depth": "gauge", "tocsin_delivery_seconds": "histogram",
     "tocsin_rule_evaluation_seconds": "histogram", "tocsin_commit_seconds": "histogram",
     "tocsin_reloads_total": "counter", "tocsin_timers_pending": "gauge",
+    "tocsin_config_last_reload_successful": "gauge",
+    "tocsin_config_last_reload_success_timestamp_seconds": "gauge",
     "tocsin_wal_pages": "gauge", "tocsin_checkpoints_total": "counter",
+    # what every client library exports, read from /proc
+    "process_cpu_seconds_total": "counter", "process_open_fds": "gauge",
+    "process_max_fds": "gauge", "process_virtual_memory_bytes": "gauge",
+    "process_resident_memory_bytes": "gauge", "process_start_time_seconds": "gauge",
 }
 
 
@@ -132,11 +139,15 @@ FAMILIES = {
 
 def test_metrics_move():
     sink = Sink()
+    started = time.time()
     d = Daemon(site_files(sink, due="1s")).start()
     m = scrape(d)
     for name, kind in FAMILIES.items():
         expect(m.type.get(name) == kind, f"{name}: want TYPE {kind}, got {m.type.get(name)!r}")
     expect(m.get("tocsin_up") == 1, "tocsin_up is not 1")
+    expect(m.get("tocsin_config_last_reload_successful") == 1, "the start-up load succeeded")
+    loaded = m.get("tocsin_config_last_reload_success_timestamp_seconds")
+    expect(started - 1 <= loaded <= time.time(), f"loaded at {loaded}, started at {started}")
     for result in ("accepted", "duplicate", "rejected", "failed"):
         expect(m.get("tocsin_events_received_total", result=result) == 0,
                f"events {result} before any event")
@@ -174,14 +185,26 @@ def test_metrics_move():
     d.accept({"type": "assessment", "incident": "inc-metrics", "unit": "hosp-a", "grade": 3})
 
     # A good reload, then a broken one.
+    before_reload = time.time()
     d.proc.send_signal(signal.SIGHUP)
     wait_until(lambda: scrape(d).get("tocsin_reloads_total", result="ok") == 1, 5,
                "the good reload counted")
+    m = scrape(d)
+    reloaded = m.get("tocsin_config_last_reload_success_timestamp_seconds")
+    expect(m.get("tocsin_config_last_reload_successful") == 1
+           and int(before_reload) <= reloaded <= time.time(),
+           f"after the good reload: successful {m.get('tocsin_config_last_reload_successful')}, "
+           f"at {reloaded} (sent at {before_reload})")
     with open(os.path.join(d.dir, "broken.lua"), "w", encoding="utf-8") as f:
         f.write('procedure "broken" { bogus = 1 }\n')
     d.proc.send_signal(signal.SIGHUP)
     wait_until(lambda: scrape(d).get("tocsin_reloads_total", result="failed") == 1, 5,
                "the failed reload counted")
+    m = scrape(d)
+    expect(m.get("tocsin_config_last_reload_successful") == 0,
+           "the failed reload: last_reload_successful is still 1")
+    expect(m.get("tocsin_config_last_reload_success_timestamp_seconds") == reloaded,
+           "the failed reload moved the last success's time")
 
     def settled():
         x = scrape(d)
@@ -201,12 +224,29 @@ def test_metrics_move():
     ok = sum(1 for p in posts if p.status == 200)
     failed = sum(1 for p in posts if p.status != 200)
     expect(failed >= 1, "the gateway refused nothing: the test did not test retries")
-    got = {s: m.get("tocsin_notifications_total", channel="hook", status=s)
+    got = {s: m.get("tocsin_delivery_attempts_total", channel="hook", result=s)
            for s in ("delivered", "retried", "dead")}
     expect(got == {"delivered": ok, "retried": failed, "dead": 0},
-           f"notifications_total for hook {got}; the gateway saw {ok} ok and {failed} refused")
+           f"delivery_attempts_total for hook {got}; the gateway saw {ok} ok and {failed} refused")
     expect(m.get("tocsin_delivery_seconds_count", channel="hook") == ok + failed,
            "one delivery time per attempt")
+    # Notifications are what the outbox holds, one a recipient and channel;
+    # the attempts to deliver them are more, since some failed first.
+    made = len(d.notifications("inc-metrics"))
+    expect(m.get("tocsin_notifications_total") == made and made < ok + failed,
+           f"notifications_total {m.get('tocsin_notifications_total')}: the outbox holds {made}, "
+           f"attempts {ok + failed}")
+    # What became of something is its result, on every counter.
+    for name, labels, _ in m.samples:
+        expect("status" not in labels or m.type.get(m.family_of(name)) == "gauge",
+               f"{name}{labels}: a counter labelled status, not result")
+    expect(0 < m.get("process_open_fds") <= m.get("process_max_fds"), "open fds within the limit")
+    expect(m.get("process_resident_memory_bytes") > 1 << 20, "resident memory")
+    expect(m.get("process_virtual_memory_bytes") >= m.get("process_resident_memory_bytes"),
+           "virtual memory below resident")
+    expect(started - 2 <= m.get("process_start_time_seconds") <= loaded + 1,
+           f"process start {m.get('process_start_time_seconds')}, daemon started at {started}")
+    expect(m.get("process_cpu_seconds_total") > 0, "no CPU time")
     d.stop()
 
 

@@ -365,6 +365,57 @@ def test_service_no_secrets_in_log():
                f"a log line not in the form 'tocsind: level=LEVEL ...': {line!r}")
 
 
+LOGFMT_FIELD = re.compile(r'([^\s="]+)=("(?:[^"\\]|\\.)*"|[^\s"]*)(?=\s|$)')
+
+
+def logfmt(line):
+    """The key=value fields of a daemon line, as a logfmt reader takes them
+    (a quoted value unquoted); words of the message between are skipped.
+    A key twice is kept twice."""
+    fields, pos = [], 0
+    while pos < len(line):
+        if line[pos] == " ":
+            pos += 1
+            continue
+        m = LOGFMT_FIELD.match(line, pos)
+        if m is None:
+            pos = line.find(" ", pos) if " " in line[pos:] else len(line)
+            continue
+        value = m.group(2)
+        if value.startswith('"'):
+            value = re.sub(r'\\(.)', r'\1', value[1:-1])
+        fields.append((m.group(1), value))
+        pos = m.end()
+    return fields
+
+
+def test_log_values_cannot_forge_fields():
+    """An incident key, a unit and a category no procedure takes, each with
+    a space and an '=', stay inside their own fields on every line: no line
+    gains a reason=forged or a second level.  An action line is "action "
+    and one JSON object, which holds them as JSON strings."""
+    d = Daemon(quiet_site()).start()
+    d.accept(report("x reason=forged", unit="u level=error"))
+    d.accept(report("y reason=forged", category="petiton"))
+    wait_until(lambda: "notify channel=log" in open(d.log_path, encoding="utf-8").read(), 5,
+               "the log channel's line")
+    d.stop()
+    lines = [l for l in d.log_tail(1000) if not l.startswith("=== harness")]
+    incidents = set()
+    for line in lines:
+        body = line.split(" ", 1)[1]
+        if body.startswith("level=info action "):
+            json.loads(body[len("level=info action "):])
+            continue
+        fields = logfmt(body)
+        expect(("reason", "forged") not in fields and
+               [k for k, _ in fields].count("level") == 1,
+               f"a value forged a field: {line!r} reads as {fields}")
+        incidents.update(v for k, v in fields if k == "incident")
+    expect({"x reason=forged", "y reason=forged"} <= incidents,
+           f"the keys are logged whole, quoted: {sorted(incidents)}")
+
+
 # ---------------------------------------------------------------- make install
 
 def tool(name, package):
@@ -411,6 +462,18 @@ def installed_files(root):
 def run_tool(args, env=None, timeout=60):
     return subprocess.run(args, capture_output=True, text=True, timeout=timeout,
                           env=dict(CLEAN_ENV, **(env or {})), stdin=subprocess.DEVNULL)
+
+
+def test_make_check_fuzzes_once():
+    """`make check` runs each stage once: the fuzz seeds are not replayed twice.
+
+    MAKE=echo makes each sub-make print the target it would run, and -n
+    keeps make check from running anything else."""
+    out = make("-n", "check", "MAKE=echo")
+    stages = [line for line in out.splitlines()
+              if line in ("check-plain", "check-asan", "fuzz-check")]
+    expect(stages == ["check-plain", "check-asan", "fuzz-check"],
+           f"make check runs the stages {stages}")
 
 
 def test_service_install_tree():

@@ -183,7 +183,7 @@ def test_spool_kill9_between_commit_and_move():
                                {"type": "update", "incident": "inc-spool-crash", "unit": "hosp-a"},
                                {"id": "crash-own", "type": "update", "incident": "inc-spool-crash",
                                 "unit": "hosp-a"}])
-    wait_until(lambda: "crash.json stored, but cannot move it to done/" in log_text(d), 5,
+    wait_until(lambda: "spool: stored, but cannot move it to done/ file=crash.json" in log_text(d), 5,
                "the failed move in the log")
     expect(len(d.incident("inc-spool-crash").get("events") or []) == 3,
            "the file's events were not committed before the move")
@@ -194,7 +194,7 @@ def test_spool_kill9_between_commit_and_move():
     os.rename(done + ".away", done)
     d.start()
     wait_until(lambda: in_dir(spool, "done", "crash.json"), 5, "crash.json in done/ after the restart")
-    expect("crash.json stored events=3 duplicates=3" in log_text(d),
+    expect(re.search(r"file=crash\.json as=\S+ events=3 duplicates=3", log_text(d)),
            "the second reading of the file was not all duplicates")
     d.stop()
     n = d.query_db("SELECT count(*) FROM events WHERE incident = 'inc-spool-crash'")[0][0]

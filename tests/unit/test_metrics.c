@@ -128,12 +128,15 @@ test_channels(void **state)
 	metrics_delivery("hook", METRICS_RETRIED);
 	metrics_delivery("sms \"a\\b\"\nc", METRICS_DEAD);
 	text = render();
-	assert_int_equal(number(text, "tocsin_notifications_total"
-	    "{channel=\"hook\",status=\"delivered\"}"), 1);
-	assert_int_equal(number(text, "tocsin_notifications_total"
-	    "{channel=\"hook\",status=\"retried\"}"), 1);
-	assert_int_equal(number(text, "tocsin_notifications_total"
-	    "{channel=\"sms \\\"a\\\\b\\\"\\nc\",status=\"dead\"}"), 1);
+	assert_int_equal(number(text, "tocsin_delivery_attempts_total"
+	    "{channel=\"hook\",result=\"delivered\"}"), 1);
+	assert_int_equal(number(text, "tocsin_delivery_attempts_total"
+	    "{channel=\"hook\",result=\"retried\"}"), 1);
+	assert_int_equal(number(text, "tocsin_delivery_attempts_total"
+	    "{channel=\"sms \\\"a\\\\b\\\"\\nc\",result=\"dead\"}"), 1);
+	/* Attempts are not notifications: that family is the engine's. */
+	assert_null(strstr(text, "tocsin_notifications_total"));
+	assert_null(strstr(text, "status="));
 	assert_int_equal(number(text, "tocsin_delivery_seconds_bucket"
 	    "{channel=\"hook\",le=\"0.025\"}"), 0);
 	assert_int_equal(number(text, "tocsin_delivery_seconds_bucket"
@@ -162,6 +165,82 @@ test_sample(void **state)
 	evbuffer_free(buf);
 }
 
+/* The last load's result: 1 from the start, 0 after a failed reload. */
+static void
+test_last_reload(void **state)
+{
+	metrics_reset();
+	assert_int_equal(metrics_reload_ok(), 1);
+	metrics_reload(0);
+	assert_int_equal(metrics_reload_ok(), 0);
+	metrics_reload(1);
+	assert_int_equal(metrics_reload_ok(), 1);
+	metrics_reload(0);
+	assert_int_equal(metrics_reload_ok(), 0);
+	metrics_reset();
+}
+
+/*
+ * /proc/self/stat as proc(5) has it, with a command that holds ") " and
+ * digits, as the process collectors of the client libraries read it.
+ */
+static void
+test_process_stat(void **state)
+{
+	struct metrics_process	p;
+	const char		*stat = "4242 (tocsind) 7 8) S 1 4242 4242 0 "
+	    "-1 4194560 1234 0 0 0 250 130 0 0 20 0 3 0 987654 "
+	    "35205120 3632 18446744073709551615 1 1 0 0 0 0 0 4096 17664 "
+	    "0 0 0 17 1 0 0 0 0 0\n";
+
+	assert_int_equal(metrics_process_parse(stat, 1796600000LL, 100, 4096,
+	    &p), 0);
+	assert_true(p.cpu_seconds > 3.79 && p.cpu_seconds < 3.81);
+	assert_true(p.start_time > 1796609876.53 &&
+	    p.start_time < 1796609876.55);
+	assert_int_equal(p.virtual_bytes, 35205120);
+	assert_int_equal(p.resident_bytes, 3632 * 4096);
+	assert_int_equal(metrics_process_parse("4242 (x) S 1 2", 1, 100, 4096,
+	    &p), -1);
+	assert_int_equal(metrics_process_parse("no parenthesis", 1, 100, 4096,
+	    &p), -1);
+	assert_int_equal(metrics_process_parse(stat, -1, 100, 4096, &p), -1);
+}
+
+/* This very process, as /metrics shows tocsind. */
+static void
+test_process_families(void **state)
+{
+	struct evbuffer	*buf = evbuffer_new();
+	size_t		 len;
+	char		*text;
+	static const char *families[] = {
+		"process_cpu_seconds_total counter",
+		"process_virtual_memory_bytes gauge",
+		"process_resident_memory_bytes gauge",
+		"process_start_time_seconds gauge",
+		"process_open_fds gauge", "process_max_fds gauge",
+	};
+	size_t		 i;
+	char		 want[128];
+
+	metrics_process_write(buf);
+	len = evbuffer_get_length(buf);
+	text = calloc(1, len + 1);
+	evbuffer_remove(buf, text, len);
+	evbuffer_free(buf);
+	for (i = 0; i < sizeof(families) / sizeof(*families); i++) {
+		snprintf(want, sizeof(want), "# TYPE %s\n", families[i]);
+		assert_non_null(strstr(text, want));
+	}
+	assert_true(number(text, "process_resident_memory_bytes") > 1 << 20);
+	assert_true(number(text, "process_open_fds") >= 3);
+	assert_true(number(text, "process_max_fds") >=
+	    number(text, "process_open_fds"));
+	assert_true(number(text, "process_start_time_seconds") > 1700000000);
+	free(text);
+}
+
 int
 main(void)
 {
@@ -170,6 +249,9 @@ main(void)
 		cmocka_unit_test(test_histogram),
 		cmocka_unit_test(test_channels),
 		cmocka_unit_test(test_sample),
+		cmocka_unit_test(test_last_reload),
+		cmocka_unit_test(test_process_stat),
+		cmocka_unit_test(test_process_families),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));
