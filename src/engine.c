@@ -614,6 +614,9 @@ engine_message_value(const char *name, void *arg)
 		return (inc != NULL ? inc->key : NULL);
 	if (strcmp(name, "unit") == 0)
 		return (s->unit);
+	if (strcmp(name, "category") == 0)
+		return (inc != NULL && inc->category != NULL ? inc->category :
+		    "未填写");
 	if (strcmp(name, "grade") == 0)
 		return (engine_grade_names[inc != NULL ? inc->grade : 0]);
 	if (strcmp(name, "color") == 0)
@@ -887,6 +890,55 @@ engine_period_active(struct engine *e, const char *tag, int64_t t)
 	return (NULL);
 }
 
+static void
+engine_count_one(const struct recipient *r, void *arg)
+{
+	(void)r;
+	(*(int *)arg)++;
+}
+
+/*
+ * No procedure takes this report (SPEC §4): say so and tell the site's
+ * unmatched roles.  A role that reaches nobody at this moment (the site
+ * does not map it, or its roster is empty) gives way to the office, so a
+ * misspelt category never pages nobody.  The board flags the incident
+ * until it is acknowledged or resolved.
+ */
+static int
+engine_unmatched(struct engine *e, const struct scope *s,
+    const struct record *ev)
+{
+	const struct names	*want = &rules_site(e->rules)->unmatched;
+	struct names		 roles = { NULL, 0 };
+	const char		*role, *category = s->inc->category;
+	json_t			*extra;
+	size_t			 i;
+	int			 n, rc;
+
+	log_warnx("engine: no procedure matches incident=%s category=%s",
+	    s->inc->key, category != NULL ? category : "-");
+	extra = json_pack("{s:s}", "reason", "no procedure matches");
+	if (category != NULL)
+		json_object_set_new(extra, "category", json_string(category));
+	if (ev->id != NULL)
+		json_object_set_new(extra, "event", json_string(ev->id));
+	if (engine_emit(e, s, "event.unmatched", NULL, NULL, NULL, extra) != 0)
+		return (-1);
+	for (i = 0; i < want->n; i++) {
+		n = 0;
+		role = want->v[i];
+		org_resolve(e->rules, role, category, clock_now(),
+		    engine_count_one, &n);
+		if (n == 0)
+			role = "office";
+		if (!names_has(&roles, role))
+			names_add(&roles, role);
+	}
+	rc = engine_notify_all(e, s, &roles, "unmatched");
+	names_free(&roles);
+	return (rc);
+}
+
 /* A rule failed on this event: keep the event, say so, tell the office. */
 static int
 engine_reject(struct engine *e, const struct scope *s, const char *procedure,
@@ -1156,13 +1208,11 @@ engine_open(struct engine *e, struct record *ev, struct match_event *mev,
 	extra = json_object();
 	if (json_array_size(procs) != 1)
 		json_object_set(extra, "procedures", procs);
-	if (json_array_size(procs) == 0)
-		log_warnx("engine: no procedure matches incident=%s "
-		    "category=%s", inc->key, inc->category ? inc->category :
-		    "-");
 	s.procedure = json_array_size(procs) == 1 ?
 	    json_string_value(json_array_get(procs, 0)) : NULL;
 	if (engine_emit(e, &s, "incident.opened", NULL, NULL, NULL, extra) != 0)
+		return (-1);
+	if (json_array_size(procs) == 0 && engine_unmatched(e, &s, ev) != 0)
 		return (-1);
 
 	json_array_foreach(procs, i, extra) {
