@@ -1829,13 +1829,16 @@ engine_close(struct engine *e, struct obligation *o)
 	    json_pack("{s:s}", "reason", "closed")));
 }
 
-/* The units a recurring report is owed by: a list, or a rule's answer. */
+/*
+ * The units a recurring report is owed by: a list, or a rule's answer.
+ * When the rule fails, *cause says why (the caller frees it).
+ */
 static int
 engine_recurring_units(struct engine *e, const struct recurring *rc,
-    struct names *units)
+    struct names *units, char **cause)
 {
 	lua_State	*L = sandbox_state(rules_sandbox(e->rules));
-	char		*cause, *q;
+	char		*q;
 	lua_Integer	 i, n;
 
 	if (rc->units_ref == LUA_NOREF) {
@@ -1844,12 +1847,11 @@ engine_recurring_units(struct engine *e, const struct recurring *rc,
 		return (0);
 	}
 	lua_rawgeti(L, LUA_REGISTRYINDEX, rc->units_ref);
-	if (sandbox_pcall(rules_sandbox(e->rules), 0, 1, &cause) != 0) {
-		q = log_quote(cause);
+	if (sandbox_pcall(rules_sandbox(e->rules), 0, 1, cause) != 0) {
+		q = log_quote(*cause);
 		log_warnx("engine: recurring units failed recurring=%s "
 		    "reason=%s", rc->name, q);
 		free(q);
-		free(cause);
 		return (-1);
 	}
 	n = lua_istable(L, -1) ? (lua_Integer)lua_rawlen(L, -1) : 0;
@@ -1863,6 +1865,56 @@ engine_recurring_units(struct engine *e, const struct recurring *rc,
 	return (0);
 }
 
+/*
+ * The units function of rc failed for the period due at due.  What was
+ * owed must not vanish from the 漏报 ledger, so the units owed in the
+ * latest earlier period of the same report are owed again (*from: its
+ * due time, 0 if there was none); the failure is an event.rejected naming
+ * the recurring report, and the office is told, as for any rule failure.
+ */
+static int
+engine_recurring_fallback(struct engine *e, const struct recurring *rc,
+    int64_t due, const char *cause, struct names *units, int64_t *from)
+{
+	sqlite3_stmt	*st;
+	struct scope	 s;
+	json_t		*extra, *list;
+	char		 at[CALENDAR_TIME_MAX];
+	int		 step;
+	size_t		 i;
+
+	*from = 0;
+	st = store_stmt(e->store, STMT_RECURRING_PREVIOUS_UNITS, "ti",
+	    rc->name, due);
+	while ((step = store_step(e->store, st)) == SQLITE_ROW) {
+		names_add(units, store_column_text(st, 0));
+		*from = sqlite3_column_int64(st, 1);
+	}
+	if (st != NULL)
+		sqlite3_reset(st);
+	if (step != SQLITE_DONE)
+		return (-1);
+	e->stats.rejected++;
+	memset(&s, 0, sizeof(s));
+	s.recurring = rc->name;
+	s.obligation = rc->name;
+	extra = json_pack("{s:s}", "reason", cause);
+	if (*from != 0) {
+		calendar_format(*from, at, sizeof(at));
+		list = json_array();
+		for (i = 0; i < units->n; i++)
+			json_array_append_new(list, json_string(units->v[i]));
+		json_object_set_new(extra, "fallback", json_string(
+		    "previous-period"));
+		json_object_set_new(extra, "units_from", json_string(at));
+		json_object_set_new(extra, "units", list);
+	} else
+		json_object_set_new(extra, "fallback", json_string("none"));
+	if (engine_emit(e, &s, "event.rejected", NULL, NULL, NULL, extra) != 0)
+		return (-1);
+	return (engine_notify(e, &s, "office", "rejected"));
+}
+
 /* One period of a recurring report opens: an obligation per unit. */
 static int
 engine_recurring_instances(struct engine *e, const struct recurring *rc,
@@ -1871,11 +1923,17 @@ engine_recurring_instances(struct engine *e, const struct recurring *rc,
 	struct names	units = { NULL, 0 };
 	struct scope	s;
 	int64_t		due = day + rc->at, close = day + rc->close, id;
+	int64_t		from = 0;
+	json_t		*extra;
+	char		*cause = NULL, at[CALENDAR_TIME_MAX];
 	size_t		i;
 	int		rc_ = 0;
 
-	if (engine_recurring_units(e, rc, &units) != 0)
-		return (0);
+	if (engine_recurring_units(e, rc, &units, &cause) != 0) {
+		rc_ = engine_recurring_fallback(e, rc, due, cause, &units,
+		    &from);
+		free(cause);
+	}
 	for (i = 0; i < units.n && rc_ == 0; i++) {
 		rc_ = store_run(e->store, STMT_OBLIGATION_INSERT, "ntt" "nt"
 		    "ttt" "iii", rc->name, units.v[i], rc->name, rc->title,
@@ -1888,8 +1946,14 @@ engine_recurring_instances(struct engine *e, const struct recurring *rc,
 		s.unit = units.v[i];
 		s.obligation = rc->name;
 		s.obligation_id = id;
+		extra = extra_time("due_at", due);
+		if (from != 0) {	/* owed as in that period: say so */
+			calendar_format(from, at, sizeof(at));
+			json_object_set_new(extra, "units_from",
+			    json_string(at));
+		}
 		rc_ = engine_emit(e, &s, "obligation.set", NULL, NULL, NULL,
-		    extra_time("due_at", due));
+		    extra);
 		if (rc_ == 0)
 			rc_ = engine_timer_add(e, due, TIMER_OBLIGATION_DUE, id);
 		if (rc_ == 0)

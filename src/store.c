@@ -121,6 +121,15 @@ static const char *store_sql[STMT__COUNT] = {
 	    "INSERT INTO recurrings (name, next_at) VALUES (?, ?)",
 	[STMT_RECURRING_SET_NEXT] =
 	    "UPDATE recurrings SET next_at = ? WHERE id = ?",
+	/*
+	 * The units a recurring report was owed by in its latest period
+	 * before ?2: every instance of one period shares its due time.
+	 */
+	[STMT_RECURRING_PREVIOUS_UNITS] =
+	    "SELECT unit, due_at FROM obligations WHERE incident IS NULL AND "
+	    "recurring = ?1 AND due_at = (SELECT max(due_at) FROM obligations "
+	    "WHERE incident IS NULL AND recurring = ?1 AND due_at < ?2) "
+	    "ORDER BY id",
 	[STMT_ESCALATION_INSERT] =
 	    "INSERT INTO escalations (incident, obligation, policy, "
 	    "started_at) VALUES (?, ?, ?, ?)",
