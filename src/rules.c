@@ -481,7 +481,9 @@ rules_lint(struct rules *r)
 		    "told when a notification cannot be delivered: no role "
 		    "\"%s\" (set undelivered_notify)", r->site_path,
 		    r->site.undelivered_notify);
-	for (i = 0; i < r->site.unmatched.n; i++) {
+	/* By default a site without a "duty" role just tells its office. */
+	for (i = 0; i < r->site.unmatched.n && !r->site.unmatched_default;
+	    i++) {
 		if (!rules_target_known(r, r->site.unmatched.v[i]))
 			rules_problems_add(&r->warnings, "%s: warning: site: "
 			    "unmatched role \"%s\" reaches nobody; a report no "
@@ -646,6 +648,7 @@ rules_site_defaults(struct rules *r)
 	if (s->undelivered_notify == NULL)
 		s->undelivered_notify = xstrdup("office");
 	if (s->unmatched.n == 0) {
+		s->unmatched_default = 1;
 		names_add(&s->unmatched, "office");
 		names_add(&s->unmatched, "duty");
 	}

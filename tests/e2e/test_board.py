@@ -98,7 +98,8 @@ def incidents(d, token=None):
                occurred_at=ago(20)),
         # A title with markup in it, due in an hour.
         report("inc-markup", unit="hosp-d", grade=3, title=XSS_TITLE),
-        # No procedure takes it: no deadline, so it goes last.
+        # No procedure takes it (event.unmatched): it has no deadline, but
+        # it is red and first until someone acknowledges it.
         report("inc-quiet", unit="hosp-e", grade=3, category="public_opinion",
                title="网络舆情：患者家属发帖质疑诊疗"),
     ]
@@ -106,7 +107,7 @@ def incidents(d, token=None):
     expect(r.status == 202, f"POST /v1/events: want 202, got {r!r}")
     r = post(d, "/v1/incidents/inc-acked/ack", {"by": "孙三"}, token)
     expect(r.status == 200, f"ack of inc-acked: want 200, got {r!r}")
-    return ["inc-overdue", "inc-acked", "inc-grade1", "inc-markup", "inc-quiet"]
+    return ["inc-quiet", "inc-overdue", "inc-acked", "inc-grade1", "inc-markup"]
 
 
 # ---------------------------------------------------------------- WebSocket
@@ -485,7 +486,16 @@ def test_board_data():
     b = r.data
     now = parse_time(b.get("now"))
     expect(abs(now - time.time()) < 5, f"now: {b.get('now')!r}")
-    expect(b.get("counts") == {"open": 5, "unacknowledged": 4, "overdue": 2}, f"counts: {b.get('counts')}")
+    counts = b.get("counts") or {}
+    expect({k: counts.get(k) for k in ("open", "unacknowledged", "overdue", "overdue_incidents",
+                                       "unmatched")}
+           == {"open": 5, "unacknowledged": 4, "overdue": 2, "overdue_incidents": 2, "unmatched": 1},
+           f"counts: {counts}")
+    status = d.request("GET", "/v1/status").data
+    expect(counts["overdue"] == status["obligations"]["breached"],
+           f"the board's overdue {counts['overdue']} is not /v1/status's breached {status['obligations']}")
+    expect(b.get("duties") == [] and counts.get("duties", {}).get("pending") == 0,
+           f"no recurring report, no duties: {short(b.get('duties'))} {counts.get('duties')}")
     rows = {i["key"]: i for i in b["incidents"]}
     expect([i["key"] for i in b["incidents"]] == order, f"order: {list(rows)}")
 
@@ -513,7 +523,10 @@ def test_board_data():
            f"inc-grade1: {short(g1)}")
     expect(rows["inc-markup"]["title"] == XSS_TITLE, "the title is not given back as it was sent")
     quiet = rows["inc-quiet"]
-    expect(quiet["obligation"] is None and quiet["obligations_open"] == 0, f"inc-quiet: {short(quiet)}")
+    expect(quiet["obligation"] is None and quiet["obligations_open"] == 0 and quiet["unmatched"] is True,
+           f"inc-quiet: {short(quiet)}")
+    expect(all(rows[k]["unmatched"] is False for k in order[1:]), "a matched incident is flagged unmatched")
+    expect(timeline(d.incident("inc-quiet"), "event.unmatched"), "no event.unmatched for inc-quiet")
 
     # Resolved incidents leave the board; a met deadline gives way to none.
     r = d.request("POST", "/v1/incidents/inc-quiet/resolve", {"by": "zhao"})
@@ -598,9 +611,17 @@ def test_board_in_browser():
         expect(b.js("window.__pwned === undefined && document.scripts.length === 1"
                     " && !document.querySelector('#board img')"),
                "markup from a title ran or became elements")
+        # The report no procedure took: red, first, until acknowledged.
         quiet = row_of(rows, "inc-quiet")
-        expect(quiet["obligation"] == "无待办时限" and quiet["countdown"] == "",
-               f"the row without a deadline: {short(quiet)}")
+        expect(quiet["obligation"] == "无预案匹配" and quiet["countdown"] == "请人工研判"
+               and "unmatched" in quiet["classes"].split(),
+               f"the unmatched row: {short(quiet)}")
+        r, g, bl = rgb(quiet["rowBackground"])
+        expect(r > g + 20 and r > bl + 20, f"the unmatched row's background is not red: {quiet['rowBackground']}")
+        expect(hue(quiet["countdownColour"]) == "red", f"the unmatched note's colour: {quiet['countdownColour']}")
+        expect(b.js("document.getElementById('n-unmatched').textContent") == "1"
+               and b.js("!document.getElementById('count-unmatched').hidden"),
+               "the header does not count the unmatched report")
 
         # The countdown runs between polls.
         sel = "li[data-key=inc-grade1] .countdown"
@@ -625,6 +646,15 @@ def test_board_in_browser():
         expect(notice and "已确认" in notice, f"no confirmation message: {notice!r}")
         b.js("document.getElementById('notice').hidden = true")
         shot = b.screenshot("board.png")
+
+        # Acknowledged, the unmatched report is no longer red.
+        b.click("li[data-key=inc-quiet] .ack-button")
+        quiet = wait_until(lambda: (lambda r: r if r["acked"] else None)(
+            row_of(b.js(ROWS_JS), "inc-quiet")), 10, "the unmatched row to show the acknowledgement")
+        expect("unmatched" not in quiet["classes"].split() and quiet["countdown"] == ""
+               and quiet["obligation"] == "无预案匹配", f"the acknowledged unmatched row: {short(quiet)}")
+        wait_until(lambda: b.js("document.getElementById('count-unmatched').hidden"), 10,
+                   "the unmatched count to go")
 
         problems = b.problems()
         expect(not problems, f"the page reported errors: {short(problems)}")
