@@ -645,7 +645,7 @@ def test_board_in_browser():
                       "document.getElementById('notice').textContent")
         expect(notice and "已确认" in notice, f"no confirmation message: {notice!r}")
         b.js("document.getElementById('notice').hidden = true")
-        shot = b.screenshot("board.png")
+        shot = b.screenshot("board-incidents.png")
 
         # Acknowledged, the unmatched report is no longer red.
         b.click("li[data-key=inc-quiet] .ack-button")
@@ -674,6 +674,130 @@ def test_board_in_browser():
                f"the phone layout is not one column: {layout}")
         b.screenshot("board-phone.png")
     print(f"  screenshot: {os.path.relpath(shot)}")
+    d.stop()
+
+
+def duty_clock():
+    """A time zone in which it is now about 17:00 (the daily report's hour),
+    and the next minute in it that is at least 15 seconds away: the
+    recurring reports' times are whole minutes, and the daemon starts
+    today's period only while its due time is ahead."""
+    now = datetime.now(timezone.utc)
+    n = (17 - now.hour + 12) % 24 - 12          # hours east of UTC: -12..11
+    zone = "Etc/GMT" + ("" if n == 0 else f"{-n:+d}")   # POSIX signs are inverted
+    local = now + timedelta(hours=n)
+    due = (local + timedelta(seconds=75 if local.second > 45 else 60)).replace(second=0, microsecond=0)
+    expect(due.date() == local.date(), "the due minute crosses local midnight")
+    return zone, due.strftime("%H:%M"), (due + timedelta(hours=3)).strftime("%H:%M"), \
+        (due - local).total_seconds()
+
+
+DUTY_RULES = """\
+-- 每日信息报告 and its zero report: five hospitals, due in about a minute.
+recurring "daily-report" {
+  title = "每日信息报告（零报告）", at = "@AT@", close = "24:00",
+  units = { "hosp-a", "hosp-b", "hosp-c", "hosp-d", "hosp-e" },
+  met_by = { type = "daily" }, owner = "office", on_breach = "late-report",
+}
+recurring "night-watch" {
+  title = "夜间值守情况报告", at = "@LATER@",
+  units = { "hosp-a", "hosp-b" }, met_by = { type = "night_watch" }, owner = "office",
+}
+policy "late-report" {
+  { notify = { "office" } },
+  { after = "30m", notify = { "deputy" } },
+}
+"""
+
+DUTIES_JS = """[...document.querySelectorAll('#duty-groups .duty-group')].map(g => ({
+  recurring: g.dataset.recurring,
+  title: g.querySelector('.duty-title').textContent,
+  chips: [...g.querySelectorAll('.duty')].map(li => ({
+    unit: li.dataset.unit, status: li.dataset.status, classes: li.className,
+    text: li.querySelector('.duty-state').textContent,
+    colour: getComputedStyle(li).color,
+  })),
+}))"""
+
+
+def test_board_duties():
+    """Today's recurring reports on the board, per unit: a zero report, a
+    report in time, two overdue and escalating, one late, two still to
+    come with their countdown; the board's overdue count is /v1/status's."""
+    expect(cjk_font_installed(), "no Chinese font installed (sh .ci/deps installs fonts-noto-cjk)")
+    zone, at, later, wait_s = duty_clock()
+    site = SITE.replace('"Asia/Shanghai"', f'"{zone}"')
+    rules = RULES + DUTY_RULES.replace("@AT@", at).replace("@LATER@", later)
+    d = Daemon({"site.lua": site, "rules.lua": rules}).start()
+    incidents(d)
+    for unit, zero in (("hosp-a", True), ("hosp-b", False)):
+        d.accept({"type": "daily", "unit": unit, "zero": zero, "summary": "今日无突发事件" if zero else
+                  "门诊量正常，发热门诊接诊12人"})
+    b = d.request("GET", "/v1/board").data
+    got = {(x["recurring"], x["unit"]): x["status"] for x in b["duties"]}
+    expect(len(b["duties"]) == 7 and got[("daily-report", "hosp-a")] == "met"
+           and got[("daily-report", "hosp-c")] == "pending" and got[("night-watch", "hosp-b")] == "pending",
+           f"duties before {at}: {short(b['duties'])}")
+
+    # Past the due time: three have not filed; they breach and escalate.
+    def breached():
+        data = d.request("GET", "/v1/board").data
+        return data if sum(x["status"] == "breached" for x in data["duties"]) == 3 else None
+    wait_until(breached, wait_s + 30, f"the daily reports due at {at} to breach")
+    d.accept({"type": "daily", "unit": "hosp-d", "zero": False, "summary": "急诊留观2人，无异常"})
+
+    b = d.request("GET", "/v1/board").data
+    duties = {(x["recurring"], x["unit"]): x for x in b["duties"]}
+    want = {"hosp-a": ("met", True), "hosp-b": ("met", False), "hosp-c": ("breached", None),
+            "hosp-d": ("late", False), "hosp-e": ("breached", None)}
+    for unit, (status, zero) in want.items():
+        x = duties[("daily-report", unit)]
+        expect((x["status"], x["zero"]) == (status, zero),
+               f"{unit}: want {status} zero={zero}, got {short(x)}")
+        expect(x["title"] == "每日信息报告（零报告）" and x["due_at"][11:16] == at, f"{unit} due: {short(x)}")
+    expect(duties[("daily-report", "hosp-d")]["filed_at"] and duties[("daily-report", "hosp-c")]["filed_at"] is None,
+           f"filed_at: {short(b['duties'])}")
+    night = duties[("night-watch", "hosp-a")]
+    expect(night["status"] == "pending" and 3 * 3600 - 120 < night["due_in_s"] <= 3 * 3600,
+           f"night-watch: {short(night)}")
+    counts = b["counts"]
+    expect(counts["duties"] == {"filed": 2, "late": 1, "overdue": 2, "missed": 0, "pending": 2},
+           f"duty counts: {counts['duties']}")
+    status = d.request("GET", "/v1/status").data
+    expect(counts["overdue"] == status["obligations"]["breached"] == 4 and counts["overdue_incidents"] == 2,
+           f"overdue: board {counts}, status {status['obligations']}")
+
+    with Browser(1920, 1080) as br:
+        br.goto(d.base + "/")
+        wait_rows(br, 5)
+        groups = wait_until(lambda: (lambda g: g if len(g) == 2 and len(g[0]["chips"]) == 5 else None)(
+            br.js(DUTIES_JS) or []), 10, "the duties on the page")
+        daily = groups[0]
+        expect(daily["recurring"] == "daily-report" and daily["title"] == f"每日信息报告（零报告） · {at} 截止",
+               f"the daily group: {short(daily)}")
+        chips = {c["unit"]: c for c in daily["chips"]}
+        expect([c["unit"] for c in daily["chips"]][:2] == ["hosp-c", "hosp-e"],
+               f"the overdue units do not come first: {short(daily['chips'])}")
+        expect(re.fullmatch(r"零报告 \d\d:\d\d", chips["hosp-a"]["text"]), f"hosp-a: {chips['hosp-a']}")
+        expect(re.fullmatch(r"已报 \d\d:\d\d", chips["hosp-b"]["text"]), f"hosp-b: {chips['hosp-b']}")
+        expect(re.fullmatch(r"迟报 \d\d:\d\d", chips["hosp-d"]["text"]), f"hosp-d: {chips['hosp-d']}")
+        for unit in ("hosp-c", "hosp-e"):
+            expect(re.fullmatch(r"未报 已超时 \d+秒|未报 已超时 \d+分钟", chips[unit]["text"])
+                   and hue(chips[unit]["colour"]) == "red", f"{unit}: {chips[unit]}")
+        expect(hue(chips["hosp-b"]["colour"]) != "red", f"hosp-b is red: {chips['hosp-b']}")
+        night = groups[1]["chips"]
+        expect(all(re.fullmatch(r"待报 剩余 [23]:\d\d:\d\d", c["text"]) for c in night),
+               f"the night-watch countdowns: {short(night)}")
+        summary = br.js("document.getElementById('duties-sum').textContent")
+        expect(summary == "应报 7 · 已报 2 · 迟报 1 · 超时未报 2 · 待报 2", f"duty summary: {summary!r}")
+        expect(br.js(COUNTS_JS) == ["5", "4", "4"], f"counts (open, overdue, unacknowledged): {br.js(COUNTS_JS)}")
+        problems = br.problems()
+        expect(not problems, f"the page reported errors: {short(problems)}")
+        shot = br.screenshot("board.png")
+    print(f"  screenshot: {os.path.relpath(shot)}")
+    log = open(d.log_path, encoding="utf-8").read()
+    steps = re.findall(r'"kind":"escalation\.step","recurring":"daily-report","unit":"(hosp-[a-e])"', log)
+    expect(sorted(steps) == ["hosp-c", "hosp-d", "hosp-e"], f"the overdue reports escalate: {steps}")
     d.stop()
 
 
