@@ -103,6 +103,7 @@ struct scope {
 	const char		*period;	/* the special period, if any */
 	const json_t		*undelivered;	/* the dead message's body */
 	const char		*undelivered_detail;
+	const char		*title;		/* else the incident's or report's */
 };
 
 static const char *engine_grade_names[] = {
@@ -603,6 +604,8 @@ engine_message_value(const char *name, void *arg)
 	char			 t[CALENDAR_TIME_MAX];
 
 	if (strcmp(name, "title") == 0) {
+		if (s->title != NULL)
+			return (s->title);
 		if (inc != NULL)
 			return (inc->title != NULL ? inc->title : inc->key);
 		if (s->recurring != NULL && (rc = rules_recurring_find(
@@ -898,32 +901,20 @@ engine_count_one(const struct recipient *r, void *arg)
 }
 
 /*
- * No procedure takes this report (SPEC §4): say so and tell the site's
- * unmatched roles.  A role that reaches nobody at this moment (the site
- * does not map it, or its roster is empty) gives way to the office, so a
- * misspelt category never pages nobody.  The board flags the incident
- * until it is acknowledged or resolved.
+ * Tell the site's unmatched roles.  A role that reaches nobody at this
+ * moment (the site does not map it, or its roster is empty) gives way to
+ * the office, which is told once however many roles fall back to it.
  */
 static int
-engine_unmatched(struct engine *e, const struct scope *s,
-    const struct record *ev)
+engine_notify_unmatched(struct engine *e, const struct scope *s,
+    const char *category)
 {
 	const struct names	*want = &rules_site(e->rules)->unmatched;
 	struct names		 roles = { NULL, 0 };
-	const char		*role, *category = s->inc->category;
-	json_t			*extra;
+	const char		*role;
 	size_t			 i;
 	int			 n, rc;
 
-	log_warnx("engine: no procedure matches incident=%s category=%s",
-	    s->inc->key, category != NULL ? category : "-");
-	extra = json_pack("{s:s}", "reason", "no procedure matches");
-	if (category != NULL)
-		json_object_set_new(extra, "category", json_string(category));
-	if (ev->id != NULL)
-		json_object_set_new(extra, "event", json_string(ev->id));
-	if (engine_emit(e, s, "event.unmatched", NULL, NULL, NULL, extra) != 0)
-		return (-1);
 	for (i = 0; i < want->n; i++) {
 		n = 0;
 		role = want->v[i];
@@ -937,6 +928,67 @@ engine_unmatched(struct engine *e, const struct scope *s,
 	rc = engine_notify_all(e, s, &roles, "unmatched");
 	names_free(&roles);
 	return (rc);
+}
+
+/*
+ * No procedure takes this report (SPEC §4): say so and tell the site's
+ * unmatched roles, so a misspelt category never pages nobody.  The board
+ * flags the incident until it is acknowledged or resolved.
+ */
+static int
+engine_unmatched(struct engine *e, const struct scope *s,
+    const struct record *ev)
+{
+	const char		*category = s->inc->category;
+	json_t			*extra;
+
+	log_warnx("engine: no procedure matches incident=%s category=%s",
+	    s->inc->key, category != NULL ? category : "-");
+	extra = json_pack("{s:s}", "reason", "no procedure matches");
+	if (category != NULL)
+		json_object_set_new(extra, "category", json_string(category));
+	if (ev->id != NULL)
+		json_object_set_new(extra, "event", json_string(ev->id));
+	if (engine_emit(e, s, "event.unmatched", NULL, NULL, NULL, extra) != 0)
+		return (-1);
+	return (engine_notify_unmatched(e, s, category));
+}
+
+/*
+ * An event of no incident met nothing its unit owes.  It is recorded as
+ * event.unmatched; the unmatched roles hear of it only when the unit has
+ * never owed a recurring report (a misspelt unit id files for nobody while
+ * the real unit is chased): a report filed twice, or after its close, is
+ * in the ledger already and tells nobody again.
+ */
+static int
+engine_unmatched_event(struct engine *e, const struct record *ev)
+{
+	sqlite3_stmt	*st;
+	struct scope	 s;
+	json_t		*extra;
+	int		 rc, known;
+
+	st = store_stmt(e->store, STMT_UNIT_OWES_RECURRING, "t", ev->unit);
+	rc = store_step(e->store, st);
+	if (st != NULL)
+		sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return (-1);
+	known = rc == SQLITE_ROW;
+	memset(&s, 0, sizeof(s));
+	s.unit = ev->unit;
+	s.title = json_string_value(json_object_get(ev->json, "title"));
+	if (s.title == NULL)
+		s.title = ev->type;
+	extra = json_pack("{s:s, s:s}", "reason", known ? "no open obligation "
+	    "of the unit" : "unknown unit: it owes no recurring report",
+	    "type", ev->type);
+	if (ev->id != NULL)
+		json_object_set_new(extra, "event", json_string(ev->id));
+	if (engine_emit(e, &s, "event.unmatched", NULL, NULL, NULL, extra) != 0)
+		return (-1);
+	return (known ? 0 : engine_notify_unmatched(e, &s, NULL));
 }
 
 /* A rule failed on this event: keep the event, say so, tell the office. */
@@ -1338,7 +1390,7 @@ engine_meet(struct engine *e, struct incident *inc, struct record *ev,
 	const struct match		 *m;
 	struct obligation		**v;
 	struct scope			  s;
-	size_t				  n, i;
+	size_t				  n, i, met = 0;
 	int64_t				  now = clock_now();
 	char				 *cause;
 	int				  rc = 0, late;
@@ -1361,6 +1413,7 @@ engine_meet(struct engine *e, struct incident *inc, struct record *ev,
 			continue;
 		}
 		late = now > v[i]->due_at;
+		met++;
 		rc = engine_obligation_close(e, v[i], late ? "late" : "met",
 		    now, seq);
 		extra = extra_time("due_at", v[i]->due_at);
@@ -1374,6 +1427,8 @@ engine_meet(struct engine *e, struct incident *inc, struct record *ev,
 			json_decref(extra);
 	}
 	obligations_free(v, n);
+	if (rc == 0 && inc == NULL && met == 0)
+		rc = engine_unmatched_event(e, ev);
 	return (rc);
 }
 

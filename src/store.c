@@ -104,6 +104,10 @@ static const char *store_sql[STMT__COUNT] = {
 	    "obligations_unit WHERE unit = ? "
 	    "AND incident IS NULL AND status IN ('pending', 'breached') "
 	    "ORDER BY id",
+	/* Has the unit ever owed a recurring report (is it one we know)? */
+	[STMT_UNIT_OWES_RECURRING] =
+	    "SELECT 1 FROM obligations INDEXED BY obligations_unit WHERE "
+	    "unit = ? AND incident IS NULL LIMIT 1",
 	[STMT_OBLIGATION_COUNT_BY_STATUS] =
 	    "SELECT status, count(*) FROM obligations WHERE status IN "
 	    "('pending', 'breached') GROUP BY status",

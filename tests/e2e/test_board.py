@@ -526,7 +526,11 @@ def test_board_data():
     expect(quiet["obligation"] is None and quiet["obligations_open"] == 0 and quiet["unmatched"] is True,
            f"inc-quiet: {short(quiet)}")
     expect(all(rows[k]["unmatched"] is False for k in order[1:]), "a matched incident is flagged unmatched")
-    expect(timeline(d.incident("inc-quiet"), "event.unmatched"), "no event.unmatched for inc-quiet")
+    expect(timeline(d.incident("inc-quiet"), "event.unmatched", unit="hosp-e", category="public_opinion"),
+           "no event.unmatched for inc-quiet")
+    # The site maps no "duty": the office is told, once, in the same commit.
+    told = [(n.get("role"), n.get("recipient")) for n in d.notifications("inc-quiet")]
+    expect(told == [("office", "office")], f"who heard of the unmatched report: {told}")
 
     # Resolved incidents leave the board; a met deadline gives way to none.
     r = d.request("POST", "/v1/incidents/inc-quiet/resolve", {"by": "zhao"})
