@@ -1953,7 +1953,8 @@ engine_recurring_fallback(struct engine *e, const struct recurring *rc,
 	memset(&s, 0, sizeof(s));
 	s.recurring = rc->name;
 	s.obligation = rc->name;
-	extra = json_pack("{s:s}", "reason", cause);
+	extra = json_pack("{s:s}", "reason", cause != NULL ? cause :
+	    "the units function failed");
 	if (*from != 0) {
 		calendar_format(*from, at, sizeof(at));
 		list = json_array();
