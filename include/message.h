@@ -21,6 +21,7 @@ enum message_reason {
 	MESSAGE_ESCALATION,	/* a deadline passed, a policy step */
 	MESSAGE_REJECTED,	/* a rule failed on an event */
 	MESSAGE_UNDELIVERED,	/* a message could not be delivered */
+	MESSAGE_UNMATCHED,	/* a report no procedure takes */
 	MESSAGE__COUNT
 };
 

@@ -171,6 +171,8 @@ struct site {
 	size_t		 body_limit;
 	int64_t		 notify_deadline;	/* usefulness of a message */
 	char		*undelivered_notify;	/* told of dead messages */
+	struct names	 unmatched;	/* told of reports no procedure takes */
+	int		 unmatched_default;	/* the site did not say */
 	char		*public_url;	/* base of acknowledgement links */
 	char		*spool;		/* the spool directory, or NULL */
 	struct messages	 messages;	/* the site's own defaults */

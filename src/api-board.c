@@ -4,7 +4,9 @@
  * find at run time.  GET /v1/board gives the page its data: the open
  * incidents, the most urgent first, each with its nearest deadline and
  * how far its escalation has climbed, and the server's time, so that a
- * wall screen with a wrong clock still counts down right.
+ * wall screen with a wrong clock still counts down right.  Beside them,
+ * today's recurring reports (日报告、零报告) per unit: filed, late,
+ * overdue, missed or still to come.
  *
  * The page loads nothing from elsewhere and runs no inline script; the
  * Content-Security-Policy below holds it to that.
@@ -27,6 +29,7 @@
 #include "web-assets.h"
 
 #define API_BOARD_MAX	500	/* rows: more than any wall can show */
+#define API_BOARD_DUTIES_MAX 2000	/* a county's units times its reports */
 
 #define API_BOARD_CSP	"default-src 'none'; script-src 'self'; " \
 	"style-src 'self'; connect-src 'self'; img-src 'self' data:; " \
@@ -168,7 +171,71 @@ api_board_row(sqlite3_stmt *st, const struct rules *r, int64_t now)
 	json_object_set_new(o, "obligations_breached", json_integer(
 	    sqlite3_column_int(st, BRD_OBL_BREACHED)));
 	json_object_set_new(o, "escalation", esc);
+	json_object_set_new(o, "unmatched", json_boolean(sqlite3_column_int(st,
+	    BRD_UNMATCHED)));
 	return (o);
+}
+
+/* The board's word for an obligation's status, counted under counts. */
+static const struct {
+	const char	*status;
+	const char	*count;
+} api_board_duty_counts[] = {
+	{ "met", "filed" },
+	{ "late", "late" },
+	{ "breached", "overdue" },
+	{ "missed", "missed" },
+	{ "pending", "pending" },
+};
+
+/* One unit's recurring report: what it owes and whether it filed. */
+static json_t *
+api_board_duty(sqlite3_stmt *st, int64_t now, json_t *counts)
+{
+	const char	*status = store_column_text(st, DUTY_STATUS);
+	json_t		*o, *n;
+	size_t		 i;
+
+	for (i = 0; i < nitems(api_board_duty_counts); i++) {
+		if (strcmp(status, api_board_duty_counts[i].status) != 0)
+			continue;
+		n = json_object_get(counts, api_board_duty_counts[i].count);
+		json_integer_set(n, json_integer_value(n) + 1);
+	}
+	o = json_object();
+	json_object_set_new(o, "recurring", api_json_text(st, DUTY_RECURRING));
+	json_object_set_new(o, "title", api_json_text(st, DUTY_TITLE));
+	json_object_set_new(o, "unit", api_json_text(st, DUTY_UNIT));
+	json_object_set_new(o, "due_at", api_json_time(st, DUTY_DUE_AT));
+	json_object_set_new(o, "due_in_s", json_integer(api_board_seconds(
+	    sqlite3_column_int64(st, DUTY_DUE_AT), now)));
+	json_object_set_new(o, "close_at", api_json_time(st, DUTY_CLOSE_AT));
+	json_object_set_new(o, "status", json_string(status));
+	json_object_set_new(o, "filed_at", api_json_time(st, DUTY_MET_AT));
+	json_object_set_new(o, "zero", sqlite3_column_type(st, DUTY_ZERO) ==
+	    SQLITE_NULL ? json_null() : json_boolean(sqlite3_column_int(st,
+	    DUTY_ZERO)));
+	return (o);
+}
+
+/* Today's recurring reports, and those still open from earlier days. */
+static int
+api_board_duties(struct store *s, int64_t now, json_t *list, json_t *counts)
+{
+	sqlite3_stmt	*st;
+	size_t		 i;
+	int		 rc;
+
+	for (i = 0; i < nitems(api_board_duty_counts); i++)
+		json_object_set_new(counts, api_board_duty_counts[i].count,
+		    json_integer(0));
+	st = store_stmt(s, STMT_BOARD_DUTIES, "iii", calendar_day_start(now),
+	    calendar_next_day_start(now), (int64_t)API_BOARD_DUTIES_MAX);
+	while ((rc = store_step(s, st)) == SQLITE_ROW)
+		json_array_append_new(list, api_board_duty(st, now, counts));
+	if (st != NULL)
+		sqlite3_reset(st);
+	return (rc == SQLITE_DONE ? 0 : -1);
 }
 
 /* GET /v1/board: what the duty room's wall shows, in one read. */
@@ -180,15 +247,19 @@ api_board(struct evhttp_request *req, struct daemon *d, const char *key)
 	int64_t		 now = clock_now();
 	sqlite3_stmt	*st;
 	json_t		*counts = NULL, *list = json_array();
+	json_t		*duties = json_array(), *duty_counts = json_object();
 	char		 at[CALENDAR_TIME_MAX];
 	int		 rc;
 
 	st = store_stmt(s, STMT_BOARD_COUNTS, NULL);
 	if (store_step(s, st) == SQLITE_ROW)
-		counts = json_pack("{s:I, s:I, s:I}",
+		counts = json_pack("{s:I, s:I, s:I, s:I, s:I}",
 		    "open", (json_int_t)sqlite3_column_int64(st, 0),
 		    "unacknowledged", (json_int_t)sqlite3_column_int64(st, 1),
-		    "overdue", (json_int_t)sqlite3_column_int64(st, 2));
+		    "overdue", (json_int_t)sqlite3_column_int64(st, 2),
+		    "overdue_incidents", (json_int_t)sqlite3_column_int64(st,
+		    3),
+		    "unmatched", (json_int_t)sqlite3_column_int64(st, 4));
 	if (st != NULL)
 		sqlite3_reset(st);
 	st = store_stmt(s, STMT_BOARD, "i", (int64_t)API_BOARD_MAX);
@@ -196,17 +267,25 @@ api_board(struct evhttp_request *req, struct daemon *d, const char *key)
 		json_array_append_new(list, api_board_row(st, r, now));
 	if (st != NULL)
 		sqlite3_reset(st);
+	if (rc == SQLITE_DONE && api_board_duties(s, now, duties,
+	    duty_counts) != 0)
+		rc = SQLITE_ERROR;
 	calendar_format(now, at, sizeof(at));
+	if (counts != NULL)
+		json_object_set(counts, "duties", duty_counts);
+	json_decref(duty_counts);
 
 	if (counts == NULL || rc != SQLITE_DONE) {
 		json_decref(counts);
+		json_decref(duties);
 		json_decref(list);
 		http_reply_error(req, 503, "store_failed", NULL,
 		    "the board could not be read; try again");
 	} else {
 		evhttp_add_header(evhttp_request_get_output_headers(req),
 		    "Cache-Control", "no-store");
-		http_reply_json(req, 200, json_pack("{s:s, s:o, s:o}", "now",
-		    at, "counts", counts, "incidents", list));
+		http_reply_json(req, 200, json_pack("{s:s, s:o, s:o, s:o}",
+		    "now", at, "counts", counts, "incidents", list, "duties",
+		    duties));
 	}
 }

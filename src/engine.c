@@ -105,6 +105,7 @@ struct scope {
 	const char		*period;	/* the special period, if any */
 	const json_t		*undelivered;	/* the dead message's body */
 	const char		*undelivered_detail;
+	const char		*title;		/* else the incident's or report's */
 };
 
 static const char *engine_grade_names[] = {
@@ -613,6 +614,8 @@ engine_message_value(const char *name, void *arg)
 	char			 t[CALENDAR_TIME_MAX];
 
 	if (strcmp(name, "title") == 0) {
+		if (s->title != NULL)
+			return (s->title);
 		if (inc != NULL)
 			return (inc->title != NULL ? inc->title : inc->key);
 		if (s->recurring != NULL && (rc = rules_recurring_find(
@@ -624,6 +627,9 @@ engine_message_value(const char *name, void *arg)
 		return (inc != NULL ? inc->key : NULL);
 	if (strcmp(name, "unit") == 0)
 		return (s->unit);
+	if (strcmp(name, "category") == 0)
+		return (inc != NULL && inc->category != NULL ? inc->category :
+		    "未填写");
 	if (strcmp(name, "grade") == 0)
 		return (engine_grade_names[inc != NULL ? inc->grade : 0]);
 	if (strcmp(name, "color") == 0)
@@ -917,6 +923,104 @@ engine_period_active(struct engine *e, const char *tag, int64_t t)
 	return (NULL);
 }
 
+static void
+engine_count_one(const struct recipient *r, void *arg)
+{
+	(void)r;
+	(*(int *)arg)++;
+}
+
+/*
+ * Tell the site's unmatched roles.  A role that reaches nobody at this
+ * moment (the site does not map it, or its roster is empty) gives way to
+ * the office, which is told once however many roles fall back to it.
+ */
+static int
+engine_notify_unmatched(struct engine *e, const struct scope *s,
+    const char *category)
+{
+	const struct names	*want = &rules_site(e->rules)->unmatched;
+	struct names		 roles = { NULL, 0 };
+	const char		*role;
+	size_t			 i;
+	int			 n, rc;
+
+	for (i = 0; i < want->n; i++) {
+		n = 0;
+		role = want->v[i];
+		org_resolve(e->rules, role, category, clock_now(),
+		    engine_count_one, &n);
+		if (n == 0)
+			role = "office";
+		if (!names_has(&roles, role))
+			names_add(&roles, role);
+	}
+	rc = engine_notify_all(e, s, &roles, "unmatched");
+	names_free(&roles);
+	return (rc);
+}
+
+/*
+ * No procedure takes this report (SPEC §4): say so and tell the site's
+ * unmatched roles, so a misspelt category never pages nobody.  The board
+ * flags the incident until it is acknowledged or resolved.
+ */
+static int
+engine_unmatched(struct engine *e, const struct scope *s,
+    const struct record *ev)
+{
+	const char		*category = s->inc->category;
+	json_t			*extra;
+
+	log_warnx("engine: no procedure matches incident=%s category=%s",
+	    s->inc->key, category != NULL ? category : "-");
+	extra = json_pack("{s:s}", "reason", "no procedure matches");
+	if (category != NULL)
+		json_object_set_new(extra, "category", json_string(category));
+	if (ev->id != NULL)
+		json_object_set_new(extra, "event", json_string(ev->id));
+	if (engine_emit(e, s, "event.unmatched", NULL, NULL, NULL, extra) != 0)
+		return (-1);
+	return (engine_notify_unmatched(e, s, category));
+}
+
+/*
+ * An event of no incident met nothing its unit owes.  It is recorded as
+ * event.unmatched; the unmatched roles hear of it only when the unit has
+ * never owed a recurring report (a misspelt unit id files for nobody while
+ * the real unit is chased): a report filed twice, or after its close, is
+ * in the ledger already and tells nobody again.
+ */
+static int
+engine_unmatched_event(struct engine *e, const struct record *ev)
+{
+	sqlite3_stmt	*st;
+	struct scope	 s;
+	json_t		*extra;
+	int		 rc, known;
+
+	st = store_stmt(e->store, STMT_UNIT_OWES_RECURRING, "t", ev->unit);
+	rc = store_step(e->store, st);
+	if (st != NULL)
+		sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return (-1);
+	known = rc == SQLITE_ROW;
+	memset(&s, 0, sizeof(s));
+	s.unit = ev->unit;
+	s.title = json_string_value(json_object_get(ev->json, "title"));
+	if (s.title == NULL)
+		s.title = ev->type;
+	extra = json_pack("{s:s, s:s}", "reason", known ? "no open obligation "
+	    "of the unit" : "unknown unit: it owes no recurring report",
+	    "type", ev->type);
+	if (ev->id != NULL)
+		json_object_set_new(extra, "event", json_string(ev->id));
+	if (engine_emit(e, &s, "event.unmatched", NULL, NULL, NULL, extra) != 0)
+		return (-1);
+	return (known ? 0 : engine_notify_unmatched(e, &s, NULL));
+}
+
 /* A rule failed on this event: keep the event, say so, tell the office. */
 static int
 engine_reject(struct engine *e, const struct scope *s, const char *procedure,
@@ -1183,13 +1287,11 @@ engine_open(struct engine *e, struct record *ev, struct match_event *mev,
 	extra = json_object();
 	if (json_array_size(procs) != 1)
 		json_object_set(extra, "procedures", procs);
-	if (json_array_size(procs) == 0)
-		log_warnx("engine: no procedure matches incident=%s "
-		    "category=%s", inc->key, inc->category ? inc->category :
-		    "-");
 	s.procedure = json_array_size(procs) == 1 ?
 	    json_string_value(json_array_get(procs, 0)) : NULL;
 	if (engine_emit(e, &s, "incident.opened", NULL, NULL, NULL, extra) != 0)
+		return (-1);
+	if (json_array_size(procs) == 0 && engine_unmatched(e, &s, ev) != 0)
 		return (-1);
 
 	json_array_foreach(procs, i, extra) {
@@ -1315,7 +1417,7 @@ engine_meet(struct engine *e, struct incident *inc, struct record *ev,
 	const struct match		 *m;
 	struct obligation		**v;
 	struct scope			  s;
-	size_t				  n, i;
+	size_t				  n, i, met = 0;
 	int64_t				  now = clock_now();
 	char				 *cause;
 	int				  rc = 0, late;
@@ -1338,6 +1440,7 @@ engine_meet(struct engine *e, struct incident *inc, struct record *ev,
 			continue;
 		}
 		late = now > v[i]->due_at;
+		met++;
 		rc = engine_obligation_close(e, v[i], late ? "late" : "met",
 		    now, seq);
 		extra = extra_time("due_at", v[i]->due_at);
@@ -1351,6 +1454,8 @@ engine_meet(struct engine *e, struct incident *inc, struct record *ev,
 			json_decref(extra);
 	}
 	obligations_free(v, n);
+	if (rc == 0 && inc == NULL && met == 0)
+		rc = engine_unmatched_event(e, ev);
 	return (rc);
 }
 
@@ -1856,13 +1961,15 @@ engine_close(struct engine *e, struct obligation *o)
 	    json_pack("{s:s}", "reason", "closed")));
 }
 
-/* The units a recurring report is owed by: a list, or a rule's answer. */
+/*
+ * The units a recurring report is owed by: a list, or a rule's answer.
+ * When the rule fails, *cause says why (the caller frees it).
+ */
 static int
 engine_recurring_units(struct engine *e, const struct recurring *rc,
-    struct names *units)
+    struct names *units, char **cause)
 {
 	lua_State	*L = sandbox_state(rules_sandbox(e->rules));
-	char		*cause;
 	lua_Integer	 i, n;
 
 	if (rc->units_ref == LUA_NOREF) {
@@ -1871,10 +1978,9 @@ engine_recurring_units(struct engine *e, const struct recurring *rc,
 		return (0);
 	}
 	lua_rawgeti(L, LUA_REGISTRYINDEX, rc->units_ref);
-	if (sandbox_pcall(rules_sandbox(e->rules), 0, 1, &cause) != 0) {
+	if (sandbox_pcall(rules_sandbox(e->rules), 0, 1, cause) != 0) {
 		log_warnx("engine: recurring units failed recurring=%s "
-		    "reason=%s", rc->name, cause);
-		free(cause);
+		    "reason=%s", rc->name, *cause);
 		return (-1);
 	}
 	n = lua_istable(L, -1) ? (lua_Integer)lua_rawlen(L, -1) : 0;
@@ -1888,6 +1994,57 @@ engine_recurring_units(struct engine *e, const struct recurring *rc,
 	return (0);
 }
 
+/*
+ * The units function of rc failed for the period due at due.  What was
+ * owed must not vanish from the 漏报 ledger, so the units owed in the
+ * latest earlier period of the same report are owed again (*from: its
+ * due time, 0 if there was none); the failure is an event.rejected naming
+ * the recurring report, and the office is told, as for any rule failure.
+ */
+static int
+engine_recurring_fallback(struct engine *e, const struct recurring *rc,
+    int64_t due, const char *cause, struct names *units, int64_t *from)
+{
+	sqlite3_stmt	*st;
+	struct scope	 s;
+	json_t		*extra, *list;
+	char		 at[CALENDAR_TIME_MAX];
+	int		 step;
+	size_t		 i;
+
+	*from = 0;
+	st = store_stmt(e->store, STMT_RECURRING_PREVIOUS_UNITS, "ti",
+	    rc->name, due);
+	while ((step = store_step(e->store, st)) == SQLITE_ROW) {
+		names_add(units, store_column_text(st, 0));
+		*from = sqlite3_column_int64(st, 1);
+	}
+	if (st != NULL)
+		sqlite3_reset(st);
+	if (step != SQLITE_DONE)
+		return (-1);
+	e->stats.rejected++;
+	memset(&s, 0, sizeof(s));
+	s.recurring = rc->name;
+	s.obligation = rc->name;
+	extra = json_pack("{s:s}", "reason", cause != NULL ? cause :
+	    "the units function failed");
+	if (*from != 0) {
+		calendar_format(*from, at, sizeof(at));
+		list = json_array();
+		for (i = 0; i < units->n; i++)
+			json_array_append_new(list, json_string(units->v[i]));
+		json_object_set_new(extra, "fallback", json_string(
+		    "previous-period"));
+		json_object_set_new(extra, "units_from", json_string(at));
+		json_object_set_new(extra, "units", list);
+	} else
+		json_object_set_new(extra, "fallback", json_string("none"));
+	if (engine_emit(e, &s, "event.rejected", NULL, NULL, NULL, extra) != 0)
+		return (-1);
+	return (engine_notify(e, &s, "office", "rejected"));
+}
+
 /* One period of a recurring report opens: an obligation per unit. */
 static int
 engine_recurring_instances(struct engine *e, const struct recurring *rc,
@@ -1896,11 +2053,17 @@ engine_recurring_instances(struct engine *e, const struct recurring *rc,
 	struct names	units = { NULL, 0 };
 	struct scope	s;
 	int64_t		due = day + rc->at, close = day + rc->close, id;
+	int64_t		from = 0;
+	json_t		*extra;
+	char		*cause = NULL, at[CALENDAR_TIME_MAX];
 	size_t		i;
 	int		rc_ = 0;
 
-	if (engine_recurring_units(e, rc, &units) != 0)
-		return (0);
+	if (engine_recurring_units(e, rc, &units, &cause) != 0) {
+		rc_ = engine_recurring_fallback(e, rc, due, cause, &units,
+		    &from);
+		free(cause);
+	}
 	for (i = 0; i < units.n && rc_ == 0; i++) {
 		rc_ = store_run(e->store, STMT_OBLIGATION_INSERT, "ntt" "nt"
 		    "ttt" "iii", rc->name, units.v[i], rc->name, rc->title,
@@ -1913,8 +2076,14 @@ engine_recurring_instances(struct engine *e, const struct recurring *rc,
 		s.unit = units.v[i];
 		s.obligation = rc->name;
 		s.obligation_id = id;
+		extra = extra_time("due_at", due);
+		if (from != 0) {	/* owed as in that period: say so */
+			calendar_format(from, at, sizeof(at));
+			json_object_set_new(extra, "units_from",
+			    json_string(at));
+		}
 		rc_ = engine_emit(e, &s, "obligation.set", NULL, NULL, NULL,
-		    extra_time("due_at", due));
+		    extra);
 		if (rc_ == 0)
 			rc_ = engine_timer_add(e, due, TIMER_OBLIGATION_DUE, id);
 		if (rc_ == 0)

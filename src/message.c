@@ -23,6 +23,7 @@ static const char *message_reasons[MESSAGE__COUNT] = {
 	[MESSAGE_ESCALATION] = "escalation",
 	[MESSAGE_REJECTED] = "rejected",
 	[MESSAGE_UNDELIVERED] = "undelivered",
+	[MESSAGE_UNMATCHED] = "unmatched",
 };
 
 static const char *message_defaults[MESSAGE__COUNT] = {
@@ -44,13 +45,16 @@ static const char *message_defaults[MESSAGE__COUNT] = {
 	    "请值班人员人工处理。报告单位：{unit}。",
 	[MESSAGE_UNDELIVERED] = "【通知未送达】发给{to}的通知未能经“{channel}”"
 	    "送达（{error}），请改用电话等方式通知。原通知：{text}",
+	[MESSAGE_UNMATCHED] = "【无预案匹配】{unit}报送的“{title}”（类别："
+	    "{category}）没有预案或待报时限与之对应，系统不会自动督办。请值班"
+	    "人员人工研判、处置。",
 };
 
 /* Every placeholder a template may use; values come from the engine. */
 static const char *message_placeholders[] = {
 	"title", "incident", "unit", "grade", "color", "procedure",
 	"obligation", "due", "late", "step", "period", "recipient", "ack_url",
-	"to", "channel", "error", "text",
+	"to", "channel", "error", "text", "category",
 };
 
 int

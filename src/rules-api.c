@@ -323,7 +323,7 @@ parse_messages(struct parse *p, int t, struct messages *m)
 		    (r = message_reason(lua_tostring(L, -2))) < 0)
 			parse_problem(p, "\"messages\": unknown reason \"%s\" "
 			    "(opened, period, graded, remind, breach, escalation, "
-			    "rejected, undelivered)", lua_type(L, -2) ==
+			    "rejected, undelivered, unmatched)", lua_type(L, -2) ==
 			    LUA_TSTRING ? lua_tostring(L, -2) : "?");
 		else if (lua_type(L, -1) != LUA_TSTRING)
 			parse_problem(p, "\"messages.%s\" must be a string",
@@ -1135,7 +1135,8 @@ rules_api_site(lua_State *L)
 	static const char *const keys[] = { "listen", "database",
 	    "synchronous", "timezone", "rules", "body_limit",
 	    "notify_deadline", "rule_instructions", "rule_memory",
-	    "undelivered_notify", "public_url", "messages", "spool", NULL };
+	    "undelivered_notify", "public_url", "messages", "spool",
+	    "unmatched", NULL };
 	struct parse	 p;
 	struct site	*s;
 	long long	 v;
@@ -1185,6 +1186,7 @@ rules_api_site(lua_State *L)
 		parse_problem(&p, "\"public_url\" must start with http:// or "
 		    "https://");
 	parse_names(&p, 1, "rules", &s->rules);
+	parse_names(&p, 1, "unmatched", &s->unmatched);
 	parse_messages(&p, 1, &s->messages);
 	if (parse_integer(&p, 1, "body_limit", 1024, 64 << 20, 0, &v) == 0 &&
 	    v != 0)

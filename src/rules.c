@@ -629,6 +629,15 @@ rules_lint(struct rules *r)
 		    "told when a notification cannot be delivered: no role "
 		    "\"%s\" (set undelivered_notify)", r->site_path,
 		    r->site.undelivered_notify);
+	/* By default a site without a "duty" role just tells its office. */
+	for (i = 0; i < r->site.unmatched.n && !r->site.unmatched_default;
+	    i++) {
+		if (!rules_target_known(r, r->site.unmatched.v[i]))
+			rules_problems_add(&r->warnings, "%s: warning: site: "
+			    "unmatched role \"%s\" reaches nobody; a report no "
+			    "procedure takes is told to \"office\" instead",
+			    r->site_path, r->site.unmatched.v[i]);
+	}
 	for (i = 0; i < r->nprocedures; i++) {
 		p = r->procedures[i];
 		if ((why = rules_never_matches(p)) != NULL)
@@ -786,6 +795,11 @@ rules_site_defaults(struct rules *r)
 		s->notify_deadline = RULES_DEFAULT_NOTIFY_DEADLINE;
 	if (s->undelivered_notify == NULL)
 		s->undelivered_notify = xstrdup("office");
+	if (s->unmatched.n == 0) {
+		s->unmatched_default = 1;
+		names_add(&s->unmatched, "office");
+		names_add(&s->unmatched, "duty");
+	}
 }
 
 /*
@@ -1017,6 +1031,7 @@ rules_free(struct rules *r)
 	messages_free(&r->site.messages);
 	names_free(&r->site.rules);
 	names_free(&r->event_types);
+	names_free(&r->site.unmatched);
 	sandbox_free(r->sandbox);
 	calendar_free(r->calendar);
 	free(r->site_path);

@@ -113,6 +113,10 @@ static const char *store_sql[STMT__COUNT] = {
 	    "obligations_unit WHERE unit = ? "
 	    "AND incident IS NULL AND status IN ('pending', 'breached') "
 	    "ORDER BY id",
+	/* Has the unit ever owed a recurring report (is it one we know)? */
+	[STMT_UNIT_OWES_RECURRING] =
+	    "SELECT 1 FROM obligations INDEXED BY obligations_unit WHERE "
+	    "unit = ? AND incident IS NULL LIMIT 1",
 	[STMT_OBLIGATION_COUNT_BY_STATUS] =
 	    "SELECT status, count(*) FROM obligations WHERE status IN "
 	    "('pending', 'breached') GROUP BY status",
@@ -135,6 +139,15 @@ static const char *store_sql[STMT__COUNT] = {
 	    "INSERT INTO recurrings (name, next_at) VALUES (?, ?)",
 	[STMT_RECURRING_SET_NEXT] =
 	    "UPDATE recurrings SET next_at = ? WHERE id = ?",
+	/*
+	 * The units a recurring report was owed by in its latest period
+	 * before ?2: every instance of one period shares its due time.
+	 */
+	[STMT_RECURRING_PREVIOUS_UNITS] =
+	    "SELECT unit, due_at FROM obligations WHERE incident IS NULL AND "
+	    "recurring = ?1 AND due_at = (SELECT max(due_at) FROM obligations "
+	    "WHERE incident IS NULL AND recurring = ?1 AND due_at < ?2) "
+	    "ORDER BY id",
 	[STMT_ESCALATION_INSERT] =
 	    "INSERT INTO escalations (incident, obligation, policy, "
 	    "started_at) VALUES (?, ?, ?, ?)",
@@ -267,7 +280,8 @@ static const char *store_sql[STMT__COUNT] = {
 	 * The duty-room board: each open incident with its nearest open
 	 * obligation (breached ones first, then by due time) and the
 	 * escalation that climbed highest, the running one before a stopped
-	 * one.  Incidents with nothing pending follow, the gravest first.
+	 * one.  Incidents with nothing pending follow, the gravest first;
+	 * a report no procedure took, not yet acknowledged, comes before all.
 	 */
 	[STMT_BOARD] =
 	    "SELECT i.key, i.unit, i.category, i.title, i.grade, i.opened_at, "
@@ -275,21 +289,44 @@ static const char *store_sql[STMT__COUNT] = {
 	    "o.status, (SELECT count(*) FROM obligations WHERE incident = i.key "
 	    "AND status IN ('pending', 'breached')), (SELECT count(*) FROM "
 	    "obligations WHERE incident = i.key AND status = 'breached'), "
-	    "e.policy, e.step, e.repeats, e.state FROM incidents i "
+	    "e.policy, e.step, e.repeats, e.state, i.procedures = '[]' "
+	    "FROM incidents i "
 	    "LEFT JOIN obligations o ON o.id = (SELECT id FROM obligations "
 	    "WHERE incident = i.key AND status IN ('pending', 'breached') "
 	    "ORDER BY status = 'breached' DESC, due_at, id LIMIT 1) "
 	    "LEFT JOIN escalations e ON e.id = (SELECT id FROM escalations "
 	    "WHERE incident = i.key AND step > 0 ORDER BY state = 'active' "
 	    "DESC, step DESC, repeats DESC, id DESC LIMIT 1) "
-	    "WHERE i.state = 'open' ORDER BY o.id IS NULL, "
+	    "WHERE i.state = 'open' ORDER BY (i.procedures = '[]' AND "
+	    "i.acked_at IS NULL) DESC, o.id IS NULL, "
 	    "o.status = 'breached' DESC, o.due_at, i.grade = 0, i.grade, "
 	    "i.opened_at, i.key LIMIT ?1",
+	/*
+	 * Open incidents, unacknowledged ones, breached obligations (of
+	 * incidents and of recurring reports: /v1/status's number), open
+	 * incidents with one breached, and unacknowledged unmatched ones.
+	 */
 	[STMT_BOARD_COUNTS] =
 	    "SELECT count(*), coalesce(sum(acked_at IS NULL), 0), "
+	    "(SELECT count(*) FROM obligations WHERE status = 'breached'), "
 	    "coalesce(sum(EXISTS (SELECT 1 FROM obligations o WHERE "
-	    "o.incident = i.key AND o.status = 'breached')), 0) "
+	    "o.incident = i.key AND o.status = 'breached')), 0), "
+	    "coalesce(sum(procedures = '[]' AND acked_at IS NULL), 0) "
 	    "FROM incidents i WHERE state = 'open'",
+	/*
+	 * The recurring reports owed today ([?1, ?2)) and any still open
+	 * from earlier, per unit; a zero report is told by the event that
+	 * met the obligation.  Found through the due-time and status
+	 * indexes: every recurring report of every past day has no incident.
+	 */
+	[STMT_BOARD_DUTIES] =
+	    "SELECT o.recurring, o.title, o.unit, o.due_at, o.close_at, "
+	    "o.status, o.met_at, json_extract(e.body, '$.zero') "
+	    "FROM obligations o LEFT JOIN events e ON e.seq = o.met_event "
+	    "WHERE o.id IN (SELECT id FROM obligations WHERE due_at >= ?1 AND "
+	    "due_at < ?2 UNION SELECT id FROM obligations WHERE status IN "
+	    "('pending', 'breached')) AND o.incident IS NULL "
+	    "ORDER BY o.recurring, o.due_at, o.unit, o.id LIMIT ?3",
 };
 
 /*

@@ -4,6 +4,11 @@
  * incident with POST /v1/incidents/{key}/ack.  Rows are kept by incident
  * key and updated in place, so a poll never loses a click.
  *
+ * Above the incidents, today's recurring reports (日报告、零报告), one chip
+ * per unit: filed, zero report, late, overdue, missed, or still to come
+ * with its countdown.  A report no procedure took stays red until someone
+ * acknowledges it.
+ *
  * Every text from the server goes in through textContent, never as HTML:
  * titles come from whoever reported the incident.
  */
@@ -32,7 +37,20 @@
     public_health: "公共卫生",
   };
 
+  // A recurring report's status: its chip's class, word, and how urgent
+  // it is (the most urgent chips come first in their group).
+  const DUTY = {
+    breached: ["st-breached", "未报", 0],
+    missed: ["st-missed", "漏报", 1],
+    pending: ["st-pending", "待报", 2],
+    late: ["st-late", "迟报", 3],
+    met: ["st-met", "已报", 4],
+    cancelled: ["st-cancelled", "已取消", 5],
+  };
+
   const rows = new Map();     // incident key -> row (see makeRow)
+  let duties = [];            // [{ duty, el }] as shown
+  let dutiesSeen = "";        // the duties data they were drawn from
   let skew = null;            // the server's clock minus ours, ms
   let zone = 8 * 60;          // the site's UTC offset in minutes
   let lastOk = 0;             // our clock at the last good poll
@@ -182,7 +200,7 @@
     setText(row.keyText, `编号 ${inc.key}`);
 
     const o = inc.obligation;
-    setText(row.oblTitle, o ? (o.title || o.id) : "无待办时限");
+    setText(row.oblTitle, o ? (o.title || o.id) : inc.unmatched ? "无预案匹配" : "无待办时限");
     const more = inc.obligations_open - 1;
     setText(row.oblMore, o && more > 0 ? `另有 ${more} 项时限` +
       (inc.obligations_breached > 1 ? `，${inc.obligations_breached} 项已超时` : "") : "");
@@ -204,6 +222,7 @@
 
     const acked = !!inc.acknowledged_at;
     row.el.classList.toggle("is-acked", acked);
+    row.el.classList.toggle("unmatched", !!inc.unmatched && !acked);
     row.button.hidden = acked;
     row.button.disabled = row.busy;
     setText(row.button, row.busy ? "确认中…" : "确认收到");
@@ -215,7 +234,8 @@
   function tickRow(row, now) {
     const o = row.inc && row.inc.obligation;
     if (!o) {
-      setText(row.countdown, "");
+      const alone = row.inc && row.inc.unmatched && !row.inc.acknowledged_at;
+      setText(row.countdown, alone ? "请人工研判" : "");
       row.el.classList.remove("overdue", "soon");
       return;
     }
@@ -226,10 +246,89 @@
     setText(row.countdown, overdue ? `已超时 ${overdueText(-left)}` : `剩余 ${leftText(left)}`);
   }
 
+  // ---------------------------------------------------------------- duties
+
+  function dutyText(d, now) {
+    const st = d.status === "met" && d.zero ? "零报告" : (DUTY[d.status] || [, d.status])[1];
+    const filed = d.filed_at ? ` ${siteShort(d.filed_at)}` : "";
+    if (d.status === "met" || d.status === "late") return `${st}${d.zero && d.status === "late" ? "·零报告" : ""}${filed}`;
+    if (d.status === "pending" || d.status === "breached") {
+      const left = Date.parse(d.due_at) - now;
+      return left > 0 ? `${st} 剩余 ${leftText(left)}` : `${st} 已超时 ${overdueText(-left)}`;
+    }
+    return st;
+  }
+
+  function tickDuty(item, now) {
+    const d = item.duty;
+    setText(item.state, dutyText(d, now));
+    const left = Date.parse(d.due_at) - now;
+    const late = d.status === "breached" || (d.status === "pending" && left <= 0);
+    item.el.classList.toggle("st-breached", late);
+    item.el.classList.toggle("soon", d.status === "pending" && left > 0 && left < SOON_MS);
+  }
+
+  function makeDuty(d) {
+    const li = el("li", `duty ${(DUTY[d.status] || ["st-other"])[0]}`);
+    if (d.status === "met" && d.zero) li.classList.add("st-zero");
+    li.dataset.unit = d.unit;
+    li.dataset.status = d.status;
+    const unit = el("span", "duty-unit");
+    unit.textContent = d.unit;
+    const state = el("span", "duty-state");
+    li.append(unit, state);
+    return { duty: d, el: li, state };
+  }
+
+  // One group per recurring report and due time, the most urgent chip first.
+  function renderDuties(list) {
+    const seen = JSON.stringify(list.map((d) => [d.recurring, d.title, d.unit, d.due_at, d.status, d.filed_at, d.zero]));
+    if (seen === dutiesSeen) return;
+    dutiesSeen = seen;
+    const groups = new Map();
+    for (const d of list) {
+      const k = `${d.recurring}\n${d.due_at}`;
+      if (!groups.has(k)) groups.set(k, []);
+      groups.get(k).push(d);
+    }
+    const box = $("duty-groups");
+    box.replaceChildren();
+    duties = [];
+    for (const ds of groups.values()) {
+      const g = el("div", "duty-group");
+      g.dataset.recurring = ds[0].recurring;
+      const title = el("h3", "duty-title");
+      title.textContent = `${ds[0].title || ds[0].recurring} · ${siteShort(ds[0].due_at)} 截止`;
+      const ul = el("ul", "duty-list");
+      ds.sort((a, b) => (DUTY[a.status] || [, , 9])[2] - (DUTY[b.status] || [, , 9])[2]
+        || a.unit.localeCompare(b.unit));
+      for (const d of ds) {
+        const item = makeDuty(d);
+        duties.push(item);
+        ul.append(item.el);
+      }
+      g.append(title, ul);
+      box.append(g);
+    }
+    $("duties").hidden = list.length === 0;
+  }
+
+  function dutySummary(c) {
+    if (!c) return "";
+    const total = c.filed + c.late + c.overdue + c.missed + c.pending;
+    const parts = [`应报 ${total}`, `已报 ${c.filed}`];
+    if (c.late) parts.push(`迟报 ${c.late}`);
+    if (c.overdue) parts.push(`超时未报 ${c.overdue}`);
+    if (c.missed) parts.push(`漏报 ${c.missed}`);
+    if (c.pending) parts.push(`待报 ${c.pending}`);
+    return parts.join(" · ");
+  }
+
   function tick() {
     const now = serverNow();
     if (skew !== null) setText($("clock"), siteClock(now));
     for (const row of rows.values()) tickRow(row, now);
+    for (const item of duties) tickDuty(item, now);
     const stale = lastOk > 0 && Date.now() - lastOk > 3 * POLL_MS;
     document.body.classList.toggle("stale", stale);
   }
@@ -260,6 +359,12 @@
     setText($("n-overdue"), board.counts.overdue);
     setText($("n-unacked"), board.counts.unacknowledged);
     document.body.classList.toggle("has-overdue", board.counts.overdue > 0);
+    const unmatched = board.counts.unmatched || 0;
+    setText($("n-unmatched"), unmatched);
+    $("count-unmatched").hidden = unmatched === 0;
+    document.body.classList.toggle("has-unmatched", unmatched > 0);
+    renderDuties(board.duties || []);
+    setText($("duties-sum"), dutySummary(board.counts.duties));
   }
 
   // The server's "now" is in whole seconds and a little old on arrival, so

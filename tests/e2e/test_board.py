@@ -98,7 +98,8 @@ def incidents(d, token=None):
                occurred_at=ago(20)),
         # A title with markup in it, due in an hour.
         report("inc-markup", unit="hosp-d", grade=3, title=XSS_TITLE),
-        # No procedure takes it: no deadline, so it goes last.
+        # No procedure takes it (event.unmatched): it has no deadline, but
+        # it is red and first until someone acknowledges it.
         report("inc-quiet", unit="hosp-e", grade=3, category="public_opinion",
                title="网络舆情：患者家属发帖质疑诊疗"),
     ]
@@ -106,7 +107,7 @@ def incidents(d, token=None):
     expect(r.status == 202, f"POST /v1/events: want 202, got {r!r}")
     r = post(d, "/v1/incidents/inc-acked/ack", {"by": "孙三"}, token)
     expect(r.status == 200, f"ack of inc-acked: want 200, got {r!r}")
-    return ["inc-overdue", "inc-acked", "inc-grade1", "inc-markup", "inc-quiet"]
+    return ["inc-quiet", "inc-overdue", "inc-acked", "inc-grade1", "inc-markup"]
 
 
 # ---------------------------------------------------------------- WebSocket
@@ -485,7 +486,16 @@ def test_board_data():
     b = r.data
     now = parse_time(b.get("now"))
     expect(abs(now - time.time()) < 5, f"now: {b.get('now')!r}")
-    expect(b.get("counts") == {"open": 5, "unacknowledged": 4, "overdue": 2}, f"counts: {b.get('counts')}")
+    counts = b.get("counts") or {}
+    expect({k: counts.get(k) for k in ("open", "unacknowledged", "overdue", "overdue_incidents",
+                                       "unmatched")}
+           == {"open": 5, "unacknowledged": 4, "overdue": 2, "overdue_incidents": 2, "unmatched": 1},
+           f"counts: {counts}")
+    status = d.request("GET", "/v1/status").data
+    expect(counts["overdue"] == status["obligations"]["breached"],
+           f"the board's overdue {counts['overdue']} is not /v1/status's breached {status['obligations']}")
+    expect(b.get("duties") == [] and counts.get("duties", {}).get("pending") == 0,
+           f"no recurring report, no duties: {short(b.get('duties'))} {counts.get('duties')}")
     rows = {i["key"]: i for i in b["incidents"]}
     expect([i["key"] for i in b["incidents"]] == order, f"order: {list(rows)}")
 
@@ -513,7 +523,14 @@ def test_board_data():
            f"inc-grade1: {short(g1)}")
     expect(rows["inc-markup"]["title"] == XSS_TITLE, "the title is not given back as it was sent")
     quiet = rows["inc-quiet"]
-    expect(quiet["obligation"] is None and quiet["obligations_open"] == 0, f"inc-quiet: {short(quiet)}")
+    expect(quiet["obligation"] is None and quiet["obligations_open"] == 0 and quiet["unmatched"] is True,
+           f"inc-quiet: {short(quiet)}")
+    expect(all(rows[k]["unmatched"] is False for k in order[1:]), "a matched incident is flagged unmatched")
+    expect(timeline(d.incident("inc-quiet"), "event.unmatched", unit="hosp-e", category="public_opinion"),
+           "no event.unmatched for inc-quiet")
+    # The site maps no "duty": the office is told, once, in the same commit.
+    told = [(n.get("role"), n.get("recipient")) for n in d.notifications("inc-quiet")]
+    expect(told == [("office", "office")], f"who heard of the unmatched report: {told}")
 
     # Resolved incidents leave the board; a met deadline gives way to none.
     r = d.request("POST", "/v1/incidents/inc-quiet/resolve", {"by": "zhao"})
@@ -598,9 +615,17 @@ def test_board_in_browser():
         expect(b.js("window.__pwned === undefined && document.scripts.length === 1"
                     " && !document.querySelector('#board img')"),
                "markup from a title ran or became elements")
+        # The report no procedure took: red, first, until acknowledged.
         quiet = row_of(rows, "inc-quiet")
-        expect(quiet["obligation"] == "无待办时限" and quiet["countdown"] == "",
-               f"the row without a deadline: {short(quiet)}")
+        expect(quiet["obligation"] == "无预案匹配" and quiet["countdown"] == "请人工研判"
+               and "unmatched" in quiet["classes"].split(),
+               f"the unmatched row: {short(quiet)}")
+        r, g, bl = rgb(quiet["rowBackground"])
+        expect(r > g + 20 and r > bl + 20, f"the unmatched row's background is not red: {quiet['rowBackground']}")
+        expect(hue(quiet["countdownColour"]) == "red", f"the unmatched note's colour: {quiet['countdownColour']}")
+        expect(b.js("document.getElementById('n-unmatched').textContent") == "1"
+               and b.js("!document.getElementById('count-unmatched').hidden"),
+               "the header does not count the unmatched report")
 
         # The countdown runs between polls.
         sel = "li[data-key=inc-grade1] .countdown"
@@ -624,7 +649,16 @@ def test_board_in_browser():
                       "document.getElementById('notice').textContent")
         expect(notice and "已确认" in notice, f"no confirmation message: {notice!r}")
         b.js("document.getElementById('notice').hidden = true")
-        shot = b.screenshot("board.png")
+        shot = b.screenshot("board-incidents.png")
+
+        # Acknowledged, the unmatched report is no longer red.
+        b.click("li[data-key=inc-quiet] .ack-button")
+        quiet = wait_until(lambda: (lambda r: r if r["acked"] else None)(
+            row_of(b.js(ROWS_JS), "inc-quiet")), 10, "the unmatched row to show the acknowledgement")
+        expect("unmatched" not in quiet["classes"].split() and quiet["countdown"] == ""
+               and quiet["obligation"] == "无预案匹配", f"the acknowledged unmatched row: {short(quiet)}")
+        wait_until(lambda: b.js("document.getElementById('count-unmatched').hidden"), 10,
+                   "the unmatched count to go")
 
         problems = b.problems()
         expect(not problems, f"the page reported errors: {short(problems)}")
@@ -644,6 +678,130 @@ def test_board_in_browser():
                f"the phone layout is not one column: {layout}")
         b.screenshot("board-phone.png")
     print(f"  screenshot: {os.path.relpath(shot)}")
+    d.stop()
+
+
+def duty_clock():
+    """A time zone in which it is now about 17:00 (the daily report's hour),
+    and the next minute in it that is at least 15 seconds away: the
+    recurring reports' times are whole minutes, and the daemon starts
+    today's period only while its due time is ahead."""
+    now = datetime.now(timezone.utc)
+    n = (17 - now.hour + 12) % 24 - 12          # hours east of UTC: -12..11
+    zone = "Etc/GMT" + ("" if n == 0 else f"{-n:+d}")   # POSIX signs are inverted
+    local = now + timedelta(hours=n)
+    due = (local + timedelta(seconds=75 if local.second > 45 else 60)).replace(second=0, microsecond=0)
+    expect(due.date() == local.date(), "the due minute crosses local midnight")
+    return zone, due.strftime("%H:%M"), (due + timedelta(hours=3)).strftime("%H:%M"), \
+        (due - local).total_seconds()
+
+
+DUTY_RULES = """\
+-- 每日信息报告 and its zero report: five hospitals, due in about a minute.
+recurring "daily-report" {
+  title = "每日信息报告（零报告）", at = "@AT@", close = "24:00",
+  units = { "hosp-a", "hosp-b", "hosp-c", "hosp-d", "hosp-e" },
+  met_by = { type = "daily" }, owner = "office", on_breach = "late-report",
+}
+recurring "night-watch" {
+  title = "夜间值守情况报告", at = "@LATER@",
+  units = { "hosp-a", "hosp-b" }, met_by = { type = "night_watch" }, owner = "office",
+}
+policy "late-report" {
+  { notify = { "office" } },
+  { after = "30m", notify = { "deputy" } },
+}
+"""
+
+DUTIES_JS = """[...document.querySelectorAll('#duty-groups .duty-group')].map(g => ({
+  recurring: g.dataset.recurring,
+  title: g.querySelector('.duty-title').textContent,
+  chips: [...g.querySelectorAll('.duty')].map(li => ({
+    unit: li.dataset.unit, status: li.dataset.status, classes: li.className,
+    text: li.querySelector('.duty-state').textContent,
+    colour: getComputedStyle(li).color,
+  })),
+}))"""
+
+
+def test_board_duties():
+    """Today's recurring reports on the board, per unit: a zero report, a
+    report in time, two overdue and escalating, one late, two still to
+    come with their countdown; the board's overdue count is /v1/status's."""
+    expect(cjk_font_installed(), "no Chinese font installed (sh .ci/deps installs fonts-noto-cjk)")
+    zone, at, later, wait_s = duty_clock()
+    site = SITE.replace('"Asia/Shanghai"', f'"{zone}"')
+    rules = RULES + DUTY_RULES.replace("@AT@", at).replace("@LATER@", later)
+    d = Daemon({"site.lua": site, "rules.lua": rules}).start()
+    incidents(d)
+    for unit, zero in (("hosp-a", True), ("hosp-b", False)):
+        d.accept({"type": "daily", "unit": unit, "zero": zero, "summary": "今日无突发事件" if zero else
+                  "门诊量正常，发热门诊接诊12人"})
+    b = d.request("GET", "/v1/board").data
+    got = {(x["recurring"], x["unit"]): x["status"] for x in b["duties"]}
+    expect(len(b["duties"]) == 7 and got[("daily-report", "hosp-a")] == "met"
+           and got[("daily-report", "hosp-c")] == "pending" and got[("night-watch", "hosp-b")] == "pending",
+           f"duties before {at}: {short(b['duties'])}")
+
+    # Past the due time: three have not filed; they breach and escalate.
+    def breached():
+        data = d.request("GET", "/v1/board").data
+        return data if sum(x["status"] == "breached" for x in data["duties"]) == 3 else None
+    wait_until(breached, wait_s + 30, f"the daily reports due at {at} to breach")
+    d.accept({"type": "daily", "unit": "hosp-d", "zero": False, "summary": "急诊留观2人，无异常"})
+
+    b = d.request("GET", "/v1/board").data
+    duties = {(x["recurring"], x["unit"]): x for x in b["duties"]}
+    want = {"hosp-a": ("met", True), "hosp-b": ("met", False), "hosp-c": ("breached", None),
+            "hosp-d": ("late", False), "hosp-e": ("breached", None)}
+    for unit, (status, zero) in want.items():
+        x = duties[("daily-report", unit)]
+        expect((x["status"], x["zero"]) == (status, zero),
+               f"{unit}: want {status} zero={zero}, got {short(x)}")
+        expect(x["title"] == "每日信息报告（零报告）" and x["due_at"][11:16] == at, f"{unit} due: {short(x)}")
+    expect(duties[("daily-report", "hosp-d")]["filed_at"] and duties[("daily-report", "hosp-c")]["filed_at"] is None,
+           f"filed_at: {short(b['duties'])}")
+    night = duties[("night-watch", "hosp-a")]
+    expect(night["status"] == "pending" and 3 * 3600 - 120 < night["due_in_s"] <= 3 * 3600,
+           f"night-watch: {short(night)}")
+    counts = b["counts"]
+    expect(counts["duties"] == {"filed": 2, "late": 1, "overdue": 2, "missed": 0, "pending": 2},
+           f"duty counts: {counts['duties']}")
+    status = d.request("GET", "/v1/status").data
+    expect(counts["overdue"] == status["obligations"]["breached"] == 4 and counts["overdue_incidents"] == 2,
+           f"overdue: board {counts}, status {status['obligations']}")
+
+    with Browser(1920, 1080) as br:
+        br.goto(d.base + "/")
+        wait_rows(br, 5)
+        groups = wait_until(lambda: (lambda g: g if len(g) == 2 and len(g[0]["chips"]) == 5 else None)(
+            br.js(DUTIES_JS) or []), 10, "the duties on the page")
+        daily = groups[0]
+        expect(daily["recurring"] == "daily-report" and daily["title"] == f"每日信息报告（零报告） · {at} 截止",
+               f"the daily group: {short(daily)}")
+        chips = {c["unit"]: c for c in daily["chips"]}
+        expect([c["unit"] for c in daily["chips"]][:2] == ["hosp-c", "hosp-e"],
+               f"the overdue units do not come first: {short(daily['chips'])}")
+        expect(re.fullmatch(r"零报告 \d\d:\d\d", chips["hosp-a"]["text"]), f"hosp-a: {chips['hosp-a']}")
+        expect(re.fullmatch(r"已报 \d\d:\d\d", chips["hosp-b"]["text"]), f"hosp-b: {chips['hosp-b']}")
+        expect(re.fullmatch(r"迟报 \d\d:\d\d", chips["hosp-d"]["text"]), f"hosp-d: {chips['hosp-d']}")
+        for unit in ("hosp-c", "hosp-e"):
+            expect(re.fullmatch(r"未报 已超时 \d+秒|未报 已超时 \d+分钟", chips[unit]["text"])
+                   and hue(chips[unit]["colour"]) == "red", f"{unit}: {chips[unit]}")
+        expect(hue(chips["hosp-b"]["colour"]) != "red", f"hosp-b is red: {chips['hosp-b']}")
+        night = groups[1]["chips"]
+        expect(all(re.fullmatch(r"待报 剩余 [23]:\d\d:\d\d", c["text"]) for c in night),
+               f"the night-watch countdowns: {short(night)}")
+        summary = br.js("document.getElementById('duties-sum').textContent")
+        expect(summary == "应报 7 · 已报 2 · 迟报 1 · 超时未报 2 · 待报 2", f"duty summary: {summary!r}")
+        expect(br.js(COUNTS_JS) == ["5", "4", "4"], f"counts (open, overdue, unacknowledged): {br.js(COUNTS_JS)}")
+        problems = br.problems()
+        expect(not problems, f"the page reported errors: {short(problems)}")
+        shot = br.screenshot("board.png")
+    print(f"  screenshot: {os.path.relpath(shot)}")
+    log = open(d.log_path, encoding="utf-8").read()
+    steps = re.findall(r'"kind":"escalation\.step","recurring":"daily-report","unit":"(hosp-[a-e])"', log)
+    expect(sorted(steps) == ["hosp-c", "hosp-d", "hosp-e"], f"the overdue reports escalate: {steps}")
     d.stop()
 
 

@@ -74,8 +74,25 @@ static const char *site_text =
 "  repeat_every = '1h', max_repeats = 1,\n"
 "}\n";
 
+/*
+ * A roll call whose units come from a function that fails on its first
+ * and third calls (Monday and Wednesday when the clock starts on Monday).
+ */
+static const char *units_site_text =
+"site { timezone = 'Asia/Shanghai' }\n"
+"channel 'log' { kind = 'log' }\n"
+"person 'zhao' { roles = { 'duty' }, channels = { 'log' } }\n"
+"group 'office' { members = { 'zhao' } }\n"
+"local calls = 0\n"
+"recurring 'roll-call' { at = '17:00', met_by = { type = 'daily' },\n"
+"  owner = 'duty', units = function()\n"
+"    calls = calls + 1\n"
+"    if calls % 2 == 1 then error('unit list unreadable') end\n"
+"    return { 'f1', 'f2' } end }\n";
+
 static char		 dir[] = "/tmp/tocsin-engine-XXXXXX";
 static char		 site[256];
+static char		 units_site[256];
 static struct names	 actions;
 
 static void
@@ -119,6 +136,28 @@ setup(void **state)
 	size_t			 i;
 
 	f->rules = rules_load(site, NULL, &problems);
+	for (i = 0; i < problems.n; i++)
+		fprintf(stderr, "%s\n", problems.v[i]);
+	assert_non_null(f->rules);
+	f->store = store_open(":memory:", "OFF", &cause);
+	assert_non_null(f->store);
+	f->engine = engine_new(f->store, f->rules);
+	engine_set_sink(f->engine, sink, NULL);
+	names_free(&actions);
+	clock_set_virtual(T0);
+	*state = f;
+	return (0);
+}
+
+static int
+setup_units(void **state)
+{
+	struct fixture		*f = xcalloc(1, sizeof(*f));
+	struct rules_problems	 problems = { NULL, 0 };
+	char			*cause;
+	size_t			 i;
+
+	f->rules = rules_load(units_site, NULL, &problems);
 	for (i = 0; i < problems.n; i++)
 		fprintf(stderr, "%s\n", problems.v[i]);
 	assert_non_null(f->rules);
@@ -617,6 +656,54 @@ test_recurring(void **state)
 	assert_true(assert_bodies_leave_out(f) > 0);
 }
 
+/*
+ * A units function that fails never loses a day silently: each failure is
+ * an event.rejected naming the recurring report, the office is told, and
+ * the units owed in the previous period are owed again, so the 漏报 ledger
+ * still learns who missed.  Monday's failure has no earlier period to fall
+ * back on and says so; Wednesday's falls back on Tuesday's units.
+ */
+static void
+test_recurring_units_fail(void **state)
+{
+	struct fixture	*f = *state;
+
+	assert_int_equal(engine_begin(f->engine), 0);
+	assert_int_equal(engine_sync_recurring(f->engine), 0);
+	assert_int_equal(engine_commit(f->engine), 0);
+	run_until(f, T0);
+	assert_int_equal(count("\"event.rejected\"",
+	    "\"recurring\":\"roll-call\"", "unit list unreadable",
+	    "\"fallback\":\"none\"", NULL), 1);
+	assert_int_equal(count("\"notify\"", "\"recurring\":\"roll-call\"",
+	    "\"role\":\"office\"", "\"reason\":\"rejected\"", NULL), 1);
+	assert_int_equal(count("\"obligation.set\"", NULL), 0);
+
+	/* Tuesday: the function answers. */
+	run_until(f, T0 + 15 * MSEC_PER_HOUR + 1);
+	assert_int_equal(count("\"obligation.set\"",
+	    "\"due_at\":\"2026-03-03T17:00:00+08:00\"", NULL), 2);
+	assert_int_equal(count("\"event.rejected\"", NULL), 1);
+
+	/* Wednesday: it fails again; Tuesday's units are owed. */
+	run_until(f, T0 + 39 * MSEC_PER_HOUR + 1);
+	assert_int_equal(count("\"event.rejected\"",
+	    "\"recurring\":\"roll-call\"", "unit list unreadable",
+	    "\"fallback\":\"previous-period\"",
+	    "\"units_from\":\"2026-03-03T17:00:00+08:00\"",
+	    "\"units\":[\"f1\",\"f2\"]", NULL), 1);
+	assert_int_equal(count("\"notify\"", "\"reason\":\"rejected\"",
+	    NULL), 2);
+	assert_int_equal(count("\"obligation.set\"",
+	    "\"due_at\":\"2026-03-04T17:00:00+08:00\"",
+	    "\"units_from\":\"2026-03-03T17:00:00+08:00\"", NULL), 2);
+
+	/* Nobody files on Wednesday: both are missed, in the ledger. */
+	run_until(f, T0 + 63 * MSEC_PER_HOUR + 1);
+	assert_int_equal(count("\"obligation.missed\"",
+	    "\"at\":\"2026-03-05T00:00:00+08:00\"", NULL), 2);
+}
+
 /* A site with a 10wd and a 5cd obligation and the shipped holiday data. */
 static struct rules *
 load_wd_site(void)
@@ -904,6 +991,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_down_across_recurring_close,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_recurring_units_fail,
+		    setup_units, teardown),
 		cmocka_unit_test(test_down_across_holiday),
 		cmocka_unit_test(test_working_days_shipped_calendar),
 	};
@@ -917,7 +1006,13 @@ main(void)
 		return (1);
 	fputs(site_text, f);
 	fclose(f);
+	snprintf(units_site, sizeof(units_site), "%s/units-site.lua", dir);
+	if ((f = fopen(units_site, "w")) == NULL)
+		return (1);
+	fputs(units_site_text, f);
+	fclose(f);
 	rc = cmocka_run_group_tests(tests, NULL, NULL);
+	unlink(units_site);
 	unlink(site);
 	rmdir(dir);
 	return (rc);

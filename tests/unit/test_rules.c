@@ -93,6 +93,32 @@ test_double_notify(void **state)
 	rules_free(r);
 }
 
+/*
+ * The site's unmatched roles: one the site set and does not map is a
+ * warning (the office is told instead); the default "duty" of a site with
+ * no duty role falls back quietly.
+ */
+static void
+test_unmatched_roles(void **state)
+{
+	struct rules	*r = unit_load_ok(site_text);
+
+	assert_int_equal(rules_site(r)->unmatched.n, 2);
+	assert_string_equal(rules_site(r)->unmatched.v[0], "office");
+	assert_string_equal(rules_site(r)->unmatched.v[1], "duty");
+	assert_int_equal(warned(r, "unmatched role", NULL), 0);
+	rules_free(r);
+	r = unit_load_ok("site { unmatched = { 'principal', 'night-leader' } }\n"
+	    "channel 'log' { kind = 'log' }\n"
+	    "person 'a' { roles = { 'office', 'principal' }, "
+	    "channels = { 'log' } }\n");
+	assert_int_equal(rules_site(r)->unmatched.n, 2);
+	assert_int_equal(warned(r, "warning: site: unmatched role "
+	    "\"night-leader\" reaches nobody", "\"office\" instead"), 1);
+	assert_int_equal(warned(r, "\"principal\" reaches", NULL), 0);
+	rules_free(r);
+}
+
 static const char *token_text =
 "token 'a' { secret = 'unit-a-secret-0123456789abcdef', units = { 'hosp-a' } }\n"
 "token 'ops' { secret = 'ops-secret-fedcba9876543210abcd' }\n"
@@ -137,6 +163,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_never_matches),
 		cmocka_unit_test(test_double_notify),
+		cmocka_unit_test(test_unmatched_roles),
 		cmocka_unit_test(test_token_find),
 	};
 
