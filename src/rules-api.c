@@ -822,11 +822,42 @@ parse_date(struct parse *p, int t, const char *key, int64_t *day)
 	return (rc);
 }
 
-/* period "two-sessions" { from = "2027-03-03", to = "2027-03-15", tags } */
+/*
+ * holidays = "all" or a festival ("spring-festival", "春节"): the period is
+ * on in every holiday of the calendar, or in that festival's, any year.
+ */
+static int
+parse_period_holidays(struct parse *p, struct period *pe)
+{
+	char	*s;
+	int	 f;
+
+	pe->holidays = -1;
+	lua_getfield(p->L, 1, "holidays");
+	f = lua_isnil(p->L, -1);
+	lua_pop(p->L, 1);
+	if (f || (s = parse_string(p, 1, "holidays", 0)) == NULL)
+		return (-1);
+	if (strcmp(s, "all") == 0)
+		pe->holidays = CALENDAR_ANY_HOLIDAY;
+	else if ((pe->holidays = calendar_festival_find(s)) < 0)
+		parse_problem(p, "\"holidays\" must be \"all\" or a festival: "
+		    "new-year, spring-festival, qingming, labour-day, "
+		    "dragon-boat, mid-autumn, national-day (not \"%s\")", s);
+	free(s);
+	return (0);
+}
+
+/*
+ * period "two-sessions" { from = "2027-03-03", to = "2027-03-15", tags },
+ * or period "holidays" { holidays = "all", tags }: dated or from the
+ * holiday calendar.
+ */
 static int
 rules_api_period_body(lua_State *L)
 {
-	static const char *const keys[] = { "from", "to", "tags", NULL };
+	static const char *const keys[] = { "from", "to", "tags", "holidays",
+	    NULL };
 	struct parse	 p;
 	struct period	*pe;
 	int		 from, to;
@@ -838,6 +869,18 @@ rules_api_period_body(lua_State *L)
 	pe->where = xstrdup(p.where);
 	APPEND(p.rules->periods, p.rules->nperiods, pe);
 	parse_keys(&p, 1, keys);
+	if (parse_period_holidays(&p, pe) == 0) {
+		lua_getfield(L, 1, "from");
+		lua_getfield(L, 1, "to");
+		if (!lua_isnil(L, -1) || !lua_isnil(L, -2))
+			parse_problem(&p, "a period of \"holidays\" has no "
+			    "\"from\" or \"to\"");
+		lua_pop(L, 2);
+		parse_names(&p, 1, "tags", &pe->tags);
+		if (pe->tags.n == 0)
+			names_add(&pe->tags, pe->name);
+		return (0);
+	}
 	from = parse_date(&p, 1, "from", &pe->from_day);
 	to = parse_date(&p, 1, "to", &pe->to_day);
 	if (from == 0 && to == 0 && pe->to_day < pe->from_day)
@@ -1109,7 +1152,8 @@ rules_api_site(lua_State *L)
 	static const char *const keys[] = { "listen", "database",
 	    "synchronous", "timezone", "rules", "body_limit",
 	    "notify_deadline", "rule_instructions", "rule_memory",
-	    "undelivered_notify", "public_url", "messages", "spool", NULL };
+	    "undelivered_notify", "public_url", "messages", "spool",
+	    "national_holidays", NULL };
 	struct parse	 p;
 	struct site	*s;
 	long long	 v;
@@ -1160,6 +1204,13 @@ rules_api_site(lua_State *L)
 		    "https://");
 	parse_names(&p, 1, "rules", &s->rules);
 	parse_messages(&p, 1, &s->messages);
+	/* national_holidays = false: the site's holidays blocks are all. */
+	lua_getfield(L, 1, "national_holidays");
+	if (lua_isboolean(L, -1))
+		calendar_set_national(p.rules->calendar, lua_toboolean(L, -1));
+	else if (!lua_isnil(L, -1))
+		parse_problem(&p, "\"national_holidays\" must be true or false");
+	lua_pop(L, 1);
 	if (parse_integer(&p, 1, "body_limit", 1024, 64 << 20, 0, &v) == 0 &&
 	    v != 0)
 		s->body_limit = (size_t)v;
