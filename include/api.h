@@ -14,6 +14,7 @@
 
 struct daemon;
 struct evhttp_request;
+struct rules;
 struct store;
 
 typedef void (*api_handler)(struct evhttp_request *, struct daemon *,
@@ -42,6 +43,7 @@ json_t	*api_incident_load(struct store *, const char *, int);
 json_t	*api_json_time(sqlite3_stmt *, int);
 json_t	*api_json_text(sqlite3_stmt *, int);
 json_t	*api_time(int64_t);
+json_t	*api_calendar(const struct rules *);
 int	 api_time_param(const char *, int64_t *);
 
 void	api_healthz(struct evhttp_request *, struct daemon *, const char *);
