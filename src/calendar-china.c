@@ -15,7 +15,9 @@
  * Astronomical Algorithms ch. 49 (within a minute).  清明 is the day the
  * Sun reaches 15° of apparent longitude (ch. 25), which ICU has no API for.
  * Days are numbered from 1970-01-01 and counted in Beijing time (UTC+8),
- * as the law does, whatever the site's zone.
+ * as the law does, whatever the site's zone.  A year's days are computed
+ * once and kept (china_cache): the daemon asks from its loop only, so the
+ * cache and the one ICU calendar need no lock.
  */
 #include <math.h>
 #include <stdlib.h>

@@ -317,7 +317,7 @@ test_national_qingming(void **state)
 	static const char *published[] = { "2025-04-04", "2026-04-05",
 	    "2027-04-05", "2028-04-04", "2029-04-04", "2030-04-05",
 	    "2031-04-05", "2032-04-04" };
-	char	want[16];
+	char	want[32];
 	size_t	i;
 	int	y, yy;
 
