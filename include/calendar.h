@@ -46,6 +46,8 @@ int	 calendar_parse_duration(const char *, struct duration *, char **);
 struct calendar	*calendar_new(void);
 void	 calendar_free(struct calendar *);
 int	 calendar_add_day(struct calendar *, const char *, int, char **);
+int	 calendar_add_regional_day(struct calendar *, const char *, int,
+	    char **);
 int	 calendar_has_year(const struct calendar *, int);
 void	 calendar_set_national(struct calendar *, int);
 int	 calendar_national(const struct calendar *);

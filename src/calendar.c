@@ -153,9 +153,9 @@ calendar_cmp_int(const void *a, const void *b)
  * The lists stay sorted with each day once, so ranges that overlap or are
  * listed again cost a look-up, not a longer list.
  */
-int
-calendar_add_day(struct calendar *cal, const char *date, int working,
-    char **cause)
+static int
+calendar_add_day_as(struct calendar *cal, const char *date, int working,
+    int schedule, char **cause)
 {
 	int	 y, m, d, key;
 	int	**list;
@@ -165,7 +165,7 @@ calendar_add_day(struct calendar *cal, const char *date, int working,
 		xasprintf(cause, "bad date \"%s\" (want YYYY-MM-DD)", date);
 		return (-1);
 	}
-	if (!calendar_site_year(cal, y)) {
+	if (schedule && !calendar_site_year(cal, y)) {
 		if (cal->nyears == nitems(cal->years)) {
 			xasprintf(cause, "holidays for more than %zu years",
 			    nitems(cal->years));
@@ -191,6 +191,22 @@ calendar_add_day(struct calendar *cal, const char *date, int working,
 	(*list)[lo] = key;
 	(*n)++;
 	return (0);
+}
+
+/* A day of a year's schedule (a notice): the year is no longer provisional. */
+int
+calendar_add_day(struct calendar *cal, const char *date, int working,
+    char **cause)
+{
+	return (calendar_add_day_as(cal, date, working, 1, cause));
+}
+
+/* A region's own holiday: a day off, the year's schedule still unknown. */
+int
+calendar_add_regional_day(struct calendar *cal, const char *date,
+    int working, char **cause)
+{
+	return (calendar_add_day_as(cal, date, working, 0, cause));
 }
 
 /* Whether the site declared a schedule for year. */

@@ -1059,7 +1059,8 @@ rules_api_roster_body(lua_State *L)
 
 /* Add "YYYY-MM-DD" or "YYYY-MM-DD..YYYY-MM-DD" to the calendar. */
 static void
-parse_holiday_dates(struct parse *p, const char *key, int year, int working)
+parse_holiday_dates(struct parse *p, const char *key, int year, int working,
+    int regional)
 {
 	struct names	 dates = { NULL, 0 };
 	char		 from[32], *dots, *cause;
@@ -1106,7 +1107,8 @@ parse_holiday_dates(struct parse *p, const char *key, int year, int working)
 				names_free(&dates);
 				return;
 			}
-			if (calendar_add_day(p->rules->calendar, from, working,
+			if ((regional ? calendar_add_regional_day :
+			    calendar_add_day)(p->rules->calendar, from, working,
 			    &cause) != 0) {
 				parse_problem(p, "%s", cause);
 				free(cause);
@@ -1119,15 +1121,19 @@ parse_holiday_dates(struct parse *p, const char *key, int year, int working)
 
 /*
  * holidays "2026" { source = "国办发明电〔2025〕7号", off = { ... },
- * on = { ... } }: one year of the State Council schedule, or a region's.
+ * on = { ... } }: one year of the State Council schedule, which ends the
+ * year's provisional state; with regional = true, a region's own days,
+ * which do not.
  */
 static int
 rules_api_holidays_body(lua_State *L)
 {
-	static const char *const keys[] = { "source", "off", "on", NULL };
+	static const char *const keys[] = { "source", "off", "on", "regional",
+	    NULL };
 	struct parse	 p;
 	char		*source, *end;
 	long		 year;
+	int		 regional;
 
 	if (parse_begin(L, &p, "holidays") != 0)
 		return (0);
@@ -1140,8 +1146,13 @@ rules_api_holidays_body(lua_State *L)
 	parse_keys(&p, 1, keys);
 	source = parse_string(&p, 1, "source", 1);
 	free(source);
-	parse_holiday_dates(&p, "off", (int)year, 0);
-	parse_holiday_dates(&p, "on", (int)year, 1);
+	lua_getfield(L, 1, "regional");
+	if (!lua_isnil(L, -1) && !lua_isboolean(L, -1))
+		parse_problem(&p, "\"regional\" must be true or false");
+	regional = lua_toboolean(L, -1);
+	lua_pop(L, 1);
+	parse_holiday_dates(&p, "off", (int)year, 0, regional);
+	parse_holiday_dates(&p, "on", (int)year, 1, regional);
 	return (0);
 }
 

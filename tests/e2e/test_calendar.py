@@ -87,6 +87,14 @@ def test_calendar_provisional_reported():
         expect(said == want[y], f"tocsinctl status on {y} (provisional {want[y]}): {line!r}")
     d.stop()
 
+    # A region's own holidays leave a year provisional.
+    regional = "".join(f'holidays "{y}" {{ source = "region", regional = true, '
+                       f'off = {{ "{y}-03-03" }} }}\n' for y in years)
+    d1 = Daemon({"site.lua": SITE + regional}).start()
+    got = {e["year"]: e["provisional"] for e in calendar_of(d1, "/v1/status")["years"]}
+    expect(got == want, f"/v1/status with regional holidays: {got}, want {want}")
+    d1.stop()
+
     # The site adds each year's schedule (a notice tocsin does not carry yet).
     d2 = Daemon({"site.lua": SITE + "".join(schedule(y) for y in years)}).start()
     cal = calendar_of(d2, "/v1/status")

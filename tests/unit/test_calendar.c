@@ -418,6 +418,14 @@ test_national_notices(void **state)
 	assert_false(calendar_is_working_day(cal, 2026, 2, 23));
 	assert_false(calendar_is_working_day(cal, 2025, 10, 8));
 	assert_true(calendar_is_working_day(cal, 2025, 10, 11));	/* 调休 */
+	/* A region's day off leaves the year provisional; a notice ends it. */
+	assert_int_equal(calendar_add_regional_day(cal, "2027-03-03", 0,
+	    NULL), 0);
+	assert_false(calendar_is_working_day(cal, 2027, 3, 3));
+	assert_true(calendar_provisional(cal, 2027));
+	assert_int_equal(calendar_add_day(cal, "2027-01-02", 0, NULL), 0);
+	assert_false(calendar_provisional(cal, 2027));
+	assert_null(calendar_source(cal, 2027));
 	calendar_set_national(cal, 0);
 	assert_true(calendar_provisional(cal, 2026));
 	assert_true(calendar_is_working_day(cal, 2026, 2, 23));
