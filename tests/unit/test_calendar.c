@@ -264,7 +264,12 @@ statutory(int year, int f, int nth)
 
 /*
  * Published dates, not ICU's: ICU 72 alone puts 春节 2027 on 02-07 and
- * 2030 on 02-02 (new moons minutes from midnight in Beijing).
+ * 2030 on 02-02 (new moons minutes from midnight in Beijing).  Sources:
+ * the 2025 and 2026 notices; Chinese New Year 2000-2030 as listed by
+ * factmonster.com ("Chinese New Year Dates") and 2022-2033 by
+ * excelnotes.com; 端午 2026-2032 by chinatravel.com, except 2028, which
+ * lists the fifth of the leap fifth month (闰五月, 06-27): the festival is
+ * the fifth of the fifth month, 05-28.
  */
 static void
 test_national_lunar(void **state)
@@ -278,7 +283,15 @@ test_national_lunar(void **state)
 	    "2031-01-22", "2032-02-10", "2033-01-30", "2034-02-18",
 	    "2035-02-07" };
 	static const char *dragon[] = { "2025-05-31", "2026-06-19",
-	    "2027-06-09", "2028-05-28", "2029-06-16", "2030-06-05" };
+	    "2027-06-09", "2028-05-28", "2029-06-16", "2030-06-05",
+	    "2031-06-24", "2032-06-12" };
+	static const char *earlier[] = { "2000-02-05", "2001-01-24",
+	    "2002-02-12", "2003-02-01", "2004-01-22", "2005-02-09",
+	    "2006-01-29", "2007-02-18", "2008-02-07", "2009-01-26",
+	    "2010-02-14", "2011-02-03", "2012-01-23", "2013-02-10",
+	    "2014-01-31", "2015-02-19", "2016-02-08", "2017-01-28",
+	    "2018-02-16", "2019-02-05", "2020-01-25", "2021-02-12",
+	    "2022-02-01", "2023-01-22", "2024-02-10" };
 	static const char *autumn[] = { "2025-10-06", "2026-09-25",
 	    "2027-09-15", "2028-10-03", "2029-09-22", "2030-09-12" };
 	size_t	i;
@@ -289,12 +302,15 @@ test_national_lunar(void **state)
 		assert_string_equal(statutory(2025 + (int)i,
 		    CALENDAR_SPRING_FESTIVAL, 1), new_year[i]);
 	}
-	for (i = 0; i < nitems(dragon); i++) {
+	for (i = 0; i < nitems(earlier); i++)
+		assert_string_equal(statutory(2000 + (int)i,
+		    CALENDAR_SPRING_FESTIVAL, 1), earlier[i]);
+	for (i = 0; i < nitems(dragon); i++)
 		assert_string_equal(statutory(2025 + (int)i,
 		    CALENDAR_DRAGON_BOAT, 0), dragon[i]);
+	for (i = 0; i < nitems(autumn); i++)
 		assert_string_equal(statutory(2025 + (int)i,
 		    CALENDAR_MID_AUTUMN, 0), autumn[i]);
-	}
 	/* The solar ones, and 春节's last day (正月初三). */
 	assert_string_equal(statutory(2027, CALENDAR_NEW_YEAR, 0),
 	    "2027-01-01");
