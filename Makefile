@@ -22,7 +22,7 @@ SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
 TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
 DESTDIR	?=
 CC	?= cc
-PKGS	 = libevent sqlite3 libcurl lua5.4 jansson libcrypto
+PKGS	 = libevent sqlite3 libcurl lua5.4 jansson libcrypto icu-i18n
 # The site tocsind reads without -c: the installed one.  `make run` names
 # the bundled example instead.
 DEFAULT_SITE ?= $(SYSCONFDIR)/tocsin/site.lua
@@ -44,7 +44,7 @@ LONG	?= 0		# make check LONG=1: e2e long forms (crash loop, outage)
 Q	 = $(if $(filter 0,$(V)),@,)	# make V=1 shows the commands
 
 # The engine and everything both binaries share.
-CORE	 = xmalloc log clock calendar jsonw message record store \
+CORE	 = xmalloc log clock calendar calendar-china jsonw message record store \
 	   store-schema store-checkpoint store-backup sandbox rules rules-api \
 	   match org timer timeline engine metrics metrics-process
 # Channel drivers: the daemon sends with them, tocsinctl checks them.

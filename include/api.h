@@ -14,6 +14,7 @@
 
 struct daemon;
 struct evhttp_request;
+struct rules;
 struct store;
 
 typedef void (*api_handler)(struct evhttp_request *, struct daemon *,
@@ -74,6 +75,7 @@ void	api_page_reply(struct evhttp_request *, struct store *,
 json_t	*api_json_time(sqlite3_stmt *, int);
 json_t	*api_json_text(sqlite3_stmt *, int);
 json_t	*api_time(int64_t);
+json_t	*api_calendar(const struct rules *);
 int	 api_time_param(const char *, int64_t *);
 
 void	api_healthz(struct evhttp_request *, struct daemon *, const char *);

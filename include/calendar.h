@@ -23,13 +23,40 @@ struct duration {
 
 struct calendar;
 
+/* The statutory holidays (《全国年节及纪念日放假办法》, as revised 2024). */
+enum calendar_festival {
+	CALENDAR_NEW_YEAR,		/* 元旦 */
+	CALENDAR_SPRING_FESTIVAL,	/* 春节: 除夕 and 正月初一至初三 */
+	CALENDAR_QINGMING,		/* 清明节 */
+	CALENDAR_LABOUR_DAY,		/* 劳动节 */
+	CALENDAR_DRAGON_BOAT,		/* 端午节 */
+	CALENDAR_MID_AUTUMN,		/* 中秋节 */
+	CALENDAR_NATIONAL_DAY,		/* 国庆节 */
+	CALENDAR__FESTIVALS
+};
+#define CALENDAR_ANY_HOLIDAY	CALENDAR__FESTIVALS
+#define CALENDAR_STATUTORY_MAX	13
+
+/* What the national calendar says of a day. */
+enum { CALENDAR_DAY_USUAL, CALENDAR_DAY_OFF, CALENDAR_DAY_ON };
+
 int	 calendar_set_zone(const char *, char **);
 int	 calendar_parse_duration(const char *, struct duration *, char **);
 
 struct calendar	*calendar_new(void);
 void	 calendar_free(struct calendar *);
 int	 calendar_add_day(struct calendar *, const char *, int, char **);
+int	 calendar_add_regional_day(struct calendar *, const char *, int,
+	    char **);
 int	 calendar_has_year(const struct calendar *, int);
+void	 calendar_set_national(struct calendar *, int);
+int	 calendar_national(const struct calendar *);
+int	 calendar_provisional(const struct calendar *, int);
+#define CALENDAR_AHEAD_DAYS	90
+size_t	 calendar_years_ahead(int64_t, int[2]);
+const char *calendar_source(const struct calendar *, int);
+int	 calendar_check(const struct calendar *, int, char **);
+int	 calendar_is_holiday(const struct calendar *, int64_t, int);
 int	 calendar_is_working_day(const struct calendar *, int, int, int);
 int64_t	 calendar_add(const struct calendar *, int64_t,
 	    const struct duration *);
@@ -44,5 +71,13 @@ int64_t	 calendar_next_day_start(int64_t);
 int	 calendar_weekday(int64_t);
 int64_t	 calendar_day_number(int64_t);
 int64_t	 calendar_date_number(int, int, int);
+
+/* calendar-china.c: the national calendar. */
+const char *calendar_festival_name(enum calendar_festival);
+int	 calendar_festival_find(const char *);
+const char *calendar_china_notice(int);
+int	 calendar_china_statutory(int, int64_t *, int *);
+int	 calendar_china_festival(int, int64_t);
+int	 calendar_china_day(int, int, int, int64_t);
 
 #endif

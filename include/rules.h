@@ -39,6 +39,8 @@ struct period {
 	char		*name;
 	int64_t		 from_day;	/* calendar_date_number, inclusive */
 	int64_t		 to_day;
+	int		 holidays;	/* -1: dated; else a festival or
+					   CALENDAR_ANY_HOLIDAY, any year */
 	struct names	 tags;
 	char		*where;
 };
@@ -208,6 +210,8 @@ const struct policy	*rules_policy_find(const struct rules *, const char *);
 size_t			 rules_policy_count(const struct rules *);
 size_t			 rules_period_count(const struct rules *);
 const struct period	*rules_period(const struct rules *, size_t);
+int			 rules_period_on(const struct rules *,
+			     const struct period *, int64_t);
 size_t			 rules_recurring_count(const struct rules *);
 const struct recurring	*rules_recurring(const struct rules *, size_t);
 const struct recurring	*rules_recurring_find(const struct rules *,

@@ -284,8 +284,8 @@ api_board(struct evhttp_request *req, struct daemon *d, const char *key)
 	} else {
 		evhttp_add_header(evhttp_request_get_output_headers(req),
 		    "Cache-Control", "no-store");
-		http_reply_json(req, 200, json_pack("{s:s, s:o, s:o, s:o}",
+		http_reply_json(req, 200, json_pack("{s:s, s:o, s:o, s:o, s:o}",
 		    "now", at, "counts", counts, "incidents", list, "duties",
-		    duties));
+		    duties, "calendar", api_calendar(r)));
 	}
 }

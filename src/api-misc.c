@@ -13,6 +13,7 @@
 #include <event2/http.h>
 
 #include "api.h"
+#include "calendar.h"
 #include "clock.h"
 #include "daemon.h"
 #include "engine.h"
@@ -126,6 +127,23 @@ api_metrics_reload(struct evbuffer *buf, struct daemon *d)
 }
 
 /* Prometheus text format 0.0.4; docs/api.md lists the families. */
+/* tocsin_calendar_provisional{year="2027"} 1, for the years ahead. */
+static void
+api_metrics_calendar(struct evbuffer *buf, struct daemon *d)
+{
+	const struct calendar	*cal = rules_calendar(daemon_rules(d));
+	char			 year[16];
+	int			 years[2];
+	size_t			 i, n = calendar_years_ahead(clock_now(), years);
+
+	metrics_family(buf, "tocsin_calendar_provisional");
+	for (i = 0; i < n; i++) {
+		snprintf(year, sizeof(year), "%d", years[i]);
+		metrics_sample(buf, "tocsin_calendar_provisional",
+		    calendar_provisional(cal, years[i]), "year", year, NULL);
+	}
+}
+
 void
 api_metrics(struct evhttp_request *req, struct daemon *d, const char *key)
 {
@@ -173,6 +191,8 @@ api_metrics(struct evhttp_request *req, struct daemon *d, const char *key)
 	metrics_family(buf, "tocsin_notifications_total");
 	metrics_sample(buf, "tocsin_notifications_total",
 	    (int64_t)es->notifications, NULL);
+
+	api_metrics_calendar(buf, d);
 
 	store_checkpoints(s, &ci);
 	metrics_family(buf, "tocsin_wal_pages");

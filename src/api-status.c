@@ -15,6 +15,7 @@
 #include <event2/http.h>
 
 #include "api.h"
+#include "calendar.h"
 #include "clock.h"
 #include "daemon.h"
 #include "metrics.h"
@@ -239,6 +240,32 @@ api_status_rules(struct daemon *d)
 	    "reloads_failed", (json_int_t)failed));
 }
 
+/*
+ * The holiday calendar (SPEC §5): whether the national one applies, and
+ * for the years a deadline set now can reach, whether each is provisional
+ * (no State Council notice yet) and the notice it follows.  The board
+ * shows the same.
+ */
+json_t *
+api_calendar(const struct rules *r)
+{
+	const struct calendar	*cal = rules_calendar(r);
+	const char		*source;
+	int			 years[2];
+	size_t			 i, n = calendar_years_ahead(clock_now(), years);
+	json_t			*list = json_array(), *y;
+
+	for (i = 0; i < n; i++) {
+		y = json_pack("{s:i, s:b}", "year", years[i], "provisional",
+		    calendar_provisional(cal, years[i]));
+		if ((source = calendar_source(cal, years[i])) != NULL)
+			json_object_set_new(y, "source", json_string(source));
+		json_array_append_new(list, y);
+	}
+	return (json_pack("{s:b, s:o}", "national", calendar_national(cal),
+	    "years", list));
+}
+
 void
 api_status(struct evhttp_request *req, struct daemon *d, const char *key)
 {
@@ -284,7 +311,7 @@ api_status(struct evhttp_request *req, struct daemon *d, const char *key)
 	if ((prune = prune_json(daemon_prune(d))) == NULL)
 		prune = json_null();
 	http_reply_json(req, 200, json_pack("{s:s, s:o, s:I, s:s, s:o, s:o, "
-	    "s:o, s:o, s:o, s:o, s:o}",
+	    "s:o, s:o, s:o, s:o, s:o, s:o}",
 	    "version", TOCSIN_VERSION,
 	    "started_at", api_time(di->started_at),
 	    "uptime_s", (json_int_t)((clock_now() - di->started_at) /
@@ -296,5 +323,6 @@ api_status(struct evhttp_request *req, struct daemon *d, const char *key)
 	    "outbox", outbox,
 	    "next_deadline", next,
 	    "database", db,
-	    "prune", prune));
+	    "prune", prune,
+	    "calendar", api_calendar(daemon_rules(d))));
 }

@@ -6,7 +6,8 @@
  * last day, and a last day that is not a working day (weekend or statutory
  * holiday) moves to the next working day.  Working days come from the
  * site's holiday calendar: a listed holiday is off, a listed adjusted
- * working day (调休) is on, otherwise Monday to Friday are on.
+ * working day (调休) is on; then the national calendar (calendar-china.c),
+ * unless the site turned it off; otherwise Monday to Friday are on.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -27,6 +28,7 @@ struct calendar {
 	size_t	 non;
 	int	 years[64];	/* years with a schedule */
 	size_t	 nyears;
+	int	 national;	/* the national calendar applies */
 };
 
 /*
@@ -103,10 +105,27 @@ bad:
 	return (-1);
 }
 
+/* A calendar with the national holidays on, nothing of the site's yet. */
 struct calendar *
 calendar_new(void)
 {
-	return (xcalloc(1, sizeof(struct calendar)));
+	struct calendar	*cal = xcalloc(1, sizeof(struct calendar));
+
+	cal->national = 1;
+	return (cal);
+}
+
+/* A site that keeps its own calendar turns the national one off. */
+void
+calendar_set_national(struct calendar *cal, int on)
+{
+	cal->national = on;
+}
+
+int
+calendar_national(const struct calendar *cal)
+{
+	return (cal != NULL && cal->national);
 }
 
 void
@@ -118,6 +137,8 @@ calendar_free(struct calendar *cal)
 	free(cal->on);
 	free(cal);
 }
+
+static int	calendar_site_year(const struct calendar *, int);
 
 static int
 calendar_cmp_int(const void *a, const void *b)
@@ -132,9 +153,9 @@ calendar_cmp_int(const void *a, const void *b)
  * The lists stay sorted with each day once, so ranges that overlap or are
  * listed again cost a look-up, not a longer list.
  */
-int
-calendar_add_day(struct calendar *cal, const char *date, int working,
-    char **cause)
+static int
+calendar_add_day_as(struct calendar *cal, const char *date, int working,
+    int schedule, char **cause)
 {
 	int	 y, m, d, key;
 	int	**list;
@@ -144,7 +165,7 @@ calendar_add_day(struct calendar *cal, const char *date, int working,
 		xasprintf(cause, "bad date \"%s\" (want YYYY-MM-DD)", date);
 		return (-1);
 	}
-	if (!calendar_has_year(cal, y)) {
+	if (schedule && !calendar_site_year(cal, y)) {
 		if (cal->nyears == nitems(cal->years)) {
 			xasprintf(cause, "holidays for more than %zu years",
 			    nitems(cal->years));
@@ -172,8 +193,25 @@ calendar_add_day(struct calendar *cal, const char *date, int working,
 	return (0);
 }
 
+/* A day of a year's schedule (a notice): the year is no longer provisional. */
 int
-calendar_has_year(const struct calendar *cal, int year)
+calendar_add_day(struct calendar *cal, const char *date, int working,
+    char **cause)
+{
+	return (calendar_add_day_as(cal, date, working, 1, cause));
+}
+
+/* A region's own holiday: a day off, the year's schedule still unknown. */
+int
+calendar_add_regional_day(struct calendar *cal, const char *date,
+    int working, char **cause)
+{
+	return (calendar_add_day_as(cal, date, working, 0, cause));
+}
+
+/* Whether the site declared a schedule for year. */
+static int
+calendar_site_year(const struct calendar *cal, int year)
 {
 	size_t	i;
 
@@ -182,6 +220,47 @@ calendar_has_year(const struct calendar *cal, int year)
 			return (1);
 	}
 	return (0);
+}
+
+/* Whether year has its schedule: the site's, or a built-in notice. */
+int
+calendar_has_year(const struct calendar *cal, int year)
+{
+	return (calendar_site_year(cal, year) || (calendar_national(cal) &&
+	    calendar_china_notice(year) != NULL));
+}
+
+/*
+ * A year is provisional while no schedule (a State Council notice, built
+ * in or declared by the site) says which days are off and which 调休
+ * weekends are worked: only the statutory holidays are known.
+ */
+int
+calendar_provisional(const struct calendar *cal, int year)
+{
+	return (!calendar_has_year(cal, year));
+}
+
+/* The built-in notice year's schedule comes from, or NULL. */
+const char *
+calendar_source(const struct calendar *cal, int year)
+{
+	return (calendar_national(cal) ? calendar_china_notice(year) : NULL);
+}
+
+/* Whether the national calendar can be computed for year (ICU works). */
+int
+calendar_check(const struct calendar *cal, int year, char **cause)
+{
+	int64_t	days[CALENDAR_STATUTORY_MAX];
+	int	festivals[CALENDAR_STATUTORY_MAX];
+
+	if (!calendar_national(cal) ||
+	    calendar_china_statutory(year, days, festivals) > 0)
+		return (0);
+	xasprintf(cause, "the national holiday calendar cannot compute the "
+	    "lunar holidays of %d (ICU's Chinese calendar failed)", year);
+	return (-1);
 }
 
 /* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant). */
@@ -231,6 +310,13 @@ calendar_is_working_day(const struct calendar *cal, int y, int m, int d)
 		return (1);
 	if (cal != NULL && calendar_find(cal->off, cal->noff, key))
 		return (0);
+	switch (calendar_national(cal) ? calendar_china_day(y, m, d,
+	    days_from_civil(y, m, d)) : CALENDAR_DAY_USUAL) {
+	case CALENDAR_DAY_ON:
+		return (1);
+	case CALENDAR_DAY_OFF:
+		return (0);
+	}
 	wday = (days_from_civil(y, m, d) + 4) % 7;	/* 1970-01-01: Thu */
 	if (wday < 0)
 		wday += 7;
@@ -270,6 +356,49 @@ calendar_working_dayno(const struct calendar *cal, int64_t day)
 
 	civil_from_days(day, &y, &m, &d);
 	return (calendar_is_working_day(cal, y, m, d));
+}
+
+/* Whether day is a holiday of festival f (or of any): listed or statutory. */
+static int
+calendar_holiday_mark(const struct calendar *cal, int64_t day, int f)
+{
+	int	y, m, d, fest = -1;
+
+	civil_from_days(day, &y, &m, &d);
+	if (calendar_national(cal))
+		fest = calendar_china_festival(y, day);
+	if (f != CALENDAR_ANY_HOLIDAY)
+		return (fest == f);
+	if (fest >= 0 || calendar_find(cal->off, cal->noff,
+	    y * 10000 + m * 100 + d))
+		return (1);
+	return (calendar_national(cal) &&
+	    calendar_china_day(y, m, d, day) == CALENDAR_DAY_OFF);
+}
+
+/*
+ * Whether day (a day number) falls in a holiday: a run of days off (the
+ * weekends beside it included) that holds a holiday of festival f, or of
+ * any festival or listed holiday with CALENDAR_ANY_HOLIDAY.  元旦 2027, a
+ * Friday, makes Friday to Sunday one holiday, as its notice will.
+ */
+int
+calendar_is_holiday(const struct calendar *cal, int64_t day, int f)
+{
+	int64_t	i;
+
+	if (cal == NULL || calendar_working_dayno(cal, day))
+		return (0);
+	for (i = day; i > day - 21 && !calendar_working_dayno(cal, i); i--) {
+		if (calendar_holiday_mark(cal, i, f))
+			return (1);
+	}
+	for (i = day + 1; i < day + 21 && !calendar_working_dayno(cal, i);
+	    i++) {
+		if (calendar_holiday_mark(cal, i, f))
+			return (1);
+	}
+	return (0);
 }
 
 /* The instant a period starting at t ends: elapsed, or 24:00 of a day. */
@@ -340,6 +469,24 @@ calendar_weekday(int64_t t)
 	if (wday < 0)
 		wday += 7;
 	return (wday == 0 ? 7 : (int)wday);
+}
+
+/*
+ * The years a deadline set at now can reach and so are worth telling
+ * about: this year and, once it is within CALENDAR_AHEAD_DAYS, the next.
+ * Returns how many (1 or 2) it put in years[].
+ */
+size_t
+calendar_years_ahead(int64_t now, int years[2])
+{
+	int	y1, y2, m, d;
+
+	civil_from_days(calendar_local_day(now), &y1, &m, &d);
+	civil_from_days(calendar_local_day(now) + CALENDAR_AHEAD_DAYS, &y2,
+	    &m, &d);
+	years[0] = y1;
+	years[1] = y2;
+	return (y2 != y1 ? 2 : 1);
 }
 
 static const struct calendar_formatted *

@@ -524,6 +524,28 @@ ctl_prune_print(const json_t *job)
 		    "delivered)\n", "skipped", ctl_int(job, "skipped"));
 }
 
+/* holidays: 2026 国办发明电〔2025〕7号, 2027 provisional (no notice yet) */
+static void
+ctl_status_calendar(const json_t *cal)
+{
+	const json_t	*y;
+	size_t		 i;
+
+	CTL_KEY("holidays");
+	if (!json_is_true(json_object_get(cal, "national")))
+		printf("the site's own (national calendar off); ");
+	json_array_foreach(json_object_get(cal, "years"), i, y) {
+		printf("%s%lld ", i > 0 ? ", " : "", ctl_int(y, "year"));
+		if (json_is_true(json_object_get(y, "provisional")))
+			printf("provisional (no State Council notice yet)");
+		else if (json_object_get(y, "source") != NULL)
+			printf("%s", ctl_str(y, "source"));
+		else
+			printf("the site's schedule");
+	}
+	putchar('\n');
+}
+
 /* status [--json]: what the daemon is doing, in aligned key: value lines. */
 int
 ctl_status(const struct ctl_env *env, int argc, char **argv)
@@ -588,6 +610,7 @@ ctl_status(const struct ctl_env *env, int argc, char **argv)
 		    "dry_run")) ? " (dry run)" : "", ctl_str(prune,
 		    "started_at"), ctl_int(prune, "incidents"),
 		    ctl_str(prune, "before"));
+	ctl_status_calendar(json_object_get(json, "calendar"));
 	json_decref(json);
 	return (0);
 }

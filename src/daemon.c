@@ -27,6 +27,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "check.h"
+#include "calendar.h"
 #include "clock.h"
 #include "daemon.h"
 #include "engine.h"
@@ -64,6 +65,8 @@ struct daemon {
 	struct spool			*spool;		/* NULL: none */
 	struct event			*timer_ev;
 	struct event			*watchdog_ev;
+	struct event			*calendar_ev;
+	int				 calendar_years[2];	/* told of */
 	struct event			*sig_ev[3];
 	struct daemon_info		 info;
 	uint64_t			 notified;	/* seen by the outbox */
@@ -249,6 +252,66 @@ daemon_watchdog_cb(evutil_socket_t fd, short what, void *arg)
  * With WatchdogSec= (systemd passes $WATCHDOG_USEC), feed the watchdog from
  * the loop at half the interval.  Returns the interval in ms, or 0.
  */
+/* Wake just after the next local midnight. */
+static void
+daemon_calendar_arm(struct daemon *d)
+{
+	int64_t		now = clock_now();
+	int64_t		ms = calendar_next_day_start(now) - now + MSEC_PER_SEC;
+	struct timeval	tv = { ms / MSEC_PER_SEC, (ms % MSEC_PER_SEC) * 1000 };
+
+	evtimer_add(d->calendar_ev, &tv);
+}
+
+/*
+ * At the year's turn, and when the next year comes within reach of
+ * deadlines (calendar_years_ahead), say in the log which schedule each
+ * year follows, provisional years as a warning.  The start-up's are the
+ * rules' warnings.
+ */
+static void
+daemon_calendar_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct daemon		*d = arg;
+	const struct calendar	*cal = rules_calendar(d->rules);
+	const char		*source;
+	int			 years[2];
+	size_t			 i, n = calendar_years_ahead(clock_now(), years);
+
+	if (n == 1)
+		years[1] = years[0];
+	if (years[0] != d->calendar_years[0] ||
+	    years[1] != d->calendar_years[1]) {
+		for (i = 0; i < n; i++) {
+			if (calendar_provisional(cal, years[i]))
+				log_warnx("calendar: holidays provisional "
+				    "year=%d (no State Council notice: "
+				    "statutory holidays off, otherwise "
+				    "Monday-Friday)", years[i]);
+			else if ((source = calendar_source(cal,
+			    years[i])) != NULL)
+				log_info("calendar: holidays year=%d "
+				    "notice=%s", years[i], source);
+			else
+				log_info("calendar: holidays year=%d "
+				    "notice=site", years[i]);
+		}
+		d->calendar_years[0] = years[0];
+		d->calendar_years[1] = years[1];
+	}
+	daemon_calendar_arm(d);
+}
+
+/* The years told of at start-up are the rules' warnings'. */
+static void
+daemon_calendar_start(struct daemon *d)
+{
+	if (calendar_years_ahead(clock_now(), d->calendar_years) == 1)
+		d->calendar_years[1] = d->calendar_years[0];
+	d->calendar_ev = evtimer_new(d->base, daemon_calendar_cb, d);
+	daemon_calendar_arm(d);
+}
+
 static int64_t
 daemon_watchdog_start(struct daemon *d)
 {
@@ -342,6 +405,8 @@ daemon_teardown(struct daemon *d)
 	spool_free(d->spool);		/* before the ingest its files are in */
 	if (d->watchdog_ev != NULL)
 		event_free(d->watchdog_ev);
+	if (d->calendar_ev != NULL)
+		event_free(d->calendar_ev);
 	ingest_free(d->ingest);
 	httpc_free(d->httpc);		/* ends transfers into the outbox */
 	outbox_free(d->outbox);
@@ -439,6 +504,7 @@ daemon_run(const struct daemon_options *opts)
 	daemon_arm(&d);
 	outbox_kick(d.outbox);		/* what was queued before we stopped */
 	watchdog_ms = daemon_watchdog_start(&d);
+	daemon_calendar_start(&d);
 
 	log_info("daemon: started version=%s listen=%s db=%s site=%s "
 	    "procedures=%zu timers=%s watchdog_ms=%lld", TOCSIN_VERSION, listen,

@@ -916,8 +916,8 @@ engine_period_active(struct engine *e, const char *tag, int64_t t)
 
 	for (i = 0; i < n; i++) {
 		pe = rules_period(e->rules, i);
-		if (day >= pe->from_day && day <= pe->to_day &&
-		    names_has(&pe->tags, tag))
+		if (names_has(&pe->tags, tag) &&
+		    rules_period_on(e->rules, pe, day))
 			return (pe->name);
 	}
 	return (NULL);

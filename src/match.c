@@ -122,7 +122,7 @@ match_push_periods(struct match_event *mev, lua_State *L, int state)
 	lua_newtable(L);
 	for (i = 0; i < n; i++) {
 		pe = rules_period(mev->rules, i);
-		if (day < pe->from_day || day > pe->to_day)
+		if (!rules_period_on(mev->rules, pe, day))
 			continue;
 		lua_pushboolean(L, 1);
 		lua_setfield(L, -2, pe->name);

@@ -98,6 +98,11 @@ static const struct metrics_def {
 	{ "tocsin_wal_pages", "gauge",
 	    "Pages in the WAL after the last commit, copied back into the "
 	    "database or not yet." },
+	{ "tocsin_calendar_provisional", "gauge",
+	    "1 for a year whose holidays are provisional (no State Council "
+	    "notice yet: statutory holidays off, otherwise Monday to "
+	    "Friday), 0 once its notice is in; this year and, within 90 "
+	    "days of its start, the next." },
 	{ "tocsin_checkpoints_total", "counter",
 	    "WAL checkpoints by who made them: the checkpointer thread, the "
 	    "writer (when the WAL passed 16384 pages), or failed." },

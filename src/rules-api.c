@@ -824,11 +824,42 @@ parse_date(struct parse *p, int t, const char *key, int64_t *day)
 	return (rc);
 }
 
-/* period "two-sessions" { from = "2027-03-03", to = "2027-03-15", tags } */
+/*
+ * holidays = "all" or a festival ("spring-festival", "春节"): the period is
+ * on in every holiday of the calendar, or in that festival's, any year.
+ */
+static int
+parse_period_holidays(struct parse *p, struct period *pe)
+{
+	char	*s;
+	int	 f;
+
+	pe->holidays = -1;
+	lua_getfield(p->L, 1, "holidays");
+	f = lua_isnil(p->L, -1);
+	lua_pop(p->L, 1);
+	if (f || (s = parse_string(p, 1, "holidays", 0)) == NULL)
+		return (-1);
+	if (strcmp(s, "all") == 0)
+		pe->holidays = CALENDAR_ANY_HOLIDAY;
+	else if ((pe->holidays = calendar_festival_find(s)) < 0)
+		parse_problem(p, "\"holidays\" must be \"all\" or a festival: "
+		    "new-year, spring-festival, qingming, labour-day, "
+		    "dragon-boat, mid-autumn, national-day (not \"%s\")", s);
+	free(s);
+	return (0);
+}
+
+/*
+ * period "two-sessions" { from = "2027-03-03", to = "2027-03-15", tags },
+ * or period "holidays" { holidays = "all", tags }: dated or from the
+ * holiday calendar.
+ */
 static int
 rules_api_period_body(lua_State *L)
 {
-	static const char *const keys[] = { "from", "to", "tags", NULL };
+	static const char *const keys[] = { "from", "to", "tags", "holidays",
+	    NULL };
 	struct parse	 p;
 	struct period	*pe;
 	int		 from, to;
@@ -840,6 +871,18 @@ rules_api_period_body(lua_State *L)
 	pe->where = xstrdup(p.where);
 	APPEND(p.rules->periods, p.rules->nperiods, pe);
 	parse_keys(&p, 1, keys);
+	if (parse_period_holidays(&p, pe) == 0) {
+		lua_getfield(L, 1, "from");
+		lua_getfield(L, 1, "to");
+		if (!lua_isnil(L, -1) || !lua_isnil(L, -2))
+			parse_problem(&p, "a period of \"holidays\" has no "
+			    "\"from\" or \"to\"");
+		lua_pop(L, 2);
+		parse_names(&p, 1, "tags", &pe->tags);
+		if (pe->tags.n == 0)
+			names_add(&pe->tags, pe->name);
+		return (0);
+	}
 	from = parse_date(&p, 1, "from", &pe->from_day);
 	to = parse_date(&p, 1, "to", &pe->to_day);
 	if (from == 0 && to == 0 && pe->to_day < pe->from_day)
@@ -1042,7 +1085,8 @@ rules_api_roster_body(lua_State *L)
 
 /* Add "YYYY-MM-DD" or "YYYY-MM-DD..YYYY-MM-DD" to the calendar. */
 static void
-parse_holiday_dates(struct parse *p, const char *key, int year, int working)
+parse_holiday_dates(struct parse *p, const char *key, int year, int working,
+    int regional)
 {
 	struct names	 dates = { NULL, 0 };
 	char		 from[32], *dots, *cause;
@@ -1089,7 +1133,8 @@ parse_holiday_dates(struct parse *p, const char *key, int year, int working)
 				names_free(&dates);
 				return;
 			}
-			if (calendar_add_day(p->rules->calendar, from, working,
+			if ((regional ? calendar_add_regional_day :
+			    calendar_add_day)(p->rules->calendar, from, working,
 			    &cause) != 0) {
 				parse_problem(p, "%s", cause);
 				free(cause);
@@ -1102,15 +1147,19 @@ parse_holiday_dates(struct parse *p, const char *key, int year, int working)
 
 /*
  * holidays "2026" { source = "国办发明电〔2025〕7号", off = { ... },
- * on = { ... } }: one year of the State Council schedule, or a region's.
+ * on = { ... } }: one year of the State Council schedule, which ends the
+ * year's provisional state; with regional = true, a region's own days,
+ * which do not.
  */
 static int
 rules_api_holidays_body(lua_State *L)
 {
-	static const char *const keys[] = { "source", "off", "on", NULL };
+	static const char *const keys[] = { "source", "off", "on", "regional",
+	    NULL };
 	struct parse	 p;
 	char		*source, *end;
 	long		 year;
+	int		 regional;
 
 	if (parse_begin(L, &p, "holidays") != 0)
 		return (0);
@@ -1123,8 +1172,13 @@ rules_api_holidays_body(lua_State *L)
 	parse_keys(&p, 1, keys);
 	source = parse_string(&p, 1, "source", 1);
 	free(source);
-	parse_holiday_dates(&p, "off", (int)year, 0);
-	parse_holiday_dates(&p, "on", (int)year, 1);
+	lua_getfield(L, 1, "regional");
+	if (!lua_isnil(L, -1) && !lua_isboolean(L, -1))
+		parse_problem(&p, "\"regional\" must be true or false");
+	regional = lua_toboolean(L, -1);
+	lua_pop(L, 1);
+	parse_holiday_dates(&p, "off", (int)year, 0, regional);
+	parse_holiday_dates(&p, "on", (int)year, 1, regional);
 	return (0);
 }
 
@@ -1136,7 +1190,7 @@ rules_api_site(lua_State *L)
 	    "synchronous", "timezone", "rules", "body_limit",
 	    "notify_deadline", "rule_instructions", "rule_memory",
 	    "undelivered_notify", "public_url", "messages", "spool",
-	    "unmatched", NULL };
+	    "unmatched", "national_holidays", NULL };
 	struct parse	 p;
 	struct site	*s;
 	long long	 v;
@@ -1188,6 +1242,13 @@ rules_api_site(lua_State *L)
 	parse_names(&p, 1, "rules", &s->rules);
 	parse_names(&p, 1, "unmatched", &s->unmatched);
 	parse_messages(&p, 1, &s->messages);
+	/* national_holidays = false: the site's holidays blocks are all. */
+	lua_getfield(L, 1, "national_holidays");
+	if (lua_isboolean(L, -1))
+		calendar_set_national(p.rules->calendar, lua_toboolean(L, -1));
+	else if (!lua_isnil(L, -1))
+		parse_problem(&p, "\"national_holidays\" must be true or false");
+	lua_pop(L, 1);
 	if (parse_integer(&p, 1, "body_limit", 1024, 64 << 20, 0, &v) == 0 &&
 	    v != 0)
 		s->body_limit = (size_t)v;

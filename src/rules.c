@@ -760,18 +760,33 @@ rules_index_build(struct rules *r)
 	    r->by_type.nkeys, r->nunindexed);
 }
 
-/* Without this year's schedule, working days are Monday to Friday. */
+/*
+ * A provisional year (no State Council notice yet) is a warning: --check
+ * prints it, the daemon logs it at start-up and on reload.  This year and,
+ * within CALENDAR_AHEAD_DAYS, the next: deadlines set now reach it.
+ */
 static void
-rules_warn_calendar(const struct rules *r)
+rules_warn_calendar(struct rules *r)
 {
-	time_t		now = time(NULL);
-	struct tm	tm;
+	int	 years[2];
+	size_t	 i, n;
+	char	*cause;
 
-	localtime_r(&now, &tm);
-	if (!calendar_has_year(r->calendar, tm.tm_year + 1900))
-		log_warnx("rules: no holiday schedule, working days fall back "
-		    "to Monday-Friday until its holidays block is added year=%d",
-		    tm.tm_year + 1900);
+	n = calendar_years_ahead((int64_t)time(NULL) * MSEC_PER_SEC, years);
+	for (i = 0; i < n; i++) {
+		if (calendar_check(r->calendar, years[i], &cause) != 0) {
+			rules_problems_add(r->problems, "%s: site: %s",
+			    r->site_path, cause);
+			free(cause);
+		} else if (calendar_provisional(r->calendar, years[i]))
+			rules_problems_add(&r->warnings, "%s: holidays of %d "
+			    "are provisional: no State Council notice (调休) "
+			    "for %d; %s until it is added", r->site_path,
+			    years[i], years[i], calendar_national(r->calendar) ?
+			    "the statutory holidays are off, otherwise "
+			    "Monday to Friday are working days" :
+			    "Monday to Friday are working days");
+	}
 }
 
 static void
@@ -1055,6 +1070,15 @@ struct sandbox *
 rules_sandbox(const struct rules *r)
 {
 	return (r->sandbox);
+}
+
+/* Whether period pe is on during day (a calendar_day_number). */
+int
+rules_period_on(const struct rules *r, const struct period *pe, int64_t day)
+{
+	if (pe->holidays >= 0)
+		return (calendar_is_holiday(r->calendar, day, pe->holidays));
+	return (day >= pe->from_day && day <= pe->to_day);
 }
 
 const struct calendar *

@@ -365,6 +365,19 @@
     document.body.classList.toggle("has-unmatched", unmatched > 0);
     renderDuties(board.duties || []);
     setText($("duties-sum"), dutySummary(board.counts.duties));
+    renderCalendar(board.calendar);
+  }
+
+  // A year without its State Council notice (SPEC §5): its 调休 are not
+  // known, so working-day deadlines in it may move when the notice comes.
+  function renderCalendar(cal) {
+    const years = ((cal && cal.years) || []).filter((y) => y.provisional)
+      .map((y) => y.year);
+    const banner = $("calendar");
+    banner.hidden = years.length === 0;
+    setText(banner, years.length === 0 ? "" : years.join("、") +
+      "年节假日安排暂定：国务院办公厅放假通知尚未录入，暂按法定节假日计算，" +
+      "调休未计，工作日时限可能变动");
   }
 
   // The server's "now" is in whole seconds and a little old on arrival, so

@@ -1,7 +1,8 @@
 /*
  * Fuzz the time functions (src/calendar.c): durations, cd/wd periods over
- * random start times with and without the shipped holiday schedule
- * (rules/holidays), dates and RFC 3339 times, in a handful of zones.
+ * random start times with and without the holiday calendar (a site's,
+ * with the national calendar built in: statutory holidays of any year from
+ * ICU and the notices), dates and RFC 3339 times, in a handful of zones.
  *
  * Input: byte 0 picks the zone, byte 1 the calendar, bytes 2-9 the start
  * time, bytes 10-13 a later second time; the rest, up to a NUL, is text
@@ -54,7 +55,7 @@ set_zone(size_t i)
 	zone_now = i;
 }
 
-/* The shipped schedule, loaded the way a site loads it. */
+/* A site's calendar, loaded the way a site loads it (rules/holidays too). */
 static void
 load_holidays(void)
 {
