@@ -339,6 +339,32 @@ parse_messages(struct parse *p, int t, struct messages *m)
 	lua_pop(L, 1);
 }
 
+/*
+ * Put tags (and vals, an array of elements of size bytes beside them) in
+ * name order.  A Lua table's keys come out of lua_next in an order that
+ * changes from run to run (string hashes are seeded per state), and what
+ * a tag decides -- who is told first, which period a deadline names --
+ * must not: simulate prints the same bytes for the same input.
+ */
+static void
+sort_tagged(struct names *tags, void *vals, size_t size)
+{
+	char	*v = vals, *tmp = xmalloc(size), *tag;
+	size_t	 i, j;
+
+	for (i = 1; i < tags->n; i++) {
+		tag = tags->v[i];
+		memcpy(tmp, v + i * size, size);
+		for (j = i; j > 0 && strcmp(tags->v[j - 1], tag) > 0; j--) {
+			tags->v[j] = tags->v[j - 1];
+			memcpy(v + j * size, v + (j - 1) * size, size);
+		}
+		tags->v[j] = tag;
+		memcpy(v + j * size, tmp, size);
+	}
+	free(tmp);
+}
+
 /* due_in = { heightened = "1h" }: tighter deadlines in special periods. */
 static void
 parse_due_in(struct parse *p, int t, struct obligation_def *o)
@@ -367,6 +393,7 @@ parse_due_in(struct parse *p, int t, struct obligation_def *o)
 				names_add(&o->due_in_tags, lua_tostring(L, -2));
 			lua_pop(L, 1);
 		}
+		sort_tagged(&o->due_in_tags, o->due_in, sizeof(*o->due_in));
 	} else if (!lua_isnil(L, -1))
 		parse_problem(p, "\"due_in\" must be a table");
 	lua_pop(L, 1);
@@ -574,6 +601,8 @@ rules_api_procedure_body(lua_State *L)
 			names_add(&proc->period_tags, lua_tostring(L, -2));
 			lua_pop(L, 1);
 		}
+		sort_tagged(&proc->period_tags, proc->period_notify,
+		    sizeof(*proc->period_notify));
 	} else if (!lua_isnil(L, -1))
 		parse_problem(&p, "\"periods\" must be a table");
 	lua_pop(L, 1);

@@ -119,6 +119,50 @@ test_unmatched_roles(void **state)
 	rules_free(r);
 }
 
+/*
+ * A procedure's periods and an obligation's due_in are Lua tables, whose
+ * keys come out in an order that changes from run to run: they are kept in
+ * name order, each tag with its own value, so that who is told first and
+ * which period a deadline names never flicker.  Eight tags: the chance
+ * that Lua's order is the sorted one by accident is 1 in 40,320.
+ */
+static void
+test_period_tags_in_name_order(void **state)
+{
+	const struct procedure		*p;
+	const struct obligation_def	*o;
+	struct rules			*r;
+	size_t				 i;
+
+	r = unit_load_ok("channel 'log' { kind = 'log' }\n"
+	    "person 'a' { roles = { 'office', 'r1', 'r2', 'r3', 'r4', 'r5',"
+	    " 'r6', 'r7', 'r8' }, channels = { 'log' } }\n"
+	    "procedure 'p' { match = { category = 'x' },\n"
+	    "  periods = { t5 = { notify = { 'r5' } }, t2 = { notify = { 'r2' } },"
+	    " t8 = { notify = { 'r8' } }, t1 = { notify = { 'r1' } },"
+	    " t7 = { notify = { 'r7' } }, t3 = { notify = { 'r3' } },"
+	    " t6 = { notify = { 'r6' } }, t4 = { notify = { 'r4' } } },\n"
+	    "  obligations = { { id = 'o', due = '9h', met_by = { type = 'final' },"
+	    " owner = 'office', due_in = { t5 = '5h', t2 = '2h', t8 = '8h',"
+	    " t1 = '1h', t7 = '7h', t3 = '3h', t6 = '6h', t4 = '4h' } } } }\n");
+	p = rules_procedure_find(r, "p");
+	assert_non_null(p);
+	assert_int_equal(p->period_tags.n, 8);
+	for (i = 0; i < 8; i++) {
+		assert_int_equal(p->period_tags.v[i][1], '1' + (int)i);
+		assert_int_equal(p->period_notify[i].n, 1);
+		assert_int_equal(p->period_notify[i].v[0][1], '1' + (int)i);
+	}
+	o = &p->obligations[0];
+	assert_int_equal(o->due_in_tags.n, 8);
+	for (i = 0; i < 8; i++) {
+		assert_int_equal(o->due_in_tags.v[i][1], '1' + (int)i);
+		assert_int_equal(o->due_in[i].value,
+		    ((int64_t)i + 1) * 3600 * 1000);
+	}
+	rules_free(r);
+}
+
 static const char *token_text =
 "token 'a' { secret = 'unit-a-secret-0123456789abcdef', units = { 'hosp-a' } }\n"
 "token 'ops' { secret = 'ops-secret-fedcba9876543210abcd' }\n"
@@ -165,6 +209,7 @@ main(void)
 		cmocka_unit_test(test_double_notify),
 		cmocka_unit_test(test_unmatched_roles),
 		cmocka_unit_test(test_token_find),
+		cmocka_unit_test(test_period_tags_in_name_order),
 	};
 
 	return (cmocka_run_group_tests(tests, unit_setup, unit_teardown));
