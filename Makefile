@@ -46,7 +46,7 @@ Q	 = $(if $(filter 0,$(V)),@,)	# make V=1 shows the commands
 # The engine and everything both binaries share.
 CORE	 = xmalloc log clock calendar calendar-china jsonw message record store \
 	   store-schema store-checkpoint store-backup sandbox rules rules-api \
-	   match org timer timeline engine metrics metrics-process
+	   match org timer timeline engine engine-notify metrics metrics-process
 # Channel drivers: the daemon sends with them, tocsinctl checks them.
 CHANNELS = httpc channel channel-log channel-webhook channel-dingtalk \
 	   channel-wecom channel-feishu channel-sms channel-sms-aliyun \
@@ -74,7 +74,7 @@ UNIT_BINS  = $(UNIT_TESTS:%=$(BUILD)/tests/%)
 
 all: $(BUILD)/tocsind $(BUILD)/tocsinctl
 
-$(BUILD)/%.o: src/%.c $(wildcard include/*.h) | $(BUILD)
+$(BUILD)/%.o: src/%.c $(wildcard include/*.h src/*.h) | $(BUILD)
 	@printf '  CC    %s\n' $@
 	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
 
@@ -239,7 +239,7 @@ FUZZ_RUN	 = -timeout=$(FUZZ_TIMEOUT) -print_final_stats=1 \
 		   echo -dict=tests/fuzz/dict/$$t.dict) \
 		   $$(cat tests/fuzz/$$t.options 2>/dev/null) $(FUZZ_OPTS)
 
-$(FUZZ_BUILD)/%.o: src/%.c $(wildcard include/*.h) | $(FUZZ_BUILD)
+$(FUZZ_BUILD)/%.o: src/%.c $(wildcard include/*.h src/*.h) | $(FUZZ_BUILD)
 	@printf '  FCC   %s\n' $@
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
 

@@ -13,13 +13,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
 #include <lauxlib.h>
+
 #include <openssl/rand.h>
 
 #include "calendar.h"
 #include "clock.h"
 #include "engine.h"
+#include "engine-int.h"
 #include "jsonw.h"
 #include "log.h"
 #include "match.h"
@@ -34,86 +35,8 @@
 #include "tocsin.h"
 #include "xmalloc.h"
 
-struct engine {
-	struct store		*store;
-	struct rules		*rules;
-	struct timer_heap	*timers;
-	engine_sink		 sink;
-	void			*sink_arg;
-
-	char			**pending;	/* actions awaiting commit */
-	size_t			  npending;
-	size_t			  request_mark;
-	int64_t			  recovered_at;	/* start-up: earlier is late */
-	uint64_t		  notified;	/* outbox rows this transaction */
-	struct names		  told;		/* "recipient\036channel" pairs
-						   this decision told */
-
-	/*
-	 * Open incidents, counted once at start-up and then kept: committed,
-	 * this transaction's change, and that change when the request under
-	 * way began (a refused request undoes its part).
-	 */
-	int64_t			  open;
-	int64_t			  open_delta;
-	int64_t			  open_mark;
-
-	struct engine_stats	  stats;
-};
-
-struct incident {
-	char		*key;
-	char		*unit;
-	char		*category;
-	char		*title;
-	json_t		*procedures;
-	int		 grade;
-	int		 worst_grade;
-	int		 closed;
-	int64_t		 opened_at;
-	int64_t		 occurred_at;
-	int64_t		 acked_at;
-};
-
-struct obligation {
-	int64_t		 id;
-	char		*incident;	/* NULL for a recurring report */
-	char		*recurring;
-	char		*unit;
-	char		*procedure;
-	char		*name;
-	char		*title;
-	char		*owner;
-	char		*on_breach;
-	char		*status;
-	int64_t		 set_at;
-	int64_t		 due_at;
-};
-
-/* What an action concerns; filled as far as it is known. */
-struct scope {
-	const struct incident	*inc;
-	const char		*recurring;
-	const char		*unit;
-	const char		*procedure;
-	const char		*obligation;
-	const char		*obligation_title;
-	int64_t			 obligation_id;
-	int64_t			 due_at;
-	const char		*policy;
-	int			 step;
-	const char		*period;	/* the special period, if any */
-	const json_t		*undelivered;	/* the dead message's body */
-	const char		*undelivered_detail;
-	const char		*title;		/* else the incident's or report's */
-};
-
-static const char *engine_grade_names[] = {
-	"未定级", "特别重大", "重大", "较大", "一般",
-};
-
-static char *
-dup_col(sqlite3_stmt *st, int col)
+char *
+engine_dup_col(sqlite3_stmt *st, int col)
 {
 	const char	*s = store_column_text(st, col);
 
@@ -282,7 +205,7 @@ engine_request_end(struct engine *e, int ok)
 	}
 }
 
-static int
+int
 engine_timer_add(struct engine *e, int64_t at, enum engine_timer kind,
     int64_t ref)
 {
@@ -291,6 +214,13 @@ engine_timer_add(struct engine *e, int64_t at, enum engine_timer kind,
 		return (-1);
 	timer_heap_push(e->timers, at, store_last_id(e->store));
 	return (0);
+}
+
+int
+engine_timers_cancel(struct engine *e, enum engine_timer kind, int64_t ref)
+{
+	return (store_run(e->store, STMT_TIMER_DELETE_REF, "di", (int)kind,
+	    ref));
 }
 
 size_t
@@ -310,14 +240,14 @@ engine_next_due(struct engine *e)
 }
 
 /* A decision starts: an event submitted, a timer fired, a message dead. */
-static void
+void
 engine_decision_begin(struct engine *e)
 {
 	names_free(&e->told);
 }
 
-static void
-incident_free(struct incident *inc)
+void
+engine_incident_free(struct incident *inc)
 {
 	if (inc == NULL)
 		return;
@@ -329,8 +259,8 @@ incident_free(struct incident *inc)
 	free(inc);
 }
 
-static struct incident *
-incident_load(struct engine *e, const char *key)
+struct incident *
+engine_incident_load(struct engine *e, const char *key)
 {
 	sqlite3_stmt	*st;
 	struct incident	*inc;
@@ -343,10 +273,10 @@ incident_load(struct engine *e, const char *key)
 		return (NULL);
 	}
 	inc = xcalloc(1, sizeof(*inc));
-	inc->key = dup_col(st, INC_KEY);
-	inc->unit = dup_col(st, INC_UNIT);
-	inc->category = dup_col(st, INC_CATEGORY);
-	inc->title = dup_col(st, INC_TITLE);
+	inc->key = engine_dup_col(st, INC_KEY);
+	inc->unit = engine_dup_col(st, INC_UNIT);
+	inc->category = engine_dup_col(st, INC_CATEGORY);
+	inc->title = engine_dup_col(st, INC_TITLE);
 	procs = store_column_text(st, INC_PROCEDURES);
 	inc->procedures = json_loads(procs != NULL ? procs : "[]", 0, NULL);
 	if (inc->procedures == NULL)
@@ -362,8 +292,8 @@ incident_load(struct engine *e, const char *key)
 	return (inc);
 }
 
-static void
-obligation_free(struct obligation *o)
+void
+engine_obligation_free(struct obligation *o)
 {
 	if (o == NULL)
 		return;
@@ -386,22 +316,22 @@ obligation_from_row(sqlite3_stmt *st)
 
 	o = xcalloc(1, sizeof(*o));
 	o->id = sqlite3_column_int64(st, OBL_ID);
-	o->incident = dup_col(st, OBL_INCIDENT);
-	o->recurring = dup_col(st, OBL_RECURRING);
-	o->unit = dup_col(st, OBL_UNIT);
-	o->procedure = dup_col(st, OBL_PROCEDURE);
-	o->name = dup_col(st, OBL_NAME);
-	o->title = dup_col(st, OBL_TITLE);
-	o->owner = dup_col(st, OBL_OWNER);
-	o->on_breach = dup_col(st, OBL_ON_BREACH);
-	o->status = dup_col(st, OBL_STATUS);
+	o->incident = engine_dup_col(st, OBL_INCIDENT);
+	o->recurring = engine_dup_col(st, OBL_RECURRING);
+	o->unit = engine_dup_col(st, OBL_UNIT);
+	o->procedure = engine_dup_col(st, OBL_PROCEDURE);
+	o->name = engine_dup_col(st, OBL_NAME);
+	o->title = engine_dup_col(st, OBL_TITLE);
+	o->owner = engine_dup_col(st, OBL_OWNER);
+	o->on_breach = engine_dup_col(st, OBL_ON_BREACH);
+	o->status = engine_dup_col(st, OBL_STATUS);
 	o->set_at = sqlite3_column_int64(st, OBL_SET_AT);
 	o->due_at = sqlite3_column_int64(st, OBL_DUE_AT);
 	return (o);
 }
 
-static struct obligation *
-obligation_load(struct engine *e, int64_t id)
+struct obligation *
+engine_obligation_load(struct engine *e, int64_t id)
 {
 	sqlite3_stmt		*st;
 	struct obligation	*o = NULL;
@@ -418,8 +348,8 @@ obligation_load(struct engine *e, int64_t id)
  * The open obligations of an incident (or, for which = BY_UNIT, a unit's
  * recurring ones), read out before any is changed.
  */
-static struct obligation **
-obligations_open(struct engine *e, enum store_stmt which, const char *key,
+struct obligation **
+engine_obligations_open(struct engine *e, enum store_stmt which, const char *key,
     size_t *n)
 {
 	sqlite3_stmt		 *st;
@@ -436,18 +366,18 @@ obligations_open(struct engine *e, enum store_stmt which, const char *key,
 	return (v);
 }
 
-static void
-obligations_free(struct obligation **v, size_t n)
+void
+engine_obligations_free(struct obligation **v, size_t n)
 {
 	size_t	i;
 
 	for (i = 0; i < n; i++)
-		obligation_free(v[i]);
+		engine_obligation_free(v[i]);
 	free(v);
 }
 
-static void
-scope_incident(struct scope *s, const struct incident *inc)
+void
+engine_scope_incident(struct scope *s, const struct incident *inc)
 {
 	memset(s, 0, sizeof(*s));
 	s->inc = inc;
@@ -455,12 +385,12 @@ scope_incident(struct scope *s, const struct incident *inc)
 }
 
 /* An obligation of an incident, or (inc NULL) a unit's recurring report. */
-static void
-scope_obligation(struct scope *s, const struct incident *inc,
+void
+engine_scope_obligation(struct scope *s, const struct incident *inc,
     const struct obligation *o)
 {
 	if (inc != NULL)
-		scope_incident(s, inc);
+		engine_scope_incident(s, inc);
 	else {
 		memset(s, 0, sizeof(*s));
 		s->unit = o->unit;
@@ -474,7 +404,7 @@ scope_obligation(struct scope *s, const struct incident *inc,
 }
 
 /* Record one action: audit row now, sink after commit.  Takes extra. */
-static int
+int
 engine_emit(struct engine *e, const struct scope *s, const char *kind,
     const char *role, const char *recipient, const char *channel,
     json_t *extra)
@@ -512,8 +442,8 @@ engine_emit(struct engine *e, const struct scope *s, const char *kind,
 	return (0);
 }
 
-static json_t *
-extra_time(const char *key, int64_t t)
+json_t *
+engine_extra_time(const char *key, int64_t t)
 {
 	char	buf[CALENDAR_TIME_MAX];
 
@@ -521,393 +451,8 @@ extra_time(const char *key, int64_t t)
 	return (json_pack("{s:s}", key, buf));
 }
 
-static const char *
-engine_procedure_title(struct engine *e, const char *name)
-{
-	const struct procedure	*p;
-
-	if (name == NULL || (p = rules_procedure_find(e->rules, name)) == NULL)
-		return (NULL);
-	return (p->title != NULL ? p->title : p->name);
-}
-
-static const char *
-engine_json_text(const json_t *o, const char *key)
-{
-	const char	*v = json_string_value(json_object_get(o, key));
-
-	return (v != NULL ? v : "");
-}
-
-/* The nearest template for reason: step, obligation, procedure, site. */
-static const char *
-engine_template(struct engine *e, const struct scope *s,
-    enum message_reason reason)
-{
-	const struct policy		*pol;
-	const struct procedure		*p = NULL;
-	const struct recurring		*rc = NULL;
-	const struct messages		*m;
-	size_t				 i;
-
-	if (s->policy != NULL && s->step > 0 && reason == MESSAGE_ESCALATION &&
-	    (pol = rules_policy_find(e->rules, s->policy)) != NULL &&
-	    (size_t)s->step <= pol->nsteps &&
-	    pol->steps[s->step - 1].message != NULL)
-		return (pol->steps[s->step - 1].message);
-	if (s->procedure != NULL)
-		p = rules_procedure_find(e->rules, s->procedure);
-	for (i = 0; p != NULL && s->obligation != NULL &&
-	    i < p->nobligations; i++) {
-		m = &p->obligations[i].messages;
-		if (strcmp(p->obligations[i].id, s->obligation) == 0 &&
-		    m->v[reason] != NULL)
-			return (m->v[reason]);
-	}
-	if (p != NULL && p->messages.v[reason] != NULL)
-		return (p->messages.v[reason]);
-	if (s->recurring != NULL &&
-	    (rc = rules_recurring_find(e->rules, s->recurring)) != NULL &&
-	    rc->messages.v[reason] != NULL)
-		return (rc->messages.v[reason]);
-	m = &rules_site(e->rules)->messages;
-	if (m->v[reason] != NULL)
-		return (m->v[reason]);
-	return (message_default(reason));
-}
-
-/* What a template's placeholders stand for in one message. */
-struct message_ctx {
-	struct engine		*e;
-	const struct scope	*s;
-	const struct recipient	*r;
-	const char		*link;
-	char			 buf[CALENDAR_TIME_MAX + 32];
-};
-
-/* "1小时20分钟": how long ago t was, for a duty officer. */
-static void
-engine_format_late(int64_t ms, char *buf, size_t len)
-{
-	int64_t	m = ms / MSEC_PER_MIN, d = m / (24 * 60), h = m / 60 % 24;
-
-	m %= 60;
-	if (ms < MSEC_PER_MIN)
-		snprintf(buf, len, "不足1分钟");
-	else if (d > 0)
-		snprintf(buf, len, "%lld天%lld小时", (long long)d, (long long)h);
-	else if (h > 0)
-		snprintf(buf, len, "%lld小时%lld分钟", (long long)h,
-		    (long long)m);
-	else
-		snprintf(buf, len, "%lld分钟", (long long)m);
-}
-
-static const char *
-engine_message_value(const char *name, void *arg)
-{
-	static const char *colors[] = { "", "红色", "橙色", "黄色", "蓝色" };
-	struct message_ctx	*c = arg;
-	const struct scope	*s = c->s;
-	const struct incident	*inc = s->inc;
-	const struct recurring	*rc;
-	char			 t[CALENDAR_TIME_MAX];
-
-	if (strcmp(name, "title") == 0) {
-		if (s->title != NULL)
-			return (s->title);
-		if (inc != NULL)
-			return (inc->title != NULL ? inc->title : inc->key);
-		if (s->recurring != NULL && (rc = rules_recurring_find(
-		    c->e->rules, s->recurring)) != NULL && rc->title != NULL)
-			return (rc->title);
-		return (s->recurring);
-	}
-	if (strcmp(name, "incident") == 0)
-		return (inc != NULL ? inc->key : NULL);
-	if (strcmp(name, "unit") == 0)
-		return (s->unit);
-	if (strcmp(name, "category") == 0)
-		return (inc != NULL && inc->category != NULL ? inc->category :
-		    "未填写");
-	if (strcmp(name, "grade") == 0)
-		return (engine_grade_names[inc != NULL ? inc->grade : 0]);
-	if (strcmp(name, "color") == 0)
-		return (colors[inc != NULL ? inc->grade : 0]);
-	if (strcmp(name, "procedure") == 0) {
-		name = engine_procedure_title(c->e, s->procedure);
-		return (name != NULL ? name : "未匹配预案");
-	}
-	if (strcmp(name, "obligation") == 0)
-		return (s->obligation_title != NULL ? s->obligation_title :
-		    s->obligation);
-	if (strcmp(name, "due") == 0 && s->due_at != 0) {
-		/* "2026-03-02T11:00:00+08:00" -> "2026-03-02 11:00" */
-		calendar_format(s->due_at, t, sizeof(t));
-		snprintf(c->buf, sizeof(c->buf), "%.10s %.5s", t, t + 11);
-		return (c->buf);
-	}
-	if (strcmp(name, "late") == 0 && s->due_at != 0) {
-		engine_format_late(clock_now() - s->due_at, c->buf,
-		    sizeof(c->buf));
-		return (c->buf);
-	}
-	if (strcmp(name, "step") == 0 && s->step > 0) {
-		snprintf(c->buf, sizeof(c->buf), "%d", s->step);
-		return (c->buf);
-	}
-	if (strcmp(name, "period") == 0)
-		return (s->period);
-	if (strcmp(name, "recipient") == 0)
-		return (c->r->name);
-	if (strcmp(name, "ack_url") == 0)
-		return (c->link);
-	if (strcmp(name, "to") == 0)
-		return (engine_json_text(s->undelivered, "recipient_name"));
-	if (strcmp(name, "channel") == 0)
-		return (engine_json_text(s->undelivered, "channel"));
-	if (strcmp(name, "error") == 0)
-		return (s->undelivered_detail);
-	if (strcmp(name, "text") == 0)
-		return (engine_json_text(s->undelivered, "text"));
-	return (NULL);
-}
-
-/*
- * The text one recipient reads.  A link to acknowledge goes where the
- * template puts {ack_url}, or at the end when it does not say.
- */
-static char *
-engine_message(struct engine *e, const struct scope *s,
-    enum message_reason reason, const struct recipient *r, const char *link)
-{
-	struct message_ctx	 c;
-	const char		*tmpl = engine_template(e, s, reason);
-	char			*text, *with_link;
-
-	memset(&c, 0, sizeof(c));
-	c.e = e;
-	c.s = s;
-	c.r = r;
-	c.link = link;
-	text = message_render(tmpl, engine_message_value, &c);
-	if (link == NULL || strstr(tmpl, "{ack_url}") != NULL)
-		return (text);
-	xasprintf(&with_link, "%s 收到请点击确认：%s", text, link);
-	free(text);
-	return (with_link);
-}
-
-struct notify_ctx {
-	struct engine		*e;
-	const struct scope	*s;
-	const char		*role;
-	const char		*reason;
-	enum message_reason	 why;
-	const char		*skip_channel;	/* where a dead message died */
-	int			 failed;
-};
-
-/*
- * n random bytes as 2n hex digits (and a NUL): idempotency keys and link
- * tokens.  The bytes come from OpenSSL's generator a kilobyte at a time,
- * each used once and wiped as it is taken: one RAND_bytes call per
- * message cost more than the hex.
- */
-static void
-engine_random_hex(char *buf, size_t n)
-{
-	static unsigned char	 pool[1024];
-	static size_t		 left;
-	static const char	 hex[] = "0123456789abcdef";
-	unsigned char		*raw;
-	size_t			 i;
-
-	if (n > sizeof(pool))
-		fatalx("engine: %zu random bytes asked for", n);
-	if (left < n) {
-		if (RAND_bytes(pool, (int)sizeof(pool)) != 1)
-			fatalx("engine: no random bytes");
-		left = sizeof(pool);
-	}
-	raw = pool + sizeof(pool) - left;
-	for (i = 0; i < n; i++) {
-		buf[2 * i] = hex[raw[i] >> 4];
-		buf[2 * i + 1] = hex[raw[i] & 0xf];
-	}
-	buf[2 * n] = '\0';
-	explicit_bzero(raw, n);
-	left -= n;
-}
-
-/*
- * A message's idempotency key, "tn_" and 32 hex digits: the time in ms
- * (12 digits), then 80 random bits.  Keys made later sort later, so the
- * outbox's unique index on them grows at its end: a random key would
- * dirty a page anywhere in it at every insert, and a large outbox would
- * make each commit write many pages for a few rows.
- */
-static void
-engine_message_key(char key[36])
-{
-	snprintf(key, 16, "tn_%012llx",
-	    (unsigned long long)clock_now() & 0xffffffffffffULL);
-	engine_random_hex(key + 15, 10);
-}
-
-static int
-engine_outbox_insert(struct engine *e, const char *key, const char *incident,
-    int64_t obligation, const char *channel, const char *recipient,
-    const char *role, const char *body, int64_t deadline)
-{
-	int	rc;
-
-	rc = store_run(e->store, STMT_OUTBOX_INSERT, "titi" "tttt" "ii", key,
-	    clock_now(), incident, obligation, channel, recipient, role, body,
-	    clock_now(), deadline);
-	if (rc == 0)
-		e->notified++;
-	return (rc);
-}
-
-/*
- * A link that acknowledges the incident for this recipient: an unguessable
- * token bound to one incident, stored so the daemon can check it.  NULL
- * when the site has no public_url or the message is not about an incident.
- */
-static char *
-engine_ack_link(struct engine *e, const struct scope *s, const char *who)
-{
-	const char	*base = rules_site(e->rules)->public_url;
-	char		 token[33], *url;
-	size_t		 len;
-
-	if (base == NULL || s->inc == NULL)
-		return (NULL);
-	engine_random_hex(token, 16);
-	if (store_run(e->store, STMT_ACK_LINK_INSERT, "ttti", token,
-	    s->inc->key, who, clock_now()) != 0)
-		return (NULL);
-	len = strlen(base);
-	xasprintf(&url, "%.*s/ack/%s", (int)(len > 0 && base[len - 1] == '/' ?
-	    len - 1 : len), base, token);
-	return (url);
-}
-
-/*
- * One decision never tells the same recipient twice on the same channel
- * (SPEC §6), however many of its roles, grades or special periods name
- * them: the first message stands.  Returns 0 for a pair told already.
- */
-static int
-engine_tell_once(struct engine *e, const char *recipient, const char *channel)
-{
-	char	*pair;
-	int	 fresh;
-
-	xasprintf(&pair, "%s\036%s", recipient, channel);
-	if ((fresh = !names_has(&e->told, pair)))
-		names_add(&e->told, pair);
-	free(pair);
-	return (fresh);
-}
-
-static void
-engine_notify_one(const struct recipient *r, void *arg)
-{
-	struct notify_ctx	*n = arg;
-	struct engine		*e = n->e;
-	const struct scope	*s = n->s;
-	struct message_note	 note;
-	char			 key[36], at[CALENDAR_TIME_MAX], *link, *text;
-	char			*body;
-	int64_t			 now = clock_now();
-
-	if (n->failed || (n->skip_channel != NULL &&
-	    strcmp(r->channel, n->skip_channel) == 0))
-		return;
-	if (!engine_tell_once(e, r->id, r->channel))
-		return;
-	engine_message_key(key);
-	calendar_format(now, at, sizeof(at));
-	link = n->why != MESSAGE_UNDELIVERED ? engine_ack_link(e, s, r->id) :
-	    NULL;
-	text = engine_message(e, s, n->why, r, link);
-	memset(&note, 0, sizeof(note));
-	note.key = key;
-	note.reason = n->reason;
-	note.at = at;
-	note.incident = s->inc != NULL ? s->inc->key : NULL;
-	note.recurring = s->recurring;
-	note.unit = s->unit;
-	note.grade = s->inc != NULL ? s->inc->grade : 0;
-	note.procedure = s->procedure;
-	note.obligation = s->obligation;
-	note.policy = s->policy;
-	note.step = s->step;
-	note.role = n->role;
-	note.recipient = r->id;
-	note.recipient_name = r->name;
-	note.phone = r->phone;
-	note.channel = r->channel;
-	note.title = s->inc != NULL ? s->inc->title : NULL;
-	note.text = text;
-	note.ack_url = link;
-	note.mobiles = r->mobiles;
-	note.nmobiles = r->nmobiles;
-	body = message_note_json(&note);
-	free(text);
-	free(link);
-	if (engine_outbox_insert(e, key, s->inc != NULL ? s->inc->key : NULL,
-	    s->obligation_id, r->channel, r->id, n->role, body, now +
-	    rules_site(e->rules)->notify_deadline) != 0)
-		n->failed = 1;
-	free(body);
-	if (!n->failed && engine_emit(e, s, "notify", n->role, r->id,
-	    r->channel, json_pack("{s:s}", "reason", n->reason)) != 0)
-		n->failed = 1;
-}
-
-static int
-engine_notify(struct engine *e, const struct scope *s, const char *role,
-    const char *reason)
-{
-	struct notify_ctx	n;
-	int			why;
-
-	memset(&n, 0, sizeof(n));
-	n.e = e;
-	n.s = s;
-	n.role = role;
-	n.reason = reason;
-	if ((why = message_reason(reason)) < 0)
-		fatalx("engine: no message for reason \"%s\"", reason);
-	n.why = (enum message_reason)why;
-	if (s->undelivered != NULL)	/* tell of it some other way */
-		n.skip_channel = json_string_value(json_object_get(
-		    s->undelivered, "channel"));
-	if (org_resolve(e->rules, role, s->inc != NULL ? s->inc->category :
-	    NULL, clock_now(), engine_notify_one, &n) == 0)
-		log_warnx("engine: nobody to tell role=%s incident=%s", role,
-		    s->inc != NULL ? s->inc->key : "-");
-	return (n.failed ? -1 : 0);
-}
-
-static int
-engine_notify_all(struct engine *e, const struct scope *s,
-    const struct names *roles, const char *reason)
-{
-	size_t	i;
-
-	for (i = 0; i < roles->n; i++) {
-		if (engine_notify(e, s, roles->v[i], reason) != 0)
-			return (-1);
-	}
-	return (0);
-}
-
 /* The period carrying tag that is on at time t, or NULL. */
-static const char *
+const char *
 engine_period_active(struct engine *e, const char *tag, int64_t t)
 {
 	const struct period	*pe;
@@ -921,43 +466,6 @@ engine_period_active(struct engine *e, const char *tag, int64_t t)
 			return (pe->name);
 	}
 	return (NULL);
-}
-
-static void
-engine_count_one(const struct recipient *r, void *arg)
-{
-	(void)r;
-	(*(int *)arg)++;
-}
-
-/*
- * Tell the site's unmatched roles.  A role that reaches nobody at this
- * moment (the site does not map it, or its roster is empty) gives way to
- * the office, which is told once however many roles fall back to it.
- */
-static int
-engine_notify_unmatched(struct engine *e, const struct scope *s,
-    const char *category)
-{
-	const struct names	*want = &rules_site(e->rules)->unmatched;
-	struct names		 roles = { NULL, 0 };
-	const char		*role;
-	size_t			 i;
-	int			 n, rc;
-
-	for (i = 0; i < want->n; i++) {
-		n = 0;
-		role = want->v[i];
-		org_resolve(e->rules, role, category, clock_now(),
-		    engine_count_one, &n);
-		if (n == 0)
-			role = "office";
-		if (!names_has(&roles, role))
-			names_add(&roles, role);
-	}
-	rc = engine_notify_all(e, s, &roles, "unmatched");
-	names_free(&roles);
-	return (rc);
 }
 
 /*
@@ -1021,39 +529,6 @@ engine_unmatched_event(struct engine *e, const struct record *ev)
 	return (known ? 0 : engine_notify_unmatched(e, &s, NULL));
 }
 
-/* A rule failed on this event: keep the event, say so, tell the office. */
-static int
-engine_reject(struct engine *e, const struct scope *s, const char *procedure,
-    const struct record *ev, const char *cause)
-{
-	struct scope	 r = *s;
-
-	e->stats.rejected++;
-	log_warnx("engine: rule failed procedure=%s incident=%s reason=%s",
-	    procedure, ev->incident != NULL ? ev->incident : "-", cause);
-	r.procedure = procedure;
-	if (engine_emit(e, &r, "event.rejected", NULL, NULL, NULL,
-	    json_pack("{s:s, s:s?}", "reason", cause, "event", ev->id)) != 0)
-		return (-1);
-	return (engine_notify(e, &r, "office", "rejected"));
-}
-
-/* An event.rejected for each rule that failed on the event, in order. */
-static int
-engine_rejects(struct engine *e, const struct scope *s,
-    const struct record *ev, const struct match_set *set)
-{
-	size_t	i;
-	int	failed = 0;
-
-	for (i = 0; i < set->nfailed; i++) {
-		if (engine_reject(e, s, set->failed[i].procedure->name, ev,
-		    set->failed[i].cause) != 0)
-			failed = 1;
-	}
-	return (failed ? -1 : 0);
-}
-
 /* The grade the classify functions of procs give, or GRADE_NONE. */
 static int
 engine_classify(struct engine *e, const struct scope *s, json_t *procs,
@@ -1073,7 +548,7 @@ engine_classify(struct engine *e, const struct scope *s, json_t *procs,
 			n++;
 	}
 	grade = match_classify(mev, v, n, &set);
-	if (engine_rejects(e, s, ev, &set) != 0)
+	if (engine_notify_rejects(e, s, ev, &set) != 0)
 		*failed = 1;
 	match_set_clear(&set);
 	free(v);
@@ -1169,11 +644,11 @@ engine_set_obligation(struct engine *e, struct incident *inc,
 	    d->on_breach, clock_now(), due) != 0)
 		return (-1);
 	id = store_last_id(e->store);
-	scope_incident(&s, inc);
+	engine_scope_incident(&s, inc);
 	s.procedure = p->name;
 	s.obligation = d->id;
 	s.obligation_id = id;
-	extra = extra_time("due_at", due);
+	extra = engine_extra_time("due_at", due);
 	if (period != NULL)
 		json_object_set_new(extra, "period", json_string(period));
 	if (grade != GRADE_NONE)
@@ -1199,8 +674,8 @@ engine_obligation_begins(const struct obligation_def *d, int opening,
 	return (from == GRADE_NONE || from > d->grade);
 }
 
-static int
-engine_set_obligations(struct engine *e, struct incident *inc,
+int
+engine_obligations_set(struct engine *e, struct incident *inc,
     const struct procedure *p, int opening, int from)
 {
 	size_t	i;
@@ -1227,7 +702,7 @@ engine_grade_notify(struct engine *e, struct incident *inc, int grade)
 		p = rules_procedure_find(e->rules, json_string_value(name));
 		if (p == NULL || p->grades[grade].n == 0)
 			continue;
-		scope_incident(&s, inc);
+		engine_scope_incident(&s, inc);
 		s.procedure = p->name;
 		if (engine_notify_all(e, &s, &p->grades[grade], "graded") != 0)
 			return (-1);
@@ -1235,8 +710,8 @@ engine_grade_notify(struct engine *e, struct incident *inc, int grade)
 	return (0);
 }
 
-static int
-engine_open(struct engine *e, struct record *ev, struct match_event *mev,
+int
+engine_incident_open(struct engine *e, struct record *ev, struct match_event *mev,
     struct incident **incp)
 {
 	const struct procedure	*p;
@@ -1259,7 +734,7 @@ engine_open(struct engine *e, struct record *ev, struct match_event *mev,
 	inc->occurred_at = ev->occurred_at;
 	inc->procedures = procs = json_array();
 	*incp = inc;
-	scope_incident(&s, inc);
+	engine_scope_incident(&s, inc);
 
 	memset(&set, 0, sizeof(set));
 	match_procedures(mev, &set);
@@ -1269,7 +744,7 @@ engine_open(struct engine *e, struct record *ev, struct match_event *mev,
 	if (grade == GRADE_NONE)
 		grade = match_classify(mev, set.v, set.n, &set);
 	/* Rules that failed are rejected in call order, before any grade. */
-	if (engine_rejects(e, &s, ev, &set) != 0)
+	if (engine_notify_rejects(e, &s, ev, &set) != 0)
 		failed = 1;
 	match_set_clear(&set);
 	inc->grade = inc->worst_grade = grade;
@@ -1296,7 +771,7 @@ engine_open(struct engine *e, struct record *ev, struct match_event *mev,
 
 	json_array_foreach(procs, i, extra) {
 		p = rules_procedure_find(e->rules, json_string_value(extra));
-		scope_incident(&s, inc);
+		engine_scope_incident(&s, inc);
 		s.procedure = p->name;
 		if (engine_notify_all(e, &s, &p->on_open, "opened") != 0)
 			return (-1);
@@ -1308,7 +783,7 @@ engine_open(struct engine *e, struct record *ev, struct match_event *mev,
 				return (-1);
 		}
 		s.period = NULL;
-		if (engine_set_obligations(e, inc, p, 1, GRADE_NONE) != 0)
+		if (engine_obligations_set(e, inc, p, 1, GRADE_NONE) != 0)
 			return (-1);
 	}
 	if (inc->grade != GRADE_NONE &&
@@ -1317,18 +792,11 @@ engine_open(struct engine *e, struct record *ev, struct match_event *mev,
 	return (0);
 }
 
-static int
-engine_timers_cancel(struct engine *e, enum engine_timer kind, int64_t ref)
-{
-	return (store_run(e->store, STMT_TIMER_DELETE_REF, "di", (int)kind,
-	    ref));
-}
-
 /*
  * Stop the active escalations of one obligation (ref > 0) or incident.
  * Each keeps the step it reached: the board and the incident show it.
  */
-static int
+int
 engine_escalations_stop(struct engine *e, const char *incident,
     int64_t obligation)
 {
@@ -1359,7 +827,7 @@ engine_escalations_stop(struct engine *e, const char *incident,
 	return (rc);
 }
 
-static int
+int
 engine_obligation_close(struct engine *e, const struct obligation *o,
     const char *status, int64_t met_at, int64_t met_event)
 {
@@ -1410,8 +878,8 @@ engine_met_by(struct engine *e, const struct obligation *o)
  * Does this event meet any open obligation: the incident's, or with inc
  * NULL, the recurring reports its unit owes (a zero report meets them too).
  */
-static int
-engine_meet(struct engine *e, struct incident *inc, struct record *ev,
+int
+engine_obligation_meet(struct engine *e, struct incident *inc, struct record *ev,
     struct match_event *mev, int64_t seq)
 {
 	const struct match		 *m;
@@ -1423,18 +891,18 @@ engine_meet(struct engine *e, struct incident *inc, struct record *ev,
 	int				  rc = 0, late;
 	json_t				 *extra;
 
-	v = inc != NULL ? obligations_open(e, STMT_OBLIGATIONS_OPEN_BY_INCIDENT,
-	    inc->key, &n) : obligations_open(e, STMT_OBLIGATIONS_OPEN_BY_UNIT,
+	v = inc != NULL ? engine_obligations_open(e, STMT_OBLIGATIONS_OPEN_BY_INCIDENT,
+	    inc->key, &n) : engine_obligations_open(e, STMT_OBLIGATIONS_OPEN_BY_UNIT,
 	    ev->unit, &n);
 	for (i = 0; i < n && rc == 0; i++) {
 		if ((m = engine_met_by(e, v[i])) == NULL)
 			continue;
-		scope_obligation(&s, inc, v[i]);
+		engine_scope_obligation(&s, inc, v[i]);
 		switch (match_test(mev, m, &cause)) {
 		case 0:
 			continue;
 		case -1:
-			rc = engine_reject(e, &s, v[i]->procedure != NULL ?
+			rc = engine_notify_reject(e, &s, v[i]->procedure != NULL ?
 			    v[i]->procedure : v[i]->recurring, ev, cause);
 			free(cause);
 			continue;
@@ -1443,7 +911,7 @@ engine_meet(struct engine *e, struct incident *inc, struct record *ev,
 		met++;
 		rc = engine_obligation_close(e, v[i], late ? "late" : "met",
 		    now, seq);
-		extra = extra_time("due_at", v[i]->due_at);
+		extra = engine_extra_time("due_at", v[i]->due_at);
 		if (late)
 			json_object_set_new(extra, "late_s",
 			    json_integer((now - v[i]->due_at) / MSEC_PER_SEC));
@@ -1453,7 +921,7 @@ engine_meet(struct engine *e, struct incident *inc, struct record *ev,
 		else
 			json_decref(extra);
 	}
-	obligations_free(v, n);
+	engine_obligations_free(v, n);
 	if (rc == 0 && inc == NULL && met == 0)
 		rc = engine_unmatched_event(e, ev);
 	return (rc);
@@ -1470,7 +938,7 @@ engine_acknowledge(struct engine *e, struct incident *inc, const char *by)
 	struct scope	s;
 	int64_t		now = clock_now();
 
-	scope_incident(&s, inc);
+	engine_scope_incident(&s, inc);
 	if (inc->acked_at != 0) {
 		if (store_run(e->store, STMT_INCIDENT_TOUCH, "it", now,
 		    inc->key) != 0)
@@ -1499,26 +967,26 @@ engine_resolve(struct engine *e, struct incident *inc, const char *by)
 
 	if (inc->closed)
 		return (0);
-	v = obligations_open(e, STMT_OBLIGATIONS_OPEN_BY_INCIDENT, inc->key,
+	v = engine_obligations_open(e, STMT_OBLIGATIONS_OPEN_BY_INCIDENT, inc->key,
 	    &n);
 	for (i = 0; i < n && rc == 0; i++) {
 		missed = strcmp(v[i]->status, "breached") == 0;
 		rc = engine_obligation_close(e, v[i], missed ? "missed" :
 		    "cancelled", 0, 0);
-		scope_obligation(&s, inc, v[i]);
+		engine_scope_obligation(&s, inc, v[i]);
 		if (rc == 0)
 			rc = engine_emit(e, &s, missed ? "obligation.missed" :
 			    "obligation.cancelled", NULL, NULL, NULL,
 			    json_pack("{s:s}", "reason", "resolved"));
 	}
-	obligations_free(v, n);
+	engine_obligations_free(v, n);
 	if (rc != 0 || engine_escalations_stop(e, inc->key, 0) != 0 ||
 	    store_run(e->store, STMT_INCIDENT_RESOLVE, "iit", now, now,
 	    inc->key) != 0)
 		return (-1);
 	inc->closed = 1;
 	e->open_delta--;
-	scope_incident(&s, inc);
+	engine_scope_incident(&s, inc);
 	return (engine_emit(e, &s, "incident.resolved", NULL, NULL, NULL,
 	    json_pack("{s:s?}", "by", by)));
 }
@@ -1546,10 +1014,10 @@ engine_tighten(struct engine *e, struct incident *inc, struct obligation *o)
 	    engine_timers_cancel(e, TIMER_OBLIGATION_REMIND, o->id) != 0 ||
 	    engine_obligation_timers(e, d, o->id, due) != 0)
 		return (-1);
-	scope_obligation(&s, inc, o);
+	engine_scope_obligation(&s, inc, o);
 	s.due_at = due;
 	calendar_format(o->due_at, was, sizeof(was));
-	extra = extra_time("due_at", due);
+	extra = engine_extra_time("due_at", due);
 	json_object_set_new(extra, "was_due_at", json_string(was));
 	json_object_set_new(extra, "due_grade", json_integer(grade));
 	return (engine_emit(e, &s, "obligation.tightened", NULL, NULL, NULL,
@@ -1561,8 +1029,8 @@ engine_tighten(struct engine *e, struct incident *inc, struct obligation *o)
  * obligations of the grades newly reached begin, and pending ones with a
  * tighter deadline at this grade are brought forward.  Never loosened.
  */
-static int
-engine_grade_obligations(struct engine *e, struct incident *inc, int from)
+int
+engine_obligations_regrade(struct engine *e, struct incident *inc, int from)
 {
 	const struct procedure	 *p;
 	struct obligation	**v;
@@ -1570,14 +1038,14 @@ engine_grade_obligations(struct engine *e, struct incident *inc, int from)
 	size_t			  i, n;
 	int			  rc = 0;
 
-	v = obligations_open(e, STMT_OBLIGATIONS_OPEN_BY_INCIDENT, inc->key, &n);
+	v = engine_obligations_open(e, STMT_OBLIGATIONS_OPEN_BY_INCIDENT, inc->key, &n);
 	for (i = 0; i < n && rc == 0; i++)
 		rc = engine_tighten(e, inc, v[i]);
-	obligations_free(v, n);
+	engine_obligations_free(v, n);
 	json_array_foreach(inc->procedures, i, name) {
 		p = rules_procedure_find(e->rules, json_string_value(name));
 		if (rc == 0 && p != NULL)
-			rc = engine_set_obligations(e, inc, p, 0, from);
+			rc = engine_obligations_set(e, inc, p, 0, from);
 	}
 	return (rc);
 }
@@ -1590,7 +1058,7 @@ engine_regrade(struct engine *e, struct incident *inc, struct record *ev,
 	int		grade = ev->grade, failed = 0, old = inc->grade, raised;
 	int		worst = inc->worst_grade;
 
-	scope_incident(&s, inc);
+	engine_scope_incident(&s, inc);
 	if (grade == GRADE_NONE)
 		grade = engine_classify(e, &s, inc->procedures, mev, ev,
 		    &failed);
@@ -1617,11 +1085,11 @@ engine_regrade(struct engine *e, struct incident *inc, struct record *ev,
 		return (0);
 	if (engine_grade_notify(e, inc, grade) != 0)
 		return (-1);
-	return (engine_grade_obligations(e, inc, worst));
+	return (engine_obligations_regrade(e, inc, worst));
 }
 
-static int
-engine_apply(struct engine *e, struct incident *inc, struct record *ev,
+int
+engine_incident_apply(struct engine *e, struct incident *inc, struct record *ev,
     struct match_event *mev, int64_t seq)
 {
 	if (inc->closed)
@@ -1629,7 +1097,7 @@ engine_apply(struct engine *e, struct incident *inc, struct record *ev,
 		    clock_now(), inc->key));
 	if (engine_regrade(e, inc, ev, mev) != 0)
 		return (-1);
-	if (engine_meet(e, inc, ev, mev, seq) != 0)
+	if (engine_obligation_meet(e, inc, ev, mev, seq) != 0)
 		return (-1);
 	if (strcmp(ev->type, "ack") == 0)
 		return (engine_acknowledge(e, inc, ev->by));
@@ -1669,8 +1137,8 @@ engine_find_duplicate(struct engine *e, struct record *ev,
  * carry the same key, never a follow-up of the first: it is refused
  * loudly, so that no unit's report is silently merged into another's.
  */
-static int
-engine_may_touch(const struct names *units, const struct incident *inc,
+int
+engine_incident_may_touch(const struct names *units, const struct incident *inc,
     const struct record *ev, struct record_error *err)
 {
 	if (units != NULL && !names_has(units, inc->unit)) {
@@ -1719,9 +1187,9 @@ engine_submit(struct engine *e, struct record *ev, const struct names *units,
 	if (ev->incident != NULL) {
 		snprintf(res->incident, sizeof(res->incident), "%s",
 		    ev->incident);
-		inc = incident_load(e, ev->incident);
-		if (inc != NULL && !engine_may_touch(units, inc, ev, err)) {
-			incident_free(inc);
+		inc = engine_incident_load(e, ev->incident);
+		if (inc != NULL && !engine_incident_may_touch(units, inc, ev, err)) {
+			engine_incident_free(inc);
 			return (1);
 		}
 		if (inc == NULL && strcmp(ev->type, "report") != 0) {
@@ -1737,7 +1205,7 @@ engine_submit(struct engine *e, struct record *ev, const struct names *units,
 	    ev->occurred_at, body);
 	free(body);
 	if (rc != 0) {
-		incident_free(inc);
+		engine_incident_free(inc);
 		return (-1);
 	}
 	res->seq = store_last_id(e->store);
@@ -1747,18 +1215,18 @@ engine_submit(struct engine *e, struct record *ev, const struct names *units,
 	e->stats.events++;
 	mev = match_event_new(e->rules, ev);
 	if (ev->incident == NULL)
-		rc = engine_meet(e, NULL, ev, mev, res->seq);
+		rc = engine_obligation_meet(e, NULL, ev, mev, res->seq);
 	else if (inc == NULL) {
-		rc = engine_open(e, ev, mev, &inc);
+		rc = engine_incident_open(e, ev, mev, &inc);
 		if (rc == 0)
-			rc = engine_meet(e, inc, ev, mev, res->seq);
+			rc = engine_obligation_meet(e, inc, ev, mev, res->seq);
 	} else {
 		res->closed = inc->closed;
-		rc = engine_apply(e, inc, ev, mev, res->seq);
+		rc = engine_incident_apply(e, inc, ev, mev, res->seq);
 	}
 	metrics_observe(METRICS_RULES, match_event_usec(mev));
 	match_event_free(mev);
-	incident_free(inc);
+	engine_incident_free(inc);
 	return (rc == 0 ? 0 : -1);
 }
 
@@ -1767,7 +1235,7 @@ engine_submit(struct engine *e, struct record *ev, const struct names *units,
  * NULL for a recurring report) that are due, from step and repeats, and
  * set a timer for the next one.
  */
-static int
+int
 engine_escalation_run(struct engine *e, int64_t esc_id, const char *policy,
     int64_t started, int step, int repeats, const struct incident *inc,
     const struct obligation *o)
@@ -1784,7 +1252,7 @@ engine_escalation_run(struct engine *e, int64_t esc_id, const char *policy,
 		return (store_run(e->store, STMT_ESCALATION_UPDATE, "ddti", step,
 		    repeats, "stopped", esc_id));
 	}
-	scope_obligation(&s, inc, o);
+	engine_scope_obligation(&s, inc, o);
 	s.policy = pol->name;
 
 	for (;;) {
@@ -1834,8 +1302,8 @@ engine_escalation_run(struct engine *e, int64_t esc_id, const char *policy,
 }
 
 /* Take one step of escalation esc, or as many as are already due. */
-static int
-engine_escalate(struct engine *e, int64_t esc_id)
+int
+engine_escalation_step(struct engine *e, int64_t esc_id)
 {
 	sqlite3_stmt		*st;
 	struct obligation	*o = NULL;
@@ -1850,36 +1318,36 @@ engine_escalate(struct engine *e, int64_t esc_id)
 			sqlite3_reset(st);
 		return (0);
 	}
-	incident = dup_col(st, ESC_INCIDENT);
+	incident = engine_dup_col(st, ESC_INCIDENT);
 	obl = sqlite3_column_int64(st, ESC_OBLIGATION);
-	policy = dup_col(st, ESC_POLICY);
+	policy = engine_dup_col(st, ESC_POLICY);
 	started = sqlite3_column_int64(st, ESC_STARTED_AT);
 	step = sqlite3_column_int(st, ESC_STEP);
 	repeats = sqlite3_column_int(st, ESC_REPEATS);
-	state = dup_col(st, ESC_STATE);
+	state = engine_dup_col(st, ESC_STATE);
 	sqlite3_reset(st);
 
 	if (strcmp(state, "active") != 0)
 		goto out;
 	if (rules_policy_find(e->rules, policy) != NULL) {
-		inc = incident != NULL ? incident_load(e, incident) : NULL;
-		o = obligation_load(e, obl);
+		inc = incident != NULL ? engine_incident_load(e, incident) : NULL;
+		o = engine_obligation_load(e, obl);
 		if ((incident != NULL && inc == NULL) || o == NULL)
 			goto out;
 	}
 	rc = engine_escalation_run(e, esc_id, policy, started, step, repeats,
 	    inc, o);
 out:
-	incident_free(inc);
-	obligation_free(o);
+	engine_incident_free(inc);
+	engine_obligation_free(o);
 	free(policy);
 	free(incident);
 	free(state);
 	return (rc);
 }
 
-static int
-engine_breach(struct engine *e, struct obligation *o, int64_t due)
+int
+engine_obligation_breach(struct engine *e, struct obligation *o, int64_t due)
 {
 	struct incident	*inc = NULL;
 	struct scope	 s;
@@ -1890,13 +1358,13 @@ engine_breach(struct engine *e, struct obligation *o, int64_t due)
 	if (strcmp(o->status, "pending") != 0)
 		return (0);
 	if (o->incident != NULL &&
-	    (inc = incident_load(e, o->incident)) == NULL)
+	    (inc = engine_incident_load(e, o->incident)) == NULL)
 		return (0);
 	e->stats.breaches++;
-	scope_obligation(&s, inc, o);
+	engine_scope_obligation(&s, inc, o);
 	rc = store_run(e->store, STMT_OBLIGATION_SET_STATUS, "tnni",
 	    "breached", o->id);
-	extra = extra_time("due_at", o->due_at);
+	extra = engine_extra_time("due_at", o->due_at);
 	/* Due before the daemon started: it passed while we were down. */
 	if (due < e->recovered_at) {
 		json_object_set_new(extra, "late", json_true());
@@ -1920,12 +1388,12 @@ engine_breach(struct engine *e, struct obligation *o, int64_t due)
 			    o->on_breach, o->due_at, 0, 0, inc, o);
 	} else if (rc == 0 && o->owner != NULL)
 		rc = engine_notify(e, &s, o->owner, "breach");
-	incident_free(inc);
+	engine_incident_free(inc);
 	return (rc);
 }
 
-static int
-engine_remind(struct engine *e, struct obligation *o)
+int
+engine_obligation_remind(struct engine *e, struct obligation *o)
 {
 	struct incident	*inc;
 	struct scope	 s;
@@ -1934,27 +1402,27 @@ engine_remind(struct engine *e, struct obligation *o)
 	/* Past the due time (the daemon was down), the breach says it all. */
 	if (strcmp(o->status, "pending") != 0 || o->owner == NULL ||
 	    o->incident == NULL || clock_now() >= o->due_at ||
-	    (inc = incident_load(e, o->incident)) == NULL)
+	    (inc = engine_incident_load(e, o->incident)) == NULL)
 		return (0);
-	scope_obligation(&s, inc, o);
+	engine_scope_obligation(&s, inc, o);
 	rc = engine_emit(e, &s, "obligation.reminded", NULL, NULL, NULL,
-	    extra_time("due_at", o->due_at));
+	    engine_extra_time("due_at", o->due_at));
 	if (rc == 0)
 		rc = engine_notify(e, &s, o->owner, "remind");
-	incident_free(inc);
+	engine_incident_free(inc);
 	return (rc);
 }
 
 /* Closing time of a recurring report: unmet is missed (漏报). */
-static int
-engine_close(struct engine *e, struct obligation *o)
+int
+engine_recurring_close(struct engine *e, struct obligation *o)
 {
 	struct scope	s;
 
 	if (strcmp(o->status, "pending") != 0 &&
 	    strcmp(o->status, "breached") != 0)
 		return (0);
-	scope_obligation(&s, NULL, o);
+	engine_scope_obligation(&s, NULL, o);
 	if (engine_obligation_close(e, o, "missed", 0, 0) != 0)
 		return (-1);
 	return (engine_emit(e, &s, "obligation.missed", NULL, NULL, NULL,
@@ -2076,7 +1544,7 @@ engine_recurring_instances(struct engine *e, const struct recurring *rc,
 		s.unit = units.v[i];
 		s.obligation = rc->name;
 		s.obligation_id = id;
-		extra = extra_time("due_at", due);
+		extra = engine_extra_time("due_at", due);
 		if (from != 0) {	/* owed as in that period: say so */
 			calendar_format(from, at, sizeof(at));
 			json_object_set_new(extra, "units_from",
@@ -2094,7 +1562,7 @@ engine_recurring_instances(struct engine *e, const struct recurring *rc,
 	return (rc_);
 }
 
-static int
+int
 engine_recurring_open(struct engine *e, int64_t id)
 {
 	const struct recurring	*rc;
@@ -2109,7 +1577,7 @@ engine_recurring_open(struct engine *e, int64_t id)
 			sqlite3_reset(st);
 		return (0);
 	}
-	name = dup_col(st, 0);
+	name = engine_dup_col(st, 0);
 	day = sqlite3_column_int64(st, 1);
 	sqlite3_reset(st);
 	/* Gone from the rules: it sleeps until a reload brings it back. */
@@ -2205,20 +1673,20 @@ engine_fire(struct engine *e, int64_t id, int64_t due)
 	switch (kind) {
 	case TIMER_OBLIGATION_DUE:
 	case TIMER_OBLIGATION_REMIND:
-		if ((o = obligation_load(e, ref)) == NULL)
+		if ((o = engine_obligation_load(e, ref)) == NULL)
 			break;
-		rc = kind == TIMER_OBLIGATION_DUE ? engine_breach(e, o, at) :
-		    engine_remind(e, o);
-		obligation_free(o);
+		rc = kind == TIMER_OBLIGATION_DUE ? engine_obligation_breach(e, o, at) :
+		    engine_obligation_remind(e, o);
+		engine_obligation_free(o);
 		break;
 	case TIMER_OBLIGATION_CLOSE:
-		if ((o = obligation_load(e, ref)) == NULL)
+		if ((o = engine_obligation_load(e, ref)) == NULL)
 			break;
-		rc = engine_close(e, o);
-		obligation_free(o);
+		rc = engine_recurring_close(e, o);
+		engine_obligation_free(o);
 		break;
 	case TIMER_ESCALATION_STEP:
-		rc = engine_escalate(e, ref);
+		rc = engine_escalation_step(e, ref);
 		break;
 	case TIMER_RECURRING_OPEN:
 		rc = engine_recurring_open(e, ref);
@@ -2249,71 +1717,4 @@ engine_fire_due(struct engine *e, int64_t now, int max)
 		fired++;
 	}
 	return (fired);
-}
-
-/*
- * The outbox gave up on a notification on its channel (inside the
- * outbox's transaction).  With a fallback channel the same message goes
- * there, as a new row with its own key; without one the site's
- * undelivered_notify role hears of it on any other channel.  A message
- * about an undelivered message is never itself reported, so a dead
- * channel cannot start a loop.
- */
-int
-engine_undelivered(struct engine *e, const struct engine_undelivered *u)
-{
-	struct incident	*inc = NULL;
-	struct scope	 s;
-	json_t		*body, *copy, *via;
-	const char	*incident, *role, *recipient, *reason;
-	char		 key[36], *text;
-	int		 rc;
-
-	engine_decision_begin(e);
-	if ((body = json_loads(u->body, 0, NULL)) == NULL)
-		body = json_object();
-	incident = json_string_value(json_object_get(body, "incident"));
-	memset(&s, 0, sizeof(s));
-	if (incident != NULL && (inc = incident_load(e, incident)) != NULL)
-		scope_incident(&s, inc);
-	s.unit = json_string_value(json_object_get(body, "unit"));
-	s.recurring = json_string_value(json_object_get(body, "recurring"));
-	s.procedure = json_string_value(json_object_get(body, "procedure"));
-	s.obligation = json_string_value(json_object_get(body, "obligation"));
-	s.obligation_id = u->obligation;
-	s.undelivered = body;
-	s.undelivered_detail = u->detail;
-	role = json_string_value(json_object_get(body, "role"));
-	recipient = json_string_value(json_object_get(body, "recipient"));
-	reason = engine_json_text(body, "reason");
-	rc = engine_emit(e, &s, u->fallback != NULL ? "notification.fallback" :
-	    "notification.dead", role, recipient, u->channel, json_pack(
-	    "{s:s, s:s?, s:s?}", "key", engine_json_text(body, "key"),
-	    "error", u->detail, "fallback", u->fallback));
-	if (rc == 0 && u->fallback != NULL) {
-		copy = json_deep_copy(body);
-		engine_message_key(key);
-		json_object_set_new(copy, "key", json_string(key));
-		json_object_set_new(copy, "channel", json_string(u->fallback));
-		if ((via = json_object_get(copy, "via")) == NULL) {
-			via = json_array();
-			json_object_set_new(copy, "via", via);
-		}
-		json_array_append_new(via, json_string(u->channel));
-		text = jsonw_dumps(copy);
-		json_decref(copy);
-		rc = engine_outbox_insert(e, key, incident, u->obligation,
-		    u->fallback, recipient != NULL ? recipient : "", role,
-		    text, u->deadline);
-		free(text);
-		if (rc == 0)
-			rc = engine_emit(e, &s, "notify", role, recipient,
-			    u->fallback, json_pack("{s:s}", "reason",
-			    "fallback"));
-	} else if (rc == 0 && strcmp(reason, "undelivered") != 0)
-		rc = engine_notify(e, &s, rules_site(e->rules)->
-		    undelivered_notify, "undelivered");
-	json_decref(body);
-	incident_free(inc);
-	return (rc);
 }

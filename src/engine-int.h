@@ -1,0 +1,167 @@
+/*
+ * The engine's private header, for its own files only (everyone else uses
+ * engine.h): the engine's state, what it loads of an incident and of an
+ * obligation, what an action concerns, and the calls one concept makes
+ * into another.  A name says its file: engine_obligation_meet is in
+ * engine-obligation.c, engine_emit in engine.c.
+ */
+#ifndef ENGINE_INT_H
+#define ENGINE_INT_H
+
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "engine.h"
+#include "rules.h"
+#include "store.h"
+
+struct engine {
+	struct store		*store;
+	struct rules		*rules;
+	struct timer_heap	*timers;
+	engine_sink		 sink;
+	void			*sink_arg;
+
+	char			**pending;	/* actions awaiting commit */
+	size_t			  npending;
+	size_t			  request_mark;
+	int64_t			  recovered_at;	/* start-up: earlier is late */
+	uint64_t		  notified;	/* outbox rows this transaction */
+	struct names		  told;		/* "recipient\036channel" pairs
+						   this decision told */
+
+	/*
+	 * Open incidents, counted once at start-up and then kept: committed,
+	 * this transaction's change, and that change when the request under
+	 * way began (a refused request undoes its part).
+	 */
+	int64_t			  open;
+	int64_t			  open_delta;
+	int64_t			  open_mark;
+
+	struct engine_stats	  stats;
+};
+
+struct incident {
+	char		*key;
+	char		*unit;
+	char		*category;
+	char		*title;
+	json_t		*procedures;
+	int		 grade;
+	int		 worst_grade;
+	int		 closed;
+	int64_t		 opened_at;
+	int64_t		 occurred_at;
+	int64_t		 acked_at;
+};
+
+struct obligation {
+	int64_t		 id;
+	char		*incident;	/* NULL for a recurring report */
+	char		*recurring;
+	char		*unit;
+	char		*procedure;
+	char		*name;
+	char		*title;
+	char		*owner;
+	char		*on_breach;
+	char		*status;
+	int64_t		 set_at;
+	int64_t		 due_at;
+};
+
+/* What an action concerns; filled as far as it is known. */
+struct scope {
+	const struct incident	*inc;
+	const char		*recurring;
+	const char		*unit;
+	const char		*procedure;
+	const char		*obligation;
+	const char		*obligation_title;
+	int64_t			 obligation_id;
+	int64_t			 due_at;
+	const char		*policy;
+	int			 step;
+	const char		*period;	/* the special period, if any */
+	const json_t		*undelivered;	/* the dead message's body */
+	const char		*undelivered_detail;
+	const char		*title;		/* else the incident's or report's */
+};
+
+struct match_event;
+struct match_set;
+struct record;
+struct record_error;
+
+/* engine.c: the core */
+char		*engine_dup_col(sqlite3_stmt *, int);
+int		 engine_timer_add(struct engine *, int64_t, enum engine_timer,
+		     int64_t);
+int		 engine_timers_cancel(struct engine *, enum engine_timer,
+		     int64_t);
+void		 engine_decision_begin(struct engine *);
+void		 engine_scope_incident(struct scope *, const struct incident *);
+void		 engine_scope_obligation(struct scope *,
+		     const struct incident *, const struct obligation *);
+int		 engine_emit(struct engine *, const struct scope *,
+		     const char *, const char *, const char *, const char *,
+		     json_t *);
+json_t		*engine_extra_time(const char *, int64_t);
+const char	*engine_period_active(struct engine *, const char *, int64_t);
+
+/* engine-incident.c */
+void		 engine_incident_free(struct incident *);
+struct incident	*engine_incident_load(struct engine *, const char *);
+int		 engine_incident_open(struct engine *, struct record *,
+		     struct match_event *, struct incident **);
+int		 engine_incident_apply(struct engine *, struct incident *,
+		     struct record *, struct match_event *, int64_t);
+int		 engine_incident_may_touch(const struct names *,
+		     const struct incident *, const struct record *,
+		     struct record_error *);
+
+/* engine-obligation.c */
+void		 engine_obligation_free(struct obligation *);
+struct obligation *engine_obligation_load(struct engine *, int64_t);
+struct obligation **engine_obligations_open(struct engine *,
+		     enum store_stmt, const char *, size_t *);
+void		 engine_obligations_free(struct obligation **, size_t);
+int		 engine_obligations_set(struct engine *, struct incident *,
+		     const struct procedure *, int, int);
+int		 engine_obligations_regrade(struct engine *, struct incident *,
+		     int);
+int		 engine_obligation_close(struct engine *,
+		     const struct obligation *, const char *, int64_t, int64_t);
+int		 engine_obligation_meet(struct engine *, struct incident *,
+		     struct record *, struct match_event *, int64_t);
+int		 engine_obligation_breach(struct engine *, struct obligation *,
+		     int64_t);
+int		 engine_obligation_remind(struct engine *, struct obligation *);
+
+/* engine-escalation.c */
+int		 engine_escalations_stop(struct engine *, const char *,
+		     int64_t);
+int		 engine_escalation_run(struct engine *, int64_t, const char *,
+		     int64_t, int, int, const struct incident *,
+		     const struct obligation *);
+int		 engine_escalation_step(struct engine *, int64_t);
+
+/* engine-recurring.c */
+int		 engine_recurring_close(struct engine *, struct obligation *);
+int		 engine_recurring_open(struct engine *, int64_t);
+
+/* engine-notify.c */
+int		 engine_notify(struct engine *, const struct scope *,
+		     const char *, const char *);
+int		 engine_notify_all(struct engine *, const struct scope *,
+		     const struct names *, const char *);
+int		 engine_notify_unmatched(struct engine *, const struct scope *,
+		     const char *);
+int		 engine_notify_reject(struct engine *, const struct scope *,
+		     const char *, const struct record *, const char *);
+int		 engine_notify_rejects(struct engine *, const struct scope *,
+		     const struct record *, const struct match_set *);
+
+#endif

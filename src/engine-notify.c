@@ -1,0 +1,555 @@
+/*
+ * Who is told, and what they read.  A role resolves to recipients through
+ * the org; each recipient gets an outbox row, written beside the timeline
+ * action in the same transaction, with its idempotency key, the text of
+ * the nearest template and, for an incident, a link that acknowledges it.
+ * One decision tells a recipient once per channel.  Also here, as they are
+ * mostly telling: a rule that failed (event.rejected, the office told),
+ * the unmatched roles, and a notification the outbox gave up on (sent on
+ * its fallback channel, or another role told).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/rand.h>
+
+#include "calendar.h"
+#include "clock.h"
+#include "engine.h"
+#include "engine-int.h"
+#include "jsonw.h"
+#include "log.h"
+#include "match.h"
+#include "message.h"
+#include "org.h"
+#include "rules.h"
+#include "store.h"
+#include "tocsin.h"
+#include "xmalloc.h"
+
+static const char *engine_grade_names[] = {
+	"未定级", "特别重大", "重大", "较大", "一般",
+};
+
+static const char *
+engine_procedure_title(struct engine *e, const char *name)
+{
+	const struct procedure	*p;
+
+	if (name == NULL || (p = rules_procedure_find(e->rules, name)) == NULL)
+		return (NULL);
+	return (p->title != NULL ? p->title : p->name);
+}
+
+static const char *
+engine_json_text(const json_t *o, const char *key)
+{
+	const char	*v = json_string_value(json_object_get(o, key));
+
+	return (v != NULL ? v : "");
+}
+
+/* The nearest template for reason: step, obligation, procedure, site. */
+static const char *
+engine_template(struct engine *e, const struct scope *s,
+    enum message_reason reason)
+{
+	const struct policy		*pol;
+	const struct procedure		*p = NULL;
+	const struct recurring		*rc = NULL;
+	const struct messages		*m;
+	size_t				 i;
+
+	if (s->policy != NULL && s->step > 0 && reason == MESSAGE_ESCALATION &&
+	    (pol = rules_policy_find(e->rules, s->policy)) != NULL &&
+	    (size_t)s->step <= pol->nsteps &&
+	    pol->steps[s->step - 1].message != NULL)
+		return (pol->steps[s->step - 1].message);
+	if (s->procedure != NULL)
+		p = rules_procedure_find(e->rules, s->procedure);
+	for (i = 0; p != NULL && s->obligation != NULL &&
+	    i < p->nobligations; i++) {
+		m = &p->obligations[i].messages;
+		if (strcmp(p->obligations[i].id, s->obligation) == 0 &&
+		    m->v[reason] != NULL)
+			return (m->v[reason]);
+	}
+	if (p != NULL && p->messages.v[reason] != NULL)
+		return (p->messages.v[reason]);
+	if (s->recurring != NULL &&
+	    (rc = rules_recurring_find(e->rules, s->recurring)) != NULL &&
+	    rc->messages.v[reason] != NULL)
+		return (rc->messages.v[reason]);
+	m = &rules_site(e->rules)->messages;
+	if (m->v[reason] != NULL)
+		return (m->v[reason]);
+	return (message_default(reason));
+}
+
+/* What a template's placeholders stand for in one message. */
+struct message_ctx {
+	struct engine		*e;
+	const struct scope	*s;
+	const struct recipient	*r;
+	const char		*link;
+	char			 buf[CALENDAR_TIME_MAX + 32];
+};
+
+/* "1小时20分钟": how long ago t was, for a duty officer. */
+static void
+engine_format_late(int64_t ms, char *buf, size_t len)
+{
+	int64_t	m = ms / MSEC_PER_MIN, d = m / (24 * 60), h = m / 60 % 24;
+
+	m %= 60;
+	if (ms < MSEC_PER_MIN)
+		snprintf(buf, len, "不足1分钟");
+	else if (d > 0)
+		snprintf(buf, len, "%lld天%lld小时", (long long)d, (long long)h);
+	else if (h > 0)
+		snprintf(buf, len, "%lld小时%lld分钟", (long long)h,
+		    (long long)m);
+	else
+		snprintf(buf, len, "%lld分钟", (long long)m);
+}
+
+static const char *
+engine_message_value(const char *name, void *arg)
+{
+	static const char *colors[] = { "", "红色", "橙色", "黄色", "蓝色" };
+	struct message_ctx	*c = arg;
+	const struct scope	*s = c->s;
+	const struct incident	*inc = s->inc;
+	const struct recurring	*rc;
+	char			 t[CALENDAR_TIME_MAX];
+
+	if (strcmp(name, "title") == 0) {
+		if (s->title != NULL)
+			return (s->title);
+		if (inc != NULL)
+			return (inc->title != NULL ? inc->title : inc->key);
+		if (s->recurring != NULL && (rc = rules_recurring_find(
+		    c->e->rules, s->recurring)) != NULL && rc->title != NULL)
+			return (rc->title);
+		return (s->recurring);
+	}
+	if (strcmp(name, "incident") == 0)
+		return (inc != NULL ? inc->key : NULL);
+	if (strcmp(name, "unit") == 0)
+		return (s->unit);
+	if (strcmp(name, "category") == 0)
+		return (inc != NULL && inc->category != NULL ? inc->category :
+		    "未填写");
+	if (strcmp(name, "grade") == 0)
+		return (engine_grade_names[inc != NULL ? inc->grade : 0]);
+	if (strcmp(name, "color") == 0)
+		return (colors[inc != NULL ? inc->grade : 0]);
+	if (strcmp(name, "procedure") == 0) {
+		name = engine_procedure_title(c->e, s->procedure);
+		return (name != NULL ? name : "未匹配预案");
+	}
+	if (strcmp(name, "obligation") == 0)
+		return (s->obligation_title != NULL ? s->obligation_title :
+		    s->obligation);
+	if (strcmp(name, "due") == 0 && s->due_at != 0) {
+		/* "2026-03-02T11:00:00+08:00" -> "2026-03-02 11:00" */
+		calendar_format(s->due_at, t, sizeof(t));
+		snprintf(c->buf, sizeof(c->buf), "%.10s %.5s", t, t + 11);
+		return (c->buf);
+	}
+	if (strcmp(name, "late") == 0 && s->due_at != 0) {
+		engine_format_late(clock_now() - s->due_at, c->buf,
+		    sizeof(c->buf));
+		return (c->buf);
+	}
+	if (strcmp(name, "step") == 0 && s->step > 0) {
+		snprintf(c->buf, sizeof(c->buf), "%d", s->step);
+		return (c->buf);
+	}
+	if (strcmp(name, "period") == 0)
+		return (s->period);
+	if (strcmp(name, "recipient") == 0)
+		return (c->r->name);
+	if (strcmp(name, "ack_url") == 0)
+		return (c->link);
+	if (strcmp(name, "to") == 0)
+		return (engine_json_text(s->undelivered, "recipient_name"));
+	if (strcmp(name, "channel") == 0)
+		return (engine_json_text(s->undelivered, "channel"));
+	if (strcmp(name, "error") == 0)
+		return (s->undelivered_detail);
+	if (strcmp(name, "text") == 0)
+		return (engine_json_text(s->undelivered, "text"));
+	return (NULL);
+}
+
+/*
+ * The text one recipient reads.  A link to acknowledge goes where the
+ * template puts {ack_url}, or at the end when it does not say.
+ */
+static char *
+engine_message(struct engine *e, const struct scope *s,
+    enum message_reason reason, const struct recipient *r, const char *link)
+{
+	struct message_ctx	 c;
+	const char		*tmpl = engine_template(e, s, reason);
+	char			*text, *with_link;
+
+	memset(&c, 0, sizeof(c));
+	c.e = e;
+	c.s = s;
+	c.r = r;
+	c.link = link;
+	text = message_render(tmpl, engine_message_value, &c);
+	if (link == NULL || strstr(tmpl, "{ack_url}") != NULL)
+		return (text);
+	xasprintf(&with_link, "%s 收到请点击确认：%s", text, link);
+	free(text);
+	return (with_link);
+}
+
+struct notify_ctx {
+	struct engine		*e;
+	const struct scope	*s;
+	const char		*role;
+	const char		*reason;
+	enum message_reason	 why;
+	const char		*skip_channel;	/* where a dead message died */
+	int			 failed;
+};
+
+/*
+ * n random bytes as 2n hex digits (and a NUL): idempotency keys and link
+ * tokens.  The bytes come from OpenSSL's generator a kilobyte at a time,
+ * each used once and wiped as it is taken: one RAND_bytes call per
+ * message cost more than the hex.
+ */
+static void
+engine_random_hex(char *buf, size_t n)
+{
+	static unsigned char	 pool[1024];
+	static size_t		 left;
+	static const char	 hex[] = "0123456789abcdef";
+	unsigned char		*raw;
+	size_t			 i;
+
+	if (n > sizeof(pool))
+		fatalx("engine: %zu random bytes asked for", n);
+	if (left < n) {
+		if (RAND_bytes(pool, (int)sizeof(pool)) != 1)
+			fatalx("engine: no random bytes");
+		left = sizeof(pool);
+	}
+	raw = pool + sizeof(pool) - left;
+	for (i = 0; i < n; i++) {
+		buf[2 * i] = hex[raw[i] >> 4];
+		buf[2 * i + 1] = hex[raw[i] & 0xf];
+	}
+	buf[2 * n] = '\0';
+	explicit_bzero(raw, n);
+	left -= n;
+}
+
+/*
+ * A message's idempotency key, "tn_" and 32 hex digits: the time in ms
+ * (12 digits), then 80 random bits.  Keys made later sort later, so the
+ * outbox's unique index on them grows at its end: a random key would
+ * dirty a page anywhere in it at every insert, and a large outbox would
+ * make each commit write many pages for a few rows.
+ */
+static void
+engine_message_key(char key[36])
+{
+	snprintf(key, 16, "tn_%012llx",
+	    (unsigned long long)clock_now() & 0xffffffffffffULL);
+	engine_random_hex(key + 15, 10);
+}
+
+static int
+engine_outbox_insert(struct engine *e, const char *key, const char *incident,
+    int64_t obligation, const char *channel, const char *recipient,
+    const char *role, const char *body, int64_t deadline)
+{
+	int	rc;
+
+	rc = store_run(e->store, STMT_OUTBOX_INSERT, "titi" "tttt" "ii", key,
+	    clock_now(), incident, obligation, channel, recipient, role, body,
+	    clock_now(), deadline);
+	if (rc == 0)
+		e->notified++;
+	return (rc);
+}
+
+/*
+ * A link that acknowledges the incident for this recipient: an unguessable
+ * token bound to one incident, stored so the daemon can check it.  NULL
+ * when the site has no public_url or the message is not about an incident.
+ */
+static char *
+engine_ack_link(struct engine *e, const struct scope *s, const char *who)
+{
+	const char	*base = rules_site(e->rules)->public_url;
+	char		 token[33], *url;
+	size_t		 len;
+
+	if (base == NULL || s->inc == NULL)
+		return (NULL);
+	engine_random_hex(token, 16);
+	if (store_run(e->store, STMT_ACK_LINK_INSERT, "ttti", token,
+	    s->inc->key, who, clock_now()) != 0)
+		return (NULL);
+	len = strlen(base);
+	xasprintf(&url, "%.*s/ack/%s", (int)(len > 0 && base[len - 1] == '/' ?
+	    len - 1 : len), base, token);
+	return (url);
+}
+
+/*
+ * One decision never tells the same recipient twice on the same channel
+ * (SPEC §6), however many of its roles, grades or special periods name
+ * them: the first message stands.  Returns 0 for a pair told already.
+ */
+static int
+engine_tell_once(struct engine *e, const char *recipient, const char *channel)
+{
+	char	*pair;
+	int	 fresh;
+
+	xasprintf(&pair, "%s\036%s", recipient, channel);
+	if ((fresh = !names_has(&e->told, pair)))
+		names_add(&e->told, pair);
+	free(pair);
+	return (fresh);
+}
+
+static void
+engine_notify_one(const struct recipient *r, void *arg)
+{
+	struct notify_ctx	*n = arg;
+	struct engine		*e = n->e;
+	const struct scope	*s = n->s;
+	struct message_note	 note;
+	char			 key[36], at[CALENDAR_TIME_MAX], *link, *text;
+	char			*body;
+	int64_t			 now = clock_now();
+
+	if (n->failed || (n->skip_channel != NULL &&
+	    strcmp(r->channel, n->skip_channel) == 0))
+		return;
+	if (!engine_tell_once(e, r->id, r->channel))
+		return;
+	engine_message_key(key);
+	calendar_format(now, at, sizeof(at));
+	link = n->why != MESSAGE_UNDELIVERED ? engine_ack_link(e, s, r->id) :
+	    NULL;
+	text = engine_message(e, s, n->why, r, link);
+	memset(&note, 0, sizeof(note));
+	note.key = key;
+	note.reason = n->reason;
+	note.at = at;
+	note.incident = s->inc != NULL ? s->inc->key : NULL;
+	note.recurring = s->recurring;
+	note.unit = s->unit;
+	note.grade = s->inc != NULL ? s->inc->grade : 0;
+	note.procedure = s->procedure;
+	note.obligation = s->obligation;
+	note.policy = s->policy;
+	note.step = s->step;
+	note.role = n->role;
+	note.recipient = r->id;
+	note.recipient_name = r->name;
+	note.phone = r->phone;
+	note.channel = r->channel;
+	note.title = s->inc != NULL ? s->inc->title : NULL;
+	note.text = text;
+	note.ack_url = link;
+	note.mobiles = r->mobiles;
+	note.nmobiles = r->nmobiles;
+	body = message_note_json(&note);
+	free(text);
+	free(link);
+	if (engine_outbox_insert(e, key, s->inc != NULL ? s->inc->key : NULL,
+	    s->obligation_id, r->channel, r->id, n->role, body, now +
+	    rules_site(e->rules)->notify_deadline) != 0)
+		n->failed = 1;
+	free(body);
+	if (!n->failed && engine_emit(e, s, "notify", n->role, r->id,
+	    r->channel, json_pack("{s:s}", "reason", n->reason)) != 0)
+		n->failed = 1;
+}
+
+int
+engine_notify(struct engine *e, const struct scope *s, const char *role,
+    const char *reason)
+{
+	struct notify_ctx	n;
+	int			why;
+
+	memset(&n, 0, sizeof(n));
+	n.e = e;
+	n.s = s;
+	n.role = role;
+	n.reason = reason;
+	if ((why = message_reason(reason)) < 0)
+		fatalx("engine: no message for reason \"%s\"", reason);
+	n.why = (enum message_reason)why;
+	if (s->undelivered != NULL)	/* tell of it some other way */
+		n.skip_channel = json_string_value(json_object_get(
+		    s->undelivered, "channel"));
+	if (org_resolve(e->rules, role, s->inc != NULL ? s->inc->category :
+	    NULL, clock_now(), engine_notify_one, &n) == 0)
+		log_warnx("engine: nobody to tell role=%s incident=%s", role,
+		    s->inc != NULL ? s->inc->key : "-");
+	return (n.failed ? -1 : 0);
+}
+
+int
+engine_notify_all(struct engine *e, const struct scope *s,
+    const struct names *roles, const char *reason)
+{
+	size_t	i;
+
+	for (i = 0; i < roles->n; i++) {
+		if (engine_notify(e, s, roles->v[i], reason) != 0)
+			return (-1);
+	}
+	return (0);
+}
+
+static void
+engine_count_one(const struct recipient *r, void *arg)
+{
+	(void)r;
+	(*(int *)arg)++;
+}
+
+/*
+ * Tell the site's unmatched roles.  A role that reaches nobody at this
+ * moment (the site does not map it, or its roster is empty) gives way to
+ * the office, which is told once however many roles fall back to it.
+ */
+int
+engine_notify_unmatched(struct engine *e, const struct scope *s,
+    const char *category)
+{
+	const struct names	*want = &rules_site(e->rules)->unmatched;
+	struct names		 roles = { NULL, 0 };
+	const char		*role;
+	size_t			 i;
+	int			 n, rc;
+
+	for (i = 0; i < want->n; i++) {
+		n = 0;
+		role = want->v[i];
+		org_resolve(e->rules, role, category, clock_now(),
+		    engine_count_one, &n);
+		if (n == 0)
+			role = "office";
+		if (!names_has(&roles, role))
+			names_add(&roles, role);
+	}
+	rc = engine_notify_all(e, s, &roles, "unmatched");
+	names_free(&roles);
+	return (rc);
+}
+
+/* A rule failed on this event: keep the event, say so, tell the office. */
+int
+engine_notify_reject(struct engine *e, const struct scope *s, const char *procedure,
+    const struct record *ev, const char *cause)
+{
+	struct scope	 r = *s;
+
+	e->stats.rejected++;
+	log_warnx("engine: rule failed procedure=%s incident=%s reason=%s",
+	    procedure, ev->incident != NULL ? ev->incident : "-", cause);
+	r.procedure = procedure;
+	if (engine_emit(e, &r, "event.rejected", NULL, NULL, NULL,
+	    json_pack("{s:s, s:s?}", "reason", cause, "event", ev->id)) != 0)
+		return (-1);
+	return (engine_notify(e, &r, "office", "rejected"));
+}
+
+/* An event.rejected for each rule that failed on the event, in order. */
+int
+engine_notify_rejects(struct engine *e, const struct scope *s,
+    const struct record *ev, const struct match_set *set)
+{
+	size_t	i;
+	int	failed = 0;
+
+	for (i = 0; i < set->nfailed; i++) {
+		if (engine_notify_reject(e, s, set->failed[i].procedure->name, ev,
+		    set->failed[i].cause) != 0)
+			failed = 1;
+	}
+	return (failed ? -1 : 0);
+}
+
+/*
+ * The outbox gave up on a notification on its channel (inside the
+ * outbox's transaction).  With a fallback channel the same message goes
+ * there, as a new row with its own key; without one the site's
+ * undelivered_notify role hears of it on any other channel.  A message
+ * about an undelivered message is never itself reported, so a dead
+ * channel cannot start a loop.
+ */
+int
+engine_undelivered(struct engine *e, const struct engine_undelivered *u)
+{
+	struct incident	*inc = NULL;
+	struct scope	 s;
+	json_t		*body, *copy, *via;
+	const char	*incident, *role, *recipient, *reason;
+	char		 key[36], *text;
+	int		 rc;
+
+	engine_decision_begin(e);
+	if ((body = json_loads(u->body, 0, NULL)) == NULL)
+		body = json_object();
+	incident = json_string_value(json_object_get(body, "incident"));
+	memset(&s, 0, sizeof(s));
+	if (incident != NULL && (inc = engine_incident_load(e, incident)) != NULL)
+		engine_scope_incident(&s, inc);
+	s.unit = json_string_value(json_object_get(body, "unit"));
+	s.recurring = json_string_value(json_object_get(body, "recurring"));
+	s.procedure = json_string_value(json_object_get(body, "procedure"));
+	s.obligation = json_string_value(json_object_get(body, "obligation"));
+	s.obligation_id = u->obligation;
+	s.undelivered = body;
+	s.undelivered_detail = u->detail;
+	role = json_string_value(json_object_get(body, "role"));
+	recipient = json_string_value(json_object_get(body, "recipient"));
+	reason = engine_json_text(body, "reason");
+	rc = engine_emit(e, &s, u->fallback != NULL ? "notification.fallback" :
+	    "notification.dead", role, recipient, u->channel, json_pack(
+	    "{s:s, s:s?, s:s?}", "key", engine_json_text(body, "key"),
+	    "error", u->detail, "fallback", u->fallback));
+	if (rc == 0 && u->fallback != NULL) {
+		copy = json_deep_copy(body);
+		engine_message_key(key);
+		json_object_set_new(copy, "key", json_string(key));
+		json_object_set_new(copy, "channel", json_string(u->fallback));
+		if ((via = json_object_get(copy, "via")) == NULL) {
+			via = json_array();
+			json_object_set_new(copy, "via", via);
+		}
+		json_array_append_new(via, json_string(u->channel));
+		text = jsonw_dumps(copy);
+		json_decref(copy);
+		rc = engine_outbox_insert(e, key, incident, u->obligation,
+		    u->fallback, recipient != NULL ? recipient : "", role,
+		    text, u->deadline);
+		free(text);
+		if (rc == 0)
+			rc = engine_emit(e, &s, "notify", role, recipient,
+			    u->fallback, json_pack("{s:s}", "reason",
+			    "fallback"));
+	} else if (rc == 0 && strcmp(reason, "undelivered") != 0)
+		rc = engine_notify(e, &s, rules_site(e->rules)->
+		    undelivered_notify, "undelivered");
+	json_decref(body);
+	engine_incident_free(inc);
+	return (rc);
+}
