@@ -1,0 +1,248 @@
+/*
+ * Recurring reports (定期报告).  On each day a report falls on, every unit
+ * that owes it gets an obligation, due at the report's time and missed
+ * (漏报) when it closes unmet.  The units are a list or a rule's answer;
+ * when the rule fails, the units of the previous period are owed again.
+ * One timer per report opens its next period.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <lauxlib.h>
+
+#include "calendar.h"
+#include "clock.h"
+#include "engine.h"
+#include "engine-int.h"
+#include "log.h"
+#include "rules.h"
+#include "sandbox.h"
+#include "store.h"
+#include "tocsin.h"
+
+/* Closing time of a recurring report: unmet is missed (漏报). */
+int
+engine_recurring_close(struct engine *e, struct obligation *o)
+{
+	struct scope	s;
+
+	if (strcmp(o->status, "pending") != 0 &&
+	    strcmp(o->status, "breached") != 0)
+		return (0);
+	engine_scope_obligation(&s, NULL, o);
+	if (engine_obligation_close(e, o, "missed", 0, 0) != 0)
+		return (-1);
+	return (engine_emit(e, &s, "obligation.missed", NULL, NULL, NULL,
+	    json_pack("{s:s}", "reason", "closed")));
+}
+
+/*
+ * The units a recurring report is owed by: a list, or a rule's answer.
+ * When the rule fails, *cause says why (the caller frees it).
+ */
+static int
+engine_recurring_units(struct engine *e, const struct recurring *rc,
+    struct names *units, char **cause)
+{
+	lua_State	*L = sandbox_state(rules_sandbox(e->rules));
+	lua_Integer	 i, n;
+
+	if (rc->units_ref == LUA_NOREF) {
+		for (i = 0; i < (lua_Integer)rc->units.n; i++)
+			names_add(units, rc->units.v[i]);
+		return (0);
+	}
+	lua_rawgeti(L, LUA_REGISTRYINDEX, rc->units_ref);
+	if (sandbox_pcall(rules_sandbox(e->rules), 0, 1, cause) != 0) {
+		log_warnx("engine: recurring units failed recurring=%s "
+		    "reason=%s", rc->name, *cause);
+		return (-1);
+	}
+	n = lua_istable(L, -1) ? (lua_Integer)lua_rawlen(L, -1) : 0;
+	for (i = 1; i <= n; i++) {
+		lua_rawgeti(L, -1, i);
+		if (lua_type(L, -1) == LUA_TSTRING)
+			names_add(units, lua_tostring(L, -1));
+		lua_pop(L, 1);
+	}
+	lua_pop(L, 1);
+	return (0);
+}
+
+/*
+ * The units function of rc failed for the period due at due.  What was
+ * owed must not vanish from the 漏报 ledger, so the units owed in the
+ * latest earlier period of the same report are owed again (*from: its
+ * due time, 0 if there was none); the failure is an event.rejected naming
+ * the recurring report, and the office is told, as for any rule failure.
+ */
+static int
+engine_recurring_fallback(struct engine *e, const struct recurring *rc,
+    int64_t due, const char *cause, struct names *units, int64_t *from)
+{
+	sqlite3_stmt	*st;
+	struct scope	 s;
+	json_t		*extra, *list;
+	char		 at[CALENDAR_TIME_MAX];
+	int		 step;
+	size_t		 i;
+
+	*from = 0;
+	st = store_stmt(e->store, STMT_RECURRING_PREVIOUS_UNITS, "ti",
+	    rc->name, due);
+	while ((step = store_step(e->store, st)) == SQLITE_ROW) {
+		names_add(units, store_column_text(st, 0));
+		*from = sqlite3_column_int64(st, 1);
+	}
+	if (st != NULL)
+		sqlite3_reset(st);
+	if (step != SQLITE_DONE)
+		return (-1);
+	e->stats.rejected++;
+	memset(&s, 0, sizeof(s));
+	s.recurring = rc->name;
+	s.obligation = rc->name;
+	extra = json_pack("{s:s}", "reason", cause != NULL ? cause :
+	    "the units function failed");
+	if (*from != 0) {
+		calendar_format(*from, at, sizeof(at));
+		list = json_array();
+		for (i = 0; i < units->n; i++)
+			json_array_append_new(list, json_string(units->v[i]));
+		json_object_set_new(extra, "fallback", json_string(
+		    "previous-period"));
+		json_object_set_new(extra, "units_from", json_string(at));
+		json_object_set_new(extra, "units", list);
+	} else
+		json_object_set_new(extra, "fallback", json_string("none"));
+	if (engine_emit(e, &s, "event.rejected", NULL, NULL, NULL, extra) != 0)
+		return (-1);
+	return (engine_notify(e, &s, "office", "rejected"));
+}
+
+/* One period of a recurring report opens: an obligation per unit. */
+static int
+engine_recurring_instances(struct engine *e, const struct recurring *rc,
+    int64_t day)
+{
+	struct names	units = { NULL, 0 };
+	struct scope	s;
+	int64_t		due = day + rc->at, close = day + rc->close, id;
+	int64_t		from = 0;
+	json_t		*extra;
+	char		*cause = NULL, at[CALENDAR_TIME_MAX];
+	size_t		i;
+	int		rc_ = 0;
+
+	if (engine_recurring_units(e, rc, &units, &cause) != 0) {
+		rc_ = engine_recurring_fallback(e, rc, due, cause, &units,
+		    &from);
+		free(cause);
+	}
+	for (i = 0; i < units.n && rc_ == 0; i++) {
+		rc_ = store_run(e->store, STMT_OBLIGATION_INSERT, "ntt" "nt"
+		    "ttt" "iii", rc->name, units.v[i], rc->name, rc->title,
+		    rc->owner, rc->on_breach, clock_now(), due, close);
+		if (rc_ != 0)
+			break;
+		id = store_last_id(e->store);
+		memset(&s, 0, sizeof(s));
+		s.recurring = rc->name;
+		s.unit = units.v[i];
+		s.obligation = rc->name;
+		s.obligation_id = id;
+		extra = engine_extra_time("due_at", due);
+		if (from != 0) {	/* owed as in that period: say so */
+			calendar_format(from, at, sizeof(at));
+			json_object_set_new(extra, "units_from",
+			    json_string(at));
+		}
+		rc_ = engine_emit(e, &s, "obligation.set", NULL, NULL, NULL,
+		    extra);
+		if (rc_ == 0)
+			rc_ = engine_timer_add(e, due, TIMER_OBLIGATION_DUE, id);
+		if (rc_ == 0)
+			rc_ = engine_timer_add(e, close, TIMER_OBLIGATION_CLOSE,
+			    id);
+	}
+	names_free(&units);
+	return (rc_);
+}
+
+int
+engine_recurring_open(struct engine *e, int64_t id)
+{
+	const struct recurring	*rc;
+	sqlite3_stmt		*st;
+	char			*name;
+	int64_t			 day, next;
+	int			 rc_ = 0;
+
+	st = store_stmt(e->store, STMT_RECURRING_GET, "i", id);
+	if (store_step(e->store, st) != SQLITE_ROW) {
+		if (st != NULL)
+			sqlite3_reset(st);
+		return (0);
+	}
+	name = engine_dup_col(st, 0);
+	day = sqlite3_column_int64(st, 1);
+	sqlite3_reset(st);
+	/* Gone from the rules: it sleeps until a reload brings it back. */
+	if ((rc = rules_recurring_find(e->rules, name)) != NULL) {
+		if (rc->weekday == 0 || calendar_weekday(day) == rc->weekday)
+			rc_ = engine_recurring_instances(e, rc, day);
+		next = calendar_next_day_start(day);
+		if (rc_ == 0)
+			rc_ = store_run(e->store, STMT_RECURRING_SET_NEXT, "ii",
+			    next, id);
+		if (rc_ == 0)
+			rc_ = engine_timer_add(e, next, TIMER_RECURRING_OPEN, id);
+	}
+	free(name);
+	return (rc_);
+}
+
+/*
+ * Make sure every recurring report of the rules has its next period
+ * scheduled.  A new one starts today if today's due time is still ahead,
+ * else tomorrow.  Runs inside the caller's transaction.
+ */
+int
+engine_sync_recurring(struct engine *e)
+{
+	const struct recurring	*rc;
+	sqlite3_stmt		*st;
+	int64_t			 now = clock_now(), first, id, next;
+	size_t			 i, n = rules_recurring_count(e->rules);
+	int			 found, rc_;
+
+	for (i = 0; i < n; i++) {
+		rc = rules_recurring(e->rules, i);
+		st = store_stmt(e->store, STMT_RECURRING_FIND, "t", rc->name);
+		found = store_step(e->store, st) == SQLITE_ROW;
+		id = found ? sqlite3_column_int64(st, 0) : 0;
+		next = found ? sqlite3_column_int64(st, 1) : 0;
+		if (st != NULL)
+			sqlite3_reset(st);
+		if (!found) {
+			first = calendar_day_start(now);
+			if (now >= first + rc->at)
+				first = calendar_next_day_start(now);
+			if (store_run(e->store, STMT_RECURRING_INSERT, "ti",
+			    rc->name, first) != 0)
+				return (-1);
+			if (engine_timer_add(e, first, TIMER_RECURRING_OPEN,
+			    store_last_id(e->store)) != 0)
+				return (-1);
+			continue;
+		}
+		st = store_stmt(e->store, STMT_TIMER_FIND_REF, "di",
+		    (int)TIMER_RECURRING_OPEN, id);
+		rc_ = store_step(e->store, st);
+		if (st != NULL)
+			sqlite3_reset(st);
+		if (rc_ == SQLITE_DONE && engine_timer_add(e, next,
+		    TIMER_RECURRING_OPEN, id) != 0)
+			return (-1);
+	}
+	return (0);
+}
