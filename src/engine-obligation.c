@@ -1,0 +1,505 @@
+/*
+ * Obligations: what an incident's procedures, or a recurring report, owe
+ * and by when.  One is set when its incident opens or reaches its grade,
+ * met by an event that matches, brought forward when a graver grade asks
+ * for less time, reminded of before it falls due and breached when it
+ * does (its escalation starts, or its owner is told).
+ *
+ * Obligation states: pending -> met | breached; breached -> late (met after
+ * its due time) | missed (never met before the incident closed); pending ->
+ * cancelled when the incident is resolved.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "calendar.h"
+#include "clock.h"
+#include "engine.h"
+#include "engine-int.h"
+#include "match.h"
+#include "rules.h"
+#include "store.h"
+#include "tocsin.h"
+#include "xmalloc.h"
+
+void
+engine_obligation_free(struct obligation *o)
+{
+	if (o == NULL)
+		return;
+	free(o->incident);
+	free(o->recurring);
+	free(o->unit);
+	free(o->procedure);
+	free(o->name);
+	free(o->title);
+	free(o->owner);
+	free(o->on_breach);
+	free(o->status);
+	free(o);
+}
+
+static struct obligation *
+obligation_from_row(sqlite3_stmt *st)
+{
+	struct obligation	*o;
+
+	o = xcalloc(1, sizeof(*o));
+	o->id = sqlite3_column_int64(st, OBL_ID);
+	o->incident = engine_dup_col(st, OBL_INCIDENT);
+	o->recurring = engine_dup_col(st, OBL_RECURRING);
+	o->unit = engine_dup_col(st, OBL_UNIT);
+	o->procedure = engine_dup_col(st, OBL_PROCEDURE);
+	o->name = engine_dup_col(st, OBL_NAME);
+	o->title = engine_dup_col(st, OBL_TITLE);
+	o->owner = engine_dup_col(st, OBL_OWNER);
+	o->on_breach = engine_dup_col(st, OBL_ON_BREACH);
+	o->status = engine_dup_col(st, OBL_STATUS);
+	o->set_at = sqlite3_column_int64(st, OBL_SET_AT);
+	o->due_at = sqlite3_column_int64(st, OBL_DUE_AT);
+	return (o);
+}
+
+struct obligation *
+engine_obligation_load(struct engine *e, int64_t id)
+{
+	sqlite3_stmt		*st;
+	struct obligation	*o = NULL;
+
+	st = store_stmt(e->store, STMT_OBLIGATION_GET, "i", id);
+	if (store_step(e->store, st) == SQLITE_ROW)
+		o = obligation_from_row(st);
+	if (st != NULL)
+		sqlite3_reset(st);
+	return (o);
+}
+
+/*
+ * The open obligations of an incident (or, for which = BY_UNIT, a unit's
+ * recurring ones), read out before any is changed.
+ */
+struct obligation **
+engine_obligations_open(struct engine *e, enum store_stmt which, const char *key,
+    size_t *n)
+{
+	sqlite3_stmt		 *st;
+	struct obligation	**v = NULL;
+
+	*n = 0;
+	st = store_stmt(e->store, which, "t", key);
+	while (store_step(e->store, st) == SQLITE_ROW) {
+		v = xreallocarray(v, *n + 1, sizeof(*v));
+		v[(*n)++] = obligation_from_row(st);
+	}
+	if (st != NULL)
+		sqlite3_reset(st);
+	return (v);
+}
+
+void
+engine_obligations_free(struct obligation **v, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		engine_obligation_free(v[i]);
+	free(v);
+}
+
+/*
+ * When an obligation of inc falls due: its own duration from its base,
+ * or a tighter one for a special period now on (特防期, *period says
+ * which) or for the worst grade the incident has reached (*grade).  The
+ * base is the incident's opening or occurrence, or for from = "graded"
+ * the moment the obligation began: when the incident reached its grade.
+ */
+static int64_t
+engine_obligation_due(struct engine *e, const struct incident *inc,
+    const struct obligation_def *d, int64_t began, const char **period,
+    int *grade)
+{
+	const struct calendar	*cal = rules_calendar(e->rules);
+	const char		*name;
+	int64_t			 base, due, alt;
+	size_t			 i;
+	int			 g;
+
+	*period = NULL;
+	*grade = GRADE_NONE;
+	switch (d->from) {
+	case FROM_OCCURRED:
+		base = inc->occurred_at;
+		break;
+	case FROM_GRADED:
+		base = began;
+		break;
+	default:
+		base = inc->opened_at;
+		break;
+	}
+	due = calendar_add(cal, base, &d->due);
+	for (i = 0; i < d->due_in_tags.n; i++) {
+		if ((name = engine_period_active(e, d->due_in_tags.v[i],
+		    clock_now())) == NULL)
+			continue;
+		if ((alt = calendar_add(cal, base, &d->due_in[i])) < due) {
+			due = alt;
+			*period = name;
+		}
+	}
+	for (g = inc->worst_grade; g != GRADE_NONE && g <= GRADE_MAX; g++) {
+		if ((d->due_by_grade_set & (1U << g)) == 0)
+			continue;
+		if ((alt = calendar_add(cal, base, &d->due_by_grade[g])) <
+		    due) {
+			due = alt;
+			*period = NULL;
+			*grade = g;
+		}
+	}
+	return (due);
+}
+
+/* The due timer and the reminders of obligation id, due at due. */
+static int
+engine_obligation_timers(struct engine *e, const struct obligation_def *d,
+    int64_t id, int64_t due)
+{
+	int64_t	at;
+	size_t	i;
+
+	if (engine_timer_add(e, due, TIMER_OBLIGATION_DUE, id) != 0)
+		return (-1);
+	for (i = 0; i < d->nremind; i++) {
+		at = due - d->remind[i].value;
+		if (at > clock_now() && engine_timer_add(e, at,
+		    TIMER_OBLIGATION_REMIND, id) != 0)
+			return (-1);
+	}
+	return (0);
+}
+
+static int
+engine_set_obligation(struct engine *e, struct incident *inc,
+    const struct procedure *p, const struct obligation_def *d)
+{
+	struct scope	 s;
+	int64_t		 due, id;
+	const char	*period;
+	json_t		*extra;
+	int		 grade;
+
+	due = engine_obligation_due(e, inc, d, clock_now(), &period, &grade);
+	if (store_run(e->store, STMT_OBLIGATION_INSERT, "tnttt" "ttt" "iin",
+	    inc->key, inc->unit, p->name, d->id, d->title, d->owner,
+	    d->on_breach, clock_now(), due) != 0)
+		return (-1);
+	id = store_last_id(e->store);
+	engine_scope_incident(&s, inc);
+	s.procedure = p->name;
+	s.obligation = d->id;
+	s.obligation_id = id;
+	extra = engine_extra_time("due_at", due);
+	if (period != NULL)
+		json_object_set_new(extra, "period", json_string(period));
+	if (grade != GRADE_NONE)
+		json_object_set_new(extra, "due_grade", json_integer(grade));
+	if (engine_emit(e, &s, "obligation.set", NULL, NULL, NULL, extra) != 0)
+		return (-1);
+	return (engine_obligation_timers(e, d, id, due));
+}
+
+/*
+ * Does d begin now?  An obligation of grade 0 begins when the incident
+ * opens; one of grade g when the incident's worst grade first becomes g or
+ * worse: `from` is the worst grade before (GRADE_NONE if none), `to` now.
+ */
+static int
+engine_obligation_begins(const struct obligation_def *d, int opening,
+    int from, int to)
+{
+	if (d->grade == 0)
+		return (opening);
+	if (to == GRADE_NONE || to > d->grade)
+		return (0);		/* not that grave (yet) */
+	return (from == GRADE_NONE || from > d->grade);
+}
+
+int
+engine_obligations_set(struct engine *e, struct incident *inc,
+    const struct procedure *p, int opening, int from)
+{
+	size_t	i;
+
+	for (i = 0; i < p->nobligations; i++) {
+		if (!engine_obligation_begins(&p->obligations[i], opening, from,
+		    inc->worst_grade))
+			continue;
+		if (engine_set_obligation(e, inc, p, &p->obligations[i]) != 0)
+			return (-1);
+	}
+	return (0);
+}
+
+int
+engine_obligation_close(struct engine *e, const struct obligation *o,
+    const char *status, int64_t met_at, int64_t met_event)
+{
+	if (met_at != 0) {
+		if (store_run(e->store, STMT_OBLIGATION_SET_STATUS, "tiii",
+		    status, met_at, met_event, o->id) != 0)
+			return (-1);
+	} else if (store_run(e->store, STMT_OBLIGATION_SET_STATUS, "tnni",
+	    status, o->id) != 0)
+		return (-1);
+	if (engine_timers_cancel(e, TIMER_OBLIGATION_DUE, o->id) != 0 ||
+	    engine_timers_cancel(e, TIMER_OBLIGATION_REMIND, o->id) != 0 ||
+	    engine_timers_cancel(e, TIMER_OBLIGATION_CLOSE, o->id) != 0)
+		return (-1);
+	return (engine_escalations_stop(e, NULL, o->id));
+}
+
+static const struct obligation_def *
+engine_obligation_def(struct engine *e, const struct obligation *o)
+{
+	const struct procedure	*p;
+	size_t			 i;
+
+	if (o->procedure == NULL ||
+	    (p = rules_procedure_find(e->rules, o->procedure)) == NULL)
+		return (NULL);
+	for (i = 0; i < p->nobligations; i++) {
+		if (strcmp(p->obligations[i].id, o->name) == 0)
+			return (&p->obligations[i]);
+	}
+	return (NULL);
+}
+
+/* What meets o: its procedure obligation's or its recurring's met_by. */
+static const struct match *
+engine_met_by(struct engine *e, const struct obligation *o)
+{
+	const struct obligation_def	*d;
+	const struct recurring		*rc;
+
+	if (o->recurring != NULL)
+		return ((rc = rules_recurring_find(e->rules, o->recurring)) !=
+		    NULL ? &rc->met_by : NULL);
+	return ((d = engine_obligation_def(e, o)) != NULL ? &d->met_by : NULL);
+}
+
+/*
+ * An event of no incident met nothing its unit owes.  It is recorded as
+ * event.unmatched; the unmatched roles hear of it only when the unit has
+ * never owed a recurring report (a misspelt unit id files for nobody while
+ * the real unit is chased): a report filed twice, or after its close, is
+ * in the ledger already and tells nobody again.
+ */
+static int
+engine_unmatched_event(struct engine *e, const struct record *ev)
+{
+	sqlite3_stmt	*st;
+	struct scope	 s;
+	json_t		*extra;
+	int		 rc, known;
+
+	st = store_stmt(e->store, STMT_UNIT_OWES_RECURRING, "t", ev->unit);
+	rc = store_step(e->store, st);
+	if (st != NULL)
+		sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return (-1);
+	known = rc == SQLITE_ROW;
+	memset(&s, 0, sizeof(s));
+	s.unit = ev->unit;
+	s.title = json_string_value(json_object_get(ev->json, "title"));
+	if (s.title == NULL)
+		s.title = ev->type;
+	extra = json_pack("{s:s, s:s}", "reason", known ? "no open obligation "
+	    "of the unit" : "unknown unit: it owes no recurring report",
+	    "type", ev->type);
+	if (ev->id != NULL)
+		json_object_set_new(extra, "event", json_string(ev->id));
+	if (engine_emit(e, &s, "event.unmatched", NULL, NULL, NULL, extra) != 0)
+		return (-1);
+	return (known ? 0 : engine_notify_unmatched(e, &s, NULL));
+}
+
+/*
+ * Does this event meet any open obligation: the incident's, or with inc
+ * NULL, the recurring reports its unit owes (a zero report meets them too).
+ */
+int
+engine_obligation_meet(struct engine *e, struct incident *inc, struct record *ev,
+    struct match_event *mev, int64_t seq)
+{
+	const struct match		 *m;
+	struct obligation		**v;
+	struct scope			  s;
+	size_t				  n, i, met = 0;
+	int64_t				  now = clock_now();
+	char				 *cause;
+	int				  rc = 0, late;
+	json_t				 *extra;
+
+	v = inc != NULL ? engine_obligations_open(e, STMT_OBLIGATIONS_OPEN_BY_INCIDENT,
+	    inc->key, &n) : engine_obligations_open(e, STMT_OBLIGATIONS_OPEN_BY_UNIT,
+	    ev->unit, &n);
+	for (i = 0; i < n && rc == 0; i++) {
+		if ((m = engine_met_by(e, v[i])) == NULL)
+			continue;
+		engine_scope_obligation(&s, inc, v[i]);
+		switch (match_test(mev, m, &cause)) {
+		case 0:
+			continue;
+		case -1:
+			rc = engine_notify_reject(e, &s, v[i]->procedure != NULL ?
+			    v[i]->procedure : v[i]->recurring, ev, cause);
+			free(cause);
+			continue;
+		}
+		late = now > v[i]->due_at;
+		met++;
+		rc = engine_obligation_close(e, v[i], late ? "late" : "met",
+		    now, seq);
+		extra = engine_extra_time("due_at", v[i]->due_at);
+		if (late)
+			json_object_set_new(extra, "late_s",
+			    json_integer((now - v[i]->due_at) / MSEC_PER_SEC));
+		if (rc == 0)
+			rc = engine_emit(e, &s, late ? "obligation.late" :
+			    "obligation.met", NULL, NULL, NULL, extra);
+		else
+			json_decref(extra);
+	}
+	engine_obligations_free(v, n);
+	if (rc == 0 && inc == NULL && met == 0)
+		rc = engine_unmatched_event(e, ev);
+	return (rc);
+}
+
+/* A pending obligation whose grade now asks for less time falls due sooner. */
+static int
+engine_tighten(struct engine *e, struct incident *inc, struct obligation *o)
+{
+	const struct obligation_def	*d = engine_obligation_def(e, o);
+	struct scope			 s;
+	const char			*period;
+	int64_t				 due;
+	json_t				*extra;
+	char				 was[CALENDAR_TIME_MAX];
+	int				 grade;
+
+	if (d == NULL || d->due_by_grade_set == 0 ||
+	    strcmp(o->status, "pending") != 0)
+		return (0);
+	due = engine_obligation_due(e, inc, d, o->set_at, &period, &grade);
+	if (due >= o->due_at)
+		return (0);
+	if (store_run(e->store, STMT_OBLIGATION_SET_DUE, "ii", due, o->id) != 0
+	    || engine_timers_cancel(e, TIMER_OBLIGATION_DUE, o->id) != 0 ||
+	    engine_timers_cancel(e, TIMER_OBLIGATION_REMIND, o->id) != 0 ||
+	    engine_obligation_timers(e, d, o->id, due) != 0)
+		return (-1);
+	engine_scope_obligation(&s, inc, o);
+	s.due_at = due;
+	calendar_format(o->due_at, was, sizeof(was));
+	extra = engine_extra_time("due_at", due);
+	json_object_set_new(extra, "was_due_at", json_string(was));
+	json_object_set_new(extra, "due_grade", json_integer(grade));
+	return (engine_emit(e, &s, "obligation.tightened", NULL, NULL, NULL,
+	    extra));
+}
+
+/*
+ * The incident's worst grade went from `from` to inc->worst_grade: the
+ * obligations of the grades newly reached begin, and pending ones with a
+ * tighter deadline at this grade are brought forward.  Never loosened.
+ */
+int
+engine_obligations_regrade(struct engine *e, struct incident *inc, int from)
+{
+	const struct procedure	 *p;
+	struct obligation	**v;
+	json_t			 *name;
+	size_t			  i, n;
+	int			  rc = 0;
+
+	v = engine_obligations_open(e, STMT_OBLIGATIONS_OPEN_BY_INCIDENT, inc->key, &n);
+	for (i = 0; i < n && rc == 0; i++)
+		rc = engine_tighten(e, inc, v[i]);
+	engine_obligations_free(v, n);
+	json_array_foreach(inc->procedures, i, name) {
+		p = rules_procedure_find(e->rules, json_string_value(name));
+		if (rc == 0 && p != NULL)
+			rc = engine_obligations_set(e, inc, p, 0, from);
+	}
+	return (rc);
+}
+
+int
+engine_obligation_breach(struct engine *e, struct obligation *o, int64_t due)
+{
+	struct incident	*inc = NULL;
+	struct scope	 s;
+	json_t		*extra;
+	int64_t		 now = clock_now();
+	int		 rc;
+
+	if (strcmp(o->status, "pending") != 0)
+		return (0);
+	if (o->incident != NULL &&
+	    (inc = engine_incident_load(e, o->incident)) == NULL)
+		return (0);
+	e->stats.breaches++;
+	engine_scope_obligation(&s, inc, o);
+	rc = store_run(e->store, STMT_OBLIGATION_SET_STATUS, "tnni",
+	    "breached", o->id);
+	extra = engine_extra_time("due_at", o->due_at);
+	/* Due before the daemon started: it passed while we were down. */
+	if (due < e->recovered_at) {
+		json_object_set_new(extra, "late", json_true());
+		json_object_set_new(extra, "delayed_s",
+		    json_integer((now - due) / MSEC_PER_SEC));
+	}
+	if (rc == 0)
+		rc = engine_emit(e, &s, "obligation.breached", NULL, NULL,
+		    NULL, extra);
+	else
+		json_decref(extra);
+	if (rc == 0 && o->on_breach != NULL) {
+		/*
+		 * The escalation runs from the due time, so after an outage
+		 * every step that should have been taken is taken now.
+		 */
+		rc = store_run(e->store, STMT_ESCALATION_INSERT, "titi",
+		    o->incident, o->id, o->on_breach, o->due_at);
+		if (rc == 0)
+			rc = engine_escalation_run(e, store_last_id(e->store),
+			    o->on_breach, o->due_at, 0, 0, inc, o);
+	} else if (rc == 0 && o->owner != NULL)
+		rc = engine_notify(e, &s, o->owner, "breach");
+	engine_incident_free(inc);
+	return (rc);
+}
+
+int
+engine_obligation_remind(struct engine *e, struct obligation *o)
+{
+	struct incident	*inc;
+	struct scope	 s;
+	int		 rc;
+
+	/* Past the due time (the daemon was down), the breach says it all. */
+	if (strcmp(o->status, "pending") != 0 || o->owner == NULL ||
+	    o->incident == NULL || clock_now() >= o->due_at ||
+	    (inc = engine_incident_load(e, o->incident)) == NULL)
+		return (0);
+	engine_scope_obligation(&s, inc, o);
+	rc = engine_emit(e, &s, "obligation.reminded", NULL, NULL, NULL,
+	    engine_extra_time("due_at", o->due_at));
+	if (rc == 0)
+		rc = engine_notify(e, &s, o->owner, "remind");
+	engine_incident_free(inc);
+	return (rc);
+}
