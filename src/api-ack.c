@@ -2,8 +2,8 @@
  * Acknowledgement links: GET /ack/{token} shows what the message was about
  * and a button; POST /ack/{token} acknowledges the incident for the person
  * the link was sent to, which stops its escalation.  The token (128 random
- * bits, made with the message in engine.c) is the only credential and is
- * good for one incident.  Pages are plain HTML with every stored text
+ * bits, made with the message in engine-notify.c) is the only credential
+ * and is good for one incident.  Pages are plain HTML with every stored text
  * escaped, since titles come from whoever reported the incident.
  */
 #include <stdlib.h>

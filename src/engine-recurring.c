@@ -17,7 +17,6 @@
 #include "rules.h"
 #include "sandbox.h"
 #include "store.h"
-#include "tocsin.h"
 
 /* Closing time of a recurring report: unmet is missed (漏报). */
 int

@@ -6,16 +6,17 @@
  * and a notification is an outbox row written beside the action that made
  * it, in the same transaction.
  *
- * Obligation states: pending -> met | breached; breached -> late (met after
- * its due time) | missed (never met before the incident closed); pending ->
- * cancelled when the incident is resolved.
+ * This file is the core the concepts share: the engine and its counts,
+ * the transaction and each request's savepoint, the actions awaiting
+ * commit and the sink they reach after it, the timers, and the two ways a
+ * decision starts: an event submitted (engine_submit) and a timer fired
+ * (engine_fire_due).  Each concept has its file: engine-incident.c,
+ * engine-obligation.c, engine-escalation.c, engine-recurring.c and
+ * engine-notify.c, sharing the private header engine-int.h.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <lauxlib.h>
-
-#include <openssl/rand.h>
 
 #include "calendar.h"
 #include "clock.h"
@@ -24,11 +25,8 @@
 #include "jsonw.h"
 #include "log.h"
 #include "match.h"
-#include "message.h"
 #include "metrics.h"
-#include "org.h"
 #include "rules.h"
-#include "sandbox.h"
 #include "store.h"
 #include "timeline.h"
 #include "timer.h"
@@ -247,52 +245,6 @@ engine_decision_begin(struct engine *e)
 }
 
 void
-engine_incident_free(struct incident *inc)
-{
-	if (inc == NULL)
-		return;
-	free(inc->key);
-	free(inc->unit);
-	free(inc->category);
-	free(inc->title);
-	json_decref(inc->procedures);
-	free(inc);
-}
-
-struct incident *
-engine_incident_load(struct engine *e, const char *key)
-{
-	sqlite3_stmt	*st;
-	struct incident	*inc;
-	const char	*procs;
-
-	st = store_stmt(e->store, STMT_INCIDENT_GET, "t", key);
-	if (store_step(e->store, st) != SQLITE_ROW) {
-		if (st != NULL)
-			sqlite3_reset(st);
-		return (NULL);
-	}
-	inc = xcalloc(1, sizeof(*inc));
-	inc->key = engine_dup_col(st, INC_KEY);
-	inc->unit = engine_dup_col(st, INC_UNIT);
-	inc->category = engine_dup_col(st, INC_CATEGORY);
-	inc->title = engine_dup_col(st, INC_TITLE);
-	procs = store_column_text(st, INC_PROCEDURES);
-	inc->procedures = json_loads(procs != NULL ? procs : "[]", 0, NULL);
-	if (inc->procedures == NULL)
-		inc->procedures = json_array();
-	inc->grade = sqlite3_column_int(st, INC_GRADE);
-	inc->worst_grade = sqlite3_column_int(st, INC_WORST_GRADE);
-	inc->closed = strcmp(store_column_text(st, INC_STATE), "closed") == 0;
-	inc->opened_at = sqlite3_column_int64(st, INC_OPENED_AT);
-	inc->occurred_at = sqlite3_column_int64(st, INC_OCCURRED_AT);
-	inc->acked_at = sqlite3_column_type(st, INC_ACKED_AT) == SQLITE_NULL ?
-	    0 : sqlite3_column_int64(st, INC_ACKED_AT);
-	sqlite3_reset(st);
-	return (inc);
-}
-
-void
 engine_scope_incident(struct scope *s, const struct incident *inc)
 {
 	memset(s, 0, sizeof(*s));
@@ -384,279 +336,6 @@ engine_period_active(struct engine *e, const char *tag, int64_t t)
 	return (NULL);
 }
 
-/*
- * No procedure takes this report (SPEC §4): say so and tell the site's
- * unmatched roles, so a misspelt category never pages nobody.  The board
- * flags the incident until it is acknowledged or resolved.
- */
-static int
-engine_unmatched(struct engine *e, const struct scope *s,
-    const struct record *ev)
-{
-	const char		*category = s->inc->category;
-	json_t			*extra;
-
-	log_warnx("engine: no procedure matches incident=%s category=%s",
-	    s->inc->key, category != NULL ? category : "-");
-	extra = json_pack("{s:s}", "reason", "no procedure matches");
-	if (category != NULL)
-		json_object_set_new(extra, "category", json_string(category));
-	if (ev->id != NULL)
-		json_object_set_new(extra, "event", json_string(ev->id));
-	if (engine_emit(e, s, "event.unmatched", NULL, NULL, NULL, extra) != 0)
-		return (-1);
-	return (engine_notify_unmatched(e, s, category));
-}
-
-/* The grade the classify functions of procs give, or GRADE_NONE. */
-static int
-engine_classify(struct engine *e, const struct scope *s, json_t *procs,
-    struct match_event *mev, const struct record *ev, int *failed)
-{
-	const struct procedure	**v;
-	struct match_set	  set;
-	json_t			 *name;
-	size_t			  i, n = 0;
-	int			  grade;
-
-	memset(&set, 0, sizeof(set));
-	v = xreallocarray(NULL, json_array_size(procs) + 1, sizeof(*v));
-	json_array_foreach(procs, i, name) {
-		v[n] = rules_procedure_find(e->rules, json_string_value(name));
-		if (v[n] != NULL)
-			n++;
-	}
-	grade = match_classify(mev, v, n, &set);
-	if (engine_notify_rejects(e, s, ev, &set) != 0)
-		*failed = 1;
-	match_set_clear(&set);
-	free(v);
-	return (grade);
-}
-
-static int
-engine_grade_notify(struct engine *e, struct incident *inc, int grade)
-{
-	const struct procedure	*p;
-	struct scope		 s;
-	json_t			*name;
-	size_t			 i;
-
-	json_array_foreach(inc->procedures, i, name) {
-		p = rules_procedure_find(e->rules, json_string_value(name));
-		if (p == NULL || p->grades[grade].n == 0)
-			continue;
-		engine_scope_incident(&s, inc);
-		s.procedure = p->name;
-		if (engine_notify_all(e, &s, &p->grades[grade], "graded") != 0)
-			return (-1);
-	}
-	return (0);
-}
-
-int
-engine_incident_open(struct engine *e, struct record *ev, struct match_event *mev,
-    struct incident **incp)
-{
-	const struct procedure	*p;
-	struct incident		*inc;
-	struct scope		 s;
-	struct match_set	 set;
-	json_t			*procs, *extra;
-	size_t			 i, j;
-	char			*text;
-	const char		*title;
-	int			 grade, failed = 0;
-
-	inc = xcalloc(1, sizeof(*inc));
-	inc->key = xstrdup(ev->incident);
-	inc->unit = xstrdup(ev->unit);
-	inc->category = ev->category != NULL ? xstrdup(ev->category) : NULL;
-	title = json_string_value(json_object_get(ev->json, "title"));
-	inc->title = title != NULL ? xstrdup(title) : NULL;
-	inc->opened_at = ev->received_at;
-	inc->occurred_at = ev->occurred_at;
-	inc->procedures = procs = json_array();
-	*incp = inc;
-	engine_scope_incident(&s, inc);
-
-	memset(&set, 0, sizeof(set));
-	match_procedures(mev, &set);
-	for (i = 0; i < set.n; i++)
-		json_array_append_new(procs, json_string(set.v[i]->name));
-	grade = ev->grade;
-	if (grade == GRADE_NONE)
-		grade = match_classify(mev, set.v, set.n, &set);
-	/* Rules that failed are rejected in call order, before any grade. */
-	if (engine_notify_rejects(e, &s, ev, &set) != 0)
-		failed = 1;
-	match_set_clear(&set);
-	inc->grade = inc->worst_grade = grade;
-	text = jsonw_dumps(procs);
-	if (store_run(e->store, STMT_INCIDENT_INSERT, "ttttdd" "tiii", inc->key,
-	    inc->unit, inc->category, text, inc->grade, inc->worst_grade,
-	    inc->title, inc->opened_at, inc->occurred_at, inc->opened_at)
-	    != 0)
-		failed = 1;
-	free(text);
-	if (failed)
-		return (-1);
-	e->open_delta++;
-
-	extra = json_object();
-	if (json_array_size(procs) != 1)
-		json_object_set(extra, "procedures", procs);
-	s.procedure = json_array_size(procs) == 1 ?
-	    json_string_value(json_array_get(procs, 0)) : NULL;
-	if (engine_emit(e, &s, "incident.opened", NULL, NULL, NULL, extra) != 0)
-		return (-1);
-	if (json_array_size(procs) == 0 && engine_unmatched(e, &s, ev) != 0)
-		return (-1);
-
-	json_array_foreach(procs, i, extra) {
-		p = rules_procedure_find(e->rules, json_string_value(extra));
-		engine_scope_incident(&s, inc);
-		s.procedure = p->name;
-		if (engine_notify_all(e, &s, &p->on_open, "opened") != 0)
-			return (-1);
-		for (j = 0; j < p->period_tags.n; j++) {
-			s.period = engine_period_active(e, p->period_tags.v[j],
-			    clock_now());
-			if (s.period != NULL && engine_notify_all(e, &s,
-			    &p->period_notify[j], "period") != 0)
-				return (-1);
-		}
-		s.period = NULL;
-		if (engine_obligations_set(e, inc, p, 1, GRADE_NONE) != 0)
-			return (-1);
-	}
-	if (inc->grade != GRADE_NONE &&
-	    engine_grade_notify(e, inc, inc->grade) != 0)
-		return (-1);
-	return (0);
-}
-
-/*
- * The first acknowledgement stands: who and when are what the duty room
- * and the ledger go by, so a later one (a second person, a link clicked
- * again) is recorded in the timeline and changes neither.
- */
-static int
-engine_acknowledge(struct engine *e, struct incident *inc, const char *by)
-{
-	struct scope	s;
-	int64_t		now = clock_now();
-
-	engine_scope_incident(&s, inc);
-	if (inc->acked_at != 0) {
-		if (store_run(e->store, STMT_INCIDENT_TOUCH, "it", now,
-		    inc->key) != 0)
-			return (-1);
-		return (engine_emit(e, &s, "incident.acknowledged", NULL, NULL,
-		    NULL, json_pack("{s:s?, s:b}", "by", by, "again", 1)));
-	}
-	if (store_run(e->store, STMT_INCIDENT_ACK, "itit", now, by, now,
-	    inc->key) != 0)
-		return (-1);
-	inc->acked_at = now;
-	if (engine_escalations_stop(e, inc->key, 0) != 0)
-		return (-1);
-	return (engine_emit(e, &s, "incident.acknowledged", NULL, NULL, NULL,
-	    json_pack("{s:s?}", "by", by)));
-}
-
-static int
-engine_resolve(struct engine *e, struct incident *inc, const char *by)
-{
-	struct obligation	**v;
-	struct scope		  s;
-	size_t			  n, i;
-	int64_t			  now = clock_now();
-	int			  rc = 0, missed;
-
-	if (inc->closed)
-		return (0);
-	v = engine_obligations_open(e, STMT_OBLIGATIONS_OPEN_BY_INCIDENT, inc->key,
-	    &n);
-	for (i = 0; i < n && rc == 0; i++) {
-		missed = strcmp(v[i]->status, "breached") == 0;
-		rc = engine_obligation_close(e, v[i], missed ? "missed" :
-		    "cancelled", 0, 0);
-		engine_scope_obligation(&s, inc, v[i]);
-		if (rc == 0)
-			rc = engine_emit(e, &s, missed ? "obligation.missed" :
-			    "obligation.cancelled", NULL, NULL, NULL,
-			    json_pack("{s:s}", "reason", "resolved"));
-	}
-	engine_obligations_free(v, n);
-	if (rc != 0 || engine_escalations_stop(e, inc->key, 0) != 0 ||
-	    store_run(e->store, STMT_INCIDENT_RESOLVE, "iit", now, now,
-	    inc->key) != 0)
-		return (-1);
-	inc->closed = 1;
-	e->open_delta--;
-	engine_scope_incident(&s, inc);
-	return (engine_emit(e, &s, "incident.resolved", NULL, NULL, NULL,
-	    json_pack("{s:s?}", "by", by)));
-}
-
-static int
-engine_regrade(struct engine *e, struct incident *inc, struct record *ev,
-    struct match_event *mev)
-{
-	struct scope	s;
-	int		grade = ev->grade, failed = 0, old = inc->grade, raised;
-	int		worst = inc->worst_grade;
-
-	engine_scope_incident(&s, inc);
-	if (grade == GRADE_NONE)
-		grade = engine_classify(e, &s, inc->procedures, mev, ev,
-		    &failed);
-	if (failed)
-		return (-1);
-	if (grade == GRADE_NONE || grade == inc->grade)
-		return (0);
-	inc->grade = grade;
-	/*
-	 * A grade more severe than any before notifies; a lowered one never
-	 * un-sends anything, and going back up to a grade already reached
-	 * tells nobody twice.
-	 */
-	raised = inc->worst_grade == GRADE_NONE || grade < inc->worst_grade;
-	if (raised)
-		inc->worst_grade = grade;
-	if (store_run(e->store, STMT_INCIDENT_SET_GRADE, "ddit", inc->grade,
-	    inc->worst_grade, clock_now(), inc->key) != 0)
-		return (-1);
-	if (engine_emit(e, &s, "incident.graded", NULL, NULL, NULL,
-	    json_pack("{s:i}", "from", old)) != 0)
-		return (-1);
-	if (!raised)
-		return (0);
-	if (engine_grade_notify(e, inc, grade) != 0)
-		return (-1);
-	return (engine_obligations_regrade(e, inc, worst));
-}
-
-int
-engine_incident_apply(struct engine *e, struct incident *inc, struct record *ev,
-    struct match_event *mev, int64_t seq)
-{
-	if (inc->closed)
-		return (store_run(e->store, STMT_INCIDENT_TOUCH, "it",
-		    clock_now(), inc->key));
-	if (engine_regrade(e, inc, ev, mev) != 0)
-		return (-1);
-	if (engine_obligation_meet(e, inc, ev, mev, seq) != 0)
-		return (-1);
-	if (strcmp(ev->type, "ack") == 0)
-		return (engine_acknowledge(e, inc, ev->by));
-	if (strcmp(ev->type, "resolve") == 0)
-		return (engine_resolve(e, inc, ev->by));
-	return (store_run(e->store, STMT_INCIDENT_TOUCH, "it", clock_now(),
-	    inc->key));
-}
-
 static int
 engine_find_duplicate(struct engine *e, struct record *ev,
     struct engine_result *res)
@@ -677,36 +356,6 @@ engine_find_duplicate(struct engine *e, struct record *ev,
 	if (st != NULL)
 		sqlite3_reset(st);
 	return (rc == SQLITE_ROW ? 1 : (rc == SQLITE_DONE ? 0 : -1));
-}
-
-/*
- * An incident belongs to the unit whose report opened it: a submitter
- * limited to some units (units non-NULL) touches no other unit's
- * incident, by any event type (SPEC §3).  And a first report (type
- * "report") from another unit is a second incident that happens to
- * carry the same key, never a follow-up of the first: it is refused
- * loudly, so that no unit's report is silently merged into another's.
- */
-int
-engine_incident_may_touch(const struct names *units, const struct incident *inc,
-    const struct record *ev, struct record_error *err)
-{
-	if (units != NULL && !names_has(units, inc->unit)) {
-		record_error_set(err, "forbidden", "incident", "incident "
-		    "\"%s\" belongs to another unit: this token may act only "
-		    "on its own units' incidents", inc->key);
-		err->status = 403;
-		return (0);
-	}
-	if (strcmp(ev->type, "report") == 0 &&
-	    strcmp(ev->unit, inc->unit) != 0) {
-		record_error_set(err, "incident_exists", "incident", "another "
-		    "unit's incident has the key \"%s\": report under a key "
-		    "of your own", inc->key);
-		err->status = 409;
-		return (0);
-	}
-	return (1);
 }
 
 /*

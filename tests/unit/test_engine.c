@@ -1,6 +1,6 @@
 /*
- * engine.c on a virtual clock over an in-memory store: the decisions of
- * SPEC §4 and §6, checked action by action.
+ * The engine (engine.c, engine-*.c) on a virtual clock over an in-memory
+ * store: the decisions of SPEC §4 and §6, checked action by action.
  */
 #include <setjmp.h>
 #include <stdarg.h>
