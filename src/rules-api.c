@@ -1109,7 +1109,8 @@ rules_api_site(lua_State *L)
 	static const char *const keys[] = { "listen", "database",
 	    "synchronous", "timezone", "rules", "body_limit",
 	    "notify_deadline", "rule_instructions", "rule_memory",
-	    "undelivered_notify", "public_url", "messages", "spool", NULL };
+	    "undelivered_notify", "public_url", "messages", "spool", "hosts",
+	    "max_connections", "header_timeout", "body_timeout", NULL };
 	struct parse	 p;
 	struct site	*s;
 	long long	 v;
@@ -1159,7 +1160,11 @@ rules_api_site(lua_State *L)
 		parse_problem(&p, "\"public_url\" must start with http:// or "
 		    "https://");
 	parse_names(&p, 1, "rules", &s->rules);
+	parse_names(&p, 1, "hosts", &s->hosts);
 	parse_messages(&p, 1, &s->messages);
+	if (parse_integer(&p, 1, "max_connections", 16, 1000000, 0, &v) == 0
+	    && v != 0)
+		s->max_connections = (size_t)v;
 	if (parse_integer(&p, 1, "body_limit", 1024, 64 << 20, 0, &v) == 0 &&
 	    v != 0)
 		s->body_limit = (size_t)v;
@@ -1174,6 +1179,10 @@ rules_api_site(lua_State *L)
 
 		if (parse_elapsed(&p, 1, "notify_deadline", &d) == 0 && d > 0)
 			s->notify_deadline = d;
+		if (parse_elapsed(&p, 1, "header_timeout", &d) == 0 && d > 0)
+			s->header_timeout = d;
+		if (parse_elapsed(&p, 1, "body_timeout", &d) == 0 && d > 0)
+			s->body_timeout = d;
 	}
 	return (0);
 }
