@@ -337,6 +337,10 @@ hconn_refuse_full(struct hconn *c)
 
 	c->hc->st.refused++;
 	c->phase = HCONN_HANDLING;
+	if (req == NULL || req->evcon != c->evcon) {
+		evhttp_connection_free(c->evcon);
+		return;
+	}
 	/* Answered before the request line: speak 1.1 and close. */
 	req->major = 1;
 	req->minor = 1;

@@ -599,7 +599,7 @@ http_refuse(struct hconn_refusal *r, int status, const char *code,
  * so where the browser sends it; else an Origin that is not ours.
  */
 static int
-http_cross_site(const struct site *s, struct evkeyvalq *in)
+http_cross_site(const struct site *s, struct evkeyvalq *in, int null_ok)
 {
 	const char	*fetch = evhttp_find_header(in, "Sec-Fetch-Site");
 	const char	*origin = evhttp_find_header(in, "Origin");
@@ -607,6 +607,8 @@ http_cross_site(const struct site *s, struct evkeyvalq *in)
 	if (fetch != NULL)
 		return (strcasecmp(fetch, "same-origin") != 0 &&
 		    strcasecmp(fetch, "none") != 0);
+	if (origin != NULL && null_ok && strcmp(origin, "null") == 0)
+		return (0);
 	return (origin != NULL &&
 	    !http_origin_ok(s, origin, evhttp_find_header(in, "Host")));
 }
@@ -641,13 +643,20 @@ http_screen(struct evhttp_request *req, struct hconn_refusal *r, void *arg)
 	}
 	if (method == EVHTTP_REQ_GET || method == EVHTTP_REQ_HEAD)
 		return;
-	if (http_cross_site(s, in)) {
+	route = http_route_find(http_path(req), method, &key, &methods);
+	free(key);
+	/*
+	 * The acknowledgement page's own form sends "Origin: null" (the page
+	 * says Referrer-Policy: no-referrer) where the browser does not send
+	 * Sec-Fetch-Site; its link is its credential, which no other site
+	 * knows.
+	 */
+	if (http_cross_site(s, in, route != NULL &&
+	    route->handler == api_ack_confirm)) {
 		http_refuse(r, 403, "forbidden", "a request from another site "
 		    "is not taken%s", NULL);
 		return;
 	}
-	route = http_route_find(http_path(req), method, &key, &methods);
-	free(key);
 	if (route != NULL && route->write && !http_authorized(req, rules)) {
 		http_refuse(r, 401, "unauthorized", "a valid bearer token is "
 		    "required%s", NULL);

@@ -130,6 +130,12 @@ def test_front_door_browser_writes_refused():
     a = exchange(port, build(port, "GET", "/healthz", headers={"Host": "evil.example"}))
     if a.status != 421:
         problems.append(f"GET with a foreign Host: want 421, got {a!r}")
+    # The ack page's own form says "Origin: null" (no-referrer); another site may not.
+    ack = "/ack/" + "0" * 32
+    for origin, want in (("null", 404), ("http://evil.example", 403)):
+        a = exchange(port, build(port, "POST", ack, b"", {"Origin": origin}))
+        if a.status != want:
+            problems.append(f"POST /ack/ from Origin {origin}: want {want}, got {a!r}")
     expect(not problems, "; ".join(problems))
     keys = {i["key"] for i in d.request("GET", "/v1/incidents").data["incidents"]}
     expect(all(k.startswith("good-") for k in keys) and len(keys) == len(taken),
