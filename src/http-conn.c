@@ -6,8 +6,13 @@
  *   RLIMIT_NOFILE less a reserve for the database, curl, the spool and
  *   inotify).  A connection over the cap first evicts the oldest one still
  *   waiting for its headers, if that has waited HCONN_EVICT_MS: a flood of
- *   idle or dribbling connections cannot keep a real client out.  With
+ *   idle or dribbling connections cannot keep a real client out, which
+ *   sends its request at once and is answered before its turn to go
+ *   comes round (the flood only churns itself).  With
  *   nobody to evict, the newcomer is answered 503 and closed at once.
+ *   With HCONN_OVERFLOW of those in hand the listener stops accepting
+ *   until one is gone: the cap plus them stays below the fd limit, and
+ *   the rest wait in the kernel's queue (HCONN_BACKLOG long).
  * - accept() out of descriptors (EMFILE, ENFILE) pauses the listener for
  *   HCONN_BACKOFF_MS instead of failing on every turn of the loop, and
  *   says so once per pause, not once per failure.
@@ -31,6 +36,7 @@
  */
 #include <sys/queue.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <errno.h>
 #include <malloc.h>
 #include <stdlib.h>
@@ -54,7 +60,9 @@
 
 #define HCONN_FD_RESERVE	128	/* db, wal, shm, backups, curl, spool */
 #define HCONN_BACKOFF_MS	250
-#define HCONN_EVICT_MS		1000
+#define HCONN_EVICT_MS		50	/* a request line takes less */
+#define HCONN_OVERFLOW		32	/* over the cap, being answered 503 */
+#define HCONN_BACKLOG		4096	/* the kernel caps it at somaxconn */
 #define HCONN_TRIM_MARK		(16u << 20)	/* see hconn_release */
 
 /* The first fields of libevent 2.1's struct evhttp_connection. */
@@ -109,7 +117,9 @@ struct hconns {
 	TAILQ_HEAD(, hconn)	 waiting;	/* in HEADERS, oldest first */
 	struct evconnlistener	*lev;
 	struct event		*backoff_ev;
-	int			 backing_off;
+	int			 backing_off;	/* the timer is armed */
+	int			 pausing;	/* since the last accept */
+	int			 listening;	/* the listener is enabled */
 	uint64_t		 failures;	/* in this back-off */
 	int			 layout;	/* -1 not yet seen, 0 bad, 1 */
 	size_t			 peak;		/* reserved, since the trim */
@@ -191,6 +201,22 @@ hconn_of(struct evhttp_connection *evcon)
 	return (c->evcon == evcon ? c : NULL);
 }
 
+/* Accept while not backing off and below the cap and its overflow. */
+static void
+hconns_listen_update(struct hconns *hc)
+{
+	int	want = !hc->backing_off &&
+		    hc->st.open < hc->lim.max_conns + HCONN_OVERFLOW;
+
+	if (hc->lev == NULL || want == hc->listening)
+		return;
+	hc->listening = want;
+	if (want)
+		evconnlistener_enable(hc->lev);
+	else
+		evconnlistener_disable(hc->lev);
+}
+
 static void
 hconn_closed_cb(struct evhttp_connection *evcon, void *arg)
 {
@@ -205,6 +231,7 @@ hconn_closed_cb(struct evhttp_connection *evcon, void *arg)
 	hc->st.open--;
 	evhttp_connection_set_closecb(evcon, NULL, NULL);
 	free(c);
+	hconns_listen_update(hc);
 }
 
 /* Over a total time limit: the connection is cut, no answer. */
@@ -394,10 +421,10 @@ hconns_bevcb(struct event_base *base, void *arg)
 	struct hconns	*hc = arg;
 	struct hconn	*c;
 
-	if (hc->backing_off) {
+	if (hc->pausing) {
 		log_info("http: accepting again after failures=%llu",
 		    (unsigned long long)hc->failures);
-		hc->backing_off = 0;
+		hc->pausing = 0;
 		hc->failures = 0;
 	}
 	c = xcalloc(1, sizeof(*c));
@@ -413,6 +440,7 @@ hconns_bevcb(struct event_base *base, void *arg)
 	c->setup_ev = event_new(base, -1, 0, hconn_setup_cb, c);
 	event_priority_set(c->setup_ev, 0);
 	event_active(c->setup_ev, EV_TIMEOUT, 1);
+	hconns_listen_update(hc);
 	return (c->bev);
 }
 
@@ -421,7 +449,8 @@ hconns_backoff_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct hconns	*hc = arg;
 
-	evconnlistener_enable(hc->lev);
+	hc->backing_off = 0;
+	hconns_listen_update(hc);
 }
 
 /*
@@ -439,13 +468,15 @@ hconns_accept_error_cb(struct evconnlistener *lev, void *arg)
 	if (hc == NULL)
 		return;
 	hc->failures++;
-	if (!hc->backing_off) {
-		hc->backing_off = 1;
+	hc->listening = 0;
+	if (!hc->pausing) {
+		hc->pausing = 1;
 		hc->st.backoffs++;
 		log_warnx("http: cannot accept error=\"%s\" open=%zu; pausing "
 		    "new connections, retrying every %d ms", strerror(err),
 		    hc->st.open, HCONN_BACKOFF_MS);
 	}
+	hc->backing_off = 1;
 	evtimer_add(hc->backoff_ev, &tv);
 }
 
@@ -467,11 +498,18 @@ hconns_new(struct event_base *base, struct evhttp *evh,
 	return (hc);
 }
 
+/*
+ * Watch the listener; a longer queue than evhttp's 128 keeps a burst of
+ * connections (or one past the cap) from having its SYN dropped and
+ * retried a second later.
+ */
 void
 hconns_watch(struct hconns *hc, struct evhttp_bound_socket *bound)
 {
 	hc->lev = evhttp_bound_socket_get_listener(bound);
+	hc->listening = 1;
 	evconnlistener_set_error_cb(hc->lev, hconns_accept_error_cb);
+	(void)listen(evhttp_bound_socket_get_fd(bound), HCONN_BACKLOG);
 }
 
 void
@@ -480,6 +518,7 @@ hconns_set_limits(struct hconns *hc, const struct hconns_limits *lim)
 	hc->lim = *lim;
 	hc->st.max_conns = lim->max_conns;
 	hc->st.body_budget = lim->body_budget;
+	hconns_listen_update(hc);
 }
 
 /*
