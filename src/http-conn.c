@@ -103,7 +103,6 @@ struct hconn {
 	enum hconn_phase	 phase;
 	int64_t			 since;		/* the phase's start, ms */
 	size_t			 reserved;	/* of the body budget */
-	int			 over;		/* accepted over the cap */
 	struct hconn_refusal	 refusal;
 };
 
@@ -393,7 +392,8 @@ hconn_setup_cb(evutil_socket_t fd, short what, void *arg)
 		evhttp_connection_set_closecb(c->evcon, hconn_closed_cb, c);
 		if (!hconn_layout_ok(hc, c->evcon, c->bev))
 			return;
-		if (c->over && !hconn_evict(hc)) {
+		/* Over the cap (still, now that it is set up)? */
+		if (hc->st.open > hc->lim.max_conns && !hconn_evict(hc)) {
 			hconn_refuse_full(c);
 			return;
 		}
@@ -435,7 +435,7 @@ hconns_bevcb(struct event_base *base, void *arg)
 	}
 	c->hc = hc;
 	c->phase = HCONN_NEW;
-	c->over = ++hc->st.open > hc->lim.max_conns;
+	hc->st.open++;
 	c->deadline_ev = evtimer_new(base, hconn_deadline_cb, c);
 	c->setup_ev = event_new(base, -1, 0, hconn_setup_cb, c);
 	event_priority_set(c->setup_ev, 0);
