@@ -103,6 +103,7 @@ struct hconn {
 	enum hconn_phase	 phase;
 	int64_t			 since;		/* the phase's start, ms */
 	size_t			 reserved;	/* of the body budget */
+	int			 admitted;	/* counts against the cap */
 	struct hconn_refusal	 refusal;
 };
 
@@ -120,6 +121,7 @@ struct hconns {
 	int			 pausing;	/* since the last accept */
 	int			 listening;	/* the listener is enabled */
 	uint64_t		 failures;	/* in this back-off */
+	size_t			 admitted;	/* connections within the cap */
 	int			 layout;	/* -1 not yet seen, 0 bad, 1 */
 	size_t			 peak;		/* reserved, since the trim */
 };
@@ -228,6 +230,8 @@ hconn_closed_cb(struct evhttp_connection *evcon, void *arg)
 	event_free(c->setup_ev);
 	event_free(c->deadline_ev);
 	hc->st.open--;
+	if (c->admitted)
+		hc->admitted--;
 	evhttp_connection_set_closecb(evcon, NULL, NULL);
 	free(c);
 	hconns_listen_update(hc);
@@ -392,11 +396,16 @@ hconn_setup_cb(evutil_socket_t fd, short what, void *arg)
 		evhttp_connection_set_closecb(c->evcon, hconn_closed_cb, c);
 		if (!hconn_layout_ok(hc, c->evcon, c->bev))
 			return;
-		/* Over the cap (still, now that it is set up)? */
-		if (hc->st.open > hc->lim.max_conns && !hconn_evict(hc)) {
+		/*
+		 * Counted as they are set up, in the order they came: a burst
+		 * accepted in one go is not all over the cap.
+		 */
+		if (hc->admitted >= hc->lim.max_conns && !hconn_evict(hc)) {
 			hconn_refuse_full(c);
 			return;
 		}
+		c->admitted = 1;
+		hc->admitted++;
 	}
 	hconn_begin_headers(c);
 }
