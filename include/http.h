@@ -8,10 +8,12 @@
 
 #include <jansson.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct daemon;
 struct evbuffer;
 struct evhttp_request;
+struct hconn_refusal;
 struct event_base;
 struct record_error;
 struct http;
@@ -24,6 +26,7 @@ struct http	*http_new_fd(struct event_base *, struct daemon *, int,
 		     size_t, char **);
 void		 http_free(struct http *);
 void		 http_set_body_limit(struct http *, size_t);
+size_t		 http_set_conn_limits(struct http *, size_t, int64_t, int64_t);
 
 void	 http_send_reply(struct evhttp_request *, int, struct evbuffer *);
 void	 http_reply_json(struct evhttp_request *, int, json_t *);
@@ -34,6 +37,8 @@ void	 http_reply_error(struct evhttp_request *, int, const char *,
 	    __attribute__((format(printf, 5, 6)));
 const char *http_read_body(struct evhttp_request *, size_t *,
 	    struct record_error *, int *);
+void	 http_reply_refusal(struct evhttp_request *,
+	    const struct hconn_refusal *);
 json_t	*http_read_json(struct evhttp_request *, size_t, struct record_error *,
 	    int *);
 char	*http_query(struct evhttp_request *, const char *);

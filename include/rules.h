@@ -177,6 +177,10 @@ struct site {
 	int		 unmatched_default;	/* the site did not say */
 	char		*public_url;	/* base of acknowledgement links */
 	char		*spool;		/* the spool directory, or NULL */
+	struct names	 hosts;		/* Host names answered; see http.c */
+	size_t		 max_connections;	/* 0: from the fd limit */
+	int64_t		 header_timeout;	/* ms for all the headers */
+	int64_t		 body_timeout;	/* ms for all the body */
 	struct messages	 messages;	/* the site's own defaults */
 	long		 rule_instructions;
 	size_t		 rule_memory;

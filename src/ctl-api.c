@@ -67,8 +67,10 @@ ctl_request(const struct ctl_env *env, const char *method, const char *path,
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
 	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, err);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
-	if (body != NULL) {
+	/* The daemon takes no write without it (a browser's defence). */
+	if (strcmp(method, "POST") == 0)
 		h = curl_slist_append(h, "Content-Type: application/json");
+	if (body != NULL) {
 		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
 		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)len);
 	}

@@ -32,6 +32,7 @@
 #include "daemon.h"
 #include "engine.h"
 #include "http.h"
+#include "http-conn.h"
 #include "httpc.h"
 #include "ingest.h"
 #include "log.h"
@@ -329,6 +330,26 @@ daemon_watchdog_start(struct daemon *d)
 	return ((int64_t)(usec / 1000));
 }
 
+/*
+ * The listener's cap on open connections: the site's max_connections, or
+ * the file descriptor limit less a reserve (see http-conn.c); and the
+ * total time a request's headers and body may take.
+ */
+static size_t
+daemon_set_max_connections(struct daemon *d, const struct rules *r)
+{
+	const struct site	*s = rules_site(r);
+	size_t			 want = s->max_connections;
+	size_t			 derived = hconns_default_max();
+
+	if (want > derived)
+		log_warnx("daemon: max_connections=%zu is above what the file "
+		    "descriptor limit leaves (%zu): raise LimitNOFILE=", want,
+		    derived);
+	return (http_set_conn_limits(d->http, want, s->header_timeout,
+	    s->body_timeout));
+}
+
 static void
 daemon_reload(struct daemon *d)
 {
@@ -347,6 +368,7 @@ daemon_reload(struct daemon *d)
 		engine_set_rules(d->engine, r);
 		outbox_set_rules(d->outbox, r);
 		http_set_body_limit(d->http, rules_site(r)->body_limit);
+		daemon_set_max_connections(d, r);
 		daemon_reload_spool(d, r);
 		rules_free(d->rules);
 		d->rules = r;
@@ -427,6 +449,7 @@ daemon_run(const struct daemon_options *opts)
 	const char	*listen, *spool;
 	size_t		 i;
 	int64_t		 watchdog_ms, rebuild_us;
+	size_t		 max_conns;
 	int		 rc = 1;
 
 	memset(&d, 0, sizeof(d));
@@ -486,6 +509,7 @@ daemon_run(const struct daemon_options *opts)
 		free(path);
 		goto out;
 	}
+	max_conns = daemon_set_max_connections(&d, d.rules);
 	for (i = 0; i < nitems(signals); i++) {
 		d.sig_ev[i] = evsignal_new(d.base, signals[i],
 		    daemon_signal_cb, &d);
@@ -507,10 +531,11 @@ daemon_run(const struct daemon_options *opts)
 	daemon_calendar_start(&d);
 
 	log_info("daemon: started version=%s listen=%s db=%s site=%s "
-	    "procedures=%zu timers=%s watchdog_ms=%lld", TOCSIN_VERSION, listen,
-	    path, opts->site, rules_procedure_count(d.rules),
+	    "procedures=%zu timers=%s watchdog_ms=%lld max_connections=%zu",
+	    TOCSIN_VERSION, listen, path, opts->site,
+	    rules_procedure_count(d.rules),
 	    engine_next_due(d.engine) == INT64_MAX ? "none" : "pending",
-	    (long long)watchdog_ms);
+	    (long long)watchdog_ms, max_conns);
 	free(path);
 	daemon_notify_ready(&d, "running");
 	event_base_dispatch(d.base);

@@ -4,6 +4,7 @@
  * check before a handler sees them.  Replies are JSON; errors carry the
  * SPEC §2 error object.
  */
+#include <arpa/inet.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +22,7 @@
 #include "daemon.h"
 #include "record.h"
 #include "http.h"
+#include "http-conn.h"
 #include "jsonw.h"
 #include "log.h"
 #include "rules.h"
@@ -28,12 +30,18 @@
 #include "xmalloc.h"
 
 #define HTTP_HEADERS_MAX	(16 * 1024)
-#define HTTP_TIMEOUT_SECS	30
+#define HTTP_TIMEOUT_SECS	30	/* idle, reading or writing */
+#define HTTP_HEADER_MS		10000	/* until the site's header_timeout */
+#define HTTP_BODY_MS		30000	/* until the site's body_timeout */
+#define HTTP_BODY_BUDGET	(64u << 20)	/* bodies in flight, together */
 
 struct http {
 	struct evhttp		*evh;
 	struct daemon		*daemon;
+	struct hconns		*conns;
 	size_t			 body_limit;
+	size_t			 max_conns;	/* 0: from the fd limit */
+	int64_t			 header_ms, body_ms;	/* total time limits */
 };
 
 /*
@@ -75,12 +83,15 @@ static const struct http_route {
 void
 http_send_reply(struct evhttp_request *req, int code, struct evbuffer *buf)
 {
-	char	len[32];
+	struct evkeyvalq	*h = evhttp_request_get_output_headers(req);
+	char			 len[32];
 
+	/* No browser guesses a type other than the one we name. */
+	if (evhttp_find_header(h, "X-Content-Type-Options") == NULL)
+		evhttp_add_header(h, "X-Content-Type-Options", "nosniff");
 	if (evhttp_request_get_command(req) == EVHTTP_REQ_HEAD) {
 		snprintf(len, sizeof(len), "%zu", evbuffer_get_length(buf));
-		evhttp_add_header(evhttp_request_get_output_headers(req),
-		    "Content-Length", len);
+		evhttp_add_header(h, "Content-Length", len);
 		evbuffer_drain(buf, evbuffer_get_length(buf));
 	}
 	evhttp_send_reply(req, code, NULL, buf);
@@ -90,7 +101,8 @@ http_send_reply(struct evhttp_request *req, int code, struct evbuffer *buf)
 void
 http_reply_json_take(struct evhttp_request *req, int code, char *text)
 {
-	struct evbuffer	*buf = evbuffer_new();
+	struct evbuffer		*buf = evbuffer_new();
+	struct evkeyvalq	*h = evhttp_request_get_output_headers(req);
 
 	if (text == NULL) {
 		/* A bug, not the client's doing: answer, and go on. */
@@ -102,8 +114,10 @@ http_reply_json_take(struct evhttp_request *req, int code, char *text)
 	evbuffer_add(buf, text, strlen(text));
 	evbuffer_add(buf, "\n", 1);
 	free(text);
-	evhttp_add_header(evhttp_request_get_output_headers(req),
-	    "Content-Type", "application/json; charset=utf-8");
+	evhttp_add_header(h, "Content-Type", "application/json; charset=utf-8");
+	/* Answers are the state of the moment: no cache keeps them. */
+	if (evhttp_find_header(h, "Cache-Control") == NULL)
+		evhttp_add_header(h, "Cache-Control", "no-store");
 	http_send_reply(req, code, buf);
 	evbuffer_free(buf);
 }
@@ -129,7 +143,8 @@ http_reply_html(struct evhttp_request *req, int code, const char *html)
 	evhttp_add_header(h, "Cache-Control", "no-store");
 	evhttp_add_header(h, "Referrer-Policy", "no-referrer");
 	evhttp_add_header(h, "Content-Security-Policy", "default-src 'none'; "
-	    "style-src 'unsafe-inline'; form-action 'self'");
+	    "style-src 'unsafe-inline'; form-action 'self'; "
+	    "frame-ancestors 'none'");
 	http_send_reply(req, code, buf);
 	evbuffer_free(buf);
 }
@@ -419,22 +434,287 @@ http_allow(struct evhttp_request *req, int methods)
 	    allow);
 }
 
+/* libevent's own limit on a body: see http_set_body_limit. */
+static size_t
+http_body_ceiling(size_t limit)
+{
+	return (limit * 4 > limit + (1 << 20) ? limit * 4 : limit + (1 << 20));
+}
+
+/*
+ * The route for path and method, or NULL; *methods collects what the path
+ * takes (for a 405), *key the "*" segment (the caller frees it).
+ */
+static const struct http_route *
+http_route_find(const char *path, enum evhttp_cmd_type method, char **key,
+    int *methods)
+{
+	size_t	i;
+
+	*methods = 0;
+	for (i = 0; i < nitems(http_routes); i++) {
+		if (!http_match(http_routes[i].pattern, path, key))
+			continue;
+		*methods |= http_routes[i].method;
+		/* HEAD is GET without the body; evhttp leaves the body out. */
+		if (http_routes[i].method == method ||
+		    (method == EVHTTP_REQ_HEAD &&
+		    http_routes[i].method == EVHTTP_REQ_GET))
+			return (&http_routes[i]);
+		free(*key);
+		*key = NULL;
+	}
+	return (NULL);
+}
+
+static const char *
+http_path(struct evhttp_request *req)
+{
+	const struct evhttp_uri	*uri = evhttp_request_get_evhttp_uri(req);
+	const char		*path = uri != NULL ? evhttp_uri_get_path(uri) :
+				    NULL;
+
+	return (path == NULL || *path == '\0' ? "/" : path);
+}
+
+/* The host of a URL ("http://host:port/..."), lower case, into buf. */
+static const char *
+http_url_host(const char *url, char *buf, size_t size)
+{
+	const char	*p = strstr(url, "://"), *end;
+	size_t		 n;
+
+	if (p == NULL)
+		return (NULL);
+	p += 3;
+	if (*p == '[')
+		end = strchr(p, ']') != NULL ? strchr(p, ']') + 1 : p;
+	else
+		end = p + strcspn(p, ":/?#");
+	n = (size_t)(end - p);
+	if (n == 0 || n >= size)
+		return (NULL);
+	memcpy(buf, p, n);
+	buf[n] = '\0';
+	return (buf);
+}
+
+/* A Host header's name, without the port: "[::1]:8080" is "[::1]". */
+static int
+http_host_name(const char *host, char *buf, size_t size)
+{
+	size_t	n;
+
+	if (*host == '[')
+		n = strchr(host, ']') != NULL ?
+		    (size_t)(strchr(host, ']') - host) + 1 : 0;
+	else
+		n = strcspn(host, ":");
+	if (n == 0 || n >= size)
+		return (-1);
+	memcpy(buf, host, n);
+	buf[n] = '\0';
+	return (0);
+}
+
+/* An address, not a name: "127.0.0.1", "[::1]". */
+static int
+http_ip_literal(const char *name)
+{
+	unsigned char	addr[16];
+	char		v6[64];
+	size_t		n = strlen(name);
+
+	if (inet_pton(AF_INET, name, addr) == 1)
+		return (1);
+	if (n < 3 || name[0] != '[' || name[n - 1] != ']' ||
+	    n - 2 >= sizeof(v6))
+		return (0);
+	memcpy(v6, name + 1, n - 2);
+	v6[n - 2] = '\0';
+	return (inet_pton(AF_INET6, v6, addr) == 1);
+}
+
+/*
+ * Does the site answer to this Host?  DNS rebinding needs a name the
+ * attacker resolves, so an address is always fine, and so is
+ * "localhost".  Names: those the site lists in hosts, or, with none
+ * listed, the host of its public_url.
+ */
+static int
+http_host_ok(const struct site *s, const char *host)
+{
+	char	name[256], pub[256];
+	size_t	i;
+
+	if (http_host_name(host, name, sizeof(name)) != 0)
+		return (0);
+	if (http_ip_literal(name) || strcasecmp(name, "localhost") == 0)
+		return (1);
+	for (i = 0; i < s->hosts.n; i++) {
+		if (strcasecmp(name, s->hosts.v[i]) == 0)
+			return (1);
+	}
+	return (s->hosts.n == 0 && s->public_url != NULL &&
+	    http_url_host(s->public_url, pub, sizeof(pub)) != NULL &&
+	    strcasecmp(name, pub) == 0);
+}
+
+/*
+ * Is this Origin our own: http(s)://Host as the request names it, or the
+ * origin of the site's public_url (a proxy in front may speak https)?
+ */
+static int
+http_origin_ok(const struct site *s, const char *origin, const char *host)
+{
+	const char	*rest;
+	size_t		 n;
+
+	if (strncasecmp(origin, "http://", 7) == 0)
+		rest = origin + 7;
+	else if (strncasecmp(origin, "https://", 8) == 0)
+		rest = origin + 8;
+	else
+		return (0);
+	if (host != NULL && strcasecmp(rest, host) == 0)
+		return (1);
+	if (s->public_url == NULL)
+		return (0);
+	n = strlen(origin);
+	return (strncasecmp(s->public_url, origin, n) == 0 &&
+	    (s->public_url[n] == '\0' || s->public_url[n] == '/'));
+}
+
+static void
+http_refuse(struct hconn_refusal *r, int status, const char *code,
+    const char *fmt, const char *arg)
+{
+	r->status = status;
+	r->code = code;
+	snprintf(r->message, sizeof(r->message), fmt, arg != NULL ? arg : "");
+}
+
+/*
+ * Is a browser on another site making this write?  Sec-Fetch-Site says
+ * so where the browser sends it; else an Origin that is not ours.
+ */
+static int
+http_cross_site(const struct site *s, struct evkeyvalq *in, int null_ok)
+{
+	const char	*fetch = evhttp_find_header(in, "Sec-Fetch-Site");
+	const char	*origin = evhttp_find_header(in, "Origin");
+
+	if (fetch != NULL)
+		return (strcasecmp(fetch, "same-origin") != 0 &&
+		    strcasecmp(fetch, "none") != 0);
+	if (origin != NULL && null_ok && strcmp(origin, "null") == 0)
+		return (0);
+	return (origin != NULL &&
+	    !http_origin_ok(s, origin, evhttp_find_header(in, "Host")));
+}
+
+/*
+ * The screen (SPEC §3), on the headers alone: run before the body is
+ * read (http-conn.c) and again as the request is handled.  A foreign
+ * Host is 421 (DNS rebinding); a write from another origin 403; a write
+ * route without a valid token 401; a write without a bearer token that is
+ * not declared JSON 415 (an HTML form or a bare fetch() can send text/plain
+ * or nothing, but not application/json without asking first); a body
+ * declared over the limit 413.
+ */
+static void
+http_screen(struct evhttp_request *req, struct hconn_refusal *r, void *arg)
+{
+	struct http		*h = arg;
+	const struct rules	*rules = daemon_rules(h->daemon);
+	const struct site	*s = rules_site(rules);
+	struct evkeyvalq	*in = evhttp_request_get_input_headers(req);
+	enum evhttp_cmd_type	 method = evhttp_request_get_command(req);
+	const struct http_route	*route;
+	const char		*host = evhttp_find_header(in, "Host"), *v;
+	char			*key = NULL;
+	int			 methods;
+
+	r->status = 0;
+	if (host != NULL && !http_host_ok(s, host)) {
+		http_refuse(r, 421, "misdirected_request", "this server does "
+		    "not answer to Host %.64s", host);
+		return;
+	}
+	if (method == EVHTTP_REQ_GET || method == EVHTTP_REQ_HEAD)
+		return;
+	route = http_route_find(http_path(req), method, &key, &methods);
+	free(key);
+	/*
+	 * The acknowledgement page's own form sends "Origin: null" (the page
+	 * says Referrer-Policy: no-referrer) where the browser does not send
+	 * Sec-Fetch-Site; its link is its credential, which no other site
+	 * knows.
+	 */
+	if (http_cross_site(s, in, route != NULL &&
+	    route->handler == api_ack_confirm)) {
+		http_refuse(r, 403, "forbidden", "a request from another site "
+		    "is not taken%s", NULL);
+		return;
+	}
+	if (route != NULL && route->write && !http_authorized(req, rules)) {
+		http_refuse(r, 401, "unauthorized", "a valid bearer token is "
+		    "required%s", NULL);
+		return;
+	}
+	if (route != NULL && route->write && method == EVHTTP_REQ_POST &&
+	    evhttp_find_header(in, "Authorization") == NULL &&
+	    ((v = evhttp_find_header(in, "Content-Type")) == NULL ||
+	    !http_json_type(v))) {
+		http_refuse(r, 415, "unsupported_media_type", "send "
+		    "Content-Type: application/json%s", NULL);
+		return;
+	}
+	/* Past libevent's ceiling, or not a number, libevent refuses it. */
+	if ((v = evhttp_find_header(in, "Content-Length")) != NULL &&
+	    v[strspn(v, "0123456789")] == '\0' && strlen(v) < 16 &&
+	    strtoull(v, NULL, 10) > h->body_limit &&
+	    strtoull(v, NULL, 10) <= http_body_ceiling(h->body_limit))
+		http_refuse(r, 413, "body_too_large", "the body is %s bytes; "
+		    "over the limit", v);
+}
+
+/*
+ * Answer a request refused by its headers, its body unread: the
+ * connection closes after the answer, as the rest of the body would be
+ * taken for the next request.
+ */
+void
+http_reply_refusal(struct evhttp_request *req, const struct hconn_refusal *r)
+{
+	struct evkeyvalq	*out = evhttp_request_get_output_headers(req);
+
+	evhttp_add_header(out, "Connection", "close");
+	if (r->status == 401)
+		evhttp_add_header(out, "WWW-Authenticate", "Bearer");
+	if (r->status == 503)
+		evhttp_add_header(out, "Retry-After", "1");
+	http_reply_error(req, r->status, r->code, NULL, "%s", r->message);
+}
+
 static void
 http_request_cb(struct evhttp_request *req, void *arg)
 {
 	struct http		*h = arg;
-	const struct evhttp_uri	*uri = evhttp_request_get_evhttp_uri(req);
-	const char		*path = uri != NULL ? evhttp_uri_get_path(uri) :
-				    NULL, *problem;
+	const char		*path = http_path(req), *problem;
 	enum evhttp_cmd_type	 method = evhttp_request_get_command(req);
-	const struct http_route	*route = NULL;
+	const struct http_route	*route;
+	struct hconn_refusal	 refusal;
 	char			*key = NULL;
-	int			 methods = 0, status;
-	size_t			 i;
+	int			 methods, status;
 
 	/* We speak HTTP/1.1 to a client of any later 1.x. */
 	if (req->major == 1 && req->minor > 1)
 		req->minor = 1;
+	if (hconns_request(h->conns, req, &refusal)) {
+		http_reply_refusal(req, &refusal);
+		return;
+	}
 	if ((problem = http_framing_problem(req, &status)) != NULL) {
 		evhttp_add_header(evhttp_request_get_output_headers(req),
 		    "Connection", "close");
@@ -442,23 +722,17 @@ http_request_cb(struct evhttp_request *req, void *arg)
 		    "bad_request", NULL, "%s", problem);
 		return;
 	}
-	if (path == NULL || *path == '\0')
-		path = "/";
-	for (i = 0; i < nitems(http_routes) && route == NULL; i++) {
-		if (!http_match(http_routes[i].pattern, path, &key))
-			continue;
-		methods |= http_routes[i].method;
-		/* HEAD is GET without the body; evhttp leaves the body out. */
-		if (http_routes[i].method == method ||
-		    (method == EVHTTP_REQ_HEAD &&
-		    http_routes[i].method == EVHTTP_REQ_GET))
-			route = &http_routes[i];
-		else {
-			free(key);
-			key = NULL;
-		}
+	/* Requests whose headers came in with an earlier one's body. */
+	http_screen(req, &refusal, h);
+	if (refusal.status != 0 && refusal.status != 413) {
+		if (refusal.status == 401)
+			evhttp_add_header(evhttp_request_get_output_headers(req),
+			    "WWW-Authenticate", "Bearer");
+		http_reply_error(req, refusal.status, refusal.code, NULL, "%s",
+		    refusal.message);
+		return;
 	}
-	if (route == NULL) {
+	if ((route = http_route_find(path, method, &key, &methods)) == NULL) {
 		if (methods != 0) {
 			http_allow(req, methods);
 			http_reply_error(req, 405, "method_not_allowed", NULL,
@@ -467,14 +741,6 @@ http_request_cb(struct evhttp_request *req, void *arg)
 			http_reply_error(req, 404, "not_found", NULL,
 			    "no such resource: %.200s",
 			    evhttp_request_get_uri(req));
-		return;
-	}
-	if (route->write && !http_authorized(req, daemon_rules(h->daemon))) {
-		evhttp_add_header(evhttp_request_get_output_headers(req),
-		    "WWW-Authenticate", "Bearer");
-		http_reply_error(req, 401, "unauthorized", NULL,
-		    "a valid bearer token is required");
-		free(key);
 		return;
 	}
 	route->handler(req, h->daemon, key);
@@ -496,6 +762,9 @@ http_setup(struct event_base *base, struct daemon *d, size_t body_limit)
 	    EVHTTP_REQ_PATCH | EVHTTP_REQ_OPTIONS | EVHTTP_REQ_TRACE);
 	evhttp_set_max_headers_size(h->evh, HTTP_HEADERS_MAX);
 	evhttp_set_timeout(h->evh, HTTP_TIMEOUT_SECS);
+	h->conns = hconns_new(base, h->evh, http_screen, h);
+	h->header_ms = HTTP_HEADER_MS;
+	h->body_ms = HTTP_BODY_MS;
 	http_set_body_limit(h, body_limit);
 	evhttp_set_gencb(h->evh, http_request_cb, h);
 	return (h);
@@ -505,9 +774,10 @@ struct http *
 http_new(struct event_base *base, struct daemon *d, const char *listen,
     size_t body_limit, char **cause)
 {
-	struct http	*h;
-	char		*host, *colon;
-	long		 port;
+	struct http			*h;
+	struct evhttp_bound_socket	*bound;
+	char				*host, *colon;
+	long				 port;
 
 	host = xstrdup(listen);
 	if ((colon = strrchr(host, ':')) == NULL) {
@@ -527,12 +797,14 @@ http_new(struct event_base *base, struct daemon *d, const char *listen,
 		colon[-1] = '\0';
 		memmove(host, host + 1, strlen(host));
 	}
-	if (evhttp_bind_socket(h->evh, host, (ev_uint16_t)port) != 0) {
+	bound = evhttp_bind_socket_with_handle(h->evh, host, (ev_uint16_t)port);
+	if (bound == NULL) {
 		xasprintf(cause, "cannot listen on %s", listen);
 		free(host);
 		http_free(h);
 		return (NULL);
 	}
+	hconns_watch(h->conns, bound);
 	free(host);
 	return (h);
 }
@@ -546,30 +818,65 @@ struct http *
 http_new_fd(struct event_base *base, struct daemon *d, int fd,
     size_t body_limit, char **cause)
 {
-	struct http	*h;
+	struct http			*h;
+	struct evhttp_bound_socket	*bound;
 
 	h = http_setup(base, d, body_limit);
-	if (evhttp_accept_socket(h->evh, fd) != 0) {
+	if ((bound = evhttp_accept_socket_with_handle(h->evh, fd)) == NULL) {
 		xasprintf(cause, "cannot accept on socket %d", fd);
 		http_free(h);
 		return (NULL);
 	}
+	hconns_watch(h->conns, bound);
 	return (h);
+}
+
+/* The connections' limits, from the body limit and the cap. */
+static void
+http_conn_limits(struct http *h)
+{
+	struct hconns_limits	lim;
+	size_t			derived = hconns_default_max();
+
+	lim.max_conns = h->max_conns != 0 ? h->max_conns : derived;
+	lim.body_ceiling = http_body_ceiling(h->body_limit);
+	lim.body_budget = HTTP_BODY_BUDGET > 2 * lim.body_ceiling ?
+	    HTTP_BODY_BUDGET : 2 * lim.body_ceiling;
+	lim.header_ms = h->header_ms;
+	lim.body_ms = h->body_ms;
+	hconns_set_limits(h->conns, &lim);
 }
 
 /*
  * libevent answers a body over its own limit with a bare HTML 413 that we
  * cannot shape, so its limit sits well above ours: a body just over the
- * site's limit gets our JSON 413, a flood is still cut off early.
+ * site's limit gets our JSON 413, a flood is still cut off early.  (A
+ * body that says its length is refused with the headers; this is for
+ * chunked ones.)
  */
 void
 http_set_body_limit(struct http *h, size_t limit)
 {
-	size_t	ceiling = limit * 4 > limit + (1 << 20) ? limit * 4 :
-		    limit + (1 << 20);
-
 	h->body_limit = limit;
-	evhttp_set_max_body_size(h->evh, (ev_ssize_t)ceiling);
+	evhttp_set_max_body_size(h->evh,
+	    (ev_ssize_t)http_body_ceiling(limit));
+	http_conn_limits(h);
+}
+
+/*
+ * Open connections at most: max_conns, or with 0 the soft file descriptor
+ * limit less a reserve; the total time for a request's headers and for
+ * its body.  Returns the cap in force.
+ */
+size_t
+http_set_conn_limits(struct http *h, size_t max_conns, int64_t header_ms,
+    int64_t body_ms)
+{
+	h->max_conns = max_conns;
+	h->header_ms = header_ms;
+	h->body_ms = body_ms;
+	http_conn_limits(h);
+	return (hconns_stats(h->conns)->max_conns);
 }
 
 void
@@ -577,6 +884,7 @@ http_free(struct http *h)
 {
 	if (h == NULL)
 		return;
-	evhttp_free(h->evh);
+	evhttp_free(h->evh);		/* closes connections: hconns hears */
+	hconns_free(h->conns);
 	free(h);
 }

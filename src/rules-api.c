@@ -1219,7 +1219,8 @@ rules_api_site(lua_State *L)
 	    "synchronous", "timezone", "rules", "body_limit",
 	    "notify_deadline", "rule_instructions", "rule_memory",
 	    "undelivered_notify", "public_url", "messages", "spool",
-	    "unmatched", "national_holidays", NULL };
+	    "unmatched", "national_holidays", "hosts", "max_connections",
+	    "header_timeout", "body_timeout", NULL };
 	struct parse	 p;
 	struct site	*s;
 	long long	 v;
@@ -1270,6 +1271,7 @@ rules_api_site(lua_State *L)
 		    "https://");
 	parse_names(&p, 1, "rules", &s->rules);
 	parse_names(&p, 1, "unmatched", &s->unmatched);
+	parse_names(&p, 1, "hosts", &s->hosts);
 	parse_messages(&p, 1, &s->messages);
 	/* national_holidays = false: the site's holidays blocks are all. */
 	lua_getfield(L, 1, "national_holidays");
@@ -1278,6 +1280,9 @@ rules_api_site(lua_State *L)
 	else if (!lua_isnil(L, -1))
 		parse_problem(&p, "\"national_holidays\" must be true or false");
 	lua_pop(L, 1);
+	if (parse_integer(&p, 1, "max_connections", 16, 1000000, 0, &v) == 0
+	    && v != 0)
+		s->max_connections = (size_t)v;
 	if (parse_integer(&p, 1, "body_limit", 1024, 64 << 20, 0, &v) == 0 &&
 	    v != 0)
 		s->body_limit = (size_t)v;
@@ -1292,6 +1297,10 @@ rules_api_site(lua_State *L)
 
 		if (parse_elapsed(&p, 1, "notify_deadline", &d) == 0 && d > 0)
 			s->notify_deadline = d;
+		if (parse_elapsed(&p, 1, "header_timeout", &d) == 0 && d > 0)
+			s->header_timeout = d;
+		if (parse_elapsed(&p, 1, "body_timeout", &d) == 0 && d > 0)
+			s->body_timeout = d;
 	}
 	return (0);
 }

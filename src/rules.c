@@ -31,6 +31,9 @@
 #define RULES_DEFAULT_INSTRUCTIONS	1000000L
 #define RULES_DEFAULT_MEMORY		(64 * 1024 * 1024)
 #define RULES_DEFAULT_NOTIFY_DEADLINE	(24 * MSEC_PER_HOUR)
+/* A request's headers, all of them, and its body (http-conn.c). */
+#define RULES_DEFAULT_HEADER_TIMEOUT	(10 * 1000)
+#define RULES_DEFAULT_BODY_TIMEOUT	(30 * 1000)
 
 /* What loading the files may spend; the fuzz build sets small limits. */
 #ifndef RULES_LOAD_INSTRUCTIONS
@@ -806,6 +809,10 @@ rules_site_defaults(struct rules *r)
 		s->rule_instructions = RULES_DEFAULT_INSTRUCTIONS;
 	if (s->rule_memory == 0)
 		s->rule_memory = RULES_DEFAULT_MEMORY;
+	if (s->header_timeout == 0)
+		s->header_timeout = RULES_DEFAULT_HEADER_TIMEOUT;
+	if (s->body_timeout == 0)
+		s->body_timeout = RULES_DEFAULT_BODY_TIMEOUT;
 	if (s->notify_deadline == 0)
 		s->notify_deadline = RULES_DEFAULT_NOTIFY_DEADLINE;
 	if (s->undelivered_notify == NULL)
@@ -1047,6 +1054,7 @@ rules_free(struct rules *r)
 	names_free(&r->site.rules);
 	names_free(&r->event_types);
 	names_free(&r->site.unmatched);
+	names_free(&r->site.hosts);
 	sandbox_free(r->sandbox);
 	calendar_free(r->calendar);
 	free(r->site_path);

@@ -291,9 +291,10 @@ class Daemon:
     restart() keeps the directory, port and database.
     """
 
-    def __init__(self, files, site="site.lua", args=()):
+    def __init__(self, files, site="site.lua", args=(), nofile=None):
         self.dir = CTX.subdir("daemon")
         self.args = list(args)
+        self.nofile = nofile            # a soft RLIMIT_NOFILE for the daemon
         self.port = free_port()
         self.db = os.path.join(self.dir, "tocsin.db")
         self.log_path = os.path.join(self.dir, "tocsind.log")
@@ -318,10 +319,16 @@ class Daemon:
             self.proc = subprocess.Popen(
                 [TOCSIND, "-c", self.site, "--listen", f"127.0.0.1:{self.port}", "--db", self.db,
                  *self.args],
-                cwd=self.dir, stdin=subprocess.DEVNULL, stdout=log, stderr=log, env=CLEAN_ENV)
+                cwd=self.dir, stdin=subprocess.DEVNULL, stdout=log, stderr=log, env=CLEAN_ENV,
+                preexec_fn=self._limit_files if self.nofile else None)
         self.expected_exit = False
         wait_until(self._healthy, STARTUP_TIMEOUT, "tocsind to answer GET /healthz")
         return self
+
+    def _limit_files(self):
+        import resource
+        hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+        resource.setrlimit(resource.RLIMIT_NOFILE, (self.nofile, hard))
 
     def _healthy(self):
         rc = self.proc.poll()

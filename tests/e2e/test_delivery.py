@@ -276,7 +276,7 @@ def kept_alive(port, n):
     for _ in range(n):
         s = socket.create_connection(("127.0.0.1", port), timeout=10)
         # A first exchange, so the connection is accepted before the stop.
-        s.sendall(b"GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n")
+        s.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
         read_answer(s)
         socks.append(s)
     return socks
@@ -302,9 +302,9 @@ def test_ack_link_racing_a_resolve():
         first = wait_until(lambda: sink.webhooks(incident=key), 8, "the opening message")[0].body
         link = first.get("ack_url") or ""
         expect("/ack/" in link, f"no ack_url in the opening message: {short(first)}")
-        resolve = (f"POST /v1/incidents/{key}/resolve HTTP/1.1\r\nHost: t\r\n"
+        resolve = (f"POST /v1/incidents/{key}/resolve HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                    "Content-Type: application/json\r\nContent-Length: 2\r\n\r\n{}").encode()
-        ack = (f"POST {link[link.index('/ack/'):]} HTTP/1.1\r\nHost: t\r\n"
+        ack = (f"POST {link[link.index('/ack/'):]} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                "Content-Length: 0\r\n\r\n").encode()
         # Which of two requests read in one turn goes first depends on the
         # kernel, the connections' history and the load, not only on the
