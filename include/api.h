@@ -9,35 +9,62 @@
 #ifndef API_H
 #define API_H
 
+#include <stdint.h>
+
 #include <jansson.h>
 #include <sqlite3.h>
 
-struct daemon;
+struct engine;
 struct evhttp_request;
+struct ingest;
+struct prune;
 struct rules;
+struct spool;
 struct store;
 
-typedef void (*api_handler)(struct evhttp_request *, struct daemon *,
+/* What GET /v1/status says of the daemon itself. */
+struct daemon_info {
+	const char	*site;
+	int64_t		 started_at;
+	int64_t		 rules_loaded_at;	/* start-up or last good reload */
+};
+
+/*
+ * What the handlers act on, handed to the HTTP layer when the daemon
+ * starts.  Each part is the daemon's and lives as long as it; rules is
+ * the set in force, replaced by the daemon on a good reload.
+ */
+struct api_ctx {
+	struct store		*store;
+	struct engine		*engine;
+	struct ingest		*ingest;
+	struct prune		*prune;
+	struct spool		*spool;		/* NULL: no spool */
+	struct rules		*rules;
+	const struct daemon_info *info;
+};
+
+typedef void (*api_handler)(struct evhttp_request *, const struct api_ctx *,
     const char *);
 
-void	api_events_post(struct evhttp_request *, struct daemon *, const char *);
-void	api_incidents_list(struct evhttp_request *, struct daemon *,
+void	api_events_post(struct evhttp_request *, const struct api_ctx *, const char *);
+void	api_incidents_list(struct evhttp_request *, const struct api_ctx *,
 	    const char *);
-void	api_incident_get(struct evhttp_request *, struct daemon *,
+void	api_incident_get(struct evhttp_request *, const struct api_ctx *,
 	    const char *);
-void	api_incident_ack(struct evhttp_request *, struct daemon *,
+void	api_incident_ack(struct evhttp_request *, const struct api_ctx *,
 	    const char *);
-void	api_incident_resolve(struct evhttp_request *, struct daemon *,
+void	api_incident_resolve(struct evhttp_request *, const struct api_ctx *,
 	    const char *);
-void	api_notifications_list(struct evhttp_request *, struct daemon *,
+void	api_notifications_list(struct evhttp_request *, const struct api_ctx *,
 	    const char *);
-void	api_compliance(struct evhttp_request *, struct daemon *,
+void	api_compliance(struct evhttp_request *, const struct api_ctx *,
 	    const char *);
-void	api_ack_page(struct evhttp_request *, struct daemon *, const char *);
-void	api_ack_confirm(struct evhttp_request *, struct daemon *,
+void	api_ack_page(struct evhttp_request *, const struct api_ctx *, const char *);
+void	api_ack_confirm(struct evhttp_request *, const struct api_ctx *,
 	    const char *);
-void	api_board(struct evhttp_request *, struct daemon *, const char *);
-void	api_board_file(struct evhttp_request *, struct daemon *,
+void	api_board(struct evhttp_request *, const struct api_ctx *, const char *);
+void	api_board_file(struct evhttp_request *, const struct api_ctx *,
 	    const char *);
 json_t	*api_incident_load(struct store *, const char *, int);
 
@@ -66,7 +93,8 @@ struct api_list {
 
 int	api_page_start(struct evhttp_request *, struct api_page *,
 	    const char *, const char *, ...);
-void	api_page_defer(struct evhttp_request *, struct daemon *, api_handler);
+void	api_page_defer(struct evhttp_request *, const struct api_ctx *,
+	    api_handler);
 void	api_page_end(struct api_page *);
 void	api_page_param(char **, const char *, const char *);
 void	api_page_reply(struct evhttp_request *, struct store *,
@@ -78,10 +106,10 @@ json_t	*api_time(int64_t);
 json_t	*api_calendar(const struct rules *);
 int	 api_time_param(const char *, int64_t *);
 
-void	api_healthz(struct evhttp_request *, struct daemon *, const char *);
-void	api_metrics(struct evhttp_request *, struct daemon *, const char *);
-void	api_status(struct evhttp_request *, struct daemon *, const char *);
-void	api_admin_prune(struct evhttp_request *, struct daemon *,
+void	api_healthz(struct evhttp_request *, const struct api_ctx *, const char *);
+void	api_metrics(struct evhttp_request *, const struct api_ctx *, const char *);
+void	api_status(struct evhttp_request *, const struct api_ctx *, const char *);
+void	api_admin_prune(struct evhttp_request *, const struct api_ctx *,
 	    const char *);
 
 #endif

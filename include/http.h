@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct daemon;
+struct api_ctx;
 struct evbuffer;
 struct evhttp_request;
 struct hconn_refusal;
@@ -20,10 +20,10 @@ struct http;
 struct rules;
 struct token_def;
 
-struct http	*http_new(struct event_base *, struct daemon *, const char *,
-		     size_t, char **);
-struct http	*http_new_fd(struct event_base *, struct daemon *, int,
-		     size_t, char **);
+struct http	*http_new(struct event_base *, const struct api_ctx *,
+		     const char *, size_t, char **);
+struct http	*http_new_fd(struct event_base *, const struct api_ctx *,
+		     int, size_t, char **);
 void		 http_free(struct http *);
 void		 http_set_body_limit(struct http *, size_t);
 size_t		 http_set_conn_limits(struct http *, size_t, int64_t, int64_t);

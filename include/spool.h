@@ -10,12 +10,13 @@
 
 #include <stddef.h>
 
-struct daemon;
 struct event_base;
+struct ingest;
 struct spool;
 
-struct spool	*spool_new(struct event_base *, struct daemon *, const char *,
-		     char **);
+struct spool	*spool_new(struct event_base *, struct ingest *, size_t,
+		     const char *, char **);
+void		 spool_set_body_limit(struct spool *, size_t);
 void		 spool_free(struct spool *);
 size_t		 spool_pending(const struct spool *);
 

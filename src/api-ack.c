@@ -51,9 +51,10 @@ api_ack_escape(struct evbuffer *buf, const char *s)
 
 /* The incident and recipient a well-formed, known token is for. */
 static int
-api_ack_find(struct daemon *d, const char *token, struct ack_link *link)
+api_ack_find(const struct api_ctx *ctx, const char *token,
+    struct ack_link *link)
 {
-	struct store	*s = daemon_store(d);
+	struct store	*s = ctx->store;
 	sqlite3_stmt	*st;
 	size_t		 i;
 	int		 found = 0;
@@ -152,13 +153,14 @@ api_ack_not_found(struct evhttp_request *req)
 }
 
 void
-api_ack_page(struct evhttp_request *req, struct daemon *d, const char *token)
+api_ack_page(struct evhttp_request *req, const struct api_ctx *ctx,
+    const char *token)
 {
 	struct ack_link	 link;
 	json_t		*inc;
 
-	if (!api_ack_find(d, token, &link) || (inc = api_incident_load(
-	    daemon_store(d), link.incident, 0)) == NULL) {
+	if (!api_ack_find(ctx, token, &link) || (inc = api_incident_load(
+	    ctx->store, link.incident, 0)) == NULL) {
 		api_ack_link_free(&link);
 		api_ack_not_found(req);
 		return;
@@ -170,7 +172,7 @@ api_ack_page(struct evhttp_request *req, struct daemon *d, const char *token)
 
 struct ack_change {
 	struct evhttp_request	*req;
-	struct daemon		*daemon;
+	const struct api_ctx		*ctx;
 	char			*incident;
 	char			*recipient;
 };
@@ -182,7 +184,7 @@ api_ack_done(int status, const struct engine_result *results, size_t n,
 	struct ack_change	*c = arg;
 	json_t			*inc;
 
-	inc = api_incident_load(daemon_store(c->daemon), c->incident, 0);
+	inc = api_incident_load(c->ctx->store, c->incident, 0);
 	if (inc == NULL)
 		api_ack_not_found(c->req);
 	else if (status != 202)
@@ -210,7 +212,7 @@ api_ack_done(int status, const struct engine_result *results, size_t n,
 }
 
 void
-api_ack_confirm(struct evhttp_request *req, struct daemon *d,
+api_ack_confirm(struct evhttp_request *req, const struct api_ctx *ctx,
     const char *token)
 {
 	struct ack_link	  link;
@@ -218,8 +220,8 @@ api_ack_confirm(struct evhttp_request *req, struct daemon *d,
 	struct record	**records;
 	json_t		 *inc;
 
-	if (!api_ack_find(d, token, &link) || (inc = api_incident_load(
-	    daemon_store(d), link.incident, 0)) == NULL) {
+	if (!api_ack_find(ctx, token, &link) || (inc = api_incident_load(
+	    ctx->store, link.incident, 0)) == NULL) {
 		api_ack_link_free(&link);
 		api_ack_not_found(req);
 		return;
@@ -237,8 +239,8 @@ api_ack_confirm(struct evhttp_request *req, struct daemon *d,
 	json_decref(inc);
 	c = xcalloc(1, sizeof(*c));
 	c->req = req;
-	c->daemon = d;
+	c->ctx = ctx;
 	c->incident = link.incident;	/* taken */
 	c->recipient = link.recipient;	/* taken */
-	ingest_submit(daemon_ingest(d), records, 1, NULL, api_ack_done, c);
+	ingest_submit(ctx->ingest, records, 1, NULL, api_ack_done, c);
 }

@@ -29,7 +29,7 @@
 /* A request waiting for the job to end, or for its own time to run out. */
 struct api_prune_wait {
 	struct evhttp_request	*req;
-	struct daemon		*daemon;
+	const struct api_ctx		*ctx;
 	struct event		*timer;
 };
 
@@ -37,7 +37,7 @@ struct api_prune_wait {
 static void
 api_prune_reply(struct api_prune_wait *w)
 {
-	struct prune	*p = daemon_prune(w->daemon);
+	struct prune	*p = w->ctx->prune;
 	json_t		*job = prune_json(p);
 	const char	*error;
 
@@ -107,12 +107,12 @@ api_prune_parse(json_t *body, struct prune_request *pr, int *wait)
 }
 
 void
-api_admin_prune(struct evhttp_request *req, struct daemon *d,
+api_admin_prune(struct evhttp_request *req, const struct api_ctx *ctx,
     const char *key)
 {
-	const struct rules	*r = daemon_rules(d);
+	const struct rules	*r = ctx->rules;
 	const struct token_def	*tok = NULL;
-	struct prune		*p = daemon_prune(d);
+	struct prune		*p = ctx->prune;
 	struct prune_request	 pr;
 	struct record_error	 err;
 	struct api_prune_wait	*w;
@@ -153,7 +153,7 @@ api_admin_prune(struct evhttp_request *req, struct daemon *d,
 	else {
 		w = xcalloc(1, sizeof(*w));
 		w->req = req;
-		w->daemon = d;
+		w->ctx = ctx;
 		w->timer = evtimer_new(evhttp_connection_get_base(
 		    evhttp_request_get_connection(req)),
 		    api_prune_timeout_cb, w);

@@ -82,7 +82,8 @@ api_board_find(const char *path)
  * picked up at the next load.
  */
 void
-api_board_file(struct evhttp_request *req, struct daemon *d, const char *key)
+api_board_file(struct evhttp_request *req, const struct api_ctx *ctx,
+    const char *key)
 {
 	const struct evhttp_uri	*uri = evhttp_request_get_evhttp_uri(req);
 	const struct web_asset	*a = api_board_find(uri != NULL ?
@@ -240,10 +241,11 @@ api_board_duties(struct store *s, int64_t now, json_t *list, json_t *counts)
 
 /* GET /v1/board: what the duty room's wall shows, in one read. */
 void
-api_board(struct evhttp_request *req, struct daemon *d, const char *key)
+api_board(struct evhttp_request *req, const struct api_ctx *ctx,
+    const char *key)
 {
-	struct store	*s = daemon_store(d);
-	const struct rules *r = daemon_rules(d);
+	struct store	*s = ctx->store;
+	const struct rules *r = ctx->rules;
 	int64_t		 now = clock_now();
 	sqlite3_stmt	*st;
 	json_t		*counts = NULL, *list = json_array();

@@ -88,10 +88,10 @@ static const struct api_list api_compliance_list = {
  * (whose default moves with the clock), so every page reads the same one.
  */
 static void
-api_compliance_page(struct evhttp_request *req, struct daemon *d,
+api_compliance_page(struct evhttp_request *req, const struct api_ctx *ctx,
     const char *key)
 {
-	struct store	*s = daemon_store(d);
+	struct store	*s = ctx->store;
 	struct api_page	 pg;
 	char		*from_s = http_query(req, "from");
 	char		*to_s = http_query(req, "to");
@@ -135,7 +135,8 @@ out:
 }
 
 void
-api_compliance(struct evhttp_request *req, struct daemon *d, const char *key)
+api_compliance(struct evhttp_request *req, const struct api_ctx *ctx,
+    const char *key)
 {
-	api_page_defer(req, d, api_compliance_page);
+	api_page_defer(req, ctx, api_compliance_page);
 }

@@ -121,7 +121,8 @@ api_events_allowed(struct evhttp_request *req, const struct token_def *tok,
 }
 
 void
-api_events_post(struct evhttp_request *req, struct daemon *d, const char *key)
+api_events_post(struct evhttp_request *req, const struct api_ctx *ctx,
+    const char *key)
 {
 	struct record_error	  err;
 	struct record		**records;
@@ -133,18 +134,18 @@ api_events_post(struct evhttp_request *req, struct daemon *d, const char *key)
 	memset(&err, 0, sizeof(err));
 	if ((body = http_read_body(req, &len, &err, &status)) == NULL ||
 	    (records = record_parse_body(body, len,
-	    rules_site(daemon_rules(d))->body_limit, clock_now(), NULL, &n,
+	    rules_site(ctx->rules)->body_limit, clock_now(), NULL, &n,
 	    &err, &status)) == NULL) {
 		metrics_events(METRICS_REJECTED, n > 0 ? n : 1);
 		http_reply_error(req, status, err.code, err.field, "%s",
 		    err.message);
 		return;
 	}
-	tok = http_token(req, daemon_rules(d));
+	tok = http_token(req, ctx->rules);
 	if (!api_events_allowed(req, tok, records, n)) {
 		metrics_events(METRICS_REJECTED, n);
 		return;
 	}
-	ingest_submit(daemon_ingest(d), records, n, tok != NULL &&
+	ingest_submit(ctx->ingest, records, n, tok != NULL &&
 	    tok->units.n > 0 ? &tok->units : NULL, api_events_done, req);
 }

@@ -217,10 +217,10 @@ static const struct api_list api_incident_list = {
 };
 
 static void
-api_incidents_page(struct evhttp_request *req, struct daemon *d,
+api_incidents_page(struct evhttp_request *req, const struct api_ctx *ctx,
     const char *key)
 {
-	struct store	*s = daemon_store(d);
+	struct store	*s = ctx->store;
 	struct api_page	 pg;
 	char		*state = http_query(req, "state");
 	char		*unit = http_query(req, "unit");
@@ -254,19 +254,19 @@ out:
 }
 
 void
-api_incidents_list(struct evhttp_request *req, struct daemon *d,
+api_incidents_list(struct evhttp_request *req, const struct api_ctx *ctx,
     const char *key)
 {
-	api_page_defer(req, d, api_incidents_page);
+	api_page_defer(req, ctx, api_incidents_page);
 }
 
 void
-api_incident_get(struct evhttp_request *req, struct daemon *d,
+api_incident_get(struct evhttp_request *req, const struct api_ctx *ctx,
     const char *key)
 {
 	json_t	*o;
 
-	if ((o = api_incident_load(daemon_store(d), key, 1)) == NULL) {
+	if ((o = api_incident_load(ctx->store, key, 1)) == NULL) {
 		http_reply_error(req, 404, "not_found", NULL,
 		    "no incident \"%s\"", key);
 		return;
@@ -276,7 +276,7 @@ api_incident_get(struct evhttp_request *req, struct daemon *d,
 
 struct api_change {
 	struct evhttp_request	*req;
-	struct daemon		*daemon;
+	const struct api_ctx		*ctx;
 	char			*key;
 	int			 ack;
 };
@@ -301,7 +301,7 @@ api_change_done(int status, const struct engine_result *results, size_t n,
 		    err->message);
 	else if (c->ack && n == 1 && results[0].closed)
 		api_incident_closed(c->req, c->key);	/* resolved just before */
-	else if ((o = api_incident_load(daemon_store(c->daemon), c->key, 0)) ==
+	else if ((o = api_incident_load(c->ctx->store, c->key, 0)) ==
 	    NULL)
 		http_reply_error(c->req, 404, "not_found", NULL,
 		    "no incident \"%s\"", c->key);
@@ -316,7 +316,7 @@ api_change_done(int status, const struct engine_result *results, size_t n,
  * token limited to some units acts only on their incidents (403).
  */
 static void
-api_incident_change(struct evhttp_request *req, struct daemon *d,
+api_incident_change(struct evhttp_request *req, const struct api_ctx *ctx,
     const char *key, const char *type)
 {
 	struct evbuffer		*in = evhttp_request_get_input_buffer(req);
@@ -330,13 +330,13 @@ api_incident_change(struct evhttp_request *req, struct daemon *d,
 	unsigned int		 bidi;
 	int			 status;
 
-	if ((inc = api_incident_load(daemon_store(d), key, 0)) == NULL) {
+	if ((inc = api_incident_load(ctx->store, key, 0)) == NULL) {
 		http_reply_error(req, 404, "not_found", NULL,
 		    "no incident \"%s\"", key);
 		return;
 	}
 	unit = json_string_value(json_object_get(inc, "unit"));
-	tok = http_token(req, daemon_rules(d));
+	tok = http_token(req, ctx->rules);
 	if (tok != NULL && tok->units.n > 0 && (unit == NULL ||
 	    !names_has(&tok->units, unit))) {
 		http_reply_error(req, 403, "forbidden", NULL, "token \"%s\" "
@@ -353,7 +353,7 @@ api_incident_change(struct evhttp_request *req, struct daemon *d,
 		json_decref(inc);
 		return;
 	}
-	limit = rules_site(daemon_rules(d))->body_limit;
+	limit = rules_site(ctx->rules)->body_limit;
 	if (evbuffer_get_length(in) > 0) {
 		if ((body = http_read_json(req, limit, &err, &status)) ==
 		    NULL) {
@@ -403,25 +403,25 @@ api_incident_change(struct evhttp_request *req, struct daemon *d,
 	json_decref(inc);
 	c = xcalloc(1, sizeof(*c));
 	c->req = req;
-	c->daemon = d;
+	c->ctx = ctx;
 	c->key = xstrdup(key);
 	c->ack = strcmp(type, "ack") == 0;
-	ingest_submit(daemon_ingest(d), records, 1, tok != NULL &&
+	ingest_submit(ctx->ingest, records, 1, tok != NULL &&
 	    tok->units.n > 0 ? &tok->units : NULL, api_change_done, c);
 }
 
 void
-api_incident_ack(struct evhttp_request *req, struct daemon *d,
+api_incident_ack(struct evhttp_request *req, const struct api_ctx *ctx,
     const char *key)
 {
-	api_incident_change(req, d, key, "ack");
+	api_incident_change(req, ctx, key, "ack");
 }
 
 void
-api_incident_resolve(struct evhttp_request *req, struct daemon *d,
+api_incident_resolve(struct evhttp_request *req, const struct api_ctx *ctx,
     const char *key)
 {
-	api_incident_change(req, d, key, "resolve");
+	api_incident_change(req, ctx, key, "resolve");
 }
 
 static json_t *
@@ -444,10 +444,10 @@ static const struct api_list api_notification_list = {
 
 /* One incident's notifications are read on its index, not the outbox's. */
 static void
-api_notifications_page(struct evhttp_request *req, struct daemon *d,
+api_notifications_page(struct evhttp_request *req, const struct api_ctx *ctx,
     const char *key)
 {
-	struct store	*s = daemon_store(d);
+	struct store	*s = ctx->store;
 	struct api_page	 pg;
 	char		*incident = http_query(req, "incident");
 	char		*status = http_query(req, "status");
@@ -471,8 +471,8 @@ out:
 }
 
 void
-api_notifications_list(struct evhttp_request *req, struct daemon *d,
+api_notifications_list(struct evhttp_request *req, const struct api_ctx *ctx,
     const char *key)
 {
-	api_page_defer(req, d, api_notifications_page);
+	api_page_defer(req, ctx, api_notifications_page);
 }

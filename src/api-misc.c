@@ -38,14 +38,15 @@ api_count(struct store *s, enum store_stmt which)
 }
 
 void
-api_healthz(struct evhttp_request *req, struct daemon *d, const char *key)
+api_healthz(struct evhttp_request *req, const struct api_ctx *ctx,
+    const char *key)
 {
-	int64_t	open = engine_open_incidents(daemon_engine(d));
+	int64_t	open = engine_open_incidents(ctx->engine);
 
 	/* The count is the engine's (counting a million rows per probe would
 	 * stall the loop); the store must still answer a query. */
-	if (open < 0 || api_count(daemon_store(d), STMT_STORE_PING) < 0 ||
-	    daemon_rules(d) == NULL) {
+	if (open < 0 || api_count(ctx->store, STMT_STORE_PING) < 0 ||
+	    ctx->rules == NULL) {
 		http_reply_error(req, 503, "unhealthy", NULL,
 		    "the store or the rules are not available");
 		return;
@@ -53,7 +54,7 @@ api_healthz(struct evhttp_request *req, struct daemon *d, const char *key)
 	http_reply_json(req, 200, json_pack("{s:s, s:s, s:I, s:I}", "status",
 	    "ok", "version", TOCSIN_VERSION, "open_incidents",
 	    (json_int_t)open, "uptime_s", (json_int_t)((clock_now() -
-	    daemon_started_at(d)) / MSEC_PER_SEC)));
+	    ctx->info->started_at) / MSEC_PER_SEC)));
 }
 
 /*
@@ -113,7 +114,7 @@ api_metrics_group(struct evbuffer *buf, struct store *s,
 
 /* As Prometheus and Alertmanager say it of their own configuration. */
 static void
-api_metrics_reload(struct evbuffer *buf, struct daemon *d)
+api_metrics_reload(struct evbuffer *buf, const struct api_ctx *ctx)
 {
 	const char	*ok = "tocsin_config_last_reload_successful";
 	const char	*at =
@@ -122,16 +123,16 @@ api_metrics_reload(struct evbuffer *buf, struct daemon *d)
 	metrics_family(buf, ok);
 	metrics_sample(buf, ok, metrics_reload_ok(), NULL);
 	metrics_family(buf, at);
-	metrics_sample(buf, at, daemon_info(d)->rules_loaded_at /
+	metrics_sample(buf, at, ctx->info->rules_loaded_at /
 	    MSEC_PER_SEC, NULL);
 }
 
 /* Prometheus text format 0.0.4; docs/api.md lists the families. */
 /* tocsin_calendar_provisional{year="2027"} 1, for the years ahead. */
 static void
-api_metrics_calendar(struct evbuffer *buf, struct daemon *d)
+api_metrics_calendar(struct evbuffer *buf, const struct api_ctx *ctx)
 {
-	const struct calendar	*cal = rules_calendar(daemon_rules(d));
+	const struct calendar	*cal = rules_calendar(ctx->rules);
 	char			 year[16];
 	int			 years[2];
 	size_t			 i, n = calendar_years_ahead(clock_now(), years);
@@ -145,10 +146,11 @@ api_metrics_calendar(struct evbuffer *buf, struct daemon *d)
 }
 
 void
-api_metrics(struct evhttp_request *req, struct daemon *d, const char *key)
+api_metrics(struct evhttp_request *req, const struct api_ctx *ctx,
+    const char *key)
 {
-	const struct engine_stats	*es = engine_stats(daemon_engine(d));
-	struct store			*s = daemon_store(d);
+	const struct engine_stats	*es = engine_stats(ctx->engine);
+	struct store			*s = ctx->store;
 	struct evbuffer			*buf = evbuffer_new();
 	struct store_checkpoint_info	 ci;
 	int64_t				 timers;
@@ -162,8 +164,8 @@ api_metrics(struct evhttp_request *req, struct daemon *d, const char *key)
 	    "jansson", JANSSON_VERSION, NULL);
 	metrics_family(buf, "tocsin_start_time_seconds");
 	metrics_sample(buf, "tocsin_start_time_seconds",
-	    daemon_started_at(d) / MSEC_PER_SEC, NULL);
-	api_metrics_reload(buf, d);
+	    ctx->info->started_at / MSEC_PER_SEC, NULL);
+	api_metrics_reload(buf, ctx);
 	metrics_process_write(buf);
 
 	for (i = 0; i < nitems(api_metrics_groups); i++)
@@ -174,8 +176,8 @@ api_metrics(struct evhttp_request *req, struct daemon *d, const char *key)
 
 	metrics_write(buf);
 	metrics_family(buf, "tocsin_spool_pending");
-	metrics_sample(buf, "tocsin_spool_pending", daemon_spool(d) != NULL ?
-	    (int64_t)spool_pending(daemon_spool(d)) : 0, NULL);
+	metrics_sample(buf, "tocsin_spool_pending", ctx->spool != NULL ?
+	    (int64_t)spool_pending(ctx->spool) : 0, NULL);
 
 	metrics_family(buf, "tocsin_actions_total");
 	metrics_sample(buf, "tocsin_actions_total", (int64_t)es->actions, NULL);
@@ -192,7 +194,7 @@ api_metrics(struct evhttp_request *req, struct daemon *d, const char *key)
 	metrics_sample(buf, "tocsin_notifications_total",
 	    (int64_t)es->notifications, NULL);
 
-	api_metrics_calendar(buf, d);
+	api_metrics_calendar(buf, ctx);
 
 	store_checkpoints(s, &ci);
 	metrics_family(buf, "tocsin_wal_pages");

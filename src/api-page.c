@@ -48,7 +48,7 @@
 struct api_page_job {
 	TAILQ_ENTRY(api_page_job)	 entry;
 	struct evhttp_request		*req;
-	struct daemon			*daemon;
+	const struct api_ctx			*ctx;
 	api_handler			 handler;
 };
 
@@ -70,7 +70,7 @@ api_page_run_cb(evutil_socket_t fd, short what, void *arg)
 		return;
 	TAILQ_REMOVE(&api_page_jobs, job, entry);
 	/* A client gone meanwhile: libevent kept the request for the reply. */
-	job->handler(job->req, job->daemon, NULL);
+	job->handler(job->req, job->ctx, NULL);
 	free(job);
 	if (!TAILQ_EMPTY(&api_page_jobs))
 		evtimer_add(api_page_ev, &api_page_now);
@@ -78,13 +78,14 @@ api_page_run_cb(evutil_socket_t fd, short what, void *arg)
 
 /* Answer req with fn at a later loop turn, after the pages queued before. */
 void
-api_page_defer(struct evhttp_request *req, struct daemon *d, api_handler fn)
+api_page_defer(struct evhttp_request *req, const struct api_ctx *ctx,
+    api_handler fn)
 {
 	struct evhttp_connection	*evcon = evhttp_request_get_connection(req);
 	struct api_page_job		*job;
 
 	if (evcon == NULL) {
-		fn(req, d, NULL);
+		fn(req, ctx, NULL);
 		return;
 	}
 	if (api_page_ev == NULL)
@@ -92,7 +93,7 @@ api_page_defer(struct evhttp_request *req, struct daemon *d, api_handler fn)
 		    api_page_run_cb, NULL);
 	job = xcalloc(1, sizeof(*job));
 	job->req = req;
-	job->daemon = d;
+	job->ctx = ctx;
 	job->handler = fn;
 	TAILQ_INSERT_TAIL(&api_page_jobs, job, entry);
 	if (!evtimer_pending(api_page_ev, NULL))

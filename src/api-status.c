@@ -223,10 +223,10 @@ api_status_database(struct store *s)
 }
 
 static json_t *
-api_status_rules(struct daemon *d)
+api_status_rules(const struct api_ctx *ctx)
 {
-	const struct daemon_info	*di = daemon_info(d);
-	const struct rules		*r = daemon_rules(d);
+	const struct daemon_info	*di = ctx->info;
+	const struct rules		*r = ctx->rules;
 	uint64_t			 ok, failed;
 
 	metrics_reloads_get(&ok, &failed);
@@ -267,10 +267,11 @@ api_calendar(const struct rules *r)
 }
 
 void
-api_status(struct evhttp_request *req, struct daemon *d, const char *key)
+api_status(struct evhttp_request *req, const struct api_ctx *ctx,
+    const char *key)
 {
-	const struct daemon_info	*di = daemon_info(d);
-	struct store			*s = daemon_store(d);
+	const struct daemon_info	*di = ctx->info;
+	struct store			*s = ctx->store;
 	json_t				*grades, *obligations, *outbox, *next;
 	json_t				*db, *prune, *incidents;
 	char				 site[PATH_MAX];
@@ -286,7 +287,7 @@ api_status(struct evhttp_request *req, struct daemon *d, const char *key)
 	failed |= api_status_counts(s, STMT_OBLIGATION_COUNT_BY_STATUS,
 	    obligations, 0);
 	failed |= api_status_counts(s, STMT_OUTBOX_COUNT_BY_STATUS, outbox, 0);
-	failed |= api_status_next(s, daemon_rules(d), &next);
+	failed |= api_status_next(s, ctx->rules, &next);
 	if ((db = api_status_database(s)) == NULL)
 		failed = 1;
 	if (failed) {
@@ -308,7 +309,7 @@ api_status(struct evhttp_request *req, struct daemon *d, const char *key)
 		    api_grade_names[i]))));
 	if (realpath(di->site, site) == NULL)
 		snprintf(site, sizeof(site), "%s", di->site);
-	if ((prune = prune_json(daemon_prune(d))) == NULL)
+	if ((prune = prune_json(ctx->prune)) == NULL)
 		prune = json_null();
 	http_reply_json(req, 200, json_pack("{s:s, s:o, s:I, s:s, s:o, s:o, "
 	    "s:o, s:o, s:o, s:o, s:o, s:o}",
@@ -317,12 +318,12 @@ api_status(struct evhttp_request *req, struct daemon *d, const char *key)
 	    "uptime_s", (json_int_t)((clock_now() - di->started_at) /
 	    MSEC_PER_SEC),
 	    "site", site,
-	    "rules", api_status_rules(d),
+	    "rules", api_status_rules(ctx),
 	    "incidents", incidents,
 	    "obligations", obligations,
 	    "outbox", outbox,
 	    "next_deadline", next,
 	    "database", db,
 	    "prune", prune,
-	    "calendar", api_calendar(daemon_rules(d))));
+	    "calendar", api_calendar(ctx->rules)));
 }

@@ -26,8 +26,9 @@
 #include <event2/event.h>
 #include <systemd/sd-daemon.h>
 
-#include "check.h"
+#include "api.h"
 #include "calendar.h"
+#include "check.h"
 #include "clock.h"
 #include "daemon.h"
 #include "engine.h"
@@ -70,18 +71,9 @@ struct daemon {
 	int				 calendar_years[2];	/* told of */
 	struct event			*sig_ev[3];
 	struct daemon_info		 info;
+	struct api_ctx			 api;	/* what the handlers act on */
 	uint64_t			 notified;	/* seen by the outbox */
 };
-
-struct engine *daemon_engine(struct daemon *d) { return (d->engine); }
-struct store *daemon_store(struct daemon *d) { return (d->store); }
-struct ingest *daemon_ingest(struct daemon *d) { return (d->ingest); }
-struct outbox *daemon_outbox(struct daemon *d) { return (d->outbox); }
-struct rules *daemon_rules(struct daemon *d) { return (d->rules); }
-struct prune *daemon_prune(struct daemon *d) { return (d->prune); }
-int64_t daemon_started_at(struct daemon *d) { return (d->info.started_at); }
-const struct daemon_info *daemon_info(struct daemon *d) { return (&d->info); }
-struct spool *daemon_spool(struct daemon *d) { return (d->spool); }
 
 /* One problem of a site as "rules: problem=\"file:line: message\"". */
 static void
@@ -142,7 +134,7 @@ daemon_arm(struct daemon *d)
  * After a commit: new timers may be due sooner than the armed one, and the
  * outbox is woken only if the commit wrote notifications.
  */
-void
+static void
 daemon_after_commit(struct daemon *d)
 {
 	uint64_t	notified = engine_stats(d->engine)->notifications;
@@ -368,10 +360,13 @@ daemon_reload(struct daemon *d)
 		engine_set_rules(d->engine, r);
 		outbox_set_rules(d->outbox, r);
 		http_set_body_limit(d->http, rules_site(r)->body_limit);
+		if (d->spool != NULL)
+			spool_set_body_limit(d->spool,
+			    rules_site(r)->body_limit);
 		daemon_set_max_connections(d, r);
 		daemon_reload_spool(d, r);
 		rules_free(d->rules);
-		d->rules = r;
+		d->rules = d->api.rules = r;
 		d->info.rules_loaded_at = clock_now();
 		daemon_sync_recurring(d);
 		daemon_arm(d);
@@ -456,6 +451,7 @@ daemon_run(const struct daemon_options *opts)
 	d.opts = opts;
 	d.info.site = opts->site;
 	d.info.started_at = clock_now();
+	d.api.info = &d.info;
 	signal(SIGPIPE, SIG_IGN);
 	/* Past a file size limit, a write should fail (SQLite then reports
 	 * a full disk and ingest answers 503), not kill the daemon. */
@@ -466,6 +462,7 @@ daemon_run(const struct daemon_options *opts)
 		return (1);
 	}
 	d.info.rules_loaded_at = clock_now();
+	d.api.rules = d.rules;
 	path = daemon_db_path(opts, d.rules);
 	d.store = store_open(path, rules_site(d.rules)->synchronous, &cause);
 	if (d.store == NULL) {
@@ -475,7 +472,8 @@ daemon_run(const struct daemon_options *opts)
 		free(path);
 		goto out;
 	}
-	d.engine = engine_new(d.store, d.rules);
+	d.engine = d.api.engine = engine_new(d.store, d.rules);
+	d.api.store = d.store;
 	engine_set_sink(d.engine, daemon_action_cb, &d);
 	rebuild_us = clock_monotonic_us();
 	if (engine_recover(d.engine) != 0) {
@@ -497,12 +495,13 @@ daemon_run(const struct daemon_options *opts)
 		free(path);
 		goto out;
 	}
-	d.ingest = ingest_new(d.base, d.engine, daemon_after_commit_cb, &d);
-	d.prune = prune_new(d.base, d.store);
+	d.ingest = d.api.ingest = ingest_new(d.base, d.engine,
+	    daemon_after_commit_cb, &d);
+	d.prune = d.api.prune = prune_new(d.base, d.store);
 	listen = opts->listen != NULL ? opts->listen :
 	    rules_site(d.rules)->listen;
-	d.http = http_new(d.base, &d, listen, rules_site(d.rules)->body_limit,
-	    &cause);
+	d.http = http_new(d.base, &d.api, listen,
+	    rules_site(d.rules)->body_limit, &cause);
 	if (d.http == NULL) {
 		log_warnx("daemon: cannot listen error=%s", cause);
 		free(cause);
@@ -517,7 +516,8 @@ daemon_run(const struct daemon_options *opts)
 	}
 	spool = opts->spool != NULL ? opts->spool : rules_site(d.rules)->spool;
 	if (spool != NULL &&
-	    (d.spool = spool_new(d.base, &d, spool, &cause)) == NULL) {
+	    (d.spool = d.api.spool = spool_new(d.base, d.ingest,
+	    rules_site(d.rules)->body_limit, spool, &cause)) == NULL) {
 		log_warnx("daemon: cannot watch the spool error=%s", cause);
 		free(cause);
 		free(path);

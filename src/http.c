@@ -19,7 +19,6 @@
 #include <event2/keyvalq_struct.h>
 
 #include "api.h"
-#include "daemon.h"
 #include "record.h"
 #include "http.h"
 #include "http-conn.h"
@@ -37,7 +36,7 @@
 
 struct http {
 	struct evhttp		*evh;
-	struct daemon		*daemon;
+	const struct api_ctx	*ctx;
 	struct hconns		*conns;
 	size_t			 body_limit;
 	size_t			 max_conns;	/* 0: from the fd limit */
@@ -626,7 +625,7 @@ static void
 http_screen(struct evhttp_request *req, struct hconn_refusal *r, void *arg)
 {
 	struct http		*h = arg;
-	const struct rules	*rules = daemon_rules(h->daemon);
+	const struct rules	*rules = h->ctx->rules;
 	const struct site	*s = rules_site(rules);
 	struct evkeyvalq	*in = evhttp_request_get_input_headers(req);
 	enum evhttp_cmd_type	 method = evhttp_request_get_command(req);
@@ -743,18 +742,19 @@ http_request_cb(struct evhttp_request *req, void *arg)
 			    evhttp_request_get_uri(req));
 		return;
 	}
-	route->handler(req, h->daemon, key);
+	route->handler(req, h->ctx, key);
 	free(key);
 }
 
 /* The listener's settings and routes, before it has a socket. */
 static struct http *
-http_setup(struct event_base *base, struct daemon *d, size_t body_limit)
+http_setup(struct event_base *base, const struct api_ctx *ctx,
+    size_t body_limit)
 {
 	struct http	*h;
 
 	h = xcalloc(1, sizeof(*h));
-	h->daemon = d;
+	h->ctx = ctx;
 	h->evh = evhttp_new(base);
 	/* Methods we take nowhere pass too, for a JSON 405 with Allow. */
 	evhttp_set_allowed_methods(h->evh, EVHTTP_REQ_GET | EVHTTP_REQ_POST |
@@ -771,8 +771,8 @@ http_setup(struct event_base *base, struct daemon *d, size_t body_limit)
 }
 
 struct http *
-http_new(struct event_base *base, struct daemon *d, const char *listen,
-    size_t body_limit, char **cause)
+http_new(struct event_base *base, const struct api_ctx *ctx,
+    const char *listen, size_t body_limit, char **cause)
 {
 	struct http			*h;
 	struct evhttp_bound_socket	*bound;
@@ -792,7 +792,7 @@ http_new(struct event_base *base, struct daemon *d, const char *listen,
 		free(host);
 		return (NULL);
 	}
-	h = http_setup(base, d, body_limit);
+	h = http_setup(base, ctx, body_limit);
 	if (host[0] == '[' && colon[-1] == ']') {
 		colon[-1] = '\0';
 		memmove(host, host + 1, strlen(host));
@@ -815,13 +815,13 @@ http_new(struct event_base *base, struct daemon *d, const char *listen,
  * is the listener's from now on.
  */
 struct http *
-http_new_fd(struct event_base *base, struct daemon *d, int fd,
+http_new_fd(struct event_base *base, const struct api_ctx *ctx, int fd,
     size_t body_limit, char **cause)
 {
 	struct http			*h;
 	struct evhttp_bound_socket	*bound;
 
-	h = http_setup(base, d, body_limit);
+	h = http_setup(base, ctx, body_limit);
 	if ((bound = evhttp_accept_socket_with_handle(h->evh, fd)) == NULL) {
 		xasprintf(cause, "cannot accept on socket %d", fd);
 		http_free(h);

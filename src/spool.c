@@ -11,8 +11,8 @@
  * it moved to done/: the very file that was read, checked by identity, as
  * a producer may rename a new file over the name meanwhile.  A refused
  * file goes to rejected/ with NAME.json.error beside it, saying why
- * (without the file's content), and the store is unchanged.  A daemon killed between the commit and
- * the move finds the file again at start-up and ingests it again, which
+ * (without the file's content), and the store is unchanged.  A daemon
+ * killed between the commit and the move finds the file again at start-up and ingests it again, which
  * stores nothing new: each event without an id gets one made from the
  * file (its name, identity, change time and content), the same each time
  * the same file is read, and a known id is a duplicate.  When the store
@@ -43,7 +43,6 @@
 
 #include "channel.h"
 #include "clock.h"
-#include "daemon.h"
 #include "ingest.h"
 #include "log.h"
 #include "metrics.h"
@@ -68,15 +67,16 @@ struct spool_file {
 	struct spool		*spool;
 	char			*name;
 	struct timespec		 ctime;		/* for a scan's order */
-	int			 fd;		/* open from its read to its move */
-	dev_t			 dev;		/* what was read: the file to move */
+	int			 fd;		/* open from read to move */
+	dev_t			 dev;		/* what was read, to move */
 	ino_t			 ino;
 	TAILQ_ENTRY(spool_file)	 entry;
 };
 TAILQ_HEAD(spool_files, spool_file);
 
 struct spool {
-	struct daemon		*daemon;
+	struct ingest		*ingest;
+	size_t			 body_limit;	/* the site's, as for a POST */
 	char			*path;
 	int			 dirfd;
 	int			 inotify_fd;
@@ -647,7 +647,7 @@ spool_done_cb(int status, const struct engine_result *results, size_t n,
 		break;
 	case 400:
 	case 403:
-	case 409:		/* refused for good: sending it again won't help */
+	case 409:	/* refused for good: sending it again won't help */
 		if (spool_reject(sp, f, err) != 0) {
 			spool_file_close(f);
 			spool_retry(sp, f);
@@ -745,7 +745,7 @@ spool_take(struct spool *sp, struct spool_file *f)
 	}
 	memset(&err, 0, sizeof(err));
 	spool_file_close(f);
-	limit = rules_site(daemon_rules(sp->daemon))->body_limit;
+	limit = sp->body_limit;
 	fd = openat(sp->dirfd, f->name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
 	    O_CLOEXEC);
 	if (fd == -1 && errno == ENOENT) {
@@ -786,7 +786,7 @@ spool_take(struct spool *sp, struct spool_file *f)
 		goto reject;
 	TAILQ_INSERT_TAIL(&sp->in_flight, f, entry);
 	sp->nin_flight++;
-	ingest_submit(daemon_ingest(sp->daemon), records, n, NULL,
+	ingest_submit(sp->ingest, records, n, NULL,
 	    spool_done_cb, f);
 	return;
 
@@ -834,13 +834,14 @@ spool_work_cb(evutil_socket_t fd, short what, void *arg)
 }
 
 struct spool *
-spool_new(struct event_base *base, struct daemon *d, const char *path,
-    char **cause)
+spool_new(struct event_base *base, struct ingest *ingest, size_t body_limit,
+    const char *path, char **cause)
 {
 	struct spool	*sp;
 
 	sp = xcalloc(1, sizeof(*sp));
-	sp->daemon = d;
+	sp->ingest = ingest;
+	sp->body_limit = body_limit;
 	sp->path = xstrdup(path);
 	sp->dirfd = sp->inotify_fd = -1;
 	TAILQ_INIT(&sp->scanned);
@@ -890,6 +891,13 @@ fail:
  * Files awaiting their commit are forgotten, not lost: they are still in
  * the directory, and the next start reads them again.
  */
+/* A reload may change the site's body limit: files are held to it too. */
+void
+spool_set_body_limit(struct spool *sp, size_t limit)
+{
+	sp->body_limit = limit;
+}
+
 void
 spool_free(struct spool *sp)
 {

@@ -67,8 +67,8 @@ static const char tokens_text[] =
     "token \"a-only\" { secret = \"fuzz-token-hospital-a-002\", units = "
     "{ \"hospital-a\" } }\n";
 
-/* What daemon.c holds; the API handlers reach it through the accessors. */
-struct daemon {
+/* What daemon.c holds; the API handlers are handed api. */
+struct fuzz_daemon {
 	struct event_base	*base;
 	struct rules		*rules;
 	struct store		*store;
@@ -79,28 +79,13 @@ struct daemon {
 	struct prune		*prune;
 	struct http		*http;
 	struct daemon_info	 info;
+	struct api_ctx		 api;
 };
 
-static struct daemon	 fd_;
+static struct fuzz_daemon fd_;
 static char		 dir[64], sock_path[128], tok_path[128];
 static int		 settled;	/* events pending with no client */
 static int		 verbose;	/* FUZZ_VERBOSE=1: show the answers */
-
-struct engine *daemon_engine(struct daemon *d) { return (d->engine); }
-struct store *daemon_store(struct daemon *d) { return (d->store); }
-struct ingest *daemon_ingest(struct daemon *d) { return (d->ingest); }
-struct outbox *daemon_outbox(struct daemon *d) { return (d->outbox); }
-struct rules *daemon_rules(struct daemon *d) { return (d->rules); }
-struct prune *daemon_prune(struct daemon *d) { return (d->prune); }
-struct spool *daemon_spool(struct daemon *d) { return (NULL); }
-int64_t daemon_started_at(struct daemon *d) { return (FUZZ_NOW); }
-const struct daemon_info *daemon_info(struct daemon *d) { return (&d->info); }
-
-/* No timers to arm and no deliveries: the outbox is never kicked. */
-void
-daemon_after_commit(struct daemon *d)
-{
-}
 
 static void
 cleanup(void)
@@ -191,6 +176,9 @@ state_open(void)
 	    fd_.rules);
 	fd_.ingest = ingest_new(fd_.base, fd_.engine, NULL, NULL);
 	fd_.prune = prune_new(fd_.base, fd_.store);
+	fd_.api = (struct api_ctx){ .store = fd_.store, .engine = fd_.engine,
+	    .ingest = fd_.ingest, .prune = fd_.prune, .rules = fd_.rules,
+	    .info = &fd_.info };
 	fd_.info.site = "fuzz-site.lua";
 	fd_.info.started_at = fd_.info.rules_loaded_at = FUZZ_NOW;
 }
@@ -242,7 +230,8 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	if ((fd_.base = event_base_new()) == NULL)
 		abort();
 	fd_.httpc = httpc_new(fd_.base);
-	fd_.http = http_new_fd(fd_.base, &fd_, fd, FUZZ_BODY_LIMIT, &cause);
+	fd_.http = http_new_fd(fd_.base, &fd_.api, fd, FUZZ_BODY_LIMIT,
+	    &cause);
 	if (fd_.http == NULL) {
 		fprintf(stderr, "fuzz_http: %s\n", cause);
 		exit(1);
