@@ -28,6 +28,7 @@
 #include "org.h"
 #include "rules.h"
 #include "sandbox.h"
+#include "store-legacy.h"	/* phase 2 of issue 15 removes it */
 #include "store.h"
 #include "timeline.h"
 #include "timer.h"

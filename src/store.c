@@ -27,6 +27,7 @@
 #include "metrics.h"
 #include "store-checkpoint.h"
 #include "store-schema.h"
+#include "store-legacy.h"
 #include "store.h"
 #include "tocsin.h"
 #include "xmalloc.h"

@@ -15,6 +15,7 @@
 #include <sqlite3.h>
 
 #include "store-backup.h"
+#include "store-legacy.h"
 #include "store.h"
 
 static char	dir[] = "/tmp/tocsin-store-XXXXXX";
