@@ -301,17 +301,14 @@ enum store_timer_owner {
 	STORE_TIMER_OF_ESCALATION,
 	STORE_TIMER_OF_RECURRING,
 };
-struct store_timer_kind {
-	int			 kind;
-	enum store_timer_owner	 owner;
-};
 
 /*
- * The engine hands its table of timer kinds to the store (kept, not
- * copied): a prune removes an incident's timers by it.
+ * The engine tells the store, line by line from its table of timer kinds,
+ * what each kind's ref names (again for a kind already told: the new
+ * owner stands): a prune removes an incident's timers by it, and refuses
+ * to run before any kind was told.
  */
-void	store_timer_kinds(struct store *, const struct store_timer_kind *,
-	    size_t);
+void	store_timer_kind(struct store *, int, enum store_timer_owner);
 int	store_timer_add(struct store *, const struct store_timer *,
 	    int64_t *);
 int	store_timer_get(struct store *, int64_t, struct store_timer *);

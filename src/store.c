@@ -416,6 +416,12 @@ static const char *const store_sql[SQL__COUNT] = {
 	    "ORDER BY o.recurring, o.due_at, o.unit, o.id LIMIT ?3",
 };
 
+/* A timer kind and what its ref names, as the engine said. */
+struct store_timer_kind {
+	int			 kind;
+	enum store_timer_owner	 owner;
+};
+
 /* The drivers, looked up by the path each handles: the first one wins. */
 static const struct store_driver *const store_drivers[] = {
 	&store_sqlite_driver,
@@ -425,7 +431,7 @@ struct store {
 	const struct store_driver	*drv;
 	struct store_conn		*conn;
 	struct store_query		*q[SQL__COUNT];
-	const struct store_timer_kind	*kinds;		/* the engine's */
+	struct store_timer_kind		*kinds;		/* the engine's */
 	size_t				 nkinds;
 	int				 bad;	/* a bind failed */
 	struct store_legacy		*legacy;	/* phase 2 removes */
@@ -613,6 +619,7 @@ store_close(struct store *s)
 			s->drv->finalize(s->q[i]);
 	}
 	s->drv->close(s->conn);
+	free(s->kinds);
 	free(s);
 }
 
@@ -1388,11 +1395,17 @@ store_escalations_active_of_obligation(struct store *s, int64_t obligation,
 /* ---- timers ---------------------------------------------------------- */
 
 void
-store_timer_kinds(struct store *s, const struct store_timer_kind *kinds,
-    size_t n)
+store_timer_kind(struct store *s, int kind, enum store_timer_owner owner)
 {
-	s->kinds = kinds;
-	s->nkinds = n;
+	size_t	i;
+
+	for (i = 0; i < s->nkinds && s->kinds[i].kind != kind; i++)
+		;
+	if (i == s->nkinds)
+		s->kinds = xreallocarray(s->kinds, ++s->nkinds,
+		    sizeof(*s->kinds));
+	s->kinds[i].kind = kind;
+	s->kinds[i].owner = owner;
 }
 
 static void
@@ -1908,7 +1921,7 @@ store_prune_timers(struct store *s, const char *key, uint64_t *rows)
 	enum store_sql	which;
 	size_t		i;
 
-	if (s->kinds == NULL) {
+	if (s->nkinds == 0) {
 		log_warnx("store: no timer kinds: the engine must hand them "
 		    "to the store before a prune");
 		return (-1);
