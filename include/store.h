@@ -16,7 +16,10 @@
  *    them.  A getter's row is the caller's to clear; a list hands each row
  *    to a callback, which must copy what it keeps -- the store clears the
  *    row after the callback.  A callback returns non-zero to stop the list
- *    (the list call still returns 0).
+ *    (the list call still returns 0).  A callback never calls the store:
+ *    it copies what it needs, and the caller acts once the list returned
+ *    (a statement is still running; a PostgreSQL connection runs one at a
+ *    time, and a row changed under a running SELECT may come again).
  *  - Keyset pages take the cursor of the last row of the page before and
  *    a limit of rows to read; each row comes with whether the filters keep
  *    it (the filters are evaluated by the store so that a page can stop at
