@@ -13,6 +13,8 @@
 #include <sqlite3.h>
 #include <stdint.h>
 
+#include "store.h"	/* struct store_checkpoint_info */
+
 /* A commit that leaves this many pages in the WAL asks for a checkpoint. */
 #define STORE_CHECKPOINT_PAGES		1000
 /*
@@ -24,13 +26,6 @@
 #define STORE_CHECKPOINT_BACKSTOP	16384
 
 struct store_checkpoint;
-
-struct store_checkpoint_info {
-	int64_t		 wal_pages;	/* in the WAL after the last commit */
-	uint64_t	 by_thread;	/* checkpoints the thread made */
-	uint64_t	 by_writer;	/* checkpoints the writer made */
-	uint64_t	 failed;	/* checkpoints that failed (logged) */
-};
 
 struct store_checkpoint	*store_checkpoint_start(sqlite3 *, const char *,
 			     const char *, char **);

@@ -6,5 +6,6 @@
 
 int	store_schema_latest(void);
 int	store_schema_migrate(sqlite3 *, char **);
+int	store_schema_migrate_to(sqlite3 *, int, char **);
 
 #endif

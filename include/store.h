@@ -1,135 +1,47 @@
 /*
- * The store: the one SQLite connection, its schema, its statements and its
- * transactions.  Every SQL text lives in store.c; callers pick a statement
- * by name, bind with a format string and read columns themselves.
+ * The store: what tocsin keeps, in its own terms.  Callers speak of
+ * events, incidents, obligations, escalations, timers, timeline actions,
+ * messages and the read models the API shows; no SQL, no statement and no
+ * column number ever leaves the store (OpenSMTPD's queue.c over
+ * queue_backend.c).  The domain calls are written once, in store.c, over
+ * a small driver interface (src/store-driver.h); SQLite is one driver
+ * (store-sqlite.c), PostgreSQL will be another.
  *
- * Bind formats: 'i' int64_t, 'd' int, 't' text (NULL binds NULL), 'n' NULL.
+ * Conventions, for every call below:
+ *  - A call returns 0, or -1 when the store failed (logged by the store).
+ *    A getter returns 1 (found, row filled), 0 (not found) or -1.
+ *  - Times are int64_t milliseconds since the epoch; 0 stands for none
+ *    (NULL in the database).  Row ids are int64_t; 0 stands for none.
+ *  - A row's strings are its own (NULL for none): store_X_clear() frees
+ *    them.  A getter's row is the caller's to clear; a list hands each row
+ *    to a callback, which must copy what it keeps -- the store clears the
+ *    row after the callback.  A callback returns non-zero to stop the list
+ *    (the list call still returns 0).  A callback never calls the store:
+ *    it copies what it needs, and the caller acts once the list returned
+ *    (a statement is still running; a PostgreSQL connection runs one at a
+ *    time, and a row changed under a running SELECT may come again).
+ *  - Keyset pages take the cursor of the last row of the page before and
+ *    a limit of rows to read; each row comes with whether the filters keep
+ *    it (the filters are evaluated by the store so that a page can stop at
+ *    a row it does not show: api-page.c).
+ *  - Strings passed in are only read during the call.
+ *  - Everything between store_begin() and store_commit() is one
+ *    transaction; a savepoint makes one request of a batch undoable.
+ *
+ * The generic API of before (statements by enum, format-string binds,
+ * column enums) is in store-legacy.h until every caller is converted.
  */
 #ifndef STORE_H
 #define STORE_H
 
-#include <sqlite3.h>
+#include <stddef.h>
 #include <stdint.h>
 
-enum store_stmt {
-	STMT_EVENT_FIND_ID,
-	STMT_EVENT_INSERT,
-	STMT_EVENTS_BY_INCIDENT,
-	STMT_EVENT_COUNT,
-	STMT_INCIDENT_GET,
-	STMT_INCIDENT_INSERT,
-	STMT_INCIDENT_SET_GRADE,
-	STMT_INCIDENT_TOUCH,
-	STMT_INCIDENT_ACK,
-	STMT_INCIDENT_RESOLVE,
-	STMT_INCIDENT_LIST,
-	STMT_INCIDENT_COUNT_OPEN,
-	STMT_STORE_PING,
-	STMT_INCIDENTS_OPEN_BY_GRADE,
-	STMT_OBLIGATION_INSERT,
-	STMT_OBLIGATION_GET,
-	STMT_OBLIGATION_SET_STATUS,
-	STMT_OBLIGATION_SET_DUE,
-	STMT_OBLIGATIONS_OPEN_BY_INCIDENT,
-	STMT_OBLIGATIONS_BY_INCIDENT,
-	STMT_OBLIGATIONS_OPEN_BY_UNIT,
-	STMT_UNIT_OWES_RECURRING,
-	STMT_OBLIGATION_COUNT_BY_STATUS,
-	STMT_COMPLIANCE,
-	STMT_OBLIGATIONS_BY_STATUS,
-	STMT_RECURRING_FIND,
-	STMT_RECURRING_GET,
-	STMT_RECURRING_INSERT,
-	STMT_RECURRING_SET_NEXT,
-	STMT_RECURRING_PREVIOUS_UNITS,
-	STMT_ESCALATION_INSERT,
-	STMT_ESCALATION_GET,
-	STMT_ESCALATION_UPDATE,
-	STMT_ESCALATION_STOP,
-	STMT_ESCALATIONS_ACTIVE_BY_INCIDENT,
-	STMT_ESCALATIONS_ACTIVE_BY_OBLIGATION,
-	STMT_ESCALATIONS_BY_INCIDENT,
-	STMT_TIMER_INSERT,
-	STMT_TIMER_GET,
-	STMT_TIMER_DELETE,
-	STMT_TIMER_DELETE_REF,
-	STMT_TIMER_FIND_REF,
-	STMT_TIMERS_ALL,
-	STMT_TIMER_NEXT,
-	STMT_TIMER_COUNT,
-	STMT_TIMELINE_INSERT,
-	STMT_TIMELINE_BY_INCIDENT,
-	STMT_OUTBOX_INSERT,
-	STMT_OUTBOX_DUE,
-	STMT_OUTBOX_SET_SENDING,
-	STMT_OUTBOX_SET_RESULT,
-	STMT_OUTBOX_RESET_SENDING,
-	STMT_OUTBOX_NEXT_AT,
-	STMT_OUTBOX_LIST,
-	STMT_OUTBOX_LIST_BY_INCIDENT,
-	STMT_OUTBOX_GET,
-	STMT_OUTBOX_COUNT_BY_STATUS,
-	STMT_OUTBOX_DEPTH,
-	STMT_ATTEMPT_INSERT,
-	STMT_ACK_LINK_INSERT,
-	STMT_ACK_LINK_GET,
-	STMT_DB_PAGES,
-	STMT_PRUNE_CANDIDATES,
-	STMT_PRUNE_BUSY,
-	STMT_PRUNE_ATTEMPTS,
-	STMT_PRUNE_OUTBOX,
-	STMT_PRUNE_TIMERS,
-	STMT_PRUNE_ESCALATIONS,
-	STMT_PRUNE_ACK_LINKS,
-	STMT_PRUNE_EVENTS,
-	STMT_PRUNE_TIMELINE,
-	STMT_PRUNE_OBLIGATIONS,
-	STMT_PRUNE_INCIDENT,
-	STMT_PRUNE_MARK,
-	STMT_BOARD,
-	STMT_BOARD_COUNTS,
-	STMT_BOARD_DUTIES,
-	STMT__COUNT
-};
-
-/* Column positions of the rows the *_GET and list statements return. */
-enum incident_col {
-	INC_KEY, INC_UNIT, INC_CATEGORY, INC_PROCEDURES, INC_GRADE,
-	INC_WORST_GRADE, INC_STATE, INC_TITLE, INC_OPENED_AT, INC_OCCURRED_AT,
-	INC_ACKED_AT, INC_ACKED_BY, INC_RESOLVED_AT, INC_UPDATED_AT,
-	INC_PRUNED_AT,
-};
-enum obligation_col {
-	OBL_ID, OBL_INCIDENT, OBL_RECURRING, OBL_UNIT, OBL_PROCEDURE, OBL_NAME,
-	OBL_TITLE, OBL_OWNER, OBL_ON_BREACH, OBL_SET_AT, OBL_DUE_AT,
-	OBL_CLOSE_AT, OBL_MET_AT, OBL_MET_EVENT, OBL_STATUS,
-};
-enum escalation_col {
-	ESC_ID, ESC_INCIDENT, ESC_OBLIGATION, ESC_POLICY, ESC_STARTED_AT,
-	ESC_STEP, ESC_REPEATS, ESC_STATE,
-};
-/* STMT_BOARD: an open incident, its nearest deadline, its escalation. */
-enum board_col {
-	BRD_KEY, BRD_UNIT, BRD_CATEGORY, BRD_TITLE, BRD_GRADE, BRD_OPENED_AT,
-	BRD_OCCURRED_AT, BRD_ACKED_AT, BRD_ACKED_BY, BRD_OBL_NAME,
-	BRD_OBL_TITLE, BRD_OBL_DUE_AT, BRD_OBL_STATUS, BRD_OBL_OPEN,
-	BRD_OBL_BREACHED, BRD_ESC_POLICY, BRD_ESC_STEP, BRD_ESC_REPEATS,
-	BRD_ESC_STATE, BRD_UNMATCHED,
-};
-/* STMT_BOARD_DUTIES: a recurring report owed by one unit, today or open. */
-enum board_duty_col {
-	DUTY_RECURRING, DUTY_TITLE, DUTY_UNIT, DUTY_DUE_AT, DUTY_CLOSE_AT,
-	DUTY_STATUS, DUTY_MET_AT, DUTY_ZERO,
-};
-enum outbox_col {
-	OUT_ID, OUT_KEY, OUT_CREATED_AT, OUT_INCIDENT, OUT_OBLIGATION,
-	OUT_CHANNEL, OUT_RECIPIENT, OUT_ROLE, OUT_BODY, OUT_STATUS,
-	OUT_ATTEMPTS, OUT_NEXT_AT, OUT_DEADLINE_AT, OUT_DELIVERED_AT,
-	OUT_LAST_ERROR,
-};
+#include "tocsin.h"
 
 struct store;
-struct store_checkpoint_info;
+
+/* ---- the store itself ------------------------------------------------ */
 
 /* What GET /v1/status says of the database. */
 struct store_info {
@@ -139,23 +51,480 @@ struct store_info {
 	int64_t		 free_pages;	/* reused before the file grows */
 };
 
+/* The WAL and its checkpoints (GET /metrics); zeros in memory. */
+struct store_checkpoint_info {
+	int64_t		 wal_pages;	/* in the WAL after the last commit */
+	uint64_t	 by_thread;	/* checkpoints the thread made */
+	uint64_t	 by_writer;	/* checkpoints the writer made */
+	uint64_t	 failed;	/* checkpoints that failed (logged) */
+};
+
+/*
+ * Open path (":memory:" for a private store) with the SQLite synchronous
+ * mode sync (FULL when NULL); NULL with *cause set on failure.
+ */
 struct store	*store_open(const char *, const char *, char **);
 void		 store_close(struct store *);
 int		 store_begin(struct store *);
-int		 store_commit(struct store *);
+int		 store_commit(struct store *);	/* rolls back on failure */
 void		 store_rollback(struct store *);
 int		 store_savepoint(struct store *);
 int		 store_release(struct store *);
 void		 store_rollback_savepoint(struct store *);
-sqlite3_stmt	*store_stmt(struct store *, enum store_stmt, const char *, ...);
-int		 store_step(struct store *, sqlite3_stmt *);
-int		 store_run(struct store *, enum store_stmt, const char *, ...);
-int64_t		 store_last_id(struct store *);
-int		 store_changes(struct store *);
-const char	*store_column_text(sqlite3_stmt *, int);
-void		 store_set_pruning(struct store *, int);
+int		 store_ping(struct store *);	/* reads a page: /healthz */
 int		 store_info(struct store *, struct store_info *);
 void		 store_checkpoints(struct store *,
 		     struct store_checkpoint_info *);
+
+/* ---- events ---------------------------------------------------------- */
+
+struct store_event {
+	int64_t		 seq;		/* set by the store */
+	char		*id;		/* the sender's idempotency key, or NULL */
+	char		*type;
+	char		*incident;
+	char		*unit;
+	int64_t		 received_at;
+	int64_t		 occurred_at;
+	char		*body;		/* the normalised JSON */
+};
+typedef int (*store_event_cb)(const struct store_event *, void *);
+
+void	store_event_clear(struct store_event *);
+/* Store an event; *seq (may be NULL) gets its sequence number. */
+int	store_event_add(struct store *, const struct store_event *,
+	    int64_t *);
+/* The event a unit sent under id: seq and incident filled. */
+int	store_event_find(struct store *, const char *, const char *,
+	    struct store_event *);
+/* An incident's events in order: seq and body filled. */
+int	store_events_of_incident(struct store *, const char *,
+	    store_event_cb, void *);
+int	store_event_count(struct store *, int64_t *);
+
+/* ---- incidents ------------------------------------------------------- */
+
+struct store_incident {
+	char			*key;
+	char			*unit;
+	char			*category;
+	char			*procedures;	/* a JSON array of names */
+	char			*title;
+	int			 grade;		/* GRADE_NONE when ungraded */
+	int			 worst_grade;
+	enum incident_state	 state;
+	int64_t			 opened_at;
+	int64_t			 occurred_at;
+	int64_t			 acked_at;
+	char			*acked_by;
+	int64_t			 resolved_at;
+	int64_t			 updated_at;
+	int64_t			 pruned_at;	/* its detail was pruned */
+	int64_t			 seq;		/* order of storing: pages */
+};
+typedef int (*store_incident_cb)(const struct store_incident *, void *);
+/* A row of a page, and whether the page's filters keep it. */
+typedef int (*store_incident_page_cb)(const struct store_incident *, int,
+    void *);
+
+/* A page of incidents, newest first: unit and category NULL for any. */
+struct store_incident_filter {
+	int			 any_state;	/* else only state */
+	enum incident_state	 state;
+	const char		*unit;
+	const char		*category;
+};
+struct store_incident_cursor {
+	int64_t		 before_seq;	/* INT64_MAX: from the newest */
+};
+
+void	store_incident_clear(struct store_incident *);
+/*
+ * Open an incident: key, unit, category, procedures, grade, worst_grade,
+ * title, opened_at, occurred_at and updated_at are stored.
+ */
+int	store_incident_add(struct store *, const struct store_incident *);
+int	store_incident_get(struct store *, const char *,
+	    struct store_incident *);
+int	store_incident_set_grade(struct store *, const char *, int, int,
+	    int64_t);
+int	store_incident_touch(struct store *, const char *, int64_t);
+int	store_incident_ack(struct store *, const char *, const char *,
+	    int64_t);
+int	store_incident_resolve(struct store *, const char *, int64_t);
+int	store_incidents_count_open(struct store *, int64_t *);
+/* Open incidents per grade, counts[GRADE_NONE..GRADE_MAX] added to. */
+int	store_incidents_open_by_grade(struct store *,
+	    int64_t[GRADE_MAX + 1]);
+int	store_incidents_page(struct store *,
+	    const struct store_incident_filter *,
+	    const struct store_incident_cursor *, int, store_incident_page_cb,
+	    void *);
+
+/* ---- obligations ----------------------------------------------------- */
+
+struct store_obligation {
+	int64_t			 id;		/* set by the store */
+	char			*incident;	/* NULL: a recurring report */
+	char			*recurring;
+	char			*unit;
+	char			*procedure;
+	char			*name;
+	char			*title;
+	char			*owner;
+	char			*on_breach;	/* a policy, or NULL */
+	int64_t			 set_at;
+	int64_t			 due_at;
+	int64_t			 close_at;
+	int64_t			 met_at;
+	int64_t			 met_event;	/* the event's seq */
+	enum obligation_status	 status;
+};
+typedef int (*store_obligation_cb)(const struct store_obligation *,
+    void *);
+typedef int (*store_obligation_page_cb)(const struct store_obligation *,
+    int, void *);
+
+/* The compliance ledger: obligations due in [from, to), by due time. */
+struct store_ledger_filter {
+	int64_t		 from;
+	int64_t		 to;
+	const char	*unit;		/* NULL: every unit */
+};
+struct store_ledger_cursor {
+	int64_t		 due_at;	/* INT64_MIN: from the start */
+	int64_t		 id;		/* INT64_MIN: from the start */
+};
+
+void	store_obligation_clear(struct store_obligation *);
+/*
+ * Set an obligation (pending): every field but id, met_at, met_event and
+ * status is stored; *id (may be NULL) gets its id.
+ */
+int	store_obligation_add(struct store *, const struct store_obligation *,
+	    int64_t *);
+int	store_obligation_get(struct store *, int64_t,
+	    struct store_obligation *);
+/* A new status; met_at and met_event (0 for none) with it. */
+int	store_obligation_set_status(struct store *, int64_t,
+	    enum obligation_status, int64_t, int64_t);
+int	store_obligation_set_due(struct store *, int64_t, int64_t);
+/* An incident's obligations in the order set; open: pending or breached. */
+int	store_obligations_of_incident(struct store *, const char *,
+	    store_obligation_cb, void *);
+int	store_obligations_open_of_incident(struct store *, const char *,
+	    store_obligation_cb, void *);
+/* A unit's open recurring reports (no incident). */
+int	store_obligations_open_of_unit(struct store *, const char *,
+	    store_obligation_cb, void *);
+/* 1 if the unit was ever owed a recurring report (a unit we know). */
+int	store_unit_owes_recurring(struct store *, const char *);
+/* Obligations per status, counts[] added to; open: pending, breached. */
+int	store_obligations_count(struct store *, int64_t[OBLIGATION__COUNT]);
+int	store_obligations_count_open(struct store *,
+	    int64_t[OBLIGATION__COUNT]);
+int	store_ledger_page(struct store *, const struct store_ledger_filter *,
+	    const struct store_ledger_cursor *, int, store_obligation_page_cb,
+	    void *);
+
+/* ---- recurring reports ----------------------------------------------- */
+
+struct store_recurring {
+	int64_t		 id;
+	char		*name;
+	int64_t		 next_at;	/* when its next period opens */
+};
+
+void	store_recurring_clear(struct store_recurring *);
+int	store_recurring_add(struct store *, const char *, int64_t,
+	    int64_t *);
+int	store_recurring_get(struct store *, int64_t,
+	    struct store_recurring *);
+int	store_recurring_find(struct store *, const char *,
+	    struct store_recurring *);
+int	store_recurring_set_next(struct store *, int64_t, int64_t);
+/*
+ * The obligations of a recurring report's latest period due before a
+ * time (every instance of a period shares its due time), in order.
+ */
+int	store_recurring_previous(struct store *, const char *, int64_t,
+	    store_obligation_cb, void *);
+
+/* ---- escalations ----------------------------------------------------- */
+
+struct store_escalation {
+	int64_t			 id;		/* set by the store */
+	char			*incident;	/* NULL: a recurring report's */
+	int64_t			 obligation;
+	char			*policy;
+	int64_t			 started_at;
+	int			 step;		/* steps taken */
+	int			 repeats;	/* repeats taken */
+	enum escalation_state	 state;
+};
+typedef int (*store_escalation_cb)(const struct store_escalation *,
+    void *);
+
+void	store_escalation_clear(struct store_escalation *);
+/* Start one (active, step 0): incident, obligation, policy, started_at. */
+int	store_escalation_add(struct store *, const struct store_escalation *,
+	    int64_t *);
+int	store_escalation_get(struct store *, int64_t,
+	    struct store_escalation *);
+int	store_escalation_update(struct store *, int64_t, int, int,
+	    enum escalation_state);
+/* Stopped where it is: the step it reached stays on the board. */
+int	store_escalation_stop(struct store *, int64_t);
+int	store_escalations_of_incident(struct store *, const char *,
+	    store_escalation_cb, void *);
+int	store_escalations_active_of_incident(struct store *, const char *,
+	    store_escalation_cb, void *);
+int	store_escalations_active_of_obligation(struct store *, int64_t,
+	    store_escalation_cb, void *);
+
+/* ---- timers ---------------------------------------------------------- */
+
+/*
+ * A deadline: at `at`, a timer of `kind` (the engine's table of kinds)
+ * fires for the row `ref` names.  Timer ids are never reused (schema
+ * version 7), so a timer whose row is gone was cancelled or has fired:
+ * a stale heap entry finds nothing under its id.
+ */
+struct store_timer {
+	int64_t		 id;		/* set by the store */
+	int64_t		 at;
+	int		 kind;
+	int64_t		 ref;
+};
+typedef int (*store_timer_cb)(const struct store_timer *, void *);
+
+/* What the ref of a timer kind is the id of. */
+enum store_timer_owner {
+	STORE_TIMER_OF_OBLIGATION,
+	STORE_TIMER_OF_ESCALATION,
+	STORE_TIMER_OF_RECURRING,
+};
+
+/*
+ * The engine tells the store, line by line from its table of timer kinds,
+ * what each kind's ref names (again for a kind already told: the new
+ * owner stands): a prune removes an incident's timers by it, and refuses
+ * to run before any kind was told.
+ */
+void	store_timer_kind(struct store *, int, enum store_timer_owner);
+int	store_timer_add(struct store *, const struct store_timer *,
+	    int64_t *);
+int	store_timer_get(struct store *, int64_t, struct store_timer *);
+int	store_timer_delete(struct store *, int64_t);
+/* Cancel every timer of a kind for a row; 1 if there is one, in _exists. */
+int	store_timers_cancel(struct store *, int, int64_t);
+int	store_timer_exists(struct store *, int, int64_t);
+/* Every timer, in no order: the start-up rebuild of the heap. */
+int	store_timers_each(struct store *, store_timer_cb, void *);
+/* The earliest timer (the next deadline); 0 when none is pending. */
+int	store_timer_next(struct store *, struct store_timer *);
+int	store_timer_count(struct store *, int64_t *);
+
+/* ---- the timeline ---------------------------------------------------- */
+
+struct store_action {
+	int64_t		 seq;
+	int64_t		 at;
+	char		*kind;		/* "incident.opened" ... */
+	char		*incident;
+	int64_t		 obligation;
+	char		*body;		/* the action's JSON */
+};
+typedef int (*store_action_cb)(const struct store_action *, void *);
+
+void	store_action_clear(struct store_action *);
+/* Append an action: at, kind, incident, obligation and body stored. */
+int	store_action_add(struct store *, const struct store_action *);
+/* An incident's actions in order: seq and body filled. */
+int	store_actions_of_incident(struct store *, const char *,
+	    store_action_cb, void *);
+
+/* ---- the outbox ------------------------------------------------------ */
+
+struct store_message {
+	int64_t			 id;		/* set by the store */
+	char			*key;		/* the idempotency key */
+	int64_t			 created_at;
+	char			*incident;
+	int64_t			 obligation;
+	char			*channel;
+	char			*recipient;
+	char			*role;
+	char			*body;
+	enum outbox_status	 status;
+	int			 attempts;
+	int64_t			 next_at;
+	int64_t			 deadline_at;	/* useless after */
+	int64_t			 delivered_at;
+	char			*last_error;
+};
+typedef int (*store_message_cb)(const struct store_message *, void *);
+typedef int (*store_message_page_cb)(const struct store_message *, int,
+    void *);
+
+/* A page of the outbox, newest first. */
+struct store_message_filter {
+	const char	*incident;	/* NULL: every incident's */
+	const char	*status;	/* a status's name; NULL: any */
+};
+struct store_message_cursor {
+	int64_t		 before_id;	/* INT64_MAX: from the newest */
+};
+
+void	store_message_clear(struct store_message *);
+/*
+ * Queue a message: key, created_at, incident, obligation, channel,
+ * recipient, role, body, next_at and deadline_at are stored.
+ */
+int	store_message_add(struct store *, const struct store_message *,
+	    int64_t *);
+int	store_message_get(struct store *, int64_t, struct store_message *);
+/* Queued and failed messages due at a time, by next_at, up to limit. */
+int	store_messages_due(struct store *, int64_t, int, store_message_cb,
+	    void *);
+/* Taken by a channel: sending, one more attempt. */
+int	store_message_sending(struct store *, int64_t);
+/* An attempt's outcome: status, next_at, delivered_at, last_error. */
+int	store_message_result(struct store *, int64_t, enum outbox_status,
+	    int64_t, int64_t, const char *);
+/* After a crash: sending messages are queued again, *n (may be NULL). */
+int	store_messages_requeue(struct store *, int64_t *);
+/* When the next queued or failed message is due; 0 when none is. */
+int	store_messages_next_at(struct store *, int64_t *);
+/* Messages per status, counts[] added to; depth: queued, sending, failed. */
+int	store_messages_count(struct store *, int64_t[OUTBOX__COUNT]);
+int	store_messages_depth(struct store *, int64_t[OUTBOX__COUNT]);
+int	store_messages_page(struct store *,
+	    const struct store_message_filter *,
+	    const struct store_message_cursor *, int, store_message_page_cb,
+	    void *);
+/* One delivery attempt: result "delivered", "retry" or "permanent". */
+int	store_attempt_add(struct store *, int64_t, int64_t, const char *,
+	    const char *);
+
+/* ---- acknowledgement links ------------------------------------------- */
+
+struct store_ack_link {
+	char		*token;
+	char		*incident;
+	char		*recipient;
+	int64_t		 created_at;
+};
+
+void	store_ack_link_clear(struct store_ack_link *);
+int	store_ack_link_add(struct store *, const struct store_ack_link *);
+int	store_ack_link_get(struct store *, const char *,
+	    struct store_ack_link *);
+
+/* ---- retention ------------------------------------------------------- */
+
+/* What goes with a pruned incident, in the order it goes. */
+enum store_prune_table {
+	STORE_PRUNE_ATTEMPTS,
+	STORE_PRUNE_OUTBOX,
+	STORE_PRUNE_TIMERS,
+	STORE_PRUNE_ESCALATIONS,
+	STORE_PRUNE_ACK_LINKS,
+	STORE_PRUNE_EVENTS,
+	STORE_PRUNE_TIMELINE,
+	STORE_PRUNE_OBLIGATIONS,	/* only when the ledger goes too */
+	STORE_PRUNE__COUNT
+};
+struct store_prune_cursor {
+	int64_t		 resolved_at;	/* INT64_MIN: from the start */
+	const char	*key;		/* "": from the start */
+};
+
+const char *store_prune_table_name(enum store_prune_table);
+/* Let the timeline lose rows (a prune's transaction) or not. */
+void	store_set_pruning(struct store *, int);
+/*
+ * Closed incidents resolved before a time, after the cursor, by
+ * resolution time then key, up to limit; with_pruned also those already
+ * pruned (their ledger is being dropped).  Rows: key and resolved_at.
+ */
+int	store_prune_candidates(struct store *, int64_t,
+	    const struct store_prune_cursor *, int, int, store_incident_cb,
+	    void *);
+/* 1 if the incident's outbox is still at work (queued, sending, failed). */
+int	store_prune_busy(struct store *, const char *);
+/*
+ * Remove an incident's detail, marked pruned at now; with drop_ledger its
+ * obligations and the incident itself too.  rows[] (may be NULL) is
+ * added the rows removed from each table.
+ */
+int	store_prune_incident(struct store *, const char *, int, int64_t,
+	    uint64_t[STORE_PRUNE__COUNT]);
+
+/* ---- read models ----------------------------------------------------- */
+
+/*
+ * The duty-room board: an open incident with its nearest open obligation
+ * (breached first, then by due time) and the escalation that climbed
+ * highest (the running one first).  Unacknowledged unmatched reports come
+ * first, then incidents by their nearest deadline, then the rest by grade.
+ */
+struct store_board_row {
+	char			*key;
+	char			*unit;
+	char			*category;
+	char			*title;
+	int			 grade;
+	int64_t			 opened_at;
+	int64_t			 occurred_at;
+	int64_t			 acked_at;
+	char			*acked_by;
+	char			*obligation;	/* its name; NULL: none open */
+	char			*obligation_title;
+	int64_t			 obligation_due_at;
+	enum obligation_status	 obligation_status;
+	int64_t			 obligations_open;
+	int64_t			 obligations_breached;
+	char			*policy;	/* NULL: no escalation */
+	int			 step;
+	int			 repeats;
+	enum escalation_state	 escalation_state;
+	int			 unmatched;	/* no procedure took it */
+};
+typedef int (*store_board_cb)(const struct store_board_row *, void *);
+
+/*
+ * Open incidents, unacknowledged ones, breached obligations (of incidents
+ * and of recurring reports), open incidents with one breached, and
+ * unacknowledged unmatched ones.
+ */
+struct store_board_counts {
+	int64_t		 open;
+	int64_t		 unacknowledged;
+	int64_t		 overdue;
+	int64_t		 overdue_incidents;
+	int64_t		 unmatched;
+};
+
+/* A recurring report one unit owes today, or still open from before. */
+struct store_duty {
+	char			*recurring;
+	char			*title;
+	char			*unit;
+	int64_t			 due_at;
+	int64_t			 close_at;
+	enum obligation_status	 status;
+	int64_t			 met_at;
+	int			 zero;	/* a zero report: 1, 0; -1 unknown */
+};
+typedef int (*store_duty_cb)(const struct store_duty *, void *);
+
+void	store_board_row_clear(struct store_board_row *);
+void	store_duty_clear(struct store_duty *);
+int	store_board(struct store *, int, store_board_cb, void *);
+int	store_board_counts(struct store *, struct store_board_counts *);
+/* Recurring reports due in [from, to) and any still open, up to limit. */
+int	store_duties(struct store *, int64_t, int64_t, int, store_duty_cb,
+	    void *);
 
 #endif

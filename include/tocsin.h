@@ -37,6 +37,76 @@
 #define EVENT_PRIORITY_WORK	2
 #define EVENT_PRIORITY_DELIVERY	EVENT_PRIORITY_WORK
 
+/*
+ * Grade names, one table (status.c): the API's Roman numerals ("I",
+ * "ungraded" for GRADE_NONE), the Chinese words of the regulations
+ * ("特别重大", "未定级"), the label a person reads ("特别重大（I级）") and
+ * the digit a metric's label carries ("1", "0").  An out-of-range grade
+ * is named as GRADE_NONE.
+ */
+enum grade_form {
+	GRADE_FORM_ROMAN,
+	GRADE_FORM_CHINESE,
+	GRADE_FORM_LABEL,
+	GRADE_FORM_DIGIT,
+	GRADE_FORM__COUNT
+};
+const char	*grade_name(int, enum grade_form);
+int		 grade_parse(const char *);	/* 1..4, or -1 */
+
+/*
+ * The states of the rows the store keeps, each an enum with one table of
+ * names (status.c): the database stores the name, the code the enum.
+ * X_name() names a value ("?" for one out of range); X_parse() returns
+ * the value a name stands for, or -1.  The enums are in the order the
+ * status API and the metrics list them: never reorder the tables alone.
+ */
+enum incident_state {
+	INCIDENT_OPEN,
+	INCIDENT_CLOSED,
+	INCIDENT__COUNT
+};
+/*
+ * pending -> met | breached; breached -> late (met after its due time) |
+ * missed (never met before the incident closed or the report's close);
+ * pending -> cancelled when the incident is resolved.
+ */
+enum obligation_status {
+	OBLIGATION_PENDING,
+	OBLIGATION_BREACHED,
+	OBLIGATION_LATE,
+	OBLIGATION_MISSED,
+	OBLIGATION_MET,
+	OBLIGATION_CANCELLED,
+	OBLIGATION__COUNT
+};
+/* queued -> sending -> delivered | failed (retried) | dead. */
+enum outbox_status {
+	OUTBOX_QUEUED,
+	OUTBOX_SENDING,
+	OUTBOX_FAILED,
+	OUTBOX_DELIVERED,
+	OUTBOX_DEAD,
+	OUTBOX__COUNT
+};
+/* active -> done (no step left) | stopped (acknowledged, met, gone). */
+enum escalation_state {
+	ESCALATION_ACTIVE,
+	ESCALATION_STOPPED,
+	ESCALATION_DONE,
+	ESCALATION__COUNT
+};
+
+const char	*incident_state_name(enum incident_state);
+int		 incident_state_parse(const char *);
+const char	*obligation_status_name(enum obligation_status);
+int		 obligation_status_parse(const char *);
+int		 obligation_status_open(enum obligation_status);
+const char	*outbox_status_name(enum outbox_status);
+int		 outbox_status_parse(const char *);
+const char	*escalation_state_name(enum escalation_state);
+int		 escalation_state_parse(const char *);
+
 #ifndef nitems
 #define nitems(a) (sizeof(a) / sizeof((a)[0]))
 #endif

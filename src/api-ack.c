@@ -19,6 +19,7 @@
 #include "http.h"
 #include "ingest.h"
 #include "record.h"
+#include "store-legacy.h"	/* phase 2 of issue 15 removes it */
 #include "store.h"
 #include "xmalloc.h"
 

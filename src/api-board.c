@@ -24,6 +24,7 @@
 #include "daemon.h"
 #include "http.h"
 #include "rules.h"
+#include "store-legacy.h"	/* phase 2 of issue 15 removes it */
 #include "store.h"
 #include "tocsin.h"
 #include "web-assets.h"

@@ -15,6 +15,7 @@
 #include "clock.h"
 #include "daemon.h"
 #include "http.h"
+#include "store-legacy.h"	/* phase 2 of issue 15 removes it */
 #include "store.h"
 #include "tocsin.h"
 #include "xmalloc.h"

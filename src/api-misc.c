@@ -21,6 +21,7 @@
 #include "metrics.h"
 #include "spool.h"
 #include "store-checkpoint.h"
+#include "store-legacy.h"	/* phase 2 of issue 15 removes it */
 #include "store.h"
 #include "tocsin.h"
 

@@ -40,6 +40,7 @@
 #include "http.h"
 #include "jsonw.h"
 #include "log.h"
+#include "store-legacy.h"	/* phase 2 of issue 15 removes it */
 #include "store.h"
 #include "xmalloc.h"
 

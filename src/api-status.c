@@ -23,6 +23,7 @@
 #include "http.h"
 #include "prune.h"
 #include "rules.h"
+#include "store-legacy.h"	/* phase 2 of issue 15 removes it */
 #include "store.h"
 #include "tocsin.h"
 #include "xmalloc.h"

@@ -15,6 +15,7 @@
 #include "engine.h"
 #include "rules.h"
 #include "store.h"
+#include "store-legacy.h"	/* phase 2 of issue 15 removes it */
 
 struct engine {
 	struct store		*store;

@@ -31,6 +31,7 @@
 #include "metrics.h"
 #include "outbox.h"
 #include "rules.h"
+#include "store-legacy.h"	/* phase 2 of issue 15 removes it */
 #include "store.h"
 #include "tocsin.h"
 #include "xmalloc.h"

@@ -21,6 +21,7 @@
 #include "clock.h"
 #include "log.h"
 #include "prune.h"
+#include "store-legacy.h"	/* phase 2 of issue 15 removes it */
 #include "store.h"
 #include "timeline.h"
 #include "tocsin.h"

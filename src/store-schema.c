@@ -188,6 +188,25 @@ static const struct {
 	"ALTER TABLE events_v6 RENAME TO events;"
 	"CREATE INDEX events_incident ON events(incident, seq);"
 	},
+	{ 7,
+	/*
+	 * Timer ids are never reused (AUTOINCREMENT), so that a timer whose
+	 * row is gone was cancelled or has fired: a stale entry in the
+	 * engine's heap finds nothing under its id, where before SQLite
+	 * could hand the id of a deleted timer to the next one and the
+	 * engine had to compare due times.  The rows keep their ids.
+	 */
+	"CREATE TABLE timers_v7 ("
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  at INTEGER NOT NULL,"
+	"  kind INTEGER NOT NULL,"
+	"  ref INTEGER NOT NULL);"
+	"INSERT INTO timers_v7 (id, at, kind, ref)"
+	"  SELECT id, at, kind, ref FROM timers ORDER BY id;"
+	"DROP TABLE timers;"
+	"ALTER TABLE timers_v7 RENAME TO timers;"
+	"CREATE INDEX timers_ref ON timers(kind, ref);"
+	},
 };
 
 int
@@ -199,6 +218,13 @@ store_schema_latest(void)
 /* Bring db from its user_version up to the latest, one committed step each. */
 int
 store_schema_migrate(sqlite3 *db, char **cause)
+{
+	return (store_schema_migrate_to(db, store_schema_latest(), cause));
+}
+
+/* Up to version only: the tests make databases of an older schema so. */
+int
+store_schema_migrate_to(sqlite3 *db, int version, char **cause)
 {
 	sqlite3_stmt	*st;
 	int		 current;
@@ -221,7 +247,8 @@ store_schema_migrate(sqlite3 *db, char **cause)
 		return (-1);
 	}
 	for (i = 0; i < nitems(store_migrations); i++) {
-		if (store_migrations[i].version <= current)
+		if (store_migrations[i].version <= current ||
+		    store_migrations[i].version > version)
 			continue;
 		xasprintf(&sql, "BEGIN IMMEDIATE; %s; PRAGMA user_version = %d;"
 		    " COMMIT;", store_migrations[i].sql,

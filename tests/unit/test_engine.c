@@ -18,6 +18,7 @@
 #include "engine.h"
 #include "record.h"
 #include "rules.h"
+#include "store-legacy.h"	/* phase 2 of issue 15 removes it */
 #include "store.h"
 #include "tocsin.h"
 #include "xmalloc.h"

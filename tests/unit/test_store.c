@@ -1,6 +1,10 @@
 /*
- * store.c: migrations, refusal of newer schemas, savepoints, the timeline
- * that only a prune may shorten; store-backup.c: an online copy.
+ * store.c: every domain call of store.h, each on an in-memory store and
+ * on a file store (rows round-trip, getters say 1 or 0, lists and keyset
+ * pages, ids from RETURNING); status.c's tables of names; migrations (a
+ * version-6 database upgrades with its timers), refusal of newer schemas,
+ * one writer, savepoints, the timeline that only a prune may shorten;
+ * store-backup.c: an online copy.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -15,20 +19,1118 @@
 #include <sqlite3.h>
 
 #include "store-backup.h"
+#include "store-schema.h"
 #include "store.h"
 
 static char	dir[] = "/tmp/tocsin-store-XXXXXX";
 static char	path[256];
 
+/* ---- fixtures: each domain test runs on both kinds of store ---------- */
+
+static int
+open_memory(void **state)
+{
+	char	*cause = NULL;
+
+	*state = store_open(":memory:", "OFF", &cause);
+	return (*state != NULL ? 0 : -1);
+}
+
+static int
+open_file(void **state)
+{
+	char	 db[300], *cause = NULL;
+
+	snprintf(db, sizeof(db), "%s/domain.db", dir);
+	unlink(db);
+	*state = store_open(db, "NORMAL", &cause);
+	return (*state != NULL ? 0 : -1);
+}
+
+static int
+close_store(void **state)
+{
+	store_close(*state);
+	return (0);
+}
+
+/* ---- helpers --------------------------------------------------------- */
+
+static int64_t
+add_event(struct store *s, const char *id, const char *incident,
+    const char *unit, const char *body)
+{
+	struct store_event	ev = { 0 };
+	int64_t			seq = 0;
+
+	ev.id = (char *)id;
+	ev.type = "report";
+	ev.incident = (char *)incident;
+	ev.unit = (char *)unit;
+	ev.received_at = 10;
+	ev.occurred_at = 5;
+	ev.body = (char *)body;
+	assert_int_equal(store_event_add(s, &ev, &seq), 0);
+	return (seq);
+}
+
+static void
+add_incident(struct store *s, const char *key, const char *unit, int grade,
+    int64_t opened)
+{
+	struct store_incident	inc = { 0 };
+
+	inc.key = (char *)key;
+	inc.unit = (char *)unit;
+	inc.category = "fire";
+	inc.procedures = "[\"p\"]";
+	inc.title = "A fire";
+	inc.grade = inc.worst_grade = grade;
+	inc.opened_at = inc.updated_at = opened;
+	inc.occurred_at = opened - 1;
+	assert_int_equal(store_incident_add(s, &inc), 0);
+}
+
+static int64_t
+add_obligation(struct store *s, const char *incident, const char *unit,
+    int64_t due)
+{
+	struct store_obligation	o = { 0 };
+	int64_t			id = 0;
+
+	o.incident = (char *)incident;
+	o.recurring = incident == NULL ? "daily" : NULL;
+	o.unit = (char *)unit;
+	o.procedure = incident != NULL ? "p" : NULL;
+	o.name = "report";
+	o.title = "Report";
+	o.owner = "duty";
+	o.on_breach = "climb";
+	o.set_at = 1;
+	o.due_at = due;
+	o.close_at = incident == NULL ? due + 100 : 0;
+	assert_int_equal(store_obligation_add(s, &o, &id), 0);
+	assert_true(id > 0);
+	return (id);
+}
+
+static int64_t
+add_message(struct store *s, const char *key, const char *incident,
+    int64_t next)
+{
+	struct store_message	m = { 0 };
+	int64_t			id = 0;
+
+	m.key = (char *)key;
+	m.created_at = 1;
+	m.incident = (char *)incident;
+	m.obligation = 0;
+	m.channel = "log";
+	m.recipient = "Zhang San";
+	m.role = "duty";
+	m.body = "{}";
+	m.next_at = next;
+	m.deadline_at = next + 1000;
+	assert_int_equal(store_message_add(s, &m, &id), 0);
+	assert_true(id > 0);
+	return (id);
+}
+
+static int64_t
+add_timer(struct store *s, int64_t at, int kind, int64_t ref)
+{
+	struct store_timer	t = { 0, at, kind, ref };
+	int64_t			id = 0;
+
+	assert_int_equal(store_timer_add(s, &t, &id), 0);
+	assert_true(id > 0);
+	return (id);
+}
+
+/* Collects what a list hands over: counts, ids and one string each. */
+struct seen {
+	int		 n;
+	int		 kept;
+	int		 stop_at;	/* stop after this many; 0: never */
+	int64_t		 ids[64];
+	char		 text[64][32];
+};
+
+static int
+seen_add(struct seen *w, int64_t id, const char *text)
+{
+	assert_true(w->n < 64);
+	w->ids[w->n] = id;
+	snprintf(w->text[w->n], sizeof(w->text[0]), "%s", text != NULL ?
+	    text : "");
+	w->n++;
+	return (w->stop_at != 0 && w->n == w->stop_at);
+}
+
+static int
+seen_event(const struct store_event *ev, void *arg)
+{
+	return (seen_add(arg, ev->seq, ev->body));
+}
+
+static int
+seen_incident(const struct store_incident *inc, void *arg)
+{
+	return (seen_add(arg, inc->seq, inc->key));
+}
+
+static int
+seen_incident_page(const struct store_incident *inc, int kept, void *arg)
+{
+	struct seen	*w = arg;
+
+	w->kept += kept;
+	return (seen_add(w, inc->seq, inc->key));
+}
+
+static int
+seen_obligation(const struct store_obligation *o, void *arg)
+{
+	return (seen_add(arg, o->id, o->unit));
+}
+
+static int
+seen_obligation_page(const struct store_obligation *o, int kept, void *arg)
+{
+	struct seen	*w = arg;
+
+	w->kept += kept;
+	return (seen_add(w, o->id, o->unit));
+}
+
+static int
+seen_escalation(const struct store_escalation *e, void *arg)
+{
+	return (seen_add(arg, e->id, escalation_state_name(e->state)));
+}
+
+static int
+seen_timer(const struct store_timer *t, void *arg)
+{
+	return (seen_add(arg, t->id, NULL));
+}
+
+static int
+seen_action(const struct store_action *a, void *arg)
+{
+	return (seen_add(arg, a->seq, a->kind));
+}
+
+static int
+seen_message(const struct store_message *m, void *arg)
+{
+	return (seen_add(arg, m->id, m->key));
+}
+
+static int
+seen_message_page(const struct store_message *m, int kept, void *arg)
+{
+	struct seen	*w = arg;
+
+	w->kept += kept;
+	return (seen_add(w, m->id, m->key));
+}
+
+static int
+seen_board(const struct store_board_row *r, void *arg)
+{
+	return (seen_add(arg, r->grade, r->key));
+}
+
+static int
+seen_duty(const struct store_duty *d, void *arg)
+{
+	return (seen_add(arg, d->zero, d->unit));
+}
+
+/* ---- names ----------------------------------------------------------- */
+
+static void
+test_names(void **state)
+{
+	int	i;
+
+	for (i = 0; i < INCIDENT__COUNT; i++)
+		assert_int_equal(incident_state_parse(incident_state_name(i)),
+		    i);
+	for (i = 0; i < OBLIGATION__COUNT; i++)
+		assert_int_equal(obligation_status_parse(
+		    obligation_status_name(i)), i);
+	for (i = 0; i < OUTBOX__COUNT; i++)
+		assert_int_equal(outbox_status_parse(outbox_status_name(i)), i);
+	for (i = 0; i < ESCALATION__COUNT; i++)
+		assert_int_equal(escalation_state_parse(
+		    escalation_state_name(i)), i);
+	/* The names the database has always held. */
+	assert_string_equal(incident_state_name(INCIDENT_CLOSED), "closed");
+	assert_string_equal(obligation_status_name(OBLIGATION_BREACHED),
+	    "breached");
+	assert_string_equal(outbox_status_name(OUTBOX_DEAD), "dead");
+	assert_string_equal(escalation_state_name(ESCALATION_DONE), "done");
+	assert_int_equal(obligation_status_parse("overdue"), -1);
+	assert_int_equal(outbox_status_parse(NULL), -1);
+	assert_string_equal(obligation_status_name(OBLIGATION__COUNT), "?");
+	assert_true(obligation_status_open(OBLIGATION_BREACHED));
+	assert_false(obligation_status_open(OBLIGATION_LATE));
+
+	assert_string_equal(grade_name(1, GRADE_FORM_CHINESE), "特别重大");
+	assert_string_equal(grade_name(3, GRADE_FORM_ROMAN), "III");
+	assert_string_equal(grade_name(4, GRADE_FORM_LABEL), "一般（IV级）");
+	assert_string_equal(grade_name(2, GRADE_FORM_DIGIT), "2");
+	assert_string_equal(grade_name(GRADE_NONE, GRADE_FORM_ROMAN),
+	    "ungraded");
+	assert_string_equal(grade_name(9, GRADE_FORM_CHINESE), "未定级");
+	for (i = GRADE_MIN; i <= GRADE_MAX; i++) {
+		assert_int_equal(grade_parse(grade_name(i, GRADE_FORM_ROMAN)),
+		    i);
+		assert_int_equal(grade_parse(grade_name(i,
+		    GRADE_FORM_CHINESE)), i);
+		assert_int_equal(grade_parse(grade_name(i, GRADE_FORM_DIGIT)),
+		    i);
+	}
+	assert_int_equal(grade_parse("ungraded"), -1);
+	assert_int_equal(grade_parse("V"), -1);
+}
+
+/* ---- events ---------------------------------------------------------- */
+
+static void
+test_events(void **state)
+{
+	struct store		*s = *state;
+	struct store_event	 ev = { 0 };
+	struct seen		 w = { 0 };
+	int64_t			 n = -1;
+
+	assert_int_equal(add_event(s, "e1", "k", "u", "{\"a\":1}"), 1);
+	assert_int_equal(add_event(s, NULL, "k", "u", "{\"a\":2}"), 2);
+	assert_int_equal(add_event(s, "e1", "k2", "v", "{}"), 3);
+	/* The id is unique within its unit, refused by the schema. */
+	ev.id = "e1";
+	ev.type = "report";
+	ev.unit = "u";
+	ev.body = "{}";
+	assert_int_equal(store_event_add(s, &ev, NULL), -1);
+
+	assert_int_equal(store_event_find(s, "u", "e1", &ev), 1);
+	assert_int_equal(ev.seq, 1);
+	assert_string_equal(ev.incident, "k");
+	store_event_clear(&ev);
+	assert_null(ev.incident);
+	assert_int_equal(store_event_find(s, "w", "e1", &ev), 0);
+
+	assert_int_equal(store_events_of_incident(s, "k", seen_event, &w), 0);
+	assert_int_equal(w.n, 2);
+	assert_string_equal(w.text[1], "{\"a\":2}");
+	assert_int_equal(store_event_count(s, &n), 0);
+	assert_int_equal(n, 3);
+	assert_int_equal(store_ping(s), 0);
+}
+
+/* ---- incidents ------------------------------------------------------- */
+
+static void
+test_incidents(void **state)
+{
+	struct store		*s = *state;
+	struct store_incident	 inc;
+	int64_t			 n = 0, grades[GRADE_MAX + 1] = { 0 };
+
+	add_incident(s, "k1", "u", 2, 100);
+	add_incident(s, "k2", "v", GRADE_NONE, 200);
+	assert_int_equal(store_incident_get(s, "none", &inc), 0);
+	assert_int_equal(store_incident_get(s, "k1", &inc), 1);
+	assert_string_equal(inc.key, "k1");
+	assert_string_equal(inc.unit, "u");
+	assert_string_equal(inc.category, "fire");
+	assert_string_equal(inc.procedures, "[\"p\"]");
+	assert_string_equal(inc.title, "A fire");
+	assert_int_equal(inc.grade, 2);
+	assert_int_equal(inc.worst_grade, 2);
+	assert_int_equal(inc.state, INCIDENT_OPEN);
+	assert_int_equal(inc.opened_at, 100);
+	assert_int_equal(inc.occurred_at, 99);
+	assert_int_equal(inc.acked_at, 0);
+	assert_null(inc.acked_by);
+	assert_int_equal(inc.resolved_at, 0);
+	assert_int_equal(inc.pruned_at, 0);
+	assert_true(inc.seq > 0);
+	store_incident_clear(&inc);
+
+	assert_int_equal(store_incident_set_grade(s, "k1", 3, 2, 150), 0);
+	assert_int_equal(store_incident_ack(s, "k1", "Li Si", 160), 0);
+	assert_int_equal(store_incident_touch(s, "k1", 170), 0);
+	assert_int_equal(store_incident_get(s, "k1", &inc), 1);
+	assert_int_equal(inc.grade, 3);
+	assert_int_equal(inc.worst_grade, 2);
+	assert_int_equal(inc.acked_at, 160);
+	assert_string_equal(inc.acked_by, "Li Si");
+	assert_int_equal(inc.updated_at, 170);
+	store_incident_clear(&inc);
+
+	assert_int_equal(store_incidents_count_open(s, &n), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(store_incidents_open_by_grade(s, grades), 0);
+	assert_int_equal(grades[3], 1);
+	assert_int_equal(grades[GRADE_NONE], 1);
+	assert_int_equal(store_incident_resolve(s, "k2", 300), 0);
+	assert_int_equal(store_incident_get(s, "k2", &inc), 1);
+	assert_int_equal(inc.state, INCIDENT_CLOSED);
+	assert_int_equal(inc.resolved_at, 300);
+	assert_int_equal(inc.updated_at, 300);
+	store_incident_clear(&inc);
+	assert_int_equal(store_incidents_count_open(s, &n), 0);
+	assert_int_equal(n, 1);
+}
+
+/*
+ * Incidents come newest first; a page resumes before the last row's
+ * position, and a filter is a flag on each row, so a page of rows it
+ * drops still moves on.
+ */
+static void
+test_incidents_page(void **state)
+{
+	struct store			*s = *state;
+	struct store_incident_filter	 f = { 0 };
+	struct store_incident_cursor	 c = { INT64_MAX };
+	struct seen			 w = { 0 };
+	char				 key[16];
+	int				 i, rows;
+
+	for (i = 0; i < 7; i++) {
+		snprintf(key, sizeof(key), "k%d", i);
+		add_incident(s, key, i % 2 ? "a" : "b", 1, i);
+	}
+	assert_int_equal(store_incident_resolve(s, "k5", 10), 0);
+	f.state = INCIDENT_OPEN;
+	f.unit = "a";
+	do {
+		rows = w.n;
+		assert_int_equal(store_incidents_page(s, &f, &c, 3,
+		    seen_incident_page, &w), 0);
+		if (w.n > rows)
+			c.before_seq = w.ids[w.n - 1];
+	} while (w.n - rows == 3);
+	assert_int_equal(w.n, 7);
+	assert_string_equal(w.text[0], "k6");
+	assert_string_equal(w.text[6], "k0");
+	assert_int_equal(w.kept, 2);		/* k3 and k1; k5 is closed */
+
+	/* Every state, one category: a callback may stop the list. */
+	memset(&w, 0, sizeof(w));
+	f.any_state = 1;
+	f.unit = NULL;
+	f.category = "fire";
+	w.stop_at = 2;
+	assert_int_equal(store_incidents_page(s, &f, NULL, 100,
+	    seen_incident_page, &w), 0);
+	assert_int_equal(w.n, 2);
+	assert_int_equal(w.kept, 2);
+}
+
+/* ---- obligations ----------------------------------------------------- */
+
+static void
+test_obligations(void **state)
+{
+	struct store		*s = *state;
+	struct store_obligation	 o;
+	struct seen		 w = { 0 };
+	int64_t			 a, b, r, counts[OBLIGATION__COUNT] = { 0 };
+	int64_t			 open[OBLIGATION__COUNT] = { 0 };
+
+	a = add_obligation(s, "k", "u", 1000);
+	b = add_obligation(s, "k", "u", 2000);
+	r = add_obligation(s, NULL, "u", 3000);
+	assert_int_equal(b, a + 1);
+	assert_int_equal(store_obligation_get(s, 999, &o), 0);
+	assert_int_equal(store_obligation_get(s, a, &o), 1);
+	assert_int_equal(o.id, a);
+	assert_string_equal(o.incident, "k");
+	assert_null(o.recurring);
+	assert_string_equal(o.unit, "u");
+	assert_string_equal(o.procedure, "p");
+	assert_string_equal(o.name, "report");
+	assert_string_equal(o.title, "Report");
+	assert_string_equal(o.owner, "duty");
+	assert_string_equal(o.on_breach, "climb");
+	assert_int_equal(o.set_at, 1);
+	assert_int_equal(o.due_at, 1000);
+	assert_int_equal(o.close_at, 0);
+	assert_int_equal(o.met_at, 0);
+	assert_int_equal(o.status, OBLIGATION_PENDING);
+	store_obligation_clear(&o);
+
+	assert_int_equal(store_obligation_set_status(s, a, OBLIGATION_LATE,
+	    1500, 7), 0);
+	assert_int_equal(store_obligation_set_status(s, b, OBLIGATION_BREACHED,
+	    0, 0), 0);
+	assert_int_equal(store_obligation_set_due(s, b, 1800), 0);
+	assert_int_equal(store_obligation_get(s, a, &o), 1);
+	assert_int_equal(o.status, OBLIGATION_LATE);
+	assert_int_equal(o.met_at, 1500);
+	assert_int_equal(o.met_event, 7);
+	store_obligation_clear(&o);
+	assert_int_equal(store_obligation_get(s, b, &o), 1);
+	assert_int_equal(o.due_at, 1800);
+	assert_int_equal(o.met_at, 0);
+	store_obligation_clear(&o);
+
+	assert_int_equal(store_obligations_of_incident(s, "k",
+	    seen_obligation, &w), 0);
+	assert_int_equal(w.n, 2);
+	memset(&w, 0, sizeof(w));
+	assert_int_equal(store_obligations_open_of_incident(s, "k",
+	    seen_obligation, &w), 0);
+	assert_int_equal(w.n, 1);
+	assert_int_equal(w.ids[0], b);
+	memset(&w, 0, sizeof(w));
+	assert_int_equal(store_obligations_open_of_unit(s, "u",
+	    seen_obligation, &w), 0);
+	assert_int_equal(w.n, 1);
+	assert_int_equal(w.ids[0], r);
+	assert_int_equal(store_unit_owes_recurring(s, "u"), 1);
+	assert_int_equal(store_unit_owes_recurring(s, "nobody"), 0);
+
+	assert_int_equal(store_obligations_count(s, counts), 0);
+	assert_int_equal(counts[OBLIGATION_LATE], 1);
+	assert_int_equal(counts[OBLIGATION_BREACHED], 1);
+	assert_int_equal(counts[OBLIGATION_PENDING], 1);
+	assert_int_equal(store_obligations_count_open(s, open), 0);
+	assert_int_equal(open[OBLIGATION_LATE], 0);
+	assert_int_equal(open[OBLIGATION_BREACHED], 1);
+	assert_int_equal(open[OBLIGATION_PENDING], 1);
+}
+
+/*
+ * The ledger's pages resume after (due_at, id) of the last row read: rows
+ * that share a due time across a page's end are each read once, a row
+ * added before the cursor is not read, one added after it is, and the
+ * unit filter is a flag, so a page of rows it drops still moves on.
+ */
+static void
+test_ledger_page(void **state)
+{
+	struct store			*s = *state;
+	struct store_ledger_filter	 f = { 0, 5000, "a" };
+	struct store_ledger_cursor	 c = { INT64_MIN, INT64_MIN };
+	struct seen			 w = { 0 };
+	struct store_obligation		 o;
+	int				 i, rows;
+
+	for (i = 0; i < 10; i++)
+		add_obligation(s, "k", i % 2 ? "a" : "b", i < 7 ? 1000 : 2000);
+	do {
+		rows = w.n;
+		assert_int_equal(store_ledger_page(s, &f, &c, 3,
+		    seen_obligation_page, &w), 0);
+		if (w.n > rows) {
+			assert_int_equal(store_obligation_get(s,
+			    w.ids[w.n - 1], &o), 1);
+			c.due_at = o.due_at;
+			c.id = o.id;
+			store_obligation_clear(&o);
+		}
+		if (w.n == 3) {
+			add_obligation(s, "k", "a", 500);  /* before: not read */
+			add_obligation(s, "k", "a", 3000); /* after: read */
+		}
+	} while (w.n - rows == 3);
+	assert_int_equal(w.n, 11);
+	for (i = 0; i < 10; i++)
+		assert_int_equal(w.ids[i], i + 1);
+	assert_int_equal(w.ids[10], 12);
+	assert_int_equal(w.kept, 6);
+}
+
+/* ---- recurring reports ----------------------------------------------- */
+
+static void
+test_recurring(void **state)
+{
+	struct store		*s = *state;
+	struct store_recurring	 r;
+	struct store_obligation	 o = { 0 };
+	struct seen		 w = { 0 };
+	int64_t			 id = 0;
+	const char		*units[] = { "a", "b", "c" };
+	int			 i;
+
+	assert_int_equal(store_recurring_add(s, "daily", 100, &id), 0);
+	assert_true(id > 0);
+	assert_int_equal(store_recurring_find(s, "weekly", &r), 0);
+	assert_int_equal(store_recurring_find(s, "daily", &r), 1);
+	assert_int_equal(r.id, id);
+	assert_int_equal(r.next_at, 100);
+	store_recurring_clear(&r);
+	assert_int_equal(store_recurring_set_next(s, id, 200), 0);
+	assert_int_equal(store_recurring_get(s, id, &r), 1);
+	assert_string_equal(r.name, "daily");
+	assert_int_equal(r.next_at, 200);
+	store_recurring_clear(&r);
+	assert_int_equal(store_recurring_get(s, id + 1, &r), 0);
+
+	/* Two periods: the latest before 5000 is the one due at 2000. */
+	o.recurring = "daily";
+	o.name = "daily";
+	o.set_at = 1;
+	for (i = 0; i < 3; i++) {
+		o.unit = (char *)units[i];
+		o.due_at = i < 2 ? 1000 : 2000;
+		assert_int_equal(store_obligation_add(s, &o, NULL), 0);
+		o.due_at = 2000;
+		assert_int_equal(store_obligation_add(s, &o, NULL), 0);
+	}
+	assert_int_equal(store_recurring_previous(s, "daily", 5000,
+	    seen_obligation, &w), 0);
+	assert_int_equal(w.n, 4);
+	assert_string_equal(w.text[0], "a");
+	assert_string_equal(w.text[3], "c");
+	memset(&w, 0, sizeof(w));
+	assert_int_equal(store_recurring_previous(s, "daily", 2000,
+	    seen_obligation, &w), 0);
+	assert_int_equal(w.n, 2);
+	memset(&w, 0, sizeof(w));
+	assert_int_equal(store_recurring_previous(s, "daily", 1000,
+	    seen_obligation, &w), 0);
+	assert_int_equal(w.n, 0);
+}
+
+/* ---- escalations ----------------------------------------------------- */
+
+static void
+test_escalations(void **state)
+{
+	struct store		*s = *state;
+	struct store_escalation	 e = { 0 };
+	struct seen		 w = { 0 };
+	int64_t			 a = 0, b = 0;
+
+	e.incident = "k";
+	e.obligation = 5;
+	e.policy = "climb";
+	e.started_at = 100;
+	assert_int_equal(store_escalation_add(s, &e, &a), 0);
+	e.obligation = 6;
+	assert_int_equal(store_escalation_add(s, &e, &b), 0);
+	assert_int_equal(b, a + 1);
+	assert_int_equal(store_escalation_get(s, a, &e), 1);
+	assert_string_equal(e.incident, "k");
+	assert_int_equal(e.obligation, 5);
+	assert_string_equal(e.policy, "climb");
+	assert_int_equal(e.started_at, 100);
+	assert_int_equal(e.step, 0);
+	assert_int_equal(e.state, ESCALATION_ACTIVE);
+	store_escalation_clear(&e);
+	assert_int_equal(store_escalation_get(s, 99, &e), 0);
+
+	assert_int_equal(store_escalation_update(s, a, 2, 1,
+	    ESCALATION_ACTIVE), 0);
+	assert_int_equal(store_escalation_stop(s, a), 0);
+	assert_int_equal(store_escalation_get(s, a, &e), 1);
+	assert_int_equal(e.step, 2);		/* stopped where it was */
+	assert_int_equal(e.repeats, 1);
+	assert_int_equal(e.state, ESCALATION_STOPPED);
+	store_escalation_clear(&e);
+
+	assert_int_equal(store_escalations_of_incident(s, "k",
+	    seen_escalation, &w), 0);
+	assert_int_equal(w.n, 2);
+	assert_string_equal(w.text[0], "stopped");
+	memset(&w, 0, sizeof(w));
+	assert_int_equal(store_escalations_active_of_incident(s, "k",
+	    seen_escalation, &w), 0);
+	assert_int_equal(w.n, 1);
+	assert_int_equal(w.ids[0], b);
+	memset(&w, 0, sizeof(w));
+	assert_int_equal(store_escalations_active_of_obligation(s, 6,
+	    seen_escalation, &w), 0);
+	assert_int_equal(w.n, 1);
+	assert_int_equal(store_escalation_update(s, b, 3, 0,
+	    ESCALATION_DONE), 0);
+	memset(&w, 0, sizeof(w));
+	assert_int_equal(store_escalations_active_of_obligation(s, 6,
+	    seen_escalation, &w), 0);
+	assert_int_equal(w.n, 0);
+}
+
+/* ---- timers ---------------------------------------------------------- */
+
+static void
+test_timers(void **state)
+{
+	struct store		*s = *state;
+	struct store_timer	 t;
+	struct seen		 w = { 0 };
+	int64_t			 a, b, c, d, n = 0;
+
+	assert_int_equal(store_timer_next(s, &t), 0);
+	a = add_timer(s, 300, 1, 10);
+	b = add_timer(s, 100, 2, 10);
+	c = add_timer(s, 100, 4, 20);
+	assert_true(a < b && b < c);
+	assert_int_equal(store_timer_get(s, a, &t), 1);
+	assert_int_equal(t.id, a);
+	assert_int_equal(t.at, 300);
+	assert_int_equal(t.kind, 1);
+	assert_int_equal(t.ref, 10);
+	assert_int_equal(store_timer_next(s, &t), 1);
+	assert_int_equal(t.id, b);		/* by time, then id */
+	assert_int_equal(store_timer_count(s, &n), 0);
+	assert_int_equal(n, 3);
+	assert_int_equal(store_timers_each(s, seen_timer, &w), 0);
+	assert_int_equal(w.n, 3);
+
+	assert_int_equal(store_timer_exists(s, 2, 10), 1);
+	assert_int_equal(store_timer_exists(s, 2, 11), 0);
+	assert_int_equal(store_timers_cancel(s, 2, 10), 0);
+	assert_int_equal(store_timer_exists(s, 2, 10), 0);
+	assert_int_equal(store_timer_get(s, b, &t), 0);
+
+	/* The newest timer deleted: its id is not handed out again. */
+	assert_int_equal(store_timer_delete(s, c), 0);
+	assert_int_equal(store_timer_get(s, c, &t), 0);
+	d = add_timer(s, 50, 5, 1);
+	assert_true(d > c);
+	assert_int_equal(store_timer_count(s, &n), 0);
+	assert_int_equal(n, 2);
+}
+
+/* ---- the timeline ---------------------------------------------------- */
+
+static void
+test_timeline(void **state)
+{
+	struct store		*s = *state;
+	struct store_action	 a = { 0 };
+	struct seen		 w = { 0 };
+
+	a.at = 1;
+	a.kind = "incident.opened";
+	a.incident = "k";
+	a.body = "{\"kind\":\"incident.opened\"}";
+	assert_int_equal(store_action_add(s, &a), 0);
+	a.kind = "obligation.set";
+	a.obligation = 4;
+	assert_int_equal(store_action_add(s, &a), 0);
+	a.incident = NULL;
+	a.kind = "prune.started";
+	assert_int_equal(store_action_add(s, &a), 0);
+	assert_int_equal(store_actions_of_incident(s, "k", seen_action, &w),
+	    0);
+	assert_int_equal(w.n, 2);
+	assert_string_equal(w.text[0], "incident.opened");
+	assert_string_equal(w.text[1], "obligation.set");
+	assert_true(w.ids[0] < w.ids[1]);
+}
+
+/* ---- the outbox ------------------------------------------------------ */
+
+static void
+test_outbox(void **state)
+{
+	struct store		*s = *state;
+	struct store_message	 m;
+	struct seen		 w = { 0 };
+	int64_t			 a, b, c, at = -1, n = -1;
+	int64_t			 counts[OUTBOX__COUNT] = { 0 };
+	int64_t			 depth[OUTBOX__COUNT] = { 0 };
+
+	assert_int_equal(store_messages_next_at(s, &at), 0);
+	assert_int_equal(at, 0);
+	a = add_message(s, "tn_a", "k", 100);
+	b = add_message(s, "tn_b", "k", 50);
+	c = add_message(s, "tn_c", NULL, 500);
+	assert_true(a < b && b < c);
+	assert_int_equal(store_message_get(s, a, &m), 1);
+	assert_string_equal(m.key, "tn_a");
+	assert_int_equal(m.created_at, 1);
+	assert_string_equal(m.incident, "k");
+	assert_int_equal(m.obligation, 0);
+	assert_string_equal(m.channel, "log");
+	assert_string_equal(m.recipient, "Zhang San");
+	assert_string_equal(m.role, "duty");
+	assert_string_equal(m.body, "{}");
+	assert_int_equal(m.status, OUTBOX_QUEUED);
+	assert_int_equal(m.attempts, 0);
+	assert_int_equal(m.next_at, 100);
+	assert_int_equal(m.deadline_at, 1100);
+	assert_int_equal(m.delivered_at, 0);
+	assert_null(m.last_error);
+	store_message_clear(&m);
+	assert_int_equal(store_message_get(s, 999, &m), 0);
+
+	/* Due by next_at; a key repeated is refused. */
+	assert_int_equal(store_messages_due(s, 200, 10, seen_message, &w), 0);
+	assert_int_equal(w.n, 2);
+	assert_int_equal(w.ids[0], b);
+	assert_int_equal(w.ids[1], a);
+	assert_int_equal(store_messages_next_at(s, &at), 1);
+	assert_int_equal(at, 50);
+
+	assert_int_equal(store_message_sending(s, b), 0);
+	assert_int_equal(store_message_sending(s, a), 0);
+	assert_int_equal(store_attempt_add(s, b, 60, "delivered", NULL), 0);
+	assert_int_equal(store_message_result(s, b, OUTBOX_DELIVERED, 60, 60,
+	    NULL), 0);
+	assert_int_equal(store_message_get(s, b, &m), 1);
+	assert_int_equal(m.status, OUTBOX_DELIVERED);
+	assert_int_equal(m.attempts, 1);
+	assert_int_equal(m.delivered_at, 60);
+	store_message_clear(&m);
+	assert_int_equal(store_message_sending(s, c), 0);
+	assert_int_equal(store_attempt_add(s, c, 70, "retry", "timeout"), 0);
+	assert_int_equal(store_message_result(s, c, OUTBOX_FAILED, 700, 0,
+	    "timeout"), 0);
+	assert_int_equal(store_message_get(s, c, &m), 1);
+	assert_int_equal(m.status, OUTBOX_FAILED);
+	assert_int_equal(m.next_at, 700);
+	assert_int_equal(m.delivered_at, 0);
+	assert_string_equal(m.last_error, "timeout");
+	store_message_clear(&m);
+
+	assert_int_equal(store_messages_depth(s, depth), 0);
+	assert_int_equal(depth[OUTBOX_SENDING], 1);
+	assert_int_equal(depth[OUTBOX_FAILED], 1);
+	assert_int_equal(depth[OUTBOX_DELIVERED], 0);
+	assert_int_equal(store_messages_requeue(s, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(store_messages_count(s, counts), 0);
+	assert_int_equal(counts[OUTBOX_QUEUED], 1);
+	assert_int_equal(counts[OUTBOX_FAILED], 1);
+	assert_int_equal(counts[OUTBOX_DELIVERED], 1);
+	assert_int_equal(counts[OUTBOX_SENDING], 0);
+}
+
+static void
+test_outbox_page(void **state)
+{
+	struct store			*s = *state;
+	struct store_message_filter	 f = { NULL, NULL };
+	struct store_message_cursor	 c = { INT64_MAX };
+	struct seen			 w = { 0 };
+	char				 key[16];
+	int				 i, rows;
+
+	for (i = 0; i < 8; i++) {
+		snprintf(key, sizeof(key), "tn_%d", i);
+		add_message(s, key, i % 2 ? "k" : "j", 100);
+	}
+	assert_int_equal(store_message_result(s, 8, OUTBOX_DEAD, 100, 0,
+	    "gone"), 0);
+	f.status = "queued";
+	do {
+		rows = w.n;
+		assert_int_equal(store_messages_page(s, &f, &c, 3,
+		    seen_message_page, &w), 0);
+		if (w.n > rows)
+			c.before_id = w.ids[w.n - 1];
+	} while (w.n - rows == 3);
+	assert_int_equal(w.n, 8);
+	assert_int_equal(w.ids[0], 8);		/* newest first */
+	assert_int_equal(w.kept, 7);
+
+	/* One incident's, on its own index. */
+	memset(&w, 0, sizeof(w));
+	f.incident = "k";
+	f.status = NULL;
+	assert_int_equal(store_messages_page(s, &f, NULL, 100,
+	    seen_message_page, &w), 0);
+	assert_int_equal(w.n, 4);
+	assert_int_equal(w.kept, 4);
+	assert_string_equal(w.text[0], "tn_7");
+}
+
+/* ---- acknowledgement links ------------------------------------------- */
+
+static void
+test_ack_links(void **state)
+{
+	struct store		*s = *state;
+	struct store_ack_link	 l = { 0 };
+
+	l.token = "0123456789abcdef0123456789abcdef";
+	l.incident = "k";
+	l.recipient = "Wang Wu";
+	l.created_at = 42;
+	assert_int_equal(store_ack_link_add(s, &l), 0);
+	assert_int_equal(store_ack_link_add(s, &l), -1);	/* unique */
+	assert_int_equal(store_ack_link_get(s, "fedcba", &l), 0);
+	assert_int_equal(store_ack_link_get(s,
+	    "0123456789abcdef0123456789abcdef", &l), 1);
+	assert_string_equal(l.incident, "k");
+	assert_string_equal(l.recipient, "Wang Wu");
+	assert_int_equal(l.created_at, 42);
+	store_ack_link_clear(&l);
+}
+
+/* ---- retention ------------------------------------------------------- */
+
+/* As the engine's table says them; kind 5 refers to a recurring report. */
+static void
+tell_kinds(struct store *s)
+{
+	store_timer_kind(s, 1, STORE_TIMER_OF_OBLIGATION);
+	store_timer_kind(s, 2, STORE_TIMER_OF_RECURRING);
+	store_timer_kind(s, 2, STORE_TIMER_OF_OBLIGATION);	/* restated */
+	store_timer_kind(s, 4, STORE_TIMER_OF_ESCALATION);
+	store_timer_kind(s, 5, STORE_TIMER_OF_RECURRING);
+}
+
+/* An incident with a row in every table a prune empties. */
+static void
+prune_fixture(struct store *s, const char *key, int64_t resolved)
+{
+	struct store_escalation	e = { 0 };
+	struct store_ack_link	l = { 0 };
+	struct store_action	a = { 0 };
+	char			mkey[32];
+	int64_t			o, esc = 0, m;
+
+	add_incident(s, key, "u", 1, 1);
+	add_event(s, NULL, key, "u", "{}");
+	o = add_obligation(s, key, "u", 100);
+	e.incident = (char *)key;
+	e.obligation = o;
+	e.policy = "climb";
+	e.started_at = 100;
+	assert_int_equal(store_escalation_add(s, &e, &esc), 0);
+	add_timer(s, 100, 1, o);
+	add_timer(s, 90, 2, o);
+	add_timer(s, 200, 4, esc);
+	snprintf(mkey, sizeof(mkey), "tn_%s", key);
+	m = add_message(s, mkey, key, 100);
+	assert_int_equal(store_attempt_add(s, m, 100, "delivered", NULL), 0);
+	assert_int_equal(store_message_result(s, m, OUTBOX_DELIVERED, 100, 100,
+	    NULL), 0);
+	l.token = mkey;
+	l.incident = (char *)key;
+	l.recipient = "Zhao Liu";
+	assert_int_equal(store_ack_link_add(s, &l), 0);
+	a.at = 1;
+	a.kind = "incident.opened";
+	a.incident = (char *)key;
+	a.body = "{}";
+	assert_int_equal(store_action_add(s, &a), 0);
+	if (resolved != 0)
+		assert_int_equal(store_incident_resolve(s, key, resolved), 0);
+}
+
+static void
+test_prune(void **state)
+{
+	struct store			*s = *state;
+	struct store_prune_cursor	 c = { INT64_MIN, "" };
+	struct store_incident		 inc;
+	struct seen			 w = { 0 };
+	uint64_t			 rows[STORE_PRUNE__COUNT] = { 0 };
+	int64_t				 n = 0;
+	int				 i;
+
+	prune_fixture(s, "a", 10);
+	prune_fixture(s, "b", 10);
+	prune_fixture(s, "c", 20);
+	prune_fixture(s, "open", 0);
+	add_timer(s, 500, 5, 1);	/* a recurring report's: stays */
+
+	/* Resolved before 15, by time then key, after the cursor. */
+	assert_int_equal(store_prune_candidates(s, 15, &c, 0, 10,
+	    seen_incident, &w), 0);
+	assert_int_equal(w.n, 2);
+	assert_string_equal(w.text[0], "a");
+	assert_string_equal(w.text[1], "b");
+	memset(&w, 0, sizeof(w));
+	c.resolved_at = 10;
+	c.key = "a";
+	assert_int_equal(store_prune_candidates(s, 100, &c, 0, 10,
+	    seen_incident, &w), 0);
+	assert_int_equal(w.n, 2);
+	assert_string_equal(w.text[0], "b");
+	assert_string_equal(w.text[1], "c");
+
+	assert_int_equal(store_prune_busy(s, "a"), 0);
+	add_message(s, "tn_busy", "a", 100);
+	assert_int_equal(store_prune_busy(s, "a"), 1);
+	assert_int_equal(store_prune_busy(s, "b"), 0);
+
+	/* Without the engine's kinds the timers would stay behind: refused. */
+	store_set_pruning(s, 1);
+	assert_int_equal(store_begin(s), 0);
+	assert_int_equal(store_prune_incident(s, "b", 0, 30, rows), -1);
+	store_rollback(s);
+	tell_kinds(s);
+
+	/* The detail goes, the ledger stays, the incident is marked. */
+	memset(rows, 0, sizeof(rows));
+	assert_int_equal(store_prune_incident(s, "b", 0, 30, rows), 0);
+	for (i = 0; i < STORE_PRUNE__COUNT; i++) {
+		if (i == STORE_PRUNE_TIMERS)
+			assert_int_equal(rows[i], 3);
+		else if (i == STORE_PRUNE_OBLIGATIONS)
+			assert_int_equal(rows[i], 0);
+		else
+			assert_int_equal(rows[i], 1);
+	}
+	assert_int_equal(store_incident_get(s, "b", &inc), 1);
+	assert_int_equal(inc.pruned_at, 30);
+	store_incident_clear(&inc);
+	memset(&w, 0, sizeof(w));
+	assert_int_equal(store_obligations_of_incident(s, "b",
+	    seen_obligation, &w), 0);
+	assert_int_equal(w.n, 1);
+	memset(&w, 0, sizeof(w));
+	c.resolved_at = INT64_MIN;
+	c.key = "";
+	assert_int_equal(store_prune_candidates(s, 15, &c, 0, 10,
+	    seen_incident, &w), 0);
+	assert_int_equal(w.n, 1);		/* b is pruned already */
+	memset(&w, 0, sizeof(w));
+	assert_int_equal(store_prune_candidates(s, 15, &c, 1, 10,
+	    seen_incident, &w), 0);
+	assert_int_equal(w.n, 2);		/* unless the ledger goes */
+
+	/* Dropping the ledger takes the obligations and the incident. */
+	memset(rows, 0, sizeof(rows));
+	assert_int_equal(store_prune_incident(s, "c", 1, 40, rows), 0);
+	assert_int_equal(rows[STORE_PRUNE_OBLIGATIONS], 1);
+	assert_int_equal(store_incident_get(s, "c", &inc), 0);
+	store_set_pruning(s, 0);
+	assert_int_equal(store_timer_count(s, &n), 0);
+	assert_int_equal(n, 3 * 2 + 1);		/* a's, open's, kind 5 */
+	assert_string_equal(store_prune_table_name(STORE_PRUNE_ACK_LINKS),
+	    "ack_links");
+}
+
+/* ---- read models ----------------------------------------------------- */
+
+static void
+test_board(void **state)
+{
+	struct store			*s = *state;
+	struct store_board_counts	 bc;
+	struct store_incident		 inc = { 0 };
+	struct store_escalation		 e = { 0 };
+	struct seen			 w = { 0 };
+	int64_t				 o, esc = 0;
+
+	add_incident(s, "calm", "u", 4, 10);
+	add_incident(s, "due", "u", 3, 20);
+	add_incident(s, "late", "u", 2, 30);
+	inc.key = "stray";
+	inc.unit = "u";
+	inc.procedures = "[]";
+	inc.opened_at = inc.occurred_at = inc.updated_at = 40;
+	assert_int_equal(store_incident_add(s, &inc), 0);
+	add_obligation(s, "due", "u", 5000);
+	o = add_obligation(s, "late", "u", 9000);
+	assert_int_equal(store_obligation_set_status(s, o,
+	    OBLIGATION_BREACHED, 0, 0), 0);
+	e.incident = "late";
+	e.obligation = o;
+	e.policy = "climb";
+	e.started_at = 9000;
+	assert_int_equal(store_escalation_add(s, &e, &esc), 0);
+	assert_int_equal(store_escalation_update(s, esc, 2, 0,
+	    ESCALATION_ACTIVE), 0);
+	assert_int_equal(store_incident_ack(s, "calm", "Sun Qi", 50), 0);
+
+	assert_int_equal(store_board(s, 10, seen_board, &w), 0);
+	assert_int_equal(w.n, 4);
+	assert_string_equal(w.text[0], "stray");	/* unmatched first */
+	assert_string_equal(w.text[1], "late");		/* breached */
+	assert_string_equal(w.text[2], "due");
+	assert_string_equal(w.text[3], "calm");
+	assert_int_equal(w.ids[1], 2);			/* its grade */
+
+	assert_int_equal(store_board_counts(s, &bc), 0);
+	assert_int_equal(bc.open, 4);
+	assert_int_equal(bc.unacknowledged, 3);
+	assert_int_equal(bc.overdue, 1);
+	assert_int_equal(bc.overdue_incidents, 1);
+	assert_int_equal(bc.unmatched, 1);
+}
+
+/* The board row of one incident, kept whole by the callback. */
+static int
+keep_board(const struct store_board_row *r, void *arg)
+{
+	struct store_board_row	*keep = arg;
+
+	if (strcmp(r->key, "late") != 0)
+		return (0);
+	keep->obligation_status = r->obligation_status;
+	keep->obligations_open = r->obligations_open;
+	keep->obligations_breached = r->obligations_breached;
+	keep->step = r->step;
+	keep->escalation_state = r->escalation_state;
+	keep->obligation_due_at = r->obligation_due_at;
+	keep->policy = strdup(r->policy);
+	keep->obligation = strdup(r->obligation);
+	return (1);
+}
+
+static void
+test_board_row(void **state)
+{
+	struct store			*s = *state;
+	struct store_board_row		 r;
+
+	test_board(state);
+	memset(&r, 0, sizeof(r));
+	assert_int_equal(store_board(s, 10, keep_board, &r), 0);
+	assert_string_equal(r.obligation, "report");
+	assert_int_equal(r.obligation_status, OBLIGATION_BREACHED);
+	assert_int_equal(r.obligation_due_at, 9000);
+	assert_int_equal(r.obligations_open, 1);
+	assert_int_equal(r.obligations_breached, 1);
+	assert_string_equal(r.policy, "climb");
+	assert_int_equal(r.step, 2);
+	assert_int_equal(r.escalation_state, ESCALATION_ACTIVE);
+	store_board_row_clear(&r);
+}
+
+static void
+test_duties(void **state)
+{
+	struct store	*s = *state;
+	struct seen	 w = { 0 };
+	int64_t		 a, zero, plain;
+
+	a = add_obligation(s, NULL, "a", 1000);		/* today, met zero */
+	add_obligation(s, NULL, "b", 1000);		/* today, pending */
+	add_obligation(s, NULL, "c", 100);		/* earlier, open */
+	plain = add_obligation(s, NULL, "d", 200);	/* earlier, met */
+	add_obligation(s, "k", "e", 1000);		/* an incident's */
+	zero = add_event(s, NULL, NULL, "a", "{\"zero\":true}");
+	assert_int_equal(store_obligation_set_status(s, a, OBLIGATION_MET,
+	    900, zero), 0);
+	assert_int_equal(store_obligation_set_status(s, plain, OBLIGATION_MET,
+	    150, 0), 0);
+	assert_int_equal(store_duties(s, 500, 1500, 100, seen_duty, &w), 0);
+	assert_int_equal(w.n, 3);
+	assert_string_equal(w.text[0], "c");
+	assert_string_equal(w.text[1], "a");
+	assert_int_equal(w.ids[1], 1);		/* a zero report */
+	assert_string_equal(w.text[2], "b");
+	assert_int_equal(w.ids[2], -1);		/* not filed: unknown */
+}
+
+/* ---- the store itself ------------------------------------------------ */
+
+static int64_t	count_rows(const char *, const char *);
+
 static int64_t
 count_events(struct store *s)
 {
-	sqlite3_stmt	*st = store_stmt(s, STMT_EVENT_COUNT, NULL);
-	int64_t		 n;
+	int64_t	n = -1;
 
-	assert_int_equal(store_step(s, st), SQLITE_ROW);
-	n = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
+	assert_int_equal(store_event_count(s, &n), 0);
 	return (n);
 }
 
@@ -41,8 +1143,7 @@ test_migrate_and_reopen(void **state)
 	s = store_open(path, NULL, &cause);
 	assert_non_null(s);
 	assert_int_equal(store_begin(s), 0);
-	assert_int_equal(store_run(s, STMT_EVENT_INSERT, "ttttiit", "e1",
-	    "report", "k", "u", (int64_t)1, (int64_t)1, "{}"), 0);
+	add_event(s, "e1", "k", "u", "{}");
 	assert_int_equal(store_commit(s), 0);
 	store_close(s);
 
@@ -50,16 +1151,54 @@ test_migrate_and_reopen(void **state)
 	s = store_open(path, "NORMAL", &cause);
 	assert_non_null(s);
 	assert_int_equal(count_events(s), 1);
-	/* The id is unique within its unit, refused by the schema. */
-	assert_int_equal(store_run(s, STMT_EVENT_INSERT, "ttttiit", "e1",
-	    "report", "k", "u", (int64_t)1, (int64_t)1, "{}"), -1);
-	assert_int_equal(store_run(s, STMT_EVENT_INSERT, "ttttiit", "e1",
-	    "report", "k2", "v", (int64_t)1, (int64_t)1, "{}"), 0);
 	store_close(s);
 
 	assert_null(store_open(path, "SOMETIMES", &cause));
 	assert_non_null(strstr(cause, "synchronous"));
 	free(cause);
+}
+
+/*
+ * A database of schema version 6 (timer ids could be reused) upgrades to
+ * 7 with every timer as it was, and from then on no id comes back.
+ */
+static void
+test_migrate_v6_timers(void **state)
+{
+	struct store		*s;
+	struct store_timer	 t;
+	sqlite3			*db;
+	char			*cause = NULL, v6[300];
+	int64_t			 id;
+
+	snprintf(v6, sizeof(v6), "%s/v6.db", dir);
+	assert_int_equal(sqlite3_open(v6, &db), SQLITE_OK);
+	assert_int_equal(store_schema_migrate_to(db, 6, &cause), 0);
+	assert_int_equal(sqlite3_exec(db, "INSERT INTO timers (id, at, kind, "
+	    "ref) VALUES (1, 100, 1, 7), (2, 200, 4, 8), (5, 50, 5, 9);",
+	    NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+
+	s = store_open(v6, NULL, &cause);
+	assert_non_null(s);
+	assert_int_equal(store_timer_get(s, 1, &t), 1);
+	assert_int_equal(t.at, 100);
+	assert_int_equal(t.kind, 1);
+	assert_int_equal(t.ref, 7);
+	assert_int_equal(store_timer_get(s, 2, &t), 1);
+	assert_int_equal(t.kind, 4);
+	assert_int_equal(store_timer_get(s, 5, &t), 1);
+	assert_int_equal(t.ref, 9);
+	assert_int_equal(store_timer_exists(s, 4, 8), 1);
+	assert_int_equal(store_timer_next(s, &t), 1);
+	assert_int_equal(t.id, 5);
+	assert_int_equal(store_timer_delete(s, 5), 0);
+	id = add_timer(s, 10, 1, 1);
+	assert_int_equal(id, 6);
+	store_close(s);
+
+	assert_int_equal(count_rows(v6, "PRAGMA user_version"), 7);
+	unlink(v6);
 }
 
 /*
@@ -90,23 +1229,21 @@ test_one_writer(void **state)
 static void
 test_savepoint(void **state)
 {
-	struct store	*s;
-	char		*cause = NULL;
+	struct store	*s = *state;
 
-	s = store_open(":memory:", "OFF", &cause);
-	assert_non_null(s);
 	assert_int_equal(store_begin(s), 0);
 	assert_int_equal(store_savepoint(s), 0);
-	assert_int_equal(store_run(s, STMT_EVENT_INSERT, "ttttiit", "a",
-	    "report", "k", "u", (int64_t)1, (int64_t)1, "{}"), 0);
-	store_release(s);
+	add_event(s, "a", "k", "u", "{}");
+	assert_int_equal(store_release(s), 0);
 	assert_int_equal(store_savepoint(s), 0);
-	assert_int_equal(store_run(s, STMT_EVENT_INSERT, "ttttiit", "b",
-	    "report", "k", "u", (int64_t)1, (int64_t)1, "{}"), 0);
+	add_event(s, "b", "k", "u", "{}");
 	store_rollback_savepoint(s);
 	assert_int_equal(store_commit(s), 0);
 	assert_int_equal(count_events(s), 1);
-	store_close(s);
+	assert_int_equal(store_begin(s), 0);
+	add_event(s, "c", "k", "u", "{}");
+	store_rollback(s);
+	assert_int_equal(count_events(s), 1);
 }
 
 static void
@@ -149,16 +1286,22 @@ count_rows(const char *db_path, const char *sql)
 static void
 test_timeline_prune_only(void **state)
 {
-	struct store	*s;
-	sqlite3		*db;
-	char		*cause = NULL, *err = NULL, tl[300];
+	struct store		*s;
+	struct store_action	 a = { 0 };
+	sqlite3			*db;
+	uint64_t		 rows[STORE_PRUNE__COUNT] = { 0 };
+	char			*cause = NULL, *err = NULL, tl[300];
 
 	snprintf(tl, sizeof(tl), "%s/timeline.db", dir);
 	s = store_open(tl, NULL, &cause);
 	assert_non_null(s);
-	assert_int_equal(store_run(s, STMT_TIMELINE_INSERT, "ittit",
-	    (int64_t)1, "incident.opened", "k", (int64_t)0, "{}"), 0);
-	assert_int_equal(store_run(s, STMT_PRUNE_TIMELINE, "t", "k"), -1);
+	tell_kinds(s);
+	a.at = 1;
+	a.kind = "incident.opened";
+	a.incident = "k";
+	a.body = "{}";
+	assert_int_equal(store_action_add(s, &a), 0);
+	assert_int_equal(store_prune_incident(s, "k", 0, 5, rows), -1);
 	assert_int_equal(count_rows(tl, "SELECT count(*) FROM timeline"), 1);
 
 	/* Another program cannot delete at all: it lacks the function. */
@@ -169,8 +1312,8 @@ test_timeline_prune_only(void **state)
 	sqlite3_close(db);
 
 	store_set_pruning(s, 1);
-	assert_int_equal(store_run(s, STMT_PRUNE_TIMELINE, "t", "k"), 0);
-	assert_int_equal(store_changes(s), 1);
+	assert_int_equal(store_prune_incident(s, "k", 0, 5, rows), 0);
+	assert_int_equal(rows[STORE_PRUNE_TIMELINE], 1);
 	store_set_pruning(s, 0);
 	store_close(s);
 	unlink(tl);
@@ -196,8 +1339,7 @@ test_backup(void **state)
 	assert_int_equal(store_begin(s), 0);
 	for (i = 0; i < 2000; i++) {
 		snprintf(id, sizeof(id), "e%d", i);
-		assert_int_equal(store_run(s, STMT_EVENT_INSERT, "ttttiit", id,
-		    "report", "k", "u", (int64_t)1, (int64_t)1, body), 0);
+		add_event(s, id, "k", "u", body);
 	}
 	assert_int_equal(store_commit(s), 0);
 
@@ -223,67 +1365,38 @@ test_backup(void **state)
 	assert_int_equal(access(tmp, F_OK), -1);
 }
 
-static void
-obligation_add(struct store *s, int64_t due, const char *unit)
-{
-	assert_int_equal(store_run(s, STMT_OBLIGATION_INSERT, "ttttttttiin",
-	    "k", NULL, unit, "p", "o", NULL, NULL, NULL, (int64_t)0, due), 0);
-}
-
-/*
- * The ledger's pages resume after (due_at, id) of the last row read: rows
- * that share a due time across a page's end are each read once, a row
- * added before the cursor is not read, one added after it is, and the
- * unit filter is a column, so a page of rows it drops still moves on.
- */
-static void
-test_compliance_keyset(void **state)
-{
-	struct store	*s;
-	sqlite3_stmt	*st;
-	char		*cause = NULL;
-	int64_t		 due = INT64_MIN, id = INT64_MIN, seen[32];
-	int		 i, n = 0, rows, kept = 0;
-
-	s = store_open(":memory:", "OFF", &cause);
-	assert_non_null(s);
-	for (i = 0; i < 10; i++)
-		obligation_add(s, i < 7 ? 1000 : 2000, i % 2 ? "a" : "b");
-	do {
-		st = store_stmt(s, STMT_COMPLIANCE, "iitiii", due > 0 ? due :
-		    (int64_t)0, (int64_t)5000, "a", due, id, (int64_t)3);
-		for (rows = 0; store_step(s, st) == SQLITE_ROW; rows++) {
-			assert_true(n < 32);
-			seen[n++] = sqlite3_column_int64(st, OBL_ID);
-			kept += sqlite3_column_int(st, OBL_STATUS + 1);
-			due = sqlite3_column_int64(st, OBL_DUE_AT);
-			id = sqlite3_column_int64(st, OBL_ID);
-		}
-		sqlite3_reset(st);
-		if (n == 3) {
-			obligation_add(s, 500, "a");	/* before: not read */
-			obligation_add(s, 3000, "a");	/* after: read */
-		}
-	} while (rows == 3);
-	assert_int_equal(n, 11);
-	for (i = 0; i < 10; i++)
-		assert_int_equal(seen[i], i + 1);
-	assert_int_equal(seen[10], 12);
-	assert_int_equal(kept, 6);
-	store_close(s);
-}
+#define BOTH(t) \
+	cmocka_unit_test_setup_teardown(t, open_memory, close_store), \
+	cmocka_unit_test_setup_teardown(t, open_file, close_store)
 
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_names),
+		BOTH(test_events),
+		BOTH(test_incidents),
+		BOTH(test_incidents_page),
+		BOTH(test_obligations),
+		BOTH(test_ledger_page),
+		BOTH(test_recurring),
+		BOTH(test_escalations),
+		BOTH(test_timers),
+		BOTH(test_timeline),
+		BOTH(test_outbox),
+		BOTH(test_outbox_page),
+		BOTH(test_ack_links),
+		BOTH(test_prune),
+		BOTH(test_board),
+		BOTH(test_board_row),
+		BOTH(test_duties),
+		BOTH(test_savepoint),
 		cmocka_unit_test(test_migrate_and_reopen),
+		cmocka_unit_test(test_migrate_v6_timers),
 		cmocka_unit_test(test_one_writer),
-		cmocka_unit_test(test_savepoint),
 		cmocka_unit_test(test_newer_schema_refused),
 		cmocka_unit_test(test_timeline_prune_only),
 		cmocka_unit_test(test_backup),
-		cmocka_unit_test(test_compliance_keyset),
 	};
 	char	cmd[512];
 	int	rc;

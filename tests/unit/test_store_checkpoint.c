@@ -22,6 +22,7 @@
 #include <sqlite3.h>
 
 #include "store-checkpoint.h"
+#include "store-legacy.h"	/* phase 2 of issue 15 removes it */
 #include "store.h"
 
 static char	dir[] = "/tmp/tocsin-checkpoint-XXXXXX";

@@ -1,0 +1,92 @@
+/*
+ * The store's drivers (private to the store's files): what store.c needs
+ * of a database to write the domain calls once.  A driver is a struct of
+ * function pointers (OpenSMTPD's queue_backend); store-sqlite.c is one,
+ * a PostgreSQL driver is one more file and one more line in store.c's
+ * table of drivers.
+ *
+ * What a driver promises:
+ *  - open() gives a connection with the schema migrated to the latest
+ *    version, and anything the driver runs beside it (SQLite: the writer
+ *    lock, the pragmas, the checkpointer) started; NULL with *cause set.
+ *  - SQL texts are store.c's, with numbered parameters ?1, ?2 ... (a
+ *    driver whose database spells them otherwise, $1 for PostgreSQL,
+ *    rewrites them in prepare()).  A statement is prepared once, when the
+ *    store opens, and reused for the life of the connection.
+ *  - Binds copy nothing: a bound text must outlive the statement's use,
+ *    which store.c guarantees by binding, stepping and resetting within
+ *    one call.  reset() also clears the bindings.
+ *  - step() returns 1 for a row, 0 when done, -1 when the statement
+ *    failed; a failure is logged by the driver (the SQL text, never the
+ *    parameters: they may hold anything) and the statement left reset.
+ *  - Column getters read the current row; a text is valid until the next
+ *    step() or reset() of the statement; a NULL integer reads 0.
+ *  - txn() runs a transaction verb; BEGIN takes the write lock at once.
+ */
+#ifndef STORE_DRIVER_H
+#define STORE_DRIVER_H
+
+#include <stdint.h>
+
+struct store_checkpoint_info;
+struct store_info;
+
+struct store_conn;		/* a driver's connection */
+struct store_query;		/* a statement it prepared */
+
+enum store_txn {
+	STORE_TXN_BEGIN,
+	STORE_TXN_COMMIT,
+	STORE_TXN_ROLLBACK,
+	STORE_TXN_SAVEPOINT,
+	STORE_TXN_RELEASE,
+	STORE_TXN_ROLLBACK_TO,
+	STORE_TXN__COUNT
+};
+
+struct store_driver {
+	const char	*name;
+	/* Is the path (a file, ":memory:", a URI) one of this driver's? */
+	int		 (*handles)(const char *);
+	struct store_conn *(*open)(const char *, const char *, char **);
+	void		 (*close)(struct store_conn *);
+
+	struct store_query *(*prepare)(struct store_conn *, const char *,
+			     char **);
+	void		 (*finalize)(struct store_query *);
+	int		 (*bind_int64)(struct store_query *, int, int64_t);
+	int		 (*bind_text)(struct store_query *, int, const char *);
+	int		 (*bind_null)(struct store_query *, int);
+	int		 (*step)(struct store_query *);
+	void		 (*reset)(struct store_query *);
+	int64_t		 (*column_int64)(struct store_query *, int);
+	const char	*(*column_text)(struct store_query *, int);
+	int		 (*column_is_null)(struct store_query *, int);
+	/* Rows the last statement changed (a prune counts them). */
+	int64_t		 (*changes)(struct store_conn *);
+	/* Run SQL text once, unprepared: 0, or -1 logged. */
+	int		 (*exec)(struct store_conn *, const char *);
+
+	int		 (*txn)(struct store_conn *, enum store_txn);
+	int		 (*in_txn)(struct store_conn *);
+	/* The timeline may lose rows on this connection (a prune) or not. */
+	void		 (*set_pruning)(struct store_conn *, int);
+	int		 (*info)(struct store_conn *, struct store_info *);
+	void		 (*checkpoints)(struct store_conn *,
+			     struct store_checkpoint_info *);
+};
+
+extern const struct store_driver store_sqlite_driver;
+
+/*
+ * LEGACY, removed in phase 2 of issue 15 with store-legacy.c: the generic
+ * API's statements, prepared on the SQLite driver's own connection.
+ */
+struct store;
+struct store_legacy;
+void		*store_sqlite_handle(struct store_conn *);	/* sqlite3 * */
+struct store_legacy *store_legacy_new(struct store_conn *, char **);
+void		 store_legacy_free(struct store_legacy *);
+struct store_legacy *store_legacy_of(struct store *);
+
+#endif
