@@ -52,7 +52,7 @@ CORE	 = xmalloc log clock calendar calendar-china jsonw message record status \
 # Channel drivers: the daemon sends with them, tocsinctl checks them.
 CHANNELS = httpc channel channel-log channel-webhook channel-dingtalk \
 	   channel-wecom channel-feishu channel-sms channel-sms-aliyun \
-	   channel-sms-tencent channel-sms-twilio channel-sms-http check
+	   channel-sms-tencent channel-sms-twilio channel-sms-http site
 # The daemon's edges: network, group commit, delivery, signals.
 DAEMON	 = daemon http http-conn ingest api-events api-incidents api-compliance \
 	   api-page api-misc api-ack api-status api-admin api-board outbox prune \

@@ -18,7 +18,7 @@
 #include <string.h>
 
 #include "calendar.h"
-#include "check.h"
+#include "site.h"
 #include "clock.h"
 #include "ctl.h"
 #include "engine.h"
@@ -77,7 +77,7 @@ simulation_new(const char *site, const struct names *dirs, engine_sink out,
 	sim->out = out;
 	sim->arg = arg;
 	clock_set_virtual(0);
-	sim->rules = check_load(site, dirs, &problems);
+	sim->rules = site_load(site, dirs, &problems);
 	if (sim->rules == NULL) {
 		for (i = 0; i < problems.n; i++)
 			fprintf(stderr, "%s\n", problems.v[i]);
@@ -731,7 +731,7 @@ ctl_check(const struct ctl_env *env, int argc, char **argv)
 		names_free(&dirs);
 		return (2);
 	}
-	rc = check_report(site, &dirs, stdout);
+	rc = site_report(site, &dirs, stdout);
 	names_free(&dirs);
 	return (rc);
 }

@@ -28,7 +28,7 @@
 
 #include "api.h"
 #include "calendar.h"
-#include "check.h"
+#include "site.h"
 #include "clock.h"
 #include "daemon.h"
 #include "engine.h"
@@ -91,7 +91,7 @@ daemon_load_rules(const struct daemon_options *opts)
 	struct rules			*r;
 	size_t				 i;
 
-	r = check_load(opts->site, &opts->rules, &problems);
+	r = site_load(opts->site, &opts->rules, &problems);
 	for (i = 0; i < problems.n; i++)
 		daemon_log_problem("problem", problems.v[i]);
 	rules_problems_clear(&problems);

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "check.h"
+#include "site.h"
 #include "daemon.h"
 #include "log.h"
 #include "rules.h"
@@ -70,7 +70,7 @@ tocsind_usage(FILE *f)
 static int
 tocsind_check(const struct daemon_options *opts)
 {
-	return (check_report(opts->site, &opts->rules, stdout));
+	return (site_report(opts->site, &opts->rules, stdout));
 }
 
 int

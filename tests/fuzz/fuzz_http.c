@@ -35,7 +35,7 @@
 
 #include <event2/event.h>
 
-#include "check.h"
+#include "site.h"
 #include "clock.h"
 #include "daemon.h"
 #include "engine.h"
@@ -114,7 +114,7 @@ load_rules(void)
 	names_add(&dirs, FUZZ_SRCDIR "/rules/example");
 	names_add(&dirs, FUZZ_SRCDIR "/rules/holidays");
 	names_add(&dirs, dir);
-	r = check_load(FUZZ_SRCDIR "/rules/example/example-site.lua", &dirs,
+	r = site_load(FUZZ_SRCDIR "/rules/example/example-site.lua", &dirs,
 	    &problems);
 	for (i = 0; i < problems.n; i++)
 		fprintf(stderr, "fuzz_http: %s\n", problems.v[i]);

@@ -1,7 +1,7 @@
 /*
  * Fuzz the rule-file loader: the input is one rule pack file, loaded with
  * a small fixed site the way the daemon loads a site and its packs
- * (check_load: src/rules.c, rules-api.c, sandbox.c, then the channel
+ * (site_load: src/rules.c, rules-api.c, sandbox.c, then the channel
  * checks).  The fuzz build gives loading a small instruction and memory
  * budget (Makefile: RULES_LOAD_*), so a looping or greedy file is stopped
  * in milliseconds; anything that still takes long is a hang to fix.
@@ -17,7 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "check.h"
+#include "site.h"
 #include "log.h"
 #include "rules.h"
 #include "tocsin.h"
@@ -117,7 +117,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (fclose(f) != 0)
 		abort();
 
-	r = check_load(site_path, NULL, &problems);
+	r = site_load(site_path, NULL, &problems);
 	if (r == NULL)
 		FUZZ_CHECK(problems.n > 0);
 	else {

@@ -3,8 +3,8 @@
  * every problem and warning collected.  What `tocsind --check`,
  * `tocsinctl check`, start-up and reload all go through.
  */
-#ifndef CHECK_H
-#define CHECK_H
+#ifndef SITE_H
+#define SITE_H
 
 #include <stdio.h>
 
@@ -12,8 +12,8 @@ struct names;
 struct rules;
 struct rules_problems;
 
-struct rules	*check_load(const char *, const struct names *,
+struct rules	*site_load(const char *, const struct names *,
 		     struct rules_problems *);
-int		 check_report(const char *, const struct names *, FILE *);
+int		 site_report(const char *, const struct names *, FILE *);
 
 #endif

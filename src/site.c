@@ -8,12 +8,12 @@
 #include <stdio.h>
 
 #include "channel.h"
-#include "check.h"
+#include "site.h"
 #include "rules.h"
 
 /* The usable rule set, or NULL with problems filled. */
 struct rules *
-check_load(const char *site, const struct names *dirs,
+site_load(const char *site, const struct names *dirs,
     struct rules_problems *problems)
 {
 	struct rules	*r;
@@ -30,14 +30,14 @@ check_load(const char *site, const struct names *dirs,
 
 /* Print every problem, then every warning; the exit status for --check. */
 int
-check_report(const char *site, const struct names *dirs, FILE *out)
+site_report(const char *site, const struct names *dirs, FILE *out)
 {
 	struct rules_problems		 problems = { NULL, 0 };
 	const struct rules_problems	*warnings;
 	struct rules			*r;
 	size_t				 i;
 
-	r = check_load(site, dirs, &problems);
+	r = site_load(site, dirs, &problems);
 	for (i = 0; i < problems.n; i++)
 		fprintf(out, "%s\n", problems.v[i]);
 	rules_problems_clear(&problems);
