@@ -258,7 +258,7 @@ def test_rest_ack_of_a_closed_incident_is_409():
     err = (r.data or {}).get("error") or {}
     expect(r.status == 409 and err.get("code") == "incident_closed"
            and err.get("field") == "incident", f"REST ack of a closed incident: {r!r}")
-    r = d.request("POST", f"/v1/incidents/{key}/ack")
+    r = d.request("POST", f"/v1/incidents/{key}/ack", b"")   # JSON type, no body
     expect(r.status == 409, f"REST ack of a closed incident, empty body: {r!r}")
     page = http_request("POST", link, b"", content_type="application/x-www-form-urlencoded")
     expect(page.status == 409, f"the link says the same: {page!r}")
