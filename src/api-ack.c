@@ -19,15 +19,11 @@
 #include "http.h"
 #include "ingest.h"
 #include "record.h"
-#include "store-legacy.h"	/* phase 2 of issue 15 removes it */
 #include "store.h"
+#include "tocsin.h"
 #include "xmalloc.h"
 
 #define ACK_TOKEN_LEN	32
-
-static const char *api_ack_grades[] = {
-	"未定级", "特别重大（I级）", "重大（II级）", "较大（III级）", "一般（IV级）",
-};
 
 struct ack_link {
 	char	*incident;
@@ -55,10 +51,8 @@ static int
 api_ack_find(const struct api_ctx *ctx, const char *token,
     struct ack_link *link)
 {
-	struct store	*s = ctx->store;
-	sqlite3_stmt	*st;
-	size_t		 i;
-	int		 found = 0;
+	struct store_ack_link	 l;
+	size_t			 i;
 
 	memset(link, 0, sizeof(*link));
 	if (token == NULL || strlen(token) != ACK_TOKEN_LEN)
@@ -67,15 +61,13 @@ api_ack_find(const struct api_ctx *ctx, const char *token,
 		if (strchr("0123456789abcdef", token[i]) == NULL)
 			return (0);
 	}
-	st = store_stmt(s, STMT_ACK_LINK_GET, "t", token);
-	if (store_step(s, st) == SQLITE_ROW) {
-		link->incident = xstrdup(store_column_text(st, 0));
-		link->recipient = xstrdup(store_column_text(st, 1));
-		found = 1;
-	}
-	if (st != NULL)
-		sqlite3_reset(st);
-	return (found);
+	if (store_ack_link_get(ctx->store, token, &l) != 1)
+		return (0);
+	link->incident = l.incident;		/* taken */
+	link->recipient = l.recipient;		/* taken */
+	l.incident = l.recipient = NULL;
+	store_ack_link_clear(&l);
+	return (1);
 }
 
 static void
@@ -118,7 +110,7 @@ api_ack_reply(struct evhttp_request *req, int code, json_t *inc,
 	evbuffer_add_printf(buf, "</dd><dt>报告单位</dt><dd>");
 	api_ack_escape(buf, api_ack_text(inc, "unit"));
 	evbuffer_add_printf(buf, "</dd><dt>事件等级</dt><dd>%s</dd><dt>状态"
-	    "</dt><dd>", api_ack_grades[grade >= 1 && grade <= 4 ? grade : 0]);
+	    "</dt><dd>", grade_name((int)grade, GRADE_FORM_LABEL));
 	if (strcmp(api_ack_text(inc, "state"), "closed") == 0)
 		evbuffer_add_printf(buf, "已办结");
 	else if (*by != '\0') {
