@@ -151,46 +151,43 @@ api_incident_change(struct evhttp_request *req, const struct api_ctx *ctx,
 	struct api_change	*c;
 	struct record		**records;
 	const struct token_def	*tok;
-	const char		*unit, *state;
-	json_t			*body = NULL, *inc, *by;
+	struct store_incident	 inc;
+	json_t			*body = NULL, *by;
 	size_t			 limit;
 	unsigned int		 bidi;
 	int			 status;
 
-	if ((inc = api_incident_load(ctx->store, key, 0)) == NULL) {
+	if (store_incident_get(ctx->store, key, &inc) != 1) {
 		http_reply_error(req, 404, "not_found", NULL,
 		    "no incident \"%s\"", key);
 		return;
 	}
-	unit = json_string_value(json_object_get(inc, "unit"));
 	tok = http_token(req, ctx->rules);
-	if (tok != NULL && tok->units.n > 0 && (unit == NULL ||
-	    !names_has(&tok->units, unit))) {
+	if (tok != NULL && tok->units.n > 0 && (inc.unit == NULL ||
+	    !names_has(&tok->units, inc.unit))) {
 		http_reply_error(req, 403, "forbidden", NULL, "token \"%s\" "
 		    "may not act on incidents of unit \"%s\"", tok->name,
-		    unit != NULL ? unit : "");
-		json_decref(inc);
+		    inc.unit != NULL ? inc.unit : "");
+		store_incident_clear(&inc);
 		return;
 	}
 	/* Closed: nothing to stop, so nothing to store. */
-	state = json_string_value(json_object_get(inc, "state"));
-	if (strcmp(type, "ack") == 0 && state != NULL &&
-	    strcmp(state, "closed") == 0) {
+	if (strcmp(type, "ack") == 0 && inc.state == INCIDENT_CLOSED) {
 		api_incident_closed(req, key);
-		json_decref(inc);
+		store_incident_clear(&inc);
 		return;
 	}
 	limit = rules_site(ctx->rules)->body_limit;
 	if (evbuffer_get_length(in) > 0) {
 		if ((body = http_read_json(req, limit, &err, &status)) ==
 		    NULL) {
-			json_decref(inc);
+			store_incident_clear(&inc);
 			http_reply_error(req, status, err.code, err.field, "%s",
 			    err.message);
 			return;
 		}
 		if (!json_is_object(body)) {
-			json_decref(inc);
+			store_incident_clear(&inc);
 			json_decref(body);
 			http_reply_error(req, 400, "not_an_object", NULL, "send "
 			    "{\"by\": \"who\"} or an empty body");
@@ -198,14 +195,14 @@ api_incident_change(struct evhttp_request *req, const struct api_ctx *ctx,
 		}
 		by = json_object_get(body, "by");
 		if (by != NULL && !json_is_string(by) && !json_is_null(by)) {
-			json_decref(inc);
+			store_incident_clear(&inc);
 			json_decref(body);
 			http_reply_error(req, 400, "wrong_type", "by", "send "
 			    "{\"by\": \"who\"} or an empty body");
 			return;
 		}
 		if (json_string_length(by) > RECORD_BY_MAX) {
-			json_decref(inc);
+			store_incident_clear(&inc);
 			json_decref(body);
 			http_reply_error(req, 400, "too_long", "by", "field "
 			    "\"by\" is longer than %d bytes", RECORD_BY_MAX);
@@ -214,7 +211,7 @@ api_incident_change(struct evhttp_request *req, const struct api_ctx *ctx,
 		bidi = json_is_string(by) ? record_bidi_control(
 		    json_string_value(by)) : 0;
 		if (bidi != 0) {
-			json_decref(inc);
+			store_incident_clear(&inc);
 			json_decref(body);
 			http_reply_error(req, 400, "invalid_value", "by", "field "
 			    "\"by\" holds U+%04X, a bidirectional control "
@@ -223,11 +220,10 @@ api_incident_change(struct evhttp_request *req, const struct api_ctx *ctx,
 		}
 	}
 	records = xcalloc(1, sizeof(*records));
-	records[0] = record_new(type, key, json_string_value(json_object_get(
-	    inc, "unit")), json_string_value(json_object_get(body, "by")),
-	    clock_now());
+	records[0] = record_new(type, key, inc.unit, json_string_value(
+	    json_object_get(body, "by")), clock_now());
 	json_decref(body);
-	json_decref(inc);
+	store_incident_clear(&inc);
 	c = xcalloc(1, sizeof(*c));
 	c->req = req;
 	c->ctx = ctx;

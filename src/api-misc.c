@@ -20,7 +20,6 @@
 #include "http.h"
 #include "metrics.h"
 #include "spool.h"
-#include "store-checkpoint.h"
 #include "store.h"
 #include "tocsin.h"
 

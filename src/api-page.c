@@ -8,8 +8,9 @@
  * and whatever the filter keeps: at most `limit` rows, at most
  * API_PAGE_SCAN rows read (the store says of each row whether the
  * filters keep it, so the scan can stop at a row it does not show and
- * resume there), at most API_PAGE_BYTES of text.  A page may therefore be short,
- * or empty, and still have a `next`; a client reads until `next` is null.
+ * resume there), at most API_PAGE_BYTES of text.  A page may therefore
+ * be short, or empty, and still have a `next`; a client reads until
+ * `next` is null.
  *
  * Pages are made one a loop turn: a list request waits in a queue, and a
  * zero timer makes the first page in it, then re-arms itself; the loop
