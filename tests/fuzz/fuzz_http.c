@@ -9,9 +9,9 @@
  * every GET handler over that store.  Only daemon.c is left out: this file
  * stands in for its accessors, with the example site and rule pack, two
  * ingest tokens, and an in-memory store emptied (store_empty) before every
- * input, so an input replays the same on its own.  The store starts with one acknowledgement
- * link, for incident "inc-1", so that a report of it and then the link's
- * pages can come in one input.
+ * input, so an input replays the same on its own.  The store starts with
+ * one acknowledgement link, for incident "inc-1", so that a report of it
+ * and then the link's pages can come in one input.
  *
  * An input that starts with byte 0x01 has it dropped and the client shuts
  * its side down at once (a client that leaves before its answer);
