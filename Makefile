@@ -54,7 +54,7 @@ CHANNELS = httpc channel channel-log channel-webhook channel-dingtalk \
 	   channel-wecom channel-feishu channel-sms channel-sms-aliyun \
 	   channel-sms-tencent channel-sms-twilio channel-sms-http site
 # The daemon's edges: network, group commit, delivery, signals.
-DAEMON	 = daemon http http-conn ingest api-events api-incidents api-compliance \
+DAEMON	 = daemon http http-conn ingest api api-events api-incidents api-compliance \
 	   api-page api-misc api-ack api-status api-admin api-board outbox prune \
 	   spool
 # The duty-room board's files, compiled into tocsind by web/embed.sh.

@@ -4,7 +4,8 @@
  * (health, metrics), api-status.c (the operator's summary), api-admin.c
  * (retention), api-ack.c (acknowledgement links), api-board.c (the
  * duty-room board and its data).  Each handler gets the request and, for
- * /v1/incidents/{key}, the decoded key.
+ * /v1/incidents/{key}, the decoded key.  What they share -- how a time,
+ * an incident or a notification reads in JSON -- is api.c's.
  */
 #ifndef API_H
 #define API_H
@@ -12,7 +13,6 @@
 #include <stdint.h>
 
 #include <jansson.h>
-#include <sqlite3.h>
 
 struct engine;
 struct evhttp_request;
@@ -21,6 +21,8 @@ struct prune;
 struct rules;
 struct spool;
 struct store;
+struct store_incident;
+struct store_message;
 
 /* What GET /v1/status says of the daemon itself. */
 struct daemon_info {
@@ -66,7 +68,16 @@ void	api_ack_confirm(struct evhttp_request *, const struct api_ctx *,
 void	api_board(struct evhttp_request *, const struct api_ctx *, const char *);
 void	api_board_file(struct evhttp_request *, const struct api_ctx *,
 	    const char *);
+
+/* api.c: the representations the handlers share; null for 0 or NULL. */
+json_t	*api_time(int64_t);
+json_t	*api_text(const char *);
+json_t	*api_grade(int);
+json_t	*api_incident_json(const struct store_incident *);
+json_t	*api_notification_json(const struct store_message *);
 json_t	*api_incident_load(struct store *, const char *, int);
+json_t	*api_calendar(const struct rules *);
+int	 api_time_param(const char *, int64_t *);
 
 /*
  * api-page.c: the lists come in pages, each bounded in rows shown, rows
@@ -82,14 +93,18 @@ struct api_page {
 	json_t	*cursor;	/* the decoded cursor, or NULL: from the start */
 };
 
-/* A list: its array's name, its path, and how to show and resume a row. */
+/* A list: its array's name and its path. */
 struct api_list {
 	const char	*name;
 	const char	*path;
-	int		 keep_col;	/* 1 if the filters keep the row */
-	json_t		*(*row)(sqlite3_stmt *, void *);
-	json_t		*(*cursor)(sqlite3_stmt *, void *);
 };
+
+/*
+ * A page in the making, fed row by row by the store's list callback
+ * (api_pager_add returns non-zero when the page is done: the callback
+ * returns it to stop the list), then answered by api_pager_reply.
+ */
+struct api_pager;
 
 int	api_page_start(struct evhttp_request *, struct api_page *,
 	    const char *, const char *, ...);
@@ -97,14 +112,11 @@ void	api_page_defer(struct evhttp_request *, const struct api_ctx *,
 	    api_handler);
 void	api_page_end(struct api_page *);
 void	api_page_param(char **, const char *, const char *);
-void	api_page_reply(struct evhttp_request *, struct store *,
-	    const struct api_list *, sqlite3_stmt *, const struct api_page *,
-	    const char *, void *);
-json_t	*api_json_time(sqlite3_stmt *, int);
-json_t	*api_json_text(sqlite3_stmt *, int);
-json_t	*api_time(int64_t);
-json_t	*api_calendar(const struct rules *);
-int	 api_time_param(const char *, int64_t *);
+struct api_pager *api_pager_new(const struct api_list *,
+	    const struct api_page *);
+int	api_pager_add(struct api_pager *, json_t *, int, json_t *);
+void	api_pager_reply(struct evhttp_request *, struct api_pager *, int,
+	    const char *);
 
 void	api_healthz(struct evhttp_request *, const struct api_ctx *, const char *);
 void	api_metrics(struct evhttp_request *, const struct api_ctx *, const char *);

@@ -75,6 +75,14 @@ int		 store_ping(struct store *);	/* reads a page: /healthz */
 int		 store_info(struct store *, struct store_info *);
 void		 store_checkpoints(struct store *,
 		     struct store_checkpoint_info *);
+/* The driver's name ("sqlite") and its library's version: build_info. */
+const char	*store_driver_name(struct store *);
+const char	*store_driver_version(struct store *);
+/*
+ * Remove every row, keeping the schema: the fuzz harness starts each
+ * input from an empty store without opening one again.
+ */
+int		 store_empty(struct store *);
 
 /* ---- events ---------------------------------------------------------- */
 

@@ -19,15 +19,11 @@
 #include "http.h"
 #include "ingest.h"
 #include "record.h"
-#include "store-legacy.h"	/* phase 2 of issue 15 removes it */
 #include "store.h"
+#include "tocsin.h"
 #include "xmalloc.h"
 
 #define ACK_TOKEN_LEN	32
-
-static const char *api_ack_grades[] = {
-	"未定级", "特别重大（I级）", "重大（II级）", "较大（III级）", "一般（IV级）",
-};
 
 struct ack_link {
 	char	*incident;
@@ -55,10 +51,8 @@ static int
 api_ack_find(const struct api_ctx *ctx, const char *token,
     struct ack_link *link)
 {
-	struct store	*s = ctx->store;
-	sqlite3_stmt	*st;
-	size_t		 i;
-	int		 found = 0;
+	struct store_ack_link	 l;
+	size_t			 i;
 
 	memset(link, 0, sizeof(*link));
 	if (token == NULL || strlen(token) != ACK_TOKEN_LEN)
@@ -67,15 +61,13 @@ api_ack_find(const struct api_ctx *ctx, const char *token,
 		if (strchr("0123456789abcdef", token[i]) == NULL)
 			return (0);
 	}
-	st = store_stmt(s, STMT_ACK_LINK_GET, "t", token);
-	if (store_step(s, st) == SQLITE_ROW) {
-		link->incident = xstrdup(store_column_text(st, 0));
-		link->recipient = xstrdup(store_column_text(st, 1));
-		found = 1;
-	}
-	if (st != NULL)
-		sqlite3_reset(st);
-	return (found);
+	if (store_ack_link_get(ctx->store, token, &l) != 1)
+		return (0);
+	link->incident = l.incident;		/* taken */
+	link->recipient = l.recipient;		/* taken */
+	l.incident = l.recipient = NULL;
+	store_ack_link_clear(&l);
+	return (1);
 }
 
 static void
@@ -86,22 +78,19 @@ api_ack_link_free(struct ack_link *link)
 }
 
 static const char *
-api_ack_text(json_t *o, const char *key)
+api_ack_text(const char *s)
 {
-	const char	*v = json_string_value(json_object_get(o, key));
-
-	return (v != NULL ? v : "");
+	return (s != NULL ? s : "");
 }
 
 /* The whole page: the incident, its state, and the button if it is open. */
 static void
-api_ack_reply(struct evhttp_request *req, int code, json_t *inc,
-    const char *token, const char *note)
+api_ack_reply(struct evhttp_request *req, int code,
+    const struct store_incident *inc, const char *token, const char *note)
 {
 	struct evbuffer	*buf = evbuffer_new();
-	json_int_t	 grade = json_integer_value(json_object_get(inc,
-			    "grade"));
-	const char	*by = api_ack_text(inc, "acknowledged_by");
+	const char	*by = api_ack_text(inc->acked_by);
+	int		 closed = inc->state == INCIDENT_CLOSED;
 	char		*html;
 	size_t		 len;
 
@@ -111,15 +100,15 @@ api_ack_reply(struct evhttp_request *req, int code, json_t *inc,
 	    "</title><style>body{font:18px/1.6 sans-serif;max-width:32em;"
 	    "margin:2em auto;padding:0 1em}button{font-size:1.2em;padding:"
 	    ".6em 2em}dt{color:#555}</style></head><body><h1>");
-	api_ack_escape(buf, api_ack_text(inc, "title")[0] != '\0' ?
-	    api_ack_text(inc, "title") : api_ack_text(inc, "key"));
+	api_ack_escape(buf, api_ack_text(inc->title)[0] != '\0' ?
+	    inc->title : api_ack_text(inc->key));
 	evbuffer_add_printf(buf, "</h1><dl><dt>事件编号</dt><dd>");
-	api_ack_escape(buf, api_ack_text(inc, "key"));
+	api_ack_escape(buf, api_ack_text(inc->key));
 	evbuffer_add_printf(buf, "</dd><dt>报告单位</dt><dd>");
-	api_ack_escape(buf, api_ack_text(inc, "unit"));
+	api_ack_escape(buf, api_ack_text(inc->unit));
 	evbuffer_add_printf(buf, "</dd><dt>事件等级</dt><dd>%s</dd><dt>状态"
-	    "</dt><dd>", api_ack_grades[grade >= 1 && grade <= 4 ? grade : 0]);
-	if (strcmp(api_ack_text(inc, "state"), "closed") == 0)
+	    "</dt><dd>", grade_name(inc->grade, GRADE_FORM_LABEL));
+	if (closed)
 		evbuffer_add_printf(buf, "已办结");
 	else if (*by != '\0') {
 		evbuffer_add_printf(buf, "已确认（");
@@ -130,8 +119,7 @@ api_ack_reply(struct evhttp_request *req, int code, json_t *inc,
 	evbuffer_add_printf(buf, "</dd></dl>");
 	if (note != NULL)
 		evbuffer_add_printf(buf, "<p><strong>%s</strong></p>", note);
-	if (token != NULL && *by == '\0' &&
-	    strcmp(api_ack_text(inc, "state"), "closed") != 0)
+	if (token != NULL && *by == '\0' && !closed)
 		evbuffer_add_printf(buf, "<form method=\"post\" action=\"/ack/"
 		    "%s\"><button type=\"submit\">确认收到，停止催报</button>"
 		    "</form>", token);
@@ -157,17 +145,17 @@ void
 api_ack_page(struct evhttp_request *req, const struct api_ctx *ctx,
     const char *token)
 {
-	struct ack_link	 link;
-	json_t		*inc;
+	struct store_incident	 inc;
+	struct ack_link		 link;
 
-	if (!api_ack_find(ctx, token, &link) || (inc = api_incident_load(
-	    ctx->store, link.incident, 0)) == NULL) {
+	if (!api_ack_find(ctx, token, &link) || store_incident_get(ctx->store,
+	    link.incident, &inc) != 1) {
 		api_ack_link_free(&link);
 		api_ack_not_found(req);
 		return;
 	}
-	api_ack_reply(req, 200, inc, token, NULL);
-	json_decref(inc);
+	api_ack_reply(req, 200, &inc, token, NULL);
+	store_incident_clear(&inc);
 	api_ack_link_free(&link);
 }
 
@@ -183,13 +171,12 @@ api_ack_done(int status, const struct engine_result *results, size_t n,
     const struct record_error *err, void *arg)
 {
 	struct ack_change	*c = arg;
-	json_t			*inc;
+	struct store_incident	 inc;
 
-	inc = api_incident_load(c->ctx->store, c->incident, 0);
-	if (inc == NULL)
+	if (store_incident_get(c->ctx->store, c->incident, &inc) != 1)
 		api_ack_not_found(c->req);
 	else if (status != 202)
-		api_ack_reply(c->req, status == 503 ? 503 : 400, inc, NULL,
+		api_ack_reply(c->req, status == 503 ? 503 : 400, &inc, NULL,
 		    "未能确认，请稍后再试或联系值班室。");
 	else if (n == 1 && results[0].closed) {
 		/*
@@ -198,15 +185,14 @@ api_ack_done(int status, const struct engine_result *results, size_t n,
 		 * incident and acknowledged nothing, so say what a later
 		 * click would be told.
 		 */
-		api_ack_reply(c->req, 409, inc, NULL, "此事件已办结，无需确认。");
-	} else if (strcmp(api_ack_text(inc, "acknowledged_by"),
-	    c->recipient) != 0)
+		api_ack_reply(c->req, 409, &inc, NULL, "此事件已办结，无需确认。");
+	} else if (strcmp(api_ack_text(inc.acked_by), c->recipient) != 0)
 		/* Someone was first: theirs stands, this one is recorded. */
-		api_ack_reply(c->req, 200, inc, NULL, "此事件已有人先行确认；"
+		api_ack_reply(c->req, 200, &inc, NULL, "此事件已有人先行确认；"
 		    "您的确认也已记录，谢谢。");
 	else
-		api_ack_reply(c->req, 200, inc, NULL, "已确认收到，谢谢。");
-	json_decref(inc);
+		api_ack_reply(c->req, 200, &inc, NULL, "已确认收到，谢谢。");
+	store_incident_clear(&inc);
 	free(c->incident);
 	free(c->recipient);
 	free(c);
@@ -216,28 +202,28 @@ void
 api_ack_confirm(struct evhttp_request *req, const struct api_ctx *ctx,
     const char *token)
 {
-	struct ack_link	  link;
-	struct ack_change *c;
-	struct record	**records;
-	json_t		 *inc;
+	struct store_incident	  inc;
+	struct ack_link		  link;
+	struct ack_change	 *c;
+	struct record		**records;
 
-	if (!api_ack_find(ctx, token, &link) || (inc = api_incident_load(
-	    ctx->store, link.incident, 0)) == NULL) {
+	if (!api_ack_find(ctx, token, &link) || store_incident_get(ctx->store,
+	    link.incident, &inc) != 1) {
 		api_ack_link_free(&link);
 		api_ack_not_found(req);
 		return;
 	}
 	/* Closed: nothing to stop, so nothing to store. */
-	if (strcmp(api_ack_text(inc, "state"), "closed") == 0) {
-		api_ack_reply(req, 409, inc, NULL, "此事件已办结，无需确认。");
-		json_decref(inc);
+	if (inc.state == INCIDENT_CLOSED) {
+		api_ack_reply(req, 409, &inc, NULL, "此事件已办结，无需确认。");
+		store_incident_clear(&inc);
 		api_ack_link_free(&link);
 		return;
 	}
 	records = xcalloc(1, sizeof(*records));
-	records[0] = record_new("ack", link.incident, api_ack_text(inc, "unit"),
+	records[0] = record_new("ack", link.incident, api_ack_text(inc.unit),
 	    link.recipient, clock_now());
-	json_decref(inc);
+	store_incident_clear(&inc);
 	c = xcalloc(1, sizeof(*c));
 	c->req = req;
 	c->ctx = ctx;

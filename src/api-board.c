@@ -24,7 +24,6 @@
 #include "daemon.h"
 #include "http.h"
 #include "rules.h"
-#include "store-legacy.h"	/* phase 2 of issue 15 removes it */
 #include "store.h"
 #include "tocsin.h"
 #include "web-assets.h"
@@ -126,118 +125,125 @@ api_board_seconds(int64_t t, int64_t now)
 	    -((-ms + MSEC_PER_SEC - 1) / MSEC_PER_SEC)));
 }
 
+/* One open incident: its nearest deadline, how far it has escalated. */
 static json_t *
-api_board_row(sqlite3_stmt *st, const struct rules *r, int64_t now)
+api_board_row(const struct store_board_row *b, const struct rules *r,
+    int64_t now)
 {
 	const struct policy	*pol = NULL;
-	const char		*policy;
 	json_t			*o, *obl = json_null(), *esc = json_null();
-	int			 grade = sqlite3_column_int(st, BRD_GRADE);
 
-	if (sqlite3_column_type(st, BRD_OBL_NAME) != SQLITE_NULL)
-		obl = json_pack("{s:o, s:o, s:o, s:I, s:o}",
-		    "id", api_json_text(st, BRD_OBL_NAME),
-		    "title", api_json_text(st, BRD_OBL_TITLE),
-		    "due_at", api_json_time(st, BRD_OBL_DUE_AT),
-		    "due_in_s", api_board_seconds(sqlite3_column_int64(st,
-		    BRD_OBL_DUE_AT), now),
-		    "status", api_json_text(st, BRD_OBL_STATUS));
-	if ((policy = store_column_text(st, BRD_ESC_POLICY)) != NULL) {
+	if (b->obligation != NULL)
+		obl = json_pack("{s:s, s:o, s:o, s:I, s:s}",
+		    "id", b->obligation,
+		    "title", api_text(b->obligation_title),
+		    "due_at", api_time(b->obligation_due_at),
+		    "due_in_s", api_board_seconds(b->obligation_due_at, now),
+		    "status", obligation_status_name(b->obligation_status));
+	if (b->policy != NULL) {
 		if (r != NULL)
-			pol = rules_policy_find(r, policy);
-		esc = json_pack("{s:s, s:i, s:o, s:i, s:o}",
-		    "policy", policy,
-		    "step", sqlite3_column_int(st, BRD_ESC_STEP),
+			pol = rules_policy_find(r, b->policy);
+		esc = json_pack("{s:s, s:i, s:o, s:i, s:s}",
+		    "policy", b->policy,
+		    "step", b->step,
 		    "steps", pol != NULL ? json_integer((json_int_t)
 		    pol->nsteps) : json_null(),
-		    "repeats", sqlite3_column_int(st, BRD_ESC_REPEATS),
-		    "state", api_json_text(st, BRD_ESC_STATE));
+		    "repeats", b->repeats,
+		    "state", escalation_state_name(b->escalation_state));
 	}
 	o = json_object();
-	json_object_set_new(o, "key", api_json_text(st, BRD_KEY));
-	json_object_set_new(o, "title", api_json_text(st, BRD_TITLE));
-	json_object_set_new(o, "unit", api_json_text(st, BRD_UNIT));
-	json_object_set_new(o, "category", api_json_text(st, BRD_CATEGORY));
-	json_object_set_new(o, "grade", grade != GRADE_NONE ?
-	    json_integer(grade) : json_null());
-	json_object_set_new(o, "opened_at", api_json_time(st, BRD_OPENED_AT));
-	json_object_set_new(o, "occurred_at", api_json_time(st,
-	    BRD_OCCURRED_AT));
-	json_object_set_new(o, "acknowledged_at", api_json_time(st,
-	    BRD_ACKED_AT));
-	json_object_set_new(o, "acknowledged_by", api_json_text(st,
-	    BRD_ACKED_BY));
+	json_object_set_new(o, "key", api_text(b->key));
+	json_object_set_new(o, "title", api_text(b->title));
+	json_object_set_new(o, "unit", api_text(b->unit));
+	json_object_set_new(o, "category", api_text(b->category));
+	json_object_set_new(o, "grade", api_grade(b->grade));
+	json_object_set_new(o, "opened_at", api_time(b->opened_at));
+	json_object_set_new(o, "occurred_at", api_time(b->occurred_at));
+	json_object_set_new(o, "acknowledged_at", api_time(b->acked_at));
+	json_object_set_new(o, "acknowledged_by", api_text(b->acked_by));
 	json_object_set_new(o, "obligation", obl);
 	json_object_set_new(o, "obligations_open", json_integer(
-	    sqlite3_column_int(st, BRD_OBL_OPEN)));
+	    b->obligations_open));
 	json_object_set_new(o, "obligations_breached", json_integer(
-	    sqlite3_column_int(st, BRD_OBL_BREACHED)));
+	    b->obligations_breached));
 	json_object_set_new(o, "escalation", esc);
-	json_object_set_new(o, "unmatched", json_boolean(sqlite3_column_int(st,
-	    BRD_UNMATCHED)));
+	json_object_set_new(o, "unmatched", json_boolean(b->unmatched));
 	return (o);
 }
 
 /* The board's word for an obligation's status, counted under counts. */
 static const struct {
-	const char	*status;
-	const char	*count;
+	enum obligation_status	 status;
+	const char		*count;
 } api_board_duty_counts[] = {
-	{ "met", "filed" },
-	{ "late", "late" },
-	{ "breached", "overdue" },
-	{ "missed", "missed" },
-	{ "pending", "pending" },
+	{ OBLIGATION_MET, "filed" },
+	{ OBLIGATION_LATE, "late" },
+	{ OBLIGATION_BREACHED, "overdue" },
+	{ OBLIGATION_MISSED, "missed" },
+	{ OBLIGATION_PENDING, "pending" },
 };
 
-/* One unit's recurring report: what it owes and whether it filed. */
-static json_t *
-api_board_duty(sqlite3_stmt *st, int64_t now, json_t *counts)
+/* The board as it is read: its rows, its duties and what they count. */
+struct api_board_read {
+	const struct rules	*rules;
+	int64_t			 now;
+	json_t			*list;
+	json_t			*duties;
+	json_t			*counts;	/* the duties' */
+};
+
+static int
+api_board_row_cb(const struct store_board_row *b, void *arg)
 {
-	const char	*status = store_column_text(st, DUTY_STATUS);
-	json_t		*o, *n;
-	size_t		 i;
+	struct api_board_read	*br = arg;
+
+	json_array_append_new(br->list, api_board_row(b, br->rules, br->now));
+	return (0);
+}
+
+/* One unit's recurring report: what it owes and whether it filed. */
+static int
+api_board_duty_cb(const struct store_duty *d, void *arg)
+{
+	struct api_board_read	*br = arg;
+	json_t			*o, *n;
+	size_t			 i;
 
 	for (i = 0; i < nitems(api_board_duty_counts); i++) {
-		if (strcmp(status, api_board_duty_counts[i].status) != 0)
+		if (d->status != api_board_duty_counts[i].status)
 			continue;
-		n = json_object_get(counts, api_board_duty_counts[i].count);
+		n = json_object_get(br->counts, api_board_duty_counts[i].count);
 		json_integer_set(n, json_integer_value(n) + 1);
 	}
 	o = json_object();
-	json_object_set_new(o, "recurring", api_json_text(st, DUTY_RECURRING));
-	json_object_set_new(o, "title", api_json_text(st, DUTY_TITLE));
-	json_object_set_new(o, "unit", api_json_text(st, DUTY_UNIT));
-	json_object_set_new(o, "due_at", api_json_time(st, DUTY_DUE_AT));
+	json_object_set_new(o, "recurring", api_text(d->recurring));
+	json_object_set_new(o, "title", api_text(d->title));
+	json_object_set_new(o, "unit", api_text(d->unit));
+	json_object_set_new(o, "due_at", api_time(d->due_at));
 	json_object_set_new(o, "due_in_s", json_integer(api_board_seconds(
-	    sqlite3_column_int64(st, DUTY_DUE_AT), now)));
-	json_object_set_new(o, "close_at", api_json_time(st, DUTY_CLOSE_AT));
-	json_object_set_new(o, "status", json_string(status));
-	json_object_set_new(o, "filed_at", api_json_time(st, DUTY_MET_AT));
-	json_object_set_new(o, "zero", sqlite3_column_type(st, DUTY_ZERO) ==
-	    SQLITE_NULL ? json_null() : json_boolean(sqlite3_column_int(st,
-	    DUTY_ZERO)));
-	return (o);
+	    d->due_at, br->now)));
+	json_object_set_new(o, "close_at", api_time(d->close_at));
+	json_object_set_new(o, "status", json_string(obligation_status_name(
+	    d->status)));
+	json_object_set_new(o, "filed_at", api_time(d->met_at));
+	json_object_set_new(o, "zero", d->zero < 0 ? json_null() :
+	    json_boolean(d->zero));
+	json_array_append_new(br->duties, o);
+	return (0);
 }
 
 /* Today's recurring reports, and those still open from earlier days. */
 static int
-api_board_duties(struct store *s, int64_t now, json_t *list, json_t *counts)
+api_board_duties(struct store *s, struct api_board_read *br)
 {
-	sqlite3_stmt	*st;
-	size_t		 i;
-	int		 rc;
+	size_t	i;
 
 	for (i = 0; i < nitems(api_board_duty_counts); i++)
-		json_object_set_new(counts, api_board_duty_counts[i].count,
+		json_object_set_new(br->counts, api_board_duty_counts[i].count,
 		    json_integer(0));
-	st = store_stmt(s, STMT_BOARD_DUTIES, "iii", calendar_day_start(now),
-	    calendar_next_day_start(now), (int64_t)API_BOARD_DUTIES_MAX);
-	while ((rc = store_step(s, st)) == SQLITE_ROW)
-		json_array_append_new(list, api_board_duty(st, now, counts));
-	if (st != NULL)
-		sqlite3_reset(st);
-	return (rc == SQLITE_DONE ? 0 : -1);
+	return (store_duties(s, calendar_day_start(br->now),
+	    calendar_next_day_start(br->now), API_BOARD_DUTIES_MAX,
+	    api_board_duty_cb, br));
 }
 
 /* GET /v1/board: what the duty room's wall shows, in one read. */
@@ -245,50 +251,44 @@ void
 api_board(struct evhttp_request *req, const struct api_ctx *ctx,
     const char *key)
 {
-	struct store	*s = ctx->store;
-	const struct rules *r = ctx->rules;
-	int64_t		 now = clock_now();
-	sqlite3_stmt	*st;
-	json_t		*counts = NULL, *list = json_array();
-	json_t		*duties = json_array(), *duty_counts = json_object();
-	char		 at[CALENDAR_TIME_MAX];
-	int		 rc;
+	struct store			*s = ctx->store;
+	struct store_board_counts	 bc;
+	struct api_board_read		 br;
+	json_t				*counts = NULL;
+	char				 at[CALENDAR_TIME_MAX];
+	int				 rc;
 
-	st = store_stmt(s, STMT_BOARD_COUNTS, NULL);
-	if (store_step(s, st) == SQLITE_ROW)
+	br.rules = ctx->rules;
+	br.now = clock_now();
+	br.list = json_array();
+	br.duties = json_array();
+	br.counts = json_object();
+	if (store_board_counts(s, &bc) == 0)
 		counts = json_pack("{s:I, s:I, s:I, s:I, s:I}",
-		    "open", (json_int_t)sqlite3_column_int64(st, 0),
-		    "unacknowledged", (json_int_t)sqlite3_column_int64(st, 1),
-		    "overdue", (json_int_t)sqlite3_column_int64(st, 2),
-		    "overdue_incidents", (json_int_t)sqlite3_column_int64(st,
-		    3),
-		    "unmatched", (json_int_t)sqlite3_column_int64(st, 4));
-	if (st != NULL)
-		sqlite3_reset(st);
-	st = store_stmt(s, STMT_BOARD, "i", (int64_t)API_BOARD_MAX);
-	while ((rc = store_step(s, st)) == SQLITE_ROW)
-		json_array_append_new(list, api_board_row(st, r, now));
-	if (st != NULL)
-		sqlite3_reset(st);
-	if (rc == SQLITE_DONE && api_board_duties(s, now, duties,
-	    duty_counts) != 0)
-		rc = SQLITE_ERROR;
-	calendar_format(now, at, sizeof(at));
+		    "open", (json_int_t)bc.open,
+		    "unacknowledged", (json_int_t)bc.unacknowledged,
+		    "overdue", (json_int_t)bc.overdue,
+		    "overdue_incidents", (json_int_t)bc.overdue_incidents,
+		    "unmatched", (json_int_t)bc.unmatched);
+	rc = store_board(s, API_BOARD_MAX, api_board_row_cb, &br);
+	if (rc == 0)
+		rc = api_board_duties(s, &br);
+	calendar_format(br.now, at, sizeof(at));
 	if (counts != NULL)
-		json_object_set(counts, "duties", duty_counts);
-	json_decref(duty_counts);
+		json_object_set(counts, "duties", br.counts);
+	json_decref(br.counts);
 
-	if (counts == NULL || rc != SQLITE_DONE) {
+	if (counts == NULL || rc != 0) {
 		json_decref(counts);
-		json_decref(duties);
-		json_decref(list);
+		json_decref(br.duties);
+		json_decref(br.list);
 		http_reply_error(req, 503, "store_failed", NULL,
 		    "the board could not be read; try again");
 	} else {
 		evhttp_add_header(evhttp_request_get_output_headers(req),
 		    "Cache-Control", "no-store");
 		http_reply_json(req, 200, json_pack("{s:s, s:o, s:o, s:o, s:o}",
-		    "now", at, "counts", counts, "incidents", list, "duties",
-		    duties, "calendar", api_calendar(r)));
+		    "now", at, "counts", counts, "incidents", br.list,
+		    "duties", br.duties, "calendar", api_calendar(ctx->rules)));
 	}
 }

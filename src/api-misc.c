@@ -20,23 +20,8 @@
 #include "http.h"
 #include "metrics.h"
 #include "spool.h"
-#include "store-checkpoint.h"
-#include "store-legacy.h"	/* phase 2 of issue 15 removes it */
 #include "store.h"
 #include "tocsin.h"
-
-static int64_t
-api_count(struct store *s, enum store_stmt which)
-{
-	sqlite3_stmt	*st = store_stmt(s, which, NULL);
-	int64_t		 n = -1;
-
-	if (store_step(s, st) == SQLITE_ROW)
-		n = sqlite3_column_int64(st, 0);
-	if (st != NULL)
-		sqlite3_reset(st);
-	return (n);
-}
 
 void
 api_healthz(struct evhttp_request *req, const struct api_ctx *ctx,
@@ -46,7 +31,7 @@ api_healthz(struct evhttp_request *req, const struct api_ctx *ctx,
 
 	/* The count is the engine's (counting a million rows per probe would
 	 * stall the loop); the store must still answer a query. */
-	if (open < 0 || api_count(ctx->store, STMT_STORE_PING) < 0 ||
+	if (open < 0 || store_ping(ctx->store) != 0 ||
 	    ctx->rules == NULL) {
 		http_reply_error(req, 503, "unhealthy", NULL,
 		    "the store or the rules are not available");
@@ -59,30 +44,44 @@ api_healthz(struct evhttp_request *req, const struct api_ctx *ctx,
 }
 
 /*
- * Gauges the store answers at each scrape, one GROUP BY each: every key is
- * shown, 0 when no row has it, so a series never vanishes.
+ * Gauges the store answers at each scrape, one GROUP BY each: every key of
+ * the first nkeys of its enum is shown, 0 when no row has it, so that a
+ * series never vanishes.
  */
-static const char *const api_grades[] = { "0", "1", "2", "3", "4" };
-static const char *const api_obligation_statuses[] = {
-	"pending", "breached", "late", "missed", "met", "cancelled",
-};
-static const char *const api_outbox_statuses[] = {
-	"queued", "sending", "failed",
-};
+static const char *
+api_grade_digit(int g)
+{
+	return (grade_name(g, GRADE_FORM_DIGIT));
+}
+
+static const char *
+api_obligation_status(int v)
+{
+	return (obligation_status_name((enum obligation_status)v));
+}
+
+static const char *
+api_outbox_status(int v)
+{
+	return (outbox_status_name((enum outbox_status)v));
+}
+
+#define API_METRICS_KEYS	8	/* the most keys of a group */
 
 static const struct api_metrics_group {
-	const char		 *family;
-	const char		 *label;
-	enum store_stmt		  stmt;
-	const char *const	 *keys;
-	size_t			  nkeys;
+	const char	 *family;
+	const char	 *label;
+	int		(*count)(struct store *, int64_t *);
+	const char	*(*name)(int);
+	int		  nkeys;
 } api_metrics_groups[] = {
-	{ "tocsin_incidents_open", "grade", STMT_INCIDENTS_OPEN_BY_GRADE,
-	    api_grades, nitems(api_grades) },
-	{ "tocsin_obligations", "status", STMT_OBLIGATIONS_BY_STATUS,
-	    api_obligation_statuses, nitems(api_obligation_statuses) },
-	{ "tocsin_outbox_depth", "status", STMT_OUTBOX_DEPTH,
-	    api_outbox_statuses, nitems(api_outbox_statuses) },
+	{ "tocsin_incidents_open", "grade", store_incidents_open_by_grade,
+	    api_grade_digit, GRADE_MAX + 1 },
+	{ "tocsin_obligations", "status", store_obligations_count,
+	    api_obligation_status, OBLIGATION__COUNT },
+	/* The depth: queued, sending and failed, the first three. */
+	{ "tocsin_outbox_depth", "status", store_messages_depth,
+	    api_outbox_status, OUTBOX_DELIVERED },
 };
 
 /* A family counted by the store; no samples if the store cannot say. */
@@ -90,27 +89,15 @@ static void
 api_metrics_group(struct evbuffer *buf, struct store *s,
     const struct api_metrics_group *g)
 {
-	sqlite3_stmt	*st = store_stmt(s, g->stmt, NULL);
-	int64_t		 counts[8] = { 0 };
-	const char	*key;
-	size_t		 i;
-	int		 rc;
+	int64_t	counts[API_METRICS_KEYS] = { 0 };
+	int	i;
 
 	metrics_family(buf, g->family);
-	while ((rc = store_step(s, st)) == SQLITE_ROW) {
-		key = store_column_text(st, 0);
-		for (i = 0; i < g->nkeys && i < nitems(counts); i++) {
-			if (key != NULL && strcmp(key, g->keys[i]) == 0)
-				counts[i] += sqlite3_column_int64(st, 1);
-		}
-	}
-	if (st != NULL)
-		sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
+	if (g->count(s, counts) != 0)
 		return;
-	for (i = 0; i < g->nkeys && i < nitems(counts); i++)
-		metrics_sample(buf, g->family, counts[i], g->label, g->keys[i],
-		    NULL);
+	for (i = 0; i < g->nkeys; i++)
+		metrics_sample(buf, g->family, counts[i], g->label,
+		    g->name(i), NULL);
 }
 
 /* As Prometheus and Alertmanager say it of their own configuration. */
@@ -161,7 +148,8 @@ api_metrics(struct evhttp_request *req, const struct api_ctx *ctx,
 	metrics_sample(buf, "tocsin_up", 1, NULL);
 	metrics_family(buf, "tocsin_build_info");
 	metrics_sample(buf, "tocsin_build_info", 1, "version", TOCSIN_VERSION,
-	    "sqlite", sqlite3_libversion(), "libevent", event_get_version(),
+	    store_driver_name(s), store_driver_version(s), "libevent",
+	    event_get_version(),
 	    "jansson", JANSSON_VERSION, NULL);
 	metrics_family(buf, "tocsin_start_time_seconds");
 	metrics_sample(buf, "tocsin_start_time_seconds",
@@ -172,7 +160,7 @@ api_metrics(struct evhttp_request *req, const struct api_ctx *ctx,
 	for (i = 0; i < nitems(api_metrics_groups); i++)
 		api_metrics_group(buf, s, &api_metrics_groups[i]);
 	metrics_family(buf, "tocsin_timers_pending");
-	if ((timers = api_count(s, STMT_TIMER_COUNT)) >= 0)
+	if (store_timer_count(s, &timers) == 0)
 		metrics_sample(buf, "tocsin_timers_pending", timers, NULL);
 
 	metrics_write(buf);

@@ -6,10 +6,11 @@
  * it, never shift a page.  A page is bounded three ways so that one
  * answer holds the loop for a few milliseconds whatever the table holds
  * and whatever the filter keeps: at most `limit` rows, at most
- * API_PAGE_SCAN rows read (the filters are evaluated in the statement as
- * a column, so the scan can stop at a row it does not show and resume
- * there), at most API_PAGE_BYTES of text.  A page may therefore be short,
- * or empty, and still have a `next`; a client reads until `next` is null.
+ * API_PAGE_SCAN rows read (the store says of each row whether the
+ * filters keep it, so the scan can stop at a row it does not show and
+ * resume there), at most API_PAGE_BYTES of text.  A page may therefore
+ * be short, or empty, and still have a `next`; a client reads until
+ * `next` is null.
  *
  * Pages are made one a loop turn: a list request waits in a queue, and a
  * zero timer makes the first page in it, then re-arms itself; the loop
@@ -40,8 +41,6 @@
 #include "http.h"
 #include "jsonw.h"
 #include "log.h"
-#include "store-legacy.h"	/* phase 2 of issue 15 removes it */
-#include "store.h"
 #include "xmalloc.h"
 
 #define API_CURSOR_MAX	1024		/* hex digits */
@@ -273,74 +272,109 @@ api_page_reply_text(struct evhttp_request *req, struct evbuffer *buf,
 	http_send_reply(req, 200, buf);
 }
 
+/* A page in the making: what api_pager_add has been fed so far. */
+struct api_pager {
+	const struct api_list	*list;
+	const struct api_page	*page;
+	struct evbuffer		*buf;
+	json_t			*last;		/* the cursor after the page */
+	int			 n;		/* rows shown */
+	int			 scanned;	/* rows read */
+	int			 more;		/* rows left after the page */
+};
+
 /*
- * Step through the bound statement (ordered by the list's key, LIMIT
- * API_PAGE_SCAN) and answer the page: {"<name>": [...], "next": link}.
- * query is the canonical filter part of the next link ("a=b&"), or NULL.
+ * A page of a list: the caller asks the store for API_PAGE_SCAN rows in
+ * the order of the list's key and feeds each row to api_pager_add.
+ */
+struct api_pager *
+api_pager_new(const struct api_list *l, const struct api_page *pg)
+{
+	struct api_pager	*p = xcalloc(1, sizeof(*p));
+
+	p->list = l;
+	p->page = pg;
+	p->buf = evbuffer_new();
+	evbuffer_add_printf(p->buf, "{\"%s\":[", l->name);
+	return (p);
+}
+
+/*
+ * One row: its JSON (NULL when the filters do not keep it), whether they
+ * keep it, and the cursor that resumes after it; both JSON are taken.
+ * Non-zero when the page is done: a row past limit (not shown, the page
+ * has a next), API_PAGE_SCAN rows read or API_PAGE_BYTES of text.
+ */
+int
+api_pager_add(struct api_pager *p, json_t *row, int keep, json_t *cursor)
+{
+	char	*text;
+
+	if (p->n == p->page->limit) {
+		p->more = 1;	/* one more row: the page is full */
+		json_decref(row);
+		json_decref(cursor);
+		return (1);
+	}
+	p->scanned++;
+	if (keep && row != NULL) {
+		if ((text = jsonw_dumps(row)) != NULL) {
+			evbuffer_add_printf(p->buf, "%s%s", p->n ? "," : "",
+			    text);
+			p->n++;
+		}
+		free(text);
+	}
+	json_decref(row);
+	if (keep || p->scanned == API_PAGE_SCAN) {
+		json_decref(p->last);
+		p->last = cursor;
+	} else
+		json_decref(cursor);
+	if (p->scanned == API_PAGE_SCAN ||
+	    evbuffer_get_length(p->buf) >= API_PAGE_BYTES) {
+		p->more = 1;
+		return (1);
+	}
+	return (0);
+}
+
+static void
+api_pager_free(struct api_pager *p)
+{
+	evbuffer_free(p->buf);
+	json_decref(p->last);
+	free(p);
+}
+
+/*
+ * Answer the page, {"<name>": [...], "next": link}, or 503 when the
+ * store's list failed (rc < 0); p is freed.  query is the canonical
+ * filter part of the next link ("a=b&"), or NULL.
  */
 void
-api_page_reply(struct evhttp_request *req, struct store *s,
-    const struct api_list *l, sqlite3_stmt *st, const struct api_page *pg,
-    const char *query, void *arg)
+api_pager_reply(struct evhttp_request *req, struct api_pager *p, int rc,
+    const char *query)
 {
-	struct evbuffer	*buf;
-	json_t		*row, *last = NULL;
-	char		*text, *hex, *next = NULL, *cjson;
-	int		 rc, n = 0, scanned = 0, more = 0, keep;
+	char	*hex, *next = NULL, *cjson;
 
-	if (st == NULL) {
-		http_reply_error(req, 503, "store_failed", NULL, "the store "
-		    "did not answer");
-		return;
-	}
-	buf = evbuffer_new();
-	evbuffer_add_printf(buf, "{\"%s\":[", l->name);
-	while ((rc = store_step(s, st)) == SQLITE_ROW) {
-		if (n == pg->limit) {
-			more = 1;	/* one more row: the page is full */
-			break;
-		}
-		scanned++;
-		keep = sqlite3_column_int(st, l->keep_col);
-		if (keep && (row = l->row(st, arg)) != NULL) {
-			if ((text = jsonw_dumps(row)) != NULL) {
-				evbuffer_add_printf(buf, "%s%s", n ? "," : "",
-				    text);
-				n++;
-			}
-			free(text);
-			json_decref(row);
-		}
-		if (keep || scanned == API_PAGE_SCAN) {
-			json_decref(last);
-			last = l->cursor(st, arg);
-		}
-		if (scanned == API_PAGE_SCAN ||
-		    evbuffer_get_length(buf) >= API_PAGE_BYTES) {
-			more = 1;
-			break;
-		}
-	}
-	sqlite3_reset(st);
 	if (rc < 0) {
-		evbuffer_free(buf);
-		json_decref(last);
+		api_pager_free(p);
 		http_reply_error(req, 503, "store_failed", NULL, "the store "
 		    "did not answer");
 		return;
 	}
-	if (more && last != NULL) {
-		cjson = jsonw_dumps(last);
+	if (p->more && p->last != NULL) {
+		cjson = jsonw_dumps(p->last);
 		hex = api_page_hex(cjson);
-		xasprintf(&next, "%s?%slimit=%d&cursor=%s", l->path,
-		    query != NULL ? query : "", pg->limit, hex);
+		xasprintf(&next, "%s?%slimit=%d&cursor=%s", p->list->path,
+		    query != NULL ? query : "", p->page->limit, hex);
 		free(hex);
 		free(cjson);
-		evbuffer_add_printf(buf, "],\"next\":\"%s\"}\n", next);
+		evbuffer_add_printf(p->buf, "],\"next\":\"%s\"}\n", next);
 	} else
-		evbuffer_add_printf(buf, "],\"next\":null}\n");
-	api_page_reply_text(req, buf, next);
-	evbuffer_free(buf);
-	json_decref(last);
+		evbuffer_add_printf(p->buf, "],\"next\":null}\n");
+	api_page_reply_text(req, p->buf, next);
+	api_pager_free(p);
 	free(next);
 }

@@ -23,94 +23,63 @@
 #include "http.h"
 #include "prune.h"
 #include "rules.h"
-#include "store-legacy.h"	/* phase 2 of issue 15 removes it */
 #include "store.h"
 #include "tocsin.h"
 #include "xmalloc.h"
 
-/* How a timer row is described: its kind's name and what ref names. */
+/* What a timer's ref names: the row its description is read from. */
 enum api_ref { REF_OBLIGATION, REF_ESCALATION, REF_RECURRING };
-static const struct api_timer_kind {
-	int		 kind;
-	const char	*name;
-	enum api_ref	 ref;
-} api_timer_kinds[] = {
-	{ TIMER_OBLIGATION_DUE, "obligation.due", REF_OBLIGATION },
-	{ TIMER_OBLIGATION_REMIND, "obligation.remind", REF_OBLIGATION },
-	{ TIMER_OBLIGATION_CLOSE, "obligation.close", REF_OBLIGATION },
-	{ TIMER_ESCALATION_STEP, "escalation.step", REF_ESCALATION },
-	{ TIMER_RECURRING_OPEN, "recurring.open", REF_RECURRING },
-};
 
-static const char *api_grade_names[] = { "ungraded", "I", "II", "III", "IV" };
-static const char *api_outbox_states[] = { "queued", "sending", "failed",
-    "delivered", "dead" };
-
-/* Rows of (name, count) into o, on top of the keys it already has. */
+/*
+ * A timer kind's name and what its ref names; 0 for a kind not known.
+ * TODO(phase 2 merge): from the engine's table of timer kinds (its
+ * accessor in engine.h), not this copy of it.
+ */
 static int
-api_status_counts(struct store *s, enum store_stmt which, json_t *o,
-    int by_grade)
+api_timer_kind(int kind, const char **name, enum api_ref *ref)
 {
-	sqlite3_stmt	*st = store_stmt(s, which, NULL);
-	const char	*name;
-	int		 rc, g;
+	static const struct {
+		int		 kind;
+		const char	*name;
+		enum api_ref	 ref;
+	} kinds[] = {
+		{ TIMER_OBLIGATION_DUE, "obligation.due", REF_OBLIGATION },
+		{ TIMER_OBLIGATION_REMIND, "obligation.remind",
+		    REF_OBLIGATION },
+		{ TIMER_OBLIGATION_CLOSE, "obligation.close", REF_OBLIGATION },
+		{ TIMER_ESCALATION_STEP, "escalation.step", REF_ESCALATION },
+		{ TIMER_RECURRING_OPEN, "recurring.open", REF_RECURRING },
+	};
+	size_t	i;
 
-	while ((rc = store_step(s, st)) == SQLITE_ROW) {
-		if (by_grade) {
-			g = sqlite3_column_int(st, 0);
-			name = api_grade_names[g >= GRADE_MIN && g <= GRADE_MAX ?
-			    g : GRADE_NONE];
-		} else
-			name = store_column_text(st, 0);
-		json_object_set_new(o, name, json_integer(
-		    json_integer_value(json_object_get(o, name)) +
-		    sqlite3_column_int64(st, 1)));
+	for (i = 0; i < nitems(kinds); i++) {
+		if (kinds[i].kind == kind) {
+			*name = kinds[i].name;
+			*ref = kinds[i].ref;
+			return (1);
+		}
 	}
-	if (st != NULL)
-		sqlite3_reset(st);
-	return (rc == SQLITE_DONE ? 0 : -1);
-}
-
-/* Every name at 0, in order, except that last (if >= 0) comes last. */
-static json_t *
-api_zeroes(const char **names, size_t n, ssize_t last)
-{
-	json_t	*o = json_object();
-	size_t	 i;
-
-	for (i = 0; i < n; i++) {
-		if ((ssize_t)i != last)
-			json_object_set_new(o, names[i], json_integer(0));
-	}
-	if (last >= 0)
-		json_object_set_new(o, names[last], json_integer(0));
-	return (o);
+	return (0);
 }
 
 /* What an obligation timer is about: fields of the obligation row. */
 static int
 api_status_obligation(struct store *s, int64_t id, json_t *o)
 {
-	sqlite3_stmt	*st = store_stmt(s, STMT_OBLIGATION_GET, "i", id);
-	int		 rc;
+	struct store_obligation	 ob;
+	int			 rc;
 
-	if ((rc = store_step(s, st)) == SQLITE_ROW) {
-		json_object_set_new(o, "incident", api_json_text(st,
-		    OBL_INCIDENT));
-		json_object_set_new(o, "recurring", api_json_text(st,
-		    OBL_RECURRING));
-		json_object_set_new(o, "unit", api_json_text(st, OBL_UNIT));
-		json_object_set_new(o, "procedure", api_json_text(st,
-		    OBL_PROCEDURE));
-		json_object_set_new(o, "obligation", api_json_text(st,
-		    OBL_NAME));
-		json_object_set_new(o, "title", api_json_text(st, OBL_TITLE));
-		json_object_set_new(o, "due_at", api_json_time(st,
-		    OBL_DUE_AT));
-	}
-	if (st != NULL)
-		sqlite3_reset(st);
-	return (rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1);
+	if ((rc = store_obligation_get(s, id, &ob)) != 1)
+		return (rc);
+	json_object_set_new(o, "incident", api_text(ob.incident));
+	json_object_set_new(o, "recurring", api_text(ob.recurring));
+	json_object_set_new(o, "unit", api_text(ob.unit));
+	json_object_set_new(o, "procedure", api_text(ob.procedure));
+	json_object_set_new(o, "obligation", api_text(ob.name));
+	json_object_set_new(o, "title", api_text(ob.title));
+	json_object_set_new(o, "due_at", api_time(ob.due_at));
+	store_obligation_clear(&ob);
+	return (0);
 }
 
 /* An escalation timer: the incident, the policy and the step to come. */
@@ -118,41 +87,35 @@ static int
 api_status_escalation(struct store *s, const struct rules *r, int64_t id,
     json_t *o)
 {
-	sqlite3_stmt		*st = store_stmt(s, STMT_ESCALATION_GET, "i",
-				    id);
+	struct store_escalation	 e;
 	const struct policy	*pol;
-	int64_t			 obligation = 0;
-	int			 rc, step;
+	int64_t			 obligation;
+	int			 rc;
 
-	if ((rc = store_step(s, st)) == SQLITE_ROW) {
-		json_object_set_new(o, "policy", api_json_text(st, ESC_POLICY));
-		pol = rules_policy_find(r, store_column_text(st, ESC_POLICY));
-		step = sqlite3_column_int(st, ESC_STEP);
-		if (pol != NULL && (size_t)step >= pol->nsteps)
-			json_object_set_new(o, "repeat", json_integer(
-			    sqlite3_column_int(st, ESC_REPEATS) + 1));
-		else
-			json_object_set_new(o, "step", json_integer(step + 1));
-		obligation = sqlite3_column_int64(st, ESC_OBLIGATION);
-	}
-	if (st != NULL)
-		sqlite3_reset(st);
-	if (rc != SQLITE_ROW)
-		return (rc == SQLITE_DONE ? 0 : -1);
+	if ((rc = store_escalation_get(s, id, &e)) != 1)
+		return (rc);
+	json_object_set_new(o, "policy", api_text(e.policy));
+	pol = rules_policy_find(r, e.policy);
+	if (pol != NULL && (size_t)e.step >= pol->nsteps)
+		json_object_set_new(o, "repeat", json_integer(e.repeats + 1));
+	else
+		json_object_set_new(o, "step", json_integer(e.step + 1));
+	obligation = e.obligation;
+	store_escalation_clear(&e);
 	return (api_status_obligation(s, obligation, o));
 }
 
 static int
 api_status_recurring(struct store *s, int64_t id, json_t *o)
 {
-	sqlite3_stmt	*st = store_stmt(s, STMT_RECURRING_GET, "i", id);
-	int		 rc;
+	struct store_recurring	 rec;
+	int			 rc;
 
-	if ((rc = store_step(s, st)) == SQLITE_ROW)
-		json_object_set_new(o, "recurring", api_json_text(st, 0));
-	if (st != NULL)
-		sqlite3_reset(st);
-	return (rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1);
+	if ((rc = store_recurring_get(s, id, &rec)) != 1)
+		return (rc);
+	json_object_set_new(o, "recurring", api_text(rec.name));
+	store_recurring_clear(&rec);
+	return (0);
 }
 
 /*
@@ -162,42 +125,33 @@ api_status_recurring(struct store *s, int64_t id, json_t *o)
 static int
 api_status_next(struct store *s, const struct rules *r, json_t **next)
 {
-	sqlite3_stmt	*st = store_stmt(s, STMT_TIMER_NEXT, NULL);
-	int64_t		 at = 0, ref = 0;
-	int		 rc, kind = 0;
-	size_t		 i;
-	json_t		*o;
+	struct store_timer	 t;
+	enum api_ref		 ref;
+	const char		*name;
+	int			 rc;
+	json_t			*o;
 
 	*next = json_null();
-	if ((rc = store_step(s, st)) == SQLITE_ROW) {
-		at = sqlite3_column_int64(st, 1);
-		kind = sqlite3_column_int(st, 2);
-		ref = sqlite3_column_int64(st, 3);
-	}
-	if (st != NULL)
-		sqlite3_reset(st);
-	if (rc != SQLITE_ROW)
-		return (rc == SQLITE_DONE ? 0 : -1);
+	if ((rc = store_timer_next(s, &t)) != 1)
+		return (rc);
 	o = json_object();
 	*next = o;
-	json_object_set_new(o, "at", api_time(at));
-	json_object_set_new(o, "in_s", json_integer((at - clock_now()) /
+	json_object_set_new(o, "at", api_time(t.at));
+	json_object_set_new(o, "in_s", json_integer((t.at - clock_now()) /
 	    MSEC_PER_SEC));
-	for (i = 0; i < nitems(api_timer_kinds); i++) {
-		if (api_timer_kinds[i].kind != kind)
-			continue;
-		json_object_set_new(o, "kind",
-		    json_string(api_timer_kinds[i].name));
-		switch (api_timer_kinds[i].ref) {
-		case REF_OBLIGATION:
-			return (api_status_obligation(s, ref, o));
-		case REF_ESCALATION:
-			return (api_status_escalation(s, r, ref, o));
-		case REF_RECURRING:
-			return (api_status_recurring(s, ref, o));
-		}
+	if (!api_timer_kind(t.kind, &name, &ref)) {
+		json_object_set_new(o, "kind", json_integer(t.kind));
+		return (0);
 	}
-	json_object_set_new(o, "kind", json_integer(kind));
+	json_object_set_new(o, "kind", json_string(name));
+	switch (ref) {
+	case REF_OBLIGATION:
+		return (api_status_obligation(s, t.ref, o));
+	case REF_ESCALATION:
+		return (api_status_escalation(s, r, t.ref, o));
+	case REF_RECURRING:
+		return (api_status_recurring(s, t.ref, o));
+	}
 	return (0);
 }
 
@@ -241,31 +195,44 @@ api_status_rules(const struct api_ctx *ctx)
 	    "reloads_failed", (json_int_t)failed));
 }
 
-/*
- * The holiday calendar (SPEC §5): whether the national one applies, and
- * for the years a deadline set now can reach, whether each is provisional
- * (no State Council notice yet) and the notice it follows.  The board
- * shows the same.
- */
-json_t *
-api_calendar(const struct rules *r)
+/* Counts by name into a new object, the names in the order given. */
+static json_t *
+api_status_counts(const int64_t *counts, const char *(*name)(int),
+    const int *order, size_t n)
 {
-	const struct calendar	*cal = rules_calendar(r);
-	const char		*source;
-	int			 years[2];
-	size_t			 i, n = calendar_years_ahead(clock_now(), years);
-	json_t			*list = json_array(), *y;
+	json_t	*o = json_object();
+	size_t	 i;
 
-	for (i = 0; i < n; i++) {
-		y = json_pack("{s:i, s:b}", "year", years[i], "provisional",
-		    calendar_provisional(cal, years[i]));
-		if ((source = calendar_source(cal, years[i])) != NULL)
-			json_object_set_new(y, "source", json_string(source));
-		json_array_append_new(list, y);
-	}
-	return (json_pack("{s:b, s:o}", "national", calendar_national(cal),
-	    "years", list));
+	for (i = 0; i < n; i++)
+		json_object_set_new(o, name(order[i]), json_integer(
+		    counts[order[i]]));
+	return (o);
 }
+
+static const char *
+api_status_grade(int g)
+{
+	return (grade_name(g, GRADE_FORM_ROMAN));
+}
+
+static const char *
+api_status_obligation_name(int v)
+{
+	return (obligation_status_name((enum obligation_status)v));
+}
+
+static const char *
+api_status_outbox_name(int v)
+{
+	return (outbox_status_name((enum outbox_status)v));
+}
+
+/* The gravest grade first, ungraded last; open obligations; the outbox. */
+static const int api_status_grades[] = { 1, 2, 3, 4, GRADE_NONE };
+static const int api_status_obligations[] = { OBLIGATION_PENDING,
+    OBLIGATION_BREACHED };
+static const int api_status_outbox[] = { OUTBOX_QUEUED, OUTBOX_SENDING,
+    OUTBOX_FAILED, OUTBOX_DELIVERED, OUTBOX_DEAD };
 
 void
 api_status(struct evhttp_request *req, const struct api_ctx *ctx,
@@ -273,41 +240,33 @@ api_status(struct evhttp_request *req, const struct api_ctx *ctx,
 {
 	const struct daemon_info	*di = ctx->info;
 	struct store			*s = ctx->store;
-	json_t				*grades, *obligations, *outbox, *next;
-	json_t				*db, *prune, *incidents;
+	int64_t				 grades[GRADE_MAX + 1] = { 0 };
+	int64_t				 obligations[OBLIGATION__COUNT] = { 0 };
+	int64_t				 outbox[OUTBOX__COUNT] = { 0 };
+	int64_t				 open = 0;
+	json_t				*next, *db, *prune, *incidents;
 	char				 site[PATH_MAX];
 	int				 failed = 0;
 	size_t				 i;
 
-	grades = api_zeroes(api_grade_names, nitems(api_grade_names),
-	    GRADE_NONE);
-	obligations = json_pack("{s:i, s:i}", "pending", 0, "breached", 0);
-	outbox = api_zeroes(api_outbox_states, nitems(api_outbox_states), -1);
-	failed |= api_status_counts(s, STMT_INCIDENTS_OPEN_BY_GRADE, grades,
-	    1);
-	failed |= api_status_counts(s, STMT_OBLIGATION_COUNT_BY_STATUS,
-	    obligations, 0);
-	failed |= api_status_counts(s, STMT_OUTBOX_COUNT_BY_STATUS, outbox, 0);
-	failed |= api_status_next(s, ctx->rules, &next);
+	failed |= store_incidents_open_by_grade(s, grades) != 0;
+	failed |= store_obligations_count_open(s, obligations) != 0;
+	failed |= store_messages_count(s, outbox) != 0;
+	failed |= api_status_next(s, ctx->rules, &next) != 0;
 	if ((db = api_status_database(s)) == NULL)
 		failed = 1;
 	if (failed) {
-		json_decref(grades);
-		json_decref(obligations);
-		json_decref(outbox);
 		json_decref(next);
 		json_decref(db);
 		http_reply_error(req, 503, "store_failed", NULL,
 		    "the store did not answer");
 		return;
 	}
-	incidents = json_pack("{s:I, s:o}", "open", (json_int_t)0,
-	    "open_by_grade", grades);
-	for (i = 0; i < nitems(api_grade_names); i++)
-		json_object_set_new(incidents, "open", json_integer(
-		    json_integer_value(json_object_get(incidents, "open")) +
-		    json_integer_value(json_object_get(grades,
-		    api_grade_names[i]))));
+	for (i = 0; i < nitems(grades); i++)
+		open += grades[i];
+	incidents = json_pack("{s:I, s:o}", "open", (json_int_t)open,
+	    "open_by_grade", api_status_counts(grades, api_status_grade,
+	    api_status_grades, nitems(api_status_grades)));
 	if (realpath(di->site, site) == NULL)
 		snprintf(site, sizeof(site), "%s", di->site);
 	if ((prune = prune_json(ctx->prune)) == NULL)
@@ -321,8 +280,11 @@ api_status(struct evhttp_request *req, const struct api_ctx *ctx,
 	    "site", site,
 	    "rules", api_status_rules(ctx),
 	    "incidents", incidents,
-	    "obligations", obligations,
-	    "outbox", outbox,
+	    "obligations", api_status_counts(obligations,
+	    api_status_obligation_name, api_status_obligations,
+	    nitems(api_status_obligations)),
+	    "outbox", api_status_counts(outbox, api_status_outbox_name,
+	    api_status_outbox, nitems(api_status_outbox)),
 	    "next_deadline", next,
 	    "database", db,
 	    "prune", prune,

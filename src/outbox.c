@@ -31,7 +31,6 @@
 #include "metrics.h"
 #include "outbox.h"
 #include "rules.h"
-#include "store-legacy.h"	/* phase 2 of issue 15 removes it */
 #include "store.h"
 #include "tocsin.h"
 #include "xmalloc.h"
@@ -131,11 +130,13 @@ outbox_stats(struct outbox *o)
 int
 outbox_recover(struct outbox *o)
 {
-	if (store_run(o->store, STMT_OUTBOX_RESET_SENDING, NULL) != 0)
+	int64_t	n;
+
+	if (store_messages_requeue(o->store, &n) != 0)
 		return (-1);
-	if (store_changes(o->store) > 0)
+	if (n > 0)
 		log_info("outbox: interrupted deliveries queued again "
-		    "count=%d", store_changes(o->store));
+		    "count=%lld", (long long)n);
 	return (0);
 }
 
@@ -331,18 +332,19 @@ outbox_give_up(struct outbox *o, struct delivery *d, const char *fallback)
 static int
 outbox_record(struct outbox *o, struct delivery *d, int64_t now)
 {
-	const char	*status = "failed", *result, *fallback = NULL;
-	int64_t		 next = now;
+	enum outbox_status	 status = OUTBOX_FAILED;
+	const char		*result, *fallback = NULL;
+	int64_t			 next = now;
 
 	switch (d->result) {
 	case DELIVERY_OK:
 		o->stats.delivered++;
 		metrics_delivery(d->channel, METRICS_DELIVERED);
-		if (store_run(o->store, STMT_ATTEMPT_INSERT, "iitt", d->id, now,
-		    "delivered", NULL) != 0)
+		if (store_attempt_add(o->store, d->id, now, "delivered",
+		    NULL) != 0)
 			return (-1);
-		return (store_run(o->store, STMT_OUTBOX_SET_RESULT, "tiiti",
-		    "delivered", now, now, NULL, d->id));
+		return (store_message_result(o->store, d->id, OUTBOX_DELIVERED,
+		    now, now, NULL));
 	case DELIVERY_RETRY:
 		result = "retry";
 		next = now + outbox_backoff(d->attempt);
@@ -350,18 +352,18 @@ outbox_record(struct outbox *o, struct delivery *d, int64_t now)
 		    next)
 			next = now + d->retry_after * MSEC_PER_SEC;
 		if (next > d->deadline_at)
-			status = "dead";
+			status = OUTBOX_DEAD;
 		fallback = outbox_fallback(o, d, next > d->deadline_at);
 		break;
 	default:
 		result = "permanent";
-		status = "dead";
+		status = OUTBOX_DEAD;
 		fallback = outbox_fallback(o, d, 1);
 		break;
 	}
 	if (fallback != NULL)
-		status = "dead";	/* on this channel; the fallback goes on */
-	if (strcmp(status, "dead") == 0) {
+		status = OUTBOX_DEAD;	/* on this channel; the fallback goes on */
+	if (status == OUTBOX_DEAD) {
 		o->stats.dead++;
 		metrics_delivery(d->channel, METRICS_DEAD);
 	} else {
@@ -371,12 +373,11 @@ outbox_record(struct outbox *o, struct delivery *d, int64_t now)
 		    "error=%s retry_in_ms=%lld", d->key, d->channel, d->attempt,
 		    d->detail, (long long)(next - now));
 	}
-	if (store_run(o->store, STMT_ATTEMPT_INSERT, "iitt", d->id, now,
-	    result, d->detail) != 0 ||
-	    store_run(o->store, STMT_OUTBOX_SET_RESULT, "tinti", status, next,
-	    d->detail, d->id) != 0)
+	if (store_attempt_add(o->store, d->id, now, result, d->detail) != 0 ||
+	    store_message_result(o->store, d->id, status, next, 0,
+	    d->detail) != 0)
 		return (-1);
-	if (strcmp(status, "dead") == 0)
+	if (status == OUTBOX_DEAD)
 		return (outbox_give_up(o, d, fallback));
 	return (0);
 }
@@ -396,24 +397,50 @@ outbox_release(struct outbox *o)
 }
 
 static struct delivery *
-outbox_delivery(struct outbox *o, sqlite3_stmt *st)
+outbox_delivery(struct outbox *o, const struct store_message *m)
 {
 	struct delivery	*d;
-	const char	*body = store_column_text(st, OUT_BODY);
 
 	d = xcalloc(1, sizeof(*d));
-	d->id = sqlite3_column_int64(st, OUT_ID);
-	d->key = xstrdup(store_column_text(st, OUT_KEY));
-	d->raw_body = xstrdup(body != NULL ? body : "{}");
-	d->attempt = sqlite3_column_int(st, OUT_ATTEMPTS) + 1;
-	d->deadline_at = sqlite3_column_int64(st, OUT_DEADLINE_AT);
-	d->obligation = sqlite3_column_int64(st, OUT_OBLIGATION);
-	d->channel = xstrdup(store_column_text(st, OUT_CHANNEL));
+	d->id = m->id;
+	d->key = xstrdup(m->key);
+	d->raw_body = xstrdup(m->body != NULL ? m->body : "{}");
+	d->attempt = m->attempts + 1;
+	d->deadline_at = m->deadline_at;
+	d->obligation = m->obligation;
+	d->channel = xstrdup(m->channel);
 	d->def = rules_channel_find(o->rules, d->channel);
 	d->httpc = o->httpc;
 	d->done = outbox_done;
 	d->arg = o;
 	return (d);
+}
+
+/* The batch being taken from the due rows. */
+struct outbox_take {
+	struct outbox	 *o;
+	int64_t		  now;
+	int64_t		 *wake;
+	size_t		  room;
+	size_t		  n;
+	struct delivery	**batch;
+};
+
+static int
+outbox_take_cb(const struct store_message *m, void *arg)
+{
+	struct outbox_take	*t = arg;
+	struct outbox_channel	*c;
+
+	if (t->n >= t->room)
+		return (1);
+	c = outbox_channel(t->o, m->channel);
+	if (!outbox_channel_ready(c, t->now, t->wake))
+		return (0);
+	outbox_channel_take(c, t->now);
+	t->batch = xreallocarray(t->batch, t->n + 1, sizeof(*t->batch));
+	t->batch[t->n++] = outbox_delivery(t->o, m);
+	return (t->n >= t->room);
 }
 
 /*
@@ -424,25 +451,13 @@ static size_t
 outbox_take_due(struct outbox *o, int64_t now, size_t room,
     struct delivery ***batchp, int64_t *wake)
 {
-	struct delivery		**batch = NULL;
-	struct outbox_channel	 *c;
-	sqlite3_stmt		 *st;
-	size_t			  n = 0;
+	struct outbox_take	t = { o, now, wake, room, 0, NULL };
 
-	st = store_stmt(o->store, STMT_OUTBOX_DUE, "ii", now,
-	    (int64_t)(room + OUTBOX_SCAN_MAX));
-	while (n < room && store_step(o->store, st) == SQLITE_ROW) {
-		c = outbox_channel(o, store_column_text(st, OUT_CHANNEL));
-		if (!outbox_channel_ready(c, now, wake))
-			continue;
-		outbox_channel_take(c, now);
-		batch = xreallocarray(batch, n + 1, sizeof(*batch));
-		batch[n++] = outbox_delivery(o, st);
-	}
-	if (st != NULL)
-		sqlite3_reset(st);
-	*batchp = batch;
-	return (n);
+	/* A failed read takes what it had: the rest waits for a scan. */
+	(void)store_messages_due(o->store, now, (int)(room + OUTBOX_SCAN_MAX),
+	    outbox_take_cb, &t);
+	*batchp = t.batch;
+	return (t.n);
 }
 
 /* Mark the batch sending, inside the caller's transaction. */
@@ -452,8 +467,7 @@ outbox_mark_sending(struct outbox *o, struct delivery **batch, size_t n)
 	size_t	i;
 
 	for (i = 0; i < n; i++) {
-		if (store_run(o->store, STMT_OUTBOX_SET_SENDING, "i",
-		    batch[i]->id) != 0)
+		if (store_message_sending(o->store, batch[i]->id) != 0)
 			return (-1);
 	}
 	return (0);
@@ -504,18 +518,12 @@ outbox_start(struct outbox *o, struct delivery **batch, size_t n)
 static void
 outbox_sleep(struct outbox *o, int64_t now, int64_t wake)
 {
-	sqlite3_stmt	*st;
-	int64_t		 next;
+	int64_t	next;
 
-	st = store_stmt(o->store, STMT_OUTBOX_NEXT_AT, NULL);
-	if (store_step(o->store, st) == SQLITE_ROW &&
-	    sqlite3_column_type(st, 0) != SQLITE_NULL) {
-		next = sqlite3_column_int64(st, 0);
-		if (next > now && next < wake)
-			wake = next;
-	}
-	if (st != NULL)
-		sqlite3_reset(st);
+	/* 0: nothing is queued; the store logged a failure. */
+	if (store_messages_next_at(o->store, &next) == 1 && next > now &&
+	    next < wake)
+		wake = next;
 	if (wake != INT64_MAX && o->in_flight < OUTBOX_IN_FLIGHT_MAX)
 		outbox_schedule(o, wake - now);
 }

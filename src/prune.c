@@ -10,7 +10,8 @@
  * dry run — which rolls each batch back — and incidents skipped because
  * their outbox still works both move on.  The audit log records the prune
  * itself: prune.started in the first batch's transaction, prune.finished
- * with the totals in the last one.
+ * with the totals in the last one.  What goes with each incident, table by
+ * table, is the store's (store_prune_incident).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -21,33 +22,12 @@
 #include "clock.h"
 #include "log.h"
 #include "prune.h"
-#include "store-legacy.h"	/* phase 2 of issue 15 removes it */
 #include "store.h"
 #include "timeline.h"
 #include "tocsin.h"
 #include "xmalloc.h"
 
 #define PRUNE_BATCH	200	/* incidents per transaction */
-
-/*
- * What goes with each pruned incident, in this order (attempts before
- * their outbox rows, timers before the obligations and escalations they
- * name).  ledger: only when the ledger is dropped too.
- */
-static const struct prune_step {
-	enum store_stmt	 stmt;
-	const char	*name;
-	int		 ledger;
-} prune_steps[] = {
-	{ STMT_PRUNE_ATTEMPTS, "attempts", 0 },
-	{ STMT_PRUNE_OUTBOX, "outbox", 0 },
-	{ STMT_PRUNE_TIMERS, "timers", 0 },
-	{ STMT_PRUNE_ESCALATIONS, "escalations", 0 },
-	{ STMT_PRUNE_ACK_LINKS, "ack_links", 0 },
-	{ STMT_PRUNE_EVENTS, "events", 0 },
-	{ STMT_PRUNE_TIMELINE, "timeline", 0 },
-	{ STMT_PRUNE_OBLIGATIONS, "obligations", 1 },
-};
 
 enum prune_state { PRUNE_IDLE, PRUNE_RUNNING, PRUNE_DONE, PRUNE_FAILED };
 static const char *prune_state_names[] = { "idle", "running", "done",
@@ -56,7 +36,7 @@ static const char *prune_state_names[] = { "idle", "running", "done",
 struct prune_counts {
 	uint64_t	 incidents;
 	uint64_t	 skipped;	/* their outbox is still at work */
-	uint64_t	 rows[nitems(prune_steps)];
+	uint64_t	 rows[STORE_PRUNE__COUNT];	/* by table */
 };
 
 struct prune {
@@ -192,8 +172,8 @@ prune_counts_json(const struct prune_counts *c)
 	json_t	*rows = json_object();
 	size_t	 i;
 
-	for (i = 0; i < nitems(prune_steps); i++)
-		json_object_set_new(rows, prune_steps[i].name,
+	for (i = 0; i < STORE_PRUNE__COUNT; i++)
+		json_object_set_new(rows, store_prune_table_name(i),
 		    json_integer((json_int_t)c->rows[i]));
 	return (rows);
 }
@@ -225,10 +205,11 @@ prune_json(const struct prune *p)
 static int
 prune_audit(struct prune *p, const char *kind, const struct prune_counts *c)
 {
-	struct action	 a;
-	json_t		*extra;
-	char		*json;
-	int		 rc;
+	struct store_action	 sa;
+	struct action		 a;
+	json_t			*extra;
+	char			*json;
+	int			 rc;
 
 	extra = json_pack("{s:o, s:s, s:o, s:o}", "before",
 	    prune_time(p->before), "ledger", p->drop_ledger ? "dropped" :
@@ -247,71 +228,56 @@ prune_audit(struct prune *p, const char *kind, const struct prune_counts *c)
 	a.extra = extra;
 	json = timeline_json(&a);
 	json_decref(extra);
-	rc = store_run(p->store, STMT_TIMELINE_INSERT, "ittnt", a.at, kind,
-	    (const char *)NULL, json);
+	memset(&sa, 0, sizeof(sa));
+	sa.at = a.at;
+	sa.kind = (char *)kind;		/* only read */
+	sa.body = json;
+	rc = store_action_add(p->store, &sa);
 	if (rc == 0)
 		log_info("action %s", json);
 	free(json);
 	return (rc);
 }
 
-/* Is the incident's outbox still at work (queued, sending, retrying)? */
-static int
-prune_busy(struct prune *p, const char *key)
-{
-	sqlite3_stmt	*st = store_stmt(p->store, STMT_PRUNE_BUSY, "t", key);
-	int		 rc, busy = -1;
-
-	if ((rc = store_step(p->store, st)) == SQLITE_ROW)
-		busy = sqlite3_column_int(st, 0);
-	if (st != NULL)
-		sqlite3_reset(st);
-	return (busy);
-}
-
 /* Remove one incident's detail (and ledger, if asked); counts in c. */
 static int
 prune_incident(struct prune *p, const char *key, struct prune_counts *c)
 {
-	size_t	i;
-
-	for (i = 0; i < nitems(prune_steps); i++) {
-		if (prune_steps[i].ledger && !p->drop_ledger)
-			continue;
-		if (store_run(p->store, prune_steps[i].stmt, "t", key) != 0)
-			return (-1);
-		c->rows[i] += (uint64_t)store_changes(p->store);
-	}
-	if (p->drop_ledger) {
-		if (store_run(p->store, STMT_PRUNE_INCIDENT, "t", key) != 0)
-			return (-1);
-	} else if (store_run(p->store, STMT_PRUNE_MARK, "ti", key,
-	    clock_now()) != 0)
+	if (store_prune_incident(p->store, key, p->drop_ledger, clock_now(),
+	    c->rows) != 0)
 		return (-1);
 	c->incidents++;
 	return (0);
 }
 
-/* The next candidates after the cursor, their keys copied; -1 on error. */
-static int
-prune_candidates(struct prune *p, char ***keys, int64_t **at, size_t *n)
-{
-	sqlite3_stmt	*st;
-	int		 rc;
+/* The batch of candidates being read, their keys copied. */
+struct prune_candidates {
+	char	**keys;
+	int64_t	 *at;
+	size_t	  n;
+};
 
-	*keys = xcalloc(PRUNE_BATCH, sizeof(**keys));
-	*at = xcalloc(PRUNE_BATCH, sizeof(**at));
-	*n = 0;
-	st = store_stmt(p->store, STMT_PRUNE_CANDIDATES, "iitdi", p->before,
-	    p->cursor_at, p->cursor_key, p->drop_ledger,
-	    (int64_t)PRUNE_BATCH);
-	while ((rc = store_step(p->store, st)) == SQLITE_ROW) {
-		(*keys)[*n] = xstrdup(store_column_text(st, 0));
-		(*at)[(*n)++] = sqlite3_column_int64(st, 1);
-	}
-	if (st != NULL)
-		sqlite3_reset(st);
-	return (rc == SQLITE_DONE ? 0 : -1);
+static int
+prune_candidate_cb(const struct store_incident *inc, void *arg)
+{
+	struct prune_candidates	*pc = arg;
+
+	pc->keys[pc->n] = xstrdup(inc->key);
+	pc->at[pc->n++] = inc->resolved_at;
+	return (pc->n == PRUNE_BATCH);
+}
+
+/* The next candidates after the cursor; -1 on error. */
+static int
+prune_candidates(struct prune *p, struct prune_candidates *pc)
+{
+	struct store_prune_cursor	 cur = { p->cursor_at, p->cursor_key };
+
+	pc->keys = xcalloc(PRUNE_BATCH, sizeof(*pc->keys));
+	pc->at = xcalloc(PRUNE_BATCH, sizeof(*pc->at));
+	pc->n = 0;
+	return (store_prune_candidates(p->store, p->before, &cur,
+	    p->drop_ledger, PRUNE_BATCH, prune_candidate_cb, pc));
 }
 
 static void
@@ -341,11 +307,10 @@ static void
 prune_batch_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct prune		*p = arg;
+	struct prune_candidates	 pc = { NULL, NULL, 0 };
 	struct prune_counts	 c, sum;
-	char			**keys = NULL;
-	int64_t			 *at = NULL;
-	size_t			  n = 0, i, j;
-	int			  busy, rc = 0, last;
+	size_t			 i, j;
+	int			 busy, rc = 0, last;
 
 	memset(&c, 0, sizeof(c));
 	if (store_begin(p->store) != 0) {
@@ -356,31 +321,31 @@ prune_batch_cb(evutil_socket_t fd, short what, void *arg)
 	if (p->batches == 0 && !p->dry_run)
 		rc = prune_audit(p, "prune.started", NULL);
 	if (rc == 0)
-		rc = prune_candidates(p, &keys, &at, &n);
-	for (i = 0; i < n && rc == 0; i++) {
+		rc = prune_candidates(p, &pc);
+	for (i = 0; i < pc.n && rc == 0; i++) {
 		free(p->cursor_key);
-		p->cursor_key = xstrdup(keys[i]);
-		p->cursor_at = at[i];
-		if ((busy = prune_busy(p, keys[i])) < 0)
+		p->cursor_key = xstrdup(pc.keys[i]);
+		p->cursor_at = pc.at[i];
+		if ((busy = store_prune_busy(p->store, pc.keys[i])) < 0)
 			rc = -1;
 		else if (busy)
 			c.skipped++;
 		else
-			rc = prune_incident(p, keys[i], &c);
+			rc = prune_incident(p, pc.keys[i], &c);
 	}
-	last = n < PRUNE_BATCH;
+	last = pc.n < PRUNE_BATCH;
 	sum = p->total;
 	sum.incidents += c.incidents;
 	sum.skipped += c.skipped;
-	for (j = 0; j < nitems(prune_steps); j++)
+	for (j = 0; j < STORE_PRUNE__COUNT; j++)
 		sum.rows[j] += c.rows[j];
 	if (rc == 0 && last && !p->dry_run)
 		rc = prune_audit(p, "prune.finished", &sum);
 	store_set_pruning(p->store, 0);
-	for (i = 0; i < n; i++)
-		free(keys[i]);
-	free(keys);
-	free(at);
+	for (i = 0; i < pc.n; i++)
+		free(pc.keys[i]);
+	free(pc.keys);
+	free(pc.at);
 	if (rc != 0) {
 		store_rollback(p->store);
 		prune_end(p, PRUNE_FAILED, "the store failed; this batch was "

@@ -38,13 +38,6 @@ static const struct {
 	{ "by", RECORD_BY_MAX },
 };
 
-static const char *record_grade_names[][3] = {
-	{ "I", "特别重大", "1" },
-	{ "II", "重大", "2" },
-	{ "III", "较大", "3" },
-	{ "IV", "一般", "4" },
-};
-
 void
 record_error_set(struct record_error *err, const char *code, const char *field,
     const char *fmt, ...)
@@ -129,28 +122,17 @@ record_valid_utf8(const char *s, size_t len)
 	return (1);
 }
 
-/* Returns 1..4, or -1 when the value is not a grade. */
+/* Returns 1..4, or -1 when the value is not a grade (names: status.c). */
 int
 record_grade_parse(json_t *v)
 {
 	json_int_t	n;
-	const char	*s;
-	size_t		 i, j;
 
 	if (json_is_integer(v)) {
 		n = json_integer_value(v);
 		return (n >= GRADE_MIN && n <= GRADE_MAX ? (int)n : -1);
 	}
-	if (!json_is_string(v))
-		return (-1);
-	s = json_string_value(v);
-	for (i = 0; i < nitems(record_grade_names); i++) {
-		for (j = 0; j < nitems(record_grade_names[i]); j++) {
-			if (strcmp(s, record_grade_names[i][j]) == 0)
-				return ((int)i + 1);
-		}
-	}
-	return (-1);
+	return (json_is_string(v) ? grade_parse(json_string_value(v)) : -1);
 }
 
 /*

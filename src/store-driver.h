@@ -46,6 +46,7 @@ enum store_txn {
 
 struct store_driver {
 	const char	*name;
+	const char	*(*version)(void);	/* its library's */
 	/* Is the path (a file, ":memory:", a URI) one of this driver's? */
 	int		 (*handles)(const char *);
 	struct store_conn *(*open)(const char *, const char *, char **);

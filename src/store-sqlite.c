@@ -448,6 +448,7 @@ store_sqlite_handle(struct store_conn *c)
 
 const struct store_driver store_sqlite_driver = {
 	.name = "sqlite",
+	.version = sqlite3_libversion,
 	.handles = store_sqlite_handles,
 	.open = store_sqlite_open,
 	.close = store_sqlite_close,

@@ -696,6 +696,41 @@ store_checkpoints(struct store *s, struct store_checkpoint_info *info)
 	s->drv->checkpoints(s->conn, info);
 }
 
+const char *
+store_driver_name(struct store *s)
+{
+	return (s->drv->name);
+}
+
+const char *
+store_driver_version(struct store *s)
+{
+	return (s->drv->version());
+}
+
+/*
+ * Every table of the schema (store-schema.c): a new table is a line here.
+ * The timeline gives up rows only to a prune (schema 4's trigger); timer
+ * ids start again (SQLite: sqlite_sequence), so that an input replays
+ * alike.
+ */
+static const char *const store_empty_sql =
+    "DELETE FROM attempts; DELETE FROM outbox; DELETE FROM timers; "
+    "DELETE FROM escalations; DELETE FROM ack_links; DELETE FROM timeline; "
+    "DELETE FROM events; DELETE FROM obligations; DELETE FROM recurrings; "
+    "DELETE FROM incidents; DELETE FROM sqlite_sequence";
+
+int
+store_empty(struct store *s)
+{
+	int	rc;
+
+	s->drv->set_pruning(s->conn, 1);
+	rc = s->drv->exec(s->conn, store_empty_sql);
+	s->drv->set_pruning(s->conn, 0);
+	return (rc);
+}
+
 /* ---- events ---------------------------------------------------------- */
 
 void

@@ -8,10 +8,10 @@
  * JSON, record validation, ingest's group commit into a real store, and
  * every GET handler over that store.  Only daemon.c is left out: this file
  * stands in for its accessors, with the example site and rule pack, two
- * ingest tokens, and an in-memory store emptied before every input, so an
- * input replays the same on its own.  The store starts with one acknowledgement
- * link, for incident "inc-1", so that a report of it and then the link's
- * pages can come in one input.
+ * ingest tokens, and an in-memory store emptied (store_empty) before every
+ * input, so an input replays the same on its own.  The store starts with
+ * one acknowledgement link, for incident "inc-1", so that a report of it
+ * and then the link's pages can come in one input.
  *
  * An input that starts with byte 0x01 has it dropped and the client shuts
  * its side down at once (a client that leaves before its answer);
@@ -35,6 +35,7 @@
 
 #include <event2/event.h>
 
+#include "api.h"
 #include "site.h"
 #include "clock.h"
 #include "daemon.h"
@@ -46,7 +47,6 @@
 #include "outbox.h"
 #include "prune.h"
 #include "rules.h"
-#include "store-legacy.h"	/* phase 2 of issue 15 removes it */
 #include "store.h"
 #include "tocsin.h"
 #include "xmalloc.h"
@@ -138,9 +138,9 @@ load_rules(void)
 static void
 state_open(void)
 {
-	sqlite3_stmt	*st;
-	sqlite3		*db;
-	char		*cause, *sql;
+	struct store_ack_link	 link = { FUZZ_ACK_TOKEN, "inc-1", "sun",
+				    FUZZ_NOW };
+	char			*cause;
 
 	clock_set_virtual(FUZZ_NOW);
 	if (fd_.store == NULL &&
@@ -148,29 +148,23 @@ state_open(void)
 		fprintf(stderr, "fuzz_http: %s\n", cause);
 		exit(1);
 	}
-	st = store_stmt(fd_.store, STMT_EVENT_COUNT, NULL);
-	db = sqlite3_db_handle(st);
-	sqlite3_reset(st);
-	if (sqlite3_prepare_v2(db, "SELECT 'PRAGMA foreign_keys = OFF; ' || "
-	    "group_concat('DELETE FROM \"' || name || '\";', ' ') || "
-	    "' PRAGMA foreign_keys = ON;' FROM sqlite_master WHERE type = "
-	    "'table'",
-	    -1, &st, NULL) != SQLITE_OK || sqlite3_step(st) != SQLITE_ROW)
+	if (store_empty(fd_.store) != 0)
 		abort();
-	sql = xstrdup((const char *)sqlite3_column_text(st, 0));
-	sqlite3_finalize(st);
-	/* The timeline gives up rows only to a prune (schema 4's trigger). */
-	store_set_pruning(fd_.store, 1);
-	if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
-		abort();
-	store_set_pruning(fd_.store, 0);
-	free(sql);
-
 	/* A link as a message would carry, for the incident "inc-1". */
-	if (store_run(fd_.store, STMT_ACK_LINK_INSERT, "ttti", FUZZ_ACK_TOKEN,
-	    "inc-1", "sun", FUZZ_NOW) != 0)
+	if (store_ack_link_add(fd_.store, &link) != 0)
 		abort();
 	fd_.engine = engine_new(fd_.store, fd_.rules);
+	/* TODO(phase 2 merge): the engine tells the store its timer kinds. */
+	store_timer_kind(fd_.store, TIMER_OBLIGATION_DUE,
+	    STORE_TIMER_OF_OBLIGATION);
+	store_timer_kind(fd_.store, TIMER_OBLIGATION_REMIND,
+	    STORE_TIMER_OF_OBLIGATION);
+	store_timer_kind(fd_.store, TIMER_OBLIGATION_CLOSE,
+	    STORE_TIMER_OF_OBLIGATION);
+	store_timer_kind(fd_.store, TIMER_ESCALATION_STEP,
+	    STORE_TIMER_OF_ESCALATION);
+	store_timer_kind(fd_.store, TIMER_RECURRING_OPEN,
+	    STORE_TIMER_OF_RECURRING);
 	if (engine_recover(fd_.engine) != 0)
 		abort();
 	fd_.outbox = outbox_new(fd_.base, fd_.store, fd_.httpc, fd_.engine,

@@ -5,6 +5,8 @@
  *
  * The checkpointer is a real thread, so these tests wait for it, in steps
  * of 5 ms and for at most 10 s: no virtual clock can stand in for it.
+ * What a second connection sees of the file is read through SQLite itself:
+ * these are tests of the SQLite driver's own part.
  */
 #include <sys/stat.h>
 
@@ -22,7 +24,6 @@
 #include <sqlite3.h>
 
 #include "store-checkpoint.h"
-#include "store-legacy.h"	/* phase 2 of issue 15 removes it */
 #include "store.h"
 
 static char	dir[] = "/tmp/tocsin-checkpoint-XXXXXX";
@@ -45,17 +46,20 @@ open_store(char *path, size_t len)
 static void
 add_events(struct store *s, int n)
 {
-	static int	 next;
-	char		 id[32], body[4000];
-	int		 i;
+	static int		 next;
+	struct store_event	 ev;
+	char			 id[32], body[4000];
+	int			 i;
 
 	memset(body, 'x', sizeof(body) - 1);
 	body[sizeof(body) - 1] = '\0';
 	assert_int_equal(store_begin(s), 0);
 	for (i = 0; i < n; i++) {
 		snprintf(id, sizeof(id), "e%d", next++);
-		assert_int_equal(store_run(s, STMT_EVENT_INSERT, "ttttiit", id,
-		    "report", "k", "u", (int64_t)1, (int64_t)1, body), 0);
+		ev = (struct store_event){ .id = id, .type = "report",
+		    .incident = "k", .unit = "u", .received_at = 1,
+		    .occurred_at = 1, .body = body };
+		assert_int_equal(store_event_add(s, &ev, NULL), 0);
 	}
 	assert_int_equal(store_commit(s), 0);
 }
