@@ -110,9 +110,10 @@ $(BUILD)/tocsinctl: $(BUILD)/tocsinctl.o $(CORE_OBJS) $(CTL_OBJS)
 	@printf '  LD    %s\n' $@
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+# Unit tests are white-box: they may include a module's private header.
 $(BUILD)/tests/%: tests/unit/%.c tests/unit/unit.c $(CORE_OBJS) | $(BUILD)/tests
 	@printf '  TEST  %s\n' $@
-	$(Q)$(CC) $(CFLAGS) $(shell pkg-config --cflags cmocka) -o $@ $^ \
+	$(Q)$(CC) $(CFLAGS) -Isrc $(shell pkg-config --cflags cmocka) -o $@ $^ \
 	    $(LDLIBS) $(shell pkg-config --libs cmocka)
 
 deps:
