@@ -260,12 +260,11 @@ engine_resolve(struct engine *e, struct incident *inc, const char *by)
 
 	if (inc->closed)
 		return (0);
-	v = engine_obligations_open(e, STMT_OBLIGATIONS_OPEN_BY_INCIDENT, inc->key,
-	    &n);
+	v = engine_obligations_open(e, inc->key, NULL, &n);
 	for (i = 0; i < n && rc == 0; i++) {
-		missed = strcmp(v[i]->status, "breached") == 0;
-		rc = engine_obligation_close(e, v[i], missed ? "missed" :
-		    "cancelled", 0, 0);
+		missed = v[i]->status == OBLIGATION_BREACHED;
+		rc = engine_obligation_close(e, v[i], missed ? OBLIGATION_MISSED :
+		    OBLIGATION_CANCELLED, 0, 0);
 		engine_scope_obligation(&s, inc, v[i]);
 		if (rc == 0)
 			rc = engine_emit(e, &s, missed ? "obligation.missed" :

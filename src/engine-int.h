@@ -67,8 +67,8 @@ struct obligation {
 	char		*name;
 	char		*title;
 	char		*owner;
-	char		*on_breach;
-	char		*status;
+	char			*on_breach;
+	enum obligation_status	 status;
 	int64_t		 set_at;
 	int64_t		 due_at;
 };
@@ -126,15 +126,16 @@ int		 engine_incident_may_touch(const struct names *,
 /* engine-obligation.c */
 void		 engine_obligation_free(struct obligation *);
 struct obligation *engine_obligation_load(struct engine *, int64_t);
-struct obligation **engine_obligations_open(struct engine *,
-		     enum store_stmt, const char *, size_t *);
+struct obligation **engine_obligations_open(struct engine *, const char *,
+		     const char *, size_t *);
 void		 engine_obligations_free(struct obligation **, size_t);
 int		 engine_obligations_set(struct engine *, struct incident *,
 		     const struct procedure *, int, int);
 int		 engine_obligations_regrade(struct engine *, struct incident *,
 		     int);
 int		 engine_obligation_close(struct engine *,
-		     const struct obligation *, const char *, int64_t, int64_t);
+		     const struct obligation *, enum obligation_status, int64_t,
+		     int64_t);
 int		 engine_obligation_meet(struct engine *, struct incident *,
 		     struct record *, struct match_event *, int64_t);
 int		 engine_obligation_breach(struct engine *, struct obligation *,

@@ -24,11 +24,10 @@ engine_recurring_close(struct engine *e, struct obligation *o)
 {
 	struct scope	s;
 
-	if (strcmp(o->status, "pending") != 0 &&
-	    strcmp(o->status, "breached") != 0)
+	if (!obligation_status_open(o->status))
 		return (0);
 	engine_scope_obligation(&s, NULL, o);
-	if (engine_obligation_close(e, o, "missed", 0, 0) != 0)
+	if (engine_obligation_close(e, o, OBLIGATION_MISSED, 0, 0) != 0)
 		return (-1);
 	return (engine_emit(e, &s, "obligation.missed", NULL, NULL, NULL,
 	    json_pack("{s:s}", "reason", "closed")));
