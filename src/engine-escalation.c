@@ -21,29 +21,40 @@
  * Stop the active escalations of one obligation (ref > 0) or incident.
  * Each keeps the step it reached: the board and the incident show it.
  */
+struct escalation_ids {
+	int64_t		*v;
+	size_t		 n;
+};
+
+static int
+engine_escalation_id_cb(const struct store_escalation *r, void *arg)
+{
+	struct escalation_ids	*l = arg;
+
+	l->v = xreallocarray(l->v, l->n + 1, sizeof(*l->v));
+	l->v[l->n++] = r->id;
+	return (0);
+}
+
 int
 engine_escalations_stop(struct engine *e, const char *incident,
     int64_t obligation)
 {
-	sqlite3_stmt	*st;
-	int64_t		*ids = NULL;
-	size_t		 n = 0, i;
-	int		 rc = 0;
+	struct escalation_ids	 l = { NULL, 0 };
+	int64_t			*ids;
+	size_t			 n, i;
+	int			 rc;
 
 	if (obligation > 0)
-		st = store_stmt(e->store, STMT_ESCALATIONS_ACTIVE_BY_OBLIGATION,
-		    "i", obligation);
+		rc = store_escalations_active_of_obligation(e->store,
+		    obligation, engine_escalation_id_cb, &l);
 	else
-		st = store_stmt(e->store, STMT_ESCALATIONS_ACTIVE_BY_INCIDENT,
-		    "t", incident);
-	while (store_step(e->store, st) == SQLITE_ROW) {
-		ids = xreallocarray(ids, n + 1, sizeof(*ids));
-		ids[n++] = sqlite3_column_int64(st, ESC_ID);
-	}
-	if (st != NULL)
-		sqlite3_reset(st);
+		rc = store_escalations_active_of_incident(e->store, incident,
+		    engine_escalation_id_cb, &l);
+	ids = l.v;
+	n = l.n;
 	for (i = 0; i < n && rc == 0; i++) {
-		rc = store_run(e->store, STMT_ESCALATION_STOP, "i", ids[i]);
+		rc = store_escalation_stop(e->store, ids[i]);
 		if (rc == 0)
 			rc = engine_timers_cancel(e, TIMER_ESCALATION_STEP,
 			    ids[i]);
@@ -71,8 +82,8 @@ engine_escalation_run(struct engine *e, int64_t esc_id, const char *policy,
 	if ((pol = rules_policy_find(e->rules, policy)) == NULL) {
 		log_warnx("engine: escalation stops, its policy is gone "
 		    "escalation=%lld policy=%s", (long long)esc_id, policy);
-		return (store_run(e->store, STMT_ESCALATION_UPDATE, "ddti", step,
-		    repeats, "stopped", esc_id));
+		return (store_escalation_update(e->store, esc_id, step,
+		    repeats, ESCALATION_STOPPED));
 	}
 	engine_scope_obligation(&s, inc, o);
 	s.policy = pol->name;
@@ -87,8 +98,8 @@ engine_escalation_run(struct engine *e, int64_t esc_id, const char *policy,
 			    (int64_t)(repeats + 1) * pol->repeat_every;
 			extra = json_pack("{s:i}", "repeat", repeats + 1);
 		} else {
-			rc = store_run(e->store, STMT_ESCALATION_UPDATE,
-			    "ddti", step, repeats, "done", esc_id);
+			rc = store_escalation_update(e->store, esc_id, step,
+			    repeats, ESCALATION_DONE);
 			break;
 		}
 		if (at > now) {
@@ -96,8 +107,8 @@ engine_escalation_run(struct engine *e, int64_t esc_id, const char *policy,
 			rc = engine_timer_add(e, at, TIMER_ESCALATION_STEP,
 			    esc_id);
 			if (rc == 0)
-				rc = store_run(e->store, STMT_ESCALATION_UPDATE,
-				    "ddti", step, repeats, "active", esc_id);
+				rc = store_escalation_update(e->store, esc_id,
+				    step, repeats, ESCALATION_ACTIVE);
 			break;
 		}
 		s.step = (size_t)step < pol->nsteps ? step + 1 :
@@ -127,43 +138,27 @@ engine_escalation_run(struct engine *e, int64_t esc_id, const char *policy,
 int
 engine_escalation_step(struct engine *e, int64_t esc_id)
 {
-	sqlite3_stmt		*st;
+	struct store_escalation	 r;
 	struct obligation	*o = NULL;
 	struct incident		*inc = NULL;
-	char			*policy = NULL, *incident = NULL, *state = NULL;
-	int64_t			 started, obl;
-	int			 step, repeats, rc = 0;
+	int			 rc;
 
-	st = store_stmt(e->store, STMT_ESCALATION_GET, "i", esc_id);
-	if (store_step(e->store, st) != SQLITE_ROW) {
-		if (st != NULL)
-			sqlite3_reset(st);
-		return (0);
-	}
-	incident = engine_dup_col(st, ESC_INCIDENT);
-	obl = sqlite3_column_int64(st, ESC_OBLIGATION);
-	policy = engine_dup_col(st, ESC_POLICY);
-	started = sqlite3_column_int64(st, ESC_STARTED_AT);
-	step = sqlite3_column_int(st, ESC_STEP);
-	repeats = sqlite3_column_int(st, ESC_REPEATS);
-	state = engine_dup_col(st, ESC_STATE);
-	sqlite3_reset(st);
-
-	if (strcmp(state, "active") != 0)
+	if ((rc = store_escalation_get(e->store, esc_id, &r)) != 1 ||
+	    r.state != ESCALATION_ACTIVE)
 		goto out;
-	if (rules_policy_find(e->rules, policy) != NULL) {
-		inc = incident != NULL ? engine_incident_load(e, incident) : NULL;
-		o = engine_obligation_load(e, obl);
-		if ((incident != NULL && inc == NULL) || o == NULL)
+	rc = 0;
+	if (rules_policy_find(e->rules, r.policy) != NULL) {
+		inc = r.incident != NULL ? engine_incident_load(e, r.incident) :
+		    NULL;
+		o = engine_obligation_load(e, r.obligation);
+		if ((r.incident != NULL && inc == NULL) || o == NULL)
 			goto out;
 	}
-	rc = engine_escalation_run(e, esc_id, policy, started, step, repeats,
-	    inc, o);
+	rc = engine_escalation_run(e, esc_id, r.policy, r.started_at, r.step,
+	    r.repeats, inc, o);
 out:
 	engine_incident_free(inc);
 	engine_obligation_free(o);
-	free(policy);
-	free(incident);
-	free(state);
-	return (rc);
+	store_escalation_clear(&r);
+	return (rc < 0 ? -1 : 0);
 }
