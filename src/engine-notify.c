@@ -271,11 +271,21 @@ engine_outbox_insert(struct engine *e, const char *key, const char *incident,
     int64_t obligation, const char *channel, const char *recipient,
     const char *role, const char *body, int64_t deadline)
 {
-	int	rc;
+	struct store_message	m;
+	int			rc;
 
-	rc = store_run(e->store, STMT_OUTBOX_INSERT, "titi" "tttt" "ii", key,
-	    clock_now(), incident, obligation, channel, recipient, role, body,
-	    clock_now(), deadline);
+	memset(&m, 0, sizeof(m));
+	m.key = (char *)key;
+	m.created_at = clock_now();
+	m.incident = (char *)incident;
+	m.obligation = obligation;
+	m.channel = (char *)channel;
+	m.recipient = (char *)recipient;
+	m.role = (char *)role;
+	m.body = (char *)body;
+	m.next_at = m.created_at;
+	m.deadline_at = deadline;
+	rc = store_message_add(e->store, &m, NULL);
 	if (rc == 0)
 		e->notified++;
 	return (rc);
@@ -289,15 +299,19 @@ engine_outbox_insert(struct engine *e, const char *key, const char *incident,
 static char *
 engine_ack_link(struct engine *e, const struct scope *s, const char *who)
 {
-	const char	*base = rules_site(e->rules)->public_url;
-	char		 token[33], *url;
-	size_t		 len;
+	const char		*base = rules_site(e->rules)->public_url;
+	struct store_ack_link	 l;
+	char			 token[33], *url;
+	size_t			 len;
 
 	if (base == NULL || s->inc == NULL)
 		return (NULL);
 	engine_random_hex(token, 16);
-	if (store_run(e->store, STMT_ACK_LINK_INSERT, "ttti", token,
-	    s->inc->key, who, clock_now()) != 0)
+	l.token = token;
+	l.incident = s->inc->key;
+	l.recipient = (char *)who;
+	l.created_at = clock_now();
+	if (store_ack_link_add(e->store, &l) != 0)
 		return (NULL);
 	len = strlen(base);
 	xasprintf(&url, "%.*s/ack/%s", (int)(len > 0 && base[len - 1] == '/' ?
