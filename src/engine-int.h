@@ -15,7 +15,6 @@
 #include "engine.h"
 #include "rules.h"
 #include "store.h"
-#include "store-legacy.h"	/* phase 2 of issue 15 removes it */
 
 struct engine {
 	struct store		*store;
@@ -97,7 +96,6 @@ struct record;
 struct record_error;
 
 /* engine.c: the core */
-char		*engine_dup_col(sqlite3_stmt *, int);
 int		 engine_timer_add(struct engine *, int64_t, enum engine_timer,
 		     int64_t);
 int		 engine_timers_cancel(struct engine *, enum engine_timer,

@@ -33,14 +33,6 @@
 #include "tocsin.h"
 #include "xmalloc.h"
 
-char *
-engine_dup_col(sqlite3_stmt *st, int col)
-{
-	const char	*s = store_column_text(st, col);
-
-	return (s != NULL ? xstrdup(s) : NULL);
-}
-
 struct engine *
 engine_new(struct store *store, struct rules *rules)
 {
@@ -96,13 +88,12 @@ engine_stats(struct engine *e)
 static int
 engine_count_open(struct engine *e)
 {
-	sqlite3_stmt	*st = store_stmt(e->store, STMT_INCIDENT_COUNT_OPEN, NULL);
+	int64_t	n;
 
-	if (store_step(e->store, st) == SQLITE_ROW)
-		e->open = sqlite3_column_int64(st, 0);
-	if (st != NULL)
-		sqlite3_reset(st);
-	return (e->open >= 0 ? 0 : -1);
+	if (store_incidents_count_open(e->store, &n) != 0)
+		return (-1);
+	e->open = n;
+	return (0);
 }
 
 /* The open incidents as of the last commit, without asking the store. */
@@ -114,25 +105,25 @@ engine_open_incidents(struct engine *e)
 	return (e->open);
 }
 
+static int
+engine_recover_cb(const struct store_timer *t, void *arg)
+{
+	struct engine	*e = arg;
+
+	timer_heap_push(e->timers, t->at, t->id);
+	return (0);
+}
+
 /* Rebuild the timer heap from the store: the start-up half of durability. */
 int
 engine_recover(struct engine *e)
 {
-	sqlite3_stmt	*st;
-	int		 rc;
-
 	timer_heap_clear(e->timers);
 	if (e->recovered_at == 0)
 		e->recovered_at = clock_now();
 	if (e->open < 0 && engine_count_open(e) != 0)
 		return (-1);
-	st = store_stmt(e->store, STMT_TIMERS_ALL, NULL);
-	while ((rc = store_step(e->store, st)) == SQLITE_ROW)
-		timer_heap_push(e->timers, sqlite3_column_int64(st, 1),
-		    sqlite3_column_int64(st, 0));
-	if (st != NULL)
-		sqlite3_reset(st);
-	return (rc == SQLITE_DONE ? 0 : -1);
+	return (store_timers_each(e->store, engine_recover_cb, e));
 }
 
 int
@@ -207,18 +198,23 @@ int
 engine_timer_add(struct engine *e, int64_t at, enum engine_timer kind,
     int64_t ref)
 {
-	if (store_run(e->store, STMT_TIMER_INSERT, "idi", at, (int)kind, ref)
-	    != 0)
+	struct store_timer	t;
+	int64_t			id;
+
+	t.id = 0;
+	t.at = at;
+	t.kind = (int)kind;
+	t.ref = ref;
+	if (store_timer_add(e->store, &t, &id) != 0)
 		return (-1);
-	timer_heap_push(e->timers, at, store_last_id(e->store));
+	timer_heap_push(e->timers, at, id);
 	return (0);
 }
 
 int
 engine_timers_cancel(struct engine *e, enum engine_timer kind, int64_t ref)
 {
-	return (store_run(e->store, STMT_TIMER_DELETE_REF, "di", (int)kind,
-	    ref));
+	return (store_timers_cancel(e->store, (int)kind, ref));
 }
 
 size_t
@@ -277,9 +273,10 @@ engine_emit(struct engine *e, const struct scope *s, const char *kind,
     const char *role, const char *recipient, const char *channel,
     json_t *extra)
 {
-	struct action	 a;
-	char		*json;
-	int		 rc;
+	struct store_action	 row;
+	struct action		 a;
+	char			*json;
+	int			 rc;
 
 	memset(&a, 0, sizeof(a));
 	a.at = clock_now();
@@ -298,8 +295,13 @@ engine_emit(struct engine *e, const struct scope *s, const char *kind,
 	a.extra = extra;
 	json = timeline_json(&a);
 	json_decref(extra);
-	rc = store_run(e->store, STMT_TIMELINE_INSERT, "itt" "it", a.at, kind,
-	    a.incident, s->obligation_id, json);
+	row.seq = 0;
+	row.at = a.at;
+	row.kind = (char *)kind;
+	row.incident = (char *)a.incident;
+	row.obligation = s->obligation_id;
+	row.body = json;
+	rc = store_action_add(e->store, &row);
 	if (rc != 0) {
 		free(json);
 		return (-1);
@@ -340,22 +342,37 @@ static int
 engine_find_duplicate(struct engine *e, struct record *ev,
     struct engine_result *res)
 {
-	sqlite3_stmt	*st;
-	const char	*inc;
-	int		 rc;
+	struct store_event	prev;
+	int			rc;
 
-	st = store_stmt(e->store, STMT_EVENT_FIND_ID, "tt", ev->unit, ev->id);
-	rc = store_step(e->store, st);
-	if (rc == SQLITE_ROW) {
+	if ((rc = store_event_find(e->store, ev->unit, ev->id, &prev)) == 1) {
 		res->duplicate = 1;
-		res->seq = sqlite3_column_int64(st, 0);
-		inc = store_column_text(st, 1);
+		res->seq = prev.seq;
 		snprintf(res->incident, sizeof(res->incident), "%s",
-		    inc != NULL ? inc : "");
+		    prev.incident != NULL ? prev.incident : "");
 	}
-	if (st != NULL)
-		sqlite3_reset(st);
-	return (rc == SQLITE_ROW ? 1 : (rc == SQLITE_DONE ? 0 : -1));
+	store_event_clear(&prev);
+	return (rc);
+}
+
+/* Store the event; *seq gets its sequence number. */
+static int
+engine_store_event(struct engine *e, const struct record *ev, int64_t *seq)
+{
+	struct store_event	row;
+	int			rc;
+
+	row.seq = 0;
+	row.id = (char *)ev->id;
+	row.type = (char *)ev->type;
+	row.incident = (char *)ev->incident;
+	row.unit = (char *)ev->unit;
+	row.received_at = ev->received_at;
+	row.occurred_at = ev->occurred_at;
+	row.body = jsonw_dumps(ev->json);
+	rc = store_event_add(e->store, &row, seq);
+	free(row.body);
+	return (rc);
 }
 
 /*
@@ -371,7 +388,6 @@ engine_submit(struct engine *e, struct record *ev, const struct names *units,
 {
 	struct incident		*inc = NULL;
 	struct match_event	*mev;
-	char			*body;
 	int			 rc;
 
 	engine_decision_begin(e);
@@ -398,16 +414,10 @@ engine_submit(struct engine *e, struct record *ev, const struct names *units,
 			return (1);
 		}
 	}
-	body = jsonw_dumps(ev->json);
-	rc = store_run(e->store, STMT_EVENT_INSERT, "ttttiit", ev->id,
-	    ev->type, ev->incident, ev->unit, ev->received_at,
-	    ev->occurred_at, body);
-	free(body);
-	if (rc != 0) {
+	if (engine_store_event(e, ev, &res->seq) != 0) {
 		engine_incident_free(inc);
 		return (-1);
 	}
-	res->seq = store_last_id(e->store);
 	if (ev->id == NULL)
 		snprintf(res->id, sizeof(res->id), "seq-%lld",
 		    (long long)res->seq);
@@ -432,22 +442,18 @@ engine_submit(struct engine *e, struct record *ev, const struct names *units,
 static int
 engine_fire(struct engine *e, int64_t id, int64_t due)
 {
-	sqlite3_stmt		*st;
+	struct store_timer	 t;
 	struct obligation	*o;
 	int64_t			 at, ref;
 	int			 kind, rc = 0;
 
 	engine_decision_begin(e);
-	st = store_stmt(e->store, STMT_TIMER_GET, "i", id);
-	if (store_step(e->store, st) != SQLITE_ROW) {
-		if (st != NULL)
-			sqlite3_reset(st);
-		return (0);		/* cancelled: a stale heap entry */
-	}
-	at = sqlite3_column_int64(st, 0);
-	kind = sqlite3_column_int(st, 1);
-	ref = sqlite3_column_int64(st, 2);
-	sqlite3_reset(st);
+	if ((rc = store_timer_get(e->store, id, &t)) != 1)
+		return (rc);		/* 0: cancelled, a stale heap entry */
+	at = t.at;
+	kind = t.kind;
+	ref = t.ref;
+	rc = 0;
 	/*
 	 * SQLite hands a deleted timer's id to the next one, so a stale heap
 	 * entry may find a newer timer under its id: that one fires at its
@@ -455,7 +461,7 @@ engine_fire(struct engine *e, int64_t id, int64_t due)
 	 */
 	if (at != due)
 		return (0);
-	if (store_run(e->store, STMT_TIMER_DELETE, "i", id) != 0)
+	if (store_timer_delete(e->store, id) != 0)
 		return (-1);
 	e->stats.timers_fired++;
 	switch (kind) {

@@ -18,7 +18,6 @@
 #include "engine.h"
 #include "record.h"
 #include "rules.h"
-#include "store-legacy.h"	/* phase 2 of issue 15 removes it */
 #include "store.h"
 #include "tocsin.h"
 #include "xmalloc.h"
@@ -578,32 +577,39 @@ test_special_period(void **state)
  * no grade at all.  Returns how many recurring bodies it saw.
  */
 static int
-assert_bodies_leave_out(struct fixture *f)
+assert_body_leaves_out(const struct store_message *m, int keep, void *arg)
 {
-	sqlite3_stmt	*st;
+	int		*recurring = arg;
 	json_t		*body, *v;
 	const char	*key;
-	int		 recurring = 0;
 
-	st = store_stmt(f->store, STMT_OUTBOX_LIST, "tnii", NULL, INT64_MAX,
-	    (int64_t)1000);
-	while (store_step(f->store, st) == SQLITE_ROW) {
-		body = json_loads(store_column_text(st, OUT_BODY), 0, NULL);
-		assert_non_null(body);
-		json_object_foreach(body, key, v) {
-			if (json_is_null(v) || (json_is_integer(v) &&
-			    json_integer_value(v) == 0))
-				fail_msg("%s is %s in %s", key, json_is_null(v) ?
-				    "null" : "0", store_column_text(st, OUT_BODY));
-		}
-		if (json_object_get(body, "recurring") != NULL) {
-			recurring++;
-			assert_null(json_object_get(body, "incident"));
-			assert_null(json_object_get(body, "grade"));
-		}
-		json_decref(body);
+	(void)keep;
+	body = json_loads(m->body, 0, NULL);
+	assert_non_null(body);
+	json_object_foreach(body, key, v) {
+		if (json_is_null(v) || (json_is_integer(v) &&
+		    json_integer_value(v) == 0))
+			fail_msg("%s is %s in %s", key, json_is_null(v) ?
+			    "null" : "0", m->body);
 	}
-	sqlite3_reset(st);
+	if (json_object_get(body, "recurring") != NULL) {
+		(*recurring)++;
+		assert_null(json_object_get(body, "incident"));
+		assert_null(json_object_get(body, "grade"));
+	}
+	json_decref(body);
+	return (0);
+}
+
+static int
+assert_bodies_leave_out(struct fixture *f)
+{
+	struct store_message_filter	filter = { NULL, NULL };
+	struct store_message_cursor	cursor = { INT64_MAX };
+	int				recurring = 0;
+
+	assert_int_equal(store_messages_page(f->store, &filter, &cursor, 1000,
+	    assert_body_leaves_out, &recurring), 0);
 	return (recurring);
 }
 

@@ -20,7 +20,6 @@
 #include "message.h"
 #include "record.h"
 #include "rules.h"
-#include "store-legacy.h"	/* phase 2 of issue 15 removes it */
 #include "store.h"
 #include "tocsin.h"
 #include "unit.h"
@@ -153,30 +152,46 @@ run_until(struct world *w, int64_t t)
 	clock_set_virtual(t);
 }
 
+struct outbox_texts {
+	char	**texts;
+	size_t	  n;
+	size_t	  max;
+};
+
+static int
+outbox_text_cb(const struct store_message *m, int keep, void *arg)
+{
+	struct outbox_texts	*o = arg;
+	json_t			*body;
+
+	(void)keep;
+	if (o->n == o->max)
+		return (1);
+	body = json_loads(m->body, 0, NULL);
+	o->texts[o->n++] = xstrdup(json_string_value(json_object_get(body,
+	    "text")));
+	json_decref(body);
+	return (0);
+}
+
 /* The texts of an incident's outbox rows, oldest first, into texts. */
 static size_t
 outbox_texts(struct world *w, const char *incident, char **texts, size_t max)
 {
-	sqlite3_stmt	*st;
-	json_t		*body;
-	size_t		 n = 0, i;
-	char		*tmp;
+	struct store_message_filter	 filter = { incident, NULL };
+	struct store_message_cursor	 cursor = { INT64_MAX };
+	struct outbox_texts		 o = { texts, 0, max };
+	size_t				 i;
+	char				*tmp;
 
-	st = store_stmt(w->store, STMT_OUTBOX_LIST_BY_INCIDENT, "tnii",
-	    incident, INT64_MAX, (int64_t)100);
-	while (n < max && store_step(w->store, st) == SQLITE_ROW) {
-		body = json_loads(store_column_text(st, OUT_BODY), 0, NULL);
-		texts[n++] = xstrdup(json_string_value(json_object_get(body,
-		    "text")));
-		json_decref(body);
-	}
-	sqlite3_reset(st);
-	for (i = 0; i < n / 2; i++) {	/* the list is newest first */
+	assert_int_equal(store_messages_page(w->store, &filter, &cursor, 100,
+	    outbox_text_cb, &o), 0);
+	for (i = 0; i < o.n / 2; i++) {	/* the list is newest first */
 		tmp = texts[i];
-		texts[i] = texts[n - 1 - i];
-		texts[n - 1 - i] = tmp;
+		texts[i] = texts[o.n - 1 - i];
+		texts[o.n - 1 - i] = tmp;
 	}
-	return (n);
+	return (o.n);
 }
 
 /* text is prefix + LINK + 32 hex digits + suffix; returns the token. */
@@ -204,13 +219,12 @@ static void
 assert_token_for(struct world *w, const char *token, const char *incident,
     const char *recipient)
 {
-	sqlite3_stmt	*st;
+	struct store_ack_link	l;
 
-	st = store_stmt(w->store, STMT_ACK_LINK_GET, "t", token);
-	assert_int_equal(store_step(w->store, st), SQLITE_ROW);
-	assert_string_equal(store_column_text(st, 0), incident);
-	assert_string_equal(store_column_text(st, 1), recipient);
-	sqlite3_reset(st);
+	assert_int_equal(store_ack_link_get(w->store, token, &l), 1);
+	assert_string_equal(l.incident, incident);
+	assert_string_equal(l.recipient, recipient);
+	store_ack_link_clear(&l);
 }
 
 static void
