@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "record.h"
+#include "store.h"
 #include "tocsin.h"
 
 struct engine;
@@ -23,13 +24,23 @@ struct names;
 struct rules;
 struct store;
 
-/* Timer kinds, as stored in the timers table: never renumber. */
+/*
+ * Timer kinds, as stored in the timers table: never renumber.  engine.c's
+ * table of kinds says what each one is and does.
+ */
 enum engine_timer {
 	TIMER_OBLIGATION_DUE = 1,
 	TIMER_OBLIGATION_REMIND = 2,
 	TIMER_OBLIGATION_CLOSE = 3,
 	TIMER_ESCALATION_STEP = 4,
 	TIMER_RECURRING_OPEN = 5,
+};
+
+/* What a timer kind is, for whoever shows timers (GET /v1/status). */
+struct engine_timer_info {
+	enum engine_timer	 kind;
+	const char		*name;		/* "obligation.due" ... */
+	enum store_timer_owner	 owner;		/* what its ref is the id of */
 };
 
 struct engine_result {
@@ -48,6 +59,10 @@ struct engine_stats {
 	uint64_t	 notifications;
 	uint64_t	 timers_fired;
 	uint64_t	 breaches;
+	/* State changes, by the state entered (the setters count them). */
+	uint64_t	 incidents[INCIDENT__COUNT];
+	uint64_t	 obligations[OBLIGATION__COUNT];
+	uint64_t	 escalations[ESCALATION__COUNT];
 };
 
 /* What the outbox says of a notification it gave up on. */
@@ -83,6 +98,7 @@ int		 engine_undelivered(struct engine *,
 		     const struct engine_undelivered *);
 int64_t		 engine_next_due(struct engine *);
 size_t		 engine_timer_count(struct engine *);
+const struct engine_timer_info *engine_timer_info(int);	/* NULL: unknown */
 int64_t		 engine_open_incidents(struct engine *);
 const struct engine_stats *engine_stats(struct engine *);
 

@@ -5,6 +5,10 @@
  * step.  An escalation stops when its obligation is closed or its incident
  * acknowledged or resolved, and keeps the step it reached; after an outage
  * the steps that fell due meanwhile are taken at once.
+ *
+ * Its state (enum escalation_state) changes only in
+ * engine_escalation_set_state(): active -> active (a step taken) | done
+ * (no step left) | stopped (acknowledged, met, its policy gone).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -21,18 +25,57 @@
  * Stop the active escalations of one obligation (ref > 0) or incident.
  * Each keeps the step it reached: the board and the incident show it.
  */
-struct escalation_ids {
-	int64_t		*v;
-	size_t		 n;
+#define ESC(s)	(1U << (s))
+static const unsigned engine_escalation_next[ESCALATION__COUNT] = {
+	[ESCALATION_ACTIVE] = ESC(ESCALATION_ACTIVE) | ESC(ESCALATION_DONE) |
+	    ESC(ESCALATION_STOPPED),
+};
+#undef ESC
+
+/*
+ * The one place an escalation's state changes, with the step and repeats
+ * it reached: checked against the table above, written, counted, logged.
+ */
+static int
+engine_escalation_set_state(struct engine *e, int64_t id,
+    enum escalation_state from, enum escalation_state to, int step,
+    int repeats)
+{
+	if ((unsigned)from >= ESCALATION__COUNT ||
+	    (engine_escalation_next[from] & (1U << to)) == 0) {
+		log_warnx("engine: escalation %lld may not go from %s to %s",
+		    (long long)id, escalation_state_name(from),
+		    escalation_state_name(to));
+		return (-1);
+	}
+	if (store_escalation_update(e->store, id, step, repeats, to) != 0)
+		return (-1);
+	if (to != from)
+		log_debug("engine: escalation %lld %s -> %s", (long long)id,
+		    escalation_state_name(from), escalation_state_name(to));
+	e->stats.escalations[to]++;
+	return (0);
+}
+
+/* The escalations a stop finds, copied out of the store's list. */
+struct escalation_list {
+	struct store_escalation	*v;
+	size_t			 n;
 };
 
 static int
-engine_escalation_id_cb(const struct store_escalation *r, void *arg)
+engine_escalation_list_cb(const struct store_escalation *r, void *arg)
 {
-	struct escalation_ids	*l = arg;
+	struct escalation_list	*l = arg;
+	struct store_escalation	*c;
 
 	l->v = xreallocarray(l->v, l->n + 1, sizeof(*l->v));
-	l->v[l->n++] = r->id;
+	c = &l->v[l->n++];
+	memset(c, 0, sizeof(*c));
+	c->id = r->id;
+	c->step = r->step;
+	c->repeats = r->repeats;
+	c->state = r->state;
 	return (0);
 }
 
@@ -40,26 +83,25 @@ int
 engine_escalations_stop(struct engine *e, const char *incident,
     int64_t obligation)
 {
-	struct escalation_ids	 l = { NULL, 0 };
-	int64_t			*ids;
-	size_t			 n, i;
+	struct escalation_list	 l = { NULL, 0 };
+	struct store_escalation	*v;
+	size_t			 i;
 	int			 rc;
 
 	if (obligation > 0)
 		rc = store_escalations_active_of_obligation(e->store,
-		    obligation, engine_escalation_id_cb, &l);
+		    obligation, engine_escalation_list_cb, &l);
 	else
 		rc = store_escalations_active_of_incident(e->store, incident,
-		    engine_escalation_id_cb, &l);
-	ids = l.v;
-	n = l.n;
-	for (i = 0; i < n && rc == 0; i++) {
-		rc = store_escalation_stop(e->store, ids[i]);
+		    engine_escalation_list_cb, &l);
+	for (i = 0, v = l.v; i < l.n && rc == 0; i++) {
+		rc = engine_escalation_set_state(e, v[i].id, v[i].state,
+		    ESCALATION_STOPPED, v[i].step, v[i].repeats);
 		if (rc == 0)
 			rc = engine_timers_cancel(e, TIMER_ESCALATION_STEP,
-			    ids[i]);
+			    v[i].id);
 	}
-	free(ids);
+	free(l.v);
 	return (rc);
 }
 
@@ -82,8 +124,8 @@ engine_escalation_run(struct engine *e, int64_t esc_id, const char *policy,
 	if ((pol = rules_policy_find(e->rules, policy)) == NULL) {
 		log_warnx("engine: escalation stops, its policy is gone "
 		    "escalation=%lld policy=%s", (long long)esc_id, policy);
-		return (store_escalation_update(e->store, esc_id, step,
-		    repeats, ESCALATION_STOPPED));
+		return (engine_escalation_set_state(e, esc_id,
+		    ESCALATION_ACTIVE, ESCALATION_STOPPED, step, repeats));
 	}
 	engine_scope_obligation(&s, inc, o);
 	s.policy = pol->name;
@@ -98,8 +140,8 @@ engine_escalation_run(struct engine *e, int64_t esc_id, const char *policy,
 			    (int64_t)(repeats + 1) * pol->repeat_every;
 			extra = json_pack("{s:i}", "repeat", repeats + 1);
 		} else {
-			rc = store_escalation_update(e->store, esc_id, step,
-			    repeats, ESCALATION_DONE);
+			rc = engine_escalation_set_state(e, esc_id,
+			    ESCALATION_ACTIVE, ESCALATION_DONE, step, repeats);
 			break;
 		}
 		if (at > now) {
@@ -107,8 +149,9 @@ engine_escalation_run(struct engine *e, int64_t esc_id, const char *policy,
 			rc = engine_timer_add(e, at, TIMER_ESCALATION_STEP,
 			    esc_id);
 			if (rc == 0)
-				rc = store_escalation_update(e->store, esc_id,
-				    step, repeats, ESCALATION_ACTIVE);
+				rc = engine_escalation_set_state(e, esc_id,
+				    ESCALATION_ACTIVE, ESCALATION_ACTIVE, step,
+				    repeats);
 			break;
 		}
 		s.step = (size_t)step < pol->nsteps ? step + 1 :
@@ -134,15 +177,19 @@ engine_escalation_run(struct engine *e, int64_t esc_id, const char *policy,
 	return (rc);
 }
 
-/* Take one step of escalation esc, or as many as are already due. */
+/*
+ * TIMER_ESCALATION_STEP: take one step of escalation esc_id, or as many
+ * as are already due.
+ */
 int
-engine_escalation_step(struct engine *e, int64_t esc_id)
+engine_escalation_fire(struct engine *e, int64_t esc_id, int64_t due)
 {
 	struct store_escalation	 r;
 	struct obligation	*o = NULL;
 	struct incident		*inc = NULL;
 	int			 rc;
 
+	(void)due;
 	if ((rc = store_escalation_get(e->store, esc_id, &r)) != 1 ||
 	    r.state != ESCALATION_ACTIVE)
 		goto out;

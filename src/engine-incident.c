@@ -59,7 +59,7 @@ engine_incident_load(struct engine *e, const char *key)
 	free(r.acked_by);
 	inc->grade = r.grade;
 	inc->worst_grade = r.worst_grade;
-	inc->closed = r.state == INCIDENT_CLOSED;
+	inc->state = r.state;
 	inc->opened_at = r.opened_at;
 	inc->occurred_at = r.occurred_at;
 	inc->acked_at = r.acked_at;
@@ -193,6 +193,7 @@ engine_incident_open(struct engine *e, struct record *ev, struct match_event *me
 	if (failed)
 		return (-1);
 	e->open_delta++;
+	e->stats.incidents[INCIDENT_OPEN]++;
 
 	extra = json_object();
 	if (json_array_size(procs) != 1)
@@ -224,6 +225,30 @@ engine_incident_open(struct engine *e, struct record *ev, struct match_event *me
 	if (inc->grade != GRADE_NONE &&
 	    engine_grade_notify(e, inc, inc->grade) != 0)
 		return (-1);
+	return (0);
+}
+
+/*
+ * The one place an incident's state changes (open -> closed): checked,
+ * written, counted, logged; the open count follows it at commit.
+ */
+static int
+engine_incident_set_state(struct engine *e, struct incident *inc,
+    enum incident_state to, int64_t now)
+{
+	if (inc->state != INCIDENT_OPEN || to != INCIDENT_CLOSED) {
+		log_warnx("engine: incident %s may not go from %s to %s",
+		    inc->key, incident_state_name(inc->state),
+		    incident_state_name(to));
+		return (-1);
+	}
+	if (store_incident_resolve(e->store, inc->key, now) != 0)
+		return (-1);
+	log_debug("engine: incident %s %s -> %s", inc->key,
+	    incident_state_name(inc->state), incident_state_name(to));
+	inc->state = to;
+	e->open_delta--;
+	e->stats.incidents[to]++;
 	return (0);
 }
 
@@ -263,7 +288,7 @@ engine_resolve(struct engine *e, struct incident *inc, const char *by)
 	int64_t			  now = clock_now();
 	int			  rc = 0, missed;
 
-	if (inc->closed)
+	if (inc->state == INCIDENT_CLOSED)
 		return (0);
 	v = engine_obligations_open(e, inc->key, NULL, &n);
 	for (i = 0; i < n && rc == 0; i++) {
@@ -278,10 +303,8 @@ engine_resolve(struct engine *e, struct incident *inc, const char *by)
 	}
 	engine_obligations_free(v, n);
 	if (rc != 0 || engine_escalations_stop(e, inc->key, 0) != 0 ||
-	    store_incident_resolve(e->store, inc->key, now) != 0)
+	    engine_incident_set_state(e, inc, INCIDENT_CLOSED, now) != 0)
 		return (-1);
-	inc->closed = 1;
-	e->open_delta--;
 	engine_scope_incident(&s, inc);
 	return (engine_emit(e, &s, "incident.resolved", NULL, NULL, NULL,
 	    json_pack("{s:s?}", "by", by)));
@@ -329,7 +352,7 @@ int
 engine_incident_apply(struct engine *e, struct incident *inc, struct record *ev,
     struct match_event *mev, int64_t seq)
 {
-	if (inc->closed)
+	if (inc->state == INCIDENT_CLOSED)
 		return (store_incident_touch(e->store, inc->key, clock_now()));
 	if (engine_regrade(e, inc, ev, mev) != 0)
 		return (-1);

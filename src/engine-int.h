@@ -50,8 +50,8 @@ struct incident {
 	char		*title;
 	json_t		*procedures;
 	int		 grade;
-	int		 worst_grade;
-	int		 closed;
+	int			 worst_grade;
+	enum incident_state	 state;
 	int64_t		 opened_at;
 	int64_t		 occurred_at;
 	int64_t		 acked_at;
@@ -131,14 +131,16 @@ int		 engine_obligations_set(struct engine *, struct incident *,
 		     const struct procedure *, int, int);
 int		 engine_obligations_regrade(struct engine *, struct incident *,
 		     int);
-int		 engine_obligation_close(struct engine *,
-		     const struct obligation *, enum obligation_status, int64_t,
+int		 engine_obligation_set_status(struct engine *,
+		     struct obligation *, enum obligation_status, int64_t,
 		     int64_t);
+int		 engine_obligation_close(struct engine *, struct obligation *,
+		     enum obligation_status, int64_t, int64_t);
 int		 engine_obligation_meet(struct engine *, struct incident *,
 		     struct record *, struct match_event *, int64_t);
-int		 engine_obligation_breach(struct engine *, struct obligation *,
+int		 engine_obligation_fire_due(struct engine *, int64_t, int64_t);
+int		 engine_obligation_fire_remind(struct engine *, int64_t,
 		     int64_t);
-int		 engine_obligation_remind(struct engine *, struct obligation *);
 
 /* engine-escalation.c */
 int		 engine_escalations_stop(struct engine *, const char *,
@@ -146,11 +148,11 @@ int		 engine_escalations_stop(struct engine *, const char *,
 int		 engine_escalation_run(struct engine *, int64_t, const char *,
 		     int64_t, int, int, const struct incident *,
 		     const struct obligation *);
-int		 engine_escalation_step(struct engine *, int64_t);
+int		 engine_escalation_fire(struct engine *, int64_t, int64_t);
 
 /* engine-recurring.c */
-int		 engine_recurring_close(struct engine *, struct obligation *);
-int		 engine_recurring_open(struct engine *, int64_t);
+int		 engine_recurring_fire_close(struct engine *, int64_t, int64_t);
+int		 engine_recurring_fire_open(struct engine *, int64_t, int64_t);
 
 /* engine-notify.c */
 int		 engine_notify(struct engine *, const struct scope *,

@@ -28,10 +28,6 @@
 #include "tocsin.h"
 #include "xmalloc.h"
 
-static const char *engine_grade_names[] = {
-	"未定级", "特别重大", "重大", "较大", "一般",
-};
-
 static const char *
 engine_procedure_title(struct engine *e, const char *name)
 {
@@ -142,7 +138,8 @@ engine_message_value(const char *name, void *arg)
 		return (inc != NULL && inc->category != NULL ? inc->category :
 		    "未填写");
 	if (strcmp(name, "grade") == 0)
-		return (engine_grade_names[inc != NULL ? inc->grade : 0]);
+		return (grade_name(inc != NULL ? inc->grade : GRADE_NONE,
+		    GRADE_FORM_CHINESE));
 	if (strcmp(name, "color") == 0)
 		return (colors[inc != NULL ? inc->grade : 0]);
 	if (strcmp(name, "procedure") == 0) {

@@ -5,15 +5,19 @@
  * for less time, reminded of before it falls due and breached when it
  * does (its escalation starts, or its owner is told).
  *
- * Obligation states: pending -> met | breached; breached -> late (met after
- * its due time) | missed (never met before the incident closed); pending ->
- * cancelled when the incident is resolved.
+ * Obligation states (enum obligation_status, tocsin.h) change only in
+ * engine_obligation_set_status(), which refuses a change its table does
+ * not allow: pending -> met | late | breached | missed | cancelled;
+ * breached -> late (met after its due time) | missed (never met before
+ * the incident or the report closed) | met (met within the millisecond
+ * it fell due, after the breach).
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "calendar.h"
 #include "clock.h"
+#include "log.h"
 #include "engine.h"
 #include "engine-int.h"
 #include "match.h"
@@ -266,12 +270,49 @@ engine_obligations_set(struct engine *e, struct incident *inc,
 	return (0);
 }
 
+#define OBL(s)	(1U << (s))
+static const unsigned engine_obligation_next[OBLIGATION__COUNT] = {
+	[OBLIGATION_PENDING] = OBL(OBLIGATION_MET) | OBL(OBLIGATION_LATE) |
+	    OBL(OBLIGATION_BREACHED) | OBL(OBLIGATION_MISSED) |
+	    OBL(OBLIGATION_CANCELLED),
+	[OBLIGATION_BREACHED] = OBL(OBLIGATION_LATE) | OBL(OBLIGATION_MISSED) |
+	    OBL(OBLIGATION_MET),
+};
+#undef OBL
+
+/*
+ * The one place an obligation's status changes: the transition is
+ * checked against the table above, written (met_at and met_event, 0 for
+ * none, with it), counted and logged.  A refused one is a bug in the
+ * engine: the transaction is given up rather than the ledger corrupted.
+ */
 int
-engine_obligation_close(struct engine *e, const struct obligation *o,
+engine_obligation_set_status(struct engine *e, struct obligation *o,
+    enum obligation_status to, int64_t met_at, int64_t met_event)
+{
+	if ((unsigned)o->status >= OBLIGATION__COUNT ||
+	    (engine_obligation_next[o->status] & (1U << to)) == 0) {
+		log_warnx("engine: obligation %lld may not go from %s to %s",
+		    (long long)o->id, obligation_status_name(o->status),
+		    obligation_status_name(to));
+		return (-1);
+	}
+	if (store_obligation_set_status(e->store, o->id, to, met_at,
+	    met_event) != 0)
+		return (-1);
+	log_debug("engine: obligation %lld %s -> %s", (long long)o->id,
+	    obligation_status_name(o->status), obligation_status_name(to));
+	o->status = to;
+	e->stats.obligations[to]++;
+	return (0);
+}
+
+/* Close o (met, late, missed, cancelled): its timers and escalation end. */
+int
+engine_obligation_close(struct engine *e, struct obligation *o,
     enum obligation_status status, int64_t met_at, int64_t met_event)
 {
-	if (store_obligation_set_status(e->store, o->id, status, met_at,
-	    met_event) != 0)
+	if (engine_obligation_set_status(e, o, status, met_at, met_event) != 0)
 		return (-1);
 	if (engine_timers_cancel(e, TIMER_OBLIGATION_DUE, o->id) != 0 ||
 	    engine_timers_cancel(e, TIMER_OBLIGATION_REMIND, o->id) != 0 ||
@@ -450,7 +491,7 @@ engine_obligations_regrade(struct engine *e, struct incident *inc, int from)
 	return (rc);
 }
 
-int
+static int
 engine_obligation_breach(struct engine *e, struct obligation *o, int64_t due)
 {
 	struct store_escalation	 esc;
@@ -467,8 +508,7 @@ engine_obligation_breach(struct engine *e, struct obligation *o, int64_t due)
 		return (0);
 	e->stats.breaches++;
 	engine_scope_obligation(&s, inc, o);
-	rc = store_obligation_set_status(e->store, o->id, OBLIGATION_BREACHED,
-	    0, 0);
+	rc = engine_obligation_set_status(e, o, OBLIGATION_BREACHED, 0, 0);
 	extra = engine_extra_time("due_at", o->due_at);
 	/* Due before the daemon started: it passed while we were down. */
 	if (due < e->recovered_at) {
@@ -501,7 +541,7 @@ engine_obligation_breach(struct engine *e, struct obligation *o, int64_t due)
 	return (rc);
 }
 
-int
+static int
 engine_obligation_remind(struct engine *e, struct obligation *o)
 {
 	struct incident	*inc;
@@ -519,5 +559,34 @@ engine_obligation_remind(struct engine *e, struct obligation *o)
 	if (rc == 0)
 		rc = engine_notify(e, &s, o->owner, "remind");
 	engine_incident_free(inc);
+	return (rc);
+}
+
+/* TIMER_OBLIGATION_DUE: obligation ref fell due at due. */
+int
+engine_obligation_fire_due(struct engine *e, int64_t ref, int64_t due)
+{
+	struct obligation	*o;
+	int			 rc;
+
+	if ((o = engine_obligation_load(e, ref)) == NULL)
+		return (0);
+	rc = engine_obligation_breach(e, o, due);
+	engine_obligation_free(o);
+	return (rc);
+}
+
+/* TIMER_OBLIGATION_REMIND: obligation ref falls due soon. */
+int
+engine_obligation_fire_remind(struct engine *e, int64_t ref, int64_t due)
+{
+	struct obligation	*o;
+	int			 rc;
+
+	(void)due;
+	if ((o = engine_obligation_load(e, ref)) == NULL)
+		return (0);
+	rc = engine_obligation_remind(e, o);
+	engine_obligation_free(o);
 	return (rc);
 }

@@ -18,19 +18,31 @@
 #include "sandbox.h"
 #include "store.h"
 
-/* Closing time of a recurring report: unmet is missed (漏报). */
+/*
+ * TIMER_OBLIGATION_CLOSE: closing time of the recurring report's
+ * obligation ref: unmet is missed (漏报).
+ */
 int
-engine_recurring_close(struct engine *e, struct obligation *o)
+engine_recurring_fire_close(struct engine *e, int64_t ref, int64_t due)
 {
-	struct scope	s;
+	struct obligation	*o;
+	struct scope		 s;
+	int			 rc;
 
-	if (!obligation_status_open(o->status))
+	(void)due;
+	if ((o = engine_obligation_load(e, ref)) == NULL)
 		return (0);
+	if (!obligation_status_open(o->status)) {
+		engine_obligation_free(o);
+		return (0);
+	}
 	engine_scope_obligation(&s, NULL, o);
-	if (engine_obligation_close(e, o, OBLIGATION_MISSED, 0, 0) != 0)
-		return (-1);
-	return (engine_emit(e, &s, "obligation.missed", NULL, NULL, NULL,
-	    json_pack("{s:s}", "reason", "closed")));
+	rc = engine_obligation_close(e, o, OBLIGATION_MISSED, 0, 0);
+	if (rc == 0)
+		rc = engine_emit(e, &s, "obligation.missed", NULL, NULL, NULL,
+		    json_pack("{s:s}", "reason", "closed"));
+	engine_obligation_free(o);
+	return (rc);
 }
 
 /*
@@ -181,14 +193,16 @@ engine_recurring_instances(struct engine *e, const struct recurring *rc,
 	return (rc_);
 }
 
+/* TIMER_RECURRING_OPEN: the next period of recurring report id opens. */
 int
-engine_recurring_open(struct engine *e, int64_t id)
+engine_recurring_fire_open(struct engine *e, int64_t id, int64_t due)
 {
 	const struct recurring	*rc;
 	struct store_recurring	 r;
 	int64_t			 day, next;
 	int			 rc_;
 
+	(void)due;
 	if ((rc_ = store_recurring_get(e->store, id, &r)) != 1) {
 		store_recurring_clear(&r);
 		return (rc_);

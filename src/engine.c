@@ -33,16 +33,66 @@
 #include "tocsin.h"
 #include "xmalloc.h"
 
+/*
+ * The kinds of timer, one line each: the number stored (never renumber),
+ * the name the status API shows, what the ref is the id of (the store
+ * removes a pruned incident's timers by it) and what firing one does.  A
+ * new kind is a line here, its number in engine.h and its fire function.
+ */
+static const struct engine_timer_kind {
+	struct engine_timer_info	 info;
+	int				(*fire)(struct engine *, int64_t,
+					    int64_t);
+} engine_timer_kinds[] = {
+	{ { TIMER_OBLIGATION_DUE, "obligation.due",
+	    STORE_TIMER_OF_OBLIGATION }, engine_obligation_fire_due },
+	{ { TIMER_OBLIGATION_REMIND, "obligation.remind",
+	    STORE_TIMER_OF_OBLIGATION }, engine_obligation_fire_remind },
+	{ { TIMER_OBLIGATION_CLOSE, "obligation.close",
+	    STORE_TIMER_OF_OBLIGATION }, engine_recurring_fire_close },
+	{ { TIMER_ESCALATION_STEP, "escalation.step",
+	    STORE_TIMER_OF_ESCALATION }, engine_escalation_fire },
+	{ { TIMER_RECURRING_OPEN, "recurring.open",
+	    STORE_TIMER_OF_RECURRING }, engine_recurring_fire_open },
+};
+
+static const struct engine_timer_kind *
+engine_timer_kind_find(int kind)
+{
+	size_t	i;
+
+	for (i = 0; i < nitems(engine_timer_kinds); i++) {
+		if ((int)engine_timer_kinds[i].info.kind == kind)
+			return (&engine_timer_kinds[i]);
+	}
+	return (NULL);
+}
+
+/* What a stored timer kind is (GET /v1/status), or NULL for none. */
+const struct engine_timer_info *
+engine_timer_info(int kind)
+{
+	const struct engine_timer_kind	*k = engine_timer_kind_find(kind);
+
+	return (k != NULL ? &k->info : NULL);
+}
+
 struct engine *
 engine_new(struct store *store, struct rules *rules)
 {
-	struct engine	*e;
+	const struct engine_timer_info	*k;
+	struct engine			*e;
+	size_t				 i;
 
 	e = xcalloc(1, sizeof(*e));
 	e->store = store;
 	e->rules = rules;
 	e->timers = timer_heap_new();
 	e->open = -1;
+	for (i = 0; store != NULL && i < nitems(engine_timer_kinds); i++) {
+		k = &engine_timer_kinds[i].info;
+		store_timer_kind(store, (int)k->kind, k->owner);
+	}
 	return (e);
 }
 
@@ -430,7 +480,7 @@ engine_submit(struct engine *e, struct record *ev, const struct names *units,
 		if (rc == 0)
 			rc = engine_obligation_meet(e, inc, ev, mev, res->seq);
 	} else {
-		res->closed = inc->closed;
+		res->closed = inc->state == INCIDENT_CLOSED;
 		rc = engine_incident_apply(e, inc, ev, mev, res->seq);
 	}
 	metrics_observe(METRICS_RULES, match_event_usec(mev));
@@ -439,58 +489,30 @@ engine_submit(struct engine *e, struct record *ev, const struct names *units,
 	return (rc == 0 ? 0 : -1);
 }
 
+/*
+ * Fire timer id, if it is still there: timer ids are never reused
+ * (schema version 7), so a heap entry whose row is gone was cancelled or
+ * has fired, and a row found is the timer the entry was made for.
+ */
 static int
-engine_fire(struct engine *e, int64_t id, int64_t due)
+engine_fire(struct engine *e, int64_t id)
 {
-	struct store_timer	 t;
-	struct obligation	*o;
-	int64_t			 at, ref;
-	int			 kind, rc = 0;
+	const struct engine_timer_kind	*k;
+	struct store_timer		 t;
+	int				 rc;
 
 	engine_decision_begin(e);
 	if ((rc = store_timer_get(e->store, id, &t)) != 1)
-		return (rc);		/* 0: cancelled, a stale heap entry */
-	at = t.at;
-	kind = t.kind;
-	ref = t.ref;
-	rc = 0;
-	/*
-	 * SQLite hands a deleted timer's id to the next one, so a stale heap
-	 * entry may find a newer timer under its id: that one fires at its
-	 * own time, from its own entry.
-	 */
-	if (at != due)
-		return (0);
+		return (rc);
 	if (store_timer_delete(e->store, id) != 0)
 		return (-1);
 	e->stats.timers_fired++;
-	switch (kind) {
-	case TIMER_OBLIGATION_DUE:
-	case TIMER_OBLIGATION_REMIND:
-		if ((o = engine_obligation_load(e, ref)) == NULL)
-			break;
-		rc = kind == TIMER_OBLIGATION_DUE ? engine_obligation_breach(e, o, at) :
-		    engine_obligation_remind(e, o);
-		engine_obligation_free(o);
-		break;
-	case TIMER_OBLIGATION_CLOSE:
-		if ((o = engine_obligation_load(e, ref)) == NULL)
-			break;
-		rc = engine_recurring_close(e, o);
-		engine_obligation_free(o);
-		break;
-	case TIMER_ESCALATION_STEP:
-		rc = engine_escalation_step(e, ref);
-		break;
-	case TIMER_RECURRING_OPEN:
-		rc = engine_recurring_open(e, ref);
-		break;
-	default:
+	if ((k = engine_timer_kind_find(t.kind)) == NULL) {
 		log_warnx("engine: timer of unknown kind timer=%lld kind=%d",
-		    (long long)id, kind);
-		break;
+		    (long long)id, t.kind);
+		return (0);
 	}
-	return (rc);
+	return (k->fire(e, t.ref, t.at));
 }
 
 /*
@@ -506,7 +528,7 @@ engine_fire_due(struct engine *e, int64_t now, int max)
 	while (fired < max && timer_heap_peek(e->timers, &at, &id) &&
 	    at <= now) {
 		timer_heap_pop(e->timers);
-		if (engine_fire(e, id, at) != 0)
+		if (engine_fire(e, id) != 0)
 			return (-1);
 		fired++;
 	}

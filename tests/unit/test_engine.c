@@ -965,6 +965,53 @@ test_timer_id_reuse(void **state)
 	assert_int_equal(count("\"obligation.breached\"", NULL), 1);
 }
 
+/*
+ * Each state machine has one setter, which counts what it enters: a
+ * breach, the escalation's steps to done, then the incident resolved
+ * with its obligation missed.  The timer kinds come from one table, and
+ * the store knows them once there is an engine: the incident's timers go
+ * with a prune.
+ */
+static void
+test_state_setters_and_timer_kinds(void **state)
+{
+	struct fixture			*f = *state;
+	const struct engine_stats	*st = engine_stats(f->engine);
+	const struct engine_timer_info	*k;
+	uint64_t			 rows[STORE_PRUNE__COUNT];
+
+	assert_int_equal(submit(f, report, NULL), 0);
+	assert_int_equal(st->incidents[INCIDENT_OPEN], 1);
+	run_until(f, T0 + 10 * MSEC_PER_HOUR);
+	assert_int_equal(st->obligations[OBLIGATION_BREACHED], 1);
+	assert_int_equal(st->escalations[ESCALATION_ACTIVE], 2);
+	assert_int_equal(st->escalations[ESCALATION_DONE], 1);
+	assert_int_equal(submit(f, "{\"type\":\"resolve\",\"incident\":"
+	    "\"inc-1\",\"unit\":\"h-a\"}", NULL), 0);
+	assert_int_equal(st->obligations[OBLIGATION_MISSED], 1);
+	assert_int_equal(st->obligations[OBLIGATION_CANCELLED], 0);
+	assert_int_equal(st->escalations[ESCALATION_STOPPED], 0);
+	assert_int_equal(st->incidents[INCIDENT_CLOSED], 1);
+
+	k = engine_timer_info(TIMER_ESCALATION_STEP);
+	assert_non_null(k);
+	assert_string_equal(k->name, "escalation.step");
+	assert_int_equal(k->owner, STORE_TIMER_OF_ESCALATION);
+	k = engine_timer_info(TIMER_RECURRING_OPEN);
+	assert_string_equal(k->name, "recurring.open");
+	assert_int_equal(k->owner, STORE_TIMER_OF_RECURRING);
+	assert_null(engine_timer_info(0));
+	assert_null(engine_timer_info(99));
+
+	memset(rows, 0, sizeof(rows));
+	assert_int_equal(store_begin(f->store), 0);
+	store_set_pruning(f->store, 1);
+	assert_int_equal(store_prune_incident(f->store, "inc-1", 0,
+	    clock_now(), rows), 0);
+	store_set_pruning(f->store, 0);
+	assert_int_equal(store_commit(f->store), 0);
+}
+
 int
 main(void)
 {
@@ -992,6 +1039,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_special_period, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_state_setters_and_timer_kinds, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_timer_id_reuse, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_clock_jumps, setup,
