@@ -128,7 +128,7 @@ engine_escalation_run(struct engine *e, int64_t esc_id, const char *policy,
 		    ESCALATION_ACTIVE, ESCALATION_STOPPED, step, repeats));
 	}
 	engine_scope_obligation(&s, inc, o);
-	s.policy = pol->name;
+	s.c.policy = pol->name;
 
 	for (;;) {
 		if ((size_t)step < pol->nsteps) {
@@ -154,13 +154,12 @@ engine_escalation_run(struct engine *e, int64_t esc_id, const char *policy,
 				    repeats);
 			break;
 		}
-		s.step = (size_t)step < pol->nsteps ? step + 1 :
+		s.c.step = (size_t)step < pol->nsteps ? step + 1 :
 		    (int)pol->nsteps;
-		rc = engine_emit(e, &s, "escalation.step", NULL, NULL, NULL,
-		    extra);
+		rc = engine_emit(e, &s, "escalation.step", extra);
 		if (rc == 0)
 			rc = engine_notify_all(e, &s,
-			    &pol->steps[s.step - 1].notify, "escalation");
+			    &pol->steps[s.c.step - 1].notify, "escalation");
 		if (rc != 0)
 			break;
 		if ((size_t)step < pol->nsteps)

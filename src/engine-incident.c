@@ -85,7 +85,7 @@ engine_unmatched(struct engine *e, const struct scope *s,
 		json_object_set_new(extra, "category", json_string(category));
 	if (ev->id != NULL)
 		json_object_set_new(extra, "event", json_string(ev->id));
-	if (engine_emit(e, s, "event.unmatched", NULL, NULL, NULL, extra) != 0)
+	if (engine_emit(e, s, "event.unmatched", extra) != 0)
 		return (-1);
 	return (engine_notify_unmatched(e, s, category));
 }
@@ -129,7 +129,7 @@ engine_grade_notify(struct engine *e, struct incident *inc, int grade)
 		if (p == NULL || p->grades[grade].n == 0)
 			continue;
 		engine_scope_incident(&s, inc);
-		s.procedure = p->name;
+		s.c.procedure = p->name;
 		if (engine_notify_all(e, &s, &p->grades[grade], "graded") != 0)
 			return (-1);
 	}
@@ -198,9 +198,9 @@ engine_incident_open(struct engine *e, struct record *ev, struct match_event *me
 	extra = json_object();
 	if (json_array_size(procs) != 1)
 		json_object_set(extra, "procedures", procs);
-	s.procedure = json_array_size(procs) == 1 ?
+	s.c.procedure = json_array_size(procs) == 1 ?
 	    json_string_value(json_array_get(procs, 0)) : NULL;
-	if (engine_emit(e, &s, "incident.opened", NULL, NULL, NULL, extra) != 0)
+	if (engine_emit(e, &s, "incident.opened", extra) != 0)
 		return (-1);
 	if (json_array_size(procs) == 0 && engine_unmatched(e, &s, ev) != 0)
 		return (-1);
@@ -208,7 +208,7 @@ engine_incident_open(struct engine *e, struct record *ev, struct match_event *me
 	json_array_foreach(procs, i, extra) {
 		p = rules_procedure_find(e->rules, json_string_value(extra));
 		engine_scope_incident(&s, inc);
-		s.procedure = p->name;
+		s.c.procedure = p->name;
 		if (engine_notify_all(e, &s, &p->on_open, "opened") != 0)
 			return (-1);
 		for (j = 0; j < p->period_tags.n; j++) {
@@ -267,15 +267,15 @@ engine_acknowledge(struct engine *e, struct incident *inc, const char *by)
 	if (inc->acked_at != 0) {
 		if (store_incident_touch(e->store, inc->key, now) != 0)
 			return (-1);
-		return (engine_emit(e, &s, "incident.acknowledged", NULL, NULL,
-		    NULL, json_pack("{s:s?, s:b}", "by", by, "again", 1)));
+		return (engine_emit(e, &s, "incident.acknowledged",
+		    json_pack("{s:s?, s:b}", "by", by, "again", 1)));
 	}
 	if (store_incident_ack(e->store, inc->key, by, now) != 0)
 		return (-1);
 	inc->acked_at = now;
 	if (engine_escalations_stop(e, inc->key, 0) != 0)
 		return (-1);
-	return (engine_emit(e, &s, "incident.acknowledged", NULL, NULL, NULL,
+	return (engine_emit(e, &s, "incident.acknowledged",
 	    json_pack("{s:s?}", "by", by)));
 }
 
@@ -298,7 +298,7 @@ engine_resolve(struct engine *e, struct incident *inc, const char *by)
 		engine_scope_obligation(&s, inc, v[i]);
 		if (rc == 0)
 			rc = engine_emit(e, &s, missed ? "obligation.missed" :
-			    "obligation.cancelled", NULL, NULL, NULL,
+			    "obligation.cancelled",
 			    json_pack("{s:s}", "reason", "resolved"));
 	}
 	engine_obligations_free(v, n);
@@ -306,7 +306,7 @@ engine_resolve(struct engine *e, struct incident *inc, const char *by)
 	    engine_incident_set_state(e, inc, INCIDENT_CLOSED, now) != 0)
 		return (-1);
 	engine_scope_incident(&s, inc);
-	return (engine_emit(e, &s, "incident.resolved", NULL, NULL, NULL,
+	return (engine_emit(e, &s, "incident.resolved",
 	    json_pack("{s:s?}", "by", by)));
 }
 
@@ -338,7 +338,7 @@ engine_regrade(struct engine *e, struct incident *inc, struct record *ev,
 	if (store_incident_set_grade(e->store, inc->key, inc->grade,
 	    inc->worst_grade, clock_now()) != 0)
 		return (-1);
-	if (engine_emit(e, &s, "incident.graded", NULL, NULL, NULL,
+	if (engine_emit(e, &s, "incident.graded",
 	    json_pack("{s:i}", "from", old)) != 0)
 		return (-1);
 	if (!raised)

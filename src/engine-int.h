@@ -15,6 +15,7 @@
 #include "engine.h"
 #include "rules.h"
 #include "store.h"
+#include "timeline.h"
 
 struct engine {
 	struct store		*store;
@@ -72,18 +73,18 @@ struct obligation {
 	int64_t		 due_at;
 };
 
-/* What an action concerns; filled as far as it is known. */
+/*
+ * What a decision is about, filled as far as it is known: the concern its
+ * actions and notifications carry (timeline.h), and what the engine
+ * needs besides to store them and to fill a message's template.
+ */
 struct scope {
+	struct concern		 c;		/* grade: engine_concern() */
 	const struct incident	*inc;
-	const char		*recurring;
-	const char		*unit;
-	const char		*procedure;
-	const char		*obligation;
 	const char		*obligation_title;
 	int64_t			 obligation_id;
 	int64_t			 due_at;
-	const char		*policy;
-	int			 step;
+	int			 repeat;	/* a policy's repeat, 0: none */
 	const char		*period;	/* the special period, if any */
 	const json_t		*undelivered;	/* the dead message's body */
 	const char		*undelivered_detail;
@@ -104,9 +105,9 @@ void		 engine_decision_begin(struct engine *);
 void		 engine_scope_incident(struct scope *, const struct incident *);
 void		 engine_scope_obligation(struct scope *,
 		     const struct incident *, const struct obligation *);
+void		 engine_concern(const struct scope *, struct concern *);
 int		 engine_emit(struct engine *, const struct scope *,
-		     const char *, const char *, const char *, const char *,
-		     json_t *);
+		     const char *, json_t *);
 json_t		*engine_extra_time(const char *, int64_t);
 const char	*engine_period_active(struct engine *, const char *, int64_t);
 

@@ -57,24 +57,24 @@ engine_template(struct engine *e, const struct scope *s,
 	const struct messages		*m;
 	size_t				 i;
 
-	if (s->policy != NULL && s->step > 0 && reason == MESSAGE_ESCALATION &&
-	    (pol = rules_policy_find(e->rules, s->policy)) != NULL &&
-	    (size_t)s->step <= pol->nsteps &&
-	    pol->steps[s->step - 1].message != NULL)
-		return (pol->steps[s->step - 1].message);
-	if (s->procedure != NULL)
-		p = rules_procedure_find(e->rules, s->procedure);
-	for (i = 0; p != NULL && s->obligation != NULL &&
+	if (s->c.policy != NULL && s->c.step > 0 && reason == MESSAGE_ESCALATION &&
+	    (pol = rules_policy_find(e->rules, s->c.policy)) != NULL &&
+	    (size_t)s->c.step <= pol->nsteps &&
+	    pol->steps[s->c.step - 1].message != NULL)
+		return (pol->steps[s->c.step - 1].message);
+	if (s->c.procedure != NULL)
+		p = rules_procedure_find(e->rules, s->c.procedure);
+	for (i = 0; p != NULL && s->c.obligation != NULL &&
 	    i < p->nobligations; i++) {
 		m = &p->obligations[i].messages;
-		if (strcmp(p->obligations[i].id, s->obligation) == 0 &&
+		if (strcmp(p->obligations[i].id, s->c.obligation) == 0 &&
 		    m->v[reason] != NULL)
 			return (m->v[reason]);
 	}
 	if (p != NULL && p->messages.v[reason] != NULL)
 		return (p->messages.v[reason]);
-	if (s->recurring != NULL &&
-	    (rc = rules_recurring_find(e->rules, s->recurring)) != NULL &&
+	if (s->c.recurring != NULL &&
+	    (rc = rules_recurring_find(e->rules, s->c.recurring)) != NULL &&
 	    rc->messages.v[reason] != NULL)
 		return (rc->messages.v[reason]);
 	m = &rules_site(e->rules)->messages;
@@ -125,15 +125,15 @@ engine_message_value(const char *name, void *arg)
 			return (s->title);
 		if (inc != NULL)
 			return (inc->title != NULL ? inc->title : inc->key);
-		if (s->recurring != NULL && (rc = rules_recurring_find(
-		    c->e->rules, s->recurring)) != NULL && rc->title != NULL)
+		if (s->c.recurring != NULL && (rc = rules_recurring_find(
+		    c->e->rules, s->c.recurring)) != NULL && rc->title != NULL)
 			return (rc->title);
-		return (s->recurring);
+		return (s->c.recurring);
 	}
 	if (strcmp(name, "incident") == 0)
 		return (inc != NULL ? inc->key : NULL);
 	if (strcmp(name, "unit") == 0)
-		return (s->unit);
+		return (s->c.unit);
 	if (strcmp(name, "category") == 0)
 		return (inc != NULL && inc->category != NULL ? inc->category :
 		    "未填写");
@@ -143,12 +143,12 @@ engine_message_value(const char *name, void *arg)
 	if (strcmp(name, "color") == 0)
 		return (colors[inc != NULL ? inc->grade : 0]);
 	if (strcmp(name, "procedure") == 0) {
-		name = engine_procedure_title(c->e, s->procedure);
+		name = engine_procedure_title(c->e, s->c.procedure);
 		return (name != NULL ? name : "未匹配预案");
 	}
 	if (strcmp(name, "obligation") == 0)
 		return (s->obligation_title != NULL ? s->obligation_title :
-		    s->obligation);
+		    s->c.obligation);
 	if (strcmp(name, "due") == 0 && s->due_at != 0) {
 		/* "2026-03-02T11:00:00+08:00" -> "2026-03-02 11:00" */
 		calendar_format(s->due_at, t, sizeof(t));
@@ -160,8 +160,8 @@ engine_message_value(const char *name, void *arg)
 		    sizeof(c->buf));
 		return (c->buf);
 	}
-	if (strcmp(name, "step") == 0 && s->step > 0) {
-		snprintf(c->buf, sizeof(c->buf), "%d", s->step);
+	if (strcmp(name, "step") == 0 && s->c.step > 0) {
+		snprintf(c->buf, sizeof(c->buf), "%d", s->c.step);
 		return (c->buf);
 	}
 	if (strcmp(name, "period") == 0)
@@ -334,6 +334,20 @@ engine_tell_once(struct engine *e, const char *recipient, const char *channel)
 	return (fresh);
 }
 
+/* An action that says who was told (or failed to be), on which channel. */
+static int
+engine_emit_told(struct engine *e, const struct scope *s, const char *kind,
+    const char *role, const char *recipient, const char *channel,
+    json_t *extra)
+{
+	struct scope	told = *s;
+
+	told.c.role = role;
+	told.c.recipient = recipient;
+	told.c.channel = channel;
+	return (engine_emit(e, &told, kind, extra));
+}
+
 static void
 engine_notify_one(const struct recipient *r, void *arg)
 {
@@ -359,19 +373,12 @@ engine_notify_one(const struct recipient *r, void *arg)
 	note.key = key;
 	note.reason = n->reason;
 	note.at = at;
-	note.incident = s->inc != NULL ? s->inc->key : NULL;
-	note.recurring = s->recurring;
-	note.unit = s->unit;
-	note.grade = s->inc != NULL ? s->inc->grade : 0;
-	note.procedure = s->procedure;
-	note.obligation = s->obligation;
-	note.policy = s->policy;
-	note.step = s->step;
-	note.role = n->role;
-	note.recipient = r->id;
-	note.recipient_name = r->name;
-	note.phone = r->phone;
-	note.channel = r->channel;
+	engine_concern(s, &note.c);
+	note.c.role = n->role;
+	note.c.recipient = r->id;
+	note.c.recipient_name = r->name;
+	note.c.phone = r->phone;
+	note.c.channel = r->channel;
 	note.title = s->inc != NULL ? s->inc->title : NULL;
 	note.text = text;
 	note.ack_url = link;
@@ -385,7 +392,7 @@ engine_notify_one(const struct recipient *r, void *arg)
 	    rules_site(e->rules)->notify_deadline) != 0)
 		n->failed = 1;
 	free(body);
-	if (!n->failed && engine_emit(e, s, "notify", n->role, r->id,
+	if (!n->failed && engine_emit_told(e, s, "notify", n->role, r->id,
 	    r->channel, json_pack("{s:s}", "reason", n->reason)) != 0)
 		n->failed = 1;
 }
@@ -475,8 +482,8 @@ engine_notify_reject(struct engine *e, const struct scope *s, const char *proced
 	e->stats.rejected++;
 	log_warnx("engine: rule failed procedure=%s incident=%s reason=%s",
 	    procedure, ev->incident != NULL ? ev->incident : "-", cause);
-	r.procedure = procedure;
-	if (engine_emit(e, &r, "event.rejected", NULL, NULL, NULL,
+	r.c.procedure = procedure;
+	if (engine_emit(e, &r, "event.rejected",
 	    json_pack("{s:s, s:s?}", "reason", cause, "event", ev->id)) != 0)
 		return (-1);
 	return (engine_notify(e, &r, "office", "rejected"));
@@ -523,18 +530,19 @@ engine_undelivered(struct engine *e, const struct engine_undelivered *u)
 	memset(&s, 0, sizeof(s));
 	if (incident != NULL && (inc = engine_incident_load(e, incident)) != NULL)
 		engine_scope_incident(&s, inc);
-	s.unit = json_string_value(json_object_get(body, "unit"));
-	s.recurring = json_string_value(json_object_get(body, "recurring"));
-	s.procedure = json_string_value(json_object_get(body, "procedure"));
-	s.obligation = json_string_value(json_object_get(body, "obligation"));
+	s.c.unit = json_string_value(json_object_get(body, "unit"));
+	s.c.recurring = json_string_value(json_object_get(body, "recurring"));
+	s.c.procedure = json_string_value(json_object_get(body, "procedure"));
+	s.c.obligation = json_string_value(json_object_get(body, "obligation"));
 	s.obligation_id = u->obligation;
 	s.undelivered = body;
 	s.undelivered_detail = u->detail;
 	role = json_string_value(json_object_get(body, "role"));
 	recipient = json_string_value(json_object_get(body, "recipient"));
 	reason = engine_json_text(body, "reason");
-	rc = engine_emit(e, &s, u->fallback != NULL ? "notification.fallback" :
-	    "notification.dead", role, recipient, u->channel, json_pack(
+	rc = engine_emit_told(e, &s, u->fallback != NULL ?
+	    "notification.fallback" : "notification.dead", role, recipient,
+	    u->channel, json_pack(
 	    "{s:s, s:s?, s:s?}", "key", engine_json_text(body, "key"),
 	    "error", u->detail, "fallback", u->fallback));
 	if (rc == 0 && u->fallback != NULL) {
@@ -554,9 +562,9 @@ engine_undelivered(struct engine *e, const struct engine_undelivered *u)
 		    text, u->deadline);
 		free(text);
 		if (rc == 0)
-			rc = engine_emit(e, &s, "notify", role, recipient,
-			    u->fallback, json_pack("{s:s}", "reason",
-			    "fallback"));
+			rc = engine_emit_told(e, &s, "notify", role,
+			    recipient, u->fallback, json_pack("{s:s}",
+			    "reason", "fallback"));
 	} else if (rc == 0 && strcmp(reason, "undelivered") != 0)
 		rc = engine_notify(e, &s, rules_site(e->rules)->
 		    undelivered_notify, "undelivered");

@@ -225,15 +225,15 @@ engine_set_obligation(struct engine *e, struct incident *inc,
 	if (store_obligation_add(e->store, &r, &id) != 0)
 		return (-1);
 	engine_scope_incident(&s, inc);
-	s.procedure = p->name;
-	s.obligation = d->id;
+	s.c.procedure = p->name;
+	s.c.obligation = d->id;
 	s.obligation_id = id;
 	extra = engine_extra_time("due_at", due);
 	if (period != NULL)
 		json_object_set_new(extra, "period", json_string(period));
 	if (grade != GRADE_NONE)
 		json_object_set_new(extra, "due_grade", json_integer(grade));
-	if (engine_emit(e, &s, "obligation.set", NULL, NULL, NULL, extra) != 0)
+	if (engine_emit(e, &s, "obligation.set", extra) != 0)
 		return (-1);
 	return (engine_obligation_timers(e, d, id, due));
 }
@@ -367,7 +367,7 @@ engine_unmatched_event(struct engine *e, const struct record *ev)
 	if ((known = store_unit_owes_recurring(e->store, ev->unit)) < 0)
 		return (-1);
 	memset(&s, 0, sizeof(s));
-	s.unit = ev->unit;
+	s.c.unit = ev->unit;
 	s.title = json_string_value(json_object_get(ev->json, "title"));
 	if (s.title == NULL)
 		s.title = ev->type;
@@ -376,7 +376,7 @@ engine_unmatched_event(struct engine *e, const struct record *ev)
 	    "type", ev->type);
 	if (ev->id != NULL)
 		json_object_set_new(extra, "event", json_string(ev->id));
-	if (engine_emit(e, &s, "event.unmatched", NULL, NULL, NULL, extra) != 0)
+	if (engine_emit(e, &s, "event.unmatched", extra) != 0)
 		return (-1);
 	return (known ? 0 : engine_notify_unmatched(e, &s, NULL));
 }
@@ -423,7 +423,7 @@ engine_obligation_meet(struct engine *e, struct incident *inc, struct record *ev
 			    json_integer((now - v[i]->due_at) / MSEC_PER_SEC));
 		if (rc == 0)
 			rc = engine_emit(e, &s, late ? "obligation.late" :
-			    "obligation.met", NULL, NULL, NULL, extra);
+			    "obligation.met", extra);
 		else
 			json_decref(extra);
 	}
@@ -461,7 +461,7 @@ engine_tighten(struct engine *e, struct incident *inc, struct obligation *o)
 	extra = engine_extra_time("due_at", due);
 	json_object_set_new(extra, "was_due_at", json_string(was));
 	json_object_set_new(extra, "due_grade", json_integer(grade));
-	return (engine_emit(e, &s, "obligation.tightened", NULL, NULL, NULL,
+	return (engine_emit(e, &s, "obligation.tightened",
 	    extra));
 }
 
@@ -517,8 +517,8 @@ engine_obligation_breach(struct engine *e, struct obligation *o, int64_t due)
 		    json_integer((now - due) / MSEC_PER_SEC));
 	}
 	if (rc == 0)
-		rc = engine_emit(e, &s, "obligation.breached", NULL, NULL,
-		    NULL, extra);
+		rc = engine_emit(e, &s, "obligation.breached",
+		    extra);
 	else
 		json_decref(extra);
 	if (rc == 0 && o->on_breach != NULL) {
@@ -554,7 +554,7 @@ engine_obligation_remind(struct engine *e, struct obligation *o)
 	    (inc = engine_incident_load(e, o->incident)) == NULL)
 		return (0);
 	engine_scope_obligation(&s, inc, o);
-	rc = engine_emit(e, &s, "obligation.reminded", NULL, NULL, NULL,
+	rc = engine_emit(e, &s, "obligation.reminded",
 	    engine_extra_time("due_at", o->due_at));
 	if (rc == 0)
 		rc = engine_notify(e, &s, o->owner, "remind");

@@ -39,7 +39,7 @@ engine_recurring_fire_close(struct engine *e, int64_t ref, int64_t due)
 	engine_scope_obligation(&s, NULL, o);
 	rc = engine_obligation_close(e, o, OBLIGATION_MISSED, 0, 0);
 	if (rc == 0)
-		rc = engine_emit(e, &s, "obligation.missed", NULL, NULL, NULL,
+		rc = engine_emit(e, &s, "obligation.missed",
 		    json_pack("{s:s}", "reason", "closed"));
 	engine_obligation_free(o);
 	return (rc);
@@ -117,8 +117,8 @@ engine_recurring_fallback(struct engine *e, const struct recurring *rc,
 	*from = prev.from;
 	e->stats.rejected++;
 	memset(&s, 0, sizeof(s));
-	s.recurring = rc->name;
-	s.obligation = rc->name;
+	s.c.recurring = rc->name;
+	s.c.obligation = rc->name;
 	extra = json_pack("{s:s}", "reason", cause != NULL ? cause :
 	    "the units function failed");
 	if (*from != 0) {
@@ -132,7 +132,7 @@ engine_recurring_fallback(struct engine *e, const struct recurring *rc,
 		json_object_set_new(extra, "units", list);
 	} else
 		json_object_set_new(extra, "fallback", json_string("none"));
-	if (engine_emit(e, &s, "event.rejected", NULL, NULL, NULL, extra) != 0)
+	if (engine_emit(e, &s, "event.rejected", extra) != 0)
 		return (-1);
 	return (engine_notify(e, &s, "office", "rejected"));
 }
@@ -171,9 +171,9 @@ engine_recurring_instances(struct engine *e, const struct recurring *rc,
 		if ((rc_ = store_obligation_add(e->store, &row, &id)) != 0)
 			break;
 		memset(&s, 0, sizeof(s));
-		s.recurring = rc->name;
-		s.unit = units.v[i];
-		s.obligation = rc->name;
+		s.c.recurring = rc->name;
+		s.c.unit = units.v[i];
+		s.c.obligation = rc->name;
 		s.obligation_id = id;
 		extra = engine_extra_time("due_at", due);
 		if (from != 0) {	/* owed as in that period: say so */
@@ -181,8 +181,7 @@ engine_recurring_instances(struct engine *e, const struct recurring *rc,
 			json_object_set_new(extra, "units_from",
 			    json_string(at));
 		}
-		rc_ = engine_emit(e, &s, "obligation.set", NULL, NULL, NULL,
-		    extra);
+		rc_ = engine_emit(e, &s, "obligation.set", extra);
 		if (rc_ == 0)
 			rc_ = engine_timer_add(e, due, TIMER_OBLIGATION_DUE, id);
 		if (rc_ == 0)

@@ -295,7 +295,8 @@ engine_scope_incident(struct scope *s, const struct incident *inc)
 {
 	memset(s, 0, sizeof(*s));
 	s->inc = inc;
-	s->unit = inc->unit;
+	s->c.incident = inc->key;
+	s->c.unit = inc->unit;
 }
 
 /* An obligation of an incident, or (inc NULL) a unit's recurring report. */
@@ -307,20 +308,28 @@ engine_scope_obligation(struct scope *s, const struct incident *inc,
 		engine_scope_incident(s, inc);
 	else {
 		memset(s, 0, sizeof(*s));
-		s->unit = o->unit;
-		s->recurring = o->recurring;
+		s->c.unit = o->unit;
+		s->c.recurring = o->recurring;
 	}
-	s->procedure = o->procedure;
-	s->obligation = o->name;
+	s->c.procedure = o->procedure;
+	s->c.obligation = o->name;
 	s->obligation_title = o->title;
 	s->obligation_id = o->id;
 	s->due_at = o->due_at;
 }
 
+/* What s concerns now: its incident's grade may have changed since. */
+void
+engine_concern(const struct scope *s, struct concern *c)
+{
+	*c = s->c;
+	if (s->inc != NULL)
+		c->grade = s->inc->grade;
+}
+
 /* Record one action: audit row now, sink after commit.  Takes extra. */
 int
 engine_emit(struct engine *e, const struct scope *s, const char *kind,
-    const char *role, const char *recipient, const char *channel,
     json_t *extra)
 {
 	struct store_action	 row;
@@ -328,27 +337,16 @@ engine_emit(struct engine *e, const struct scope *s, const char *kind,
 	char			*json;
 	int			 rc;
 
-	memset(&a, 0, sizeof(a));
 	a.at = clock_now();
 	a.kind = kind;
-	a.incident = s->inc != NULL ? s->inc->key : NULL;
-	a.recurring = s->recurring;
-	a.unit = s->unit;
-	a.grade = s->inc != NULL ? s->inc->grade : 0;
-	a.procedure = s->procedure;
-	a.obligation = s->obligation;
-	a.policy = s->policy;
-	a.step = s->step;
-	a.role = role;
-	a.recipient = recipient;
-	a.channel = channel;
+	engine_concern(s, &a.c);
 	a.extra = extra;
 	json = timeline_json(&a);
 	json_decref(extra);
 	row.seq = 0;
 	row.at = a.at;
 	row.kind = (char *)kind;
-	row.incident = (char *)a.incident;
+	row.incident = (char *)a.c.incident;
 	row.obligation = s->obligation_id;
 	row.body = json;
 	rc = store_action_add(e->store, &row);
