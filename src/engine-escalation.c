@@ -156,6 +156,7 @@ engine_escalation_run(struct engine *e, int64_t esc_id, const char *policy,
 		}
 		s.c.step = (size_t)step < pol->nsteps ? step + 1 :
 		    (int)pol->nsteps;
+		s.repeat = (size_t)step < pol->nsteps ? 0 : repeats + 1;
 		rc = engine_emit(e, &s, "escalation.step", extra);
 		if (rc == 0)
 			rc = engine_notify_all(e, &s,

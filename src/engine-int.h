@@ -31,6 +31,13 @@ struct engine {
 	uint64_t		  notified;	/* outbox rows this transaction */
 	struct names		  told;		/* "recipient\036channel" pairs
 						   this decision told */
+	/*
+	 * What started the decision under way ("event UNIT SEQ", "timer ID
+	 * DUE", "undelivered KEY") and a number that grows with it: its
+	 * messages' keys are made from them (engine-notify.c).
+	 */
+	char			  trigger[KEY_MAX * 2 + 64];
+	int64_t			  trigger_ord;
 
 	/*
 	 * Open incidents, counted once at start-up and then kept: committed,
@@ -102,6 +109,9 @@ int		 engine_timer_add(struct engine *, int64_t, enum engine_timer,
 int		 engine_timers_cancel(struct engine *, enum engine_timer,
 		     int64_t);
 void		 engine_decision_begin(struct engine *);
+void		 engine_decision_trigger(struct engine *, int64_t,
+		     const char *, ...)
+		     __attribute__((__format__(__printf__, 3, 4)));
 void		 engine_scope_incident(struct scope *, const struct incident *);
 void		 engine_scope_obligation(struct scope *,
 		     const struct incident *, const struct obligation *);

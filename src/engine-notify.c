@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/evp.h>
 #include <openssl/rand.h>
 
 #include "calendar.h"
@@ -249,18 +250,71 @@ engine_random_hex(char *buf, size_t n)
 }
 
 /*
- * A message's idempotency key, "tn_" and 32 hex digits: the time in ms
- * (12 digits), then 80 random bits.  Keys made later sort later, so the
- * outbox's unique index on them grows at its end: a random key would
- * dirty a page anywhere in it at every insert, and a large outbox would
- * make each commit write many pages for a few rows.
+ * A message's idempotency key, "tn_" and 32 hex digits, derived from the
+ * decision that made it: the same decision made twice (after a crash,
+ * after a failover) makes the same key and a receiver drops the repeat;
+ * two decisions never share one.  The first 12 digits are the trigger's
+ * number (an event's seq, a timer's id), so that the outbox's unique
+ * index on keys grows near its ends instead of at a random page per
+ * insert; the other 20 are the first 80 bits of a SHA-256 of what the
+ * message is: the trigger (event or timer, docs/design.md), the incident
+ * or recurring report and unit, the obligation, the reason, the policy
+ * step and repeat, the recipient and the channel.
  */
 static void
-engine_message_key(char key[36])
+engine_message_key(struct engine *e, const struct scope *s,
+    const char *reason, const char *recipient, const char *channel,
+    char key[36])
 {
+	static const char	 hex[] = "0123456789abcdef";
+	unsigned char		 md[EVP_MAX_MD_SIZE];
+	unsigned int		 mdlen;
+	char			 num[64];
+	const char		*part[11];
+	EVP_MD_CTX		*ctx;
+	size_t			 i;
+
+	if (e->trigger[0] == '\0') {
+		/* A decision without a trigger: a bug, but tell anyway. */
+		log_warnx("engine: a message with no trigger reason=%s",
+		    reason);
+		snprintf(key, 16, "tn_%012llx",
+		    (unsigned long long)clock_now() & 0xffffffffffffULL);
+		engine_random_hex(key + 15, 10);
+		return;
+	}
+	snprintf(num, sizeof(num), "%lld %d %d",
+	    (long long)s->obligation_id, s->c.step, s->repeat);
+	part[0] = e->trigger;
+	part[1] = s->c.incident;
+	part[2] = s->c.recurring;
+	part[3] = s->c.unit;
+	part[4] = num;
+	part[5] = reason;
+	part[6] = s->c.policy;
+	part[7] = recipient;
+	part[8] = channel;
+	part[9] = s->c.procedure;
+	part[10] = s->c.obligation;
+	if ((ctx = EVP_MD_CTX_new()) == NULL ||
+	    EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1)
+		fatalx("engine: no SHA-256");
+	/* Each part with its NUL: no two lists of parts hash alike. */
+	for (i = 0; i < nitems(part); i++) {
+		if (EVP_DigestUpdate(ctx, part[i] != NULL ? part[i] : "",
+		    part[i] != NULL ? strlen(part[i]) + 1 : 1) != 1)
+			fatalx("engine: SHA-256 failed");
+	}
+	if (EVP_DigestFinal_ex(ctx, md, &mdlen) != 1)
+		fatalx("engine: SHA-256 failed");
+	EVP_MD_CTX_free(ctx);
 	snprintf(key, 16, "tn_%012llx",
-	    (unsigned long long)clock_now() & 0xffffffffffffULL);
-	engine_random_hex(key + 15, 10);
+	    (unsigned long long)e->trigger_ord & 0xffffffffffffULL);
+	for (i = 0; i < 10; i++) {
+		key[15 + 2 * i] = hex[md[i] >> 4];
+		key[16 + 2 * i] = hex[md[i] & 0xf];
+	}
+	key[35] = '\0';
 }
 
 static int
@@ -364,7 +418,7 @@ engine_notify_one(const struct recipient *r, void *arg)
 		return;
 	if (!engine_tell_once(e, r->id, r->channel))
 		return;
-	engine_message_key(key);
+	engine_message_key(e, s, n->reason, r->id, r->channel, key);
 	calendar_format(now, at, sizeof(at));
 	link = n->why != MESSAGE_UNDELIVERED ? engine_ack_link(e, s, r->id) :
 	    NULL;
@@ -505,6 +559,19 @@ engine_notify_rejects(struct engine *e, const struct scope *s,
 	return (failed ? -1 : 0);
 }
 
+/* The number a key begins with (its trigger's), or 0. */
+static int64_t
+engine_key_ord(const char *key)
+{
+	char	digits[13];
+
+	if (strncmp(key, "tn_", 3) != 0 || strlen(key) < 15)
+		return (0);
+	memcpy(digits, key + 3, 12);
+	digits[12] = '\0';
+	return (strtoll(digits, NULL, 16));
+}
+
 /*
  * The outbox gave up on a notification on its channel (inside the
  * outbox's transaction).  With a fallback channel the same message goes
@@ -519,13 +586,17 @@ engine_undelivered(struct engine *e, const struct engine_undelivered *u)
 	struct incident	*inc = NULL;
 	struct scope	 s;
 	json_t		*body, *copy, *via;
-	const char	*incident, *role, *recipient, *reason;
+	const char	*incident, *role, *recipient, *reason, *dead;
 	char		 key[36], *text;
 	int		 rc;
 
 	engine_decision_begin(e);
 	if ((body = json_loads(u->body, 0, NULL)) == NULL)
 		body = json_object();
+	dead = engine_json_text(body, "key");
+	/* The copy's key sorts with the original's: its first 12 digits. */
+	engine_decision_trigger(e, engine_key_ord(dead), "undelivered %s",
+	    dead);
 	incident = json_string_value(json_object_get(body, "incident"));
 	memset(&s, 0, sizeof(s));
 	if (incident != NULL && (inc = engine_incident_load(e, incident)) != NULL)
@@ -547,7 +618,8 @@ engine_undelivered(struct engine *e, const struct engine_undelivered *u)
 	    "error", u->detail, "fallback", u->fallback));
 	if (rc == 0 && u->fallback != NULL) {
 		copy = json_deep_copy(body);
-		engine_message_key(key);
+		engine_message_key(e, &s, "fallback", recipient, u->fallback,
+		    key);
 		json_object_set_new(copy, "key", json_string(key));
 		json_object_set_new(copy, "channel", json_string(u->fallback));
 		if ((via = json_object_get(copy, "via")) == NULL) {

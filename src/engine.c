@@ -14,6 +14,7 @@
  * engine-obligation.c, engine-escalation.c, engine-recurring.c and
  * engine-notify.c, sharing the private header engine-int.h.
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -288,6 +289,25 @@ void
 engine_decision_begin(struct engine *e)
 {
 	names_free(&e->told);
+	e->trigger[0] = '\0';
+	e->trigger_ord = 0;
+}
+
+/*
+ * What started the decision, as its messages' keys will say: made twice
+ * (after a crash, after a failover) it is the same text, and no two
+ * decisions share it.  ord grows with the triggers (an event's seq, a
+ * timer's id), so the keys made later mostly sort later.
+ */
+void
+engine_decision_trigger(struct engine *e, int64_t ord, const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	vsnprintf(e->trigger, sizeof(e->trigger), fmt, ap);
+	va_end(ap);
+	e->trigger_ord = ord;
 }
 
 void
@@ -466,6 +486,8 @@ engine_submit(struct engine *e, struct record *ev, const struct names *units,
 		engine_incident_free(inc);
 		return (-1);
 	}
+	engine_decision_trigger(e, res->seq, "event %s %lld", ev->unit,
+	    (long long)res->seq);
 	if (ev->id == NULL)
 		snprintf(res->id, sizeof(res->id), "seq-%lld",
 		    (long long)res->seq);
@@ -504,6 +526,8 @@ engine_fire(struct engine *e, int64_t id)
 		return (rc);
 	if (store_timer_delete(e->store, id) != 0)
 		return (-1);
+	engine_decision_trigger(e, id, "timer %lld %lld", (long long)id,
+	    (long long)t.at);
 	e->stats.timers_fired++;
 	if ((k = engine_timer_kind_find(t.kind)) == NULL) {
 		log_warnx("engine: timer of unknown kind timer=%lld kind=%d",

@@ -1012,6 +1012,64 @@ test_state_setters_and_timer_kinds(void **state)
 	assert_int_equal(store_commit(f->store), 0);
 }
 
+static int
+collect_key(const struct store_message *m, int keep, void *arg)
+{
+	(void)keep;
+	names_add(arg, m->key);
+	return (0);
+}
+
+/* An incident breached and escalated, with every repeat, on store f. */
+static void
+escalate_all(struct fixture *f, struct names *keys)
+{
+	struct store_message_filter	filter = { NULL, NULL };
+	struct store_message_cursor	cursor = { INT64_MAX };
+
+	clock_set_virtual(T0);
+	assert_int_equal(submit(f, report, NULL), 0);
+	run_until(f, T0 + 10 * MSEC_PER_HOUR);
+	assert_int_equal(store_messages_page(f->store, &filter, &cursor, 1000,
+	    collect_key, keys), 0);
+}
+
+/*
+ * A message's key is derived from the decision: the same decisions made
+ * again (a second store standing for the daemon after a crash) make the
+ * same keys, and every message has its own (the outbox's index is
+ * unique; each step, each repeat, each recipient differs).
+ */
+static void
+test_keys_from_the_decision(void **state)
+{
+	struct fixture	*f = *state, again;
+	struct names	 first = { NULL, 0 }, second = { NULL, 0 };
+	char		*cause;
+	size_t		 i, j;
+
+	escalate_all(f, &first);
+	assert_true(first.n >= 6);
+	for (i = 0; i < first.n; i++) {
+		assert_int_equal(strlen(first.v[i]), 35);
+		assert_int_equal(strncmp(first.v[i], "tn_", 3), 0);
+		for (j = i + 1; j < first.n; j++)
+			assert_string_not_equal(first.v[i], first.v[j]);
+	}
+	again.rules = f->rules;
+	again.store = store_open(":memory:", "OFF", &cause);
+	assert_non_null(again.store);
+	again.engine = engine_new(again.store, again.rules);
+	escalate_all(&again, &second);
+	assert_int_equal(first.n, second.n);
+	for (i = 0; i < first.n; i++)
+		assert_string_equal(first.v[i], second.v[i]);
+	engine_free(again.engine);
+	store_close(again.store);
+	names_free(&first);
+	names_free(&second);
+}
+
 int
 main(void)
 {
@@ -1041,6 +1099,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_state_setters_and_timer_kinds, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_keys_from_the_decision,
+		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_timer_id_reuse, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_clock_jumps, setup,
