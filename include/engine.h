@@ -8,11 +8,13 @@
  *	engine_begin()
  *	    engine_request_begin(); engine_submit() ...; engine_request_end()
  *	    engine_fire_due()
- *	engine_commit()		actions reach the sink only after this
+ *	engine_commit()		actions reach the sink only after this;
+ *				it says how many notifications it queued
  */
 #ifndef ENGINE_H
 #define ENGINE_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "record.h"
@@ -85,7 +87,7 @@ int		 engine_recover(struct engine *);
 int		 engine_sync_recurring(struct engine *);
 
 int		 engine_begin(struct engine *);
-int		 engine_commit(struct engine *);
+int		 engine_commit(struct engine *, size_t *);
 void		 engine_rollback(struct engine *);
 int		 engine_request_begin(struct engine *);
 void		 engine_request_end(struct engine *, int);

@@ -28,7 +28,7 @@ struct engine {
 	size_t			  npending;
 	size_t			  request_mark;
 	int64_t			  recovered_at;	/* start-up: earlier is late */
-	uint64_t		  notified;	/* outbox rows this transaction */
+	size_t			  notified;	/* outbox rows this transaction */
 	struct names		  told;		/* "recipient\036channel" pairs
 						   this decision told */
 	/*

@@ -7,15 +7,14 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#include <lauxlib.h>
 
 #include "calendar.h"
 #include "clock.h"
 #include "engine.h"
 #include "engine-int.h"
 #include "log.h"
+#include "match.h"
 #include "rules.h"
-#include "sandbox.h"
 #include "store.h"
 
 /*
@@ -46,36 +45,19 @@ engine_recurring_fire_close(struct engine *e, int64_t ref, int64_t due)
 }
 
 /*
- * The units a recurring report is owed by: a list, or a rule's answer.
- * When the rule fails, *cause says why (the caller frees it).
+ * The units a recurring report is owed by: a list, or a rule's answer
+ * (match.c calls it).  When the rule fails, *cause says why (the caller
+ * frees it).
  */
 static int
 engine_recurring_units(struct engine *e, const struct recurring *rc,
     struct names *units, char **cause)
 {
-	lua_State	*L = sandbox_state(rules_sandbox(e->rules));
-	lua_Integer	 i, n;
-
-	if (rc->units_ref == LUA_NOREF) {
-		for (i = 0; i < (lua_Integer)rc->units.n; i++)
-			names_add(units, rc->units.v[i]);
+	if (match_recurring_units(e->rules, rc, units, cause) == 0)
 		return (0);
-	}
-	lua_rawgeti(L, LUA_REGISTRYINDEX, rc->units_ref);
-	if (sandbox_pcall(rules_sandbox(e->rules), 0, 1, cause) != 0) {
-		log_warnx("engine: recurring units failed recurring=%s "
-		    "reason=%s", rc->name, *cause);
-		return (-1);
-	}
-	n = lua_istable(L, -1) ? (lua_Integer)lua_rawlen(L, -1) : 0;
-	for (i = 1; i <= n; i++) {
-		lua_rawgeti(L, -1, i);
-		if (lua_type(L, -1) == LUA_TSTRING)
-			names_add(units, lua_tostring(L, -1));
-		lua_pop(L, 1);
-	}
-	lua_pop(L, 1);
-	return (0);
+	log_warnx("engine: recurring units failed recurring=%s reason=%s",
+	    rc->name, *cause);
+	return (-1);
 }
 
 /*

@@ -185,12 +185,18 @@ engine_begin(struct engine *e)
 	return (store_begin(e->store));
 }
 
-/* Commit, then hand the committed actions to the sink. */
+/*
+ * Commit, then hand the committed actions to the sink; *notified (may be
+ * NULL) gets how many notifications the transaction queued, so that the
+ * caller wakes the outbox only when there is something to send.
+ */
 int
-engine_commit(struct engine *e)
+engine_commit(struct engine *e, size_t *notified)
 {
 	size_t	i;
 
+	if (notified != NULL)
+		*notified = 0;
 	if (store_commit(e->store) != 0) {
 		/* Rolled back: forget the actions, rebuild popped timers. */
 		engine_pending_clear(e, 0);
@@ -206,6 +212,8 @@ engine_commit(struct engine *e)
 	}
 	e->stats.actions += e->npending;
 	e->stats.notifications += e->notified;
+	if (notified != NULL)
+		*notified = e->notified;
 	if (e->open >= 0)
 		e->open += e->open_delta;
 	e->open_delta = 0;

@@ -208,7 +208,7 @@ submit_as(struct fixture *f, const char *text, const struct names *units,
 	rc = engine_submit(f->engine, rec, units, res != NULL ? res : &dummy,
 	    err);
 	engine_request_end(f->engine, rc == 0);
-	assert_int_equal(engine_commit(f->engine), 0);
+	assert_int_equal(engine_commit(f->engine, NULL), 0);
 	record_free(rec);
 	return (rc);
 }
@@ -232,7 +232,7 @@ run_until(struct fixture *f, int64_t t)
 		clock_set_virtual(next);
 		assert_int_equal(engine_begin(f->engine), 0);
 		assert_true(engine_fire_due(f->engine, next, 1) >= 0);
-		assert_int_equal(engine_commit(f->engine), 0);
+		assert_int_equal(engine_commit(f->engine, NULL), 0);
 	}
 	clock_set_virtual(t);
 }
@@ -521,7 +521,7 @@ test_recover_after_downtime(void **state)
 	assert_true(engine_next_due(e2) < clock_now());
 	assert_int_equal(engine_begin(e2), 0);
 	assert_true(engine_fire_due(e2, clock_now(), 100) >= 2);
-	assert_int_equal(engine_commit(e2), 0);
+	assert_int_equal(engine_commit(e2, NULL), 0);
 	assert_int_equal(count("\"obligation.breached\"", "\"late\":true",
 	    "\"delayed_s\":10800", NULL), 1);
 	/*
@@ -626,7 +626,7 @@ test_recurring(void **state)
 
 	assert_int_equal(engine_begin(f->engine), 0);
 	assert_int_equal(engine_sync_recurring(f->engine), 0);
-	assert_int_equal(engine_commit(f->engine), 0);
+	assert_int_equal(engine_commit(f->engine, NULL), 0);
 	run_until(f, T0);
 	assert_int_equal(count("\"obligation.set\"", "\"recurring\":\"daily\"",
 	    NULL), 2);
@@ -677,7 +677,7 @@ test_recurring_units_fail(void **state)
 
 	assert_int_equal(engine_begin(f->engine), 0);
 	assert_int_equal(engine_sync_recurring(f->engine), 0);
-	assert_int_equal(engine_commit(f->engine), 0);
+	assert_int_equal(engine_commit(f->engine, NULL), 0);
 	run_until(f, T0);
 	assert_int_equal(count("\"event.rejected\"",
 	    "\"recurring\":\"roll-call\"", "unit list unreadable",
@@ -784,7 +784,7 @@ test_working_days_shipped_calendar(void **state)
 	json_decref(json);
 	assert_int_equal(engine_begin(e), 0);
 	assert_int_equal(engine_submit(e, rec, NULL, &res, &err), 0);
-	assert_int_equal(engine_commit(e), 0);
+	assert_int_equal(engine_commit(e, NULL), 0);
 	record_free(rec);
 	assert_int_equal(count("\"obligation.set\"", "\"answer\"",
 	    "\"due_at\":\"2026-10-20T00:00:00+08:00\"", NULL), 1);
@@ -803,7 +803,7 @@ jump_to(struct fixture *f, int64_t t)
 	clock_set_virtual(t);
 	assert_int_equal(engine_begin(f->engine), 0);
 	assert_true(engine_fire_due(f->engine, t, 10000) >= 0);
-	assert_int_equal(engine_commit(f->engine), 0);
+	assert_int_equal(engine_commit(f->engine, NULL), 0);
 }
 
 /* The daemon stops and starts again at t: a new engine on the same store. */
@@ -871,7 +871,7 @@ test_down_across_recurring_close(void **state)
 
 	assert_int_equal(engine_begin(f->engine), 0);
 	assert_int_equal(engine_sync_recurring(f->engine), 0);
-	assert_int_equal(engine_commit(f->engine), 0);
+	assert_int_equal(engine_commit(f->engine, NULL), 0);
 	run_until(f, T0 + 7 * MSEC_PER_HOUR);		/* Mon 16:00 */
 	assert_int_equal(count("\"obligation.set\"", "\"daily\"", NULL), 2);
 	restart_at(f, T0 + 49 * MSEC_PER_HOUR);		/* Wed 10:00 */
@@ -1070,6 +1070,45 @@ test_keys_from_the_decision(void **state)
 	names_free(&second);
 }
 
+/* One event in its own transaction; how many notifications it queued. */
+static size_t
+submit_notified(struct fixture *f, const char *text)
+{
+	struct engine_result	 res;
+	struct record_error	 err;
+	struct record		*rec;
+	json_t			*json;
+	size_t			 notified = 99;
+
+	json = json_loads(text, 0, NULL);
+	rec = record_parse(json, clock_now(), &err);
+	json_decref(json);
+	assert_non_null(rec);
+	assert_int_equal(engine_begin(f->engine), 0);
+	assert_int_equal(engine_submit(f->engine, rec, NULL, &res, &err), 0);
+	assert_int_equal(engine_commit(f->engine, &notified), 0);
+	record_free(rec);
+	return (notified);
+}
+
+/* A commit says whether it queued notifications: the outbox's wake-up. */
+static void
+test_commit_says_notified(void **state)
+{
+	struct fixture	*f = *state;
+	int64_t		 counts[OUTBOX__COUNT] = { 0 };
+
+	/* The office on opening; grade 1 tells the principal too. */
+	assert_int_equal(submit_notified(f, "{\"type\":\"report\","
+	    "\"incident\":\"inc-1\",\"unit\":\"h-a\",\"category\":"
+	    "\"network_security\",\"grade\":1}"), 2);
+	assert_int_equal(store_messages_count(f->store, counts), 0);
+	assert_int_equal(counts[OUTBOX_QUEUED], 2);
+	/* Met in time: nobody is told. */
+	assert_int_equal(submit_notified(f, "{\"type\":\"assessment\","
+	    "\"incident\":\"inc-1\",\"unit\":\"h-a\"}"), 0);
+}
+
 int
 main(void)
 {
@@ -1099,6 +1138,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_state_setters_and_timer_kinds, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_commit_says_notified,
+		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_keys_from_the_decision,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_timer_id_reuse, setup,

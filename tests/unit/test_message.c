@@ -135,7 +135,7 @@ submit(struct world *w, const char *text)
 	assert_int_equal(engine_begin(w->engine), 0);
 	assert_int_equal(engine_submit(w->engine, rec, NULL, &res, &err),
 	    0);
-	assert_int_equal(engine_commit(w->engine), 0);
+	assert_int_equal(engine_commit(w->engine, NULL), 0);
 	record_free(rec);
 }
 
@@ -148,7 +148,7 @@ run_until(struct world *w, int64_t t)
 		clock_set_virtual(next);
 		assert_int_equal(engine_begin(w->engine), 0);
 		assert_true(engine_fire_due(w->engine, next, 1) >= 0);
-		assert_int_equal(engine_commit(w->engine), 0);
+		assert_int_equal(engine_commit(w->engine, NULL), 0);
 	}
 	clock_set_virtual(t);
 }
