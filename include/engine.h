@@ -61,7 +61,7 @@ struct engine_stats {
 	uint64_t	 notifications;
 	uint64_t	 timers_fired;
 	uint64_t	 breaches;
-	/* State changes, by the state entered (the setters count them). */
+	/* States written by the setters, by the state entered. */
 	uint64_t	 incidents[INCIDENT__COUNT];
 	uint64_t	 obligations[OBLIGATION__COUNT];
 	uint64_t	 escalations[ESCALATION__COUNT];
