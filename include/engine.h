@@ -8,14 +8,17 @@
  *	engine_begin()
  *	    engine_request_begin(); engine_submit() ...; engine_request_end()
  *	    engine_fire_due()
- *	engine_commit()		actions reach the sink only after this
+ *	engine_commit()		actions reach the sink only after this;
+ *				it says how many notifications it queued
  */
 #ifndef ENGINE_H
 #define ENGINE_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "record.h"
+#include "store.h"
 #include "tocsin.h"
 
 struct engine;
@@ -23,13 +26,23 @@ struct names;
 struct rules;
 struct store;
 
-/* Timer kinds, as stored in the timers table: never renumber. */
+/*
+ * Timer kinds, as stored in the timers table: never renumber.  engine.c's
+ * table of kinds says what each one is and does.
+ */
 enum engine_timer {
 	TIMER_OBLIGATION_DUE = 1,
 	TIMER_OBLIGATION_REMIND = 2,
 	TIMER_OBLIGATION_CLOSE = 3,
 	TIMER_ESCALATION_STEP = 4,
 	TIMER_RECURRING_OPEN = 5,
+};
+
+/* What a timer kind is, for whoever shows timers (GET /v1/status). */
+struct engine_timer_info {
+	enum engine_timer	 kind;
+	const char		*name;		/* "obligation.due" ... */
+	enum store_timer_owner	 owner;		/* what its ref is the id of */
 };
 
 struct engine_result {
@@ -48,6 +61,10 @@ struct engine_stats {
 	uint64_t	 notifications;
 	uint64_t	 timers_fired;
 	uint64_t	 breaches;
+	/* States written by the setters, by the state entered. */
+	uint64_t	 incidents[INCIDENT__COUNT];
+	uint64_t	 obligations[OBLIGATION__COUNT];
+	uint64_t	 escalations[ESCALATION__COUNT];
 };
 
 /* What the outbox says of a notification it gave up on. */
@@ -70,7 +87,7 @@ int		 engine_recover(struct engine *);
 int		 engine_sync_recurring(struct engine *);
 
 int		 engine_begin(struct engine *);
-int		 engine_commit(struct engine *);
+int		 engine_commit(struct engine *, size_t *);
 void		 engine_rollback(struct engine *);
 int		 engine_request_begin(struct engine *);
 void		 engine_request_end(struct engine *, int);
@@ -83,6 +100,7 @@ int		 engine_undelivered(struct engine *,
 		     const struct engine_undelivered *);
 int64_t		 engine_next_due(struct engine *);
 size_t		 engine_timer_count(struct engine *);
+const struct engine_timer_info *engine_timer_info(int);	/* NULL: unknown */
 int64_t		 engine_open_incidents(struct engine *);
 const struct engine_stats *engine_stats(struct engine *);
 

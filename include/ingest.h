@@ -22,8 +22,11 @@ struct names;
 typedef void (*ingest_cb)(int, const struct engine_result *, size_t,
     const struct record_error *, void *);
 
+/* Called after each commit with how many notifications it queued. */
+typedef void (*ingest_after_commit_cb)(void *, size_t);
+
 struct ingest	*ingest_new(struct event_base *, struct engine *,
-		     void (*)(void *), void *);
+		     ingest_after_commit_cb, void *);
 void		 ingest_free(struct ingest *);
 void		 ingest_submit(struct ingest *, struct record **, size_t,
 		     const struct names *, ingest_cb, void *);

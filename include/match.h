@@ -12,7 +12,9 @@
 #include <stdint.h>
 
 struct match;
+struct names;
 struct procedure;
+struct recurring;
 struct record;
 struct rules;
 
@@ -43,5 +45,8 @@ int			 match_classify(struct match_event *,
 			     const struct procedure *const *, size_t,
 			     struct match_set *);
 void			 match_set_clear(struct match_set *);
+int			 match_recurring_units(struct rules *,
+			     const struct recurring *, struct names *,
+			     char **);
 
 #endif

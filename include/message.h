@@ -12,6 +12,8 @@
 
 #include <stddef.h>
 
+#include "timeline.h"
+
 enum message_reason {
 	MESSAGE_OPENED,		/* an incident opened (on_open) */
 	MESSAGE_PERIOD,		/* ... during a special period */
@@ -40,19 +42,7 @@ struct message_note {
 	const char		*key;
 	const char		*reason;
 	const char		*at;
-	const char		*incident;
-	const char		*recurring;
-	const char		*unit;
-	int			 grade;
-	const char		*procedure;
-	const char		*obligation;
-	const char		*policy;
-	int			 step;
-	const char		*role;
-	const char		*recipient;
-	const char		*recipient_name;
-	const char		*phone;
-	const char		*channel;
+	struct concern		 c;	/* whom it is for: all but the phone */
 	const char		*title;
 	const char		*text;
 	const char		*ack_url;

@@ -110,7 +110,7 @@ simulation_run_until(struct simulation *sim, int64_t limit)
 			next = clock_now();
 		clock_set_virtual(next);
 		if (engine_begin(e) != 0 || engine_fire_due(e, next, 1) < 0 ||
-		    engine_commit(e) != 0) {
+		    engine_commit(e, NULL) != 0) {
 			engine_rollback(e);
 			fprintf(stderr, "tocsinctl: simulate: store failure\n");
 			return (-1);
@@ -165,7 +165,7 @@ simulation_event(struct simulation *sim, json_t *json, size_t lineno)
 	if (sim->last == 0) {
 		clock_set_virtual(t);
 		if (engine_begin(e) != 0 || engine_sync_recurring(e) != 0 ||
-		    engine_commit(e) != 0) {
+		    engine_commit(e, NULL) != 0) {
 			json_decref(json);
 			return (-1);
 		}
@@ -189,7 +189,7 @@ simulation_event(struct simulation *sim, json_t *json, size_t lineno)
 	rc = engine_submit(e, rec, NULL, &res, &err);
 	engine_request_end(e, rc == 0);
 	record_free(rec);
-	if (engine_commit(e) != 0)
+	if (engine_commit(e, NULL) != 0)
 		return (-1);
 	if (rc == 1)
 		simulation_reject(sim, lineno, err.message);

@@ -72,7 +72,6 @@ struct daemon {
 	struct event			*sig_ev[3];
 	struct daemon_info		 info;
 	struct api_ctx			 api;	/* what the handlers act on */
-	uint64_t			 notified;	/* seen by the outbox */
 };
 
 /* One problem of a site as "rules: problem=\"file:line: message\"". */
@@ -135,21 +134,17 @@ daemon_arm(struct daemon *d)
  * outbox is woken only if the commit wrote notifications.
  */
 static void
-daemon_after_commit(struct daemon *d)
+daemon_after_commit(struct daemon *d, size_t notified)
 {
-	uint64_t	notified = engine_stats(d->engine)->notifications;
-
 	daemon_arm(d);
-	if (notified != d->notified) {
-		d->notified = notified;
+	if (notified > 0)
 		outbox_kick(d->outbox);
-	}
 }
 
 static void
-daemon_after_commit_cb(void *arg)
+daemon_after_commit_cb(void *arg, size_t notified)
 {
-	daemon_after_commit(arg);
+	daemon_after_commit(arg, notified);
 }
 
 static void
@@ -157,6 +152,7 @@ daemon_timer_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct daemon	*d = arg;
 	int64_t		 due = engine_next_due(d->engine), start;
+	size_t		 notified = 0;
 	int		 fired = 0, n;
 
 	if (due > clock_now())
@@ -173,7 +169,7 @@ daemon_timer_cb(evutil_socket_t fd, short what, void *arg)
 		fired += n;
 	} while (n == DAEMON_FIRE_CHUNK && fired < DAEMON_FIRE_BATCH &&
 	    clock_monotonic_us() - start < DAEMON_FIRE_BUDGET_US);
-	if (n < 0 || engine_commit(d->engine) != 0) {
+	if (n < 0 || engine_commit(d->engine, &notified) != 0) {
 		log_warnx("daemon: timers could not be applied; retrying");
 		engine_rollback(d->engine);
 		goto rearm;
@@ -182,7 +178,7 @@ daemon_timer_cb(evutil_socket_t fd, short what, void *arg)
 		log_debug("daemon: timers fired=%d lateness_ms=%lld", fired,
 		    (long long)(clock_now() - due));
 rearm:
-	daemon_after_commit(d);
+	daemon_after_commit(d, notified);
 }
 
 static void
@@ -197,7 +193,7 @@ daemon_sync_recurring(struct daemon *d)
 {
 	if (engine_begin(d->engine) != 0 ||
 	    engine_sync_recurring(d->engine) != 0 ||
-	    engine_commit(d->engine) != 0) {
+	    engine_commit(d->engine, NULL) != 0) {
 		engine_rollback(d->engine);
 		log_warnx("daemon: cannot schedule the recurring reports");
 	}

@@ -5,6 +5,10 @@
  * step.  An escalation stops when its obligation is closed or its incident
  * acknowledged or resolved, and keeps the step it reached; after an outage
  * the steps that fell due meanwhile are taken at once.
+ *
+ * Its state (enum escalation_state) changes only in
+ * engine_escalation_set_state(): active -> active (a step taken) | done
+ * (no step left) | stopped (acknowledged, met, its policy gone).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -21,34 +25,83 @@
  * Stop the active escalations of one obligation (ref > 0) or incident.
  * Each keeps the step it reached: the board and the incident show it.
  */
+#define ESC(s)	(1U << (s))
+static const unsigned engine_escalation_next[ESCALATION__COUNT] = {
+	[ESCALATION_ACTIVE] = ESC(ESCALATION_ACTIVE) | ESC(ESCALATION_DONE) |
+	    ESC(ESCALATION_STOPPED),
+};
+#undef ESC
+
+/*
+ * The one place an escalation's state changes, with the step and repeats
+ * it reached: checked against the table above, written, counted, logged.
+ */
+static int
+engine_escalation_set_state(struct engine *e, int64_t id,
+    enum escalation_state from, enum escalation_state to, int step,
+    int repeats)
+{
+	if ((unsigned)from >= ESCALATION__COUNT ||
+	    (engine_escalation_next[from] & (1U << to)) == 0) {
+		log_warnx("engine: escalation %lld may not go from %s to %s",
+		    (long long)id, escalation_state_name(from),
+		    escalation_state_name(to));
+		return (-1);
+	}
+	if (store_escalation_update(e->store, id, step, repeats, to) != 0)
+		return (-1);
+	if (to != from)
+		log_debug("engine: escalation %lld %s -> %s", (long long)id,
+		    escalation_state_name(from), escalation_state_name(to));
+	e->stats.escalations[to]++;
+	return (0);
+}
+
+/* The escalations a stop finds, copied out of the store's list. */
+struct escalation_list {
+	struct store_escalation	*v;
+	size_t			 n;
+};
+
+static int
+engine_escalation_list_cb(const struct store_escalation *r, void *arg)
+{
+	struct escalation_list	*l = arg;
+	struct store_escalation	*c;
+
+	l->v = xreallocarray(l->v, l->n + 1, sizeof(*l->v));
+	c = &l->v[l->n++];
+	memset(c, 0, sizeof(*c));
+	c->id = r->id;
+	c->step = r->step;
+	c->repeats = r->repeats;
+	c->state = r->state;
+	return (0);
+}
+
 int
 engine_escalations_stop(struct engine *e, const char *incident,
     int64_t obligation)
 {
-	sqlite3_stmt	*st;
-	int64_t		*ids = NULL;
-	size_t		 n = 0, i;
-	int		 rc = 0;
+	struct escalation_list	 l = { NULL, 0 };
+	struct store_escalation	*v;
+	size_t			 i;
+	int			 rc;
 
 	if (obligation > 0)
-		st = store_stmt(e->store, STMT_ESCALATIONS_ACTIVE_BY_OBLIGATION,
-		    "i", obligation);
+		rc = store_escalations_active_of_obligation(e->store,
+		    obligation, engine_escalation_list_cb, &l);
 	else
-		st = store_stmt(e->store, STMT_ESCALATIONS_ACTIVE_BY_INCIDENT,
-		    "t", incident);
-	while (store_step(e->store, st) == SQLITE_ROW) {
-		ids = xreallocarray(ids, n + 1, sizeof(*ids));
-		ids[n++] = sqlite3_column_int64(st, ESC_ID);
-	}
-	if (st != NULL)
-		sqlite3_reset(st);
-	for (i = 0; i < n && rc == 0; i++) {
-		rc = store_run(e->store, STMT_ESCALATION_STOP, "i", ids[i]);
+		rc = store_escalations_active_of_incident(e->store, incident,
+		    engine_escalation_list_cb, &l);
+	for (i = 0, v = l.v; i < l.n && rc == 0; i++) {
+		rc = engine_escalation_set_state(e, v[i].id, v[i].state,
+		    ESCALATION_STOPPED, v[i].step, v[i].repeats);
 		if (rc == 0)
 			rc = engine_timers_cancel(e, TIMER_ESCALATION_STEP,
-			    ids[i]);
+			    v[i].id);
 	}
-	free(ids);
+	free(l.v);
 	return (rc);
 }
 
@@ -71,11 +124,11 @@ engine_escalation_run(struct engine *e, int64_t esc_id, const char *policy,
 	if ((pol = rules_policy_find(e->rules, policy)) == NULL) {
 		log_warnx("engine: escalation stops, its policy is gone "
 		    "escalation=%lld policy=%s", (long long)esc_id, policy);
-		return (store_run(e->store, STMT_ESCALATION_UPDATE, "ddti", step,
-		    repeats, "stopped", esc_id));
+		return (engine_escalation_set_state(e, esc_id,
+		    ESCALATION_ACTIVE, ESCALATION_STOPPED, step, repeats));
 	}
 	engine_scope_obligation(&s, inc, o);
-	s.policy = pol->name;
+	s.c.policy = pol->name;
 
 	for (;;) {
 		if ((size_t)step < pol->nsteps) {
@@ -87,8 +140,8 @@ engine_escalation_run(struct engine *e, int64_t esc_id, const char *policy,
 			    (int64_t)(repeats + 1) * pol->repeat_every;
 			extra = json_pack("{s:i}", "repeat", repeats + 1);
 		} else {
-			rc = store_run(e->store, STMT_ESCALATION_UPDATE,
-			    "ddti", step, repeats, "done", esc_id);
+			rc = engine_escalation_set_state(e, esc_id,
+			    ESCALATION_ACTIVE, ESCALATION_DONE, step, repeats);
 			break;
 		}
 		if (at > now) {
@@ -96,17 +149,18 @@ engine_escalation_run(struct engine *e, int64_t esc_id, const char *policy,
 			rc = engine_timer_add(e, at, TIMER_ESCALATION_STEP,
 			    esc_id);
 			if (rc == 0)
-				rc = store_run(e->store, STMT_ESCALATION_UPDATE,
-				    "ddti", step, repeats, "active", esc_id);
+				rc = engine_escalation_set_state(e, esc_id,
+				    ESCALATION_ACTIVE, ESCALATION_ACTIVE, step,
+				    repeats);
 			break;
 		}
-		s.step = (size_t)step < pol->nsteps ? step + 1 :
+		s.c.step = (size_t)step < pol->nsteps ? step + 1 :
 		    (int)pol->nsteps;
-		rc = engine_emit(e, &s, "escalation.step", NULL, NULL, NULL,
-		    extra);
+		s.repeat = (size_t)step < pol->nsteps ? 0 : repeats + 1;
+		rc = engine_emit(e, &s, "escalation.step", extra);
 		if (rc == 0)
 			rc = engine_notify_all(e, &s,
-			    &pol->steps[s.step - 1].notify, "escalation");
+			    &pol->steps[s.c.step - 1].notify, "escalation");
 		if (rc != 0)
 			break;
 		if ((size_t)step < pol->nsteps)
@@ -123,47 +177,35 @@ engine_escalation_run(struct engine *e, int64_t esc_id, const char *policy,
 	return (rc);
 }
 
-/* Take one step of escalation esc, or as many as are already due. */
+/*
+ * TIMER_ESCALATION_STEP: take one step of escalation esc_id, or as many
+ * as are already due.
+ */
 int
-engine_escalation_step(struct engine *e, int64_t esc_id)
+engine_escalation_fire(struct engine *e, int64_t esc_id, int64_t due)
 {
-	sqlite3_stmt		*st;
+	struct store_escalation	 r;
 	struct obligation	*o = NULL;
 	struct incident		*inc = NULL;
-	char			*policy = NULL, *incident = NULL, *state = NULL;
-	int64_t			 started, obl;
-	int			 step, repeats, rc = 0;
+	int			 rc;
 
-	st = store_stmt(e->store, STMT_ESCALATION_GET, "i", esc_id);
-	if (store_step(e->store, st) != SQLITE_ROW) {
-		if (st != NULL)
-			sqlite3_reset(st);
-		return (0);
-	}
-	incident = engine_dup_col(st, ESC_INCIDENT);
-	obl = sqlite3_column_int64(st, ESC_OBLIGATION);
-	policy = engine_dup_col(st, ESC_POLICY);
-	started = sqlite3_column_int64(st, ESC_STARTED_AT);
-	step = sqlite3_column_int(st, ESC_STEP);
-	repeats = sqlite3_column_int(st, ESC_REPEATS);
-	state = engine_dup_col(st, ESC_STATE);
-	sqlite3_reset(st);
-
-	if (strcmp(state, "active") != 0)
+	(void)due;
+	if ((rc = store_escalation_get(e->store, esc_id, &r)) != 1 ||
+	    r.state != ESCALATION_ACTIVE)
 		goto out;
-	if (rules_policy_find(e->rules, policy) != NULL) {
-		inc = incident != NULL ? engine_incident_load(e, incident) : NULL;
-		o = engine_obligation_load(e, obl);
-		if ((incident != NULL && inc == NULL) || o == NULL)
+	rc = 0;
+	if (rules_policy_find(e->rules, r.policy) != NULL) {
+		inc = r.incident != NULL ? engine_incident_load(e, r.incident) :
+		    NULL;
+		o = engine_obligation_load(e, r.obligation);
+		if ((r.incident != NULL && inc == NULL) || o == NULL)
 			goto out;
 	}
-	rc = engine_escalation_run(e, esc_id, policy, started, step, repeats,
-	    inc, o);
+	rc = engine_escalation_run(e, esc_id, r.policy, r.started_at, r.step,
+	    r.repeats, inc, o);
 out:
 	engine_incident_free(inc);
 	engine_obligation_free(o);
-	free(policy);
-	free(incident);
-	free(state);
-	return (rc);
+	store_escalation_clear(&r);
+	return (rc < 0 ? -1 : 0);
 }

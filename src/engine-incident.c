@@ -35,36 +35,34 @@ engine_incident_free(struct incident *inc)
 	free(inc);
 }
 
+/* The incident under key, its strings taken from the store's row. */
 struct incident *
 engine_incident_load(struct engine *e, const char *key)
 {
-	sqlite3_stmt	*st;
-	struct incident	*inc;
-	const char	*procs;
+	struct store_incident	 r;
+	struct incident		*inc;
 
-	st = store_stmt(e->store, STMT_INCIDENT_GET, "t", key);
-	if (store_step(e->store, st) != SQLITE_ROW) {
-		if (st != NULL)
-			sqlite3_reset(st);
+	if (store_incident_get(e->store, key, &r) != 1) {
+		store_incident_clear(&r);
 		return (NULL);
 	}
 	inc = xcalloc(1, sizeof(*inc));
-	inc->key = engine_dup_col(st, INC_KEY);
-	inc->unit = engine_dup_col(st, INC_UNIT);
-	inc->category = engine_dup_col(st, INC_CATEGORY);
-	inc->title = engine_dup_col(st, INC_TITLE);
-	procs = store_column_text(st, INC_PROCEDURES);
-	inc->procedures = json_loads(procs != NULL ? procs : "[]", 0, NULL);
+	inc->key = r.key;
+	inc->unit = r.unit;
+	inc->category = r.category;
+	inc->title = r.title;
+	inc->procedures = json_loads(r.procedures != NULL ? r.procedures :
+	    "[]", 0, NULL);
 	if (inc->procedures == NULL)
 		inc->procedures = json_array();
-	inc->grade = sqlite3_column_int(st, INC_GRADE);
-	inc->worst_grade = sqlite3_column_int(st, INC_WORST_GRADE);
-	inc->closed = strcmp(store_column_text(st, INC_STATE), "closed") == 0;
-	inc->opened_at = sqlite3_column_int64(st, INC_OPENED_AT);
-	inc->occurred_at = sqlite3_column_int64(st, INC_OCCURRED_AT);
-	inc->acked_at = sqlite3_column_type(st, INC_ACKED_AT) == SQLITE_NULL ?
-	    0 : sqlite3_column_int64(st, INC_ACKED_AT);
-	sqlite3_reset(st);
+	free(r.procedures);
+	free(r.acked_by);
+	inc->grade = r.grade;
+	inc->worst_grade = r.worst_grade;
+	inc->state = r.state;
+	inc->opened_at = r.opened_at;
+	inc->occurred_at = r.occurred_at;
+	inc->acked_at = r.acked_at;
 	return (inc);
 }
 
@@ -87,7 +85,7 @@ engine_unmatched(struct engine *e, const struct scope *s,
 		json_object_set_new(extra, "category", json_string(category));
 	if (ev->id != NULL)
 		json_object_set_new(extra, "event", json_string(ev->id));
-	if (engine_emit(e, s, "event.unmatched", NULL, NULL, NULL, extra) != 0)
+	if (engine_emit(e, s, "event.unmatched", extra) != 0)
 		return (-1);
 	return (engine_notify_unmatched(e, s, category));
 }
@@ -131,7 +129,7 @@ engine_grade_notify(struct engine *e, struct incident *inc, int grade)
 		if (p == NULL || p->grades[grade].n == 0)
 			continue;
 		engine_scope_incident(&s, inc);
-		s.procedure = p->name;
+		s.c.procedure = p->name;
 		if (engine_notify_all(e, &s, &p->grades[grade], "graded") != 0)
 			return (-1);
 	}
@@ -144,6 +142,7 @@ engine_incident_open(struct engine *e, struct record *ev, struct match_event *me
 {
 	const struct procedure	*p;
 	struct incident		*inc;
+	struct store_incident	 row;
 	struct scope		 s;
 	struct match_set	 set;
 	json_t			*procs, *extra;
@@ -177,22 +176,31 @@ engine_incident_open(struct engine *e, struct record *ev, struct match_event *me
 	match_set_clear(&set);
 	inc->grade = inc->worst_grade = grade;
 	text = jsonw_dumps(procs);
-	if (store_run(e->store, STMT_INCIDENT_INSERT, "ttttdd" "tiii", inc->key,
-	    inc->unit, inc->category, text, inc->grade, inc->worst_grade,
-	    inc->title, inc->opened_at, inc->occurred_at, inc->opened_at)
-	    != 0)
+	memset(&row, 0, sizeof(row));
+	row.key = inc->key;
+	row.unit = inc->unit;
+	row.category = inc->category;
+	row.procedures = text;
+	row.title = inc->title;
+	row.grade = inc->grade;
+	row.worst_grade = inc->worst_grade;
+	row.opened_at = inc->opened_at;
+	row.occurred_at = inc->occurred_at;
+	row.updated_at = inc->opened_at;
+	if (store_incident_add(e->store, &row) != 0)
 		failed = 1;
 	free(text);
 	if (failed)
 		return (-1);
 	e->open_delta++;
+	e->stats.incidents[INCIDENT_OPEN]++;
 
 	extra = json_object();
 	if (json_array_size(procs) != 1)
 		json_object_set(extra, "procedures", procs);
-	s.procedure = json_array_size(procs) == 1 ?
+	s.c.procedure = json_array_size(procs) == 1 ?
 	    json_string_value(json_array_get(procs, 0)) : NULL;
-	if (engine_emit(e, &s, "incident.opened", NULL, NULL, NULL, extra) != 0)
+	if (engine_emit(e, &s, "incident.opened", extra) != 0)
 		return (-1);
 	if (json_array_size(procs) == 0 && engine_unmatched(e, &s, ev) != 0)
 		return (-1);
@@ -200,7 +208,7 @@ engine_incident_open(struct engine *e, struct record *ev, struct match_event *me
 	json_array_foreach(procs, i, extra) {
 		p = rules_procedure_find(e->rules, json_string_value(extra));
 		engine_scope_incident(&s, inc);
-		s.procedure = p->name;
+		s.c.procedure = p->name;
 		if (engine_notify_all(e, &s, &p->on_open, "opened") != 0)
 			return (-1);
 		for (j = 0; j < p->period_tags.n; j++) {
@@ -221,6 +229,30 @@ engine_incident_open(struct engine *e, struct record *ev, struct match_event *me
 }
 
 /*
+ * The one place an incident's state changes (open -> closed): checked,
+ * written, counted, logged; the open count follows it at commit.
+ */
+static int
+engine_incident_set_state(struct engine *e, struct incident *inc,
+    enum incident_state to, int64_t now)
+{
+	if (inc->state != INCIDENT_OPEN || to != INCIDENT_CLOSED) {
+		log_warnx("engine: incident %s may not go from %s to %s",
+		    inc->key, incident_state_name(inc->state),
+		    incident_state_name(to));
+		return (-1);
+	}
+	if (store_incident_resolve(e->store, inc->key, now) != 0)
+		return (-1);
+	log_debug("engine: incident %s %s -> %s", inc->key,
+	    incident_state_name(inc->state), incident_state_name(to));
+	inc->state = to;
+	e->open_delta--;
+	e->stats.incidents[to]++;
+	return (0);
+}
+
+/*
  * The first acknowledgement stands: who and when are what the duty room
  * and the ledger go by, so a later one (a second person, a link clicked
  * again) is recorded in the timeline and changes neither.
@@ -233,19 +265,17 @@ engine_acknowledge(struct engine *e, struct incident *inc, const char *by)
 
 	engine_scope_incident(&s, inc);
 	if (inc->acked_at != 0) {
-		if (store_run(e->store, STMT_INCIDENT_TOUCH, "it", now,
-		    inc->key) != 0)
+		if (store_incident_touch(e->store, inc->key, now) != 0)
 			return (-1);
-		return (engine_emit(e, &s, "incident.acknowledged", NULL, NULL,
-		    NULL, json_pack("{s:s?, s:b}", "by", by, "again", 1)));
+		return (engine_emit(e, &s, "incident.acknowledged",
+		    json_pack("{s:s?, s:b}", "by", by, "again", 1)));
 	}
-	if (store_run(e->store, STMT_INCIDENT_ACK, "itit", now, by, now,
-	    inc->key) != 0)
+	if (store_incident_ack(e->store, inc->key, by, now) != 0)
 		return (-1);
 	inc->acked_at = now;
 	if (engine_escalations_stop(e, inc->key, 0) != 0)
 		return (-1);
-	return (engine_emit(e, &s, "incident.acknowledged", NULL, NULL, NULL,
+	return (engine_emit(e, &s, "incident.acknowledged",
 	    json_pack("{s:s?}", "by", by)));
 }
 
@@ -258,29 +288,25 @@ engine_resolve(struct engine *e, struct incident *inc, const char *by)
 	int64_t			  now = clock_now();
 	int			  rc = 0, missed;
 
-	if (inc->closed)
+	if (inc->state == INCIDENT_CLOSED)
 		return (0);
-	v = engine_obligations_open(e, STMT_OBLIGATIONS_OPEN_BY_INCIDENT, inc->key,
-	    &n);
+	v = engine_obligations_open(e, inc->key, NULL, &n);
 	for (i = 0; i < n && rc == 0; i++) {
-		missed = strcmp(v[i]->status, "breached") == 0;
-		rc = engine_obligation_close(e, v[i], missed ? "missed" :
-		    "cancelled", 0, 0);
+		missed = v[i]->status == OBLIGATION_BREACHED;
+		rc = engine_obligation_close(e, v[i], missed ? OBLIGATION_MISSED :
+		    OBLIGATION_CANCELLED, 0, 0);
 		engine_scope_obligation(&s, inc, v[i]);
 		if (rc == 0)
 			rc = engine_emit(e, &s, missed ? "obligation.missed" :
-			    "obligation.cancelled", NULL, NULL, NULL,
+			    "obligation.cancelled",
 			    json_pack("{s:s}", "reason", "resolved"));
 	}
 	engine_obligations_free(v, n);
 	if (rc != 0 || engine_escalations_stop(e, inc->key, 0) != 0 ||
-	    store_run(e->store, STMT_INCIDENT_RESOLVE, "iit", now, now,
-	    inc->key) != 0)
+	    engine_incident_set_state(e, inc, INCIDENT_CLOSED, now) != 0)
 		return (-1);
-	inc->closed = 1;
-	e->open_delta--;
 	engine_scope_incident(&s, inc);
-	return (engine_emit(e, &s, "incident.resolved", NULL, NULL, NULL,
+	return (engine_emit(e, &s, "incident.resolved",
 	    json_pack("{s:s?}", "by", by)));
 }
 
@@ -309,10 +335,10 @@ engine_regrade(struct engine *e, struct incident *inc, struct record *ev,
 	raised = inc->worst_grade == GRADE_NONE || grade < inc->worst_grade;
 	if (raised)
 		inc->worst_grade = grade;
-	if (store_run(e->store, STMT_INCIDENT_SET_GRADE, "ddit", inc->grade,
-	    inc->worst_grade, clock_now(), inc->key) != 0)
+	if (store_incident_set_grade(e->store, inc->key, inc->grade,
+	    inc->worst_grade, clock_now()) != 0)
 		return (-1);
-	if (engine_emit(e, &s, "incident.graded", NULL, NULL, NULL,
+	if (engine_emit(e, &s, "incident.graded",
 	    json_pack("{s:i}", "from", old)) != 0)
 		return (-1);
 	if (!raised)
@@ -326,9 +352,8 @@ int
 engine_incident_apply(struct engine *e, struct incident *inc, struct record *ev,
     struct match_event *mev, int64_t seq)
 {
-	if (inc->closed)
-		return (store_run(e->store, STMT_INCIDENT_TOUCH, "it",
-		    clock_now(), inc->key));
+	if (inc->state == INCIDENT_CLOSED)
+		return (store_incident_touch(e->store, inc->key, clock_now()));
 	if (engine_regrade(e, inc, ev, mev) != 0)
 		return (-1);
 	if (engine_obligation_meet(e, inc, ev, mev, seq) != 0)
@@ -337,8 +362,7 @@ engine_incident_apply(struct engine *e, struct incident *inc, struct record *ev,
 		return (engine_acknowledge(e, inc, ev->by));
 	if (strcmp(ev->type, "resolve") == 0)
 		return (engine_resolve(e, inc, ev->by));
-	return (store_run(e->store, STMT_INCIDENT_TOUCH, "it", clock_now(),
-	    inc->key));
+	return (store_incident_touch(e->store, inc->key, clock_now()));
 }
 
 /*

@@ -15,7 +15,7 @@
 #include "engine.h"
 #include "rules.h"
 #include "store.h"
-#include "store-legacy.h"	/* phase 2 of issue 15 removes it */
+#include "timeline.h"
 
 struct engine {
 	struct store		*store;
@@ -28,9 +28,16 @@ struct engine {
 	size_t			  npending;
 	size_t			  request_mark;
 	int64_t			  recovered_at;	/* start-up: earlier is late */
-	uint64_t		  notified;	/* outbox rows this transaction */
+	size_t			  notified;	/* outbox rows this transaction */
 	struct names		  told;		/* "recipient\036channel" pairs
 						   this decision told */
+	/*
+	 * What started the decision under way ("event UNIT SEQ", "timer ID
+	 * DUE", "undelivered KEY") and a number that grows with it: its
+	 * messages' keys are made from them (engine-notify.c).
+	 */
+	char			  trigger[KEY_MAX * 2 + 64];
+	int64_t			  trigger_ord;
 
 	/*
 	 * Open incidents, counted once at start-up and then kept: committed,
@@ -51,8 +58,8 @@ struct incident {
 	char		*title;
 	json_t		*procedures;
 	int		 grade;
-	int		 worst_grade;
-	int		 closed;
+	int			 worst_grade;
+	enum incident_state	 state;
 	int64_t		 opened_at;
 	int64_t		 occurred_at;
 	int64_t		 acked_at;
@@ -67,24 +74,24 @@ struct obligation {
 	char		*name;
 	char		*title;
 	char		*owner;
-	char		*on_breach;
-	char		*status;
+	char			*on_breach;
+	enum obligation_status	 status;
 	int64_t		 set_at;
 	int64_t		 due_at;
 };
 
-/* What an action concerns; filled as far as it is known. */
+/*
+ * What a decision is about, filled as far as it is known: the concern its
+ * actions and notifications carry (timeline.h), and what the engine
+ * needs besides to store them and to fill a message's template.
+ */
 struct scope {
+	struct concern		 c;		/* grade: engine_concern() */
 	const struct incident	*inc;
-	const char		*recurring;
-	const char		*unit;
-	const char		*procedure;
-	const char		*obligation;
 	const char		*obligation_title;
 	int64_t			 obligation_id;
 	int64_t			 due_at;
-	const char		*policy;
-	int			 step;
+	int			 repeat;	/* a policy's repeat, 0: none */
 	const char		*period;	/* the special period, if any */
 	const json_t		*undelivered;	/* the dead message's body */
 	const char		*undelivered_detail;
@@ -97,18 +104,20 @@ struct record;
 struct record_error;
 
 /* engine.c: the core */
-char		*engine_dup_col(sqlite3_stmt *, int);
 int		 engine_timer_add(struct engine *, int64_t, enum engine_timer,
 		     int64_t);
 int		 engine_timers_cancel(struct engine *, enum engine_timer,
 		     int64_t);
 void		 engine_decision_begin(struct engine *);
+void		 engine_decision_trigger(struct engine *, int64_t,
+		     const char *, ...)
+		     __attribute__((__format__(__printf__, 3, 4)));
 void		 engine_scope_incident(struct scope *, const struct incident *);
 void		 engine_scope_obligation(struct scope *,
 		     const struct incident *, const struct obligation *);
+void		 engine_concern(const struct scope *, struct concern *);
 int		 engine_emit(struct engine *, const struct scope *,
-		     const char *, const char *, const char *, const char *,
-		     json_t *);
+		     const char *, json_t *);
 json_t		*engine_extra_time(const char *, int64_t);
 const char	*engine_period_active(struct engine *, const char *, int64_t);
 
@@ -126,20 +135,23 @@ int		 engine_incident_may_touch(const struct names *,
 /* engine-obligation.c */
 void		 engine_obligation_free(struct obligation *);
 struct obligation *engine_obligation_load(struct engine *, int64_t);
-struct obligation **engine_obligations_open(struct engine *,
-		     enum store_stmt, const char *, size_t *);
+struct obligation **engine_obligations_open(struct engine *, const char *,
+		     const char *, size_t *);
 void		 engine_obligations_free(struct obligation **, size_t);
 int		 engine_obligations_set(struct engine *, struct incident *,
 		     const struct procedure *, int, int);
 int		 engine_obligations_regrade(struct engine *, struct incident *,
 		     int);
-int		 engine_obligation_close(struct engine *,
-		     const struct obligation *, const char *, int64_t, int64_t);
+int		 engine_obligation_set_status(struct engine *,
+		     struct obligation *, enum obligation_status, int64_t,
+		     int64_t);
+int		 engine_obligation_close(struct engine *, struct obligation *,
+		     enum obligation_status, int64_t, int64_t);
 int		 engine_obligation_meet(struct engine *, struct incident *,
 		     struct record *, struct match_event *, int64_t);
-int		 engine_obligation_breach(struct engine *, struct obligation *,
+int		 engine_obligation_fire_due(struct engine *, int64_t, int64_t);
+int		 engine_obligation_fire_remind(struct engine *, int64_t,
 		     int64_t);
-int		 engine_obligation_remind(struct engine *, struct obligation *);
 
 /* engine-escalation.c */
 int		 engine_escalations_stop(struct engine *, const char *,
@@ -147,11 +159,11 @@ int		 engine_escalations_stop(struct engine *, const char *,
 int		 engine_escalation_run(struct engine *, int64_t, const char *,
 		     int64_t, int, int, const struct incident *,
 		     const struct obligation *);
-int		 engine_escalation_step(struct engine *, int64_t);
+int		 engine_escalation_fire(struct engine *, int64_t, int64_t);
 
 /* engine-recurring.c */
-int		 engine_recurring_close(struct engine *, struct obligation *);
-int		 engine_recurring_open(struct engine *, int64_t);
+int		 engine_recurring_fire_close(struct engine *, int64_t, int64_t);
+int		 engine_recurring_fire_open(struct engine *, int64_t, int64_t);
 
 /* engine-notify.c */
 int		 engine_notify(struct engine *, const struct scope *,

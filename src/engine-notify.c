@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/evp.h>
 #include <openssl/rand.h>
 
 #include "calendar.h"
@@ -27,10 +28,6 @@
 #include "store.h"
 #include "tocsin.h"
 #include "xmalloc.h"
-
-static const char *engine_grade_names[] = {
-	"未定级", "特别重大", "重大", "较大", "一般",
-};
 
 static const char *
 engine_procedure_title(struct engine *e, const char *name)
@@ -61,24 +58,24 @@ engine_template(struct engine *e, const struct scope *s,
 	const struct messages		*m;
 	size_t				 i;
 
-	if (s->policy != NULL && s->step > 0 && reason == MESSAGE_ESCALATION &&
-	    (pol = rules_policy_find(e->rules, s->policy)) != NULL &&
-	    (size_t)s->step <= pol->nsteps &&
-	    pol->steps[s->step - 1].message != NULL)
-		return (pol->steps[s->step - 1].message);
-	if (s->procedure != NULL)
-		p = rules_procedure_find(e->rules, s->procedure);
-	for (i = 0; p != NULL && s->obligation != NULL &&
+	if (s->c.policy != NULL && s->c.step > 0 && reason == MESSAGE_ESCALATION &&
+	    (pol = rules_policy_find(e->rules, s->c.policy)) != NULL &&
+	    (size_t)s->c.step <= pol->nsteps &&
+	    pol->steps[s->c.step - 1].message != NULL)
+		return (pol->steps[s->c.step - 1].message);
+	if (s->c.procedure != NULL)
+		p = rules_procedure_find(e->rules, s->c.procedure);
+	for (i = 0; p != NULL && s->c.obligation != NULL &&
 	    i < p->nobligations; i++) {
 		m = &p->obligations[i].messages;
-		if (strcmp(p->obligations[i].id, s->obligation) == 0 &&
+		if (strcmp(p->obligations[i].id, s->c.obligation) == 0 &&
 		    m->v[reason] != NULL)
 			return (m->v[reason]);
 	}
 	if (p != NULL && p->messages.v[reason] != NULL)
 		return (p->messages.v[reason]);
-	if (s->recurring != NULL &&
-	    (rc = rules_recurring_find(e->rules, s->recurring)) != NULL &&
+	if (s->c.recurring != NULL &&
+	    (rc = rules_recurring_find(e->rules, s->c.recurring)) != NULL &&
 	    rc->messages.v[reason] != NULL)
 		return (rc->messages.v[reason]);
 	m = &rules_site(e->rules)->messages;
@@ -129,29 +126,30 @@ engine_message_value(const char *name, void *arg)
 			return (s->title);
 		if (inc != NULL)
 			return (inc->title != NULL ? inc->title : inc->key);
-		if (s->recurring != NULL && (rc = rules_recurring_find(
-		    c->e->rules, s->recurring)) != NULL && rc->title != NULL)
+		if (s->c.recurring != NULL && (rc = rules_recurring_find(
+		    c->e->rules, s->c.recurring)) != NULL && rc->title != NULL)
 			return (rc->title);
-		return (s->recurring);
+		return (s->c.recurring);
 	}
 	if (strcmp(name, "incident") == 0)
 		return (inc != NULL ? inc->key : NULL);
 	if (strcmp(name, "unit") == 0)
-		return (s->unit);
+		return (s->c.unit);
 	if (strcmp(name, "category") == 0)
 		return (inc != NULL && inc->category != NULL ? inc->category :
 		    "未填写");
 	if (strcmp(name, "grade") == 0)
-		return (engine_grade_names[inc != NULL ? inc->grade : 0]);
+		return (grade_name(inc != NULL ? inc->grade : GRADE_NONE,
+		    GRADE_FORM_CHINESE));
 	if (strcmp(name, "color") == 0)
 		return (colors[inc != NULL ? inc->grade : 0]);
 	if (strcmp(name, "procedure") == 0) {
-		name = engine_procedure_title(c->e, s->procedure);
+		name = engine_procedure_title(c->e, s->c.procedure);
 		return (name != NULL ? name : "未匹配预案");
 	}
 	if (strcmp(name, "obligation") == 0)
 		return (s->obligation_title != NULL ? s->obligation_title :
-		    s->obligation);
+		    s->c.obligation);
 	if (strcmp(name, "due") == 0 && s->due_at != 0) {
 		/* "2026-03-02T11:00:00+08:00" -> "2026-03-02 11:00" */
 		calendar_format(s->due_at, t, sizeof(t));
@@ -163,8 +161,8 @@ engine_message_value(const char *name, void *arg)
 		    sizeof(c->buf));
 		return (c->buf);
 	}
-	if (strcmp(name, "step") == 0 && s->step > 0) {
-		snprintf(c->buf, sizeof(c->buf), "%d", s->step);
+	if (strcmp(name, "step") == 0 && s->c.step > 0) {
+		snprintf(c->buf, sizeof(c->buf), "%d", s->c.step);
 		return (c->buf);
 	}
 	if (strcmp(name, "period") == 0)
@@ -252,18 +250,71 @@ engine_random_hex(char *buf, size_t n)
 }
 
 /*
- * A message's idempotency key, "tn_" and 32 hex digits: the time in ms
- * (12 digits), then 80 random bits.  Keys made later sort later, so the
- * outbox's unique index on them grows at its end: a random key would
- * dirty a page anywhere in it at every insert, and a large outbox would
- * make each commit write many pages for a few rows.
+ * A message's idempotency key, "tn_" and 32 hex digits, derived from the
+ * decision that made it: the same decision made twice (after a crash,
+ * after a failover) makes the same key and a receiver drops the repeat;
+ * two decisions never share one.  The first 12 digits are the trigger's
+ * number (an event's seq, a timer's id), so that the outbox's unique
+ * index on keys grows near its ends instead of at a random page per
+ * insert; the other 20 are the first 80 bits of a SHA-256 of what the
+ * message is: the trigger (event or timer, docs/design.md), the incident
+ * or recurring report and unit, the obligation, the reason, the policy
+ * step and repeat, the recipient and the channel.
  */
 static void
-engine_message_key(char key[36])
+engine_message_key(struct engine *e, const struct scope *s,
+    const char *reason, const char *recipient, const char *channel,
+    char key[36])
 {
+	static const char	 hex[] = "0123456789abcdef";
+	unsigned char		 md[EVP_MAX_MD_SIZE];
+	unsigned int		 mdlen;
+	char			 num[64];
+	const char		*part[11];
+	EVP_MD_CTX		*ctx;
+	size_t			 i;
+
+	if (e->trigger[0] == '\0') {
+		/* A decision without a trigger: a bug, but tell anyway. */
+		log_warnx("engine: a message with no trigger reason=%s",
+		    reason);
+		snprintf(key, 16, "tn_%012llx",
+		    (unsigned long long)clock_now() & 0xffffffffffffULL);
+		engine_random_hex(key + 15, 10);
+		return;
+	}
+	snprintf(num, sizeof(num), "%lld %d %d",
+	    (long long)s->obligation_id, s->c.step, s->repeat);
+	part[0] = e->trigger;
+	part[1] = s->c.incident;
+	part[2] = s->c.recurring;
+	part[3] = s->c.unit;
+	part[4] = num;
+	part[5] = reason;
+	part[6] = s->c.policy;
+	part[7] = recipient;
+	part[8] = channel;
+	part[9] = s->c.procedure;
+	part[10] = s->c.obligation;
+	if ((ctx = EVP_MD_CTX_new()) == NULL ||
+	    EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1)
+		fatalx("engine: no SHA-256");
+	/* Each part with its NUL: no two lists of parts hash alike. */
+	for (i = 0; i < nitems(part); i++) {
+		if (EVP_DigestUpdate(ctx, part[i] != NULL ? part[i] : "",
+		    part[i] != NULL ? strlen(part[i]) + 1 : 1) != 1)
+			fatalx("engine: SHA-256 failed");
+	}
+	if (EVP_DigestFinal_ex(ctx, md, &mdlen) != 1)
+		fatalx("engine: SHA-256 failed");
+	EVP_MD_CTX_free(ctx);
 	snprintf(key, 16, "tn_%012llx",
-	    (unsigned long long)clock_now() & 0xffffffffffffULL);
-	engine_random_hex(key + 15, 10);
+	    (unsigned long long)e->trigger_ord & 0xffffffffffffULL);
+	for (i = 0; i < 10; i++) {
+		key[15 + 2 * i] = hex[md[i] >> 4];
+		key[16 + 2 * i] = hex[md[i] & 0xf];
+	}
+	key[35] = '\0';
 }
 
 static int
@@ -271,11 +322,21 @@ engine_outbox_insert(struct engine *e, const char *key, const char *incident,
     int64_t obligation, const char *channel, const char *recipient,
     const char *role, const char *body, int64_t deadline)
 {
-	int	rc;
+	struct store_message	m;
+	int			rc;
 
-	rc = store_run(e->store, STMT_OUTBOX_INSERT, "titi" "tttt" "ii", key,
-	    clock_now(), incident, obligation, channel, recipient, role, body,
-	    clock_now(), deadline);
+	memset(&m, 0, sizeof(m));
+	m.key = (char *)key;
+	m.created_at = clock_now();
+	m.incident = (char *)incident;
+	m.obligation = obligation;
+	m.channel = (char *)channel;
+	m.recipient = (char *)recipient;
+	m.role = (char *)role;
+	m.body = (char *)body;
+	m.next_at = m.created_at;
+	m.deadline_at = deadline;
+	rc = store_message_add(e->store, &m, NULL);
 	if (rc == 0)
 		e->notified++;
 	return (rc);
@@ -289,15 +350,19 @@ engine_outbox_insert(struct engine *e, const char *key, const char *incident,
 static char *
 engine_ack_link(struct engine *e, const struct scope *s, const char *who)
 {
-	const char	*base = rules_site(e->rules)->public_url;
-	char		 token[33], *url;
-	size_t		 len;
+	const char		*base = rules_site(e->rules)->public_url;
+	struct store_ack_link	 l;
+	char			 token[33], *url;
+	size_t			 len;
 
 	if (base == NULL || s->inc == NULL)
 		return (NULL);
 	engine_random_hex(token, 16);
-	if (store_run(e->store, STMT_ACK_LINK_INSERT, "ttti", token,
-	    s->inc->key, who, clock_now()) != 0)
+	l.token = token;
+	l.incident = s->inc->key;
+	l.recipient = (char *)who;
+	l.created_at = clock_now();
+	if (store_ack_link_add(e->store, &l) != 0)
 		return (NULL);
 	len = strlen(base);
 	xasprintf(&url, "%.*s/ack/%s", (int)(len > 0 && base[len - 1] == '/' ?
@@ -323,6 +388,20 @@ engine_tell_once(struct engine *e, const char *recipient, const char *channel)
 	return (fresh);
 }
 
+/* An action that says who was told (or failed to be), on which channel. */
+static int
+engine_emit_told(struct engine *e, const struct scope *s, const char *kind,
+    const char *role, const char *recipient, const char *channel,
+    json_t *extra)
+{
+	struct scope	told = *s;
+
+	told.c.role = role;
+	told.c.recipient = recipient;
+	told.c.channel = channel;
+	return (engine_emit(e, &told, kind, extra));
+}
+
 static void
 engine_notify_one(const struct recipient *r, void *arg)
 {
@@ -339,7 +418,7 @@ engine_notify_one(const struct recipient *r, void *arg)
 		return;
 	if (!engine_tell_once(e, r->id, r->channel))
 		return;
-	engine_message_key(key);
+	engine_message_key(e, s, n->reason, r->id, r->channel, key);
 	calendar_format(now, at, sizeof(at));
 	link = n->why != MESSAGE_UNDELIVERED ? engine_ack_link(e, s, r->id) :
 	    NULL;
@@ -348,19 +427,12 @@ engine_notify_one(const struct recipient *r, void *arg)
 	note.key = key;
 	note.reason = n->reason;
 	note.at = at;
-	note.incident = s->inc != NULL ? s->inc->key : NULL;
-	note.recurring = s->recurring;
-	note.unit = s->unit;
-	note.grade = s->inc != NULL ? s->inc->grade : 0;
-	note.procedure = s->procedure;
-	note.obligation = s->obligation;
-	note.policy = s->policy;
-	note.step = s->step;
-	note.role = n->role;
-	note.recipient = r->id;
-	note.recipient_name = r->name;
-	note.phone = r->phone;
-	note.channel = r->channel;
+	engine_concern(s, &note.c);
+	note.c.role = n->role;
+	note.c.recipient = r->id;
+	note.c.recipient_name = r->name;
+	note.c.phone = r->phone;
+	note.c.channel = r->channel;
 	note.title = s->inc != NULL ? s->inc->title : NULL;
 	note.text = text;
 	note.ack_url = link;
@@ -374,7 +446,7 @@ engine_notify_one(const struct recipient *r, void *arg)
 	    rules_site(e->rules)->notify_deadline) != 0)
 		n->failed = 1;
 	free(body);
-	if (!n->failed && engine_emit(e, s, "notify", n->role, r->id,
+	if (!n->failed && engine_emit_told(e, s, "notify", n->role, r->id,
 	    r->channel, json_pack("{s:s}", "reason", n->reason)) != 0)
 		n->failed = 1;
 }
@@ -464,8 +536,8 @@ engine_notify_reject(struct engine *e, const struct scope *s, const char *proced
 	e->stats.rejected++;
 	log_warnx("engine: rule failed procedure=%s incident=%s reason=%s",
 	    procedure, ev->incident != NULL ? ev->incident : "-", cause);
-	r.procedure = procedure;
-	if (engine_emit(e, &r, "event.rejected", NULL, NULL, NULL,
+	r.c.procedure = procedure;
+	if (engine_emit(e, &r, "event.rejected",
 	    json_pack("{s:s, s:s?}", "reason", cause, "event", ev->id)) != 0)
 		return (-1);
 	return (engine_notify(e, &r, "office", "rejected"));
@@ -487,6 +559,19 @@ engine_notify_rejects(struct engine *e, const struct scope *s,
 	return (failed ? -1 : 0);
 }
 
+/* The number a key begins with (its trigger's), or 0. */
+static int64_t
+engine_key_ord(const char *key)
+{
+	char	digits[13];
+
+	if (strncmp(key, "tn_", 3) != 0 || strlen(key) < 15)
+		return (0);
+	memcpy(digits, key + 3, 12);
+	digits[12] = '\0';
+	return (strtoll(digits, NULL, 16));
+}
+
 /*
  * The outbox gave up on a notification on its channel (inside the
  * outbox's transaction).  With a fallback channel the same message goes
@@ -501,34 +586,40 @@ engine_undelivered(struct engine *e, const struct engine_undelivered *u)
 	struct incident	*inc = NULL;
 	struct scope	 s;
 	json_t		*body, *copy, *via;
-	const char	*incident, *role, *recipient, *reason;
+	const char	*incident, *role, *recipient, *reason, *dead;
 	char		 key[36], *text;
 	int		 rc;
 
 	engine_decision_begin(e);
 	if ((body = json_loads(u->body, 0, NULL)) == NULL)
 		body = json_object();
+	dead = engine_json_text(body, "key");
+	/* The copy's key sorts with the original's: its first 12 digits. */
+	engine_decision_trigger(e, engine_key_ord(dead), "undelivered %s",
+	    dead);
 	incident = json_string_value(json_object_get(body, "incident"));
 	memset(&s, 0, sizeof(s));
 	if (incident != NULL && (inc = engine_incident_load(e, incident)) != NULL)
 		engine_scope_incident(&s, inc);
-	s.unit = json_string_value(json_object_get(body, "unit"));
-	s.recurring = json_string_value(json_object_get(body, "recurring"));
-	s.procedure = json_string_value(json_object_get(body, "procedure"));
-	s.obligation = json_string_value(json_object_get(body, "obligation"));
+	s.c.unit = json_string_value(json_object_get(body, "unit"));
+	s.c.recurring = json_string_value(json_object_get(body, "recurring"));
+	s.c.procedure = json_string_value(json_object_get(body, "procedure"));
+	s.c.obligation = json_string_value(json_object_get(body, "obligation"));
 	s.obligation_id = u->obligation;
 	s.undelivered = body;
 	s.undelivered_detail = u->detail;
 	role = json_string_value(json_object_get(body, "role"));
 	recipient = json_string_value(json_object_get(body, "recipient"));
 	reason = engine_json_text(body, "reason");
-	rc = engine_emit(e, &s, u->fallback != NULL ? "notification.fallback" :
-	    "notification.dead", role, recipient, u->channel, json_pack(
+	rc = engine_emit_told(e, &s, u->fallback != NULL ?
+	    "notification.fallback" : "notification.dead", role, recipient,
+	    u->channel, json_pack(
 	    "{s:s, s:s?, s:s?}", "key", engine_json_text(body, "key"),
 	    "error", u->detail, "fallback", u->fallback));
 	if (rc == 0 && u->fallback != NULL) {
 		copy = json_deep_copy(body);
-		engine_message_key(key);
+		engine_message_key(e, &s, "fallback", recipient, u->fallback,
+		    key);
 		json_object_set_new(copy, "key", json_string(key));
 		json_object_set_new(copy, "channel", json_string(u->fallback));
 		if ((via = json_object_get(copy, "via")) == NULL) {
@@ -543,9 +634,9 @@ engine_undelivered(struct engine *e, const struct engine_undelivered *u)
 		    text, u->deadline);
 		free(text);
 		if (rc == 0)
-			rc = engine_emit(e, &s, "notify", role, recipient,
-			    u->fallback, json_pack("{s:s}", "reason",
-			    "fallback"));
+			rc = engine_emit_told(e, &s, "notify", role,
+			    recipient, u->fallback, json_pack("{s:s}",
+			    "reason", "fallback"));
 	} else if (rc == 0 && strcmp(reason, "undelivered") != 0)
 		rc = engine_notify(e, &s, rules_site(e->rules)->
 		    undelivered_notify, "undelivered");

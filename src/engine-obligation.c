@@ -5,15 +5,19 @@
  * for less time, reminded of before it falls due and breached when it
  * does (its escalation starts, or its owner is told).
  *
- * Obligation states: pending -> met | breached; breached -> late (met after
- * its due time) | missed (never met before the incident closed); pending ->
- * cancelled when the incident is resolved.
+ * Obligation states (enum obligation_status, tocsin.h) change only in
+ * engine_obligation_set_status(), which refuses a change its table does
+ * not allow: pending -> met | late | breached | missed | cancelled;
+ * breached -> late (met after its due time) | missed (never met before
+ * the incident or the report closed) | met (met within the millisecond
+ * it fell due, after the breach).
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "calendar.h"
 #include "clock.h"
+#include "log.h"
 #include "engine.h"
 #include "engine-int.h"
 #include "match.h"
@@ -35,65 +39,82 @@ engine_obligation_free(struct obligation *o)
 	free(o->title);
 	free(o->owner);
 	free(o->on_breach);
-	free(o->status);
 	free(o);
 }
 
+static char *
+obligation_dup(const char *s)
+{
+	return (s != NULL ? xstrdup(s) : NULL);
+}
+
+/* The engine's copy of a store row (a list's row is the store's). */
 static struct obligation *
-obligation_from_row(sqlite3_stmt *st)
+obligation_from_row(const struct store_obligation *r)
 {
 	struct obligation	*o;
 
 	o = xcalloc(1, sizeof(*o));
-	o->id = sqlite3_column_int64(st, OBL_ID);
-	o->incident = engine_dup_col(st, OBL_INCIDENT);
-	o->recurring = engine_dup_col(st, OBL_RECURRING);
-	o->unit = engine_dup_col(st, OBL_UNIT);
-	o->procedure = engine_dup_col(st, OBL_PROCEDURE);
-	o->name = engine_dup_col(st, OBL_NAME);
-	o->title = engine_dup_col(st, OBL_TITLE);
-	o->owner = engine_dup_col(st, OBL_OWNER);
-	o->on_breach = engine_dup_col(st, OBL_ON_BREACH);
-	o->status = engine_dup_col(st, OBL_STATUS);
-	o->set_at = sqlite3_column_int64(st, OBL_SET_AT);
-	o->due_at = sqlite3_column_int64(st, OBL_DUE_AT);
+	o->id = r->id;
+	o->incident = obligation_dup(r->incident);
+	o->recurring = obligation_dup(r->recurring);
+	o->unit = obligation_dup(r->unit);
+	o->procedure = obligation_dup(r->procedure);
+	o->name = obligation_dup(r->name);
+	o->title = obligation_dup(r->title);
+	o->owner = obligation_dup(r->owner);
+	o->on_breach = obligation_dup(r->on_breach);
+	o->status = r->status;
+	o->set_at = r->set_at;
+	o->due_at = r->due_at;
 	return (o);
 }
 
 struct obligation *
 engine_obligation_load(struct engine *e, int64_t id)
 {
-	sqlite3_stmt		*st;
+	struct store_obligation	 r;
 	struct obligation	*o = NULL;
 
-	st = store_stmt(e->store, STMT_OBLIGATION_GET, "i", id);
-	if (store_step(e->store, st) == SQLITE_ROW)
-		o = obligation_from_row(st);
-	if (st != NULL)
-		sqlite3_reset(st);
+	if (store_obligation_get(e->store, id, &r) == 1)
+		o = obligation_from_row(&r);
+	store_obligation_clear(&r);
 	return (o);
 }
 
+struct obligation_list {
+	struct obligation	**v;
+	size_t			  n;
+};
+
+static int
+engine_obligation_list_cb(const struct store_obligation *r, void *arg)
+{
+	struct obligation_list	*l = arg;
+
+	l->v = xreallocarray(l->v, l->n + 1, sizeof(*l->v));
+	l->v[l->n++] = obligation_from_row(r);
+	return (0);
+}
+
 /*
- * The open obligations of an incident (or, for which = BY_UNIT, a unit's
- * recurring ones), read out before any is changed.
+ * The open obligations of an incident (or, with incident NULL, the
+ * recurring ones unit owes), read out before any is changed.
  */
 struct obligation **
-engine_obligations_open(struct engine *e, enum store_stmt which, const char *key,
-    size_t *n)
+engine_obligations_open(struct engine *e, const char *incident,
+    const char *unit, size_t *n)
 {
-	sqlite3_stmt		 *st;
-	struct obligation	**v = NULL;
+	struct obligation_list	l = { NULL, 0 };
 
-	*n = 0;
-	st = store_stmt(e->store, which, "t", key);
-	while (store_step(e->store, st) == SQLITE_ROW) {
-		v = xreallocarray(v, *n + 1, sizeof(*v));
-		v[(*n)++] = obligation_from_row(st);
-	}
-	if (st != NULL)
-		sqlite3_reset(st);
-	return (v);
+	if (incident != NULL)
+		store_obligations_open_of_incident(e->store, incident,
+		    engine_obligation_list_cb, &l);
+	else
+		store_obligations_open_of_unit(e->store, unit,
+		    engine_obligation_list_cb, &l);
+	*n = l.n;
+	return (l.v);
 }
 
 void
@@ -183,28 +204,36 @@ static int
 engine_set_obligation(struct engine *e, struct incident *inc,
     const struct procedure *p, const struct obligation_def *d)
 {
-	struct scope	 s;
-	int64_t		 due, id;
-	const char	*period;
-	json_t		*extra;
-	int		 grade;
+	struct store_obligation	 r;
+	struct scope		 s;
+	int64_t			 due, id;
+	const char		*period;
+	json_t			*extra;
+	int			 grade;
 
 	due = engine_obligation_due(e, inc, d, clock_now(), &period, &grade);
-	if (store_run(e->store, STMT_OBLIGATION_INSERT, "tnttt" "ttt" "iin",
-	    inc->key, inc->unit, p->name, d->id, d->title, d->owner,
-	    d->on_breach, clock_now(), due) != 0)
+	memset(&r, 0, sizeof(r));
+	r.incident = inc->key;
+	r.unit = inc->unit;
+	r.procedure = (char *)p->name;
+	r.name = d->id;
+	r.title = d->title;
+	r.owner = d->owner;
+	r.on_breach = d->on_breach;
+	r.set_at = clock_now();
+	r.due_at = due;
+	if (store_obligation_add(e->store, &r, &id) != 0)
 		return (-1);
-	id = store_last_id(e->store);
 	engine_scope_incident(&s, inc);
-	s.procedure = p->name;
-	s.obligation = d->id;
+	s.c.procedure = p->name;
+	s.c.obligation = d->id;
 	s.obligation_id = id;
 	extra = engine_extra_time("due_at", due);
 	if (period != NULL)
 		json_object_set_new(extra, "period", json_string(period));
 	if (grade != GRADE_NONE)
 		json_object_set_new(extra, "due_grade", json_integer(grade));
-	if (engine_emit(e, &s, "obligation.set", NULL, NULL, NULL, extra) != 0)
+	if (engine_emit(e, &s, "obligation.set", extra) != 0)
 		return (-1);
 	return (engine_obligation_timers(e, d, id, due));
 }
@@ -241,16 +270,49 @@ engine_obligations_set(struct engine *e, struct incident *inc,
 	return (0);
 }
 
+#define OBL(s)	(1U << (s))
+static const unsigned engine_obligation_next[OBLIGATION__COUNT] = {
+	[OBLIGATION_PENDING] = OBL(OBLIGATION_MET) | OBL(OBLIGATION_LATE) |
+	    OBL(OBLIGATION_BREACHED) | OBL(OBLIGATION_MISSED) |
+	    OBL(OBLIGATION_CANCELLED),
+	[OBLIGATION_BREACHED] = OBL(OBLIGATION_LATE) | OBL(OBLIGATION_MISSED) |
+	    OBL(OBLIGATION_MET),
+};
+#undef OBL
+
+/*
+ * The one place an obligation's status changes: the transition is
+ * checked against the table above, written (met_at and met_event, 0 for
+ * none, with it), counted and logged.  A refused one is a bug in the
+ * engine: the transaction is given up rather than the ledger corrupted.
+ */
 int
-engine_obligation_close(struct engine *e, const struct obligation *o,
-    const char *status, int64_t met_at, int64_t met_event)
+engine_obligation_set_status(struct engine *e, struct obligation *o,
+    enum obligation_status to, int64_t met_at, int64_t met_event)
 {
-	if (met_at != 0) {
-		if (store_run(e->store, STMT_OBLIGATION_SET_STATUS, "tiii",
-		    status, met_at, met_event, o->id) != 0)
-			return (-1);
-	} else if (store_run(e->store, STMT_OBLIGATION_SET_STATUS, "tnni",
-	    status, o->id) != 0)
+	if ((unsigned)o->status >= OBLIGATION__COUNT ||
+	    (engine_obligation_next[o->status] & (1U << to)) == 0) {
+		log_warnx("engine: obligation %lld may not go from %s to %s",
+		    (long long)o->id, obligation_status_name(o->status),
+		    obligation_status_name(to));
+		return (-1);
+	}
+	if (store_obligation_set_status(e->store, o->id, to, met_at,
+	    met_event) != 0)
+		return (-1);
+	log_debug("engine: obligation %lld %s -> %s", (long long)o->id,
+	    obligation_status_name(o->status), obligation_status_name(to));
+	o->status = to;
+	e->stats.obligations[to]++;
+	return (0);
+}
+
+/* Close o (met, late, missed, cancelled): its timers and escalation end. */
+int
+engine_obligation_close(struct engine *e, struct obligation *o,
+    enum obligation_status status, int64_t met_at, int64_t met_event)
+{
+	if (engine_obligation_set_status(e, o, status, met_at, met_event) != 0)
 		return (-1);
 	if (engine_timers_cancel(e, TIMER_OBLIGATION_DUE, o->id) != 0 ||
 	    engine_timers_cancel(e, TIMER_OBLIGATION_REMIND, o->id) != 0 ||
@@ -298,20 +360,14 @@ engine_met_by(struct engine *e, const struct obligation *o)
 static int
 engine_unmatched_event(struct engine *e, const struct record *ev)
 {
-	sqlite3_stmt	*st;
 	struct scope	 s;
 	json_t		*extra;
-	int		 rc, known;
+	int		 known;
 
-	st = store_stmt(e->store, STMT_UNIT_OWES_RECURRING, "t", ev->unit);
-	rc = store_step(e->store, st);
-	if (st != NULL)
-		sqlite3_reset(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+	if ((known = store_unit_owes_recurring(e->store, ev->unit)) < 0)
 		return (-1);
-	known = rc == SQLITE_ROW;
 	memset(&s, 0, sizeof(s));
-	s.unit = ev->unit;
+	s.c.unit = ev->unit;
 	s.title = json_string_value(json_object_get(ev->json, "title"));
 	if (s.title == NULL)
 		s.title = ev->type;
@@ -320,7 +376,7 @@ engine_unmatched_event(struct engine *e, const struct record *ev)
 	    "type", ev->type);
 	if (ev->id != NULL)
 		json_object_set_new(extra, "event", json_string(ev->id));
-	if (engine_emit(e, &s, "event.unmatched", NULL, NULL, NULL, extra) != 0)
+	if (engine_emit(e, &s, "event.unmatched", extra) != 0)
 		return (-1);
 	return (known ? 0 : engine_notify_unmatched(e, &s, NULL));
 }
@@ -342,9 +398,8 @@ engine_obligation_meet(struct engine *e, struct incident *inc, struct record *ev
 	int				  rc = 0, late;
 	json_t				 *extra;
 
-	v = inc != NULL ? engine_obligations_open(e, STMT_OBLIGATIONS_OPEN_BY_INCIDENT,
-	    inc->key, &n) : engine_obligations_open(e, STMT_OBLIGATIONS_OPEN_BY_UNIT,
-	    ev->unit, &n);
+	v = engine_obligations_open(e, inc != NULL ? inc->key : NULL, ev->unit,
+	    &n);
 	for (i = 0; i < n && rc == 0; i++) {
 		if ((m = engine_met_by(e, v[i])) == NULL)
 			continue;
@@ -360,15 +415,15 @@ engine_obligation_meet(struct engine *e, struct incident *inc, struct record *ev
 		}
 		late = now > v[i]->due_at;
 		met++;
-		rc = engine_obligation_close(e, v[i], late ? "late" : "met",
-		    now, seq);
+		rc = engine_obligation_close(e, v[i], late ? OBLIGATION_LATE :
+		    OBLIGATION_MET, now, seq);
 		extra = engine_extra_time("due_at", v[i]->due_at);
 		if (late)
 			json_object_set_new(extra, "late_s",
 			    json_integer((now - v[i]->due_at) / MSEC_PER_SEC));
 		if (rc == 0)
 			rc = engine_emit(e, &s, late ? "obligation.late" :
-			    "obligation.met", NULL, NULL, NULL, extra);
+			    "obligation.met", extra);
 		else
 			json_decref(extra);
 	}
@@ -391,13 +446,12 @@ engine_tighten(struct engine *e, struct incident *inc, struct obligation *o)
 	int				 grade;
 
 	if (d == NULL || d->due_by_grade_set == 0 ||
-	    strcmp(o->status, "pending") != 0)
+	    o->status != OBLIGATION_PENDING)
 		return (0);
 	due = engine_obligation_due(e, inc, d, o->set_at, &period, &grade);
 	if (due >= o->due_at)
 		return (0);
-	if (store_run(e->store, STMT_OBLIGATION_SET_DUE, "ii", due, o->id) != 0
-	    || engine_timers_cancel(e, TIMER_OBLIGATION_DUE, o->id) != 0 ||
+	if (store_obligation_set_due(e->store, o->id, due) != 0 || engine_timers_cancel(e, TIMER_OBLIGATION_DUE, o->id) != 0 ||
 	    engine_timers_cancel(e, TIMER_OBLIGATION_REMIND, o->id) != 0 ||
 	    engine_obligation_timers(e, d, o->id, due) != 0)
 		return (-1);
@@ -407,7 +461,7 @@ engine_tighten(struct engine *e, struct incident *inc, struct obligation *o)
 	extra = engine_extra_time("due_at", due);
 	json_object_set_new(extra, "was_due_at", json_string(was));
 	json_object_set_new(extra, "due_grade", json_integer(grade));
-	return (engine_emit(e, &s, "obligation.tightened", NULL, NULL, NULL,
+	return (engine_emit(e, &s, "obligation.tightened",
 	    extra));
 }
 
@@ -425,7 +479,7 @@ engine_obligations_regrade(struct engine *e, struct incident *inc, int from)
 	size_t			  i, n;
 	int			  rc = 0;
 
-	v = engine_obligations_open(e, STMT_OBLIGATIONS_OPEN_BY_INCIDENT, inc->key, &n);
+	v = engine_obligations_open(e, inc->key, NULL, &n);
 	for (i = 0; i < n && rc == 0; i++)
 		rc = engine_tighten(e, inc, v[i]);
 	engine_obligations_free(v, n);
@@ -437,24 +491,24 @@ engine_obligations_regrade(struct engine *e, struct incident *inc, int from)
 	return (rc);
 }
 
-int
+static int
 engine_obligation_breach(struct engine *e, struct obligation *o, int64_t due)
 {
-	struct incident	*inc = NULL;
-	struct scope	 s;
-	json_t		*extra;
-	int64_t		 now = clock_now();
-	int		 rc;
+	struct store_escalation	 esc;
+	struct incident		*inc = NULL;
+	struct scope		 s;
+	json_t			*extra;
+	int64_t			 now = clock_now(), id;
+	int			 rc;
 
-	if (strcmp(o->status, "pending") != 0)
+	if (o->status != OBLIGATION_PENDING)
 		return (0);
 	if (o->incident != NULL &&
 	    (inc = engine_incident_load(e, o->incident)) == NULL)
 		return (0);
 	e->stats.breaches++;
 	engine_scope_obligation(&s, inc, o);
-	rc = store_run(e->store, STMT_OBLIGATION_SET_STATUS, "tnni",
-	    "breached", o->id);
+	rc = engine_obligation_set_status(e, o, OBLIGATION_BREACHED, 0, 0);
 	extra = engine_extra_time("due_at", o->due_at);
 	/* Due before the daemon started: it passed while we were down. */
 	if (due < e->recovered_at) {
@@ -463,8 +517,8 @@ engine_obligation_breach(struct engine *e, struct obligation *o, int64_t due)
 		    json_integer((now - due) / MSEC_PER_SEC));
 	}
 	if (rc == 0)
-		rc = engine_emit(e, &s, "obligation.breached", NULL, NULL,
-		    NULL, extra);
+		rc = engine_emit(e, &s, "obligation.breached",
+		    extra);
 	else
 		json_decref(extra);
 	if (rc == 0 && o->on_breach != NULL) {
@@ -472,18 +526,22 @@ engine_obligation_breach(struct engine *e, struct obligation *o, int64_t due)
 		 * The escalation runs from the due time, so after an outage
 		 * every step that should have been taken is taken now.
 		 */
-		rc = store_run(e->store, STMT_ESCALATION_INSERT, "titi",
-		    o->incident, o->id, o->on_breach, o->due_at);
+		memset(&esc, 0, sizeof(esc));
+		esc.incident = o->incident;
+		esc.obligation = o->id;
+		esc.policy = o->on_breach;
+		esc.started_at = o->due_at;
+		rc = store_escalation_add(e->store, &esc, &id);
 		if (rc == 0)
-			rc = engine_escalation_run(e, store_last_id(e->store),
-			    o->on_breach, o->due_at, 0, 0, inc, o);
+			rc = engine_escalation_run(e, id, o->on_breach,
+			    o->due_at, 0, 0, inc, o);
 	} else if (rc == 0 && o->owner != NULL)
 		rc = engine_notify(e, &s, o->owner, "breach");
 	engine_incident_free(inc);
 	return (rc);
 }
 
-int
+static int
 engine_obligation_remind(struct engine *e, struct obligation *o)
 {
 	struct incident	*inc;
@@ -491,15 +549,44 @@ engine_obligation_remind(struct engine *e, struct obligation *o)
 	int		 rc;
 
 	/* Past the due time (the daemon was down), the breach says it all. */
-	if (strcmp(o->status, "pending") != 0 || o->owner == NULL ||
+	if (o->status != OBLIGATION_PENDING || o->owner == NULL ||
 	    o->incident == NULL || clock_now() >= o->due_at ||
 	    (inc = engine_incident_load(e, o->incident)) == NULL)
 		return (0);
 	engine_scope_obligation(&s, inc, o);
-	rc = engine_emit(e, &s, "obligation.reminded", NULL, NULL, NULL,
+	rc = engine_emit(e, &s, "obligation.reminded",
 	    engine_extra_time("due_at", o->due_at));
 	if (rc == 0)
 		rc = engine_notify(e, &s, o->owner, "remind");
 	engine_incident_free(inc);
+	return (rc);
+}
+
+/* TIMER_OBLIGATION_DUE: obligation ref fell due at due. */
+int
+engine_obligation_fire_due(struct engine *e, int64_t ref, int64_t due)
+{
+	struct obligation	*o;
+	int			 rc;
+
+	if ((o = engine_obligation_load(e, ref)) == NULL)
+		return (0);
+	rc = engine_obligation_breach(e, o, due);
+	engine_obligation_free(o);
+	return (rc);
+}
+
+/* TIMER_OBLIGATION_REMIND: obligation ref falls due soon. */
+int
+engine_obligation_fire_remind(struct engine *e, int64_t ref, int64_t due)
+{
+	struct obligation	*o;
+	int			 rc;
+
+	(void)due;
+	if ((o = engine_obligation_load(e, ref)) == NULL)
+		return (0);
+	rc = engine_obligation_remind(e, o);
+	engine_obligation_free(o);
 	return (rc);
 }

@@ -7,64 +7,57 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#include <lauxlib.h>
 
 #include "calendar.h"
 #include "clock.h"
 #include "engine.h"
 #include "engine-int.h"
 #include "log.h"
+#include "match.h"
 #include "rules.h"
-#include "sandbox.h"
 #include "store.h"
 
-/* Closing time of a recurring report: unmet is missed (漏报). */
+/*
+ * TIMER_OBLIGATION_CLOSE: closing time of the recurring report's
+ * obligation ref: unmet is missed (漏报).
+ */
 int
-engine_recurring_close(struct engine *e, struct obligation *o)
+engine_recurring_fire_close(struct engine *e, int64_t ref, int64_t due)
 {
-	struct scope	s;
+	struct obligation	*o;
+	struct scope		 s;
+	int			 rc;
 
-	if (strcmp(o->status, "pending") != 0 &&
-	    strcmp(o->status, "breached") != 0)
+	(void)due;
+	if ((o = engine_obligation_load(e, ref)) == NULL)
 		return (0);
+	if (!obligation_status_open(o->status)) {
+		engine_obligation_free(o);
+		return (0);
+	}
 	engine_scope_obligation(&s, NULL, o);
-	if (engine_obligation_close(e, o, "missed", 0, 0) != 0)
-		return (-1);
-	return (engine_emit(e, &s, "obligation.missed", NULL, NULL, NULL,
-	    json_pack("{s:s}", "reason", "closed")));
+	rc = engine_obligation_close(e, o, OBLIGATION_MISSED, 0, 0);
+	if (rc == 0)
+		rc = engine_emit(e, &s, "obligation.missed",
+		    json_pack("{s:s}", "reason", "closed"));
+	engine_obligation_free(o);
+	return (rc);
 }
 
 /*
- * The units a recurring report is owed by: a list, or a rule's answer.
- * When the rule fails, *cause says why (the caller frees it).
+ * The units a recurring report is owed by: a list, or a rule's answer
+ * (match.c calls it).  When the rule fails, *cause says why (the caller
+ * frees it).
  */
 static int
 engine_recurring_units(struct engine *e, const struct recurring *rc,
     struct names *units, char **cause)
 {
-	lua_State	*L = sandbox_state(rules_sandbox(e->rules));
-	lua_Integer	 i, n;
-
-	if (rc->units_ref == LUA_NOREF) {
-		for (i = 0; i < (lua_Integer)rc->units.n; i++)
-			names_add(units, rc->units.v[i]);
+	if (match_recurring_units(e->rules, rc, units, cause) == 0)
 		return (0);
-	}
-	lua_rawgeti(L, LUA_REGISTRYINDEX, rc->units_ref);
-	if (sandbox_pcall(rules_sandbox(e->rules), 0, 1, cause) != 0) {
-		log_warnx("engine: recurring units failed recurring=%s "
-		    "reason=%s", rc->name, *cause);
-		return (-1);
-	}
-	n = lua_istable(L, -1) ? (lua_Integer)lua_rawlen(L, -1) : 0;
-	for (i = 1; i <= n; i++) {
-		lua_rawgeti(L, -1, i);
-		if (lua_type(L, -1) == LUA_TSTRING)
-			names_add(units, lua_tostring(L, -1));
-		lua_pop(L, 1);
-	}
-	lua_pop(L, 1);
-	return (0);
+	log_warnx("engine: recurring units failed recurring=%s reason=%s",
+	    rc->name, *cause);
+	return (-1);
 }
 
 /*
@@ -74,32 +67,40 @@ engine_recurring_units(struct engine *e, const struct recurring *rc,
  * due time, 0 if there was none); the failure is an event.rejected naming
  * the recurring report, and the office is told, as for any rule failure.
  */
+struct recurring_previous {
+	struct names	*units;
+	int64_t		 from;
+};
+
+static int
+engine_recurring_previous_cb(const struct store_obligation *r, void *arg)
+{
+	struct recurring_previous	*p = arg;
+
+	names_add(p->units, r->unit);
+	p->from = r->due_at;
+	return (0);
+}
+
 static int
 engine_recurring_fallback(struct engine *e, const struct recurring *rc,
     int64_t due, const char *cause, struct names *units, int64_t *from)
 {
-	sqlite3_stmt	*st;
-	struct scope	 s;
-	json_t		*extra, *list;
-	char		 at[CALENDAR_TIME_MAX];
-	int		 step;
-	size_t		 i;
+	struct recurring_previous	 prev = { units, 0 };
+	struct scope			 s;
+	json_t				*extra, *list;
+	char				 at[CALENDAR_TIME_MAX];
+	size_t				 i;
 
 	*from = 0;
-	st = store_stmt(e->store, STMT_RECURRING_PREVIOUS_UNITS, "ti",
-	    rc->name, due);
-	while ((step = store_step(e->store, st)) == SQLITE_ROW) {
-		names_add(units, store_column_text(st, 0));
-		*from = sqlite3_column_int64(st, 1);
-	}
-	if (st != NULL)
-		sqlite3_reset(st);
-	if (step != SQLITE_DONE)
+	if (store_recurring_previous(e->store, rc->name, due,
+	    engine_recurring_previous_cb, &prev) != 0)
 		return (-1);
+	*from = prev.from;
 	e->stats.rejected++;
 	memset(&s, 0, sizeof(s));
-	s.recurring = rc->name;
-	s.obligation = rc->name;
+	s.c.recurring = rc->name;
+	s.c.obligation = rc->name;
 	extra = json_pack("{s:s}", "reason", cause != NULL ? cause :
 	    "the units function failed");
 	if (*from != 0) {
@@ -113,7 +114,7 @@ engine_recurring_fallback(struct engine *e, const struct recurring *rc,
 		json_object_set_new(extra, "units", list);
 	} else
 		json_object_set_new(extra, "fallback", json_string("none"));
-	if (engine_emit(e, &s, "event.rejected", NULL, NULL, NULL, extra) != 0)
+	if (engine_emit(e, &s, "event.rejected", extra) != 0)
 		return (-1);
 	return (engine_notify(e, &s, "office", "rejected"));
 }
@@ -123,14 +124,15 @@ static int
 engine_recurring_instances(struct engine *e, const struct recurring *rc,
     int64_t day)
 {
-	struct names	units = { NULL, 0 };
-	struct scope	s;
-	int64_t		due = day + rc->at, close = day + rc->close, id;
-	int64_t		from = 0;
-	json_t		*extra;
-	char		*cause = NULL, at[CALENDAR_TIME_MAX];
-	size_t		i;
-	int		rc_ = 0;
+	struct names		units = { NULL, 0 };
+	struct store_obligation	row;
+	struct scope		s;
+	int64_t			due = day + rc->at, close = day + rc->close, id;
+	int64_t			from = 0;
+	json_t			*extra;
+	char			*cause = NULL, at[CALENDAR_TIME_MAX];
+	size_t			i;
+	int			rc_ = 0;
 
 	if (engine_recurring_units(e, rc, &units, &cause) != 0) {
 		rc_ = engine_recurring_fallback(e, rc, due, cause, &units,
@@ -138,16 +140,22 @@ engine_recurring_instances(struct engine *e, const struct recurring *rc,
 		free(cause);
 	}
 	for (i = 0; i < units.n && rc_ == 0; i++) {
-		rc_ = store_run(e->store, STMT_OBLIGATION_INSERT, "ntt" "nt"
-		    "ttt" "iii", rc->name, units.v[i], rc->name, rc->title,
-		    rc->owner, rc->on_breach, clock_now(), due, close);
-		if (rc_ != 0)
+		memset(&row, 0, sizeof(row));
+		row.recurring = rc->name;
+		row.unit = units.v[i];
+		row.name = rc->name;
+		row.title = rc->title;
+		row.owner = rc->owner;
+		row.on_breach = rc->on_breach;
+		row.set_at = clock_now();
+		row.due_at = due;
+		row.close_at = close;
+		if ((rc_ = store_obligation_add(e->store, &row, &id)) != 0)
 			break;
-		id = store_last_id(e->store);
 		memset(&s, 0, sizeof(s));
-		s.recurring = rc->name;
-		s.unit = units.v[i];
-		s.obligation = rc->name;
+		s.c.recurring = rc->name;
+		s.c.unit = units.v[i];
+		s.c.obligation = rc->name;
 		s.obligation_id = id;
 		extra = engine_extra_time("due_at", due);
 		if (from != 0) {	/* owed as in that period: say so */
@@ -155,8 +163,7 @@ engine_recurring_instances(struct engine *e, const struct recurring *rc,
 			json_object_set_new(extra, "units_from",
 			    json_string(at));
 		}
-		rc_ = engine_emit(e, &s, "obligation.set", NULL, NULL, NULL,
-		    extra);
+		rc_ = engine_emit(e, &s, "obligation.set", extra);
 		if (rc_ == 0)
 			rc_ = engine_timer_add(e, due, TIMER_OBLIGATION_DUE, id);
 		if (rc_ == 0)
@@ -167,36 +174,33 @@ engine_recurring_instances(struct engine *e, const struct recurring *rc,
 	return (rc_);
 }
 
+/* TIMER_RECURRING_OPEN: the next period of recurring report id opens. */
 int
-engine_recurring_open(struct engine *e, int64_t id)
+engine_recurring_fire_open(struct engine *e, int64_t id, int64_t due)
 {
 	const struct recurring	*rc;
-	sqlite3_stmt		*st;
-	char			*name;
+	struct store_recurring	 r;
 	int64_t			 day, next;
-	int			 rc_ = 0;
+	int			 rc_;
 
-	st = store_stmt(e->store, STMT_RECURRING_GET, "i", id);
-	if (store_step(e->store, st) != SQLITE_ROW) {
-		if (st != NULL)
-			sqlite3_reset(st);
-		return (0);
+	(void)due;
+	if ((rc_ = store_recurring_get(e->store, id, &r)) != 1) {
+		store_recurring_clear(&r);
+		return (rc_);
 	}
-	name = engine_dup_col(st, 0);
-	day = sqlite3_column_int64(st, 1);
-	sqlite3_reset(st);
+	rc_ = 0;
+	day = r.next_at;
 	/* Gone from the rules: it sleeps until a reload brings it back. */
-	if ((rc = rules_recurring_find(e->rules, name)) != NULL) {
+	if ((rc = rules_recurring_find(e->rules, r.name)) != NULL) {
 		if (rc->weekday == 0 || calendar_weekday(day) == rc->weekday)
 			rc_ = engine_recurring_instances(e, rc, day);
 		next = calendar_next_day_start(day);
 		if (rc_ == 0)
-			rc_ = store_run(e->store, STMT_RECURRING_SET_NEXT, "ii",
-			    next, id);
+			rc_ = store_recurring_set_next(e->store, id, next);
 		if (rc_ == 0)
 			rc_ = engine_timer_add(e, next, TIMER_RECURRING_OPEN, id);
 	}
-	free(name);
+	store_recurring_clear(&r);
 	return (rc_);
 }
 
@@ -209,38 +213,32 @@ int
 engine_sync_recurring(struct engine *e)
 {
 	const struct recurring	*rc;
-	sqlite3_stmt		*st;
+	struct store_recurring	 r;
 	int64_t			 now = clock_now(), first, id, next;
 	size_t			 i, n = rules_recurring_count(e->rules);
-	int			 found, rc_;
+	int			 found, pending;
 
 	for (i = 0; i < n; i++) {
 		rc = rules_recurring(e->rules, i);
-		st = store_stmt(e->store, STMT_RECURRING_FIND, "t", rc->name);
-		found = store_step(e->store, st) == SQLITE_ROW;
-		id = found ? sqlite3_column_int64(st, 0) : 0;
-		next = found ? sqlite3_column_int64(st, 1) : 0;
-		if (st != NULL)
-			sqlite3_reset(st);
+		found = store_recurring_find(e->store, rc->name, &r);
+		id = r.id;
+		next = r.next_at;
+		store_recurring_clear(&r);
+		if (found < 0)
+			return (-1);
 		if (!found) {
 			first = calendar_day_start(now);
 			if (now >= first + rc->at)
 				first = calendar_next_day_start(now);
-			if (store_run(e->store, STMT_RECURRING_INSERT, "ti",
-			    rc->name, first) != 0)
-				return (-1);
-			if (engine_timer_add(e, first, TIMER_RECURRING_OPEN,
-			    store_last_id(e->store)) != 0)
+			if (store_recurring_add(e->store, rc->name, first,
+			    &id) != 0 || engine_timer_add(e, first,
+			    TIMER_RECURRING_OPEN, id) != 0)
 				return (-1);
 			continue;
 		}
-		st = store_stmt(e->store, STMT_TIMER_FIND_REF, "di",
-		    (int)TIMER_RECURRING_OPEN, id);
-		rc_ = store_step(e->store, st);
-		if (st != NULL)
-			sqlite3_reset(st);
-		if (rc_ == SQLITE_DONE && engine_timer_add(e, next,
-		    TIMER_RECURRING_OPEN, id) != 0)
+		pending = store_timer_exists(e->store, TIMER_RECURRING_OPEN, id);
+		if (pending < 0 || (pending == 0 && engine_timer_add(e, next,
+		    TIMER_RECURRING_OPEN, id) != 0))
 			return (-1);
 	}
 	return (0);

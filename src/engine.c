@@ -14,6 +14,7 @@
  * engine-obligation.c, engine-escalation.c, engine-recurring.c and
  * engine-notify.c, sharing the private header engine-int.h.
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,24 +34,66 @@
 #include "tocsin.h"
 #include "xmalloc.h"
 
-char *
-engine_dup_col(sqlite3_stmt *st, int col)
-{
-	const char	*s = store_column_text(st, col);
+/*
+ * The kinds of timer, one line each: the number stored (never renumber),
+ * the name the status API shows, what the ref is the id of (the store
+ * removes a pruned incident's timers by it) and what firing one does.  A
+ * new kind is a line here, its number in engine.h and its fire function.
+ */
+static const struct engine_timer_kind {
+	struct engine_timer_info	 info;
+	int				(*fire)(struct engine *, int64_t,
+					    int64_t);
+} engine_timer_kinds[] = {
+	{ { TIMER_OBLIGATION_DUE, "obligation.due",
+	    STORE_TIMER_OF_OBLIGATION }, engine_obligation_fire_due },
+	{ { TIMER_OBLIGATION_REMIND, "obligation.remind",
+	    STORE_TIMER_OF_OBLIGATION }, engine_obligation_fire_remind },
+	{ { TIMER_OBLIGATION_CLOSE, "obligation.close",
+	    STORE_TIMER_OF_OBLIGATION }, engine_recurring_fire_close },
+	{ { TIMER_ESCALATION_STEP, "escalation.step",
+	    STORE_TIMER_OF_ESCALATION }, engine_escalation_fire },
+	{ { TIMER_RECURRING_OPEN, "recurring.open",
+	    STORE_TIMER_OF_RECURRING }, engine_recurring_fire_open },
+};
 
-	return (s != NULL ? xstrdup(s) : NULL);
+static const struct engine_timer_kind *
+engine_timer_kind_find(int kind)
+{
+	size_t	i;
+
+	for (i = 0; i < nitems(engine_timer_kinds); i++) {
+		if ((int)engine_timer_kinds[i].info.kind == kind)
+			return (&engine_timer_kinds[i]);
+	}
+	return (NULL);
+}
+
+/* What a stored timer kind is (GET /v1/status), or NULL for none. */
+const struct engine_timer_info *
+engine_timer_info(int kind)
+{
+	const struct engine_timer_kind	*k = engine_timer_kind_find(kind);
+
+	return (k != NULL ? &k->info : NULL);
 }
 
 struct engine *
 engine_new(struct store *store, struct rules *rules)
 {
-	struct engine	*e;
+	const struct engine_timer_info	*k;
+	struct engine			*e;
+	size_t				 i;
 
 	e = xcalloc(1, sizeof(*e));
 	e->store = store;
 	e->rules = rules;
 	e->timers = timer_heap_new();
 	e->open = -1;
+	for (i = 0; store != NULL && i < nitems(engine_timer_kinds); i++) {
+		k = &engine_timer_kinds[i].info;
+		store_timer_kind(store, (int)k->kind, k->owner);
+	}
 	return (e);
 }
 
@@ -96,13 +139,12 @@ engine_stats(struct engine *e)
 static int
 engine_count_open(struct engine *e)
 {
-	sqlite3_stmt	*st = store_stmt(e->store, STMT_INCIDENT_COUNT_OPEN, NULL);
+	int64_t	n;
 
-	if (store_step(e->store, st) == SQLITE_ROW)
-		e->open = sqlite3_column_int64(st, 0);
-	if (st != NULL)
-		sqlite3_reset(st);
-	return (e->open >= 0 ? 0 : -1);
+	if (store_incidents_count_open(e->store, &n) != 0)
+		return (-1);
+	e->open = n;
+	return (0);
 }
 
 /* The open incidents as of the last commit, without asking the store. */
@@ -114,25 +156,25 @@ engine_open_incidents(struct engine *e)
 	return (e->open);
 }
 
+static int
+engine_recover_cb(const struct store_timer *t, void *arg)
+{
+	struct engine	*e = arg;
+
+	timer_heap_push(e->timers, t->at, t->id);
+	return (0);
+}
+
 /* Rebuild the timer heap from the store: the start-up half of durability. */
 int
 engine_recover(struct engine *e)
 {
-	sqlite3_stmt	*st;
-	int		 rc;
-
 	timer_heap_clear(e->timers);
 	if (e->recovered_at == 0)
 		e->recovered_at = clock_now();
 	if (e->open < 0 && engine_count_open(e) != 0)
 		return (-1);
-	st = store_stmt(e->store, STMT_TIMERS_ALL, NULL);
-	while ((rc = store_step(e->store, st)) == SQLITE_ROW)
-		timer_heap_push(e->timers, sqlite3_column_int64(st, 1),
-		    sqlite3_column_int64(st, 0));
-	if (st != NULL)
-		sqlite3_reset(st);
-	return (rc == SQLITE_DONE ? 0 : -1);
+	return (store_timers_each(e->store, engine_recover_cb, e));
 }
 
 int
@@ -143,12 +185,18 @@ engine_begin(struct engine *e)
 	return (store_begin(e->store));
 }
 
-/* Commit, then hand the committed actions to the sink. */
+/*
+ * Commit, then hand the committed actions to the sink; *notified (may be
+ * NULL) gets how many notifications the transaction queued, so that the
+ * caller wakes the outbox only when there is something to send.
+ */
 int
-engine_commit(struct engine *e)
+engine_commit(struct engine *e, size_t *notified)
 {
 	size_t	i;
 
+	if (notified != NULL)
+		*notified = 0;
 	if (store_commit(e->store) != 0) {
 		/* Rolled back: forget the actions, rebuild popped timers. */
 		engine_pending_clear(e, 0);
@@ -164,6 +212,8 @@ engine_commit(struct engine *e)
 	}
 	e->stats.actions += e->npending;
 	e->stats.notifications += e->notified;
+	if (notified != NULL)
+		*notified = e->notified;
 	if (e->open >= 0)
 		e->open += e->open_delta;
 	e->open_delta = 0;
@@ -207,18 +257,23 @@ int
 engine_timer_add(struct engine *e, int64_t at, enum engine_timer kind,
     int64_t ref)
 {
-	if (store_run(e->store, STMT_TIMER_INSERT, "idi", at, (int)kind, ref)
-	    != 0)
+	struct store_timer	t;
+	int64_t			id;
+
+	t.id = 0;
+	t.at = at;
+	t.kind = (int)kind;
+	t.ref = ref;
+	if (store_timer_add(e->store, &t, &id) != 0)
 		return (-1);
-	timer_heap_push(e->timers, at, store_last_id(e->store));
+	timer_heap_push(e->timers, at, id);
 	return (0);
 }
 
 int
 engine_timers_cancel(struct engine *e, enum engine_timer kind, int64_t ref)
 {
-	return (store_run(e->store, STMT_TIMER_DELETE_REF, "di", (int)kind,
-	    ref));
+	return (store_timers_cancel(e->store, (int)kind, ref));
 }
 
 size_t
@@ -242,6 +297,25 @@ void
 engine_decision_begin(struct engine *e)
 {
 	names_free(&e->told);
+	e->trigger[0] = '\0';
+	e->trigger_ord = 0;
+}
+
+/*
+ * What started the decision, as its messages' keys will say: made twice
+ * (after a crash, after a failover) it is the same text, and no two
+ * decisions share it.  ord grows with the triggers (an event's seq, a
+ * timer's id), so the keys made later mostly sort later.
+ */
+void
+engine_decision_trigger(struct engine *e, int64_t ord, const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	vsnprintf(e->trigger, sizeof(e->trigger), fmt, ap);
+	va_end(ap);
+	e->trigger_ord = ord;
 }
 
 void
@@ -249,7 +323,8 @@ engine_scope_incident(struct scope *s, const struct incident *inc)
 {
 	memset(s, 0, sizeof(*s));
 	s->inc = inc;
-	s->unit = inc->unit;
+	s->c.incident = inc->key;
+	s->c.unit = inc->unit;
 }
 
 /* An obligation of an incident, or (inc NULL) a unit's recurring report. */
@@ -261,45 +336,48 @@ engine_scope_obligation(struct scope *s, const struct incident *inc,
 		engine_scope_incident(s, inc);
 	else {
 		memset(s, 0, sizeof(*s));
-		s->unit = o->unit;
-		s->recurring = o->recurring;
+		s->c.unit = o->unit;
+		s->c.recurring = o->recurring;
 	}
-	s->procedure = o->procedure;
-	s->obligation = o->name;
+	s->c.procedure = o->procedure;
+	s->c.obligation = o->name;
 	s->obligation_title = o->title;
 	s->obligation_id = o->id;
 	s->due_at = o->due_at;
 }
 
+/* What s concerns now: its incident's grade may have changed since. */
+void
+engine_concern(const struct scope *s, struct concern *c)
+{
+	*c = s->c;
+	if (s->inc != NULL)
+		c->grade = s->inc->grade;
+}
+
 /* Record one action: audit row now, sink after commit.  Takes extra. */
 int
 engine_emit(struct engine *e, const struct scope *s, const char *kind,
-    const char *role, const char *recipient, const char *channel,
     json_t *extra)
 {
-	struct action	 a;
-	char		*json;
-	int		 rc;
+	struct store_action	 row;
+	struct action		 a;
+	char			*json;
+	int			 rc;
 
-	memset(&a, 0, sizeof(a));
 	a.at = clock_now();
 	a.kind = kind;
-	a.incident = s->inc != NULL ? s->inc->key : NULL;
-	a.recurring = s->recurring;
-	a.unit = s->unit;
-	a.grade = s->inc != NULL ? s->inc->grade : 0;
-	a.procedure = s->procedure;
-	a.obligation = s->obligation;
-	a.policy = s->policy;
-	a.step = s->step;
-	a.role = role;
-	a.recipient = recipient;
-	a.channel = channel;
+	engine_concern(s, &a.c);
 	a.extra = extra;
 	json = timeline_json(&a);
 	json_decref(extra);
-	rc = store_run(e->store, STMT_TIMELINE_INSERT, "itt" "it", a.at, kind,
-	    a.incident, s->obligation_id, json);
+	row.seq = 0;
+	row.at = a.at;
+	row.kind = (char *)kind;
+	row.incident = (char *)a.c.incident;
+	row.obligation = s->obligation_id;
+	row.body = json;
+	rc = store_action_add(e->store, &row);
 	if (rc != 0) {
 		free(json);
 		return (-1);
@@ -340,22 +418,37 @@ static int
 engine_find_duplicate(struct engine *e, struct record *ev,
     struct engine_result *res)
 {
-	sqlite3_stmt	*st;
-	const char	*inc;
-	int		 rc;
+	struct store_event	prev;
+	int			rc;
 
-	st = store_stmt(e->store, STMT_EVENT_FIND_ID, "tt", ev->unit, ev->id);
-	rc = store_step(e->store, st);
-	if (rc == SQLITE_ROW) {
+	if ((rc = store_event_find(e->store, ev->unit, ev->id, &prev)) == 1) {
 		res->duplicate = 1;
-		res->seq = sqlite3_column_int64(st, 0);
-		inc = store_column_text(st, 1);
+		res->seq = prev.seq;
 		snprintf(res->incident, sizeof(res->incident), "%s",
-		    inc != NULL ? inc : "");
+		    prev.incident != NULL ? prev.incident : "");
 	}
-	if (st != NULL)
-		sqlite3_reset(st);
-	return (rc == SQLITE_ROW ? 1 : (rc == SQLITE_DONE ? 0 : -1));
+	store_event_clear(&prev);
+	return (rc);
+}
+
+/* Store the event; *seq gets its sequence number. */
+static int
+engine_store_event(struct engine *e, const struct record *ev, int64_t *seq)
+{
+	struct store_event	row;
+	int			rc;
+
+	row.seq = 0;
+	row.id = (char *)ev->id;
+	row.type = (char *)ev->type;
+	row.incident = (char *)ev->incident;
+	row.unit = (char *)ev->unit;
+	row.received_at = ev->received_at;
+	row.occurred_at = ev->occurred_at;
+	row.body = jsonw_dumps(ev->json);
+	rc = store_event_add(e->store, &row, seq);
+	free(row.body);
+	return (rc);
 }
 
 /*
@@ -371,7 +464,6 @@ engine_submit(struct engine *e, struct record *ev, const struct names *units,
 {
 	struct incident		*inc = NULL;
 	struct match_event	*mev;
-	char			*body;
 	int			 rc;
 
 	engine_decision_begin(e);
@@ -398,16 +490,12 @@ engine_submit(struct engine *e, struct record *ev, const struct names *units,
 			return (1);
 		}
 	}
-	body = jsonw_dumps(ev->json);
-	rc = store_run(e->store, STMT_EVENT_INSERT, "ttttiit", ev->id,
-	    ev->type, ev->incident, ev->unit, ev->received_at,
-	    ev->occurred_at, body);
-	free(body);
-	if (rc != 0) {
+	if (engine_store_event(e, ev, &res->seq) != 0) {
 		engine_incident_free(inc);
 		return (-1);
 	}
-	res->seq = store_last_id(e->store);
+	engine_decision_trigger(e, res->seq, "event %s %lld", ev->unit,
+	    (long long)res->seq);
 	if (ev->id == NULL)
 		snprintf(res->id, sizeof(res->id), "seq-%lld",
 		    (long long)res->seq);
@@ -420,7 +508,7 @@ engine_submit(struct engine *e, struct record *ev, const struct names *units,
 		if (rc == 0)
 			rc = engine_obligation_meet(e, inc, ev, mev, res->seq);
 	} else {
-		res->closed = inc->closed;
+		res->closed = inc->state == INCIDENT_CLOSED;
 		rc = engine_incident_apply(e, inc, ev, mev, res->seq);
 	}
 	metrics_observe(METRICS_RULES, match_event_usec(mev));
@@ -429,62 +517,32 @@ engine_submit(struct engine *e, struct record *ev, const struct names *units,
 	return (rc == 0 ? 0 : -1);
 }
 
+/*
+ * Fire timer id, if it is still there: timer ids are never reused
+ * (schema version 7), so a heap entry whose row is gone was cancelled or
+ * has fired, and a row found is the timer the entry was made for.
+ */
 static int
-engine_fire(struct engine *e, int64_t id, int64_t due)
+engine_fire(struct engine *e, int64_t id)
 {
-	sqlite3_stmt		*st;
-	struct obligation	*o;
-	int64_t			 at, ref;
-	int			 kind, rc = 0;
+	const struct engine_timer_kind	*k;
+	struct store_timer		 t;
+	int				 rc;
 
 	engine_decision_begin(e);
-	st = store_stmt(e->store, STMT_TIMER_GET, "i", id);
-	if (store_step(e->store, st) != SQLITE_ROW) {
-		if (st != NULL)
-			sqlite3_reset(st);
-		return (0);		/* cancelled: a stale heap entry */
-	}
-	at = sqlite3_column_int64(st, 0);
-	kind = sqlite3_column_int(st, 1);
-	ref = sqlite3_column_int64(st, 2);
-	sqlite3_reset(st);
-	/*
-	 * SQLite hands a deleted timer's id to the next one, so a stale heap
-	 * entry may find a newer timer under its id: that one fires at its
-	 * own time, from its own entry.
-	 */
-	if (at != due)
-		return (0);
-	if (store_run(e->store, STMT_TIMER_DELETE, "i", id) != 0)
+	if ((rc = store_timer_get(e->store, id, &t)) != 1)
+		return (rc);
+	if (store_timer_delete(e->store, id) != 0)
 		return (-1);
+	engine_decision_trigger(e, id, "timer %lld %lld", (long long)id,
+	    (long long)t.at);
 	e->stats.timers_fired++;
-	switch (kind) {
-	case TIMER_OBLIGATION_DUE:
-	case TIMER_OBLIGATION_REMIND:
-		if ((o = engine_obligation_load(e, ref)) == NULL)
-			break;
-		rc = kind == TIMER_OBLIGATION_DUE ? engine_obligation_breach(e, o, at) :
-		    engine_obligation_remind(e, o);
-		engine_obligation_free(o);
-		break;
-	case TIMER_OBLIGATION_CLOSE:
-		if ((o = engine_obligation_load(e, ref)) == NULL)
-			break;
-		rc = engine_recurring_close(e, o);
-		engine_obligation_free(o);
-		break;
-	case TIMER_ESCALATION_STEP:
-		rc = engine_escalation_step(e, ref);
-		break;
-	case TIMER_RECURRING_OPEN:
-		rc = engine_recurring_open(e, ref);
-		break;
-	default:
+	if ((k = engine_timer_kind_find(t.kind)) == NULL) {
 		log_warnx("engine: timer of unknown kind timer=%lld kind=%d",
-		    (long long)id, kind);
-		break;
+		    (long long)id, t.kind);
+		return (0);
 	}
-	return (rc);
+	return (k->fire(e, t.ref, t.at));
 }
 
 /*
@@ -500,7 +558,7 @@ engine_fire_due(struct engine *e, int64_t now, int max)
 	while (fired < max && timer_heap_peek(e->timers, &at, &id) &&
 	    at <= now) {
 		timer_heap_pop(e->timers);
-		if (engine_fire(e, id, at) != 0)
+		if (engine_fire(e, id) != 0)
 			return (-1);
 		fired++;
 	}

@@ -44,7 +44,7 @@ struct ingest {
 	struct event		 *full_ev;	/* INGEST_BATCH_MAX reached */
 	struct ingest_request	**queue;
 	size_t			  nqueue;
-	void			(*after_commit)(void *);
+	ingest_after_commit_cb	  after_commit;
 	void			 *after_arg;
 };
 
@@ -52,7 +52,7 @@ static void	ingest_flush_cb(evutil_socket_t, short, void *);
 
 struct ingest *
 ingest_new(struct event_base *base, struct engine *engine,
-    void (*after_commit)(void *), void *arg)
+    ingest_after_commit_cb after_commit, void *arg)
 {
 	struct ingest	*in;
 
@@ -183,7 +183,7 @@ ingest_flush_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct ingest		 *in = arg;
 	struct ingest_request	**queue = in->queue;
-	size_t			  n = in->nqueue, i, j;
+	size_t			  n = in->nqueue, i, j, notified = 0;
 	int			  committed;
 
 	evtimer_del(in->flush_ev);
@@ -195,7 +195,7 @@ ingest_flush_cb(evutil_socket_t fd, short what, void *arg)
 	committed = engine_begin(in->engine) == 0;
 	for (i = 0; i < n && committed; i++)
 		ingest_apply(in, queue[i]);
-	if (committed && engine_commit(in->engine) != 0)
+	if (committed && engine_commit(in->engine, &notified) != 0)
 		committed = 0;
 	if (!committed) {
 		log_warnx("ingest: commit failed, answered 503 requests=%zu",
@@ -221,5 +221,5 @@ ingest_flush_cb(evutil_socket_t fd, short what, void *arg)
 	}
 	free(queue);
 	if (committed && in->after_commit != NULL)
-		in->after_commit(in->after_arg);
+		in->after_commit(in->after_arg, notified);
 }

@@ -1,6 +1,8 @@
 /*
  * Matching an event against the rules: the match tables and functions of
- * the procedures, the met_by of obligations and the classify functions.
+ * the procedures, the met_by of obligations and the classify functions;
+ * and the units functions of recurring reports, so that every call into
+ * rule code the engine makes is made here.
  * Nothing here touches the store; a rule function that fails is reported
  * back with its cause and the caller decides what that means.
  *
@@ -354,4 +356,35 @@ match_set_clear(struct match_set *set)
 	free(set->failed);
 	free(set->v);
 	memset(set, 0, sizeof(*set));
+}
+
+/*
+ * The units a recurring report is owed by, added to units: its list, or
+ * its units function's answer (the strings of the array it returns).
+ * When the function fails, -1 with *cause set (the caller frees it).
+ */
+int
+match_recurring_units(struct rules *r, const struct recurring *rc,
+    struct names *units, char **cause)
+{
+	lua_State	*L = sandbox_state(rules_sandbox(r));
+	lua_Integer	 i, n;
+
+	if (rc->units_ref == LUA_NOREF) {
+		for (i = 0; i < (lua_Integer)rc->units.n; i++)
+			names_add(units, rc->units.v[i]);
+		return (0);
+	}
+	lua_rawgeti(L, LUA_REGISTRYINDEX, rc->units_ref);
+	if (sandbox_pcall(rules_sandbox(r), 0, 1, cause) != 0)
+		return (-1);
+	n = lua_istable(L, -1) ? (lua_Integer)lua_rawlen(L, -1) : 0;
+	for (i = 1; i <= n; i++) {
+		lua_rawgeti(L, -1, i);
+		if (lua_type(L, -1) == LUA_TSTRING)
+			names_add(units, lua_tostring(L, -1));
+		lua_pop(L, 1);
+	}
+	lua_pop(L, 1);
+	return (0);
 }

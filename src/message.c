@@ -179,8 +179,9 @@ messages_free(struct messages *m)
 
 /*
  * Through jansson: the reference for what message_note_json() writes.
- * What a note does not have is left out, never null: "s*" and "o*" skip a
- * NULL value, and a grade or step of 0 (none) is no value.
+ * What a note does not have is left out, never null, and a grade or step
+ * of 0 (none) is no value; a required field missing, or a value that is
+ * not UTF-8, makes no note (NULL).
  */
 char *
 message_note_json_jansson(const struct message_note *n)
@@ -189,21 +190,19 @@ message_note_json_jansson(const struct message_note *n)
 	char	*text;
 	size_t	 i;
 
-	o = json_pack("{s:s, s:s, s:s, s:s*, s:s*, s:s*, s:o*, s:s*, s:s*, "
-	    "s:s*, s:o*, s:s, s:s, s:s, s:s*, s:s, s:s*, s:s, s:s*}",
-	    "key", n->key, "reason", n->reason, "at", n->at,
-	    "incident", n->incident, "recurring", n->recurring,
-	    "unit", n->unit,
-	    "grade", n->grade > 0 ? json_integer(n->grade) : NULL,
-	    "procedure", n->procedure, "obligation", n->obligation,
-	    "policy", n->policy,
-	    "step", n->step > 0 ? json_integer(n->step) : NULL,
-	    "role", n->role,
-	    "recipient", n->recipient, "recipient_name", n->recipient_name,
-	    "phone", n->phone, "channel", n->channel, "title", n->title,
-	    "text", n->text, "ack_url", n->ack_url);
+	o = json_pack("{s:s, s:s, s:s}", "key", n->key, "reason", n->reason,
+	    "at", n->at);
 	if (o == NULL)
 		return (NULL);
+	if (timeline_concern_jansson(o, &n->c, 1) != 0 ||
+	    (n->title != NULL && json_object_set_new(o, "title",
+	    json_string(n->title)) != 0) || n->text == NULL ||
+	    json_object_set_new(o, "text", json_string(n->text)) != 0 ||
+	    (n->ack_url != NULL && json_object_set_new(o, "ack_url",
+	    json_string(n->ack_url)) != 0)) {
+		json_decref(o);
+		return (NULL);
+	}
 	if (n->nmobiles > 0) {
 		mobiles = json_array();
 		for (i = 0; i < n->nmobiles; i++)
@@ -246,21 +245,7 @@ message_note_json(const struct message_note *n)
 	bad |= message_note_field(&b, "key", n->key, 0);
 	bad |= message_note_field(&b, "reason", n->reason, 0);
 	bad |= message_note_field(&b, "at", n->at, 0);
-	bad |= message_note_field(&b, "incident", n->incident, 1);
-	bad |= message_note_field(&b, "recurring", n->recurring, 1);
-	bad |= message_note_field(&b, "unit", n->unit, 1);
-	if (n->grade > 0)
-		jsonw_int(&b, "grade", n->grade);
-	bad |= message_note_field(&b, "procedure", n->procedure, 1);
-	bad |= message_note_field(&b, "obligation", n->obligation, 1);
-	bad |= message_note_field(&b, "policy", n->policy, 1);
-	if (n->step > 0)
-		jsonw_int(&b, "step", n->step);
-	bad |= message_note_field(&b, "role", n->role, 0);
-	bad |= message_note_field(&b, "recipient", n->recipient, 0);
-	bad |= message_note_field(&b, "recipient_name", n->recipient_name, 0);
-	bad |= message_note_field(&b, "phone", n->phone, 1);
-	bad |= message_note_field(&b, "channel", n->channel, 0);
+	bad |= timeline_concern_jsonw(&b, &n->c, 1) != 0;
 	bad |= message_note_field(&b, "title", n->title, 1);
 	bad |= message_note_field(&b, "text", n->text, 0);
 	bad |= message_note_field(&b, "ack_url", n->ack_url, 1);

@@ -555,7 +555,7 @@ outbox_flush_cb(evutil_socket_t fd, short what, void *arg)
 		rc = outbox_mark_sending(o, batch, n);
 	}
 	if (rc == 0)
-		rc = engine_commit(o->engine);
+		rc = engine_commit(o->engine, NULL);
 	else
 		engine_rollback(o->engine);
 	if (rc != 0) {

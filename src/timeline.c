@@ -2,6 +2,7 @@
  * Render an action as the one-line JSON of SPEC §6.  Field order is fixed
  * here, once, so the output is byte-for-byte stable across runs.
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,110 @@
 #include "log.h"
 #include "timeline.h"
 #include "tocsin.h"
+
+#define CONCERN_INT		0x1	/* an int, left out at 0 */
+#define CONCERN_NOTE_ONLY	0x2	/* written in notifications only */
+#define CONCERN_NOTE_NEEDS	0x4	/* a notification must have it */
+
+/* The fields of struct concern, in the order they are written. */
+static const struct concern_field {
+	const char	*name;
+	size_t		 off;
+	int		 flags;
+} concern_fields[] = {
+	{ "incident", offsetof(struct concern, incident), 0 },
+	{ "recurring", offsetof(struct concern, recurring), 0 },
+	{ "unit", offsetof(struct concern, unit), 0 },
+	{ "grade", offsetof(struct concern, grade), CONCERN_INT },
+	{ "procedure", offsetof(struct concern, procedure), 0 },
+	{ "obligation", offsetof(struct concern, obligation), 0 },
+	{ "policy", offsetof(struct concern, policy), 0 },
+	{ "step", offsetof(struct concern, step), CONCERN_INT },
+	{ "role", offsetof(struct concern, role), CONCERN_NOTE_NEEDS },
+	{ "recipient", offsetof(struct concern, recipient),
+	    CONCERN_NOTE_NEEDS },
+	{ "recipient_name", offsetof(struct concern, recipient_name),
+	    CONCERN_NOTE_ONLY | CONCERN_NOTE_NEEDS },
+	{ "phone", offsetof(struct concern, phone), CONCERN_NOTE_ONLY },
+	{ "channel", offsetof(struct concern, channel), CONCERN_NOTE_NEEDS },
+};
+
+static const char *
+concern_str(const struct concern *c, const struct concern_field *f)
+{
+	return (*(const char *const *)(const void *)((const char *)c +
+	    f->off));
+}
+
+static int
+concern_int(const struct concern *c, const struct concern_field *f)
+{
+	return (*(const int *)(const void *)((const char *)c + f->off));
+}
+
+int
+timeline_concern_jsonw(struct jsonw *b, const struct concern *c, int note)
+{
+	const struct concern_field	*f;
+	const char			*v;
+	size_t				 i;
+	int				 bad = 0;
+
+	for (i = 0; i < nitems(concern_fields); i++) {
+		f = &concern_fields[i];
+		if ((f->flags & CONCERN_NOTE_ONLY) && !note)
+			continue;
+		if (f->flags & CONCERN_INT) {
+			if (concern_int(c, f) > 0)
+				jsonw_int(b, f->name, concern_int(c, f));
+			continue;
+		}
+		v = concern_str(c, f);
+		if (!note)
+			jsonw_str(b, f->name, v);
+		else if (v == NULL)
+			bad |= (f->flags & CONCERN_NOTE_NEEDS) != 0;
+		else {
+			jsonw_key(b, f->name);
+			bad |= jsonw_string(b, v, strlen(v)) != 0;
+		}
+	}
+	return (bad ? -1 : 0);
+}
+
+/* Through jansson: the reference for timeline_concern_jsonw(). */
+int
+timeline_concern_jansson(json_t *o, const struct concern *c, int note)
+{
+	const struct concern_field	*f;
+	const char			*v;
+	json_t				*j;
+	size_t				 i;
+
+	for (i = 0; i < nitems(concern_fields); i++) {
+		f = &concern_fields[i];
+		if ((f->flags & CONCERN_NOTE_ONLY) && !note)
+			continue;
+		if (f->flags & CONCERN_INT) {
+			if (concern_int(c, f) > 0)
+				json_object_set_new(o, f->name,
+				    json_integer(concern_int(c, f)));
+			continue;
+		}
+		if ((v = concern_str(c, f)) == NULL) {
+			if (note && (f->flags & CONCERN_NOTE_NEEDS))
+				return (-1);
+			continue;
+		}
+		if ((j = json_string(v)) == NULL) {
+			if (note)
+				return (-1);
+			continue;
+		}
+		json_object_set_new(o, f->name, j);
+	}
+	return (0);
+}
 
 static void
 timeline_set(json_t *o, const char *key, const char *value)
@@ -31,19 +136,7 @@ timeline_json_jansson(const struct action *a)
 	calendar_format(a->at, at, sizeof(at));
 	timeline_set(o, "at", at);
 	timeline_set(o, "kind", a->kind);
-	timeline_set(o, "incident", a->incident);
-	timeline_set(o, "recurring", a->recurring);
-	timeline_set(o, "unit", a->unit);
-	if (a->grade > 0)
-		json_object_set_new(o, "grade", json_integer(a->grade));
-	timeline_set(o, "procedure", a->procedure);
-	timeline_set(o, "obligation", a->obligation);
-	timeline_set(o, "policy", a->policy);
-	if (a->step > 0)
-		json_object_set_new(o, "step", json_integer(a->step));
-	timeline_set(o, "role", a->role);
-	timeline_set(o, "recipient", a->recipient);
-	timeline_set(o, "channel", a->channel);
+	timeline_concern_jansson(o, &a->c, 0);
 	if (a->extra != NULL) {
 		json_object_foreach(a->extra, key, v)
 			json_object_set(o, key, v);
@@ -55,10 +148,22 @@ timeline_json_jansson(const struct action *a)
 	return (s);
 }
 
-static const char *timeline_keys[] = {
-	"at", "kind", "incident", "recurring", "unit", "grade", "procedure",
-	"obligation", "policy", "step", "role", "recipient", "channel",
-};
+/* The fixed fields of an action: at, kind, then its concern's. */
+static const char *
+timeline_key(size_t i)
+{
+	size_t	j;
+
+	if (i < 2)
+		return (i == 0 ? "at" : "kind");
+	for (j = 0, i -= 2; j < nitems(concern_fields); j++) {
+		if (concern_fields[j].flags & CONCERN_NOTE_ONLY)
+			continue;
+		if (i-- == 0)
+			return (concern_fields[j].name);
+	}
+	return (NULL);
+}
 
 /*
  * Every kind of action, and every field one may carry beyond the fixed
@@ -94,9 +199,14 @@ timeline_kind_names(size_t *n)
 const char *
 timeline_field_name(size_t i)
 {
-	if (i < nitems(timeline_keys))
-		return (timeline_keys[i]);
-	i -= nitems(timeline_keys);
+	const char	*key;
+	size_t		 n;
+
+	for (n = 0; (key = timeline_key(n)) != NULL; n++) {
+		if (n == i)
+			return (key);
+	}
+	i -= n;
 	return (i < nitems(timeline_extras) ? timeline_extras[i] : NULL);
 }
 
@@ -114,14 +224,14 @@ timeline_json(const struct action *a)
 {
 	struct jsonw	 b;
 	json_t		*v;
-	const char	*key;
+	const char	*key, *fixed;
 	char		 at[CALENDAR_TIME_MAX];
 	size_t		 i;
 
 	if (a->extra != NULL) {
 		json_object_foreach(a->extra, key, v) {
-			for (i = 0; i < nitems(timeline_keys); i++) {
-				if (strcmp(key, timeline_keys[i]) == 0)
+			for (i = 0; (fixed = timeline_key(i)) != NULL; i++) {
+				if (strcmp(key, fixed) == 0)
 					return (timeline_json_jansson(a));
 			}
 		}
@@ -131,19 +241,7 @@ timeline_json(const struct action *a)
 	calendar_format(a->at, at, sizeof(at));
 	jsonw_str(&b, "at", at);
 	jsonw_str(&b, "kind", a->kind);
-	jsonw_str(&b, "incident", a->incident);
-	jsonw_str(&b, "recurring", a->recurring);
-	jsonw_str(&b, "unit", a->unit);
-	if (a->grade > 0)
-		jsonw_int(&b, "grade", a->grade);
-	jsonw_str(&b, "procedure", a->procedure);
-	jsonw_str(&b, "obligation", a->obligation);
-	jsonw_str(&b, "policy", a->policy);
-	if (a->step > 0)
-		jsonw_int(&b, "step", a->step);
-	jsonw_str(&b, "role", a->role);
-	jsonw_str(&b, "recipient", a->recipient);
-	jsonw_str(&b, "channel", a->channel);
+	timeline_concern_jsonw(&b, &a->c, 0);
 	if (a->extra != NULL) {
 		json_object_foreach(a->extra, key, v) {
 			if (b.len > 1)

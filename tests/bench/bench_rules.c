@@ -136,7 +136,7 @@ engine_round(struct engine *e, struct record **v, int n)
 	start = clock_monotonic_us();
 	for (i = 0; i < n; i++) {
 		if (engine_begin(e) != 0 || engine_submit(e, v[i], NULL,
-		    &res, &err) != 0 || engine_commit(e) != 0)
+		    &res, &err) != 0 || engine_commit(e, NULL) != 0)
 			exit(1);
 	}
 	return ((double)(clock_monotonic_us() - start) / n);

@@ -99,7 +99,7 @@ main(int argc, char **argv)
 		engine_request_end(e, 1);
 		record_free(ev);
 		if ((i + 1) % SCALE_BATCH == 0 || i + 1 == n) {
-			if (engine_commit(e) != 0)
+			if (engine_commit(e, NULL) != 0)
 				errx(1, "commit");
 		}
 	}

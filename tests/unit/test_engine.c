@@ -18,7 +18,6 @@
 #include "engine.h"
 #include "record.h"
 #include "rules.h"
-#include "store-legacy.h"	/* phase 2 of issue 15 removes it */
 #include "store.h"
 #include "tocsin.h"
 #include "xmalloc.h"
@@ -209,7 +208,7 @@ submit_as(struct fixture *f, const char *text, const struct names *units,
 	rc = engine_submit(f->engine, rec, units, res != NULL ? res : &dummy,
 	    err);
 	engine_request_end(f->engine, rc == 0);
-	assert_int_equal(engine_commit(f->engine), 0);
+	assert_int_equal(engine_commit(f->engine, NULL), 0);
 	record_free(rec);
 	return (rc);
 }
@@ -233,7 +232,7 @@ run_until(struct fixture *f, int64_t t)
 		clock_set_virtual(next);
 		assert_int_equal(engine_begin(f->engine), 0);
 		assert_true(engine_fire_due(f->engine, next, 1) >= 0);
-		assert_int_equal(engine_commit(f->engine), 0);
+		assert_int_equal(engine_commit(f->engine, NULL), 0);
 	}
 	clock_set_virtual(t);
 }
@@ -522,7 +521,7 @@ test_recover_after_downtime(void **state)
 	assert_true(engine_next_due(e2) < clock_now());
 	assert_int_equal(engine_begin(e2), 0);
 	assert_true(engine_fire_due(e2, clock_now(), 100) >= 2);
-	assert_int_equal(engine_commit(e2), 0);
+	assert_int_equal(engine_commit(e2, NULL), 0);
 	assert_int_equal(count("\"obligation.breached\"", "\"late\":true",
 	    "\"delayed_s\":10800", NULL), 1);
 	/*
@@ -578,32 +577,39 @@ test_special_period(void **state)
  * no grade at all.  Returns how many recurring bodies it saw.
  */
 static int
-assert_bodies_leave_out(struct fixture *f)
+assert_body_leaves_out(const struct store_message *m, int keep, void *arg)
 {
-	sqlite3_stmt	*st;
+	int		*recurring = arg;
 	json_t		*body, *v;
 	const char	*key;
-	int		 recurring = 0;
 
-	st = store_stmt(f->store, STMT_OUTBOX_LIST, "tnii", NULL, INT64_MAX,
-	    (int64_t)1000);
-	while (store_step(f->store, st) == SQLITE_ROW) {
-		body = json_loads(store_column_text(st, OUT_BODY), 0, NULL);
-		assert_non_null(body);
-		json_object_foreach(body, key, v) {
-			if (json_is_null(v) || (json_is_integer(v) &&
-			    json_integer_value(v) == 0))
-				fail_msg("%s is %s in %s", key, json_is_null(v) ?
-				    "null" : "0", store_column_text(st, OUT_BODY));
-		}
-		if (json_object_get(body, "recurring") != NULL) {
-			recurring++;
-			assert_null(json_object_get(body, "incident"));
-			assert_null(json_object_get(body, "grade"));
-		}
-		json_decref(body);
+	(void)keep;
+	body = json_loads(m->body, 0, NULL);
+	assert_non_null(body);
+	json_object_foreach(body, key, v) {
+		if (json_is_null(v) || (json_is_integer(v) &&
+		    json_integer_value(v) == 0))
+			fail_msg("%s is %s in %s", key, json_is_null(v) ?
+			    "null" : "0", m->body);
 	}
-	sqlite3_reset(st);
+	if (json_object_get(body, "recurring") != NULL) {
+		(*recurring)++;
+		assert_null(json_object_get(body, "incident"));
+		assert_null(json_object_get(body, "grade"));
+	}
+	json_decref(body);
+	return (0);
+}
+
+static int
+assert_bodies_leave_out(struct fixture *f)
+{
+	struct store_message_filter	filter = { NULL, NULL };
+	struct store_message_cursor	cursor = { INT64_MAX };
+	int				recurring = 0;
+
+	assert_int_equal(store_messages_page(f->store, &filter, &cursor, 1000,
+	    assert_body_leaves_out, &recurring), 0);
 	return (recurring);
 }
 
@@ -620,7 +626,7 @@ test_recurring(void **state)
 
 	assert_int_equal(engine_begin(f->engine), 0);
 	assert_int_equal(engine_sync_recurring(f->engine), 0);
-	assert_int_equal(engine_commit(f->engine), 0);
+	assert_int_equal(engine_commit(f->engine, NULL), 0);
 	run_until(f, T0);
 	assert_int_equal(count("\"obligation.set\"", "\"recurring\":\"daily\"",
 	    NULL), 2);
@@ -671,7 +677,7 @@ test_recurring_units_fail(void **state)
 
 	assert_int_equal(engine_begin(f->engine), 0);
 	assert_int_equal(engine_sync_recurring(f->engine), 0);
-	assert_int_equal(engine_commit(f->engine), 0);
+	assert_int_equal(engine_commit(f->engine, NULL), 0);
 	run_until(f, T0);
 	assert_int_equal(count("\"event.rejected\"",
 	    "\"recurring\":\"roll-call\"", "unit list unreadable",
@@ -778,7 +784,7 @@ test_working_days_shipped_calendar(void **state)
 	json_decref(json);
 	assert_int_equal(engine_begin(e), 0);
 	assert_int_equal(engine_submit(e, rec, NULL, &res, &err), 0);
-	assert_int_equal(engine_commit(e), 0);
+	assert_int_equal(engine_commit(e, NULL), 0);
 	record_free(rec);
 	assert_int_equal(count("\"obligation.set\"", "\"answer\"",
 	    "\"due_at\":\"2026-10-20T00:00:00+08:00\"", NULL), 1);
@@ -797,7 +803,7 @@ jump_to(struct fixture *f, int64_t t)
 	clock_set_virtual(t);
 	assert_int_equal(engine_begin(f->engine), 0);
 	assert_true(engine_fire_due(f->engine, t, 10000) >= 0);
-	assert_int_equal(engine_commit(f->engine), 0);
+	assert_int_equal(engine_commit(f->engine, NULL), 0);
 }
 
 /* The daemon stops and starts again at t: a new engine on the same store. */
@@ -865,7 +871,7 @@ test_down_across_recurring_close(void **state)
 
 	assert_int_equal(engine_begin(f->engine), 0);
 	assert_int_equal(engine_sync_recurring(f->engine), 0);
-	assert_int_equal(engine_commit(f->engine), 0);
+	assert_int_equal(engine_commit(f->engine, NULL), 0);
 	run_until(f, T0 + 7 * MSEC_PER_HOUR);		/* Mon 16:00 */
 	assert_int_equal(count("\"obligation.set\"", "\"daily\"", NULL), 2);
 	restart_at(f, T0 + 49 * MSEC_PER_HOUR);		/* Wed 10:00 */
@@ -959,6 +965,150 @@ test_timer_id_reuse(void **state)
 	assert_int_equal(count("\"obligation.breached\"", NULL), 1);
 }
 
+/*
+ * Each state machine has one setter, which counts what it enters: a
+ * breach, the escalation's steps to done, then the incident resolved
+ * with its obligation missed.  The timer kinds come from one table, and
+ * the store knows them once there is an engine: the incident's timers go
+ * with a prune.
+ */
+static void
+test_state_setters_and_timer_kinds(void **state)
+{
+	struct fixture			*f = *state;
+	const struct engine_stats	*st = engine_stats(f->engine);
+	const struct engine_timer_info	*k;
+	uint64_t			 rows[STORE_PRUNE__COUNT];
+
+	assert_int_equal(submit(f, report, NULL), 0);
+	assert_int_equal(st->incidents[INCIDENT_OPEN], 1);
+	run_until(f, T0 + 10 * MSEC_PER_HOUR);
+	assert_int_equal(st->obligations[OBLIGATION_BREACHED], 1);
+	assert_int_equal(st->escalations[ESCALATION_ACTIVE], 2);
+	assert_int_equal(st->escalations[ESCALATION_DONE], 1);
+	assert_int_equal(submit(f, "{\"type\":\"resolve\",\"incident\":"
+	    "\"inc-1\",\"unit\":\"h-a\"}", NULL), 0);
+	assert_int_equal(st->obligations[OBLIGATION_MISSED], 1);
+	assert_int_equal(st->obligations[OBLIGATION_CANCELLED], 0);
+	assert_int_equal(st->escalations[ESCALATION_STOPPED], 0);
+	assert_int_equal(st->incidents[INCIDENT_CLOSED], 1);
+
+	k = engine_timer_info(TIMER_ESCALATION_STEP);
+	assert_non_null(k);
+	assert_string_equal(k->name, "escalation.step");
+	assert_int_equal(k->owner, STORE_TIMER_OF_ESCALATION);
+	k = engine_timer_info(TIMER_RECURRING_OPEN);
+	assert_string_equal(k->name, "recurring.open");
+	assert_int_equal(k->owner, STORE_TIMER_OF_RECURRING);
+	assert_null(engine_timer_info(0));
+	assert_null(engine_timer_info(99));
+
+	memset(rows, 0, sizeof(rows));
+	assert_int_equal(store_begin(f->store), 0);
+	store_set_pruning(f->store, 1);
+	assert_int_equal(store_prune_incident(f->store, "inc-1", 0,
+	    clock_now(), rows), 0);
+	store_set_pruning(f->store, 0);
+	assert_int_equal(store_commit(f->store), 0);
+}
+
+static int
+collect_key(const struct store_message *m, int keep, void *arg)
+{
+	(void)keep;
+	names_add(arg, m->key);
+	return (0);
+}
+
+/* An incident breached and escalated, with every repeat, on store f. */
+static void
+escalate_all(struct fixture *f, struct names *keys)
+{
+	struct store_message_filter	filter = { NULL, NULL };
+	struct store_message_cursor	cursor = { INT64_MAX };
+
+	clock_set_virtual(T0);
+	assert_int_equal(submit(f, report, NULL), 0);
+	run_until(f, T0 + 10 * MSEC_PER_HOUR);
+	assert_int_equal(store_messages_page(f->store, &filter, &cursor, 1000,
+	    collect_key, keys), 0);
+}
+
+/*
+ * A message's key is derived from the decision: the same decisions made
+ * again (a second store standing for the daemon after a crash) make the
+ * same keys, and every message has its own (the outbox's index is
+ * unique; each step, each repeat, each recipient differs).
+ */
+static void
+test_keys_from_the_decision(void **state)
+{
+	struct fixture	*f = *state, again;
+	struct names	 first = { NULL, 0 }, second = { NULL, 0 };
+	char		*cause;
+	size_t		 i, j;
+
+	escalate_all(f, &first);
+	assert_true(first.n >= 6);
+	for (i = 0; i < first.n; i++) {
+		assert_int_equal(strlen(first.v[i]), 35);
+		assert_int_equal(strncmp(first.v[i], "tn_", 3), 0);
+		for (j = i + 1; j < first.n; j++)
+			assert_string_not_equal(first.v[i], first.v[j]);
+	}
+	again.rules = f->rules;
+	again.store = store_open(":memory:", "OFF", &cause);
+	assert_non_null(again.store);
+	again.engine = engine_new(again.store, again.rules);
+	escalate_all(&again, &second);
+	assert_int_equal(first.n, second.n);
+	for (i = 0; i < first.n; i++)
+		assert_string_equal(first.v[i], second.v[i]);
+	engine_free(again.engine);
+	store_close(again.store);
+	names_free(&first);
+	names_free(&second);
+}
+
+/* One event in its own transaction; how many notifications it queued. */
+static size_t
+submit_notified(struct fixture *f, const char *text)
+{
+	struct engine_result	 res;
+	struct record_error	 err;
+	struct record		*rec;
+	json_t			*json;
+	size_t			 notified = 99;
+
+	json = json_loads(text, 0, NULL);
+	rec = record_parse(json, clock_now(), &err);
+	json_decref(json);
+	assert_non_null(rec);
+	assert_int_equal(engine_begin(f->engine), 0);
+	assert_int_equal(engine_submit(f->engine, rec, NULL, &res, &err), 0);
+	assert_int_equal(engine_commit(f->engine, &notified), 0);
+	record_free(rec);
+	return (notified);
+}
+
+/* A commit says whether it queued notifications: the outbox's wake-up. */
+static void
+test_commit_says_notified(void **state)
+{
+	struct fixture	*f = *state;
+	int64_t		 counts[OUTBOX__COUNT] = { 0 };
+
+	/* The office on opening; grade 1 tells the principal too. */
+	assert_int_equal(submit_notified(f, "{\"type\":\"report\","
+	    "\"incident\":\"inc-1\",\"unit\":\"h-a\",\"category\":"
+	    "\"network_security\",\"grade\":1}"), 2);
+	assert_int_equal(store_messages_count(f->store, counts), 0);
+	assert_int_equal(counts[OUTBOX_QUEUED], 2);
+	/* Met in time: nobody is told. */
+	assert_int_equal(submit_notified(f, "{\"type\":\"assessment\","
+	    "\"incident\":\"inc-1\",\"unit\":\"h-a\"}"), 0);
+}
+
 int
 main(void)
 {
@@ -986,6 +1136,12 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_special_period, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_state_setters_and_timer_kinds, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_commit_says_notified,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_keys_from_the_decision,
+		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_timer_id_reuse, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_clock_jumps, setup,

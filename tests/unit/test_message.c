@@ -20,8 +20,8 @@
 #include "message.h"
 #include "record.h"
 #include "rules.h"
-#include "store-legacy.h"	/* phase 2 of issue 15 removes it */
 #include "store.h"
+#include "timeline.h"
 #include "tocsin.h"
 #include "unit.h"
 #include "xmalloc.h"
@@ -135,7 +135,7 @@ submit(struct world *w, const char *text)
 	assert_int_equal(engine_begin(w->engine), 0);
 	assert_int_equal(engine_submit(w->engine, rec, NULL, &res, &err),
 	    0);
-	assert_int_equal(engine_commit(w->engine), 0);
+	assert_int_equal(engine_commit(w->engine, NULL), 0);
 	record_free(rec);
 }
 
@@ -148,35 +148,51 @@ run_until(struct world *w, int64_t t)
 		clock_set_virtual(next);
 		assert_int_equal(engine_begin(w->engine), 0);
 		assert_true(engine_fire_due(w->engine, next, 1) >= 0);
-		assert_int_equal(engine_commit(w->engine), 0);
+		assert_int_equal(engine_commit(w->engine, NULL), 0);
 	}
 	clock_set_virtual(t);
+}
+
+struct outbox_texts {
+	char	**texts;
+	size_t	  n;
+	size_t	  max;
+};
+
+static int
+outbox_text_cb(const struct store_message *m, int keep, void *arg)
+{
+	struct outbox_texts	*o = arg;
+	json_t			*body;
+
+	(void)keep;
+	if (o->n == o->max)
+		return (1);
+	body = json_loads(m->body, 0, NULL);
+	o->texts[o->n++] = xstrdup(json_string_value(json_object_get(body,
+	    "text")));
+	json_decref(body);
+	return (0);
 }
 
 /* The texts of an incident's outbox rows, oldest first, into texts. */
 static size_t
 outbox_texts(struct world *w, const char *incident, char **texts, size_t max)
 {
-	sqlite3_stmt	*st;
-	json_t		*body;
-	size_t		 n = 0, i;
-	char		*tmp;
+	struct store_message_filter	 filter = { incident, NULL };
+	struct store_message_cursor	 cursor = { INT64_MAX };
+	struct outbox_texts		 o = { texts, 0, max };
+	size_t				 i;
+	char				*tmp;
 
-	st = store_stmt(w->store, STMT_OUTBOX_LIST_BY_INCIDENT, "tnii",
-	    incident, INT64_MAX, (int64_t)100);
-	while (n < max && store_step(w->store, st) == SQLITE_ROW) {
-		body = json_loads(store_column_text(st, OUT_BODY), 0, NULL);
-		texts[n++] = xstrdup(json_string_value(json_object_get(body,
-		    "text")));
-		json_decref(body);
-	}
-	sqlite3_reset(st);
-	for (i = 0; i < n / 2; i++) {	/* the list is newest first */
+	assert_int_equal(store_messages_page(w->store, &filter, &cursor, 100,
+	    outbox_text_cb, &o), 0);
+	for (i = 0; i < o.n / 2; i++) {	/* the list is newest first */
 		tmp = texts[i];
-		texts[i] = texts[n - 1 - i];
-		texts[n - 1 - i] = tmp;
+		texts[i] = texts[o.n - 1 - i];
+		texts[o.n - 1 - i] = tmp;
 	}
-	return (n);
+	return (o.n);
 }
 
 /* text is prefix + LINK + 32 hex digits + suffix; returns the token. */
@@ -204,13 +220,12 @@ static void
 assert_token_for(struct world *w, const char *token, const char *incident,
     const char *recipient)
 {
-	sqlite3_stmt	*st;
+	struct store_ack_link	l;
 
-	st = store_stmt(w->store, STMT_ACK_LINK_GET, "t", token);
-	assert_int_equal(store_step(w->store, st), SQLITE_ROW);
-	assert_string_equal(store_column_text(st, 0), incident);
-	assert_string_equal(store_column_text(st, 1), recipient);
-	sqlite3_reset(st);
+	assert_int_equal(store_ack_link_get(w->store, token, &l), 1);
+	assert_string_equal(l.incident, incident);
+	assert_string_equal(l.recipient, recipient);
+	store_ack_link_clear(&l);
 }
 
 static void
@@ -294,10 +309,10 @@ test_note_json(void **state)
 	n.key = "tn_019c8f0e1a2b3c4d5e6f7a8b9c0d1e2f";
 	n.reason = "opened";
 	n.at = "2026-03-02T09:00:00+08:00";
-	n.role = "office";
-	n.recipient = "duty";
-	n.recipient_name = "值班员";
-	n.channel = "hook";
+	n.c.role = "office";
+	n.c.recipient = "duty";
+	n.c.recipient_name = "值班员";
+	n.c.channel = "hook";
 	n.text = "【较大】bench incident 1：请于 2026-03-02 11:00 前研判定级";
 	same_note(&n);
 	/* What a note does not have is left out, never null or 0. */
@@ -309,23 +324,23 @@ test_note_json(void **state)
 	assert_null(strstr(text, "\"obligation\""));
 	assert_null(strstr(text, "\"ack_url\""));
 	free(text);
-	n.incident = "inc-1";
-	n.unit = "hospital-a";
-	n.grade = 3;
-	n.procedure = "bench";
-	n.obligation = "assessment";
-	n.policy = "standard";
-	n.step = 2;
-	n.phone = "+8613800000000";
+	n.c.incident = "inc-1";
+	n.c.unit = "hospital-a";
+	n.c.grade = 3;
+	n.c.procedure = "bench";
+	n.c.obligation = "assessment";
+	n.c.policy = "standard";
+	n.c.step = 2;
+	n.c.phone = "+8613800000000";
 	n.title = "a \"quoted\" title\n\t\x01 / 门户 🚨";
 	n.ack_url = "https://duty.example/ack/0123";
 	same_note(&n);
 	n.mobiles = mobiles;
 	n.nmobiles = 2;
 	same_note(&n);
-	n.recurring = "daily";
-	n.incident = NULL;
-	n.grade = -1;
+	n.c.recurring = "daily";
+	n.c.incident = NULL;
+	n.c.grade = -1;
 	same_note(&n);
 
 	/* Where jansson refuses, or leaves out, it decides. */
@@ -338,6 +353,63 @@ test_note_json(void **state)
 	n.title = NULL;
 	n.text = NULL;
 	same_note(&n);
+	n.text = "t";
+	n.c.recipient_name = NULL;	/* required in a note */
+	same_note(&n);
+	n.c.recipient_name = "x";
+	n.c.phone = "bad \xff";		/* optional, but not UTF-8 */
+	same_note(&n);
+}
+
+/*
+ * One struct says what an action concerns: the timeline action and the
+ * notification carry the same fields in the same order, but a person's
+ * name and phone stay out of the audit trail.
+ */
+static void
+test_one_concern(void **state)
+{
+	struct message_note	 n;
+	struct action		 a;
+	char			*note, *action;
+
+	(void)state;
+	memset(&n, 0, sizeof(n));
+	n.key = "tn_0";
+	n.reason = "escalation";
+	n.at = "2026-03-02T09:00:00+08:00";
+	n.c.incident = "inc-1";
+	n.c.unit = "hospital-a";
+	n.c.grade = 2;
+	n.c.procedure = "netsec";
+	n.c.obligation = "assessment";
+	n.c.policy = "standard";
+	n.c.step = 2;
+	n.c.role = "principal";
+	n.c.recipient = "li";
+	n.c.recipient_name = "李三";
+	n.c.phone = "+8613800000000";
+	n.c.channel = "sms";
+	n.text = "t";
+	memset(&a, 0, sizeof(a));
+	a.at = 1772413200000LL;
+	a.kind = "notify";
+	a.c = n.c;
+	note = message_note_json(&n);
+	action = timeline_json(&a);
+	assert_non_null(strstr(note, "\"incident\":\"inc-1\",\"unit\":"
+	    "\"hospital-a\",\"grade\":2,\"procedure\":\"netsec\","
+	    "\"obligation\":\"assessment\",\"policy\":\"standard\","
+	    "\"step\":2,\"role\":\"principal\",\"recipient\":\"li\","
+	    "\"recipient_name\":\"李三\",\"phone\":\"+8613800000000\","
+	    "\"channel\":\"sms\""));
+	assert_non_null(strstr(action, "\"incident\":\"inc-1\",\"unit\":"
+	    "\"hospital-a\",\"grade\":2,\"procedure\":\"netsec\","
+	    "\"obligation\":\"assessment\",\"policy\":\"standard\","
+	    "\"step\":2,\"role\":\"principal\",\"recipient\":\"li\","
+	    "\"channel\":\"sms\"}"));
+	free(note);
+	free(action);
 }
 
 int
@@ -348,6 +420,7 @@ main(void)
 		cmocka_unit_test(test_bad_templates_refused),
 		cmocka_unit_test(test_nearest_template_wins),
 		cmocka_unit_test(test_note_json),
+		cmocka_unit_test(test_one_concern),
 	};
 
 	return (cmocka_run_group_tests(tests, unit_setup, unit_teardown));

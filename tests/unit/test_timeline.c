@@ -32,22 +32,22 @@ test_fields(void **state)
 	a.at = 1772420400123LL;
 	a.kind = "incident.opened";
 	same(&a);
-	a.incident = "inc-1";
-	a.unit = "hospital-a";
-	a.grade = 3;
-	a.procedure = "network-security";
+	a.c.incident = "inc-1";
+	a.c.unit = "hospital-a";
+	a.c.grade = 3;
+	a.c.procedure = "network-security";
 	same(&a);
-	a.obligation = "assessment";
-	a.policy = "standard";
-	a.step = 2;
-	a.role = "office";
-	a.recipient = "qian";
-	a.channel = "sms";
+	a.c.obligation = "assessment";
+	a.c.policy = "standard";
+	a.c.step = 2;
+	a.c.role = "office";
+	a.c.recipient = "qian";
+	a.c.channel = "sms";
 	same(&a);
-	a.incident = NULL;
-	a.recurring = "daily-report";
-	a.grade = 0;
-	a.step = 0;
+	a.c.incident = NULL;
+	a.c.recurring = "daily-report";
+	a.c.grade = 0;
+	a.c.step = 0;
 	same(&a);
 	a.kind = NULL;		/* left out, as json_string(NULL) is */
 	same(&a);
@@ -61,10 +61,10 @@ test_escapes(void **state)
 	memset(&a, 0, sizeof(a));
 	a.at = -1500;		/* before the epoch, not on a second */
 	a.kind = "notify";
-	a.incident = "a\"b\\c/d\be\ff\ng\rh\ti\x01j\x1fk\x7f";
-	a.unit = "门户网站被篡改 🚨";
-	a.recipient = "bad \xff utf-8";	/* refused by jansson: left out */
-	a.role = "";
+	a.c.incident = "a\"b\\c/d\be\ff\ng\rh\ti\x01j\x1fk\x7f";
+	a.c.unit = "门户网站被篡改 🚨";
+	a.c.recipient = "bad \xff utf-8";	/* refused by jansson: left out */
+	a.c.role = "";
 	same(&a);
 }
 
@@ -76,7 +76,7 @@ test_extra(void **state)
 	memset(&a, 0, sizeof(a));
 	a.at = 1772420400000LL;
 	a.kind = "obligation.breached";
-	a.incident = "inc-1";
+	a.c.incident = "inc-1";
 	a.extra = json_pack("{s:s, s:b, s:i, s:I, s:[s, s], s:{s:s}, s:n, "
 	    "s:f, s:s}", "due_at", "2026-03-02T11:00:00+08:00", "late", 1,
 	    "delayed_s", 42, "big", (json_int_t)-9007199254740993LL,
