@@ -45,7 +45,7 @@ Q	 = $(if $(filter 0,$(V)),@,)	# make V=1 shows the commands
 
 # The engine and everything both binaries share.
 CORE	 = xmalloc log clock calendar calendar-china jsonw message record status \
-	   store store-sqlite store-legacy store-schema store-checkpoint \
+	   store store-sqlite store-schema store-checkpoint \
 	   store-backup sandbox rules rules-api match org timer timeline \
 	   engine engine-incident engine-obligation engine-escalation \
 	   engine-recurring engine-notify metrics metrics-process

@@ -27,9 +27,6 @@
  *  - Strings passed in are only read during the call.
  *  - Everything between store_begin() and store_commit() is one
  *    transaction; a savepoint makes one request of a batch undoable.
- *
- * The generic API of before (statements by enum, format-string binds,
- * column enums) is in store-legacy.h until every caller is converted.
  */
 #ifndef STORE_H
 #define STORE_H

@@ -27,41 +27,6 @@
 #include "tocsin.h"
 #include "xmalloc.h"
 
-/* What a timer's ref names: the row its description is read from. */
-enum api_ref { REF_OBLIGATION, REF_ESCALATION, REF_RECURRING };
-
-/*
- * A timer kind's name and what its ref names; 0 for a kind not known.
- * TODO(phase 2 merge): from the engine's table of timer kinds (its
- * accessor in engine.h), not this copy of it.
- */
-static int
-api_timer_kind(int kind, const char **name, enum api_ref *ref)
-{
-	static const struct {
-		int		 kind;
-		const char	*name;
-		enum api_ref	 ref;
-	} kinds[] = {
-		{ TIMER_OBLIGATION_DUE, "obligation.due", REF_OBLIGATION },
-		{ TIMER_OBLIGATION_REMIND, "obligation.remind",
-		    REF_OBLIGATION },
-		{ TIMER_OBLIGATION_CLOSE, "obligation.close", REF_OBLIGATION },
-		{ TIMER_ESCALATION_STEP, "escalation.step", REF_ESCALATION },
-		{ TIMER_RECURRING_OPEN, "recurring.open", REF_RECURRING },
-	};
-	size_t	i;
-
-	for (i = 0; i < nitems(kinds); i++) {
-		if (kinds[i].kind == kind) {
-			*name = kinds[i].name;
-			*ref = kinds[i].ref;
-			return (1);
-		}
-	}
-	return (0);
-}
-
 /* What an obligation timer is about: fields of the obligation row. */
 static int
 api_status_obligation(struct store *s, int64_t id, json_t *o)
@@ -125,11 +90,10 @@ api_status_recurring(struct store *s, int64_t id, json_t *o)
 static int
 api_status_next(struct store *s, const struct rules *r, json_t **next)
 {
-	struct store_timer	 t;
-	enum api_ref		 ref;
-	const char		*name;
-	int			 rc;
-	json_t			*o;
+	const struct engine_timer_info	*kind;
+	struct store_timer		 t;
+	int				 rc;
+	json_t				*o;
 
 	*next = json_null();
 	if ((rc = store_timer_next(s, &t)) != 1)
@@ -139,17 +103,18 @@ api_status_next(struct store *s, const struct rules *r, json_t **next)
 	json_object_set_new(o, "at", api_time(t.at));
 	json_object_set_new(o, "in_s", json_integer((t.at - clock_now()) /
 	    MSEC_PER_SEC));
-	if (!api_timer_kind(t.kind, &name, &ref)) {
+	/* The engine's one table of timer kinds names it and its ref. */
+	if ((kind = engine_timer_info(t.kind)) == NULL) {
 		json_object_set_new(o, "kind", json_integer(t.kind));
 		return (0);
 	}
-	json_object_set_new(o, "kind", json_string(name));
-	switch (ref) {
-	case REF_OBLIGATION:
+	json_object_set_new(o, "kind", json_string(kind->name));
+	switch (kind->owner) {
+	case STORE_TIMER_OF_OBLIGATION:
 		return (api_status_obligation(s, t.ref, o));
-	case REF_ESCALATION:
+	case STORE_TIMER_OF_ESCALATION:
 		return (api_status_escalation(s, r, t.ref, o));
-	case REF_RECURRING:
+	case STORE_TIMER_OF_RECURRING:
 		return (api_status_recurring(s, t.ref, o));
 	}
 	return (0);

@@ -431,22 +431,6 @@ daemon_teardown(struct daemon *d)
 	metrics_reset();
 }
 
-/*
- * What each timer kind's ref names, for the store to remove a pruned
- * incident's timers.  TODO(phase 2 merge): the engine tells the store
- * from its one table of timer kinds; this copy goes then.
- */
-static void
-daemon_timer_kinds(struct store *s)
-{
-	store_timer_kind(s, TIMER_OBLIGATION_DUE, STORE_TIMER_OF_OBLIGATION);
-	store_timer_kind(s, TIMER_OBLIGATION_REMIND,
-	    STORE_TIMER_OF_OBLIGATION);
-	store_timer_kind(s, TIMER_OBLIGATION_CLOSE, STORE_TIMER_OF_OBLIGATION);
-	store_timer_kind(s, TIMER_ESCALATION_STEP, STORE_TIMER_OF_ESCALATION);
-	store_timer_kind(s, TIMER_RECURRING_OPEN, STORE_TIMER_OF_RECURRING);
-}
-
 int
 daemon_run(const struct daemon_options *opts)
 {
@@ -485,7 +469,6 @@ daemon_run(const struct daemon_options *opts)
 		goto out;
 	}
 	d.engine = d.api.engine = engine_new(d.store, d.rules);
-	daemon_timer_kinds(d.store);
 	d.api.store = d.store;
 	engine_set_sink(d.engine, daemon_action_cb, &d);
 	rebuild_us = clock_monotonic_us();

@@ -79,15 +79,4 @@ struct store_driver {
 
 extern const struct store_driver store_sqlite_driver;
 
-/*
- * LEGACY, removed in phase 2 of issue 15 with store-legacy.c: the generic
- * API's statements, prepared on the SQLite driver's own connection.
- */
-struct store;
-struct store_legacy;
-void		*store_sqlite_handle(struct store_conn *);	/* sqlite3 * */
-struct store_legacy *store_legacy_new(struct store_conn *, char **);
-void		 store_legacy_free(struct store_legacy *);
-struct store_legacy *store_legacy_of(struct store *);
-
 #endif

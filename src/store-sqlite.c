@@ -439,13 +439,6 @@ store_sqlite_checkpoints(struct store_conn *c,
 	store_checkpoint_info(c->checkpointer, info);
 }
 
-/* LEGACY (phase 2 removes): the connection, for store-legacy.c. */
-void *
-store_sqlite_handle(struct store_conn *c)
-{
-	return (c->db);
-}
-
 const struct store_driver store_sqlite_driver = {
 	.name = "sqlite",
 	.version = sqlite3_libversion,

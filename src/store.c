@@ -434,7 +434,6 @@ struct store {
 	struct store_timer_kind		*kinds;		/* the engine's */
 	size_t				 nkinds;
 	int				 bad;	/* a bind failed */
-	struct store_legacy		*legacy;	/* phase 2 removes */
 };
 
 /* ---- statements: bind, step, read ------------------------------------ */
@@ -598,8 +597,6 @@ store_open(const char *path, const char *sync, char **cause)
 		    cause)) == NULL)
 			goto fail;
 	}
-	if ((s->legacy = store_legacy_new(s->conn, cause)) == NULL)
-		goto fail;
 	return (s);
 fail:
 	store_close(s);
@@ -613,7 +610,6 @@ store_close(struct store *s)
 
 	if (s == NULL)
 		return;
-	store_legacy_free(s->legacy);
 	for (i = 0; i < SQL__COUNT; i++) {
 		if (s->q[i] != NULL)
 			s->drv->finalize(s->q[i]);
@@ -621,13 +617,6 @@ store_close(struct store *s)
 	s->drv->close(s->conn);
 	free(s->kinds);
 	free(s);
-}
-
-/* LEGACY (phase 2 removes): the generic API's statements. */
-struct store_legacy *
-store_legacy_of(struct store *s)
-{
-	return (s->legacy);
 }
 
 int

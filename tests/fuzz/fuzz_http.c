@@ -154,17 +154,6 @@ state_open(void)
 	if (store_ack_link_add(fd_.store, &link) != 0)
 		abort();
 	fd_.engine = engine_new(fd_.store, fd_.rules);
-	/* TODO(phase 2 merge): the engine tells the store its timer kinds. */
-	store_timer_kind(fd_.store, TIMER_OBLIGATION_DUE,
-	    STORE_TIMER_OF_OBLIGATION);
-	store_timer_kind(fd_.store, TIMER_OBLIGATION_REMIND,
-	    STORE_TIMER_OF_OBLIGATION);
-	store_timer_kind(fd_.store, TIMER_OBLIGATION_CLOSE,
-	    STORE_TIMER_OF_OBLIGATION);
-	store_timer_kind(fd_.store, TIMER_ESCALATION_STEP,
-	    STORE_TIMER_OF_ESCALATION);
-	store_timer_kind(fd_.store, TIMER_RECURRING_OPEN,
-	    STORE_TIMER_OF_RECURRING);
 	if (engine_recover(fd_.engine) != 0)
 		abort();
 	fd_.outbox = outbox_new(fd_.base, fd_.store, fd_.httpc, fd_.engine,
