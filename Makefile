@@ -44,11 +44,12 @@ LONG	?= 0		# make check LONG=1: e2e long forms (crash loop, outage)
 Q	 = $(if $(filter 0,$(V)),@,)	# make V=1 shows the commands
 
 # The engine and everything both binaries share.
-CORE	 = xmalloc log clock calendar calendar-china jsonw message record status \
-	   store store-sqlite store-schema store-checkpoint \
-	   store-backup sandbox rules rules-api match org timer timeline \
-	   engine engine-incident engine-obligation engine-escalation \
-	   engine-recurring engine-notify metrics metrics-process
+CORE	 = xmalloc log clock names calendar calendar-china jsonw message \
+	   record status store store-sqlite store-schema store-checkpoint \
+	   store-backup sandbox rules rules-problems rules-api match org \
+	   timer timeline engine engine-incident engine-obligation \
+	   engine-escalation engine-recurring engine-notify metrics \
+	   metrics-process
 # Channel drivers: the daemon sends with them, tocsinctl checks them.
 CHANNELS = httpc channel channel-log channel-webhook channel-dingtalk \
 	   channel-wecom channel-feishu channel-sms channel-sms-aliyun \

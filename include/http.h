@@ -13,7 +13,6 @@
 struct api_ctx;
 struct evbuffer;
 struct evhttp_request;
-struct hconn_refusal;
 struct event_base;
 struct record_error;
 struct http;
@@ -37,8 +36,6 @@ void	 http_reply_error(struct evhttp_request *, int, const char *,
 	    __attribute__((format(printf, 5, 6)));
 const char *http_read_body(struct evhttp_request *, size_t *,
 	    struct record_error *, int *);
-void	 http_reply_refusal(struct evhttp_request *,
-	    const struct hconn_refusal *);
 json_t	*http_read_json(struct evhttp_request *, size_t, struct record_error *,
 	    int *);
 char	*http_query(struct evhttp_request *, const char *);

@@ -14,14 +14,10 @@
 
 #include "calendar.h"
 #include "message.h"
+#include "names.h"
 #include "tocsin.h"
 
 struct sandbox;
-
-struct names {
-	char		**v;
-	size_t		  n;
-};
 
 /* A key = value(s) test on an event, or a Lua function (ref != LUA_NOREF). */
 struct match_term {
@@ -237,8 +233,5 @@ size_t			 rules_token_count(const struct rules *);
 const struct token_def	*rules_token(const struct rules *, size_t);
 const struct token_def	*rules_token_find(const struct rules *, const char *);
 
-int	names_has(const struct names *, const char *);
-void	names_add(struct names *, const char *);
-void	names_free(struct names *);
 
 #endif

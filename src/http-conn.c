@@ -54,7 +54,6 @@
 
 #include "clock.h"
 #include "http-conn.h"
-#include "http.h"
 #include "log.h"
 #include "xmalloc.h"
 
@@ -111,6 +110,7 @@ struct hconns {
 	struct event_base	*base;
 	struct evhttp		*evh;
 	hconns_screen_fn	 screen;
+	hconns_refuse_fn	 refuse;
 	void			*arg;
 	struct hconns_limits	 lim;
 	struct hconns_stats	 st;
@@ -376,7 +376,7 @@ hconn_refuse_full(struct hconn *c)
 	req->minor = 1;
 	snprintf(r.message, sizeof(r.message), "too many connections "
 	    "(%zu); retry", c->hc->lim.max_conns);
-	http_reply_refusal(req, &r);
+	c->hc->refuse(req, &r);
 }
 
 /*
@@ -491,13 +491,14 @@ hconns_accept_error_cb(struct evconnlistener *lev, void *arg)
 
 struct hconns *
 hconns_new(struct event_base *base, struct evhttp *evh,
-    hconns_screen_fn screen, void *arg)
+    hconns_screen_fn screen, hconns_refuse_fn refuse, void *arg)
 {
 	struct hconns	*hc = xcalloc(1, sizeof(*hc));
 
 	hc->base = base;
 	hc->evh = evh;
 	hc->screen = screen;
+	hc->refuse = refuse;
 	hc->arg = arg;
 	hc->layout = -1;
 	TAILQ_INIT(&hc->waiting);

@@ -30,6 +30,9 @@ struct hconn_refusal {
  */
 typedef void	(*hconns_screen_fn)(struct evhttp_request *,
 		    struct hconn_refusal *, void *);
+/* How a refusal is answered: the HTTP layer's, handed in. */
+typedef void	(*hconns_refuse_fn)(struct evhttp_request *,
+		    const struct hconn_refusal *);
 
 struct hconns_limits {
 	size_t		 max_conns;	/* open connections at most */
@@ -52,7 +55,7 @@ struct hconns_stats {
 };
 
 struct hconns	*hconns_new(struct event_base *, struct evhttp *,
-		     hconns_screen_fn, void *);
+		     hconns_screen_fn, hconns_refuse_fn, void *);
 void		 hconns_free(struct hconns *);
 void		 hconns_watch(struct hconns *, struct evhttp_bound_socket *);
 void		 hconns_set_limits(struct hconns *, const struct hconns_limits *);

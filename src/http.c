@@ -683,7 +683,7 @@ http_screen(struct evhttp_request *req, struct hconn_refusal *r, void *arg)
  * connection closes after the answer, as the rest of the body would be
  * taken for the next request.
  */
-void
+static void
 http_reply_refusal(struct evhttp_request *req, const struct hconn_refusal *r)
 {
 	struct evkeyvalq	*out = evhttp_request_get_output_headers(req);
@@ -762,7 +762,8 @@ http_setup(struct event_base *base, const struct api_ctx *ctx,
 	    EVHTTP_REQ_PATCH | EVHTTP_REQ_OPTIONS | EVHTTP_REQ_TRACE);
 	evhttp_set_max_headers_size(h->evh, HTTP_HEADERS_MAX);
 	evhttp_set_timeout(h->evh, HTTP_TIMEOUT_SECS);
-	h->conns = hconns_new(base, h->evh, http_screen, h);
+	h->conns = hconns_new(base, h->evh, http_screen, http_reply_refusal,
+	    h);
 	h->header_ms = HTTP_HEADER_MS;
 	h->body_ms = HTTP_BODY_MS;
 	http_set_body_limit(h, body_limit);

@@ -43,62 +43,6 @@
 #define RULES_LOAD_MEMORY		RULES_DEFAULT_MEMORY
 #endif
 
-void
-names_add(struct names *n, const char *s)
-{
-	n->v = xreallocarray(n->v, n->n + 1, sizeof(*n->v));
-	n->v[n->n++] = xstrdup(s);
-}
-
-int
-names_has(const struct names *n, const char *s)
-{
-	size_t	i;
-
-	for (i = 0; i < n->n; i++) {
-		if (strcmp(n->v[i], s) == 0)
-			return (1);
-	}
-	return (0);
-}
-
-void
-names_free(struct names *n)
-{
-	size_t	i;
-
-	for (i = 0; i < n->n; i++)
-		free(n->v[i]);
-	free(n->v);
-	n->v = NULL;
-	n->n = 0;
-}
-
-void
-rules_problems_add(struct rules_problems *p, const char *fmt, ...)
-{
-	va_list	 ap;
-	char	*s;
-
-	va_start(ap, fmt);
-	xvasprintf(&s, fmt, ap);
-	va_end(ap);
-	p->v = xreallocarray(p->v, p->n + 1, sizeof(*p->v));
-	p->v[p->n++] = s;
-}
-
-void
-rules_problems_clear(struct rules_problems *p)
-{
-	size_t	i;
-
-	for (i = 0; i < p->n; i++)
-		free(p->v[i]);
-	free(p->v);
-	p->v = NULL;
-	p->n = 0;
-}
-
 /* A path from the site file, relative to the site file's directory. */
 char *
 rules_path_resolve(const struct rules *r, const char *path)
