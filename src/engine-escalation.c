@@ -113,7 +113,7 @@ engine_escalations_stop(struct engine *e, const char *incident,
 int
 engine_escalation_run(struct engine *e, int64_t esc_id, const char *policy,
     int64_t started, int step, int repeats, const struct incident *inc,
-    const struct obligation *o)
+    const struct store_obligation *o)
 {
 	const struct policy	*pol;
 	struct scope		 s;
@@ -185,7 +185,7 @@ int
 engine_escalation_fire(struct engine *e, int64_t esc_id, int64_t due)
 {
 	struct store_escalation	 r;
-	struct obligation	*o = NULL;
+	struct store_obligation	*o = NULL;
 	struct incident		*inc = NULL;
 	int			 rc;
 

@@ -282,7 +282,7 @@ engine_acknowledge(struct engine *e, struct incident *inc, const char *by)
 static int
 engine_resolve(struct engine *e, struct incident *inc, const char *by)
 {
-	struct obligation	**v;
+	struct store_obligation	**v;
 	struct scope		  s;
 	size_t			  n, i;
 	int64_t			  now = clock_now();

@@ -65,21 +65,6 @@ struct incident {
 	int64_t		 acked_at;
 };
 
-struct obligation {
-	int64_t		 id;
-	char		*incident;	/* NULL for a recurring report */
-	char		*recurring;
-	char		*unit;
-	char		*procedure;
-	char		*name;
-	char		*title;
-	char		*owner;
-	char			*on_breach;
-	enum obligation_status	 status;
-	int64_t		 set_at;
-	int64_t		 due_at;
-};
-
 /*
  * What a decision is about, filled as far as it is known: the concern its
  * actions and notifications carry (timeline.h), and what the engine
@@ -114,7 +99,7 @@ void		 engine_decision_trigger(struct engine *, int64_t,
 		     __attribute__((__format__(__printf__, 3, 4)));
 void		 engine_scope_incident(struct scope *, const struct incident *);
 void		 engine_scope_obligation(struct scope *,
-		     const struct incident *, const struct obligation *);
+		     const struct incident *, const struct store_obligation *);
 void		 engine_concern(const struct scope *, struct concern *);
 int		 engine_emit(struct engine *, const struct scope *,
 		     const char *, json_t *);
@@ -133,19 +118,19 @@ int		 engine_incident_may_touch(const struct names *,
 		     struct record_error *);
 
 /* engine-obligation.c */
-void		 engine_obligation_free(struct obligation *);
-struct obligation *engine_obligation_load(struct engine *, int64_t);
-struct obligation **engine_obligations_open(struct engine *, const char *,
+void		 engine_obligation_free(struct store_obligation *);
+struct store_obligation *engine_obligation_load(struct engine *, int64_t);
+struct store_obligation **engine_obligations_open(struct engine *, const char *,
 		     const char *, size_t *);
-void		 engine_obligations_free(struct obligation **, size_t);
+void		 engine_obligations_free(struct store_obligation **, size_t);
 int		 engine_obligations_set(struct engine *, struct incident *,
 		     const struct procedure *, int, int);
 int		 engine_obligations_regrade(struct engine *, struct incident *,
 		     int);
 int		 engine_obligation_set_status(struct engine *,
-		     struct obligation *, enum obligation_status, int64_t,
+		     struct store_obligation *, enum obligation_status, int64_t,
 		     int64_t);
-int		 engine_obligation_close(struct engine *, struct obligation *,
+int		 engine_obligation_close(struct engine *, struct store_obligation *,
 		     enum obligation_status, int64_t, int64_t);
 int		 engine_obligation_meet(struct engine *, struct incident *,
 		     struct record *, struct match_event *, int64_t);
@@ -158,7 +143,7 @@ int		 engine_escalations_stop(struct engine *, const char *,
 		     int64_t);
 int		 engine_escalation_run(struct engine *, int64_t, const char *,
 		     int64_t, int, int, const struct incident *,
-		     const struct obligation *);
+		     const struct store_obligation *);
 int		 engine_escalation_fire(struct engine *, int64_t, int64_t);
 
 /* engine-recurring.c */

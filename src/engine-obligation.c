@@ -27,18 +27,11 @@
 #include "xmalloc.h"
 
 void
-engine_obligation_free(struct obligation *o)
+engine_obligation_free(struct store_obligation *o)
 {
 	if (o == NULL)
 		return;
-	free(o->incident);
-	free(o->recurring);
-	free(o->unit);
-	free(o->procedure);
-	free(o->name);
-	free(o->title);
-	free(o->owner);
-	free(o->on_breach);
+	store_obligation_clear(o);
 	free(o);
 }
 
@@ -48,14 +41,14 @@ obligation_dup(const char *s)
 	return (s != NULL ? xstrdup(s) : NULL);
 }
 
-/* The engine's copy of a store row (a list's row is the store's). */
-static struct obligation *
+/* The engine's own copy of a row a list hands out (the store's). */
+static struct store_obligation *
 obligation_from_row(const struct store_obligation *r)
 {
-	struct obligation	*o;
+	struct store_obligation	*o;
 
-	o = xcalloc(1, sizeof(*o));
-	o->id = r->id;
+	o = xmalloc(sizeof(*o));
+	*o = *r;
 	o->incident = obligation_dup(r->incident);
 	o->recurring = obligation_dup(r->recurring);
 	o->unit = obligation_dup(r->unit);
@@ -64,26 +57,23 @@ obligation_from_row(const struct store_obligation *r)
 	o->title = obligation_dup(r->title);
 	o->owner = obligation_dup(r->owner);
 	o->on_breach = obligation_dup(r->on_breach);
-	o->status = r->status;
-	o->set_at = r->set_at;
-	o->due_at = r->due_at;
 	return (o);
 }
 
-struct obligation *
+struct store_obligation *
 engine_obligation_load(struct engine *e, int64_t id)
 {
-	struct store_obligation	 r;
-	struct obligation	*o = NULL;
+	struct store_obligation	*o = xcalloc(1, sizeof(*o));
 
-	if (store_obligation_get(e->store, id, &r) == 1)
-		o = obligation_from_row(&r);
-	store_obligation_clear(&r);
+	if (store_obligation_get(e->store, id, o) != 1) {
+		engine_obligation_free(o);
+		return (NULL);
+	}
 	return (o);
 }
 
 struct obligation_list {
-	struct obligation	**v;
+	struct store_obligation	**v;
 	size_t			  n;
 };
 
@@ -101,7 +91,7 @@ engine_obligation_list_cb(const struct store_obligation *r, void *arg)
  * The open obligations of an incident (or, with incident NULL, the
  * recurring ones unit owes), read out before any is changed.
  */
-struct obligation **
+struct store_obligation **
 engine_obligations_open(struct engine *e, const char *incident,
     const char *unit, size_t *n)
 {
@@ -118,7 +108,7 @@ engine_obligations_open(struct engine *e, const char *incident,
 }
 
 void
-engine_obligations_free(struct obligation **v, size_t n)
+engine_obligations_free(struct store_obligation **v, size_t n)
 {
 	size_t	i;
 
@@ -287,7 +277,7 @@ static const unsigned engine_obligation_next[OBLIGATION__COUNT] = {
  * engine: the transaction is given up rather than the ledger corrupted.
  */
 int
-engine_obligation_set_status(struct engine *e, struct obligation *o,
+engine_obligation_set_status(struct engine *e, struct store_obligation *o,
     enum obligation_status to, int64_t met_at, int64_t met_event)
 {
 	if ((unsigned)o->status >= OBLIGATION__COUNT ||
@@ -309,7 +299,7 @@ engine_obligation_set_status(struct engine *e, struct obligation *o,
 
 /* Close o (met, late, missed, cancelled): its timers and escalation end. */
 int
-engine_obligation_close(struct engine *e, struct obligation *o,
+engine_obligation_close(struct engine *e, struct store_obligation *o,
     enum obligation_status status, int64_t met_at, int64_t met_event)
 {
 	if (engine_obligation_set_status(e, o, status, met_at, met_event) != 0)
@@ -322,7 +312,7 @@ engine_obligation_close(struct engine *e, struct obligation *o,
 }
 
 static const struct obligation_def *
-engine_obligation_def(struct engine *e, const struct obligation *o)
+engine_obligation_def(struct engine *e, const struct store_obligation *o)
 {
 	const struct procedure	*p;
 	size_t			 i;
@@ -339,7 +329,7 @@ engine_obligation_def(struct engine *e, const struct obligation *o)
 
 /* What meets o: its procedure obligation's or its recurring's met_by. */
 static const struct match *
-engine_met_by(struct engine *e, const struct obligation *o)
+engine_met_by(struct engine *e, const struct store_obligation *o)
 {
 	const struct obligation_def	*d;
 	const struct recurring		*rc;
@@ -390,7 +380,7 @@ engine_obligation_meet(struct engine *e, struct incident *inc, struct record *ev
     struct match_event *mev, int64_t seq)
 {
 	const struct match		 *m;
-	struct obligation		**v;
+	struct store_obligation		**v;
 	struct scope			  s;
 	size_t				  n, i, met = 0;
 	int64_t				  now = clock_now();
@@ -435,7 +425,7 @@ engine_obligation_meet(struct engine *e, struct incident *inc, struct record *ev
 
 /* A pending obligation whose grade now asks for less time falls due sooner. */
 static int
-engine_tighten(struct engine *e, struct incident *inc, struct obligation *o)
+engine_tighten(struct engine *e, struct incident *inc, struct store_obligation *o)
 {
 	const struct obligation_def	*d = engine_obligation_def(e, o);
 	struct scope			 s;
@@ -474,7 +464,7 @@ int
 engine_obligations_regrade(struct engine *e, struct incident *inc, int from)
 {
 	const struct procedure	 *p;
-	struct obligation	**v;
+	struct store_obligation	**v;
 	json_t			 *name;
 	size_t			  i, n;
 	int			  rc = 0;
@@ -492,7 +482,7 @@ engine_obligations_regrade(struct engine *e, struct incident *inc, int from)
 }
 
 static int
-engine_obligation_breach(struct engine *e, struct obligation *o, int64_t due)
+engine_obligation_breach(struct engine *e, struct store_obligation *o, int64_t due)
 {
 	struct store_escalation	 esc;
 	struct incident		*inc = NULL;
@@ -542,7 +532,7 @@ engine_obligation_breach(struct engine *e, struct obligation *o, int64_t due)
 }
 
 static int
-engine_obligation_remind(struct engine *e, struct obligation *o)
+engine_obligation_remind(struct engine *e, struct store_obligation *o)
 {
 	struct incident	*inc;
 	struct scope	 s;
@@ -566,7 +556,7 @@ engine_obligation_remind(struct engine *e, struct obligation *o)
 int
 engine_obligation_fire_due(struct engine *e, int64_t ref, int64_t due)
 {
-	struct obligation	*o;
+	struct store_obligation	*o;
 	int			 rc;
 
 	if ((o = engine_obligation_load(e, ref)) == NULL)
@@ -580,7 +570,7 @@ engine_obligation_fire_due(struct engine *e, int64_t ref, int64_t due)
 int
 engine_obligation_fire_remind(struct engine *e, int64_t ref, int64_t due)
 {
-	struct obligation	*o;
+	struct store_obligation	*o;
 	int			 rc;
 
 	(void)due;

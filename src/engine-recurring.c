@@ -24,7 +24,7 @@
 int
 engine_recurring_fire_close(struct engine *e, int64_t ref, int64_t due)
 {
-	struct obligation	*o;
+	struct store_obligation	*o;
 	struct scope		 s;
 	int			 rc;
 

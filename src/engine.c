@@ -330,7 +330,7 @@ engine_scope_incident(struct scope *s, const struct incident *inc)
 /* An obligation of an incident, or (inc NULL) a unit's recurring report. */
 void
 engine_scope_obligation(struct scope *s, const struct incident *inc,
-    const struct obligation *o)
+    const struct store_obligation *o)
 {
 	if (inc != NULL)
 		engine_scope_incident(s, inc);
