@@ -127,15 +127,16 @@ struct fixture {
 	struct engine	*engine;
 };
 
+/* A fresh engine on an in-memory store, with the site at path. */
 static int
-setup(void **state)
+setup_site(void **state, const char *path)
 {
 	struct fixture		*f = xcalloc(1, sizeof(*f));
 	struct rules_problems	 problems = { NULL, 0 };
 	char			*cause;
 	size_t			 i;
 
-	f->rules = rules_load(site, NULL, &problems);
+	f->rules = rules_load(path, NULL, &problems);
 	for (i = 0; i < problems.n; i++)
 		fprintf(stderr, "%s\n", problems.v[i]);
 	assert_non_null(f->rules);
@@ -150,25 +151,15 @@ setup(void **state)
 }
 
 static int
+setup(void **state)
+{
+	return (setup_site(state, site));
+}
+
+static int
 setup_units(void **state)
 {
-	struct fixture		*f = xcalloc(1, sizeof(*f));
-	struct rules_problems	 problems = { NULL, 0 };
-	char			*cause;
-	size_t			 i;
-
-	f->rules = rules_load(units_site, NULL, &problems);
-	for (i = 0; i < problems.n; i++)
-		fprintf(stderr, "%s\n", problems.v[i]);
-	assert_non_null(f->rules);
-	f->store = store_open(":memory:", "OFF", &cause);
-	assert_non_null(f->store);
-	f->engine = engine_new(f->store, f->rules);
-	engine_set_sink(f->engine, sink, NULL);
-	names_free(&actions);
-	clock_set_virtual(T0);
-	*state = f;
-	return (0);
+	return (setup_site(state, units_site));
 }
 
 static int
