@@ -447,7 +447,7 @@ store_q(struct store *s, enum store_sql which)
 }
 
 static void
-bind_int(struct store *s, struct store_query *q, int i, int64_t v)
+store_bind_int(struct store *s, struct store_query *q, int i, int64_t v)
 {
 	if (s->drv->bind_int64(q, i, v) != 0)
 		s->bad = 1;
@@ -455,7 +455,7 @@ bind_int(struct store *s, struct store_query *q, int i, int64_t v)
 
 /* A text; NULL binds NULL. */
 static void
-bind_text(struct store *s, struct store_query *q, int i, const char *v)
+store_bind_text(struct store *s, struct store_query *q, int i, const char *v)
 {
 	if ((v != NULL ? s->drv->bind_text(q, i, v) :
 	    s->drv->bind_null(q, i)) != 0)
@@ -464,7 +464,7 @@ bind_text(struct store *s, struct store_query *q, int i, const char *v)
 
 /* A time or a row id that may be none: 0 binds NULL. */
 static void
-bind_opt(struct store *s, struct store_query *q, int i, int64_t v)
+store_bind_opt(struct store *s, struct store_query *q, int i, int64_t v)
 {
 	if ((v != 0 ? s->drv->bind_int64(q, i, v) :
 	    s->drv->bind_null(q, i)) != 0)
@@ -524,7 +524,7 @@ store_q_each(struct store *s, struct store_query *q,
 }
 
 static char *
-col_text(struct store *s, struct store_query *q, int col)
+store_col_text(struct store *s, struct store_query *q, int col)
 {
 	const char	*v = s->drv->column_text(q, col);
 
@@ -532,7 +532,7 @@ col_text(struct store *s, struct store_query *q, int col)
 }
 
 static int64_t
-col_int(struct store *s, struct store_query *q, int col)
+store_col_int(struct store *s, struct store_query *q, int col)
 {
 	return (s->drv->column_int64(q, col));
 }
@@ -543,7 +543,7 @@ col_int(struct store *s, struct store_query *q, int col)
  * back: logged, and the row fails.
  */
 static int
-col_state(struct store *s, struct store_query *q, int col,
+store_col_state(struct store *s, struct store_query *q, int col,
     int (*parse)(const char *), int *v)
 {
 	const char	*name = s->drv->column_text(q, col);
@@ -564,7 +564,7 @@ store_q_counts(struct store *s, struct store_query *q,
 
 	while ((rc = store_q_step(s, q)) == 1) {
 		if ((v = parse(s->drv->column_text(q, 0))) >= 0)
-			counts[v] += col_int(s, q, 1);
+			counts[v] += store_col_int(s, q, 1);
 	}
 	s->drv->reset(q);
 	return (rc < 0 ? -1 : 0);
@@ -738,13 +738,13 @@ store_event_add(struct store *s, const struct store_event *ev, int64_t *seq)
 {
 	struct store_query	*q = store_q(s, SQL_EVENT_ADD);
 
-	bind_text(s, q, 1, ev->id);
-	bind_text(s, q, 2, ev->type);
-	bind_text(s, q, 3, ev->incident);
-	bind_text(s, q, 4, ev->unit);
-	bind_int(s, q, 5, ev->received_at);
-	bind_int(s, q, 6, ev->occurred_at);
-	bind_text(s, q, 7, ev->body);
+	store_bind_text(s, q, 1, ev->id);
+	store_bind_text(s, q, 2, ev->type);
+	store_bind_text(s, q, 3, ev->incident);
+	store_bind_text(s, q, 4, ev->unit);
+	store_bind_int(s, q, 5, ev->received_at);
+	store_bind_int(s, q, 6, ev->occurred_at);
+	store_bind_text(s, q, 7, ev->body);
 	return (store_q_int(s, q, seq));
 }
 
@@ -756,11 +756,11 @@ store_event_find(struct store *s, const char *unit, const char *id,
 	int			 rc;
 
 	memset(ev, 0, sizeof(*ev));
-	bind_text(s, q, 1, unit);
-	bind_text(s, q, 2, id);
+	store_bind_text(s, q, 1, unit);
+	store_bind_text(s, q, 2, id);
 	if ((rc = store_q_step(s, q)) == 1) {
-		ev->seq = col_int(s, q, 0);
-		ev->incident = col_text(s, q, 1);
+		ev->seq = store_col_int(s, q, 0);
+		ev->incident = store_col_text(s, q, 1);
 	}
 	s->drv->reset(q);
 	return (rc);
@@ -778,14 +778,14 @@ store_event_visit(struct store *s, struct store_query *q, void *ctx)
 	struct store_event		 ev;
 	int				 stop;
 
-	ev.seq = col_int(s, q, 0);
-	ev.id = col_text(s, q, 1);
-	ev.type = col_text(s, q, 2);
-	ev.incident = col_text(s, q, 3);
-	ev.unit = col_text(s, q, 4);
-	ev.received_at = col_int(s, q, 5);
-	ev.occurred_at = col_int(s, q, 6);
-	ev.body = col_text(s, q, 7);
+	ev.seq = store_col_int(s, q, 0);
+	ev.id = store_col_text(s, q, 1);
+	ev.type = store_col_text(s, q, 2);
+	ev.incident = store_col_text(s, q, 3);
+	ev.unit = store_col_text(s, q, 4);
+	ev.received_at = store_col_int(s, q, 5);
+	ev.occurred_at = store_col_int(s, q, 6);
+	ev.body = store_col_text(s, q, 7);
 	stop = v->cb(&ev, v->arg) != 0;
 	store_event_clear(&ev);
 	return (stop);
@@ -798,7 +798,7 @@ store_events_of_incident(struct store *s, const char *key, store_event_cb cb,
 	struct store_query		*q = store_q(s, SQL_EVENTS_OF_INCIDENT);
 	struct store_event_visit	 v = { cb, arg };
 
-	bind_text(s, q, 1, key);
+	store_bind_text(s, q, 1, key);
 	return (store_q_each(s, q, store_event_visit, &v));
 }
 
@@ -830,22 +830,22 @@ store_incident_read(struct store *s, struct store_query *q,
 	int	state;
 
 	memset(inc, 0, sizeof(*inc));
-	inc->key = col_text(s, q, 0);
-	inc->unit = col_text(s, q, 1);
-	inc->category = col_text(s, q, 2);
-	inc->procedures = col_text(s, q, 3);
-	inc->grade = (int)col_int(s, q, 4);
-	inc->worst_grade = (int)col_int(s, q, 5);
-	inc->title = col_text(s, q, 7);
-	inc->opened_at = col_int(s, q, 8);
-	inc->occurred_at = col_int(s, q, 9);
-	inc->acked_at = col_int(s, q, 10);
-	inc->acked_by = col_text(s, q, 11);
-	inc->resolved_at = col_int(s, q, 12);
-	inc->updated_at = col_int(s, q, 13);
-	inc->pruned_at = col_int(s, q, 14);
-	inc->seq = col_int(s, q, 15);
-	if (col_state(s, q, 6, incident_state_parse, &state) != 0) {
+	inc->key = store_col_text(s, q, 0);
+	inc->unit = store_col_text(s, q, 1);
+	inc->category = store_col_text(s, q, 2);
+	inc->procedures = store_col_text(s, q, 3);
+	inc->grade = (int)store_col_int(s, q, 4);
+	inc->worst_grade = (int)store_col_int(s, q, 5);
+	inc->title = store_col_text(s, q, 7);
+	inc->opened_at = store_col_int(s, q, 8);
+	inc->occurred_at = store_col_int(s, q, 9);
+	inc->acked_at = store_col_int(s, q, 10);
+	inc->acked_by = store_col_text(s, q, 11);
+	inc->resolved_at = store_col_int(s, q, 12);
+	inc->updated_at = store_col_int(s, q, 13);
+	inc->pruned_at = store_col_int(s, q, 14);
+	inc->seq = store_col_int(s, q, 15);
+	if (store_col_state(s, q, 6, incident_state_parse, &state) != 0) {
 		store_incident_clear(inc);
 		return (-1);
 	}
@@ -858,16 +858,17 @@ store_incident_add(struct store *s, const struct store_incident *inc)
 {
 	struct store_query	*q = store_q(s, SQL_INCIDENT_ADD);
 
-	bind_text(s, q, 1, inc->key);
-	bind_text(s, q, 2, inc->unit);
-	bind_text(s, q, 3, inc->category);
-	bind_text(s, q, 4, inc->procedures != NULL ? inc->procedures : "[]");
-	bind_int(s, q, 5, inc->grade);
-	bind_int(s, q, 6, inc->worst_grade);
-	bind_text(s, q, 7, inc->title);
-	bind_int(s, q, 8, inc->opened_at);
-	bind_int(s, q, 9, inc->occurred_at);
-	bind_int(s, q, 10, inc->updated_at);
+	store_bind_text(s, q, 1, inc->key);
+	store_bind_text(s, q, 2, inc->unit);
+	store_bind_text(s, q, 3, inc->category);
+	store_bind_text(s, q, 4, inc->procedures != NULL ? inc->procedures :
+	    "[]");
+	store_bind_int(s, q, 5, inc->grade);
+	store_bind_int(s, q, 6, inc->worst_grade);
+	store_bind_text(s, q, 7, inc->title);
+	store_bind_int(s, q, 8, inc->opened_at);
+	store_bind_int(s, q, 9, inc->occurred_at);
+	store_bind_int(s, q, 10, inc->updated_at);
 	return (store_q_run(s, q));
 }
 
@@ -879,7 +880,7 @@ store_incident_get(struct store *s, const char *key,
 	int			 rc;
 
 	memset(inc, 0, sizeof(*inc));
-	bind_text(s, q, 1, key);
+	store_bind_text(s, q, 1, key);
 	if ((rc = store_q_step(s, q)) == 1 &&
 	    store_incident_read(s, q, inc) != 0)
 		rc = -1;
@@ -893,10 +894,10 @@ store_incident_set_grade(struct store *s, const char *key, int grade,
 {
 	struct store_query	*q = store_q(s, SQL_INCIDENT_SET_GRADE);
 
-	bind_text(s, q, 1, key);
-	bind_int(s, q, 2, grade);
-	bind_int(s, q, 3, worst);
-	bind_int(s, q, 4, now);
+	store_bind_text(s, q, 1, key);
+	store_bind_int(s, q, 2, grade);
+	store_bind_int(s, q, 3, worst);
+	store_bind_int(s, q, 4, now);
 	return (store_q_run(s, q));
 }
 
@@ -905,8 +906,8 @@ store_incident_touch(struct store *s, const char *key, int64_t now)
 {
 	struct store_query	*q = store_q(s, SQL_INCIDENT_TOUCH);
 
-	bind_text(s, q, 1, key);
-	bind_int(s, q, 2, now);
+	store_bind_text(s, q, 1, key);
+	store_bind_int(s, q, 2, now);
 	return (store_q_run(s, q));
 }
 
@@ -916,9 +917,9 @@ store_incident_ack(struct store *s, const char *key, const char *by,
 {
 	struct store_query	*q = store_q(s, SQL_INCIDENT_ACK);
 
-	bind_text(s, q, 1, key);
-	bind_int(s, q, 2, now);
-	bind_text(s, q, 3, by);
+	store_bind_text(s, q, 1, key);
+	store_bind_int(s, q, 2, now);
+	store_bind_text(s, q, 3, by);
 	return (store_q_run(s, q));
 }
 
@@ -927,9 +928,9 @@ store_incident_resolve(struct store *s, const char *key, int64_t now)
 {
 	struct store_query	*q = store_q(s, SQL_INCIDENT_RESOLVE);
 
-	bind_text(s, q, 1, key);
-	bind_int(s, q, 2, now);
-	bind_text(s, q, 3, incident_state_name(INCIDENT_CLOSED));
+	store_bind_text(s, q, 1, key);
+	store_bind_int(s, q, 2, now);
+	store_bind_text(s, q, 3, incident_state_name(INCIDENT_CLOSED));
 	return (store_q_run(s, q));
 }
 
@@ -947,9 +948,9 @@ store_incidents_open_by_grade(struct store *s, int64_t counts[GRADE_MAX + 1])
 	int			 rc;
 
 	while ((rc = store_q_step(s, q)) == 1) {
-		g = col_int(s, q, 0);
+		g = store_col_int(s, q, 0);
 		counts[g >= GRADE_MIN && g <= GRADE_MAX ? g : GRADE_NONE] +=
-		    col_int(s, q, 1);
+		    store_col_int(s, q, 1);
 	}
 	s->drv->reset(q);
 	return (rc < 0 ? -1 : 0);
@@ -970,7 +971,7 @@ store_incident_visit(struct store *s, struct store_query *q, void *ctx)
 
 	if (store_incident_read(s, q, &inc) != 0)
 		return (-1);
-	stop = (v->page != NULL ? v->page(&inc, col_int(s, q,
+	stop = (v->page != NULL ? v->page(&inc, store_col_int(s, q,
 	    INCIDENT_NCOLS) != 0, v->arg) : v->cb(&inc, v->arg)) != 0;
 	store_incident_clear(&inc);
 	return (stop);
@@ -984,12 +985,12 @@ store_incidents_page(struct store *s, const struct store_incident_filter *f,
 	struct store_query		*q = store_q(s, SQL_INCIDENTS_PAGE);
 	struct store_incident_visit	 v = { NULL, cb, arg };
 
-	bind_text(s, q, 1, f->any_state ? "all" :
+	store_bind_text(s, q, 1, f->any_state ? "all" :
 	    incident_state_name(f->state));
-	bind_text(s, q, 2, f->unit);
-	bind_text(s, q, 3, f->category);
-	bind_int(s, q, 4, c != NULL ? c->before_seq : INT64_MAX);
-	bind_int(s, q, 5, limit);
+	store_bind_text(s, q, 2, f->unit);
+	store_bind_text(s, q, 3, f->category);
+	store_bind_int(s, q, 4, c != NULL ? c->before_seq : INT64_MAX);
+	store_bind_int(s, q, 5, limit);
 	return (store_q_each(s, q, store_incident_visit, &v));
 }
 
@@ -1016,21 +1017,21 @@ store_obligation_read(struct store *s, struct store_query *q,
 	int	status;
 
 	memset(o, 0, sizeof(*o));
-	o->id = col_int(s, q, 0);
-	o->incident = col_text(s, q, 1);
-	o->recurring = col_text(s, q, 2);
-	o->unit = col_text(s, q, 3);
-	o->procedure = col_text(s, q, 4);
-	o->name = col_text(s, q, 5);
-	o->title = col_text(s, q, 6);
-	o->owner = col_text(s, q, 7);
-	o->on_breach = col_text(s, q, 8);
-	o->set_at = col_int(s, q, 9);
-	o->due_at = col_int(s, q, 10);
-	o->close_at = col_int(s, q, 11);
-	o->met_at = col_int(s, q, 12);
-	o->met_event = col_int(s, q, 13);
-	if (col_state(s, q, 14, obligation_status_parse, &status) != 0) {
+	o->id = store_col_int(s, q, 0);
+	o->incident = store_col_text(s, q, 1);
+	o->recurring = store_col_text(s, q, 2);
+	o->unit = store_col_text(s, q, 3);
+	o->procedure = store_col_text(s, q, 4);
+	o->name = store_col_text(s, q, 5);
+	o->title = store_col_text(s, q, 6);
+	o->owner = store_col_text(s, q, 7);
+	o->on_breach = store_col_text(s, q, 8);
+	o->set_at = store_col_int(s, q, 9);
+	o->due_at = store_col_int(s, q, 10);
+	o->close_at = store_col_int(s, q, 11);
+	o->met_at = store_col_int(s, q, 12);
+	o->met_event = store_col_int(s, q, 13);
+	if (store_col_state(s, q, 14, obligation_status_parse, &status) != 0) {
 		store_obligation_clear(o);
 		return (-1);
 	}
@@ -1044,17 +1045,17 @@ store_obligation_add(struct store *s, const struct store_obligation *o,
 {
 	struct store_query	*q = store_q(s, SQL_OBLIGATION_ADD);
 
-	bind_text(s, q, 1, o->incident);
-	bind_text(s, q, 2, o->recurring);
-	bind_text(s, q, 3, o->unit);
-	bind_text(s, q, 4, o->procedure);
-	bind_text(s, q, 5, o->name);
-	bind_text(s, q, 6, o->title);
-	bind_text(s, q, 7, o->owner);
-	bind_text(s, q, 8, o->on_breach);
-	bind_int(s, q, 9, o->set_at);
-	bind_int(s, q, 10, o->due_at);
-	bind_opt(s, q, 11, o->close_at);
+	store_bind_text(s, q, 1, o->incident);
+	store_bind_text(s, q, 2, o->recurring);
+	store_bind_text(s, q, 3, o->unit);
+	store_bind_text(s, q, 4, o->procedure);
+	store_bind_text(s, q, 5, o->name);
+	store_bind_text(s, q, 6, o->title);
+	store_bind_text(s, q, 7, o->owner);
+	store_bind_text(s, q, 8, o->on_breach);
+	store_bind_int(s, q, 9, o->set_at);
+	store_bind_int(s, q, 10, o->due_at);
+	store_bind_opt(s, q, 11, o->close_at);
 	return (store_q_int(s, q, id));
 }
 
@@ -1065,7 +1066,7 @@ store_obligation_get(struct store *s, int64_t id, struct store_obligation *o)
 	int			 rc;
 
 	memset(o, 0, sizeof(*o));
-	bind_int(s, q, 1, id);
+	store_bind_int(s, q, 1, id);
 	if ((rc = store_q_step(s, q)) == 1 &&
 	    store_obligation_read(s, q, o) != 0)
 		rc = -1;
@@ -1079,10 +1080,10 @@ store_obligation_set_status(struct store *s, int64_t id,
 {
 	struct store_query	*q = store_q(s, SQL_OBLIGATION_SET_STATUS);
 
-	bind_int(s, q, 1, id);
-	bind_text(s, q, 2, obligation_status_name(status));
-	bind_opt(s, q, 3, met_at);
-	bind_opt(s, q, 4, met_event);
+	store_bind_int(s, q, 1, id);
+	store_bind_text(s, q, 2, obligation_status_name(status));
+	store_bind_opt(s, q, 3, met_at);
+	store_bind_opt(s, q, 4, met_event);
 	return (store_q_run(s, q));
 }
 
@@ -1091,8 +1092,8 @@ store_obligation_set_due(struct store *s, int64_t id, int64_t due)
 {
 	struct store_query	*q = store_q(s, SQL_OBLIGATION_SET_DUE);
 
-	bind_int(s, q, 1, id);
-	bind_int(s, q, 2, due);
+	store_bind_int(s, q, 1, id);
+	store_bind_int(s, q, 2, due);
 	return (store_q_run(s, q));
 }
 
@@ -1111,7 +1112,7 @@ store_obligation_visit(struct store *s, struct store_query *q, void *ctx)
 
 	if (store_obligation_read(s, q, &o) != 0)
 		return (-1);
-	stop = (v->page != NULL ? v->page(&o, col_int(s, q,
+	stop = (v->page != NULL ? v->page(&o, store_col_int(s, q,
 	    OBLIGATION_NCOLS) != 0, v->arg) : v->cb(&o, v->arg)) != 0;
 	store_obligation_clear(&o);
 	return (stop);
@@ -1125,7 +1126,7 @@ store_obligations_by(struct store *s, enum store_sql which, const char *key,
 	struct store_query		*q = store_q(s, which);
 	struct store_obligation_visit	 v = { cb, NULL, arg };
 
-	bind_text(s, q, 1, key);
+	store_bind_text(s, q, 1, key);
 	return (store_q_each(s, q, store_obligation_visit, &v));
 }
 
@@ -1159,7 +1160,7 @@ store_unit_owes_recurring(struct store *s, const char *unit)
 	struct store_query	*q = store_q(s, SQL_UNIT_OWES_RECURRING);
 	int			 rc;
 
-	bind_text(s, q, 1, unit);
+	store_bind_text(s, q, 1, unit);
 	rc = store_q_step(s, q);
 	s->drv->reset(q);
 	return (rc);
@@ -1190,12 +1191,12 @@ store_ledger_page(struct store *s, const struct store_ledger_filter *f,
 	int64_t				 due = c != NULL ? c->due_at : INT64_MIN;
 	int64_t				 id = c != NULL ? c->id : INT64_MIN;
 
-	bind_int(s, q, 1, due > f->from ? due : f->from);
-	bind_int(s, q, 2, f->to);
-	bind_text(s, q, 3, f->unit);
-	bind_int(s, q, 4, due);
-	bind_int(s, q, 5, id);
-	bind_int(s, q, 6, limit);
+	store_bind_int(s, q, 1, due > f->from ? due : f->from);
+	store_bind_int(s, q, 2, f->to);
+	store_bind_text(s, q, 3, f->unit);
+	store_bind_int(s, q, 4, due);
+	store_bind_int(s, q, 5, id);
+	store_bind_int(s, q, 6, limit);
 	return (store_q_each(s, q, store_obligation_visit, &v));
 }
 
@@ -1214,8 +1215,8 @@ store_recurring_add(struct store *s, const char *name, int64_t next_at,
 {
 	struct store_query	*q = store_q(s, SQL_RECURRING_ADD);
 
-	bind_text(s, q, 1, name);
-	bind_int(s, q, 2, next_at);
+	store_bind_text(s, q, 1, name);
+	store_bind_int(s, q, 2, next_at);
 	return (store_q_int(s, q, id));
 }
 
@@ -1227,9 +1228,9 @@ store_recurring_by(struct store *s, struct store_query *q,
 	int	rc;
 
 	if ((rc = store_q_step(s, q)) == 1) {
-		r->id = col_int(s, q, 0);
-		r->name = col_text(s, q, 1);
-		r->next_at = col_int(s, q, 2);
+		r->id = store_col_int(s, q, 0);
+		r->name = store_col_text(s, q, 1);
+		r->next_at = store_col_int(s, q, 2);
 	}
 	s->drv->reset(q);
 	return (rc);
@@ -1241,7 +1242,7 @@ store_recurring_get(struct store *s, int64_t id, struct store_recurring *r)
 	struct store_query	*q = store_q(s, SQL_RECURRING_GET);
 
 	memset(r, 0, sizeof(*r));
-	bind_int(s, q, 1, id);
+	store_bind_int(s, q, 1, id);
 	return (store_recurring_by(s, q, r));
 }
 
@@ -1252,7 +1253,7 @@ store_recurring_find(struct store *s, const char *name,
 	struct store_query	*q = store_q(s, SQL_RECURRING_FIND);
 
 	memset(r, 0, sizeof(*r));
-	bind_text(s, q, 1, name);
+	store_bind_text(s, q, 1, name);
 	return (store_recurring_by(s, q, r));
 }
 
@@ -1261,8 +1262,8 @@ store_recurring_set_next(struct store *s, int64_t id, int64_t next_at)
 {
 	struct store_query	*q = store_q(s, SQL_RECURRING_SET_NEXT);
 
-	bind_int(s, q, 1, id);
-	bind_int(s, q, 2, next_at);
+	store_bind_int(s, q, 1, id);
+	store_bind_int(s, q, 2, next_at);
 	return (store_q_run(s, q));
 }
 
@@ -1273,8 +1274,8 @@ store_recurring_previous(struct store *s, const char *name, int64_t before,
 	struct store_query		*q = store_q(s, SQL_RECURRING_PREVIOUS);
 	struct store_obligation_visit	 v = { cb, NULL, arg };
 
-	bind_text(s, q, 1, name);
-	bind_int(s, q, 2, before);
+	store_bind_text(s, q, 1, name);
+	store_bind_int(s, q, 2, before);
 	return (store_q_each(s, q, store_obligation_visit, &v));
 }
 
@@ -1295,14 +1296,14 @@ store_escalation_read(struct store *s, struct store_query *q,
 	int	state;
 
 	memset(e, 0, sizeof(*e));
-	e->id = col_int(s, q, 0);
-	e->incident = col_text(s, q, 1);
-	e->obligation = col_int(s, q, 2);
-	e->policy = col_text(s, q, 3);
-	e->started_at = col_int(s, q, 4);
-	e->step = (int)col_int(s, q, 5);
-	e->repeats = (int)col_int(s, q, 6);
-	if (col_state(s, q, 7, escalation_state_parse, &state) != 0) {
+	e->id = store_col_int(s, q, 0);
+	e->incident = store_col_text(s, q, 1);
+	e->obligation = store_col_int(s, q, 2);
+	e->policy = store_col_text(s, q, 3);
+	e->started_at = store_col_int(s, q, 4);
+	e->step = (int)store_col_int(s, q, 5);
+	e->repeats = (int)store_col_int(s, q, 6);
+	if (store_col_state(s, q, 7, escalation_state_parse, &state) != 0) {
 		store_escalation_clear(e);
 		return (-1);
 	}
@@ -1316,10 +1317,10 @@ store_escalation_add(struct store *s, const struct store_escalation *e,
 {
 	struct store_query	*q = store_q(s, SQL_ESCALATION_ADD);
 
-	bind_text(s, q, 1, e->incident);
-	bind_opt(s, q, 2, e->obligation);
-	bind_text(s, q, 3, e->policy);
-	bind_int(s, q, 4, e->started_at);
+	store_bind_text(s, q, 1, e->incident);
+	store_bind_opt(s, q, 2, e->obligation);
+	store_bind_text(s, q, 3, e->policy);
+	store_bind_int(s, q, 4, e->started_at);
 	return (store_q_int(s, q, id));
 }
 
@@ -1330,7 +1331,7 @@ store_escalation_get(struct store *s, int64_t id, struct store_escalation *e)
 	int			 rc;
 
 	memset(e, 0, sizeof(*e));
-	bind_int(s, q, 1, id);
+	store_bind_int(s, q, 1, id);
 	if ((rc = store_q_step(s, q)) == 1 &&
 	    store_escalation_read(s, q, e) != 0)
 		rc = -1;
@@ -1344,10 +1345,10 @@ store_escalation_update(struct store *s, int64_t id, int step, int repeats,
 {
 	struct store_query	*q = store_q(s, SQL_ESCALATION_UPDATE);
 
-	bind_int(s, q, 1, id);
-	bind_int(s, q, 2, step);
-	bind_int(s, q, 3, repeats);
-	bind_text(s, q, 4, escalation_state_name(state));
+	store_bind_int(s, q, 1, id);
+	store_bind_int(s, q, 2, step);
+	store_bind_int(s, q, 3, repeats);
+	store_bind_text(s, q, 4, escalation_state_name(state));
 	return (store_q_run(s, q));
 }
 
@@ -1356,8 +1357,8 @@ store_escalation_stop(struct store *s, int64_t id)
 {
 	struct store_query	*q = store_q(s, SQL_ESCALATION_STOP);
 
-	bind_int(s, q, 1, id);
-	bind_text(s, q, 2, escalation_state_name(ESCALATION_STOPPED));
+	store_bind_int(s, q, 1, id);
+	store_bind_text(s, q, 2, escalation_state_name(ESCALATION_STOPPED));
 	return (store_q_run(s, q));
 }
 
@@ -1388,7 +1389,7 @@ store_escalations_of_incident(struct store *s, const char *key,
 					    SQL_ESCALATIONS_OF_INCIDENT);
 	struct store_escalation_visit	 v = { cb, arg };
 
-	bind_text(s, q, 1, key);
+	store_bind_text(s, q, 1, key);
 	return (store_q_each(s, q, store_escalation_visit, &v));
 }
 
@@ -1400,7 +1401,7 @@ store_escalations_active_of_incident(struct store *s, const char *key,
 					    SQL_ESCALATIONS_ACTIVE_OF_INCIDENT);
 	struct store_escalation_visit	 v = { cb, arg };
 
-	bind_text(s, q, 1, key);
+	store_bind_text(s, q, 1, key);
 	return (store_q_each(s, q, store_escalation_visit, &v));
 }
 
@@ -1412,7 +1413,7 @@ store_escalations_active_of_obligation(struct store *s, int64_t obligation,
 					    SQL_ESCALATIONS_ACTIVE_OF_OBLIGATION);
 	struct store_escalation_visit	 v = { cb, arg };
 
-	bind_int(s, q, 1, obligation);
+	store_bind_int(s, q, 1, obligation);
 	return (store_q_each(s, q, store_escalation_visit, &v));
 }
 
@@ -1436,10 +1437,10 @@ static void
 store_timer_read(struct store *s, struct store_query *q,
     struct store_timer *t)
 {
-	t->id = col_int(s, q, 0);
-	t->at = col_int(s, q, 1);
-	t->kind = (int)col_int(s, q, 2);
-	t->ref = col_int(s, q, 3);
+	t->id = store_col_int(s, q, 0);
+	t->at = store_col_int(s, q, 1);
+	t->kind = (int)store_col_int(s, q, 2);
+	t->ref = store_col_int(s, q, 3);
 }
 
 int
@@ -1447,9 +1448,9 @@ store_timer_add(struct store *s, const struct store_timer *t, int64_t *id)
 {
 	struct store_query	*q = store_q(s, SQL_TIMER_ADD);
 
-	bind_int(s, q, 1, t->at);
-	bind_int(s, q, 2, t->kind);
-	bind_int(s, q, 3, t->ref);
+	store_bind_int(s, q, 1, t->at);
+	store_bind_int(s, q, 2, t->kind);
+	store_bind_int(s, q, 3, t->ref);
 	return (store_q_int(s, q, id));
 }
 
@@ -1471,7 +1472,7 @@ store_timer_get(struct store *s, int64_t id, struct store_timer *t)
 {
 	struct store_query	*q = store_q(s, SQL_TIMER_GET);
 
-	bind_int(s, q, 1, id);
+	store_bind_int(s, q, 1, id);
 	return (store_timer_one(s, q, t));
 }
 
@@ -1480,7 +1481,7 @@ store_timer_delete(struct store *s, int64_t id)
 {
 	struct store_query	*q = store_q(s, SQL_TIMER_DELETE);
 
-	bind_int(s, q, 1, id);
+	store_bind_int(s, q, 1, id);
 	return (store_q_run(s, q));
 }
 
@@ -1489,8 +1490,8 @@ store_timers_cancel(struct store *s, int kind, int64_t ref)
 {
 	struct store_query	*q = store_q(s, SQL_TIMERS_CANCEL);
 
-	bind_int(s, q, 1, kind);
-	bind_int(s, q, 2, ref);
+	store_bind_int(s, q, 1, kind);
+	store_bind_int(s, q, 2, ref);
 	return (store_q_run(s, q));
 }
 
@@ -1500,8 +1501,8 @@ store_timer_exists(struct store *s, int kind, int64_t ref)
 	struct store_query	*q = store_q(s, SQL_TIMER_EXISTS);
 	int			 rc;
 
-	bind_int(s, q, 1, kind);
-	bind_int(s, q, 2, ref);
+	store_bind_int(s, q, 1, kind);
+	store_bind_int(s, q, 2, ref);
 	rc = store_q_step(s, q);
 	s->drv->reset(q);
 	return (rc);
@@ -1559,11 +1560,11 @@ store_action_add(struct store *s, const struct store_action *a)
 {
 	struct store_query	*q = store_q(s, SQL_ACTION_ADD);
 
-	bind_int(s, q, 1, a->at);
-	bind_text(s, q, 2, a->kind);
-	bind_text(s, q, 3, a->incident);
-	bind_opt(s, q, 4, a->obligation);
-	bind_text(s, q, 5, a->body);
+	store_bind_int(s, q, 1, a->at);
+	store_bind_text(s, q, 2, a->kind);
+	store_bind_text(s, q, 3, a->incident);
+	store_bind_opt(s, q, 4, a->obligation);
+	store_bind_text(s, q, 5, a->body);
 	return (store_q_run(s, q));
 }
 
@@ -1579,12 +1580,12 @@ store_action_visit(struct store *s, struct store_query *q, void *ctx)
 	struct store_action		 a;
 	int				 stop;
 
-	a.seq = col_int(s, q, 0);
-	a.at = col_int(s, q, 1);
-	a.kind = col_text(s, q, 2);
-	a.incident = col_text(s, q, 3);
-	a.obligation = col_int(s, q, 4);
-	a.body = col_text(s, q, 5);
+	a.seq = store_col_int(s, q, 0);
+	a.at = store_col_int(s, q, 1);
+	a.kind = store_col_text(s, q, 2);
+	a.incident = store_col_text(s, q, 3);
+	a.obligation = store_col_int(s, q, 4);
+	a.body = store_col_text(s, q, 5);
 	stop = v->cb(&a, v->arg) != 0;
 	store_action_clear(&a);
 	return (stop);
@@ -1597,7 +1598,7 @@ store_actions_of_incident(struct store *s, const char *key,
 	struct store_query		*q = store_q(s, SQL_ACTIONS_OF_INCIDENT);
 	struct store_action_visit	 v = { cb, arg };
 
-	bind_text(s, q, 1, key);
+	store_bind_text(s, q, 1, key);
 	return (store_q_each(s, q, store_action_visit, &v));
 }
 
@@ -1623,21 +1624,21 @@ store_message_read(struct store *s, struct store_query *q,
 	int	status;
 
 	memset(m, 0, sizeof(*m));
-	m->id = col_int(s, q, 0);
-	m->key = col_text(s, q, 1);
-	m->created_at = col_int(s, q, 2);
-	m->incident = col_text(s, q, 3);
-	m->obligation = col_int(s, q, 4);
-	m->channel = col_text(s, q, 5);
-	m->recipient = col_text(s, q, 6);
-	m->role = col_text(s, q, 7);
-	m->body = col_text(s, q, 8);
-	m->attempts = (int)col_int(s, q, 10);
-	m->next_at = col_int(s, q, 11);
-	m->deadline_at = col_int(s, q, 12);
-	m->delivered_at = col_int(s, q, 13);
-	m->last_error = col_text(s, q, 14);
-	if (col_state(s, q, 9, outbox_status_parse, &status) != 0) {
+	m->id = store_col_int(s, q, 0);
+	m->key = store_col_text(s, q, 1);
+	m->created_at = store_col_int(s, q, 2);
+	m->incident = store_col_text(s, q, 3);
+	m->obligation = store_col_int(s, q, 4);
+	m->channel = store_col_text(s, q, 5);
+	m->recipient = store_col_text(s, q, 6);
+	m->role = store_col_text(s, q, 7);
+	m->body = store_col_text(s, q, 8);
+	m->attempts = (int)store_col_int(s, q, 10);
+	m->next_at = store_col_int(s, q, 11);
+	m->deadline_at = store_col_int(s, q, 12);
+	m->delivered_at = store_col_int(s, q, 13);
+	m->last_error = store_col_text(s, q, 14);
+	if (store_col_state(s, q, 9, outbox_status_parse, &status) != 0) {
 		store_message_clear(m);
 		return (-1);
 	}
@@ -1651,16 +1652,16 @@ store_message_add(struct store *s, const struct store_message *m,
 {
 	struct store_query	*q = store_q(s, SQL_MESSAGE_ADD);
 
-	bind_text(s, q, 1, m->key);
-	bind_int(s, q, 2, m->created_at);
-	bind_text(s, q, 3, m->incident);
-	bind_opt(s, q, 4, m->obligation);
-	bind_text(s, q, 5, m->channel);
-	bind_text(s, q, 6, m->recipient);
-	bind_text(s, q, 7, m->role);
-	bind_text(s, q, 8, m->body);
-	bind_int(s, q, 9, m->next_at);
-	bind_int(s, q, 10, m->deadline_at);
+	store_bind_text(s, q, 1, m->key);
+	store_bind_int(s, q, 2, m->created_at);
+	store_bind_text(s, q, 3, m->incident);
+	store_bind_opt(s, q, 4, m->obligation);
+	store_bind_text(s, q, 5, m->channel);
+	store_bind_text(s, q, 6, m->recipient);
+	store_bind_text(s, q, 7, m->role);
+	store_bind_text(s, q, 8, m->body);
+	store_bind_int(s, q, 9, m->next_at);
+	store_bind_int(s, q, 10, m->deadline_at);
 	return (store_q_int(s, q, id));
 }
 
@@ -1671,7 +1672,7 @@ store_message_get(struct store *s, int64_t id, struct store_message *m)
 	int			 rc;
 
 	memset(m, 0, sizeof(*m));
-	bind_int(s, q, 1, id);
+	store_bind_int(s, q, 1, id);
 	if ((rc = store_q_step(s, q)) == 1 && store_message_read(s, q, m) != 0)
 		rc = -1;
 	s->drv->reset(q);
@@ -1693,7 +1694,7 @@ store_message_visit(struct store *s, struct store_query *q, void *ctx)
 
 	if (store_message_read(s, q, &m) != 0)
 		return (-1);
-	stop = (v->page != NULL ? v->page(&m, col_int(s, q,
+	stop = (v->page != NULL ? v->page(&m, store_col_int(s, q,
 	    OUTBOX_NCOLS) != 0, v->arg) : v->cb(&m, v->arg)) != 0;
 	store_message_clear(&m);
 	return (stop);
@@ -1706,8 +1707,8 @@ store_messages_due(struct store *s, int64_t now, int limit,
 	struct store_query		*q = store_q(s, SQL_MESSAGES_DUE);
 	struct store_message_visit	 v = { cb, NULL, arg };
 
-	bind_int(s, q, 1, now);
-	bind_int(s, q, 2, limit);
+	store_bind_int(s, q, 1, now);
+	store_bind_int(s, q, 2, limit);
 	return (store_q_each(s, q, store_message_visit, &v));
 }
 
@@ -1716,8 +1717,8 @@ store_message_sending(struct store *s, int64_t id)
 {
 	struct store_query	*q = store_q(s, SQL_MESSAGE_SENDING);
 
-	bind_int(s, q, 1, id);
-	bind_text(s, q, 2, outbox_status_name(OUTBOX_SENDING));
+	store_bind_int(s, q, 1, id);
+	store_bind_text(s, q, 2, outbox_status_name(OUTBOX_SENDING));
 	return (store_q_run(s, q));
 }
 
@@ -1727,11 +1728,11 @@ store_message_result(struct store *s, int64_t id, enum outbox_status status,
 {
 	struct store_query	*q = store_q(s, SQL_MESSAGE_RESULT);
 
-	bind_int(s, q, 1, id);
-	bind_text(s, q, 2, outbox_status_name(status));
-	bind_int(s, q, 3, next_at);
-	bind_opt(s, q, 4, delivered_at);
-	bind_text(s, q, 5, error);
+	store_bind_int(s, q, 1, id);
+	store_bind_text(s, q, 2, outbox_status_name(status));
+	store_bind_int(s, q, 3, next_at);
+	store_bind_opt(s, q, 4, delivered_at);
+	store_bind_text(s, q, 5, error);
 	return (store_q_run(s, q));
 }
 
@@ -1756,7 +1757,7 @@ store_messages_next_at(struct store *s, int64_t *at)
 		if (s->drv->column_is_null(q, 0))
 			rc = 0;
 		else
-			*at = col_int(s, q, 0);
+			*at = store_col_int(s, q, 0);
 	}
 	s->drv->reset(q);
 	return (rc);
@@ -1786,11 +1787,11 @@ store_messages_page(struct store *s, const struct store_message_filter *f,
 
 	q = store_q(s, f->incident != NULL ? SQL_MESSAGES_PAGE_OF_INCIDENT :
 	    SQL_MESSAGES_PAGE);
-	bind_text(s, q, 1, f->status);
-	bind_int(s, q, 2, c != NULL ? c->before_id : INT64_MAX);
-	bind_int(s, q, 3, limit);
+	store_bind_text(s, q, 1, f->status);
+	store_bind_int(s, q, 2, c != NULL ? c->before_id : INT64_MAX);
+	store_bind_int(s, q, 3, limit);
 	if (f->incident != NULL)
-		bind_text(s, q, 4, f->incident);
+		store_bind_text(s, q, 4, f->incident);
 	return (store_q_each(s, q, store_message_visit, &v));
 }
 
@@ -1800,10 +1801,10 @@ store_attempt_add(struct store *s, int64_t message, int64_t at,
 {
 	struct store_query	*q = store_q(s, SQL_ATTEMPT_ADD);
 
-	bind_int(s, q, 1, message);
-	bind_int(s, q, 2, at);
-	bind_text(s, q, 3, result);
-	bind_text(s, q, 4, detail);
+	store_bind_int(s, q, 1, message);
+	store_bind_int(s, q, 2, at);
+	store_bind_text(s, q, 3, result);
+	store_bind_text(s, q, 4, detail);
 	return (store_q_run(s, q));
 }
 
@@ -1823,10 +1824,10 @@ store_ack_link_add(struct store *s, const struct store_ack_link *l)
 {
 	struct store_query	*q = store_q(s, SQL_ACK_LINK_ADD);
 
-	bind_text(s, q, 1, l->token);
-	bind_text(s, q, 2, l->incident);
-	bind_text(s, q, 3, l->recipient);
-	bind_int(s, q, 4, l->created_at);
+	store_bind_text(s, q, 1, l->token);
+	store_bind_text(s, q, 2, l->incident);
+	store_bind_text(s, q, 3, l->recipient);
+	store_bind_int(s, q, 4, l->created_at);
 	return (store_q_run(s, q));
 }
 
@@ -1838,12 +1839,12 @@ store_ack_link_get(struct store *s, const char *token,
 	int			 rc;
 
 	memset(l, 0, sizeof(*l));
-	bind_text(s, q, 1, token);
+	store_bind_text(s, q, 1, token);
 	if ((rc = store_q_step(s, q)) == 1) {
-		l->token = col_text(s, q, 0);
-		l->incident = col_text(s, q, 1);
-		l->recipient = col_text(s, q, 2);
-		l->created_at = col_int(s, q, 3);
+		l->token = store_col_text(s, q, 0);
+		l->incident = store_col_text(s, q, 1);
+		l->recipient = store_col_text(s, q, 2);
+		l->created_at = store_col_int(s, q, 3);
 	}
 	s->drv->reset(q);
 	return (rc);
@@ -1888,15 +1889,15 @@ store_prune_candidates(struct store *s, int64_t before,
 	struct store_incident	 inc;
 	int			 rc, stop = 0;
 
-	bind_int(s, q, 1, before);
-	bind_int(s, q, 2, c != NULL ? c->resolved_at : INT64_MIN);
-	bind_text(s, q, 3, c != NULL && c->key != NULL ? c->key : "");
-	bind_int(s, q, 4, with_pruned != 0);
-	bind_int(s, q, 5, limit);
+	store_bind_int(s, q, 1, before);
+	store_bind_int(s, q, 2, c != NULL ? c->resolved_at : INT64_MIN);
+	store_bind_text(s, q, 3, c != NULL && c->key != NULL ? c->key : "");
+	store_bind_int(s, q, 4, with_pruned != 0);
+	store_bind_int(s, q, 5, limit);
 	while (!stop && (rc = store_q_step(s, q)) == 1) {
 		memset(&inc, 0, sizeof(inc));
-		inc.key = col_text(s, q, 0);
-		inc.resolved_at = col_int(s, q, 1);
+		inc.key = store_col_text(s, q, 0);
+		inc.resolved_at = store_col_int(s, q, 1);
 		inc.state = INCIDENT_CLOSED;
 		stop = cb(&inc, arg) != 0;
 		store_incident_clear(&inc);
@@ -1911,7 +1912,7 @@ store_prune_busy(struct store *s, const char *key)
 	struct store_query	*q = store_q(s, SQL_PRUNE_BUSY);
 	int64_t			 busy = -1;
 
-	bind_text(s, q, 1, key);
+	store_bind_text(s, q, 1, key);
 	if (store_q_int(s, q, &busy) != 0)
 		return (-1);
 	return (busy != 0);
@@ -1924,10 +1925,10 @@ store_prune_run(struct store *s, enum store_sql which, const char *key,
 {
 	struct store_query	*q = store_q(s, which);
 
-	bind_text(s, q, 1, key);
+	store_bind_text(s, q, 1, key);
 	if (which == SQL_PRUNE_TIMERS_OF_OBLIGATIONS ||
 	    which == SQL_PRUNE_TIMERS_OF_ESCALATIONS)
-		bind_int(s, q, 2, kind);
+		store_bind_int(s, q, 2, kind);
 	if (store_q_run(s, q) != 0)
 		return (-1);
 	*rows += (uint64_t)s->drv->changes(s->conn);
@@ -1989,11 +1990,11 @@ store_prune_incident(struct store *s, const char *key, int drop_ledger,
 	}
 	if (drop_ledger) {
 		q = store_q(s, SQL_PRUNE_INCIDENT);
-		bind_text(s, q, 1, key);
+		store_bind_text(s, q, 1, key);
 	} else {
 		q = store_q(s, SQL_PRUNE_MARK);
-		bind_text(s, q, 1, key);
-		bind_int(s, q, 2, now);
+		store_bind_text(s, q, 1, key);
+		store_bind_int(s, q, 2, now);
 	}
 	return (store_q_run(s, q));
 }
@@ -2021,31 +2022,31 @@ store_board_read(struct store *s, struct store_query *q,
 	int	v;
 
 	memset(r, 0, sizeof(*r));
-	r->key = col_text(s, q, 0);
-	r->unit = col_text(s, q, 1);
-	r->category = col_text(s, q, 2);
-	r->title = col_text(s, q, 3);
-	r->grade = (int)col_int(s, q, 4);
-	r->opened_at = col_int(s, q, 5);
-	r->occurred_at = col_int(s, q, 6);
-	r->acked_at = col_int(s, q, 7);
-	r->acked_by = col_text(s, q, 8);
-	r->obligation = col_text(s, q, 9);
-	r->obligation_title = col_text(s, q, 10);
-	r->obligation_due_at = col_int(s, q, 11);
-	r->obligations_open = col_int(s, q, 13);
-	r->obligations_breached = col_int(s, q, 14);
-	r->policy = col_text(s, q, 15);
-	r->step = (int)col_int(s, q, 16);
-	r->repeats = (int)col_int(s, q, 17);
-	r->unmatched = col_int(s, q, 19) != 0;
+	r->key = store_col_text(s, q, 0);
+	r->unit = store_col_text(s, q, 1);
+	r->category = store_col_text(s, q, 2);
+	r->title = store_col_text(s, q, 3);
+	r->grade = (int)store_col_int(s, q, 4);
+	r->opened_at = store_col_int(s, q, 5);
+	r->occurred_at = store_col_int(s, q, 6);
+	r->acked_at = store_col_int(s, q, 7);
+	r->acked_by = store_col_text(s, q, 8);
+	r->obligation = store_col_text(s, q, 9);
+	r->obligation_title = store_col_text(s, q, 10);
+	r->obligation_due_at = store_col_int(s, q, 11);
+	r->obligations_open = store_col_int(s, q, 13);
+	r->obligations_breached = store_col_int(s, q, 14);
+	r->policy = store_col_text(s, q, 15);
+	r->step = (int)store_col_int(s, q, 16);
+	r->repeats = (int)store_col_int(s, q, 17);
+	r->unmatched = store_col_int(s, q, 19) != 0;
 	if (r->obligation != NULL) {
-		if (col_state(s, q, 12, obligation_status_parse, &v) != 0)
+		if (store_col_state(s, q, 12, obligation_status_parse, &v) != 0)
 			goto bad;
 		r->obligation_status = (enum obligation_status)v;
 	}
 	if (r->policy != NULL) {
-		if (col_state(s, q, 18, escalation_state_parse, &v) != 0)
+		if (store_col_state(s, q, 18, escalation_state_parse, &v) != 0)
 			goto bad;
 		r->escalation_state = (enum escalation_state)v;
 	}
@@ -2080,7 +2081,7 @@ store_board(struct store *s, int limit, store_board_cb cb, void *arg)
 	struct store_query		*q = store_q(s, SQL_BOARD);
 	struct store_board_visit	 v = { cb, arg };
 
-	bind_int(s, q, 1, limit);
+	store_bind_int(s, q, 1, limit);
 	return (store_q_each(s, q, store_board_visit, &v));
 }
 
@@ -2092,11 +2093,11 @@ store_board_counts(struct store *s, struct store_board_counts *c)
 
 	memset(c, 0, sizeof(*c));
 	if ((rc = store_q_step(s, q)) == 1) {
-		c->open = col_int(s, q, 0);
-		c->unacknowledged = col_int(s, q, 1);
-		c->overdue = col_int(s, q, 2);
-		c->overdue_incidents = col_int(s, q, 3);
-		c->unmatched = col_int(s, q, 4);
+		c->open = store_col_int(s, q, 0);
+		c->unacknowledged = store_col_int(s, q, 1);
+		c->overdue = store_col_int(s, q, 2);
+		c->overdue_incidents = store_col_int(s, q, 3);
+		c->unmatched = store_col_int(s, q, 4);
 	}
 	s->drv->reset(q);
 	return (rc == 1 ? 0 : -1);
@@ -2124,16 +2125,17 @@ store_duty_visit(struct store *s, struct store_query *q, void *ctx)
 	int			 status, stop;
 
 	memset(&d, 0, sizeof(d));
-	if (col_state(s, q, 5, obligation_status_parse, &status) != 0)
+	if (store_col_state(s, q, 5, obligation_status_parse, &status) != 0)
 		return (-1);
-	d.recurring = col_text(s, q, 0);
-	d.title = col_text(s, q, 1);
-	d.unit = col_text(s, q, 2);
-	d.due_at = col_int(s, q, 3);
-	d.close_at = col_int(s, q, 4);
+	d.recurring = store_col_text(s, q, 0);
+	d.title = store_col_text(s, q, 1);
+	d.unit = store_col_text(s, q, 2);
+	d.due_at = store_col_int(s, q, 3);
+	d.close_at = store_col_int(s, q, 4);
 	d.status = (enum obligation_status)status;
-	d.met_at = col_int(s, q, 6);
-	d.zero = s->drv->column_is_null(q, 7) ? -1 : col_int(s, q, 7) != 0;
+	d.met_at = store_col_int(s, q, 6);
+	d.zero = s->drv->column_is_null(q, 7) ? -1 :
+	    store_col_int(s, q, 7) != 0;
 	stop = v->cb(&d, v->arg) != 0;
 	store_duty_clear(&d);
 	return (stop);
@@ -2146,8 +2148,8 @@ store_duties(struct store *s, int64_t from, int64_t to, int limit,
 	struct store_query	*q = store_q(s, SQL_DUTIES);
 	struct store_duty_visit	 v = { cb, arg };
 
-	bind_int(s, q, 1, from);
-	bind_int(s, q, 2, to);
-	bind_int(s, q, 3, limit);
+	store_bind_int(s, q, 1, from);
+	store_bind_int(s, q, 2, to);
+	store_bind_int(s, q, 3, limit);
 	return (store_q_each(s, q, store_duty_visit, &v));
 }
