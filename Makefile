@@ -45,7 +45,9 @@ Q	 = $(if $(filter 0,$(V)),@,)	# make V=1 shows the commands
 
 # The engine and everything both binaries share.
 CORE	 = xmalloc log clock names calendar calendar-china jsonw message \
-	   record status store store-sqlite store-schema store-checkpoint \
+	   record status store store-event store-incident store-obligation \
+	   store-escalation store-timer store-timeline store-outbox store-prune \
+	   store-read store-sqlite store-schema store-checkpoint \
 	   store-backup sandbox rules rules-problems rules-api match org \
 	   timer timeline engine engine-incident engine-obligation \
 	   engine-escalation engine-recurring engine-notify metrics \

@@ -1,0 +1,297 @@
+/*
+ * Obligations: what an incident or a recurring report owes, by when, and
+ * what became of it; the recurring reports themselves (each one's next
+ * period and its previous obligations); and the compliance ledger, keyset
+ * pages over the obligations' due times.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "store-int.h"
+#include "store.h"
+#include "tocsin.h"
+
+/* ---- obligations ----------------------------------------------------- */
+
+void
+store_obligation_clear(struct store_obligation *o)
+{
+	free(o->incident);
+	free(o->recurring);
+	free(o->unit);
+	free(o->procedure);
+	free(o->name);
+	free(o->title);
+	free(o->owner);
+	free(o->on_breach);
+	memset(o, 0, sizeof(*o));
+}
+
+static int
+store_obligation_read(struct store *s, struct store_query *q,
+    struct store_obligation *o)
+{
+	int	status;
+
+	memset(o, 0, sizeof(*o));
+	o->id = store_col_int(s, q, 0);
+	o->incident = store_col_text(s, q, 1);
+	o->recurring = store_col_text(s, q, 2);
+	o->unit = store_col_text(s, q, 3);
+	o->procedure = store_col_text(s, q, 4);
+	o->name = store_col_text(s, q, 5);
+	o->title = store_col_text(s, q, 6);
+	o->owner = store_col_text(s, q, 7);
+	o->on_breach = store_col_text(s, q, 8);
+	o->set_at = store_col_int(s, q, 9);
+	o->due_at = store_col_int(s, q, 10);
+	o->close_at = store_col_int(s, q, 11);
+	o->met_at = store_col_int(s, q, 12);
+	o->met_event = store_col_int(s, q, 13);
+	if (store_col_state(s, q, 14, obligation_status_parse, &status) != 0) {
+		store_obligation_clear(o);
+		return (-1);
+	}
+	o->status = (enum obligation_status)status;
+	return (0);
+}
+
+int
+store_obligation_add(struct store *s, const struct store_obligation *o,
+    int64_t *id)
+{
+	struct store_query	*q = store_q(s, SQL_OBLIGATION_ADD);
+
+	store_bind_text(s, q, 1, o->incident);
+	store_bind_text(s, q, 2, o->recurring);
+	store_bind_text(s, q, 3, o->unit);
+	store_bind_text(s, q, 4, o->procedure);
+	store_bind_text(s, q, 5, o->name);
+	store_bind_text(s, q, 6, o->title);
+	store_bind_text(s, q, 7, o->owner);
+	store_bind_text(s, q, 8, o->on_breach);
+	store_bind_int(s, q, 9, o->set_at);
+	store_bind_int(s, q, 10, o->due_at);
+	store_bind_opt(s, q, 11, o->close_at);
+	return (store_q_int(s, q, id));
+}
+
+int
+store_obligation_get(struct store *s, int64_t id, struct store_obligation *o)
+{
+	struct store_query	*q = store_q(s, SQL_OBLIGATION_GET);
+	int			 rc;
+
+	memset(o, 0, sizeof(*o));
+	store_bind_int(s, q, 1, id);
+	if ((rc = store_q_step(s, q)) == 1 &&
+	    store_obligation_read(s, q, o) != 0)
+		rc = -1;
+	s->drv->reset(q);
+	return (rc);
+}
+
+int
+store_obligation_set_status(struct store *s, int64_t id,
+    enum obligation_status status, int64_t met_at, int64_t met_event)
+{
+	struct store_query	*q = store_q(s, SQL_OBLIGATION_SET_STATUS);
+
+	store_bind_int(s, q, 1, id);
+	store_bind_text(s, q, 2, obligation_status_name(status));
+	store_bind_opt(s, q, 3, met_at);
+	store_bind_opt(s, q, 4, met_event);
+	return (store_q_run(s, q));
+}
+
+int
+store_obligation_set_due(struct store *s, int64_t id, int64_t due)
+{
+	struct store_query	*q = store_q(s, SQL_OBLIGATION_SET_DUE);
+
+	store_bind_int(s, q, 1, id);
+	store_bind_int(s, q, 2, due);
+	return (store_q_run(s, q));
+}
+
+struct store_obligation_visit {
+	store_obligation_cb	 cb;
+	store_obligation_page_cb page;	/* else cb */
+	void			*arg;
+};
+
+static int
+store_obligation_visit(struct store *s, struct store_query *q, void *ctx)
+{
+	struct store_obligation_visit	*v = ctx;
+	struct store_obligation		 o;
+	int				 stop;
+
+	if (store_obligation_read(s, q, &o) != 0)
+		return (-1);
+	stop = (v->page != NULL ? v->page(&o, store_col_int(s, q,
+	    OBLIGATION_NCOLS) != 0, v->arg) : v->cb(&o, v->arg)) != 0;
+	store_obligation_clear(&o);
+	return (stop);
+}
+
+/* The obligations a statement bound to one text (a key, a unit) reads. */
+static int
+store_obligations_by(struct store *s, enum store_sql which, const char *key,
+    store_obligation_cb cb, void *arg)
+{
+	struct store_query		*q = store_q(s, which);
+	struct store_obligation_visit	 v = { cb, NULL, arg };
+
+	store_bind_text(s, q, 1, key);
+	return (store_q_each(s, q, store_obligation_visit, &v));
+}
+
+int
+store_obligations_of_incident(struct store *s, const char *key,
+    store_obligation_cb cb, void *arg)
+{
+	return (store_obligations_by(s, SQL_OBLIGATIONS_OF_INCIDENT, key, cb,
+	    arg));
+}
+
+int
+store_obligations_open_of_incident(struct store *s, const char *key,
+    store_obligation_cb cb, void *arg)
+{
+	return (store_obligations_by(s, SQL_OBLIGATIONS_OPEN_OF_INCIDENT, key,
+	    cb, arg));
+}
+
+int
+store_obligations_open_of_unit(struct store *s, const char *unit,
+    store_obligation_cb cb, void *arg)
+{
+	return (store_obligations_by(s, SQL_OBLIGATIONS_OPEN_OF_UNIT, unit, cb,
+	    arg));
+}
+
+int
+store_unit_owes_recurring(struct store *s, const char *unit)
+{
+	struct store_query	*q = store_q(s, SQL_UNIT_OWES_RECURRING);
+	int			 rc;
+
+	store_bind_text(s, q, 1, unit);
+	rc = store_q_step(s, q);
+	s->drv->reset(q);
+	return (rc);
+}
+
+int
+store_obligations_count(struct store *s, int64_t counts[OBLIGATION__COUNT])
+{
+	return (store_q_counts(s, store_q(s, SQL_OBLIGATIONS_COUNT),
+	    obligation_status_parse, counts));
+}
+
+int
+store_obligations_count_open(struct store *s,
+    int64_t counts[OBLIGATION__COUNT])
+{
+	return (store_q_counts(s, store_q(s, SQL_OBLIGATIONS_COUNT_OPEN),
+	    obligation_status_parse, counts));
+}
+
+int
+store_ledger_page(struct store *s, const struct store_ledger_filter *f,
+    const struct store_ledger_cursor *c, int limit,
+    store_obligation_page_cb cb, void *arg)
+{
+	struct store_query		*q = store_q(s, SQL_LEDGER_PAGE);
+	struct store_obligation_visit	 v = { NULL, cb, arg };
+	int64_t				 due = c != NULL ? c->due_at : INT64_MIN;
+	int64_t				 id = c != NULL ? c->id : INT64_MIN;
+
+	store_bind_int(s, q, 1, due > f->from ? due : f->from);
+	store_bind_int(s, q, 2, f->to);
+	store_bind_text(s, q, 3, f->unit);
+	store_bind_int(s, q, 4, due);
+	store_bind_int(s, q, 5, id);
+	store_bind_int(s, q, 6, limit);
+	return (store_q_each(s, q, store_obligation_visit, &v));
+}
+
+/* ---- recurring reports ----------------------------------------------- */
+
+void
+store_recurring_clear(struct store_recurring *r)
+{
+	free(r->name);
+	memset(r, 0, sizeof(*r));
+}
+
+int
+store_recurring_add(struct store *s, const char *name, int64_t next_at,
+    int64_t *id)
+{
+	struct store_query	*q = store_q(s, SQL_RECURRING_ADD);
+
+	store_bind_text(s, q, 1, name);
+	store_bind_int(s, q, 2, next_at);
+	return (store_q_int(s, q, id));
+}
+
+/* A recurring report by its id or its name, as the statement asks. */
+static int
+store_recurring_by(struct store *s, struct store_query *q,
+    struct store_recurring *r)
+{
+	int	rc;
+
+	if ((rc = store_q_step(s, q)) == 1) {
+		r->id = store_col_int(s, q, 0);
+		r->name = store_col_text(s, q, 1);
+		r->next_at = store_col_int(s, q, 2);
+	}
+	s->drv->reset(q);
+	return (rc);
+}
+
+int
+store_recurring_get(struct store *s, int64_t id, struct store_recurring *r)
+{
+	struct store_query	*q = store_q(s, SQL_RECURRING_GET);
+
+	memset(r, 0, sizeof(*r));
+	store_bind_int(s, q, 1, id);
+	return (store_recurring_by(s, q, r));
+}
+
+int
+store_recurring_find(struct store *s, const char *name,
+    struct store_recurring *r)
+{
+	struct store_query	*q = store_q(s, SQL_RECURRING_FIND);
+
+	memset(r, 0, sizeof(*r));
+	store_bind_text(s, q, 1, name);
+	return (store_recurring_by(s, q, r));
+}
+
+int
+store_recurring_set_next(struct store *s, int64_t id, int64_t next_at)
+{
+	struct store_query	*q = store_q(s, SQL_RECURRING_SET_NEXT);
+
+	store_bind_int(s, q, 1, id);
+	store_bind_int(s, q, 2, next_at);
+	return (store_q_run(s, q));
+}
+
+int
+store_recurring_previous(struct store *s, const char *name, int64_t before,
+    store_obligation_cb cb, void *arg)
+{
+	struct store_query		*q = store_q(s, SQL_RECURRING_PREVIOUS);
+	struct store_obligation_visit	 v = { cb, NULL, arg };
+
+	store_bind_text(s, q, 1, name);
+	store_bind_int(s, q, 2, before);
+	return (store_q_each(s, q, store_obligation_visit, &v));
+}

@@ -1,0 +1,260 @@
+/*
+ * The outbox: each message a decision queued (committed with it), its
+ * delivery status, attempts and next try, which outbox.c works through;
+ * the counts and keyset pages the API shows; and the acknowledgement
+ * links a message carries.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "store-int.h"
+#include "store.h"
+#include "tocsin.h"
+
+/* ---- the outbox ------------------------------------------------------ */
+
+void
+store_message_clear(struct store_message *m)
+{
+	free(m->key);
+	free(m->incident);
+	free(m->channel);
+	free(m->recipient);
+	free(m->role);
+	free(m->body);
+	free(m->last_error);
+	memset(m, 0, sizeof(*m));
+}
+
+static int
+store_message_read(struct store *s, struct store_query *q,
+    struct store_message *m)
+{
+	int	status;
+
+	memset(m, 0, sizeof(*m));
+	m->id = store_col_int(s, q, 0);
+	m->key = store_col_text(s, q, 1);
+	m->created_at = store_col_int(s, q, 2);
+	m->incident = store_col_text(s, q, 3);
+	m->obligation = store_col_int(s, q, 4);
+	m->channel = store_col_text(s, q, 5);
+	m->recipient = store_col_text(s, q, 6);
+	m->role = store_col_text(s, q, 7);
+	m->body = store_col_text(s, q, 8);
+	m->attempts = (int)store_col_int(s, q, 10);
+	m->next_at = store_col_int(s, q, 11);
+	m->deadline_at = store_col_int(s, q, 12);
+	m->delivered_at = store_col_int(s, q, 13);
+	m->last_error = store_col_text(s, q, 14);
+	if (store_col_state(s, q, 9, outbox_status_parse, &status) != 0) {
+		store_message_clear(m);
+		return (-1);
+	}
+	m->status = (enum outbox_status)status;
+	return (0);
+}
+
+int
+store_message_add(struct store *s, const struct store_message *m,
+    int64_t *id)
+{
+	struct store_query	*q = store_q(s, SQL_MESSAGE_ADD);
+
+	store_bind_text(s, q, 1, m->key);
+	store_bind_int(s, q, 2, m->created_at);
+	store_bind_text(s, q, 3, m->incident);
+	store_bind_opt(s, q, 4, m->obligation);
+	store_bind_text(s, q, 5, m->channel);
+	store_bind_text(s, q, 6, m->recipient);
+	store_bind_text(s, q, 7, m->role);
+	store_bind_text(s, q, 8, m->body);
+	store_bind_int(s, q, 9, m->next_at);
+	store_bind_int(s, q, 10, m->deadline_at);
+	return (store_q_int(s, q, id));
+}
+
+int
+store_message_get(struct store *s, int64_t id, struct store_message *m)
+{
+	struct store_query	*q = store_q(s, SQL_MESSAGE_GET);
+	int			 rc;
+
+	memset(m, 0, sizeof(*m));
+	store_bind_int(s, q, 1, id);
+	if ((rc = store_q_step(s, q)) == 1 && store_message_read(s, q, m) != 0)
+		rc = -1;
+	s->drv->reset(q);
+	return (rc);
+}
+
+struct store_message_visit {
+	store_message_cb	 cb;
+	store_message_page_cb	 page;	/* else cb */
+	void			*arg;
+};
+
+static int
+store_message_visit(struct store *s, struct store_query *q, void *ctx)
+{
+	struct store_message_visit	*v = ctx;
+	struct store_message		 m;
+	int				 stop;
+
+	if (store_message_read(s, q, &m) != 0)
+		return (-1);
+	stop = (v->page != NULL ? v->page(&m, store_col_int(s, q,
+	    OUTBOX_NCOLS) != 0, v->arg) : v->cb(&m, v->arg)) != 0;
+	store_message_clear(&m);
+	return (stop);
+}
+
+int
+store_messages_due(struct store *s, int64_t now, int limit,
+    store_message_cb cb, void *arg)
+{
+	struct store_query		*q = store_q(s, SQL_MESSAGES_DUE);
+	struct store_message_visit	 v = { cb, NULL, arg };
+
+	store_bind_int(s, q, 1, now);
+	store_bind_int(s, q, 2, limit);
+	return (store_q_each(s, q, store_message_visit, &v));
+}
+
+int
+store_message_sending(struct store *s, int64_t id)
+{
+	struct store_query	*q = store_q(s, SQL_MESSAGE_SENDING);
+
+	store_bind_int(s, q, 1, id);
+	store_bind_text(s, q, 2, outbox_status_name(OUTBOX_SENDING));
+	return (store_q_run(s, q));
+}
+
+int
+store_message_result(struct store *s, int64_t id, enum outbox_status status,
+    int64_t next_at, int64_t delivered_at, const char *error)
+{
+	struct store_query	*q = store_q(s, SQL_MESSAGE_RESULT);
+
+	store_bind_int(s, q, 1, id);
+	store_bind_text(s, q, 2, outbox_status_name(status));
+	store_bind_int(s, q, 3, next_at);
+	store_bind_opt(s, q, 4, delivered_at);
+	store_bind_text(s, q, 5, error);
+	return (store_q_run(s, q));
+}
+
+int
+store_messages_requeue(struct store *s, int64_t *n)
+{
+	if (store_q_run(s, store_q(s, SQL_MESSAGES_REQUEUE)) != 0)
+		return (-1);
+	if (n != NULL)
+		*n = s->drv->changes(s->conn);
+	return (0);
+}
+
+int
+store_messages_next_at(struct store *s, int64_t *at)
+{
+	struct store_query	*q = store_q(s, SQL_MESSAGES_NEXT_AT);
+	int			 rc;
+
+	*at = 0;
+	if ((rc = store_q_step(s, q)) == 1) {
+		if (s->drv->column_is_null(q, 0))
+			rc = 0;
+		else
+			*at = store_col_int(s, q, 0);
+	}
+	s->drv->reset(q);
+	return (rc);
+}
+
+int
+store_messages_count(struct store *s, int64_t counts[OUTBOX__COUNT])
+{
+	return (store_q_counts(s, store_q(s, SQL_MESSAGES_COUNT),
+	    outbox_status_parse, counts));
+}
+
+int
+store_messages_depth(struct store *s, int64_t counts[OUTBOX__COUNT])
+{
+	return (store_q_counts(s, store_q(s, SQL_MESSAGES_DEPTH),
+	    outbox_status_parse, counts));
+}
+
+int
+store_messages_page(struct store *s, const struct store_message_filter *f,
+    const struct store_message_cursor *c, int limit,
+    store_message_page_cb cb, void *arg)
+{
+	struct store_query		*q;
+	struct store_message_visit	 v = { NULL, cb, arg };
+
+	q = store_q(s, f->incident != NULL ? SQL_MESSAGES_PAGE_OF_INCIDENT :
+	    SQL_MESSAGES_PAGE);
+	store_bind_text(s, q, 1, f->status);
+	store_bind_int(s, q, 2, c != NULL ? c->before_id : INT64_MAX);
+	store_bind_int(s, q, 3, limit);
+	if (f->incident != NULL)
+		store_bind_text(s, q, 4, f->incident);
+	return (store_q_each(s, q, store_message_visit, &v));
+}
+
+int
+store_attempt_add(struct store *s, int64_t message, int64_t at,
+    const char *result, const char *detail)
+{
+	struct store_query	*q = store_q(s, SQL_ATTEMPT_ADD);
+
+	store_bind_int(s, q, 1, message);
+	store_bind_int(s, q, 2, at);
+	store_bind_text(s, q, 3, result);
+	store_bind_text(s, q, 4, detail);
+	return (store_q_run(s, q));
+}
+
+/* ---- acknowledgement links ------------------------------------------- */
+
+void
+store_ack_link_clear(struct store_ack_link *l)
+{
+	free(l->token);
+	free(l->incident);
+	free(l->recipient);
+	memset(l, 0, sizeof(*l));
+}
+
+int
+store_ack_link_add(struct store *s, const struct store_ack_link *l)
+{
+	struct store_query	*q = store_q(s, SQL_ACK_LINK_ADD);
+
+	store_bind_text(s, q, 1, l->token);
+	store_bind_text(s, q, 2, l->incident);
+	store_bind_text(s, q, 3, l->recipient);
+	store_bind_int(s, q, 4, l->created_at);
+	return (store_q_run(s, q));
+}
+
+int
+store_ack_link_get(struct store *s, const char *token,
+    struct store_ack_link *l)
+{
+	struct store_query	*q = store_q(s, SQL_ACK_LINK_GET);
+	int			 rc;
+
+	memset(l, 0, sizeof(*l));
+	store_bind_text(s, q, 1, token);
+	if ((rc = store_q_step(s, q)) == 1) {
+		l->token = store_col_text(s, q, 0);
+		l->incident = store_col_text(s, q, 1);
+		l->recipient = store_col_text(s, q, 2);
+		l->created_at = store_col_int(s, q, 3);
+	}
+	s->drv->reset(q);
+	return (rc);
+}
