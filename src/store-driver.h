@@ -1,9 +1,9 @@
 /*
- * The store's drivers (private to the store's files): what store.c needs
- * of a database to write the domain calls once.  A driver is a struct of
- * function pointers (OpenSMTPD's queue_backend); store-sqlite.c is one,
- * a PostgreSQL driver is one more file and one more line in store.c's
- * table of drivers.
+ * The store's drivers (private to the store's files): what the store's
+ * files need of a database to write the domain calls once.  A driver is
+ * a struct of function pointers (OpenSMTPD's queue_backend);
+ * store-sqlite.c is one, a PostgreSQL driver is one more file and one
+ * more line in store.c's table of drivers.
  *
  * What a driver promises:
  *  - open() gives a connection with the schema migrated to the latest
@@ -14,8 +14,8 @@
  *    rewrites them in prepare()).  A statement is prepared once, when the
  *    store opens, and reused for the life of the connection.
  *  - Binds copy nothing: a bound text must outlive the statement's use,
- *    which store.c guarantees by binding, stepping and resetting within
- *    one call.  reset() also clears the bindings.
+ *    which every domain call guarantees by binding, stepping and
+ *    resetting within one call.  reset() also clears the bindings.
  *  - step() returns 1 for a row, 0 when done, -1 when the statement
  *    failed; a failure is logged by the driver (the SQL text, never the
  *    parameters: they may hold anything) and the statement left reset.
