@@ -3,9 +3,10 @@
  * events, incidents, obligations, escalations, timers, timeline actions,
  * messages and the read models the API shows; no SQL, no statement and no
  * column number ever leaves the store (OpenSMTPD's queue.c over
- * queue_backend.c).  The domain calls are written once, in store.c, over
- * a small driver interface (src/store-driver.h); SQLite is one driver
- * (store-sqlite.c), PostgreSQL will be another.
+ * queue_backend.c).  The domain calls are written once -- store.c and
+ * one store-*.c file per concept -- over a small driver interface
+ * (src/store-driver.h); SQLite is one driver (store-sqlite.c), PostgreSQL
+ * will be another.
  *
  * Conventions, for every call below:
  *  - A call returns 0, or -1 when the store failed (logged by the store).
