@@ -156,11 +156,12 @@ def test_schema_v5_database_upgrades_with_nothing_pending_lost():
     wait_until(lambda: keys <= {p.body.get("key") for p in sink.webhooks()}, 60,
                "every notification queued before the upgrade to be delivered")
     now_ms = time.time() * 1000
-    for oid, incident, name, due_at in pending:
+    for _, incident, name, due_at in pending:
         if incident is None or due_at > now_ms - 5000:
             continue                      # not due yet, or a daily report
+        # The API names an obligation by its procedure's id for it.
         wait_until(lambda: [a for a in d.incident(incident)["obligations"]
-                            if a["id"] == oid and a["status"] == "breached"], 15,
+                            if a["id"] == name and a["status"] == "breached"], 15,
                    f"obligation {name} of {incident}, due while down, to be breached")
         inc = d.incident(incident)
         expect(any(a.get("kind") == "obligation.breached" and a.get("obligation") == name
