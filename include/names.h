@@ -14,5 +14,6 @@ struct names {
 int	names_has(const struct names *, const char *);
 void	names_add(struct names *, const char *);
 void	names_free(struct names *);
+const char *names_closest(const char *, const char *const *, size_t);
 
 #endif

@@ -26,10 +26,20 @@ struct recipient {
 
 struct roster;
 
+/* What a notify name resolved to: org_choose. */
+struct org_choice {
+	const char	*target;	/* the name org_resolve is given */
+	const char	*unit;		/* the unit whose binding it is */
+	const char	*fallback;	/* NULL; "site": the site's role of
+					   that name; "office": nobody held it */
+};
+
 typedef void (*org_cb)(const struct recipient *, void *);
 
 int		 org_resolve(const struct rules *, const char *, const char *,
 		     int64_t, org_cb, void *);
 const char	*org_on_duty(const struct roster *, int64_t);
+void		 org_choose(const struct rules *, const char *, const char *,
+		     const char *, int64_t, struct org_choice *);
 
 #endif

@@ -147,6 +147,21 @@ struct roster {
 	char		*where;
 };
 
+/*
+ * unit "id" { name, parent, kind, roles = { principal = "zhang" } }, or a
+ * row of a units_csv file (SPEC §5a): a place that reports, its leaders
+ * and duty staff.  A role binds a person, a group or a roster.
+ */
+struct unit {
+	char		*id;
+	char		*name;
+	char		*parent;	/* a unit id, or NULL: the top */
+	char		*kind;
+	struct names	 role_keys;	/* "principal", "office" ... */
+	struct names	 role_targets;	/* ... and who holds each */
+	char		*where;		/* file:line, or file:row N */
+};
+
 struct channel_def {
 	char		*name;
 	char		*kind;
@@ -170,6 +185,8 @@ struct site {
 	int64_t		 notify_deadline;	/* usefulness of a message */
 	char		*undelivered_notify;	/* told of dead messages */
 	struct names	 unmatched;	/* told of reports no procedure takes */
+	int		 units_lenient;	/* units_strict = false: an unknown
+					   unit's report is taken, flagged */
 	int		 unmatched_default;	/* the site did not say */
 	char		*public_url;	/* base of acknowledgement links */
 	char		*spool;		/* the spool directory, or NULL */
@@ -232,6 +249,15 @@ const struct channel_def *rules_channel_find(const struct rules *,
 size_t			 rules_token_count(const struct rules *);
 const struct token_def	*rules_token(const struct rules *, size_t);
 const struct token_def	*rules_token_find(const struct rules *, const char *);
+size_t			 rules_unit_count(const struct rules *);
+const struct unit	*rules_unit(const struct rules *, size_t);
+const struct unit	*rules_unit_find(const struct rules *, const char *);
+const char		*rules_unit_binding(const struct unit *,
+			     const char *);
+int			 rules_unit_covered(const struct rules *,
+			     const struct names *, const char *);
+int			 rules_unit_role_parse(const char *, int *,
+			     const char **);
 
 
 #endif

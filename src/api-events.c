@@ -97,19 +97,30 @@ api_events_done(int status, const struct engine_result *results, size_t n,
 }
 
 /*
- * A token limited to some units may post only for those (403 otherwise);
- * the engine holds it to their incidents as well.
+ * A site that declares units refuses a report from a unit it does not
+ * know (400 unknown_unit), unless it says units_strict = false.  A token
+ * limited to some units may post only for those and their descendants
+ * (403 otherwise); the engine holds it to their incidents as well.
  */
 static int
-api_events_allowed(struct evhttp_request *req, const struct token_def *tok,
-    struct record **records, size_t n)
+api_events_allowed(struct evhttp_request *req, const struct rules *rules,
+    const struct token_def *tok, struct record **records, size_t n)
 {
 	size_t			 i;
 
+	for (i = 0; i < n && rules_unit_count(rules) > 0 &&
+	    !rules_site(rules)->units_lenient; i++) {
+		if (rules_unit_find(rules, records[i]->unit) != NULL)
+			continue;
+		http_reply_error(req, 400, "unknown_unit", "unit", "no unit "
+		    "\"%s\" is declared", records[i]->unit);
+		record_batch_free(records, n);
+		return (0);
+	}
 	if (tok == NULL || tok->units.n == 0)
 		return (1);
 	for (i = 0; i < n; i++) {
-		if (names_has(&tok->units, records[i]->unit))
+		if (rules_unit_covered(rules, &tok->units, records[i]->unit))
 			continue;
 		http_reply_error(req, 403, "forbidden", "unit", "token \"%s\" "
 		    "may not report for unit \"%s\"", tok->name,
@@ -142,7 +153,7 @@ api_events_post(struct evhttp_request *req, const struct api_ctx *ctx,
 		return;
 	}
 	tok = http_token(req, ctx->rules);
-	if (!api_events_allowed(req, tok, records, n)) {
+	if (!api_events_allowed(req, ctx->rules, tok, records, n)) {
 		metrics_events(METRICS_REJECTED, n);
 		return;
 	}

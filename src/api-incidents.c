@@ -163,8 +163,8 @@ api_incident_change(struct evhttp_request *req, const struct api_ctx *ctx,
 		return;
 	}
 	tok = http_token(req, ctx->rules);
-	if (tok != NULL && tok->units.n > 0 && (inc.unit == NULL ||
-	    !names_has(&tok->units, inc.unit))) {
+	if (tok != NULL && !rules_unit_covered(ctx->rules, &tok->units,
+	    inc.unit)) {
 		http_reply_error(req, 403, "forbidden", NULL, "token \"%s\" "
 		    "may not act on incidents of unit \"%s\"", tok->name,
 		    inc.unit != NULL ? inc.unit : "");

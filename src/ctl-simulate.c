@@ -24,6 +24,7 @@
 #include "engine.h"
 #include "log.h"
 #include "record.h"
+#include "names.h"
 #include "rules.h"
 #include "store.h"
 #include "timeline.h"
@@ -311,60 +312,11 @@ static const char *const test_case_keys[] = {
 	"name", "events", "until", "expect", "absent",
 };
 
-/* Edit distance, an adjacent swap counting one (optimal string alignment). */
-static size_t
-test_distance(const char *a, const char *b)
-{
-	size_t	la = strlen(a), lb = strlen(b), i, j, c, best;
-	size_t	d[3][65];	/* rows i-2, i-1, i of the table */
-
-	if (la > 64 || lb > 64)
-		return ((size_t)-1);
-	for (j = 0; j <= lb; j++)
-		d[0][j] = d[1][j] = j;
-	for (i = 1; i <= la; i++) {
-		size_t	*prev2 = d[(i + 1) % 3], *prev = d[(i + 2) % 3],
-			*cur = d[i % 3];
-
-		cur[0] = i;
-		for (j = 1; j <= lb; j++) {
-			c = a[i - 1] != b[j - 1];
-			best = prev[j - 1] + c;
-			if (prev[j] + 1 < best)
-				best = prev[j] + 1;
-			if (cur[j - 1] + 1 < best)
-				best = cur[j - 1] + 1;
-			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] &&
-			    a[i - 2] == b[j - 1] && prev2[j - 2] + 1 < best)
-				best = prev2[j - 2] + 1;
-			cur[j] = best;
-		}
-	}
-	return (d[la % 3][lb]);
-}
-
-/* The known word nearest to word, if it is near enough to be a typo. */
-static const char *
-test_closest(const char *word, const char *const *v, size_t n)
-{
-	const char	*best = NULL;
-	size_t		 i, d, bestd = (size_t)-1, limit;
-
-	limit = strlen(word) / 3 > 1 ? strlen(word) / 3 : 1;
-	for (i = 0; i < n; i++) {
-		if ((d = test_distance(word, v[i])) < bestd) {
-			bestd = d;
-			best = v[i];
-		}
-	}
-	return (bestd <= limit ? best : NULL);
-}
-
 static void
 test_unknown(const char *file, const char *where, const char *what,
     const char *word, const char *const *v, size_t n)
 {
-	const char	*near = test_closest(word, v, n);
+	const char	*near = names_closest(word, v, n);
 
 	fprintf(stderr, "%s: %s%sunknown %s \"%s\"", file, where,
 	    *where ? ": " : "", what, word);

@@ -367,17 +367,18 @@ engine_incident_apply(struct engine *e, struct incident *inc, struct record *ev,
 
 /*
  * An incident belongs to the unit whose report opened it: a submitter
- * limited to some units (units non-NULL) touches no other unit's
- * incident, by any event type (SPEC §3).  And a first report (type
+ * limited to some units (units non-NULL) touches no incident but theirs
+ * and their descendants', by any event type (SPEC §3).  And a first report (type
  * "report") from another unit is a second incident that happens to
  * carry the same key, never a follow-up of the first: it is refused
  * loudly, so that no unit's report is silently merged into another's.
  */
 int
-engine_incident_may_touch(const struct names *units, const struct incident *inc,
-    const struct record *ev, struct record_error *err)
+engine_incident_may_touch(const struct rules *rules, const struct names *units,
+    const struct incident *inc, const struct record *ev,
+    struct record_error *err)
 {
-	if (units != NULL && !names_has(units, inc->unit)) {
+	if (!rules_unit_covered(rules, units, inc->unit)) {
 		record_error_set(err, "forbidden", "incident", "incident "
 		    "\"%s\" belongs to another unit: this token may act only "
 		    "on its own units' incidents", inc->key);

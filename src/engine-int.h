@@ -113,9 +113,9 @@ int		 engine_incident_open(struct engine *, struct record *,
 		     struct match_event *, struct incident **);
 int		 engine_incident_apply(struct engine *, struct incident *,
 		     struct record *, struct match_event *, int64_t);
-int		 engine_incident_may_touch(const struct names *,
-		     const struct incident *, const struct record *,
-		     struct record_error *);
+int		 engine_incident_may_touch(const struct rules *,
+		     const struct names *, const struct incident *,
+		     const struct record *, struct record_error *);
 
 /* engine-obligation.c */
 void		 engine_obligation_free(struct store_obligation *);

@@ -214,6 +214,7 @@ struct notify_ctx {
 	const char		*reason;
 	enum message_reason	 why;
 	const char		*skip_channel;	/* where a dead message died */
+	struct org_choice	 choice;	/* a unit role's resolution */
 	int			 failed;
 };
 
@@ -402,6 +403,22 @@ engine_emit_told(struct engine *e, const struct scope *s, const char *kind,
 	return (engine_emit(e, &told, kind, extra));
 }
 
+/* A notify action's own fields: a plain role's are just the reason. */
+static json_t *
+engine_notify_extra(const struct notify_ctx *n)
+{
+	json_t	*extra;
+
+	extra = json_pack("{s:s}", "reason", n->reason);
+	if (n->choice.unit != NULL)
+		json_object_set_new(extra, "role_unit",
+		    json_string(n->choice.unit));
+	if (n->choice.fallback != NULL)
+		json_object_set_new(extra, "fallback",
+		    json_string(n->choice.fallback));
+	return (extra);
+}
+
 static void
 engine_notify_one(const struct recipient *r, void *arg)
 {
@@ -447,7 +464,7 @@ engine_notify_one(const struct recipient *r, void *arg)
 		n->failed = 1;
 	free(body);
 	if (!n->failed && engine_emit_told(e, s, "notify", n->role, r->id,
-	    r->channel, json_pack("{s:s}", "reason", n->reason)) != 0)
+	    r->channel, engine_notify_extra(n)) != 0)
 		n->failed = 1;
 }
 
@@ -469,8 +486,16 @@ engine_notify(struct engine *e, const struct scope *s, const char *role,
 	if (s->undelivered != NULL)	/* tell of it some other way */
 		n.skip_channel = json_string_value(json_object_get(
 		    s->undelivered, "channel"));
-	if (org_resolve(e->rules, role, s->inc != NULL ? s->inc->category :
-	    NULL, clock_now(), engine_notify_one, &n) == 0)
+	org_choose(e->rules, role, s->c.unit, s->inc != NULL ?
+	    s->inc->category : NULL, clock_now(), &n.choice);
+	if (n.choice.fallback != NULL && strcmp(n.choice.fallback, "office")
+	    == 0)
+		log_warnx("engine: nobody holds role=%s for unit=%s, its "
+		    "parents or the site: telling office incident=%s", role,
+		    s->c.unit != NULL ? s->c.unit : "-",
+		    s->inc != NULL ? s->inc->key : "-");
+	if (org_resolve(e->rules, n.choice.target, s->inc != NULL ?
+	    s->inc->category : NULL, clock_now(), engine_notify_one, &n) == 0)
 		log_warnx("engine: nobody to tell role=%s incident=%s", role,
 		    s->inc != NULL ? s->inc->key : "-");
 	return (n.failed ? -1 : 0);

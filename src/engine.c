@@ -452,6 +452,36 @@ engine_store_event(struct engine *e, const struct record *ev, int64_t *seq)
 }
 
 /*
+ * A site that declares units takes a report from a unit it does not know
+ * only with units_strict = false (the API refuses it otherwise; a spool
+ * file cannot be refused): it is applied as any other, and flagged
+ * event.unmatched so that the unmatched roles see the misspelt id.
+ */
+static int
+engine_unit_unknown(struct engine *e, const struct record *ev)
+{
+	struct scope	 s;
+	json_t		*extra;
+
+	if (rules_unit_count(e->rules) == 0 ||
+	    rules_unit_find(e->rules, ev->unit) != NULL)
+		return (0);
+	log_warnx("engine: report from unknown unit=%s", ev->unit);
+	memset(&s, 0, sizeof(s));
+	s.c.unit = ev->unit;
+	s.title = json_string_value(json_object_get(ev->json, "title"));
+	if (s.title == NULL)
+		s.title = ev->type;
+	extra = json_pack("{s:s, s:s}", "reason", "unknown unit", "type",
+	    ev->type);
+	if (ev->id != NULL)
+		json_object_set_new(extra, "event", json_string(ev->id));
+	if (engine_emit(e, &s, "event.unmatched", extra) != 0)
+		return (-1);
+	return (engine_notify_unmatched(e, &s, NULL));
+}
+
+/*
  * Store one validated event and apply the procedures to it, for a
  * submitter that may act only for units (NULL: for any).  An event id is
  * an idempotency key within its unit.  Returns 0 (res filled;
@@ -479,7 +509,8 @@ engine_submit(struct engine *e, struct record *ev, const struct names *units,
 		snprintf(res->incident, sizeof(res->incident), "%s",
 		    ev->incident);
 		inc = engine_incident_load(e, ev->incident);
-		if (inc != NULL && !engine_incident_may_touch(units, inc, ev, err)) {
+		if (inc != NULL && !engine_incident_may_touch(e->rules, units,
+		    inc, ev, err)) {
 			engine_incident_free(inc);
 			return (1);
 		}
@@ -500,6 +531,8 @@ engine_submit(struct engine *e, struct record *ev, const struct names *units,
 		snprintf(res->id, sizeof(res->id), "seq-%lld",
 		    (long long)res->seq);
 	e->stats.events++;
+	if (engine_unit_unknown(e, ev) != 0)
+		return (-1);
 	mev = match_event_new(e->rules, ev);
 	if (ev->incident == NULL)
 		rc = engine_obligation_meet(e, NULL, ev, mev, res->seq);

@@ -5,6 +5,10 @@
  * a group, or a role that people and groups hold.  All that apply
  * are told, each (recipient, channel) pair once, in declaration order so
  * that the timeline is the same on every run.
+ *
+ * A unit role ("unit.principal", "parent.office") is first turned into
+ * one of those names by the units (org_choose): who the unit binds, or
+ * its parents, or the site.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -178,4 +182,65 @@ org_resolve(const struct rules *rules, const char *role, const char *category,
 	told = w->told;
 	free(w);
 	return (told);
+}
+
+static void
+org_count_cb(const struct recipient *r, void *arg)
+{
+	(void)r;
+	(*(int *)arg)++;
+}
+
+/* Does name reach anyone at `at`? */
+static int
+org_reaches(const struct rules *rules, const char *name, const char *category,
+    int64_t at)
+{
+	int	n = 0;
+
+	org_resolve(rules, name, category, at, org_count_cb, &n);
+	return (n > 0);
+}
+
+/*
+ * Whom a notify name means for an incident or report of unit (SPEC §5a).
+ * A plain role is itself.  "unit.R" starts at the unit, "parent.R" at its
+ * parent, "parent.parent.R" one higher; a unit whose binding for R
+ * reaches nobody (none, or an empty roster) gives way to its parent, the
+ * top to the site's own R, and a site where R reaches nobody to its
+ * office: never nobody.
+ */
+void
+org_choose(const struct rules *rules, const char *role, const char *unit,
+    const char *category, int64_t at, struct org_choice *c)
+{
+	const struct unit	*u;
+	const char		*name, *bound;
+	size_t			 depth;
+	int			 up;
+
+	memset(c, 0, sizeof(*c));
+	c->target = role;
+	if (rules_unit_role_parse(role, &up, &name) != 1)
+		return;
+	u = rules_unit_find(rules, unit);
+	for (; up > 0 && u != NULL; up--)
+		u = rules_unit_find(rules, u->parent);
+	for (depth = 0; u != NULL && depth <= rules_unit_count(rules);
+	    depth++) {
+		bound = rules_unit_binding(u, name);
+		if (bound != NULL && org_reaches(rules, bound, category, at)) {
+			c->target = bound;
+			c->unit = u->id;
+			return;
+		}
+		u = rules_unit_find(rules, u->parent);
+	}
+	if (org_reaches(rules, name, category, at)) {
+		c->target = name;
+		c->fallback = "site";
+		return;
+	}
+	c->target = "office";
+	c->fallback = "office";
 }

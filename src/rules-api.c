@@ -830,6 +830,70 @@ rules_api_token_body(lua_State *L)
 	return (0);
 }
 
+/* unit "id" { name, parent, kind, roles = { role = who } } (SPEC §5a). */
+static int
+rules_api_unit_body(lua_State *L)
+{
+	static const char *const keys[] = { "name", "parent", "kind",
+	    "roles", NULL };
+	struct parse	 p;
+	struct unit	*u;
+
+	if (parse_begin(L, &p, "unit") != 0)
+		return (0);
+	u = rules_unit_new(p.rules, lua_tostring(L, lua_upvalueindex(2)),
+	    p.where);
+	parse_keys(&p, 1, keys);
+	u->name = parse_string(&p, 1, "name", 0);
+	u->parent = parse_string(&p, 1, "parent", 0);
+	u->kind = parse_string(&p, 1, "kind", 0);
+	lua_getfield(L, 1, "roles");
+	if (lua_istable(L, -1)) {
+		lua_pushnil(L);
+		while (lua_next(L, -2) != 0) {
+			if (lua_type(L, -2) != LUA_TSTRING ||
+			    lua_type(L, -1) != LUA_TSTRING ||
+			    strchr(lua_tostring(L, -2), '.') != NULL)
+				parse_problem(&p, "\"roles\" maps role names "
+				    "to a person, group or roster name");
+			else {
+				names_add(&u->role_keys, lua_tostring(L, -2));
+				names_add(&u->role_targets,
+				    lua_tostring(L, -1));
+			}
+			lua_pop(L, 1);
+		}
+	} else if (!lua_isnil(L, -1))
+		parse_problem(&p, "\"roles\" must be a table");
+	lua_pop(L, 1);
+	return (0);
+}
+
+/*
+ * units_csv "FILE": the units an office keeps in a spreadsheet, the path
+ * relative to the site file (rules-units.c reads it).
+ */
+static int
+rules_api_units_csv(lua_State *L)
+{
+	struct rules	*r = lua_touserdata(L, lua_upvalueindex(1));
+	lua_Debug	 ar;
+	char		 where[512] = "?", *path;
+
+	if (lua_getstack(L, 1, &ar) && lua_getinfo(L, "Sl", &ar))
+		snprintf(where, sizeof(where), "%s:%d", ar.short_src,
+		    ar.currentline);
+	if (lua_type(L, 1) != LUA_TSTRING || lua_rawlen(L, 1) == 0) {
+		rules_problems_add(r->problems, "%s: units_csv needs a file "
+		    "name: units_csv \"units.csv\"", where);
+		return (0);
+	}
+	path = rules_path_resolve(r, lua_tostring(L, 1));
+	rules_units_csv(r, path, where);
+	free(path);
+	return (0);
+}
+
 /*
  * t[key], a date "YYYY-MM-DD", as a day number.  The text is freed before
  * the next read of the body: a read runs Lua (a metamethod, or an
@@ -1220,7 +1284,7 @@ rules_api_site(lua_State *L)
 	    "notify_deadline", "rule_instructions", "rule_memory",
 	    "undelivered_notify", "public_url", "messages", "spool",
 	    "unmatched", "national_holidays", "hosts", "max_connections",
-	    "header_timeout", "body_timeout", NULL };
+	    "header_timeout", "body_timeout", "units_strict", NULL };
 	struct parse	 p;
 	struct site	*s;
 	long long	 v;
@@ -1279,6 +1343,12 @@ rules_api_site(lua_State *L)
 		calendar_set_national(p.rules->calendar, lua_toboolean(L, -1));
 	else if (!lua_isnil(L, -1))
 		parse_problem(&p, "\"national_holidays\" must be true or false");
+	lua_pop(L, 1);
+	lua_getfield(L, 1, "units_strict");
+	if (lua_isboolean(L, -1))
+		s->units_lenient = !lua_toboolean(L, -1);
+	else if (!lua_isnil(L, -1))
+		parse_problem(&p, "\"units_strict\" must be true or false");
 	lua_pop(L, 1);
 	if (parse_integer(&p, 1, "max_connections", 16, 1000000, 0, &v) == 0
 	    && v != 0)
@@ -1423,6 +1493,7 @@ static const struct {
 	{ "period", rules_api_period_body },
 	{ "event_type", rules_api_event_type_body },
 	{ "roster", rules_api_roster_body },
+	{ "unit", rules_api_unit_body },
 };
 
 /* Put the vocabulary into the sandbox's global table. */
@@ -1445,5 +1516,8 @@ rules_api_open(lua_State *L, struct rules *r)
 	lua_pushlightuserdata(L, r);
 	lua_pushcclosure(L, rules_api_secret, 1);
 	lua_setfield(L, -2, "secret");
+	lua_pushlightuserdata(L, r);
+	lua_pushcclosure(L, rules_api_units_csv, 1);
+	lua_setfield(L, -2, "units_csv");
 	lua_pop(L, 1);
 }

@@ -51,6 +51,9 @@ struct rules {
 	size_t			  nchannels;
 	struct token_def	**tokens;
 	size_t			  ntokens;
+	struct unit		**units;	/* declared and from units_csv */
+	size_t			  nunits;
+	size_t			 *unit_order;	/* units by id, once checked */
 	struct names		  event_types;	/* declared beyond the built-in */
 
 	/* Which procedures an event could match: see rules_candidates. */
@@ -65,5 +68,13 @@ struct rules {
 
 void	rules_api_open(lua_State *, struct rules *);
 char	*rules_path_resolve(const struct rules *, const char *);
+int	 rules_target_known(const struct rules *, const char *);
+
+/* rules-units.c */
+struct unit	*rules_unit_new(struct rules *, const char *, const char *);
+void		 rules_unit_free(struct unit *);
+void		 rules_units_csv(struct rules *, const char *, const char *);
+void		 rules_units_check(struct rules *);
+int		 rules_notify_known(const struct rules *, const char *);
 
 #endif

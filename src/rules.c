@@ -106,7 +106,7 @@ rules_load_dir(struct rules *r, const char *dir)
 }
 
 /* Is name something a notification can reach: a role, person or group? */
-static int
+int
 rules_target_known(const struct rules *r, const char *name)
 {
 	size_t	i;
@@ -127,6 +127,25 @@ rules_target_known(const struct rules *r, const char *name)
 	return (0);
 }
 
+/* Why rules_notify_known said no, for the problem it makes. */
+static const char *
+rules_unknown_why(const char *name)
+{
+	const char	*role;
+	int		 up;
+
+	switch (rules_unit_role_parse(name, &up, &role)) {
+	case 0:
+		return ("no role, person or group of that name, and nobody "
+		    "holds it");
+	case 1:
+		return ("no unit binds that role, and the site has no role "
+		    "of that name");
+	}
+	return ("a unit role is unit.NAME, parent.NAME or "
+	    "parent.parent.NAME");
+}
+
 static void
 rules_check_targets(struct rules *r, const char *where, const char *what,
     const struct names *n)
@@ -134,10 +153,10 @@ rules_check_targets(struct rules *r, const char *where, const char *what,
 	size_t	i;
 
 	for (i = 0; i < n->n; i++) {
-		if (!rules_target_known(r, n->v[i]))
+		if (!rules_notify_known(r, n->v[i]))
 			rules_problems_add(r->problems, "%s: %s: unknown role "
-			    "\"%s\" (no role, person or group of that name, "
-			    "and nobody holds it)", where, what, n->v[i]);
+			    "\"%s\" (%s)", where, what, n->v[i],
+			    rules_unknown_why(n->v[i]));
 	}
 }
 
@@ -230,6 +249,7 @@ rules_check(struct rules *r)
 	char				 what[256];
 
 	rules_check_duplicates(r);
+	rules_units_check(r);
 	for (i = 0; i < r->nprocedures; i++) {
 		proc = r->procedures[i];
 		snprintf(what, sizeof(what), "procedure \"%s\"", proc->name);
@@ -256,7 +276,7 @@ rules_check(struct rules *r)
 				    "obligation \"%s\": unknown policy \"%s\"",
 				    proc->where, what, o->id, o->on_breach);
 			if (o->owner != NULL &&
-			    !rules_target_known(r, o->owner))
+			    !rules_notify_known(r, o->owner))
 				rules_problems_add(r->problems, "%s: %s: "
 				    "obligation \"%s\": unknown owner role "
 				    "\"%s\"", proc->where, what, o->id,
@@ -276,7 +296,7 @@ rules_check(struct rules *r)
 		    rules_policy_find(r, rc->on_breach) == NULL)
 			rules_problems_add(r->problems, "%s: %s: unknown policy "
 			    "\"%s\"", rc->where, what, rc->on_breach);
-		if (rc->owner != NULL && !rules_target_known(r, rc->owner))
+		if (rc->owner != NULL && !rules_notify_known(r, rc->owner))
 			rules_problems_add(r->problems, "%s: %s: unknown owner "
 			    "role \"%s\"", rc->where, what, rc->owner);
 		for (j = 0; j < i; j++) {
@@ -987,6 +1007,10 @@ rules_free(struct rules *r)
 		free(r->tokens[i]);
 	}
 	free(r->tokens);
+	for (i = 0; i < r->nunits; i++)
+		rules_unit_free(r->units[i]);
+	free(r->units);
+	free(r->unit_order);
 	free(r->site.listen);
 	free(r->site.database);
 	free(r->site.synchronous);
@@ -1131,6 +1155,18 @@ RULES_FIND(rules_role_find, role, roles, nroles, name)
 RULES_FIND(rules_roster_find, roster, rosters, nrosters, name)
 RULES_FIND(rules_channel_find, channel_def, channels, nchannels, name)
 #undef RULES_FIND
+
+size_t
+rules_unit_count(const struct rules *r)
+{
+	return (r->nunits);
+}
+
+const struct unit *
+rules_unit(const struct rules *r, size_t i)
+{
+	return (r->units[i]);
+}
 
 size_t
 rules_policy_count(const struct rules *r)

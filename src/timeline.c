@@ -185,7 +185,7 @@ static const char *const timeline_extras[] = {
 	"due_at", "was_due_at", "due_grade", "period", "procedures", "late",
 	"late_s", "delayed_s", "reason", "by", "from", "repeat", "event",
 	"line", "key", "error", "fallback", "before", "ledger", "token",
-	"incidents", "skipped", "rows", "instance",
+	"incidents", "skipped", "rows", "instance", "role_unit",
 };
 
 const char *const *

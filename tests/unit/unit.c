@@ -19,6 +19,8 @@
 
 static char	unit_dir[] = "/tmp/tocsin-unit-XXXXXX";
 static char	unit_site[sizeof(unit_dir) + 16];
+static char	unit_files[16][sizeof(unit_dir) + 64];
+static size_t	unit_nfiles;
 
 int
 unit_setup(void **state)
@@ -38,6 +40,10 @@ unit_setup(void **state)
 int
 unit_teardown(void **state)
 {
+	size_t	i;
+
+	for (i = 0; i < unit_nfiles; i++)
+		unlink(unit_files[i]);
 	unlink(unit_site);
 	rmdir(unit_dir);
 	return (0);
@@ -70,4 +76,21 @@ unit_load_ok(const char *text)
 	rules_problems_clear(&problems);
 	assert_non_null(r);
 	return (r);
+}
+
+/* Another file beside the site (a units CSV), len bytes; the teardown
+ * removes it. */
+void
+unit_write(const char *name, const char *text, size_t len)
+{
+	FILE	*f;
+	char	 path[sizeof(unit_files[0])];
+
+	snprintf(path, sizeof(path), "%s/%s", unit_dir, name);
+	assert_non_null(f = fopen(path, "wb"));
+	assert_int_equal(fwrite(text, 1, len, f), len);
+	fclose(f);
+	if (unit_nfiles < 16)
+		snprintf(unit_files[unit_nfiles++], sizeof(unit_files[0]), "%s",
+		    path);
 }

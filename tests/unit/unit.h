@@ -6,6 +6,8 @@
 #ifndef UNIT_H
 #define UNIT_H
 
+#include <stddef.h>
+
 struct rules;
 struct rules_problems;
 
@@ -13,5 +15,6 @@ int		 unit_setup(void **);
 int		 unit_teardown(void **);
 struct rules	*unit_load(const char *, struct rules_problems *);
 struct rules	*unit_load_ok(const char *);
+void		 unit_write(const char *, const char *, size_t);
 
 #endif

@@ -1,0 +1,304 @@
+/*
+ * Units (rules-units.c, org_choose): declarations and units_csv files,
+ * the checks --check makes of them, a token's coverage of descendants,
+ * and the fallback of a unit role up the tree to the site's office.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "calendar.h"
+#include "org.h"
+#include "rules.h"
+#include "tocsin.h"
+#include "unit.h"
+
+#define ORG \
+"channel 'log' { kind = 'log' }\n" \
+"person 'zhang' { channels = { 'log' } }\n" \
+"person 'liu'   { channels = { 'log' } }\n" \
+"person 'wang'  { channels = { 'log' } }\n" \
+"person 'chen'  { channels = { 'log' } }\n" \
+"group 'county-office' { members = { 'wang' }, channels = { 'log' } }\n" \
+"group 'office' { members = { 'chen' } }\n" \
+"roster 'liuzhuang-duty' { start = '2026-03-02', rotation = { 'liu' } }\n"
+
+#define SITE ORG \
+"unit 'city-health' { name = '市卫健委', roles = { director = 'zhang' } }\n" \
+"unit 'county-health' { name = '县卫健委', parent = 'city-health',\n" \
+"  kind = 'commission', roles = { principal = 'zhang',\n" \
+"  office = 'county-office' } }\n" \
+"unit 'wsy-liuzhuang' { name = '刘庄乡卫生院', parent = 'county-health',\n" \
+"  kind = 'township-hospital', roles = { duty = 'liuzhuang-duty' } }\n"
+
+
+static void
+expect_problem(const char *text, const char *needle)
+{
+	struct rules_problems	 problems = { NULL, 0 };
+	struct rules		*r;
+	size_t			 i;
+	int			 found = 0;
+
+	r = unit_load(text, &problems);
+	assert_null(r);
+	for (i = 0; i < problems.n; i++)
+		found |= strstr(problems.v[i], needle) != NULL;
+	if (!found) {
+		for (i = 0; i < problems.n; i++)
+			fprintf(stderr, "  got: %s\n", problems.v[i]);
+		fail_msg("no problem mentions \"%s\"", needle);
+	}
+	rules_problems_clear(&problems);
+}
+
+static void
+test_unit_declared(void **state)
+{
+	struct rules		*r = unit_load_ok(SITE);
+	const struct unit	*u;
+
+	assert_int_equal(rules_unit_count(r), 3);
+	assert_non_null(u = rules_unit_find(r, "wsy-liuzhuang"));
+	assert_string_equal(u->name, "刘庄乡卫生院");
+	assert_string_equal(u->parent, "county-health");
+	assert_string_equal(u->kind, "township-hospital");
+	assert_string_equal(rules_unit_binding(u, "duty"), "liuzhuang-duty");
+	assert_null(rules_unit_binding(u, "principal"));
+	assert_null(rules_unit_find(r, "wsy-nowhere"));
+	rules_free(r);
+}
+
+static void
+test_unit_problems(void **state)
+{
+	expect_problem(ORG "unit 'a' { parent = 'county-helth' }\n"
+	    "unit 'county-health' { }\n", "site.lua:9: unit \"a\": unknown "
+	    "parent \"county-helth\" (did you mean \"county-health\"?)");
+	expect_problem(ORG "unit 'a' { parent = 'c' }\nunit 'b' { parent = "
+	    "'a' }\nunit 'c' { parent = 'b' }\n", "site.lua:9: unit \"a\": "
+	    "its parents loop: a → c → b → a");
+	expect_problem(ORG "unit 'a' { parent = 'a' }\n", "its parents loop");
+	expect_problem(ORG "unit 'a' { roles = { principal = 'nobody' } }\n",
+	    "site.lua:9: unit \"a\": role \"principal\": unknown person, "
+	    "group or roster \"nobody\"");
+	expect_problem(ORG "unit 'a' { }\nunit 'a' { }\n", "site.lua:10: unit "
+	    "\"a\" is already declared at ");
+	expect_problem(ORG "unit 'a' { head = 'zhang' }\n",
+	    "unknown key \"head\"");
+	expect_problem(ORG "unit 'a' { roles = { ['x.y'] = 'zhang' } }\n",
+	    "\"roles\" maps role names");
+}
+
+/* One loop is one problem, said at its first unit. */
+static void
+test_unit_loop_once(void **state)
+{
+	struct rules_problems	 problems = { NULL, 0 };
+	size_t			 i, loops = 0;
+
+	assert_null(unit_load(ORG "unit 'a' { parent = 'b' }\nunit 'b' { "
+	    "parent = 'a' }\nunit 'c' { parent = 'a' }\n", &problems));
+	for (i = 0; i < problems.n; i++)
+		loops += strstr(problems.v[i], "loop") != NULL;
+	assert_int_equal(loops, 1);
+	rules_problems_clear(&problems);
+}
+
+static const char csv_text[] =
+"\xef\xbb\xbfid,name,parent,kind,principal,duty\r\n"
+"county-health,县卫健委,,commission,zhang,\r\n"
+"wsy-liuzhuang,\"刘庄乡卫生院, 东院\",county-health,township-hospital,,"
+"liuzhuang-duty\r\n"
+"wsy-wangji,\"王集\"\"乡\"\"卫生院\",county-health,township-hospital,"
+"liu,\r\n"
+",,,,,\r\n";
+
+static void
+test_units_csv(void **state)
+{
+	struct rules		*r;
+	const struct unit	*u;
+
+	unit_write("units.csv", csv_text, sizeof(csv_text) - 1);
+	r = unit_load_ok(ORG "units_csv 'units.csv'\n");
+	assert_int_equal(rules_unit_count(r), 3);
+	u = rules_unit_find(r, "county-health");	/* BOM gone */
+	assert_non_null(u);
+	assert_null(u->parent);
+	assert_string_equal(u->name, "县卫健委");
+	assert_string_equal(rules_unit_binding(u, "principal"), "zhang");
+	assert_null(rules_unit_binding(u, "duty"));	/* empty cell */
+	u = rules_unit_find(r, "wsy-liuzhuang");
+	assert_string_equal(u->name, "刘庄乡卫生院, 东院");
+	assert_string_equal(rules_unit_binding(u, "duty"), "liuzhuang-duty");
+	u = rules_unit_find(r, "wsy-wangji");
+	assert_string_equal(u->name, "王集\"乡\"卫生院");
+	assert_string_equal(u->parent, "county-health");
+	rules_free(r);
+
+	/* Without a BOM and with bare newlines, the same. */
+	unit_write("units.csv", "id,name,parent,kind,principal\na,A,,,zhang\n",
+	    42);
+	r = unit_load_ok(ORG "units_csv 'units.csv'\n");
+	assert_string_equal(rules_unit_binding(rules_unit_find(r, "a"),
+	    "principal"), "zhang");
+	rules_free(r);
+}
+
+static void
+test_units_csv_problems(void **state)
+{
+	static const char gbk[] = "id,name,parent,kind\na,\xcf\xd8,,\n";
+	static const char *const cases[][2] = {
+	    { "id,name,kind\na,A,x\n", "units.csv:row 1: the header must "
+	      "begin id,name,parent,kind" },
+	    { "id,name,parent,kind\n,A,,\n", "units.csv:row 2: no id" },
+	    { "id,name,parent,kind\na,A,,,extra\n", "units.csv:row 2: 5 "
+	      "cells, but the header names 4 columns" },
+	    { "id,name,parent,kind\na,\"A,,\n", "units.csv:row 2: a quoted "
+	      "field is not closed" },
+	    { "id,name,parent,kind,principal\na,A,b,,zhang\nb,B,,,nobody\n",
+	      "units.csv:row 3: unit \"b\": role \"principal\": unknown "
+	      "person, group or roster \"nobody\"" },
+	    { "id,name,parent,kind\na,A,x,\n", "units.csv:row 2: unit \"a\": "
+	      "unknown parent \"x\"" },
+	    { "id,name,parent,kind\nzhou,A,,\n", "units.csv:row 2: unit "
+	      "\"zhou\" is already declared at " },
+	};
+	size_t	i;
+
+	for (i = 0; i < nitems(cases); i++) {
+		unit_write("units.csv", cases[i][0], strlen(cases[i][0]));
+		expect_problem(ORG "unit 'zhou' { }\nunits_csv 'units.csv'\n",
+		    cases[i][1]);
+	}
+	unit_write("units.csv", gbk, sizeof(gbk) - 1);
+	expect_problem(ORG "units_csv 'units.csv'\n", "is not UTF-8");
+	expect_problem(ORG "units_csv 'missing.csv'\n", "site.lua:9: "
+	    "units_csv: ");
+}
+
+static void
+test_unit_covered(void **state)
+{
+	struct rules	*r = unit_load_ok(SITE);
+	struct names	 county = { NULL, 0 }, liuzhuang = { NULL, 0 };
+
+	names_add(&county, "county-health");
+	names_add(&liuzhuang, "wsy-liuzhuang");
+	assert_true(rules_unit_covered(r, NULL, "anything"));
+	assert_true(rules_unit_covered(r, &county, "county-health"));
+	assert_true(rules_unit_covered(r, &county, "wsy-liuzhuang"));
+	assert_false(rules_unit_covered(r, &county, "city-health"));
+	assert_true(rules_unit_covered(r, &liuzhuang, "wsy-liuzhuang"));
+	assert_false(rules_unit_covered(r, &liuzhuang, "county-health"));
+	assert_false(rules_unit_covered(r, &liuzhuang, "wsy-other"));
+	assert_false(rules_unit_covered(r, &liuzhuang, NULL));
+	names_free(&county);
+	names_free(&liuzhuang);
+	rules_free(r);
+}
+
+static void
+test_unit_role_parse(void **state)
+{
+	const char	*name;
+	int		 up;
+
+	assert_int_equal(rules_unit_role_parse("office", &up, &name), 0);
+	assert_int_equal(rules_unit_role_parse("unit.principal", &up, &name),
+	    1);
+	assert_int_equal(up, 0);
+	assert_string_equal(name, "principal");
+	assert_int_equal(rules_unit_role_parse("parent.parent.office", &up,
+	    &name), 1);
+	assert_int_equal(up, 2);
+	assert_string_equal(name, "office");
+	assert_int_equal(rules_unit_role_parse("unit.", &up, &name), -1);
+	assert_int_equal(rules_unit_role_parse("parent.a.b", &up, &name), -1);
+}
+
+/* The chain: the unit, its parents, the site's role, the site's office. */
+static void
+test_unit_role_fallback(void **state)
+{
+	struct rules		*r;
+	struct org_choice	 c;
+	int64_t			 now;
+
+	assert_int_equal(calendar_parse_time("2026-03-03T10:00:00+08:00",
+	    &now), 0);
+	r = unit_load_ok(SITE "role 'director' { default = 'chen' }\n");
+	org_choose(r, "office", "wsy-liuzhuang", NULL, now, &c);
+	assert_string_equal(c.target, "office");	/* plain: the site's */
+	assert_null(c.unit);
+	assert_null(c.fallback);
+	org_choose(r, "unit.duty", "wsy-liuzhuang", NULL, now, &c);
+	assert_string_equal(c.target, "liuzhuang-duty");
+	assert_string_equal(c.unit, "wsy-liuzhuang");
+	org_choose(r, "unit.principal", "wsy-liuzhuang", NULL, now, &c);
+	assert_string_equal(c.target, "zhang");	/* up one */
+	assert_string_equal(c.unit, "county-health");
+	org_choose(r, "parent.office", "wsy-liuzhuang", NULL, now, &c);
+	assert_string_equal(c.target, "county-office");
+	assert_string_equal(c.unit, "county-health");
+	org_choose(r, "parent.parent.director", "wsy-liuzhuang", NULL, now,
+	    &c);
+	assert_string_equal(c.target, "zhang");
+	assert_string_equal(c.unit, "city-health");
+	/* Above the top: the site's role of that name. */
+	org_choose(r, "parent.director", "city-health", NULL, now, &c);
+	assert_string_equal(c.target, "director");
+	assert_null(c.unit);
+	assert_string_equal(c.fallback, "site");
+	/* An unknown unit: the site's too. */
+	org_choose(r, "unit.principal", "wsy-nowhere", NULL, now, &c);
+	assert_string_equal(c.target, "office");
+	assert_string_equal(c.fallback, "office");
+	/* Nobody anywhere: the site's office, never nobody. */
+	org_choose(r, "unit.treasurer", "wsy-liuzhuang", NULL, now, &c);
+	assert_string_equal(c.target, "office");
+	assert_null(c.unit);
+	assert_string_equal(c.fallback, "office");
+	rules_free(r);
+}
+
+/* --check: a unit role's name must be bound by some unit or the site. */
+static void
+test_unit_role_check(void **state)
+{
+	rules_free(unit_load_ok(SITE "policy 'p' { { after = '0m', "
+	    "notify = { 'unit.duty', 'parent.office', 'parent.parent."
+	    "director' } } }\n"));
+	expect_problem(SITE "policy 'p' { { after = '0m', notify = { "
+	    "'unit.prinicpal' } } }\n", "policy \"p\": unknown role "
+	    "\"unit.prinicpal\" (no unit binds that role");
+	expect_problem(SITE "policy 'p' { { after = '0m', notify = { "
+	    "'parent.' } } }\n", "unknown role \"parent.\" (a unit role is");
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_unit_declared),
+		cmocka_unit_test(test_unit_problems),
+		cmocka_unit_test(test_unit_loop_once),
+		cmocka_unit_test(test_units_csv),
+		cmocka_unit_test(test_units_csv_problems),
+		cmocka_unit_test(test_unit_covered),
+		cmocka_unit_test(test_unit_role_parse),
+		cmocka_unit_test(test_unit_role_fallback),
+		cmocka_unit_test(test_unit_role_check),
+	};
+
+	return (cmocka_run_group_tests(tests, unit_setup, unit_teardown));
+}
