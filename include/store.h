@@ -292,9 +292,10 @@ int	store_escalations_active_of_obligation(struct store *, int64_t,
 
 /*
  * A deadline: at `at`, a timer of `kind` (the engine's table of kinds)
- * fires for the row `ref` names.  Timer ids are never reused (schema
- * version 7), so a timer whose row is gone was cancelled or has fired:
- * a stale heap entry finds nothing under its id.
+ * fires for the row `ref` names.  A committed timer's id is never
+ * reused (schema version 7), so a timer whose row is gone was cancelled
+ * or has fired.  A savepoint rolled back hands its timers' ids back: a
+ * caller keeping entries outside the store checks `at` too.
  */
 struct store_timer {
 	int64_t		 id;		/* set by the store */

@@ -29,6 +29,7 @@ struct engine {
 	size_t			  request_mark;
 	int64_t			  recovered_at;	/* start-up: earlier is late */
 	size_t			  notified;	/* outbox rows this transaction */
+	size_t			  notified_mark;	/* ... as the request began */
 	struct names		  told;		/* "recipient\036channel" pairs
 						   this decision told */
 	/*
@@ -49,6 +50,7 @@ struct engine {
 	int64_t			  open_mark;
 
 	struct engine_stats	  stats;
+	struct engine_stats	  stats_mark;	/* as the request began */
 };
 
 struct incident {

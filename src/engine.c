@@ -238,6 +238,8 @@ engine_request_begin(struct engine *e)
 {
 	e->request_mark = e->npending;
 	e->open_mark = e->open_delta;
+	e->notified_mark = e->notified;
+	e->stats_mark = e->stats;
 	return (store_savepoint(e->store));
 }
 
@@ -247,9 +249,18 @@ engine_request_end(struct engine *e, int ok)
 	if (ok)
 		store_release(e->store);
 	else {
+		/*
+		 * The request never happened: its rows, actions and counts
+		 * go.  Timers it pushed stay in the heap; their rows are
+		 * gone, and a later timer may get the same id back (the
+		 * savepoint rolls sqlite_sequence back too), so engine_fire
+		 * checks a row's time against the entry's.
+		 */
 		store_rollback_savepoint(e->store);
 		engine_pending_clear(e, e->request_mark);
 		e->open_delta = e->open_mark;
+		e->notified = e->notified_mark;
+		e->stats = e->stats_mark;
 	}
 }
 
@@ -551,12 +562,11 @@ engine_submit(struct engine *e, struct record *ev, const struct names *units,
 }
 
 /*
- * Fire timer id, if it is still there: timer ids are never reused
- * (schema version 7), so a heap entry whose row is gone was cancelled or
- * has fired, and a row found is the timer the entry was made for.
+ * Fire timer id, due at due, if it is still there: a heap entry whose row
+ * is gone was cancelled or has fired.
  */
 static int
-engine_fire(struct engine *e, int64_t id)
+engine_fire(struct engine *e, int64_t id, int64_t due)
 {
 	const struct engine_timer_kind	*k;
 	struct store_timer		 t;
@@ -564,7 +574,14 @@ engine_fire(struct engine *e, int64_t id)
 
 	engine_decision_begin(e);
 	if ((rc = store_timer_get(e->store, id, &t)) != 1)
-		return (rc);
+		return (rc);		/* cancelled, or fired already */
+	/*
+	 * Committed ids are never reused, but a request rolled back to its
+	 * savepoint hands its timers' ids back: a row of another time is
+	 * another timer, which fires from its own entry.
+	 */
+	if (t.at != due)
+		return (0);
 	if (store_timer_delete(e->store, id) != 0)
 		return (-1);
 	engine_decision_trigger(e, id, "timer %lld %lld", (long long)id,
@@ -591,7 +608,7 @@ engine_fire_due(struct engine *e, int64_t now, int max)
 	while (fired < max && timer_heap_peek(e->timers, &at, &id) &&
 	    at <= now) {
 		timer_heap_pop(e->timers);
-		if (engine_fire(e, id) != 0)
+		if (engine_fire(e, id, at) != 0)
 			return (-1);
 		fired++;
 	}

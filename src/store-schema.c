@@ -190,11 +190,11 @@ static const struct {
 	},
 	{ 7,
 	/*
-	 * Timer ids are never reused (AUTOINCREMENT), so that a timer whose
-	 * row is gone was cancelled or has fired: a stale entry in the
-	 * engine's heap finds nothing under its id, where before SQLite
-	 * could hand the id of a deleted timer to the next one and the
-	 * engine had to compare due times.  The rows keep their ids.
+	 * Committed timer ids are never reused (AUTOINCREMENT), so that a
+	 * timer whose row is gone was cancelled or has fired, where before
+	 * SQLite handed the id of a deleted timer to the next one.  (A
+	 * savepoint rolled back still hands its own ids back: the engine
+	 * compares due times for that.)  The rows keep their ids.
 	 */
 	"CREATE TABLE timers_v7 ("
 	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"

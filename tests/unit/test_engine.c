@@ -369,6 +369,54 @@ test_duplicate_and_unknown(void **state)
 }
 
 /*
+ * A request refused after it set timers leaves their heap entries behind,
+ * and the savepoint hands their ids back: the next timer may get one of
+ * them with another time.  The stale entry must not fire it early.  Here
+ * the refused request set a 1 h follow-up (op-x) and the netsec report
+ * after it gets a 2 h assessment, reminded at 1 h 30 m; nothing about it
+ * may happen at 1 h.
+ */
+static void
+test_refused_request_leaves_no_timer(void **state)
+{
+	struct fixture		*f = *state;
+	struct engine_result	 res;
+	struct record_error	 err;
+	struct record		*ok, *bad;
+	struct names		 hb = { NULL, 0 };
+	json_t			*j;
+
+	assert_int_equal(submit(f, "{\"type\":\"report\",\"incident\":"
+	    "\"other\",\"unit\":\"h-a\",\"category\":\"drill\"}", NULL), 0);
+	names_add(&hb, "h-b");
+	j = json_loads("{\"type\":\"report\",\"incident\":\"op-x\","
+	    "\"unit\":\"h-b\",\"category\":\"public_opinion\"}", 0, NULL);
+	ok = record_parse(j, clock_now(), &err);
+	json_decref(j);
+	j = json_loads("{\"type\":\"resolve\",\"incident\":\"other\","
+	    "\"unit\":\"h-b\"}", 0, NULL);
+	bad = record_parse(j, clock_now(), &err);
+	json_decref(j);
+	assert_int_equal(engine_begin(f->engine), 0);
+	assert_int_equal(engine_request_begin(f->engine), 0);
+	assert_int_equal(engine_submit(f->engine, ok, &hb, &res, &err), 0);
+	assert_int_equal(engine_submit(f->engine, bad, &hb, &res, &err), 1);
+	engine_request_end(f->engine, 0);
+	assert_int_equal(engine_commit(f->engine, NULL), 0);
+	record_free(ok);
+	record_free(bad);
+	names_free(&hb);
+
+	assert_int_equal(submit(f, report, NULL), 0);
+	names_free(&actions);
+	run_until(f, T0 + MSEC_PER_HOUR);
+	assert_int_equal(count("\"obligation.", NULL), 0);
+	run_until(f, T0 + MSEC_PER_HOUR + 30 * 60000);
+	assert_int_equal(count("\"obligation.reminded\"", "\"inc-1\"",
+	    NULL), 1);
+}
+
+/*
  * An incident belongs to the unit whose report opened it: a submitter
  * limited to another unit touches it by no event type, and a first
  * report from another unit under its key is refused, not merged.
@@ -1115,6 +1163,8 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_incident_owned_by_its_unit,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_refused_request_leaves_no_timer, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_told_once_per_decision,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_grades_and_functions,
