@@ -55,46 +55,55 @@ struct csv {
 	const char	*path;
 	const char	*p, *end;
 	size_t		 row;		/* 1: the header, as a spreadsheet shows */
-	int		 bad;		/* an unterminated quote */
+	int		 bad;		/* CSV_OPEN_QUOTE, CSV_AFTER_QUOTE */
 };
 
+enum { CSV_OPEN_QUOTE = 1, CSV_AFTER_QUOTE };
+
 /*
- * The next field into out (a copy the caller frees); *last is set when it
- * ends its row.  Quoted fields may hold commas, newlines and "" for a
- * quote; spaces around an unquoted field are not part of it.
+ * The next field (a copy the caller frees); *last is set when it ends its
+ * row.  Quoted fields may hold commas, newlines and "" for a quote;
+ * spaces around a field are not part of it.  A quote left open, or text
+ * after a closing quote, marks the file bad (c->bad) rather than start a
+ * row of its own.
  */
 static char *
 csv_field(struct csv *c, int *last)
 {
-	const char	*start;
+	const char	*start, *q;
 	char		*out, *o;
 
 	while (c->p < c->end && (*c->p == ' ' || *c->p == '\t'))
 		c->p++;
-	out = o = xmalloc((size_t)(c->end - c->p) + 1);
 	if (c->p < c->end && *c->p == '"') {
-		for (c->p++;; c->p++) {
-			if (c->p >= c->end) {
-				c->bad = 1;
+		/* Find the closing quote first: the copy is no longer. */
+		for (q = ++c->p; q < c->end; q++) {
+			if (*q == '"' && (q + 1 >= c->end || q[1] != '"'))
 				break;
-			}
-			if (*c->p == '"') {
-				if (c->p + 1 < c->end && c->p[1] == '"')
-					c->p++;
-				else {
-					c->p++;
-					break;
-				}
-			}
+			if (*q == '"')
+				q++;
+		}
+		out = o = xmalloc((size_t)(q - c->p) + 1);
+		for (; c->p < q; c->p++) {
+			if (*c->p == '"')
+				c->p++;		/* "" is one quote */
 			*o++ = *c->p;
 		}
+		if (q >= c->end)
+			c->bad = CSV_OPEN_QUOTE;
+		else
+			c->p = q + 1;
 		while (c->p < c->end && (*c->p == ' ' || *c->p == '\t'))
 			c->p++;
+		if (c->p < c->end && *c->p != ',' && *c->p != '\r' &&
+		    *c->p != '\n' && c->bad == 0)
+			c->bad = CSV_AFTER_QUOTE;
 	} else {
 		start = c->p;
 		while (c->p < c->end && *c->p != ',' && *c->p != '\n' &&
 		    *c->p != '\r')
 			c->p++;
+		out = o = xmalloc((size_t)(c->p - start) + 1);
 		memcpy(o, start, (size_t)(c->p - start));
 		o += c->p - start;
 		while (o > out && (o[-1] == ' ' || o[-1] == '\t'))
@@ -282,7 +291,9 @@ rules_units_csv(struct rules *r, const char *path, const char *where)
 	else if (csv_header(&c, &header)) {
 		while (csv_row(&c, &fields)) {
 			if (c.bad) {
-				csv_problem(&c, "a quoted field is not closed");
+				csv_problem(&c, c.bad == CSV_OPEN_QUOTE ?
+				    "a quoted field is not closed" :
+				    "text after a quoted field's closing quote");
 				break;
 			}
 			csv_unit(&c, &header, &fields);

@@ -165,6 +165,9 @@ test_units_csv_problems(void **state)
 	      "cells, but the header names 4 columns" },
 	    { "id,name,parent,kind\na,\"A,,\n", "units.csv:row 2: a quoted "
 	      "field is not closed" },
+	    /* Not a unit "x" whose parent is "b": the row is refused. */
+	    { "id,name,parent,kind\n\"a\"x,b,,\n", "units.csv:row 2: text "
+	      "after a quoted field's closing quote" },
 	    { "id,name,parent,kind,principal\na,A,b,,zhang\nb,B,,,nobody\n",
 	      "units.csv:row 3: unit \"b\": role \"principal\": unknown "
 	      "person, group or roster \"nobody\"" },
