@@ -392,6 +392,16 @@ hconn_setup_cb(evutil_socket_t fd, short what, void *arg)
 
 	if (c->evcon == NULL) {
 		bufferevent_getcb(c->bev, NULL, NULL, NULL, &cbarg);
+		bufferevent_decref(c->bev);	/* the connection holds it */
+		if (cbarg == NULL) {
+			/* evhttp failed to set the connection up, and freed it. */
+			event_free(c->setup_ev);
+			event_free(c->deadline_ev);
+			hc->st.open--;
+			free(c);
+			hconns_listen_update(hc);
+			return;
+		}
 		c->evcon = cbarg;
 		evhttp_connection_set_closecb(c->evcon, hconn_closed_cb, c);
 		if (!hconn_layout_ok(hc, c->evcon, c->bev))
@@ -442,6 +452,13 @@ hconns_bevcb(struct event_base *base, void *arg)
 		free(c);
 		return (NULL);
 	}
+	/*
+	 * Our own reference until the setup callback: if evhttp fails to set
+	 * the connection up, it frees the bufferevent (its callbacks are
+	 * cleared) before that callback runs, and we must not touch freed
+	 * memory to find out.
+	 */
+	bufferevent_incref(c->bev);
 	c->hc = hc;
 	c->phase = HCONN_NEW;
 	hc->st.open++;
