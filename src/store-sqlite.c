@@ -60,7 +60,36 @@ struct store_conn {
 	int			 lock_fd;	/* holds DB.lock; -1 in memory */
 };
 
-#define ST(q)	((sqlite3_stmt *)(q))
+/*
+ * A prepared statement.  SQLite runs INSERT ... RETURNING through an
+ * ephemeral table, which costs an insert almost as much again; store.c
+ * uses RETURNING only for the integer primary key of a one-row INSERT,
+ * so such a statement is prepared without the clause and answers
+ * sqlite3_last_insert_rowid() as its one row.
+ */
+struct store_query {
+	sqlite3_stmt	*st;
+	int		 rowid;		/* RETURNING the rowid, answered here */
+	int		 given;		/* that row was stepped to */
+	int64_t		 id;
+};
+
+#define ST(q)	((q)->st)
+
+/* Where " RETURNING key" ends sql, its offset; else 0. */
+static size_t
+store_sqlite_returning(const char *sql)
+{
+	const char	*r = strstr(sql, " RETURNING "), *k;
+
+	if (r == NULL || strstr(r + 1, " RETURNING ") != NULL)
+		return (0);
+	for (k = r + 11; *k != '\0'; k++) {
+		if (!(*k == '_' || (*k >= 'a' && *k <= 'z')))
+			return (0);
+	}
+	return (k > r + 11 ? (size_t)(r - sql) : 0);
+}
 
 /* The statement's text, never its parameters: they may hold anything. */
 static void
@@ -286,21 +315,25 @@ fail:
 static struct store_query *
 store_sqlite_prepare(struct store_conn *c, const char *sql, char **cause)
 {
-	sqlite3_stmt	*st;
+	struct store_query	*q = xcalloc(1, sizeof(*q));
+	size_t			 cut = store_sqlite_returning(sql);
 
-	if (sqlite3_prepare_v3(c->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st,
-	    NULL) != SQLITE_OK) {
+	q->rowid = cut > 0;
+	if (sqlite3_prepare_v3(c->db, sql, cut > 0 ? (int)cut : -1,
+	    SQLITE_PREPARE_PERSISTENT, &q->st, NULL) != SQLITE_OK) {
 		xasprintf(cause, "preparing \"%s\": %s", sql,
 		    sqlite3_errmsg(c->db));
+		free(q);
 		return (NULL);
 	}
-	return ((struct store_query *)st);
+	return (q);
 }
 
 static void
 store_sqlite_finalize(struct store_query *q)
 {
 	sqlite3_finalize(ST(q));
+	free(q);
 }
 
 static int
@@ -335,10 +368,18 @@ store_sqlite_bind_null(struct store_query *q, int i)
 static int
 store_sqlite_step(struct store_query *q)
 {
-	int	rc = sqlite3_step(ST(q));
+	int	rc;
 
+	if (q->rowid && q->given)
+		return (0);
+	rc = sqlite3_step(ST(q));
 	if (rc == SQLITE_ROW)
 		return (1);
+	if (rc == SQLITE_DONE && q->rowid) {
+		q->id = sqlite3_last_insert_rowid(sqlite3_db_handle(ST(q)));
+		q->given = 1;
+		return (1);
+	}
 	if (rc == SQLITE_DONE)
 		return (0);
 	store_sqlite_log_error(sqlite3_sql(ST(q)),
@@ -350,6 +391,7 @@ store_sqlite_step(struct store_query *q)
 static void
 store_sqlite_reset(struct store_query *q)
 {
+	q->given = 0;
 	sqlite3_reset(ST(q));
 	sqlite3_clear_bindings(ST(q));
 }
@@ -357,18 +399,24 @@ store_sqlite_reset(struct store_query *q)
 static int64_t
 store_sqlite_column_int64(struct store_query *q, int col)
 {
+	if (q->rowid)
+		return (col == 0 ? q->id : 0);
 	return (sqlite3_column_int64(ST(q), col));
 }
 
 static const char *
 store_sqlite_column_text(struct store_query *q, int col)
 {
+	if (q->rowid)
+		return (NULL);
 	return ((const char *)sqlite3_column_text(ST(q), col));
 }
 
 static int
 store_sqlite_column_is_null(struct store_query *q, int col)
 {
+	if (q->rowid)
+		return (col != 0);
 	return (sqlite3_column_type(ST(q), col) == SQLITE_NULL);
 }
 
