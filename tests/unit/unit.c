@@ -94,3 +94,24 @@ unit_write(const char *name, const char *text, size_t len)
 		snprintf(unit_files[unit_nfiles++], sizeof(unit_files[0]), "%s",
 		    path);
 }
+
+/* The site text is refused, and one of its problems mentions needle. */
+void
+unit_load_refused(const char *text, const char *needle)
+{
+	struct rules_problems	 problems = { NULL, 0 };
+	struct rules		*r;
+	size_t			 i;
+	int			 found = 0;
+
+	r = unit_load(text, &problems);
+	assert_null(r);
+	for (i = 0; i < problems.n; i++)
+		found |= strstr(problems.v[i], needle) != NULL;
+	if (!found) {
+		for (i = 0; i < problems.n; i++)
+			fprintf(stderr, "  got: %s\n", problems.v[i]);
+		fail_msg("no problem mentions \"%s\"", needle);
+	}
+	rules_problems_clear(&problems);
+}

@@ -16,5 +16,6 @@ int		 unit_teardown(void **);
 struct rules	*unit_load(const char *, struct rules_problems *);
 struct rules	*unit_load_ok(const char *);
 void		 unit_write(const char *, const char *, size_t);
+void		 unit_load_refused(const char *, const char *);
 
 #endif
