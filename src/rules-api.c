@@ -405,10 +405,11 @@ parse_messages(struct parse *p, int t, struct messages *m)
 			parse_problem(p, "\"messages\" maps reasons to "
 			    "templates");
 		else if ((r = message_reason(lua_tostring(L, -2))) < 0)
-			parse_problem_at(p, lua_tostring(L, -2), "\"messages\": "
-			    "unknown reason \"%s\"%s (opened, period, graded, "
-			    "remind, breach, escalation, rejected, undelivered, "
-			    "unmatched)", lua_tostring(L, -2), names_suggest(
+			parse_problem_at(p, lua_tostring(L, -2),
+			    "\"messages\": unknown reason \"%s\"%s (opened, "
+			    "period, graded, remind, breach, escalation, "
+			    "rejected, undelivered, unmatched)",
+			    lua_tostring(L, -2), names_suggest(
 			    lua_tostring(L, -2), reasons, MESSAGE__COUNT,
 			    near, sizeof(near)));
 		else if (lua_type(L, -1) != LUA_TSTRING)
@@ -677,7 +678,8 @@ rules_api_procedure_body(lua_State *L)
 			if (g < GRADE_MIN || g > GRADE_MAX ||
 			    !lua_istable(L, -1))
 				parse_problem(&p, "\"grades\" must map grades "
-				    "1..4 to { notify = ..., obligations = ... }");
+				    "1..4 to { notify = ..., obligations = "
+				    "... }");
 			else {
 				parse_keys(&p, lua_gettop(L), grade_keys);
 				parse_names(&p, lua_gettop(L), "notify",
@@ -730,8 +732,8 @@ rules_api_procedure_body(lua_State *L)
 		proc->classify = luaL_ref(L, LUA_REGISTRYINDEX);
 	else {
 		if (!lua_isnil(L, -1))
-			parse_problem_at(&p, "classify", "\"classify\" must be a "
-			    "function");
+			parse_problem_at(&p, "classify", "\"classify\" must "
+			    "be a function");
 		lua_pop(L, 1);
 	}
 	return (0);
@@ -954,7 +956,8 @@ rules_api_token_body(lua_State *L)
 	tok->secret = parse_string(&p, 1, "secret", 1);
 	parse_names(&p, 1, "units", &tok->units);
 	if (tok->secret != NULL && strlen(tok->secret) < 16)
-		parse_problem_at(&p, "secret", "the secret must be at least 16 characters");
+		parse_problem_at(&p, "secret", "the secret must be at least "
+		    "16 characters");
 	return (0);
 }
 
@@ -1489,8 +1492,8 @@ rules_api_site(lua_State *L)
 	if (lua_isboolean(L, -1))
 		calendar_set_national(p.rules->calendar, lua_toboolean(L, -1));
 	else if (!lua_isnil(L, -1))
-		parse_problem_at(&p, "national_holidays", "\"national_holidays\" "
-		    "must be true or false");
+		parse_problem_at(&p, "national_holidays",
+		    "\"national_holidays\" must be true or false");
 	lua_pop(L, 1);
 	lua_getfield(L, 1, "units_strict");
 	if (lua_isboolean(L, -1))

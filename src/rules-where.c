@@ -186,8 +186,9 @@ lex_next(struct lex *l)
 		return;
 	}
 	if (lex_is_name(*l->p, 1)) {
-		for (l->s = l->p; l->p < l->end && lex_is_name(*l->p, 0); l->p++)
-			;
+		l->s = l->p;
+		while (l->p < l->end && lex_is_name(*l->p, 0))
+			l->p++;
 		l->n = (size_t)(l->p - l->s);
 		l->type = TK_NAME;
 	} else if (*l->p == '"' || *l->p == '\'')

@@ -375,9 +375,10 @@ rules_check_obligation(struct rules *r, const struct procedure *proc,
 		    strcmp(o->id, proc->obligations[k].id) == 0) {
 			n = rules_obligation_path(o, "id", path);
 			rules_problems_add(r->problems, "%s: procedure \"%s\": "
-			    "obligation \"%s\" is declared twice", rules_where(
-			    r, proc->where, "procedure", proc->name, path, n, at,
-			    sizeof(at)), proc->name, o->id);
+			    "obligation \"%s\" is declared twice",
+			    rules_where(r, proc->where, "procedure",
+			    proc->name, path, n, at, sizeof(at)), proc->name,
+			    o->id);
 		}
 	}
 	if (o->on_breach != NULL && rules_policy_find(r, o->on_breach) ==
@@ -393,8 +394,8 @@ rules_check_obligation(struct rules *r, const struct procedure *proc,
 		n = rules_obligation_path(o, "owner", path);
 		rules_problems_add(r->problems, "%s: procedure \"%s\": "
 		    "obligation \"%s\": unknown owner role \"%s\"%s",
-		    rules_where(r, proc->where, "procedure", proc->name, path, n,
-		    at, sizeof(at)), proc->name, o->id, o->owner,
+		    rules_where(r, proc->where, "procedure", proc->name, path,
+		    n, at, sizeof(at)), proc->name, o->id, o->owner,
 		    rules_target_suggest(r, o->owner, near, sizeof(near)));
 	}
 	if (o->on_breach == NULL && o->owner == NULL) {
@@ -457,14 +458,15 @@ rules_check_recurring(struct rules *r, size_t i)
 	if (rc->owner != NULL && !rules_notify_known(r, rc->owner)) {
 		key.name = "owner";
 		rules_problems_add(r->problems, "%s: recurring \"%s\": unknown "
-		    "owner role \"%s\"%s", rules_where(r, rc->where, "recurring",
-		    rc->name, &key, 1, at, sizeof(at)), rc->name, rc->owner,
-		    rules_target_suggest(r, rc->owner, near, sizeof(near)));
+		    "owner role \"%s\"%s", rules_where(r, rc->where,
+		    "recurring", rc->name, &key, 1, at, sizeof(at)), rc->name,
+		    rc->owner, rules_target_suggest(r, rc->owner, near,
+		    sizeof(near)));
 	}
 	for (j = 0; j < i; j++) {
 		if (strcmp(r->recurrings[j]->name, rc->name) == 0)
-			rules_problems_add(r->problems, "%s: recurring \"%s\" is "
-			    "already declared at %s", rc->where, rc->name,
+			rules_problems_add(r->problems, "%s: recurring \"%s\" "
+			    "is already declared at %s", rc->where, rc->name,
 			    r->recurrings[j]->where);
 	}
 }

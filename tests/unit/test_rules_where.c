@@ -206,10 +206,10 @@ test_where_cross_checks(void **state)
 	    "}\n");
 	w = rules_warnings(r);
 	for (i = 0; i < w->n; i++)
-		found |= strstr(w->v[i], "/site.lua:8: warning: procedure \"p\" "
-		    "obligation \"a\": met_by type \"updaet\" is not built in") !=
-		    NULL && strstr(w->v[i], "a typo? (did you mean "
-		    "\"update\"?)") != NULL;
+		found |= strstr(w->v[i], "/site.lua:8: warning: procedure "
+		    "\"p\" obligation \"a\": met_by type \"updaet\" is not "
+		    "built in") != NULL && strstr(w->v[i], "a typo? (did you "
+		    "mean \"update\"?)") != NULL;
 	for (i = 0; !found && i < w->n; i++)
 		fprintf(stderr, "  got: %s\n", w->v[i]);
 	assert_true(found);
