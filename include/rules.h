@@ -213,6 +213,9 @@ struct rules_problems {
 struct rules	*rules_load(const char *, const struct names *,
 		     struct rules_problems *);
 void		 rules_free(struct rules *);
+const char	*rules_key_where(const struct rules *, const char *,
+		     const char *, const char *, const char *, char *, size_t);
+void		 rules_drop_sources(struct rules *);
 void		 rules_problems_add(struct rules_problems *, const char *,
 		     ...) __attribute__((format(printf, 2, 3)));
 void		 rules_problems_clear(struct rules_problems *);

@@ -105,7 +105,7 @@ channel_check_one(const struct rules *r, const struct channel_def *def,
 {
 	const char	*key, *fallback;
 	json_t		*v;
-	char		*cause = NULL, near[128];
+	char		*cause = NULL, near[128], at[600];
 	int64_t		 window;
 	int		 count;
 
@@ -114,7 +114,8 @@ channel_check_one(const struct rules *r, const struct channel_def *def,
 		    !channel_option_known(drv->options, key))
 			rules_problems_add(problems, "%s: channel \"%s\": "
 			    "unknown option \"%s\" for kind \"%s\"%s",
-			    def->where, def->name, key, drv->kind,
+			    rules_key_where(r, def->where, "channel", def->name,
+			    key, at, sizeof(at)), def->name, key, drv->kind,
 			    channel_option_suggest(drv, key, near,
 			    sizeof(near)));
 	}
@@ -135,7 +136,8 @@ channel_check_one(const struct rules *r, const struct channel_def *def,
 		    strcmp(fallback, def->name) == 0)
 			rules_problems_add(problems, "%s: channel \"%s\": "
 			    "fallback must name another declared channel",
-			    def->where, def->name);
+			    rules_key_where(r, def->where, "channel", def->name,
+			    "fallback", at, sizeof(at)), def->name);
 	}
 	if (drv->check != NULL && drv->check(def, &cause) != 0) {
 		rules_problems_add(problems, "%s: channel \"%s\": %s",
@@ -150,7 +152,7 @@ channel_check_all(const struct rules *r, struct rules_problems *problems)
 	const struct channel_def	*def;
 	const struct channel_driver	*drv;
 	const char			*kinds[nitems(channel_drivers)];
-	char				 near[128];
+	char				 near[128], at[600];
 	size_t				 i, n = rules_channel_count(r);
 
 	for (i = 0; i < nitems(channel_drivers); i++)
@@ -161,9 +163,11 @@ channel_check_all(const struct rules *r, struct rules_problems *problems)
 			continue;
 		if ((drv = channel_driver_find(def->kind)) == NULL) {
 			rules_problems_add(problems, "%s: channel \"%s\": "
-			    "unknown kind \"%s\"%s", def->where, def->name,
-			    def->kind, names_suggest(def->kind, kinds,
-			    nitems(kinds), near, sizeof(near)));
+			    "unknown kind \"%s\"%s", rules_key_where(r,
+			    def->where, "channel", def->name, "kind", at,
+			    sizeof(at)), def->name, def->kind, names_suggest(
+			    def->kind, kinds, nitems(kinds), near,
+			    sizeof(near)));
 			continue;
 		}
 		channel_check_one(r, def, drv, problems);

@@ -416,6 +416,19 @@ rules_where_line(const char *text, size_t len, int line, const char *kind,
 }
 
 /*
+ * The same for key, a key of the declaration's table itself: for checks
+ * made outside the rules (channel options).
+ */
+const char *
+rules_key_where(const struct rules *r, const char *where, const char *kind,
+    const char *name, const char *key, char *buf, size_t len)
+{
+	struct rules_key	k = { key, 0 };
+
+	return (rules_where(r, where, kind, name, &k, 1, buf, len));
+}
+
+/*
  * where, a declaration's "file:line", moved to the line of the key at
  * path (rules_where_line) when the file's text is at hand; in buf.
  */

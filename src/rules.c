@@ -1056,7 +1056,10 @@ rules_load(const char *site_path, const struct names *rule_dirs,
 	if ((r->sandbox = sandbox_new(&limits)) == NULL)
 		fatalx("rules: cannot create a Lua state");
 	rules_api_open(sandbox_state(r->sandbox), r);
-	/* Kept for problems that point into them, dropped once checked. */
+	/*
+	 * Kept for problems that point into them, until the caller has
+	 * made its own checks (channel options: site.c).
+	 */
 	sandbox_keep_sources(r->sandbox, 1);
 
 	if (sandbox_load_file(r->sandbox, site_path, &cause) != 0) {
@@ -1091,7 +1094,6 @@ rules_load(const char *site_path, const struct names *rule_dirs,
 	rules_warn_calendar(r);
 	rules_check(r);
 	rules_lint(r);
-	sandbox_keep_sources(r->sandbox, 0);
 	limits.memory = r->site.rule_memory;
 	limits.instructions = r->site.rule_instructions;
 	sandbox_set_limits(r->sandbox, &limits);
@@ -1269,6 +1271,13 @@ rules_free(struct rules *r)
 	free(r->site_path);
 	free(r->site_dir);
 	free(r);
+}
+
+/* The files' texts are no longer wanted: every check has been made. */
+void
+rules_drop_sources(struct rules *r)
+{
+	sandbox_keep_sources(r->sandbox, 0);
 }
 
 const struct rules_problems *

@@ -16,6 +16,7 @@
 
 #include <cmocka.h>
 
+#include "channel.h"
 #include "rules-int.h"
 #include "unit.h"
 
@@ -216,6 +217,36 @@ test_where_cross_checks(void **state)
 	rules_free(r);
 }
 
+/* Channel options are checked by channel.c, after the rules load. */
+static void
+test_where_channel(void **state)
+{
+	static const char *const want[] = {
+		"/site.lua:6: channel \"w\": unknown option \"colour\" for "
+		    "kind \"log\"",
+		"/site.lua:8: channel \"x\": unknown kind \"webhok\" (did you "
+		    "mean \"webhook\"?)",
+	};
+	struct rules_problems	 problems = { NULL, 0 };
+	struct rules		*r;
+	size_t			 i, j;
+	int			 found;
+
+	r = unit_load_ok(ORG "channel 'w' {\n  kind = 'log',\n"
+	    "  colour = 'red' }\n"
+	    "channel 'x' {\n  kind = 'webhok' }\n");
+	channel_check_all(r, &problems);
+	for (i = 0; i < nitems(want); i++) {
+		for (j = 0, found = 0; j < problems.n; j++)
+			found |= strstr(problems.v[j], want[i]) != NULL;
+		for (j = 0; !found && j < problems.n; j++)
+			fprintf(stderr, "  got: %s\n", problems.v[j]);
+		assert_true(found);
+	}
+	rules_problems_clear(&problems);
+	rules_free(r);
+}
+
 /* The scan itself: tokens that hide braces, quotes and keys. */
 static void
 test_where_line_scan(void **state)
@@ -279,6 +310,7 @@ main(void)
 		cmocka_unit_test(test_where_not_fooled),
 		cmocka_unit_test(test_where_one_line),
 		cmocka_unit_test(test_where_cross_checks),
+		cmocka_unit_test(test_where_channel),
 		cmocka_unit_test(test_where_line_scan),
 	};
 
