@@ -6,8 +6,10 @@
  *
  * `procedure "name"` records where it was called and returns a function
  * that takes the body table and turns it into a C declaration.  Unknown
- * keys, wrong types and bad durations become problems with file:line; they
- * never stop the load early, so --check reports every problem at once.
+ * keys, wrong types and bad durations become problems with file:line, the
+ * line of the key at fault (the parsers keep the path to the table they
+ * read; rules-where.c finds its line); they never stop the load early, so
+ * --check reports every problem at once.
  */
 #include <sys/stat.h>
 

@@ -41,14 +41,14 @@ struct sandbox_source {
 
 struct sandbox {
 	lua_State	*L;
-	struct sandbox_source	*sources;
-	size_t			 nsources;
-	int			 keep;
 	size_t		 used;
 	size_t		 cap;
 	long		 budget;	/* instructions per call */
 	long		 left;
 	int		 spent;
+	struct sandbox_source *sources;	/* sandbox_keep_sources */
+	size_t		 nsources;
+	int		 keep;
 };
 
 /*
