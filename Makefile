@@ -49,6 +49,7 @@ CORE	 = xmalloc log clock names calendar calendar-china jsonw message \
 	   store-escalation store-timer store-timeline store-outbox store-prune \
 	   store-read store-sqlite store-schema store-checkpoint \
 	   store-backup sandbox rules rules-problems rules-api rules-units match org \
+	   rules-where \
 	   timer timeline engine engine-incident engine-obligation \
 	   engine-escalation engine-recurring engine-notify metrics \
 	   metrics-process
@@ -71,7 +72,7 @@ CTL_OBJS    = $(CTL:%=$(BUILD)/%.o)
 UNIT_TESTS = test_calendar test_record test_jsonw test_timer test_timeline \
 	     test_sandbox test_store test_store_checkpoint test_engine \
 	     test_org test_rules test_message test_channel test_sms test_match \
-	     test_metrics test_log test_units
+	     test_metrics test_log test_units test_rules_where
 UNIT_BINS  = $(UNIT_TESTS:%=$(BUILD)/tests/%)
 
 .PHONY: FORCE all run check check-plain check-asan unit e2e rules-test bench bench-bins deps deps-build \

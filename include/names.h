@@ -15,5 +15,7 @@ int	names_has(const struct names *, const char *);
 void	names_add(struct names *, const char *);
 void	names_free(struct names *);
 const char *names_closest(const char *, const char *const *, size_t);
+const char *names_suggest(const char *, const char *const *, size_t, char *,
+	    size_t);
 
 #endif

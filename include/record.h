@@ -47,6 +47,7 @@ struct record	*record_new(const char *, const char *, const char *,
 void		 record_free(struct record *);
 int		 record_grade_parse(json_t *);
 int		 record_type_builtin(const char *);
+const char *const *record_types_builtin(size_t *);
 void		 record_error_set(struct record_error *, const char *,
 		     const char *, const char *, ...)
 		     __attribute__((format(printf, 4, 5)));

@@ -52,6 +52,7 @@ struct obligation_def {
 	unsigned	 due_by_grade_set;	/* bit g: [g] was given */
 	int		 grade;		/* 0: set at opening; else set once
 					   the incident reaches this grade */
+	int		 item;		/* its place in that obligations list */
 	enum { FROM_OPENED, FROM_OCCURRED, FROM_GRADED } from;
 	struct match	 met_by;
 	struct duration	*remind;	/* lead times before due */
@@ -113,6 +114,7 @@ struct person {
 	char		*phone;
 	struct names	 roles;
 	struct names	 channels;
+	char		*where;
 };
 
 struct group {
@@ -121,6 +123,7 @@ struct group {
 	struct names	 members;
 	struct names	 roles;
 	struct names	 channels;
+	char		*where;
 };
 
 /* role "x" { default = target, category = target, ... } */
@@ -128,6 +131,7 @@ struct role {
 	char		*name;
 	struct names	 keys;		/* "default" or a category */
 	struct names	 targets;	/* a person, group or role each */
+	char		*where;
 };
 
 /*
@@ -209,6 +213,9 @@ struct rules_problems {
 struct rules	*rules_load(const char *, const struct names *,
 		     struct rules_problems *);
 void		 rules_free(struct rules *);
+const char	*rules_key_where(const struct rules *, const char *,
+		     const char *, const char *, const char *, char *, size_t);
+void		 rules_drop_sources(struct rules *);
 void		 rules_problems_add(struct rules_problems *, const char *,
 		     ...) __attribute__((format(printf, 2, 3)));
 void		 rules_problems_clear(struct rules_problems *);

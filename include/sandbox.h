@@ -23,6 +23,8 @@ void		 sandbox_set_limits(struct sandbox *,
 		     const struct sandbox_limits *);
 lua_State	*sandbox_state(struct sandbox *);
 int		 sandbox_load_file(struct sandbox *, const char *, char **);
+void		 sandbox_keep_sources(struct sandbox *, int);
+const char	*sandbox_source(const struct sandbox *, const char *, size_t *);
 int		 sandbox_pcall(struct sandbox *, int, int, char **);
 void		 sandbox_view(lua_State *, int);
 

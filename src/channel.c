@@ -81,6 +81,23 @@ channel_option_known(const char *const *list, const char *key)
 	return (0);
 }
 
+/* The option of the kind nearest key, as names_suggest gives it. */
+static const char *
+channel_option_suggest(const struct channel_driver *drv, const char *key,
+    char *buf, size_t len)
+{
+	struct names		 c = { NULL, 0 };
+	const char *const	*o;
+
+	for (o = channel_common_options; *o != NULL; o++)
+		names_add(&c, *o);
+	for (o = drv->options; o != NULL && *o != NULL; o++)
+		names_add(&c, *o);
+	names_suggest(key, (const char *const *)c.v, c.n, buf, len);
+	names_free(&c);
+	return (buf);
+}
+
 /* Unknown keys, then the common options' values, then the driver's check. */
 static void
 channel_check_one(const struct rules *r, const struct channel_def *def,
@@ -88,7 +105,7 @@ channel_check_one(const struct rules *r, const struct channel_def *def,
 {
 	const char	*key, *fallback;
 	json_t		*v;
-	char		*cause = NULL;
+	char		*cause = NULL, near[128], at[600];
 	int64_t		 window;
 	int		 count;
 
@@ -96,8 +113,11 @@ channel_check_one(const struct rules *r, const struct channel_def *def,
 		if (!channel_option_known(channel_common_options, key) &&
 		    !channel_option_known(drv->options, key))
 			rules_problems_add(problems, "%s: channel \"%s\": "
-			    "unknown option \"%s\" for kind \"%s\"", def->where,
-			    def->name, key, drv->kind);
+			    "unknown option \"%s\" for kind \"%s\"%s",
+			    rules_key_where(r, def->where, "channel", def->name,
+			    key, at, sizeof(at)), def->name, key, drv->kind,
+			    channel_option_suggest(drv, key, near,
+			    sizeof(near)));
 	}
 	if (channel_option_int(def, "concurrency", 1) < 1 ||
 	    channel_option_int(def, "fallback_after", 1) < 1 ||
@@ -116,7 +136,8 @@ channel_check_one(const struct rules *r, const struct channel_def *def,
 		    strcmp(fallback, def->name) == 0)
 			rules_problems_add(problems, "%s: channel \"%s\": "
 			    "fallback must name another declared channel",
-			    def->where, def->name);
+			    rules_key_where(r, def->where, "channel", def->name,
+			    "fallback", at, sizeof(at)), def->name);
 	}
 	if (drv->check != NULL && drv->check(def, &cause) != 0) {
 		rules_problems_add(problems, "%s: channel \"%s\": %s",
@@ -130,16 +151,23 @@ channel_check_all(const struct rules *r, struct rules_problems *problems)
 {
 	const struct channel_def	*def;
 	const struct channel_driver	*drv;
+	const char			*kinds[nitems(channel_drivers)];
+	char				 near[128], at[600];
 	size_t				 i, n = rules_channel_count(r);
 
+	for (i = 0; i < nitems(channel_drivers); i++)
+		kinds[i] = channel_drivers[i]->kind;
 	for (i = 0; i < n; i++) {
 		def = rules_channel(r, i);
 		if (def->kind == NULL)
 			continue;
 		if ((drv = channel_driver_find(def->kind)) == NULL) {
 			rules_problems_add(problems, "%s: channel \"%s\": "
-			    "unknown kind \"%s\"", def->where, def->name,
-			    def->kind);
+			    "unknown kind \"%s\"%s", rules_key_where(r,
+			    def->where, "channel", def->name, "kind", at,
+			    sizeof(at)), def->name, def->kind, names_suggest(
+			    def->kind, kinds, nitems(kinds), near,
+			    sizeof(near)));
 			continue;
 		}
 		channel_check_one(r, def, drv, problems);

@@ -316,13 +316,11 @@ static void
 test_unknown(const char *file, const char *where, const char *what,
     const char *word, const char *const *v, size_t n)
 {
-	const char	*near = names_closest(word, v, n);
+	char	near[128];
 
-	fprintf(stderr, "%s: %s%sunknown %s \"%s\"", file, where,
-	    *where ? ": " : "", what, word);
-	if (near != NULL)
-		fprintf(stderr, " (did you mean \"%s\"?)", near);
-	fputc('\n', stderr);
+	fprintf(stderr, "%s: %s%sunknown %s \"%s\"%s\n", file, where,
+	    *where ? ": " : "", what, word, names_suggest(word, v, n, near,
+	    sizeof(near)));
 }
 
 static int

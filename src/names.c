@@ -2,6 +2,7 @@
  * A list of names (roles, units, tags, tokens' units...): what the rules,
  * the engine and the API pass around.  Each name is a copy the list owns.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -87,4 +88,23 @@ names_closest(const char *word, const char *const *v, size_t n)
 		}
 	}
 	return (bestd <= limit ? best : NULL);
+}
+
+/*
+ * " (did you mean \"x\"?)" when a known word is near word, else "": how
+ * every problem that names an unknown word suggests the known one.
+ */
+const char *
+names_suggest(const char *word, const char *const *v, size_t n, char *buf,
+    size_t len)
+{
+	const char	*near = names_closest(word, v, n);
+
+	if (near == NULL || len == 0) {
+		if (len > 0)
+			*buf = '\0';
+		return (buf);
+	}
+	snprintf(buf, len, " (did you mean \"%s\"?)", near);
+	return (buf);
 }

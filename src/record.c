@@ -51,6 +51,14 @@ record_error_set(struct record_error *err, const char *code, const char *field,
 	va_end(ap);
 }
 
+/* The built-in types, for a "did you mean" among them. */
+const char *const *
+record_types_builtin(size_t *n)
+{
+	*n = nitems(record_builtin_types);
+	return (record_builtin_types);
+}
+
 int
 record_type_builtin(const char *type)
 {

@@ -6,8 +6,10 @@
  *
  * `procedure "name"` records where it was called and returns a function
  * that takes the body table and turns it into a C declaration.  Unknown
- * keys, wrong types and bad durations become problems with file:line; they
- * never stop the load early, so --check reports every problem at once.
+ * keys, wrong types and bad durations become problems with file:line, the
+ * line of the key at fault (the parsers keep the path to the table they
+ * read; rules-where.c finds its line); they never stop the load early, so
+ * --check reports every problem at once.
  */
 #include <sys/stat.h>
 
@@ -27,10 +29,56 @@ struct parse {
 	lua_State	*L;
 	struct rules	*rules;
 	const char	*what;		/* "procedure \"x\"" */
-	const char	*where;		/* file:line */
+	const char	*where;		/* file:line of the declaration */
+	const char	*kind;		/* "procedure" */
+	const char	*name;		/* "x", or NULL (site) */
+	/* The table being read, from the body down: problems point at it. */
+	struct rules_key path[RULES_KEY_DEPTH];
+	size_t		 depth;
 	int		 failed;
 };
 
+/*
+ * Read into the value of key name (NULL: of integer key index) of the
+ * table being read; parse_leave comes back out.  Deeper than the path
+ * holds, problems point at the deepest line it holds.
+ */
+static void
+parse_enter(struct parse *p, const char *name, long long index)
+{
+	if (p->depth < RULES_KEY_DEPTH) {
+		p->path[p->depth].name = name;
+		p->path[p->depth].index = index;
+	}
+	p->depth++;
+}
+
+static void
+parse_leave(struct parse *p)
+{
+	p->depth--;
+}
+
+static void
+parse_vproblem(struct parse *p, const char *key, const char *fmt, va_list ap)
+{
+	char	*msg, where[600];
+	size_t	 depth;
+
+	if (key != NULL)
+		parse_enter(p, key, 0);
+	depth = p->depth < RULES_KEY_DEPTH ? p->depth : RULES_KEY_DEPTH;
+	xvasprintf(&msg, fmt, ap);
+	rules_problems_add(p->rules->problems, "%s: %s: %s", rules_where(
+	    p->rules, p->where, p->kind, p->name, p->path, depth, where,
+	    sizeof(where)), p->what, msg);
+	free(msg);
+	if (key != NULL)
+		parse_leave(p);
+	p->failed = 1;
+}
+
+/* A problem with the table being read, said at its line. */
 static void
 parse_problem(struct parse *p, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
@@ -39,15 +87,39 @@ static void
 parse_problem(struct parse *p, const char *fmt, ...)
 {
 	va_list	 ap;
-	char	*msg;
 
 	va_start(ap, fmt);
-	xvasprintf(&msg, fmt, ap);
+	parse_vproblem(p, NULL, fmt, ap);
 	va_end(ap);
-	rules_problems_add(p->rules->problems, "%s: %s: %s", p->where, p->what,
-	    msg);
-	free(msg);
-	p->failed = 1;
+}
+
+/* A problem with key of the table being read, said at the key's line. */
+static void
+parse_problem_at(struct parse *p, const char *key, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+parse_problem_at(struct parse *p, const char *key, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	parse_vproblem(p, key, fmt, ap);
+	va_end(ap);
+}
+
+/* key is not one of allowed (NULL-terminated): say so, and what is near. */
+static void
+parse_unknown_key(struct parse *p, const char *key,
+    const char *const *allowed)
+{
+	char	near[128];
+	size_t	n;
+
+	for (n = 0; allowed[n] != NULL; n++)
+		;
+	parse_problem_at(p, key, "unknown key \"%s\"%s", key,
+	    names_suggest(key, allowed, n, near, sizeof(near)));
 }
 
 /* Every key of the table at t must be one of allowed (NULL-terminated). */
@@ -71,8 +143,7 @@ parse_keys(struct parse *p, int t, const char *const *allowed)
 				break;
 		}
 		if (*a == NULL)
-			parse_problem(p, "unknown key \"%s\"",
-			    lua_tostring(L, -1));
+			parse_unknown_key(p, lua_tostring(L, -1), allowed);
 	}
 }
 
@@ -86,7 +157,7 @@ parse_string(struct parse *p, int t, const char *key, int required)
 	if (lua_type(L, -1) == LUA_TSTRING)
 		s = xstrdup(lua_tostring(L, -1));
 	else if (!lua_isnil(L, -1))
-		parse_problem(p, "\"%s\" must be a string", key);
+		parse_problem_at(p, key, "\"%s\" must be a string", key);
 	else if (required)
 		parse_problem(p, "\"%s\" is required", key);
 	lua_pop(L, 1);
@@ -110,8 +181,8 @@ parse_integer(struct parse *p, int t, const char *key, long long min,
 	v = (long long)lua_tointegerx(L, -1, &isint);
 	lua_pop(L, 1);
 	if (!isint || v < min || v > max) {
-		parse_problem(p, "\"%s\" must be a whole number from %lld to "
-		    "%lld", key, min, max);
+		parse_problem_at(p, key, "\"%s\" must be a whole number from "
+		    "%lld to %lld", key, min, max);
 		return (-1);
 	}
 	*out = v;
@@ -132,8 +203,8 @@ parse_names_top(struct parse *p, const char *key, struct names *out)
 		return;
 	}
 	if (!lua_istable(L, -1)) {
-		parse_problem(p, "\"%s\" must be a name or a list of names",
-		    key);
+		parse_problem_at(p, key, "\"%s\" must be a name or a list of "
+		    "names", key);
 		return;
 	}
 	n = (lua_Integer)lua_rawlen(L, -1);
@@ -142,7 +213,8 @@ parse_names_top(struct parse *p, const char *key, struct names *out)
 		if (lua_type(L, -1) == LUA_TSTRING)
 			names_add(out, lua_tostring(L, -1));
 		else
-			parse_problem(p, "\"%s\" must list names only", key);
+			parse_problem_at(p, key, "\"%s\" must list names only",
+			    key);
 		lua_pop(L, 1);
 	}
 }
@@ -168,11 +240,11 @@ parse_duration(struct parse *p, int t, const char *key, int required,
 		if (required)
 			parse_problem(p, "\"%s\" is required", key);
 	} else if (lua_type(L, -1) != LUA_TSTRING)
-		parse_problem(p, "\"%s\" must be a duration such as \"2h\"",
-		    key);
+		parse_problem_at(p, key, "\"%s\" must be a duration such as "
+		    "\"2h\"", key);
 	else if (calendar_parse_duration(lua_tostring(L, -1), out, &cause)
 	    != 0) {
-		parse_problem(p, "\"%s\": %s", key, cause);
+		parse_problem_at(p, key, "\"%s\": %s", key, cause);
 		free(cause);
 	} else
 		rc = 0;
@@ -189,8 +261,8 @@ parse_elapsed(struct parse *p, int t, const char *key, int64_t *out)
 	if (parse_duration(p, t, key, 0, &d) != 0)
 		return (-1);
 	if (d.kind != DURATION_ELAPSED) {
-		parse_problem(p, "\"%s\" must be elapsed time (s, m, h, d)",
-		    key);
+		parse_problem_at(p, key, "\"%s\" must be elapsed time (s, m, "
+		    "h, d)", key);
 		return (-1);
 	}
 	*out = d.value;
@@ -217,10 +289,12 @@ parse_match(struct parse *p, int t, const char *key, struct match *m)
 		return;
 	}
 	if (!lua_istable(L, -1)) {
-		parse_problem(p, "\"%s\" must be a table or a function", key);
+		parse_problem_at(p, key, "\"%s\" must be a table or a function",
+		    key);
 		lua_pop(L, 1);
 		return;
 	}
+	parse_enter(p, key, 0);
 	lua_pushnil(L);
 	while (lua_next(L, -2) != 0) {
 		if (lua_type(L, -2) != LUA_TSTRING) {
@@ -248,14 +322,15 @@ parse_match(struct parse *p, int t, const char *key, struct match *m)
 				names_add(&term->values, lua_toboolean(L, -1) ?
 				    "true" : "false");
 			else
-				parse_problem(p, "\"%s.%s\" must be a string, "
-				    "number, boolean or a list of them", key,
-				    term->key);
+				parse_problem_at(p, term->key, "\"%s.%s\" must "
+				    "be a string, number, boolean or a list of "
+				    "them", key, term->key);
 			if (i > 0)
 				lua_pop(L, 1);
 		}
 		lua_pop(L, 1);
 	}
+	parse_leave(p);
 	lua_pop(L, 1);
 }
 
@@ -268,6 +343,9 @@ parse_begin(lua_State *L, struct parse *p, const char *kind)
 	p->L = L;
 	p->rules = lua_touserdata(L, lua_upvalueindex(1));
 	p->where = lua_tostring(L, lua_upvalueindex(3));
+	p->kind = kind;
+	p->name = lua_tostring(L, lua_upvalueindex(2));
+	p->depth = 0;
 	p->failed = 0;
 	snprintf(what, sizeof(what), "%s \"%s\"", kind,
 	    lua_tostring(L, lua_upvalueindex(2)));
@@ -284,14 +362,15 @@ parse_begin(lua_State *L, struct parse *p, const char *kind)
 	(array)[(count)++] = (item);					\
 } while (0)
 
+/* The template text at key (what names it in the problem) into *out. */
 static void
-parse_template(struct parse *p, const char *what, const char *text,
-    char **out)
+parse_template(struct parse *p, const char *key, const char *what,
+    const char *text, char **out)
 {
 	char	*cause;
 
 	if (message_check(text, &cause) != 0) {
-		parse_problem(p, "%s: %s", what, cause);
+		parse_problem_at(p, key, "%s: %s", what, cause);
 		free(cause);
 		return;
 	}
@@ -303,9 +382,10 @@ parse_template(struct parse *p, const char *what, const char *text,
 static void
 parse_messages(struct parse *p, int t, struct messages *m)
 {
+	const char	*reasons[MESSAGE__COUNT];
 	lua_State	*L = p->L;
 	int		 r;
-	char		 what[64];
+	char		 what[64], near[128];
 
 	lua_getfield(L, t, "messages");
 	if (lua_isnil(L, -1)) {
@@ -313,29 +393,40 @@ parse_messages(struct parse *p, int t, struct messages *m)
 		return;
 	}
 	if (!lua_istable(L, -1)) {
-		parse_problem(p, "\"messages\" maps reasons to templates");
+		parse_problem_at(p, "messages", "\"messages\" maps reasons to "
+		    "templates");
 		lua_pop(L, 1);
 		return;
 	}
+	for (r = 0; r < MESSAGE__COUNT; r++)
+		reasons[r] = message_reason_name(r);
+	parse_enter(p, "messages", 0);
 	lua_pushnil(L);
 	while (lua_next(L, -2) != 0) {
-		if (lua_type(L, -2) != LUA_TSTRING ||
-		    (r = message_reason(lua_tostring(L, -2))) < 0)
-			parse_problem(p, "\"messages\": unknown reason \"%s\" "
-			    "(opened, period, graded, remind, breach, escalation, "
-			    "rejected, undelivered, unmatched)", lua_type(L, -2) ==
-			    LUA_TSTRING ? lua_tostring(L, -2) : "?");
+		if (lua_type(L, -2) != LUA_TSTRING)
+			parse_problem(p, "\"messages\" maps reasons to "
+			    "templates");
+		else if ((r = message_reason(lua_tostring(L, -2))) < 0)
+			parse_problem_at(p, lua_tostring(L, -2),
+			    "\"messages\": unknown reason \"%s\"%s (opened, "
+			    "period, graded, remind, breach, escalation, "
+			    "rejected, undelivered, unmatched)",
+			    lua_tostring(L, -2), names_suggest(
+			    lua_tostring(L, -2), reasons, MESSAGE__COUNT,
+			    near, sizeof(near)));
 		else if (lua_type(L, -1) != LUA_TSTRING)
-			parse_problem(p, "\"messages.%s\" must be a string",
+			parse_problem_at(p, lua_tostring(L, -2),
+			    "\"messages.%s\" must be a string",
 			    lua_tostring(L, -2));
 		else {
 			snprintf(what, sizeof(what), "messages.%s",
 			    lua_tostring(L, -2));
-			parse_template(p, what, lua_tostring(L, -1),
-			    &m->v[r]);
+			parse_template(p, lua_tostring(L, -2), what,
+			    lua_tostring(L, -1), &m->v[r]);
 		}
 		lua_pop(L, 1);
 	}
+	parse_leave(p);
 	lua_pop(L, 1);
 }
 
@@ -374,12 +465,14 @@ parse_due_in(struct parse *p, int t, struct obligation_def *o)
 
 	lua_getfield(L, t, "due_in");
 	if (lua_istable(L, -1)) {
+		parse_enter(p, "due_in", 0);
 		lua_pushnil(L);
 		while (lua_next(L, -2) != 0) {
 			if (lua_type(L, -2) != LUA_TSTRING ||
 			    lua_type(L, -1) != LUA_TSTRING) {
-				parse_problem(p, "\"due_in\" maps period tags "
-				    "to durations");
+				parse_problem_at(p, lua_type(L, -2) ==
+				    LUA_TSTRING ? lua_tostring(L, -2) : NULL,
+				    "\"due_in\" maps period tags to durations");
 				lua_pop(L, 1);
 				continue;
 			}
@@ -387,15 +480,17 @@ parse_due_in(struct parse *p, int t, struct obligation_def *o)
 			    o->due_in_tags.n + 1, sizeof(*o->due_in));
 			if (calendar_parse_duration(lua_tostring(L, -1),
 			    &o->due_in[o->due_in_tags.n], &cause) != 0) {
-				parse_problem(p, "\"due_in\": %s", cause);
+				parse_problem_at(p, lua_tostring(L, -2),
+				    "\"due_in\": %s", cause);
 				free(cause);
 			} else
 				names_add(&o->due_in_tags, lua_tostring(L, -2));
 			lua_pop(L, 1);
 		}
+		parse_leave(p);
 		sort_tagged(&o->due_in_tags, o->due_in, sizeof(*o->due_in));
 	} else if (!lua_isnil(L, -1))
-		parse_problem(p, "\"due_in\" must be a table");
+		parse_problem_at(p, "due_in", "\"due_in\" must be a table");
 	lua_pop(L, 1);
 }
 
@@ -409,10 +504,13 @@ parse_due_by_grade(struct parse *p, int t, struct obligation_def *o)
 
 	lua_getfield(L, t, "due_by_grade");
 	if (lua_istable(L, -1)) {
+		parse_enter(p, "due_by_grade", 0);
 		lua_pushnil(L);
 		while (lua_next(L, -2) != 0) {
 			g = lua_isinteger(L, -2) ? (int)lua_tointeger(L, -2) :
 			    0;
+			parse_enter(p, lua_type(L, -2) == LUA_TSTRING ?
+			    lua_tostring(L, -2) : NULL, g);
 			if (g < GRADE_MIN || g > GRADE_MAX ||
 			    lua_type(L, -1) != LUA_TSTRING)
 				parse_problem(p, "\"due_by_grade\" maps grades "
@@ -423,10 +521,13 @@ parse_due_by_grade(struct parse *p, int t, struct obligation_def *o)
 				free(cause);
 			} else
 				o->due_by_grade_set |= 1U << g;
+			parse_leave(p);
 			lua_pop(L, 1);
 		}
+		parse_leave(p);
 	} else if (!lua_isnil(L, -1))
-		parse_problem(p, "\"due_by_grade\" must be a table");
+		parse_problem_at(p, "due_by_grade", "\"due_by_grade\" must be "
+		    "a table");
 	lua_pop(L, 1);
 }
 
@@ -452,9 +553,9 @@ parse_obligation(struct parse *p, int t, struct obligation_def *o)
 		else if (strcmp(from, "graded") == 0)
 			o->from = FROM_GRADED;
 		else if (strcmp(from, "opened") != 0)
-			parse_problem(p, "obligation \"%s\": \"from\" must be "
-			    "\"opened\", \"occurred\" or \"graded\"",
-			    o->id ? o->id : "?");
+			parse_problem_at(p, "from", "obligation \"%s\": "
+			    "\"from\" must be \"opened\", \"occurred\" or "
+			    "\"graded\"", o->id ? o->id : "?");
 		free(from);
 	}
 	parse_match(p, t, "met_by", &o->met_by);
@@ -468,8 +569,9 @@ parse_obligation(struct parse *p, int t, struct obligation_def *o)
 		    &cause) != 0 || o->remind[i].kind != DURATION_ELAPSED) {
 			if (cause != NULL)
 				free(cause);
-			parse_problem(p, "obligation \"%s\": bad remind lead "
-			    "time \"%s\"", o->id ? o->id : "?", remind.v[i]);
+			parse_problem_at(p, "remind", "obligation \"%s\": bad "
+			    "remind lead time \"%s\"", o->id ? o->id : "?",
+			    remind.v[i]);
 			continue;
 		}
 		o->nremind++;
@@ -490,12 +592,15 @@ parse_obligations(struct parse *p, int t, struct procedure *proc, int grade)
 
 	lua_getfield(L, t, "obligations");
 	if (lua_istable(L, -1)) {
+		parse_enter(p, "obligations", 0);
 		n = (lua_Integer)lua_rawlen(L, -1);
 		for (i = 1; i <= n; i++) {
+			parse_enter(p, NULL, i);
 			lua_rawgeti(L, -1, i);
 			if (!lua_istable(L, -1)) {
 				parse_problem(p, "obligations must be tables");
 				lua_pop(L, 1);
+				parse_leave(p);
 				continue;
 			}
 			proc->obligations = xreallocarray(proc->obligations,
@@ -503,11 +608,15 @@ parse_obligations(struct parse *p, int t, struct procedure *proc, int grade)
 			o = &proc->obligations[proc->nobligations++];
 			memset(o, 0, sizeof(*o));
 			o->grade = grade;
+			o->item = (int)i;
 			parse_obligation(p, lua_gettop(L), o);
 			lua_pop(L, 1);
+			parse_leave(p);
 		}
+		parse_leave(p);
 	} else if (!lua_isnil(L, -1))
-		parse_problem(p, "\"obligations\" must be a list");
+		parse_problem_at(p, "obligations", "\"obligations\" must be a "
+		    "list");
 	lua_pop(L, 1);
 }
 
@@ -520,11 +629,13 @@ parse_notify_field(struct parse *p, int t, const char *key, struct names *out)
 	lua_getfield(p->L, t, key);
 	top = lua_gettop(p->L);
 	if (lua_istable(p->L, top)) {
+		parse_enter(p, key, 0);
 		parse_keys(p, top, keys);
 		parse_names(p, top, "notify", out);
+		parse_leave(p);
 	} else if (!lua_isnil(p->L, top))
-		parse_problem(p, "\"%s\" must be a table { notify = ... }",
-		    key);
+		parse_problem_at(p, key, "\"%s\" must be a table { notify = "
+		    "... }", key);
 	lua_pop(p->L, 1);
 }
 
@@ -559,35 +670,43 @@ rules_api_procedure_body(lua_State *L)
 
 	lua_getfield(L, 1, "grades");
 	if (lua_istable(L, -1)) {
+		parse_enter(&p, "grades", 0);
 		lua_pushnil(L);
 		while (lua_next(L, -2) != 0) {
 			g = lua_isinteger(L, -2) ? (int)lua_tointeger(L, -2) :
 			    0;
+			parse_enter(&p, lua_type(L, -2) == LUA_TSTRING ?
+			    lua_tostring(L, -2) : NULL, g);
 			if (g < GRADE_MIN || g > GRADE_MAX ||
-			    !lua_istable(L, -1)) {
+			    !lua_istable(L, -1))
 				parse_problem(&p, "\"grades\" must map grades "
-				    "1..4 to { notify = ..., obligations = ... }");
-				lua_pop(L, 1);
-				continue;
+				    "1..4 to { notify = ..., obligations = "
+				    "... }");
+			else {
+				parse_keys(&p, lua_gettop(L), grade_keys);
+				parse_names(&p, lua_gettop(L), "notify",
+				    &proc->grades[g]);
+				parse_obligations(&p, lua_gettop(L), proc, g);
 			}
-			parse_keys(&p, lua_gettop(L), grade_keys);
-			parse_names(&p, lua_gettop(L), "notify",
-			    &proc->grades[g]);
-			parse_obligations(&p, lua_gettop(L), proc, g);
+			parse_leave(&p);
 			lua_pop(L, 1);
 		}
+		parse_leave(&p);
 	} else if (!lua_isnil(L, -1))
-		parse_problem(&p, "\"grades\" must be a table");
+		parse_problem_at(&p, "grades", "\"grades\" must be a table");
 	lua_pop(L, 1);
 
 	lua_getfield(L, 1, "periods");
 	if (lua_istable(L, -1)) {
+		parse_enter(&p, "periods", 0);
 		lua_pushnil(L);
 		while (lua_next(L, -2) != 0) {
 			if (lua_type(L, -2) != LUA_TSTRING ||
 			    !lua_istable(L, -1)) {
-				parse_problem(&p, "\"periods\" maps period tags "
-				    "to { notify = ... }");
+				parse_problem_at(&p, lua_type(L, -2) ==
+				    LUA_TSTRING ? lua_tostring(L, -2) : NULL,
+				    "\"periods\" maps period tags to "
+				    "{ notify = ... }");
 				lua_pop(L, 1);
 				continue;
 			}
@@ -596,15 +715,18 @@ rules_api_procedure_body(lua_State *L)
 			    sizeof(*proc->period_notify));
 			memset(&proc->period_notify[proc->period_tags.n], 0,
 			    sizeof(*proc->period_notify));
+			parse_enter(&p, lua_tostring(L, -2), 0);
 			parse_names(&p, lua_gettop(L), "notify",
 			    &proc->period_notify[proc->period_tags.n]);
+			parse_leave(&p);
 			names_add(&proc->period_tags, lua_tostring(L, -2));
 			lua_pop(L, 1);
 		}
+		parse_leave(&p);
 		sort_tagged(&proc->period_tags, proc->period_notify,
 		    sizeof(*proc->period_notify));
 	} else if (!lua_isnil(L, -1))
-		parse_problem(&p, "\"periods\" must be a table");
+		parse_problem_at(&p, "periods", "\"periods\" must be a table");
 	lua_pop(L, 1);
 
 	lua_getfield(L, 1, "classify");
@@ -612,7 +734,8 @@ rules_api_procedure_body(lua_State *L)
 		proc->classify = luaL_ref(L, LUA_REGISTRYINDEX);
 	else {
 		if (!lua_isnil(L, -1))
-			parse_problem(&p, "\"classify\" must be a function");
+			parse_problem_at(&p, "classify", "\"classify\" must "
+			    "be a function");
 		lua_pop(L, 1);
 	}
 	return (0);
@@ -621,6 +744,8 @@ rules_api_procedure_body(lua_State *L)
 static int
 rules_api_policy_body(lua_State *L)
 {
+	static const char *const keys[] = { "repeat_every", "max_repeats",
+	    NULL };
 	struct parse		 p;
 	struct policy		*pol;
 	struct policy_step	*step;
@@ -642,8 +767,7 @@ rules_api_policy_body(lua_State *L)
 		if (lua_type(L, -1) == LUA_TSTRING &&
 		    strcmp(lua_tostring(L, -1), "repeat_every") != 0 &&
 		    strcmp(lua_tostring(L, -1), "max_repeats") != 0)
-			parse_problem(&p, "unknown key \"%s\"",
-			    lua_tostring(L, -1));
+			parse_unknown_key(&p, lua_tostring(L, -1), keys);
 	}
 	parse_elapsed(&p, 1, "repeat_every", &pol->repeat_every);
 	parse_integer(&p, 1, "max_repeats", 0, 1000, 0, &max);
@@ -659,9 +783,11 @@ rules_api_policy_body(lua_State *L)
 
 		lua_rawgeti(L, 1, i);
 		top = lua_gettop(L);
+		parse_enter(&p, NULL, i);
 		if (!lua_istable(L, top)) {
 			parse_problem(&p, "step %lld must be a table",
 			    (long long)i);
+			parse_leave(&p);
 			lua_pop(L, 1);
 			continue;
 		}
@@ -670,7 +796,8 @@ rules_api_policy_body(lua_State *L)
 		parse_elapsed(&p, top, "after", &step->after);
 		parse_names(&p, top, "notify", &step->notify);
 		if ((text = parse_string(&p, top, "message", 0)) != NULL) {
-			parse_template(&p, "message", text, &step->message);
+			parse_template(&p, "message", "message", text,
+			    &step->message);
 			free(text);
 		}
 		if (step->notify.n == 0)
@@ -678,9 +805,10 @@ rules_api_policy_body(lua_State *L)
 			    (long long)i);
 		if (pol->nsteps > 1 &&
 		    step->after < pol->steps[pol->nsteps - 2].after)
-			parse_problem(&p, "step %lld comes before the step "
-			    "above it (\"after\" counts from the start)",
-			    (long long)i);
+			parse_problem_at(&p, "after", "step %lld comes before "
+			    "the step above it (\"after\" counts from the "
+			    "start)", (long long)i);
+		parse_leave(&p);
 		lua_pop(L, 1);
 	}
 	return (0);
@@ -698,6 +826,7 @@ rules_api_person_body(lua_State *L)
 		return (0);
 	pe = xcalloc(1, sizeof(*pe));
 	pe->id = xstrdup(lua_tostring(L, lua_upvalueindex(2)));
+	pe->where = xstrdup(p.where);
 	APPEND(p.rules->persons, p.rules->npersons, pe);
 	parse_keys(&p, 1, keys);
 	pe->name = parse_string(&p, 1, "name", 0);
@@ -719,6 +848,7 @@ rules_api_group_body(lua_State *L)
 		return (0);
 	gr = xcalloc(1, sizeof(*gr));
 	gr->id = xstrdup(lua_tostring(L, lua_upvalueindex(2)));
+	gr->where = xstrdup(p.where);
 	APPEND(p.rules->groups, p.rules->ngroups, gr);
 	parse_keys(&p, 1, keys);
 	gr->name = parse_string(&p, 1, "name", 0);
@@ -738,13 +868,15 @@ rules_api_role_body(lua_State *L)
 		return (0);
 	ro = xcalloc(1, sizeof(*ro));
 	ro->name = xstrdup(lua_tostring(L, lua_upvalueindex(2)));
+	ro->where = xstrdup(p.where);
 	APPEND(p.rules->roles, p.rules->nroles, ro);
 	lua_pushnil(L);
 	while (lua_next(L, 1) != 0) {
 		if (lua_type(L, -2) != LUA_TSTRING ||
 		    lua_type(L, -1) != LUA_TSTRING)
-			parse_problem(&p, "maps \"default\" or a category to "
-			    "a person, group or role name");
+			parse_problem_at(&p, lua_type(L, -2) == LUA_TSTRING ?
+			    lua_tostring(L, -2) : NULL, "maps \"default\" or a "
+			    "category to a person, group or role name");
 		else {
 			names_add(&ro->keys, lua_tostring(L, -2));
 			names_add(&ro->targets, lua_tostring(L, -1));
@@ -799,8 +931,8 @@ rules_api_channel_body(lua_State *L)
 				    json_string(list.v[i]));
 			names_free(&list);
 		} else
-			parse_problem(&p, "\"%s\" has an unsupported type",
-			    key);
+			parse_problem_at(&p, key, "\"%s\" has an unsupported "
+			    "type", key);
 		if (v != NULL && strcmp(key, "kind") != 0)
 			json_object_set_new(ch->options, key, v);
 		else
@@ -826,7 +958,8 @@ rules_api_token_body(lua_State *L)
 	tok->secret = parse_string(&p, 1, "secret", 1);
 	parse_names(&p, 1, "units", &tok->units);
 	if (tok->secret != NULL && strlen(tok->secret) < 16)
-		parse_problem(&p, "the secret must be at least 16 characters");
+		parse_problem_at(&p, "secret", "the secret must be at least "
+		    "16 characters");
 	return (0);
 }
 
@@ -849,13 +982,16 @@ rules_api_unit_body(lua_State *L)
 	u->kind = parse_string(&p, 1, "kind", 0);
 	lua_getfield(L, 1, "roles");
 	if (lua_istable(L, -1)) {
+		parse_enter(&p, "roles", 0);
 		lua_pushnil(L);
 		while (lua_next(L, -2) != 0) {
 			if (lua_type(L, -2) != LUA_TSTRING ||
 			    lua_type(L, -1) != LUA_TSTRING ||
 			    strchr(lua_tostring(L, -2), '.') != NULL)
-				parse_problem(&p, "\"roles\" maps role names "
-				    "to a person, group or roster name");
+				parse_problem_at(&p, lua_type(L, -2) ==
+				    LUA_TSTRING ? lua_tostring(L, -2) : NULL,
+				    "\"roles\" maps role names to a person, "
+				    "group or roster name");
 			else {
 				names_add(&u->role_keys, lua_tostring(L, -2));
 				names_add(&u->role_targets,
@@ -863,8 +999,9 @@ rules_api_unit_body(lua_State *L)
 			}
 			lua_pop(L, 1);
 		}
+		parse_leave(&p);
 	} else if (!lua_isnil(L, -1))
-		parse_problem(&p, "\"roles\" must be a table");
+		parse_problem_at(&p, "roles", "\"roles\" must be a table");
 	lua_pop(L, 1);
 	return (0);
 }
@@ -912,7 +1049,8 @@ parse_date(struct parse *p, int t, const char *key, int64_t *day)
 		*day = calendar_date_number(y, m, d);
 		rc = 0;
 	} else
-		parse_problem(p, "\"%s\" must be a date YYYY-MM-DD", key);
+		parse_problem_at(p, key, "\"%s\" must be a date YYYY-MM-DD",
+		    key);
 	free(s);
 	return (rc);
 }
@@ -936,7 +1074,8 @@ parse_period_holidays(struct parse *p, struct period *pe)
 	if (strcmp(s, "all") == 0)
 		pe->holidays = CALENDAR_ANY_HOLIDAY;
 	else if ((pe->holidays = calendar_festival_find(s)) < 0)
-		parse_problem(p, "\"holidays\" must be \"all\" or a festival: "
+		parse_problem_at(p, "holidays", "\"holidays\" must be \"all\" "
+		    "or a festival: "
 		    "new-year, spring-festival, qingming, labour-day, "
 		    "dragon-boat, mid-autumn, national-day (not \"%s\")", s);
 	free(s);
@@ -968,8 +1107,9 @@ rules_api_period_body(lua_State *L)
 		lua_getfield(L, 1, "from");
 		lua_getfield(L, 1, "to");
 		if (!lua_isnil(L, -1) || !lua_isnil(L, -2))
-			parse_problem(&p, "a period of \"holidays\" has no "
-			    "\"from\" or \"to\"");
+			parse_problem_at(&p, lua_isnil(L, -1) ? "from" : "to",
+			    "a period of \"holidays\" has no \"from\" or "
+			    "\"to\"");
 		lua_pop(L, 2);
 		parse_names(&p, 1, "tags", &pe->tags);
 		if (pe->tags.n == 0)
@@ -979,7 +1119,7 @@ rules_api_period_body(lua_State *L)
 	from = parse_date(&p, 1, "from", &pe->from_day);
 	to = parse_date(&p, 1, "to", &pe->to_day);
 	if (from == 0 && to == 0 && pe->to_day < pe->from_day)
-		parse_problem(&p, "\"to\" comes before \"from\"");
+		parse_problem_at(&p, "to", "\"to\" comes before \"from\"");
 	parse_names(&p, 1, "tags", &pe->tags);
 	if (pe->tags.n == 0)
 		names_add(&pe->tags, pe->name);
@@ -1049,30 +1189,32 @@ rules_api_recurring_body(lua_State *L)
 	rc->title = parse_string(&p, 1, "title", 0);
 	if ((text = parse_string(&p, 1, "at", 1)) != NULL &&
 	    (rc->at = parse_clock_time(text)) < 0)
-		parse_problem(&p, "\"at\" must be a time of day such as "
-		    "\"17:00\"");
+		parse_problem_at(&p, "at", "\"at\" must be a time of day such "
+		    "as \"17:00\"");
 	free(text);
 	rc->close = 24 * MSEC_PER_HOUR;
 	if ((text = parse_string(&p, 1, "close", 0)) != NULL &&
 	    (rc->close = parse_clock_time(text)) < 0)
-		parse_problem(&p, "\"close\" must be a time of day such as "
-		    "\"24:00\"");
+		parse_problem_at(&p, "close", "\"close\" must be a time of day "
+		    "such as \"24:00\"");
 	free(text);
 	if (rc->close >= 0 && rc->close < rc->at)
-		parse_problem(&p, "\"close\" comes before \"at\"");
+		parse_problem_at(&p, "close", "\"close\" comes before "
+		    "\"at\"");
 	parse_integer(&p, 1, "weekday", 1, 7, 0, &weekday);
 	text = parse_string(&p, 1, "every", 0);	/* held: no Lua till free */
 	if (text == NULL || strcmp(text, "day") == 0) {
 		if (weekday != 0)
-			parse_problem(&p, "\"weekday\" needs every = "
-			    "\"week\"");
+			parse_problem_at(&p, "weekday", "\"weekday\" needs "
+			    "every = \"week\"");
 	} else if (strcmp(text, "week") == 0) {
 		rc->weekday = (int)weekday;
 		if (weekday == 0)
-			parse_problem(&p, "every = \"week\" needs a weekday, "
-			    "1 (Monday) to 7 (Sunday)");
+			parse_problem_at(&p, "every", "every = \"week\" needs "
+			    "a weekday, 1 (Monday) to 7 (Sunday)");
 	} else
-		parse_problem(&p, "\"every\" must be \"day\" or \"week\"");
+		parse_problem_at(&p, "every", "\"every\" must be \"day\" or "
+		    "\"week\"");
 	free(text);
 	lua_getfield(L, 1, "units");
 	if (lua_isfunction(L, -1))
@@ -1108,17 +1250,20 @@ parse_roster_on(struct parse *p, int t, struct roster *ro)
 		return;
 	}
 	if (!lua_istable(L, -1)) {
-		parse_problem(p, "\"on\" maps dates to who is on duty");
+		parse_problem_at(p, "on", "\"on\" maps dates to who is on "
+		    "duty");
 		lua_pop(L, 1);
 		return;
 	}
+	parse_enter(p, "on", 0);
 	lua_pushnil(L);
 	while (lua_next(L, -2) != 0) {
 		if (lua_type(L, -2) != LUA_TSTRING ||
 		    lua_type(L, -1) != LUA_TSTRING ||
 		    calendar_parse_date(lua_tostring(L, -2), &y, &m, &d) != 0)
-			parse_problem(p, "\"on\" maps dates YYYY-MM-DD to a "
-			    "person, group or role name");
+			parse_problem_at(p, lua_type(L, -2) == LUA_TSTRING ?
+			    lua_tostring(L, -2) : NULL, "\"on\" maps dates "
+			    "YYYY-MM-DD to a person, group or role name");
 		else {
 			ro->on_days = xreallocarray(ro->on_days,
 			    ro->on_targets.n + 1, sizeof(*ro->on_days));
@@ -1128,6 +1273,7 @@ parse_roster_on(struct parse *p, int t, struct roster *ro)
 		}
 		lua_pop(L, 1);
 	}
+	parse_leave(p);
 	lua_pop(L, 1);
 }
 
@@ -1152,14 +1298,14 @@ rules_api_roster_body(lua_State *L)
 	if ((text = parse_string(&p, 1, "handover", 0)) != NULL &&
 	    ((ro->handover = parse_clock_time(text)) < 0 ||
 	    ro->handover >= 24 * MSEC_PER_HOUR))
-		parse_problem(&p, "\"handover\" must be a time of day such "
-		    "as \"08:30\"");
+		parse_problem_at(&p, "handover", "\"handover\" must be a time "
+		    "of day such as \"08:30\"");
 	free(text);
 	parse_date(&p, 1, "start", &ro->start_day);
 	if (parse_elapsed(&p, 1, "every", &every) == 0 && every != 0) {
 		if (every % MSEC_PER_DAY != 0)
-			parse_problem(&p, "\"every\" must be whole days, "
-			    "such as \"1d\" or \"7d\"");
+			parse_problem_at(&p, "every", "\"every\" must be whole "
+			    "days, such as \"1d\" or \"7d\"");
 		else
 			ro->every = (int)(every / MSEC_PER_DAY);
 	}
@@ -1198,8 +1344,9 @@ parse_holiday_dates(struct parse *p, const char *key, int year, int working,
 		if (calendar_parse_date(from, &y1, &m1, &d1) != 0 ||
 		    (dots != NULL && calendar_parse_date(dots + 2, &y2, &m2,
 		    &d2) != 0)) {
-			parse_problem(p, "%s: bad date \"%s\" (want YYYY-MM-DD "
-			    "or YYYY-MM-DD..YYYY-MM-DD)", key, dates.v[i]);
+			parse_problem_at(p, key, "%s: bad date \"%s\" (want "
+			    "YYYY-MM-DD or YYYY-MM-DD..YYYY-MM-DD)", key,
+			    dates.v[i]);
 			continue;
 		}
 		if (dots == NULL) {
@@ -1208,8 +1355,8 @@ parse_holiday_dates(struct parse *p, const char *key, int year, int working,
 			d2 = d1;
 		}
 		if (y1 != year || y2 != year) {
-			parse_problem(p, "%s: \"%s\" is not in %d", key,
-			    dates.v[i], year);
+			parse_problem_at(p, key, "%s: \"%s\" is not in %d",
+			    key, dates.v[i], year);
 			continue;
 		}
 		/* Walk the range a day at a time, at local noon. */
@@ -1221,15 +1368,16 @@ parse_holiday_dates(struct parse *p, const char *key, int year, int working,
 			snprintf(from, sizeof(from), "%04d-%02d-%02d",
 			    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
 			if (p->rules->holiday_days++ >= RULES_HOLIDAY_DAYS_MAX) {
-				parse_problem(p, "%s: more than %d holiday "
-				    "dates in all", key, RULES_HOLIDAY_DAYS_MAX);
+				parse_problem_at(p, key, "%s: more than %d "
+				    "holiday dates in all", key,
+				    RULES_HOLIDAY_DAYS_MAX);
 				names_free(&dates);
 				return;
 			}
 			if ((regional ? calendar_add_regional_day :
 			    calendar_add_day)(p->rules->calendar, from, working,
 			    &cause) != 0) {
-				parse_problem(p, "%s", cause);
+				parse_problem_at(p, key, "%s", cause);
 				free(cause);
 				break;
 			}
@@ -1267,7 +1415,8 @@ rules_api_holidays_body(lua_State *L)
 	free(source);
 	lua_getfield(L, 1, "regional");
 	if (!lua_isnil(L, -1) && !lua_isboolean(L, -1))
-		parse_problem(&p, "\"regional\" must be true or false");
+		parse_problem_at(&p, "regional", "\"regional\" must be true or "
+		    "false");
 	regional = lua_toboolean(L, -1);
 	lua_pop(L, 1);
 	parse_holiday_dates(&p, "off", (int)year, 0, regional);
@@ -1292,6 +1441,9 @@ rules_api_site(lua_State *L)
 	p.L = L;
 	p.rules = lua_touserdata(L, lua_upvalueindex(1));
 	p.what = "site";
+	p.kind = "site";
+	p.name = NULL;
+	p.depth = 0;
 	p.failed = 0;
 	{
 		lua_Debug	 ar;
@@ -1331,8 +1483,8 @@ rules_api_site(lua_State *L)
 #undef SITE_STRING
 	if (s->public_url != NULL && strncmp(s->public_url, "http://", 7) != 0
 	    && strncmp(s->public_url, "https://", 8) != 0)
-		parse_problem(&p, "\"public_url\" must start with http:// or "
-		    "https://");
+		parse_problem_at(&p, "public_url", "\"public_url\" must start "
+		    "with http:// or https://");
 	parse_names(&p, 1, "rules", &s->rules);
 	parse_names(&p, 1, "unmatched", &s->unmatched);
 	parse_names(&p, 1, "hosts", &s->hosts);
@@ -1342,13 +1494,15 @@ rules_api_site(lua_State *L)
 	if (lua_isboolean(L, -1))
 		calendar_set_national(p.rules->calendar, lua_toboolean(L, -1));
 	else if (!lua_isnil(L, -1))
-		parse_problem(&p, "\"national_holidays\" must be true or false");
+		parse_problem_at(&p, "national_holidays",
+		    "\"national_holidays\" must be true or false");
 	lua_pop(L, 1);
 	lua_getfield(L, 1, "units_strict");
 	if (lua_isboolean(L, -1))
 		s->units_lenient = !lua_toboolean(L, -1);
 	else if (!lua_isnil(L, -1))
-		parse_problem(&p, "\"units_strict\" must be true or false");
+		parse_problem_at(&p, "units_strict", "\"units_strict\" must be "
+		    "true or false");
 	lua_pop(L, 1);
 	if (parse_integer(&p, 1, "max_connections", 16, 1000000, 0, &v) == 0
 	    && v != 0)

@@ -66,9 +66,21 @@ struct rules {
 	struct rules_problems	 warnings;	/* loadable, but likely wrong */
 };
 
+/*
+ * A step of the path to a key inside a declaration's table: a name, or
+ * (name NULL) an integer key, [n] = or the nth item of a list.
+ */
+struct rules_key {
+	const char	*name;
+	long long	 index;
+};
+#define RULES_KEY_DEPTH	8
+
 void	rules_api_open(lua_State *, struct rules *);
 char	*rules_path_resolve(const struct rules *, const char *);
 int	 rules_target_known(const struct rules *, const char *);
+const char *rules_target_suggest(const struct rules *, const char *, char *,
+	    size_t);
 
 /* rules-units.c */
 struct unit	*rules_unit_new(struct rules *, const char *, const char *);
@@ -76,5 +88,12 @@ void		 rules_unit_free(struct unit *);
 void		 rules_units_csv(struct rules *, const char *, const char *);
 void		 rules_units_check(struct rules *);
 int		 rules_notify_known(const struct rules *, const char *);
+
+/* rules-where.c */
+int		 rules_where_line(const char *, size_t, int, const char *,
+		     const char *, const struct rules_key *, size_t);
+const char	*rules_where(const struct rules *, const char *, const char *,
+		     const char *, const struct rules_key *, size_t, char *,
+		     size_t);
 
 #endif

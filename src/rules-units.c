@@ -504,23 +504,29 @@ static void
 rules_units_check_one(struct rules *r, size_t i, const char **ids)
 {
 	const struct unit	*u = r->units[i];
-	const char		*near;
+	struct rules_key	 path[2] = { { "parent", 0 }, { NULL, 0 } };
+	char			 at[600], near[256];
 	size_t			 j;
 
-	if (u->parent != NULL && rules_unit_find(r, u->parent) == NULL) {
-		near = names_closest(u->parent, ids, r->nunits);
+	if (u->parent != NULL && rules_unit_find(r, u->parent) == NULL)
 		rules_problems_add(r->problems, "%s: unit \"%s\": unknown "
-		    "parent \"%s\"%s%s%s", u->where, u->id, u->parent,
-		    near != NULL ? " (did you mean \"" : "",
-		    near != NULL ? near : "", near != NULL ? "\"?)" : "");
-	} else if (u->parent != NULL)
+		    "parent \"%s\"%s", rules_where(r, u->where, "unit", u->id,
+		    path, 1, at, sizeof(at)), u->id, u->parent,
+		    names_suggest(u->parent, ids, r->nunits, near,
+		    sizeof(near)));
+	else if (u->parent != NULL)
 		rules_units_check_loop(r, i);
+	path[0].name = "roles";
 	for (j = 0; j < u->role_keys.n; j++) {
-		if (!rules_target_known(r, u->role_targets.v[j]))
-			rules_problems_add(r->problems, "%s: unit \"%s\": "
-			    "role \"%s\": unknown person, group or roster "
-			    "\"%s\"", u->where, u->id, u->role_keys.v[j],
-			    u->role_targets.v[j]);
+		if (rules_target_known(r, u->role_targets.v[j]))
+			continue;
+		path[1].name = u->role_keys.v[j];
+		rules_problems_add(r->problems, "%s: unit \"%s\": role "
+		    "\"%s\": unknown person, group or roster \"%s\"%s",
+		    rules_where(r, u->where, "unit", u->id, path, 2, at,
+		    sizeof(at)), u->id, u->role_keys.v[j],
+		    u->role_targets.v[j], rules_target_suggest(r,
+		    u->role_targets.v[j], near, sizeof(near)));
 	}
 }
 

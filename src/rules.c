@@ -146,17 +146,73 @@ rules_unknown_why(const char *name)
 	    "parent.parent.NAME");
 }
 
+/*
+ * The known name nearest an unknown notify target, as names_suggest
+ * gives it: the site's roles, rosters, people and groups, the roles they
+ * hold, and the unit roles units bind.
+ */
+const char *
+rules_target_suggest(const struct rules *r, const char *name, char *buf,
+    size_t len)
+{
+	struct names	 c = { NULL, 0 };
+	char		*s;
+	size_t		 i, j;
+
+#define RULES_NAMES(array, count, field)				\
+	for (i = 0; i < r->count; i++)					\
+		names_add(&c, r->array[i]->field)
+	RULES_NAMES(roles, nroles, name);
+	RULES_NAMES(rosters, nrosters, name);
+	RULES_NAMES(persons, npersons, id);
+	RULES_NAMES(groups, ngroups, id);
+#undef RULES_NAMES
+	for (i = 0; i < r->npersons; i++) {
+		for (j = 0; j < r->persons[i]->roles.n; j++)
+			names_add(&c, r->persons[i]->roles.v[j]);
+	}
+	for (i = 0; i < r->ngroups; i++) {
+		for (j = 0; j < r->groups[i]->roles.n; j++)
+			names_add(&c, r->groups[i]->roles.v[j]);
+	}
+	for (i = 0; i < r->nunits; i++) {
+		for (j = 0; j < r->units[i]->role_keys.n; j++) {
+			xasprintf(&s, "unit.%s", r->units[i]->role_keys.v[j]);
+			names_add(&c, s);
+			free(s);
+			xasprintf(&s, "parent.%s", r->units[i]->role_keys.v[j]);
+			names_add(&c, s);
+			free(s);
+		}
+	}
+	names_suggest(name, (const char *const *)c.v, c.n, buf, len);
+	names_free(&c);
+	return (buf);
+}
+
+/*
+ * A declaration's notify targets (the names at path in kind "name"
+ * declared at where) must each reach someone.
+ */
 static void
-rules_check_targets(struct rules *r, const char *where, const char *what,
+rules_check_targets(struct rules *r, const char *where, const char *kind,
+    const char *name, const struct rules_key *path, size_t depth,
     const struct names *n)
 {
+	char	at[600], near[256];
 	size_t	i;
 
 	for (i = 0; i < n->n; i++) {
-		if (!rules_notify_known(r, n->v[i]))
-			rules_problems_add(r->problems, "%s: %s: unknown role "
-			    "\"%s\" (%s)", where, what, n->v[i],
+		if (rules_notify_known(r, n->v[i]))
+			continue;
+		/* A near name says more than why this one is unknown. */
+		if (*rules_target_suggest(r, n->v[i], near, sizeof(near)) ==
+		    '\0')
+			snprintf(near, sizeof(near), " (%s)",
 			    rules_unknown_why(n->v[i]));
+		rules_problems_add(r->problems, "%s: %s \"%s\": unknown role "
+		    "\"%s\"%s", rules_where(r, where, kind, name, path, depth,
+		    at, sizeof(at)), kind, name, n->v[i], near);
 	}
 }
 
@@ -200,24 +256,60 @@ rules_check_duplicates(struct rules *r)
 	}
 }
 
+/* A names list's problem: name, not one of those in v, at key of kind. */
 static void
-rules_check_channels(struct rules *r, const char *what, const char *id,
-    const struct names *n)
+rules_check_unknown(struct rules *r, const char *where, const char *kind,
+    const char *id, const char *key, const char *what, const char *name,
+    const char *const *v, size_t n)
 {
-	size_t	i;
+	struct rules_key	 path = { key, 0 };
+	char			 at[600], near[256];
 
+	rules_problems_add(r->problems, "%s: %s \"%s\": unknown %s \"%s\"%s",
+	    rules_where(r, where, kind, id, &path, 1, at, sizeof(at)), kind,
+	    id, what, name, names_suggest(name, v, n, near, sizeof(near)));
+}
+
+static void
+rules_check_channels(struct rules *r, const char *where, const char *kind,
+    const char *id, const struct names *n)
+{
+	const char	**v;
+	size_t		  i;
+
+	v = xcalloc(r->nchannels + 1, sizeof(*v));
+	for (i = 0; i < r->nchannels; i++)
+		v[i] = r->channels[i]->name;
 	for (i = 0; i < n->n; i++) {
 		if (rules_channel_find(r, n->v[i]) == NULL)
-			rules_problems_add(r->problems, "%s: %s \"%s\": "
-			    "unknown channel \"%s\"", r->site_path, what, id,
-			    n->v[i]);
+			rules_check_unknown(r, where, kind, id, "channels",
+			    "channel", n->v[i], v, r->nchannels);
 	}
+	free(v);
+}
+
+/* The known policy nearest name, as names_suggest gives it. */
+static const char *
+rules_policy_suggest(const struct rules *r, const char *name, char *buf,
+    size_t len)
+{
+	const char	**v;
+	size_t		  i;
+
+	v = xcalloc(r->npolicies + 1, sizeof(*v));
+	for (i = 0; i < r->npolicies; i++)
+		v[i] = r->policies[i]->name;
+	names_suggest(name, v, r->npolicies, buf, len);
+	free(v);
+	return (buf);
 }
 
 /* A roster names people, groups or roles, and no name twice. */
 static void
 rules_check_rosters(struct rules *r)
 {
+	static const struct rules_key rotation = { "rotation", 0 },
+				 on = { "on", 0 };
 	const struct roster	*ro;
 	char			 what[256];
 	size_t			 i, j;
@@ -225,8 +317,10 @@ rules_check_rosters(struct rules *r)
 	for (i = 0; i < r->nrosters; i++) {
 		ro = r->rosters[i];
 		snprintf(what, sizeof(what), "roster \"%s\"", ro->name);
-		rules_check_targets(r, ro->where, what, &ro->rotation);
-		rules_check_targets(r, ro->where, what, &ro->on_targets);
+		rules_check_targets(r, ro->where, "roster", ro->name,
+		    &rotation, 1, &ro->rotation);
+		rules_check_targets(r, ro->where, "roster", ro->name, &on, 1,
+		    &ro->on_targets);
 		if (rules_role_find(r, ro->name) != NULL)
 			rules_problems_add(r->problems, "%s: %s: a role of "
 			    "the same name is declared too", ro->where, what);
@@ -239,105 +333,209 @@ rules_check_rosters(struct rules *r)
 	}
 }
 
-static void
-rules_check(struct rules *r)
+/*
+ * The path to key (NULL: to the obligation) of an obligation: its place
+ * in the obligations list, under grades[g] when set at a grade.
+ */
+static size_t
+rules_obligation_path(const struct obligation_def *o, const char *key,
+    struct rules_key *path)
 {
-	const struct procedure		*proc;
-	const struct obligation_def	*o;
-	size_t				 i, j, k;
-	int				 g;
-	char				 what[256];
+	size_t	n = 0;
 
-	rules_check_duplicates(r);
-	rules_units_check(r);
-	for (i = 0; i < r->nprocedures; i++) {
-		proc = r->procedures[i];
-		snprintf(what, sizeof(what), "procedure \"%s\"", proc->name);
-		rules_check_targets(r, proc->where, what, &proc->on_open);
-		for (g = GRADE_MIN; g <= GRADE_MAX; g++)
-			rules_check_targets(r, proc->where, what,
-			    &proc->grades[g]);
-		for (j = 0; j < proc->period_tags.n; j++)
-			rules_check_targets(r, proc->where, what,
-			    &proc->period_notify[j]);
-		for (j = 0; j < proc->nobligations; j++) {
-			o = &proc->obligations[j];
-			for (k = 0; k < j; k++) {
-				if (o->id != NULL && proc->obligations[k].id !=
-				    NULL && strcmp(o->id,
-				    proc->obligations[k].id) == 0)
-					rules_problems_add(r->problems, "%s: %s: "
-					    "obligation \"%s\" is declared twice",
-					    proc->where, what, o->id);
-			}
-			if (o->on_breach != NULL &&
-			    rules_policy_find(r, o->on_breach) == NULL)
-				rules_problems_add(r->problems, "%s: %s: "
-				    "obligation \"%s\": unknown policy \"%s\"",
-				    proc->where, what, o->id, o->on_breach);
-			if (o->owner != NULL &&
-			    !rules_notify_known(r, o->owner))
-				rules_problems_add(r->problems, "%s: %s: "
-				    "obligation \"%s\": unknown owner role "
-				    "\"%s\"", proc->where, what, o->id,
-				    o->owner);
-			if (o->on_breach == NULL && o->owner == NULL)
-				rules_problems_add(r->problems, "%s: %s: "
-				    "obligation \"%s\" tells nobody when it is "
-				    "breached: give it an owner or on_breach",
-				    proc->where, what, o->id);
+	if (o->grade > 0) {
+		path[n].name = "grades";
+		path[n++].index = 0;
+		path[n].name = NULL;
+		path[n++].index = o->grade;
+	}
+	path[n].name = "obligations";
+	path[n++].index = 0;
+	path[n].name = NULL;
+	path[n++].index = o->item;
+	if (key != NULL) {
+		path[n].name = key;
+		path[n++].index = 0;
+	}
+	return (n);
+}
+
+/* An obligation's policy, owner and id. */
+static void
+rules_check_obligation(struct rules *r, const struct procedure *proc,
+    size_t j)
+{
+	const struct obligation_def	*o = &proc->obligations[j];
+	struct rules_key		 path[5];
+	char				 at[600], near[256];
+	size_t				 k, n;
+
+	for (k = 0; k < j; k++) {
+		if (o->id != NULL && proc->obligations[k].id != NULL &&
+		    strcmp(o->id, proc->obligations[k].id) == 0) {
+			n = rules_obligation_path(o, "id", path);
+			rules_problems_add(r->problems, "%s: procedure \"%s\": "
+			    "obligation \"%s\" is declared twice",
+			    rules_where(r, proc->where, "procedure",
+			    proc->name, path, n, at, sizeof(at)), proc->name,
+			    o->id);
 		}
 	}
-	for (i = 0; i < r->nrecurrings; i++) {
-		const struct recurring	*rc = r->recurrings[i];
+	if (o->on_breach != NULL && rules_policy_find(r, o->on_breach) ==
+	    NULL) {
+		n = rules_obligation_path(o, "on_breach", path);
+		rules_problems_add(r->problems, "%s: procedure \"%s\": "
+		    "obligation \"%s\": unknown policy \"%s\"%s", rules_where(r,
+		    proc->where, "procedure", proc->name, path, n, at,
+		    sizeof(at)), proc->name, o->id, o->on_breach,
+		    rules_policy_suggest(r, o->on_breach, near, sizeof(near)));
+	}
+	if (o->owner != NULL && !rules_notify_known(r, o->owner)) {
+		n = rules_obligation_path(o, "owner", path);
+		rules_problems_add(r->problems, "%s: procedure \"%s\": "
+		    "obligation \"%s\": unknown owner role \"%s\"%s",
+		    rules_where(r, proc->where, "procedure", proc->name, path,
+		    n, at, sizeof(at)), proc->name, o->id, o->owner,
+		    rules_target_suggest(r, o->owner, near, sizeof(near)));
+	}
+	if (o->on_breach == NULL && o->owner == NULL) {
+		n = rules_obligation_path(o, NULL, path);
+		rules_problems_add(r->problems, "%s: procedure \"%s\": "
+		    "obligation \"%s\" tells nobody when it is breached: give "
+		    "it an owner or on_breach", rules_where(r, proc->where,
+		    "procedure", proc->name, path, n, at, sizeof(at)),
+		    proc->name, o->id);
+	}
+}
 
-		snprintf(what, sizeof(what), "recurring \"%s\"", rc->name);
-		if (rc->on_breach != NULL &&
-		    rules_policy_find(r, rc->on_breach) == NULL)
-			rules_problems_add(r->problems, "%s: %s: unknown policy "
-			    "\"%s\"", rc->where, what, rc->on_breach);
-		if (rc->owner != NULL && !rules_notify_known(r, rc->owner))
-			rules_problems_add(r->problems, "%s: %s: unknown owner "
-			    "role \"%s\"", rc->where, what, rc->owner);
-		for (j = 0; j < i; j++) {
-			if (strcmp(r->recurrings[j]->name, rc->name) == 0)
-				rules_problems_add(r->problems, "%s: %s is "
-				    "already declared at %s", rc->where, what,
-				    r->recurrings[j]->where);
-		}
+/* Whom a procedure tells, and its obligations. */
+static void
+rules_check_procedure(struct rules *r, const struct procedure *proc)
+{
+	struct rules_key	path[3];
+	size_t			j;
+	int			g;
+
+	memset(path, 0, sizeof(path));
+	path[0].name = "on_open";
+	path[1].name = "notify";
+	rules_check_targets(r, proc->where, "procedure", proc->name, path, 2,
+	    &proc->on_open);
+	path[0].name = "grades";
+	path[2].name = "notify";
+	for (g = GRADE_MIN; g <= GRADE_MAX; g++) {
+		path[1].name = NULL;
+		path[1].index = g;
+		rules_check_targets(r, proc->where, "procedure", proc->name,
+		    path, 3, &proc->grades[g]);
 	}
-	for (i = 0; i < r->npolicies; i++) {
-		snprintf(what, sizeof(what), "policy \"%s\"",
-		    r->policies[i]->name);
-		for (j = 0; j < r->policies[i]->nsteps; j++)
-			rules_check_targets(r, r->policies[i]->where, what,
-			    &r->policies[i]->steps[j].notify);
+	path[0].name = "periods";
+	for (j = 0; j < proc->period_tags.n; j++) {
+		path[1].name = proc->period_tags.v[j];
+		rules_check_targets(r, proc->where, "procedure", proc->name,
+		    path, 3, &proc->period_notify[j]);
 	}
+	for (j = 0; j < proc->nobligations; j++)
+		rules_check_obligation(r, proc, j);
+}
+
+static void
+rules_check_recurring(struct rules *r, size_t i)
+{
+	const struct recurring	*rc = r->recurrings[i];
+	struct rules_key	 key = { NULL, 0 };
+	char			 at[600], near[256];
+	size_t			 j;
+
+	if (rc->on_breach != NULL && rules_policy_find(r, rc->on_breach) ==
+	    NULL) {
+		key.name = "on_breach";
+		rules_problems_add(r->problems, "%s: recurring \"%s\": unknown "
+		    "policy \"%s\"%s", rules_where(r, rc->where, "recurring",
+		    rc->name, &key, 1, at, sizeof(at)), rc->name, rc->on_breach,
+		    rules_policy_suggest(r, rc->on_breach, near, sizeof(near)));
+	}
+	if (rc->owner != NULL && !rules_notify_known(r, rc->owner)) {
+		key.name = "owner";
+		rules_problems_add(r->problems, "%s: recurring \"%s\": unknown "
+		    "owner role \"%s\"%s", rules_where(r, rc->where,
+		    "recurring", rc->name, &key, 1, at, sizeof(at)), rc->name,
+		    rc->owner, rules_target_suggest(r, rc->owner, near,
+		    sizeof(near)));
+	}
+	for (j = 0; j < i; j++) {
+		if (strcmp(r->recurrings[j]->name, rc->name) == 0)
+			rules_problems_add(r->problems, "%s: recurring \"%s\" "
+			    "is already declared at %s", rc->where, rc->name,
+			    r->recurrings[j]->where);
+	}
+}
+
+/* People, groups and roles: channels, members and targets that exist. */
+static void
+rules_check_org(struct rules *r)
+{
+	const char	**persons;
+	struct rules_key key = { NULL, 0 };
+	char		  at[600], near[256];
+	size_t		  i, j;
+
 	for (i = 0; i < r->nroles; i++) {
 		for (j = 0; j < r->roles[i]->targets.n; j++) {
-			if (!rules_target_known(r, r->roles[i]->targets.v[j]))
-				rules_problems_add(r->problems, "%s: role "
-				    "\"%s\": unknown target \"%s\"",
-				    r->site_path, r->roles[i]->name,
-				    r->roles[i]->targets.v[j]);
+			if (rules_target_known(r, r->roles[i]->targets.v[j]))
+				continue;
+			key.name = r->roles[i]->keys.v[j];
+			rules_problems_add(r->problems, "%s: role \"%s\": "
+			    "unknown target \"%s\"%s", rules_where(r,
+			    r->roles[i]->where, "role", r->roles[i]->name,
+			    &key, 1, at, sizeof(at)), r->roles[i]->name,
+			    r->roles[i]->targets.v[j], rules_target_suggest(r,
+			    r->roles[i]->targets.v[j], near, sizeof(near)));
 		}
 	}
-	rules_check_rosters(r);
 	for (i = 0; i < r->npersons; i++)
-		rules_check_channels(r, "person", r->persons[i]->id,
-		    &r->persons[i]->channels);
+		rules_check_channels(r, r->persons[i]->where, "person",
+		    r->persons[i]->id, &r->persons[i]->channels);
+	persons = xcalloc(r->npersons + 1, sizeof(*persons));
+	for (i = 0; i < r->npersons; i++)
+		persons[i] = r->persons[i]->id;
 	for (i = 0; i < r->ngroups; i++) {
-		rules_check_channels(r, "group", r->groups[i]->id,
-		    &r->groups[i]->channels);
+		rules_check_channels(r, r->groups[i]->where, "group",
+		    r->groups[i]->id, &r->groups[i]->channels);
 		for (j = 0; j < r->groups[i]->members.n; j++) {
 			if (rules_person_find(r, r->groups[i]->members.v[j]) ==
 			    NULL)
-				rules_problems_add(r->problems, "%s: group "
-				    "\"%s\": unknown member \"%s\"",
-				    r->site_path, r->groups[i]->id,
-				    r->groups[i]->members.v[j]);
+				rules_check_unknown(r, r->groups[i]->where,
+				    "group", r->groups[i]->id, "members",
+				    "member", r->groups[i]->members.v[j],
+				    persons, r->npersons);
 		}
 	}
+	free(persons);
+}
+
+static void
+rules_check(struct rules *r)
+{
+	struct rules_key	path[2] = { { NULL, 0 }, { "notify", 0 } };
+	size_t			i, j;
+
+	rules_check_duplicates(r);
+	rules_units_check(r);
+	for (i = 0; i < r->nprocedures; i++)
+		rules_check_procedure(r, r->procedures[i]);
+	for (i = 0; i < r->nrecurrings; i++)
+		rules_check_recurring(r, i);
+	for (i = 0; i < r->npolicies; i++) {
+		for (j = 0; j < r->policies[i]->nsteps; j++) {
+			path[0].index = (long long)j + 1;
+			rules_check_targets(r, r->policies[i]->where, "policy",
+			    r->policies[i]->name, path, 2,
+			    &r->policies[i]->steps[j].notify);
+		}
+	}
+	rules_check_org(r);
+	rules_check_rosters(r);
 }
 
 /* A procedure's table match term for key, or NULL (also for a function). */
@@ -516,9 +714,11 @@ rules_lint_remind(struct rules *r, const struct procedure *p,
     const struct obligation_def *o)
 {
 	const struct duration	*due;
-	char			 lead[32], limit[32], when[128];
-	size_t			 i;
+	struct rules_key	 path[5];
+	char			 lead[32], limit[32], when[128], at[600];
+	size_t			 i, n;
 
+	n = rules_obligation_path(o, "remind", path);
 	due = rules_due_tightest(o, when, sizeof(when));
 	for (i = 0; due != NULL && i < o->nremind; i++) {
 		if (o->remind[i].value < rules_due_least(due))
@@ -529,28 +729,58 @@ rules_lint_remind(struct rules *r, const struct procedure *p,
 		    "\"%s\" obligation \"%s\": remind \"%s\" is not shorter "
 		    "than its deadline can be (due \"%s\"%s): it would fall "
 		    "before the obligation is set, and is never sent",
-		    p->where, p->name, o->id, lead, limit, when);
+		    rules_where(r, p->where, "procedure", p->name, path, n, at,
+		    sizeof(at)), p->name, o->id, lead, limit, when);
 	}
 }
 
-/* A met_by type no event will carry: neither built in nor declared. */
+/* The known event type nearest type, as names_suggest gives it. */
+static const char *
+rules_type_suggest(const struct rules *r, const char *type, char *buf,
+    size_t len)
+{
+	const char *const	*builtin;
+	struct names		 c = { NULL, 0 };
+	size_t			 i, n;
+
+	builtin = record_types_builtin(&n);
+	for (i = 0; i < n; i++)
+		names_add(&c, builtin[i]);
+	for (i = 0; i < r->event_types.n; i++)
+		names_add(&c, r->event_types.v[i]);
+	names_suggest(type, (const char *const *)c.v, c.n, buf, len);
+	names_free(&c);
+	return (buf);
+}
+
+/*
+ * A met_by type no event will carry: neither built in nor declared.  The
+ * warning points at the met_by's type key, path (depth keys) inside kind
+ * "name".
+ */
 static void
-rules_lint_met_by(struct rules *r, const char *where, const char *what,
-    const struct match *met_by)
+rules_lint_met_by(struct rules *r, const char *where, const char *kind,
+    const char *name, const char *what, struct rules_key *path,
+    size_t depth, const struct match *met_by)
 {
 	const struct match_term	*t;
+	char			 at[600], near[256];
 	size_t			 i;
 
 	if ((t = rules_match_term(met_by, "type")) == NULL)
 		return;
+	path[depth].name = "met_by";
+	path[depth + 1].name = "type";
 	for (i = 0; i < t->values.n; i++) {
 		if (record_type_builtin(t->values.v[i]) ||
 		    names_has(&r->event_types, t->values.v[i]))
 			continue;
+		rules_type_suggest(r, t->values.v[i], near, sizeof(near));
 		rules_problems_add(&r->warnings, "%s: warning: %s: met_by type "
 		    "\"%s\" is not built in and no pack or site declares it "
-		    "(event_type \"%s\" { title = \"...\" }): a typo?",
-		    where, what, t->values.v[i], t->values.v[i]);
+		    "(event_type \"%s\" { title = \"...\" }): a typo?%s",
+		    rules_where(r, where, kind, name, path, depth + 2, at,
+		    sizeof(at)), what, t->values.v[i], t->values.v[i], near);
 	}
 }
 
@@ -560,9 +790,11 @@ rules_lint_obligations(struct rules *r)
 {
 	const struct procedure		*p;
 	const struct obligation_def	*o;
+	struct rules_key		 path[7];
 	char				 what[512];
-	size_t				 i, j;
+	size_t				 i, j, n;
 
+	memset(path, 0, sizeof(path));
 	for (i = 0; i < r->nprocedures; i++) {
 		p = r->procedures[i];
 		for (j = 0; j < p->nobligations; j++) {
@@ -570,13 +802,16 @@ rules_lint_obligations(struct rules *r)
 			rules_lint_remind(r, p, o);
 			snprintf(what, sizeof(what), "procedure \"%s\" "
 			    "obligation \"%s\"", p->name, o->id);
-			rules_lint_met_by(r, p->where, what, &o->met_by);
+			n = rules_obligation_path(o, NULL, path);
+			rules_lint_met_by(r, p->where, "procedure", p->name,
+			    what, path, n, &o->met_by);
 		}
 	}
 	for (i = 0; i < r->nrecurrings; i++) {
 		snprintf(what, sizeof(what), "recurring \"%s\"",
 		    r->recurrings[i]->name);
-		rules_lint_met_by(r, r->recurrings[i]->where, what,
+		rules_lint_met_by(r, r->recurrings[i]->where, "recurring",
+		    r->recurrings[i]->name, what, path, 0,
 		    &r->recurrings[i]->met_by);
 	}
 }
@@ -821,6 +1056,11 @@ rules_load(const char *site_path, const struct names *rule_dirs,
 	if ((r->sandbox = sandbox_new(&limits)) == NULL)
 		fatalx("rules: cannot create a Lua state");
 	rules_api_open(sandbox_state(r->sandbox), r);
+	/*
+	 * Kept for problems that point into them, until the caller has
+	 * made its own checks (channel options: site.c).
+	 */
+	sandbox_keep_sources(r->sandbox, 1);
 
 	if (sandbox_load_file(r->sandbox, site_path, &cause) != 0) {
 		rules_problems_add(problems, "%s", cause);
@@ -961,6 +1201,7 @@ rules_free(struct rules *r)
 		free(r->persons[i]->phone);
 		names_free(&r->persons[i]->roles);
 		names_free(&r->persons[i]->channels);
+		free(r->persons[i]->where);
 		free(r->persons[i]);
 	}
 	free(r->persons);
@@ -970,6 +1211,7 @@ rules_free(struct rules *r)
 		names_free(&r->groups[i]->members);
 		names_free(&r->groups[i]->roles);
 		names_free(&r->groups[i]->channels);
+		free(r->groups[i]->where);
 		free(r->groups[i]);
 	}
 	free(r->groups);
@@ -977,6 +1219,7 @@ rules_free(struct rules *r)
 		free(r->roles[i]->name);
 		names_free(&r->roles[i]->keys);
 		names_free(&r->roles[i]->targets);
+		free(r->roles[i]->where);
 		free(r->roles[i]);
 	}
 	free(r->roles);
@@ -1028,6 +1271,13 @@ rules_free(struct rules *r)
 	free(r->site_path);
 	free(r->site_dir);
 	free(r);
+}
+
+/* The files' texts are no longer wanted: every check has been made. */
+void
+rules_drop_sources(struct rules *r)
+{
+	sandbox_keep_sources(r->sandbox, 0);
 }
 
 const struct rules_problems *

@@ -32,6 +32,13 @@
 #define SANDBOX_HOOK_EVERY	1000
 #define SANDBOX_FILE_MAX	(1024 * 1024)
 
+/* A file's text, kept while sandbox_keep_sources is on. */
+struct sandbox_source {
+	char	*short_src;	/* as lua_Debug.short_src names it */
+	char	*text;
+	size_t	 len;
+};
+
 struct sandbox {
 	lua_State	*L;
 	size_t		 used;
@@ -39,6 +46,9 @@ struct sandbox {
 	long		 budget;	/* instructions per call */
 	long		 left;
 	int		 spent;
+	struct sandbox_source *sources;	/* sandbox_keep_sources */
+	size_t		 nsources;
+	int		 keep;
 };
 
 /*
@@ -590,6 +600,7 @@ sandbox_free(struct sandbox *sb)
 	/* Finalizers run at close: give them a budget too. */
 	sandbox_arm(sb);
 	lua_close(sb->L);
+	sandbox_keep_sources(sb, 0);
 	free(sb);
 }
 
@@ -630,6 +641,73 @@ sandbox_pcall(struct sandbox *sb, int nargs, int nresults, char **cause)
 	return (-1);
 }
 
+/*
+ * Keep the text of each file loaded from now on (keep = 1), for error
+ * messages that point into it (rules-where.c), or drop what is kept
+ * (keep = 0): the texts are wanted while a rule set loads, not after.
+ */
+void
+sandbox_keep_sources(struct sandbox *sb, int keep)
+{
+	size_t	i;
+
+	sb->keep = keep;
+	if (keep)
+		return;
+	for (i = 0; i < sb->nsources; i++) {
+		free(sb->sources[i].short_src);
+		free(sb->sources[i].text);
+	}
+	free(sb->sources);
+	sb->sources = NULL;
+	sb->nsources = 0;
+}
+
+/*
+ * The kept text of the file Lua names short_src (the file part of a
+ * "file:line" where), or NULL: not kept, or two files of that name (Lua
+ * shortens a long path to its tail, and two tails can be the same).
+ */
+const char *
+sandbox_source(const struct sandbox *sb, const char *short_src, size_t *len)
+{
+	const struct sandbox_source	*found = NULL;
+	size_t				 i;
+
+	for (i = 0; i < sb->nsources; i++) {
+		if (strcmp(sb->sources[i].short_src, short_src) != 0)
+			continue;
+		if (found != NULL)
+			return (NULL);
+		found = &sb->sources[i];
+	}
+	if (found == NULL)
+		return (NULL);
+	*len = found->len;
+	return (found->text);
+}
+
+/* Keep text (taking it) under the name Lua gives the chunk on the stack. */
+static void
+sandbox_source_take(struct sandbox *sb, char *text, size_t len)
+{
+	struct sandbox_source	*s;
+	lua_Debug		 ar;
+
+	lua_pushvalue(sb->L, -1);
+	if (!lua_getinfo(sb->L, ">S", &ar)) {
+		free(text);
+		return;
+	}
+	sb->sources = xreallocarray(sb->sources, sb->nsources + 1,
+	    sizeof(*sb->sources));
+	s = &sb->sources[sb->nsources++];
+	s->short_src = xstrdup(ar.short_src);
+	s->text = xreallocarray(text, len + 1, 1);
+	s->text[len] = '\0';
+	s->len = len;
+}
+
 /* Load and run one file of declarations. */
 int
 sandbox_load_file(struct sandbox *sb, const char *path, char **cause)
@@ -655,10 +733,14 @@ sandbox_load_file(struct sandbox *sb, const char *path, char **cause)
 	xasprintf(&chunkname, "@%s", path);
 	rc = luaL_loadbufferx(sb->L, text, len, chunkname, "t");
 	free(chunkname);
-	free(text);
 	if (rc != LUA_OK) {
+		free(text);
 		*cause = sandbox_error_text(sb->L);
 		return (-1);
 	}
+	if (sb->keep)
+		sandbox_source_take(sb, text, len);
+	else
+		free(text);
 	return (sandbox_pcall(sb, 0, 0, cause));
 }

@@ -21,6 +21,7 @@ site_load(const char *site, const struct names *dirs,
 	if ((r = rules_load(site, dirs, problems)) == NULL)
 		return (NULL);
 	channel_check_all(r, problems);
+	rules_drop_sources(r);
 	if (problems->n > 0) {
 		rules_free(r);
 		return (NULL);

@@ -578,7 +578,7 @@ BAD_WANT = {
     "bad-method": "\"method\" must be POST, PUT or GET",
     "zero-segments": "\"max_segments\" must be a whole number from 1 to 10",
     "bad-endpoint": "\"endpoint\" must be an http:// or https:// URL",
-    "typo": "unknown option \"ok_statuss\" for kind \"sms\"",
+    "typo": "unknown option \"ok_statuss\" for kind \"sms\" (did you mean \"ok_status\"?)",
     "number-region": "\"region\" must be a string",
 }
 

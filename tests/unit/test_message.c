@@ -93,9 +93,11 @@ test_bad_templates_refused(void **state)
 {
 	struct rules_problems	 problems = { NULL, 0 };
 	const char		*want[] = {
-		"site.lua:2: procedure \"x\": messages.opened: unknown "
+		/* Said at the line of the template's key. */
+		"site.lua:3: procedure \"x\": messages.opened: unknown "
 		    "placeholder \"{titel}\"",
-		"\"messages\": unknown reason \"openned\"",
+		"site.lua:3: procedure \"x\": \"messages\": unknown reason "
+		    "\"openned\" (did you mean \"opened\"?)",
 		"policy \"p\": message: a \"{\" is never closed",
 	};
 	size_t			 i, j;

@@ -262,8 +262,12 @@ test_unit_role_check(void **state)
 	    "notify = { 'unit.duty', 'parent.office', 'parent.parent."
 	    "director' } } }\n"));
 	unit_load_refused(SITE "policy 'p' { { after = '0m', notify = { "
+	    "'unit.treasurer' } } }\n", "policy \"p\": unknown role "
+	    "\"unit.treasurer\" (no unit binds that role");
+	/* A near name says more than why. */
+	unit_load_refused(SITE "policy 'p' { { after = '0m', notify = { "
 	    "'unit.prinicpal' } } }\n", "policy \"p\": unknown role "
-	    "\"unit.prinicpal\" (no unit binds that role");
+	    "\"unit.prinicpal\" (did you mean \"unit.principal\"?)");
 	unit_load_refused(SITE "policy 'p' { { after = '0m', notify = { "
 	    "'parent.' } } }\n", "unknown role \"parent.\" (a unit role is");
 }
