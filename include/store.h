@@ -403,6 +403,11 @@ int	store_message_result(struct store *, int64_t, enum outbox_status,
 int	store_messages_requeue(struct store *, int64_t *);
 /* When the next queued or failed message is due; 0 when none is. */
 int	store_messages_next_at(struct store *, int64_t *);
+/*
+ * The oldest message not yet delivered (queued, sending or failed): when
+ * it was made and its channel (to free); 0 when there is none.
+ */
+int	store_messages_oldest(struct store *, int64_t *, char **);
 /* Messages per status, counts[] added to; depth: queued, sending, failed. */
 int	store_messages_count(struct store *, int64_t[OUTBOX__COUNT]);
 int	store_messages_depth(struct store *, int64_t[OUTBOX__COUNT]);

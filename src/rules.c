@@ -239,6 +239,32 @@ rules_check_rosters(struct rules *r)
 	}
 }
 
+/*
+ * The alarm tells of delivery in trouble, so it must go another way than
+ * the channels it watches: a known channel, not the site's only one, to a
+ * role that reaches someone.
+ */
+static void
+rules_check_alarm(struct rules *r)
+{
+	const struct site_alarm	*a = &r->site.alarm;
+
+	if (a->channel == NULL)
+		return;
+	if (rules_channel_find(r, a->channel) == NULL)
+		rules_problems_add(r->problems, "%s: site: alarm: unknown "
+		    "channel \"%s\"", a->where, a->channel);
+	else if (r->nchannels == 1)
+		rules_problems_add(r->problems, "%s: site: alarm: \"%s\" is "
+		    "the site's only channel; the alarm must reach the office "
+		    "another way than the channels it watches: declare the "
+		    "others, or a channel of its own", a->where, a->channel);
+	if (!rules_notify_known(r, a->to))
+		rules_problems_add(r->problems, "%s: site: alarm: unknown "
+		    "role \"%s\" (%s)", a->where, a->to,
+		    rules_unknown_why(a->to));
+}
+
 static void
 rules_check(struct rules *r)
 {
@@ -250,6 +276,7 @@ rules_check(struct rules *r)
 
 	rules_check_duplicates(r);
 	rules_units_check(r);
+	rules_check_alarm(r);
 	for (i = 0; i < r->nprocedures; i++) {
 		proc = r->procedures[i];
 		snprintf(what, sizeof(what), "procedure \"%s\"", proc->name);
@@ -1018,6 +1045,11 @@ rules_free(struct rules *r)
 	free(r->site.undelivered_notify);
 	free(r->site.public_url);
 	free(r->site.spool);
+	free(r->site.heartbeat.url);
+	free(r->site.heartbeat.method);
+	free(r->site.alarm.to);
+	free(r->site.alarm.channel);
+	free(r->site.alarm.where);
 	messages_free(&r->site.messages);
 	names_free(&r->site.rules);
 	names_free(&r->event_types);

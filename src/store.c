@@ -206,6 +206,14 @@ static const char *const store_sql[SQL__COUNT] = {
 	[SQL_MESSAGES_NEXT_AT] =
 	    "SELECT min(next_at) FROM outbox WHERE status IN ('queued', "
 	    "'failed')",
+	/*
+	 * The oldest message not yet delivered: ids grow with created_at,
+	 * and the smallest id of each status is read off outbox_due alone.
+	 */
+	[SQL_MESSAGES_OLDEST] =
+	    "SELECT created_at, channel FROM outbox WHERE id = (SELECT "
+	    "min(id) FROM outbox WHERE status IN ('queued', 'sending', "
+	    "'failed'))",
 	[SQL_MESSAGES_COUNT] =
 	    "SELECT status, count(*) FROM outbox GROUP BY status",
 	[SQL_MESSAGES_DEPTH] =
