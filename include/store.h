@@ -71,6 +71,7 @@ int		 store_release(struct store *);
 void		 store_rollback_savepoint(struct store *);
 int		 store_ping(struct store *);	/* reads a page: /healthz */
 int		 store_info(struct store *, struct store_info *);
+int64_t		 store_commit_failing(struct store *);
 void		 store_checkpoints(struct store *,
 		     struct store_checkpoint_info *);
 /* The driver's name ("sqlite") and its library's version: build_info. */

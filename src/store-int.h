@@ -134,6 +134,8 @@ struct store {
 	struct store_timer_kind		*kinds;		/* the engine's */
 	size_t				 nkinds;
 	int				 bad;	/* a bind failed */
+	int64_t				 commit_failing;	/* since; 0: the
+							   last commit did */
 };
 
 /* store.c: the typed helpers, one statement use from store_q to a reset. */

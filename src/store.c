@@ -535,10 +535,20 @@ store_commit(struct store *s)
 	rc = s->drv->txn(s->conn, STORE_TXN_COMMIT);
 	metrics_observe(METRICS_COMMIT, clock_monotonic_us() - start);
 	if (rc != 0) {
+		if (s->commit_failing == 0)
+			s->commit_failing = clock_now();
 		store_rollback(s);
 		return (-1);
 	}
+	s->commit_failing = 0;
 	return (0);
+}
+
+/* Since when commits fail (a full disk, an I/O error); 0: the last did not. */
+int64_t
+store_commit_failing(struct store *s)
+{
+	return (s->commit_failing);
 }
 
 void

@@ -111,8 +111,8 @@ char *
 watchman_text(enum watchman_say say, int outbox, const char *channel,
     int64_t age, int told)
 {
-	char	 how[64], *text, *head;
-	const char *about = channel != NULL ? channel : "?";
+	const char	*about = channel != NULL ? channel : "?";
+	char		 how[64], *text, *head;
 
 	watchman_duration(age, how, sizeof(how));
 	if (say == WATCHMAN_CLEARED) {

@@ -4,9 +4,10 @@
  * The heartbeat is a timer on the loop at the work's priority: a loop
  * that is held (stopped, stuck in a callback, starved) sends nothing, and
  * that silence is the message.  Each tick judges health as /healthz does
- * (the store answers, the rules are loaded) and adds delivery: the
- * oldest undelivered message must not have waited past the alarm's
- * queued_after (10 minutes without an alarm).  Healthy, it pings the url
+ * (the store answers, the rules are loaded) and adds the store's last
+ * commit (it must have succeeded: a full disk refuses every event) and
+ * delivery (the oldest undelivered message must not have waited past the
+ * alarm's queued_after, 10 minutes without an alarm).  Healthy, it pings the url
  * through the daemon's curl multi client, one ping at a time; a failed
  * ping is counted and logged, the first at once and then at most every
  * ten minutes.  The url may hold a secret: it is never logged.
@@ -183,6 +184,8 @@ watchman_unhealthy(struct watchman *w)
 		return ("no rules");
 	if (engine_open_incidents(w->engine) < 0 || store_ping(w->store) != 0)
 		return ("the store does not answer");
+	if (store_commit_failing(w->store) != 0)
+		return ("the store cannot commit");
 	if ((rc = store_messages_oldest(w->store, &oldest, &channel)) < 0)
 		return ("the store does not answer");
 	free(channel);

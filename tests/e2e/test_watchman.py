@@ -8,8 +8,7 @@ when nothing must happen); everything else waits with a deadline.
 """
 
 import http.server
-import os
-import re
+import resource
 import signal
 import subprocess
 import threading
@@ -146,6 +145,38 @@ def test_heartbeat_post_and_failed_pings_logged_once():
     wait_until(lambda: "heartbeat pings again" in "\n".join(d.log_tail(200)), 10,
                "the log to say pings succeed again")
     expect(metric(d, "tocsin_heartbeat_last_success_timestamp_seconds") > 0, "a success counted")
+
+
+def test_heartbeat_stops_while_store_cannot_commit():
+    # A "full disk": a file size limit on the daemon (as test_durability
+    # does), lifted again without privilege.
+    ping = PingServer()
+    channels = ('channel "log" { kind = "log" }\n'
+                'group "office" { members = {}, channels = { "log" } }\n'
+                'procedure "netsec" { match = { category = "network_security" },\n'
+                '  on_open = { notify = { "office" } } }\n')
+    d = Daemon(heartbeat_site(ping, channels=channels)).start()
+    wait_until(lambda: ping.count() >= 2, 10, "the heartbeat to start")
+    resource.prlimit(d.proc.pid, resource.RLIMIT_FSIZE, (1 << 20, resource.RLIM_INFINITY))
+    try:
+        for i in range(3000):
+            if d.post_events(report(f"full-{i}", summary="x" * 2000)).status == 503:
+                break
+        else:
+            raise TestFailure("the disk never filled")
+        wait_until(lambda: "heartbeat withheld: the store cannot commit"
+                   in "\n".join(d.log_tail(100)), 10, "the heartbeat to be withheld")
+        quiet = time.monotonic() + 0.3
+        stays_false(lambda: ping.since(quiet), quiet + 2.5,
+                    "a ping while the store could not commit")
+    finally:
+        resource.prlimit(d.proc.pid, resource.RLIMIT_FSIZE,
+                         (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
+    wait_until(lambda: d.post_events(report("full-after")).status == 202, 10,
+               "ingest to work again")
+    resumed = time.monotonic()
+    wait_until(lambda: ping.since(resumed), 10, "pings to resume once commits succeed")
+    expect(metric(d, "tocsin_heartbeat_withheld_total") >= 2, "withheld ticks counted")
 
 
 ALARM_CHANNELS = """\
