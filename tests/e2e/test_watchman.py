@@ -103,8 +103,11 @@ def test_heartbeat_pings_every_interval():
         pings = list(ping.pings)
     expect(all(p[1] == "GET" and p[2] == PING_PATH for p in pings),
            f"pings are GETs of the url: {pings}")
+    # The first ping is at start-up; then one each second, give or take
+    # the scheduling of a busy machine.
     gaps = [b[0] - a[0] for a, b in zip(pings[1:], pings[2:])]
-    expect(all(0.8 <= g <= 2.5 for g in gaps), f"a ping each 1s, gaps {gaps}")
+    expect(all(0.4 <= g <= 3.0 for g in gaps) and 0.7 <= sum(gaps) / len(gaps) <= 1.6,
+           f"a ping each 1s, gaps {gaps}")
     expect(metric(d, "tocsin_heartbeat_pings_total", result="ok") >= 3, "pings counted")
     at = metric(d, "tocsin_heartbeat_last_success_timestamp_seconds")
     expect(abs(at - time.time()) < 5, f"last success at {at}, now {time.time()}")
@@ -224,7 +227,7 @@ def test_alarm_reaches_office_on_other_channel_then_recovery():
 
     gateway.fail_for(0)
     wait_until(lambda: gateway.webhooks(reason="opened") and
-               any(p.status == 200 for p in gateway.posts), 30, "the gateway to deliver")
+               any(p.status == 200 for p in gateway.posts), 45, "the gateway to deliver")
     wait_until(lambda: [p for p in alarms() if "已恢复" in p.body["text"]], 20,
                "the channel's recovery message")
     wait_until(lambda: [p for p in alarms() if "积压已消除" in p.body["text"]], 20,
