@@ -52,7 +52,7 @@ CORE	 = xmalloc log clock names calendar calendar-china jsonw message \
 	   rules-where \
 	   timer timeline engine engine-incident engine-obligation \
 	   engine-escalation engine-recurring engine-notify metrics \
-	   metrics-process
+	   metrics-process watchman-episode
 # Channel drivers: the daemon sends with them, tocsinctl checks them.
 CHANNELS = httpc channel channel-log channel-webhook channel-dingtalk \
 	   channel-wecom channel-feishu channel-sms channel-sms-aliyun \
@@ -60,7 +60,7 @@ CHANNELS = httpc channel channel-log channel-webhook channel-dingtalk \
 # The daemon's edges: network, group commit, delivery, signals.
 DAEMON	 = daemon http http-conn ingest api api-events api-incidents api-compliance \
 	   api-page api-misc api-ack api-status api-admin api-board outbox prune \
-	   spool
+	   spool watchman
 # The duty-room board's files, compiled into tocsind by web/embed.sh.
 WEB	 = web/board.html web/board.css web/board.js
 CTL	 = ctl-api ctl-backup ctl-simulate
@@ -72,7 +72,7 @@ CTL_OBJS    = $(CTL:%=$(BUILD)/%.o)
 UNIT_TESTS = test_calendar test_record test_jsonw test_timer test_timeline \
 	     test_sandbox test_store test_store_checkpoint test_engine \
 	     test_org test_rules test_message test_channel test_sms test_match \
-	     test_metrics test_log test_units test_rules_where
+	     test_metrics test_log test_units test_rules_where test_watchman
 UNIT_BINS  = $(UNIT_TESTS:%=$(BUILD)/tests/%)
 
 .PHONY: FORCE all run check check-plain check-asan unit e2e rules-test bench bench-bins deps deps-build \

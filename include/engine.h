@@ -77,6 +77,18 @@ struct engine_undelivered {
 	int64_t		 deadline;	/* the row's usefulness deadline */
 };
 
+/* The watchman's alarm: delivery in trouble, or well again (watchman.c). */
+struct engine_alarm {
+	const char	*state;		/* "raised", "reminder", "cleared" */
+	const char	*about;		/* "outbox", or a channel's name */
+	const char	*to;		/* the role told */
+	const char	*channel;	/* the channel it goes on */
+	const char	*title;
+	const char	*text;
+	int64_t		 since;		/* the episode's start ... */
+	int		 told;		/* ... and messages so far: its keys */
+};
+
 typedef void (*engine_sink)(const char *, void *);
 
 struct engine	*engine_new(struct store *, struct rules *);
@@ -98,6 +110,7 @@ int		 engine_submit(struct engine *, struct record *,
 int		 engine_fire_due(struct engine *, int64_t, int);
 int		 engine_undelivered(struct engine *,
 		     const struct engine_undelivered *);
+int		 engine_alarm(struct engine *, const struct engine_alarm *);
 int64_t		 engine_next_due(struct engine *);
 size_t		 engine_timer_count(struct engine *);
 const struct engine_timer_info *engine_timer_info(int);	/* NULL: unknown */

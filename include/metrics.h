@@ -44,6 +44,22 @@ enum metrics_spool {
 	METRICS__SPOOL
 };
 
+/* What became of a heartbeat tick (watchman.c). */
+enum metrics_heartbeat {
+	METRICS_HEARTBEAT_OK,		/* pinged, a 2xx answer */
+	METRICS_HEARTBEAT_FAILED,	/* pinged, no 2xx answer */
+	METRICS_HEARTBEAT_WITHHELD,	/* not healthy: no ping */
+	METRICS__HEARTBEAT
+};
+
+/* An alarm's message (watchman.c). */
+enum metrics_alarm {
+	METRICS_ALARM_RAISED,
+	METRICS_ALARM_REMINDER,
+	METRICS_ALARM_CLEARED,
+	METRICS__ALARM
+};
+
 void	metrics_events(enum metrics_result, uint64_t);
 void	metrics_observe(enum metrics_histogram, int64_t);
 void	metrics_delivery_time(const char *, int64_t);
@@ -52,6 +68,9 @@ void	metrics_reload(int);
 void	metrics_reloads_get(uint64_t *, uint64_t *);
 int	metrics_reload_ok(void);
 void	metrics_spool(enum metrics_spool);
+void	metrics_heartbeat(enum metrics_heartbeat, int64_t);
+void	metrics_alarm(enum metrics_alarm);
+void	metrics_alarms_active(int);
 void	metrics_reset(void);
 
 void	metrics_write(struct evbuffer *);

@@ -29,5 +29,12 @@ void		 outbox_set_rules(struct outbox *, struct rules *);
 int		 outbox_recover(struct outbox *);
 void		 outbox_kick(struct outbox *);
 const struct outbox_stats *outbox_stats(struct outbox *);
+/*
+ * Since when a channel's attempts have failed with no success between,
+ * and when it last failed: both 0 while its last attempt succeeded (or
+ * it made none since start-up).
+ */
+void		 outbox_failing(struct outbox *, const char *, int64_t *,
+		     int64_t *);
 
 #endif

@@ -179,6 +179,31 @@ struct token_def {
 	struct names	 units;		/* empty: every unit */
 };
 
+/*
+ * heartbeat = { url = ..., every = "60s", method = "GET" }: a ping to an
+ * external dead-man's switch while the daemon is healthy (watchman.c).
+ * The url may hold a secret: it is never logged.
+ */
+struct site_heartbeat {
+	char		*url;		/* NULL: no heartbeat */
+	char		*method;	/* "GET" or "POST" */
+	int64_t		 every;		/* ms */
+};
+
+/*
+ * alarm = { to = "office", channel = "sms-ops", queued_after = "10m",
+ * failing_after = "15m", remind_every = "1h" }: delivery itself in
+ * trouble, told on a channel of its own (watchman.c).
+ */
+struct site_alarm {
+	char		*to;		/* a role; "office" by default */
+	char		*channel;	/* NULL: no alarm */
+	int64_t		 queued_after;	/* ms an undelivered message waits */
+	int64_t		 failing_after;	/* ms a channel fails */
+	int64_t		 remind_every;	/* ms between reminders */
+	char		*where;		/* file:line */
+};
+
 struct site {
 	char		*listen;
 	char		*database;
@@ -199,6 +224,8 @@ struct site {
 	int64_t		 header_timeout;	/* ms for all the headers */
 	int64_t		 body_timeout;	/* ms for all the body */
 	struct messages	 messages;	/* the site's own defaults */
+	struct site_heartbeat heartbeat;
+	struct site_alarm alarm;
 	long		 rule_instructions;
 	size_t		 rule_memory;
 };

@@ -71,6 +71,7 @@ int		 store_release(struct store *);
 void		 store_rollback_savepoint(struct store *);
 int		 store_ping(struct store *);	/* reads a page: /healthz */
 int		 store_info(struct store *, struct store_info *);
+int64_t		 store_commit_failing(struct store *);
 void		 store_checkpoints(struct store *,
 		     struct store_checkpoint_info *);
 /* The driver's name ("sqlite") and its library's version: build_info. */
@@ -403,6 +404,11 @@ int	store_message_result(struct store *, int64_t, enum outbox_status,
 int	store_messages_requeue(struct store *, int64_t *);
 /* When the next queued or failed message is due; 0 when none is. */
 int	store_messages_next_at(struct store *, int64_t *);
+/*
+ * The oldest message not yet delivered (queued, sending or failed): when
+ * it was made and its channel (to free); 0 when there is none.
+ */
+int	store_messages_oldest(struct store *, int64_t *, char **);
 /* Messages per status, counts[] added to; depth: queued, sending, failed. */
 int	store_messages_count(struct store *, int64_t[OUTBOX__COUNT]);
 int	store_messages_depth(struct store *, int64_t[OUTBOX__COUNT]);

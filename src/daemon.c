@@ -44,6 +44,7 @@
 #include "spool.h"
 #include "store.h"
 #include "tocsin.h"
+#include "watchman.h"
 #include "xmalloc.h"
 
 #define DAEMON_DEFAULT_DB	"var/tocsin.db"
@@ -65,6 +66,7 @@ struct daemon {
 	struct http			*http;
 	struct prune			*prune;
 	struct spool			*spool;		/* NULL: none */
+	struct watchman			*watchman;
 	struct event			*timer_ev;
 	struct event			*watchdog_ev;
 	struct event			*calendar_ev;
@@ -355,6 +357,7 @@ daemon_reload(struct daemon *d)
 	} else {
 		engine_set_rules(d->engine, r);
 		outbox_set_rules(d->outbox, r);
+		watchman_set_rules(d->watchman, r);
 		http_set_body_limit(d->http, rules_site(r)->body_limit);
 		if (d->spool != NULL)
 			spool_set_body_limit(d->spool,
@@ -421,6 +424,7 @@ daemon_teardown(struct daemon *d)
 	if (d->calendar_ev != NULL)
 		event_free(d->calendar_ev);
 	ingest_free(d->ingest);
+	watchman_free(d->watchman);	/* a ping in flight forgets it */
 	httpc_free(d->httpc);		/* ends transfers into the outbox */
 	outbox_free(d->outbox);
 	engine_free(d->engine);
@@ -523,6 +527,8 @@ daemon_run(const struct daemon_options *opts)
 	event_priority_set(d.timer_ev, EVENT_PRIORITY_WORK);
 	daemon_arm(&d);
 	outbox_kick(d.outbox);		/* what was queued before we stopped */
+	d.watchman = watchman_new(d.base, d.store, d.engine, d.outbox, d.httpc,
+	    d.rules);
 	watchdog_ms = daemon_watchdog_start(&d);
 	daemon_calendar_start(&d);
 

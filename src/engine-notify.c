@@ -669,3 +669,93 @@ engine_undelivered(struct engine *e, const struct engine_undelivered *u)
 	engine_incident_free(inc);
 	return (rc);
 }
+
+/* The recipients an alarm's role resolves to now, gathered first. */
+struct alarm_ctx {
+	struct recipient	*v;
+	size_t			 n;
+};
+
+static void
+engine_alarm_gather(const struct recipient *r, void *arg)
+{
+	struct alarm_ctx	*a = arg;
+
+	a->v = xreallocarray(a->v, a->n + 1, sizeof(*a->v));
+	a->v[a->n++] = *r;
+}
+
+/* One alarm message to one recipient, on the alarm's channel. */
+static int
+engine_alarm_one(struct engine *e, const struct scope *s,
+    const struct engine_alarm *a, const struct recipient *r)
+{
+	struct message_note	 note;
+	char			 key[36], at[CALENDAR_TIME_MAX], *body;
+	int64_t			 now = clock_now();
+	int			 rc;
+
+	if (!engine_tell_once(e, r->id, a->channel))
+		return (0);
+	engine_message_key(e, s, "alarm", r->id, a->channel, key);
+	calendar_format(now, at, sizeof(at));
+	memset(&note, 0, sizeof(note));
+	note.key = key;
+	note.reason = "alarm";
+	note.at = at;
+	note.c.role = a->to;
+	note.c.recipient = r->id;
+	note.c.recipient_name = r->name;
+	note.c.phone = r->phone;
+	note.c.channel = a->channel;
+	note.title = a->title;
+	note.text = a->text;
+	note.mobiles = r->mobiles;
+	note.nmobiles = r->nmobiles;
+	if ((body = message_note_json(&note)) == NULL)
+		return (-1);
+	rc = engine_outbox_insert(e, key, NULL, 0, a->channel, r->id, a->to,
+	    body, now + rules_site(e->rules)->notify_deadline);
+	free(body);
+	if (rc == 0)
+		rc = engine_emit_told(e, s, "notify", a->to, r->id, a->channel,
+		    json_pack("{s:s}", "reason", "alarm"));
+	return (rc);
+}
+
+/*
+ * The watchman's alarm (watchman.c): delivery itself in trouble, or well
+ * again.  It goes on its own channel whatever the recipients' usual ones
+ * are, since those may be what is failing: to the role's recipients who
+ * have that channel, or, when none has it, to each of them on it.  One
+ * watchman.alarm action records it; its keys come from the episode's
+ * start and the reminder's number, so the same alarm made twice is one.
+ */
+int
+engine_alarm(struct engine *e, const struct engine_alarm *a)
+{
+	struct alarm_ctx	 all = { NULL, 0 };
+	struct scope		 s;
+	size_t			 i, on = 0;
+	int			 rc;
+
+	engine_decision_begin(e);
+	engine_decision_trigger(e, a->since, "alarm %s %s %lld %d", a->about,
+	    a->state, (long long)a->since, a->told);
+	memset(&s, 0, sizeof(s));
+	s.c.channel = a->channel;
+	rc = engine_emit(e, &s, "watchman.alarm", json_pack("{s:s, s:s, s:s}",
+	    "state", a->state, "about", a->about, "text", a->text));
+	org_resolve(e->rules, a->to, NULL, clock_now(), engine_alarm_gather,
+	    &all);
+	for (i = 0; i < all.n; i++)
+		on += strcmp(all.v[i].channel, a->channel) == 0;
+	for (i = 0; i < all.n && rc == 0; i++) {
+		if (on == 0 || strcmp(all.v[i].channel, a->channel) == 0)
+			rc = engine_alarm_one(e, &s, a, &all.v[i]);
+	}
+	if (all.n == 0)
+		log_warnx("engine: nobody to tell of the alarm role=%s", a->to);
+	free(all.v);
+	return (rc);
+}

@@ -103,6 +103,20 @@ static const struct metrics_def {
 	    "notice yet: statutory holidays off, otherwise Monday to "
 	    "Friday), 0 once its notice is in; this year and, within 90 "
 	    "days of its start, the next." },
+	{ "tocsin_heartbeat_pings_total", "counter",
+	    "Heartbeat pings to the external check by result: ok (a 2xx "
+	    "answer) or failed." },
+	{ "tocsin_heartbeat_withheld_total", "counter",
+	    "Heartbeat ticks with no ping: the store, the rules or delivery "
+	    "were not healthy." },
+	{ "tocsin_heartbeat_last_success_timestamp_seconds", "gauge",
+	    "When the external check last answered a ping with 2xx, in "
+	    "seconds since the Unix epoch; 0 before the first." },
+	{ "tocsin_alarm_messages_total", "counter",
+	    "Alarms of delivery in trouble told to the office, by state: "
+	    "raised, reminder or cleared." },
+	{ "tocsin_alarms_active", "gauge",
+	    "Alarm episodes under way: the outbox stuck, channels failing." },
 	{ "tocsin_checkpoints_total", "counter",
 	    "WAL checkpoints by who made them: the checkpointer thread, the "
 	    "writer (when the WAL passed 16384 pages), or failed." },
@@ -116,6 +130,12 @@ static const char *metrics_delivery_names[METRICS__DELIVERY] = {
 };
 static const char *metrics_spool_names[METRICS__SPOOL] = {
 	"done", "rejected", "retried",
+};
+static const char *metrics_heartbeat_names[METRICS__HEARTBEAT] = {
+	"ok", "failed", "withheld",
+};
+static const char *metrics_alarm_names[METRICS__ALARM] = {
+	"raised", "reminder", "cleared",
 };
 
 /* Upper bounds of the buckets, in microseconds. */
@@ -158,6 +178,10 @@ static int				 metrics_reload_failed;	/* the last */
 static uint64_t				 metrics_spool_files[METRICS__SPOOL];
 static struct metrics_histogram_data	 metrics_histograms[METRICS__HISTOGRAMS];
 static struct metrics_channel		*metrics_channels;
+static uint64_t				 metrics_heartbeats[METRICS__HEARTBEAT];
+static int64_t				 metrics_heartbeat_ok_at;	/* ms */
+static uint64_t				 metrics_alarms[METRICS__ALARM];
+static int				 metrics_alarms_now;
 
 static const struct {
 	const char	*name;
@@ -262,6 +286,26 @@ metrics_spool(enum metrics_spool result)
 	metrics_spool_files[result]++;
 }
 
+void
+metrics_heartbeat(enum metrics_heartbeat result, int64_t now)
+{
+	metrics_heartbeats[result]++;
+	if (result == METRICS_HEARTBEAT_OK)
+		metrics_heartbeat_ok_at = now;
+}
+
+void
+metrics_alarm(enum metrics_alarm state)
+{
+	metrics_alarms[state]++;
+}
+
+void
+metrics_alarms_active(int n)
+{
+	metrics_alarms_now = n;
+}
+
 /* Forget everything: for the tests, and tidy at exit. */
 void
 metrics_reset(void)
@@ -278,6 +322,10 @@ metrics_reset(void)
 	metrics_reload_failed = 0;
 	memset(metrics_spool_files, 0, sizeof(metrics_spool_files));
 	memset(metrics_histograms, 0, sizeof(metrics_histograms));
+	memset(metrics_heartbeats, 0, sizeof(metrics_heartbeats));
+	metrics_heartbeat_ok_at = 0;
+	memset(metrics_alarms, 0, sizeof(metrics_alarms));
+	metrics_alarms_now = 0;
 }
 
 /* The # HELP and # TYPE lines of a family named in metrics_defs. */
@@ -416,6 +464,32 @@ metrics_histogram_write(struct evbuffer *buf, const char *name,
 		metrics_line(buf, count, n, NULL);
 }
 
+/* The heartbeat's and the alarm's families (watchman.c). */
+static void
+metrics_watchman_write(struct evbuffer *buf)
+{
+	size_t	i;
+
+	metrics_family(buf, "tocsin_heartbeat_pings_total");
+	for (i = 0; i < METRICS_HEARTBEAT_WITHHELD; i++)
+		metrics_sample(buf, "tocsin_heartbeat_pings_total",
+		    (int64_t)metrics_heartbeats[i], "result",
+		    metrics_heartbeat_names[i], NULL);
+	metrics_family(buf, "tocsin_heartbeat_withheld_total");
+	metrics_sample(buf, "tocsin_heartbeat_withheld_total",
+	    (int64_t)metrics_heartbeats[METRICS_HEARTBEAT_WITHHELD], NULL);
+	metrics_family(buf, "tocsin_heartbeat_last_success_timestamp_seconds");
+	metrics_sample(buf, "tocsin_heartbeat_last_success_timestamp_seconds",
+	    metrics_heartbeat_ok_at / MSEC_PER_SEC, NULL);
+	metrics_family(buf, "tocsin_alarm_messages_total");
+	for (i = 0; i < METRICS__ALARM; i++)
+		metrics_sample(buf, "tocsin_alarm_messages_total",
+		    (int64_t)metrics_alarms[i], "state",
+		    metrics_alarm_names[i], NULL);
+	metrics_family(buf, "tocsin_alarms_active");
+	metrics_sample(buf, "tocsin_alarms_active", metrics_alarms_now, NULL);
+}
+
 /* Every family kept here, in the text format. */
 void
 metrics_write(struct evbuffer *buf)
@@ -460,4 +534,6 @@ metrics_write(struct evbuffer *buf)
 		metrics_sample(buf, "tocsin_spool_files_total",
 		    (int64_t)metrics_spool_files[i], "result",
 		    metrics_spool_names[i], NULL);
+
+	metrics_watchman_write(buf);
 }

@@ -50,6 +50,8 @@ struct outbox_channel {
 	int			 next;		/* the oldest in the ring */
 	int			 concurrency;	/* 0: only the global cap */
 	int			 in_flight;
+	int64_t			 failing_since;	/* 0: its last attempt did */
+	int64_t			 failed_at;	/* its last failure */
 	struct outbox_channel	*link;
 };
 
@@ -329,6 +331,37 @@ outbox_give_up(struct outbox *o, struct delivery *d, const char *fallback)
 	return (engine_undelivered(o->engine, &u));
 }
 
+/* The watchman asks how long a channel has failed (outbox_failing). */
+static void
+outbox_channel_result(struct outbox *o, const char *name, int ok,
+    int64_t now)
+{
+	struct outbox_channel	*c = outbox_channel(o, name);
+
+	if (ok)
+		c->failing_since = 0;
+	else {
+		if (c->failing_since == 0)
+			c->failing_since = now;
+		c->failed_at = now;
+	}
+}
+
+void
+outbox_failing(struct outbox *o, const char *name, int64_t *since,
+    int64_t *last)
+{
+	struct outbox_channel	*c;
+
+	*since = *last = 0;
+	for (c = o->channels; c != NULL; c = c->link) {
+		if (strcmp(c->name, name) == 0 && c->failing_since != 0) {
+			*since = c->failing_since;
+			*last = c->failed_at;
+		}
+	}
+}
+
 static int
 outbox_record(struct outbox *o, struct delivery *d, int64_t now)
 {
@@ -336,6 +369,7 @@ outbox_record(struct outbox *o, struct delivery *d, int64_t now)
 	const char		*result, *fallback = NULL;
 	int64_t			 next = now;
 
+	outbox_channel_result(o, d->channel, d->result == DELIVERY_OK, now);
 	switch (d->result) {
 	case DELIVERY_OK:
 		o->stats.delivered++;

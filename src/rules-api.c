@@ -1424,6 +1424,102 @@ rules_api_holidays_body(lua_State *L)
 	return (0);
 }
 
+/*
+ * A site key whose value is a table of its own: the table is pushed and
+ * its index returned, or 0 (nothing pushed) when the key is absent or
+ * not a table.  Problems then say "site: KEY".
+ */
+static int
+parse_site_table(struct parse *p, const char *key, const char *example)
+{
+	lua_State	*L = p->L;
+
+	lua_getfield(L, 1, key);
+	if (lua_istable(L, -1))
+		return (lua_gettop(L));
+	if (!lua_isnil(L, -1))
+		parse_problem(p, "\"%s\" expects a table: %s = { %s }", key,
+		    key, example);
+	lua_pop(L, 1);
+	return (0);
+}
+
+/*
+ * An elapsed time of at least 1s, or def when the key is absent (or
+ * wrong: the problem is said, and the value never used).
+ */
+static void
+parse_site_elapsed(struct parse *p, int t, const char *key, int64_t def,
+    int64_t *out)
+{
+	if (parse_elapsed(p, t, key, out) == 0 && *out != 0 &&
+	    *out < MSEC_PER_SEC)
+		parse_problem(p, "\"%s\" must be 1s or more", key);
+	if (*out == 0)
+		*out = def;
+}
+
+/* heartbeat = { url = secret("heartbeat_url"), every = "60s" } */
+static void
+parse_site_heartbeat(struct parse *p, struct site_heartbeat *hb)
+{
+	static const char *const keys[] = { "url", "every", "method", NULL };
+	const char	*what = p->what;
+	int		 t;
+
+	if ((t = parse_site_table(p, "heartbeat", "url = ..., every = "
+	    "\"60s\"")) == 0)
+		return;
+	p->what = "site: heartbeat";
+	parse_keys(p, t, keys);
+	/* The url may be a secret: no problem quotes it. */
+	hb->url = parse_string(p, t, "url", 1);
+	if (hb->url != NULL && strncmp(hb->url, "http://", 7) != 0 &&
+	    strncmp(hb->url, "https://", 8) != 0)
+		parse_problem(p, "\"url\" must start with http:// or https://");
+	hb->method = parse_string(p, t, "method", 0);
+	if (hb->method == NULL)
+		hb->method = xstrdup("GET");
+	else if (strcmp(hb->method, "GET") != 0 &&
+	    strcmp(hb->method, "POST") != 0)
+		parse_problem(p, "\"method\" must be \"GET\" or \"POST\"");
+	parse_site_elapsed(p, t, "every", 60 * MSEC_PER_SEC, &hb->every);
+	lua_pop(p->L, 1);
+	p->what = what;
+}
+
+
+/*
+ * alarm = { to = "office", channel = "sms-ops", queued_after = "10m",
+ * failing_after = "15m", remind_every = "1h" }; rules.c checks the names.
+ */
+static void
+parse_site_alarm(struct parse *p, struct site_alarm *a)
+{
+	static const char *const keys[] = { "to", "channel", "queued_after",
+	    "failing_after", "remind_every", NULL };
+	const char	*what = p->what;
+	int		 t;
+
+	if ((t = parse_site_table(p, "alarm", "to = \"office\", channel = "
+	    "\"sms-ops\"")) == 0)
+		return;
+	p->what = "site: alarm";
+	parse_keys(p, t, keys);
+	a->where = xstrdup(p->where);
+	a->channel = parse_string(p, t, "channel", 1);
+	if ((a->to = parse_string(p, t, "to", 0)) == NULL)
+		a->to = xstrdup("office");
+	parse_site_elapsed(p, t, "queued_after", 10 * MSEC_PER_MIN,
+	    &a->queued_after);
+	parse_site_elapsed(p, t, "failing_after", 15 * MSEC_PER_MIN,
+	    &a->failing_after);
+	parse_site_elapsed(p, t, "remind_every", MSEC_PER_HOUR,
+	    &a->remind_every);
+	lua_pop(p->L, 1);
+	p->what = what;
+}
+
 /* site { ... }: the daemon's own settings. */
 static int
 rules_api_site(lua_State *L)
@@ -1433,7 +1529,8 @@ rules_api_site(lua_State *L)
 	    "notify_deadline", "rule_instructions", "rule_memory",
 	    "undelivered_notify", "public_url", "messages", "spool",
 	    "unmatched", "national_holidays", "hosts", "max_connections",
-	    "header_timeout", "body_timeout", "units_strict", NULL };
+	    "header_timeout", "body_timeout", "units_strict", "heartbeat",
+	    "alarm", NULL };
 	struct parse	 p;
 	struct site	*s;
 	long long	 v;
@@ -1489,6 +1586,8 @@ rules_api_site(lua_State *L)
 	parse_names(&p, 1, "unmatched", &s->unmatched);
 	parse_names(&p, 1, "hosts", &s->hosts);
 	parse_messages(&p, 1, &s->messages);
+	parse_site_heartbeat(&p, &s->heartbeat);
+	parse_site_alarm(&p, &s->alarm);
 	/* national_holidays = false: the site's holidays blocks are all. */
 	lua_getfield(L, 1, "national_holidays");
 	if (lua_isboolean(L, -1))

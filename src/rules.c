@@ -514,6 +514,35 @@ rules_check_org(struct rules *r)
 	free(persons);
 }
 
+/*
+ * The alarm tells of delivery in trouble, so it must go another way than
+ * the channels it watches: a known channel, not the site's only one, to a
+ * role that reaches someone.
+ */
+static void
+rules_check_alarm(struct rules *r)
+{
+	const struct site_alarm	*a = &r->site.alarm;
+	char			 near[256];
+
+	if (a->channel == NULL)
+		return;
+	if (rules_channel_find(r, a->channel) == NULL)
+		rules_problems_add(r->problems, "%s: site: alarm: unknown "
+		    "channel \"%s\"", a->where, a->channel);
+	else if (r->nchannels == 1)
+		rules_problems_add(r->problems, "%s: site: alarm: \"%s\" is "
+		    "the site's only channel; the alarm must reach the office "
+		    "another way than the channels it watches: declare the "
+		    "others, or a channel of its own", a->where, a->channel);
+	if (rules_notify_known(r, a->to))
+		return;
+	if (*rules_target_suggest(r, a->to, near, sizeof(near)) == '\0')
+		snprintf(near, sizeof(near), " (%s)", rules_unknown_why(a->to));
+	rules_problems_add(r->problems, "%s: site: alarm: unknown role "
+	    "\"%s\"%s", a->where, a->to, near);
+}
+
 static void
 rules_check(struct rules *r)
 {
@@ -522,6 +551,7 @@ rules_check(struct rules *r)
 
 	rules_check_duplicates(r);
 	rules_units_check(r);
+	rules_check_alarm(r);
 	for (i = 0; i < r->nprocedures; i++)
 		rules_check_procedure(r, r->procedures[i]);
 	for (i = 0; i < r->nrecurrings; i++)
@@ -1261,6 +1291,11 @@ rules_free(struct rules *r)
 	free(r->site.undelivered_notify);
 	free(r->site.public_url);
 	free(r->site.spool);
+	free(r->site.heartbeat.url);
+	free(r->site.heartbeat.method);
+	free(r->site.alarm.to);
+	free(r->site.alarm.channel);
+	free(r->site.alarm.where);
 	messages_free(&r->site.messages);
 	names_free(&r->site.rules);
 	names_free(&r->event_types);

@@ -94,6 +94,7 @@ enum store_sql {
 	SQL_MESSAGE_RESULT,
 	SQL_MESSAGES_REQUEUE,
 	SQL_MESSAGES_NEXT_AT,
+	SQL_MESSAGES_OLDEST,
 	SQL_MESSAGES_COUNT,
 	SQL_MESSAGES_DEPTH,
 	SQL_MESSAGES_PAGE,
@@ -133,6 +134,8 @@ struct store {
 	struct store_timer_kind		*kinds;		/* the engine's */
 	size_t				 nkinds;
 	int				 bad;	/* a bind failed */
+	int64_t				 commit_failing;	/* since; 0: the
+							   last commit did */
 };
 
 /* store.c: the typed helpers, one statement use from store_q to a reset. */

@@ -173,6 +173,22 @@ store_messages_next_at(struct store *s, int64_t *at)
 }
 
 int
+store_messages_oldest(struct store *s, int64_t *created_at, char **channel)
+{
+	struct store_query	*q = store_q(s, SQL_MESSAGES_OLDEST);
+	int			 rc;
+
+	*created_at = 0;
+	*channel = NULL;
+	if ((rc = store_q_step(s, q)) == 1) {
+		*created_at = store_col_int(s, q, 0);
+		*channel = store_col_text(s, q, 1);
+	}
+	s->drv->reset(q);
+	return (rc);
+}
+
+int
 store_messages_count(struct store *s, int64_t counts[OUTBOX__COUNT])
 {
 	return (store_q_counts(s, store_q(s, SQL_MESSAGES_COUNT),

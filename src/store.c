@@ -206,6 +206,14 @@ static const char *const store_sql[SQL__COUNT] = {
 	[SQL_MESSAGES_NEXT_AT] =
 	    "SELECT min(next_at) FROM outbox WHERE status IN ('queued', "
 	    "'failed')",
+	/*
+	 * The oldest message not yet delivered: ids grow with created_at,
+	 * and the smallest id of each status is read off outbox_due alone.
+	 */
+	[SQL_MESSAGES_OLDEST] =
+	    "SELECT created_at, channel FROM outbox WHERE id = (SELECT "
+	    "min(id) FROM outbox WHERE status IN ('queued', 'sending', "
+	    "'failed'))",
 	[SQL_MESSAGES_COUNT] =
 	    "SELECT status, count(*) FROM outbox GROUP BY status",
 	[SQL_MESSAGES_DEPTH] =
@@ -527,10 +535,20 @@ store_commit(struct store *s)
 	rc = s->drv->txn(s->conn, STORE_TXN_COMMIT);
 	metrics_observe(METRICS_COMMIT, clock_monotonic_us() - start);
 	if (rc != 0) {
+		if (s->commit_failing == 0)
+			s->commit_failing = clock_now();
 		store_rollback(s);
 		return (-1);
 	}
+	s->commit_failing = 0;
 	return (0);
+}
+
+/* Since when commits fail (a full disk, an I/O error); 0: the last did not. */
+int64_t
+store_commit_failing(struct store *s)
+{
+	return (s->commit_failing);
 }
 
 void
