@@ -316,7 +316,7 @@ ctl_csv_field(const char *s)
 }
 
 static const char *ctl_compliance_cols[] = { "incident", "recurring",
-    "unit", "procedure", "obligation", "title", "due_at", "met_at",
+    "unit", "unit_name", "procedure", "obligation", "title", "due_at", "met_at",
     "status", "late_s" };
 
 static void
