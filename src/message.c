@@ -52,7 +52,7 @@ static const char *message_defaults[MESSAGE__COUNT] = {
 
 /* Every placeholder a template may use; values come from the engine. */
 static const char *message_placeholders[] = {
-	"title", "incident", "unit", "grade", "color", "procedure",
+	"title", "incident", "unit", "unit_name", "grade", "color", "procedure",
 	"obligation", "due", "late", "step", "period", "recipient", "ack_url",
 	"to", "channel", "error", "text", "category",
 };
