@@ -1,0 +1,32 @@
+/*
+ * tocsinctl's tables: text in columns that line up on a terminal whatever
+ * the script.  A Chinese character takes two columns, a combining mark
+ * none, so a column's width is counted in display columns (ICU's East
+ * Asian Width), never in bytes or characters.  A cell too long for its
+ * column is cut between characters and ends in "…"; control characters
+ * (a title's newline, a terminal escape) show as spaces and bytes that are
+ * not UTF-8 as U+FFFD, so what a reporter typed cannot break the table or
+ * the terminal.  ctl-table.c.
+ */
+#ifndef CTL_TABLE_H
+#define CTL_TABLE_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+/* One column: its heading, its width, and whether a long cell is cut. */
+struct ctl_table_col {
+	const char	*title;
+	int		 width;		/* display columns; 0: the last, unpadded */
+	int		 cut;		/* 1: cut to fit (names, titles); 0: shown
+					   whole, pushing the row on (ids) */
+};
+
+int	 ctl_table_width(const char *);
+size_t	 ctl_table_fit(const char *, int, int *);
+char	*ctl_table_cell(const char *, int, int);
+void	 ctl_table_header(FILE *, const struct ctl_table_col *, size_t);
+void	 ctl_table_row(FILE *, const struct ctl_table_col *, size_t,
+	    const char *const *);
+
+#endif
