@@ -282,18 +282,19 @@ test_nearest_template_wins(void **state)
 
 /* The text the office gets when unit reports, on a site with units. */
 static char *
-unit_name_text(const char *units, const char *unit)
+unit_name_text(const char *units, const char *unit, int own)
 {
 	struct world	 w;
 	char		*cause = NULL, *text, *site, *ev;
 
-	xasprintf(&site, "site { messages = { opened = "
-	    "'{unit_name}（{unit}）报告' } }\n"
+	xasprintf(&site, "%s"
 	    "channel 'log' { kind = 'log' }\n"
 	    "person 'zhao' { name = '赵一', roles = { 'office' }, "
 	    "channels = { 'log' } }\n%s"
 	    "procedure 'netsec' { match = { category = 'network_security' },\n"
-	    "  on_open = { notify = { 'office' } } }\n", units);
+	    "  on_open = { notify = { 'office' } } }\n", own ? "site { "
+	    "messages = { opened = '{unit_name}（{unit}）报告' } }\n" : "",
+	    units);
 	w.rules = unit_load_ok(site);
 	w.store = store_open(":memory:", "OFF", &cause);
 	assert_non_null(w.store);
@@ -330,10 +331,14 @@ test_unit_name(void **state)
 
 	for (i = 0; i < nitems(cases); i++) {
 		text = unit_name_text(cases[i].units != NULL ? cases[i].units :
-		    units, cases[i].unit);
+		    units, cases[i].unit, 1);
 		assert_string_equal(text, cases[i].want);
 		free(text);
 	}
+	/* The built-in default says who reported by name. */
+	text = unit_name_text(units, "wsy-liuzhuang", 0);
+	assert_non_null(strstr(text, "。报告单位：刘庄乡卫生院。"));
+	free(text);
 }
 
 static void
