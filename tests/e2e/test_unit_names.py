@@ -51,7 +51,8 @@ def ctl(d, *args):
 
 def test_unit_names_in_api_and_ledger():
     """unit_name beside unit in incidents (list and one), the ledger (JSON,
-    tocsinctl's CSV and JSON) and the board; null when undeclared."""
+    tocsinctl's CSV and JSON), the board and the status's next deadline;
+    null when undeclared."""
     sink = Sink()
     d = names_daemon(sink)
     d.accept([report("inc-a", unit="hosp-a"), report("inc-b", unit="hosp-b"),
@@ -72,6 +73,11 @@ def test_unit_names_in_api_and_ledger():
     board = d.request("GET", "/v1/board").data["incidents"]
     got = {i["key"]: (i["unit"], i.get("unit_name", "absent")) for i in board}
     expect(got == want, f"GET /v1/board: {got}")
+
+    names = {unit: name for unit, name in want.values()}
+    nd = d.request("GET", "/v1/status").data["next_deadline"]
+    expect(nd.get("unit") in names and nd.get("unit_name", "absent") == names[nd["unit"]],
+           f"GET /v1/status next_deadline: {short(nd)}")
 
     ledger = d.request("GET", "/v1/compliance").data["obligations"]
     got = {(o["incident"], o["unit"], o.get("unit_name", "absent")) for o in ledger}
