@@ -14,12 +14,15 @@
 #include <stddef.h>
 #include <stdio.h>
 
-/* One column: its heading, its width, and whether a long cell is cut. */
+/*
+ * One column: its heading; its width in display columns (0: the last,
+ * unpadded); whether a long cell is cut to fit (names) or shown whole,
+ * pushing the rest of the row on (ids people copy).
+ */
 struct ctl_table_col {
 	const char	*title;
-	int		 width;		/* display columns; 0: the last, unpadded */
-	int		 cut;		/* 1: cut to fit (names, titles); 0: shown
-					   whole, pushing the row on (ids) */
+	int		 width;
+	int		 cut;
 };
 
 int	 ctl_table_width(const char *);

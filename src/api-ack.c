@@ -88,7 +88,9 @@ api_ack_text(const char *s)
 static void
 api_ack_unit(struct evbuffer *buf, const struct rules *r, const char *unit)
 {
-	const struct unit	*u = r != NULL ? rules_unit_find(r, unit) : NULL;
+	const struct unit	*u;
+
+	u = r != NULL ? rules_unit_find(r, unit) : NULL;
 
 	if (u == NULL || u->name == NULL) {
 		api_ack_escape(buf, api_ack_text(unit));
@@ -207,8 +209,8 @@ api_ack_done(int status, const struct engine_result *results, size_t n,
 		    "此事件已办结，无需确认。");
 	} else if (strcmp(api_ack_text(inc.acked_by), c->recipient) != 0)
 		/* Someone was first: theirs stands, this one is recorded. */
-		api_ack_reply(c->req, r, 200, &inc, NULL, "此事件已有人先行确认；"
-		    "您的确认也已记录，谢谢。");
+		api_ack_reply(c->req, r, 200, &inc, NULL,
+		    "此事件已有人先行确认；您的确认也已记录，谢谢。");
 	else
 		api_ack_reply(c->req, r, 200, &inc, NULL, "已确认收到，谢谢。");
 	store_incident_clear(&inc);

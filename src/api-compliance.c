@@ -63,9 +63,9 @@ api_compliance_row_cb(const struct store_obligation *ob, int keep, void *arg)
 	struct api_compliance	*c = arg;
 
 	return (api_pager_add(c->pager, keep ? api_compliance_row(ob,
-	    c->rules, clock_now()) : NULL, keep, json_pack("[s, I, I, I, I]", "c",
-	    (json_int_t)c->from, (json_int_t)c->to, (json_int_t)ob->due_at,
-	    (json_int_t)ob->id)));
+	    c->rules, clock_now()) : NULL, keep, json_pack("[s, I, I, I, I]",
+	    "c", (json_int_t)c->from, (json_int_t)c->to,
+	    (json_int_t)ob->due_at, (json_int_t)ob->id)));
 }
 
 /*

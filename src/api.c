@@ -44,7 +44,9 @@ api_text(const char *s)
 json_t *
 api_unit_name(const struct rules *r, const char *unit)
 {
-	const struct unit	*u = r != NULL ? rules_unit_find(r, unit) : NULL;
+	const struct unit	*u;
+
+	u = r != NULL ? rules_unit_find(r, unit) : NULL;
 
 	return (api_text(u != NULL ? u->name : NULL));
 }

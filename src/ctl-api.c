@@ -498,7 +498,8 @@ static void
 ctl_status_next(const json_t *next)
 {
 	static const char *fields[] = { "incident", "recurring", "unit",
-	    "unit_name", "procedure", "obligation", "policy", "step", "repeat" };
+	    "unit_name", "procedure", "obligation", "policy", "step",
+	    "repeat" };
 	const json_t	*v;
 	char		 buf[32];
 	size_t		 i;

@@ -28,9 +28,9 @@ test_width(void **state)
 		{ "hosp-a", 6 },
 		{ "刘庄乡卫生院", 12 },			/* W: 2 each */
 		{ "hosp-a 刘庄", 11 },			/* mixed */
-		{ "（老院区）", 10 },			/* F: fullwidth brackets */
-		{ "ＡＢ１", 6 },				/* F: fullwidth letters */
-		{ "ｶﾀｶﾅ", 4 },				/* H: halfwidth katakana */
+		{ "（老院区）", 10 },		/* F: fullwidth brackets */
+		{ "ＡＢ１", 6 },			/* F: fullwidth letters */
+		{ "ｶﾀｶﾅ", 4 },			/* H: halfwidth katakana */
 		{ "e\xcc\x81t\xc3\xa9", 3 },		/* e + U+0301, t, é */
 		{ "\xe2\x80\x8d", 0 },			/* zero-width joiner */
 		{ "…", 1 },				/* A: counted as one */
@@ -38,7 +38,7 @@ test_width(void **state)
 		{ "\xf0\x9f\x98\x80", 2 },		/* an emoji, W */
 		{ "a\tb", 3 },				/* a control is one */
 		{ "\xff\xfe", 2 },			/* bad bytes: one each */
-		{ "\xe5\x88", 1 },			/* a cut character: one */
+		{ "\xe5\x88", 1 },			/* a cut: one */
 	};
 	size_t	i;
 
@@ -121,7 +121,8 @@ test_any_bytes(void **state)
 	for (i = 0; i < 20000; i++) {
 		for (j = 0; j < sizeof(buf) - 1; j++) {
 			seed = seed * 1103515245 + 12345;
-			buf[j] = (unsigned char)(seed >> 16) | 1;	/* no NUL */
+			/* Any byte but NUL. */
+			buf[j] = (unsigned char)(seed >> 16) | 1;
 		}
 		buf[sizeof(buf) - 1] = '\0';
 		for (cols = 0; cols < 10; cols++) {
