@@ -91,7 +91,6 @@ api_ack_unit(struct evbuffer *buf, const struct rules *r, const char *unit)
 	const struct unit	*u;
 
 	u = r != NULL ? rules_unit_find(r, unit) : NULL;
-
 	if (u == NULL || u->name == NULL) {
 		api_ack_escape(buf, api_ack_text(unit));
 		return;

@@ -139,8 +139,7 @@ api_change_done(int status, const struct engine_result *results, size_t n,
 	else if (c->ack && n == 1 && results[0].closed)
 		api_incident_closed(c->req, c->key);	/* resolved just before */
 	else if ((o = api_incident_load(c->ctx->store, c->ctx->rules,
-	    c->key, 0)) ==
-	    NULL)
+	    c->key, 0)) == NULL)
 		http_reply_error(c->req, 404, "not_found", NULL,
 		    "no incident \"%s\"", c->key);
 	else

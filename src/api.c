@@ -47,7 +47,6 @@ api_unit_name(const struct rules *r, const char *unit)
 	const struct unit	*u;
 
 	u = r != NULL ? rules_unit_find(r, unit) : NULL;
-
 	return (api_text(u != NULL ? u->name : NULL));
 }
 
