@@ -73,9 +73,12 @@ void	api_board_file(struct evhttp_request *, const struct api_ctx *,
 json_t	*api_time(int64_t);
 json_t	*api_text(const char *);
 json_t	*api_grade(int);
-json_t	*api_incident_json(const struct store_incident *);
+json_t	*api_unit_name(const struct rules *, const char *);
+json_t	*api_incident_json(const struct store_incident *,
+	    const struct rules *);
 json_t	*api_notification_json(const struct store_message *);
-json_t	*api_incident_load(struct store *, const char *, int);
+json_t	*api_incident_load(struct store *, const struct rules *,
+	    const char *, int);
 json_t	*api_calendar(const struct rules *);
 int	 api_time_param(const char *, int64_t *);
 

@@ -19,6 +19,7 @@
 #include "http.h"
 #include "ingest.h"
 #include "record.h"
+#include "rules.h"
 #include "store.h"
 #include "tocsin.h"
 #include "xmalloc.h"
@@ -83,9 +84,26 @@ api_ack_text(const char *s)
 	return (s != NULL ? s : "");
 }
 
+/* The reporting unit: its declared name and, in brackets, its id. */
+static void
+api_ack_unit(struct evbuffer *buf, const struct rules *r, const char *unit)
+{
+	const struct unit	*u;
+
+	u = r != NULL ? rules_unit_find(r, unit) : NULL;
+	if (u == NULL || u->name == NULL) {
+		api_ack_escape(buf, api_ack_text(unit));
+		return;
+	}
+	api_ack_escape(buf, u->name);
+	evbuffer_add_printf(buf, "（");
+	api_ack_escape(buf, unit);
+	evbuffer_add_printf(buf, "）");
+}
+
 /* The whole page: the incident, its state, and the button if it is open. */
 static void
-api_ack_reply(struct evhttp_request *req, int code,
+api_ack_reply(struct evhttp_request *req, const struct rules *r, int code,
     const struct store_incident *inc, const char *token, const char *note)
 {
 	struct evbuffer	*buf = evbuffer_new();
@@ -105,7 +123,7 @@ api_ack_reply(struct evhttp_request *req, int code,
 	evbuffer_add_printf(buf, "</h1><dl><dt>事件编号</dt><dd>");
 	api_ack_escape(buf, api_ack_text(inc->key));
 	evbuffer_add_printf(buf, "</dd><dt>报告单位</dt><dd>");
-	api_ack_escape(buf, api_ack_text(inc->unit));
+	api_ack_unit(buf, r, inc->unit);
 	evbuffer_add_printf(buf, "</dd><dt>事件等级</dt><dd>%s</dd><dt>状态"
 	    "</dt><dd>", grade_name(inc->grade, GRADE_FORM_LABEL));
 	if (closed)
@@ -154,7 +172,7 @@ api_ack_page(struct evhttp_request *req, const struct api_ctx *ctx,
 		api_ack_not_found(req);
 		return;
 	}
-	api_ack_reply(req, 200, &inc, token, NULL);
+	api_ack_reply(req, ctx->rules, 200, &inc, token, NULL);
 	store_incident_clear(&inc);
 	api_ack_link_free(&link);
 }
@@ -171,12 +189,13 @@ api_ack_done(int status, const struct engine_result *results, size_t n,
     const struct record_error *err, void *arg)
 {
 	struct ack_change	*c = arg;
+	const struct rules	*r = c->ctx->rules;
 	struct store_incident	 inc;
 
 	if (store_incident_get(c->ctx->store, c->incident, &inc) != 1)
 		api_ack_not_found(c->req);
 	else if (status != 202)
-		api_ack_reply(c->req, status == 503 ? 503 : 400, &inc, NULL,
+		api_ack_reply(c->req, r, status == 503 ? 503 : 400, &inc, NULL,
 		    "未能确认，请稍后再试或联系值班室。");
 	else if (n == 1 && results[0].closed) {
 		/*
@@ -185,13 +204,14 @@ api_ack_done(int status, const struct engine_result *results, size_t n,
 		 * incident and acknowledged nothing, so say what a later
 		 * click would be told.
 		 */
-		api_ack_reply(c->req, 409, &inc, NULL, "此事件已办结，无需确认。");
+		api_ack_reply(c->req, r, 409, &inc, NULL,
+		    "此事件已办结，无需确认。");
 	} else if (strcmp(api_ack_text(inc.acked_by), c->recipient) != 0)
 		/* Someone was first: theirs stands, this one is recorded. */
-		api_ack_reply(c->req, 200, &inc, NULL, "此事件已有人先行确认；"
-		    "您的确认也已记录，谢谢。");
+		api_ack_reply(c->req, r, 200, &inc, NULL,
+		    "此事件已有人先行确认；您的确认也已记录，谢谢。");
 	else
-		api_ack_reply(c->req, 200, &inc, NULL, "已确认收到，谢谢。");
+		api_ack_reply(c->req, r, 200, &inc, NULL, "已确认收到，谢谢。");
 	store_incident_clear(&inc);
 	free(c->incident);
 	free(c->recipient);
@@ -215,7 +235,8 @@ api_ack_confirm(struct evhttp_request *req, const struct api_ctx *ctx,
 	}
 	/* Closed: nothing to stop, so nothing to store. */
 	if (inc.state == INCIDENT_CLOSED) {
-		api_ack_reply(req, 409, &inc, NULL, "此事件已办结，无需确认。");
+		api_ack_reply(req, ctx->rules, 409, &inc, NULL,
+		    "此事件已办结，无需确认。");
 		store_incident_clear(&inc);
 		api_ack_link_free(&link);
 		return;

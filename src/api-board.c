@@ -155,6 +155,7 @@ api_board_row(const struct store_board_row *b, const struct rules *r,
 	json_object_set_new(o, "key", api_text(b->key));
 	json_object_set_new(o, "title", api_text(b->title));
 	json_object_set_new(o, "unit", api_text(b->unit));
+	json_object_set_new(o, "unit_name", api_unit_name(r, b->unit));
 	json_object_set_new(o, "category", api_text(b->category));
 	json_object_set_new(o, "grade", api_grade(b->grade));
 	json_object_set_new(o, "opened_at", api_time(b->opened_at));
@@ -219,6 +220,7 @@ api_board_duty_cb(const struct store_duty *d, void *arg)
 	json_object_set_new(o, "recurring", api_text(d->recurring));
 	json_object_set_new(o, "title", api_text(d->title));
 	json_object_set_new(o, "unit", api_text(d->unit));
+	json_object_set_new(o, "unit_name", api_unit_name(br->rules, d->unit));
 	json_object_set_new(o, "due_at", api_time(d->due_at));
 	json_object_set_new(o, "due_in_s", json_integer(api_board_seconds(
 	    d->due_at, br->now)));

@@ -27,10 +27,12 @@ struct api_compliance {
 	int64_t			 from;
 	int64_t			 to;
 	struct api_pager	*pager;
+	const struct rules	*rules;		/* names the units */
 };
 
 static json_t *
-api_compliance_row(const struct store_obligation *ob, int64_t now)
+api_compliance_row(const struct store_obligation *ob, const struct rules *r,
+    int64_t now)
 {
 	json_t	*late = json_null();
 
@@ -39,11 +41,12 @@ api_compliance_row(const struct store_obligation *ob, int64_t now)
 		late = json_integer((ob->met_at - ob->due_at) / MSEC_PER_SEC);
 	else if (ob->status == OBLIGATION_BREACHED)
 		late = json_integer((now - ob->due_at) / MSEC_PER_SEC);
-	return (json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:s, "
+	return (json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:s, "
 	    "s:o}",
 	    "incident", api_text(ob->incident),
 	    "recurring", api_text(ob->recurring),
 	    "unit", api_text(ob->unit),
+	    "unit_name", api_unit_name(r, ob->unit),
 	    "procedure", api_text(ob->procedure),
 	    "obligation", api_text(ob->name),
 	    "title", api_text(ob->title),
@@ -60,9 +63,9 @@ api_compliance_row_cb(const struct store_obligation *ob, int keep, void *arg)
 	struct api_compliance	*c = arg;
 
 	return (api_pager_add(c->pager, keep ? api_compliance_row(ob,
-	    clock_now()) : NULL, keep, json_pack("[s, I, I, I, I]", "c",
-	    (json_int_t)c->from, (json_int_t)c->to, (json_int_t)ob->due_at,
-	    (json_int_t)ob->id)));
+	    c->rules, clock_now()) : NULL, keep, json_pack("[s, I, I, I, I]",
+	    "c", (json_int_t)c->from, (json_int_t)c->to,
+	    (json_int_t)ob->due_at, (json_int_t)ob->id)));
 }
 
 /*
@@ -111,6 +114,7 @@ api_compliance_page(struct evhttp_request *req, const struct api_ctx *ctx,
 	cur.due_at = due;
 	cur.id = id;
 	c.pager = api_pager_new(&api_compliance_list, &pg);
+	c.rules = ctx->rules;
 	rc = store_ledger_page(ctx->store, &f, &cur, API_PAGE_SCAN,
 	    api_compliance_row_cb, &c);
 	api_pager_reply(req, c.pager, rc, query);

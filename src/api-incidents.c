@@ -25,12 +25,21 @@ static const struct api_list api_incident_list = {
 	"incidents", "/v1/incidents",
 };
 
+/* A page being read, and the rules that name its units. */
+struct api_incidents_read {
+	struct api_pager	*pager;
+	const struct rules	*rules;
+};
+
 /* A row of the page; the cursor is its place in the order of storing. */
 static int
 api_incidents_row_cb(const struct store_incident *inc, int keep, void *arg)
 {
-	return (api_pager_add(arg, keep ? api_incident_json(inc) : NULL, keep,
-	    json_pack("[s, I]", "i", (json_int_t)inc->seq)));
+	struct api_incidents_read	*rd = arg;
+
+	return (api_pager_add(rd->pager, keep ? api_incident_json(inc,
+	    rd->rules) : NULL, keep, json_pack("[s, I]", "i",
+	    (json_int_t)inc->seq)));
 }
 
 static void
@@ -39,7 +48,7 @@ api_incidents_page(struct evhttp_request *req, const struct api_ctx *ctx,
 {
 	struct store_incident_filter	 f;
 	struct store_incident_cursor	 c;
-	struct api_pager		*p;
+	struct api_incidents_read	 rd;
 	struct api_page			 pg;
 	char				*state = http_query(req, "state");
 	char				*unit = http_query(req, "unit");
@@ -68,10 +77,11 @@ api_incidents_page(struct evhttp_request *req, const struct api_ctx *ctx,
 	f.unit = unit;
 	f.category = category;
 	c.before_seq = before;
-	p = api_pager_new(&api_incident_list, &pg);
+	rd.pager = api_pager_new(&api_incident_list, &pg);
+	rd.rules = ctx->rules;
 	rc = store_incidents_page(ctx->store, &f, &c, API_PAGE_SCAN,
-	    api_incidents_row_cb, p);
-	api_pager_reply(req, p, rc, query);
+	    api_incidents_row_cb, &rd);
+	api_pager_reply(req, rd.pager, rc, query);
 	api_page_end(&pg);
 out:
 	free(query);
@@ -93,7 +103,7 @@ api_incident_get(struct evhttp_request *req, const struct api_ctx *ctx,
 {
 	json_t	*o;
 
-	if ((o = api_incident_load(ctx->store, key, 1)) == NULL) {
+	if ((o = api_incident_load(ctx->store, ctx->rules, key, 1)) == NULL) {
 		http_reply_error(req, 404, "not_found", NULL,
 		    "no incident \"%s\"", key);
 		return;
@@ -128,8 +138,8 @@ api_change_done(int status, const struct engine_result *results, size_t n,
 		    err->message);
 	else if (c->ack && n == 1 && results[0].closed)
 		api_incident_closed(c->req, c->key);	/* resolved just before */
-	else if ((o = api_incident_load(c->ctx->store, c->key, 0)) ==
-	    NULL)
+	else if ((o = api_incident_load(c->ctx->store, c->ctx->rules,
+	    c->key, 0)) == NULL)
 		http_reply_error(c->req, 404, "not_found", NULL,
 		    "no incident \"%s\"", c->key);
 	else

@@ -29,7 +29,8 @@
 
 /* What an obligation timer is about: fields of the obligation row. */
 static int
-api_status_obligation(struct store *s, int64_t id, json_t *o)
+api_status_obligation(struct store *s, const struct rules *r, int64_t id,
+    json_t *o)
 {
 	struct store_obligation	 ob;
 	int			 rc;
@@ -39,6 +40,7 @@ api_status_obligation(struct store *s, int64_t id, json_t *o)
 	json_object_set_new(o, "incident", api_text(ob.incident));
 	json_object_set_new(o, "recurring", api_text(ob.recurring));
 	json_object_set_new(o, "unit", api_text(ob.unit));
+	json_object_set_new(o, "unit_name", api_unit_name(r, ob.unit));
 	json_object_set_new(o, "procedure", api_text(ob.procedure));
 	json_object_set_new(o, "obligation", api_text(ob.name));
 	json_object_set_new(o, "title", api_text(ob.title));
@@ -67,7 +69,7 @@ api_status_escalation(struct store *s, const struct rules *r, int64_t id,
 		json_object_set_new(o, "step", json_integer(e.step + 1));
 	obligation = e.obligation;
 	store_escalation_clear(&e);
-	return (api_status_obligation(s, obligation, o));
+	return (api_status_obligation(s, r, obligation, o));
 }
 
 static int
@@ -111,7 +113,7 @@ api_status_next(struct store *s, const struct rules *r, json_t **next)
 	json_object_set_new(o, "kind", json_string(kind->name));
 	switch (kind->owner) {
 	case STORE_TIMER_OF_OBLIGATION:
-		return (api_status_obligation(s, t.ref, o));
+		return (api_status_obligation(s, r, t.ref, o));
 	case STORE_TIMER_OF_ESCALATION:
 		return (api_status_escalation(s, r, t.ref, o));
 	case STORE_TIMER_OF_RECURRING:

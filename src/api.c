@@ -36,6 +36,20 @@ api_text(const char *s)
 	return (s != NULL ? json_string(s) : json_null());
 }
 
+/*
+ * A unit's declared name, shown beside its id wherever a unit is (issue
+ * 16: people read 刘庄乡卫生院, not wsy-liuzhuang); null when the site does
+ * not declare the unit, or declares it without a name.
+ */
+json_t *
+api_unit_name(const struct rules *r, const char *unit)
+{
+	const struct unit	*u;
+
+	u = r != NULL ? rules_unit_find(r, unit) : NULL;
+	return (api_text(u != NULL ? u->name : NULL));
+}
+
 /* A grade as its number; null when ungraded. */
 json_t *
 api_grade(int grade)
@@ -68,12 +82,13 @@ api_stored_json(const char *s)
 }
 
 json_t *
-api_incident_json(const struct store_incident *inc)
+api_incident_json(const struct store_incident *inc, const struct rules *r)
 {
 	json_t	*o = json_object();
 
 	json_object_set_new(o, "key", api_text(inc->key));
 	json_object_set_new(o, "unit", api_text(inc->unit));
+	json_object_set_new(o, "unit_name", api_unit_name(r, inc->unit));
 	json_object_set_new(o, "category", api_text(inc->category));
 	json_object_set_new(o, "title", api_text(inc->title));
 	json_object_set_new(o, "grade", api_grade(inc->grade));
@@ -167,7 +182,8 @@ api_action_cb(const struct store_action *a, void *arg)
 
 /* The whole incident, or NULL when there is none with that key. */
 json_t *
-api_incident_load(struct store *s, const char *key, int full)
+api_incident_load(struct store *s, const struct rules *r, const char *key,
+    int full)
 {
 	struct store_message_filter	 f = { key, NULL };
 	struct store_incident		 inc;
@@ -175,7 +191,7 @@ api_incident_load(struct store *s, const char *key, int full)
 
 	if (store_incident_get(s, key, &inc) != 1)
 		return (NULL);
-	o = api_incident_json(&inc);
+	o = api_incident_json(&inc, r);
 	store_incident_clear(&inc);
 	if (!full)
 		return (o);

@@ -1,7 +1,8 @@
 /*
  * tocsinctl subcommands that talk to the daemon's HTTP API.  Output is the
  * API's JSON (pretty-printed), or a table for `incidents`; failures print
- * the server's error message and exit non-zero.
+ * the server's error message and exit non-zero.  Tables line up in display
+ * columns (ctl-table.c), so Chinese names and titles keep them straight.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -13,6 +14,7 @@
 #include <jansson.h>
 
 #include "ctl.h"
+#include "ctl-table.h"
 #include "tocsin.h"
 #include "xmalloc.h"
 
@@ -203,21 +205,35 @@ ctl_pages(const struct ctl_env *env, const char *path, const char *name,
 	return (0);
 }
 
+/* Ids are shown whole, a unit's name is cut to its column. */
+static const struct ctl_table_col ctl_incident_cols[] = {
+	{ "INCIDENT", 24, 0 },
+	{ "UNIT", 16, 0 },
+	{ "UNIT NAME", 20, 1 },
+	{ "GRADE", 5, 0 },
+	{ "STATE", 7, 0 },
+	{ "TITLE", 0, 0 },
+};
+
 static void
 ctl_incidents_page(json_t *rows, void *arg)
 {
-	json_t	*inc;
-	size_t	 i;
+	const char	*cells[nitems(ctl_incident_cols)];
+	json_t		*inc, *grade;
+	char		 g[24];
+	size_t		 i;
 
 	json_array_foreach(rows, i, inc) {
-		printf("%-24s %-16s %-5lld %-7s %s\n",
-		    json_string_value(json_object_get(inc, "key")),
-		    json_string_value(json_object_get(inc, "unit")),
-		    (long long)json_integer_value(json_object_get(inc,
-		    "grade")),
-		    json_string_value(json_object_get(inc, "state")),
-		    json_string_value(json_object_get(inc, "title")) ?
-		    json_string_value(json_object_get(inc, "title")) : "");
+		grade = json_object_get(inc, "grade");
+		snprintf(g, sizeof(g), "%lld", (long long)json_integer_value(
+		    grade));
+		cells[0] = json_string_value(json_object_get(inc, "key"));
+		cells[1] = json_string_value(json_object_get(inc, "unit"));
+		cells[2] = json_string_value(json_object_get(inc, "unit_name"));
+		cells[3] = json_is_integer(grade) ? g : "-";
+		cells[4] = json_string_value(json_object_get(inc, "state"));
+		cells[5] = json_string_value(json_object_get(inc, "title"));
+		ctl_table_row(stdout, ctl_incident_cols, nitems(cells), cells);
 	}
 }
 
@@ -231,8 +247,8 @@ ctl_incidents(const struct ctl_env *env, int argc, char **argv)
 	xasprintf(&path, "/v1/incidents?state=%s&limit=%d", esc,
 	    CTL_PAGE_LIMIT);
 	curl_free(esc);
-	printf("%-24s %-16s %-5s %-7s %s\n", "INCIDENT", "UNIT", "GRADE",
-	    "STATE", "TITLE");
+	ctl_table_header(stdout, ctl_incident_cols,
+	    nitems(ctl_incident_cols));
 	rc = ctl_pages(env, path, "incidents", ctl_incidents_page, NULL);
 	free(path);
 	return (rc);
@@ -316,7 +332,7 @@ ctl_csv_field(const char *s)
 }
 
 static const char *ctl_compliance_cols[] = { "incident", "recurring",
-    "unit", "procedure", "obligation", "title", "due_at", "met_at",
+    "unit", "unit_name", "procedure", "obligation", "title", "due_at", "met_at",
     "status", "late_s" };
 
 static void
@@ -482,7 +498,8 @@ static void
 ctl_status_next(const json_t *next)
 {
 	static const char *fields[] = { "incident", "recurring", "unit",
-	    "procedure", "obligation", "policy", "step", "repeat" };
+	    "unit_name", "procedure", "obligation", "policy", "step",
+	    "repeat" };
 	const json_t	*v;
 	char		 buf[32];
 	size_t		 i;
@@ -512,6 +529,7 @@ ctl_prune_print(const json_t *job)
 	const json_t	*rows = json_object_get(job, "rows");
 	const char	*key;
 	json_t		*v;
+	char		*cell;
 
 	printf("%s%lld incidents resolved before %s (ledger %s)%s\n",
 	    json_is_true(json_object_get(job, "dry_run")) ?
@@ -519,8 +537,11 @@ ctl_prune_print(const json_t *job)
 	    ctl_str(job, "before"), ctl_str(job, "ledger"),
 	    json_is_true(json_object_get(job, "dry_run")) ?
 	    "; dry run, nothing was deleted" : "");
-	json_object_foreach((json_t *)rows, key, v)
-		printf("  %-12s %lld\n", key, (long long)json_integer_value(v));
+	json_object_foreach((json_t *)rows, key, v) {
+		cell = ctl_table_cell(key, 12, 0);
+		printf("  %s %lld\n", cell, (long long)json_integer_value(v));
+		free(cell);
+	}
 	if (ctl_int(job, "skipped") > 0)
 		printf("  %-12s %lld (their messages are still being "
 		    "delivered)\n", "skipped", ctl_int(job, "skipped"));

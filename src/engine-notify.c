@@ -111,6 +111,15 @@ engine_format_late(int64_t ms, char *buf, size_t len)
 		snprintf(buf, len, "%lld分钟", (long long)m);
 }
 
+/* What people call a unit: its declared name, else its id. */
+static const char *
+engine_unit_name(struct engine *e, const char *unit)
+{
+	const struct unit	*u = rules_unit_find(e->rules, unit);
+
+	return (u != NULL && u->name != NULL ? u->name : unit);
+}
+
 static const char *
 engine_message_value(const char *name, void *arg)
 {
@@ -135,6 +144,8 @@ engine_message_value(const char *name, void *arg)
 		return (inc != NULL ? inc->key : NULL);
 	if (strcmp(name, "unit") == 0)
 		return (s->c.unit);
+	if (strcmp(name, "unit_name") == 0)
+		return (engine_unit_name(c->e, s->c.unit));
 	if (strcmp(name, "category") == 0)
 		return (inc != NULL && inc->category != NULL ? inc->category :
 		    "未填写");

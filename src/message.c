@@ -28,31 +28,31 @@ static const char *message_reasons[MESSAGE__COUNT] = {
 
 static const char *message_defaults[MESSAGE__COUNT] = {
 	[MESSAGE_OPENED] = "【事件报告】{title}（{procedure}，{grade}）。"
-	    "报告单位：{unit}。请按预案处置。",
+	    "报告单位：{unit_name}。请按预案处置。",
 	[MESSAGE_PERIOD] = "【特殊时期事件报告】{title}（{procedure}，"
-	    "{grade}），正值{period}。报告单位：{unit}。请按预案从严处置。",
+	    "{grade}），正值{period}。报告单位：{unit_name}。请按预案从严处置。",
 	[MESSAGE_GRADED] = "【事件定级】{title} 定为{grade}事件（{procedure}）。"
-	    "报告单位：{unit}。请按预案处置。",
+	    "报告单位：{unit_name}。请按预案处置。",
 	[MESSAGE_REMIND] = "【时限提醒】{title}：“{obligation}”将于{due}到期。"
-	    "报告单位：{unit}，事件等级：{grade}。",
+	    "报告单位：{unit_name}，事件等级：{grade}。",
 	[MESSAGE_BREACH] = "【超时未报】{title}：“{obligation}”已超过时限"
-	    "（应于{due}前完成，已超时{late}）。报告单位：{unit}，事件等级："
+	    "（应于{due}前完成，已超时{late}）。报告单位：{unit_name}，事件等级："
 	    "{grade}。请立即督办。",
 	[MESSAGE_ESCALATION] = "【超时未报】{title}：“{obligation}”已超过时限"
-	    "（应于{due}前完成，已超时{late}）。报告单位：{unit}，事件等级："
+	    "（应于{due}前完成，已超时{late}）。报告单位：{unit_name}，事件等级："
 	    "{grade}。请立即督办。（第{step}级升级）",
 	[MESSAGE_REJECTED] = "【规则错误】事件 {title} 的处置规则执行失败，"
-	    "请值班人员人工处理。报告单位：{unit}。",
+	    "请值班人员人工处理。报告单位：{unit_name}。",
 	[MESSAGE_UNDELIVERED] = "【通知未送达】发给{to}的通知未能经“{channel}”"
 	    "送达（{error}），请改用电话等方式通知。原通知：{text}",
-	[MESSAGE_UNMATCHED] = "【无预案匹配】{unit}报送的“{title}”（类别："
+	[MESSAGE_UNMATCHED] = "【无预案匹配】{unit_name}报送的“{title}”（类别："
 	    "{category}）没有预案或待报时限与之对应，系统不会自动督办。请值班"
 	    "人员人工研判、处置。",
 };
 
 /* Every placeholder a template may use; values come from the engine. */
 static const char *message_placeholders[] = {
-	"title", "incident", "unit", "grade", "color", "procedure",
+	"title", "incident", "unit", "unit_name", "grade", "color", "procedure",
 	"obligation", "due", "late", "step", "period", "recipient", "ack_url",
 	"to", "channel", "error", "text", "category",
 };

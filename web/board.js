@@ -194,7 +194,9 @@
     setText(row.gradeLevel, g ? g[1] : "");
 
     setText(row.title, inc.title || inc.key);
-    setText(row.unit, inc.unit);
+    // The unit's declared name; its id on hover (and alone when undeclared).
+    setText(row.unit, inc.unit_name || inc.unit);
+    row.unit.title = inc.unit_name ? inc.unit : "";
     setText(row.category, CATEGORIES[inc.category] || inc.category || "");
     setText(row.opened, inc.opened_at ? `${siteShort(inc.opened_at)} 报告` : "");
     setText(row.keyText, `编号 ${inc.key}`);
@@ -274,7 +276,8 @@
     li.dataset.unit = d.unit;
     li.dataset.status = d.status;
     const unit = el("span", "duty-unit");
-    unit.textContent = d.unit;
+    unit.textContent = d.unit_name || d.unit;
+    if (d.unit_name) unit.title = d.unit;
     const state = el("span", "duty-state");
     li.append(unit, state);
     return { duty: d, el: li, state };
@@ -282,7 +285,7 @@
 
   // One group per recurring report and due time, the most urgent chip first.
   function renderDuties(list) {
-    const seen = JSON.stringify(list.map((d) => [d.recurring, d.title, d.unit, d.due_at, d.status, d.filed_at, d.zero]));
+    const seen = JSON.stringify(list.map((d) => [d.recurring, d.title, d.unit, d.unit_name, d.due_at, d.status, d.filed_at, d.zero]));
     if (seen === dutiesSeen) return;
     dutiesSeen = seen;
     const groups = new Map();
@@ -301,7 +304,7 @@
       title.textContent = `${ds[0].title || ds[0].recurring} · ${siteShort(ds[0].due_at)} 截止`;
       const ul = el("ul", "duty-list");
       ds.sort((a, b) => (DUTY[a.status] || [, , 9])[2] - (DUTY[b.status] || [, , 9])[2]
-        || a.unit.localeCompare(b.unit));
+        || (a.unit_name || a.unit).localeCompare(b.unit_name || b.unit));
       for (const d of ds) {
         const item = makeDuty(d);
         duties.push(item);

@@ -282,6 +282,67 @@ test_nearest_template_wins(void **state)
 	rules_free(w.rules);
 }
 
+/* The text the office gets when unit reports, on a site with units. */
+static char *
+unit_name_text(const char *units, const char *unit, int own)
+{
+	struct world	 w;
+	char		*cause = NULL, *text, *site, *ev;
+
+	xasprintf(&site, "%s"
+	    "channel 'log' { kind = 'log' }\n"
+	    "person 'zhao' { name = '赵一', roles = { 'office' }, "
+	    "channels = { 'log' } }\n%s"
+	    "procedure 'netsec' { match = { category = 'network_security' },\n"
+	    "  on_open = { notify = { 'office' } } }\n", own ? "site { "
+	    "messages = { opened = '{unit_name}（{unit}）报告' } }\n" : "",
+	    units);
+	w.rules = unit_load_ok(site);
+	w.store = store_open(":memory:", "OFF", &cause);
+	assert_non_null(w.store);
+	w.engine = engine_new(w.store, w.rules);
+	clock_set_virtual(T0);
+	xasprintf(&ev, "{\"type\":\"report\",\"incident\":\"inc-1\","
+	    "\"unit\":\"%s\",\"category\":\"network_security\"}", unit);
+	submit(&w, ev);
+	assert_int_equal(outbox_texts(&w, "inc-1", &text, 1), 1);
+	engine_free(w.engine);
+	store_close(w.store);
+	rules_free(w.rules);
+	free(ev);
+	free(site);
+	return (text);
+}
+
+/* {unit_name}: the declared unit's name; else the unit's id. */
+static void
+test_unit_name(void **state)
+{
+	static const char *units = "unit 'county' { name = '县卫生健康委' }\n"
+	    "unit 'wsy-liuzhuang' { name = '刘庄乡卫生院', parent = 'county' }\n"
+	    "unit 'wsy-wangji' { parent = 'county' }\n";
+	static const struct {
+		const char	*units, *unit, *want;
+	} cases[] = {
+		{ NULL, "wsy-liuzhuang", "刘庄乡卫生院（wsy-liuzhuang）报告" },
+		{ NULL, "wsy-wangji", "wsy-wangji（wsy-wangji）报告" },
+		{ "", "wsy-liuzhuang", "wsy-liuzhuang（wsy-liuzhuang）报告" },
+	};
+	size_t	 i;
+	char	*text;
+
+	for (i = 0; i < nitems(cases); i++) {
+		text = unit_name_text(cases[i].units != NULL ? cases[i].units :
+		    units, cases[i].unit, 1);
+		assert_string_equal(text, cases[i].want);
+		free(text);
+	}
+	/* The built-in default says who reported by name. */
+	text = unit_name_text(units, "wsy-liuzhuang", 0);
+	assert_non_null(strstr(text, "。报告单位：刘庄乡卫生院。"));
+	free(text);
+}
+
 static void
 same_note(const struct message_note *n)
 {
@@ -421,6 +482,7 @@ main(void)
 		cmocka_unit_test(test_render_and_check),
 		cmocka_unit_test(test_bad_templates_refused),
 		cmocka_unit_test(test_nearest_template_wins),
+		cmocka_unit_test(test_unit_name),
 		cmocka_unit_test(test_note_json),
 		cmocka_unit_test(test_one_concern),
 	};
