@@ -53,13 +53,16 @@ struct delivery {
  * key (beside the ones every channel has, CHANNEL_COMMON_OPTIONS) so a typo
  * in a site file is a load-time error, not a silent default.  check() then
  * looks at the values.  rate_per_minute is the provider's own limit (a
- * DingTalk robot takes 20 a minute); a site's `rate = "N/DURATION"`
- * replaces it.
+ * DingTalk robot takes 20 a minute), or rate() gives it when it depends on
+ * the options (a voice channel's provider); a site's `rate =
+ * "N/DURATION"` replaces either.
  */
 struct channel_driver {
 	const char		 *kind;
 	const char *const	 *options;	/* NULL-terminated */
 	int			  rate_per_minute;	/* 0: no limit */
+	int			(*rate)(const struct channel_def *, int *,
+				    int64_t *);
 	int			(*check)(const struct channel_def *, char **);
 	void			(*send)(struct delivery *);
 };
@@ -80,6 +83,7 @@ extern const struct channel_driver channel_dingtalk_driver;
 extern const struct channel_driver channel_wecom_driver;
 extern const struct channel_driver channel_feishu_driver;
 extern const struct channel_driver channel_sms_driver;
+extern const struct channel_driver channel_voice_driver;
 
 const char	*channel_option_string(const struct channel_def *,
 		    const char *);

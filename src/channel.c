@@ -32,6 +32,7 @@ static const struct channel_driver *channel_drivers[] = {
 	&channel_wecom_driver,
 	&channel_feishu_driver,
 	&channel_sms_driver,
+	&channel_voice_driver,
 };
 
 const struct channel_driver *
@@ -169,6 +170,8 @@ channel_rate(const struct channel_def *def, int *count, int64_t *window,
 
 	*count = drv != NULL ? drv->rate_per_minute : 0;
 	*window = MSEC_PER_MIN;
+	if (drv != NULL && drv->rate != NULL)
+		drv->rate(def, count, window);
 	if (json_object_get(def->options, "rate") == NULL)
 		return (0);
 	if ((text = channel_option_string(def, "rate")) == NULL)
