@@ -51,7 +51,7 @@ CORE	 = xmalloc log clock names calendar calendar-china jsonw message \
 	   store-backup sandbox rules rules-problems rules-api rules-units match org \
 	   timer timeline engine engine-incident engine-obligation \
 	   engine-escalation engine-recurring engine-notify metrics \
-	   metrics-process
+	   metrics-process engine-receipt
 # Channel drivers: the daemon sends with them, tocsinctl checks them.
 CHANNELS = httpc channel channel-log channel-webhook channel-dingtalk \
 	   channel-wecom channel-feishu channel-sign channel-sms channel-sms-aliyun \
@@ -60,7 +60,7 @@ CHANNELS = httpc channel channel-log channel-webhook channel-dingtalk \
 # The daemon's edges: network, group commit, delivery, signals.
 DAEMON	 = daemon http http-conn ingest api api-events api-incidents api-compliance \
 	   api-page api-misc api-ack api-status api-admin api-board outbox prune \
-	   spool
+	   spool api-callback
 # The duty-room board's files, compiled into tocsind by web/embed.sh.
 WEB	 = web/board.html web/board.css web/board.js
 CTL	 = ctl-api ctl-backup ctl-simulate

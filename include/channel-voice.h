@@ -35,8 +35,13 @@ struct channel_voice_provider {
 	int			  max_chars;	/* the text's documented cap */
 	void			(*build)(const struct channel_voice_msg *,
 				    struct channel_sms_request *);
+	/* The answer to a request; *ref gets the call's id when placed. */
 	enum delivery_result	(*answer)(const struct httpc_response *,
-				    char *, size_t);
+				    char *, size_t, char **);
+	/* Its call-result callback's body, read; and what it wants back. */
+	int			(*receipts)(json_t *,
+				    struct channel_receipts *, char **);
+	const char		 *reply;
 };
 
 extern const struct channel_voice_provider channel_voice_aliyun;
@@ -49,5 +54,6 @@ extern const char *const channel_voice_options[];
 char	*channel_voice_fit(const char *, int);
 char	*channel_voice_aliyun_out_id(const char *);
 char	*channel_voice_aliyun_number(const char *);
+int	 channel_voice_callback_token_ok(const char *);
 
 #endif

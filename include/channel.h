@@ -42,11 +42,44 @@ struct delivery {
 	void				*arg;
 
 	/* Filled by done, for the outbox to record. */
+	char				*ref;	/* the provider's id, for receipts */
 	enum delivery_result		 result;
 	char				*detail;
 	long				 retry_after;
 	int64_t				 deadline_at;
 };
+
+/*
+ * A provider's later word on a message it took: a voice call's result.
+ * ref is the provider's id of the message (a driver sets d->ref to it on
+ * delivery); a callback names it.  Any status but answered means the
+ * person was not reached.
+ */
+enum channel_receipt_status {
+	RECEIPT_ANSWERED,
+	RECEIPT_UNANSWERED,
+	RECEIPT_BUSY,
+	RECEIPT_FAILED,
+	RECEIPT__COUNT
+};
+
+struct channel_receipt {
+	char				*ref;
+	enum channel_receipt_status	 status;
+	char				*detail;	/* the provider's code */
+};
+
+/* What one callback said, and the body the provider wants back. */
+struct channel_receipts {
+	struct channel_receipt	*v;
+	size_t			 n;
+	const char		*reply;		/* static JSON */
+};
+
+const char	*channel_receipt_status_name(enum channel_receipt_status);
+void		 channel_receipts_add(struct channel_receipts *, const char *,
+		     enum channel_receipt_status, const char *);
+void		 channel_receipts_free(struct channel_receipts *);
 
 /*
  * A driver names the options it reads; channel_check_all refuses any other
@@ -65,6 +98,13 @@ struct channel_driver {
 				    int64_t *);
 	int			(*check)(const struct channel_def *, char **);
 	void			(*send)(struct delivery *);
+	/*
+	 * A provider's callback to POST /v1/callbacks/{callback_token}: its
+	 * body read into receipts, or -1 and a cause.  NULL: none.
+	 */
+	int			(*receipts)(const struct channel_def *,
+				    const char *, size_t,
+				    struct channel_receipts *, char **);
 };
 
 /* Options the outbox reads for every channel. */

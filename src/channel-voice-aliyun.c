@@ -8,6 +8,13 @@
  * in the shared "公共模式", where Aliyun picks one), PlayTimes (1-3) and
  * OutId (1-15 bytes, handed back in the call receipt).
  *
+ * The call's result comes later (the VoiceReport receipt, pushed over
+ * HTTP as a JSON array; help.aliyun.com/zh/vms/developer-reference/
+ * voicereport-1) naming the call_id SingleCallByTts answered with, and a
+ * status_code (the operator receipt codes, help.aliyun.com/zh/vms/
+ * developer-reference/operators-receipt-error-code).  Aliyun wants
+ * {"code":0,"msg":"成功"} back.
+ *
  * Limits (same page): 1000 requests a second per account, our default
  * rate; and per called number 1 a minute, 5 an hour, 20 a day, which come
  * back as isv.BUSINESS_LIMIT_CONTROL.
@@ -58,17 +65,35 @@ static const struct channel_sms_code channel_voice_aliyun_codes[] = {
 };
 
 /*
+ * A status_code of the call receipt and what it means for us: whether the
+ * person picked up.  Any code not here is a failure.
+ */
+static const struct {
+	const char			*code;
+	enum channel_receipt_status	 status;
+} channel_voice_aliyun_results[] = {
+	{ "200000", RECEIPT_ANSWERED },		/* listened to the end */
+	{ "200001", RECEIPT_ANSWERED },		/* hung up before the end */
+	{ "200002", RECEIPT_BUSY },
+	{ "200003", RECEIPT_UNANSWERED },	/* rang, not picked up */
+	{ "200005", RECEIPT_UNANSWERED },	/* rejected, cannot connect */
+	{ "200007", RECEIPT_UNANSWERED },	/* out of coverage */
+	{ "200010", RECEIPT_UNANSWERED },	/* switched off */
+};
+
+/*
  * OutId from the idempotency key: "tn_" and 32 hex digits do not fit in
- * 15 bytes, so the first 15 hex digits go (60 bits: a receipt finds its
- * message by this prefix of the key, and two keys sharing it are not to
- * be expected).
+ * 15 bytes.  Its last 15 digits are the hash part, which tells messages
+ * of one decision apart; only people reading Aliyun's console see it,
+ * since receipts are matched by the call id.
  */
 char *
 channel_voice_aliyun_out_id(const char *key)
 {
-	if (strncmp(key, "tn_", 3) == 0)
-		key += 3;
-	return (xstrndup(key, ALIYUN_OUT_ID_MAX));
+	size_t	n = strlen(key);
+
+	return (xstrdup(n > ALIYUN_OUT_ID_MAX ? key + n - ALIYUN_OUT_ID_MAX :
+	    key));
 }
 
 /* A mainland number as Aliyun dials it: "13800000001"; others "852…". */
@@ -148,17 +173,58 @@ channel_voice_aliyun_build(const struct channel_voice_msg *m,
 /* {"Code":"OK","CallId":"…^…","RequestId":"…","Message":"OK"}, or a Code. */
 static enum delivery_result
 channel_voice_aliyun_answer(const struct httpc_response *r, char *detail,
-    size_t len)
+    size_t len, char **ref)
 {
 	json_t			*o = json_loadb(r->body, r->len, 0, NULL);
-	const char		*code;
+	const char		*code, *id;
 	enum delivery_result	 result;
 
 	code = json_string_value(json_object_get(o, "Code"));
 	result = channel_sms_verdict(channel_voice_aliyun_codes, "aliyun",
 	    code, r->status, detail, len);
+	if ((id = json_string_value(json_object_get(o, "CallId"))) != NULL)
+		*ref = xstrdup(id);
 	json_decref(o);
 	return (result);
+}
+
+static enum channel_receipt_status
+channel_voice_aliyun_result(const char *code)
+{
+	size_t	i;
+
+	for (i = 0; i < nitems(channel_voice_aliyun_results); i++) {
+		if (strcmp(channel_voice_aliyun_results[i].code, code) == 0)
+			return (channel_voice_aliyun_results[i].status);
+	}
+	return (RECEIPT_FAILED);
+}
+
+/* [{"call_id":…,"status_code":"200000","status_msg":…,"out_id":…},…] */
+static int
+channel_voice_aliyun_receipts(json_t *o, struct channel_receipts *out,
+    char **cause)
+{
+	json_t		*r;
+	const char	*id, *code;
+	size_t		 i;
+
+	if (!json_is_array(o)) {
+		*cause = xstrdup("an Aliyun receipt is a JSON array");
+		return (-1);
+	}
+	json_array_foreach(o, i, r) {
+		id = json_string_value(json_object_get(r, "call_id"));
+		code = json_string_value(json_object_get(r, "status_code"));
+		if (id == NULL || code == NULL) {
+			xasprintf(cause, "receipt %zu lacks call_id or "
+			    "status_code", i + 1);
+			return (-1);
+		}
+		channel_receipts_add(out, id, channel_voice_aliyun_result(code),
+		    code);
+	}
+	return (0);
 }
 
 const struct channel_voice_provider channel_voice_aliyun = {
@@ -170,4 +236,7 @@ const struct channel_voice_provider channel_voice_aliyun = {
 	.max_chars = 200,
 	.build = channel_voice_aliyun_build,
 	.answer = channel_voice_aliyun_answer,
+	.receipts = channel_voice_aliyun_receipts,
+	/* {"code":0,"msg":"成功"} */
+	.reply = "{\"code\":0,\"msg\":\"\xe6\x88\x90\xe5\x8a\x9f\"}",
 };

@@ -9,6 +9,13 @@
  *
  * Limits (cloud.tencent.com/document/api/1128/51569): 20 requests a
  * second per API, region and sub-account, our default rate.
+ *
+ * The call's result comes to the application's callback URL, naming the
+ * CallId SendTtsVoice answered with: {"voiceprompt_callback":{"result":
+ * "0"|"1"|"2","callid":…}} (answered, not answered, failed;
+ * cloud.tencent.com/document/api/1128/37725), or {"voice_failure_callback":
+ * {"callid":…,"failure_code":N,…}} (/37727).  Tencent wants {"result":0,
+ * "errmsg":"OK"} back.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -102,22 +109,66 @@ channel_voice_tencent_build(const struct channel_voice_msg *m,
  */
 static enum delivery_result
 channel_voice_tencent_answer(const struct httpc_response *r, char *detail,
-    size_t len)
+    size_t len, char **ref)
 {
 	json_t			*o = json_loadb(r->body, r->len, 0, NULL);
 	json_t			*resp = json_object_get(o, "Response");
-	const char		*code;
+	const char		*code, *id;
 	enum delivery_result	 result;
 
 	code = json_string_value(json_object_get(json_object_get(resp,
 	    "Error"), "Code"));
-	if (code == NULL && json_string_value(json_object_get(json_object_get(
-	    resp, "SendStatus"), "CallId")) != NULL)
+	id = json_string_value(json_object_get(json_object_get(resp,
+	    "SendStatus"), "CallId"));
+	if (code == NULL && id != NULL) {
 		code = "Ok";
+		*ref = xstrdup(id);
+	}
 	result = channel_sms_verdict(channel_voice_tencent_codes, "tencent",
 	    code, r->status, detail, len);
 	json_decref(o);
 	return (result);
+}
+
+/* voiceprompt_callback's result: 0 answered, 1 not answered, 2 failed. */
+static const enum channel_receipt_status channel_voice_tencent_results[] = {
+	RECEIPT_ANSWERED, RECEIPT_UNANSWERED, RECEIPT_FAILED,
+};
+
+static int
+channel_voice_tencent_receipts(json_t *o, struct channel_receipts *out,
+    char **cause)
+{
+	json_t		*cb;
+	const char	*id, *result;
+	char		 detail[64];
+
+	if ((cb = json_object_get(o, "voiceprompt_callback")) != NULL) {
+		id = json_string_value(json_object_get(cb, "callid"));
+		result = json_string_value(json_object_get(cb, "result"));
+		if (id == NULL || result == NULL || strlen(result) != 1 ||
+		    result[0] < '0' || result[0] > '2') {
+			*cause = xstrdup("voiceprompt_callback lacks callid or "
+			    "a result of 0, 1 or 2");
+			return (-1);
+		}
+		snprintf(detail, sizeof(detail), "result %s", result);
+		channel_receipts_add(out, id,
+		    channel_voice_tencent_results[result[0] - '0'], detail);
+	} else if ((cb = json_object_get(o, "voice_failure_callback")) !=
+	    NULL) {
+		if ((id = json_string_value(json_object_get(cb, "callid"))) ==
+		    NULL) {
+			*cause = xstrdup("voice_failure_callback lacks callid");
+			return (-1);
+		}
+		snprintf(detail, sizeof(detail), "failure_code %lld",
+		    (long long)json_integer_value(json_object_get(cb,
+		    "failure_code")));
+		channel_receipts_add(out, id, RECEIPT_FAILED, detail);
+	}
+	/* Key presses (voicekey_callback) say nothing of being reached. */
+	return (0);
 }
 
 const struct channel_voice_provider channel_voice_tencent = {
@@ -129,4 +180,6 @@ const struct channel_voice_provider channel_voice_tencent = {
 	.max_chars = 300,
 	.build = channel_voice_tencent_build,
 	.answer = channel_voice_tencent_answer,
+	.receipts = channel_voice_tencent_receipts,
+	.reply = "{\"result\":0,\"errmsg\":\"OK\"}",
 };

@@ -21,6 +21,8 @@
 
 #define VOICE_TIMEOUT_MS	10000
 #define VOICE_PLAY_MAX		3
+#define VOICE_TOKEN_MIN		32	/* characters of a callback token */
+#define VOICE_TOKEN_MAX		128
 
 static const struct channel_voice_provider *channel_voice_providers[] = {
 	&channel_voice_aliyun,
@@ -29,7 +31,7 @@ static const struct channel_voice_provider *channel_voice_providers[] = {
 
 /* Every provider's options; a test checks this is their union. */
 const char *const channel_voice_options[] = {
-	"provider", "max_chars", "play_times", "endpoint",
+	"provider", "max_chars", "play_times", "callback_token", "endpoint",
 	"access_key_id", "access_key_secret", "tts_code", "tts_param",
 	"called_show_number",
 	"secret_id", "secret_key", "voice_sdk_app_id", "template_id", "region",
@@ -38,7 +40,8 @@ const char *const channel_voice_options[] = {
 
 /* Options of the driver itself, allowed whatever the provider. */
 static const char *const channel_voice_own_options[] = {
-	"provider", "max_chars", "play_times", CHANNEL_COMMON_OPTIONS, NULL
+	"provider", "max_chars", "play_times", "callback_token",
+	CHANNEL_COMMON_OPTIONS, NULL
 };
 
 /* The options that are whole numbers; the driver checks them. */
@@ -161,10 +164,26 @@ channel_voice_check_keys(const struct channel_def *def,
 	return (0);
 }
 
+/*
+ * A callback token is the whole credential of the callback path: long
+ * enough not to be guessed, and of characters a URL path keeps as they
+ * are.
+ */
+int
+channel_voice_callback_token_ok(const char *t)
+{
+	size_t	n = strlen(t);
+
+	return (n >= VOICE_TOKEN_MIN && n <= VOICE_TOKEN_MAX &&
+	    strspn(t, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	    "0123456789-_") == n);
+}
+
 static int
 channel_voice_check(const struct channel_def *def, char **cause)
 {
 	const struct channel_voice_provider	*p;
+	const char				*token;
 
 	p = channel_voice_provider_find(channel_option_string(def,
 	    "provider"));
@@ -175,6 +194,12 @@ channel_voice_check(const struct channel_def *def, char **cause)
 	if (channel_voice_check_keys(def, p, cause) != 0 ||
 	    channel_voice_check_numbers(def, p, cause) != 0)
 		return (-1);
+	token = channel_option_string(def, "callback_token");
+	if (token != NULL && !channel_voice_callback_token_ok(token)) {
+		xasprintf(cause, "\"callback_token\" must be %d to %d letters, "
+		    "digits, '-' or '_'", VOICE_TOKEN_MIN, VOICE_TOKEN_MAX);
+		return (-1);
+	}
 	return (channel_sms_check_url(def, "endpoint", 0, cause));
 }
 
@@ -199,14 +224,19 @@ channel_voice_done(const struct httpc_response *r, void *arg)
 	struct delivery			*d = call->d;
 	enum delivery_result		 result;
 	char				 detail[CHANNEL_SMS_DETAIL_MAX];
+	char				*ref = NULL;
 
 	if (r->status == 0) {
 		result = DELIVERY_RETRY;
 		snprintf(detail, sizeof(detail), "%s: %s", call->p->name,
 		    r->error != NULL ? r->error : "no answer");
 	} else
-		result = call->p->answer(r, detail, sizeof(detail));
+		result = call->p->answer(r, detail, sizeof(detail), &ref);
 	free(call);
+	if (result == DELIVERY_OK)
+		d->ref = ref;		/* the call's result names it */
+	else
+		free(ref);
 	if (result == DELIVERY_OK)
 		d->done(d, result, NULL, -1);
 	else
@@ -266,10 +296,36 @@ channel_voice_send(struct delivery *d)
 	free(fitted);
 }
 
+/* A provider's call-result callback: JSON, read by the provider. */
+static int
+channel_voice_receipts(const struct channel_def *def, const char *body,
+    size_t len, struct channel_receipts *out, char **cause)
+{
+	const struct channel_voice_provider	*p;
+	json_t					*o;
+	int					 rc;
+
+	p = channel_voice_provider_find(channel_option_string(def,
+	    "provider"));
+	if (p == NULL) {
+		*cause = xstrdup("no such voice provider");
+		return (-1);
+	}
+	if ((o = json_loadb(body, len, 0, NULL)) == NULL) {
+		*cause = xstrdup("the callback's body is not JSON");
+		return (-1);
+	}
+	out->reply = p->reply;
+	rc = p->receipts(o, out, cause);
+	json_decref(o);
+	return (rc);
+}
+
 const struct channel_driver channel_voice_driver = {
 	.kind = "voice",
 	.options = channel_voice_options,
 	.rate = channel_voice_rate,
 	.check = channel_voice_check,
 	.send = channel_voice_send,
+	.receipts = channel_voice_receipts,
 };

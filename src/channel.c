@@ -147,6 +147,47 @@ channel_check_all(const struct rules *r, struct rules_problems *problems)
 	}
 }
 
+static const char *const channel_receipt_names[RECEIPT__COUNT] = {
+	[RECEIPT_ANSWERED] = "answered",
+	[RECEIPT_UNANSWERED] = "unanswered",
+	[RECEIPT_BUSY] = "busy",
+	[RECEIPT_FAILED] = "failed",
+};
+
+const char *
+channel_receipt_status_name(enum channel_receipt_status st)
+{
+	return ((unsigned)st < RECEIPT__COUNT ? channel_receipt_names[st] :
+	    "?");
+}
+
+void
+channel_receipts_add(struct channel_receipts *rs, const char *ref,
+    enum channel_receipt_status st, const char *detail)
+{
+	struct channel_receipt	*r;
+
+	rs->v = xreallocarray(rs->v, rs->n + 1, sizeof(*rs->v));
+	r = &rs->v[rs->n++];
+	r->ref = xstrdup(ref);
+	r->status = st;
+	r->detail = detail != NULL ? xstrdup(detail) : NULL;
+}
+
+void
+channel_receipts_free(struct channel_receipts *rs)
+{
+	size_t	i;
+
+	for (i = 0; i < rs->n; i++) {
+		free(rs->v[i].ref);
+		free(rs->v[i].detail);
+	}
+	free(rs->v);
+	rs->v = NULL;
+	rs->n = 0;
+}
+
 const char *
 channel_option_string(const struct channel_def *def, const char *key)
 {

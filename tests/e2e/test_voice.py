@@ -95,8 +95,8 @@ class AliyunVoice(Gateway):
             return 400, {}, {"RequestId": rid, "Code": req.auth, "Message": "denied"}
         if req.phone in REFUSED:
             return 200, {}, {"RequestId": rid, "Code": "isv.OUT_OF_SERVICE", "Message": "业务停机"}
-        return 200, {}, {"RequestId": rid, "Code": "OK", "Message": "OK",
-                         "CallId": f"{uuid.uuid4().int % 10**12}^{uuid.uuid4().int % 10**11}"}
+        req.call_id = f"{uuid.uuid4().int % 10**12}^{uuid.uuid4().int % 10**11}"
+        return 200, {}, {"RequestId": rid, "Code": "OK", "Message": "OK", "CallId": req.call_id}
 
 
 class TencentVoice(Gateway):
@@ -161,7 +161,8 @@ class TencentVoice(Gateway):
             return 200, {}, {"Response": {"Error": {
                 "Code": "FailedOperation.InsufficientBalanceInVoicePackage",
                 "Message": "套餐包余量不足"}, "RequestId": rid}}
-        return 200, {}, {"Response": {"SendStatus": {"CallId": str(uuid.uuid4()),
+        req.call_id = str(uuid.uuid4())
+        return 200, {}, {"Response": {"SendStatus": {"CallId": req.call_id,
                                                      "SessionContext": req.key}, "RequestId": rid}}
 
 
@@ -170,10 +171,13 @@ person "zhao" {{ name = "赵一", phone = "{zhao}", roles = {{ "duty" }}, channe
 person "qian" {{ name = "钱二", phone = "{qian}", roles = {{ "duty" }}, channels = {{ "voice-tc" }} }}
 person "sun"  {{ name = "孙三", phone = "{sun}", roles = {{ "duty" }}, channels = {{ "voice-ali" }} }}
 person "li"   {{ name = "李四", phone = "{li}", roles = {{ "duty" }}, channels = {{ "voice-tc" }} }}
+person "zhou" {{ name = "周局长", phone = "+8613800000029", roles = {{ "principal" }}, channels = {{ "office-log" }} }}
 group "office" {{ name = "办公室", members = {{}}, channels = {{ "office-log" }} }}
 """
 
-# The obligation is breached after 1 s; the policy's first step calls the duty role.
+# The obligation is breached after 1 s; the policy's first step calls the duty
+# role, its second tells the principal an hour later -- or at once, when a
+# call of the first step goes unanswered.
 RULES = """\
 procedure "chem" {
   title = "危化品事故",
@@ -186,8 +190,13 @@ procedure "chem" {
 }
 policy "call-duty" {
   { notify = { "duty" } },
+  { after = "1h", notify = { "principal" } },
 }
 """
+
+
+TOKENS = {"voice-ali": "cb-ali-0123456789abcdef0123456789abcdef",
+          "voice-tc": "cb-tc-0123456789abcdef0123456789abcdef"}
 
 
 def voice_site(ali_port, tc_port):
@@ -196,11 +205,13 @@ def voice_site(ali_port, tc_port):
             f'endpoint = "http://127.0.0.1:{ali_port}/", access_key_id = "{AliyunVoice.KEY_ID}", '
             f'access_key_secret = secret("aliyun_voice"), tts_code = "TTS_200001", '
             f'tts_param = "msg", called_show_number = "057100000000", play_times = 2, '
-            f'max_chars = 120, fallback = "fallback-log" }}\n'
+            f'max_chars = 120, fallback = "fallback-log", '
+            f'callback_token = "{TOKENS["voice-ali"]}" }}\n'
             f'channel "voice-tc" {{ kind = "voice", provider = "tencent", '
             f'endpoint = "http://127.0.0.1:{tc_port}/", secret_id = "{TencentVoice.SECRET_ID}", '
             f'secret_key = secret("tencent_voice"), voice_sdk_app_id = "1400000002", '
-            f'template_id = "200001", play_times = 2, max_chars = 120, fallback = "fallback-log" }}\n'
+            f'template_id = "200001", play_times = 2, max_chars = 120, fallback = "fallback-log", '
+            f'callback_token = "{TOKENS["voice-tc"]}" }}\n'
             'channel "fallback-log" { kind = "log" }\n'
             'channel "office-log" { kind = "log" }\n'
             + PEOPLE.format(**PHONES))
@@ -239,7 +250,7 @@ def test_voice_escalation():
         r = reqs[0]
         expect(not r.problems and r.auth is None, f"{who}: the gateway found the request wrong: "
                f"{r.problems} auth={r.auth}")
-        want_key = n["key"][3:18] if gw is ali else n["key"]
+        want_key = n["key"][-15:] if gw is ali else n["key"]
         expect(r.key == want_key, f"{who}: request key {r.key!r}, want {want_key!r}")
         expect(r.text and TITLE in r.text, f"{who}: the call does not read the title: {r.text!r}")
     expect("isv.OUT_OF_SERVICE" in (by["sun"].get("last_error") or ""),
@@ -279,3 +290,66 @@ def test_voice_wrong_secret():
     errors = sorted({x.get("last_error") for x in ns})
     expect(errors == ["aliyun: SignatureDoesNotMatch (HTTP 400)",
                       "tencent: AuthFailure.SignatureFailure (HTTP 200)"], f"errors {errors}")
+
+
+def test_voice_call_results():
+    """The providers' call-result callbacks are recorded per message; an
+    answered call leaves the escalation alone, an unanswered one takes the
+    next step at once instead of an hour later."""
+    ali, tc = AliyunVoice(), TencentVoice()
+    d = Daemon(voice_site(ali.port, tc.port)).start()
+    key = "inc-voice-result"
+    d.accept(report(key, title=TITLE, category="hazmat"))
+
+    def placed():
+        ns = [x for x in d.notifications(key) if x.get("channel") in ("voice-ali", "voice-tc")
+              and x.get("status") in ("delivered", "dead")]
+        return ns if len(ns) == 4 else None
+    wait_until(placed, 30, "the four calls of step 1")
+    zhao, qian = ali.to(PHONES["zhao"])[0], tc.to(PHONES["qian"])[0]
+
+    def step2():
+        return timeline(d.incident(key), "escalation.step", step=2)
+
+    # A wrong token is no callback; nothing is recorded.
+    r = d.request("POST", "/v1/callbacks/" + "x" * 40, [{"call_id": zhao.call_id, "status_code": "200003"}])
+    expect(r.status == 404, f"a wrong token: want 404, got {r!r}")
+    r = d.request("POST", "/v1/callbacks/" + TOKENS["voice-ali"], {"call_id": zhao.call_id})
+    expect(r.status == 400, f"a receipt that is not an array: want 400, got {r!r}")
+
+    # Aliyun's VoiceReport: zhao listened to the end; a stranger's call id is ignored.
+    r = d.request("POST", "/v1/callbacks/" + TOKENS["voice-ali"], [
+        {"status_code": "200000", "smart_status_code": "ANSWERED", "hangup_direction": "用户",
+         "callee": PHONES["zhao"][3:], "duration": "21", "voice_type": "voice",
+         "out_id": zhao.key, "call_id": zhao.call_id, "status_msg": "用户听完挂断"},
+        {"status_code": "200003", "call_id": "999999^999999", "out_id": "x"}])
+    expect(r.status == 200 and r.data == {"code": 0, "msg": "成功"},
+           f"Aliyun's receipt: want 200 {{code:0,msg:成功}}, got {r!r}")
+    got = timeline(d.incident(key), "notification.receipt")
+    expect(len(got) == 1 and got[0].get("recipient") == "zhao" and got[0].get("status") == "answered"
+           and got[0].get("channel") == "voice-ali" and got[0].get("detail") == "200000",
+           f"zhao's receipt on the timeline: {short(got)}")
+    expect(not step2(), "an answered call moved the escalation on")
+
+    # Tencent's voiceprompt_callback: qian did not pick up.
+    t0 = time.monotonic()
+    r = d.request("POST", "/v1/callbacks/" + TOKENS["voice-tc"], {"voiceprompt_callback": {
+        "result": "1", "accept_time": "0", "call_from": "", "callid": qian.call_id,
+        "end_calltime": "0", "fee": "0", "mobile": PHONES["qian"][3:], "nationcode": "86",
+        "start_calltime": str(int(time.time()))}})
+    expect(r.status == 200 and r.data == {"result": 0, "errmsg": "OK"},
+           f"Tencent's callback: want 200 {{result:0,errmsg:OK}}, got {r!r}")
+    got = timeline(d.incident(key), "notification.receipt", recipient="qian")
+    expect(len(got) == 1 and got[0].get("status") == "unanswered", f"qian's receipt: {short(got)}")
+    steps = step2()
+    expect(len(steps) == 1, f"an unanswered call takes step 2 at once, not in an hour: {short(steps)}")
+    told = wait_until(lambda: [x for x in d.notifications(key) if x.get("recipient") == "zhou"
+                               and x.get("status") == "delivered"], 10, "the principal told")
+    expect(len(told) == 1 and time.monotonic() - t0 < 10, f"the principal: {short(told)}")
+
+    # A second unanswered call of the same step does not skip another step.
+    r = d.request("POST", "/v1/callbacks/" + TOKENS["voice-tc"], {"voiceprompt_callback": {
+        "result": "1", "callid": qian.call_id}})
+    expect(r.status == 200, f"a repeated callback: {r!r}")
+    expect(len(step2()) == 1 and not timeline(d.incident(key), "escalation.step", step=3),
+           "a repeated callback moved the escalation again")

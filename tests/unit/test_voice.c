@@ -154,7 +154,7 @@ test_aliyun_pieces(void **state)
 	char	*s;
 
 	s = channel_voice_aliyun_out_id("tn_0123456789abcdef0123456789abcdef");
-	assert_string_equal(s, "0123456789abcde");
+	assert_string_equal(s, "123456789abcdef");
 	free(s);
 	s = channel_voice_aliyun_number("+8613800000001");
 	assert_string_equal(s, "13800000001");
@@ -258,6 +258,12 @@ test_check(void **state)
 	    "\"b\",\"voice_sdk_app_id\":\"1\",\"template_id\":\"1\","
 	    "\"max_chars\":400}", "\"max_chars\" must be");
 	check("{\"provider\":\"tencent\",\"secret_id\":\"a\",\"secret_key\":"
+	    "\"b\",\"voice_sdk_app_id\":\"1\",\"template_id\":\"1\","
+	    "\"callback_token\":\"short\"}", "\"callback_token\" must be");
+	check("{\"provider\":\"tencent\",\"secret_id\":\"a\",\"secret_key\":"
+	    "\"b\",\"voice_sdk_app_id\":\"1\",\"template_id\":\"1\","
+	    "\"callback_token\":\"0123456789abcdef0123456789ABCDEF-_\"}", NULL);
+	check("{\"provider\":\"tencent\",\"secret_id\":\"a\",\"secret_key\":"
 	    "\"b\",\"voice_sdk_app_id\":1,\"template_id\":\"1\"}",
 	    "\"voice_sdk_app_id\" must be a string");
 }
@@ -286,6 +292,8 @@ test_options_union(void **state)
 	assert_null(channel_voice_provider_find("twilio"));
 }
 
+static char	*last_ref;	/* the call id of the last answer */
+
 static enum delivery_result
 answer(const char *provider, long status, const char *body, char *detail)
 {
@@ -299,7 +307,9 @@ answer(const char *provider, long status, const char *body, char *detail)
 	r.len = strlen(body);
 	r.retry_after = -1;
 	detail[0] = '\0';
-	return (p->answer(&r, detail, CHANNEL_SMS_DETAIL_MAX));
+	free(last_ref);
+	last_ref = NULL;
+	return (p->answer(&r, detail, CHANNEL_SMS_DETAIL_MAX, &last_ref));
 }
 
 static void
@@ -309,6 +319,7 @@ test_answers_aliyun(void **state)
 
 	assert_int_equal(answer("aliyun", 200, "{\"Code\":\"OK\",\"CallId\":"
 	    "\"116012354148^10281378\",\"Message\":\"OK\"}", d), DELIVERY_OK);
+	assert_string_equal(last_ref, "116012354148^10281378");
 	assert_int_equal(answer("aliyun", 200,
 	    "{\"Code\":\"isv.BUSINESS_LIMIT_CONTROL\"}", d), DELIVERY_RETRY);
 	assert_int_equal(answer("aliyun", 200,
@@ -333,6 +344,7 @@ test_answers_tencent(void **state)
 	    "{\"CallId\":\"12582bce-403c-11eb-96b8-525400476c37\","
 	    "\"SessionContext\":\"sc-t\"},\"RequestId\":\"r\"}}", d),
 	    DELIVERY_OK);
+	assert_string_equal(last_ref, "12582bce-403c-11eb-96b8-525400476c37");
 	assert_int_equal(answer("tencent", 200, "{\"Response\":{\"Error\":"
 	    "{\"Code\":\"RequestLimitExceeded\"}}}", d), DELIVERY_RETRY);
 	assert_int_equal(answer("tencent", 200, "{\"Response\":{\"Error\":"
@@ -351,6 +363,89 @@ test_answers_tencent(void **state)
 	    DELIVERY_PERMANENT);
 }
 
+/* A callback body read by the voice driver: 0 and the receipts, or -1. */
+static int
+receipts(const char *provider, const char *body, struct channel_receipts *rs)
+{
+	const struct channel_driver	*drv = channel_driver_find("voice");
+	struct channel_def		*def;
+	char				*cause = NULL, *json;
+	int				 rc;
+
+	xasprintf(&json, "{\"provider\":\"%s\"}", provider);
+	def = def_new(json);
+	memset(rs, 0, sizeof(*rs));
+	rc = drv->receipts(def, body, strlen(body), rs, &cause);
+	free(cause);
+	free(json);
+	def_free(def);
+	return (rc);
+}
+
+/* VoiceReport as Aliyun's page shows it, and the operator codes. */
+static void
+test_receipts_aliyun(void **state)
+{
+	struct channel_receipts	rs;
+
+	assert_int_equal(receipts("aliyun", "[{\"status_code\":\"200000\","
+	    "\"smart_status_code\":\"ANSWERED\",\"hangup_direction\":"
+	    "\"\xe7\x94\xa8\xe6\x88\xb7\",\"callee\":\"1390000****\","
+	    "\"duration\":\"10\",\"voice_type\":\"voice\",\"out_id\":"
+	    "\"123456\",\"call_id\":\"116012354148^10281378\"},"
+	    "{\"status_code\":\"200003\",\"call_id\":\"2^2\"},"
+	    "{\"status_code\":\"200002\",\"call_id\":\"3^3\"},"
+	    "{\"status_code\":\"200011\",\"call_id\":\"4^4\"}]", &rs), 0);
+	assert_int_equal(rs.n, 4);
+	assert_string_equal(rs.v[0].ref, "116012354148^10281378");
+	assert_int_equal(rs.v[0].status, RECEIPT_ANSWERED);
+	assert_int_equal(rs.v[1].status, RECEIPT_UNANSWERED);
+	assert_int_equal(rs.v[2].status, RECEIPT_BUSY);
+	assert_int_equal(rs.v[3].status, RECEIPT_FAILED);
+	assert_string_equal(rs.v[3].detail, "200011");
+	assert_non_null(strstr(rs.reply, "\"code\":0"));
+	channel_receipts_free(&rs);
+	assert_int_equal(receipts("aliyun", "{\"call_id\":\"1\"}", &rs), -1);
+	channel_receipts_free(&rs);
+	assert_int_equal(receipts("aliyun", "[{\"call_id\":\"1\"}]", &rs), -1);
+	channel_receipts_free(&rs);
+	assert_int_equal(receipts("aliyun", "not json", &rs), -1);
+	channel_receipts_free(&rs);
+}
+
+/* Tencent's documented callbacks: call status, delivery failure, keys. */
+static void
+test_receipts_tencent(void **state)
+{
+	struct channel_receipts	rs;
+
+	assert_int_equal(receipts("tencent", "{\"voiceprompt_callback\":{"
+	    "\"result\":\"1\",\"accept_time\":\"1470197211\",\"call_from\":"
+	    "\"\",\"callid\":\"xxxxxx\",\"end_calltime\":\"1470197221\","
+	    "\"fee\":\"1\",\"mobile\":\"13xxxxxxxxx\",\"nationcode\":\"86\","
+	    "\"start_calltime\":\"1470197196\"}}", &rs), 0);
+	assert_int_equal(rs.n, 1);
+	assert_string_equal(rs.v[0].ref, "xxxxxx");
+	assert_int_equal(rs.v[0].status, RECEIPT_UNANSWERED);
+	assert_string_equal(rs.reply, "{\"result\":0,\"errmsg\":\"OK\"}");
+	channel_receipts_free(&rs);
+	assert_int_equal(receipts("tencent", "{\"voice_failure_callback\":{"
+	    "\"call_from\":\"075583763333\",\"callid\":\"yy\","
+	    "\"failure_code\":8,\"failure_reason\":\"\xe7\xa9\xba\xe5\x8f\xb7\","
+	    "\"mobile\":\"13xxxxxxxxx\",\"nationcode\":\"86\"}}", &rs), 0);
+	assert_int_equal(rs.n, 1);
+	assert_int_equal(rs.v[0].status, RECEIPT_FAILED);
+	assert_string_equal(rs.v[0].detail, "failure_code 8");
+	channel_receipts_free(&rs);
+	assert_int_equal(receipts("tencent", "{\"voicekey_callback\":{"
+	    "\"callid\":\"zz\",\"keypress\":\"2\"}}", &rs), 0);
+	assert_int_equal(rs.n, 0);
+	channel_receipts_free(&rs);
+	assert_int_equal(receipts("tencent", "{\"voiceprompt_callback\":{"
+	    "\"result\":\"7\",\"callid\":\"x\"}}", &rs), -1);
+	channel_receipts_free(&rs);
+}
+
 int
 main(void)
 {
@@ -366,6 +461,8 @@ main(void)
 		cmocka_unit_test(test_options_union),
 		cmocka_unit_test(test_answers_aliyun),
 		cmocka_unit_test(test_answers_tencent),
+		cmocka_unit_test(test_receipts_aliyun),
+		cmocka_unit_test(test_receipts_tencent),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));
