@@ -52,15 +52,16 @@ CORE	 = xmalloc log clock names calendar calendar-china jsonw message \
 	   rules-where \
 	   timer timeline engine engine-incident engine-obligation \
 	   engine-escalation engine-recurring engine-notify metrics \
-	   metrics-process watchman-episode
+	   metrics-process watchman-episode engine-receipt
 # Channel drivers: the daemon sends with them, tocsinctl checks them.
 CHANNELS = httpc channel channel-log channel-webhook channel-dingtalk \
-	   channel-wecom channel-feishu channel-sms channel-sms-aliyun \
-	   channel-sms-tencent channel-sms-twilio channel-sms-http site
+	   channel-wecom channel-feishu channel-sign channel-sms channel-sms-aliyun \
+	   channel-sms-tencent channel-sms-twilio channel-sms-http \
+	   channel-voice channel-voice-aliyun channel-voice-tencent site
 # The daemon's edges: network, group commit, delivery, signals.
 DAEMON	 = daemon http http-conn ingest api api-events api-incidents api-compliance \
 	   api-page api-misc api-ack api-status api-admin api-board outbox prune \
-	   spool watchman
+	   spool watchman api-callback
 # The duty-room board's files, compiled into tocsind by web/embed.sh.
 WEB	 = web/board.html web/board.css web/board.js
 CTL	 = ctl-api ctl-backup ctl-simulate ctl-table
@@ -71,9 +72,9 @@ CTL_OBJS    = $(CTL:%=$(BUILD)/%.o)
 
 UNIT_TESTS = test_calendar test_record test_jsonw test_timer test_timeline \
 	     test_sandbox test_store test_store_checkpoint test_engine \
-	     test_org test_rules test_message test_channel test_sms test_match \
-	     test_metrics test_log test_units test_rules_where test_watchman \
-	     test_ctl_table
+	     test_org test_rules test_message test_channel test_sms test_voice \
+	     test_match test_metrics test_log test_units test_rules_where \
+	     test_watchman test_ctl_table
 UNIT_BINS  = $(UNIT_TESTS:%=$(BUILD)/tests/%)
 
 .PHONY: FORCE all run check check-plain check-asan unit e2e rules-test bench bench-bins deps deps-build \

@@ -44,6 +44,9 @@ struct api_ctx {
 	struct spool		*spool;		/* NULL: no spool */
 	struct rules		*rules;
 	const struct daemon_info *info;
+	/* After a handler's own commit: re-arm timers, wake the outbox. */
+	void			(*after_commit)(void *, size_t);
+	void			*after_arg;
 };
 
 typedef void (*api_handler)(struct evhttp_request *, const struct api_ctx *,
@@ -66,6 +69,8 @@ void	api_ack_page(struct evhttp_request *, const struct api_ctx *, const char *)
 void	api_ack_confirm(struct evhttp_request *, const struct api_ctx *,
 	    const char *);
 void	api_board(struct evhttp_request *, const struct api_ctx *, const char *);
+void	api_callback_post(struct evhttp_request *, const struct api_ctx *,
+	    const char *);
 void	api_board_file(struct evhttp_request *, const struct api_ctx *,
 	    const char *);
 

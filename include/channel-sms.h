@@ -67,8 +67,6 @@ int	 channel_sms_segments(const char *, int *);
 char	*channel_sms_fit(const char *, int, int *);
 
 /* Shared by the providers' checks, requests and answer paths. */
-void	 channel_sms_header(struct curl_slist **, const char *, ...)
-	    __attribute__((format(printf, 2, 3)));
 int	 channel_sms_check_url(const struct channel_def *, const char *, int,
 	    char **);
 enum delivery_result channel_sms_verdict(const struct channel_sms_code *,
@@ -77,15 +75,6 @@ void	 channel_sms_detail(char *, size_t, const char *, const char *,
 	    long);
 
 /* Provider pieces exposed for the unit tests. */
-struct channel_sms_param {
-	const char	*key;
-	const char	*value;
-};
-char	*channel_sms_aliyun_query(const struct channel_sms_param *, size_t);
-char	*channel_sms_aliyun_sign(const char *, const char *, const char *);
-char	*channel_sms_tencent_authorization(const char *, const char *,
-	    const char *, const char *, long long);
-
 enum channel_sms_escape {
 	CHANNEL_SMS_RAW,
 	CHANNEL_SMS_JSON,

@@ -42,6 +42,7 @@ struct delivery {
 	void				*arg;
 
 	/* Filled by done, for the outbox to record. */
+	char				*ref;	/* the provider's id, for receipts */
 	enum delivery_result		 result;
 	char				*detail;
 	long				 retry_after;
@@ -49,19 +50,61 @@ struct delivery {
 };
 
 /*
+ * A provider's later word on a message it took: a voice call's result.
+ * ref is the provider's id of the message (a driver sets d->ref to it on
+ * delivery); a callback names it.  Any status but answered means the
+ * person was not reached.
+ */
+enum channel_receipt_status {
+	RECEIPT_ANSWERED,
+	RECEIPT_UNANSWERED,
+	RECEIPT_BUSY,
+	RECEIPT_FAILED,
+	RECEIPT__COUNT
+};
+
+struct channel_receipt {
+	char				*ref;
+	enum channel_receipt_status	 status;
+	char				*detail;	/* the provider's code */
+};
+
+/* What one callback said, and the body the provider wants back. */
+struct channel_receipts {
+	struct channel_receipt	*v;
+	size_t			 n;
+	const char		*reply;		/* static JSON */
+};
+
+const char	*channel_receipt_status_name(enum channel_receipt_status);
+void		 channel_receipts_add(struct channel_receipts *, const char *,
+		     enum channel_receipt_status, const char *);
+void		 channel_receipts_free(struct channel_receipts *);
+
+/*
  * A driver names the options it reads; channel_check_all refuses any other
  * key (beside the ones every channel has, CHANNEL_COMMON_OPTIONS) so a typo
  * in a site file is a load-time error, not a silent default.  check() then
  * looks at the values.  rate_per_minute is the provider's own limit (a
- * DingTalk robot takes 20 a minute); a site's `rate = "N/DURATION"`
- * replaces it.
+ * DingTalk robot takes 20 a minute), or rate() gives it when it depends on
+ * the options (a voice channel's provider); a site's `rate =
+ * "N/DURATION"` replaces either.
  */
 struct channel_driver {
 	const char		 *kind;
 	const char *const	 *options;	/* NULL-terminated */
 	int			  rate_per_minute;	/* 0: no limit */
+	int			(*rate)(const struct channel_def *, int *,
+				    int64_t *);
 	int			(*check)(const struct channel_def *, char **);
 	void			(*send)(struct delivery *);
+	/*
+	 * A provider's callback to POST /v1/callbacks/{callback_token}: its
+	 * body read into receipts, or -1 and a cause.  NULL: none.
+	 */
+	int			(*receipts)(const struct channel_def *,
+				    const char *, size_t,
+				    struct channel_receipts *, char **);
 };
 
 /* Options the outbox reads for every channel. */
@@ -80,6 +123,7 @@ extern const struct channel_driver channel_dingtalk_driver;
 extern const struct channel_driver channel_wecom_driver;
 extern const struct channel_driver channel_feishu_driver;
 extern const struct channel_driver channel_sms_driver;
+extern const struct channel_driver channel_voice_driver;
 
 const char	*channel_option_string(const struct channel_def *,
 		    const char *);

@@ -89,6 +89,18 @@ struct engine_alarm {
 	int		 told;		/* ... and messages so far: its keys */
 };
 
+/*
+ * A provider's word on a delivered message, named by the provider's id of
+ * it (channel.h's receipts): a call answered or not.
+ */
+struct engine_receipt {
+	const char	*channel;
+	const char	*ref;
+	const char	*status;	/* answered, unanswered, busy, failed */
+	const char	*detail;	/* the provider's code, or NULL */
+	int		 reached;	/* the person picked up */
+};
+
 typedef void (*engine_sink)(const char *, void *);
 
 struct engine	*engine_new(struct store *, struct rules *);
@@ -111,6 +123,8 @@ int		 engine_fire_due(struct engine *, int64_t, int);
 int		 engine_undelivered(struct engine *,
 		     const struct engine_undelivered *);
 int		 engine_alarm(struct engine *, const struct engine_alarm *);
+int		 engine_receipt(struct engine *, const struct engine_receipt *,
+		     int *);
 int64_t		 engine_next_due(struct engine *);
 size_t		 engine_timer_count(struct engine *);
 const struct engine_timer_info *engine_timer_info(int);	/* NULL: unknown */

@@ -282,6 +282,7 @@ int	store_escalation_update(struct store *, int64_t, int, int,
 	    enum escalation_state);
 /* Stopped where it is: the step it reached stays on the board. */
 int	store_escalation_stop(struct store *, int64_t);
+int	store_escalation_restart(struct store *, int64_t, int64_t);
 int	store_escalations_of_incident(struct store *, const char *,
 	    store_escalation_cb, void *);
 int	store_escalations_active_of_incident(struct store *, const char *,
@@ -419,6 +420,17 @@ int	store_messages_page(struct store *,
 /* One delivery attempt: result "delivered", "retry" or "permanent". */
 int	store_attempt_add(struct store *, int64_t, int64_t, const char *,
 	    const char *);
+
+/*
+ * Receipts: a provider's later word on a message it took (a voice call
+ * answered or not), found by the provider's own id of the message (ref),
+ * which the outbox keeps on delivery.  record: 1 with *message when the
+ * ref is known, 0 when it is not.
+ */
+int	store_receipt_expect(struct store *, const char *, const char *,
+	    int64_t);
+int	store_receipt_record(struct store *, const char *, const char *,
+	    const char *, const char *, int64_t, int64_t *);
 
 /* ---- acknowledgement links ------------------------------------------- */
 

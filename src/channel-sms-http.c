@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "channel-sign.h"
 #include "channel-sms.h"
 #include "log.h"
 #include "rules.h"
@@ -199,12 +200,12 @@ channel_sms_http_build(const struct channel_sms_msg *m,
 		req->body = channel_sms_http_render(body != NULL ? body :
 		    HTTP_BODY, channel_sms_http_escape(ctype), m->phone,
 		    m->text, m->key);
-		channel_sms_header(&req->headers, "Content-Type: %s", ctype);
+		channel_sign_header(&req->headers, "Content-Type: %s", ctype);
 	}
-	channel_sms_header(&req->headers, "Idempotency-Key: %s", m->key);
+	channel_sign_header(&req->headers, "Idempotency-Key: %s", m->key);
 	headers = json_object_get(def->options, "headers");
 	json_array_foreach(headers, i, h)
-		channel_sms_header(&req->headers, "%s", json_string_value(h));
+		channel_sign_header(&req->headers, "%s", json_string_value(h));
 }
 
 static enum delivery_result

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "channel-sign.h"
 #include "channel-sms.h"
 #include "rules.h"
 #include "tocsin.h"
@@ -100,15 +101,15 @@ channel_sms_twilio_build(const struct channel_sms_msg *m,
 
 	xasprintf(&cred, "%s:%s", sid, token);
 	b64 = channel_base64(cred, strlen(cred));
-	channel_sms_header(&req->headers, "Authorization: Basic %s", b64);
+	channel_sign_header(&req->headers, "Authorization: Basic %s", b64);
 	explicit_bzero(b64, strlen(b64));
 	explicit_bzero(cred, strlen(cred));
 	free(b64);
 	free(cred);
-	channel_sms_header(&req->headers,
+	channel_sign_header(&req->headers,
 	    "Content-Type: application/x-www-form-urlencoded");
-	channel_sms_header(&req->headers, "Accept: application/json");
-	channel_sms_header(&req->headers, "I-Twilio-Idempotency-Token: %s",
+	channel_sign_header(&req->headers, "Accept: application/json");
+	channel_sign_header(&req->headers, "I-Twilio-Idempotency-Token: %s",
 	    m->key);
 }
 

@@ -13,7 +13,6 @@
  * two units.  Neither an escape pair nor a surrogate pair is split across
  * parts, which is how handsets count.
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -262,24 +261,6 @@ channel_sms_fit(const char *utf8, int max, int *segments)
 	}
 	*segments = n;
 	return (out);
-}
-
-/*
- * Append a header line built printf-style.  The line may hold a secret
- * (Twilio's Basic credentials): it is wiped before it is freed.
- */
-void
-channel_sms_header(struct curl_slist **h, const char *fmt, ...)
-{
-	va_list	 ap;
-	char	*line;
-
-	va_start(ap, fmt);
-	xvasprintf(&line, fmt, ap);
-	va_end(ap);
-	*h = curl_slist_append(*h, line);
-	explicit_bzero(line, strlen(line));
-	free(line);
 }
 
 /* "+86138****0001": enough to tell people apart in a log, no more. */

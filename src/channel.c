@@ -32,6 +32,7 @@ static const struct channel_driver *channel_drivers[] = {
 	&channel_wecom_driver,
 	&channel_feishu_driver,
 	&channel_sms_driver,
+	&channel_voice_driver,
 };
 
 const struct channel_driver *
@@ -174,6 +175,47 @@ channel_check_all(const struct rules *r, struct rules_problems *problems)
 	}
 }
 
+static const char *const channel_receipt_names[RECEIPT__COUNT] = {
+	[RECEIPT_ANSWERED] = "answered",
+	[RECEIPT_UNANSWERED] = "unanswered",
+	[RECEIPT_BUSY] = "busy",
+	[RECEIPT_FAILED] = "failed",
+};
+
+const char *
+channel_receipt_status_name(enum channel_receipt_status st)
+{
+	return ((unsigned)st < RECEIPT__COUNT ? channel_receipt_names[st] :
+	    "?");
+}
+
+void
+channel_receipts_add(struct channel_receipts *rs, const char *ref,
+    enum channel_receipt_status st, const char *detail)
+{
+	struct channel_receipt	*r;
+
+	rs->v = xreallocarray(rs->v, rs->n + 1, sizeof(*rs->v));
+	r = &rs->v[rs->n++];
+	r->ref = xstrdup(ref);
+	r->status = st;
+	r->detail = detail != NULL ? xstrdup(detail) : NULL;
+}
+
+void
+channel_receipts_free(struct channel_receipts *rs)
+{
+	size_t	i;
+
+	for (i = 0; i < rs->n; i++) {
+		free(rs->v[i].ref);
+		free(rs->v[i].detail);
+	}
+	free(rs->v);
+	rs->v = NULL;
+	rs->n = 0;
+}
+
 const char *
 channel_option_string(const struct channel_def *def, const char *key)
 {
@@ -197,6 +239,8 @@ channel_rate(const struct channel_def *def, int *count, int64_t *window,
 
 	*count = drv != NULL ? drv->rate_per_minute : 0;
 	*window = MSEC_PER_MIN;
+	if (drv != NULL && drv->rate != NULL)
+		drv->rate(def, count, window);
 	if (json_object_get(def->options, "rate") == NULL)
 		return (0);
 	if ((text = channel_option_string(def, "rate")) == NULL)

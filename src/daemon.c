@@ -497,6 +497,8 @@ daemon_run(const struct daemon_options *opts)
 	}
 	d.ingest = d.api.ingest = ingest_new(d.base, d.engine,
 	    daemon_after_commit_cb, &d);
+	d.api.after_commit = daemon_after_commit_cb;
+	d.api.after_arg = &d;
 	d.prune = d.api.prune = prune_new(d.base, d.store);
 	listen = opts->listen != NULL ? opts->listen :
 	    rules_site(d.rules)->listen;

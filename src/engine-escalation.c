@@ -209,3 +209,77 @@ out:
 	store_escalation_clear(&r);
 	return (rc < 0 ? -1 : 0);
 }
+
+/* When escalation r's next step falls due; INT64_MAX when none is left. */
+static int64_t
+engine_escalation_next_at(const struct policy *pol,
+    const struct store_escalation *r)
+{
+	if ((size_t)r->step < pol->nsteps)
+		return (r->started_at + pol->steps[r->step].after);
+	if (pol->repeat_every > 0 && (pol->max_repeats == 0 ||
+	    r->repeats < pol->max_repeats))
+		return (r->started_at + pol->steps[pol->nsteps - 1].after +
+		    (int64_t)(r->repeats + 1) * pol->repeat_every);
+	return (INT64_MAX);
+}
+
+/* Take escalation id's next step now; the later ones keep their spacing. */
+static int
+engine_escalation_hasten_one(struct engine *e, int64_t id, int step)
+{
+	struct store_escalation	 r;
+	const struct policy	*pol;
+	struct store_obligation	*o = NULL;
+	struct incident		*inc = NULL;
+	int64_t			 now = clock_now(), at;
+	int			 rc;
+
+	if ((rc = store_escalation_get(e->store, id, &r)) != 1)
+		return (rc < 0 ? -1 : 0);
+	rc = 0;
+	/* Only a call of the step last taken moves it on, and only once. */
+	if (r.state != ESCALATION_ACTIVE || r.step != step ||
+	    (pol = rules_policy_find(e->rules, r.policy)) == NULL ||
+	    (at = engine_escalation_next_at(pol, &r)) == INT64_MAX ||
+	    at <= now)
+		goto out;
+	inc = r.incident != NULL ? engine_incident_load(e, r.incident) : NULL;
+	o = engine_obligation_load(e, r.obligation);
+	if ((r.incident != NULL && inc == NULL) || o == NULL)
+		goto out;
+	log_debug("engine: escalation %lld takes step %d early, %lld ms "
+	    "ahead", (long long)id, r.step + 1, (long long)(at - now));
+	r.started_at -= at - now;
+	rc = store_escalation_restart(e->store, id, r.started_at);
+	if (rc == 0)
+		rc = engine_timers_cancel(e, TIMER_ESCALATION_STEP, id);
+	if (rc == 0)
+		rc = engine_escalation_run(e, id, r.policy, r.started_at,
+		    r.step, r.repeats, inc, o);
+out:
+	engine_incident_free(inc);
+	engine_obligation_free(o);
+	store_escalation_clear(&r);
+	return (rc);
+}
+
+/*
+ * A message of step `step` of obligation's escalation did not reach its
+ * person (a call not answered): take the next step now rather than at its
+ * time, as a duty officer would ring the next name on the list.
+ */
+int
+engine_escalation_hasten(struct engine *e, int64_t obligation, int step)
+{
+	struct escalation_list	 l = { NULL, 0 };
+	size_t			 i;
+	int			 rc;
+
+	rc = store_escalations_active_of_obligation(e->store, obligation,
+	    engine_escalation_list_cb, &l);
+	for (i = 0; i < l.n && rc == 0; i++)
+		rc = engine_escalation_hasten_one(e, l.v[i].id, step);
+	free(l.v);
+	return (rc);
+}

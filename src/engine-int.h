@@ -147,6 +147,7 @@ int		 engine_escalation_run(struct engine *, int64_t, const char *,
 		     int64_t, int, int, const struct incident *,
 		     const struct store_obligation *);
 int		 engine_escalation_fire(struct engine *, int64_t, int64_t);
+int		 engine_escalation_hasten(struct engine *, int64_t, int);
 
 /* engine-recurring.c */
 int		 engine_recurring_fire_close(struct engine *, int64_t, int64_t);
@@ -163,5 +164,6 @@ int		 engine_notify_reject(struct engine *, const struct scope *,
 		     const char *, const struct record *, const char *);
 int		 engine_notify_rejects(struct engine *, const struct scope *,
 		     const struct record *, const struct match_set *);
+int64_t		 engine_key_ord(const char *);
 
 #endif

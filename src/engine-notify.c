@@ -596,7 +596,7 @@ engine_notify_rejects(struct engine *e, const struct scope *s,
 }
 
 /* The number a key begins with (its trigger's), or 0. */
-static int64_t
+int64_t
 engine_key_ord(const char *key)
 {
 	char	digits[13];

@@ -57,6 +57,8 @@ static const struct http_route {
 	/* The link's token is its credential: no bearer token. */
 	{ EVHTTP_REQ_GET, "/ack/*", 0, api_ack_page },
 	{ EVHTTP_REQ_POST, "/ack/*", 0, api_ack_confirm },
+	/* A provider's callback: the channel's callback_token is the path. */
+	{ EVHTTP_REQ_POST, "/v1/callbacks/*", 0, api_callback_post },
 	{ EVHTTP_REQ_GET, "/v1/incidents", 0, api_incidents_list },
 	{ EVHTTP_REQ_GET, "/v1/incidents/*", 0, api_incident_get },
 	{ EVHTTP_REQ_POST, "/v1/incidents/*/ack", 1, api_incident_ack },

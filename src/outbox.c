@@ -241,6 +241,7 @@ static void
 delivery_free(struct delivery *d)
 {
 	free(d->detail);
+	free(d->ref);
 	free(d->key);
 	free(d->channel);
 	free(d->raw_body);
@@ -376,6 +377,10 @@ outbox_record(struct outbox *o, struct delivery *d, int64_t now)
 		metrics_delivery(d->channel, METRICS_DELIVERED);
 		if (store_attempt_add(o->store, d->id, now, "delivered",
 		    NULL) != 0)
+			return (-1);
+		/* Kept for the provider's receipt, which names it. */
+		if (d->ref != NULL && store_receipt_expect(o->store,
+		    d->channel, d->ref, d->id) != 0)
 			return (-1);
 		return (store_message_result(o->store, d->id, OUTBOX_DELIVERED,
 		    now, now, NULL));

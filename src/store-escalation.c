@@ -80,6 +80,17 @@ store_escalation_update(struct store *s, int64_t id, int step, int repeats,
 	return (store_q_run(s, q));
 }
 
+/* Its steps counted from a new start: one taken early takes the rest. */
+int
+store_escalation_restart(struct store *s, int64_t id, int64_t started_at)
+{
+	struct store_query	*q = store_q(s, SQL_ESCALATION_RESTART);
+
+	store_bind_int(s, q, 1, id);
+	store_bind_int(s, q, 2, started_at);
+	return (store_q_run(s, q));
+}
+
 int
 store_escalation_stop(struct store *s, int64_t id)
 {

@@ -233,6 +233,44 @@ store_attempt_add(struct store *s, int64_t message, int64_t at,
 	return (store_q_run(s, q));
 }
 
+/* ---- receipts --------------------------------------------------------- */
+
+int
+store_receipt_expect(struct store *s, const char *channel, const char *ref,
+    int64_t message)
+{
+	struct store_query	*q = store_q(s, SQL_RECEIPT_EXPECT);
+
+	store_bind_text(s, q, 1, channel);
+	store_bind_text(s, q, 2, ref);
+	store_bind_int(s, q, 3, message);
+	return (store_q_run(s, q));
+}
+
+int
+store_receipt_record(struct store *s, const char *channel, const char *ref,
+    const char *status, const char *detail, int64_t at, int64_t *message)
+{
+	struct store_query	*q = store_q(s, SQL_RECEIPT_FIND);
+	int			 rc;
+
+	*message = 0;
+	store_bind_text(s, q, 1, channel);
+	store_bind_text(s, q, 2, ref);
+	if ((rc = store_q_step(s, q)) == 1)
+		*message = store_col_int(s, q, 0);
+	s->drv->reset(q);
+	if (rc != 1)
+		return (rc);
+	q = store_q(s, SQL_RECEIPT_RECORD);
+	store_bind_text(s, q, 1, channel);
+	store_bind_text(s, q, 2, ref);
+	store_bind_text(s, q, 3, status);
+	store_bind_text(s, q, 4, detail);
+	store_bind_int(s, q, 5, at);
+	return (store_q_run(s, q) == 0 ? 1 : -1);
+}
+
 /* ---- acknowledgement links ------------------------------------------- */
 
 void

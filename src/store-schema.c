@@ -207,6 +207,23 @@ static const struct {
 	"ALTER TABLE timers_v7 RENAME TO timers;"
 	"CREATE INDEX timers_ref ON timers(kind, ref);"
 	},
+	{ 8,
+	/*
+	 * Receipts: what a provider says of a message after it took it (a
+	 * voice call answered or not).  The provider's id of the message is
+	 * kept when it is delivered, and its callback is matched by it.  A
+	 * pruned outbox row takes its receipt with it.
+	 */
+	"CREATE TABLE receipts ("
+	"  channel TEXT NOT NULL,"
+	"  ref TEXT NOT NULL,"
+	"  outbox INTEGER NOT NULL REFERENCES outbox(id) ON DELETE CASCADE,"
+	"  status TEXT,"
+	"  detail TEXT,"
+	"  received_at INTEGER,"
+	"  PRIMARY KEY (channel, ref));"
+	"CREATE INDEX receipts_outbox ON receipts(outbox);"
+	},
 };
 
 int

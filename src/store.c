@@ -149,6 +149,8 @@ static const char *const store_sql[SQL__COUNT] = {
 	    "WHERE id = ?1",
 	[SQL_ESCALATION_STOP] =
 	    "UPDATE escalations SET state = ?2 WHERE id = ?1",
+	[SQL_ESCALATION_RESTART] =
+	    "UPDATE escalations SET started_at = ?2 WHERE id = ?1",
 	[SQL_ESCALATIONS_OF_INCIDENT] =
 	    "SELECT " ESCALATION_COLS " FROM escalations WHERE incident = ?1 "
 	    "ORDER BY id",
@@ -236,6 +238,14 @@ static const char *const store_sql[SQL__COUNT] = {
 	[SQL_ACK_LINK_GET] =
 	    "SELECT token, incident, recipient, created_at FROM ack_links "
 	    "WHERE token = ?1",
+	[SQL_RECEIPT_EXPECT] =
+	    "INSERT OR IGNORE INTO receipts (channel, ref, outbox) "
+	    "VALUES (?1, ?2, ?3)",
+	[SQL_RECEIPT_RECORD] =
+	    "UPDATE receipts SET status = ?3, detail = ?4, received_at = ?5 "
+	    "WHERE channel = ?1 AND ref = ?2",
+	[SQL_RECEIPT_FIND] =
+	    "SELECT outbox FROM receipts WHERE channel = ?1 AND ref = ?2",
 	/*
 	 * Retention.  Candidates are closed incidents resolved before ?1,
 	 * after the cursor (?2 resolved_at, ?3 key); ?4 = 1 takes those

@@ -178,15 +178,15 @@ static const char *const timeline_kinds[] = {
 	"obligation.met", "obligation.late", "obligation.breached",
 	"obligation.missed", "obligation.cancelled", "obligation.tightened",
 	"escalation.step", "notify", "notification.dead",
-	"notification.fallback", "event.rejected", "event.unmatched",
-	"prune.started", "prune.finished", "watchman.alarm",
+	"notification.fallback", "notification.receipt", "event.rejected",
+	"event.unmatched", "prune.started", "prune.finished", "watchman.alarm",
 };
 static const char *const timeline_extras[] = {
 	"due_at", "was_due_at", "due_grade", "period", "procedures", "late",
 	"late_s", "delayed_s", "reason", "by", "from", "repeat", "event",
 	"line", "key", "error", "fallback", "before", "ledger", "token",
 	"incidents", "skipped", "rows", "instance", "role_unit", "state",
-	"about", "text",
+	"about", "text", "status", "detail",
 };
 
 const char *const *

@@ -12,6 +12,7 @@
 
 #include <cmocka.h>
 
+#include "channel-sign.h"
 #include "channel-sms.h"
 #include "tocsin.h"
 #include "xmalloc.h"
@@ -195,7 +196,7 @@ test_url_encode(void **state)
 static void
 test_aliyun_example(void **state)
 {
-	const struct channel_sms_param	p[] = {
+	const struct channel_sign_param	p[] = {
 		{ "Version", "2017-05-25" },
 		{ "Timestamp", "2017-07-12T02:42:19Z" },
 		{ "AccessKeyId", "testId" },
@@ -215,7 +216,7 @@ test_aliyun_example(void **state)
 	};
 	char	*q, *sig;
 
-	q = channel_sms_aliyun_query(p, nitems(p));
+	q = channel_sign_rpc_query(p, nitems(p));
 	assert_string_equal(q, "AccessKeyId=testId&Action=SendSms&Format=XML&"
 	    "OutId=123&PhoneNumbers=15300000001&RegionId=cn-hangzhou&"
 	    "SignName=%E9%98%BF%E9%87%8C%E4%BA%91%E7%9F%AD%E4%BF%A1%E6%B5%8B"
@@ -224,10 +225,10 @@ test_aliyun_example(void **state)
 	    "SignatureVersion=1.0&TemplateCode=SMS_71390007&"
 	    "TemplateParam=%7B%22customer%22%3A%22test%22%7D&"
 	    "Timestamp=2017-07-12T02%3A42%3A19Z&Version=2017-05-25");
-	sig = channel_sms_aliyun_sign("GET", "testSecret", q);
+	sig = channel_sign_rpc_signature("GET", "testSecret", q);
 	assert_string_equal(sig, "zJDF+Lrzhj/ThnlvIToysFRq6t4=");
 	free(sig);
-	sig = channel_sms_aliyun_sign("POST", "testSecret", q);
+	sig = channel_sign_rpc_signature("POST", "testSecret", q);
 	assert_string_equal(sig, "Xvhv7fPXrPkLVSnlt0jIr08o8NQ=");
 	free(sig);
 	free(q);
@@ -237,7 +238,7 @@ test_aliyun_example(void **state)
 static void
 test_aliyun_encoding(void **state)
 {
-	const struct channel_sms_param	p[] = {
+	const struct channel_sign_param	p[] = {
 		{ "TemplateParam", "{\"content\":\"\xe5\x80\xbc\xe7\x8f\xad "
 		    "a*b~c (\xe6\xb5\x8b\xe8\xaf\x95)\"}" },  /* 值班, 测试 */
 		{ "PhoneNumbers", "8613800000001" },
@@ -245,12 +246,12 @@ test_aliyun_encoding(void **state)
 	};
 	char	*q, *sig;
 
-	q = channel_sms_aliyun_query(p, nitems(p));
+	q = channel_sign_rpc_query(p, nitems(p));
 	assert_string_equal(q, "PhoneNumbers=8613800000001&"
 	    "SignName=%E5%BA%94%E6%80%A5%E5%8A%9E&TemplateParam=%7B%22content"
 	    "%22%3A%22%E5%80%BC%E7%8F%AD%20a%2Ab~c%20%28%E6%B5%8B%E8%AF%95%29"
 	    "%22%7D");
-	sig = channel_sms_aliyun_sign("POST", "s3cr*t ~x", q);
+	sig = channel_sign_rpc_signature("POST", "s3cr*t ~x", q);
 	assert_string_equal(sig, "CYfqeGiSJOWtAC7ktD6OKjo5EjE=");
 	free(sig);
 	free(q);
@@ -267,16 +268,17 @@ test_tencent_tc3(void **state)
 			    "\xe8\xaf\x95\"],\"SessionContext\":\"tn_0001\"}";
 	char		*a;
 
-	a = channel_sms_tencent_authorization("AKIDEXAMPLE",
-	    "tocsin-test-secret-key", "sms.tencentcloudapi.com", body,
+	a = channel_sign_tc3_authorization("AKIDEXAMPLE",
+	    "tocsin-test-secret-key", "sms", "sms.tencentcloudapi.com", body,
 	    1735761600);
 	assert_string_equal(a, "TC3-HMAC-SHA256 Credential=AKIDEXAMPLE/"
 	    "2025-01-01/sms/tc3_request, SignedHeaders=content-type;host, "
 	    "Signature=118703f846a604739e370ac790ae1081bfbfbdd52350397ad56cf1"
 	    "eb373cb08e");
 	free(a);
-	a = channel_sms_tencent_authorization("AKIDEXAMPLE",
-	    "tocsin-test-secret-key", "127.0.0.1:8443", body, 1735761600);
+	a = channel_sign_tc3_authorization("AKIDEXAMPLE",
+	    "tocsin-test-secret-key", "sms", "127.0.0.1:8443", body,
+	    1735761600);
 	assert_string_equal(a, "TC3-HMAC-SHA256 Credential=AKIDEXAMPLE/"
 	    "2025-01-01/sms/tc3_request, SignedHeaders=content-type;host, "
 	    "Signature=568893993b4a349e0d39969586e3e115cb5cc3a16724f3b5093ae2"

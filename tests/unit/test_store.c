@@ -1197,8 +1197,72 @@ test_migrate_v6_timers(void **state)
 	assert_int_equal(id, 6);
 	store_close(s);
 
-	assert_int_equal(count_rows(v6, "PRAGMA user_version"), 7);
+	assert_int_equal(count_rows(v6, "PRAGMA user_version"),
+	    store_schema_latest());
 	unlink(v6);
+}
+
+/*
+ * A database of schema version 7 (no receipts) upgrades to 8 with its
+ * outbox as it was: the queued message still due, the delivered one
+ * kept; from then on a delivered message's provider id finds it, and
+ * pruning the message takes its receipt.
+ */
+static void
+test_migrate_v7_receipts(void **state)
+{
+	struct store		*s;
+	struct store_message	 m;
+	sqlite3			*db;
+	char			*cause = NULL, v7[300];
+	int64_t			 id, due;
+
+	snprintf(v7, sizeof(v7), "%s/v7.db", dir);
+	assert_int_equal(sqlite3_open(v7, &db), SQLITE_OK);
+	assert_int_equal(store_schema_migrate_to(db, 7, &cause), 0);
+	assert_int_equal(sqlite3_exec(db, "INSERT INTO outbox (id, key, "
+	    "created_at, incident, channel, recipient, body, status, attempts, "
+	    "next_at, deadline_at, delivered_at) VALUES "
+	    "(1, 'tn_q', 10, 'inc-1', 'voice', 'zhao', '{}', 'queued', 0, 20, "
+	    "900, NULL), "
+	    "(2, 'tn_d', 10, 'inc-1', 'voice', 'qian', '{}', 'delivered', 1, "
+	    "20, 900, 30);", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+
+	s = store_open(v7, NULL, &cause);
+	assert_non_null(s);
+	assert_int_equal(store_messages_next_at(s, &due), 1);
+	assert_int_equal(due, 20);
+	assert_int_equal(store_message_get(s, 1, &m), 1);
+	assert_string_equal(m.key, "tn_q");
+	assert_int_equal(m.status, OUTBOX_QUEUED);
+	store_message_clear(&m);
+	assert_int_equal(store_message_get(s, 2, &m), 1);
+	assert_int_equal(m.status, OUTBOX_DELIVERED);
+	assert_int_equal(m.delivered_at, 30);
+	store_message_clear(&m);
+
+	assert_int_equal(store_receipt_expect(s, "voice", "call-2", 2), 0);
+	assert_int_equal(store_receipt_expect(s, "voice", "call-2", 2), 0);
+	assert_int_equal(store_receipt_record(s, "voice", "call-2",
+	    "unanswered", "200003", 40, &id), 1);
+	assert_int_equal(id, 2);
+	assert_int_equal(store_receipt_record(s, "voice", "call-9",
+	    "answered", NULL, 40, &id), 0);
+	assert_int_equal(store_receipt_record(s, "other", "call-2",
+	    "answered", NULL, 40, &id), 0);
+	store_close(s);
+
+	assert_int_equal(count_rows(v7, "PRAGMA user_version"),
+	    store_schema_latest());
+	assert_int_equal(count_rows(v7, "SELECT count(*) FROM receipts "
+	    "WHERE status = 'unanswered' AND received_at = 40"), 1);
+	assert_int_equal(sqlite3_open(v7, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "PRAGMA foreign_keys = ON; DELETE "
+	    "FROM outbox WHERE id = 2;", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	assert_int_equal(count_rows(v7, "SELECT count(*) FROM receipts"), 0);
+	unlink(v7);
 }
 
 /*
@@ -1393,6 +1457,7 @@ main(void)
 		BOTH(test_savepoint),
 		cmocka_unit_test(test_migrate_and_reopen),
 		cmocka_unit_test(test_migrate_v6_timers),
+		cmocka_unit_test(test_migrate_v7_receipts),
 		cmocka_unit_test(test_one_writer),
 		cmocka_unit_test(test_newer_schema_refused),
 		cmocka_unit_test(test_timeline_prune_only),
