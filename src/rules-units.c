@@ -163,11 +163,22 @@ csv_problem(struct csv *c, const char *fmt, ...)
 
 static const char *const csv_fixed[] = { "id", "name", "parent", "kind" };
 
+/* The first role column named role. */
+static size_t
+csv_column(const struct names *h, const char *role)
+{
+	size_t	i;
+
+	for (i = 4; i < h->n && strcmp(h->v[i], role) != 0; i++)
+		;
+	return (i);
+}
+
 /* The header: id,name,parent,kind, then one role a column. */
 static int
 csv_header(struct csv *c, const struct names *h)
 {
-	size_t	i;
+	size_t	i, j;
 	int	ok = 1;
 
 	for (i = 0; i < 4; i++) {
@@ -182,6 +193,12 @@ csv_header(struct csv *c, const struct names *h)
 		if (strchr(h->v[i], '.') != NULL) {
 			csv_problem(c, "column %zu: a role name has no dot: "
 			    "\"%s\"", i + 1, h->v[i]);
+			ok = 0;
+		} else if (h->v[i][0] != '\0' &&
+		    (j = csv_column(h, h->v[i])) < i) {
+			/* The first would bind; the second be ignored. */
+			csv_problem(c, "column %zu: role \"%s\" is column %zu "
+			    "already", i + 1, h->v[i], j + 1);
 			ok = 0;
 		}
 	}

@@ -155,6 +155,10 @@ test_units_csv_problems(void **state)
 	      "unknown parent \"x\"" },
 	    { "id,name,parent,kind\nzhou,A,,\n", "units.csv:row 2: unit "
 	      "\"zhou\" is already declared at " },
+	    /* A second column of a role would bind nobody, silently. */
+	    { "id,name,parent,kind,principal,duty,principal\na,A,,,zhang,,"
+	      "liu\n", "units.csv:row 1: column 7: role \"principal\" is "
+	      "column 5 already" },
 	};
 	size_t	i;
 
