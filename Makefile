@@ -230,7 +230,8 @@ $(BUILD)/tests/ceiling: tests/bench/ceiling.c $(BUILD)/httpc.o $(BUILD)/log.o \
 # by fuzz-check.  A crash lands in $(FUZZ_BUILD)/artifacts/T/.
 FUZZ_CC		?= clang
 FUZZ_BUILD	?= build/fuzz
-FUZZ_TARGETS	 = fuzz_record fuzz_calendar fuzz_message fuzz_rules fuzz_http
+FUZZ_TARGETS	 = fuzz_record fuzz_calendar fuzz_message fuzz_rules fuzz_http \
+		   fuzz_units
 FUZZ_SECONDS	?= 60
 FUZZ_CHECK_SECONDS ?= 4
 FUZZ_TIMEOUT	?= 25

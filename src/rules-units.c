@@ -22,6 +22,8 @@
 #define RULES_UNITS_CSV_MAX	(16 * 1024 * 1024)
 /* Parents above parents: a chain longer than this is a loop or a mistake. */
 #define RULES_UNIT_DEPTH_MAX	64
+/* "Did you mean" for this many unknown parents; the rest are just named. */
+#define RULES_UNIT_GUESSES	32
 
 struct unit *
 rules_unit_new(struct rules *r, const char *id, const char *where)
@@ -161,11 +163,22 @@ csv_problem(struct csv *c, const char *fmt, ...)
 
 static const char *const csv_fixed[] = { "id", "name", "parent", "kind" };
 
+/* The first role column named role. */
+static size_t
+csv_column(const struct names *h, const char *role)
+{
+	size_t	i;
+
+	for (i = 4; i < h->n && strcmp(h->v[i], role) != 0; i++)
+		;
+	return (i);
+}
+
 /* The header: id,name,parent,kind, then one role a column. */
 static int
 csv_header(struct csv *c, const struct names *h)
 {
-	size_t	i;
+	size_t	i, j;
 	int	ok = 1;
 
 	for (i = 0; i < 4; i++) {
@@ -180,6 +193,12 @@ csv_header(struct csv *c, const struct names *h)
 		if (strchr(h->v[i], '.') != NULL) {
 			csv_problem(c, "column %zu: a role name has no dot: "
 			    "\"%s\"", i + 1, h->v[i]);
+			ok = 0;
+		} else if (h->v[i][0] != '\0' &&
+		    (j = csv_column(h, h->v[i])) < i) {
+			/* The first would bind; the second be ignored. */
+			csv_problem(c, "column %zu: role \"%s\" is column %zu "
+			    "already", i + 1, h->v[i], j + 1);
 			ok = 0;
 		}
 	}
@@ -467,55 +486,137 @@ rules_notify_known(const struct rules *r, const char *name)
 	return (0);
 }
 
+/* The index of the unit with this id (any, if declared twice), or NONE. */
+#define UNIT_NONE	((size_t)-1)
+
+static size_t
+rules_unit_index(const struct rules *r, const char *id)
+{
+	size_t	lo = 0, hi = r->nunits, mid;
+	int	c;
+
+	while (id != NULL && lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		c = strcmp(id, r->units[r->unit_order[mid]]->id);
+		if (c == 0)
+			return (r->unit_order[mid]);
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return (UNIT_NONE);
+}
+
 /* Report a loop of parents once, at the loop's first declared unit. */
 static void
-rules_units_check_loop(struct rules *r, size_t i)
+rules_units_report_loop(struct rules *r, const size_t *loop, size_t n)
 {
-	const struct unit	*u = r->units[i], *v;
+	const struct unit	*u, *v;
 	char			*chain, *tmp;
-	size_t			 depth, j;
+	size_t			 first = 0, k;
 
-	v = rules_unit_parent(r, u);
-	for (depth = 0; v != NULL && v != u && depth < r->nunits; depth++)
-		v = rules_unit_parent(r, v);
-	if (v != u)
-		return;
-	/* On a loop: is any unit of it declared before u? */
-	for (v = rules_unit_parent(r, u); v != u; v = rules_unit_parent(r, v)) {
-		for (j = 0; j < i; j++) {
-			if (r->units[j] == v)
-				return;
-		}
+	for (k = 1; k < n; k++) {
+		if (loop[k] < loop[first])
+			first = k;
 	}
+	u = r->units[loop[first]];
 	chain = xstrdup(u->id);
-	for (v = rules_unit_parent(r, u); ; v = rules_unit_parent(r, v)) {
+	for (k = 1; k <= n; k++) {
+		v = r->units[loop[(first + k) % n]];
 		xasprintf(&tmp, "%s → %s", chain, v->id);
 		free(chain);
 		chain = tmp;
-		if (v == u)
-			break;
 	}
 	rules_problems_add(r->problems, "%s: unit \"%s\": its parents loop: "
 	    "%s", u->where, u->id, chain);
 	free(chain);
 }
 
+/*
+ * How many units each one has above it, found walking up from each unit
+ * in declaration order until a unit already measured: every unit is
+ * walked over once, so a file of a hundred thousand rows costs what a
+ * county's does, per unit.  A loop is reported once, at its first declared
+ * unit; a unit with more than RULES_UNIT_DEPTH_MAX units above it is
+ * reported too, where the chain grows past the limit: rules_unit_covered
+ * and the roles look no further.
+ */
+#define UNIT_LOOPED	((size_t)-1)
+
 static void
-rules_units_check_one(struct rules *r, size_t i, const char **ids)
+rules_units_check_depth(struct rules *r)
+{
+	enum { NEW = 0, ON_PATH, DONE };
+	unsigned char	*state;
+	size_t		*above, *path, i, j, k, n, up;
+
+	state = xcalloc(r->nunits, sizeof(*state));
+	above = xcalloc(r->nunits, sizeof(*above));
+	path = xcalloc(r->nunits, sizeof(*path));
+	for (i = 0; i < r->nunits; i++) {
+		for (n = 0, j = i; j != UNIT_NONE && state[j] == NEW;
+		    j = rules_unit_index(r, r->units[j]->parent)) {
+			state[j] = ON_PATH;
+			path[n++] = j;
+		}
+		/* up: the units above path[n - 1], counting its parent. */
+		up = j == UNIT_NONE ? 0 : above[j] == UNIT_LOOPED ?
+		    UNIT_LOOPED : above[j] + 1;
+		if (j != UNIT_NONE && state[j] == ON_PATH) {
+			for (k = 0; path[k] != j; k++)
+				;
+			rules_units_report_loop(r, path + k, n - k);
+			for (; n > k; n--) {
+				state[path[n - 1]] = DONE;
+				above[path[n - 1]] = UNIT_LOOPED;
+			}
+			up = UNIT_LOOPED;	/* below a loop: said once */
+		}
+		for (; n > 0; n--) {
+			j = path[n - 1];
+			state[j] = DONE;
+			above[j] = up;
+			if (up == RULES_UNIT_DEPTH_MAX + 1)
+				rules_problems_add(r->problems, "%s: unit "
+				    "\"%s\": more than %d units above it: "
+				    "a chain of parents this long is a "
+				    "mistake", r->units[j]->where,
+				    r->units[j]->id, RULES_UNIT_DEPTH_MAX);
+			if (up != UNIT_LOOPED)
+				up++;
+		}
+	}
+	free(path);
+	free(above);
+	free(state);
+}
+
+/*
+ * A unit's parent and bindings.  The nearest id to an unknown parent is
+ * looked for *guesses times at most: each look reads every id, and a file
+ * whose parents are all wrong would cost their number squared.
+ */
+static void
+rules_units_check_one(struct rules *r, size_t i, const char **ids,
+    size_t *guesses)
 {
 	const struct unit	*u = r->units[i];
 	struct rules_key	 path[2] = { { "parent", 0 }, { NULL, 0 } };
 	char			 at[600], near[256];
 	size_t			 j;
 
-	if (u->parent != NULL && rules_unit_find(r, u->parent) == NULL)
+	if (u->parent != NULL && rules_unit_find(r, u->parent) == NULL) {
+		near[0] = '\0';
+		if (*guesses > 0) {
+			(*guesses)--;
+			names_suggest(u->parent, ids, r->nunits, near,
+			    sizeof(near));
+		}
 		rules_problems_add(r->problems, "%s: unit \"%s\": unknown "
 		    "parent \"%s\"%s", rules_where(r, u->where, "unit", u->id,
-		    path, 1, at, sizeof(at)), u->id, u->parent,
-		    names_suggest(u->parent, ids, r->nunits, near,
-		    sizeof(near)));
-	else if (u->parent != NULL)
-		rules_units_check_loop(r, i);
+		    path, 1, at, sizeof(at)), u->id, u->parent, near);
+	}
 	path[0].name = "roles";
 	for (j = 0; j < u->role_keys.n; j++) {
 		if (rules_target_known(r, u->role_targets.v[j]))
@@ -538,7 +639,7 @@ void
 rules_units_check(struct rules *r)
 {
 	const char	**ids;
-	size_t		 *tmp, i;
+	size_t		 *tmp, i, guesses = RULES_UNIT_GUESSES;
 
 	if (r->nunits == 0)
 		return;
@@ -560,7 +661,8 @@ rules_units_check(struct rules *r)
 			    a->where);
 	}
 	for (i = 0; i < r->nunits; i++)
-		rules_units_check_one(r, i, ids);
+		rules_units_check_one(r, i, ids, &guesses);
+	rules_units_check_depth(r);
 	free(ids);
 	free(tmp);
 }

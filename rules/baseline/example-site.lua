@@ -52,3 +52,19 @@ role "responsible" {
   petition = "bl-office", public_opinion = "bl-office",
 }
 role "superior" { default = "bl-county-health" }
+
+-- The units (docs/rules.md, "Units"): the county health commission above,
+-- the hospital, and its departments that report, each with its head.  The
+-- baseline names no unit role; the declarations make a report from an
+-- unknown department a 400 unknown_unit, and name the units on the board.
+unit "county-health" { name = "示例县卫生健康委员会", kind = "commission" }
+unit "bl-hospital"   { name = "示例县人民医院", parent = "county-health", kind = "hospital",
+                       roles = { principal = "bl-wang", office = "bl-office" } }
+unit "logistics"     { name = "后勤保障科（安全生产）", parent = "bl-hospital", kind = "department",
+                       roles = { principal = "bl-qian" } }
+unit "fever-clinic"  { name = "发热门诊", parent = "bl-hospital", kind = "department",
+                       roles = { principal = "bl-sun" } }
+unit "his"           { name = "医院信息系统（HIS）", parent = "bl-hospital", kind = "system",
+                       roles = { principal = "bl-zhou" } }
+unit "publicity"     { name = "宣传科", parent = "bl-hospital", kind = "department" }
+unit "letters"       { name = "信访办", parent = "bl-hospital", kind = "department" }

@@ -10,16 +10,20 @@
 --   rules = { "../holidays", "../baseline", "." }
 -- Roles: duty (县政府总值班室值班员), leader-on-duty (带班领导), office (县应急办),
 -- deputy (分管副县长), principal (县长), superior (市政府总值班室), responsible
--- (事发乡镇、部门).
+-- (事发乡镇、部门, for the baseline).  The site declares its units: the county
+-- (binding those roles), the townships and departments under it (each its
+-- own office), the city above; the pack speaks of "parent.R" and
+-- "unit.office" (see report.lua).
 
 assert(type(bl) == "table", "county-emergency builds on the national " ..
   "baseline: list \"../baseline\" before this pack in the site's rules")
 
--- A missed report at the county: the emergency office and the duty officer
--- at once, the deputy county head in charge after 30 minutes, the county
--- head after an hour.  The intervals are this pack's choice.
+-- A missed report climbs the unit above the one that owes it: its
+-- emergency office and duty officer at once, its deputy in charge after 30
+-- minutes, its head after an hour (a township's: the county's; the
+-- county's own: the city's).  The intervals are this pack's choice.
 policy "ce-chain" {
-  { notify = { "office", "duty" } },
-  { after = "30m", notify = { "deputy" } },
-  { after = "1h", notify = { "principal" } },
+  { notify = { "parent.office", "parent.duty" } },
+  { after = "30m", notify = { "parent.deputy" } },
+  { after = "1h", notify = { "parent.principal" } },
 }

@@ -10,8 +10,9 @@
 -- call: every township and department duty room (settings.ce_duty_rooms)
 -- confirms it is manned (an event of type "duty", no incident) each day by
 -- 09:00, after the 08:30 handover (site setting ce_duty_check_at).  Not
--- confirmed by then: the county duty officer calls it (the 抽查), the office
--- after 30 minutes; not by midnight: missed.  The roll call runs every day,
+-- confirmed by then: the duty officer of the unit above calls it (the 抽查)
+-- and the room's own emergency office hears; the office above after 30
+-- minutes; not by midnight: missed.  The roll call runs every day,
 -- holidays included (节假日值守).
 
 local rooms = bl.units("ce_duty_rooms", "the daily duty roll call")
@@ -28,6 +29,6 @@ recurring "ce-duty-check" {
 end
 
 policy "ce-duty-missing" {
-  { notify = { "duty" } },
-  { after = "30m", notify = { "office" } },
+  { notify = { "parent.duty", "unit.office" } },
+  { after = "30m", notify = { "parent.office" } },
 }

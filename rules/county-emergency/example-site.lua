@@ -65,6 +65,25 @@ group "ce-committee" { name = "县应急委员会", members = { "ce-xu", "ce-he"
 group "ce-townships" { name = "乡镇、部门应急办", members = { "ce-kong", "ce-cao", "ce-yan", "ce-hua" } }
 group "ce-city"      { name = "市政府总值班室", members = {}, channels = { "log" }, roles = { "superior" } }
 
--- 事发地: the township or department that must report.  Roles map by
--- category, not by unit, so all township emergency offices are told.
+-- The units (SPEC §5a): the city above, the county (its leaders, office
+-- and duty room: the roles above), and the townships and departments
+-- that report to it, each with its own emergency office.  The pack tells
+-- "parent.duty" and "parent.office" (the unit above the one reporting)
+-- and chases "unit.office" (the one that owes the report).
+unit "city-gov" { name = "示例市人民政府", kind = "government",
+                  roles = { duty = "ce-city", office = "ce-city" } }
+unit "county-gov" { name = "示例县人民政府", parent = "city-gov", kind = "government",
+                    roles = { principal = "ce-xu", deputy = "ce-he",
+                              office = "ce-office", duty = "duty",
+                              ["leader-on-duty"] = "leader-on-duty" } }
+unit "town-chengguan" { name = "城关镇人民政府", parent = "county-gov", kind = "township",
+                        roles = { office = "ce-kong" } }
+unit "town-shanhe"    { name = "山河镇人民政府", parent = "county-gov", kind = "township",
+                        roles = { office = "ce-cao" } }
+unit "town-beiling"   { name = "北岭镇人民政府", parent = "county-gov", kind = "township",
+                        roles = { office = "ce-yan" } }
+unit "dept-water"     { name = "示例县水利局", parent = "county-gov", kind = "department",
+                        roles = { office = "ce-hua" } }
+
+-- 事发地 for the baseline's procedures, which name no unit role.
 role "responsible" { default = "ce-townships" }

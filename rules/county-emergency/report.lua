@@ -18,34 +18,41 @@
 --                         update with form = "written".
 -- 续报 within bl.FOLLOW_UP (24 hours).  迟报 and 漏报 are the ledger (GET
 -- /v1/compliance); 瞒报 and 谎报 only people can find.
+--
+-- Reporting goes up the site's units (SPEC §5a): a report is for the unit
+-- above the one that files it ("parent.duty", "parent.office": the county's
+-- duty room and emergency office hear a township's report, the city's hear
+-- the county's own), its grades reach the leaders of that unit, and the
+-- reports it still owes are the filing unit's own emergency office's to
+-- make ("unit.office": that township's, not every township's).
 
 procedure "ce-report" {
   title = "突发事件信息报告（县）",
   match = function(ev) return true end,     -- every incident reported to the county
-  on_open = { notify = { "duty", "office" } },
+  on_open = { notify = { "parent.duty", "parent.office" } },
   obligations = {
     { id = "first-report",
       title = "事发后按时限首报县政府总值班室（《县突发事件报告范围与标准》）",
       due = bl.setting("ce_first_report_due", bl.AT_ONCE), from = "occurred",
       met_by = { type = "report" },
-      owner = "responsible", on_breach = "ce-chain" },
+      owner = "unit.office", on_breach = "ce-chain" },
     { id = "written-report",
       title = "事发后按时限报送书面报告（《县突发事件报告范围与标准》）",
       due = bl.setting("ce_written_report_due", "4h"), from = "occurred",
       met_by = { type = { "update", "final" }, form = "written" },
-      remind = { "30m" }, owner = "responsible", on_breach = "ce-chain" },
-    bl.followup { owner = "responsible", on_breach = "ce-chain" },
+      remind = { "30m" }, owner = "unit.office", on_breach = "ce-chain" },
+    bl.followup { owner = "unit.office", on_breach = "ce-chain" },
   },
   grades = {
-    [1] = { notify = { "principal", "leader-on-duty" } },
-    [2] = { notify = { "principal", "leader-on-duty" } },
-    [3] = { notify = { "deputy" } },
+    [1] = { notify = { "parent.principal", "parent.leader-on-duty" } },
+    [2] = { notify = { "parent.principal", "parent.leader-on-duty" } },
+    [3] = { notify = { "parent.deputy" } },
   },
   -- 004 健全常备不懈的应急机制 一: 元旦、春节、劳动节、国庆节等重大节日以及其他
   -- 重大特殊敏感时期值班时，严格执行领导带班制度 — the leader on duty hears of
   -- every incident; in a 特防期 the county head too.
   periods = {
-    holiday    = { notify = { "leader-on-duty" } },
-    heightened = { notify = { "leader-on-duty", "principal" } },
+    holiday    = { notify = { "parent.leader-on-duty" } },
+    heightened = { notify = { "parent.leader-on-duty", "parent.principal" } },
   },
 }

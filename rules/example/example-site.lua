@@ -34,3 +34,13 @@ roster "duty" {
 role "superior"    { default = "city" }
 -- 责任处室: who answers for an incident depends on its category.
 role "responsible" { default = "office", network_security = "it" }
+
+-- The units that report here (docs/rules.md, "Units"): the bureau under
+-- the city, and the two hospitals under the bureau.  A report from a unit
+-- not declared is refused (400 unknown_unit): a misspelt id files for
+-- nobody otherwise.
+unit "city"       { name = "市应急管理局", kind = "bureau" }
+unit "bureau"     { name = "示例局", parent = "city", kind = "bureau",
+                    roles = { principal = "li", office = "office" } }
+unit "hospital-a" { name = "示例第一医院", parent = "bureau", kind = "hospital" }
+unit "hospital-b" { name = "示例第二医院", parent = "bureau", kind = "hospital" }

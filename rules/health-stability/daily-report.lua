@@ -7,8 +7,11 @@
 -- daily report (type "daily"; zero = true for a zero report) every day,
 -- holidays included.  The seed sets no hour: 17:00, site setting
 -- hs_daily_at.  Filed after it: 迟报 (late); not filed by midnight: 漏报/不报
--- (missed).  A late unit is chased by the duty officer, then the office
--- circulates it (通报).
+-- (missed).  A late unit is chased at once by its own duty officer
+-- ("unit.duty": the unit's duty roster, or the commission's when it has none)
+-- and the commission's; after an hour the office circulates it (通报) and
+-- the unit's head hears (单位主要领导: the unit's principal, or the
+-- commission's).
 
 local units = bl.units("hs_units", "the daily report")
 
@@ -24,6 +27,6 @@ recurring "hs-daily" {
 end
 
 policy "hs-daily-late" {
-  { notify = { "duty" } },
-  { after = "1h", notify = { "office" } },     -- 进行通报
+  { notify = { "unit.duty", "duty" } },
+  { after = "1h", notify = { "office", "unit.principal" } },     -- 进行通报
 }

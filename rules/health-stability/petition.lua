@@ -10,13 +10,16 @@
 --
 -- Where a petitioner heads (attrs.destination: "city" 到市, "province" 赴省,
 -- "beijing" 进京) is this pack's grade: 到市 较大, 赴省 重大, 进京 特别重大.
--- Each step up tells more of the wartime command roster (003 附件1); 赴省 and
--- 进京 also reach the county through the baseline (bl-general).  A later
+-- Each step up tells more of the wartime command roster (003 附件1), and the
+-- head of the unit the petitioners come from (相关责任单位的主要负责人,
+-- "unit.principal") at each step; 赴省 and 进京 also reach the county through
+-- the baseline (bl-general).  A later
 -- event with a new destination raises the grade the same way.
 -- 立即做好接访劝返工作: once a petitioner heads for the city or further
 -- (grade 较大 or worse) the receiving team must be under way within
 -- bl.AT_ONCE (1 hour: "立即" has no figure); an event of type "dispatch"
--- meets it.  It is the obligation of grade 3: owed from the opening when
+-- meets it.  It is the unit head's to do, so its reminder goes to them
+-- (owner "unit.principal"); a breach climbs hs-chain at the commission.  It is the obligation of grade 3: owed from the opening when
 -- the report names the destination, and from the event that first names
 -- one otherwise — counted from the opening either way, so a destination
 -- learnt after the first hour makes the dispatch due at once.  A later
@@ -47,15 +50,16 @@ procedure "hs-petition" {
   },
   classify = destination_grade,
   grades = {
-    [3] = { notify = { "vice-commander" },                                -- 到市
+    [3] = { notify = { "unit.principal", "vice-commander" },              -- 到市
             obligations = {
               { id = "dispatch",
                 title = "立即派员接访劝返（主要负责人及有关责任人、县卫健委责任领导）（003 二(五)）",
                 due = bl.AT_ONCE, met_by = { type = "dispatch" },
-                remind = { "20m" }, owner = "petition-office", on_breach = "hs-chain" },
+                remind = { "20m" }, owner = "unit.principal", on_breach = "hs-chain" },
             } },
-    [2] = { notify = { "commander", "vice-commander" } },                 -- 赴省
-    [1] = { notify = { "commander", "vice-commander", "command-member" } }, -- 进京
+    [2] = { notify = { "unit.principal", "commander", "vice-commander" } },   -- 赴省
+    [1] = { notify = { "unit.principal", "commander", "vice-commander",
+                       "command-member" } },                               -- 进京
   },
   -- 战时状态 (a window the county declares: 两会, 国庆 …): the command roster
   -- hears of every petition.

@@ -40,10 +40,16 @@ end
 -- bureau misses climbs this chain, with the 24-hour duty officer (000 三(二)1
 -- 实行24小时值班制度) chasing it.  The seeds give no intervals: 30 minutes to
 -- the principal and 2 hours to the city are this pack's choice.
+-- The chain climbs the site's units (SPEC §5a): a report comes from a
+-- department, branch or centre of the bureau, so the bureau is its parent
+-- ("parent.office" 局应急办, "parent.principal" 局主要负责人) and 市应急管理局,
+-- the bureau's parent, the unit above that ("parent.parent.office").  The
+-- deputy in charge is the bureau's by category, and the duty officer its
+-- own: plain roles.
 policy "ms-chain" {
-  { notify = { "office", "deputy", "duty" } },
-  { after = "30m", notify = { "principal" } },
-  { after = "2h", notify = { "superior" } },
+  { notify = { "parent.office", "deputy", "duty" } },
+  { after = "30m", notify = { "parent.principal" } },
+  { after = "2h", notify = { "parent.parent.office" } },
 }
 
 -- A missed report counted in days (the review): the office, the deputy in

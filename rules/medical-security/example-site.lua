@@ -16,7 +16,7 @@
 --   duty         the 24-hour duty officer (实行24小时值班制度)
 --   responsible  责任部门 by category (001 三: 综合办公室, 医药服务处 …)
 --   cooperating  配合部门: 各处室、各分局、医保中心
---   superior     市应急管理局
+--   superior     市应急管理局 (also the unit above the bureau: see the units)
 --   police       市公安局 (110)
 --   netinfo      市委网信办
 --   opinion-watch 两会、国庆等节点的舆情24小时值班专人
@@ -90,6 +90,29 @@ role "responsible" {
   public_opinion = "ms-opinion",
 }
 role "cooperating" { default = "ms-all" }
+
+-- The units (SPEC §5a): 市应急管理局 above the bureau, the bureau (its
+-- principal, office and duty: the roles above), and the departments,
+-- branches and the centre that report to it, each with its head.
+-- ms-chain climbs them: the bureau's office and principal, then the
+-- office of 市应急管理局 (000 三(一): 局应急办应即时上报市应急管理局).
+unit "city-ema"  { name = "示例市应急管理局", kind = "bureau",
+                   roles = { office = "ms-city-ema" } }
+unit "ms-bureau" { name = "示例市医疗保障局", parent = "city-ema", kind = "bureau",
+                   roles = { principal = "ms-zhang", office = "ms-office", duty = "duty" } }
+unit "general-office"   { name = "综合办公室", parent = "ms-bureau", kind = "department",
+                          roles = { principal = "ms-qian" } }
+unit "medical-services" { name = "医药服务处", parent = "ms-bureau", kind = "department",
+                          roles = { principal = "ms-zhou" } }
+unit "letters"    { name = "信访科", parent = "ms-bureau", kind = "department" }
+unit "settlement" { name = "医保结算科", parent = "ms-bureau", kind = "department" }
+unit "portal"     { name = "局门户网站", parent = "ms-bureau", kind = "system" }
+unit "center"     { name = "示例市医疗保障服务中心（医保中心）", parent = "ms-bureau",
+                    kind = "centre", roles = { principal = "ms-wu" } }
+unit "service-hall" { name = "医保服务大厅", parent = "ms-bureau", kind = "service-hall" }
+unit "canteen"    { name = "机关食堂", parent = "ms-bureau", kind = "premises" }
+unit "branch-1"   { name = "第一分局", parent = "ms-bureau", kind = "branch",
+                    roles = { principal = "ms-zheng" } }
 role "superior"    { default = "ms-city-ema" }
 role "police"      { default = "ms-police" }
 role "netinfo"     { default = "ms-netinfo" }

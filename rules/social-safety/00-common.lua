@@ -29,11 +29,13 @@ ss = {}
 ss.FIRST_REPORT_DUE = bl.setting("ss_first_report_due", "4h")
 
 -- A missed deadline on a social-safety event: the office, the deputy in
--- charge and the duty officer at once; the principal (镇党委、政府主要负责人)
--- after an hour; the town's emergency committee after two (002-1 三(一):
--- 镇应急委员会是…领导机构).  The intervals are this pack's choice.
+-- charge and the duty officer at once, with the head of the village or
+-- unit where it happened (事发地负责人, "unit.responsible": that village's,
+-- or the site's responsible without units); the principal (镇党委、政府主要
+-- 负责人) after an hour; the town's emergency committee after two (002-1
+-- 三(一): 镇应急委员会是…领导机构).  The intervals are this pack's choice.
 policy "ss-chain" {
-  { notify = { "office", "deputy", "duty" } },
+  { notify = { "office", "deputy", "duty", "unit.responsible" } },
   { after = "1h", notify = { "principal" } },
   { after = "2h", notify = { "leadership" } },
 }
@@ -48,9 +50,11 @@ policy "ss-days" {
 
 -- A missed step of a medical dispute (002-4): the department head and the
 -- patient-relations office, the deputy in charge (主管院长) the next day, the
--- principal (院长) after three days.
+-- principal (院长) after three days.  The department head is that of the
+-- department the dispute is in ("unit.department-head"), where the site
+-- declares its departments as units; the site's department-head otherwise.
 policy "ss-md-chain" {
-  { notify = { "department-head", "patient-relations" } },
+  { notify = { "unit.department-head", "patient-relations" } },
   { after = "1d", notify = { "deputy" } },
   { after = "3d", notify = { "principal" } },
 }

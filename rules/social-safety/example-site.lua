@@ -62,6 +62,8 @@ person "ss-bai"   { name = "白十四（镇政府值班员）", phone = "+861380
 roster "duty" { handover = "08:30", start = "2026-01-05", rotation = { "ss-luo", "ss-bai" } }
 person "ss-guo"   { name = "郭六（镇纪委书记）",   phone = "+8613800000306", channels = { "log" } }
 person "ss-ma"    { name = "马七（东村党支部书记）", phone = "+8613800000307", channels = { "log" } }
+person "ss-xie"   { name = "谢十六（西村党支部书记）", phone = "+8613800000316", channels = { "log" } }
+person "ss-jiang" { name = "蒋十七（镇中心学校校长）", phone = "+8613800000317", channels = { "log" } }
 -- 镇卫生院
 person "ss-liang" { name = "梁八（卫生院院长）",   phone = "+8613800000308", channels = { "log" } }
 person "ss-song"  { name = "宋九（主管副院长）",   phone = "+8613800000309", channels = { "log" } }
@@ -79,8 +81,9 @@ group "ss-county-ema"   { name = "县应急管理局", members = {}, channels = 
 group "ss-discipline"   { name = "镇纪委", members = { "ss-guo" }, roles = { "discipline" } }
 group "ss-county-health" { name = "县卫生健康委", members = {}, channels = { "log" } }
 group "ss-mr-office"    { name = "卫生院医患关系办公室", members = { "ss-tang" }, roles = { "patient-relations" } }
--- 科室主任（护士长）: tocsin maps roles by category, not by unit, so the
--- department heads are told together (docs/procedures.md, gaps).
+-- 科室主任（护士长）: each department binds its own head (the units below);
+-- this group is the site's department-head, told for a dispute reported by
+-- a unit that binds none (the health centre itself).
 group "ss-dept-heads"   { name = "卫生院科室主任、护士长", members = { "ss-han", "ss-feng" }, roles = { "department-head" } }
 
 role "principal"   { default = "ss-town-leaders", medical_dispute = "ss-liang" }
@@ -91,3 +94,26 @@ role "superior"    { default = "ss-county-ema", medical_dispute = "ss-county-hea
 role "police"          { default = "ss-police" }
 role "foreign-affairs" { default = "ss-foreign" }
 role "health-authority" { default = "ss-county-health" }
+
+-- The units (docs/rules.md, "Units"): the county above the town, the
+-- town, its villages and school, and the health centre's departments.
+-- Each village, the school and each of the health centre's departments
+-- binds its own head: the pack tells "unit.responsible" (事发地负责人) and
+-- "unit.department-head" (所在科室主任) of the unit that reported, not all
+-- of them.  Other roles still map by category (a medical dispute climbs
+-- the health centre's chain).
+unit "county"       { name = "示例县（县应急管理局、县委政法委）", kind = "county" }
+unit "town"         { name = "示例镇党委、政府", parent = "county", kind = "town",
+                      roles = { principal = "ss-town-leaders", office = "ss-office" } }
+unit "village-east" { name = "东村", parent = "town", kind = "village",
+                      roles = { responsible = "ss-ma" } }
+unit "village-west" { name = "西村", parent = "town", kind = "village",
+                      roles = { responsible = "ss-xie" } }
+unit "town-school"  { name = "镇中心学校", parent = "town", kind = "school",
+                      roles = { responsible = "ss-jiang" } }
+unit "wsy"          { name = "示例镇卫生院", parent = "town", kind = "health-centre",
+                      roles = { principal = "ss-liang" } }
+unit "wsy-internal" { name = "卫生院内科", parent = "wsy", kind = "department",
+                      roles = { ["department-head"] = "ss-han" } }
+unit "wsy-surgery"  { name = "卫生院外科", parent = "wsy", kind = "department",
+                      roles = { ["department-head"] = "ss-feng" } }

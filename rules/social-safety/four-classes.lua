@@ -27,10 +27,12 @@ local function class(name, title, category, agency, agency_title)
     -- at once.  The 通报 to the agencies is the office's own act (below).
     on_open = { notify = { "office", "principal", "deputy" } },
     obligations = {
+      -- 事发地负责人: the head of the village or unit that reported
+      -- ("unit.responsible", its own binding), or the site's responsible.
       { id = "first-report",
         title = "事发地负责人及时、准确地向镇党委、政府报告（002-1 三(四)；最迟4小时）",
         due = ss.FIRST_REPORT_DUE, from = "occurred", met_by = { type = "report" },
-        owner = "responsible", on_breach = "ss-chain" },
+        owner = "unit.responsible", on_breach = "ss-chain" },
       { id = "to-agency", title = agency_title,
         due = bl.PROMPT, met_by = bl.forwarded(agency),
         remind = { "30m" }, owner = "office", on_breach = "ss-chain" },
@@ -38,7 +40,7 @@ local function class(name, title, category, agency, agency_title)
         title = "向应急管理机构通报（002-1 三(四)）",
         due = bl.PROMPT, met_by = bl.forwarded("emergency-management"),
         remind = { "30m" }, owner = "office", on_breach = "ss-chain" },
-      bl.followup { owner = "responsible", on_breach = "ss-chain" },
+      bl.followup { owner = "unit.responsible", on_breach = "ss-chain" },
     },
     grades = {
       [1] = { notify = { "leadership" } },

@@ -50,12 +50,14 @@ end
 procedure "ss-medical-dispute" {
   title = "重大医疗纠纷",
   match = { category = "medical_dispute" },
-  on_open = { notify = { "department-head" } },        -- 立即报告所在科室主任
+  -- 立即报告所在科室主任: the head of the department it happened in
+  -- ("unit.department-head"), or the site's department-head without units.
+  on_open = { notify = { "unit.department-head" } },
   obligations = {
     { id = "to-patient-relations",
       title = "科主任（护士长）上报医患关系办公室、主管院长（002-4 一）",
       due = bl.PROMPT, met_by = bl.forwarded("patient-relations"),
-      remind = { "30m" }, owner = "department-head", on_breach = "ss-md-chain" },
+      remind = { "30m" }, owner = "unit.department-head", on_breach = "ss-md-chain" },
     { id = "answer-5d",
       title = "情况较复杂需调查核实的，5日内向投诉人反馈（002-4 五）",
       due = "5cd",

@@ -155,6 +155,10 @@ test_units_csv_problems(void **state)
 	      "unknown parent \"x\"" },
 	    { "id,name,parent,kind\nzhou,A,,\n", "units.csv:row 2: unit "
 	      "\"zhou\" is already declared at " },
+	    /* A second column of a role would bind nobody, silently. */
+	    { "id,name,parent,kind,principal,duty,principal\na,A,,,zhang,,"
+	      "liu\n", "units.csv:row 1: column 7: role \"principal\" is "
+	      "column 5 already" },
 	};
 	size_t	i;
 
@@ -167,6 +171,79 @@ test_units_csv_problems(void **state)
 	unit_load_refused(ORG "units_csv 'units.csv'\n", "is not UTF-8");
 	unit_load_refused(ORG "units_csv 'missing.csv'\n", "site.lua:9: "
 	    "units_csv: ");
+}
+
+/* A chain of n units from CSV: u0 at the top, u(i) under u(i - 1). */
+static char *
+units_chain(size_t n)
+{
+	char	*text, *p;
+	size_t	 i;
+
+	p = text = malloc(32 + n * 40);
+	assert_non_null(text);
+	p += sprintf(p, "id,name,parent,kind\nu0,U0,,\n");
+	for (i = 1; i < n; i++)
+		p += sprintf(p, "u%zu,U,u%zu,\n", i, i - 1);
+	return (text);
+}
+
+/*
+ * A token and the roles look 64 units up (RULES_UNIT_DEPTH_MAX): a tree
+ * deeper than that is refused, once where it grows past the limit, not
+ * accepted with descendants no token covers.  The check walks each unit
+ * once: a 20 000-unit chain took 90 s when each unit walked to the top.
+ */
+static void
+test_units_depth(void **state)
+{
+	struct rules_problems	 problems = { NULL, 0 };
+	struct names		 top = { NULL, 0 };
+	struct rules		*r;
+	char			*text;
+
+	text = units_chain(65);		/* u64 has 64 above it */
+	unit_write("units.csv", text, strlen(text));
+	free(text);
+	r = unit_load_ok(ORG "units_csv 'units.csv'\n");
+	names_add(&top, "u0");
+	assert_true(rules_unit_covered(r, &top, "u64"));
+	names_free(&top);
+	rules_free(r);
+
+	text = units_chain(20000);
+	unit_write("units.csv", text, strlen(text));
+	free(text);
+	assert_null(unit_load(ORG "units_csv 'units.csv'\n", &problems));
+	assert_int_equal(problems.n, 1);
+	assert_non_null(strstr(problems.v[0], "units.csv:row 67: unit "
+	    "\"u65\": more than 64 units above it"));
+	rules_problems_clear(&problems);
+}
+
+/* "Did you mean" for the first 32 unknown parents; every one is named. */
+static void
+test_units_unknown_parents(void **state)
+{
+	struct rules_problems	 problems = { NULL, 0 };
+	char			*text, *p;
+	size_t			 i, n = 2000, guessed = 0;
+
+	p = text = malloc(32 + n * 40);
+	assert_non_null(text);
+	p += sprintf(p, "id,name,parent,kind\n");
+	for (i = 0; i < n; i++)
+		p += sprintf(p, "u%zu,U,v%zu,\n", i, i);
+	unit_write("units.csv", text, strlen(text));
+	free(text);
+	assert_null(unit_load(ORG "units_csv 'units.csv'\n", &problems));
+	assert_int_equal(problems.n, n);
+	for (i = 0; i < problems.n; i++) {
+		assert_non_null(strstr(problems.v[i], "unknown parent"));
+		guessed += strstr(problems.v[i], "did you mean") != NULL;
+	}
+	assert_int_equal(guessed, 32);
+	rules_problems_clear(&problems);
 }
 
 static void
@@ -281,6 +358,8 @@ main(void)
 		cmocka_unit_test(test_unit_loop_once),
 		cmocka_unit_test(test_units_csv),
 		cmocka_unit_test(test_units_csv_problems),
+		cmocka_unit_test(test_units_depth),
+		cmocka_unit_test(test_units_unknown_parents),
 		cmocka_unit_test(test_unit_covered),
 		cmocka_unit_test(test_unit_role_parse),
 		cmocka_unit_test(test_unit_role_fallback),
