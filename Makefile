@@ -51,15 +51,15 @@ CORE	 = xmalloc log clock names calendar calendar-china jsonw message \
 	   store-backup sandbox rules rules-problems rules-api rules-units match org \
 	   timer timeline engine engine-incident engine-obligation \
 	   engine-escalation engine-recurring engine-notify metrics \
-	   metrics-process
+	   metrics-process ledger
 # Channel drivers: the daemon sends with them, tocsinctl checks them.
 CHANNELS = httpc channel channel-log channel-webhook channel-dingtalk \
 	   channel-wecom channel-feishu channel-sms channel-sms-aliyun \
 	   channel-sms-tencent channel-sms-twilio channel-sms-http site
 # The daemon's edges: network, group commit, delivery, signals.
 DAEMON	 = daemon http http-conn ingest api api-events api-incidents api-compliance \
-	   api-page api-misc api-ack api-status api-admin api-board outbox prune \
-	   spool
+	   api-page api-misc api-ack api-status api-admin api-board api-scope \
+	   api-units outbox prune spool
 # The duty-room board's files, compiled into tocsind by web/embed.sh.
 WEB	 = web/board.html web/board.css web/board.js
 CTL	 = ctl-api ctl-backup ctl-simulate

@@ -169,7 +169,7 @@ api_action_cb(const struct store_action *a, void *arg)
 json_t *
 api_incident_load(struct store *s, const char *key, int full)
 {
-	struct store_message_filter	 f = { key, NULL };
+	struct store_message_filter	 f = { key, NULL, NULL };
 	struct store_incident		 inc;
 	json_t				*o, *a;
 
