@@ -62,7 +62,7 @@ DAEMON	 = daemon http http-conn ingest api api-events api-incidents api-complian
 	   api-units outbox prune spool
 # The duty-room board's files, compiled into tocsind by web/embed.sh.
 WEB	 = web/board.html web/board.css web/board.js
-CTL	 = ctl-api ctl-backup ctl-simulate
+CTL	 = ctl-api ctl-backup ctl-simulate ctl-ledger
 
 CORE_OBJS   = $(CORE:%=$(BUILD)/%.o) $(CHANNELS:%=$(BUILD)/%.o)
 DAEMON_OBJS = $(DAEMON:%=$(BUILD)/%.o) $(BUILD)/web-assets.o

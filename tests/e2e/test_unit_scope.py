@@ -9,6 +9,7 @@ county's token sees and acts on both; an unlimited read token sees all
 and writes nothing; a write-only token reads nothing.
 """
 
+import json
 import subprocess
 
 import harness
@@ -271,3 +272,39 @@ def test_scope_bad_token_declarations():
         expect(proc.returncode != 0 and want in proc.stdout + proc.stderr and "site.lua:" in proc.stdout + proc.stderr,
                f"token {{ {decl} }}: want a load error with {want!r}, got "
                f"{proc.returncode} {(proc.stdout + proc.stderr)[-400:]!r}")
+
+
+def ctl(d, *args, token=None):
+    cmd = [harness.TOCSINCTL, "--url", d.base]
+    if token:
+        cmd += ["--token", token]
+    return subprocess.run(cmd + list(args), capture_output=True, text=True,
+                          env=harness.CLEAN_ENV, timeout=30)
+
+
+def test_scope_ctl_compliance_by_parent():
+    """tocsinctl compliance --by parent: one aligned row per unit, rolled up."""
+    sink = Sink()
+    d = scope_daemon(sink)
+    opened(d, A)
+    p = ctl(d, "compliance", "--by", "parent", token=COUNTY)
+    expect(p.returncode == 0, f"tocsinctl compliance --by parent: {p.returncode} {p.stderr!r}")
+    lines = p.stdout.splitlines()
+    expect(len(lines) == 5 and lines[1].split()[:3] == ["unit", "name", "parent"],
+           f"a title, a header and three units: {p.stdout!r}")
+    rows = {line.split()[0]: line.split() for line in lines[2:]}
+    expect(rows["county-health"][1:3] == ["县卫生健康委员会", "-"]
+           and rows["county-health"][-1] == "5" and rows["hosp-a"][-1] == "3"
+           and rows["hosp-b"][-1] == "2", f"the rows: {p.stdout!r}")
+    # Aligned: every count column ends at the same terminal column.
+    def width(s):
+        return sum(2 if "\u4e00" <= ch <= "\u9fff" else 1 for ch in s)
+    ends = {width(line) for line in lines[1:]}
+    expect(len(ends) == 1, f"the table is not aligned: {p.stdout!r}")
+    p = ctl(d, "compliance", "--by", "unit", "--format", "json", token=A)
+    data = json.loads(p.stdout) if p.returncode == 0 else {}
+    expect([u["unit"] for u in data.get("units", [])] == ["hosp-a"],
+           f"A's token, --by unit --format json: {p.stdout!r} {p.stderr!r}")
+    p = ctl(d, "compliance", "--by", "town", token=COUNTY)
+    expect(p.returncode == 2 and "--by is unit or parent" in p.stderr, f"--by town: {p!r}")
+    d.stop()
