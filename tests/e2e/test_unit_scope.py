@@ -308,3 +308,49 @@ def test_scope_ctl_compliance_by_parent():
     p = ctl(d, "compliance", "--by", "town", token=COUNTY)
     expect(p.returncode == 2 and "--by is unit or parent" in p.stderr, f"--by town: {p!r}")
     d.stop()
+
+
+def board_keys(b):
+    return sorted(b.js("[...document.querySelectorAll('#board > li')].map(li => li.dataset.key)") or [])
+
+
+def test_scope_board_per_unit_in_browser():
+    """/?unit=ID#token=SECRET: the token leaves the address bar for this
+    tab's storage, the board shows the unit's subtree, and a unit the
+    token may not read, or no token at all, is said plainly."""
+    from test_board import Browser
+    sink = Sink()
+    d = scope_daemon(sink)
+    opened(d, A)
+    with Browser(1280, 800) as b:
+        b.goto(f"{d.base}/?unit=hosp-a#token={A}")
+        wait_until(lambda: board_keys(b) == ["inc-a", "inc-a2", "inc-a3"], 20,
+                   "hosp-a's board with A's token")
+        href = b.js("location.href")
+        expect(A not in href and "#" not in href and href.endswith("/?unit=hosp-a"),
+               f"the token is still in the address: {href!r}")
+        expect(b.js("sessionStorage.getItem('tocsin.read-token')") == A,
+               "the token is not kept for the tab")
+
+        b.goto(f"{d.base}/?unit=hosp-b")
+        wait_until(lambda: not b.js("document.getElementById('denied').hidden"), 20,
+                   "the board to say A's token may not read hosp-b")
+        text = b.js("document.getElementById('denied').textContent")
+        expect("无权查看" in text and "hosp-b" in text, f"the 403 says: {text!r}")
+        expect(b.js("document.getElementById('board').hidden"), "rows shown after a 403")
+
+        b.js("sessionStorage.clear()")
+        b.goto(f"{d.base}/")
+        wait_until(lambda: not b.js("document.getElementById('denied').hidden"), 20,
+                   "the board to ask for a reading token")
+        text = b.js("document.getElementById('denied').textContent")
+        expect("读取令牌" in text and "#token=" in text, f"the 401 says: {text!r}")
+
+        # Another address, not only another fragment: the page loads anew.
+        b.goto(f"{d.base}/?unit=county-health#token={COUNTY}")
+        wait_until(lambda: board_keys(b) == ["inc-a", "inc-a2", "inc-a3", "inc-b", "inc-b2"], 20,
+                   "the county's board with every hospital's incidents")
+        expect(b.js("document.getElementById('denied').hidden"), "the refusal stays shown")
+        problems = b.problems(allow=("401", "403"))
+        expect(not problems, f"the page reported errors: {short(problems)}")
+    d.stop()
