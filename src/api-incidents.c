@@ -105,12 +105,13 @@ api_incident_get(struct evhttp_request *req, const struct api_ctx *ctx,
 
 	if (api_scope_start(req, ctx, &sc) != 0)
 		return;
-	o = api_incident_load(ctx->store, key, 1);
+	/* The incident's row first: another unit's is not read further. */
+	o = api_incident_load(ctx->store, key, 0);
 	seen = o != NULL && api_scope_has(&sc, json_string_value(
 	    json_object_get(o, "unit")));
 	api_scope_end(&sc);
-	if (!seen) {
-		json_decref(o);
+	json_decref(o);
+	if (!seen || (o = api_incident_load(ctx->store, key, 1)) == NULL) {
 		http_reply_error(req, 404, "not_found", NULL,
 		    "no incident \"%s\"", key);
 		return;

@@ -628,14 +628,15 @@ http_refuse(struct hconn_refusal *r, int status, const char *code,
 
 /* Refuse a request its token does not let take the route. */
 static void
-http_refuse_token(struct hconn_refusal *r, int status)
+http_refuse_token(struct hconn_refusal *r, int status,
+    const struct http_route *route)
 {
 	if (status == 401)
 		http_refuse(r, 401, "unauthorized", "a valid bearer token is "
 		    "required%s", NULL);
 	else
 		http_refuse(r, 403, "forbidden", "this token may not %s",
-		    "take this request");
+		    route->access == HTTP_WRITE ? "write" : "read");
 }
 
 /*
@@ -690,7 +691,7 @@ http_screen(struct evhttp_request *req, struct hconn_refusal *r, void *arg)
 	if (method == EVHTTP_REQ_GET || method == EVHTTP_REQ_HEAD) {
 		if (route != NULL && (status = http_authorized(req, rules,
 		    route)) != 0)
-			http_refuse_token(r, status);
+			http_refuse_token(r, status, route);
 		return;
 	}
 	/*
@@ -707,7 +708,7 @@ http_screen(struct evhttp_request *req, struct hconn_refusal *r, void *arg)
 	}
 	if (route != NULL && (status = http_authorized(req, rules, route)) !=
 	    0) {
-		http_refuse_token(r, status);
+		http_refuse_token(r, status, route);
 		return;
 	}
 	if (route != NULL && route->access == HTTP_WRITE &&
