@@ -52,7 +52,7 @@ CORE	 = xmalloc log clock names calendar calendar-china jsonw message \
 	   rules-where \
 	   timer timeline engine engine-incident engine-obligation \
 	   engine-escalation engine-recurring engine-notify metrics \
-	   metrics-process watchman-episode engine-receipt
+	   metrics-process watchman-episode engine-receipt ledger
 # Channel drivers: the daemon sends with them, tocsinctl checks them.
 CHANNELS = httpc channel channel-log channel-webhook channel-dingtalk \
 	   channel-wecom channel-feishu channel-sign channel-sms channel-sms-aliyun \
@@ -60,11 +60,11 @@ CHANNELS = httpc channel channel-log channel-webhook channel-dingtalk \
 	   channel-voice channel-voice-aliyun channel-voice-tencent site
 # The daemon's edges: network, group commit, delivery, signals.
 DAEMON	 = daemon http http-conn ingest api api-events api-incidents api-compliance \
-	   api-page api-misc api-ack api-status api-admin api-board outbox prune \
-	   spool watchman api-callback
+	   api-page api-misc api-ack api-status api-admin api-board api-scope \
+	   api-units outbox prune spool watchman api-callback
 # The duty-room board's files, compiled into tocsind by web/embed.sh.
 WEB	 = web/board.html web/board.css web/board.js
-CTL	 = ctl-api ctl-backup ctl-simulate ctl-table
+CTL	 = ctl-api ctl-backup ctl-simulate ctl-table ctl-ledger
 
 CORE_OBJS   = $(CORE:%=$(BUILD)/%.o) $(CHANNELS:%=$(BUILD)/%.o)
 DAEMON_OBJS = $(DAEMON:%=$(BUILD)/%.o) $(BUILD)/web-assets.o

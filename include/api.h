@@ -14,6 +14,9 @@
 
 #include <jansson.h>
 
+#include "names.h"
+#include "store.h"
+
 struct engine;
 struct evhttp_request;
 struct ingest;
@@ -64,6 +67,10 @@ void	api_incident_resolve(struct evhttp_request *, const struct api_ctx *,
 void	api_notifications_list(struct evhttp_request *, const struct api_ctx *,
 	    const char *);
 void	api_compliance(struct evhttp_request *, const struct api_ctx *,
+	    const char *);
+void	api_compliance_summary(struct evhttp_request *,
+	    const struct api_ctx *, const char *);
+void	api_units(struct evhttp_request *, const struct api_ctx *,
 	    const char *);
 void	api_ack_page(struct evhttp_request *, const struct api_ctx *, const char *);
 void	api_ack_confirm(struct evhttp_request *, const struct api_ctx *,
@@ -125,6 +132,24 @@ struct api_pager *api_pager_new(const struct api_list *,
 int	api_pager_add(struct api_pager *, json_t *, int, json_t *);
 void	api_pager_reply(struct evhttp_request *, struct api_pager *, int,
 	    const char *);
+
+/*
+ * api-scope.c: the units a read shows -- the reading token's scope,
+ * narrowed by unit= and subtree=1 -- for the store to keep.
+ */
+struct api_scope {
+	struct names		 names;		/* the units kept */
+	struct store_units	 units;		/* over names */
+	int			 all;		/* every unit: no filter */
+	int			 subtree;	/* subtree=1 was asked */
+};
+
+int	api_scope_start(struct evhttp_request *, const struct api_ctx *,
+	    struct api_scope *);
+const struct store_units *api_scope_units(const struct api_scope *);
+int	api_scope_has(const struct api_scope *, const char *);
+int	api_scope_whole(struct evhttp_request *, const struct api_ctx *);
+void	api_scope_end(struct api_scope *);
 
 void	api_healthz(struct evhttp_request *, const struct api_ctx *, const char *);
 void	api_metrics(struct evhttp_request *, const struct api_ctx *, const char *);

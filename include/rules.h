@@ -177,6 +177,8 @@ struct token_def {
 	char		*name;
 	char		*secret;
 	struct names	 units;		/* empty: every unit */
+	int		 read;		/* may read (SPEC §3); default no */
+	int		 write;		/* may write; default yes */
 };
 
 /*
@@ -283,6 +285,7 @@ const struct channel_def *rules_channel_find(const struct rules *,
 size_t			 rules_token_count(const struct rules *);
 const struct token_def	*rules_token(const struct rules *, size_t);
 const struct token_def	*rules_token_find(const struct rules *, const char *);
+int			 rules_tokens_read(const struct rules *);
 size_t			 rules_unit_count(const struct rules *);
 const struct unit	*rules_unit(const struct rules *, size_t);
 const struct unit	*rules_unit_find(const struct rules *, const char *);
@@ -290,6 +293,8 @@ const char		*rules_unit_binding(const struct unit *,
 			     const char *);
 int			 rules_unit_covered(const struct rules *,
 			     const struct names *, const char *);
+void			 rules_unit_scope(const struct rules *,
+			     const struct names *, struct names *);
 int			 rules_unit_role_parse(const char *, int *,
 			     const char **);
 

@@ -39,6 +39,16 @@
 
 struct store;
 
+/*
+ * The units a read keeps (a token's scope, a subtree): the store keeps
+ * rows whose unit is one of v[0..n).  A NULL pointer to it keeps every
+ * unit's rows.
+ */
+struct store_units {
+	const char *const	*v;
+	size_t			 n;
+};
+
 /* ---- the store itself ------------------------------------------------ */
 
 /* What GET /v1/status says of the database. */
@@ -140,6 +150,7 @@ struct store_incident_filter {
 	enum incident_state	 state;
 	const char		*unit;
 	const char		*category;
+	const struct store_units *units;	/* NULL: every unit */
 };
 struct store_incident_cursor {
 	int64_t		 before_seq;	/* INT64_MAX: from the newest */
@@ -197,6 +208,7 @@ struct store_ledger_filter {
 	int64_t		 from;
 	int64_t		 to;
 	const char	*unit;		/* NULL: every unit */
+	const struct store_units *units;	/* NULL: every unit */
 };
 struct store_ledger_cursor {
 	int64_t		 due_at;	/* INT64_MIN: from the start */
@@ -233,6 +245,15 @@ int	store_obligations_count_open(struct store *,
 int	store_ledger_page(struct store *, const struct store_ledger_filter *,
 	    const struct store_ledger_cursor *, int, store_obligation_page_cb,
 	    void *);
+/*
+ * The ledger counted: obligations due in [from, to) of the units kept
+ * (NULL: every unit), one row per unit and status, by unit, up to limit
+ * rows.  The unit is NULL for obligations that name none.
+ */
+typedef int (*store_ledger_count_cb)(const char *, enum obligation_status,
+    int64_t, void *);
+int	store_ledger_counts(struct store *, int64_t, int64_t,
+	    const struct store_units *, int, store_ledger_count_cb, void *);
 
 /* ---- recurring reports ----------------------------------------------- */
 
@@ -380,6 +401,9 @@ typedef int (*store_message_page_cb)(const struct store_message *, int,
 struct store_message_filter {
 	const char	*incident;	/* NULL: every incident's */
 	const char	*status;	/* a status's name; NULL: any */
+	/* NULL: every unit; else those of the messages' incidents, or of
+	 * their recurring reports */
+	const struct store_units *units;
 };
 struct store_message_cursor {
 	int64_t		 before_id;	/* INT64_MAX: from the newest */
@@ -546,10 +570,13 @@ typedef int (*store_duty_cb)(const struct store_duty *, void *);
 
 void	store_board_row_clear(struct store_board_row *);
 void	store_duty_clear(struct store_duty *);
-int	store_board(struct store *, int, store_board_cb, void *);
-int	store_board_counts(struct store *, struct store_board_counts *);
+/* Each takes the units it keeps (NULL: every unit). */
+int	store_board(struct store *, const struct store_units *, int,
+	    store_board_cb, void *);
+int	store_board_counts(struct store *, const struct store_units *,
+	    struct store_board_counts *);
 /* Recurring reports due in [from, to) and any still open, up to limit. */
-int	store_duties(struct store *, int64_t, int64_t, int, store_duty_cb,
-	    void *);
+int	store_duties(struct store *, const struct store_units *, int64_t,
+	    int64_t, int, store_duty_cb, void *);
 
 #endif

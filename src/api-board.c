@@ -191,6 +191,7 @@ struct api_board_read {
 	json_t			*list;
 	json_t			*duties;
 	json_t			*counts;	/* the duties' */
+	const struct store_units *units;	/* kept; NULL: every unit */
 };
 
 static int
@@ -243,12 +244,15 @@ api_board_duties(struct store *s, struct api_board_read *br)
 	for (i = 0; i < nitems(api_board_duty_counts); i++)
 		json_object_set_new(br->counts, api_board_duty_counts[i].count,
 		    json_integer(0));
-	return (store_duties(s, calendar_day_start(br->now),
+	return (store_duties(s, br->units, calendar_day_start(br->now),
 	    calendar_next_day_start(br->now), API_BOARD_DUTIES_MAX,
 	    api_board_duty_cb, br));
 }
 
-/* GET /v1/board: what the duty room's wall shows, in one read. */
+/*
+ * GET /v1/board: what the duty room's wall shows, in one read; unit=X
+ * (and subtree=1) narrows it, and a token limited to units sees its own.
+ */
 void
 api_board(struct evhttp_request *req, const struct api_ctx *ctx,
     const char *key)
@@ -256,23 +260,27 @@ api_board(struct evhttp_request *req, const struct api_ctx *ctx,
 	struct store			*s = ctx->store;
 	struct store_board_counts	 bc;
 	struct api_board_read		 br;
+	struct api_scope		 sc;
 	json_t				*counts = NULL;
 	char				 at[CALENDAR_TIME_MAX];
 	int				 rc;
 
+	if (api_scope_start(req, ctx, &sc) != 0)
+		return;
+	br.units = api_scope_units(&sc);
 	br.rules = ctx->rules;
 	br.now = clock_now();
 	br.list = json_array();
 	br.duties = json_array();
 	br.counts = json_object();
-	if (store_board_counts(s, &bc) == 0)
+	if (store_board_counts(s, br.units, &bc) == 0)
 		counts = json_pack("{s:I, s:I, s:I, s:I, s:I}",
 		    "open", (json_int_t)bc.open,
 		    "unacknowledged", (json_int_t)bc.unacknowledged,
 		    "overdue", (json_int_t)bc.overdue,
 		    "overdue_incidents", (json_int_t)bc.overdue_incidents,
 		    "unmatched", (json_int_t)bc.unmatched);
-	rc = store_board(s, API_BOARD_MAX, api_board_row_cb, &br);
+	rc = store_board(s, br.units, API_BOARD_MAX, api_board_row_cb, &br);
 	if (rc == 0)
 		rc = api_board_duties(s, &br);
 	calendar_format(br.now, at, sizeof(at));
@@ -293,4 +301,5 @@ api_board(struct evhttp_request *req, const struct api_ctx *ctx,
 		    "now", at, "counts", counts, "incidents", br.list,
 		    "duties", br.duties, "calendar", api_calendar(ctx->rules)));
 	}
+	api_scope_end(&sc);
 }

@@ -80,6 +80,7 @@ api_compliance_page(struct evhttp_request *req, const struct api_ctx *ctx,
 	struct store_ledger_cursor	 cur;
 	struct api_compliance		 c;
 	struct api_page			 pg;
+	struct api_scope		 sc;
 	char				*from_s = http_query(req, "from");
 	char				*to_s = http_query(req, "to");
 	char				*unit = http_query(req, "unit");
@@ -104,13 +105,19 @@ api_compliance_page(struct evhttp_request *req, const struct api_ctx *ctx,
 		    "are RFC 3339 times or dates YYYY-MM-DD");
 		goto out;
 	}
-	if (api_page_start(req, &pg, "c", "[s, I, I, I, I]", &kind, &from, &to,
-	    &due, &id) != 0)
+	if (api_scope_start(req, ctx, &sc) != 0)
 		goto out;
+	if (api_page_start(req, &pg, "c", "[s, I, I, I, I]", &kind, &from, &to,
+	    &due, &id) != 0) {
+		api_scope_end(&sc);
+		goto out;
+	}
 	api_page_param(&query, "unit", unit);
+	api_page_param(&query, "subtree", sc.subtree ? "1" : NULL);
 	f.from = c.from = from;
 	f.to = c.to = to;
-	f.unit = unit;
+	f.unit = NULL;
+	f.units = api_scope_units(&sc);		/* unit= and the token's */
 	cur.due_at = due;
 	cur.id = id;
 	c.pager = api_pager_new(&api_compliance_list, &pg);
@@ -119,6 +126,7 @@ api_compliance_page(struct evhttp_request *req, const struct api_ctx *ctx,
 	    api_compliance_row_cb, &c);
 	api_pager_reply(req, c.pager, rc, query);
 	api_page_end(&pg);
+	api_scope_end(&sc);
 out:
 	free(query);
 	free(from_s);

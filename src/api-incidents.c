@@ -50,6 +50,7 @@ api_incidents_page(struct evhttp_request *req, const struct api_ctx *ctx,
 	struct store_incident_cursor	 c;
 	struct api_incidents_read	 rd;
 	struct api_page			 pg;
+	struct api_scope		 sc;
 	char				*state = http_query(req, "state");
 	char				*unit = http_query(req, "unit");
 	char				*category = http_query(req, "category");
@@ -69,12 +70,17 @@ api_incidents_page(struct evhttp_request *req, const struct api_ctx *ctx,
 		    "state must be open, closed or all");
 		goto out;
 	}
-	if (api_page_start(req, &pg, "i", "[s, I]", &kind, &before) != 0)
+	if (api_scope_start(req, ctx, &sc) != 0)
 		goto out;
+	if (api_page_start(req, &pg, "i", "[s, I]", &kind, &before) != 0) {
+		api_scope_end(&sc);
+		goto out;
+	}
 	api_page_param(&query, "state", state);
 	api_page_param(&query, "unit", unit);
+	api_page_param(&query, "subtree", sc.subtree ? "1" : NULL);
 	api_page_param(&query, "category", category);
-	f.unit = unit;
+	f.units = api_scope_units(&sc);		/* unit= and the token's */
 	f.category = category;
 	c.before_seq = before;
 	rd.pager = api_pager_new(&api_incident_list, &pg);
@@ -83,6 +89,7 @@ api_incidents_page(struct evhttp_request *req, const struct api_ctx *ctx,
 	    api_incidents_row_cb, &rd);
 	api_pager_reply(req, rd.pager, rc, query);
 	api_page_end(&pg);
+	api_scope_end(&sc);
 out:
 	free(query);
 	free(state);
@@ -97,13 +104,24 @@ api_incidents_list(struct evhttp_request *req, const struct api_ctx *ctx,
 	api_page_defer(req, ctx, api_incidents_page);
 }
 
+/* An incident outside the token's units is not found: no one learns it is. */
 void
 api_incident_get(struct evhttp_request *req, const struct api_ctx *ctx,
     const char *key)
 {
-	json_t	*o;
+	struct api_scope	 sc;
+	json_t			*o;
+	int			 seen;
 
-	if ((o = api_incident_load(ctx->store, ctx->rules, key, 1)) == NULL) {
+	if (api_scope_start(req, ctx, &sc) != 0)
+		return;
+	/* The incident's row first: another unit's is not read further. */
+	o = api_incident_load(ctx->store, ctx->rules, key, 0);
+	seen = o != NULL && api_scope_has(&sc, json_string_value(
+	    json_object_get(o, "unit")));
+	api_scope_end(&sc);
+	json_decref(o);
+	if (!seen || (o = api_incident_load(ctx->store, ctx->rules, key, 1)) == NULL) {
 		http_reply_error(req, 404, "not_found", NULL,
 		    "no incident \"%s\"", key);
 		return;
@@ -277,29 +295,40 @@ api_notifications_page(struct evhttp_request *req, const struct api_ctx *ctx,
 	struct store_message_cursor	 c;
 	struct api_pager		*p;
 	struct api_page			 pg;
+	struct api_scope		 sc;
 	char				*incident = http_query(req, "incident");
 	char				*status = http_query(req, "status");
+	char				*unit = http_query(req, "unit");
 	char				*query = NULL;
 	const char			*kind;
 	json_int_t			 before = INT64_MAX;
 	int				 rc;
 
-	if (api_page_start(req, &pg, "n", "[s, I]", &kind, &before) != 0)
+	if (api_scope_start(req, ctx, &sc) != 0)
 		goto out;
+	if (api_page_start(req, &pg, "n", "[s, I]", &kind, &before) != 0) {
+		api_scope_end(&sc);
+		goto out;
+	}
 	api_page_param(&query, "incident", incident);
 	api_page_param(&query, "status", status);
+	api_page_param(&query, "unit", unit);
+	api_page_param(&query, "subtree", sc.subtree ? "1" : NULL);
 	f.incident = incident;
 	f.status = status;
+	f.units = api_scope_units(&sc);
 	c.before_id = before;
 	p = api_pager_new(&api_notification_list, &pg);
 	rc = store_messages_page(ctx->store, &f, &c, API_PAGE_SCAN,
 	    api_notifications_row_cb, p);
 	api_pager_reply(req, p, rc, query);
 	api_page_end(&pg);
+	api_scope_end(&sc);
 out:
 	free(query);
 	free(incident);
 	free(status);
+	free(unit);
 }
 
 void

@@ -216,6 +216,9 @@ api_status(struct evhttp_request *req, const struct api_ctx *ctx,
 	int				 failed = 0;
 	size_t				 i;
 
+	/* It names incidents and counts every unit's: whole-site tokens. */
+	if (api_scope_whole(req, ctx) != 0)
+		return;
 	failed |= store_incidents_open_by_grade(s, grades) != 0;
 	failed |= store_obligations_count_open(s, obligations) != 0;
 	failed |= store_messages_count(s, outbox) != 0;

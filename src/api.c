@@ -185,7 +185,7 @@ json_t *
 api_incident_load(struct store *s, const struct rules *r, const char *key,
     int full)
 {
-	struct store_message_filter	 f = { key, NULL };
+	struct store_message_filter	 f = { key, NULL, NULL };
 	struct store_incident		 inc;
 	json_t				*o, *a;
 

@@ -362,14 +362,15 @@ ctl_compliance_json(json_t *rows, void *arg)
 }
 
 /*
- * compliance [--from T] [--to T] [--unit U] [--format csv|json]: every
- * page of the ledger, as one CSV file (with a BOM, for Excel and WPS) or
- * one JSON object.
+ * compliance [--from T] [--to T] [--unit U] [--subtree] [--by unit|parent]
+ * [--format csv|json]: every page of the ledger, as one CSV file (with a
+ * BOM, for Excel and WPS) or one JSON object; with --by, its counts per
+ * unit (ctl-ledger.c).
  */
 int
 ctl_compliance(const struct ctl_env *env, int argc, char **argv)
 {
-	const char	*format = "csv";
+	const char	*format = "csv", *by = NULL;
 	char		*path, *esc, *next;
 	json_t		*all;
 	size_t		 c;
@@ -381,10 +382,21 @@ ctl_compliance(const struct ctl_env *env, int argc, char **argv)
 			format = argv[++a];
 			continue;
 		}
+		if (strcmp(argv[a], "--by") == 0 && a + 1 < argc) {
+			by = argv[++a];
+			continue;
+		}
+		if (strcmp(argv[a], "--subtree") == 0) {
+			xasprintf(&next, "%ssubtree=1&", path);
+			free(path);
+			path = next;
+			continue;
+		}
 		if ((strcmp(argv[a], "--from") != 0 && strcmp(argv[a], "--to")
 		    != 0 && strcmp(argv[a], "--unit") != 0) || a + 1 >= argc) {
 			fprintf(stderr, "usage: tocsinctl compliance [--from T] "
-			    "[--to T] [--unit U] [--format csv|json]\n");
+			    "[--to T] [--unit U] [--subtree] [--by unit|parent] "
+			    "[--format csv|json]\n");
 			free(path);
 			return (2);
 		}
@@ -399,6 +411,21 @@ ctl_compliance(const struct ctl_env *env, int argc, char **argv)
 		fprintf(stderr, "tocsinctl: --format is csv or json\n");
 		free(path);
 		return (2);
+	}
+	if (by != NULL && strcmp(by, "unit") != 0 && strcmp(by, "parent") !=
+	    0) {
+		fprintf(stderr, "tocsinctl: --by is unit or parent\n");
+		free(path);
+		return (2);
+	}
+	if (by != NULL) {
+		xasprintf(&next, "/v1/compliance/summary?%sby=%s", path +
+		    strlen("/v1/compliance?"), by);
+		rc = ctl_compliance_summary(env, next, strcmp(format, "json") ==
+		    0);
+		free(next);
+		free(path);
+		return (rc);
 	}
 	xasprintf(&next, "%slimit=%d", path, CTL_PAGE_LIMIT);
 	free(path);

@@ -45,35 +45,49 @@ struct http {
 
 /*
  * The routes.  A pattern's "*" is one path segment, the incident key,
- * handed to the handler URL-decoded.  Writes need a token when any exist.
+ * handed to the handler URL-decoded.  Writes need a token that may write
+ * when any exist; reads of incidents (read) one that may read when the
+ * site declares one for reading.
  */
+/* Who may take a route: anyone, a token that may read, one that may write. */
+enum http_access {
+	HTTP_OPEN,
+	HTTP_READ,
+	HTTP_WRITE,
+};
+
 static const struct http_route {
 	enum evhttp_cmd_type	 method;
 	const char		*pattern;
-	int			 write;
+	enum http_access	 access;
 	api_handler		 handler;
 } http_routes[] = {
-	{ EVHTTP_REQ_POST, "/v1/events", 1, api_events_post },
+	{ EVHTTP_REQ_POST, "/v1/events", HTTP_WRITE, api_events_post },
 	/* The link's token is its credential: no bearer token. */
-	{ EVHTTP_REQ_GET, "/ack/*", 0, api_ack_page },
-	{ EVHTTP_REQ_POST, "/ack/*", 0, api_ack_confirm },
+	{ EVHTTP_REQ_GET, "/ack/*", HTTP_OPEN, api_ack_page },
+	{ EVHTTP_REQ_POST, "/ack/*", HTTP_OPEN, api_ack_confirm },
 	/* A provider's callback: the channel's callback_token is the path. */
-	{ EVHTTP_REQ_POST, "/v1/callbacks/*", 0, api_callback_post },
-	{ EVHTTP_REQ_GET, "/v1/incidents", 0, api_incidents_list },
-	{ EVHTTP_REQ_GET, "/v1/incidents/*", 0, api_incident_get },
-	{ EVHTTP_REQ_POST, "/v1/incidents/*/ack", 1, api_incident_ack },
-	{ EVHTTP_REQ_POST, "/v1/incidents/*/resolve", 1, api_incident_resolve },
-	{ EVHTTP_REQ_GET, "/v1/notifications", 0, api_notifications_list },
-	{ EVHTTP_REQ_GET, "/v1/compliance", 0, api_compliance },
-	{ EVHTTP_REQ_GET, "/v1/status", 0, api_status },
-	{ EVHTTP_REQ_POST, "/v1/admin/prune", 1, api_admin_prune },
+	{ EVHTTP_REQ_POST, "/v1/callbacks/*", HTTP_OPEN, api_callback_post },
+	{ EVHTTP_REQ_GET, "/v1/incidents", HTTP_READ, api_incidents_list },
+	{ EVHTTP_REQ_GET, "/v1/incidents/*", HTTP_READ, api_incident_get },
+	{ EVHTTP_REQ_POST, "/v1/incidents/*/ack", HTTP_WRITE, api_incident_ack },
+	{ EVHTTP_REQ_POST, "/v1/incidents/*/resolve", HTTP_WRITE,
+	    api_incident_resolve },
+	{ EVHTTP_REQ_GET, "/v1/notifications", HTTP_READ,
+	    api_notifications_list },
+	{ EVHTTP_REQ_GET, "/v1/compliance", HTTP_READ, api_compliance },
+	{ EVHTTP_REQ_GET, "/v1/compliance/summary", HTTP_READ,
+	    api_compliance_summary },
+	{ EVHTTP_REQ_GET, "/v1/units", HTTP_READ, api_units },
+	{ EVHTTP_REQ_GET, "/v1/status", HTTP_READ, api_status },
+	{ EVHTTP_REQ_POST, "/v1/admin/prune", HTTP_WRITE, api_admin_prune },
 	/* The duty-room board and the data it shows. */
-	{ EVHTTP_REQ_GET, "/", 0, api_board_file },
-	{ EVHTTP_REQ_GET, "/board.css", 0, api_board_file },
-	{ EVHTTP_REQ_GET, "/board.js", 0, api_board_file },
-	{ EVHTTP_REQ_GET, "/v1/board", 0, api_board },
-	{ EVHTTP_REQ_GET, "/healthz", 0, api_healthz },
-	{ EVHTTP_REQ_GET, "/metrics", 0, api_metrics },
+	{ EVHTTP_REQ_GET, "/", HTTP_OPEN, api_board_file },
+	{ EVHTTP_REQ_GET, "/board.css", HTTP_OPEN, api_board_file },
+	{ EVHTTP_REQ_GET, "/board.js", HTTP_OPEN, api_board_file },
+	{ EVHTTP_REQ_GET, "/v1/board", HTTP_READ, api_board },
+	{ EVHTTP_REQ_GET, "/healthz", HTTP_OPEN, api_healthz },
+	{ EVHTTP_REQ_GET, "/metrics", HTTP_OPEN, api_metrics },
 };
 
 /*
@@ -364,11 +378,30 @@ http_token(struct evhttp_request *req, const struct rules *r)
 	return (rules_token_find(r, h + 7));
 }
 
-/* Writes need a valid token once the site declares any. */
+/*
+ * May the request take the route: 0; else 401 (no valid token where one
+ * is needed) or 403 (a token not for this: a read-only token writing, a
+ * write-only one reading).  Writes need a token once the site declares
+ * any; reads once it declares one for reading.
+ */
 static int
-http_authorized(struct evhttp_request *req, const struct rules *r)
+http_authorized(struct evhttp_request *req, const struct rules *r,
+    const struct http_route *route)
 {
-	return (rules_token_count(r) == 0 || http_token(req, r) != NULL);
+	const struct token_def	*tok;
+
+	if (route->access == HTTP_WRITE &&
+	    rules_token_count(r) > 0) {
+		if ((tok = http_token(req, r)) == NULL)
+			return (401);
+		return (tok->write ? 0 : 403);
+	}
+	if (route->access == HTTP_READ && rules_tokens_read(r)) {
+		if ((tok = http_token(req, r)) == NULL)
+			return (401);
+		return (tok->read ? 0 : 403);
+	}
+	return (0);
 }
 
 /*
@@ -595,6 +628,19 @@ http_refuse(struct hconn_refusal *r, int status, const char *code,
 	snprintf(r->message, sizeof(r->message), fmt, arg != NULL ? arg : "");
 }
 
+/* Refuse a request its token does not let take the route. */
+static void
+http_refuse_token(struct hconn_refusal *r, int status,
+    const struct http_route *route)
+{
+	if (status == 401)
+		http_refuse(r, 401, "unauthorized", "a valid bearer token is "
+		    "required%s", NULL);
+	else
+		http_refuse(r, 403, "forbidden", "this token may not %s",
+		    route->access == HTTP_WRITE ? "write" : "read");
+}
+
 /*
  * Is a browser on another site making this write?  Sec-Fetch-Site says
  * so where the browser sends it; else an Origin that is not ours.
@@ -634,7 +680,7 @@ http_screen(struct evhttp_request *req, struct hconn_refusal *r, void *arg)
 	const struct http_route	*route;
 	const char		*host = evhttp_find_header(in, "Host"), *v;
 	char			*key = NULL;
-	int			 methods;
+	int			 methods, status;
 
 	r->status = 0;
 	if (host != NULL && !http_host_ok(s, host)) {
@@ -642,10 +688,14 @@ http_screen(struct evhttp_request *req, struct hconn_refusal *r, void *arg)
 		    "not answer to Host %.64s", host);
 		return;
 	}
-	if (method == EVHTTP_REQ_GET || method == EVHTTP_REQ_HEAD)
-		return;
 	route = http_route_find(http_path(req), method, &key, &methods);
 	free(key);
+	if (method == EVHTTP_REQ_GET || method == EVHTTP_REQ_HEAD) {
+		if (route != NULL && (status = http_authorized(req, rules,
+		    route)) != 0)
+			http_refuse_token(r, status, route);
+		return;
+	}
 	/*
 	 * The acknowledgement page's own form sends "Origin: null" (the page
 	 * says Referrer-Policy: no-referrer) where the browser does not send
@@ -658,12 +708,13 @@ http_screen(struct evhttp_request *req, struct hconn_refusal *r, void *arg)
 		    "is not taken%s", NULL);
 		return;
 	}
-	if (route != NULL && route->write && !http_authorized(req, rules)) {
-		http_refuse(r, 401, "unauthorized", "a valid bearer token is "
-		    "required%s", NULL);
+	if (route != NULL && (status = http_authorized(req, rules, route)) !=
+	    0) {
+		http_refuse_token(r, status, route);
 		return;
 	}
-	if (route != NULL && route->write && method == EVHTTP_REQ_POST &&
+	if (route != NULL && route->access == HTTP_WRITE &&
+	    method == EVHTTP_REQ_POST &&
 	    evhttp_find_header(in, "Authorization") == NULL &&
 	    ((v = evhttp_find_header(in, "Content-Type")) == NULL ||
 	    !http_json_type(v))) {

@@ -227,6 +227,22 @@ parse_names(struct parse *p, int t, const char *key, struct names *out)
 	lua_pop(p->L, 1);
 }
 
+/* true or false; def when absent; a value of another type is refused. */
+static int
+parse_boolean(struct parse *p, int t, const char *key, int def)
+{
+	lua_State	*L = p->L;
+	int		 v = def;
+
+	lua_getfield(L, t, key);
+	if (lua_isboolean(L, -1))
+		v = lua_toboolean(L, -1);
+	else if (!lua_isnil(L, -1))
+		parse_problem(p, "\"%s\" must be true or false", key);
+	lua_pop(L, 1);
+	return (v);
+}
+
 static int
 parse_duration(struct parse *p, int t, const char *key, int required,
     struct duration *out)
@@ -945,7 +961,8 @@ rules_api_channel_body(lua_State *L)
 static int
 rules_api_token_body(lua_State *L)
 {
-	static const char *const keys[] = { "secret", "units", NULL };
+	static const char *const keys[] = { "secret", "units", "read",
+	    "write", NULL };
 	struct parse		 p;
 	struct token_def	*tok;
 
@@ -957,9 +974,15 @@ rules_api_token_body(lua_State *L)
 	parse_keys(&p, 1, keys);
 	tok->secret = parse_string(&p, 1, "secret", 1);
 	parse_names(&p, 1, "units", &tok->units);
+	/* Writing is what a token did before it could read: the default. */
+	tok->read = parse_boolean(&p, 1, "read", 0);
+	tok->write = parse_boolean(&p, 1, "write", 1);
 	if (tok->secret != NULL && strlen(tok->secret) < 16)
 		parse_problem_at(&p, "secret", "the secret must be at least "
 		    "16 characters");
+	if (!tok->read && !tok->write)
+		parse_problem(&p, "a token that may neither read nor write "
+		    "lets nobody in: set read = true or drop write = false");
 	return (0);
 }
 

@@ -431,6 +431,28 @@ rules_unit_covered(const struct rules *r, const struct names *units,
 }
 
 /*
+ * The unit set a list of units covers: each of them, and every declared
+ * unit below one of them (a token's scope; a subtree).  out is added to;
+ * a listed unit the site does not declare stands for itself.
+ */
+void
+rules_unit_scope(const struct rules *r, const struct names *units,
+    struct names *out)
+{
+	size_t	i;
+
+	for (i = 0; i < units->n; i++) {
+		if (rules_unit_find(r, units->v[i]) == NULL &&
+		    !names_has(out, units->v[i]))
+			names_add(out, units->v[i]);
+	}
+	for (i = 0; i < r->nunits; i++) {
+		if (rules_unit_covered(r, units, r->units[i]->id))
+			names_add(out, r->units[i]->id);
+	}
+}
+
+/*
  * "unit.principal" (up 0), "parent.office" (1), "parent.parent.office"
  * (2): 1 with *up and *name set; 0 for a plain role; -1 for a unit role
  * with nothing, or a dot, after its last dot.

@@ -1532,6 +1532,22 @@ rules_token(const struct rules *r, size_t i)
 }
 
 /*
+ * Does the site declare a token for reading?  Then reads need one
+ * (SPEC §3); a site without one reads openly, as it always did.
+ */
+int
+rules_tokens_read(const struct rules *r)
+{
+	size_t	i;
+
+	for (i = 0; i < r->ntokens; i++) {
+		if (r->tokens[i]->read)
+			return (1);
+	}
+	return (0);
+}
+
+/*
  * The token whose secret is the one presented, or NULL.  Both sides are
  * compared as SHA-256 digests with CRYPTO_memcmp and every token is looked
  * at, so the time taken does not depend on how much of a secret a guess

@@ -182,14 +182,19 @@ store_incidents_page(struct store *s, const struct store_incident_filter *f,
     const struct store_incident_cursor *c, int limit,
     store_incident_page_cb cb, void *arg)
 {
-	struct store_query		*q = store_q(s, SQL_INCIDENTS_PAGE);
+	struct store_query		*q;
 	struct store_incident_visit	 v = { NULL, cb, arg };
+	int				 rc;
 
+	if ((q = store_q_scoped(s, SQL_INCIDENTS_PAGE, 6, f->units)) == NULL)
+		return (-1);
 	store_bind_text(s, q, 1, f->any_state ? "all" :
 	    incident_state_name(f->state));
 	store_bind_text(s, q, 2, f->unit);
 	store_bind_text(s, q, 3, f->category);
 	store_bind_int(s, q, 4, c != NULL ? c->before_seq : INT64_MAX);
 	store_bind_int(s, q, 5, limit);
-	return (store_q_each(s, q, store_incident_visit, &v));
+	rc = store_q_each(s, q, store_incident_visit, &v);
+	store_q_done(s, SQL_INCIDENTS_PAGE, q);
+	return (rc);
 }

@@ -35,6 +35,10 @@
 	"recipient, role, body, status, attempts, next_at, deadline_at, " \
 	"delivered_at, last_error"
 #define OUTBOX_NCOLS 15
+/* A message's unit: its incident's, or its recurring report's. */
+#define OUTBOX_UNIT "coalesce((SELECT unit FROM incidents WHERE " \
+	"key = outbox.incident), (SELECT unit FROM obligations WHERE " \
+	"id = outbox.obligation))"
 #define TIMER_COLS "id, at, kind, ref"
 #define ACTION_COLS "seq, at, kind, incident, obligation, body"
 
@@ -65,6 +69,7 @@ enum store_sql {
 	SQL_OBLIGATIONS_COUNT,
 	SQL_OBLIGATIONS_COUNT_OPEN,
 	SQL_LEDGER_PAGE,
+	SQL_LEDGER_COUNTS,
 	SQL_RECURRING_ADD,
 	SQL_RECURRING_GET,
 	SQL_RECURRING_FIND,
@@ -144,6 +149,10 @@ struct store {
 
 /* store.c: the typed helpers, one statement use from store_q to a reset. */
 struct store_query *store_q(struct store *, enum store_sql);
+struct store_query *store_q_scoped(struct store *, enum store_sql, int,
+		     const struct store_units *);
+void		 store_q_done(struct store *, enum store_sql,
+		     struct store_query *);
 void		 store_bind_int(struct store *, struct store_query *, int,
 		     int64_t);
 void		 store_bind_text(struct store *, struct store_query *, int,

@@ -203,18 +203,60 @@ store_ledger_page(struct store *s, const struct store_ledger_filter *f,
     const struct store_ledger_cursor *c, int limit,
     store_obligation_page_cb cb, void *arg)
 {
-	struct store_query		*q = store_q(s, SQL_LEDGER_PAGE);
+	struct store_query		*q;
 	struct store_obligation_visit	 v = { NULL, cb, arg };
 	int64_t				 due = c != NULL ? c->due_at : INT64_MIN;
 	int64_t				 id = c != NULL ? c->id : INT64_MIN;
+	int				 rc;
 
+	if ((q = store_q_scoped(s, SQL_LEDGER_PAGE, 7, f->units)) == NULL)
+		return (-1);
 	store_bind_int(s, q, 1, due > f->from ? due : f->from);
 	store_bind_int(s, q, 2, f->to);
 	store_bind_text(s, q, 3, f->unit);
 	store_bind_int(s, q, 4, due);
 	store_bind_int(s, q, 5, id);
 	store_bind_int(s, q, 6, limit);
-	return (store_q_each(s, q, store_obligation_visit, &v));
+	rc = store_q_each(s, q, store_obligation_visit, &v);
+	store_q_done(s, SQL_LEDGER_PAGE, q);
+	return (rc);
+}
+
+struct store_ledger_count_visit {
+	store_ledger_count_cb	 cb;
+	void			*arg;
+};
+
+static int
+store_ledger_count_visit(struct store *s, struct store_query *q, void *ctx)
+{
+	struct store_ledger_count_visit	*v = ctx;
+	int				 status;
+
+	if (store_col_state(s, q, 1, obligation_status_parse, &status) != 0)
+		return (-1);
+	return (v->cb(s->drv->column_text(q, 0),
+	    (enum obligation_status)status, store_col_int(s, q, 2),
+	    v->arg) != 0);
+}
+
+int
+store_ledger_counts(struct store *s, int64_t from, int64_t to,
+    const struct store_units *u, int limit, store_ledger_count_cb cb,
+    void *arg)
+{
+	struct store_query		*q;
+	struct store_ledger_count_visit	 v = { cb, arg };
+	int				 rc;
+
+	if ((q = store_q_scoped(s, SQL_LEDGER_COUNTS, 4, u)) == NULL)
+		return (-1);
+	store_bind_int(s, q, 1, from);
+	store_bind_int(s, q, 2, to);
+	store_bind_int(s, q, 3, limit);
+	rc = store_q_each(s, q, store_ledger_count_visit, &v);
+	store_q_done(s, SQL_LEDGER_COUNTS, q);
+	return (rc);
 }
 
 /* ---- recurring reports ----------------------------------------------- */

@@ -209,15 +209,21 @@ store_messages_page(struct store *s, const struct store_message_filter *f,
 {
 	struct store_query		*q;
 	struct store_message_visit	 v = { NULL, cb, arg };
+	enum store_sql			 which = f->incident != NULL ?
+					     SQL_MESSAGES_PAGE_OF_INCIDENT :
+					     SQL_MESSAGES_PAGE;
+	int				 rc;
 
-	q = store_q(s, f->incident != NULL ? SQL_MESSAGES_PAGE_OF_INCIDENT :
-	    SQL_MESSAGES_PAGE);
+	if ((q = store_q_scoped(s, which, 5, f->units)) == NULL)
+		return (-1);
 	store_bind_text(s, q, 1, f->status);
 	store_bind_int(s, q, 2, c != NULL ? c->before_id : INT64_MAX);
 	store_bind_int(s, q, 3, limit);
 	if (f->incident != NULL)
 		store_bind_text(s, q, 4, f->incident);
-	return (store_q_each(s, q, store_message_visit, &v));
+	rc = store_q_each(s, q, store_message_visit, &v);
+	store_q_done(s, which, q);
+	return (rc);
 }
 
 int

@@ -84,22 +84,31 @@ store_board_visit(struct store *s, struct store_query *q, void *ctx)
 }
 
 int
-store_board(struct store *s, int limit, store_board_cb cb, void *arg)
+store_board(struct store *s, const struct store_units *u, int limit,
+    store_board_cb cb, void *arg)
 {
-	struct store_query		*q = store_q(s, SQL_BOARD);
+	struct store_query		*q;
 	struct store_board_visit	 v = { cb, arg };
+	int				 rc;
 
+	if ((q = store_q_scoped(s, SQL_BOARD, 2, u)) == NULL)
+		return (-1);
 	store_bind_int(s, q, 1, limit);
-	return (store_q_each(s, q, store_board_visit, &v));
+	rc = store_q_each(s, q, store_board_visit, &v);
+	store_q_done(s, SQL_BOARD, q);
+	return (rc);
 }
 
 int
-store_board_counts(struct store *s, struct store_board_counts *c)
+store_board_counts(struct store *s, const struct store_units *u,
+    struct store_board_counts *c)
 {
-	struct store_query	*q = store_q(s, SQL_BOARD_COUNTS);
+	struct store_query	*q;
 	int			 rc;
 
 	memset(c, 0, sizeof(*c));
+	if ((q = store_q_scoped(s, SQL_BOARD_COUNTS, 1, u)) == NULL)
+		return (-1);
 	if ((rc = store_q_step(s, q)) == 1) {
 		c->open = store_col_int(s, q, 0);
 		c->unacknowledged = store_col_int(s, q, 1);
@@ -108,6 +117,7 @@ store_board_counts(struct store *s, struct store_board_counts *c)
 		c->unmatched = store_col_int(s, q, 4);
 	}
 	s->drv->reset(q);
+	store_q_done(s, SQL_BOARD_COUNTS, q);
 	return (rc == 1 ? 0 : -1);
 }
 
@@ -150,14 +160,19 @@ store_duty_visit(struct store *s, struct store_query *q, void *ctx)
 }
 
 int
-store_duties(struct store *s, int64_t from, int64_t to, int limit,
-    store_duty_cb cb, void *arg)
+store_duties(struct store *s, const struct store_units *u, int64_t from,
+    int64_t to, int limit, store_duty_cb cb, void *arg)
 {
-	struct store_query	*q = store_q(s, SQL_DUTIES);
+	struct store_query	*q;
 	struct store_duty_visit	 v = { cb, arg };
+	int			 rc;
 
+	if ((q = store_q_scoped(s, SQL_DUTIES, 4, u)) == NULL)
+		return (-1);
 	store_bind_int(s, q, 1, from);
 	store_bind_int(s, q, 2, to);
 	store_bind_int(s, q, 3, limit);
-	return (store_q_each(s, q, store_duty_visit, &v));
+	rc = store_q_each(s, q, store_duty_visit, &v);
+	store_q_done(s, SQL_DUTIES, q);
+	return (rc);
 }

@@ -17,9 +17,13 @@
  * own (a column per dialect in store_sql[], chosen by the driver's name).
  *
  * Every statement is prepared once, when the store opens, and reset after
- * each use (FreeBSD pkg's pkgdb.c).
+ * each use (FreeBSD pkg's pkgdb.c).  A read a token's units scope says
+ * "@SCOPE:column@" where it keeps some units' rows: prepared once with it
+ * true, and for a call that names units with "column IN (?n, ...)",
+ * placeholders made for it (store_q_scoped), which every dialect reads.
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include "clock.h"
 #include "log.h"
@@ -74,12 +78,12 @@ static const char *const store_sql[SQL__COUNT] = {
 	 * which is the order they were opened, on the rowid so that a page
 	 * resumes before ?4 without a sort.  The filters are a column, so a
 	 * page can stop reading at a row it does not show (api-page.c).
-	 * SQLite: rowid.
+	 * Units kept from ?6.  SQLite: rowid.
 	 */
 	[SQL_INCIDENTS_PAGE] =
 	    "SELECT " INCIDENT_COLS ", rowid, ((?1 = 'all' OR state = ?1) "
 	    "AND (?2 IS NULL OR unit = ?2) AND (?3 IS NULL OR "
-	    "category = ?3)) FROM incidents WHERE rowid < ?4 "
+	    "category = ?3) AND @SCOPE:unit@) FROM incidents WHERE rowid < ?4 "
 	    "ORDER BY rowid DESC LIMIT ?5",
 	[SQL_OBLIGATION_ADD] =
 	    "INSERT INTO obligations (incident, recurring, unit, procedure, "
@@ -120,11 +124,21 @@ static const char *const store_sql[SQL__COUNT] = {
 	 * A page of the ledger on obligations_due (due_at, then the id the
 	 * index carries): from ?1 (the range's start or the cursor's due
 	 * time, whichever is later) past the cursor (?4, ?5), before ?2.
+	 * Units kept from ?7.
 	 */
 	[SQL_LEDGER_PAGE] =
-	    "SELECT " OBLIGATION_COLS ", (?3 IS NULL OR unit = ?3) "
+	    "SELECT " OBLIGATION_COLS ", ((?3 IS NULL OR unit = ?3) "
+	    "AND @SCOPE:unit@) "
 	    "FROM obligations WHERE due_at >= ?1 AND due_at < ?2 "
 	    "AND (due_at > ?4 OR id > ?5) ORDER BY due_at, id LIMIT ?6",
+	/*
+	 * The ledger counted per unit and status over [?1, ?2), on
+	 * obligations_due; units kept from ?4.
+	 */
+	[SQL_LEDGER_COUNTS] =
+	    "SELECT unit, status, count(*) FROM obligations WHERE "
+	    "due_at >= ?1 AND due_at < ?2 AND @SCOPE:unit@ "
+	    "GROUP BY unit, status ORDER BY unit, status LIMIT ?3",
 	[SQL_RECURRING_ADD] =
 	    "INSERT INTO recurrings (name, next_at) VALUES (?1, ?2) "
 	    "RETURNING id",
@@ -221,13 +235,19 @@ static const char *const store_sql[SQL__COUNT] = {
 	[SQL_MESSAGES_DEPTH] =
 	    "SELECT status, count(*) FROM outbox WHERE status IN ('queued', "
 	    "'sending', 'failed') GROUP BY status",
-	/* A page of the outbox, newest first, before id ?2. */
+	/*
+	 * A page of the outbox, newest first, before id ?2.  A message's
+	 * unit is its incident's, or its recurring report's; units kept
+	 * from ?5.
+	 */
 	[SQL_MESSAGES_PAGE] =
-	    "SELECT " OUTBOX_COLS ", (?1 IS NULL OR status = ?1) FROM outbox "
+	    "SELECT " OUTBOX_COLS ", ((?1 IS NULL OR status = ?1) AND "
+	    "@SCOPE:" OUTBOX_UNIT "@) FROM outbox "
 	    "WHERE id < ?2 ORDER BY id DESC LIMIT ?3",
 	/* The same for one incident, on outbox_incident (incident, id). */
 	[SQL_MESSAGES_PAGE_OF_INCIDENT] =
-	    "SELECT " OUTBOX_COLS ", (?1 IS NULL OR status = ?1) FROM outbox "
+	    "SELECT " OUTBOX_COLS ", ((?1 IS NULL OR status = ?1) AND "
+	    "@SCOPE:" OUTBOX_UNIT "@) FROM outbox "
 	    "WHERE incident = ?4 AND id < ?2 ORDER BY id DESC LIMIT ?3",
 	[SQL_ATTEMPT_ADD] =
 	    "INSERT INTO attempts (outbox, at, result, detail) "
@@ -293,6 +313,7 @@ static const char *const store_sql[SQL__COUNT] = {
 	 * escalation that climbed highest, the running one before a stopped
 	 * one.  Incidents with nothing pending follow, the gravest first;
 	 * a report no procedure took, not yet acknowledged, comes before all.
+	 * Units kept from ?2.
 	 */
 	[SQL_BOARD] =
 	    "SELECT i.key, i.unit, i.category, i.title, i.grade, i.opened_at, "
@@ -308,7 +329,8 @@ static const char *const store_sql[SQL__COUNT] = {
 	    "LEFT JOIN escalations e ON e.id = (SELECT id FROM escalations "
 	    "WHERE incident = i.key AND step > 0 ORDER BY state = 'active' "
 	    "DESC, step DESC, repeats DESC, id DESC LIMIT 1) "
-	    "WHERE i.state = 'open' ORDER BY (i.procedures = '[]' AND "
+	    "WHERE i.state = 'open' AND @SCOPE:i.unit@ "
+	    "ORDER BY (i.procedures = '[]' AND "
 	    "i.acked_at IS NULL) DESC, o.id IS NULL, "
 	    "o.status = 'breached' DESC, o.due_at, i.grade = 0, i.grade, "
 	    "i.opened_at, i.key LIMIT ?1",
@@ -316,20 +338,22 @@ static const char *const store_sql[SQL__COUNT] = {
 	 * Open incidents, unacknowledged ones, breached obligations (of
 	 * incidents and of recurring reports: /v1/status's number), open
 	 * incidents with one breached, and unacknowledged unmatched ones.
+	 * Units kept from ?1.
 	 */
 	[SQL_BOARD_COUNTS] =
 	    "SELECT count(*), coalesce(sum(acked_at IS NULL), 0), "
-	    "(SELECT count(*) FROM obligations WHERE status = 'breached'), "
+	    "(SELECT count(*) FROM obligations WHERE status = 'breached' "
+	    "AND @SCOPE:unit@), "
 	    "coalesce(sum(EXISTS (SELECT 1 FROM obligations o WHERE "
 	    "o.incident = i.key AND o.status = 'breached')), 0), "
 	    "coalesce(sum(procedures = '[]' AND acked_at IS NULL), 0) "
-	    "FROM incidents i WHERE state = 'open'",
+	    "FROM incidents i WHERE state = 'open' AND @SCOPE:i.unit@",
 	/*
 	 * The recurring reports owed today ([?1, ?2)) and any still open
 	 * from earlier, per unit; a zero report is told by the event that
 	 * met the obligation.  Found through the due-time and status
 	 * indexes: every recurring report of every past day has no incident.
-	 * SQLite: json_extract.
+	 * Units kept from ?4.  SQLite: json_extract.
 	 */
 	[SQL_DUTIES] =
 	    "SELECT o.recurring, o.title, o.unit, o.due_at, o.close_at, "
@@ -338,6 +362,7 @@ static const char *const store_sql[SQL__COUNT] = {
 	    "WHERE o.id IN (SELECT id FROM obligations WHERE due_at >= ?1 AND "
 	    "due_at < ?2 UNION SELECT id FROM obligations WHERE status IN "
 	    "('pending', 'breached')) AND o.incident IS NULL "
+	    "AND @SCOPE:o.unit@ "
 	    "ORDER BY o.recurring, o.due_at, o.unit, o.id LIMIT ?3",
 };
 
@@ -354,6 +379,89 @@ store_q(struct store *s, enum store_sql which)
 {
 	s->bad = 0;
 	return (s->q[which]);
+}
+
+#define STORE_SCOPE	"@SCOPE:"
+
+/*
+ * sql with each "@SCOPE:column@" made a condition: true (units NULL), or
+ * "column IN (?first, ...)" over n placeholders, false for none.
+ */
+static char *
+store_sql_scoped(const char *sql, int first, const struct store_units *u)
+{
+	const char	*at, *col, *end;
+	char		*out = xstrdup(""), *next, *in = NULL, *more;
+	size_t		 i;
+
+	if (u != NULL) {
+		for (i = 0; i < u->n; i++) {
+			xasprintf(&more, "%s%s?%d", in != NULL ? in : "",
+			    i ? ", " : "", first + (int)i);
+			free(in);
+			in = more;
+		}
+	}
+	while ((at = strstr(sql, STORE_SCOPE)) != NULL &&
+	    (end = strchr(at + strlen(STORE_SCOPE), '@')) != NULL) {
+		col = at + strlen(STORE_SCOPE);
+		if (u == NULL)
+			xasprintf(&next, "%s%.*s1 = 1", out, (int)(at - sql),
+			    sql);
+		else if (in == NULL)
+			xasprintf(&next, "%s%.*s1 = 0", out, (int)(at - sql),
+			    sql);
+		else
+			xasprintf(&next, "%s%.*s%.*s IN (%s)", out,
+			    (int)(at - sql), sql, (int)(end - col), col, in);
+		free(out);
+		out = next;
+		sql = end + 1;
+	}
+	xasprintf(&next, "%s%s", out, sql);
+	free(out);
+	free(in);
+	return (next);
+}
+
+/*
+ * A statement that keeps the rows of some units, the units bound from
+ * ?first on: the one prepared at open for every unit (u NULL), or one
+ * made for this call, which store_q_done finalizes.  NULL, logged, when
+ * it could not be made.
+ */
+struct store_query *
+store_q_scoped(struct store *s, enum store_sql which, int first,
+    const struct store_units *u)
+{
+	struct store_query	*q;
+	char			*sql, *cause = NULL;
+	size_t			 i;
+
+	if (u == NULL)
+		return (store_q(s, which));
+	sql = store_sql_scoped(store_sql[which], first, u);
+	q = s->drv->prepare(s->conn, sql, &cause);
+	free(sql);
+	if (q == NULL) {
+		log_warnx("store: a scoped read: %s", cause);
+		free(cause);
+		return (NULL);
+	}
+	s->bad = 0;
+	for (i = 0; i < u->n; i++)
+		store_bind_text(s, q, first + (int)i, u->v[i]);
+	return (q);
+}
+
+/* After the last use of a statement store_q_scoped gave. */
+void
+store_q_done(struct store *s, enum store_sql which, struct store_query *q)
+{
+	if (q != NULL && q != s->q[which]) {
+		s->drv->reset(q);
+		s->drv->finalize(q);
+	}
 }
 
 void
@@ -486,6 +594,7 @@ struct store *
 store_open(const char *path, const char *sync, char **cause)
 {
 	struct store	*s;
+	char		*text;
 	size_t		 i;
 
 	s = xcalloc(1, sizeof(*s));
@@ -503,8 +612,10 @@ store_open(const char *path, const char *sync, char **cause)
 		return (NULL);
 	}
 	for (i = 0; i < SQL__COUNT; i++) {
-		if ((s->q[i] = s->drv->prepare(s->conn, store_sql[i],
-		    cause)) == NULL)
+		text = store_sql_scoped(store_sql[i], 0, NULL);
+		s->q[i] = s->drv->prepare(s->conn, text, cause);
+		free(text);
+		if (s->q[i] == NULL)
 			goto fail;
 	}
 	return (s);

@@ -11,6 +11,11 @@
  *
  * Every text from the server goes in through textContent, never as HTML:
  * titles come from whoever reported the incident.
+ *
+ * /?unit=ID shows that unit's board (its subtree).  A site whose reads
+ * need a token is opened as /#token=SECRET: the fragment never reaches a
+ * server; the page keeps the token for this tab (sessionStorage), takes
+ * it out of the address bar, and sends it with every request.
  */
 "use strict";
 
@@ -18,6 +23,8 @@
   const POLL_MS = 5000;
   const ACK_BY = "值班室";
   const TOKEN_KEY = "tocsin.token";
+  const READ_KEY = "tocsin.read-token";
+  const UNIT = new URLSearchParams(location.search).get("unit");
   const SOON_MS = 15 * 60 * 1000;     // a deadline this near turns amber
 
   // SPEC §1: 1 is the gravest.  The warning colours are in board.css.
@@ -404,12 +411,21 @@
     clearTimeout(pollTimer);
     const gen = generation;
     try {
-      const r = await fetch("/v1/board", { cache: "no-store", headers: { Accept: "application/json" } });
-      if (!r.ok) throw new Error(`HTTP ${r.status}`);
-      const board = await r.json();
-      if (gen !== generation) {
+      const headers = { Accept: "application/json" };
+      const reader = readToken();
+      if (reader) headers.Authorization = `Bearer ${reader}`;
+      const path = UNIT ? `/v1/board?unit=${encodeURIComponent(UNIT)}&subtree=1` : "/v1/board";
+      const r = await fetch(path, { cache: "no-store", headers });
+      if (r.status === 401 || r.status === 403) {
+        denied(r.status, reader);
+      } else if (!r.ok) {
+        throw new Error(`HTTP ${r.status}`);
+      } else if (gen !== generation) {
         pollAgain = true;             // an acknowledgement overtook it
       } else {
+        const board = await r.json();
+        $("denied").hidden = true;
+        $("board").hidden = false;
         learnClock(board.now);
         render(board);
         lastOk = Date.now();
@@ -434,6 +450,48 @@
     n.hidden = false;
     clearTimeout(noticeTimer);
     noticeTimer = setTimeout(() => { n.hidden = true; }, bad ? 10000 : 5000);
+  }
+
+  // The reading token, from #token=... once, then from this tab's storage.
+  function takeReadToken() {
+    const m = /(?:^#|&)token=([^&]*)/.exec(location.hash);
+    if (!m) return;
+    try {
+      sessionStorage.setItem(READ_KEY, decodeURIComponent(m[1]));
+    } catch (err) {
+      // A browser without storage reads as no one.
+    }
+    history.replaceState(null, "", location.pathname + location.search);
+  }
+
+  function readToken() {
+    try {
+      return sessionStorage.getItem(READ_KEY);
+    } catch (err) {
+      return null;
+    }
+  }
+
+  // The board refused: say why, in place of the incidents.
+  function denied(status, reader) {
+    let text;
+    if (status === 401 && reader) {
+      try { sessionStorage.removeItem(READ_KEY); } catch (err) { /* none kept */ }
+      text = "读取令牌无效或已失效：请用新的带令牌地址（…/#token=…）重新打开看板。";
+    } else if (status === 401) {
+      text = "此看板需要读取令牌：请用管理员提供的带令牌地址（…/#token=…）打开。";
+    } else if (UNIT) {
+      text = `此令牌无权查看单位“${UNIT}”的看板。`;
+    } else {
+      text = "此令牌无权读取看板。";
+    }
+    setText($("denied"), text);
+    $("denied").hidden = false;
+    $("empty").hidden = true;
+    $("board").hidden = true;       // what it showed is no longer this reader's
+    $("duties").hidden = true;
+    setText($("status"), status === 401 ? "需要读取令牌" : "无权查看");
+    $("status").classList.add("bad");
   }
 
   function storedToken() {
@@ -465,7 +523,7 @@
     const row = rows.get(key);
     if (!row || row.busy) return;
     const title = row.inc.title || key;
-    const token = storedToken();
+    const token = storedToken() || readToken();
     const headers = { "Content-Type": "application/json" };
     if (token) headers.Authorization = `Bearer ${token}`;
     row.busy = true;
@@ -501,6 +559,7 @@
   }
 
   function setup() {
+    takeReadToken();
     $("token-form").addEventListener("submit", (ev) => {
       ev.preventDefault();
       const token = $("token-input").value.trim();

@@ -643,7 +643,7 @@ assert_body_leaves_out(const struct store_message *m, int keep, void *arg)
 static int
 assert_bodies_leave_out(struct fixture *f)
 {
-	struct store_message_filter	filter = { NULL, NULL };
+	struct store_message_filter	filter = { NULL, NULL, NULL };
 	struct store_message_cursor	cursor = { INT64_MAX };
 	int				recurring = 0;
 
@@ -1063,7 +1063,7 @@ collect_key(const struct store_message *m, int keep, void *arg)
 static void
 escalate_all(struct fixture *f, struct names *keys)
 {
-	struct store_message_filter	filter = { NULL, NULL };
+	struct store_message_filter	filter = { NULL, NULL, NULL };
 	struct store_message_cursor	cursor = { INT64_MAX };
 
 	clock_set_virtual(T0);

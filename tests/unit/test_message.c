@@ -181,7 +181,7 @@ outbox_text_cb(const struct store_message *m, int keep, void *arg)
 static size_t
 outbox_texts(struct world *w, const char *incident, char **texts, size_t max)
 {
-	struct store_message_filter	 filter = { incident, NULL };
+	struct store_message_filter	 filter = { incident, NULL, NULL };
 	struct store_message_cursor	 cursor = { INT64_MAX };
 	struct outbox_texts		 o = { texts, 0, max };
 	size_t				 i;

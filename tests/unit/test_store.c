@@ -432,6 +432,25 @@ test_incidents_page(void **state)
 	    seen_incident_page, &w), 0);
 	assert_int_equal(w.n, 2);
 	assert_int_equal(w.kept, 2);
+
+	/* Units kept: a set bound into "unit IN (...)"; none is nothing. */
+	{
+		const char *const	 ab[] = { "a", "zz" };
+		struct store_units	 u = { ab, 2 }, none = { ab, 0 };
+
+		memset(&w, 0, sizeof(w));
+		f.category = NULL;
+		f.units = &u;
+		assert_int_equal(store_incidents_page(s, &f, NULL, 100,
+		    seen_incident_page, &w), 0);
+		assert_int_equal(w.n, 7);
+		assert_int_equal(w.kept, 3);	/* k5, k3, k1 */
+		memset(&w, 0, sizeof(w));
+		f.units = &none;
+		assert_int_equal(store_incidents_page(s, &f, NULL, 100,
+		    seen_incident_page, &w), 0);
+		assert_int_equal(w.kept, 0);
+	}
 }
 
 /* ---- obligations ----------------------------------------------------- */
@@ -518,7 +537,7 @@ static void
 test_ledger_page(void **state)
 {
 	struct store			*s = *state;
-	struct store_ledger_filter	 f = { 0, 5000, "a" };
+	struct store_ledger_filter	 f = { 0, 5000, "a", NULL };
 	struct store_ledger_cursor	 c = { INT64_MIN, INT64_MIN };
 	struct seen			 w = { 0 };
 	struct store_obligation		 o;
@@ -812,7 +831,7 @@ static void
 test_outbox_page(void **state)
 {
 	struct store			*s = *state;
-	struct store_message_filter	 f = { NULL, NULL };
+	struct store_message_filter	 f = { NULL, NULL, NULL };
 	struct store_message_cursor	 c = { INT64_MAX };
 	struct seen			 w = { 0 };
 	char				 key[16];
@@ -1040,7 +1059,7 @@ test_board(void **state)
 	    ESCALATION_ACTIVE), 0);
 	assert_int_equal(store_incident_ack(s, "calm", "Sun Qi", 50), 0);
 
-	assert_int_equal(store_board(s, 10, seen_board, &w), 0);
+	assert_int_equal(store_board(s, NULL, 10, seen_board, &w), 0);
 	assert_int_equal(w.n, 4);
 	assert_string_equal(w.text[0], "stray");	/* unmatched first */
 	assert_string_equal(w.text[1], "late");		/* breached */
@@ -1048,7 +1067,7 @@ test_board(void **state)
 	assert_string_equal(w.text[3], "calm");
 	assert_int_equal(w.ids[1], 2);			/* its grade */
 
-	assert_int_equal(store_board_counts(s, &bc), 0);
+	assert_int_equal(store_board_counts(s, NULL, &bc), 0);
 	assert_int_equal(bc.open, 4);
 	assert_int_equal(bc.unacknowledged, 3);
 	assert_int_equal(bc.overdue, 1);
@@ -1083,7 +1102,7 @@ test_board_row(void **state)
 
 	test_board(state);
 	memset(&r, 0, sizeof(r));
-	assert_int_equal(store_board(s, 10, keep_board, &r), 0);
+	assert_int_equal(store_board(s, NULL, 10, keep_board, &r), 0);
 	assert_string_equal(r.obligation, "report");
 	assert_int_equal(r.obligation_status, OBLIGATION_BREACHED);
 	assert_int_equal(r.obligation_due_at, 9000);
@@ -1112,7 +1131,7 @@ test_duties(void **state)
 	    900, zero), 0);
 	assert_int_equal(store_obligation_set_status(s, plain, OBLIGATION_MET,
 	    150, 0), 0);
-	assert_int_equal(store_duties(s, 500, 1500, 100, seen_duty, &w), 0);
+	assert_int_equal(store_duties(s, NULL, 500, 1500, 100, seen_duty, &w), 0);
 	assert_int_equal(w.n, 3);
 	assert_string_equal(w.text[0], "c");
 	assert_string_equal(w.text[1], "a");

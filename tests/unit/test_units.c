@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "calendar.h"
+#include "ledger.h"
 #include "org.h"
 #include "rules.h"
 #include "tocsin.h"
@@ -267,6 +268,88 @@ test_unit_covered(void **state)
 	rules_free(r);
 }
 
+/* Each unit's set is itself and every declared unit below it, once each. */
+static void
+test_unit_scope(void **state)
+{
+	struct rules	*r = unit_load_ok(SITE);
+	struct names	 in = { NULL, 0 }, out = { NULL, 0 };
+
+	names_add(&in, "county-health");
+	rules_unit_scope(r, &in, &out);
+	assert_int_equal(out.n, 2);
+	assert_true(names_has(&out, "county-health"));
+	assert_true(names_has(&out, "wsy-liuzhuang"));
+	names_free(&out);
+	names_free(&in);
+
+	/* The top covers all three; an undeclared name stands for itself. */
+	names_add(&in, "city-health");
+	names_add(&in, "not-declared");
+	rules_unit_scope(r, &in, &out);
+	assert_int_equal(out.n, 4);
+	assert_true(names_has(&out, "not-declared"));
+	assert_true(names_has(&out, "wsy-liuzhuang"));
+	names_free(&out);
+	names_free(&in);
+
+	names_add(&in, "wsy-liuzhuang");
+	rules_unit_scope(r, &in, &out);
+	assert_int_equal(out.n, 1);
+	assert_string_equal(out.v[0], "wsy-liuzhuang");
+	names_free(&out);
+	names_free(&in);
+	rules_free(r);
+}
+
+/*
+ * Counts roll up into every ancestor, a unit's own kept apart; a unit
+ * with nothing of its own appears once something below it is counted;
+ * an undeclared unit and obligations naming none stay where they are.
+ */
+static void
+test_ledger_rollup(void **state)
+{
+	struct rules		*r = unit_load_ok(SITE);
+	struct ledger		*l = ledger_new();
+	const struct ledger_row	*row;
+
+	ledger_add(l, "wsy-liuzhuang", OBLIGATION_MET, 3);
+	ledger_add(l, "wsy-liuzhuang", OBLIGATION_LATE, 1);
+	ledger_add(l, "county-health", OBLIGATION_MISSED, 2);
+	ledger_add(l, "elsewhere", OBLIGATION_MET, 5);
+	ledger_add(l, NULL, OBLIGATION_PENDING, 1);
+	ledger_add(l, "wsy-liuzhuang", OBLIGATION_MET, 1);
+	assert_int_equal(ledger_count(l), 4);
+	ledger_rollup(l, r);
+	assert_int_equal(ledger_count(l), 5);
+	/* Sorted by id: "", city-health, county-health, elsewhere, wsy-... */
+	row = ledger_row(l, 0);
+	assert_string_equal(row->unit, "");
+	assert_int_equal(row->total[OBLIGATION_PENDING], 1);
+	row = ledger_row(l, 1);
+	assert_string_equal(row->unit, "city-health");
+	assert_int_equal(row->own[OBLIGATION_MET], 0);
+	assert_int_equal(row->total[OBLIGATION_MET], 4);
+	assert_int_equal(row->total[OBLIGATION_LATE], 1);
+	assert_int_equal(row->total[OBLIGATION_MISSED], 2);
+	row = ledger_row(l, 2);
+	assert_string_equal(row->unit, "county-health");
+	assert_int_equal(row->own[OBLIGATION_MISSED], 2);
+	assert_int_equal(row->total[OBLIGATION_MET], 4);
+	assert_int_equal(row->total[OBLIGATION_MISSED], 2);
+	row = ledger_row(l, 3);
+	assert_string_equal(row->unit, "elsewhere");
+	assert_int_equal(row->total[OBLIGATION_MET], 5);
+	row = ledger_row(l, 4);
+	assert_string_equal(row->unit, "wsy-liuzhuang");
+	assert_int_equal(row->own[OBLIGATION_MET], 4);
+	assert_int_equal(row->total[OBLIGATION_MET], 4);
+	assert_null(ledger_row(l, 5));
+	ledger_free(l);
+	rules_free(r);
+}
+
 static void
 test_unit_role_parse(void **state)
 {
@@ -361,6 +444,8 @@ main(void)
 		cmocka_unit_test(test_units_depth),
 		cmocka_unit_test(test_units_unknown_parents),
 		cmocka_unit_test(test_unit_covered),
+		cmocka_unit_test(test_unit_scope),
+		cmocka_unit_test(test_ledger_rollup),
 		cmocka_unit_test(test_unit_role_parse),
 		cmocka_unit_test(test_unit_role_fallback),
 		cmocka_unit_test(test_unit_role_check),

@@ -1,0 +1,170 @@
+/*
+ * The organisation as the API shows it (SPEC §5a): GET /v1/units, the
+ * units the site declares, and GET /v1/compliance/summary, the ledger
+ * counted per unit and rolled up the tree (ledger.c).  Both are scoped
+ * like every read (api-scope.c): a token limited to units sees its own
+ * and those below them.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/http.h>
+
+#include "api.h"
+#include "clock.h"
+#include "http.h"
+#include "ledger.h"
+#include "rules.h"
+#include "store.h"
+#include "tocsin.h"
+
+/* Rows counted: each unit times each status, for the largest county. */
+#define API_SUMMARY_ROWS	(20000 * OBLIGATION__COUNT)
+
+static json_t *
+api_unit_json(const struct unit *u)
+{
+	return (json_pack("{s:s, s:o, s:o, s:o}",
+	    "id", u->id,
+	    "name", api_text(u->name),
+	    "parent", api_text(u->parent),
+	    "kind", api_text(u->kind)));
+}
+
+/* GET /v1/units: the declared units, in the order declared. */
+void
+api_units(struct evhttp_request *req, const struct api_ctx *ctx,
+    const char *key)
+{
+	const struct unit	*u;
+	struct api_scope	 sc;
+	json_t			*a;
+	size_t			 i;
+
+	if (api_scope_start(req, ctx, &sc) != 0)
+		return;
+	a = json_array();
+	for (i = 0; i < rules_unit_count(ctx->rules); i++) {
+		u = rules_unit(ctx->rules, i);
+		if (api_scope_has(&sc, u->id))
+			json_array_append_new(a, api_unit_json(u));
+	}
+	api_scope_end(&sc);
+	http_reply_json(req, 200, json_pack("{s:o}", "units", a));
+}
+
+static int
+api_summary_cb(const char *unit, enum obligation_status st, int64_t n,
+    void *arg)
+{
+	ledger_add(arg, unit, st, n);
+	return (0);
+}
+
+static json_t *
+api_summary_counts(const int64_t *counts)
+{
+	json_t	*o = json_object();
+	int64_t	 total = 0;
+	size_t	 i;
+
+	for (i = 0; i < OBLIGATION__COUNT; i++) {
+		json_object_set_new(o, obligation_status_name(i),
+		    json_integer(counts[i]));
+		total += counts[i];
+	}
+	json_object_set_new(o, "total", json_integer(total));
+	return (o);
+}
+
+/* One unit's row: its own counts (by=unit) or its subtree's (by=parent). */
+static json_t *
+api_summary_row(const struct ledger_row *row, const struct rules *r,
+    int by_parent)
+{
+	const struct unit	*u = rules_unit_find(r, row->unit);
+	json_t			*o;
+
+	o = json_pack("{s:o, s:o, s:o, s:o}",
+	    "unit", row->unit[0] != '\0' ? json_string(row->unit) : json_null(),
+	    "name", api_text(u != NULL ? u->name : NULL),
+	    "parent", api_text(u != NULL ? u->parent : NULL),
+	    "counts", api_summary_counts(by_parent ? row->total : row->own));
+	if (by_parent)
+		json_object_set_new(o, "own", api_summary_counts(row->own));
+	return (o);
+}
+
+/* from= and to= as the ledger reads them; -1 after answering 400. */
+static int
+api_summary_range(struct evhttp_request *req, int64_t *from, int64_t *to)
+{
+	char	*from_s = http_query(req, "from"), *to_s = http_query(req, "to");
+	int64_t	 now = clock_now();
+	int	 rc = 0;
+
+	*from = now - 30 * MSEC_PER_DAY;
+	*to = now + MSEC_PER_DAY;
+	if ((from_s != NULL && api_time_param(from_s, from) != 0) ||
+	    (to_s != NULL && api_time_param(to_s, to) != 0)) {
+		http_reply_error(req, 400, "invalid_value", NULL, "from and to "
+		    "are RFC 3339 times or dates YYYY-MM-DD");
+		rc = -1;
+	}
+	free(from_s);
+	free(to_s);
+	return (rc);
+}
+
+/*
+ * GET /v1/compliance/summary?from=&to=&unit=&subtree=1&by=unit|parent:
+ * the ledger's counts per unit; by=parent adds each unit's into its
+ * ancestors', and shows a unit only if it is in the scope asked.
+ */
+void
+api_compliance_summary(struct evhttp_request *req, const struct api_ctx *ctx,
+    const char *key)
+{
+	struct api_scope	 sc;
+	struct ledger		*l;
+	const struct ledger_row	*row;
+	json_t			*a;
+	char			*by = http_query(req, "by");
+	int64_t			 from, to;
+	size_t			 i;
+	int			 by_parent, rc;
+
+	by_parent = by != NULL && strcmp(by, "parent") == 0;
+	if (by != NULL && !by_parent && strcmp(by, "unit") != 0) {
+		http_reply_error(req, 400, "invalid_value", "by", "by is unit "
+		    "(each unit's own) or parent (rolled up the tree)");
+		goto out;
+	}
+	if (api_summary_range(req, &from, &to) != 0 ||
+	    api_scope_start(req, ctx, &sc) != 0)
+		goto out;
+	l = ledger_new();
+	rc = store_ledger_counts(ctx->store, from, to, api_scope_units(&sc),
+	    API_SUMMARY_ROWS, api_summary_cb, l);
+	if (rc != 0) {
+		http_reply_error(req, 503, "store_failed", NULL, "the store "
+		    "did not answer");
+	} else {
+		if (by_parent)
+			ledger_rollup(l, ctx->rules);
+		a = json_array();
+		for (i = 0; i < ledger_count(l); i++) {
+			row = ledger_row(l, i);
+			if (api_scope_has(&sc, row->unit))
+				json_array_append_new(a, api_summary_row(row,
+				    ctx->rules, by_parent));
+		}
+		http_reply_json(req, 200, json_pack("{s:o, s:o, s:s, s:o}",
+		    "from", api_time(from), "to", api_time(to),
+		    "by", by_parent ? "parent" : "unit", "units", a));
+	}
+	ledger_free(l);
+	api_scope_end(&sc);
+out:
+	free(by);
+}
