@@ -246,7 +246,9 @@ replay_read_store(struct replay *r, struct store *s)
 				r->horizon = t;
 		}
 	}
-	if (r->to != 0)
+	/* A --to past the last record would count what has not happened
+	 * yet as a difference. */
+	if (r->to != 0 && r->to < r->horizon)
 		r->horizon = r->to;
 	return (0);
 }

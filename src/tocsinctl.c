@@ -42,7 +42,8 @@ static const struct ctl_command {
 	    ctl_prune },
 	{ "simulate", "-c SITE [--rules DIR]... [--credentials DIR] "
 	    "--events FILE.jsonl [--until D] [--messages]",
-	    "run the engine on a virtual clock", ctl_simulate },
+	    "run the engine on a virtual clock; --messages: each notification "
+	    "with the text its recipient reads", ctl_simulate },
 	{ "replay", "--db DB -c SITE [--rules DIR]... [--credentials DIR] "
 	    "[--from T] [--to T] [--incident KEY] [--unit U] "
 	    "[--format text|json]",
