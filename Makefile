@@ -64,7 +64,7 @@ DAEMON	 = daemon http http-conn ingest api api-events api-incidents api-complian
 	   api-units outbox prune spool watchman api-callback
 # The duty-room board's files, compiled into tocsind by web/embed.sh.
 WEB	 = web/board.html web/board.css web/board.js
-CTL	 = ctl-api ctl-backup ctl-simulate ctl-table ctl-ledger
+CTL	 = ctl-api ctl-backup ctl-simulate ctl-table ctl-ledger ctl-replay
 
 CORE_OBJS   = $(CORE:%=$(BUILD)/%.o) $(CHANNELS:%=$(BUILD)/%.o)
 DAEMON_OBJS = $(DAEMON:%=$(BUILD)/%.o) $(BUILD)/web-assets.o
@@ -74,7 +74,7 @@ UNIT_TESTS = test_calendar test_record test_jsonw test_timer test_timeline \
 	     test_sandbox test_store test_store_checkpoint test_engine \
 	     test_org test_rules test_message test_channel test_sms test_voice \
 	     test_match test_metrics test_log test_units test_rules_where \
-	     test_watchman test_ctl_table
+	     test_watchman test_ctl_table test_ctl_replay
 UNIT_BINS  = $(UNIT_TESTS:%=$(BUILD)/tests/%)
 
 .PHONY: FORCE all run check check-plain check-asan unit e2e rules-test bench bench-bins deps deps-build \
@@ -124,6 +124,7 @@ $(BUILD)/tests/%: tests/unit/%.c tests/unit/unit.c $(CORE_OBJS) | $(BUILD)/tests
 
 # tocsinctl's tables are tocsinctl's, not the core's.
 $(BUILD)/tests/test_ctl_table: $(BUILD)/ctl-table.o
+$(BUILD)/tests/test_ctl_replay: $(CTL_OBJS)
 
 deps:
 	@sh .ci/deps

@@ -118,6 +118,8 @@ json_t				*channel_delivery_body(struct delivery *);
 void	channel_check_all(const struct rules *, struct rules_problems *);
 
 extern const struct channel_driver channel_log_driver;
+/* A message's text with each acknowledgement link's token cut out. */
+char	*channel_log_redact(const char *);
 extern const struct channel_driver channel_webhook_driver;
 extern const struct channel_driver channel_dingtalk_driver;
 extern const struct channel_driver channel_wecom_driver;

@@ -117,6 +117,8 @@ int	store_event_find(struct store *, const char *, const char *,
 /* An incident's events in order: seq and body filled. */
 int	store_events_of_incident(struct store *, const char *,
 	    store_event_cb, void *);
+/* Every event in the order stored: a replay's input. */
+int	store_events_each(struct store *, store_event_cb, void *);
 int	store_event_count(struct store *, int64_t *);
 
 /* ---- incidents ------------------------------------------------------- */

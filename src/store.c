@@ -48,6 +48,9 @@ static const char *const store_sql[SQL__COUNT] = {
 	[SQL_EVENTS_OF_INCIDENT] =
 	    "SELECT seq, id, type, incident, unit, received_at, occurred_at, "
 	    "body FROM events WHERE incident = ?1 ORDER BY seq",
+	[SQL_EVENTS_ALL] =
+	    "SELECT seq, id, type, incident, unit, received_at, occurred_at, "
+	    "body FROM events ORDER BY seq",
 	[SQL_EVENT_COUNT] =
 	    "SELECT count(*) FROM events",
 	[SQL_INCIDENT_ADD] =
