@@ -30,8 +30,8 @@
 
 #define WECOM_TEXT_MAX		2048
 #define WECOM_MARKDOWN_MAX	4096
-#define WECOM_CARD_TITLE_MAX	(26 * 3)	/* bytes: 26 CJK characters */
-#define WECOM_CARD_TEXT_MAX	(112 * 3)
+#define WECOM_CARD_TITLE_MAX	26	/* characters */
+#define WECOM_CARD_TEXT_MAX	112
 
 static const char *const channel_wecom_code_keys[] = { "errcode", NULL };
 static const char *const channel_wecom_msg_keys[] = { "errmsg", NULL };
@@ -83,6 +83,25 @@ channel_wecom_markdown(const char *title, const char *text)
 	return (msg);
 }
 
+/* s cut to at most max characters, ending "…" when cut. */
+static char *
+channel_wecom_chars(const char *s, size_t max)
+{
+	size_t	i, n = 0, keep = 0;
+	char	*out;
+
+	for (i = 0; s[i] != '\0'; i++) {
+		if (((unsigned char)s[i] & 0xc0) == 0x80)
+			continue;
+		if (n++ == max - 1)
+			keep = i;	/* where the last character kept ends */
+	}
+	if (n <= max)
+		return (xstrdup(s));
+	xasprintf(&out, "%.*s\xe2\x80\xa6", (int)keep, s);
+	return (out);
+}
+
 /* A text_notice template card whose action is the acknowledgement link. */
 static json_t *
 channel_wecom_card(const char *title, const char *text, const char *ack)
@@ -90,9 +109,9 @@ channel_wecom_card(const char *title, const char *text, const char *ack)
 	json_t	*msg;
 	char	*t, *sub;
 
-	t = channel_utf8_fit(title != NULL && *title != '\0' ? title : "tocsin",
-	    WECOM_CARD_TITLE_MAX);
-	sub = channel_utf8_fit(text, WECOM_CARD_TEXT_MAX);
+	t = channel_wecom_chars(title != NULL && *title != '\0' ? title :
+	    "tocsin", WECOM_CARD_TITLE_MAX);
+	sub = channel_wecom_chars(text, WECOM_CARD_TEXT_MAX);
 	msg = json_pack("{s:s, s:{s:s, s:{s:s}, s:s, s:{s:i, s:s}, "
 	    "s:[{s:i, s:s, s:s}]}}", "msgtype", "template_card",
 	    "template_card",
