@@ -177,7 +177,8 @@ api_callback_post(struct evhttp_request *req, const struct api_ctx *ctx,
 	}
 	memset(&err, 0, sizeof(err));
 	memset(&cb, 0, sizeof(cb));
-	if ((cb.body = http_read_body(req, &cb.len, &err, &status)) == NULL) {
+	/* Any type: Twilio posts a form, the others JSON; the driver reads it. */
+	if ((cb.body = http_read_raw(req, &cb.len, &err, &status)) == NULL) {
 		http_reply_error(req, status, err.code, err.field, "%s",
 		    err.message);
 		return;
