@@ -668,6 +668,8 @@ def test_robot_feishu_bad_request_is_permanent():
     ns = wait_until(lambda: settled(d, key, "feishu", 1, "dead"), 10, "the Feishu notification dead")
     expect(len(ns) == 1 and ns[0].get("attempts") == 1, f"9499 was tried again: {short(ns)}")
     expect("code 9499: Bad Request" in (ns[0].get("last_error") or ""), f"last_error: {short(ns)}")
+    # The robot's send result is its receipt: refused, so none.
+    expect(ns[0].get("receipt") is None, f"a refused message has a receipt: {short(ns)}")
     # (The group is on the backup channel too: its own copy has no "via".)
     wait_until(lambda: backup.webhooks(incident=key, via=["feishu"]), 10,
                "the message on the fallback")
@@ -786,7 +788,10 @@ def test_robot_cards_carry_the_ack_button():
     key = "inc-cards"
     d.accept(report(key))
     for ch in ("ding", "wecom", "feishu"):
-        wait_until(lambda: settled(d, key, ch, 1, "delivered"), 10, f"the {ch} card delivered")
+        ns = wait_until(lambda: settled(d, key, ch, 1, "delivered"), 10, f"the {ch} card delivered")
+        # The robot's send result is the message's receipt: accepted.
+        rc = ns[0].get("receipt") or {}
+        expect(rc.get("status") == "accepted" and rc.get("at"), f"{ch}: receipt {short(ns)}")
     ding.all_good()
     wecom.all_good()
     feishu.all_good()
