@@ -253,6 +253,14 @@ def test_sms_reply_acknowledges():
         status, body, _ = twilio_post(d, params, twilio_signature(twilio_url(d), params))
         expect(status == 200 and "<Response></Response>" in body, f"Twilio reply: {status} {body!r}")
         wait_until(lambda: acked("sun") == "sun", 15, "sun's incident acknowledged by sun")
+        # The replies are logged by person and outcome, never by whole number.
+        d.stop()
+        with open(d.log_path, encoding="utf-8", errors="replace") as f:
+            text = f.read()
+        expect("outcome=unknown_number" in text and "outcome=acknowledged" in text,
+               "the replies' outcomes are not in the log")
+        for phone in list(PHONES.values()) + ["+8613800000077"]:
+            expect(phone[3:] not in text, f"the log holds the whole number {phone}")
     finally:
         d.stop()
         for gw in gws.values():
