@@ -394,6 +394,10 @@ struct store_message {
 	int64_t			 deadline_at;	/* useless after */
 	int64_t			 delivered_at;
 	char			*last_error;
+	/* In pages only: the provider's later word (receipts), if any. */
+	char			*receipt_status;
+	char			*receipt_detail;
+	int64_t			 receipt_at;
 };
 typedef int (*store_message_cb)(const struct store_message *, void *);
 typedef int (*store_message_page_cb)(const struct store_message *, int,
@@ -457,6 +461,30 @@ int	store_receipt_expect(struct store *, const char *, const char *,
 	    int64_t);
 int	store_receipt_record(struct store *, const char *, const char *,
 	    const char *, const char *, int64_t, int64_t *);
+/* 1 when this ref already has this status: a provider's repeated push. */
+int	store_receipt_seen(struct store *, const char *, const char *,
+	    const char *);
+
+/*
+ * Replies a person sent back (an SMS "1"): kept whatever they said, with
+ * what came of them.  targets walks the incidents of the messages
+ * delivered to a person whose deadline is not past at now, newest first,
+ * with each one's channel; the callback returns non-zero to stop.
+ */
+struct store_reply {
+	const char	*channel;
+	const char	*phone;
+	const char	*person;	/* NULL: a number nobody has */
+	const char	*text;
+	int64_t		 received_at;
+	const char	*incident;	/* the one it acknowledged, or NULL */
+	const char	*outcome;	/* "acknowledged", "ignored", ... */
+};
+typedef int (*store_reply_target_cb)(const char *, const char *, void *);
+
+int	store_reply_add(struct store *, const struct store_reply *);
+int	store_reply_targets(struct store *, const char *, int64_t,
+	    store_reply_target_cb, void *);
 
 /* ---- acknowledgement links ------------------------------------------- */
 

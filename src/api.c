@@ -107,11 +107,30 @@ api_incident_json(const struct store_incident *inc, const struct rules *r)
 	return (o);
 }
 
+/*
+ * What is known of a message past tocsin: the provider's later word
+ * (delivered or failed on the handset; a call answered, unanswered, busy)
+ * when one came, else "accepted" once a gateway or robot took it; null
+ * before that, or when it was refused (status and last_error say so).
+ */
+static json_t *
+api_receipt_json(const struct store_message *m)
+{
+	if (m->receipt_status != NULL)
+		return (json_pack("{s:s, s:o, s:o}", "status",
+		    m->receipt_status, "at", api_time(m->receipt_at),
+		    "detail", api_text(m->receipt_detail)));
+	if (m->status == OUTBOX_DELIVERED)
+		return (json_pack("{s:s, s:o, s:n}", "status", "accepted",
+		    "at", api_time(m->delivered_at), "detail"));
+	return (json_null());
+}
+
 json_t *
 api_notification_json(const struct store_message *m)
 {
 	return (json_pack("{s:o, s:o, s:o, s:o, s:o, s:s, s:i, s:o, s:o, "
-	    "s:o, s:o}",
+	    "s:o, s:o, s:o}",
 	    "key", api_text(m->key),
 	    "incident", api_text(m->incident),
 	    "channel", api_text(m->channel),
@@ -122,7 +141,8 @@ api_notification_json(const struct store_message *m)
 	    "created_at", api_time(m->created_at),
 	    "next_at", api_time(m->next_at),
 	    "delivered_at", api_time(m->delivered_at),
-	    "last_error", api_text(m->last_error)));
+	    "last_error", api_text(m->last_error),
+	    "receipt", api_receipt_json(m)));
 }
 
 /* The incident's parts, each appended to the array arg. */

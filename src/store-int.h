@@ -35,6 +35,11 @@
 	"recipient, role, body, status, attempts, next_at, deadline_at, " \
 	"delivered_at, last_error"
 #define OUTBOX_NCOLS 15
+/* A page's message's receipt, after its list flag: status, detail, at. */
+#define OUTBOX_RECEIPT_COLS "(SELECT status FROM receipts WHERE outbox = " \
+	"outbox.id), (SELECT detail FROM receipts WHERE outbox = " \
+	"outbox.id), (SELECT received_at FROM receipts WHERE outbox = " \
+	"outbox.id)"
 /* A message's unit: its incident's, or its recurring report's. */
 #define OUTBOX_UNIT "coalesce((SELECT unit FROM incidents WHERE " \
 	"key = outbox.incident), (SELECT unit FROM obligations WHERE " \
@@ -112,6 +117,9 @@ enum store_sql {
 	SQL_RECEIPT_EXPECT,
 	SQL_RECEIPT_RECORD,
 	SQL_RECEIPT_FIND,
+	SQL_RECEIPT_SEEN,
+	SQL_REPLY_TARGETS,
+	SQL_REPLY_ADD,
 	SQL_PRUNE_CANDIDATES,
 	SQL_PRUNE_BUSY,
 	SQL_PRUNE_ATTEMPTS,

@@ -224,6 +224,23 @@ static const struct {
 	"  PRIMARY KEY (channel, ref));"
 	"CREATE INDEX receipts_outbox ON receipts(outbox);"
 	},
+	{ 9,
+	/*
+	 * Replies: what a person texted back (an SMS "1" acknowledges), kept
+	 * whatever it said, with what came of it.  Finding the message a
+	 * reply answers walks a person's newest messages: outbox_recipient.
+	 */
+	"CREATE TABLE replies ("
+	"  id INTEGER PRIMARY KEY,"
+	"  channel TEXT NOT NULL,"
+	"  phone TEXT NOT NULL,"
+	"  person TEXT,"
+	"  text TEXT NOT NULL,"
+	"  received_at INTEGER NOT NULL,"
+	"  incident TEXT,"
+	"  outcome TEXT NOT NULL);"
+	"CREATE INDEX outbox_recipient ON outbox(recipient, id);"
+	},
 };
 
 int

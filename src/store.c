@@ -245,12 +245,12 @@ static const char *const store_sql[SQL__COUNT] = {
 	 */
 	[SQL_MESSAGES_PAGE] =
 	    "SELECT " OUTBOX_COLS ", ((?1 IS NULL OR status = ?1) AND "
-	    "@SCOPE:" OUTBOX_UNIT "@) FROM outbox "
+	    "@SCOPE:" OUTBOX_UNIT "@), " OUTBOX_RECEIPT_COLS " FROM outbox "
 	    "WHERE id < ?2 ORDER BY id DESC LIMIT ?3",
 	/* The same for one incident, on outbox_incident (incident, id). */
 	[SQL_MESSAGES_PAGE_OF_INCIDENT] =
 	    "SELECT " OUTBOX_COLS ", ((?1 IS NULL OR status = ?1) AND "
-	    "@SCOPE:" OUTBOX_UNIT "@) FROM outbox "
+	    "@SCOPE:" OUTBOX_UNIT "@), " OUTBOX_RECEIPT_COLS " FROM outbox "
 	    "WHERE incident = ?4 AND id < ?2 ORDER BY id DESC LIMIT ?3",
 	[SQL_ATTEMPT_ADD] =
 	    "INSERT INTO attempts (outbox, at, result, detail) "
@@ -269,6 +269,21 @@ static const char *const store_sql[SQL__COUNT] = {
 	    "WHERE channel = ?1 AND ref = ?2",
 	[SQL_RECEIPT_FIND] =
 	    "SELECT outbox FROM receipts WHERE channel = ?1 AND ref = ?2",
+	[SQL_RECEIPT_SEEN] =
+	    "SELECT count(*) FROM receipts WHERE channel = ?1 AND ref = ?2 "
+	    "AND status = ?3",
+	/*
+	 * The messages delivered to a person still within their deadline,
+	 * newest first, on outbox_recipient: the caller takes the first on
+	 * a channel that reaches a phone.
+	 */
+	[SQL_REPLY_TARGETS] =
+	    "SELECT incident, channel FROM outbox WHERE recipient = ?1 AND "
+	    "status = 'delivered' AND deadline_at >= ?2 AND incident IS NOT "
+	    "NULL ORDER BY id DESC LIMIT 64",
+	[SQL_REPLY_ADD] =
+	    "INSERT INTO replies (channel, phone, person, text, received_at, "
+	    "incident, outcome) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
 	/*
 	 * Retention.  Candidates are closed incidents resolved before ?1,
 	 * after the cursor (?2 resolved_at, ?3 key); ?4 = 1 takes those
@@ -741,7 +756,8 @@ static const char *const store_empty_sql =
     "DELETE FROM attempts; DELETE FROM outbox; DELETE FROM timers; "
     "DELETE FROM escalations; DELETE FROM ack_links; DELETE FROM timeline; "
     "DELETE FROM events; DELETE FROM obligations; DELETE FROM recurrings; "
-    "DELETE FROM incidents; DELETE FROM sqlite_sequence";
+    "DELETE FROM incidents; DELETE FROM replies; "
+    "DELETE FROM sqlite_sequence";
 
 int
 store_empty(struct store *s)

@@ -1285,6 +1285,91 @@ test_migrate_v7_receipts(void **state)
 }
 
 /*
+ * A database of schema version 8 (no replies) upgrades with its outbox as
+ * it was, the queued message still due and the delivered one's receipt
+ * kept; from then on a reply is kept, and a person's delivered messages
+ * within their deadline are found newest first.
+ */
+static int
+reply_target_cb(const char *incident, const char *channel, void *arg)
+{
+	char	*out = arg;
+
+	if (*out != '\0')
+		return (1);
+	snprintf(out, 64, "%s/%s", incident, channel);
+	return (0);
+}
+
+static void
+test_migrate_v8_replies(void **state)
+{
+	struct store		*s;
+	struct store_message	 m;
+	struct store_reply	 r;
+	sqlite3			*db;
+	char			*cause = NULL, v8[300], found[64] = "";
+	int64_t			 id, due;
+
+	snprintf(v8, sizeof(v8), "%s/v8.db", dir);
+	assert_int_equal(sqlite3_open(v8, &db), SQLITE_OK);
+	assert_int_equal(store_schema_migrate_to(db, 8, &cause), 0);
+	assert_int_equal(sqlite3_exec(db, "INSERT INTO outbox (id, key, "
+	    "created_at, incident, channel, recipient, body, status, attempts, "
+	    "next_at, deadline_at, delivered_at) VALUES "
+	    "(1, 'tn_q', 10, 'inc-1', 'sms', 'zhao', '{}', 'queued', 0, 20, "
+	    "900, NULL), "
+	    "(2, 'tn_d', 10, 'inc-1', 'sms', 'zhao', '{}', 'delivered', 1, "
+	    "20, 900, 30), "
+	    "(3, 'tn_e', 11, 'inc-2', 'sms', 'zhao', '{}', 'delivered', 1, "
+	    "20, 50, 30);"
+	    "INSERT INTO receipts (channel, ref, outbox, status, detail, "
+	    "received_at) VALUES ('sms', 'biz-2', 2, 'delivered', 'DELIVERED', "
+	    "40);", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+
+	s = store_open(v8, NULL, &cause);
+	assert_non_null(s);
+	assert_int_equal(store_messages_next_at(s, &due), 1);
+	assert_int_equal(due, 20);
+	assert_int_equal(store_message_get(s, 1, &m), 1);
+	assert_int_equal(m.status, OUTBOX_QUEUED);
+	store_message_clear(&m);
+	assert_int_equal(store_receipt_seen(s, "sms", "biz-2", "delivered"), 1);
+	assert_int_equal(store_receipt_seen(s, "sms", "biz-2", "failed"), 0);
+	assert_int_equal(store_receipt_record(s, "sms", "biz-2", "failed",
+	    "MK:1", 45, &id), 1);
+	assert_int_equal(id, 2);
+
+	/* At 100 message 3 is past its deadline (50); 2 is the one. */
+	assert_int_equal(store_reply_targets(s, "zhao", 100, reply_target_cb,
+	    found), 0);
+	assert_string_equal(found, "inc-1/sms");
+	found[0] = '\0';
+	assert_int_equal(store_reply_targets(s, "zhao", 40, reply_target_cb,
+	    found), 0);
+	assert_string_equal(found, "inc-2/sms");
+	memset(&r, 0, sizeof(r));
+	r.channel = "sms";
+	r.phone = "13800000011";
+	r.person = "zhao";
+	r.text = "1";
+	r.received_at = 60;
+	r.incident = "inc-1";
+	r.outcome = "acknowledged";
+	assert_int_equal(store_reply_add(s, &r), 0);
+	store_close(s);
+
+	assert_int_equal(count_rows(v8, "PRAGMA user_version"),
+	    store_schema_latest());
+	assert_int_equal(count_rows(v8, "SELECT count(*) FROM replies WHERE "
+	    "person = 'zhao' AND outcome = 'acknowledged'"), 1);
+	assert_int_equal(count_rows(v8, "SELECT count(*) FROM receipts WHERE "
+	    "status = 'failed'"), 1);
+	unlink(v8);
+}
+
+/*
  * One writer per database: while a store is open, opening the same file
  * again -- even in this process -- is refused with the holder's pid.
  */
@@ -1477,6 +1562,7 @@ main(void)
 		cmocka_unit_test(test_migrate_and_reopen),
 		cmocka_unit_test(test_migrate_v6_timers),
 		cmocka_unit_test(test_migrate_v7_receipts),
+		cmocka_unit_test(test_migrate_v8_replies),
 		cmocka_unit_test(test_one_writer),
 		cmocka_unit_test(test_newer_schema_refused),
 		cmocka_unit_test(test_timeline_prune_only),
