@@ -22,7 +22,7 @@ SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
 TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
 DESTDIR	?=
 CC	?= cc
-PKGS	 = libevent sqlite3 libcurl lua5.4 jansson libcrypto icu-i18n
+PKGS	 = libevent sqlite3 libpq libcurl lua5.4 jansson libcrypto icu-i18n
 # The site tocsind reads without -c: the installed one.  `make run` names
 # the bundled example instead.
 DEFAULT_SITE ?= $(SYSCONFDIR)/tocsin/site.lua
@@ -48,6 +48,7 @@ CORE	 = xmalloc log clock names calendar calendar-china jsonw message \
 	   record status store store-event store-incident store-obligation \
 	   store-escalation store-timer store-timeline store-outbox store-prune \
 	   store-read store-sqlite store-schema store-checkpoint \
+	   store-pg store-pg-schema \
 	   store-backup sandbox rules rules-problems rules-api rules-units match org \
 	   rules-where \
 	   timer timeline engine engine-incident engine-obligation \
