@@ -63,6 +63,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--build", default="build", help="directory holding tocsind and tocsinctl")
     ap.add_argument("-k", default="", metavar="SUBSTRING", help="run only tests whose name contains this")
+    ap.add_argument("--only", default="", metavar="NAMES",
+                    help="run only these tests (comma-separated names, without test_)")
     args = ap.parse_args()
     build = os.path.abspath(args.build)
     harness.TOCSIND = os.path.join(build, "tocsind")
@@ -73,6 +75,9 @@ def main():
         harness.SLOWDOWN = 3.0
 
     selected = [t for t in discover() if args.k in t.__name__[len("test_"):]]
+    if args.only:
+        only = set(args.only.split(","))
+        selected = [t for t in selected if t.__name__[len("test_"):] in only]
     base = tempfile.mkdtemp(prefix="tocsin-e2e-")
     passed = failed = 0
     for test in selected:
