@@ -78,7 +78,7 @@ UNIT_TESTS = test_calendar test_record test_jsonw test_timer test_timeline \
 	     test_watchman test_ctl_table
 UNIT_BINS  = $(UNIT_TESTS:%=$(BUILD)/tests/%)
 
-.PHONY: FORCE all run check check-plain check-asan unit e2e rules-test bench bench-bins deps deps-build \
+.PHONY: FORCE all run check check-plain check-asan check-pg unit e2e rules-test bench bench-bins deps deps-build \
 	fuzz fuzz-build fuzz-check clean \
 	install uninstall
 
@@ -154,8 +154,18 @@ rules-test: all
 	$(BUILD)/tocsinctl test $(wildcard rules/*/tests/*.json)
 
 # The benchmarks' programs are built too, so that they keep compiling.
+# With PostgreSQL's server installed, the store's tests and the core
+# end-to-end tests run again on a throwaway one (about two minutes).
+PGBIN	?= /usr/lib/postgresql/15/bin
 check-plain:
 	$(MAKE) unit rules-test e2e bench-bins
+	@if [ -x $(PGBIN)/initdb ]; then $(MAKE) check-pg; \
+	    else echo "== no $(PGBIN)/initdb: the tests on PostgreSQL skipped"; fi
+
+# The store on PostgreSQL: tests/pg/pgtmp.sh starts a server in a
+# temporary directory (as the postgres user when run as root).
+check-pg: all $(BUILD)/tests/test_store
+	PGBIN=$(PGBIN) sh tests/pg/run.sh $(BUILD)
 
 check-asan:
 	$(MAKE) BUILD=build/asan OPTFLAGS="-O1 -g -fno-omit-frame-pointer" \

@@ -165,6 +165,13 @@ store_pg_exec(struct store_conn *c, const char *sql)
 	return (ok ? 0 : -1);
 }
 
+/* The server's notices (IF NOT EXISTS skipped ...) are for debugging. */
+static void
+store_pg_notice(void *arg, const char *msg)
+{
+	log_debug("store: postgresql says %.*s", (int)strcspn(msg, "\n"), msg);
+}
+
 static void
 store_pg_close(struct store_conn *c)
 {
@@ -214,6 +221,7 @@ store_pg_open(const char *url, const char *sync, char **cause)
 		(*cause)[strcspn(*cause, "\n")] = '\0';
 		goto fail;
 	}
+	PQsetNoticeProcessor(c->pg, store_pg_notice, NULL);
 	if (store_pg_session(c, cause) != 0 ||
 	    store_pg_schema_migrate(c->pg, store_pg_schema_latest(),
 	    cause) != 0)
