@@ -155,11 +155,16 @@ rules-test: all
 
 # The benchmarks' programs are built too, so that they keep compiling.
 # With PostgreSQL's server installed, the store's tests and the core
-# end-to-end tests run again on a throwaway one (about two minutes).
+# end-to-end tests run again on a throwaway one (about two minutes);
+# without it they are skipped, except under PG=1 (.ci/run sets it, so
+# that CI fails rather than skips them).
 PGBIN	?= /usr/lib/postgresql/15/bin
+PG	?= 0
 check-plain:
 	$(MAKE) unit rules-test e2e bench-bins
 	@if [ -x $(PGBIN)/initdb ]; then $(MAKE) check-pg; \
+	    elif [ "$(PG)" != 0 ]; then \
+	    echo "== no $(PGBIN)/initdb, and PG=$(PG) needs it" >&2; exit 1; \
 	    else echo "== no $(PGBIN)/initdb: the tests on PostgreSQL skipped"; fi
 
 # The store on PostgreSQL: tests/pg/pgtmp.sh starts a server in a
@@ -180,8 +185,9 @@ check: deps
 # Benchmarks print one figure a line with the method beside it (progress
 # goes to stderr); a run that succeeds leaves the same lines in
 # tests/bench/results/bench.txt, and ingest.png beside it.  They need wrk,
-# Alertmanager and gnuplot, which `sh .ci/deps bench` installs; `make
-# check` needs none of them.  About 11 minutes.
+# Alertmanager, gnuplot and PostgreSQL's server (tests/pg/bench.sh), which
+# `sh .ci/deps bench` installs; `make check` needs none of the first three.
+# About 14 minutes.
 BENCH_BINS = $(BUILD)/tests/bench_rules $(BUILD)/tests/bench_scale \
 	     $(BUILD)/tests/sink $(BUILD)/tests/ceiling
 
@@ -195,6 +201,8 @@ bench: all $(BENCH_BINS)
 	    echo "== rule evaluation" >&2; $(BUILD)/tests/bench_rules; \
 	    echo "== durable ingest beside Alertmanager" >&2; \
 	    python3 tests/bench/bench_ingest.py --build $(BUILD); \
+	    echo "== durable ingest on SQLite beside PostgreSQL" >&2; \
+	    sh tests/pg/bench.sh $(BUILD); \
 	    echo "== a million obligations; memory per incident" >&2; \
 	    python3 tests/bench/bench_scale.py --build $(BUILD); \
 	    echo "== delivery" >&2; \
