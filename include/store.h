@@ -92,6 +92,21 @@ const char	*store_driver_version(struct store *);
  * input from an empty store without opening one again.
  */
 int		 store_empty(struct store *);
+/*
+ * When the database is lost (a PostgreSQL primary gone or read-only, a
+ * COMMIT whose outcome is unknown): without a hook the daemon exits 75
+ * for its service manager to restart it; with one, the hook decides
+ * (a leader steps down).  The SQLSTATE may be NULL.
+ */
+typedef void	(*store_lost_cb)(const char *, void *);
+void		 store_on_lost(store_lost_cb, void *);
+/*
+ * A database name fit for a log or an error: a PostgreSQL URL without its
+ * password; anything else as it is.  Returns an allocated string.
+ */
+char		*store_describe(const char *);
+/* Does the driver for this name accept it?  0, or -1 with *cause set. */
+int		 store_check_name(const char *, char **);
 
 /* ---- events ---------------------------------------------------------- */
 

@@ -23,6 +23,7 @@
 #include "record.h"
 #include "rules-int.h"
 #include "sandbox.h"
+#include "store.h"
 #include "xmalloc.h"
 
 #define RULES_DEFAULT_LISTEN		"127.0.0.1:8470"
@@ -1097,7 +1098,13 @@ rules_load(const char *site_path, const struct names *rule_dirs,
 		free(cause);
 	}
 	rules_site_defaults(r);
-	if (r->site.database != NULL) {
+	/* A PostgreSQL URL is checked, never quoted: it may hold a password. */
+	if (r->site.database != NULL &&
+	    store_check_name(r->site.database, &cause) != 0) {
+		rules_problems_add(problems, "site: database: %s", cause);
+		free(cause);
+	} else if (r->site.database != NULL &&
+	    strstr(r->site.database, "://") == NULL) {
 		dir = rules_path_resolve(r, r->site.database);
 		free(r->site.database);
 		r->site.database = dir;

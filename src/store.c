@@ -386,8 +386,50 @@ static const char *const store_sql[SQL__COUNT] = {
 
 /* The drivers, looked up by the path each handles: the first one wins. */
 static const struct store_driver *const store_drivers[] = {
+	&store_pg_driver,
 	&store_sqlite_driver,
 };
+
+/* The statement's text in the store's dialect. */
+static const char *
+store_sql_text(const struct store *s, enum store_sql which)
+{
+	if (s->drv->sql != NULL && s->drv->sql[which] != NULL)
+		return (s->drv->sql[which]);
+	return (store_sql[which]);
+}
+
+static store_lost_cb	 store_lost_hook;
+static void		*store_lost_arg;
+
+void
+store_on_lost(store_lost_cb cb, void *arg)
+{
+	store_lost_hook = cb;
+	store_lost_arg = arg;
+}
+
+/*
+ * The database is gone from under the store (a PostgreSQL primary that
+ * went away or became read-only; a COMMIT whose outcome is unknown).
+ * Nothing the store does next can be trusted to commit, so without a
+ * hook the daemon exits non-zero (EX_TEMPFAIL) for its service manager to
+ * start it again: the restart path recovers the outbox and the timers
+ * from what did commit.  The hook is where a leader steps down instead.
+ */
+void
+store_lost(const char *sqlstate, const char *why)
+{
+	log_warnx("store: the database is lost sqlstate=%s error=%s",
+	    sqlstate != NULL ? sqlstate : "none", why);
+	if (store_lost_hook != NULL) {
+		store_lost_hook(sqlstate, store_lost_arg);
+		return;
+	}
+	log_warnx("store: exiting for the service manager to restart "
+	    "the daemon");
+	exit(75);
+}
 
 /* ---- statements: bind, step, read ------------------------------------ */
 
@@ -458,7 +500,7 @@ store_q_scoped(struct store *s, enum store_sql which, int first,
 
 	if (u == NULL)
 		return (store_q(s, which));
-	sql = store_sql_scoped(store_sql[which], first, u);
+	sql = store_sql_scoped(store_sql_text(s, which), first, u);
 	q = s->drv->prepare(s->conn, sql, &cause);
 	free(sql);
 	if (q == NULL) {
@@ -630,7 +672,7 @@ store_open(const char *path, const char *sync, char **cause)
 		return (NULL);
 	}
 	for (i = 0; i < SQL__COUNT; i++) {
-		text = store_sql_scoped(store_sql[i], 0, NULL);
+		text = store_sql_scoped(store_sql_text(s, i), 0, NULL);
 		s->q[i] = s->drv->prepare(s->conn, text, cause);
 		free(text);
 		if (s->q[i] == NULL)
@@ -765,7 +807,8 @@ store_empty(struct store *s)
 	int	rc;
 
 	s->drv->set_pruning(s->conn, 1);
-	rc = s->drv->exec(s->conn, store_empty_sql);
+	rc = s->drv->exec(s->conn, s->drv->empty != NULL ? s->drv->empty :
+	    store_empty_sql);
 	s->drv->set_pruning(s->conn, 0);
 	return (rc);
 }

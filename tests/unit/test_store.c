@@ -5,6 +5,10 @@
  * version-6 database upgrades with its timers), refusal of newer schemas,
  * one writer, savepoints, the timeline that only a prune may shorten;
  * store-backup.c: an online copy.
+ *
+ * With TOCSIN_TEST_PG set to a PostgreSQL URL (make check-pg starts a
+ * throwaway server, tests/pg/pgtmp.sh), every domain test runs on it too,
+ * from an empty schema, and so do the PostgreSQL driver's own tests.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -16,9 +20,11 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <libpq-fe.h>
 #include <sqlite3.h>
 
 #include "store-backup.h"
+#include "store-pg.h"
 #include "store-schema.h"
 #include "store.h"
 
@@ -44,6 +50,39 @@ open_file(void **state)
 	snprintf(db, sizeof(db), "%s/domain.db", dir);
 	unlink(db);
 	*state = store_open(db, "NORMAL", &cause);
+	return (*state != NULL ? 0 : -1);
+}
+
+/* Run SQL on the test server, outside any store: 0, or -1. */
+static int
+pg_run(const char *sql)
+{
+	PGconn		*pg = PQconnectdb(getenv("TOCSIN_TEST_PG"));
+	PGresult	*res = PQexec(pg, sql);
+	int		 ok;
+
+	ok = PQresultStatus(res) == PGRES_COMMAND_OK ||
+	    PQresultStatus(res) == PGRES_TUPLES_OK;
+	if (!ok)
+		fprintf(stderr, "pg_run: %s", PQerrorMessage(pg));
+	PQclear(res);
+	PQfinish(pg);
+	return (ok ? 0 : -1);
+}
+
+/* A store on the test server, its schema made afresh. */
+static int
+open_pg(void **state)
+{
+	char	*cause = NULL;
+
+	if (pg_run("SET client_min_messages = warning; DROP SCHEMA public "
+	    "CASCADE; CREATE SCHEMA public") != 0)
+		return (-1);
+	*state = store_open(getenv("TOCSIN_TEST_PG"), NULL, &cause);
+	if (*state == NULL)
+		fprintf(stderr, "open_pg: %s\n", cause);
+	free(cause);
 	return (*state != NULL ? 0 : -1);
 }
 
@@ -1533,9 +1572,128 @@ test_backup(void **state)
 	assert_int_equal(access(tmp, F_OK), -1);
 }
 
+/* ---- the PostgreSQL driver ------------------------------------------ */
+
+/* A migration added to one dialect and not the other fails here. */
+static void
+test_pg_schema_agrees(void **state)
+{
+	assert_int_equal(store_pg_schema_latest(), store_schema_latest());
+}
+
+/* A password never reaches a log; a URL libpq cannot read is refused. */
+static void
+test_pg_describe(void **state)
+{
+	static const struct {
+		const char	*in, *out;
+	} cases[] = {
+		{ "postgresql://tocsin:s3cret@db.example/tocsin",
+		  "postgresql://tocsin:***@db.example/tocsin" },
+		{ "postgres://tocsin@db.example/tocsin?password=s3cret&"
+		  "sslmode=require",
+		  "postgres://tocsin@db.example/tocsin?password=***&"
+		  "sslmode=require" },
+		{ "postgresql://a:b@h1,h2/db?target_session_attrs=read-write",
+		  "postgresql://a:***@h1,h2/db?target_session_attrs=read-write" },
+		{ "postgresql://tocsin@db.example/tocsin",
+		  "postgresql://tocsin@db.example/tocsin" },
+		{ "var/tocsin.db", "var/tocsin.db" },
+	};
+	char	*d, *cause = NULL;
+	size_t	 i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		d = store_describe(cases[i].in);
+		assert_string_equal(d, cases[i].out);
+		free(d);
+	}
+	assert_int_equal(store_check_name("postgresql://u:s3cret@h/db", &cause),
+	    0);
+	assert_int_equal(store_check_name("var/x.db", &cause), 0);
+	assert_int_equal(store_check_name("postgresql://u:s3cret@h/db?"
+	    "nosuchoption=1", &cause), -1);
+	assert_null(strstr(cause, "s3cret"));
+	free(cause);
+}
+
+static int	lost_calls;
+static char	lost_state[8];
+
+static void
+lost_cb(const char *sqlstate, void *arg)
+{
+	lost_calls++;
+	snprintf(lost_state, sizeof(lost_state), "%s",
+	    sqlstate != NULL ? sqlstate : "none");
+}
+
+/*
+ * The server ending the session (a primary shut down, 57P01; the
+ * connection closed) is the store lost, not a statement that failed:
+ * the hook hears of it.
+ */
+static void
+test_pg_lost(void **state)
+{
+	struct store	*s = *state;
+
+	lost_calls = 0;
+	store_on_lost(lost_cb, NULL);
+	assert_int_equal(store_ping(s), 0);
+	assert_int_equal(pg_run("SELECT pg_terminate_backend(pid) FROM "
+	    "pg_stat_activity WHERE application_name = 'tocsind'"), 0);
+	assert_int_equal(store_ping(s), -1);
+	store_on_lost(NULL, NULL);
+	assert_int_equal(lost_calls, 1);
+	/* libpq may or may not have read the server's last words. */
+	assert_true(strcmp(lost_state, "57P01") == 0 ||
+	    strcmp(lost_state, "none") == 0);
+}
+
+/* A database of a newer schema is refused, as SQLite's is. */
+static void
+test_pg_newer_schema_refused(void **state)
+{
+	char	*cause = NULL;
+
+	store_close(*state);
+	*state = NULL;
+	assert_int_equal(pg_run("UPDATE tocsin_schema SET version = 999"), 0);
+	assert_null(store_open(getenv("TOCSIN_TEST_PG"), NULL, &cause));
+	assert_non_null(strstr(cause, "newer"));
+	free(cause);
+}
+
+/* The timeline gives up rows to a prune only, here through plpgsql. */
+static void
+test_pg_timeline_prune_only(void **state)
+{
+	struct store		*s = *state;
+	struct store_action	 a = { 0 };
+	uint64_t		 rows[STORE_PRUNE__COUNT] = { 0 };
+
+	tell_kinds(s);
+	a.at = 1;
+	a.kind = "incident.opened";
+	a.incident = "k";
+	a.body = "{}";
+	assert_int_equal(store_action_add(s, &a), 0);
+	assert_int_equal(store_prune_incident(s, "k", 0, 5, rows), -1);
+	assert_int_equal(pg_run("DELETE FROM timeline"), -1);
+	assert_int_equal(pg_run("UPDATE timeline SET body = '[]'"), -1);
+	store_set_pruning(s, 1);
+	assert_int_equal(store_prune_incident(s, "k", 0, 5, rows), 0);
+	assert_int_equal(rows[STORE_PRUNE_TIMELINE], 1);
+	store_set_pruning(s, 0);
+}
+
 #define BOTH(t) \
 	cmocka_unit_test_setup_teardown(t, open_memory, close_store), \
-	cmocka_unit_test_setup_teardown(t, open_file, close_store)
+	cmocka_unit_test_setup_teardown(t, open_file, close_store), \
+	cmocka_unit_test_setup_teardown(t, open_pg, close_store)
+#define PG(t) \
+	cmocka_unit_test_setup_teardown(t, open_pg, close_store)
 
 int
 main(void)
@@ -1567,14 +1725,27 @@ main(void)
 		cmocka_unit_test(test_newer_schema_refused),
 		cmocka_unit_test(test_timeline_prune_only),
 		cmocka_unit_test(test_backup),
+		cmocka_unit_test(test_pg_schema_agrees),
+		cmocka_unit_test(test_pg_describe),
+		PG(test_pg_lost),
+		PG(test_pg_newer_schema_refused),
+		PG(test_pg_timeline_prune_only),
 	};
-	char	cmd[512];
-	int	rc;
+	struct CMUnitTest	run[sizeof(tests) / sizeof(tests[0])];
+	size_t			i, n = 0;
+	char			cmd[512];
+	int			rc;
 
 	if (mkdtemp(dir) == NULL)
 		return (1);
 	snprintf(path, sizeof(path), "%s/t.db", dir);
-	rc = cmocka_run_group_tests(tests, NULL, NULL);
+	/* Without a server, the tests on PostgreSQL are left out. */
+	for (i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
+		if (tests[i].setup_func != open_pg ||
+		    getenv("TOCSIN_TEST_PG") != NULL)
+			run[n++] = tests[i];
+	}
+	rc = _cmocka_run_group_tests("test_store", run, n, NULL, NULL);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	if (system(cmd) != 0)
 		rc = 1;
