@@ -168,7 +168,9 @@ api_change_done(int status, const struct engine_result *results, size_t n,
 
 /*
  * ack and resolve: an event of that type, by whoever the body names.  A
- * token limited to some units acts only on their incidents (403).
+ * token limited to some units acts only on their incidents: 403, or 404
+ * as for an incident that is not there once reads are scoped (GET says
+ * 404 too, and a 403 naming the owner would tell what the read hides).
  */
 static void
 api_incident_change(struct evhttp_request *req, const struct api_ctx *ctx,
@@ -193,9 +195,13 @@ api_incident_change(struct evhttp_request *req, const struct api_ctx *ctx,
 	tok = http_token(req, ctx->rules);
 	if (tok != NULL && !rules_unit_covered(ctx->rules, &tok->units,
 	    inc.unit)) {
-		http_reply_error(req, 403, "forbidden", NULL, "token \"%s\" "
-		    "may not act on incidents of unit \"%s\"", tok->name,
-		    inc.unit != NULL ? inc.unit : "");
+		if (rules_tokens_read(ctx->rules))
+			http_reply_error(req, 404, "not_found", NULL,
+			    "no incident \"%s\"", key);
+		else
+			http_reply_error(req, 403, "forbidden", NULL, "token "
+			    "\"%s\" may not act on incidents of unit \"%s\"",
+			    tok->name, inc.unit != NULL ? inc.unit : "");
 		store_incident_clear(&inc);
 		return;
 	}

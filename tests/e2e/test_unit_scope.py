@@ -144,8 +144,8 @@ def test_scope_hospital_touches_nothing_of_its_sibling():
     before = d.snapshot()
     for path in ("/v1/incidents/inc-b/ack", "/v1/incidents/inc-b/resolve"):
         r = d.request("POST", path, {"by": "hosp-a"}, token=A)
-        expect(r.status == 403 and r.data["error"]["code"] == "forbidden",
-               f"A's token, POST {path}: want 403 forbidden, got {r!r}")
+        expect(r.status == 404 and r.data["error"]["code"] == "not_found",
+               f"A's token, POST {path}: want 404 not_found (as GET), got {r!r}")
     for kind in ("report", "assessment", "ack", "resolve", "update", "zero"):
         for unit in ("hosp-a", "hosp-b"):
             ev = {"type": kind, "incident": "inc-b", "unit": unit, "by": "hosp-a",
