@@ -83,6 +83,7 @@ api_incidents_page(struct evhttp_request *req, const struct api_ctx *ctx,
 	f.units = api_scope_units(&sc);		/* unit= and the token's */
 	f.category = category;
 	c.before_seq = before;
+	pg.scoped = sc.limited;
 	rd.pager = api_pager_new(&api_incident_list, &pg);
 	rd.rules = ctx->rules;
 	rc = store_incidents_page(ctx->store, &f, &c, API_PAGE_SCAN,
@@ -324,6 +325,7 @@ api_notifications_page(struct evhttp_request *req, const struct api_ctx *ctx,
 	f.status = status;
 	f.units = api_scope_units(&sc);
 	c.before_id = before;
+	pg.scoped = sc.limited;
 	p = api_pager_new(&api_notification_list, &pg);
 	rc = store_messages_page(ctx->store, &f, &c, API_PAGE_SCAN,
 	    api_notifications_row_cb, p);

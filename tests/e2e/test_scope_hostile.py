@@ -293,3 +293,73 @@ def test_hostile_removed_token_refused_at_once():
     expect(d.request("GET", "/v1/incidents/inc-a", token=COUNTY).status == 200,
            "the county's token after the reload")
     d.stop()
+
+
+CURSOR_RULES = """\
+procedure "netsec" {
+  title = "网络安全突发事件",
+  match = { category = "network_security" },
+  on_open = { notify = { "office" } },
+  obligations = {
+    { id = "assessment", title = "评估", due = "1h", met_by = { type = "assessment" }, owner = "office" },
+    { id = "update", title = "续报", due = "2h", met_by = { type = "update" }, owner = "office" },
+  },
+}
+"""
+
+CURSOR_SITE = """\
+site { listen = "127.0.0.1:@PORT@", timezone = "Asia/Shanghai", rules = { "." } }
+channel "log" { kind = "log" }
+person "zhao" { name = "赵一", phone = "+8613800000001", roles = { "office" }, channels = { "log" } }
+"""
+
+PAGE_SCAN = 2000    # API_PAGE_SCAN: rows one page reads a loop turn
+
+
+def cursor_of(link):
+    hexed = urllib.parse.parse_qs(urllib.parse.urlsplit(link).query)["cursor"][0]
+    return json.loads(bytes.fromhex(hexed))
+
+
+def test_hostile_cursor_never_at_a_hidden_row():
+    """More of B's rows than a page reads at once lie between A's: each
+    of A's pages (limit=1) holds one of A's rows, its cursor is at that
+    row, never at one of B's, and the last page says so (next null)
+    rather than a page that is empty, or short, because B's rows follow."""
+    d = Daemon({"site.lua": CURSOR_SITE + UNITS + HOSTILE_TOKENS, "rules.lua": CURSOR_RULES}).start()
+    for key in ("a-1", "a-2"):
+        expect(d.post_events(report(key, unit="hosp-a"), token=A).status == 202, key)
+    for at in range(0, PAGE_SCAN + 200, 1000):
+        n = min(1000, PAGE_SCAN + 200 - at)
+        r = d.post_events([report(f"b-{at + i:05d}", unit="hosp-b") for i in range(n)], token=B)
+        expect(r.status == 202, f"B's reports: {r!r}")
+    expect(d.post_events(report("a-3", unit="hosp-a"), token=A).status == 202, "a-3")
+    lists = (("/v1/incidents?state=all&limit=1", "incidents", 3),
+             ("/v1/notifications?limit=1", "notifications", 3),
+             ("/v1/compliance?limit=1", "obligations", 6))
+    cursors = {}
+    for tok in (A, A_RO):
+        for path, name, want in lists:
+            rows, seen = [], []
+            while path is not None:
+                r = clean(d.request("GET", path, token=tok), path)
+                expect(r.status == 200 and len(r.data[name]) == 1,
+                       f"A's page {path}: want one of A's rows, got {r!r}")
+                rows.extend(r.data[name])
+                path = r.data["next"]
+                if path is not None:
+                    seen.append(cursor_of(path))
+            expect(len(rows) == want, f"{name}: {len(rows)} of A's rows, want {want}")
+            cursors[name] = seen
+    d.stop()
+    own_inc = {r[0] for r in d.query_db("SELECT rowid FROM incidents WHERE unit = 'hosp-a'")}
+    own_msg = {r[0] for r in d.query_db(
+        "SELECT o.id FROM outbox o JOIN incidents i ON i.key = o.incident WHERE i.unit = 'hosp-a'")}
+    own_ob = {(r[0], r[1]) for r in d.query_db(
+        "SELECT due_at, id FROM obligations WHERE unit = 'hosp-a'")}
+    for c in cursors["incidents"]:
+        expect(c[1] in own_inc, f"an incidents cursor at another unit's row: {c}")
+    for c in cursors["notifications"]:
+        expect(c[1] in own_msg, f"a notifications cursor at another unit's row: {c}")
+    for c in cursors["obligations"]:
+        expect((c[3], c[4]) in own_ob, f"a ledger cursor at another unit's row: {c}")
