@@ -106,6 +106,7 @@ int	 api_time_param(const char *, int64_t *);
 struct api_page {
 	int	 limit;
 	json_t	*cursor;	/* the decoded cursor, or NULL: from the start */
+	int	 scoped;	/* hides rows of a token's scope: read on */
 };
 
 /* A list: its array's name and its path. */
@@ -142,6 +143,7 @@ struct api_scope {
 	struct store_units	 units;		/* over names */
 	int			 all;		/* every unit: no filter */
 	int			 subtree;	/* subtree=1 was asked */
+	int			 limited;	/* the token's units, not all */
 };
 
 int	api_scope_start(struct evhttp_request *, const struct api_ctx *,

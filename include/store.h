@@ -271,6 +271,13 @@ typedef int (*store_ledger_count_cb)(const char *, enum obligation_status,
     int64_t, void *);
 int	store_ledger_counts(struct store *, int64_t, int64_t,
 	    const struct store_units *, int, store_ledger_count_cb, void *);
+/*
+ * Where a slice of about n obligations due from from on ends (before
+ * to): *end, the due time after the slice, is to when fewer are left,
+ * and is past from even when more than n fall due at one time.
+ */
+int	store_ledger_slice_end(struct store *, int64_t, int64_t, int,
+	    int64_t *);
 
 /* ---- recurring reports ----------------------------------------------- */
 

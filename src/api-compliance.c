@@ -120,6 +120,7 @@ api_compliance_page(struct evhttp_request *req, const struct api_ctx *ctx,
 	f.units = api_scope_units(&sc);		/* unit= and the token's */
 	cur.due_at = due;
 	cur.id = id;
+	pg.scoped = sc.limited;
 	c.pager = api_pager_new(&api_compliance_list, &pg);
 	c.rules = ctx->rules;
 	rc = store_ledger_page(ctx->store, &f, &cur, API_PAGE_SCAN,

@@ -83,6 +83,7 @@ api_incidents_page(struct evhttp_request *req, const struct api_ctx *ctx,
 	f.units = api_scope_units(&sc);		/* unit= and the token's */
 	f.category = category;
 	c.before_seq = before;
+	pg.scoped = sc.limited;
 	rd.pager = api_pager_new(&api_incident_list, &pg);
 	rd.rules = ctx->rules;
 	rc = store_incidents_page(ctx->store, &f, &c, API_PAGE_SCAN,
@@ -168,7 +169,9 @@ api_change_done(int status, const struct engine_result *results, size_t n,
 
 /*
  * ack and resolve: an event of that type, by whoever the body names.  A
- * token limited to some units acts only on their incidents (403).
+ * token limited to some units acts only on their incidents: 403, or 404
+ * as for an incident that is not there once reads are scoped (GET says
+ * 404 too, and a 403 naming the owner would tell what the read hides).
  */
 static void
 api_incident_change(struct evhttp_request *req, const struct api_ctx *ctx,
@@ -193,9 +196,13 @@ api_incident_change(struct evhttp_request *req, const struct api_ctx *ctx,
 	tok = http_token(req, ctx->rules);
 	if (tok != NULL && !rules_unit_covered(ctx->rules, &tok->units,
 	    inc.unit)) {
-		http_reply_error(req, 403, "forbidden", NULL, "token \"%s\" "
-		    "may not act on incidents of unit \"%s\"", tok->name,
-		    inc.unit != NULL ? inc.unit : "");
+		if (rules_tokens_read(ctx->rules))
+			http_reply_error(req, 404, "not_found", NULL,
+			    "no incident \"%s\"", key);
+		else
+			http_reply_error(req, 403, "forbidden", NULL, "token "
+			    "\"%s\" may not act on incidents of unit \"%s\"",
+			    tok->name, inc.unit != NULL ? inc.unit : "");
 		store_incident_clear(&inc);
 		return;
 	}
@@ -318,6 +325,7 @@ api_notifications_page(struct evhttp_request *req, const struct api_ctx *ctx,
 	f.status = status;
 	f.units = api_scope_units(&sc);
 	c.before_id = before;
+	pg.scoped = sc.limited;
 	p = api_pager_new(&api_notification_list, &pg);
 	rc = store_messages_page(ctx->store, &f, &c, API_PAGE_SCAN,
 	    api_notifications_row_cb, p);

@@ -259,6 +259,28 @@ store_ledger_counts(struct store *s, int64_t from, int64_t to,
 	return (rc);
 }
 
+int
+store_ledger_slice_end(struct store *s, int64_t from, int64_t to, int n,
+    int64_t *end)
+{
+	struct store_query	*q = store_q(s, SQL_LEDGER_SLICE_END);
+	int			 rc;
+
+	store_bind_int(s, q, 1, from);
+	store_bind_int(s, q, 2, to);
+	store_bind_int(s, q, 3, n);
+	if ((rc = store_q_step(s, q)) == 1)
+		*end = store_col_int(s, q, 0);
+	s->drv->reset(q);
+	if (rc < 0)
+		return (-1);
+	if (rc == 0)
+		*end = to;		/* fewer than n left */
+	else if (*end <= from)
+		*end = from + 1;	/* n or more due at one time: all */
+	return (0);
+}
+
 /* ---- recurring reports ----------------------------------------------- */
 
 void

@@ -142,6 +142,14 @@ static const char *const store_sql[SQL__COUNT] = {
 	    "SELECT unit, status, count(*) FROM obligations WHERE "
 	    "due_at >= ?1 AND due_at < ?2 AND @SCOPE:unit@ "
 	    "GROUP BY unit, status ORDER BY unit, status LIMIT ?3",
+	/*
+	 * Where a slice of the ledger's counts ends: the due time of the
+	 * ?3-th obligation due in [?1, ?2), read on obligations_due alone,
+	 * so a slice of n rows costs n index entries to find.
+	 */
+	[SQL_LEDGER_SLICE_END] =
+	    "SELECT due_at FROM obligations WHERE due_at >= ?1 AND "
+	    "due_at < ?2 ORDER BY due_at LIMIT 1 OFFSET ?3",
 	[SQL_RECURRING_ADD] =
 	    "INSERT INTO recurrings (name, next_at) VALUES (?1, ?2) "
 	    "RETURNING id",

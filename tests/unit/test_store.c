@@ -607,6 +607,56 @@ test_ledger_page(void **state)
 	assert_int_equal(w.kept, 6);
 }
 
+static int
+ledger_tally(const char *unit, enum obligation_status st, int64_t n,
+    void *arg)
+{
+	int64_t	*total = arg;
+
+	(void)unit;
+	(void)st;
+	*total += n;
+	return (0);
+}
+
+/*
+ * The summary counts the ledger a slice at a time (api-units.c): a slice
+ * of n rows in due order ends at the (n+1)th row's due time (a slice may
+ * be empty), takes every row of a due time shared by more than n, ends at
+ * `to` when fewer are left, and the slices count each row in [from, to)
+ * once.
+ */
+static void
+test_ledger_slices(void **state)
+{
+	struct store	*s = *state;
+	int64_t		 at = 100, end, total = 0;
+	int		 i, slices = 0;
+
+	for (i = 0; i < 10; i++)		/* 1000 x5, 2000 x4, 9000 */
+		add_obligation(s, "k", i % 2 ? "a" : "b",
+		    i < 5 ? 1000 : i < 9 ? 2000 : 9000);
+	assert_int_equal(store_ledger_slice_end(s, 100, 5000, 3, &end), 0);
+	assert_int_equal(end, 1000);		/* the 4th row's due time */
+	assert_int_equal(store_ledger_slice_end(s, 1000, 5000, 3, &end), 0);
+	assert_int_equal(end, 1001);		/* all five due at 1000 */
+	assert_int_equal(store_ledger_slice_end(s, 1000, 5000, 6, &end), 0);
+	assert_int_equal(end, 2000);		/* the 7th row is due at 2000 */
+	assert_int_equal(store_ledger_slice_end(s, 2001, 5000, 3, &end), 0);
+	assert_int_equal(end, 5000);		/* none left before to */
+	do {
+		assert_int_equal(store_ledger_slice_end(s, at, 5000, 2,
+		    &end), 0);
+		assert_true(end > at);
+		assert_int_equal(store_ledger_counts(s, at, end, NULL, 100,
+		    ledger_tally, &total), 0);
+		at = end;
+		slices++;
+	} while (at < 5000);
+	assert_int_equal(total, 9);		/* not the one due at 9000 */
+	assert_int_equal(slices, 5);
+}
+
 /* ---- recurring reports ----------------------------------------------- */
 
 static void
@@ -1705,6 +1755,7 @@ main(void)
 		BOTH(test_incidents_page),
 		BOTH(test_obligations),
 		BOTH(test_ledger_page),
+		BOTH(test_ledger_slices),
 		BOTH(test_recurring),
 		BOTH(test_escalations),
 		BOTH(test_timers),
