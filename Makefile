@@ -44,7 +44,7 @@ LONG	?= 0		# make check LONG=1: e2e long forms (crash loop, outage)
 Q	 = $(if $(filter 0,$(V)),@,)	# make V=1 shows the commands
 
 # The engine and everything both binaries share.
-CORE	 = xmalloc log clock names calendar calendar-china jsonw message \
+CORE	 = xmalloc log clock names calendar calendar-china calendar-rule jsonw message \
 	   record status store store-event store-incident store-obligation \
 	   store-escalation store-timer store-timeline store-outbox store-prune \
 	   store-read store-sqlite store-schema store-checkpoint \
