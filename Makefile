@@ -44,7 +44,7 @@ LONG	?= 0		# make check LONG=1: e2e long forms (crash loop, outage)
 Q	 = $(if $(filter 0,$(V)),@,)	# make V=1 shows the commands
 
 # The engine and everything both binaries share.
-CORE	 = xmalloc log clock names calendar calendar-china jsonw message \
+CORE	 = xmalloc log clock names calendar calendar-china calendar-rule jsonw message \
 	   record status store store-event store-incident store-obligation \
 	   store-escalation store-timer store-timeline store-outbox store-prune \
 	   store-read store-sqlite store-schema store-checkpoint \
@@ -75,7 +75,7 @@ UNIT_TESTS = test_calendar test_record test_jsonw test_timer test_timeline \
 	     test_sandbox test_store test_store_checkpoint test_engine \
 	     test_org test_rules test_message test_channel test_sms test_voice \
 	     test_match test_metrics test_log test_units test_rules_where \
-	     test_watchman test_ctl_table test_ctl_replay
+	     test_watchman test_ctl_table test_ctl_replay test_calendar_rule
 UNIT_BINS  = $(UNIT_TESTS:%=$(BUILD)/tests/%)
 
 .PHONY: FORCE all run check check-plain check-asan check-pg unit e2e rules-test bench bench-bins deps deps-build \

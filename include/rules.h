@@ -99,8 +99,14 @@ struct recurring {
 	int64_t		 at;		/* due: ms after local midnight */
 	int64_t		 close;		/* unmet by then: missed (漏报) */
 	int		 weekday;	/* 0: every day; 1..7: Monday..Sunday */
-	struct names	 units;
+	struct calendar_rule rule;	/* the days it falls due on */
+	char		*during;	/* a period tag it is owed in, or NULL */
+	struct duration	*remind;	/* lead times before at, elapsed */
+	size_t		 nremind;
+	struct names	 units;		/* of a spotcheck: the units drawn from */
 	int		 units_ref;	/* function returning units, or NOREF */
+	int		 pick;		/* a spotcheck: units drawn each time */
+	char		*seed;		/* a spotcheck: what the draw is seeded by */
 	struct match	 met_by;
 	char		*owner;
 	char		*on_breach;

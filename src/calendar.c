@@ -358,6 +358,20 @@ calendar_working_dayno(const struct calendar *cal, int64_t day)
 	return (calendar_is_working_day(cal, y, m, d));
 }
 
+/* Whether day (days since 1970-01-01) is a working day. */
+int
+calendar_is_working_day_number(const struct calendar *cal, int64_t day)
+{
+	return (calendar_working_dayno(cal, day));
+}
+
+/* The date of day (days since 1970-01-01). */
+void
+calendar_date_of(int64_t day, int *y, int *m, int *d)
+{
+	civil_from_days(day, y, m, d);
+}
+
 /* Whether day is a holiday of festival f (or of any): listed or statutory. */
 static int
 calendar_holiday_mark(const struct calendar *cal, int64_t day, int f)

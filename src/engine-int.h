@@ -152,6 +152,10 @@ int		 engine_escalation_hasten(struct engine *, int64_t, int);
 /* engine-recurring.c */
 int		 engine_recurring_fire_close(struct engine *, int64_t, int64_t);
 int		 engine_recurring_fire_open(struct engine *, int64_t, int64_t);
+int		 engine_recurring_remind(struct engine *,
+		     const struct store_obligation *);
+void		 engine_spotcheck_pick(const char *, const char *, int64_t,
+		     size_t, struct names *);
 
 /* engine-notify.c */
 int		 engine_notify(struct engine *, const struct scope *,

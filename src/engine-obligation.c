@@ -576,7 +576,10 @@ engine_obligation_fire_remind(struct engine *e, int64_t ref, int64_t due)
 	(void)due;
 	if ((o = engine_obligation_load(e, ref)) == NULL)
 		return (0);
-	rc = engine_obligation_remind(e, o);
+	if (o->recurring != NULL)	/* engine-recurring.c */
+		rc = engine_recurring_remind(e, o);
+	else
+		rc = engine_obligation_remind(e, o);
 	engine_obligation_free(o);
 	return (rc);
 }

@@ -567,6 +567,7 @@ rules_check(struct rules *r)
 	}
 	rules_check_org(r);
 	rules_check_rosters(r);
+	rules_api_settings_check(r);
 }
 
 /* A procedure's table match term for key, or NULL (also for a function). */
@@ -1219,6 +1220,10 @@ rules_free(struct rules *r)
 		free(r->recurrings[i]->owner);
 		free(r->recurrings[i]->on_breach);
 		free(r->recurrings[i]->where);
+		free(r->recurrings[i]->during);
+		free(r->recurrings[i]->remind);
+		free(r->recurrings[i]->seed);
+		free(r->recurrings[i]->rule.dates);
 		names_free(&r->recurrings[i]->units);
 		match_free(&r->recurrings[i]->met_by);
 		messages_free(&r->recurrings[i]->messages);
@@ -1306,6 +1311,11 @@ rules_free(struct rules *r)
 	messages_free(&r->site.messages);
 	names_free(&r->site.rules);
 	names_free(&r->event_types);
+	for (i = 0; i < r->settings_given.n; i++)
+		free(r->settings_where[i]);
+	free(r->settings_where);
+	names_free(&r->settings_given);
+	names_free(&r->settings_declared);
 	names_free(&r->site.unmatched);
 	names_free(&r->site.hosts);
 	sandbox_free(r->sandbox);

@@ -4,7 +4,11 @@
 -- type "selfcheck", no incident) each week by 17:00 on the set weekday;
 -- unfiled then it is late, unfiled by midnight missed.  The seed names no
 -- day: Friday (5), site setting ss_selfcheck_weekday; the units are the
--- site's (settings.ss_check_units).
+-- site's (settings.ss_check_units).  The seed says "每周", not the day:
+-- when the chosen weekday is a day off (Friday 2026-10-02), the week's
+-- self-check is due on the working day before, still in that week (site
+-- setting ss_selfcheck_shift: "none" keeps it on the holiday, "skip"
+-- drops that week's, "next-working-day" moves it on).
 -- 每月县集中排查: the vocabulary has no monthly recurring report.  The
 -- county's monthly notice opens an incident of category "hazard_check" and
 -- the town's findings (final) are due within 5 working days — the seed
@@ -20,6 +24,8 @@ recurring "ss-weekly-selfcheck" {
   title = "每周风险隐患自查（002-1 三(五)）",
   every = "week",
   weekday = bl.setting("ss_selfcheck_weekday", 5),
+  shift = bl.setting("ss_selfcheck_shift", "previous-working-day",
+    { "none", "next-working-day", "previous-working-day", "skip" }),
   at = bl.setting("ss_selfcheck_at", "17:00"), close = "24:00",
   units = check_units,
   met_by = { type = "selfcheck" },
