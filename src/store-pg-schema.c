@@ -179,6 +179,18 @@ static const struct {
 	"  PRIMARY KEY (channel, ref));"
 	"CREATE INDEX receipts_outbox ON receipts(outbox);"
 	},
+	{ 9,
+	"CREATE TABLE replies ("
+	"  id " ID ","
+	"  channel " KEY " NOT NULL,"
+	"  phone " KEY " NOT NULL,"
+	"  person " KEY ","
+	"  text text NOT NULL,"
+	"  received_at bigint NOT NULL,"
+	"  incident " KEY ","
+	"  outcome " KEY " NOT NULL);"
+	"CREATE INDEX outbox_recipient ON outbox(recipient, id);"
+	},
 };
 
 /*
