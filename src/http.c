@@ -85,6 +85,8 @@ static const struct http_route {
 	{ EVHTTP_REQ_GET, "/", HTTP_OPEN, api_board_file },
 	{ EVHTTP_REQ_GET, "/board.css", HTTP_OPEN, api_board_file },
 	{ EVHTTP_REQ_GET, "/board.js", HTTP_OPEN, api_board_file },
+	/* Who a token is: the sign-in asks; 401 without a valid one. */
+	{ EVHTTP_REQ_GET, "/v1/session", HTTP_OPEN, api_session },
 	{ EVHTTP_REQ_GET, "/v1/board", HTTP_READ, api_board },
 	{ EVHTTP_REQ_GET, "/healthz", HTTP_OPEN, api_healthz },
 	{ EVHTTP_REQ_GET, "/metrics", HTTP_OPEN, api_metrics },
