@@ -222,3 +222,60 @@ def test_screens_person_tokens():
     out = p.stdout + p.stderr
     expect(p.returncode == 1 and 'unknown person "chne"' in out and "chen" in out,
            f"--check of a token naming no one: exit {p.returncode}: {out.strip()!r}")
+
+
+def test_screens_ack_page():
+    """The page a leader opens from an SMS: what is owed and by when,
+    who else was told and whether they acknowledged, the unit's name, and
+    a confirmation before the acknowledgement; a phone first, no script
+    or style inline (the CSP forbids them)."""
+    expect(cjk_font_installed(), "no Chinese font installed (sh .ci/deps installs fonts-noto-cjk)")
+    sink = Sink()
+    d = screens_daemon(sink)
+    keys = county(d)
+    post_ = wait_until(lambda: sink.webhooks(incident=keys[0], step=2), 15, "the deputy's message")[0]
+    link = post_.body["ack_url"]
+    r = http_request("GET", link)
+    csp = {k.lower(): v for k, v in r.headers.items()}.get("content-security-policy", "")
+    expect("unsafe" not in csp and "style-src 'self'" in csp and "default-src 'none'" in csp,
+           f"the ack page's CSP: {csp!r}")
+    html = r.raw.decode()
+    expect("<style" not in html and not re.search(r"<script(?![^>]*\bsrc=)", html),
+           "the ack page has inline style or script")
+    with Browser(390, 844) as b:
+        for w, h in reversed(SIZES):
+            viewport(b, w, h)
+            b.goto(link)
+            body = text_of(b, "main")
+            for want in ("县人民医院门户网站首页被篡改", "县人民医院（hosp-people）", "应办事项",
+                         "1小时内完成研判定级", "已超时", "2小时内报送书面报告", "截止", "剩余",
+                         "已通知", "陈静（您）", "刘明", "已送达", "未确认", "确认收到"):
+                expect(want in body, f"the ack page at {w} lacks {want!r}: {body!r}")
+            layout_ok(b, w)
+            colour = b.js("getComputedStyle(document.querySelector('.ob.overdue .left')).color")
+            expect(colour.startswith("rgb(198, 40, 40"), f"the overdue time is not red: {colour}")
+            shot(b, f"ack-{w}x{h}.png")
+        # The phone: the first tap asks again; the second acknowledges.
+        viewport(b, 390, 844)
+        b.goto(link)
+        expect(b.js("getComputedStyle(document.querySelector('.confirm button')).display") == "none"
+               or not b.js("document.querySelector('.confirm').open"), "the button shows before the tap")
+        b.click(".confirm summary")
+        wait_until(lambda: b.js("document.querySelector('.confirm').open"), 5, "the confirmation step")
+        expect("停止" in text_of(b, ".confirm"), f"the confirmation says: {text_of(b, '.confirm')!r}")
+        layout_ok(b, 390)
+        shot(b, "ack-confirm.png")
+        expect(call(d, "GET", f"/v1/incidents/{keys[0]}", token=DUTY).data["acknowledged_at"] is None,
+               "acknowledged before the second tap")
+        b._forget_loads()
+        b.click(".confirm button")
+        b.wait_event("Page.loadEventFired")
+        inc = call(d, "GET", f"/v1/incidents/{keys[0]}", token=DUTY).data
+        expect(inc["acknowledged_by"] == "chen", f"acknowledged by the link's recipient: {short(inc)}")
+        body = text_of(b, "main")
+        expect("已确认收到" in body and "已确认（陈静）" in body, f"after the tap: {body!r}")
+        layout_ok(b, 390)
+        shot(b, "ack-done.png")
+        problems = b.problems()
+        expect(not problems, f"the ack page reported errors: {short(problems)}")
+    d.stop()
