@@ -63,8 +63,8 @@ DAEMON	 = daemon http http-conn ingest api api-events api-incidents api-complian
 	   api-page api-misc api-ack api-status api-admin api-board api-scope \
 	   api-units api-session outbox prune spool watchman api-callback
 # The duty-room board's files, compiled into tocsind by web/embed.sh.
-WEB	 = web/board.html web/board.css web/board.js web/ack.css \
-	   web/ack.js
+WEB	 = web/board.html web/board.css web/board.js web/detail.js \
+	   web/detail.css web/signin.js web/ack.css web/ack.js
 CTL	 = ctl-api ctl-backup ctl-simulate ctl-table ctl-ledger
 
 CORE_OBJS   = $(CORE:%=$(BUILD)/%.o) $(CHANNELS:%=$(BUILD)/%.o)

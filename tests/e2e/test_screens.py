@@ -224,6 +224,112 @@ def test_screens_person_tokens():
            f"--check of a token naming no one: exit {p.returncode}: {out.strip()!r}")
 
 
+def test_screens_signin_detail_in_browser():
+    """Sign in with a person's token, open an incident's detail from the
+    board, acknowledge it by name after the confirmation; the board and
+    the API show the person.  At three screen sizes, with screenshots."""
+    expect(cjk_font_installed(), "no Chinese font installed (sh .ci/deps installs fonts-noto-cjk)")
+    sink = Sink()
+    d = screens_daemon(sink)
+    keys = county(d)
+    wait_until(lambda: sink.webhooks(incident=keys[0], step=2), 15, "the escalation's second step")
+    with Browser(*SIZES[0]) as b:
+        b.goto(d.base + "/")
+        wait_until(lambda: not b.js("document.getElementById('denied').hidden"), 20,
+                   "the board to ask for a token")
+        expect("登录" in text_of(b, "#denied"), f"the refusal does not mention 登录: {text_of(b, '#denied')!r}")
+        b.click("#signin")
+        wait_until(lambda: b.js("!document.getElementById('signin-form').hidden"
+                                " && document.activeElement.id === 'signin-token'"), 5, "the sign-in form")
+        b.call("Input.insertText", text="wrong-token-0123456789")
+        b.click("#signin-form button[type=submit]")
+        wait_until(lambda: b.js("!document.getElementById('signin-error').hidden"), 5,
+                   "a wrong token to be refused")
+        expect("令牌无效" in text_of(b, "#signin-error"), f"the refusal: {text_of(b, '#signin-error')!r}")
+        b.js("document.getElementById('signin-token').value = ''")
+        b.call("Input.insertText", text=LIU)
+        b.click("#signin-form button[type=submit]")
+        rows = wait_rows(b, 3)
+        expect(b.js("document.getElementById('signin-form').hidden"), "the sign-in form stays open")
+        expect(text_of(b, "#signin-who") == "刘明", f"signed in as: {text_of(b, '#signin-who')!r}")
+        kept = json.loads(b.js("localStorage.getItem('tocsin.signin')") or "null")
+        expect(kept and kept["token"] == LIU and kept["person"] == "liu", f"kept: {kept}")
+
+        # The grade-I incident, acknowledged from the board by name.
+        b.click(f"li[data-key='{keys[1]}'] .ack-button")
+        wait_until(lambda: b.js("!document.getElementById('confirm').hidden"), 5, "the confirmation")
+        question = text_of(b, "#confirm")
+        expect("刘明" in question and "县中医院HIS系统" in question, f"the confirmation says: {question!r}")
+        shot(b, "confirm-ack.png")
+        b.click("#confirm-cancel")
+        expect(call(d, "GET", f"/v1/incidents/{keys[1]}", token=DUTY).data["acknowledged_at"] is None,
+               "cancelled, but acknowledged")
+        b.click(f"li[data-key='{keys[1]}'] .ack-button")
+        wait_until(lambda: b.js("!document.getElementById('confirm').hidden"), 5, "the confirmation again")
+        b.click("#confirm-ok")
+        inc = wait_until(lambda: (lambda i: i if i.get("acknowledged_by") else None)(
+            call(d, "GET", f"/v1/incidents/{keys[1]}", token=DUTY).data), 10, "the named acknowledgement")
+        expect(inc["acknowledged_by"] == "liu", f"acknowledged_by: {inc['acknowledged_by']!r}")
+        row = wait_until(lambda: (lambda r: r if r["acked"] else None)(
+            row_of(b.js(ROWS_JS), keys[1])), 10, "the row to show who acknowledged")
+        expect("刘明" in row["acked"], f"the row shows: {row['acked']!r}")
+        b.js("document.getElementById('notice').hidden = true")
+        shot(b, "board-signed-in.png")
+
+        # The detail of the overdue, escalated incident.
+        b.click(f"li[data-key='{keys[0]}'] .title")
+        wait_until(lambda: b.js("document.querySelectorAll('#detail .d-ob').length") == 2, 10,
+                   "the detail's obligations")
+        expect(b.js("location.hash") == f"#incident={keys[0]}", f"the address: {b.js('location.href')}")
+        body = text_of(b, "#detail")
+        for want in ("县人民医院门户网站首页被篡改", "县人民医院", "重大（II级）", "1小时内完成研判定级",
+                     "已超时", "2小时内报送书面报告", "通知记录", "陈静", "已送达", "升级至第2级",
+                     "设定时限 “1小时内完成研判定级”", "首报", "已断开外网访问", "确认收到", "办结",
+                     "以“刘明”的名义操作"):
+            expect(want in body, f"the detail lacks {want!r}: {body[:1500]!r}")
+        left = b.js("[...document.querySelectorAll('#detail .d-ob-left')].map(e => e.textContent)")
+        expect(re.fullmatch(r"已超时 1[456]分\d\d秒", left[0]) and re.fullmatch(r"剩余 4[456]分\d\d秒", left[1]),
+               f"the countdowns: {left}")
+        first = left[1]
+        wait_until(lambda: b.js("document.querySelectorAll('#detail .d-ob-left')[1].textContent") != first,
+                   3, "the detail's countdown to tick")
+        for w, h in SIZES:
+            viewport(b, w, h)
+            wait_until(lambda: b.js("innerWidth") == w, 5, f"the {w}x{h} window")
+            layout_ok(b, w, "#detail")
+            b.js("document.getElementById('detail').scrollTop = 0")
+            shot(b, f"detail-{w}x{h}.png")
+        viewport(b, *SIZES[0])
+
+        # Reloaded at its address, the drawer opens itself; acknowledge in it.
+        b.reload()
+        wait_until(lambda: b.js("!!document.getElementById('detail-ack')"), 10, "the reopened detail")
+        b.click("#detail-ack")
+        wait_until(lambda: b.js("!document.getElementById('confirm').hidden"), 5, "the detail's confirmation")
+        b.click("#confirm-ok")
+        inc = wait_until(lambda: (lambda i: i if i.get("acknowledged_by") else None)(
+            call(d, "GET", f"/v1/incidents/{keys[0]}", token=DUTY).data), 10, "the detail's acknowledgement")
+        expect(inc["acknowledged_by"] == "liu", f"acknowledged_by: {inc['acknowledged_by']!r}")
+        wait_until(lambda: "刘明 确认收到" in text_of(b, "#detail"), 10, "the timeline to show the acknowledgement")
+        b.click("#detail-close")
+        expect(b.js("document.getElementById('detail').hidden && location.hash === ''"), "the drawer stays open")
+
+        # The board with a person signed in, at each size.
+        for w, h in SIZES:
+            viewport(b, w, h)
+            wait_until(lambda: b.js("innerWidth") == w, 5, f"the {w}x{h} window")
+            layout_ok(b, w)
+            expect(text_of(b, "#signin-who") == "刘明", "the signed-in name is not shown")
+        shot(b, "board-phone-signed-in.png")
+        b.click("#signout")
+        wait_until(lambda: not b.js("document.getElementById('denied').hidden"), 20,
+                   "signed out, the board to ask for a token again")
+        expect(b.js("localStorage.getItem('tocsin.signin')") is None, "the token is kept after signing out")
+        problems = b.problems(allow=("401",))
+        expect(not problems, f"the page reported errors: {short(problems)}")
+    d.stop()
+
+
 def test_screens_ack_page():
     """The page a leader opens from an SMS: what is owed and by when,
     who else was told and whether they acknowledged, the unit's name, and
