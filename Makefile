@@ -62,9 +62,10 @@ CHANNELS = httpc channel channel-log channel-webhook channel-dingtalk \
 # The daemon's edges: network, group commit, delivery, signals.
 DAEMON	 = daemon http http-conn ingest api api-events api-incidents api-compliance \
 	   api-page api-misc api-ack api-status api-admin api-board api-scope \
-	   api-units outbox prune spool watchman api-callback api-reply
+	   api-units api-session outbox prune spool watchman api-callback api-reply
 # The duty-room board's files, compiled into tocsind by web/embed.sh.
-WEB	 = web/board.html web/board.css web/board.js
+WEB	 = web/board.html web/board.css web/board.js web/detail.js \
+	   web/detail.css web/signin.js web/ack.css web/ack.js
 CTL	 = ctl-api ctl-backup ctl-simulate ctl-table ctl-ledger ctl-replay
 
 CORE_OBJS   = $(CORE:%=$(BUILD)/%.o) $(CHANNELS:%=$(BUILD)/%.o)

@@ -76,6 +76,8 @@ void	api_ack_page(struct evhttp_request *, const struct api_ctx *, const char *)
 void	api_ack_confirm(struct evhttp_request *, const struct api_ctx *,
 	    const char *);
 void	api_board(struct evhttp_request *, const struct api_ctx *, const char *);
+void	api_session(struct evhttp_request *, const struct api_ctx *,
+	    const char *);
 void	api_callback_post(struct evhttp_request *, const struct api_ctx *,
 	    const char *);
 void	api_board_file(struct evhttp_request *, const struct api_ctx *,
@@ -86,6 +88,7 @@ json_t	*api_time(int64_t);
 json_t	*api_text(const char *);
 json_t	*api_grade(int);
 json_t	*api_unit_name(const struct rules *, const char *);
+json_t	*api_person_name(const struct rules *, const char *);
 json_t	*api_incident_json(const struct store_incident *,
 	    const struct rules *);
 json_t	*api_notification_json(const struct store_message *);

@@ -185,6 +185,8 @@ struct token_def {
 	struct names	 units;		/* empty: every unit */
 	int		 read;		/* may read (SPEC §3); default no */
 	int		 write;		/* may write; default yes */
+	char		*person;	/* acts as this person; NULL: no one */
+	char		*where;
 };
 
 /*

@@ -962,7 +962,7 @@ static int
 rules_api_token_body(lua_State *L)
 {
 	static const char *const keys[] = { "secret", "units", "read",
-	    "write", NULL };
+	    "write", "person", NULL };
 	struct parse		 p;
 	struct token_def	*tok;
 
@@ -970,6 +970,7 @@ rules_api_token_body(lua_State *L)
 		return (0);
 	tok = xcalloc(1, sizeof(*tok));
 	tok->name = xstrdup(lua_tostring(L, lua_upvalueindex(2)));
+	tok->where = xstrdup(p.where);
 	APPEND(p.rules->tokens, p.rules->ntokens, tok);
 	parse_keys(&p, 1, keys);
 	tok->secret = parse_string(&p, 1, "secret", 1);
@@ -977,6 +978,8 @@ rules_api_token_body(lua_State *L)
 	/* Writing is what a token did before it could read: the default. */
 	tok->read = parse_boolean(&p, 1, "read", 0);
 	tok->write = parse_boolean(&p, 1, "write", 1);
+	/* A person's own token: what it does is recorded as theirs. */
+	tok->person = parse_string(&p, 1, "person", 0);
 	if (tok->secret != NULL && strlen(tok->secret) < 16)
 		parse_problem_at(&p, "secret", "the secret must be at least "
 		    "16 characters");

@@ -512,6 +512,14 @@ rules_check_org(struct rules *r)
 				    persons, r->npersons);
 		}
 	}
+	/* A person token names a declared person: acts are theirs. */
+	for (i = 0; i < r->ntokens; i++) {
+		if (r->tokens[i]->person != NULL &&
+		    rules_person_find(r, r->tokens[i]->person) == NULL)
+			rules_check_unknown(r, r->tokens[i]->where, "token",
+			    r->tokens[i]->name, "person", "person",
+			    r->tokens[i]->person, persons, r->npersons);
+	}
 	free(persons);
 }
 
@@ -1289,6 +1297,8 @@ rules_free(struct rules *r)
 			    strlen(r->tokens[i]->secret));
 		free(r->tokens[i]->secret);
 		names_free(&r->tokens[i]->units);
+		free(r->tokens[i]->person);
+		free(r->tokens[i]->where);
 		free(r->tokens[i]);
 	}
 	free(r->tokens);
