@@ -68,6 +68,10 @@ static const char *site_text =
 "recurring 'weekly' { at = '12:00', close = '18:00', every = 'week',\n"
 "  weekday = 5, units = function() return { 'w1' } end,\n"
 "  met_by = { type = 'selfcheck' }, owner = 'duty' }\n"
+"procedure 'clock' { match = { category = 'clock' },\n"
+"  obligations = { { id = 'c', due = '2h', pause_on = { type = 'suspend' },\n"
+"    resume_on = { type = 'resume' }, met_by = { type = 'final' },\n"
+"    owner = 'duty' } } }\n"
 "policy 'standard' {\n"
 "  { notify = { 'office', 'deputy' } },\n"
 "  { after = '15m', notify = { 'principal' } },\n"
@@ -270,6 +274,47 @@ test_breach_escalates(void **state)
 	assert_int_equal(count("\"escalation.step\"", NULL), 3);
 	assert_int_equal(count("\"obligation.breached\"", NULL), 1);
 	assert_int_equal(engine_next_due(f->engine), INT64_MAX);
+}
+
+static int
+paused_cb(const struct store_obligation *o, int keep, void *arg)
+{
+	(void)keep;
+	*(int64_t *)arg = o->paused_ms;
+	return (0);
+}
+
+/*
+ * A clock paused for an hour: due an hour later, met then on time, and
+ * the ledger says how long it stood still.
+ */
+static void
+test_pause_ledger(void **state)
+{
+	struct fixture			*f = *state;
+	struct store_ledger_filter	 lf = { 0, INT64_MAX, NULL, NULL };
+	int64_t				 paused = -1;
+
+	assert_int_equal(submit(f, "{\"type\":\"report\",\"incident\":"
+	    "\"c-1\",\"unit\":\"h-a\",\"category\":\"clock\"}", NULL), 0);
+	clock_set_virtual(T0 + 30 * MSEC_PER_MIN);
+	assert_int_equal(submit(f, "{\"type\":\"suspend\",\"incident\":"
+	    "\"c-1\",\"unit\":\"h-a\"}", NULL), 0);
+	run_until(f, T0 + 90 * MSEC_PER_MIN);
+	assert_int_equal(count("\"obligation.breached\"", NULL), 0);
+	assert_int_equal(submit(f, "{\"type\":\"resume\",\"incident\":"
+	    "\"c-1\",\"unit\":\"h-a\"}", NULL), 0);
+	assert_int_equal(count("\"obligation.resumed\"",
+	    "\"due_at\":\"2026-03-02T12:00:00+08:00\"", "\"paused_s\":3600",
+	    NULL), 1);
+	run_until(f, T0 + 150 * MSEC_PER_MIN);
+	assert_int_equal(submit(f, "{\"type\":\"final\",\"incident\":"
+	    "\"c-1\",\"unit\":\"h-a\"}", NULL), 0);
+	assert_int_equal(count("\"obligation.met\"", "\"incident\":\"c-1\"",
+	    NULL), 1);
+	assert_int_equal(store_ledger_page(f->store, &lf, NULL, 10, paused_cb,
+	    &paused), 0);
+	assert_int_equal(paused, MSEC_PER_HOUR);
 }
 
 static void
@@ -1155,6 +1200,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_breach_escalates, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_met_in_time, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_pause_ledger, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_late_then_ack, setup,
 		    teardown),
