@@ -1,10 +1,10 @@
 -- The obligation lifecycle (docs/rules.md, "Obligation lifecycle"), each
 -- element on a clause it encodes.  A test pack: lifecycle.json runs it.
 
--- 信访工作条例 第三十二条、第三十五条: 自受理之日起 (counted from the
--- acceptance, not from the letter's arrival: from = an event, at the time
--- the acceptance carries); 鉴定、听证等期间不计入 (the clock stops and runs
--- on with what was left: pause_on, resume_on).
+-- 信访事项 自受理之日起…办结 (counted from the acceptance, not from the
+-- letter's arrival: from = an event, at the time the acceptance carries);
+-- 鉴定、听证期间不计入 (the clock stops and runs on with what was left:
+-- pause_on, resume_on).  The figures are shortened for the tests.
 procedure "lc-petition" {
   title = "信访事项办理",
   match = { category = "lc_petition" },
