@@ -12,6 +12,8 @@
  * it, in whole days (calendar_left); elapsed time with what was left to
  * the millisecond.  While stopped it has no due or reminder timer, so
  * neither its breach nor its reminders come; meeting it then is on time.
+ * A breached one's escalation waits too: its steps move on by the time
+ * it stood still, and meeting it is still late.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -162,7 +164,57 @@ engine_lifecycle_paused(struct engine *e, const struct store_obligation *o)
 	return (paused);
 }
 
-/* The clock stops: no breach, no reminder until it runs again. */
+struct lifecycle_ids {
+	int64_t	*v;
+	size_t	 n;
+};
+
+static int
+lifecycle_ids_cb(const struct store_escalation *r, void *arg)
+{
+	struct lifecycle_ids	*l = arg;
+
+	l->v = xreallocarray(l->v, l->n + 1, sizeof(*l->v));
+	l->v[l->n++] = r->id;
+	return (0);
+}
+
+/*
+ * The active escalations of breached obligation o wait (paused_ms 0) or
+ * run on, their steps moved on by paused_ms: the step due when the clock
+ * stopped comes as long after it runs again as it was away then.
+ */
+static int
+lifecycle_escalations(struct engine *e, struct incident *inc,
+    struct store_obligation *o, int64_t paused_ms)
+{
+	struct lifecycle_ids	 l = { NULL, 0 };
+	struct store_escalation	 r;
+	size_t			 i;
+	int			 rc;
+
+	rc = store_escalations_active_of_obligation(e->store, o->id,
+	    lifecycle_ids_cb, &l);
+	for (i = 0; i < l.n && rc == 0; i++) {
+		if ((rc = engine_timers_cancel(e, TIMER_ESCALATION_STEP,
+		    l.v[i])) != 0 || paused_ms == 0)
+			continue;
+		if ((rc = store_escalation_get(e->store, l.v[i], &r)) != 1) {
+			rc = rc < 0 ? -1 : 0;
+			continue;
+		}
+		r.started_at += paused_ms;
+		rc = store_escalation_restart(e->store, r.id, r.started_at);
+		if (rc == 0)
+			rc = engine_escalation_run(e, r.id, r.policy,
+			    r.started_at, r.step, r.repeats, inc, o);
+		store_escalation_clear(&r);
+	}
+	free(l.v);
+	return (rc);
+}
+
+/* The clock stops: no breach, reminder or escalation step until it runs. */
 static int
 lifecycle_pause(struct engine *e, struct incident *inc,
     struct store_obligation *o, struct store_clock *c)
@@ -172,11 +224,34 @@ lifecycle_pause(struct engine *e, struct incident *inc,
 	c->paused_at = clock_now();
 	if (store_clock_set(e->store, o->id, c) != 0 ||
 	    engine_timers_cancel(e, TIMER_OBLIGATION_DUE, o->id) != 0 ||
-	    engine_timers_cancel(e, TIMER_OBLIGATION_REMIND, o->id) != 0)
+	    engine_timers_cancel(e, TIMER_OBLIGATION_REMIND, o->id) != 0 ||
+	    lifecycle_escalations(e, inc, o, 0) != 0)
 		return (-1);
 	engine_scope_obligation(&s, inc, o);
 	return (engine_emit(e, &s, "obligation.paused",
 	    engine_extra_time("due_at", o->due_at)));
+}
+
+/* A breached obligation's clock runs on: its escalation's steps with it. */
+static int
+lifecycle_resume_breached(struct engine *e, struct incident *inc,
+    struct store_obligation *o, struct store_clock *c)
+{
+	struct scope	 s;
+	int64_t		 away = clock_now() - c->paused_at;
+	json_t		*extra;
+
+	c->paused_ms += away;
+	c->paused_at = 0;
+	if (store_clock_set(e->store, o->id, c) != 0)
+		return (-1);
+	engine_scope_obligation(&s, inc, o);
+	extra = engine_extra_time("due_at", o->due_at);
+	json_object_set_new(extra, "paused_s",
+	    json_integer(c->paused_ms / MSEC_PER_SEC));
+	if (engine_emit(e, &s, "obligation.resumed", extra) != 0)
+		return (-1);
+	return (lifecycle_escalations(e, inc, o, away));
 }
 
 /*
@@ -196,6 +271,8 @@ lifecycle_resume(struct engine *e, struct incident *inc,
 	json_t			*extra;
 	char			 buf[CALENDAR_TIME_MAX];
 
+	if (o->status == OBLIGATION_BREACHED)
+		return (lifecycle_resume_breached(e, inc, o, c));
 	if (lifecycle_kind(c->kind, &dur.kind) != 0)
 		dur.kind = DURATION_ELAPSED;
 	dur.value = c->length;
@@ -227,9 +304,10 @@ lifecycle_resume(struct engine *e, struct incident *inc,
 }
 
 /*
- * The event pauses the pending obligations of inc whose pause_on it
- * matches and resumes the paused ones whose resume_on it matches.  A
- * breached obligation's time has run out: a pause does not undo that.
+ * The event pauses the open obligations of inc whose pause_on it matches
+ * and resumes the paused ones whose resume_on it matches.  A breached
+ * one's time has run out (a pause does not undo that: met, it is late),
+ * but its escalation waits.
  */
 static int
 lifecycle_pauses(struct engine *e, struct incident *inc,
@@ -244,8 +322,7 @@ lifecycle_pauses(struct engine *e, struct incident *inc,
 
 	v = engine_obligations_open(e, inc->key, NULL, &n);
 	for (i = 0; i < n && rc == 0; i++) {
-		if (v[i]->status != OBLIGATION_PENDING ||
-		    (d = engine_obligation_def(e, v[i])) == NULL ||
+		if ((d = engine_obligation_def(e, v[i])) == NULL ||
 		    !engine_lifecycle_pausable(d))
 			continue;
 		if ((rc = store_clock_get(e->store, v[i]->id, &c)) != 1) {

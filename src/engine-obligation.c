@@ -432,8 +432,13 @@ engine_obligation_meet(struct engine *e, struct incident *inc, struct record *ev
 			free(cause);
 			continue;
 		}
-		/* A clock that stood still at the due time is not late. */
-		late = now > v[i]->due_at && !engine_lifecycle_paused(e, v[i]);
+		/*
+		 * A pending clock that stood still at the due time is not
+		 * late; a breached one is, paused or not.
+		 */
+		late = now > v[i]->due_at &&
+		    (v[i]->status != OBLIGATION_PENDING ||
+		    !engine_lifecycle_paused(e, v[i]));
 		met++;
 		rc = engine_obligation_close(e, v[i], late ? OBLIGATION_LATE :
 		    OBLIGATION_MET, now, seq);
