@@ -51,7 +51,7 @@ CORE	 = xmalloc log clock names calendar calendar-china calendar-rule jsonw mess
 	   store-pg store-pg-schema \
 	   store-backup sandbox rules rules-problems rules-api rules-units match org \
 	   rules-where \
-	   timer timeline engine engine-incident engine-obligation \
+	   timer timeline engine engine-incident engine-obligation engine-lifecycle \
 	   engine-escalation engine-recurring engine-notify metrics \
 	   metrics-process watchman-episode engine-receipt ledger
 # Channel drivers: the daemon sends with them, tocsinctl checks them.

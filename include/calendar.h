@@ -60,6 +60,8 @@ int	 calendar_is_holiday(const struct calendar *, int64_t, int);
 int	 calendar_is_working_day(const struct calendar *, int, int, int);
 int64_t	 calendar_add(const struct calendar *, int64_t,
 	    const struct duration *);
+struct duration calendar_left(const struct calendar *, int64_t,
+	    const struct duration *, int64_t);
 
 #define CALENDAR_TIME_MAX 40
 size_t	 calendar_format(int64_t, char *, size_t);

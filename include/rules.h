@@ -53,8 +53,14 @@ struct obligation_def {
 	int		 grade;		/* 0: set at opening; else set once
 					   the incident reaches this grade */
 	int		 item;		/* its place in that obligations list */
-	enum { FROM_OPENED, FROM_OCCURRED, FROM_GRADED } from;
+	enum { FROM_OPENED, FROM_OCCURRED, FROM_GRADED, FROM_EVENT } from;
 	struct match	 met_by;
+	/* The lifecycle (engine-lifecycle.c); an empty match is none. */
+	struct match	 from_event;	/* FROM_EVENT: starts at the first */
+	char		*at;		/* "attrs.x": counting from that time */
+	char		*due_attr;	/* due = { attr = x }: the event's */
+	struct match	 pause_on;	/* the clock stops ... */
+	struct match	 resume_on;	/* ... and runs on with what was left */
 	struct duration	*remind;	/* lead times before due */
 	size_t		 nremind;
 	char		*owner;		/* a role */

@@ -214,6 +214,7 @@ struct store_obligation {
 	int64_t			 met_at;
 	int64_t			 met_event;	/* the event's seq */
 	enum obligation_status	 status;
+	int64_t			 paused_ms;	/* the ledger's rows only */
 };
 typedef int (*store_obligation_cb)(const struct store_obligation *,
     void *);
@@ -245,6 +246,22 @@ int	store_obligation_get(struct store *, int64_t,
 int	store_obligation_set_status(struct store *, int64_t,
 	    enum obligation_status, int64_t, int64_t);
 int	store_obligation_set_due(struct store *, int64_t, int64_t);
+/*
+ * The clock of an obligation that may pause (engine-lifecycle.c): the
+ * period in force (kind "elapsed", "cd" or "wd", its length in ms or
+ * days) counted from base, paused since paused_at (0: running), and the
+ * time it has stood still so far.
+ */
+struct store_clock {
+	int64_t		 base;
+	char		*kind;
+	int64_t		 length;
+	int64_t		 paused_at;
+	int64_t		 paused_ms;
+};
+int	store_clock_set(struct store *, int64_t, const struct store_clock *);
+int	store_clock_get(struct store *, int64_t, struct store_clock *);
+void	store_clock_clear(struct store_clock *);
 /* An incident's obligations in the order set; open: pending or breached. */
 int	store_obligations_of_incident(struct store *, const char *,
 	    store_obligation_cb, void *);

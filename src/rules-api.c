@@ -547,33 +547,112 @@ parse_due_by_grade(struct parse *p, int t, struct obligation_def *o)
 	lua_pop(L, 1);
 }
 
+/*
+ * from = "opened" | "occurred" | "graded", or an event match: the
+ * obligation starts at the first event on the incident that matches
+ * (FROM_EVENT), counted from its time or, with at = "attrs.x", from the
+ * time the event carries there.
+ */
+static void
+parse_from(struct parse *p, int t, struct obligation_def *o)
+{
+	static const char *const names[] = { "opened", "occurred", "graded",
+	    NULL };
+	lua_State	*L = p->L;
+	char		*from, *at;
+	int		 type;
+
+	o->from_event.ref = LUA_NOREF;
+	lua_getfield(L, t, "from");
+	type = lua_type(L, -1);
+	lua_pop(L, 1);
+	if (type == LUA_TTABLE || type == LUA_TFUNCTION) {
+		parse_match(p, t, "from", &o->from_event);
+		o->from = FROM_EVENT;
+	} else if ((from = parse_string(p, t, "from", 0)) != NULL) {
+		if (strcmp(from, "occurred") == 0)
+			o->from = FROM_OCCURRED;
+		else if (strcmp(from, "graded") == 0)
+			o->from = FROM_GRADED;
+		else if (strcmp(from, names[0]) != 0)
+			parse_problem_at(p, "from", "obligation \"%s\": "
+			    "\"from\" must be \"opened\", \"occurred\", "
+			    "\"graded\" or an event match such as { type = "
+			    "\"received\" }", o->id ? o->id : "?");
+		free(from);
+	}
+	if ((at = parse_string(p, t, "at", 0)) == NULL)
+		return;
+	if (o->from != FROM_EVENT)
+		parse_problem_at(p, "at", "obligation \"%s\": \"at\" needs "
+		    "\"from\" to be an event match", o->id ? o->id : "?");
+	else if (strncmp(at, "attrs.", 6) != 0 || at[6] == '\0')
+		parse_problem_at(p, "at", "obligation \"%s\": \"at\" must "
+		    "name an attribute of the event, \"attrs.NAME\"",
+		    o->id ? o->id : "?");
+	o->at = at;
+}
+
+/* due = "2h", or due = { attr = "deadline" }: the event gives it. */
+static void
+parse_due(struct parse *p, int t, struct obligation_def *o)
+{
+	static const char *const keys[] = { "attr", NULL };
+	lua_State	*L = p->L;
+	int		 top;
+
+	lua_getfield(L, t, "due");
+	top = lua_gettop(L);
+	if (!lua_istable(L, top)) {
+		lua_pop(L, 1);
+		parse_duration(p, t, "due", 1, &o->due);
+		return;
+	}
+	parse_enter(p, "due", 0);
+	parse_keys(p, top, keys);
+	o->due_attr = parse_string(p, top, "attr", 1);
+	parse_leave(p);
+	lua_pop(L, 1);
+	/* Until the event says, a due of nothing: never used. */
+	o->due.kind = DURATION_ELAPSED;
+	o->due.value = 0;
+}
+
+/* pause_on and resume_on: both or neither. */
+static void
+parse_pause(struct parse *p, int t, struct obligation_def *o)
+{
+	parse_match(p, t, "pause_on", &o->pause_on);
+	parse_match(p, t, "resume_on", &o->resume_on);
+	if ((o->pause_on.ref == LUA_NOREF && o->pause_on.nterms == 0) !=
+	    (o->resume_on.ref == LUA_NOREF && o->resume_on.nterms == 0))
+		parse_problem(p, "obligation \"%s\": \"pause_on\" and "
+		    "\"resume_on\" go together", o->id ? o->id : "?");
+}
+
 static void
 parse_obligation(struct parse *p, int t, struct obligation_def *o)
 {
 	static const char *const keys[] = { "id", "title", "due", "due_in",
-	    "due_by_grade", "from", "met_by", "remind", "owner", "on_breach",
-	    "messages", NULL };
+	    "due_by_grade", "from", "at", "met_by", "remind", "owner",
+	    "on_breach", "pause_on", "resume_on", "messages", NULL };
 	struct names	 remind = { NULL, 0 };
-	char		*from, *cause;
+	char		*cause;
 	size_t		 i;
 
 	parse_keys(p, t, keys);
 	o->id = parse_string(p, t, "id", 1);
 	o->title = parse_string(p, t, "title", 0);
-	parse_duration(p, t, "due", 1, &o->due);
+	parse_due(p, t, o);
 	parse_due_in(p, t, o);
 	parse_due_by_grade(p, t, o);
-	if ((from = parse_string(p, t, "from", 0)) != NULL) {
-		if (strcmp(from, "occurred") == 0)
-			o->from = FROM_OCCURRED;
-		else if (strcmp(from, "graded") == 0)
-			o->from = FROM_GRADED;
-		else if (strcmp(from, "opened") != 0)
-			parse_problem_at(p, "from", "obligation \"%s\": "
-			    "\"from\" must be \"opened\", \"occurred\" or "
-			    "\"graded\"", o->id ? o->id : "?");
-		free(from);
-	}
+	if (o->due_attr != NULL && (o->due_in_tags.n > 0 ||
+	    o->due_by_grade_set != 0))
+		parse_problem_at(p, "due", "obligation \"%s\": a due the "
+		    "event gives takes no \"due_in\" or \"due_by_grade\"",
+		    o->id ? o->id : "?");
+	parse_from(p, t, o);
+	parse_pause(p, t, o);
 	parse_match(p, t, "met_by", &o->met_by);
 	if (o->met_by.ref == LUA_NOREF && o->met_by.nterms == 0)
 		parse_problem(p, "obligation \"%s\": \"met_by\" is required",

@@ -1191,6 +1191,11 @@ procedure_free(struct procedure *p)
 		free(p->obligations[i].due_in);
 		names_free(&p->obligations[i].due_in_tags);
 		match_free(&p->obligations[i].met_by);
+		match_free(&p->obligations[i].from_event);
+		match_free(&p->obligations[i].pause_on);
+		match_free(&p->obligations[i].resume_on);
+		free(p->obligations[i].at);
+		free(p->obligations[i].due_attr);
 		messages_free(&p->obligations[i].messages);
 	}
 	free(p->obligations);

@@ -191,6 +191,16 @@ static const struct {
 	"  outcome " KEY " NOT NULL);"
 	"CREATE INDEX outbox_recipient ON outbox(recipient, id);"
 	},
+	{ 10,
+	"CREATE TABLE obligation_clocks ("
+	"  obligation bigint PRIMARY KEY"
+	"    REFERENCES obligations(id) ON DELETE CASCADE,"
+	"  base bigint NOT NULL,"
+	"  kind " KEY " NOT NULL,"
+	"  length bigint NOT NULL,"
+	"  paused_at bigint,"
+	"  paused_ms bigint NOT NULL DEFAULT 0);"
+	},
 };
 
 /*

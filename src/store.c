@@ -100,6 +100,15 @@ static const char *const store_sql[SQL__COUNT] = {
 	    "WHERE id = ?1",
 	[SQL_OBLIGATION_SET_DUE] =
 	    "UPDATE obligations SET due_at = ?2 WHERE id = ?1",
+	[SQL_CLOCK_SET] =
+	    "INSERT INTO obligation_clocks (obligation, base, kind, length, "
+	    "paused_at, paused_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
+	    "ON CONFLICT (obligation) DO UPDATE SET base = excluded.base, "
+	    "kind = excluded.kind, length = excluded.length, "
+	    "paused_at = excluded.paused_at, paused_ms = excluded.paused_ms",
+	[SQL_CLOCK_GET] =
+	    "SELECT base, kind, length, paused_at, paused_ms FROM "
+	    "obligation_clocks WHERE obligation = ?1",
 	[SQL_OBLIGATIONS_OF_INCIDENT] =
 	    "SELECT " OBLIGATION_COLS " FROM obligations WHERE incident = ?1 "
 	    "ORDER BY id",
@@ -131,7 +140,8 @@ static const char *const store_sql[SQL__COUNT] = {
 	 */
 	[SQL_LEDGER_PAGE] =
 	    "SELECT " OBLIGATION_COLS ", ((?3 IS NULL OR unit = ?3) "
-	    "AND @SCOPE:unit@) "
+	    "AND @SCOPE:unit@), (SELECT paused_ms FROM obligation_clocks "
+	    "WHERE obligation = obligations.id) "
 	    "FROM obligations WHERE due_at >= ?1 AND due_at < ?2 "
 	    "AND (due_at > ?4 OR id > ?5) ORDER BY due_at, id LIMIT ?6",
 	/*

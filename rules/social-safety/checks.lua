@@ -14,6 +14,13 @@
 -- the town's findings (final) are due within 5 working days — the seed
 -- gives no time and no national figure exists: this pack's choice, site
 -- setting ss_county_check_due.
+-- 限期治理 (002-1 三(五)): a hazard the check finds is ordered rectified by
+-- a deadline the order names.  The order (an event of type "order" on the
+-- check's incident, its deadline in attrs.deadline: an RFC 3339 time or a
+-- duration such as "10wd") starts "rectify"; an order without a usable
+-- deadline is rejected (event.rejected) and starts nothing.  One
+-- rectification per check incident (the first order with a deadline);
+-- resolving the incident cancels it.
 
 -- A site without villages or departments to check (a hospital using only
 -- the medical-dispute procedures) sets ss_check_units = {}.
@@ -48,6 +55,11 @@ procedure "ss-county-check" {
       title = "上报本月集中排查情况（隐患清单、整改措施）",
       due = bl.setting("ss_county_check_due", "5wd"),
       met_by = { type = "final" },
+      owner = "office", on_breach = "ss-days" },
+    { id = "rectify",
+      title = "限期治理：在整改通知所定期限内整改到位（002-1 三(五)）",
+      from = { type = "order" }, due = { attr = "deadline" },
+      met_by = { type = "rectified" },
       owner = "office", on_breach = "ss-days" },
   },
 }

@@ -1459,6 +1459,82 @@ test_migrate_v8_replies(void **state)
 }
 
 /*
+ * Schema 10 adds the clocks of obligations that may pause: a database of
+ * schema 9 with a pending obligation and its timer upgrades with both
+ * intact, and the obligation then takes a clock, which the ledger reads
+ * (paused_s) and which goes with its obligation.
+ */
+static int
+ledger_paused_cb(const struct store_obligation *o, int keep, void *arg)
+{
+	(void)keep;
+	*(int64_t *)arg = o->paused_ms;
+	return (0);
+}
+
+static void
+test_migrate_v9_clocks(void **state)
+{
+	struct store			*s;
+	struct store_obligation		 o;
+	struct store_clock		 c, got;
+	struct store_ledger_filter	 f = { 0, 1000, NULL, NULL };
+	sqlite3				*db;
+	char				*cause = NULL, v9[300];
+	struct store_timer		 tm;
+	int64_t				 paused = -1;
+
+	snprintf(v9, sizeof(v9), "%s/v9.db", dir);
+	assert_int_equal(sqlite3_open(v9, &db), SQLITE_OK);
+	assert_int_equal(store_schema_migrate_to(db, 9, &cause), 0);
+	assert_int_equal(sqlite3_exec(db, "INSERT INTO obligations (id, "
+	    "incident, unit, procedure, name, set_at, due_at) VALUES "
+	    "(1, 'inc-1', 'u1', 'p', 'conclude', 10, 500);"
+	    "INSERT INTO timers (at, kind, ref) VALUES (500, 1, 1);",
+	    NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+
+	s = store_open(v9, NULL, &cause);
+	assert_non_null(s);
+	assert_int_equal(store_obligation_get(s, 1, &o), 1);
+	assert_int_equal(o.status, OBLIGATION_PENDING);
+	assert_int_equal(o.due_at, 500);
+	store_obligation_clear(&o);
+	assert_int_equal(store_timer_next(s, &tm), 1);
+	assert_int_equal(tm.at, 500);
+	assert_int_equal(tm.ref, 1);
+	assert_int_equal(store_clock_get(s, 1, &got), 0);
+
+	memset(&c, 0, sizeof(c));
+	c.base = 10;
+	c.kind = "cd";
+	c.length = 15;
+	c.paused_at = 200;
+	c.paused_ms = 7000;
+	assert_int_equal(store_clock_set(s, 1, &c), 0);
+	assert_int_equal(store_clock_get(s, 1, &got), 1);
+	assert_string_equal(got.kind, "cd");
+	assert_int_equal(got.base, 10);
+	assert_int_equal(got.length, 15);
+	assert_int_equal(got.paused_at, 200);
+	store_clock_clear(&got);
+	assert_int_equal(store_ledger_page(s, &f, NULL, 10, ledger_paused_cb,
+	    &paused), 0);
+	assert_int_equal(paused, 7000);
+	store_close(s);
+
+	assert_int_equal(count_rows(v9, "PRAGMA user_version"),
+	    store_schema_latest());
+	assert_int_equal(sqlite3_open(v9, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "PRAGMA foreign_keys = ON; DELETE "
+	    "FROM obligations WHERE id = 1;", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	assert_int_equal(count_rows(v9, "SELECT count(*) FROM "
+	    "obligation_clocks"), 0);
+	unlink(v9);
+}
+
+/*
  * One writer per database: while a store is open, opening the same file
  * again -- even in this process -- is refused with the holder's pid.
  */
@@ -1772,6 +1848,7 @@ main(void)
 		cmocka_unit_test(test_migrate_v6_timers),
 		cmocka_unit_test(test_migrate_v7_receipts),
 		cmocka_unit_test(test_migrate_v8_replies),
+		cmocka_unit_test(test_migrate_v9_clocks),
 		cmocka_unit_test(test_one_writer),
 		cmocka_unit_test(test_newer_schema_refused),
 		cmocka_unit_test(test_timeline_prune_only),
