@@ -236,6 +236,7 @@ engine_obligation_start(struct engine *e, struct incident *inc,
 	r.on_breach = d->on_breach;
 	r.set_at = clock_now();
 	r.due_at = due;
+	r.drill = inc->drill;
 	if (store_obligation_add(e->store, &r, &id) != 0)
 		return (-1);
 	engine_scope_incident(&s, inc);

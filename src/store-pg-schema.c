@@ -201,6 +201,10 @@ static const struct {
 	"  paused_at bigint,"
 	"  paused_ms bigint NOT NULL DEFAULT 0);"
 	},
+	{ 11,
+	"ALTER TABLE incidents ADD COLUMN drill integer NOT NULL DEFAULT 0;"
+	"ALTER TABLE obligations ADD COLUMN drill integer NOT NULL DEFAULT 0;"
+	},
 };
 
 /*
@@ -234,7 +238,8 @@ const char *const store_pg_sql[SQL__COUNT] = {
 	    "AND @SCOPE:unit@), "
 	    "count(*) FILTER (WHERE EXISTS (SELECT 1 FROM obligations o "
 	    "WHERE o.incident = i.key AND o.status = 'breached')), "
-	    "count(*) FILTER (WHERE procedures = '[]' AND acked_at IS NULL) "
+	    "count(*) FILTER (WHERE procedures = '[]' AND acked_at IS NULL), "
+	    "count(*) FILTER (WHERE drill <> 0) "
 	    "FROM incidents i WHERE state = 'open' AND @SCOPE:i.unit@",
 	[SQL_DUTIES] =
 	    "SELECT o.recurring, o.title, o.unit, o.due_at, o.close_at, "

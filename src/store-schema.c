@@ -257,6 +257,16 @@ static const struct {
 	"  paused_at INTEGER,"
 	"  paused_ms INTEGER NOT NULL DEFAULT 0)"
 	},
+	{ 11,
+	/*
+	 * Drills (应急演练): an incident opened by a report marked "drill"
+	 * and the obligations it sets are an exercise.  The obligations
+	 * carry the mark themselves so that the ledger keeps drills apart
+	 * without a join; rows from before are real (0).
+	 */
+	"ALTER TABLE incidents ADD COLUMN drill INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE obligations ADD COLUMN drill INTEGER NOT NULL DEFAULT 0"
+	},
 };
 
 int

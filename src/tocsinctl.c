@@ -30,9 +30,10 @@ static const struct ctl_command {
 	{ "resolve", "KEY [BY]", "close; pending obligations are cancelled",
 	    ctl_resolve },
 	{ "compliance", "[--from T] [--to T] [--unit U] [--subtree] "
-	    "[--by unit|parent] [--format csv|json]",
-	    "the 迟报/漏报 ledger: one row per obligation; --by: counts per "
-	    "unit, or rolled up to each parent", ctl_compliance },
+	    "[--drill 0|1|only] [--by unit|parent] [--format csv|json]",
+	    "the 迟报/漏报 ledger: one row per obligation, drills left out "
+	    "unless --drill 1 or only; --by: counts per unit, or rolled up to "
+	    "each parent", ctl_compliance },
 	{ "status", "[--json]", "the daemon at a glance: rules, incidents, "
 	    "outbox, next deadline", ctl_status },
 	{ "backup", "[--db PATH] [--quick] FILE", "copy the live database "
