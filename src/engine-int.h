@@ -88,6 +88,7 @@ struct scope {
 	const json_t		*undelivered;	/* the dead message's body */
 	const char		*undelivered_detail;
 	const char		*title;		/* else the incident's or report's */
+	int			 drill;		/* a drill's report, no incident yet */
 };
 
 struct match_event;

@@ -203,7 +203,7 @@ engine_drill_mark(const struct scope *s, char *text)
 {
 	char	*marked;
 
-	if (text == NULL || s->inc == NULL || !s->inc->drill)
+	if (text == NULL || !(s->drill || (s->inc != NULL && s->inc->drill)))
 		return (text);
 	xasprintf(&marked, ENGINE_DRILL_MARK "%s", text);
 	free(text);

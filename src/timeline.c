@@ -186,7 +186,7 @@ static const char *const timeline_extras[] = {
 	"late_s", "delayed_s", "reason", "by", "from", "repeat", "event",
 	"line", "key", "error", "fallback", "before", "ledger", "token",
 	"incidents", "skipped", "rows", "instance", "role_unit", "state",
-	"about", "text", "status", "detail", "paused_s",
+	"about", "text", "status", "detail", "paused_s", "drill",
 };
 
 const char *const *
