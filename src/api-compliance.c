@@ -32,7 +32,10 @@ struct api_compliance {
 	const struct rules	*rules;		/* names the units */
 };
 
-/* What drill= may say: the value, the store's filter, the name shown. */
+/*
+ * What drill= may say: the value, the store's filter, the name shown; in
+ * the order of enum store_drill, which indexes it for the next page's link.
+ */
 static const struct {
 	const char		*value;
 	enum store_drill	 drill;
