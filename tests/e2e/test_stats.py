@@ -320,7 +320,8 @@ def test_stats_page_served_with_strict_csp():
 
 
 def test_stats_page_renders_charts():
-    """Chromium at 1366x768: the table, the KPIs and both SVG charts, no CSP refusal."""
+    """Chromium at 1366x768: the table, the KPIs and both SVG charts, no CSP
+    refusal; printed, the form is left out."""
     import test_board
     sink = Sink()
     d, (m2, m1, m0), query = made(sink)
@@ -347,5 +348,13 @@ def test_stats_page_renders_charts():
         expect(got["token"] == "", "the token stays in the address bar")
         expect(got["width"] <= 1366, f"the page scrolls sideways at 1366: {got['width']}")
         b.screenshot("stats-1366x768.png")
+        # Printed: the form goes, the report and its charts stay.
+        b.call("Emulation.setEmulatedMedia", media="print")
+        printed = b.js("""[getComputedStyle(document.getElementById('query')).display,
+            getComputedStyle(document.getElementById('report')).display,
+            document.querySelectorAll('.chart svg').length]""")
+        expect(printed[0] == "none" and printed[1] != "none" and printed[2] == 2,
+               f"printed: form, report, charts: {printed}")
+        b.call("Emulation.setEmulatedMedia", media="")
         expect(not b.problems(), f"page problems: {b.problems()}")
     d.stop()
