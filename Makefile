@@ -67,7 +67,8 @@ DAEMON	 = daemon http http-conn ingest api api-events api-incidents api-complian
 # The duty-room board's files, compiled into tocsind by web/embed.sh.
 WEB	 = web/board.html web/board.css web/board.js \
 	   web/stats.html web/stats.css web/stats.js
-CTL	 = ctl-api ctl-backup ctl-simulate ctl-table ctl-ledger ctl-replay
+CTL	 = ctl-api ctl-backup ctl-simulate ctl-table ctl-ledger ctl-replay \
+	   ctl-stats
 
 CORE_OBJS   = $(CORE:%=$(BUILD)/%.o) $(CHANNELS:%=$(BUILD)/%.o)
 DAEMON_OBJS = $(DAEMON:%=$(BUILD)/%.o) $(BUILD)/web-assets.o

@@ -14,9 +14,11 @@ A's token only A, in the JSON, the CSV (with a UTF-8 BOM) and the workbook
 """
 
 import csv
+import json
 import io
 import os
 import sqlite3
+import subprocess
 import sys
 from datetime import datetime, timedelta, timezone
 
@@ -357,4 +359,40 @@ def test_stats_page_renders_charts():
                f"printed: form, report, charts: {printed}")
         b.call("Emulation.setEmulatedMedia", media="")
         expect(not b.problems(), f"page problems: {b.problems()}")
+    d.stop()
+
+
+def tocsinctl(d, token, *args, text=True):
+    return subprocess.run([harness.TOCSINCTL, "--url", d.base, "--token", token, "stats", *args],
+                          capture_output=True, text=text, timeout=60, env=CLEAN_ENV)
+
+
+def test_stats_tocsinctl():
+    """tocsinctl stats: the table, the JSON, the CSV and the workbook on stdout."""
+    sink = Sink()
+    d, (m2, m1, m0), query = made(sink)
+    span = ("--from", label(m2), "--to", label(m0))
+    r = tocsinctl(d, COUNTY, *span)
+    expect(r.returncode == 0, f"table: {r.returncode} {r.stderr}")
+    lines = r.stdout.splitlines()
+    a = [l for l in lines if l.startswith("hosp-a ")]
+    total = [l for l in lines if "合计" in l]
+    expect(len(a) == 1 and "刘庄乡卫生院" in a[0] and "80.0%" in a[0],
+           f"A's line: {r.stdout}")
+    expect(len(total) == 1 and total[0].split()[1] == "8", f"the total: {r.stdout}")
+    r = tocsinctl(d, COUNTY, *span, "--format", "json")
+    expect(r.returncode == 0 and json.loads(r.stdout)["total"]["due"] == 8, f"json: {r.stdout[:300]}")
+    r = tocsinctl(d, COUNTY, *span, "--format", "csv", text=False)
+    expect(r.returncode == 0 and r.stdout.startswith(BOM + "单位编码".encode()),
+           f"csv: {r.stdout[:40]!r}")
+    r = tocsinctl(d, COUNTY, *span, "--format", "xlsx", text=False)
+    expect(r.returncode == 0 and r.stdout[:2] == b"PK", f"xlsx: {r.stdout[:10]!r} {r.stderr!r}")
+    expect(openpyxl_load(r.stdout).sheetnames[0] == "通报", "the workbook from tocsinctl")
+    r = tocsinctl(d, A, "--unit", "hosp-b", "--format", "xlsx", text=False)
+    expect(r.returncode == 1 and r.stdout == b"" and b"403" in r.stderr,
+           f"A's token, B's workbook: {r.returncode} {r.stdout[:20]!r} {r.stderr!r}")
+    r = tocsinctl(d, COUNTY, "--format", "pdf")
+    expect(r.returncode == 2, f"--format pdf: {r.returncode}")
+    r = tocsinctl(d, COUNTY, "--from", "2026-13")
+    expect(r.returncode == 1 and "YYYY-MM" in r.stderr, f"--from 2026-13: {r.stderr}")
     d.stop()
