@@ -323,7 +323,8 @@ def test_stats_page_served_with_strict_csp():
 
 def test_stats_page_renders_charts():
     """Chromium at 1366x768: the table, the KPIs and both SVG charts, no CSP
-    refusal; printed, the form is left out."""
+    refusal; printed, the form is left out; the Excel button saves the
+    workbook, which openpyxl opens."""
     import test_board
     sink = Sink()
     d, (m2, m1, m0), query = made(sink)
@@ -358,6 +359,19 @@ def test_stats_page_renders_charts():
         expect(printed[0] == "none" and printed[1] != "none" and printed[2] == 2,
                f"printed: form, report, charts: {printed}")
         b.call("Emulation.setEmulatedMedia", media="")
+        # 下载 Excel 通报: the page fetches it with the tab's token and
+        # hands it to the browser, which saves it; openpyxl reads it.
+        saved = harness.CTX.subdir("downloads")
+        b.call("Page.setDownloadBehavior", behavior="allow", downloadPath=saved)
+        b.click("#dl-xlsx")
+        name = f"tocsin-stats-{label(m2)}-{label(m0)}.xlsx"
+        path = wait_until(lambda: os.path.join(saved, name) if name in os.listdir(saved) else None,
+                          20, f"{name} to be saved")
+        with open(path, "rb") as f:
+            wb = openpyxl_load(f.read())
+        rows = {row[0]: row for row in wb["通报"].iter_rows(min_row=4, values_only=True)}
+        expect(set(rows) == {"hosp-a", "hosp-b", "合计"} and rows["合计"][2] == 8,
+               f"the saved workbook: {rows}")
         expect(not b.problems(), f"page problems: {b.problems()}")
     d.stop()
 
