@@ -92,6 +92,21 @@ const char	*store_driver_version(struct store *);
  * input from an empty store without opening one again.
  */
 int		 store_empty(struct store *);
+/*
+ * When the database is lost (a PostgreSQL primary gone or read-only, a
+ * COMMIT whose outcome is unknown): without a hook the daemon exits 75
+ * for its service manager to restart it; with one, the hook decides
+ * (a leader steps down).  The SQLSTATE may be NULL.
+ */
+typedef void	(*store_lost_cb)(const char *, void *);
+void		 store_on_lost(store_lost_cb, void *);
+/*
+ * A database name fit for a log or an error: a PostgreSQL URL without its
+ * password; anything else as it is.  Returns an allocated string.
+ */
+char		*store_describe(const char *);
+/* Does the driver for this name accept it?  0, or -1 with *cause set. */
+int		 store_check_name(const char *, char **);
 
 /* ---- events ---------------------------------------------------------- */
 
@@ -208,6 +223,7 @@ struct store_obligation {
 	int64_t			 met_at;
 	int64_t			 met_event;	/* the event's seq */
 	enum obligation_status	 status;
+	int64_t			 paused_ms;	/* the ledger's rows only */
 };
 typedef int (*store_obligation_cb)(const struct store_obligation *,
     void *);
@@ -239,6 +255,22 @@ int	store_obligation_get(struct store *, int64_t,
 int	store_obligation_set_status(struct store *, int64_t,
 	    enum obligation_status, int64_t, int64_t);
 int	store_obligation_set_due(struct store *, int64_t, int64_t);
+/*
+ * The clock of an obligation that may pause (engine-lifecycle.c): the
+ * period in force (kind "elapsed", "cd" or "wd", its length in ms or
+ * days) counted from base, paused since paused_at (0: running), and the
+ * time it has stood still so far.
+ */
+struct store_clock {
+	int64_t		 base;
+	char		*kind;
+	int64_t		 length;
+	int64_t		 paused_at;
+	int64_t		 paused_ms;
+};
+int	store_clock_set(struct store *, int64_t, const struct store_clock *);
+int	store_clock_get(struct store *, int64_t, struct store_clock *);
+void	store_clock_clear(struct store_clock *);
 /* An incident's obligations in the order set; open: pending or breached. */
 int	store_obligations_of_incident(struct store *, const char *,
 	    store_obligation_cb, void *);
@@ -265,6 +297,13 @@ typedef int (*store_ledger_count_cb)(const char *, enum obligation_status,
     int64_t, void *);
 int	store_ledger_counts(struct store *, int64_t, int64_t,
 	    const struct store_units *, int, store_ledger_count_cb, void *);
+/*
+ * Where a slice of about n obligations due from from on ends (before
+ * to): *end, the due time after the slice, is to when fewer are left,
+ * and is past from even when more than n fall due at one time.
+ */
+int	store_ledger_slice_end(struct store *, int64_t, int64_t, int,
+	    int64_t *);
 
 /* ---- recurring reports ----------------------------------------------- */
 

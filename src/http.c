@@ -88,6 +88,13 @@ static const struct http_route {
 	{ EVHTTP_REQ_GET, "/", HTTP_OPEN, api_board_file },
 	{ EVHTTP_REQ_GET, "/board.css", HTTP_OPEN, api_board_file },
 	{ EVHTTP_REQ_GET, "/board.js", HTTP_OPEN, api_board_file },
+	{ EVHTTP_REQ_GET, "/detail.js", HTTP_OPEN, api_board_file },
+	{ EVHTTP_REQ_GET, "/detail.css", HTTP_OPEN, api_board_file },
+	{ EVHTTP_REQ_GET, "/signin.js", HTTP_OPEN, api_board_file },
+	{ EVHTTP_REQ_GET, "/ack.css", HTTP_OPEN, api_board_file },
+	{ EVHTTP_REQ_GET, "/ack.js", HTTP_OPEN, api_board_file },
+	/* Who a token is: the sign-in asks; 401 without a valid one. */
+	{ EVHTTP_REQ_GET, "/v1/session", HTTP_OPEN, api_session },
 	{ EVHTTP_REQ_GET, "/v1/board", HTTP_READ, api_board },
 	/* The office's statistics page (api-stats.c gives its data). */
 	{ EVHTTP_REQ_GET, "/stats.html", HTTP_OPEN, api_board_file },
@@ -165,8 +172,8 @@ http_reply_html(struct evhttp_request *req, int code, const char *html)
 	evhttp_add_header(h, "Cache-Control", "no-store");
 	evhttp_add_header(h, "Referrer-Policy", "no-referrer");
 	evhttp_add_header(h, "Content-Security-Policy", "default-src 'none'; "
-	    "style-src 'unsafe-inline'; form-action 'self'; "
-	    "frame-ancestors 'none'");
+	    "style-src 'self'; script-src 'self'; img-src data:; "
+	    "form-action 'self'; base-uri 'none'; frame-ancestors 'none'");
 	http_send_reply(req, code, buf);
 	evbuffer_free(buf);
 }

@@ -241,6 +241,22 @@ static const struct {
 	"  outcome TEXT NOT NULL);"
 	"CREATE INDEX outbox_recipient ON outbox(recipient, id);"
 	},
+	{ 10,
+	/*
+	 * The clocks of obligations that may pause (pause_on, resume_on):
+	 * the period in force and what it counts from, when it stopped and
+	 * how long it has stood still (the ledger's paused_s).  A row only
+	 * for such obligations; one pruned takes its clock with it.
+	 */
+	"CREATE TABLE obligation_clocks ("
+	"  obligation INTEGER PRIMARY KEY"
+	"    REFERENCES obligations(id) ON DELETE CASCADE,"
+	"  base INTEGER NOT NULL,"
+	"  kind TEXT NOT NULL,"
+	"  length INTEGER NOT NULL,"
+	"  paused_at INTEGER,"
+	"  paused_ms INTEGER NOT NULL DEFAULT 0)"
+	},
 };
 
 int

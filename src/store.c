@@ -90,10 +90,12 @@ static const char *const store_sql[SQL__COUNT] = {
 	    "ORDER BY rowid DESC LIMIT ?5",
 	/*
 	 * Incidents opened in [?1, ?2) per unit, and those opened more than
-	 * ?3 ms after they occurred; units kept from ?5.
+	 * ?3 ms after they occurred; units kept from ?5.  CASE, not a sum of
+	 * booleans, which PostgreSQL refuses.
 	 */
 	[SQL_REPORT_COUNTS] =
-	    "SELECT unit, count(*), sum(opened_at - occurred_at > ?3) "
+	    "SELECT unit, count(*), sum(CASE WHEN opened_at - occurred_at > "
+	    "?3 THEN 1 ELSE 0 END) "
 	    "FROM incidents WHERE opened_at >= ?1 AND opened_at < ?2 AND "
 	    "@SCOPE:unit@ GROUP BY unit ORDER BY unit LIMIT ?4",
 	[SQL_OBLIGATION_ADD] =
@@ -108,6 +110,15 @@ static const char *const store_sql[SQL__COUNT] = {
 	    "WHERE id = ?1",
 	[SQL_OBLIGATION_SET_DUE] =
 	    "UPDATE obligations SET due_at = ?2 WHERE id = ?1",
+	[SQL_CLOCK_SET] =
+	    "INSERT INTO obligation_clocks (obligation, base, kind, length, "
+	    "paused_at, paused_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
+	    "ON CONFLICT (obligation) DO UPDATE SET base = excluded.base, "
+	    "kind = excluded.kind, length = excluded.length, "
+	    "paused_at = excluded.paused_at, paused_ms = excluded.paused_ms",
+	[SQL_CLOCK_GET] =
+	    "SELECT base, kind, length, paused_at, paused_ms FROM "
+	    "obligation_clocks WHERE obligation = ?1",
 	[SQL_OBLIGATIONS_OF_INCIDENT] =
 	    "SELECT " OBLIGATION_COLS " FROM obligations WHERE incident = ?1 "
 	    "ORDER BY id",
@@ -139,7 +150,8 @@ static const char *const store_sql[SQL__COUNT] = {
 	 */
 	[SQL_LEDGER_PAGE] =
 	    "SELECT " OBLIGATION_COLS ", ((?3 IS NULL OR unit = ?3) "
-	    "AND @SCOPE:unit@) "
+	    "AND @SCOPE:unit@), (SELECT paused_ms FROM obligation_clocks "
+	    "WHERE obligation = obligations.id) "
 	    "FROM obligations WHERE due_at >= ?1 AND due_at < ?2 "
 	    "AND (due_at > ?4 OR id > ?5) ORDER BY due_at, id LIMIT ?6",
 	/*
@@ -150,6 +162,14 @@ static const char *const store_sql[SQL__COUNT] = {
 	    "SELECT unit, status, count(*) FROM obligations WHERE "
 	    "due_at >= ?1 AND due_at < ?2 AND @SCOPE:unit@ "
 	    "GROUP BY unit, status ORDER BY unit, status LIMIT ?3",
+	/*
+	 * Where a slice of the ledger's counts ends: the due time of the
+	 * ?3-th obligation due in [?1, ?2), read on obligations_due alone,
+	 * so a slice of n rows costs n index entries to find.
+	 */
+	[SQL_LEDGER_SLICE_END] =
+	    "SELECT due_at FROM obligations WHERE due_at >= ?1 AND "
+	    "due_at < ?2 ORDER BY due_at LIMIT 1 OFFSET ?3",
 	[SQL_RECURRING_ADD] =
 	    "INSERT INTO recurrings (name, next_at) VALUES (?1, ?2) "
 	    "RETURNING id",
@@ -394,8 +414,50 @@ static const char *const store_sql[SQL__COUNT] = {
 
 /* The drivers, looked up by the path each handles: the first one wins. */
 static const struct store_driver *const store_drivers[] = {
+	&store_pg_driver,
 	&store_sqlite_driver,
 };
+
+/* The statement's text in the store's dialect. */
+static const char *
+store_sql_text(const struct store *s, enum store_sql which)
+{
+	if (s->drv->sql != NULL && s->drv->sql[which] != NULL)
+		return (s->drv->sql[which]);
+	return (store_sql[which]);
+}
+
+static store_lost_cb	 store_lost_hook;
+static void		*store_lost_arg;
+
+void
+store_on_lost(store_lost_cb cb, void *arg)
+{
+	store_lost_hook = cb;
+	store_lost_arg = arg;
+}
+
+/*
+ * The database is gone from under the store (a PostgreSQL primary that
+ * went away or became read-only; a COMMIT whose outcome is unknown).
+ * Nothing the store does next can be trusted to commit, so without a
+ * hook the daemon exits non-zero (EX_TEMPFAIL) for its service manager to
+ * start it again: the restart path recovers the outbox and the timers
+ * from what did commit.  The hook is where a leader steps down instead.
+ */
+void
+store_lost(const char *sqlstate, const char *why)
+{
+	log_warnx("store: the database is lost sqlstate=%s error=%s",
+	    sqlstate != NULL ? sqlstate : "none", why);
+	if (store_lost_hook != NULL) {
+		store_lost_hook(sqlstate, store_lost_arg);
+		return;
+	}
+	log_warnx("store: exiting for the service manager to restart "
+	    "the daemon");
+	exit(75);
+}
 
 /* ---- statements: bind, step, read ------------------------------------ */
 
@@ -466,7 +528,7 @@ store_q_scoped(struct store *s, enum store_sql which, int first,
 
 	if (u == NULL)
 		return (store_q(s, which));
-	sql = store_sql_scoped(store_sql[which], first, u);
+	sql = store_sql_scoped(store_sql_text(s, which), first, u);
 	q = s->drv->prepare(s->conn, sql, &cause);
 	free(sql);
 	if (q == NULL) {
@@ -638,7 +700,7 @@ store_open(const char *path, const char *sync, char **cause)
 		return (NULL);
 	}
 	for (i = 0; i < SQL__COUNT; i++) {
-		text = store_sql_scoped(store_sql[i], 0, NULL);
+		text = store_sql_scoped(store_sql_text(s, i), 0, NULL);
 		s->q[i] = s->drv->prepare(s->conn, text, cause);
 		free(text);
 		if (s->q[i] == NULL)
@@ -773,7 +835,8 @@ store_empty(struct store *s)
 	int	rc;
 
 	s->drv->set_pruning(s->conn, 1);
-	rc = s->drv->exec(s->conn, store_empty_sql);
+	rc = s->drv->exec(s->conn, s->drv->empty != NULL ? s->drv->empty :
+	    store_empty_sql);
 	s->drv->set_pruning(s->conn, 0);
 	return (rc);
 }

@@ -11,6 +11,7 @@
 
 (function () {
   const READ_KEY = "tocsin.read-token";
+  const SIGNIN_KEY = "tocsin.signin";   // written by the board's signin.js
   const SVG = "http://www.w3.org/2000/svg";
   const UNITS_MAX = 30;              // bars in the units chart
   const $ = (id) => document.getElementById(id);
@@ -42,7 +43,15 @@
     history.replaceState(null, "", location.pathname + location.search);
   }
 
+  // As the board reads: a signed-in person's token if it may read, else
+  // the tab's reading token.
   function readToken() {
+    try {
+      const who = JSON.parse(localStorage.getItem(SIGNIN_KEY) || "null");
+      if (who && who.read && who.token) return who.token;
+    } catch (err) {
+      // Nobody signed in that we can see.
+    }
     try {
       return sessionStorage.getItem(READ_KEY);
     } catch (err) {

@@ -71,37 +71,45 @@ def stats_daemon(sink):
 
 
 def seed_history(d, m2, m1):
-    """History written while the daemon is stopped: A's month m1, B's m2."""
+    """History written while the daemon is stopped: A's month m1, B's m2
+    (into SQLite, or through psql on PostgreSQL: TOCSIN_E2E_PG)."""
     d.stop()
-    con = sqlite3.connect(d.db)
-    with con:
-        # Due at 00:30 on the 1st in China: the day before in UTC, so a
-        # month counted in UTC would put it in the month before.
-        first = datetime(m1[0], m1[1], 1, 0, 30, tzinfo=CST)
-        for n, status in enumerate(("met", "met", "met", "late")):
-            due = first + timedelta(days=n)
-            con.execute(
-                "INSERT INTO obligations (incident, unit, procedure, name, title, set_at, "
-                "due_at, close_at, met_at, status) VALUES (?, 'hosp-a', 'netsec', "
-                "'assessment', '评估', ?, ?, ?, ?, ?)",
-                (f"hist-a{n}", ms(due) - 3600000, ms(due), ms(due) + 86400000,
-                 ms(due) + (600000 if status == "late" else -600000), status))
-        for n in range(2):
-            due = datetime(m2[0], m2[1], 10 + n, 9, 0, tzinfo=CST)
-            con.execute(
-                "INSERT INTO obligations (incident, unit, procedure, name, title, set_at, "
-                "due_at, close_at, status) VALUES (?, 'hosp-b', 'netsec', 'assessment', "
-                "'评估', ?, ?, ?, 'missed')",
-                (f"hist-b{n}", ms(due) - 3600000, ms(due), ms(due) + 86400000))
-        # A's incidents of m1: one reported within the hour, one two days late.
-        for key, late_h in (("hist-a0", 1), ("hist-a1", 48)):
-            opened = datetime(m1[0], m1[1], 5, 10, 0, tzinfo=CST)
-            con.execute(
-                "INSERT INTO incidents (key, unit, category, state, title, opened_at, "
-                "occurred_at, updated_at) VALUES (?, 'hosp-a', 'network_security', "
-                "'resolved', '核心交换机遭受网络攻击', ?, ?, ?)",
-                (key, ms(opened), ms(opened) - late_h * 3600000, ms(opened)))
-    con.close()
+    rows = []
+    # Due at 00:30 on the 1st in China: the day before in UTC, so a
+    # month counted in UTC would put it in the month before.
+    first = datetime(m1[0], m1[1], 1, 0, 30, tzinfo=CST)
+    for n, status in enumerate(("met", "met", "met", "late")):
+        due = first + timedelta(days=n)
+        rows.append((
+            "INSERT INTO obligations (incident, unit, procedure, name, title, set_at, "
+            "due_at, close_at, met_at, status) VALUES (?, 'hosp-a', 'netsec', "
+            "'assessment', '评估', ?, ?, ?, ?, ?)",
+            (f"hist-a{n}", ms(due) - 3600000, ms(due), ms(due) + 86400000,
+             ms(due) + (600000 if status == "late" else -600000), status)))
+    for n in range(2):
+        due = datetime(m2[0], m2[1], 10 + n, 9, 0, tzinfo=CST)
+        rows.append((
+            "INSERT INTO obligations (incident, unit, procedure, name, title, set_at, "
+            "due_at, close_at, status) VALUES (?, 'hosp-b', 'netsec', 'assessment', "
+            "'评估', ?, ?, ?, 'missed')",
+            (f"hist-b{n}", ms(due) - 3600000, ms(due), ms(due) + 86400000)))
+    # A's incidents of m1: one reported within the hour, one two days late.
+    for key, late_h in (("hist-a0", 1), ("hist-a1", 48)):
+        opened = datetime(m1[0], m1[1], 5, 10, 0, tzinfo=CST)
+        rows.append((
+            "INSERT INTO incidents (key, unit, category, state, title, opened_at, "
+            "occurred_at, updated_at) VALUES (?, 'hosp-a', 'network_security', "
+            "'resolved', '核心交换机遭受网络攻击', ?, ?, ?)",
+            (key, ms(opened), ms(opened) - late_h * 3600000, ms(opened))))
+    if harness.PG_URL:
+        for sql, args in rows:
+            harness.pg_query(d.db, sql, *args)
+    else:
+        con = sqlite3.connect(d.db)
+        with con:
+            for sql, args in rows:
+                con.execute(sql, args)
+        con.close()
     d.start()
 
 
