@@ -380,6 +380,14 @@ def test_stats_page_renders_charts():
         rows = {row[0]: row for row in wb["通报"].iter_rows(min_row=4, values_only=True)}
         expect(set(rows) == {"hosp-a", "hosp-b", "合计"} and rows["合计"][2] == 8,
                f"the saved workbook: {rows}")
+        # A wall screen and a phone: nothing runs off the side but the
+        # tables, which scroll in their own boxes.
+        for w, h, mobile in ((1920, 1080, False), (390, 844, True)):
+            b.viewport(w, h, mobile=mobile)
+            wide = b.js("""[document.documentElement.scrollWidth,
+                Math.round(document.querySelector('#chart-trend svg').getBoundingClientRect().width)]""")
+            expect(wide[0] <= w and 0 < wide[1] <= w, f"at {w}x{h}: page and chart widths {wide}")
+            b.screenshot(f"stats-{w}x{h}.png")
         expect(not b.problems(), f"page problems: {b.problems()}")
     d.stop()
 
