@@ -70,6 +70,12 @@ void	api_compliance(struct evhttp_request *, const struct api_ctx *,
 	    const char *);
 void	api_compliance_summary(struct evhttp_request *,
 	    const struct api_ctx *, const char *);
+void	api_stats(struct evhttp_request *, const struct api_ctx *,
+	    const char *);
+void	api_stats_csv_get(struct evhttp_request *, const struct api_ctx *,
+	    const char *);
+void	api_stats_xlsx_get(struct evhttp_request *, const struct api_ctx *,
+	    const char *);
 void	api_units(struct evhttp_request *, const struct api_ctx *,
 	    const char *);
 void	api_ack_page(struct evhttp_request *, const struct api_ctx *, const char *);

@@ -195,6 +195,15 @@ int	store_incidents_page(struct store *,
 	    const struct store_incident_filter *,
 	    const struct store_incident_cursor *, int, store_incident_page_cb,
 	    void *);
+/*
+ * Incidents opened in [from, to) of the units kept (NULL: every unit),
+ * counted per unit, with how many of them were opened more than slow ms
+ * after they occurred; up to limit rows, by unit (NULL for none).
+ */
+typedef int (*store_report_count_cb)(const char *, int64_t, int64_t,
+    void *);
+int	store_report_counts(struct store *, int64_t, int64_t, int64_t,
+	    const struct store_units *, int, store_report_count_cb, void *);
 
 /* ---- obligations ----------------------------------------------------- */
 

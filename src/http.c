@@ -78,6 +78,9 @@ static const struct http_route {
 	{ EVHTTP_REQ_GET, "/v1/compliance", HTTP_READ, api_compliance },
 	{ EVHTTP_REQ_GET, "/v1/compliance/summary", HTTP_READ,
 	    api_compliance_summary },
+	{ EVHTTP_REQ_GET, "/v1/stats", HTTP_READ, api_stats },
+	{ EVHTTP_REQ_GET, "/v1/stats.csv", HTTP_READ, api_stats_csv_get },
+	{ EVHTTP_REQ_GET, "/v1/stats.xlsx", HTTP_READ, api_stats_xlsx_get },
 	{ EVHTTP_REQ_GET, "/v1/units", HTTP_READ, api_units },
 	{ EVHTTP_REQ_GET, "/v1/status", HTTP_READ, api_status },
 	{ EVHTTP_REQ_POST, "/v1/admin/prune", HTTP_WRITE, api_admin_prune },
@@ -93,6 +96,10 @@ static const struct http_route {
 	/* Who a token is: the sign-in asks; 401 without a valid one. */
 	{ EVHTTP_REQ_GET, "/v1/session", HTTP_OPEN, api_session },
 	{ EVHTTP_REQ_GET, "/v1/board", HTTP_READ, api_board },
+	/* The office's statistics page (api-stats.c gives its data). */
+	{ EVHTTP_REQ_GET, "/stats.html", HTTP_OPEN, api_board_file },
+	{ EVHTTP_REQ_GET, "/stats.css", HTTP_OPEN, api_board_file },
+	{ EVHTTP_REQ_GET, "/stats.js", HTTP_OPEN, api_board_file },
 	{ EVHTTP_REQ_GET, "/healthz", HTTP_OPEN, api_healthz },
 	{ EVHTTP_REQ_GET, "/metrics", HTTP_OPEN, api_metrics },
 };

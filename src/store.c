@@ -88,6 +88,16 @@ static const char *const store_sql[SQL__COUNT] = {
 	    "AND (?2 IS NULL OR unit = ?2) AND (?3 IS NULL OR "
 	    "category = ?3) AND @SCOPE:unit@) FROM incidents WHERE rowid < ?4 "
 	    "ORDER BY rowid DESC LIMIT ?5",
+	/*
+	 * Incidents opened in [?1, ?2) per unit, and those opened more than
+	 * ?3 ms after they occurred; units kept from ?5.  CASE, not a sum of
+	 * booleans, which PostgreSQL refuses.
+	 */
+	[SQL_REPORT_COUNTS] =
+	    "SELECT unit, count(*), sum(CASE WHEN opened_at - occurred_at > "
+	    "?3 THEN 1 ELSE 0 END) "
+	    "FROM incidents WHERE opened_at >= ?1 AND opened_at < ?2 AND "
+	    "@SCOPE:unit@ GROUP BY unit ORDER BY unit LIMIT ?4",
 	[SQL_OBLIGATION_ADD] =
 	    "INSERT INTO obligations (incident, recurring, unit, procedure, "
 	    "name, title, owner, on_breach, set_at, due_at, close_at) "
