@@ -368,9 +368,11 @@ install: all
 	    install -m 644 rules/$$p/*.lua $(DESTDIR)$(DATADIR)/tocsin/rules/$$p; \
 	    for sub in tests examples; do \
 	        [ -d rules/$$p/$$sub ] || continue; \
-	        install -d $(DESTDIR)$(DATADIR)/tocsin/rules/$$p/$$sub; \
-	        install -m 644 rules/$$p/$$sub/* \
-	            $(DESTDIR)$(DATADIR)/tocsin/rules/$$p/$$sub; \
+	        (cd rules/$$p && find $$sub -type d) | while read d; do \
+	            install -d $(DESTDIR)$(DATADIR)/tocsin/rules/$$p/$$d; done; \
+	        (cd rules/$$p && find $$sub -type f) | while read f; do \
+	            install -m 644 rules/$$p/$$f \
+	                $(DESTDIR)$(DATADIR)/tocsin/rules/$$p/$$f; done; \
 	    done; \
 	done
 	install -m 644 man/tocsinctl.1 $(DESTDIR)$(MANDIR)/man1
