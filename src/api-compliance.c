@@ -42,7 +42,7 @@ api_compliance_row(const struct store_obligation *ob, const struct rules *r,
 	else if (ob->status == OBLIGATION_BREACHED)
 		late = json_integer((now - ob->due_at) / MSEC_PER_SEC);
 	return (json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:s, "
-	    "s:o}",
+	    "s:o, s:o, s:i, s:i}",
 	    "incident", api_text(ob->incident),
 	    "recurring", api_text(ob->recurring),
 	    "unit", api_text(ob->unit),
@@ -53,7 +53,10 @@ api_compliance_row(const struct store_obligation *ob, const struct rules *r,
 	    "due_at", api_time(ob->due_at),
 	    "met_at", api_time(ob->met_at),
 	    "status", obligation_status_name(ob->status),
-	    "late_s", late));
+	    "late_s", late,
+	    "instance", api_instance(ob),
+	    "met_count", api_met_count(ob),
+	    "needed", ob->needed));
 }
 
 /* A row; where the next page starts: the range it keeps, and this row. */
