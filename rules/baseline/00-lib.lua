@@ -102,6 +102,18 @@ function bl.followup(t)
     owner = t.owner, on_breach = t.on_breach }
 end
 
+-- 进程报告 at least daily (a series, SPEC §4 "Obligation lifecycle"):
+-- instance 1 due FOLLOW_UP after the opening, each next one FOLLOW_UP after
+-- the one before fell due, each met, late or missed on its own, until the
+-- final report, the resolve, or a grade lowered below the one that asked
+-- for it.  Put it in the grades that ask for it.
+function bl.progress(t)
+  return { id = t.id or "progress", title = t.title,
+    due = t.due or bl.FOLLOW_UP, every = t.every or bl.FOLLOW_UP,
+    met_by = { type = "update" }, ["until"] = { type = "final" },
+    owner = t.owner, on_breach = t.on_breach }
+end
+
 -- 终报 / 总结: a final or after-action report.  The engine counts every
 -- deadline from the opening (or the occurrence), not from the end of the
 -- response, and resolving an incident cancels what is pending: file the
