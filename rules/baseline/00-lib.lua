@@ -19,7 +19,8 @@
 --   report      首报 (opens the incident; occurred_at = when it happened)
 --   update      续报 (progress); final = 终报 / 办结; assessment = 研判、定级
 --   forward     the body passed the report on: to = "superior",
---               "safety-authority", "health-authority", "government",
+--               "safety-authority", "industry-authority" (the sector's
+--               supervising department), "health-authority", "government",
 --               "state", "network-authority", "police", "110", "119", ...
 --   feedback    an answer to the complainant or petitioner
 --   review      经验总结、专题报告、总结评估 (after-action report)
