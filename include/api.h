@@ -77,6 +77,8 @@ void	api_ack_page(struct evhttp_request *, const struct api_ctx *, const char *)
 void	api_ack_confirm(struct evhttp_request *, const struct api_ctx *,
 	    const char *);
 void	api_board(struct evhttp_request *, const struct api_ctx *, const char *);
+void	api_session(struct evhttp_request *, const struct api_ctx *,
+	    const char *);
 void	api_callback_post(struct evhttp_request *, const struct api_ctx *,
 	    const char *);
 void	api_board_file(struct evhttp_request *, const struct api_ctx *,
@@ -87,6 +89,7 @@ json_t	*api_time(int64_t);
 json_t	*api_text(const char *);
 json_t	*api_grade(int);
 json_t	*api_unit_name(const struct rules *, const char *);
+json_t	*api_person_name(const struct rules *, const char *);
 json_t	*api_incident_json(const struct store_incident *,
 	    const struct rules *);
 json_t	*api_notification_json(const struct store_message *);
@@ -109,6 +112,7 @@ int	 api_time_param(const char *, int64_t *);
 struct api_page {
 	int	 limit;
 	json_t	*cursor;	/* the decoded cursor, or NULL: from the start */
+	int	 scoped;	/* hides rows of a token's scope: read on */
 };
 
 /* A list: its array's name and its path. */
@@ -145,6 +149,7 @@ struct api_scope {
 	struct store_units	 units;		/* over names */
 	int			 all;		/* every unit: no filter */
 	int			 subtree;	/* subtree=1 was asked */
+	int			 limited;	/* the token's units, not all */
 };
 
 int	api_scope_start(struct evhttp_request *, const struct api_ctx *,

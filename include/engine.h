@@ -97,9 +97,11 @@ struct engine_alarm {
 struct engine_receipt {
 	const char	*channel;
 	const char	*ref;
-	const char	*status;	/* answered, unanswered, busy, failed */
+	const char	*status;	/* answered, unanswered, busy, failed,
+					   delivered */
 	const char	*detail;	/* the provider's code, or NULL */
-	int		 reached;	/* the person picked up */
+	int		 reached;	/* the person picked up, or has it */
+	int		 failed;	/* it never reached the phone */
 };
 
 typedef void (*engine_sink)(const char *, void *);

@@ -92,6 +92,21 @@ const char	*store_driver_version(struct store *);
  * input from an empty store without opening one again.
  */
 int		 store_empty(struct store *);
+/*
+ * When the database is lost (a PostgreSQL primary gone or read-only, a
+ * COMMIT whose outcome is unknown): without a hook the daemon exits 75
+ * for its service manager to restart it; with one, the hook decides
+ * (a leader steps down).  The SQLSTATE may be NULL.
+ */
+typedef void	(*store_lost_cb)(const char *, void *);
+void		 store_on_lost(store_lost_cb, void *);
+/*
+ * A database name fit for a log or an error: a PostgreSQL URL without its
+ * password; anything else as it is.  Returns an allocated string.
+ */
+char		*store_describe(const char *);
+/* Does the driver for this name accept it?  0, or -1 with *cause set. */
+int		 store_check_name(const char *, char **);
 
 /* ---- events ---------------------------------------------------------- */
 
@@ -117,6 +132,8 @@ int	store_event_find(struct store *, const char *, const char *,
 /* An incident's events in order: seq and body filled. */
 int	store_events_of_incident(struct store *, const char *,
 	    store_event_cb, void *);
+/* Every event in the order stored: a replay's input. */
+int	store_events_each(struct store *, store_event_cb, void *);
 int	store_event_count(struct store *, int64_t *);
 
 /* ---- incidents ------------------------------------------------------- */
@@ -202,6 +219,7 @@ struct store_obligation {
 	int			 met_count;	/* events that met it so far */
 	int			 needed;	/* of needed (met_by count, all) */
 	int64_t			 met_mask;	/* met_by all: items arrived */
+	int64_t			 paused_ms;	/* the ledger's rows only */
 };
 typedef int (*store_obligation_cb)(const struct store_obligation *,
     void *);
@@ -236,6 +254,22 @@ int	store_obligation_set_due(struct store *, int64_t, int64_t);
 int	store_obligation_set_progress(struct store *, int64_t, int, int64_t);
 int	store_obligation_series_last(struct store *, const char *,
 	    const char *, const char *, struct store_obligation *);
+/*
+ * The clock of an obligation that may pause (engine-lifecycle.c): the
+ * period in force (kind "elapsed", "cd" or "wd", its length in ms or
+ * days) counted from base, paused since paused_at (0: running), and the
+ * time it has stood still so far.
+ */
+struct store_clock {
+	int64_t		 base;
+	char		*kind;
+	int64_t		 length;
+	int64_t		 paused_at;
+	int64_t		 paused_ms;
+};
+int	store_clock_set(struct store *, int64_t, const struct store_clock *);
+int	store_clock_get(struct store *, int64_t, struct store_clock *);
+void	store_clock_clear(struct store_clock *);
 /* An incident's obligations in the order set; open: pending or breached. */
 int	store_obligations_of_incident(struct store *, const char *,
 	    store_obligation_cb, void *);
@@ -262,6 +296,13 @@ typedef int (*store_ledger_count_cb)(const char *, enum obligation_status,
     int64_t, void *);
 int	store_ledger_counts(struct store *, int64_t, int64_t,
 	    const struct store_units *, int, store_ledger_count_cb, void *);
+/*
+ * Where a slice of about n obligations due from from on ends (before
+ * to): *end, the due time after the slice, is to when fewer are left,
+ * and is past from even when more than n fall due at one time.
+ */
+int	store_ledger_slice_end(struct store *, int64_t, int64_t, int,
+	    int64_t *);
 
 /* ---- recurring reports ----------------------------------------------- */
 
@@ -400,6 +441,10 @@ struct store_message {
 	int64_t			 deadline_at;	/* useless after */
 	int64_t			 delivered_at;
 	char			*last_error;
+	/* In pages only: the provider's later word (receipts), if any. */
+	char			*receipt_status;
+	char			*receipt_detail;
+	int64_t			 receipt_at;
 };
 typedef int (*store_message_cb)(const struct store_message *, void *);
 typedef int (*store_message_page_cb)(const struct store_message *, int,
@@ -463,6 +508,30 @@ int	store_receipt_expect(struct store *, const char *, const char *,
 	    int64_t);
 int	store_receipt_record(struct store *, const char *, const char *,
 	    const char *, const char *, int64_t, int64_t *);
+/* 1 when this ref already has this status: a provider's repeated push. */
+int	store_receipt_seen(struct store *, const char *, const char *,
+	    const char *);
+
+/*
+ * Replies a person sent back (an SMS "1"): kept whatever they said, with
+ * what came of them.  targets walks the incidents of the messages
+ * delivered to a person whose deadline is not past at now, newest first,
+ * with each one's channel; the callback returns non-zero to stop.
+ */
+struct store_reply {
+	const char	*channel;
+	const char	*phone;
+	const char	*person;	/* NULL: a number nobody has */
+	const char	*text;
+	int64_t		 received_at;
+	const char	*incident;	/* the one it acknowledged, or NULL */
+	const char	*outcome;	/* "acknowledged", "ignored", ... */
+};
+typedef int (*store_reply_target_cb)(const char *, const char *, void *);
+
+int	store_reply_add(struct store *, const struct store_reply *);
+int	store_reply_targets(struct store *, const char *, int64_t,
+	    store_reply_target_cb, void *);
 
 /* ---- acknowledgement links ------------------------------------------- */
 

@@ -18,9 +18,11 @@
 #include <string.h>
 
 #include "calendar.h"
+#include "channel.h"
 #include "site.h"
 #include "clock.h"
 #include "ctl.h"
+#include "ctl-simulate.h"
 #include "engine.h"
 #include "log.h"
 #include "record.h"
@@ -51,9 +53,11 @@ struct simulation {
 	engine_sink	 out;
 	void		*arg;
 	int64_t		 last;		/* the latest event's receipt time */
+	int		 messages;	/* notify actions carry their text */
+	int64_t		 message;	/* the outbox row the next notify is */
 };
 
-static void
+void
 simulation_free(struct simulation *sim)
 {
 	if (sim == NULL)
@@ -64,10 +68,80 @@ simulation_free(struct simulation *sim)
 	free(sim);
 }
 
-/* NULL, with every problem printed to stderr, when the rules are bad. */
-static struct simulation *
-simulation_new(const char *site, const struct names *dirs, engine_sink out,
-    void *arg)
+static int
+simulation_same(json_t *action, const char *key, const char *value)
+{
+	const char	*v = json_string_value(json_object_get(action, key));
+
+	return (v != NULL && value != NULL && strcmp(v, value) == 0);
+}
+
+/*
+ * The text a notify action's recipient reads: the outbox row the engine
+ * wrote just before the action (rows of other kinds -- a watchman alarm --
+ * are passed over), as {"title", "text"} with the log channel's redaction.
+ * The store is idle here: the sink runs after the commit.
+ */
+static json_t *
+simulation_message(struct simulation *sim, json_t *action)
+{
+	struct store_message	 m;
+	json_t			*body, *out = NULL;
+	const char		*text;
+	char			*redacted;
+
+	while (out == NULL && store_message_get(sim->store, sim->message, &m) ==
+	    1) {
+		sim->message++;
+		if (!simulation_same(action, "recipient", m.recipient) ||
+		    !simulation_same(action, "channel", m.channel)) {
+			store_message_clear(&m);
+			continue;
+		}
+		body = json_loads(m.body, 0, NULL);
+		out = json_object();
+		if (json_is_string(json_object_get(body, "title")))
+			json_object_set(out, "title", json_object_get(body,
+			    "title"));
+		text = json_string_value(json_object_get(body, "text"));
+		redacted = channel_log_redact(text != NULL ? text : "");
+		json_object_set_new(out, "text", json_string(redacted));
+		free(redacted);
+		json_decref(body);
+		store_message_clear(&m);
+	}
+	return (out);
+}
+
+/* The engine's sink: a notify action gains its message when asked. */
+static void
+simulation_sink(const char *line, void *arg)
+{
+	struct simulation	*sim = arg;
+	json_t			*action, *message;
+	char			*text;
+
+	if (!sim->messages || strstr(line, "\"kind\":\"notify\"") == NULL) {
+		sim->out(line, sim->arg);
+		return;
+	}
+	action = json_loads(line, 0, NULL);
+	if (action == NULL || (message = simulation_message(sim, action)) ==
+	    NULL) {
+		json_decref(action);
+		sim->out(line, sim->arg);
+		return;
+	}
+	json_object_set_new(action, "message", message);
+	text = json_dumps(action, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	sim->out(text, sim->arg);
+	free(text);
+	json_decref(action);
+}
+
+struct simulation *
+simulation_new(const char *site, const struct names *dirs, int messages,
+    engine_sink out, void *arg)
 {
 	struct rules_problems	 problems = { NULL, 0 };
 	struct simulation	*sim;
@@ -77,6 +151,8 @@ simulation_new(const char *site, const struct names *dirs, engine_sink out,
 	sim = xcalloc(1, sizeof(*sim));
 	sim->out = out;
 	sim->arg = arg;
+	sim->messages = messages;
+	sim->message = 1;
 	clock_set_virtual(0);
 	sim->rules = site_load(site, dirs, &problems);
 	if (sim->rules == NULL) {
@@ -93,12 +169,12 @@ simulation_new(const char *site, const struct names *dirs, engine_sink out,
 		return (NULL);
 	}
 	sim->engine = engine_new(sim->store, sim->rules);
-	engine_set_sink(sim->engine, out, arg);
+	engine_set_sink(sim->engine, simulation_sink, sim);
 	return (sim);
 }
 
 /* Fire every timer due up to limit, each at its own time. */
-static int
+int
 simulation_run_until(struct simulation *sim, int64_t limit)
 {
 	struct engine	*e = sim->engine;
@@ -138,14 +214,45 @@ simulation_reject(struct simulation *sim, size_t line, const char *reason)
 	free(json);
 }
 
+int
+simulation_submit(struct simulation *sim, json_t *json, int64_t t,
+    struct record_error *err)
+{
+	struct engine		*e = sim->engine;
+	struct record		*rec;
+	struct engine_result	 res;
+	int			 rc;
+
+	/* Recurring reports start on the day of the first event. */
+	if (sim->last == 0) {
+		clock_set_virtual(t);
+		if (engine_begin(e) != 0 || engine_sync_recurring(e) != 0 ||
+		    engine_commit(e, NULL) != 0)
+			return (-1);
+	}
+	if (simulation_run_until(sim, t - 1) != 0)
+		return (-1);
+	sim->last = t;
+	clock_set_virtual(t);
+	if ((rec = record_parse(json, t, err)) == NULL)
+		return (1);
+	if (engine_begin(e) != 0 || engine_request_begin(e) != 0) {
+		record_free(rec);
+		return (-1);
+	}
+	rc = engine_submit(e, rec, NULL, &res, err);
+	engine_request_end(e, rc == 0);
+	record_free(rec);
+	if (engine_commit(e, NULL) != 0)
+		return (-1);
+	return (rc);
+}
+
 /* One event with its "at": 0 done (perhaps rejected), -1 fatal. */
 static int
 simulation_event(struct simulation *sim, json_t *json, size_t lineno)
 {
-	struct engine		*e = sim->engine;
-	struct record		*rec;
 	struct record_error	 err;
-	struct engine_result	 res;
 	const char		*at;
 	int64_t			 t;
 	int			 rc;
@@ -162,36 +269,8 @@ simulation_event(struct simulation *sim, json_t *json, size_t lineno)
 	}
 	json = json_deep_copy(json);
 	json_object_del(json, "at");
-	/* Recurring reports start on the day of the first event. */
-	if (sim->last == 0) {
-		clock_set_virtual(t);
-		if (engine_begin(e) != 0 || engine_sync_recurring(e) != 0 ||
-		    engine_commit(e, NULL) != 0) {
-			json_decref(json);
-			return (-1);
-		}
-	}
-	if (simulation_run_until(sim, t - 1) != 0) {
-		json_decref(json);
-		return (-1);
-	}
-	sim->last = t;
-	clock_set_virtual(t);
-	rec = record_parse(json, t, &err);
+	rc = simulation_submit(sim, json, t, &err);
 	json_decref(json);
-	if (rec == NULL) {
-		simulation_reject(sim, lineno, err.message);
-		return (0);
-	}
-	if (engine_begin(e) != 0 || engine_request_begin(e) != 0) {
-		record_free(rec);
-		return (-1);
-	}
-	rc = engine_submit(e, rec, NULL, &res, &err);
-	engine_request_end(e, rc == 0);
-	record_free(rec);
-	if (engine_commit(e, NULL) != 0)
-		return (-1);
 	if (rc == 1)
 		simulation_reject(sim, lineno, err.message);
 	return (rc < 0 ? -1 : 0);
@@ -259,13 +338,14 @@ ctl_simulate(const struct ctl_env *env, int argc, char **argv)
 		{ "events", required_argument, NULL, 'e' },
 		{ "until", required_argument, NULL, 'u' },
 		{ "credentials", required_argument, NULL, 'C' },
+		{ "messages", no_argument, NULL, 'm' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct names		 dirs = { NULL, 0 };
 	const char		*site = NULL, *events = NULL, *until = NULL;
 	struct simulation	*sim = NULL;
 	FILE			*f = NULL;
-	int			 ch, rc = 1;
+	int			 ch, rc = 1, messages = 0;
 
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "c:", longopts, NULL)) != -1) {
@@ -275,6 +355,7 @@ ctl_simulate(const struct ctl_env *env, int argc, char **argv)
 		case 'e': events = optarg; break;
 		case 'u': until = optarg; break;
 		case 'C': ctl_credentials(optarg); break;
+		case 'm': messages = 1; break;
 		default: goto usage;
 		}
 	}
@@ -285,7 +366,8 @@ ctl_simulate(const struct ctl_env *env, int argc, char **argv)
 		fprintf(stderr, "tocsinctl: %s: %s\n", events, strerror(errno));
 		goto out;
 	}
-	if ((sim = simulation_new(site, &dirs, simulate_print, NULL)) != NULL)
+	if ((sim = simulation_new(site, &dirs, messages, simulate_print,
+	    NULL)) != NULL)
 		rc = simulate_file(sim, f, until) == 0 ? 0 : 1;
 out:
 	if (f != NULL && f != stdin)
@@ -296,7 +378,7 @@ out:
 usage:
 	fprintf(stderr, "usage: tocsinctl simulate -c SITE [--rules DIR]... "
 	    "[--credentials DIR] --events FILE.jsonl "
-	    "[--until DURATION|RFC3339]\n");
+	    "[--until DURATION|RFC3339] [--messages]\n");
 	names_free(&dirs);
 	return (2);
 }
@@ -311,6 +393,8 @@ static const char *const test_file_keys[] = { "site", "rules", "tests" };
 static const char *const test_case_keys[] = {
 	"name", "events", "until", "expect", "absent",
 };
+/* An expected action's "message": what the recipient reads. */
+static const char *const test_message_keys[] = { "contains", "title", "text" };
 
 static void
 test_unknown(const char *file, const char *where, const char *what,
@@ -372,6 +456,35 @@ test_words_add(struct test_words *w, const char *word)
 	w->v[w->n++] = word;
 }
 
+/* "message": { "contains": TEXT or [TEXT...], "title", "text" }. */
+static size_t
+test_check_message(const char *file, const char *where, json_t *m)
+{
+	json_t	*c, *v;
+	size_t	 i, keys, bad = 0;
+
+	if (!json_is_object(m)) {
+		fprintf(stderr, "%s: %s: \"message\" must be an object: "
+		    "{\"contains\": TEXT}\n", file, where);
+		return (1);
+	}
+	keys = test_check_keys(file, where, m, test_message_keys,
+	    nitems(test_message_keys));
+	c = json_object_get(m, "contains");
+	if (json_is_array(c)) {
+		json_array_foreach(c, i, v)
+			bad += !json_is_string(v);
+	} else
+		bad += c != NULL && !json_is_string(c);
+	bad += (v = json_object_get(m, "title")) != NULL && !json_is_string(v);
+	bad += (v = json_object_get(m, "text")) != NULL && !json_is_string(v);
+	if (bad > 0)
+		fprintf(stderr, "%s: %s: \"message\": \"contains\" takes a "
+		    "text or a list of texts, \"title\" and \"text\" a text\n",
+		    file, where);
+	return (keys + bad);
+}
+
 /* Partial actions in expect or absent: known fields, known kinds. */
 static size_t
 test_check_actions(const char *file, const char *name, const char *list,
@@ -398,6 +511,8 @@ test_check_actions(const char *file, const char *name, const char *list,
 				bad++;
 			}
 		}
+		if ((v = json_object_get(want, "message")) != NULL)
+			bad += test_check_message(file, where, v);
 		v = json_object_get(want, "kind");
 		if (v != NULL && (!json_is_string(v) || !test_known(
 		    json_string_value(v), kinds->v, kinds->n))) {
@@ -462,7 +577,47 @@ test_collect(const char *json, void *arg)
 	json_array_append_new(arg, json_loads(json, 0, NULL));
 }
 
-/* Does action have every key of want with an equal value? */
+/* Is piece in the message's title or text? */
+static int
+test_message_has(json_t *have, json_t *piece)
+{
+	const char	*p = json_string_value(piece), *t;
+
+	if ((t = json_string_value(json_object_get(have, "text"))) != NULL &&
+	    strstr(t, p) != NULL)
+		return (1);
+	t = json_string_value(json_object_get(have, "title"));
+	return (t != NULL && strstr(t, p) != NULL);
+}
+
+/* A notify action's message against a test's "message" (checked). */
+static int
+test_message_matches(json_t *have, json_t *want)
+{
+	json_t	*c = json_object_get(want, "contains"), *v;
+	size_t	 i;
+
+	if (!json_is_object(have))
+		return (0);
+	if ((v = json_object_get(want, "title")) != NULL &&
+	    !json_equal(json_object_get(have, "title"), v))
+		return (0);
+	if ((v = json_object_get(want, "text")) != NULL &&
+	    !json_equal(json_object_get(have, "text"), v))
+		return (0);
+	if (json_is_string(c))
+		return (test_message_has(have, c));
+	json_array_foreach(c, i, v) {
+		if (!test_message_has(have, v))
+			return (0);
+	}
+	return (1);
+}
+
+/*
+ * Does action have every key of want with an equal value?  A "message"
+ * is matched by its parts: contained text, an equal title or text.
+ */
 static int
 test_matches(json_t *action, json_t *want)
 {
@@ -470,7 +625,11 @@ test_matches(json_t *action, json_t *want)
 	json_t		*v;
 
 	json_object_foreach(want, key, v) {
-		if (!json_equal(json_object_get(action, key), v))
+		if (strcmp(key, "message") == 0) {
+			if (!test_message_matches(json_object_get(action,
+			    key), v))
+				return (0);
+		} else if (!json_equal(json_object_get(action, key), v))
 			return (0);
 	}
 	return (1);
@@ -506,7 +665,7 @@ test_one(const char *file, const char *site, const struct names *dirs,
 		snprintf(fallback, sizeof(fallback), "test %zu", idx + 1);
 		name = fallback;
 	}
-	if ((sim = simulation_new(site, dirs, test_collect, actions)) ==
+	if ((sim = simulation_new(site, dirs, 1, test_collect, actions)) ==
 	    NULL) {
 		json_decref(actions);
 		return (-1);
@@ -525,6 +684,8 @@ test_one(const char *file, const char *site, const struct names *dirs,
 	}
 	for (i = 0; timeline_field_name(i) != NULL; i++)
 		test_words_add(&fields, timeline_field_name(i));
+	/* Not the engine's: simulate --messages adds it to each notify. */
+	test_words_add(&fields, "message");
 	kv = timeline_kind_names(&nk);
 	for (i = 0; i < nk; i++)
 		test_words_add(&kinds, kv[i]);

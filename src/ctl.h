@@ -9,6 +9,7 @@
 
 #include <jansson.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct ctl_env {
 	const char	*url;		/* the daemon, e.g. http://127.0.0.1:8470 */
@@ -26,6 +27,9 @@ int	ctl_status(const struct ctl_env *, int, char **);
 int	ctl_prune(const struct ctl_env *, int, char **);
 int	ctl_backup(const struct ctl_env *, int, char **);
 int	ctl_simulate(const struct ctl_env *, int, char **);
+int	ctl_replay(const struct ctl_env *, int, char **);
+/* replay's comparison of one incident's timelines: the changes (to free). */
+json_t	*ctl_replay_diff(json_t *, json_t *, int64_t);
 int	ctl_test(const struct ctl_env *, int, char **);
 int	ctl_check(const struct ctl_env *, int, char **);
 

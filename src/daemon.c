@@ -440,7 +440,7 @@ daemon_run(const struct daemon_options *opts)
 {
 	struct daemon	 d;
 	static const int signals[] = { SIGHUP, SIGINT, SIGTERM };
-	char		*path, *cause;
+	char		*path, *url, *cause;
 	const char	*listen, *spool;
 	size_t		 i;
 	int64_t		 watchdog_ms, rebuild_us;
@@ -463,8 +463,11 @@ daemon_run(const struct daemon_options *opts)
 	}
 	d.info.rules_loaded_at = clock_now();
 	d.api.rules = d.rules;
-	path = daemon_db_path(opts, d.rules);
-	d.store = store_open(path, rules_site(d.rules)->synchronous, &cause);
+	/* Logged as described: a PostgreSQL URL may hold a password. */
+	url = daemon_db_path(opts, d.rules);
+	path = store_describe(url);
+	d.store = store_open(url, rules_site(d.rules)->synchronous, &cause);
+	free(url);
 	if (d.store == NULL) {
 		log_warnx("daemon: cannot open the store db=%s error=%s", path,
 		    cause);

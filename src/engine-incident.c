@@ -360,7 +360,8 @@ engine_incident_apply(struct engine *e, struct incident *inc, struct record *ev,
 	if (engine_regrade(e, inc, ev, mev) != 0)
 		return (-1);
 	if (engine_obligation_meet(e, inc, ev, mev, seq) != 0 ||
-	    engine_obligations_until(e, inc, ev, mev) != 0)
+	    engine_obligations_until(e, inc, ev, mev) != 0 ||
+	    engine_lifecycle_event(e, inc, ev, mev) != 0)
 		return (-1);
 	if (strcmp(ev->type, "ack") == 0)
 		return (engine_acknowledge(e, inc, ev->by));

@@ -117,14 +117,8 @@ engine_obligations_free(struct store_obligation **v, size_t n)
 	free(v);
 }
 
-/*
- * When an obligation of inc falls due: its own duration from its base,
- * or a tighter one for a special period now on (特防期, *period says
- * which) or for the worst grade the incident has reached (*grade).  The
- * base is the incident's opening or occurrence, or for from = "graded"
- * the moment the obligation began: when the incident reached its grade.
- */
-static int64_t
+/* What d counts from: the incident's opening or occurrence, or began. */
+int64_t
 engine_obligation_base(const struct incident *inc,
     const struct obligation_def *d, int64_t began)
 {
@@ -132,16 +126,26 @@ engine_obligation_base(const struct incident *inc,
 	case FROM_OCCURRED:
 		return (inc->occurred_at);
 	case FROM_GRADED:
+	case FROM_EVENT:
 		return (began);
 	default:
 		return (inc->opened_at);
 	}
 }
 
+/*
+ * When an obligation of inc falls due: its own duration from its base,
+ * or a tighter one for a special period now on (特防期, *period says
+ * which) or for the worst grade the incident has reached (*grade).  The
+ * base is the incident's opening or occurrence, or for from = "graded"
+ * the moment the obligation began: when the incident reached its grade
+ * (for from = an event, the event's time).  *used (may be NULL) gets the
+ * duration that won.
+ */
 static int64_t
 engine_obligation_due(struct engine *e, const struct incident *inc,
     const struct obligation_def *d, int64_t began, const char **period,
-    int *grade)
+    int *grade, struct duration *used)
 {
 	const struct calendar	*cal = rules_calendar(e->rules);
 	const char		*name;
@@ -153,6 +157,8 @@ engine_obligation_due(struct engine *e, const struct incident *inc,
 	*grade = GRADE_NONE;
 	base = engine_obligation_base(inc, d, began);
 	due = calendar_add(cal, base, &d->due);
+	if (used != NULL)
+		*used = d->due;
 	for (i = 0; i < d->due_in_tags.n; i++) {
 		if ((name = engine_period_active(e, d->due_in_tags.v[i],
 		    clock_now())) == NULL)
@@ -160,6 +166,8 @@ engine_obligation_due(struct engine *e, const struct incident *inc,
 		if ((alt = calendar_add(cal, base, &d->due_in[i])) < due) {
 			due = alt;
 			*period = name;
+			if (used != NULL)
+				*used = d->due_in[i];
 		}
 	}
 	for (g = inc->worst_grade; g != GRADE_NONE && g <= GRADE_MAX; g++) {
@@ -170,13 +178,15 @@ engine_obligation_due(struct engine *e, const struct incident *inc,
 			due = alt;
 			*period = NULL;
 			*grade = g;
+			if (used != NULL)
+				*used = d->due_by_grade[g];
 		}
 	}
 	return (due);
 }
 
 /* The due timer and the reminders of obligation id, due at due. */
-static int
+int
 engine_obligation_timers(struct engine *e, const struct obligation_def *d,
     int64_t id, int64_t due)
 {
@@ -205,18 +215,28 @@ engine_obligation_needed(const struct obligation_def *d)
 	return (d->nmet_all > 0 ? (int)d->nmet_all : d->met_count);
 }
 
-static int
-engine_set_obligation(struct engine *e, struct incident *inc,
-    const struct procedure *p, const struct obligation_def *d)
+/*
+ * Set obligation d of inc, counted from began where its from says so.  A
+ * due the event gives that it does not (engine-lifecycle.c) sets nothing:
+ * the event is rejected for it.
+ */
+int
+engine_obligation_start(struct engine *e, struct incident *inc,
+    const struct procedure *p, const struct obligation_def *d, int64_t began)
 {
 	struct store_obligation	 r;
 	struct scope		 s;
-	int64_t			 due, id;
+	struct duration		 used;
+	int64_t			 due, id, base;
 	const char		*period;
 	json_t			*extra;
-	int			 grade;
+	int			 grade, rc;
 
-	due = engine_obligation_due(e, inc, d, clock_now(), &period, &grade);
+	base = engine_obligation_base(inc, d, began);
+	due = engine_obligation_due(e, inc, d, began, &period, &grade, &used);
+	if (d->due_attr != NULL && (rc = engine_lifecycle_due(e, inc, p, d,
+	    &base, &used, &due)) != 0)
+		return (rc > 0 ? 0 : -1);
 	memset(&r, 0, sizeof(r));
 	r.incident = inc->key;
 	r.unit = inc->unit;
@@ -230,9 +250,10 @@ engine_set_obligation(struct engine *e, struct incident *inc,
 	r.needed = engine_obligation_needed(d);
 	if (d->repeats) {
 		r.instance = 1;
+		/* The series runs until this long after what it counts from. */
 		if (d->until_set)
 			r.until_at = calendar_add(rules_calendar(e->rules),
-			    engine_obligation_base(inc, d, r.set_at), &d->until);
+			    base, &d->until);
 	}
 	if (store_obligation_add(e->store, &r, &id) != 0)
 		return (-1);
@@ -248,6 +269,8 @@ engine_set_obligation(struct engine *e, struct incident *inc,
 		json_object_set_new(extra, "due_grade", json_integer(grade));
 	if (engine_emit(e, &s, "obligation.set", extra) != 0)
 		return (-1);
+	if (engine_lifecycle_clock(e, d, id, base, &used) != 0)
+		return (-1);
 	return (engine_obligation_timers(e, d, id, due));
 }
 
@@ -260,6 +283,8 @@ static int
 engine_obligation_begins(const struct obligation_def *d, int opening,
     int from, int to)
 {
+	if (d->from == FROM_EVENT)
+		return (0);		/* engine_lifecycle_event starts it */
 	if (d->grade == 0)
 		return (opening);
 	if (to == GRADE_NONE || to > d->grade)
@@ -277,7 +302,8 @@ engine_obligations_set(struct engine *e, struct incident *inc,
 		if (!engine_obligation_begins(&p->obligations[i], opening, from,
 		    inc->worst_grade))
 			continue;
-		if (engine_set_obligation(e, inc, p, &p->obligations[i]) != 0)
+		if (engine_obligation_start(e, inc, p, &p->obligations[i],
+		    clock_now()) != 0)
 			return (-1);
 	}
 	return (0);
@@ -334,7 +360,7 @@ engine_obligation_close(struct engine *e, struct store_obligation *o,
 	return (engine_escalations_stop(e, NULL, o->id));
 }
 
-static const struct obligation_def *
+const struct obligation_def *
 engine_obligation_def(struct engine *e, const struct store_obligation *o)
 {
 	const struct procedure	*p;
@@ -508,7 +534,13 @@ engine_obligation_meet(struct engine *e, struct incident *inc, struct record *ev
 			continue;
 		}
 		took[i] = 1;
-		late = now > v[i]->due_at;
+		/*
+		 * A pending clock that stood still at the due time is not
+		 * late; a breached one is, paused or not.
+		 */
+		late = now > v[i]->due_at &&
+		    (v[i]->status != OBLIGATION_PENDING ||
+		    !engine_lifecycle_paused(e, v[i]));
 		met++;
 		rc = engine_obligation_close(e, v[i], late ? OBLIGATION_LATE :
 		    OBLIGATION_MET, now, seq);
@@ -546,9 +578,16 @@ engine_tighten(struct engine *e, struct incident *inc, struct store_obligation *
 
 	/* A later instance of a series is due every after the one before. */
 	if (d == NULL || d->due_by_grade_set == 0 ||
-	    o->status != OBLIGATION_PENDING || o->instance > 1)
+	    o->status != OBLIGATION_PENDING || o->instance > 1 ||
+	    d->at != NULL || engine_lifecycle_pausable(d))
 		return (0);
-	due = engine_obligation_due(e, inc, d, o->set_at, &period, &grade);
+	/*
+	 * A grade's duty counts from the grade (from = "graded"): the
+	 * tighter deadline of a graver grade from the moment it was reached,
+	 * as the statutes count from discovery (G1).
+	 */
+	due = engine_obligation_due(e, inc, d, d->from == FROM_GRADED ?
+	    clock_now() : o->set_at, &period, &grade, NULL);
 	if (due >= o->due_at)
 		return (0);
 	if (store_obligation_set_due(e->store, o->id, due) != 0 || engine_timers_cancel(e, TIMER_OBLIGATION_DUE, o->id) != 0 ||
@@ -692,7 +731,10 @@ engine_obligation_fire_remind(struct engine *e, int64_t ref, int64_t due)
 	(void)due;
 	if ((o = engine_obligation_load(e, ref)) == NULL)
 		return (0);
-	rc = engine_obligation_remind(e, o);
+	if (o->recurring != NULL)	/* engine-recurring.c */
+		rc = engine_recurring_remind(e, o);
+	else
+		rc = engine_obligation_remind(e, o);
 	engine_obligation_free(o);
 	return (rc);
 }

@@ -23,6 +23,7 @@
 #include "record.h"
 #include "rules-int.h"
 #include "sandbox.h"
+#include "store.h"
 #include "xmalloc.h"
 
 #define RULES_DEFAULT_LISTEN		"127.0.0.1:8470"
@@ -511,6 +512,14 @@ rules_check_org(struct rules *r)
 				    persons, r->npersons);
 		}
 	}
+	/* A person token names a declared person: acts are theirs. */
+	for (i = 0; i < r->ntokens; i++) {
+		if (r->tokens[i]->person != NULL &&
+		    rules_person_find(r, r->tokens[i]->person) == NULL)
+			rules_check_unknown(r, r->tokens[i]->where, "token",
+			    r->tokens[i]->name, "person", "person",
+			    r->tokens[i]->person, persons, r->npersons);
+	}
 	free(persons);
 }
 
@@ -566,6 +575,7 @@ rules_check(struct rules *r)
 	}
 	rules_check_org(r);
 	rules_check_rosters(r);
+	rules_api_settings_check(r);
 }
 
 /* A procedure's table match term for key, or NULL (also for a function). */
@@ -1097,7 +1107,13 @@ rules_load(const char *site_path, const struct names *rule_dirs,
 		free(cause);
 	}
 	rules_site_defaults(r);
-	if (r->site.database != NULL) {
+	/* A PostgreSQL URL is checked, never quoted: it may hold a password. */
+	if (r->site.database != NULL &&
+	    store_check_name(r->site.database, &cause) != 0) {
+		rules_problems_add(problems, "site: database: %s", cause);
+		free(cause);
+	} else if (r->site.database != NULL &&
+	    strstr(r->site.database, "://") == NULL) {
 		dir = rules_path_resolve(r, r->site.database);
 		free(r->site.database);
 		r->site.database = dir;
@@ -1188,6 +1204,11 @@ procedure_free(struct procedure *p)
 		names_free(&p->obligations[i].due_in_tags);
 		match_free(&p->obligations[i].met_by);
 		obligation_lifecycle_free(&p->obligations[i]);
+		match_free(&p->obligations[i].from_event);
+		match_free(&p->obligations[i].pause_on);
+		match_free(&p->obligations[i].resume_on);
+		free(p->obligations[i].at);
+		free(p->obligations[i].due_attr);
 		messages_free(&p->obligations[i].messages);
 	}
 	free(p->obligations);
@@ -1225,6 +1246,10 @@ rules_free(struct rules *r)
 		free(r->recurrings[i]->owner);
 		free(r->recurrings[i]->on_breach);
 		free(r->recurrings[i]->where);
+		free(r->recurrings[i]->during);
+		free(r->recurrings[i]->remind);
+		free(r->recurrings[i]->seed);
+		free(r->recurrings[i]->rule.dates);
 		names_free(&r->recurrings[i]->units);
 		match_free(&r->recurrings[i]->met_by);
 		messages_free(&r->recurrings[i]->messages);
@@ -1290,6 +1315,8 @@ rules_free(struct rules *r)
 			    strlen(r->tokens[i]->secret));
 		free(r->tokens[i]->secret);
 		names_free(&r->tokens[i]->units);
+		free(r->tokens[i]->person);
+		free(r->tokens[i]->where);
 		free(r->tokens[i]);
 	}
 	free(r->tokens);
@@ -1312,6 +1339,11 @@ rules_free(struct rules *r)
 	messages_free(&r->site.messages);
 	names_free(&r->site.rules);
 	names_free(&r->event_types);
+	for (i = 0; i < r->settings_given.n; i++)
+		free(r->settings_where[i]);
+	free(r->settings_where);
+	names_free(&r->settings_given);
+	names_free(&r->settings_declared);
 	names_free(&r->site.unmatched);
 	names_free(&r->site.hosts);
 	sandbox_free(r->sandbox);

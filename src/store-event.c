@@ -90,6 +90,15 @@ store_events_of_incident(struct store *s, const char *key, store_event_cb cb,
 }
 
 int
+store_events_each(struct store *s, store_event_cb cb, void *arg)
+{
+	struct store_event_visit	 v = { cb, arg };
+
+	return (store_q_each(s, store_q(s, SQL_EVENTS_ALL), store_event_visit,
+	    &v));
+}
+
+int
 store_event_count(struct store *s, int64_t *n)
 {
 	return (store_q_int(s, store_q(s, SQL_EVENT_COUNT), n));

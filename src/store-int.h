@@ -35,6 +35,11 @@
 	"recipient, role, body, status, attempts, next_at, deadline_at, " \
 	"delivered_at, last_error"
 #define OUTBOX_NCOLS 15
+/* A page's message's receipt, after its list flag: status, detail, at. */
+#define OUTBOX_RECEIPT_COLS "(SELECT status FROM receipts WHERE outbox = " \
+	"outbox.id), (SELECT detail FROM receipts WHERE outbox = " \
+	"outbox.id), (SELECT received_at FROM receipts WHERE outbox = " \
+	"outbox.id)"
 /* A message's unit: its incident's, or its recurring report's. */
 #define OUTBOX_UNIT "coalesce((SELECT unit FROM incidents WHERE " \
 	"key = outbox.incident), (SELECT unit FROM obligations WHERE " \
@@ -48,6 +53,7 @@ enum store_sql {
 	SQL_EVENT_ADD,
 	SQL_EVENT_FIND,
 	SQL_EVENTS_OF_INCIDENT,
+	SQL_EVENTS_ALL,
 	SQL_EVENT_COUNT,
 	SQL_INCIDENT_ADD,
 	SQL_INCIDENT_GET,
@@ -64,6 +70,8 @@ enum store_sql {
 	SQL_OBLIGATION_SET_DUE,
 	SQL_OBLIGATION_SET_PROGRESS,
 	SQL_OBLIGATION_SERIES_LAST,
+	SQL_CLOCK_SET,
+	SQL_CLOCK_GET,
 	SQL_OBLIGATIONS_OF_INCIDENT,
 	SQL_OBLIGATIONS_OPEN_OF_INCIDENT,
 	SQL_OBLIGATIONS_OPEN_OF_UNIT,
@@ -72,6 +80,7 @@ enum store_sql {
 	SQL_OBLIGATIONS_COUNT_OPEN,
 	SQL_LEDGER_PAGE,
 	SQL_LEDGER_COUNTS,
+	SQL_LEDGER_SLICE_END,
 	SQL_RECURRING_ADD,
 	SQL_RECURRING_GET,
 	SQL_RECURRING_FIND,
@@ -113,6 +122,9 @@ enum store_sql {
 	SQL_RECEIPT_EXPECT,
 	SQL_RECEIPT_RECORD,
 	SQL_RECEIPT_FIND,
+	SQL_RECEIPT_SEEN,
+	SQL_REPLY_TARGETS,
+	SQL_REPLY_ADD,
 	SQL_PRUNE_CANDIDATES,
 	SQL_PRUNE_BUSY,
 	SQL_PRUNE_ATTEMPTS,

@@ -48,6 +48,9 @@ static const char *const store_sql[SQL__COUNT] = {
 	[SQL_EVENTS_OF_INCIDENT] =
 	    "SELECT seq, id, type, incident, unit, received_at, occurred_at, "
 	    "body FROM events WHERE incident = ?1 ORDER BY seq",
+	[SQL_EVENTS_ALL] =
+	    "SELECT seq, id, type, incident, unit, received_at, occurred_at, "
+	    "body FROM events ORDER BY seq",
 	[SQL_EVENT_COUNT] =
 	    "SELECT count(*) FROM events",
 	[SQL_INCIDENT_ADD] =
@@ -104,6 +107,15 @@ static const char *const store_sql[SQL__COUNT] = {
 	    "SELECT " OBLIGATION_COLS " FROM obligations WHERE incident = ?1 "
 	    "AND procedure = ?2 AND name = ?3 AND instance > 0 "
 	    "ORDER BY instance DESC LIMIT 1",
+	[SQL_CLOCK_SET] =
+	    "INSERT INTO obligation_clocks (obligation, base, kind, length, "
+	    "paused_at, paused_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
+	    "ON CONFLICT (obligation) DO UPDATE SET base = excluded.base, "
+	    "kind = excluded.kind, length = excluded.length, "
+	    "paused_at = excluded.paused_at, paused_ms = excluded.paused_ms",
+	[SQL_CLOCK_GET] =
+	    "SELECT base, kind, length, paused_at, paused_ms FROM "
+	    "obligation_clocks WHERE obligation = ?1",
 	[SQL_OBLIGATIONS_OF_INCIDENT] =
 	    "SELECT " OBLIGATION_COLS " FROM obligations WHERE incident = ?1 "
 	    "ORDER BY id",
@@ -135,7 +147,8 @@ static const char *const store_sql[SQL__COUNT] = {
 	 */
 	[SQL_LEDGER_PAGE] =
 	    "SELECT " OBLIGATION_COLS ", ((?3 IS NULL OR unit = ?3) "
-	    "AND @SCOPE:unit@) "
+	    "AND @SCOPE:unit@), (SELECT paused_ms FROM obligation_clocks "
+	    "WHERE obligation = obligations.id) "
 	    "FROM obligations WHERE due_at >= ?1 AND due_at < ?2 "
 	    "AND (due_at > ?4 OR id > ?5) ORDER BY due_at, id LIMIT ?6",
 	/*
@@ -146,6 +159,14 @@ static const char *const store_sql[SQL__COUNT] = {
 	    "SELECT unit, status, count(*) FROM obligations WHERE "
 	    "due_at >= ?1 AND due_at < ?2 AND @SCOPE:unit@ "
 	    "GROUP BY unit, status ORDER BY unit, status LIMIT ?3",
+	/*
+	 * Where a slice of the ledger's counts ends: the due time of the
+	 * ?3-th obligation due in [?1, ?2), read on obligations_due alone,
+	 * so a slice of n rows costs n index entries to find.
+	 */
+	[SQL_LEDGER_SLICE_END] =
+	    "SELECT due_at FROM obligations WHERE due_at >= ?1 AND "
+	    "due_at < ?2 ORDER BY due_at LIMIT 1 OFFSET ?3",
 	[SQL_RECURRING_ADD] =
 	    "INSERT INTO recurrings (name, next_at) VALUES (?1, ?2) "
 	    "RETURNING id",
@@ -249,12 +270,12 @@ static const char *const store_sql[SQL__COUNT] = {
 	 */
 	[SQL_MESSAGES_PAGE] =
 	    "SELECT " OUTBOX_COLS ", ((?1 IS NULL OR status = ?1) AND "
-	    "@SCOPE:" OUTBOX_UNIT "@) FROM outbox "
+	    "@SCOPE:" OUTBOX_UNIT "@), " OUTBOX_RECEIPT_COLS " FROM outbox "
 	    "WHERE id < ?2 ORDER BY id DESC LIMIT ?3",
 	/* The same for one incident, on outbox_incident (incident, id). */
 	[SQL_MESSAGES_PAGE_OF_INCIDENT] =
 	    "SELECT " OUTBOX_COLS ", ((?1 IS NULL OR status = ?1) AND "
-	    "@SCOPE:" OUTBOX_UNIT "@) FROM outbox "
+	    "@SCOPE:" OUTBOX_UNIT "@), " OUTBOX_RECEIPT_COLS " FROM outbox "
 	    "WHERE incident = ?4 AND id < ?2 ORDER BY id DESC LIMIT ?3",
 	[SQL_ATTEMPT_ADD] =
 	    "INSERT INTO attempts (outbox, at, result, detail) "
@@ -273,6 +294,21 @@ static const char *const store_sql[SQL__COUNT] = {
 	    "WHERE channel = ?1 AND ref = ?2",
 	[SQL_RECEIPT_FIND] =
 	    "SELECT outbox FROM receipts WHERE channel = ?1 AND ref = ?2",
+	[SQL_RECEIPT_SEEN] =
+	    "SELECT count(*) FROM receipts WHERE channel = ?1 AND ref = ?2 "
+	    "AND status = ?3",
+	/*
+	 * The messages delivered to a person still within their deadline,
+	 * newest first, on outbox_recipient: the caller takes the first on
+	 * a channel that reaches a phone.
+	 */
+	[SQL_REPLY_TARGETS] =
+	    "SELECT incident, channel FROM outbox WHERE recipient = ?1 AND "
+	    "status = 'delivered' AND deadline_at >= ?2 AND incident IS NOT "
+	    "NULL ORDER BY id DESC LIMIT 64",
+	[SQL_REPLY_ADD] =
+	    "INSERT INTO replies (channel, phone, person, text, received_at, "
+	    "incident, outcome) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
 	/*
 	 * Retention.  Candidates are closed incidents resolved before ?1,
 	 * after the cursor (?2 resolved_at, ?3 key); ?4 = 1 takes those
@@ -375,8 +411,50 @@ static const char *const store_sql[SQL__COUNT] = {
 
 /* The drivers, looked up by the path each handles: the first one wins. */
 static const struct store_driver *const store_drivers[] = {
+	&store_pg_driver,
 	&store_sqlite_driver,
 };
+
+/* The statement's text in the store's dialect. */
+static const char *
+store_sql_text(const struct store *s, enum store_sql which)
+{
+	if (s->drv->sql != NULL && s->drv->sql[which] != NULL)
+		return (s->drv->sql[which]);
+	return (store_sql[which]);
+}
+
+static store_lost_cb	 store_lost_hook;
+static void		*store_lost_arg;
+
+void
+store_on_lost(store_lost_cb cb, void *arg)
+{
+	store_lost_hook = cb;
+	store_lost_arg = arg;
+}
+
+/*
+ * The database is gone from under the store (a PostgreSQL primary that
+ * went away or became read-only; a COMMIT whose outcome is unknown).
+ * Nothing the store does next can be trusted to commit, so without a
+ * hook the daemon exits non-zero (EX_TEMPFAIL) for its service manager to
+ * start it again: the restart path recovers the outbox and the timers
+ * from what did commit.  The hook is where a leader steps down instead.
+ */
+void
+store_lost(const char *sqlstate, const char *why)
+{
+	log_warnx("store: the database is lost sqlstate=%s error=%s",
+	    sqlstate != NULL ? sqlstate : "none", why);
+	if (store_lost_hook != NULL) {
+		store_lost_hook(sqlstate, store_lost_arg);
+		return;
+	}
+	log_warnx("store: exiting for the service manager to restart "
+	    "the daemon");
+	exit(75);
+}
 
 /* ---- statements: bind, step, read ------------------------------------ */
 
@@ -447,7 +525,7 @@ store_q_scoped(struct store *s, enum store_sql which, int first,
 
 	if (u == NULL)
 		return (store_q(s, which));
-	sql = store_sql_scoped(store_sql[which], first, u);
+	sql = store_sql_scoped(store_sql_text(s, which), first, u);
 	q = s->drv->prepare(s->conn, sql, &cause);
 	free(sql);
 	if (q == NULL) {
@@ -619,7 +697,7 @@ store_open(const char *path, const char *sync, char **cause)
 		return (NULL);
 	}
 	for (i = 0; i < SQL__COUNT; i++) {
-		text = store_sql_scoped(store_sql[i], 0, NULL);
+		text = store_sql_scoped(store_sql_text(s, i), 0, NULL);
 		s->q[i] = s->drv->prepare(s->conn, text, cause);
 		free(text);
 		if (s->q[i] == NULL)
@@ -745,7 +823,8 @@ static const char *const store_empty_sql =
     "DELETE FROM attempts; DELETE FROM outbox; DELETE FROM timers; "
     "DELETE FROM escalations; DELETE FROM ack_links; DELETE FROM timeline; "
     "DELETE FROM events; DELETE FROM obligations; DELETE FROM recurrings; "
-    "DELETE FROM incidents; DELETE FROM sqlite_sequence";
+    "DELETE FROM incidents; DELETE FROM replies; "
+    "DELETE FROM sqlite_sequence";
 
 int
 store_empty(struct store *s)
@@ -753,7 +832,8 @@ store_empty(struct store *s)
 	int	rc;
 
 	s->drv->set_pruning(s->conn, 1);
-	rc = s->drv->exec(s->conn, store_empty_sql);
+	rc = s->drv->exec(s->conn, s->drv->empty != NULL ? s->drv->empty :
+	    store_empty_sql);
 	s->drv->set_pruning(s->conn, 0);
 	return (rc);
 }

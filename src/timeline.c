@@ -178,7 +178,7 @@ static const char *const timeline_kinds[] = {
 	"incident.resolved", "obligation.set", "obligation.reminded",
 	"obligation.met", "obligation.late", "obligation.breached",
 	"obligation.missed", "obligation.cancelled", "obligation.tightened",
-	"escalation.step", "notify", "notification.dead",
+	"obligation.paused", "obligation.resumed", "escalation.step", "notify", "notification.dead",
 	"notification.fallback", "notification.receipt", "event.rejected",
 	"event.unmatched", "prune.started", "prune.finished", "watchman.alarm",
 };
@@ -187,7 +187,7 @@ static const char *const timeline_extras[] = {
 	"late_s", "delayed_s", "reason", "by", "from", "repeat", "event",
 	"line", "key", "error", "fallback", "before", "ledger", "token",
 	"incidents", "skipped", "rows", "met_count", "needed", "role_unit",
-	"state", "about", "text", "status", "detail",
+	"state", "about", "text", "status", "detail", "paused_s",
 };
 
 const char *const *

@@ -41,8 +41,16 @@ static const struct ctl_command {
 	    "remove incidents closed before DATE; the ledger stays",
 	    ctl_prune },
 	{ "simulate", "-c SITE [--rules DIR]... [--credentials DIR] "
-	    "--events FILE.jsonl [--until D]",
-	    "run the engine on a virtual clock", ctl_simulate },
+	    "--events FILE.jsonl [--until D] [--messages]",
+	    "run the engine on a virtual clock; --messages: each notification "
+	    "with the text its recipient reads", ctl_simulate },
+	{ "replay", "--db DB -c SITE [--rules DIR]... [--credentials DIR] "
+	    "[--from T] [--to T] [--incident KEY] [--unit U] "
+	    "[--format text|json]",
+	    "the stored events through changed rules on a virtual clock: how "
+	    "the timeline would differ (who would be told, what would be "
+	    "late), the database never written; exit 0 same, 1 differs, "
+	    "2 error", ctl_replay },
 	{ "test", "FILE...", "run rule tests: events in, expected actions out",
 	    ctl_test },
 	{ "check", "-c SITE [--rules DIR]... [--credentials DIR]",

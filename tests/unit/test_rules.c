@@ -257,6 +257,19 @@ test_lifecycle_keys(void **state)
 	unit_load_refused(LC_HEAD "{ id = 'a', due = '1h',\n"
 	    "  met_by = { all = { 7 } } } } }\n",
 	    "\"met_by.all\" items are event types, matches or functions");
+	/* A series cannot pause; it can start at an event, due from it. */
+	unit_load_refused(LC_HEAD "{ id = 'a', due = '1h', every = '24h',\n"
+	    "  pause_on = { type = 'suspend' }, resume_on = { type = 'resume' },\n"
+	    "  met_by = { type = 'update' } } } }\n",
+	    "a series (\"every\") cannot pause");
+	r = unit_load_ok(LC_HEAD "{ id = 'a', from = { type = 'order' },\n"
+	    "  due = { attr = 'deadline' }, every = '24h', ['until'] = '7d',\n"
+	    "  met_by = { type = 'update' }, owner = 'office' } } }\n");
+	o = &rules_procedure_find(r, "p")->obligations[0];
+	assert_true(o->repeats);
+	assert_int_equal(o->from, FROM_EVENT);
+	assert_string_equal(o->due_attr, "deadline");
+	rules_free(r);
 }
 
 int
