@@ -26,6 +26,7 @@ struct spool;
 struct store;
 struct store_incident;
 struct store_message;
+struct store_obligation;
 
 /* What GET /v1/status says of the daemon itself. */
 struct daemon_info {
@@ -98,6 +99,8 @@ json_t	*api_person_name(const struct rules *, const char *);
 json_t	*api_incident_json(const struct store_incident *,
 	    const struct rules *);
 json_t	*api_notification_json(const struct store_message *);
+json_t	*api_instance(const struct store_obligation *);
+int	 api_met_count(const struct store_obligation *);
 json_t	*api_incident_load(struct store *, const struct rules *,
 	    const char *, int);
 json_t	*api_calendar(const struct rules *);

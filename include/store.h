@@ -223,6 +223,11 @@ struct store_obligation {
 	int64_t			 met_at;
 	int64_t			 met_event;	/* the event's seq */
 	enum obligation_status	 status;
+	int			 instance;	/* of a series; 0: none */
+	int64_t			 until_at;	/* the series ends; 0: never */
+	int			 met_count;	/* events that met it so far */
+	int			 needed;	/* of needed (met_by count, all) */
+	int64_t			 met_mask;	/* met_by all: items arrived */
 	int64_t			 paused_ms;	/* the ledger's rows only */
 };
 typedef int (*store_obligation_cb)(const struct store_obligation *,
@@ -255,6 +260,9 @@ int	store_obligation_get(struct store *, int64_t,
 int	store_obligation_set_status(struct store *, int64_t,
 	    enum obligation_status, int64_t, int64_t);
 int	store_obligation_set_due(struct store *, int64_t, int64_t);
+int	store_obligation_set_progress(struct store *, int64_t, int, int64_t);
+int	store_obligation_series_last(struct store *, const char *,
+	    const char *, const char *, struct store_obligation *);
 /*
  * The clock of an obligation that may pause (engine-lifecycle.c): the
  * period in force (kind "elapsed", "cd" or "wd", its length in ms or

@@ -333,7 +333,7 @@ ctl_csv_field(const char *s)
 
 static const char *ctl_compliance_cols[] = { "incident", "recurring",
     "unit", "unit_name", "procedure", "obligation", "title", "due_at", "met_at",
-    "status", "late_s", "paused_s" };
+    "status", "late_s", "paused_s", "instance", "met_count", "needed" };
 
 static void
 ctl_compliance_csv(json_t *rows, void *arg)

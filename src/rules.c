@@ -1164,6 +1164,18 @@ match_free(struct match *m)
 	free(m->terms);
 }
 
+/* What met_by = { all = ... } and until = { ... } hold. */
+static void
+obligation_lifecycle_free(struct obligation_def *o)
+{
+	size_t	i;
+
+	for (i = 0; i < o->nmet_all; i++)
+		match_free(&o->met_all[i]);
+	free(o->met_all);
+	match_free(&o->until_match);
+}
+
 static void
 procedure_free(struct procedure *p)
 {
@@ -1191,6 +1203,7 @@ procedure_free(struct procedure *p)
 		free(p->obligations[i].due_in);
 		names_free(&p->obligations[i].due_in_tags);
 		match_free(&p->obligations[i].met_by);
+		obligation_lifecycle_free(&p->obligations[i]);
 		match_free(&p->obligations[i].from_event);
 		match_free(&p->obligations[i].pause_on);
 		match_free(&p->obligations[i].resume_on);

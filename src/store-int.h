@@ -27,8 +27,8 @@
 #define INCIDENT_NCOLS 16	/* with the list position after them */
 #define OBLIGATION_COLS "id, incident, recurring, unit, procedure, name, " \
 	"title, owner, on_breach, set_at, due_at, close_at, met_at, " \
-	"met_event, status"
-#define OBLIGATION_NCOLS 15
+	"met_event, status, instance, until_at, met_count, needed, met_mask"
+#define OBLIGATION_NCOLS 20
 #define ESCALATION_COLS "id, incident, obligation, policy, started_at, " \
 	"step, repeats, state"
 #define OUTBOX_COLS "id, key, created_at, incident, obligation, channel, " \
@@ -69,6 +69,8 @@ enum store_sql {
 	SQL_OBLIGATION_GET,
 	SQL_OBLIGATION_SET_STATUS,
 	SQL_OBLIGATION_SET_DUE,
+	SQL_OBLIGATION_SET_PROGRESS,
+	SQL_OBLIGATION_SERIES_LAST,
 	SQL_CLOCK_SET,
 	SQL_CLOCK_GET,
 	SQL_OBLIGATIONS_OF_INCIDENT,

@@ -100,9 +100,10 @@ static const char *const store_sql[SQL__COUNT] = {
 	    "@SCOPE:unit@ GROUP BY unit ORDER BY unit LIMIT ?4",
 	[SQL_OBLIGATION_ADD] =
 	    "INSERT INTO obligations (incident, recurring, unit, procedure, "
-	    "name, title, owner, on_breach, set_at, due_at, close_at) "
-	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) "
-	    "RETURNING id",
+	    "name, title, owner, on_breach, set_at, due_at, close_at, "
+	    "instance, until_at, needed) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, "
+	    "?14) RETURNING id",
 	[SQL_OBLIGATION_GET] =
 	    "SELECT " OBLIGATION_COLS " FROM obligations WHERE id = ?1",
 	[SQL_OBLIGATION_SET_STATUS] =
@@ -110,6 +111,12 @@ static const char *const store_sql[SQL__COUNT] = {
 	    "WHERE id = ?1",
 	[SQL_OBLIGATION_SET_DUE] =
 	    "UPDATE obligations SET due_at = ?2 WHERE id = ?1",
+	[SQL_OBLIGATION_SET_PROGRESS] =
+	    "UPDATE obligations SET met_count = ?2, met_mask = ?3 WHERE id = ?1",
+	[SQL_OBLIGATION_SERIES_LAST] =
+	    "SELECT " OBLIGATION_COLS " FROM obligations WHERE incident = ?1 "
+	    "AND procedure = ?2 AND name = ?3 AND instance > 0 "
+	    "ORDER BY instance DESC LIMIT 1",
 	[SQL_CLOCK_SET] =
 	    "INSERT INTO obligation_clocks (obligation, base, kind, length, "
 	    "paused_at, paused_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6) "

@@ -1535,6 +1535,116 @@ test_migrate_v9_clocks(void **state)
 }
 
 /*
+ * A database of schema version 10 (obligations neither repeat nor count)
+ * upgrades to 11 with what is pending as it was: a pending obligation
+ * with its paused clock, a breached one with its escalation, their
+ * timers, a queued message.
+ * The old rows read as single, unrepeated obligations (instance 0, one
+ * event needed); a series' instances and progress are kept from then on.
+ */
+static void
+test_migrate_v10_series(void **state)
+{
+	struct store		*s;
+	struct store_obligation	 o, r;
+	struct store_escalation	 esc;
+	struct store_message	 m;
+	struct store_timer	 t;
+	struct store_clock	 c;
+	sqlite3			*db;
+	char			*cause = NULL, v10[300];
+	int64_t			 id;
+
+	snprintf(v10, sizeof(v10), "%s/v10.db", dir);
+	assert_int_equal(sqlite3_open(v10, &db), SQLITE_OK);
+	assert_int_equal(store_schema_migrate_to(db, 10, &cause), 0);
+	assert_int_equal(sqlite3_exec(db, "INSERT INTO obligations (id, "
+	    "incident, unit, procedure, name, owner, on_breach, set_at, "
+	    "due_at, status) VALUES "
+	    "(1, 'inc-1', 'u', 'p', 'follow-up', 'office', NULL, 10, 500, "
+	    "'pending'), "
+	    "(2, 'inc-1', 'u', 'p', 'assess', 'office', 'std', 10, 40, "
+	    "'breached');"
+	    "INSERT INTO escalations (id, incident, obligation, policy, "
+	    "started_at, step) VALUES (1, 'inc-1', 2, 'std', 40, 1);"
+	    "INSERT INTO timers (id, at, kind, ref) VALUES (1, 500, 1, 1), "
+	    "(2, 100, 4, 1);"
+	    "INSERT INTO outbox (id, key, created_at, incident, obligation, "
+	    "channel, recipient, body, status, attempts, next_at, deadline_at) "
+	    "VALUES (1, 'tn_q', 40, 'inc-1', 2, 'log', 'zhao', '{}', 'queued', "
+	    "0, 45, 900);"
+	    "INSERT INTO obligation_clocks (obligation, base, kind, length, "
+	    "paused_at, paused_ms) VALUES (1, 10, 'elapsed', 490, 300, 50);",
+	    NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+
+	s = store_open(v10, NULL, &cause);
+	assert_non_null(s);
+	assert_int_equal(store_obligation_get(s, 1, &o), 1);
+	assert_int_equal(o.status, OBLIGATION_PENDING);
+	assert_int_equal(o.due_at, 500);
+	assert_int_equal(o.instance, 0);
+	assert_int_equal(o.needed, 1);
+	assert_int_equal(o.met_count, 0);
+	assert_int_equal(o.until_at, 0);
+	store_obligation_clear(&o);
+	assert_int_equal(store_clock_get(s, 1, &c), 1);
+	assert_string_equal(c.kind, "elapsed");
+	assert_int_equal(c.paused_at, 300);
+	assert_int_equal(c.paused_ms, 50);
+	store_clock_clear(&c);
+	assert_int_equal(store_obligation_get(s, 2, &o), 1);
+	assert_int_equal(o.status, OBLIGATION_BREACHED);
+	store_obligation_clear(&o);
+	assert_int_equal(store_escalation_get(s, 1, &esc), 1);
+	assert_int_equal(esc.obligation, 2);
+	assert_int_equal(esc.step, 1);
+	assert_int_equal(esc.state, ESCALATION_ACTIVE);
+	store_escalation_clear(&esc);
+	assert_int_equal(store_timer_next(s, &t), 1);
+	assert_int_equal(t.id, 2);
+	assert_int_equal(store_timer_exists(s, 1, 1), 1);
+	assert_int_equal(store_message_get(s, 1, &m), 1);
+	assert_int_equal(m.status, OUTBOX_QUEUED);
+	store_message_clear(&m);
+	/* An old row is no series. */
+	assert_int_equal(store_obligation_series_last(s, "inc-1", "p",
+	    "follow-up", &o), 0);
+	store_obligation_clear(&o);
+
+	/* A series: instance 2 is the latest, its progress kept. */
+	memset(&r, 0, sizeof(r));
+	r.incident = "inc-1";
+	r.unit = "u";
+	r.procedure = "p";
+	r.name = "daily";
+	r.set_at = 10;
+	r.due_at = 600;
+	r.until_at = 5000;
+	r.needed = 3;
+	r.instance = 1;
+	assert_int_equal(store_obligation_add(s, &r, &id), 0);
+	r.instance = 2;
+	r.due_at = 1200;
+	assert_int_equal(store_obligation_add(s, &r, &id), 0);
+	assert_int_equal(store_obligation_set_progress(s, id, 2, 0), 0);
+	assert_int_equal(store_obligation_series_last(s, "inc-1", "p",
+	    "daily", &o), 1);
+	assert_int_equal(o.id, id);
+	assert_int_equal(o.instance, 2);
+	assert_int_equal(o.due_at, 1200);
+	assert_int_equal(o.until_at, 5000);
+	assert_int_equal(o.met_count, 2);
+	assert_int_equal(o.needed, 3);
+	store_obligation_clear(&o);
+	store_close(s);
+
+	assert_int_equal(count_rows(v10, "PRAGMA user_version"),
+	    store_schema_latest());
+	unlink(v10);
+}
+
+/*
  * One writer per database: while a store is open, opening the same file
  * again -- even in this process -- is refused with the holder's pid.
  */
@@ -1849,6 +1959,7 @@ main(void)
 		cmocka_unit_test(test_migrate_v7_receipts),
 		cmocka_unit_test(test_migrate_v8_replies),
 		cmocka_unit_test(test_migrate_v9_clocks),
+		cmocka_unit_test(test_migrate_v10_series),
 		cmocka_unit_test(test_one_writer),
 		cmocka_unit_test(test_newer_schema_refused),
 		cmocka_unit_test(test_timeline_prune_only),
