@@ -362,7 +362,8 @@ daemon_reload(struct daemon *d)
 	} else {
 		engine_set_rules(d->engine, r);
 		outbox_set_rules(d->outbox, r);
-		watchman_set_rules(d->watchman, r);
+		if (d->watchman != NULL)	/* none on a standby */
+			watchman_set_rules(d->watchman, r);
 		http_set_body_limit(d->http, rules_site(r)->body_limit);
 		if (d->spool != NULL)
 			spool_set_body_limit(d->spool,

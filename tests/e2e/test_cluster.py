@@ -71,6 +71,10 @@ def test_cluster_roles():
            and (r.data or {}).get("error", {}).get("code") == "not_leader",
            f"POST /v1/events on a standby: want 503 not_leader with Retry-After, got {r!r}")
     a.accept(report("inc-roles", id="ev-roles"))
+    # A standby reloads its rules like a leader (it has no watchman to tell).
+    b.proc.send_signal(signal.SIGHUP)
+    wait_until(lambda: any("daemon: reloaded" in l for l in b.log_tail(50)), 5,
+               "the standby to reload on SIGHUP")
     expect(b.request("GET", "/healthz").status == 200, "GET /healthz on a standby")
     expect(b.incident("inc-roles")["key"] == "inc-roles", "a standby reads incidents")
     out = subprocess.run([harness.TOCSINCTL, "--url", b.base, "status"], capture_output=True,
