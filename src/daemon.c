@@ -74,6 +74,7 @@ struct daemon {
 	struct event			*watchdog_ev;
 	struct event			*calendar_ev;
 	struct event			*lease_ev;	/* take or renew */
+	int64_t				 lease_ms;	/* fixed at start */
 	int				 failed;	/* leading failed */
 	int				 calendar_years[2];	/* told of */
 	struct event			*sig_ev[3];
@@ -499,7 +500,7 @@ daemon_lease_arm(struct daemon *d)
 	struct timeval	tv;
 
 	if (store_leads(d->store))
-		ms = rules_site(d->rules)->lease / DAEMON_RENEWALS;
+		ms = d->lease_ms / DAEMON_RENEWALS;
 	tv.tv_sec = ms / MSEC_PER_SEC;
 	tv.tv_usec = (ms % MSEC_PER_SEC) * 1000;
 	evtimer_add(d->lease_ev, &tv);
@@ -575,8 +576,11 @@ daemon_run(const struct daemon_options *opts)
 	d.store = store_open(url, rules_site(d.rules)->synchronous, &cause);
 	free(url);
 	node = daemon_node_name(&d, listen);
-	if (d.store == NULL || store_lease_set(d.store, node,
-	    rules_site(d.rules)->lease, &cause) != 0) {
+	/* Like the listen address, the lease is fixed at start-up: the
+	 * renewals must keep to the period the store renews with. */
+	d.lease_ms = rules_site(d.rules)->lease;
+	if (d.store == NULL || store_lease_set(d.store, node, d.lease_ms,
+	    &cause) != 0) {
 		log_warnx("daemon: cannot open the store db=%s error=%s", path,
 		    cause);
 		free(cause);
