@@ -21,8 +21,10 @@
  * is it on SQLSTATE class 08 (connection), 57P01-57P03 (the server going
  * down or not yet up) and 25006 (a read-only transaction: the primary
  * became a standby): the daemon exits for systemd to restart it, and the
- * restart path recovers what committed.  Leadership and fencing (a lease
- * with a term) build on that hook.
+ * restart path recovers what committed.  Leadership builds on that hook:
+ * a lease row with a term (the end of this file, docs/cluster.md),
+ * renewed at the start of every write transaction; a leader that cannot
+ * renew it is lost the same way.
  *
  * A struct store_query holds its values until reset(): a text bound is
  * the caller's pointer (binds copy nothing), an integer is formatted
@@ -299,7 +301,10 @@ store_pg_untyped(PGresult *res)
 	return (atoi(d + 1));
 }
 
-/* Does the statement write (its first word)?  See store_pg_step. */
+/*
+ * Does the statement write (its first word; store.c has no writing
+ * WITH)?  See store_pg_step.
+ */
 static int
 store_pg_writes(const char *sql)
 {
