@@ -56,6 +56,9 @@ struct api_ctx {
 typedef void (*api_handler)(struct evhttp_request *, const struct api_ctx *,
     const char *);
 
+void	api_leader(struct evhttp_request *, const struct api_ctx *,
+	    const char *);
+json_t	*api_leader_json(const struct api_ctx *);
 void	api_events_post(struct evhttp_request *, const struct api_ctx *, const char *);
 void	api_incidents_list(struct evhttp_request *, const struct api_ctx *,
 	    const char *);

@@ -254,6 +254,8 @@ struct site {
 	struct site_alarm alarm;
 	long		 rule_instructions;
 	size_t		 rule_memory;
+	int64_t		 lease;		/* ms: the leader's lease (PostgreSQL) */
+	char		*node;		/* this node's name in the lease */
 };
 
 struct rules;

@@ -1982,7 +1982,7 @@ rules_api_site(lua_State *L)
 	    "undelivered_notify", "public_url", "messages", "spool",
 	    "unmatched", "national_holidays", "hosts", "max_connections",
 	    "header_timeout", "body_timeout", "units_strict", "heartbeat",
-	    "alarm", NULL };
+	    "alarm", "lease", "node", NULL };
 	struct parse	 p;
 	struct site	*s;
 	long long	 v;
@@ -2029,6 +2029,7 @@ rules_api_site(lua_State *L)
 	SITE_STRING(undelivered_notify, "undelivered_notify");
 	SITE_STRING(public_url, "public_url");
 	SITE_STRING(spool, "spool");
+	SITE_STRING(node, "node");
 #undef SITE_STRING
 	if (s->public_url != NULL && strncmp(s->public_url, "http://", 7) != 0
 	    && strncmp(s->public_url, "https://", 8) != 0)
@@ -2076,6 +2077,12 @@ rules_api_site(lua_State *L)
 			s->header_timeout = d;
 		if (parse_elapsed(&p, 1, "body_timeout", &d) == 0 && d > 0)
 			s->body_timeout = d;
+		if (parse_elapsed(&p, 1, "lease", &d) == 0 && d != 0 &&
+		    (d < MSEC_PER_SEC || d > 10 * MSEC_PER_MIN))
+			parse_problem_at(&p, "lease", "\"lease\" must be "
+			    "between 1s and 10m");
+		else if (d > 0)
+			s->lease = d;
 	}
 	return (0);
 }

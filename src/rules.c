@@ -35,6 +35,7 @@
 /* A request's headers, all of them, and its body (http-conn.c). */
 #define RULES_DEFAULT_HEADER_TIMEOUT	(10 * 1000)
 #define RULES_DEFAULT_BODY_TIMEOUT	(30 * 1000)
+#define RULES_DEFAULT_LEASE		(5 * 1000)	/* docs/cluster.md */
 
 /* What loading the files may spend; the fuzz build sets small limits. */
 #ifndef RULES_LOAD_INSTRUCTIONS
@@ -1052,6 +1053,8 @@ rules_site_defaults(struct rules *r)
 		s->header_timeout = RULES_DEFAULT_HEADER_TIMEOUT;
 	if (s->body_timeout == 0)
 		s->body_timeout = RULES_DEFAULT_BODY_TIMEOUT;
+	if (s->lease == 0)
+		s->lease = RULES_DEFAULT_LEASE;
 	if (s->notify_deadline == 0)
 		s->notify_deadline = RULES_DEFAULT_NOTIFY_DEADLINE;
 	if (s->undelivered_notify == NULL)
@@ -1331,6 +1334,7 @@ rules_free(struct rules *r)
 	free(r->site.undelivered_notify);
 	free(r->site.public_url);
 	free(r->site.spool);
+	free(r->site.node);
 	free(r->site.heartbeat.url);
 	free(r->site.heartbeat.method);
 	free(r->site.alarm.to);

@@ -466,6 +466,77 @@ store_lost(const char *sqlstate, const char *why)
 	exit(75);
 }
 
+/* ---- leadership: the lease, on a driver that has one ---------------- */
+
+int
+store_lease_set(struct store *s, const char *holder, int64_t period,
+    char **cause)
+{
+	if (s->drv->lease_set == NULL)
+		return (0);
+	return (s->drv->lease_set(s->conn, holder, period, cause));
+}
+
+/* Does the store keep a lease at all (PostgreSQL)?  SQLite always leads. */
+int
+store_has_lease(struct store *s)
+{
+	return (s->drv->lease_set != NULL);
+}
+
+int
+store_lease_take(struct store *s)
+{
+	return (s->drv->lease_take != NULL ? s->drv->lease_take(s->conn) : 1);
+}
+
+int
+store_lease_renew(struct store *s)
+{
+	return (s->drv->lease_renew != NULL ?
+	    s->drv->lease_renew(s->conn) : 0);
+}
+
+/* At a clean stop: the next node need not wait out the period. */
+void
+store_lease_release(struct store *s)
+{
+	if (s->drv->lease_release != NULL)
+		s->drv->lease_release(s->conn);
+}
+
+int
+store_may_send(struct store *s)
+{
+	return (s->drv->may_send != NULL ? s->drv->may_send(s->conn) : 1);
+}
+
+/* This node leads (what it knows; no round trip): a standby refuses writes. */
+int
+store_leads(struct store *s)
+{
+	return (s->drv->lease_read == NULL ||
+	    s->drv->lease_read(s->conn, NULL) == 1);
+}
+
+int
+store_lease_read(struct store *s, struct store_lease *l)
+{
+	memset(l, 0, sizeof(*l));
+	if (s->drv->lease_read == NULL) {
+		l->leader = 1;
+		return (0);
+	}
+	return (s->drv->lease_read(s->conn, l) < 0 ? -1 : 0);
+}
+
+void
+store_lease_clear(struct store_lease *l)
+{
+	free(l->holder);
+	l->holder = NULL;
+}
+
 /* ---- statements: bind, step, read ------------------------------------ */
 
 /* The statement, ready to bind: every use ends with a reset. */

@@ -119,6 +119,23 @@ test_unmatched_roles(void **state)
 	rules_free(r);
 }
 
+/* The leader's lease (PostgreSQL, docs/cluster.md): 5 s unless said. */
+static void
+test_site_lease(void **state)
+{
+	struct rules	*r = unit_load_ok("site { }\n");
+
+	assert_int_equal(rules_site(r)->lease, 5000);
+	assert_null(rules_site(r)->node);
+	rules_free(r);
+	r = unit_load_ok("site { lease = '2s', node = 'tocsin-b' }\n");
+	assert_int_equal(rules_site(r)->lease, 2000);
+	assert_string_equal(rules_site(r)->node, "tocsin-b");
+	rules_free(r);
+	unit_load_refused("site { lease = '20m' }\n",
+	    "\"lease\" must be between 1s and 10m");
+}
+
 /*
  * A procedure's periods and an obligation's due_in are Lua tables, whose
  * keys come out in an order that changes from run to run: they are kept in
@@ -279,6 +296,7 @@ main(void)
 		cmocka_unit_test(test_never_matches),
 		cmocka_unit_test(test_double_notify),
 		cmocka_unit_test(test_unmatched_roles),
+		cmocka_unit_test(test_site_lease),
 		cmocka_unit_test(test_token_find),
 		cmocka_unit_test(test_period_tags_in_name_order),
 		cmocka_unit_test(test_lifecycle_keys),

@@ -1887,6 +1887,87 @@ test_pg_lost(void **state)
 	    strcmp(lost_state, "none") == 0);
 }
 
+/*
+ * The lease (docs/cluster.md): one node takes it, the other is a standby
+ * that begins no transaction; once the lease is taken from under the
+ * leader (here expired by hand, as if the leader had been stopped), its
+ * next transaction fails at the renewal and commits nothing, and the
+ * store is lost.  The local deadline passes before the lease does.
+ */
+static void
+test_pg_lease_fenced(void **state)
+{
+	struct store		*a = *state, *b;
+	struct store_event	 ev = { 0 };
+	struct store_lease	 l;
+	char			*cause = NULL;
+	int64_t			 seq = 0;
+
+	b = store_open(getenv("TOCSIN_TEST_PG"), NULL, &cause);
+	assert_non_null(b);
+	assert_int_equal(store_has_lease(a), 1);
+	assert_int_equal(store_lease_set(a, "node-a", 1000, &cause), 0);
+	assert_int_equal(store_lease_set(b, "node-b", 1000, &cause), 0);
+	assert_int_equal(store_leads(a), 0);
+	assert_int_equal(store_lease_take(a), 1);
+	assert_int_equal(store_lease_take(b), 0);
+	assert_int_equal(store_leads(a), 1);
+	assert_int_equal(store_leads(b), 0);
+	assert_int_equal(store_may_send(b), 0);
+	assert_int_equal(store_begin(b), -1);	/* a standby writes nothing */
+	assert_int_equal(store_lease_read(b, &l), 0);
+	assert_string_equal(l.holder, "node-a");
+	assert_int_equal(l.holder_term, 1);
+	assert_int_equal(l.leader, 0);
+	store_lease_clear(&l);
+
+	/* The leader writes, each transaction renewing the lease. */
+	assert_int_equal(store_begin(a), 0);
+	add_event(a, "e1", "inc-1", "u", "{}");
+	assert_int_equal(store_commit(a), 0);
+	assert_int_equal(store_may_send(a), 1);
+	/* Three quarters of the period on: no send starts, until renewed. */
+	usleep(800 * 1000);
+	assert_int_equal(store_may_send(a), 0);
+	assert_int_equal(store_leads(a), 1);
+	assert_int_equal(store_lease_renew(a), 0);
+	assert_int_equal(store_may_send(a), 1);
+
+	/* The leader stalls; its lease expires; the standby takes it. */
+	assert_int_equal(pg_run("UPDATE leader_lease SET expires_at = "
+	    "clock_timestamp() - interval '1 second'"), 0);
+	assert_int_equal(store_lease_take(b), 1);
+	assert_int_equal(store_lease_read(b, &l), 0);
+	assert_int_equal(l.term, 2);
+	assert_string_equal(l.holder, "node-b");
+	store_lease_clear(&l);
+
+	/* The old leader wakes: nothing commits under term 1. */
+	lost_calls = 0;
+	store_on_lost(lost_cb, NULL);
+	assert_int_equal(store_begin(a), -1);
+	assert_int_equal(lost_calls, 1);
+	assert_string_equal(lost_state, "lease");
+	assert_int_equal(store_leads(a), 0);
+	assert_int_equal(store_may_send(a), 0);
+	/* A lone write, outside a transaction, is fenced as well. */
+	ev.id = "e2";
+	ev.type = "report";
+	ev.incident = "inc-1";
+	ev.unit = "u";
+	ev.body = "{}";
+	assert_int_equal(store_event_add(a, &ev, &seq), -1);
+	store_on_lost(NULL, NULL);
+	assert_int_equal(pg_run("DO $$ BEGIN IF (SELECT count(*) FROM events) "
+	    "<> 1 THEN RAISE 'fenced writes committed'; END IF; END $$"), 0);
+
+	/* The new leader releases at a clean stop: the next takes at once. */
+	store_lease_release(b);
+	assert_int_equal(store_lease_read(b, &l), 0);
+	assert_null(l.holder);
+	store_close(b);
+}
+
 /* A database of a newer schema is refused, as SQLite's is. */
 static void
 test_pg_newer_schema_refused(void **state)
@@ -1967,6 +2048,7 @@ main(void)
 		cmocka_unit_test(test_pg_schema_agrees),
 		cmocka_unit_test(test_pg_describe),
 		PG(test_pg_lost),
+		PG(test_pg_lease_fenced),
 		PG(test_pg_newer_schema_refused),
 		PG(test_pg_timeline_prune_only),
 	};
