@@ -22,7 +22,8 @@ SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
 TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
 DESTDIR	?=
 CC	?= cc
-PKGS	 = libevent sqlite3 libpq libcurl lua5.4 jansson libcrypto icu-i18n
+PKGS	 = libevent sqlite3 libpq libcurl lua5.4 jansson libcrypto icu-i18n \
+	   xlsxwriter
 # The site tocsind reads without -c: the installed one.  `make run` names
 # the bundled example instead.
 DEFAULT_SITE ?= $(SYSCONFDIR)/tocsin/site.lua
@@ -53,7 +54,7 @@ CORE	 = xmalloc log clock names calendar calendar-china calendar-rule jsonw mess
 	   rules-where \
 	   timer timeline engine engine-incident engine-obligation engine-lifecycle \
 	   engine-escalation engine-recurring engine-notify metrics \
-	   metrics-process watchman-episode engine-receipt ledger
+	   metrics-process watchman-episode engine-receipt ledger stats
 # Channel drivers: the daemon sends with them, tocsinctl checks them.
 CHANNELS = httpc channel channel-log channel-webhook channel-dingtalk \
 	   channel-wecom channel-feishu channel-sign channel-sms channel-sms-aliyun \
@@ -62,11 +63,14 @@ CHANNELS = httpc channel channel-log channel-webhook channel-dingtalk \
 # The daemon's edges: network, group commit, delivery, signals.
 DAEMON	 = daemon http http-conn ingest api api-events api-incidents api-compliance \
 	   api-page api-misc api-ack api-status api-admin api-board api-scope \
-	   api-units api-session outbox prune spool watchman api-callback api-reply
+	   api-units api-session outbox prune spool watchman api-callback api-reply \
+	   api-stats
 # The duty-room board's files, compiled into tocsind by web/embed.sh.
 WEB	 = web/board.html web/board.css web/board.js web/detail.js \
-	   web/detail.css web/signin.js web/ack.css web/ack.js
-CTL	 = ctl-api ctl-backup ctl-simulate ctl-table ctl-ledger ctl-replay
+	   web/detail.css web/signin.js web/ack.css web/ack.js \
+	   web/stats.html web/stats.css web/stats.js
+CTL	 = ctl-api ctl-backup ctl-simulate ctl-table ctl-ledger ctl-replay \
+	   ctl-stats
 
 CORE_OBJS   = $(CORE:%=$(BUILD)/%.o) $(CHANNELS:%=$(BUILD)/%.o)
 DAEMON_OBJS = $(DAEMON:%=$(BUILD)/%.o) $(BUILD)/web-assets.o
@@ -76,7 +80,8 @@ UNIT_TESTS = test_calendar test_record test_jsonw test_timer test_timeline \
 	     test_sandbox test_store test_store_checkpoint test_engine \
 	     test_org test_rules test_message test_channel test_sms test_voice \
 	     test_match test_metrics test_log test_units test_rules_where \
-	     test_watchman test_ctl_table test_ctl_replay test_calendar_rule
+	     test_watchman test_ctl_table test_ctl_replay test_calendar_rule \
+	     test_stats
 UNIT_BINS  = $(UNIT_TESTS:%=$(BUILD)/tests/%)
 
 .PHONY: FORCE all run check check-plain check-asan check-pg unit e2e rules-test bench bench-bins deps deps-build \
@@ -363,9 +368,11 @@ install: all
 	    install -m 644 rules/$$p/*.lua $(DESTDIR)$(DATADIR)/tocsin/rules/$$p; \
 	    for sub in tests examples; do \
 	        [ -d rules/$$p/$$sub ] || continue; \
-	        install -d $(DESTDIR)$(DATADIR)/tocsin/rules/$$p/$$sub; \
-	        install -m 644 rules/$$p/$$sub/* \
-	            $(DESTDIR)$(DATADIR)/tocsin/rules/$$p/$$sub; \
+	        (cd rules/$$p && find $$sub -type d) | while read d; do \
+	            install -d $(DESTDIR)$(DATADIR)/tocsin/rules/$$p/$$d; done; \
+	        (cd rules/$$p && find $$sub -type f) | while read f; do \
+	            install -m 644 rules/$$p/$$f \
+	                $(DESTDIR)$(DATADIR)/tocsin/rules/$$p/$$f; done; \
 	    done; \
 	done
 	install -m 644 man/tocsinctl.1 $(DESTDIR)$(MANDIR)/man1

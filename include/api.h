@@ -26,6 +26,7 @@ struct spool;
 struct store;
 struct store_incident;
 struct store_message;
+struct store_obligation;
 
 /* What GET /v1/status says of the daemon itself. */
 struct daemon_info {
@@ -55,6 +56,9 @@ struct api_ctx {
 typedef void (*api_handler)(struct evhttp_request *, const struct api_ctx *,
     const char *);
 
+void	api_leader(struct evhttp_request *, const struct api_ctx *,
+	    const char *);
+json_t	*api_leader_json(const struct api_ctx *);
 void	api_events_post(struct evhttp_request *, const struct api_ctx *, const char *);
 void	api_incidents_list(struct evhttp_request *, const struct api_ctx *,
 	    const char *);
@@ -70,6 +74,12 @@ void	api_compliance(struct evhttp_request *, const struct api_ctx *,
 	    const char *);
 void	api_compliance_summary(struct evhttp_request *,
 	    const struct api_ctx *, const char *);
+void	api_stats(struct evhttp_request *, const struct api_ctx *,
+	    const char *);
+void	api_stats_csv_get(struct evhttp_request *, const struct api_ctx *,
+	    const char *);
+void	api_stats_xlsx_get(struct evhttp_request *, const struct api_ctx *,
+	    const char *);
 void	api_units(struct evhttp_request *, const struct api_ctx *,
 	    const char *);
 void	api_ack_page(struct evhttp_request *, const struct api_ctx *, const char *);
@@ -92,6 +102,8 @@ json_t	*api_person_name(const struct rules *, const char *);
 json_t	*api_incident_json(const struct store_incident *,
 	    const struct rules *);
 json_t	*api_notification_json(const struct store_message *);
+json_t	*api_instance(const struct store_obligation *);
+int	 api_met_count(const struct store_obligation *);
 json_t	*api_incident_load(struct store *, const struct rules *,
 	    const char *, int);
 json_t	*api_calendar(const struct rules *);

@@ -55,6 +55,16 @@ struct obligation_def {
 	int		 item;		/* its place in that obligations list */
 	enum { FROM_OPENED, FROM_OCCURRED, FROM_GRADED, FROM_EVENT } from;
 	struct match	 met_by;
+	/* met_by = { all = { ... } }: each must arrive; met at the last. */
+	struct match	*met_all;
+	size_t		 nmet_all;
+	int		 met_count;	/* met_by = { count = N, ... }; else 1 */
+	/* every = "24h": instance N+1 falls due every after instance N. */
+	struct duration	 every;
+	int		 repeats;	/* every was given */
+	struct duration	 until;		/* the series ends this long after */
+	int		 until_set;	/* its start (until = "7d") ... */
+	struct match	 until_match;	/* ... or at this event */
 	/* The lifecycle (engine-lifecycle.c); an empty match is none. */
 	struct match	 from_event;	/* FROM_EVENT: starts at the first */
 	char		*at;		/* "attrs.x": counting from that time */
@@ -244,6 +254,8 @@ struct site {
 	struct site_alarm alarm;
 	long		 rule_instructions;
 	size_t		 rule_memory;
+	int64_t		 lease;		/* ms: the leader's lease (PostgreSQL) */
+	char		*node;		/* this node's name in the lease */
 };
 
 struct rules;

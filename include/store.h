@@ -101,6 +101,44 @@ int		 store_empty(struct store *);
 typedef void	(*store_lost_cb)(const char *, void *);
 void		 store_on_lost(store_lost_cb, void *);
 /*
+ * Leadership (SPEC §9, docs/cluster.md).  On PostgreSQL several daemons
+ * share one database and one of them leads: the holder of the lease row,
+ * read with the database's clock, fenced by its term.  Once a lease is
+ * set (store_lease_set: this node's name, the lease period in ms), every
+ * write transaction begins by renewing it with the term; a renewal that
+ * fails rolls back and the store is lost (store_lost: the daemon exits 75
+ * and comes back a standby).  A standby writes nothing.  Without a lease
+ * (SQLite, or none set) the store always leads.
+ *
+ * store_lease_take: 1 this node now leads, 0 not (the lease is held),
+ * -1 failed (logged).  store_lease_renew: 0, or the store is lost.
+ * store_may_send: may a delivery start now (the leader before its local,
+ * monotonic deadline, shorter than the lease).  store_lease_read fills
+ * what /v1/leader and /v1/status show (clear it with
+ * store_lease_clear).
+ */
+struct store_lease {
+	int		 enabled;	/* 0: always the leader (SQLite) */
+	int		 leader;	/* this node leads */
+	int64_t		 term;		/* this node's, while it leads */
+	int64_t		 period;	/* ms */
+	const char	*node;		/* this node's name; the store's */
+	char		*holder;	/* the lease's holder; NULL: expired */
+	int64_t		 holder_term;
+	int64_t		 expires_in;	/* ms, by the database's clock */
+};
+
+int		 store_lease_set(struct store *, const char *, int64_t,
+		     char **);
+int		 store_has_lease(struct store *);
+int		 store_lease_take(struct store *);
+int		 store_lease_renew(struct store *);
+void		 store_lease_release(struct store *);
+int		 store_leads(struct store *);
+int		 store_may_send(struct store *);
+int		 store_lease_read(struct store *, struct store_lease *);
+void		 store_lease_clear(struct store_lease *);
+/*
  * A database name fit for a log or an error: a PostgreSQL URL without its
  * password; anything else as it is.  Returns an allocated string.
  */
@@ -196,6 +234,16 @@ int	store_incidents_page(struct store *,
 	    const struct store_incident_filter *,
 	    const struct store_incident_cursor *, int, store_incident_page_cb,
 	    void *);
+/*
+ * Incidents opened in [from, to) of the units kept (NULL: every unit),
+ * counted per unit, with how many of them were opened more than slow ms
+ * after they occurred; up to limit rows, by unit (NULL for none).
+ * Drills are left out.
+ */
+typedef int (*store_report_count_cb)(const char *, int64_t, int64_t,
+    void *);
+int	store_report_counts(struct store *, int64_t, int64_t, int64_t,
+	    const struct store_units *, int, store_report_count_cb, void *);
 
 /* ---- obligations ----------------------------------------------------- */
 
@@ -215,6 +263,11 @@ struct store_obligation {
 	int64_t			 met_at;
 	int64_t			 met_event;	/* the event's seq */
 	enum obligation_status	 status;
+	int			 instance;	/* of a series; 0: none */
+	int64_t			 until_at;	/* the series ends; 0: never */
+	int			 met_count;	/* events that met it so far */
+	int			 needed;	/* of needed (met_by count, all) */
+	int64_t			 met_mask;	/* met_by all: items arrived */
 	int64_t			 paused_ms;	/* the ledger's rows only */
 	int			 drill;		/* its incident's mark */
 };
@@ -259,6 +312,9 @@ int	store_obligation_get(struct store *, int64_t,
 int	store_obligation_set_status(struct store *, int64_t,
 	    enum obligation_status, int64_t, int64_t);
 int	store_obligation_set_due(struct store *, int64_t, int64_t);
+int	store_obligation_set_progress(struct store *, int64_t, int, int64_t);
+int	store_obligation_series_last(struct store *, const char *,
+	    const char *, const char *, struct store_obligation *);
 /*
  * The clock of an obligation that may pause (engine-lifecycle.c): the
  * period in force (kind "elapsed", "cd" or "wd", its length in ms or

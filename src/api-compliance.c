@@ -84,7 +84,7 @@ api_compliance_row(const struct store_obligation *ob, const struct rules *r,
 	else if (ob->status == OBLIGATION_BREACHED)
 		late = json_integer((now - ob->due_at) / MSEC_PER_SEC);
 	return (json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:s, "
-	    "s:o, s:I, s:b}",
+	    "s:o, s:I, s:o, s:i, s:i, s:b}",
 	    "incident", api_text(ob->incident),
 	    "recurring", api_text(ob->recurring),
 	    "unit", api_text(ob->unit),
@@ -98,6 +98,9 @@ api_compliance_row(const struct store_obligation *ob, const struct rules *r,
 	    "late_s", late,
 	    /* How long its clock stood still (pause_on, resume_on). */
 	    "paused_s", (json_int_t)(ob->paused_ms / MSEC_PER_SEC),
+	    "instance", api_instance(ob),
+	    "met_count", api_met_count(ob),
+	    "needed", ob->needed,
 	    "drill", ob->drill));
 }
 

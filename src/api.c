@@ -174,7 +174,7 @@ static int
 api_obligation_cb(const struct store_obligation *ob, void *arg)
 {
 	json_array_append_new(arg, json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, "
-	    "s:o, s:s}",
+	    "s:o, s:s, s:o, s:i, s:i}",
 	    "id", api_text(ob->name),
 	    "procedure", api_text(ob->procedure),
 	    "title", api_text(ob->title),
@@ -182,8 +182,27 @@ api_obligation_cb(const struct store_obligation *ob, void *arg)
 	    "set_at", api_time(ob->set_at),
 	    "due_at", api_time(ob->due_at),
 	    "met_at", api_time(ob->met_at),
-	    "status", obligation_status_name(ob->status)));
+	    "status", obligation_status_name(ob->status),
+	    "instance", api_instance(ob),
+	    "met_count", api_met_count(ob),
+	    "needed", ob->needed));
 	return (0);
+}
+
+/* The instance of a repeating obligation, null for one that does not. */
+json_t *
+api_instance(const struct store_obligation *ob)
+{
+	return (ob->instance > 0 ? json_integer(ob->instance) : json_null());
+}
+
+/* How many of the events it needs have come: all of them once it is met. */
+int
+api_met_count(const struct store_obligation *ob)
+{
+	if (ob->status == OBLIGATION_MET || ob->status == OBLIGATION_LATE)
+		return (ob->needed);
+	return (ob->met_count);
 }
 
 static int

@@ -143,6 +143,11 @@ int		 engine_obligation_close(struct engine *, struct store_obligation *,
 int		 engine_obligation_meet(struct engine *, struct incident *,
 		     struct record *, struct match_event *, int64_t);
 int		 engine_obligation_fire_due(struct engine *, int64_t, int64_t);
+int		 engine_obligation_fire_repeat(struct engine *, int64_t,
+		     int64_t);
+int		 engine_obligations_until(struct engine *, struct incident *,
+		     struct record *, struct match_event *);
+int		 engine_obligations_lowered(struct engine *, struct incident *);
 int		 engine_obligation_fire_remind(struct engine *, int64_t,
 		     int64_t);
 int		 engine_obligation_start(struct engine *, struct incident *,

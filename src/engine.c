@@ -55,6 +55,8 @@ static const struct engine_timer_kind {
 	    STORE_TIMER_OF_ESCALATION }, engine_escalation_fire },
 	{ { TIMER_RECURRING_OPEN, "recurring.open",
 	    STORE_TIMER_OF_RECURRING }, engine_recurring_fire_open },
+	{ { TIMER_OBLIGATION_REPEAT, "obligation.repeat",
+	    STORE_TIMER_OF_OBLIGATION }, engine_obligation_fire_repeat },
 };
 
 static const struct engine_timer_kind *
@@ -353,6 +355,7 @@ engine_scope_obligation(struct scope *s, const struct incident *inc,
 	}
 	s->c.procedure = o->procedure;
 	s->c.obligation = o->name;
+	s->c.instance = o->instance;
 	s->obligation_title = o->title;
 	s->obligation_id = o->id;
 	s->due_at = o->due_at;

@@ -25,6 +25,7 @@
 #include "jsonw.h"
 #include "log.h"
 #include "rules.h"
+#include "store.h"
 #include "tocsin.h"
 #include "xmalloc.h"
 
@@ -78,8 +79,13 @@ static const struct http_route {
 	{ EVHTTP_REQ_GET, "/v1/compliance", HTTP_READ, api_compliance },
 	{ EVHTTP_REQ_GET, "/v1/compliance/summary", HTTP_READ,
 	    api_compliance_summary },
+	{ EVHTTP_REQ_GET, "/v1/stats", HTTP_READ, api_stats },
+	{ EVHTTP_REQ_GET, "/v1/stats.csv", HTTP_READ, api_stats_csv_get },
+	{ EVHTTP_REQ_GET, "/v1/stats.xlsx", HTTP_READ, api_stats_xlsx_get },
 	{ EVHTTP_REQ_GET, "/v1/units", HTTP_READ, api_units },
 	{ EVHTTP_REQ_GET, "/v1/status", HTTP_READ, api_status },
+	/* A load balancer's check: 200 on the leader only. */
+	{ EVHTTP_REQ_GET, "/v1/leader", HTTP_OPEN, api_leader },
 	{ EVHTTP_REQ_POST, "/v1/admin/prune", HTTP_WRITE, api_admin_prune },
 	/* The duty-room board and the data it shows. */
 	{ EVHTTP_REQ_GET, "/", HTTP_OPEN, api_board_file },
@@ -93,6 +99,10 @@ static const struct http_route {
 	/* Who a token is: the sign-in asks; 401 without a valid one. */
 	{ EVHTTP_REQ_GET, "/v1/session", HTTP_OPEN, api_session },
 	{ EVHTTP_REQ_GET, "/v1/board", HTTP_READ, api_board },
+	/* The office's statistics page (api-stats.c gives its data). */
+	{ EVHTTP_REQ_GET, "/stats.html", HTTP_OPEN, api_board_file },
+	{ EVHTTP_REQ_GET, "/stats.css", HTTP_OPEN, api_board_file },
+	{ EVHTTP_REQ_GET, "/stats.js", HTTP_OPEN, api_board_file },
 	{ EVHTTP_REQ_GET, "/healthz", HTTP_OPEN, api_healthz },
 	{ EVHTTP_REQ_GET, "/metrics", HTTP_OPEN, api_metrics },
 };
@@ -712,6 +722,13 @@ http_screen(struct evhttp_request *req, struct hconn_refusal *r, void *arg)
 	}
 	route = http_route_find(http_path(req), method, &key, &methods);
 	free(key);
+	/* Only the leader writes (docs/cluster.md): Retry-After, elsewhere. */
+	if (method != EVHTTP_REQ_GET && method != EVHTTP_REQ_HEAD &&
+	    route != NULL && !store_leads(h->ctx->store)) {
+		http_refuse(r, 503, "not_leader", "this node is a standby; "
+		    "GET /v1/leader finds the leader%s", NULL);
+		return;
+	}
 	if (method == EVHTTP_REQ_GET || method == EVHTTP_REQ_HEAD) {
 		if (route != NULL && (status = http_authorized(req, rules,
 		    route)) != 0)

@@ -285,9 +285,19 @@ parse_elapsed(struct parse *p, int t, const char *key, int64_t *out)
 	return (0);
 }
 
+static void	parse_match_top(struct parse *, const char *, struct match *);
+
 /* A match: a table of key = value(s), or a function(event). */
 static void
 parse_match(struct parse *p, int t, const char *key, struct match *m)
+{
+	lua_getfield(p->L, t, key);
+	parse_match_top(p, key, m);
+}
+
+/* The match on top of the stack (named key in problems), popped. */
+static void
+parse_match_top(struct parse *p, const char *key, struct match *m)
 {
 	lua_State		*L = p->L;
 	struct match_term	*term;
@@ -295,7 +305,6 @@ parse_match(struct parse *p, int t, const char *key, struct match *m)
 	lua_Integer		 i, n;
 
 	m->ref = LUA_NOREF;
-	lua_getfield(L, t, key);
 	if (lua_isfunction(L, -1)) {
 		m->ref = luaL_ref(L, LUA_REGISTRYINDEX);
 		return;
@@ -548,6 +557,142 @@ parse_due_by_grade(struct parse *p, int t, struct obligation_def *o)
 }
 
 /*
+ * met_by = { all = { "assessment", { type = "notice", attrs = ... } } }:
+ * each item (a type, or a match) must arrive; the obligation is met at
+ * the last.
+ */
+static void
+parse_met_all(struct parse *p, struct obligation_def *o)
+{
+	lua_State	*L = p->L;
+	struct match	*m;
+	lua_Integer	 i, n;
+
+	if (!lua_istable(L, -1) || (n = (lua_Integer)lua_rawlen(L, -1)) == 0 ||
+	    n > 31) {
+		parse_problem_at(p, "all", "\"met_by.all\" must be a list of 1 "
+		    "to 31 event types or matches");
+		return;
+	}
+	parse_enter(p, "all", 0);
+	o->met_all = xcalloc((size_t)n, sizeof(*o->met_all));
+	for (i = 1; i <= n; i++) {
+		m = &o->met_all[o->nmet_all++];
+		parse_enter(p, NULL, i);
+		lua_rawgeti(L, -1, i);
+		if (lua_type(L, -1) == LUA_TSTRING) {
+			m->ref = LUA_NOREF;
+			m->terms = xcalloc(1, sizeof(*m->terms));
+			m->nterms = 1;
+			m->terms[0].key = xstrdup("type");
+			names_add(&m->terms[0].values, lua_tostring(L, -1));
+			lua_pop(L, 1);
+		} else if (lua_istable(L, -1) || lua_isfunction(L, -1))
+			parse_match_top(p, "all", m);
+		else {
+			m->ref = LUA_NOREF;
+			parse_problem(p, "\"met_by.all\" items are event types, "
+			    "matches or functions");
+			lua_pop(L, 1);
+		}
+		parse_leave(p);
+	}
+	parse_leave(p);
+}
+
+/*
+ * met_by: a match; or { all = { ... } }; or a match with count = N (N
+ * matching events meet it, the Nth on time or late).
+ */
+static void
+parse_met_by(struct parse *p, int t, struct obligation_def *o)
+{
+	lua_State	*L = p->L;
+	struct match	*m = &o->met_by;
+	size_t		 i;
+	int		 all;
+
+	o->met_count = 1;
+	lua_getfield(L, t, "met_by");
+	all = 0;
+	if (lua_istable(L, -1) &&
+	    !(all = lua_getfield(L, -1, "all") != LUA_TNIL))
+		lua_pop(L, 1);
+	if (all) {
+		parse_enter(p, "met_by", 0);
+		parse_met_all(p, o);
+		lua_pop(L, 1);
+		lua_pushnil(L);
+		while (lua_next(L, -2) != 0) {
+			lua_pop(L, 1);
+			if (lua_type(L, -1) != LUA_TSTRING ||
+			    strcmp(lua_tostring(L, -1), "all") != 0)
+				parse_problem(p, "\"met_by\" with \"all\" "
+				    "takes nothing else: put the keys in each "
+				    "item");
+		}
+		parse_leave(p);
+		lua_pop(L, 1);
+		m->ref = LUA_NOREF;
+		return;
+	}
+	parse_match_top(p, "met_by", m);
+	for (i = 0; i < m->nterms; i++) {
+		if (strcmp(m->terms[i].key, "count") != 0)
+			continue;
+		o->met_count = m->terms[i].values.n == 1 ?
+		    atoi(m->terms[i].values.v[0]) : 0;
+		if (o->met_count < 1 || o->met_count > 1000) {
+			parse_problem_at(p, "met_by", "\"met_by.count\" must "
+			    "be a whole number from 1 to 1000");
+			o->met_count = 1;
+		}
+		free(m->terms[i].key);
+		names_free(&m->terms[i].values);
+		m->terms[i] = m->terms[--m->nterms];
+		break;
+	}
+	if (m->ref == LUA_NOREF && m->nterms == 0)
+		parse_problem(p, "obligation \"%s\": \"met_by\" is required",
+		    o->id ? o->id : "?");
+}
+
+/*
+ * every = "24h": a series (续报 at least daily), instance N+1 due every
+ * after instance N's due time; until = a duration from the series'
+ * start, or a match: the event that ends it.
+ */
+static void
+parse_repeat(struct parse *p, int t, struct obligation_def *o)
+{
+	lua_State	*L = p->L;
+
+	o->until_match.ref = LUA_NOREF;
+	if (parse_duration(p, t, "every", 0, &o->every) == 0) {
+		if (o->every.value <= 0)
+			parse_problem_at(p, "every", "\"every\" must be longer "
+			    "than nothing");
+		else
+			o->repeats = 1;
+	}
+	lua_getfield(L, t, "until");
+	if (lua_isnil(L, -1)) {
+		lua_pop(L, 1);
+		return;
+	}
+	if (!o->repeats)
+		parse_problem_at(p, "until", "\"until\" ends a series: give "
+		    "\"every\" too");
+	if (lua_type(L, -1) == LUA_TSTRING) {
+		lua_pop(L, 1);
+		if (parse_duration(p, t, "until", 0, &o->until) == 0)
+			o->until_set = 1;
+		return;
+	}
+	parse_match_top(p, "until", &o->until_match);
+}
+
+/*
  * from = "opened" | "occurred" | "graded", or an event match: the
  * obligation starts at the first event on the incident that matches
  * (FROM_EVENT), counted from its time or, with at = "attrs.x", from the
@@ -635,7 +780,8 @@ parse_obligation(struct parse *p, int t, struct obligation_def *o)
 {
 	static const char *const keys[] = { "id", "title", "due", "due_in",
 	    "due_by_grade", "from", "at", "met_by", "remind", "owner",
-	    "on_breach", "pause_on", "resume_on", "messages", NULL };
+	    "on_breach", "pause_on", "resume_on", "messages", "every",
+	    "until", NULL };
 	struct names	 remind = { NULL, 0 };
 	char		*cause;
 	size_t		 i;
@@ -653,9 +799,19 @@ parse_obligation(struct parse *p, int t, struct obligation_def *o)
 		    o->id ? o->id : "?");
 	parse_from(p, t, o);
 	parse_pause(p, t, o);
-	parse_match(p, t, "met_by", &o->met_by);
-	if (o->met_by.ref == LUA_NOREF && o->met_by.nterms == 0)
-		parse_problem(p, "obligation \"%s\": \"met_by\" is required",
+	parse_met_by(p, t, o);
+	parse_repeat(p, t, o);
+	/*
+	 * A series keeps its rhythm: each instance is due every after the
+	 * one before and is set when that one falls due.  A paused clock
+	 * would move one instance's due and not the rhythm, so the two are
+	 * refused rather than half done.
+	 */
+	if (o->repeats && (o->pause_on.ref != LUA_NOREF ||
+	    o->pause_on.nterms > 0))
+		parse_problem_at(p, "pause_on", "obligation \"%s\": a series "
+		    "(\"every\") cannot pause (\"pause_on\", \"resume_on\"): "
+		    "make the paused duty a separate obligation",
 		    o->id ? o->id : "?");
 	parse_names(p, t, "remind", &remind);
 	o->remind = remind.n ? xcalloc(remind.n, sizeof(*o->remind)) : NULL;
@@ -1826,7 +1982,7 @@ rules_api_site(lua_State *L)
 	    "undelivered_notify", "public_url", "messages", "spool",
 	    "unmatched", "national_holidays", "hosts", "max_connections",
 	    "header_timeout", "body_timeout", "units_strict", "heartbeat",
-	    "alarm", NULL };
+	    "alarm", "lease", "node", NULL };
 	struct parse	 p;
 	struct site	*s;
 	long long	 v;
@@ -1873,6 +2029,7 @@ rules_api_site(lua_State *L)
 	SITE_STRING(undelivered_notify, "undelivered_notify");
 	SITE_STRING(public_url, "public_url");
 	SITE_STRING(spool, "spool");
+	SITE_STRING(node, "node");
 #undef SITE_STRING
 	if (s->public_url != NULL && strncmp(s->public_url, "http://", 7) != 0
 	    && strncmp(s->public_url, "https://", 8) != 0)
@@ -1920,6 +2077,12 @@ rules_api_site(lua_State *L)
 			s->header_timeout = d;
 		if (parse_elapsed(&p, 1, "body_timeout", &d) == 0 && d > 0)
 			s->body_timeout = d;
+		if (parse_elapsed(&p, 1, "lease", &d) == 0 && d != 0 &&
+		    (d < MSEC_PER_SEC || d > 10 * MSEC_PER_MIN))
+			parse_problem_at(&p, "lease", "\"lease\" must be "
+			    "between 1s and 10m");
+		else if (d > 0)
+			s->lease = d;
 	}
 	return (0);
 }

@@ -35,6 +35,7 @@
 /* A request's headers, all of them, and its body (http-conn.c). */
 #define RULES_DEFAULT_HEADER_TIMEOUT	(10 * 1000)
 #define RULES_DEFAULT_BODY_TIMEOUT	(30 * 1000)
+#define RULES_DEFAULT_LEASE		(5 * 1000)	/* docs/cluster.md */
 
 /* What loading the files may spend; the fuzz build sets small limits. */
 #ifndef RULES_LOAD_INSTRUCTIONS
@@ -1052,6 +1053,8 @@ rules_site_defaults(struct rules *r)
 		s->header_timeout = RULES_DEFAULT_HEADER_TIMEOUT;
 	if (s->body_timeout == 0)
 		s->body_timeout = RULES_DEFAULT_BODY_TIMEOUT;
+	if (s->lease == 0)
+		s->lease = RULES_DEFAULT_LEASE;
 	if (s->notify_deadline == 0)
 		s->notify_deadline = RULES_DEFAULT_NOTIFY_DEADLINE;
 	if (s->undelivered_notify == NULL)
@@ -1164,6 +1167,18 @@ match_free(struct match *m)
 	free(m->terms);
 }
 
+/* What met_by = { all = ... } and until = { ... } hold. */
+static void
+obligation_lifecycle_free(struct obligation_def *o)
+{
+	size_t	i;
+
+	for (i = 0; i < o->nmet_all; i++)
+		match_free(&o->met_all[i]);
+	free(o->met_all);
+	match_free(&o->until_match);
+}
+
 static void
 procedure_free(struct procedure *p)
 {
@@ -1191,6 +1206,7 @@ procedure_free(struct procedure *p)
 		free(p->obligations[i].due_in);
 		names_free(&p->obligations[i].due_in_tags);
 		match_free(&p->obligations[i].met_by);
+		obligation_lifecycle_free(&p->obligations[i]);
 		match_free(&p->obligations[i].from_event);
 		match_free(&p->obligations[i].pause_on);
 		match_free(&p->obligations[i].resume_on);
@@ -1318,6 +1334,7 @@ rules_free(struct rules *r)
 	free(r->site.undelivered_notify);
 	free(r->site.public_url);
 	free(r->site.spool);
+	free(r->site.node);
 	free(r->site.heartbeat.url);
 	free(r->site.heartbeat.method);
 	free(r->site.alarm.to);

@@ -36,6 +36,7 @@
 
 struct store_checkpoint_info;
 struct store_info;
+struct store_lease;
 
 struct store_conn;		/* a driver's connection */
 struct store_query;		/* a statement it prepared */
@@ -81,6 +82,18 @@ struct store_driver {
 	int		 (*info)(struct store_conn *, struct store_info *);
 	void		 (*checkpoints)(struct store_conn *,
 			     struct store_checkpoint_info *);
+	/*
+	 * The leader's lease (store.h); NULL for a driver whose database
+	 * has one writer (SQLite): it always leads.
+	 */
+	int		 (*lease_set)(struct store_conn *, const char *,
+			     int64_t, char **);
+	int		 (*lease_take)(struct store_conn *);
+	int		 (*lease_renew)(struct store_conn *);
+	void		 (*lease_release)(struct store_conn *);
+	int		 (*may_send)(struct store_conn *);
+	int		 (*lease_read)(struct store_conn *,
+			     struct store_lease *);
 	const char *const *sql;		/* the dialect's texts, or NULL */
 	const char	*empty;		/* store_empty()'s SQL, or NULL */
 };

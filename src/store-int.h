@@ -27,8 +27,9 @@
 #define INCIDENT_NCOLS 17	/* with the list position after them */
 #define OBLIGATION_COLS "id, incident, recurring, unit, procedure, name, " \
 	"title, owner, on_breach, set_at, due_at, close_at, met_at, " \
-	"met_event, status, drill"
-#define OBLIGATION_NCOLS 16
+	"met_event, status, instance, until_at, met_count, needed, met_mask, " \
+	"drill"
+#define OBLIGATION_NCOLS 21
 #define ESCALATION_COLS "id, incident, obligation, policy, started_at, " \
 	"step, repeats, state"
 #define OUTBOX_COLS "id, key, created_at, incident, obligation, channel, " \
@@ -64,10 +65,13 @@ enum store_sql {
 	SQL_INCIDENTS_COUNT_OPEN,
 	SQL_INCIDENTS_OPEN_BY_GRADE,
 	SQL_INCIDENTS_PAGE,
+	SQL_REPORT_COUNTS,
 	SQL_OBLIGATION_ADD,
 	SQL_OBLIGATION_GET,
 	SQL_OBLIGATION_SET_STATUS,
 	SQL_OBLIGATION_SET_DUE,
+	SQL_OBLIGATION_SET_PROGRESS,
+	SQL_OBLIGATION_SERIES_LAST,
 	SQL_CLOCK_SET,
 	SQL_CLOCK_GET,
 	SQL_OBLIGATIONS_OF_INCIDENT,

@@ -53,7 +53,12 @@ store_obligation_read(struct store *s, struct store_query *q,
 		return (-1);
 	}
 	o->status = (enum obligation_status)status;
-	o->drill = store_col_int(s, q, 15) != 0;
+	o->instance = (int)store_col_int(s, q, 15);
+	o->until_at = store_col_int(s, q, 16);
+	o->met_count = (int)store_col_int(s, q, 17);
+	o->needed = (int)store_col_int(s, q, 18);
+	o->met_mask = store_col_int(s, q, 19);
+	o->drill = store_col_int(s, q, 20) != 0;
 	return (0);
 }
 
@@ -74,7 +79,10 @@ store_obligation_add(struct store *s, const struct store_obligation *o,
 	store_bind_int(s, q, 9, o->set_at);
 	store_bind_int(s, q, 10, o->due_at);
 	store_bind_opt(s, q, 11, o->close_at);
-	store_bind_int(s, q, 12, o->drill);
+	store_bind_int(s, q, 12, o->instance);
+	store_bind_opt(s, q, 13, o->until_at);
+	store_bind_int(s, q, 14, o->needed > 0 ? o->needed : 1);
+	store_bind_int(s, q, 15, o->drill);
 	return (store_q_int(s, q, id));
 }
 
@@ -114,6 +122,38 @@ store_obligation_set_due(struct store *s, int64_t id, int64_t due)
 	store_bind_int(s, q, 1, id);
 	store_bind_int(s, q, 2, due);
 	return (store_q_run(s, q));
+}
+
+/* Of needed events, met_count have come (met_by all: the items, mask). */
+int
+store_obligation_set_progress(struct store *s, int64_t id, int met_count,
+    int64_t mask)
+{
+	struct store_query	*q = store_q(s, SQL_OBLIGATION_SET_PROGRESS);
+
+	store_bind_int(s, q, 1, id);
+	store_bind_int(s, q, 2, met_count);
+	store_bind_int(s, q, 3, mask);
+	return (store_q_run(s, q));
+}
+
+/* The latest instance of an incident's repeating obligation (a series). */
+int
+store_obligation_series_last(struct store *s, const char *incident,
+    const char *procedure, const char *name, struct store_obligation *o)
+{
+	struct store_query	*q = store_q(s, SQL_OBLIGATION_SERIES_LAST);
+	int			 rc;
+
+	memset(o, 0, sizeof(*o));
+	store_bind_text(s, q, 1, incident);
+	store_bind_text(s, q, 2, procedure);
+	store_bind_text(s, q, 3, name);
+	if ((rc = store_q_step(s, q)) == 1 &&
+	    store_obligation_read(s, q, o) != 0)
+		rc = -1;
+	s->drv->reset(q);
+	return (rc);
 }
 
 void

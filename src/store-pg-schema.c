@@ -202,6 +202,17 @@ static const struct {
 	"  paused_ms bigint NOT NULL DEFAULT 0);"
 	},
 	{ 11,
+	"ALTER TABLE obligations ADD COLUMN instance integer NOT NULL "
+	"  DEFAULT 0;"
+	"ALTER TABLE obligations ADD COLUMN until_at bigint;"
+	"ALTER TABLE obligations ADD COLUMN met_count integer NOT NULL "
+	"  DEFAULT 0;"
+	"ALTER TABLE obligations ADD COLUMN needed integer NOT NULL "
+	"  DEFAULT 1;"
+	"ALTER TABLE obligations ADD COLUMN met_mask bigint NOT NULL "
+	"  DEFAULT 0;"
+	},
+	{ 12,
 	"ALTER TABLE incidents ADD COLUMN drill integer NOT NULL DEFAULT 0;"
 	"ALTER TABLE obligations ADD COLUMN drill integer NOT NULL DEFAULT 0;"
 	},

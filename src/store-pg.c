@@ -21,19 +21,24 @@
  * is it on SQLSTATE class 08 (connection), 57P01-57P03 (the server going
  * down or not yet up) and 25006 (a read-only transaction: the primary
  * became a standby): the daemon exits for systemd to restart it, and the
- * restart path recovers what committed.  Leadership and fencing (a lease
- * with a term) build on that hook.
+ * restart path recovers what committed.  Leadership builds on that hook:
+ * a lease row with a term (the end of this file, docs/cluster.md),
+ * renewed at the start of every write transaction; a leader that cannot
+ * renew it is lost the same way.
  *
  * A struct store_query holds its values until reset(): a text bound is
  * the caller's pointer (binds copy nothing), an integer is formatted
  * into the query's own buffer.
  */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <libpq-fe.h>
 
+#include "clock.h"
 #include "log.h"
 #include "store-driver.h"
 #include "store-int.h"
@@ -77,6 +82,11 @@ struct store_conn {
 	char		*desc;		/* the URL without its password */
 	int64_t		 changes;
 	unsigned int	 nstmt;		/* statements prepared, for names */
+	/* The lease (store.h); lease_ms 0: none, always the leader. */
+	char		*holder;
+	int64_t		 lease_ms;
+	int64_t		 term;		/* ours; 0: a standby */
+	int64_t		 deadline_us;	/* monotonic: no send starts after */
 };
 
 struct store_query {
@@ -88,6 +98,7 @@ struct store_query {
 	char		 ints[STORE_PG_MAX_PARAMS][24];
 	PGresult	*res;
 	int		 row;		/* the current row; -1 before the first */
+	int		 writes;	/* INSERT, UPDATE or DELETE */
 };
 
 static int
@@ -179,6 +190,7 @@ store_pg_close(struct store_conn *c)
 		return;
 	PQfinish(c->pg);
 	free(c->desc);
+	free(c->holder);
 	free(c);
 }
 
@@ -290,6 +302,25 @@ store_pg_untyped(PGresult *res)
 }
 
 /*
+ * Does the statement write (its first word; store.c has no writing
+ * WITH)?  See store_pg_step.
+ */
+static int
+store_pg_writes(const char *sql)
+{
+	static const char *const verbs[] = { "INSERT", "UPDATE", "DELETE" };
+	size_t			 i;
+
+	while (isspace((unsigned char)*sql))
+		sql++;
+	for (i = 0; i < nitems(verbs); i++) {
+		if (strncasecmp(sql, verbs[i], strlen(verbs[i])) == 0)
+			return (1);
+	}
+	return (0);
+}
+
+/*
  * Prepared on the server with the types it infers.  A parameter only
  * ever asked IS NULL before it is compared ("?3 IS NULL OR unit = ?3")
  * has none it can infer: such a one is text, which every one in store.c
@@ -310,6 +341,7 @@ store_pg_prepare(struct store_conn *c, const char *sql, char **cause)
 		return (NULL);
 	}
 	snprintf(q->name, sizeof(q->name), "t%u", c->nstmt++);
+	q->writes = store_pg_writes(q->sql);
 	for (;;) {
 		res = PQprepare(c->pg, q->name, q->sql, q->nparams, types);
 		if (res != NULL && PQresultStatus(res) == PGRES_COMMAND_OK)
@@ -391,12 +423,32 @@ store_pg_bind_null(struct store_query *q, int i)
 	return (0);
 }
 
-/* The first step runs the statement and keeps its rows; the rest walk them. */
+static int	store_pg_txn(struct store_conn *, enum store_txn);
+
+/*
+ * The first step runs the statement and keeps its rows; the rest walk
+ * them.  Under a lease, a write outside a transaction gets one of its
+ * own, so that it too begins by renewing the lease (store_pg_begin).
+ */
 static int
 store_pg_step(struct store_query *q)
 {
 	ExecStatusType	st;
+	int		rc;
 
+	if (q->res == NULL && q->writes && q->c->lease_ms > 0 &&
+	    PQtransactionStatus(q->c->pg) == PQTRANS_IDLE) {
+		if (store_pg_txn(q->c, STORE_TXN_BEGIN) != 0)
+			return (-1);
+		if ((rc = store_pg_step(q)) < 0 ||
+		    store_pg_txn(q->c, STORE_TXN_COMMIT) != 0) {
+			store_pg_exec(q->c, "ROLLBACK");
+			PQclear(q->res);
+			q->res = NULL;
+			return (-1);
+		}
+		return (rc);
+	}
 	if (q->res == NULL) {
 		q->res = PQexecPrepared(q->c->pg, q->name, q->nparams,
 		    q->vals, NULL, NULL, 0);
@@ -495,11 +547,37 @@ store_pg_commit(struct store_conn *c)
 	return (ok ? 0 : -1);
 }
 
+static int	store_pg_lease_renew(struct store_conn *);
+
+/*
+ * Under a lease, a transaction begins by renewing it with our term: the
+ * row stays locked to us until the COMMIT, so no other node can take the
+ * lease while we write, and if one took it already, nothing commits
+ * under our dead term.  A standby begins no transaction.
+ */
+static int
+store_pg_begin(struct store_conn *c)
+{
+	if (c->lease_ms > 0 && c->term == 0) {
+		log_warnx("store: a standby writes nothing; the leader does");
+		return (-1);
+	}
+	if (store_pg_exec(c, store_pg_txn_sql[STORE_TXN_BEGIN]) != 0)
+		return (-1);
+	if (c->lease_ms > 0 && store_pg_lease_renew(c) != 0) {
+		store_pg_exec(c, "ROLLBACK");
+		return (-1);
+	}
+	return (0);
+}
+
 static int
 store_pg_txn(struct store_conn *c, enum store_txn which)
 {
 	if (which == STORE_TXN_COMMIT)
 		return (store_pg_commit(c));
+	if (which == STORE_TXN_BEGIN)
+		return (store_pg_begin(c));
 	return (store_pg_exec(c, store_pg_txn_sql[which]));
 }
 
@@ -550,6 +628,237 @@ static void
 store_pg_checkpoints(struct store_conn *c, struct store_checkpoint_info *info)
 {
 	memset(info, 0, sizeof(*info));
+}
+
+/* ---- the leader's lease (store.h, docs/cluster.md) ------------------- */
+
+/*
+ * One row, created at the first start of a node under a lease (no schema
+ * version: only the daemon's lease uses it, never the SQLite store).
+ * Its clock is the database's (clock_timestamp(), not now(): a
+ * transaction's start may be long past).
+ */
+#define STORE_PG_LEASE_TABLE \
+	"CREATE TABLE IF NOT EXISTS leader_lease (" \
+	"id integer PRIMARY KEY CHECK (id = 1), holder text NOT NULL, " \
+	"term bigint NOT NULL, expires_at timestamptz NOT NULL); " \
+	"INSERT INTO leader_lease VALUES (1, '', 0, '-infinity') " \
+	"ON CONFLICT (id) DO NOTHING"
+/* Renewed with our term, only while still ours and not yet expired. */
+#define STORE_PG_LEASE_RENEW \
+	"UPDATE leader_lease SET expires_at = clock_timestamp() + " \
+	"$3::bigint * interval '1 millisecond' WHERE id = 1 AND " \
+	"term = $1::bigint AND holder = $2 AND expires_at > clock_timestamp()"
+/*
+ * Taken when expired, with the next term.  SKIP LOCKED: a leader in a
+ * write transaction holds the row, and a standby does not wait on it.
+ */
+#define STORE_PG_LEASE_TAKE \
+	"UPDATE leader_lease l SET holder = $1, term = l.term + 1, " \
+	"expires_at = clock_timestamp() + $2::bigint * " \
+	"interval '1 millisecond' FROM (SELECT id FROM leader_lease " \
+	"WHERE id = 1 AND expires_at <= clock_timestamp() " \
+	"FOR UPDATE SKIP LOCKED) f WHERE l.id = f.id RETURNING l.term"
+#define STORE_PG_LEASE_RELEASE \
+	"UPDATE leader_lease SET expires_at = clock_timestamp() " \
+	"WHERE id = 1 AND term = $1::bigint AND holder = $2"
+#define STORE_PG_LEASE_READ \
+	"SELECT holder, term, (extract(epoch FROM expires_at - " \
+	"clock_timestamp()) * 1000)::bigint FROM leader_lease " \
+	"WHERE id = 1 AND expires_at > clock_timestamp()"
+
+/*
+ * The local deadline: a send may start until this share of the period
+ * after the renewal was asked for, measured on our monotonic clock, so
+ * that it ends before the database's expiry whatever the round trip.
+ */
+#define STORE_PG_SEND_SHARE_NUM		3
+#define STORE_PG_SEND_SHARE_DEN		4
+
+/* A lease statement with its values as text; the result, or NULL logged. */
+static PGresult *
+store_pg_lease_exec(struct store_conn *c, const char *sql, int n,
+    const char *const *vals, ExecStatusType want)
+{
+	PGresult	*res = PQexecParams(c->pg, sql, n, NULL, vals, NULL,
+			    NULL, 0);
+
+	if (res != NULL && PQresultStatus(res) == want)
+		return (res);
+	store_pg_failed(c, sql, res);
+	PQclear(res);
+	return (NULL);
+}
+
+static int
+store_pg_lease_set(struct store_conn *c, const char *holder, int64_t ms,
+    char **cause)
+{
+	char	sql[128];
+
+	/* Two nodes creating it at once: one fails; the table is there. */
+	if (store_pg_exec(c, STORE_PG_LEASE_TABLE) != 0 &&
+	    store_pg_exec(c, STORE_PG_LEASE_TABLE) != 0) {
+		xasprintf(cause, "%s: cannot create the lease table",
+		    c->desc);
+		return (-1);
+	}
+	/* A transaction left open by a stopped leader holds the lease row
+	 * no longer than a period. */
+	snprintf(sql, sizeof(sql), "SET idle_in_transaction_session_timeout "
+	    "= %lld", (long long)ms);
+	if (store_pg_exec(c, sql) != 0) {
+		xasprintf(cause, "%s: cannot set the session's limits",
+		    c->desc);
+		return (-1);
+	}
+	free(c->holder);
+	c->holder = xstrdup(holder);
+	c->lease_ms = ms;
+	c->term = 0;
+	return (0);
+}
+
+/* Our term and the period as text, for the statements above. */
+struct store_pg_lease_vals {
+	char	term[24];
+	char	ms[24];
+};
+
+static void
+store_pg_lease_vals(struct store_conn *c, struct store_pg_lease_vals *v)
+{
+	snprintf(v->term, sizeof(v->term), "%lld", (long long)c->term);
+	snprintf(v->ms, sizeof(v->ms), "%lld", (long long)c->lease_ms);
+}
+
+static void
+store_pg_lease_extend(struct store_conn *c, int64_t asked_us)
+{
+	c->deadline_us = asked_us + c->lease_ms * 1000 *
+	    STORE_PG_SEND_SHARE_NUM / STORE_PG_SEND_SHARE_DEN;
+}
+
+static int
+store_pg_lease_take(struct store_conn *c)
+{
+	struct store_pg_lease_vals	 v;
+	const char			*vals[2];
+	PGresult			*res;
+	int64_t				 asked = clock_monotonic_us();
+	int				 got;
+
+	if (c->lease_ms == 0 || c->term != 0)
+		return (1);
+	store_pg_lease_vals(c, &v);
+	vals[0] = c->holder;
+	vals[1] = v.ms;
+	if ((res = store_pg_lease_exec(c, STORE_PG_LEASE_TAKE, 2, vals,
+	    PGRES_TUPLES_OK)) == NULL)
+		return (-1);
+	if ((got = PQntuples(res) == 1)) {
+		c->term = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+		store_pg_lease_extend(c, asked);
+		log_info("store: this node leads holder=%s term=%lld",
+		    c->holder, (long long)c->term);
+	}
+	PQclear(res);
+	return (got);
+}
+
+/*
+ * Renewed, or lost: a leader that cannot renew steps down, and as the
+ * rest of the process cannot be trusted to stop its work, the store is
+ * lost (the daemon exits 75 and its service manager starts a standby).
+ */
+static int
+store_pg_lease_renew(struct store_conn *c)
+{
+	struct store_pg_lease_vals	 v;
+	const char			*vals[3];
+	PGresult			*res;
+	int64_t				 asked = clock_monotonic_us();
+	int				 ok;
+
+	if (c->lease_ms == 0)
+		return (0);
+	if (c->term == 0)
+		return (-1);
+	store_pg_lease_vals(c, &v);
+	vals[0] = v.term;
+	vals[1] = c->holder;
+	vals[2] = v.ms;
+	res = store_pg_lease_exec(c, STORE_PG_LEASE_RENEW, 3, vals,
+	    PGRES_COMMAND_OK);
+	ok = res != NULL && strcmp(PQcmdTuples(res), "1") == 0;
+	PQclear(res);
+	if (ok) {
+		store_pg_lease_extend(c, asked);
+		return (0);
+	}
+	log_warnx("store: the lease is lost; stepping down term=%lld",
+	    (long long)c->term);
+	c->term = 0;
+	c->deadline_us = 0;
+	if (PQtransactionStatus(c->pg) != PQTRANS_IDLE)
+		PQclear(PQexec(c->pg, "ROLLBACK"));
+	store_lost("lease", "the lease was lost or expired");
+	return (-1);
+}
+
+static void
+store_pg_lease_release(struct store_conn *c)
+{
+	struct store_pg_lease_vals	 v;
+	const char			*vals[2];
+
+	if (c->lease_ms == 0 || c->term == 0)
+		return;
+	store_pg_lease_vals(c, &v);
+	vals[0] = v.term;
+	vals[1] = c->holder;
+	PQclear(store_pg_lease_exec(c, STORE_PG_LEASE_RELEASE, 2, vals,
+	    PGRES_COMMAND_OK));
+	log_info("store: the lease released term=%lld", (long long)c->term);
+	c->term = 0;
+	c->deadline_us = 0;
+}
+
+static int
+store_pg_may_send(struct store_conn *c)
+{
+	return (c->lease_ms == 0 || (c->term != 0 &&
+	    clock_monotonic_us() < c->deadline_us));
+}
+
+/*
+ * With l NULL: do we lead (what we know, no round trip), 1 or 0.  Else
+ * the row as the database sees it now: 0, or -1 logged.
+ */
+static int
+store_pg_lease_read(struct store_conn *c, struct store_lease *l)
+{
+	PGresult	*res;
+
+	if (l == NULL)
+		return (c->lease_ms == 0 || c->term != 0);
+	l->enabled = c->lease_ms > 0;
+	l->leader = c->lease_ms == 0 || c->term != 0;
+	l->term = c->term;
+	l->period = c->lease_ms;
+	l->node = c->holder;
+	if (c->lease_ms == 0)
+		return (0);
+	if ((res = store_pg_lease_exec(c, STORE_PG_LEASE_READ, 0, NULL,
+	    PGRES_TUPLES_OK)) == NULL)
+		return (-1);
+	if (PQntuples(res) == 1) {
+		l->holder = xstrdup(PQgetvalue(res, 0, 0));
+		l->holder_term = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
+		l->expires_in = strtoll(PQgetvalue(res, 0, 2), NULL, 10);
+	}
+	PQclear(res);
+	return (0);
 }
 
 /* ---- names: a URL fit for a log, and checked ------------------------- */
@@ -634,6 +943,12 @@ const struct store_driver store_pg_driver = {
 	.set_pruning = store_pg_set_pruning,
 	.info = store_pg_info,
 	.checkpoints = store_pg_checkpoints,
+	.lease_set = store_pg_lease_set,
+	.lease_take = store_pg_lease_take,
+	.lease_renew = store_pg_lease_renew,
+	.lease_release = store_pg_lease_release,
+	.may_send = store_pg_may_send,
+	.lease_read = store_pg_lease_read,
 	.sql = store_pg_sql,
 	.empty = STORE_PG_EMPTY_SQL,
 };

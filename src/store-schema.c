@@ -259,6 +259,25 @@ static const struct {
 	},
 	{ 11,
 	/*
+	 * Obligations that repeat and obligations that several events meet
+	 * (SPEC §4, lifecycle): a row is one instance of its series (0 for
+	 * an obligation that does not repeat), carries when the series ends
+	 * (until_at, NULL: never), and how many of the events it needs have
+	 * come (met_count of needed; met_mask: which items of met_by.all).
+	 * Rows written before count as single, unrepeated obligations.
+	 */
+	"ALTER TABLE obligations ADD COLUMN instance INTEGER NOT NULL "
+	"  DEFAULT 0;"
+	"ALTER TABLE obligations ADD COLUMN until_at INTEGER;"
+	"ALTER TABLE obligations ADD COLUMN met_count INTEGER NOT NULL "
+	"  DEFAULT 0;"
+	"ALTER TABLE obligations ADD COLUMN needed INTEGER NOT NULL "
+	"  DEFAULT 1;"
+	"ALTER TABLE obligations ADD COLUMN met_mask INTEGER NOT NULL "
+	"  DEFAULT 0;"
+	},
+	{ 12,
+	/*
 	 * Drills (应急演练): an incident opened by a report marked "drill"
 	 * and the obligations it sets are an exercise.  The obligations
 	 * carry the mark themselves so that the ledger keeps drills apart

@@ -88,11 +88,23 @@ static const char *const store_sql[SQL__COUNT] = {
 	    "AND (?2 IS NULL OR unit = ?2) AND (?3 IS NULL OR "
 	    "category = ?3) AND @SCOPE:unit@) FROM incidents WHERE rowid < ?4 "
 	    "ORDER BY rowid DESC LIMIT ?5",
+	/*
+	 * Incidents opened in [?1, ?2) per unit, and those opened more than
+	 * ?3 ms after they occurred; units kept from ?5.  Drills are not
+	 * reports: the statistics count what happened for real.  CASE, not
+	 * a sum of booleans, which PostgreSQL refuses.
+	 */
+	[SQL_REPORT_COUNTS] =
+	    "SELECT unit, count(*), sum(CASE WHEN opened_at - occurred_at > "
+	    "?3 THEN 1 ELSE 0 END) "
+	    "FROM incidents WHERE opened_at >= ?1 AND opened_at < ?2 AND "
+	    "drill = 0 AND @SCOPE:unit@ GROUP BY unit ORDER BY unit LIMIT ?4",
 	[SQL_OBLIGATION_ADD] =
 	    "INSERT INTO obligations (incident, recurring, unit, procedure, "
-	    "name, title, owner, on_breach, set_at, due_at, close_at, drill) "
-	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) "
-	    "RETURNING id",
+	    "name, title, owner, on_breach, set_at, due_at, close_at, "
+	    "instance, until_at, needed, drill) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, "
+	    "?14, ?15) RETURNING id",
 	[SQL_OBLIGATION_GET] =
 	    "SELECT " OBLIGATION_COLS " FROM obligations WHERE id = ?1",
 	[SQL_OBLIGATION_SET_STATUS] =
@@ -100,6 +112,12 @@ static const char *const store_sql[SQL__COUNT] = {
 	    "WHERE id = ?1",
 	[SQL_OBLIGATION_SET_DUE] =
 	    "UPDATE obligations SET due_at = ?2 WHERE id = ?1",
+	[SQL_OBLIGATION_SET_PROGRESS] =
+	    "UPDATE obligations SET met_count = ?2, met_mask = ?3 WHERE id = ?1",
+	[SQL_OBLIGATION_SERIES_LAST] =
+	    "SELECT " OBLIGATION_COLS " FROM obligations WHERE incident = ?1 "
+	    "AND procedure = ?2 AND name = ?3 AND instance > 0 "
+	    "ORDER BY instance DESC LIMIT 1",
 	[SQL_CLOCK_SET] =
 	    "INSERT INTO obligation_clocks (obligation, base, kind, length, "
 	    "paused_at, paused_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
@@ -451,6 +469,77 @@ store_lost(const char *sqlstate, const char *why)
 	log_warnx("store: exiting for the service manager to restart "
 	    "the daemon");
 	exit(75);
+}
+
+/* ---- leadership: the lease, on a driver that has one ---------------- */
+
+int
+store_lease_set(struct store *s, const char *holder, int64_t period,
+    char **cause)
+{
+	if (s->drv->lease_set == NULL)
+		return (0);
+	return (s->drv->lease_set(s->conn, holder, period, cause));
+}
+
+/* Does the store keep a lease at all (PostgreSQL)?  SQLite always leads. */
+int
+store_has_lease(struct store *s)
+{
+	return (s->drv->lease_set != NULL);
+}
+
+int
+store_lease_take(struct store *s)
+{
+	return (s->drv->lease_take != NULL ? s->drv->lease_take(s->conn) : 1);
+}
+
+int
+store_lease_renew(struct store *s)
+{
+	return (s->drv->lease_renew != NULL ?
+	    s->drv->lease_renew(s->conn) : 0);
+}
+
+/* At a clean stop: the next node need not wait out the period. */
+void
+store_lease_release(struct store *s)
+{
+	if (s->drv->lease_release != NULL)
+		s->drv->lease_release(s->conn);
+}
+
+int
+store_may_send(struct store *s)
+{
+	return (s->drv->may_send != NULL ? s->drv->may_send(s->conn) : 1);
+}
+
+/* This node leads (what it knows; no round trip): a standby refuses writes. */
+int
+store_leads(struct store *s)
+{
+	return (s->drv->lease_read == NULL ||
+	    s->drv->lease_read(s->conn, NULL) == 1);
+}
+
+int
+store_lease_read(struct store *s, struct store_lease *l)
+{
+	memset(l, 0, sizeof(*l));
+	if (s->drv->lease_read == NULL) {
+		l->leader = 1;
+		return (0);
+	}
+	return (s->drv->lease_read(s->conn, l) < 0 ? -1 : 0);
+}
+
+void
+store_lease_clear(struct store_lease *l)
+{
+	free(l->holder);
+	l->holder = NULL;
 }
 
 /* ---- statements: bind, step, read ------------------------------------ */

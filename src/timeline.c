@@ -29,6 +29,7 @@ static const struct concern_field {
 	{ "grade", offsetof(struct concern, grade), CONCERN_INT },
 	{ "procedure", offsetof(struct concern, procedure), 0 },
 	{ "obligation", offsetof(struct concern, obligation), 0 },
+	{ "instance", offsetof(struct concern, instance), CONCERN_INT },
 	{ "policy", offsetof(struct concern, policy), 0 },
 	{ "step", offsetof(struct concern, step), CONCERN_INT },
 	{ "role", offsetof(struct concern, role), CONCERN_NOTE_NEEDS },
@@ -185,8 +186,8 @@ static const char *const timeline_extras[] = {
 	"due_at", "was_due_at", "due_grade", "period", "procedures", "late",
 	"late_s", "delayed_s", "reason", "by", "from", "repeat", "event",
 	"line", "key", "error", "fallback", "before", "ledger", "token",
-	"incidents", "skipped", "rows", "instance", "role_unit", "state",
-	"about", "text", "status", "detail", "paused_s", "drill",
+	"incidents", "skipped", "rows", "met_count", "needed", "role_unit",
+	"state", "about", "text", "status", "detail", "paused_s", "drill",
 };
 
 const char *const *

@@ -20,7 +20,8 @@
 --   report      首报 (opens the incident; occurred_at = when it happened)
 --   update      续报 (progress); final = 终报 / 办结; assessment = 研判、定级
 --   forward     the body passed the report on: to = "superior",
---               "safety-authority", "health-authority", "government",
+--               "safety-authority", "industry-authority" (the sector's
+--               supervising department), "health-authority", "government",
 --               "state", "network-authority", "police", "110", "119", ...
 --   feedback    an answer to the complainant or petitioner
 --   review      经验总结、专题报告、总结评估 (after-action report)
@@ -85,6 +86,18 @@ end
 function bl.followup(t)
   return { id = "follow-up", title = t.title or "续报：24小时内报送处置进展",
     due = t.due or bl.FOLLOW_UP, met_by = { type = { "update", "final" } },
+    owner = t.owner, on_breach = t.on_breach }
+end
+
+-- 进程报告 at least daily (a series, SPEC §4 "Obligation lifecycle"):
+-- instance 1 due FOLLOW_UP after the opening, each next one FOLLOW_UP after
+-- the one before fell due, each met, late or missed on its own, until the
+-- final report, the resolve, or a grade lowered below the one that asked
+-- for it.  Put it in the grades that ask for it.
+function bl.progress(t)
+  return { id = t.id or "progress", title = t.title,
+    due = t.due or bl.FOLLOW_UP, every = t.every or bl.FOLLOW_UP,
+    met_by = { type = "update" }, ["until"] = { type = "final" },
     owner = t.owner, on_breach = t.on_breach }
 end
 

@@ -295,12 +295,13 @@ class Daemon:
     restart() keeps the directory, port and database.
     """
 
-    def __init__(self, files, site="site.lua", args=(), nofile=None):
+    def __init__(self, files, site="site.lua", args=(), nofile=None, db=None):
         self.dir = CTX.subdir("daemon")
         self.args = list(args)
         self.nofile = nofile            # a soft RLIMIT_NOFILE for the daemon
         self.port = free_port()
-        self.db = pg_database() if PG_URL else os.path.join(self.dir, "tocsin.db")
+        # db: another node's database (a cluster on PostgreSQL)
+        self.db = db or (pg_database() if PG_URL else os.path.join(self.dir, "tocsin.db"))
         self.log_path = os.path.join(self.dir, "tocsind.log")
         self.site = os.path.join(self.dir, site)
         self.proc = None
@@ -316,7 +317,9 @@ class Daemon:
     def base(self):
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self):
+    def start(self, leader=True):
+        """On PostgreSQL, leader=True also waits until this node leads
+        (a restart after kill -9 waits out the dead one's lease)."""
         with open(self.log_path, "ab") as log:
             log.write(f"=== harness: starting tocsind at {time.strftime('%H:%M:%S')}\n".encode())
             log.flush()
@@ -327,7 +330,15 @@ class Daemon:
                 preexec_fn=self._limit_files if self.nofile else None)
         self.expected_exit = False
         wait_until(self._healthy, STARTUP_TIMEOUT, "tocsind to answer GET /healthz")
+        if PG_URL and leader:
+            wait_until(self.leads, STARTUP_TIMEOUT, "tocsind to lead (GET /v1/leader 200)")
         return self
+
+    def leads(self):
+        try:
+            return http_request("GET", self.base + "/v1/leader", timeout=2).status == 200
+        except OSError:
+            return False
 
     def _limit_files(self):
         import resource

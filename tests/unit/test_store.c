@@ -668,11 +668,22 @@ ledger_drill_cb(const struct store_obligation *o, int keep, void *arg)
 	return (0);
 }
 
+/* Adds up the incidents store_report_counts counted. */
+static int
+report_tally(const char *unit, int64_t n, int64_t slow, void *arg)
+{
+	(void)unit;
+	(void)slow;
+	*(int64_t *)arg += n;
+	return (0);
+}
+
 /*
  * Drills (应急演练): an incident and its obligations carry the mark; the
  * ledger leaves drills out unless asked, keeps them besides the rest, or
  * keeps them alone -- in its pages and in its counts alike.  The board
- * counts open drills apart.
+ * counts open drills apart; the statistics' incident counts never count
+ * them.
  */
 static void
 test_ledger_drills(void **state)
@@ -739,6 +750,10 @@ test_ledger_drills(void **state)
 	assert_int_equal(store_board_counts(s, NULL, &bc), 0);
 	assert_int_equal(bc.open, 2);
 	assert_int_equal(bc.drills, 1);
+	total = 0;
+	assert_int_equal(store_report_counts(s, 0, 5000, 0, NULL, 100,
+	    report_tally, &total), 0);
+	assert_int_equal(total, 1);
 }
 
 /* ---- recurring reports ----------------------------------------------- */
@@ -1620,13 +1635,124 @@ test_migrate_v9_clocks(void **state)
 }
 
 /*
- * Schema 11 marks drills: a database of schema 10 with an open incident,
- * its pending obligation, its timer and a queued message upgrades with
- * all of them intact and none of them a drill, so the ledger still
- * counts the obligation by default.
+ * A database of schema version 10 (obligations neither repeat nor count)
+ * upgrades to 11 with what is pending as it was: a pending obligation
+ * with its paused clock, a breached one with its escalation, their
+ * timers, a queued message.
+ * The old rows read as single, unrepeated obligations (instance 0, one
+ * event needed); a series' instances and progress are kept from then on.
  */
 static void
-test_migrate_v10_drills(void **state)
+test_migrate_v10_series(void **state)
+{
+	struct store		*s;
+	struct store_obligation	 o, r;
+	struct store_escalation	 esc;
+	struct store_message	 m;
+	struct store_timer	 t;
+	struct store_clock	 c;
+	sqlite3			*db;
+	char			*cause = NULL, v10[300];
+	int64_t			 id;
+
+	snprintf(v10, sizeof(v10), "%s/v10.db", dir);
+	assert_int_equal(sqlite3_open(v10, &db), SQLITE_OK);
+	assert_int_equal(store_schema_migrate_to(db, 10, &cause), 0);
+	assert_int_equal(sqlite3_exec(db, "INSERT INTO obligations (id, "
+	    "incident, unit, procedure, name, owner, on_breach, set_at, "
+	    "due_at, status) VALUES "
+	    "(1, 'inc-1', 'u', 'p', 'follow-up', 'office', NULL, 10, 500, "
+	    "'pending'), "
+	    "(2, 'inc-1', 'u', 'p', 'assess', 'office', 'std', 10, 40, "
+	    "'breached');"
+	    "INSERT INTO escalations (id, incident, obligation, policy, "
+	    "started_at, step) VALUES (1, 'inc-1', 2, 'std', 40, 1);"
+	    "INSERT INTO timers (id, at, kind, ref) VALUES (1, 500, 1, 1), "
+	    "(2, 100, 4, 1);"
+	    "INSERT INTO outbox (id, key, created_at, incident, obligation, "
+	    "channel, recipient, body, status, attempts, next_at, deadline_at) "
+	    "VALUES (1, 'tn_q', 40, 'inc-1', 2, 'log', 'zhao', '{}', 'queued', "
+	    "0, 45, 900);"
+	    "INSERT INTO obligation_clocks (obligation, base, kind, length, "
+	    "paused_at, paused_ms) VALUES (1, 10, 'elapsed', 490, 300, 50);",
+	    NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+
+	s = store_open(v10, NULL, &cause);
+	assert_non_null(s);
+	assert_int_equal(store_obligation_get(s, 1, &o), 1);
+	assert_int_equal(o.status, OBLIGATION_PENDING);
+	assert_int_equal(o.due_at, 500);
+	assert_int_equal(o.instance, 0);
+	assert_int_equal(o.needed, 1);
+	assert_int_equal(o.met_count, 0);
+	assert_int_equal(o.until_at, 0);
+	store_obligation_clear(&o);
+	assert_int_equal(store_clock_get(s, 1, &c), 1);
+	assert_string_equal(c.kind, "elapsed");
+	assert_int_equal(c.paused_at, 300);
+	assert_int_equal(c.paused_ms, 50);
+	store_clock_clear(&c);
+	assert_int_equal(store_obligation_get(s, 2, &o), 1);
+	assert_int_equal(o.status, OBLIGATION_BREACHED);
+	store_obligation_clear(&o);
+	assert_int_equal(store_escalation_get(s, 1, &esc), 1);
+	assert_int_equal(esc.obligation, 2);
+	assert_int_equal(esc.step, 1);
+	assert_int_equal(esc.state, ESCALATION_ACTIVE);
+	store_escalation_clear(&esc);
+	assert_int_equal(store_timer_next(s, &t), 1);
+	assert_int_equal(t.id, 2);
+	assert_int_equal(store_timer_exists(s, 1, 1), 1);
+	assert_int_equal(store_message_get(s, 1, &m), 1);
+	assert_int_equal(m.status, OUTBOX_QUEUED);
+	store_message_clear(&m);
+	/* An old row is no series. */
+	assert_int_equal(store_obligation_series_last(s, "inc-1", "p",
+	    "follow-up", &o), 0);
+	store_obligation_clear(&o);
+
+	/* A series: instance 2 is the latest, its progress kept. */
+	memset(&r, 0, sizeof(r));
+	r.incident = "inc-1";
+	r.unit = "u";
+	r.procedure = "p";
+	r.name = "daily";
+	r.set_at = 10;
+	r.due_at = 600;
+	r.until_at = 5000;
+	r.needed = 3;
+	r.instance = 1;
+	assert_int_equal(store_obligation_add(s, &r, &id), 0);
+	r.instance = 2;
+	r.due_at = 1200;
+	assert_int_equal(store_obligation_add(s, &r, &id), 0);
+	assert_int_equal(store_obligation_set_progress(s, id, 2, 0), 0);
+	assert_int_equal(store_obligation_series_last(s, "inc-1", "p",
+	    "daily", &o), 1);
+	assert_int_equal(o.id, id);
+	assert_int_equal(o.instance, 2);
+	assert_int_equal(o.due_at, 1200);
+	assert_int_equal(o.until_at, 5000);
+	assert_int_equal(o.met_count, 2);
+	assert_int_equal(o.needed, 3);
+	store_obligation_clear(&o);
+	store_close(s);
+
+	assert_int_equal(count_rows(v10, "PRAGMA user_version"),
+	    store_schema_latest());
+	unlink(v10);
+}
+
+/*
+ * Schema 12 marks drills: a database of schema 11 with an open incident,
+ * its pending obligation (the first instance of a series, one of its two
+ * events come), its timer and a queued message upgrades with all of them
+ * intact and none of them a drill, so the ledger still counts the
+ * obligation by default.
+ */
+static void
+test_migrate_v11_drills(void **state)
 {
 	struct store			*s;
 	struct store_incident		 inc;
@@ -1636,19 +1762,20 @@ test_migrate_v10_drills(void **state)
 	struct store_ledger_filter	 f = { 0, 1000, NULL, NULL,
 					     STORE_DRILL_EXCLUDE };
 	sqlite3				*db;
-	char				*cause = NULL, v10[300];
+	char				*cause = NULL, v11[300];
 	int64_t				 due;
 	int				 seen[2] = { 0, 0 };
 
-	snprintf(v10, sizeof(v10), "%s/v10.db", dir);
-	assert_int_equal(sqlite3_open(v10, &db), SQLITE_OK);
-	assert_int_equal(store_schema_migrate_to(db, 10, &cause), 0);
+	snprintf(v11, sizeof(v11), "%s/v11.db", dir);
+	assert_int_equal(sqlite3_open(v11, &db), SQLITE_OK);
+	assert_int_equal(store_schema_migrate_to(db, 11, &cause), 0);
 	assert_int_equal(sqlite3_exec(db, "INSERT INTO incidents (key, unit, "
 	    "category, procedures, grade, worst_grade, title, opened_at, "
 	    "occurred_at, updated_at) VALUES ('inc-1', 'u1', 'fire', "
 	    "'[\"p\"]', 2, 2, '仓库起火', 10, 9, 10);"
 	    "INSERT INTO obligations (id, incident, unit, procedure, name, "
-	    "set_at, due_at) VALUES (1, 'inc-1', 'u1', 'p', 'first', 10, 500);"
+	    "set_at, due_at, instance, until_at, met_count, needed) VALUES "
+	    "(1, 'inc-1', 'u1', 'p', 'first', 10, 500, 1, 5000, 1, 2);"
 	    "INSERT INTO timers (at, kind, ref) VALUES (500, 1, 1);"
 	    "INSERT INTO outbox (id, key, created_at, incident, channel, "
 	    "recipient, body, status, attempts, next_at, deadline_at) VALUES "
@@ -1656,7 +1783,7 @@ test_migrate_v10_drills(void **state)
 	    "900);", NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
 
-	s = store_open(v10, NULL, &cause);
+	s = store_open(v11, NULL, &cause);
 	assert_non_null(s);
 	assert_int_equal(store_incident_get(s, "inc-1", &inc), 1);
 	assert_string_equal(inc.title, "仓库起火");
@@ -1666,6 +1793,10 @@ test_migrate_v10_drills(void **state)
 	assert_int_equal(store_obligation_get(s, 1, &o), 1);
 	assert_int_equal(o.status, OBLIGATION_PENDING);
 	assert_int_equal(o.due_at, 500);
+	assert_int_equal(o.instance, 1);
+	assert_int_equal(o.until_at, 5000);
+	assert_int_equal(o.met_count, 1);
+	assert_int_equal(o.needed, 2);
 	assert_int_equal(o.drill, 0);
 	store_obligation_clear(&o);
 	assert_int_equal(store_timer_next(s, &tm), 1);
@@ -1680,9 +1811,9 @@ test_migrate_v10_drills(void **state)
 	assert_int_equal(seen[0], 1);
 	assert_int_equal(seen[1], 0);
 	store_close(s);
-	assert_int_equal(count_rows(v10, "PRAGMA user_version"),
+	assert_int_equal(count_rows(v11, "PRAGMA user_version"),
 	    store_schema_latest());
-	unlink(v10);
+	unlink(v11);
 }
 
 /*
@@ -1928,6 +2059,87 @@ test_pg_lost(void **state)
 	    strcmp(lost_state, "none") == 0);
 }
 
+/*
+ * The lease (docs/cluster.md): one node takes it, the other is a standby
+ * that begins no transaction; once the lease is taken from under the
+ * leader (here expired by hand, as if the leader had been stopped), its
+ * next transaction fails at the renewal and commits nothing, and the
+ * store is lost.  The local deadline passes before the lease does.
+ */
+static void
+test_pg_lease_fenced(void **state)
+{
+	struct store		*a = *state, *b;
+	struct store_event	 ev = { 0 };
+	struct store_lease	 l;
+	char			*cause = NULL;
+	int64_t			 seq = 0;
+
+	b = store_open(getenv("TOCSIN_TEST_PG"), NULL, &cause);
+	assert_non_null(b);
+	assert_int_equal(store_has_lease(a), 1);
+	assert_int_equal(store_lease_set(a, "node-a", 1000, &cause), 0);
+	assert_int_equal(store_lease_set(b, "node-b", 1000, &cause), 0);
+	assert_int_equal(store_leads(a), 0);
+	assert_int_equal(store_lease_take(a), 1);
+	assert_int_equal(store_lease_take(b), 0);
+	assert_int_equal(store_leads(a), 1);
+	assert_int_equal(store_leads(b), 0);
+	assert_int_equal(store_may_send(b), 0);
+	assert_int_equal(store_begin(b), -1);	/* a standby writes nothing */
+	assert_int_equal(store_lease_read(b, &l), 0);
+	assert_string_equal(l.holder, "node-a");
+	assert_int_equal(l.holder_term, 1);
+	assert_int_equal(l.leader, 0);
+	store_lease_clear(&l);
+
+	/* The leader writes, each transaction renewing the lease. */
+	assert_int_equal(store_begin(a), 0);
+	add_event(a, "e1", "inc-1", "u", "{}");
+	assert_int_equal(store_commit(a), 0);
+	assert_int_equal(store_may_send(a), 1);
+	/* Three quarters of the period on: no send starts, until renewed. */
+	usleep(800 * 1000);
+	assert_int_equal(store_may_send(a), 0);
+	assert_int_equal(store_leads(a), 1);
+	assert_int_equal(store_lease_renew(a), 0);
+	assert_int_equal(store_may_send(a), 1);
+
+	/* The leader stalls; its lease expires; the standby takes it. */
+	assert_int_equal(pg_run("UPDATE leader_lease SET expires_at = "
+	    "clock_timestamp() - interval '1 second'"), 0);
+	assert_int_equal(store_lease_take(b), 1);
+	assert_int_equal(store_lease_read(b, &l), 0);
+	assert_int_equal(l.term, 2);
+	assert_string_equal(l.holder, "node-b");
+	store_lease_clear(&l);
+
+	/* The old leader wakes: nothing commits under term 1. */
+	lost_calls = 0;
+	store_on_lost(lost_cb, NULL);
+	assert_int_equal(store_begin(a), -1);
+	assert_int_equal(lost_calls, 1);
+	assert_string_equal(lost_state, "lease");
+	assert_int_equal(store_leads(a), 0);
+	assert_int_equal(store_may_send(a), 0);
+	/* A lone write, outside a transaction, is fenced as well. */
+	ev.id = "e2";
+	ev.type = "report";
+	ev.incident = "inc-1";
+	ev.unit = "u";
+	ev.body = "{}";
+	assert_int_equal(store_event_add(a, &ev, &seq), -1);
+	store_on_lost(NULL, NULL);
+	assert_int_equal(pg_run("DO $$ BEGIN IF (SELECT count(*) FROM events) "
+	    "<> 1 THEN RAISE 'fenced writes committed'; END IF; END $$"), 0);
+
+	/* The new leader releases at a clean stop: the next takes at once. */
+	store_lease_release(b);
+	assert_int_equal(store_lease_read(b, &l), 0);
+	assert_null(l.holder);
+	store_close(b);
+}
+
 /* A database of a newer schema is refused, as SQLite's is. */
 static void
 test_pg_newer_schema_refused(void **state)
@@ -1999,9 +2211,10 @@ main(void)
 		cmocka_unit_test(test_migrate_and_reopen),
 		cmocka_unit_test(test_migrate_v6_timers),
 		cmocka_unit_test(test_migrate_v7_receipts),
-		cmocka_unit_test(test_migrate_v10_drills),
 		cmocka_unit_test(test_migrate_v8_replies),
 		cmocka_unit_test(test_migrate_v9_clocks),
+		cmocka_unit_test(test_migrate_v10_series),
+		cmocka_unit_test(test_migrate_v11_drills),
 		cmocka_unit_test(test_one_writer),
 		cmocka_unit_test(test_newer_schema_refused),
 		cmocka_unit_test(test_timeline_prune_only),
@@ -2009,6 +2222,7 @@ main(void)
 		cmocka_unit_test(test_pg_schema_agrees),
 		cmocka_unit_test(test_pg_describe),
 		PG(test_pg_lost),
+		PG(test_pg_lease_fenced),
 		PG(test_pg_newer_schema_refused),
 		PG(test_pg_timeline_prune_only),
 	};

@@ -49,3 +49,19 @@ procedure "lc-grade" {
     } },
   },
 }
+
+-- A series that starts at an event and takes its first due from it (the
+-- two issue 17 features together): from the rectification order, a
+-- progress report by the order's deadline and then daily, until the
+-- hazard is rectified.  A series cannot pause (pause_on is refused with
+-- every): its rhythm does not stop.
+procedure "lc-series" {
+  title = "整改期间每日报告",
+  match = { category = "lc_series" },
+  obligations = {
+    { id = "progress", title = "整改进展：首报按整改令，其后每日",
+      from = { type = "order" }, due = { attr = "deadline" },
+      every = "24h", ["until"] = { type = "rectified" },
+      met_by = { type = "update" }, owner = "office" },
+  },
+}
