@@ -49,7 +49,7 @@ CORE	 = xmalloc log clock names calendar calendar-china calendar-rule jsonw mess
 	   store-escalation store-timer store-timeline store-outbox store-prune \
 	   store-read store-sqlite store-schema store-checkpoint \
 	   store-pg store-pg-schema \
-	   store-backup sandbox rules rules-problems rules-api rules-units match org \
+	   store-backup store-migrate sandbox rules rules-problems rules-api rules-units match org \
 	   rules-where \
 	   timer timeline engine engine-incident engine-obligation engine-lifecycle \
 	   engine-escalation engine-recurring engine-notify metrics \
@@ -66,7 +66,7 @@ DAEMON	 = daemon http http-conn ingest api api-events api-incidents api-complian
 # The duty-room board's files, compiled into tocsind by web/embed.sh.
 WEB	 = web/board.html web/board.css web/board.js web/detail.js \
 	   web/detail.css web/signin.js web/ack.css web/ack.js
-CTL	 = ctl-api ctl-backup ctl-simulate ctl-table ctl-ledger ctl-replay
+CTL	 = ctl-api ctl-backup ctl-migrate ctl-simulate ctl-table ctl-ledger ctl-replay
 
 CORE_OBJS   = $(CORE:%=$(BUILD)/%.o) $(CHANNELS:%=$(BUILD)/%.o)
 DAEMON_OBJS = $(DAEMON:%=$(BUILD)/%.o) $(BUILD)/web-assets.o
