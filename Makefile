@@ -174,6 +174,12 @@ check-plain:
 check-pg: all $(BUILD)/tests/test_store
 	PGBIN=$(PGBIN) sh tests/pg/run.sh $(BUILD)
 
+# The sample configurations in docs/cluster.md, checked by haproxy,
+# patroni and systemd-analyze where they are installed (Debian's packages).
+.PHONY: check-cluster-configs
+check-cluster-configs:
+	python3 tests/pg/cluster-configs.py
+
 check-asan:
 	$(MAKE) BUILD=build/asan OPTFLAGS="-O1 -g -fno-omit-frame-pointer" \
 	    SANFLAGS="-fsanitize=address,undefined -fno-sanitize-recover=all" \
