@@ -11,6 +11,14 @@ from harness import *
 DUE = 6.0       # long enough for stop, migrate and start before it falls due
 
 
+def files(sink):
+    """site_files with step 2 of the policy far off: an escalation waits."""
+    f = site_files(sink, due=f"{int(DUE)}s")
+    expect('after = "2s"' in f["rules.lua"], "the harness's policy changed")
+    f["rules.lua"] = f["rules.lua"].replace('after = "2s"', 'after = "10m"')
+    return f
+
+
 def migrate(log_dir, src, url):
     r = subprocess.run([harness.TOCSINCTL, "migrate", "--from", src, "--to", url],
                        capture_output=True, text=True, timeout=120, env=CLEAN_ENV)
@@ -34,7 +42,7 @@ def test_migrate_carries_on():
         return
     sink = Sink()
     sink.fail_for(3600)                     # the gateway down: notifications queue
-    src = Daemon(site_files(sink, due=f"{int(DUE)}s"))
+    src = Daemon(files(sink))
     src.db = os.path.join(src.dir, "tocsin.db")
     src.start()
     src.accept(report("inc-old"))
@@ -76,7 +84,7 @@ def test_migrate_carries_on():
         con.close()
     digest = file_hash(src.db)
 
-    dst = Daemon(site_files(sink, due=f"{int(DUE)}s"))
+    dst = Daemon(files(sink))
     r = migrate(dst.dir, src.db, dst.db)
     expect(r.returncode == 0 and "every row checked" in r.stdout,
            f"migrate: want 0 and every row checked, got {r.returncode} {r.stdout}{r.stderr}")
