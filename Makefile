@@ -168,6 +168,9 @@ check-plain:
 	    elif [ "$(PG)" != 0 ]; then \
 	    echo "== no $(PGBIN)/initdb, and PG=$(PG) needs it" >&2; exit 1; \
 	    else echo "== no $(PGBIN)/initdb: the tests on PostgreSQL skipped"; fi
+	@if [ -n "$(filter-out 0,$(LONG))" ] && command -v patroni >/dev/null && \
+	    command -v etcd >/dev/null && [ -x $(PGBIN)/initdb ]; then \
+	    $(MAKE) check-cluster; fi
 
 # The store on PostgreSQL: tests/pg/pgtmp.sh starts a server in a
 # temporary directory (as the postgres user when run as root).
@@ -176,9 +179,18 @@ check-pg: all $(BUILD)/tests/test_store
 
 # The sample configurations in docs/cluster.md, checked by haproxy,
 # patroni and systemd-analyze where they are installed (Debian's packages).
-.PHONY: check-cluster-configs
+# check-cluster: three etcd members and three Patroni/PostgreSQL nodes on
+# loopback from the document's patroni.yml, tocsind on the multi-host URL;
+# the primary's node killed, then a switchover (tests/e2e/test_cluster.py;
+# about a minute and a half).  make check LONG=1 runs both when patroni
+# and etcd are installed.
+.PHONY: check-cluster-configs check-cluster
 check-cluster-configs:
 	python3 tests/pg/cluster-configs.py
+
+check-cluster: all check-cluster-configs
+	TOCSIN_E2E_CLUSTER=1 PGBIN=$(PGBIN) python3 tests/e2e/run.py \
+	    --build $(BUILD) --module cluster
 
 check-asan:
 	$(MAKE) BUILD=build/asan OPTFLAGS="-O1 -g -fno-omit-frame-pointer" \
