@@ -72,6 +72,8 @@ void	api_compliance_summary(struct evhttp_request *,
 	    const struct api_ctx *, const char *);
 void	api_units(struct evhttp_request *, const struct api_ctx *,
 	    const char *);
+void	api_categories(struct evhttp_request *, const struct api_ctx *,
+	    const char *);
 void	api_ack_page(struct evhttp_request *, const struct api_ctx *, const char *);
 void	api_ack_confirm(struct evhttp_request *, const struct api_ctx *,
 	    const char *);

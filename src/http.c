@@ -79,6 +79,7 @@ static const struct http_route {
 	{ EVHTTP_REQ_GET, "/v1/compliance/summary", HTTP_READ,
 	    api_compliance_summary },
 	{ EVHTTP_REQ_GET, "/v1/units", HTTP_READ, api_units },
+	{ EVHTTP_REQ_GET, "/v1/categories", HTTP_READ, api_categories },
 	{ EVHTTP_REQ_GET, "/v1/status", HTTP_READ, api_status },
 	{ EVHTTP_REQ_POST, "/v1/admin/prune", HTTP_WRITE, api_admin_prune },
 	/* The duty-room board and the data it shows. */
@@ -88,6 +89,8 @@ static const struct http_route {
 	{ EVHTTP_REQ_GET, "/detail.js", HTTP_OPEN, api_board_file },
 	{ EVHTTP_REQ_GET, "/detail.css", HTTP_OPEN, api_board_file },
 	{ EVHTTP_REQ_GET, "/signin.js", HTTP_OPEN, api_board_file },
+	{ EVHTTP_REQ_GET, "/forms.js", HTTP_OPEN, api_board_file },
+	{ EVHTTP_REQ_GET, "/forms.css", HTTP_OPEN, api_board_file },
 	{ EVHTTP_REQ_GET, "/ack.css", HTTP_OPEN, api_board_file },
 	{ EVHTTP_REQ_GET, "/ack.js", HTTP_OPEN, api_board_file },
 	/* Who a token is: the sign-in asks; 401 without a valid one. */
