@@ -254,7 +254,7 @@
     card.append(title);
     const who = board().signedIn ? board().signedIn() : null;
     const about = inc ? `${inc.title || inc.key}（${inc.unit_name || inc.unit}）` : "";
-    const by = who && who.person ? `记录人：${who.name}` : "未登录：请先登录，记录将以您的名义保存。";
+    const by = who && who.person ? `记录人：${who.name}` : "未登录：记录为“值班室”。个人记录请先登录。";
     card.append(el("p", "f-about", [about, by].filter(Boolean).join(" · ")));
     const general = el("p", "f-error f-general");
     general.id = "form-error";
@@ -278,10 +278,6 @@
     box.hidden = false;
     document.body.classList.add("form-open");
     if (box.elements.occurred_at) box.elements.occurred_at.value = localNow();
-    if (!writeToken()) {
-      say("登记需要写入令牌：请先点击右上角“登录”。");
-      if (tocsin.signIn) tocsin.signIn();
-    }
     try {
       await fillChoices(box);
     } catch (err) {

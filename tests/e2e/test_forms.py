@@ -139,9 +139,9 @@ def open_form(b, opener, options=True):
     b.click(opener)
     wait_until(lambda: b.js("!document.getElementById('event-form').hidden"), 5, "the form")
     if options:
-        wait_until(lambda: b.js("(document.getElementById('form-unit') || {options: [1, 2]})"
-                                ".options.length > 1 && document.getElementById('form-grade')"
-                                ".options.length > 1"), 10, "the form's choices")
+        wait_until(lambda: b.js("['form-unit', 'form-grade'].every(id => document.getElementById(id)"
+                                " && document.getElementById(id).options.length > 1)"), 10,
+                   "the form's choices")
 
 
 def fill(b, values):
@@ -168,7 +168,7 @@ def form_closed(b):
 REPORT = {"unit": "hosp-tcm", "category": "network_security", "grade": "2",
           "title": "县中医院HIS系统遭勒索病毒攻击，门诊挂号中断",
           "location": "县中医院信息中心机房",
-          "summary": "7时50分门诊挂号、收费系统无法登录，3台服务器文件被加密并留有勒索信。"
+          "summary": "门诊挂号、收费系统突然无法登录，3台服务器文件被加密并留有勒索信。"
                      "已断开院内网络与外网连接，启用手工挂号，暂未发现患者信息外泄。",
           "caller": "县中医院信息科 孙伟", "caller_phone": "0371-5550-1234"}
 
@@ -242,7 +242,7 @@ def test_forms_in_browser():
         # A 续报 from the detail; it meets the written report.
         open_form(b, "#detail-update", options=False)
         wait_until(lambda: b.js("document.getElementById('form-grade').options.length") > 1, 10, "grades")
-        fill(b, {"summary": "9时30分已从备份恢复挂号、收费系统，门诊恢复正常；"
+        fill(b, {"summary": "已从备份恢复挂号、收费系统，门诊恢复正常；"
                             "病毒样本已送县网信办，公安机关已介入调查。",
                  "caller": "县中医院信息科 孙伟", "caller_phone": "0371-5550-1234"})
         shot(b, "form-update.png")
@@ -263,6 +263,7 @@ def test_forms_in_browser():
         b.click("#form-submit")
         wait_until(lambda: b.js("!document.getElementById('confirm').hidden"), 5, "the confirmation")
         b.click("#confirm-ok")
+        form_closed(b)
         inc = wait_until(lambda: (lambda i: i if i["state"] == "closed" else None)(
             call(d, "GET", f"/v1/incidents/{key}", token=LIU).data), 10, "the resolution")
         expect(inc["events"][-1]["type"] == "resolve" and inc["events"][-1]["by"] == "liu",
