@@ -82,6 +82,8 @@ void	api_stats_xlsx_get(struct evhttp_request *, const struct api_ctx *,
 	    const char *);
 void	api_units(struct evhttp_request *, const struct api_ctx *,
 	    const char *);
+void	api_categories(struct evhttp_request *, const struct api_ctx *,
+	    const char *);
 void	api_ack_page(struct evhttp_request *, const struct api_ctx *, const char *);
 void	api_ack_confirm(struct evhttp_request *, const struct api_ctx *,
 	    const char *);

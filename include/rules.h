@@ -283,6 +283,9 @@ size_t			 rules_procedure_count(const struct rules *);
 const struct procedure	*rules_procedure(const struct rules *, size_t);
 const struct procedure	*rules_procedure_find(const struct rules *,
 			     const char *);
+size_t			 rules_category_count(const struct rules *);
+const char		*rules_category(const struct rules *, size_t,
+			     const struct procedure **);
 size_t			 rules_candidates(const struct rules *, const char *,
 			     const char *, size_t *);
 const struct policy	*rules_policy_find(const struct rules *, const char *);

@@ -1409,6 +1409,24 @@ rules_procedure(const struct rules *r, size_t i)
 	return (r->procedures[i]);
 }
 
+/*
+ * The categories the procedures match by table (the index's keys, in
+ * order), each with the first procedure that takes it: what a form
+ * offers for a report's category (GET /v1/categories).
+ */
+size_t
+rules_category_count(const struct rules *r)
+{
+	return (r->by_category.nkeys);
+}
+
+const char *
+rules_category(const struct rules *r, size_t i, const struct procedure **p)
+{
+	*p = r->procedures[r->by_category.procs[r->by_category.start[i]]];
+	return (r->by_category.keys[i]);
+}
+
 /* The procedures listed under key in idx, or none. */
 static const size_t *
 rules_index_find(const struct rules_index *idx, const char *key, size_t *n)
