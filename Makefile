@@ -65,7 +65,8 @@ DAEMON	 = daemon http http-conn ingest api api-events api-incidents api-complian
 	   api-units api-session outbox prune spool watchman api-callback api-reply
 # The duty-room board's files, compiled into tocsind by web/embed.sh.
 WEB	 = web/board.html web/board.css web/board.js web/detail.js \
-	   web/detail.css web/signin.js web/ack.css web/ack.js
+	   web/detail.css web/signin.js web/ack.css web/ack.js \
+	   web/wall.js web/wall.css
 CTL	 = ctl-api ctl-backup ctl-simulate ctl-table ctl-ledger ctl-replay
 
 CORE_OBJS   = $(CORE:%=$(BUILD)/%.o) $(CHANNELS:%=$(BUILD)/%.o)

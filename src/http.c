@@ -88,6 +88,8 @@ static const struct http_route {
 	{ EVHTTP_REQ_GET, "/detail.js", HTTP_OPEN, api_board_file },
 	{ EVHTTP_REQ_GET, "/detail.css", HTTP_OPEN, api_board_file },
 	{ EVHTTP_REQ_GET, "/signin.js", HTTP_OPEN, api_board_file },
+	{ EVHTTP_REQ_GET, "/wall.js", HTTP_OPEN, api_board_file },
+	{ EVHTTP_REQ_GET, "/wall.css", HTTP_OPEN, api_board_file },
 	{ EVHTTP_REQ_GET, "/ack.css", HTTP_OPEN, api_board_file },
 	{ EVHTTP_REQ_GET, "/ack.js", HTTP_OPEN, api_board_file },
 	/* Who a token is: the sign-in asks; 401 without a valid one. */
