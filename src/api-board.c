@@ -67,13 +67,21 @@ api_board_type(const char *name)
 static const struct web_asset *
 api_board_find(const char *path)
 {
-	size_t	i;
+	size_t	i, n;
 
 	/* An empty path ("GET ?x") was routed as "/": so is it here. */
 	if (path == NULL || path[0] != '/' || path[1] == '\0')
 		path = "/board.html";
 	for (i = 0; i < web_assets_count; i++) {
 		if (strcmp(path + 1, web_assets[i].name) == 0)
+			return (&web_assets[i]);
+	}
+	/* A page's address has no suffix: /handover is handover.html. */
+	for (i = 0; strchr(path, '.') == NULL && i < web_assets_count; i++) {
+		n = strlen(web_assets[i].name);
+		if (n == strlen(path + 1) + 5 && strncmp(path + 1,
+		    web_assets[i].name, n - 5) == 0 &&
+		    strcmp(web_assets[i].name + n - 5, ".html") == 0)
 			return (&web_assets[i]);
 	}
 	return (NULL);
