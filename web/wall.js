@@ -6,6 +6,7 @@
  *   screen at a time and back to the top, dwelling PAGE_S seconds on each
  *   (/?wall=1 always; otherwise once it overflows and nobody has touched
  *   the screen for IDLE_S seconds).  /?wall=1&page=S sets the dwell.
+ *   While the daemon is unreachable it rests at the top, under the banner.
  * - The alarm: after one click on 启用声音 (browsers let a page make no
  *   sound before a click), a tone made with WebAudio, no sound file, each
  *   time an incident becomes overdue or a grade I or II incident opens.
@@ -29,6 +30,7 @@
 
   const $ = (id) => document.getElementById(id);
   let lastOk = 0;           // Date.now() of the last good read
+  let lastAt = "";          // the daemon's time then, on the site's clock
   let failed = false;
   let known = null;         // incident key -> "overdue" / "open", last read
   let audio = null;
@@ -41,10 +43,6 @@
     if (cls) e.className = cls;
     if (text) e.textContent = text;
     return e;
-  }
-
-  function pad(n) {
-    return String(n).padStart(2, "0");
   }
 
   // ------------------------------------------------------------ paging
@@ -60,8 +58,15 @@
   }
 
   // One screen further, less the sticky header, or back to the top.
+  // While the daemon is unreachable the page rests at the top, under the
+  // banner: the rows below it are not to be trusted.
   function turnPage() {
-    if (!paging() || Date.now() - pageAt < PAGE_S * 1000) return;
+    if (!paging()) return;
+    if (!$("wall-offline").hidden) {
+      if (scrollY !== 0) scrollTo(0, 0);
+      return;
+    }
+    if (Date.now() - pageAt < PAGE_S * 1000) return;
     pageAt = Date.now();
     const top = document.querySelector(".top");
     const step = innerHeight - (top ? top.offsetHeight : 0) - 40;
@@ -84,7 +89,7 @@
     b.type = "button";
     b.title = "超时或特别重大、重大事件时发出提示音";
     b.addEventListener("click", enableSound);
-    document.body.appendChild(b);
+    document.querySelector(".top .clock").before(b);
     document.body.dataset.sound = "off";
   }
 
@@ -163,10 +168,8 @@
     document.body.classList.toggle("wall-offline", show);
     if (!show) return;
     let text = "无法连接值班服务器，看板数据未更新";
-    if (lastOk > 0) {
-      const d = new Date(lastOk);
-      text += `（最后更新于 ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}，已 ${stale} 秒）`;
-    }
+    if (lastOk > 0)
+      text += `（最后更新于 ${lastAt.slice(11, 19)}，已 ${stale} 秒）`;
     b.textContent = `${text}；请勿据此判断事件状态，并电话联系系统管理员`;
   }
 
@@ -201,6 +204,7 @@
 
     document.addEventListener("tocsin:board", (ev) => {
       lastOk = Date.now();
+      lastAt = ev.detail.now || "";
       failed = false;
       onDuty(ev.detail.on_duty);
       alarm(ev.detail.incidents || []);

@@ -160,8 +160,9 @@ def test_wall_screen():
         wait_until(lambda: b.js("!document.getElementById('wall-offline').hidden"), 20,
                    "the unreachable banner")
         banner = text_of(b, "#wall-offline")
-        expect("无法连接" in banner, f"the banner: {banner!r}")
-        b.js("scrollTo(0, 0)")
+        expect("无法连接" in banner and "最后更新于" in banner, f"the banner: {banner!r}")
+        b.js("scrollTo(0, 600)")
+        wait_until(lambda: b.js("scrollY") == 0, 5, "the paging to rest at the top under the banner")
         shot(b, "wall-offline.png")
         problems = b.problems(allow=("ERR_CONNECTION_REFUSED", "Failed to fetch", "/v1/board"))
         expect(not problems, f"the page reported errors: {short(problems)}")
