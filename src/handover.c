@@ -50,6 +50,13 @@ handover_next(const struct roster *ro, int64_t after)
 	return (0);
 }
 
+/* The handover time of the day before t's. */
+static int64_t
+handover_day_before(const struct roster *ro, int64_t t)
+{
+	return (calendar_day_start(calendar_day_start(t) - 1) + ro->handover);
+}
+
 /* The shift running at `at`: from the last change at or before it. */
 void
 handover_shift_at(const struct roster *ro, int64_t at,
@@ -59,10 +66,10 @@ handover_shift_at(const struct roster *ro, int64_t at,
 	int	i;
 
 	if (t > at)
-		t = calendar_day_start(t - 1) + ro->handover;
+		t = handover_day_before(ro, t);
 	first = t;
 	for (i = 0; i < HANDOVER_DAYS_MAX && !handover_changes(ro, t); i++)
-		t = calendar_day_start(t - 1) + ro->handover;
+		t = handover_day_before(ro, t);
 	if (i == HANDOVER_DAYS_MAX)
 		t = first;
 	memset(sh, 0, sizeof(*sh));

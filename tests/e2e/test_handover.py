@@ -8,6 +8,7 @@ The site's handover is set to the next whole minute, so the test waits
 for it on the real clock (at most two minutes).
 """
 
+import urllib.parse
 from datetime import datetime, timedelta, timezone
 
 import harness
@@ -108,6 +109,11 @@ def test_handover_summary_and_page():
     expect(summary["incoming"]["name"] == "周慧" and summary["outgoing"]["name"] == "刘明" and
            summary["at"] == iso and summary["counts"]["open"] == 2 and summary["counts"]["overdue"] == 1,
            f"GET /v1/handover: {summary}")
+    # Mid-shift: the shift running then, before and after the handover.
+    for when, who, key in ((at - timedelta(hours=1), "刘明", "until"), (at + timedelta(hours=3), "周慧", "at")):
+        q = urllib.parse.quote(when.isoformat())
+        s = call(d, "GET", f"/v1/handover?at={q}", token=READER).data
+        expect(s["incoming"]["name"] == who and s[key] == iso, f"the shift at {when}: {s}")
     r = call(d, "GET", "/v1/handover?at=yesterday", token=READER)
     expect(r.status == 400, f"a bad at: want 400, got {r!r}")
 
