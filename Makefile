@@ -45,7 +45,7 @@ LONG	?= 0		# make check LONG=1: e2e long forms (crash loop, outage)
 Q	 = $(if $(filter 0,$(V)),@,)	# make V=1 shows the commands
 
 # The engine and everything both binaries share.
-CORE	 = xmalloc log clock names calendar calendar-china calendar-rule jsonw message \
+CORE	 = xmalloc log clock names calendar calendar-china calendar-rule jsonw message handover \
 	   record status store store-event store-incident store-obligation \
 	   store-escalation store-timer store-timeline store-outbox store-prune \
 	   store-read store-sqlite store-schema store-checkpoint \
@@ -54,7 +54,8 @@ CORE	 = xmalloc log clock names calendar calendar-china calendar-rule jsonw mess
 	   rules-where \
 	   timer timeline engine engine-incident engine-obligation engine-lifecycle \
 	   engine-escalation engine-recurring engine-notify metrics \
-	   metrics-process watchman-episode engine-receipt ledger stats
+	   metrics-process watchman-episode engine-receipt ledger stats \
+	   engine-handover
 # Channel drivers: the daemon sends with them, tocsinctl checks them.
 CHANNELS = httpc channel channel-log channel-webhook channel-dingtalk \
 	   channel-wecom channel-feishu channel-sign channel-sms channel-sms-aliyun \
@@ -63,12 +64,14 @@ CHANNELS = httpc channel channel-log channel-webhook channel-dingtalk \
 # The daemon's edges: network, group commit, delivery, signals.
 DAEMON	 = daemon http http-conn ingest api api-events api-incidents api-compliance \
 	   api-page api-misc api-ack api-status api-admin api-board api-scope \
-	   api-units api-session outbox prune spool watchman api-callback api-reply \
-	   api-stats
+	   api-units api-session api-handover outbox prune spool watchman \
+	   api-callback api-reply api-stats
 # The duty-room board's files, compiled into tocsind by web/embed.sh.
 WEB	 = web/board.html web/board.css web/board.js web/detail.js \
 	   web/detail.css web/signin.js web/ack.css web/ack.js \
-	   web/stats.html web/stats.css web/stats.js web/forms.js web/forms.css
+	   web/stats.html web/stats.css web/stats.js web/forms.js web/forms.css \
+	   web/wall.js web/wall.css web/handover.html web/handover.js \
+	   web/handover.css
 CTL	 = ctl-api ctl-backup ctl-migrate ctl-simulate ctl-table ctl-ledger ctl-replay \
 	   ctl-stats
 

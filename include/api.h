@@ -88,6 +88,8 @@ void	api_ack_page(struct evhttp_request *, const struct api_ctx *, const char *)
 void	api_ack_confirm(struct evhttp_request *, const struct api_ctx *,
 	    const char *);
 void	api_board(struct evhttp_request *, const struct api_ctx *, const char *);
+void	api_handover(struct evhttp_request *, const struct api_ctx *,
+	    const char *);
 void	api_session(struct evhttp_request *, const struct api_ctx *,
 	    const char *);
 void	api_callback_post(struct evhttp_request *, const struct api_ctx *,
