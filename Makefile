@@ -45,16 +45,17 @@ LONG	?= 0		# make check LONG=1: e2e long forms (crash loop, outage)
 Q	 = $(if $(filter 0,$(V)),@,)	# make V=1 shows the commands
 
 # The engine and everything both binaries share.
-CORE	 = xmalloc log clock names calendar calendar-china calendar-rule jsonw message \
+CORE	 = xmalloc log clock names calendar calendar-china calendar-rule jsonw message handover \
 	   record status store store-event store-incident store-obligation \
 	   store-escalation store-timer store-timeline store-outbox store-prune \
 	   store-read store-sqlite store-schema store-checkpoint \
 	   store-pg store-pg-schema \
-	   store-backup sandbox rules rules-problems rules-api rules-units match org \
+	   store-backup store-migrate sandbox rules rules-problems rules-api rules-units match org \
 	   rules-where \
 	   timer timeline engine engine-incident engine-obligation engine-lifecycle \
 	   engine-escalation engine-recurring engine-notify metrics \
-	   metrics-process watchman-episode engine-receipt ledger stats
+	   metrics-process watchman-episode engine-receipt ledger stats \
+	   engine-handover
 # Channel drivers: the daemon sends with them, tocsinctl checks them.
 CHANNELS = httpc channel channel-log channel-webhook channel-dingtalk \
 	   channel-wecom channel-feishu channel-sign channel-sms channel-sms-aliyun \
@@ -63,13 +64,15 @@ CHANNELS = httpc channel channel-log channel-webhook channel-dingtalk \
 # The daemon's edges: network, group commit, delivery, signals.
 DAEMON	 = daemon http http-conn ingest api api-events api-incidents api-compliance \
 	   api-page api-misc api-ack api-status api-admin api-board api-scope \
-	   api-units api-session outbox prune spool watchman api-callback api-reply \
-	   api-stats
+	   api-units api-session api-handover outbox prune spool watchman \
+	   api-callback api-reply api-stats
 # The duty-room board's files, compiled into tocsind by web/embed.sh.
 WEB	 = web/board.html web/board.css web/board.js web/detail.js \
 	   web/detail.css web/signin.js web/ack.css web/ack.js \
-	   web/stats.html web/stats.css web/stats.js
-CTL	 = ctl-api ctl-backup ctl-simulate ctl-table ctl-ledger ctl-replay \
+	   web/stats.html web/stats.css web/stats.js web/forms.js web/forms.css \
+	   web/wall.js web/wall.css web/handover.html web/handover.js \
+	   web/handover.css
+CTL	 = ctl-api ctl-backup ctl-migrate ctl-simulate ctl-table ctl-ledger ctl-replay \
 	   ctl-stats
 
 CORE_OBJS   = $(CORE:%=$(BUILD)/%.o) $(CHANNELS:%=$(BUILD)/%.o)
@@ -173,11 +176,29 @@ check-plain:
 	    elif [ "$(PG)" != 0 ]; then \
 	    echo "== no $(PGBIN)/initdb, and PG=$(PG) needs it" >&2; exit 1; \
 	    else echo "== no $(PGBIN)/initdb: the tests on PostgreSQL skipped"; fi
+	@if [ -n "$(filter-out 0,$(LONG))" ] && command -v patroni >/dev/null && \
+	    command -v etcd >/dev/null && [ -x $(PGBIN)/initdb ]; then \
+	    $(MAKE) check-cluster; fi
 
 # The store on PostgreSQL: tests/pg/pgtmp.sh starts a server in a
 # temporary directory (as the postgres user when run as root).
 check-pg: all $(BUILD)/tests/test_store
 	PGBIN=$(PGBIN) sh tests/pg/run.sh $(BUILD)
+
+# The sample configurations in docs/cluster.md, checked by haproxy,
+# patroni and systemd-analyze where they are installed (Debian's packages).
+# check-cluster: three etcd members and three Patroni/PostgreSQL nodes on
+# loopback from the document's patroni.yml, tocsind on the multi-host URL;
+# the primary's node killed, then a switchover (tests/e2e/test_patroni.py;
+# about a minute and a half).  make check LONG=1 runs both when patroni
+# and etcd are installed.
+.PHONY: check-cluster-configs check-cluster
+check-cluster-configs:
+	python3 tests/pg/cluster-configs.py
+
+check-cluster: all check-cluster-configs
+	TOCSIN_E2E_CLUSTER=1 PGBIN=$(PGBIN) python3 tests/e2e/run.py \
+	    --build $(BUILD) --module patroni
 
 check-asan:
 	$(MAKE) BUILD=build/asan OPTFLAGS="-O1 -g -fno-omit-frame-pointer" \

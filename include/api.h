@@ -82,10 +82,14 @@ void	api_stats_xlsx_get(struct evhttp_request *, const struct api_ctx *,
 	    const char *);
 void	api_units(struct evhttp_request *, const struct api_ctx *,
 	    const char *);
+void	api_categories(struct evhttp_request *, const struct api_ctx *,
+	    const char *);
 void	api_ack_page(struct evhttp_request *, const struct api_ctx *, const char *);
 void	api_ack_confirm(struct evhttp_request *, const struct api_ctx *,
 	    const char *);
 void	api_board(struct evhttp_request *, const struct api_ctx *, const char *);
+void	api_handover(struct evhttp_request *, const struct api_ctx *,
+	    const char *);
 void	api_session(struct evhttp_request *, const struct api_ctx *,
 	    const char *);
 void	api_callback_post(struct evhttp_request *, const struct api_ctx *,

@@ -37,6 +37,7 @@ enum engine_timer {
 	TIMER_ESCALATION_STEP = 4,
 	TIMER_RECURRING_OPEN = 5,
 	TIMER_OBLIGATION_REPEAT = 6,
+	TIMER_HANDOVER = 7,
 };
 
 /* What a timer kind is, for whoever shows timers (GET /v1/status). */

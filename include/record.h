@@ -10,6 +10,8 @@
 
 #define RECORD_BATCH_MAX	1000	/* events in one body or spool file */
 #define RECORD_BY_MAX	256	/* bytes in "by", also for ack and resolve */
+/* How far occurred_at may run ahead of receipt: a sender's clock drift. */
+#define RECORD_FUTURE_SLACK	(5 * MSEC_PER_MIN)
 
 struct record_error {
 	const char	*code;		/* stable machine-readable code */

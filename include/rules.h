@@ -230,6 +230,19 @@ struct site_alarm {
 	char		*where;		/* file:line */
 };
 
+/*
+ * handover = { roster = "duty", to = "incoming", channel = "sms" }: at
+ * each of the roster's shift changes the officer taking over (and with
+ * to = "both", the one handing over) is sent the shift's summary (交接班,
+ * engine-handover.c).  NULL roster: no handover summaries.
+ */
+struct site_handover {
+	char		*roster;
+	int		 both;		/* to = "both": the outgoing too */
+	char		*channel;	/* NULL: the person's own channels */
+	char		*where;		/* file:line of the site */
+};
+
 struct site {
 	char		*listen;
 	char		*database;
@@ -252,6 +265,7 @@ struct site {
 	struct messages	 messages;	/* the site's own defaults */
 	struct site_heartbeat heartbeat;
 	struct site_alarm alarm;
+	struct site_handover handover;
 	long		 rule_instructions;
 	size_t		 rule_memory;
 	int64_t		 lease;		/* ms: the leader's lease (PostgreSQL) */
@@ -283,6 +297,9 @@ size_t			 rules_procedure_count(const struct rules *);
 const struct procedure	*rules_procedure(const struct rules *, size_t);
 const struct procedure	*rules_procedure_find(const struct rules *,
 			     const char *);
+size_t			 rules_category_count(const struct rules *);
+const char		*rules_category(const struct rules *, size_t,
+			     const struct procedure **);
 size_t			 rules_candidates(const struct rules *, const char *,
 			     const char *, size_t *);
 const struct policy	*rules_policy_find(const struct rules *, const char *);

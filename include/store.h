@@ -445,6 +445,7 @@ enum store_timer_owner {
 	STORE_TIMER_OF_OBLIGATION,
 	STORE_TIMER_OF_ESCALATION,
 	STORE_TIMER_OF_RECURRING,
+	STORE_TIMER_OF_SITE,		/* ref 0: the site's own (handover) */
 };
 
 /*

@@ -6,7 +6,9 @@
  * how far its escalation has climbed, and the server's time, so that a
  * wall screen with a wrong clock still counts down right.  Beside them,
  * today's recurring reports (日报告、零报告) per unit: filed, late,
- * overdue, missed or still to come.
+ * overdue, missed or still to come.  And who is on duty now: whom the
+ * roles `duty` (今日值班) and `leader` (带班领导) reach at this moment,
+ * through their rosters.
  *
  * The page loads nothing from elsewhere and runs no inline script; the
  * Content-Security-Policy below holds it to that.
@@ -23,6 +25,7 @@
 #include "clock.h"
 #include "daemon.h"
 #include "http.h"
+#include "org.h"
 #include "rules.h"
 #include "store.h"
 #include "tocsin.h"
@@ -64,13 +67,21 @@ api_board_type(const char *name)
 static const struct web_asset *
 api_board_find(const char *path)
 {
-	size_t	i;
+	size_t	i, n;
 
 	/* An empty path ("GET ?x") was routed as "/": so is it here. */
 	if (path == NULL || path[0] != '/' || path[1] == '\0')
 		path = "/board.html";
 	for (i = 0; i < web_assets_count; i++) {
 		if (strcmp(path + 1, web_assets[i].name) == 0)
+			return (&web_assets[i]);
+	}
+	/* A page's address has no suffix: /handover is handover.html. */
+	for (i = 0; strchr(path, '.') == NULL && i < web_assets_count; i++) {
+		n = strlen(web_assets[i].name);
+		if (n == strlen(path + 1) + 5 && strncmp(path + 1,
+		    web_assets[i].name, n - 5) == 0 &&
+		    strcmp(web_assets[i].name + n - 5, ".html") == 0)
 			return (&web_assets[i]);
 	}
 	return (NULL);
@@ -252,6 +263,46 @@ api_board_duties(struct store *s, struct api_board_read *br)
 	    api_board_duty_cb, br));
 }
 
+/* The roles whose people the wall shows as on duty now. */
+static const char *const api_board_on_duty_roles[] = { "duty", "leader" };
+
+/* One person a role reaches now, once, whatever the channel. */
+static void
+api_board_on_duty_cb(const struct recipient *rc, void *arg)
+{
+	json_t	*names = arg;
+	size_t	 i;
+
+	for (i = 0; i < json_array_size(names); i++) {
+		if (strcmp(json_string_value(json_object_get(json_array_get(
+		    names, i), "id")), rc->id) == 0)
+			return;
+	}
+	json_array_append_new(names, json_pack("{s:s, s:s}", "id", rc->id,
+	    "name", rc->name));
+}
+
+/*
+ * Who is on duty at now: {"duty": [{id, name}], "leader": [...]}, the
+ * people each role reaches (a roster's officer of the shift).  A role
+ * the site does not have reaches nobody: an empty list.
+ */
+static json_t *
+api_board_on_duty(const struct rules *r, int64_t now)
+{
+	json_t	*o = json_object(), *names;
+	size_t	 i;
+
+	for (i = 0; i < nitems(api_board_on_duty_roles); i++) {
+		names = json_array();
+		if (r != NULL)
+			org_resolve(r, api_board_on_duty_roles[i], NULL, now,
+			    api_board_on_duty_cb, names);
+		json_object_set_new(o, api_board_on_duty_roles[i], names);
+	}
+	return (o);
+}
+
 /*
  * GET /v1/board: what the duty room's wall shows, in one read; unit=X
  * (and subtree=1) narrows it, and a token limited to units sees its own.
@@ -302,9 +353,11 @@ api_board(struct evhttp_request *req, const struct api_ctx *ctx,
 	} else {
 		evhttp_add_header(evhttp_request_get_output_headers(req),
 		    "Cache-Control", "no-store");
-		http_reply_json(req, 200, json_pack("{s:s, s:o, s:o, s:o, s:o}",
-		    "now", at, "counts", counts, "incidents", br.list,
-		    "duties", br.duties, "calendar", api_calendar(ctx->rules)));
+		http_reply_json(req, 200, json_pack(
+		    "{s:s, s:o, s:o, s:o, s:o, s:o}", "now", at, "counts", counts,
+		    "incidents", br.list, "duties", br.duties,
+		    "calendar", api_calendar(ctx->rules),
+		    "on_duty", api_board_on_duty(ctx->rules, br.now)));
 	}
 	api_scope_end(&sc);
 }

@@ -97,6 +97,40 @@ api_events_done(int status, const struct engine_result *results, size_t n,
 }
 
 /*
+ * A person's token files as that person, as it acknowledges (api-
+ * incidents.c): an event without "by" is recorded as theirs, one naming
+ * someone else is refused (403, field by) rather than rewritten.  So a
+ * report the duty officer logs from a phone call carries their id, and
+ * the caller goes in the event's own fields.  0, or -1 after the 403.
+ */
+static int
+api_events_as_person(struct evhttp_request *req, const struct token_def *tok,
+    struct record **records, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; tok != NULL && tok->person != NULL && i < n; i++) {
+		if (records[i]->by == NULL ||
+		    strcmp(records[i]->by, tok->person) == 0)
+			continue;
+		http_reply_error(req, 403, "forbidden", "by", "token \"%s\" "
+		    "files as \"%s\" and may not file as \"%.100s\"",
+		    tok->name, tok->person, records[i]->by);
+		record_batch_free(records, n);
+		return (-1);
+	}
+	for (i = 0; tok != NULL && tok->person != NULL && i < n; i++) {
+		if (records[i]->by != NULL)
+			continue;
+		json_object_set_new(records[i]->json, "by",
+		    json_string(tok->person));
+		records[i]->by = json_string_value(json_object_get(
+		    records[i]->json, "by"));
+	}
+	return (0);
+}
+
+/*
  * A site that declares units refuses a report from a unit it does not
  * know (400 unknown_unit), unless it says units_strict = false.  A token
  * limited to some units may post only for those and their descendants
@@ -117,6 +151,8 @@ api_events_allowed(struct evhttp_request *req, const struct rules *rules,
 		record_batch_free(records, n);
 		return (0);
 	}
+	if (api_events_as_person(req, tok, records, n) != 0)
+		return (0);
 	if (tok == NULL || tok->units.n == 0)
 		return (1);
 	for (i = 0; i < n; i++) {

@@ -118,6 +118,8 @@ api_status_next(struct store *s, const struct rules *r, json_t **next)
 		return (api_status_escalation(s, r, t.ref, o));
 	case STORE_TIMER_OF_RECURRING:
 		return (api_status_recurring(s, t.ref, o));
+	case STORE_TIMER_OF_SITE:	/* the kind says all: "handover" */
+		break;
 	}
 	return (0);
 }

@@ -1,6 +1,7 @@
 /*
  * The organisation as the API shows it (SPEC §5a): GET /v1/units, the
- * units the site declares, and GET /v1/compliance/summary, the ledger
+ * units the site declares, GET /v1/categories, what their reports may
+ * be about, and GET /v1/compliance/summary, the ledger
  * counted per unit and rolled up the tree (ledger.c).  Both are scoped
  * like every read (api-scope.c): a token limited to units sees its own
  * and those below them.
@@ -54,6 +55,45 @@ api_units(struct evhttp_request *req, const struct api_ctx *ctx,
 	}
 	api_scope_end(&sc);
 	http_reply_json(req, 200, json_pack("{s:o}", "units", a));
+}
+
+/*
+ * GET /v1/categories: what a report may say, for the board's forms — the
+ * categories the site's procedures take (a report of another category is
+ * taken too, but no procedure times it: event.unmatched), each with the
+ * title of the first procedure that takes it, and the grades with their
+ * names.  The same for every token that may read: the categories are the
+ * site's, not a unit's.
+ */
+void
+api_categories(struct evhttp_request *req, const struct api_ctx *ctx,
+    const char *key)
+{
+	const struct procedure	*p;
+	const char		*c;
+	struct api_scope	 sc;
+	json_t			*cats, *grades;
+	size_t			 i;
+	int			 g;
+
+	if (api_scope_start(req, ctx, &sc) != 0)
+		return;
+	api_scope_end(&sc);
+	cats = json_array();
+	for (i = 0; i < rules_category_count(ctx->rules); i++) {
+		c = rules_category(ctx->rules, i, &p);
+		json_array_append_new(cats, json_pack("{s:s, s:o, s:s}",
+		    "category", c, "title", api_text(p->title),
+		    "procedure", p->name));
+	}
+	grades = json_array();
+	for (g = GRADE_MIN; g <= GRADE_MAX; g++)
+		json_array_append_new(grades, json_pack("{s:i, s:s, s:s, s:s}",
+		    "grade", g, "roman", grade_name(g, GRADE_FORM_ROMAN),
+		    "name", grade_name(g, GRADE_FORM_CHINESE),
+		    "label", grade_name(g, GRADE_FORM_LABEL)));
+	http_reply_json(req, 200, json_pack("{s:o, s:o}", "categories", cats,
+	    "grades", grades));
 }
 
 static int

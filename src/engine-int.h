@@ -185,6 +185,13 @@ int		 engine_escalation_hasten(struct engine *, int64_t, int);
 /* engine-recurring.c */
 int		 engine_recurring_fire_close(struct engine *, int64_t, int64_t);
 int		 engine_recurring_fire_open(struct engine *, int64_t, int64_t);
+/* engine-handover.c */
+int		 engine_handover_fire(struct engine *, int64_t, int64_t);
+int		 engine_sync_handover(struct engine *);
+/* engine-notify.c: a text of its own to whom a name reaches now */
+int		 engine_notify_text(struct engine *, const struct scope *,
+		     const char *, const char *, const char *, const char *,
+		     const char *, const char *);
 int		 engine_recurring_remind(struct engine *,
 		     const struct store_obligation *);
 void		 engine_spotcheck_pick(const char *, const char *, int64_t,

@@ -705,6 +705,86 @@ engine_undelivered(struct engine *e, const struct engine_undelivered *u)
 }
 
 /* The recipients an alarm's role resolves to now, gathered first. */
+/*
+ * A message not made from a template (the handover summary): title and
+ * text to each (recipient, channel) that who reaches now, or only on
+ * channel when it is given; a notify action for each, with the reason and
+ * role given.
+ */
+struct text_ctx {
+	struct engine		*e;
+	const struct scope	*s;
+	const char		*role;
+	const char		*reason;
+	const char		*channel;
+	const char		*title;
+	const char		*text;
+	int			 rc;
+	int			 sent;
+};
+
+static void
+engine_notify_text_one(const struct recipient *r, void *arg)
+{
+	struct text_ctx		*t = arg;
+	struct engine		*e = t->e;
+	struct message_note	 note;
+	char			 key[36], at[CALENDAR_TIME_MAX], *body;
+	int64_t			 now = clock_now();
+
+	if (t->rc != 0 || (t->channel != NULL &&
+	    strcmp(r->channel, t->channel) != 0) ||
+	    !engine_tell_once(e, r->id, r->channel))
+		return;
+	engine_message_key(e, t->s, t->reason, r->id, r->channel, key);
+	calendar_format(now, at, sizeof(at));
+	memset(&note, 0, sizeof(note));
+	note.key = key;
+	note.reason = t->reason;
+	note.at = at;
+	note.c.role = t->role;
+	note.c.recipient = r->id;
+	note.c.recipient_name = r->name;
+	note.c.phone = r->phone;
+	note.c.channel = r->channel;
+	note.title = t->title;
+	note.text = t->text;
+	note.mobiles = r->mobiles;
+	note.nmobiles = r->nmobiles;
+	if ((body = message_note_json(&note)) == NULL) {
+		t->rc = -1;
+		return;
+	}
+	t->rc = engine_outbox_insert(e, key, NULL, 0, r->channel, r->id,
+	    t->role, body, now + rules_site(e->rules)->notify_deadline);
+	free(body);
+	if (t->rc == 0)
+		t->rc = engine_emit_told(e, t->s, "notify", t->role, r->id,
+		    r->channel, json_pack("{s:s}", "reason", t->reason));
+	t->sent++;
+}
+
+int
+engine_notify_text(struct engine *e, const struct scope *s, const char *who,
+    const char *role, const char *channel, const char *reason,
+    const char *title, const char *text)
+{
+	struct text_ctx	t = { e, s, role, reason, channel, title, text, 0, 0 };
+
+	org_resolve(e->rules, who, NULL, clock_now(), engine_notify_text_one,
+	    &t);
+	/* Nobody had the channel asked for: their own channels, then. */
+	if (t.rc == 0 && t.sent == 0 && channel != NULL) {
+		t.channel = NULL;
+		org_resolve(e->rules, who, NULL, clock_now(),
+		    engine_notify_text_one, &t);
+	}
+	if (t.rc == 0 && t.sent == 0)
+		log_warnx("engine: nobody to tell role=%s reason=%s", role,
+		    reason);
+	return (t.rc);
+}
+
 struct alarm_ctx {
 	struct recipient	*v;
 	size_t			 n;

@@ -356,5 +356,6 @@ engine_sync_recurring(struct engine *e)
 		    TIMER_RECURRING_OPEN, id) != 0))
 			return (-1);
 	}
-	return (0);
+	/* The handover's timer is kept the same way (engine-handover.c). */
+	return (engine_sync_handover(e));
 }

@@ -57,6 +57,8 @@ static const struct engine_timer_kind {
 	    STORE_TIMER_OF_RECURRING }, engine_recurring_fire_open },
 	{ { TIMER_OBLIGATION_REPEAT, "obligation.repeat",
 	    STORE_TIMER_OF_OBLIGATION }, engine_obligation_fire_repeat },
+	{ { TIMER_HANDOVER, "handover",
+	    STORE_TIMER_OF_SITE }, engine_handover_fire },
 };
 
 static const struct engine_timer_kind *

@@ -83,9 +83,11 @@ static const struct http_route {
 	{ EVHTTP_REQ_GET, "/v1/stats.csv", HTTP_READ, api_stats_csv_get },
 	{ EVHTTP_REQ_GET, "/v1/stats.xlsx", HTTP_READ, api_stats_xlsx_get },
 	{ EVHTTP_REQ_GET, "/v1/units", HTTP_READ, api_units },
+	{ EVHTTP_REQ_GET, "/v1/categories", HTTP_READ, api_categories },
 	{ EVHTTP_REQ_GET, "/v1/status", HTTP_READ, api_status },
 	/* A load balancer's check: 200 on the leader only. */
 	{ EVHTTP_REQ_GET, "/v1/leader", HTTP_OPEN, api_leader },
+	{ EVHTTP_REQ_GET, "/v1/handover", HTTP_READ, api_handover },
 	{ EVHTTP_REQ_POST, "/v1/admin/prune", HTTP_WRITE, api_admin_prune },
 	/* The duty-room board and the data it shows. */
 	{ EVHTTP_REQ_GET, "/", HTTP_OPEN, api_board_file },
@@ -94,6 +96,13 @@ static const struct http_route {
 	{ EVHTTP_REQ_GET, "/detail.js", HTTP_OPEN, api_board_file },
 	{ EVHTTP_REQ_GET, "/detail.css", HTTP_OPEN, api_board_file },
 	{ EVHTTP_REQ_GET, "/signin.js", HTTP_OPEN, api_board_file },
+	{ EVHTTP_REQ_GET, "/forms.js", HTTP_OPEN, api_board_file },
+	{ EVHTTP_REQ_GET, "/forms.css", HTTP_OPEN, api_board_file },
+	{ EVHTTP_REQ_GET, "/wall.js", HTTP_OPEN, api_board_file },
+	{ EVHTTP_REQ_GET, "/wall.css", HTTP_OPEN, api_board_file },
+	{ EVHTTP_REQ_GET, "/handover", HTTP_OPEN, api_board_file },
+	{ EVHTTP_REQ_GET, "/handover.js", HTTP_OPEN, api_board_file },
+	{ EVHTTP_REQ_GET, "/handover.css", HTTP_OPEN, api_board_file },
 	{ EVHTTP_REQ_GET, "/ack.css", HTTP_OPEN, api_board_file },
 	{ EVHTTP_REQ_GET, "/ack.js", HTTP_OPEN, api_board_file },
 	/* Who a token is: the sign-in asks; 401 without a valid one. */

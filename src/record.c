@@ -482,6 +482,18 @@ record_parse(json_t *in, int64_t now, struct record_error *err)
 			    "such as 2026-03-02T09:00:00+08:00");
 			goto fail;
 		}
+		/*
+		 * A deadline counted from="occurred" would move with it:
+		 * an event dated after its receipt (beyond a sender's
+		 * clock drift) would put off its own deadlines.
+		 */
+		if (occurred > now + RECORD_FUTURE_SLACK) {
+			record_error_set(err, "invalid_value", "occurred_at",
+			    "field \"occurred_at\" is later than the time of "
+			    "receipt: an event cannot have happened after it "
+			    "was reported");
+			goto fail;
+		}
 	}
 	calendar_format(occurred, buf, sizeof(buf));
 	json_object_set_new(out, "occurred_at", json_string(buf));

@@ -1972,6 +1972,38 @@ parse_site_alarm(struct parse *p, struct site_alarm *a)
 	p->what = what;
 }
 
+/*
+ * handover = { roster = "duty", to = "incoming", channel = "sms" }; rules.c
+ * checks the names.
+ */
+static void
+parse_site_handover(struct parse *p, struct site_handover *h)
+{
+	static const char *const keys[] = { "roster", "to", "channel", NULL };
+	const char	*what = p->what;
+	char		*to;
+	int		 t;
+
+	if ((t = parse_site_table(p, "handover", "roster = \"duty\", "
+	    "to = \"incoming\"")) == 0)
+		return;
+	p->what = "site: handover";
+	parse_keys(p, t, keys);
+	h->where = xstrdup(p->where);
+	h->roster = parse_string(p, t, "roster", 1);
+	h->channel = parse_string(p, t, "channel", 0);
+	if ((to = parse_string(p, t, "to", 0)) != NULL) {
+		if (strcmp(to, "both") == 0)
+			h->both = 1;
+		else if (strcmp(to, "incoming") != 0)
+			parse_problem_at(p, "to", "\"to\" must be \"incoming\" "
+			    "or \"both\"");
+		free(to);
+	}
+	lua_pop(p->L, 1);
+	p->what = what;
+}
+
 /* site { ... }: the daemon's own settings. */
 static int
 rules_api_site(lua_State *L)
@@ -1982,7 +2014,7 @@ rules_api_site(lua_State *L)
 	    "undelivered_notify", "public_url", "messages", "spool",
 	    "unmatched", "national_holidays", "hosts", "max_connections",
 	    "header_timeout", "body_timeout", "units_strict", "heartbeat",
-	    "alarm", "lease", "node", NULL };
+	    "alarm", "lease", "node", "handover", NULL };
 	struct parse	 p;
 	struct site	*s;
 	long long	 v;
@@ -2041,6 +2073,7 @@ rules_api_site(lua_State *L)
 	parse_messages(&p, 1, &s->messages);
 	parse_site_heartbeat(&p, &s->heartbeat);
 	parse_site_alarm(&p, &s->alarm);
+	parse_site_handover(&p, &s->handover);
 	/* national_holidays = false: the site's holidays blocks are all. */
 	lua_getfield(L, 1, "national_holidays");
 	if (lua_isboolean(L, -1))

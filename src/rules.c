@@ -553,6 +553,32 @@ rules_check_alarm(struct rules *r)
 	    "\"%s\"%s", a->where, a->to, near);
 }
 
+/* The handover's roster and channel exist; said at the key's line. */
+static void
+rules_check_handover(struct rules *r)
+{
+	const struct site_handover	*h = &r->site.handover;
+	struct rules_key		 path[2] = { { "handover", 0 },
+					     { NULL, 0 } };
+	char				 at[512];
+
+	if (h->roster == NULL)
+		return;
+	if (rules_roster_find(r, h->roster) == NULL) {
+		path[1].name = "roster";
+		rules_problems_add(r->problems, "%s: site: handover: unknown "
+		    "roster \"%s\": the summary goes to whom a roster has on "
+		    "duty", rules_where(r, h->where, "site", NULL, path, 2, at,
+		    sizeof(at)), h->roster);
+	}
+	if (h->channel != NULL && rules_channel_find(r, h->channel) == NULL) {
+		path[1].name = "channel";
+		rules_problems_add(r->problems, "%s: site: handover: unknown "
+		    "channel \"%s\"", rules_where(r, h->where, "site", NULL,
+		    path, 2, at, sizeof(at)), h->channel);
+	}
+}
+
 static void
 rules_check(struct rules *r)
 {
@@ -562,6 +588,7 @@ rules_check(struct rules *r)
 	rules_check_duplicates(r);
 	rules_units_check(r);
 	rules_check_alarm(r);
+	rules_check_handover(r);
 	for (i = 0; i < r->nprocedures; i++)
 		rules_check_procedure(r, r->procedures[i]);
 	for (i = 0; i < r->nrecurrings; i++)
@@ -1340,6 +1367,9 @@ rules_free(struct rules *r)
 	free(r->site.alarm.to);
 	free(r->site.alarm.channel);
 	free(r->site.alarm.where);
+	free(r->site.handover.roster);
+	free(r->site.handover.channel);
+	free(r->site.handover.where);
 	messages_free(&r->site.messages);
 	names_free(&r->site.rules);
 	names_free(&r->event_types);
@@ -1407,6 +1437,24 @@ const struct procedure *
 rules_procedure(const struct rules *r, size_t i)
 {
 	return (r->procedures[i]);
+}
+
+/*
+ * The categories the procedures match by table (the index's keys, in
+ * order), each with the first procedure that takes it: what a form
+ * offers for a report's category (GET /v1/categories).
+ */
+size_t
+rules_category_count(const struct rules *r)
+{
+	return (r->by_category.nkeys);
+}
+
+const char *
+rules_category(const struct rules *r, size_t i, const struct procedure **p)
+{
+	*p = r->procedures[r->by_category.procs[r->by_category.start[i]]];
+	return (r->by_category.keys[i]);
 }
 
 /* The procedures listed under key in idx, or none. */

@@ -43,6 +43,10 @@ static const struct ctl_command {
 	    "outbox, next deadline", ctl_status },
 	{ "backup", "[--db PATH] [--quick] FILE", "copy the live database "
 	    "to FILE, as a reader", ctl_backup },
+	{ "migrate", "--from FILE.db --to postgresql://USER@HOST/DB",
+	    "copy the embedded database (tocsind stopped; the file is only "
+	    "read) into an empty PostgreSQL database, then check every table "
+	    "row for row", ctl_migrate },
 	{ "prune", "--before DATE [--dry-run] [--drop-ledger] [--json]",
 	    "remove incidents closed before DATE; the ledger stays",
 	    ctl_prune },

@@ -20,7 +20,9 @@
  * The screens in their own files hook in through window.tocsin: a row's
  * title opens the incident's detail (detail.js); signin.js keeps a
  * person's own token (tocsin.signin in localStorage), which this page
- * then reads and acts with, and asks before an acknowledgement.
+ * then reads and acts with, and asks before an acknowledgement.  Each
+ * board read is announced as a "tocsin:board" event (a failed read as
+ * "tocsin:board-failed") for wall.js: paging, the alarm, the banners.
  */
 "use strict";
 
@@ -393,6 +395,7 @@
     renderDuties(board.duties || []);
     setText($("duties-sum"), dutySummary(board.counts.duties));
     renderCalendar(board.calendar);
+    document.dispatchEvent(new CustomEvent("tocsin:board", { detail: board }));
   }
 
   // A year without its State Council notice (SPEC §5): its 调休 are not
@@ -452,6 +455,7 @@
     } catch (err) {
       setText($("status"), lastOk ? "连接中断，正在重试…" : "无法连接服务器，正在重试…");
       $("status").classList.add("bad");
+      document.dispatchEvent(new CustomEvent("tocsin:board-failed"));
     }
     polling = false;
     tick();

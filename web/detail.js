@@ -164,10 +164,19 @@
       b.addEventListener("click", () => act("ack"));
       row.append(b);
     }
+    // The duty officer's forms (forms.js), when the page has them.
+    const forms = tocsin.forms;
+    for (const [kind, text] of forms ? [["update", "续报"], ["final", "终报"], ["assessment", "研判定级"]] : []) {
+      const f = el("button", "secondary", text);
+      f.type = "button";
+      f.id = `detail-${kind}`;
+      f.addEventListener("click", () => forms.open(kind, inc));
+      row.append(f);
+    }
     const r = el("button", "secondary", "办结");
     r.type = "button";
     r.id = "detail-resolve";
-    r.addEventListener("click", () => act("resolve"));
+    r.addEventListener("click", () => (forms ? forms.open("resolve", inc) : act("resolve")));
     row.append(r);
     const who = tocsin.board && tocsin.board.signedIn();
     s.append(row, el("p", "d-note", who && who.person ? `以“${who.name}”的名义操作`

@@ -1,9 +1,10 @@
 #!/bin/sh
 # make check-pg: the store's unit tests and the core end-to-end tests
 # (tests/e2e/test_core.py: ingest, deadlines, escalation, acknowledgement,
-# kill -9 safety) with the store on a throwaway PostgreSQL server, and the
+# kill -9 safety) with the store on a throwaway PostgreSQL server, the
 # cluster's (tests/e2e/test_cluster.py: one fenced leader, kill -9 and
-# SIGSTOP of the leader).
+# SIGSTOP of the leader), and tocsinctl migrate from a SQLite file into
+# it (tests/e2e/test_migrate.py).
 #
 #   sh tests/pg/run.sh BUILD
 set -e
@@ -17,5 +18,5 @@ trap 'exit 1' INT TERM
 echo "== PostgreSQL at $url"
 echo "== $build/tests/test_store on PostgreSQL"
 (cd tests/unit && TOCSIN_TEST_PG=$url "../../$build/tests/test_store")
-echo "== the core and cluster end-to-end tests on PostgreSQL"
-TOCSIN_E2E_PG=$url python3 tests/e2e/run.py --build "$build" --module core,cluster
+echo "== the core, cluster and migrate end-to-end tests on PostgreSQL"
+TOCSIN_E2E_PG=$url python3 tests/e2e/run.py --build "$build" --module core,cluster,migrate

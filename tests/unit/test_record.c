@@ -41,6 +41,31 @@ expect_error(const char *text, const char *code, const char *field)
 	assert_true(strlen(err.message) > 0);
 }
 
+/*
+ * An event dated after its receipt would put off a deadline counted from
+ * when it occurred: refused beyond a sender's clock drift, at the field.
+ */
+static void
+test_future_occurred_at(void **state)
+{
+	struct record_error	 err;
+	struct record		*rec;
+
+	/* NOW is 09:00; five minutes ahead is drift, six is the future. */
+	rec = parse("{\"type\":\"report\",\"incident\":\"k\",\"category\":"
+	    "\"fire\",\"unit\":\"u\",\"occurred_at\":"
+	    "\"2026-03-02T09:05:00+08:00\"}", &err);
+	assert_non_null(rec);
+	assert_int_equal(rec->occurred_at, NOW + 5 * MSEC_PER_MIN);
+	record_free(rec);
+	expect_error("{\"type\":\"report\",\"incident\":\"k\",\"category\":"
+	    "\"fire\",\"unit\":\"u\",\"occurred_at\":"
+	    "\"2026-03-02T09:06:00+08:00\"}", "invalid_value", "occurred_at");
+	expect_error("{\"type\":\"update\",\"incident\":\"k\",\"unit\":\"u\","
+	    "\"occurred_at\":\"2026-03-03T08:00:00+08:00\"}", "invalid_value",
+	    "occurred_at");
+}
+
 static void
 test_valid_report(void **state)
 {
@@ -353,6 +378,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_valid_report),
 		cmocka_unit_test(test_drill),
+		cmocka_unit_test(test_future_occurred_at),
 		cmocka_unit_test(test_grades),
 		cmocka_unit_test(test_incident_keys),
 		cmocka_unit_test(test_bad_records),

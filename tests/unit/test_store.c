@@ -4,7 +4,7 @@
  * pages, ids from RETURNING); status.c's tables of names; migrations (a
  * version-6 database upgrades with its timers), refusal of newer schemas,
  * one writer, savepoints, the timeline that only a prune may shorten;
- * store-backup.c: an online copy.
+ * store-backup.c: an online copy; store-migrate.c: a file into PostgreSQL.
  *
  * With TOCSIN_TEST_PG set to a PostgreSQL URL (make check-pg starts a
  * throwaway server, tests/pg/pgtmp.sh), every domain test runs on it too,
@@ -24,6 +24,7 @@
 #include <sqlite3.h>
 
 #include "store-backup.h"
+#include "store-migrate.h"
 #include "store-pg.h"
 #include "store-schema.h"
 #include "store.h"
@@ -2177,6 +2178,115 @@ test_pg_timeline_prune_only(void **state)
 	store_set_pruning(s, 0);
 }
 
+/* The whole of a file, for comparing before and after (to free). */
+static char *
+slurp(const char *file, size_t *len)
+{
+	FILE	*f = fopen(file, "rb");
+	char	*buf;
+
+	assert_non_null(f);
+	fseek(f, 0, SEEK_END);
+	*len = (size_t)ftell(f);
+	rewind(f);
+	buf = malloc(*len + 1);
+	assert_int_equal(fread(buf, 1, *len, f), *len);
+	fclose(f);
+	return (buf);
+}
+
+/* The target of tocsinctl migrate: the test server with nothing in it. */
+static int
+empty_pg(void **state)
+{
+	*state = NULL;
+	return (pg_run("SET client_min_messages = warning; DROP SCHEMA public "
+	    "CASCADE; CREATE SCHEMA public"));
+}
+
+/*
+ * tocsinctl migrate from a file of schema version 7: upgraded in a copy
+ * (the file unchanged), every table copied and found equal, incidents'
+ * order (SQLite's rowid) kept as incidents.seq, identities past the
+ * highest id ever handed out (timer 9 was deleted), odd text intact; a
+ * second run refused, the target no longer empty.
+ */
+static void
+test_pg_migrate_v7(void **state)
+{
+	struct store_migrate_result	 res;
+	struct store			*s;
+	sqlite3				*db;
+	PGconn				*pg;
+	PGresult			*r;
+	char				*cause = NULL, v7[300], *before, *after;
+	size_t				 i, n, m;
+
+	snprintf(v7, sizeof(v7), "%s/migrate-v7.db", dir);
+	unlink(v7);
+	assert_int_equal(sqlite3_open(v7, &db), SQLITE_OK);
+	assert_int_equal(store_schema_migrate_to(db, 7, &cause), 0);
+	assert_int_equal(sqlite3_exec(db,
+	    "INSERT INTO timers (id, at, kind, ref) VALUES (1, 100, 1, 7), "
+	    "(2, 200, 4, 8), (9, 50, 5, 9); DELETE FROM timers WHERE id = 9;"
+	    "INSERT INTO incidents (key, unit, opened_at, occurred_at, "
+	    "updated_at, title) VALUES ('b', 'u', 1, 1, 1, '二'), "
+	    "('a', 'u', 2, 2, 2, NULL);"
+	    "INSERT INTO events (seq, id, type, incident, unit, received_at, "
+	    "occurred_at, body) VALUES (3, 'e1', 'report', 'b', 'u', 1, 1, "
+	    "'{\"s\":\"tab\there\\\\ and\nline 中文\"}');"
+	    "INSERT INTO timeline (at, kind, incident, body) VALUES "
+	    "(1, 'incident.opened', 'b', '{}');",
+	    NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	before = slurp(v7, &n);
+
+	assert_int_equal(store_migrate(v7, getenv("TOCSIN_TEST_PG"), &res,
+	    &cause), 0);
+	assert_int_equal(res.from_version, 7);
+	assert_int_equal(res.version, store_schema_latest());
+	assert_int_equal(res.mismatches, 0);
+	for (i = 0; i < res.ntables; i++) {
+		assert_int_equal(res.tables[i].rows, res.tables[i].rows_pg);
+		if (strcmp(res.tables[i].name, "timers") == 0) {
+			assert_int_equal(res.tables[i].rows, 2);
+			assert_int_equal(res.tables[i].next_id, 10);
+		}
+	}
+	store_migrate_result_free(&res);
+	after = slurp(v7, &m);
+	assert_int_equal(n, m);
+	assert_memory_equal(before, after, n);
+	free(after);
+
+	pg = PQconnectdb(getenv("TOCSIN_TEST_PG"));
+	r = PQexec(pg, "SELECT string_agg(key || seq, ',' ORDER BY seq), "
+	    "(SELECT body FROM events) FROM incidents");
+	assert_int_equal(PQresultStatus(r), PGRES_TUPLES_OK);
+	assert_string_equal(PQgetvalue(r, 0, 0), "b1,a2");
+	assert_string_equal(PQgetvalue(r, 0, 1),
+	    "{\"s\":\"tab\there\\\\ and\nline 中文\"}");
+	PQclear(r);
+	PQfinish(pg);
+
+	s = store_open(getenv("TOCSIN_TEST_PG"), NULL, &cause);
+	assert_non_null(s);
+	assert_int_equal(add_timer(s, 10, 1, 1), 10);
+	assert_int_equal(add_event(s, "e2", "b", "u", "{}"), 4);
+	store_close(s);
+
+	assert_int_equal(store_migrate(v7, getenv("TOCSIN_TEST_PG"), &res,
+	    &cause), -1);
+	assert_non_null(strstr(cause, "not empty"));
+	free(cause);
+	store_migrate_result_free(&res);
+	after = slurp(v7, &m);
+	assert_memory_equal(before, after, n);
+	free(after);
+	free(before);
+	unlink(v7);
+}
+
 #define BOTH(t) \
 	cmocka_unit_test_setup_teardown(t, open_memory, close_store), \
 	cmocka_unit_test_setup_teardown(t, open_file, close_store), \
@@ -2225,6 +2335,7 @@ main(void)
 		PG(test_pg_lease_fenced),
 		PG(test_pg_newer_schema_refused),
 		PG(test_pg_timeline_prune_only),
+		cmocka_unit_test_setup(test_pg_migrate_v7, empty_pg),
 	};
 	struct CMUnitTest	run[sizeof(tests) / sizeof(tests[0])];
 	size_t			i, n = 0;
@@ -2236,7 +2347,8 @@ main(void)
 	snprintf(path, sizeof(path), "%s/t.db", dir);
 	/* Without a server, the tests on PostgreSQL are left out. */
 	for (i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
-		if (tests[i].setup_func != open_pg ||
+		if ((tests[i].setup_func != open_pg &&
+		    tests[i].setup_func != empty_pg) ||
 		    getenv("TOCSIN_TEST_PG") != NULL)
 			run[n++] = tests[i];
 	}
