@@ -36,6 +36,7 @@ enum engine_timer {
 	TIMER_OBLIGATION_CLOSE = 3,
 	TIMER_ESCALATION_STEP = 4,
 	TIMER_RECURRING_OPEN = 5,
+	TIMER_PERSONAL_SEND = 6,
 };
 
 /* What a timer kind is, for whoever shows timers (GET /v1/status). */

@@ -55,6 +55,8 @@ static const struct engine_timer_kind {
 	    STORE_TIMER_OF_ESCALATION }, engine_escalation_fire },
 	{ { TIMER_RECURRING_OPEN, "recurring.open",
 	    STORE_TIMER_OF_RECURRING }, engine_recurring_fire_open },
+	{ { TIMER_PERSONAL_SEND, "personal.send",
+	    STORE_TIMER_OF_PERSONAL }, engine_personal_fire },
 };
 
 static const struct engine_timer_kind *

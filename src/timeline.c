@@ -180,13 +180,15 @@ static const char *const timeline_kinds[] = {
 	"escalation.step", "notify", "notification.dead",
 	"notification.fallback", "notification.receipt", "event.rejected",
 	"event.unmatched", "prune.started", "prune.finished", "watchman.alarm",
+	"personal.scheduled", "personal.stopped",
 };
 static const char *const timeline_extras[] = {
 	"due_at", "was_due_at", "due_grade", "period", "procedures", "late",
 	"late_s", "delayed_s", "reason", "by", "from", "repeat", "event",
 	"line", "key", "error", "fallback", "before", "ledger", "token",
 	"incidents", "skipped", "rows", "instance", "role_unit", "state",
-	"about", "text", "status", "detail",
+	"about", "text", "status", "detail", "personal_step", "channels",
+	"after",
 };
 
 const char *const *

@@ -900,6 +900,7 @@ tell_kinds(struct store *s)
 	store_timer_kind(s, 2, STORE_TIMER_OF_OBLIGATION);	/* restated */
 	store_timer_kind(s, 4, STORE_TIMER_OF_ESCALATION);
 	store_timer_kind(s, 5, STORE_TIMER_OF_RECURRING);
+	store_timer_kind(s, 6, STORE_TIMER_OF_PERSONAL);
 }
 
 /* An incident with a row in every table a prune empties. */
@@ -907,10 +908,11 @@ static void
 prune_fixture(struct store *s, const char *key, int64_t resolved)
 {
 	struct store_escalation	e = { 0 };
+	struct store_personal	ps = { 0 };
 	struct store_ack_link	l = { 0 };
 	struct store_action	a = { 0 };
 	char			mkey[32];
-	int64_t			o, esc = 0, m;
+	int64_t			o, esc = 0, m, pid = 0;
 
 	add_incident(s, key, "u", 1, 1);
 	add_event(s, NULL, key, "u", "{}");
@@ -923,6 +925,13 @@ prune_fixture(struct store *s, const char *key, int64_t resolved)
 	add_timer(s, 100, 1, o);
 	add_timer(s, 90, 2, o);
 	add_timer(s, 200, 4, esc);
+	ps.incident = (char *)key;
+	ps.person = "zhaoliu";
+	ps.step = 2;
+	ps.reason = "opened";
+	ps.due_at = 300;
+	assert_int_equal(store_personal_add(s, &ps, &pid), 0);
+	add_timer(s, 300, 6, pid);
 	snprintf(mkey, sizeof(mkey), "tn_%s", key);
 	m = add_message(s, mkey, key, 100);
 	assert_int_equal(store_attempt_add(s, m, 100, "delivered", NULL), 0);
@@ -990,7 +999,7 @@ test_prune(void **state)
 	assert_int_equal(store_prune_incident(s, "b", 0, 30, rows), 0);
 	for (i = 0; i < STORE_PRUNE__COUNT; i++) {
 		if (i == STORE_PRUNE_TIMERS)
-			assert_int_equal(rows[i], 3);
+			assert_int_equal(rows[i], 4);
 		else if (i == STORE_PRUNE_OBLIGATIONS)
 			assert_int_equal(rows[i], 0);
 		else
@@ -1021,7 +1030,7 @@ test_prune(void **state)
 	assert_int_equal(store_incident_get(s, "c", &inc), 0);
 	store_set_pruning(s, 0);
 	assert_int_equal(store_timer_count(s, &n), 0);
-	assert_int_equal(n, 3 * 2 + 1);		/* a's, open's, kind 5 */
+	assert_int_equal(n, 4 * 2 + 1);		/* a's, open's, kind 5 */
 	assert_string_equal(store_prune_table_name(STORE_PRUNE_ACK_LINKS),
 	    "ack_links");
 }
@@ -1285,6 +1294,72 @@ test_migrate_v7_receipts(void **state)
 }
 
 /*
+ * A database of schema version 8 (no personal sends) upgrades to 9 with
+ * nothing pending lost: its queued message and its escalation's timer
+ * are still there and due as they were; from then on a person's later
+ * notify_rules steps are kept, found pending, and stopped once.
+ */
+static void
+test_migrate_v8_personal(void **state)
+{
+	struct store		*s;
+	struct store_personal	 p = { 0 }, got;
+	struct store_timer	 t;
+	sqlite3			*db;
+	char			*cause = NULL, v8[300];
+	int64_t			 due, id = 0;
+
+	(void)state;
+	snprintf(v8, sizeof(v8), "%s/v8.db", dir);
+	assert_int_equal(sqlite3_open(v8, &db), SQLITE_OK);
+	assert_int_equal(store_schema_migrate_to(db, 8, &cause), 0);
+	assert_int_equal(sqlite3_exec(db, "INSERT INTO outbox (id, key, "
+	    "created_at, incident, channel, recipient, body, status, attempts, "
+	    "next_at, deadline_at) VALUES (1, 'tn_q', 10, 'inc-1', 'sms', "
+	    "'zhao', '{}', 'queued', 0, 20, 900);"
+	    "INSERT INTO escalations (id, incident, obligation, policy, "
+	    "started_at) VALUES (3, 'inc-1', 7, 'climb', 10);"
+	    "INSERT INTO timers (id, at, kind, ref) VALUES (5, 400, 4, 3);",
+	    NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+
+	s = store_open(v8, NULL, &cause);
+	assert_non_null(s);
+	assert_int_equal(store_messages_next_at(s, &due), 1);
+	assert_int_equal(due, 20);
+	assert_int_equal(store_timer_next(s, &t), 1);
+	assert_int_equal(t.id, 5);
+	assert_int_equal(t.at, 400);
+	assert_int_equal(t.ref, 3);
+
+	p.incident = "inc-1";
+	p.person = "zhao";
+	p.step = 2;
+	p.role = "leader";
+	p.reason = "opened";
+	p.due_at = 310;
+	assert_int_equal(store_personal_add(s, &p, &id), 0);
+	assert_int_equal(store_personal_pending(s, "inc-1", 0, "zhao"), 1);
+	assert_int_equal(store_personal_pending(s, "inc-1", 0, "qian"), 0);
+	assert_int_equal(store_personal_get(s, id, &got), 1);
+	assert_string_equal(got.state, "pending");
+	assert_int_equal(got.step, 2);
+	assert_int_equal(got.due_at, 310);
+	assert_string_equal(got.role, "leader");
+	store_personal_clear(&got);
+	assert_int_equal(store_personal_set_state(s, id, "stopped"), 0);
+	assert_int_equal(store_personal_set_state(s, id, "sent"), 0);
+	assert_int_equal(store_personal_get(s, id, &got), 1);
+	assert_string_equal(got.state, "stopped");	/* once only */
+	store_personal_clear(&got);
+	assert_int_equal(store_personal_pending(s, "inc-1", 0, "zhao"), 0);
+	store_close(s);
+	assert_int_equal(count_rows(v8, "PRAGMA user_version"),
+	    store_schema_latest());
+	unlink(v8);
+}
+
+/*
  * One writer per database: while a store is open, opening the same file
  * again -- even in this process -- is refused with the holder's pid.
  */
@@ -1477,6 +1552,7 @@ main(void)
 		cmocka_unit_test(test_migrate_and_reopen),
 		cmocka_unit_test(test_migrate_v6_timers),
 		cmocka_unit_test(test_migrate_v7_receipts),
+		cmocka_unit_test(test_migrate_v8_personal),
 		cmocka_unit_test(test_one_writer),
 		cmocka_unit_test(test_newer_schema_refused),
 		cmocka_unit_test(test_timeline_prune_only),
