@@ -11,8 +11,9 @@
  * commit and the sink they reach after it, the timers, and the two ways a
  * decision starts: an event submitted (engine_submit) and a timer fired
  * (engine_fire_due).  Each concept has its file: engine-incident.c,
- * engine-obligation.c, engine-escalation.c, engine-recurring.c and
- * engine-notify.c, sharing the private header engine-int.h.
+ * engine-obligation.c, engine-escalation.c, engine-personal.c,
+ * engine-recurring.c and engine-notify.c, sharing the private header
+ * engine-int.h.
  */
 #include <stdarg.h>
 #include <stdio.h>
