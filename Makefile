@@ -22,7 +22,8 @@ SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
 TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
 DESTDIR	?=
 CC	?= cc
-PKGS	 = libevent sqlite3 libcurl lua5.4 jansson libcrypto icu-i18n
+PKGS	 = libevent sqlite3 libpq libcurl lua5.4 jansson libcrypto icu-i18n \
+	   xlsxwriter
 # The site tocsind reads without -c: the installed one.  `make run` names
 # the bundled example instead.
 DEFAULT_SITE ?= $(SYSCONFDIR)/tocsin/site.lua
@@ -44,15 +45,16 @@ LONG	?= 0		# make check LONG=1: e2e long forms (crash loop, outage)
 Q	 = $(if $(filter 0,$(V)),@,)	# make V=1 shows the commands
 
 # The engine and everything both binaries share.
-CORE	 = xmalloc log clock names calendar calendar-china jsonw message \
+CORE	 = xmalloc log clock names calendar calendar-china calendar-rule jsonw message \
 	   record status store store-event store-incident store-obligation \
 	   store-escalation store-personal store-timer store-timeline store-outbox store-prune \
 	   store-read store-sqlite store-schema store-checkpoint \
+	   store-pg store-pg-schema \
 	   store-backup sandbox rules rules-problems rules-api rules-units match org \
 	   rules-where \
-	   timer timeline engine engine-incident engine-obligation \
+	   timer timeline engine engine-incident engine-obligation engine-lifecycle \
 	   engine-escalation engine-personal engine-recurring engine-notify metrics \
-	   metrics-process watchman-episode engine-receipt ledger
+	   metrics-process watchman-episode engine-receipt ledger stats
 # Channel drivers: the daemon sends with them, tocsinctl checks them.
 CHANNELS = httpc channel channel-log channel-webhook channel-dingtalk \
 	   channel-wecom channel-feishu channel-sign channel-sms channel-sms-aliyun \
@@ -61,10 +63,14 @@ CHANNELS = httpc channel channel-log channel-webhook channel-dingtalk \
 # The daemon's edges: network, group commit, delivery, signals.
 DAEMON	 = daemon http http-conn ingest api api-events api-incidents api-compliance \
 	   api-page api-misc api-ack api-status api-admin api-board api-scope \
-	   api-units outbox prune spool watchman api-callback
+	   api-units api-session outbox prune spool watchman api-callback api-reply \
+	   api-stats
 # The duty-room board's files, compiled into tocsind by web/embed.sh.
-WEB	 = web/board.html web/board.css web/board.js
-CTL	 = ctl-api ctl-backup ctl-simulate ctl-table ctl-ledger ctl-replay
+WEB	 = web/board.html web/board.css web/board.js web/detail.js \
+	   web/detail.css web/signin.js web/ack.css web/ack.js \
+	   web/stats.html web/stats.css web/stats.js
+CTL	 = ctl-api ctl-backup ctl-simulate ctl-table ctl-ledger ctl-replay \
+	   ctl-stats
 
 CORE_OBJS   = $(CORE:%=$(BUILD)/%.o) $(CHANNELS:%=$(BUILD)/%.o)
 DAEMON_OBJS = $(DAEMON:%=$(BUILD)/%.o) $(BUILD)/web-assets.o
@@ -74,10 +80,11 @@ UNIT_TESTS = test_calendar test_record test_jsonw test_timer test_timeline \
 	     test_sandbox test_store test_store_checkpoint test_engine \
 	     test_org test_rules test_message test_channel test_sms test_voice \
 	     test_match test_metrics test_log test_units test_rules_where \
-	     test_watchman test_ctl_table test_ctl_replay
+	     test_watchman test_ctl_table test_ctl_replay test_calendar_rule \
+	     test_stats
 UNIT_BINS  = $(UNIT_TESTS:%=$(BUILD)/tests/%)
 
-.PHONY: FORCE all run check check-plain check-asan unit e2e rules-test bench bench-bins deps deps-build \
+.PHONY: FORCE all run check check-plain check-asan check-pg unit e2e rules-test bench bench-bins deps deps-build \
 	fuzz fuzz-build fuzz-check clean \
 	install uninstall
 
@@ -154,8 +161,23 @@ rules-test: all
 	$(BUILD)/tocsinctl test $(wildcard rules/*/tests/*.json)
 
 # The benchmarks' programs are built too, so that they keep compiling.
+# With PostgreSQL's server installed, the store's tests and the core
+# end-to-end tests run again on a throwaway one (about two minutes);
+# without it they are skipped, except under PG=1 (.ci/run sets it, so
+# that CI fails rather than skips them).
+PGBIN	?= /usr/lib/postgresql/15/bin
+PG	?= 0
 check-plain:
 	$(MAKE) unit rules-test e2e bench-bins
+	@if [ -x $(PGBIN)/initdb ]; then $(MAKE) check-pg; \
+	    elif [ "$(PG)" != 0 ]; then \
+	    echo "== no $(PGBIN)/initdb, and PG=$(PG) needs it" >&2; exit 1; \
+	    else echo "== no $(PGBIN)/initdb: the tests on PostgreSQL skipped"; fi
+
+# The store on PostgreSQL: tests/pg/pgtmp.sh starts a server in a
+# temporary directory (as the postgres user when run as root).
+check-pg: all $(BUILD)/tests/test_store
+	PGBIN=$(PGBIN) sh tests/pg/run.sh $(BUILD)
 
 check-asan:
 	$(MAKE) BUILD=build/asan OPTFLAGS="-O1 -g -fno-omit-frame-pointer" \
@@ -170,8 +192,9 @@ check: deps
 # Benchmarks print one figure a line with the method beside it (progress
 # goes to stderr); a run that succeeds leaves the same lines in
 # tests/bench/results/bench.txt, and ingest.png beside it.  They need wrk,
-# Alertmanager and gnuplot, which `sh .ci/deps bench` installs; `make
-# check` needs none of them.  About 11 minutes.
+# Alertmanager, gnuplot and PostgreSQL's server (tests/pg/bench.sh), which
+# `sh .ci/deps bench` installs; `make check` needs none of the first three.
+# About 14 minutes.
 BENCH_BINS = $(BUILD)/tests/bench_rules $(BUILD)/tests/bench_scale \
 	     $(BUILD)/tests/sink $(BUILD)/tests/ceiling
 
@@ -185,10 +208,14 @@ bench: all $(BENCH_BINS)
 	    echo "== rule evaluation" >&2; $(BUILD)/tests/bench_rules; \
 	    echo "== durable ingest beside Alertmanager" >&2; \
 	    python3 tests/bench/bench_ingest.py --build $(BUILD); \
+	    echo "== durable ingest on SQLite beside PostgreSQL" >&2; \
+	    sh tests/pg/bench.sh $(BUILD); \
 	    echo "== a million obligations; memory per incident" >&2; \
 	    python3 tests/bench/bench_scale.py --build $(BUILD); \
 	    echo "== delivery" >&2; \
 	    python3 tests/bench/bench_delivery.py --build $(BUILD); \
+	    echo "== the ledger's summary at 100,000 obligations" >&2; \
+	    python3 tests/bench/bench_summary.py --build $(BUILD); \
 	    echo "# load average $$(cut -d' ' -f1-3 /proc/loadavg) at the end" \
 	    ); echo $$? >$(BUILD)/bench.rc; } | tee $(BUILD)/bench.txt
 	@test "$$(cat $(BUILD)/bench.rc)" = 0
@@ -341,9 +368,11 @@ install: all
 	    install -m 644 rules/$$p/*.lua $(DESTDIR)$(DATADIR)/tocsin/rules/$$p; \
 	    for sub in tests examples; do \
 	        [ -d rules/$$p/$$sub ] || continue; \
-	        install -d $(DESTDIR)$(DATADIR)/tocsin/rules/$$p/$$sub; \
-	        install -m 644 rules/$$p/$$sub/* \
-	            $(DESTDIR)$(DATADIR)/tocsin/rules/$$p/$$sub; \
+	        (cd rules/$$p && find $$sub -type d) | while read d; do \
+	            install -d $(DESTDIR)$(DATADIR)/tocsin/rules/$$p/$$d; done; \
+	        (cd rules/$$p && find $$sub -type f) | while read f; do \
+	            install -m 644 rules/$$p/$$f \
+	                $(DESTDIR)$(DATADIR)/tocsin/rules/$$p/$$f; done; \
 	    done; \
 	done
 	install -m 644 man/tocsinctl.1 $(DESTDIR)$(MANDIR)/man1

@@ -26,6 +26,7 @@ struct spool;
 struct store;
 struct store_incident;
 struct store_message;
+struct store_obligation;
 
 /* What GET /v1/status says of the daemon itself. */
 struct daemon_info {
@@ -55,6 +56,9 @@ struct api_ctx {
 typedef void (*api_handler)(struct evhttp_request *, const struct api_ctx *,
     const char *);
 
+void	api_leader(struct evhttp_request *, const struct api_ctx *,
+	    const char *);
+json_t	*api_leader_json(const struct api_ctx *);
 void	api_events_post(struct evhttp_request *, const struct api_ctx *, const char *);
 void	api_incidents_list(struct evhttp_request *, const struct api_ctx *,
 	    const char *);
@@ -70,12 +74,20 @@ void	api_compliance(struct evhttp_request *, const struct api_ctx *,
 	    const char *);
 void	api_compliance_summary(struct evhttp_request *,
 	    const struct api_ctx *, const char *);
+void	api_stats(struct evhttp_request *, const struct api_ctx *,
+	    const char *);
+void	api_stats_csv_get(struct evhttp_request *, const struct api_ctx *,
+	    const char *);
+void	api_stats_xlsx_get(struct evhttp_request *, const struct api_ctx *,
+	    const char *);
 void	api_units(struct evhttp_request *, const struct api_ctx *,
 	    const char *);
 void	api_ack_page(struct evhttp_request *, const struct api_ctx *, const char *);
 void	api_ack_confirm(struct evhttp_request *, const struct api_ctx *,
 	    const char *);
 void	api_board(struct evhttp_request *, const struct api_ctx *, const char *);
+void	api_session(struct evhttp_request *, const struct api_ctx *,
+	    const char *);
 void	api_callback_post(struct evhttp_request *, const struct api_ctx *,
 	    const char *);
 void	api_board_file(struct evhttp_request *, const struct api_ctx *,
@@ -86,9 +98,12 @@ json_t	*api_time(int64_t);
 json_t	*api_text(const char *);
 json_t	*api_grade(int);
 json_t	*api_unit_name(const struct rules *, const char *);
+json_t	*api_person_name(const struct rules *, const char *);
 json_t	*api_incident_json(const struct store_incident *,
 	    const struct rules *);
 json_t	*api_notification_json(const struct store_message *);
+json_t	*api_instance(const struct store_obligation *);
+int	 api_met_count(const struct store_obligation *);
 json_t	*api_incident_load(struct store *, const struct rules *,
 	    const char *, int);
 json_t	*api_calendar(const struct rules *);
@@ -106,6 +121,7 @@ int	 api_time_param(const char *, int64_t *);
 struct api_page {
 	int	 limit;
 	json_t	*cursor;	/* the decoded cursor, or NULL: from the start */
+	int	 scoped;	/* hides rows of a token's scope: read on */
 };
 
 /* A list: its array's name and its path. */
@@ -142,6 +158,7 @@ struct api_scope {
 	struct store_units	 units;		/* over names */
 	int			 all;		/* every unit: no filter */
 	int			 subtree;	/* subtree=1 was asked */
+	int			 limited;	/* the token's units, not all */
 };
 
 int	api_scope_start(struct evhttp_request *, const struct api_ctx *,

@@ -52,6 +52,15 @@ struct channel_sms_provider {
 	/* The answer to a request that got one (status is not 0). */
 	enum delivery_result	(*answer)(json_t *, const struct httpc_response *,
 				    char *, size_t);
+	/* The provider's id of a message it took, for its status report. */
+	char			*(*ref)(const struct httpc_response *);
+	/*
+	 * Its status reports and inbound replies (callback_token): the body
+	 * read, or -1 (-2: a wrong signature); and what it wants back.
+	 */
+	int			(*receipts)(const struct channel_def *,
+				    const struct channel_callback *,
+				    struct channel_receipts *, char **);
 };
 
 extern const struct channel_sms_provider channel_sms_aliyun;
@@ -74,12 +83,18 @@ enum delivery_result channel_sms_verdict(const struct channel_sms_code *,
 void	 channel_sms_detail(char *, size_t, const char *, const char *,
 	    long);
 
+/* Replies: is this text an acknowledgement, is this number that one. */
+int	 channel_sms_reply_is_ack(const char *);
+int	 channel_sms_phone_match(const char *, const char *, const char *);
+
 /* Provider pieces exposed for the unit tests. */
 enum channel_sms_escape {
 	CHANNEL_SMS_RAW,
 	CHANNEL_SMS_JSON,
 	CHANNEL_SMS_FORM,
 };
+int	 channel_sms_twilio_signature_ok(const char *, const char *,
+	    const char *, size_t, const char *);
 char	*channel_sms_http_render(const char *, enum channel_sms_escape,
 	    const char *, const char *, const char *);
 

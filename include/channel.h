@@ -50,16 +50,19 @@ struct delivery {
 };
 
 /*
- * A provider's later word on a message it took: a voice call's result.
- * ref is the provider's id of the message (a driver sets d->ref to it on
- * delivery); a callback names it.  Any status but answered means the
- * person was not reached.
+ * A provider's later word on a message it took: a voice call's result, an
+ * SMS's status report.  ref is the provider's id of the message (a driver
+ * sets d->ref to it on delivery); a callback names it.  Only answered and
+ * delivered mean the person was reached; failed means the message never
+ * reached the phone, and it goes to the channel's fallback as a refusal
+ * does.
  */
 enum channel_receipt_status {
 	RECEIPT_ANSWERED,
 	RECEIPT_UNANSWERED,
 	RECEIPT_BUSY,
 	RECEIPT_FAILED,
+	RECEIPT_DELIVERED,	/* an SMS on the handset */
 	RECEIPT__COUNT
 };
 
@@ -69,16 +72,43 @@ struct channel_receipt {
 	char				*detail;	/* the provider's code */
 };
 
+/*
+ * A text a person sent back (an SMS reply): the number as the provider
+ * gives it, with its country code when the provider gives that apart.
+ */
+struct channel_reply {
+	char	*phone;
+	char	*country;	/* "86", or NULL: in phone, or unknown */
+	char	*text;
+};
+
 /* What one callback said, and the body the provider wants back. */
 struct channel_receipts {
 	struct channel_receipt	*v;
 	size_t			 n;
-	const char		*reply;		/* static JSON */
+	struct channel_reply	*replies;
+	size_t			 nreplies;
+	const char		*reply;		/* static */
+	const char		*reply_type;	/* NULL: JSON */
+};
+
+/*
+ * One provider callback as it came: the body, the URL the provider called
+ * (the site's public_url and the request's path, NULL without a
+ * public_url) and a signature header, for the providers that sign.
+ */
+struct channel_callback {
+	const char	*body;
+	size_t		 len;
+	const char	*url;
+	const char	*signature;	/* X-Twilio-Signature, or NULL */
 };
 
 const char	*channel_receipt_status_name(enum channel_receipt_status);
 void		 channel_receipts_add(struct channel_receipts *, const char *,
 		     enum channel_receipt_status, const char *);
+void		 channel_receipts_reply(struct channel_receipts *, const char *,
+		     const char *, const char *);
 void		 channel_receipts_free(struct channel_receipts *);
 
 /*
@@ -100,10 +130,11 @@ struct channel_driver {
 	void			(*send)(struct delivery *);
 	/*
 	 * A provider's callback to POST /v1/callbacks/{callback_token}: its
-	 * body read into receipts, or -1 and a cause.  NULL: none.
+	 * body read into receipts and replies, or -1 and a cause; -2 when
+	 * its signature is wrong.  NULL: none.
 	 */
 	int			(*receipts)(const struct channel_def *,
-				    const char *, size_t,
+				    const struct channel_callback *,
 				    struct channel_receipts *, char **);
 };
 
@@ -165,6 +196,9 @@ struct channel_robot {
 };
 
 struct httpc_response;
+
+/* The acknowledge button's label on a robot's card. */
+#define CHANNEL_ACK_BUTTON	"\xe7\xa1\xae\xe8\xae\xa4\xe6\x94\xb6\xe5\x88\xb0"	/* 确认收到 */
 
 int	 channel_robot_check(const struct channel_def *, char **);
 json_t	*channel_robot_mobiles(const json_t *);

@@ -36,7 +36,9 @@ enum engine_timer {
 	TIMER_OBLIGATION_CLOSE = 3,
 	TIMER_ESCALATION_STEP = 4,
 	TIMER_RECURRING_OPEN = 5,
-	TIMER_PERSONAL_SEND = 6,
+	TIMER_OBLIGATION_REPEAT = 6,
+	/* 7: the handover timer of another branch (the lead fills it in). */
+	TIMER_PERSONAL_SEND = 8,
 };
 
 /* What a timer kind is, for whoever shows timers (GET /v1/status). */
@@ -97,9 +99,11 @@ struct engine_alarm {
 struct engine_receipt {
 	const char	*channel;
 	const char	*ref;
-	const char	*status;	/* answered, unanswered, busy, failed */
+	const char	*status;	/* answered, unanswered, busy, failed,
+					   delivered */
 	const char	*detail;	/* the provider's code, or NULL */
-	int		 reached;	/* the person picked up */
+	int		 reached;	/* the person picked up, or has it */
+	int		 failed;	/* it never reached the phone */
 };
 
 typedef void (*engine_sink)(const char *, void *);

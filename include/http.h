@@ -36,6 +36,8 @@ void	 http_reply_error(struct evhttp_request *, int, const char *,
 	    __attribute__((format(printf, 5, 6)));
 const char *http_read_body(struct evhttp_request *, size_t *,
 	    struct record_error *, int *);
+const char *http_read_raw(struct evhttp_request *, size_t *,
+	    struct record_error *, int *);
 json_t	*http_read_json(struct evhttp_request *, size_t, struct record_error *,
 	    int *);
 char	*http_query(struct evhttp_request *, const char *);

@@ -37,6 +37,7 @@ struct match_set {
 struct match_event	*match_event_new(struct rules *, const struct record *);
 void			 match_event_free(struct match_event *);
 int64_t			 match_event_usec(const struct match_event *);
+int			 match_given(const struct match *);
 int			 match_test(struct match_event *, const struct match *,
 			     char **);
 void			 match_procedures(struct match_event *,

@@ -53,8 +53,24 @@ struct obligation_def {
 	int		 grade;		/* 0: set at opening; else set once
 					   the incident reaches this grade */
 	int		 item;		/* its place in that obligations list */
-	enum { FROM_OPENED, FROM_OCCURRED, FROM_GRADED } from;
+	enum { FROM_OPENED, FROM_OCCURRED, FROM_GRADED, FROM_EVENT } from;
 	struct match	 met_by;
+	/* met_by = { all = { ... } }: each must arrive; met at the last. */
+	struct match	*met_all;
+	size_t		 nmet_all;
+	int		 met_count;	/* met_by = { count = N, ... }; else 1 */
+	/* every = "24h": instance N+1 falls due every after instance N. */
+	struct duration	 every;
+	int		 repeats;	/* every was given */
+	struct duration	 until;		/* the series ends this long after */
+	int		 until_set;	/* its start (until = "7d") ... */
+	struct match	 until_match;	/* ... or at this event */
+	/* The lifecycle (engine-lifecycle.c); an empty match is none. */
+	struct match	 from_event;	/* FROM_EVENT: starts at the first */
+	char		*at;		/* "attrs.x": counting from that time */
+	char		*due_attr;	/* due = { attr = x }: the event's */
+	struct match	 pause_on;	/* the clock stops ... */
+	struct match	 resume_on;	/* ... and runs on with what was left */
 	struct duration	*remind;	/* lead times before due */
 	size_t		 nremind;
 	char		*owner;		/* a role */
@@ -99,8 +115,14 @@ struct recurring {
 	int64_t		 at;		/* due: ms after local midnight */
 	int64_t		 close;		/* unmet by then: missed (漏报) */
 	int		 weekday;	/* 0: every day; 1..7: Monday..Sunday */
-	struct names	 units;
+	struct calendar_rule rule;	/* the days it falls due on */
+	char		*during;	/* a period tag it is owed in, or NULL */
+	struct duration	*remind;	/* lead times before at, elapsed */
+	size_t		 nremind;
+	struct names	 units;		/* of a spotcheck: the units drawn from */
 	int		 units_ref;	/* function returning units, or NOREF */
+	int		 pick;		/* a spotcheck: units drawn each time */
+	char		*seed;		/* a spotcheck: what the draw is seeded by */
 	struct match	 met_by;
 	char		*owner;
 	char		*on_breach;
@@ -191,6 +213,8 @@ struct token_def {
 	struct names	 units;		/* empty: every unit */
 	int		 read;		/* may read (SPEC §3); default no */
 	int		 write;		/* may write; default yes */
+	char		*person;	/* acts as this person; NULL: no one */
+	char		*where;
 };
 
 /*
@@ -242,6 +266,8 @@ struct site {
 	struct site_alarm alarm;
 	long		 rule_instructions;
 	size_t		 rule_memory;
+	int64_t		 lease;		/* ms: the leader's lease (PostgreSQL) */
+	char		*node;		/* this node's name in the lease */
 };
 
 struct rules;

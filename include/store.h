@@ -92,6 +92,59 @@ const char	*store_driver_version(struct store *);
  * input from an empty store without opening one again.
  */
 int		 store_empty(struct store *);
+/*
+ * When the database is lost (a PostgreSQL primary gone or read-only, a
+ * COMMIT whose outcome is unknown): without a hook the daemon exits 75
+ * for its service manager to restart it; with one, the hook decides
+ * (a leader steps down).  The SQLSTATE may be NULL.
+ */
+typedef void	(*store_lost_cb)(const char *, void *);
+void		 store_on_lost(store_lost_cb, void *);
+/*
+ * Leadership (SPEC §9, docs/cluster.md).  On PostgreSQL several daemons
+ * share one database and one of them leads: the holder of the lease row,
+ * read with the database's clock, fenced by its term.  Once a lease is
+ * set (store_lease_set: this node's name, the lease period in ms), every
+ * write transaction begins by renewing it with the term; a renewal that
+ * fails rolls back and the store is lost (store_lost: the daemon exits 75
+ * and comes back a standby).  A standby writes nothing.  Without a lease
+ * (SQLite, or none set) the store always leads.
+ *
+ * store_lease_take: 1 this node now leads, 0 not (the lease is held),
+ * -1 failed (logged).  store_lease_renew: 0, or the store is lost.
+ * store_may_send: may a delivery start now (the leader before its local,
+ * monotonic deadline, shorter than the lease).  store_lease_read fills
+ * what /v1/leader and /v1/status show (clear it with
+ * store_lease_clear).
+ */
+struct store_lease {
+	int		 enabled;	/* 0: always the leader (SQLite) */
+	int		 leader;	/* this node leads */
+	int64_t		 term;		/* this node's, while it leads */
+	int64_t		 period;	/* ms */
+	const char	*node;		/* this node's name; the store's */
+	char		*holder;	/* the lease's holder; NULL: expired */
+	int64_t		 holder_term;
+	int64_t		 expires_in;	/* ms, by the database's clock */
+};
+
+int		 store_lease_set(struct store *, const char *, int64_t,
+		     char **);
+int		 store_has_lease(struct store *);
+int		 store_lease_take(struct store *);
+int		 store_lease_renew(struct store *);
+void		 store_lease_release(struct store *);
+int		 store_leads(struct store *);
+int		 store_may_send(struct store *);
+int		 store_lease_read(struct store *, struct store_lease *);
+void		 store_lease_clear(struct store_lease *);
+/*
+ * A database name fit for a log or an error: a PostgreSQL URL without its
+ * password; anything else as it is.  Returns an allocated string.
+ */
+char		*store_describe(const char *);
+/* Does the driver for this name accept it?  0, or -1 with *cause set. */
+int		 store_check_name(const char *, char **);
 
 /* ---- events ---------------------------------------------------------- */
 
@@ -180,6 +233,15 @@ int	store_incidents_page(struct store *,
 	    const struct store_incident_filter *,
 	    const struct store_incident_cursor *, int, store_incident_page_cb,
 	    void *);
+/*
+ * Incidents opened in [from, to) of the units kept (NULL: every unit),
+ * counted per unit, with how many of them were opened more than slow ms
+ * after they occurred; up to limit rows, by unit (NULL for none).
+ */
+typedef int (*store_report_count_cb)(const char *, int64_t, int64_t,
+    void *);
+int	store_report_counts(struct store *, int64_t, int64_t, int64_t,
+	    const struct store_units *, int, store_report_count_cb, void *);
 
 /* ---- obligations ----------------------------------------------------- */
 
@@ -199,6 +261,12 @@ struct store_obligation {
 	int64_t			 met_at;
 	int64_t			 met_event;	/* the event's seq */
 	enum obligation_status	 status;
+	int			 instance;	/* of a series; 0: none */
+	int64_t			 until_at;	/* the series ends; 0: never */
+	int			 met_count;	/* events that met it so far */
+	int			 needed;	/* of needed (met_by count, all) */
+	int64_t			 met_mask;	/* met_by all: items arrived */
+	int64_t			 paused_ms;	/* the ledger's rows only */
 };
 typedef int (*store_obligation_cb)(const struct store_obligation *,
     void *);
@@ -230,6 +298,25 @@ int	store_obligation_get(struct store *, int64_t,
 int	store_obligation_set_status(struct store *, int64_t,
 	    enum obligation_status, int64_t, int64_t);
 int	store_obligation_set_due(struct store *, int64_t, int64_t);
+int	store_obligation_set_progress(struct store *, int64_t, int, int64_t);
+int	store_obligation_series_last(struct store *, const char *,
+	    const char *, const char *, struct store_obligation *);
+/*
+ * The clock of an obligation that may pause (engine-lifecycle.c): the
+ * period in force (kind "elapsed", "cd" or "wd", its length in ms or
+ * days) counted from base, paused since paused_at (0: running), and the
+ * time it has stood still so far.
+ */
+struct store_clock {
+	int64_t		 base;
+	char		*kind;
+	int64_t		 length;
+	int64_t		 paused_at;
+	int64_t		 paused_ms;
+};
+int	store_clock_set(struct store *, int64_t, const struct store_clock *);
+int	store_clock_get(struct store *, int64_t, struct store_clock *);
+void	store_clock_clear(struct store_clock *);
 /* An incident's obligations in the order set; open: pending or breached. */
 int	store_obligations_of_incident(struct store *, const char *,
 	    store_obligation_cb, void *);
@@ -256,6 +343,13 @@ typedef int (*store_ledger_count_cb)(const char *, enum obligation_status,
     int64_t, void *);
 int	store_ledger_counts(struct store *, int64_t, int64_t,
 	    const struct store_units *, int, store_ledger_count_cb, void *);
+/*
+ * Where a slice of about n obligations due from from on ends (before
+ * to): *end, the due time after the slice, is to when fewer are left,
+ * and is past from even when more than n fall due at one time.
+ */
+int	store_ledger_slice_end(struct store *, int64_t, int64_t, int,
+	    int64_t *);
 
 /* ---- recurring reports ----------------------------------------------- */
 
@@ -429,6 +523,10 @@ struct store_message {
 	int64_t			 deadline_at;	/* useless after */
 	int64_t			 delivered_at;
 	char			*last_error;
+	/* In pages only: the provider's later word (receipts), if any. */
+	char			*receipt_status;
+	char			*receipt_detail;
+	int64_t			 receipt_at;
 };
 typedef int (*store_message_cb)(const struct store_message *, void *);
 typedef int (*store_message_page_cb)(const struct store_message *, int,
@@ -492,6 +590,30 @@ int	store_receipt_expect(struct store *, const char *, const char *,
 	    int64_t);
 int	store_receipt_record(struct store *, const char *, const char *,
 	    const char *, const char *, int64_t, int64_t *);
+/* 1 when this ref already has this status: a provider's repeated push. */
+int	store_receipt_seen(struct store *, const char *, const char *,
+	    const char *);
+
+/*
+ * Replies a person sent back (an SMS "1"): kept whatever they said, with
+ * what came of them.  targets walks the incidents of the messages
+ * delivered to a person whose deadline is not past at now, newest first,
+ * with each one's channel; the callback returns non-zero to stop.
+ */
+struct store_reply {
+	const char	*channel;
+	const char	*phone;
+	const char	*person;	/* NULL: a number nobody has */
+	const char	*text;
+	int64_t		 received_at;
+	const char	*incident;	/* the one it acknowledged, or NULL */
+	const char	*outcome;	/* "acknowledged", "ignored", ... */
+};
+typedef int (*store_reply_target_cb)(const char *, const char *, void *);
+
+int	store_reply_add(struct store *, const struct store_reply *);
+int	store_reply_targets(struct store *, const char *, int64_t,
+	    store_reply_target_cb, void *);
 
 /* ---- acknowledgement links ------------------------------------------- */
 

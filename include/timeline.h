@@ -26,6 +26,7 @@ struct concern {
 	int		 grade;		/* 0: unknown, left out */
 	const char	*procedure;
 	const char	*obligation;
+	int		 instance;	/* of a repeating one; 0: left out */
 	const char	*policy;
 	int		 step;		/* 0: not from a policy step */
 	const char	*role;

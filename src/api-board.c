@@ -162,6 +162,8 @@ api_board_row(const struct store_board_row *b, const struct rules *r,
 	json_object_set_new(o, "occurred_at", api_time(b->occurred_at));
 	json_object_set_new(o, "acknowledged_at", api_time(b->acked_at));
 	json_object_set_new(o, "acknowledged_by", api_text(b->acked_by));
+	json_object_set_new(o, "acknowledged_by_name", api_person_name(r,
+	    b->acked_by));
 	json_object_set_new(o, "obligation", obl);
 	json_object_set_new(o, "obligations_open", json_integer(
 	    b->obligations_open));

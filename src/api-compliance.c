@@ -42,7 +42,7 @@ api_compliance_row(const struct store_obligation *ob, const struct rules *r,
 	else if (ob->status == OBLIGATION_BREACHED)
 		late = json_integer((now - ob->due_at) / MSEC_PER_SEC);
 	return (json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:s, "
-	    "s:o}",
+	    "s:o, s:I, s:o, s:i, s:i}",
 	    "incident", api_text(ob->incident),
 	    "recurring", api_text(ob->recurring),
 	    "unit", api_text(ob->unit),
@@ -53,7 +53,12 @@ api_compliance_row(const struct store_obligation *ob, const struct rules *r,
 	    "due_at", api_time(ob->due_at),
 	    "met_at", api_time(ob->met_at),
 	    "status", obligation_status_name(ob->status),
-	    "late_s", late));
+	    "late_s", late,
+	    /* How long its clock stood still (pause_on, resume_on). */
+	    "paused_s", (json_int_t)(ob->paused_ms / MSEC_PER_SEC),
+	    "instance", api_instance(ob),
+	    "met_count", api_met_count(ob),
+	    "needed", ob->needed));
 }
 
 /* A row; where the next page starts: the range it keeps, and this row. */
@@ -120,6 +125,7 @@ api_compliance_page(struct evhttp_request *req, const struct api_ctx *ctx,
 	f.units = api_scope_units(&sc);		/* unit= and the token's */
 	cur.due_at = due;
 	cur.id = id;
+	pg.scoped = sc.limited;
 	c.pager = api_pager_new(&api_compliance_list, &pg);
 	c.rules = ctx->rules;
 	rc = store_ledger_page(ctx->store, &f, &cur, API_PAGE_SCAN,

@@ -12,6 +12,7 @@
 #include <event2/http.h>
 
 #include "api.h"
+#include "calendar.h"
 #include "clock.h"
 #include "daemon.h"
 #include "http.h"
@@ -83,6 +84,7 @@ api_incidents_page(struct evhttp_request *req, const struct api_ctx *ctx,
 	f.units = api_scope_units(&sc);		/* unit= and the token's */
 	f.category = category;
 	c.before_seq = before;
+	pg.scoped = sc.limited;
 	rd.pager = api_pager_new(&api_incident_list, &pg);
 	rd.rules = ctx->rules;
 	rc = store_incidents_page(ctx->store, &f, &c, API_PAGE_SCAN,
@@ -111,6 +113,7 @@ api_incident_get(struct evhttp_request *req, const struct api_ctx *ctx,
 {
 	struct api_scope	 sc;
 	json_t			*o;
+	char			 at[CALENDAR_TIME_MAX];
 	int			 seen;
 
 	if (api_scope_start(req, ctx, &sc) != 0)
@@ -126,6 +129,9 @@ api_incident_get(struct evhttp_request *req, const struct api_ctx *ctx,
 		    "no incident \"%s\"", key);
 		return;
 	}
+	/* The daemon's clock, as the board has it: countdowns run on it. */
+	calendar_format(clock_now(), at, sizeof(at));
+	json_object_set_new(o, "now", json_string(at));
 	http_reply_json(req, 200, o);
 }
 
@@ -167,8 +173,30 @@ api_change_done(int status, const struct engine_result *results, size_t n,
 }
 
 /*
- * ack and resolve: an event of that type, by whoever the body names.  A
- * token limited to some units acts only on their incidents (403).
+ * A person's token acts as that person (issue 19): the act is recorded
+ * under their id whatever the body says, and a body naming someone else
+ * is refused rather than quietly rewritten.  0, or -1 after a 403.
+ */
+static int
+api_incident_as_person(struct evhttp_request *req,
+    const struct token_def *tok, json_t *body)
+{
+	const char	*by = json_string_value(json_object_get(body, "by"));
+
+	if (tok == NULL || tok->person == NULL || by == NULL ||
+	    strcmp(by, tok->person) == 0)
+		return (0);
+	http_reply_error(req, 403, "forbidden", "by", "token \"%s\" acts as "
+	    "\"%s\" and may not act as \"%.100s\"", tok->name, tok->person, by);
+	return (-1);
+}
+
+/*
+ * ack and resolve: an event of that type, by whoever the body names, or
+ * by the person a person's token is for.  A token limited to some units
+ * acts only on their incidents: 403, or 404 as for an incident that is
+ * not there once reads are scoped (GET says 404 too, and a 403 naming
+ * the owner would tell what the read hides).
  */
 static void
 api_incident_change(struct evhttp_request *req, const struct api_ctx *ctx,
@@ -193,9 +221,13 @@ api_incident_change(struct evhttp_request *req, const struct api_ctx *ctx,
 	tok = http_token(req, ctx->rules);
 	if (tok != NULL && !rules_unit_covered(ctx->rules, &tok->units,
 	    inc.unit)) {
-		http_reply_error(req, 403, "forbidden", NULL, "token \"%s\" "
-		    "may not act on incidents of unit \"%s\"", tok->name,
-		    inc.unit != NULL ? inc.unit : "");
+		if (rules_tokens_read(ctx->rules))
+			http_reply_error(req, 404, "not_found", NULL,
+			    "no incident \"%s\"", key);
+		else
+			http_reply_error(req, 403, "forbidden", NULL, "token "
+			    "\"%s\" may not act on incidents of unit \"%s\"",
+			    tok->name, inc.unit != NULL ? inc.unit : "");
 		store_incident_clear(&inc);
 		return;
 	}
@@ -247,8 +279,14 @@ api_incident_change(struct evhttp_request *req, const struct api_ctx *ctx,
 			return;
 		}
 	}
+	if (api_incident_as_person(req, tok, body) != 0) {
+		store_incident_clear(&inc);
+		json_decref(body);
+		return;
+	}
 	records = xcalloc(1, sizeof(*records));
-	records[0] = record_new(type, key, inc.unit, json_string_value(
+	records[0] = record_new(type, key, inc.unit, tok != NULL &&
+	    tok->person != NULL ? tok->person : json_string_value(
 	    json_object_get(body, "by")), clock_now());
 	json_decref(body);
 	store_incident_clear(&inc);
@@ -318,6 +356,7 @@ api_notifications_page(struct evhttp_request *req, const struct api_ctx *ctx,
 	f.status = status;
 	f.units = api_scope_units(&sc);
 	c.before_id = before;
+	pg.scoped = sc.limited;
 	p = api_pager_new(&api_notification_list, &pg);
 	rc = store_messages_page(ctx->store, &f, &c, API_PAGE_SCAN,
 	    api_notifications_row_cb, p);

@@ -1,5 +1,5 @@
 /*
- * GET /healthz and GET /metrics.  Health means the loop answers, the store
+ * GET /healthz, GET /v1/leader and GET /metrics.  Health means the loop answers, the store
  * answers a query and a rule set is loaded.  Metrics are Prometheus text:
  * the counters and histograms metrics.c keeps, and the gauges the store
  * answers at each scrape.
@@ -41,6 +41,51 @@ api_healthz(struct evhttp_request *req, const struct api_ctx *ctx,
 	    "ok", "version", TOCSIN_VERSION, "open_incidents",
 	    (json_int_t)open, "uptime_s", (json_int_t)((clock_now() -
 	    ctx->info->started_at) / MSEC_PER_SEC)));
+}
+
+/*
+ * This node's role in the cluster and who leads, by the database's clock
+ * (docs/cluster.md); NULL if the store did not answer.  SQLite: always
+ * the leader, no lease.
+ */
+json_t *
+api_leader_json(const struct api_ctx *ctx)
+{
+	struct store_lease	 l;
+	json_t			*o, *leader = json_null();
+
+	if (store_lease_read(ctx->store, &l) != 0)
+		return (NULL);
+	if (l.holder != NULL)
+		leader = json_pack("{s:s, s:I, s:I}", "holder", l.holder,
+		    "term", (json_int_t)l.holder_term, "expires_in_ms",
+		    (json_int_t)l.expires_in);
+	o = json_pack("{s:s, s:o, s:o, s:o, s:o}",
+	    "role", l.leader ? "leader" : "standby",
+	    "term", l.leader && l.enabled ? json_integer(l.term) : json_null(),
+	    "lease_ms", l.enabled ? json_integer(l.period) : json_null(),
+	    "node", l.node != NULL ? json_string(l.node) : json_null(),
+	    "leader", leader);
+	store_lease_clear(&l);
+	return (o);
+}
+
+/* GET /v1/leader: 200 on the leader, 503 elsewhere (a balancer's check). */
+void
+api_leader(struct evhttp_request *req, const struct api_ctx *ctx,
+    const char *key)
+{
+	json_t	*o = api_leader_json(ctx);
+
+	if (o == NULL) {
+		http_reply_error(req, 503, "store_failed", NULL,
+		    "the store did not answer");
+		return;
+	}
+	if (!store_leads(ctx->store))
+		evhttp_add_header(evhttp_request_get_output_headers(req),
+		    "Retry-After", "1");
+	http_reply_json(req, store_leads(ctx->store) ? 200 : 503, o);
 }
 
 /*

@@ -20,6 +20,16 @@
  * The cursor is opaque to clients: the hex digits of a small JSON array,
  * [kind, ...] where kind names the list, so one list's cursor is refused
  * by another (400).
+ *
+ * A read scoped to a token's units (api-scope.c) must not be shaped by
+ * the rows it hides: a page that stopped at its reading bound on a hidden
+ * row would carry that row's place (a ledger row's due time) in its
+ * cursor, and a short page with a next would say that hidden rows follow.
+ * Such a page reads on instead, API_PAGE_SCAN rows a loop turn, queued
+ * behind the other pages, until it is full and a row it shows follows, or
+ * the list ends; its cursor is always a row it shows.  A client gone
+ * meanwhile or a reload of the site (which may take the token away) ends
+ * it.
  */
 #include <ctype.h>
 #include <stdarg.h>
@@ -41,6 +51,7 @@
 #include "http.h"
 #include "jsonw.h"
 #include "log.h"
+#include "metrics.h"
 #include "xmalloc.h"
 
 #define API_CURSOR_MAX	1024		/* hex digits */
@@ -50,6 +61,8 @@ struct api_page_job {
 	struct evhttp_request		*req;
 	const struct api_ctx			*ctx;
 	api_handler			 handler;
+	struct api_pager		*carry;		/* a scoped page read on */
+	char				*resume;	/* its cursor, hex */
 };
 
 /*
@@ -60,6 +73,9 @@ static TAILQ_HEAD(, api_page_job) api_page_jobs =
     TAILQ_HEAD_INITIALIZER(api_page_jobs);
 static struct event		*api_page_ev;
 static const struct timeval	 api_page_now = { 0, 0 };
+static struct api_page_job	*api_page_running;	/* in its handler */
+
+static void	api_pager_free(struct api_pager *);
 
 static void
 api_page_run_cb(evutil_socket_t fd, short what, void *arg)
@@ -70,24 +86,27 @@ api_page_run_cb(evutil_socket_t fd, short what, void *arg)
 		return;
 	TAILQ_REMOVE(&api_page_jobs, job, entry);
 	/* A client gone meanwhile: libevent kept the request for the reply. */
+	api_page_running = job;
 	job->handler(job->req, job->ctx, NULL);
+	api_page_running = NULL;
+	if (job->carry != NULL)		/* the handler answered before paging */
+		api_pager_free(job->carry);
+	free(job->resume);
 	free(job);
 	if (!TAILQ_EMPTY(&api_page_jobs))
 		evtimer_add(api_page_ev, &api_page_now);
 }
 
-/* Answer req with fn at a later loop turn, after the pages queued before. */
-void
-api_page_defer(struct evhttp_request *req, const struct api_ctx *ctx,
-    api_handler fn)
+/* Queue a job; 0, or -1 when the request has no connection left. */
+static int
+api_page_queue(struct evhttp_request *req, const struct api_ctx *ctx,
+    api_handler fn, struct api_pager *carry, char *resume)
 {
 	struct evhttp_connection	*evcon = evhttp_request_get_connection(req);
 	struct api_page_job		*job;
 
-	if (evcon == NULL) {
-		fn(req, ctx, NULL);
-		return;
-	}
+	if (evcon == NULL)
+		return (-1);
 	if (api_page_ev == NULL)
 		api_page_ev = evtimer_new(evhttp_connection_get_base(evcon),
 		    api_page_run_cb, NULL);
@@ -95,9 +114,21 @@ api_page_defer(struct evhttp_request *req, const struct api_ctx *ctx,
 	job->req = req;
 	job->ctx = ctx;
 	job->handler = fn;
+	job->carry = carry;
+	job->resume = resume;
 	TAILQ_INSERT_TAIL(&api_page_jobs, job, entry);
 	if (!evtimer_pending(api_page_ev, NULL))
 		evtimer_add(api_page_ev, &api_page_now);
+	return (0);
+}
+
+/* Answer req with fn at a later loop turn, after the pages queued before. */
+void
+api_page_defer(struct evhttp_request *req, const struct api_ctx *ctx,
+    api_handler fn)
+{
+	if (api_page_queue(req, ctx, fn, NULL, NULL) != 0)
+		fn(req, ctx, NULL);
 }
 
 static char *
@@ -197,6 +228,12 @@ api_page_start(struct evhttp_request *req, struct api_page *pg,
 	va_list	 ap;
 	int	 rc = 0;
 
+	/* A scoped page read on starts where its last turn stopped. */
+	if (api_page_running != NULL && api_page_running->req == req &&
+	    api_page_running->resume != NULL) {
+		free(cursor);
+		cursor = xstrdup(api_page_running->resume);
+	}
 	memset(pg, 0, sizeof(*pg));
 	pg->limit = API_PAGE_DEFAULT;
 	if (limit != NULL && api_page_limit(limit, &pg->limit) != 0) {
@@ -278,9 +315,12 @@ struct api_pager {
 	const struct api_page	*page;
 	struct evbuffer		*buf;
 	json_t			*last;		/* the cursor after the page */
+	json_t			*hidden;	/* scoped: after the last row read */
 	int			 n;		/* rows shown */
-	int			 scanned;	/* rows read */
+	int			 scanned;	/* rows read this loop turn */
 	int			 more;		/* rows left after the page */
+	int			 bound;		/* stopped at API_PAGE_SCAN */
+	uint64_t		 reloads;	/* the site's, when it began */
 };
 
 /*
@@ -290,8 +330,18 @@ struct api_pager {
 struct api_pager *
 api_pager_new(const struct api_list *l, const struct api_page *pg)
 {
-	struct api_pager	*p = xcalloc(1, sizeof(*p));
+	struct api_pager	*p;
+	uint64_t		 failed;
 
+	if (api_page_running != NULL && api_page_running->carry != NULL) {
+		p = api_page_running->carry;	/* a scoped page read on */
+		api_page_running->carry = NULL;
+		p->page = pg;
+		p->scanned = p->more = p->bound = 0;
+		return (p);
+	}
+	p = xcalloc(1, sizeof(*p));
+	metrics_reloads_get(&p->reloads, &failed);
 	p->list = l;
 	p->page = pg;
 	p->buf = evbuffer_new();
@@ -310,8 +360,9 @@ api_pager_add(struct api_pager *p, json_t *row, int keep, json_t *cursor)
 {
 	char	*text;
 
-	if (p->n == p->page->limit) {
-		p->more = 1;	/* one more row: the page is full */
+	/* One more row: the page is full (a scoped one, if it is shown). */
+	if (p->n == p->page->limit && (keep || !p->page->scoped)) {
+		p->more = 1;
 		json_decref(row);
 		json_decref(cursor);
 		return (1);
@@ -326,13 +377,17 @@ api_pager_add(struct api_pager *p, json_t *row, int keep, json_t *cursor)
 		free(text);
 	}
 	json_decref(row);
-	if (keep || p->scanned == API_PAGE_SCAN) {
+	if (keep || (p->scanned == API_PAGE_SCAN && !p->page->scoped)) {
 		json_decref(p->last);
 		p->last = cursor;
+	} else if (p->page->scoped) {
+		json_decref(p->hidden);		/* where to read on */
+		p->hidden = cursor;
 	} else
 		json_decref(cursor);
 	if (p->scanned == API_PAGE_SCAN ||
 	    evbuffer_get_length(p->buf) >= API_PAGE_BYTES) {
+		p->bound = p->scanned == API_PAGE_SCAN;
 		p->more = 1;
 		return (1);
 	}
@@ -344,7 +399,40 @@ api_pager_free(struct api_pager *p)
 {
 	evbuffer_free(p->buf);
 	json_decref(p->last);
+	json_decref(p->hidden);
 	free(p);
+}
+
+/*
+ * A scoped page stopped by its reading bound on a hidden row reads on at
+ * a later loop turn: 1 when queued (the pager goes with it), 0 when the
+ * page is to be answered as it is.  -1 after the site's reload, which
+ * ends it: the token it read for may be gone.
+ */
+static int
+api_pager_read_on(struct evhttp_request *req, struct api_pager *p)
+{
+	struct api_page_job	*job = api_page_running;
+	uint64_t		 ok, failed;
+	char			*cjson, *hex;
+
+	if (!p->page->scoped || !p->bound || p->hidden == NULL ||
+	    job == NULL || job->req != req)
+		return (0);
+	metrics_reloads_get(&ok, &failed);
+	if (ok != p->reloads)
+		return (-1);
+	if ((cjson = jsonw_dumps(p->hidden)) == NULL)
+		return (0);
+	hex = api_page_hex(cjson);
+	free(cjson);
+	if (api_page_queue(req, job->ctx, job->handler, p, hex) != 0) {
+		free(hex);
+		return (0);		/* the client is gone: answer, freed */
+	}
+	json_decref(p->hidden);
+	p->hidden = NULL;
+	return (1);
 }
 
 /*
@@ -362,6 +450,16 @@ api_pager_reply(struct evhttp_request *req, struct api_pager *p, int rc,
 		api_pager_free(p);
 		http_reply_error(req, 503, "store_failed", NULL, "the store "
 		    "did not answer");
+		return;
+	}
+	if ((rc = api_pager_read_on(req, p)) != 0) {
+		if (rc < 0) {
+			api_pager_free(p);
+			evhttp_add_header(evhttp_request_get_output_headers(
+			    req), "Retry-After", "1");
+			http_reply_error(req, 503, "reloaded", NULL, "the site "
+			    "was reloaded while the page was read: ask again");
+		}
 		return;
 	}
 	if (p->more && p->last != NULL) {

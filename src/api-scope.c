@@ -101,6 +101,8 @@ api_scope_start(struct evhttp_request *req, const struct api_ctx *ctx,
 	free(unit);
 	if (rc != 0)
 		api_scope_end(sc);
+	else
+		sc->limited = tok != NULL || none;
 	return (rc);
 }
 

@@ -234,7 +234,7 @@ api_status(struct evhttp_request *req, const struct api_ctx *ctx,
 	int64_t				 obligations[OBLIGATION__COUNT] = { 0 };
 	int64_t				 outbox[OUTBOX__COUNT] = { 0 };
 	int64_t				 open = 0;
-	json_t				*next, *db, *prune, *incidents;
+	json_t				*next, *db, *prune, *incidents, *cluster;
 	char				 site[PATH_MAX];
 	int				 failed = 0;
 	size_t				 i;
@@ -248,9 +248,12 @@ api_status(struct evhttp_request *req, const struct api_ctx *ctx,
 	failed |= api_status_next(s, ctx->rules, &next) != 0;
 	if ((db = api_status_database(s)) == NULL)
 		failed = 1;
+	if ((cluster = api_leader_json(ctx)) == NULL)
+		failed = 1;
 	if (failed) {
 		json_decref(next);
 		json_decref(db);
+		json_decref(cluster);
 		http_reply_error(req, 503, "store_failed", NULL,
 		    "the store did not answer");
 		return;
@@ -265,7 +268,7 @@ api_status(struct evhttp_request *req, const struct api_ctx *ctx,
 	if ((prune = prune_json(ctx->prune)) == NULL)
 		prune = json_null();
 	http_reply_json(req, 200, json_pack("{s:s, s:o, s:I, s:s, s:o, s:o, "
-	    "s:o, s:o, s:o, s:o, s:o, s:o}",
+	    "s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
 	    "version", TOCSIN_VERSION,
 	    "started_at", api_time(di->started_at),
 	    "uptime_s", (json_int_t)((clock_now() - di->started_at) /
@@ -280,6 +283,7 @@ api_status(struct evhttp_request *req, const struct api_ctx *ctx,
 	    api_status_outbox, nitems(api_status_outbox)),
 	    "next_deadline", next,
 	    "database", db,
+	    "cluster", cluster,
 	    "prune", prune,
 	    "calendar", api_calendar(ctx->rules)));
 }

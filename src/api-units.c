@@ -8,15 +8,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <event2/event.h>
 #include <event2/http.h>
 
 #include "api.h"
 #include "clock.h"
 #include "http.h"
 #include "ledger.h"
+#include "metrics.h"
 #include "rules.h"
 #include "store.h"
 #include "tocsin.h"
+#include "xmalloc.h"
 
 /* Rows counted: each unit times each status, for the largest county. */
 #define API_SUMMARY_ROWS	(20000 * OBLIGATION__COUNT)
@@ -117,54 +120,145 @@ api_summary_range(struct evhttp_request *req, int64_t *from, int64_t *to)
 }
 
 /*
+ * A summary counted a slice a loop turn: API_SUMMARY_SLICE obligations
+ * in the order they fall due (obligations_due), then the loop polls, so
+ * /healthz, ingest and the timers wait for one slice, not for the
+ * ledger's hundred thousand rows (spool.c's scan, api-page.c's pages).
+ * A client gone meanwhile is answered all the same (libevent keeps the
+ * request for the reply); a reload of the site ends it with 503, as a
+ * page: the token it counted for may be gone.
+ */
+#define API_SUMMARY_SLICE	1000
+
+struct api_summary_job {
+	struct evhttp_request	*req;
+	const struct api_ctx	*ctx;
+	struct api_scope	 sc;
+	struct ledger		*l;
+	struct event		*ev;
+	int64_t			 at, to;	/* counted up to at */
+	int64_t			 from;
+	int			 by_parent;
+	uint64_t		 reloads;	/* the site's, when it began */
+};
+
+static const struct timeval	api_summary_now = { 0, 0 };
+
+static void
+api_summary_free(struct api_summary_job *j)
+{
+	if (j->ev != NULL)
+		event_free(j->ev);
+	ledger_free(j->l);
+	api_scope_end(&j->sc);
+	free(j);
+}
+
+static void
+api_summary_reply(struct api_summary_job *j)
+{
+	const struct ledger_row	*row;
+	json_t			*a = json_array();
+	size_t			 i;
+
+	if (j->by_parent)
+		ledger_rollup(j->l, j->ctx->rules);
+	for (i = 0; i < ledger_count(j->l); i++) {
+		row = ledger_row(j->l, i);
+		if (api_scope_has(&j->sc, row->unit))
+			json_array_append_new(a, api_summary_row(row,
+			    j->ctx->rules, j->by_parent));
+	}
+	http_reply_json(j->req, 200, json_pack("{s:o, s:o, s:s, s:o}",
+	    "from", api_time(j->from), "to", api_time(j->to),
+	    "by", j->by_parent ? "parent" : "unit", "units", a));
+}
+
+/* Count one slice; 1 when the ledger is counted, 0 for more, -1 failed. */
+static int
+api_summary_slice(struct api_summary_job *j)
+{
+	int64_t	end;
+
+	if (store_ledger_slice_end(j->ctx->store, j->at, j->to,
+	    API_SUMMARY_SLICE, &end) != 0 ||
+	    store_ledger_counts(j->ctx->store, j->at, end,
+	    api_scope_units(&j->sc), API_SUMMARY_ROWS, api_summary_cb,
+	    j->l) != 0)
+		return (-1);
+	j->at = end;
+	return (end >= j->to);
+}
+
+static void
+api_summary_run_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct api_summary_job	*j = arg;
+	uint64_t		 ok, failed;
+	int			 rc;
+
+	metrics_reloads_get(&ok, &failed);
+	if (ok != j->reloads) {
+		evhttp_add_header(evhttp_request_get_output_headers(j->req),
+		    "Retry-After", "1");
+		http_reply_error(j->req, 503, "reloaded", NULL, "the site was "
+		    "reloaded while the summary was counted: ask again");
+		api_summary_free(j);
+		return;
+	}
+	/* No loop to come back on (no connection left): count on now. */
+	while ((rc = api_summary_slice(j)) == 0 && j->ev == NULL)
+		;
+	if (rc == 0) {
+		evtimer_add(j->ev, &api_summary_now);
+		return;
+	}
+	if (rc < 0)
+		http_reply_error(j->req, 503, "store_failed", NULL, "the store "
+		    "did not answer");
+	else
+		api_summary_reply(j);
+	api_summary_free(j);
+}
+
+/*
  * GET /v1/compliance/summary?from=&to=&unit=&subtree=1&by=unit|parent:
  * the ledger's counts per unit; by=parent adds each unit's into its
- * ancestors', and shows a unit only if it is in the scope asked.
+ * ancestors', and shows a unit only if it is in the scope asked.  The
+ * first slice is counted now, the rest at later loop turns.
  */
 void
 api_compliance_summary(struct evhttp_request *req, const struct api_ctx *ctx,
     const char *key)
 {
-	struct api_scope	 sc;
-	struct ledger		*l;
-	const struct ledger_row	*row;
-	json_t			*a;
-	char			*by = http_query(req, "by");
-	int64_t			 from, to;
-	size_t			 i;
-	int			 by_parent, rc;
+	struct evhttp_connection	*evcon = evhttp_request_get_connection(req);
+	struct api_summary_job		*j;
+	char				*by = http_query(req, "by");
+	uint64_t			 failed;
+	int				 by_parent;
 
 	by_parent = by != NULL && strcmp(by, "parent") == 0;
 	if (by != NULL && !by_parent && strcmp(by, "unit") != 0) {
 		http_reply_error(req, 400, "invalid_value", "by", "by is unit "
 		    "(each unit's own) or parent (rolled up the tree)");
-		goto out;
+		free(by);
+		return;
 	}
-	if (api_summary_range(req, &from, &to) != 0 ||
-	    api_scope_start(req, ctx, &sc) != 0)
-		goto out;
-	l = ledger_new();
-	rc = store_ledger_counts(ctx->store, from, to, api_scope_units(&sc),
-	    API_SUMMARY_ROWS, api_summary_cb, l);
-	if (rc != 0) {
-		http_reply_error(req, 503, "store_failed", NULL, "the store "
-		    "did not answer");
-	} else {
-		if (by_parent)
-			ledger_rollup(l, ctx->rules);
-		a = json_array();
-		for (i = 0; i < ledger_count(l); i++) {
-			row = ledger_row(l, i);
-			if (api_scope_has(&sc, row->unit))
-				json_array_append_new(a, api_summary_row(row,
-				    ctx->rules, by_parent));
-		}
-		http_reply_json(req, 200, json_pack("{s:o, s:o, s:s, s:o}",
-		    "from", api_time(from), "to", api_time(to),
-		    "by", by_parent ? "parent" : "unit", "units", a));
-	}
-	ledger_free(l);
-	api_scope_end(&sc);
-out:
 	free(by);
+	j = xcalloc(1, sizeof(*j));
+	if (api_summary_range(req, &j->from, &j->to) != 0 ||
+	    api_scope_start(req, ctx, &j->sc) != 0) {
+		free(j);
+		return;
+	}
+	j->req = req;
+	j->ctx = ctx;
+	j->l = ledger_new();
+	j->at = j->from;
+	j->by_parent = by_parent;
+	metrics_reloads_get(&j->reloads, &failed);
+	if (evcon != NULL)
+		j->ev = evtimer_new(evhttp_connection_get_base(evcon),
+		    api_summary_run_cb, j);
+	api_summary_run_cb(-1, 0, j);
 }

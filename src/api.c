@@ -50,6 +50,27 @@ api_unit_name(const struct rules *r, const char *unit)
 	return (api_text(u != NULL ? u->name : NULL));
 }
 
+/*
+ * Who a person or group id is, by the site's people: their declared
+ * name (刘明, 办公室), so that an acknowledgement or a message reads as
+ * the name the duty room knows; null for anyone else (值班室, a free
+ * text some client sent).
+ */
+json_t *
+api_person_name(const struct rules *r, const char *id)
+{
+	const struct person	*p;
+	const struct group	*g;
+
+	if (r == NULL || id == NULL)
+		return (json_null());
+	if ((p = rules_person_find(r, id)) != NULL)
+		return (api_text(p->name));
+	if ((g = rules_group_find(r, id)) != NULL)
+		return (api_text(g->name));
+	return (json_null());
+}
+
 /* A grade as its number; null when ungraded. */
 json_t *
 api_grade(int grade)
@@ -99,6 +120,8 @@ api_incident_json(const struct store_incident *inc, const struct rules *r)
 	json_object_set_new(o, "occurred_at", api_time(inc->occurred_at));
 	json_object_set_new(o, "acknowledged_at", api_time(inc->acked_at));
 	json_object_set_new(o, "acknowledged_by", api_text(inc->acked_by));
+	json_object_set_new(o, "acknowledged_by_name", api_person_name(r,
+	    inc->acked_by));
 	json_object_set_new(o, "resolved_at", api_time(inc->resolved_at));
 	json_object_set_new(o, "updated_at", api_time(inc->updated_at));
 	/* Set once retention removed its events, timeline and messages. */
@@ -107,11 +130,30 @@ api_incident_json(const struct store_incident *inc, const struct rules *r)
 	return (o);
 }
 
+/*
+ * What is known of a message past tocsin: the provider's later word
+ * (delivered or failed on the handset; a call answered, unanswered, busy)
+ * when one came, else "accepted" once a gateway or robot took it; null
+ * before that, or when it was refused (status and last_error say so).
+ */
+static json_t *
+api_receipt_json(const struct store_message *m)
+{
+	if (m->receipt_status != NULL)
+		return (json_pack("{s:s, s:o, s:o}", "status",
+		    m->receipt_status, "at", api_time(m->receipt_at),
+		    "detail", api_text(m->receipt_detail)));
+	if (m->status == OUTBOX_DELIVERED)
+		return (json_pack("{s:s, s:o, s:n}", "status", "accepted",
+		    "at", api_time(m->delivered_at), "detail"));
+	return (json_null());
+}
+
 json_t *
 api_notification_json(const struct store_message *m)
 {
 	return (json_pack("{s:o, s:o, s:o, s:o, s:o, s:s, s:i, s:o, s:o, "
-	    "s:o, s:o}",
+	    "s:o, s:o, s:o}",
 	    "key", api_text(m->key),
 	    "incident", api_text(m->incident),
 	    "channel", api_text(m->channel),
@@ -122,7 +164,8 @@ api_notification_json(const struct store_message *m)
 	    "created_at", api_time(m->created_at),
 	    "next_at", api_time(m->next_at),
 	    "delivered_at", api_time(m->delivered_at),
-	    "last_error", api_text(m->last_error)));
+	    "last_error", api_text(m->last_error),
+	    "receipt", api_receipt_json(m)));
 }
 
 /* The incident's parts, each appended to the array arg. */
@@ -130,7 +173,7 @@ static int
 api_obligation_cb(const struct store_obligation *ob, void *arg)
 {
 	json_array_append_new(arg, json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, "
-	    "s:o, s:s}",
+	    "s:o, s:s, s:o, s:i, s:i}",
 	    "id", api_text(ob->name),
 	    "procedure", api_text(ob->procedure),
 	    "title", api_text(ob->title),
@@ -138,8 +181,27 @@ api_obligation_cb(const struct store_obligation *ob, void *arg)
 	    "set_at", api_time(ob->set_at),
 	    "due_at", api_time(ob->due_at),
 	    "met_at", api_time(ob->met_at),
-	    "status", obligation_status_name(ob->status)));
+	    "status", obligation_status_name(ob->status),
+	    "instance", api_instance(ob),
+	    "met_count", api_met_count(ob),
+	    "needed", ob->needed));
 	return (0);
+}
+
+/* The instance of a repeating obligation, null for one that does not. */
+json_t *
+api_instance(const struct store_obligation *ob)
+{
+	return (ob->instance > 0 ? json_integer(ob->instance) : json_null());
+}
+
+/* How many of the events it needs have come: all of them once it is met. */
+int
+api_met_count(const struct store_obligation *ob)
+{
+	if (ob->status == OBLIGATION_MET || ob->status == OBLIGATION_LATE)
+		return (ob->needed);
+	return (ob->met_count);
 }
 
 static int
@@ -187,7 +249,8 @@ api_incident_load(struct store *s, const struct rules *r, const char *key,
 {
 	struct store_message_filter	 f = { key, NULL, NULL };
 	struct store_incident		 inc;
-	json_t				*o, *a;
+	json_t				*o, *a, *m;
+	size_t				 i;
 
 	if (store_incident_get(s, key, &inc) != 1)
 		return (NULL);
@@ -205,6 +268,9 @@ api_incident_load(struct store *s, const struct rules *r, const char *key,
 	a = json_array();
 	(void)store_messages_page(s, &f, NULL, API_LIST_MAX,
 	    api_notification_cb, a);
+	json_array_foreach(a, i, m)
+		json_object_set_new(m, "recipient_name", api_person_name(r,
+		    json_string_value(json_object_get(m, "recipient"))));
 	json_object_set_new(o, "notifications", a);
 	a = json_array();
 	(void)store_events_of_incident(s, key, api_event_cb, a);

@@ -358,6 +358,20 @@ calendar_working_dayno(const struct calendar *cal, int64_t day)
 	return (calendar_is_working_day(cal, y, m, d));
 }
 
+/* Whether day (days since 1970-01-01) is a working day. */
+int
+calendar_is_working_day_number(const struct calendar *cal, int64_t day)
+{
+	return (calendar_working_dayno(cal, day));
+}
+
+/* The date of day (days since 1970-01-01). */
+void
+calendar_date_of(int64_t day, int *y, int *m, int *d)
+{
+	civil_from_days(day, y, m, d);
+}
+
 /* Whether day is a holiday of festival f (or of any): listed or statutory. */
 static int
 calendar_holiday_mark(const struct calendar *cal, int64_t day, int f)
@@ -424,6 +438,43 @@ calendar_add(const struct calendar *cal, int64_t t, const struct duration *dur)
 	}
 	civil_from_days(day + 1, &y, &m, &d);
 	return (calendar_local_midnight(y, m, d));
+}
+
+/*
+ * What is left at t of a period dur counted from base: the clock of a
+ * paused obligation runs on with it (SPEC §4).  Elapsed time leaves the
+ * milliseconds to its end.  A period of days is counted as the law counts
+ * it, in whole days: the days of its kind after the day holding t.  That
+ * day counts as used when the period counts it (the clock ran in it),
+ * just as the start day does not; so the day the clock runs again is,
+ * like a start day, not counted, and a pause that ends the day it began
+ * changes nothing.  Nothing left of a period of days ends it on the day
+ * the clock runs again, or the next working day: 0cd.
+ */
+struct duration
+calendar_left(const struct calendar *cal, int64_t base,
+    const struct duration *dur, int64_t t)
+{
+	struct duration	left = *dur;
+	int64_t		day, from = calendar_local_day(base);
+	int64_t		to = calendar_local_day(t), used = 0;
+
+	if (dur->kind == DURATION_ELAPSED) {
+		left.value = base + dur->value - t;
+		if (left.value < 0)
+			left.value = 0;
+		return (left);
+	}
+	if (dur->kind == DURATION_CALENDAR_DAYS)
+		used = to > from ? to - from : 0;
+	else {
+		for (day = from + 1; day <= to; day++)
+			used += calendar_working_dayno(cal, day);
+	}
+	left.value = dur->value > used ? dur->value - used : 0;
+	if (left.value == 0)
+		left.kind = DURATION_CALENDAR_DAYS;
+	return (left);
 }
 
 /* Days since 1970-01-01 of the local date holding t. */

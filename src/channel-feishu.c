@@ -16,6 +16,12 @@
  * messages a minute and 5 a second; only the rate limits (11232, and the
  * open platform's 99991400) are tried again.  9499 "Bad Request" is a
  * request Feishu will never take, whatever the hour.
+ *
+ * A message with an acknowledgement link (the site's public_url) goes as
+ * an interactive card (msg_type "interactive", open.feishu.cn/document/
+ * client-docs/bot-v3/add-custom-bot, "发送消息卡片"): a header with the
+ * title, a div of the text and an action with one button whose url is
+ * the link.  Nobody is mentioned either way, so nothing is lost.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -75,21 +81,57 @@ channel_feishu_done(const struct httpc_response *r, void *arg)
 	channel_robot_done(arg, r, &channel_feishu_robot);
 }
 
+/*
+ * The card: {"msg_type":"interactive","card":{"header":{"title":
+ * {"tag":"plain_text","content"}},"elements":[{"tag":"div","text":
+ * {"tag":"plain_text","content"}},{"tag":"action","actions":[{"tag":
+ * "button","text":{"tag":"plain_text","content"},"type":"primary",
+ * "url"}]}]}}; *holder is the div's text, which the caller fits.
+ */
+static json_t *
+channel_feishu_card(const char *title, const char *ack, json_t **holder)
+{
+	json_t	*msg, *div;
+
+	div = json_pack("{s:s, s:{s:s}}", "tag", "div", "text", "tag",
+	    "plain_text");
+	*holder = json_object_get(div, "text");
+	msg = json_pack("{s:s, s:{s:{s:b}, s:{s:{s:s, s:s}, s:s}, "
+	    "s:[o, {s:s, s:[{s:s, s:{s:s, s:s}, s:s, s:s}]}]}}",
+	    "msg_type", "interactive", "card",
+	    "config", "wide_screen_mode", 1,
+	    "header", "title", "tag", "plain_text", "content",
+	    title != NULL && *title != '\0' ? title : "tocsin",
+	    "template", "red",
+	    "elements", div,
+	    "tag", "action", "actions", "tag", "button",
+	    "text", "tag", "plain_text", "content", CHANNEL_ACK_BUTTON,
+	    "type", "primary", "url", ack);
+	return (msg);
+}
+
 static void
 channel_feishu_send(struct delivery *d)
 {
 	const char	*secret = channel_option_string(d->def, "secret");
-	const char	*text = json_string_value(json_object_get(
-			    channel_delivery_body(d), "text"));
+	json_t		*body = channel_delivery_body(d);
+	const char	*text = json_string_value(json_object_get(body, "text"));
+	const char	*ack = json_string_value(json_object_get(body,
+			    "ack_url"));
 	json_t		*msg, *content;
 
-	msg = json_pack("{s:s, s:{}}", "msg_type", "text", "content");
+	if (ack != NULL)
+		msg = channel_feishu_card(json_string_value(json_object_get(
+		    body, "title")), ack, &content);
+	else {
+		msg = json_pack("{s:s, s:{}}", "msg_type", "text", "content");
+		content = json_object_get(msg, "content");
+	}
 	if (secret != NULL)
 		channel_feishu_sign(msg, secret,
 		    (long long)(clock_now() / MSEC_PER_SEC));
-	content = json_object_get(msg, "content");
-	if (channel_json_fit_body(msg, content, "text", "", text != NULL ?
-	    text : "", "", FEISHU_BODY_MAX) != 0) {
+	if (channel_json_fit_body(msg, content, ack != NULL ? "content" :
+	    "text", "", text != NULL ? text : "", "", FEISHU_BODY_MAX) != 0) {
 		json_decref(msg);
 		msg = NULL;	/* channel_robot_post says it cannot be built */
 	}

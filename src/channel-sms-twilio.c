@@ -4,10 +4,24 @@
  * AccountSid:AuthToken.  We build the Authorization header ourselves
  * rather than hand curl a user and password, so the token lives in one
  * header list that httpc frees, and nothing else.
+ *
+ * Twilio posts forms to the URLs set in its console: a message's status
+ * (the Messaging Service's "Delivery Status Callback", www.twilio.com/
+ * docs/messaging/guides/track-outbound-message-status: MessageSid,
+ * MessageStatus delivered|undelivered|failed|…, ErrorCode) and a message
+ * that comes in (the number's or service's "A message comes in" webhook,
+ * www.twilio.com/docs/messaging/guides/webhook-request: MessageSid, From,
+ * To, Body, …).  Each is signed in X-Twilio-Signature: base64 of
+ * HMAC-SHA1, keyed with the auth token, over the full URL Twilio called
+ * followed by each POST parameter's name and value, sorted by name
+ * (www.twilio.com/docs/usage/security#validating-requests).  A request
+ * that fails it changes nothing.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <openssl/crypto.h>
 
 #include "channel-sign.h"
 #include "channel-sms.h"
@@ -156,6 +170,215 @@ channel_sms_twilio_answer(json_t *options, const struct httpc_response *r,
 	return (result);
 }
 
+/* The message's sid, which its status callbacks name. */
+static char *
+channel_sms_twilio_ref(const struct httpc_response *r)
+{
+	json_t		*o = json_loadb(r->body, r->len, 0, NULL);
+	const char	*sid = json_string_value(json_object_get(o, "sid"));
+	char		*ref = sid != NULL && *sid != '\0' ? xstrdup(sid) : NULL;
+
+	json_decref(o);
+	return (ref);
+}
+
+/* One form field, its name and value decoded. */
+struct channel_sms_twilio_param {
+	char	*name;
+	char	*value;
+};
+
+static int
+channel_sms_twilio_hex(int c)
+{
+	if (c >= '0' && c <= '9')
+		return (c - '0');
+	if (c >= 'a' && c <= 'f')
+		return (c - 'a' + 10);
+	if (c >= 'A' && c <= 'F')
+		return (c - 'A' + 10);
+	return (-1);
+}
+
+/* application/x-www-form-urlencoded: "+" a space, "%XX" a byte. */
+static char *
+channel_sms_twilio_decode(const char *s, size_t n)
+{
+	char	*out = xmalloc(n + 1);
+	size_t	 i, o = 0;
+	int	 hi, lo;
+
+	for (i = 0; i < n; i++) {
+		if (s[i] == '+')
+			out[o++] = ' ';
+		else if (s[i] == '%' && i + 2 < n &&
+		    (hi = channel_sms_twilio_hex(s[i + 1])) >= 0 &&
+		    (lo = channel_sms_twilio_hex(s[i + 2])) >= 0) {
+			out[o++] = (char)(hi << 4 | lo);
+			i += 2;
+		} else
+			out[o++] = s[i];
+	}
+	out[o] = '\0';
+	return (out);
+}
+
+static size_t
+channel_sms_twilio_parse(const char *body, size_t len,
+    struct channel_sms_twilio_param **out)
+{
+	struct channel_sms_twilio_param	*v = NULL;
+	const char			*p = body, *end = body + len, *amp, *eq;
+	size_t				 n = 0;
+
+	while (p < end) {
+		if ((amp = memchr(p, '&', (size_t)(end - p))) == NULL)
+			amp = end;
+		if (amp > p) {
+			if ((eq = memchr(p, '=', (size_t)(amp - p))) == NULL)
+				eq = amp;
+			v = xreallocarray(v, n + 1, sizeof(*v));
+			v[n].name = channel_sms_twilio_decode(p,
+			    (size_t)(eq - p));
+			v[n].value = channel_sms_twilio_decode(eq < amp ?
+			    eq + 1 : amp, eq < amp ? (size_t)(amp - eq - 1) : 0);
+			n++;
+		}
+		p = amp + 1;
+	}
+	*out = v;
+	return (n);
+}
+
+static void
+channel_sms_twilio_params_free(struct channel_sms_twilio_param *v, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++) {
+		free(v[i].name);
+		free(v[i].value);
+	}
+	free(v);
+}
+
+static int
+channel_sms_twilio_param_cmp(const void *a, const void *b)
+{
+	const struct channel_sms_twilio_param	*x = a, *y = b;
+	int					 c = strcmp(x->name, y->name);
+
+	return (c != 0 ? c : strcmp(x->value, y->value));
+}
+
+static const char *
+channel_sms_twilio_get(const struct channel_sms_twilio_param *v, size_t n,
+    const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++) {
+		if (strcmp(v[i].name, name) == 0)
+			return (v[i].value);
+	}
+	return (NULL);
+}
+
+/*
+ * Did Twilio sign this form, posted to url, with token?  The parameters
+ * are sorted by name (then value, for a name given twice, as Twilio's own
+ * libraries do) and appended to the URL as name then value.
+ */
+int
+channel_sms_twilio_signature_ok(const char *token, const char *url,
+    const char *body, size_t len, const char *signature)
+{
+	struct channel_sms_twilio_param	*v;
+	unsigned char			 mac[CHANNEL_SHA1_LEN];
+	char				*text, *next, *want;
+	size_t				 n, i;
+	int				 ok;
+
+	if (token == NULL || url == NULL || signature == NULL)
+		return (0);
+	n = channel_sms_twilio_parse(body, len, &v);
+	qsort(v, n, sizeof(*v), channel_sms_twilio_param_cmp);
+	text = xstrdup(url);
+	for (i = 0; i < n; i++) {
+		xasprintf(&next, "%s%s%s", text, v[i].name, v[i].value);
+		free(text);
+		text = next;
+	}
+	channel_hmac_sha1(token, strlen(token), text, strlen(text), mac);
+	want = channel_base64(mac, sizeof(mac));
+	ok = strlen(want) == strlen(signature) &&
+	    CRYPTO_memcmp(want, signature, strlen(want)) == 0;
+	free(want);
+	free(text);
+	channel_sms_twilio_params_free(v, n);
+	return (ok);
+}
+
+/*
+ * A status callback's final word: delivered, or not (undelivered, failed).
+ * queued, sent and the like are on the way and say nothing yet.
+ */
+static void
+channel_sms_twilio_status(const struct channel_sms_twilio_param *v, size_t n,
+    struct channel_receipts *out)
+{
+	const char	*sid = channel_sms_twilio_get(v, n, "MessageSid");
+	const char	*status = channel_sms_twilio_get(v, n, "MessageStatus");
+	const char	*code = channel_sms_twilio_get(v, n, "ErrorCode");
+	char		 detail[64];
+
+	if (sid == NULL || status == NULL)
+		return;
+	snprintf(detail, sizeof(detail), "%s%s%s", status, code != NULL ?
+	    " " : "", code != NULL ? code : "");
+	if (strcmp(status, "delivered") == 0)
+		channel_receipts_add(out, sid, RECEIPT_DELIVERED, detail);
+	else if (strcmp(status, "undelivered") == 0 ||
+	    strcmp(status, "failed") == 0)
+		channel_receipts_add(out, sid, RECEIPT_FAILED, detail);
+}
+
+static int
+channel_sms_twilio_receipts(const struct channel_def *def,
+    const struct channel_callback *cb, struct channel_receipts *out,
+    char **cause)
+{
+	struct channel_sms_twilio_param	*v;
+	const char			*from, *body, *status;
+	size_t				 n;
+
+	if (cb->url == NULL) {
+		*cause = xstrdup("a Twilio callback is checked against the "
+		    "URL Twilio called: the site needs public_url");
+		return (-2);
+	}
+	if (!channel_sms_twilio_signature_ok(channel_option_string(def,
+	    "auth_token"), cb->url, cb->body, cb->len, cb->signature)) {
+		*cause = xstrdup("X-Twilio-Signature is missing or wrong");
+		return (-2);
+	}
+	/* An empty TwiML answer: nothing is sent back to the person. */
+	out->reply = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>"
+	    "<Response></Response>";
+	out->reply_type = "text/xml";
+	n = channel_sms_twilio_parse(cb->body, cb->len, &v);
+	from = channel_sms_twilio_get(v, n, "From");
+	body = channel_sms_twilio_get(v, n, "Body");
+	status = channel_sms_twilio_get(v, n, "MessageStatus");
+	if (from != NULL && body != NULL && (status == NULL ||
+	    strcmp(status, "received") == 0))
+		channel_receipts_reply(out, from, NULL, body);
+	else
+		channel_sms_twilio_status(v, n, out);
+	channel_sms_twilio_params_free(v, n);
+	return (0);
+}
+
 const struct channel_sms_provider channel_sms_twilio = {
 	.name = "twilio",
 	.options = channel_sms_twilio_options,
@@ -163,4 +386,6 @@ const struct channel_sms_provider channel_sms_twilio = {
 	.check = channel_sms_twilio_check,
 	.build = channel_sms_twilio_build,
 	.answer = channel_sms_twilio_answer,
+	.ref = channel_sms_twilio_ref,
+	.receipts = channel_sms_twilio_receipts,
 };

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "channel-sms.h"
+#include "channel-voice.h"
 #include "clock.h"
 #include "log.h"
 #include "rules.h"
@@ -42,7 +43,7 @@ static const struct channel_sms_provider *channel_sms_providers[] = {
 
 /* Every provider's options; a test checks this is their union. */
 const char *const channel_sms_options[] = {
-	"provider", "max_segments", "endpoint",
+	"provider", "max_segments", "callback_token", "endpoint",
 	"access_key_id", "access_key_secret", "sign_name", "template_code",
 	"template_param",
 	"secret_id", "secret_key", "sdk_app_id", "template_id", "region",
@@ -59,7 +60,8 @@ static const char *const channel_sms_not_strings[] = {
 
 /* Options of the driver itself, allowed whatever the provider. */
 static const char *const channel_sms_own_options[] = {
-	"provider", "max_segments", CHANNEL_COMMON_OPTIONS, NULL
+	"provider", "max_segments", "callback_token", CHANNEL_COMMON_OPTIONS,
+	NULL
 };
 
 /* One request under way: what the answer needs once d->def is gone. */
@@ -396,6 +398,32 @@ channel_sms_check_keys(const struct channel_def *def,
 	return (0);
 }
 
+/*
+ * A callback_token is the whole credential of the callback path, as for
+ * a voice channel; only the providers that call back take one.
+ */
+static int
+channel_sms_check_token(const struct channel_def *def,
+    const struct channel_sms_provider *p, char **cause)
+{
+	const char	*token = channel_option_string(def, "callback_token");
+
+	if (token == NULL)
+		return (0);
+	if (p->receipts == NULL) {
+		xasprintf(cause, "provider \"%s\" sends no status reports or "
+		    "replies: \"callback_token\" is for aliyun, tencent or "
+		    "twilio", p->name);
+		return (-1);
+	}
+	if (!channel_voice_callback_token_ok(token)) {
+		*cause = xstrdup("\"callback_token\" must be 32 to 128 letters, "
+		    "digits, '-' or '_'");
+		return (-1);
+	}
+	return (0);
+}
+
 static int
 channel_sms_check(const struct channel_def *def, char **cause)
 {
@@ -418,6 +446,8 @@ channel_sms_check(const struct channel_def *def, char **cause)
 	}
 	if (channel_sms_check_keys(def, p, cause) != 0)
 		return (-1);
+	if (channel_sms_check_token(def, p, cause) != 0)
+		return (-1);
 	if (channel_sms_listed(p->options, "endpoint") &&
 	    channel_sms_check_url(def, "endpoint", 0, cause) != 0)
 		return (-1);
@@ -439,6 +469,9 @@ channel_sms_done(const struct httpc_response *r, void *arg)
 	} else
 		result = call->p->answer(call->options, r, detail,
 		    sizeof(detail));
+	/* Kept for the status report, which names the message by it. */
+	if (result == DELIVERY_OK && call->p->ref != NULL)
+		d->ref = call->p->ref(r);
 	json_decref(call->options);
 	free(call);
 	if (result == DELIVERY_OK)
@@ -505,9 +538,135 @@ channel_sms_send(struct delivery *d)
 	free(fitted);
 }
 
+/* A provider's status reports and replies, read by the provider. */
+static int
+channel_sms_receipts(const struct channel_def *def,
+    const struct channel_callback *cb, struct channel_receipts *out,
+    char **cause)
+{
+	const struct channel_sms_provider	*p;
+
+	p = channel_sms_provider_find(channel_option_string(def, "provider"));
+	if (p == NULL || p->receipts == NULL) {
+		*cause = xstrdup("this SMS provider does not call back");
+		return (-1);
+	}
+	return (p->receipts(def, cb, out, cause));
+}
+
+/* One UTF-8 character folded: full-width ASCII to ASCII, then lower case. */
+static uint32_t
+channel_sms_fold(uint32_t cp)
+{
+	if (cp == 0x3000)
+		cp = ' ';
+	else if (cp >= 0xff01 && cp <= 0xff5e)
+		cp -= 0xfee0;
+	if (cp >= 'A' && cp <= 'Z')
+		cp += 'a' - 'A';
+	return (cp);
+}
+
+/*
+ * The words that acknowledge, as folded: what a person woken at night
+ * types back.  Anything else is kept and ignored, never guessed at.
+ */
+static const char *const channel_sms_ack_words[] = {
+	"1", "ok", "\xe6\x94\xb6\xe5\x88\xb0",			/* 收到 */
+	"\xe5\xb7\xb2\xe6\x94\xb6\xe5\x88\xb0",			/* 已收到 */
+	NULL
+};
+
+/*
+ * Is the reply an acknowledgement: one of the words, whatever its case or
+ * width ("ＯＫ", "１"), with blanks around it and a stop or "!" after it.
+ */
+int
+channel_sms_reply_is_ack(const char *text)
+{
+	const unsigned char	*p = (const unsigned char *)text;
+	char			 folded[64];
+	size_t			 n = 0, i;
+	uint32_t		 cp;
+
+	while (*p != '\0') {
+		p += channel_sms_utf8(p, &cp);
+		cp = channel_sms_fold(cp);
+		if (cp == ' ' || cp == '\t' || cp == '\r' || cp == '\n')
+			continue;	/* blanks around, or inside "o k" */
+		if (n + 4 >= sizeof(folded))
+			return (0);
+		if (cp < 0x80)
+			folded[n++] = (char)cp;
+		else if (cp < 0x800) {
+			folded[n++] = (char)(0xc0 | cp >> 6);
+			folded[n++] = (char)(0x80 | (cp & 0x3f));
+		} else if (cp < 0x10000) {
+			folded[n++] = (char)(0xe0 | cp >> 12);
+			folded[n++] = (char)(0x80 | (cp >> 6 & 0x3f));
+			folded[n++] = (char)(0x80 | (cp & 0x3f));
+		} else
+			return (0);
+	}
+	folded[n] = '\0';
+	/* A stop or "!" after the word: ".", "!", "。". */
+	for (;;) {
+		if (n > 0 && (folded[n - 1] == '.' || folded[n - 1] == '!'))
+			folded[--n] = '\0';
+		else if (n >= 3 && memcmp(folded + n - 3, "\xe3\x80\x82", 3) == 0)
+			folded[n -= 3] = '\0';
+		else
+			break;
+	}
+	for (i = 0; channel_sms_ack_words[i] != NULL; i++) {
+		if (strcmp(folded, channel_sms_ack_words[i]) == 0)
+			return (1);
+	}
+	return (0);
+}
+
+/* The digits of s, at most len - 1 of them. */
+static void
+channel_sms_digits(const char *s, char *buf, size_t len)
+{
+	size_t	n = 0;
+
+	for (; s != NULL && *s != '\0' && n + 1 < len; s++) {
+		if (*s >= '0' && *s <= '9')
+			buf[n++] = *s;
+	}
+	buf[n] = '\0';
+}
+
+/*
+ * Is the number a reply came from (as the provider gives it, its country
+ * code apart or not) the person's phone ("+8613800000011")?  The digits
+ * must be the same, or the same once the country code is put before
+ * them; Aliyun's mainland replies have neither "+86" nor a country code,
+ * so with none given "86" is tried.
+ */
+int
+channel_sms_phone_match(const char *person, const char *from,
+    const char *country)
+{
+	char		 p[40], f[40], cf[48], cp[48];
+	const char	*cc = country != NULL ? country : "86";
+
+	channel_sms_digits(person, p, sizeof(p));
+	channel_sms_digits(from, f, sizeof(f));
+	if (strlen(f) < 5 || strlen(p) < 5)
+		return (0);
+	/* A site may write its people's numbers without "+86" too. */
+	snprintf(cf, sizeof(cf), "%s%s", cc, f);
+	snprintf(cp, sizeof(cp), "%s%s", cc, p);
+	return (strcmp(p, f) == 0 || strcmp(p, cf) == 0 ||
+	    strcmp(cp, f) == 0);
+}
+
 const struct channel_driver channel_sms_driver = {
 	.kind = "sms",
 	.options = channel_sms_options,
 	.check = channel_sms_check,
 	.send = channel_sms_send,
+	.receipts = channel_sms_receipts,
 };

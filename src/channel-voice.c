@@ -298,8 +298,9 @@ channel_voice_send(struct delivery *d)
 
 /* A provider's call-result callback: JSON, read by the provider. */
 static int
-channel_voice_receipts(const struct channel_def *def, const char *body,
-    size_t len, struct channel_receipts *out, char **cause)
+channel_voice_receipts(const struct channel_def *def,
+    const struct channel_callback *cb, struct channel_receipts *out,
+    char **cause)
 {
 	const struct channel_voice_provider	*p;
 	json_t					*o;
@@ -311,7 +312,7 @@ channel_voice_receipts(const struct channel_def *def, const char *body,
 		*cause = xstrdup("no such voice provider");
 		return (-1);
 	}
-	if ((o = json_loadb(body, len, 0, NULL)) == NULL) {
+	if ((o = json_loadb(cb->body, cb->len, 0, NULL)) == NULL) {
 		*cause = xstrdup("the callback's body is not JSON");
 		return (-1);
 	}

@@ -180,6 +180,7 @@ static const char *const channel_receipt_names[RECEIPT__COUNT] = {
 	[RECEIPT_UNANSWERED] = "unanswered",
 	[RECEIPT_BUSY] = "busy",
 	[RECEIPT_FAILED] = "failed",
+	[RECEIPT_DELIVERED] = "delivered",
 };
 
 const char *
@@ -203,6 +204,21 @@ channel_receipts_add(struct channel_receipts *rs, const char *ref,
 }
 
 void
+channel_receipts_reply(struct channel_receipts *rs, const char *phone,
+    const char *country, const char *text)
+{
+	struct channel_reply	*r;
+
+	rs->replies = xreallocarray(rs->replies, rs->nreplies + 1,
+	    sizeof(*rs->replies));
+	r = &rs->replies[rs->nreplies++];
+	r->phone = xstrdup(phone);
+	r->country = country != NULL && *country != '\0' ? xstrdup(country) :
+	    NULL;
+	r->text = xstrdup(text);
+}
+
+void
 channel_receipts_free(struct channel_receipts *rs)
 {
 	size_t	i;
@@ -211,9 +227,16 @@ channel_receipts_free(struct channel_receipts *rs)
 		free(rs->v[i].ref);
 		free(rs->v[i].detail);
 	}
+	for (i = 0; i < rs->nreplies; i++) {
+		free(rs->replies[i].phone);
+		free(rs->replies[i].country);
+		free(rs->replies[i].text);
+	}
 	free(rs->v);
+	free(rs->replies);
 	rs->v = NULL;
-	rs->n = 0;
+	rs->replies = NULL;
+	rs->n = rs->nreplies = 0;
 }
 
 const char *
@@ -426,8 +449,9 @@ channel_robot_check(const struct channel_def *def, char **cause)
 	}
 	if (json_object_get(def->options, "format") != NULL &&
 	    (format == NULL || (strcmp(format, "text") != 0 &&
-	    strcmp(format, "markdown") != 0))) {
-		*cause = xstrdup("\"format\" must be \"text\" or \"markdown\"");
+	    strcmp(format, "markdown") != 0 && strcmp(format, "card") != 0))) {
+		*cause = xstrdup("\"format\" must be \"text\", \"markdown\" or "
+		    "\"card\"");
 		return (-1);
 	}
 	return (0);

@@ -333,7 +333,7 @@ ctl_csv_field(const char *s)
 
 static const char *ctl_compliance_cols[] = { "incident", "recurring",
     "unit", "unit_name", "procedure", "obligation", "title", "due_at", "met_at",
-    "status", "late_s" };
+    "status", "late_s", "paused_s", "instance", "met_count", "needed" };
 
 static void
 ctl_compliance_csv(json_t *rows, void *arg)
@@ -596,6 +596,38 @@ ctl_status_calendar(const json_t *cal)
 	putchar('\n');
 }
 
+/*
+ * The node's role, its term and who leads (docs/cluster.md); SQLite's
+ * single node always leads and has no lease.
+ */
+static void
+ctl_status_cluster(const json_t *c)
+{
+	const json_t	*leader = json_object_get(c, "leader");
+
+	CTL_KEY("role");
+	if (!json_is_integer(json_object_get(c, "lease_ms"))) {
+		printf("leader (one node, no lease)\n");
+		return;
+	}
+	if (json_is_integer(json_object_get(c, "term")))
+		printf("%s, term %lld, lease %lld ms\n", ctl_str(c, "role"),
+		    ctl_int(c, "term"), ctl_int(c, "lease_ms"));
+	else
+		printf("%s, lease %lld ms\n", ctl_str(c, "role"),
+		    ctl_int(c, "lease_ms"));
+	CTL_KEY("node");
+	printf("%s\n", ctl_str(c, "node"));
+	CTL_KEY("leader");
+	if (!json_is_object(leader))
+		printf("none (the lease expired; a node takes it within a "
+		    "second)\n");
+	else
+		printf("%s, term %lld, lease expires in %lld ms\n",
+		    ctl_str(leader, "holder"), ctl_int(leader, "term"),
+		    ctl_int(leader, "expires_in_ms"));
+}
+
 /* status [--json]: what the daemon is doing, in aligned key: value lines. */
 int
 ctl_status(const struct ctl_env *env, int argc, char **argv)
@@ -620,6 +652,7 @@ ctl_status(const struct ctl_env *env, int argc, char **argv)
 	    ctl_duration(ctl_int(json, "uptime_s"), b1, sizeof(b1)));
 	CTL_KEY("site");
 	printf("%s\n", ctl_str(json, "site"));
+	ctl_status_cluster(json_object_get(json, "cluster"));
 	o = json_object_get(json, "rules");
 	CTL_KEY("rules");
 	printf("loaded %s: %lld procedures, %lld policies, %lld recurring, "

@@ -525,6 +525,39 @@ test_check_actions(const char *file, const char *name, const char *list,
 	return (bad);
 }
 
+/*
+ * A test's events in time order, or a problem for the first that is not:
+ * the simulation rejects an event earlier than the one before it, and a
+ * test would then run without it and could pass testing nothing.
+ */
+static size_t
+test_check_order(const char *file, const char *where, json_t *events)
+{
+	json_t		*ev;
+	const char	*at, *last_at = NULL, *id;
+	int64_t		 t, last = 0;
+	size_t		 i, last_i = 0;
+
+	json_array_foreach(events, i, ev) {
+		at = json_string_value(json_object_get(ev, "at"));
+		if (at == NULL || calendar_parse_time(at, &t) != 0)
+			continue;	/* the simulation rejects it, said */
+		if (last_at != NULL && t < last) {
+			id = json_string_value(json_object_get(ev, "id"));
+			fprintf(stderr, "%s: %s: event %zu%s%s%s (at %s) comes "
+			    "before event %zu (at %s): a test's events must "
+			    "be in time order\n", file, where, i + 1,
+			    id != NULL ? " (id \"" : "", id != NULL ? id : "",
+			    id != NULL ? "\")" : "", at, last_i + 1, last_at);
+			return (1);
+		}
+		last = t;
+		last_at = at;
+		last_i = i;
+	}
+	return (0);
+}
+
 /* The shape of a test file: the number of problems, each printed. */
 static size_t
 test_check_file(const char *file, json_t *doc)
@@ -567,6 +600,8 @@ test_check_file(const char *file, json_t *doc)
 				bad++;
 			}
 		}
+		if (json_is_array(v = json_object_get(t, "events")))
+			bad += test_check_order(file, where, v);
 	}
 	return (bad);
 }

@@ -23,6 +23,7 @@ int	ctl_ack(const struct ctl_env *, int, char **);
 int	ctl_resolve(const struct ctl_env *, int, char **);
 int	ctl_compliance(const struct ctl_env *, int, char **);
 int	ctl_compliance_summary(const struct ctl_env *, const char *, int);
+int	ctl_stats(const struct ctl_env *, int, char **);
 int	ctl_status(const struct ctl_env *, int, char **);
 int	ctl_prune(const struct ctl_env *, int, char **);
 int	ctl_backup(const struct ctl_env *, int, char **);

@@ -22,6 +22,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <event2/event.h>
 #include <systemd/sd-daemon.h>
@@ -53,6 +54,8 @@
 #define DAEMON_FIRE_BUDGET_US	10000	/* then commit, let the rest in */
 
 #define DAEMON_WAKE_MAX_MS	1000	/* see daemon_arm */
+#define DAEMON_TAKE_EVERY_MS	1000	/* a standby tries the lease */
+#define DAEMON_RENEWALS		3	/* a leader's per lease period */
 
 struct daemon {
 	const struct daemon_options	*opts;
@@ -70,6 +73,9 @@ struct daemon {
 	struct event			*timer_ev;
 	struct event			*watchdog_ev;
 	struct event			*calendar_ev;
+	struct event			*lease_ev;	/* take or renew */
+	int64_t				 lease_ms;	/* fixed at start */
+	int				 failed;	/* leading failed */
 	int				 calendar_years[2];	/* told of */
 	struct event			*sig_ev[3];
 	struct daemon_info		 info;
@@ -357,7 +363,8 @@ daemon_reload(struct daemon *d)
 	} else {
 		engine_set_rules(d->engine, r);
 		outbox_set_rules(d->outbox, r);
-		watchman_set_rules(d->watchman, r);
+		if (d->watchman != NULL)	/* none on a standby */
+			watchman_set_rules(d->watchman, r);
 		http_set_body_limit(d->http, rules_site(r)->body_limit);
 		if (d->spool != NULL)
 			spool_set_body_limit(d->spool,
@@ -367,7 +374,8 @@ daemon_reload(struct daemon *d)
 		rules_free(d->rules);
 		d->rules = d->api.rules = r;
 		d->info.rules_loaded_at = clock_now();
-		daemon_sync_recurring(d);
+		if (store_leads(d->store))
+			daemon_sync_recurring(d);
 		daemon_arm(d);
 		log_info("daemon: reloaded procedures=%zu",
 		    rules_procedure_count(r));
@@ -423,11 +431,15 @@ daemon_teardown(struct daemon *d)
 		event_free(d->watchdog_ev);
 	if (d->calendar_ev != NULL)
 		event_free(d->calendar_ev);
+	if (d->lease_ev != NULL)
+		event_free(d->lease_ev);
 	ingest_free(d->ingest);
 	watchman_free(d->watchman);	/* a ping in flight forgets it */
 	httpc_free(d->httpc);		/* ends transfers into the outbox */
 	outbox_free(d->outbox);
 	engine_free(d->engine);
+	if (d->store != NULL)
+		store_lease_release(d->store);	/* no send runs now */
 	store_close(d->store);
 	rules_free(d->rules);
 	if (d->base != NULL)
@@ -435,15 +447,108 @@ daemon_teardown(struct daemon *d)
 	metrics_reset();
 }
 
+/*
+ * Lead: what a start does after opening the store -- the timers rebuilt,
+ * the recurring reports scheduled, interrupted deliveries queued again,
+ * the spool watched -- on a node that took the lease from a dead leader
+ * just as on one that starts alone.  0, or -1 logged.
+ */
+static int
+daemon_lead(struct daemon *d)
+{
+	const char	*spool;
+	char		*cause;
+	int64_t		 rebuild_us = clock_monotonic_us();
+
+	if (engine_recover(d->engine) != 0) {
+		log_warnx("daemon: cannot rebuild the timers");
+		return (-1);
+	}
+	log_info("daemon: timers rebuilt timers=%zu ms=%.1f",
+	    engine_timer_count(d->engine),
+	    (double)(clock_monotonic_us() - rebuild_us) / 1000);
+	daemon_sync_recurring(d);
+	if (outbox_recover(d->outbox) != 0)
+		return (-1);
+	spool = d->opts->spool != NULL ? d->opts->spool :
+	    rules_site(d->rules)->spool;
+	if (spool != NULL &&
+	    (d->spool = d->api.spool = spool_new(d->base, d->ingest,
+	    rules_site(d->rules)->body_limit, spool, &cause)) == NULL) {
+		log_warnx("daemon: cannot watch the spool error=%s", cause);
+		free(cause);
+		return (-1);
+	}
+	daemon_arm(d);
+	outbox_kick(d->outbox);		/* what was queued before we stopped */
+	d->watchman = watchman_new(d->base, d->store, d->engine, d->outbox,
+	    d->httpc, d->rules);
+	return (0);
+}
+
+/*
+ * The lease (PostgreSQL; docs/cluster.md): a standby tries to take it
+ * every second, and leads once it has; a leader renews it a few times a
+ * period even when nothing is written (every write transaction renews it
+ * too).  A renewal that fails does not return: the store is lost and the
+ * daemon exits for its service manager to start it again, a standby.
+ */
+static void
+daemon_lease_arm(struct daemon *d)
+{
+	int64_t		ms = DAEMON_TAKE_EVERY_MS;
+	struct timeval	tv;
+
+	if (store_leads(d->store))
+		ms = d->lease_ms / DAEMON_RENEWALS;
+	tv.tv_sec = ms / MSEC_PER_SEC;
+	tv.tv_usec = (ms % MSEC_PER_SEC) * 1000;
+	evtimer_add(d->lease_ev, &tv);
+}
+
+static void
+daemon_lease_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct daemon	*d = arg;
+
+	if (store_leads(d->store))
+		store_lease_renew(d->store);
+	else if (store_lease_take(d->store) == 1) {
+		log_info("daemon: leading after a takeover");
+		if (daemon_lead(d) != 0) {
+			d->failed = 1;
+			event_base_loopbreak(d->base);
+			return;
+		}
+		sd_notify(0, "STATUS=leading");
+	}
+	daemon_lease_arm(d);
+}
+
+/* This node's name in the lease: the site's node, or host and listener. */
+static char *
+daemon_node_name(const struct daemon *d, const char *listen)
+{
+	char	host[256], *name;
+
+	if (rules_site(d->rules)->node != NULL)
+		return (xstrdup(rules_site(d->rules)->node));
+	if (gethostname(host, sizeof(host)) != 0)
+		snprintf(host, sizeof(host), "localhost");
+	host[sizeof(host) - 1] = '\0';
+	xasprintf(&name, "%s %s", host, listen);
+	return (name);
+}
+
 int
 daemon_run(const struct daemon_options *opts)
 {
 	struct daemon	 d;
 	static const int signals[] = { SIGHUP, SIGINT, SIGTERM };
-	char		*path, *cause;
-	const char	*listen, *spool;
+	char		*path, *url, *cause, *node = NULL;
+	const char	*listen;
 	size_t		 i;
-	int64_t		 watchdog_ms, rebuild_us;
+	int64_t		 watchdog_ms;
 	size_t		 max_conns;
 	int		 rc = 1;
 
@@ -463,51 +568,53 @@ daemon_run(const struct daemon_options *opts)
 	}
 	d.info.rules_loaded_at = clock_now();
 	d.api.rules = d.rules;
-	path = daemon_db_path(opts, d.rules);
-	d.store = store_open(path, rules_site(d.rules)->synchronous, &cause);
-	if (d.store == NULL) {
+	listen = opts->listen != NULL ? opts->listen :
+	    rules_site(d.rules)->listen;
+	/* Logged as described: a PostgreSQL URL may hold a password. */
+	url = daemon_db_path(opts, d.rules);
+	path = store_describe(url);
+	d.store = store_open(url, rules_site(d.rules)->synchronous, &cause);
+	free(url);
+	node = daemon_node_name(&d, listen);
+	/* Like the listen address, the lease is fixed at start-up: the
+	 * renewals must keep to the period the store renews with. */
+	d.lease_ms = rules_site(d.rules)->lease;
+	if (d.store == NULL || store_lease_set(d.store, node, d.lease_ms,
+	    &cause) != 0) {
 		log_warnx("daemon: cannot open the store db=%s error=%s", path,
 		    cause);
 		free(cause);
-		free(path);
 		goto out;
 	}
 	d.engine = d.api.engine = engine_new(d.store, d.rules);
 	d.api.store = d.store;
 	engine_set_sink(d.engine, daemon_action_cb, &d);
-	rebuild_us = clock_monotonic_us();
-	if (engine_recover(d.engine) != 0) {
-		log_warnx("daemon: cannot rebuild the timers db=%s", path);
-		free(path);
-		goto out;
-	}
-	log_info("daemon: timers rebuilt timers=%zu ms=%.1f",
-	    engine_timer_count(d.engine),
-	    (double)(clock_monotonic_us() - rebuild_us) / 1000);
-	daemon_sync_recurring(&d);
 
 	if ((d.base = event_base_new()) == NULL ||
 	    event_base_priority_init(d.base, EVENT_PRIORITIES) != 0)
 		fatalx("daemon: event_base_new failed");
 	d.httpc = httpc_new(d.base);
 	d.outbox = outbox_new(d.base, d.store, d.httpc, d.engine, d.rules);
-	if (outbox_recover(d.outbox) != 0) {
-		free(path);
-		goto out;
-	}
 	d.ingest = d.api.ingest = ingest_new(d.base, d.engine,
 	    daemon_after_commit_cb, &d);
 	d.api.after_commit = daemon_after_commit_cb;
 	d.api.after_arg = &d;
 	d.prune = d.api.prune = prune_new(d.base, d.store);
-	listen = opts->listen != NULL ? opts->listen :
-	    rules_site(d.rules)->listen;
+	d.timer_ev = evtimer_new(d.base, daemon_timer_cb, &d);
+	event_priority_set(d.timer_ev, EVENT_PRIORITY_WORK);
+	/* Taken before the listener answers, so that a node alone leads
+	 * from its first request; a standby tries again every second. */
+	if (store_lease_take(d.store) == 1 && daemon_lead(&d) != 0)
+		goto out;
+	if (store_has_lease(d.store)) {
+		d.lease_ev = evtimer_new(d.base, daemon_lease_cb, &d);
+		daemon_lease_arm(&d);
+	}
 	d.http = http_new(d.base, &d.api, listen,
 	    rules_site(d.rules)->body_limit, &cause);
 	if (d.http == NULL) {
 		log_warnx("daemon: cannot listen error=%s", cause);
 		free(cause);
-		free(path);
 		goto out;
 	}
 	max_conns = daemon_set_max_connections(&d, d.rules);
@@ -516,35 +623,24 @@ daemon_run(const struct daemon_options *opts)
 		    daemon_signal_cb, &d);
 		evsignal_add(d.sig_ev[i], NULL);
 	}
-	spool = opts->spool != NULL ? opts->spool : rules_site(d.rules)->spool;
-	if (spool != NULL &&
-	    (d.spool = d.api.spool = spool_new(d.base, d.ingest,
-	    rules_site(d.rules)->body_limit, spool, &cause)) == NULL) {
-		log_warnx("daemon: cannot watch the spool error=%s", cause);
-		free(cause);
-		free(path);
-		goto out;
-	}
-	d.timer_ev = evtimer_new(d.base, daemon_timer_cb, &d);
-	event_priority_set(d.timer_ev, EVENT_PRIORITY_WORK);
-	daemon_arm(&d);
-	outbox_kick(d.outbox);		/* what was queued before we stopped */
-	d.watchman = watchman_new(d.base, d.store, d.engine, d.outbox, d.httpc,
-	    d.rules);
 	watchdog_ms = daemon_watchdog_start(&d);
 	daemon_calendar_start(&d);
 
 	log_info("daemon: started version=%s listen=%s db=%s site=%s "
-	    "procedures=%zu timers=%s watchdog_ms=%lld max_connections=%zu",
+	    "procedures=%zu timers=%s watchdog_ms=%lld max_connections=%zu "
+	    "role=%s node=\"%s\"",
 	    TOCSIN_VERSION, listen, path, opts->site,
 	    rules_procedure_count(d.rules),
 	    engine_next_due(d.engine) == INT64_MAX ? "none" : "pending",
-	    (long long)watchdog_ms, max_conns);
-	free(path);
-	daemon_notify_ready(&d, "running");
+	    (long long)watchdog_ms, max_conns,
+	    store_leads(d.store) ? "leader" : "standby", node);
+	daemon_notify_ready(&d, store_leads(d.store) ? "running" :
+	    "running, a standby");
 	event_base_dispatch(d.base);
-	rc = 0;
+	rc = d.failed ? 1 : 0;
 out:
+	free(path);
+	free(node);
 	daemon_teardown(&d);
 	return (rc);
 }

@@ -250,7 +250,9 @@ engine_escalation_hasten_one(struct engine *e, int64_t id, int step)
 		goto out;
 	inc = r.incident != NULL ? engine_incident_load(e, r.incident) : NULL;
 	o = engine_obligation_load(e, r.obligation);
-	if ((r.incident != NULL && inc == NULL) || o == NULL)
+	/* A stopped clock's escalation waits, a call not answered or not. */
+	if ((r.incident != NULL && inc == NULL) || o == NULL ||
+	    engine_lifecycle_paused(e, o))
 		goto out;
 	log_debug("engine: escalation %lld takes step %d early, %lld ms "
 	    "ahead", (long long)id, r.step + 1, (long long)(at - now));

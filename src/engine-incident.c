@@ -341,6 +341,9 @@ engine_regrade(struct engine *e, struct incident *inc, struct record *ev,
 	if (engine_emit(e, &s, "incident.graded",
 	    json_pack("{s:i}", "from", old)) != 0)
 		return (-1);
+	if (old != GRADE_NONE && grade > old &&
+	    engine_obligations_lowered(e, inc) != 0)
+		return (-1);
 	if (!raised)
 		return (0);
 	if (engine_grade_notify(e, inc, grade) != 0)
@@ -356,7 +359,9 @@ engine_incident_apply(struct engine *e, struct incident *inc, struct record *ev,
 		return (store_incident_touch(e->store, inc->key, clock_now()));
 	if (engine_regrade(e, inc, ev, mev) != 0)
 		return (-1);
-	if (engine_obligation_meet(e, inc, ev, mev, seq) != 0)
+	if (engine_obligation_meet(e, inc, ev, mev, seq) != 0 ||
+	    engine_obligations_until(e, inc, ev, mev) != 0 ||
+	    engine_lifecycle_event(e, inc, ev, mev) != 0)
 		return (-1);
 	if (strcmp(ev->type, "ack") == 0)
 		return (engine_acknowledge(e, inc, ev->by));

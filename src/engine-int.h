@@ -39,6 +39,7 @@ struct engine {
 	 */
 	char			  trigger[KEY_MAX * 2 + 64];
 	int64_t			  trigger_ord;
+	const struct record	 *event;	/* the decision's event, or NULL */
 
 	/*
 	 * Open incidents, counted once at start-up and then kept: committed,
@@ -137,8 +138,35 @@ int		 engine_obligation_close(struct engine *, struct store_obligation *,
 int		 engine_obligation_meet(struct engine *, struct incident *,
 		     struct record *, struct match_event *, int64_t);
 int		 engine_obligation_fire_due(struct engine *, int64_t, int64_t);
+int		 engine_obligation_fire_repeat(struct engine *, int64_t,
+		     int64_t);
+int		 engine_obligations_until(struct engine *, struct incident *,
+		     struct record *, struct match_event *);
+int		 engine_obligations_lowered(struct engine *, struct incident *);
 int		 engine_obligation_fire_remind(struct engine *, int64_t,
 		     int64_t);
+int		 engine_obligation_start(struct engine *, struct incident *,
+		     const struct procedure *, const struct obligation_def *,
+		     int64_t);
+int64_t		 engine_obligation_base(const struct incident *,
+		     const struct obligation_def *, int64_t);
+int		 engine_obligation_timers(struct engine *,
+		     const struct obligation_def *, int64_t, int64_t);
+const struct obligation_def *engine_obligation_def(struct engine *,
+		     const struct store_obligation *);
+
+/* engine-lifecycle.c */
+int		 engine_lifecycle_pausable(const struct obligation_def *);
+int		 engine_lifecycle_paused(struct engine *,
+		     const struct store_obligation *);
+int		 engine_lifecycle_due(struct engine *, const struct incident *,
+		     const struct procedure *, const struct obligation_def *,
+		     int64_t *, struct duration *, int64_t *);
+int		 engine_lifecycle_clock(struct engine *,
+		     const struct obligation_def *, int64_t, int64_t,
+		     const struct duration *);
+int		 engine_lifecycle_event(struct engine *, struct incident *,
+		     struct record *, struct match_event *);
 
 /* engine-escalation.c */
 int		 engine_escalations_stop(struct engine *, const char *,
@@ -158,6 +186,10 @@ int		 engine_personal_fire(struct engine *, int64_t, int64_t);
 /* engine-recurring.c */
 int		 engine_recurring_fire_close(struct engine *, int64_t, int64_t);
 int		 engine_recurring_fire_open(struct engine *, int64_t, int64_t);
+int		 engine_recurring_remind(struct engine *,
+		     const struct store_obligation *);
+void		 engine_spotcheck_pick(const char *, const char *, int64_t,
+		     size_t, struct names *);
 
 /* engine-notify.c */
 int		 engine_notify(struct engine *, const struct scope *,

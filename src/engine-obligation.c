@@ -117,17 +117,35 @@ engine_obligations_free(struct store_obligation **v, size_t n)
 	free(v);
 }
 
+/* What d counts from: the incident's opening or occurrence, or began. */
+int64_t
+engine_obligation_base(const struct incident *inc,
+    const struct obligation_def *d, int64_t began)
+{
+	switch (d->from) {
+	case FROM_OCCURRED:
+		return (inc->occurred_at);
+	case FROM_GRADED:
+	case FROM_EVENT:
+		return (began);
+	default:
+		return (inc->opened_at);
+	}
+}
+
 /*
  * When an obligation of inc falls due: its own duration from its base,
  * or a tighter one for a special period now on (特防期, *period says
  * which) or for the worst grade the incident has reached (*grade).  The
  * base is the incident's opening or occurrence, or for from = "graded"
- * the moment the obligation began: when the incident reached its grade.
+ * the moment the obligation began: when the incident reached its grade
+ * (for from = an event, the event's time).  *used (may be NULL) gets the
+ * duration that won.
  */
 static int64_t
 engine_obligation_due(struct engine *e, const struct incident *inc,
     const struct obligation_def *d, int64_t began, const char **period,
-    int *grade)
+    int *grade, struct duration *used)
 {
 	const struct calendar	*cal = rules_calendar(e->rules);
 	const char		*name;
@@ -137,18 +155,10 @@ engine_obligation_due(struct engine *e, const struct incident *inc,
 
 	*period = NULL;
 	*grade = GRADE_NONE;
-	switch (d->from) {
-	case FROM_OCCURRED:
-		base = inc->occurred_at;
-		break;
-	case FROM_GRADED:
-		base = began;
-		break;
-	default:
-		base = inc->opened_at;
-		break;
-	}
+	base = engine_obligation_base(inc, d, began);
 	due = calendar_add(cal, base, &d->due);
+	if (used != NULL)
+		*used = d->due;
 	for (i = 0; i < d->due_in_tags.n; i++) {
 		if ((name = engine_period_active(e, d->due_in_tags.v[i],
 		    clock_now())) == NULL)
@@ -156,6 +166,8 @@ engine_obligation_due(struct engine *e, const struct incident *inc,
 		if ((alt = calendar_add(cal, base, &d->due_in[i])) < due) {
 			due = alt;
 			*period = name;
+			if (used != NULL)
+				*used = d->due_in[i];
 		}
 	}
 	for (g = inc->worst_grade; g != GRADE_NONE && g <= GRADE_MAX; g++) {
@@ -166,13 +178,15 @@ engine_obligation_due(struct engine *e, const struct incident *inc,
 			due = alt;
 			*period = NULL;
 			*grade = g;
+			if (used != NULL)
+				*used = d->due_by_grade[g];
 		}
 	}
 	return (due);
 }
 
 /* The due timer and the reminders of obligation id, due at due. */
-static int
+int
 engine_obligation_timers(struct engine *e, const struct obligation_def *d,
     int64_t id, int64_t due)
 {
@@ -180,6 +194,10 @@ engine_obligation_timers(struct engine *e, const struct obligation_def *d,
 	size_t	i;
 
 	if (engine_timer_add(e, due, TIMER_OBLIGATION_DUE, id) != 0)
+		return (-1);
+	/* After the due timer: the breach of N comes before N+1 is set. */
+	if (d->repeats &&
+	    engine_timer_add(e, due, TIMER_OBLIGATION_REPEAT, id) != 0)
 		return (-1);
 	for (i = 0; i < d->nremind; i++) {
 		at = due - d->remind[i].value;
@@ -190,18 +208,35 @@ engine_obligation_timers(struct engine *e, const struct obligation_def *d,
 	return (0);
 }
 
+/* How many events meet d: its met_by's count, or the items of all. */
 static int
-engine_set_obligation(struct engine *e, struct incident *inc,
-    const struct procedure *p, const struct obligation_def *d)
+engine_obligation_needed(const struct obligation_def *d)
+{
+	return (d->nmet_all > 0 ? (int)d->nmet_all : d->met_count);
+}
+
+/*
+ * Set obligation d of inc, counted from began where its from says so.  A
+ * due the event gives that it does not (engine-lifecycle.c) sets nothing:
+ * the event is rejected for it.
+ */
+int
+engine_obligation_start(struct engine *e, struct incident *inc,
+    const struct procedure *p, const struct obligation_def *d, int64_t began)
 {
 	struct store_obligation	 r;
 	struct scope		 s;
-	int64_t			 due, id;
+	struct duration		 used;
+	int64_t			 due, id, base;
 	const char		*period;
 	json_t			*extra;
-	int			 grade;
+	int			 grade, rc;
 
-	due = engine_obligation_due(e, inc, d, clock_now(), &period, &grade);
+	base = engine_obligation_base(inc, d, began);
+	due = engine_obligation_due(e, inc, d, began, &period, &grade, &used);
+	if (d->due_attr != NULL && (rc = engine_lifecycle_due(e, inc, p, d,
+	    &base, &used, &due)) != 0)
+		return (rc > 0 ? 0 : -1);
 	memset(&r, 0, sizeof(r));
 	r.incident = inc->key;
 	r.unit = inc->unit;
@@ -212,11 +247,20 @@ engine_set_obligation(struct engine *e, struct incident *inc,
 	r.on_breach = d->on_breach;
 	r.set_at = clock_now();
 	r.due_at = due;
+	r.needed = engine_obligation_needed(d);
+	if (d->repeats) {
+		r.instance = 1;
+		/* The series runs until this long after what it counts from. */
+		if (d->until_set)
+			r.until_at = calendar_add(rules_calendar(e->rules),
+			    base, &d->until);
+	}
 	if (store_obligation_add(e->store, &r, &id) != 0)
 		return (-1);
 	engine_scope_incident(&s, inc);
 	s.c.procedure = p->name;
 	s.c.obligation = d->id;
+	s.c.instance = r.instance;
 	s.obligation_id = id;
 	extra = engine_extra_time("due_at", due);
 	if (period != NULL)
@@ -224,6 +268,8 @@ engine_set_obligation(struct engine *e, struct incident *inc,
 	if (grade != GRADE_NONE)
 		json_object_set_new(extra, "due_grade", json_integer(grade));
 	if (engine_emit(e, &s, "obligation.set", extra) != 0)
+		return (-1);
+	if (engine_lifecycle_clock(e, d, id, base, &used) != 0)
 		return (-1);
 	return (engine_obligation_timers(e, d, id, due));
 }
@@ -237,6 +283,8 @@ static int
 engine_obligation_begins(const struct obligation_def *d, int opening,
     int from, int to)
 {
+	if (d->from == FROM_EVENT)
+		return (0);		/* engine_lifecycle_event starts it */
 	if (d->grade == 0)
 		return (opening);
 	if (to == GRADE_NONE || to > d->grade)
@@ -254,7 +302,8 @@ engine_obligations_set(struct engine *e, struct incident *inc,
 		if (!engine_obligation_begins(&p->obligations[i], opening, from,
 		    inc->worst_grade))
 			continue;
-		if (engine_set_obligation(e, inc, p, &p->obligations[i]) != 0)
+		if (engine_obligation_start(e, inc, p, &p->obligations[i],
+		    clock_now()) != 0)
 			return (-1);
 	}
 	return (0);
@@ -311,7 +360,7 @@ engine_obligation_close(struct engine *e, struct store_obligation *o,
 	return (engine_escalations_stop(e, NULL, o->id));
 }
 
-static const struct obligation_def *
+const struct obligation_def *
 engine_obligation_def(struct engine *e, const struct store_obligation *o)
 {
 	const struct procedure	*p;
@@ -372,6 +421,79 @@ engine_unmatched_event(struct engine *e, const struct record *ev)
 }
 
 /*
+ * Does the event meet o?  -1 when a rule failed (*cause says why; NULL:
+ * the store failed), 0 not, 1 it is one of several o needs and more are
+ * to come (the progress is stored), 2 o is met.  Of met_by.all, an event
+ * counts for every item it matches that had not come yet.
+ */
+static int
+engine_obligation_takes(struct engine *e, struct store_obligation *o,
+    struct match_event *mev, char **cause)
+{
+	const struct obligation_def	*d = NULL;
+	const struct match		*m;
+	int64_t				 mask = 0;
+	size_t				 k;
+	int				 rc, count, needed;
+
+	*cause = NULL;
+	if (o->recurring == NULL)
+		d = engine_obligation_def(e, o);
+	if (d == NULL || (d->nmet_all == 0 && d->met_count <= 1)) {
+		if ((m = engine_met_by(e, o)) == NULL)
+			return (0);
+		return ((rc = match_test(mev, m, cause)) == 1 ? 2 : rc);
+	}
+	needed = engine_obligation_needed(d);
+	if (d->nmet_all > 0) {
+		mask = o->met_mask;
+		for (k = 0; k < d->nmet_all; k++) {
+			if (mask & ((int64_t)1 << k))
+				continue;
+			if ((rc = match_test(mev, &d->met_all[k], cause)) < 0)
+				return (-1);
+			if (rc == 1)
+				mask |= (int64_t)1 << k;
+		}
+		if (mask == o->met_mask)
+			return (0);
+		for (count = 0, k = 0; k < d->nmet_all; k++)
+			count += (mask & ((int64_t)1 << k)) != 0;
+	} else {
+		if ((rc = match_test(mev, &d->met_by, cause)) != 1)
+			return (rc);
+		count = o->met_count + 1;
+	}
+	o->met_count = count;
+	o->met_mask = mask;
+	if (count >= needed)
+		return (2);
+	return (store_obligation_set_progress(e->store, o->id, count, mask) ==
+	    0 ? 1 : -1);
+}
+
+/*
+ * An event meets one instance of a series at most: the oldest still
+ * open (v is in the order the instances were set), so a late report
+ * makes good the instance it was late for and the next is still owed.
+ */
+static int
+engine_series_took(struct store_obligation **v, const char *took, size_t i)
+{
+	size_t	j;
+
+	if (v[i]->instance == 0 || v[i]->procedure == NULL)
+		return (0);
+	for (j = 0; j < i; j++) {
+		if (took[j] && v[j]->instance > 0 && v[j]->procedure != NULL &&
+		    strcmp(v[j]->procedure, v[i]->procedure) == 0 &&
+		    strcmp(v[j]->name, v[i]->name) == 0)
+			return (1);
+	}
+	return (0);
+}
+
+/*
  * Does this event meet any open obligation: the incident's, or with inc
  * NULL, the recurring reports its unit owes (a zero report meets them too).
  */
@@ -379,31 +501,46 @@ int
 engine_obligation_meet(struct engine *e, struct incident *inc, struct record *ev,
     struct match_event *mev, int64_t seq)
 {
-	const struct match		 *m;
 	struct store_obligation		**v;
 	struct scope			  s;
 	size_t				  n, i, met = 0;
 	int64_t				  now = clock_now();
-	char				 *cause;
+	char				 *cause, *took;
 	int				  rc = 0, late;
 	json_t				 *extra;
 
 	v = engine_obligations_open(e, inc != NULL ? inc->key : NULL, ev->unit,
 	    &n);
+	took = xcalloc(n + 1, 1);
 	for (i = 0; i < n && rc == 0; i++) {
-		if ((m = engine_met_by(e, v[i])) == NULL)
+		if (engine_series_took(v, took, i))
 			continue;
 		engine_scope_obligation(&s, inc, v[i]);
-		switch (match_test(mev, m, &cause)) {
+		switch (engine_obligation_takes(e, v[i], mev, &cause)) {
 		case 0:
 			continue;
 		case -1:
+			if (cause == NULL) {
+				rc = -1;
+				continue;
+			}
 			rc = engine_notify_reject(e, &s, v[i]->procedure != NULL ?
 			    v[i]->procedure : v[i]->recurring, ev, cause);
 			free(cause);
 			continue;
+		case 1:
+			took[i] = 1;
+			met++;
+			continue;
 		}
-		late = now > v[i]->due_at;
+		took[i] = 1;
+		/*
+		 * A pending clock that stood still at the due time is not
+		 * late; a breached one is, paused or not.
+		 */
+		late = now > v[i]->due_at &&
+		    (v[i]->status != OBLIGATION_PENDING ||
+		    !engine_lifecycle_paused(e, v[i]));
 		met++;
 		rc = engine_obligation_close(e, v[i], late ? OBLIGATION_LATE :
 		    OBLIGATION_MET, now, seq);
@@ -411,12 +548,16 @@ engine_obligation_meet(struct engine *e, struct incident *inc, struct record *ev
 		if (late)
 			json_object_set_new(extra, "late_s",
 			    json_integer((now - v[i]->due_at) / MSEC_PER_SEC));
+		if (v[i]->needed > 1)
+			json_object_set_new(extra, "needed",
+			    json_integer(v[i]->needed));
 		if (rc == 0)
 			rc = engine_emit(e, &s, late ? "obligation.late" :
 			    "obligation.met", extra);
 		else
 			json_decref(extra);
 	}
+	free(took);
 	engine_obligations_free(v, n);
 	if (rc == 0 && inc == NULL && met == 0)
 		rc = engine_unmatched_event(e, ev);
@@ -435,14 +576,23 @@ engine_tighten(struct engine *e, struct incident *inc, struct store_obligation *
 	char				 was[CALENDAR_TIME_MAX];
 	int				 grade;
 
+	/* A later instance of a series is due every after the one before. */
 	if (d == NULL || d->due_by_grade_set == 0 ||
-	    o->status != OBLIGATION_PENDING)
+	    o->status != OBLIGATION_PENDING || o->instance > 1 ||
+	    d->at != NULL || engine_lifecycle_pausable(d))
 		return (0);
-	due = engine_obligation_due(e, inc, d, o->set_at, &period, &grade);
+	/*
+	 * A grade's duty counts from the grade (from = "graded"): the
+	 * tighter deadline of a graver grade from the moment it was reached,
+	 * as the statutes count from discovery (G1).
+	 */
+	due = engine_obligation_due(e, inc, d, d->from == FROM_GRADED ?
+	    clock_now() : o->set_at, &period, &grade, NULL);
 	if (due >= o->due_at)
 		return (0);
 	if (store_obligation_set_due(e->store, o->id, due) != 0 || engine_timers_cancel(e, TIMER_OBLIGATION_DUE, o->id) != 0 ||
 	    engine_timers_cancel(e, TIMER_OBLIGATION_REMIND, o->id) != 0 ||
+	    engine_timers_cancel(e, TIMER_OBLIGATION_REPEAT, o->id) != 0 ||
 	    engine_obligation_timers(e, d, o->id, due) != 0)
 		return (-1);
 	engine_scope_obligation(&s, inc, o);
@@ -500,6 +650,11 @@ engine_obligation_breach(struct engine *e, struct store_obligation *o, int64_t d
 	engine_scope_obligation(&s, inc, o);
 	rc = engine_obligation_set_status(e, o, OBLIGATION_BREACHED, 0, 0);
 	extra = engine_extra_time("due_at", o->due_at);
+	if (o->needed > 1) {
+		json_object_set_new(extra, "met_count",
+		    json_integer(o->met_count));
+		json_object_set_new(extra, "needed", json_integer(o->needed));
+	}
 	/* Due before the daemon started: it passed while we were down. */
 	if (due < e->recovered_at) {
 		json_object_set_new(extra, "late", json_true());
@@ -576,7 +731,204 @@ engine_obligation_fire_remind(struct engine *e, int64_t ref, int64_t due)
 	(void)due;
 	if ((o = engine_obligation_load(e, ref)) == NULL)
 		return (0);
-	rc = engine_obligation_remind(e, o);
+	if (o->recurring != NULL)	/* engine-recurring.c */
+		rc = engine_recurring_remind(e, o);
+	else
+		rc = engine_obligation_remind(e, o);
+	engine_obligation_free(o);
+	return (rc);
+}
+
+/*
+ * Series (every = ...): instance N+1 is set when instance N falls due,
+ * whether N was met, is late or still owed, and falls due `every` after
+ * N's due time: the statute's 每日 is a rhythm, which a late report does
+ * not shift.  The TIMER_OBLIGATION_REPEAT of the latest instance is what
+ * keeps a series running; stopping it (until, a lowered grade) cancels
+ * that timer and the instance still pending.  A breached one stays owed:
+ * late when its report comes, missed at resolve.
+ */
+static int
+engine_series_stop(struct engine *e, struct incident *inc,
+    const struct procedure *p, const struct obligation_def *d,
+    const char *reason)
+{
+	struct store_obligation	 last;
+	struct scope		 s;
+	int			 rc;
+
+	if ((rc = store_obligation_series_last(e->store, inc->key, p->name,
+	    d->id, &last)) != 1) {
+		store_obligation_clear(&last);
+		return (rc);
+	}
+	if ((rc = store_timer_exists(e->store, TIMER_OBLIGATION_REPEAT,
+	    last.id)) == 1) {
+		rc = engine_timers_cancel(e, TIMER_OBLIGATION_REPEAT, last.id);
+		if (rc == 0 && last.status == OBLIGATION_PENDING) {
+			engine_scope_obligation(&s, inc, &last);
+			rc = engine_obligation_close(e, &last,
+			    OBLIGATION_CANCELLED, 0, 0);
+			if (rc == 0)
+				rc = engine_emit(e, &s, "obligation.cancelled",
+				    json_pack("{s:s}", "reason", reason));
+		}
+	}
+	store_obligation_clear(&last);
+	return (rc < 0 ? -1 : 0);
+}
+
+/* Is d a series that the event ends (until = { type = "final" })? */
+static int
+engine_series_ends(struct engine *e, struct incident *inc,
+    const struct procedure *p, const struct obligation_def *d,
+    struct record *ev, struct match_event *mev)
+{
+	struct scope	 s;
+	char		*cause;
+	int		 rc;
+
+	if (!d->repeats || !match_given(&d->until_match))
+		return (0);
+	switch (match_test(mev, &d->until_match, &cause)) {
+	case 1:
+		return (engine_series_stop(e, inc, p, d, "until"));
+	case -1:
+		engine_scope_incident(&s, inc);
+		s.c.procedure = p->name;
+		s.c.obligation = d->id;
+		rc = engine_notify_reject(e, &s, p->name, ev, cause);
+		free(cause);
+		return (rc);
+	}
+	return (0);
+}
+
+/* The event ends the series whose until it matches. */
+int
+engine_obligations_until(struct engine *e, struct incident *inc,
+    struct record *ev, struct match_event *mev)
+{
+	const struct procedure	*p;
+	json_t			*name;
+	size_t			 i, j;
+
+	json_array_foreach(inc->procedures, i, name) {
+		if ((p = rules_procedure_find(e->rules,
+		    json_string_value(name))) == NULL)
+			continue;
+		for (j = 0; j < p->nobligations; j++) {
+			if (engine_series_ends(e, inc, p, &p->obligations[j],
+			    ev, mev) != 0)
+				return (-1);
+		}
+	}
+	return (0);
+}
+
+/*
+ * The incident's grade was lowered: a series its grade began (a 续报
+ * owed daily at 重大) ends once the grade is below it.  Raised again, it
+ * does not begin again: an obligation begins at the first time the
+ * incident reaches its grade.
+ */
+int
+engine_obligations_lowered(struct engine *e, struct incident *inc)
+{
+	const struct procedure		*p;
+	const struct obligation_def	*d;
+	json_t				*name;
+	size_t				 i, j;
+
+	json_array_foreach(inc->procedures, i, name) {
+		if ((p = rules_procedure_find(e->rules,
+		    json_string_value(name))) == NULL)
+			continue;
+		for (j = 0; j < p->nobligations; j++) {
+			d = &p->obligations[j];
+			if (!d->repeats || d->grade == 0 ||
+			    inc->grade <= d->grade)
+				continue;
+			if (engine_series_stop(e, inc, p, d, "grade") != 0)
+				return (-1);
+		}
+	}
+	return (0);
+}
+
+/*
+ * When the instance after one due at due falls due.  A period of days
+ * (1cd, 1wd) counts as the law counts it from the day the one before
+ * fell due: due at 24:00 of the 3rd, "1cd" ends at 24:00 of the 4th
+ * (the instant 24:00 is the next day's 00:00, whose day would not be
+ * counted and would give the 5th).
+ */
+static int64_t
+engine_series_next_due(struct engine *e, int64_t due,
+    const struct duration *every)
+{
+	if (every->kind != DURATION_ELAPSED)
+		due--;
+	return (calendar_add(rules_calendar(e->rules), due, every));
+}
+
+/* Instance o fell due: set the next, unless the series has ended. */
+static int
+engine_obligation_repeat(struct engine *e, const struct store_obligation *o)
+{
+	const struct obligation_def	*d;
+	struct store_obligation		 r;
+	struct incident			*inc;
+	struct scope			 s;
+	int64_t				 id;
+	int				 rc;
+
+	if (o->incident == NULL || (d = engine_obligation_def(e, o)) == NULL ||
+	    !d->repeats || (o->until_at != 0 && o->due_at >= o->until_at))
+		return (0);
+	if ((inc = engine_incident_load(e, o->incident)) == NULL)
+		return (0);
+	if (inc->state == INCIDENT_CLOSED || (d->grade != 0 &&
+	    (inc->grade == GRADE_NONE || inc->grade > d->grade))) {
+		engine_incident_free(inc);
+		return (0);
+	}
+	memset(&r, 0, sizeof(r));
+	r.incident = o->incident;
+	r.unit = o->unit;
+	r.procedure = o->procedure;
+	r.name = o->name;
+	r.title = d->title;
+	r.owner = d->owner;
+	r.on_breach = d->on_breach;
+	r.set_at = clock_now();
+	r.due_at = engine_series_next_due(e, o->due_at, &d->every);
+	r.instance = o->instance + 1;
+	r.until_at = o->until_at;
+	r.needed = engine_obligation_needed(d);
+	rc = store_obligation_add(e->store, &r, &id);
+	r.id = id;
+	engine_scope_obligation(&s, inc, &r);
+	if (rc == 0)
+		rc = engine_emit(e, &s, "obligation.set",
+		    engine_extra_time("due_at", r.due_at));
+	if (rc == 0)
+		rc = engine_obligation_timers(e, d, id, r.due_at);
+	engine_incident_free(inc);
+	return (rc);
+}
+
+/* TIMER_OBLIGATION_REPEAT: instance ref of a series fell due. */
+int
+engine_obligation_fire_repeat(struct engine *e, int64_t ref, int64_t due)
+{
+	struct store_obligation	*o;
+	int			 rc;
+
+	(void)due;
+	if ((o = engine_obligation_load(e, ref)) == NULL)
+		return (0);
+	rc = engine_obligation_repeat(e, o);
 	engine_obligation_free(o);
 	return (rc);
 }

@@ -1,17 +1,24 @@
 /*
  * Receipts: what a provider says, after it took a message, became of it
- * (a voice call answered, not answered, busy, failed).  The word is kept
- * with the message and told on its incident's timeline as a
- * notification.receipt; a call of an escalation step that did not reach
- * its person moves the escalation on to its next step now.
+ * (a voice call answered, not answered, busy, failed; an SMS delivered to
+ * the handset or not).  The word is kept with the message and told on its
+ * incident's timeline as a notification.receipt.  A message that never
+ * reached the phone goes to its channel's fallback, as a refusal at
+ * sending does (engine_undelivered); a call of an escalation step that did
+ * not reach its person, with no fallback to try, moves the escalation on
+ * to its next step now.  A provider pushing the same word again (Aliyun
+ * does not promise once) changes nothing more.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "channel.h"
 #include "clock.h"
 #include "engine.h"
 #include "engine-int.h"
 #include "log.h"
+#include "rules.h"
 #include "store.h"
 #include "xmalloc.h"
 
@@ -37,6 +44,46 @@ engine_receipt_scope(struct scope *s, const struct incident *inc,
 	s->obligation_id = m->obligation;
 }
 
+/* The channel's fallback, unless the message went through it already. */
+static const char *
+engine_receipt_fallback(struct engine *e, const char *channel,
+    const json_t *body)
+{
+	const struct channel_def	*def;
+	const char			*to;
+	json_t				*v;
+	size_t				 i;
+
+	if ((def = rules_channel_find(e->rules, channel)) == NULL ||
+	    (to = channel_option_string(def, "fallback")) == NULL)
+		return (NULL);
+	json_array_foreach(json_object_get(body, "via"), i, v) {
+		if (json_is_string(v) && strcmp(json_string_value(v), to) == 0)
+			return (NULL);
+	}
+	return (to);
+}
+
+/* A message the provider could not get to the phone: as if refused. */
+static int
+engine_receipt_undelivered(struct engine *e, const struct store_message *m,
+    const char *fallback, const char *detail)
+{
+	struct engine_undelivered	u;
+	char				why[160];
+
+	snprintf(why, sizeof(why), "not delivered to the phone: %s",
+	    detail != NULL ? detail : "failed");
+	memset(&u, 0, sizeof(u));
+	u.body = m->body;
+	u.channel = m->channel;
+	u.detail = why;
+	u.fallback = fallback;
+	u.obligation = m->obligation;
+	u.deadline = m->deadline_at;
+	return (engine_undelivered(e, &u));
+}
+
 /*
  * Record r inside the caller's transaction; *known says whether its ref
  * named a message of ours (a stranger's is ignored, not an error).
@@ -48,10 +95,16 @@ engine_receipt(struct engine *e, const struct engine_receipt *r, int *known)
 	struct incident		*inc = NULL;
 	struct scope		 s;
 	json_t			*body;
+	const char		*fallback = NULL;
 	int64_t			 id;
 	int			 rc, step;
 
 	*known = 0;
+	if ((rc = store_receipt_seen(e->store, r->channel, r->ref,
+	    r->status)) != 0) {
+		*known = rc > 0;
+		return (rc < 0 ? -1 : 0);
+	}
 	engine_decision_begin(e);
 	rc = store_receipt_record(e->store, r->channel, r->ref, r->status,
 	    r->detail, clock_now(), &id);
@@ -71,7 +124,12 @@ engine_receipt(struct engine *e, const struct engine_receipt *r, int *known)
 	    "{s:s, s:s, s:s?}", "key", m.key, "status", r->status, "detail",
 	    r->detail));
 	step = s.c.step;
-	if (rc == 0 && !r->reached && m.obligation > 0 && step > 0)
+	if (r->failed)
+		fallback = engine_receipt_fallback(e, m.channel, body);
+	if (rc == 0 && r->failed)
+		rc = engine_receipt_undelivered(e, &m, fallback, r->detail);
+	if (rc == 0 && !r->reached && fallback == NULL && m.obligation > 0 &&
+	    step > 0)
 		rc = engine_escalation_hasten(e, m.obligation, step);
 	json_decref(body);
 	engine_incident_free(inc);

@@ -3,7 +3,9 @@
  * that owes it gets an obligation, due at the report's time and missed
  * (漏报) when it closes unmet.  The units are a list or a rule's answer;
  * when the rule fails, the units of the previous period are owed again.
- * One timer per report opens its next period.
+ * A spot check (随机抽查) owes only the units drawn for the day.  One timer
+ * per report opens each day; the calendar rule (calendar-rule.c) and the
+ * report's `during` tag say whether the report falls due on it.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +44,95 @@ engine_recurring_fire_close(struct engine *e, int64_t ref, int64_t due)
 		    json_pack("{s:s}", "reason", "closed"));
 	engine_obligation_free(o);
 	return (rc);
+}
+
+/*
+ * TIMER_OBLIGATION_REMIND of a recurring report's obligation: its owner
+ * hears that it falls due soon.
+ */
+int
+engine_recurring_remind(struct engine *e, const struct store_obligation *o)
+{
+	struct scope	s;
+	int		rc;
+
+	if (o->status != OBLIGATION_PENDING || o->owner == NULL ||
+	    clock_now() >= o->due_at)
+		return (0);
+	engine_scope_obligation(&s, NULL, o);
+	rc = engine_emit(e, &s, "obligation.reminded",
+	    engine_extra_time("due_at", o->due_at));
+	if (rc == 0)
+		rc = engine_notify(e, &s, o->owner, "remind");
+	return (rc);
+}
+
+/* FNV-1a over s and its terminating NUL, from h. */
+static uint64_t
+spotcheck_hash(uint64_t h, const char *s)
+{
+	do {
+		h ^= (unsigned char)*s;
+		h *= 0x100000001b3ULL;
+	} while (*s++ != '\0');
+	return (h);
+}
+
+/* splitmix64: the next number of the draw. */
+static uint64_t
+spotcheck_next(uint64_t *x)
+{
+	uint64_t	z = (*x += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return (z ^ (z >> 31));
+}
+
+static int
+spotcheck_cmp(const void *a, const void *b)
+{
+	return (strcmp(*(char *const *)a, *(char *const *)b));
+}
+
+/*
+ * Keep pick of units, drawn at random with the seed, the spot check's
+ * name and the day (local midnight) as the only inputs: the same on every
+ * run, after a restart, and in simulate, whatever order the units came
+ * in; and a different draw each day.  The units kept are in name order.
+ */
+void
+engine_spotcheck_pick(const char *seed, const char *name, int64_t day,
+    size_t pick, struct names *units)
+{
+	char		 date[CALENDAR_TIME_MAX];
+	uint64_t	 x = 0xcbf29ce484222325ULL;
+	size_t		 i, j, n = units->n;
+	char		*tmp;
+
+	qsort(units->v, n, sizeof(*units->v), spotcheck_cmp);
+	for (i = 1, j = 1; i < n; i++) {	/* a unit listed twice */
+		if (strcmp(units->v[i], units->v[j - 1]) != 0)
+			units->v[j++] = units->v[i];
+		else
+			free(units->v[i]);
+	}
+	units->n = n = n > 0 ? j : 0;
+	if (pick >= n)
+		return;
+	calendar_format(day, date, sizeof(date));
+	x = spotcheck_hash(spotcheck_hash(spotcheck_hash(x, seed), name),
+	    date);
+	for (i = 0; i < pick; i++) {	/* Fisher-Yates, pick steps */
+		j = i + (size_t)(spotcheck_next(&x) % (n - i));
+		tmp = units->v[i];
+		units->v[i] = units->v[j];
+		units->v[j] = tmp;
+	}
+	for (i = pick; i < n; i++)
+		free(units->v[i]);
+	units->n = pick;
+	qsort(units->v, pick, sizeof(*units->v), spotcheck_cmp);
 }
 
 /*
@@ -131,14 +222,16 @@ engine_recurring_instances(struct engine *e, const struct recurring *rc,
 	int64_t			from = 0;
 	json_t			*extra;
 	char			*cause = NULL, at[CALENDAR_TIME_MAX];
-	size_t			i;
+	size_t			i, j;
 	int			rc_ = 0;
 
 	if (engine_recurring_units(e, rc, &units, &cause) != 0) {
 		rc_ = engine_recurring_fallback(e, rc, due, cause, &units,
 		    &from);
 		free(cause);
-	}
+	} else if (rc->pick > 0)
+		engine_spotcheck_pick(rc->seed, rc->name, day,
+		    (size_t)rc->pick, &units);
 	for (i = 0; i < units.n && rc_ == 0; i++) {
 		memset(&row, 0, sizeof(row));
 		row.recurring = rc->name;
@@ -169,9 +262,31 @@ engine_recurring_instances(struct engine *e, const struct recurring *rc,
 		if (rc_ == 0)
 			rc_ = engine_timer_add(e, close, TIMER_OBLIGATION_CLOSE,
 			    id);
+		for (j = 0; j < rc->nremind && rc_ == 0; j++) {
+			/* A lead before the day opened: nothing to remind. */
+			if (due - rc->remind[j].value > clock_now())
+				rc_ = engine_timer_add(e, due -
+				    rc->remind[j].value,
+				    TIMER_OBLIGATION_REMIND, id);
+		}
 	}
 	names_free(&units);
 	return (rc_);
+}
+
+/*
+ * Whether rc falls due on the day starting at day: by its calendar rule,
+ * and, with `during`, only while a period with that tag is on.
+ */
+static int
+engine_recurring_due(struct engine *e, const struct recurring *rc,
+    int64_t day)
+{
+	if (!calendar_rule_due(rules_calendar(e->rules), &rc->rule,
+	    calendar_day_number(day)))
+		return (0);
+	return (rc->during == NULL ||
+	    engine_period_active(e, rc->during, day) != NULL);
 }
 
 /* TIMER_RECURRING_OPEN: the next period of recurring report id opens. */
@@ -192,7 +307,7 @@ engine_recurring_fire_open(struct engine *e, int64_t id, int64_t due)
 	day = r.next_at;
 	/* Gone from the rules: it sleeps until a reload brings it back. */
 	if ((rc = rules_recurring_find(e->rules, r.name)) != NULL) {
-		if (rc->weekday == 0 || calendar_weekday(day) == rc->weekday)
+		if (engine_recurring_due(e, rc, day))
 			rc_ = engine_recurring_instances(e, rc, day);
 		next = calendar_next_day_start(day);
 		if (rc_ == 0)

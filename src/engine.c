@@ -56,6 +56,8 @@ static const struct engine_timer_kind {
 	    STORE_TIMER_OF_ESCALATION }, engine_escalation_fire },
 	{ { TIMER_RECURRING_OPEN, "recurring.open",
 	    STORE_TIMER_OF_RECURRING }, engine_recurring_fire_open },
+	{ { TIMER_OBLIGATION_REPEAT, "obligation.repeat",
+	    STORE_TIMER_OF_OBLIGATION }, engine_obligation_fire_repeat },
 	{ { TIMER_PERSONAL_SEND, "personal.send",
 	    STORE_TIMER_OF_PERSONAL }, engine_personal_fire },
 };
@@ -311,6 +313,7 @@ void
 engine_decision_begin(struct engine *e)
 {
 	names_free(&e->told);
+	e->event = NULL;
 	e->trigger[0] = '\0';
 	e->trigger_ord = 0;
 }
@@ -355,6 +358,7 @@ engine_scope_obligation(struct scope *s, const struct incident *inc,
 	}
 	s->c.procedure = o->procedure;
 	s->c.obligation = o->name;
+	s->c.instance = o->instance;
 	s->obligation_title = o->title;
 	s->obligation_id = o->id;
 	s->due_at = o->due_at;
@@ -548,18 +552,22 @@ engine_submit(struct engine *e, struct record *ev, const struct names *units,
 	if (engine_unit_unknown(e, ev) != 0)
 		return (-1);
 	mev = match_event_new(e->rules, ev);
+	e->event = ev;
 	if (ev->incident == NULL)
 		rc = engine_obligation_meet(e, NULL, ev, mev, res->seq);
 	else if (inc == NULL) {
 		rc = engine_incident_open(e, ev, mev, &inc);
 		if (rc == 0)
 			rc = engine_obligation_meet(e, inc, ev, mev, res->seq);
+		if (rc == 0)
+			rc = engine_lifecycle_event(e, inc, ev, mev);
 	} else {
 		res->closed = inc->state == INCIDENT_CLOSED;
 		rc = engine_incident_apply(e, inc, ev, mev, res->seq);
 	}
 	metrics_observe(METRICS_RULES, match_event_usec(mev));
 	match_event_free(mev);
+	e->event = NULL;
 	engine_incident_free(inc);
 	return (rc == 0 ? 0 : -1);
 }

@@ -25,6 +25,7 @@
 #include "jsonw.h"
 #include "log.h"
 #include "rules.h"
+#include "store.h"
 #include "tocsin.h"
 #include "xmalloc.h"
 
@@ -78,14 +79,30 @@ static const struct http_route {
 	{ EVHTTP_REQ_GET, "/v1/compliance", HTTP_READ, api_compliance },
 	{ EVHTTP_REQ_GET, "/v1/compliance/summary", HTTP_READ,
 	    api_compliance_summary },
+	{ EVHTTP_REQ_GET, "/v1/stats", HTTP_READ, api_stats },
+	{ EVHTTP_REQ_GET, "/v1/stats.csv", HTTP_READ, api_stats_csv_get },
+	{ EVHTTP_REQ_GET, "/v1/stats.xlsx", HTTP_READ, api_stats_xlsx_get },
 	{ EVHTTP_REQ_GET, "/v1/units", HTTP_READ, api_units },
 	{ EVHTTP_REQ_GET, "/v1/status", HTTP_READ, api_status },
+	/* A load balancer's check: 200 on the leader only. */
+	{ EVHTTP_REQ_GET, "/v1/leader", HTTP_OPEN, api_leader },
 	{ EVHTTP_REQ_POST, "/v1/admin/prune", HTTP_WRITE, api_admin_prune },
 	/* The duty-room board and the data it shows. */
 	{ EVHTTP_REQ_GET, "/", HTTP_OPEN, api_board_file },
 	{ EVHTTP_REQ_GET, "/board.css", HTTP_OPEN, api_board_file },
 	{ EVHTTP_REQ_GET, "/board.js", HTTP_OPEN, api_board_file },
+	{ EVHTTP_REQ_GET, "/detail.js", HTTP_OPEN, api_board_file },
+	{ EVHTTP_REQ_GET, "/detail.css", HTTP_OPEN, api_board_file },
+	{ EVHTTP_REQ_GET, "/signin.js", HTTP_OPEN, api_board_file },
+	{ EVHTTP_REQ_GET, "/ack.css", HTTP_OPEN, api_board_file },
+	{ EVHTTP_REQ_GET, "/ack.js", HTTP_OPEN, api_board_file },
+	/* Who a token is: the sign-in asks; 401 without a valid one. */
+	{ EVHTTP_REQ_GET, "/v1/session", HTTP_OPEN, api_session },
 	{ EVHTTP_REQ_GET, "/v1/board", HTTP_READ, api_board },
+	/* The office's statistics page (api-stats.c gives its data). */
+	{ EVHTTP_REQ_GET, "/stats.html", HTTP_OPEN, api_board_file },
+	{ EVHTTP_REQ_GET, "/stats.css", HTTP_OPEN, api_board_file },
+	{ EVHTTP_REQ_GET, "/stats.js", HTTP_OPEN, api_board_file },
 	{ EVHTTP_REQ_GET, "/healthz", HTTP_OPEN, api_healthz },
 	{ EVHTTP_REQ_GET, "/metrics", HTTP_OPEN, api_metrics },
 };
@@ -158,8 +175,8 @@ http_reply_html(struct evhttp_request *req, int code, const char *html)
 	evhttp_add_header(h, "Cache-Control", "no-store");
 	evhttp_add_header(h, "Referrer-Policy", "no-referrer");
 	evhttp_add_header(h, "Content-Security-Policy", "default-src 'none'; "
-	    "style-src 'unsafe-inline'; form-action 'self'; "
-	    "frame-ancestors 'none'");
+	    "style-src 'self'; script-src 'self'; img-src data:; "
+	    "form-action 'self'; base-uri 'none'; frame-ancestors 'none'");
 	http_send_reply(req, code, buf);
 	evbuffer_free(buf);
 }
@@ -242,25 +259,19 @@ http_json_type(const char *ctype)
 }
 
 /*
- * The request body, or NULL with *status and err set: 415 for a content
- * type that is not JSON or a content coding we do not undo.  The bytes
+ * The request body whatever its type, or NULL with *status and err set:
+ * 415 for a content coding we do not undo.  For a provider's callback,
+ * whose driver reads its own shape (JSON, or Twilio's form).  The bytes
  * stay the request's; *len may be 0.
  */
 const char *
-http_read_body(struct evhttp_request *req, size_t *len,
+http_read_raw(struct evhttp_request *req, size_t *len,
     struct record_error *err, int *status)
 {
 	struct evbuffer	*in = evhttp_request_get_input_buffer(req);
 	struct evkeyvalq *headers = evhttp_request_get_input_headers(req);
-	const char	*ctype, *coding, *data;
+	const char	*coding, *data;
 
-	ctype = evhttp_find_header(headers, "Content-Type");
-	if (ctype != NULL && !http_json_type(ctype)) {
-		*status = 415;
-		record_error_set(err, "unsupported_media_type", "", "send "
-		    "Content-Type: application/json (UTF-8), not %.64s", ctype);
-		return (NULL);
-	}
 	coding = evhttp_find_header(headers, "Content-Encoding");
 	if (coding != NULL && strcasecmp(coding, "identity") != 0) {
 		*status = 415;
@@ -271,6 +282,27 @@ http_read_body(struct evhttp_request *req, size_t *len,
 	*len = evbuffer_get_length(in);
 	data = (const char *)evbuffer_pullup(in, -1);
 	return (data != NULL ? data : "");
+}
+
+/*
+ * The request body, or NULL with *status and err set: 415 for a content
+ * type that is not JSON or a content coding we do not undo.
+ */
+const char *
+http_read_body(struct evhttp_request *req, size_t *len,
+    struct record_error *err, int *status)
+{
+	const char	*ctype;
+
+	ctype = evhttp_find_header(evhttp_request_get_input_headers(req),
+	    "Content-Type");
+	if (ctype != NULL && !http_json_type(ctype)) {
+		*status = 415;
+		record_error_set(err, "unsupported_media_type", "", "send "
+		    "Content-Type: application/json (UTF-8), not %.64s", ctype);
+		return (NULL);
+	}
+	return (http_read_raw(req, len, err, status));
 }
 
 /*
@@ -690,6 +722,13 @@ http_screen(struct evhttp_request *req, struct hconn_refusal *r, void *arg)
 	}
 	route = http_route_find(http_path(req), method, &key, &methods);
 	free(key);
+	/* Only the leader writes (docs/cluster.md): Retry-After, elsewhere. */
+	if (method != EVHTTP_REQ_GET && method != EVHTTP_REQ_HEAD &&
+	    route != NULL && !store_leads(h->ctx->store)) {
+		http_refuse(r, 503, "not_leader", "this node is a standby; "
+		    "GET /v1/leader finds the leader%s", NULL);
+		return;
+	}
 	if (method == EVHTTP_REQ_GET || method == EVHTTP_REQ_HEAD) {
 		if (route != NULL && (status = http_authorized(req, rules,
 		    route)) != 0)

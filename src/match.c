@@ -256,6 +256,13 @@ match_eval(struct match_event *mev, const struct match *m, char **cause)
 	return (m->nterms > 0);
 }
 
+/* Was m declared: does it test anything (a function or a key)? */
+int
+match_given(const struct match *m)
+{
+	return (m->nterms > 0 || m->ref != LUA_NOREF);
+}
+
 /* 1 if the event matches m, 0 if not, -1 with cause when the rule failed. */
 int
 match_test(struct match_event *mev, const struct match *m, char **cause)

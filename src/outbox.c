@@ -536,7 +536,12 @@ outbox_start(struct outbox *o, struct delivery **batch, size_t n)
 	for (i = 0; i < n; i++) {
 		o->stats.attempts++;
 		batch[i]->started_us = clock_monotonic_us();
-		if (batch[i]->def == NULL || (drv = channel_driver_find(
+		/* A leader past its lease's local deadline starts no send:
+		 * another node may lead by now (docs/cluster.md). */
+		if (!store_may_send(o->store))
+			outbox_done(batch[i], DELIVERY_RETRY, "not sent: "
+			    "this node's lease is past its deadline", 0);
+		else if (batch[i]->def == NULL || (drv = channel_driver_find(
 		    batch[i]->def->kind)) == NULL)
 			outbox_done(batch[i], DELIVERY_PERMANENT,
 			    "no such channel in the current rules", -1);

@@ -331,9 +331,19 @@ parse_elapsed(struct parse *p, int t, const char *key, int64_t *out)
 	return (0);
 }
 
+static void	parse_match_top(struct parse *, const char *, struct match *);
+
 /* A match: a table of key = value(s), or a function(event). */
 static void
 parse_match(struct parse *p, int t, const char *key, struct match *m)
+{
+	lua_getfield(p->L, t, key);
+	parse_match_top(p, key, m);
+}
+
+/* The match on top of the stack (named key in problems), popped. */
+static void
+parse_match_top(struct parse *p, const char *key, struct match *m)
 {
 	lua_State		*L = p->L;
 	struct match_term	*term;
@@ -341,7 +351,6 @@ parse_match(struct parse *p, int t, const char *key, struct match *m)
 	lua_Integer		 i, n;
 
 	m->ref = LUA_NOREF;
-	lua_getfield(L, t, key);
 	if (lua_isfunction(L, -1)) {
 		m->ref = luaL_ref(L, LUA_REGISTRYINDEX);
 		return;
@@ -593,36 +602,262 @@ parse_due_by_grade(struct parse *p, int t, struct obligation_def *o)
 	lua_pop(L, 1);
 }
 
+/*
+ * met_by = { all = { "assessment", { type = "notice", attrs = ... } } }:
+ * each item (a type, or a match) must arrive; the obligation is met at
+ * the last.
+ */
+static void
+parse_met_all(struct parse *p, struct obligation_def *o)
+{
+	lua_State	*L = p->L;
+	struct match	*m;
+	lua_Integer	 i, n;
+
+	if (!lua_istable(L, -1) || (n = (lua_Integer)lua_rawlen(L, -1)) == 0 ||
+	    n > 31) {
+		parse_problem_at(p, "all", "\"met_by.all\" must be a list of 1 "
+		    "to 31 event types or matches");
+		return;
+	}
+	parse_enter(p, "all", 0);
+	o->met_all = xcalloc((size_t)n, sizeof(*o->met_all));
+	for (i = 1; i <= n; i++) {
+		m = &o->met_all[o->nmet_all++];
+		parse_enter(p, NULL, i);
+		lua_rawgeti(L, -1, i);
+		if (lua_type(L, -1) == LUA_TSTRING) {
+			m->ref = LUA_NOREF;
+			m->terms = xcalloc(1, sizeof(*m->terms));
+			m->nterms = 1;
+			m->terms[0].key = xstrdup("type");
+			names_add(&m->terms[0].values, lua_tostring(L, -1));
+			lua_pop(L, 1);
+		} else if (lua_istable(L, -1) || lua_isfunction(L, -1))
+			parse_match_top(p, "all", m);
+		else {
+			m->ref = LUA_NOREF;
+			parse_problem(p, "\"met_by.all\" items are event types, "
+			    "matches or functions");
+			lua_pop(L, 1);
+		}
+		parse_leave(p);
+	}
+	parse_leave(p);
+}
+
+/*
+ * met_by: a match; or { all = { ... } }; or a match with count = N (N
+ * matching events meet it, the Nth on time or late).
+ */
+static void
+parse_met_by(struct parse *p, int t, struct obligation_def *o)
+{
+	lua_State	*L = p->L;
+	struct match	*m = &o->met_by;
+	size_t		 i;
+	int		 all;
+
+	o->met_count = 1;
+	lua_getfield(L, t, "met_by");
+	all = 0;
+	if (lua_istable(L, -1) &&
+	    !(all = lua_getfield(L, -1, "all") != LUA_TNIL))
+		lua_pop(L, 1);
+	if (all) {
+		parse_enter(p, "met_by", 0);
+		parse_met_all(p, o);
+		lua_pop(L, 1);
+		lua_pushnil(L);
+		while (lua_next(L, -2) != 0) {
+			lua_pop(L, 1);
+			if (lua_type(L, -1) != LUA_TSTRING ||
+			    strcmp(lua_tostring(L, -1), "all") != 0)
+				parse_problem(p, "\"met_by\" with \"all\" "
+				    "takes nothing else: put the keys in each "
+				    "item");
+		}
+		parse_leave(p);
+		lua_pop(L, 1);
+		m->ref = LUA_NOREF;
+		return;
+	}
+	parse_match_top(p, "met_by", m);
+	for (i = 0; i < m->nterms; i++) {
+		if (strcmp(m->terms[i].key, "count") != 0)
+			continue;
+		o->met_count = m->terms[i].values.n == 1 ?
+		    atoi(m->terms[i].values.v[0]) : 0;
+		if (o->met_count < 1 || o->met_count > 1000) {
+			parse_problem_at(p, "met_by", "\"met_by.count\" must "
+			    "be a whole number from 1 to 1000");
+			o->met_count = 1;
+		}
+		free(m->terms[i].key);
+		names_free(&m->terms[i].values);
+		m->terms[i] = m->terms[--m->nterms];
+		break;
+	}
+	if (m->ref == LUA_NOREF && m->nterms == 0)
+		parse_problem(p, "obligation \"%s\": \"met_by\" is required",
+		    o->id ? o->id : "?");
+}
+
+/*
+ * every = "24h": a series (续报 at least daily), instance N+1 due every
+ * after instance N's due time; until = a duration from the series'
+ * start, or a match: the event that ends it.
+ */
+static void
+parse_repeat(struct parse *p, int t, struct obligation_def *o)
+{
+	lua_State	*L = p->L;
+
+	o->until_match.ref = LUA_NOREF;
+	if (parse_duration(p, t, "every", 0, &o->every) == 0) {
+		if (o->every.value <= 0)
+			parse_problem_at(p, "every", "\"every\" must be longer "
+			    "than nothing");
+		else
+			o->repeats = 1;
+	}
+	lua_getfield(L, t, "until");
+	if (lua_isnil(L, -1)) {
+		lua_pop(L, 1);
+		return;
+	}
+	if (!o->repeats)
+		parse_problem_at(p, "until", "\"until\" ends a series: give "
+		    "\"every\" too");
+	if (lua_type(L, -1) == LUA_TSTRING) {
+		lua_pop(L, 1);
+		if (parse_duration(p, t, "until", 0, &o->until) == 0)
+			o->until_set = 1;
+		return;
+	}
+	parse_match_top(p, "until", &o->until_match);
+}
+
+/*
+ * from = "opened" | "occurred" | "graded", or an event match: the
+ * obligation starts at the first event on the incident that matches
+ * (FROM_EVENT), counted from its time or, with at = "attrs.x", from the
+ * time the event carries there.
+ */
+static void
+parse_from(struct parse *p, int t, struct obligation_def *o)
+{
+	static const char *const names[] = { "opened", "occurred", "graded",
+	    NULL };
+	lua_State	*L = p->L;
+	char		*from, *at;
+	int		 type;
+
+	o->from_event.ref = LUA_NOREF;
+	lua_getfield(L, t, "from");
+	type = lua_type(L, -1);
+	lua_pop(L, 1);
+	if (type == LUA_TTABLE || type == LUA_TFUNCTION) {
+		parse_match(p, t, "from", &o->from_event);
+		o->from = FROM_EVENT;
+	} else if ((from = parse_string(p, t, "from", 0)) != NULL) {
+		if (strcmp(from, "occurred") == 0)
+			o->from = FROM_OCCURRED;
+		else if (strcmp(from, "graded") == 0)
+			o->from = FROM_GRADED;
+		else if (strcmp(from, names[0]) != 0)
+			parse_problem_at(p, "from", "obligation \"%s\": "
+			    "\"from\" must be \"opened\", \"occurred\", "
+			    "\"graded\" or an event match such as { type = "
+			    "\"received\" }", o->id ? o->id : "?");
+		free(from);
+	}
+	if ((at = parse_string(p, t, "at", 0)) == NULL)
+		return;
+	if (o->from != FROM_EVENT)
+		parse_problem_at(p, "at", "obligation \"%s\": \"at\" needs "
+		    "\"from\" to be an event match", o->id ? o->id : "?");
+	else if (strncmp(at, "attrs.", 6) != 0 || at[6] == '\0')
+		parse_problem_at(p, "at", "obligation \"%s\": \"at\" must "
+		    "name an attribute of the event, \"attrs.NAME\"",
+		    o->id ? o->id : "?");
+	o->at = at;
+}
+
+/* due = "2h", or due = { attr = "deadline" }: the event gives it. */
+static void
+parse_due(struct parse *p, int t, struct obligation_def *o)
+{
+	static const char *const keys[] = { "attr", NULL };
+	lua_State	*L = p->L;
+	int		 top;
+
+	lua_getfield(L, t, "due");
+	top = lua_gettop(L);
+	if (!lua_istable(L, top)) {
+		lua_pop(L, 1);
+		parse_duration(p, t, "due", 1, &o->due);
+		return;
+	}
+	parse_enter(p, "due", 0);
+	parse_keys(p, top, keys);
+	o->due_attr = parse_string(p, top, "attr", 1);
+	parse_leave(p);
+	lua_pop(L, 1);
+	/* Until the event says, a due of nothing: never used. */
+	o->due.kind = DURATION_ELAPSED;
+	o->due.value = 0;
+}
+
+/* pause_on and resume_on: both or neither. */
+static void
+parse_pause(struct parse *p, int t, struct obligation_def *o)
+{
+	parse_match(p, t, "pause_on", &o->pause_on);
+	parse_match(p, t, "resume_on", &o->resume_on);
+	if ((o->pause_on.ref == LUA_NOREF && o->pause_on.nterms == 0) !=
+	    (o->resume_on.ref == LUA_NOREF && o->resume_on.nterms == 0))
+		parse_problem(p, "obligation \"%s\": \"pause_on\" and "
+		    "\"resume_on\" go together", o->id ? o->id : "?");
+}
+
 static void
 parse_obligation(struct parse *p, int t, struct obligation_def *o)
 {
 	static const char *const keys[] = { "id", "title", "due", "due_in",
-	    "due_by_grade", "from", "met_by", "remind", "owner", "on_breach",
-	    "messages", NULL };
+	    "due_by_grade", "from", "at", "met_by", "remind", "owner",
+	    "on_breach", "pause_on", "resume_on", "messages", "every",
+	    "until", NULL };
 	struct names	 remind = { NULL, 0 };
-	char		*from, *cause;
+	char		*cause;
 	size_t		 i;
 
 	parse_keys(p, t, keys);
 	o->id = parse_string(p, t, "id", 1);
 	o->title = parse_string(p, t, "title", 0);
-	parse_duration(p, t, "due", 1, &o->due);
+	parse_due(p, t, o);
 	parse_due_in(p, t, o);
 	parse_due_by_grade(p, t, o);
-	if ((from = parse_string(p, t, "from", 0)) != NULL) {
-		if (strcmp(from, "occurred") == 0)
-			o->from = FROM_OCCURRED;
-		else if (strcmp(from, "graded") == 0)
-			o->from = FROM_GRADED;
-		else if (strcmp(from, "opened") != 0)
-			parse_problem_at(p, "from", "obligation \"%s\": "
-			    "\"from\" must be \"opened\", \"occurred\" or "
-			    "\"graded\"", o->id ? o->id : "?");
-		free(from);
-	}
-	parse_match(p, t, "met_by", &o->met_by);
-	if (o->met_by.ref == LUA_NOREF && o->met_by.nterms == 0)
-		parse_problem(p, "obligation \"%s\": \"met_by\" is required",
+	if (o->due_attr != NULL && (o->due_in_tags.n > 0 ||
+	    o->due_by_grade_set != 0))
+		parse_problem_at(p, "due", "obligation \"%s\": a due the "
+		    "event gives takes no \"due_in\" or \"due_by_grade\"",
+		    o->id ? o->id : "?");
+	parse_from(p, t, o);
+	parse_pause(p, t, o);
+	parse_met_by(p, t, o);
+	parse_repeat(p, t, o);
+	/*
+	 * A series keeps its rhythm: each instance is due every after the
+	 * one before and is set when that one falls due.  A paused clock
+	 * would move one instance's due and not the rhythm, so the two are
+	 * refused rather than half done.
+	 */
+	if (o->repeats && (o->pause_on.ref != LUA_NOREF ||
+	    o->pause_on.nterms > 0))
+		parse_problem_at(p, "pause_on", "obligation \"%s\": a series "
+		    "(\"every\") cannot pause (\"pause_on\", \"resume_on\"): "
+		    "make the paused duty a separate obligation",
 		    o->id ? o->id : "?");
 	parse_names(p, t, "remind", &remind);
 	o->remind = remind.n ? xcalloc(remind.n, sizeof(*o->remind)) : NULL;
@@ -1074,7 +1309,7 @@ static int
 rules_api_token_body(lua_State *L)
 {
 	static const char *const keys[] = { "secret", "units", "read",
-	    "write", NULL };
+	    "write", "person", NULL };
 	struct parse		 p;
 	struct token_def	*tok;
 
@@ -1082,6 +1317,7 @@ rules_api_token_body(lua_State *L)
 		return (0);
 	tok = xcalloc(1, sizeof(*tok));
 	tok->name = xstrdup(lua_tostring(L, lua_upvalueindex(2)));
+	tok->where = xstrdup(p.where);
 	APPEND(p.rules->tokens, p.rules->ntokens, tok);
 	parse_keys(&p, 1, keys);
 	tok->secret = parse_string(&p, 1, "secret", 1);
@@ -1089,6 +1325,8 @@ rules_api_token_body(lua_State *L)
 	/* Writing is what a token did before it could read: the default. */
 	tok->read = parse_boolean(&p, 1, "read", 0);
 	tok->write = parse_boolean(&p, 1, "write", 1);
+	/* A person's own token: what it does is recorded as theirs. */
+	tok->person = parse_string(&p, 1, "person", 0);
 	if (tok->secret != NULL && strlen(tok->secret) < 16)
 		parse_problem_at(&p, "secret", "the secret must be at least "
 		    "16 characters");
@@ -1298,77 +1536,268 @@ parse_clock_time(const char *s)
 	return (h * MSEC_PER_HOUR + m * MSEC_PER_MIN);
 }
 
+/* remind = { "1h" }: lead times before the due time, elapsed. */
+static void
+parse_remind(struct parse *p, int t, struct duration **out, size_t *n)
+{
+	struct names	 remind = { NULL, 0 };
+	char		*cause = NULL;
+	size_t		 i;
+
+	parse_names(p, t, "remind", &remind);
+	*out = remind.n ? xcalloc(remind.n, sizeof(**out)) : NULL;
+	for (i = 0; i < remind.n; i++) {
+		if (calendar_parse_duration(remind.v[i], &(*out)[*n], &cause)
+		    != 0 || (*out)[*n].kind != DURATION_ELAPSED) {
+			free(cause);
+			cause = NULL;
+			parse_problem_at(p, "remind", "bad remind lead time "
+			    "\"%s\": elapsed time (s, m, h, d)", remind.v[i]);
+			continue;
+		}
+		(*n)++;
+	}
+	names_free(&remind);
+}
+
+/* on = { "2026-12-31", ... }: a report due on the dates listed only. */
+static void
+parse_recurring_dates(struct parse *p, struct calendar_rule *rule)
+{
+	lua_State	*L = p->L;
+	lua_Integer	 i, n = (lua_Integer)lua_rawlen(L, -1);
+	int		 y, m, d;
+
+	rule->every = CALENDAR_EVERY_DATES;
+	rule->dates = n > 0 ? xcalloc((size_t)n, sizeof(*rule->dates)) : NULL;
+	for (i = 1; i <= n; i++) {
+		lua_rawgeti(L, -1, i);
+		if (lua_type(L, -1) != LUA_TSTRING || calendar_parse_date(
+		    lua_tostring(L, -1), &y, &m, &d) != 0)
+			parse_problem_at(p, "on", "\"on\" lists dates "
+			    "YYYY-MM-DD");
+		else
+			rule->dates[rule->ndates++] =
+			    calendar_date_number(y, m, d);
+		lua_pop(L, 1);
+	}
+	if (rule->ndates == 0)
+		parse_problem_at(p, "on", "\"on\" lists no date");
+}
+
 /*
- * recurring "daily-report" { at = "17:00", units = { ... }, met_by = ...,
- * close = "24:00", every = "day"|"week", weekday = 1..7, owner, on_breach }
+ * every = "month", on = "5wd", shift = "next-working-day": the days it is
+ * due on.  weekday = N is the older spelling of every = "week", on = N.
+ */
+static void
+parse_recurring_rule(struct parse *p, struct recurring *rc)
+{
+	static const char *const everys[] = { "day", "week", "month",
+	    "quarter", "half-year", "year", NULL };
+	static const char *const shifts[] = { "none", "next-working-day",
+	    "previous-working-day", "skip", NULL };
+	struct calendar_rule	*rule = &rc->rule;
+	lua_State		*L = p->L;
+	const char		*bad;
+	char			*text, near[128];
+	long long		 weekday;
+	int			 every = CALENDAR_EVERY_DAY, v, dated = 0;
+
+	rule->on = CALENDAR_ON_DAY;
+	rule->n = 1;
+	parse_integer(p, 1, "weekday", 1, 7, 0, &weekday);
+	text = parse_string(p, 1, "every", 0);	/* held: no Lua till free */
+	if (text != NULL && (every = calendar_every_parse(text)) < 0) {
+		parse_problem_at(p, "every", "\"every\" must be \"day\", "
+		    "\"week\", \"month\", \"quarter\", \"half-year\" or "
+		    "\"year\" (not \"%s\")%s", text, names_suggest(text,
+		    everys, 6, near, sizeof(near)));
+		every = CALENDAR_EVERY_DAY;
+	}
+	rule->every = (enum calendar_every)every;
+	lua_getfield(L, 1, "on");
+	if (lua_istable(L, -1)) {
+		dated = 1;
+		if (text != NULL)
+			parse_problem_at(p, "every", "a list of dates in "
+			    "\"on\" takes no \"every\"");
+		parse_recurring_dates(p, rule);
+	} else if (lua_isinteger(L, -1)) {
+		rule->n = (int)lua_tointeger(L, -1);
+		if (rule->n < 1)
+			parse_problem_at(p, "on", "\"on\" counts from 1");
+	} else if (lua_type(L, -1) == LUA_TSTRING) {
+		if ((bad = calendar_on_parse(lua_tostring(L, -1), rule)) !=
+		    NULL)
+			parse_problem_at(p, "on", "\"on\" %s", bad);
+	} else if (!lua_isnil(L, -1))
+		parse_problem_at(p, "on", "\"on\" must be a day, a working day "
+		    "(\"5wd\"), \"last\", \"last-wd\", a date or a list of "
+		    "dates");
+	else if (weekday != 0) {
+		rule->n = (int)weekday;
+		if (every != CALENDAR_EVERY_WEEK)
+			parse_problem_at(p, "weekday", "\"weekday\" needs "
+			    "every = \"week\"");
+	} else if (every != CALENDAR_EVERY_DAY)
+		parse_problem_at(p, "every", "every = \"%s\" needs \"on\": a "
+		    "day of the %s, a working day (\"5wd\"), \"last\" or "
+		    "\"last-wd\"%s", text, text, every == CALENDAR_EVERY_WEEK ?
+		    " (weekday 1 Monday .. 7 Sunday)" : "");
+	if (!lua_isnil(L, -1) && weekday != 0)
+		parse_problem_at(p, "weekday", "give \"on\" or \"weekday\", "
+		    "not both");
+	lua_pop(L, 1);
+	free(text);
+	if (!dated && (rule->on == CALENDAR_ON_DAY || rule->on ==
+	    CALENDAR_ON_WORKING_DAY) && rule->n > calendar_every_days(every))
+		parse_problem_at(p, "on", "\"on\" = %d: the period has %d "
+		    "days or fewer; say \"last\" or \"last-wd\"", rule->n,
+		    calendar_every_days(every));
+	if (!dated && rule->on == CALENDAR_ON_DATE && every !=
+	    CALENDAR_EVERY_YEAR)
+		parse_problem_at(p, "on", "a date of the year in \"on\" needs "
+		    "every = \"year\"");
+	if (rule->every == CALENDAR_EVERY_WEEK && rule->on == CALENDAR_ON_DAY)
+		rc->weekday = rule->n;
+	if ((text = parse_string(p, 1, "shift", 0)) != NULL) {
+		if ((v = calendar_shift_parse(text)) < 0)
+			parse_problem_at(p, "shift", "\"shift\" must be \"none\", "
+			    "\"next-working-day\", \"previous-working-day\" or "
+			    "\"skip\" (not \"%s\")%s", text, names_suggest(text,
+			    shifts, 4, near, sizeof(near)));
+		else
+			rule->shift = (enum calendar_shift)v;
+		free(text);
+	}
+}
+
+/* The parts recurring reports and spot checks share. */
+static void
+parse_recurring(struct parse *p, struct recurring *rc)
+{
+	char	*text;
+
+	rc->title = parse_string(p, 1, "title", 0);
+	if ((text = parse_string(p, 1, "at", 1)) != NULL &&
+	    (rc->at = parse_clock_time(text)) < 0)
+		parse_problem_at(p, "at", "\"at\" must be a time of day such "
+		    "as \"17:00\"");
+	free(text);
+	rc->close = 24 * MSEC_PER_HOUR;
+	if ((text = parse_string(p, 1, "close", 0)) != NULL &&
+	    (rc->close = parse_clock_time(text)) < 0)
+		parse_problem_at(p, "close", "\"close\" must be a time of day "
+		    "such as \"24:00\"");
+	free(text);
+	if (rc->close >= 0 && rc->close < rc->at)
+		parse_problem_at(p, "close", "\"close\" comes before "
+		    "\"at\"");
+	parse_recurring_rule(p, rc);
+	rc->during = parse_string(p, 1, "during", 0);
+	parse_remind(p, 1, &rc->remind, &rc->nremind);
+	parse_match(p, 1, "met_by", &rc->met_by);
+	if (rc->met_by.ref == LUA_NOREF && rc->met_by.nterms == 0)
+		parse_problem(p, "\"met_by\" is required");
+	rc->owner = parse_string(p, 1, "owner", 0);
+	rc->on_breach = parse_string(p, 1, "on_breach", 0);
+	parse_messages(p, 1, &rc->messages);
+	if (rc->owner == NULL && rc->on_breach == NULL)
+		parse_problem(p, "tells nobody when it is breached: give it "
+		    "an owner or on_breach");
+}
+
+/* units = { ... } or a function (of a spotcheck: from = ...). */
+static void
+parse_recurring_units(struct parse *p, struct recurring *rc, const char *key)
+{
+	lua_State	*L = p->L;
+
+	lua_getfield(L, 1, key);
+	if (lua_isfunction(L, -1))
+		rc->units_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+	else {
+		parse_names_top(p, key, &rc->units);
+		lua_pop(L, 1);
+		if (rc->units.n == 0)
+			parse_problem_at(p, key, "no units: nobody owes this "
+			    "report");
+	}
+}
+
+static struct recurring *
+recurring_new(struct parse *p)
+{
+	struct recurring	*rc;
+
+	rc = xcalloc(1, sizeof(*rc));
+	rc->name = xstrdup(p->name);
+	rc->where = xstrdup(p->where);
+	rc->units_ref = LUA_NOREF;
+	APPEND(p->rules->recurrings, p->rules->nrecurrings, rc);
+	return (rc);
+}
+
+/*
+ * recurring "monthly-report" { every = "month", on = "5wd", at = "17:00",
+ * units = { ... }, met_by = ..., close, shift, during, remind, owner,
+ * on_breach }
  */
 static int
 rules_api_recurring_body(lua_State *L)
 {
 	static const char *const keys[] = { "title", "at", "close", "every",
-	    "weekday", "units", "met_by", "owner", "on_breach", "messages",
-	    NULL };
+	    "weekday", "on", "shift", "during", "remind", "units", "met_by",
+	    "owner", "on_breach", "messages", NULL };
 	struct parse		 p;
 	struct recurring	*rc;
-	char			*text;
-	long long		 weekday;
 
 	if (parse_begin(L, &p, "recurring") != 0)
 		return (0);
-	rc = xcalloc(1, sizeof(*rc));
-	rc->name = xstrdup(lua_tostring(L, lua_upvalueindex(2)));
-	rc->where = xstrdup(p.where);
-	rc->units_ref = LUA_NOREF;
-	APPEND(p.rules->recurrings, p.rules->nrecurrings, rc);
+	rc = recurring_new(&p);
 	parse_keys(&p, 1, keys);
-	rc->title = parse_string(&p, 1, "title", 0);
-	if ((text = parse_string(&p, 1, "at", 1)) != NULL &&
-	    (rc->at = parse_clock_time(text)) < 0)
-		parse_problem_at(&p, "at", "\"at\" must be a time of day such "
-		    "as \"17:00\"");
-	free(text);
-	rc->close = 24 * MSEC_PER_HOUR;
-	if ((text = parse_string(&p, 1, "close", 0)) != NULL &&
-	    (rc->close = parse_clock_time(text)) < 0)
-		parse_problem_at(&p, "close", "\"close\" must be a time of day "
-		    "such as \"24:00\"");
-	free(text);
-	if (rc->close >= 0 && rc->close < rc->at)
-		parse_problem_at(&p, "close", "\"close\" comes before "
-		    "\"at\"");
-	parse_integer(&p, 1, "weekday", 1, 7, 0, &weekday);
-	text = parse_string(&p, 1, "every", 0);	/* held: no Lua till free */
-	if (text == NULL || strcmp(text, "day") == 0) {
-		if (weekday != 0)
-			parse_problem_at(&p, "weekday", "\"weekday\" needs "
-			    "every = \"week\"");
-	} else if (strcmp(text, "week") == 0) {
-		rc->weekday = (int)weekday;
-		if (weekday == 0)
-			parse_problem_at(&p, "every", "every = \"week\" needs "
-			    "a weekday, 1 (Monday) to 7 (Sunday)");
-	} else
-		parse_problem_at(&p, "every", "\"every\" must be \"day\" or "
-		    "\"week\"");
-	free(text);
-	lua_getfield(L, 1, "units");
-	if (lua_isfunction(L, -1))
-		rc->units_ref = luaL_ref(L, LUA_REGISTRYINDEX);
-	else {
-		parse_names_top(&p, "units", &rc->units);
-		lua_pop(L, 1);
-		if (rc->units.n == 0)
-			parse_problem(&p, "no units: nobody owes this report");
+	parse_recurring(&p, rc);
+	parse_recurring_units(&p, rc, "units");
+	return (0);
+}
+
+/*
+ * spotcheck "duty-check" { every = "week", on = 2, at = "10:00", pick = 3,
+ * from = { ... }, seed = secret("spotcheck"), met_by = ..., ... }: 随机抽查,
+ * pick units drawn afresh each time it falls due (engine-recurring.c).
+ */
+static int
+rules_api_spotcheck_body(lua_State *L)
+{
+	static const char *const keys[] = { "title", "at", "close", "every",
+	    "weekday", "on", "shift", "during", "remind", "pick", "from",
+	    "seed", "met_by", "owner", "on_breach", "messages", NULL };
+	struct parse		 p;
+	struct recurring	*rc;
+	const char		*base;
+	long long		 pick;
+
+	if (parse_begin(L, &p, "spotcheck") != 0)
+		return (0);
+	rc = recurring_new(&p);
+	parse_keys(&p, 1, keys);
+	parse_recurring(&p, rc);
+	parse_recurring_units(&p, rc, "from");
+	if (parse_integer(&p, 1, "pick", 1, 100000, 0, &pick) == 0 &&
+	    pick == 0)
+		parse_problem(&p, "\"pick\" is required: how many units are "
+		    "checked each time");
+	rc->pick = (int)pick;
+	if (rc->units_ref == LUA_NOREF && rc->units.n > 0 &&
+	    (size_t)pick > rc->units.n)
+		parse_problem_at(&p, "pick", "\"pick\" = %lld of %zu units",
+		    pick, rc->units.n);
+	/* Unseeded, the draw is the site's own: seeded by its file's name. */
+	if ((rc->seed = parse_string(&p, 1, "seed", 0)) == NULL) {
+		base = strrchr(p.rules->site_path, '/');
+		rc->seed = xstrdup(base != NULL ? base + 1 :
+		    p.rules->site_path);
 	}
-	parse_match(&p, 1, "met_by", &rc->met_by);
-	if (rc->met_by.ref == LUA_NOREF && rc->met_by.nterms == 0)
-		parse_problem(&p, "\"met_by\" is required");
-	rc->owner = parse_string(&p, 1, "owner", 0);
-	rc->on_breach = parse_string(&p, 1, "on_breach", 0);
-	parse_messages(&p, 1, &rc->messages);
-	if (rc->owner == NULL && rc->on_breach == NULL)
-		parse_problem(&p, "tells nobody when it is breached: give it "
-		    "an owner or on_breach");
 	return (0);
 }
 
@@ -1665,7 +2094,7 @@ rules_api_site(lua_State *L)
 	    "undelivered_notify", "public_url", "messages", "spool",
 	    "unmatched", "national_holidays", "hosts", "max_connections",
 	    "header_timeout", "body_timeout", "units_strict", "heartbeat",
-	    "alarm", NULL };
+	    "alarm", "lease", "node", NULL };
 	struct parse	 p;
 	struct site	*s;
 	long long	 v;
@@ -1712,6 +2141,7 @@ rules_api_site(lua_State *L)
 	SITE_STRING(undelivered_notify, "undelivered_notify");
 	SITE_STRING(public_url, "public_url");
 	SITE_STRING(spool, "spool");
+	SITE_STRING(node, "node");
 #undef SITE_STRING
 	if (s->public_url != NULL && strncmp(s->public_url, "http://", 7) != 0
 	    && strncmp(s->public_url, "https://", 8) != 0)
@@ -1759,6 +2189,12 @@ rules_api_site(lua_State *L)
 			s->header_timeout = d;
 		if (parse_elapsed(&p, 1, "body_timeout", &d) == 0 && d > 0)
 			s->body_timeout = d;
+		if (parse_elapsed(&p, 1, "lease", &d) == 0 && d != 0 &&
+		    (d < MSEC_PER_SEC || d > 10 * MSEC_PER_MIN))
+			parse_problem_at(&p, "lease", "\"lease\" must be "
+			    "between 1s and 10m");
+		else if (d > 0)
+			s->lease = d;
 	}
 	return (0);
 }
@@ -1843,6 +2279,292 @@ rules_api_secret(lua_State *L)
 	return (1);
 }
 
+/*
+ * Site settings (SPEC §4).  A pack declares each figure it reads:
+ *
+ *	local at = setting "hs_daily_at" { default = "17:00", type = "time" }
+ *
+ * and the declaration is the value: the site's, when its `settings { }`
+ * gives one, else the default.  The site's values are kept in the
+ * registry under SETTINGS_KEY; a value of the wrong type, and a
+ * site setting no pack declares, are problems at the site's line with the
+ * nearest name.  A site that assigns `settings = { }` instead still works,
+ * unchecked.
+ */
+#define SETTINGS_KEY	"tocsin.settings"
+
+static const struct {
+	const char	*name;
+	const char	*says;		/* "must be ..." */
+} setting_types[] = {
+	{ "string",	"a string" },
+	{ "number",	"a number" },
+	{ "integer",	"a whole number" },
+	{ "boolean",	"true or false" },
+	{ "duration",	"a duration such as \"2h\" or \"5wd\"" },
+	{ "time",	"a time of day such as \"17:00\"" },
+	{ "names",	"a list of names" },
+};
+#define NSETTING_TYPES	(sizeof(setting_types) / sizeof(setting_types[0]))
+
+/* Whether the value at idx is of setting type t. */
+static int
+setting_type_ok(lua_State *L, int idx, size_t t)
+{
+	struct duration	 d;
+	const char	*name = setting_types[t].name;
+	char		*cause = NULL;
+	lua_Integer	 i, n;
+	int		 ok;
+
+	if (strcmp(name, "number") == 0)
+		return (lua_type(L, idx) == LUA_TNUMBER);
+	if (strcmp(name, "integer") == 0)
+		return (lua_isinteger(L, idx));
+	if (strcmp(name, "boolean") == 0)
+		return (lua_isboolean(L, idx));
+	if (strcmp(name, "names") == 0) {
+		if (!lua_istable(L, idx))
+			return (lua_type(L, idx) == LUA_TSTRING);
+		n = (lua_Integer)lua_rawlen(L, idx);
+		for (i = 1, ok = 1; i <= n && ok; i++) {
+			lua_rawgeti(L, idx, i);
+			ok = lua_type(L, -1) == LUA_TSTRING;
+			lua_pop(L, 1);
+		}
+		return (ok);
+	}
+	if (lua_type(L, idx) != LUA_TSTRING)
+		return (0);
+	if (strcmp(name, "duration") == 0) {
+		ok = calendar_parse_duration(lua_tostring(L, idx), &d, &cause)
+		    == 0;
+		free(cause);
+		return (ok);
+	}
+	if (strcmp(name, "time") == 0)
+		return (parse_clock_time(lua_tostring(L, idx)) >= 0);
+	return (1);
+}
+
+/* The type a default says without `type`: its Lua type's. */
+static size_t
+setting_type_of(lua_State *L, int idx)
+{
+	switch (lua_type(L, idx)) {
+	case LUA_TNUMBER:
+		return (lua_isinteger(L, idx) ? 2 : 1);
+	case LUA_TBOOLEAN:
+		return (3);
+	case LUA_TTABLE:
+		return (6);
+	}
+	return (0);
+}
+
+/* Whether the value at idx is one of the list at allowed (0: no list). */
+static int
+setting_allowed(lua_State *L, int idx, int allowed)
+{
+	lua_Integer	i, n;
+	int		ok = 0;
+
+	if (allowed == 0 || !lua_istable(L, allowed))
+		return (1);
+	idx = lua_absindex(L, idx);
+	n = (lua_Integer)lua_rawlen(L, allowed);
+	for (i = 1; i <= n && !ok; i++) {
+		lua_rawgeti(L, allowed, i);
+		ok = lua_rawequal(L, -1, idx);
+		lua_pop(L, 1);
+	}
+	return (ok);
+}
+
+/* Where the site gives setting name: its key's line, or "" (legacy). */
+static const char *
+setting_site_where(struct rules *r, const char *name, char *buf, size_t len)
+{
+	size_t	i;
+
+	for (i = r->settings_given.n; i-- > 0;) {
+		if (strcmp(r->settings_given.v[i], name) == 0)
+			return (rules_key_where(r, r->settings_where[i],
+			    "settings", NULL, name, buf, len));
+	}
+	snprintf(buf, len, "%s", r->site_path);
+	return (buf);
+}
+
+/* Push the site's value of name, or nil. */
+static void
+setting_site_value(lua_State *L, const char *name)
+{
+	lua_getfield(L, LUA_REGISTRYINDEX, SETTINGS_KEY);
+	if (lua_istable(L, -1)) {
+		lua_getfield(L, -1, name);
+		lua_remove(L, -2);
+		return;
+	}
+	lua_pop(L, 1);
+	/* No settings { }: the global table a site assigned, if any. */
+	lua_getglobal(L, "settings");
+	if (lua_istable(L, -1)) {
+		lua_getfield(L, -1, name);
+		lua_remove(L, -2);
+		return;
+	}
+	lua_pop(L, 1);
+	lua_pushnil(L);
+}
+
+/* The site's value of p's setting (at the top) checked: 0, or -1. */
+static int
+setting_check_site(struct parse *p, size_t type, int allowed)
+{
+	lua_State	*L = p->L;
+	char		 at[600];
+
+	if (setting_type_ok(L, -1, type) && setting_allowed(L, -1, allowed))
+		return (0);
+	rules_problems_add(p->rules->problems, "%s: settings: \"%s\" must be "
+	    "%s%s (setting declared at %s)", setting_site_where(p->rules,
+	    p->name, at, sizeof(at)), p->name, setting_types[type].says,
+	    setting_allowed(L, -1, allowed) ? "" : ", one of those allowed",
+	    p->where);
+	return (-1);
+}
+
+/*
+ * setting "name" { default = ..., type = "time", allowed = { ... },
+ * title = "..." }: returns the value.  Without a default the site must
+ * give one.  Declared twice (two packs read it), each declaration checks.
+ */
+static int
+rules_api_setting_body(lua_State *L)
+{
+	static const char *const keys[] = { "default", "type", "allowed",
+	    "title", NULL };
+	const char	*types[NSETTING_TYPES + 1];
+	struct parse	 p;
+	size_t		 type = 0, i;
+	char		*text, *title, near[128];
+	int		 allowed = 0;
+
+	if (parse_begin(L, &p, "setting") != 0)
+		return (0);
+	if (!names_has(&p.rules->settings_declared, p.name))
+		names_add(&p.rules->settings_declared, p.name);
+	parse_keys(&p, 1, keys);
+	title = parse_string(&p, 1, "title", 0);
+	free(title);
+	lua_getfield(L, 1, "default");			/* 2 */
+	lua_getfield(L, 1, "allowed");			/* 3 */
+	if (!lua_isnil(L, 3) && !lua_istable(L, 3))
+		parse_problem_at(&p, "allowed", "\"allowed\" must be a list");
+	else if (lua_istable(L, 3))
+		allowed = 3;
+	type = setting_type_of(L, 2);
+	if ((text = parse_string(&p, 1, "type", 0)) != NULL) {
+		for (i = 0; i < NSETTING_TYPES; i++)
+			types[i] = setting_types[i].name;
+		types[NSETTING_TYPES] = NULL;
+		for (i = 0; i < NSETTING_TYPES && strcmp(text, types[i]); i++)
+			;
+		if (i == NSETTING_TYPES)
+			parse_problem_at(&p, "type", "unknown type \"%s\"%s "
+			    "(string, number, integer, boolean, duration, "
+			    "time, names)", text, names_suggest(text, types,
+			    NSETTING_TYPES, near, sizeof(near)));
+		else
+			type = i;
+		free(text);
+	}
+	if (!lua_isnil(L, 2) && (!setting_type_ok(L, 2, type) ||
+	    !setting_allowed(L, 2, allowed)))
+		parse_problem_at(&p, "default", "\"default\" must be %s%s",
+		    setting_types[type].says, setting_allowed(L, 2, allowed) ?
+		    "" : ", one of those allowed");
+	setting_site_value(L, p.name);			/* 4 */
+	if (lua_isnil(L, 4)) {
+		if (lua_isnil(L, 2))
+			parse_problem(&p, "the site must set it: settings { "
+			    "%s = ... }", p.name);
+		lua_pushvalue(L, 2);
+	} else if (setting_check_site(&p, type, allowed) != 0)
+		lua_pushvalue(L, 2);
+	else
+		lua_pushvalue(L, 4);
+	return (1);
+}
+
+/*
+ * settings { hs_daily_at = "18:00", ... }: the site's values, checked
+ * against the declarations once every pack is loaded.  Given twice, the
+ * later value of a name wins, as in a table.
+ */
+static int
+rules_api_settings(lua_State *L)
+{
+	struct rules	*r = lua_touserdata(L, lua_upvalueindex(1));
+	lua_Debug	 ar;
+	char		 where[512] = "?";
+
+	if (lua_getstack(L, 1, &ar) && lua_getinfo(L, "Sl", &ar))
+		snprintf(where, sizeof(where), "%s:%d", ar.short_src,
+		    ar.currentline);
+	if (!lua_istable(L, 1)) {
+		rules_problems_add(r->problems, "%s: settings expects a table: "
+		    "settings { name = value, ... }", where);
+		return (0);
+	}
+	lua_getfield(L, LUA_REGISTRYINDEX, SETTINGS_KEY);
+	if (!lua_istable(L, -1)) {
+		lua_pop(L, 1);
+		lua_newtable(L);
+		lua_pushvalue(L, -1);
+		lua_setfield(L, LUA_REGISTRYINDEX, SETTINGS_KEY);
+	}
+	lua_pushnil(L);
+	while (lua_next(L, 1) != 0) {
+		if (lua_type(L, -2) != LUA_TSTRING) {
+			rules_problems_add(r->problems, "%s: settings: keys "
+			    "must be names", where);
+			lua_pop(L, 1);
+			continue;
+		}
+		lua_pushvalue(L, -2);
+		lua_insert(L, -2);
+		lua_rawset(L, -4);
+		names_add(&r->settings_given, lua_tostring(L, -1));
+		r->settings_where = xreallocarray(r->settings_where,
+		    r->settings_given.n, sizeof(*r->settings_where));
+		r->settings_where[r->settings_given.n - 1] = xstrdup(where);
+	}
+	lua_pop(L, 1);
+	return (0);
+}
+
+/* Every setting the site gives is one a pack declares. */
+void
+rules_api_settings_check(struct rules *r)
+{
+	const char	**declared = (const char **)r->settings_declared.v;
+	char		  at[600], near[128];
+	size_t		  i;
+
+	for (i = 0; i < r->settings_given.n; i++) {
+		if (names_has(&r->settings_declared, r->settings_given.v[i]))
+			continue;
+		rules_problems_add(r->problems, "%s: settings: unknown setting "
+		    "\"%s\"%s", rules_key_where(r, r->settings_where[i],
+		    "settings", NULL, r->settings_given.v[i], at, sizeof(at)),
+		    r->settings_given.v[i], names_suggest(
+		    r->settings_given.v[i], declared, r->settings_declared.n,
+		    near, sizeof(near)));
+	}
+}
+
 /* `kind "name"`: remember where, return the body parser as a closure. */
 static int
 rules_api_declare(lua_State *L)
@@ -1878,8 +2600,10 @@ static const struct {
 	{ "token", rules_api_token_body },
 	{ "holidays", rules_api_holidays_body },
 	{ "recurring", rules_api_recurring_body },
+	{ "spotcheck", rules_api_spotcheck_body },
 	{ "period", rules_api_period_body },
 	{ "event_type", rules_api_event_type_body },
+	{ "setting", rules_api_setting_body },
 	{ "roster", rules_api_roster_body },
 	{ "unit", rules_api_unit_body },
 };
@@ -1907,5 +2631,8 @@ rules_api_open(lua_State *L, struct rules *r)
 	lua_pushlightuserdata(L, r);
 	lua_pushcclosure(L, rules_api_units_csv, 1);
 	lua_setfield(L, -2, "units_csv");
+	lua_pushlightuserdata(L, r);
+	lua_pushcclosure(L, rules_api_settings, 1);
+	lua_setfield(L, -2, "settings");
 	lua_pop(L, 1);
 }

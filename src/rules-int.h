@@ -55,6 +55,10 @@ struct rules {
 	size_t			  nunits;
 	size_t			 *unit_order;	/* units by id, once checked */
 	struct names		  event_types;	/* declared beyond the built-in */
+	/* Settings (rules-api.c): what the site gives, what packs read. */
+	struct names		  settings_given;	/* settings { } keys */
+	char			**settings_where;	/* ... file:line each */
+	struct names		  settings_declared;	/* setting "name" */
 
 	/* Which procedures an event could match: see rules_candidates. */
 	struct rules_index	  by_category;
@@ -77,6 +81,7 @@ struct rules_key {
 #define RULES_KEY_DEPTH	8
 
 void	rules_api_open(lua_State *, struct rules *);
+void	rules_api_settings_check(struct rules *);
 char	*rules_path_resolve(const struct rules *, const char *);
 int	 rules_target_known(const struct rules *, const char *);
 const char *rules_target_suggest(const struct rules *, const char *, char *,

@@ -23,6 +23,7 @@
 #include "record.h"
 #include "rules-int.h"
 #include "sandbox.h"
+#include "store.h"
 #include "xmalloc.h"
 
 #define RULES_DEFAULT_LISTEN		"127.0.0.1:8470"
@@ -34,6 +35,7 @@
 /* A request's headers, all of them, and its body (http-conn.c). */
 #define RULES_DEFAULT_HEADER_TIMEOUT	(10 * 1000)
 #define RULES_DEFAULT_BODY_TIMEOUT	(30 * 1000)
+#define RULES_DEFAULT_LEASE		(5 * 1000)	/* docs/cluster.md */
 
 /* What loading the files may spend; the fuzz build sets small limits. */
 #ifndef RULES_LOAD_INSTRUCTIONS
@@ -547,6 +549,14 @@ rules_check_org(struct rules *r)
 				    persons, r->npersons);
 		}
 	}
+	/* A person token names a declared person: acts are theirs. */
+	for (i = 0; i < r->ntokens; i++) {
+		if (r->tokens[i]->person != NULL &&
+		    rules_person_find(r, r->tokens[i]->person) == NULL)
+			rules_check_unknown(r, r->tokens[i]->where, "token",
+			    r->tokens[i]->name, "person", "person",
+			    r->tokens[i]->person, persons, r->npersons);
+	}
 	free(persons);
 }
 
@@ -602,6 +612,7 @@ rules_check(struct rules *r)
 	}
 	rules_check_org(r);
 	rules_check_rosters(r);
+	rules_api_settings_check(r);
 }
 
 /* A procedure's table match term for key, or NULL (also for a function). */
@@ -1078,6 +1089,8 @@ rules_site_defaults(struct rules *r)
 		s->header_timeout = RULES_DEFAULT_HEADER_TIMEOUT;
 	if (s->body_timeout == 0)
 		s->body_timeout = RULES_DEFAULT_BODY_TIMEOUT;
+	if (s->lease == 0)
+		s->lease = RULES_DEFAULT_LEASE;
 	if (s->notify_deadline == 0)
 		s->notify_deadline = RULES_DEFAULT_NOTIFY_DEADLINE;
 	if (s->undelivered_notify == NULL)
@@ -1133,7 +1146,13 @@ rules_load(const char *site_path, const struct names *rule_dirs,
 		free(cause);
 	}
 	rules_site_defaults(r);
-	if (r->site.database != NULL) {
+	/* A PostgreSQL URL is checked, never quoted: it may hold a password. */
+	if (r->site.database != NULL &&
+	    store_check_name(r->site.database, &cause) != 0) {
+		rules_problems_add(problems, "site: database: %s", cause);
+		free(cause);
+	} else if (r->site.database != NULL &&
+	    strstr(r->site.database, "://") == NULL) {
 		dir = rules_path_resolve(r, r->site.database);
 		free(r->site.database);
 		r->site.database = dir;
@@ -1184,6 +1203,18 @@ match_free(struct match *m)
 	free(m->terms);
 }
 
+/* What met_by = { all = ... } and until = { ... } hold. */
+static void
+obligation_lifecycle_free(struct obligation_def *o)
+{
+	size_t	i;
+
+	for (i = 0; i < o->nmet_all; i++)
+		match_free(&o->met_all[i]);
+	free(o->met_all);
+	match_free(&o->until_match);
+}
+
 static void
 procedure_free(struct procedure *p)
 {
@@ -1211,6 +1242,12 @@ procedure_free(struct procedure *p)
 		free(p->obligations[i].due_in);
 		names_free(&p->obligations[i].due_in_tags);
 		match_free(&p->obligations[i].met_by);
+		obligation_lifecycle_free(&p->obligations[i]);
+		match_free(&p->obligations[i].from_event);
+		match_free(&p->obligations[i].pause_on);
+		match_free(&p->obligations[i].resume_on);
+		free(p->obligations[i].at);
+		free(p->obligations[i].due_attr);
 		messages_free(&p->obligations[i].messages);
 	}
 	free(p->obligations);
@@ -1248,6 +1285,10 @@ rules_free(struct rules *r)
 		free(r->recurrings[i]->owner);
 		free(r->recurrings[i]->on_breach);
 		free(r->recurrings[i]->where);
+		free(r->recurrings[i]->during);
+		free(r->recurrings[i]->remind);
+		free(r->recurrings[i]->seed);
+		free(r->recurrings[i]->rule.dates);
 		names_free(&r->recurrings[i]->units);
 		match_free(&r->recurrings[i]->met_by);
 		messages_free(&r->recurrings[i]->messages);
@@ -1316,6 +1357,8 @@ rules_free(struct rules *r)
 			    strlen(r->tokens[i]->secret));
 		free(r->tokens[i]->secret);
 		names_free(&r->tokens[i]->units);
+		free(r->tokens[i]->person);
+		free(r->tokens[i]->where);
 		free(r->tokens[i]);
 	}
 	free(r->tokens);
@@ -1330,6 +1373,7 @@ rules_free(struct rules *r)
 	free(r->site.undelivered_notify);
 	free(r->site.public_url);
 	free(r->site.spool);
+	free(r->site.node);
 	free(r->site.heartbeat.url);
 	free(r->site.heartbeat.method);
 	free(r->site.alarm.to);
@@ -1338,6 +1382,11 @@ rules_free(struct rules *r)
 	messages_free(&r->site.messages);
 	names_free(&r->site.rules);
 	names_free(&r->event_types);
+	for (i = 0; i < r->settings_given.n; i++)
+		free(r->settings_where[i]);
+	free(r->settings_where);
+	names_free(&r->settings_given);
+	names_free(&r->settings_declared);
 	names_free(&r->site.unmatched);
 	names_free(&r->site.hosts);
 	sandbox_free(r->sandbox);

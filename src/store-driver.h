@@ -22,6 +22,12 @@
  *  - Column getters read the current row; a text is valid until the next
  *    step() or reset() of the statement; a NULL integer reads 0.
  *  - txn() runs a transaction verb; BEGIN takes the write lock at once.
+ *  - sql, when set, gives a statement a text of the driver's dialect
+ *    (indexed by enum store_sql; NULL: store.c's), and empty the SQL
+ *    that store_empty() runs.
+ *  - A driver that loses its database (a PostgreSQL primary gone, a
+ *    COMMIT whose outcome is unknown) calls store_lost(), which does not
+ *    return unless the daemon set a hook (store_on_lost in store.h).
  */
 #ifndef STORE_DRIVER_H
 #define STORE_DRIVER_H
@@ -30,6 +36,7 @@
 
 struct store_checkpoint_info;
 struct store_info;
+struct store_lease;
 
 struct store_conn;		/* a driver's connection */
 struct store_query;		/* a statement it prepared */
@@ -75,8 +82,25 @@ struct store_driver {
 	int		 (*info)(struct store_conn *, struct store_info *);
 	void		 (*checkpoints)(struct store_conn *,
 			     struct store_checkpoint_info *);
+	/*
+	 * The leader's lease (store.h); NULL for a driver whose database
+	 * has one writer (SQLite): it always leads.
+	 */
+	int		 (*lease_set)(struct store_conn *, const char *,
+			     int64_t, char **);
+	int		 (*lease_take)(struct store_conn *);
+	int		 (*lease_renew)(struct store_conn *);
+	void		 (*lease_release)(struct store_conn *);
+	int		 (*may_send)(struct store_conn *);
+	int		 (*lease_read)(struct store_conn *,
+			     struct store_lease *);
+	const char *const *sql;		/* the dialect's texts, or NULL */
+	const char	*empty;		/* store_empty()'s SQL, or NULL */
 };
 
 extern const struct store_driver store_sqlite_driver;
+extern const struct store_driver store_pg_driver;
+
+void	store_lost(const char *, const char *);
 
 #endif

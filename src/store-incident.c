@@ -198,3 +198,37 @@ store_incidents_page(struct store *s, const struct store_incident_filter *f,
 	store_q_done(s, SQL_INCIDENTS_PAGE, q);
 	return (rc);
 }
+
+struct store_report_count_visit {
+	store_report_count_cb	 cb;
+	void			*arg;
+};
+
+static int
+store_report_count_visit(struct store *s, struct store_query *q, void *ctx)
+{
+	struct store_report_count_visit	*v = ctx;
+
+	return (v->cb(s->drv->column_text(q, 0), store_col_int(s, q, 1),
+	    store_col_int(s, q, 2), v->arg) != 0);
+}
+
+int
+store_report_counts(struct store *s, int64_t from, int64_t to, int64_t slow,
+    const struct store_units *u, int limit, store_report_count_cb cb,
+    void *arg)
+{
+	struct store_query		*q;
+	struct store_report_count_visit	 v = { cb, arg };
+	int				 rc;
+
+	if ((q = store_q_scoped(s, SQL_REPORT_COUNTS, 5, u)) == NULL)
+		return (-1);
+	store_bind_int(s, q, 1, from);
+	store_bind_int(s, q, 2, to);
+	store_bind_int(s, q, 3, slow);
+	store_bind_int(s, q, 4, limit);
+	rc = store_q_each(s, q, store_report_count_visit, &v);
+	store_q_done(s, SQL_REPORT_COUNTS, q);
+	return (rc);
+}

@@ -27,14 +27,19 @@
 #define INCIDENT_NCOLS 16	/* with the list position after them */
 #define OBLIGATION_COLS "id, incident, recurring, unit, procedure, name, " \
 	"title, owner, on_breach, set_at, due_at, close_at, met_at, " \
-	"met_event, status"
-#define OBLIGATION_NCOLS 15
+	"met_event, status, instance, until_at, met_count, needed, met_mask"
+#define OBLIGATION_NCOLS 20
 #define ESCALATION_COLS "id, incident, obligation, policy, started_at, " \
 	"step, repeats, state"
 #define OUTBOX_COLS "id, key, created_at, incident, obligation, channel, " \
 	"recipient, role, body, status, attempts, next_at, deadline_at, " \
 	"delivered_at, last_error"
 #define OUTBOX_NCOLS 15
+/* A page's message's receipt, after its list flag: status, detail, at. */
+#define OUTBOX_RECEIPT_COLS "(SELECT status FROM receipts WHERE outbox = " \
+	"outbox.id), (SELECT detail FROM receipts WHERE outbox = " \
+	"outbox.id), (SELECT received_at FROM receipts WHERE outbox = " \
+	"outbox.id)"
 /* A message's unit: its incident's, or its recurring report's. */
 #define OUTBOX_UNIT "coalesce((SELECT unit FROM incidents WHERE " \
 	"key = outbox.incident), (SELECT unit FROM obligations WHERE " \
@@ -61,10 +66,15 @@ enum store_sql {
 	SQL_INCIDENTS_COUNT_OPEN,
 	SQL_INCIDENTS_OPEN_BY_GRADE,
 	SQL_INCIDENTS_PAGE,
+	SQL_REPORT_COUNTS,
 	SQL_OBLIGATION_ADD,
 	SQL_OBLIGATION_GET,
 	SQL_OBLIGATION_SET_STATUS,
 	SQL_OBLIGATION_SET_DUE,
+	SQL_OBLIGATION_SET_PROGRESS,
+	SQL_OBLIGATION_SERIES_LAST,
+	SQL_CLOCK_SET,
+	SQL_CLOCK_GET,
 	SQL_OBLIGATIONS_OF_INCIDENT,
 	SQL_OBLIGATIONS_OPEN_OF_INCIDENT,
 	SQL_OBLIGATIONS_OPEN_OF_UNIT,
@@ -73,6 +83,7 @@ enum store_sql {
 	SQL_OBLIGATIONS_COUNT_OPEN,
 	SQL_LEDGER_PAGE,
 	SQL_LEDGER_COUNTS,
+	SQL_LEDGER_SLICE_END,
 	SQL_RECURRING_ADD,
 	SQL_RECURRING_GET,
 	SQL_RECURRING_FIND,
@@ -120,6 +131,9 @@ enum store_sql {
 	SQL_RECEIPT_EXPECT,
 	SQL_RECEIPT_RECORD,
 	SQL_RECEIPT_FIND,
+	SQL_RECEIPT_SEEN,
+	SQL_REPLY_TARGETS,
+	SQL_REPLY_ADD,
 	SQL_PRUNE_CANDIDATES,
 	SQL_PRUNE_BUSY,
 	SQL_PRUNE_ATTEMPTS,

@@ -53,6 +53,11 @@ store_obligation_read(struct store *s, struct store_query *q,
 		return (-1);
 	}
 	o->status = (enum obligation_status)status;
+	o->instance = (int)store_col_int(s, q, 15);
+	o->until_at = store_col_int(s, q, 16);
+	o->met_count = (int)store_col_int(s, q, 17);
+	o->needed = (int)store_col_int(s, q, 18);
+	o->met_mask = store_col_int(s, q, 19);
 	return (0);
 }
 
@@ -73,6 +78,9 @@ store_obligation_add(struct store *s, const struct store_obligation *o,
 	store_bind_int(s, q, 9, o->set_at);
 	store_bind_int(s, q, 10, o->due_at);
 	store_bind_opt(s, q, 11, o->close_at);
+	store_bind_int(s, q, 12, o->instance);
+	store_bind_opt(s, q, 13, o->until_at);
+	store_bind_int(s, q, 14, o->needed > 0 ? o->needed : 1);
 	return (store_q_int(s, q, id));
 }
 
@@ -114,6 +122,80 @@ store_obligation_set_due(struct store *s, int64_t id, int64_t due)
 	return (store_q_run(s, q));
 }
 
+/* Of needed events, met_count have come (met_by all: the items, mask). */
+int
+store_obligation_set_progress(struct store *s, int64_t id, int met_count,
+    int64_t mask)
+{
+	struct store_query	*q = store_q(s, SQL_OBLIGATION_SET_PROGRESS);
+
+	store_bind_int(s, q, 1, id);
+	store_bind_int(s, q, 2, met_count);
+	store_bind_int(s, q, 3, mask);
+	return (store_q_run(s, q));
+}
+
+/* The latest instance of an incident's repeating obligation (a series). */
+int
+store_obligation_series_last(struct store *s, const char *incident,
+    const char *procedure, const char *name, struct store_obligation *o)
+{
+	struct store_query	*q = store_q(s, SQL_OBLIGATION_SERIES_LAST);
+	int			 rc;
+
+	memset(o, 0, sizeof(*o));
+	store_bind_text(s, q, 1, incident);
+	store_bind_text(s, q, 2, procedure);
+	store_bind_text(s, q, 3, name);
+	if ((rc = store_q_step(s, q)) == 1 &&
+	    store_obligation_read(s, q, o) != 0)
+		rc = -1;
+	s->drv->reset(q);
+	return (rc);
+}
+
+void
+store_clock_clear(struct store_clock *c)
+{
+	free(c->kind);
+	memset(c, 0, sizeof(*c));
+}
+
+int
+store_clock_set(struct store *s, int64_t obligation,
+    const struct store_clock *c)
+{
+	struct store_query	*q = store_q(s, SQL_CLOCK_SET);
+
+	store_bind_int(s, q, 1, obligation);
+	store_bind_int(s, q, 2, c->base);
+	store_bind_text(s, q, 3, c->kind);
+	store_bind_int(s, q, 4, c->length);
+	store_bind_opt(s, q, 5, c->paused_at);
+	store_bind_int(s, q, 6, c->paused_ms);
+	return (store_q_run(s, q));
+}
+
+/* 1 and c filled, 0 when the obligation has no clock, -1. */
+int
+store_clock_get(struct store *s, int64_t obligation, struct store_clock *c)
+{
+	struct store_query	*q = store_q(s, SQL_CLOCK_GET);
+	int			 rc;
+
+	memset(c, 0, sizeof(*c));
+	store_bind_int(s, q, 1, obligation);
+	if ((rc = store_q_step(s, q)) == 1) {
+		c->base = store_col_int(s, q, 0);
+		c->kind = store_col_text(s, q, 1);
+		c->length = store_col_int(s, q, 2);
+		c->paused_at = store_col_int(s, q, 3);
+		c->paused_ms = store_col_int(s, q, 4);
+	}
+	s->drv->reset(q);
+	return (rc);
+}
+
 struct store_obligation_visit {
 	store_obligation_cb	 cb;
 	store_obligation_page_cb page;	/* else cb */
@@ -129,6 +211,8 @@ store_obligation_visit(struct store *s, struct store_query *q, void *ctx)
 
 	if (store_obligation_read(s, q, &o) != 0)
 		return (-1);
+	if (v->page != NULL)
+		o.paused_ms = store_col_int(s, q, OBLIGATION_NCOLS + 1);
 	stop = (v->page != NULL ? v->page(&o, store_col_int(s, q,
 	    OBLIGATION_NCOLS) != 0, v->arg) : v->cb(&o, v->arg)) != 0;
 	store_obligation_clear(&o);
@@ -257,6 +341,28 @@ store_ledger_counts(struct store *s, int64_t from, int64_t to,
 	rc = store_q_each(s, q, store_ledger_count_visit, &v);
 	store_q_done(s, SQL_LEDGER_COUNTS, q);
 	return (rc);
+}
+
+int
+store_ledger_slice_end(struct store *s, int64_t from, int64_t to, int n,
+    int64_t *end)
+{
+	struct store_query	*q = store_q(s, SQL_LEDGER_SLICE_END);
+	int			 rc;
+
+	store_bind_int(s, q, 1, from);
+	store_bind_int(s, q, 2, to);
+	store_bind_int(s, q, 3, n);
+	if ((rc = store_q_step(s, q)) == 1)
+		*end = store_col_int(s, q, 0);
+	s->drv->reset(q);
+	if (rc < 0)
+		return (-1);
+	if (rc == 0)
+		*end = to;		/* fewer than n left */
+	else if (*end <= from)
+		*end = from + 1;	/* n or more due at one time: all */
+	return (0);
 }
 
 /* ---- recurring reports ----------------------------------------------- */

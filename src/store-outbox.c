@@ -23,6 +23,8 @@ store_message_clear(struct store_message *m)
 	free(m->role);
 	free(m->body);
 	free(m->last_error);
+	free(m->receipt_status);
+	free(m->receipt_detail);
 	memset(m, 0, sizeof(*m));
 }
 
@@ -103,6 +105,11 @@ store_message_visit(struct store *s, struct store_query *q, void *ctx)
 
 	if (store_message_read(s, q, &m) != 0)
 		return (-1);
+	if (v->page != NULL) {
+		m.receipt_status = store_col_text(s, q, OUTBOX_NCOLS + 1);
+		m.receipt_detail = store_col_text(s, q, OUTBOX_NCOLS + 2);
+		m.receipt_at = store_col_int(s, q, OUTBOX_NCOLS + 3);
+	}
 	stop = (v->page != NULL ? v->page(&m, store_col_int(s, q,
 	    OUTBOX_NCOLS) != 0, v->arg) : v->cb(&m, v->arg)) != 0;
 	store_message_clear(&m);
@@ -275,6 +282,70 @@ store_receipt_record(struct store *s, const char *channel, const char *ref,
 	store_bind_text(s, q, 4, detail);
 	store_bind_int(s, q, 5, at);
 	return (store_q_run(s, q) == 0 ? 1 : -1);
+}
+
+int
+store_receipt_seen(struct store *s, const char *channel, const char *ref,
+    const char *status)
+{
+	struct store_query	*q = store_q(s, SQL_RECEIPT_SEEN);
+	int64_t			 n = 0;
+
+	store_bind_text(s, q, 1, channel);
+	store_bind_text(s, q, 2, ref);
+	store_bind_text(s, q, 3, status);
+	if (store_q_int(s, q, &n) < 0)
+		return (-1);
+	return (n > 0);
+}
+
+/* ---- replies ---------------------------------------------------------- */
+
+int
+store_reply_add(struct store *s, const struct store_reply *r)
+{
+	struct store_query	*q = store_q(s, SQL_REPLY_ADD);
+
+	store_bind_text(s, q, 1, r->channel);
+	store_bind_text(s, q, 2, r->phone);
+	store_bind_text(s, q, 3, r->person);
+	store_bind_text(s, q, 4, r->text);
+	store_bind_int(s, q, 5, r->received_at);
+	store_bind_text(s, q, 6, r->incident);
+	store_bind_text(s, q, 7, r->outcome);
+	return (store_q_run(s, q));
+}
+
+struct store_reply_visit {
+	store_reply_target_cb	 cb;
+	void			*arg;
+};
+
+static int
+store_reply_target_visit(struct store *s, struct store_query *q, void *ctx)
+{
+	struct store_reply_visit	*v = ctx;
+	char				*incident, *channel;
+	int				 stop;
+
+	incident = store_col_text(s, q, 0);
+	channel = store_col_text(s, q, 1);
+	stop = v->cb(incident, channel, v->arg) != 0;
+	free(incident);
+	free(channel);
+	return (stop);
+}
+
+int
+store_reply_targets(struct store *s, const char *person, int64_t now,
+    store_reply_target_cb cb, void *arg)
+{
+	struct store_query		*q = store_q(s, SQL_REPLY_TARGETS);
+	struct store_reply_visit	 v = { cb, arg };
+
+	store_bind_text(s, q, 1, person);
+	store_bind_int(s, q, 2, now);
+	return (store_q_each(s, q, store_reply_target_visit, &v));
 }
 
 /* ---- acknowledgement links ------------------------------------------- */

@@ -226,6 +226,58 @@ static const struct {
 	},
 	{ 9,
 	/*
+	 * Replies: what a person texted back (an SMS "1" acknowledges), kept
+	 * whatever it said, with what came of it.  Finding the message a
+	 * reply answers walks a person's newest messages: outbox_recipient.
+	 */
+	"CREATE TABLE replies ("
+	"  id INTEGER PRIMARY KEY,"
+	"  channel TEXT NOT NULL,"
+	"  phone TEXT NOT NULL,"
+	"  person TEXT,"
+	"  text TEXT NOT NULL,"
+	"  received_at INTEGER NOT NULL,"
+	"  incident TEXT,"
+	"  outcome TEXT NOT NULL);"
+	"CREATE INDEX outbox_recipient ON outbox(recipient, id);"
+	},
+	{ 10,
+	/*
+	 * The clocks of obligations that may pause (pause_on, resume_on):
+	 * the period in force and what it counts from, when it stopped and
+	 * how long it has stood still (the ledger's paused_s).  A row only
+	 * for such obligations; one pruned takes its clock with it.
+	 */
+	"CREATE TABLE obligation_clocks ("
+	"  obligation INTEGER PRIMARY KEY"
+	"    REFERENCES obligations(id) ON DELETE CASCADE,"
+	"  base INTEGER NOT NULL,"
+	"  kind TEXT NOT NULL,"
+	"  length INTEGER NOT NULL,"
+	"  paused_at INTEGER,"
+	"  paused_ms INTEGER NOT NULL DEFAULT 0)"
+	},
+	{ 11,
+	/*
+	 * Obligations that repeat and obligations that several events meet
+	 * (SPEC §4, lifecycle): a row is one instance of its series (0 for
+	 * an obligation that does not repeat), carries when the series ends
+	 * (until_at, NULL: never), and how many of the events it needs have
+	 * come (met_count of needed; met_mask: which items of met_by.all).
+	 * Rows written before count as single, unrepeated obligations.
+	 */
+	"ALTER TABLE obligations ADD COLUMN instance INTEGER NOT NULL "
+	"  DEFAULT 0;"
+	"ALTER TABLE obligations ADD COLUMN until_at INTEGER;"
+	"ALTER TABLE obligations ADD COLUMN met_count INTEGER NOT NULL "
+	"  DEFAULT 0;"
+	"ALTER TABLE obligations ADD COLUMN needed INTEGER NOT NULL "
+	"  DEFAULT 1;"
+	"ALTER TABLE obligations ADD COLUMN met_mask INTEGER NOT NULL "
+	"  DEFAULT 0;"
+	},
+	{ 12,
+	/*
 	 * Personal notification rules: each later step of a person's
 	 * notify_rules, due at its time (a timer points at the row), sent
 	 * or stopped by an acknowledgement.

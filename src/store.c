@@ -88,11 +88,22 @@ static const char *const store_sql[SQL__COUNT] = {
 	    "AND (?2 IS NULL OR unit = ?2) AND (?3 IS NULL OR "
 	    "category = ?3) AND @SCOPE:unit@) FROM incidents WHERE rowid < ?4 "
 	    "ORDER BY rowid DESC LIMIT ?5",
+	/*
+	 * Incidents opened in [?1, ?2) per unit, and those opened more than
+	 * ?3 ms after they occurred; units kept from ?5.  CASE, not a sum of
+	 * booleans, which PostgreSQL refuses.
+	 */
+	[SQL_REPORT_COUNTS] =
+	    "SELECT unit, count(*), sum(CASE WHEN opened_at - occurred_at > "
+	    "?3 THEN 1 ELSE 0 END) "
+	    "FROM incidents WHERE opened_at >= ?1 AND opened_at < ?2 AND "
+	    "@SCOPE:unit@ GROUP BY unit ORDER BY unit LIMIT ?4",
 	[SQL_OBLIGATION_ADD] =
 	    "INSERT INTO obligations (incident, recurring, unit, procedure, "
-	    "name, title, owner, on_breach, set_at, due_at, close_at) "
-	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) "
-	    "RETURNING id",
+	    "name, title, owner, on_breach, set_at, due_at, close_at, "
+	    "instance, until_at, needed) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, "
+	    "?14) RETURNING id",
 	[SQL_OBLIGATION_GET] =
 	    "SELECT " OBLIGATION_COLS " FROM obligations WHERE id = ?1",
 	[SQL_OBLIGATION_SET_STATUS] =
@@ -100,6 +111,21 @@ static const char *const store_sql[SQL__COUNT] = {
 	    "WHERE id = ?1",
 	[SQL_OBLIGATION_SET_DUE] =
 	    "UPDATE obligations SET due_at = ?2 WHERE id = ?1",
+	[SQL_OBLIGATION_SET_PROGRESS] =
+	    "UPDATE obligations SET met_count = ?2, met_mask = ?3 WHERE id = ?1",
+	[SQL_OBLIGATION_SERIES_LAST] =
+	    "SELECT " OBLIGATION_COLS " FROM obligations WHERE incident = ?1 "
+	    "AND procedure = ?2 AND name = ?3 AND instance > 0 "
+	    "ORDER BY instance DESC LIMIT 1",
+	[SQL_CLOCK_SET] =
+	    "INSERT INTO obligation_clocks (obligation, base, kind, length, "
+	    "paused_at, paused_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
+	    "ON CONFLICT (obligation) DO UPDATE SET base = excluded.base, "
+	    "kind = excluded.kind, length = excluded.length, "
+	    "paused_at = excluded.paused_at, paused_ms = excluded.paused_ms",
+	[SQL_CLOCK_GET] =
+	    "SELECT base, kind, length, paused_at, paused_ms FROM "
+	    "obligation_clocks WHERE obligation = ?1",
 	[SQL_OBLIGATIONS_OF_INCIDENT] =
 	    "SELECT " OBLIGATION_COLS " FROM obligations WHERE incident = ?1 "
 	    "ORDER BY id",
@@ -131,7 +157,8 @@ static const char *const store_sql[SQL__COUNT] = {
 	 */
 	[SQL_LEDGER_PAGE] =
 	    "SELECT " OBLIGATION_COLS ", ((?3 IS NULL OR unit = ?3) "
-	    "AND @SCOPE:unit@) "
+	    "AND @SCOPE:unit@), (SELECT paused_ms FROM obligation_clocks "
+	    "WHERE obligation = obligations.id) "
 	    "FROM obligations WHERE due_at >= ?1 AND due_at < ?2 "
 	    "AND (due_at > ?4 OR id > ?5) ORDER BY due_at, id LIMIT ?6",
 	/*
@@ -142,6 +169,14 @@ static const char *const store_sql[SQL__COUNT] = {
 	    "SELECT unit, status, count(*) FROM obligations WHERE "
 	    "due_at >= ?1 AND due_at < ?2 AND @SCOPE:unit@ "
 	    "GROUP BY unit, status ORDER BY unit, status LIMIT ?3",
+	/*
+	 * Where a slice of the ledger's counts ends: the due time of the
+	 * ?3-th obligation due in [?1, ?2), read on obligations_due alone,
+	 * so a slice of n rows costs n index entries to find.
+	 */
+	[SQL_LEDGER_SLICE_END] =
+	    "SELECT due_at FROM obligations WHERE due_at >= ?1 AND "
+	    "due_at < ?2 ORDER BY due_at LIMIT 1 OFFSET ?3",
 	[SQL_RECURRING_ADD] =
 	    "INSERT INTO recurrings (name, next_at) VALUES (?1, ?2) "
 	    "RETURNING id",
@@ -264,12 +299,12 @@ static const char *const store_sql[SQL__COUNT] = {
 	 */
 	[SQL_MESSAGES_PAGE] =
 	    "SELECT " OUTBOX_COLS ", ((?1 IS NULL OR status = ?1) AND "
-	    "@SCOPE:" OUTBOX_UNIT "@) FROM outbox "
+	    "@SCOPE:" OUTBOX_UNIT "@), " OUTBOX_RECEIPT_COLS " FROM outbox "
 	    "WHERE id < ?2 ORDER BY id DESC LIMIT ?3",
 	/* The same for one incident, on outbox_incident (incident, id). */
 	[SQL_MESSAGES_PAGE_OF_INCIDENT] =
 	    "SELECT " OUTBOX_COLS ", ((?1 IS NULL OR status = ?1) AND "
-	    "@SCOPE:" OUTBOX_UNIT "@) FROM outbox "
+	    "@SCOPE:" OUTBOX_UNIT "@), " OUTBOX_RECEIPT_COLS " FROM outbox "
 	    "WHERE incident = ?4 AND id < ?2 ORDER BY id DESC LIMIT ?3",
 	[SQL_ATTEMPT_ADD] =
 	    "INSERT INTO attempts (outbox, at, result, detail) "
@@ -288,6 +323,21 @@ static const char *const store_sql[SQL__COUNT] = {
 	    "WHERE channel = ?1 AND ref = ?2",
 	[SQL_RECEIPT_FIND] =
 	    "SELECT outbox FROM receipts WHERE channel = ?1 AND ref = ?2",
+	[SQL_RECEIPT_SEEN] =
+	    "SELECT count(*) FROM receipts WHERE channel = ?1 AND ref = ?2 "
+	    "AND status = ?3",
+	/*
+	 * The messages delivered to a person still within their deadline,
+	 * newest first, on outbox_recipient: the caller takes the first on
+	 * a channel that reaches a phone.
+	 */
+	[SQL_REPLY_TARGETS] =
+	    "SELECT incident, channel FROM outbox WHERE recipient = ?1 AND "
+	    "status = 'delivered' AND deadline_at >= ?2 AND incident IS NOT "
+	    "NULL ORDER BY id DESC LIMIT 64",
+	[SQL_REPLY_ADD] =
+	    "INSERT INTO replies (channel, phone, person, text, received_at, "
+	    "incident, outcome) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
 	/*
 	 * Retention.  Candidates are closed incidents resolved before ?1,
 	 * after the cursor (?2 resolved_at, ?3 key); ?4 = 1 takes those
@@ -395,8 +445,121 @@ static const char *const store_sql[SQL__COUNT] = {
 
 /* The drivers, looked up by the path each handles: the first one wins. */
 static const struct store_driver *const store_drivers[] = {
+	&store_pg_driver,
 	&store_sqlite_driver,
 };
+
+/* The statement's text in the store's dialect. */
+static const char *
+store_sql_text(const struct store *s, enum store_sql which)
+{
+	if (s->drv->sql != NULL && s->drv->sql[which] != NULL)
+		return (s->drv->sql[which]);
+	return (store_sql[which]);
+}
+
+static store_lost_cb	 store_lost_hook;
+static void		*store_lost_arg;
+
+void
+store_on_lost(store_lost_cb cb, void *arg)
+{
+	store_lost_hook = cb;
+	store_lost_arg = arg;
+}
+
+/*
+ * The database is gone from under the store (a PostgreSQL primary that
+ * went away or became read-only; a COMMIT whose outcome is unknown).
+ * Nothing the store does next can be trusted to commit, so without a
+ * hook the daemon exits non-zero (EX_TEMPFAIL) for its service manager to
+ * start it again: the restart path recovers the outbox and the timers
+ * from what did commit.  The hook is where a leader steps down instead.
+ */
+void
+store_lost(const char *sqlstate, const char *why)
+{
+	log_warnx("store: the database is lost sqlstate=%s error=%s",
+	    sqlstate != NULL ? sqlstate : "none", why);
+	if (store_lost_hook != NULL) {
+		store_lost_hook(sqlstate, store_lost_arg);
+		return;
+	}
+	log_warnx("store: exiting for the service manager to restart "
+	    "the daemon");
+	exit(75);
+}
+
+/* ---- leadership: the lease, on a driver that has one ---------------- */
+
+int
+store_lease_set(struct store *s, const char *holder, int64_t period,
+    char **cause)
+{
+	if (s->drv->lease_set == NULL)
+		return (0);
+	return (s->drv->lease_set(s->conn, holder, period, cause));
+}
+
+/* Does the store keep a lease at all (PostgreSQL)?  SQLite always leads. */
+int
+store_has_lease(struct store *s)
+{
+	return (s->drv->lease_set != NULL);
+}
+
+int
+store_lease_take(struct store *s)
+{
+	return (s->drv->lease_take != NULL ? s->drv->lease_take(s->conn) : 1);
+}
+
+int
+store_lease_renew(struct store *s)
+{
+	return (s->drv->lease_renew != NULL ?
+	    s->drv->lease_renew(s->conn) : 0);
+}
+
+/* At a clean stop: the next node need not wait out the period. */
+void
+store_lease_release(struct store *s)
+{
+	if (s->drv->lease_release != NULL)
+		s->drv->lease_release(s->conn);
+}
+
+int
+store_may_send(struct store *s)
+{
+	return (s->drv->may_send != NULL ? s->drv->may_send(s->conn) : 1);
+}
+
+/* This node leads (what it knows; no round trip): a standby refuses writes. */
+int
+store_leads(struct store *s)
+{
+	return (s->drv->lease_read == NULL ||
+	    s->drv->lease_read(s->conn, NULL) == 1);
+}
+
+int
+store_lease_read(struct store *s, struct store_lease *l)
+{
+	memset(l, 0, sizeof(*l));
+	if (s->drv->lease_read == NULL) {
+		l->leader = 1;
+		return (0);
+	}
+	return (s->drv->lease_read(s->conn, l) < 0 ? -1 : 0);
+}
+
+void
+store_lease_clear(struct store_lease *l)
+{
+	free(l->holder);
+	l->holder = NULL;
+}
 
 /* ---- statements: bind, step, read ------------------------------------ */
 
@@ -467,7 +630,7 @@ store_q_scoped(struct store *s, enum store_sql which, int first,
 
 	if (u == NULL)
 		return (store_q(s, which));
-	sql = store_sql_scoped(store_sql[which], first, u);
+	sql = store_sql_scoped(store_sql_text(s, which), first, u);
 	q = s->drv->prepare(s->conn, sql, &cause);
 	free(sql);
 	if (q == NULL) {
@@ -639,7 +802,7 @@ store_open(const char *path, const char *sync, char **cause)
 		return (NULL);
 	}
 	for (i = 0; i < SQL__COUNT; i++) {
-		text = store_sql_scoped(store_sql[i], 0, NULL);
+		text = store_sql_scoped(store_sql_text(s, i), 0, NULL);
 		s->q[i] = s->drv->prepare(s->conn, text, cause);
 		free(text);
 		if (s->q[i] == NULL)
@@ -765,7 +928,9 @@ static const char *const store_empty_sql =
     "DELETE FROM attempts; DELETE FROM outbox; DELETE FROM timers; "
     "DELETE FROM escalations; DELETE FROM ack_links; DELETE FROM timeline; "
     "DELETE FROM events; DELETE FROM obligations; DELETE FROM recurrings; "
-    "DELETE FROM incidents; DELETE FROM sqlite_sequence";
+    "DELETE FROM incidents; DELETE FROM replies; "
+    "DELETE FROM personal_sends; "
+    "DELETE FROM sqlite_sequence";
 
 int
 store_empty(struct store *s)
@@ -773,7 +938,8 @@ store_empty(struct store *s)
 	int	rc;
 
 	s->drv->set_pruning(s->conn, 1);
-	rc = s->drv->exec(s->conn, store_empty_sql);
+	rc = s->drv->exec(s->conn, s->drv->empty != NULL ? s->drv->empty :
+	    store_empty_sql);
 	s->drv->set_pruning(s->conn, 0);
 	return (rc);
 }

@@ -29,6 +29,7 @@ static const struct concern_field {
 	{ "grade", offsetof(struct concern, grade), CONCERN_INT },
 	{ "procedure", offsetof(struct concern, procedure), 0 },
 	{ "obligation", offsetof(struct concern, obligation), 0 },
+	{ "instance", offsetof(struct concern, instance), CONCERN_INT },
 	{ "policy", offsetof(struct concern, policy), 0 },
 	{ "step", offsetof(struct concern, step), CONCERN_INT },
 	{ "role", offsetof(struct concern, role), CONCERN_NOTE_NEEDS },
@@ -177,7 +178,7 @@ static const char *const timeline_kinds[] = {
 	"incident.resolved", "obligation.set", "obligation.reminded",
 	"obligation.met", "obligation.late", "obligation.breached",
 	"obligation.missed", "obligation.cancelled", "obligation.tightened",
-	"escalation.step", "notify", "notification.dead",
+	"obligation.paused", "obligation.resumed", "escalation.step", "notify", "notification.dead",
 	"notification.fallback", "notification.receipt", "event.rejected",
 	"event.unmatched", "prune.started", "prune.finished", "watchman.alarm",
 	"personal.scheduled", "personal.stopped",
@@ -186,9 +187,9 @@ static const char *const timeline_extras[] = {
 	"due_at", "was_due_at", "due_grade", "period", "procedures", "late",
 	"late_s", "delayed_s", "reason", "by", "from", "repeat", "event",
 	"line", "key", "error", "fallback", "before", "ledger", "token",
-	"incidents", "skipped", "rows", "instance", "role_unit", "state",
-	"about", "text", "status", "detail", "personal_step", "channels",
-	"after",
+	"incidents", "skipped", "rows", "met_count", "needed", "role_unit",
+	"state", "about", "text", "status", "detail", "paused_s",
+	"personal_step", "channels", "after",
 };
 
 const char *const *

@@ -33,6 +33,11 @@ static const struct ctl_command {
 	    "[--by unit|parent] [--format csv|json]",
 	    "the 迟报/漏报 ledger: one row per obligation; --by: counts per "
 	    "unit, or rolled up to each parent", ctl_compliance },
+	{ "stats", "[--from YYYY-MM] [--to YYYY-MM] [--unit U] [--subtree] "
+	    "[--conceal-h H] [--format table|json|csv|xlsx]",
+	    "the office's statistics per unit and month: on time, late, "
+	    "missed, suspected concealment; csv and xlsx (the monthly 通报) "
+	    "as files on stdout", ctl_stats },
 	{ "status", "[--json]", "the daemon at a glance: rules, incidents, "
 	    "outbox, next deadline", ctl_status },
 	{ "backup", "[--db PATH] [--quick] FILE", "copy the live database "

@@ -16,6 +16,11 @@
  * need a token is opened as /#token=SECRET: the fragment never reaches a
  * server; the page keeps the token for this tab (sessionStorage), takes
  * it out of the address bar, and sends it with every request.
+ *
+ * The screens in their own files hook in through window.tocsin: a row's
+ * title opens the incident's detail (detail.js); signin.js keeps a
+ * person's own token (tocsin.signin in localStorage), which this page
+ * then reads and acts with, and asks before an acknowledgement.
  */
 "use strict";
 
@@ -24,6 +29,7 @@
   const ACK_BY = "值班室";
   const TOKEN_KEY = "tocsin.token";
   const READ_KEY = "tocsin.read-token";
+  const SIGNIN_KEY = "tocsin.signin";   // written by signin.js
   const UNIT = new URLSearchParams(location.search).get("unit");
   const SOON_MS = 15 * 60 * 1000;     // a deadline this near turns amber
 
@@ -158,6 +164,11 @@
 
     const what = el("div", "what");
     row.title = el("h2", "title");
+    row.title.tabIndex = 0;
+    row.title.addEventListener("click", () => openDetail(key));
+    row.title.addEventListener("keydown", (ev) => {
+      if (ev.key === "Enter") openDetail(key);
+    });
     const meta = el("p", "meta");
     row.unit = el("span", "unit");
     row.category = el("span", "category");
@@ -235,7 +246,8 @@
     row.button.hidden = acked;
     row.button.disabled = row.busy;
     setText(row.button, row.busy ? "确认中…" : "确认收到");
-    setText(row.ackedWho, acked ? `${inc.acknowledged_by || "—"} · ${siteShort(inc.acknowledged_at)}` : "");
+    const who = inc.acknowledged_by_name || inc.acknowledged_by || "—";
+    setText(row.ackedWho, acked ? `${who} · ${siteShort(inc.acknowledged_at)}` : "");
     row.acked.hidden = !acked;
     tickRow(row, serverNow());
   }
@@ -464,7 +476,19 @@
     history.replaceState(null, "", location.pathname + location.search);
   }
 
+  // Who signed in on this browser (signin.js): { token, person, name,
+  // read, write }, or null.
+  function signedIn() {
+    try {
+      return JSON.parse(localStorage.getItem(SIGNIN_KEY) || "null");
+    } catch (err) {
+      return null;
+    }
+  }
+
   function readToken() {
+    const who = signedIn();
+    if (who && who.read) return who.token;
     try {
       return sessionStorage.getItem(READ_KEY);
     } catch (err) {
@@ -479,7 +503,7 @@
       try { sessionStorage.removeItem(READ_KEY); } catch (err) { /* none kept */ }
       text = "读取令牌无效或已失效：请用新的带令牌地址（…/#token=…）重新打开看板。";
     } else if (status === 401) {
-      text = "此看板需要读取令牌：请用管理员提供的带令牌地址（…/#token=…）打开。";
+      text = "此看板需要读取令牌：请点击右上角“登录”输入个人令牌，或用管理员提供的带令牌地址（…/#token=…）打开。";
     } else if (UNIT) {
       text = `此令牌无权查看单位“${UNIT}”的看板。`;
     } else {
@@ -495,6 +519,8 @@
   }
 
   function storedToken() {
+    const who = signedIn();
+    if (who && who.write) return who.token;
     try {
       return localStorage.getItem(TOKEN_KEY);
     } catch (err) {
@@ -519,11 +545,18 @@
     $("token-input").focus();
   }
 
-  async function acknowledge(key) {
+  // confirmed: asked already (a retry after the token was given).
+  async function acknowledge(key, confirmed) {
     const row = rows.get(key);
     if (!row || row.busy) return;
     const title = row.inc.title || key;
+    const ask = window.tocsin && window.tocsin.confirmAck;
+    if (!confirmed && ask && !(await ask(row.inc))) return;
+    if (row.busy) return;
     const token = storedToken() || readToken();
+    const who = signedIn();
+    // A person's token acts as that person: the daemon records their id.
+    const by = who && who.person && who.token === token ? {} : { by: ACK_BY };
     const headers = { "Content-Type": "application/json" };
     if (token) headers.Authorization = `Bearer ${token}`;
     row.busy = true;
@@ -531,7 +564,7 @@
     fillRow(row, row.inc);
     try {
       const r = await fetch(`/v1/incidents/${encodeURIComponent(key)}/ack`, {
-        method: "POST", headers, body: JSON.stringify({ by: ACK_BY }),
+        method: "POST", headers, body: JSON.stringify(by),
       });
       if (r.status === 401) {
         storeToken(null);
@@ -542,6 +575,7 @@
         const inc = await r.json();
         row.inc = Object.assign({}, row.inc, {
           acknowledged_at: inc.acknowledged_at, acknowledged_by: inc.acknowledged_by,
+          acknowledged_by_name: inc.acknowledged_by_name,
         });
         notice(`已确认收到：${title}`);
       } else {
@@ -558,8 +592,19 @@
     poll();
   }
 
+  function openDetail(key) {
+    if (window.tocsin && window.tocsin.detail) window.tocsin.detail(key);
+  }
+
   function setup() {
     takeReadToken();
+    window.tocsin = window.tocsin || {};
+    window.tocsin.board = {
+      serverNow: () => (skew === null ? null : serverNow()),
+      zone: () => zone,
+      refresh: () => poll(),
+      readToken, writeToken: storedToken, signedIn,
+    };
     $("token-form").addEventListener("submit", (ev) => {
       ev.preventDefault();
       const token = $("token-input").value.trim();
@@ -568,7 +613,7 @@
       $("token-form").hidden = true;
       const key = awaitingToken;
       awaitingToken = null;
-      if (key) acknowledge(key);
+      if (key) acknowledge(key, true);
     });
     $("token-cancel").addEventListener("click", () => {
       $("token-form").hidden = true;

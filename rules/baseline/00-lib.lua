@@ -6,51 +6,38 @@
 --
 --   rules = { "../holidays", "../baseline", "." }
 --
--- Site settings.  A figure that differs between regions or bodies is read
--- from the global table `settings` that the site file sets before any pack
--- loads (the site file is run first, in the same sandbox):
+-- Site settings.  A figure that differs between regions or bodies is a
+-- `setting` the pack declares, with its default; the site sets it in its
+-- settings block, checked at load (a value of the wrong type, or a setting
+-- no pack declares, is refused with file:line and the nearest name):
 --
---   settings = { bl_network_operator = "cii", ce_first_report_due = "1h" }
+--   settings { bl_network_operator = "cii", ce_first_report_due = "1h" }
 --
--- A missing key takes the default written beside it in the pack; a value
--- that is not allowed stops the load with file:line (tocsind --check).
+-- A site that assigns the older global table (settings = { ... }) is read
+-- the same way, unchecked.
 --
 -- Event conventions used by every pack (docs/procedures.md):
 --   report      首报 (opens the incident; occurred_at = when it happened)
 --   update      续报 (progress); final = 终报 / 办结; assessment = 研判、定级
 --   forward     the body passed the report on: to = "superior",
---               "safety-authority", "health-authority", "government",
+--               "safety-authority", "industry-authority" (the sector's
+--               supervising department), "health-authority", "government",
 --               "state", "network-authority", "police", "110", "119", ...
 --   feedback    an answer to the complainant or petitioner
 --   review      经验总结、专题报告、总结评估 (after-action report)
 
-local S = type(settings) == "table" and settings or {}
-
 bl = {}
 
--- settings[key], or default; with allowed, the value must be one of them.
+-- The site's value of setting key, or default; with allowed, the value
+-- must be one of them.
 function bl.setting(key, default, allowed)
-  local v = S[key]
-  if v == nil then return default end
-  if allowed ~= nil then
-    for _, a in ipairs(allowed) do
-      if v == a then return v end
-    end
-    error(string.format("settings.%s = %s: must be one of %s", key,
-      tostring(v), table.concat(allowed, ", ")), 2)
-  end
-  return v
+  return setting(key) { default = default, allowed = allowed }
 end
 
 -- A list the site must give (the units that owe a recurring report); {}
--- leaves the report out.  Missing, it stops the load with file:line.
+-- leaves the report out.  Missing, the load stops with file:line.
 function bl.units(key, what)
-  local v = S[key]
-  if type(v) ~= "table" then
-    error(string.format("settings.%s: list the units that owe %s " ..
-      "(or {} for none)", key, what), 2)
-  end
-  return v
+  return setting(key) { type = "names", title = "the units that owe " .. what }
 end
 
 -- Figures for words without a figure.  A seed that says "立即", "迅速" or
@@ -99,6 +86,18 @@ end
 function bl.followup(t)
   return { id = "follow-up", title = t.title or "续报：24小时内报送处置进展",
     due = t.due or bl.FOLLOW_UP, met_by = { type = { "update", "final" } },
+    owner = t.owner, on_breach = t.on_breach }
+end
+
+-- 进程报告 at least daily (a series, SPEC §4 "Obligation lifecycle"):
+-- instance 1 due FOLLOW_UP after the opening, each next one FOLLOW_UP after
+-- the one before fell due, each met, late or missed on its own, until the
+-- final report, the resolve, or a grade lowered below the one that asked
+-- for it.  Put it in the grades that ask for it.
+function bl.progress(t)
+  return { id = t.id or "progress", title = t.title,
+    due = t.due or bl.FOLLOW_UP, every = t.every or bl.FOLLOW_UP,
+    met_by = { type = "update" }, ["until"] = { type = "final" },
     owner = t.owner, on_breach = t.on_breach }
 end
 

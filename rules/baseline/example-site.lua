@@ -17,7 +17,7 @@ site {
 
 -- Figures that differ between bodies (rules/baseline/*.lua says what each
 -- value means).  This hospital is a unit, not an authority.
-settings = {
+settings {
   bl_production_safety_hop = "unit",   -- 单位: 1小时内报安全生产监督管理部门
   bl_public_health_hop     = "unit",   -- 医疗机构: 2小时内报县卫生健康委
   bl_network_operator      = "other",  -- 非关键信息基础设施运营者: 4小时

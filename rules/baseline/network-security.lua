@@ -15,8 +15,10 @@
 -- The duty binds 较大 and above, so it is the obligation of grade 3: owed
 -- from the opening when the report says 较大 or worse, and from the event
 -- that first grades it 较大 or worse (an assessment, an update) otherwise.
--- Either way it is due within the hours counted from the opening: a grade
--- reached after them is a report already late.  An incident never graded,
+-- The hours count from that grade's moment (from = "graded"): the statute
+-- counts from finding a 较大 incident, and an incident found 较大 in the
+-- afternoon is not late for a report the morning did not owe (G1,
+-- docs/procedures.md).  An incident never graded,
 -- or graded 一般, owes nothing; one graded 较大 and later lowered to 一般
 -- still owes the report (a lowered grade loosens nothing).
 
@@ -31,7 +33,7 @@ procedure "bl-network-security" {
       obligations = {
         { id = "to-network-authority",
           title = "较大及以上网络安全事件按时限向网信、公安等部门报告（国家网络安全事件报告管理办法第四条）",
-          due = due, from = "opened",
+          due = due, from = "graded",
           met_by = bl.forwarded("network-authority"),
           remind = { "30m" },
           owner = "responsible", on_breach = "bl-standard" },

@@ -7,10 +7,9 @@
 --
 -- Events: accept (受理、转送或交办，并告知信访人), extend (延期经本机关负责人
 -- 批准), final (办结并出具处理意见).
--- The engine counts every deadline from the opening (receipt): for a
--- petition accepted on the day it arrives that is the statute; one accepted
--- later is chased up to 15 days early (counting from acceptance is a gap,
--- docs/procedures.md).
+-- The 15 days count from the opening (receipt); the 60 and the 90 days
+-- from the acceptance (from = { type = "accept" }), so a petition accepted
+-- on day 14 has its 60 days from then (docs/procedures.md G2).
 
 procedure "bl-petition" {
   title = "信访事项办理时限",
@@ -20,10 +19,11 @@ procedure "bl-petition" {
       due = "15cd", met_by = { type = "accept" },
       owner = "responsible", on_breach = "bl-days" },
     { id = "conclude", title = "60日内办结（或经本机关负责人批准延期）",
-      due = "60cd", met_by = { type = { "final", "extend" } },
+      due = "60cd", from = { type = "accept" },
+      met_by = { type = { "final", "extend" } },
       owner = "responsible", on_breach = "bl-days" },
     { id = "conclude-extended", title = "延期办结：延长不超过30日（共90日）",
-      due = "90cd", met_by = { type = "final" },
+      due = "90cd", from = { type = "accept" }, met_by = { type = "final" },
       owner = "responsible", on_breach = "bl-days" },
   },
 }

@@ -4,8 +4,9 @@
 --            acute industrial poisoning), or ≥1亿元 direct loss; 重大 10–29 /
 --            50–99 / 5000万–1亿; 较大 3–9 / 10–49 / 1000万–5000万; 一般 below.
 --   第九条   the unit's head reports to the safety authority (县级以上人民政府
---            安全生产监督管理部门和负有安全生产监督管理职责的有关部门)
---            within 1 hour of being told.
+--            安全生产监督管理部门) and to the department supervising the
+--            sector (负有安全生产监督管理职责的有关部门) within 1 hour of
+--            being told: one obligation, met by both forwards.
 --   第十条   the authorities report level by level, as far up as the grade
 --            says: 一般 to the city (设区的市级), 较大 to the province, 重大
 --            and 特别重大 to the State (国务院安全生产监督管理部门).
@@ -41,7 +42,11 @@ if hop == "unit" then
     id = "to-safety-authority",
     title = "单位负责人1小时内向安全生产监督管理部门和有关部门报告（条例第九条）",
     due = "1h", from = "opened",
-    met_by = bl.forwarded("safety-authority"),
+    -- 第九条 names both: the safety authority (安全生产监督管理部门) and the
+    -- department that supervises the unit's sector (负有安全生产监督管理
+    -- 职责的有关部门, "industry-authority"); met when the second is told.
+    met_by = { all = { bl.forwarded("safety-authority"),
+                       bl.forwarded("industry-authority") } },
     remind = { "20m" },
     owner = "principal", on_breach = "bl-standard" }
 else

@@ -9,7 +9,8 @@
 --   第十九条 the provincial government reports to the State health authority
 --            within 1 hour.
 -- 突发公共卫生事件相关信息报告管理工作规范（试行）: 进程报告 at least daily
--- for 重大 and 特别重大 events; 结案报告 within 2 weeks of the end.
+-- for 重大 and 特别重大 events (`progress`, a series: every 24 hours until
+-- the final report); 结案报告 within 2 weeks of the end.
 --
 -- Site setting bl_public_health_hop says which hop is this site's own:
 --   "unit"       (default) a hospital, clinic or other unit → county health
@@ -54,6 +55,12 @@ end
 obligations[#obligations + 1] = bl.followup {
   title = "进程报告：24小时内续报（信息报告管理工作规范：至少按日进程报告）",
   owner = "responsible", on_breach = "bl-standard" }
+-- 重大 and 特别重大: 进程报告至少按日, a series until the 结案/终报 (the
+-- first 续报 above is also its instance 1).
+local daily = {
+  bl.progress {
+    title = "进程报告：重大及以上至少按日报告（信息报告管理工作规范）",
+    owner = "responsible", on_breach = "bl-standard" } }
 -- 结案报告: 确认事件终止后2周内.  Counted from the opening (the engine
 -- cannot count from the end of the response).
 obligations[#obligations + 1] = bl.final {
@@ -67,7 +74,7 @@ procedure "bl-public-health" {
   obligations = obligations,
   grades = {
     [1] = { notify = { "principal" } },
-    [2] = { notify = { "principal" } },
+    [2] = { notify = { "principal" }, obligations = daily },
   },
 }
 end

@@ -6,14 +6,20 @@
 -- 004 健全常备不懈的应急机制 一: 建立…日常值守制度…确保24小时通信的畅通…设立
 --   专门的应急值班室和值班专线电话，实行人员24小时值班.
 --
--- A random spot check cannot be scheduled; its everyday form is a roll
--- call: every township and department duty room (settings.ce_duty_rooms)
--- confirms it is manned (an event of type "duty", no incident) each day by
+-- The everyday form of the watch is a roll call: every township and
+-- department duty room (settings.ce_duty_rooms) confirms it is manned (an event of type "duty", no incident) each day by
 -- 09:00, after the 08:30 handover (site setting ce_duty_check_at).  Not
 -- confirmed by then: the duty officer of the unit above calls it (the 抽查)
 -- and the room's own emergency office hears; the office above after 30
 -- minutes; not by midnight: missed.  The roll call runs every day,
 -- holidays included (节假日值守).
+--
+-- 随机抽查值守情况 is a spot check besides it: on the first working day of
+-- each week the county's duty room calls ce_spotcheck_pick of the rooms
+-- (default 2), drawn at random, and each answers by 10:00 (an event of
+-- type "duty-check"); unanswered, the same escalation as the roll call.
+-- The draw is seeded (by the site file's name), so a simulation draws the
+-- same rooms as the daemon.
 
 local rooms = bl.units("ce_duty_rooms", "the daily duty roll call")
 
@@ -23,6 +29,19 @@ recurring "ce-duty-check" {
   at = bl.setting("ce_duty_check_at", "09:00"), close = "24:00",
   units = rooms,
   met_by = { type = "duty" },
+  owner = "duty",
+  on_breach = "ce-duty-missing",
+}
+end
+
+if #rooms > 0 then
+spotcheck "ce-duty-spotcheck" {
+  title = "随机抽查值守情况（004 规范值守应急工作 1）",
+  every = "week", on = "1wd", at = "10:00", close = "12:00",
+  pick = math.min(#rooms, setting "ce_spotcheck_pick" { default = 2,
+    type = "integer", title = "how many duty rooms a spot check calls" }),
+  from = rooms,
+  met_by = { type = "duty-check" },
   owner = "duty",
   on_breach = "ce-duty-missing",
 }

@@ -23,7 +23,7 @@ site {
   rules = { "../holidays", "../baseline", "." },
 }
 
-settings = {
+settings {
   -- 《示例县突发事件报告范围与标准》 (fictional): 事发后30分钟内电话报告，
   -- 1小时内书面报告.  Set your county's own figures.
   ce_first_report_due   = "30m",

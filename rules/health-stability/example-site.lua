@@ -32,7 +32,7 @@ site {
   rules = { "../holidays", "../baseline", "." },
 }
 
-settings = {
+settings {
   bl_production_safety_hop = "unit",
   bl_public_health_hop     = "authority",  -- a health authority: 2 h to the county government and the city commission
   bl_network_operator      = "other",

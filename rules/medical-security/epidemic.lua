@@ -3,8 +3,9 @@
 --   报送制度…突发疫情发生后，经办机构应根据医疗机构救治需要，急时向定点医疗
 --   机构预拨疫情救治医保资金.  责任部门：医药服务处.
 -- No times in the seed.  The data report: bl.FOLLOW_UP (24 hours, the
--- national daily progress-report figure); only the first is chased (the
--- engine has no repeating obligation on an incident).  The prepayment
+-- national daily progress-report figure); only the first is chased: the
+-- seed sets up a reporting system but gives it no rhythm, and a series
+-- (every) would invent one.  The prepayment
 -- (急时) is not a report and the baseline has no figure for it: 24 hours,
 -- site setting ms_prefund_due.
 

@@ -29,7 +29,7 @@ site {
 
 -- Figures that differ between bodies (see rules/baseline/*.lua and
 -- rules/medical-security/00-common.lua).
-settings = {
+settings {
   bl_production_safety_hop = "unit",   -- the bureau's own premises
   bl_public_health_hop     = "none",   -- the health system reports epidemics
   bl_network_operator      = "other",  -- 4 hours to the network authority

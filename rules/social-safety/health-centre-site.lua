@@ -17,7 +17,7 @@ site {
   rules = { "../holidays", "../baseline", "." },
 }
 
-settings = {
+settings {
   bl_production_safety_hop = "unit",
   bl_public_health_hop     = "unit",
   bl_network_operator      = "other",

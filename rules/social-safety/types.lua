@@ -1,2 +1,4 @@
 -- Event types beyond the built-in ones (see rules/baseline/types.lua).
 event_type "selfcheck" { title = "每周风险隐患自查" }
+event_type "order"     { title = "限期治理（整改）通知，attrs.deadline 为期限" }
+event_type "rectified" { title = "隐患整改到位" }

@@ -3,7 +3,8 @@
 
     python3 tests/bench/bench_ingest.py [--build build] [--seconds 10]
         [--repeat 3] [--connections 2,64] [--results DIR]
-        [--products tocsin,alertmanager,ceiling,ceiling-bare]
+        [--products tocsin,alertmanager,ceiling,ceiling-bare,tocsin-pg]
+        [--pg URL]
 
 Both products take the same load from the same load generator, Debian's
 wrk with tests/bench/wrk_events.lua: every request POSTs one new event
@@ -16,6 +17,10 @@ one webhook per new incident or alert to the same loopback C sink
   default: each 202 is fsync'd), --log-level warn.  Each event opens an
   incident whose procedure notifies one person on a signed webhook channel
   and sets an obligation (due in 2 h, escalating on breach).
+- tocsin-pg: the same tocsind with its store on PostgreSQL (--pg, a
+  server's URL: tests/pg/bench.sh starts a throwaway one, fsync on, on
+  this machine), a new database for each process.  Not in the default
+  products: `make bench` runs it on its own, beside tocsin.
 - Alertmanager 0.25 (/usr/bin/prometheus-alertmanager, Debian's package),
   clustering off, one route with group_by the alert's unique label,
   group_wait 0s, group_interval 1h, repeat_interval 24h, and a webhook
@@ -122,12 +127,14 @@ class Product:
         self.dir = tempfile.mkdtemp(prefix=f"{name}-", dir=tmp)
         self.port = bd.free_port()
         self.log = os.path.join(self.dir, "log")
-        if name == "tocsin":
+        if name in ("tocsin", "tocsin-pg"):
             for fname, text in tocsin_site(self.port, sink_port).items():
                 with open(os.path.join(self.dir, fname), "w", encoding="utf-8") as f:
                     f.write(text)
+            db = (pg_database(args.pg) if name == "tocsin-pg"
+                  else os.path.join(self.dir, "tocsin.db"))
             cmd = [args.tocsind, "-c", os.path.join(self.dir, "site.lua"),
-                   "--db", os.path.join(self.dir, "tocsin.db"), "--log-level", "warn"]
+                   "--db", db, "--log-level", "warn"]
             self.path, self.ready = "/v1/events", "/healthz"
         elif name.startswith("ceiling"):
             cmd = [os.path.join(args.build, "tests", "ceiling"), str(self.port)]
@@ -154,6 +161,15 @@ class Product:
             with open(self.log, "rb") as f:
                 sys.stderr.write(f.read().decode("utf-8", "replace")[-2000:])
         return rc
+
+
+def pg_database(url):
+    """A new database on the server at url; its URL."""
+    name = "bench_" + os.urandom(6).hex()
+    subprocess.run(["psql", "-qAt", "-v", "ON_ERROR_STOP=1", url, "-c",
+                    f"CREATE DATABASE {name}"], check=True, capture_output=True)
+    base, _, query = url.partition("?")
+    return base.rsplit("/", 1)[0] + "/" + name + ("?" + query if query else "")
 
 
 def machine_cpu():
@@ -244,7 +260,9 @@ def report(args, results):
             "ceiling": "ceiling: tocsin's evhttp front door and curl client alone (parse, 202, "
                        "1 webhook an event; nothing stored, no rules)",
             "ceiling-bare": "ceiling-bare: tocsin's evhttp front door alone (parse, 202; "
-                            "no webhook, nothing stored)"}
+                            "no webhook, nothing stored)",
+            "tocsin-pg": "tocsin durable ingest with the store on PostgreSQL 15 (loopback, "
+                         "fsync on; each event as for tocsin)"}
     for name in args.products:
         for conns in args.conns:
             rs = [r for r in results if r["product"] == name and r["conns"] == conns]
@@ -403,6 +421,8 @@ def main():
     ap.add_argument("--results", default=os.path.join(HERE, "results"))
     ap.add_argument("--products", default="tocsin,alertmanager,ceiling,ceiling-bare",
                     help="which to run, in this order each round")
+    ap.add_argument("--pg", default=os.environ.get("TOCSIN_BENCH_PG"),
+                    help="a PostgreSQL server's URL, for tocsin-pg")
     ap.add_argument("--no-alertmanager", action="store_true")
     ap.add_argument("--only-alertmanager", action="store_true")
     ap.add_argument("--replot", action="store_true",
@@ -418,8 +438,10 @@ def main():
     args.conns = [int(c) for c in args.connections.split(",")]
     args.products = args.products.split(",")
     for name in args.products:
-        if name not in ("tocsin", "alertmanager", "ceiling", "ceiling-bare"):
+        if name not in ("tocsin", "alertmanager", "ceiling", "ceiling-bare", "tocsin-pg"):
             ap.error(f"unknown product {name!r}")
+    if "tocsin-pg" in args.products and not args.pg:
+        ap.error("tocsin-pg needs --pg URL")
     if args.no_alertmanager:
         args.products = [p for p in args.products if p != "alertmanager"]
     if args.only_alertmanager:
@@ -438,10 +460,13 @@ def main():
         results = []
         for rnd in range(1, args.repeat + 1):
             results += one_round(args, rnd, sink, sink_port, tmp)
-        with open(os.path.join(args.results, "ingest-runs.json"), "w") as f:
+        # The PostgreSQL runs keep their own file: `make bench` runs both.
+        runs = "ingest-pg-runs.json" if "tocsin-pg" in args.products else "ingest-runs.json"
+        with open(os.path.join(args.results, runs), "w") as f:
             json.dump(results, f, indent=1)
         table = report(args, results)
-        write_plot(args, table)
+        if "tocsin-pg" not in args.products:     # ingest.png compares the others
+            write_plot(args, table)
         return 0
     finally:
         bd.stop_process(sink)

@@ -46,6 +46,10 @@ SECRET_BYTES = b"tocsin-e2e-signing-key-0123456789"
 SECRET = "whsec_" + base64.b64encode(SECRET_BYTES).decode()
 POLL = 0.05                         # poll interval inside wait loops
 LONG = os.environ.get("TOCSIN_LONG") == "1"   # make check LONG=1: the long forms
+# make check-pg: a PostgreSQL server's URL (tests/pg/pgtmp.sh started it);
+# each daemon then gets a database of its own there instead of a file.
+PG_URL = os.environ.get("TOCSIN_E2E_PG")
+PSQL = os.environ.get("TOCSIN_E2E_PSQL", "psql")
 
 # Proxies must never see loopback traffic (urllib and libcurl both honour these).
 PROXY_VARS = ("http_proxy", "https_proxy", "all_proxy", "no_proxy",
@@ -291,12 +295,13 @@ class Daemon:
     restart() keeps the directory, port and database.
     """
 
-    def __init__(self, files, site="site.lua", args=(), nofile=None):
+    def __init__(self, files, site="site.lua", args=(), nofile=None, db=None):
         self.dir = CTX.subdir("daemon")
         self.args = list(args)
         self.nofile = nofile            # a soft RLIMIT_NOFILE for the daemon
         self.port = free_port()
-        self.db = os.path.join(self.dir, "tocsin.db")
+        # db: another node's database (a cluster on PostgreSQL)
+        self.db = db or (pg_database() if PG_URL else os.path.join(self.dir, "tocsin.db"))
         self.log_path = os.path.join(self.dir, "tocsind.log")
         self.site = os.path.join(self.dir, site)
         self.proc = None
@@ -312,7 +317,9 @@ class Daemon:
     def base(self):
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self):
+    def start(self, leader=True):
+        """On PostgreSQL, leader=True also waits until this node leads
+        (a restart after kill -9 waits out the dead one's lease)."""
         with open(self.log_path, "ab") as log:
             log.write(f"=== harness: starting tocsind at {time.strftime('%H:%M:%S')}\n".encode())
             log.flush()
@@ -323,7 +330,15 @@ class Daemon:
                 preexec_fn=self._limit_files if self.nofile else None)
         self.expected_exit = False
         wait_until(self._healthy, STARTUP_TIMEOUT, "tocsind to answer GET /healthz")
+        if PG_URL and leader:
+            wait_until(self.leads, STARTUP_TIMEOUT, "tocsind to lead (GET /v1/leader 200)")
         return self
+
+    def leads(self):
+        try:
+            return http_request("GET", self.base + "/v1/leader", timeout=2).status == 200
+        except OSError:
+            return False
 
     def _limit_files(self):
         import resource
@@ -411,6 +426,7 @@ class Daemon:
         """Every table's row count and a hash of its rows, safe while the
         daemon runs: a read-only reader of a WAL database sees the last
         commit and never blocks the writer.  Equal snapshots, equal data."""
+        expect(not PG_URL, "snapshot() reads SQLite files only")
         con = sqlite3.connect(f"file:{self.db}?mode=ro", uri=True, timeout=5)
         try:
             con.execute("BEGIN")            # one read transaction: one commit's view
@@ -427,11 +443,44 @@ class Daemon:
     def query_db(self, sql, *args):
         """Read the database; only once the daemon is stopped."""
         expect(self.proc is None or self.proc.poll() is not None, "query_db on a running daemon")
+        if PG_URL:
+            return pg_query(self.db, sql, *args)
         con = sqlite3.connect(f"file:{self.db}?mode=ro", uri=True)
         try:
             return con.execute(sql, args).fetchall()
         finally:
             con.close()
+
+
+def pg_database():
+    """A new, empty database on the PG_URL server; its URL."""
+    name = "e2e_" + os.urandom(6).hex()
+    subprocess.run([PSQL, "-qAt", "-v", "ON_ERROR_STOP=1", PG_URL, "-c",
+                    f"CREATE DATABASE {name}"], check=True, capture_output=True)
+    base, _, query = PG_URL.partition("?")
+    return base.rsplit("/", 1)[0] + "/" + name + ("?" + query if query else "")
+
+
+def pg_literal(v):
+    if v is None:
+        return "NULL"
+    if isinstance(v, (int, float)):
+        return repr(v)
+    return "'" + str(v).replace("'", "''") + "'"
+
+
+def pg_query(url, sql, *args):
+    """sql with its ? made literals, through psql; rows of ints and texts."""
+    parts = sql.split("?")
+    expect(len(parts) == len(args) + 1, f"query_db: {len(args)} values for {sql}")
+    text = parts[0] + "".join(pg_literal(a) + p for a, p in zip(args, parts[1:]))
+    out = subprocess.run([PSQL, "-qAt", "-F", "\x1f", "-v", "ON_ERROR_STOP=1", url,
+                          "-c", text], check=True, capture_output=True, text=True).stdout
+    rows = []
+    for line in out.splitlines():
+        rows.append(tuple(int(v) if re.fullmatch(r"-?[0-9]+", v) else v
+                          for v in line.split("\x1f")))
+    return rows
 
 
 class HealthProbe:

@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
 """End-to-end tests for tocsin: the real daemon, real HTTP, a real SQLite file.
 
-    python3 tests/e2e/run.py --build build [-k SUBSTRING]
+    python3 tests/e2e/run.py --build build [-k SUBSTRING] [--module core,...]
+
+With TOCSIN_E2E_PG set to a PostgreSQL server's URL, each daemon gets a
+database of its own there (make check-pg; tests/pg/run.sh).
 
 Runs every test_* function of every test_*.py beside this file, in file
 order.  Each test starts its own tocsind (own temp dir, free loopback port,
@@ -63,6 +66,9 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--build", default="build", help="directory holding tocsind and tocsinctl")
     ap.add_argument("-k", default="", metavar="SUBSTRING", help="run only tests whose name contains this")
+    ap.add_argument("--module", default="", metavar="NAMES",
+                    help="run only the tests of these modules (comma-separated, "
+                    "without test_: core,durability)")
     args = ap.parse_args()
     build = os.path.abspath(args.build)
     harness.TOCSIND = os.path.join(build, "tocsind")
@@ -73,6 +79,9 @@ def main():
         harness.SLOWDOWN = 3.0
 
     selected = [t for t in discover() if args.k in t.__name__[len("test_"):]]
+    if args.module:
+        modules = {"test_" + m for m in args.module.split(",")}
+        selected = [t for t in selected if t.__module__ in modules]
     base = tempfile.mkdtemp(prefix="tocsin-e2e-")
     passed = failed = 0
     for test in selected:

@@ -549,3 +549,17 @@ def test_ctl_test_refuses_typos():
                f"{name}: no error naming the file and {word}: {out}")
         if near:
             expect(f"did you mean {near}?" in line, f"{name}: no suggestion of {near}: {line}")
+
+    # Events out of time order: the simulation would skip the late-listed
+    # one and the test could pass testing nothing; it is refused, naming
+    # the test and the event.
+    early = {"at": "2026-03-02T08:00:00+08:00", "id": "ev-early", "type": "ack",
+             "incident": "inc-t", "unit": "hosp-a"}
+    unordered = typo(events=good["events"] + [early])
+    r = ctl_test(write("order.json", {"site": "site.lua", "tests": [unordered]}))
+    out = r.stdout + r.stderr
+    expect(r.returncode == 1, f"order.json: tocsinctl test exit {r.returncode}, want 1: {out}")
+    line = next((l for l in out.splitlines() if "time order" in l), None)
+    expect(line is not None and line.startswith(os.path.join(base, "order.json") + ":")
+           and 'test "fast breaches and climbs"' in line and 'event 2 (id "ev-early")' in line,
+           f"order.json: no error naming the test and the event: {out}")

@@ -498,9 +498,11 @@ def test_service_install_tree():
             if name.endswith(".lua"):
                 want[f"usr/share/tocsin/rules/{pack}/{name}"] = 0o644
         for sub in ("tests", "examples"):
-            if os.path.isdir(os.path.join(src, sub)):
-                for name in os.listdir(os.path.join(src, sub)):
-                    want[f"usr/share/tocsin/rules/{pack}/{sub}/{name}"] = 0o644
+            top = os.path.join(src, sub)
+            for d, _, names in os.walk(top):
+                for name in names:
+                    rel = os.path.relpath(os.path.join(d, name), src)
+                    want[f"usr/share/tocsin/rules/{pack}/{rel}"] = 0o644
     got = installed_files(dest)
     expect(got == sorted(want), f"installed tree: missing {sorted(set(want) - set(got))}, "
                                 f"unexpected {sorted(set(got) - set(want))}")

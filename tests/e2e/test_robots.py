@@ -180,6 +180,8 @@ class DingTalk(Robot):
             problem = text_problem(md.get("title"), "markdown.title") or \
                 text_problem(md.get("text"), "markdown.text")
             content = md.get("text")
+        elif kind == "actionCard":
+            return self.card_problem(b)
         else:
             return f"msgtype {kind!r}"
         if problem:
@@ -192,6 +194,28 @@ class DingTalk(Robot):
         for m in at["atMobiles"]:
             if f"@{m}" not in content:
                 return f"@{m} is in atMobiles but not in the text, so DingTalk would not mention"
+        return None
+
+
+    @staticmethod
+    def card_problem(b):
+        """The custom robot guide's actionCard: title and markdown text, and
+        one whole-card button (singleTitle, singleURL) or btns; no at."""
+        ac = b.get("actionCard")
+        if not isinstance(ac, dict):
+            return f"actionCard is {ac!r}"
+        extra = set(ac) - {"title", "text", "btnOrientation", "singleTitle", "singleURL", "btns"}
+        if extra or set(b) - {"msgtype", "actionCard"}:
+            return f"actionCard keys {sorted(ac)}, message keys {sorted(b)}"
+        problem = text_problem(ac.get("title"), "actionCard.title") or \
+            text_problem(ac.get("text"), "actionCard.text") or \
+            text_problem(ac.get("singleTitle"), "actionCard.singleTitle")
+        if problem:
+            return problem
+        if ac.get("btnOrientation") not in (None, "0", "1"):
+            return f"btnOrientation {ac.get('btnOrientation')!r}"
+        if not re.fullmatch(r"https?://\S+", ac.get("singleURL") or ""):
+            return f"singleURL {ac.get('singleURL')!r}"
         return None
 
 
@@ -224,6 +248,8 @@ class WeCom(Robot):
             return f"key: {q.get('key')!r} unknown"
         b = req.body
         kind = b.get("msgtype")
+        if kind == "template_card":
+            return self.card_problem(b.get("template_card"))
         if kind not in self.LIMITS:
             return f"msgtype {kind!r}"
         part = b.get(kind) or {}
@@ -240,6 +266,33 @@ class WeCom(Robot):
                 return "mentioned_mobile_list is for text messages only"
             if not isinstance(mentions, list) or not all(isinstance(m, str) for m in mentions):
                 return f"mentioned_mobile_list is {mentions!r}"
+        return None
+
+
+    @staticmethod
+    def card_problem(c):
+        """群机器人配置说明, 模版卡片类型 text_notice: card_type, a main_title
+        with a title or desc, and card_action (required for text_notice; type
+        1 wants a url); each jump_list item of type 1 a title and a url."""
+        if not isinstance(c, dict) or c.get("card_type") != "text_notice":
+            return f"template_card {c!r}"
+        extra = set(c) - {"card_type", "source", "main_title", "emphasis_content",
+                          "quote_area", "sub_title_text", "horizontal_content_list",
+                          "jump_list", "card_action"}
+        if extra:
+            return f"template_card keys {sorted(extra)}"
+        mt = c.get("main_title")
+        if not isinstance(mt, dict) or not (mt.get("title") or mt.get("desc")):
+            return f"main_title {mt!r}"
+        if len(mt.get("title") or "") > 26 or len(c.get("sub_title_text") or "") > 112:
+            return "main_title.title over 26 or sub_title_text over 112 characters"
+        act = c.get("card_action")
+        if not isinstance(act, dict) or act.get("type") != 1 or \
+                not re.fullmatch(r"https?://\S+", act.get("url") or ""):
+            return f"card_action {act!r}"
+        for j in c.get("jump_list") or []:
+            if j.get("type") != 1 or not j.get("title") or not re.fullmatch(r"https?://\S+", j.get("url") or ""):
+                return f"jump_list item {j!r}"
         return None
 
 
@@ -286,15 +339,45 @@ class Feishu(Robot):
             want = base64.b64encode(mac).decode()
             if sign != want:
                 return f"sign: {sign!r} is not {want!r}"
+        if b.get("msg_type") == "interactive":
+            return self.card_problem(b.get("card"))
         if b.get("msg_type") != "text":
             return f"msg_type {b.get('msg_type')!r}"
         return text_problem((b.get("content") or {}).get("text"), "content.text")
+
+    @staticmethod
+    def card_problem(card):
+        """A message card (发送消息卡片): header.title a plain_text, elements
+        of div (text: plain_text or lark_md) and action (buttons: tag button,
+        text a plain_text, a url)."""
+        if not isinstance(card, dict) or not isinstance(card.get("elements"), list):
+            return f"card {card!r}"
+        title = (card.get("header") or {}).get("title") or {}
+        if title.get("tag") != "plain_text" or not title.get("content"):
+            return f"header.title {title!r}"
+        for el in card["elements"]:
+            tag = el.get("tag")
+            if tag == "div":
+                t = el.get("text") or {}
+                if t.get("tag") not in ("plain_text", "lark_md"):
+                    return f"div.text {t!r}"
+                problem = text_problem(t.get("content"), "div.text.content")
+                if problem:
+                    return problem
+            elif tag == "action":
+                for a in el.get("actions") or []:
+                    if a.get("tag") != "button" or (a.get("text") or {}).get("tag") != "plain_text" \
+                            or not re.fullmatch(r"https?://\S+", a.get("url") or ""):
+                        return f"action {a!r}"
+            else:
+                return f"element tag {tag!r}"
+        return None
 
 
 # ---------------------------------------------------------------- site files
 
 ROBOT_SITE = """\
-site {{ listen = "127.0.0.1:@PORT@", timezone = "Asia/Shanghai", rules = {{ "." }} }}
+site {{ listen = "127.0.0.1:@PORT@", timezone = "Asia/Shanghai", rules = {{ "." }}{site_extra} }}
 {channels}
 channel "log" {{ kind = "log" }}
 person "zhao" {{ name = "赵一", phone = "+8613800000001", roles = {{ "duty" }}, channels = {{ "log" }} }}
@@ -316,13 +399,14 @@ policy "robots" {{ {{ notify = {{ "office" }} }} }}
 """
 
 
-def robot_daemon(channels, secrets=None, due="1h", title="网络安全突发事件"):
+def robot_daemon(channels, secrets=None, due="1h", title="网络安全突发事件", public_url=False):
     """A daemon whose group "office" is told through the given channels.
 
     channels maps a channel name to the inside of its declaration.
     """
     decl = "\n".join(f'channel "{name}" {{ {body} }}' for name, body in channels.items())
-    files = {"site.lua": ROBOT_SITE.format(channels=decl,
+    extra = ', public_url = "http://127.0.0.1:@PORT@/"' if public_url else ""
+    files = {"site.lua": ROBOT_SITE.format(channels=decl, site_extra=extra,
                                            robots=", ".join(f'"{n}"' for n in channels)),
              "rules.lua": ROBOT_RULES.format(title=title, due=due)}
     for name, value in (secrets or {}).items():
@@ -584,6 +668,8 @@ def test_robot_feishu_bad_request_is_permanent():
     ns = wait_until(lambda: settled(d, key, "feishu", 1, "dead"), 10, "the Feishu notification dead")
     expect(len(ns) == 1 and ns[0].get("attempts") == 1, f"9499 was tried again: {short(ns)}")
     expect("code 9499: Bad Request" in (ns[0].get("last_error") or ""), f"last_error: {short(ns)}")
+    # The robot's send result is its receipt: refused, so none.
+    expect(ns[0].get("receipt") is None, f"a refused message has a receipt: {short(ns)}")
     # (The group is on the backup channel too: its own copy has no "via".)
     wait_until(lambda: backup.webhooks(incident=key, via=["feishu"]), 10,
                "the message on the fallback")
@@ -662,7 +748,7 @@ def test_check_robot_options():
         'channel "f1" { kind = "feishu", url = "https://x/hook/x", secret = 5 }',
     ]) + "\n"
     want = [('"d1"', '"url" must be http:// or https://'),
-            ('"d2"', '"format" must be "text" or "markdown"'),
+            ('"d2"', '"format" must be "text", "markdown" or "card"'),
             ('"d3"', '"url" is required'),
             ('"w1"', 'unknown option "secret" for kind "wecom"'),
             ('"f1"', '"secret" must be a non-empty string')]
@@ -682,3 +768,72 @@ def test_check_robot_options():
     for channel, message in want:
         lines = [l for l in out.splitlines() if f"channel {channel}" in l and message in l]
         expect(lines, f"--check says nothing like 'channel {channel}: {message}' in {out.strip()!r}")
+
+
+# ---------------------------------------------------------------- the acknowledge button
+
+def test_robot_cards_carry_the_ack_button():
+    """With a public_url a message carries an acknowledgement link: a
+    DingTalk ActionCard's singleURL, a WeCom template card's card_action and
+    jump, a Feishu card's button open it; each body passes its provider's
+    documented card shape.  The link opens the incident's ack page."""
+    ding = DingTalk({DING_TOKEN: None})
+    wecom = WeCom({WECOM_KEY})
+    feishu = Feishu({FEISHU_HOOK: None})
+    d = robot_daemon({
+        "ding": f'kind = "dingtalk", url = "{ding.url()}", format = "card"',
+        "wecom": f'kind = "wecom", url = "{wecom.url()}", format = "card"',
+        "feishu": f'kind = "feishu", url = "{feishu.url()}"',
+    }, public_url=True)
+    key = "inc-cards"
+    d.accept(report(key))
+    for ch in ("ding", "wecom", "feishu"):
+        ns = wait_until(lambda: settled(d, key, ch, 1, "delivered"), 10, f"the {ch} card delivered")
+        # The robot's send result is the message's receipt: accepted.
+        rc = ns[0].get("receipt") or {}
+        expect(rc.get("status") == "accepted" and rc.get("at"), f"{ch}: receipt {short(ns)}")
+    ding.all_good()
+    wecom.all_good()
+    feishu.all_good()
+    base = f"http://127.0.0.1:{d.port}/ack/"
+
+    ac = ding.seen()[0].body
+    expect(ac.get("msgtype") == "actionCard", f"DingTalk: {short(ac)}")
+    link = ac["actionCard"]["singleURL"]
+    expect(link.startswith(base) and ac["actionCard"]["singleTitle"] == "确认收到",
+           f"DingTalk button: {short(ac)}")
+    tc = wecom.seen()[0].body
+    expect(tc.get("msgtype") == "template_card", f"WeCom: {short(tc)}")
+    card = tc["template_card"]
+    expect(card["card_action"]["url"].startswith(base) and
+           card["jump_list"][0]["url"] == card["card_action"]["url"] and
+           card["jump_list"][0]["title"] == "确认收到", f"WeCom card: {short(card)}")
+    fc = feishu.seen()[0].body
+    expect(fc.get("msg_type") == "interactive", f"Feishu: {short(fc)}")
+    buttons = [a for el in fc["card"]["elements"] if el.get("tag") == "action" for a in el["actions"]]
+    expect(len(buttons) == 1 and buttons[0]["url"].startswith(base) and
+           buttons[0]["text"]["content"] == "确认收到", f"Feishu button: {short(fc)}")
+    # Each link is the incident's own ack page.
+    for url in (link, card["card_action"]["url"], buttons[0]["url"]):
+        r = d.request("GET", url[len(f"http://127.0.0.1:{d.port}"):])
+        expect(r.status == 200, f"{url}: {r!r}")
+    d.stop()
+
+
+def test_robot_cards_without_public_url():
+    """No public_url, no link: the card formats send the plain messages."""
+    ding = DingTalk({DING_TOKEN: None})
+    feishu = Feishu({FEISHU_HOOK: None})
+    d = robot_daemon({
+        "ding": f'kind = "dingtalk", url = "{ding.url()}", format = "card"',
+        "feishu": f'kind = "feishu", url = "{feishu.url()}"',
+    })
+    key = "inc-nocards"
+    d.accept(report(key))
+    for ch in ("ding", "feishu"):
+        wait_until(lambda: settled(d, key, ch, 1, "delivered"), 10, f"the {ch} message delivered")
+    ding.all_good()
+    feishu.all_good()
+    expect(ding.seen()[0].body.get("msgtype") == "markdown", f"DingTalk: {short(ding.seen()[0].body)}")
+    expect(feishu.seen()[0].body.get("msg_type") == "text", f"Feishu: {short(feishu.seen()[0].body)}")
+    d.stop()

@@ -370,6 +370,66 @@ test_national_default(void **state)
 }
 
 /*
+ * What a paused period has left (calendar_left), as the law counts days:
+ * the day the clock stops is used when the period counts it, the start
+ * day never.  2026: 中秋 09-25..27 and 国庆 10-01..07 off, Sat 10-10
+ * worked.
+ */
+static void
+test_left(void **state)
+{
+	struct calendar	*cal = calendar_new();
+	struct duration	 cd = { DURATION_CALENDAR_DAYS, 15 };
+	struct duration	 wd = { DURATION_WORKING_DAYS, 5 };
+	struct duration	 h = { DURATION_ELAPSED, 2 * 3600 * 1000 };
+	struct duration	 l;
+	int64_t		 base = t("2026-09-25T16:00:00+08:00");
+
+	/* 15cd from 09-25, stopped on 09-28: 3 days used, 12 left. */
+	l = calendar_left(cal, base, &cd, t("2026-09-28T11:00:00+08:00"));
+	assert_int_equal(l.kind, DURATION_CALENDAR_DAYS);
+	assert_int_equal(l.value, 12);
+	/* Run on from 10-05: 10-17 is a Saturday, so 24:00 of Mon 10-19. */
+	assert_string_equal(fmt(calendar_add(cal,
+	    t("2026-10-05T15:00:00+08:00"), &l)), "2026-10-20T00:00:00+08:00");
+	/* Stopped on its start day: nothing used. */
+	l = calendar_left(cal, base, &cd, t("2026-09-25T23:00:00+08:00"));
+	assert_int_equal(l.value, 15);
+
+	/* 5wd from Sat 09-26, stopped Mon 09-28: 09-28 used, 4 left ... */
+	base = t("2026-09-26T10:00:00+08:00");
+	l = calendar_left(cal, base, &wd, t("2026-09-28T11:00:00+08:00"));
+	assert_int_equal(l.kind, DURATION_WORKING_DAYS);
+	assert_int_equal(l.value, 4);
+	/* ... run on from 10-05: 10-08, 10-09, Sat 10-10 (worked), 10-12. */
+	assert_string_equal(fmt(calendar_add(cal,
+	    t("2026-10-05T15:00:00+08:00"), &l)), "2026-10-13T00:00:00+08:00");
+	/* Stopped during 国庆: 09-28..30 used, 2 left. */
+	l = calendar_left(cal, base, &wd, t("2026-10-03T11:00:00+08:00"));
+	assert_int_equal(l.value, 2);
+	/* Stopped and run on the same day: the same end. */
+	l = calendar_left(cal, base, &wd, t("2026-09-29T09:00:00+08:00"));
+	assert_string_equal(fmt(calendar_add(cal,
+	    t("2026-09-29T17:00:00+08:00"), &l)), fmt(calendar_add(cal, base,
+	    &wd)));
+	/* All used (stopped on the last day): it ends the day it runs on,
+	   or the next working day. */
+	l = calendar_left(cal, base, &wd, t("2026-10-09T11:00:00+08:00"));
+	assert_int_equal(l.kind, DURATION_CALENDAR_DAYS);
+	assert_int_equal(l.value, 0);
+	assert_string_equal(fmt(calendar_add(cal,
+	    t("2026-10-11T09:00:00+08:00"), &l)), "2026-10-13T00:00:00+08:00");
+
+	/* Elapsed: the milliseconds to the end, never below zero. */
+	base = t("2026-03-02T09:00:00+08:00");
+	l = calendar_left(cal, base, &h, t("2026-03-02T09:30:00+08:00"));
+	assert_int_equal(l.value, 90 * 60 * 1000);
+	l = calendar_left(cal, base, &h, t("2026-03-02T12:00:00+08:00"));
+	assert_int_equal(l.value, 0);
+	calendar_free(cal);
+}
+
+/*
  * 10wd across 春节 2027, provisional: 除夕 Fri 02-05 and 初三 Mon 02-08 are
  * off.  From Mon 02-01: 02-02..02-04 (3), 02-09..02-12 (7), 02-15..02-17
  * (10): ends 24:00 of Wed 02-17.
@@ -502,6 +562,7 @@ main(void)
 		cmocka_unit_test(test_rfc3339),
 		cmocka_unit_test(test_add_elapsed),
 		cmocka_unit_test(test_add_calendar_days),
+		cmocka_unit_test(test_left),
 		cmocka_unit_test(test_holidays),
 		cmocka_unit_test(test_holiday_lists),
 		cmocka_unit_test(test_national_lunar),

@@ -68,6 +68,10 @@ static const char *site_text =
 "recurring 'weekly' { at = '12:00', close = '18:00', every = 'week',\n"
 "  weekday = 5, units = function() return { 'w1' } end,\n"
 "  met_by = { type = 'selfcheck' }, owner = 'duty' }\n"
+"procedure 'clock' { match = { category = 'clock' },\n"
+"  obligations = { { id = 'c', due = '2h', pause_on = { type = 'suspend' },\n"
+"    resume_on = { type = 'resume' }, met_by = { type = 'final' },\n"
+"    owner = 'duty', on_breach = 'standard' } } }\n"
 "policy 'standard' {\n"
 "  { notify = { 'office', 'deputy' } },\n"
 "  { after = '15m', notify = { 'principal' } },\n"
@@ -270,6 +274,83 @@ test_breach_escalates(void **state)
 	assert_int_equal(count("\"escalation.step\"", NULL), 3);
 	assert_int_equal(count("\"obligation.breached\"", NULL), 1);
 	assert_int_equal(engine_next_due(f->engine), INT64_MAX);
+}
+
+static int
+paused_cb(const struct store_obligation *o, int keep, void *arg)
+{
+	(void)keep;
+	*(int64_t *)arg = o->paused_ms;
+	return (0);
+}
+
+/*
+ * A clock paused for an hour: due an hour later, met then on time, and
+ * the ledger says how long it stood still.
+ */
+static void
+test_pause_ledger(void **state)
+{
+	struct fixture			*f = *state;
+	struct store_ledger_filter	 lf = { 0, INT64_MAX, NULL, NULL };
+	int64_t				 paused = -1;
+
+	assert_int_equal(submit(f, "{\"type\":\"report\",\"incident\":"
+	    "\"c-1\",\"unit\":\"h-a\",\"category\":\"clock\"}", NULL), 0);
+	clock_set_virtual(T0 + 30 * MSEC_PER_MIN);
+	assert_int_equal(submit(f, "{\"type\":\"suspend\",\"incident\":"
+	    "\"c-1\",\"unit\":\"h-a\"}", NULL), 0);
+	run_until(f, T0 + 90 * MSEC_PER_MIN);
+	assert_int_equal(count("\"obligation.breached\"", NULL), 0);
+	assert_int_equal(submit(f, "{\"type\":\"resume\",\"incident\":"
+	    "\"c-1\",\"unit\":\"h-a\"}", NULL), 0);
+	assert_int_equal(count("\"obligation.resumed\"",
+	    "\"due_at\":\"2026-03-02T12:00:00+08:00\"", "\"paused_s\":3600",
+	    NULL), 1);
+	run_until(f, T0 + 150 * MSEC_PER_MIN);
+	assert_int_equal(submit(f, "{\"type\":\"final\",\"incident\":"
+	    "\"c-1\",\"unit\":\"h-a\"}", NULL), 0);
+	assert_int_equal(count("\"obligation.met\"", "\"incident\":\"c-1\"",
+	    NULL), 1);
+	assert_int_equal(store_ledger_page(f->store, &lf, NULL, 10, paused_cb,
+	    &paused), 0);
+	assert_int_equal(paused, MSEC_PER_HOUR);
+}
+
+/*
+ * Breached at 11:00 and paused at 11:05: the 11:15 step waits, and when
+ * the clock runs again at 14:00 it comes as long after as it was away
+ * then (14:10).  Met afterwards it is still late.
+ */
+static void
+test_pause_breached(void **state)
+{
+	struct fixture	*f = *state;
+
+	assert_int_equal(submit(f, "{\"type\":\"report\",\"incident\":"
+	    "\"c-2\",\"unit\":\"h-a\",\"category\":\"clock\"}", NULL), 0);
+	run_until(f, T0 + 2 * MSEC_PER_HOUR);
+	assert_int_equal(count("\"escalation.step\"", "\"step\":1", NULL), 1);
+	clock_set_virtual(T0 + 2 * MSEC_PER_HOUR + 5 * MSEC_PER_MIN);
+	assert_int_equal(submit(f, "{\"type\":\"suspend\",\"incident\":"
+	    "\"c-2\",\"unit\":\"h-a\"}", NULL), 0);
+	assert_int_equal(count("\"obligation.paused\"", NULL), 1);
+	run_until(f, T0 + 5 * MSEC_PER_HOUR);
+	assert_int_equal(count("\"escalation.step\"", "\"step\":2", NULL), 0);
+	assert_int_equal(submit(f, "{\"type\":\"resume\",\"incident\":"
+	    "\"c-2\",\"unit\":\"h-a\"}", NULL), 0);
+	assert_int_equal(count("\"obligation.resumed\"",
+	    "\"paused_s\":10500", NULL), 1);
+	run_until(f, T0 + 5 * MSEC_PER_HOUR + 9 * MSEC_PER_MIN);
+	assert_int_equal(count("\"escalation.step\"", "\"step\":2", NULL), 0);
+	run_until(f, T0 + 5 * MSEC_PER_HOUR + 10 * MSEC_PER_MIN);
+	assert_int_equal(count("\"escalation.step\"", "\"step\":2",
+	    "\"at\":\"2026-03-02T14:10:00+08:00\"", NULL), 1);
+	assert_int_equal(submit(f, "{\"type\":\"final\",\"incident\":"
+	    "\"c-2\",\"unit\":\"h-a\"}", NULL), 0);
+	assert_int_equal(count("\"obligation.late\"", "\"incident\":\"c-2\"",
+	    NULL), 1);
+	assert_int_equal(count("\"obligation.breached\"", NULL), 1);
 }
 
 static void
@@ -1155,6 +1236,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_breach_escalates, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_met_in_time, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_pause_ledger, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_pause_breached, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_late_then_ack, setup,
 		    teardown),

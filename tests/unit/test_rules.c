@@ -119,6 +119,23 @@ test_unmatched_roles(void **state)
 	rules_free(r);
 }
 
+/* The leader's lease (PostgreSQL, docs/cluster.md): 5 s unless said. */
+static void
+test_site_lease(void **state)
+{
+	struct rules	*r = unit_load_ok("site { }\n");
+
+	assert_int_equal(rules_site(r)->lease, 5000);
+	assert_null(rules_site(r)->node);
+	rules_free(r);
+	r = unit_load_ok("site { lease = '2s', node = 'tocsin-b' }\n");
+	assert_int_equal(rules_site(r)->lease, 2000);
+	assert_string_equal(rules_site(r)->node, "tocsin-b");
+	rules_free(r);
+	unit_load_refused("site { lease = '20m' }\n",
+	    "\"lease\" must be between 1s and 10m");
+}
+
 /*
  * A procedure's periods and an obligation's due_in are Lua tables, whose
  * keys come out in an order that changes from run to run: they are kept in
@@ -201,6 +218,77 @@ test_token_find(void **state)
 	rules_free(r);
 }
 
+/*
+ * Series and several events (SPEC §4, lifecycle): what the parser keeps,
+ * and what it refuses at load with a clear problem.
+ */
+#define LC_HEAD "channel 'log' { kind = 'log' }\n" \
+	"person 'a' { roles = { 'office' }, channels = { 'log' } }\n" \
+	"procedure 'p' { match = { category = 'x' }, obligations = {\n"
+
+static void
+test_lifecycle_keys(void **state)
+{
+	const struct procedure		*p;
+	const struct obligation_def	*o;
+	struct rules			*r;
+
+	r = unit_load_ok(LC_HEAD
+	    "{ id = 'daily', due = '24h', every = '24h', ['until'] = '7d',\n"
+	    "  met_by = { type = 'update' }, owner = 'office' },\n"
+	    "{ id = 'both', due = '1h', met_by = { all = { 'plan',\n"
+	    "  { type = 'notice', to = 'fire' }, function(ev) return true end } },\n"
+	    "  owner = 'office' },\n"
+	    "{ id = 'three', due = '1h', met_by = { count = 3, type = 'update' },\n"
+	    "  owner = 'office' } } }\n");
+	p = rules_procedure_find(r, "p");
+	assert_non_null(p);
+	assert_int_equal(p->nobligations, 3);
+	o = &p->obligations[0];
+	assert_true(o->repeats);
+	assert_true(o->until_set);
+	assert_int_equal(o->met_count, 1);
+	o = &p->obligations[1];
+	assert_false(o->repeats);
+	assert_int_equal(o->nmet_all, 3);
+	o = &p->obligations[2];
+	assert_int_equal(o->met_count, 3);
+	assert_int_equal(o->met_by.nterms, 1);	/* count is not a key */
+	rules_free(r);
+
+	unit_load_refused(LC_HEAD "{ id = 'a', due = '1h', ['until'] = '2d',\n"
+	    "  met_by = { type = 'update' } } } }\n",
+	    "\"until\" ends a series: give \"every\" too");
+	unit_load_refused(LC_HEAD "{ id = 'a', due = '1h', every = '0h',\n"
+	    "  met_by = { type = 'update' } } } }\n",
+	    "\"every\" must be longer than nothing");
+	unit_load_refused(LC_HEAD "{ id = 'a', due = '1h',\n"
+	    "  met_by = { count = 0, type = 'update' } } } }\n",
+	    "\"met_by.count\" must be a whole number from 1 to 1000");
+	unit_load_refused(LC_HEAD "{ id = 'a', due = '1h',\n"
+	    "  met_by = { all = {} } } } }\n",
+	    "\"met_by.all\" must be a list of 1 to 31");
+	unit_load_refused(LC_HEAD "{ id = 'a', due = '1h',\n"
+	    "  met_by = { all = { 'plan' }, type = 'x' } } } }\n",
+	    "\"met_by\" with \"all\" takes nothing else");
+	unit_load_refused(LC_HEAD "{ id = 'a', due = '1h',\n"
+	    "  met_by = { all = { 7 } } } } }\n",
+	    "\"met_by.all\" items are event types, matches or functions");
+	/* A series cannot pause; it can start at an event, due from it. */
+	unit_load_refused(LC_HEAD "{ id = 'a', due = '1h', every = '24h',\n"
+	    "  pause_on = { type = 'suspend' }, resume_on = { type = 'resume' },\n"
+	    "  met_by = { type = 'update' } } } }\n",
+	    "a series (\"every\") cannot pause");
+	r = unit_load_ok(LC_HEAD "{ id = 'a', from = { type = 'order' },\n"
+	    "  due = { attr = 'deadline' }, every = '24h', ['until'] = '7d',\n"
+	    "  met_by = { type = 'update' }, owner = 'office' } } }\n");
+	o = &rules_procedure_find(r, "p")->obligations[0];
+	assert_true(o->repeats);
+	assert_int_equal(o->from, FROM_EVENT);
+	assert_string_equal(o->due_attr, "deadline");
+	rules_free(r);
+}
+
 int
 main(void)
 {
@@ -208,8 +296,10 @@ main(void)
 		cmocka_unit_test(test_never_matches),
 		cmocka_unit_test(test_double_notify),
 		cmocka_unit_test(test_unmatched_roles),
+		cmocka_unit_test(test_site_lease),
 		cmocka_unit_test(test_token_find),
 		cmocka_unit_test(test_period_tags_in_name_order),
+		cmocka_unit_test(test_lifecycle_keys),
 	};
 
 	return (cmocka_run_group_tests(tests, unit_setup, unit_teardown));

@@ -29,6 +29,54 @@
 #define REFUSED(text, line, words) \
 	unit_load_refused(text, "/site.lua:" #line ": " words)
 
+/* The lifecycle's keys: at, pause_on and resume_on, due = { attr }. */
+static void
+test_where_lifecycle(void **state)
+{
+	REFUSED(ORG
+	    "procedure 'p' {\n"
+	    "  match = { category = 'fire' },\n"
+	    "  obligations = { {\n"
+	    "    id = 'a', due = '1h', met_by = { type = 'update' },\n"
+	    "    at = 'attrs.t', owner = 'office' } },\n"
+	    "}\n", 8, "procedure \"p\": obligation \"a\": \"at\" needs "
+	    "\"from\" to be an event match");
+	REFUSED(ORG
+	    "procedure 'p' {\n"
+	    "  match = { category = 'fire' },\n"
+	    "  obligations = { {\n"
+	    "    id = 'a', due = '1h', met_by = { type = 'update' },\n"
+	    "    from = { type = 'accepted' }, at = 'received_at',\n"
+	    "    owner = 'office' } },\n"
+	    "}\n", 8, "procedure \"p\": obligation \"a\": \"at\" must "
+	    "name an attribute of the event, \"attrs.NAME\"");
+	REFUSED(ORG
+	    "procedure 'p' {\n"
+	    "  match = { category = 'fire' },\n"
+	    "  obligations = { {\n"
+	    "    id = 'a', due = '1h', met_by = { type = 'update' },\n"
+	    "    pause_on = { type = 'suspend' }, owner = 'office' } },\n"
+	    "}\n", 6, "procedure \"p\": obligation \"a\": \"pause_on\" and "
+	    "\"resume_on\" go together");
+	REFUSED(ORG
+	    "procedure 'p' {\n"
+	    "  match = { category = 'fire' },\n"
+	    "  obligations = { {\n"
+	    "    id = 'a', met_by = { type = 'update' },\n"
+	    "    due = { atr = 'deadline' }, owner = 'office' } },\n"
+	    "}\n", 8, "procedure \"p\": unknown key \"atr\" (did you mean "
+	    "\"attr\"?)");
+	REFUSED(ORG
+	    "procedure 'p' {\n"
+	    "  match = { category = 'fire' },\n"
+	    "  obligations = { {\n"
+	    "    id = 'a', met_by = { type = 'update' }, from = 'accepted',\n"
+	    "    due = '1h', owner = 'office' } },\n"
+	    "}\n", 7, "procedure \"p\": obligation \"a\": \"from\" must be "
+	    "\"opened\", \"occurred\", \"graded\" or an event match such "
+	    "as { type = \"received\" }");
+}
+
 static void
 test_where_key_line(void **state)
 {
@@ -359,6 +407,7 @@ main(void)
 		cmocka_unit_test(test_where_notify_rules),
 		cmocka_unit_test(test_where_channel),
 		cmocka_unit_test(test_where_line_scan),
+		cmocka_unit_test(test_where_lifecycle),
 	};
 
 	return (cmocka_run_group_tests(tests, unit_setup, unit_teardown));

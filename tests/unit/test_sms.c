@@ -1,7 +1,10 @@
 /*
  * The SMS channel: segment counting and fitting, the encoders, the Aliyun
  * and Tencent signatures (expected values computed apart, with Python's
- * hmac, and Aliyun's own worked example), and how answers map.
+ * hmac, and Aliyun's own worked example), and how answers map; status
+ * reports and replies as each provider documents them, Twilio's request
+ * signature against Twilio's own published examples, and what a reply
+ * must say to acknowledge.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,6 +17,7 @@
 
 #include "channel-sign.h"
 #include "channel-sms.h"
+#include "rules.h"
 #include "tocsin.h"
 #include "xmalloc.h"
 
@@ -454,6 +458,314 @@ test_answers_http(void **state)
 	json_decref(st);
 }
 
+/* ---- status reports, replies, signatures ----------------------------- */
+
+static struct channel_def *
+sms_def(const char *json)
+{
+	struct channel_def	*def = xcalloc(1, sizeof(*def));
+
+	def->name = xstrdup("sms");
+	def->kind = xstrdup("sms");
+	def->where = xstrdup("site.lua:1");
+	def->options = json_loads(json, 0, NULL);
+	assert_non_null(def->options);
+	return (def);
+}
+
+static void
+sms_def_free(struct channel_def *def)
+{
+	json_decref(def->options);
+	free(def->name);
+	free(def->kind);
+	free(def->where);
+	free(def);
+}
+
+/* A callback body read by the provider: its return, rs filled. */
+static int
+callback(const char *options, const char *body, const char *url,
+    const char *signature, struct channel_receipts *rs)
+{
+	const struct channel_driver	*drv = channel_driver_find("sms");
+	struct channel_callback		 cb = { body, strlen(body), url,
+					     signature };
+	struct channel_def		*def = sms_def(options);
+	char				*cause = NULL;
+	int				 rc;
+
+	memset(rs, 0, sizeof(*rs));
+	rc = drv->receipts(def, &cb, rs, &cause);
+	free(cause);
+	sms_def_free(def);
+	return (rc);
+}
+
+static char *
+ref_of(const char *provider, const char *body)
+{
+	const struct channel_sms_provider	*p;
+	struct httpc_response			 r;
+
+	p = channel_sms_provider_find(provider);
+	memset(&r, 0, sizeof(r));
+	r.status = 200;
+	r.body = body;
+	r.len = strlen(body);
+	return (p->ref(&r));
+}
+
+/* SendSms's ids, which the status reports name. */
+static void
+test_refs(void **state)
+{
+	char	*ref;
+
+	ref = ref_of("aliyun", "{\"Code\":\"OK\",\"BizId\":\"9002^1\"}");
+	assert_string_equal(ref, "9002^1");
+	free(ref);
+	ref = ref_of("tencent", "{\"Response\":{\"SendStatusSet\":[{"
+	    "\"SerialNo\":\"5000:104\",\"Code\":\"Ok\"}]}}");
+	assert_string_equal(ref, "5000:104");
+	free(ref);
+	ref = ref_of("twilio", "{\"sid\":\"SM0a1b\",\"status\":\"queued\"}");
+	assert_string_equal(ref, "SM0a1b");
+	free(ref);
+	assert_null(ref_of("aliyun", "{\"Code\":\"OK\"}"));
+}
+
+/* Aliyun's SmsReport and SmsUp, as help.aliyun.com shows them. */
+static void
+test_reports_aliyun(void **state)
+{
+	struct channel_receipts	rs;
+	const char		*opts = "{\"provider\":\"aliyun\"}";
+
+	assert_int_equal(callback(opts, "[{\"phone_number\":\"13800000011\","
+	    "\"send_time\":\"2017-01-01 00:00:00\",\"report_time\":"
+	    "\"2017-01-01 00:00:00\",\"success\":true,\"err_code\":"
+	    "\"DELIVERED\",\"err_msg\":\"\xe7\x94\xa8\xe6\x88\xb7\xe6\x8e\xa5"
+	    "\xe6\x94\xb6\xe6\x88\x90\xe5\x8a\x9f\",\"sms_size\":\"1\","
+	    "\"biz_id\":\"12345\",\"out_id\":\"67890\"},{\"phone_number\":"
+	    "\"13800000012\",\"success\":false,\"err_code\":\"MK:0001\","
+	    "\"biz_id\":\"12346\"}]", NULL, NULL, &rs), 0);
+	assert_int_equal(rs.n, 2);
+	assert_string_equal(rs.v[0].ref, "12345");
+	assert_int_equal(rs.v[0].status, RECEIPT_DELIVERED);
+	assert_string_equal(rs.v[0].detail, "DELIVERED");
+	assert_int_equal(rs.v[1].status, RECEIPT_FAILED);
+	assert_string_equal(rs.v[1].detail, "MK:0001");
+	assert_non_null(strstr(rs.reply, "\"code\":0"));
+	channel_receipts_free(&rs);
+
+	assert_int_equal(callback(opts, "[{\"phone_number\":\"13800000011\","
+	    "\"send_time\":\"2017-09-01 00:00:00\",\"content\":\"1\","
+	    "\"sign_name\":\"x\",\"dest_code\":\"1234\",\"sequence_id\":"
+	    "1234567890}]", NULL, NULL, &rs), 0);
+	assert_int_equal(rs.n, 0);
+	assert_int_equal(rs.nreplies, 1);
+	assert_string_equal(rs.replies[0].phone, "13800000011");
+	assert_null(rs.replies[0].country);
+	assert_string_equal(rs.replies[0].text, "1");
+	channel_receipts_free(&rs);
+
+	assert_int_equal(callback(opts, "{\"biz_id\":\"1\"}", NULL, NULL,
+	    &rs), -1);
+	channel_receipts_free(&rs);
+	assert_int_equal(callback(opts, "[{\"biz_id\":\"1\"}]", NULL, NULL,
+	    &rs), -1);
+	channel_receipts_free(&rs);
+}
+
+/* Tencent's status notification (an array) and reply (an object). */
+static void
+test_reports_tencent(void **state)
+{
+	struct channel_receipts	rs;
+	const char		*opts = "{\"provider\":\"tencent\"}";
+
+	assert_int_equal(callback(opts, "[{\"user_receive_time\":"
+	    "\"2015-10-17 08:03:04\",\"nationcode\":\"86\",\"mobile\":"
+	    "\"13800000011\",\"report_status\":\"SUCCESS\",\"errmsg\":"
+	    "\"DELIVRD\",\"description\":\"ok\",\"sid\":\"5000:1\"},"
+	    "{\"mobile\":\"13800000012\",\"report_status\":\"FAIL\","
+	    "\"errmsg\":\"MN:0001\",\"sid\":\"5000:2\"}]", NULL, NULL, &rs), 0);
+	assert_int_equal(rs.n, 2);
+	assert_int_equal(rs.v[0].status, RECEIPT_DELIVERED);
+	assert_string_equal(rs.v[0].ref, "5000:1");
+	assert_int_equal(rs.v[1].status, RECEIPT_FAILED);
+	assert_string_equal(rs.v[1].detail, "MN:0001");
+	assert_string_equal(rs.reply, "{\"result\":0,\"errmsg\":\"OK\"}");
+	channel_receipts_free(&rs);
+
+	assert_int_equal(callback(opts, "{\"extend\":\"\",\"mobile\":"
+	    "\"13800000011\",\"nationcode\":\"86\",\"sign\":\"x\",\"text\":"
+	    "\"\xe6\x94\xb6\xe5\x88\xb0\",\"time\":1457336869}", NULL, NULL,
+	    &rs), 0);
+	assert_int_equal(rs.nreplies, 1);
+	assert_string_equal(rs.replies[0].country, "86");
+	channel_receipts_free(&rs);
+
+	assert_int_equal(callback(opts, "[{\"sid\":\"1\",\"report_status\":"
+	    "\"MAYBE\"}]", NULL, NULL, &rs), -1);
+	channel_receipts_free(&rs);
+	assert_int_equal(callback(opts, "{\"sid\":\"1\"}", NULL, NULL, &rs),
+	    -1);
+	channel_receipts_free(&rs);
+}
+
+/*
+ * Twilio's own examples: the one on www.twilio.com/docs/usage/security
+ * (auth token 12345) and the SMS one of twilio-ruby's request validator
+ * spec.  Neither was computed by us.
+ */
+static void
+test_twilio_signature(void **state)
+{
+	const char	*url = "https://mycompany.com/myapp.php?foo=1&bar=2";
+	const char	*form = "CallSid=CA1234567890ABCDE&Caller=%2B14158675309"
+			    "&Digits=1234&From=%2B14158675309&To=%2B18005551212";
+
+	assert_true(channel_sms_twilio_signature_ok("12345", url, form,
+	    strlen(form), "RSOYDt4T1cUTdK1PDd93/VVr8B8="));
+	/* Another order of the same fields signs the same. */
+	form = "To=%2B18005551212&Digits=1234&From=%2B14158675309"
+	    "&Caller=%2B14158675309&CallSid=CA1234567890ABCDE";
+	assert_true(channel_sms_twilio_signature_ok("12345", url, form,
+	    strlen(form), "RSOYDt4T1cUTdK1PDd93/VVr8B8="));
+	assert_false(channel_sms_twilio_signature_ok("12346", url, form,
+	    strlen(form), "RSOYDt4T1cUTdK1PDd93/VVr8B8="));
+	assert_false(channel_sms_twilio_signature_ok("12345",
+	    "https://mycompany.com/myapp.php?foo=1&bar=3", form, strlen(form),
+	    "RSOYDt4T1cUTdK1PDd93/VVr8B8="));
+	form = "CallSid=CA1234567890ABCDE&Caller=%2B14158675309"
+	    "&Digits=1235&From=%2B14158675309&To=%2B18005551212";
+	assert_false(channel_sms_twilio_signature_ok("12345", url, form,
+	    strlen(form), "RSOYDt4T1cUTdK1PDd93/VVr8B8="));
+	assert_false(channel_sms_twilio_signature_ok("12345", url, form,
+	    strlen(form), NULL));
+
+	/* twilio-ruby spec/util/request_validator_spec.rb, the voice case. */
+	form = "ToState=California&CalledState=California&Direction=inbound"
+	    "&FromState=CA&AccountSid=ACba8bc05eacf94afdae398e642c9cc32d"
+	    "&Caller=%2B14153595711&CallerZip=94108&CallerCountry=US"
+	    "&From=%2B14153595711&FromCity=SAN+FRANCISCO"
+	    "&CallerCity=SAN+FRANCISCO&To=%2B14157669926&FromZip=94108"
+	    "&FromCountry=US&ToCity=&CallStatus=ringing&CalledCity="
+	    "&CallerState=CA&CalledZip=&ToZip=&ToCountry=US"
+	    "&CallSid=CA136d09cd59a3c0ec8dbff44da5c03f31&CalledCountry=US"
+	    "&Called=%2B14157669926&ApiVersion=2010-04-01"
+	    "&ApplicationSid=AP44efecad51364e80b133bb7c07eb8204";
+	assert_true(channel_sms_twilio_signature_ok(
+	    "2bd9e9638872de601313dc77410d3b23",
+	    "http://twiliotests.heroku.com/validate/voice", form, strlen(form),
+	    "oVb2kXoVy8GEfwBDjR8bk/ZZ6eA="));
+}
+
+/* Twilio's status callback and inbound message, signed as Twilio signs. */
+static void
+test_reports_twilio(void **state)
+{
+	struct channel_receipts	 rs;
+	const char		*opts = "{\"provider\":\"twilio\","
+				    "\"auth_token\":\"12345\"}";
+	const char		*url = "https://tocsin.example/v1/callbacks/t";
+	const char		*status = "MessageSid=SM1&MessageStatus=undelivered"
+				    "&ErrorCode=30003&To=%2B8613800000011";
+	const char		*in = "MessageSid=SM2&From=%2B8613800000011"
+				    "&To=%2B15005550006&Body=OK&SmsStatus=received";
+	unsigned char		 mac[CHANNEL_SHA1_LEN];
+	char			*text, *sig;
+
+	text = xstrdup("https://tocsin.example/v1/callbacks/tErrorCode30003"
+	    "MessageSidSM1MessageStatusundeliveredTo+8613800000011");
+	channel_hmac_sha1("12345", 5, text, strlen(text), mac);
+	sig = channel_base64(mac, sizeof(mac));
+	assert_int_equal(callback(opts, status, url, sig, &rs), 0);
+	assert_int_equal(rs.n, 1);
+	assert_string_equal(rs.v[0].ref, "SM1");
+	assert_int_equal(rs.v[0].status, RECEIPT_FAILED);
+	assert_string_equal(rs.v[0].detail, "undelivered 30003");
+	assert_string_equal(rs.reply_type, "text/xml");
+	channel_receipts_free(&rs);
+	/* The same, signed for another URL or not at all: refused. */
+	assert_int_equal(callback(opts, status, "https://tocsin.example/x",
+	    sig, &rs), -2);
+	channel_receipts_free(&rs);
+	assert_int_equal(callback(opts, status, url, NULL, &rs), -2);
+	channel_receipts_free(&rs);
+	assert_int_equal(callback(opts, status, NULL, sig, &rs), -2);
+	channel_receipts_free(&rs);
+	free(sig);
+	free(text);
+
+	text = xstrdup("https://tocsin.example/v1/callbacks/tBodyOK"
+	    "From+8613800000011MessageSidSM2SmsStatusreceivedTo+15005550006");
+	channel_hmac_sha1("12345", 5, text, strlen(text), mac);
+	sig = channel_base64(mac, sizeof(mac));
+	assert_int_equal(callback(opts, in, url, sig, &rs), 0);
+	assert_int_equal(rs.n, 0);
+	assert_int_equal(rs.nreplies, 1);
+	assert_string_equal(rs.replies[0].phone, "+8613800000011");
+	assert_string_equal(rs.replies[0].text, "OK");
+	channel_receipts_free(&rs);
+	free(sig);
+	free(text);
+}
+
+/* What acknowledges: the words, whatever their case or width. */
+static void
+test_reply_words(void **state)
+{
+	static const char *const yes[] = {
+		"1", " 1 ", "\xef\xbc\x91",				/* １ */
+		"ok", "OK", "Ok.", "\xef\xbc\xaf\xef\xbc\xab",		/* ＯＫ */
+		"\xe6\x94\xb6\xe5\x88\xb0",				/* 收到 */
+		"\xe5\xb7\xb2\xe6\x94\xb6\xe5\x88\xb0\xe3\x80\x82",	/* 已收到。 */
+		"\xe6\x94\xb6\xe5\x88\xb0\xef\xbc\x81",			/* 收到！ */
+		"\xe3\x80\x80\xe6\x94\xb6\xe5\x88\xb0",			/* 　收到 */
+		NULL
+	};
+	static const char *const no[] = {
+		"", "0", "11", "2", "no", "okay", "1 ok",
+		"\xe6\x9c\xaa\xe6\x94\xb6\xe5\x88\xb0",			/* 未收到 */
+		"\xe6\x94\xb6\xe5\x88\xb0\xe4\xba\x86\xe5\x90\x97",	/* 收到了吗 */
+		"TD", NULL
+	};
+	size_t	i;
+
+	for (i = 0; yes[i] != NULL; i++) {
+		if (!channel_sms_reply_is_ack(yes[i]))
+			fail_msg("\"%s\" should acknowledge", yes[i]);
+	}
+	for (i = 0; no[i] != NULL; i++) {
+		if (channel_sms_reply_is_ack(no[i]))
+			fail_msg("\"%s\" should not acknowledge", no[i]);
+	}
+}
+
+/* A reply's number against a person's, as each provider writes it. */
+static void
+test_reply_numbers(void **state)
+{
+	assert_true(channel_sms_phone_match("+8613800000011", "13800000011",
+	    NULL));
+	assert_true(channel_sms_phone_match("+8613800000011", "13800000011",
+	    "86"));
+	assert_true(channel_sms_phone_match("+8613800000011",
+	    "+8613800000011", NULL));
+	assert_true(channel_sms_phone_match("13800000011", "+8613800000011",
+	    NULL));
+	assert_false(channel_sms_phone_match("+8613800000011", "13800000012",
+	    NULL));
+	assert_false(channel_sms_phone_match("+8613800000011", "13800000011",
+	    "852"));
+	assert_false(channel_sms_phone_match("+14155550100", "4155550100",
+	    NULL));
+	assert_false(channel_sms_phone_match("+8613800000011", "", NULL));
+}
+
 int
 main(void)
 {
@@ -474,6 +786,13 @@ main(void)
 		cmocka_unit_test(test_answers_tencent),
 		cmocka_unit_test(test_answers_twilio),
 		cmocka_unit_test(test_answers_http),
+		cmocka_unit_test(test_refs),
+		cmocka_unit_test(test_reports_aliyun),
+		cmocka_unit_test(test_reports_tencent),
+		cmocka_unit_test(test_twilio_signature),
+		cmocka_unit_test(test_reports_twilio),
+		cmocka_unit_test(test_reply_words),
+		cmocka_unit_test(test_reply_numbers),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));

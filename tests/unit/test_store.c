@@ -5,6 +5,10 @@
  * version-6 database upgrades with its timers), refusal of newer schemas,
  * one writer, savepoints, the timeline that only a prune may shorten;
  * store-backup.c: an online copy.
+ *
+ * With TOCSIN_TEST_PG set to a PostgreSQL URL (make check-pg starts a
+ * throwaway server, tests/pg/pgtmp.sh), every domain test runs on it too,
+ * from an empty schema, and so do the PostgreSQL driver's own tests.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -16,9 +20,11 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <libpq-fe.h>
 #include <sqlite3.h>
 
 #include "store-backup.h"
+#include "store-pg.h"
 #include "store-schema.h"
 #include "store.h"
 
@@ -44,6 +50,39 @@ open_file(void **state)
 	snprintf(db, sizeof(db), "%s/domain.db", dir);
 	unlink(db);
 	*state = store_open(db, "NORMAL", &cause);
+	return (*state != NULL ? 0 : -1);
+}
+
+/* Run SQL on the test server, outside any store: 0, or -1. */
+static int
+pg_run(const char *sql)
+{
+	PGconn		*pg = PQconnectdb(getenv("TOCSIN_TEST_PG"));
+	PGresult	*res = PQexec(pg, sql);
+	int		 ok;
+
+	ok = PQresultStatus(res) == PGRES_COMMAND_OK ||
+	    PQresultStatus(res) == PGRES_TUPLES_OK;
+	if (!ok)
+		fprintf(stderr, "pg_run: %s", PQerrorMessage(pg));
+	PQclear(res);
+	PQfinish(pg);
+	return (ok ? 0 : -1);
+}
+
+/* A store on the test server, its schema made afresh. */
+static int
+open_pg(void **state)
+{
+	char	*cause = NULL;
+
+	if (pg_run("SET client_min_messages = warning; DROP SCHEMA public "
+	    "CASCADE; CREATE SCHEMA public") != 0)
+		return (-1);
+	*state = store_open(getenv("TOCSIN_TEST_PG"), NULL, &cause);
+	if (*state == NULL)
+		fprintf(stderr, "open_pg: %s\n", cause);
+	free(cause);
 	return (*state != NULL ? 0 : -1);
 }
 
@@ -568,6 +607,56 @@ test_ledger_page(void **state)
 	assert_int_equal(w.kept, 6);
 }
 
+static int
+ledger_tally(const char *unit, enum obligation_status st, int64_t n,
+    void *arg)
+{
+	int64_t	*total = arg;
+
+	(void)unit;
+	(void)st;
+	*total += n;
+	return (0);
+}
+
+/*
+ * The summary counts the ledger a slice at a time (api-units.c): a slice
+ * of n rows in due order ends at the (n+1)th row's due time (a slice may
+ * be empty), takes every row of a due time shared by more than n, ends at
+ * `to` when fewer are left, and the slices count each row in [from, to)
+ * once.
+ */
+static void
+test_ledger_slices(void **state)
+{
+	struct store	*s = *state;
+	int64_t		 at = 100, end, total = 0;
+	int		 i, slices = 0;
+
+	for (i = 0; i < 10; i++)		/* 1000 x5, 2000 x4, 9000 */
+		add_obligation(s, "k", i % 2 ? "a" : "b",
+		    i < 5 ? 1000 : i < 9 ? 2000 : 9000);
+	assert_int_equal(store_ledger_slice_end(s, 100, 5000, 3, &end), 0);
+	assert_int_equal(end, 1000);		/* the 4th row's due time */
+	assert_int_equal(store_ledger_slice_end(s, 1000, 5000, 3, &end), 0);
+	assert_int_equal(end, 1001);		/* all five due at 1000 */
+	assert_int_equal(store_ledger_slice_end(s, 1000, 5000, 6, &end), 0);
+	assert_int_equal(end, 2000);		/* the 7th row is due at 2000 */
+	assert_int_equal(store_ledger_slice_end(s, 2001, 5000, 3, &end), 0);
+	assert_int_equal(end, 5000);		/* none left before to */
+	do {
+		assert_int_equal(store_ledger_slice_end(s, at, 5000, 2,
+		    &end), 0);
+		assert_true(end > at);
+		assert_int_equal(store_ledger_counts(s, at, end, NULL, 100,
+		    ledger_tally, &total), 0);
+		at = end;
+		slices++;
+	} while (at < 5000);
+	assert_int_equal(total, 9);		/* not the one due at 9000 */
+	assert_int_equal(slices, 5);
+}
+
 /* ---- recurring reports ----------------------------------------------- */
 
 static void
@@ -889,6 +978,66 @@ test_ack_links(void **state)
 	store_ack_link_clear(&l);
 }
 
+/*
+ * Personal sends on every driver: a person's pending step is found by
+ * its incident, or by its obligation when it has none, and leaves
+ * "pending" once.
+ */
+static int
+personal_count_cb(const struct store_personal *p, void *arg)
+{
+	(void)p;
+	(*(int *)arg)++;
+	return (0);
+}
+
+static void
+test_personal_sends(void **state)
+{
+	struct store		*s = *state;
+	struct store_personal	 p = { 0 }, got;
+	int64_t			 a = 0, b = 0;
+	int			 n = 0;
+
+	p.incident = "inc-1";
+	p.person = "zhao";
+	p.step = 2;
+	p.reason = "opened";
+	p.due_at = 300;
+	assert_int_equal(store_personal_add(s, &p, &a), 0);
+	p.incident = NULL;
+	p.obligation = 42;
+	p.person = "qian";
+	p.policy = "climb";
+	p.policy_step = 1;
+	p.repeat = 2;
+	assert_int_equal(store_personal_add(s, &p, &b), 0);
+	assert_int_not_equal(a, b);
+
+	assert_int_equal(store_personal_pending(s, "inc-1", 0, "zhao"), 1);
+	assert_int_equal(store_personal_pending(s, NULL, 42, "qian"), 1);
+	assert_int_equal(store_personal_pending(s, NULL, 42, "zhao"), 0);
+	assert_int_equal(store_personal_get(s, b, &got), 1);
+	assert_null(got.incident);
+	assert_int_equal(got.obligation, 42);
+	assert_string_equal(got.policy, "climb");
+	assert_int_equal(got.policy_step, 1);
+	assert_int_equal(got.repeat, 2);
+	store_personal_clear(&got);
+	assert_int_equal(store_personals_pending_of(s, "inc-1", 0,
+	    personal_count_cb, &n), 0);
+	assert_int_equal(store_personals_pending_of(s, NULL, 42,
+	    personal_count_cb, &n), 0);
+	assert_int_equal(n, 2);
+
+	assert_int_equal(store_personal_set_state(s, a, "sent"), 0);
+	assert_int_equal(store_personal_set_state(s, a, "stopped"), 0);
+	assert_int_equal(store_personal_get(s, a, &got), 1);
+	assert_string_equal(got.state, "sent");
+	store_personal_clear(&got);
+	assert_int_equal(store_personal_pending(s, "inc-1", 0, "zhao"), 0);
+}
+
 /* ---- retention ------------------------------------------------------- */
 
 /* As the engine's table says them; kind 5 refers to a recurring report. */
@@ -900,7 +1049,8 @@ tell_kinds(struct store *s)
 	store_timer_kind(s, 2, STORE_TIMER_OF_OBLIGATION);	/* restated */
 	store_timer_kind(s, 4, STORE_TIMER_OF_ESCALATION);
 	store_timer_kind(s, 5, STORE_TIMER_OF_RECURRING);
-	store_timer_kind(s, 6, STORE_TIMER_OF_PERSONAL);
+	store_timer_kind(s, 6, STORE_TIMER_OF_OBLIGATION);
+	store_timer_kind(s, 8, STORE_TIMER_OF_PERSONAL);
 }
 
 /* An incident with a row in every table a prune empties. */
@@ -931,7 +1081,7 @@ prune_fixture(struct store *s, const char *key, int64_t resolved)
 	ps.reason = "opened";
 	ps.due_at = 300;
 	assert_int_equal(store_personal_add(s, &ps, &pid), 0);
-	add_timer(s, 300, 6, pid);
+	add_timer(s, 300, 8, pid);
 	snprintf(mkey, sizeof(mkey), "tn_%s", key);
 	m = add_message(s, mkey, key, 100);
 	assert_int_equal(store_attempt_add(s, m, 100, "delivered", NULL), 0);
@@ -1294,36 +1444,316 @@ test_migrate_v7_receipts(void **state)
 }
 
 /*
- * A database of schema version 8 (no personal sends) upgrades to 9 with
- * nothing pending lost: its queued message and its escalation's timer
- * are still there and due as they were; from then on a person's later
- * notify_rules steps are kept, found pending, and stopped once.
+ * A database of schema version 8 (no replies) upgrades with its outbox as
+ * it was, the queued message still due and the delivered one's receipt
+ * kept; from then on a reply is kept, and a person's delivered messages
+ * within their deadline are found newest first.
  */
+static int
+reply_target_cb(const char *incident, const char *channel, void *arg)
+{
+	char	*out = arg;
+
+	if (*out != '\0')
+		return (1);
+	snprintf(out, 64, "%s/%s", incident, channel);
+	return (0);
+}
+
 static void
-test_migrate_v8_personal(void **state)
+test_migrate_v8_replies(void **state)
 {
 	struct store		*s;
-	struct store_personal	 p = { 0 }, got;
-	struct store_timer	 t;
+	struct store_message	 m;
+	struct store_reply	 r;
 	sqlite3			*db;
-	char			*cause = NULL, v8[300];
-	int64_t			 due, id = 0;
+	char			*cause = NULL, v8[300], found[64] = "";
+	int64_t			 id, due;
 
-	(void)state;
 	snprintf(v8, sizeof(v8), "%s/v8.db", dir);
 	assert_int_equal(sqlite3_open(v8, &db), SQLITE_OK);
 	assert_int_equal(store_schema_migrate_to(db, 8, &cause), 0);
 	assert_int_equal(sqlite3_exec(db, "INSERT INTO outbox (id, key, "
 	    "created_at, incident, channel, recipient, body, status, attempts, "
-	    "next_at, deadline_at) VALUES (1, 'tn_q', 10, 'inc-1', 'sms', "
-	    "'zhao', '{}', 'queued', 0, 20, 900);"
-	    "INSERT INTO escalations (id, incident, obligation, policy, "
-	    "started_at) VALUES (3, 'inc-1', 7, 'climb', 10);"
-	    "INSERT INTO timers (id, at, kind, ref) VALUES (5, 400, 4, 3);",
-	    NULL, NULL, NULL), SQLITE_OK);
+	    "next_at, deadline_at, delivered_at) VALUES "
+	    "(1, 'tn_q', 10, 'inc-1', 'sms', 'zhao', '{}', 'queued', 0, 20, "
+	    "900, NULL), "
+	    "(2, 'tn_d', 10, 'inc-1', 'sms', 'zhao', '{}', 'delivered', 1, "
+	    "20, 900, 30), "
+	    "(3, 'tn_e', 11, 'inc-2', 'sms', 'zhao', '{}', 'delivered', 1, "
+	    "20, 50, 30);"
+	    "INSERT INTO receipts (channel, ref, outbox, status, detail, "
+	    "received_at) VALUES ('sms', 'biz-2', 2, 'delivered', 'DELIVERED', "
+	    "40);", NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
 
 	s = store_open(v8, NULL, &cause);
+	assert_non_null(s);
+	assert_int_equal(store_messages_next_at(s, &due), 1);
+	assert_int_equal(due, 20);
+	assert_int_equal(store_message_get(s, 1, &m), 1);
+	assert_int_equal(m.status, OUTBOX_QUEUED);
+	store_message_clear(&m);
+	assert_int_equal(store_receipt_seen(s, "sms", "biz-2", "delivered"), 1);
+	assert_int_equal(store_receipt_seen(s, "sms", "biz-2", "failed"), 0);
+	assert_int_equal(store_receipt_record(s, "sms", "biz-2", "failed",
+	    "MK:1", 45, &id), 1);
+	assert_int_equal(id, 2);
+
+	/* At 100 message 3 is past its deadline (50); 2 is the one. */
+	assert_int_equal(store_reply_targets(s, "zhao", 100, reply_target_cb,
+	    found), 0);
+	assert_string_equal(found, "inc-1/sms");
+	found[0] = '\0';
+	assert_int_equal(store_reply_targets(s, "zhao", 40, reply_target_cb,
+	    found), 0);
+	assert_string_equal(found, "inc-2/sms");
+	memset(&r, 0, sizeof(r));
+	r.channel = "sms";
+	r.phone = "13800000011";
+	r.person = "zhao";
+	r.text = "1";
+	r.received_at = 60;
+	r.incident = "inc-1";
+	r.outcome = "acknowledged";
+	assert_int_equal(store_reply_add(s, &r), 0);
+	store_close(s);
+
+	assert_int_equal(count_rows(v8, "PRAGMA user_version"),
+	    store_schema_latest());
+	assert_int_equal(count_rows(v8, "SELECT count(*) FROM replies WHERE "
+	    "person = 'zhao' AND outcome = 'acknowledged'"), 1);
+	assert_int_equal(count_rows(v8, "SELECT count(*) FROM receipts WHERE "
+	    "status = 'failed'"), 1);
+	unlink(v8);
+}
+
+/*
+ * Schema 10 adds the clocks of obligations that may pause: a database of
+ * schema 9 with a pending obligation and its timer upgrades with both
+ * intact, and the obligation then takes a clock, which the ledger reads
+ * (paused_s) and which goes with its obligation.
+ */
+static int
+ledger_paused_cb(const struct store_obligation *o, int keep, void *arg)
+{
+	(void)keep;
+	*(int64_t *)arg = o->paused_ms;
+	return (0);
+}
+
+static void
+test_migrate_v9_clocks(void **state)
+{
+	struct store			*s;
+	struct store_obligation		 o;
+	struct store_clock		 c, got;
+	struct store_ledger_filter	 f = { 0, 1000, NULL, NULL };
+	sqlite3				*db;
+	char				*cause = NULL, v9[300];
+	struct store_timer		 tm;
+	int64_t				 paused = -1;
+
+	snprintf(v9, sizeof(v9), "%s/v9.db", dir);
+	assert_int_equal(sqlite3_open(v9, &db), SQLITE_OK);
+	assert_int_equal(store_schema_migrate_to(db, 9, &cause), 0);
+	assert_int_equal(sqlite3_exec(db, "INSERT INTO obligations (id, "
+	    "incident, unit, procedure, name, set_at, due_at) VALUES "
+	    "(1, 'inc-1', 'u1', 'p', 'conclude', 10, 500);"
+	    "INSERT INTO timers (at, kind, ref) VALUES (500, 1, 1);",
+	    NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+
+	s = store_open(v9, NULL, &cause);
+	assert_non_null(s);
+	assert_int_equal(store_obligation_get(s, 1, &o), 1);
+	assert_int_equal(o.status, OBLIGATION_PENDING);
+	assert_int_equal(o.due_at, 500);
+	store_obligation_clear(&o);
+	assert_int_equal(store_timer_next(s, &tm), 1);
+	assert_int_equal(tm.at, 500);
+	assert_int_equal(tm.ref, 1);
+	assert_int_equal(store_clock_get(s, 1, &got), 0);
+
+	memset(&c, 0, sizeof(c));
+	c.base = 10;
+	c.kind = "cd";
+	c.length = 15;
+	c.paused_at = 200;
+	c.paused_ms = 7000;
+	assert_int_equal(store_clock_set(s, 1, &c), 0);
+	assert_int_equal(store_clock_get(s, 1, &got), 1);
+	assert_string_equal(got.kind, "cd");
+	assert_int_equal(got.base, 10);
+	assert_int_equal(got.length, 15);
+	assert_int_equal(got.paused_at, 200);
+	store_clock_clear(&got);
+	assert_int_equal(store_ledger_page(s, &f, NULL, 10, ledger_paused_cb,
+	    &paused), 0);
+	assert_int_equal(paused, 7000);
+	store_close(s);
+
+	assert_int_equal(count_rows(v9, "PRAGMA user_version"),
+	    store_schema_latest());
+	assert_int_equal(sqlite3_open(v9, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "PRAGMA foreign_keys = ON; DELETE "
+	    "FROM obligations WHERE id = 1;", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	assert_int_equal(count_rows(v9, "SELECT count(*) FROM "
+	    "obligation_clocks"), 0);
+	unlink(v9);
+}
+
+/*
+ * A database of schema version 10 (obligations neither repeat nor count)
+ * upgrades to 11 with what is pending as it was: a pending obligation
+ * with its paused clock, a breached one with its escalation, their
+ * timers, a queued message.
+ * The old rows read as single, unrepeated obligations (instance 0, one
+ * event needed); a series' instances and progress are kept from then on.
+ */
+static void
+test_migrate_v10_series(void **state)
+{
+	struct store		*s;
+	struct store_obligation	 o, r;
+	struct store_escalation	 esc;
+	struct store_message	 m;
+	struct store_timer	 t;
+	struct store_clock	 c;
+	sqlite3			*db;
+	char			*cause = NULL, v10[300];
+	int64_t			 id;
+
+	snprintf(v10, sizeof(v10), "%s/v10.db", dir);
+	assert_int_equal(sqlite3_open(v10, &db), SQLITE_OK);
+	assert_int_equal(store_schema_migrate_to(db, 10, &cause), 0);
+	assert_int_equal(sqlite3_exec(db, "INSERT INTO obligations (id, "
+	    "incident, unit, procedure, name, owner, on_breach, set_at, "
+	    "due_at, status) VALUES "
+	    "(1, 'inc-1', 'u', 'p', 'follow-up', 'office', NULL, 10, 500, "
+	    "'pending'), "
+	    "(2, 'inc-1', 'u', 'p', 'assess', 'office', 'std', 10, 40, "
+	    "'breached');"
+	    "INSERT INTO escalations (id, incident, obligation, policy, "
+	    "started_at, step) VALUES (1, 'inc-1', 2, 'std', 40, 1);"
+	    "INSERT INTO timers (id, at, kind, ref) VALUES (1, 500, 1, 1), "
+	    "(2, 100, 4, 1);"
+	    "INSERT INTO outbox (id, key, created_at, incident, obligation, "
+	    "channel, recipient, body, status, attempts, next_at, deadline_at) "
+	    "VALUES (1, 'tn_q', 40, 'inc-1', 2, 'log', 'zhao', '{}', 'queued', "
+	    "0, 45, 900);"
+	    "INSERT INTO obligation_clocks (obligation, base, kind, length, "
+	    "paused_at, paused_ms) VALUES (1, 10, 'elapsed', 490, 300, 50);",
+	    NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+
+	s = store_open(v10, NULL, &cause);
+	assert_non_null(s);
+	assert_int_equal(store_obligation_get(s, 1, &o), 1);
+	assert_int_equal(o.status, OBLIGATION_PENDING);
+	assert_int_equal(o.due_at, 500);
+	assert_int_equal(o.instance, 0);
+	assert_int_equal(o.needed, 1);
+	assert_int_equal(o.met_count, 0);
+	assert_int_equal(o.until_at, 0);
+	store_obligation_clear(&o);
+	assert_int_equal(store_clock_get(s, 1, &c), 1);
+	assert_string_equal(c.kind, "elapsed");
+	assert_int_equal(c.paused_at, 300);
+	assert_int_equal(c.paused_ms, 50);
+	store_clock_clear(&c);
+	assert_int_equal(store_obligation_get(s, 2, &o), 1);
+	assert_int_equal(o.status, OBLIGATION_BREACHED);
+	store_obligation_clear(&o);
+	assert_int_equal(store_escalation_get(s, 1, &esc), 1);
+	assert_int_equal(esc.obligation, 2);
+	assert_int_equal(esc.step, 1);
+	assert_int_equal(esc.state, ESCALATION_ACTIVE);
+	store_escalation_clear(&esc);
+	assert_int_equal(store_timer_next(s, &t), 1);
+	assert_int_equal(t.id, 2);
+	assert_int_equal(store_timer_exists(s, 1, 1), 1);
+	assert_int_equal(store_message_get(s, 1, &m), 1);
+	assert_int_equal(m.status, OUTBOX_QUEUED);
+	store_message_clear(&m);
+	/* An old row is no series. */
+	assert_int_equal(store_obligation_series_last(s, "inc-1", "p",
+	    "follow-up", &o), 0);
+	store_obligation_clear(&o);
+
+	/* A series: instance 2 is the latest, its progress kept. */
+	memset(&r, 0, sizeof(r));
+	r.incident = "inc-1";
+	r.unit = "u";
+	r.procedure = "p";
+	r.name = "daily";
+	r.set_at = 10;
+	r.due_at = 600;
+	r.until_at = 5000;
+	r.needed = 3;
+	r.instance = 1;
+	assert_int_equal(store_obligation_add(s, &r, &id), 0);
+	r.instance = 2;
+	r.due_at = 1200;
+	assert_int_equal(store_obligation_add(s, &r, &id), 0);
+	assert_int_equal(store_obligation_set_progress(s, id, 2, 0), 0);
+	assert_int_equal(store_obligation_series_last(s, "inc-1", "p",
+	    "daily", &o), 1);
+	assert_int_equal(o.id, id);
+	assert_int_equal(o.instance, 2);
+	assert_int_equal(o.due_at, 1200);
+	assert_int_equal(o.until_at, 5000);
+	assert_int_equal(o.met_count, 2);
+	assert_int_equal(o.needed, 3);
+	store_obligation_clear(&o);
+	store_close(s);
+
+	assert_int_equal(count_rows(v10, "PRAGMA user_version"),
+	    store_schema_latest());
+	unlink(v10);
+}
+
+/*
+ * A database of schema version 11 (no personal sends) upgrades to 12
+ * with nothing pending lost: its queued message, its escalation's timer
+ * and a repeating obligation's instance with its paused clock are still
+ * there and due as they were; from then on a person's later notify_rules
+ * steps are kept, found pending, and stopped once.
+ */
+static void
+test_migrate_v11_personal(void **state)
+{
+	struct store		*s;
+	struct store_personal	 p = { 0 }, got;
+	struct store_obligation	 o;
+	struct store_clock	 c;
+	struct store_timer	 t;
+	sqlite3			*db;
+	char			*cause = NULL, v11[300];
+	int64_t			 due, id = 0;
+
+	(void)state;
+	snprintf(v11, sizeof(v11), "%s/v11.db", dir);
+	assert_int_equal(sqlite3_open(v11, &db), SQLITE_OK);
+	assert_int_equal(store_schema_migrate_to(db, 11, &cause), 0);
+	assert_int_equal(sqlite3_exec(db, "INSERT INTO outbox (id, key, "
+	    "created_at, incident, channel, recipient, body, status, attempts, "
+	    "next_at, deadline_at) VALUES (1, 'tn_q', 10, 'inc-1', 'sms', "
+	    "'zhao', '{}', 'queued', 0, 20, 900);"
+	    "INSERT INTO obligations (id, incident, unit, procedure, name, "
+	    "set_at, due_at, instance, until_at, met_count, needed) VALUES "
+	    "(7, 'inc-1', 'u', 'p', 'daily', 10, 600, 2, 5000, 1, 3);"
+	    "INSERT INTO obligation_clocks (obligation, base, kind, length, "
+	    "paused_at, paused_ms) VALUES (7, 10, 'elapsed', 590, 300, 50);"
+	    "INSERT INTO escalations (id, incident, obligation, policy, "
+	    "started_at) VALUES (3, 'inc-1', 7, 'climb', 10);"
+	    "INSERT INTO timers (id, at, kind, ref) VALUES (5, 400, 4, 3), "
+	    "(6, 600, 6, 7);",
+	    NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+
+	s = store_open(v11, NULL, &cause);
 	assert_non_null(s);
 	assert_int_equal(store_messages_next_at(s, &due), 1);
 	assert_int_equal(due, 20);
@@ -1331,6 +1761,18 @@ test_migrate_v8_personal(void **state)
 	assert_int_equal(t.id, 5);
 	assert_int_equal(t.at, 400);
 	assert_int_equal(t.ref, 3);
+	assert_int_equal(store_timer_exists(s, 6, 7), 1);
+	assert_int_equal(store_obligation_get(s, 7, &o), 1);
+	assert_int_equal(o.status, OBLIGATION_PENDING);
+	assert_int_equal(o.instance, 2);
+	assert_int_equal(o.met_count, 1);
+	assert_int_equal(o.needed, 3);
+	assert_int_equal(o.until_at, 5000);
+	store_obligation_clear(&o);
+	assert_int_equal(store_clock_get(s, 7, &c), 1);
+	assert_int_equal(c.paused_at, 300);
+	assert_int_equal(c.paused_ms, 50);
+	store_clock_clear(&c);
 
 	p.incident = "inc-1";
 	p.person = "zhao";
@@ -1354,9 +1796,9 @@ test_migrate_v8_personal(void **state)
 	store_personal_clear(&got);
 	assert_int_equal(store_personal_pending(s, "inc-1", 0, "zhao"), 0);
 	store_close(s);
-	assert_int_equal(count_rows(v8, "PRAGMA user_version"),
+	assert_int_equal(count_rows(v11, "PRAGMA user_version"),
 	    store_schema_latest());
-	unlink(v8);
+	unlink(v11);
 }
 
 /*
@@ -1523,9 +1965,209 @@ test_backup(void **state)
 	assert_int_equal(access(tmp, F_OK), -1);
 }
 
+/* ---- the PostgreSQL driver ------------------------------------------ */
+
+/* A migration added to one dialect and not the other fails here. */
+static void
+test_pg_schema_agrees(void **state)
+{
+	assert_int_equal(store_pg_schema_latest(), store_schema_latest());
+}
+
+/* A password never reaches a log; a URL libpq cannot read is refused. */
+static void
+test_pg_describe(void **state)
+{
+	static const struct {
+		const char	*in, *out;
+	} cases[] = {
+		{ "postgresql://tocsin:s3cret@db.example/tocsin",
+		  "postgresql://tocsin:***@db.example/tocsin" },
+		{ "postgres://tocsin@db.example/tocsin?password=s3cret&"
+		  "sslmode=require",
+		  "postgres://tocsin@db.example/tocsin?password=***&"
+		  "sslmode=require" },
+		{ "postgresql://a:b@h1,h2/db?target_session_attrs=read-write",
+		  "postgresql://a:***@h1,h2/db?target_session_attrs=read-write" },
+		{ "postgresql://tocsin@db.example/tocsin",
+		  "postgresql://tocsin@db.example/tocsin" },
+		{ "var/tocsin.db", "var/tocsin.db" },
+	};
+	char	*d, *cause = NULL;
+	size_t	 i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		d = store_describe(cases[i].in);
+		assert_string_equal(d, cases[i].out);
+		free(d);
+	}
+	assert_int_equal(store_check_name("postgresql://u:s3cret@h/db", &cause),
+	    0);
+	assert_int_equal(store_check_name("var/x.db", &cause), 0);
+	assert_int_equal(store_check_name("postgresql://u:s3cret@h/db?"
+	    "nosuchoption=1", &cause), -1);
+	assert_null(strstr(cause, "s3cret"));
+	free(cause);
+}
+
+static int	lost_calls;
+static char	lost_state[8];
+
+static void
+lost_cb(const char *sqlstate, void *arg)
+{
+	lost_calls++;
+	snprintf(lost_state, sizeof(lost_state), "%s",
+	    sqlstate != NULL ? sqlstate : "none");
+}
+
+/*
+ * The server ending the session (a primary shut down, 57P01; the
+ * connection closed) is the store lost, not a statement that failed:
+ * the hook hears of it.
+ */
+static void
+test_pg_lost(void **state)
+{
+	struct store	*s = *state;
+
+	lost_calls = 0;
+	store_on_lost(lost_cb, NULL);
+	assert_int_equal(store_ping(s), 0);
+	assert_int_equal(pg_run("SELECT pg_terminate_backend(pid) FROM "
+	    "pg_stat_activity WHERE application_name = 'tocsind'"), 0);
+	assert_int_equal(store_ping(s), -1);
+	store_on_lost(NULL, NULL);
+	assert_int_equal(lost_calls, 1);
+	/* libpq may or may not have read the server's last words. */
+	assert_true(strcmp(lost_state, "57P01") == 0 ||
+	    strcmp(lost_state, "none") == 0);
+}
+
+/*
+ * The lease (docs/cluster.md): one node takes it, the other is a standby
+ * that begins no transaction; once the lease is taken from under the
+ * leader (here expired by hand, as if the leader had been stopped), its
+ * next transaction fails at the renewal and commits nothing, and the
+ * store is lost.  The local deadline passes before the lease does.
+ */
+static void
+test_pg_lease_fenced(void **state)
+{
+	struct store		*a = *state, *b;
+	struct store_event	 ev = { 0 };
+	struct store_lease	 l;
+	char			*cause = NULL;
+	int64_t			 seq = 0;
+
+	b = store_open(getenv("TOCSIN_TEST_PG"), NULL, &cause);
+	assert_non_null(b);
+	assert_int_equal(store_has_lease(a), 1);
+	assert_int_equal(store_lease_set(a, "node-a", 1000, &cause), 0);
+	assert_int_equal(store_lease_set(b, "node-b", 1000, &cause), 0);
+	assert_int_equal(store_leads(a), 0);
+	assert_int_equal(store_lease_take(a), 1);
+	assert_int_equal(store_lease_take(b), 0);
+	assert_int_equal(store_leads(a), 1);
+	assert_int_equal(store_leads(b), 0);
+	assert_int_equal(store_may_send(b), 0);
+	assert_int_equal(store_begin(b), -1);	/* a standby writes nothing */
+	assert_int_equal(store_lease_read(b, &l), 0);
+	assert_string_equal(l.holder, "node-a");
+	assert_int_equal(l.holder_term, 1);
+	assert_int_equal(l.leader, 0);
+	store_lease_clear(&l);
+
+	/* The leader writes, each transaction renewing the lease. */
+	assert_int_equal(store_begin(a), 0);
+	add_event(a, "e1", "inc-1", "u", "{}");
+	assert_int_equal(store_commit(a), 0);
+	assert_int_equal(store_may_send(a), 1);
+	/* Three quarters of the period on: no send starts, until renewed. */
+	usleep(800 * 1000);
+	assert_int_equal(store_may_send(a), 0);
+	assert_int_equal(store_leads(a), 1);
+	assert_int_equal(store_lease_renew(a), 0);
+	assert_int_equal(store_may_send(a), 1);
+
+	/* The leader stalls; its lease expires; the standby takes it. */
+	assert_int_equal(pg_run("UPDATE leader_lease SET expires_at = "
+	    "clock_timestamp() - interval '1 second'"), 0);
+	assert_int_equal(store_lease_take(b), 1);
+	assert_int_equal(store_lease_read(b, &l), 0);
+	assert_int_equal(l.term, 2);
+	assert_string_equal(l.holder, "node-b");
+	store_lease_clear(&l);
+
+	/* The old leader wakes: nothing commits under term 1. */
+	lost_calls = 0;
+	store_on_lost(lost_cb, NULL);
+	assert_int_equal(store_begin(a), -1);
+	assert_int_equal(lost_calls, 1);
+	assert_string_equal(lost_state, "lease");
+	assert_int_equal(store_leads(a), 0);
+	assert_int_equal(store_may_send(a), 0);
+	/* A lone write, outside a transaction, is fenced as well. */
+	ev.id = "e2";
+	ev.type = "report";
+	ev.incident = "inc-1";
+	ev.unit = "u";
+	ev.body = "{}";
+	assert_int_equal(store_event_add(a, &ev, &seq), -1);
+	store_on_lost(NULL, NULL);
+	assert_int_equal(pg_run("DO $$ BEGIN IF (SELECT count(*) FROM events) "
+	    "<> 1 THEN RAISE 'fenced writes committed'; END IF; END $$"), 0);
+
+	/* The new leader releases at a clean stop: the next takes at once. */
+	store_lease_release(b);
+	assert_int_equal(store_lease_read(b, &l), 0);
+	assert_null(l.holder);
+	store_close(b);
+}
+
+/* A database of a newer schema is refused, as SQLite's is. */
+static void
+test_pg_newer_schema_refused(void **state)
+{
+	char	*cause = NULL;
+
+	store_close(*state);
+	*state = NULL;
+	assert_int_equal(pg_run("UPDATE tocsin_schema SET version = 999"), 0);
+	assert_null(store_open(getenv("TOCSIN_TEST_PG"), NULL, &cause));
+	assert_non_null(strstr(cause, "newer"));
+	free(cause);
+}
+
+/* The timeline gives up rows to a prune only, here through plpgsql. */
+static void
+test_pg_timeline_prune_only(void **state)
+{
+	struct store		*s = *state;
+	struct store_action	 a = { 0 };
+	uint64_t		 rows[STORE_PRUNE__COUNT] = { 0 };
+
+	tell_kinds(s);
+	a.at = 1;
+	a.kind = "incident.opened";
+	a.incident = "k";
+	a.body = "{}";
+	assert_int_equal(store_action_add(s, &a), 0);
+	assert_int_equal(store_prune_incident(s, "k", 0, 5, rows), -1);
+	assert_int_equal(pg_run("DELETE FROM timeline"), -1);
+	assert_int_equal(pg_run("UPDATE timeline SET body = '[]'"), -1);
+	store_set_pruning(s, 1);
+	assert_int_equal(store_prune_incident(s, "k", 0, 5, rows), 0);
+	assert_int_equal(rows[STORE_PRUNE_TIMELINE], 1);
+	store_set_pruning(s, 0);
+}
+
 #define BOTH(t) \
 	cmocka_unit_test_setup_teardown(t, open_memory, close_store), \
-	cmocka_unit_test_setup_teardown(t, open_file, close_store)
+	cmocka_unit_test_setup_teardown(t, open_file, close_store), \
+	cmocka_unit_test_setup_teardown(t, open_pg, close_store)
+#define PG(t) \
+	cmocka_unit_test_setup_teardown(t, open_pg, close_store)
 
 int
 main(void)
@@ -1537,8 +2179,10 @@ main(void)
 		BOTH(test_incidents_page),
 		BOTH(test_obligations),
 		BOTH(test_ledger_page),
+		BOTH(test_ledger_slices),
 		BOTH(test_recurring),
 		BOTH(test_escalations),
+		BOTH(test_personal_sends),
 		BOTH(test_timers),
 		BOTH(test_timeline),
 		BOTH(test_outbox),
@@ -1552,19 +2196,36 @@ main(void)
 		cmocka_unit_test(test_migrate_and_reopen),
 		cmocka_unit_test(test_migrate_v6_timers),
 		cmocka_unit_test(test_migrate_v7_receipts),
-		cmocka_unit_test(test_migrate_v8_personal),
+		cmocka_unit_test(test_migrate_v8_replies),
+		cmocka_unit_test(test_migrate_v9_clocks),
+		cmocka_unit_test(test_migrate_v10_series),
+		cmocka_unit_test(test_migrate_v11_personal),
 		cmocka_unit_test(test_one_writer),
 		cmocka_unit_test(test_newer_schema_refused),
 		cmocka_unit_test(test_timeline_prune_only),
 		cmocka_unit_test(test_backup),
+		cmocka_unit_test(test_pg_schema_agrees),
+		cmocka_unit_test(test_pg_describe),
+		PG(test_pg_lost),
+		PG(test_pg_lease_fenced),
+		PG(test_pg_newer_schema_refused),
+		PG(test_pg_timeline_prune_only),
 	};
-	char	cmd[512];
-	int	rc;
+	struct CMUnitTest	run[sizeof(tests) / sizeof(tests[0])];
+	size_t			i, n = 0;
+	char			cmd[512];
+	int			rc;
 
 	if (mkdtemp(dir) == NULL)
 		return (1);
 	snprintf(path, sizeof(path), "%s/t.db", dir);
-	rc = cmocka_run_group_tests(tests, NULL, NULL);
+	/* Without a server, the tests on PostgreSQL are left out. */
+	for (i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
+		if (tests[i].setup_func != open_pg ||
+		    getenv("TOCSIN_TEST_PG") != NULL)
+			run[n++] = tests[i];
+	}
+	rc = _cmocka_run_group_tests("test_store", run, n, NULL, NULL);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	if (system(cmd) != 0)
 		rc = 1;

@@ -368,6 +368,7 @@ static int
 receipts(const char *provider, const char *body, struct channel_receipts *rs)
 {
 	const struct channel_driver	*drv = channel_driver_find("voice");
+	struct channel_callback		 cb = { body, strlen(body), NULL, NULL };
 	struct channel_def		*def;
 	char				*cause = NULL, *json;
 	int				 rc;
@@ -375,7 +376,7 @@ receipts(const char *provider, const char *body, struct channel_receipts *rs)
 	xasprintf(&json, "{\"provider\":\"%s\"}", provider);
 	def = def_new(json);
 	memset(rs, 0, sizeof(*rs));
-	rc = drv->receipts(def, body, strlen(body), rs, &cause);
+	rc = drv->receipts(def, &cb, rs, &cause);
 	free(cause);
 	free(json);
 	def_free(def);

@@ -1,7 +1,7 @@
 -- Test site for the baseline as a body of another level: 某县卫生健康委员会（卫生健康行政部门；县应急管理局同为安全生产监督管理部门）.
 site { timezone = "Asia/Shanghai", rules = { "../../holidays", ".." } }
 
-settings = {
+settings {
   bl_production_safety_hop   = "authority",
   bl_production_safety_level = "county",     -- every accident goes up to the city
   bl_public_health_hop       = "authority",

@@ -1,7 +1,7 @@
 -- Test site for the baseline as a body of another level: 某市应急管理局（设区的市级安全生产监督管理部门）.
 site { timezone = "Asia/Shanghai", rules = { "../../holidays", ".." } }
 
-settings = {
+settings {
   bl_production_safety_hop   = "authority",
   bl_production_safety_level = "city",       -- 较大 and above go up to the province
   bl_public_health_hop       = "none",

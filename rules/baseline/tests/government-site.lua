@@ -1,7 +1,7 @@
 -- Test site for the baseline as a body of another level: 某县人民政府应急办（县级政府）.
 site { timezone = "Asia/Shanghai", rules = { "../../holidays", ".." } }
 
-settings = {
+settings {
   bl_production_safety_hop = "authority",
   bl_public_health_hop     = "government",
   bl_network_operator      = "central",

@@ -1,7 +1,7 @@
 -- Test site for the baseline as a body of another level: 某省人民政府总值班室（省级政府）.
 site { timezone = "Asia/Shanghai", rules = { "../../holidays", ".." } }
 
-settings = {
+settings {
   bl_production_safety_hop   = "authority",
   bl_production_safety_level = "province",   -- 重大 and above go up to the State
   bl_public_health_hop       = "province",

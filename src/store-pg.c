@@ -1,0 +1,954 @@
+/*
+ * The PostgreSQL driver of the store (SPEC §9): one libpq connection,
+ * named by a URL (postgresql://user@host/db?...), on which every
+ * statement of store.c is prepared once (its ?N made $N) and run with
+ * its values as text; the statements whose SQL differs have their own
+ * text (store-pg-schema.c, with the schema and its migrations).
+ *
+ * The connection is synchronous, on the event loop, as SQLite's is: a
+ * statement on loopback or a LAN costs a round trip, less than SQLite's
+ * fsync at COMMIT (docs/design.md has the figures and the argument).
+ * What must never happen is a wait without end, so every wait is
+ * bounded: connect_timeout, TCP keepalives and tcp_user_timeout for a
+ * peer that vanished, statement_timeout for a statement that hangs,
+ * idle_in_transaction_session_timeout for a transaction the daemon left
+ * open (the server ends it, and its locks with it).
+ *
+ * A COMMIT is never cancelled: statement_timeout is lifted for it
+ * (cancelling one that waits for a synchronous standby would leave it
+ * committed here and not there), and if its outcome cannot be known --
+ * the connection broke under it -- the store is lost (store_lost()).  So
+ * is it on SQLSTATE class 08 (connection), 57P01-57P03 (the server going
+ * down or not yet up) and 25006 (a read-only transaction: the primary
+ * became a standby): the daemon exits for systemd to restart it, and the
+ * restart path recovers what committed.  Leadership builds on that hook:
+ * a lease row with a term (the end of this file, docs/cluster.md),
+ * renewed at the start of every write transaction; a leader that cannot
+ * renew it is lost the same way.
+ *
+ * A struct store_query holds its values until reset(): a text bound is
+ * the caller's pointer (binds copy nothing), an integer is formatted
+ * into the query's own buffer.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <libpq-fe.h>
+
+#include "clock.h"
+#include "log.h"
+#include "store-driver.h"
+#include "store-int.h"
+#include "store-pg.h"
+#include "store.h"
+#include "tocsin.h"
+#include "xmalloc.h"
+
+/* Hard limits on waiting for the server (docs/design.md). */
+#define STORE_PG_STATEMENT_TIMEOUT	"5s"
+#define STORE_PG_IDLE_TXN_TIMEOUT	"15s"
+#define STORE_PG_MAX_PARAMS		64
+#define STORE_PG_TEXTOID		25	/* pg_type.h, server-side only */
+
+static const char *const store_pg_txn_sql[STORE_TXN__COUNT] = {
+	[STORE_TXN_BEGIN] = "BEGIN",
+	/* One message: the timeout lifted, then the COMMIT, never cancelled. */
+	[STORE_TXN_COMMIT] = "SET LOCAL statement_timeout = 0; COMMIT",
+	[STORE_TXN_ROLLBACK] = "ROLLBACK",
+	[STORE_TXN_SAVEPOINT] = "SAVEPOINT request",
+	[STORE_TXN_RELEASE] = "RELEASE request",
+	[STORE_TXN_ROLLBACK_TO] = "ROLLBACK TO request",
+};
+
+/*
+ * Connection parameters the URL may override (later keywords win over
+ * earlier ones, and the URL comes last): a dead peer is noticed within
+ * seconds rather than the kernel's two hours.
+ */
+static const char *const store_pg_keys[] = {
+	"application_name", "connect_timeout", "keepalives", "keepalives_idle",
+	"keepalives_interval", "keepalives_count", "tcp_user_timeout",
+	"dbname", NULL
+};
+static const char *const store_pg_defaults[] = {
+	"tocsind", "5", "1", "5", "2", "3", "10000", NULL, NULL
+};
+
+struct store_conn {
+	PGconn		*pg;
+	char		*desc;		/* the URL without its password */
+	int64_t		 changes;
+	unsigned int	 nstmt;		/* statements prepared, for names */
+	/* The lease (store.h); lease_ms 0: none, always the leader. */
+	char		*holder;
+	int64_t		 lease_ms;
+	int64_t		 term;		/* ours; 0: a standby */
+	int64_t		 deadline_us;	/* monotonic: no send starts after */
+};
+
+struct store_query {
+	struct store_conn *c;
+	char		 name[16];
+	char		*sql;		/* in PostgreSQL's spelling, for logs */
+	int		 nparams;
+	const char	*vals[STORE_PG_MAX_PARAMS];
+	char		 ints[STORE_PG_MAX_PARAMS][24];
+	PGresult	*res;
+	int		 row;		/* the current row; -1 before the first */
+	int		 writes;	/* INSERT, UPDATE or DELETE */
+};
+
+static int
+store_pg_handles(const char *path)
+{
+	return (strncmp(path, "postgresql://", 13) == 0 ||
+	    strncmp(path, "postgres://", 11) == 0);
+}
+
+static const char *
+store_pg_version(void)
+{
+	static char	v[32];
+	int		n = PQlibVersion();
+
+	snprintf(v, sizeof(v), "libpq %d.%d", n / 10000, n % 10000);
+	return (v);
+}
+
+/* SQLSTATEs that say the primary is gone, or no longer a primary. */
+static int
+store_pg_state_lost(const char *state)
+{
+	static const char *const lost[] = { "25006", "57P01", "57P02",
+	    "57P03" };
+	size_t			 i;
+
+	if (state == NULL)
+		return (0);
+	if (strncmp(state, "08", 2) == 0)
+		return (1);
+	for (i = 0; i < nitems(lost); i++) {
+		if (strcmp(state, lost[i]) == 0)
+			return (1);
+	}
+	return (0);
+}
+
+/*
+ * A failed result (or none): logged with the statement's text, never its
+ * values; the store is lost if the server or the connection is.
+ */
+static void
+store_pg_failed(struct store_conn *c, const char *sql, PGresult *res)
+{
+	const char	*state = res != NULL ?
+			    PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+	char		*err;
+
+	err = xstrdup(res != NULL && PQresultErrorField(res,
+	    PG_DIAG_MESSAGE_PRIMARY) != NULL ? PQresultErrorField(res,
+	    PG_DIAG_MESSAGE_PRIMARY) : PQerrorMessage(c->pg));
+	err[strcspn(err, "\n")] = '\0';
+	log_warnx("store: statement failed sql=%s sqlstate=%s error=%s", sql,
+	    state != NULL ? state : "none", err);
+	if (store_pg_state_lost(state) || PQstatus(c->pg) == CONNECTION_BAD)
+		store_lost(state, err);
+	free(err);
+}
+
+/* Run SQL text (several statements may be one message): 0, or -1 logged. */
+static int
+store_pg_exec(struct store_conn *c, const char *sql)
+{
+	PGresult	*res = PQexec(c->pg, sql);
+	int		 ok;
+
+	ok = res != NULL && (PQresultStatus(res) == PGRES_COMMAND_OK ||
+	    PQresultStatus(res) == PGRES_TUPLES_OK);
+	if (!ok)
+		store_pg_failed(c, sql, res);
+	else
+		c->changes = strtoll(PQcmdTuples(res), NULL, 10);
+	PQclear(res);
+	return (ok ? 0 : -1);
+}
+
+/* The server's notices (IF NOT EXISTS skipped ...) are for debugging. */
+static void
+store_pg_notice(void *arg, const char *msg)
+{
+	log_debug("store: postgresql says %.*s", (int)strcspn(msg, "\n"), msg);
+}
+
+static void
+store_pg_close(struct store_conn *c)
+{
+	if (c == NULL)
+		return;
+	PQfinish(c->pg);
+	free(c->desc);
+	free(c->holder);
+	free(c);
+}
+
+/* The session's limits: no statement and no open transaction waits on. */
+static int
+store_pg_session(struct store_conn *c, char **cause)
+{
+	if (store_pg_exec(c, "SET statement_timeout = '"
+	    STORE_PG_STATEMENT_TIMEOUT "'; "
+	    "SET idle_in_transaction_session_timeout = '"
+	    STORE_PG_IDLE_TXN_TIMEOUT "'; SET TIME ZONE 'UTC'") != 0) {
+		xasprintf(cause, "%s: setting the session's limits: %s",
+		    c->desc, PQerrorMessage(c->pg));
+		return (-1);
+	}
+	return (0);
+}
+
+/*
+ * Connect to the database the URL names and bring its schema up to date.
+ * sync (SQLite's synchronous mode) has no meaning here: a PostgreSQL
+ * commit is as durable as the server's synchronous_commit makes it.
+ */
+static struct store_conn *
+store_pg_open(const char *url, const char *sync, char **cause)
+{
+	const char		*vals[nitems(store_pg_keys)];
+	struct store_conn	*c;
+	size_t			 i;
+
+	c = xcalloc(1, sizeof(*c));
+	c->desc = store_describe(url);
+	for (i = 0; i < nitems(store_pg_keys); i++)
+		vals[i] = store_pg_defaults[i];
+	vals[nitems(store_pg_keys) - 2] = url;
+	c->pg = PQconnectdbParams(store_pg_keys, vals, 1);
+	if (c->pg == NULL || PQstatus(c->pg) != CONNECTION_OK) {
+		xasprintf(cause, "%s: %s", c->desc, c->pg != NULL ?
+		    PQerrorMessage(c->pg) : "out of memory");
+		(*cause)[strcspn(*cause, "\n")] = '\0';
+		goto fail;
+	}
+	PQsetNoticeProcessor(c->pg, store_pg_notice, NULL);
+	if (store_pg_session(c, cause) != 0 ||
+	    store_pg_schema_migrate(c->pg, store_pg_schema_latest(),
+	    cause) != 0)
+		goto fail;
+	return (c);
+fail:
+	store_pg_close(c);
+	return (NULL);
+}
+
+/*
+ * sql with ?N made $N, outside quotes; *n the highest N.  A ? with no
+ * number is not store.c's spelling: refused.
+ */
+static char *
+store_pg_spell(const char *sql, int *n, char **cause)
+{
+	char	*out = xmalloc(strlen(sql) + 1), *o = out, *end;
+	char	 quote = 0;
+	long	 v;
+
+	*n = 0;
+	for (; *sql != '\0'; sql++) {
+		if (quote != 0 && *sql == quote)
+			quote = 0;
+		else if (quote == 0 && (*sql == '\'' || *sql == '"'))
+			quote = *sql;
+		if (quote != 0 || *sql != '?') {
+			*o++ = *sql;
+			continue;
+		}
+		v = strtol(sql + 1, &end, 10);
+		if (end == sql + 1 || v < 1 || v > STORE_PG_MAX_PARAMS) {
+			*o = '\0';
+			xasprintf(cause, "a parameter without a number after "
+			    "\"%s\"", out);
+			free(out);
+			return (NULL);
+		}
+		o += sprintf(o, "$%ld", v);	/* as long as ?N: it fits */
+		if (v > *n)
+			*n = (int)v;
+		sql = end - 1;
+	}
+	*o = '\0';
+	return (out);
+}
+
+/*
+ * The parameter PostgreSQL could not give a type (42P18, or 42P08 when
+ * it is used once more after), by its number in the message ("...
+ * parameter $3"); 0 when the error is another.
+ */
+static int
+store_pg_untyped(PGresult *res)
+{
+	const char	*state, *msg, *d;
+
+	if (res == NULL || (state = PQresultErrorField(res,
+	    PG_DIAG_SQLSTATE)) == NULL || (strcmp(state, "42P18") != 0 &&
+	    strcmp(state, "42P08") != 0) ||
+	    (msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY)) == NULL ||
+	    (d = strrchr(msg, '$')) == NULL)
+		return (0);
+	return (atoi(d + 1));
+}
+
+/*
+ * Does the statement write (its first word; store.c has no writing
+ * WITH)?  See store_pg_step.
+ */
+static int
+store_pg_writes(const char *sql)
+{
+	static const char *const verbs[] = { "INSERT", "UPDATE", "DELETE" };
+	size_t			 i;
+
+	while (isspace((unsigned char)*sql))
+		sql++;
+	for (i = 0; i < nitems(verbs); i++) {
+		if (strncasecmp(sql, verbs[i], strlen(verbs[i])) == 0)
+			return (1);
+	}
+	return (0);
+}
+
+/*
+ * Prepared on the server with the types it infers.  A parameter only
+ * ever asked IS NULL before it is compared ("?3 IS NULL OR unit = ?3")
+ * has none it can infer: such a one is text, which every one in store.c
+ * is, and the statement is prepared again.
+ */
+static struct store_query *
+store_pg_prepare(struct store_conn *c, const char *sql, char **cause)
+{
+	struct store_query	*q = xcalloc(1, sizeof(*q));
+	Oid			 types[STORE_PG_MAX_PARAMS] = { 0 };
+	PGresult		*res;
+	int			 n;
+
+	q->c = c;
+	q->row = -1;
+	if ((q->sql = store_pg_spell(sql, &q->nparams, cause)) == NULL) {
+		free(q);
+		return (NULL);
+	}
+	snprintf(q->name, sizeof(q->name), "t%u", c->nstmt++);
+	q->writes = store_pg_writes(q->sql);
+	for (;;) {
+		res = PQprepare(c->pg, q->name, q->sql, q->nparams, types);
+		if (res != NULL && PQresultStatus(res) == PGRES_COMMAND_OK)
+			break;
+		if ((n = store_pg_untyped(res)) < 1 || n > q->nparams ||
+		    types[n - 1] != 0) {
+			xasprintf(cause, "preparing \"%s\": %s", q->sql,
+			    res != NULL ? PQresultErrorMessage(res) :
+			    PQerrorMessage(c->pg));
+			(*cause)[strcspn(*cause, "\n")] = '\0';
+			PQclear(res);
+			free(q->sql);
+			free(q);
+			return (NULL);
+		}
+		types[n - 1] = STORE_PG_TEXTOID;
+		PQclear(res);
+	}
+	PQclear(res);
+	return (q);
+}
+
+/*
+ * A statement made for one call (a scoped read) is deallocated on the
+ * server too; the ones prepared at open go with the connection.
+ */
+static void
+store_pg_finalize(struct store_query *q)
+{
+	char	*sql;
+
+	PQclear(q->res);
+	if (PQstatus(q->c->pg) == CONNECTION_OK &&
+	    PQtransactionStatus(q->c->pg) != PQTRANS_INERROR) {
+		xasprintf(&sql, "DEALLOCATE %s", q->name);
+		PQclear(PQexec(q->c->pg, sql));
+		free(sql);
+	}
+	free(q->sql);
+	free(q);
+}
+
+static int
+store_pg_bind_ok(struct store_query *q, int i)
+{
+	if (i >= 1 && i <= q->nparams)
+		return (1);
+	log_warnx("store: cannot bind parameter=%d sql=%s error=out of range",
+	    i, q->sql);
+	return (0);
+}
+
+static int
+store_pg_bind_int64(struct store_query *q, int i, int64_t v)
+{
+	if (!store_pg_bind_ok(q, i))
+		return (-1);
+	snprintf(q->ints[i - 1], sizeof(q->ints[i - 1]), "%lld",
+	    (long long)v);
+	q->vals[i - 1] = q->ints[i - 1];
+	return (0);
+}
+
+static int
+store_pg_bind_text(struct store_query *q, int i, const char *v)
+{
+	if (!store_pg_bind_ok(q, i))
+		return (-1);
+	q->vals[i - 1] = v;
+	return (0);
+}
+
+static int
+store_pg_bind_null(struct store_query *q, int i)
+{
+	if (!store_pg_bind_ok(q, i))
+		return (-1);
+	q->vals[i - 1] = NULL;
+	return (0);
+}
+
+static int	store_pg_txn(struct store_conn *, enum store_txn);
+
+/*
+ * The first step runs the statement and keeps its rows; the rest walk
+ * them.  Under a lease, a write outside a transaction gets one of its
+ * own, so that it too begins by renewing the lease (store_pg_begin).
+ */
+static int
+store_pg_step(struct store_query *q)
+{
+	ExecStatusType	st;
+	int		rc;
+
+	if (q->res == NULL && q->writes && q->c->lease_ms > 0 &&
+	    PQtransactionStatus(q->c->pg) == PQTRANS_IDLE) {
+		if (store_pg_txn(q->c, STORE_TXN_BEGIN) != 0)
+			return (-1);
+		if ((rc = store_pg_step(q)) < 0 ||
+		    store_pg_txn(q->c, STORE_TXN_COMMIT) != 0) {
+			store_pg_exec(q->c, "ROLLBACK");
+			PQclear(q->res);
+			q->res = NULL;
+			return (-1);
+		}
+		return (rc);
+	}
+	if (q->res == NULL) {
+		q->res = PQexecPrepared(q->c->pg, q->name, q->nparams,
+		    q->vals, NULL, NULL, 0);
+		st = q->res != NULL ? PQresultStatus(q->res) :
+		    PGRES_FATAL_ERROR;
+		if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
+			store_pg_failed(q->c, q->sql, q->res);
+			PQclear(q->res);
+			q->res = NULL;
+			return (-1);
+		}
+		q->c->changes = strtoll(PQcmdTuples(q->res), NULL, 10);
+		q->row = -1;
+	}
+	if (q->row + 1 >= PQntuples(q->res))
+		return (0);
+	q->row++;
+	return (1);
+}
+
+static void
+store_pg_reset(struct store_query *q)
+{
+	PQclear(q->res);
+	q->res = NULL;
+	q->row = -1;
+	memset(q->vals, 0, sizeof(q->vals));
+}
+
+static int
+store_pg_column_is_null(struct store_query *q, int col)
+{
+	return (q->res == NULL || q->row < 0 || col >= PQnfields(q->res) ||
+	    PQgetisnull(q->res, q->row, col));
+}
+
+static const char *
+store_pg_column_text(struct store_query *q, int col)
+{
+	if (store_pg_column_is_null(q, col))
+		return (NULL);
+	return (PQgetvalue(q->res, q->row, col));
+}
+
+/*
+ * An integer, as SQLite would read it: a boolean (a comparison as a
+ * column, EXISTS) is 1 or 0; NULL is 0.
+ */
+static int64_t
+store_pg_column_int64(struct store_query *q, int col)
+{
+	const char	*v = store_pg_column_text(q, col);
+
+	if (v == NULL)
+		return (0);
+	if (strcmp(v, "t") == 0)
+		return (1);
+	if (strcmp(v, "f") == 0)
+		return (0);
+	return (strtoll(v, NULL, 10));
+}
+
+static int64_t
+store_pg_changes(struct store_conn *c)
+{
+	return (c->changes);
+}
+
+/*
+ * A COMMIT whose answer did not come, or that came from a connection
+ * that broke: it may have committed or not, and nothing can tell which
+ * from here.  The store is lost.
+ */
+static int
+store_pg_commit(struct store_conn *c)
+{
+	PGresult	*res = PQexec(c->pg, store_pg_txn_sql[STORE_TXN_COMMIT]);
+	const char	*state = res != NULL ?
+			    PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+	int		 ok;
+
+	ok = res != NULL && PQresultStatus(res) == PGRES_COMMAND_OK &&
+	    strcmp(PQcmdStatus(res), "COMMIT") == 0;
+	if (!ok && (res == NULL || PQstatus(c->pg) == CONNECTION_BAD ||
+	    store_pg_state_lost(state))) {
+		PQclear(res);
+		store_lost(state, "the outcome of a COMMIT is unknown");
+		return (-1);
+	}
+	if (!ok && res != NULL && PQresultStatus(res) == PGRES_COMMAND_OK)
+		log_warnx("store: the transaction had failed; COMMIT rolled "
+		    "it back");
+	else if (!ok)
+		store_pg_failed(c, store_pg_txn_sql[STORE_TXN_COMMIT], res);
+	PQclear(res);
+	return (ok ? 0 : -1);
+}
+
+static int	store_pg_lease_renew(struct store_conn *);
+
+/*
+ * Under a lease, a transaction begins by renewing it with our term: the
+ * row stays locked to us until the COMMIT, so no other node can take the
+ * lease while we write, and if one took it already, nothing commits
+ * under our dead term.  A standby begins no transaction.
+ */
+static int
+store_pg_begin(struct store_conn *c)
+{
+	if (c->lease_ms > 0 && c->term == 0) {
+		log_warnx("store: a standby writes nothing; the leader does");
+		return (-1);
+	}
+	if (store_pg_exec(c, store_pg_txn_sql[STORE_TXN_BEGIN]) != 0)
+		return (-1);
+	if (c->lease_ms > 0 && store_pg_lease_renew(c) != 0) {
+		store_pg_exec(c, "ROLLBACK");
+		return (-1);
+	}
+	return (0);
+}
+
+static int
+store_pg_txn(struct store_conn *c, enum store_txn which)
+{
+	if (which == STORE_TXN_COMMIT)
+		return (store_pg_commit(c));
+	if (which == STORE_TXN_BEGIN)
+		return (store_pg_begin(c));
+	return (store_pg_exec(c, store_pg_txn_sql[which]));
+}
+
+static int
+store_pg_in_txn(struct store_conn *c)
+{
+	return (PQtransactionStatus(c->pg) != PQTRANS_IDLE);
+}
+
+/*
+ * The timeline's triggers let a delete through only while this session
+ * says a prune runs (store-pg-schema.c).  Set for the session, not the
+ * transaction, like SQLite's function.
+ */
+static void
+store_pg_set_pruning(struct store_conn *c, int on)
+{
+	store_pg_exec(c, on ? "SELECT set_config('tocsin.pruning', 'on', "
+	    "false)" : "SELECT set_config('tocsin.pruning', 'off', false)");
+}
+
+/* The database's size, in pages of the server's block size. */
+static int
+store_pg_info(struct store_conn *c, struct store_info *info)
+{
+	static const char	*sql = "SELECT pg_database_size("
+				    "current_database()), "
+				    "current_setting('block_size')::bigint";
+	PGresult		*res = PQexec(c->pg, sql);
+	int			 ok;
+
+	memset(info, 0, sizeof(*info));
+	info->path = c->desc;
+	ok = res != NULL && PQresultStatus(res) == PGRES_TUPLES_OK &&
+	    PQntuples(res) == 1;
+	if (ok) {
+		info->page_size = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
+		info->pages = strtoll(PQgetvalue(res, 0, 0), NULL, 10) /
+		    (info->page_size > 0 ? info->page_size : 1);
+	} else
+		store_pg_failed(c, sql, res);
+	PQclear(res);
+	return (ok ? 0 : -1);
+}
+
+/* No WAL of ours to checkpoint: the server's own. */
+static void
+store_pg_checkpoints(struct store_conn *c, struct store_checkpoint_info *info)
+{
+	memset(info, 0, sizeof(*info));
+}
+
+/* ---- the leader's lease (store.h, docs/cluster.md) ------------------- */
+
+/*
+ * One row, created at the first start of a node under a lease (no schema
+ * version: only the daemon's lease uses it, never the SQLite store).
+ * Its clock is the database's (clock_timestamp(), not now(): a
+ * transaction's start may be long past).
+ */
+#define STORE_PG_LEASE_TABLE \
+	"CREATE TABLE IF NOT EXISTS leader_lease (" \
+	"id integer PRIMARY KEY CHECK (id = 1), holder text NOT NULL, " \
+	"term bigint NOT NULL, expires_at timestamptz NOT NULL); " \
+	"INSERT INTO leader_lease VALUES (1, '', 0, '-infinity') " \
+	"ON CONFLICT (id) DO NOTHING"
+/* Renewed with our term, only while still ours and not yet expired. */
+#define STORE_PG_LEASE_RENEW \
+	"UPDATE leader_lease SET expires_at = clock_timestamp() + " \
+	"$3::bigint * interval '1 millisecond' WHERE id = 1 AND " \
+	"term = $1::bigint AND holder = $2 AND expires_at > clock_timestamp()"
+/*
+ * Taken when expired, with the next term.  SKIP LOCKED: a leader in a
+ * write transaction holds the row, and a standby does not wait on it.
+ */
+#define STORE_PG_LEASE_TAKE \
+	"UPDATE leader_lease l SET holder = $1, term = l.term + 1, " \
+	"expires_at = clock_timestamp() + $2::bigint * " \
+	"interval '1 millisecond' FROM (SELECT id FROM leader_lease " \
+	"WHERE id = 1 AND expires_at <= clock_timestamp() " \
+	"FOR UPDATE SKIP LOCKED) f WHERE l.id = f.id RETURNING l.term"
+#define STORE_PG_LEASE_RELEASE \
+	"UPDATE leader_lease SET expires_at = clock_timestamp() " \
+	"WHERE id = 1 AND term = $1::bigint AND holder = $2"
+#define STORE_PG_LEASE_READ \
+	"SELECT holder, term, (extract(epoch FROM expires_at - " \
+	"clock_timestamp()) * 1000)::bigint FROM leader_lease " \
+	"WHERE id = 1 AND expires_at > clock_timestamp()"
+
+/*
+ * The local deadline: a send may start until this share of the period
+ * after the renewal was asked for, measured on our monotonic clock, so
+ * that it ends before the database's expiry whatever the round trip.
+ */
+#define STORE_PG_SEND_SHARE_NUM		3
+#define STORE_PG_SEND_SHARE_DEN		4
+
+/* A lease statement with its values as text; the result, or NULL logged. */
+static PGresult *
+store_pg_lease_exec(struct store_conn *c, const char *sql, int n,
+    const char *const *vals, ExecStatusType want)
+{
+	PGresult	*res = PQexecParams(c->pg, sql, n, NULL, vals, NULL,
+			    NULL, 0);
+
+	if (res != NULL && PQresultStatus(res) == want)
+		return (res);
+	store_pg_failed(c, sql, res);
+	PQclear(res);
+	return (NULL);
+}
+
+static int
+store_pg_lease_set(struct store_conn *c, const char *holder, int64_t ms,
+    char **cause)
+{
+	char	sql[128];
+
+	/* Two nodes creating it at once: one fails; the table is there. */
+	if (store_pg_exec(c, STORE_PG_LEASE_TABLE) != 0 &&
+	    store_pg_exec(c, STORE_PG_LEASE_TABLE) != 0) {
+		xasprintf(cause, "%s: cannot create the lease table",
+		    c->desc);
+		return (-1);
+	}
+	/* A transaction left open by a stopped leader holds the lease row
+	 * no longer than a period. */
+	snprintf(sql, sizeof(sql), "SET idle_in_transaction_session_timeout "
+	    "= %lld", (long long)ms);
+	if (store_pg_exec(c, sql) != 0) {
+		xasprintf(cause, "%s: cannot set the session's limits",
+		    c->desc);
+		return (-1);
+	}
+	free(c->holder);
+	c->holder = xstrdup(holder);
+	c->lease_ms = ms;
+	c->term = 0;
+	return (0);
+}
+
+/* Our term and the period as text, for the statements above. */
+struct store_pg_lease_vals {
+	char	term[24];
+	char	ms[24];
+};
+
+static void
+store_pg_lease_vals(struct store_conn *c, struct store_pg_lease_vals *v)
+{
+	snprintf(v->term, sizeof(v->term), "%lld", (long long)c->term);
+	snprintf(v->ms, sizeof(v->ms), "%lld", (long long)c->lease_ms);
+}
+
+static void
+store_pg_lease_extend(struct store_conn *c, int64_t asked_us)
+{
+	c->deadline_us = asked_us + c->lease_ms * 1000 *
+	    STORE_PG_SEND_SHARE_NUM / STORE_PG_SEND_SHARE_DEN;
+}
+
+static int
+store_pg_lease_take(struct store_conn *c)
+{
+	struct store_pg_lease_vals	 v;
+	const char			*vals[2];
+	PGresult			*res;
+	int64_t				 asked = clock_monotonic_us();
+	int				 got;
+
+	if (c->lease_ms == 0 || c->term != 0)
+		return (1);
+	store_pg_lease_vals(c, &v);
+	vals[0] = c->holder;
+	vals[1] = v.ms;
+	if ((res = store_pg_lease_exec(c, STORE_PG_LEASE_TAKE, 2, vals,
+	    PGRES_TUPLES_OK)) == NULL)
+		return (-1);
+	if ((got = PQntuples(res) == 1)) {
+		c->term = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+		store_pg_lease_extend(c, asked);
+		log_info("store: this node leads holder=%s term=%lld",
+		    c->holder, (long long)c->term);
+	}
+	PQclear(res);
+	return (got);
+}
+
+/*
+ * Renewed, or lost: a leader that cannot renew steps down, and as the
+ * rest of the process cannot be trusted to stop its work, the store is
+ * lost (the daemon exits 75 and its service manager starts a standby).
+ */
+static int
+store_pg_lease_renew(struct store_conn *c)
+{
+	struct store_pg_lease_vals	 v;
+	const char			*vals[3];
+	PGresult			*res;
+	int64_t				 asked = clock_monotonic_us();
+	int				 ok;
+
+	if (c->lease_ms == 0)
+		return (0);
+	if (c->term == 0)
+		return (-1);
+	store_pg_lease_vals(c, &v);
+	vals[0] = v.term;
+	vals[1] = c->holder;
+	vals[2] = v.ms;
+	res = store_pg_lease_exec(c, STORE_PG_LEASE_RENEW, 3, vals,
+	    PGRES_COMMAND_OK);
+	ok = res != NULL && strcmp(PQcmdTuples(res), "1") == 0;
+	PQclear(res);
+	if (ok) {
+		store_pg_lease_extend(c, asked);
+		return (0);
+	}
+	log_warnx("store: the lease is lost; stepping down term=%lld",
+	    (long long)c->term);
+	c->term = 0;
+	c->deadline_us = 0;
+	if (PQtransactionStatus(c->pg) != PQTRANS_IDLE)
+		PQclear(PQexec(c->pg, "ROLLBACK"));
+	store_lost("lease", "the lease was lost or expired");
+	return (-1);
+}
+
+static void
+store_pg_lease_release(struct store_conn *c)
+{
+	struct store_pg_lease_vals	 v;
+	const char			*vals[2];
+
+	if (c->lease_ms == 0 || c->term == 0)
+		return;
+	store_pg_lease_vals(c, &v);
+	vals[0] = v.term;
+	vals[1] = c->holder;
+	PQclear(store_pg_lease_exec(c, STORE_PG_LEASE_RELEASE, 2, vals,
+	    PGRES_COMMAND_OK));
+	log_info("store: the lease released term=%lld", (long long)c->term);
+	c->term = 0;
+	c->deadline_us = 0;
+}
+
+static int
+store_pg_may_send(struct store_conn *c)
+{
+	return (c->lease_ms == 0 || (c->term != 0 &&
+	    clock_monotonic_us() < c->deadline_us));
+}
+
+/*
+ * With l NULL: do we lead (what we know, no round trip), 1 or 0.  Else
+ * the row as the database sees it now: 0, or -1 logged.
+ */
+static int
+store_pg_lease_read(struct store_conn *c, struct store_lease *l)
+{
+	PGresult	*res;
+
+	if (l == NULL)
+		return (c->lease_ms == 0 || c->term != 0);
+	l->enabled = c->lease_ms > 0;
+	l->leader = c->lease_ms == 0 || c->term != 0;
+	l->term = c->term;
+	l->period = c->lease_ms;
+	l->node = c->holder;
+	if (c->lease_ms == 0)
+		return (0);
+	if ((res = store_pg_lease_exec(c, STORE_PG_LEASE_READ, 0, NULL,
+	    PGRES_TUPLES_OK)) == NULL)
+		return (-1);
+	if (PQntuples(res) == 1) {
+		l->holder = xstrdup(PQgetvalue(res, 0, 0));
+		l->holder_term = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
+		l->expires_in = strtoll(PQgetvalue(res, 0, 2), NULL, 10);
+	}
+	PQclear(res);
+	return (0);
+}
+
+/* ---- names: a URL fit for a log, and checked ------------------------- */
+
+/*
+ * The URL with "***" for the password, in the user part
+ * (postgresql://user:secret@host/db) and in the query
+ * (?password=secret).  Anything not a PostgreSQL URL is returned as is.
+ */
+char *
+store_describe(const char *name)
+{
+	const char	*auth, *at, *colon, *slash, *pw, *end;
+	char		*out, *more;
+
+	if (!store_pg_handles(name))
+		return (xstrdup(name));
+	auth = strstr(name, "://") + 3;
+	slash = auth + strcspn(auth, "/?");
+	for (at = NULL, end = auth; end < slash; end++)
+		if (*end == '@')
+			at = end;
+	colon = at != NULL ? memchr(auth, ':', (size_t)(at - auth)) : NULL;
+	if (colon != NULL)
+		xasprintf(&out, "%.*s***%s", (int)(colon + 1 - name), name, at);
+	else
+		out = xstrdup(name);
+	while ((pw = strstr(out, "password=")) != NULL && (pw == out ||
+	    pw[-1] == '?' || pw[-1] == '&') && strncmp(pw + 9, "***", 3) != 0) {
+		end = pw + 9 + strcspn(pw + 9, "&");
+		xasprintf(&more, "%.*s***%s", (int)(pw + 9 - out), out, end);
+		free(out);
+		out = more;
+	}
+	return (out);
+}
+
+/*
+ * A database name libpq can parse (--check); names that are not
+ * PostgreSQL URLs are SQLite's, and any is acceptable to it.  The cause
+ * never quotes the URL, which may hold a password.
+ */
+int
+store_check_name(const char *name, char **cause)
+{
+	PQconninfoOption	*opts;
+	char			*err = NULL;
+
+	if (!store_pg_handles(name))
+		return (0);
+	if ((opts = PQconninfoParse(name, &err)) == NULL) {
+		xasprintf(cause, "the database URL is not valid: %s",
+		    err != NULL ? err : "out of memory");
+		(*cause)[strcspn(*cause, "\n")] = '\0';
+		PQfreemem(err);
+		return (-1);
+	}
+	PQconninfoFree(opts);
+	return (0);
+}
+
+const struct store_driver store_pg_driver = {
+	.name = "postgresql",
+	.version = store_pg_version,
+	.handles = store_pg_handles,
+	.open = store_pg_open,
+	.close = store_pg_close,
+	.prepare = store_pg_prepare,
+	.finalize = store_pg_finalize,
+	.bind_int64 = store_pg_bind_int64,
+	.bind_text = store_pg_bind_text,
+	.bind_null = store_pg_bind_null,
+	.step = store_pg_step,
+	.reset = store_pg_reset,
+	.column_int64 = store_pg_column_int64,
+	.column_text = store_pg_column_text,
+	.column_is_null = store_pg_column_is_null,
+	.changes = store_pg_changes,
+	.exec = store_pg_exec,
+	.txn = store_pg_txn,
+	.in_txn = store_pg_in_txn,
+	.set_pruning = store_pg_set_pruning,
+	.info = store_pg_info,
+	.checkpoints = store_pg_checkpoints,
+	.lease_set = store_pg_lease_set,
+	.lease_take = store_pg_lease_take,
+	.lease_renew = store_pg_lease_renew,
+	.lease_release = store_pg_lease_release,
+	.may_send = store_pg_may_send,
+	.lease_read = store_pg_lease_read,
+	.sql = store_pg_sql,
+	.empty = STORE_PG_EMPTY_SQL,
+};
