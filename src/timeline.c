@@ -181,6 +181,7 @@ static const char *const timeline_kinds[] = {
 	"obligation.paused", "obligation.resumed", "escalation.step", "notify", "notification.dead",
 	"notification.fallback", "notification.receipt", "event.rejected",
 	"event.unmatched", "prune.started", "prune.finished", "watchman.alarm",
+	"personal.scheduled", "personal.stopped",
 };
 static const char *const timeline_extras[] = {
 	"due_at", "was_due_at", "due_grade", "period", "procedures", "late",
@@ -188,6 +189,7 @@ static const char *const timeline_extras[] = {
 	"line", "key", "error", "fallback", "before", "ledger", "token",
 	"incidents", "skipped", "rows", "met_count", "needed", "role_unit",
 	"state", "about", "text", "status", "detail", "paused_s",
+	"personal_step", "channels", "after",
 };
 
 const char *const *
