@@ -10,6 +10,12 @@
 --   next year).
 -- 004 (五)加大救援队伍建设及物资储备: 应急救援队伍变动情况每半年报市应急办备案.  No day
 --   given: by the last working day of each half-year.
+-- 004 六、卫生应急社会动员工作: 各单位每季度向县卫计委应急科邮箱投稿至少2篇.
+--   No day given: by the last working day of each quarter (site setting
+--   ce_articles_on), met by the unit's record of what it sent (an event of
+--   type "articles", attrs.count the number of articles); a record of fewer
+--   than ce_articles_min (2) does not meet it.  A recurring report is met by
+--   one event, so the count is the record's, not the number of events.
 
 local rooms = bl.units("ce_duty_rooms", "the daily duty roll call")
 local at = setting "ce_periodic_at" { default = "17:00", type = "time",
@@ -33,6 +39,25 @@ recurring "ce-team-changes" {
 }
 end
 
+local articles_min = setting "ce_articles_min" { default = 2,
+  type = "integer", title = "articles each unit sends each quarter" }
+
+if #rooms > 0 then
+recurring "ce-quarterly-articles" {
+  title = "每季度向县卫计委应急科投稿至少2篇（004 六）",
+  every = "quarter", at = at,
+  on = setting "ce_articles_on" { default = "last-wd",
+    title = "the day of the quarter the articles are due by" },
+  units = rooms,
+  met_by = function(ev)
+    return ev.type == "articles" and
+      (tonumber(ev.attrs and ev.attrs.count) or 0) >= articles_min
+  end,
+  owner = "office",
+}
+end
+
 event_type "annual-assessment" { title = "年度评估和趋势分析" }
 event_type "team-changes"      { title = "应急救援队伍变动情况备案" }
+event_type "articles"          { title = "本季度投稿（attrs.count 篇数）" }
 event_type "duty-check"        { title = "随机抽查值守应答" }
