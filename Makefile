@@ -47,13 +47,13 @@ Q	 = $(if $(filter 0,$(V)),@,)	# make V=1 shows the commands
 # The engine and everything both binaries share.
 CORE	 = xmalloc log clock names calendar calendar-china calendar-rule jsonw message handover \
 	   record status store store-event store-incident store-obligation \
-	   store-escalation store-timer store-timeline store-outbox store-prune \
+	   store-escalation store-personal store-timer store-timeline store-outbox store-prune \
 	   store-read store-sqlite store-schema store-checkpoint \
 	   store-pg store-pg-schema \
 	   store-backup store-migrate sandbox rules rules-problems rules-api rules-units match org \
 	   rules-where \
 	   timer timeline engine engine-incident engine-obligation engine-lifecycle \
-	   engine-escalation engine-recurring engine-notify metrics \
+	   engine-escalation engine-personal engine-recurring engine-notify metrics \
 	   metrics-process watchman-episode engine-receipt ledger stats \
 	   engine-handover
 # Channel drivers: the daemon sends with them, tocsinctl checks them.

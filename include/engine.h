@@ -38,6 +38,7 @@ enum engine_timer {
 	TIMER_RECURRING_OPEN = 5,
 	TIMER_OBLIGATION_REPEAT = 6,
 	TIMER_HANDOVER = 7,
+	TIMER_PERSONAL_SEND = 8,
 };
 
 /* What a timer kind is, for whoever shows timers (GET /v1/status). */

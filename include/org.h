@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct person;
 struct rules;
 
 #define ORG_MOBILES_MAX	32
@@ -22,6 +23,13 @@ struct recipient {
 	const char	*channel;
 	const char	*mobiles[ORG_MOBILES_MAX];
 	size_t		 nmobiles;
+	/*
+	 * A person told by their own notify_rules: the person (their later
+	 * steps are the engine's to schedule) and the step, 1-based, whose
+	 * channel this is; NULL and 0 otherwise.
+	 */
+	const struct person *person;
+	int		 personal_step;
 };
 
 struct roster;

@@ -130,13 +130,25 @@ struct recurring {
 	char		*where;
 };
 
-struct person {
-	char		*id;
-	char		*name;
-	char		*phone;
-	struct names	 roles;
+/*
+ * A step of a person's own notification rules: its channels, `after` the
+ * person was reached (0: at once).  Acknowledging the incident stops the
+ * steps not yet taken.
+ */
+struct notify_step {
+	int64_t		 after;
 	struct names	 channels;
-	char		*where;
+};
+
+struct person {
+	char			*id;
+	char			*name;
+	char			*phone;
+	struct names		 roles;
+	struct names		 channels;
+	struct notify_step	*notify_rules;	/* NULL: all channels at once */
+	size_t			 nnotify_rules;
+	char			*where;
 };
 
 struct group {

@@ -423,6 +423,40 @@ int	store_escalations_active_of_incident(struct store *, const char *,
 int	store_escalations_active_of_obligation(struct store *, int64_t,
 	    store_escalation_cb, void *);
 
+/* ---- personal sends ---------------------------------------------------- */
+
+/*
+ * A later step of a person's notify_rules, due at due_at: what reached
+ * the person (role, reason, policy and its step) is kept so that the
+ * message it sends reads like the first.  state: "pending", "sent",
+ * "stopped".
+ */
+struct store_personal {
+	int64_t		 id;		/* set by the store */
+	char		*incident;	/* NULL: a recurring report's */
+	int64_t		 obligation;	/* 0: none */
+	char		*person;
+	int		 step;		/* 1-based, in the person's rules */
+	char		*role;
+	char		*reason;
+	char		*policy;
+	int		 policy_step;
+	int		 repeat;
+	int64_t		 due_at;
+	char		*state;
+};
+typedef int (*store_personal_cb)(const struct store_personal *, void *);
+
+void	store_personal_clear(struct store_personal *);
+int	store_personal_add(struct store *, const struct store_personal *,
+	    int64_t *);
+int	store_personal_get(struct store *, int64_t, struct store_personal *);
+int	store_personal_set_state(struct store *, int64_t, const char *);
+int	store_personal_pending(struct store *, const char *, int64_t,
+	    const char *);
+int	store_personals_pending_of(struct store *, const char *, int64_t,
+	    store_personal_cb, void *);
+
 /* ---- timers ---------------------------------------------------------- */
 
 /*
@@ -446,6 +480,7 @@ enum store_timer_owner {
 	STORE_TIMER_OF_ESCALATION,
 	STORE_TIMER_OF_RECURRING,
 	STORE_TIMER_OF_SITE,		/* ref 0: the site's own (handover) */
+	STORE_TIMER_OF_PERSONAL,	/* a personal send */
 };
 
 /*
@@ -619,6 +654,7 @@ enum store_prune_table {
 	STORE_PRUNE_OUTBOX,
 	STORE_PRUNE_TIMERS,
 	STORE_PRUNE_ESCALATIONS,
+	STORE_PRUNE_PERSONAL,
 	STORE_PRUNE_ACK_LINKS,
 	STORE_PRUNE_EVENTS,
 	STORE_PRUNE_TIMELINE,

@@ -85,6 +85,27 @@ api_status_recurring(struct store *s, int64_t id, json_t *o)
 	return (0);
 }
 
+/* A person's own next notify_rules step: whom, which, and its concern. */
+static int
+api_status_personal(struct store *s, const struct rules *r, int64_t id,
+    json_t *o)
+{
+	struct store_personal	 p;
+	int64_t			 obligation;
+	int			 rc;
+
+	if ((rc = store_personal_get(s, id, &p)) != 1)
+		return (rc);
+	json_object_set_new(o, "person", api_text(p.person));
+	json_object_set_new(o, "personal_step", json_integer(p.step));
+	if (p.incident != NULL)
+		json_object_set_new(o, "incident", api_text(p.incident));
+	obligation = p.obligation;
+	store_personal_clear(&p);
+	return (obligation > 0 ? api_status_obligation(s, r, obligation, o) :
+	    0);
+}
+
 /*
  * The earliest timer in the store (the heap may hold cancelled entries)
  * and what it concerns; json null when nothing is pending.
@@ -120,6 +141,8 @@ api_status_next(struct store *s, const struct rules *r, json_t **next)
 		return (api_status_recurring(s, t.ref, o));
 	case STORE_TIMER_OF_SITE:	/* the kind says all: "handover" */
 		break;
+	case STORE_TIMER_OF_PERSONAL:
+		return (api_status_personal(s, r, t.ref, o));
 	}
 	return (0);
 }

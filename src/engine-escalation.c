@@ -24,6 +24,7 @@
 /*
  * Stop the active escalations of one obligation (ref > 0) or incident.
  * Each keeps the step it reached: the board and the incident show it.
+ * The pending sends of people's own notify_rules stop with them.
  */
 #define ESC(s)	(1U << (s))
 static const unsigned engine_escalation_next[ESCALATION__COUNT] = {
@@ -102,6 +103,9 @@ engine_escalations_stop(struct engine *e, const char *incident,
 			    v[i].id);
 	}
 	free(l.v);
+	/* What stops a policy stops the people's own rules too. */
+	if (rc == 0)
+		rc = engine_personal_stop(e, incident, obligation);
 	return (rc);
 }
 

@@ -182,6 +182,12 @@ int		 engine_escalation_run(struct engine *, int64_t, const char *,
 int		 engine_escalation_fire(struct engine *, int64_t, int64_t);
 int		 engine_escalation_hasten(struct engine *, int64_t, int);
 
+/* engine-personal.c */
+int		 engine_personal_start(struct engine *, const struct scope *,
+		     const char *, const char *, const struct person *);
+int		 engine_personal_stop(struct engine *, const char *, int64_t);
+int		 engine_personal_fire(struct engine *, int64_t, int64_t);
+
 /* engine-recurring.c */
 int		 engine_recurring_fire_close(struct engine *, int64_t, int64_t);
 int		 engine_recurring_fire_open(struct engine *, int64_t, int64_t);
@@ -202,6 +208,11 @@ int		 engine_notify(struct engine *, const struct scope *,
 		     const char *, const char *);
 int		 engine_notify_all(struct engine *, const struct scope *,
 		     const struct names *, const char *);
+int		 engine_emit_told(struct engine *, const struct scope *,
+		     const char *, const char *, const char *, const char *,
+		     json_t *);
+int		 engine_notify_personal(struct engine *, const struct scope *,
+		     const char *, const char *, const struct person *, int);
 int		 engine_notify_unmatched(struct engine *, const struct scope *,
 		     const char *);
 int		 engine_notify_reject(struct engine *, const struct scope *,

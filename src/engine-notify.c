@@ -244,6 +244,7 @@ struct notify_ctx {
 	enum message_reason	 why;
 	const char		*skip_channel;	/* where a dead message died */
 	struct org_choice	 choice;	/* a unit role's resolution */
+	int			 personal;	/* a later personal step */
 	int			 failed;
 };
 
@@ -419,7 +420,7 @@ engine_tell_once(struct engine *e, const char *recipient, const char *channel)
 }
 
 /* An action that says who was told (or failed to be), on which channel. */
-static int
+int
 engine_emit_told(struct engine *e, const struct scope *s, const char *kind,
     const char *role, const char *recipient, const char *channel,
     json_t *extra)
@@ -432,13 +433,19 @@ engine_emit_told(struct engine *e, const struct scope *s, const char *kind,
 	return (engine_emit(e, &told, kind, extra));
 }
 
-/* A notify action's own fields: a plain role's are just the reason. */
+/*
+ * A notify action's own fields: a plain role's are just the reason; a
+ * person's own rules add the step that sent it.
+ */
 static json_t *
-engine_notify_extra(const struct notify_ctx *n)
+engine_notify_extra(const struct notify_ctx *n, const struct recipient *r)
 {
 	json_t	*extra;
 
 	extra = json_pack("{s:s}", "reason", n->reason);
+	if (r->personal_step > 0)
+		json_object_set_new(extra, "personal_step",
+		    json_integer(r->personal_step));
 	if (n->choice.unit != NULL)
 		json_object_set_new(extra, "role_unit",
 		    json_string(n->choice.unit));
@@ -498,8 +505,52 @@ engine_notify_one(const struct recipient *r, void *arg)
 		n->failed = 1;
 	free(body);
 	if (!n->failed && engine_emit_told(e, s, "notify", n->role, r->id,
-	    r->channel, engine_notify_extra(n)) != 0)
+	    r->channel, engine_notify_extra(n, r)) != 0)
 		n->failed = 1;
+	/* The first step told them: their later ones wait for an ack. */
+	if (!n->failed && r->person != NULL && n->why != MESSAGE_UNDELIVERED &&
+	    !n->personal && engine_tell_once(e, r->id, "\037notify_rules") &&
+	    engine_personal_start(e, s, n->role, n->reason, r->person) != 0)
+		n->failed = 1;
+}
+
+/*
+ * Step `step` of person's own notify_rules, due now: each of its channels
+ * told as the first step was (same reason, role and template), the
+ * notify actions saying which step it was.
+ */
+int
+engine_notify_personal(struct engine *e, const struct scope *s,
+    const char *role, const char *reason, const struct person *p, int step)
+{
+	struct notify_ctx	 n;
+	struct recipient	 r;
+	const struct names	*ch = &p->notify_rules[step - 1].channels;
+	size_t			 i;
+	int			 why;
+
+	memset(&n, 0, sizeof(n));
+	n.e = e;
+	n.s = s;
+	n.role = role;
+	n.reason = reason;
+	n.personal = 1;
+	if ((why = message_reason(reason)) < 0)
+		why = MESSAGE_ESCALATION;
+	n.why = (enum message_reason)why;
+	memset(&r, 0, sizeof(r));
+	r.id = p->id;
+	r.name = p->name != NULL ? p->name : p->id;
+	r.phone = p->phone;
+	if (p->phone != NULL)
+		r.mobiles[r.nmobiles++] = p->phone;
+	r.person = p;
+	r.personal_step = step;
+	for (i = 0; i < ch->n && !n.failed; i++) {
+		r.channel = ch->v[i];
+		engine_notify_one(&r, &n);
+	}
+	return (n.failed ? -1 : 0);
 }
 
 int

@@ -11,8 +11,9 @@
  * commit and the sink they reach after it, the timers, and the two ways a
  * decision starts: an event submitted (engine_submit) and a timer fired
  * (engine_fire_due).  Each concept has its file: engine-incident.c,
- * engine-obligation.c, engine-escalation.c, engine-recurring.c and
- * engine-notify.c, sharing the private header engine-int.h.
+ * engine-obligation.c, engine-escalation.c, engine-personal.c,
+ * engine-recurring.c and engine-notify.c, sharing the private header
+ * engine-int.h.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -59,6 +60,8 @@ static const struct engine_timer_kind {
 	    STORE_TIMER_OF_OBLIGATION }, engine_obligation_fire_repeat },
 	{ { TIMER_HANDOVER, "handover",
 	    STORE_TIMER_OF_SITE }, engine_handover_fire },
+	{ { TIMER_PERSONAL_SEND, "personal.send",
+	    STORE_TIMER_OF_PERSONAL }, engine_personal_fire },
 };
 
 static const struct engine_timer_kind *

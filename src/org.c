@@ -52,6 +52,26 @@ org_tell(struct org_walk *w, struct recipient *r, const char *channel)
 	w->told++;
 }
 
+/*
+ * A person with their own notify_rules is told now on the channels of
+ * the steps taken at once; the later steps are the engine's, since only
+ * it knows whether the incident is acknowledged meanwhile.
+ */
+static void
+org_person_rules(struct org_walk *w, struct recipient *r,
+    const struct person *p)
+{
+	size_t	i, j;
+
+	r->person = p;
+	for (i = 0; i < p->nnotify_rules && p->notify_rules[i].after == 0;
+	    i++) {
+		r->personal_step = (int)i + 1;
+		for (j = 0; j < p->notify_rules[i].channels.n; j++)
+			org_tell(w, r, p->notify_rules[i].channels.v[j]);
+	}
+}
+
 static void
 org_person(struct org_walk *w, const struct person *p)
 {
@@ -64,6 +84,10 @@ org_person(struct org_walk *w, const struct person *p)
 	r.phone = p->phone;
 	if (p->phone != NULL)
 		r.mobiles[r.nmobiles++] = p->phone;
+	if (p->notify_rules != NULL) {
+		org_person_rules(w, &r, p);
+		return;
+	}
 	for (i = 0; i < p->channels.n; i++)
 		org_tell(w, &r, p->channels.v[i]);
 }

@@ -227,6 +227,52 @@ parse_names(struct parse *p, int t, const char *key, struct names *out)
 	lua_pop(p->L, 1);
 }
 
+/*
+ * The string keys of table t must be in allowed; its integer keys (a list
+ * part) are the caller's to read.
+ */
+static void
+parse_keys_only(struct parse *p, int t, const char *const *allowed)
+{
+	const char *const	*a;
+	lua_State		*L = p->L;
+
+	lua_pushnil(L);
+	while (lua_next(L, t) != 0) {
+		lua_pop(L, 1);
+		if (lua_type(L, -1) != LUA_TSTRING)
+			continue;
+		for (a = allowed; *a != NULL; a++) {
+			if (strcmp(*a, lua_tostring(L, -1)) == 0)
+				break;
+		}
+		if (*a == NULL)
+			parse_unknown_key(p, lua_tostring(L, -1), allowed);
+	}
+}
+
+/* The list part of the table at the top of the stack: names, into out. */
+static void
+parse_list_top(struct parse *p, struct names *out, const char *what)
+{
+	lua_State	*L = p->L;
+	lua_Integer	 i, n;
+
+	n = (lua_Integer)lua_rawlen(L, -1);
+	for (i = 1; i <= n; i++) {
+		lua_rawgeti(L, -1, i);
+		if (lua_type(L, -1) == LUA_TSTRING)
+			names_add(out, lua_tostring(L, -1));
+		else {
+			parse_enter(p, NULL, i);
+			parse_problem(p, "item %lld must be a %s name",
+			    (long long)i, what);
+			parse_leave(p);
+		}
+		lua_pop(L, 1);
+	}
+}
+
 /* true or false; def when absent; a value of another type is refused. */
 static int
 parse_boolean(struct parse *p, int t, const char *key, int def)
@@ -1065,11 +1111,72 @@ rules_api_policy_body(lua_State *L)
 	return (0);
 }
 
+/*
+ * notify_rules = { { "dingtalk" }, { after = "5m", "sms" }, ... }: the
+ * steps in order, each its channels and `after` (from when the person is
+ * reached); the first is taken at once.  Channel names are checked once
+ * every channel is declared (rules.c).
+ */
+static void
+parse_notify_rules(struct parse *p, struct person *pe)
+{
+	static const char *const step_keys[] = { "after", NULL };
+	lua_State		*L = p->L;
+	struct notify_step	*st;
+	lua_Integer		 i, n;
+	int			 top;
+
+	lua_getfield(L, 1, "notify_rules");
+	if (lua_isnil(L, -1)) {
+		lua_pop(L, 1);
+		return;
+	}
+	parse_enter(p, "notify_rules", 0);
+	if (!lua_istable(L, -1) || (n = (lua_Integer)lua_rawlen(L, -1)) == 0) {
+		parse_problem(p, "\"notify_rules\" must list steps, as "
+		    "{ { \"dingtalk\" }, { after = \"5m\", \"sms\" } }");
+		parse_leave(p);
+		lua_pop(L, 1);
+		return;
+	}
+	pe->notify_rules = xcalloc((size_t)n, sizeof(*pe->notify_rules));
+	for (i = 1; i <= n; i++) {
+		lua_rawgeti(L, -1, i);
+		top = lua_gettop(L);
+		parse_enter(p, NULL, i);
+		if (!lua_istable(L, top)) {
+			parse_problem(p, "step %lld must be a table, as "
+			    "{ after = \"5m\", \"sms\" }", (long long)i);
+			goto next;
+		}
+		st = &pe->notify_rules[pe->nnotify_rules++];
+		parse_keys_only(p, top, step_keys);
+		parse_elapsed(p, top, "after", &st->after);
+		parse_list_top(p, &st->channels, "channel");
+		if (st->channels.n == 0)
+			parse_problem(p, "step %lld names no channel",
+			    (long long)i);
+		if (pe->nnotify_rules == 1 && st->after != 0)
+			parse_problem_at(p, "after", "the first step is taken "
+			    "at once: it has no \"after\"");
+		else if (pe->nnotify_rules > 1 &&
+		    st->after < pe->notify_rules[pe->nnotify_rules - 2].after)
+			parse_problem_at(p, "after", "step %lld comes before "
+			    "the step above it (\"after\" counts from when "
+			    "the person is reached)", (long long)i);
+next:
+		parse_leave(p);
+		lua_pop(L, 1);
+	}
+	parse_leave(p);
+	lua_pop(L, 1);
+}
+
 static int
 rules_api_person_body(lua_State *L)
 {
 	static const char *const keys[] = { "name", "phone", "roles",
-	    "channels", NULL };
+	    "channels", "notify_rules", NULL };
 	struct parse	 p;
 	struct person	*pe;
 
@@ -1084,6 +1191,11 @@ rules_api_person_body(lua_State *L)
 	pe->phone = parse_string(&p, 1, "phone", 0);
 	parse_names(&p, 1, "roles", &pe->roles);
 	parse_names(&p, 1, "channels", &pe->channels);
+	parse_notify_rules(&p, pe);
+	if (pe->notify_rules != NULL && pe->channels.n > 0)
+		parse_problem_at(&p, "channels", "give \"channels\" or "
+		    "\"notify_rules\", not both: the rules name the "
+		    "channels");
 	return (0);
 }
 

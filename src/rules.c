@@ -290,6 +290,40 @@ rules_check_channels(struct rules *r, const char *where, const char *kind,
 	free(v);
 }
 
+/* A person's notify_rules name declared channels, at the item's line. */
+static void
+rules_check_notify_rules(struct rules *r, const struct person *pe)
+{
+	struct rules_key	 path[3];
+	const struct names	*n;
+	const char		**v;
+	char			 at[600], near[256];
+	size_t			 i, j;
+
+	v = xcalloc(r->nchannels + 1, sizeof(*v));
+	for (i = 0; i < r->nchannels; i++)
+		v[i] = r->channels[i]->name;
+	path[0].name = "notify_rules";
+	path[0].index = 0;
+	path[1].name = path[2].name = NULL;
+	for (i = 0; i < pe->nnotify_rules; i++) {
+		n = &pe->notify_rules[i].channels;
+		for (j = 0; j < n->n; j++) {
+			if (rules_channel_find(r, n->v[j]) != NULL)
+				continue;
+			path[1].index = (long long)i + 1;
+			path[2].index = (long long)j + 1;
+			rules_problems_add(r->problems, "%s: person \"%s\": "
+			    "notify_rules step %zu: unknown channel \"%s\"%s",
+			    rules_where(r, pe->where, "person", pe->id, path, 3,
+			    at, sizeof(at)), pe->id, i + 1, n->v[j],
+			    names_suggest(n->v[j], v, r->nchannels, near,
+			    sizeof(near)));
+		}
+	}
+	free(v);
+}
+
 /* The known policy nearest name, as names_suggest gives it. */
 static const char *
 rules_policy_suggest(const struct rules *r, const char *name, char *buf,
@@ -495,9 +529,11 @@ rules_check_org(struct rules *r)
 			    r->roles[i]->targets.v[j], near, sizeof(near)));
 		}
 	}
-	for (i = 0; i < r->npersons; i++)
+	for (i = 0; i < r->npersons; i++) {
 		rules_check_channels(r, r->persons[i]->where, "person",
 		    r->persons[i]->id, &r->persons[i]->channels);
+		rules_check_notify_rules(r, r->persons[i]);
+	}
 	persons = xcalloc(r->npersons + 1, sizeof(*persons));
 	for (i = 0; i < r->npersons; i++)
 		persons[i] = r->persons[i]->id;
@@ -1299,6 +1335,9 @@ rules_free(struct rules *r)
 		free(r->persons[i]->phone);
 		names_free(&r->persons[i]->roles);
 		names_free(&r->persons[i]->channels);
+		for (j = 0; j < r->persons[i]->nnotify_rules; j++)
+			names_free(&r->persons[i]->notify_rules[j].channels);
+		free(r->persons[i]->notify_rules);
 		free(r->persons[i]->where);
 		free(r->persons[i]);
 	}

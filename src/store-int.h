@@ -45,6 +45,8 @@
 #define OUTBOX_UNIT "coalesce((SELECT unit FROM incidents WHERE " \
 	"key = outbox.incident), (SELECT unit FROM obligations WHERE " \
 	"id = outbox.obligation))"
+#define PERSONAL_COLS "id, incident, obligation, person, step, role, " \
+	"reason, policy, policy_step, repeat, due_at, state"
 #define TIMER_COLS "id, at, kind, ref"
 #define ACTION_COLS "seq, at, kind, incident, obligation, body"
 
@@ -96,6 +98,12 @@ enum store_sql {
 	SQL_ESCALATIONS_OF_INCIDENT,
 	SQL_ESCALATIONS_ACTIVE_OF_INCIDENT,
 	SQL_ESCALATIONS_ACTIVE_OF_OBLIGATION,
+	SQL_PERSONAL_ADD,
+	SQL_PERSONAL_GET,
+	SQL_PERSONAL_SET_STATE,
+	SQL_PERSONAL_PENDING,
+	SQL_PERSONALS_PENDING_OF_INCIDENT,
+	SQL_PERSONALS_PENDING_OF_OBLIGATION,
 	SQL_TIMER_ADD,
 	SQL_TIMER_GET,
 	SQL_TIMER_DELETE,
@@ -134,6 +142,8 @@ enum store_sql {
 	SQL_PRUNE_TIMERS_OF_OBLIGATIONS,
 	SQL_PRUNE_TIMERS_OF_ESCALATIONS,
 	SQL_PRUNE_ESCALATIONS,
+	SQL_PRUNE_TIMERS_OF_PERSONAL,
+	SQL_PRUNE_PERSONAL,
 	SQL_PRUNE_ACK_LINKS,
 	SQL_PRUNE_EVENTS,
 	SQL_PRUNE_TIMELINE,

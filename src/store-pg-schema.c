@@ -213,6 +213,24 @@ static const struct {
 	"  DEFAULT 0;"
 	},
 	{ 12,
+	"CREATE TABLE personal_sends ("
+	"  id " ID ","
+	"  incident " KEY ","
+	"  obligation bigint,"
+	"  person " KEY " NOT NULL,"
+	"  step integer NOT NULL,"
+	"  role " KEY ","
+	"  reason " KEY " NOT NULL,"
+	"  policy " KEY ","
+	"  policy_step integer NOT NULL DEFAULT 0,"
+	"  repeat integer NOT NULL DEFAULT 0,"
+	"  due_at bigint NOT NULL,"
+	"  state " KEY " NOT NULL DEFAULT 'pending');"
+	"CREATE INDEX personal_sends_incident ON personal_sends(incident);"
+	"CREATE INDEX personal_sends_obligation ON personal_sends(obligation)"
+	"  WHERE obligation IS NOT NULL;"
+	},
+	{ 13,
 	"ALTER TABLE incidents ADD COLUMN drill integer NOT NULL DEFAULT 0;"
 	"ALTER TABLE obligations ADD COLUMN drill integer NOT NULL DEFAULT 0;"
 	},

@@ -15,9 +15,9 @@ extern const char *const store_pg_sql[];
  * sqlite_sequence), so that an input replays alike.
  */
 #define STORE_PG_EMPTY_SQL \
-	"TRUNCATE attempts, receipts, outbox, timers, escalations, " \
-	"ack_links, timeline, events, obligations, recurrings, incidents " \
-	"RESTART IDENTITY"
+	"TRUNCATE attempts, receipts, replies, outbox, timers, escalations, " \
+	"personal_sends, ack_links, timeline, events, obligation_clocks, " \
+	"obligations, recurrings, incidents RESTART IDENTITY"
 
 int	store_pg_schema_latest(void);
 int	store_pg_schema_migrate(PGconn *, int, char **);

@@ -19,6 +19,7 @@ static const struct {
 	[STORE_PRUNE_OUTBOX] = { "outbox", SQL_PRUNE_OUTBOX },
 	[STORE_PRUNE_TIMERS] = { "timers", SQL__COUNT },
 	[STORE_PRUNE_ESCALATIONS] = { "escalations", SQL_PRUNE_ESCALATIONS },
+	[STORE_PRUNE_PERSONAL] = { "personal_sends", SQL_PRUNE_PERSONAL },
 	[STORE_PRUNE_ACK_LINKS] = { "ack_links", SQL_PRUNE_ACK_LINKS },
 	[STORE_PRUNE_EVENTS] = { "events", SQL_PRUNE_EVENTS },
 	[STORE_PRUNE_TIMELINE] = { "timeline", SQL_PRUNE_TIMELINE },
@@ -85,7 +86,8 @@ store_prune_run(struct store *s, enum store_sql which, const char *key,
 
 	store_bind_text(s, q, 1, key);
 	if (which == SQL_PRUNE_TIMERS_OF_OBLIGATIONS ||
-	    which == SQL_PRUNE_TIMERS_OF_ESCALATIONS)
+	    which == SQL_PRUNE_TIMERS_OF_ESCALATIONS ||
+	    which == SQL_PRUNE_TIMERS_OF_PERSONAL)
 		store_bind_int(s, q, 2, kind);
 	if (store_q_run(s, q) != 0)
 		return (-1);
@@ -116,6 +118,9 @@ store_prune_timers(struct store *s, const char *key, uint64_t *rows)
 			break;
 		case STORE_TIMER_OF_ESCALATION:
 			which = SQL_PRUNE_TIMERS_OF_ESCALATIONS;
+			break;
+		case STORE_TIMER_OF_PERSONAL:
+			which = SQL_PRUNE_TIMERS_OF_PERSONAL;
 			break;
 		default:
 			continue;	/* a recurring report is never pruned */

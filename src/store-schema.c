@@ -278,6 +278,29 @@ static const struct {
 	},
 	{ 12,
 	/*
+	 * Personal notification rules: each later step of a person's
+	 * notify_rules, due at its time (a timer points at the row), sent
+	 * or stopped by an acknowledgement.
+	 */
+	"CREATE TABLE personal_sends ("
+	"  id INTEGER PRIMARY KEY,"
+	"  incident TEXT,"
+	"  obligation INTEGER,"
+	"  person TEXT NOT NULL,"
+	"  step INTEGER NOT NULL,"
+	"  role TEXT,"
+	"  reason TEXT NOT NULL,"
+	"  policy TEXT,"
+	"  policy_step INTEGER NOT NULL DEFAULT 0,"
+	"  repeat INTEGER NOT NULL DEFAULT 0,"
+	"  due_at INTEGER NOT NULL,"
+	"  state TEXT NOT NULL DEFAULT 'pending');"
+	"CREATE INDEX personal_sends_incident ON personal_sends(incident);"
+	"CREATE INDEX personal_sends_obligation ON personal_sends(obligation)"
+	"  WHERE obligation IS NOT NULL;"
+	},
+	{ 13,
+	/*
 	 * Drills (应急演练): an incident opened by a report marked "drill"
 	 * and the obligations it sets are an exercise.  The obligations
 	 * carry the mark themselves so that the ledger keeps drills apart

@@ -216,6 +216,25 @@ static const char *const store_sql[SQL__COUNT] = {
 	[SQL_ESCALATIONS_ACTIVE_OF_OBLIGATION] =
 	    "SELECT " ESCALATION_COLS " FROM escalations WHERE "
 	    "obligation = ?1 AND state = 'active' ORDER BY id",
+	[SQL_PERSONAL_ADD] =
+	    "INSERT INTO personal_sends (incident, obligation, person, step, "
+	    "role, reason, policy, policy_step, repeat, due_at) VALUES (?1, "
+	    "?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) RETURNING id",
+	[SQL_PERSONAL_GET] =
+	    "SELECT " PERSONAL_COLS " FROM personal_sends WHERE id = ?1",
+	[SQL_PERSONAL_SET_STATE] =
+	    "UPDATE personal_sends SET state = ?2 WHERE id = ?1 AND "
+	    "state = 'pending'",
+	[SQL_PERSONAL_PENDING] =
+	    "SELECT 1 FROM personal_sends WHERE person = ?3 AND "
+	    "state = 'pending' AND (incident = ?1 OR (?1 IS NULL AND "
+	    "obligation = ?2)) LIMIT 1",
+	[SQL_PERSONALS_PENDING_OF_INCIDENT] =
+	    "SELECT " PERSONAL_COLS " FROM personal_sends WHERE "
+	    "incident = ?1 AND state = 'pending' ORDER BY id",
+	[SQL_PERSONALS_PENDING_OF_OBLIGATION] =
+	    "SELECT " PERSONAL_COLS " FROM personal_sends WHERE "
+	    "obligation = ?1 AND state = 'pending' ORDER BY id",
 	[SQL_TIMER_ADD] =
 	    "INSERT INTO timers (at, kind, ref) VALUES (?1, ?2, ?3) "
 	    "RETURNING id",
@@ -351,6 +370,11 @@ static const char *const store_sql[SQL__COUNT] = {
 	    "escalations WHERE incident = ?1)",
 	[SQL_PRUNE_ESCALATIONS] =
 	    "DELETE FROM escalations WHERE incident = ?1",
+	[SQL_PRUNE_TIMERS_OF_PERSONAL] =
+	    "DELETE FROM timers WHERE kind = ?2 AND ref IN (SELECT id FROM "
+	    "personal_sends WHERE incident = ?1)",
+	[SQL_PRUNE_PERSONAL] =
+	    "DELETE FROM personal_sends WHERE incident = ?1",
 	[SQL_PRUNE_ACK_LINKS] =
 	    "DELETE FROM ack_links WHERE incident = ?1",
 	[SQL_PRUNE_EVENTS] =
@@ -910,6 +934,7 @@ static const char *const store_empty_sql =
     "DELETE FROM escalations; DELETE FROM ack_links; DELETE FROM timeline; "
     "DELETE FROM events; DELETE FROM obligations; DELETE FROM recurrings; "
     "DELETE FROM incidents; DELETE FROM replies; "
+    "DELETE FROM personal_sends; "
     "DELETE FROM sqlite_sequence";
 
 int

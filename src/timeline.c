@@ -181,13 +181,15 @@ static const char *const timeline_kinds[] = {
 	"obligation.paused", "obligation.resumed", "escalation.step", "notify", "notification.dead",
 	"notification.fallback", "notification.receipt", "event.rejected",
 	"event.unmatched", "prune.started", "prune.finished", "watchman.alarm",
+	"personal.scheduled", "personal.stopped",
 };
 static const char *const timeline_extras[] = {
 	"due_at", "was_due_at", "due_grade", "period", "procedures", "late",
 	"late_s", "delayed_s", "reason", "by", "from", "repeat", "event",
 	"line", "key", "error", "fallback", "before", "ledger", "token",
 	"incidents", "skipped", "rows", "met_count", "needed", "role_unit",
-	"state", "about", "text", "status", "detail", "paused_s", "drill",
+	"state", "about", "text", "status", "detail", "paused_s",
+	"personal_step", "channels", "after", "drill",
 };
 
 const char *const *

@@ -90,23 +90,27 @@ function bl.followup(t)
 end
 
 -- 进程报告 at least daily (a series, SPEC §4 "Obligation lifecycle"):
--- instance 1 due FOLLOW_UP after the opening, each next one FOLLOW_UP after
+-- instance 1 due FOLLOW_UP after the incident reached the grade that asks
+-- for it (from = "graded": 重大 events report daily from when they are
+-- known to be 重大; the opening when reported so), each next one FOLLOW_UP after
 -- the one before fell due, each met, late or missed on its own, until the
 -- final report, the resolve, or a grade lowered below the one that asked
 -- for it.  Put it in the grades that ask for it.
 function bl.progress(t)
   return { id = t.id or "progress", title = t.title,
     due = t.due or bl.FOLLOW_UP, every = t.every or bl.FOLLOW_UP,
-    met_by = { type = "update" }, ["until"] = { type = "final" },
+    from = "graded", met_by = { type = "update" }, ["until"] = { type = "final" },
     owner = t.owner, on_breach = t.on_breach }
 end
 
--- 终报 / 总结: a final or after-action report.  The engine counts every
--- deadline from the opening (or the occurrence), not from the end of the
--- response, and resolving an incident cancels what is pending: file the
+-- 终报 / 总结: a final or after-action report, counted from the end of the
+-- response where the clause says so (t.from = bl.ENDED: the `end` event
+-- that declares it, 应急响应终止/确认事件终止), from the opening otherwise.
+-- Resolving an incident cancels what is pending: declare the end, file the
 -- report, then resolve.
+bl.ENDED = { type = "end" }
 function bl.final(t)
-  return { id = t.id or "final", title = t.title, due = t.due,
+  return { id = t.id or "final", title = t.title, due = t.due, from = t.from,
     met_by = { type = t.type or "final" }, owner = t.owner,
     on_breach = t.on_breach, remind = t.remind }
 end

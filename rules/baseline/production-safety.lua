@@ -50,10 +50,15 @@ if hop == "unit" then
     remind = { "20m" },
     owner = "principal", on_breach = "bl-standard" }
 else
+  -- 第十条 counts each hop's 2 hours from 接到事故报告: at a city or a
+  -- province, whose report upward begins at a grade, from the report that
+  -- shows the grade (from = "graded": the opening when the first report
+  -- gives it, the 补报 that raises it otherwise).  Every accident's hop
+  -- (a county) counts from the opening, the same moment.
   next_level = {
     id = "to-next-level",
     title = "逐级上报，每级上报不超过2小时（条例第十条、第十一条）",
-    due = "2h", from = "opened",
+    due = "2h", from = "graded",
     met_by = bl.forwarded("superior"),
     remind = { "30m" },
     owner = "responsible", on_breach = "bl-standard" }

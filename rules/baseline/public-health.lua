@@ -61,11 +61,13 @@ local daily = {
   bl.progress {
     title = "进程报告：重大及以上至少按日报告（信息报告管理工作规范）",
     owner = "responsible", on_breach = "bl-standard" } }
--- 结案报告: 确认事件终止后2周内.  Counted from the opening (the engine
--- cannot count from the end of the response).
+-- 结案报告: 确认事件终止后2周内: counted from the `end` event that confirms
+-- the event's end (from = bl.ENDED); an incident whose end nobody confirms
+-- owes no 结案报告 yet.
 obligations[#obligations + 1] = bl.final {
-  title = "结案报告：2周内总结报告（信息报告管理工作规范）",
-  due = "14cd", owner = "responsible", on_breach = "bl-days" }
+  title = "结案报告：确认事件终止后2周内总结报告（信息报告管理工作规范）",
+  due = "14cd", from = bl.ENDED, owner = "responsible",
+  on_breach = "bl-days" }
 
 if hop ~= "none" then
 procedure "bl-public-health" {

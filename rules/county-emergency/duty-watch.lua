@@ -47,6 +47,26 @@ spotcheck "ce-duty-spotcheck" {
 }
 end
 
+-- 强化节假日和特防期值守工作: in a special period (a period tagged
+-- "heightened": the baseline's 春节 and 国庆, the site's own such as the
+-- 两会) every duty room answers an evening roll call as well (an event of
+-- type "rollcall"), by 21:00 (site setting ce_heightened_rollcall_at; the
+-- seed names no hour: the hour the night watch begins is this pack's
+-- choice), reminded 30 minutes before; on other days there is none.
+if #rooms > 0 then
+recurring "ce-heightened-rollcall" {
+  title = "特防期值守点名（004 规范值守应急工作 1）",
+  every = "day", during = "heightened", close = "24:00",
+  at = setting "ce_heightened_rollcall_at" { default = "21:00",
+    type = "time", title = "the hour of the special periods' roll call" },
+  remind = { "30m" },
+  units = rooms,
+  met_by = { type = "rollcall" },
+  owner = "duty",
+  on_breach = "ce-duty-missing",
+}
+end
+
 policy "ce-duty-missing" {
   { notify = { "parent.duty", "unit.office" } },
   { after = "30m", notify = { "parent.office" } },

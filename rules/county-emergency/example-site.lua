@@ -30,6 +30,9 @@ settings {
   ce_written_report_due = "1h",
   ce_duty_check_at      = "09:00",
   ce_duty_rooms = { "town-chengguan", "town-shanhe", "town-beiling", "dept-water" },
+  -- 004 二 7: the county health commission organises the county's health
+  -- emergency team (县级卫生应急队伍) and files its year's record.
+  ce_health_team_units = { "dept-health" },
   -- The county government and its emergency management bureau.
   bl_production_safety_hop = "authority",   -- 逐级上报，每级不超过2小时
   bl_public_health_hop     = "government",  -- 县政府2小时内报市政府
@@ -51,6 +54,7 @@ person "ce-kong"  { name = "孔六（城关镇应急办）",     phone = "+86138
 person "ce-cao"   { name = "曹七（山河镇应急办）",     phone = "+8613800000507", channels = { "log" } }
 person "ce-yan"   { name = "严八（北岭镇应急办）",     phone = "+8613800000508", channels = { "log" } }
 person "ce-hua"   { name = "华九（县水利局）",         phone = "+8613800000509", channels = { "log" } }
+person "ce-bai"   { name = "白十一（县卫健委应急科）",   phone = "+8613800000511", channels = { "log" } }
 person "ce-jin"   { name = "金十（总值班室值班员）",   phone = "+8613800000510", channels = { "log" } }
 
 -- 24小时值班: the duty officers take a day each, handing over at 08:30.
@@ -84,6 +88,8 @@ unit "town-beiling"   { name = "北岭镇人民政府", parent = "county-gov", k
                         roles = { office = "ce-yan" } }
 unit "dept-water"     { name = "示例县水利局", parent = "county-gov", kind = "department",
                         roles = { office = "ce-hua" } }
+unit "dept-health"    { name = "示例县卫生健康委员会", parent = "county-gov", kind = "department",
+                        roles = { office = "ce-bai" } }
 
 -- 事发地 for the baseline's procedures, which name no unit role.
 role "responsible" { default = "ce-townships" }

@@ -19,10 +19,13 @@
 -- (grade 较大 or worse) the receiving team must be under way within
 -- bl.AT_ONCE (1 hour: "立即" has no figure); an event of type "dispatch"
 -- meets it.  It is the unit head's to do, so its reminder goes to them
--- (owner "unit.principal"); a breach climbs hs-chain at the commission.  It is the obligation of grade 3: owed from the opening when
--- the report names the destination, and from the event that first names
--- one otherwise — counted from the opening either way, so a destination
--- learnt after the first hour makes the dispatch due at once.  A later
+-- (owner "unit.principal"); a breach climbs hs-chain at the commission.
+-- It is the obligation of grade 3: owed from the opening when the report
+-- names the destination, and from the event that first names one
+-- otherwise, and counted from that moment (from = "graded"): the clause's
+-- trigger is the petitioner heading off (一旦发生到市赴省进京上访，迅速反应;
+-- 如有…上访人员…立即), so 立即 runs from when that is learnt, not from when
+-- the petition was first reported.  A later
 -- destination nearer home (进京 → 赴省) loosens nothing; one further away
 -- owes no second dispatch.
 -- The baseline's bl-petition adds the 15/60/90-day handling limits.
@@ -54,7 +57,7 @@ procedure "hs-petition" {
             obligations = {
               { id = "dispatch",
                 title = "立即派员接访劝返（主要负责人及有关责任人、县卫健委责任领导）（003 二(五)）",
-                due = bl.AT_ONCE, met_by = { type = "dispatch" },
+                due = bl.AT_ONCE, from = "graded", met_by = { type = "dispatch" },
                 remind = { "20m" }, owner = "unit.principal", on_breach = "hs-chain" },
             } },
     [2] = { notify = { "unit.principal", "commander", "vice-commander" } },   -- 赴省

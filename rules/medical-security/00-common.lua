@@ -26,10 +26,13 @@ ms.VERIFY_DUE = bl.setting("ms_verify_due", bl.PROMPT)
 -- 000 三(三) 经验总结: "局应急办应会同各科室、市医保中心认真剖析引发事件的原因
 -- 和责任…总结经验教训，并形成专题报告"; 001 三(二) "事后…对处置工作进行总结".
 -- No time in the seeds: bl.REVIEW_DUE (30 days, 国家网络安全事件应急预案).
--- Site setting ms_review_due.  File the report (type "review"), then resolve:
--- resolving first cancels it.
+-- Site setting ms_review_due.  That plan counts the 30 days from the end of
+-- the response (应急响应结束后), so the review is owed from the `end` event
+-- that declares it (from = bl.ENDED), not from the opening.  Declare the
+-- end, file the report (type "review"), then resolve: resolving first
+-- cancels it.
 function ms.review()
-  return bl.final { id = "review", type = "review",
+  return bl.final { id = "review", type = "review", from = bl.ENDED,
     title = "经验总结：剖析原因和责任，提出整改措施，形成专题报告（000 三(三)）",
     due = bl.setting("ms_review_due", bl.REVIEW_DUE),
     owner = "office", on_breach = "ms-days" }

@@ -18,8 +18,9 @@
 -- under whose guidance 重大 opinion is handled (四(一)3), is the obligation
 -- of grade 2, due within bl.AT_ONCE ("立即": 1 hour) — owed from the
 -- opening when the report says 重大, from the event that raises it to 重大
--- otherwise, counted from the opening either way (a grade found after the
--- hour makes it due at once).  较大 and 一般 go to the responsible
+-- otherwise, and counted from that moment (from = "graded"): 重大舆情务必
+-- 立即上报 is immediate from knowing the opinion is 重大, which nobody can
+-- report before the assessment finds it so.  较大 and 一般 go to the responsible
 -- departments; "酌情适时" sets no time, so they carry no such obligation.
 
 procedure "ms-public-opinion" {
@@ -40,7 +41,8 @@ procedure "ms-public-opinion" {
             obligations = {
               { id = "report-up",
                 title = "重大舆情务必立即上报市委网信办（000 四(一)2、3）",
-                due = bl.AT_ONCE, met_by = bl.forwarded("netinfo"),
+                due = bl.AT_ONCE, from = "graded",
+                met_by = bl.forwarded("netinfo"),
                 remind = { "30m" }, owner = "office", on_breach = "ms-chain" },
             } },
     -- 较大、一般: to the responsible department

@@ -9,11 +9,15 @@
 -- self-check is due on the working day before, still in that week (site
 -- setting ss_selfcheck_shift: "none" keeps it on the holiday, "skip"
 -- drops that week's, "next-working-day" moves it on).
--- 每月县集中排查: the vocabulary has no monthly recurring report.  The
--- county's monthly notice opens an incident of category "hazard_check" and
--- the town's findings (final) are due within 5 working days — the seed
--- gives no time and no national figure exists: this pack's choice, site
--- setting ss_county_check_due.
+-- 每月县集中排查: a monthly recurring, ss-county-check-monthly: each unit
+-- of ss_check_units is checked in the county's concentrated check each
+-- month and files the record (an event of type "county-check").  The seed
+-- names no day: by the month's last working day at 17:00 (site settings
+-- ss_county_check_on, ss_periodic_at).  A check that finds hazards opens
+-- an incident of category "hazard_check" (ss-county-check below): the
+-- town's findings (final) are due within 5 working days — the seed gives
+-- no time and no national figure exists: this pack's choice, site setting
+-- ss_county_check_due — and its rectification orders (限期治理) run on it.
 -- 限期治理 (002-1 三(五)): a hazard the check finds is ordered rectified by
 -- a deadline the order names.  The order (an event of type "order" on the
 -- check's incident, its deadline in attrs.deadline: an RFC 3339 time or a
@@ -36,6 +40,22 @@ recurring "ss-weekly-selfcheck" {
   at = bl.setting("ss_selfcheck_at", "17:00"), close = "24:00",
   units = check_units,
   met_by = { type = "selfcheck" },
+  owner = "office",
+  on_breach = "ss-selfcheck-late",
+}
+end
+
+local periodic_at = setting "ss_periodic_at" { default = "17:00",
+  type = "time", title = "the hour monthly and quarterly filings are due" }
+
+if #check_units > 0 then
+recurring "ss-county-check-monthly" {
+  title = "每月县集中排查（002-1 三(五)）",
+  every = "month", at = periodic_at,
+  on = setting "ss_county_check_on" { default = "last-wd",
+    title = "the day of the month the county's check is recorded by" },
+  units = check_units,
+  met_by = { type = "county-check" },
   owner = "office",
   on_breach = "ss-selfcheck-late",
 }

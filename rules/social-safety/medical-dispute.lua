@@ -75,12 +75,16 @@ procedure "ss-medical-dispute" {
   grades = {
     [1] = { notify = { "deputy", "principal" } },
     [2] = { notify = { "deputy", "principal" } },
-    -- 必要时按规定程序上报卫生厅: owed once any harm is known.
+    -- 必要时按规定程序上报卫生厅: owed once any harm is known, and counted
+    -- as 医疗质量安全事件报告暂行规定 第八条 counts, 自事件发现之时起: from the
+    -- moment the harm that makes it 一般 was known (from = "graded"), and a
+    -- graver grade's 12 or 2 hours from the moment that grade was known.
     [4] = {
       obligations = {
         { id = "to-health-authority",
           title = "按规定时限向所在地卫生健康行政部门报告（一般15日、重大12小时、特大2小时；医疗质量安全事件报告暂行规定第八条、医疗事故处理条例第十四条）",
-          due = "15cd", due_by_grade = { [2] = "12h", [1] = "2h" },
+          due = "15cd", from = "graded",
+          due_by_grade = { [2] = "12h", [1] = "2h" },
           met_by = bl.forwarded("health-authority"),
           remind = { "2h" }, owner = "deputy", on_breach = "ss-md-major" },
       },

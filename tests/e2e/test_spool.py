@@ -333,9 +333,13 @@ def test_spool_file_renamed_over_one_being_read():
         try:
             drop(spool, "race.json", first)
 
+            # A loop only slow on a loaded machine answers within 1.5 s;
+            # one waiting in the commit (SQLite's 5 s busy wait) does not.
+            # A shorter wait took a slow loop for a stuck one, and the
+            # second file replaced a first never read.
             def stuck():
                 try:
-                    http_request("GET", d.base + "/healthz", timeout=0.3)
+                    http_request("GET", d.base + "/healthz", timeout=1.5)
                     return False
                 except OSError:
                     return True      # the loop waits in the commit: first is read

@@ -209,6 +209,52 @@ test_where_one_line(void **state)
 	    "person 'li' (body)\n", 6, "person \"li\": unknown key \"nmae\"");
 }
 
+/*
+ * A person's notify_rules: an unknown channel with the nearest known one,
+ * a bad or out-of-order "after", a step with no channel, and rules beside
+ * "channels", each at its own line.
+ */
+static void
+test_where_notify_rules(void **state)
+{
+	(void)state;
+	REFUSED(ORG "person 'li' {\n"
+	    "  notify_rules = {\n"
+	    "    { 'log' },\n"
+	    "    { after = '5m', 'lgo' },\n"
+	    "  } }\n", 7, "person \"li\": notify_rules step 2: unknown "
+	    "channel \"lgo\" (did you mean \"log\"?)");
+	REFUSED(ORG "person 'li' {\n"
+	    "  notify_rules = {\n"
+	    "    { 'log' },\n"
+	    "    { 'log',\n"
+	    "      after = '5x' },\n"
+	    "  } }\n", 8, "person \"li\": \"after\": bad duration \"5x\"");
+	REFUSED(ORG "person 'li' {\n"
+	    "  notify_rules = {\n"
+	    "    { 'log' },\n"
+	    "    { after = '10m', 'log' },\n"
+	    "    { after = '5m', 'log' },\n"
+	    "  } }\n", 8, "person \"li\": step 3 comes before the step "
+	    "above it");
+	REFUSED(ORG "person 'li' {\n"
+	    "  notify_rules = {\n"
+	    "    { after = '1m', 'log' },\n"
+	    "  } }\n", 6, "person \"li\": the first step is taken at once");
+	REFUSED(ORG "person 'li' {\n"
+	    "  notify_rules = {\n"
+	    "    { 'log' },\n"
+	    "    { after = '1m' },\n"
+	    "  } }\n", 7, "person \"li\": step 2 names no channel");
+	REFUSED(ORG "person 'li' {\n"
+	    "  channels = { 'log' },\n"
+	    "  notify_rules = { { 'log' } } }\n", 5, "person \"li\": give "
+	    "\"channels\" or \"notify_rules\", not both");
+	REFUSED(ORG "person 'li' {\n"
+	    "  notify_rules = 'log' }\n", 5, "person \"li\": "
+	    "\"notify_rules\" must list steps");
+}
+
 /* Problems found after loading: names that do not exist, and near ones. */
 static void
 test_where_cross_checks(void **state)
@@ -358,6 +404,7 @@ main(void)
 		cmocka_unit_test(test_where_not_fooled),
 		cmocka_unit_test(test_where_one_line),
 		cmocka_unit_test(test_where_cross_checks),
+		cmocka_unit_test(test_where_notify_rules),
 		cmocka_unit_test(test_where_channel),
 		cmocka_unit_test(test_where_line_scan),
 		cmocka_unit_test(test_where_lifecycle),

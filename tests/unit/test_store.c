@@ -1078,6 +1078,66 @@ test_ack_links(void **state)
 	store_ack_link_clear(&l);
 }
 
+/*
+ * Personal sends on every driver: a person's pending step is found by
+ * its incident, or by its obligation when it has none, and leaves
+ * "pending" once.
+ */
+static int
+personal_count_cb(const struct store_personal *p, void *arg)
+{
+	(void)p;
+	(*(int *)arg)++;
+	return (0);
+}
+
+static void
+test_personal_sends(void **state)
+{
+	struct store		*s = *state;
+	struct store_personal	 p = { 0 }, got;
+	int64_t			 a = 0, b = 0;
+	int			 n = 0;
+
+	p.incident = "inc-1";
+	p.person = "zhao";
+	p.step = 2;
+	p.reason = "opened";
+	p.due_at = 300;
+	assert_int_equal(store_personal_add(s, &p, &a), 0);
+	p.incident = NULL;
+	p.obligation = 42;
+	p.person = "qian";
+	p.policy = "climb";
+	p.policy_step = 1;
+	p.repeat = 2;
+	assert_int_equal(store_personal_add(s, &p, &b), 0);
+	assert_int_not_equal(a, b);
+
+	assert_int_equal(store_personal_pending(s, "inc-1", 0, "zhao"), 1);
+	assert_int_equal(store_personal_pending(s, NULL, 42, "qian"), 1);
+	assert_int_equal(store_personal_pending(s, NULL, 42, "zhao"), 0);
+	assert_int_equal(store_personal_get(s, b, &got), 1);
+	assert_null(got.incident);
+	assert_int_equal(got.obligation, 42);
+	assert_string_equal(got.policy, "climb");
+	assert_int_equal(got.policy_step, 1);
+	assert_int_equal(got.repeat, 2);
+	store_personal_clear(&got);
+	assert_int_equal(store_personals_pending_of(s, "inc-1", 0,
+	    personal_count_cb, &n), 0);
+	assert_int_equal(store_personals_pending_of(s, NULL, 42,
+	    personal_count_cb, &n), 0);
+	assert_int_equal(n, 2);
+
+	assert_int_equal(store_personal_set_state(s, a, "sent"), 0);
+	assert_int_equal(store_personal_set_state(s, a, "stopped"), 0);
+	assert_int_equal(store_personal_get(s, a, &got), 1);
+	assert_string_equal(got.state, "sent");
+	store_personal_clear(&got);
+	assert_int_equal(store_personal_pending(s, "inc-1", 0, "zhao"), 0);
+}
+
 /* ---- retention ------------------------------------------------------- */
 
 /* As the engine's table says them; kind 5 refers to a recurring report. */
@@ -1089,6 +1149,8 @@ tell_kinds(struct store *s)
 	store_timer_kind(s, 2, STORE_TIMER_OF_OBLIGATION);	/* restated */
 	store_timer_kind(s, 4, STORE_TIMER_OF_ESCALATION);
 	store_timer_kind(s, 5, STORE_TIMER_OF_RECURRING);
+	store_timer_kind(s, 6, STORE_TIMER_OF_OBLIGATION);
+	store_timer_kind(s, 8, STORE_TIMER_OF_PERSONAL);
 }
 
 /* An incident with a row in every table a prune empties. */
@@ -1096,10 +1158,11 @@ static void
 prune_fixture(struct store *s, const char *key, int64_t resolved)
 {
 	struct store_escalation	e = { 0 };
+	struct store_personal	ps = { 0 };
 	struct store_ack_link	l = { 0 };
 	struct store_action	a = { 0 };
 	char			mkey[32];
-	int64_t			o, esc = 0, m;
+	int64_t			o, esc = 0, m, pid = 0;
 
 	add_incident(s, key, "u", 1, 1);
 	add_event(s, NULL, key, "u", "{}");
@@ -1112,6 +1175,13 @@ prune_fixture(struct store *s, const char *key, int64_t resolved)
 	add_timer(s, 100, 1, o);
 	add_timer(s, 90, 2, o);
 	add_timer(s, 200, 4, esc);
+	ps.incident = (char *)key;
+	ps.person = "zhaoliu";
+	ps.step = 2;
+	ps.reason = "opened";
+	ps.due_at = 300;
+	assert_int_equal(store_personal_add(s, &ps, &pid), 0);
+	add_timer(s, 300, 8, pid);
 	snprintf(mkey, sizeof(mkey), "tn_%s", key);
 	m = add_message(s, mkey, key, 100);
 	assert_int_equal(store_attempt_add(s, m, 100, "delivered", NULL), 0);
@@ -1179,7 +1249,7 @@ test_prune(void **state)
 	assert_int_equal(store_prune_incident(s, "b", 0, 30, rows), 0);
 	for (i = 0; i < STORE_PRUNE__COUNT; i++) {
 		if (i == STORE_PRUNE_TIMERS)
-			assert_int_equal(rows[i], 3);
+			assert_int_equal(rows[i], 4);
 		else if (i == STORE_PRUNE_OBLIGATIONS)
 			assert_int_equal(rows[i], 0);
 		else
@@ -1210,7 +1280,7 @@ test_prune(void **state)
 	assert_int_equal(store_incident_get(s, "c", &inc), 0);
 	store_set_pruning(s, 0);
 	assert_int_equal(store_timer_count(s, &n), 0);
-	assert_int_equal(n, 3 * 2 + 1);		/* a's, open's, kind 5 */
+	assert_int_equal(n, 4 * 2 + 1);		/* a's, open's, kind 5 */
 	assert_string_equal(store_prune_table_name(STORE_PRUNE_ACK_LINKS),
 	    "ack_links");
 }
@@ -1746,14 +1816,101 @@ test_migrate_v10_series(void **state)
 }
 
 /*
- * Schema 12 marks drills: a database of schema 11 with an open incident,
- * its pending obligation (the first instance of a series, one of its two
- * events come), its timer and a queued message upgrades with all of them
- * intact and none of them a drill, so the ledger still counts the
- * obligation by default.
+ * A database of schema version 11 (no personal sends) upgrades to 12
+ * with nothing pending lost: its queued message, its escalation's timer
+ * and a repeating obligation's instance with its paused clock are still
+ * there and due as they were; from then on a person's later notify_rules
+ * steps are kept, found pending, and stopped once.
  */
 static void
-test_migrate_v11_drills(void **state)
+test_migrate_v11_personal(void **state)
+{
+	struct store		*s;
+	struct store_personal	 p = { 0 }, got;
+	struct store_obligation	 o;
+	struct store_clock	 c;
+	struct store_timer	 t;
+	sqlite3			*db;
+	char			*cause = NULL, v11[300];
+	int64_t			 due, id = 0;
+
+	(void)state;
+	snprintf(v11, sizeof(v11), "%s/v11.db", dir);
+	assert_int_equal(sqlite3_open(v11, &db), SQLITE_OK);
+	assert_int_equal(store_schema_migrate_to(db, 11, &cause), 0);
+	assert_int_equal(sqlite3_exec(db, "INSERT INTO outbox (id, key, "
+	    "created_at, incident, channel, recipient, body, status, attempts, "
+	    "next_at, deadline_at) VALUES (1, 'tn_q', 10, 'inc-1', 'sms', "
+	    "'zhao', '{}', 'queued', 0, 20, 900);"
+	    "INSERT INTO obligations (id, incident, unit, procedure, name, "
+	    "set_at, due_at, instance, until_at, met_count, needed) VALUES "
+	    "(7, 'inc-1', 'u', 'p', 'daily', 10, 600, 2, 5000, 1, 3);"
+	    "INSERT INTO obligation_clocks (obligation, base, kind, length, "
+	    "paused_at, paused_ms) VALUES (7, 10, 'elapsed', 590, 300, 50);"
+	    "INSERT INTO escalations (id, incident, obligation, policy, "
+	    "started_at) VALUES (3, 'inc-1', 7, 'climb', 10);"
+	    "INSERT INTO timers (id, at, kind, ref) VALUES (5, 400, 4, 3), "
+	    "(6, 600, 6, 7);",
+	    NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+
+	s = store_open(v11, NULL, &cause);
+	assert_non_null(s);
+	assert_int_equal(store_messages_next_at(s, &due), 1);
+	assert_int_equal(due, 20);
+	assert_int_equal(store_timer_next(s, &t), 1);
+	assert_int_equal(t.id, 5);
+	assert_int_equal(t.at, 400);
+	assert_int_equal(t.ref, 3);
+	assert_int_equal(store_timer_exists(s, 6, 7), 1);
+	assert_int_equal(store_obligation_get(s, 7, &o), 1);
+	assert_int_equal(o.status, OBLIGATION_PENDING);
+	assert_int_equal(o.instance, 2);
+	assert_int_equal(o.met_count, 1);
+	assert_int_equal(o.needed, 3);
+	assert_int_equal(o.until_at, 5000);
+	store_obligation_clear(&o);
+	assert_int_equal(store_clock_get(s, 7, &c), 1);
+	assert_int_equal(c.paused_at, 300);
+	assert_int_equal(c.paused_ms, 50);
+	store_clock_clear(&c);
+
+	p.incident = "inc-1";
+	p.person = "zhao";
+	p.step = 2;
+	p.role = "leader";
+	p.reason = "opened";
+	p.due_at = 310;
+	assert_int_equal(store_personal_add(s, &p, &id), 0);
+	assert_int_equal(store_personal_pending(s, "inc-1", 0, "zhao"), 1);
+	assert_int_equal(store_personal_pending(s, "inc-1", 0, "qian"), 0);
+	assert_int_equal(store_personal_get(s, id, &got), 1);
+	assert_string_equal(got.state, "pending");
+	assert_int_equal(got.step, 2);
+	assert_int_equal(got.due_at, 310);
+	assert_string_equal(got.role, "leader");
+	store_personal_clear(&got);
+	assert_int_equal(store_personal_set_state(s, id, "stopped"), 0);
+	assert_int_equal(store_personal_set_state(s, id, "sent"), 0);
+	assert_int_equal(store_personal_get(s, id, &got), 1);
+	assert_string_equal(got.state, "stopped");	/* once only */
+	store_personal_clear(&got);
+	assert_int_equal(store_personal_pending(s, "inc-1", 0, "zhao"), 0);
+	store_close(s);
+	assert_int_equal(count_rows(v11, "PRAGMA user_version"),
+	    store_schema_latest());
+	unlink(v11);
+}
+
+/*
+ * Schema 13 marks drills: a database of schema 12 with an open incident,
+ * its pending obligation (the first instance of a series, one of its two
+ * events come), its timer, a queued message and a person's pending send
+ * upgrades with all of them intact and none of them a drill, so the
+ * ledger still counts the obligation by default.
+ */
+static void
+test_migrate_v12_drills(void **state)
 {
 	struct store			*s;
 	struct store_incident		 inc;
@@ -1763,13 +1920,13 @@ test_migrate_v11_drills(void **state)
 	struct store_ledger_filter	 f = { 0, 1000, NULL, NULL,
 					     STORE_DRILL_EXCLUDE };
 	sqlite3				*db;
-	char				*cause = NULL, v11[300];
+	char				*cause = NULL, v12[300];
 	int64_t				 due;
 	int				 seen[2] = { 0, 0 };
 
-	snprintf(v11, sizeof(v11), "%s/v11.db", dir);
-	assert_int_equal(sqlite3_open(v11, &db), SQLITE_OK);
-	assert_int_equal(store_schema_migrate_to(db, 11, &cause), 0);
+	snprintf(v12, sizeof(v12), "%s/v12.db", dir);
+	assert_int_equal(sqlite3_open(v12, &db), SQLITE_OK);
+	assert_int_equal(store_schema_migrate_to(db, 12, &cause), 0);
 	assert_int_equal(sqlite3_exec(db, "INSERT INTO incidents (key, unit, "
 	    "category, procedures, grade, worst_grade, title, opened_at, "
 	    "occurred_at, updated_at) VALUES ('inc-1', 'u1', 'fire', "
@@ -1781,10 +1938,13 @@ test_migrate_v11_drills(void **state)
 	    "INSERT INTO outbox (id, key, created_at, incident, channel, "
 	    "recipient, body, status, attempts, next_at, deadline_at) VALUES "
 	    "(1, 'tn_q', 10, 'inc-1', 'sms', 'zhao', '{}', 'queued', 0, 20, "
-	    "900);", NULL, NULL, NULL), SQLITE_OK);
+	    "900);"
+	    "INSERT INTO personal_sends (incident, person, step, reason, "
+	    "due_at) VALUES ('inc-1', 'zhao', 2, 'opened', 310);",
+	    NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
 
-	s = store_open(v11, NULL, &cause);
+	s = store_open(v12, NULL, &cause);
 	assert_non_null(s);
 	assert_int_equal(store_incident_get(s, "inc-1", &inc), 1);
 	assert_string_equal(inc.title, "仓库起火");
@@ -1811,11 +1971,13 @@ test_migrate_v11_drills(void **state)
 	    seen), 0);
 	assert_int_equal(seen[0], 1);
 	assert_int_equal(seen[1], 0);
+	assert_int_equal(store_personal_pending(s, "inc-1", 0, "zhao"), 1);
 	store_close(s);
-	assert_int_equal(count_rows(v11, "PRAGMA user_version"),
+	assert_int_equal(count_rows(v12, "PRAGMA user_version"),
 	    store_schema_latest());
-	unlink(v11);
+	unlink(v12);
 }
+
 
 /*
  * One writer per database: while a store is open, opening the same file
@@ -2308,6 +2470,7 @@ main(void)
 		BOTH(test_ledger_drills),
 		BOTH(test_recurring),
 		BOTH(test_escalations),
+		BOTH(test_personal_sends),
 		BOTH(test_timers),
 		BOTH(test_timeline),
 		BOTH(test_outbox),
@@ -2324,7 +2487,8 @@ main(void)
 		cmocka_unit_test(test_migrate_v8_replies),
 		cmocka_unit_test(test_migrate_v9_clocks),
 		cmocka_unit_test(test_migrate_v10_series),
-		cmocka_unit_test(test_migrate_v11_drills),
+		cmocka_unit_test(test_migrate_v11_personal),
+		cmocka_unit_test(test_migrate_v12_drills),
 		cmocka_unit_test(test_one_writer),
 		cmocka_unit_test(test_newer_schema_refused),
 		cmocka_unit_test(test_timeline_prune_only),
