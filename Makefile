@@ -54,7 +54,7 @@ CORE	 = xmalloc log clock names calendar calendar-china calendar-rule jsonw mess
 	   rules-where \
 	   timer timeline engine engine-incident engine-obligation engine-lifecycle \
 	   engine-escalation engine-recurring engine-notify metrics \
-	   metrics-process watchman-episode engine-receipt ledger stats \
+	   metrics-process watchman-episode engine-receipt ledger stats stats-read \
 	   engine-handover
 # Channel drivers: the daemon sends with them, tocsinctl checks them.
 CHANNELS = httpc channel channel-log channel-webhook channel-dingtalk \
