@@ -54,7 +54,7 @@ CORE	 = xmalloc log clock names calendar calendar-china calendar-rule jsonw mess
 	   rules-where \
 	   timer timeline engine engine-incident engine-obligation engine-lifecycle \
 	   engine-escalation engine-personal engine-recurring engine-notify metrics \
-	   metrics-process watchman-episode engine-receipt ledger stats \
+	   metrics-process watchman-episode engine-receipt ledger stats stats-read \
 	   engine-handover
 # Channel drivers: the daemon sends with them, tocsinctl checks them.
 CHANNELS = httpc channel channel-log channel-webhook channel-dingtalk \
@@ -237,6 +237,8 @@ bench: all $(BENCH_BINS)
 	    python3 tests/bench/bench_delivery.py --build $(BUILD); \
 	    echo "== the ledger's summary at 100,000 obligations" >&2; \
 	    python3 tests/bench/bench_summary.py --build $(BUILD); \
+	    echo "== the statistics over a year, 200,000 obligations" >&2; \
+	    python3 tests/bench/bench_stats.py --build $(BUILD); \
 	    echo "# load average $$(cut -d' ' -f1-3 /proc/loadavg) at the end" \
 	    ); echo $$? >$(BUILD)/bench.rc; } | tee $(BUILD)/bench.txt
 	@test "$$(cat $(BUILD)/bench.rc)" = 0

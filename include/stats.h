@@ -3,8 +3,8 @@
  * calendar month -- on time, late, missed, still overdue -- with the
  * incidents each unit reported and how many of them reached us so long
  * after they happened that concealment (瞒报) is suspected, and the rates
- * a monthly 通报 quotes.  Pure: the counts come from the store one month
- * at a time, the months from the caller.  stats.c.
+ * a monthly 通报 quotes.  The table is pure (stats.c); stats-read.c
+ * fills it from the store a slice at a time.
  */
 #ifndef STATS_H
 #define STATS_H
@@ -57,5 +57,16 @@ const struct stats_counts *stats_get(const struct stats *, size_t, int);
 double		 stats_rate(const struct stats_counts *, enum stats_rate);
 const char	*stats_rate_name(enum stats_rate);
 int		 stats_month_parse(const char *, int *, int *);
+
+/* Reading the table from the store in slices (stats-read.c). */
+struct store;
+struct store_units;
+struct stats_read;
+
+struct stats_read *stats_read_new(struct store *, const struct store_units *,
+		    int, int, int, int64_t);
+void		 stats_read_free(struct stats_read *);
+struct stats	*stats_read_stats(const struct stats_read *);
+int		 stats_read_step(struct stats_read *, int);
 
 #endif

@@ -244,6 +244,16 @@ typedef int (*store_report_count_cb)(const char *, int64_t, int64_t,
     void *);
 int	store_report_counts(struct store *, int64_t, int64_t, int64_t,
 	    const struct store_units *, int, store_report_count_cb, void *);
+/*
+ * A slice of every incident, n of them past the one stored at *after
+ * (0: from the first), in the order they were stored; each of the units
+ * kept is handed over with its opened_at and whether it was opened more
+ * than slow ms after it occurred.  *after is set to the last one read;
+ * returns how many were read (fewer than n: no more), or -1.
+ */
+typedef int (*store_report_row_cb)(const char *, int64_t, int, void *);
+int	store_report_slice(struct store *, int64_t *, int64_t,
+	    const struct store_units *, int, store_report_row_cb, void *);
 
 /* ---- obligations ----------------------------------------------------- */
 

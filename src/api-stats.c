@@ -7,12 +7,13 @@
  * from= and to= are months (YYYY-MM, both included; the default is the
  * last six, this one among them).  Each month is counted on its own, with
  * its local bounds: the ledger's obligations due in it per unit and
- * status (store_ledger_counts), and the incidents opened in it per unit,
- * with those reported more than conceal_h hours (default 24) after they
- * happened -- suspected concealment (疑似瞒报).  Drills are never
- * counted, their obligations nor their incidents: the statistics are the
- * record.  Scoped as every read (api-scope.c): a token limited to units
- * counts only theirs.
+ * status, and the incidents opened in it per unit, with those reported
+ * more than conceal_h hours (default 24) after they happened -- suspected
+ * concealment (疑似瞒报).  Drills are never counted, their obligations
+ * nor their incidents: the statistics are the record.  Scoped as every
+ * read (api-scope.c): a token limited to units counts only theirs.
+ * Counted API_STATS_SLICE rows a loop turn (stats-read.c), as the
+ * ledger's summary is (api-units.c).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -24,6 +25,7 @@
 #include <unistd.h>
 
 #include <event2/buffer.h>
+#include <event2/event.h>
 #include <event2/http.h>
 #include <xlsxwriter.h>
 
@@ -32,6 +34,7 @@
 #include "clock.h"
 #include "http.h"
 #include "log.h"
+#include "metrics.h"
 #include "rules.h"
 #include "stats.h"
 #include "store.h"
@@ -39,7 +42,7 @@
 #include "xmalloc.h"
 
 #define API_STATS_MONTHS	6	/* the default range */
-#define API_STATS_ROWS		(20000 * OBLIGATION__COUNT)
+#define API_STATS_SLICE		1000	/* rows read a loop turn */
 #define API_STATS_CONCEAL_H	24
 #define API_STATS_CONCEAL_MAX	(24 * 90)
 #define API_STATS_BOM		"\xef\xbb\xbf"
@@ -90,8 +93,7 @@ struct api_stats_req {
 	int		 y0, m0, n;	/* the first month, how many */
 	int		 conceal_h;
 	char		 from[STATS_MONTH_LEN], to[STATS_MONTH_LEN];
-	struct stats	*st;
-	int		 month;		/* being read */
+	struct stats	*st;		/* the reader's */
 };
 
 /* The month n after y-m, as a year and a month. */
@@ -147,53 +149,6 @@ api_stats_params(struct evhttp_request *req, struct api_stats_req *r)
 	free(to);
 	free(ch);
 	return (bad != NULL ? -1 : 0);
-}
-
-static int
-api_stats_ledger_cb(const char *unit, enum obligation_status st, int64_t n,
-    void *arg)
-{
-	struct api_stats_req	*r = arg;
-
-	stats_add(r->st, unit, r->month, st, n);
-	return (0);
-}
-
-static int
-api_stats_report_cb(const char *unit, int64_t incidents, int64_t slow,
-    void *arg)
-{
-	struct api_stats_req	*r = arg;
-
-	stats_add_reports(r->st, unit, r->month, incidents, slow);
-	return (0);
-}
-
-/* Every month's counts, each within its local bounds: 0, or -1. */
-static int
-api_stats_read(struct store *s, const struct store_units *u,
-    struct api_stats_req *r)
-{
-	int64_t	start, end;
-	int	y, m;
-
-	r->st = stats_new(r->y0, r->m0, r->n);
-	stats_month_label(r->st, 0, r->from);
-	stats_month_label(r->st, r->n - 1, r->to);
-	for (r->month = 0; r->month < r->n; r->month++) {
-		api_stats_month(r->y0, r->m0, r->month, &y, &m);
-		start = calendar_local_midnight(y, m, 1);
-		api_stats_month(r->y0, r->m0, r->month + 1, &y, &m);
-		end = calendar_local_midnight(y, m, 1);
-		if (store_ledger_counts(s, start, end, u,
-		    STORE_DRILL_EXCLUDE, API_STATS_ROWS,
-		    api_stats_ledger_cb, r) != 0 ||
-		    store_report_counts(s, start, end, (int64_t)r->conceal_h *
-		    3600 * MSEC_PER_SEC, u, API_STATS_ROWS,
-		    api_stats_report_cb, r) != 0)
-			return (-1);
-	}
-	return (0);
 }
 
 /* The unit's name as the site declares it; NULL for none. */
@@ -594,28 +549,106 @@ api_stats_file(struct evhttp_request *req, const struct api_stats_req *r,
 	evbuffer_free(b);
 }
 
+/*
+ * A request being counted: a slice now, the rest at later loop turns,
+ * so that /healthz, ingest and the timers wait for a slice, not for a
+ * year's ledger.  A client gone meanwhile is answered all the same
+ * (libevent keeps the request for the reply); a reload of the site ends
+ * it with 503, as the summary's: the token it counted for may be gone.
+ */
+struct api_stats_job {
+	struct evhttp_request	*req;
+	const struct api_ctx	*ctx;
+	enum api_stats_as	 as;
+	struct api_stats_req	 r;
+	struct api_scope	 sc;
+	struct stats_read	*rd;
+	struct event		*ev;
+	uint64_t		 reloads;	/* the site's, when it began */
+};
+
+static const struct timeval	api_stats_now = { 0, 0 };
+
+static void
+api_stats_job_free(struct api_stats_job *j)
+{
+	if (j->ev != NULL)
+		event_free(j->ev);
+	stats_read_free(j->rd);
+	api_scope_end(&j->sc);
+	free(j);
+}
+
+static void
+api_stats_reply(struct api_stats_job *j)
+{
+	if (j->as == API_STATS_JSON)
+		http_reply_json(j->req, 200, api_stats_json(&j->r,
+		    j->ctx->rules));
+	else
+		api_stats_file(j->req, &j->r, j->as, j->as == API_STATS_CSV ?
+		    api_stats_csv(&j->r, j->ctx->rules) : api_stats_xlsx(&j->r,
+		    j->ctx->rules));
+}
+
+static void
+api_stats_run_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct api_stats_job	*j = arg;
+	uint64_t		 ok, failed;
+	int			 rc;
+
+	metrics_reloads_get(&ok, &failed);
+	if (ok != j->reloads) {
+		evhttp_add_header(evhttp_request_get_output_headers(j->req),
+		    "Retry-After", "1");
+		http_reply_error(j->req, 503, "reloaded", NULL, "the site was "
+		    "reloaded while the statistics were counted: ask again");
+		api_stats_job_free(j);
+		return;
+	}
+	/* No loop to come back on (no connection left): count on now. */
+	while ((rc = stats_read_step(j->rd, API_STATS_SLICE)) == 0 &&
+	    j->ev == NULL)
+		;
+	if (rc == 0) {
+		evtimer_add(j->ev, &api_stats_now);
+		return;
+	}
+	if (rc < 0)
+		http_reply_error(j->req, 503, "store_failed", NULL, "the store "
+		    "did not answer");
+	else
+		api_stats_reply(j);
+	api_stats_job_free(j);
+}
+
 static void
 api_stats_serve(struct evhttp_request *req, const struct api_ctx *ctx,
     enum api_stats_as as)
 {
-	struct api_stats_req	 r;
-	struct api_scope	 sc;
+	struct evhttp_connection	*evcon = evhttp_request_get_connection(req);
+	struct api_stats_job		*j = xcalloc(1, sizeof(*j));
+	uint64_t			 failed;
 
-	memset(&r, 0, sizeof(r));
-	if (api_stats_params(req, &r) != 0 ||
-	    api_scope_start(req, ctx, &sc) != 0)
+	if (api_stats_params(req, &j->r) != 0 ||
+	    api_scope_start(req, ctx, &j->sc) != 0) {
+		free(j);
 		return;
-	if (api_stats_read(ctx->store, api_scope_units(&sc), &r) != 0)
-		http_reply_error(req, 503, "store_failed", NULL, "the store "
-		    "did not answer");
-	else if (as == API_STATS_JSON)
-		http_reply_json(req, 200, api_stats_json(&r, ctx->rules));
-	else
-		api_stats_file(req, &r, as, as == API_STATS_CSV ?
-		    api_stats_csv(&r, ctx->rules) : api_stats_xlsx(&r,
-		    ctx->rules));
-	stats_free(r.st);
-	api_scope_end(&sc);
+	}
+	j->req = req;
+	j->ctx = ctx;
+	j->as = as;
+	j->rd = stats_read_new(ctx->store, api_scope_units(&j->sc), j->r.y0,
+	    j->r.m0, j->r.n, (int64_t)j->r.conceal_h * 3600 * MSEC_PER_SEC);
+	j->r.st = stats_read_stats(j->rd);
+	stats_month_label(j->r.st, 0, j->r.from);
+	stats_month_label(j->r.st, j->r.n - 1, j->r.to);
+	metrics_reloads_get(&j->reloads, &failed);
+	if (evcon != NULL)
+		j->ev = evtimer_new(evhttp_connection_get_base(evcon),
+		    api_stats_run_cb, j);
+	api_stats_run_cb(-1, 0, j);
 }
 
 static void
@@ -641,10 +674,10 @@ api_stats_xlsx_run(struct evhttp_request *req, const struct api_ctx *ctx,
 
 /*
  * GET /v1/stats (JSON), /v1/stats.csv (with a byte order mark) and
- * /v1/stats.xlsx (the 通报).  A month is two scans of the store: they
- * wait their turn behind the lists' pages (api_page_defer), so that
- * several offices asking at once take turns with the loop rather than
- * hold it together.
+ * /v1/stats.xlsx (the 通报).  They start behind the lists' pages
+ * (api_page_defer), then count a slice a loop turn, so that several
+ * offices asking at once take turns with the loop rather than hold it
+ * together.
  */
 void
 api_stats(struct evhttp_request *req, const struct api_ctx *ctx,

@@ -234,3 +234,41 @@ store_report_counts(struct store *s, int64_t from, int64_t to, int64_t slow,
 	store_q_done(s, SQL_REPORT_COUNTS, q);
 	return (rc);
 }
+
+struct store_report_slice_visit {
+	store_report_row_cb	 cb;
+	void			*arg;
+	int64_t			*after;
+	int			 n;
+};
+
+static int
+store_report_slice_visit(struct store *s, struct store_query *q, void *ctx)
+{
+	struct store_report_slice_visit	*v = ctx;
+
+	*v->after = store_col_int(s, q, 0);
+	v->n++;
+	if (store_col_int(s, q, 4) == 0)
+		return (0);		/* a unit not kept */
+	return (v->cb(s->drv->column_text(q, 1), store_col_int(s, q, 2),
+	    (int)store_col_int(s, q, 3), v->arg) != 0 ? -1 : 0);
+}
+
+int
+store_report_slice(struct store *s, int64_t *after, int64_t slow,
+    const struct store_units *u, int n, store_report_row_cb cb, void *arg)
+{
+	struct store_query		*q;
+	struct store_report_slice_visit	 v = { cb, arg, after, 0 };
+	int				 rc;
+
+	if ((q = store_q_scoped(s, SQL_REPORT_SLICE, 4, u)) == NULL)
+		return (-1);
+	store_bind_int(s, q, 1, *after);
+	store_bind_int(s, q, 2, slow);
+	store_bind_int(s, q, 3, n);
+	rc = store_q_each(s, q, store_report_slice_visit, &v);
+	store_q_done(s, SQL_REPORT_SLICE, q);
+	return (rc < 0 ? -1 : v.n);
+}

@@ -251,6 +251,11 @@ const char *const store_pg_sql[SQL__COUNT] = {
 	    "AND (?2 IS NULL OR unit = ?2) AND (?3 IS NULL OR "
 	    "category = ?3) AND @SCOPE:unit@) FROM incidents WHERE seq < ?4 "
 	    "ORDER BY seq DESC LIMIT ?5",
+	[SQL_REPORT_SLICE] =
+	    "SELECT seq, unit, opened_at, CASE WHEN opened_at - "
+	    "occurred_at > ?2 THEN 1 ELSE 0 END, CASE WHEN drill = 0 AND "
+	    "@SCOPE:unit@ THEN 1 ELSE 0 END FROM incidents WHERE seq > ?1 "
+	    "ORDER BY seq LIMIT ?3",
 	[SQL_OBLIGATIONS_OPEN_OF_UNIT] =
 	    "SELECT " OBLIGATION_COLS " FROM obligations WHERE unit = ?1 AND "
 	    "incident IS NULL AND status IN ('pending', 'breached') "

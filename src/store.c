@@ -181,6 +181,19 @@ static const char *const store_sql[SQL__COUNT] = {
 	[SQL_LEDGER_SLICE_END] =
 	    "SELECT due_at FROM obligations WHERE due_at >= ?1 AND "
 	    "due_at < ?2 ORDER BY due_at LIMIT 1 OFFSET ?3",
+	/*
+	 * A slice of the statistics' incidents: ?3 past rowid ?1 in the
+	 * order they were stored (no index on opened_at: the caller finds
+	 * each one's month), whether it was opened more than ?2 ms after it
+	 * occurred, and whether it is counted: not a drill, its unit kept
+	 * (from ?4) -- a column, so that a slice is ?3 rows whoever asks.
+	 * SQLite: rowid.
+	 */
+	[SQL_REPORT_SLICE] =
+	    "SELECT rowid, unit, opened_at, CASE WHEN opened_at - "
+	    "occurred_at > ?2 THEN 1 ELSE 0 END, CASE WHEN drill = 0 AND "
+	    "@SCOPE:unit@ THEN 1 ELSE 0 END FROM incidents WHERE rowid > ?1 "
+	    "ORDER BY rowid LIMIT ?3",
 	[SQL_RECURRING_ADD] =
 	    "INSERT INTO recurrings (name, next_at) VALUES (?1, ?2) "
 	    "RETURNING id",

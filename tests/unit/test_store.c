@@ -27,6 +27,8 @@
 #include "store-migrate.h"
 #include "store-pg.h"
 #include "store-schema.h"
+#include "calendar.h"
+#include "stats.h"
 #include "store.h"
 
 static char	dir[] = "/tmp/tocsin-store-XXXXXX";
@@ -679,6 +681,17 @@ report_tally(const char *unit, int64_t n, int64_t slow, void *arg)
 	return (0);
 }
 
+/* Adds up the incidents store_report_slice hands over. */
+static int
+report_row_tally(const char *unit, int64_t opened, int slow, void *arg)
+{
+	(void)unit;
+	(void)opened;
+	(void)slow;
+	++*(int64_t *)arg;
+	return (0);
+}
+
 /*
  * Drills (应急演练): an incident and its obligations carry the mark; the
  * ledger leaves drills out unless asked, keeps them besides the rest, or
@@ -703,7 +716,7 @@ test_ledger_drills(void **state)
 		{ STORE_DRILL_INCLUDE, 2, 1 },
 		{ STORE_DRILL_ONLY, 0, 1 },
 	};
-	int64_t				 id, total;
+	int64_t				 id, total, after;
 	size_t				 i;
 	int				 seen[2];
 
@@ -754,6 +767,10 @@ test_ledger_drills(void **state)
 	total = 0;
 	assert_int_equal(store_report_counts(s, 0, 5000, 0, NULL, 100,
 	    report_tally, &total), 0);
+	assert_int_equal(total, 1);
+	total = after = 0;
+	assert_int_equal(store_report_slice(s, &after, 0, NULL, 100,
+	    report_row_tally, &total), 2);	/* two read, one counted */
 	assert_int_equal(total, 1);
 }
 
@@ -2449,6 +2466,148 @@ test_pg_migrate_v7(void **state)
 	unlink(v7);
 }
 
+/*
+ * The statistics counted a slice at a time (stats-read.c) are the table
+ * the whole months' queries give (what GET /v1/stats read before): with
+ * slices of 1 to 4 rows over five obligations and five incidents
+ * sharing the last millisecond of February and five the first of March
+ * in China time, incidents stored out of time order, rows outside the
+ * months, every status, and for a token of some units.
+ */
+static void
+stats_incident(struct store *s, const char *key, const char *unit,
+    int64_t opened, int64_t occurred)
+{
+	struct store_incident	inc = { 0 };
+
+	inc.key = (char *)key;
+	inc.unit = (char *)unit;
+	inc.category = "fire";
+	inc.procedures = "[]";
+	inc.opened_at = inc.updated_at = opened;
+	inc.occurred_at = occurred;
+	assert_int_equal(store_incident_add(s, &inc), 0);
+}
+
+struct stats_oneshot {
+	struct stats	*st;
+	int		 month;
+};
+
+static int
+stats_oneshot_ledger(const char *unit, enum obligation_status status,
+    int64_t n, void *arg)
+{
+	struct stats_oneshot	*o = arg;
+
+	stats_add(o->st, unit, o->month, status, n);
+	return (0);
+}
+
+static int
+stats_oneshot_reports(const char *unit, int64_t n, int64_t slow, void *arg)
+{
+	struct stats_oneshot	*o = arg;
+
+	stats_add_reports(o->st, unit, o->month, n, slow);
+	return (0);
+}
+
+/* The table as GET /v1/stats read it before: each month whole. */
+static struct stats *
+stats_oneshot(struct store *s, const struct store_units *u, int64_t slow)
+{
+	struct stats_oneshot	o = { stats_new(2026, 2, 3), 0 };
+	int64_t			start, end;
+
+	for (o.month = 0; o.month < 3; o.month++) {
+		start = calendar_local_midnight(2026, 2 + o.month, 1);
+		end = calendar_local_midnight(2026, 3 + o.month, 1);
+		assert_int_equal(store_ledger_counts(s, start, end, u,
+		    STORE_DRILL_EXCLUDE, 1000,
+		    stats_oneshot_ledger, &o), 0);
+		assert_int_equal(store_report_counts(s, start, end, slow, u,
+		    1000, stats_oneshot_reports, &o), 0);
+	}
+	return (o.st);
+}
+
+static void
+stats_same(const struct stats *a, const struct stats *b)
+{
+	size_t	i;
+	int	m;
+
+	assert_int_equal(stats_units(a), stats_units(b));
+	for (i = 0; i < stats_units(a); i++)
+		assert_string_equal(stats_unit(a, i), stats_unit(b, i));
+	for (m = -1; m < stats_months(a); m++) {
+		assert_memory_equal(stats_get(a, SIZE_MAX, m),
+		    stats_get(b, SIZE_MAX, m), sizeof(struct stats_counts));
+		for (i = 0; i < stats_units(a); i++)
+			assert_memory_equal(stats_get(a, i, m), stats_get(b,
+			    i, m), sizeof(struct stats_counts));
+	}
+}
+
+static void
+test_stats_slices(void **state)
+{
+	static const char *const	 kept[] = { "a", "c" };
+	static const enum obligation_status sts[] = { OBLIGATION_MET,
+	    OBLIGATION_LATE, OBLIGATION_MISSED, OBLIGATION_BREACHED,
+	    OBLIGATION_PENDING, OBLIGATION_CANCELLED };
+	static const char *const	 units[] = { "a", "b", "c" };
+	const struct store_units	 some = { kept, 2 }, *scopes[] = { NULL,
+					    &some };
+	struct store			*s = *state;
+	struct stats			*one;
+	struct stats_read		*rd;
+	int64_t				 feb, mar, may, slow = 3600000, id;
+	int64_t				 due[16];
+	char				 key[32], *cause = NULL;
+	int				 i, n, rc, turns;
+	size_t				 sc;
+
+	assert_int_equal(calendar_set_zone("Asia/Shanghai", &cause), 0);
+	feb = calendar_local_midnight(2026, 2, 1);
+	mar = calendar_local_midnight(2026, 3, 1);
+	may = calendar_local_midnight(2026, 5, 1);
+	/* 2026-03-01 00:00 in China is 2026-02-28 16:00 UTC. */
+	assert_int_equal(mar, 1772294400000LL);
+	for (i = 0; i < 16; i++)	/* five share a ms each side of 03-01 */
+		due[i] = i < 3 ? feb - 1 + (i == 2 ? 6 : i) : i < 8 ? mar - 1 :
+		    i < 13 ? mar : i == 13 ? mar + 86400000 : i == 14 ?
+		    may - 1 : may;
+	for (i = 0; i < (int)nitems(due); i++) {
+		id = add_obligation(s, NULL, units[i % 3], due[i]);
+		assert_int_equal(store_obligation_set_status(s, id,
+		    sts[i % nitems(sts)], due[i], 0), 0);
+	}
+	for (i = (int)nitems(due) - 1; i >= 0; i--) {	/* newest stored first */
+		snprintf(key, sizeof(key), "inc-%d", i);
+		stats_incident(s, key, units[(i + 1) % 3], due[i], i % 2 ?
+		    due[i] - slow - 1 : due[i] - slow);
+	}
+	for (sc = 0; sc < nitems(scopes); sc++) {
+		one = stats_oneshot(s, scopes[sc], slow);
+		assert_true(stats_get(one, SIZE_MAX, -1)->incidents > 0);
+		for (n = 1; n <= 5; n++) {
+			rd = stats_read_new(s, scopes[sc], 2026, 2, 3, slow);
+			assert_non_null(rd);
+			turns = 0;
+			while ((rc = stats_read_step(rd, n == 5 ? 1000 : n)) == 0)
+				turns++;
+			assert_int_equal(rc, 1);
+			if (n == 1)
+				assert_true(turns > 16);	/* sliced */
+			stats_same(one, stats_read_stats(rd));
+			stats_read_free(rd);
+		}
+		stats_free(one);
+	}
+}
+
 #define BOTH(t) \
 	cmocka_unit_test_setup_teardown(t, open_memory, close_store), \
 	cmocka_unit_test_setup_teardown(t, open_file, close_store), \
@@ -2468,6 +2627,7 @@ main(void)
 		BOTH(test_ledger_page),
 		BOTH(test_ledger_slices),
 		BOTH(test_ledger_drills),
+		BOTH(test_stats_slices),
 		BOTH(test_recurring),
 		BOTH(test_escalations),
 		BOTH(test_personal_sends),
