@@ -112,6 +112,12 @@ json_t	*api_incident_load(struct store *, const struct rules *,
 	    const char *, int);
 json_t	*api_calendar(const struct rules *);
 int	 api_time_param(const char *, int64_t *);
+/*
+ * The ledger's drill= (absent or 0: drills left out, 1: in, only: drills
+ * alone) into *drill and its name; -1 after answering 400.
+ */
+int	 api_drill_param(struct evhttp_request *, enum store_drill *,
+	    const char **);
 
 /*
  * api-page.c: the lists come in pages, each bounded in rows shown, rows

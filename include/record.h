@@ -34,9 +34,14 @@ struct record {
 	const char	*by;
 	int		 grade;		/* GRADE_NONE when absent */
 	int		 zero;
+	int		 drill;		/* RECORD_DRILL, RECORD_NOT_DRILL, 0 */
 	int64_t		 occurred_at;
 	int64_t		 received_at;
 };
+
+/* "drill": true, false; 0 when the event does not say (it inherits). */
+#define RECORD_DRILL		1
+#define RECORD_NOT_DRILL	(-1)
 
 struct record	*record_parse(json_t *, int64_t, struct record_error *);
 struct record	**record_parse_body(const char *, size_t, size_t, int64_t,

@@ -193,6 +193,7 @@ struct store_incident {
 	int64_t			 updated_at;
 	int64_t			 pruned_at;	/* its detail was pruned */
 	int64_t			 seq;		/* order of storing: pages */
+	int			 drill;		/* an exercise (应急演练) */
 };
 typedef int (*store_incident_cb)(const struct store_incident *, void *);
 /* A row of a page, and whether the page's filters keep it. */
@@ -214,7 +215,7 @@ struct store_incident_cursor {
 void	store_incident_clear(struct store_incident *);
 /*
  * Open an incident: key, unit, category, procedures, grade, worst_grade,
- * title, opened_at, occurred_at and updated_at are stored.
+ * title, opened_at, occurred_at, updated_at and drill are stored.
  */
 int	store_incident_add(struct store *, const struct store_incident *);
 int	store_incident_get(struct store *, const char *,
@@ -237,6 +238,7 @@ int	store_incidents_page(struct store *,
  * Incidents opened in [from, to) of the units kept (NULL: every unit),
  * counted per unit, with how many of them were opened more than slow ms
  * after they occurred; up to limit rows, by unit (NULL for none).
+ * Drills are left out.
  */
 typedef int (*store_report_count_cb)(const char *, int64_t, int64_t,
     void *);
@@ -277,11 +279,22 @@ struct store_obligation {
 	int			 needed;	/* of needed (met_by count, all) */
 	int64_t			 met_mask;	/* met_by all: items arrived */
 	int64_t			 paused_ms;	/* the ledger's rows only */
+	int			 drill;		/* its incident's mark */
 };
 typedef int (*store_obligation_cb)(const struct store_obligation *,
     void *);
 typedef int (*store_obligation_page_cb)(const struct store_obligation *,
     int, void *);
+
+/*
+ * Which obligations of drills (应急演练) the ledger keeps: none (the
+ * record as it is owed), drills besides the rest, or drills alone.
+ */
+enum store_drill {
+	STORE_DRILL_EXCLUDE,
+	STORE_DRILL_INCLUDE,
+	STORE_DRILL_ONLY,
+};
 
 /* The compliance ledger: obligations due in [from, to), by due time. */
 struct store_ledger_filter {
@@ -289,6 +302,7 @@ struct store_ledger_filter {
 	int64_t		 to;
 	const char	*unit;		/* NULL: every unit */
 	const struct store_units *units;	/* NULL: every unit */
+	enum store_drill drill;
 };
 struct store_ledger_cursor {
 	int64_t		 due_at;	/* INT64_MIN: from the start */
@@ -346,13 +360,15 @@ int	store_ledger_page(struct store *, const struct store_ledger_filter *,
 	    void *);
 /*
  * The ledger counted: obligations due in [from, to) of the units kept
- * (NULL: every unit), one row per unit and status, by unit, up to limit
- * rows.  The unit is NULL for obligations that name none.
+ * (NULL: every unit) and the drills kept, one row per unit and status, by
+ * unit, up to limit rows.  The unit is NULL for obligations that name
+ * none.
  */
 typedef int (*store_ledger_count_cb)(const char *, enum obligation_status,
     int64_t, void *);
 int	store_ledger_counts(struct store *, int64_t, int64_t,
-	    const struct store_units *, int, store_ledger_count_cb, void *);
+	    const struct store_units *, enum store_drill, int,
+	    store_ledger_count_cb, void *);
 /*
  * Where a slice of about n obligations due from from on ends (before
  * to): *end, the due time after the slice, is to when fewer are left,
@@ -710,13 +726,14 @@ struct store_board_row {
 	int			 repeats;
 	enum escalation_state	 escalation_state;
 	int			 unmatched;	/* no procedure took it */
+	int			 drill;		/* an exercise (应急演练) */
 };
 typedef int (*store_board_cb)(const struct store_board_row *, void *);
 
 /*
  * Open incidents, unacknowledged ones, breached obligations (of incidents
- * and of recurring reports), open incidents with one breached, and
- * unacknowledged unmatched ones.
+ * and of recurring reports), open incidents with one breached,
+ * unacknowledged unmatched ones, and open drills (counted in open too).
  */
 struct store_board_counts {
 	int64_t		 open;
@@ -724,6 +741,7 @@ struct store_board_counts {
 	int64_t		 overdue;
 	int64_t		 overdue_incidents;
 	int64_t		 unmatched;
+	int64_t		 drills;
 };
 
 /* A recurring report one unit owes today, or still open from before. */

@@ -182,6 +182,7 @@ api_board_row(const struct store_board_row *b, const struct rules *r,
 	    b->obligations_breached));
 	json_object_set_new(o, "escalation", esc);
 	json_object_set_new(o, "unmatched", json_boolean(b->unmatched));
+	json_object_set_new(o, "drill", json_boolean(b->drill));
 	return (o);
 }
 
@@ -327,12 +328,14 @@ api_board(struct evhttp_request *req, const struct api_ctx *ctx,
 	br.duties = json_array();
 	br.counts = json_object();
 	if (store_board_counts(s, br.units, &bc) == 0)
-		counts = json_pack("{s:I, s:I, s:I, s:I, s:I}",
+		counts = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I}",
 		    "open", (json_int_t)bc.open,
 		    "unacknowledged", (json_int_t)bc.unacknowledged,
 		    "overdue", (json_int_t)bc.overdue,
 		    "overdue_incidents", (json_int_t)bc.overdue_incidents,
-		    "unmatched", (json_int_t)bc.unmatched);
+		    "unmatched", (json_int_t)bc.unmatched,
+		    /* Drills, counted in open too: the board shows them apart. */
+		    "drills", (json_int_t)bc.drills);
 	rc = store_board(s, br.units, API_BOARD_MAX, api_board_row_cb, &br);
 	if (rc == 0)
 		rc = api_board_duties(s, &br);

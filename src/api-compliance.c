@@ -3,7 +3,9 @@
  * ledger, one row per obligation due in [from, to): whose it was, when it
  * was due and met, its status and how late.  from and to are RFC 3339
  * times or local dates; the default is the last 30 days.  It comes in
- * pages (api-page.c), in order of due time.
+ * pages (api-page.c), in order of due time.  Drills (应急演练) are left
+ * out unless drill=1 (with the rest) or drill=only (alone) says so: the
+ * record the office reports is what was owed for real.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +32,46 @@ struct api_compliance {
 	const struct rules	*rules;		/* names the units */
 };
 
+/*
+ * What drill= may say: the value, the store's filter, the name shown; in
+ * the order of enum store_drill, which indexes it for the next page's link.
+ */
+static const struct {
+	const char		*value;
+	enum store_drill	 drill;
+	const char		*name;
+} api_drill_values[] = {
+	{ "0", STORE_DRILL_EXCLUDE, "exclude" },
+	{ "1", STORE_DRILL_INCLUDE, "include" },
+	{ "only", STORE_DRILL_ONLY, "only" },
+};
+
+int
+api_drill_param(struct evhttp_request *req, enum store_drill *drill,
+    const char **name)
+{
+	char	*v = http_query(req, "drill");
+	size_t	 i;
+	int	 rc = -1;
+
+	*drill = STORE_DRILL_EXCLUDE;
+	*name = api_drill_values[0].name;
+	for (i = 0; i < nitems(api_drill_values); i++) {
+		if (v == NULL || strcmp(v, api_drill_values[i].value) == 0) {
+			*drill = api_drill_values[v == NULL ? 0 : i].drill;
+			*name = api_drill_values[v == NULL ? 0 : i].name;
+			rc = 0;
+			break;
+		}
+	}
+	if (rc != 0)
+		http_reply_error(req, 400, "invalid_value", "drill", "drill is "
+		    "0 (drills left out, the default), 1 (drills too) or only "
+		    "(drills alone)");
+	free(v);
+	return (rc);
+}
+
 static json_t *
 api_compliance_row(const struct store_obligation *ob, const struct rules *r,
     int64_t now)
@@ -42,7 +84,7 @@ api_compliance_row(const struct store_obligation *ob, const struct rules *r,
 	else if (ob->status == OBLIGATION_BREACHED)
 		late = json_integer((now - ob->due_at) / MSEC_PER_SEC);
 	return (json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:s, "
-	    "s:o, s:I, s:o, s:i, s:i}",
+	    "s:o, s:I, s:o, s:i, s:i, s:b}",
 	    "incident", api_text(ob->incident),
 	    "recurring", api_text(ob->recurring),
 	    "unit", api_text(ob->unit),
@@ -58,7 +100,8 @@ api_compliance_row(const struct store_obligation *ob, const struct rules *r,
 	    "paused_s", (json_int_t)(ob->paused_ms / MSEC_PER_SEC),
 	    "instance", api_instance(ob),
 	    "met_count", api_met_count(ob),
-	    "needed", ob->needed));
+	    "needed", ob->needed,
+	    "drill", ob->drill));
 }
 
 /* A row; where the next page starts: the range it keeps, and this row. */
@@ -90,7 +133,8 @@ api_compliance_page(struct evhttp_request *req, const struct api_ctx *ctx,
 	char				*to_s = http_query(req, "to");
 	char				*unit = http_query(req, "unit");
 	char				*query = NULL;
-	const char			*bad = NULL, *kind;
+	const char			*bad = NULL, *kind, *drill_name;
+	enum store_drill		 drill;
 	int64_t				 now = clock_now(), t;
 	json_int_t			 from = now - 30 * MSEC_PER_DAY;
 	json_int_t			 to = now + MSEC_PER_DAY;
@@ -110,6 +154,8 @@ api_compliance_page(struct evhttp_request *req, const struct api_ctx *ctx,
 		    "are RFC 3339 times or dates YYYY-MM-DD");
 		goto out;
 	}
+	if (api_drill_param(req, &drill, &drill_name) != 0)
+		goto out;
 	if (api_scope_start(req, ctx, &sc) != 0)
 		goto out;
 	if (api_page_start(req, &pg, "c", "[s, I, I, I, I]", &kind, &from, &to,
@@ -119,9 +165,12 @@ api_compliance_page(struct evhttp_request *req, const struct api_ctx *ctx,
 	}
 	api_page_param(&query, "unit", unit);
 	api_page_param(&query, "subtree", sc.subtree ? "1" : NULL);
+	api_page_param(&query, "drill", drill != STORE_DRILL_EXCLUDE ?
+	    api_drill_values[drill].value : NULL);
 	f.from = c.from = from;
 	f.to = c.to = to;
 	f.unit = NULL;
+	f.drill = drill;
 	f.units = api_scope_units(&sc);		/* unit= and the token's */
 	cur.due_at = due;
 	cur.id = id;

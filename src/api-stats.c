@@ -9,9 +9,11 @@
  * its local bounds: the ledger's obligations due in it per unit and
  * status, and the incidents opened in it per unit, with those reported
  * more than conceal_h hours (default 24) after they happened -- suspected
- * concealment (疑似瞒报).  Scoped as every read (api-scope.c): a token
- * limited to units counts only theirs.  Counted API_STATS_SLICE rows a
- * loop turn (stats-read.c), as the ledger's summary is (api-units.c).
+ * concealment (疑似瞒报).  Drills are never counted, their obligations
+ * nor their incidents: the statistics are the record.  Scoped as every
+ * read (api-scope.c): a token limited to units counts only theirs.
+ * Counted API_STATS_SLICE rows a loop turn (stats-read.c), as the
+ * ledger's summary is (api-units.c).
  */
 #include <errno.h>
 #include <fcntl.h>

@@ -179,6 +179,8 @@ struct api_summary_job {
 	int64_t			 at, to;	/* counted up to at */
 	int64_t			 from;
 	int			 by_parent;
+	enum store_drill	 drill;
+	const char		*drill_name;
 	uint64_t		 reloads;	/* the site's, when it began */
 };
 
@@ -209,9 +211,10 @@ api_summary_reply(struct api_summary_job *j)
 			json_array_append_new(a, api_summary_row(row,
 			    j->ctx->rules, j->by_parent));
 	}
-	http_reply_json(j->req, 200, json_pack("{s:o, s:o, s:s, s:o}",
+	http_reply_json(j->req, 200, json_pack("{s:o, s:o, s:s, s:s, s:o}",
 	    "from", api_time(j->from), "to", api_time(j->to),
-	    "by", j->by_parent ? "parent" : "unit", "units", a));
+	    "by", j->by_parent ? "parent" : "unit", "drill", j->drill_name,
+	    "units", a));
 }
 
 /* Count one slice; 1 when the ledger is counted, 0 for more, -1 failed. */
@@ -223,7 +226,7 @@ api_summary_slice(struct api_summary_job *j)
 	if (store_ledger_slice_end(j->ctx->store, j->at, j->to,
 	    API_SUMMARY_SLICE, &end) != 0 ||
 	    store_ledger_counts(j->ctx->store, j->at, end,
-	    api_scope_units(&j->sc), API_SUMMARY_ROWS, api_summary_cb,
+	    api_scope_units(&j->sc), j->drill, API_SUMMARY_ROWS, api_summary_cb,
 	    j->l) != 0)
 		return (-1);
 	j->at = end;
@@ -287,6 +290,7 @@ api_compliance_summary(struct evhttp_request *req, const struct api_ctx *ctx,
 	free(by);
 	j = xcalloc(1, sizeof(*j));
 	if (api_summary_range(req, &j->from, &j->to) != 0 ||
+	    api_drill_param(req, &j->drill, &j->drill_name) != 0 ||
 	    api_scope_start(req, ctx, &j->sc) != 0) {
 		free(j);
 		return;

@@ -124,6 +124,7 @@ api_incident_json(const struct store_incident *inc, const struct rules *r)
 	    inc->acked_by));
 	json_object_set_new(o, "resolved_at", api_time(inc->resolved_at));
 	json_object_set_new(o, "updated_at", api_time(inc->updated_at));
+	json_object_set_new(o, "drill", json_boolean(inc->drill));
 	/* Set once retention removed its events, timeline and messages. */
 	if (inc->pruned_at != 0)
 		json_object_set_new(o, "pruned_at", api_time(inc->pruned_at));

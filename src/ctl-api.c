@@ -333,7 +333,8 @@ ctl_csv_field(const char *s)
 
 static const char *ctl_compliance_cols[] = { "incident", "recurring",
     "unit", "unit_name", "procedure", "obligation", "title", "due_at", "met_at",
-    "status", "late_s", "paused_s", "instance", "met_count", "needed" };
+    "status", "late_s", "paused_s", "instance", "met_count", "needed",
+    "drill" };
 
 static void
 ctl_compliance_csv(json_t *rows, void *arg)
@@ -348,6 +349,8 @@ ctl_compliance_csv(json_t *rows, void *arg)
 				putchar(',');
 			if (json_is_integer(v))
 				printf("%lld", (long long)json_integer_value(v));
+			else if (json_is_boolean(v))
+				putchar(json_is_true(v) ? '1' : '0');
 			else
 				ctl_csv_field(json_string_value(v));
 		}
@@ -362,10 +365,11 @@ ctl_compliance_json(json_t *rows, void *arg)
 }
 
 /*
- * compliance [--from T] [--to T] [--unit U] [--subtree] [--by unit|parent]
- * [--format csv|json]: every page of the ledger, as one CSV file (with a
- * BOM, for Excel and WPS) or one JSON object; with --by, its counts per
- * unit (ctl-ledger.c).
+ * compliance [--from T] [--to T] [--unit U] [--subtree] [--drill 0|1|only]
+ * [--by unit|parent] [--format csv|json]: every page of the ledger, as
+ * one CSV file (with a BOM, for Excel and WPS) or one JSON object; with
+ * --by, its counts per unit (ctl-ledger.c).  Drills are left out unless
+ * --drill says 1 (with the rest) or only; the daemon checks the value.
  */
 int
 ctl_compliance(const struct ctl_env *env, int argc, char **argv)
@@ -393,10 +397,11 @@ ctl_compliance(const struct ctl_env *env, int argc, char **argv)
 			continue;
 		}
 		if ((strcmp(argv[a], "--from") != 0 && strcmp(argv[a], "--to")
-		    != 0 && strcmp(argv[a], "--unit") != 0) || a + 1 >= argc) {
+		    != 0 && strcmp(argv[a], "--unit") != 0 && strcmp(argv[a],
+		    "--drill") != 0) || a + 1 >= argc) {
 			fprintf(stderr, "usage: tocsinctl compliance [--from T] "
-			    "[--to T] [--unit U] [--subtree] [--by unit|parent] "
-			    "[--format csv|json]\n");
+			    "[--to T] [--unit U] [--subtree] [--drill 0|1|only] "
+			    "[--by unit|parent] [--format csv|json]\n");
 			free(path);
 			return (2);
 		}

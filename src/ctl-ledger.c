@@ -97,8 +97,9 @@ ctl_compliance_summary(const struct ctl_env *env, const char *path, int json)
 	if (json)
 		json_dumpf(o, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	else {
-		printf("%s .. %s, by %s\n", ctl_ledger_text(o, "from"),
-		    ctl_ledger_text(o, "to"), ctl_ledger_text(o, "by"));
+		printf("%s .. %s, by %s, drills: %s\n", ctl_ledger_text(o,
+		    "from"), ctl_ledger_text(o, "to"), ctl_ledger_text(o,
+		    "by"), ctl_ledger_text(o, "drill"));
 		ctl_ledger_table(json_object_get(o, "units"));
 	}
 	if (json)

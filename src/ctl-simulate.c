@@ -12,6 +12,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -391,8 +392,14 @@ usage:
  */
 static const char *const test_file_keys[] = { "site", "rules", "tests" };
 static const char *const test_case_keys[] = {
-	"name", "events", "until", "expect", "absent",
+	"name", "events", "until", "expect", "absent", "ledger",
 };
+/*
+ * "ledger": what the compliance ledger counts once the test has run, over
+ * all time: the obligations of the record (drills left out, as GET
+ * /v1/compliance has it) and those of drills alone.
+ */
+static const char *const test_ledger_keys[] = { "record", "drills" };
 /* An expected action's "message": what the recipient reads. */
 static const char *const test_message_keys[] = { "contains", "title", "text" };
 
@@ -592,6 +599,14 @@ test_check_file(const char *file, json_t *doc)
 			snprintf(where, sizeof(where), "test %zu", i + 1);
 		bad += test_check_keys(file, where, t, test_case_keys,
 		    nitems(test_case_keys));
+		if ((v = json_object_get(t, "ledger")) != NULL &&
+		    !json_is_object(v)) {
+			fprintf(stderr, "%s: %s: \"ledger\" must be an "
+			    "object\n", file, where);
+			bad++;
+		} else if (v != NULL)
+			bad += test_check_keys(file, where, v,
+			    test_ledger_keys, nitems(test_ledger_keys));
 		for (l = 0; l < nitems(lists); l++) {
 			v = json_object_get(t, lists[l]);
 			if (v != NULL && !json_is_array(v)) {
@@ -679,9 +694,52 @@ test_say(const char *name, const char *what, json_t *item)
 	free(text);
 }
 
+static int
+test_ledger_tally(const char *unit, enum obligation_status st, int64_t n,
+    void *arg)
+{
+	(void)unit;
+	(void)st;
+	*(int64_t *)arg += n;
+	return (0);
+}
+
+/* The ledger's obligations of all time, the drills kept as drill says. */
+static int64_t
+test_ledger_count(struct simulation *sim, enum store_drill drill)
+{
+	int64_t	n = 0;
+
+	if (store_ledger_counts(sim->store, INT64_MIN, INT64_MAX, NULL, drill,
+	    INT_MAX, test_ledger_tally, &n) != 0)
+		return (-1);
+	return (n);
+}
+
+/* Each number "ledger" names must be the one counted: failures. */
+static size_t
+test_ledger(const char *name, json_t *want, const int64_t have[2])
+{
+	size_t	i, failed = 0;
+	json_t	*v;
+
+	for (i = 0; i < nitems(test_ledger_keys); i++) {
+		v = json_object_get(want, test_ledger_keys[i]);
+		if (v == NULL || (json_is_integer(v) &&
+		    json_integer_value(v) == have[i]))
+			continue;
+		printf("FAIL %s: the ledger's %s: %lld, not %s\n", name,
+		    test_ledger_keys[i], (long long)have[i], json_is_integer(v) ?
+		    "the number expected" : "a number as the test should say");
+		failed++;
+	}
+	return (failed);
+}
+
 /*
  * One test: its events through a fresh engine, then every "expect" must be
- * found in order and no "absent" anywhere.  Returns 0 pass, 1 fail, -1 error.
+ * found in order and no "absent" anywhere, and the ledger must count what
+ * "ledger" says.  Returns 0 pass, 1 fail, -1 error.
  */
 static int
 test_one(const char *file, const char *site, const struct names *dirs,
@@ -694,6 +752,7 @@ test_one(const char *file, const char *site, const struct names *dirs,
 	struct test_words	 fields = { NULL, 0 }, kinds = { NULL, 0 };
 	char			 fallback[32];
 	size_t			 i, j = 0, failed = 0, nk;
+	int64_t			 ledger[2];
 	int			 rc = 0;
 
 	if (name == NULL) {
@@ -712,6 +771,8 @@ test_one(const char *file, const char *site, const struct names *dirs,
 	if (rc == 0)
 		rc = simulation_finish(sim, json_string_value(json_object_get(t,
 		    "until")));
+	ledger[0] = test_ledger_count(sim, STORE_DRILL_EXCLUDE);
+	ledger[1] = test_ledger_count(sim, STORE_DRILL_ONLY);
 	simulation_free(sim);
 	if (rc != 0) {
 		json_decref(actions);
@@ -763,6 +824,8 @@ test_one(const char *file, const char *site, const struct names *dirs,
 			}
 		}
 	}
+	if ((want = json_object_get(t, "ledger")) != NULL)
+		failed += test_ledger(name, want, ledger);
 	if (failed > 0) {
 		printf("  timeline of %s:\n", name);
 		json_array_foreach(actions, i, ev) {

@@ -63,6 +63,7 @@ engine_incident_load(struct engine *e, const char *key)
 	inc->opened_at = r.opened_at;
 	inc->occurred_at = r.occurred_at;
 	inc->acked_at = r.acked_at;
+	inc->drill = r.drill;
 	return (inc);
 }
 
@@ -160,6 +161,7 @@ engine_incident_open(struct engine *e, struct record *ev, struct match_event *me
 	inc->opened_at = ev->received_at;
 	inc->occurred_at = ev->occurred_at;
 	inc->procedures = procs = json_array();
+	inc->drill = ev->drill == RECORD_DRILL;
 	*incp = inc;
 	engine_scope_incident(&s, inc);
 
@@ -187,6 +189,7 @@ engine_incident_open(struct engine *e, struct record *ev, struct match_event *me
 	row.opened_at = inc->opened_at;
 	row.occurred_at = inc->occurred_at;
 	row.updated_at = inc->opened_at;
+	row.drill = inc->drill;
 	if (store_incident_add(e->store, &row) != 0)
 		failed = 1;
 	free(text);
@@ -198,6 +201,8 @@ engine_incident_open(struct engine *e, struct record *ev, struct match_event *me
 	extra = json_object();
 	if (json_array_size(procs) != 1)
 		json_object_set(extra, "procedures", procs);
+	if (inc->drill)
+		json_object_set_new(extra, "drill", json_true());
 	s.c.procedure = json_array_size(procs) == 1 ?
 	    json_string_value(json_array_get(procs, 0)) : NULL;
 	if (engine_emit(e, &s, "incident.opened", extra) != 0)
@@ -395,6 +400,22 @@ engine_incident_may_touch(const struct rules *rules, const struct names *units,
 		record_error_set(err, "incident_exists", "incident", "another "
 		    "unit's incident has the key \"%s\": report under a key "
 		    "of your own", inc->key);
+		err->status = 409;
+		return (0);
+	}
+	/*
+	 * An event that leaves "drill" out belongs to its incident, drill
+	 * or not; one that says otherwise than the incident is refused
+	 * rather than guessed at: a real report under a drill's key would
+	 * be lost from the record, a drill under a real key would pollute
+	 * it.
+	 */
+	if (ev->drill != 0 && (ev->drill == RECORD_DRILL) != inc->drill) {
+		record_error_set(err, "drill_mismatch", "drill", inc->drill ?
+		    "incident \"%s\" is a drill: its events may not say "
+		    "\"drill\": false (leave it out, or report the real "
+		    "incident under a key of its own)" : "incident \"%s\" is "
+		    "not a drill: a drill needs a key of its own", inc->key);
 		err->status = 409;
 		return (0);
 	}

@@ -54,6 +54,9 @@ struct engine {
 	struct engine_stats	  stats_mark;	/* as the request began */
 };
 
+/* What a drill's every message begins with (engine-notify.c). */
+#define ENGINE_DRILL_MARK	"【演练】"
+
 struct incident {
 	char		*key;
 	char		*unit;
@@ -66,6 +69,7 @@ struct incident {
 	int64_t		 opened_at;
 	int64_t		 occurred_at;
 	int64_t		 acked_at;
+	int		 drill;		/* an exercise: messages say 【演练】 */
 };
 
 /*
@@ -84,6 +88,7 @@ struct scope {
 	const json_t		*undelivered;	/* the dead message's body */
 	const char		*undelivered_detail;
 	const char		*title;		/* else the incident's or report's */
+	int			 drill;		/* a drill's report, no incident yet */
 };
 
 struct match_event;

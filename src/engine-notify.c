@@ -194,6 +194,23 @@ engine_message_value(const char *name, void *arg)
 }
 
 /*
+ * A drill's messages begin with 【演练】 on every channel, the title as
+ * the text, so that no one who reads or hears one (an SMS, a call read
+ * out) takes an exercise for the real thing.  NULL stays NULL.
+ */
+static char *
+engine_drill_mark(const struct scope *s, char *text)
+{
+	char	*marked;
+
+	if (text == NULL || !(s->drill || (s->inc != NULL && s->inc->drill)))
+		return (text);
+	xasprintf(&marked, ENGINE_DRILL_MARK "%s", text);
+	free(text);
+	return (marked);
+}
+
+/*
  * The text one recipient reads.  A link to acknowledge goes where the
  * template puts {ack_url}, or at the end when it does not say.
  */
@@ -210,7 +227,8 @@ engine_message(struct engine *e, const struct scope *s,
 	c.s = s;
 	c.r = r;
 	c.link = link;
-	text = message_render(tmpl, engine_message_value, &c);
+	text = engine_drill_mark(s, message_render(tmpl,
+	    engine_message_value, &c));
 	if (link == NULL || strstr(tmpl, "{ack_url}") != NULL)
 		return (text);
 	xasprintf(&with_link, "%s 收到请点击确认：%s", text, link);
@@ -445,7 +463,7 @@ engine_notify_one(const struct recipient *r, void *arg)
 	const struct scope	*s = n->s;
 	struct message_note	 note;
 	char			 key[36], at[CALENDAR_TIME_MAX], *link, *text;
-	char			*body;
+	char			*body, *title;
 	int64_t			 now = clock_now();
 
 	if (n->failed || (n->skip_channel != NULL &&
@@ -468,12 +486,17 @@ engine_notify_one(const struct recipient *r, void *arg)
 	note.c.recipient_name = r->name;
 	note.c.phone = r->phone;
 	note.c.channel = r->channel;
-	note.title = s->inc != NULL ? s->inc->title : NULL;
+	/* A drill's title is marked even where the report gave none. */
+	title = s->inc == NULL || !s->inc->drill ? NULL : engine_drill_mark(s,
+	    xstrdup(s->inc->title != NULL ? s->inc->title : s->inc->key));
+	note.title = title != NULL ? title : s->inc != NULL ? s->inc->title :
+	    NULL;
 	note.text = text;
 	note.ack_url = link;
 	note.mobiles = r->mobiles;
 	note.nmobiles = r->nmobiles;
 	body = message_note_json(&note);
+	free(title);
 	free(text);
 	free(link);
 	if (engine_outbox_insert(e, key, s->inc != NULL ? s->inc->key : NULL,

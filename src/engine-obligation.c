@@ -247,6 +247,7 @@ engine_obligation_start(struct engine *e, struct incident *inc,
 	r.on_breach = d->on_breach;
 	r.set_at = clock_now();
 	r.due_at = due;
+	r.drill = inc->drill;
 	r.needed = engine_obligation_needed(d);
 	if (d->repeats) {
 		r.instance = 1;

@@ -489,6 +489,7 @@ engine_unit_unknown(struct engine *e, const struct record *ev)
 	log_warnx("engine: report from unknown unit=%s", ev->unit);
 	memset(&s, 0, sizeof(s));
 	s.c.unit = ev->unit;
+	s.drill = ev->drill == RECORD_DRILL;
 	s.title = json_string_value(json_object_get(ev->json, "title"));
 	if (s.title == NULL)
 		s.title = ev->type;

@@ -249,6 +249,27 @@ record_get_string(json_t *in, const char *name, int required,
 	return (v);
 }
 
+/*
+ * "drill": true marks an exercise (应急演练): its incident runs the real
+ * timeline, but every message says 【演练】 and the ledger keeps it apart.
+ * A boolean or nothing: a string "true" would be a guess either way.
+ */
+static int
+record_copy_drill(json_t *in, json_t *out, struct record_error *err)
+{
+	json_t	*v = json_object_get(in, "drill");
+
+	if (v == NULL || json_is_null(v))
+		return (0);
+	if (!json_is_boolean(v)) {
+		record_error_set(err, "wrong_type", "drill",
+		    "field \"drill\" must be true or false");
+		return (-1);
+	}
+	json_object_set(out, "drill", v);
+	return (0);
+}
+
 static int
 record_copy_known(json_t *in, json_t *out, struct record_error *err)
 {
@@ -368,12 +389,13 @@ record_copy_known(json_t *in, json_t *out, struct record_error *err)
 	}
 	if (v != NULL && json_is_boolean(v))
 		json_object_set(out, "zero", v);
-	return (0);
+	return (record_copy_drill(in, out, err));
 }
 
 static const char *record_known_fields[] = {
 	"id", "type", "incident", "category", "grade", "unit", "occurred_at",
-	"received_at", "title", "summary", "location", "by", "zero", "attrs",
+	"received_at", "title", "summary", "location", "by", "zero", "drill",
+	"attrs",
 };
 
 static int
@@ -417,6 +439,7 @@ static struct record *
 record_from_normalised(json_t *json)
 {
 	struct record	*ev;
+	json_t		*v;
 
 	ev = xcalloc(1, sizeof(*ev));
 	ev->json = json;
@@ -428,6 +451,9 @@ record_from_normalised(json_t *json)
 	ev->by = json_string_value(json_object_get(json, "by"));
 	ev->grade = (int)json_integer_value(json_object_get(json, "grade"));
 	ev->zero = json_is_true(json_object_get(json, "zero"));
+	v = json_object_get(json, "drill");
+	ev->drill = json_is_true(v) ? RECORD_DRILL : json_is_false(v) ?
+	    RECORD_NOT_DRILL : 0;
 	return (ev);
 }
 

@@ -130,7 +130,8 @@ stats_read_ledger(struct stats_read *rd, int n)
 	int64_t	end, month_end = rd->bound[rd->month + 1];
 
 	if (store_ledger_slice_end(rd->s, rd->at, month_end, n, &end) != 0 ||
-	    store_ledger_counts(rd->s, rd->at, end, rd->u, STATS_READ_ROWS,
+	    store_ledger_counts(rd->s, rd->at, end, rd->u,
+	    STORE_DRILL_EXCLUDE, STATS_READ_ROWS,
 	    stats_read_ledger_cb, rd) != 0)
 		return (-1);
 	rd->at = end;

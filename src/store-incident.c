@@ -44,7 +44,8 @@ store_incident_read(struct store *s, struct store_query *q,
 	inc->resolved_at = store_col_int(s, q, 12);
 	inc->updated_at = store_col_int(s, q, 13);
 	inc->pruned_at = store_col_int(s, q, 14);
-	inc->seq = store_col_int(s, q, 15);
+	inc->drill = store_col_int(s, q, 15) != 0;
+	inc->seq = store_col_int(s, q, 16);
 	if (store_col_state(s, q, 6, incident_state_parse, &state) != 0) {
 		store_incident_clear(inc);
 		return (-1);
@@ -69,6 +70,7 @@ store_incident_add(struct store *s, const struct store_incident *inc)
 	store_bind_int(s, q, 8, inc->opened_at);
 	store_bind_int(s, q, 9, inc->occurred_at);
 	store_bind_int(s, q, 10, inc->updated_at);
+	store_bind_int(s, q, 11, inc->drill);
 	return (store_q_run(s, q));
 }
 

@@ -23,12 +23,13 @@
  */
 #define INCIDENT_COLS "key, unit, category, procedures, grade, worst_grade, " \
 	"state, title, opened_at, occurred_at, acked_at, acked_by, " \
-	"resolved_at, updated_at, pruned_at"
-#define INCIDENT_NCOLS 16	/* with the list position after them */
+	"resolved_at, updated_at, pruned_at, drill"
+#define INCIDENT_NCOLS 17	/* with the list position after them */
 #define OBLIGATION_COLS "id, incident, recurring, unit, procedure, name, " \
 	"title, owner, on_breach, set_at, due_at, close_at, met_at, " \
-	"met_event, status, instance, until_at, met_count, needed, met_mask"
-#define OBLIGATION_NCOLS 20
+	"met_event, status, instance, until_at, met_count, needed, met_mask, " \
+	"drill"
+#define OBLIGATION_NCOLS 21
 #define ESCALATION_COLS "id, incident, obligation, policy, started_at, " \
 	"step, repeats, state"
 #define OUTBOX_COLS "id, key, created_at, incident, obligation, channel, " \

@@ -58,6 +58,7 @@ store_obligation_read(struct store *s, struct store_query *q,
 	o->met_count = (int)store_col_int(s, q, 17);
 	o->needed = (int)store_col_int(s, q, 18);
 	o->met_mask = store_col_int(s, q, 19);
+	o->drill = store_col_int(s, q, 20) != 0;
 	return (0);
 }
 
@@ -81,6 +82,7 @@ store_obligation_add(struct store *s, const struct store_obligation *o,
 	store_bind_int(s, q, 12, o->instance);
 	store_bind_opt(s, q, 13, o->until_at);
 	store_bind_int(s, q, 14, o->needed > 0 ? o->needed : 1);
+	store_bind_int(s, q, 15, o->drill);
 	return (store_q_int(s, q, id));
 }
 
@@ -293,7 +295,7 @@ store_ledger_page(struct store *s, const struct store_ledger_filter *f,
 	int64_t				 id = c != NULL ? c->id : INT64_MIN;
 	int				 rc;
 
-	if ((q = store_q_scoped(s, SQL_LEDGER_PAGE, 7, f->units)) == NULL)
+	if ((q = store_q_scoped(s, SQL_LEDGER_PAGE, 9, f->units)) == NULL)
 		return (-1);
 	store_bind_int(s, q, 1, due > f->from ? due : f->from);
 	store_bind_int(s, q, 2, f->to);
@@ -301,6 +303,8 @@ store_ledger_page(struct store *s, const struct store_ledger_filter *f,
 	store_bind_int(s, q, 4, due);
 	store_bind_int(s, q, 5, id);
 	store_bind_int(s, q, 6, limit);
+	store_bind_int(s, q, 7, f->drill == STORE_DRILL_ONLY);
+	store_bind_int(s, q, 8, f->drill != STORE_DRILL_EXCLUDE);
 	rc = store_q_each(s, q, store_obligation_visit, &v);
 	store_q_done(s, SQL_LEDGER_PAGE, q);
 	return (rc);
@@ -326,18 +330,20 @@ store_ledger_count_visit(struct store *s, struct store_query *q, void *ctx)
 
 int
 store_ledger_counts(struct store *s, int64_t from, int64_t to,
-    const struct store_units *u, int limit, store_ledger_count_cb cb,
-    void *arg)
+    const struct store_units *u, enum store_drill drill, int limit,
+    store_ledger_count_cb cb, void *arg)
 {
 	struct store_query		*q;
 	struct store_ledger_count_visit	 v = { cb, arg };
 	int				 rc;
 
-	if ((q = store_q_scoped(s, SQL_LEDGER_COUNTS, 4, u)) == NULL)
+	if ((q = store_q_scoped(s, SQL_LEDGER_COUNTS, 6, u)) == NULL)
 		return (-1);
 	store_bind_int(s, q, 1, from);
 	store_bind_int(s, q, 2, to);
 	store_bind_int(s, q, 3, limit);
+	store_bind_int(s, q, 4, drill == STORE_DRILL_ONLY);
+	store_bind_int(s, q, 5, drill != STORE_DRILL_EXCLUDE);
 	rc = store_q_each(s, q, store_ledger_count_visit, &v);
 	store_q_done(s, SQL_LEDGER_COUNTS, q);
 	return (rc);

@@ -230,6 +230,10 @@ static const struct {
 	"CREATE INDEX personal_sends_obligation ON personal_sends(obligation)"
 	"  WHERE obligation IS NOT NULL;"
 	},
+	{ 13,
+	"ALTER TABLE incidents ADD COLUMN drill integer NOT NULL DEFAULT 0;"
+	"ALTER TABLE obligations ADD COLUMN drill integer NOT NULL DEFAULT 0;"
+	},
 };
 
 /*
@@ -249,8 +253,8 @@ const char *const store_pg_sql[SQL__COUNT] = {
 	    "ORDER BY seq DESC LIMIT ?5",
 	[SQL_REPORT_SLICE] =
 	    "SELECT seq, unit, opened_at, CASE WHEN opened_at - "
-	    "occurred_at > ?2 THEN 1 ELSE 0 END, CASE WHEN @SCOPE:unit@ "
-	    "THEN 1 ELSE 0 END FROM incidents WHERE seq > ?1 "
+	    "occurred_at > ?2 THEN 1 ELSE 0 END, CASE WHEN drill = 0 AND "
+	    "@SCOPE:unit@ THEN 1 ELSE 0 END FROM incidents WHERE seq > ?1 "
 	    "ORDER BY seq LIMIT ?3",
 	[SQL_OBLIGATIONS_OPEN_OF_UNIT] =
 	    "SELECT " OBLIGATION_COLS " FROM obligations WHERE unit = ?1 AND "
@@ -268,7 +272,8 @@ const char *const store_pg_sql[SQL__COUNT] = {
 	    "AND @SCOPE:unit@), "
 	    "count(*) FILTER (WHERE EXISTS (SELECT 1 FROM obligations o "
 	    "WHERE o.incident = i.key AND o.status = 'breached')), "
-	    "count(*) FILTER (WHERE procedures = '[]' AND acked_at IS NULL) "
+	    "count(*) FILTER (WHERE procedures = '[]' AND acked_at IS NULL), "
+	    "count(*) FILTER (WHERE drill <> 0) "
 	    "FROM incidents i WHERE state = 'open' AND @SCOPE:i.unit@",
 	[SQL_DUTIES] =
 	    "SELECT o.recurring, o.title, o.unit, o.due_at, o.close_at, "

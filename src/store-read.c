@@ -48,6 +48,7 @@ store_board_read(struct store *s, struct store_query *q,
 	r->step = (int)store_col_int(s, q, 16);
 	r->repeats = (int)store_col_int(s, q, 17);
 	r->unmatched = store_col_int(s, q, 19) != 0;
+	r->drill = store_col_int(s, q, 20) != 0;
 	if (r->obligation != NULL) {
 		if (store_col_state(s, q, 12, obligation_status_parse, &v) != 0)
 			goto bad;
@@ -115,6 +116,7 @@ store_board_counts(struct store *s, const struct store_units *u,
 		c->overdue = store_col_int(s, q, 2);
 		c->overdue_incidents = store_col_int(s, q, 3);
 		c->unmatched = store_col_int(s, q, 4);
+		c->drills = store_col_int(s, q, 5);
 	}
 	s->drv->reset(q);
 	store_q_done(s, SQL_BOARD_COUNTS, q);

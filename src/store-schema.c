@@ -299,6 +299,16 @@ static const struct {
 	"CREATE INDEX personal_sends_obligation ON personal_sends(obligation)"
 	"  WHERE obligation IS NOT NULL;"
 	},
+	{ 13,
+	/*
+	 * Drills (应急演练): an incident opened by a report marked "drill"
+	 * and the obligations it sets are an exercise.  The obligations
+	 * carry the mark themselves so that the ledger keeps drills apart
+	 * without a join; rows from before are real (0).
+	 */
+	"ALTER TABLE incidents ADD COLUMN drill INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE obligations ADD COLUMN drill INTEGER NOT NULL DEFAULT 0"
+	},
 };
 
 int

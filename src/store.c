@@ -55,8 +55,8 @@ static const char *const store_sql[SQL__COUNT] = {
 	    "SELECT count(*) FROM events",
 	[SQL_INCIDENT_ADD] =
 	    "INSERT INTO incidents (key, unit, category, procedures, grade, "
-	    "worst_grade, title, opened_at, occurred_at, updated_at) "
-	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+	    "worst_grade, title, opened_at, occurred_at, updated_at, drill) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
 	/* SQLite: rowid, the order incidents were stored in. */
 	[SQL_INCIDENT_GET] =
 	    "SELECT " INCIDENT_COLS ", rowid FROM incidents WHERE key = ?1",
@@ -90,20 +90,21 @@ static const char *const store_sql[SQL__COUNT] = {
 	    "ORDER BY rowid DESC LIMIT ?5",
 	/*
 	 * Incidents opened in [?1, ?2) per unit, and those opened more than
-	 * ?3 ms after they occurred; units kept from ?5.  CASE, not a sum of
-	 * booleans, which PostgreSQL refuses.
+	 * ?3 ms after they occurred; units kept from ?5.  Drills are not
+	 * reports: the statistics count what happened for real.  CASE, not
+	 * a sum of booleans, which PostgreSQL refuses.
 	 */
 	[SQL_REPORT_COUNTS] =
 	    "SELECT unit, count(*), sum(CASE WHEN opened_at - occurred_at > "
 	    "?3 THEN 1 ELSE 0 END) "
 	    "FROM incidents WHERE opened_at >= ?1 AND opened_at < ?2 AND "
-	    "@SCOPE:unit@ GROUP BY unit ORDER BY unit LIMIT ?4",
+	    "drill = 0 AND @SCOPE:unit@ GROUP BY unit ORDER BY unit LIMIT ?4",
 	[SQL_OBLIGATION_ADD] =
 	    "INSERT INTO obligations (incident, recurring, unit, procedure, "
 	    "name, title, owner, on_breach, set_at, due_at, close_at, "
-	    "instance, until_at, needed) "
+	    "instance, until_at, needed, drill) "
 	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, "
-	    "?14) RETURNING id",
+	    "?14, ?15) RETURNING id",
 	[SQL_OBLIGATION_GET] =
 	    "SELECT " OBLIGATION_COLS " FROM obligations WHERE id = ?1",
 	[SQL_OBLIGATION_SET_STATUS] =
@@ -153,21 +154,24 @@ static const char *const store_sql[SQL__COUNT] = {
 	 * A page of the ledger on obligations_due (due_at, then the id the
 	 * index carries): from ?1 (the range's start or the cursor's due
 	 * time, whichever is later) past the cursor (?4, ?5), before ?2.
-	 * Units kept from ?7.
+	 * Drills kept when drill is in [?7, ?8].  Units kept from ?9.
 	 */
 	[SQL_LEDGER_PAGE] =
 	    "SELECT " OBLIGATION_COLS ", ((?3 IS NULL OR unit = ?3) "
+	    "AND drill BETWEEN ?7 AND ?8 "
 	    "AND @SCOPE:unit@), (SELECT paused_ms FROM obligation_clocks "
 	    "WHERE obligation = obligations.id) "
 	    "FROM obligations WHERE due_at >= ?1 AND due_at < ?2 "
 	    "AND (due_at > ?4 OR id > ?5) ORDER BY due_at, id LIMIT ?6",
 	/*
 	 * The ledger counted per unit and status over [?1, ?2), on
-	 * obligations_due; units kept from ?4.
+	 * obligations_due; drills kept when drill is in [?4, ?5]; units
+	 * kept from ?6.
 	 */
 	[SQL_LEDGER_COUNTS] =
 	    "SELECT unit, status, count(*) FROM obligations WHERE "
-	    "due_at >= ?1 AND due_at < ?2 AND @SCOPE:unit@ "
+	    "due_at >= ?1 AND due_at < ?2 AND drill BETWEEN ?4 AND ?5 "
+	    "AND @SCOPE:unit@ "
 	    "GROUP BY unit, status ORDER BY unit, status LIMIT ?3",
 	/*
 	 * Where a slice of the ledger's counts ends: the due time of the
@@ -181,13 +185,14 @@ static const char *const store_sql[SQL__COUNT] = {
 	 * A slice of the statistics' incidents: ?3 past rowid ?1 in the
 	 * order they were stored (no index on opened_at: the caller finds
 	 * each one's month), whether it was opened more than ?2 ms after it
-	 * occurred, and whether its unit is kept (from ?4) -- a column, so
-	 * that a slice is ?3 rows whoever asks.  SQLite: rowid.
+	 * occurred, and whether it is counted: not a drill, its unit kept
+	 * (from ?4) -- a column, so that a slice is ?3 rows whoever asks.
+	 * SQLite: rowid.
 	 */
 	[SQL_REPORT_SLICE] =
 	    "SELECT rowid, unit, opened_at, CASE WHEN opened_at - "
-	    "occurred_at > ?2 THEN 1 ELSE 0 END, CASE WHEN @SCOPE:unit@ "
-	    "THEN 1 ELSE 0 END FROM incidents WHERE rowid > ?1 "
+	    "occurred_at > ?2 THEN 1 ELSE 0 END, CASE WHEN drill = 0 AND "
+	    "@SCOPE:unit@ THEN 1 ELSE 0 END FROM incidents WHERE rowid > ?1 "
 	    "ORDER BY rowid LIMIT ?3",
 	[SQL_RECURRING_ADD] =
 	    "INSERT INTO recurrings (name, next_at) VALUES (?1, ?2) "
@@ -410,8 +415,8 @@ static const char *const store_sql[SQL__COUNT] = {
 	    "o.status, (SELECT count(*) FROM obligations WHERE incident = i.key "
 	    "AND status IN ('pending', 'breached')), (SELECT count(*) FROM "
 	    "obligations WHERE incident = i.key AND status = 'breached'), "
-	    "e.policy, e.step, e.repeats, e.state, i.procedures = '[]' "
-	    "FROM incidents i "
+	    "e.policy, e.step, e.repeats, e.state, i.procedures = '[]', "
+	    "i.drill FROM incidents i "
 	    "LEFT JOIN obligations o ON o.id = (SELECT id FROM obligations "
 	    "WHERE incident = i.key AND status IN ('pending', 'breached') "
 	    "ORDER BY status = 'breached' DESC, due_at, id LIMIT 1) "
@@ -426,8 +431,8 @@ static const char *const store_sql[SQL__COUNT] = {
 	/*
 	 * Open incidents, unacknowledged ones, breached obligations (of
 	 * incidents and of recurring reports: /v1/status's number), open
-	 * incidents with one breached, and unacknowledged unmatched ones.
-	 * Units kept from ?1.
+	 * incidents with one breached, unacknowledged unmatched ones, and
+	 * open drills.  Units kept from ?1.
 	 */
 	[SQL_BOARD_COUNTS] =
 	    "SELECT count(*), coalesce(sum(acked_at IS NULL), 0), "
@@ -435,7 +440,8 @@ static const char *const store_sql[SQL__COUNT] = {
 	    "AND @SCOPE:unit@), "
 	    "coalesce(sum(EXISTS (SELECT 1 FROM obligations o WHERE "
 	    "o.incident = i.key AND o.status = 'breached')), 0), "
-	    "coalesce(sum(procedures = '[]' AND acked_at IS NULL), 0) "
+	    "coalesce(sum(procedures = '[]' AND acked_at IS NULL), 0), "
+	    "coalesce(sum(drill), 0) "
 	    "FROM incidents i WHERE state = 'open' AND @SCOPE:i.unit@",
 	/*
 	 * The recurring reports owed today ([?1, ?2)) and any still open

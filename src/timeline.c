@@ -189,7 +189,7 @@ static const char *const timeline_extras[] = {
 	"line", "key", "error", "fallback", "before", "ledger", "token",
 	"incidents", "skipped", "rows", "met_count", "needed", "role_unit",
 	"state", "about", "text", "status", "detail", "paused_s",
-	"personal_step", "channels", "after",
+	"personal_step", "channels", "after", "drill",
 };
 
 const char *const *

@@ -30,13 +30,14 @@ static const struct ctl_command {
 	{ "resolve", "KEY [BY]", "close; pending obligations are cancelled",
 	    ctl_resolve },
 	{ "compliance", "[--from T] [--to T] [--unit U] [--subtree] "
-	    "[--by unit|parent] [--format csv|json]",
-	    "the 迟报/漏报 ledger: one row per obligation; --by: counts per "
-	    "unit, or rolled up to each parent", ctl_compliance },
+	    "[--drill 0|1|only] [--by unit|parent] [--format csv|json]",
+	    "the 迟报/漏报 ledger: one row per obligation, drills left out "
+	    "unless --drill 1 or only; --by: counts per unit, or rolled up to "
+	    "each parent", ctl_compliance },
 	{ "stats", "[--from YYYY-MM] [--to YYYY-MM] [--unit U] [--subtree] "
 	    "[--conceal-h H] [--format table|json|csv|xlsx]",
-	    "the office's statistics per unit and month: on time, late, "
-	    "missed, suspected concealment; csv and xlsx (the monthly 通报) "
+	    "the office's statistics per unit and month, drills left out: on "
+	    "time, late, missed, suspected concealment; csv and xlsx (the monthly 通报) "
 	    "as files on stdout", ctl_stats },
 	{ "status", "[--json]", "the daemon at a glance: rules, incidents, "
 	    "outbox, next deadline", ctl_status },

@@ -245,6 +245,8 @@
     const acked = !!inc.acknowledged_at;
     row.el.classList.toggle("is-acked", acked);
     row.el.classList.toggle("unmatched", !!inc.unmatched && !acked);
+    // A drill (应急演练) wears a badge (board.css) and is counted apart.
+    row.el.classList.toggle("drill", !!inc.drill);
     row.button.hidden = acked;
     row.button.disabled = row.busy;
     setText(row.button, row.busy ? "确认中…" : "确认收到");
@@ -379,7 +381,10 @@
       }
     }
     $("empty").hidden = board.incidents.length > 0;
-    setText($("n-open"), board.counts.open);
+    const drills = board.counts.drills || 0;
+    setText($("n-open"), board.counts.open - drills);
+    setText($("n-drill"), drills);
+    $("count-drill").hidden = drills === 0;
     setText($("n-overdue"), board.counts.overdue);
     setText($("n-unacked"), board.counts.unacknowledged);
     document.body.classList.toggle("has-overdue", board.counts.overdue > 0);

@@ -292,7 +292,8 @@ static void
 test_pause_ledger(void **state)
 {
 	struct fixture			*f = *state;
-	struct store_ledger_filter	 lf = { 0, INT64_MAX, NULL, NULL };
+	struct store_ledger_filter	 lf = { 0, INT64_MAX, NULL, NULL,
+					     STORE_DRILL_EXCLUDE };
 	int64_t				 paused = -1;
 
 	assert_int_equal(submit(f, "{\"type\":\"report\",\"incident\":"

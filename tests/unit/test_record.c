@@ -93,6 +93,54 @@ test_valid_report(void **state)
 	record_free(rec);
 }
 
+/*
+ * "drill" is a known field, true or false, kept as given: an event that
+ * does not say inherits its incident's mark.  Anything but a boolean is
+ * refused with the field named, not taken for an attribute.
+ */
+static void
+test_drill(void **state)
+{
+	static const struct {
+		const char	*drill;
+		int		 want;
+	} cases[] = {
+		{ "true", RECORD_DRILL },
+		{ "false", RECORD_NOT_DRILL },
+		{ "null", 0 },
+	};
+	struct record_error	 err;
+	struct record		*rec;
+	char			 text[256], *out;
+	size_t			 i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(text, sizeof(text), "{\"type\":\"report\","
+		    "\"incident\":\"d-1\",\"category\":\"fire\","
+		    "\"unit\":\"u\",\"drill\":%s}", cases[i].drill);
+		rec = parse(text, &err);
+		assert_non_null(rec);
+		assert_int_equal(rec->drill, cases[i].want);
+		out = json_dumps(rec->json, JSON_COMPACT);
+		assert_null(strstr(out, "attrs"));
+		assert_true((strstr(out, "\"drill\":") != NULL) ==
+		    (cases[i].want != 0));
+		free(out);
+		record_free(rec);
+	}
+	rec = parse("{\"type\":\"update\",\"incident\":\"d-1\","
+	    "\"unit\":\"u\"}", &err);
+	assert_non_null(rec);
+	assert_int_equal(rec->drill, 0);
+	record_free(rec);
+	expect_error("{\"type\":\"report\",\"incident\":\"d-1\","
+	    "\"category\":\"fire\",\"unit\":\"u\",\"drill\":\"true\"}",
+	    "wrong_type", "drill");
+	expect_error("{\"type\":\"report\",\"incident\":\"d-1\","
+	    "\"category\":\"fire\",\"unit\":\"u\",\"drill\":1}",
+	    "wrong_type", "drill");
+}
+
 /* Keys with dots, CJK and spaces are fine where they are not "." or "..". */
 static void
 test_incident_keys(void **state)
@@ -329,6 +377,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_valid_report),
+		cmocka_unit_test(test_drill),
 		cmocka_unit_test(test_future_occurred_at),
 		cmocka_unit_test(test_grades),
 		cmocka_unit_test(test_incident_keys),

@@ -579,7 +579,7 @@ static void
 test_ledger_page(void **state)
 {
 	struct store			*s = *state;
-	struct store_ledger_filter	 f = { 0, 5000, "a", NULL };
+	struct store_ledger_filter	 f = { 0, 5000, "a", NULL, STORE_DRILL_EXCLUDE };
 	struct store_ledger_cursor	 c = { INT64_MIN, INT64_MIN };
 	struct seen			 w = { 0 };
 	struct store_obligation		 o;
@@ -651,13 +651,127 @@ test_ledger_slices(void **state)
 		assert_int_equal(store_ledger_slice_end(s, at, 5000, 2,
 		    &end), 0);
 		assert_true(end > at);
-		assert_int_equal(store_ledger_counts(s, at, end, NULL, 100,
+		assert_int_equal(store_ledger_counts(s, at, end, NULL,
+		    STORE_DRILL_EXCLUDE, 100,
 		    ledger_tally, &total), 0);
 		at = end;
 		slices++;
 	} while (at < 5000);
 	assert_int_equal(total, 9);		/* not the one due at 9000 */
 	assert_int_equal(slices, 5);
+}
+
+static int
+ledger_drill_cb(const struct store_obligation *o, int keep, void *arg)
+{
+	int	*seen = arg;
+
+	if (keep)
+		seen[o->drill]++;
+	return (0);
+}
+
+/* Adds up the incidents store_report_counts counted. */
+static int
+report_tally(const char *unit, int64_t n, int64_t slow, void *arg)
+{
+	(void)unit;
+	(void)slow;
+	*(int64_t *)arg += n;
+	return (0);
+}
+
+/* Adds up the incidents store_report_slice hands over. */
+static int
+report_row_tally(const char *unit, int64_t opened, int slow, void *arg)
+{
+	(void)unit;
+	(void)opened;
+	(void)slow;
+	++*(int64_t *)arg;
+	return (0);
+}
+
+/*
+ * Drills (应急演练): an incident and its obligations carry the mark; the
+ * ledger leaves drills out unless asked, keeps them besides the rest, or
+ * keeps them alone -- in its pages and in its counts alike.  The board
+ * counts open drills apart; the statistics' incident counts never count
+ * them.
+ */
+static void
+test_ledger_drills(void **state)
+{
+	struct store			*s = *state;
+	struct store_incident		 inc = { 0 };
+	struct store_obligation		 o = { 0 };
+	struct store_ledger_filter	 f = { 0, 5000, NULL, NULL,
+					     STORE_DRILL_EXCLUDE };
+	struct store_board_counts	 bc;
+	static const struct {
+		enum store_drill	 drill;
+		int			 real, drills;
+	} cases[] = {
+		{ STORE_DRILL_EXCLUDE, 2, 0 },
+		{ STORE_DRILL_INCLUDE, 2, 1 },
+		{ STORE_DRILL_ONLY, 0, 1 },
+	};
+	int64_t				 id, total, after;
+	size_t				 i;
+	int				 seen[2];
+
+	add_incident(s, "real", "a", 2, 100);
+	inc.key = "drill";
+	inc.unit = "a";
+	inc.procedures = "[\"p\"]";
+	inc.opened_at = inc.updated_at = inc.occurred_at = 100;
+	inc.drill = 1;
+	assert_int_equal(store_incident_add(s, &inc), 0);
+	add_obligation(s, "real", "a", 1000);
+	add_obligation(s, NULL, "a", 1500);
+	o.incident = "drill";
+	o.unit = "a";
+	o.procedure = "p";
+	o.name = "report";
+	o.set_at = 1;
+	o.due_at = 2000;
+	o.drill = 1;
+	assert_int_equal(store_obligation_add(s, &o, &id), 0);
+
+	memset(&inc, 0, sizeof(inc));
+	assert_int_equal(store_incident_get(s, "drill", &inc), 1);
+	assert_int_equal(inc.drill, 1);
+	store_incident_clear(&inc);
+	assert_int_equal(store_incident_get(s, "real", &inc), 1);
+	assert_int_equal(inc.drill, 0);
+	store_incident_clear(&inc);
+	assert_int_equal(store_obligation_get(s, id, &o), 1);
+	assert_int_equal(o.drill, 1);
+	store_obligation_clear(&o);
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		memset(seen, 0, sizeof(seen));
+		f.drill = cases[i].drill;
+		assert_int_equal(store_ledger_page(s, &f, NULL, 10,
+		    ledger_drill_cb, seen), 0);
+		assert_int_equal(seen[0], cases[i].real);
+		assert_int_equal(seen[1], cases[i].drills);
+		total = 0;
+		assert_int_equal(store_ledger_counts(s, 0, 5000, NULL,
+		    cases[i].drill, 100, ledger_tally, &total), 0);
+		assert_int_equal(total, cases[i].real + cases[i].drills);
+	}
+	assert_int_equal(store_board_counts(s, NULL, &bc), 0);
+	assert_int_equal(bc.open, 2);
+	assert_int_equal(bc.drills, 1);
+	total = 0;
+	assert_int_equal(store_report_counts(s, 0, 5000, 0, NULL, 100,
+	    report_tally, &total), 0);
+	assert_int_equal(total, 1);
+	total = after = 0;
+	assert_int_equal(store_report_slice(s, &after, 0, NULL, 100,
+	    report_row_tally, &total), 2);	/* two read, one counted */
+	assert_int_equal(total, 1);
 }
 
 /* ---- recurring reports ----------------------------------------------- */
@@ -1551,7 +1665,8 @@ test_migrate_v9_clocks(void **state)
 	struct store			*s;
 	struct store_obligation		 o;
 	struct store_clock		 c, got;
-	struct store_ledger_filter	 f = { 0, 1000, NULL, NULL };
+	struct store_ledger_filter	 f = { 0, 1000, NULL, NULL,
+					     STORE_DRILL_EXCLUDE };
 	sqlite3				*db;
 	char				*cause = NULL, v9[300];
 	struct store_timer		 tm;
@@ -1803,6 +1918,83 @@ test_migrate_v11_personal(void **state)
 	    store_schema_latest());
 	unlink(v11);
 }
+
+/*
+ * Schema 13 marks drills: a database of schema 12 with an open incident,
+ * its pending obligation (the first instance of a series, one of its two
+ * events come), its timer, a queued message and a person's pending send
+ * upgrades with all of them intact and none of them a drill, so the
+ * ledger still counts the obligation by default.
+ */
+static void
+test_migrate_v12_drills(void **state)
+{
+	struct store			*s;
+	struct store_incident		 inc;
+	struct store_obligation		 o;
+	struct store_message		 m;
+	struct store_timer		 tm;
+	struct store_ledger_filter	 f = { 0, 1000, NULL, NULL,
+					     STORE_DRILL_EXCLUDE };
+	sqlite3				*db;
+	char				*cause = NULL, v12[300];
+	int64_t				 due;
+	int				 seen[2] = { 0, 0 };
+
+	snprintf(v12, sizeof(v12), "%s/v12.db", dir);
+	assert_int_equal(sqlite3_open(v12, &db), SQLITE_OK);
+	assert_int_equal(store_schema_migrate_to(db, 12, &cause), 0);
+	assert_int_equal(sqlite3_exec(db, "INSERT INTO incidents (key, unit, "
+	    "category, procedures, grade, worst_grade, title, opened_at, "
+	    "occurred_at, updated_at) VALUES ('inc-1', 'u1', 'fire', "
+	    "'[\"p\"]', 2, 2, '仓库起火', 10, 9, 10);"
+	    "INSERT INTO obligations (id, incident, unit, procedure, name, "
+	    "set_at, due_at, instance, until_at, met_count, needed) VALUES "
+	    "(1, 'inc-1', 'u1', 'p', 'first', 10, 500, 1, 5000, 1, 2);"
+	    "INSERT INTO timers (at, kind, ref) VALUES (500, 1, 1);"
+	    "INSERT INTO outbox (id, key, created_at, incident, channel, "
+	    "recipient, body, status, attempts, next_at, deadline_at) VALUES "
+	    "(1, 'tn_q', 10, 'inc-1', 'sms', 'zhao', '{}', 'queued', 0, 20, "
+	    "900);"
+	    "INSERT INTO personal_sends (incident, person, step, reason, "
+	    "due_at) VALUES ('inc-1', 'zhao', 2, 'opened', 310);",
+	    NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+
+	s = store_open(v12, NULL, &cause);
+	assert_non_null(s);
+	assert_int_equal(store_incident_get(s, "inc-1", &inc), 1);
+	assert_string_equal(inc.title, "仓库起火");
+	assert_int_equal(inc.state, INCIDENT_OPEN);
+	assert_int_equal(inc.drill, 0);
+	store_incident_clear(&inc);
+	assert_int_equal(store_obligation_get(s, 1, &o), 1);
+	assert_int_equal(o.status, OBLIGATION_PENDING);
+	assert_int_equal(o.due_at, 500);
+	assert_int_equal(o.instance, 1);
+	assert_int_equal(o.until_at, 5000);
+	assert_int_equal(o.met_count, 1);
+	assert_int_equal(o.needed, 2);
+	assert_int_equal(o.drill, 0);
+	store_obligation_clear(&o);
+	assert_int_equal(store_timer_next(s, &tm), 1);
+	assert_int_equal(tm.at, 500);
+	assert_int_equal(store_messages_next_at(s, &due), 1);
+	assert_int_equal(due, 20);
+	assert_int_equal(store_message_get(s, 1, &m), 1);
+	assert_int_equal(m.status, OUTBOX_QUEUED);
+	store_message_clear(&m);
+	assert_int_equal(store_ledger_page(s, &f, NULL, 10, ledger_drill_cb,
+	    seen), 0);
+	assert_int_equal(seen[0], 1);
+	assert_int_equal(seen[1], 0);
+	assert_int_equal(store_personal_pending(s, "inc-1", 0, "zhao"), 1);
+	store_close(s);
+	assert_int_equal(count_rows(v12, "PRAGMA user_version"),
+	    store_schema_latest());
+	unlink(v12);
+}
+
 
 /*
  * One writer per database: while a store is open, opening the same file
@@ -2331,7 +2523,8 @@ stats_oneshot(struct store *s, const struct store_units *u, int64_t slow)
 	for (o.month = 0; o.month < 3; o.month++) {
 		start = calendar_local_midnight(2026, 2 + o.month, 1);
 		end = calendar_local_midnight(2026, 3 + o.month, 1);
-		assert_int_equal(store_ledger_counts(s, start, end, u, 1000,
+		assert_int_equal(store_ledger_counts(s, start, end, u,
+		    STORE_DRILL_EXCLUDE, 1000,
 		    stats_oneshot_ledger, &o), 0);
 		assert_int_equal(store_report_counts(s, start, end, slow, u,
 		    1000, stats_oneshot_reports, &o), 0);
@@ -2433,6 +2626,7 @@ main(void)
 		BOTH(test_obligations),
 		BOTH(test_ledger_page),
 		BOTH(test_ledger_slices),
+		BOTH(test_ledger_drills),
 		BOTH(test_stats_slices),
 		BOTH(test_recurring),
 		BOTH(test_escalations),
@@ -2454,6 +2648,7 @@ main(void)
 		cmocka_unit_test(test_migrate_v9_clocks),
 		cmocka_unit_test(test_migrate_v10_series),
 		cmocka_unit_test(test_migrate_v11_personal),
+		cmocka_unit_test(test_migrate_v12_drills),
 		cmocka_unit_test(test_one_writer),
 		cmocka_unit_test(test_newer_schema_refused),
 		cmocka_unit_test(test_timeline_prune_only),

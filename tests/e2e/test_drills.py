@@ -1,0 +1,180 @@
+"""Drills (应急演练) end to end: the real daemon, a fake webhook gateway and
+a generic HTTP SMS gateway on 127.0.0.1.
+
+A county hospital exercises its network-security procedure while a real
+incident is open beside it.  The drill runs the real timeline (its
+deadline passes and escalates), every message it sends -- a webhook's
+title and text, an SMS -- begins with 【演练】, the board marks it and
+counts it apart, and the compliance ledger leaves it out unless asked.
+An event that says otherwise than its incident is refused.  The people
+and numbers are fictional.
+"""
+
+import csv
+import io
+import shutil
+
+import harness
+from harness import *
+from test_board import Browser, ROWS_JS, cjk_font_installed, row_of, wait_rows
+
+SCREENS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "docs", "screens")
+
+DRILL, REAL = "yl-2026-05", "wa-0611"
+
+SITE = """\
+site {{ listen = "127.0.0.1:@PORT@", timezone = "Asia/Shanghai", rules = {{ "." }} }}
+channel "hook" {{ kind = "webhook", url = "{hook}", secret = "{secret}" }}
+channel "sms" {{ kind = "sms", provider = "http", url = "{sms}" }}
+person "zhao" {{ name = "赵一", phone = "+8613800000001", roles = {{ "duty" }}, channels = {{ "hook" }} }}
+person "sun"  {{ name = "孙三", phone = "+8613800000003", roles = {{ "deputy" }}, channels = {{ "hook" }} }}
+person "li"   {{ name = "李四", phone = "+8613800000004", roles = {{ "principal" }}, channels = {{ "sms" }} }}
+group "office" {{ name = "办公室", members = {{}}, channels = {{ "hook" }} }}
+"""
+
+
+def drill_daemon(sink, due="2s"):
+    site = SITE.format(hook=sink.url(), sms=sink.url("/sms"), secret=SECRET)
+    rules = harness.PROCEDURE.format(due=due, policy="standard") + "\n" + harness.POLICY
+    return Daemon({"site.lua": site, "rules.lua": rules}).start()
+
+
+def post_event(d, ev):
+    return http_request("POST", d.base + "/v1/events", ev)
+
+
+def get(d, path):
+    r = http_request("GET", d.base + path)
+    expect(r.status == 200, f"GET {path}: {r!r}")
+    return r.data
+
+
+def ctl(d, *args):
+    return subprocess.run([harness.TOCSINCTL, "--url", d.base, *args], capture_output=True,
+                          text=True, env=harness.CLEAN_ENV, timeout=30)
+
+
+def test_drill_marked_everywhere_and_kept_out_of_the_ledger():
+    sink = Sink()
+    d = drill_daemon(sink)
+    r = post_event(d, report(DRILL, title="门户网站被篡改（网络安全应急演练）", drill=True))
+    expect(r.status == 202, f"the drill's report: {r!r}")
+    r = post_event(d, report(REAL, title="邮件系统中断"))
+    expect(r.status == 202, f"the real report: {r!r}")
+
+    # Every message of the drill, on every channel, says 【演练】 first;
+    # the real incident's never do.  The 2 s deadline passes for both.
+    hooks = wait_until(lambda: at_least(3, sink.webhooks(incident=DRILL)), 15,
+                       "the drill's opened and escalation webhooks")
+    sms = wait_until(lambda: [p for p in sink.posts if p.path == "/sms"
+                              and "门户网站被篡改" in (p.body or {}).get("text", "")], 15,
+                     "the drill's step-2 SMS to the principal")
+    wait_until(lambda: sink.webhooks(incident=REAL, reason="escalation"), 15,
+               "the real incident's escalation")
+    reasons = {p.body.get("reason") for p in hooks}
+    expect({"opened", "escalation"} <= reasons, f"the drill's reasons: {reasons}")
+    for p in hooks:
+        expect(p.body["title"].startswith("【演练】") and p.body["text"].startswith("【演练】"),
+               f"a drill webhook not marked: {p.body}")
+    for p in sms:
+        expect(p.body["text"].startswith("【演练】"), f"a drill SMS not marked: {p.body}")
+    for p in sink.webhooks(incident=REAL):
+        expect("演练" not in p.body["title"] + p.body["text"], f"a real message marked: {p.body}")
+    for p in sink.posts:
+        if p.path == "/sms" and "邮件系统中断" in p.body.get("text", ""):
+            expect("演练" not in p.body["text"], f"a real SMS marked: {p.body}")
+
+    # A later event inherits the drill; one that says otherwise is refused.
+    r = post_event(d, {"type": "update", "incident": DRILL, "unit": "hosp-a", "summary": "已隔离"})
+    expect(r.status == 202, f"an update without drill: {r!r}")
+    r = post_event(d, {"type": "update", "incident": DRILL, "unit": "hosp-a", "drill": False})
+    expect(r.status == 409 and r.data["error"]["code"] == "drill_mismatch"
+           and r.data["error"]["field"] == "drill", f"drill: false on a drill: {r!r}")
+    r = post_event(d, {"type": "update", "incident": REAL, "unit": "hosp-a", "drill": True})
+    expect(r.status == 409 and r.data["error"]["code"] == "drill_mismatch",
+           f"drill: true on a real incident: {r!r}")
+    r = post_event(d, report("yl-bad", drill="true"))
+    expect(r.status == 400 and r.data["error"]["code"] == "wrong_type"
+           and r.data["error"]["field"] == "drill", f"drill as a string: {r!r}")
+
+    # The board marks the drill and counts it apart; so does the incident.
+    board = get(d, "/v1/board")
+    rows = {i["key"]: i for i in board["incidents"]}
+    expect(rows[DRILL]["drill"] is True and rows[REAL]["drill"] is False, f"the board: {rows}")
+    expect(board["counts"]["open"] == 2 and board["counts"]["drills"] == 1,
+           f"the board's counts: {board['counts']}")
+    expect(get(d, f"/v1/incidents/{DRILL}")["drill"] is True, "GET /v1/incidents/KEY: drill")
+
+    # The ledger: drills left out by default, in with drill=1, alone with only.
+    def ledger(query=""):
+        return {(o["incident"], o["drill"]) for o in get(d, "/v1/compliance" + query)["obligations"]}
+    expect(ledger() == {(REAL, False)}, f"the default ledger: {ledger()}")
+    expect(ledger("?drill=1") == {(REAL, False), (DRILL, True)}, f"drill=1: {ledger('?drill=1')}")
+    expect(ledger("?drill=only") == {(DRILL, True)}, f"drill=only: {ledger('?drill=only')}")
+    r = http_request("GET", d.base + "/v1/compliance?drill=yes")
+    expect(r.status == 400 and r.data["error"]["field"] == "drill", f"drill=yes: {r!r}")
+
+    def summed(query=""):
+        s = get(d, "/v1/compliance/summary" + query)
+        return s["drill"], sum(u["counts"]["total"] for u in s["units"])
+    expect(summed() == ("exclude", 1), f"the summary: {summed()}")
+    expect(summed("?drill=1") == ("include", 2), f"the summary, drill=1: {summed('?drill=1')}")
+    expect(summed("?drill=only") == ("only", 1), f"the summary, only: {summed('?drill=only')}")
+
+    # tocsinctl compliance: a drill column, drills out unless --drill says.
+    p = ctl(d, "compliance")
+    expect(p.returncode == 0, f"tocsinctl compliance: {p!r}")
+    rows = list(csv.DictReader(io.StringIO(p.stdout.lstrip("\ufeff"))))
+    expect([(r["incident"], r["drill"]) for r in rows] == [(REAL, "0")], f"the CSV: {p.stdout!r}")
+    p = ctl(d, "compliance", "--drill", "only")
+    rows = list(csv.DictReader(io.StringIO(p.stdout.lstrip("\ufeff"))))
+    expect([(r["incident"], r["drill"]) for r in rows] == [(DRILL, "1")],
+           f"the CSV, --drill only: {p.stdout!r}")
+    p = ctl(d, "compliance", "--by", "unit", "--drill", "1")
+    expect(p.returncode == 0 and "drills: include" in p.stdout, f"--by unit --drill 1: {p!r}")
+    d.stop()
+
+
+# The drill's badge (a ::before of its title) and the header's counts.
+BADGE_JS = """(() => {
+  const li = document.querySelector('#board > li.drill');
+  const t = li && li.querySelector('.title');
+  return { key: li && li.dataset.key,
+           badge: t && getComputedStyle(t, '::before').content,
+           open: document.getElementById('n-open').textContent,
+           drills: document.getElementById('n-drill').textContent,
+           drillShown: !document.getElementById('count-drill').hidden };
+})()"""
+
+
+def test_drill_on_the_board():
+    """The wall screen and a phone: the drill wears a 演练 badge, the
+    header counts one incident 在办 and one 演练."""
+    expect(cjk_font_installed(), "no Chinese font installed (sh .ci/deps installs fonts-noto-cjk)")
+    sink = Sink()
+    d = drill_daemon(sink, due="4h")
+    for ev in (report(DRILL, title="县人民医院门户网站被篡改应急演练", grade=3, drill=True,
+                      summary="按《网络安全事件应急预案》开展桌面推演，模拟首页被植入博彩链接。"),
+               report(REAL, title="县中医院邮件系统中断", grade=4,
+                      summary="邮件服务器磁盘故障，已切换备用服务器。")):
+        r = post_event(d, ev)
+        expect(r.status == 202, f"POST /v1/events: {r!r}")
+    for w, h in ((1920, 1080), (390, 844)):
+        with Browser(w, h) as b:
+            b.viewport(w, h, mobile=w < 760)
+            b.goto(d.base + "/")
+            rows = wait_rows(b, 2)
+            expect("drill" in row_of(rows, DRILL)["classes"].split()
+                   and "drill" not in row_of(rows, REAL)["classes"].split(),
+                   f"the rows' classes: {short(rows)}")
+            got = wait_until(lambda: (lambda v: v if v and v["drills"] == "1" else None)(
+                b.js(BADGE_JS)), 10, "the header to count the drill")
+            expect(got == {"key": DRILL, "badge": '"演练"', "open": "1", "drills": "1",
+                           "drillShown": True}, f"the drill on the board: {got}")
+            name = f"board-drill-{w}x{h}.png"
+            path = b.screenshot(name)
+            if os.environ.get("TOCSIN_SCREENSHOTS") == "1":
+                os.makedirs(SCREENS, exist_ok=True)
+                shutil.copyfile(path, os.path.join(SCREENS, name))
+            expect(not b.problems(), f"the page's problems: {b.problems()}")
+    d.stop()
