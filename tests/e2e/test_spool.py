@@ -320,8 +320,9 @@ def test_spool_file_renamed_over_one_being_read():
     committing: the new file is read too, not archived in done/ unread.
 
     Deterministic: the test holds SQLite's write lock, so the daemon, having
-    read the first file, waits in its commit (the loop stops answering);
-    the second file is renamed over the first then, and the lock let go."""
+    read the first file (it holds it open until it moves it), waits in its
+    commit; the second file is renamed over the first then, and the lock
+    let go."""
     import sqlite3
     d, spool = spool_daemon(args=("--log-level", "info"))
     d.start()
@@ -333,17 +334,21 @@ def test_spool_file_renamed_over_one_being_read():
         try:
             drop(spool, "race.json", first)
 
-            # A loop only slow on a loaded machine answers within 1.5 s;
-            # one waiting in the commit (SQLite's 5 s busy wait) does not.
-            # A shorter wait took a slow loop for a stuck one, and the
-            # second file replaced a first never read.
-            def stuck():
-                try:
-                    http_request("GET", d.base + "/healthz", timeout=1.5)
-                    return False
-                except OSError:
-                    return True      # the loop waits in the commit: first is read
-            wait_until(stuck, 4, "the daemon to read race.json and wait for the lock")
+            # Read: tocsind keeps the file open from reading it until it
+            # moves it, and the commit between waits for our lock.  (Timing
+            # /healthz took a slow loop on a loaded machine for a stuck
+            # one, and the second file replaced a first never read.)
+            def holds_first_open():
+                fds = f"/proc/{d.proc.pid}/fd"
+                want = os.path.realpath(os.path.join(spool, "race.json"))
+                for fd in os.listdir(fds):
+                    try:
+                        if os.readlink(os.path.join(fds, fd)) == want:
+                            return True
+                    except OSError:
+                        pass
+                return False
+            wait_until(holds_first_open, 10, "the daemon to read race.json")
             drop(spool, "race.json", second)
         finally:
             db.execute("ROLLBACK")
