@@ -58,4 +58,8 @@ void	 channel_sign_tc3_headers(const struct channel_sign_tc3 *,
 void	 channel_sign_header(struct curl_slist **, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
 
+#define CHANNEL_TOKEN_MIN	32	/* characters of a callback token */
+#define CHANNEL_TOKEN_MAX	128
+int	 channel_callback_token_ok(const char *);
+
 #endif

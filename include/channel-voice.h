@@ -54,6 +54,5 @@ extern const char *const channel_voice_options[];
 char	*channel_voice_fit(const char *, int);
 char	*channel_voice_aliyun_out_id(const char *);
 char	*channel_voice_aliyun_number(const char *);
-int	 channel_voice_callback_token_ok(const char *);
 
 #endif

@@ -252,3 +252,18 @@ channel_sign_tc3_headers(const struct channel_sign_tc3 *c,
 	free(auth);
 	free(host);
 }
+
+/*
+ * A callback token is the whole credential of a provider's callback path
+ * (voice results, SMS reports and replies): long enough not to be
+ * guessed, and of characters a URL path keeps as they are.
+ */
+int
+channel_callback_token_ok(const char *t)
+{
+	size_t	n = strlen(t);
+
+	return (n >= CHANNEL_TOKEN_MIN && n <= CHANNEL_TOKEN_MAX &&
+	    strspn(t, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	    "0123456789-_") == n);
+}

@@ -18,7 +18,7 @@
 #include <string.h>
 
 #include "channel-sms.h"
-#include "channel-voice.h"
+#include "channel-sign.h"
 #include "clock.h"
 #include "log.h"
 #include "rules.h"
@@ -416,7 +416,7 @@ channel_sms_check_token(const struct channel_def *def,
 		    "twilio", p->name);
 		return (-1);
 	}
-	if (!channel_voice_callback_token_ok(token)) {
+	if (!channel_callback_token_ok(token)) {
 		*cause = xstrdup("\"callback_token\" must be 32 to 128 letters, "
 		    "digits, '-' or '_'");
 		return (-1);

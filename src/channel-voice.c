@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "channel-sign.h"
 #include "channel-voice.h"
 #include "clock.h"
 #include "log.h"
@@ -21,8 +22,6 @@
 
 #define VOICE_TIMEOUT_MS	10000
 #define VOICE_PLAY_MAX		3
-#define VOICE_TOKEN_MIN		32	/* characters of a callback token */
-#define VOICE_TOKEN_MAX		128
 
 static const struct channel_voice_provider *channel_voice_providers[] = {
 	&channel_voice_aliyun,
@@ -164,21 +163,6 @@ channel_voice_check_keys(const struct channel_def *def,
 	return (0);
 }
 
-/*
- * A callback token is the whole credential of the callback path: long
- * enough not to be guessed, and of characters a URL path keeps as they
- * are.
- */
-int
-channel_voice_callback_token_ok(const char *t)
-{
-	size_t	n = strlen(t);
-
-	return (n >= VOICE_TOKEN_MIN && n <= VOICE_TOKEN_MAX &&
-	    strspn(t, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-	    "0123456789-_") == n);
-}
-
 static int
 channel_voice_check(const struct channel_def *def, char **cause)
 {
@@ -195,9 +179,9 @@ channel_voice_check(const struct channel_def *def, char **cause)
 	    channel_voice_check_numbers(def, p, cause) != 0)
 		return (-1);
 	token = channel_option_string(def, "callback_token");
-	if (token != NULL && !channel_voice_callback_token_ok(token)) {
+	if (token != NULL && !channel_callback_token_ok(token)) {
 		xasprintf(cause, "\"callback_token\" must be %d to %d letters, "
-		    "digits, '-' or '_'", VOICE_TOKEN_MIN, VOICE_TOKEN_MAX);
+		    "digits, '-' or '_'", CHANNEL_TOKEN_MIN, CHANNEL_TOKEN_MAX);
 		return (-1);
 	}
 	return (channel_sms_check_url(def, "endpoint", 0, cause));
