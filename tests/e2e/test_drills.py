@@ -159,7 +159,7 @@ def test_drill_on_the_board():
                       summary="邮件服务器磁盘故障，已切换备用服务器。")):
         r = post_event(d, ev)
         expect(r.status == 202, f"POST /v1/events: {r!r}")
-    for w, h in ((1920, 1080), (390, 844)):
+    for w, h in ((1920, 1080), (1366, 768), (390, 844)):
         with Browser(w, h) as b:
             b.viewport(w, h, mobile=w < 760)
             b.goto(d.base + "/")
