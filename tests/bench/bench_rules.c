@@ -9,22 +9,30 @@
  *			timeline, outbox rows and the commit.
  *
  * Each for a report one procedure takes and for one no procedure takes.
+ * Then rule evaluation again with each bundled pack that has an example
+ * site (rules/NAME/example-site.lua, loaded as `tocsinctl simulate` loads
+ * it): its examples' reports and one report for each category it files
+ * procedures under, in turn, with the clock at its first example's time.
  * Events are parsed before the clock starts; each figure is the median of
  * ROUNDS rounds.  Warnings (the engine logs every report no procedure
  * takes) are turned off so that stderr is not measured.  One figure a line,
  * with its method beside it.
  */
+#include <glob.h>
+#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "calendar.h"
 #include "clock.h"
 #include "engine.h"
 #include "log.h"
 #include "match.h"
 #include "record.h"
 #include "rules.h"
+#include "site.h"
 #include "store.h"
 #include "tocsin.h"
 
@@ -32,6 +40,7 @@
 #define ROUNDS		5
 #define RULE_EVENTS	20000	/* per round */
 #define ENGINE_EVENTS	4000
+#define PACK_EVENTS	64	/* distinct reports a pack is timed on, at most */
 
 static void
 write_site(const char *path)
@@ -188,8 +197,180 @@ measure_engine(struct engine *e, const char *category_fmt, int *base)
 	return (median(t, ROUNDS));
 }
 
+/* A pack's distinct reports, and the time its examples start at. */
+struct pack_events {
+	struct record	*v[PACK_EVENTS];
+	int		 n, examples;
+	int64_t		 start;
+	char		 unit[64];
+};
+
+static void
+pack_add(struct pack_events *pe, json_t *json, int64_t t)
+{
+	struct record_error	err;
+	struct record		*rec;
+
+	if (pe->n == PACK_EVENTS)
+		return;
+	if ((rec = record_parse(json, t, &err)) == NULL) {
+		fprintf(stderr, "bench: %s\n", err.message);
+		exit(1);
+	}
+	pe->v[pe->n++] = rec;
+}
+
+/* The "type": "report" lines of one examples/NAME.jsonl file. */
+static void
+pack_read_examples(struct pack_events *pe, const char *path)
+{
+	FILE		*f;
+	char		*line = NULL;
+	size_t		 cap = 0;
+	json_t		*json;
+	const char	*at, *type, *unit;
+	int64_t		 t;
+
+	if ((f = fopen(path, "r")) == NULL)
+		exit(1);
+	while (getline(&line, &cap, f) != -1) {
+		if (line[0] != '{' || (json = json_loads(line, 0, NULL)) == NULL)
+			continue;
+		at = json_string_value(json_object_get(json, "at"));
+		type = json_string_value(json_object_get(json, "type"));
+		unit = json_string_value(json_object_get(json, "unit"));
+		if (at != NULL && calendar_parse_time(at, &t) == 0 &&
+		    type != NULL && strcmp(type, "report") == 0) {
+			if (pe->start == 0 || t < pe->start)
+				pe->start = t;
+			if (pe->unit[0] == '\0' && unit != NULL)
+				snprintf(pe->unit, sizeof(pe->unit), "%s",
+				    unit);
+			json_object_del(json, "at");
+			pack_add(pe, json, t);
+			pe->examples++;
+		}
+		json_decref(json);
+	}
+	free(line);
+	fclose(f);
+}
+
+/* One report for each category the pack files procedures under. */
+static void
+pack_add_categories(struct pack_events *pe, struct rules *r)
+{
+	const struct procedure	*p;
+	json_t			*json;
+	char			 key[32];
+	size_t			 i;
+
+	if (pe->unit[0] == '\0')
+		snprintf(pe->unit, sizeof(pe->unit), "%s",
+		    rules_unit_count(r) > 0 ? rules_unit(r, 0)->id : "u");
+	for (i = 0; i < rules_category_count(r); i++) {
+		snprintf(key, sizeof(key), "bench-%zu", i);
+		json = json_pack("{s:s, s:s, s:s, s:s}", "type", "report",
+		    "incident", key, "category", rules_category(r, i, &p),
+		    "unit", pe->unit);
+		pack_add(pe, json, pe->start);
+		json_decref(json);
+	}
+}
+
+/* rules/NAME/example-site.lua: one line; its figure into *sum. */
+static int
+measure_pack(const char *site, double *sum)
+{
+	struct rules_problems	  problems = { NULL, 0 };
+	struct pack_events	  pe;
+	struct rules		 *r;
+	struct record		**v;
+	glob_t			  g;
+	char			  dir[256], pattern[300], name[64];
+	double			  t[ROUNDS];
+	int			  i, ncat;
+
+	memset(&pe, 0, sizeof(pe));
+	snprintf(dir, sizeof(dir), "%s", site);
+	snprintf(name, sizeof(name), "%s", basename(dirname(dir)));
+	snprintf(dir, sizeof(dir), "%s", site);
+	snprintf(pattern, sizeof(pattern), "%s/examples/*.jsonl",
+	    dirname(dir));
+	clock_set_virtual(0);
+	if ((r = site_load(site, NULL, &problems)) == NULL) {
+		fprintf(stderr, "bench: %s\n", problems.n ? problems.v[0] :
+		    site);
+		return (-1);
+	}
+	if (glob(pattern, 0, NULL, &g) == 0) {
+		for (i = 0; i < (int)g.gl_pathc; i++)
+			pack_read_examples(&pe, g.gl_pathv[i]);
+		globfree(&g);
+	}
+	if (pe.start == 0)
+		pe.start = 1772413200000LL;
+	clock_set_virtual(pe.start);
+	ncat = pe.n;
+	pack_add_categories(&pe, r);
+	ncat = pe.n - ncat;
+	if (pe.n == 0) {
+		rules_free(r);
+		return (0);
+	}
+	/* Round after round over the same reports, in turn. */
+	if ((v = calloc(RULE_EVENTS, sizeof(*v))) == NULL)
+		exit(1);
+	for (i = 0; i < RULE_EVENTS; i++)
+		v[i] = pe.v[i % pe.n];
+	rules_round(r, v, RULE_EVENTS / 10);	/* warm up */
+	for (i = 0; i < ROUNDS; i++)
+		t[i] = rules_round(r, v, RULE_EVENTS);
+	*sum += median(t, ROUNDS);
+	printf("%6.2f us/event  rule evaluation, pack %s (%zu procedures, "
+	    "example-site.lua): match_procedures + match_classify, no store; "
+	    "reports in turn, %d from its examples and one for each of "
+	    "its %d categories (median of %d rounds of %d)\n",
+	    median(t, ROUNDS), name, rules_procedure_count(r), pe.examples,
+	    ncat, ROUNDS, RULE_EVENTS);
+	free(v);
+	for (i = 0; i < pe.n; i++)
+		record_free(pe.v[i]);
+	rules_free(r);
+	return (1);
+}
+
+/* Every rules/NAME/example-site.lua under rules_dir; -1 if one fails. */
+static int
+measure_packs(const char *rules_dir)
+{
+	glob_t	g;
+	char	pattern[256];
+	double	sum = 0;
+	size_t	i;
+	int	n = 0, rc;
+
+	snprintf(pattern, sizeof(pattern), "%s/*/example-site.lua", rules_dir);
+	if (glob(pattern, 0, NULL, &g) != 0) {
+		fprintf(stderr, "bench: no %s\n", pattern);
+		return (-1);
+	}
+	for (i = 0; i < g.gl_pathc; i++) {
+		if ((rc = measure_pack(g.gl_pathv[i], &sum)) < 0) {
+			globfree(&g);
+			return (-1);
+		}
+		n += rc;
+	}
+	globfree(&g);
+	if (n > 0)
+		printf("%6.2f us/event  rule evaluation, the %d bundled packs "
+		    "above: the mean of their figures\n", sum / n, n);
+	return (0);
+}
+
 int
-main(void)
+main(int argc, char **argv)
 {
 	char			 dir[] = "/tmp/tocsin-bench-XXXXXX", path[256];
 	struct rules_problems	 problems = { NULL, 0 };
@@ -239,5 +420,5 @@ main(void)
 	rules_free(r);
 	unlink(path);
 	rmdir(dir);
-	return (0);
+	return (measure_packs(argc > 1 ? argv[1] : "rules") == 0 ? 0 : 1);
 }
