@@ -117,13 +117,17 @@ def test_personal_rules_survive_restart():
     robot message and started again still sends the SMS, at its time."""
     d, sink, sms, voice = start("3s", "1h")
     key = "inc-personal-restart"
-    t0 = time.monotonic()
+    # On the wall clock, as the daemon schedules (time.time() reads the
+    # same CLOCK_REALTIME): a monotonic t0 saw the SMS 2.69 s after a 3 s
+    # step once, under ASan on a loaded VM, though the daemon sent it at
+    # its due second.
+    t0 = time.time()
     d.accept(report(key, title=TITLE, category="hazmat"))
     wait_until(lambda: sink.webhooks(recipient="li"), 10, "the robot message")
     d.stop()
     expect(not sms.to(PHONE), "the SMS went before its time")
     d.start()
     texts = wait_until(lambda: good(sms, "the SMS"), 15, "the SMS after the restart")
-    expect(texts[0].mono - t0 >= 3.0 - SLACK, f"the SMS came {texts[0].mono - t0:.2f}s after the report")
+    expect(texts[0].wall - t0 >= 3.0 - SLACK, f"the SMS came {texts[0].wall - t0:.2f}s after the report")
     got = timeline(d.incident(key), "notify", recipient="li", channel="sms")
     expect(len(got) == 1 and got[0].get("personal_step") == 2, f"the SMS's notify: {short(got)}")

@@ -57,6 +57,7 @@ class Request:
         self.headers = headers
         self.raw = raw
         self.mono = time.monotonic()
+        self.wall = time.time()     # the daemon's deadlines are wall-clock
         self.phone = self.key = self.text = None
         self.problems = []          # how it differs from what the provider wants
         self.auth = None            # None: good; else the provider's error code
