@@ -20,9 +20,9 @@
 
 /* The placeholders rule authors are told about (docs, message.c). */
 static const char *placeholders[] = {
-	"title", "incident", "unit", "grade", "color", "procedure",
-	"obligation", "due", "late", "step", "period", "recipient", "ack_url",
-	"to", "channel", "error", "text",
+	"title", "incident", "unit", "unit_name", "grade", "color",
+	"procedure", "obligation", "due", "late", "step", "period",
+	"recipient", "ack_url", "to", "channel", "error", "text", "category",
 };
 
 struct render {
