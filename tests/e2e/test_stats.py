@@ -20,6 +20,7 @@ import os
 import sqlite3
 import subprocess
 import sys
+import zipfile
 from datetime import datetime, timedelta, timezone
 
 import harness
@@ -258,6 +259,19 @@ def test_stats_csv_has_bom_for_excel():
     d.stop()
 
 
+def whole_zip(path):
+    """The bytes at path once they are a complete zip archive, else None."""
+    try:
+        with open(path, "rb") as f:
+            raw = f.read()
+        with zipfile.ZipFile(io.BytesIO(raw)) as z:
+            if z.testzip() is None:
+                return raw
+    except (OSError, zipfile.BadZipFile):
+        pass
+    return None
+
+
 def openpyxl_load(raw):
     """The workbook read by openpyxl: Debian's python3-openpyxl, also when
     the python3 running the tests is not Debian's (pyenv, a venv)."""
@@ -373,10 +387,11 @@ def test_stats_page_renders_charts():
         b.call("Page.setDownloadBehavior", behavior="allow", downloadPath=saved)
         b.click("#dl-xlsx")
         name = f"tocsin-stats-{label(m2)}-{label(m0)}.xlsx"
-        path = wait_until(lambda: os.path.join(saved, name) if name in os.listdir(saved) else None,
-                          20, f"{name} to be saved")
-        with open(path, "rb") as f:
-            wb = openpyxl_load(f.read())
+        # Chromium may create the file under its final name and write into
+        # it: wait for a whole workbook, not for the name.
+        path = os.path.join(saved, name)
+        raw = wait_until(lambda: whole_zip(path), 20, f"{name} to be saved whole")
+        wb = openpyxl_load(raw)
         rows = {row[0]: row for row in wb["通报"].iter_rows(min_row=4, values_only=True)}
         expect(set(rows) == {"hosp-a", "hosp-b", "合计"} and rows["合计"][2] == 8,
                f"the saved workbook: {rows}")
