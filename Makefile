@@ -72,7 +72,7 @@ WEB	 = web/board.html web/board.css web/board.js web/detail.js \
 	   web/stats.html web/stats.css web/stats.js web/forms.js web/forms.css \
 	   web/wall.js web/wall.css web/handover.html web/handover.js \
 	   web/handover.css
-CTL	 = ctl-api ctl-backup ctl-migrate ctl-simulate ctl-table ctl-ledger ctl-replay \
+CTL	 = ctl-api ctl-backup ctl-backup-pg ctl-migrate ctl-simulate ctl-table ctl-ledger ctl-replay \
 	   ctl-stats
 
 CORE_OBJS   = $(CORE:%=$(BUILD)/%.o) $(CHANNELS:%=$(BUILD)/%.o)

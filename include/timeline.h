@@ -23,6 +23,7 @@ struct concern {
 	const char	*incident;
 	const char	*recurring;
 	const char	*unit;
+	const char	*unit_name;	/* a notification's only; NULL: none */
 	int		 grade;		/* 0: unknown, left out */
 	const char	*procedure;
 	const char	*obligation;

@@ -5,7 +5,8 @@
  * copy that takes minutes costs it nothing but a WAL that cannot be
  * checkpointed past our snapshot until we finish.  Without --db the
  * daemon is asked where its database is (GET /v1/status), so the backup
- * runs on the daemon's host.
+ * runs on the daemon's host.  A PostgreSQL database (a postgresql:// or
+ * postgres:// URL) is dumped with pg_dump instead (ctl-backup-pg.c).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,12 +47,13 @@ ctl_backup(const struct ctl_env *env, int argc, char **argv)
 	struct store_backup_result	 res;
 	const char			*file = NULL;
 	char				*db = NULL, *cause;
-	int				 a, quick = 0, rc;
+	int				 a, quick = 0, rc, db_given = 0;
 
 	for (a = 1; a < argc; a++) {
 		if (strcmp(argv[a], "--db") == 0 && a + 1 < argc) {
 			free(db);
 			db = xstrdup(argv[++a]);
+			db_given = 1;
 		} else if (strcmp(argv[a], "--quick") == 0)
 			quick = 1;
 		else if (argv[a][0] != '-' && file == NULL)
@@ -60,13 +62,19 @@ ctl_backup(const struct ctl_env *env, int argc, char **argv)
 			break;
 	}
 	if (file == NULL || a != argc) {
-		fprintf(stderr, "usage: tocsinctl backup [--db PATH] [--quick] "
-		    "FILE\n");
+		fprintf(stderr, "usage: tocsinctl backup [--db PATH|URL] "
+		    "[--quick] FILE\n");
 		free(db);
 		return (2);
 	}
 	if (db == NULL && (db = ctl_backup_ask(env)) == NULL)
 		return (1);
+	if (strncmp(db, "postgresql://", 13) == 0 ||
+	    strncmp(db, "postgres://", 11) == 0) {
+		rc = ctl_backup_pg(db, !db_given, file);
+		free(db);
+		return (rc);
+	}
 	if (store_backup(db, file, quick, &res, &cause) != 0) {
 		fprintf(stderr, "tocsinctl: backup: %s\n", cause);
 		free(cause);

@@ -27,6 +27,7 @@ int	ctl_stats(const struct ctl_env *, int, char **);
 int	ctl_status(const struct ctl_env *, int, char **);
 int	ctl_prune(const struct ctl_env *, int, char **);
 int	ctl_backup(const struct ctl_env *, int, char **);
+int	ctl_backup_pg(const char *, int, const char *);
 int	ctl_migrate(const struct ctl_env *, int, char **);
 int	ctl_simulate(const struct ctl_env *, int, char **);
 int	ctl_replay(const struct ctl_env *, int, char **);

@@ -111,13 +111,22 @@ engine_format_late(int64_t ms, char *buf, size_t len)
 		snprintf(buf, len, "%lld分钟", (long long)m);
 }
 
+/* A unit's declared name, or NULL (a note then leaves unit_name out). */
+static const char *
+engine_unit_declared_name(struct engine *e, const char *unit)
+{
+	const struct unit	*u = rules_unit_find(e->rules, unit);
+
+	return (u != NULL ? u->name : NULL);
+}
+
 /* What people call a unit: its declared name, else its id. */
 static const char *
 engine_unit_name(struct engine *e, const char *unit)
 {
-	const struct unit	*u = rules_unit_find(e->rules, unit);
+	const char	*name = engine_unit_declared_name(e, unit);
 
-	return (u != NULL && u->name != NULL ? u->name : unit);
+	return (name != NULL ? name : unit);
 }
 
 static const char *
@@ -481,6 +490,7 @@ engine_notify_one(const struct recipient *r, void *arg)
 	note.reason = n->reason;
 	note.at = at;
 	engine_concern(s, &note.c);
+	note.c.unit_name = engine_unit_declared_name(e, s->c.unit);
 	note.c.role = n->role;
 	note.c.recipient = r->id;
 	note.c.recipient_name = r->name;

@@ -391,34 +391,75 @@ engine_met_by(struct engine *e, const struct store_obligation *o)
 }
 
 /*
+ * Why a unit that has never owed a recurring report sent one, in *reason
+ * (buf holds it when it names a report): a spot check that has not drawn
+ * it yet, a recurring report listing it whose first period has not
+ * opened, a unit the site declares, or none of these -- an id nobody
+ * knows, most likely misspelt: 1 then, the only case the unmatched roles
+ * are told of.
+ */
+static int
+engine_unowed_reason(struct engine *e, const char *unit, const char **reason,
+    char *buf, size_t len)
+{
+	const struct recurring	*rc;
+	size_t			 i, j, n = rules_recurring_count(e->rules);
+
+	for (i = 0; i < n; i++) {
+		rc = rules_recurring(e->rules, i);
+		for (j = 0; j < rc->units.n; j++) {
+			if (strcmp(rc->units.v[j], unit) != 0)
+				continue;
+			snprintf(buf, len, rc->pick > 0 ? "no open obligation "
+			    "of the unit: spot check \"%s\" has not drawn it" :
+			    "no open obligation of the unit: recurring \"%s\" "
+			    "has not fallen due yet", rc->name);
+			*reason = buf;
+			return (0);
+		}
+	}
+	if (rules_unit_find(e->rules, unit) != NULL) {
+		*reason = "no open obligation of the unit: it owes no "
+		    "recurring report";
+		return (0);
+	}
+	*reason = "unknown unit: it owes no recurring report";
+	return (1);
+}
+
+/*
  * An event of no incident met nothing its unit owes.  It is recorded as
- * event.unmatched; the unmatched roles hear of it only when the unit has
- * never owed a recurring report (a misspelt unit id files for nobody while
- * the real unit is chased): a report filed twice, or after its close, is
- * in the ledger already and tells nobody again.
+ * event.unmatched; the unmatched roles hear of it only when nothing knows
+ * the unit (engine_unowed_reason: a misspelt unit id files for nobody
+ * while the real unit is chased): a report filed twice, or after its
+ * close, is in the ledger already and tells nobody again, and a unit a
+ * spot check has not drawn has simply nothing to file.
  */
 static int
 engine_unmatched_event(struct engine *e, const struct record *ev)
 {
 	struct scope	 s;
 	json_t		*extra;
-	int		 known;
+	const char	*reason = "no open obligation of the unit";
+	char		 buf[256];
+	int		 known, unknown = 0;
 
 	if ((known = store_unit_owes_recurring(e->store, ev->unit)) < 0)
 		return (-1);
+	if (!known)
+		unknown = engine_unowed_reason(e, ev->unit, &reason, buf,
+		    sizeof(buf));
 	memset(&s, 0, sizeof(s));
 	s.c.unit = ev->unit;
 	s.title = json_string_value(json_object_get(ev->json, "title"));
 	if (s.title == NULL)
 		s.title = ev->type;
-	extra = json_pack("{s:s, s:s}", "reason", known ? "no open obligation "
-	    "of the unit" : "unknown unit: it owes no recurring report",
-	    "type", ev->type);
+	extra = json_pack("{s:s, s:s}", "reason", reason, "type", ev->type);
 	if (ev->id != NULL)
 		json_object_set_new(extra, "event", json_string(ev->id));
 	if (engine_emit(e, &s, "event.unmatched", extra) != 0)
 		return (-1);
-	return (known ? 0 : engine_notify_unmatched(e, &s, NULL));
+	return (unknown ? engine_notify_unmatched(e, &s, NULL) : 0);
 }
 
 /*

@@ -920,6 +920,53 @@ rules_lint_obligations(struct rules *r)
 	}
 }
 
+/*
+ * Providers that sign their callbacks over the URL they called (Twilio's
+ * X-Twilio-Signature): without the site's public_url tocsind cannot
+ * rebuild that URL, so every status report and reply is refused (403).
+ */
+static const struct rules_url_signer {
+	const char	*kind;
+	const char	*provider;
+	const char	*label;
+} rules_url_signers[] = {
+	{ "sms", "twilio", "Twilio" },
+};
+
+static void
+rules_lint_callbacks(struct rules *r)
+{
+	const struct rules_url_signer	*u;
+	const struct channel_def	*def;
+	const char			*provider;
+	char				 at[600];
+	size_t				 i, j;
+
+	if (r->site.public_url != NULL)
+		return;
+	for (i = 0; i < r->nchannels; i++) {
+		def = r->channels[i];
+		provider = json_string_value(json_object_get(def->options,
+		    "provider"));
+		if (def->kind == NULL || provider == NULL ||
+		    json_object_get(def->options, "callback_token") == NULL)
+			continue;
+		for (j = 0; j < nitems(rules_url_signers); j++) {
+			u = &rules_url_signers[j];
+			if (strcmp(def->kind, u->kind) != 0 ||
+			    strcmp(provider, u->provider) != 0)
+				continue;
+			rules_problems_add(&r->warnings, "%s: warning: channel "
+			    "\"%s\": %s signs its callbacks over the URL it "
+			    "calls, and the site has no public_url: every "
+			    "status report and reply will be refused (set "
+			    "public_url)", rules_key_where(r, def->where,
+			    "channel", def->name, "callback_token", at,
+			    sizeof(at)), def->name, u->label);
+		}
+	}
+}
+
 /* Loadable but likely wrong: dead procedures, double notification. */
 static void
 rules_lint(struct rules *r)
@@ -929,6 +976,7 @@ rules_lint(struct rules *r)
 	size_t			 i, j;
 
 	rules_lint_obligations(r);
+	rules_lint_callbacks(r);
 
 	if (!rules_target_known(r, r->site.undelivered_notify))
 		rules_problems_add(&r->warnings, "%s: warning: site: nobody is "

@@ -26,6 +26,7 @@ static const struct concern_field {
 	{ "incident", offsetof(struct concern, incident), 0 },
 	{ "recurring", offsetof(struct concern, recurring), 0 },
 	{ "unit", offsetof(struct concern, unit), 0 },
+	{ "unit_name", offsetof(struct concern, unit_name), CONCERN_NOTE_ONLY },
 	{ "grade", offsetof(struct concern, grade), CONCERN_INT },
 	{ "procedure", offsetof(struct concern, procedure), 0 },
 	{ "obligation", offsetof(struct concern, obligation), 0 },

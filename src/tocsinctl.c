@@ -41,8 +41,10 @@ static const struct ctl_command {
 	    "as files on stdout", ctl_stats },
 	{ "status", "[--json]", "the daemon at a glance: rules, incidents, "
 	    "outbox, next deadline", ctl_status },
-	{ "backup", "[--db PATH] [--quick] FILE", "copy the live database "
-	    "to FILE, as a reader", ctl_backup },
+	{ "backup", "[--db PATH|URL] [--quick] FILE", "copy the live "
+	    "database to FILE, as a reader; a PostgreSQL one with pg_dump "
+	    "(custom format, for pg_restore; the password only in its "
+	    "environment)", ctl_backup },
 	{ "migrate", "--from FILE.db --to postgresql://USER@HOST/DB",
 	    "copy the embedded database (tocsind stopped; the file is only "
 	    "read) into an empty PostgreSQL database, then check every table "

@@ -369,7 +369,7 @@ def test_kill9_during_delivery():
     d.stop()
 
 
-BODY_FIELDS = ("key", "reason", "at", "incident", "recurring", "unit", "grade", "procedure",
+BODY_FIELDS = ("key", "reason", "at", "incident", "recurring", "unit", "unit_name", "grade", "procedure",
                "obligation", "policy", "step", "role", "recipient", "recipient_name", "phone",
                "channel", "title", "text", "ack_url", "mobiles", "via")
 

@@ -98,7 +98,8 @@ def test_unit_names_in_api_and_ledger():
 
 
 def test_unit_name_in_messages_and_ack_page():
-    """{unit_name} in a template; the ack page names the unit and its id."""
+    """{unit_name} in a template and in the webhook body; the ack page names
+    the unit and its id."""
     sink = Sink()
     d = names_daemon(sink)
     d.accept([report("inc-a", unit="hosp-a", title="门诊楼停电"),
@@ -109,6 +110,14 @@ def test_unit_name_in_messages_and_ack_page():
     a, b = (p.body for p in posts)
     expect(a["text"].startswith("刘庄乡卫生院报告：门诊楼停电"), f"inc-a's message: {a['text']!r}")
     expect(b["text"].startswith("hosp-b报告：网站被篡改"), f"inc-b's message: {b['text']!r}")
+    # The webhook body: unit_name beside unit, signed as sent; left out when
+    # the unit has no declared name.
+    keys = list(a)
+    expect(a.get("unit_name") == "刘庄乡卫生院" and keys.index("unit_name") == keys.index("unit") + 1,
+           f"inc-a's webhook body: unit_name beside unit: {short(a)}")
+    expect("unit_name" not in b, f"inc-b's webhook body has no unit_name: {short(b)}")
+    for p in posts:
+        expect(signature_problem(p) is None, signature_problem(p))
 
     page = http_request("GET", a["ack_url"])
     html = page.raw.decode("utf-8")

@@ -3,8 +3,9 @@
 # (tests/e2e/test_core.py: ingest, deadlines, escalation, acknowledgement,
 # kill -9 safety) with the store on a throwaway PostgreSQL server, the
 # cluster's (tests/e2e/test_cluster.py: one fenced leader, kill -9 and
-# SIGSTOP of the leader), and tocsinctl migrate from a SQLite file into
-# it (tests/e2e/test_migrate.py).
+# SIGSTOP of the leader), tocsinctl migrate from a SQLite file into
+# it (tests/e2e/test_migrate.py) and tocsinctl backup of it with pg_dump,
+# restored with pg_restore (tests/e2e/test_pg_backup.py).
 #
 #   sh tests/pg/run.sh BUILD
 set -e
@@ -18,5 +19,6 @@ trap 'exit 1' INT TERM
 echo "== PostgreSQL at $url"
 echo "== $build/tests/test_store on PostgreSQL"
 (cd tests/unit && TOCSIN_TEST_PG=$url "../../$build/tests/test_store")
-echo "== the core, cluster and migrate end-to-end tests on PostgreSQL"
-TOCSIN_E2E_PG=$url python3 tests/e2e/run.py --build "$build" --module core,cluster,migrate
+echo "== the core, cluster, migrate and backup end-to-end tests on PostgreSQL"
+TOCSIN_E2E_PG=$url python3 tests/e2e/run.py --build "$build" \
+    --module core,cluster,migrate,pg_backup

@@ -389,6 +389,7 @@ test_note_json(void **state)
 	free(text);
 	n.c.incident = "inc-1";
 	n.c.unit = "hospital-a";
+	n.c.unit_name = "第一人民医院";
 	n.c.grade = 3;
 	n.c.procedure = "bench";
 	n.c.obligation = "assessment";
@@ -427,7 +428,7 @@ test_note_json(void **state)
 /*
  * One struct says what an action concerns: the timeline action and the
  * notification carry the same fields in the same order, but a person's
- * name and phone stay out of the audit trail.
+ * name and phone, and the unit's name, stay out of the audit trail.
  */
 static void
 test_one_concern(void **state)
@@ -443,6 +444,7 @@ test_one_concern(void **state)
 	n.at = "2026-03-02T09:00:00+08:00";
 	n.c.incident = "inc-1";
 	n.c.unit = "hospital-a";
+	n.c.unit_name = "第一人民医院";
 	n.c.grade = 2;
 	n.c.procedure = "netsec";
 	n.c.obligation = "assessment";
@@ -461,7 +463,8 @@ test_one_concern(void **state)
 	note = message_note_json(&n);
 	action = timeline_json(&a);
 	assert_non_null(strstr(note, "\"incident\":\"inc-1\",\"unit\":"
-	    "\"hospital-a\",\"grade\":2,\"procedure\":\"netsec\","
+	    "\"hospital-a\",\"unit_name\":\"第一人民医院\",\"grade\":2,"
+	    "\"procedure\":\"netsec\","
 	    "\"obligation\":\"assessment\",\"policy\":\"standard\","
 	    "\"step\":2,\"role\":\"principal\",\"recipient\":\"li\","
 	    "\"recipient_name\":\"李三\",\"phone\":\"+8613800000000\","

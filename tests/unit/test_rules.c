@@ -16,6 +16,7 @@
 
 #include "rules.h"
 #include "unit.h"
+#include "xmalloc.h"
 
 static const char *site_text =
 "channel 'log' { kind = 'log' }\n"
@@ -117,6 +118,43 @@ test_unmatched_roles(void **state)
 	    "\"night-leader\" reaches nobody", "\"office\" instead"), 1);
 	assert_int_equal(warned(r, "\"principal\" reaches", NULL), 0);
 	rules_free(r);
+}
+
+/*
+ * A Twilio channel taking callbacks needs the site's public_url: Twilio
+ * signs over the URL it called.  Aliyun and Tencent put their credential
+ * in the path and need none.
+ */
+static void
+test_twilio_callbacks_need_public_url(void **state)
+{
+	static const char *const channels =
+	    "channel 'tw' { kind = 'sms', provider = 'twilio',\n"
+	    "  account = 'AC0123', auth_token = 'secret-auth-token',\n"
+	    "  from = '+15005550006',\n"
+	    "  callback_token = 'tw-0123456789abcdef0123456789abcdef' }\n"
+	    "channel 'tw-quiet' { kind = 'sms', provider = 'twilio',\n"
+	    "  account = 'AC0123', auth_token = 'secret-auth-token',\n"
+	    "  from = '+15005550006' }\n"
+	    "channel 'ali' { kind = 'sms', provider = 'aliyun',\n"
+	    "  access_key_id = 'k', access_key_secret = 's',\n"
+	    "  sign_name = 'x', template_code = 'SMS_1',\n"
+	    "  callback_token = 'al-0123456789abcdef0123456789abcdef' }\n";
+	struct rules	*r;
+	char		*text;
+
+	r = unit_load_ok(channels);
+	assert_int_equal(warned(r, "site.lua:4: warning: channel \"tw\": "
+	    "Twilio signs its callbacks", "no public_url"), 1);
+	assert_int_equal(warned(r, "\"tw-quiet\"", NULL), 0);
+	assert_int_equal(warned(r, "\"ali\"", NULL), 0);
+	rules_free(r);
+	xasprintf(&text, "site { public_url = 'https://duty.example/' }\n%s",
+	    channels);
+	r = unit_load_ok(text);
+	assert_int_equal(warned(r, "public_url", NULL), 0);
+	rules_free(r);
+	free(text);
 }
 
 /* The leader's lease (PostgreSQL, docs/cluster.md): 5 s unless said. */
@@ -300,6 +338,7 @@ main(void)
 		cmocka_unit_test(test_token_find),
 		cmocka_unit_test(test_period_tags_in_name_order),
 		cmocka_unit_test(test_lifecycle_keys),
+		cmocka_unit_test(test_twilio_callbacks_need_public_url),
 	};
 
 	return (cmocka_run_group_tests(tests, unit_setup, unit_teardown));
