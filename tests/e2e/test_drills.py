@@ -11,6 +11,7 @@ and numbers are fictional.
 """
 
 import csv
+import json
 import io
 import shutil
 
@@ -178,3 +179,79 @@ def test_drill_on_the_board():
                 shutil.copyfile(path, os.path.join(SCREENS, name))
             expect(not b.problems(), f"the page's problems: {b.problems()}")
     d.stop()
+
+
+# The header as the wall shows it, and what the alarm has rung.
+HEADLINE_JS = """(() => {
+  const n = (id) => document.getElementById(id).textContent;
+  return { open: n('n-open'), overdue: n('n-overdue'), unacked: n('n-unacked'),
+           drills: n('n-drill'),
+           red: document.body.classList.contains('has-overdue'),
+           alarms: Number(document.body.dataset.alarms || 0),
+           alarm: document.body.dataset.alarm || null };
+})()"""
+
+
+def test_drill_kept_out_of_the_headline():
+    """On the wall, 超时 and 待确认 count real events only: a drill that is
+    overdue and unacknowledged is listed, with its badge and its red
+    countdown, and counted under 演练 alone; /v1/board keeps its counts'
+    meaning and says the drills' share apart; the alarm never rings for
+    a drill."""
+    sink = Sink()
+    d = drill_daemon(sink, due="2s")
+    for ev in (report(DRILL, title="县人民医院门户网站被篡改应急演练", grade=3, drill=True),
+               report(REAL, title="县中医院邮件系统中断", grade=4)):
+        r = post_event(d, ev)
+        expect(r.status == 202, f"POST /v1/events: {r!r}")
+
+    # The API: both deadlines passed; the drills' share said apart.
+    counts = wait_until(lambda: (lambda c: c if c["overdue"] == 2 else None)(
+        get(d, "/v1/board")["counts"]), 15, "both deadlines to pass")
+    want = {"open": 2, "unacknowledged": 2, "overdue": 2, "overdue_incidents": 2, "drills": 1,
+            "drills_unacknowledged": 1, "drills_overdue": 1, "drills_overdue_incidents": 1}
+    expect({k: counts.get(k) for k in want} == want, f"the board's counts: {counts}")
+    status = get(d, "/v1/status")
+    expect(status["obligations"]["breached"] == counts["overdue"],
+           f"/v1/status and /v1/board disagree: {status['obligations']} vs {counts}")
+
+    with Browser(1920, 1080) as b:
+        b.goto(d.base + "/?wall=1")
+        rows = wait_rows(b, 2)
+        drill = row_of(rows, DRILL)
+        expect("drill" in drill["classes"].split(), f"the drill's row: {drill}")
+        got = wait_until(lambda: (lambda v: v if v["overdue"] != "–" else None)(b.js(HEADLINE_JS)),
+                         10, "the header's counts")
+        expect((got["open"], got["overdue"], got["unacked"], got["drills"], got["red"])
+               == ("1", "1", "1", "1", True), f"the header with a real and a drill overdue: {got}")
+
+        # The real incident assessed and acknowledged: nothing real is
+        # late or waiting, whatever the drill does.
+        for ev in ({"type": "assessment", "incident": REAL, "unit": "hosp-a", "grade": 4},
+                   {"type": "ack", "incident": REAL, "unit": "hosp-a", "by": "赵一"}):
+            r = post_event(d, ev)
+            expect(r.status == 202, f"{ev['type']}: {r!r}")
+        got = wait_until(lambda: (lambda v: v if v["unacked"] == "0" and v["overdue"] == "0" else None)(
+            b.js(HEADLINE_JS)), 15, "the header to drop the real incident's counts")
+        expect(got["drills"] == "1" and not got["red"], f"the header with the drill alone late: {got}")
+        rows = wait_rows(b, 2)
+        drill = row_of(rows, DRILL)
+        expect({"drill", "overdue"} <= set(drill["classes"].split()) and "已超时" in drill["countdown"],
+               f"the drill is still listed as late: {drill}")
+        b.screenshot("board-drill-headline-1920x1080.png")
+
+        # The alarm: a grade I drill opens and falls overdue, silently; a
+        # grade I real report rings.
+        rung = b.js(HEADLINE_JS)["alarms"]
+        r = post_event(d, report("yl-2026-06", title="县疾控中心数据中心断电应急演练", grade=1, drill=True))
+        expect(r.status == 202, f"the second drill: {r!r}")
+        wait_until(lambda: "overdue" in row_of(wait_rows(b, 3), "yl-2026-06")["classes"].split(), 15,
+                   "the second drill on the wall, overdue")
+        got = b.js(HEADLINE_JS)
+        expect(got["alarms"] == rung, f"the alarm rang for a drill: {got}")
+        r = post_event(d, report("wa-0612", title="县人民医院HIS系统遭勒索病毒攻击", grade=1))
+        expect(r.status == 202, f"the grade I report: {r!r}")
+        wait_until(lambda: b.js(HEADLINE_JS)["alarm"] == "wa-0612", 15, "the alarm for the real report")
+        expect(not b.problems(), f"the page's problems: {b.problems()}")
+    d.stop()
+
