@@ -18,6 +18,7 @@ import shutil
 import harness
 from harness import *
 from test_board import Browser, ROWS_JS, cjk_font_installed, row_of, wait_rows
+from test_screens import layout_ok
 
 SCREENS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "docs", "screens")
 
@@ -34,8 +35,12 @@ group "office" {{ name = "办公室", members = {{}}, channels = {{ "hook" }} }}
 """
 
 
-def drill_daemon(sink, due="2s"):
+def drill_daemon(sink, due="2s", public=False):
     site = SITE.format(hook=sink.url(), sms=sink.url("/sms"), secret=SECRET)
+    if public:
+        # Messages then carry an acknowledgement link (/ack/TOKEN).
+        site = site.replace('rules = { "." }',
+                            'rules = { "." }, public_url = "http://127.0.0.1:@PORT@/"', 1)
     rules = harness.PROCEDURE.format(due=due, policy="standard") + "\n" + harness.POLICY
     return Daemon({"site.lua": site, "rules.lua": rules}).start()
 
@@ -253,5 +258,79 @@ def test_drill_kept_out_of_the_headline():
         expect(r.status == 202, f"the grade I report: {r!r}")
         wait_until(lambda: b.js(HEADLINE_JS)["alarm"] == "wa-0612", 15, "the alarm for the real report")
         expect(not b.problems(), f"the page's problems: {b.problems()}")
+    d.stop()
+
+
+DETAIL_BADGE_JS = """(() => {
+  const t = document.querySelector('#detail .d-title');
+  const e = document.getElementById('detail-drill');
+  return { title: t && t.textContent,
+           badge: e && { text: e.textContent, shown: e.offsetParent !== null,
+                         title: e.title, aria: e.getAttribute('aria-label'),
+                         role: e.getAttribute('role') } };
+})()"""
+
+ACK_BADGE_JS = """(() => {
+  const e = document.querySelector('main .drill');
+  return { doc: document.title, h1: document.querySelector('h1').textContent,
+           badge: e && { text: e.textContent, shown: e.offsetParent !== null,
+                         title: e.title, aria: e.getAttribute('aria-label') } };
+})()"""
+
+
+def test_drill_badge_in_detail_and_ack_page():
+    """The detail drawer and the phone's acknowledgement page say 演练 for
+    a drill, in a badge with its meaning as title and aria-label, and
+    nothing of the kind for a real incident."""
+    sink = Sink()
+    d = drill_daemon(sink, due="2s", public=True)
+    titles = {DRILL: "县人民医院门户网站被篡改应急演练", REAL: "县中医院邮件系统中断"}
+    for key, title in titles.items():
+        r = post_event(d, report(key, title=title, drill=True) if key == DRILL else report(key, title=title))
+        expect(r.status == 202, f"POST /v1/events: {r!r}")
+    links = {}
+    for key in titles:
+        links[key] = wait_until(lambda: [p.body["ack_url"] for p in sink.webhooks(incident=key)
+                                         if p.body.get("ack_url")], 15, f"a link for {key}")[0]
+
+    # The page as served: the badge, and the tab's title, for the drill only.
+    html = http_request("GET", links[DRILL]).raw.decode()
+    expect('class="drill"' in html and ">演练</p>" in html and "<title>【演练】" in html,
+           f"the drill's ack page: {html[:600]!r}")
+    html = http_request("GET", links[REAL]).raw.decode()
+    expect('class="drill"' not in html and "演练" not in html, f"the real ack page: {html[:600]!r}")
+
+    with Browser(390, 844) as b:
+        b.viewport(390, 844, mobile=True)
+        b.goto(links[DRILL])
+        got = b.js(ACK_BADGE_JS)
+        expect(got["h1"] == titles[DRILL] and got["doc"].startswith("【演练】") and got["badge"]
+               and got["badge"]["text"] == "演练" and got["badge"]["shown"]
+               and "应急演练" in got["badge"]["title"] and "应急演练" in got["badge"]["aria"],
+               f"the drill's ack page: {got}")
+        layout_ok(b, 390)
+        b.screenshot("ack-drill-390x844.png")
+        b.goto(links[REAL])
+        got = b.js(ACK_BADGE_JS)
+        expect(got["h1"] == titles[REAL] and got["badge"] is None and "演练" not in got["doc"],
+               f"the real ack page: {got}")
+
+        # The detail drawer, on a phone and on the wall.
+        for w, h in ((390, 844), (1920, 1080)):
+            b.viewport(w, h, mobile=w < 760)
+            b.goto("about:blank")       # a new load, not a hash change
+            b.goto(f"{d.base}/#incident={DRILL}")
+            got = wait_until(lambda: (lambda v: v if v["title"] == titles[DRILL] else None)(
+                b.js(DETAIL_BADGE_JS)), 10, "the drill's detail")
+            badge = got["badge"]
+            expect(badge and badge["text"] == "演练" and badge["shown"] and badge["role"] == "note"
+                   and "应急演练" in badge["title"] and "应急演练" in badge["aria"],
+                   f"the drill's detail at {w}x{h}: {got}")
+            b.screenshot(f"detail-drill-{w}x{h}.png")
+            b.js(f"tocsin.detail({json.dumps(REAL)})")
+            got = wait_until(lambda: (lambda v: v if v["title"] == titles[REAL] else None)(
+                b.js(DETAIL_BADGE_JS)), 10, "the real incident's detail")
+            expect(got["badge"] is None, f"a badge on the real incident's detail: {got}")
+        expect(not b.problems(), f"the pages' problems: {b.problems()}")
     d.stop()
 
