@@ -18,7 +18,10 @@ import shutil
 import harness
 from harness import *
 from test_board import Browser, ROWS_JS, cjk_font_installed, row_of, wait_rows
-from test_screens import layout_ok
+from test_forms import REPORT, fill, form_closed, forms_daemon, open_form, sign_in
+from test_forms import LIU as FORMS_LIU
+from test_forms import incidents as forms_incidents
+from test_screens import call, layout_ok, text_of
 
 SCREENS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "docs", "screens")
 
@@ -334,3 +337,69 @@ def test_drill_badge_in_detail_and_ack_page():
         expect(not b.problems(), f"the pages' problems: {b.problems()}")
     d.stop()
 
+
+DRILL_FIELD_JS = """(() => {
+  const e = document.getElementById('form-drill');
+  return e && { type: e.type, checked: e.checked, label: e.labels[0].textContent,
+                submit: document.getElementById('form-submit').textContent };
+})()"""
+
+
+def test_drill_from_the_form():
+    """The 首报 form: a 演练 checkbox, off by default (the report is sent
+    without "drill"); ticked, the report says "drill": true, the incident
+    is a drill, and the confirmation says 【演练】."""
+    expect(cjk_font_installed(), "no Chinese font installed (sh .ci/deps installs fonts-noto-cjk)")
+    d = forms_daemon()
+    with Browser(1366, 768) as b:
+        sign_in(b, d, FORMS_LIU, "liu", "刘明")
+        # The header settled (its counts read), so the button stays put.
+        wait_until(lambda: b.js("document.getElementById('n-open').textContent") == "0", 10,
+                   "the board's first read")
+
+        # Off by default: a real report, no drill in it.
+        open_form(b, "#form-report-open")
+        got = b.js(DRILL_FIELD_JS)
+        expect(got == {"type": "checkbox", "checked": False, "label": "演练（应急演练，非真实事件）",
+                       "submit": "登记首报"}, f"the drill field: {got}")
+        fill(b, REPORT)
+        b.click("#form-submit")
+        form_closed(b)
+        real = wait_until(lambda: forms_incidents(d), 10, "the real report")[0]
+        inc = call(d, "GET", f"/v1/incidents/{real['key']}", token=FORMS_LIU).data
+        expect(inc["drill"] is False and "drill" not in inc["events"][0],
+               f"an unticked form's report: {short(inc)}")
+        notice = text_of(b, "#notice")
+        expect("演练" not in notice and REPORT["title"] in notice, f"the real report's notice: {notice!r}")
+        wait_until(lambda: b.js("!!document.getElementById('detail-update')"), 10, "the new report's detail")
+        expect(not b.js("!!document.getElementById('detail-drill')"), "a 演练 badge on a real report")
+        b.click("#detail-close")
+        wait_until(lambda: b.js("document.getElementById('detail').hidden"), 5, "the detail to close")
+
+        # Ticked: a drill, and said so.
+        open_form(b, "#form-report-open")
+        b.click("#form-drill")
+        got = b.js(DRILL_FIELD_JS)
+        expect(got["checked"] and got["submit"] == "登记演练首报", f"the ticked field: {got}")
+        title = "县人民医院门户网站首页被篡改（网络安全应急演练）"
+        fill(b, dict(REPORT, unit="hosp-people", title=title,
+                     summary="按《网络安全事件应急预案》开展桌面推演，模拟首页被植入博彩链接。",
+                     caller="县人民医院信息科 周强", caller_phone="0371-5550-2345"))
+        layout_ok(b, 1366, "#event-form .f-card")
+        b.screenshot("form-report-drill-1366x768.png")
+        b.click("#form-submit")
+        form_closed(b)
+        drill = wait_until(lambda: [i for i in forms_incidents(d) if i["unit"] == "hosp-people"], 10,
+                           "the drill's report")[0]
+        inc = call(d, "GET", f"/v1/incidents/{drill['key']}", token=FORMS_LIU).data
+        expect(inc["drill"] is True and inc["events"][0].get("drill") is True,
+               f"a ticked form's report: {short(inc)}")
+        notice = text_of(b, "#notice")
+        expect(f"【演练】{title}" in notice, f"the drill's notice: {notice!r}")
+        wait_until(lambda: b.js("!!document.getElementById('detail-drill')"), 10, "the drill's detail")
+        b.click("#detail-close")
+        wait_until(lambda: "drill" in row_of(wait_rows(b, 2), drill["key"])["classes"].split(), 10,
+                   "the drill's row on the board")
+        problems = b.problems(allow=("401",))
+        expect(not problems, f"the page reported errors: {short(problems)}")
+    d.stop()
