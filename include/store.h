@@ -742,6 +742,10 @@ struct store_board_counts {
 	int64_t		 overdue_incidents;
 	int64_t		 unmatched;
 	int64_t		 drills;
+	/* The drills' share of unacknowledged, overdue, overdue_incidents. */
+	int64_t		 drills_unacknowledged;
+	int64_t		 drills_overdue;
+	int64_t		 drills_overdue_incidents;
 };
 
 /* A recurring report one unit owes today, or still open from before. */

@@ -30,6 +30,15 @@
 
 #define ACK_TOKEN_LEN	32
 
+/*
+ * A drill's badge beside its grade (ack.css), as on the board: a leader
+ * reading the page on a phone must not take the exercise for real.
+ */
+#define API_ACK_DRILL_TEXT \
+	"应急演练：非真实事件，消息均标注【演练】，不计入迟报漏报统计"
+#define API_ACK_DRILL_BADGE "<p class=\"drill\" role=\"note\" title=\"" \
+	API_ACK_DRILL_TEXT "\" aria-label=\"" API_ACK_DRILL_TEXT "\">演练</p>"
+
 struct ack_link {
 	char	*incident;
 	char	*recipient;
@@ -293,12 +302,14 @@ api_ack_reply(struct evhttp_request *req, const struct api_ctx *ctx,
 	evbuffer_add_printf(buf, "<!doctype html><html lang=\"zh-CN\"><head>"
 	    "<meta charset=\"utf-8\"><meta name=\"viewport\" content=\""
 	    "width=device-width,initial-scale=1\"><meta name=\"referrer\" "
-	    "content=\"no-referrer\"><title>确认收到 — tocsin</title>"
+	    "content=\"no-referrer\"><title>%s确认收到 — tocsin</title>"
 	    "<link rel=\"icon\" href=\"data:,\">"
 	    "<link rel=\"stylesheet\" href=\"/ack.css\"><script src=\"/ack.js\""
 	    " defer></script></head><body data-now=\"%s\"><main class=\"g%d\">"
-	    "<p class=\"grade\">%s</p><h1>", at, inc->grade == GRADE_NONE ? 0 :
-	    inc->grade, grade_name(inc->grade, GRADE_FORM_LABEL));
+	    "<p class=\"grade\">%s</p>%s<h1>", inc->drill ? "【演练】" : "", at,
+	    inc->grade == GRADE_NONE ? 0 : inc->grade,
+	    grade_name(inc->grade, GRADE_FORM_LABEL),
+	    inc->drill ? API_ACK_DRILL_BADGE : "");
 	api_ack_escape(buf, api_ack_text(inc->title)[0] != '\0' ?
 	    inc->title : api_ack_text(inc->key));
 	evbuffer_add_printf(buf, "</h1><dl><dt>事件编号</dt><dd>");

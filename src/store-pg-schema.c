@@ -273,7 +273,13 @@ const char *const store_pg_sql[SQL__COUNT] = {
 	    "count(*) FILTER (WHERE EXISTS (SELECT 1 FROM obligations o "
 	    "WHERE o.incident = i.key AND o.status = 'breached')), "
 	    "count(*) FILTER (WHERE procedures = '[]' AND acked_at IS NULL), "
-	    "count(*) FILTER (WHERE drill <> 0) "
+	    "count(*) FILTER (WHERE drill <> 0), "
+	    "count(*) FILTER (WHERE drill <> 0 AND acked_at IS NULL), "
+	    "(SELECT count(*) FROM obligations WHERE status = 'breached' "
+	    "AND drill <> 0 AND @SCOPE:unit@), "
+	    "count(*) FILTER (WHERE drill <> 0 AND EXISTS (SELECT 1 FROM "
+	    "obligations o WHERE o.incident = i.key AND o.status = "
+	    "'breached')) "
 	    "FROM incidents i WHERE state = 'open' AND @SCOPE:i.unit@",
 	[SQL_DUTIES] =
 	    "SELECT o.recurring, o.title, o.unit, o.due_at, o.close_at, "

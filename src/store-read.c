@@ -117,6 +117,9 @@ store_board_counts(struct store *s, const struct store_units *u,
 		c->overdue_incidents = store_col_int(s, q, 3);
 		c->unmatched = store_col_int(s, q, 4);
 		c->drills = store_col_int(s, q, 5);
+		c->drills_unacknowledged = store_col_int(s, q, 6);
+		c->drills_overdue = store_col_int(s, q, 7);
+		c->drills_overdue_incidents = store_col_int(s, q, 8);
 	}
 	s->drv->reset(q);
 	store_q_done(s, SQL_BOARD_COUNTS, q);

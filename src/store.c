@@ -432,7 +432,9 @@ static const char *const store_sql[SQL__COUNT] = {
 	 * Open incidents, unacknowledged ones, breached obligations (of
 	 * incidents and of recurring reports: /v1/status's number), open
 	 * incidents with one breached, unacknowledged unmatched ones, and
-	 * open drills.  Units kept from ?1.
+	 * open drills; then the drills' share of the unacknowledged, the
+	 * breached obligations and the incidents with one.  Units kept
+	 * from ?1.
 	 */
 	[SQL_BOARD_COUNTS] =
 	    "SELECT count(*), coalesce(sum(acked_at IS NULL), 0), "
@@ -441,7 +443,12 @@ static const char *const store_sql[SQL__COUNT] = {
 	    "coalesce(sum(EXISTS (SELECT 1 FROM obligations o WHERE "
 	    "o.incident = i.key AND o.status = 'breached')), 0), "
 	    "coalesce(sum(procedures = '[]' AND acked_at IS NULL), 0), "
-	    "coalesce(sum(drill), 0) "
+	    "coalesce(sum(drill), 0), "
+	    "coalesce(sum(drill <> 0 AND acked_at IS NULL), 0), "
+	    "(SELECT count(*) FROM obligations WHERE status = 'breached' "
+	    "AND drill <> 0 AND @SCOPE:unit@), "
+	    "coalesce(sum(drill <> 0 AND EXISTS (SELECT 1 FROM obligations o "
+	    "WHERE o.incident = i.key AND o.status = 'breached')), 0) "
 	    "FROM incidents i WHERE state = 'open' AND @SCOPE:i.unit@",
 	/*
 	 * The recurring reports owed today ([?1, ?2)) and any still open

@@ -381,13 +381,18 @@
       }
     }
     $("empty").hidden = board.incidents.length > 0;
-    const drills = board.counts.drills || 0;
-    setText($("n-open"), board.counts.open - drills);
+    // The headline is the real events': a drill (counted in each count
+    // and again in its drills_ share) is listed with its badge and counted
+    // under 演练 alone, never as 超时 or 待确认 on the wall.
+    const c = board.counts;
+    const drills = c.drills || 0;
+    const overdue = c.overdue - (c.drills_overdue || 0);
+    setText($("n-open"), c.open - drills);
     setText($("n-drill"), drills);
     $("count-drill").hidden = drills === 0;
-    setText($("n-overdue"), board.counts.overdue);
-    setText($("n-unacked"), board.counts.unacknowledged);
-    document.body.classList.toggle("has-overdue", board.counts.overdue > 0);
+    setText($("n-overdue"), overdue);
+    setText($("n-unacked"), c.unacknowledged - (c.drills_unacknowledged || 0));
+    document.body.classList.toggle("has-overdue", overdue > 0);
     const unmatched = board.counts.unmatched || 0;
     setText($("n-unmatched"), unmatched);
     $("count-unmatched").hidden = unmatched === 0;

@@ -35,7 +35,9 @@
   const FIELDS = {
     title: "标题", summary: "摘要", grade: "等级", category: "类别", unit: "单位",
     by: "报送人", occurred_at: "发生时间", received_at: "接收时间", reported_at: "报送时间",
+    drill: "演练",
   };
+  const DRILL_TEXT = "应急演练：非真实事件，消息均标注【演练】，不计入迟报漏报统计";
   const REASONS = { escalation: "升级通知", opened: "立案通知", remind: "到期提醒", reminder: "到期提醒" };
 
   let box = null;       // the drawer
@@ -137,6 +139,16 @@
   function drawHead(body) {
     const head = el("header", `d-top g${inc.grade || 0}`);
     head.append(el("p", "d-grade", GRADES[inc.grade] || "未定级"));
+    // A drill (应急演练) says so beside its grade, as its row on the board
+    // does, so that no one acts on it as on the real thing.
+    if (inc.drill) {
+      const badge = el("p", "d-drill", "演练");
+      badge.id = "detail-drill";
+      badge.setAttribute("role", "note");
+      badge.title = DRILL_TEXT;
+      badge.setAttribute("aria-label", DRILL_TEXT);
+      head.append(badge);
+    }
     head.append(el("h2", "d-title", inc.title || inc.key));
     const meta = el("p", "d-meta");
     for (const t of [inc.unit_name || inc.unit, `编号 ${inc.key}`,
@@ -254,6 +266,7 @@
         if (k === "unit") text = inc.unit_name && v === inc.unit ? inc.unit_name : text;
         if (k.endsWith("_at")) text = when(v, true) || text;
         if (k === "by") text = personName(v);
+        if (k === "drill") text = v ? "是" : "否";
         dl.append(el("dt", null, FIELDS[k] || k), el("dd", null, text));
       }
       li.append(dl);

@@ -14,6 +14,11 @@
  * those the token may report for (GET /v1/session's units and the units
  * below them); the categories and grades from GET /v1/categories.
  *
+ * A 首报 may be marked 演练 (a checkbox, off by default): the report is
+ * sent with "drill": true, as the API takes it, and opens a drill (应急演练)
+ * that runs the real timeline with every message marked 【演练】.  Later
+ * forms about the incident leave "drill" out: its events belong to it.
+ *
  * Opened from the header's 电话登记首报 button and from the detail's
  * buttons (tocsin.forms.open(kind, incident)).
  */
@@ -27,7 +32,7 @@
   // What each form is: its title, the event type it posts, its fields.
   const KINDS = {
     report: { title: "电话登记首报", type: "report", submit: "登记首报",
-      fields: ["unit", "category", "grade", "title", "occurred_at", "location", "summary", "caller", "caller_phone"] },
+      fields: ["drill", "unit", "category", "grade", "title", "occurred_at", "location", "summary", "caller", "caller_phone"] },
     update: { title: "登记续报", type: "update", submit: "提交续报",
       fields: ["summary", "grade", "caller", "caller_phone"] },
     final: { title: "登记终报", type: "final", submit: "提交终报",
@@ -41,6 +46,8 @@
   // Each field: its label and how it is entered.  Fields the API knows
   // (title, summary, ...) go in as they are; the caller goes in attrs.
   const FIELDS = {
+    drill: { label: "演练（应急演练，非真实事件）", tag: "input", type: "checkbox",
+      hint: "勾选后按真实流程计时、通知和升级，所有消息前标注【演练】，看板单独显示，不计入迟报漏报统计。" },
     unit: { label: "报告单位", tag: "select" },
     category: { label: "事件类别", tag: "select" },
     grade: { label: "事件等级", tag: "select" },
@@ -74,6 +81,7 @@
     unknown_unit: "系统中没有登记这个单位。",
     unknown_incident: "没有这个事件：可能已被清理，请刷新看板。",
     incident_exists: "这个事件编号已被其他单位使用，请重新提交。",
+    drill_mismatch: "演练标记与这个事件不符：演练和真实事件请分别登记。",
     forbidden: "您的令牌无权执行此操作。",
     body_too_large: "内容过长，请精简后再提交。",
     store_failed: "服务器暂时无法保存，请稍后重新提交。",
@@ -203,8 +211,35 @@
 
   // ------------------------------------------------------------ drawing
 
+  // The drill mark: a checkbox inside its label, its meaning under it.
+  function check(name) {
+    const f = FIELDS[name];
+    const wrap = el("div", `f-field f-check f-${name}`);
+    const id = `form-${name}`;
+    const input = el("input");
+    input.id = id;
+    input.name = name;
+    input.type = f.type;
+    const label = el("label", null);
+    label.htmlFor = id;
+    label.append(input, el("span", null, f.label));
+    const note = el("p", "f-note", f.hint);
+    note.id = `form-note-${name}`;
+    const error = el("p", "f-error");
+    error.id = `form-error-${name}`;
+    error.hidden = true;
+    input.setAttribute("aria-describedby", `${note.id} ${error.id}`);
+    input.addEventListener("change", () => {
+      wrap.classList.toggle("on", input.checked);
+      $("form-submit").textContent = input.checked ? "登记演练首报" : KINDS[kind].submit;
+    });
+    wrap.append(label, note, error);
+    return wrap;
+  }
+
   function field(name) {
     const f = FIELDS[name];
+    if (f.type === "checkbox") return check(name);
     const wrap = el("div", `f-field f-${name}`);
     const id = `form-${name}`;
     const label = el("label", null, name === "summary" && SUMMARY[kind] ? SUMMARY[kind] : f.label);
@@ -253,7 +288,7 @@
     box.setAttribute("aria-labelledby", title.id);
     card.append(title);
     const who = board().signedIn ? board().signedIn() : null;
-    const about = inc ? `${inc.title || inc.key}（${inc.unit_name || inc.unit}）` : "";
+    const about = inc ? `${inc.drill ? "【演练】" : ""}${inc.title || inc.key}（${inc.unit_name || inc.unit}）` : "";
     const by = who && who.person ? `记录人：${who.name}` : "未登录：记录为“值班室”。个人记录请先登录。";
     card.append(el("p", "f-about", [about, by].filter(Boolean).join(" · ")));
     const general = el("p", "f-error f-general");
@@ -284,7 +319,7 @@
       say(err.status === 401 ? "读取单位和类别需要令牌：请先登录。"
         : err.status ? `无法读取单位和类别：HTTP ${err.status}` : "无法连接服务器，请稍后再试。");
     }
-    const first = box.querySelector("select, input, textarea");
+    const first = box.querySelector("select, input:not([type=checkbox]), textarea");
     if (first) first.focus();
   }
 
@@ -340,6 +375,8 @@
       ev.id = `${ev.incident}-report`;
       if (v("category")) ev.category = v("category");
       if (v("occurred_at")) ev.occurred_at = `${v("occurred_at")}:00${zoneText(zone())}`;
+      // Left out unless ticked: a real report says nothing of drills.
+      if (box.elements.drill && box.elements.drill.checked) ev.drill = true;
     } else {
       ev.unit = inc.unit;
       ev.incident = inc.key;
@@ -384,7 +421,7 @@
     }
     const key = ev.incident, done = KINDS[kind].title, title = ev.title || (inc && inc.title) || key;
     close();
-    notice(`已${done.replace("电话登记", "登记")}：${title}（编号 ${key}）`);
+    notice(`已${done.replace("电话登记", "登记")}：${ev.drill ? "【演练】" : ""}${title}（编号 ${key}）`);
     if (tocsin.board && tocsin.board.refresh) tocsin.board.refresh();
     if (tocsin.detail) tocsin.detail(key);
   }

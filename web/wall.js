@@ -10,6 +10,9 @@
  * - The alarm: after one click on 启用声音 (browsers let a page make no
  *   sound before a click), a tone made with WebAudio, no sound file, each
  *   time an incident becomes overdue or a grade I or II incident opens.
+ *   A drill (应急演练) never rings: like the header's 超时 and 待确认
+ *   (board.js, from /v1/board's drills_* counts), the alarm is for real
+ *   events; the drill is on the list with its 演练 badge.
  * - Banners: the daemon unreachable (a read failed, or the data is older
  *   than STALE_S seconds); the holiday calendar is board.js's.
  * - Who is on duty now (今日值班、带班领导), from the board's on_duty.
@@ -140,6 +143,7 @@
     const now = new Map();
     let ring = null;
     for (const inc of incidents) {
+      if (inc.drill) continue;
       const state = overdue(inc) ? "overdue" : "open";
       now.set(inc.key, state);
       if (known === null) continue;

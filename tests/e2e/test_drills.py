@@ -11,12 +11,17 @@ and numbers are fictional.
 """
 
 import csv
+import json
 import io
 import shutil
 
 import harness
 from harness import *
 from test_board import Browser, ROWS_JS, cjk_font_installed, row_of, wait_rows
+from test_forms import REPORT, fill, form_closed, forms_daemon, open_form, sign_in
+from test_forms import LIU as FORMS_LIU
+from test_forms import incidents as forms_incidents
+from test_screens import call, layout_ok, text_of
 
 SCREENS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "docs", "screens")
 
@@ -33,8 +38,12 @@ group "office" {{ name = "办公室", members = {{}}, channels = {{ "hook" }} }}
 """
 
 
-def drill_daemon(sink, due="2s"):
+def drill_daemon(sink, due="2s", public=False):
     site = SITE.format(hook=sink.url(), sms=sink.url("/sms"), secret=SECRET)
+    if public:
+        # Messages then carry an acknowledgement link (/ack/TOKEN).
+        site = site.replace('rules = { "." }',
+                            'rules = { "." }, public_url = "http://127.0.0.1:@PORT@/"', 1)
     rules = harness.PROCEDURE.format(due=due, policy="standard") + "\n" + harness.POLICY
     return Daemon({"site.lua": site, "rules.lua": rules}).start()
 
@@ -177,4 +186,220 @@ def test_drill_on_the_board():
                 os.makedirs(SCREENS, exist_ok=True)
                 shutil.copyfile(path, os.path.join(SCREENS, name))
             expect(not b.problems(), f"the page's problems: {b.problems()}")
+    d.stop()
+
+
+# The header as the wall shows it, and what the alarm has rung.
+HEADLINE_JS = """(() => {
+  const n = (id) => document.getElementById(id).textContent;
+  return { open: n('n-open'), overdue: n('n-overdue'), unacked: n('n-unacked'),
+           drills: n('n-drill'),
+           red: document.body.classList.contains('has-overdue'),
+           alarms: Number(document.body.dataset.alarms || 0),
+           alarm: document.body.dataset.alarm || null };
+})()"""
+
+
+def test_drill_kept_out_of_the_headline():
+    """On the wall, 超时 and 待确认 count real events only: a drill that is
+    overdue and unacknowledged is listed, with its badge and its red
+    countdown, and counted under 演练 alone; /v1/board keeps its counts'
+    meaning and says the drills' share apart; the alarm never rings for
+    a drill."""
+    sink = Sink()
+    d = drill_daemon(sink, due="2s")
+    for ev in (report(DRILL, title="县人民医院门户网站被篡改应急演练", grade=3, drill=True),
+               report(REAL, title="县中医院邮件系统中断", grade=4)):
+        r = post_event(d, ev)
+        expect(r.status == 202, f"POST /v1/events: {r!r}")
+
+    # The API: both deadlines passed; the drills' share said apart.
+    counts = wait_until(lambda: (lambda c: c if c["overdue"] == 2 else None)(
+        get(d, "/v1/board")["counts"]), 15, "both deadlines to pass")
+    want = {"open": 2, "unacknowledged": 2, "overdue": 2, "overdue_incidents": 2, "drills": 1,
+            "drills_unacknowledged": 1, "drills_overdue": 1, "drills_overdue_incidents": 1}
+    expect({k: counts.get(k) for k in want} == want, f"the board's counts: {counts}")
+    status = get(d, "/v1/status")
+    expect(status["obligations"]["breached"] == counts["overdue"],
+           f"/v1/status and /v1/board disagree: {status['obligations']} vs {counts}")
+
+    with Browser(1920, 1080) as b:
+        b.goto(d.base + "/?wall=1")
+        rows = wait_rows(b, 2)
+        drill = row_of(rows, DRILL)
+        expect("drill" in drill["classes"].split(), f"the drill's row: {drill}")
+        got = wait_until(lambda: (lambda v: v if v["overdue"] != "–" else None)(b.js(HEADLINE_JS)),
+                         10, "the header's counts")
+        expect((got["open"], got["overdue"], got["unacked"], got["drills"], got["red"])
+               == ("1", "1", "1", "1", True), f"the header with a real and a drill overdue: {got}")
+
+        # The real incident assessed and acknowledged: nothing real is
+        # late or waiting, whatever the drill does.
+        for ev in ({"type": "assessment", "incident": REAL, "unit": "hosp-a", "grade": 4},
+                   {"type": "ack", "incident": REAL, "unit": "hosp-a", "by": "赵一"}):
+            r = post_event(d, ev)
+            expect(r.status == 202, f"{ev['type']}: {r!r}")
+        got = wait_until(lambda: (lambda v: v if v["unacked"] == "0" and v["overdue"] == "0" else None)(
+            b.js(HEADLINE_JS)), 15, "the header to drop the real incident's counts")
+        expect(got["drills"] == "1" and not got["red"], f"the header with the drill alone late: {got}")
+        rows = wait_rows(b, 2)
+        drill = row_of(rows, DRILL)
+        expect({"drill", "overdue"} <= set(drill["classes"].split()) and "已超时" in drill["countdown"],
+               f"the drill is still listed as late: {drill}")
+        b.screenshot("board-drill-headline-1920x1080.png")
+
+        # The alarm: a grade I drill opens and falls overdue, silently; a
+        # grade I real report rings.
+        rung = b.js(HEADLINE_JS)["alarms"]
+        r = post_event(d, report("yl-2026-06", title="县疾控中心数据中心断电应急演练", grade=1, drill=True))
+        expect(r.status == 202, f"the second drill: {r!r}")
+        wait_until(lambda: "overdue" in row_of(wait_rows(b, 3), "yl-2026-06")["classes"].split(), 15,
+                   "the second drill on the wall, overdue")
+        got = b.js(HEADLINE_JS)
+        expect(got["alarms"] == rung, f"the alarm rang for a drill: {got}")
+        r = post_event(d, report("wa-0612", title="县人民医院HIS系统遭勒索病毒攻击", grade=1))
+        expect(r.status == 202, f"the grade I report: {r!r}")
+        wait_until(lambda: b.js(HEADLINE_JS)["alarm"] == "wa-0612", 15, "the alarm for the real report")
+        expect(not b.problems(), f"the page's problems: {b.problems()}")
+    d.stop()
+
+
+DETAIL_BADGE_JS = """(() => {
+  const t = document.querySelector('#detail .d-title');
+  const e = document.getElementById('detail-drill');
+  return { title: t && t.textContent,
+           badge: e && { text: e.textContent, shown: e.offsetParent !== null,
+                         title: e.title, aria: e.getAttribute('aria-label'),
+                         role: e.getAttribute('role') } };
+})()"""
+
+ACK_BADGE_JS = """(() => {
+  const e = document.querySelector('main .drill');
+  return { doc: document.title, h1: document.querySelector('h1').textContent,
+           badge: e && { text: e.textContent, shown: e.offsetParent !== null,
+                         title: e.title, aria: e.getAttribute('aria-label') } };
+})()"""
+
+
+def test_drill_badge_in_detail_and_ack_page():
+    """The detail drawer and the phone's acknowledgement page say 演练 for
+    a drill, in a badge with its meaning as title and aria-label, and
+    nothing of the kind for a real incident."""
+    sink = Sink()
+    d = drill_daemon(sink, due="2s", public=True)
+    titles = {DRILL: "县人民医院门户网站被篡改应急演练", REAL: "县中医院邮件系统中断"}
+    for key, title in titles.items():
+        r = post_event(d, report(key, title=title, drill=True) if key == DRILL else report(key, title=title))
+        expect(r.status == 202, f"POST /v1/events: {r!r}")
+    links = {}
+    for key in titles:
+        links[key] = wait_until(lambda: [p.body["ack_url"] for p in sink.webhooks(incident=key)
+                                         if p.body.get("ack_url")], 15, f"a link for {key}")[0]
+
+    # The page as served: the badge, and the tab's title, for the drill only.
+    html = http_request("GET", links[DRILL]).raw.decode()
+    expect('class="drill"' in html and ">演练</p>" in html and "<title>【演练】" in html,
+           f"the drill's ack page: {html[:600]!r}")
+    html = http_request("GET", links[REAL]).raw.decode()
+    expect('class="drill"' not in html and "演练" not in html, f"the real ack page: {html[:600]!r}")
+
+    with Browser(390, 844) as b:
+        b.viewport(390, 844, mobile=True)
+        b.goto(links[DRILL])
+        got = b.js(ACK_BADGE_JS)
+        expect(got["h1"] == titles[DRILL] and got["doc"].startswith("【演练】") and got["badge"]
+               and got["badge"]["text"] == "演练" and got["badge"]["shown"]
+               and "应急演练" in got["badge"]["title"] and "应急演练" in got["badge"]["aria"],
+               f"the drill's ack page: {got}")
+        layout_ok(b, 390)
+        b.screenshot("ack-drill-390x844.png")
+        b.goto(links[REAL])
+        got = b.js(ACK_BADGE_JS)
+        expect(got["h1"] == titles[REAL] and got["badge"] is None and "演练" not in got["doc"],
+               f"the real ack page: {got}")
+
+        # The detail drawer, on a phone and on the wall.
+        for w, h in ((390, 844), (1920, 1080)):
+            b.viewport(w, h, mobile=w < 760)
+            b.goto("about:blank")       # a new load, not a hash change
+            b.goto(f"{d.base}/#incident={DRILL}")
+            got = wait_until(lambda: (lambda v: v if v["title"] == titles[DRILL] else None)(
+                b.js(DETAIL_BADGE_JS)), 10, "the drill's detail")
+            badge = got["badge"]
+            expect(badge and badge["text"] == "演练" and badge["shown"] and badge["role"] == "note"
+                   and "应急演练" in badge["title"] and "应急演练" in badge["aria"],
+                   f"the drill's detail at {w}x{h}: {got}")
+            b.screenshot(f"detail-drill-{w}x{h}.png")
+            b.js(f"tocsin.detail({json.dumps(REAL)})")
+            got = wait_until(lambda: (lambda v: v if v["title"] == titles[REAL] else None)(
+                b.js(DETAIL_BADGE_JS)), 10, "the real incident's detail")
+            expect(got["badge"] is None, f"a badge on the real incident's detail: {got}")
+        expect(not b.problems(), f"the pages' problems: {b.problems()}")
+    d.stop()
+
+
+DRILL_FIELD_JS = """(() => {
+  const e = document.getElementById('form-drill');
+  return e && { type: e.type, checked: e.checked, label: e.labels[0].textContent,
+                submit: document.getElementById('form-submit').textContent };
+})()"""
+
+
+def test_drill_from_the_form():
+    """The 首报 form: a 演练 checkbox, off by default (the report is sent
+    without "drill"); ticked, the report says "drill": true, the incident
+    is a drill, and the confirmation says 【演练】."""
+    expect(cjk_font_installed(), "no Chinese font installed (sh .ci/deps installs fonts-noto-cjk)")
+    d = forms_daemon()
+    with Browser(1366, 768) as b:
+        sign_in(b, d, FORMS_LIU, "liu", "刘明")
+        # The header settled (its counts read), so the button stays put.
+        wait_until(lambda: b.js("document.getElementById('n-open').textContent") == "0", 10,
+                   "the board's first read")
+
+        # Off by default: a real report, no drill in it.
+        open_form(b, "#form-report-open")
+        got = b.js(DRILL_FIELD_JS)
+        expect(got == {"type": "checkbox", "checked": False, "label": "演练（应急演练，非真实事件）",
+                       "submit": "登记首报"}, f"the drill field: {got}")
+        fill(b, REPORT)
+        b.click("#form-submit")
+        form_closed(b)
+        real = wait_until(lambda: forms_incidents(d), 10, "the real report")[0]
+        inc = call(d, "GET", f"/v1/incidents/{real['key']}", token=FORMS_LIU).data
+        expect(inc["drill"] is False and "drill" not in inc["events"][0],
+               f"an unticked form's report: {short(inc)}")
+        notice = text_of(b, "#notice")
+        expect("演练" not in notice and REPORT["title"] in notice, f"the real report's notice: {notice!r}")
+        wait_until(lambda: b.js("!!document.getElementById('detail-update')"), 10, "the new report's detail")
+        expect(not b.js("!!document.getElementById('detail-drill')"), "a 演练 badge on a real report")
+        b.click("#detail-close")
+        wait_until(lambda: b.js("document.getElementById('detail').hidden"), 5, "the detail to close")
+
+        # Ticked: a drill, and said so.
+        open_form(b, "#form-report-open")
+        b.click("#form-drill")
+        got = b.js(DRILL_FIELD_JS)
+        expect(got["checked"] and got["submit"] == "登记演练首报", f"the ticked field: {got}")
+        title = "县人民医院门户网站首页被篡改（网络安全应急演练）"
+        fill(b, dict(REPORT, unit="hosp-people", title=title,
+                     summary="按《网络安全事件应急预案》开展桌面推演，模拟首页被植入博彩链接。",
+                     caller="县人民医院信息科 周强", caller_phone="0371-5550-2345"))
+        layout_ok(b, 1366, "#event-form .f-card")
+        b.screenshot("form-report-drill-1366x768.png")
+        b.click("#form-submit")
+        form_closed(b)
+        drill = wait_until(lambda: [i for i in forms_incidents(d) if i["unit"] == "hosp-people"], 10,
+                           "the drill's report")[0]
+        inc = call(d, "GET", f"/v1/incidents/{drill['key']}", token=FORMS_LIU).data
+        expect(inc["drill"] is True and inc["events"][0].get("drill") is True,
+               f"a ticked form's report: {short(inc)}")
+        notice = text_of(b, "#notice")
+        expect(f"【演练】{title}" in notice, f"the drill's notice: {notice!r}")
+        wait_until(lambda: b.js("!!document.getElementById('detail-drill')"), 10, "the drill's detail")
+        b.click("#detail-close")
+        wait_until(lambda: "drill" in row_of(wait_rows(b, 2), drill["key"])["classes"].split(), 10,
+                   "the drill's row on the board")
+        problems = b.problems(allow=("401",))
+        expect(not problems, f"the page reported errors: {short(problems)}")
     d.stop()

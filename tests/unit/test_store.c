@@ -764,6 +764,21 @@ test_ledger_drills(void **state)
 	assert_int_equal(store_board_counts(s, NULL, &bc), 0);
 	assert_int_equal(bc.open, 2);
 	assert_int_equal(bc.drills, 1);
+	assert_int_equal(bc.unacknowledged, 2);
+	assert_int_equal(bc.drills_unacknowledged, 1);
+	assert_int_equal(bc.drills_overdue, 0);
+
+	/* The drill's deadline passes: counted overdue, and as a drill's. */
+	assert_int_equal(store_obligation_set_status(s, id,
+	    OBLIGATION_BREACHED, 0, 0), 0);
+	assert_int_equal(store_incident_ack(s, "real", "Sun Qi", 150), 0);
+	assert_int_equal(store_board_counts(s, NULL, &bc), 0);
+	assert_int_equal(bc.overdue, 1);
+	assert_int_equal(bc.overdue_incidents, 1);
+	assert_int_equal(bc.drills_overdue, 1);
+	assert_int_equal(bc.drills_overdue_incidents, 1);
+	assert_int_equal(bc.unacknowledged, 1);
+	assert_int_equal(bc.drills_unacknowledged, 1);
 	total = 0;
 	assert_int_equal(store_report_counts(s, 0, 5000, 0, NULL, 100,
 	    report_tally, &total), 0);
