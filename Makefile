@@ -73,7 +73,7 @@ WEB	 = web/board.html web/board.css web/board.js web/detail.js \
 	   web/wall.js web/wall.css web/handover.html web/handover.js \
 	   web/handover.css
 CTL	 = ctl-api ctl-backup ctl-migrate ctl-simulate ctl-table ctl-ledger ctl-replay \
-	   ctl-stats
+	   ctl-stats ctl-http
 
 CORE_OBJS   = $(CORE:%=$(BUILD)/%.o) $(CHANNELS:%=$(BUILD)/%.o)
 DAEMON_OBJS = $(DAEMON:%=$(BUILD)/%.o) $(BUILD)/web-assets.o
