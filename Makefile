@@ -65,7 +65,7 @@ CHANNELS = httpc channel channel-log channel-webhook channel-dingtalk \
 DAEMON	 = daemon http http-conn ingest api api-events api-incidents api-compliance \
 	   api-page api-misc api-ack api-status api-admin api-board api-scope \
 	   api-units api-session api-handover outbox prune spool watchman \
-	   api-callback api-reply api-stats
+	   api-callback api-reply api-stats api-slice
 # The duty-room board's files, compiled into tocsind by web/embed.sh.
 WEB	 = web/board.html web/board.css web/board.js web/detail.js \
 	   web/detail.css web/signin.js web/ack.css web/ack.js \
@@ -73,7 +73,7 @@ WEB	 = web/board.html web/board.css web/board.js web/detail.js \
 	   web/wall.js web/wall.css web/handover.html web/handover.js \
 	   web/handover.css
 CTL	 = ctl-api ctl-backup ctl-backup-pg ctl-migrate ctl-simulate ctl-table ctl-ledger ctl-replay \
-	   ctl-stats
+	   ctl-stats ctl-http
 
 CORE_OBJS   = $(CORE:%=$(BUILD)/%.o) $(CHANNELS:%=$(BUILD)/%.o)
 DAEMON_OBJS = $(DAEMON:%=$(BUILD)/%.o) $(BUILD)/web-assets.o

@@ -160,6 +160,22 @@ void	api_pager_reply(struct evhttp_request *, struct api_pager *, int,
 	    const char *);
 
 /*
+ * api-slice.c: a request counted a slice a loop turn, then answered.
+ * step counts one slice: 1 when all is counted, 0 for more, -1 when the
+ * store failed (503).  reloaded is the 503's message when the site is
+ * reloaded meanwhile.  free ends arg, after the reply or without one.
+ */
+struct api_slice_ops {
+	int		(*step)(void *);
+	void		(*reply)(struct evhttp_request *, void *);
+	void		(*free)(void *);
+	const char	*reloaded;
+};
+
+void	api_slice_start(struct evhttp_request *, const struct api_slice_ops *,
+	    void *);
+
+/*
  * api-scope.c: the units a read shows -- the reading token's scope,
  * narrowed by unit= and subtree=1 -- for the store to keep.
  */

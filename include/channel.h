@@ -165,6 +165,23 @@ int		 channel_rate(const struct channel_def *, int *, int64_t *,
 long		 channel_option_int(const struct channel_def *, const char *,
 		    long);
 int		 channel_check_url(const struct channel_def *, char **);
+int		 channel_option_known(const char *const *, const char *);
+
+/*
+ * A driver whose "provider" option picks a cloud (sms, voice): the
+ * options any of its providers reads, its own (taken whatever the
+ * provider) and those that are not strings (the driver or the provider
+ * checks them), each NULL-terminated.
+ */
+struct channel_providers {
+	const char *const	*options;
+	const char *const	*own;
+	const char *const	*not_strings;
+};
+
+int		 channel_provider_check_keys(const struct channel_def *,
+		    const struct channel_providers *, const char *,
+		    const char *const *, const char *const *, char **);
 
 /* Pieces the signing drivers share. */
 char		*channel_hmac_base64(const void *, size_t, const void *,

@@ -12,8 +12,8 @@
  * concealment (疑似瞒报).  Drills are never counted, their obligations
  * nor their incidents: the statistics are the record.  Scoped as every
  * read (api-scope.c): a token limited to units counts only theirs.
- * Counted API_STATS_SLICE rows a loop turn (stats-read.c), as the
- * ledger's summary is (api-units.c).
+ * Counted API_STATS_SLICE rows a loop turn (stats-read.c, api-slice.c),
+ * as the ledger's summary is (api-units.c).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -25,7 +25,6 @@
 #include <unistd.h>
 
 #include <event2/buffer.h>
-#include <event2/event.h>
 #include <event2/http.h>
 #include <xlsxwriter.h>
 
@@ -34,7 +33,6 @@
 #include "clock.h"
 #include "http.h"
 #include "log.h"
-#include "metrics.h"
 #include "rules.h"
 #include "stats.h"
 #include "store.h"
@@ -550,93 +548,69 @@ api_stats_file(struct evhttp_request *req, const struct api_stats_req *r,
 }
 
 /*
- * A request being counted: a slice now, the rest at later loop turns,
- * so that /healthz, ingest and the timers wait for a slice, not for a
- * year's ledger.  A client gone meanwhile is answered all the same
- * (libevent keeps the request for the reply); a reload of the site ends
- * it with 503, as the summary's: the token it counted for may be gone.
+ * A request being counted, API_STATS_SLICE rows a loop turn
+ * (api-slice.c), so that /healthz, ingest and the timers wait for a
+ * slice, not for a year's ledger.
  */
 struct api_stats_job {
-	struct evhttp_request	*req;
 	const struct api_ctx	*ctx;
 	enum api_stats_as	 as;
 	struct api_stats_req	 r;
 	struct api_scope	 sc;
 	struct stats_read	*rd;
-	struct event		*ev;
-	uint64_t		 reloads;	/* the site's, when it began */
 };
 
-static const struct timeval	api_stats_now = { 0, 0 };
-
 static void
-api_stats_job_free(struct api_stats_job *j)
+api_stats_job_free(void *arg)
 {
-	if (j->ev != NULL)
-		event_free(j->ev);
+	struct api_stats_job	*j = arg;
+
 	stats_read_free(j->rd);
 	api_scope_end(&j->sc);
 	free(j);
 }
 
 static void
-api_stats_reply(struct api_stats_job *j)
+api_stats_reply(struct evhttp_request *req, void *arg)
 {
+	struct api_stats_job	*j = arg;
+
 	if (j->as == API_STATS_JSON)
-		http_reply_json(j->req, 200, api_stats_json(&j->r,
+		http_reply_json(req, 200, api_stats_json(&j->r,
 		    j->ctx->rules));
 	else
-		api_stats_file(j->req, &j->r, j->as, j->as == API_STATS_CSV ?
+		api_stats_file(req, &j->r, j->as, j->as == API_STATS_CSV ?
 		    api_stats_csv(&j->r, j->ctx->rules) : api_stats_xlsx(&j->r,
 		    j->ctx->rules));
 }
 
-static void
-api_stats_run_cb(evutil_socket_t fd, short what, void *arg)
+static int
+api_stats_step(void *arg)
 {
 	struct api_stats_job	*j = arg;
-	uint64_t		 ok, failed;
-	int			 rc;
 
-	metrics_reloads_get(&ok, &failed);
-	if (ok != j->reloads) {
-		evhttp_add_header(evhttp_request_get_output_headers(j->req),
-		    "Retry-After", "1");
-		http_reply_error(j->req, 503, "reloaded", NULL, "the site was "
-		    "reloaded while the statistics were counted: ask again");
-		api_stats_job_free(j);
-		return;
-	}
-	/* No loop to come back on (no connection left): count on now. */
-	while ((rc = stats_read_step(j->rd, API_STATS_SLICE)) == 0 &&
-	    j->ev == NULL)
-		;
-	if (rc == 0) {
-		evtimer_add(j->ev, &api_stats_now);
-		return;
-	}
-	if (rc < 0)
-		http_reply_error(j->req, 503, "store_failed", NULL, "the store "
-		    "did not answer");
-	else
-		api_stats_reply(j);
-	api_stats_job_free(j);
+	return (stats_read_step(j->rd, API_STATS_SLICE));
 }
+
+static const struct api_slice_ops api_stats_ops = {
+	.step = api_stats_step,
+	.reply = api_stats_reply,
+	.free = api_stats_job_free,
+	.reloaded = "the site was reloaded while the statistics were "
+	    "counted: ask again",
+};
 
 static void
 api_stats_serve(struct evhttp_request *req, const struct api_ctx *ctx,
     enum api_stats_as as)
 {
-	struct evhttp_connection	*evcon = evhttp_request_get_connection(req);
-	struct api_stats_job		*j = xcalloc(1, sizeof(*j));
-	uint64_t			 failed;
+	struct api_stats_job	*j = xcalloc(1, sizeof(*j));
 
 	if (api_stats_params(req, &j->r) != 0 ||
 	    api_scope_start(req, ctx, &j->sc) != 0) {
 		free(j);
 		return;
 	}
-	j->req = req;
 	j->ctx = ctx;
 	j->as = as;
 	j->rd = stats_read_new(ctx->store, api_scope_units(&j->sc), j->r.y0,
@@ -644,11 +618,7 @@ api_stats_serve(struct evhttp_request *req, const struct api_ctx *ctx,
 	j->r.st = stats_read_stats(j->rd);
 	stats_month_label(j->r.st, 0, j->r.from);
 	stats_month_label(j->r.st, j->r.n - 1, j->r.to);
-	metrics_reloads_get(&j->reloads, &failed);
-	if (evcon != NULL)
-		j->ev = evtimer_new(evhttp_connection_get_base(evcon),
-		    api_stats_run_cb, j);
-	api_stats_run_cb(-1, 0, j);
+	api_slice_start(req, &api_stats_ops, j);
 }
 
 static void

@@ -9,14 +9,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <event2/event.h>
 #include <event2/http.h>
 
 #include "api.h"
 #include "clock.h"
 #include "http.h"
 #include "ledger.h"
-#include "metrics.h"
 #include "rules.h"
 #include "store.h"
 #include "tocsin.h"
@@ -160,45 +158,38 @@ api_summary_range(struct evhttp_request *req, int64_t *from, int64_t *to)
 }
 
 /*
- * A summary counted a slice a loop turn: API_SUMMARY_SLICE obligations
- * in the order they fall due (obligations_due), then the loop polls, so
+ * A summary counted a slice a loop turn (api-slice.c): API_SUMMARY_SLICE
+ * obligations in the order they fall due (obligations_due), so that
  * /healthz, ingest and the timers wait for one slice, not for the
- * ledger's hundred thousand rows (spool.c's scan, api-page.c's pages).
- * A client gone meanwhile is answered all the same (libevent keeps the
- * request for the reply); a reload of the site ends it with 503, as a
- * page: the token it counted for may be gone.
+ * ledger's hundred thousand rows.
  */
 #define API_SUMMARY_SLICE	1000
 
 struct api_summary_job {
-	struct evhttp_request	*req;
 	const struct api_ctx	*ctx;
 	struct api_scope	 sc;
 	struct ledger		*l;
-	struct event		*ev;
 	int64_t			 at, to;	/* counted up to at */
 	int64_t			 from;
 	int			 by_parent;
 	enum store_drill	 drill;
 	const char		*drill_name;
-	uint64_t		 reloads;	/* the site's, when it began */
 };
 
-static const struct timeval	api_summary_now = { 0, 0 };
-
 static void
-api_summary_free(struct api_summary_job *j)
+api_summary_free(void *arg)
 {
-	if (j->ev != NULL)
-		event_free(j->ev);
+	struct api_summary_job	*j = arg;
+
 	ledger_free(j->l);
 	api_scope_end(&j->sc);
 	free(j);
 }
 
 static void
-api_summary_reply(struct api_summary_job *j)
+api_summary_reply(struct evhttp_request *req, void *arg)
 {
+	struct api_summary_job	*j = arg;
 	const struct ledger_row	*row;
 	json_t			*a = json_array();
 	size_t			 i;
@@ -211,7 +202,7 @@ api_summary_reply(struct api_summary_job *j)
 			json_array_append_new(a, api_summary_row(row,
 			    j->ctx->rules, j->by_parent));
 	}
-	http_reply_json(j->req, 200, json_pack("{s:o, s:o, s:s, s:s, s:o}",
+	http_reply_json(req, 200, json_pack("{s:o, s:o, s:s, s:s, s:o}",
 	    "from", api_time(j->from), "to", api_time(j->to),
 	    "by", j->by_parent ? "parent" : "unit", "drill", j->drill_name,
 	    "units", a));
@@ -219,9 +210,10 @@ api_summary_reply(struct api_summary_job *j)
 
 /* Count one slice; 1 when the ledger is counted, 0 for more, -1 failed. */
 static int
-api_summary_slice(struct api_summary_job *j)
+api_summary_slice(void *arg)
 {
-	int64_t	end;
+	struct api_summary_job	*j = arg;
+	int64_t			 end;
 
 	if (store_ledger_slice_end(j->ctx->store, j->at, j->to,
 	    API_SUMMARY_SLICE, &end) != 0 ||
@@ -233,36 +225,13 @@ api_summary_slice(struct api_summary_job *j)
 	return (end >= j->to);
 }
 
-static void
-api_summary_run_cb(evutil_socket_t fd, short what, void *arg)
-{
-	struct api_summary_job	*j = arg;
-	uint64_t		 ok, failed;
-	int			 rc;
-
-	metrics_reloads_get(&ok, &failed);
-	if (ok != j->reloads) {
-		evhttp_add_header(evhttp_request_get_output_headers(j->req),
-		    "Retry-After", "1");
-		http_reply_error(j->req, 503, "reloaded", NULL, "the site was "
-		    "reloaded while the summary was counted: ask again");
-		api_summary_free(j);
-		return;
-	}
-	/* No loop to come back on (no connection left): count on now. */
-	while ((rc = api_summary_slice(j)) == 0 && j->ev == NULL)
-		;
-	if (rc == 0) {
-		evtimer_add(j->ev, &api_summary_now);
-		return;
-	}
-	if (rc < 0)
-		http_reply_error(j->req, 503, "store_failed", NULL, "the store "
-		    "did not answer");
-	else
-		api_summary_reply(j);
-	api_summary_free(j);
-}
+static const struct api_slice_ops api_summary_ops = {
+	.step = api_summary_slice,
+	.reply = api_summary_reply,
+	.free = api_summary_free,
+	.reloaded = "the site was reloaded while the summary was counted: "
+	    "ask again",
+};
 
 /*
  * GET /v1/compliance/summary?from=&to=&unit=&subtree=1&by=unit|parent:
@@ -274,11 +243,9 @@ void
 api_compliance_summary(struct evhttp_request *req, const struct api_ctx *ctx,
     const char *key)
 {
-	struct evhttp_connection	*evcon = evhttp_request_get_connection(req);
-	struct api_summary_job		*j;
-	char				*by = http_query(req, "by");
-	uint64_t			 failed;
-	int				 by_parent;
+	struct api_summary_job	*j;
+	char			*by = http_query(req, "by");
+	int			 by_parent;
 
 	by_parent = by != NULL && strcmp(by, "parent") == 0;
 	if (by != NULL && !by_parent && strcmp(by, "unit") != 0) {
@@ -295,14 +262,9 @@ api_compliance_summary(struct evhttp_request *req, const struct api_ctx *ctx,
 		free(j);
 		return;
 	}
-	j->req = req;
 	j->ctx = ctx;
 	j->l = ledger_new();
 	j->at = j->from;
 	j->by_parent = by_parent;
-	metrics_reloads_get(&j->reloads, &failed);
-	if (evcon != NULL)
-		j->ev = evtimer_new(evhttp_connection_get_base(evcon),
-		    api_summary_run_cb, j);
-	api_summary_run_cb(-1, 0, j);
+	api_slice_start(req, &api_summary_ops, j);
 }

@@ -64,6 +64,10 @@ static const char *const channel_sms_own_options[] = {
 	NULL
 };
 
+static const struct channel_providers channel_sms_keys = {
+	channel_sms_options, channel_sms_own_options, channel_sms_not_strings
+};
+
 /* One request under way: what the answer needs once d->def is gone. */
 struct channel_sms_call {
 	struct delivery				*d;
@@ -334,16 +338,6 @@ channel_sms_verdict(const struct channel_sms_code *t, const char *provider,
 	return (channel_sms_classify(t, code, status));
 }
 
-static int
-channel_sms_listed(const char *const *list, const char *key)
-{
-	for (; *list != NULL; list++) {
-		if (strcmp(*list, key) == 0)
-			return (1);
-	}
-	return (0);
-}
-
 /* An option naming a URL: a string starting http:// or https://. */
 int
 channel_sms_check_url(const struct channel_def *def, const char *key,
@@ -359,41 +353,6 @@ channel_sms_check_url(const struct channel_def *def, const char *key,
 		xasprintf(cause, "\"%s\" must be an http:// or https:// URL",
 		    key);
 		return (-1);
-	}
-	return (0);
-}
-
-/* Options another provider reads are a mistake here, not a no-op. */
-static int
-channel_sms_check_keys(const struct channel_def *def,
-    const struct channel_sms_provider *p, char **cause)
-{
-	const char	*key, *s;
-	const char	*const *req;
-	json_t		*v;
-
-	json_object_foreach(def->options, key, v) {
-		if (!channel_sms_listed(channel_sms_options, key))
-			continue;	/* channel.c's to refuse or use */
-		if (!channel_sms_listed(channel_sms_own_options, key) &&
-		    !channel_sms_listed(p->options, key)) {
-			xasprintf(cause, "option \"%s\" is not for provider "
-			    "\"%s\"", key, p->name);
-			return (-1);
-		}
-		if (!json_is_string(v) &&
-		    !channel_sms_listed(channel_sms_not_strings, key)) {
-			xasprintf(cause, "\"%s\" must be a string", key);
-			return (-1);
-		}
-	}
-	for (req = p->required; req != NULL && *req != NULL; req++) {
-		s = channel_option_string(def, *req);
-		if (s == NULL || *s == '\0') {
-			xasprintf(cause, "provider \"%s\" needs \"%s\" (a "
-			    "non-empty string)", p->name, *req);
-			return (-1);
-		}
 	}
 	return (0);
 }
@@ -444,11 +403,12 @@ channel_sms_check(const struct channel_def *def, char **cause)
 		    "1 to %d", SMS_SEGMENTS_MAX);
 		return (-1);
 	}
-	if (channel_sms_check_keys(def, p, cause) != 0)
+	if (channel_provider_check_keys(def, &channel_sms_keys, p->name,
+	    p->options, p->required, cause) != 0)
 		return (-1);
 	if (channel_sms_check_token(def, p, cause) != 0)
 		return (-1);
-	if (channel_sms_listed(p->options, "endpoint") &&
+	if (channel_option_known(p->options, "endpoint") &&
 	    channel_sms_check_url(def, "endpoint", 0, cause) != 0)
 		return (-1);
 	return (p->check != NULL ? p->check(def, cause) : 0);

@@ -48,6 +48,10 @@ static const char *const channel_voice_numbers[] = {
 	"max_chars", "play_times", NULL
 };
 
+static const struct channel_providers channel_voice_keys = {
+	channel_voice_options, channel_voice_own_options, channel_voice_numbers
+};
+
 /* One request under way: what the answer needs once d->def is gone. */
 struct channel_voice_call {
 	struct delivery				*d;
@@ -66,16 +70,6 @@ channel_voice_provider_find(const char *name)
 			return (channel_voice_providers[i]);
 	}
 	return (NULL);
-}
-
-static int
-channel_voice_listed(const char *const *list, const char *key)
-{
-	for (; *list != NULL; list++) {
-		if (strcmp(*list, key) == 0)
-			return (1);
-	}
-	return (0);
 }
 
 /*
@@ -128,41 +122,6 @@ channel_voice_check_numbers(const struct channel_def *def,
 	return (0);
 }
 
-/* Options another provider reads are a mistake here, not a no-op. */
-static int
-channel_voice_check_keys(const struct channel_def *def,
-    const struct channel_voice_provider *p, char **cause)
-{
-	const char		*key, *s;
-	const char *const	*req;
-	json_t			*v;
-
-	json_object_foreach(def->options, key, v) {
-		if (!channel_voice_listed(channel_voice_options, key))
-			continue;	/* channel.c's to refuse or use */
-		if (!channel_voice_listed(channel_voice_own_options, key) &&
-		    !channel_voice_listed(p->options, key)) {
-			xasprintf(cause, "option \"%s\" is not for provider "
-			    "\"%s\"", key, p->name);
-			return (-1);
-		}
-		if (!json_is_string(v) &&
-		    !channel_voice_listed(channel_voice_numbers, key)) {
-			xasprintf(cause, "\"%s\" must be a string", key);
-			return (-1);
-		}
-	}
-	for (req = p->required; *req != NULL; req++) {
-		s = channel_option_string(def, *req);
-		if (s == NULL || *s == '\0') {
-			xasprintf(cause, "provider \"%s\" needs \"%s\" (a "
-			    "non-empty string)", p->name, *req);
-			return (-1);
-		}
-	}
-	return (0);
-}
-
 static int
 channel_voice_check(const struct channel_def *def, char **cause)
 {
@@ -175,7 +134,8 @@ channel_voice_check(const struct channel_def *def, char **cause)
 		xasprintf(cause, "\"provider\" must be aliyun or tencent");
 		return (-1);
 	}
-	if (channel_voice_check_keys(def, p, cause) != 0 ||
+	if (channel_provider_check_keys(def, &channel_voice_keys, p->name,
+	    p->options, p->required, cause) != 0 ||
 	    channel_voice_check_numbers(def, p, cause) != 0)
 		return (-1);
 	token = channel_option_string(def, "callback_token");

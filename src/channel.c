@@ -72,7 +72,8 @@ static const char *const channel_common_options[] = {
 	CHANNEL_COMMON_OPTIONS, NULL
 };
 
-static int
+/* Is key in list (NULL-terminated; NULL: an empty list)? */
+int
 channel_option_known(const char *const *list, const char *key)
 {
 	for (; list != NULL && *list != NULL; list++) {
@@ -286,6 +287,48 @@ channel_option_int(const struct channel_def *def, const char *key, long dflt)
 	json_t	*v = json_object_get(def->options, key);
 
 	return (json_is_integer(v) ? (long)json_integer_value(v) : dflt);
+}
+
+/*
+ * The keys of a channel whose "provider" picks a cloud (sms, voice): an
+ * option another provider reads is a mistake here, not a no-op; each
+ * option the driver knows is a string unless it says otherwise; the
+ * provider's required options are non-empty strings.  Keys the driver
+ * does not know are channel_check_one's to refuse or use.
+ */
+int
+channel_provider_check_keys(const struct channel_def *def,
+    const struct channel_providers *drv, const char *provider,
+    const char *const *options, const char *const *required, char **cause)
+{
+	const char		*key, *s;
+	const char *const	*req;
+	json_t			*v;
+
+	json_object_foreach(def->options, key, v) {
+		if (!channel_option_known(drv->options, key))
+			continue;
+		if (!channel_option_known(drv->own, key) &&
+		    !channel_option_known(options, key)) {
+			xasprintf(cause, "option \"%s\" is not for provider "
+			    "\"%s\"", key, provider);
+			return (-1);
+		}
+		if (!json_is_string(v) &&
+		    !channel_option_known(drv->not_strings, key)) {
+			xasprintf(cause, "\"%s\" must be a string", key);
+			return (-1);
+		}
+	}
+	for (req = required; req != NULL && *req != NULL; req++) {
+		s = channel_option_string(def, *req);
+		if (s == NULL || *s == '\0') {
+			xasprintf(cause, "provider \"%s\" needs \"%s\" (a "
+			    "non-empty string)", provider, *req);
+			return (-1);
+		}
+	}
+	return (0);
 }
 
 int

@@ -36,6 +36,7 @@ json_t	*ctl_replay_diff(json_t *, json_t *, int64_t);
 int	ctl_test(const struct ctl_env *, int, char **);
 int	ctl_check(const struct ctl_env *, int, char **);
 
+/* ctl-http.c: one request to the daemon; its JSON, or NULL (said why). */
 json_t	*ctl_request(const struct ctl_env *, const char *, const char *,
 	    const char *, size_t, long *);
 

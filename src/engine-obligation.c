@@ -729,12 +729,16 @@ engine_obligation_breach(struct engine *e, struct store_obligation *o, int64_t d
 }
 
 static int
-engine_obligation_remind(struct engine *e, struct store_obligation *o)
+engine_obligation_remind(struct engine *e, struct store_obligation *o,
+    int64_t due)
 {
 	struct incident	*inc;
 	struct scope	 s;
 	int		 rc;
 
+	(void)due;
+	if (o->recurring != NULL)	/* engine-recurring.c */
+		return (engine_recurring_remind(e, o));
 	/* Past the due time (the daemon was down), the breach says it all. */
 	if (o->status != OBLIGATION_PENDING || o->owner == NULL ||
 	    o->incident == NULL || clock_now() >= o->due_at ||
@@ -749,36 +753,36 @@ engine_obligation_remind(struct engine *e, struct store_obligation *o)
 	return (rc);
 }
 
-/* TIMER_OBLIGATION_DUE: obligation ref fell due at due. */
-int
-engine_obligation_fire_due(struct engine *e, int64_t ref, int64_t due)
+/*
+ * A timer of obligation ref, due at due: fn with the obligation as the
+ * store holds it now; with none held, nothing is left to do.
+ */
+static int
+engine_obligation_fire(struct engine *e, int64_t ref, int64_t due,
+    int (*fn)(struct engine *, struct store_obligation *, int64_t))
 {
 	struct store_obligation	*o;
 	int			 rc;
 
 	if ((o = engine_obligation_load(e, ref)) == NULL)
 		return (0);
-	rc = engine_obligation_breach(e, o, due);
+	rc = fn(e, o, due);
 	engine_obligation_free(o);
 	return (rc);
+}
+
+/* TIMER_OBLIGATION_DUE: obligation ref fell due at due. */
+int
+engine_obligation_fire_due(struct engine *e, int64_t ref, int64_t due)
+{
+	return (engine_obligation_fire(e, ref, due, engine_obligation_breach));
 }
 
 /* TIMER_OBLIGATION_REMIND: obligation ref falls due soon. */
 int
 engine_obligation_fire_remind(struct engine *e, int64_t ref, int64_t due)
 {
-	struct store_obligation	*o;
-	int			 rc;
-
-	(void)due;
-	if ((o = engine_obligation_load(e, ref)) == NULL)
-		return (0);
-	if (o->recurring != NULL)	/* engine-recurring.c */
-		rc = engine_recurring_remind(e, o);
-	else
-		rc = engine_obligation_remind(e, o);
-	engine_obligation_free(o);
-	return (rc);
+	return (engine_obligation_fire(e, ref, due, engine_obligation_remind));
 }
 
 /*
@@ -820,26 +824,54 @@ engine_series_stop(struct engine *e, struct incident *inc,
 	return (rc < 0 ? -1 : 0);
 }
 
+/* fn on each obligation that inc's procedures declare; -1 once one fails. */
+static int
+engine_obligation_defs_each(struct engine *e, struct incident *inc,
+    int (*fn)(struct engine *, struct incident *, const struct procedure *,
+    const struct obligation_def *, void *), void *arg)
+{
+	const struct procedure	*p;
+	json_t			*name;
+	size_t			 i, j;
+
+	json_array_foreach(inc->procedures, i, name) {
+		if ((p = rules_procedure_find(e->rules,
+		    json_string_value(name))) == NULL)
+			continue;
+		for (j = 0; j < p->nobligations; j++) {
+			if (fn(e, inc, p, &p->obligations[j], arg) != 0)
+				return (-1);
+		}
+	}
+	return (0);
+}
+
+/* The event that may end a series, as engine_series_ends reads it. */
+struct engine_until {
+	struct record		*ev;
+	struct match_event	*mev;
+};
+
 /* Is d a series that the event ends (until = { type = "final" })? */
 static int
 engine_series_ends(struct engine *e, struct incident *inc,
-    const struct procedure *p, const struct obligation_def *d,
-    struct record *ev, struct match_event *mev)
+    const struct procedure *p, const struct obligation_def *d, void *arg)
 {
-	struct scope	 s;
-	char		*cause;
-	int		 rc;
+	struct engine_until	*u = arg;
+	struct scope		 s;
+	char			*cause;
+	int			 rc;
 
 	if (!d->repeats || !match_given(&d->until_match))
 		return (0);
-	switch (match_test(mev, &d->until_match, &cause)) {
+	switch (match_test(u->mev, &d->until_match, &cause)) {
 	case 1:
 		return (engine_series_stop(e, inc, p, d, "until"));
 	case -1:
 		engine_scope_incident(&s, inc);
 		s.c.procedure = p->name;
 		s.c.obligation = d->id;
-		rc = engine_notify_reject(e, &s, p->name, ev, cause);
+		rc = engine_notify_reject(e, &s, p->name, u->ev, cause);
 		free(cause);
 		return (rc);
 	}
@@ -851,21 +883,20 @@ int
 engine_obligations_until(struct engine *e, struct incident *inc,
     struct record *ev, struct match_event *mev)
 {
-	const struct procedure	*p;
-	json_t			*name;
-	size_t			 i, j;
+	struct engine_until	u = { ev, mev };
 
-	json_array_foreach(inc->procedures, i, name) {
-		if ((p = rules_procedure_find(e->rules,
-		    json_string_value(name))) == NULL)
-			continue;
-		for (j = 0; j < p->nobligations; j++) {
-			if (engine_series_ends(e, inc, p, &p->obligations[j],
-			    ev, mev) != 0)
-				return (-1);
-		}
-	}
-	return (0);
+	return (engine_obligation_defs_each(e, inc, engine_series_ends, &u));
+}
+
+/* Does d's series end because inc's grade is now below the one it began at? */
+static int
+engine_series_lowered(struct engine *e, struct incident *inc,
+    const struct procedure *p, const struct obligation_def *d, void *arg)
+{
+	(void)arg;
+	if (!d->repeats || d->grade == 0 || inc->grade <= d->grade)
+		return (0);
+	return (engine_series_stop(e, inc, p, d, "grade"));
 }
 
 /*
@@ -877,25 +908,8 @@ engine_obligations_until(struct engine *e, struct incident *inc,
 int
 engine_obligations_lowered(struct engine *e, struct incident *inc)
 {
-	const struct procedure		*p;
-	const struct obligation_def	*d;
-	json_t				*name;
-	size_t				 i, j;
-
-	json_array_foreach(inc->procedures, i, name) {
-		if ((p = rules_procedure_find(e->rules,
-		    json_string_value(name))) == NULL)
-			continue;
-		for (j = 0; j < p->nobligations; j++) {
-			d = &p->obligations[j];
-			if (!d->repeats || d->grade == 0 ||
-			    inc->grade <= d->grade)
-				continue;
-			if (engine_series_stop(e, inc, p, d, "grade") != 0)
-				return (-1);
-		}
-	}
-	return (0);
+	return (engine_obligation_defs_each(e, inc, engine_series_lowered,
+	    NULL));
 }
 
 /*
@@ -916,7 +930,8 @@ engine_series_next_due(struct engine *e, int64_t due,
 
 /* Instance o fell due: set the next, unless the series has ended. */
 static int
-engine_obligation_repeat(struct engine *e, const struct store_obligation *o)
+engine_obligation_repeat(struct engine *e, struct store_obligation *o,
+    int64_t due)
 {
 	const struct obligation_def	*d;
 	struct store_obligation		 r;
@@ -925,6 +940,7 @@ engine_obligation_repeat(struct engine *e, const struct store_obligation *o)
 	int64_t				 id;
 	int				 rc;
 
+	(void)due;
 	if (o->incident == NULL || (d = engine_obligation_def(e, o)) == NULL ||
 	    !d->repeats || (o->until_at != 0 && o->due_at >= o->until_at))
 		return (0);
@@ -964,13 +980,5 @@ engine_obligation_repeat(struct engine *e, const struct store_obligation *o)
 int
 engine_obligation_fire_repeat(struct engine *e, int64_t ref, int64_t due)
 {
-	struct store_obligation	*o;
-	int			 rc;
-
-	(void)due;
-	if ((o = engine_obligation_load(e, ref)) == NULL)
-		return (0);
-	rc = engine_obligation_repeat(e, o);
-	engine_obligation_free(o);
-	return (rc);
+	return (engine_obligation_fire(e, ref, due, engine_obligation_repeat));
 }

@@ -122,9 +122,14 @@ parse_unknown_key(struct parse *p, const char *key,
 	    names_suggest(key, allowed, n, near, sizeof(near)));
 }
 
-/* Every key of the table at t must be one of allowed (NULL-terminated). */
+/*
+ * Every string key of the table at t must be one of allowed
+ * (NULL-terminated).  Another key is a list part that the caller reads
+ * when list is set; else it is a problem, but for a grade's number where
+ * allowed starts with "[grade]".
+ */
 static void
-parse_keys(struct parse *p, int t, const char *const *allowed)
+parse_keys_in(struct parse *p, int t, const char *const *allowed, int list)
 {
 	const char *const	*a;
 	lua_State		*L = p->L;
@@ -133,8 +138,9 @@ parse_keys(struct parse *p, int t, const char *const *allowed)
 	while (lua_next(L, t) != 0) {
 		lua_pop(L, 1);
 		if (lua_type(L, -1) != LUA_TSTRING) {
-			if (lua_type(L, -1) != LUA_TNUMBER || allowed[0] == NULL
-			    || strcmp(allowed[0], "[grade]") != 0)
+			if (!list && (lua_type(L, -1) != LUA_TNUMBER ||
+			    allowed[0] == NULL ||
+			    strcmp(allowed[0], "[grade]") != 0))
 				parse_problem(p, "keys must be names");
 			continue;
 		}
@@ -145,6 +151,13 @@ parse_keys(struct parse *p, int t, const char *const *allowed)
 		if (*a == NULL)
 			parse_unknown_key(p, lua_tostring(L, -1), allowed);
 	}
+}
+
+/* Every key of the table at t must be one of allowed (NULL-terminated). */
+static void
+parse_keys(struct parse *p, int t, const char *const *allowed)
+{
+	parse_keys_in(p, t, allowed, 0);
 }
 
 static char *
@@ -234,21 +247,7 @@ parse_names(struct parse *p, int t, const char *key, struct names *out)
 static void
 parse_keys_only(struct parse *p, int t, const char *const *allowed)
 {
-	const char *const	*a;
-	lua_State		*L = p->L;
-
-	lua_pushnil(L);
-	while (lua_next(L, t) != 0) {
-		lua_pop(L, 1);
-		if (lua_type(L, -1) != LUA_TSTRING)
-			continue;
-		for (a = allowed; *a != NULL; a++) {
-			if (strcmp(*a, lua_tostring(L, -1)) == 0)
-				break;
-		}
-		if (*a == NULL)
-			parse_unknown_key(p, lua_tostring(L, -1), allowed);
-	}
+	parse_keys_in(p, t, allowed, 1);
 }
 
 /* The list part of the table at the top of the stack: names, into out. */
@@ -403,6 +402,19 @@ parse_match_top(struct parse *p, const char *key, struct match *m)
 	}
 	parse_leave(p);
 	lua_pop(L, 1);
+}
+
+/* Where the Lua code that called us stands, "file:line" ("?": unknown). */
+static const char *
+rules_api_caller(lua_State *L, char *buf, size_t len)
+{
+	lua_Debug	ar;
+
+	if (lua_getstack(L, 1, &ar) && lua_getinfo(L, "Sl", &ar))
+		snprintf(buf, len, "%s:%d", ar.short_src, ar.currentline);
+	else
+		snprintf(buf, len, "?");
+	return (buf);
 }
 
 /* The body table must be argument 1 of the closure. */
@@ -1387,12 +1399,9 @@ static int
 rules_api_units_csv(lua_State *L)
 {
 	struct rules	*r = lua_touserdata(L, lua_upvalueindex(1));
-	lua_Debug	 ar;
-	char		 where[512] = "?", *path;
+	char		 where[512], *path;
 
-	if (lua_getstack(L, 1, &ar) && lua_getinfo(L, "Sl", &ar))
-		snprintf(where, sizeof(where), "%s:%d", ar.short_src,
-		    ar.currentline);
+	rules_api_caller(L, where, sizeof(where));
 	if (lua_type(L, 1) != LUA_TSTRING || lua_rawlen(L, 1) == 0) {
 		rules_problems_add(r->problems, "%s: units_csv needs a file "
 		    "name: units_csv \"units.csv\"", where);
@@ -2127,6 +2136,7 @@ rules_api_site(lua_State *L)
 	    "unmatched", "national_holidays", "hosts", "max_connections",
 	    "header_timeout", "body_timeout", "units_strict", "heartbeat",
 	    "alarm", "lease", "node", "handover", NULL };
+	static char	 where[512];
 	struct parse	 p;
 	struct site	*s;
 	long long	 v;
@@ -2138,16 +2148,7 @@ rules_api_site(lua_State *L)
 	p.name = NULL;
 	p.depth = 0;
 	p.failed = 0;
-	{
-		lua_Debug	 ar;
-		static char	 where[512];
-
-		snprintf(where, sizeof(where), "?");
-		if (lua_getstack(L, 1, &ar) && lua_getinfo(L, "Sl", &ar))
-			snprintf(where, sizeof(where), "%s:%d", ar.short_src,
-			    ar.currentline);
-		p.where = where;
-	}
+	p.where = rules_api_caller(L, where, sizeof(where));
 	if (!lua_istable(L, 1)) {
 		parse_problem(&p, "expects a table: site { ... }");
 		return (0);
@@ -2278,12 +2279,9 @@ rules_api_secret(lua_State *L)
 	char		*path, buf[4096], dbuf[4096];
 	FILE		*f;
 	size_t		 len;
-	lua_Debug	 ar;
-	char		 where[512] = "?";
+	char		 where[512];
 
-	if (lua_getstack(L, 1, &ar) && lua_getinfo(L, "Sl", &ar))
-		snprintf(where, sizeof(where), "%s:%d", ar.short_src,
-		    ar.currentline);
+	rules_api_caller(L, where, sizeof(where));
 	if (!secret_name_ok(name)) {
 		rules_problems_add(r->problems, "%s: bad secret name \"%s\"",
 		    where, name);
@@ -2540,12 +2538,9 @@ static int
 rules_api_settings(lua_State *L)
 {
 	struct rules	*r = lua_touserdata(L, lua_upvalueindex(1));
-	lua_Debug	 ar;
-	char		 where[512] = "?";
+	char		 where[512];
 
-	if (lua_getstack(L, 1, &ar) && lua_getinfo(L, "Sl", &ar))
-		snprintf(where, sizeof(where), "%s:%d", ar.short_src,
-		    ar.currentline);
+	rules_api_caller(L, where, sizeof(where));
 	if (!lua_istable(L, 1)) {
 		rules_problems_add(r->problems, "%s: settings expects a table: "
 		    "settings { name = value, ... }", where);
@@ -2602,17 +2597,14 @@ rules_api_settings_check(struct rules *r)
 static int
 rules_api_declare(lua_State *L)
 {
-	lua_Debug	 ar;
-	char		 where[512] = "?";
+	char		 where[512];
 	const char	*name;
 
 	if (lua_type(L, 1) != LUA_TSTRING || lua_rawlen(L, 1) == 0)
 		return (luaL_error(L, "a declaration needs a name: kind "
 		    "\"name\" { ... }"));
 	name = lua_tostring(L, 1);
-	if (lua_getstack(L, 1, &ar) && lua_getinfo(L, "Sl", &ar))
-		snprintf(where, sizeof(where), "%s:%d", ar.short_src,
-		    ar.currentline);
+	rules_api_caller(L, where, sizeof(where));
 	lua_pushvalue(L, lua_upvalueindex(1));	/* rules */
 	lua_pushstring(L, name);
 	lua_pushstring(L, where);
