@@ -391,6 +391,9 @@ class Nodes:
     """Three tocsind nodes on the Patroni cluster's multi-host URL, each
     with its own sink and supervisor, a poster and a watch running."""
 
+    class NONE:                         # before they are started
+        halt = staticmethod(lambda: None)
+
     def __init__(self, c, users=(None, None, None)):
         self.c = c
         self.sinks = [Sink() for _ in users]
@@ -409,6 +412,12 @@ class Nodes:
         self.poster = Poster(self.nodes)
         for t in (*self.sups, self.watch, self.poster):
             t.start()
+
+    def halt(self):
+        """No more restarts (before the cluster is torn down)."""
+        for s in self.sups:
+            s.stopping.set()
+        self.poster.stopping = True
 
     def ingesting(self, more=5, timeout=30):
         n = len(self.poster.accepted)
@@ -490,6 +499,7 @@ def test_patroni_fenced_nodes():
     if skip_unless_cluster():
         return
     c = started_cluster()
+    n = Nodes.NONE
     try:
         n = Nodes(c)
         old = c.primary()
@@ -506,4 +516,130 @@ def test_patroni_fenced_nodes():
         report_phase(f"switchover {primary} -> {cand}", m)
         n.finish()
     finally:
+        n.halt()
+        c.stop()
+
+
+# ------------------------------------------- the leader cut from PostgreSQL
+
+CUT_USERS = ("tocsin-e2e-1", "tocsin-e2e-2", "tocsin-e2e-3")
+
+
+def iptables_unavailable():
+    """Why a firewall rule on a user's loopback traffic cannot be set
+    here, or None: it needs root (CAP_NET_ADMIN), iptables and its owner
+    match (xt_owner)."""
+    if os.getuid() != 0:
+        return "needs root (CAP_NET_ADMIN) to set iptables rules"
+    if not shutil.which("iptables"):
+        return "iptables is not installed (apt-get install iptables)"
+    rule = ["OUTPUT", "-o", "lo", "-m", "owner", "--uid-owner", "0", "-p", "tcp",
+            "--dport", str(free_port()), "-j", "DROP"]
+    r = subprocess.run(["iptables", "-A", *rule], capture_output=True, text=True)
+    if r.returncode != 0:
+        return f"iptables -m owner refused: {r.stderr.strip()}"
+    subprocess.run(["iptables", "-D", *rule], check=True)
+    return None
+
+
+def system_user(name):
+    r = subprocess.run(["id", "-u", name], capture_output=True, text=True)
+    if r.returncode != 0:
+        subprocess.run(["useradd", "--system", "--user-group", "--no-create-home",
+                        "--home-dir", "/nonexistent", "--shell", "/usr/sbin/nologin", name],
+                       check=True, capture_output=True)
+        r = subprocess.run(["id", "-u", name], capture_output=True, text=True, check=True)
+    return int(r.stdout)
+
+
+class Cut:
+    """iptables: a user's TCP to the given ports on loopback dropped."""
+
+    def __init__(self, uid, ports):
+        self.rule = ["OUTPUT", "-o", "lo", "-m", "owner", "--uid-owner", str(uid), "-p",
+                     "tcp", "-m", "multiport", "--dports", ",".join(map(str, ports)),
+                     "-j", "DROP"]
+        self.on = False
+
+    def __enter__(self):
+        r = subprocess.run(["iptables", "-A", *self.rule], capture_output=True, text=True)
+        expect(r.returncode == 0, f"iptables -A {' '.join(self.rule)}: {r.stderr}")
+        self.on = True
+        return self
+
+    def lift(self):
+        if self.on:
+            subprocess.run(["iptables", "-D", *self.rule], check=True)
+            self.on = False
+
+    def __exit__(self, *exc):
+        self.lift()
+
+
+def test_patroni_leader_cut_by_iptables():
+    """Each tocsind as its own user; the leader's user cut from every
+    PostgreSQL port by iptables (its packets dropped, nothing refused):
+    another node takes the lease within 10 s, the cut one sends nothing
+    once the new leader leads, commits nothing (its term never comes back),
+    steps down (exits 75) and comes back as a standby when the cut is
+    lifted; every 202 stored once, every due notification delivered."""
+    if skip_unless_cluster():
+        return
+    why = iptables_unavailable()
+    if why:
+        print(f"    (skipped: {why})")
+        return
+    uids = {u: system_user(u) for u in CUT_USERS}
+    c = started_cluster()
+    n = Nodes.NONE
+    try:
+        n = Nodes(c, users=CUT_USERS)
+        for k in (f"inc-cut-{i}" for i in range(INCIDENTS)):
+            accept_somewhere(n.nodes, report(k, id=f"ev-{k}"))
+        n.ingesting()
+        lead = leader_of(n.nodes)
+        i = n.nodes.index(lead)
+        sup, sink = n.sups[i], n.sinks[i]
+        holder, term = pg_query(c.url(), "SELECT holder, term FROM leader_lease")[0]
+        expect(holder.endswith(f":{lead.port}"), f"lease {holder!r}, leader :{lead.port}")
+        with Cut(uids[lead.user], [c.ports[x]["pg"] for x in NODES]) as cut:
+            t_cut = time.monotonic()
+            others = [d for d in n.nodes if d is not lead]
+            new = wait_until(lambda: leader_of(others), 10, "another node to lead within 10 s")
+            took = time.monotonic() - t_cut
+            t_new = time.monotonic()
+            wait_until(lambda: sup.exits and sup.exits[0][0] > t_cut, 30,
+                       "the cut leader to step down (exit)")
+            exited, rc = sup.exits[0]
+            expect(rc == 75, f"the cut leader exited {describe_exit(rc)}; want 75")
+            late = [p for p in sink.webhooks() if p.mono > t_new]
+            expect(not late, f"the cut leader sent {len(late)} notifications after another "
+                   "node led")
+            last = max((p.mono for p in sink.webhooks()), default=t_cut)
+            # A 202 answered just after the cut may be a COMMIT that made it
+            # before; once another node leads, none can be.
+            took_late = [a for a in n.poster.answers if a[1] == i and a[0] > t_new
+                         and a[2] == 202]
+            expect(not took_late, f"the cut leader accepted {len(took_late)} writes after "
+                   "another node led")
+            h2, t2 = pg_query(c.url(), "SELECT holder, term FROM leader_lease")[0]
+            expect(t2 > term and h2.endswith(f":{new.port}"),
+                   f"lease after the cut: {h2!r} term {t2} (was {holder!r} term {term})")
+            print(f"    leader cut at its user: another led after {took:.2f}s (lease "
+                  f"{LEASE:g}s); the cut one's last send {last - t_cut:+.2f}s, its exit "
+                  f"(75) {exited - t_cut:.1f}s after the cut")
+        def back():
+            try:
+                return lead.proc.poll() is None and lead.request("GET", "/healthz").status == 200
+            except OSError:
+                return False
+        wait_until(back, 30, "the cut node back (a standby) once the cut is lifted")
+        expect(not lead.leads(), "the cut node leads again at once")
+        n.ingesting()
+        keys = [f"inc-cut-{i}" for i in range(INCIDENTS)]
+        wait_until(lambda: due_notifications(keys) <= sent(n.sinks), 60,
+                   "every due notification delivered")
+        n.finish()                      # its term never comes back: terms only grow
+    finally:
+        n.halt()
         c.stop()
