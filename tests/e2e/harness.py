@@ -306,6 +306,7 @@ class Daemon:
         self.site = os.path.join(self.dir, site)
         self.proc = None
         self.expected_exit = True
+        self.user = None                # run as this system user (the test is root)
         for name, text in files.items():
             path = os.path.join(self.dir, name)
             os.makedirs(os.path.dirname(path), exist_ok=True)
@@ -327,7 +328,8 @@ class Daemon:
                 [TOCSIND, "-c", self.site, "--listen", f"127.0.0.1:{self.port}", "--db", self.db,
                  *self.args],
                 cwd=self.dir, stdin=subprocess.DEVNULL, stdout=log, stderr=log, env=CLEAN_ENV,
-                preexec_fn=self._limit_files if self.nofile else None)
+                preexec_fn=self._limit_files if self.nofile else None,
+                user=self.user, group=self.user, extra_groups=[] if self.user else None)
         self.expected_exit = False
         wait_until(self._healthy, STARTUP_TIMEOUT, "tocsind to answer GET /healthz")
         if PG_URL and leader:

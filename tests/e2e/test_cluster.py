@@ -102,6 +102,7 @@ class Poster(threading.Thread):
         super().__init__(daemon=True)
         self.nodes = nodes
         self.accepted = []
+        self.answers = []               # (monotonic, node index, status; None: refused)
         self.stopping = False
 
     def run(self):
@@ -110,9 +111,11 @@ class Poster(threading.Thread):
             ev = report(f"inc-load-{i % 4}", id=f"ev-load-{i}")
             d = self.nodes[k % len(self.nodes)]
             try:
-                ok = d.post_events(ev).status == 202
+                status = d.post_events(ev).status
             except OSError:
-                ok = False
+                status = None
+            self.answers.append((time.monotonic(), k % len(self.nodes), status))
+            ok = status == 202
             if ok:
                 self.accepted.append(ev["id"])
                 i += 1

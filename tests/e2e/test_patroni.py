@@ -9,6 +9,11 @@ with every event accepted before still there; then a planned switchover.
 tocsind exits 75 when it loses the primary; here the test restarts it, as
 systemd does with the drop-in in docs/cluster.md.
 
+Then several fenced tocsind nodes (SPEC §9) on the same layout, under a
+client that keeps posting: the primary's node killed, then a switchover,
+then (where iptables and its owner match work, as root) the leading
+tocsind cut from PostgreSQL by a firewall rule on its own user.
+
 Runs with `make check-cluster` (TOCSIN_E2E_CLUSTER=1), which needs Debian's
 patroni, etcd-server and postgresql-15; skipped otherwise."""
 
@@ -19,6 +24,7 @@ import urllib.request
 
 import harness
 from harness import *
+from test_cluster import INCIDENTS, Poster, cluster_files, leader_of
 
 PGBIN = os.environ.get("PGBIN", "/usr/lib/postgresql/15/bin")
 DOC = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "docs", "cluster.md")
@@ -249,4 +255,391 @@ def test_patroni_failover_and_switchover():
             expect(d.incident(k).get("key") == k, f"{k} lost")
         d.stop()
     finally:
+        c.stop()
+
+
+# ------------------------------------------------- several fenced tocsind nodes
+
+LEASE = 2.0                             # seconds: the nodes' lease period
+
+
+def skip_unless_cluster():
+    if os.environ.get("TOCSIN_E2E_CLUSTER") != "1":
+        print("    (skipped: make check-cluster runs it)")
+        return True
+    for tool in ("patroni", "patronictl", "etcd", os.path.join(PGBIN, "initdb")):
+        expect(shutil.which(tool), f"{tool} is not installed (apt-get install patroni "
+               "etcd-server postgresql-15)")
+    return False
+
+
+def started_cluster():
+    c = Cluster()
+    c.start()
+    r = subprocess.run([harness.PSQL, "-qAt", c.url("postgres"), "-c",
+                        "CREATE DATABASE tocsin"], capture_output=True, text=True)
+    expect(r.returncode == 0, f"CREATE DATABASE: {r.stderr}")
+    return c
+
+
+class Supervisor(threading.Thread):
+    """systemd for one node (Restart=on-failure, RestartSec=1s, as the
+    drop-in in docs/cluster.md): starts it again a second after it exits,
+    and records each exit."""
+
+    def __init__(self, d):
+        super().__init__(daemon=True)
+        self.d = d
+        self.exits = []                 # (monotonic, status)
+        self.stopping = threading.Event()
+
+    def run(self):
+        while not self.stopping.wait(0.1):
+            rc = self.d.proc.poll()
+            if rc is None:
+                continue
+            self.d.expected_exit = True
+            self.exits.append((time.monotonic(), rc))
+            if self.stopping.wait(1.0):             # RestartSec, not a test's wait
+                return
+            try:
+                self.d.start(leader=False)
+            except TestFailure:
+                pass                                # exited again: the next round sees it
+
+    def finish(self):
+        self.stopping.set()
+        self.join(30)
+
+
+class Watch(threading.Thread):
+    """Samples who leads, all along: the lease row (through the primary)
+    and every node's GET /v1/leader.  One leader at a time means a term is
+    only ever held by one node and terms only grow."""
+
+    def __init__(self, c, nodes):
+        super().__init__(daemon=True)
+        self.c, self.nodes = c, nodes
+        self.rows = []                  # (holder, term) as the lease row went
+        self.claims = collections.defaultdict(set)     # term -> ports answering 200
+        self.stopping = threading.Event()
+
+    def run(self):
+        while not self.stopping.wait(0.2):
+            try:
+                row = pg_query(self.c.url(), "SELECT holder, term FROM leader_lease")
+            except subprocess.CalledProcessError:
+                row = []                # no primary right now
+            if row and (not self.rows or self.rows[-1] != row[0]):
+                self.rows.append(row[0])
+            for d in self.nodes:
+                try:
+                    r = d.request("GET", "/v1/leader")
+                except OSError:
+                    continue
+                if r.status == 200:
+                    self.claims[r.data["term"]].add(d.port)
+
+    def finish(self):
+        self.stopping.set()
+        self.join(30)
+        terms = [t for _, t in self.rows]
+        expect(terms == sorted(terms), f"the lease's term went down: {self.rows}")
+        holders = collections.defaultdict(set)
+        for h, t in self.rows:
+            holders[t].add(h)
+        two = {t: h for t, h in holders.items() if len(h) > 1}
+        expect(not two, f"a term held by two nodes in the lease row: {two}")
+        two = {t: p for t, p in self.claims.items() if len(p) > 1}
+        expect(not two, f"two nodes answered GET /v1/leader 200 with one term: {two}")
+        return terms
+
+
+def due_notifications(keys):
+    """What every incident of keys must have sent (the cluster_files
+    procedure: opened, step 1 to two, step 2 to one)."""
+    return {(k, reason, step, who) for k in keys
+            for reason, step, who in (("opened", None, "office"),
+                                      ("escalation", 1, "office"),
+                                      ("escalation", 1, "sun"),
+                                      ("escalation", 2, "li"))}
+
+
+def sent(sinks):
+    got = set()
+    for s in sinks:
+        for p in s.webhooks():
+            b = p.body
+            got.add((b.get("incident"), b.get("reason"), b.get("step"), b.get("recipient")))
+    return got
+
+
+def accept_somewhere(nodes, ev, timeout=90):
+    """POST ev until a node answers 202, as a sender does."""
+    def once():
+        for d in nodes:
+            try:
+                if d.post_events(ev).status == 202:
+                    return True
+            except OSError:
+                pass
+        return False
+    wait_until(once, timeout, f"a node to accept {ev['id']}")
+
+
+class Nodes:
+    """Three tocsind nodes on the Patroni cluster's multi-host URL, each
+    with its own sink and supervisor, a poster and a watch running."""
+
+    class NONE:                         # before they are started
+        halt = staticmethod(lambda: None)
+
+    def __init__(self, c, users=(None, None, None)):
+        self.c = c
+        self.sinks = [Sink() for _ in users]
+        self.nodes = [Daemon(cluster_files(s, f"{LEASE:g}s"), db=c.url()) for s in self.sinks]
+        for d, u in zip(self.nodes, users):
+            if u:
+                d.user = u
+                for root, _, files in os.walk(d.dir):
+                    for name in [root, *(os.path.join(root, f) for f in files)]:
+                        shutil.chown(name, u, u)
+        for d in self.nodes:
+            d.start(leader=False)
+        wait_until(lambda: leader_of(self.nodes), 15, "a tocsind to lead")
+        self.sups = [Supervisor(d) for d in self.nodes]
+        self.watch = Watch(c, self.nodes)
+        self.poster = Poster(self.nodes)
+        for t in (*self.sups, self.watch, self.poster):
+            t.start()
+
+    def halt(self):
+        """No more restarts (before the cluster is torn down)."""
+        for s in self.sups:
+            s.stopping.set()
+        self.poster.stopping = True
+
+    def ingesting(self, more=5, timeout=30):
+        n = len(self.poster.accepted)
+        wait_until(lambda: len(self.poster.accepted) >= n + more, timeout,
+                   "the poster's events to be accepted")
+
+    def incident(self, tag, act, timeout=120):
+        """INCIDENTS incidents opened (breaching 3 s later), then act()
+        under the poster; the first answer not 202 after it and the first
+        202 after that.  Every due notification delivered afterwards."""
+        keys = [f"inc-{tag}-{i}" for i in range(INCIDENTS)]
+        for k in keys:
+            accept_somewhere(self.nodes, report(k, id=f"ev-{k}"))
+        self.ingesting()
+        t0 = time.monotonic()
+        act()
+        answers = self.poster.answers
+
+        def resumed():
+            fails = [a for a in answers if a[0] > t0 and a[2] != 202]
+            return fails and any(a[0] > fails[0][0] and a[2] == 202 for a in answers)
+        wait_until(resumed, timeout, f"writes to be accepted again after the {tag}")
+        after = [a for a in answers if a[0] > t0]
+        first_fail = next(a for a in after if a[2] != 202)
+        back = next(a for a in after if a[0] > first_fail[0] and a[2] == 202)
+        gap = [a for a in after if first_fail[0] <= a[0] < back[0]]
+        kinds = collections.Counter("refused" if a[2] is None else a[2] for a in gap)
+        expect(set(kinds) <= {503, "refused"},
+               f"during the {tag} writes were answered {dict(kinds)}; want 503 or refused")
+        wait_until(lambda: due_notifications(keys) <= sent(self.sinks), 60,
+                   f"every due notification of the {tag}'s incidents delivered")
+        return {"window": back[0] - first_fail[0], "first_202": back[0] - t0,
+                "answers": dict(kinds)}
+
+    def finish(self):
+        """Everything stopped; every 202 stored exactly once; no
+        notification under two keys; the lease's terms (returned)."""
+        self.poster.stopping = True
+        self.poster.join(15)
+        terms = self.watch.finish()
+        for s in self.sups:
+            s.finish()
+        for d in self.nodes:
+            if d.proc.poll() is None:
+                d.stop()
+        rows = pg_query(self.c.url(),
+                        "SELECT id, count(*) FROM events WHERE id LIKE 'ev-%' GROUP BY id")
+        stored = {r[0]: r[1] for r in rows}
+        acc = self.poster.accepted
+        for ev in acc:
+            expect(stored.get(ev) == 1, f"event {ev} answered 202, stored "
+                   f"{stored.get(ev, 0)} times")
+        per = collections.defaultdict(set)
+        posts = [p for s in self.sinks for p in s.webhooks()]
+        for p in posts:
+            b = p.body
+            per[(b.get("incident"), b.get("reason"), b.get("step"), b.get("recipient"))].add(p.id)
+        two = {k: v for k, v in per.items() if len(v) > 1}
+        expect(not two, f"one notification sent under two keys: {two}")
+        count = collections.Counter(p.id for p in posts)
+        print(f"    {len(acc)} events accepted, each stored once; {len(posts)} sends, "
+              f"{sum(1 for n in count.values() if n > 1)} keys sent more than once; "
+              f"lease terms {sorted(set(terms))}")
+        return terms
+
+
+def report_phase(what, m):
+    print(f"    {what}: writes refused for {m['window']:.1f}s {m['answers']}, "
+          f"first 202 {m['first_202']:.1f}s after it")
+
+
+def test_patroni_fenced_nodes():
+    """Three fenced tocsind nodes on the Patroni cluster under a client
+    that keeps posting: the primary's node killed, then a switchover.
+    Writes are refused (503, or no connection while the nodes restart)
+    until the new primary takes them; every 202 is stored once, every due
+    notification delivered, a lease term is held by one node only and
+    terms only grow."""
+    if skip_unless_cluster():
+        return
+    c = started_cluster()
+    n = Nodes.NONE
+    try:
+        n = Nodes(c)
+        old = c.primary()
+        m = n.incident("kill", lambda: c.kill_node(old))
+        report_phase(f"primary's node {old} killed", m)
+        alive = [x for x in NODES if x != old]
+        c.start_patroni(old)                        # back, as a standby
+        wait_until(lambda: c.sync_standby() is not None, 90, "a synchronous standby again")
+        n.ingesting()
+        primary = c.primary()
+        cand = c.sync_standby()
+        expect(primary in alive and cand, f"primary {primary}, synchronous standby {cand}")
+        m = n.incident("switchover", lambda: c.switchover(primary, cand))
+        report_phase(f"switchover {primary} -> {cand}", m)
+        n.finish()
+    finally:
+        n.halt()
+        c.stop()
+
+
+# ------------------------------------------- the leader cut from PostgreSQL
+
+CUT_USERS = ("tocsin-e2e-1", "tocsin-e2e-2", "tocsin-e2e-3")
+
+
+def iptables_unavailable():
+    """Why a firewall rule on a user's loopback traffic cannot be set
+    here, or None: it needs root (CAP_NET_ADMIN), iptables and its owner
+    match (xt_owner)."""
+    if os.getuid() != 0:
+        return "needs root (CAP_NET_ADMIN) to set iptables rules"
+    if not shutil.which("iptables"):
+        return "iptables is not installed (apt-get install iptables)"
+    rule = ["OUTPUT", "-o", "lo", "-m", "owner", "--uid-owner", "0", "-p", "tcp",
+            "--dport", str(free_port()), "-j", "DROP"]
+    r = subprocess.run(["iptables", "-A", *rule], capture_output=True, text=True)
+    if r.returncode != 0:
+        return f"iptables -m owner refused: {r.stderr.strip()}"
+    subprocess.run(["iptables", "-D", *rule], check=True)
+    return None
+
+
+def system_user(name):
+    r = subprocess.run(["id", "-u", name], capture_output=True, text=True)
+    if r.returncode != 0:
+        subprocess.run(["useradd", "--system", "--user-group", "--no-create-home",
+                        "--home-dir", "/nonexistent", "--shell", "/usr/sbin/nologin", name],
+                       check=True, capture_output=True)
+        r = subprocess.run(["id", "-u", name], capture_output=True, text=True, check=True)
+    return int(r.stdout)
+
+
+class Cut:
+    """iptables: a user's TCP to the given ports on loopback dropped."""
+
+    def __init__(self, uid, ports):
+        self.rule = ["OUTPUT", "-o", "lo", "-m", "owner", "--uid-owner", str(uid), "-p",
+                     "tcp", "-m", "multiport", "--dports", ",".join(map(str, ports)),
+                     "-j", "DROP"]
+        self.on = False
+
+    def __enter__(self):
+        r = subprocess.run(["iptables", "-A", *self.rule], capture_output=True, text=True)
+        expect(r.returncode == 0, f"iptables -A {' '.join(self.rule)}: {r.stderr}")
+        self.on = True
+        return self
+
+    def lift(self):
+        if self.on:
+            subprocess.run(["iptables", "-D", *self.rule], check=True)
+            self.on = False
+
+    def __exit__(self, *exc):
+        self.lift()
+
+
+def test_patroni_leader_cut_by_iptables():
+    """Each tocsind as its own user; the leader's user cut from every
+    PostgreSQL port by iptables (its packets dropped, nothing refused):
+    another node takes the lease within 10 s, the cut one sends nothing
+    once the new leader leads, commits nothing (its term never comes back),
+    steps down (exits 75) and comes back as a standby when the cut is
+    lifted; every 202 stored once, every due notification delivered."""
+    if skip_unless_cluster():
+        return
+    why = iptables_unavailable()
+    if why:
+        print(f"    (skipped: {why})")
+        return
+    uids = {u: system_user(u) for u in CUT_USERS}
+    c = started_cluster()
+    n = Nodes.NONE
+    try:
+        n = Nodes(c, users=CUT_USERS)
+        for k in (f"inc-cut-{i}" for i in range(INCIDENTS)):
+            accept_somewhere(n.nodes, report(k, id=f"ev-{k}"))
+        n.ingesting()
+        lead = leader_of(n.nodes)
+        i = n.nodes.index(lead)
+        sup, sink = n.sups[i], n.sinks[i]
+        holder, term = pg_query(c.url(), "SELECT holder, term FROM leader_lease")[0]
+        expect(holder.endswith(f":{lead.port}"), f"lease {holder!r}, leader :{lead.port}")
+        with Cut(uids[lead.user], [c.ports[x]["pg"] for x in NODES]) as cut:
+            t_cut = time.monotonic()
+            others = [d for d in n.nodes if d is not lead]
+            new = wait_until(lambda: leader_of(others), 10, "another node to lead within 10 s")
+            took = time.monotonic() - t_cut
+            t_new = time.monotonic()
+            wait_until(lambda: sup.exits and sup.exits[0][0] > t_cut, 30,
+                       "the cut leader to step down (exit)")
+            exited, rc = sup.exits[0]
+            expect(rc == 75, f"the cut leader exited {describe_exit(rc)}; want 75")
+            late = [p for p in sink.webhooks() if p.mono > t_new]
+            expect(not late, f"the cut leader sent {len(late)} notifications after another "
+                   "node led")
+            last = max((p.mono for p in sink.webhooks()), default=t_cut)
+            # A 202 answered just after the cut may be a COMMIT that made it
+            # before; once another node leads, none can be.
+            took_late = [a for a in n.poster.answers if a[1] == i and a[0] > t_new
+                         and a[2] == 202]
+            expect(not took_late, f"the cut leader accepted {len(took_late)} writes after "
+                   "another node led")
+            h2, t2 = pg_query(c.url(), "SELECT holder, term FROM leader_lease")[0]
+            expect(t2 > term and h2.endswith(f":{new.port}"),
+                   f"lease after the cut: {h2!r} term {t2} (was {holder!r} term {term})")
+            print(f"    leader cut at its user: another led after {took:.2f}s (lease "
+                  f"{LEASE:g}s); the cut one's last send {last - t_cut:+.2f}s, its exit "
+                  f"(75) {exited - t_cut:.1f}s after the cut")
+        def back():
+            try:
+                return lead.proc.poll() is None and lead.request("GET", "/healthz").status == 200
+            except OSError:
+                return False
+        wait_until(back, 30, "the cut node back (a standby) once the cut is lifted")
+        expect(not lead.leads(), "the cut node leads again at once")
+        n.ingesting()
+        keys = [f"inc-cut-{i}" for i in range(INCIDENTS)]
+        wait_until(lambda: due_notifications(keys) <= sent(n.sinks), 60,
+                   "every due notification delivered")
+        n.finish()                      # its term never comes back: terms only grow
+    finally:
+        n.halt()
         c.stop()
