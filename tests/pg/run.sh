@@ -3,8 +3,9 @@
 # (tests/e2e/test_core.py: ingest, deadlines, escalation, acknowledgement,
 # kill -9 safety) with the store on a throwaway PostgreSQL server, the
 # cluster's (tests/e2e/test_cluster.py: one fenced leader, kill -9 and
-# SIGSTOP of the leader), and tocsinctl migrate from a SQLite file into
-# it (tests/e2e/test_migrate.py).
+# SIGSTOP of the leader; with TOCSIN_LONG=1, which make check-pg LONG=1
+# sets, also 30 leader kills under the crash loop's load), and tocsinctl
+# migrate from a SQLite file into it (tests/e2e/test_migrate.py).
 #
 #   sh tests/pg/run.sh BUILD
 set -e
