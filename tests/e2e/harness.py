@@ -605,6 +605,11 @@ class Sink:
                 pass
 
         class Server(http.server.ThreadingHTTPServer):
+            # socketserver listens with a backlog of 5: the outbox opens up
+            # to 64 connections at once, and those the kernel drops come
+            # again after 1, 3 or 7 s (SYN retries), signed seconds before.
+            request_queue_size = 128
+
             def handle_error(self, request, client_address):
                 if not isinstance(sys.exc_info()[1], ConnectionError):
                     super().handle_error(request, client_address)   # a harness bug: show it

@@ -3,9 +3,11 @@
 # (tests/e2e/test_core.py: ingest, deadlines, escalation, acknowledgement,
 # kill -9 safety) with the store on a throwaway PostgreSQL server, the
 # cluster's (tests/e2e/test_cluster.py: one fenced leader, kill -9 and
-# SIGSTOP of the leader), tocsinctl migrate from a SQLite file into
-# it (tests/e2e/test_migrate.py) and tocsinctl backup of it with pg_dump,
-# restored with pg_restore (tests/e2e/test_pg_backup.py).
+# SIGSTOP of the leader; with TOCSIN_LONG=1, which make check-pg LONG=1
+# sets, also 30 leader kills under the crash loop's load), tocsinctl
+# migrate from a SQLite file into it (tests/e2e/test_migrate.py) and
+# tocsinctl backup of it with pg_dump, restored with pg_restore
+# (tests/e2e/test_pg_backup.py).
 #
 #   sh tests/pg/run.sh BUILD
 set -e
