@@ -757,7 +757,10 @@ spool_id_prefix(const char *name, const struct stat *st, const char *text,
 	snprintf(out, outlen, "spool:%s", hex);
 }
 
-/* The whole file, up to limit + 1 bytes; NULL with errno set. */
+/*
+ * The whole file, up to limit + 1 bytes, with a NUL after them (a body
+ * forwarded to the leader is bound as a string); NULL with errno set.
+ */
 static char *
 spool_read(int fd, size_t size, size_t limit, size_t *lenp)
 {
@@ -765,7 +768,7 @@ spool_read(int fd, size_t size, size_t limit, size_t *lenp)
 	size_t	 cap = (size < limit ? size : limit) + 1, len = 0;
 	ssize_t	 n;
 
-	buf = xmalloc(cap);
+	buf = xmalloc(cap + 1);
 	while (len < cap) {
 		if ((n = read(fd, buf + len, cap - len)) == -1) {
 			if (errno == EINTR)
@@ -777,6 +780,7 @@ spool_read(int fd, size_t size, size_t limit, size_t *lenp)
 			break;
 		len += (size_t)n;
 	}
+	buf[len] = '\0';
 	*lenp = len;
 	return (buf);
 }
