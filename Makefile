@@ -47,7 +47,7 @@ Q	 = $(if $(filter 0,$(V)),@,)	# make V=1 shows the commands
 # The engine and everything both binaries share.
 CORE	 = xmalloc log clock names calendar calendar-china calendar-rule jsonw message handover \
 	   record status store store-event store-incident store-obligation \
-	   store-escalation store-personal store-timer store-timeline store-outbox store-prune \
+	   store-escalation store-personal store-inbox store-timer store-timeline store-outbox store-prune \
 	   store-read store-sqlite store-schema store-checkpoint \
 	   store-pg store-pg-schema \
 	   store-backup store-migrate sandbox rules rules-problems rules-api rules-units match org \
@@ -64,7 +64,7 @@ CHANNELS = httpc channel channel-log channel-webhook channel-dingtalk \
 # The daemon's edges: network, group commit, delivery, signals.
 DAEMON	 = daemon http http-conn ingest api api-events api-incidents api-compliance \
 	   api-page api-misc api-ack api-status api-admin api-board api-scope \
-	   api-units api-session api-handover outbox prune spool watchman \
+	   api-units api-session api-handover outbox prune spool spool-inbox watchman \
 	   api-callback api-reply api-stats api-slice
 # The duty-room board's files, compiled into tocsind by web/embed.sh.
 WEB	 = web/board.html web/board.css web/board.js web/detail.js \

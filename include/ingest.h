@@ -25,10 +25,20 @@ typedef void (*ingest_cb)(int, const struct engine_result *, size_t,
 /* Called after each commit with how many notifications it queued. */
 typedef void (*ingest_after_commit_cb)(void *, size_t);
 
+/*
+ * Runs inside the commit's transaction once a request was applied, with
+ * its status (202, or 400, 403, 409 refused): what must commit with the
+ * request's fate or not at all (the spool inbox's row deleted).  0, or -1
+ * fails the whole commit.
+ */
+typedef int (*ingest_within_cb)(int, void *);
+
 struct ingest	*ingest_new(struct event_base *, struct engine *,
 		     ingest_after_commit_cb, void *);
 void		 ingest_free(struct ingest *);
 void		 ingest_submit(struct ingest *, struct record **, size_t,
 		     const struct names *, ingest_cb, void *);
+void		 ingest_submit_within(struct ingest *, struct record **,
+		     size_t, ingest_within_cb, ingest_cb, void *);
 
 #endif

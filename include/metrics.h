@@ -41,6 +41,9 @@ enum metrics_spool {
 	METRICS_SPOOL_DONE,
 	METRICS_SPOOL_REJECTED,
 	METRICS_SPOOL_RETRIED,	/* left in place for now; tried again */
+	METRICS_SPOOL_FORWARDED,	/* a standby's, into the inbox */
+	METRICS_SPOOL_INBOX_DONE,	/* the leader stored a forwarded one */
+	METRICS_SPOOL_INBOX_REJECTED,	/* the leader refused one */
 	METRICS__SPOOL
 };
 

@@ -467,6 +467,34 @@ int	store_personal_pending(struct store *, const char *, int64_t,
 int	store_personals_pending_of(struct store *, const char *, int64_t,
 	    store_personal_cb, void *);
 
+/* ---- the spool inbox (docs/cluster.md) -------------------------------- */
+
+/*
+ * A file from a standby's spool on its way to the leader: its body as
+ * read, the id prefix its events take and when it was read.  put is the
+ * one write a standby makes: a transaction of its own (call it outside
+ * one) that neither needs nor renews the lease, as it changes no state of
+ * the leader's.  The leader lists rows in id order and deletes each in
+ * the transaction that stores its events.
+ */
+struct store_inbox {
+	int64_t		 id;
+	char		*node;		/* the standby's name in the lease */
+	char		*name;		/* the file's */
+	char		*id_prefix;
+	char		*body;
+	int64_t		 received_at;
+};
+
+typedef int (*store_inbox_cb)(const struct store_inbox *, void *);
+
+void	store_inbox_clear(struct store_inbox *);
+int	store_inbox_put(struct store *, const struct store_inbox *);
+int	store_inbox_list(struct store *, int64_t, size_t, store_inbox_cb,
+	    void *);
+int	store_inbox_delete(struct store *, int64_t);
+int	store_inbox_count(struct store *, int64_t *);
+
 /* ---- timers ---------------------------------------------------------- */
 
 /*

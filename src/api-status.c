@@ -235,7 +235,7 @@ api_status(struct evhttp_request *req, const struct api_ctx *ctx,
 	int64_t				 grades[GRADE_MAX + 1] = { 0 };
 	int64_t				 obligations[OBLIGATION__COUNT] = { 0 };
 	int64_t				 outbox[OUTBOX__COUNT] = { 0 };
-	int64_t				 open = 0;
+	int64_t				 open = 0, inbox = 0;
 	json_t				*next, *db, *prune, *incidents, *cluster;
 	char				 site[PATH_MAX];
 	int				 failed = 0;
@@ -252,6 +252,12 @@ api_status(struct evhttp_request *req, const struct api_ctx *ctx,
 		failed = 1;
 	if ((cluster = api_leader_json(ctx)) == NULL)
 		failed = 1;
+	else if (store_has_lease(s)) {
+		/* Files standbys forwarded that the leader has yet to take. */
+		failed |= store_inbox_count(s, &inbox) != 0;
+		json_object_set_new(cluster, "spool_inbox",
+		    json_integer(inbox));
+	}
 	if (failed) {
 		json_decref(next);
 		json_decref(db);

@@ -545,6 +545,11 @@ ctl_status_cluster(const json_t *c)
 		printf("%s, term %lld, lease expires in %lld ms\n",
 		    ctl_str(leader, "holder"), ctl_int(leader, "term"),
 		    ctl_int(leader, "expires_in_ms"));
+	if (json_is_integer(json_object_get(c, "spool_inbox"))) {
+		CTL_KEY("spool inbox");
+		printf("%lld forwarded files waiting for the leader\n",
+		    ctl_int(c, "spool_inbox"));
+	}
 }
 
 /* status [--json]: what the daemon is doing, in aligned key: value lines. */

@@ -43,6 +43,7 @@
 #include "prune.h"
 #include "rules.h"
 #include "spool.h"
+#include "spool-inbox.h"
 #include "store.h"
 #include "tocsin.h"
 #include "watchman.h"
@@ -69,6 +70,7 @@ struct daemon {
 	struct http			*http;
 	struct prune			*prune;
 	struct spool			*spool;		/* NULL: none */
+	struct spool_inbox		*inbox;		/* the leader's */
 	struct watchman			*watchman;
 	struct event			*timer_ev;
 	struct event			*watchdog_ev;
@@ -427,6 +429,7 @@ daemon_teardown(struct daemon *d)
 	if (d->timer_ev != NULL)
 		event_free(d->timer_ev);
 	spool_free(d->spool);		/* before the ingest its files are in */
+	spool_inbox_free(d->inbox);
 	if (d->watchdog_ev != NULL)
 		event_free(d->watchdog_ev);
 	if (d->calendar_ev != NULL)
@@ -450,14 +453,12 @@ daemon_teardown(struct daemon *d)
 /*
  * Lead: what a start does after opening the store -- the timers rebuilt,
  * the recurring reports scheduled, interrupted deliveries queued again,
- * the spool watched -- on a node that took the lease from a dead leader
- * just as on one that starts alone.  0, or -1 logged.
+ * the spool inbox taken in -- on a node that took the lease from a dead
+ * leader just as on one that starts alone.  0, or -1 logged.
  */
 static int
 daemon_lead(struct daemon *d)
 {
-	const char	*spool;
-	char		*cause;
 	int64_t		 rebuild_us = clock_monotonic_us();
 
 	if (engine_recover(d->engine) != 0) {
@@ -470,19 +471,40 @@ daemon_lead(struct daemon *d)
 	daemon_sync_recurring(d);
 	if (outbox_recover(d->outbox) != 0)
 		return (-1);
+	/* What standbys forwarded: at once, then every second. */
+	if (store_has_lease(d->store))
+		d->inbox = spool_inbox_new(d->base, d->store, d->ingest);
+	daemon_arm(d);
+	outbox_kick(d->outbox);		/* what was queued before we stopped */
+	d->watchman = watchman_new(d->base, d->store, d->engine, d->outbox,
+	    d->httpc, d->rules);
+	return (0);
+}
+
+/*
+ * The spool, on every node: the leader ingests its files, a standby
+ * (under a lease) hands them to the leader through the store's inbox.
+ * It asks at each file whether this node leads, so a takeover needs
+ * nothing here.  0, or -1 logged.
+ */
+static int
+daemon_spool_start(struct daemon *d, const char *node)
+{
+	const char	*spool;
+	char		*cause;
+
 	spool = d->opts->spool != NULL ? d->opts->spool :
 	    rules_site(d->rules)->spool;
-	if (spool != NULL &&
-	    (d->spool = d->api.spool = spool_new(d->base, d->ingest,
+	if (spool == NULL)
+		return (0);
+	if ((d->spool = d->api.spool = spool_new(d->base, d->ingest,
 	    rules_site(d->rules)->body_limit, spool, &cause)) == NULL) {
 		log_warnx("daemon: cannot watch the spool error=%s", cause);
 		free(cause);
 		return (-1);
 	}
-	daemon_arm(d);
-	outbox_kick(d->outbox);		/* what was queued before we stopped */
-	d->watchman = watchman_new(d->base, d->store, d->engine, d->outbox,
-	    d->httpc, d->rules);
+	if (store_has_lease(d->store))
+		spool_set_forward(d->spool, d->store, node);
 	return (0);
 }
 
@@ -605,6 +627,8 @@ daemon_run(const struct daemon_options *opts)
 	/* Taken before the listener answers, so that a node alone leads
 	 * from its first request; a standby tries again every second. */
 	if (store_lease_take(d.store) == 1 && daemon_lead(&d) != 0)
+		goto out;
+	if (daemon_spool_start(&d, node) != 0)
 		goto out;
 	if (store_has_lease(d.store)) {
 		d.lease_ev = evtimer_new(d.base, daemon_lease_cb, &d);

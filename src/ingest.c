@@ -34,6 +34,7 @@ struct ingest_request {
 	struct engine_result	 *results;
 	struct record_error	  err;
 	int			  status;
+	ingest_within_cb	  within;	/* or NULL */
 	ingest_cb		  cb;
 	void			 *arg;
 };
@@ -89,13 +90,11 @@ ingest_free(struct ingest *in)
 	free(in);
 }
 
-/*
- * Queue records (taken) for the next commit, from a submitter that may act
- * only for units (copied; NULL: for any); cb runs after the commit.
- */
-void
-ingest_submit(struct ingest *in, struct record **records, size_t n,
-    const struct names *units, ingest_cb cb, void *arg)
+/* A request for records (taken), queued for the next commit. */
+static void
+ingest_queue(struct ingest *in, struct record **records, size_t n,
+    const struct names *units, ingest_within_cb within, ingest_cb cb,
+    void *arg)
 {
 	struct ingest_request	*r;
 	struct timeval		 now = { 0, 0 };
@@ -110,6 +109,7 @@ ingest_submit(struct ingest *in, struct record **records, size_t n,
 			names_add(&r->units, units->v[i]);
 	}
 	r->results = xcalloc(n > 0 ? n : 1, sizeof(*r->results));
+	r->within = within;
 	r->cb = cb;
 	r->arg = arg;
 	in->queue = xreallocarray(in->queue, in->nqueue + 1,
@@ -122,7 +122,27 @@ ingest_submit(struct ingest *in, struct record **records, size_t n,
 		event_active(in->full_ev, EV_TIMEOUT, 1);
 }
 
-static void
+/*
+ * Queue records (taken) for the next commit, from a submitter that may act
+ * only for units (copied; NULL: for any); cb runs after the commit.
+ */
+void
+ingest_submit(struct ingest *in, struct record **records, size_t n,
+    const struct names *units, ingest_cb cb, void *arg)
+{
+	ingest_queue(in, records, n, units, NULL, cb, arg);
+}
+
+/* The same, with what must commit with the request's fate (ingest.h). */
+void
+ingest_submit_within(struct ingest *in, struct record **records, size_t n,
+    ingest_within_cb within, ingest_cb cb, void *arg)
+{
+	ingest_queue(in, records, n, NULL, within, cb, arg);
+}
+
+/* Apply one request in its savepoint: 0, or -1 when the commit must fail. */
+static int
 ingest_apply(struct ingest *in, struct ingest_request *r)
 {
 	size_t	i;
@@ -130,7 +150,7 @@ ingest_apply(struct ingest *in, struct ingest_request *r)
 
 	if (engine_request_begin(in->engine) != 0) {
 		r->status = 503;
-		return;
+		return (0);
 	}
 	for (i = 0; i < r->n && rc == 0; i++)
 		rc = engine_submit(in->engine, r->records[i], r->limited ?
@@ -153,6 +173,12 @@ ingest_apply(struct ingest *in, struct ingest_request *r)
 		    "the event could not be stored; nothing was kept");
 	}
 	engine_request_end(in->engine, rc == 0);
+	if (r->within != NULL && r->status != 503 &&
+	    r->within(r->status, r->arg) != 0) {
+		r->status = 503;	/* its fate did not commit */
+		return (-1);
+	}
+	return (0);
 }
 
 /* What became of each event of a request, once its fate is known. */
@@ -193,8 +219,10 @@ ingest_flush_cb(evutil_socket_t fd, short what, void *arg)
 	in->queue = NULL;
 	in->nqueue = 0;
 	committed = engine_begin(in->engine) == 0;
-	for (i = 0; i < n && committed; i++)
-		ingest_apply(in, queue[i]);
+	for (i = 0; i < n && committed; i++) {
+		if (ingest_apply(in, queue[i]) != 0)
+			committed = 0;
+	}
 	if (committed && engine_commit(in->engine, &notified) != 0)
 		committed = 0;
 	if (!committed) {

@@ -87,7 +87,10 @@ static const struct metrics_def {
 	    "by result." },
 	{ "tocsin_spool_files_total", "counter",
 	    "Spool files by result: done, rejected, or retried (left in "
-	    "place and tried again)." },
+	    "place and tried again); on a cluster, forwarded (a standby's, "
+	    "put in the inbox for the leader), and inbox_done or "
+	    "inbox_rejected (the leader stored or refused a forwarded "
+	    "one)." },
 	{ "tocsin_spool_pending", "gauge",
 	    "Spool files seen and not yet moved to done/ or rejected/." },
 	{ "tocsin_actions_total", "counter", "Timeline actions committed." },
@@ -129,7 +132,8 @@ static const char *metrics_delivery_names[METRICS__DELIVERY] = {
 	"delivered", "retried", "dead",
 };
 static const char *metrics_spool_names[METRICS__SPOOL] = {
-	"done", "rejected", "retried",
+	"done", "rejected", "retried", "forwarded", "inbox_done",
+	"inbox_rejected",
 };
 static const char *metrics_heartbeat_names[METRICS__HEARTBEAT] = {
 	"ok", "failed", "withheld",

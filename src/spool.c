@@ -19,6 +19,13 @@
  * fails, or a file cannot be moved, the file stays where it is and the
  * spool pauses, longer each time, before trying again.
  *
+ * On a standby (a cluster on PostgreSQL, docs/cluster.md) a file is
+ * checked the same way and its body, with the id prefix and the time it
+ * was read, goes into the store's spool inbox for the leader
+ * (spool-inbox.c), in a commit of its own; after that commit the file is
+ * moved to done/ as here.  A node asks whether it leads at each file, so
+ * one that takes over ingests its spool itself from the next file on.
+ *
  * The spool is trusted as the local file system is: no bearer token, no
  * limit on units.  Work per loop turn is bounded: a scan reads a slice of
  * the directory a turn, and a batch of files is read and submitted a turn,
@@ -49,6 +56,7 @@
 #include "record.h"
 #include "rules.h"
 #include "spool.h"
+#include "store.h"
 #include "tocsin.h"
 #include "xmalloc.h"
 
@@ -76,6 +84,8 @@ TAILQ_HEAD(spool_files, spool_file);
 
 struct spool {
 	struct ingest		*ingest;
+	struct store		*store;		/* to forward; NULL: never */
+	char			*node;		/* this node's name */
 	size_t			 body_limit;	/* the site's, as for a POST */
 	char			*path;
 	int			 dirfd;
@@ -605,6 +615,72 @@ spool_retry(struct spool *sp, struct spool_file *f)
 	log_warnx("spool: pausing for %lld ms", (long long)sp->backoff);
 }
 
+/*
+ * A file's events are safe (stored, or in the leader's inbox): move it to
+ * done/.  how and what say so in the log.  0, or -1 when it could not be
+ * moved and waits for a retry.
+ */
+static int
+spool_finish(struct spool *sp, struct spool_file *f, const char *how,
+    const char *what)
+{
+	char	final[NAME_MAX + 16];
+	int	rc;
+
+	if ((rc = spool_move_read(sp, f, SPOOL_DONE, f->name, final,
+	    sizeof(final))) == 0)
+		log_info("spool: %s, moved to " SPOOL_DONE "/ file=%s as=%s "
+		    "%s", how, f->name, final, what);
+	else if (rc == 1)
+		log_info("spool: %s; the file itself was replaced file=%s %s",
+		    how, f->name, what);
+	else if (spool_gone(sp, f->name))
+		log_info("spool: %s; someone took it away already file=%s %s",
+		    how, f->name, what);
+	else {
+		log_warn("spool: %s, but cannot move it to " SPOOL_DONE "/ "
+		    "file=%s", how, f->name);
+		spool_file_close(f);
+		spool_retry(sp, f);
+		return (-1);
+	}
+	return (0);
+}
+
+/*
+ * A standby's file, checked: into the store's inbox for the leader, then
+ * to done/ once that committed.  A read again after a crash between the
+ * two makes a second row with the same id prefix, which the leader
+ * stores as duplicates.
+ */
+static void
+spool_forward(struct spool *sp, struct spool_file *f, const char *text,
+    const char *prefix, int64_t received_at, size_t n)
+{
+	struct store_inbox	in;
+	char			what[64];
+
+	memset(&in, 0, sizeof(in));
+	in.node = sp->node;
+	in.name = f->name;
+	in.id_prefix = (char *)prefix;
+	in.body = (char *)text;
+	in.received_at = received_at;
+	if (store_inbox_put(sp->store, &in) != 0) {
+		log_warnx("spool: not forwarded to the leader file=%s",
+		    f->name);
+		spool_file_close(f);
+		spool_retry(sp, f);
+		return;
+	}
+	snprintf(what, sizeof(what), "events=%zu", n);
+	if (spool_finish(sp, f, "forwarded to the leader", what) != 0)
+		return;
+	metrics_spool(METRICS_SPOOL_FORWARDED);
+	sp->backoff = 0;
+	spool_file_free(f);
+}
+
 /* The commit that held a file's events is over: move the file on. */
 static void
 spool_done_cb(int status, const struct engine_result *results, size_t n,
@@ -612,10 +688,8 @@ spool_done_cb(int status, const struct engine_result *results, size_t n,
 {
 	struct spool_file	*f = arg;
 	struct spool		*sp = f->spool;
-	char			 final[NAME_MAX + 16];
+	char			 what[64];
 	size_t			 i, dup = 0;
-
-	int			 rc;
 
 	TAILQ_REMOVE(&sp->in_flight, f, entry);
 	sp->nin_flight--;
@@ -623,26 +697,10 @@ spool_done_cb(int status, const struct engine_result *results, size_t n,
 	case 202:
 		for (i = 0; i < n; i++)
 			dup += results[i].duplicate != 0;
-		if ((rc = spool_move_read(sp, f, SPOOL_DONE, f->name, final,
-		    sizeof(final))) == 0)
-			log_info("spool: stored, moved to " SPOOL_DONE "/ "
-			    "file=%s as=%s events=%zu duplicates=%zu", f->name,
-			    final, n, dup);
-		else if (rc == 1)
-			log_info("spool: stored; the file itself was replaced "
-			    "file=%s events=%zu duplicates=%zu", f->name, n,
-			    dup);
-		else if (spool_gone(sp, f->name))
-			log_info("spool: stored; someone took it away already "
-			    "file=%s events=%zu duplicates=%zu", f->name, n,
-			    dup);
-		else {
-			log_warn("spool: stored, but cannot move it to "
-			    SPOOL_DONE "/ file=%s", f->name);
-			spool_file_close(f);
-			spool_retry(sp, f);
+		snprintf(what, sizeof(what), "events=%zu duplicates=%zu", n,
+		    dup);
+		if (spool_finish(sp, f, "stored", what) != 0)
 			return;
-		}
 		metrics_spool(METRICS_SPOOL_DONE);
 		break;
 	case 400:
@@ -699,7 +757,10 @@ spool_id_prefix(const char *name, const struct stat *st, const char *text,
 	snprintf(out, outlen, "spool:%s", hex);
 }
 
-/* The whole file, up to limit + 1 bytes; NULL with errno set. */
+/*
+ * The whole file, up to limit + 1 bytes, with a NUL after them (a body
+ * forwarded to the leader is bound as a string); NULL with errno set.
+ */
 static char *
 spool_read(int fd, size_t size, size_t limit, size_t *lenp)
 {
@@ -707,7 +768,7 @@ spool_read(int fd, size_t size, size_t limit, size_t *lenp)
 	size_t	 cap = (size < limit ? size : limit) + 1, len = 0;
 	ssize_t	 n;
 
-	buf = xmalloc(cap);
+	buf = xmalloc(cap + 1);
 	while (len < cap) {
 		if ((n = read(fd, buf + len, cap - len)) == -1) {
 			if (errno == EINTR)
@@ -719,6 +780,7 @@ spool_read(int fd, size_t size, size_t limit, size_t *lenp)
 			break;
 		len += (size_t)n;
 	}
+	buf[len] = '\0';
 	*lenp = len;
 	return (buf);
 }
@@ -733,6 +795,7 @@ spool_take(struct spool *sp, struct spool_file *f)
 	struct stat		  st;
 	size_t			  limit, len, n = 0;
 	char			 *text, prefix[64];
+	int64_t			  now;
 	int			  fd, status;
 
 	TAILQ_FOREACH(g, &sp->in_flight, entry) {
@@ -779,11 +842,21 @@ spool_take(struct spool *sp, struct spool_file *f)
 		goto reject;
 	}
 	spool_id_prefix(f->name, &st, text, len, prefix, sizeof(prefix));
-	records = record_parse_body(text, len, limit, clock_now(), prefix, &n,
+	now = clock_now();
+	records = record_parse_body(text, len, limit, now, prefix, &n,
 	    &err, &status);
-	free(text);
-	if (records == NULL)
+	if (records == NULL) {
+		free(text);
 		goto reject;
+	}
+	if (sp->store != NULL && !store_leads(sp->store)) {
+		/* Checked as the leader will parse it; it stores them. */
+		record_batch_free(records, n);
+		spool_forward(sp, f, text, prefix, now, n);
+		free(text);
+		return;
+	}
+	free(text);
 	TAILQ_INSERT_TAIL(&sp->in_flight, f, entry);
 	sp->nin_flight++;
 	ingest_submit(sp->ingest, records, n, NULL,
@@ -888,9 +961,17 @@ fail:
 }
 
 /*
- * Files awaiting their commit are forgotten, not lost: they are still in
- * the directory, and the next start reads them again.
+ * On a store with a lease: while this node does not lead, its files go to
+ * the leader through the store's inbox, under this node's name (copied).
  */
+void
+spool_set_forward(struct spool *sp, struct store *store, const char *node)
+{
+	sp->store = store;
+	free(sp->node);
+	sp->node = xstrdup(node);
+}
+
 /* A reload may change the site's body limit: files are held to it too. */
 void
 spool_set_body_limit(struct spool *sp, size_t limit)
@@ -898,6 +979,10 @@ spool_set_body_limit(struct spool *sp, size_t limit)
 	sp->body_limit = limit;
 }
 
+/*
+ * Files awaiting their commit are forgotten, not lost: they are still in
+ * the directory, and the next start reads them again.
+ */
 void
 spool_free(struct spool *sp)
 {
@@ -920,6 +1005,7 @@ spool_free(struct spool *sp)
 	if (sp->dirfd != -1)
 		close(sp->dirfd);
 	free(sp->path);
+	free(sp->node);
 	free(sp);
 }
 

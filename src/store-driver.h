@@ -22,6 +22,9 @@
  *  - Column getters read the current row; a text is valid until the next
  *    step() or reset() of the statement; a NULL integer reads 0.
  *  - txn() runs a transaction verb; BEGIN takes the write lock at once.
+ *    BEGIN_UNFENCED is BEGIN without the lease: a standby may run it, for
+ *    the one write a standby makes (the spool inbox), which changes no
+ *    state of the leader's; under a lease BEGIN renews the leader's term.
  *  - sql, when set, gives a statement a text of the driver's dialect
  *    (indexed by enum store_sql; NULL: store.c's), and empty the SQL
  *    that store_empty() runs.
@@ -48,6 +51,7 @@ enum store_txn {
 	STORE_TXN_SAVEPOINT,
 	STORE_TXN_RELEASE,
 	STORE_TXN_ROLLBACK_TO,
+	STORE_TXN_BEGIN_UNFENCED,
 	STORE_TXN__COUNT
 };
 

@@ -154,6 +154,10 @@ enum store_sql {
 	SQL_BOARD,
 	SQL_BOARD_COUNTS,
 	SQL_DUTIES,
+	SQL_INBOX_ADD,
+	SQL_INBOX_LIST,
+	SQL_INBOX_DELETE,
+	SQL_INBOX_COUNT,
 	SQL__COUNT
 };
 
@@ -173,6 +177,14 @@ struct store {
 	int64_t				 commit_failing;	/* since; 0: the
 							   last commit did */
 };
+
+/*
+ * A standby's transaction: it does not renew the lease, and a standby may
+ * begin it.  Only for a write that changes nothing the leader owns (the
+ * spool inbox, store-inbox.c); every write of the leader's begins with
+ * store_begin, which renews its term.
+ */
+int		 store_begin_unfenced(struct store *);
 
 /* store.c: the typed helpers, one statement use from store_q to a reset. */
 struct store_query *store_q(struct store *, enum store_sql);

@@ -234,6 +234,15 @@ static const struct {
 	"ALTER TABLE incidents ADD COLUMN drill integer NOT NULL DEFAULT 0;"
 	"ALTER TABLE obligations ADD COLUMN drill integer NOT NULL DEFAULT 0;"
 	},
+	{ 14,
+	"CREATE TABLE spool_inbox ("
+	"  id " ID ","
+	"  node " KEY " NOT NULL,"
+	"  name " KEY " NOT NULL,"
+	"  id_prefix " KEY " NOT NULL,"
+	"  body text NOT NULL,"
+	"  received_at bigint NOT NULL);"
+	},
 };
 
 /*

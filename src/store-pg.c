@@ -61,6 +61,8 @@ static const char *const store_pg_txn_sql[STORE_TXN__COUNT] = {
 	[STORE_TXN_SAVEPOINT] = "SAVEPOINT request",
 	[STORE_TXN_RELEASE] = "RELEASE request",
 	[STORE_TXN_ROLLBACK_TO] = "ROLLBACK TO request",
+	/* A standby's write (the spool inbox): no lease to renew. */
+	[STORE_TXN_BEGIN_UNFENCED] = "BEGIN",
 };
 
 /*
@@ -578,6 +580,7 @@ store_pg_txn(struct store_conn *c, enum store_txn which)
 		return (store_pg_commit(c));
 	if (which == STORE_TXN_BEGIN)
 		return (store_pg_begin(c));
+	/* BEGIN_UNFENCED: plain BEGIN, on a standby too (store-int.h). */
 	return (store_pg_exec(c, store_pg_txn_sql[which]));
 }
 

@@ -17,7 +17,7 @@ extern const char *const store_pg_sql[];
 #define STORE_PG_EMPTY_SQL \
 	"TRUNCATE attempts, receipts, replies, outbox, timers, escalations, " \
 	"personal_sends, ack_links, timeline, events, obligation_clocks, " \
-	"obligations, recurrings, incidents RESTART IDENTITY"
+	"obligations, recurrings, incidents, spool_inbox RESTART IDENTITY"
 
 int	store_pg_schema_latest(void);
 int	store_pg_schema_migrate(PGconn *, int, char **);

@@ -309,6 +309,24 @@ static const struct {
 	"ALTER TABLE incidents ADD COLUMN drill INTEGER NOT NULL DEFAULT 0;"
 	"ALTER TABLE obligations ADD COLUMN drill INTEGER NOT NULL DEFAULT 0"
 	},
+	{ 14,
+	/*
+	 * The spool inbox (docs/cluster.md): a file dropped in a standby's
+	 * spool, checked there and handed to the leader through the shared
+	 * database, its body as read and the id prefix its events take
+	 * (spool.c), so that the leader stores what the standby's own
+	 * ingest would have.  The leader deletes a row in the transaction
+	 * that stores its events.  On SQLite, one node always leads and
+	 * the table stays empty.
+	 */
+	"CREATE TABLE spool_inbox ("
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  node TEXT NOT NULL,"
+	"  name TEXT NOT NULL,"
+	"  id_prefix TEXT NOT NULL,"
+	"  body TEXT NOT NULL,"
+	"  received_at INTEGER NOT NULL)"
+	},
 };
 
 int

@@ -46,6 +46,8 @@ static const char *const store_sqlite_txn_sql[STORE_TXN__COUNT] = {
 	[STORE_TXN_SAVEPOINT] = "SAVEPOINT request",
 	[STORE_TXN_RELEASE] = "RELEASE request",
 	[STORE_TXN_ROLLBACK_TO] = "ROLLBACK TO request",
+	/* One writer, always the leader: there is no lease to leave out. */
+	[STORE_TXN_BEGIN_UNFENCED] = "BEGIN IMMEDIATE",
 };
 
 static const char *const store_sqlite_sync_modes[] = {

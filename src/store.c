@@ -466,6 +466,17 @@ static const char *const store_sql[SQL__COUNT] = {
 	    "('pending', 'breached')) AND o.incident IS NULL "
 	    "AND @SCOPE:o.unit@ "
 	    "ORDER BY o.recurring, o.due_at, o.unit, o.id LIMIT ?3",
+	/* The spool inbox (store-inbox.c): a standby's files, in order. */
+	[SQL_INBOX_ADD] =
+	    "INSERT INTO spool_inbox (node, name, id_prefix, body, "
+	    "received_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+	[SQL_INBOX_LIST] =
+	    "SELECT id, node, name, id_prefix, body, received_at FROM "
+	    "spool_inbox WHERE id > ?1 ORDER BY id LIMIT ?2",
+	[SQL_INBOX_DELETE] =
+	    "DELETE FROM spool_inbox WHERE id = ?1",
+	[SQL_INBOX_COUNT] =
+	    "SELECT count(*) FROM spool_inbox",
 };
 
 /* The drivers, looked up by the path each handles: the first one wins. */
@@ -861,6 +872,13 @@ store_begin(struct store *s)
 	return (s->drv->txn(s->conn, STORE_TXN_BEGIN));
 }
 
+/* A standby's write (store-int.h): no lease renewed, none needed. */
+int
+store_begin_unfenced(struct store *s)
+{
+	return (s->drv->txn(s->conn, STORE_TXN_BEGIN_UNFENCED));
+}
+
 /* The time a COMMIT takes is mostly its fsync: GET /metrics shows it. */
 int
 store_commit(struct store *s)
@@ -954,7 +972,7 @@ static const char *const store_empty_sql =
     "DELETE FROM escalations; DELETE FROM ack_links; DELETE FROM timeline; "
     "DELETE FROM events; DELETE FROM obligations; DELETE FROM recurrings; "
     "DELETE FROM incidents; DELETE FROM replies; "
-    "DELETE FROM personal_sends; "
+    "DELETE FROM personal_sends; DELETE FROM spool_inbox; "
     "DELETE FROM sqlite_sequence";
 
 int

@@ -24,19 +24,21 @@ from crashload import (audit, crash_files, idle, Load, read_log, start_clients, 
 INCIDENTS = 12
 
 
-def cluster_files(sink, lease):
+def cluster_files(sink, lease, spool=False):
+    extra = ', spool = "spool"' if spool else ""
     site = (f'site {{ listen = "127.0.0.1:@PORT@", timezone = "Asia/Shanghai", '
-            f'rules = {{ "." }}, lease = "{lease}" }}\n'
+            f'rules = {{ "." }}, lease = "{lease}"{extra} }}\n'
             + ORG.format(url=sink.url(), secret=SECRET))
     rules = PROCEDURE.format(due="3s", policy="standard") + "\n" + POLICY
     return {"site.lua": site, "rules.lua": rules}
 
 
-def cluster(n, lease):
-    """n nodes on one new database, the first leading; their sinks."""
+def cluster(n, lease, spool=False):
+    """n nodes on one new database, the first leading; their sinks.  With
+    spool, each node watches a spool directory of its own (DIR/spool)."""
     db = pg_database()
     sinks = [Sink() for _ in range(n)]
-    nodes = [Daemon(cluster_files(s, lease), db=db) for s in sinks]
+    nodes = [Daemon(cluster_files(s, lease, spool), db=db) for s in sinks]
     nodes[0].start()
     for d in nodes[1:]:
         d.start(leader=False)
@@ -483,3 +485,137 @@ def test_cluster_crash_loop():
           f"{min(took):.2f}s median {statistics.median(took):.2f}s max {max(took):.2f}s "
           f"({state['by_self']} by the node just killed, restarted); terms {first_term} to {last_term}; elapsed "
           f"{loaded - began:.1f}s load + {drained - loaded:.1f}s drain", flush=True)
+
+
+# ---------------------------------------------------------------- the spool on a standby
+
+def spool_of(d):
+    return os.path.join(d.dir, "spool")
+
+
+def drop(d, name, body):
+    """As a producer does: write under a dot name, then rename it in."""
+    if not isinstance(body, bytes):
+        body = json.dumps(body, ensure_ascii=False).encode("utf-8")
+    tmp = os.path.join(spool_of(d), f".{name}.tmp")
+    with open(tmp, "wb") as f:
+        f.write(body)
+    os.rename(tmp, os.path.join(spool_of(d), name))
+
+
+def in_spool(d, sub, name):
+    return os.path.exists(os.path.join(spool_of(d), sub, name))
+
+
+def logged(d, text, lines=400):
+    return any(text in l for l in d.log_tail(lines))
+
+
+def inbox_rows(db):
+    return pg_query(db, "SELECT count(*) FROM spool_inbox")[0][0]
+
+
+def test_cluster_spool_forward():
+    """A file dropped in a standby's spool goes to the leader through the
+    database: stored once on the leader, its notification sent once (by the
+    leader), the file moved to done/ on the standby.  A malformed file goes
+    to the standby's rejected/ with its .error; one the leader refuses is
+    deleted from the inbox, logged and counted there."""
+    if skip_unless_pg():
+        return
+    (a, b), (sa, sb), db = cluster(2, "2s", spool=True)
+    expect(a.leads() and not b.leads(), "want the first node leading, the second not")
+    t = time.monotonic()
+    drop(b, "fwd.json", report("inc-fwd"))
+    wait_until(lambda: in_spool(b, "done", "fwd.json"), 5, "fwd.json in the standby's done/")
+    expect(logged(b, "spool: forwarded to the leader, moved to done/ file=fwd.json"),
+           "the standby's log does not say it forwarded fwd.json")
+    wait_until(lambda: a.request("GET", "/v1/incidents/inc-fwd").status == 200, 5,
+               "the leader to store the forwarded report")
+    print(f"    a standby's spool file stored by the leader after {time.monotonic() - t:.2f}s "
+          "(the leader takes the inbox every second)")
+    wait_until(lambda: sa.webhooks(reason="opened"), 5, "the leader to send the on-open notification")
+    rows = pg_query(db, "SELECT id FROM events WHERE incident = 'inc-fwd'")
+    expect(len(rows) == 1 and rows[0][0].startswith("spool:"),
+           f"want one stored event with a spool id, got {rows}")
+    expect(inbox_rows(db) == 0, "the inbox still holds the forwarded file")
+    expect(logged(a, 'spool: stored a forwarded file node="') and
+           logged(a, "file=fwd.json events=1 duplicates=0"),
+           "the leader's log does not say it stored the forwarded file")
+    # The same file again (a standby that crashed between its commit and
+    # its move reads it again: same name, identity and content, so the
+    # same id prefix): the leader stores nothing new.
+    prefix = rows[0][0].rsplit(":", 1)[0]
+    pg_query(db, "INSERT INTO spool_inbox (node, name, id_prefix, body, received_at) "
+             "VALUES ('again', 'fwd.json', ?, ?, 0)", prefix,
+             json.dumps(report("inc-fwd"), ensure_ascii=False))
+    wait_until(lambda: logged(a, "file=fwd.json events=1 duplicates=1"), 5,
+               "the leader to take the repeated row as a duplicate")
+    b_metrics = b.request("GET", "/metrics").raw.decode()
+    expect(re.search(r'^tocsin_spool_files_total\{result="forwarded"\} 1$', b_metrics, re.M),
+           "the standby's /metrics does not count the forwarded file")
+
+    # Malformed: refused on the standby, as a single node would.
+    drop(b, "bad.json", b'{"type": "report", "unit": ')
+    wait_until(lambda: in_spool(b, "rejected", "bad.json"), 5, "bad.json in the standby's rejected/")
+    with open(os.path.join(spool_of(b), "rejected", "bad.json.error"), encoding="utf-8") as f:
+        err = json.load(f)["error"]
+    expect(err["code"] == "invalid_json" and err.get("message"), f"bad.json.error: {err}")
+    # Refused by the leader (an update to no incident): deleted, logged.
+    drop(b, "orphan.json", {"type": "update", "incident": "inc-never", "unit": "hosp-a"})
+    wait_until(lambda: in_spool(b, "done", "orphan.json"), 5, "orphan.json in the standby's done/")
+    wait_until(lambda: logged(a, "spool: a forwarded file refused; deleted from the inbox"), 5,
+               "the leader to log the refused forwarded file")
+    expect(logged(a, "file=orphan.json code=unknown_incident"),
+           "the leader's refusal does not name the file and the code")
+    a_metrics = a.request("GET", "/metrics").raw.decode()
+    expect(re.search(r'^tocsin_spool_files_total\{result="inbox_rejected"\} 1$', a_metrics, re.M)
+           and re.search(r'^tocsin_spool_files_total\{result="inbox_done"\} 2$', a_metrics, re.M),
+           "the leader's /metrics does not count the forwarded files")
+    expect(inbox_rows(db) == 0, "the inbox still holds a row")
+    stays_false(lambda: len(sa.webhooks(reason="opened", incident="inc-fwd")) > 1 or sb.posts,
+                time.monotonic() + 1, "a second on-open notification")
+    a.stop()
+    b.stop()
+    expect(pg_query(db, "SELECT count(*) FROM events WHERE incident = 'inc-fwd'")[0][0] == 1,
+           "the forwarded report was stored more than once")
+    expect(pg_query(db, "SELECT count(*) FROM events WHERE incident = 'inc-never'")[0][0] == 0,
+           "the refused file stored an event")
+
+
+def test_cluster_spool_forward_leader_killed():
+    """kill -9 of the leader; a file dropped in a standby's spool before
+    the lease runs out is forwarded into the inbox with no leader to take
+    it; the next leader ingests it at takeover: stored once, notified once;
+    the takeover itself ingests the new leader's spool directly."""
+    if skip_unless_pg():
+        return
+    (a, b), (sa, sb), db = cluster(2, "3s", spool=True)
+    a.accept(report("inc-before", id="ev-before"))
+    a.kill9()
+    drop(b, "while.json", report("inc-while"))
+    wait_until(lambda: in_spool(b, "done", "while.json"), 2, "while.json in the standby's done/")
+    expect(not b.leads(), "the standby led before the dead leader's lease ran out")
+    expect(inbox_rows(db) == 1, "the forwarded file is not in the inbox")
+    st = b.request("GET", "/v1/status").data["cluster"]
+    expect(st.get("spool_inbox") == 1, f"GET /v1/status on the standby: cluster {st}")
+    out = subprocess.run([harness.TOCSINCTL, "--url", b.base, "status"], capture_output=True,
+                         text=True, env=CLEAN_ENV)
+    expect(re.search(r"spool inbox:\s+1 forwarded files waiting for the leader", out.stdout),
+           f"tocsinctl status on the standby:\n{out.stdout}{out.stderr}")
+    wait_until(b.leads, 10, "the standby to lead after kill -9")
+    wait_until(lambda: b.request("GET", "/v1/incidents/inc-while").status == 200, 5,
+               "the new leader to store the forwarded report")
+    wait_until(lambda: sb.webhooks(reason="opened", incident="inc-while"), 5,
+               "the new leader to send the forwarded report's on-open notification")
+    expect(inbox_rows(db) == 0, "the inbox still holds the forwarded file")
+    # Now the leader: its own spool goes straight in.
+    drop(b, "after.json", report("inc-after"))
+    wait_until(lambda: in_spool(b, "done", "after.json"), 5, "after.json in the new leader's done/")
+    wait_until(lambda: logged(b, "spool: stored, moved to done/ file=after.json"), 5,
+               "the new leader to ingest its own spool directly")
+    stays_false(lambda: len(sb.webhooks(reason="opened", incident="inc-while")) > 1,
+                time.monotonic() + 1, "a second on-open notification")
+    b.stop()
+    n = pg_query(db, "SELECT count(*) FROM events WHERE incident = 'inc-while'")[0][0]
+    expect(n == 1, f"the forwarded report was stored {n} times")

@@ -2011,6 +2011,178 @@ test_migrate_v12_drills(void **state)
 }
 
 
+/* What a list of the spool inbox saw: the names in order, the first row. */
+struct inbox_seen {
+	char			names[256];
+	size_t			n;
+	int64_t			ids[8];
+	struct store_inbox	first;
+};
+
+static int
+inbox_seen_cb(const struct store_inbox *in, void *arg)
+{
+	struct inbox_seen	*v = arg;
+
+	if (v->n == 0) {
+		v->first.id = in->id;
+		v->first.node = strdup(in->node);
+		v->first.name = strdup(in->name);
+		v->first.id_prefix = strdup(in->id_prefix);
+		v->first.body = strdup(in->body);
+		v->first.received_at = in->received_at;
+	}
+	if (v->n < 8)
+		v->ids[v->n] = in->id;
+	v->n++;
+	strncat(v->names, in->name, sizeof(v->names) - strlen(v->names) - 2);
+	strcat(v->names, " ");
+	return (0);
+}
+
+static void
+inbox_list(struct store *s, int64_t after, size_t limit, struct inbox_seen *v)
+{
+	store_inbox_clear(&v->first);
+	memset(v, 0, sizeof(*v));
+	assert_int_equal(store_inbox_list(s, after, limit, inbox_seen_cb, v), 0);
+}
+
+static void
+inbox_put(struct store *s, const char *name, const char *body, int64_t at)
+{
+	struct store_inbox	in = { 0 };
+
+	in.node = "node-b 127.0.0.1:8471";
+	in.name = (char *)name;
+	in.id_prefix = "spool:0123456789abcdef0123456789abcdef";
+	in.body = (char *)body;
+	in.received_at = at;
+	assert_int_equal(store_inbox_put(s, &in), 0);
+}
+
+/*
+ * The spool inbox: each row put in a commit of its own, listed in the
+ * order put with its body as it was, and deleted only by a transaction
+ * that commits (the leader's that stores its events).
+ */
+static void
+test_spool_inbox(void **state)
+{
+	struct store		*s = *state;
+	struct inbox_seen	 v = { 0 };
+	int64_t			 n = -1;
+
+	assert_int_equal(store_inbox_count(s, &n), 0);
+	assert_int_equal(n, 0);
+	inbox_put(s, "a.json", "{\"summary\":\"仓库\\\"起火\\\"\",\n\"t\":1}",
+	    1000);
+	inbox_put(s, "b.json", "[]", 2000);
+	inbox_put(s, "c.json", "{}", 3000);
+	assert_int_equal(store_inbox_count(s, &n), 0);
+	assert_int_equal(n, 3);
+	inbox_list(s, 0, 10, &v);
+	assert_string_equal(v.names, "a.json b.json c.json ");
+	assert_string_equal(v.first.node, "node-b 127.0.0.1:8471");
+	assert_string_equal(v.first.id_prefix,
+	    "spool:0123456789abcdef0123456789abcdef");
+	assert_string_equal(v.first.body,
+	    "{\"summary\":\"仓库\\\"起火\\\"\",\n\"t\":1}");
+	assert_int_equal(v.first.received_at, 1000);
+	assert_true(v.ids[0] < v.ids[1] && v.ids[1] < v.ids[2]);
+	inbox_list(s, v.ids[0], 1, &v);
+	assert_string_equal(v.names, "b.json ");
+
+	/* A transaction rolled back keeps the row; a commit takes it. */
+	inbox_list(s, 0, 10, &v);
+	assert_int_equal(store_begin(s), 0);
+	assert_int_equal(store_inbox_delete(s, v.ids[0]), 0);
+	store_rollback(s);
+	assert_int_equal(store_inbox_count(s, &n), 0);
+	assert_int_equal(n, 3);
+	assert_int_equal(store_begin(s), 0);
+	assert_int_equal(store_inbox_delete(s, v.ids[0]), 0);
+	assert_int_equal(store_commit(s), 0);
+	inbox_list(s, 0, 10, &v);
+	assert_string_equal(v.names, "b.json c.json ");
+	store_inbox_clear(&v.first);
+}
+
+/*
+ * Schema 14 adds the spool inbox: a database of schema 13 with an open
+ * drill incident, its pending obligation, its timer, a queued message and
+ * a person's pending send upgrades with all of them intact, and an empty
+ * inbox that takes rows.
+ */
+static void
+test_migrate_v13_inbox(void **state)
+{
+	struct store			*s;
+	struct store_incident		 inc;
+	struct store_obligation		 o;
+	struct store_message		 m;
+	struct store_timer		 tm;
+	struct inbox_seen		 v = { 0 };
+	sqlite3				*db;
+	char				*cause = NULL, v13[300];
+	int64_t				 due, n = -1;
+
+	snprintf(v13, sizeof(v13), "%s/v13.db", dir);
+	assert_int_equal(sqlite3_open(v13, &db), SQLITE_OK);
+	assert_int_equal(store_schema_migrate_to(db, 13, &cause), 0);
+	assert_int_equal(sqlite3_exec(db, "SELECT * FROM spool_inbox", NULL,
+	    NULL, NULL), SQLITE_ERROR);		/* not in schema 13 */
+	assert_int_equal(sqlite3_exec(db, "INSERT INTO incidents (key, unit, "
+	    "category, procedures, grade, worst_grade, title, opened_at, "
+	    "occurred_at, updated_at, drill) VALUES ('inc-1', 'u1', 'fire', "
+	    "'[\"p\"]', 2, 2, '仓库起火', 10, 9, 10, 1);"
+	    "INSERT INTO obligations (id, incident, unit, procedure, name, "
+	    "set_at, due_at, drill) VALUES "
+	    "(1, 'inc-1', 'u1', 'p', 'first', 10, 500, 1);"
+	    "INSERT INTO timers (at, kind, ref) VALUES (500, 1, 1);"
+	    "INSERT INTO outbox (id, key, created_at, incident, channel, "
+	    "recipient, body, status, attempts, next_at, deadline_at) VALUES "
+	    "(1, 'tn_q', 10, 'inc-1', 'sms', 'zhao', '{}', 'queued', 0, 20, "
+	    "900);"
+	    "INSERT INTO personal_sends (incident, person, step, reason, "
+	    "due_at) VALUES ('inc-1', 'zhao', 2, 'opened', 310);",
+	    NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+
+	s = store_open(v13, NULL, &cause);
+	assert_non_null(s);
+	assert_int_equal(store_incident_get(s, "inc-1", &inc), 1);
+	assert_string_equal(inc.title, "仓库起火");
+	assert_int_equal(inc.state, INCIDENT_OPEN);
+	assert_int_equal(inc.drill, 1);
+	store_incident_clear(&inc);
+	assert_int_equal(store_obligation_get(s, 1, &o), 1);
+	assert_int_equal(o.status, OBLIGATION_PENDING);
+	assert_int_equal(o.due_at, 500);
+	assert_int_equal(o.drill, 1);
+	store_obligation_clear(&o);
+	assert_int_equal(store_timer_next(s, &tm), 1);
+	assert_int_equal(tm.at, 500);
+	assert_int_equal(store_messages_next_at(s, &due), 1);
+	assert_int_equal(due, 20);
+	assert_int_equal(store_message_get(s, 1, &m), 1);
+	assert_int_equal(m.status, OUTBOX_QUEUED);
+	store_message_clear(&m);
+	assert_int_equal(store_personal_pending(s, "inc-1", 0, "zhao"), 1);
+	assert_int_equal(store_inbox_count(s, &n), 0);
+	assert_int_equal(n, 0);
+	inbox_put(s, "a.json", "{}", 1000);
+	inbox_list(s, 0, 10, &v);
+	assert_string_equal(v.names, "a.json ");
+	store_inbox_clear(&v.first);
+	store_close(s);
+	assert_int_equal(count_rows(v13, "PRAGMA user_version"),
+	    store_schema_latest());
+	assert_int_equal(store_schema_latest(), 14);
+	unlink(v13);
+}
+
+
 /*
  * One writer per database: while a store is open, opening the same file
  * again -- even in this process -- is refused with the holder's pid.
@@ -2335,6 +2507,113 @@ test_pg_lease_fenced(void **state)
 	store_close(b);
 }
 
+/* One value from the test server, as text (the caller frees it). */
+static char *
+pg_value(const char *sql)
+{
+	PGconn		*pg = PQconnectdb(getenv("TOCSIN_TEST_PG"));
+	PGresult	*res = PQexec(pg, sql);
+	char		*v;
+
+	assert_int_equal(PQresultStatus(res), PGRES_TUPLES_OK);
+	v = strdup(PQgetvalue(res, 0, 0));
+	PQclear(res);
+	PQfinish(pg);
+	return (v);
+}
+
+/*
+ * A standby's one write, the spool inbox: it needs no lease and renews
+ * none (the lease row is as the leader left it), and it does not wait for
+ * a leader in the middle of a transaction (which holds the lease row).
+ * Every other write of the standby is still refused; the leader deletes
+ * the row in a transaction of its own, fenced.
+ */
+static void
+test_pg_inbox_standby(void **state)
+{
+	struct store		*a = *state, *b;
+	struct inbox_seen	 v = { 0 };
+	char			*cause = NULL, *before, *after;
+	int64_t			 n = -1;
+
+	b = store_open(getenv("TOCSIN_TEST_PG"), NULL, &cause);
+	assert_non_null(b);
+	assert_int_equal(store_lease_set(a, "node-a", 5000, &cause), 0);
+	assert_int_equal(store_lease_set(b, "node-b", 5000, &cause), 0);
+	assert_int_equal(store_lease_take(a), 1);
+	assert_int_equal(store_lease_take(b), 0);
+
+	before = pg_value("SELECT holder || ' ' || term || ' ' || "
+	    "expires_at FROM leader_lease");
+	assert_int_equal(store_begin(a), 0);	/* holds the lease row */
+	inbox_put(b, "a.json", "{}", 1000);
+	assert_int_equal(store_commit(a), 0);
+	after = pg_value("SELECT holder || ' ' || term || ' ' || "
+	    "expires_at FROM leader_lease");
+	assert_string_not_equal(before, after);	/* a's commit renewed it */
+	free(before);
+	before = after;
+	inbox_put(b, "b.json", "[]", 2000);
+	after = pg_value("SELECT holder || ' ' || term || ' ' || "
+	    "expires_at FROM leader_lease");
+	assert_string_equal(before, after);	/* b's put did not */
+	free(before);
+	free(after);
+	assert_int_equal(store_begin(b), -1);	/* still a standby */
+	assert_int_equal(store_leads(b), 0);
+
+	inbox_list(a, 0, 10, &v);
+	assert_string_equal(v.names, "a.json b.json ");
+	assert_int_equal(store_begin(a), 0);
+	assert_int_equal(store_inbox_delete(a, v.ids[0]), 0);
+	assert_int_equal(store_commit(a), 0);
+	assert_int_equal(store_inbox_count(b, &n), 0);
+	assert_int_equal(n, 1);
+	store_inbox_clear(&v.first);
+	store_close(b);
+}
+
+/*
+ * Schema 14 on PostgreSQL: a database of schema 13 with an incident and
+ * its timer upgrades with both intact, and an inbox.
+ */
+static void
+test_pg_migrate_v13_inbox(void **state)
+{
+	struct store		*s;
+	struct store_incident	 inc;
+	struct store_timer	 tm;
+	struct inbox_seen	 v = { 0 };
+	PGconn			*pg;
+	char			*cause = NULL, *ver;
+
+	pg = PQconnectdb(getenv("TOCSIN_TEST_PG"));
+	assert_int_equal(store_pg_schema_migrate(pg, 13, &cause), 0);
+	PQfinish(pg);
+	assert_int_equal(pg_run("INSERT INTO incidents (key, unit, category, "
+	    "procedures, grade, worst_grade, title, opened_at, occurred_at, "
+	    "updated_at, drill) VALUES ('inc-1', 'u1', 'fire', '[\"p\"]', 2, "
+	    "2, '仓库起火', 10, 9, 10, 1);"
+	    "INSERT INTO timers (at, kind, ref) VALUES (500, 1, 1)"), 0);
+	s = store_open(getenv("TOCSIN_TEST_PG"), NULL, &cause);
+	assert_non_null(s);
+	assert_int_equal(store_incident_get(s, "inc-1", &inc), 1);
+	assert_string_equal(inc.title, "仓库起火");
+	assert_int_equal(inc.drill, 1);
+	store_incident_clear(&inc);
+	assert_int_equal(store_timer_next(s, &tm), 1);
+	assert_int_equal(tm.at, 500);
+	inbox_put(s, "a.json", "{}", 1000);
+	inbox_list(s, 0, 10, &v);
+	assert_string_equal(v.names, "a.json ");
+	store_inbox_clear(&v.first);
+	store_close(s);
+	ver = pg_value("SELECT max(version) FROM tocsin_schema");
+	assert_int_equal(atoi(ver), 14);
+	free(ver);
+}
+
 /* A database of a newer schema is refused, as SQLite's is. */
 static void
 test_pg_newer_schema_refused(void **state)
@@ -2656,6 +2935,7 @@ main(void)
 		BOTH(test_board_row),
 		BOTH(test_duties),
 		BOTH(test_savepoint),
+		BOTH(test_spool_inbox),
 		cmocka_unit_test(test_migrate_and_reopen),
 		cmocka_unit_test(test_migrate_v6_timers),
 		cmocka_unit_test(test_migrate_v7_receipts),
@@ -2664,6 +2944,7 @@ main(void)
 		cmocka_unit_test(test_migrate_v10_series),
 		cmocka_unit_test(test_migrate_v11_personal),
 		cmocka_unit_test(test_migrate_v12_drills),
+		cmocka_unit_test(test_migrate_v13_inbox),
 		cmocka_unit_test(test_one_writer),
 		cmocka_unit_test(test_newer_schema_refused),
 		cmocka_unit_test(test_timeline_prune_only),
@@ -2672,9 +2953,11 @@ main(void)
 		cmocka_unit_test(test_pg_describe),
 		PG(test_pg_lost),
 		PG(test_pg_lease_fenced),
+		PG(test_pg_inbox_standby),
 		PG(test_pg_newer_schema_refused),
 		PG(test_pg_timeline_prune_only),
 		cmocka_unit_test_setup(test_pg_migrate_v7, empty_pg),
+		cmocka_unit_test_setup(test_pg_migrate_v13_inbox, empty_pg),
 	};
 	struct CMUnitTest	run[sizeof(tests) / sizeof(tests[0])];
 	size_t			i, n = 0;
