@@ -219,3 +219,16 @@ def test_sqlite_that_will_not_open_exits():
     log = "\n".join(d.log_tail(20))
     expect(rc == 1 and "cannot open the store" in log and "waiting" not in log,
            f"want exit 1 on a SQLite file that cannot be opened, got {describe_exit(rc)}:\n{log}")
+
+
+def test_waiting_reloads_and_stops():
+    """Waiting, a node reloads its rules on SIGHUP (it has no engine yet)
+    and stops cleanly on SIGTERM.  No server is needed: nothing listens
+    where the URL points."""
+    d = Daemon(files(), db=f"postgresql://tocsin@127.0.0.1:{free_port()}/tocsin")
+    d.start(wait=False)
+    check_waiting(d)
+    d.proc.send_signal(signal.SIGHUP)
+    wait_until(lambda: log_count(d, "daemon: reloaded") == 1, 5, "the reload on SIGHUP")
+    expect_unavailable(d, "GET", "/healthz")
+    d.stop()
