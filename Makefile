@@ -49,7 +49,7 @@ CORE	 = xmalloc log clock names calendar calendar-china calendar-rule jsonw mess
 	   record status store store-event store-incident store-obligation \
 	   store-escalation store-personal store-inbox store-timer store-timeline store-outbox store-prune \
 	   store-read store-sqlite store-schema store-checkpoint \
-	   store-pg store-pg-schema \
+	   store-pg store-pg-schema store-pg-reach \
 	   store-backup store-migrate sandbox rules rules-problems rules-api rules-units match org \
 	   rules-where \
 	   timer timeline engine engine-incident engine-obligation engine-lifecycle \

@@ -72,6 +72,15 @@ struct store_checkpoint_info {
  * mode sync (FULL when NULL); NULL with *cause set on failure.
  */
 struct store	*store_open(const char *, const char *, char **);
+/*
+ * Was store_open's failure for path (its cause) the database out of
+ * reach for now -- no server answering, none read-write, one going down
+ * or starting up -- rather than its configuration (a password, a
+ * database name, a schema newer than this build)?  1: worth trying
+ * again.  SQLite: never.  A statement that loses the database while the
+ * store opens calls store_lost() instead (a hook may catch it).
+ */
+int		 store_open_transient(const char *, const char *);
 void		 store_close(struct store *);
 int		 store_begin(struct store *);
 int		 store_commit(struct store *);	/* rolls back on failure */

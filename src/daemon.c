@@ -8,6 +8,13 @@
  * size and time (DAEMON_FIRE_BUDGET_US: a burst of deadlines must not keep
  * /healthz or a request waiting long), and the timer is armed again.
  *
+ * PostgreSQL without a read-write primary (docs/cluster.md): when the
+ * store cannot be opened because the database is out of reach for now
+ * (store_open_transient; a lost database while it opens), the listener
+ * starts all the same and answers 503 database_unavailable, and the store
+ * is tried every second; once it opens, the start goes on as it would
+ * have (daemon_serve).  A configuration error still ends the start.
+ *
  * systemd (Type=notify): READY=1 once the listener is bound, RELOADING=1
  * and READY=1 again around a SIGHUP reload, STOPPING=1 on the way out, each
  * with a STATUS= line for `systemctl status`.  With WatchdogSec= set, a
@@ -57,6 +64,8 @@
 #define DAEMON_WAKE_MAX_MS	1000	/* see daemon_arm */
 #define DAEMON_TAKE_EVERY_MS	1000	/* a standby tries the lease */
 #define DAEMON_RENEWALS		3	/* a leader's per lease period */
+#define DAEMON_WAIT_EVERY_MS	1000	/* the store tried, while waiting */
+#define DAEMON_WAIT_LOG_MS	30000	/* "still waiting", at most this often */
 
 struct daemon {
 	const struct daemon_options	*opts;
@@ -76,6 +85,13 @@ struct daemon {
 	struct event			*watchdog_ev;
 	struct event			*calendar_ev;
 	struct event			*lease_ev;	/* take or renew */
+	struct event			*wait_ev;	/* for the database */
+	char				*url;		/* may hold a password */
+	char				*path;		/* url as logged */
+	char				*node;		/* in the lease */
+	int64_t				 wait_since_us;	/* monotonic */
+	int64_t				 wait_logged_us;
+	int				 open_lost;	/* lost while opening */
 	int64_t				 lease_ms;	/* fixed at start */
 	int				 failed;	/* leading failed */
 	int				 calendar_years[2];	/* told of */
@@ -363,8 +379,10 @@ daemon_reload(struct daemon *d)
 		log_warnx("daemon: reload failed; the old rules keep running");
 		how = "reload failed, old rules running";
 	} else {
-		engine_set_rules(d->engine, r);
-		outbox_set_rules(d->outbox, r);
+		if (d->engine != NULL) {	/* none while waiting */
+			engine_set_rules(d->engine, r);
+			outbox_set_rules(d->outbox, r);
+		}
 		if (d->watchman != NULL)	/* none on a standby */
 			watchman_set_rules(d->watchman, r);
 		http_set_body_limit(d->http, rules_site(r)->body_limit);
@@ -376,13 +394,15 @@ daemon_reload(struct daemon *d)
 		rules_free(d->rules);
 		d->rules = d->api.rules = r;
 		d->info.rules_loaded_at = clock_now();
-		if (store_leads(d->store))
+		if (d->engine != NULL && store_leads(d->store))
 			daemon_sync_recurring(d);
-		daemon_arm(d);
+		if (d->engine != NULL)
+			daemon_arm(d);
 		log_info("daemon: reloaded procedures=%zu",
 		    rules_procedure_count(r));
 	}
-	daemon_notify_ready(d, how);
+	daemon_notify_ready(d, d->store == NULL ? "waiting for the database" :
+	    how);
 }
 
 static void
@@ -436,6 +456,8 @@ daemon_teardown(struct daemon *d)
 		event_free(d->calendar_ev);
 	if (d->lease_ev != NULL)
 		event_free(d->lease_ev);
+	if (d->wait_ev != NULL)
+		event_free(d->wait_ev);
 	ingest_free(d->ingest);
 	watchman_free(d->watchman);	/* a ping in flight forgets it */
 	httpc_free(d->httpc);		/* ends transfers into the outbox */
@@ -448,6 +470,9 @@ daemon_teardown(struct daemon *d)
 	if (d->base != NULL)
 		event_base_free(d->base);
 	metrics_reset();
+	free(d->url);
+	free(d->path);
+	free(d->node);
 }
 
 /*
@@ -513,7 +538,8 @@ daemon_spool_start(struct daemon *d, const char *node)
  * every second, and leads once it has; a leader renews it a few times a
  * period even when nothing is written (every write transaction renews it
  * too).  A renewal that fails does not return: the store is lost and the
- * daemon exits for its service manager to start it again, a standby.
+ * daemon exits for its service manager to start it again, a standby (or
+ * one waiting for the database, when no primary is reachable yet).
  */
 static void
 daemon_lease_arm(struct daemon *d)
@@ -562,17 +588,155 @@ daemon_node_name(const struct daemon *d, const char *listen)
 	return (name);
 }
 
+/* While the store opens, a lost database is one more reason to wait. */
+static void
+daemon_open_lost_cb(const char *sqlstate, void *arg)
+{
+	struct daemon	*d = arg;
+
+	d->open_lost = 1;
+}
+
+/*
+ * Open the store and set this node's lease: 0; 1 when the database is out
+ * of reach for now (worth trying again); -1 when it cannot be opened.
+ * *cause is set unless 0.  A database lost while the store opens does not
+ * end the daemon (store_lost's hook): only once it serves.
+ */
+static int
+daemon_open_store(struct daemon *d, char **cause)
+{
+	d->open_lost = 0;
+	store_on_lost(daemon_open_lost_cb, d);
+	d->store = store_open(d->url, rules_site(d->rules)->synchronous, cause);
+	if (d->store != NULL && store_lease_set(d->store, d->node, d->lease_ms,
+	    cause) != 0) {
+		store_close(d->store);
+		d->store = NULL;
+	}
+	store_on_lost(NULL, NULL);
+	if (d->store != NULL)
+		return (0);
+	return (d->open_lost || store_open_transient(d->url, *cause) ? 1 : -1);
+}
+
+/*
+ * What follows the store's opening, at start-up or after waiting for the
+ * database: the engine and what feeds and drains it, then the lease --
+ * taken before the listener answers, so that a node alone leads from its
+ * first request; a standby tries again every second.  0, or -1 logged.
+ */
+static int
+daemon_serve(struct daemon *d)
+{
+	d->engine = d->api.engine = engine_new(d->store, d->rules);
+	engine_set_sink(d->engine, daemon_action_cb, d);
+	d->httpc = httpc_new(d->base);
+	d->outbox = outbox_new(d->base, d->store, d->httpc, d->engine,
+	    d->rules);
+	d->ingest = d->api.ingest = ingest_new(d->base, d->engine,
+	    daemon_after_commit_cb, d);
+	d->api.after_commit = daemon_after_commit_cb;
+	d->api.after_arg = d;
+	d->prune = d->api.prune = prune_new(d->base, d->store);
+	d->timer_ev = evtimer_new(d->base, daemon_timer_cb, d);
+	event_priority_set(d->timer_ev, EVENT_PRIORITY_WORK);
+	if (store_lease_take(d->store) == 1 && daemon_lead(d) != 0)
+		return (-1);
+	if (daemon_spool_start(d, d->node) != 0)
+		return (-1);
+	if (store_has_lease(d->store)) {
+		d->lease_ev = evtimer_new(d->base, daemon_lease_cb, d);
+		daemon_lease_arm(d);
+	}
+	/* The listener answers 503 database_unavailable until now. */
+	d->api.store = d->store;
+	return (0);
+}
+
+static const char *
+daemon_role(const struct daemon *d)
+{
+	if (d->store == NULL)
+		return ("waiting");
+	return (store_leads(d->store) ? "leader" : "standby");
+}
+
+static void
+daemon_wait_arm(struct daemon *d)
+{
+	struct timeval	tv = { DAEMON_WAIT_EVERY_MS / MSEC_PER_SEC,
+			    (DAEMON_WAIT_EVERY_MS % MSEC_PER_SEC) * 1000 };
+
+	evtimer_add(d->wait_ev, &tv);
+}
+
+static void
+daemon_wait_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct daemon	*d = arg;
+	char		*cause = NULL;
+	int		 rc = daemon_open_store(d, &cause);
+	int64_t		 now = clock_monotonic_us();
+	double		 waited = (double)(now - d->wait_since_us) / 1000000;
+
+	/* An attempt may take connect_timeout per host: the loop lives. */
+	if (d->watchdog_ev != NULL)
+		sd_notify(0, "WATCHDOG=1");
+	if (rc == 1) {
+		if (now - d->wait_logged_us >= DAEMON_WAIT_LOG_MS * 1000) {
+			log_warnx("daemon: still waiting for the database "
+			    "waited_s=%.0f error=%s", waited, cause);
+			d->wait_logged_us = now;
+		}
+		free(cause);
+		daemon_wait_arm(d);
+		return;
+	}
+	if (rc < 0) {
+		log_warnx("daemon: cannot open the store db=%s error=%s",
+		    d->path, cause);
+		free(cause);
+	} else {
+		log_info("daemon: the database is reachable db=%s "
+		    "waited_s=%.1f", d->path, waited);
+		if (daemon_serve(d) == 0) {
+			log_info("daemon: serving role=%s", daemon_role(d));
+			daemon_notify_ready(d, store_leads(d->store) ?
+			    "running" : "running, a standby");
+			return;
+		}
+	}
+	d->failed = 1;
+	event_base_loopbreak(d->base);
+}
+
+/*
+ * Wait for the database: the listener answers 503 meanwhile (http.c),
+ * nothing is read from the spool, no timer runs, nothing is sent.
+ */
+static void
+daemon_wait_start(struct daemon *d, const char *cause)
+{
+	log_warnx("daemon: waiting for the database db=%s error=%s "
+	    "(no read-write primary reachable; trying every second, "
+	    "answering 503 meanwhile)", d->path, cause);
+	d->wait_since_us = d->wait_logged_us = clock_monotonic_us();
+	d->wait_ev = evtimer_new(d->base, daemon_wait_cb, d);
+	daemon_wait_arm(d);
+}
+
 int
 daemon_run(const struct daemon_options *opts)
 {
 	struct daemon	 d;
 	static const int signals[] = { SIGHUP, SIGINT, SIGTERM };
-	char		*path, *url, *cause, *node = NULL;
+	char		*cause;
 	const char	*listen;
 	size_t		 i;
 	int64_t		 watchdog_ms;
 	size_t		 max_conns;
-	int		 rc = 1;
+	int		 rc = 1, waiting;
 
 	memset(&d, 0, sizeof(d));
 	d.opts = opts;
@@ -593,47 +757,26 @@ daemon_run(const struct daemon_options *opts)
 	listen = opts->listen != NULL ? opts->listen :
 	    rules_site(d.rules)->listen;
 	/* Logged as described: a PostgreSQL URL may hold a password. */
-	url = daemon_db_path(opts, d.rules);
-	path = store_describe(url);
-	d.store = store_open(url, rules_site(d.rules)->synchronous, &cause);
-	free(url);
-	node = daemon_node_name(&d, listen);
+	d.url = daemon_db_path(opts, d.rules);
+	d.path = store_describe(d.url);
+	d.node = daemon_node_name(&d, listen);
 	/* Like the listen address, the lease is fixed at start-up: the
 	 * renewals must keep to the period the store renews with. */
 	d.lease_ms = rules_site(d.rules)->lease;
-	if (d.store == NULL || store_lease_set(d.store, node, d.lease_ms,
-	    &cause) != 0) {
-		log_warnx("daemon: cannot open the store db=%s error=%s", path,
-		    cause);
-		free(cause);
-		goto out;
-	}
-	d.engine = d.api.engine = engine_new(d.store, d.rules);
-	d.api.store = d.store;
-	engine_set_sink(d.engine, daemon_action_cb, &d);
-
 	if ((d.base = event_base_new()) == NULL ||
 	    event_base_priority_init(d.base, EVENT_PRIORITIES) != 0)
 		fatalx("daemon: event_base_new failed");
-	d.httpc = httpc_new(d.base);
-	d.outbox = outbox_new(d.base, d.store, d.httpc, d.engine, d.rules);
-	d.ingest = d.api.ingest = ingest_new(d.base, d.engine,
-	    daemon_after_commit_cb, &d);
-	d.api.after_commit = daemon_after_commit_cb;
-	d.api.after_arg = &d;
-	d.prune = d.api.prune = prune_new(d.base, d.store);
-	d.timer_ev = evtimer_new(d.base, daemon_timer_cb, &d);
-	event_priority_set(d.timer_ev, EVENT_PRIORITY_WORK);
-	/* Taken before the listener answers, so that a node alone leads
-	 * from its first request; a standby tries again every second. */
-	if (store_lease_take(d.store) == 1 && daemon_lead(&d) != 0)
+	if ((waiting = daemon_open_store(&d, &cause)) < 0) {
+		log_warnx("daemon: cannot open the store db=%s error=%s",
+		    d.path, cause);
+		free(cause);
 		goto out;
-	if (daemon_spool_start(&d, node) != 0)
-		goto out;
-	if (store_has_lease(d.store)) {
-		d.lease_ev = evtimer_new(d.base, daemon_lease_cb, &d);
-		daemon_lease_arm(&d);
 	}
+	if (waiting) {
+		daemon_wait_start(&d, cause);
+		free(cause);
+	} else if (daemon_serve(&d) != 0)
+		goto out;
 	d.http = http_new(d.base, &d.api, listen,
 	    rules_site(d.rules)->body_limit, &cause);
 	if (d.http == NULL) {
@@ -653,18 +796,17 @@ daemon_run(const struct daemon_options *opts)
 	log_info("daemon: started version=%s listen=%s db=%s site=%s "
 	    "procedures=%zu timers=%s watchdog_ms=%lld max_connections=%zu "
 	    "role=%s node=\"%s\"",
-	    TOCSIN_VERSION, listen, path, opts->site,
-	    rules_procedure_count(d.rules),
+	    TOCSIN_VERSION, listen, d.path, opts->site,
+	    rules_procedure_count(d.rules), d.engine == NULL ? "none" :
 	    engine_next_due(d.engine) == INT64_MAX ? "none" : "pending",
-	    (long long)watchdog_ms, max_conns,
-	    store_leads(d.store) ? "leader" : "standby", node);
-	daemon_notify_ready(&d, store_leads(d.store) ? "running" :
-	    "running, a standby");
+	    (long long)watchdog_ms, max_conns, daemon_role(&d), d.node);
+	/* Waiting, READY all the same: systemd would otherwise end us at
+	 * TimeoutStartSec=, and a restart would only wait again. */
+	daemon_notify_ready(&d, waiting ? "waiting for the database" :
+	    store_leads(d.store) ? "running" : "running, a standby");
 	event_base_dispatch(d.base);
 	rc = d.failed ? 1 : 0;
 out:
-	free(path);
-	free(node);
 	daemon_teardown(&d);
 	return (rc);
 }

@@ -731,6 +731,18 @@ http_screen(struct evhttp_request *req, struct hconn_refusal *r, void *arg)
 	}
 	route = http_route_find(http_path(req), method, &key, &methods);
 	free(key);
+	/*
+	 * No store yet: the daemon waits for the database (daemon.c), and
+	 * every route but the board's own files answers 503, /healthz too,
+	 * so that a balancer takes this node out.
+	 */
+	if (h->ctx->store == NULL && route != NULL &&
+	    route->handler != api_board_file) {
+		http_refuse(r, 503, "database_unavailable", "the database is "
+		    "unreachable (no read-write primary); this node tries "
+		    "again every second%s", NULL);
+		return;
+	}
 	/* Only the leader writes (docs/cluster.md): Retry-After, elsewhere. */
 	if (method != EVHTTP_REQ_GET && method != EVHTTP_REQ_HEAD &&
 	    route != NULL && !store_leads(h->ctx->store)) {
@@ -828,6 +840,9 @@ http_request_cb(struct evhttp_request *req, void *arg)
 		if (refusal.status == 401)
 			evhttp_add_header(evhttp_request_get_output_headers(req),
 			    "WWW-Authenticate", "Bearer");
+		if (refusal.status == 503)
+			evhttp_add_header(evhttp_request_get_output_headers(req),
+			    "Retry-After", "1");
 		http_reply_error(req, refusal.status, refusal.code, NULL, "%s",
 		    refusal.message);
 		return;

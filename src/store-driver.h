@@ -61,6 +61,9 @@ struct store_driver {
 	/* Is the path (a file, ":memory:", a URI) one of this driver's? */
 	int		 (*handles)(const char *);
 	struct store_conn *(*open)(const char *, const char *, char **);
+	/* Was open()'s failure, by its cause, the database out of reach
+	 * for now (1: try again) rather than its configuration?  NULL: no. */
+	int		 (*transient)(const char *);
 	void		 (*close)(struct store_conn *);
 
 	struct store_query *(*prepare)(struct store_conn *, const char *,

@@ -928,6 +928,7 @@ const struct store_driver store_pg_driver = {
 	.version = store_pg_version,
 	.handles = store_pg_handles,
 	.open = store_pg_open,
+	.transient = store_pg_reach_transient,
 	.close = store_pg_close,
 	.prepare = store_pg_prepare,
 	.finalize = store_pg_finalize,

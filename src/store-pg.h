@@ -20,6 +20,8 @@ extern const char *const store_pg_sql[];
 	"obligations, recurrings, incidents, spool_inbox RESTART IDENTITY"
 
 int	store_pg_schema_latest(void);
+/* store-pg-reach.c: is open()'s failure worth trying again (1) or not. */
+int	store_pg_reach_transient(const char *);
 int	store_pg_schema_migrate(PGconn *, int, char **);
 
 #endif

@@ -850,6 +850,20 @@ fail:
 	return (NULL);
 }
 
+/* Was store_open's failure, cause, the database out of reach for now? */
+int
+store_open_transient(const char *path, const char *cause)
+{
+	size_t	i;
+
+	for (i = 0; i < nitems(store_drivers); i++) {
+		if (store_drivers[i]->handles(path))
+			return (store_drivers[i]->transient != NULL &&
+			    store_drivers[i]->transient(cause));
+	}
+	return (0);
+}
+
 void
 store_close(struct store *s)
 {

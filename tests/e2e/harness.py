@@ -318,9 +318,10 @@ class Daemon:
     def base(self):
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self, leader=True):
+    def start(self, leader=True, wait=True):
         """On PostgreSQL, leader=True also waits until this node leads
-        (a restart after kill -9 waits out the dead one's lease)."""
+        (a restart after kill -9 waits out the dead one's lease).
+        wait=False returns once the process runs."""
         with open(self.log_path, "ab") as log:
             log.write(f"=== harness: starting tocsind at {time.strftime('%H:%M:%S')}\n".encode())
             log.flush()
@@ -331,6 +332,8 @@ class Daemon:
                 preexec_fn=self._limit_files if self.nofile else None,
                 user=self.user, group=self.user, extra_groups=[] if self.user else None)
         self.expected_exit = False
+        if not wait:
+            return self
         wait_until(self._healthy, STARTUP_TIMEOUT, "tocsind to answer GET /healthz")
         if PG_URL and leader:
             wait_until(self.leads, STARTUP_TIMEOUT, "tocsind to lead (GET /v1/leader 200)")

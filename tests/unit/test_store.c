@@ -2392,6 +2392,65 @@ test_pg_describe(void **state)
 	free(cause);
 }
 
+/*
+ * A PostgreSQL store that would not open: out of reach for now (the
+ * daemon waits for it) or wrongly configured (it exits); SQLite never
+ * waits.  The causes are libpq 15's and the server's words.
+ */
+static void
+test_pg_open_transient(void **state)
+{
+	static const struct {
+		const char	*cause;
+		int		 transient;
+	} cases[] = {
+		{ "postgresql://t@h/db: connection to server at \"127.0.0.1\", "
+		  "port 5432 failed: Connection refused", 1 },
+		{ "postgresql://t@h/db: connection to server at \"10.0.0.2\", "
+		  "port 5432 failed: timeout expired", 1 },
+		{ "postgresql://t@h1,h2/db: connection to server at "
+		  "\"10.0.0.3\", port 5432 failed: session is read-only", 1 },
+		{ "postgresql://t@h/db: connection to server at \"h\" "
+		  "(10.0.0.2), port 5432 failed: FATAL:  the database system "
+		  "is starting up", 1 },
+		{ "postgresql://t@h/db: connection to server at \"h\", port "
+		  "5432 failed: FATAL:  the database system is shutting down",
+		  1 },
+		{ "reading the schema version: ERROR:  cannot execute CREATE "
+		  "TABLE in a read-only transaction", 1 },
+		{ "postgresql://t@h/db: server closed the connection "
+		  "unexpectedly", 1 },
+		{ "postgresql://t:***@h/db: connection to server at \"h\", "
+		  "port 5432 failed: FATAL:  password authentication failed "
+		  "for user \"t\"", 0 },
+		{ "postgresql://t@h/nope: connection to server at \"h\", port "
+		  "5432 failed: FATAL:  database \"nope\" does not exist", 0 },
+		{ "postgresql://x@h/db: connection to server at \"h\", port "
+		  "5432 failed: FATAL:  role \"x\" does not exist", 0 },
+		{ "postgresql://t@h/db: connection to server at \"h\", port "
+		  "5432 failed: FATAL:  no pg_hba.conf entry for host "
+		  "\"10.0.0.9\", user \"t\", database \"db\", no encryption",
+		  0 },
+		{ "database schema version 99 is newer than this tocsin "
+		  "(up to 20)", 0 },
+		{ "postgresql://t@nosuch.invalid/db: could not translate host "
+		  "name \"nosuch.invalid\" to address: Name or service not "
+		  "known", 0 },
+		{ "postgresql://t@h/db: some error never heard of", 0 },
+	};
+	size_t	i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		if (store_open_transient("postgresql://t@h/db",
+		    cases[i].cause) != cases[i].transient)
+			fail_msg("store_open_transient(\"%s\") is not %d",
+			    cases[i].cause, cases[i].transient);
+	}
+	assert_int_equal(store_open_transient("var/tocsin.db",
+	    "Connection refused"), 0);
+	assert_int_equal(store_open_transient("postgresql://t@h/db", NULL), 0);
+}
+
 static int	lost_calls;
 static char	lost_state[8];
 
@@ -2951,6 +3010,7 @@ main(void)
 		cmocka_unit_test(test_backup),
 		cmocka_unit_test(test_pg_schema_agrees),
 		cmocka_unit_test(test_pg_describe),
+		cmocka_unit_test(test_pg_open_transient),
 		PG(test_pg_lost),
 		PG(test_pg_lease_fenced),
 		PG(test_pg_inbox_standby),
