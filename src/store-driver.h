@@ -19,6 +19,10 @@
  *  - step() returns 1 for a row, 0 when done, -1 when the statement
  *    failed; a failure is logged by the driver (the SQL text, never the
  *    parameters: they may hold anything) and the statement left reset.
+ *    Inside a transaction a driver may answer 0 for a write that returns
+ *    no rows before the database has run it (PostgreSQL's pipeline): if
+ *    it then fails, the transaction has failed, and every call after,
+ *    the COMMIT at the latest, answers -1 until the ROLLBACK.
  *  - Column getters read the current row; a text is valid until the next
  *    step() or reset() of the statement; a NULL integer reads 0.
  *  - txn() runs a transaction verb; BEGIN takes the write lock at once.

@@ -26,9 +26,21 @@
  * renewed at the start of every write transaction; a leader that cannot
  * renew it is lost the same way.
  *
+ * Inside a transaction the connection is in libpq's pipeline mode
+ * (docs/performance.md): BEGIN, the lease's renewal and every write
+ * whose answer nobody needs yet (no RETURNING, no rows) are sent and not
+ * waited for; what needs an answer (a read, a RETURNING, changes(), a
+ * ROLLBACK TO, the COMMIT) first reads the answers still owed, in order.
+ * A deferred statement that failed fails the transaction: every call
+ * answers -1 until the ROLLBACK, so no COMMIT follows it; the COMMIT is
+ * sent only once the renewal was read and found ours.  Each message goes
+ * with a Sync, so that the server, between two, is idle in a transaction
+ * and idle_in_transaction_session_timeout ends it if the daemon stops:
+ * with none, a stopped leader would hold the lease's row for ever.
+ *
  * A struct store_query holds its values until reset(): a text bound is
- * the caller's pointer (binds copy nothing), an integer is formatted
- * into the query's own buffer.
+ * the caller's pointer (binds copy nothing; a send copies them), an
+ * integer is formatted into the query's own buffer.
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -55,8 +67,8 @@
 
 static const char *const store_pg_txn_sql[STORE_TXN__COUNT] = {
 	[STORE_TXN_BEGIN] = "BEGIN",
-	/* One message: the timeout lifted, then the COMMIT, never cancelled. */
-	[STORE_TXN_COMMIT] = "SET LOCAL statement_timeout = 0; COMMIT",
+	/* The timeout lifted, then the COMMIT, never cancelled (below). */
+	[STORE_TXN_COMMIT] = "COMMIT",
 	[STORE_TXN_ROLLBACK] = "ROLLBACK",
 	[STORE_TXN_SAVEPOINT] = "SAVEPOINT request",
 	[STORE_TXN_RELEASE] = "RELEASE request",
@@ -79,11 +91,33 @@ static const char *const store_pg_defaults[] = {
 	"tocsind", "5", "1", "5", "2", "3", "10000", NULL, NULL
 };
 
+/* What a statement sent down the pipeline and not yet read is. */
+enum store_pg_owed {
+	STORE_PG_OWED_ROWS,		/* a statement: its count is changes() */
+	STORE_PG_OWED_QUIET,		/* a setting: changes() stays */
+	STORE_PG_OWED_LEASE		/* the renewal: one row, or stepped down */
+};
+
+struct store_pg_owe {
+	const char		*sql;	/* for the log; lives as long */
+	enum store_pg_owed	 what;
+};
+
 struct store_conn {
 	PGconn		*pg;
 	char		*desc;		/* the URL without its password */
 	int64_t		 changes;
 	unsigned int	 nstmt;		/* statements prepared, for names */
+	/* The transaction (BEGIN to COMMIT or ROLLBACK) and its pipeline. */
+	int		 txn;
+	int		 piped;
+	int		 failed;	/* a deferred statement failed */
+	struct store_pg_owe *owed;	/* answers still to read, in order */
+	size_t		 nowed;
+	size_t		 owedsz;
+	int64_t		 renew_asked_us; /* when the renewal was sent */
+	int		 renewed;	/* its answer read and ours */
+	unsigned int	 trips;		/* waits for the server, this txn */
 	/* The lease (store.h); lease_ms 0: none, always the leader. */
 	char		*holder;
 	int64_t		 lease_ms;
@@ -101,6 +135,7 @@ struct store_query {
 	PGresult	*res;
 	int		 row;		/* the current row; -1 before the first */
 	int		 writes;	/* INSERT, UPDATE or DELETE */
+	int		 defer;		/* a write that returns nothing */
 };
 
 static int
@@ -161,13 +196,188 @@ store_pg_failed(struct store_conn *c, const char *sql, PGresult *res)
 	free(err);
 }
 
+static void	store_pg_lease_lost(struct store_conn *);
+static void	store_pg_lease_extend(struct store_conn *, int64_t);
+
+/* ---- the pipeline, inside a transaction ----------------------------- */
+
+/* What is owed for a statement just sent, at the end of the queue. */
+static void
+store_pg_owe(struct store_conn *c, const char *sql, enum store_pg_owed what)
+{
+	if (c->nowed == c->owedsz) {
+		c->owedsz = c->owedsz > 0 ? c->owedsz * 2 : 16;
+		c->owed = xreallocarray(c->owed, c->owedsz, sizeof(*c->owed));
+	}
+	c->owed[c->nowed].sql = sql;
+	c->owed[c->nowed++].what = what;
+}
+
+/*
+ * The answer to the next statement down the pipeline, and the Sync sent
+ * after it: the result, or NULL when the connection failed.  An error's
+ * result is returned even if the connection broke under it.
+ */
+static PGresult *
+store_pg_answer(struct store_conn *c)
+{
+	PGresult	*res, *more;
+	int		 sync;
+
+	if ((res = PQgetResult(c->pg)) == NULL)
+		return (NULL);
+	/* The end of this statement's results, then its Sync. */
+	while ((more = PQgetResult(c->pg)) != NULL &&
+	    PQresultStatus(more) != PGRES_PIPELINE_SYNC)
+		PQclear(more);
+	if (more == NULL)
+		more = PQgetResult(c->pg);
+	sync = more != NULL && PQresultStatus(more) == PGRES_PIPELINE_SYNC;
+	PQclear(more);
+	if (sync || PQresultStatus(res) == PGRES_FATAL_ERROR)
+		return (res);
+	PQclear(res);
+	return (NULL);
+}
+
+/*
+ * An answer owed by a deferred statement, read.  One that failed fails
+ * the transaction; a renewal that did not find our lease is the lease
+ * lost (*lease set), once the pipeline is read to its end.
+ */
+static void
+store_pg_settle(struct store_conn *c, const struct store_pg_owe *o,
+    int *lease)
+{
+	PGresult	*res = store_pg_answer(c);
+	ExecStatusType	 st = res != NULL ? PQresultStatus(res) :
+			    PGRES_FATAL_ERROR;
+	const char	*state = res != NULL ?
+			    PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+	int		 ok = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;
+
+	if (ok && o->what == STORE_PG_OWED_LEASE) {
+		if ((ok = strcmp(PQcmdTuples(res), "1") == 0)) {
+			c->renewed = 1;
+			store_pg_lease_extend(c, c->renew_asked_us);
+		}
+	} else if (ok && o->what == STORE_PG_OWED_ROWS)
+		c->changes = strtoll(PQcmdTuples(res), NULL, 10);
+	else if (!ok && (!c->failed || store_pg_state_lost(state) ||
+	    PQstatus(c->pg) == CONNECTION_BAD))
+		store_pg_failed(c, o->sql, res);	/* the first, or lost */
+	if (!ok && o->what == STORE_PG_OWED_LEASE)
+		*lease = 1;
+	if (!ok)
+		c->failed = 1;
+	PQclear(res);
+}
+
+/*
+ * Read every answer owed, in order (one wait for the server): 0, or -1
+ * when the transaction failed.  With last, the last statement's is the
+ * caller's: its result in *last (or NULL), not settled.
+ */
+static int
+store_pg_drain(struct store_conn *c, PGresult **last)
+{
+	size_t	i, n = c->nowed;
+	int	lease = 0;
+
+	if (last != NULL) {
+		*last = NULL;
+		n--;
+	}
+	if (c->nowed > 0)
+		c->trips++;
+	for (i = 0; i < n && PQstatus(c->pg) != CONNECTION_BAD; i++)
+		store_pg_settle(c, &c->owed[i], &lease);
+	if (last != NULL && PQstatus(c->pg) != CONNECTION_BAD)
+		*last = store_pg_answer(c);
+	c->nowed = 0;
+	if (PQstatus(c->pg) == CONNECTION_BAD)
+		c->failed = 1;
+	if (lease)
+		store_pg_lease_lost(c);
+	return (c->failed ? -1 : 0);
+}
+
+/* Into pipeline mode for the transaction: 0, or -1 (it failed). */
+static int
+store_pg_pipe(struct store_conn *c)
+{
+	if (c->piped)
+		return (0);
+	if (PQenterPipelineMode(c->pg) != 1) {
+		store_pg_failed(c, "(pipeline mode)", NULL);
+		c->failed = 1;
+		return (-1);
+	}
+	c->piped = 1;
+	return (0);
+}
+
+/*
+ * Out of pipeline mode, every answer owed read, for libpq's synchronous
+ * calls: 0, or -1 when the transaction failed.
+ */
+static int
+store_pg_unpipe(struct store_conn *c)
+{
+	int	rc = store_pg_drain(c, NULL);
+
+	if (c->piped && PQexitPipelineMode(c->pg) == 1)
+		c->piped = 0;
+	else if (c->piped) {
+		/* Answers the connection will never give: it is gone. */
+		c->piped = 0;
+		c->failed = 1;
+		rc = -1;
+	}
+	return (rc);
+}
+
+/*
+ * Send a statement down the pipeline, a prepared one (q) or SQL text
+ * with n values, with a Sync after it, without waiting; what is owed for
+ * it is queued.  0, or -1: the transaction failed (logged).
+ */
+static int
+store_pg_defer(struct store_conn *c, struct store_query *q, const char *sql,
+    int n, const char *const *vals, enum store_pg_owed what)
+{
+	int	ok;
+
+	if (c->failed || store_pg_pipe(c) != 0)
+		return (-1);
+	if (q != NULL)
+		ok = PQsendQueryPrepared(c->pg, q->name, q->nparams, q->vals,
+		    NULL, NULL, 0);
+	else
+		ok = PQsendQueryParams(c->pg, sql, n, NULL, vals, NULL, NULL,
+		    0);
+	if (!ok || PQpipelineSync(c->pg) != 1) {
+		store_pg_failed(c, q != NULL ? q->sql : sql, NULL);
+		c->failed = 1;
+		return (-1);
+	}
+	store_pg_owe(c, q != NULL ? q->sql : sql, what);
+	return (0);
+}
+
+/* ---- statements ------------------------------------------------------ */
+
 /* Run SQL text (several statements may be one message): 0, or -1 logged. */
 static int
 store_pg_exec(struct store_conn *c, const char *sql)
 {
-	PGresult	*res = PQexec(c->pg, sql);
+	PGresult	*res;
 	int		 ok;
 
+	if (c->failed || (c->piped && store_pg_unpipe(c) != 0))
+		return (-1);
+	c->trips++;
+	res = PQexec(c->pg, sql);
 	ok = res != NULL && (PQresultStatus(res) == PGRES_COMMAND_OK ||
 	    PQresultStatus(res) == PGRES_TUPLES_OK);
 	if (!ok)
@@ -191,6 +401,7 @@ store_pg_close(struct store_conn *c)
 	if (c == NULL)
 		return;
 	PQfinish(c->pg);
+	free(c->owed);
 	free(c->desc);
 	free(c->holder);
 	free(c);
@@ -322,6 +533,17 @@ store_pg_writes(const char *sql)
 	return (0);
 }
 
+/* Does the statement give rows back (RETURNING)?  See store_pg_step. */
+static int
+store_pg_returns(const char *sql)
+{
+	for (; *sql != '\0'; sql++) {
+		if (strncasecmp(sql, "RETURNING", 9) == 0)
+			return (1);
+	}
+	return (0);
+}
+
 /*
  * Prepared on the server with the types it infers.  A parameter only
  * ever asked IS NULL before it is compared ("?3 IS NULL OR unit = ?3")
@@ -344,7 +566,16 @@ store_pg_prepare(struct store_conn *c, const char *sql, char **cause)
 	}
 	snprintf(q->name, sizeof(q->name), "t%u", c->nstmt++);
 	q->writes = store_pg_writes(q->sql);
+	q->defer = q->writes && !store_pg_returns(q->sql);
+	if (c->failed || (c->piped && store_pg_unpipe(c) != 0)) {
+		xasprintf(cause, "preparing \"%s\": the transaction failed",
+		    q->sql);
+		free(q->sql);
+		free(q);
+		return (NULL);
+	}
 	for (;;) {
+		c->trips++;
 		res = PQprepare(c->pg, q->name, q->sql, q->nparams, types);
 		if (res != NULL && PQresultStatus(res) == PGRES_COMMAND_OK)
 			break;
@@ -376,7 +607,9 @@ store_pg_finalize(struct store_query *q)
 	char	*sql;
 
 	PQclear(q->res);
-	if (PQstatus(q->c->pg) == CONNECTION_OK &&
+	if (q->c->piped)
+		store_pg_unpipe(q->c);
+	if (PQstatus(q->c->pg) == CONNECTION_OK && !q->c->failed &&
 	    PQtransactionStatus(q->c->pg) != PQTRANS_INERROR) {
 		xasprintf(&sql, "DEALLOCATE %s", q->name);
 		PQclear(PQexec(q->c->pg, sql));
@@ -428,42 +661,78 @@ store_pg_bind_null(struct store_query *q, int i)
 static int	store_pg_txn(struct store_conn *, enum store_txn);
 
 /*
+ * Run q and keep its rows: inside a transaction down the pipeline, a
+ * write that returns nothing without waiting (its answer is owed), any
+ * other after the answers owed before it; outside, at once.  0, or -1
+ * logged.
+ */
+static int
+store_pg_run(struct store_query *q)
+{
+	struct store_conn	*c = q->c;
+	PGresult		*res;
+	ExecStatusType		 st;
+
+	if (c->txn && q->defer)
+		return (store_pg_defer(c, q, NULL, 0, NULL,
+		    STORE_PG_OWED_ROWS));
+	if (c->txn) {
+		if (store_pg_defer(c, q, NULL, 0, NULL,
+		    STORE_PG_OWED_ROWS) != 0)
+			return (-1);
+		if (store_pg_drain(c, &res) != 0) {
+			PQclear(res);	/* the transaction had failed before */
+			return (-1);
+		}
+	} else {
+		c->trips++;
+		res = PQexecPrepared(c->pg, q->name, q->nparams, q->vals,
+		    NULL, NULL, 0);
+	}
+	st = res != NULL ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+	if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
+		store_pg_failed(c, q->sql, res);
+		PQclear(res);
+		return (-1);
+	}
+	c->changes = strtoll(PQcmdTuples(res), NULL, 10);
+	q->res = res;
+	q->row = -1;
+	return (0);
+}
+
+/*
  * The first step runs the statement and keeps its rows; the rest walk
- * them.  Under a lease, a write outside a transaction gets one of its
- * own, so that it too begins by renewing the lease (store_pg_begin).
+ * them (a deferred write has none).  Under a lease, a write outside a
+ * transaction gets one of its own, so that it too begins by renewing
+ * the lease (store_pg_begin).  Once the transaction failed, -1.
  */
 static int
 store_pg_step(struct store_query *q)
 {
-	ExecStatusType	st;
-	int		rc;
+	struct store_conn	*c = q->c;
+	int			 rc;
 
-	if (q->res == NULL && q->writes && q->c->lease_ms > 0 &&
-	    PQtransactionStatus(q->c->pg) == PQTRANS_IDLE) {
-		if (store_pg_txn(q->c, STORE_TXN_BEGIN) != 0)
+	if (q->res == NULL && q->writes && c->lease_ms > 0 && !c->txn &&
+	    PQtransactionStatus(c->pg) == PQTRANS_IDLE) {
+		if (store_pg_txn(c, STORE_TXN_BEGIN) != 0)
 			return (-1);
 		if ((rc = store_pg_step(q)) < 0 ||
-		    store_pg_txn(q->c, STORE_TXN_COMMIT) != 0) {
-			store_pg_exec(q->c, "ROLLBACK");
+		    store_pg_txn(c, STORE_TXN_COMMIT) != 0) {
+			store_pg_txn(c, STORE_TXN_ROLLBACK);
 			PQclear(q->res);
 			q->res = NULL;
 			return (-1);
 		}
 		return (rc);
 	}
+	if (c->failed)
+		return (-1);
 	if (q->res == NULL) {
-		q->res = PQexecPrepared(q->c->pg, q->name, q->nparams,
-		    q->vals, NULL, NULL, 0);
-		st = q->res != NULL ? PQresultStatus(q->res) :
-		    PGRES_FATAL_ERROR;
-		if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
-			store_pg_failed(q->c, q->sql, q->res);
-			PQclear(q->res);
-			q->res = NULL;
+		if (store_pg_run(q) != 0)
 			return (-1);
-		}
-		q->c->changes = strtoll(PQcmdTuples(q->res), NULL, 10);
-		q->row = -1;
+		if (q->res == NULL)	/* deferred: done, its answer owed */
+			return (0);
 	}
 	if (q->row + 1 >= PQntuples(q->res))
 		return (0);
@@ -513,21 +782,23 @@ store_pg_column_int64(struct store_query *q, int col)
 	return (strtoll(v, NULL, 10));
 }
 
+/* The last statement's count: a deferred one's answer is read first. */
 static int64_t
 store_pg_changes(struct store_conn *c)
 {
+	if (c->nowed > 0 && store_pg_drain(c, NULL) != 0)
+		return (0);
 	return (c->changes);
 }
 
 /*
- * A COMMIT whose answer did not come, or that came from a connection
- * that broke: it may have committed or not, and nothing can tell which
- * from here.  The store is lost.
+ * A COMMIT's answer (res, cleared here).  One that did not come, or that
+ * came from a connection that broke: it may have committed or not, and
+ * nothing can tell which from here.  The store is lost.
  */
 static int
-store_pg_commit(struct store_conn *c)
+store_pg_committed(struct store_conn *c, PGresult *res)
 {
-	PGresult	*res = PQexec(c->pg, store_pg_txn_sql[STORE_TXN_COMMIT]);
 	const char	*state = res != NULL ?
 			    PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
 	int		 ok;
@@ -544,18 +815,60 @@ store_pg_commit(struct store_conn *c)
 		log_warnx("store: the transaction had failed; COMMIT rolled "
 		    "it back");
 	else if (!ok)
-		store_pg_failed(c, store_pg_txn_sql[STORE_TXN_COMMIT], res);
+		store_pg_failed(c, "COMMIT", res);
 	PQclear(res);
 	return (ok ? 0 : -1);
 }
 
-static int	store_pg_lease_renew(struct store_conn *);
+/*
+ * The COMMIT, sent only once every answer owed is read and good and the
+ * renewal found our lease: a transaction that failed, or under a term no
+ * longer ours, never commits.  Its statement_timeout lifted first.
+ */
+static int
+store_pg_commit(struct store_conn *c)
+{
+	PGresult	*res;
+	int		 rc;
+
+	if (!c->txn) {
+		c->trips++;
+		return (store_pg_committed(c, PQexec(c->pg,
+		    "SET LOCAL statement_timeout = 0; COMMIT")));
+	}
+	if (store_pg_defer(c, NULL, "SET LOCAL statement_timeout = 0", 0,
+	    NULL, STORE_PG_OWED_QUIET) != 0 || store_pg_drain(c, NULL) != 0)
+		return (-1);
+	if (c->lease_ms > 0 && !c->renewed) {
+		log_warnx("store: the lease's renewal was not read; no COMMIT");
+		c->failed = 1;
+		return (-1);
+	}
+	if (store_pg_defer(c, NULL, "COMMIT", 0, NULL,
+	    STORE_PG_OWED_QUIET) != 0) {
+		store_lost(NULL, "the outcome of a COMMIT is unknown");
+		return (-1);
+	}
+	store_pg_drain(c, &res);
+	PQexitPipelineMode(c->pg);	/* nothing owed: it cannot refuse */
+	c->piped = 0;
+	if ((rc = store_pg_committed(c, res)) == 0) {
+		c->txn = 0;
+		log_debug("store: committed round_trips=%u", c->trips);
+	}
+	return (rc);
+}
+
+static void	store_pg_lease_send(struct store_conn *);
+static int	store_pg_rollback(struct store_conn *);
 
 /*
  * Under a lease, a transaction begins by renewing it with our term: the
  * row stays locked to us until the COMMIT, so no other node can take the
  * lease while we write, and if one took it already, nothing commits
- * under our dead term.  A standby begins no transaction.
+ * under our dead term.  Both are sent and not waited for; the renewal's
+ * answer is read with the first answer needed, at the latest before the
+ * COMMIT.  A standby begins no transaction.
  */
 static int
 store_pg_begin(struct store_conn *c)
@@ -564,30 +877,72 @@ store_pg_begin(struct store_conn *c)
 		log_warnx("store: a standby writes nothing; the leader does");
 		return (-1);
 	}
-	if (store_pg_exec(c, store_pg_txn_sql[STORE_TXN_BEGIN]) != 0)
-		return (-1);
-	if (c->lease_ms > 0 && store_pg_lease_renew(c) != 0) {
-		store_pg_exec(c, "ROLLBACK");
-		return (-1);
-	}
+	c->trips = 0;
+	c->renewed = 0;
+	c->txn = 1;
+	if (store_pg_defer(c, NULL, store_pg_txn_sql[STORE_TXN_BEGIN], 0, NULL,
+	    STORE_PG_OWED_ROWS) != 0)
+		goto fail;
+	if (c->lease_ms > 0)
+		store_pg_lease_send(c);
+	if (c->failed)
+		goto fail;
 	return (0);
+fail:
+	store_pg_rollback(c);
+	return (-1);
 }
 
+/*
+ * The answers owed are read (and a renewal not ours still steps down),
+ * then the server's transaction, if it has one, rolled back: the
+ * connection is fit for the next.
+ */
+static int
+store_pg_rollback(struct store_conn *c)
+{
+	int	rc = 0;
+
+	store_pg_unpipe(c);
+	c->failed = 0;
+	c->txn = 0;
+	c->renewed = 0;
+	if (PQtransactionStatus(c->pg) != PQTRANS_IDLE)
+		rc = store_pg_exec(c, store_pg_txn_sql[STORE_TXN_ROLLBACK]);
+	return (rc);
+}
+
+/*
+ * Inside a transaction a savepoint and its release are sent and not
+ * waited for; a ROLLBACK TO first reads what is owed, so that a request
+ * refused after a deferred statement failed cannot undo that failure:
+ * then the transaction, and every request of the batch, fails.
+ */
 static int
 store_pg_txn(struct store_conn *c, enum store_txn which)
 {
-	if (which == STORE_TXN_COMMIT)
-		return (store_pg_commit(c));
 	if (which == STORE_TXN_BEGIN)
 		return (store_pg_begin(c));
-	/* BEGIN_UNFENCED: plain BEGIN, on a standby too (store-int.h). */
-	return (store_pg_exec(c, store_pg_txn_sql[which]));
+	if (which == STORE_TXN_ROLLBACK)
+		return (store_pg_rollback(c));
+	if (c->failed)
+		return (-1);
+	if (which == STORE_TXN_COMMIT)
+		return (store_pg_commit(c));
+	/* BEGIN_UNFENCED (a standby's inbox write, store-int.h) and the
+	 * rest outside a pipelined transaction: one round trip each. */
+	if (!c->txn)
+		return (store_pg_exec(c, store_pg_txn_sql[which]));
+	if (which == STORE_TXN_ROLLBACK_TO && store_pg_drain(c, NULL) != 0)
+		return (-1);
+	return (store_pg_defer(c, NULL, store_pg_txn_sql[which], 0, NULL,
+	    STORE_PG_OWED_ROWS));
 }
 
 static int
 store_pg_in_txn(struct store_conn *c)
 {
-	return (PQtransactionStatus(c->pg) != PQTRANS_IDLE);
+	return (c->txn || PQtransactionStatus(c->pg) != PQTRANS_IDLE);
 }
 
 /*
@@ -609,11 +964,15 @@ store_pg_info(struct store_conn *c, struct store_info *info)
 	static const char	*sql = "SELECT pg_database_size("
 				    "current_database()), "
 				    "current_setting('block_size')::bigint";
-	PGresult		*res = PQexec(c->pg, sql);
+	PGresult		*res;
 	int			 ok;
 
 	memset(info, 0, sizeof(*info));
 	info->path = c->desc;
+	if (c->failed || (c->piped && store_pg_unpipe(c) != 0))
+		return (-1);
+	c->trips++;
+	res = PQexec(c->pg, sql);
 	ok = res != NULL && PQresultStatus(res) == PGRES_TUPLES_OK &&
 	    PQntuples(res) == 1;
 	if (ok) {
@@ -683,9 +1042,12 @@ static PGresult *
 store_pg_lease_exec(struct store_conn *c, const char *sql, int n,
     const char *const *vals, ExecStatusType want)
 {
-	PGresult	*res = PQexecParams(c->pg, sql, n, NULL, vals, NULL,
-			    NULL, 0);
+	PGresult	*res;
 
+	if (c->failed || (c->piped && store_pg_unpipe(c) != 0))
+		return (NULL);
+	c->trips++;
+	res = PQexecParams(c->pg, sql, n, NULL, vals, NULL, NULL, 0);
 	if (res != NULL && PQresultStatus(res) == want)
 		return (res);
 	store_pg_failed(c, sql, res);
@@ -769,11 +1131,7 @@ store_pg_lease_take(struct store_conn *c)
 	return (got);
 }
 
-/*
- * Renewed, or lost: a leader that cannot renew steps down, and as the
- * rest of the process cannot be trusted to stop its work, the store is
- * lost (the daemon exits 75 and its service manager starts a standby).
- */
+/* Renewed, or lost (store_pg_lease_lost). */
 static int
 store_pg_lease_renew(struct store_conn *c)
 {
@@ -799,14 +1157,49 @@ store_pg_lease_renew(struct store_conn *c)
 		store_pg_lease_extend(c, asked);
 		return (0);
 	}
+	store_pg_lease_lost(c);
+	return (-1);
+}
+
+/* The renewal, down the pipeline at BEGIN: its answer is settled later. */
+static void
+store_pg_lease_send(struct store_conn *c)
+{
+	struct store_pg_lease_vals	 v;
+	const char			*vals[3];
+
+	store_pg_lease_vals(c, &v);
+	vals[0] = v.term;
+	vals[1] = c->holder;
+	vals[2] = v.ms;
+	c->renew_asked_us = clock_monotonic_us();
+	store_pg_defer(c, NULL, STORE_PG_LEASE_RENEW, 3, vals,
+	    STORE_PG_OWED_LEASE);
+}
+
+/*
+ * A leader that cannot renew steps down, and as the rest of the process
+ * cannot be trusted to stop its work, the store is lost (the daemon
+ * exits 75 and its service manager starts a standby).  A transaction
+ * open is rolled back on the server; the caller's stays failed until
+ * its ROLLBACK, so that no COMMIT of its follows.
+ */
+static void
+store_pg_lease_lost(struct store_conn *c)
+{
 	log_warnx("store: the lease is lost; stepping down term=%lld",
 	    (long long)c->term);
 	c->term = 0;
 	c->deadline_us = 0;
-	if (PQtransactionStatus(c->pg) != PQTRANS_IDLE)
+	if (c->txn)
+		c->failed = 1;
+	if (c->piped && PQexitPipelineMode(c->pg) == 1)
+		c->piped = 0;
+	if (!c->piped && PQtransactionStatus(c->pg) != PQTRANS_IDLE) {
+		c->trips++;
 		PQclear(PQexec(c->pg, "ROLLBACK"));
+	}
 	store_lost("lease", "the lease was lost or expired");
-	return (-1);
 }
 
 static void

@@ -2540,11 +2540,22 @@ test_pg_lease_fenced(void **state)
 	assert_string_equal(l.holder, "node-b");
 	store_lease_clear(&l);
 
-	/* The old leader wakes: nothing commits under term 1. */
+	/*
+	 * The old leader wakes: its transaction begins (BEGIN and the
+	 * renewal are sent, not waited for) and writes; the renewal's
+	 * answer, read before the COMMIT is sent, fails it: nothing commits
+	 * under term 1, and the node steps down.
+	 */
 	lost_calls = 0;
 	store_on_lost(lost_cb, NULL);
-	assert_int_equal(store_begin(a), -1);
+	assert_int_equal(store_begin(a), 0);
+	add_incident(a, "fenced", "u", 1, 10);
+	assert_int_equal(store_commit(a), -1);
 	assert_int_equal(lost_calls, 1);
+	assert_int_equal(pg_run("DO $$ BEGIN IF (SELECT count(*) FROM "
+	    "incidents) <> 0 THEN RAISE 'a fenced write committed'; END IF; "
+	    "END $$"), 0);
+	assert_int_equal(store_begin(a), -1);	/* a standby now */
 	assert_string_equal(lost_state, "lease");
 	assert_int_equal(store_leads(a), 0);
 	assert_int_equal(store_may_send(a), 0);
@@ -2671,6 +2682,83 @@ test_pg_migrate_v13_inbox(void **state)
 	ver = pg_value("SELECT max(version) FROM tocsin_schema");
 	assert_int_equal(atoi(ver), 14);
 	free(ver);
+}
+
+/* 0 when SQL (a DO block that raises) finds the database as it should. */
+#define PG_EXPECT(cond) \
+	pg_run("DO $$ BEGIN IF NOT (" cond ") THEN RAISE 'not so: %', " \
+	    "$q$" cond "$q$; END IF; END $$")
+
+/*
+ * Inside a transaction a write that returns nothing is sent and not
+ * waited for (store-pg.c's pipeline): its failure, read later, fails
+ * the transaction: every call after it, the ROLLBACK TO of a refused
+ * request included, answers -1, and the COMMIT commits nothing.
+ */
+static void
+test_pg_deferred_error(void **state)
+{
+	struct store		*s = *state;
+	struct store_incident	 inc = { 0 };
+
+	inc.key = "dup";
+	inc.unit = "u";
+	inc.category = "fire";
+	inc.procedures = "[]";
+	inc.title = "A fire";
+	inc.opened_at = inc.updated_at = 10;
+	assert_int_equal(store_begin(s), 0);
+	add_incident(s, "first", "u", 1, 10);
+	assert_int_equal(store_incident_add(s, &inc), 0);
+	store_incident_add(s, &inc);	/* 23505, read later */
+	assert_int_equal(store_commit(s), -1);
+	assert_int_equal(PG_EXPECT("(SELECT count(*) FROM incidents) = 0"),
+	    0);
+
+	/* The connection is fit for the next: a request's savepoint. */
+	assert_int_equal(store_begin(s), 0);
+	add_incident(s, "kept", "u", 1, 10);
+	assert_int_equal(store_savepoint(s), 0);
+	assert_int_equal(store_incident_add(s, &inc), 0);
+	store_incident_add(s, &inc);
+	/* The request is refused: its ROLLBACK TO reads the failure. */
+	store_rollback_savepoint(s);
+	assert_int_equal(store_savepoint(s), -1);
+	assert_int_equal(store_commit(s), -1);
+	assert_int_equal(PG_EXPECT("(SELECT count(*) FROM incidents) = 0"),
+	    0);
+
+	assert_int_equal(store_begin(s), 0);
+	add_incident(s, "kept", "u", 1, 10);
+	assert_int_equal(store_commit(s), 0);
+	assert_int_equal(PG_EXPECT("(SELECT count(*) FROM incidents) = 1"),
+	    0);
+}
+
+/* changes() after deferred writes: the last one's count, read first. */
+static void
+test_pg_deferred_changes(void **state)
+{
+	struct store	*s = *state;
+	int64_t		 a, b, c, n = -1;
+
+	assert_int_equal(store_begin(s), 0);
+	a = add_message(s, "k1", NULL, 10);
+	b = add_message(s, "k2", NULL, 10);
+	c = add_message(s, "k3", NULL, 10);
+	assert_int_equal(store_message_sending(s, a), 0);
+	assert_int_equal(store_message_sending(s, b), 0);
+	assert_int_equal(store_message_sending(s, c), 0);
+	assert_int_equal(store_messages_requeue(s, &n), 0);
+	assert_int_equal(n, 3);
+	assert_int_equal(store_message_sending(s, b), 0);
+	assert_int_equal(store_messages_requeue(s, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(store_messages_requeue(s, &n), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(store_commit(s), 0);
+	assert_int_equal(PG_EXPECT("(SELECT count(*) FROM outbox WHERE "
+	    "status = 'queued') = 3"), 0);
 }
 
 /* A database of a newer schema is refused, as SQLite's is. */
@@ -3014,6 +3102,8 @@ main(void)
 		PG(test_pg_lost),
 		PG(test_pg_lease_fenced),
 		PG(test_pg_inbox_standby),
+		PG(test_pg_deferred_error),
+		PG(test_pg_deferred_changes),
 		PG(test_pg_newer_schema_refused),
 		PG(test_pg_timeline_prune_only),
 		cmocka_unit_test_setup(test_pg_migrate_v7, empty_pg),
