@@ -256,12 +256,10 @@ store_pg_settle(struct store_conn *c, const struct store_pg_owe *o,
 			    PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
 	int		 ok = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;
 
-	if (ok && o->what == STORE_PG_OWED_LEASE) {
-		if ((ok = strcmp(PQcmdTuples(res), "1") == 0)) {
-			c->renewed = 1;
-			store_pg_lease_extend(c, c->renew_asked_us);
-		}
-	} else if (ok && o->what == STORE_PG_OWED_ROWS)
+	/* Renewed, not yet committed: the deadline moves at the COMMIT. */
+	if (ok && o->what == STORE_PG_OWED_LEASE)
+		c->renewed = ok = strcmp(PQcmdTuples(res), "1") == 0;
+	else if (ok && o->what == STORE_PG_OWED_ROWS)
 		c->changes = strtoll(PQcmdTuples(res), NULL, 10);
 	else if (!ok && (!c->failed || store_pg_state_lost(state) ||
 	    PQstatus(c->pg) == CONNECTION_BAD))
@@ -853,6 +851,9 @@ store_pg_commit(struct store_conn *c)
 	PQexitPipelineMode(c->pg);	/* nothing owed: it cannot refuse */
 	c->piped = 0;
 	if ((rc = store_pg_committed(c, res)) == 0) {
+		/* A renewal rolled back renewed nothing: only now is it. */
+		if (c->renewed)
+			store_pg_lease_extend(c, c->renew_asked_us);
 		c->txn = 0;
 		log_debug("store: committed round_trips=%u", c->trips);
 	}

@@ -2761,6 +2761,144 @@ test_pg_deferred_changes(void **state)
 	    "status = 'queued') = 3"), 0);
 }
 
+
+/*
+ * a leads term 1, then the lease is taken from under it (expired by
+ * hand, as if a had been stopped): b, returned, leads term 2.  The lost
+ * hook counts what a hears.
+ */
+static struct store *
+pg_dethrone(struct store *a)
+{
+	struct store	*b;
+	char		*cause = NULL;
+
+	b = store_open(getenv("TOCSIN_TEST_PG"), NULL, &cause);
+	assert_non_null(b);
+	assert_int_equal(store_lease_set(a, "node-a", 5000, &cause), 0);
+	assert_int_equal(store_lease_set(b, "node-b", 5000, &cause), 0);
+	assert_int_equal(store_lease_take(a), 1);
+	assert_int_equal(pg_run("UPDATE leader_lease SET expires_at = "
+	    "clock_timestamp() - interval '1 second'"), 0);
+	assert_int_equal(store_lease_take(b), 1);
+	lost_calls = 0;
+	store_on_lost(lost_cb, NULL);
+	return (b);
+}
+
+/* After a dead term's transaction: it stepped down, nothing committed. */
+static void
+pg_dethroned_wrote_nothing(struct store *a, struct store *b)
+{
+	store_on_lost(NULL, NULL);
+	assert_int_equal(lost_calls, 1);
+	assert_string_equal(lost_state, "lease");
+	assert_int_equal(PG_EXPECT("(SELECT count(*) FROM incidents) = 0"),
+	    0);
+	assert_int_equal(store_leads(a), 0);
+	assert_int_equal(store_may_send(a), 0);
+	store_close(b);
+}
+
+static void
+pg_incident(struct store_incident *inc, const char *key)
+{
+	memset(inc, 0, sizeof(*inc));
+	inc->key = (char *)key;
+	inc->unit = "u";
+	inc->category = "fire";
+	inc->procedures = "[]";
+	inc->title = "A fire";
+}
+
+/*
+ * A dead term's request refused (ROLLBACK TO), a write after it, the
+ * RELEASE and the COMMIT: the ROLLBACK TO cannot undo the renewal's
+ * failure, and nothing commits.  The return codes on the way are not
+ * the point, only that no path commits.
+ */
+static void
+test_pg_dead_term_savepoint(void **state)
+{
+	struct store		*a = *state, *b = pg_dethrone(a);
+	struct store_incident	 inc;
+
+	pg_incident(&inc, "x");
+	assert_int_equal(store_begin(a), 0);
+	store_savepoint(a);
+	store_incident_add(a, &inc);
+	store_rollback_savepoint(a);
+	pg_incident(&inc, "y");
+	store_incident_add(a, &inc);
+	store_release(a);
+	assert_int_equal(store_commit(a), -1);
+	pg_dethroned_wrote_nothing(a, b);
+}
+
+/*
+ * A dead term's transaction that leaves the pipeline mid-way (the
+ * store's size, a read, a scoped read prepared and deallocated) and
+ * writes after each, then a lone write once it failed: nothing commits.
+ */
+static void
+test_pg_dead_term_unpiped(void **state)
+{
+	struct store		*a = *state, *b = pg_dethrone(a);
+	struct store_incident	 inc;
+	struct store_info	 info;
+	struct store_board_counts bc;
+	const char *const	 units[] = { "u" };
+	struct store_units	 u = { units, 1 };
+
+	pg_incident(&inc, "x");
+	assert_int_equal(store_begin(a), 0);
+	store_incident_add(a, &inc);
+	store_info(a, &info);
+	pg_incident(&inc, "y");
+	store_incident_add(a, &inc);
+	store_board_counts(a, &u, &bc);
+	store_ping(a);
+	pg_incident(&inc, "z");
+	store_incident_add(a, &inc);
+	assert_int_equal(store_commit(a), -1);
+	pg_incident(&inc, "w");
+	assert_int_equal(store_incident_add(a, &inc), -1);
+	pg_dethroned_wrote_nothing(a, b);
+}
+
+/*
+ * The local deadline moves with a renewal that committed, not with one
+ * read good in a transaction that rolled back (the row is then as it
+ * was, and expires as before): past the committed renewal's three
+ * quarters, no send starts.  Two senders otherwise, once b takes it.
+ */
+static void
+test_pg_renewal_rolled_back(void **state)
+{
+	struct store	*a = *state, *b;
+	char		*cause = NULL;
+
+	b = store_open(getenv("TOCSIN_TEST_PG"), NULL, &cause);
+	assert_non_null(b);
+	assert_int_equal(store_lease_set(a, "node-a", 600, &cause), 0);
+	assert_int_equal(store_lease_set(b, "node-b", 600, &cause), 0);
+	assert_int_equal(store_lease_take(a), 1);	/* no send after 450 ms */
+	usleep(300 * 1000);
+	assert_int_equal(store_begin(a), 0);
+	assert_int_equal(store_ping(a), 0);	/* the renewal read: ours */
+	store_rollback(a);			/* and undone */
+	usleep(200 * 1000);
+	assert_int_equal(store_may_send(a), 0);
+	assert_int_equal(store_leads(a), 1);	/* until it renews */
+
+	/* A renewal that commits moves it. */
+	assert_int_equal(store_begin(a), 0);
+	assert_int_equal(store_ping(a), 0);
+	assert_int_equal(store_commit(a), 0);
+	assert_int_equal(store_may_send(a), 1);
+	store_close(b);
+}
+
 /* A database of a newer schema is refused, as SQLite's is. */
 static void
 test_pg_newer_schema_refused(void **state)
@@ -3104,6 +3242,9 @@ main(void)
 		PG(test_pg_inbox_standby),
 		PG(test_pg_deferred_error),
 		PG(test_pg_deferred_changes),
+		PG(test_pg_dead_term_savepoint),
+		PG(test_pg_dead_term_unpiped),
+		PG(test_pg_renewal_rolled_back),
 		PG(test_pg_newer_schema_refused),
 		PG(test_pg_timeline_prune_only),
 		cmocka_unit_test_setup(test_pg_migrate_v7, empty_pg),
