@@ -327,10 +327,15 @@ store_pg_unpipe(struct store_conn *c)
 	if (c->piped && PQexitPipelineMode(c->pg) == 1)
 		c->piped = 0;
 	else if (c->piped) {
-		/* Answers the connection will never give: it is gone. */
+		/*
+		 * Answers the connection will never give: it is gone, and
+		 * left in pipeline mode it would refuse every later call
+		 * without looking broken.  Lost, like a broken one.
+		 */
 		c->piped = 0;
 		c->failed = 1;
 		rc = -1;
+		store_lost(NULL, "the connection cannot leave pipeline mode");
 	}
 	return (rc);
 }
@@ -848,8 +853,12 @@ store_pg_commit(struct store_conn *c)
 		return (-1);
 	}
 	store_pg_drain(c, &res);
-	PQexitPipelineMode(c->pg);	/* nothing owed: it cannot refuse */
 	c->piped = 0;
+	if (PQexitPipelineMode(c->pg) != 1) {	/* nothing owed: it should not */
+		PQclear(res);
+		store_lost(NULL, "the connection cannot leave pipeline mode");
+		return (-1);
+	}
 	if ((rc = store_pg_committed(c, res)) == 0) {
 		/* A renewal rolled back renewed nothing: only now is it. */
 		if (c->renewed)
