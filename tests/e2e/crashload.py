@@ -235,6 +235,24 @@ def start_clients(nodes, events, seed, spread, load, stop):
     return threads
 
 
+def join_load(threads, killer, clients_done, stop, limit, load, seed, state):
+    """Wait for the clients until limit (monotonic), then stop the killer;
+    fail on the killer's error, a client's problem, or a load that did
+    not finish in time."""
+    for t in threads:
+        t.join(max(1.0, limit - time.monotonic()))
+    clients_done.set()
+    killer.join(max(1.0, limit - time.monotonic()))
+    timed_out = any(t.is_alive() for t in threads) or killer.is_alive()
+    stop.set()
+    killer.join(60)
+    for t in threads:
+        t.join(60)
+    expect(state["error"] is None, f"the killer: {state['error']}")
+    expect(not load.problems, "; ".join(load.problems[:3]))
+    expect(not timed_out, f"the load did not finish in time (seed {seed})")
+
+
 def wait_in_flight(load, rng):
     """Every other kill waits (up to 0.5 s) for a POST in flight and lands
     a few ms into it: a request whose fate the client cannot know, which a

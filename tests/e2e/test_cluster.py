@@ -18,7 +18,7 @@ import statistics
 
 import harness
 from harness import *
-from crashload import (audit, crash_files, idle, Load, read_log, start_clients, summary,
+from crashload import (audit, crash_files, idle, join_load, Load, read_log, start_clients, summary,
                        wait_in_flight)
 
 INCIDENTS = 12
@@ -428,18 +428,7 @@ def test_cluster_crash_loop():
                               args=(nodes, watch, rng, load, clients_done, stop, state))
     killer.start()
     limit = began + CRASH_SPREAD * 4 + 600
-    for t in threads:
-        t.join(max(1.0, limit - time.monotonic()))
-    clients_done.set()
-    killer.join(max(1.0, limit - time.monotonic()))
-    timed_out = any(t.is_alive() for t in threads) or killer.is_alive()
-    stop.set()
-    killer.join(60)
-    for t in threads:
-        t.join(60)
-    expect(state["error"] is None, f"the killer: {state['error']}")
-    expect(not load.problems, "; ".join(load.problems[:3]))
-    expect(not timed_out, f"the load did not finish in time (seed {seed})")
+    join_load(threads, killer, clients_done, stop, limit, load, seed, state)
     loaded = time.monotonic()
 
     # Let everything due fire and every notification go out.

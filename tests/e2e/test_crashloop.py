@@ -15,20 +15,11 @@ start (now and then within 0.2 s, while it catches up; every other kill
 aimed into a POST in flight) and starts it again on the same directory,
 database and port.
 
-Afterwards, with everything due fired and the outbox empty:
-
-  1. every id answered 202 is stored exactly once, and nothing else is;
-  2. every obligation that came due is met, late, breached, missed or
-     cancelled, never pending; it has one obligation.set, one
-     obligation.breached if it was breached (none if met in time), and its
-     escalation took each step once;
-  3. every notification the timeline decided is one outbox row, delivered,
-     and reached the sink at least once; a key that reached it twice was
-     in flight at a kill (its attempts outnumber its recorded results),
-     and there are at most kills x 64 (the outbox's cap in flight) of them;
-  4. no row is left `sending`, PRAGMA integrity_check is ok, and the log
-     holds no warning (a failed commit, a result that could not be
-     recorded) and says it queued again exactly the attempts cut short.
+Afterwards, with everything due fired and the outbox empty, crashload's
+audit(): every 202 stored once and nothing else; every obligation due
+settled, once; every notification one delivered outbox row, a key
+delivered twice only if in flight at a kill; nothing left `sending`,
+PRAGMA integrity_check ok, no warning in the log.
 
 A breach is also checked against the kills: one due while the daemon was
 down fires at start-up marked late (SPEC §8), one marked late was due
@@ -46,7 +37,7 @@ import random
 
 import harness
 from harness import *
-from crashload import (audit, crash_files, idle, Load, read_log, start_clients, summary,
+from crashload import (audit, crash_files, idle, join_load, Load, read_log, start_clients, summary,
                        wait_in_flight)
 
 
@@ -102,18 +93,7 @@ def test_crash_loop():
                               args=(d, rng, load, kills_wanted, clients_done, stop, state))
     killer.start()
     limit = began + spread * 4 + (600 if LONG else 240)
-    for t in threads:
-        t.join(max(1.0, limit - time.monotonic()))
-    clients_done.set()
-    killer.join(max(1.0, limit - time.monotonic()))
-    timed_out = any(t.is_alive() for t in threads) or killer.is_alive()
-    stop.set()
-    killer.join(60)
-    for t in threads:
-        t.join(60)
-    expect(state["error"] is None, f"the killer: {state['error']}")
-    expect(not load.problems, "; ".join(load.problems[:3]))
-    expect(not timed_out, f"the load did not finish in time (seed {seed})")
+    join_load(threads, killer, clients_done, stop, limit, load, seed, state)
     expect(d.proc.poll() is None, f"tocsind died on its own ({describe_exit(d.proc.poll())})")
     loaded = time.monotonic()
 
