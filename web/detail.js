@@ -37,6 +37,10 @@
     by: "报送人", occurred_at: "发生时间", received_at: "接收时间", reported_at: "报送时间",
     drill: "演练",
   };
+  // The attributes the entry forms write (forms.js), by name; others show
+  // under their own key.
+  const ATTRS = { caller: "来电人", caller_phone: "来电电话", via: "报送方式" };
+  const VIA = { phone: "电话" };
   const DRILL_TEXT = "应急演练：非真实事件，消息均标注【演练】，不计入迟报漏报统计";
   const REASONS = { escalation: "升级通知", opened: "立案通知", remind: "到期提醒", reminder: "到期提醒" };
 
@@ -252,6 +256,17 @@
     body.append(s);
   }
 
+  // One line an attribute: a caller's name and number read as such, not
+  // as the JSON they were sent in.
+  function drawAttrs(dl, attrs) {
+    for (const [k, v] of Object.entries(attrs)) {
+      if (v == null || v === "") continue;
+      let text = typeof v === "object" ? JSON.stringify(v) : String(v);
+      if (k === "via") text = VIA[v] || text;
+      dl.append(el("dt", null, ATTRS[k] || k), el("dd", null, text));
+    }
+  }
+
   function drawEvents(body) {
     const s = section("报送记录", "d-events");
     const list = el("ol", "d-list");
@@ -261,6 +276,10 @@
       const dl = el("dl", "d-ev-fields");
       for (const [k, v] of Object.entries(ev)) {
         if (["type", "incident", "seq", "received_at"].includes(k) || v == null || v === "") continue;
+        if (k === "attrs" && typeof v === "object" && !Array.isArray(v)) {
+          drawAttrs(dl, v);
+          continue;
+        }
         let text = typeof v === "object" ? JSON.stringify(v) : String(v);
         if (k === "grade") text = GRADES[v] || text;
         if (k === "unit") text = inc.unit_name && v === inc.unit ? inc.unit_name : text;

@@ -238,6 +238,12 @@ def test_forms_in_browser():
         wait_until(lambda: b.js("location.hash") == f"#incident={key}", 10, "the detail of the new incident")
         wait_until(lambda: b.js("!!document.getElementById('detail-update')"), 10, "the detail's buttons")
         expect(REPORT["caller"] in text_of(b, "#detail"), "the detail does not show the caller")
+        # Read as a caller and a number, not as the JSON they were sent in.
+        shown = b.js("""[...document.querySelectorAll('#detail .d-ev-fields dt')].map(
+            dt => [dt.textContent, dt.nextElementSibling.textContent])""")
+        expect(["来电人", REPORT["caller"]] in shown and ["来电电话", REPORT["caller_phone"]] in shown
+               and ["报送方式", "电话"] in shown and not any(v.startswith("{") for _, v in shown),
+               f"the detail's event fields: {shown}")
 
         # A 续报 from the detail; it meets the written report.
         open_form(b, "#detail-update", options=False)
