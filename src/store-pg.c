@@ -12,7 +12,13 @@
  * bounded: connect_timeout, TCP keepalives and tcp_user_timeout for a
  * peer that vanished, statement_timeout for a statement that hangs,
  * idle_in_transaction_session_timeout for a transaction the daemon left
- * open (the server ends it, and its locks with it).
+ * open (the server ends it, and its locks with it).  The kernel keeps
+ * tcp_user_timeout only roughly: with the packets dropped on the way
+ * out (a firewall), 10 s became 23.9 s here, 2 s 5.6 s (docs/cluster.md).
+ * So the driver waits for an answer no longer than tcp_user_timeout
+ * itself (store_pg_await); a connection that gave none in that time is
+ * gone: shut down at once, no ROLLBACK, no DEALLOCATE, no release of the
+ * lease on it, and the store is lost.
  *
  * A COMMIT is never cancelled: statement_timeout is lifted for it
  * (cancelling one that waits for a synchronous standby would leave it
@@ -42,7 +48,11 @@
  * the caller's pointer (binds copy nothing; a send copies them), an
  * integer is formatted into the query's own buffer.
  */
+#include <sys/socket.h>
+
 #include <ctype.h>
+#include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -108,6 +118,8 @@ struct store_conn {
 	char		*desc;		/* the URL without its password */
 	int64_t		 changes;
 	unsigned int	 nstmt;		/* statements prepared, for names */
+	int64_t		 wait_ms;	/* the longest wait for an answer */
+	int		 gone;		/* no answer came within it: no I/O */
 	/* The transaction (BEGIN to COMMIT or ROLLBACK) and its pipeline. */
 	int		 txn;
 	int		 piped;
@@ -199,6 +211,139 @@ store_pg_failed(struct store_conn *c, const char *sql, PGresult *res)
 static void	store_pg_lease_lost(struct store_conn *);
 static void	store_pg_lease_extend(struct store_conn *, int64_t);
 
+/* ---- waiting for the server, bounded ---------------------------------- */
+
+/*
+ * The connection's tcp_user_timeout (the default or the URL's), in ms:
+ * the longest this driver waits for an answer; 0 (the kernel's own
+ * timeout) waits as long as the kernel does.
+ */
+static int64_t
+store_pg_wait_ms(PGconn *pg)
+{
+	PQconninfoOption	*opts = PQconninfo(pg), *o;
+	int64_t			 ms = 0;
+
+	for (o = opts; o != NULL && o->keyword != NULL; o++) {
+		if (strcmp(o->keyword, "tcp_user_timeout") == 0 &&
+		    o->val != NULL)
+			ms = strtoll(o->val, NULL, 10);
+	}
+	PQconninfoFree(opts);
+	return (ms > 0 ? ms : 0);
+}
+
+/*
+ * No answer within the bound: the server is out of reach (packets
+ * dropped, nothing refused).  The socket is shut down first, so that
+ * whatever libpq is asked next fails at once instead of waiting again,
+ * and nothing more is sent on it; then the store is lost.
+ */
+static void
+store_pg_gone(struct store_conn *c)
+{
+	char	why[96];
+
+	c->gone = c->failed = 1;
+	if (PQsocket(c->pg) >= 0)
+		shutdown(PQsocket(c->pg), SHUT_RDWR);
+	snprintf(why, sizeof(why), "no answer from the server within "
+	    "%lld ms (tcp_user_timeout)", (long long)c->wait_ms);
+	store_lost(NULL, why);
+}
+
+/*
+ * Wait until PQgetResult will not block, at most wait_ms: 0, or -1 when
+ * the time ran out (the connection is gone).  An error on the way is
+ * libpq's to report, at the PQgetResult that follows.
+ */
+static int
+store_pg_await(struct store_conn *c)
+{
+	struct pollfd	pfd;
+	int64_t		end, left;
+	int		n;
+
+	if (c->gone)
+		return (-1);
+	if (c->wait_ms == 0)
+		return (0);
+	end = clock_monotonic_us() + c->wait_ms * 1000;
+	pfd.fd = PQsocket(c->pg);
+	pfd.events = POLLIN;
+	while (pfd.fd >= 0 && PQisBusy(c->pg)) {
+		if ((left = end - clock_monotonic_us()) <= 0) {
+			store_pg_gone(c);
+			return (-1);
+		}
+		pfd.revents = 0;
+		n = poll(&pfd, 1, (int)((left + 999) / 1000));
+		if (n < 0 && errno != EINTR)
+			break;
+		if (n > 0 && PQconsumeInput(c->pg) == 0)
+			break;
+	}
+	return (0);
+}
+
+/* The next result, its wait bounded: NULL at the end or when gone. */
+static PGresult *
+store_pg_result(struct store_conn *c)
+{
+	return (store_pg_await(c) == 0 ? PQgetResult(c->pg) : NULL);
+}
+
+/*
+ * What PQexec and its kin answer, for a query just sent (sent 1), each
+ * wait bounded: the last result (the first error, if one failed), or
+ * NULL, as theirs when the connection broke, or when it is gone.
+ */
+static PGresult *
+store_pg_finish(struct store_conn *c, int sent)
+{
+	PGresult	*res = NULL, *r;
+
+	if (!sent)
+		return (NULL);
+	while ((r = store_pg_result(c)) != NULL) {
+		if (res != NULL && PQresultStatus(res) == PGRES_FATAL_ERROR)
+			PQclear(r);
+		else {
+			PQclear(res);
+			res = r;
+		}
+		if (PQstatus(c->pg) == CONNECTION_BAD)
+			break;
+	}
+	if (c->gone) {
+		PQclear(res);
+		return (NULL);
+	}
+	return (res);
+}
+
+/* The connection broke, or is gone: nothing more to read on it. */
+static int
+store_pg_broken(struct store_conn *c)
+{
+	return (c->gone || PQstatus(c->pg) == CONNECTION_BAD);
+}
+
+/* PQexec, bounded (above); nothing is sent on a connection gone. */
+static PGresult *
+store_pg_query(struct store_conn *c, const char *sql)
+{
+	return (c->gone ? NULL : store_pg_finish(c, PQsendQuery(c->pg, sql)));
+}
+
+static PGresult *
+store_pg_query_params(struct store_conn *c, const char *sql, int n,
+    const char *const *vals)
+{
+	return (c->gone ? NULL : store_pg_finish(c, PQsendQueryParams(c->pg,
+	    sql, n, NULL, vals, NULL, NULL, 0)));
+}
+
 /* ---- the pipeline, inside a transaction ----------------------------- */
 
 /* What is owed for a statement just sent, at the end of the queue. */
@@ -224,14 +369,14 @@ store_pg_answer(struct store_conn *c)
 	PGresult	*res, *more;
 	int		 sync;
 
-	if ((res = PQgetResult(c->pg)) == NULL)
+	if ((res = store_pg_result(c)) == NULL)
 		return (NULL);
 	/* The end of this statement's results, then its Sync. */
-	while ((more = PQgetResult(c->pg)) != NULL &&
+	while ((more = store_pg_result(c)) != NULL &&
 	    PQresultStatus(more) != PGRES_PIPELINE_SYNC)
 		PQclear(more);
 	if (more == NULL)
-		more = PQgetResult(c->pg);
+		more = store_pg_result(c);
 	sync = more != NULL && PQresultStatus(more) == PGRES_PIPELINE_SYNC;
 	PQclear(more);
 	if (sync || PQresultStatus(res) == PGRES_FATAL_ERROR)
@@ -288,12 +433,12 @@ store_pg_drain(struct store_conn *c, PGresult **last)
 	}
 	if (c->nowed > 0)
 		c->trips++;
-	for (i = 0; i < n && PQstatus(c->pg) != CONNECTION_BAD; i++)
+	for (i = 0; i < n && !store_pg_broken(c); i++)
 		store_pg_settle(c, &c->owed[i], &lease);
-	if (last != NULL && PQstatus(c->pg) != CONNECTION_BAD)
+	if (last != NULL && !store_pg_broken(c))
 		*last = store_pg_answer(c);
 	c->nowed = 0;
-	if (PQstatus(c->pg) == CONNECTION_BAD)
+	if (store_pg_broken(c))
 		c->failed = 1;
 	if (lease)
 		store_pg_lease_lost(c);
@@ -326,7 +471,10 @@ store_pg_unpipe(struct store_conn *c)
 
 	if (c->piped && PQexitPipelineMode(c->pg) == 1)
 		c->piped = 0;
-	else if (c->piped) {
+	else if (c->piped && c->gone) {
+		c->piped = 0;		/* lost already; nothing more is sent */
+		rc = -1;
+	} else if (c->piped) {
 		/*
 		 * Answers the connection will never give: it is gone, and
 		 * left in pipeline mode it would refuse every later call
@@ -351,7 +499,7 @@ store_pg_defer(struct store_conn *c, struct store_query *q, const char *sql,
 {
 	int	ok;
 
-	if (c->failed || store_pg_pipe(c) != 0)
+	if (c->failed || c->gone || store_pg_pipe(c) != 0)
 		return (-1);
 	if (q != NULL)
 		ok = PQsendQueryPrepared(c->pg, q->name, q->nparams, q->vals,
@@ -377,13 +525,13 @@ store_pg_exec(struct store_conn *c, const char *sql)
 	PGresult	*res;
 	int		 ok;
 
-	if (c->failed || (c->piped && store_pg_unpipe(c) != 0))
+	if (c->failed || c->gone || (c->piped && store_pg_unpipe(c) != 0))
 		return (-1);
 	c->trips++;
-	res = PQexec(c->pg, sql);
+	res = store_pg_query(c, sql);
 	ok = res != NULL && (PQresultStatus(res) == PGRES_COMMAND_OK ||
 	    PQresultStatus(res) == PGRES_TUPLES_OK);
-	if (!ok)
+	if (!ok && !c->gone)
 		store_pg_failed(c, sql, res);
 	else
 		c->changes = strtoll(PQcmdTuples(res), NULL, 10);
@@ -450,6 +598,7 @@ store_pg_open(const char *url, const char *sync, char **cause)
 		goto fail;
 	}
 	PQsetNoticeProcessor(c->pg, store_pg_notice, NULL);
+	c->wait_ms = store_pg_wait_ms(c->pg);
 	if (store_pg_session(c, cause) != 0 ||
 	    store_pg_schema_migrate(c->pg, store_pg_schema_latest(),
 	    cause) != 0)
@@ -570,7 +719,7 @@ store_pg_prepare(struct store_conn *c, const char *sql, char **cause)
 	snprintf(q->name, sizeof(q->name), "t%u", c->nstmt++);
 	q->writes = store_pg_writes(q->sql);
 	q->defer = q->writes && !store_pg_returns(q->sql);
-	if (c->failed || (c->piped && store_pg_unpipe(c) != 0)) {
+	if (c->failed || c->gone || (c->piped && store_pg_unpipe(c) != 0)) {
 		xasprintf(cause, "preparing \"%s\": the transaction failed",
 		    q->sql);
 		free(q->sql);
@@ -579,7 +728,8 @@ store_pg_prepare(struct store_conn *c, const char *sql, char **cause)
 	}
 	for (;;) {
 		c->trips++;
-		res = PQprepare(c->pg, q->name, q->sql, q->nparams, types);
+		res = c->gone ? NULL : store_pg_finish(c, PQsendPrepare(c->pg,
+		    q->name, q->sql, q->nparams, types));
 		if (res != NULL && PQresultStatus(res) == PGRES_COMMAND_OK)
 			break;
 		if ((n = store_pg_untyped(res)) < 1 || n > q->nparams ||
@@ -612,10 +762,10 @@ store_pg_finalize(struct store_query *q)
 	PQclear(q->res);
 	if (q->c->piped)
 		store_pg_unpipe(q->c);
-	if (PQstatus(q->c->pg) == CONNECTION_OK && !q->c->failed &&
+	if (!store_pg_broken(q->c) && !q->c->failed &&
 	    PQtransactionStatus(q->c->pg) != PQTRANS_INERROR) {
 		xasprintf(&sql, "DEALLOCATE %s", q->name);
-		PQclear(PQexec(q->c->pg, sql));
+		PQclear(store_pg_query(q->c, sql));
 		free(sql);
 	}
 	free(q->sql);
@@ -688,13 +838,16 @@ store_pg_run(struct store_query *q)
 			return (-1);
 		}
 	} else {
+		if (c->gone)
+			return (-1);
 		c->trips++;
-		res = PQexecPrepared(c->pg, q->name, q->nparams, q->vals,
-		    NULL, NULL, 0);
+		res = store_pg_finish(c, PQsendQueryPrepared(c->pg, q->name,
+		    q->nparams, q->vals, NULL, NULL, 0));
 	}
 	st = res != NULL ? PQresultStatus(res) : PGRES_FATAL_ERROR;
 	if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
-		store_pg_failed(c, q->sql, res);
+		if (!c->gone)
+			store_pg_failed(c, q->sql, res);
 		PQclear(res);
 		return (-1);
 	}
@@ -836,7 +989,7 @@ store_pg_commit(struct store_conn *c)
 
 	if (!c->txn) {
 		c->trips++;
-		return (store_pg_committed(c, PQexec(c->pg,
+		return (store_pg_committed(c, store_pg_query(c,
 		    "SET LOCAL statement_timeout = 0; COMMIT")));
 	}
 	if (store_pg_defer(c, NULL, "SET LOCAL statement_timeout = 0", 0,
@@ -979,17 +1132,17 @@ store_pg_info(struct store_conn *c, struct store_info *info)
 
 	memset(info, 0, sizeof(*info));
 	info->path = c->desc;
-	if (c->failed || (c->piped && store_pg_unpipe(c) != 0))
+	if (c->failed || c->gone || (c->piped && store_pg_unpipe(c) != 0))
 		return (-1);
 	c->trips++;
-	res = PQexec(c->pg, sql);
+	res = store_pg_query(c, sql);
 	ok = res != NULL && PQresultStatus(res) == PGRES_TUPLES_OK &&
 	    PQntuples(res) == 1;
 	if (ok) {
 		info->page_size = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
 		info->pages = strtoll(PQgetvalue(res, 0, 0), NULL, 10) /
 		    (info->page_size > 0 ? info->page_size : 1);
-	} else
+	} else if (!c->gone)
 		store_pg_failed(c, sql, res);
 	PQclear(res);
 	return (ok ? 0 : -1);
@@ -1054,13 +1207,14 @@ store_pg_lease_exec(struct store_conn *c, const char *sql, int n,
 {
 	PGresult	*res;
 
-	if (c->failed || (c->piped && store_pg_unpipe(c) != 0))
+	if (c->failed || c->gone || (c->piped && store_pg_unpipe(c) != 0))
 		return (NULL);
 	c->trips++;
-	res = PQexecParams(c->pg, sql, n, NULL, vals, NULL, NULL, 0);
+	res = store_pg_query_params(c, sql, n, vals);
 	if (res != NULL && PQresultStatus(res) == want)
 		return (res);
-	store_pg_failed(c, sql, res);
+	if (!c->gone)
+		store_pg_failed(c, sql, res);
 	PQclear(res);
 	return (NULL);
 }
@@ -1205,9 +1359,10 @@ store_pg_lease_lost(struct store_conn *c)
 		c->failed = 1;
 	if (c->piped && PQexitPipelineMode(c->pg) == 1)
 		c->piped = 0;
-	if (!c->piped && PQtransactionStatus(c->pg) != PQTRANS_IDLE) {
+	if (!c->piped && !store_pg_broken(c) &&
+	    PQtransactionStatus(c->pg) != PQTRANS_IDLE) {
 		c->trips++;
-		PQclear(PQexec(c->pg, "ROLLBACK"));
+		PQclear(store_pg_query(c, "ROLLBACK"));
 	}
 	store_lost("lease", "the lease was lost or expired");
 }
@@ -1217,15 +1372,18 @@ store_pg_lease_release(struct store_conn *c)
 {
 	struct store_pg_lease_vals	 v;
 	const char			*vals[2];
+	PGresult			*res;
 
 	if (c->lease_ms == 0 || c->term == 0)
 		return;
 	store_pg_lease_vals(c, &v);
 	vals[0] = v.term;
 	vals[1] = c->holder;
-	PQclear(store_pg_lease_exec(c, STORE_PG_LEASE_RELEASE, 2, vals,
-	    PGRES_COMMAND_OK));
-	log_info("store: the lease released term=%lld", (long long)c->term);
+	if ((res = store_pg_lease_exec(c, STORE_PG_LEASE_RELEASE, 2, vals,
+	    PGRES_COMMAND_OK)) != NULL)
+		log_info("store: the lease released term=%lld",
+		    (long long)c->term);
+	PQclear(res);
 	c->term = 0;
 	c->deadline_us = 0;
 }

@@ -7,8 +7,10 @@
 # sets, also 30 leader kills under the crash loop's load), tocsinctl
 # migrate from a SQLite file into it (tests/e2e/test_migrate.py),
 # tocsinctl backup of it with pg_dump, restored with pg_restore
-# (tests/e2e/test_pg_backup.py), and a node started while no read-write
-# primary is reachable (tests/e2e/test_pg_wait.py).
+# (tests/e2e/test_pg_backup.py), a node started while no read-write
+# primary is reachable (tests/e2e/test_pg_wait.py), and the leader cut
+# from the server by an iptables rule on its user (tests/e2e/test_pg_cut.py;
+# as root with iptables, else skipped).
 #
 #   sh tests/pg/run.sh BUILD
 set -e
@@ -22,6 +24,6 @@ trap 'exit 1' INT TERM
 echo "== PostgreSQL at $url"
 echo "== $build/tests/test_store on PostgreSQL"
 (cd tests/unit && TOCSIN_TEST_PG=$url "../../$build/tests/test_store")
-echo "== the core, cluster, migrate, backup and wait end-to-end tests on PostgreSQL"
+echo "== the core, cluster, migrate, backup, wait and cut end-to-end tests on PostgreSQL"
 TOCSIN_E2E_PG=$url python3 tests/e2e/run.py --build "$build" \
-    --module core,cluster,migrate,pg_backup,pg_wait
+    --module core,cluster,migrate,pg_backup,pg_wait,pg_cut
