@@ -426,6 +426,36 @@ store_pg_session(struct store_conn *c, char **cause)
 }
 
 /*
+ * "desc: msg" on one line, for the log, with every line of libpq's
+ * message: it has one failure per host tried, and store-pg-reach.c reads
+ * them all (a wrong password behind a host that is down is still a wrong
+ * password).  A hint line ("\n\tIs the server running...") joins its
+ * failure; the failures are joined with "; ".
+ */
+static char *
+store_pg_one_line(const char *desc, const char *msg)
+{
+	char	*s, *w;
+
+	s = w = xmalloc(strlen(desc) + 2 + 2 * strlen(msg) + 1);
+	w += sprintf(w, "%s: ", desc);
+	for (; *msg != '\0'; msg++) {
+		if (*msg == '\n' && msg[1] == '\t') {
+			*w++ = ' ';
+			msg++;
+		} else if (*msg == '\n' && msg[1] != '\0') {
+			*w++ = ';';
+			*w++ = ' ';
+		} else if (*msg == '\t')
+			*w++ = ' ';
+		else if (*msg != '\n')
+			*w++ = *msg;
+	}
+	*w = '\0';
+	return (s);
+}
+
+/*
  * Connect to the database the URL names and bring its schema up to date.
  * sync (SQLite's synchronous mode) has no meaning here: a PostgreSQL
  * commit is as durable as the server's synchronous_commit makes it.
@@ -444,9 +474,8 @@ store_pg_open(const char *url, const char *sync, char **cause)
 	vals[nitems(store_pg_keys) - 2] = url;
 	c->pg = PQconnectdbParams(store_pg_keys, vals, 1);
 	if (c->pg == NULL || PQstatus(c->pg) != CONNECTION_OK) {
-		xasprintf(cause, "%s: %s", c->desc, c->pg != NULL ?
+		*cause = store_pg_one_line(c->desc, c->pg != NULL ?
 		    PQerrorMessage(c->pg) : "out of memory");
-		(*cause)[strcspn(*cause, "\n")] = '\0';
 		goto fail;
 	}
 	PQsetNoticeProcessor(c->pg, store_pg_notice, NULL);
