@@ -1299,32 +1299,78 @@ store_pg_lease_read(struct store_conn *c, struct store_lease *l)
 /* ---- names: a URL fit for a log, and checked ------------------------- */
 
 /*
+ * Is the query key of len bytes at key one whose value libpq keeps
+ * secret (password, sslpassword), once it decodes its %XX as libpq does?
+ */
+static int
+store_describe_secret(const char *key, size_t len)
+{
+	static const char *const secrets[] = { "password", "sslpassword" };
+	char		 buf[16], hex[3] = "";
+	size_t		 i, n = 0;
+
+	for (i = 0; i < len; i++) {
+		if (n == sizeof(buf) - 1)
+			return (0);
+		if (key[i] == '%' && i + 2 < len &&
+		    isxdigit((unsigned char)key[i + 1]) &&
+		    isxdigit((unsigned char)key[i + 2])) {
+			hex[0] = key[i + 1];
+			hex[1] = key[i + 2];
+			buf[n++] = (char)strtol(hex, NULL, 16);
+			i += 2;
+		} else
+			buf[n++] = key[i];
+	}
+	buf[n] = '\0';
+	for (i = 0; i < nitems(secrets); i++) {
+		if (strcmp(buf, secrets[i]) == 0)
+			return (1);
+	}
+	return (0);
+}
+
+/*
  * The URL with "***" for the password, in the user part
- * (postgresql://user:secret@host/db) and in the query
- * (?password=secret).  Anything not a PostgreSQL URL is returned as is.
+ * (postgresql://user:secret@host/db), and for every secret in the query
+ * (?password=secret, ?sslpassword=secret).  Anything not a PostgreSQL URL
+ * is returned as is.
  */
 char *
 store_describe(const char *name)
 {
-	const char	*auth, *at, *colon, *slash, *pw, *end;
+	const char	*auth, *at, *colon, *slash, *p, *eq;
 	char		*out, *more;
+	size_t		 len;
 
 	if (!store_pg_handles(name))
 		return (xstrdup(name));
 	auth = strstr(name, "://") + 3;
 	slash = auth + strcspn(auth, "/?");
-	for (at = NULL, end = auth; end < slash; end++)
-		if (*end == '@')
-			at = end;
+	for (at = NULL, p = auth; p < slash; p++)
+		if (*p == '@')
+			at = p;
 	colon = at != NULL ? memchr(auth, ':', (size_t)(at - auth)) : NULL;
 	if (colon != NULL)
-		xasprintf(&out, "%.*s***%s", (int)(colon + 1 - name), name, at);
+		xasprintf(&out, "%.*s***", (int)(colon + 1 - name), name);
 	else
-		out = xstrdup(name);
-	while ((pw = strstr(out, "password=")) != NULL && (pw == out ||
-	    pw[-1] == '?' || pw[-1] == '&') && strncmp(pw + 9, "***", 3) != 0) {
-		end = pw + 9 + strcspn(pw + 9, "&");
-		xasprintf(&more, "%.*s***%s", (int)(pw + 9 - out), out, end);
+		xasprintf(&out, "%.*s", (int)(slash - name), name);
+	p = colon != NULL ? at : slash;
+	len = strcspn(p, "?");
+	xasprintf(&more, "%s%.*s", out, (int)len, p);
+	free(out);
+	out = more;
+	if (p[len] == '\0')
+		return (out);
+	/* The query, a key=value at a time. */
+	for (p += len; *p != '\0'; p += len) {
+		len = 1 + strcspn(p + 1, "&");		/* the ? or & too */
+		eq = memchr(p, '=', len);
+		if (eq != NULL && store_describe_secret(p + 1,
+		    (size_t)(eq - p - 1)))
+			xasprintf(&more, "%s%.*s***", out, (int)(eq + 1 - p), p);
+		else
+			xasprintf(&more, "%s%.*s", out, (int)len, p);
 		free(out);
 		out = more;
 	}

@@ -2373,6 +2373,15 @@ test_pg_describe(void **state)
 		  "postgresql://a:***@h1,h2/db?target_session_attrs=read-write" },
 		{ "postgresql://tocsin@db.example/tocsin",
 		  "postgresql://tocsin@db.example/tocsin" },
+		/* Every secret key libpq reads, wherever it stands. */
+		{ "postgresql://t@h/db?sslpassword=k3y&password=s3cret",
+		  "postgresql://t@h/db?sslpassword=***&password=***" },
+		{ "postgresql://t@h/db?password=***&password=s3cret",
+		  "postgresql://t@h/db?password=***&password=***" },
+		{ "postgresql://t@h/db?pass%77ord=s3cret&sslmode=require",
+		  "postgresql://t@h/db?pass%77ord=***&sslmode=require" },
+		{ "postgresql://t@h/db?mypassword=x&dbpassword=y",
+		  "postgresql://t@h/db?mypassword=x&dbpassword=y" },
 		{ "var/tocsin.db", "var/tocsin.db" },
 	};
 	char	*d, *cause = NULL;
