@@ -154,3 +154,19 @@ def test_pg_backup_restores():
     expect(rr.returncode == 0, f"pg_restore: exit {rr.returncode}: {rr.stderr}")
     rows = pg_query(target, "SELECT key FROM incidents ORDER BY key")
     expect([r[0] for r in rows] == sorted(keys), f"incidents in the restored database: {rows}")
+
+
+def test_pg_backup_refuses_other_secrets():
+    """A URL with another secret than the password (sslpassword, the
+    client key's) is refused: libpq reads it from no environment variable,
+    so it could only reach pg_dump on its command line."""
+    d = harness.CTX.subdir("sslpassword")
+    fake_pg_dump(d)
+    out = os.path.join(d, "b.dump")
+    r = backup("--db", f"postgresql://tocsin@127.0.0.1:5433/tocsin?sslpassword={PASSWORD}",
+               out, path=d)
+    expect(r.returncode == 1 and "sslpassword" in r.stderr,
+           f"want exit 1 naming sslpassword, got {r.returncode}: {r.stderr!r}")
+    expect(PASSWORD not in r.stdout + r.stderr, f"the secret was printed: {r.stderr!r}")
+    expect(not os.path.exists(out) and not os.path.exists(out + ".tmp"),
+           "pg_dump ran with the secret on its command line")
