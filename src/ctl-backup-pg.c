@@ -87,14 +87,13 @@ ctl_backup_pg_conninfo(const char *url, int redacted, char **password,
     char **cause)
 {
 	PQconninfoOption	*opts, *o;
-	char			*err = NULL, *s;
+	char			*s;
 
 	*password = NULL;
-	if ((opts = PQconninfoParse(url, &err)) == NULL) {
-		xasprintf(cause, "the database URL is not valid: %s",
-		    err != NULL ? err : "out of memory");
-		(*cause)[strcspn(*cause, "\n")] = '\0';
-		PQfreemem(err);
+	if (store_check_name(url, cause) != 0)	/* a cause without it */
+		return (NULL);
+	if ((opts = PQconninfoParse(url, NULL)) == NULL) {
+		*cause = xstrdup("out of memory");
 		return (NULL);
 	}
 	s = xstrdup("");

@@ -467,6 +467,9 @@ store_pg_open(const char *url, const char *sync, char **cause)
 	struct store_conn	*c;
 	size_t			 i;
 
+	/* libpq's connection error would quote a bad piece of the URL. */
+	if (store_check_name(url, cause) != 0)
+		return (NULL);
 	c = xcalloc(1, sizeof(*c));
 	c->desc = store_describe(url);
 	for (i = 0; i < nitems(store_pg_keys); i++)
@@ -1378,6 +1381,33 @@ store_describe(const char *name)
 }
 
 /*
+ * libpq quotes what it could not parse: a key's name, or a piece of the
+ * URL such as a %-escape in the password ("invalid percent-encoded
+ * token").  A quoted text that is more than a name becomes "...".
+ */
+static void
+store_pg_hide_quoted(char *s)
+{
+	char	*open, *close, *p;
+
+	for (; (open = strchr(s, '"')) != NULL &&
+	    (close = strchr(open + 1, '"')) != NULL; s = close + 1) {
+		for (p = open + 1; p < close && (isalnum((unsigned char)*p) ||
+		    *p == '_'); p++)
+			;
+		if (p == close)
+			continue;
+		if (close - open - 1 <= 3) {	/* no room for "..." */
+			memset(open + 1, '.', (size_t)(close - open - 1));
+			continue;
+		}
+		memmove(open + 4, close, strlen(close) + 1);
+		memcpy(open + 1, "...", 3);
+		close = open + 4;
+	}
+}
+
+/*
  * A database name libpq can parse (--check); names that are not
  * PostgreSQL URLs are SQLite's, and any is acceptable to it.  The cause
  * never quotes the URL, which may hold a password.
@@ -1394,6 +1424,7 @@ store_check_name(const char *name, char **cause)
 		xasprintf(cause, "the database URL is not valid: %s",
 		    err != NULL ? err : "out of memory");
 		(*cause)[strcspn(*cause, "\n")] = '\0';
+		store_pg_hide_quoted(*cause);
 		PQfreemem(err);
 		return (-1);
 	}

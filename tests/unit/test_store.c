@@ -2399,6 +2399,33 @@ test_pg_describe(void **state)
 	    "nosuchoption=1", &cause), -1);
 	assert_null(strstr(cause, "s3cret"));
 	free(cause);
+	/* libpq quotes a bad %-escape, here in the password: not shown. */
+	cause = NULL;
+	assert_int_equal(store_check_name("postgresql://u:s3cr%zzet@h/db",
+	    &cause), -1);
+	assert_null(strstr(cause, "s3cr"));
+	free(cause);
+	cause = NULL;
+	assert_null(store_open("postgresql://u:s3cr%zzet@127.0.0.1:1/db", NULL,
+	    &cause));
+	assert_null(strstr(cause, "s3cr"));
+	free(cause);
+	cause = NULL;
+	assert_int_equal(store_check_name("postgresql://u:a%zz@h/db", &cause),
+	    -1);
+	assert_null(strstr(cause, "a%zz"));
+	free(cause);
+	cause = NULL;
+	assert_int_equal(store_check_name("postgresql://u:%z@h/db", &cause),
+	    -1);
+	assert_null(strstr(cause, "%z"));
+	free(cause);
+	/* A key's name is: it tells what to mend. */
+	cause = NULL;
+	assert_int_equal(store_check_name("postgresql://u@h/db?nosuchoption=1",
+	    &cause), -1);
+	assert_non_null(strstr(cause, "nosuchoption"));
+	free(cause);
 }
 
 /*
