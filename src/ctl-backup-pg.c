@@ -10,7 +10,8 @@
  * host could read it (ps): the URL is parsed by libpq, the password goes
  * to pg_dump in its environment (PGPASSWORD), and every other keyword as
  * a conninfo string.  Without a password in the URL libpq finds one as
- * usual (PGPASSFILE, ~/.pgpass).
+ * usual (PGPASSFILE, ~/.pgpass).  Another secret (sslpassword) has no
+ * environment variable to go by: a URL with one is refused.
  *
  * As with SQLite the dump goes to FILE.tmp (mode 0600: it holds every
  * incident), is checked by reading its table of contents back
@@ -86,20 +87,37 @@ ctl_backup_pg_conninfo(const char *url, int redacted, char **password,
     char **cause)
 {
 	PQconninfoOption	*opts, *o;
-	char			*err = NULL, *s;
+	char			*s;
 
 	*password = NULL;
-	if ((opts = PQconninfoParse(url, &err)) == NULL) {
-		xasprintf(cause, "the database URL is not valid: %s",
-		    err != NULL ? err : "out of memory");
-		(*cause)[strcspn(*cause, "\n")] = '\0';
-		PQfreemem(err);
+	if (store_check_name(url, cause) != 0)	/* a cause without it */
+		return (NULL);
+	if ((opts = PQconninfoParse(url, NULL)) == NULL) {
+		*cause = xstrdup("out of memory");
 		return (NULL);
 	}
 	s = xstrdup("");
 	for (o = opts; o->keyword != NULL; o++) {
 		if (o->val == NULL)
 			continue;
+		if (redacted && o->dispchar[0] == '*' && strcmp(o->val,
+		    CTL_BACKUP_PG_REDACTED) == 0)
+			continue;	/* the daemon's "***" */
+		if (o->dispchar[0] == '*' && strcmp(o->keyword,
+		    "password") != 0) {
+			/* No environment variable takes it: argv only. */
+			xasprintf(cause, "the database URL's %s would reach "
+			    "pg_dump's command line, where any user of the "
+			    "host reads it: leave it out of the URL",
+			    o->keyword);
+			PQconninfoFree(opts);
+			free(s);
+			if (*password != NULL)
+				explicit_bzero(*password, strlen(*password));
+			free(*password);
+			*password = NULL;
+			return (NULL);
+		}
 		if (strcmp(o->keyword, "password") != 0)
 			ctl_backup_pg_quote(&s, o->keyword, o->val);
 		else if (!redacted || strcmp(o->val,

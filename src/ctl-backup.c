@@ -15,6 +15,7 @@
 #include <jansson.h>
 
 #include "ctl.h"
+#include "store.h"
 #include "store-backup.h"
 #include "xmalloc.h"
 
@@ -41,6 +42,22 @@ ctl_backup_ask(const struct ctl_env *env)
 	return (s);
 }
 
+/*
+ * A --db URL's password off our own command line once it is copied: ps
+ * shows every user of the host each process's argv for as long as it
+ * runs, which is the whole dump.  The argument becomes the URL as it is
+ * logged (store_describe), cut to the argument's length.
+ */
+static void
+ctl_backup_hide(char *arg)
+{
+	char	*shown = store_describe(arg);
+
+	if (strcmp(shown, arg) != 0)
+		strncpy(arg, shown, strlen(arg));
+	free(shown);
+}
+
 int
 ctl_backup(const struct ctl_env *env, int argc, char **argv)
 {
@@ -53,6 +70,7 @@ ctl_backup(const struct ctl_env *env, int argc, char **argv)
 		if (strcmp(argv[a], "--db") == 0 && a + 1 < argc) {
 			free(db);
 			db = xstrdup(argv[++a]);
+			ctl_backup_hide(argv[a]);
 			db_given = 1;
 		} else if (strcmp(argv[a], "--quick") == 0)
 			quick = 1;

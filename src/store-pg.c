@@ -574,6 +574,36 @@ store_pg_session(struct store_conn *c, char **cause)
 }
 
 /*
+ * "desc: msg" on one line, for the log, with every line of libpq's
+ * message: it has one failure per host tried, and store-pg-reach.c reads
+ * them all (a wrong password behind a host that is down is still a wrong
+ * password).  A hint line ("\n\tIs the server running...") joins its
+ * failure; the failures are joined with "; ".
+ */
+static char *
+store_pg_one_line(const char *desc, const char *msg)
+{
+	char	*s, *w;
+
+	s = w = xmalloc(strlen(desc) + 2 + 2 * strlen(msg) + 1);
+	w += sprintf(w, "%s: ", desc);
+	for (; *msg != '\0'; msg++) {
+		if (*msg == '\n' && msg[1] == '\t') {
+			*w++ = ' ';
+			msg++;
+		} else if (*msg == '\n' && msg[1] != '\0') {
+			*w++ = ';';
+			*w++ = ' ';
+		} else if (*msg == '\t')
+			*w++ = ' ';
+		else if (*msg != '\n')
+			*w++ = *msg;
+	}
+	*w = '\0';
+	return (s);
+}
+
+/*
  * Connect to the database the URL names and bring its schema up to date.
  * sync (SQLite's synchronous mode) has no meaning here: a PostgreSQL
  * commit is as durable as the server's synchronous_commit makes it.
@@ -585,6 +615,9 @@ store_pg_open(const char *url, const char *sync, char **cause)
 	struct store_conn	*c;
 	size_t			 i;
 
+	/* libpq's connection error would quote a bad piece of the URL. */
+	if (store_check_name(url, cause) != 0)
+		return (NULL);
 	c = xcalloc(1, sizeof(*c));
 	c->desc = store_describe(url);
 	for (i = 0; i < nitems(store_pg_keys); i++)
@@ -592,9 +625,8 @@ store_pg_open(const char *url, const char *sync, char **cause)
 	vals[nitems(store_pg_keys) - 2] = url;
 	c->pg = PQconnectdbParams(store_pg_keys, vals, 1);
 	if (c->pg == NULL || PQstatus(c->pg) != CONNECTION_OK) {
-		xasprintf(cause, "%s: %s", c->desc, c->pg != NULL ?
+		*cause = store_pg_one_line(c->desc, c->pg != NULL ?
 		    PQerrorMessage(c->pg) : "out of memory");
-		(*cause)[strcspn(*cause, "\n")] = '\0';
 		goto fail;
 	}
 	PQsetNoticeProcessor(c->pg, store_pg_notice, NULL);
@@ -1428,36 +1460,109 @@ store_pg_lease_read(struct store_conn *c, struct store_lease *l)
 /* ---- names: a URL fit for a log, and checked ------------------------- */
 
 /*
+ * Is the query key of len bytes at key one whose value libpq keeps
+ * secret (password, sslpassword), once it decodes its %XX as libpq does?
+ */
+static int
+store_describe_secret(const char *key, size_t len)
+{
+	static const char *const secrets[] = { "password", "sslpassword" };
+	char		 buf[16], hex[3] = "";
+	size_t		 i, n = 0;
+
+	for (i = 0; i < len; i++) {
+		if (n == sizeof(buf) - 1)
+			return (0);
+		if (key[i] == '%' && i + 2 < len &&
+		    isxdigit((unsigned char)key[i + 1]) &&
+		    isxdigit((unsigned char)key[i + 2])) {
+			hex[0] = key[i + 1];
+			hex[1] = key[i + 2];
+			buf[n++] = (char)strtol(hex, NULL, 16);
+			i += 2;
+		} else
+			buf[n++] = key[i];
+	}
+	buf[n] = '\0';
+	for (i = 0; i < nitems(secrets); i++) {
+		if (strcmp(buf, secrets[i]) == 0)
+			return (1);
+	}
+	return (0);
+}
+
+/*
  * The URL with "***" for the password, in the user part
- * (postgresql://user:secret@host/db) and in the query
- * (?password=secret).  Anything not a PostgreSQL URL is returned as is.
+ * (postgresql://user:secret@host/db), and for every secret in the query
+ * (?password=secret, ?sslpassword=secret).  Anything not a PostgreSQL URL
+ * is returned as is.
  */
 char *
 store_describe(const char *name)
 {
-	const char	*auth, *at, *colon, *slash, *pw, *end;
+	const char	*auth, *at, *colon, *slash, *p, *eq;
 	char		*out, *more;
+	size_t		 len;
 
 	if (!store_pg_handles(name))
 		return (xstrdup(name));
 	auth = strstr(name, "://") + 3;
 	slash = auth + strcspn(auth, "/?");
-	for (at = NULL, end = auth; end < slash; end++)
-		if (*end == '@')
-			at = end;
+	for (at = NULL, p = auth; p < slash; p++)
+		if (*p == '@')
+			at = p;
 	colon = at != NULL ? memchr(auth, ':', (size_t)(at - auth)) : NULL;
 	if (colon != NULL)
-		xasprintf(&out, "%.*s***%s", (int)(colon + 1 - name), name, at);
+		xasprintf(&out, "%.*s***", (int)(colon + 1 - name), name);
 	else
-		out = xstrdup(name);
-	while ((pw = strstr(out, "password=")) != NULL && (pw == out ||
-	    pw[-1] == '?' || pw[-1] == '&') && strncmp(pw + 9, "***", 3) != 0) {
-		end = pw + 9 + strcspn(pw + 9, "&");
-		xasprintf(&more, "%.*s***%s", (int)(pw + 9 - out), out, end);
+		xasprintf(&out, "%.*s", (int)(slash - name), name);
+	p = colon != NULL ? at : slash;
+	len = strcspn(p, "?");
+	xasprintf(&more, "%s%.*s", out, (int)len, p);
+	free(out);
+	out = more;
+	if (p[len] == '\0')
+		return (out);
+	/* The query, a key=value at a time. */
+	for (p += len; *p != '\0'; p += len) {
+		len = 1 + strcspn(p + 1, "&");		/* the ? or & too */
+		eq = memchr(p, '=', len);
+		if (eq != NULL && store_describe_secret(p + 1,
+		    (size_t)(eq - p - 1)))
+			xasprintf(&more, "%s%.*s***", out, (int)(eq + 1 - p), p);
+		else
+			xasprintf(&more, "%s%.*s", out, (int)len, p);
 		free(out);
 		out = more;
 	}
 	return (out);
+}
+
+/*
+ * libpq quotes what it could not parse: a key's name, or a piece of the
+ * URL such as a %-escape in the password ("invalid percent-encoded
+ * token").  A quoted text that is more than a name becomes "...".
+ */
+static void
+store_pg_hide_quoted(char *s)
+{
+	char	*open, *close, *p;
+
+	for (; (open = strchr(s, '"')) != NULL &&
+	    (close = strchr(open + 1, '"')) != NULL; s = close + 1) {
+		for (p = open + 1; p < close && (isalnum((unsigned char)*p) ||
+		    *p == '_'); p++)
+			;
+		if (p == close)
+			continue;
+		if (close - open - 1 <= 3) {	/* no room for "..." */
+			memset(open + 1, '.', (size_t)(close - open - 1));
+			continue;
+		}
+		memmove(open + 4, close, strlen(close) + 1);
+		memcpy(open + 1, "...", 3);
+		close = open + 4;
+	}
 }
 
 /*
@@ -1477,6 +1582,7 @@ store_check_name(const char *name, char **cause)
 		xasprintf(cause, "the database URL is not valid: %s",
 		    err != NULL ? err : "out of memory");
 		(*cause)[strcspn(*cause, "\n")] = '\0';
+		store_pg_hide_quoted(*cause);
 		PQfreemem(err);
 		return (-1);
 	}

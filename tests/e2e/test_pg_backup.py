@@ -23,14 +23,18 @@ def backup(*args, path, env_extra=None, url=None):
 
 
 def fake_pg_dump(d):
-    """A pg_dump that writes what it was given (argv, PGPASSWORD) into the
-    file it is asked for, as JSON; PATH is only its directory."""
+    """A pg_dump that writes what it was given (argv, PGPASSWORD) and the
+    command line of its parent, tocsinctl, as ps shows it while the dump
+    runs, into the file it is asked for, as JSON; PATH is only its
+    directory."""
     with open(os.path.join(d, "pg_dump"), "w", encoding="utf-8") as f:
         f.write(f"#!{sys.executable}\n"
                 "import json, os, sys\n"
                 "out = sys.argv[sys.argv.index('--file') + 1]\n"
                 "with open(out, 'w') as f:\n"
+                "    parent = open(f'/proc/{os.getppid()}/cmdline', 'rb').read()\n"
                 "    json.dump({'argv': sys.argv, 'password': os.environ.get('PGPASSWORD'),\n"
+                "               'parent': parent.decode(errors='replace'),\n"
                 "               'mode': os.stat(out).st_mode & 0o777}, f)\n")
     os.chmod(os.path.join(d, "pg_dump"), 0o755)
 
@@ -79,7 +83,8 @@ def test_pg_backup_refused_without_pg_dump():
 
 def test_pg_backup_password_off_the_command_line():
     """The URL's password reaches pg_dump as PGPASSWORD, never in its argv;
-    every other part of the URL does; the dump is 0600 and renamed into
+    every other part of the URL does; tocsinctl's own command line (ps)
+    shows it no more once it has read it; the dump is 0600 and renamed into
     place.  A URL from the daemon's status (password ***) gives pg_dump
     the caller's PGPASSWORD, not ***."""
     d = harness.CTX.subdir("fakepgdump")
@@ -96,6 +101,10 @@ def test_pg_backup_password_off_the_command_line():
     argv = " ".join(got["argv"])
     expect(PASSWORD not in argv, f"the password is on pg_dump's command line: {argv}")
     expect(got["password"] == PASSWORD, f"PGPASSWORD in pg_dump's environment: {got['password']!r}")
+    # tocsinctl's own command line, as ps shows it during the dump, no
+    # longer holds the password it was given in --db.
+    expect(PASSWORD not in got["parent"] and "backup" in got["parent"],
+           f"the password is on tocsinctl's command line while pg_dump runs: {got['parent']!r}")
     expect("--format=custom" in got["argv"], f"custom format: {argv}")
     for part in ("user='tocsin'", "dbname='tocsin'", "host='127.0.0.1,127.0.0.2'",
                  "port='5433,5434'", "target_session_attrs='read-write'", "connect_timeout='3'"):
@@ -145,3 +154,19 @@ def test_pg_backup_restores():
     expect(rr.returncode == 0, f"pg_restore: exit {rr.returncode}: {rr.stderr}")
     rows = pg_query(target, "SELECT key FROM incidents ORDER BY key")
     expect([r[0] for r in rows] == sorted(keys), f"incidents in the restored database: {rows}")
+
+
+def test_pg_backup_refuses_other_secrets():
+    """A URL with another secret than the password (sslpassword, the
+    client key's) is refused: libpq reads it from no environment variable,
+    so it could only reach pg_dump on its command line."""
+    d = harness.CTX.subdir("sslpassword")
+    fake_pg_dump(d)
+    out = os.path.join(d, "b.dump")
+    r = backup("--db", f"postgresql://tocsin@127.0.0.1:5433/tocsin?sslpassword={PASSWORD}",
+               out, path=d)
+    expect(r.returncode == 1 and "sslpassword" in r.stderr,
+           f"want exit 1 naming sslpassword, got {r.returncode}: {r.stderr!r}")
+    expect(PASSWORD not in r.stdout + r.stderr, f"the secret was printed: {r.stderr!r}")
+    expect(not os.path.exists(out) and not os.path.exists(out + ".tmp"),
+           "pg_dump ran with the secret on its command line")

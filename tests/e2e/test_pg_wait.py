@@ -12,6 +12,7 @@ where nothing listens until a forwarder to the test server starts there
 on a database set read-only (what a cluster of standbys looks like).
 """
 
+import struct
 import threading
 
 import harness
@@ -208,6 +209,59 @@ def test_configuration_errors_exit_at_once():
         with open(hba, "w", encoding="utf-8") as f:
             f.write(saved)
         pg_query(PG_URL, "SELECT pg_reload_conf()")
+
+
+class RefusingServer(threading.Thread):
+    """A stand-in PostgreSQL server that refuses every login with the
+    server's own FATAL (SQLSTATE 28P01): a wrong password, without a
+    server to set one on."""
+
+    def __init__(self):
+        super().__init__(daemon=True)
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.port = self.sock.getsockname()[1]
+
+    def run(self):
+        fields = (b"SFATAL\0VFATAL\0C28P01\0Mpassword authentication failed "
+                  b"for user \"t\"\0\0")
+        while True:
+            try:
+                c, _ = self.sock.accept()
+            except OSError:
+                return
+            try:
+                while True:             # SSLRequest, GSSENCRequest: "N"
+                    head = c.recv(8, socket.MSG_WAITALL)
+                    if len(head) < 8:
+                        break
+                    n, code = struct.unpack("!II", head)
+                    if code in (80877103, 80877104):
+                        c.sendall(b"N")
+                        continue
+                    c.recv(n - 8, socket.MSG_WAITALL)
+                    c.sendall(b"E" + struct.pack("!I", 4 + len(fields)) + fields)
+                    break
+            except OSError:
+                pass
+            c.close()
+
+    def close(self):
+        self.sock.close()
+
+
+def test_wrong_password_behind_a_host_down_exits():
+    """A multi-host URL whose first host is down and whose second refuses
+    the password: a configuration error all the same (the password's
+    message wins over the host's), exit 1 at once, not a wait."""
+    server = RefusingServer()
+    server.start()
+    try:
+        expect_exit_at_once(f"postgresql://t@127.0.0.1:{free_port()},127.0.0.1:"
+                            f"{server.port}/db?connect_timeout=2", "password authentication failed")
+    finally:
+        server.close()
 
 
 def test_sqlite_that_will_not_open_exits():

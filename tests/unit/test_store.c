@@ -2373,6 +2373,15 @@ test_pg_describe(void **state)
 		  "postgresql://a:***@h1,h2/db?target_session_attrs=read-write" },
 		{ "postgresql://tocsin@db.example/tocsin",
 		  "postgresql://tocsin@db.example/tocsin" },
+		/* Every secret key libpq reads, wherever it stands. */
+		{ "postgresql://t@h/db?sslpassword=k3y&password=s3cret",
+		  "postgresql://t@h/db?sslpassword=***&password=***" },
+		{ "postgresql://t@h/db?password=***&password=s3cret",
+		  "postgresql://t@h/db?password=***&password=***" },
+		{ "postgresql://t@h/db?pass%77ord=s3cret&sslmode=require",
+		  "postgresql://t@h/db?pass%77ord=***&sslmode=require" },
+		{ "postgresql://t@h/db?mypassword=x&dbpassword=y",
+		  "postgresql://t@h/db?mypassword=x&dbpassword=y" },
 		{ "var/tocsin.db", "var/tocsin.db" },
 	};
 	char	*d, *cause = NULL;
@@ -2389,6 +2398,33 @@ test_pg_describe(void **state)
 	assert_int_equal(store_check_name("postgresql://u:s3cret@h/db?"
 	    "nosuchoption=1", &cause), -1);
 	assert_null(strstr(cause, "s3cret"));
+	free(cause);
+	/* libpq quotes a bad %-escape, here in the password: not shown. */
+	cause = NULL;
+	assert_int_equal(store_check_name("postgresql://u:s3cr%zzet@h/db",
+	    &cause), -1);
+	assert_null(strstr(cause, "s3cr"));
+	free(cause);
+	cause = NULL;
+	assert_null(store_open("postgresql://u:s3cr%zzet@127.0.0.1:1/db", NULL,
+	    &cause));
+	assert_null(strstr(cause, "s3cr"));
+	free(cause);
+	cause = NULL;
+	assert_int_equal(store_check_name("postgresql://u:a%zz@h/db", &cause),
+	    -1);
+	assert_null(strstr(cause, "a%zz"));
+	free(cause);
+	cause = NULL;
+	assert_int_equal(store_check_name("postgresql://u:%z@h/db", &cause),
+	    -1);
+	assert_null(strstr(cause, "%z"));
+	free(cause);
+	/* A key's name is: it tells what to mend. */
+	cause = NULL;
+	assert_int_equal(store_check_name("postgresql://u@h/db?nosuchoption=1",
+	    &cause), -1);
+	assert_non_null(strstr(cause, "nosuchoption"));
 	free(cause);
 }
 
