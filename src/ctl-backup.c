@@ -42,22 +42,6 @@ ctl_backup_ask(const struct ctl_env *env)
 	return (s);
 }
 
-/*
- * A --db URL's password off our own command line once it is copied: ps
- * shows every user of the host each process's argv for as long as it
- * runs, which is the whole dump.  The argument becomes the URL as it is
- * logged (store_describe), cut to the argument's length.
- */
-static void
-ctl_backup_hide(char *arg)
-{
-	char	*shown = store_describe(arg);
-
-	if (strcmp(shown, arg) != 0)
-		strncpy(arg, shown, strlen(arg));
-	free(shown);
-}
-
 int
 ctl_backup(const struct ctl_env *env, int argc, char **argv)
 {
@@ -70,7 +54,7 @@ ctl_backup(const struct ctl_env *env, int argc, char **argv)
 		if (strcmp(argv[a], "--db") == 0 && a + 1 < argc) {
 			free(db);
 			db = xstrdup(argv[++a]);
-			ctl_backup_hide(argv[a]);
+			ctl_hide_secret(argv[a]);
 			db_given = 1;
 		} else if (strcmp(argv[a], "--quick") == 0)
 			quick = 1;

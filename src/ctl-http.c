@@ -29,9 +29,7 @@ ctl_write_cb(char *data, size_t size, size_t n, void *arg)
 
 	if (b->len + len > CTL_BODY_MAX)
 		return (0);
-	b->data = realloc(b->data, b->len + len + 1);
-	if (b->data == NULL)
-		return (0);
+	b->data = xreallocarray(b->data, 1, b->len + len + 1);
 	memcpy(b->data + b->len, data, len);
 	b->len += len;
 	b->data[b->len] = '\0';
@@ -47,6 +45,7 @@ ctl_request(const struct ctl_env *env, const char *method, const char *path,
 	struct curl_slist	*h = NULL;
 	struct ctl_buf		 b = { NULL, 0 };
 	char			*url, *auth, err[CURL_ERROR_SIZE] = "";
+	const char		*msg;
 	json_t			*json = NULL;
 	json_error_t		 jerr;
 	CURLcode		 rc;
@@ -88,9 +87,10 @@ ctl_request(const struct ctl_env *env, const char *method, const char *path,
 			    url, *status);
 	}
 	if (json != NULL && *status >= 400) {
+		msg = json_string_value(json_object_get(json_object_get(json,
+		    "error"), "message"));
 		fprintf(stderr, "tocsinctl: HTTP %ld: %s\n", *status,
-		    json_string_value(json_object_get(json_object_get(json,
-		    "error"), "message")));
+		    msg != NULL ? msg : "(no error message)");
 		json_decref(json);
 		json = NULL;
 	}

@@ -12,6 +12,7 @@
 #include "ctl.h"
 #include "store-migrate.h"
 #include "store.h"
+#include "xmalloc.h"
 
 static void
 ctl_migrate_report(const struct store_migrate_result *res)
@@ -41,15 +42,18 @@ int
 ctl_migrate(const struct ctl_env *env, int argc, char **argv)
 {
 	struct store_migrate_result	 res;
-	const char			*from = NULL, *to = NULL;
-	char				*cause, *desc;
+	const char			*from = NULL;
+	char				*to = NULL, *cause, *desc;
 	int				 a, rc;
 
 	for (a = 1; a < argc; a++) {
 		if (strcmp(argv[a], "--from") == 0 && a + 1 < argc)
 			from = argv[++a];
-		else if (strcmp(argv[a], "--to") == 0 && a + 1 < argc)
-			to = argv[++a];
+		else if (strcmp(argv[a], "--to") == 0 && a + 1 < argc) {
+			free(to);
+			to = xstrdup(argv[++a]);
+			ctl_hide_secret(argv[a]);
+		}
 		else
 			break;
 	}
@@ -58,6 +62,7 @@ ctl_migrate(const struct ctl_env *env, int argc, char **argv)
 	    strncmp(to, "postgres://", 11) != 0)) {
 		fprintf(stderr, "usage: tocsinctl migrate --from FILE.db "
 		    "--to postgresql://USER@HOST/DB\n");
+		free(to);
 		return (2);
 	}
 	desc = store_describe(to);
@@ -73,5 +78,6 @@ ctl_migrate(const struct ctl_env *env, int argc, char **argv)
 	}
 	store_migrate_result_free(&res);
 	free(desc);
+	free(to);
 	return (rc);
 }

@@ -231,7 +231,11 @@ ingest_flush_cb(evutil_socket_t fd, short what, void *arg)
 		engine_rollback(in->engine);
 	}
 	for (i = 0; i < n; i++) {
-		if (!committed && queue[i]->status / 100 != 4) {
+		/* A refusal stands when the commit fails -- except where
+		 * the request wrote in the batch's transaction too (the
+		 * inbox's delete, rolled back with it): not done, 503. */
+		if (!committed && (queue[i]->status / 100 != 4 ||
+		    queue[i]->within != NULL)) {
 			queue[i]->status = 503;
 			record_error_set(&queue[i]->err, "store_failed", "",
 			    "the events could not be stored; nothing was "

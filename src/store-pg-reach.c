@@ -22,6 +22,9 @@
 /* Said of one host that was out of reach, by libpq or by the server. */
 static const char *const store_pg_reach_away[] = {
 	"Connection refused",
+	/* a Unix socket that is not there: no server on this host now (a
+	 * missing certificate file says "could not read ...", not this) */
+	"failed: No such file or directory",
 	"Connection reset by peer",
 	"Connection timed out",
 	"timeout expired",			/* connect_timeout */

@@ -122,3 +122,39 @@ def test_migrate_carries_on():
            f"{again.stdout}{again.stderr}")
     dst.stop()
     expect(file_hash(src.db) == digest, "the source file changed")
+
+
+def test_migrate_password_off_the_command_line():
+    """ps shows every process's argv to every user of the host: once
+    tocsinctl migrate has read --to, the URL's password is gone from its
+    command line (and from what it prints). A server that accepts and never
+    answers holds the migration at its connect while /proc is read; no
+    PostgreSQL needed."""
+    import socket
+    d = Daemon(site_files(Sink()))
+    d.db = os.path.join(d.dir, "tocsin.db")
+    d.start()
+    d.stop()
+    held = []
+    lsock = socket.socket()
+    lsock.bind(("127.0.0.1", 0))
+    lsock.listen(4)
+    port = lsock.getsockname()[1]
+    url = f"postgresql://tocsin:s3cret-pw@127.0.0.1:{port}/tocsin?connect_timeout=3"
+    p = subprocess.Popen([harness.TOCSINCTL, "migrate", "--from", d.db, "--to", url],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=CLEAN_ENV)
+    try:
+        lsock.settimeout(20)
+        held.append(lsock.accept()[0])      # it connected: --to was read
+        with open(f"/proc/{p.pid}/cmdline", "rb") as f:
+            argv = f.read().split(b"\0")
+        out, err = p.communicate(timeout=30)
+    finally:
+        if p.poll() is None:
+            p.kill()
+        for s in held + [lsock]:
+            s.close()
+    expect(b"migrate" in argv and not any(b"s3cret-pw" in a for a in argv),
+           f"the password on the command line: {argv}")
+    expect(any(a.startswith(b"postgresql://tocsin:***") for a in argv), f"--to as shown: {argv}")
+    expect(p.returncode != 0 and "s3cret-pw" not in out + err, f"migrate said: {p.returncode} {out}{err}")

@@ -2456,6 +2456,12 @@ test_pg_open_transient(void **state)
 		  "TABLE in a read-only transaction", 1 },
 		{ "postgresql://t@h/db: server closed the connection "
 		  "unexpectedly", 1 },
+		{ "postgresql:///db?host=/run/postgresql: connection to "
+		  "server on socket \"/run/postgresql/.s.PGSQL.5432\" "
+		  "failed: No such file or directory", 1 },
+		{ "postgresql://t@h/db?sslrootcert=/nope: could not read "
+		  "root certificate file \"/nope\": No such file or "
+		  "directory", 0 },
 		{ "postgresql://t:***@h/db: connection to server at \"h\", "
 		  "port 5432 failed: FATAL:  password authentication failed "
 		  "for user \"t\"", 0 },
