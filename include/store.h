@@ -152,6 +152,7 @@ void		 store_lease_clear(struct store_lease *);
  * password; anything else as it is.  Returns an allocated string.
  */
 char		*store_describe(const char *);
+void		 store_describe_in_place(char *);
 /* Does the driver for this name accept it?  0, or -1 with *cause set. */
 int		 store_check_name(const char *, char **);
 

@@ -54,7 +54,7 @@ ctl_backup(const struct ctl_env *env, int argc, char **argv)
 		if (strcmp(argv[a], "--db") == 0 && a + 1 < argc) {
 			free(db);
 			db = xstrdup(argv[++a]);
-			ctl_hide_secret(argv[a]);
+			store_describe_in_place(argv[a]);
 			db_given = 1;
 		} else if (strcmp(argv[a], "--quick") == 0)
 			quick = 1;

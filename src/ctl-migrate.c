@@ -52,7 +52,7 @@ ctl_migrate(const struct ctl_env *env, int argc, char **argv)
 		else if (strcmp(argv[a], "--to") == 0 && a + 1 < argc) {
 			free(to);
 			to = xstrdup(argv[++a]);
-			ctl_hide_secret(argv[a]);
+			store_describe_in_place(argv[a]);
 		}
 		else
 			break;

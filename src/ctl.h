@@ -16,7 +16,6 @@ struct ctl_env {
 	const char	*token;		/* bearer token for writes, or NULL */
 };
 
-void	ctl_hide_secret(char *);
 int	ctl_post(const struct ctl_env *, int, char **);
 int	ctl_incidents(const struct ctl_env *, int, char **);
 int	ctl_show(const struct ctl_env *, int, char **);

@@ -1566,6 +1566,22 @@ store_pg_hide_quoted(char *s)
 }
 
 /*
+ * A URL's secrets off a command line in place, once the program copied
+ * it: ps shows every user of the host a process's argv for as long as it
+ * runs (tocsinctl's backup and migrate).  The argument becomes the URL as
+ * it is logged, cut to the argument's length.
+ */
+void
+store_describe_in_place(char *name)
+{
+	char	*shown = store_describe(name);
+
+	if (strcmp(shown, name) != 0)
+		strncpy(name, shown, strlen(name));
+	free(shown);
+}
+
+/*
  * A database name libpq can parse (--check); names that are not
  * PostgreSQL URLs are SQLite's, and any is acceptable to it.  The cause
  * never quotes the URL, which may hold a password.

@@ -13,7 +13,6 @@
 
 #include "ctl.h"
 #include "log.h"
-#include "store.h"
 #include "tocsin.h"
 
 static const struct ctl_command {
@@ -69,22 +68,6 @@ static const struct ctl_command {
 	{ "check", "-c SITE [--rules DIR]... [--credentials DIR]",
 	    "check a site and its rules", ctl_check },
 };
-
-/*
- * A database URL's password off our own command line once it is copied:
- * ps shows every user of the host each process's argv for as long as it
- * runs (a whole dump, a whole migration).  The argument becomes the URL
- * as it is logged (store_describe), cut to the argument's length.
- */
-void
-ctl_hide_secret(char *arg)
-{
-	char	*shown = store_describe(arg);
-
-	if (strcmp(shown, arg) != 0)
-		strncpy(arg, shown, strlen(arg));
-	free(shown);
-}
 
 static void
 ctl_usage(FILE *f)
