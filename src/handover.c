@@ -140,13 +140,13 @@ handover_row_cb(const struct store_board_row *b, void *arg)
 	struct handover_read	*hr = arg;
 
 	json_array_append_new(hr->open, json_pack(
-	    "{s:s, s:o, s:o, s:o, s:o, s:b, s:o}",
+	    "{s:s, s:o, s:o, s:o, s:o, s:b, s:o, s:b}",
 	    "key", b->key, "title", handover_str(b->title),
 	    "unit", handover_str(b->unit), "unit_name", handover_str(
 	    handover_unit_name(hr->rules, b->unit)),
 	    "grade", b->grade > 0 ? json_integer(b->grade) : json_null(),
 	    "acknowledged", b->acked_at > 0,
-	    "opened_at", handover_time(b->opened_at)));
+	    "opened_at", handover_time(b->opened_at), "drill", b->drill));
 	return (0);
 }
 
@@ -161,12 +161,13 @@ handover_obligation_cb(const struct store_obligation *o, void *arg)
 
 	if (!late && o->due_at >= hr->sh->until)
 		return (0);
-	j = json_pack("{s:O, s:O, s:O, s:s, s:o, s:o}",
+	j = json_pack("{s:O, s:O, s:O, s:s, s:o, s:o, s:O}",
 	    "incident", json_object_get(hr->cur, "key"),
 	    "title", json_object_get(hr->cur, "title"),
 	    "unit_name", json_object_get(hr->cur, "unit_name"),
 	    "obligation", o->name, "obligation_title", handover_str(o->title),
-	    "due_at", handover_time(o->due_at));
+	    "due_at", handover_time(o->due_at),
+	    "drill", json_object_get(hr->cur, "drill"));
 	json_array_append_new(late ? hr->overdue : hr->due, j);
 	return (0);
 }
@@ -186,6 +187,18 @@ handover_duty_cb(const struct store_duty *d, void *arg)
 	    "due_at", handover_time(d->due_at),
 	    "status", obligation_status_name(d->status)));
 	return (0);
+}
+
+/* How many of a list's items are a drill's (应急演练). */
+static size_t
+handover_drills(const json_t *list)
+{
+	size_t	i, n = 0;
+
+	for (i = 0; i < json_array_size(list); i++)
+		n += json_is_true(json_object_get(json_array_get(list, i),
+		    "drill"));
+	return (n);
 }
 
 /*
@@ -225,14 +238,15 @@ handover_summary(struct store *s, const struct rules *r,
 		json_decref(hr.missing);
 		return (NULL);
 	}
-	return (json_pack("{s:s, s:o, s:o, s:o, s:o, s:{s:I, s:I, s:I, s:I},"
-	    " s:o, s:o, s:o, s:o}",
+	return (json_pack("{s:s, s:o, s:o, s:o, s:o, s:{s:I, s:I, s:I, s:I, "
+	    "s:I}, s:o, s:o, s:o, s:o}",
 	    "roster", sh->roster->name, "at", handover_time(sh->at),
 	    "until", handover_time(sh->until),
 	    "incoming", handover_who(r, sh->incoming),
 	    "outgoing", handover_who(r, sh->outgoing),
 	    "counts", "open", (json_int_t)json_array_size(hr.open),
 	    "overdue", (json_int_t)json_array_size(hr.overdue),
+	    "drills_overdue", (json_int_t)handover_drills(hr.overdue),
 	    "due_in_shift", (json_int_t)json_array_size(hr.due),
 	    "reports_missing", (json_int_t)json_array_size(hr.missing),
 	    "open", hr.open, "overdue", hr.overdue, "due_in_shift", hr.due,
@@ -259,14 +273,16 @@ handover_jtext(const json_t *o, const char *key)
 	return (s != NULL ? s : "");
 }
 
-/* A list of the summary's, its first few items by item(). */
+/* A list of the summary's, its first few items by item(); drills said. */
 static void
 handover_list(FILE *f, const json_t *list, const char *head,
     void (*item)(FILE *, const json_t *))
 {
-	size_t	i, n = json_array_size(list);
+	size_t	i, n = json_array_size(list), drills;
 
 	fprintf(f, "；%s%zu项", head, n);
+	if ((drills = handover_drills(list)) > 0)
+		fprintf(f, "（含演练%zu项）", drills);
 	for (i = 0; i < n && i < HANDOVER_TEXT_ITEMS; i++) {
 		fputs(i == 0 ? "：" : "；", f);
 		item(f, json_array_get(list, i));
@@ -278,6 +294,8 @@ handover_list(FILE *f, const json_t *list, const char *head,
 static void
 handover_deadline(FILE *f, const json_t *o)
 {
+	if (json_is_true(json_object_get(o, "drill")))
+		fputs("【演练】", f);
 	fprintf(f, "%s“%s”%s（", handover_jtext(o, "unit_name"),
 	    handover_jtext(o, "title"), handover_jtext(o, "obligation_title"));
 	handover_short(f, json_object_get(o, "due_at"));

@@ -66,21 +66,25 @@
     $("span").textContent = `${short(s.at)} 至 ${short(s.until)}`;
     $("shift").textContent = `${s.at.slice(0, 10)} ${s.roster} 班次交接`;
     const c = s.counts;
-    $("counts").replaceChildren(...[["在办事件", c.open, "起"], ["已超时", c.overdue, "项"],
-      ["本班次内到期", c.due_in_shift, "项"], ["今日报告未报", c.reports_missing, "项"]].map(([k, n, u]) => {
+    // A drill's (应急演练) items are listed, marked, and said in the count.
+    const drills = (list) => list.filter((o) => o.drill).length;
+    const of = (list, n) => (drills(list) ? `${n}（含演练${drills(list)}）` : `${n}`);
+    $("counts").replaceChildren(...[["在办事件", of(s.open, c.open), "起"], ["已超时", of(s.overdue, c.overdue), "项"],
+      ["本班次内到期", of(s.due_in_shift, c.due_in_shift), "项"], ["今日报告未报", c.reports_missing, "项"]].map(([k, n, u]) => {
       const li = document.createElement("li");
       const b = document.createElement("b");
       b.textContent = n;
       li.append(`${k} `, b, ` ${u}`);
       return li;
     }));
-    const deadline = (o) => [o.unit_name, o.title, o.obligation_title, short(o.due_at), o.incident];
+    const titled = (o) => (o.drill ? `【演练】${o.title}` : o.title);
+    const deadline = (o) => [o.unit_name, titled(o), o.obligation_title, short(o.due_at), o.incident];
     table("overdue", ["单位", "事件", "时限", "到期", "编号"], s.overdue.map(deadline));
     table("due", ["单位", "事件", "时限", "到期", "编号"], s.due_in_shift.map(deadline));
     table("missing", ["单位", "报告", "时限", "状态"], s.reports_missing.map((d) =>
       [d.unit_name, d.title, short(d.due_at), STATUS[d.status] || d.status]));
     table("open", ["等级", "单位", "事件", "报告时间", "确认", "编号"], s.open.map((i) =>
-      [GRADES[i.grade] || "未定级", i.unit_name, i.title, short(i.opened_at), i.acknowledged ? "已确认" : "待确认", i.key]));
+      [GRADES[i.grade] || "未定级", i.unit_name, titled(i), short(i.opened_at), i.acknowledged ? "已确认" : "待确认", i.key]));
     $("summary").hidden = false;
     document.body.dataset.loaded = "1";
   }

@@ -86,6 +86,10 @@ def test_handover_summary_and_page():
         report("20261207-0702", unit="hosp-tcm", grade=3, title="县中医院HIS系统出现异常外联",
                summary="防火墙告警，已封堵异常地址。",
                occurred_at=(now - timedelta(minutes=10)).isoformat()),
+        # A drill (应急演练): listed and counted, marked as one.
+        report("20261207-0703", unit="hosp-tcm", grade=3, title="县中医院勒索病毒处置演练",
+               summary="按预案开展的桌面推演。", drill=True,
+               occurred_at=(now - timedelta(minutes=90)).isoformat()),
     ]
     r = call(d, "POST", "/v1/events", events, WRITER)
     expect(r.status == 202, f"POST /v1/events: want 202, got {r!r}")
@@ -94,9 +98,10 @@ def test_handover_summary_and_page():
                       "the handover summary to be sent")
     text = post.body["text"]
     for want in (f"【交接班】周慧：{at.month:02d}月{at.day:02d}日 {at.strftime('%H:%M')}起由您值班",
-                 "交班人刘明", "在办事件2起",
-                 "已超时1项：县人民医院“县人民医院门户网站首页被篡改”1小时内完成研判定级",
-                 "本班次内到期3项", "县中医院“县中医院HIS系统出现异常外联”2小时内报送书面报告",
+                 "交班人刘明", "在办事件3起",
+                 "已超时2项（含演练1项）：", "县人民医院“县人民医院门户网站首页被篡改”1小时内完成研判定级",
+                 "【演练】县中医院“县中医院勒索病毒处置演练”1小时内完成研判定级",
+                 "本班次内到期4项（含演练1项）", "县中医院“县中医院HIS系统出现异常外联”2小时内报送书面报告",
                  "今日报告未报0项", "值班记录：http://127.0.0.1:"):
         expect(want in text, f"the summary lacks {want!r}: {text!r}")
     expect(post.body.get("recipient") in (None, "zhou") and
@@ -107,8 +112,10 @@ def test_handover_summary_and_page():
     link = text[text.index("值班记录：") + len("值班记录："):]
     summary = call(d, "GET", link[len(d.base):].replace("/handover?", "/v1/handover?"), token=READER).data
     expect(summary["incoming"]["name"] == "周慧" and summary["outgoing"]["name"] == "刘明" and
-           summary["at"] == iso and summary["counts"]["open"] == 2 and summary["counts"]["overdue"] == 1,
-           f"GET /v1/handover: {summary}")
+           summary["at"] == iso and summary["counts"]["open"] == 3 and summary["counts"]["overdue"] == 2
+           and summary["counts"]["drills_overdue"] == 1, f"GET /v1/handover: {summary}")
+    drilled = {o["incident"]: o["drill"] for o in summary["overdue"]}
+    expect(drilled == {"20261207-0701": False, "20261207-0703": True}, f"the overdue's drill marks: {drilled}")
     # Mid-shift: the shift running then, before and after the handover.
     for when, who, key in ((at - timedelta(hours=1), "刘明", "until"), (at + timedelta(hours=3), "周慧", "at")):
         q = urllib.parse.quote(when.isoformat())
@@ -123,7 +130,8 @@ def test_handover_summary_and_page():
         page = text_of(b, "body")
         for want in ("值班记录", "接班人", "周慧", "交班人", "刘明", "已超时", "1小时内完成研判定级",
                      "本班次内到期", "2小时内报送书面报告", "今日报告未报", "在办事件",
-                     "县人民医院门户网站首页被篡改", "重大（II级）", "接班人签字"):
+                     "县人民医院门户网站首页被篡改", "重大（II级）", "接班人签字",
+                     "2（含演练1）", "【演练】县中医院勒索病毒处置演练"):
             expect(want in page, f"the page lacks {want!r}: {page[:800]!r}")
         for w, h in SIZES:
             viewport(b, w, h)
