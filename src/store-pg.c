@@ -34,15 +34,18 @@
  *
  * Inside a transaction the connection is in libpq's pipeline mode
  * (docs/performance.md): BEGIN, the lease's renewal and every write
- * whose answer nobody needs yet (no RETURNING, no rows) are sent and not
- * waited for; what needs an answer (a read, a RETURNING, changes(), a
- * ROLLBACK TO, the COMMIT) first reads the answers still owed, in order.
- * A deferred statement that failed fails the transaction: every call
- * answers -1 until the ROLLBACK, so no COMMIT follows it; the COMMIT is
- * sent only once the renewal was read and found ours.  Each message goes
- * with a Sync, so that the server, between two, is idle in a transaction
- * and idle_in_transaction_session_timeout ends it if the daemon stops:
- * with none, a stopped leader would hold the lease's row for ever.
+ * whose answer nobody needs yet (no rows) are queued and not waited for,
+ * and so is an INSERT ... RETURNING a new id, the id taken from a block
+ * of its sequence fetched ahead (store_pg_id); what needs an answer (a
+ * read, changes(), a ROLLBACK TO, the COMMIT) sends what is queued with
+ * one Sync and reads the answers owed, in order.  A deferred statement
+ * that failed fails the transaction: every call answers -1 until the
+ * ROLLBACK, so no COMMIT follows it; the COMMIT is sent only once the
+ * renewal was read and found ours.  Nothing leaves without a Sync after
+ * it (STORE_PG_UNSYNCED_MAX), so that the server, between two waits, is
+ * idle in a transaction and idle_in_transaction_session_timeout ends it
+ * if the daemon stops: with none, a stopped leader would hold the
+ * lease's row for ever.
  *
  * A struct store_query holds its values until reset(): a text bound is
  * the caller's pointer (binds copy nothing; a send copies them), an
@@ -74,6 +77,7 @@
 #define STORE_PG_IDLE_TXN_TIMEOUT	"15s"
 #define STORE_PG_MAX_PARAMS		64
 #define STORE_PG_TEXTOID		25	/* pg_type.h, server-side only */
+#define STORE_PG_INT8OID		20
 
 static const char *const store_pg_txn_sql[STORE_TXN__COUNT] = {
 	[STORE_TXN_BEGIN] = "BEGIN",
@@ -111,6 +115,41 @@ enum store_pg_owed {
 struct store_pg_owe {
 	const char		*sql;	/* for the log; lives as long */
 	enum store_pg_owed	 what;
+	int			 sync;	/* a Sync was sent after it */
+};
+
+/*
+ * Statements go down the pipeline unsent, and a Sync with them only when
+ * the driver waits (store_pg_drain): the server answers a Sync with a
+ * message of its own, and a Sync a statement made each event cost twice
+ * the system calls on both sides.  Unsent, they cannot leave the server
+ * waiting mid-message with no idle_in_transaction_session_timeout armed
+ * (it is armed only once the server answered a Sync) -- unless libpq
+ * flushed them on its own, which it does past 64 kB: so a Sync goes after
+ * this many bytes, about, of statements unsynced.
+ */
+#define STORE_PG_UNSYNCED_MAX	(16 * 1024)
+
+/*
+ * A new row's id from its table's sequence, fetched this many at a time
+ * (store_pg_id): an INSERT ... RETURNING id in a write transaction then
+ * needs no answer, and goes down the pipeline like any other write.
+ */
+#define STORE_PG_ID_BLOCK	64
+#define STORE_PG_ID_TABLES	16
+
+/*
+ * The ids of one sequence fetched and not yet used, in order.  They are
+ * the leader's of one term: only one node writes, so ids still grow in
+ * the order rows commit; a new term, even this node's, fetches anew, so
+ * that no id of an old block lands below one another leader used.
+ */
+struct store_pg_ids {
+	char		*seq;		/* its name, as the server spells it */
+	int64_t		 term;		/* the term they were fetched in */
+	int64_t		 v[STORE_PG_ID_BLOCK];
+	int		 n;
+	int		 next;
 };
 
 struct store_conn {
@@ -127,7 +166,10 @@ struct store_conn {
 	struct store_pg_owe *owed;	/* answers still to read, in order */
 	size_t		 nowed;
 	size_t		 owedsz;
+	size_t		 unsynced;	/* bytes sent since the last Sync */
 	int64_t		 renew_asked_us; /* when the renewal was sent */
+	struct store_pg_ids ids[STORE_PG_ID_TABLES];
+	size_t		 nids;
 	int		 renewed;	/* its answer read and ours */
 	unsigned int	 trips;		/* waits for the server, this txn */
 	/* The lease (store.h); lease_ms 0: none, always the leader. */
@@ -148,6 +190,12 @@ struct store_query {
 	int		 row;		/* the current row; -1 before the first */
 	int		 writes;	/* INSERT, UPDATE or DELETE */
 	int		 defer;		/* a write that returns nothing */
+	/* An INSERT ... RETURNING its id, also prepared with the id a
+	 * parameter after the others (store_pg_prepare_id), or "". */
+	char		 idname[20];
+	char		*idcol;		/* the id's column, for the row made */
+	struct store_pg_ids *ids;	/* where its ids come from */
+	int		 with_id;	/* being sent as that */
 };
 
 static int
@@ -355,31 +403,57 @@ store_pg_owe(struct store_conn *c, const char *sql, enum store_pg_owed what)
 		c->owed = xreallocarray(c->owed, c->owedsz, sizeof(*c->owed));
 	}
 	c->owed[c->nowed].sql = sql;
-	c->owed[c->nowed++].what = what;
+	c->owed[c->nowed].what = what;
+	c->owed[c->nowed++].sync = 0;
+}
+
+/*
+ * A Sync after the last statement sent, which flushes what libpq holds:
+ * 0, or -1 when it could not be sent (logged; the transaction failed).
+ */
+static int
+store_pg_sync(struct store_conn *c)
+{
+	if (c->nowed == 0 || c->owed[c->nowed - 1].sync)
+		return (0);
+	c->unsynced = 0;
+	if (PQpipelineSync(c->pg) != 1) {
+		store_pg_failed(c, "(Sync)", NULL);
+		c->failed = 1;
+		return (-1);
+	}
+	c->owed[c->nowed - 1].sync = 1;
+	return (0);
 }
 
 /*
  * The answer to the next statement down the pipeline, and the Sync sent
- * after it: the result, or NULL when the connection failed.  An error's
- * result is returned even if the connection broke under it.
+ * after it if one was (sync): the result, or NULL when the connection
+ * failed.  An error's result is returned even if the connection broke
+ * under it.
  */
 static PGresult *
-store_pg_answer(struct store_conn *c)
+store_pg_answer(struct store_conn *c, int sync)
 {
 	PGresult	*res, *more;
-	int		 sync;
+	int		 whole;
 
 	if ((res = store_pg_result(c)) == NULL)
 		return (NULL);
-	/* The end of this statement's results, then its Sync. */
+	/* The end of this statement's results (a NULL), then its Sync. */
 	while ((more = store_pg_result(c)) != NULL &&
 	    PQresultStatus(more) != PGRES_PIPELINE_SYNC)
 		PQclear(more);
-	if (more == NULL)
-		more = store_pg_result(c);
-	sync = more != NULL && PQresultStatus(more) == PGRES_PIPELINE_SYNC;
+	if (!sync)
+		whole = more == NULL && !store_pg_broken(c);
+	else {
+		if (more == NULL)
+			more = store_pg_result(c);
+		whole = more != NULL &&
+		    PQresultStatus(more) == PGRES_PIPELINE_SYNC;
+	}
 	PQclear(more);
-	if (sync || PQresultStatus(res) == PGRES_FATAL_ERROR)
+	if (whole || PQresultStatus(res) == PGRES_FATAL_ERROR)
 		return (res);
 	PQclear(res);
 	return (NULL);
@@ -394,7 +468,7 @@ static void
 store_pg_settle(struct store_conn *c, const struct store_pg_owe *o,
     int *lease)
 {
-	PGresult	*res = store_pg_answer(c);
+	PGresult	*res = store_pg_answer(c, o->sync);
 	ExecStatusType	 st = res != NULL ? PQresultStatus(res) :
 			    PGRES_FATAL_ERROR;
 	const char	*state = res != NULL ?
@@ -425,18 +499,20 @@ static int
 store_pg_drain(struct store_conn *c, PGresult **last)
 {
 	size_t	i, n = c->nowed;
-	int	lease = 0;
+	int	lease = 0, sent = 1;
 
 	if (last != NULL) {
 		*last = NULL;
 		n--;
 	}
-	if (c->nowed > 0)
+	if (c->nowed > 0) {
 		c->trips++;
-	for (i = 0; i < n && !store_pg_broken(c); i++)
+		sent = store_pg_sync(c) == 0;	/* else no answer comes */
+	}
+	for (i = 0; i < n && sent && !store_pg_broken(c); i++)
 		store_pg_settle(c, &c->owed[i], &lease);
-	if (last != NULL && !store_pg_broken(c))
-		*last = store_pg_answer(c);
+	if (last != NULL && sent && !store_pg_broken(c))
+		*last = store_pg_answer(c, c->owed[n].sync);
 	c->nowed = 0;
 	if (store_pg_broken(c))
 		c->failed = 1;
@@ -488,31 +564,56 @@ store_pg_unpipe(struct store_conn *c)
 	return (rc);
 }
 
+/* About the bytes a statement takes in libpq's buffer. */
+static size_t
+store_pg_size(const char *sql, int n, const char *const *vals)
+{
+	size_t	size = 64 + (sql != NULL ? strlen(sql) : 0);
+	int	i;
+
+	for (i = 0; i < n; i++)
+		size += 8 + (vals[i] != NULL ? strlen(vals[i]) : 0);
+	return (size);
+}
+
 /*
  * Send a statement down the pipeline, a prepared one (q) or SQL text
- * with n values, with a Sync after it, without waiting; what is owed for
- * it is queued.  0, or -1: the transaction failed (logged).
+ * with n values, without waiting; what is owed for it is queued, and the
+ * Sync after it waits for the next wait, or for STORE_PG_UNSYNCED_MAX
+ * bytes.  0, or -1: the transaction failed (logged).
  */
 static int
 store_pg_defer(struct store_conn *c, struct store_query *q, const char *sql,
     int n, const char *const *vals, enum store_pg_owed what)
 {
+	size_t	size;
 	int	ok;
 
 	if (c->failed || c->gone || store_pg_pipe(c) != 0)
 		return (-1);
+	if (q != NULL) {
+		sql = q->with_id ? q->idname : q->name;
+		n = q->nparams + q->with_id;
+		vals = q->vals;
+	}
+	size = store_pg_size(sql, n, vals);
+	if (c->unsynced + size > STORE_PG_UNSYNCED_MAX &&
+	    store_pg_sync(c) != 0)
+		return (-1);
 	if (q != NULL)
-		ok = PQsendQueryPrepared(c->pg, q->name, q->nparams, q->vals,
-		    NULL, NULL, 0);
+		ok = PQsendQueryPrepared(c->pg, sql, n, vals, NULL, NULL, 0);
 	else
 		ok = PQsendQueryParams(c->pg, sql, n, NULL, vals, NULL, NULL,
 		    0);
-	if (!ok || PQpipelineSync(c->pg) != 1) {
+	if (!ok) {
 		store_pg_failed(c, q != NULL ? q->sql : sql, NULL);
 		c->failed = 1;
 		return (-1);
 	}
 	store_pg_owe(c, q != NULL ? q->sql : sql, what);
+	c->unsynced += size;
+	if (c->unsynced > STORE_PG_UNSYNCED_MAX && store_pg_sync(c) != 0)
+		return (-1);
 	return (0);
 }
 
@@ -549,9 +650,13 @@ store_pg_notice(void *arg, const char *msg)
 static void
 store_pg_close(struct store_conn *c)
 {
+	size_t	i;
+
 	if (c == NULL)
 		return;
 	PQfinish(c->pg);
+	for (i = 0; i < c->nids; i++)
+		free(c->ids[i].seq);
 	free(c->owed);
 	free(c->desc);
 	free(c->holder);
@@ -729,18 +834,161 @@ store_pg_returns(const char *sql)
 }
 
 /*
- * Prepared on the server with the types it infers.  A parameter only
- * ever asked IS NULL before it is compared ("?3 IS NULL OR unit = ?3")
- * has none it can infer: such a one is text, which every one in store.c
- * is, and the statement is prepared again.
+ * Prepare sql as name with the types the server infers (types, nparams
+ * of them, filled in): 0, or -1 with *cause.  A parameter only ever
+ * asked IS NULL before it is compared ("?3 IS NULL OR unit = ?3") has
+ * none it can infer: such a one is text, which every one in store.c is,
+ * and the statement is prepared again.
  */
+static int
+store_pg_prepare_as(struct store_conn *c, const char *name, const char *sql,
+    int nparams, Oid *types, char **cause)
+{
+	PGresult	*res;
+	int		 n;
+
+	for (;;) {
+		c->trips++;
+		res = c->gone ? NULL : store_pg_finish(c, PQsendPrepare(c->pg,
+		    name, sql, nparams, types));
+		if (res != NULL && PQresultStatus(res) == PGRES_COMMAND_OK)
+			break;
+		if ((n = store_pg_untyped(res)) < 1 || n > nparams ||
+		    types[n - 1] != 0) {
+			xasprintf(cause, "preparing \"%s\": %s", sql,
+			    res != NULL ? PQresultErrorMessage(res) :
+			    PQerrorMessage(c->pg));
+			(*cause)[strcspn(*cause, "\n")] = '\0';
+			PQclear(res);
+			return (-1);
+		}
+		types[n - 1] = STORE_PG_TEXTOID;
+		PQclear(res);
+	}
+	PQclear(res);
+	return (0);
+}
+
+/* Is the word w (len bytes) one of the comma-separated names in [s, e)? */
+static int
+store_pg_listed(const char *s, const char *e, const char *w, size_t len)
+{
+	size_t	n;
+
+	while (s < e) {
+		s += strspn(s, " ");
+		n = strcspn(s, ",)");
+		if (n == len && strncmp(s, w, len) == 0)
+			return (1);
+		s += n + 1;
+	}
+	return (0);
+}
+
+/*
+ * "INSERT INTO t (cols) VALUES (vals) RETURNING key" and nothing else,
+ * in PostgreSQL's spelling with n parameters: the same with key the
+ * first column, $n+1 its value and no RETURNING (*table and *key set);
+ * NULL for any other statement, an upsert (ON CONFLICT) above all: its
+ * RETURNING may answer no row.
+ */
+static char *
+store_pg_id_sql(const char *sql, int n, char **table, char **key)
+{
+	const char	*t, *cols, *vals, *ret, *k;
+	size_t		 tlen, klen;
+	char		*out;
+
+	if (strncmp(sql, "INSERT INTO ", 12) != 0 ||
+	    strstr(sql, "ON CONFLICT") != NULL ||
+	    strstr(sql, "SELECT") != NULL || n + 1 > STORE_PG_MAX_PARAMS)
+		return (NULL);
+	t = sql + 12;
+	tlen = strcspn(t, " (");
+	if (tlen == 0 || strncmp(t + tlen, " (", 2) != 0)
+		return (NULL);
+	cols = t + tlen + 2;
+	if ((vals = strstr(cols, ") VALUES (")) == NULL ||
+	    (ret = strstr(vals, ") RETURNING ")) == NULL)
+		return (NULL);
+	k = ret + 12;
+	klen = strlen(k);
+	if (klen == 0 || strspn(k, "abcdefghijklmnopqrstuvwxyz_") != klen ||
+	    store_pg_listed(cols, vals, k, klen))
+		return (NULL);
+	vals += 10;
+	xasprintf(&out, "INSERT INTO %.*s (%s, %.*s$%d, %.*s)", (int)tlen, t,
+	    k, (int)(vals - cols), cols, n + 1, (int)(ret - vals), vals);
+	*table = xstrndup(t, tlen);
+	*key = xstrdup(k);
+	return (out);
+}
+
+/* The ids of the sequence seq (found or made): NULL when too many. */
+static struct store_pg_ids *
+store_pg_ids_of(struct store_conn *c, const char *seq)
+{
+	size_t	i;
+
+	for (i = 0; i < c->nids; i++) {
+		if (strcmp(c->ids[i].seq, seq) == 0)
+			return (&c->ids[i]);
+	}
+	if (c->nids == nitems(c->ids))
+		return (NULL);
+	c->ids[c->nids].seq = xstrdup(seq);
+	return (&c->ids[c->nids++]);
+}
+
+/*
+ * q, an INSERT ... RETURNING its table's identity, prepared a second
+ * time with the id a parameter (types as q's, the id's inferred), and
+ * tied to that sequence's ids.  Any statement else, a column without a
+ * sequence, or a failure here: q runs as it is (nothing is lost but the
+ * round trip).
+ */
+static void
+store_pg_prepare_id(struct store_conn *c, struct store_query *q,
+    const Oid *qtypes)
+{
+	Oid		 types[STORE_PG_MAX_PARAMS] = { 0 };
+	const char	*vals[2];
+	char		*sql, *table = NULL, *key = NULL, *cause = NULL;
+	PGresult	*res;
+
+	if ((sql = store_pg_id_sql(q->sql, q->nparams, &table, &key)) == NULL)
+		return;
+	vals[0] = table;
+	vals[1] = key;
+	c->trips++;
+	res = store_pg_query_params(c, "SELECT pg_get_serial_sequence($1, $2)",
+	    2, vals);
+	memcpy(types, qtypes, q->nparams * sizeof(*types));
+	snprintf(q->idname, sizeof(q->idname), "%si", q->name);
+	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK ||
+	    PQntuples(res) != 1 || PQgetisnull(res, 0, 0) ||
+	    (q->ids = store_pg_ids_of(c, PQgetvalue(res, 0, 0))) == NULL ||
+	    store_pg_prepare_as(c, q->idname, sql, q->nparams + 1, types,
+	    &cause) != 0) {
+		log_debug("store: no ids in blocks for \"%s\": %s", q->sql,
+		    cause != NULL ? cause : "no sequence");
+		q->idname[0] = '\0';
+		q->ids = NULL;
+		free(key);
+	} else
+		q->idcol = key;
+	PQclear(res);
+	free(cause);
+	free(table);
+	free(sql);
+}
+
+/* Prepared on the server (store_pg_prepare_as), and its id form too. */
 static struct store_query *
 store_pg_prepare(struct store_conn *c, const char *sql, char **cause)
 {
 	struct store_query	*q = xcalloc(1, sizeof(*q));
 	Oid			 types[STORE_PG_MAX_PARAMS] = { 0 };
-	PGresult		*res;
-	int			 n;
 
 	q->c = c;
 	q->row = -1;
@@ -758,27 +1006,14 @@ store_pg_prepare(struct store_conn *c, const char *sql, char **cause)
 		free(q);
 		return (NULL);
 	}
-	for (;;) {
-		c->trips++;
-		res = c->gone ? NULL : store_pg_finish(c, PQsendPrepare(c->pg,
-		    q->name, q->sql, q->nparams, types));
-		if (res != NULL && PQresultStatus(res) == PGRES_COMMAND_OK)
-			break;
-		if ((n = store_pg_untyped(res)) < 1 || n > q->nparams ||
-		    types[n - 1] != 0) {
-			xasprintf(cause, "preparing \"%s\": %s", q->sql,
-			    res != NULL ? PQresultErrorMessage(res) :
-			    PQerrorMessage(c->pg));
-			(*cause)[strcspn(*cause, "\n")] = '\0';
-			PQclear(res);
-			free(q->sql);
-			free(q);
-			return (NULL);
-		}
-		types[n - 1] = STORE_PG_TEXTOID;
-		PQclear(res);
+	if (store_pg_prepare_as(c, q->name, q->sql, q->nparams, types,
+	    cause) != 0) {
+		free(q->sql);
+		free(q);
+		return (NULL);
 	}
-	PQclear(res);
+	if (q->writes && !q->defer)
+		store_pg_prepare_id(c, q, types);
 	return (q);
 }
 
@@ -799,7 +1034,13 @@ store_pg_finalize(struct store_query *q)
 		xasprintf(&sql, "DEALLOCATE %s", q->name);
 		PQclear(store_pg_query(q->c, sql));
 		free(sql);
+		if (q->idname[0] != '\0') {
+			xasprintf(&sql, "DEALLOCATE %s", q->idname);
+			PQclear(store_pg_query(q->c, sql));
+			free(sql);
+		}
 	}
+	free(q->idcol);
 	free(q->sql);
 	free(q);
 }
@@ -845,6 +1086,102 @@ store_pg_bind_null(struct store_query *q, int i)
 
 static int	store_pg_txn(struct store_conn *, enum store_txn);
 
+static int
+store_pg_int64_cmp(const void *a, const void *b)
+{
+	int64_t	x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return (x < y ? -1 : x > y);
+}
+
+/*
+ * The next id of b, a block fetched first when none is left or they are
+ * an old term's (one wait, in the transaction): 0, or -1 when the
+ * transaction failed.
+ */
+static int
+store_pg_id(struct store_conn *c, struct store_pg_ids *b, int64_t *id)
+{
+	static const char	 sql[] = "SELECT nextval($1::regclass) FROM "
+				    "generate_series(1, $2::integer)";
+	const char		*vals[2];
+	char			 count[16];
+	PGresult		*res;
+	int			 i;
+
+	if (b->term != c->term)
+		b->n = b->next = 0;
+	if (b->next == b->n) {
+		snprintf(count, sizeof(count), "%d", STORE_PG_ID_BLOCK);
+		vals[0] = b->seq;
+		vals[1] = count;
+		if (store_pg_defer(c, NULL, sql, 2, vals,
+		    STORE_PG_OWED_QUIET) != 0 || store_pg_drain(c, &res) != 0) {
+			PQclear(res);
+			return (-1);
+		}
+		if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK ||
+		    PQntuples(res) != STORE_PG_ID_BLOCK) {
+			if (!c->gone)
+				store_pg_failed(c, sql, res);
+			c->failed = 1;
+			PQclear(res);
+			return (-1);
+		}
+		for (i = 0; i < STORE_PG_ID_BLOCK; i++)
+			b->v[i] = strtoll(PQgetvalue(res, i, 0), NULL, 10);
+		PQclear(res);
+		qsort(b->v, STORE_PG_ID_BLOCK, sizeof(b->v[0]),
+		    store_pg_int64_cmp);
+		b->n = STORE_PG_ID_BLOCK;
+		b->next = 0;
+		b->term = c->term;
+	}
+	*id = b->v[b->next++];
+	return (0);
+}
+
+/*
+ * q's INSERT with the next id of its block, down the pipeline without a
+ * wait (its answer owed, as a deferred write's), and its RETURNING made
+ * here: a row of that id.  0, or -1 logged.
+ */
+static int
+store_pg_run_id(struct store_query *q)
+{
+	struct store_conn	*c = q->c;
+	PGresAttDesc		 col;
+	char			*v = q->ints[q->nparams];
+	int64_t			 id;
+	int			 rc;
+
+	if (store_pg_id(c, q->ids, &id) != 0)
+		return (-1);
+	snprintf(v, sizeof(q->ints[0]), "%lld", (long long)id);
+	q->vals[q->nparams] = v;
+	q->with_id = 1;
+	rc = store_pg_defer(c, q, NULL, 0, NULL, STORE_PG_OWED_ROWS);
+	q->with_id = 0;
+	if (rc != 0)
+		return (-1);
+	memset(&col, 0, sizeof(col));
+	col.name = q->idcol;
+	col.typid = STORE_PG_INT8OID;
+	col.typlen = 8;
+	col.atttypmod = -1;
+	if ((q->res = PQmakeEmptyPGresult(c->pg, PGRES_TUPLES_OK)) == NULL ||
+	    PQsetResultAttrs(q->res, 1, &col) == 0 ||
+	    PQsetvalue(q->res, 0, 0, v, (int)strlen(v)) == 0) {
+		log_warnx("store: out of memory for a new row's id");
+		PQclear(q->res);
+		q->res = NULL;
+		c->failed = 1;
+		return (-1);
+	}
+	q->row = -1;
+	return (0);
+}
+
 /*
  * Run q and keep its rows: inside a transaction down the pipeline, a
  * write that returns nothing without waiting (its answer is owed), any
@@ -861,6 +1198,8 @@ store_pg_run(struct store_query *q)
 	if (c->txn && q->defer)
 		return (store_pg_defer(c, q, NULL, 0, NULL,
 		    STORE_PG_OWED_ROWS));
+	if (c->txn && q->ids != NULL)
+		return (store_pg_run_id(q));
 	if (c->txn) {
 		if (store_pg_defer(c, q, NULL, 0, NULL,
 		    STORE_PG_OWED_ROWS) != 0)

@@ -2942,6 +2942,104 @@ test_pg_renewal_rolled_back(void **state)
 }
 
 /* A database of a newer schema is refused, as SQLite's is. */
+/*
+ * In a write transaction a new row's id comes from a block of its
+ * sequence fetched ahead (store-pg.c): ids still grow in the order rows
+ * commit, past a block's end and past a rollback, and each term fetches
+ * anew -- a node that leads again must not write ids below the ones the
+ * leader between used.
+ */
+static void
+test_pg_ids_in_blocks(void **state)
+{
+	struct store	*a = *state, *b;
+	char		*cause = NULL, name[16];
+	int64_t		 first, last, seq, b_seq;
+	int		 i;
+
+	assert_int_equal(store_begin(a), 0);
+	first = last = add_event(a, "e0", "inc-1", "u", "{}");
+	for (i = 1; i < 70; i++) {		/* past one block */
+		snprintf(name, sizeof(name), "e%d", i);
+		seq = add_event(a, name, "inc-1", "u", "{}");
+		assert_true(seq > last);
+		last = seq;
+	}
+	assert_int_equal(store_commit(a), 0);
+	assert_int_equal(PG_EXPECT("(SELECT count(*) = 70 AND "
+	    "count(DISTINCT seq) = 70 FROM events)"), 0);
+	assert_int_equal(PG_EXPECT("(SELECT min(seq) FROM events) > 0"), 0);
+
+	/* Ids a rollback took are not taken again; the next are higher. */
+	assert_int_equal(store_begin(a), 0);
+	seq = add_event(a, "gone", "inc-1", "u", "{}");
+	assert_true(seq > last);
+	store_rollback(a);
+	assert_int_equal(store_begin(a), 0);
+	last = add_event(a, "after", "inc-1", "u", "{}");
+	assert_true(last > seq);
+	assert_int_equal(store_commit(a), 0);
+	assert_int_equal(PG_EXPECT("(SELECT count(*) = 71 FROM events)"), 0);
+	(void)first;
+
+	/* Leaders by turns: each term's ids above the last term's. */
+	b = store_open(getenv("TOCSIN_TEST_PG"), NULL, &cause);
+	assert_non_null(b);
+	assert_int_equal(store_lease_set(a, "node-a", 5000, &cause), 0);
+	assert_int_equal(store_lease_set(b, "node-b", 5000, &cause), 0);
+	assert_int_equal(store_lease_take(a), 1);
+	assert_int_equal(store_begin(a), 0);
+	last = add_event(a, "a1", "inc-1", "u", "{}");
+	assert_int_equal(store_commit(a), 0);
+	store_lease_release(a);
+	assert_int_equal(store_lease_take(b), 1);
+	assert_int_equal(store_begin(b), 0);
+	b_seq = add_event(b, "b1", "inc-1", "u", "{}");
+	assert_true(b_seq > last);
+	assert_int_equal(store_commit(b), 0);
+	store_lease_release(b);
+	assert_int_equal(store_lease_take(a), 1);
+	assert_int_equal(store_begin(a), 0);
+	seq = add_event(a, "a2", "inc-1", "u", "{}");
+	assert_true(seq > b_seq);	/* not the rest of term 1's block */
+	assert_int_equal(store_commit(a), 0);
+	store_lease_release(a);
+	store_close(b);
+}
+
+/*
+ * Statements go down the pipeline with a Sync only at a wait, or past
+ * STORE_PG_UNSYNCED_MAX bytes (before libpq would flush them on its
+ * own): large rows among small ones, each answered in its place.
+ */
+static void
+test_pg_large_rows_piped(void **state)
+{
+	struct store	*s = *state;
+	char		*body, name[16];
+	size_t		 len = 40 * 1024;
+	int		 i;
+
+	body = malloc(len + 1);
+	assert_non_null(body);
+	memset(body, ' ', len);
+	memcpy(body, "{\"pad\":\"", 8);
+	body[len - 2] = '"';
+	body[len - 1] = '}';
+	body[len] = '\0';
+	assert_int_equal(store_begin(s), 0);
+	for (i = 0; i < 9; i++) {
+		snprintf(name, sizeof(name), "big%d", i);
+		add_event(s, name, "inc-1", "u", i % 3 == 1 ? body : "{}");
+		add_incident(s, name, "u", 1, 10);
+	}
+	assert_int_equal(store_commit(s), 0);
+	free(body);
+	assert_int_equal(PG_EXPECT("(SELECT count(*) = 9 FROM events) AND "
+	    "(SELECT count(*) = 9 FROM incidents) AND (SELECT count(*) = 3 "
+	    "FROM events WHERE length(body) = 40960)"), 0);
+}
+
 static void
 test_pg_newer_schema_refused(void **state)
 {
@@ -3287,6 +3385,8 @@ main(void)
 		PG(test_pg_dead_term_savepoint),
 		PG(test_pg_dead_term_unpiped),
 		PG(test_pg_renewal_rolled_back),
+		PG(test_pg_ids_in_blocks),
+		PG(test_pg_large_rows_piped),
 		PG(test_pg_newer_schema_refused),
 		PG(test_pg_timeline_prune_only),
 		cmocka_unit_test_setup(test_pg_migrate_v7, empty_pg),
