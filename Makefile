@@ -68,7 +68,7 @@ DAEMON	 = daemon http http-conn ingest api api-events api-incidents api-complian
 	   api-callback api-reply api-stats api-slice
 # The duty-room board's files, compiled into tocsind by web/embed.sh.
 WEB	 = web/board.html web/board.css web/board.js web/detail.js \
-	   web/detail.css web/signin.js web/ack.css web/ack.js \
+	   web/detail.css web/signin.js web/token.js web/ack.css web/ack.js \
 	   web/stats.html web/stats.css web/stats.js web/forms.js web/forms.css \
 	   web/wall.js web/wall.css web/handover.html web/handover.js \
 	   web/handover.css

@@ -96,6 +96,7 @@ static const struct http_route {
 	{ EVHTTP_REQ_GET, "/detail.js", HTTP_OPEN, api_board_file },
 	{ EVHTTP_REQ_GET, "/detail.css", HTTP_OPEN, api_board_file },
 	{ EVHTTP_REQ_GET, "/signin.js", HTTP_OPEN, api_board_file },
+	{ EVHTTP_REQ_GET, "/token.js", HTTP_OPEN, api_board_file },
 	{ EVHTTP_REQ_GET, "/forms.js", HTTP_OPEN, api_board_file },
 	{ EVHTTP_REQ_GET, "/forms.css", HTTP_OPEN, api_board_file },
 	{ EVHTTP_REQ_GET, "/wall.js", HTTP_OPEN, api_board_file },

@@ -30,8 +30,6 @@
   const POLL_MS = 5000;
   const ACK_BY = "值班室";
   const TOKEN_KEY = "tocsin.token";
-  const READ_KEY = "tocsin.read-token";
-  const SIGNIN_KEY = "tocsin.signin";   // written by signin.js
   const UNIT = new URLSearchParams(location.search).get("unit");
   const SOON_MS = 15 * 60 * 1000;     // a deadline this near turns amber
 
@@ -478,43 +476,16 @@
     noticeTimer = setTimeout(() => { n.hidden = true; }, bad ? 10000 : 5000);
   }
 
-  // The reading token, from #token=... once, then from this tab's storage.
-  function takeReadToken() {
-    const m = /(?:^#|&)token=([^&]*)/.exec(location.hash);
-    if (!m) return;
-    try {
-      sessionStorage.setItem(READ_KEY, decodeURIComponent(m[1]));
-    } catch (err) {
-      // A browser without storage reads as no one.
-    }
-    history.replaceState(null, "", location.pathname + location.search);
-  }
-
-  // Who signed in on this browser (signin.js): { token, person, name,
-  // read, write }, or null.
-  function signedIn() {
-    try {
-      return JSON.parse(localStorage.getItem(SIGNIN_KEY) || "null");
-    } catch (err) {
-      return null;
-    }
-  }
-
-  function readToken() {
-    const who = signedIn();
-    if (who && who.read) return who.token;
-    try {
-      return sessionStorage.getItem(READ_KEY);
-    } catch (err) {
-      return null;
-    }
-  }
+  // The reading token and who signed in: token.js.
+  const takeReadToken = () => window.tocsin.token.take();
+  const readToken = () => window.tocsin.token.read();
+  const signedIn = () => window.tocsin.token.signedIn();
 
   // The board refused: say why, in place of the incidents.
   function denied(status, reader) {
     let text;
     if (status === 401 && reader) {
-      try { sessionStorage.removeItem(READ_KEY); } catch (err) { /* none kept */ }
+      window.tocsin.token.forget();
       text = "读取令牌无效或已失效：请用新的带令牌地址（…/#token=…）重新打开看板。";
     } else if (status === 401) {
       text = "此看板需要读取令牌：请点击右上角“登录”输入个人令牌，或用管理员提供的带令牌地址（…/#token=…）打开。";

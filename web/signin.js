@@ -24,13 +24,8 @@
     return e;
   }
 
-  function current() {
-    try {
-      return JSON.parse(localStorage.getItem(SIGNIN_KEY) || "null");
-    } catch (err) {
-      return null;
-    }
-  }
+  // Who signed in (token.js reads what keep() wrote).
+  const current = () => tocsin.token.signedIn();
 
   function keep(who) {
     try {

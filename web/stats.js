@@ -10,8 +10,6 @@
 "use strict";
 
 (function () {
-  const READ_KEY = "tocsin.read-token";
-  const SIGNIN_KEY = "tocsin.signin";   // written by the board's signin.js
   const SVG = "http://www.w3.org/2000/svg";
   const UNITS_MAX = 30;              // bars in the units chart
   const $ = (id) => document.getElementById(id);
@@ -32,32 +30,9 @@
     ["concealed_rate", "疑似瞒报率"],
   ];
 
-  function takeReadToken() {
-    const m = /(?:^#|&)token=([^&]*)/.exec(location.hash);
-    if (!m) return;
-    try {
-      sessionStorage.setItem(READ_KEY, decodeURIComponent(m[1]));
-    } catch (err) {
-      // A browser without storage reads as no one.
-    }
-    history.replaceState(null, "", location.pathname + location.search);
-  }
-
-  // As the board reads: a signed-in person's token if it may read, else
-  // the tab's reading token.
-  function readToken() {
-    try {
-      const who = JSON.parse(localStorage.getItem(SIGNIN_KEY) || "null");
-      if (who && who.read && who.token) return who.token;
-    } catch (err) {
-      // Nobody signed in that we can see.
-    }
-    try {
-      return sessionStorage.getItem(READ_KEY);
-    } catch (err) {
-      return null;
-    }
-  }
+  // The reading token: token.js.
+  const takeReadToken = () => window.tocsin.token.take();
+  const readToken = () => window.tocsin.token.read();
 
   function get(path) {
     const headers = {};
