@@ -2634,6 +2634,21 @@ pg_value(const char *sql)
 	return (v);
 }
 
+/* A second node on the test server; a (node-a) leads, b (node-b) not. */
+static struct store *
+pg_two_nodes(struct store *a)
+{
+	struct store	*b;
+	char		*cause = NULL;
+
+	b = store_open(getenv("TOCSIN_TEST_PG"), NULL, &cause);
+	assert_non_null(b);
+	assert_int_equal(store_lease_set(a, "node-a", 5000, &cause), 0);
+	assert_int_equal(store_lease_set(b, "node-b", 5000, &cause), 0);
+	assert_int_equal(store_lease_take(a), 1);
+	return (b);
+}
+
 /*
  * A standby's one write, the spool inbox: it needs no lease and renews
  * none (the lease row is as the leader left it), and it does not wait for
@@ -2646,14 +2661,10 @@ test_pg_inbox_standby(void **state)
 {
 	struct store		*a = *state, *b;
 	struct inbox_seen	 v = { 0 };
-	char			*cause = NULL, *before, *after;
+	char			*before, *after;
 	int64_t			 n = -1;
 
-	b = store_open(getenv("TOCSIN_TEST_PG"), NULL, &cause);
-	assert_non_null(b);
-	assert_int_equal(store_lease_set(a, "node-a", 5000, &cause), 0);
-	assert_int_equal(store_lease_set(b, "node-b", 5000, &cause), 0);
-	assert_int_equal(store_lease_take(a), 1);
+	b = pg_two_nodes(a);
 	assert_int_equal(store_lease_take(b), 0);
 
 	before = pg_value("SELECT holder || ' ' || term || ' ' || "
@@ -2812,14 +2823,8 @@ test_pg_deferred_changes(void **state)
 static struct store *
 pg_dethrone(struct store *a)
 {
-	struct store	*b;
-	char		*cause = NULL;
+	struct store	*b = pg_two_nodes(a);
 
-	b = store_open(getenv("TOCSIN_TEST_PG"), NULL, &cause);
-	assert_non_null(b);
-	assert_int_equal(store_lease_set(a, "node-a", 5000, &cause), 0);
-	assert_int_equal(store_lease_set(b, "node-b", 5000, &cause), 0);
-	assert_int_equal(store_lease_take(a), 1);
 	assert_int_equal(pg_run("UPDATE leader_lease SET expires_at = "
 	    "clock_timestamp() - interval '1 second'"), 0);
 	assert_int_equal(store_lease_take(b), 1);
@@ -2953,7 +2958,7 @@ static void
 test_pg_ids_in_blocks(void **state)
 {
 	struct store	*a = *state, *b;
-	char		*cause = NULL, name[16];
+	char		 name[16];
 	int64_t		 first, last, seq, b_seq;
 	int		 i;
 
@@ -2983,11 +2988,7 @@ test_pg_ids_in_blocks(void **state)
 	(void)first;
 
 	/* Leaders by turns: each term's ids above the last term's. */
-	b = store_open(getenv("TOCSIN_TEST_PG"), NULL, &cause);
-	assert_non_null(b);
-	assert_int_equal(store_lease_set(a, "node-a", 5000, &cause), 0);
-	assert_int_equal(store_lease_set(b, "node-b", 5000, &cause), 0);
-	assert_int_equal(store_lease_take(a), 1);
+	b = pg_two_nodes(a);
 	assert_int_equal(store_begin(a), 0);
 	last = add_event(a, "a1", "inc-1", "u", "{}");
 	assert_int_equal(store_commit(a), 0);
