@@ -780,10 +780,12 @@ struct store_board_counts {
 	int64_t		 overdue_incidents;
 	int64_t		 unmatched;
 	int64_t		 drills;
-	/* The drills' share of unacknowledged, overdue, overdue_incidents. */
+	/* The drills' share of unacknowledged, overdue, overdue_incidents
+	 * and unmatched. */
 	int64_t		 drills_unacknowledged;
 	int64_t		 drills_overdue;
 	int64_t		 drills_overdue_incidents;
+	int64_t		 drills_unmatched;
 };
 
 /* A recurring report one unit owes today, or still open from before. */

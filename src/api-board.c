@@ -329,7 +329,7 @@ api_board(struct evhttp_request *req, const struct api_ctx *ctx,
 	br.counts = json_object();
 	if (store_board_counts(s, br.units, &bc) == 0)
 		counts = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, "
-		    "s:I}",
+		    "s:I, s:I}",
 		    "open", (json_int_t)bc.open,
 		    "unacknowledged", (json_int_t)bc.unacknowledged,
 		    "overdue", (json_int_t)bc.overdue,
@@ -345,7 +345,8 @@ api_board(struct evhttp_request *req, const struct api_ctx *ctx,
 		    (json_int_t)bc.drills_unacknowledged,
 		    "drills_overdue", (json_int_t)bc.drills_overdue,
 		    "drills_overdue_incidents",
-		    (json_int_t)bc.drills_overdue_incidents);
+		    (json_int_t)bc.drills_overdue_incidents,
+		    "drills_unmatched", (json_int_t)bc.drills_unmatched);
 	rc = store_board(s, br.units, API_BOARD_MAX, api_board_row_cb, &br);
 	if (rc == 0)
 		rc = api_board_duties(s, &br);

@@ -288,7 +288,9 @@ const char *const store_pg_sql[SQL__COUNT] = {
 	    "AND drill <> 0 AND @SCOPE:unit@), "
 	    "count(*) FILTER (WHERE drill <> 0 AND EXISTS (SELECT 1 FROM "
 	    "obligations o WHERE o.incident = i.key AND o.status = "
-	    "'breached')) "
+	    "'breached')), "
+	    "count(*) FILTER (WHERE drill <> 0 AND procedures = '[]' AND "
+	    "acked_at IS NULL) "
 	    "FROM incidents i WHERE state = 'open' AND @SCOPE:i.unit@",
 	[SQL_DUTIES] =
 	    "SELECT o.recurring, o.title, o.unit, o.due_at, o.close_at, "

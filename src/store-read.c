@@ -120,6 +120,7 @@ store_board_counts(struct store *s, const struct store_units *u,
 		c->drills_unacknowledged = store_col_int(s, q, 6);
 		c->drills_overdue = store_col_int(s, q, 7);
 		c->drills_overdue_incidents = store_col_int(s, q, 8);
+		c->drills_unmatched = store_col_int(s, q, 9);
 	}
 	s->drv->reset(q);
 	store_q_done(s, SQL_BOARD_COUNTS, q);

@@ -433,8 +433,8 @@ static const char *const store_sql[SQL__COUNT] = {
 	 * incidents and of recurring reports: /v1/status's number), open
 	 * incidents with one breached, unacknowledged unmatched ones, and
 	 * open drills; then the drills' share of the unacknowledged, the
-	 * breached obligations and the incidents with one.  Units kept
-	 * from ?1.
+	 * breached obligations, the incidents with one and the unmatched.
+	 * Units kept from ?1.
 	 */
 	[SQL_BOARD_COUNTS] =
 	    "SELECT count(*), coalesce(sum(acked_at IS NULL), 0), "
@@ -448,7 +448,9 @@ static const char *const store_sql[SQL__COUNT] = {
 	    "(SELECT count(*) FROM obligations WHERE status = 'breached' "
 	    "AND drill <> 0 AND @SCOPE:unit@), "
 	    "coalesce(sum(drill <> 0 AND EXISTS (SELECT 1 FROM obligations o "
-	    "WHERE o.incident = i.key AND o.status = 'breached')), 0) "
+	    "WHERE o.incident = i.key AND o.status = 'breached')), 0), "
+	    "coalesce(sum(drill <> 0 AND procedures = '[]' AND "
+	    "acked_at IS NULL), 0) "
 	    "FROM incidents i WHERE state = 'open' AND @SCOPE:i.unit@",
 	/*
 	 * The recurring reports owed today ([?1, ?2)) and any still open

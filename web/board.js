@@ -381,7 +381,7 @@
     $("empty").hidden = board.incidents.length > 0;
     // The headline is the real events': a drill (counted in each count
     // and again in its drills_ share) is listed with its badge and counted
-    // under 演练 alone, never as 超时 or 待确认 on the wall.
+    // under 演练 alone, never as 超时, 待确认 or 无预案 on the wall.
     const c = board.counts;
     const drills = c.drills || 0;
     const overdue = c.overdue - (c.drills_overdue || 0);
@@ -391,7 +391,7 @@
     setText($("n-overdue"), overdue);
     setText($("n-unacked"), c.unacknowledged - (c.drills_unacknowledged || 0));
     document.body.classList.toggle("has-overdue", overdue > 0);
-    const unmatched = board.counts.unmatched || 0;
+    const unmatched = (c.unmatched || 0) - (c.drills_unmatched || 0);
     setText($("n-unmatched"), unmatched);
     $("count-unmatched").hidden = unmatched === 0;
     document.body.classList.toggle("has-unmatched", unmatched > 0);

@@ -217,7 +217,8 @@ def test_drill_kept_out_of_the_headline():
     counts = wait_until(lambda: (lambda c: c if c["overdue"] == 2 else None)(
         get(d, "/v1/board")["counts"]), 15, "both deadlines to pass")
     want = {"open": 2, "unacknowledged": 2, "overdue": 2, "overdue_incidents": 2, "drills": 1,
-            "drills_unacknowledged": 1, "drills_overdue": 1, "drills_overdue_incidents": 1}
+            "drills_unacknowledged": 1, "drills_overdue": 1, "drills_overdue_incidents": 1,
+            "unmatched": 0, "drills_unmatched": 0}
     expect({k: counts.get(k) for k in want} == want, f"the board's counts: {counts}")
     status = get(d, "/v1/status")
     expect(status["obligations"]["breached"] == counts["overdue"],

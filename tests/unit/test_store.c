@@ -779,6 +779,8 @@ test_ledger_drills(void **state)
 	assert_int_equal(bc.drills_overdue_incidents, 1);
 	assert_int_equal(bc.unacknowledged, 1);
 	assert_int_equal(bc.drills_unacknowledged, 1);
+	assert_int_equal(bc.unmatched, 0);
+	assert_int_equal(bc.drills_unmatched, 0);
 	total = 0;
 	assert_int_equal(store_report_counts(s, 0, 5000, 0, NULL, 100,
 	    report_tally, &total), 0);
@@ -787,6 +789,23 @@ test_ledger_drills(void **state)
 	assert_int_equal(store_report_slice(s, &after, 0, NULL, 100,
 	    report_row_tally, &total), 2);	/* two read, one counted */
 	assert_int_equal(total, 1);
+
+	/* A drill no procedure took: unmatched, and the drills' share. */
+	memset(&inc, 0, sizeof(inc));
+	inc.key = "drill-unmatched";
+	inc.unit = "a";
+	inc.procedures = "[]";
+	inc.opened_at = inc.updated_at = inc.occurred_at = 100;
+	inc.drill = 1;
+	assert_int_equal(store_incident_add(s, &inc), 0);
+	assert_int_equal(store_board_counts(s, NULL, &bc), 0);
+	assert_int_equal(bc.unmatched, 1);
+	assert_int_equal(bc.drills_unmatched, 1);
+	assert_int_equal(store_incident_ack(s, "drill-unmatched", "Sun Qi",
+	    160), 0);
+	assert_int_equal(store_board_counts(s, NULL, &bc), 0);
+	assert_int_equal(bc.unmatched, 0);
+	assert_int_equal(bc.drills_unmatched, 0);
 }
 
 /* ---- recurring reports ----------------------------------------------- */
