@@ -174,9 +174,6 @@ void	store_event_clear(struct store_event *);
 /* Store an event; *seq (may be NULL) gets its sequence number. */
 int	store_event_add(struct store *, const struct store_event *,
 	    int64_t *);
-/* The event a unit sent under id: seq and incident filled. */
-int	store_event_find(struct store *, const char *, const char *,
-	    struct store_event *);
 /* An incident's events in order: seq and body filled. */
 int	store_events_of_incident(struct store *, const char *,
 	    store_event_cb, void *);
@@ -229,6 +226,15 @@ void	store_incident_clear(struct store_incident *);
  */
 int	store_incident_add(struct store *, const struct store_incident *);
 int	store_incident_get(struct store *, const char *,
+	    struct store_incident *);
+/*
+ * The event a unit sent under id (1: found; seq and incident filled), and
+ * the incident under key (NULL: none) in *inc, its key NULL when there is
+ * none, in one read: what a new event asks first, one wait for the server
+ * instead of two.
+ */
+int	store_event_find_with_incident(struct store *, const char *,
+	    const char *, const char *, struct store_event *,
 	    struct store_incident *);
 int	store_incident_set_grade(struct store *, const char *, int, int,
 	    int64_t);

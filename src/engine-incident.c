@@ -40,12 +40,22 @@ struct incident *
 engine_incident_load(struct engine *e, const char *key)
 {
 	struct store_incident	 r;
-	struct incident		*inc;
 
 	if (store_incident_get(e->store, key, &r) != 1) {
 		store_incident_clear(&r);
 		return (NULL);
 	}
+	return (engine_incident_from_row(&r));
+}
+
+/* The incident a store's row holds, its strings taken (r is spent). */
+struct incident *
+engine_incident_from_row(struct store_incident *r_)
+{
+	struct store_incident	 r = *r_;
+	struct incident		*inc;
+
+	memset(r_, 0, sizeof(*r_));
 	inc = xcalloc(1, sizeof(*inc));
 	inc->key = r.key;
 	inc->unit = r.unit;

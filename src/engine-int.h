@@ -117,6 +117,7 @@ const char	*engine_period_active(struct engine *, const char *, int64_t);
 /* engine-incident.c */
 void		 engine_incident_free(struct incident *);
 struct incident	*engine_incident_load(struct engine *, const char *);
+struct incident	*engine_incident_from_row(struct store_incident *);
 int		 engine_incident_open(struct engine *, struct record *,
 		     struct match_event *, struct incident **);
 int		 engine_incident_apply(struct engine *, struct incident *,

@@ -434,20 +434,33 @@ engine_period_active(struct engine *e, const char *tag, int64_t t)
 	return (NULL);
 }
 
+/*
+ * Has the unit sent this event before (1: the result is the first's),
+ * and the incident it names, if there is one (*inc), in one read: 0, 1,
+ * or -1 when the store failed.
+ */
 static int
-engine_find_duplicate(struct engine *e, struct record *ev,
-    struct engine_result *res)
+engine_find_first(struct engine *e, struct record *ev,
+    struct engine_result *res, struct incident **inc)
 {
 	struct store_event	prev;
+	struct store_incident	r;
 	int			rc;
 
-	if ((rc = store_event_find(e->store, ev->unit, ev->id, &prev)) == 1) {
+	*inc = NULL;
+	if (ev->id == NULL && ev->incident == NULL)
+		return (0);
+	rc = store_event_find_with_incident(e->store, ev->unit, ev->id,
+	    ev->incident, &prev, &r);
+	if (rc == 1) {
 		res->duplicate = 1;
 		res->seq = prev.seq;
 		snprintf(res->incident, sizeof(res->incident), "%s",
 		    prev.incident != NULL ? prev.incident : "");
-	}
+	} else if (rc == 0 && r.key != NULL)
+		*inc = engine_incident_from_row(&r);
 	store_event_clear(&prev);
+	store_incident_clear(&r);
 	return (rc);
 }
 
@@ -520,16 +533,13 @@ engine_submit(struct engine *e, struct record *ev, const struct names *units,
 	engine_decision_begin(e);
 	memset(res, 0, sizeof(*res));
 	snprintf(res->id, sizeof(res->id), "%s", ev->id != NULL ? ev->id : "");
-	if (ev->id != NULL) {
-		if ((rc = engine_find_duplicate(e, ev, res)) != 0) {
-			e->stats.duplicates += rc == 1;
-			return (rc == 1 ? 0 : -1);
-		}
+	if ((rc = engine_find_first(e, ev, res, &inc)) != 0) {
+		e->stats.duplicates += rc == 1;
+		return (rc == 1 ? 0 : -1);
 	}
 	if (ev->incident != NULL) {
 		snprintf(res->incident, sizeof(res->incident), "%s",
 		    ev->incident);
-		inc = engine_incident_load(e, ev->incident);
 		if (inc != NULL && !engine_incident_may_touch(e->rules, units,
 		    inc, ev, err)) {
 			engine_incident_free(inc);

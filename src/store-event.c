@@ -35,24 +35,6 @@ store_event_add(struct store *s, const struct store_event *ev, int64_t *seq)
 	return (store_q_int(s, q, seq));
 }
 
-int
-store_event_find(struct store *s, const char *unit, const char *id,
-    struct store_event *ev)
-{
-	struct store_query	*q = store_q(s, SQL_EVENT_FIND);
-	int			 rc;
-
-	memset(ev, 0, sizeof(*ev));
-	store_bind_text(s, q, 1, unit);
-	store_bind_text(s, q, 2, id);
-	if ((rc = store_q_step(s, q)) == 1) {
-		ev->seq = store_col_int(s, q, 0);
-		ev->incident = store_col_text(s, q, 1);
-	}
-	s->drv->reset(q);
-	return (rc);
-}
-
 struct store_event_visit {
 	store_event_cb	 cb;
 	void		*arg;

@@ -91,6 +91,35 @@ store_incident_get(struct store *s, const char *key,
 }
 
 int
+store_event_find_with_incident(struct store *s, const char *unit,
+    const char *id, const char *key, struct store_event *ev,
+    struct store_incident *inc)
+{
+	struct store_query	*q = store_q(s, SQL_EVENT_FIND_WITH_INCIDENT);
+	int			 rc;
+
+	memset(ev, 0, sizeof(*ev));
+	memset(inc, 0, sizeof(*inc));
+	store_bind_text(s, q, 1, unit);
+	store_bind_text(s, q, 2, id);
+	store_bind_text(s, q, 3, key);
+	if ((rc = store_q_step(s, q)) == 1) {
+		if (!s->drv->column_is_null(q, 0) &&
+		    store_incident_read(s, q, inc) != 0)
+			rc = -1;
+		else if (s->drv->column_is_null(q, INCIDENT_NCOLS))
+			rc = 0;		/* no such event */
+		else {
+			ev->seq = store_col_int(s, q, INCIDENT_NCOLS);
+			ev->incident = store_col_text(s, q,
+			    INCIDENT_NCOLS + 1);
+		}
+	}
+	s->drv->reset(q);
+	return (rc);
+}
+
+int
 store_incident_set_grade(struct store *s, const char *key, int grade,
     int worst, int64_t now)
 {

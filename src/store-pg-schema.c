@@ -253,6 +253,11 @@ static const struct {
  * json_extract gives it).
  */
 const char *const store_pg_sql[SQL__COUNT] = {
+	[SQL_EVENT_FIND_WITH_INCIDENT] =
+	    "SELECT i.*, e.seq, e.incident FROM (SELECT 1 AS one) AS o "
+	    "LEFT JOIN (SELECT " INCIDENT_COLS ", seq FROM incidents WHERE "
+	    "key = ?3) AS i ON 1 = 1 LEFT JOIN (SELECT seq, incident FROM "
+	    "events WHERE unit = ?1 AND id = ?2) AS e ON 1 = 1",
 	[SQL_INCIDENT_GET] =
 	    "SELECT " INCIDENT_COLS ", seq FROM incidents WHERE key = ?1",
 	[SQL_INCIDENTS_PAGE] =

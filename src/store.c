@@ -43,8 +43,16 @@ static const char *const store_sql[SQL__COUNT] = {
 	    "INSERT INTO events (id, type, incident, unit, received_at, "
 	    "occurred_at, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) "
 	    "RETURNING seq",
-	[SQL_EVENT_FIND] =
-	    "SELECT seq, incident FROM events WHERE unit = ?1 AND id = ?2",
+	/*
+	 * The event a unit sent under an id, and the incident under ?3, in
+	 * one read: one row, the incident's columns (NULL when there is
+	 * none) then the event's seq and incident.  SQLite: rowid.
+	 */
+	[SQL_EVENT_FIND_WITH_INCIDENT] =
+	    "SELECT i.*, e.seq, e.incident FROM (SELECT 1 AS one) AS o "
+	    "LEFT JOIN (SELECT " INCIDENT_COLS ", rowid FROM incidents WHERE "
+	    "key = ?3) AS i ON 1 = 1 LEFT JOIN (SELECT seq, incident FROM "
+	    "events WHERE unit = ?1 AND id = ?2) AS e ON 1 = 1",
 	[SQL_EVENTS_OF_INCIDENT] =
 	    "SELECT seq, id, type, incident, unit, received_at, occurred_at, "
 	    "body FROM events WHERE incident = ?1 ORDER BY seq",

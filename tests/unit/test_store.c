@@ -346,6 +346,7 @@ test_events(void **state)
 {
 	struct store		*s = *state;
 	struct store_event	 ev = { 0 };
+	struct store_incident	 inc;
 	struct seen		 w = { 0 };
 	int64_t			 n = -1;
 
@@ -359,12 +360,36 @@ test_events(void **state)
 	ev.body = "{}";
 	assert_int_equal(store_event_add(s, &ev, NULL), -1);
 
-	assert_int_equal(store_event_find(s, "u", "e1", &ev), 1);
+	/* Seen before, and the incident it names, in one read. */
+	assert_int_equal(store_event_find_with_incident(s, "u", "e1", "k",
+	    &ev, &inc), 1);
 	assert_int_equal(ev.seq, 1);
 	assert_string_equal(ev.incident, "k");
+	assert_null(inc.key);			/* no incident "k" stored */
 	store_event_clear(&ev);
 	assert_null(ev.incident);
-	assert_int_equal(store_event_find(s, "w", "e1", &ev), 0);
+	add_incident(s, "k", "u", 2, 10);
+	assert_int_equal(store_event_find_with_incident(s, "w", "e1", "k",
+	    &ev, &inc), 0);
+	assert_int_equal(ev.seq, 0);
+	assert_string_equal(inc.key, "k");
+	assert_int_equal(inc.grade, 2);
+	assert_int_equal(inc.state, INCIDENT_OPEN);
+	assert_true(inc.seq > 0);
+	store_incident_clear(&inc);
+	assert_int_equal(store_event_find_with_incident(s, "v", "e1", "k",
+	    &ev, &inc), 1);
+	assert_int_equal(ev.seq, 3);
+	assert_string_equal(ev.incident, "k2");
+	assert_string_equal(inc.key, "k");
+	store_event_clear(&ev);
+	store_incident_clear(&inc);
+	assert_int_equal(store_event_find_with_incident(s, "u", NULL, NULL,
+	    &ev, &inc), 0);
+	assert_null(inc.key);
+	assert_int_equal(store_event_find_with_incident(s, "u", "e2", "none",
+	    &ev, &inc), 0);
+	assert_null(inc.key);
 
 	assert_int_equal(store_events_of_incident(s, "k", seen_event, &w), 0);
 	assert_int_equal(w.n, 2);
