@@ -192,9 +192,9 @@ check-pg: all $(BUILD)/tests/test_store
 # check-cluster: three etcd members and three Patroni/PostgreSQL nodes on
 # loopback from the document's patroni.yml, tocsind on the multi-host URL;
 # the primary's node killed, then a switchover, with one tocsind and with
-# three fenced ones under load; as root with iptables, the leading tocsind
-# cut from PostgreSQL (tests/e2e/test_patroni.py; about three and a half
-# minutes).  make check LONG=1 runs both when patroni and etcd are installed.
+# three fenced ones under load; 30 leader kills under the crash loop's
+# load; as root with iptables, the leading tocsind cut from PostgreSQL
+# (tests/e2e/test_patroni.py; about six minutes).  make check LONG=1 runs both when patroni and etcd are installed.
 .PHONY: check-cluster-configs check-cluster
 check-cluster-configs:
 	python3 tests/pg/cluster-configs.py

@@ -407,10 +407,16 @@ def test_cluster_crash_loop():
     if not LONG:
         print("    (skipped: the long form; make check-pg LONG=1 runs it)")
         return
+    crash_loop(pg_database(), "cluster crash loop")
+
+
+def crash_loop(db, label):
+    """The crash loop's load on three fenced nodes sharing the database
+    at URL db, 30 leader kills, and every check (test_cluster_crash_loop;
+    test_patroni.py runs it on the Patroni cluster)."""
     seed = int(os.environ.get("TOCSIN_CRASH_SEED") or random.randrange(1 << 30))
     rng = random.Random(seed)
     sink = Sink()                      # one gateway for every node: arrivals by key
-    db = pg_database()
     nodes = [Daemon(crash_files(sink, f"{CRASH_LEASE:g}s"), db=db) for _ in range(3)]
     nodes[0].start()
     for d in nodes[1:]:
@@ -468,7 +474,7 @@ def test_cluster_crash_loop():
     log = [line for d in nodes for line in read_log(d)]
     f = audit(lambda sql, *a: pg_query(db, sql, *a), sink, load, CRASH_EVENTS, takes,
               state["down"], log, sqlite=False)
-    print(f"  cluster crash loop (seed {seed}, lease {CRASH_LEASE:g}s): {summary(load, f)}; "
+    print(f"  {label} (seed {seed}, lease {CRASH_LEASE:g}s): {summary(load, f)}; "
           f"kills {state['kills']} ({state['under_load']} under load), step-downs "
           f"{state['stepdowns']}, standbys restarted {state['standby_exits']}; takeovers min "
           f"{min(took):.2f}s median {statistics.median(took):.2f}s max {max(took):.2f}s "

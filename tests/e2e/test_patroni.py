@@ -10,9 +10,10 @@ tocsind exits 75 when it loses the primary; here the test restarts it, as
 systemd does with the drop-in in docs/cluster.md.
 
 Then several fenced tocsind nodes (SPEC §9) on the same layout, under a
-client that keeps posting: the primary's node killed, then a switchover,
-then (where iptables and its owner match work, as root) the leading
-tocsind cut from PostgreSQL by a firewall rule on its own user.
+client that keeps posting: the primary's node killed, then a switchover;
+30 leader kills under the crash loop's load (test_cluster.py's); then
+(where iptables and its owner match work, as root) the leading tocsind
+cut from PostgreSQL by a firewall rule on its own user.
 
 Runs with `make check-cluster` (TOCSIN_E2E_CLUSTER=1), which needs Debian's
 patroni, etcd-server and postgresql-15; skipped otherwise."""
@@ -24,7 +25,7 @@ import urllib.request
 
 import harness
 from harness import *
-from test_cluster import INCIDENTS, Poster, cluster_files, leader_of
+from test_cluster import INCIDENTS, Poster, cluster_files, crash_loop, leader_of
 
 PGBIN = os.environ.get("PGBIN", "/usr/lib/postgresql/15/bin")
 DOC = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "docs", "cluster.md")
@@ -517,6 +518,20 @@ def test_patroni_fenced_nodes():
         n.finish()
     finally:
         n.halt()
+        c.stop()
+
+
+def test_patroni_crash_loop():
+    """The crash loop of test_cluster.py on the Patroni cluster: three
+    fenced tocsind nodes on the multi-host URL, the crash loop's load,
+    30 leader kills; every crash-loop check holds, each takeover within
+    10 s, the lease's term only grows, by one a takeover."""
+    if skip_unless_cluster():
+        return
+    c = started_cluster()
+    try:
+        crash_loop(c.url(), "patroni crash loop")
+    finally:
         c.stop()
 
 
