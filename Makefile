@@ -62,7 +62,7 @@ CHANNELS = httpc channel channel-log channel-webhook channel-dingtalk \
 	   channel-sms-tencent channel-sms-twilio channel-sms-http \
 	   channel-voice channel-voice-aliyun channel-voice-tencent site
 # The daemon's edges: network, group commit, delivery, signals.
-DAEMON	 = daemon http http-conn ingest api api-events api-incidents api-compliance \
+DAEMON	 = daemon opener http http-conn ingest api api-events api-incidents api-compliance \
 	   api-page api-misc api-ack api-status api-admin api-board api-scope \
 	   api-units api-session api-handover outbox prune spool spool-inbox watchman \
 	   api-callback api-reply api-stats api-slice

@@ -46,6 +46,7 @@
 #include "ingest.h"
 #include "log.h"
 #include "metrics.h"
+#include "opener.h"
 #include "outbox.h"
 #include "prune.h"
 #include "rules.h"
@@ -86,12 +87,12 @@ struct daemon {
 	struct event			*calendar_ev;
 	struct event			*lease_ev;	/* take or renew */
 	struct event			*wait_ev;	/* for the database */
+	struct opener			*opener;	/* an attempt running */
 	char				*url;		/* may hold a password */
 	char				*path;		/* url as logged */
 	char				*node;		/* in the lease */
 	int64_t				 wait_since_us;	/* monotonic */
 	int64_t				 wait_logged_us;
-	int				 open_lost;	/* lost while opening */
 	int64_t				 lease_ms;	/* fixed at start */
 	int				 failed;	/* leading failed */
 	int				 calendar_years[2];	/* told of */
@@ -458,6 +459,7 @@ daemon_teardown(struct daemon *d)
 		event_free(d->lease_ev);
 	if (d->wait_ev != NULL)
 		event_free(d->wait_ev);
+	opener_free(d->opener);		/* waits for an attempt running */
 	ingest_free(d->ingest);
 	watchman_free(d->watchman);	/* a ping in flight forgets it */
 	httpc_free(d->httpc);		/* ends transfers into the outbox */
@@ -588,36 +590,14 @@ daemon_node_name(const struct daemon *d, const char *listen)
 	return (name);
 }
 
-/* While the store opens, a lost database is one more reason to wait. */
+/* What opening the store needs (opener.h), from the daemon's settings. */
 static void
-daemon_open_lost_cb(const char *sqlstate, void *arg)
+daemon_opener_args(const struct daemon *d, struct opener_args *a)
 {
-	struct daemon	*d = arg;
-
-	d->open_lost = 1;
-}
-
-/*
- * Open the store and set this node's lease: 0; 1 when the database is out
- * of reach for now (worth trying again); -1 when it cannot be opened.
- * *cause is set unless 0.  A database lost while the store opens does not
- * end the daemon (store_lost's hook): only once it serves.
- */
-static int
-daemon_open_store(struct daemon *d, char **cause)
-{
-	d->open_lost = 0;
-	store_on_lost(daemon_open_lost_cb, d);
-	d->store = store_open(d->url, rules_site(d->rules)->synchronous, cause);
-	if (d->store != NULL && store_lease_set(d->store, d->node, d->lease_ms,
-	    cause) != 0) {
-		store_close(d->store);
-		d->store = NULL;
-	}
-	store_on_lost(NULL, NULL);
-	if (d->store != NULL)
-		return (0);
-	return (d->open_lost || store_open_transient(d->url, *cause) ? 1 : -1);
+	a->url = d->url;
+	a->sync = rules_site(d->rules)->synchronous;
+	a->node = d->node;
+	a->lease_ms = d->lease_ms;
 }
 
 /*
@@ -671,18 +651,40 @@ daemon_wait_arm(struct daemon *d)
 	evtimer_add(d->wait_ev, &tv);
 }
 
+static void	daemon_opened_cb(int, struct store *, char *, void *);
+
+/*
+ * Try the database again, on the opener's thread: the loop goes on
+ * answering 503 while libpq connects (up to connect_timeout a host).
+ */
 static void
 daemon_wait_cb(evutil_socket_t fd, short what, void *arg)
 {
+	struct daemon		*d = arg;
+	struct opener_args	 a;
+	struct store		*store;
+	char			*cause = NULL;
+	int			 rc;
+
+	daemon_opener_args(d, &a);
+	if ((d->opener = opener_start(d->base, &a, daemon_opened_cb,
+	    d)) != NULL)
+		return;
+	rc = opener_open(&a, &store, &cause);	/* no thread: here, then */
+	daemon_opened_cb(rc, store, cause, d);
+}
+
+/* An attempt ended: serve, or wait a second more, or give up. */
+static void
+daemon_opened_cb(int rc, struct store *store, char *cause, void *arg)
+{
 	struct daemon	*d = arg;
-	char		*cause = NULL;
-	int		 rc = daemon_open_store(d, &cause);
 	int64_t		 now = clock_monotonic_us();
 	double		 waited = (double)(now - d->wait_since_us) / 1000000;
 
-	/* An attempt may take connect_timeout per host: the loop lives. */
-	if (d->watchdog_ev != NULL)
-		sd_notify(0, "WATCHDOG=1");
+	opener_free(d->opener);
+	d->opener = NULL;
+	d->store = store;
 	if (rc == 1) {
 		if (now - d->wait_logged_us >= DAEMON_WAIT_LOG_MS * 1000) {
 			log_warnx("daemon: still waiting for the database "
@@ -730,6 +732,7 @@ int
 daemon_run(const struct daemon_options *opts)
 {
 	struct daemon	 d;
+	struct opener_args oa;
 	static const int signals[] = { SIGHUP, SIGINT, SIGTERM };
 	char		*cause;
 	const char	*listen;
@@ -766,7 +769,8 @@ daemon_run(const struct daemon_options *opts)
 	if ((d.base = event_base_new()) == NULL ||
 	    event_base_priority_init(d.base, EVENT_PRIORITIES) != 0)
 		fatalx("daemon: event_base_new failed");
-	if ((waiting = daemon_open_store(&d, &cause)) < 0) {
+	daemon_opener_args(&d, &oa);
+	if ((waiting = opener_open(&oa, &d.store, &cause)) < 0) {
 		log_warnx("daemon: cannot open the store db=%s error=%s",
 		    d.path, cause);
 		free(cause);

@@ -9,7 +9,9 @@ than this build) still ends the start at once.  Only under make check-pg
 The database is out of reach in two ways: its URL names a loopback port
 where nothing listens until a forwarder to the test server starts there
 (what a killed primary looks like), and target_session_attrs=read-write
-on a database set read-only (what a cluster of standbys looks like).
+on a database set read-only (what a cluster of standbys looks like); and,
+as root with iptables, a port whose packets are dropped (a host gone
+without a reset), where each attempt waits its connect_timeout.
 """
 
 import struct
@@ -286,3 +288,39 @@ def test_waiting_reloads_and_stops():
     wait_until(lambda: log_count(d, "daemon: reloaded") == 1, 5, "the reload on SIGHUP")
     expect_unavailable(d, "GET", "/healthz")
     d.stop()
+
+
+def test_waiting_answers_while_a_host_drops_packets():
+    """A host that drops packets holds each attempt for connect_timeout:
+    the attempt runs on a thread of its own, so the node answers its 503
+    at once all the while, and stops without waiting for the database.
+    As root with iptables only (a rule drops what reaches the port)."""
+    import shutil
+    if os.getuid() != 0 or not shutil.which("iptables"):
+        print("    (skipped: needs root and iptables to drop packets on loopback)")
+        return
+    port = free_port()
+    rule = ["INPUT", "-i", "lo", "-p", "tcp", "--dport", str(port), "-j", "DROP"]
+    r = subprocess.run(["iptables", "-A", *rule], capture_output=True, text=True)
+    if r.returncode != 0:
+        print(f"    (skipped: iptables refused the rule: {r.stderr.strip()})")
+        return
+    try:
+        d = Daemon(files(), db=f"postgresql://tocsin@127.0.0.1:{port}/tocsin"
+                   "?connect_timeout=3")
+        d.start(wait=False)
+        check_waiting(d)
+        # Attempts of 3 s each, one a second after the last: 7 s holds two.
+        slowest, end = 0.0, time.monotonic() + 7
+        while time.monotonic() < end:
+            t = time.monotonic()
+            expect_unavailable(d, "GET", "/healthz")
+            slowest = max(slowest, time.monotonic() - t)
+            time.sleep(0.05)
+        print(f"    slowest 503 while an attempt waited: {slowest * 1000:.0f} ms")
+        expect(slowest < 1.0, f"a 503 took {slowest:.2f}s: the loop waited on the connect")
+        t = time.monotonic()
+        d.stop()
+        print(f"    stopped in {time.monotonic() - t:.2f}s")
+    finally:
+        subprocess.run(["iptables", "-D", *rule], check=True)
