@@ -103,17 +103,16 @@ store_event_find_with_incident(struct store *s, const char *unit,
 	store_bind_text(s, q, 1, unit);
 	store_bind_text(s, q, 2, id);
 	store_bind_text(s, q, 3, key);
-	if ((rc = store_q_step(s, q)) == 1) {
+	/* A duplicate is answered as the first was: its incident unread. */
+	if ((rc = store_q_step(s, q)) == 1 &&
+	    !s->drv->column_is_null(q, INCIDENT_NCOLS)) {
+		ev->seq = store_col_int(s, q, INCIDENT_NCOLS);
+		ev->incident = store_col_text(s, q, INCIDENT_NCOLS + 1);
+	} else if (rc == 1) {
+		rc = 0;			/* no such event */
 		if (!s->drv->column_is_null(q, 0) &&
 		    store_incident_read(s, q, inc) != 0)
 			rc = -1;
-		else if (s->drv->column_is_null(q, INCIDENT_NCOLS))
-			rc = 0;		/* no such event */
-		else {
-			ev->seq = store_col_int(s, q, INCIDENT_NCOLS);
-			ev->incident = store_col_text(s, q,
-			    INCIDENT_NCOLS + 1);
-		}
 	}
 	s->drv->reset(q);
 	return (rc);

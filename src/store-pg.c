@@ -125,10 +125,13 @@ struct store_pg_owe {
  * the system calls on both sides.  Unsent, they cannot leave the server
  * waiting mid-message with no idle_in_transaction_session_timeout armed
  * (it is armed only once the server answered a Sync) -- unless libpq
- * flushed them on its own, which it does past 64 kB: so a Sync goes after
- * this many bytes, about, of statements unsynced.
+ * sent them on its own, which it does in 8 kB pieces once its buffer
+ * holds 8 kB (pqPutMsgEnd): so a Sync goes before a statement that would
+ * take the statements unsynced past this many bytes (about; the estimate
+ * is high).  One statement larger than that alone goes with its Sync
+ * straight after it.
  */
-#define STORE_PG_UNSYNCED_MAX	(16 * 1024)
+#define STORE_PG_UNSYNCED_MAX	(6 * 1024)
 
 /*
  * A new row's id from its table's sequence, fetched this many at a time
@@ -619,6 +622,16 @@ store_pg_defer(struct store_conn *c, struct store_query *q, const char *sql,
 
 /* ---- statements ------------------------------------------------------ */
 
+/* Ids fetched and not used, forgotten: their sequences were reset. */
+static void
+store_pg_ids_forget(struct store_conn *c)
+{
+	size_t	i;
+
+	for (i = 0; i < c->nids; i++)
+		c->ids[i].n = c->ids[i].next = 0;
+}
+
 /* Run SQL text (several statements may be one message): 0, or -1 logged. */
 static int
 store_pg_exec(struct store_conn *c, const char *sql)
@@ -628,6 +641,8 @@ store_pg_exec(struct store_conn *c, const char *sql)
 
 	if (c->failed || c->gone || (c->piped && store_pg_unpipe(c) != 0))
 		return (-1);
+	if (strstr(sql, "RESTART IDENTITY") != NULL)	/* store_empty */
+		store_pg_ids_forget(c);
 	c->trips++;
 	res = store_pg_query(c, sql);
 	ok = res != NULL && (PQresultStatus(res) == PGRES_COMMAND_OK ||
@@ -1106,7 +1121,7 @@ store_pg_id(struct store_conn *c, struct store_pg_ids *b, int64_t *id)
 				    "generate_series(1, $2::integer)";
 	const char		*vals[2];
 	char			 count[16];
-	PGresult		*res;
+	PGresult		*res = NULL;
 	int			 i;
 
 	if (b->term != c->term)
