@@ -514,7 +514,7 @@ store_pg_drain(struct store_conn *c, PGresult **last)
 	}
 	for (i = 0; i < n && sent && !store_pg_broken(c); i++)
 		store_pg_settle(c, &c->owed[i], &lease);
-	if (last != NULL && sent && !store_pg_broken(c))
+	if (last != NULL && n < c->nowed && sent && !store_pg_broken(c))
 		*last = store_pg_answer(c, c->owed[n].sync);
 	c->nowed = 0;
 	if (store_pg_broken(c))
