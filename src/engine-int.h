@@ -143,6 +143,8 @@ int		 engine_obligation_close(struct engine *, struct store_obligation *,
 		     enum obligation_status, int64_t, int64_t);
 int		 engine_obligation_meet(struct engine *, struct incident *,
 		     struct record *, struct match_event *, int64_t);
+int		 engine_obligation_could_meet(struct engine *,
+		     struct incident *, struct match_event *);
 int		 engine_obligation_fire_due(struct engine *, int64_t, int64_t);
 int		 engine_obligation_fire_repeat(struct engine *, int64_t,
 		     int64_t);

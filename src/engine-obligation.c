@@ -846,6 +846,42 @@ engine_obligation_defs_each(struct engine *e, struct incident *inc,
 	return (0);
 }
 
+/* Could the event meet an obligation set by d (1), or fail a rule on it? */
+static int
+engine_could_meet_cb(struct engine *e, struct incident *inc,
+    const struct procedure *p, const struct obligation_def *d, void *arg)
+{
+	struct match_event	*mev = arg;
+	char			*cause = NULL;
+	size_t			 k;
+	int			 rc;
+
+	rc = match_test(mev, &d->met_by, &cause);
+	for (k = 0; k < d->nmet_all && rc == 0 && cause == NULL; k++)
+		rc = match_test(mev, &d->met_all[k], &cause);
+	if (cause != NULL) {
+		free(cause);
+		return (1);		/* engine_obligation_meet reports it */
+	}
+	return (rc != 0);
+}
+
+/*
+ * Could the event meet an obligation of inc, an incident it has just
+ * opened?  Its open obligations are then some of its procedures'
+ * definitions, each set a moment ago: when not one definition takes the
+ * event -- cleanly, no rule failing on it -- engine_obligation_meet
+ * would read them back to meet nothing, and the read (a wait for the
+ * server, on PostgreSQL) is left out.  1: meet them; 0: none can be met.
+ */
+int
+engine_obligation_could_meet(struct engine *e, struct incident *inc,
+    struct match_event *mev)
+{
+	return (engine_obligation_defs_each(e, inc, engine_could_meet_cb,
+	    mev) != 0);
+}
+
 /* The event that may end a series, as engine_series_ends reads it. */
 struct engine_until {
 	struct record		*ev;

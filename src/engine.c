@@ -570,7 +570,7 @@ engine_submit(struct engine *e, struct record *ev, const struct names *units,
 		rc = engine_obligation_meet(e, NULL, ev, mev, res->seq);
 	else if (inc == NULL) {
 		rc = engine_incident_open(e, ev, mev, &inc);
-		if (rc == 0)
+		if (rc == 0 && engine_obligation_could_meet(e, inc, mev))
 			rc = engine_obligation_meet(e, inc, ev, mev, res->seq);
 		if (rc == 0)
 			rc = engine_lifecycle_event(e, inc, ev, mev);

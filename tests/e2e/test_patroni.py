@@ -275,11 +275,17 @@ def skip_unless_cluster():
 
 
 def started_cluster():
+    """The cluster, started, with its database; stopped again if that fails
+    (nothing of it left running for the tests after)."""
     c = Cluster()
-    c.start()
-    r = subprocess.run([harness.PSQL, "-qAt", c.url("postgres"), "-c",
-                        "CREATE DATABASE tocsin"], capture_output=True, text=True)
-    expect(r.returncode == 0, f"CREATE DATABASE: {r.stderr}")
+    try:
+        c.start()
+        r = subprocess.run([harness.PSQL, "-qAt", c.url("postgres"), "-c",
+                            "CREATE DATABASE tocsin"], capture_output=True, text=True)
+        expect(r.returncode == 0, f"CREATE DATABASE: {r.stderr}")
+    except BaseException:
+        c.stop()
+        raise
     return c
 
 
