@@ -204,18 +204,10 @@ def accepted(d, key):
 
 
 def test_patroni_failover_and_switchover():
-    if os.environ.get("TOCSIN_E2E_CLUSTER") != "1":
-        print("    (skipped: make check-cluster runs it)")
+    if skip_unless_cluster():
         return
-    for tool in ("patroni", "patronictl", "etcd", os.path.join(PGBIN, "initdb")):
-        expect(shutil.which(tool), f"{tool} is not installed (apt-get install patroni "
-               "etcd-server postgresql-15)")
-    c = Cluster()
+    c = started_cluster()
     try:
-        c.start()
-        r = subprocess.run([harness.PSQL, "-qAt", c.url("postgres"), "-c",
-                            "CREATE DATABASE tocsin"], capture_output=True, text=True)
-        expect(r.returncode == 0, f"CREATE DATABASE: {r.stderr}")
         sink = Sink()
         d = Daemon(site_files(sink, due="60s"))
         d.db = c.url()

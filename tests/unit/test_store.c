@@ -716,6 +716,20 @@ report_row_tally(const char *unit, int64_t opened, int slow, void *arg)
 	return (0);
 }
 
+/* A drill (应急演练) of unit a, opened at 100, its procedures a JSON array. */
+static void
+add_drill(struct store *s, const char *key, const char *procedures)
+{
+	struct store_incident	inc = { 0 };
+
+	inc.key = (char *)key;
+	inc.unit = "a";
+	inc.procedures = (char *)procedures;
+	inc.opened_at = inc.updated_at = inc.occurred_at = 100;
+	inc.drill = 1;
+	assert_int_equal(store_incident_add(s, &inc), 0);
+}
+
 /*
  * Drills (应急演练): an incident and its obligations carry the mark; the
  * ledger leaves drills out unless asked, keeps them besides the rest, or
@@ -745,12 +759,7 @@ test_ledger_drills(void **state)
 	int				 seen[2];
 
 	add_incident(s, "real", "a", 2, 100);
-	inc.key = "drill";
-	inc.unit = "a";
-	inc.procedures = "[\"p\"]";
-	inc.opened_at = inc.updated_at = inc.occurred_at = 100;
-	inc.drill = 1;
-	assert_int_equal(store_incident_add(s, &inc), 0);
+	add_drill(s, "drill", "[\"p\"]");
 	add_obligation(s, "real", "a", 1000);
 	add_obligation(s, NULL, "a", 1500);
 	o.incident = "drill";
@@ -815,13 +824,7 @@ test_ledger_drills(void **state)
 	assert_int_equal(total, 1);
 
 	/* A drill no procedure took: unmatched, and the drills' share. */
-	memset(&inc, 0, sizeof(inc));
-	inc.key = "drill-unmatched";
-	inc.unit = "a";
-	inc.procedures = "[]";
-	inc.opened_at = inc.updated_at = inc.occurred_at = 100;
-	inc.drill = 1;
-	assert_int_equal(store_incident_add(s, &inc), 0);
+	add_drill(s, "drill-unmatched", "[]");
 	assert_int_equal(store_board_counts(s, NULL, &bc), 0);
 	assert_int_equal(bc.unmatched, 1);
 	assert_int_equal(bc.drills_unmatched, 1);
