@@ -116,16 +116,60 @@ store_message_visit(struct store *s, struct store_query *q, void *ctx)
 	return (stop);
 }
 
+/*
+ * Due rows are read a page at a time, each page after the last row of the
+ * one before.  PostgreSQL's driver holds a query's every row before the
+ * first callback, and the outbox stops after 64 of up to 1,088 it may
+ * pass over: reading to the limit fetched about 1,000 rows, bodies and
+ * all, on every scan of a backlog.
+ */
+#define STORE_DUE_PAGE	64
+
+struct store_due_page {
+	store_message_cb	 cb;
+	void			*arg;
+	int64_t			 after_at;	/* the last row seen */
+	int64_t			 after_id;
+	int			 seen;		/* rows of this page */
+	int			 stopped;	/* the callback had enough */
+};
+
+static int
+store_due_visit(const struct store_message *m, void *arg)
+{
+	struct store_due_page	*p = arg;
+
+	p->after_at = m->next_at;
+	p->after_id = m->id;
+	p->seen++;
+	p->stopped = p->cb(m, p->arg) != 0;
+	return (p->stopped);
+}
+
 int
 store_messages_due(struct store *s, int64_t now, int limit,
     store_message_cb cb, void *arg)
 {
-	struct store_query		*q = store_q(s, SQL_MESSAGES_DUE);
-	struct store_message_visit	 v = { cb, NULL, arg };
+	struct store_due_page		 p = { cb, arg, INT64_MIN, 0, 0, 0 };
+	struct store_message_visit	 v = { store_due_visit, NULL, &p };
+	struct store_query		*q;
+	int				 page;
 
-	store_bind_int(s, q, 1, now);
-	store_bind_int(s, q, 2, limit);
-	return (store_q_each(s, q, store_message_visit, &v));
+	while (limit > 0) {
+		page = limit < STORE_DUE_PAGE ? limit : STORE_DUE_PAGE;
+		q = store_q(s, SQL_MESSAGES_DUE);
+		store_bind_int(s, q, 1, now);
+		store_bind_int(s, q, 2, page);
+		store_bind_int(s, q, 3, p.after_at);
+		store_bind_int(s, q, 4, p.after_id);
+		p.seen = 0;
+		if (store_q_each(s, q, store_message_visit, &v) != 0)
+			return (-1);
+		if (p.stopped || p.seen < page)
+			break;
+		limit -= page;
+	}
+	return (0);
 }
 
 int

@@ -286,13 +286,21 @@ static const char *const store_sql[SQL__COUNT] = {
 	[SQL_MESSAGE_GET] =
 	    "SELECT " OUTBOX_COLS " FROM outbox WHERE id = ?1",
 	/*
-	 * One arm per status, so that each walks outbox_due in order and the
-	 * two are merged: with IN, SQLite sorted every due row on each scan.
+	 * One arm per status, each ordered and limited on its own so that it
+	 * walks outbox_due in order and stops at the page's end, whatever the
+	 * planner believes of the table: with IN, SQLite sorted every due row
+	 * on each scan, and PostgreSQL, its statistics taken before a backlog
+	 * grew, read and sorted all of them.  A page starts after (?3, ?4),
+	 * the last row of the page before.
 	 */
+#define DUE_ARM(status)							\
+	"SELECT * FROM (SELECT " OUTBOX_COLS " FROM outbox WHERE "	\
+	"status = '" status "' AND next_at <= ?1 AND next_at >= ?3 AND " \
+	"(next_at > ?3 OR id > ?4) ORDER BY next_at, id LIMIT ?2) AS " status
 	[SQL_MESSAGES_DUE] =
-	    "SELECT " OUTBOX_COLS " FROM outbox WHERE status = 'queued' AND "
-	    "next_at <= ?1 UNION ALL SELECT " OUTBOX_COLS " FROM outbox WHERE "
-	    "status = 'failed' AND next_at <= ?1 ORDER BY next_at, id LIMIT ?2",
+	    DUE_ARM("queued") " UNION ALL " DUE_ARM("failed")
+	    " ORDER BY next_at, id LIMIT ?2",
+#undef DUE_ARM
 	[SQL_MESSAGE_SENDING] =
 	    "UPDATE outbox SET status = ?2, attempts = attempts + 1 "
 	    "WHERE id = ?1",
@@ -301,9 +309,16 @@ static const char *const store_sql[SQL__COUNT] = {
 	    "last_error = ?5 WHERE id = ?1",
 	[SQL_MESSAGES_REQUEUE] =
 	    "UPDATE outbox SET status = 'queued' WHERE status = 'sending'",
+	/*
+	 * The first entry of each status in outbox_due.  Not min(): with
+	 * statistics taken before a backlog grew, PostgreSQL counted through
+	 * every queued row for it (4 ms at 5,700).
+	 */
 	[SQL_MESSAGES_NEXT_AT] =
-	    "SELECT min(next_at) FROM outbox WHERE status IN ('queued', "
-	    "'failed')",
+	    "SELECT min(m) FROM (SELECT (SELECT next_at FROM outbox WHERE "
+	    "status = 'queued' ORDER BY next_at LIMIT 1) AS m UNION ALL "
+	    "SELECT (SELECT next_at FROM outbox WHERE status = 'failed' "
+	    "ORDER BY next_at LIMIT 1)) AS due",
 	/*
 	 * The oldest message not yet delivered: ids grow with created_at,
 	 * and the smallest id of each status is read off outbox_due alone.

@@ -1094,6 +1094,69 @@ test_outbox(void **state)
 	assert_int_equal(counts[OUTBOX_SENDING], 0);
 }
 
+/* Due rows seen in (next_at, id) order, each once. */
+struct due_walk {
+	int	n;
+	int	stop_at;	/* 0: never */
+	int64_t	at, id;		/* the last seen */
+	int	failed;
+};
+
+static int
+due_walk_cb(const struct store_message *m, void *arg)
+{
+	struct due_walk	*d = arg;
+
+	assert_true(m->next_at <= 500);
+	if (d->n > 0)
+		assert_true(m->next_at > d->at ||
+		    (m->next_at == d->at && m->id > d->id));
+	d->at = m->next_at;
+	d->id = m->id;
+	d->failed += m->status == OUTBOX_FAILED;
+	d->n++;
+	return (d->stop_at != 0 && d->n == d->stop_at);
+}
+
+/*
+ * store_messages_due reads 64 rows a page: 150 due rows, 30 to a next_at,
+ * so that ties cross pages, and some of them failed (the other arm).
+ */
+static void
+test_outbox_due_pages(void **state)
+{
+	struct store	*s = *state;
+	struct due_walk	 d;
+	char		 key[32];
+	int64_t		 id, next;
+	int		 i;
+
+	for (i = 0; i < 160; i++) {
+		snprintf(key, sizeof(key), "tn_due_%d", i);
+		next = i < 150 ? 10 + i % 5 : 1000;
+		id = add_message(s, key, NULL, next);
+		if (i % 7 == 0) {
+			assert_int_equal(store_message_sending(s, id), 0);
+			assert_int_equal(store_message_result(s, id,
+			    OUTBOX_FAILED, next, 0, "timeout"), 0);
+		}
+	}
+	memset(&d, 0, sizeof(d));
+	assert_int_equal(store_messages_due(s, 500, 1000, due_walk_cb, &d), 0);
+	assert_int_equal(d.n, 150);
+	assert_int_equal(d.failed, 22);
+	memset(&d, 0, sizeof(d));
+	assert_int_equal(store_messages_due(s, 500, 100, due_walk_cb, &d), 0);
+	assert_int_equal(d.n, 100);
+	memset(&d, 0, sizeof(d));
+	d.stop_at = 70;
+	assert_int_equal(store_messages_due(s, 500, 1000, due_walk_cb, &d), 0);
+	assert_int_equal(d.n, 70);
+	memset(&d, 0, sizeof(d));
+	assert_int_equal(store_messages_due(s, 12, 1000, due_walk_cb, &d), 0);
+	assert_int_equal(d.n, 90);
+}
+
 static void
 test_outbox_page(void **state)
 {
@@ -3439,6 +3502,7 @@ main(void)
 		BOTH(test_timers),
 		BOTH(test_timeline),
 		BOTH(test_outbox),
+		BOTH(test_outbox_due_pages),
 		BOTH(test_outbox_page),
 		BOTH(test_ack_links),
 		BOTH(test_prune),
