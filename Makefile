@@ -46,7 +46,7 @@ Q	 = $(if $(filter 0,$(V)),@,)	# make V=1 shows the commands
 
 # The engine and everything both binaries share.
 CORE	 = xmalloc log clock names calendar calendar-china calendar-rule jsonw message handover \
-	   record status store store-event store-incident store-obligation \
+	   record status store store-ahead store-event store-incident store-obligation \
 	   store-escalation store-personal store-inbox store-timer store-timeline store-outbox store-prune \
 	   store-read store-sqlite store-schema store-checkpoint \
 	   store-pg store-pg-schema store-pg-reach \

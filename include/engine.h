@@ -6,6 +6,7 @@
  * outbox rows it makes, inside the caller's transaction:
  *
  *	engine_begin()
+ *	    engine_read_ahead()	optional: the batch's first reads at once
  *	    engine_request_begin(); engine_submit() ...; engine_request_end()
  *	    engine_fire_due()
  *	engine_commit()		actions reach the sink only after this;
@@ -121,6 +122,8 @@ void		 engine_rollback(struct engine *);
 int		 engine_request_begin(struct engine *);
 void		 engine_request_end(struct engine *, int);
 
+int		 engine_read_ahead(struct engine *, struct record *const *,
+		     size_t);
 int		 engine_submit(struct engine *, struct record *,
 		     const struct names *, struct engine_result *,
 		     struct record_error *);

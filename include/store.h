@@ -233,6 +233,19 @@ int	store_incident_get(struct store *, const char *,
  * none, in one read: what a new event asks first, one wait for the server
  * instead of two.
  */
+/*
+ * Ask store_event_find_with_incident's question for a batch of events at
+ * once, before the first is applied: in the same transaction, each is then
+ * answered without a wait, unless the batch wrote its event or incident
+ * in between (store-ahead.c).
+ */
+struct store_event_ask {
+	const char	*unit;
+	const char	*id;		/* or NULL */
+	const char	*key;		/* the incident's, or NULL */
+};
+int	store_events_read_ahead(struct store *,
+	    const struct store_event_ask *, size_t);
 int	store_event_find_with_incident(struct store *, const char *,
 	    const char *, const char *, struct store_event *,
 	    struct store_incident *);

@@ -464,6 +464,35 @@ engine_find_first(struct engine *e, struct record *ev,
 	return (rc);
 }
 
+/*
+ * What engine_find_first will ask for each of a batch's records, asked in
+ * one read before the first is applied (store-ahead.c): on PostgreSQL a
+ * wait for the server a batch instead of one an event.  0, or -1 when
+ * the store failed.
+ */
+int
+engine_read_ahead(struct engine *e, struct record *const *evs, size_t n)
+{
+	struct store_event_ask	*asks;
+	size_t			 i, m = 0;
+	int			 rc;
+
+	if (n == 0)
+		return (store_events_read_ahead(e->store, NULL, 0));
+	asks = xcalloc(n, sizeof(*asks));
+	for (i = 0; i < n; i++) {
+		if (evs[i]->id == NULL && evs[i]->incident == NULL)
+			continue;
+		asks[m].unit = evs[i]->unit;
+		asks[m].id = evs[i]->id;
+		asks[m].key = evs[i]->incident;
+		m++;
+	}
+	rc = store_events_read_ahead(e->store, asks, m);
+	free(asks);
+	return (rc);
+}
+
 /* Store the event; *seq gets its sequence number. */
 static int
 engine_store_event(struct engine *e, const struct record *ev, int64_t *seq)

@@ -204,6 +204,26 @@ ingest_count(const struct ingest_request *r)
 	}
 }
 
+/* The batch's events' first questions, asked together (engine.h). */
+static int
+ingest_read_ahead(struct ingest *in, struct ingest_request **queue, size_t n)
+{
+	struct record	**evs;
+	size_t		  i, j, m = 0;
+	int		  rc;
+
+	for (i = 0; i < n; i++)
+		m += queue[i]->n;
+	evs = xcalloc(m > 0 ? m : 1, sizeof(*evs));
+	for (i = 0, m = 0; i < n; i++) {
+		for (j = 0; j < queue[i]->n; j++)
+			evs[m++] = queue[i]->records[j];
+	}
+	rc = engine_read_ahead(in->engine, evs, m);
+	free(evs);
+	return (rc);
+}
+
 static void
 ingest_flush_cb(evutil_socket_t fd, short what, void *arg)
 {
@@ -218,7 +238,8 @@ ingest_flush_cb(evutil_socket_t fd, short what, void *arg)
 		return;
 	in->queue = NULL;
 	in->nqueue = 0;
-	committed = engine_begin(in->engine) == 0;
+	committed = engine_begin(in->engine) == 0 &&
+	    ingest_read_ahead(in, queue, n) == 0;
 	for (i = 0; i < n && committed; i++) {
 		if (ingest_apply(in, queue[i]) != 0)
 			committed = 0;

@@ -25,6 +25,7 @@ store_event_add(struct store *s, const struct store_event *ev, int64_t *seq)
 {
 	struct store_query	*q = store_q(s, SQL_EVENT_ADD);
 
+	store_ahead_forget_event(s, ev->unit, ev->id);
 	store_bind_text(s, q, 1, ev->id);
 	store_bind_text(s, q, 2, ev->type);
 	store_bind_text(s, q, 3, ev->incident);

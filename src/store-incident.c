@@ -23,7 +23,7 @@ store_incident_clear(struct store_incident *inc)
 }
 
 /* INCIDENT_COLS and the list position; on failure the row is cleared. */
-static int
+int
 store_incident_read(struct store *s, struct store_query *q,
     struct store_incident *inc)
 {
@@ -59,6 +59,7 @@ store_incident_add(struct store *s, const struct store_incident *inc)
 {
 	struct store_query	*q = store_q(s, SQL_INCIDENT_ADD);
 
+	store_ahead_forget_incident(s, inc->key);
 	store_bind_text(s, q, 1, inc->key);
 	store_bind_text(s, q, 2, inc->unit);
 	store_bind_text(s, q, 3, inc->category);
@@ -100,6 +101,8 @@ store_event_find_with_incident(struct store *s, const char *unit,
 
 	memset(ev, 0, sizeof(*ev));
 	memset(inc, 0, sizeof(*inc));
+	if ((rc = store_ahead_find(s, unit, id, key, ev, inc)) >= 0)
+		return (rc);
 	store_bind_text(s, q, 1, unit);
 	store_bind_text(s, q, 2, id);
 	store_bind_text(s, q, 3, key);
@@ -124,6 +127,7 @@ store_incident_set_grade(struct store *s, const char *key, int grade,
 {
 	struct store_query	*q = store_q(s, SQL_INCIDENT_SET_GRADE);
 
+	store_ahead_forget_incident(s, key);
 	store_bind_text(s, q, 1, key);
 	store_bind_int(s, q, 2, grade);
 	store_bind_int(s, q, 3, worst);
@@ -136,6 +140,7 @@ store_incident_touch(struct store *s, const char *key, int64_t now)
 {
 	struct store_query	*q = store_q(s, SQL_INCIDENT_TOUCH);
 
+	store_ahead_forget_incident(s, key);
 	store_bind_text(s, q, 1, key);
 	store_bind_int(s, q, 2, now);
 	return (store_q_run(s, q));
@@ -147,6 +152,7 @@ store_incident_ack(struct store *s, const char *key, const char *by,
 {
 	struct store_query	*q = store_q(s, SQL_INCIDENT_ACK);
 
+	store_ahead_forget_incident(s, key);
 	store_bind_text(s, q, 1, key);
 	store_bind_int(s, q, 2, now);
 	store_bind_text(s, q, 3, by);
@@ -158,6 +164,7 @@ store_incident_resolve(struct store *s, const char *key, int64_t now)
 {
 	struct store_query	*q = store_q(s, SQL_INCIDENT_RESOLVE);
 
+	store_ahead_forget_incident(s, key);
 	store_bind_text(s, q, 1, key);
 	store_bind_int(s, q, 2, now);
 	store_bind_text(s, q, 3, incident_state_name(INCIDENT_CLOSED));

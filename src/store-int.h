@@ -55,6 +55,7 @@ enum store_sql {
 	SQL_PING,
 	SQL_EVENT_ADD,
 	SQL_EVENT_FIND_WITH_INCIDENT,
+	SQL_EVENTS_FIND_MANY,
 	SQL_EVENTS_OF_INCIDENT,
 	SQL_EVENTS_ALL,
 	SQL_EVENT_COUNT,
@@ -176,7 +177,21 @@ struct store {
 	int				 bad;	/* a bind failed */
 	int64_t				 commit_failing;	/* since; 0: the
 							   last commit did */
+	struct store_ahead_answer	*ahead;	/* read ahead, this txn */
+	size_t				 nahead;
 };
+
+/* store-ahead.c: a batch's first questions, read in one go. */
+void		 store_ahead_clear(struct store *);
+void		 store_ahead_forget_event(struct store *, const char *,
+		     const char *);
+void		 store_ahead_forget_incident(struct store *, const char *);
+int		 store_ahead_find(struct store *, const char *, const char *,
+		     const char *, struct store_event *,
+		     struct store_incident *);
+/* store-incident.c */
+int		 store_incident_read(struct store *, struct store_query *,
+		     struct store_incident *);
 
 /*
  * A standby's transaction: it does not renew the lease, and a standby may

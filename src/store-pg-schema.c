@@ -258,6 +258,18 @@ const char *const store_pg_sql[SQL__COUNT] = {
 	    "LEFT JOIN (SELECT " INCIDENT_COLS ", seq FROM incidents WHERE "
 	    "key = ?3) AS i ON 1 = 1 LEFT JOIN (SELECT seq, incident FROM "
 	    "events WHERE unit = ?1 AND id = ?2) AS e ON 1 = 1",
+	/*
+	 * LIMIT 1 keeps each side a lookup by its index: joined flat, with
+	 * statistics from a smaller table, the planner read both tables
+	 * whole for a hash join (7 ms a batch at 10,000 events).
+	 */
+	[SQL_EVENTS_FIND_MANY] =
+	    "SELECT i.*, e.seq, e.incident, k.n - 1 FROM "
+	    "json_array_elements(?1::json) WITH ORDINALITY AS k(v, n) "
+	    "LEFT JOIN LATERAL (SELECT " INCIDENT_COLS ", seq FROM incidents "
+	    "WHERE key = k.v ->> 2 LIMIT 1) AS i ON true LEFT JOIN LATERAL "
+	    "(SELECT seq, incident FROM events WHERE unit = k.v ->> 0 AND "
+	    "id = k.v ->> 1 LIMIT 1) AS e ON true",
 	[SQL_INCIDENT_GET] =
 	    "SELECT " INCIDENT_COLS ", seq FROM incidents WHERE key = ?1",
 	[SQL_INCIDENTS_PAGE] =

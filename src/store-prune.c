@@ -140,6 +140,8 @@ store_prune_incident(struct store *s, const char *key, int drop_ledger,
 	size_t		 i;
 	int		 rc;
 
+	/* Events go by incident, not by their (unit, id): forget all. */
+	store_ahead_clear(s);
 	if (rows == NULL)
 		rows = none;
 	for (i = 0; i < STORE_PRUNE__COUNT; i++) {

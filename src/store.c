@@ -53,6 +53,17 @@ static const char *const store_sql[SQL__COUNT] = {
 	    "LEFT JOIN (SELECT " INCIDENT_COLS ", rowid FROM incidents WHERE "
 	    "key = ?3) AS i ON 1 = 1 LEFT JOIN (SELECT seq, incident FROM "
 	    "events WHERE unit = ?1 AND id = ?2) AS e ON 1 = 1",
+	/*
+	 * The same for a batch: ?1 a JSON array of [unit, id, key], a row
+	 * each (in any order), its place in the array last.  SQLite: rowid.
+	 */
+	[SQL_EVENTS_FIND_MANY] =
+	    "SELECT i.*, e.seq, e.incident, k.key FROM json_each(?1) AS k "
+	    "LEFT JOIN (SELECT " INCIDENT_COLS ", rowid FROM incidents) AS i "
+	    "ON i.key = json_extract(k.value, '$[2]') LEFT JOIN (SELECT seq, "
+	    "incident, unit, id FROM events) AS e ON e.unit = "
+	    "json_extract(k.value, '$[0]') AND e.id = json_extract(k.value, "
+	    "'$[1]')",
 	[SQL_EVENTS_OF_INCIDENT] =
 	    "SELECT seq, id, type, incident, unit, received_at, occurred_at, "
 	    "body FROM events WHERE incident = ?1 ORDER BY seq",
@@ -900,6 +911,7 @@ store_close(struct store *s)
 		if (s->q[i] != NULL)
 			s->drv->finalize(s->q[i]);
 	}
+	store_ahead_clear(s);
 	s->drv->close(s->conn);
 	free(s->kinds);
 	free(s);
@@ -908,6 +920,7 @@ store_close(struct store *s)
 int
 store_begin(struct store *s)
 {
+	store_ahead_clear(s);
 	return (s->drv->txn(s->conn, STORE_TXN_BEGIN));
 }
 
@@ -915,6 +928,7 @@ store_begin(struct store *s)
 int
 store_begin_unfenced(struct store *s)
 {
+	store_ahead_clear(s);
 	return (s->drv->txn(s->conn, STORE_TXN_BEGIN_UNFENCED));
 }
 
@@ -925,6 +939,7 @@ store_commit(struct store *s)
 	int64_t	start = clock_monotonic_us();
 	int	rc;
 
+	store_ahead_clear(s);
 	rc = s->drv->txn(s->conn, STORE_TXN_COMMIT);
 	metrics_observe(METRICS_COMMIT, clock_monotonic_us() - start);
 	if (rc != 0) {
@@ -947,6 +962,7 @@ store_commit_failing(struct store *s)
 void
 store_rollback(struct store *s)
 {
+	store_ahead_clear(s);
 	if (s->drv->in_txn(s->conn))
 		s->drv->txn(s->conn, STORE_TXN_ROLLBACK);
 }
@@ -1019,6 +1035,7 @@ store_empty(struct store *s)
 {
 	int	rc;
 
+	store_ahead_clear(s);
 	s->drv->set_pruning(s->conn, 1);
 	rc = s->drv->exec(s->conn, s->drv->empty != NULL ? s->drv->empty :
 	    store_empty_sql);

@@ -180,6 +180,36 @@ def test_idempotent_id():
     expect(rows[0][0] == 1, f"events table holds {rows[0][0]} rows for the id")
 
 
+def test_one_batch_reads_its_own_writes():
+    """A batch asks its events' first questions at once (store-ahead.c); an
+    event after one that opened its incident, or sent its id, in the same
+    batch must see what that one wrote, not what the batch first read."""
+    sink = Sink()
+    d = Daemon(site_files(sink)).start()
+    key = "inc-one-batch"
+    opened = report(key, id="evt-batch-1")
+    answers = d.accept([
+        opened,
+        {"type": "assessment", "incident": key, "unit": "hosp-a", "grade": 3,
+         "id": "evt-batch-2", "summary": "已完成研判，定为较大事件"},
+        dict(opened),
+        dict(report("inc-one-batch-b"), id="evt-batch-3"),
+        {"type": "assessment", "incident": "inc-one-batch-b", "unit": "hosp-a",
+         "grade": 2, "summary": "升级为重大事件"},
+    ])
+    expect(len(answers) == 5, f"want five answers, got {short(answers)}")
+    expect([a.get("duplicate") for a in answers] == [False, False, True, False, False],
+           f"duplicates: want only the third, got {short(answers)}")
+    inc = d.incident(key)
+    expect(len(inc.get("events") or []) == 2,
+           f"want the report and the assessment stored, got {short(inc.get('events'))}")
+    expect(obligation(inc, "assessment").get("status") == "met",
+           f"the assessment in the same batch met the obligation: {short(obligation(inc, 'assessment'))}")
+    b = d.incident("inc-one-batch-b")
+    expect(b.get("grade") == 2, f"the second incident's grade after its assessment: {short(b)}")
+    d.stop()
+
+
 def test_kill9_durability():
     sink = Sink()
     d = Daemon(site_files(sink, due="1h")).start()

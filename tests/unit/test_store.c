@@ -1016,6 +1016,83 @@ test_timeline(void **state)
 	assert_true(w.ids[0] < w.ids[1]);
 }
 
+/* ---- reading ahead for a batch (store-ahead.c) ------------------------ */
+
+/* What store_event_find_with_incident says: 0 or 1, the seq or the key. */
+static int
+find_first(struct store *s, const char *unit, const char *id,
+    const char *key, int64_t *seq, char *inc_key, size_t len, int *state)
+{
+	struct store_event	ev;
+	struct store_incident	inc;
+	int			rc;
+
+	rc = store_event_find_with_incident(s, unit, id, key, &ev, &inc);
+	*seq = ev.seq;
+	snprintf(inc_key, len, "%s", inc.key != NULL ? inc.key : "");
+	*state = inc.key != NULL ? (int)inc.state : -1;
+	store_event_clear(&ev);
+	store_incident_clear(&inc);
+	return (rc);
+}
+
+/*
+ * The answers read ahead are the direct reads' answers, and a write of
+ * the batch forgets the answer it changes: the event stored, the
+ * incident added or closed.  After the transaction nothing is left.
+ */
+static void
+test_read_ahead(void **state)
+{
+	struct store		*s = *state;
+	const struct store_event_ask asks[] = {
+		{ "u", "e1", "k1" }, { "u", "e2", "k1" }, { "u", "e3", "k2" },
+		{ "u", NULL, "k1" }, { "u", "e4", NULL },
+	};
+	char			 key[32];
+	int64_t			 seq1, seq;
+	int			 st;
+
+	add_incident(s, "k1", "u", 1, 100);
+	seq1 = add_event(s, "e1", "k1", "u", "{}");
+	assert_int_equal(store_begin(s), 0);
+	assert_int_equal(store_events_read_ahead(s, asks, 5), 0);
+	assert_int_equal(find_first(s, "u", "e1", "k1", &seq, key,
+	    sizeof(key), &st), 1);
+	assert_int_equal(seq, seq1);
+	assert_int_equal(find_first(s, "u", "e2", "k1", &seq, key,
+	    sizeof(key), &st), 0);
+	assert_string_equal(key, "k1");
+	assert_int_equal(st, INCIDENT_OPEN);
+	assert_int_equal(find_first(s, "u", "e3", "k2", &seq, key,
+	    sizeof(key), &st), 0);
+	assert_string_equal(key, "");
+	assert_int_equal(find_first(s, "u", "e4", NULL, &seq, key,
+	    sizeof(key), &st), 0);
+
+	/* Each write forgets what it changed. */
+	add_incident(s, "k2", "u", 2, 200);
+	assert_int_equal(find_first(s, "u", "e3", "k2", &seq, key,
+	    sizeof(key), &st), 0);
+	assert_string_equal(key, "k2");
+	seq = add_event(s, "e2", "k1", "u", "{}");
+	assert_int_equal(find_first(s, "u", "e2", "k1", &seq1, key,
+	    sizeof(key), &st), 1);
+	assert_int_equal(seq1, seq);
+	assert_int_equal(store_incident_resolve(s, "k1", 300), 0);
+	assert_int_equal(find_first(s, "u", NULL, "k1", &seq, key,
+	    sizeof(key), &st), 0);
+	assert_int_equal(st, INCIDENT_CLOSED);
+	assert_int_equal(store_commit(s), 0);
+
+	/* A question never asked ahead is read; so is one after a commit. */
+	assert_int_equal(find_first(s, "u", "e4", "k2", &seq, key,
+	    sizeof(key), &st), 0);
+	assert_string_equal(key, "k2");
+	assert_int_equal(find_first(s, "u", "e1", NULL, &seq, key,
+	    sizeof(key), &st), 1);
+}
+
 /* ---- the outbox ------------------------------------------------------ */
 
 static void
@@ -3117,6 +3194,37 @@ test_pg_ids_in_blocks(void **state)
 }
 
 /*
+ * An answer read ahead is not read again: an incident another session
+ * changes after the read-ahead is still seen as the batch found it, and
+ * as it is once the transaction ends.
+ */
+static void
+test_pg_read_ahead_answers_from_memory(void **state)
+{
+	struct store		*s = *state;
+	const struct store_event_ask ask = { "u", NULL, "k1" };
+	struct store_event	 ev;
+	struct store_incident	 inc;
+
+	add_incident(s, "k1", "u", 1, 100);
+	assert_int_equal(store_begin(s), 0);
+	assert_int_equal(store_events_read_ahead(s, &ask, 1), 0);
+	assert_int_equal(pg_run("UPDATE incidents SET title = 'changed' "
+	    "WHERE key = 'k1'"), 0);
+	assert_int_equal(store_event_find_with_incident(s, "u", NULL, "k1",
+	    &ev, &inc), 0);
+	assert_string_equal(inc.title, "A fire");
+	store_incident_clear(&inc);
+	store_event_clear(&ev);
+	store_rollback(s);
+	assert_int_equal(store_event_find_with_incident(s, "u", NULL, "k1",
+	    &ev, &inc), 0);
+	assert_string_equal(inc.title, "changed");
+	store_incident_clear(&inc);
+	store_event_clear(&ev);
+}
+
+/*
  * What waits unsynced in libpq must not have reached the server: libpq
  * sends on its own once it holds 8 kB, and a server left mid-message
  * arms no idle_in_transaction_session_timeout (a stopped leader would
@@ -3501,6 +3609,7 @@ main(void)
 		BOTH(test_personal_sends),
 		BOTH(test_timers),
 		BOTH(test_timeline),
+		BOTH(test_read_ahead),
 		BOTH(test_outbox),
 		BOTH(test_outbox_due_pages),
 		BOTH(test_outbox_page),
@@ -3536,6 +3645,7 @@ main(void)
 		PG(test_pg_dead_term_unpiped),
 		PG(test_pg_renewal_rolled_back),
 		PG(test_pg_ids_in_blocks),
+		PG(test_pg_read_ahead_answers_from_memory),
 		PG(test_pg_large_rows_piped),
 		PG(test_pg_unsynced_never_sent),
 		PG(test_pg_newer_schema_refused),
