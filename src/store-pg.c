@@ -138,7 +138,7 @@ struct store_pg_owe {
  * (store_pg_id): an INSERT ... RETURNING id in a write transaction then
  * needs no answer, and goes down the pipeline like any other write.
  */
-#define STORE_PG_ID_BLOCK	64
+#define STORE_PG_ID_BLOCK	512
 #define STORE_PG_ID_TABLES	16
 
 /*

@@ -3149,15 +3149,15 @@ test_pg_ids_in_blocks(void **state)
 
 	assert_int_equal(store_begin(a), 0);
 	first = last = add_event(a, "e0", "inc-1", "u", "{}");
-	for (i = 1; i < 70; i++) {		/* past one block */
+	for (i = 1; i < 530; i++) {		/* past one block (512) */
 		snprintf(name, sizeof(name), "e%d", i);
 		seq = add_event(a, name, "inc-1", "u", "{}");
 		assert_true(seq > last);
 		last = seq;
 	}
 	assert_int_equal(store_commit(a), 0);
-	assert_int_equal(PG_EXPECT("(SELECT count(*) = 70 AND "
-	    "count(DISTINCT seq) = 70 FROM events)"), 0);
+	assert_int_equal(PG_EXPECT("(SELECT count(*) = 530 AND "
+	    "count(DISTINCT seq) = 530 FROM events)"), 0);
 	assert_int_equal(PG_EXPECT("(SELECT min(seq) FROM events) > 0"), 0);
 
 	/* Ids a rollback took are not taken again; the next are higher. */
@@ -3169,7 +3169,7 @@ test_pg_ids_in_blocks(void **state)
 	last = add_event(a, "after", "inc-1", "u", "{}");
 	assert_true(last > seq);
 	assert_int_equal(store_commit(a), 0);
-	assert_int_equal(PG_EXPECT("(SELECT count(*) = 71 FROM events)"), 0);
+	assert_int_equal(PG_EXPECT("(SELECT count(*) = 531 FROM events)"), 0);
 	(void)first;
 
 	/* Leaders by turns: each term's ids above the last term's. */
