@@ -233,11 +233,16 @@ int	store_incident_get(struct store *, const char *,
  * none, in one read: what a new event asks first, one wait for the server
  * instead of two.
  */
+int	store_event_find_with_incident(struct store *, const char *,
+	    const char *, const char *, struct store_event *,
+	    struct store_incident *);
 /*
  * Ask store_event_find_with_incident's question for a batch of events at
  * once, before the first is applied: in the same transaction, each is then
  * answered without a wait, unless the batch wrote its event or incident
- * in between (store-ahead.c).
+ * in between (store-ahead.c).  Call it right after store_begin, outside
+ * any savepoint: a savepoint rolled back must undo only writes made after
+ * it.  Past 512 questions the rest are read when asked.
  */
 struct store_event_ask {
 	const char	*unit;
@@ -246,9 +251,6 @@ struct store_event_ask {
 };
 int	store_events_read_ahead(struct store *,
 	    const struct store_event_ask *, size_t);
-int	store_event_find_with_incident(struct store *, const char *,
-	    const char *, const char *, struct store_event *,
-	    struct store_incident *);
 int	store_incident_set_grade(struct store *, const char *, int, int,
 	    int64_t);
 int	store_incident_touch(struct store *, const char *, int64_t);

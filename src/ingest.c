@@ -238,8 +238,11 @@ ingest_flush_cb(evutil_socket_t fd, short what, void *arg)
 		return;
 	in->queue = NULL;
 	in->nqueue = 0;
-	committed = engine_begin(in->engine) == 0 &&
-	    ingest_read_ahead(in, queue, n) == 0;
+	committed = engine_begin(in->engine) == 0;
+	if (committed && ingest_read_ahead(in, queue, n) != 0) {
+		log_warnx("ingest: the batch's first reads failed");
+		committed = 0;
+	}
 	for (i = 0; i < n && committed; i++) {
 		if (ingest_apply(in, queue[i]) != 0)
 			committed = 0;

@@ -14,6 +14,11 @@
  * asked.  A write the store cannot place (a prune of an incident's
  * events, emptying the store) forgets every answer; so does the end of
  * the transaction.
+ *
+ * Only the first STORE_AHEAD_MAX questions are read ahead: a spool
+ * backlog makes batches of thousands of events, and each answer is
+ * looked up, and forgotten, by a walk of the list.  The walk compares a
+ * hash first.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -25,7 +30,11 @@
 #include "tocsin.h"
 #include "xmalloc.h"
 
+#define STORE_AHEAD_MAX	512
+
 struct store_ahead_answer {
+	uint64_t		 event_hash;	/* of unit and id */
+	uint64_t		 key_hash;
 	char			*unit;
 	char			*id;	/* or NULL */
 	char			*key;	/* or NULL */
@@ -47,6 +56,23 @@ static char *
 dup_opt(const char *v)
 {
 	return (v != NULL ? xstrdup(v) : NULL);
+}
+
+/* FNV-1a over the strings, NULL and "" apart. */
+static uint64_t
+hash_of(const char *a, const char *b)
+{
+	const char	*v[2] = { a, b };
+	uint64_t	 h = 14695981039346656037ULL;
+	const char	*p;
+	int		 i;
+
+	for (i = 0; i < 2; i++) {
+		h = (h ^ (v[i] == NULL ? 0xff : 0xfe)) * 1099511628211ULL;
+		for (p = v[i]; p != NULL && *p != '\0'; p++)
+			h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+	}
+	return (h);
 }
 
 void
@@ -71,10 +97,15 @@ store_ahead_clear(struct store *s)
 void
 store_ahead_forget_event(struct store *s, const char *unit, const char *id)
 {
-	size_t	i;
+	uint64_t	h;
+	size_t		i;
 
+	if (s->nahead == 0)
+		return;
+	h = hash_of(unit, id);
 	for (i = 0; i < s->nahead; i++) {
-		if (same(s->ahead[i].unit, unit) && same(s->ahead[i].id, id))
+		if (s->ahead[i].event_hash == h &&
+		    same(s->ahead[i].unit, unit) && same(s->ahead[i].id, id))
 			s->ahead[i].stale = 1;
 	}
 }
@@ -82,10 +113,14 @@ store_ahead_forget_event(struct store *s, const char *unit, const char *id)
 void
 store_ahead_forget_incident(struct store *s, const char *key)
 {
-	size_t	i;
+	uint64_t	h;
+	size_t		i;
 
+	if (s->nahead == 0)
+		return;
+	h = hash_of(key, NULL);
 	for (i = 0; i < s->nahead; i++) {
-		if (same(s->ahead[i].key, key))
+		if (s->ahead[i].key_hash == h && same(s->ahead[i].key, key))
 			s->ahead[i].stale = 1;
 	}
 }
@@ -148,6 +183,8 @@ store_events_read_ahead(struct store *s, const struct store_event_ask *asks,
 	store_ahead_clear(s);
 	if (n == 0)
 		return (0);
+	if (n > STORE_AHEAD_MAX)
+		n = STORE_AHEAD_MAX;	/* the rest are read when asked */
 	if ((text = store_ahead_json(asks, n)) == NULL)
 		return (-1);
 	s->ahead = xcalloc(n, sizeof(*s->ahead));	/* n > 0 */
@@ -156,6 +193,8 @@ store_events_read_ahead(struct store *s, const struct store_event_ask *asks,
 		s->ahead[i].unit = dup_opt(asks[i].unit);
 		s->ahead[i].id = dup_opt(asks[i].id);
 		s->ahead[i].key = dup_opt(asks[i].key);
+		s->ahead[i].event_hash = hash_of(asks[i].unit, asks[i].id);
+		s->ahead[i].key_hash = hash_of(asks[i].key, NULL);
 		s->ahead[i].stale = 1;	/* until its row is read */
 	}
 	q = store_q(s, SQL_EVENTS_FIND_MANY);
@@ -190,11 +229,17 @@ store_ahead_find(struct store *s, const char *unit, const char *id,
     const char *key, struct store_event *ev, struct store_incident *inc)
 {
 	const struct store_ahead_answer	*a;
+	uint64_t			 eh, kh;
 	size_t				 i;
 
+	if (s->nahead == 0)
+		return (-1);
+	eh = hash_of(unit, id);
+	kh = hash_of(key, NULL);
 	for (i = 0; i < s->nahead; i++) {
 		a = &s->ahead[i];
-		if (a->stale || !same(a->unit, unit) || !same(a->id, id) ||
+		if (a->stale || a->event_hash != eh || a->key_hash != kh ||
+		    !same(a->unit, unit) || !same(a->id, id) ||
 		    !same(a->key, key))
 			continue;
 		if (a->found) {

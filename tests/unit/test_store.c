@@ -1093,6 +1093,69 @@ test_read_ahead(void **state)
 	    sizeof(key), &st), 1);
 }
 
+static void	tell_kinds(struct store *);
+
+/* The incident as the find gives it, for the other writers' checks. */
+static void
+find_incident(struct store *s, const char *key, struct store_incident *inc)
+{
+	struct store_event	ev;
+
+	assert_int_equal(store_event_find_with_incident(s, "u", NULL, key,
+	    &ev, inc), 0);
+	store_event_clear(&ev);
+}
+
+/*
+ * The other writers of an incident forget its answer too: its grade, its
+ * time touched, its acknowledgement, a prune; and past 512 questions the
+ * rest are read when asked, alike.
+ */
+static void
+test_read_ahead_writers(void **state)
+{
+	struct store		*s = *state;
+	struct store_event_ask	 asks[600];
+	struct store_incident	 inc;
+	char			 ids[600][8];
+	const char		*keys[] = { "g", "t", "a", "p" };
+	int64_t			 seq;
+	size_t			 i;
+
+	tell_kinds(s);
+	for (i = 0; i < 4; i++)
+		add_incident(s, keys[i], "u", 1, 100);
+	assert_int_equal(store_begin(s), 0);
+	for (i = 0; i < 600; i++) {
+		snprintf(ids[i], sizeof(ids[i]), "x%zu", i);
+		asks[i].unit = "u";
+		asks[i].id = i < 4 ? NULL : ids[i];
+		asks[i].key = i < 4 ? keys[i] : NULL;
+	}
+	assert_int_equal(store_events_read_ahead(s, asks, 600), 0);
+	assert_int_equal(store_incident_set_grade(s, "g", 3, 3, 150), 0);
+	find_incident(s, "g", &inc);
+	assert_int_equal(inc.grade, 3);
+	store_incident_clear(&inc);
+	assert_int_equal(store_incident_touch(s, "t", 160), 0);
+	find_incident(s, "t", &inc);
+	assert_int_equal(inc.updated_at, 160);
+	store_incident_clear(&inc);
+	assert_int_equal(store_incident_ack(s, "a", "Zhang San", 170), 0);
+	find_incident(s, "a", &inc);
+	assert_string_equal(inc.acked_by, "Zhang San");
+	store_incident_clear(&inc);
+	assert_int_equal(store_prune_incident(s, "p", 1, 180, NULL), 0);
+	find_incident(s, "p", &inc);
+	assert_null(inc.key);
+
+	/* Beyond the first 512: stored now, so found when asked. */
+	seq = add_event(s, "x599", NULL, "u", "{}");
+	assert_int_equal(find_first(s, "u", "x599", NULL, &seq, ids[0],
+	    sizeof(ids[0]), (int *)&i), 1);
+	assert_int_equal(store_commit(s), 0);
+}
+
 /* ---- the outbox ------------------------------------------------------ */
 
 static void
@@ -3610,6 +3673,7 @@ main(void)
 		BOTH(test_timers),
 		BOTH(test_timeline),
 		BOTH(test_read_ahead),
+		BOTH(test_read_ahead_writers),
 		BOTH(test_outbox),
 		BOTH(test_outbox_due_pages),
 		BOTH(test_outbox_page),
