@@ -26,6 +26,15 @@
  */
 #define INGEST_BATCH_MAX	256
 
+/*
+ * The events one transaction takes at most, whole requests (at least
+ * one): a spool backlog queues up to 64 files of up to 1,000 records in
+ * one turn, and one transaction of them all held the loop for seconds --
+ * on a cluster, past the lease, so that the leader stepped down after
+ * it.  The rest wait for the next turn.
+ */
+#define INGEST_EVENTS_MAX	1024
+
 struct ingest_request {
 	struct record		**records;
 	size_t			  n;
@@ -224,20 +233,51 @@ ingest_read_ahead(struct ingest *in, struct ingest_request **queue, size_t n)
 	return (rc);
 }
 
+/*
+ * The requests of this transaction, taken from the queue: up to
+ * INGEST_EVENTS_MAX events.  What is left is flushed on the next turn.
+ */
+static struct ingest_request **
+ingest_take(struct ingest *in, size_t *np)
+{
+	struct ingest_request	**queue = in->queue;
+	struct timeval		  now = { 0, 0 };
+	size_t			  n, events;
+
+	for (n = 0, events = 0; n < in->nqueue; n++) {
+		if (n > 0 && events + in->queue[n]->n > INGEST_EVENTS_MAX)
+			break;
+		events += in->queue[n]->n;
+	}
+	if (n == in->nqueue) {
+		in->queue = NULL;
+		in->nqueue = 0;
+	} else {
+		in->nqueue -= n;
+		in->queue = xreallocarray(NULL, in->nqueue,
+		    sizeof(*in->queue));
+		memcpy(in->queue, queue + n, in->nqueue * sizeof(*in->queue));
+		evtimer_add(in->flush_ev, &now);
+	}
+	log_debug("ingest: a batch of requests=%zu events=%zu left=%zu", n,
+	    events, in->nqueue);
+	*np = n;
+	return (queue);
+}
+
 static void
 ingest_flush_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct ingest		 *in = arg;
-	struct ingest_request	**queue = in->queue;
-	size_t			  n = in->nqueue, i, j, notified = 0;
+	struct ingest_request	**queue;
+	size_t			  n, i, j, notified = 0;
 	int			  committed;
 
 	evtimer_del(in->flush_ev);
 	event_del(in->full_ev);
-	if (n == 0)
+	if (in->nqueue == 0)
 		return;
-	in->queue = NULL;
-	in->nqueue = 0;
+	queue = ingest_take(in, &n);
 	committed = engine_begin(in->engine) == 0;
 	if (committed && ingest_read_ahead(in, queue, n) != 0) {
 		log_warnx("ingest: the batch's first reads failed");

@@ -5,6 +5,7 @@ nothing twice, hundreds of files at once are taken in bounded batches, more
 than the kernel's inotify queue holds are found by reading the directory
 again, and a file whose commit fails waits in the spool and goes in later."""
 
+import re
 import resource
 import signal
 
@@ -167,6 +168,31 @@ def test_spool_files_at_startup():
            "the start-up files' events are not all stored")
     d.incident("inc-spool-start-2")
     d.stop()
+
+
+def test_spool_backlog_commits_in_bounded_batches():
+    """A backlog of large files is not one transaction: a batch takes whole
+    files up to 1,024 events and leaves the rest for the next turn, so the
+    loop (and a cluster's lease) is not held for the whole backlog."""
+    d, spool = spool_daemon(args=["--log-level", "debug"])
+    os.makedirs(spool)
+    names = []
+    for f in range(3):
+        names.append(drop(spool, f"backlog-{f}.json",
+                          [report(f"inc-backlog-{f}-{i}") for i in range(700)]))
+    d.start()
+    wait_until(lambda: all(in_dir(spool, "done", os.path.basename(n)) for n in names),
+               60, "the three backlog files in done/")
+    batches = [tuple(int(v) for v in m) for m in re.findall(
+        r"ingest: a batch of requests=(\d+) events=(\d+) left=(\d+)", log_text(d))]
+    sizes = [b[1] for b in batches if b[1] >= 700]
+    expect(sizes and max(sizes) <= 1024,
+           f"a batch held more than 1,024 events: {batches}")
+    expect(any(b[2] > 0 for b in batches),
+           f"the backlog never waited for a later batch: {batches}")
+    d.stop()
+    rows = d.query_db("SELECT count(*) FROM events WHERE incident LIKE 'inc-backlog-%'")
+    expect(rows[0][0] == 2100, f"want 2,100 events stored, got {rows[0][0]}")
 
 
 def test_spool_kill9_between_commit_and_move():
