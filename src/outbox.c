@@ -373,17 +373,14 @@ outbox_record(struct outbox *o, struct delivery *d, int64_t now)
 	outbox_channel_result(o, d->channel, d->result == DELIVERY_OK, now);
 	switch (d->result) {
 	case DELIVERY_OK:
+		/* Its row is written with the others' (outbox_delivered). */
 		o->stats.delivered++;
 		metrics_delivery(d->channel, METRICS_DELIVERED);
-		if (store_attempt_add(o->store, d->id, now, "delivered",
-		    NULL) != 0)
-			return (-1);
 		/* Kept for the provider's receipt, which names it. */
 		if (d->ref != NULL && store_receipt_expect(o->store,
 		    d->channel, d->ref, d->id) != 0)
 			return (-1);
-		return (store_message_result(o->store, d->id, OUTBOX_DELIVERED,
-		    now, now, NULL));
+		return (0);
 	case DELIVERY_RETRY:
 		result = "retry";
 		next = now + outbox_backoff(d->attempt);
@@ -419,6 +416,27 @@ outbox_record(struct outbox *o, struct delivery *d, int64_t now)
 	if (status == OUTBOX_DEAD)
 		return (outbox_give_up(o, d, fallback));
 	return (0);
+}
+
+/*
+ * The finished attempts that delivered, written at once: most of them
+ * did, and a statement each cost PostgreSQL as much as the rows.
+ */
+static int
+outbox_delivered(struct outbox *o, int64_t now)
+{
+	int64_t	*ids;
+	size_t	 i, n = 0;
+	int	 rc;
+
+	ids = xreallocarray(NULL, o->ndone > 0 ? o->ndone : 1, sizeof(*ids));
+	for (i = 0; i < o->ndone; i++) {
+		if (o->done[i]->result == DELIVERY_OK)
+			ids[n++] = o->done[i]->id;
+	}
+	rc = store_messages_delivered(o->store, ids, n, now);
+	free(ids);
+	return (rc);
 }
 
 /* Forget the finished attempts: their channels may send again. */
@@ -503,13 +521,16 @@ outbox_take_due(struct outbox *o, int64_t now, size_t room,
 static int
 outbox_mark_sending(struct outbox *o, struct delivery **batch, size_t n)
 {
-	size_t	i;
+	int64_t	*ids;
+	size_t	 i;
+	int	 rc;
 
-	for (i = 0; i < n; i++) {
-		if (store_message_sending(o->store, batch[i]->id) != 0)
-			return (-1);
-	}
-	return (0);
+	ids = xreallocarray(NULL, n > 0 ? n : 1, sizeof(*ids));
+	for (i = 0; i < n; i++)
+		ids[i] = batch[i]->id;
+	rc = store_messages_sending(o->store, ids, n);
+	free(ids);
+	return (rc);
 }
 
 /* The batch was not marked after all: it stays queued. */
@@ -592,6 +613,8 @@ outbox_flush_cb(evutil_socket_t fd, short what, void *arg)
 	rc = engine_begin(o->engine);
 	for (i = 0; i < ndone && rc == 0; i++)
 		rc = outbox_record(o, o->done[i], now);
+	if (rc == 0)
+		rc = outbox_delivered(o, now);
 	outbox_release(o);
 	if (rc == 0) {
 		n = outbox_take_due(o, now, OUTBOX_IN_FLIGHT_MAX -
