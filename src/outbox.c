@@ -1,11 +1,14 @@
 /*
- * Delivery of committed notifications.  A scan takes the rows that are due,
- * marks them sending in one transaction and hands each to its channel's
- * driver; results come back one by one and are written in one transaction
- * per loop turn, the same one that marks the next batch sending, so that a
- * busy outbox commits once a turn.  A crash between "sending" and the result makes the row
- * queued again at start-up: that attempt may reach the gateway twice, which
- * is why every attempt carries the same idempotency key.
+ * Delivery of committed notifications.  The outbox rides every commit the
+ * engine makes (outbox_before_commit): the results of the attempts that
+ * finished since are written, and the due rows -- the transaction's new
+ * ones among them -- marked sending, in that transaction; after it each
+ * goes to its channel's driver.  So a busy daemon commits once a turn,
+ * events and deliveries together.  Results with no commit coming get one
+ * of their own (outbox_flush_cb), and a retry falling due a scan
+ * (outbox_scan_cb).  A crash between "sending" and the result makes the
+ * row queued again at start-up: that attempt may reach the gateway twice,
+ * which is why every attempt carries the same idempotency key.
  *
  *	queued -> sending -> delivered
  *	                  -> failed (retried with backoff) -> sending ...
@@ -40,6 +43,7 @@
 #define OUTBOX_BACKOFF_BASE	(1 * MSEC_PER_SEC)
 #define OUTBOX_BACKOFF_MAX	(5 * MSEC_PER_MIN)
 #define OUTBOX_FALLBACK_AFTER	3	/* failed attempts, by default */
+#define OUTBOX_CARRIED_WAIT_MS	10	/* for a commit said to be coming */
 
 /* A channel's limits and what it has in flight, by name. */
 struct outbox_channel {
@@ -68,10 +72,22 @@ struct outbox {
 	struct delivery		**done;
 	size_t			  ndone;
 	struct outbox_stats	  stats;
+	/* What rides the engine's commit under way (outbox_before_commit). */
+	struct delivery		**ride;		/* marked sending, to start */
+	size_t			  nride;
+	size_t			  nrecorded;	/* finished attempts written */
+	int64_t			  ride_now;
+	int64_t			  ride_wake;
+	int			  looked;	/* at the due rows */
+	int			  fresh;	/* looked, and committed */
+	int			(*coming)(void *);	/* a commit soon? */
+	void			 *coming_arg;
 };
 
 static void	outbox_scan_cb(evutil_socket_t, short, void *);
 static void	outbox_flush_cb(evutil_socket_t, short, void *);
+static int	outbox_before_commit(void *, size_t);
+static void	outbox_after_commit(void *, int);
 static void	delivery_free(struct delivery *);
 
 struct outbox *
@@ -90,6 +106,9 @@ outbox_new(struct event_base *base, struct store *store, struct httpc *httpc,
 	o->flush_ev = evtimer_new(base, outbox_flush_cb, o);
 	event_priority_set(o->scan_ev, EVENT_PRIORITY_DELIVERY);
 	event_priority_set(o->flush_ev, EVENT_PRIORITY_DELIVERY);
+	if (engine != NULL)
+		engine_set_commit_hooks(engine, outbox_before_commit,
+		    outbox_after_commit, o);
 	return (o);
 }
 
@@ -101,6 +120,8 @@ outbox_free(struct outbox *o)
 
 	if (o == NULL)
 		return;
+	if (o->engine != NULL)
+		engine_set_commit_hooks(o->engine, NULL, NULL, NULL);
 	/* Unrecorded results stay "sending" and are queued again at start. */
 	for (i = 0; i < o->ndone; i++)
 		delivery_free(o->done[i]);
@@ -154,9 +175,18 @@ outbox_schedule(struct outbox *o, int64_t delay_ms)
 	evtimer_add(o->scan_ev, &tv);
 }
 
+/*
+ * Something new may be due.  Not if the commit that made it looked at the
+ * due rows just before it committed, as every commit that queues a
+ * notification does: those rows are on their way already.
+ */
 void
 outbox_kick(struct outbox *o)
 {
+	if (o->fresh) {
+		o->fresh = 0;
+		return;
+	}
 	outbox_schedule(o, 0);
 }
 
@@ -594,46 +624,109 @@ outbox_sleep(struct outbox *o, int64_t now, int64_t wake)
 }
 
 /*
- * Write every finished attempt, and mark the next batch sending in the
- * same transaction: one commit, and one sync, per loop turn.  Should the
- * commit fail, the results are lost (those rows stay "sending" and go
- * again after a restart) and the batch stays queued for a later scan.
+ * Inside every write transaction the engine commits, just before its
+ * COMMIT (engine_set_commit_hooks): every finished attempt written, and,
+ * when there were some or the transaction queued notifications, the due
+ * rows -- this transaction's new ones among them -- marked sending.  So a
+ * busy daemon commits once a turn, the events and the deliveries
+ * together, and the store runs the outbox's statements while the engine
+ * works on the next events instead of in a wait of their own.
+ */
+static int
+outbox_before_commit(void *arg, size_t notified)
+{
+	struct outbox	*o = arg;
+	size_t		 i;
+	int		 rc = 0;
+
+	o->fresh = o->looked = 0;
+	o->nrecorded = o->ndone;
+	if (o->ndone == 0 && notified == 0)
+		return (0);
+	o->ride_now = clock_now();
+	o->ride_wake = INT64_MAX;
+	for (i = 0; i < o->ndone && rc == 0; i++)
+		rc = outbox_record(o, o->done[i], o->ride_now);
+	if (rc == 0)
+		rc = outbox_delivered(o, o->ride_now);
+	outbox_release(o);
+	if (rc == 0 && o->in_flight < OUTBOX_IN_FLIGHT_MAX) {
+		o->looked = 1;
+		o->nride = outbox_take_due(o, o->ride_now,
+		    OUTBOX_IN_FLIGHT_MAX - o->in_flight, &o->ride,
+		    &o->ride_wake);
+		rc = outbox_mark_sending(o, o->ride, o->nride);
+	}
+	return (rc);
+}
+
+/*
+ * The commit's outcome: the batch goes to its channels, or stays queued.
+ * Should the commit fail, the results are lost (those rows stay
+ * "sending" and go again after a restart).
+ */
+static void
+outbox_after_commit(void *arg, int committed)
+{
+	struct outbox	 *o = arg;
+	struct delivery	**batch = o->ride;
+	size_t		  n = o->nride;
+
+	o->ride = NULL;
+	o->nride = 0;
+	if (!committed) {
+		if (o->nrecorded > 0)
+			log_warnx("outbox: cannot record the results, they "
+			    "will be sent again after a restart count=%zu",
+			    o->nrecorded);
+		if (o->nrecorded > 0 || o->looked)
+			outbox_schedule(o, MSEC_PER_SEC);
+		outbox_give_back(o, batch, n);
+		o->looked = 0;
+		return;
+	}
+	if (!o->looked)
+		return;
+	o->fresh = 1;
+	outbox_start(o, batch, n);
+	outbox_sleep(o, o->ride_now, o->ride_wake);
+}
+
+/*
+ * Who says whether another commit comes soon (queued events: ingest.c),
+ * which finished attempts then wait for rather than commit on their own.
+ */
+void
+outbox_set_commit_coming(struct outbox *o, int (*coming)(void *), void *arg)
+{
+	o->coming = coming;
+	o->coming_arg = arg;
+}
+
+/*
+ * Finished attempts with no commit coming to carry them: one of their
+ * own.  With one coming, a look again shortly, in case it does not.
  */
 static void
 outbox_flush_cb(evutil_socket_t fd, short what, void *arg)
 {
-	struct outbox	 *o = arg;
-	struct delivery	**batch = NULL;
-	int64_t		  now = clock_now(), wake = INT64_MAX;
-	size_t		  i, ndone = o->ndone, n = 0;
-	int		  rc;
+	struct outbox	*o = arg;
+	struct timeval	 soon = { 0, OUTBOX_CARRIED_WAIT_MS * 1000 };
 
-	if (ndone == 0)
+	if (o->ndone == 0)
 		return;
-	rc = engine_begin(o->engine);
-	for (i = 0; i < ndone && rc == 0; i++)
-		rc = outbox_record(o, o->done[i], now);
-	if (rc == 0)
-		rc = outbox_delivered(o, now);
-	outbox_release(o);
-	if (rc == 0) {
-		n = outbox_take_due(o, now, OUTBOX_IN_FLIGHT_MAX -
-		    o->in_flight, &batch, &wake);
-		rc = outbox_mark_sending(o, batch, n);
+	if (o->coming != NULL && o->coming(o->coming_arg)) {
+		evtimer_add(o->flush_ev, &soon);
+		return;
 	}
-	if (rc == 0)
-		rc = engine_commit(o->engine, NULL);
-	else
-		engine_rollback(o->engine);
-	if (rc != 0) {
+	if (engine_begin(o->engine) != 0) {
 		log_warnx("outbox: cannot record the results, they will be "
-		    "sent again after a restart count=%zu", ndone);
-		outbox_give_back(o, batch, n);
+		    "sent again after a restart count=%zu", o->ndone);
+		outbox_release(o);
 		outbox_schedule(o, MSEC_PER_SEC);
 		return;
 	}
-	outbox_start(o, batch, n);
-	outbox_sleep(o, now, wake);
+	(void)engine_commit(o->engine, NULL);	/* outbox_before_commit */
 }
 
 /* Look for due rows when nothing is finishing: after a commit, a wake. */
