@@ -6,7 +6,8 @@
  * goes to its channel's driver.  So a busy daemon commits once a turn,
  * events and deliveries together.  Results with no commit coming get one
  * of their own (outbox_flush_cb), and a retry falling due a scan
- * (outbox_scan_cb).  A crash between "sending" and the result makes the
+ * (outbox_scan_cb); results whose commit failed wait for the next one
+ * (outbox_saved).  A crash between "sending" and the result makes the
  * row queued again at start-up: that attempt may reach the gateway twice,
  * which is why every attempt carries the same idempotency key.
  *
@@ -44,6 +45,7 @@
 #define OUTBOX_BACKOFF_MAX	(5 * MSEC_PER_MIN)
 #define OUTBOX_FALLBACK_AFTER	3	/* failed attempts, by default */
 #define OUTBOX_CARRIED_WAIT_MS	10	/* for a commit said to be coming */
+#define OUTBOX_UNSAVED_TRIES	3	/* commits a result may fail */
 
 /* A channel's limits and what it has in flight, by name. */
 struct outbox_channel {
@@ -69,13 +71,16 @@ struct outbox {
 	struct event		 *flush_ev;
 	size_t			  in_flight;
 	struct outbox_channel	 *channels;
-	struct delivery		**done;
+	struct delivery		**done;		/* finished, in flight still */
 	size_t			  ndone;
+	/* Finished and counted, their results not yet committed. */
+	struct delivery		**unsaved;
+	size_t			  nunsaved;
+	int			  unsaved_fails; /* commits that failed them */
 	struct outbox_stats	  stats;
 	/* What rides the engine's commit under way (outbox_before_commit). */
 	struct delivery		**ride;		/* marked sending, to start */
 	size_t			  nride;
-	size_t			  nrecorded;	/* finished attempts written */
 	int64_t			  ride_now;
 	int64_t			  ride_wake;
 	int			  looked;	/* at the due rows */
@@ -125,6 +130,9 @@ outbox_free(struct outbox *o)
 	/* Unrecorded results stay "sending" and are queued again at start. */
 	for (i = 0; i < o->ndone; i++)
 		delivery_free(o->done[i]);
+	for (i = 0; i < o->nunsaved; i++)
+		delivery_free(o->unsaved[i]);
+	free(o->unsaved);
 	for (c = o->channels; c != NULL; c = next) {
 		next = c->link;
 		free(c->name);
@@ -393,43 +401,59 @@ outbox_failing(struct outbox *o, const char *name, int64_t *since,
 	}
 }
 
-static int
-outbox_record(struct outbox *o, struct delivery *d, int64_t now)
-{
-	enum outbox_status	 status = OUTBOX_FAILED;
-	const char		*result, *fallback = NULL;
-	int64_t			 next = now;
+/* What an attempt's result makes of its row. */
+struct outbox_verdict {
+	enum outbox_status	 status;
+	int64_t			 next;
+	const char		*result;	/* the attempt's, as stored */
+	const char		*fallback;	/* the channel it goes on to */
+};
 
-	outbox_channel_result(o, d->channel, d->result == DELIVERY_OK, now);
+static void
+outbox_judge(struct outbox *o, struct delivery *d, int64_t now,
+    struct outbox_verdict *v)
+{
+	v->status = OUTBOX_FAILED;
+	v->next = now;
+	v->fallback = NULL;
 	switch (d->result) {
 	case DELIVERY_OK:
-		/* Its row is written with the others' (outbox_delivered). */
-		o->stats.delivered++;
-		metrics_delivery(d->channel, METRICS_DELIVERED);
-		/* Kept for the provider's receipt, which names it. */
-		if (d->ref != NULL && store_receipt_expect(o->store,
-		    d->channel, d->ref, d->id) != 0)
-			return (-1);
-		return (0);
+		v->status = OUTBOX_DELIVERED;
+		v->result = "delivered";
+		return;
 	case DELIVERY_RETRY:
-		result = "retry";
-		next = now + outbox_backoff(d->attempt);
+		v->result = "retry";
+		v->next = now + outbox_backoff(d->attempt);
 		if (d->retry_after > 0 && now + d->retry_after * MSEC_PER_SEC >
-		    next)
-			next = now + d->retry_after * MSEC_PER_SEC;
-		if (next > d->deadline_at)
-			status = OUTBOX_DEAD;
-		fallback = outbox_fallback(o, d, next > d->deadline_at);
+		    v->next)
+			v->next = now + d->retry_after * MSEC_PER_SEC;
+		if (v->next > d->deadline_at)
+			v->status = OUTBOX_DEAD;
+		v->fallback = outbox_fallback(o, d, v->next > d->deadline_at);
 		break;
 	default:
-		result = "permanent";
-		status = OUTBOX_DEAD;
-		fallback = outbox_fallback(o, d, 1);
+		v->result = "permanent";
+		v->status = OUTBOX_DEAD;
+		v->fallback = outbox_fallback(o, d, 1);
 		break;
 	}
-	if (fallback != NULL)
-		status = OUTBOX_DEAD;	/* on this channel; the fallback goes on */
-	if (status == OUTBOX_DEAD) {
+	if (v->fallback != NULL)
+		v->status = OUTBOX_DEAD;	/* on this channel; the fallback
+						   goes on */
+}
+
+/* A finished attempt counted, once, whether or not its commit holds. */
+static void
+outbox_count(struct outbox *o, struct delivery *d, int64_t now)
+{
+	struct outbox_verdict	v;
+
+	outbox_judge(o, d, now, &v);
+	outbox_channel_result(o, d->channel, d->result == DELIVERY_OK, now);
+	if (v.status == OUTBOX_DELIVERED) {
+		o->stats.delivered++;
+		metrics_delivery(d->channel, METRICS_DELIVERED);
+	} else if (v.status == OUTBOX_DEAD) {
 		o->stats.dead++;
 		metrics_delivery(d->channel, METRICS_DEAD);
 	} else {
@@ -437,14 +461,31 @@ outbox_record(struct outbox *o, struct delivery *d, int64_t now)
 		metrics_delivery(d->channel, METRICS_RETRIED);
 		log_info("outbox: delivery failed key=%s channel=%s attempt=%d "
 		    "error=%s retry_in_ms=%lld", d->key, d->channel, d->attempt,
-		    d->detail, (long long)(next - now));
+		    d->detail, (long long)(v.next - now));
 	}
-	if (store_attempt_add(o->store, d->id, now, result, d->detail) != 0 ||
-	    store_message_result(o->store, d->id, status, next, 0,
-	    d->detail) != 0)
+}
+
+/* A finished attempt's result written, in the caller's transaction. */
+static int
+outbox_record(struct outbox *o, struct delivery *d, int64_t now)
+{
+	struct outbox_verdict	v;
+
+	outbox_judge(o, d, now, &v);
+	if (v.status == OUTBOX_DELIVERED) {
+		/* Its row is written with the others' (outbox_delivered). */
+		/* Kept for the provider's receipt, which names it. */
+		if (d->ref != NULL && store_receipt_expect(o->store,
+		    d->channel, d->ref, d->id) != 0)
+			return (-1);
+		return (0);
+	}
+	if (store_attempt_add(o->store, d->id, now, v.result,
+	    d->detail) != 0 || store_message_result(o->store, d->id, v.status,
+	    v.next, 0, d->detail) != 0)
 		return (-1);
-	if (status == OUTBOX_DEAD)
-		return (outbox_give_up(o, d, fallback));
+	if (v.status == OUTBOX_DEAD)
+		return (outbox_give_up(o, d, v.fallback));
 	return (0);
 }
 
@@ -459,28 +500,63 @@ outbox_delivered(struct outbox *o, int64_t now)
 	size_t	 i, n = 0;
 	int	 rc;
 
-	ids = xreallocarray(NULL, o->ndone > 0 ? o->ndone : 1, sizeof(*ids));
-	for (i = 0; i < o->ndone; i++) {
-		if (o->done[i]->result == DELIVERY_OK)
-			ids[n++] = o->done[i]->id;
+	ids = xreallocarray(NULL, o->nunsaved > 0 ? o->nunsaved : 1,
+	    sizeof(*ids));
+	for (i = 0; i < o->nunsaved; i++) {
+		if (o->unsaved[i]->result == DELIVERY_OK)
+			ids[n++] = o->unsaved[i]->id;
 	}
 	rc = store_messages_delivered(o->store, ids, n, now);
 	free(ids);
 	return (rc);
 }
 
-/* Forget the finished attempts: their channels may send again. */
+/*
+ * The finished attempts counted and their channels free to send again;
+ * their results wait to be written (unsaved).
+ */
 static void
-outbox_release(struct outbox *o)
+outbox_release(struct outbox *o, int64_t now)
 {
 	size_t	i;
 
+	o->unsaved = xreallocarray(o->unsaved, o->nunsaved + o->ndone + 1,
+	    sizeof(*o->unsaved));
 	for (i = 0; i < o->ndone; i++) {
+		outbox_count(o, o->done[i], now);
 		outbox_channel(o, o->done[i]->channel)->in_flight--;
-		delivery_free(o->done[i]);
+		o->unsaved[o->nunsaved++] = o->done[i];
 	}
 	o->in_flight -= o->ndone;
 	o->ndone = 0;
+}
+
+/*
+ * The results written are committed, or their commit failed: kept for
+ * the next one, but not for ever -- a result that cannot be written must
+ * not fail every commit after it.  Those given up on leave their rows
+ * "sending", queued again at the next start.
+ */
+static void
+outbox_saved(struct outbox *o, int committed)
+{
+	size_t	i;
+
+	if (o->nunsaved == 0)
+		return;
+	if (!committed && ++o->unsaved_fails < OUTBOX_UNSAVED_TRIES) {
+		log_warnx("outbox: the results could not be written, trying "
+		    "again count=%zu", o->nunsaved);
+		return;
+	}
+	if (!committed)
+		log_warnx("outbox: the results could not be written, they "
+		    "will be sent again after a restart count=%zu",
+		    o->nunsaved);
+	for (i = 0; i < o->nunsaved; i++)
+		delivery_free(o->unsaved[i]);
+	o->nunsaved = 0;
+	o->unsaved_fails = 0;
 }
 
 static struct delivery *
@@ -541,8 +617,9 @@ outbox_take_due(struct outbox *o, int64_t now, size_t room,
 	struct outbox_take	t = { o, now, wake, room, 0, NULL };
 
 	/* A failed read takes what it had: the rest waits for a scan. */
-	(void)store_messages_due(o->store, now, (int)(room + OUTBOX_SCAN_MAX),
-	    outbox_take_cb, &t);
+	if (store_messages_due(o->store, now, (int)(room + OUTBOX_SCAN_MAX),
+	    outbox_take_cb, &t) != 0 && *wake > now + MSEC_PER_SEC)
+		*wake = now + MSEC_PER_SEC;
 	*batchp = t.batch;
 	return (t.n);
 }
@@ -640,16 +717,15 @@ outbox_before_commit(void *arg, size_t notified)
 	int		 rc = 0;
 
 	o->fresh = o->looked = 0;
-	o->nrecorded = o->ndone;
-	if (o->ndone == 0 && notified == 0)
+	if (o->ndone == 0 && o->nunsaved == 0 && notified == 0)
 		return (0);
 	o->ride_now = clock_now();
 	o->ride_wake = INT64_MAX;
-	for (i = 0; i < o->ndone && rc == 0; i++)
-		rc = outbox_record(o, o->done[i], o->ride_now);
+	outbox_release(o, o->ride_now);
+	for (i = 0; i < o->nunsaved && rc == 0; i++)
+		rc = outbox_record(o, o->unsaved[i], o->ride_now);
 	if (rc == 0)
 		rc = outbox_delivered(o, o->ride_now);
-	outbox_release(o);
 	if (rc == 0 && o->in_flight < OUTBOX_IN_FLIGHT_MAX) {
 		o->looked = 1;
 		o->nride = outbox_take_due(o, o->ride_now,
@@ -660,10 +736,24 @@ outbox_before_commit(void *arg, size_t notified)
 	return (rc);
 }
 
+/* Soon, unless the outbox has a look planned sooner. */
+static void
+outbox_retry_soon(struct outbox *o, struct event *ev)
+{
+	struct timeval	at, now, delay = { 1, 0 }, soon;
+
+	if (event_pending(ev, EV_TIMEOUT, &at) &&
+	    event_base_gettimeofday_cached(o->base, &now) == 0) {
+		evutil_timeradd(&now, &delay, &soon);
+		if (evutil_timercmp(&at, &soon, <))
+			return;
+	}
+	evtimer_add(ev, &delay);
+}
+
 /*
- * The commit's outcome: the batch goes to its channels, or stays queued.
- * Should the commit fail, the results are lost (those rows stay
- * "sending" and go again after a restart).
+ * The commit's outcome: the batch goes to its channels, or stays queued
+ * and the results wait for the next commit (outbox_saved).
  */
 static void
 outbox_after_commit(void *arg, int committed)
@@ -674,14 +764,13 @@ outbox_after_commit(void *arg, int committed)
 
 	o->ride = NULL;
 	o->nride = 0;
+	outbox_saved(o, committed);
 	if (!committed) {
-		if (o->nrecorded > 0)
-			log_warnx("outbox: cannot record the results, they "
-			    "will be sent again after a restart count=%zu",
-			    o->nrecorded);
-		if (o->nrecorded > 0 || o->looked)
-			outbox_schedule(o, MSEC_PER_SEC);
 		outbox_give_back(o, batch, n);
+		if (o->nunsaved > 0)
+			outbox_retry_soon(o, o->flush_ev);
+		if (o->looked)
+			outbox_retry_soon(o, o->scan_ev);
 		o->looked = 0;
 		return;
 	}
@@ -713,17 +802,16 @@ outbox_flush_cb(evutil_socket_t fd, short what, void *arg)
 	struct outbox	*o = arg;
 	struct timeval	 soon = { 0, OUTBOX_CARRIED_WAIT_MS * 1000 };
 
-	if (o->ndone == 0)
+	if (o->ndone == 0 && o->nunsaved == 0)
 		return;
 	if (o->coming != NULL && o->coming(o->coming_arg)) {
 		evtimer_add(o->flush_ev, &soon);
 		return;
 	}
 	if (engine_begin(o->engine) != 0) {
-		log_warnx("outbox: cannot record the results, they will be "
-		    "sent again after a restart count=%zu", o->ndone);
-		outbox_release(o);
-		outbox_schedule(o, MSEC_PER_SEC);
+		log_warnx("outbox: cannot begin a transaction for the results; "
+		    "trying again count=%zu", o->ndone + o->nunsaved);
+		outbox_retry_soon(o, o->flush_ev);
 		return;
 	}
 	(void)engine_commit(o->engine, NULL);	/* outbox_before_commit */
@@ -753,7 +841,7 @@ outbox_scan_cb(evutil_socket_t fd, short what, void *arg)
 			store_rollback(o->store);
 		if (rc != 0) {
 			outbox_give_back(o, batch, n);
-			outbox_schedule(o, MSEC_PER_SEC);
+			outbox_retry_soon(o, o->scan_ev);
 			return;
 		}
 	}
