@@ -109,23 +109,10 @@ struct engine_receipt {
 
 typedef void (*engine_sink)(const char *, void *);
 
-/*
- * What else every commit carries (the outbox's results and its next
- * batch marked sending, outbox.c), so that a busy daemon commits, and
- * waits for the store, once a turn.  before runs inside the transaction
- * just ahead of its COMMIT, with how many notifications it queued: 0, or
- * -1 fails the commit.  after runs once for each before, as soon as the
- * outcome is known: 1 committed, 0 not.
- */
-typedef int (*engine_before_commit_cb)(void *, size_t);
-typedef void (*engine_after_commit_cb)(void *, int);
-
 struct engine	*engine_new(struct store *, struct rules *);
 void		 engine_free(struct engine *);
 void		 engine_set_rules(struct engine *, struct rules *);
 void		 engine_set_sink(struct engine *, engine_sink, void *);
-void		 engine_set_commit_hooks(struct engine *,
-		     engine_before_commit_cb, engine_after_commit_cb, void *);
 int		 engine_recover(struct engine *);
 int		 engine_sync_recurring(struct engine *);
 

@@ -36,7 +36,6 @@ typedef int (*ingest_within_cb)(int, void *);
 struct ingest	*ingest_new(struct event_base *, struct engine *,
 		     ingest_after_commit_cb, void *);
 void		 ingest_free(struct ingest *);
-int		 ingest_pending(struct ingest *);
 void		 ingest_submit(struct ingest *, struct record **, size_t,
 		     const struct names *, ingest_cb, void *);
 void		 ingest_submit_within(struct ingest *, struct record **,

@@ -28,8 +28,6 @@ void		 outbox_free(struct outbox *);
 void		 outbox_set_rules(struct outbox *, struct rules *);
 int		 outbox_recover(struct outbox *);
 void		 outbox_kick(struct outbox *);
-void		 outbox_set_commit_coming(struct outbox *, int (*)(void *),
-		     void *);
 const struct outbox_stats *outbox_stats(struct outbox *);
 /*
  * Since when a channel's attempts have failed with no success between,

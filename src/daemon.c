@@ -174,15 +174,6 @@ daemon_after_commit_cb(void *arg, size_t notified)
 	daemon_after_commit(arg, notified);
 }
 
-/* Events wait for their commit, which the outbox's results may ride. */
-static int
-daemon_commit_coming_cb(void *arg)
-{
-	struct daemon	*d = arg;
-
-	return (ingest_pending(d->ingest));
-}
-
 static void
 daemon_timer_cb(evutil_socket_t fd, short what, void *arg)
 {
@@ -625,7 +616,6 @@ daemon_serve(struct daemon *d)
 	    d->rules);
 	d->ingest = d->api.ingest = ingest_new(d->base, d->engine,
 	    daemon_after_commit_cb, d);
-	outbox_set_commit_coming(d->outbox, daemon_commit_coming_cb, d);
 	d->api.after_commit = daemon_after_commit_cb;
 	d->api.after_arg = d;
 	d->prune = d->api.prune = prune_new(d->base, d->store);

@@ -23,10 +23,6 @@ struct engine {
 	struct timer_heap	*timers;
 	engine_sink		 sink;
 	void			*sink_arg;
-	engine_before_commit_cb	 before_commit;
-	engine_after_commit_cb	 after_commit;
-	void			*hooks_arg;
-	int			 hooked;	/* before ran; after has not */
 
 	char			**pending;	/* actions awaiting commit */
 	size_t			  npending;

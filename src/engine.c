@@ -192,34 +192,6 @@ engine_begin(struct engine *e)
 	return (store_begin(e->store));
 }
 
-void
-engine_set_commit_hooks(struct engine *e, engine_before_commit_cb before,
-    engine_after_commit_cb after, void *arg)
-{
-	e->before_commit = before;
-	e->after_commit = after;
-	e->hooks_arg = arg;
-}
-
-/* The hooks' part of the commit, in the transaction: 0, or -1. */
-static int
-engine_before_commit(struct engine *e)
-{
-	if (e->before_commit == NULL || e->hooked)
-		return (0);
-	e->hooked = 1;
-	return (e->before_commit(e->hooks_arg, e->notified));
-}
-
-static void
-engine_after_commit(struct engine *e, int committed)
-{
-	if (!e->hooked)
-		return;
-	e->hooked = 0;
-	e->after_commit(e->hooks_arg, committed);
-}
-
 /*
  * Commit, then hand the committed actions to the sink; *notified (may be
  * NULL) gets how many notifications the transaction queued, so that the
@@ -229,22 +201,16 @@ int
 engine_commit(struct engine *e, size_t *notified)
 {
 	size_t	i;
-	int	rc;
 
 	if (notified != NULL)
 		*notified = 0;
-	if ((rc = engine_before_commit(e)) != 0)
-		store_rollback(e->store);
-	else
-		rc = store_commit(e->store);
-	if (rc != 0) {
+	if (store_commit(e->store) != 0) {
 		/* Rolled back: forget the actions, rebuild popped timers. */
 		engine_pending_clear(e, 0);
 		e->open_delta = 0;
 		if (engine_recover(e) != 0)
 			log_warnx("engine: cannot rebuild timers after a "
 			    "failed commit");
-		engine_after_commit(e, 0);
 		return (-1);
 	}
 	for (i = 0; i < e->npending; i++) {
@@ -259,7 +225,6 @@ engine_commit(struct engine *e, size_t *notified)
 		e->open += e->open_delta;
 	e->open_delta = 0;
 	engine_pending_clear(e, 0);
-	engine_after_commit(e, 1);
 	return (0);
 }
 

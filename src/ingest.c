@@ -99,13 +99,6 @@ ingest_free(struct ingest *in)
 	free(in);
 }
 
-/* Requests wait for a commit: one is coming (the outbox's results ride it). */
-int
-ingest_pending(struct ingest *in)
-{
-	return (in != NULL && in->nqueue > 0);
-}
-
 /* A request for records (taken), queued for the next commit. */
 static void
 ingest_queue(struct ingest *in, struct record **records, size_t n,

@@ -1,15 +1,11 @@
 /*
- * Delivery of committed notifications.  The outbox rides every commit the
- * engine makes (outbox_before_commit): the results of the attempts that
- * finished since are written, and the due rows -- the transaction's new
- * ones among them -- marked sending, in that transaction; after it each
- * goes to its channel's driver.  So a busy daemon commits once a turn,
- * events and deliveries together.  Results with no commit coming get one
- * of their own (outbox_flush_cb), and a retry falling due a scan
- * (outbox_scan_cb); results whose commit failed wait for the next one
- * (outbox_saved).  A crash between "sending" and the result makes the
- * row queued again at start-up: that attempt may reach the gateway twice,
- * which is why every attempt carries the same idempotency key.
+ * Delivery of committed notifications.  A scan takes the rows that are due,
+ * marks them sending in one transaction and hands each to its channel's
+ * driver; results come back one by one and are written in one transaction
+ * per loop turn, the same one that marks the next batch sending, so that a
+ * busy outbox commits once a turn.  A crash between "sending" and the result makes the row
+ * queued again at start-up: that attempt may reach the gateway twice, which
+ * is why every attempt carries the same idempotency key.
  *
  *	queued -> sending -> delivered
  *	                  -> failed (retried with backoff) -> sending ...
@@ -44,8 +40,6 @@
 #define OUTBOX_BACKOFF_BASE	(1 * MSEC_PER_SEC)
 #define OUTBOX_BACKOFF_MAX	(5 * MSEC_PER_MIN)
 #define OUTBOX_FALLBACK_AFTER	3	/* failed attempts, by default */
-#define OUTBOX_CARRIED_WAIT_MS	10	/* for a commit said to be coming */
-#define OUTBOX_UNSAVED_TRIES	3	/* commits a result may fail */
 
 /* A channel's limits and what it has in flight, by name. */
 struct outbox_channel {
@@ -71,28 +65,13 @@ struct outbox {
 	struct event		 *flush_ev;
 	size_t			  in_flight;
 	struct outbox_channel	 *channels;
-	struct delivery		**done;		/* finished, in flight still */
+	struct delivery		**done;
 	size_t			  ndone;
-	/* Finished and counted, their results not yet committed. */
-	struct delivery		**unsaved;
-	size_t			  nunsaved;
-	int			  unsaved_fails; /* commits that failed them */
 	struct outbox_stats	  stats;
-	/* What rides the engine's commit under way (outbox_before_commit). */
-	struct delivery		**ride;		/* marked sending, to start */
-	size_t			  nride;
-	int64_t			  ride_now;
-	int64_t			  ride_wake;
-	int			  looked;	/* at the due rows */
-	int			  fresh;	/* looked, and committed */
-	int			(*coming)(void *);	/* a commit soon? */
-	void			 *coming_arg;
 };
 
 static void	outbox_scan_cb(evutil_socket_t, short, void *);
 static void	outbox_flush_cb(evutil_socket_t, short, void *);
-static int	outbox_before_commit(void *, size_t);
-static void	outbox_after_commit(void *, int);
 static void	delivery_free(struct delivery *);
 
 struct outbox *
@@ -111,9 +90,6 @@ outbox_new(struct event_base *base, struct store *store, struct httpc *httpc,
 	o->flush_ev = evtimer_new(base, outbox_flush_cb, o);
 	event_priority_set(o->scan_ev, EVENT_PRIORITY_DELIVERY);
 	event_priority_set(o->flush_ev, EVENT_PRIORITY_DELIVERY);
-	if (engine != NULL)
-		engine_set_commit_hooks(engine, outbox_before_commit,
-		    outbox_after_commit, o);
 	return (o);
 }
 
@@ -125,14 +101,9 @@ outbox_free(struct outbox *o)
 
 	if (o == NULL)
 		return;
-	if (o->engine != NULL)
-		engine_set_commit_hooks(o->engine, NULL, NULL, NULL);
 	/* Unrecorded results stay "sending" and are queued again at start. */
 	for (i = 0; i < o->ndone; i++)
 		delivery_free(o->done[i]);
-	for (i = 0; i < o->nunsaved; i++)
-		delivery_free(o->unsaved[i]);
-	free(o->unsaved);
 	for (c = o->channels; c != NULL; c = next) {
 		next = c->link;
 		free(c->name);
@@ -183,18 +154,9 @@ outbox_schedule(struct outbox *o, int64_t delay_ms)
 	evtimer_add(o->scan_ev, &tv);
 }
 
-/*
- * Something new may be due.  Not if the commit that made it looked at the
- * due rows just before it committed, as every commit that queues a
- * notification does: those rows are on their way already.
- */
 void
 outbox_kick(struct outbox *o)
 {
-	if (o->fresh) {
-		o->fresh = 0;
-		return;
-	}
 	outbox_schedule(o, 0);
 }
 
@@ -401,59 +363,43 @@ outbox_failing(struct outbox *o, const char *name, int64_t *since,
 	}
 }
 
-/* What an attempt's result makes of its row. */
-struct outbox_verdict {
-	enum outbox_status	 status;
-	int64_t			 next;
-	const char		*result;	/* the attempt's, as stored */
-	const char		*fallback;	/* the channel it goes on to */
-};
-
-static void
-outbox_judge(struct outbox *o, struct delivery *d, int64_t now,
-    struct outbox_verdict *v)
+static int
+outbox_record(struct outbox *o, struct delivery *d, int64_t now)
 {
-	v->status = OUTBOX_FAILED;
-	v->next = now;
-	v->fallback = NULL;
+	enum outbox_status	 status = OUTBOX_FAILED;
+	const char		*result, *fallback = NULL;
+	int64_t			 next = now;
+
+	outbox_channel_result(o, d->channel, d->result == DELIVERY_OK, now);
 	switch (d->result) {
 	case DELIVERY_OK:
-		v->status = OUTBOX_DELIVERED;
-		v->result = "delivered";
-		return;
-	case DELIVERY_RETRY:
-		v->result = "retry";
-		v->next = now + outbox_backoff(d->attempt);
-		if (d->retry_after > 0 && now + d->retry_after * MSEC_PER_SEC >
-		    v->next)
-			v->next = now + d->retry_after * MSEC_PER_SEC;
-		if (v->next > d->deadline_at)
-			v->status = OUTBOX_DEAD;
-		v->fallback = outbox_fallback(o, d, v->next > d->deadline_at);
-		break;
-	default:
-		v->result = "permanent";
-		v->status = OUTBOX_DEAD;
-		v->fallback = outbox_fallback(o, d, 1);
-		break;
-	}
-	if (v->fallback != NULL)
-		v->status = OUTBOX_DEAD;	/* on this channel; the fallback
-						   goes on */
-}
-
-/* A finished attempt counted, once, whether or not its commit holds. */
-static void
-outbox_count(struct outbox *o, struct delivery *d, int64_t now)
-{
-	struct outbox_verdict	v;
-
-	outbox_judge(o, d, now, &v);
-	outbox_channel_result(o, d->channel, d->result == DELIVERY_OK, now);
-	if (v.status == OUTBOX_DELIVERED) {
+		/* Its row is written with the others' (outbox_delivered). */
 		o->stats.delivered++;
 		metrics_delivery(d->channel, METRICS_DELIVERED);
-	} else if (v.status == OUTBOX_DEAD) {
+		/* Kept for the provider's receipt, which names it. */
+		if (d->ref != NULL && store_receipt_expect(o->store,
+		    d->channel, d->ref, d->id) != 0)
+			return (-1);
+		return (0);
+	case DELIVERY_RETRY:
+		result = "retry";
+		next = now + outbox_backoff(d->attempt);
+		if (d->retry_after > 0 && now + d->retry_after * MSEC_PER_SEC >
+		    next)
+			next = now + d->retry_after * MSEC_PER_SEC;
+		if (next > d->deadline_at)
+			status = OUTBOX_DEAD;
+		fallback = outbox_fallback(o, d, next > d->deadline_at);
+		break;
+	default:
+		result = "permanent";
+		status = OUTBOX_DEAD;
+		fallback = outbox_fallback(o, d, 1);
+		break;
+	}
+	if (fallback != NULL)
+		status = OUTBOX_DEAD;	/* on this channel; the fallback goes on */
+	if (status == OUTBOX_DEAD) {
 		o->stats.dead++;
 		metrics_delivery(d->channel, METRICS_DEAD);
 	} else {
@@ -461,31 +407,14 @@ outbox_count(struct outbox *o, struct delivery *d, int64_t now)
 		metrics_delivery(d->channel, METRICS_RETRIED);
 		log_info("outbox: delivery failed key=%s channel=%s attempt=%d "
 		    "error=%s retry_in_ms=%lld", d->key, d->channel, d->attempt,
-		    d->detail, (long long)(v.next - now));
+		    d->detail, (long long)(next - now));
 	}
-}
-
-/* A finished attempt's result written, in the caller's transaction. */
-static int
-outbox_record(struct outbox *o, struct delivery *d, int64_t now)
-{
-	struct outbox_verdict	v;
-
-	outbox_judge(o, d, now, &v);
-	if (v.status == OUTBOX_DELIVERED) {
-		/* Its row is written with the others' (outbox_delivered). */
-		/* Kept for the provider's receipt, which names it. */
-		if (d->ref != NULL && store_receipt_expect(o->store,
-		    d->channel, d->ref, d->id) != 0)
-			return (-1);
-		return (0);
-	}
-	if (store_attempt_add(o->store, d->id, now, v.result,
-	    d->detail) != 0 || store_message_result(o->store, d->id, v.status,
-	    v.next, 0, d->detail) != 0)
+	if (store_attempt_add(o->store, d->id, now, result, d->detail) != 0 ||
+	    store_message_result(o->store, d->id, status, next, 0,
+	    d->detail) != 0)
 		return (-1);
-	if (v.status == OUTBOX_DEAD)
-		return (outbox_give_up(o, d, v.fallback));
+	if (status == OUTBOX_DEAD)
+		return (outbox_give_up(o, d, fallback));
 	return (0);
 }
 
@@ -500,63 +429,28 @@ outbox_delivered(struct outbox *o, int64_t now)
 	size_t	 i, n = 0;
 	int	 rc;
 
-	ids = xreallocarray(NULL, o->nunsaved > 0 ? o->nunsaved : 1,
-	    sizeof(*ids));
-	for (i = 0; i < o->nunsaved; i++) {
-		if (o->unsaved[i]->result == DELIVERY_OK)
-			ids[n++] = o->unsaved[i]->id;
+	ids = xreallocarray(NULL, o->ndone > 0 ? o->ndone : 1, sizeof(*ids));
+	for (i = 0; i < o->ndone; i++) {
+		if (o->done[i]->result == DELIVERY_OK)
+			ids[n++] = o->done[i]->id;
 	}
 	rc = store_messages_delivered(o->store, ids, n, now);
 	free(ids);
 	return (rc);
 }
 
-/*
- * The finished attempts counted and their channels free to send again;
- * their results wait to be written (unsaved).
- */
+/* Forget the finished attempts: their channels may send again. */
 static void
-outbox_release(struct outbox *o, int64_t now)
+outbox_release(struct outbox *o)
 {
 	size_t	i;
 
-	o->unsaved = xreallocarray(o->unsaved, o->nunsaved + o->ndone + 1,
-	    sizeof(*o->unsaved));
 	for (i = 0; i < o->ndone; i++) {
-		outbox_count(o, o->done[i], now);
 		outbox_channel(o, o->done[i]->channel)->in_flight--;
-		o->unsaved[o->nunsaved++] = o->done[i];
+		delivery_free(o->done[i]);
 	}
 	o->in_flight -= o->ndone;
 	o->ndone = 0;
-}
-
-/*
- * The results written are committed, or their commit failed: kept for
- * the next one, but not for ever -- a result that cannot be written must
- * not fail every commit after it.  Those given up on leave their rows
- * "sending", queued again at the next start.
- */
-static void
-outbox_saved(struct outbox *o, int committed)
-{
-	size_t	i;
-
-	if (o->nunsaved == 0)
-		return;
-	if (!committed && ++o->unsaved_fails < OUTBOX_UNSAVED_TRIES) {
-		log_warnx("outbox: the results could not be written, trying "
-		    "again count=%zu", o->nunsaved);
-		return;
-	}
-	if (!committed)
-		log_warnx("outbox: the results could not be written, they "
-		    "will be sent again after a restart count=%zu",
-		    o->nunsaved);
-	for (i = 0; i < o->nunsaved; i++)
-		delivery_free(o->unsaved[i]);
-	o->nunsaved = 0;
-	o->unsaved_fails = 0;
 }
 
 static struct delivery *
@@ -617,9 +511,8 @@ outbox_take_due(struct outbox *o, int64_t now, size_t room,
 	struct outbox_take	t = { o, now, wake, room, 0, NULL };
 
 	/* A failed read takes what it had: the rest waits for a scan. */
-	if (store_messages_due(o->store, now, (int)(room + OUTBOX_SCAN_MAX),
-	    outbox_take_cb, &t) != 0 && *wake > now + MSEC_PER_SEC)
-		*wake = now + MSEC_PER_SEC;
+	(void)store_messages_due(o->store, now, (int)(room + OUTBOX_SCAN_MAX),
+	    outbox_take_cb, &t);
 	*batchp = t.batch;
 	return (t.n);
 }
@@ -701,120 +594,46 @@ outbox_sleep(struct outbox *o, int64_t now, int64_t wake)
 }
 
 /*
- * Inside every write transaction the engine commits, just before its
- * COMMIT (engine_set_commit_hooks): every finished attempt written, and,
- * when there were some or the transaction queued notifications, the due
- * rows -- this transaction's new ones among them -- marked sending.  So a
- * busy daemon commits once a turn, the events and the deliveries
- * together, and the store runs the outbox's statements while the engine
- * works on the next events instead of in a wait of their own.
- */
-static int
-outbox_before_commit(void *arg, size_t notified)
-{
-	struct outbox	*o = arg;
-	size_t		 i;
-	int		 rc = 0;
-
-	o->fresh = o->looked = 0;
-	if (o->ndone == 0 && o->nunsaved == 0 && notified == 0)
-		return (0);
-	o->ride_now = clock_now();
-	o->ride_wake = INT64_MAX;
-	outbox_release(o, o->ride_now);
-	for (i = 0; i < o->nunsaved && rc == 0; i++)
-		rc = outbox_record(o, o->unsaved[i], o->ride_now);
-	if (rc == 0)
-		rc = outbox_delivered(o, o->ride_now);
-	if (rc == 0 && o->in_flight < OUTBOX_IN_FLIGHT_MAX) {
-		o->looked = 1;
-		o->nride = outbox_take_due(o, o->ride_now,
-		    OUTBOX_IN_FLIGHT_MAX - o->in_flight, &o->ride,
-		    &o->ride_wake);
-		rc = outbox_mark_sending(o, o->ride, o->nride);
-	}
-	return (rc);
-}
-
-/* Soon, unless the outbox has a look planned sooner. */
-static void
-outbox_retry_soon(struct outbox *o, struct event *ev)
-{
-	struct timeval	at, now, delay = { 1, 0 }, soon;
-
-	if (event_pending(ev, EV_TIMEOUT, &at) &&
-	    event_base_gettimeofday_cached(o->base, &now) == 0) {
-		evutil_timeradd(&now, &delay, &soon);
-		if (evutil_timercmp(&at, &soon, <))
-			return;
-	}
-	evtimer_add(ev, &delay);
-}
-
-/*
- * The commit's outcome: the batch goes to its channels, or stays queued
- * and the results wait for the next commit (outbox_saved).
- */
-static void
-outbox_after_commit(void *arg, int committed)
-{
-	struct outbox	 *o = arg;
-	struct delivery	**batch = o->ride;
-	size_t		  n = o->nride;
-
-	o->ride = NULL;
-	o->nride = 0;
-	outbox_saved(o, committed);
-	if (!committed) {
-		outbox_give_back(o, batch, n);
-		if (o->nunsaved > 0)
-			outbox_retry_soon(o, o->flush_ev);
-		if (o->looked)
-			outbox_retry_soon(o, o->scan_ev);
-		o->looked = 0;
-		return;
-	}
-	if (!o->looked)
-		return;
-	o->fresh = 1;
-	outbox_start(o, batch, n);
-	outbox_sleep(o, o->ride_now, o->ride_wake);
-}
-
-/*
- * Who says whether another commit comes soon (queued events: ingest.c),
- * which finished attempts then wait for rather than commit on their own.
- */
-void
-outbox_set_commit_coming(struct outbox *o, int (*coming)(void *), void *arg)
-{
-	o->coming = coming;
-	o->coming_arg = arg;
-}
-
-/*
- * Finished attempts with no commit coming to carry them: one of their
- * own.  With one coming, a look again shortly, in case it does not.
+ * Write every finished attempt, and mark the next batch sending in the
+ * same transaction: one commit, and one sync, per loop turn.  Should the
+ * commit fail, the results are lost (those rows stay "sending" and go
+ * again after a restart) and the batch stays queued for a later scan.
  */
 static void
 outbox_flush_cb(evutil_socket_t fd, short what, void *arg)
 {
-	struct outbox	*o = arg;
-	struct timeval	 soon = { 0, OUTBOX_CARRIED_WAIT_MS * 1000 };
+	struct outbox	 *o = arg;
+	struct delivery	**batch = NULL;
+	int64_t		  now = clock_now(), wake = INT64_MAX;
+	size_t		  i, ndone = o->ndone, n = 0;
+	int		  rc;
 
-	if (o->ndone == 0 && o->nunsaved == 0)
+	if (ndone == 0)
 		return;
-	if (o->coming != NULL && o->coming(o->coming_arg)) {
-		evtimer_add(o->flush_ev, &soon);
+	rc = engine_begin(o->engine);
+	for (i = 0; i < ndone && rc == 0; i++)
+		rc = outbox_record(o, o->done[i], now);
+	if (rc == 0)
+		rc = outbox_delivered(o, now);
+	outbox_release(o);
+	if (rc == 0) {
+		n = outbox_take_due(o, now, OUTBOX_IN_FLIGHT_MAX -
+		    o->in_flight, &batch, &wake);
+		rc = outbox_mark_sending(o, batch, n);
+	}
+	if (rc == 0)
+		rc = engine_commit(o->engine, NULL);
+	else
+		engine_rollback(o->engine);
+	if (rc != 0) {
+		log_warnx("outbox: cannot record the results, they will be "
+		    "sent again after a restart count=%zu", ndone);
+		outbox_give_back(o, batch, n);
+		outbox_schedule(o, MSEC_PER_SEC);
 		return;
 	}
-	if (engine_begin(o->engine) != 0) {
-		log_warnx("outbox: cannot begin a transaction for the results; "
-		    "trying again count=%zu", o->ndone + o->nunsaved);
-		outbox_retry_soon(o, o->flush_ev);
-		return;
-	}
-	(void)engine_commit(o->engine, NULL);	/* outbox_before_commit */
+	outbox_start(o, batch, n);
+	outbox_sleep(o, now, wake);
 }
 
 /* Look for due rows when nothing is finishing: after a commit, a wake. */
@@ -841,7 +660,7 @@ outbox_scan_cb(evutil_socket_t fd, short what, void *arg)
 			store_rollback(o->store);
 		if (rc != 0) {
 			outbox_give_back(o, batch, n);
-			outbox_retry_soon(o, o->scan_ev);
+			outbox_schedule(o, MSEC_PER_SEC);
 			return;
 		}
 	}

@@ -236,99 +236,6 @@ static const char *report =
     "{\"type\":\"report\",\"incident\":\"inc-1\",\"unit\":\"h-a\","
     "\"category\":\"network_security\",\"grade\":3}";
 
-/* What the commit hooks saw (engine_set_commit_hooks). */
-struct hooks_seen {
-	int	before;
-	int	committed;
-	int	failed;
-	size_t	notified;
-	int64_t	events;		/* stored, as before saw them */
-	int	fail;		/* before answers -1 */
-	struct store *store;
-};
-
-static int
-hook_before(void *arg, size_t notified)
-{
-	struct hooks_seen	*h = arg;
-
-	h->before++;
-	h->notified = notified;
-	assert_int_equal(store_event_count(h->store, &h->events), 0);
-	return (h->fail ? -1 : 0);
-}
-
-static void
-hook_after(void *arg, int committed)
-{
-	struct hooks_seen	*h = arg;
-
-	if (committed)
-		h->committed++;
-	else
-		h->failed++;
-}
-
-/*
- * The hooks run inside the transaction, before its COMMIT, and after it
- * once; a before that fails fails the commit, and nothing of it stays.
- */
-static void
-test_commit_hooks(void **state)
-{
-	struct fixture		*f = *state;
-	struct hooks_seen	 h = { 0 };
-	struct engine_result	 res;
-	struct record_error	 err;
-	struct record		*rec;
-	json_t			*json;
-	int64_t			 n = -1;
-
-	h.store = f->store;
-	engine_set_commit_hooks(f->engine, hook_before, hook_after, &h);
-	assert_int_equal(submit(f, report, NULL), 0);
-	assert_int_equal(h.before, 1);
-	assert_int_equal(h.events, 1);		/* its writes are there */
-	assert_true(h.notified > 0);		/* it notifies the office */
-	assert_int_equal(h.committed, 1);
-	assert_int_equal(h.failed, 0);
-
-	/* Rolled back without a commit: neither runs. */
-	assert_int_equal(engine_begin(f->engine), 0);
-	engine_rollback(f->engine);
-	assert_int_equal(h.before, 1);
-	assert_int_equal(h.failed, 0);
-
-	/* A timer's commit with nothing notified: before runs, with 0. */
-	assert_int_equal(engine_begin(f->engine), 0);
-	assert_int_equal(engine_commit(f->engine, NULL), 0);
-	assert_int_equal(h.before, 2);
-	assert_int_equal(h.notified, 0);
-	assert_int_equal(h.committed, 2);
-
-	h.fail = 1;
-	json = json_loads("{\"type\":\"report\",\"incident\":\"inc-2\","
-	    "\"unit\":\"h-a\",\"category\":\"network_security\","
-	    "\"grade\":3}", 0, NULL);
-	assert_non_null(rec = record_parse(json, clock_now(), &err));
-	json_decref(json);
-	assert_int_equal(engine_begin(f->engine), 0);
-	assert_int_equal(engine_request_begin(f->engine), 0);
-	assert_int_equal(engine_submit(f->engine, rec, NULL, &res, &err), 0);
-	engine_request_end(f->engine, 1);
-	assert_int_equal(engine_commit(f->engine, NULL), -1);
-	record_free(rec);
-	assert_int_equal(h.before, 3);
-	assert_int_equal(h.events, 2);
-	assert_int_equal(h.failed, 1);
-	engine_rollback(f->engine);		/* as callers do: no second */
-	assert_int_equal(h.failed, 1);
-	assert_int_equal(h.committed, 2);
-	assert_int_equal(store_event_count(f->store, &n), 0);
-	assert_int_equal(n, 1);
-	engine_set_commit_hooks(f->engine, NULL, NULL, NULL);
-}
-
 static void
 test_breach_escalates(void **state)
 {
@@ -1327,8 +1234,6 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_commit_hooks, setup,
-		    teardown),
 		cmocka_unit_test_setup_teardown(test_breach_escalates, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_met_in_time, setup,
