@@ -84,7 +84,7 @@ UNIT_TESTS = test_calendar test_record test_jsonw test_timer test_timeline \
 	     test_org test_rules test_message test_channel test_sms test_voice \
 	     test_match test_metrics test_log test_units test_rules_where \
 	     test_watchman test_ctl_table test_ctl_replay test_calendar_rule \
-	     test_stats
+	     test_stats test_outbox
 UNIT_BINS  = $(UNIT_TESTS:%=$(BUILD)/tests/%)
 
 .PHONY: FORCE all run check check-plain check-asan check-pg unit e2e rules-test bench bench-bins deps deps-build \
@@ -135,6 +135,8 @@ $(BUILD)/tests/%: tests/unit/%.c tests/unit/unit.c $(CORE_OBJS) | $(BUILD)/tests
 # tocsinctl's tables are tocsinctl's, not the core's.
 $(BUILD)/tests/test_ctl_table: $(BUILD)/ctl-table.o
 $(BUILD)/tests/test_ctl_replay: $(CTL_OBJS)
+# The outbox is the daemon's; its test drives it on the event loop.
+$(BUILD)/tests/test_outbox: $(BUILD)/outbox.o
 
 deps:
 	@sh .ci/deps

@@ -28,6 +28,11 @@ void		 outbox_free(struct outbox *);
 void		 outbox_set_rules(struct outbox *, struct rules *);
 int		 outbox_recover(struct outbox *);
 void		 outbox_kick(struct outbox *);
+/*
+ * The finished attempts written now, as the loop's next turn would: 0,
+ * or -1 when their commit failed (they wait for the next try).
+ */
+int		 outbox_flush(struct outbox *);
 const struct outbox_stats *outbox_stats(struct outbox *);
 /*
  * Since when a channel's attempts have failed with no success between,

@@ -3,9 +3,10 @@
  * marks them sending in one transaction and hands each to its channel's
  * driver; results come back one by one and are written in one transaction
  * per loop turn, the same one that marks the next batch sending, so that a
- * busy outbox commits once a turn.  A crash between "sending" and the result makes the row
- * queued again at start-up: that attempt may reach the gateway twice, which
- * is why every attempt carries the same idempotency key.
+ * busy outbox commits once a turn; if that commit fails, they wait for the
+ * next (outbox_saved).  A crash between "sending" and the result makes the
+ * row queued again at start-up: that attempt may reach the gateway twice,
+ * which is why every attempt carries the same idempotency key.
  *
  *	queued -> sending -> delivered
  *	                  -> failed (retried with backoff) -> sending ...
@@ -40,6 +41,7 @@
 #define OUTBOX_BACKOFF_BASE	(1 * MSEC_PER_SEC)
 #define OUTBOX_BACKOFF_MAX	(5 * MSEC_PER_MIN)
 #define OUTBOX_FALLBACK_AFTER	3	/* failed attempts, by default */
+#define OUTBOX_UNSAVED_TRIES	3	/* commits a result may fail */
 
 /* A channel's limits and what it has in flight, by name. */
 struct outbox_channel {
@@ -65,8 +67,12 @@ struct outbox {
 	struct event		 *flush_ev;
 	size_t			  in_flight;
 	struct outbox_channel	 *channels;
-	struct delivery		**done;
+	struct delivery		**done;		/* finished, in flight still */
 	size_t			  ndone;
+	/* Finished and counted, their results not yet committed. */
+	struct delivery		**unsaved;
+	size_t			  nunsaved;
+	int			  unsaved_fails; /* commits that failed them */
 	struct outbox_stats	  stats;
 };
 
@@ -104,6 +110,9 @@ outbox_free(struct outbox *o)
 	/* Unrecorded results stay "sending" and are queued again at start. */
 	for (i = 0; i < o->ndone; i++)
 		delivery_free(o->done[i]);
+	for (i = 0; i < o->nunsaved; i++)
+		delivery_free(o->unsaved[i]);
+	free(o->unsaved);
 	for (c = o->channels; c != NULL; c = next) {
 		next = c->link;
 		free(c->name);
@@ -363,43 +372,59 @@ outbox_failing(struct outbox *o, const char *name, int64_t *since,
 	}
 }
 
-static int
-outbox_record(struct outbox *o, struct delivery *d, int64_t now)
-{
-	enum outbox_status	 status = OUTBOX_FAILED;
-	const char		*result, *fallback = NULL;
-	int64_t			 next = now;
+/* What an attempt's result makes of its row. */
+struct outbox_verdict {
+	enum outbox_status	 status;
+	int64_t			 next;
+	const char		*result;	/* the attempt's, as stored */
+	const char		*fallback;	/* the channel it goes on to */
+};
 
-	outbox_channel_result(o, d->channel, d->result == DELIVERY_OK, now);
+static void
+outbox_judge(struct outbox *o, struct delivery *d, int64_t now,
+    struct outbox_verdict *v)
+{
+	v->status = OUTBOX_FAILED;
+	v->next = now;
+	v->fallback = NULL;
 	switch (d->result) {
 	case DELIVERY_OK:
-		/* Its row is written with the others' (outbox_delivered). */
-		o->stats.delivered++;
-		metrics_delivery(d->channel, METRICS_DELIVERED);
-		/* Kept for the provider's receipt, which names it. */
-		if (d->ref != NULL && store_receipt_expect(o->store,
-		    d->channel, d->ref, d->id) != 0)
-			return (-1);
-		return (0);
+		v->status = OUTBOX_DELIVERED;
+		v->result = "delivered";
+		return;
 	case DELIVERY_RETRY:
-		result = "retry";
-		next = now + outbox_backoff(d->attempt);
+		v->result = "retry";
+		v->next = now + outbox_backoff(d->attempt);
 		if (d->retry_after > 0 && now + d->retry_after * MSEC_PER_SEC >
-		    next)
-			next = now + d->retry_after * MSEC_PER_SEC;
-		if (next > d->deadline_at)
-			status = OUTBOX_DEAD;
-		fallback = outbox_fallback(o, d, next > d->deadline_at);
+		    v->next)
+			v->next = now + d->retry_after * MSEC_PER_SEC;
+		if (v->next > d->deadline_at)
+			v->status = OUTBOX_DEAD;
+		v->fallback = outbox_fallback(o, d, v->next > d->deadline_at);
 		break;
 	default:
-		result = "permanent";
-		status = OUTBOX_DEAD;
-		fallback = outbox_fallback(o, d, 1);
+		v->result = "permanent";
+		v->status = OUTBOX_DEAD;
+		v->fallback = outbox_fallback(o, d, 1);
 		break;
 	}
-	if (fallback != NULL)
-		status = OUTBOX_DEAD;	/* on this channel; the fallback goes on */
-	if (status == OUTBOX_DEAD) {
+	if (v->fallback != NULL)
+		v->status = OUTBOX_DEAD;	/* on this channel; the fallback
+						   goes on */
+}
+
+/* A finished attempt counted, once, whether or not its commit holds. */
+static void
+outbox_count(struct outbox *o, struct delivery *d, int64_t now)
+{
+	struct outbox_verdict	v;
+
+	outbox_judge(o, d, now, &v);
+	outbox_channel_result(o, d->channel, d->result == DELIVERY_OK, now);
+	if (v.status == OUTBOX_DELIVERED) {
+		o->stats.delivered++;
+		metrics_delivery(d->channel, METRICS_DELIVERED);
+	} else if (v.status == OUTBOX_DEAD) {
 		o->stats.dead++;
 		metrics_delivery(d->channel, METRICS_DEAD);
 	} else {
@@ -407,14 +432,31 @@ outbox_record(struct outbox *o, struct delivery *d, int64_t now)
 		metrics_delivery(d->channel, METRICS_RETRIED);
 		log_info("outbox: delivery failed key=%s channel=%s attempt=%d "
 		    "error=%s retry_in_ms=%lld", d->key, d->channel, d->attempt,
-		    d->detail, (long long)(next - now));
+		    d->detail, (long long)(v.next - now));
 	}
-	if (store_attempt_add(o->store, d->id, now, result, d->detail) != 0 ||
-	    store_message_result(o->store, d->id, status, next, 0,
-	    d->detail) != 0)
+}
+
+/* A finished attempt's result written, in the caller's transaction. */
+static int
+outbox_record(struct outbox *o, struct delivery *d, int64_t now)
+{
+	struct outbox_verdict	v;
+
+	outbox_judge(o, d, now, &v);
+	if (v.status == OUTBOX_DELIVERED) {
+		/* Its row is written with the others' (outbox_delivered). */
+		/* Kept for the provider's receipt, which names it. */
+		if (d->ref != NULL && store_receipt_expect(o->store,
+		    d->channel, d->ref, d->id) != 0)
+			return (-1);
+		return (0);
+	}
+	if (store_attempt_add(o->store, d->id, now, v.result,
+	    d->detail) != 0 || store_message_result(o->store, d->id, v.status,
+	    v.next, 0, d->detail) != 0)
 		return (-1);
-	if (status == OUTBOX_DEAD)
-		return (outbox_give_up(o, d, fallback));
+	if (v.status == OUTBOX_DEAD)
+		return (outbox_give_up(o, d, v.fallback));
 	return (0);
 }
 
@@ -429,28 +471,63 @@ outbox_delivered(struct outbox *o, int64_t now)
 	size_t	 i, n = 0;
 	int	 rc;
 
-	ids = xreallocarray(NULL, o->ndone > 0 ? o->ndone : 1, sizeof(*ids));
-	for (i = 0; i < o->ndone; i++) {
-		if (o->done[i]->result == DELIVERY_OK)
-			ids[n++] = o->done[i]->id;
+	ids = xreallocarray(NULL, o->nunsaved > 0 ? o->nunsaved : 1,
+	    sizeof(*ids));
+	for (i = 0; i < o->nunsaved; i++) {
+		if (o->unsaved[i]->result == DELIVERY_OK)
+			ids[n++] = o->unsaved[i]->id;
 	}
 	rc = store_messages_delivered(o->store, ids, n, now);
 	free(ids);
 	return (rc);
 }
 
-/* Forget the finished attempts: their channels may send again. */
+/*
+ * The finished attempts counted and their channels free to send again;
+ * their results wait to be written (unsaved).
+ */
 static void
-outbox_release(struct outbox *o)
+outbox_release(struct outbox *o, int64_t now)
 {
 	size_t	i;
 
+	o->unsaved = xreallocarray(o->unsaved, o->nunsaved + o->ndone + 1,
+	    sizeof(*o->unsaved));
 	for (i = 0; i < o->ndone; i++) {
+		outbox_count(o, o->done[i], now);
 		outbox_channel(o, o->done[i]->channel)->in_flight--;
-		delivery_free(o->done[i]);
+		o->unsaved[o->nunsaved++] = o->done[i];
 	}
 	o->in_flight -= o->ndone;
 	o->ndone = 0;
+}
+
+/*
+ * The results written are committed, or their commit failed: kept for
+ * the next one, but not for ever -- a result that cannot be written must
+ * not fail every commit after it.  Those given up on leave their rows
+ * "sending", queued again at the next start.
+ */
+static void
+outbox_saved(struct outbox *o, int committed)
+{
+	size_t	i;
+
+	if (o->nunsaved == 0)
+		return;
+	if (!committed && ++o->unsaved_fails < OUTBOX_UNSAVED_TRIES) {
+		log_warnx("outbox: the results could not be written, trying "
+		    "again count=%zu", o->nunsaved);
+		return;
+	}
+	if (!committed)
+		log_warnx("outbox: the results could not be written, they "
+		    "will be sent again after a restart count=%zu",
+		    o->nunsaved);
+	for (i = 0; i < o->nunsaved; i++)
+		delivery_free(o->unsaved[i]);
+	o->nunsaved = 0;
+	o->unsaved_fails = 0;
 }
 
 static struct delivery *
@@ -511,8 +588,9 @@ outbox_take_due(struct outbox *o, int64_t now, size_t room,
 	struct outbox_take	t = { o, now, wake, room, 0, NULL };
 
 	/* A failed read takes what it had: the rest waits for a scan. */
-	(void)store_messages_due(o->store, now, (int)(room + OUTBOX_SCAN_MAX),
-	    outbox_take_cb, &t);
+	if (store_messages_due(o->store, now, (int)(room + OUTBOX_SCAN_MAX),
+	    outbox_take_cb, &t) != 0 && *wake > now + MSEC_PER_SEC)
+		*wake = now + MSEC_PER_SEC;
 	*batchp = t.batch;
 	return (t.n);
 }
@@ -593,29 +671,48 @@ outbox_sleep(struct outbox *o, int64_t now, int64_t wake)
 		outbox_schedule(o, wake - now);
 }
 
+/* In a second, unless ev is due sooner already. */
+static void
+outbox_retry_soon(struct outbox *o, struct event *ev)
+{
+	struct timeval	at, now, delay = { 1, 0 }, soon;
+
+	if (event_pending(ev, EV_TIMEOUT, &at) &&
+	    event_base_gettimeofday_cached(o->base, &now) == 0) {
+		evutil_timeradd(&now, &delay, &soon);
+		if (evutil_timercmp(&at, &soon, <))
+			return;
+	}
+	evtimer_add(ev, &delay);
+}
+
 /*
  * Write every finished attempt, and mark the next batch sending in the
  * same transaction: one commit, and one sync, per loop turn.  Should the
- * commit fail, the results are lost (those rows stay "sending" and go
- * again after a restart) and the batch stays queued for a later scan.
+ * commit fail, the batch stays queued for a later scan and the results
+ * wait for the next try (outbox_saved).
  */
-static void
-outbox_flush_cb(evutil_socket_t fd, short what, void *arg)
+int
+outbox_flush(struct outbox *o)
 {
-	struct outbox	 *o = arg;
 	struct delivery	**batch = NULL;
 	int64_t		  now = clock_now(), wake = INT64_MAX;
-	size_t		  i, ndone = o->ndone, n = 0;
+	size_t		  i, n = 0;
 	int		  rc;
 
-	if (ndone == 0)
-		return;
-	rc = engine_begin(o->engine);
-	for (i = 0; i < ndone && rc == 0; i++)
-		rc = outbox_record(o, o->done[i], now);
+	if (o->ndone == 0 && o->nunsaved == 0)
+		return (0);
+	if (engine_begin(o->engine) != 0) {
+		log_warnx("outbox: cannot begin a transaction for the results; "
+		    "trying again count=%zu", o->ndone + o->nunsaved);
+		outbox_retry_soon(o, o->flush_ev);
+		return (-1);
+	}
+	outbox_release(o, now);
+	for (i = 0, rc = 0; i < o->nunsaved && rc == 0; i++)
+		rc = outbox_record(o, o->unsaved[i], now);
 	if (rc == 0)
 		rc = outbox_delivered(o, now);
-	outbox_release(o);
 	if (rc == 0) {
 		n = outbox_take_due(o, now, OUTBOX_IN_FLIGHT_MAX -
 		    o->in_flight, &batch, &wake);
@@ -625,15 +722,23 @@ outbox_flush_cb(evutil_socket_t fd, short what, void *arg)
 		rc = engine_commit(o->engine, NULL);
 	else
 		engine_rollback(o->engine);
+	outbox_saved(o, rc == 0);
 	if (rc != 0) {
-		log_warnx("outbox: cannot record the results, they will be "
-		    "sent again after a restart count=%zu", ndone);
 		outbox_give_back(o, batch, n);
-		outbox_schedule(o, MSEC_PER_SEC);
-		return;
+		if (o->nunsaved > 0)
+			outbox_retry_soon(o, o->flush_ev);
+		outbox_retry_soon(o, o->scan_ev);
+		return (-1);
 	}
 	outbox_start(o, batch, n);
 	outbox_sleep(o, now, wake);
+	return (0);
+}
+
+static void
+outbox_flush_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)outbox_flush(arg);
 }
 
 /* Look for due rows when nothing is finishing: after a commit, a wake. */
@@ -660,7 +765,7 @@ outbox_scan_cb(evutil_socket_t fd, short what, void *arg)
 			store_rollback(o->store);
 		if (rc != 0) {
 			outbox_give_back(o, batch, n);
-			outbox_schedule(o, MSEC_PER_SEC);
+			outbox_retry_soon(o, o->scan_ev);
 			return;
 		}
 	}
