@@ -641,14 +641,8 @@ int	store_message_get(struct store *, int64_t, struct store_message *);
 /* Queued and failed messages due at a time, by next_at, up to limit. */
 int	store_messages_due(struct store *, int64_t, int, store_message_cb,
 	    void *);
-/* Taken by their channels: sending, one more attempt each. */
-int	store_messages_sending(struct store *, const int64_t *, size_t);
-/*
- * Delivered at a time: an attempt "delivered" each, and the status, with
- * next_at and delivered_at that time and no last_error.
- */
-int	store_messages_delivered(struct store *, const int64_t *, size_t,
-	    int64_t);
+/* Taken by a channel: sending, one more attempt. */
+int	store_message_sending(struct store *, int64_t);
 /* An attempt's outcome: status, next_at, delivered_at, last_error. */
 int	store_message_result(struct store *, int64_t, enum outbox_status,
 	    int64_t, int64_t, const char *);

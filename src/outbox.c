@@ -444,12 +444,15 @@ outbox_record(struct outbox *o, struct delivery *d, int64_t now)
 
 	outbox_judge(o, d, now, &v);
 	if (v.status == OUTBOX_DELIVERED) {
-		/* Its row is written with the others' (outbox_delivered). */
+		if (store_attempt_add(o->store, d->id, now, v.result,
+		    NULL) != 0)
+			return (-1);
 		/* Kept for the provider's receipt, which names it. */
 		if (d->ref != NULL && store_receipt_expect(o->store,
 		    d->channel, d->ref, d->id) != 0)
 			return (-1);
-		return (0);
+		return (store_message_result(o->store, d->id, OUTBOX_DELIVERED,
+		    now, now, NULL));
 	}
 	if (store_attempt_add(o->store, d->id, now, v.result,
 	    d->detail) != 0 || store_message_result(o->store, d->id, v.status,
@@ -458,28 +461,6 @@ outbox_record(struct outbox *o, struct delivery *d, int64_t now)
 	if (v.status == OUTBOX_DEAD)
 		return (outbox_give_up(o, d, v.fallback));
 	return (0);
-}
-
-/*
- * The finished attempts that delivered, written at once: most of them
- * did, and a statement each cost PostgreSQL as much as the rows.
- */
-static int
-outbox_delivered(struct outbox *o, int64_t now)
-{
-	int64_t	*ids;
-	size_t	 i, n = 0;
-	int	 rc;
-
-	ids = xreallocarray(NULL, o->nunsaved > 0 ? o->nunsaved : 1,
-	    sizeof(*ids));
-	for (i = 0; i < o->nunsaved; i++) {
-		if (o->unsaved[i]->result == DELIVERY_OK)
-			ids[n++] = o->unsaved[i]->id;
-	}
-	rc = store_messages_delivered(o->store, ids, n, now);
-	free(ids);
-	return (rc);
 }
 
 /*
@@ -599,16 +580,13 @@ outbox_take_due(struct outbox *o, int64_t now, size_t room,
 static int
 outbox_mark_sending(struct outbox *o, struct delivery **batch, size_t n)
 {
-	int64_t	*ids;
-	size_t	 i;
-	int	 rc;
+	size_t	i;
 
-	ids = xreallocarray(NULL, n > 0 ? n : 1, sizeof(*ids));
-	for (i = 0; i < n; i++)
-		ids[i] = batch[i]->id;
-	rc = store_messages_sending(o->store, ids, n);
-	free(ids);
-	return (rc);
+	for (i = 0; i < n; i++) {
+		if (store_message_sending(o->store, batch[i]->id) != 0)
+			return (-1);
+	}
+	return (0);
 }
 
 /* The batch was not marked after all: it stays queued. */
@@ -711,8 +689,6 @@ outbox_flush(struct outbox *o)
 	outbox_release(o, now);
 	for (i = 0, rc = 0; i < o->nunsaved && rc == 0; i++)
 		rc = outbox_record(o, o->unsaved[i], now);
-	if (rc == 0)
-		rc = outbox_delivered(o, now);
 	if (rc == 0) {
 		n = outbox_take_due(o, now, OUTBOX_IN_FLIGHT_MAX -
 		    o->in_flight, &batch, &wake);

@@ -4,14 +4,12 @@
  * the counts and keyset pages the API shows; and the acknowledgement
  * links a message carries.
  */
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "store-int.h"
 #include "store.h"
 #include "tocsin.h"
-#include "xmalloc.h"
 
 /* ---- the outbox ------------------------------------------------------ */
 
@@ -174,65 +172,14 @@ store_messages_due(struct store *s, int64_t now, int limit,
 	return (0);
 }
 
-/* Ids as a JSON array, for the statements that take a batch (to free). */
-static char *
-store_ids_json(const int64_t *ids, size_t n)
-{
-	char	*text, *p;
-	size_t	 i, size = 3 + n * 21;
-
-	p = text = xmalloc(size);
-	*p++ = '[';
-	for (i = 0; i < n; i++)
-		p += snprintf(p, size - (size_t)(p - text), "%s%lld",
-		    i > 0 ? "," : "", (long long)ids[i]);
-	*p++ = ']';
-	*p = '\0';
-	return (text);
-}
-
 int
-store_messages_sending(struct store *s, const int64_t *ids, size_t n)
+store_message_sending(struct store *s, int64_t id)
 {
-	struct store_query	*q;
-	char			*text;
-	int			 rc;
+	struct store_query	*q = store_q(s, SQL_MESSAGE_SENDING);
 
-	if (n == 0)
-		return (0);
-	text = store_ids_json(ids, n);
-	q = store_q(s, SQL_MESSAGES_SENDING);
-	store_bind_text(s, q, 1, text);
+	store_bind_int(s, q, 1, id);
 	store_bind_text(s, q, 2, outbox_status_name(OUTBOX_SENDING));
-	rc = store_q_run(s, q);
-	free(text);
-	return (rc);
-}
-
-int
-store_messages_delivered(struct store *s, const int64_t *ids, size_t n,
-    int64_t at)
-{
-	struct store_query	*q;
-	char			*text;
-	int			 rc;
-
-	if (n == 0)
-		return (0);
-	text = store_ids_json(ids, n);
-	q = store_q(s, SQL_ATTEMPTS_DELIVERED);
-	store_bind_text(s, q, 1, text);
-	store_bind_int(s, q, 2, at);
-	rc = store_q_run(s, q);
-	if (rc == 0) {
-		q = store_q(s, SQL_MESSAGES_DELIVERED);
-		store_bind_text(s, q, 1, text);
-		store_bind_text(s, q, 2, outbox_status_name(OUTBOX_DELIVERED));
-		store_bind_int(s, q, 3, at);
-		rc = store_q_run(s, q);
-	}
-	free(text);
-	return (rc);
+	return (store_q_run(s, q));
 }
 
 int

@@ -321,19 +321,6 @@ const char *const store_pg_sql[SQL__COUNT] = {
 	    "('pending', 'breached')) AND o.incident IS NULL "
 	    "AND @SCOPE:o.unit@ "
 	    "ORDER BY o.recurring, o.due_at, o.unit, o.id LIMIT ?3",
-	/* = ANY of an array: a lookup by the primary key for each. */
-	[SQL_MESSAGES_SENDING] =
-	    "UPDATE outbox SET status = ?2, attempts = attempts + 1 "
-	    "WHERE id = ANY (ARRAY(SELECT json_array_elements_text(?1::json)"
-	    "::bigint))",
-	[SQL_MESSAGES_DELIVERED] =
-	    "UPDATE outbox SET status = ?2, next_at = ?3, delivered_at = ?3, "
-	    "last_error = NULL WHERE id = ANY (ARRAY(SELECT "
-	    "json_array_elements_text(?1::json)::bigint))",
-	[SQL_ATTEMPTS_DELIVERED] =
-	    "INSERT INTO attempts (outbox, at, result, detail) "
-	    "SELECT v::bigint, ?2::bigint, 'delivered', NULL FROM "
-	    "json_array_elements_text(?1::json) AS v",
 };
 
 int

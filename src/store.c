@@ -312,17 +312,9 @@ static const char *const store_sql[SQL__COUNT] = {
 	    DUE_ARM("queued") " UNION ALL " DUE_ARM("failed")
 	    " ORDER BY next_at, id LIMIT ?2",
 #undef DUE_ARM
-	/*
-	 * A batch at once: ?1 the messages' ids, a JSON array.  A
-	 * statement costs the server about as much as the rows it writes
-	 * (docs/performance.md).  SQLite: json_each.
-	 */
-	[SQL_MESSAGES_SENDING] =
+	[SQL_MESSAGE_SENDING] =
 	    "UPDATE outbox SET status = ?2, attempts = attempts + 1 "
-	    "WHERE id IN (SELECT value FROM json_each(?1))",
-	[SQL_MESSAGES_DELIVERED] =
-	    "UPDATE outbox SET status = ?2, next_at = ?3, delivered_at = ?3, "
-	    "last_error = NULL WHERE id IN (SELECT value FROM json_each(?1))",
+	    "WHERE id = ?1",
 	[SQL_MESSAGE_RESULT] =
 	    "UPDATE outbox SET status = ?2, next_at = ?3, delivered_at = ?4, "
 	    "last_error = ?5 WHERE id = ?1",
@@ -368,9 +360,6 @@ static const char *const store_sql[SQL__COUNT] = {
 	[SQL_ATTEMPT_ADD] =
 	    "INSERT INTO attempts (outbox, at, result, detail) "
 	    "VALUES (?1, ?2, ?3, ?4)",
-	[SQL_ATTEMPTS_DELIVERED] =
-	    "INSERT INTO attempts (outbox, at, result, detail) "
-	    "SELECT value, ?2, 'delivered', NULL FROM json_each(?1)",
 	[SQL_ACK_LINK_ADD] =
 	    "INSERT INTO ack_links (token, incident, recipient, created_at) "
 	    "VALUES (?1, ?2, ?3, ?4)",

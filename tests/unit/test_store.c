@@ -33,7 +33,6 @@
 
 static char	dir[] = "/tmp/tocsin-store-XXXXXX";
 static char	path[256];
-static enum { ON_MEMORY, ON_FILE, ON_PG } store_on;	/* the fixture's */
 
 /* ---- fixtures: each domain test runs on both kinds of store ---------- */
 
@@ -42,7 +41,6 @@ open_memory(void **state)
 {
 	char	*cause = NULL;
 
-	store_on = ON_MEMORY;
 	*state = store_open(":memory:", "OFF", &cause);
 	return (*state != NULL ? 0 : -1);
 }
@@ -52,7 +50,6 @@ open_file(void **state)
 {
 	char	 db[300], *cause = NULL;
 
-	store_on = ON_FILE;
 	snprintf(db, sizeof(db), "%s/domain.db", dir);
 	unlink(db);
 	*state = store_open(db, "NORMAL", &cause);
@@ -82,7 +79,6 @@ open_pg(void **state)
 {
 	char	*cause = NULL;
 
-	store_on = ON_PG;
 	if (pg_run("SET client_min_messages = warning; DROP SCHEMA public "
 	    "CASCADE; CREATE SCHEMA public") != 0)
 		return (-1);
@@ -1168,7 +1164,7 @@ test_outbox(void **state)
 	struct store		*s = *state;
 	struct store_message	 m;
 	struct seen		 w = { 0 };
-	int64_t			 a, b, c, ids[2], at = -1, n = -1;
+	int64_t			 a, b, c, at = -1, n = -1;
 	int64_t			 counts[OUTBOX__COUNT] = { 0 };
 	int64_t			 depth[OUTBOX__COUNT] = { 0 };
 
@@ -1204,16 +1200,17 @@ test_outbox(void **state)
 	assert_int_equal(store_messages_next_at(s, &at), 1);
 	assert_int_equal(at, 50);
 
-	ids[0] = b;
-	ids[1] = a;
-	assert_int_equal(store_messages_sending(s, ids, 2), 0);
-	assert_int_equal(store_messages_delivered(s, &b, 1, 60), 0);
+	assert_int_equal(store_message_sending(s, b), 0);
+	assert_int_equal(store_message_sending(s, a), 0);
+	assert_int_equal(store_attempt_add(s, b, 60, "delivered", NULL), 0);
+	assert_int_equal(store_message_result(s, b, OUTBOX_DELIVERED, 60, 60,
+	    NULL), 0);
 	assert_int_equal(store_message_get(s, b, &m), 1);
 	assert_int_equal(m.status, OUTBOX_DELIVERED);
 	assert_int_equal(m.attempts, 1);
 	assert_int_equal(m.delivered_at, 60);
 	store_message_clear(&m);
-	assert_int_equal(store_messages_sending(s, &c, 1), 0);
+	assert_int_equal(store_message_sending(s, c), 0);
 	assert_int_equal(store_attempt_add(s, c, 70, "retry", "timeout"), 0);
 	assert_int_equal(store_message_result(s, c, OUTBOX_FAILED, 700, 0,
 	    "timeout"), 0);
@@ -1235,84 +1232,6 @@ test_outbox(void **state)
 	assert_int_equal(counts[OUTBOX_FAILED], 1);
 	assert_int_equal(counts[OUTBOX_DELIVERED], 1);
 	assert_int_equal(counts[OUTBOX_SENDING], 0);
-}
-
-static int64_t	count_rows(const char *, const char *);
-static char	*pg_value(const char *);
-
-/* One count from the fixture's database, read from outside the store. */
-static int64_t
-count_outside(const char *sql)
-{
-	char	 db[300], *v;
-	int64_t	 n;
-
-	if (store_on == ON_PG) {
-		v = pg_value(sql);
-		n = strtoll(v, NULL, 10);
-		free(v);
-		return (n);
-	}
-	snprintf(db, sizeof(db), "%s/domain.db", dir);
-	return (count_rows(db, sql));
-}
-
-/*
- * A batch marked sending, then delivered, in one statement each: only
- * the rows named change, a failed one's error goes, and each delivered
- * row gets its attempt.
- */
-static void
-test_messages_batch(void **state)
-{
-	struct store		*s = *state;
-	struct store_message	 m;
-	int64_t			 a, b, c, d, ids[3];
-
-	a = add_message(s, "mb_a", NULL, 10);
-	b = add_message(s, "mb_b", NULL, 10);
-	c = add_message(s, "mb_c", NULL, 10);
-	d = add_message(s, "mb_d", NULL, 10);
-	ids[0] = c;
-	ids[1] = a;
-	ids[2] = b;
-	assert_int_equal(store_messages_sending(s, ids, 3), 0);
-	assert_int_equal(store_messages_sending(s, &a, 1), 0);
-	assert_int_equal(store_messages_sending(s, ids, 0), 0);
-	assert_int_equal(store_message_result(s, c, OUTBOX_FAILED, 20, 0,
-	    "timeout"), 0);
-	assert_int_equal(store_messages_delivered(s, ids, 2, 500), 0);
-	assert_int_equal(store_messages_delivered(s, ids, 0, 600), 0);
-
-	assert_int_equal(store_message_get(s, a, &m), 1);
-	assert_int_equal(m.status, OUTBOX_DELIVERED);
-	assert_int_equal(m.attempts, 2);
-	assert_int_equal(m.next_at, 500);
-	assert_int_equal(m.delivered_at, 500);
-	store_message_clear(&m);
-	assert_int_equal(store_message_get(s, c, &m), 1);
-	assert_int_equal(m.status, OUTBOX_DELIVERED);
-	assert_int_equal(m.attempts, 1);
-	assert_int_equal(m.delivered_at, 500);
-	assert_null(m.last_error);
-	store_message_clear(&m);
-	assert_int_equal(store_message_get(s, b, &m), 1);
-	assert_int_equal(m.status, OUTBOX_SENDING);
-	assert_int_equal(m.attempts, 1);
-	assert_int_equal(m.delivered_at, 0);
-	store_message_clear(&m);
-	assert_int_equal(store_message_get(s, d, &m), 1);
-	assert_int_equal(m.status, OUTBOX_QUEUED);
-	assert_int_equal(m.attempts, 0);
-	store_message_clear(&m);
-
-	if (store_on == ON_MEMORY)
-		return;		/* no one else can read it */
-	assert_int_equal(count_outside("SELECT count(*) FROM attempts"), 2);
-	assert_int_equal(count_outside("SELECT count(*) FROM attempts WHERE "
-	    "result = 'delivered' AND at = 500 AND detail IS NULL AND "
-	    "outbox IN (SELECT id FROM outbox WHERE key IN ('mb_a', "
-	    "'mb_c'))"), 2);
 }
 
 /* Due rows seen in (next_at, id) order, each once. */
@@ -1357,8 +1276,7 @@ test_outbox_due_pages(void **state)
 		next = i < 150 ? 10 + i % 5 : 1000;
 		id = add_message(s, key, NULL, next);
 		if (i % 7 == 0) {
-			assert_int_equal(store_messages_sending(s, &id, 1),
-			    0);
+			assert_int_equal(store_message_sending(s, id), 0);
 			assert_int_equal(store_message_result(s, id,
 			    OUTBOX_FAILED, next, 0, "timeout"), 0);
 		}
@@ -3130,12 +3048,12 @@ test_pg_deferred_changes(void **state)
 	a = add_message(s, "k1", NULL, 10);
 	b = add_message(s, "k2", NULL, 10);
 	c = add_message(s, "k3", NULL, 10);
-	assert_int_equal(store_messages_sending(s, &a, 1), 0);
-	assert_int_equal(store_messages_sending(s, &b, 1), 0);
-	assert_int_equal(store_messages_sending(s, &c, 1), 0);
+	assert_int_equal(store_message_sending(s, a), 0);
+	assert_int_equal(store_message_sending(s, b), 0);
+	assert_int_equal(store_message_sending(s, c), 0);
 	assert_int_equal(store_messages_requeue(s, &n), 0);
 	assert_int_equal(n, 3);
-	assert_int_equal(store_messages_sending(s, &b, 1), 0);
+	assert_int_equal(store_message_sending(s, b), 0);
 	assert_int_equal(store_messages_requeue(s, &n), 0);
 	assert_int_equal(n, 1);
 	assert_int_equal(store_messages_requeue(s, &n), 0);
@@ -3757,7 +3675,6 @@ main(void)
 		BOTH(test_read_ahead),
 		BOTH(test_read_ahead_writers),
 		BOTH(test_outbox),
-		BOTH(test_messages_batch),
 		BOTH(test_outbox_due_pages),
 		BOTH(test_outbox_page),
 		BOTH(test_ack_links),

@@ -267,7 +267,7 @@ static void
 test_store_oldest(void **state)
 {
 	struct store	*s;
-	int64_t		 at, two = 2;
+	int64_t		 at;
 	char		*cause, *ch;
 
 	assert_non_null(s = store_open(":memory:", "OFF", &cause));
@@ -285,7 +285,7 @@ test_store_oldest(void **state)
 	assert_int_equal(store_begin(s), 0);
 	assert_int_equal(store_message_result(s, 1, OUTBOX_DELIVERED, T0, T0,
 	    NULL), 0);
-	assert_int_equal(store_messages_sending(s, &two, 1), 0);
+	assert_int_equal(store_message_sending(s, 2), 0);
 	assert_int_equal(store_commit(s), 0);
 	assert_int_equal(store_messages_oldest(s, &at, &ch), 1);
 	assert_int_equal(at, T0 + MIN);
