@@ -111,23 +111,6 @@ outside(struct fixture *f, const char *sql)
 
 static int64_t	with_status(struct fixture *, enum outbox_status);
 
-static int64_t
-count_outside(struct fixture *f, const char *sql)
-{
-	sqlite3		*db;
-	sqlite3_stmt	*st;
-	int64_t		 n;
-
-	assert_int_equal(sqlite3_open(f->db, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL),
-	    SQLITE_OK);
-	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	n = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	sqlite3_close(db);
-	return (n);
-}
-
 /*
  * One fire opened: its notification to the office committed, then taken
  * by the outbox's scan (one turn of the loop) and sent; its result waits
@@ -181,7 +164,7 @@ test_result_written_by_the_flush(void **state)
 	assert_int_equal(with_status(f, OUTBOX_QUEUED), 0);
 	assert_int_equal(outbox_flush(f->outbox), 0);
 	assert_int_equal(with_status(f, OUTBOX_DELIVERED), 1);
-	assert_int_equal(count_outside(f, "SELECT count(*) FROM attempts "
+	assert_int_equal(unit_count(f->db, "SELECT count(*) FROM attempts "
 	    "WHERE result = 'delivered'"), 1);
 	assert_int_equal(outbox_stats(f->outbox)->delivered, 1);
 }
@@ -200,7 +183,7 @@ test_failed_commit_keeps_the_result(void **state)
 	assert_int_equal(outbox_flush(f->outbox), 0);
 	assert_int_equal(with_status(f, OUTBOX_DELIVERED), 1);
 	assert_int_equal(with_status(f, OUTBOX_SENDING), 0);
-	assert_int_equal(count_outside(f, "SELECT count(*) FROM attempts"),
+	assert_int_equal(unit_count(f->db, "SELECT count(*) FROM attempts"),
 	    1);
 	assert_int_equal(outbox_stats(f->outbox)->delivered, 1);
 }
@@ -224,7 +207,7 @@ test_unwritable_result_is_given_up(void **state)
 	outside(f, "DROP TRIGGER refuse");
 	assert_int_equal(outbox_flush(f->outbox), 0);	/* nothing left */
 	assert_int_equal(with_status(f, OUTBOX_SENDING), 1);
-	assert_int_equal(count_outside(f, "SELECT count(*) FROM attempts"),
+	assert_int_equal(unit_count(f->db, "SELECT count(*) FROM attempts"),
 	    0);
 }
 

@@ -30,6 +30,7 @@
 #include "calendar.h"
 #include "stats.h"
 #include "store.h"
+#include "unit.h"
 
 static char	dir[] = "/tmp/tocsin-store-XXXXXX";
 static char	path[256];
@@ -1682,7 +1683,6 @@ test_duties(void **state)
 
 /* ---- the store itself ------------------------------------------------ */
 
-static int64_t	count_rows(const char *, const char *);
 
 static int64_t
 count_events(struct store *s)
@@ -1756,7 +1756,7 @@ test_migrate_v6_timers(void **state)
 	assert_int_equal(id, 6);
 	store_close(s);
 
-	assert_int_equal(count_rows(v6, "PRAGMA user_version"),
+	assert_int_equal(unit_count(v6, "PRAGMA user_version"),
 	    store_schema_latest());
 	unlink(v6);
 }
@@ -1812,15 +1812,15 @@ test_migrate_v7_receipts(void **state)
 	    "answered", NULL, 40, &id), 0);
 	store_close(s);
 
-	assert_int_equal(count_rows(v7, "PRAGMA user_version"),
+	assert_int_equal(unit_count(v7, "PRAGMA user_version"),
 	    store_schema_latest());
-	assert_int_equal(count_rows(v7, "SELECT count(*) FROM receipts "
+	assert_int_equal(unit_count(v7, "SELECT count(*) FROM receipts "
 	    "WHERE status = 'unanswered' AND received_at = 40"), 1);
 	assert_int_equal(sqlite3_open(v7, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(db, "PRAGMA foreign_keys = ON; DELETE "
 	    "FROM outbox WHERE id = 2;", NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
-	assert_int_equal(count_rows(v7, "SELECT count(*) FROM receipts"), 0);
+	assert_int_equal(unit_count(v7, "SELECT count(*) FROM receipts"), 0);
 	unlink(v7);
 }
 
@@ -1900,11 +1900,11 @@ test_migrate_v8_replies(void **state)
 	assert_int_equal(store_reply_add(s, &r), 0);
 	store_close(s);
 
-	assert_int_equal(count_rows(v8, "PRAGMA user_version"),
+	assert_int_equal(unit_count(v8, "PRAGMA user_version"),
 	    store_schema_latest());
-	assert_int_equal(count_rows(v8, "SELECT count(*) FROM replies WHERE "
+	assert_int_equal(unit_count(v8, "SELECT count(*) FROM replies WHERE "
 	    "person = 'zhao' AND outcome = 'acknowledged'"), 1);
-	assert_int_equal(count_rows(v8, "SELECT count(*) FROM receipts WHERE "
+	assert_int_equal(unit_count(v8, "SELECT count(*) FROM receipts WHERE "
 	    "status = 'failed'"), 1);
 	unlink(v8);
 }
@@ -1975,13 +1975,13 @@ test_migrate_v9_clocks(void **state)
 	assert_int_equal(paused, 7000);
 	store_close(s);
 
-	assert_int_equal(count_rows(v9, "PRAGMA user_version"),
+	assert_int_equal(unit_count(v9, "PRAGMA user_version"),
 	    store_schema_latest());
 	assert_int_equal(sqlite3_open(v9, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(db, "PRAGMA foreign_keys = ON; DELETE "
 	    "FROM obligations WHERE id = 1;", NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
-	assert_int_equal(count_rows(v9, "SELECT count(*) FROM "
+	assert_int_equal(unit_count(v9, "SELECT count(*) FROM "
 	    "obligation_clocks"), 0);
 	unlink(v9);
 }
@@ -2091,7 +2091,7 @@ test_migrate_v10_series(void **state)
 	store_obligation_clear(&o);
 	store_close(s);
 
-	assert_int_equal(count_rows(v10, "PRAGMA user_version"),
+	assert_int_equal(unit_count(v10, "PRAGMA user_version"),
 	    store_schema_latest());
 	unlink(v10);
 }
@@ -2178,7 +2178,7 @@ test_migrate_v11_personal(void **state)
 	store_personal_clear(&got);
 	assert_int_equal(store_personal_pending(s, "inc-1", 0, "zhao"), 0);
 	store_close(s);
-	assert_int_equal(count_rows(v11, "PRAGMA user_version"),
+	assert_int_equal(unit_count(v11, "PRAGMA user_version"),
 	    store_schema_latest());
 	unlink(v11);
 }
@@ -2254,7 +2254,7 @@ test_migrate_v12_drills(void **state)
 	assert_int_equal(seen[1], 0);
 	assert_int_equal(store_personal_pending(s, "inc-1", 0, "zhao"), 1);
 	store_close(s);
-	assert_int_equal(count_rows(v12, "PRAGMA user_version"),
+	assert_int_equal(unit_count(v12, "PRAGMA user_version"),
 	    store_schema_latest());
 	unlink(v12);
 }
@@ -2425,7 +2425,7 @@ test_migrate_v13_inbox(void **state)
 	assert_string_equal(v.names, "a.json ");
 	store_inbox_clear(&v.first);
 	store_close(s);
-	assert_int_equal(count_rows(v13, "PRAGMA user_version"),
+	assert_int_equal(unit_count(v13, "PRAGMA user_version"),
 	    store_schema_latest());
 	assert_int_equal(store_schema_latest(), 14);
 	unlink(v13);
@@ -2495,24 +2495,6 @@ test_newer_schema_refused(void **state)
 	unlink(newer);
 }
 
-static int64_t
-count_rows(const char *db_path, const char *sql)
-{
-	sqlite3		*db;
-	sqlite3_stmt	*st;
-	int64_t		 n;
-
-	assert_int_equal(sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READONLY,
-	    NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL),
-	    SQLITE_OK);
-	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	n = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	sqlite3_close(db);
-	return (n);
-}
-
 /* Updates never; deletes only inside a prune, and only this connection. */
 static void
 test_timeline_prune_only(void **state)
@@ -2533,7 +2515,7 @@ test_timeline_prune_only(void **state)
 	a.body = "{}";
 	assert_int_equal(store_action_add(s, &a), 0);
 	assert_int_equal(store_prune_incident(s, "k", 0, 5, rows), -1);
-	assert_int_equal(count_rows(tl, "SELECT count(*) FROM timeline"), 1);
+	assert_int_equal(unit_count(tl, "SELECT count(*) FROM timeline"), 1);
 
 	/* Another program cannot delete at all: it lacks the function. */
 	assert_int_equal(sqlite3_open(tl, &db), SQLITE_OK);
@@ -2576,7 +2558,7 @@ test_backup(void **state)
 
 	assert_int_equal(store_backup(src, dst, 0, &res, &cause), 0);
 	assert_true(res.pages > 256);		/* more than one step */
-	assert_int_equal(count_rows(dst, "SELECT count(*) FROM events"), 2000);
+	assert_int_equal(unit_count(dst, "SELECT count(*) FROM events"), 2000);
 	assert_int_equal(access(tmp, F_OK), -1);
 
 	/* Again over the old copy; never onto the database itself. */
@@ -2585,7 +2567,7 @@ test_backup(void **state)
 	assert_non_null(strstr(cause, "database itself"));
 	free(cause);
 	store_close(s);
-	assert_int_equal(count_rows(src, "SELECT count(*) FROM events"), 2000);
+	assert_int_equal(unit_count(src, "SELECT count(*) FROM events"), 2000);
 
 	/* A failed copy leaves nothing under either name. */
 	unlink(dst);

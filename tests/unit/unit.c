@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <sqlite3.h>
 
 #include "calendar.h"
 #include "rules.h"
@@ -114,4 +115,23 @@ unit_load_refused(const char *text, const char *needle)
 		fail_msg("no problem mentions \"%s\"", needle);
 	}
 	rules_problems_clear(&problems);
+}
+
+/* One number from a SQLite file, read on a connection of its own. */
+int64_t
+unit_count(const char *path, const char *sql)
+{
+	sqlite3		*db;
+	sqlite3_stmt	*st;
+	int64_t		 n;
+
+	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY,
+	    NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL),
+	    SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return (n);
 }

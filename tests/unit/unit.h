@@ -1,12 +1,13 @@
 /*
  * What several unit tests share: a temporary directory for site files,
- * made by the group setup and removed by its teardown, and loading a site
- * from text.
+ * made by the group setup and removed by its teardown, loading a site
+ * from text, and a count read from a SQLite file.
  */
 #ifndef UNIT_H
 #define UNIT_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct rules;
 struct rules_problems;
@@ -17,5 +18,6 @@ struct rules	*unit_load(const char *, struct rules_problems *);
 struct rules	*unit_load_ok(const char *);
 void		 unit_write(const char *, const char *, size_t);
 void		 unit_load_refused(const char *, const char *);
+int64_t		 unit_count(const char *, const char *);
 
 #endif
