@@ -60,7 +60,7 @@ setup(void **state)
 	assert_non_null(f);
 	snprintf(f->db, sizeof(f->db), "/tmp/tocsin-outbox-XXXXXX");
 	assert_non_null(mkdtemp(f->db));
-	strcat(f->db, "/db");		/* room: 26 + 3 of 64 */
+	strcat(f->db, "/db");		/* 25 + 3 and a NUL, of 64 */
 	clock_set_virtual(T0);
 	assert_non_null(f->base = event_base_new());
 	assert_int_equal(event_base_priority_init(f->base, EVENT_PRIORITIES),
