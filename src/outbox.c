@@ -43,6 +43,15 @@
 #define OUTBOX_FALLBACK_AFTER	3	/* failed attempts, by default */
 #define OUTBOX_UNSAVED_TRIES	3	/* commits a result may fail */
 
+/*
+ * A finished attempt counted and not yet written, with the backoff drawn
+ * for it once: the log, the counts and the row say the same retry.
+ */
+struct outbox_unsaved {
+	struct delivery		*d;
+	int64_t			 backoff;	/* ms, if it is retried */
+};
+
 /* A channel's limits and what it has in flight, by name. */
 struct outbox_channel {
 	char			*name;
@@ -70,7 +79,7 @@ struct outbox {
 	struct delivery		**done;		/* finished, in flight still */
 	size_t			  ndone;
 	/* Finished and counted, their results not yet committed. */
-	struct delivery		**unsaved;
+	struct outbox_unsaved	 *unsaved;
 	size_t			  nunsaved;
 	int			  unsaved_fails; /* commits that failed them */
 	struct outbox_stats	  stats;
@@ -111,7 +120,7 @@ outbox_free(struct outbox *o)
 	for (i = 0; i < o->ndone; i++)
 		delivery_free(o->done[i]);
 	for (i = 0; i < o->nunsaved; i++)
-		delivery_free(o->unsaved[i]);
+		delivery_free(o->unsaved[i].d);
 	free(o->unsaved);
 	for (c = o->channels; c != NULL; c = next) {
 		next = c->link;
@@ -381,9 +390,11 @@ struct outbox_verdict {
 };
 
 static void
-outbox_judge(struct outbox *o, struct delivery *d, int64_t now,
+outbox_judge(struct outbox *o, const struct outbox_unsaved *u, int64_t now,
     struct outbox_verdict *v)
 {
+	struct delivery	*d = u->d;
+
 	v->status = OUTBOX_FAILED;
 	v->next = now;
 	v->fallback = NULL;
@@ -394,7 +405,7 @@ outbox_judge(struct outbox *o, struct delivery *d, int64_t now,
 		return;
 	case DELIVERY_RETRY:
 		v->result = "retry";
-		v->next = now + outbox_backoff(d->attempt);
+		v->next = now + u->backoff;
 		if (d->retry_after > 0 && now + d->retry_after * MSEC_PER_SEC >
 		    v->next)
 			v->next = now + d->retry_after * MSEC_PER_SEC;
@@ -415,11 +426,12 @@ outbox_judge(struct outbox *o, struct delivery *d, int64_t now,
 
 /* A finished attempt counted, once, whether or not its commit holds. */
 static void
-outbox_count(struct outbox *o, struct delivery *d, int64_t now)
+outbox_count(struct outbox *o, const struct outbox_unsaved *u, int64_t now)
 {
-	struct outbox_verdict	v;
+	struct delivery		*d = u->d;
+	struct outbox_verdict	 v;
 
-	outbox_judge(o, d, now, &v);
+	outbox_judge(o, u, now, &v);
 	outbox_channel_result(o, d->channel, d->result == DELIVERY_OK, now);
 	if (v.status == OUTBOX_DELIVERED) {
 		o->stats.delivered++;
@@ -438,11 +450,12 @@ outbox_count(struct outbox *o, struct delivery *d, int64_t now)
 
 /* A finished attempt's result written, in the caller's transaction. */
 static int
-outbox_record(struct outbox *o, struct delivery *d, int64_t now)
+outbox_record(struct outbox *o, const struct outbox_unsaved *u, int64_t now)
 {
-	struct outbox_verdict	v;
+	struct delivery		*d = u->d;
+	struct outbox_verdict	 v;
 
-	outbox_judge(o, d, now, &v);
+	outbox_judge(o, u, now, &v);
 	if (v.status == OUTBOX_DELIVERED) {
 		if (store_attempt_add(o->store, d->id, now, v.result,
 		    NULL) != 0)
@@ -470,14 +483,18 @@ outbox_record(struct outbox *o, struct delivery *d, int64_t now)
 static void
 outbox_release(struct outbox *o, int64_t now)
 {
-	size_t	i;
+	struct outbox_unsaved	*u;
+	size_t			 i;
 
 	o->unsaved = xreallocarray(o->unsaved, o->nunsaved + o->ndone + 1,
 	    sizeof(*o->unsaved));
 	for (i = 0; i < o->ndone; i++) {
-		outbox_count(o, o->done[i], now);
-		outbox_channel(o, o->done[i]->channel)->in_flight--;
-		o->unsaved[o->nunsaved++] = o->done[i];
+		u = &o->unsaved[o->nunsaved++];
+		u->d = o->done[i];
+		u->backoff = u->d->result == DELIVERY_RETRY ?
+		    outbox_backoff(u->d->attempt) : 0;
+		outbox_count(o, u, now);
+		outbox_channel(o, u->d->channel)->in_flight--;
 	}
 	o->in_flight -= o->ndone;
 	o->ndone = 0;
@@ -506,7 +523,7 @@ outbox_saved(struct outbox *o, int committed)
 		    "will be sent again after a restart count=%zu",
 		    o->nunsaved);
 	for (i = 0; i < o->nunsaved; i++)
-		delivery_free(o->unsaved[i]);
+		delivery_free(o->unsaved[i].d);
 	o->nunsaved = 0;
 	o->unsaved_fails = 0;
 }
@@ -688,7 +705,7 @@ outbox_flush(struct outbox *o)
 	}
 	outbox_release(o, now);
 	for (i = 0, rc = 0; i < o->nunsaved && rc == 0; i++)
-		rc = outbox_record(o, o->unsaved[i], now);
+		rc = outbox_record(o, &o->unsaved[i], now);
 	if (rc == 0) {
 		n = outbox_take_due(o, now, OUTBOX_IN_FLIGHT_MAX -
 		    o->in_flight, &batch, &wake);
