@@ -8,7 +8,8 @@
 #
 # PostgreSQL refuses to run as root: as root the server runs as the
 # "postgres" user the Debian package creates (else "nobody").
-# PGBIN overrides /usr/lib/postgresql/15/bin.
+# PGBIN overrides /usr/lib/postgresql/15/bin; PGTMP_OPTS adds server
+# options ("-c name=value ...").
 set -e
 PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
 
@@ -37,7 +38,7 @@ s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 	as_owner "$PGBIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w \
 	    -o "-c listen_addresses=127.0.0.1 -p $port \
 -c unix_socket_directories=$dir -c max_connections=200 \
--c shared_buffers=64MB" start >/dev/null || {
+-c shared_buffers=64MB $PGTMP_OPTS" start >/dev/null || {
 		cat "$dir/server.log" >&2; exit 1; }
 	as_owner "$PGBIN/createdb" -h 127.0.0.1 -p "$port" -U tocsin tocsin
 	echo "$dir"
