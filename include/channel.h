@@ -36,6 +36,8 @@ struct delivery {
 	int64_t				 obligation;
 	int				 attempt;
 	int64_t				 started_us;
+	int64_t				 slot_at;	/* the rate slot the
+							   outbox took, 0: none */
 	const struct channel_def	*def;
 	struct httpc			*httpc;
 	delivery_done_cb		 done;

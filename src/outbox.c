@@ -245,14 +245,42 @@ outbox_channel_ready(const struct outbox_channel *c, int64_t now,
 	return (0);
 }
 
-static void
+/* Take a place on c, and a rate slot: its time, or 0 when c has no rate. */
+static int64_t
 outbox_channel_take(struct outbox_channel *c, int64_t now)
 {
 	c->in_flight++;
-	if (c->rate > 0) {
-		c->sent[c->next] = now;
-		c->next = (c->next + 1) % c->rate;
+	if (c->rate == 0)
+		return (0);
+	c->sent[c->next] = now;
+	c->next = (c->next + 1) % c->rate;
+	return (now);
+}
+
+/*
+ * A place given back unused, and its rate slot taken at `at': the send it
+ * stood for never happened, so it leaves the window.  The slots newer
+ * than it move down one, and the oldest is free.  A changed rate started
+ * a fresh window (outbox_channel): nothing is there to find.
+ */
+static void
+outbox_channel_untake(struct outbox_channel *c, int64_t at)
+{
+	int	i, j;
+
+	c->in_flight--;
+	if (at == 0 || c->rate == 0)
+		return;
+	for (j = c->rate - 1; j >= 0; j--) {	/* the newest first */
+		if (c->sent[(c->next + j) % c->rate] == at)
+			break;
 	}
+	if (j < 0)
+		return;
+	for (i = j; i > 0; i--)
+		c->sent[(c->next + i) % c->rate] =
+		    c->sent[(c->next + i - 1) % c->rate];
+	c->sent[c->next] = 0;
 }
 
 static void
@@ -569,9 +597,9 @@ outbox_take_cb(const struct store_message *m, void *arg)
 	c = outbox_channel(t->o, m->channel);
 	if (!outbox_channel_ready(c, t->now, t->wake))
 		return (0);
-	outbox_channel_take(c, t->now);
 	t->batch = xreallocarray(t->batch, t->n + 1, sizeof(*t->batch));
-	t->batch[t->n++] = outbox_delivery(t->o, m);
+	t->batch[t->n] = outbox_delivery(t->o, m);
+	t->batch[t->n++]->slot_at = outbox_channel_take(c, t->now);
 	return (t->n >= t->room);
 }
 
@@ -606,14 +634,15 @@ outbox_mark_sending(struct outbox *o, struct delivery **batch, size_t n)
 	return (0);
 }
 
-/* The batch was not marked after all: it stays queued. */
+/* The batch was not marked after all: it stays queued, its places free. */
 static void
 outbox_give_back(struct outbox *o, struct delivery **batch, size_t n)
 {
 	size_t	i;
 
 	for (i = 0; i < n; i++) {
-		outbox_channel(o, batch[i]->channel)->in_flight--;
+		outbox_channel_untake(outbox_channel(o, batch[i]->channel),
+		    batch[i]->slot_at);
 		delivery_free(batch[i]);
 	}
 	free(batch);

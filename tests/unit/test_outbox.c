@@ -36,10 +36,15 @@
 static const char *site_text =
 "site { timezone = 'Asia/Shanghai' }\n"
 "channel 'log' { kind = 'log' }\n"
+"channel 'slow' { kind = 'log', rate = '2/1m' }\n"
 "person 'zhao' { name = '赵一', roles = { 'duty' }, channels = { 'log' } }\n"
+"person 'qian' { name = '钱二', roles = { 'duty' }, channels = { 'slow' } }\n"
 "group 'office' { members = { 'zhao' } }\n"
+"group 'night' { members = { 'qian' } }\n"
 "procedure 'fire' { match = { category = 'fire' },\n"
-"  on_open = { notify = { 'office' } } }\n";
+"  on_open = { notify = { 'office' } } }\n"
+"procedure 'flood' { match = { category = 'flood' },\n"
+"  on_open = { notify = { 'night' } } }\n";
 
 struct fixture {
 	char			 db[64];
@@ -112,20 +117,20 @@ outside(struct fixture *f, const char *sql)
 static int64_t	with_status(struct fixture *, enum outbox_status);
 
 /*
- * One fire opened: its notification to the office committed, then taken
- * by the outbox's scan (one turn of the loop) and sent; its result waits
- * for a flush.
+ * Incident key of category (fire: to the office on the log channel;
+ * flood: to the night on the one limited to two messages a minute) opened
+ * and committed: its notification queued.
  */
 static void
-open_fire(struct fixture *f)
+open_one(struct fixture *f, const char *key, const char *category)
 {
 	struct record_error	 err;
 	struct engine_result	 res;
 	struct record		*rec;
 	json_t			*json;
 
-	json = json_loads("{\"type\":\"report\",\"incident\":\"fire-1\","
-	    "\"unit\":\"u1\",\"category\":\"fire\",\"grade\":3}", 0, NULL);
+	json = json_pack("{s:s, s:s, s:s, s:s, s:i}", "type", "report",
+	    "incident", key, "unit", "u1", "category", category, "grade", 3);
 	assert_non_null(json);
 	assert_non_null(rec = record_parse(json, clock_now(), &err));
 	json_decref(json);
@@ -135,9 +140,27 @@ open_fire(struct fixture *f)
 	engine_request_end(f->engine, 1);
 	assert_int_equal(engine_commit(f->engine, NULL), 0);
 	record_free(rec);
-	assert_int_equal(with_status(f, OUTBOX_QUEUED), 1);
+}
+
+/* One turn of the loop with a scan in it. */
+static void
+scan(struct fixture *f)
+{
 	outbox_kick(f->outbox);
 	assert_int_equal(event_base_loop(f->base, EVLOOP_ONCE), 0);
+}
+
+/*
+ * One fire opened: its notification to the office committed, then taken
+ * by the outbox's scan (one turn of the loop) and sent; its result waits
+ * for a flush.
+ */
+static void
+open_fire(struct fixture *f)
+{
+	open_one(f, "fire-1", "fire");
+	assert_int_equal(with_status(f, OUTBOX_QUEUED), 1);
+	scan(f);
 	assert_int_equal(with_status(f, OUTBOX_SENDING), 1);
 }
 
@@ -211,6 +234,39 @@ test_unwritable_result_is_given_up(void **state)
 	    0);
 }
 
+/*
+ * A batch whose mark cannot commit stays queued, and gives back what it
+ * took: its channel's place and its rate slot, so that a channel allowed
+ * two messages a minute, one of them sent, sends the second at the next
+ * scan -- and not a third.  The clock stands still: the same minute.
+ */
+static void
+test_unmarked_batch_gives_its_rate_slot_back(void **state)
+{
+	struct fixture	*f = *state;
+
+	open_one(f, "flood-0", "flood");
+	scan(f);
+	assert_int_equal(outbox_flush(f->outbox), 0);
+	assert_int_equal(with_status(f, OUTBOX_DELIVERED), 1);
+
+	open_one(f, "flood-1", "flood");
+	open_one(f, "flood-2", "flood");
+	outside(f, "CREATE TRIGGER refuse BEFORE UPDATE ON outbox "
+	    "BEGIN SELECT RAISE(ABORT, 'refused by the test'); END");
+	scan(f);
+	assert_int_equal(with_status(f, OUTBOX_QUEUED), 2);
+	assert_int_equal(outbox_stats(f->outbox)->attempts, 1);
+
+	outside(f, "DROP TRIGGER refuse");
+	scan(f);
+	assert_int_equal(with_status(f, OUTBOX_SENDING), 1);
+	assert_int_equal(with_status(f, OUTBOX_QUEUED), 1);
+	assert_int_equal(outbox_stats(f->outbox)->attempts, 2);
+	assert_int_equal(unit_count(f->db, "SELECT count(*) FROM outbox "
+	    "WHERE status = 'sending' AND incident = 'flood-1'"), 1);
+}
+
 int
 main(void)
 {
@@ -221,6 +277,9 @@ main(void)
 		    test_failed_commit_keeps_the_result, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_unwritable_result_is_given_up, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_unmarked_batch_gives_its_rate_slot_back, setup,
+		    teardown),
 	};
 
 	return (cmocka_run_group_tests(tests, unit_setup, unit_teardown));
