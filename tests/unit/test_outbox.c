@@ -1,11 +1,12 @@
 /*
- * The outbox's results (outbox.c): a delivery's result is written by the
- * next flush, kept when that commit fails and written by the one after,
- * and given up on -- its row left "sending" for the next start -- rather
- * than failing every flush after it.  A real engine, outbox, event loop
- * and SQLite file; the log channel, whose driver finishes inside the
- * send; a trigger put on the attempts table from a second connection is
- * what makes a commit fail.
+ * The outbox's commits that fail (outbox.c).  A delivery's result is
+ * written by the next flush, kept when that commit fails and written by
+ * the one after, and given up on -- its row left "sending" for the next
+ * start -- rather than failing every flush after it.  A batch whose
+ * "sending" mark fails stays queued and gives back its channels' places
+ * and rate slots.  A real engine, outbox, event loop and SQLite file; the
+ * log channel, whose driver finishes inside the send; a trigger put on a
+ * table from a second connection is what makes a commit fail.
  */
 #include <setjmp.h>
 #include <stdarg.h>
